@@ -1,0 +1,21 @@
+package cove
+
+import "time"
+
+// Agent is the record of a deployed agent. In this release the dev node keeps
+// it in its local registry; the chain issue moves it into chain state with the
+// same fields.
+type Agent struct {
+	ID       AgentID `json:"id"`
+	Owner    Address `json:"owner"`
+	Name     string  `json:"name,omitempty"`
+	CID      string  `json:"cid"`      // CIDv1 (raw, sha2-256) of the bundle
+	CodeHash Hash    `json:"codeHash"` // SHA-256 of the bundle
+	Salt     Hash    `json:"salt"`
+	Attestor Address `json:"attestor"` // signs the agent's receipts
+	Version  uint64  `json:"version"`
+	// Secrets is the HPKE-sealed secret set (see package secret): opaque
+	// ciphertext that only a holder of the cluster key opens.
+	Secrets   []byte    `json:"secrets,omitempty"`
+	CreatedAt time.Time `json:"createdAt"`
+}
