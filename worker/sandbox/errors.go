@@ -1,0 +1,93 @@
+package sandbox
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ErrLimit matches every *LimitError.
+var ErrLimit = errors.New("agent limit exceeded")
+
+// ErrNoResponse is returned when the agent's code finished, with nothing left
+// to wait for, without producing a response.
+var ErrNoResponse = errors.New("agent finished without a response: its handler's promise never settled")
+
+// Limit names.
+const (
+	LimitTime     = "time"
+	LimitMemory   = "memory"
+	LimitRequests = "outbound request"
+	LimitResponse = "response size"
+	LimitStack    = "stack depth"
+)
+
+// LimitError says which limit stopped the agent.
+type LimitError struct {
+	Limit string // one of the Limit* names
+	Max   string // the limit, human-readable ("30s", "128 MiB")
+}
+
+func (e *LimitError) Error() string {
+	if e.Limit == LimitStack {
+		return "agent exceeded the stack depth limit: stack overflow (unbounded recursion?)"
+	}
+	return fmt.Sprintf("agent exceeded the %s limit (%s)", e.Limit, e.Max)
+}
+
+// Is makes errors.Is(err, ErrLimit) true.
+func (e *LimitError) Is(target error) bool { return target == ErrLimit }
+
+// AgentError is an exception thrown by the agent, or output it produced that
+// is not a valid response.
+type AgentError struct {
+	Message string // "TypeError: x is not a function", with the JS stack after a newline
+}
+
+func (e *AgentError) Error() string {
+	first, _, _ := strings.Cut(e.Message, "\n")
+	return "agent error: " + first
+}
+
+// CompileError is a syntax error in an agent bundle.
+type CompileError struct {
+	Message string
+}
+
+func (e *CompileError) Error() string { return "compile agent: " + e.Message }
+
+func formatBytes(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	default:
+		return fmt.Sprintf("%d bytes", n)
+	}
+}
+
+// classify maps an engine error to a limit where the engine's message names
+// one; deadlinePassed says whether the invocation's time budget is spent.
+func (inv *invocation) classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	var le *LimitError
+	if errors.As(err, &le) {
+		return err
+	}
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "out of memory"):
+		return &LimitError{Limit: LimitMemory, Max: formatBytes(inv.limits.Memory)}
+	case strings.Contains(msg, "stack overflow"):
+		return &LimitError{Limit: LimitStack}
+	case strings.Contains(msg, "interrupted"):
+		if cerr := inv.ctx.Err(); cerr != nil {
+			return fmt.Errorf("invocation stopped: %w", cerr)
+		}
+		return &LimitError{Limit: LimitTime, Max: inv.limits.Timeout.String()}
+	}
+	return &AgentError{Message: msg}
+}

@@ -1,0 +1,342 @@
+package sandbox
+
+import (
+	"bytes"
+	"container/heap"
+	"context"
+	"crypto/rand"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"modernc.org/quickjs"
+)
+
+var b64 = base64.StdEncoding
+
+// maxHostArg bounds what one host call may pass in, so a script cannot make
+// the host parse an unbounded string (bodies are bounded separately).
+const maxHostArg = 64 << 20
+
+// host is the single function the runtime calls: host(op, arg). Each op
+// validates its argument; an error becomes a JS exception. It runs on the
+// invocation's goroutine, inside a JS call.
+func (inv *invocation) host(args []any) (any, error) {
+	if len(args) == 0 {
+		return nil, errors.New("host: missing operation")
+	}
+	op, _ := args[0].(string)
+	arg := ""
+	if len(args) > 1 {
+		s, ok := args[1].(string)
+		if !ok {
+			return nil, fmt.Errorf("host %s: argument must be a string", op)
+		}
+		arg = s
+	}
+	if len(arg) > maxHostArg {
+		return nil, fmt.Errorf("host %s: argument too large", op)
+	}
+	switch op {
+	case "log":
+		inv.log(arg)
+		return quickjs.Undefined{}, nil
+	case "respond":
+		return quickjs.Undefined{}, inv.respond(arg)
+	case "fail":
+		inv.fail(arg)
+		return quickjs.Undefined{}, nil
+	case "mode":
+		inv.result.Mode = arg
+		return quickjs.Undefined{}, nil
+	case "fetch":
+		return inv.fetch(arg)
+	case "abort":
+		id, _ := strconv.Atoi(arg)
+		if cancel, ok := inv.fetches[id]; ok {
+			cancel()
+			delete(inv.fetches, id)
+		}
+		return quickjs.Undefined{}, nil
+	case "timer":
+		ms, err := strconv.ParseFloat(arg, 64)
+		if err != nil || ms < 0 {
+			ms = 0
+		}
+		inv.nextID++
+		id := inv.nextID
+		heap.Push(&inv.timers, timer{at: time.Now().Add(time.Duration(ms * float64(time.Millisecond))), id: id})
+		inv.timerSet[id] = true
+		return id, nil
+	case "clearTimer":
+		id, _ := strconv.Atoi(arg)
+		delete(inv.timerSet, id)
+		return quickjs.Undefined{}, nil
+	case "random":
+		n, err := strconv.Atoi(arg)
+		if err != nil || n < 0 || n > 65536 {
+			return nil, errors.New("crypto: random byte count must be 0 to 65536")
+		}
+		b := make([]byte, n)
+		rand.Read(b)
+		return b64.EncodeToString(b), nil
+	case "digest":
+		return digest(arg)
+	case "url":
+		return parseURLOp(arg), nil
+	case "derive":
+		return inv.derive(arg)
+	case "now":
+		return strconv.FormatFloat(float64(time.Since(inv.start).Microseconds())/1000, 'f', 3, 64), nil
+	}
+	return nil, fmt.Errorf("host: unknown operation %q", op)
+}
+
+func (inv *invocation) log(arg string) {
+	level, msg, ok := strings.Cut(arg, "\x00")
+	if !ok {
+		level, msg = "log", arg
+	}
+	switch level {
+	case "log", "info", "debug", "warn", "error":
+	default:
+		level = "log"
+	}
+	if inv.logBytes >= inv.limits.LogBytes {
+		return
+	}
+	if room := inv.limits.LogBytes - inv.logBytes; len(msg) > room {
+		msg = msg[:room] + " … (log output truncated: the per-invocation log limit is " + formatBytes(int64(inv.limits.LogBytes)) + ")"
+	}
+	inv.logBytes += len(msg)
+	inv.result.Logs = append(inv.result.Logs, LogLine{Time: time.Now().UTC(), Level: level, Message: msg})
+}
+
+type jsResponse struct {
+	Status  int         `json:"status"`
+	Headers [][2]string `json:"headers"`
+	Body    string      `json:"body"`
+	Enc     string      `json:"enc"`
+}
+
+func (inv *invocation) respond(arg string) error {
+	if inv.done {
+		return nil
+	}
+	inv.done = true
+	var r jsResponse
+	if err := json.Unmarshal([]byte(arg), &r); err != nil {
+		inv.failure = &AgentError{Message: "malformed response: " + err.Error()}
+		return nil
+	}
+	if r.Status < 100 || r.Status > 599 {
+		inv.failure = &AgentError{Message: fmt.Sprintf("response status %d is not an HTTP status (100 to 599)", r.Status)}
+		return nil
+	}
+	// Checked before decoding: base64 is longer than what it encodes.
+	if int64(len(r.Body)) > inv.limits.ResponseBytes*4/3+4 {
+		inv.failure = &LimitError{Limit: LimitResponse, Max: formatBytes(inv.limits.ResponseBytes)}
+		return nil
+	}
+	body, err := decodeBody(r.Body, r.Enc)
+	if err != nil {
+		inv.failure = &AgentError{Message: "malformed response body: " + err.Error()}
+		return nil
+	}
+	if int64(len(body)) > inv.limits.ResponseBytes {
+		inv.failure = &LimitError{Limit: LimitResponse, Max: formatBytes(inv.limits.ResponseBytes)}
+		return nil
+	}
+	inv.result.Status = r.Status
+	inv.result.Header = headerList(r.Headers)
+	inv.result.Body = body
+	return nil
+}
+
+func (inv *invocation) fail(msg string) {
+	if inv.done {
+		return
+	}
+	inv.done = true
+	inv.failure = inv.classify(errors.New(msg))
+}
+
+type jsFetch struct {
+	URL      string      `json:"url"`
+	Method   string      `json:"method"`
+	Headers  [][2]string `json:"headers"`
+	Body     string      `json:"body"`
+	Enc      string      `json:"enc"`
+	Redirect string      `json:"redirect"`
+}
+
+type jsFetchResult struct {
+	Status     int         `json:"status"`
+	StatusText string      `json:"statusText"`
+	Headers    [][2]string `json:"headers"`
+	Body       string      `json:"body"`
+	Enc        string      `json:"enc"`
+	URL        string      `json:"url"`
+	Redirected bool        `json:"redirected"`
+}
+
+// fetch starts an outbound request and returns its id; the loop hands the
+// result to JS when it arrives.
+//
+// Security: the count limit is checked here, and the egress policy by the
+// engine's HTTP client at dial time, on the resolved address.
+func (inv *invocation) fetch(arg string) (any, error) {
+	if inv.result.Fetches >= inv.limits.Requests {
+		return nil, &LimitError{Limit: LimitRequests, Max: fmt.Sprintf("%d per invocation", inv.limits.Requests)}
+	}
+	var f jsFetch
+	if err := json.Unmarshal([]byte(arg), &f); err != nil {
+		return nil, fmt.Errorf("fetch: malformed request: %v", err)
+	}
+	if !strings.HasPrefix(f.URL, "http://") && !strings.HasPrefix(f.URL, "https://") {
+		return nil, fmt.Errorf("fetch: only http: and https: URLs are supported, not %q", truncate(f.URL, 100))
+	}
+	body, err := decodeBody(f.Body, f.Enc)
+	if err != nil {
+		return nil, fmt.Errorf("fetch: %v", err)
+	}
+	ctx, cancel := context.WithDeadline(inv.ctx, inv.deadline)
+	hreq, err := http.NewRequestWithContext(ctx, f.Method, f.URL, bytes.NewReader(body))
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("fetch: %v", err)
+	}
+	hreq.Header = headerList(f.Headers)
+	if hreq.Header.Get("User-Agent") == "" {
+		hreq.Header.Set("User-Agent", "Cove-Agent/1")
+	}
+	inv.result.Fetches++
+	inv.nextID++
+	id := inv.nextID
+	inv.fetches[id] = cancel
+	client := inv.engine.client
+	if f.Redirect == "manual" || f.Redirect == "error" {
+		c := *client
+		c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		client = &c
+	}
+	go inv.doFetch(ctx, cancel, client, hreq, id, f.Redirect == "error")
+	return id, nil
+}
+
+func (inv *invocation) doFetch(ctx context.Context, cancel context.CancelFunc, client *http.Client, req *http.Request, id int, redirectError bool) {
+	defer cancel()
+	ev := fetchEvent{id: id}
+	payload, err := inv.roundTrip(client, req, redirectError)
+	if err != nil {
+		ev.payload = err.Error()
+	} else {
+		ev.ok, ev.payload = true, payload
+	}
+	select {
+	case inv.events <- ev:
+	case <-ctx.Done():
+	}
+}
+
+func (inv *invocation) roundTrip(client *http.Client, req *http.Request, redirectError bool) (string, error) {
+	resp, err := client.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("fetch %s: %s", truncate(req.URL.Redacted(), 200), unwrapURLError(err))
+	}
+	defer resp.Body.Close()
+	if redirectError && resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		return "", fmt.Errorf("fetch %s: redirect refused (redirect: \"error\")", req.URL.Redacted())
+	}
+	max := inv.limits.FetchResponseBytes
+	body, err := io.ReadAll(io.LimitReader(resp.Body, max+1))
+	if err != nil {
+		return "", fmt.Errorf("fetch %s: read body: %v", req.URL.Redacted(), err)
+	}
+	if int64(len(body)) > max {
+		return "", fmt.Errorf("fetch %s: response body exceeds the fetch response limit (%s)", req.URL.Redacted(), formatBytes(max))
+	}
+	out := jsFetchResult{
+		Status:     resp.StatusCode,
+		StatusText: strings.TrimSpace(strings.TrimPrefix(resp.Status, strconv.Itoa(resp.StatusCode))),
+		URL:        resp.Request.URL.String(),
+		Redirected: resp.Request.URL.String() != req.URL.String(),
+	}
+	for k, vs := range resp.Header {
+		for _, v := range vs {
+			out.Headers = append(out.Headers, [2]string{k, v})
+		}
+	}
+	out.Body, out.Enc = encodeBody(body)
+	b, err := json.Marshal(out)
+	if err != nil {
+		return "", fmt.Errorf("fetch: encode response: %v", err)
+	}
+	return string(b), nil
+}
+
+// unwrapURLError drops the "Get \"url\":" prefix net/http adds, which the
+// caller already names.
+func unwrapURLError(err error) string {
+	var ue interface{ Unwrap() error }
+	if errors.As(err, &ue) {
+		if inner := ue.Unwrap(); inner != nil {
+			return inner.Error()
+		}
+	}
+	return err.Error()
+}
+
+func digest(arg string) (any, error) {
+	alg, data, _ := strings.Cut(arg, "\x00")
+	var h hash.Hash
+	switch alg {
+	case "SHA-1":
+		h = sha1.New()
+	case "SHA-256":
+		h = sha256.New()
+	case "SHA-384":
+		h = sha512.New384()
+	case "SHA-512":
+		h = sha512.New()
+	default:
+		return nil, fmt.Errorf("crypto.subtle.digest: unsupported algorithm %q (use SHA-1, SHA-256, SHA-384 or SHA-512)", alg)
+	}
+	b, err := b64.DecodeString(data)
+	if err != nil {
+		return nil, fmt.Errorf("crypto.subtle.digest: %v", err)
+	}
+	h.Write(b)
+	return b64.EncodeToString(h.Sum(nil)), nil
+}
+
+func (inv *invocation) derive(path string) (any, error) {
+	if inv.env.DeriveKey == nil {
+		return nil, errNoDerive
+	}
+	if path == "" || len(path) > 256 {
+		return nil, errors.New("cove.deriveKey: path must be 1 to 256 bytes")
+	}
+	k, err := inv.env.DeriveKey(path)
+	if err != nil {
+		return nil, fmt.Errorf("cove.deriveKey: %v", err)
+	}
+	return b64.EncodeToString(k[:]), nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

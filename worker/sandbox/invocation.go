@@ -1,0 +1,324 @@
+package sandbox
+
+import (
+	"container/heap"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+	"unicode/utf8"
+
+	"modernc.org/quickjs"
+)
+
+// invocation is the state of one Run: its VM, its event loop and what the
+// host functions gathered. Only the goroutine that called Run touches the VM;
+// fetch goroutines report through events.
+type invocation struct {
+	ctx      context.Context
+	cancel   context.CancelFunc
+	engine   *Engine
+	limits   Limits
+	req      Request
+	env      Env
+	start    time.Time
+	deadline time.Time
+
+	vm     *quickjs.VM
+	result Result
+
+	done    bool  // respond or fail was called
+	failure error // set by fail
+
+	nextID   int
+	fetches  map[int]context.CancelFunc // in flight
+	events   chan fetchEvent
+	timers   timerHeap
+	timerSet map[int]bool // live timer ids
+	logBytes int
+}
+
+type fetchEvent struct {
+	id      int
+	ok      bool
+	payload string
+}
+
+func newInvocation(ctx context.Context, e *Engine, req Request, env Env) *invocation {
+	ctx, cancel := context.WithCancel(ctx)
+	now := time.Now()
+	inv := &invocation{
+		ctx:      ctx,
+		cancel:   cancel,
+		engine:   e,
+		limits:   e.limits,
+		req:      req,
+		env:      env,
+		start:    now,
+		deadline: now.Add(e.limits.Timeout),
+		fetches:  map[int]context.CancelFunc{},
+		events:   make(chan fetchEvent, 8),
+		timerSet: map[int]bool{},
+	}
+	if d, ok := ctx.Deadline(); ok && d.Before(inv.deadline) {
+		inv.deadline = d
+	}
+	return inv
+}
+
+func (inv *invocation) close() {
+	inv.cancel() // stops fetches still in flight
+	if inv.vm != nil {
+		inv.vm.Close()
+	}
+}
+
+func (inv *invocation) run(p *Program) error {
+	vm, err := quickjs.NewVM()
+	if err != nil {
+		return fmt.Errorf("new vm: %w", err)
+	}
+	inv.vm = vm
+	vm.SetMemoryLimit(uintptr(inv.limits.Memory))
+	stop := context.AfterFunc(inv.ctx, vm.Interrupt)
+	defer stop()
+	if err := vm.RegisterHostFunc("__cove_host", inv.host); err != nil {
+		return fmt.Errorf("register host: %w", err)
+	}
+
+	reqJSON, err := inv.requestJSON()
+	if err != nil {
+		return err
+	}
+	if err := inv.enter(); err != nil {
+		return err
+	}
+	if _, err := vm.EvalBytecode(inv.engine.prelude); err != nil {
+		return fmt.Errorf("load runtime: %w", inv.classify(err))
+	}
+	if err := inv.call("__cove_prepare", reqJSON); err != nil {
+		return err
+	}
+	if err := inv.enter(); err != nil {
+		return err
+	}
+	if _, err := vm.EvalBytecode(p.bytecode); err != nil {
+		inv.drain()
+		return inv.classify(err)
+	}
+	if err := inv.call("__cove_run"); err != nil {
+		return err
+	}
+	return inv.loop()
+}
+
+// enter prepares a call into JS: the engine's eval timeout is set to what is
+// left of the invocation's budget, since each call re-arms it.
+func (inv *invocation) enter() error {
+	if err := inv.ctx.Err(); err != nil {
+		return fmt.Errorf("invocation stopped: %w", err)
+	}
+	left := time.Until(inv.deadline)
+	if left <= 0 {
+		return &LimitError{Limit: LimitTime, Max: inv.limits.Timeout.String()}
+	}
+	inv.vm.SetEvalTimeout(left)
+	return nil
+}
+
+func (inv *invocation) call(fn string, args ...any) error {
+	if err := inv.enter(); err != nil {
+		return err
+	}
+	if _, err := inv.vm.Call(fn, args...); err != nil {
+		return inv.classify(err)
+	}
+	return nil
+}
+
+// drain runs queued promise jobs, ignoring their errors: used after a failure
+// so that pending console output still reaches the logs.
+func (inv *invocation) drain() {
+	if inv.enter() == nil {
+		inv.vm.ExecutePendingJobs()
+	}
+}
+
+// loop is the event loop: run promise jobs, then wait for the next fetch
+// completion or timer, until the agent answers or fails.
+func (inv *invocation) loop() error {
+	deadline := time.NewTimer(time.Until(inv.deadline))
+	defer deadline.Stop()
+	for {
+		if err := inv.enter(); err != nil {
+			return err
+		}
+		if _, err := inv.vm.ExecutePendingJobs(); err != nil {
+			return inv.classify(err)
+		}
+		if inv.done {
+			return inv.failure
+		}
+		if len(inv.timers) > 0 {
+			wait := time.Until(inv.timers[0].at)
+			if wait <= 0 {
+				t := heap.Pop(&inv.timers).(timer)
+				if !inv.timerSet[t.id] {
+					continue
+				}
+				delete(inv.timerSet, t.id)
+				if err := inv.call("__cove_timer", t.id); err != nil {
+					return err
+				}
+				continue
+			}
+			tm := time.NewTimer(wait)
+			err := inv.wait(tm.C, deadline.C)
+			tm.Stop()
+			if err != nil {
+				return err
+			}
+			continue
+		} else if len(inv.fetches) == 0 {
+			return ErrNoResponse
+		}
+		if err := inv.wait(nil, deadline.C); err != nil {
+			return err
+		}
+	}
+}
+
+// wait blocks until a fetch completes (and hands it to JS), timerC fires,
+// the deadline passes or ctx ends.
+func (inv *invocation) wait(timerC, deadline <-chan time.Time) error {
+	select {
+	case ev := <-inv.events:
+		if _, live := inv.fetches[ev.id]; !live {
+			return nil // aborted by the agent
+		}
+		delete(inv.fetches, ev.id)
+		return inv.call("__cove_complete", ev.id, ev.ok, ev.payload)
+	case <-timerC:
+		return nil
+	case <-deadline:
+		return &LimitError{Limit: LimitTime, Max: inv.limits.Timeout.String()}
+	case <-inv.ctx.Done():
+		return fmt.Errorf("invocation stopped: %w", inv.ctx.Err())
+	}
+}
+
+// requestJSON is the request as __cove_prepare reads it.
+func (inv *invocation) requestJSON() (string, error) {
+	headers := make([][2]string, 0, len(inv.req.Header))
+	for k, vs := range inv.req.Header {
+		for _, v := range vs {
+			headers = append(headers, [2]string{k, v})
+		}
+	}
+	body, enc := encodeBody(inv.req.Body)
+	secrets := inv.env.Secrets
+	if secrets == nil {
+		secrets = map[string]string{}
+	}
+	b, err := json.Marshal(map[string]any{
+		"method":  inv.req.Method,
+		"url":     inv.req.URL,
+		"headers": headers,
+		"body":    body,
+		"enc":     enc,
+		"env":     secrets,
+	})
+	if err != nil {
+		return "", fmt.Errorf("encode request: %w", err)
+	}
+	return string(b), nil
+}
+
+// encodeBody passes bytes to JS as text when they are valid UTF-8 (the
+// common case, and cheap) and as base64 otherwise.
+func encodeBody(b []byte) (string, string) {
+	switch {
+	case len(b) == 0:
+		return "", "none"
+	case utf8.Valid(b):
+		return string(b), "text"
+	default:
+		return b64.EncodeToString(b), "base64"
+	}
+}
+
+// decodeBody is the inverse of encodeBody for what JS sends.
+func decodeBody(body, enc string) ([]byte, error) {
+	switch enc {
+	case "none":
+		return nil, nil
+	case "text":
+		return []byte(body), nil
+	case "base64":
+		return b64.DecodeString(body)
+	}
+	return nil, fmt.Errorf("unknown body encoding %q", enc)
+}
+
+// headerList converts [[name, value], ...] from JS to an http.Header,
+// dropping pairs that are not valid header fields.
+func headerList(pairs [][2]string) http.Header {
+	h := make(http.Header, len(pairs))
+	for _, p := range pairs {
+		if !validHeaderName(p[0]) || !validHeaderValue(p[1]) {
+			continue
+		}
+		h.Add(p[0], p[1])
+	}
+	return h
+}
+
+func validHeaderName(s string) bool {
+	if s == "" || len(s) > 256 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || c == ':' || c == '(' || c == ')' || c == ',' || c == '/' || c == ';' || c == '<' || c == '=' || c == '>' || c == '?' || c == '@' || c == '[' || c == '\\' || c == ']' || c == '{' || c == '}' || c == '"' {
+			return false
+		}
+	}
+	return true
+}
+
+func validHeaderValue(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '\r' || c == '\n' || c == 0 {
+			return false
+		}
+	}
+	return len(s) <= 16<<10
+}
+
+var errNoDerive = errors.New("cove.deriveKey is not available on this node")
+
+// timer is a pending setTimeout.
+type timer struct {
+	at time.Time
+	id int
+}
+
+type timerHeap []timer
+
+func (h timerHeap) Len() int { return len(h) }
+func (h timerHeap) Less(i, j int) bool {
+	if h[i].at.Equal(h[j].at) {
+		return h[i].id < h[j].id
+	}
+	return h[i].at.Before(h[j].at)
+}
+func (h timerHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *timerHeap) Push(x any)   { *h = append(*h, x.(timer)) }
+func (h *timerHeap) Pop() any {
+	old := *h
+	t := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return t
+}

@@ -1,0 +1,27 @@
+package sandbox
+
+import (
+	"testing"
+
+	"modernc.org/quickjs"
+)
+
+func BenchmarkVMOnly(b *testing.B) {
+	for b.Loop() {
+		vm, _ := quickjs.NewVM()
+		vm.Close()
+	}
+}
+
+func BenchmarkVMPrelude(b *testing.B) {
+	e := newEngine(b, Limits{})
+	b.Logf("prelude bytecode %d bytes", len(e.prelude))
+	for b.Loop() {
+		vm, _ := quickjs.NewVM()
+		vm.RegisterHostFunc("__cove_host", func([]any) (any, error) { return nil, nil })
+		if _, err := vm.EvalBytecode(e.prelude); err != nil {
+			b.Fatal(err)
+		}
+		vm.Close()
+	}
+}

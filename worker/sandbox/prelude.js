@@ -1,0 +1,915 @@
+// The Cove agent runtime: the web-standard globals an agent sees, built on one
+// host function. It is compiled to bytecode once per process and evaluated in
+// every fresh VM before the agent's bundle. Everything here runs inside the
+// sandbox with the agent's privileges: the host (Go) validates every call and
+// enforces every limit; nothing in this file is trusted for security.
+(function (global) {
+  "use strict";
+  const host = global.__cove_host;
+  delete global.__cove_host;
+
+  const def = (obj, name, value) =>
+    Object.defineProperty(obj, name, { value, writable: true, configurable: true, enumerable: false });
+
+  // ---------- bytes: base64 and UTF-8 ----------
+  const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const B64IDX = new Int16Array(256).fill(-1);
+  for (let i = 0; i < 64; i++) B64IDX[B64.charCodeAt(i)] = i;
+  B64IDX[45] = 62; B64IDX[95] = 63; // - and _ (base64url) decode too
+
+  function b64encode(u8) {
+    let out = "";
+    const n = u8.length;
+    let i = 0;
+    const parts = [];
+    for (; i + 2 < n; i += 3) {
+      const v = (u8[i] << 16) | (u8[i + 1] << 8) | u8[i + 2];
+      out += B64[v >> 18] + B64[(v >> 12) & 63] + B64[(v >> 6) & 63] + B64[v & 63];
+      if (out.length > 8192) { parts.push(out); out = ""; }
+    }
+    if (i < n) {
+      const v = (u8[i] << 16) | (i + 1 < n ? u8[i + 1] << 8 : 0);
+      out += B64[v >> 18] + B64[(v >> 12) & 63] + (i + 1 < n ? B64[(v >> 6) & 63] : "=") + "=";
+    }
+    parts.push(out);
+    return parts.join("");
+  }
+
+  function b64decode(s) {
+    s = String(s).replace(/[\t\n\f\r ]+/g, "");
+    if (s.length % 4 === 0) s = s.replace(/={1,2}$/, "");
+    if (s.length % 4 === 1 || /[^A-Za-z0-9+/\-_]/.test(s)) {
+      throw new DOMException("The string to be decoded is not correctly encoded.", "InvalidCharacterError");
+    }
+    const out = new Uint8Array((s.length * 3) >> 2);
+    let o = 0, acc = 0, bits = 0;
+    for (let i = 0; i < s.length; i++) {
+      acc = (acc << 6) | B64IDX[s.charCodeAt(i)];
+      bits += 6;
+      if (bits >= 8) { bits -= 8; out[o++] = (acc >> bits) & 255; }
+    }
+    return out;
+  }
+
+  function utf8encode(str) {
+    str = String(str);
+    const out = new Uint8Array(str.length * 3);
+    let o = 0;
+    for (let i = 0; i < str.length; i++) {
+      let c = str.charCodeAt(i);
+      if (c < 0x80) { out[o++] = c; continue; }
+      if (c >= 0xd800 && c <= 0xdbff && i + 1 < str.length) {
+        const d = str.charCodeAt(i + 1);
+        if (d >= 0xdc00 && d <= 0xdfff) {
+          c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+          i++;
+          out[o++] = 0xf0 | (c >> 18); out[o++] = 0x80 | ((c >> 12) & 63);
+          out[o++] = 0x80 | ((c >> 6) & 63); out[o++] = 0x80 | (c & 63);
+          continue;
+        }
+      }
+      if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd; // lone surrogate
+      if (c < 0x800) { out[o++] = 0xc0 | (c >> 6); out[o++] = 0x80 | (c & 63); }
+      else { out[o++] = 0xe0 | (c >> 12); out[o++] = 0x80 | ((c >> 6) & 63); out[o++] = 0x80 | (c & 63); }
+    }
+    return out.slice(0, o);
+  }
+
+  function utf8decode(u8, fatal) {
+    let out = "";
+    const parts = [];
+    const n = u8.length;
+    let i = 0;
+    const bad = () => { if (fatal) throw new TypeError("The encoded data was not valid for encoding utf-8"); return "\ufffd"; };
+    while (i < n) {
+      const c = u8[i];
+      if (c < 0x80) {
+        // fast path for ASCII runs
+        let j = i;
+        while (j < n && u8[j] < 0x80 && j - i < 4096) j++;
+        out += String.fromCharCode.apply(null, u8.subarray(i, j));
+        i = j;
+      } else if (c >= 0xc2 && c < 0xe0 && i + 1 < n && (u8[i + 1] & 0xc0) === 0x80) {
+        out += String.fromCharCode(((c & 31) << 6) | (u8[i + 1] & 63)); i += 2;
+      } else if (c >= 0xe0 && c < 0xf0 && i + 2 < n && (u8[i + 1] & 0xc0) === 0x80 && (u8[i + 2] & 0xc0) === 0x80) {
+        const cp = ((c & 15) << 12) | ((u8[i + 1] & 63) << 6) | (u8[i + 2] & 63);
+        if (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)) { out += bad(); i++; } else { out += String.fromCharCode(cp); i += 3; }
+      } else if (c >= 0xf0 && c < 0xf5 && i + 3 < n && (u8[i + 1] & 0xc0) === 0x80 && (u8[i + 2] & 0xc0) === 0x80 && (u8[i + 3] & 0xc0) === 0x80) {
+        const cp = ((c & 7) << 18) | ((u8[i + 1] & 63) << 12) | ((u8[i + 2] & 63) << 6) | (u8[i + 3] & 63);
+        if (cp < 0x10000 || cp > 0x10ffff) { out += bad(); i++; } else { out += String.fromCodePoint(cp); i += 4; }
+      } else { out += bad(); i++; }
+      if (out.length > 16384) { parts.push(out); out = ""; }
+    }
+    parts.push(out);
+    return parts.join("");
+  }
+
+  function toU8(data) {
+    if (data instanceof Uint8Array) return data;
+    if (data instanceof ArrayBuffer) return new Uint8Array(data);
+    if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    throw new TypeError("expected an ArrayBuffer or ArrayBufferView");
+  }
+
+  class DOMException extends Error {
+    constructor(message = "", name = "Error") { super(message); this.name = name; }
+    get code() { return 0; }
+  }
+
+  class TextEncoder {
+    get encoding() { return "utf-8"; }
+    encode(input = "") { return utf8encode(input); }
+    encodeInto(src, dest) {
+      const b = utf8encode(src);
+      const n = Math.min(b.length, dest.length);
+      dest.set(b.subarray(0, n));
+      return { read: n === b.length ? String(src).length : undefined, written: n };
+    }
+  }
+
+  class TextDecoder {
+    constructor(label = "utf-8", options = {}) {
+      const l = String(label).trim().toLowerCase();
+      if (l !== "utf-8" && l !== "utf8" && l !== "unicode-1-1-utf-8") throw new RangeError(`TextDecoder: unsupported encoding "${label}" (only utf-8)`);
+      this._fatal = !!options.fatal;
+      this._ignoreBOM = !!options.ignoreBOM;
+    }
+    get encoding() { return "utf-8"; }
+    get fatal() { return this._fatal; }
+    get ignoreBOM() { return this._ignoreBOM; }
+    decode(input) {
+      if (input === undefined) return "";
+      let u8 = toU8(input);
+      if (!this._ignoreBOM && u8.length >= 3 && u8[0] === 0xef && u8[1] === 0xbb && u8[2] === 0xbf) u8 = u8.subarray(3);
+      return utf8decode(u8, this._fatal);
+    }
+  }
+
+  function btoa(s) {
+    s = String(s);
+    const u8 = new Uint8Array(s.length);
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 255) throw new DOMException("btoa: the string contains characters outside of the Latin1 range", "InvalidCharacterError");
+      u8[i] = c;
+    }
+    return b64encode(u8);
+  }
+
+  function atob(s) {
+    const u8 = b64decode(s);
+    let out = "";
+    for (let i = 0; i < u8.length; i += 4096) out += String.fromCharCode.apply(null, u8.subarray(i, i + 4096));
+    return out;
+  }
+
+  // ---------- console ----------
+  function inspect(v, depth, seen) {
+    if (typeof v === "string") return depth === 0 ? v : JSON.stringify(v);
+    if (typeof v === "bigint") return v + "n";
+    if (typeof v === "symbol") return v.toString();
+    if (typeof v === "function") return `[Function ${v.name || "anonymous"}]`;
+    if (v === null || typeof v !== "object") return String(v);
+    if (v instanceof Error) return v.stack ? `${v.name}: ${v.message}\n${v.stack}`.trim() : `${v.name}: ${v.message}`;
+    if (seen.indexOf(v) >= 0) return "[Circular]";
+    if (depth > 3) return Array.isArray(v) ? "[Array]" : "[Object]";
+    seen.push(v);
+    try {
+      if (Array.isArray(v)) return "[ " + v.slice(0, 100).map((x) => inspect(x, depth + 1, seen)).join(", ") + (v.length > 100 ? ", …" : "") + " ]";
+      if (v instanceof Uint8Array) return `Uint8Array(${v.length}) [ ${Array.from(v.subarray(0, 32)).join(", ")}${v.length > 32 ? ", …" : ""} ]`;
+      if (v instanceof Map) return `Map(${v.size}) { ${Array.from(v).slice(0, 50).map(([k, x]) => inspect(k, depth + 1, seen) + " => " + inspect(x, depth + 1, seen)).join(", ")} }`;
+      if (v instanceof Set) return `Set(${v.size}) { ${Array.from(v).slice(0, 50).map((x) => inspect(x, depth + 1, seen)).join(", ")} }`;
+      if (v instanceof Date) return isNaN(v) ? "Invalid Date" : v.toISOString();
+      const keys = Object.keys(v);
+      const name = v.constructor && v.constructor.name && v.constructor !== Object ? v.constructor.name + " " : "";
+      return name + "{ " + keys.slice(0, 100).map((k) => `${/^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k)}: ${inspect(v[k], depth + 1, seen)}`).join(", ") + (keys.length > 100 ? ", …" : "") + " }";
+    } catch (e) {
+      return "[Object]";
+    } finally {
+      seen.pop();
+    }
+  }
+  function format(args) {
+    let first = args[0];
+    let rest = Array.prototype.slice.call(args, 1);
+    if (typeof first === "string" && /%[sdifjoO%]/.test(first) && rest.length) {
+      first = first.replace(/%[sdifjoO%]/g, (m) => {
+        if (m === "%%") return "%";
+        if (!rest.length) return m;
+        const a = rest.shift();
+        switch (m) {
+          case "%s": return typeof a === "string" ? a : inspect(a, 1, []);
+          case "%d": case "%i": return String(parseInt(a, 10));
+          case "%f": return String(parseFloat(a));
+          case "%j": try { return JSON.stringify(a); } catch (e) { return "[Circular]"; }
+          default: return inspect(a, 1, []);
+        }
+      });
+      return [first].concat(rest.map((a) => inspect(a, 0, []))).join(" ");
+    }
+    return Array.prototype.map.call(args, (a) => inspect(a, 0, [])).join(" ");
+  }
+  const counts = new Map();
+  const timers = new Map();
+  const logAt = (level) => function () { host("log", level + "\u0000" + format(arguments)); };
+  const console = {
+    log: logAt("log"), info: logAt("info"), debug: logAt("debug"), warn: logAt("warn"), error: logAt("error"),
+    trace: logAt("debug"),
+    dir: (v) => host("log", "log\u0000" + inspect(v, 0, [])),
+    table: logAt("log"),
+    assert: (cond, ...rest) => { if (!cond) host("log", "error\u0000Assertion failed" + (rest.length ? ": " + format(rest) : "")); },
+    count: (label = "default") => { const n = (counts.get(label) || 0) + 1; counts.set(label, n); host("log", `log\u0000${label}: ${n}`); },
+    countReset: (label = "default") => counts.delete(label),
+    time: (label = "default") => timers.set(label, Date.now()),
+    timeEnd: (label = "default") => { const t = timers.get(label); timers.delete(label); host("log", `log\u0000${label}: ${t === undefined ? "no such label" : Date.now() - t + "ms"}`); },
+    timeLog: (label = "default") => { const t = timers.get(label); host("log", `log\u0000${label}: ${t === undefined ? "no such label" : Date.now() - t + "ms"}`); },
+    group: logAt("log"), groupCollapsed: logAt("log"), groupEnd: () => {},
+  };
+
+  // ---------- async host operations ----------
+  // Each pending host operation has an id; the Go event loop settles it by
+  // calling __cove_complete(id, ok, payload).
+  const pending = new Map();
+  function hostAsync(op, arg) {
+    return new Promise((resolve, reject) => {
+      const id = host(op, arg);
+      pending.set(id, { resolve, reject });
+    });
+  }
+  function complete(id, ok, payload) {
+    const p = pending.get(id);
+    if (!p) return;
+    pending.delete(id);
+    if (ok) p.resolve(payload);
+    else p.reject(payload);
+  }
+
+  // ---------- timers ----------
+  const timerCallbacks = new Map();
+  function setTimeout(fn, ms = 0, ...args) {
+    if (typeof fn !== "function") throw new TypeError("setTimeout: callback must be a function");
+    const delay = Math.max(0, Math.min(Number(ms) || 0, 2147483647));
+    return schedule(() => fn.apply(global, args), delay);
+  }
+  function clearTimeout(id) {
+    if (intervals.has(id)) return clearInterval(id);
+    if (timerCallbacks.delete(id)) host("clearTimer", String(id));
+  }
+  function schedule(fn, delay) {
+    const id = host("timer", String(delay));
+    timerCallbacks.set(id, fn);
+    return id;
+  }
+  // An interval keeps its first timer id as its public handle while each
+  // tick schedules the next host timer.
+  const intervals = new Map();
+  function setInterval(fn, ms = 0, ...args) {
+    if (typeof fn !== "function") throw new TypeError("setInterval: callback must be a function");
+    const delay = Math.max(1, Math.min(Number(ms) || 0, 2147483647));
+    const handle = { cur: 0 };
+    const tick = () => { handle.cur = schedule(tick, delay); fn.apply(global, args); };
+    handle.cur = schedule(tick, delay);
+    intervals.set(handle.cur, handle);
+    return handle.cur;
+  }
+  function clearInterval(id) {
+    const handle = intervals.get(id);
+    if (!handle) return clearTimeout(id);
+    intervals.delete(id);
+    clearTimeout(handle.cur);
+  }
+  function fireTimer(id) {
+    const cb = timerCallbacks.get(id);
+    if (!cb) return;
+    timerCallbacks.delete(id);
+    cb();
+  }
+  const queueMicrotask = (fn) => { Promise.resolve().then(fn); };
+
+  // ---------- events and abort ----------
+  class Event {
+    constructor(type, init = {}) { this.type = String(type); this.bubbles = !!init.bubbles; this.cancelable = !!init.cancelable; this.defaultPrevented = false; this.timeStamp = Date.now(); }
+    preventDefault() { if (this.cancelable) this.defaultPrevented = true; }
+    stopPropagation() {}
+    stopImmediatePropagation() { this._stop = true; }
+  }
+  class EventTarget {
+    constructor() { def(this, "_listeners", new Map()); }
+    addEventListener(type, fn, opts) {
+      if (!fn) return;
+      const list = this._listeners.get(type) || [];
+      if (list.some((l) => l.fn === fn)) return;
+      list.push({ fn, once: !!(opts && typeof opts === "object" && opts.once) });
+      this._listeners.set(type, list);
+    }
+    removeEventListener(type, fn) {
+      const list = this._listeners.get(type);
+      if (list) this._listeners.set(type, list.filter((l) => l.fn !== fn));
+    }
+    dispatchEvent(ev) {
+      def(ev, "target", this); def(ev, "currentTarget", this);
+      const handler = this["on" + ev.type];
+      if (typeof handler === "function") handler.call(this, ev);
+      for (const l of (this._listeners.get(ev.type) || []).slice()) {
+        if (l.once) this.removeEventListener(ev.type, l.fn);
+        if (typeof l.fn === "function") l.fn.call(this, ev); else if (l.fn && typeof l.fn.handleEvent === "function") l.fn.handleEvent(ev);
+        if (ev._stop) break;
+      }
+      return !ev.defaultPrevented;
+    }
+  }
+  class AbortSignal extends EventTarget {
+    constructor() { super(); this.aborted = false; this.reason = undefined; this.onabort = null; }
+    throwIfAborted() { if (this.aborted) throw this.reason; }
+    static abort(reason) { const c = new AbortController(); c.abort(reason); return c.signal; }
+    static timeout(ms) {
+      const c = new AbortController();
+      setTimeout(() => c.abort(new DOMException("The operation timed out.", "TimeoutError")), ms);
+      return c.signal;
+    }
+    static any(signals) {
+      const c = new AbortController();
+      for (const s of signals) {
+        if (s.aborted) { c.abort(s.reason); break; }
+        s.addEventListener("abort", () => c.abort(s.reason), { once: true });
+      }
+      return c.signal;
+    }
+  }
+  class AbortController {
+    constructor() { this.signal = new AbortSignal(); }
+    abort(reason) {
+      const s = this.signal;
+      if (s.aborted) return;
+      s.aborted = true;
+      s.reason = reason === undefined ? new DOMException("This operation was aborted", "AbortError") : reason;
+      s.dispatchEvent(new Event("abort"));
+    }
+  }
+
+  // ---------- URL ----------
+  class URLSearchParams {
+    constructor(init) {
+      def(this, "_list", []);
+      def(this, "_url", null);
+      if (init === undefined || init === null) return;
+      if (typeof init === "object") {
+        if (typeof init[Symbol.iterator] === "function") {
+          for (const pair of init) {
+            const p = Array.from(pair);
+            if (p.length !== 2) throw new TypeError("URLSearchParams: each pair must have exactly two items");
+            this._list.push([String(p[0]), String(p[1])]);
+          }
+        } else {
+          for (const k of Object.keys(init)) this._list.push([k, String(init[k])]);
+        }
+        return;
+      }
+      this._parse(String(init));
+    }
+    _parse(s) {
+      this._list.length = 0;
+      if (s.startsWith("?")) s = s.slice(1);
+      for (const part of s.split("&")) {
+        if (!part) continue;
+        const eq = part.indexOf("=");
+        const k = eq < 0 ? part : part.slice(0, eq);
+        const v = eq < 0 ? "" : part.slice(eq + 1);
+        this._list.push([formDecode(k), formDecode(v)]);
+      }
+    }
+    _update() { if (this._url) this._url._setSearchFromParams(this.toString()); }
+    get size() { return this._list.length; }
+    append(k, v) { this._list.push([String(k), String(v)]); this._update(); }
+    delete(k, v) { k = String(k); this._list = this._list.filter(([a, b]) => !(a === k && (v === undefined || b === String(v)))); def(this, "_list", this._list); this._update(); }
+    get(k) { k = String(k); const e = this._list.find(([a]) => a === k); return e ? e[1] : null; }
+    getAll(k) { k = String(k); return this._list.filter(([a]) => a === k).map(([, b]) => b); }
+    has(k, v) { k = String(k); return this._list.some(([a, b]) => a === k && (v === undefined || b === String(v))); }
+    set(k, v) {
+      k = String(k); v = String(v);
+      const i = this._list.findIndex(([a]) => a === k);
+      if (i < 0) this._list.push([k, v]);
+      else { this._list[i][1] = v; def(this, "_list", this._list.filter(([a], j) => a !== k || j === i)); }
+      this._update();
+    }
+    sort() { this._list.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)); this._update(); }
+    forEach(fn, thisArg) { for (const [k, v] of this._list.slice()) fn.call(thisArg, v, k, this); }
+    keys() { return this._list.map(([k]) => k)[Symbol.iterator](); }
+    values() { return this._list.map(([, v]) => v)[Symbol.iterator](); }
+    entries() { return this._list.map(([k, v]) => [k, v])[Symbol.iterator](); }
+    [Symbol.iterator]() { return this.entries(); }
+    toString() { return this._list.map(([k, v]) => formEncode(k) + "=" + formEncode(v)).join("&"); }
+    get [Symbol.toStringTag]() { return "URLSearchParams"; }
+  }
+  function formDecode(s) {
+    s = s.replace(/\+/g, " ");
+    try { return decodeURIComponent(s); } catch (e) {
+      return s.replace(/%([0-9A-Fa-f]{2})/g, (m, h) => String.fromCharCode(parseInt(h, 16)));
+    }
+  }
+  function formEncode(s) {
+    return encodeURIComponent(s).replace(/%20/g, "+").replace(/[!'()~]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase());
+  }
+
+  const URL_FIELDS = ["href", "protocol", "username", "password", "host", "hostname", "port", "pathname", "search", "hash", "origin"];
+  function parseURL(input, base) {
+    const r = JSON.parse(host("url", JSON.stringify({ input: String(input), base: base === undefined ? null : String(base) })));
+    if (r.error) throw new TypeError(`Invalid URL: ${r.error}`);
+    return r;
+  }
+  class URL {
+    constructor(input, base) {
+      def(this, "_p", parseURL(input, base));
+      def(this, "_sp", null);
+    }
+    static canParse(input, base) { try { parseURL(input, base); return true; } catch (e) { return false; } }
+    static parse(input, base) { try { return new URL(input, base); } catch (e) { return null; } }
+    _set(field, value) {
+      const p = Object.assign({}, this._p, { [field]: String(value) });
+      if (field === "hostname" || field === "port") p.host = p.hostname + (p.port ? ":" + p.port : "");
+      if (field === "host") { const m = /^(\[[^\]]*\]|[^:]*)(?::(\d*))?$/.exec(p.host); if (m) { p.hostname = m[1]; p.port = m[2] || ""; } }
+      const r = JSON.parse(host("url", JSON.stringify({ parts: p })));
+      if (!r.error) def(this, "_p", r);
+      if (this._sp) this._sp._parse(this._p.search);
+    }
+    _setSearchFromParams(s) { this._set("search", s ? "?" + s : ""); }
+    get searchParams() {
+      if (!this._sp) { const sp = new URLSearchParams(this._p.search); def(sp, "_url", this); def(this, "_sp", sp); }
+      return this._sp;
+    }
+    get origin() { return this._p.origin; }
+    toString() { return this._p.href; }
+    toJSON() { return this._p.href; }
+    get [Symbol.toStringTag]() { return "URL"; }
+  }
+  for (const f of URL_FIELDS) {
+    if (f === "origin") continue;
+    Object.defineProperty(URL.prototype, f, {
+      get() { return this._p[f]; },
+      set(v) { f === "href" ? (def(this, "_p", parseURL(v)), this._sp && this._sp._parse(this._p.search)) : this._set(f, v); },
+      enumerable: true, configurable: true,
+    });
+  }
+
+  // ---------- Headers ----------
+  const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+  function normName(n) {
+    n = String(n);
+    if (!TOKEN.test(n)) throw new TypeError(`Headers: invalid header name "${n}"`);
+    return n.toLowerCase();
+  }
+  function normValue(v) {
+    v = String(v).replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, "");
+    if (/[\0\r\n]/.test(v)) throw new TypeError("Headers: invalid header value");
+    return v;
+  }
+  class Headers {
+    constructor(init) {
+      def(this, "_m", new Map()); // lower name -> [values]
+      if (init === undefined || init === null) return;
+      if (init instanceof Headers) { for (const [k, v] of init._m) this._m.set(k, v.slice()); return; }
+      if (typeof init === "object" && typeof init[Symbol.iterator] === "function") {
+        for (const pair of init) {
+          const p = Array.from(pair);
+          if (p.length !== 2) throw new TypeError("Headers: each header pair must have exactly two items");
+          this.append(p[0], p[1]);
+        }
+        return;
+      }
+      if (typeof init === "object") { for (const k of Object.keys(init)) this.append(k, init[k]); return; }
+      throw new TypeError("Headers: init must be an object, array or Headers");
+    }
+    append(n, v) { n = normName(n); v = normValue(v); const l = this._m.get(n); if (l) l.push(v); else this._m.set(n, [v]); }
+    set(n, v) { this._m.set(normName(n), [normValue(v)]); }
+    delete(n) { this._m.delete(normName(n)); }
+    get(n) { const l = this._m.get(normName(n)); return l ? l.join(", ") : null; }
+    getSetCookie() { return (this._m.get("set-cookie") || []).slice(); }
+    has(n) { return this._m.has(normName(n)); }
+    _sorted() {
+      const out = [];
+      for (const k of Array.from(this._m.keys()).sort()) {
+        if (k === "set-cookie") for (const v of this._m.get(k)) out.push([k, v]);
+        else out.push([k, this._m.get(k).join(", ")]);
+      }
+      return out;
+    }
+    forEach(fn, thisArg) { for (const [k, v] of this._sorted()) fn.call(thisArg, v, k, this); }
+    keys() { return this._sorted().map(([k]) => k)[Symbol.iterator](); }
+    values() { return this._sorted().map(([, v]) => v)[Symbol.iterator](); }
+    entries() { return this._sorted()[Symbol.iterator](); }
+    [Symbol.iterator]() { return this.entries(); }
+    get [Symbol.toStringTag]() { return "Headers"; }
+  }
+
+  // ---------- Blob, FormData (minimal), bodies ----------
+  class Blob {
+    constructor(parts = [], opts = {}) {
+      const chunks = [];
+      for (const p of parts) {
+        if (p instanceof Blob) chunks.push(p._b);
+        else if (typeof p === "string") chunks.push(utf8encode(p));
+        else chunks.push(toU8(p).slice());
+      }
+      let n = 0; for (const c of chunks) n += c.length;
+      const b = new Uint8Array(n); let o = 0; for (const c of chunks) { b.set(c, o); o += c.length; }
+      def(this, "_b", b);
+      this.type = opts.type ? String(opts.type).toLowerCase() : "";
+    }
+    get size() { return this._b.length; }
+    async text() { return utf8decode(this._b, false); }
+    async arrayBuffer() { return this._b.slice().buffer; }
+    async bytes() { return this._b.slice(); }
+    slice(start = 0, end = this._b.length, type = "") { return new Blob([this._b.slice(start, end)], { type }); }
+  }
+
+  // A body is kept as a string (text) or a Uint8Array (bytes); either can be
+  // read once, in any form.
+  function extractBody(body) {
+    if (body === undefined || body === null) return { body: null, type: null };
+    if (typeof body === "string") return { body, type: "text/plain;charset=UTF-8" };
+    if (body instanceof URLSearchParams) return { body: body.toString(), type: "application/x-www-form-urlencoded;charset=UTF-8" };
+    if (body instanceof Blob) return { body: body._b, type: body.type || null };
+    if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) return { body: toU8(body).slice(), type: null };
+    if (body instanceof ReadableStream) return { body: body._drainSync(), type: null };
+    return { body: String(body), type: "text/plain;charset=UTF-8" };
+  }
+  function bodyBytes(b) { return b === null ? new Uint8Array(0) : typeof b === "string" ? utf8encode(b) : b; }
+  function bodyText(b) { return b === null ? "" : typeof b === "string" ? b : utf8decode(b, false); }
+
+  // A minimal ReadableStream: enough for code that reads response.body with a
+  // reader or for await, and for constructing a Response from a stream whose
+  // chunks were enqueued synchronously in start().
+  class ReadableStream {
+    constructor(source = {}) {
+      def(this, "_chunks", []);
+      def(this, "_closed", false);
+      const ctl = {
+        enqueue: (c) => this._chunks.push(typeof c === "string" ? utf8encode(c) : toU8(c)),
+        close: () => { this._closed = true; },
+        error: (e) => { this._error = e; this._closed = true; },
+      };
+      if (source.start) source.start(ctl);
+      def(this, "_pull", source.pull ? () => source.pull(ctl) : null);
+    }
+    _drainSync() {
+      let n = 0; for (const c of this._chunks) n += c.length;
+      const b = new Uint8Array(n); let o = 0; for (const c of this._chunks) { b.set(c, o); o += c.length; }
+      this._chunks.length = 0;
+      return b;
+    }
+    get locked() { return !!this._locked; }
+    getReader() {
+      this._locked = true;
+      const s = this;
+      return {
+        async read() {
+          while (!s._chunks.length && !s._closed && s._pull) await s._pull();
+          if (s._error) throw s._error;
+          if (s._chunks.length) return { done: false, value: s._chunks.shift() };
+          return { done: true, value: undefined };
+        },
+        releaseLock() { s._locked = false; },
+        async cancel() { s._chunks.length = 0; s._closed = true; },
+        get closed() { return Promise.resolve(); },
+      };
+    }
+    async *[Symbol.asyncIterator]() {
+      const r = this.getReader();
+      for (;;) { const { done, value } = await r.read(); if (done) return; yield value; }
+    }
+  }
+
+  class Body {
+    _initBody(body) { def(this, "_body", body); def(this, "_used", false); }
+    get bodyUsed() { return this._used; }
+    get body() {
+      if (this._body === null) return null;
+      const bytes = bodyBytes(this._body);
+      return new ReadableStream({ start(c) { if (bytes.length) c.enqueue(bytes); c.close(); } });
+    }
+    _take() {
+      if (this._used) throw new TypeError("Body is unusable: body has already been read");
+      this._used = true;
+      return this._body;
+    }
+    async text() { return bodyText(this._take()); }
+    async json() { return JSON.parse(bodyText(this._take())); }
+    async arrayBuffer() { return bodyBytes(this._take()).slice().buffer; }
+    async bytes() { return bodyBytes(this._take()).slice(); }
+    async blob() { return new Blob([bodyBytes(this._take())], { type: this.headers.get("content-type") || "" }); }
+    async formData() {
+      const ct = this.headers.get("content-type") || "";
+      if (ct.startsWith("application/x-www-form-urlencoded")) {
+        const fd = new FormData();
+        for (const [k, v] of new URLSearchParams(bodyText(this._take()))) fd.append(k, v);
+        return fd;
+      }
+      throw new TypeError("formData: only application/x-www-form-urlencoded bodies are supported");
+    }
+  }
+
+  class FormData {
+    constructor() { def(this, "_list", []); }
+    append(k, v) { this._list.push([String(k), v instanceof Blob ? v : String(v)]); }
+    set(k, v) { this.delete(k); this.append(k, v); }
+    get(k) { const e = this._list.find(([a]) => a === String(k)); return e ? e[1] : null; }
+    getAll(k) { return this._list.filter(([a]) => a === String(k)).map(([, v]) => v); }
+    has(k) { return this._list.some(([a]) => a === String(k)); }
+    delete(k) { def(this, "_list", this._list.filter(([a]) => a !== String(k))); }
+    entries() { return this._list.slice()[Symbol.iterator](); }
+    [Symbol.iterator]() { return this.entries(); }
+  }
+
+  // ---------- Request, Response ----------
+  const METHODS = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH"];
+  class Request extends Body {
+    constructor(input, init = {}) {
+      super();
+      let src = null;
+      if (input instanceof Request) src = input;
+      const url = src ? src.url : String(new URL(String(input)));
+      let method = init.method !== undefined ? String(init.method) : src ? src.method : "GET";
+      if (!TOKEN.test(method)) throw new TypeError(`Request: invalid method "${method}"`);
+      if (METHODS.includes(method.toUpperCase())) method = method.toUpperCase();
+      def(this, "_url", url);
+      def(this, "_method", method);
+      this.headers = new Headers(init.headers !== undefined ? init.headers : src ? src.headers : undefined);
+      let body = null;
+      if (init.body !== undefined && init.body !== null) {
+        if (method === "GET" || method === "HEAD") throw new TypeError("Request with GET/HEAD method cannot have body.");
+        const e = extractBody(init.body);
+        body = e.body;
+        if (e.type && !this.headers.has("content-type")) this.headers.set("content-type", e.type);
+      } else if (src && init.body === undefined) {
+        body = src._take ? (src._body === null ? null : src._take()) : null;
+      }
+      this._initBody(body);
+      this.signal = init.signal || (src && src.signal) || new AbortController().signal;
+      this.redirect = init.redirect || (src && src.redirect) || "follow";
+      this.cache = "default"; this.credentials = "same-origin"; this.mode = "cors";
+      this.referrer = "about:client"; this.integrity = ""; this.keepalive = false;
+      this.cf = undefined;
+    }
+    get url() { return this._url; }
+    get method() { return this._method; }
+    clone() {
+      if (this._used) throw new TypeError("Request.clone: body has already been read");
+      const r = new Request(this._url, { method: this._method, headers: this.headers, signal: this.signal });
+      def(r, "_body", this._body === null ? null : typeof this._body === "string" ? this._body : this._body.slice());
+      return r;
+    }
+    get [Symbol.toStringTag]() { return "Request"; }
+  }
+
+  const STATUS_TEXT = { 200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 301: "Moved Permanently", 302: "Found", 303: "See Other", 304: "Not Modified", 307: "Temporary Redirect", 308: "Permanent Redirect", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 409: "Conflict", 413: "Payload Too Large", 422: "Unprocessable Entity", 429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout" };
+  class Response extends Body {
+    constructor(body = null, init = {}) {
+      super();
+      const status = init.status === undefined ? 200 : Number(init.status);
+      if (!Number.isInteger(status) || status < 200 || status > 599) throw new RangeError(`Response: status ${init.status} is not in the range 200 to 599`);
+      def(this, "_status", status);
+      this.statusText = init.statusText !== undefined ? String(init.statusText) : "";
+      this.headers = new Headers(init.headers);
+      const e = extractBody(body);
+      if (e.body !== null && (status === 204 || status === 205 || status === 304)) throw new TypeError(`Response with null body status ${status} cannot have body`);
+      if (e.type && !this.headers.has("content-type")) this.headers.set("content-type", e.type);
+      this._initBody(e.body);
+      this.type = "default"; this.url = ""; this.redirected = false;
+    }
+    get status() { return this._status; }
+    get ok() { return this._status >= 200 && this._status < 300; }
+    clone() {
+      if (this._used) throw new TypeError("Response.clone: body has already been read");
+      const r = new Response(null, { status: this._status, statusText: this.statusText, headers: this.headers });
+      def(r, "_body", this._body === null ? null : typeof this._body === "string" ? this._body : this._body.slice());
+      r.url = this.url; r.redirected = this.redirected; r.type = this.type;
+      return r;
+    }
+    static json(data, init = {}) {
+      const text = JSON.stringify(data);
+      if (text === undefined) throw new TypeError("Response.json: data is not JSON-serializable");
+      const headers = new Headers(init.headers);
+      if (!headers.has("content-type")) headers.set("content-type", "application/json");
+      return new Response(text, Object.assign({}, init, { headers }));
+    }
+    static redirect(url, status = 302) {
+      if (![301, 302, 303, 307, 308].includes(status)) throw new RangeError("Response.redirect: invalid status " + status);
+      return new Response(null, { status, headers: { location: String(new URL(String(url))) } });
+    }
+    static error() { const r = new Response(null, { status: 200 }); def(r, "_status", 0); r.type = "error"; return r; }
+    get [Symbol.toStringTag]() { return "Response"; }
+  }
+
+  // ---------- fetch ----------
+  function encodeBody(b) {
+    if (b === null) return { body: "", enc: "none" };
+    if (typeof b === "string") return { body: b, enc: "text" };
+    return { body: b64encode(b), enc: "base64" };
+  }
+  function decodeBody(body, enc) {
+    if (enc === "none") return null;
+    if (enc === "base64") return b64decode(body);
+    return body;
+  }
+  function fetch(input, init) {
+    try {
+      const req = input instanceof Request && init === undefined ? input : new Request(input, init);
+      const signal = req.signal;
+      if (signal && signal.aborted) return Promise.reject(signal.reason);
+      const body = req._body === null ? null : req._take();
+      const enc = encodeBody(body);
+      const arg = JSON.stringify({ url: req.url, method: req.method, headers: Array.from(req.headers), body: enc.body, enc: enc.enc, redirect: req.redirect });
+      return new Promise((resolve, reject) => {
+        const id = host("fetch", arg);
+        const onAbort = () => { host("abort", String(id)); complete(id, false, signal.reason); };
+        if (signal) signal.addEventListener("abort", onAbort, { once: true });
+        pending.set(id, {
+          resolve(payload) {
+            if (signal) signal.removeEventListener("abort", onAbort);
+            const r = JSON.parse(payload);
+            const res = new Response(null, { status: r.status >= 200 && r.status <= 599 ? r.status : 200, statusText: r.statusText, headers: r.headers });
+            def(res, "_status", r.status);
+            def(res, "_body", decodeBody(r.body, r.enc));
+            res.url = r.url; res.redirected = !!r.redirected; res.type = "basic";
+            resolve(res);
+          },
+          reject(e) {
+            if (signal) signal.removeEventListener("abort", onAbort);
+            reject(e instanceof Error || (e && e.name === "AbortError") ? e : new TypeError(String(e)));
+          },
+        });
+      });
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  // ---------- crypto ----------
+  const subtle = {
+    async digest(alg, data) {
+      const name = (typeof alg === "string" ? alg : alg && alg.name || "").toUpperCase();
+      const r = host("digest", name + "\u0000" + b64encode(toU8(data)));
+      return b64decode(r).buffer;
+    },
+  };
+  for (const m of ["encrypt", "decrypt", "sign", "verify", "generateKey", "deriveKey", "deriveBits", "importKey", "exportKey", "wrapKey", "unwrapKey"]) {
+    subtle[m] = () => Promise.reject(new DOMException(`crypto.subtle.${m} is not supported in Cove agents yet; crypto.subtle.digest is`, "NotSupportedError"));
+  }
+  const crypto = {
+    getRandomValues(arr) {
+      if (!ArrayBuffer.isView(arr) || arr instanceof Float32Array || arr instanceof Float64Array || arr instanceof DataView) throw new TypeError("crypto.getRandomValues: expected an integer TypedArray");
+      if (arr.byteLength > 65536) throw new DOMException(`crypto.getRandomValues: ${arr.byteLength} bytes requested, more than 65536`, "QuotaExceededError");
+      const b = b64decode(host("random", String(arr.byteLength)));
+      new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength).set(b);
+      return arr;
+    },
+    randomUUID() {
+      const b = b64decode(host("random", "16"));
+      b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80;
+      const h = Array.from(b, (x) => (x + 0x100).toString(16).slice(1)).join("");
+      return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+    },
+    subtle,
+  };
+
+  // ---------- structuredClone ----------
+  function structuredClone(value) {
+    const seen = new Map();
+    const clone = (v) => {
+      if (v === null || typeof v !== "object") {
+        if (typeof v === "function" || typeof v === "symbol") throw new DOMException(`${String(v)} could not be cloned.`, "DataCloneError");
+        return v;
+      }
+      if (seen.has(v)) return seen.get(v);
+      let out;
+      if (v instanceof Date) out = new Date(v.getTime());
+      else if (v instanceof RegExp) out = new RegExp(v.source, v.flags);
+      else if (v instanceof ArrayBuffer) out = v.slice(0);
+      else if (ArrayBuffer.isView(v)) { const buf = clone(v.buffer); out = v instanceof DataView ? new DataView(buf, v.byteOffset, v.byteLength) : new v.constructor(buf, v.byteOffset, v.length); }
+      else if (v instanceof Map) { out = new Map(); seen.set(v, out); for (const [k, x] of v) out.set(clone(k), clone(x)); return out; }
+      else if (v instanceof Set) { out = new Set(); seen.set(v, out); for (const x of v) out.add(clone(x)); return out; }
+      else if (v instanceof Error) { out = new v.constructor(v.message); out.name = v.name; if (v.stack) out.stack = v.stack; }
+      else if (v instanceof Boolean || v instanceof Number || v instanceof String) out = Object(v.valueOf());
+      else if (Array.isArray(v)) { out = new Array(v.length); seen.set(v, out); for (let i = 0; i < v.length; i++) if (i in v) out[i] = clone(v[i]); return out; }
+      else if (v instanceof Promise || v instanceof WeakMap || v instanceof WeakSet) throw new DOMException("#<Object> could not be cloned.", "DataCloneError");
+      else { out = {}; seen.set(v, out); for (const k of Object.keys(v)) out[k] = clone(v[k]); return out; }
+      seen.set(v, out);
+      return out;
+    };
+    return clone(value);
+  }
+
+  // ---------- cove host services ----------
+  const cove = Object.freeze({
+    deriveKey(path) {
+      try {
+        if (typeof path !== "string" || path === "") throw new TypeError("cove.deriveKey: path must be a non-empty string");
+        return Promise.resolve(b64decode(host("derive", path)));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    },
+  });
+
+  const performance = { now: () => Number(host("now", "")), timeOrigin: Date.now() };
+
+  // ---------- install ----------
+  const globals = {
+    DOMException, TextEncoder, TextDecoder, btoa, atob, console, setTimeout, clearTimeout, setInterval, clearInterval,
+    queueMicrotask, Event, EventTarget, AbortSignal, AbortController, URL, URLSearchParams, Headers, Blob, FormData,
+    ReadableStream, Request, Response, fetch, crypto, structuredClone, cove, performance,
+  };
+  for (const k of Object.keys(globals)) def(global, k, globals[k]);
+  def(global, "self", global);
+  def(global, "navigator", { userAgent: "Cove" });
+
+  // ---------- dispatch ----------
+  // The Go side calls __cove_prepare before the agent's code runs (the built
+  // request-JSON form reads scriptArgs at top level), then __cove_run.
+  let req = null;
+  let delivered = false;
+  function deliver(status, headers, body) {
+    if (delivered) return;
+    delivered = true;
+    const e = encodeBody(body);
+    host("respond", JSON.stringify({ status, headers, body: e.body, enc: e.enc }));
+  }
+  function fail(err) {
+    if (delivered) return;
+    delivered = true;
+    const msg = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    host("fail", msg + (err && err.stack ? "\n" + err.stack : ""));
+  }
+  function phalaRequest() {
+    const u = new URL(req.url);
+    const queries = {};
+    for (const [k, v] of u.searchParams) (queries[k] = queries[k] || []).push(v);
+    const headers = {};
+    for (const [k, v] of req.headers) headers[k] = v;
+    const r = { method: req.method, path: u.pathname, queries, headers, secret: req.env };
+    if (req.body !== "" || req.enc === "base64") r.body = req.enc === "base64" ? atob(req.body) : req.body;
+    return JSON.stringify(r);
+  }
+  function deliverPhala(out) {
+    let r = out;
+    if (typeof out === "string") {
+      try { r = JSON.parse(out); } catch (e) { return deliver(200, [["content-type", "text/plain;charset=UTF-8"]], out); }
+    }
+    if (r === null || typeof r !== "object") return fail(new TypeError("the agent's main() must return a JSON string {status, body, headers}"));
+    if (r.success === false && r.error !== undefined && r.status === undefined) return fail(new Error(String(r.error)));
+    const status = r.status === undefined ? 200 : Number(r.status);
+    const headers = [];
+    if (r.headers && typeof r.headers === "object") for (const k of Object.keys(r.headers)) headers.push([k, String(r.headers[k])]);
+    let body = r.body;
+    if (body === undefined || body === null) body = null;
+    else if (typeof body !== "string") { body = JSON.stringify(body); if (!headers.some(([k]) => k.toLowerCase() === "content-type")) headers.push(["content-type", "application/json"]); }
+    deliver(status, headers, body);
+  }
+  async function deliverResponse(res) {
+    if (!(res instanceof Response)) {
+      if (res && typeof res === "object" && typeof res.status === "number" && res.headers && typeof res.text === "function") {
+        const text = await res.text();
+        return deliver(res.status, Array.from(res.headers), text);
+      }
+      throw new TypeError("the agent's fetch handler must return a Response (got " + (res === null ? "null" : typeof res) + ")");
+    }
+    const body = res._body === null ? null : res._take();
+    deliver(res.status, Array.from(res.headers), body);
+  }
+  function prepare(reqJSON) {
+    req = JSON.parse(reqJSON);
+    Object.defineProperty(global, "scriptArgs", { value: [phalaRequest()], writable: true, configurable: true });
+    Object.defineProperty(global, "scriptOutput", {
+      configurable: true,
+      get() { return undefined; },
+      set(v) { if (global.__cove_agent === undefined || !global.__cove_agent || global.__cove_agent.default === undefined) deliverPhala(v); },
+    });
+  }
+  function run() {
+    const mod = global.__cove_agent;
+    const entry = mod && typeof mod === "object" && "default" in mod ? mod.default : undefined;
+    if (entry === undefined) {
+      // The built request-JSON form: its top-level code already ran and
+      // delivers through the scriptOutput setter, now or later.
+      host("mode", "script");
+      return;
+    }
+    if (typeof entry === "function") {
+      host("mode", "main");
+      Promise.resolve().then(() => entry(scriptArgs[0])).then(deliverPhala, fail);
+      return;
+    }
+    if (entry && typeof entry.fetch === "function") {
+      host("mode", "fetch");
+      const init = { method: req.method, headers: req.headers };
+      if (req.enc !== "none" && req.method !== "GET" && req.method !== "HEAD") init.body = decodeBody(req.body, req.enc);
+      const request = new Request(req.url, init);
+      const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} };
+      Promise.resolve().then(() => entry.fetch(request, Object.assign({}, req.env), ctx)).then(deliverResponse).catch(fail);
+      return;
+    }
+    fail(new TypeError("the agent has no handler: export default an object with a fetch(request, env, ctx) method, or a function main(request)"));
+  }
+  const internal = { __cove_complete: complete, __cove_timer: fireTimer, __cove_prepare: prepare, __cove_run: run };
+  for (const k of Object.keys(internal)) Object.defineProperty(global, k, { value: internal[k], writable: false, configurable: false, enumerable: false });
+})(globalThis);

@@ -1,0 +1,176 @@
+// Package sandbox runs one agent invocation in a fresh QuickJS VM
+// (modernc.org/quickjs, pure Go) with hard limits on time, memory, outbound
+// requests and response size. It is the only importer of the JS engine.
+//
+// An invocation gets a new VM, the Cove runtime (prelude.js: fetch, Request,
+// Response, URL, TextEncoder, crypto, timers, cove.deriveKey, ...) and the
+// agent's compiled bundle; nothing survives from one invocation to the next.
+// The VM talks to Go through a single host function whose every operation is
+// validated here, so a hostile script can only hurt itself.
+//
+// Security: the sandbox is the boundary between agent code and the worker.
+// Limits are enforced in Go (the JS runtime's checks are for good error
+// messages only), outbound requests go through the caller's HTTP client (which
+// must carry the egress policy), and the VM is discarded after every call.
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	_ "embed"
+)
+
+//go:embed prelude.js
+var preludeSource string
+
+// Limits bound one invocation. Zero fields take the defaults.
+type Limits struct {
+	// Timeout is the wall-clock budget of the whole invocation.
+	Timeout time.Duration `toml:"timeout"`
+	// Memory caps the JS heap, in bytes.
+	Memory int64 `toml:"memory"`
+	// Requests caps outbound fetch calls.
+	Requests int `toml:"requests"`
+	// ResponseBytes caps the agent's response body.
+	ResponseBytes int64 `toml:"response_bytes"`
+	// FetchResponseBytes caps each fetched response body.
+	FetchResponseBytes int64 `toml:"fetch_response_bytes"`
+	// LogBytes caps the console output kept per invocation.
+	LogBytes int `toml:"log_bytes"`
+}
+
+// DefaultLimits returns the limits of DESIGN.md: 30 s, 128 MiB, 32 outbound
+// requests, 5 MiB response.
+func DefaultLimits() Limits {
+	return Limits{
+		Timeout:            30 * time.Second,
+		Memory:             128 << 20,
+		Requests:           32,
+		ResponseBytes:      5 << 20,
+		FetchResponseBytes: 8 << 20,
+		LogBytes:           64 << 10,
+	}
+}
+
+// withDefaults fills zero fields from DefaultLimits.
+func (l Limits) withDefaults() Limits {
+	d := DefaultLimits()
+	if l.Timeout <= 0 {
+		l.Timeout = d.Timeout
+	}
+	if l.Memory <= 0 {
+		l.Memory = d.Memory
+	}
+	if l.Requests <= 0 {
+		l.Requests = d.Requests
+	}
+	if l.ResponseBytes <= 0 {
+		l.ResponseBytes = d.ResponseBytes
+	}
+	if l.FetchResponseBytes <= 0 {
+		l.FetchResponseBytes = d.FetchResponseBytes
+	}
+	if l.LogBytes <= 0 {
+		l.LogBytes = d.LogBytes
+	}
+	return l
+}
+
+// Engine compiles agents and runs invocations. It is safe for concurrent
+// use; each Run gets its own VM.
+type Engine struct {
+	limits  Limits
+	client  *http.Client
+	prelude []byte // bytecode of prelude.js
+}
+
+// New returns an engine. client performs the agents' fetch calls and must
+// enforce the node's egress policy (see worker/egress); it must not follow
+// redirects to refused addresses, which a dial-time check guarantees.
+func New(limits Limits, client *http.Client) (*Engine, error) {
+	if client == nil {
+		return nil, errors.New("sandbox: nil HTTP client")
+	}
+	bc, err := compile("prelude.js", preludeSource)
+	if err != nil {
+		return nil, fmt.Errorf("compile prelude: %w", err)
+	}
+	return &Engine{limits: limits.withDefaults(), client: client, prelude: bc}, nil
+}
+
+// Limits returns the engine's effective limits.
+func (e *Engine) Limits() Limits { return e.limits }
+
+// Program is an agent bundle compiled to QuickJS bytecode. Bytecode is only
+// ever produced by Compile in this process: QuickJS does not verify it, so it
+// is never read from disk or the network.
+type Program struct {
+	bytecode []byte
+}
+
+// Size returns the bytecode size in bytes.
+func (p *Program) Size() int { return len(p.bytecode) }
+
+// Compile compiles an agent bundle (the output of package bundle: a classic
+// script that sets globalThis.__cove_agent) to a Program. A syntax error is
+// returned as a *CompileError.
+func (e *Engine) Compile(code []byte) (*Program, error) {
+	bc, err := compile("agent.js", string(code))
+	if err != nil {
+		return nil, &CompileError{Message: err.Error()}
+	}
+	return &Program{bytecode: bc}, nil
+}
+
+// Request is what the agent receives.
+type Request struct {
+	Method string
+	// URL is the absolute URL the agent sees: the gateway's origin and the
+	// path after /agents/{id}, with the raw query.
+	URL    string
+	Header http.Header
+	Body   []byte
+}
+
+// Env is what the host gives one invocation besides the request.
+type Env struct {
+	// Secrets are the agent's opened secrets: env in a fetch handler,
+	// request.secret in a request-JSON main.
+	Secrets map[string]string
+	// DeriveKey backs cove.deriveKey(path): 32 bytes stable per agent and
+	// path. Nil makes cove.deriveKey fail with a clear error.
+	DeriveKey func(path string) ([32]byte, error)
+}
+
+// LogLine is one line of an agent's console output.
+type LogLine struct {
+	Time    time.Time `json:"time"`
+	Level   string    `json:"level"`
+	Message string    `json:"message"`
+}
+
+// Result is the outcome of an invocation. Run returns it also on error, with
+// the logs and counters gathered until the failure.
+type Result struct {
+	Status  int
+	Header  http.Header
+	Body    []byte
+	Logs    []LogLine
+	Mode    string // "fetch", "main" or "script": the agent style detected
+	Fetches int    // outbound requests made
+}
+
+// Run executes one invocation of p in a fresh VM and returns the agent's
+// response. The error is a *LimitError when a limit stopped the agent, an
+// *AgentError when the agent threw or answered malformed output, ErrNoResponse
+// when it finished without answering, or ctx's error when ctx ended first.
+func (e *Engine) Run(ctx context.Context, p *Program, req Request, env Env) (*Result, error) {
+	inv := newInvocation(ctx, e, req, env)
+	defer inv.close()
+	err := inv.run(p)
+	return &inv.result, err
+}

@@ -1,0 +1,243 @@
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+// agent wraps a default export the way package bundle's IIFE output does.
+func agent(def string) string {
+	return "var __cove_agent = (() => { const d = " + def + "; return { default: d }; })();"
+}
+
+func newEngine(t testing.TB, l Limits) *Engine {
+	t.Helper()
+	e, err := New(l, http.DefaultClient)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func run(t testing.TB, e *Engine, code string, req Request, env Env) (*Result, error) {
+	t.Helper()
+	p, err := e.Compile([]byte(code))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if req.Method == "" {
+		req.Method = "GET"
+	}
+	if req.URL == "" {
+		req.URL = "http://agent.test/"
+	}
+	return e.Run(context.Background(), p, req, env)
+}
+
+func TestFetchHandler(t *testing.T) {
+	e := newEngine(t, Limits{})
+	code := agent(`{ async fetch(req, env) {
+		const u = new URL(req.url);
+		const body = await req.text();
+		return Response.json({ m: req.method, p: u.pathname, q: u.searchParams.get("name"), body, g: env.G, h: req.headers.get("x-a") }, { status: 201, headers: { "x-out": "1" } });
+	} }`)
+	res, err := run(t, e, code, Request{Method: "POST", URL: "http://agent.test/hello?name=Ada", Header: http.Header{"X-A": {"b"}}, Body: []byte("héllo")}, Env{Secrets: map[string]string{"G": "hi"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != 201 || res.Header.Get("X-Out") != "1" || res.Mode != "fetch" {
+		t.Fatalf("status %d headers %v mode %s", res.Status, res.Header, res.Mode)
+	}
+	want := `{"m":"POST","p":"/hello","q":"Ada","body":"héllo","g":"hi","h":"b"}`
+	if string(res.Body) != want {
+		t.Fatalf("body %s, want %s", res.Body, want)
+	}
+}
+
+func TestGlobals(t *testing.T) {
+	e := newEngine(t, Limits{})
+	code := agent(`{ async fetch() {
+		const out = {};
+		out.te = Array.from(new TextEncoder().encode("€a"));
+		out.td = new TextDecoder().decode(new Uint8Array([0xe2, 0x82, 0xac, 0x61]));
+		out.b64 = btoa("hello");
+		out.atob = atob("aGVsbG8=");
+		const d = await crypto.subtle.digest("SHA-256", new TextEncoder().encode("abc"));
+		out.sha = Array.from(new Uint8Array(d)).map(b => b.toString(16).padStart(2, "0")).join("");
+		out.uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(crypto.randomUUID());
+		const r = crypto.getRandomValues(new Uint8Array(16));
+		out.rand = r.some(x => x !== 0);
+		out.sc = structuredClone({ a: [1, { b: new Map([[1, 2]]) }], d: new Date(0) });
+		out.scMap = out.sc.a[1].b.get(1);
+		out.usp = new URLSearchParams({ a: "1 2", b: "x&y" }).toString();
+		const u = new URL("/p/q?x=1#h", "https://Example.com:443/base");
+		out.url = [u.href, u.host, u.pathname, u.search, u.hash, u.origin];
+		u.searchParams.append("y", "2");
+		out.url2 = u.href;
+		out.timer = await new Promise(res => setTimeout(() => res("fired"), 5));
+		const ac = new AbortController(); ac.abort();
+		out.aborted = ac.signal.aborted;
+		out.bigint = (2n ** 64n).toString();
+		const h = new Headers([["B", "2"], ["a", "1"]]); h.append("a", "3");
+		out.headers = Array.from(h);
+		const k = await cove.deriveKey("x");
+		out.keyLen = k.length;
+		console.log("hello", { a: 1 }, [1, 2]);
+		return Response.json(out);
+	} }`)
+	res, err := run(t, e, code, Request{}, Env{DeriveKey: func(string) ([32]byte, error) { return [32]byte{1}, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := string(res.Body)
+	for _, want := range []string{
+		`"te":[226,130,172,97]`, `"td":"€a"`, `"b64":"aGVsbG8="`, `"atob":"hello"`,
+		`"sha":"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"`,
+		`"uuid":true`, `"rand":true`, `"scMap":2`, `"usp":"a=1+2&b=x%26y"`,
+		`"url":["https://example.com/p/q?x=1#h","example.com","/p/q","?x=1","#h","https://example.com"]`,
+		`"url2":"https://example.com/p/q?x=1&y=2#h"`,
+		`"timer":"fired"`, `"aborted":true`, `"bigint":"18446744073709551616"`,
+		`"headers":[["a","1, 3"],["b","2"]]`, `"keyLen":32`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("body lacks %s\nbody: %s", want, body)
+		}
+	}
+	if len(res.Logs) != 1 || res.Logs[0].Message != "hello { a: 1 } [ 1, 2 ]" {
+		t.Errorf("logs %+v", res.Logs)
+	}
+}
+
+func TestRequestJSON(t *testing.T) {
+	e := newEngine(t, Limits{})
+	code := agent(`async function main(request) {
+		const req = JSON.parse(request);
+		return JSON.stringify({ status: 200, headers: { "Content-Type": "application/json" }, body: JSON.stringify({ q: req.queries.q, path: req.path, secret: req.secret.K }) });
+	}`)
+	res, err := run(t, e, code, Request{URL: "http://agent.test/x?q=1&q=2"}, Env{Secrets: map[string]string{"K": "v"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Mode != "main" || string(res.Body) != `{"q":["1","2"],"path":"/x","secret":"v"}` {
+		t.Fatalf("mode %s body %s", res.Mode, res.Body)
+	}
+}
+
+func TestLimits(t *testing.T) {
+	fast := Limits{Timeout: 300 * time.Millisecond}
+	small := Limits{Memory: 64 << 20, ResponseBytes: 1 << 20}
+	cases := []struct {
+		name   string
+		limits Limits
+		code   string
+		limit  string
+	}{
+		{"loop", fast, agent(`{ async fetch() { for (;;) {} } }`), LimitTime},
+		{"top-level loop", fast, `for (;;) {}`, LimitTime},
+		{"timer never fires in time", fast, agent(`{ fetch() { return new Promise(r => setTimeout(r, 10000)); } }`), LimitTime},
+		{"membomb", small, agent(`{ async fetch() { const a = []; for (;;) a.push(new Array(1e6).fill(1)); } }`), LimitMemory},
+		{"recursion", small, agent(`{ async fetch() { function f(n) { return f(n + 1) + 1; } return new Response(String(f(0))); } }`), LimitStack},
+		{"huge response", small, agent(`{ async fetch() { return new Response("x".repeat(2 << 20)); } }`), LimitResponse},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEngine(t, c.limits)
+			_, err := run(t, e, c.code, Request{}, Env{})
+			var le *LimitError
+			if !errors.As(err, &le) || le.Limit != c.limit {
+				t.Fatalf("err = %v, want the %s limit", err, c.limit)
+			}
+			if !strings.Contains(err.Error(), c.limit) {
+				t.Fatalf("error %q does not name the %s limit", err, c.limit)
+			}
+		})
+	}
+}
+
+func TestNoResponse(t *testing.T) {
+	e := newEngine(t, Limits{})
+	_, err := run(t, e, agent(`{ fetch() { return new Promise(() => {}); } }`), Request{}, Env{})
+	if !errors.Is(err, ErrNoResponse) {
+		t.Fatalf("err = %v", err)
+	}
+	_, err = run(t, e, agent(`{ async fetch() { throw new RangeError("boom"); } }`), Request{}, Env{})
+	var ae *AgentError
+	if !errors.As(err, &ae) || !strings.Contains(err.Error(), "RangeError: boom") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestFetch(t *testing.T) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Echo", r.Header.Get("X-From-Agent"))
+		w.WriteHeader(418)
+		w.Write([]byte("teapot " + r.Method))
+	}))
+	defer up.Close()
+	e := newEngine(t, Limits{Requests: 3})
+	code := agent(`{ async fetch(req) {
+		const target = new URL(req.url).searchParams.get("url");
+		const out = [];
+		for (let i = 0; i < 5; i++) {
+			try { const r = await fetch(target, { headers: { "x-from-agent": "cove" } }); out.push([r.status, await r.text(), r.headers.get("x-echo")]); }
+			catch (e) { out.push(String(e)); }
+		}
+		return Response.json(out);
+	} }`)
+	res, err := run(t, e, code, Request{URL: "http://agent.test/?url=" + up.URL}, Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `[[418,"teapot GET","cove"],[418,"teapot GET","cove"],[418,"teapot GET","cove"],"TypeError: agent exceeded the outbound request limit (3 per invocation)","TypeError: agent exceeded the outbound request limit (3 per invocation)"]`
+	if string(res.Body) != want {
+		t.Fatalf("body %s\nwant %s", res.Body, want)
+	}
+}
+
+func TestFreshVM(t *testing.T) {
+	e := newEngine(t, Limits{})
+	code := `globalThis.counter = (globalThis.counter || 0) + 1;` + agent(`{ async fetch() { Object.prototype.polluted = true; return Response.json({ seen: globalThis.counter, p: ({}).polluted === true }); } }`)
+	p, err := e.Compile([]byte(code))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		res, err := e.Run(context.Background(), p, Request{Method: "GET", URL: "http://a.test/"}, Env{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(res.Body) != `{"seen":1,"p":true}` {
+			t.Fatalf("run %d: %s", i, res.Body)
+		}
+	}
+}
+
+func TestCompileError(t *testing.T) {
+	e := newEngine(t, Limits{})
+	_, err := e.Compile([]byte("export default {"))
+	var ce *CompileError
+	if !errors.As(err, &ce) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func BenchmarkHello(b *testing.B) {
+	e := newEngine(b, Limits{})
+	p, _ := e.Compile([]byte(agent(`{ async fetch(request, env) {
+		const url = new URL(request.url);
+		const name = url.searchParams.get("name") ?? "world";
+		return Response.json({ greeting: (env.GREETING ?? "Hello") + " " + name, agent: "hello" });
+	} }`)))
+	req := Request{Method: "GET", URL: "http://a.test/hello?name=Ada"}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := e.Run(context.Background(), p, req, Env{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
