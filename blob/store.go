@@ -1,0 +1,210 @@
+// Package blob stores agent bundles by content. A bundle's id is its CID: a
+// CIDv1 (multicodec raw, sha2-256, base32 "bafkrei...") that IPFS tools
+// compute the same way, so the id names the bytes and anyone can check them.
+//
+// A Store is a directory of files named by CID, one level of sharding deep:
+//
+//	<dir>/<2 characters after "bafkrei">/<cid>
+//
+// Writes are atomic and durable (temporary file in the shard, fsync, rename,
+// fsync of the directory), reads re-hash the content, and a Store is safe for
+// concurrent use by many goroutines and by several processes sharing the
+// directory. A crash can leave ".put-*" temporary files in a shard; they are
+// never read and may be deleted.
+package blob
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+
+	"github.com/cove-network/cove"
+)
+
+// DefaultMaxSize is the default cap on the size of one blob: 16 MiB.
+const DefaultMaxSize = 16 << 20
+
+var (
+	// ErrNotFound is returned by Get for a CID the store does not hold.
+	ErrNotFound = errors.New("blob not found")
+	// ErrCorrupt is returned by Get when the stored bytes no longer hash to
+	// their CID (disk corruption or tampering).
+	ErrCorrupt = errors.New("blob content does not match its cid")
+	// ErrTooLarge is returned for a blob larger than the store's MaxSize.
+	ErrTooLarge = errors.New("blob too large")
+)
+
+// Store is a content-addressed blob store in a directory.
+type Store struct {
+	dir     string
+	maxSize int64
+
+	mu     sync.Mutex
+	shards map[string]bool // shard directories known to exist durably
+}
+
+// Option configures a Store.
+type Option func(*Store)
+
+// MaxSize caps the size of one blob at n bytes (DefaultMaxSize if unset).
+func MaxSize(n int64) Option { return func(s *Store) { s.maxSize = n } }
+
+// Open opens the store in dir, creating the directory if needed.
+func Open(dir string, opts ...Option) (*Store, error) {
+	s := &Store{dir: dir, maxSize: DefaultMaxSize, shards: make(map[string]bool)}
+	for _, o := range opts {
+		o(s)
+	}
+	if s.maxSize <= 0 {
+		return nil, fmt.Errorf("open blob store %s: max size %d, want > 0", dir, s.maxSize)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("open blob store: %w", err)
+	}
+	return s, nil
+}
+
+// path returns where the blob with a valid cid lives.
+func (s *Store) path(cid string) string {
+	shard := cid[len(cidPrefix) : len(cidPrefix)+2]
+	return filepath.Join(s.dir, shard, cid)
+}
+
+// Put stores b and returns its CID. It is idempotent: putting bytes the store
+// already holds writes nothing (and a corrupt copy is replaced).
+func (s *Store) Put(b []byte) (cid string, err error) {
+	if int64(len(b)) > s.maxSize {
+		return "", fmt.Errorf("put blob of %d bytes: %w (max %d)", len(b), ErrTooLarge, s.maxSize)
+	}
+	cid = CID(b)
+	path := s.path(cid)
+	if s.holds(path, b) {
+		return cid, nil
+	}
+	if err := s.write(path, b); err != nil {
+		return "", fmt.Errorf("put blob %s: %w", cid, err)
+	}
+	return cid, nil
+}
+
+// holds reports whether path already has exactly the bytes b.
+func (s *Store) holds(path string, b []byte) bool {
+	fi, err := os.Stat(path)
+	if err != nil || !fi.Mode().IsRegular() || fi.Size() != int64(len(b)) {
+		return false
+	}
+	old, err := os.ReadFile(path)
+	return err == nil && bytes.Equal(old, b)
+}
+
+// write puts b at path atomically: readers see the old file or the whole new
+// one, and after write returns the file survives a crash.
+func (s *Store) write(path string, b []byte) (err error) {
+	shard := filepath.Dir(path)
+	if err := s.ensureShard(shard); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(shard, ".put-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	if _, err := f.Write(b); err != nil {
+		return err
+	}
+	if err := f.Chmod(0o644); err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	return syncDir(shard)
+}
+
+// ensureShard creates the shard directory once per Store and makes its
+// entry in the store directory durable.
+func (s *Store) ensureShard(shard string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.shards[shard] {
+		return nil
+	}
+	if err := os.MkdirAll(shard, 0o755); err != nil {
+		return err
+	}
+	if err := syncDir(s.dir); err != nil {
+		return err
+	}
+	s.shards[shard] = true
+	return nil
+}
+
+// syncDir fsyncs a directory so that entries created or renamed in it
+// survive a crash. Windows cannot sync directories and does not need to.
+func syncDir(dir string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// Get returns the blob named cid. It re-hashes what it reads and returns
+// ErrCorrupt rather than bytes that do not match the CID.
+func (s *Store) Get(cid string) ([]byte, error) {
+	want, err := ParseCID(cid)
+	if err != nil {
+		return nil, fmt.Errorf("get blob: %w", err)
+	}
+	f, err := os.Open(s.path(cid))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("get blob %s: %w", cid, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get blob %s: %w", cid, err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, s.maxSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("get blob %s: %w", cid, err)
+	}
+	if int64(len(b)) > s.maxSize {
+		return nil, fmt.Errorf("get blob %s: stored file exceeds %d bytes: %w", cid, s.maxSize, ErrTooLarge)
+	}
+	if cove.SHA256(b) != want {
+		return nil, fmt.Errorf("get blob %s: %w", cid, ErrCorrupt)
+	}
+	return b, nil
+}
+
+// Has reports whether the store holds a blob named cid. It does not check
+// the content; Get does.
+func (s *Store) Has(cid string) bool {
+	if _, err := ParseCID(cid); err != nil {
+		return false
+	}
+	fi, err := os.Stat(s.path(cid))
+	return err == nil && fi.Mode().IsRegular()
+}
