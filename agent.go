@@ -19,3 +19,25 @@ type Agent struct {
 	Secrets   []byte    `json:"secrets,omitempty"`
 	CreatedAt time.Time `json:"createdAt"`
 }
+
+// LogLine is one line of an agent's console output.
+type LogLine struct {
+	Time    time.Time `json:"time"`
+	Level   string    `json:"level"` // log, info, debug, warn, error
+	Message string    `json:"message"`
+}
+
+// Invocation is the log record of one agent call, as `cove agent logs`
+// shows it.
+type Invocation struct {
+	RequestID  string    `json:"requestId"`
+	Agent      AgentID   `json:"agent"`
+	Time       time.Time `json:"time"`
+	Method     string    `json:"method"`
+	Path       string    `json:"path"`
+	Status     int       `json:"status"`
+	DurationMS float64   `json:"durationMs"`
+	Fetches    int       `json:"fetches,omitempty"`
+	Logs       []LogLine `json:"logs,omitempty"`
+	Error      string    `json:"error,omitempty"`
+}

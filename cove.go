@@ -164,3 +164,10 @@ func truncate(s string, n int) string {
 	}
 	return s[:n] + "…"
 }
+
+// Errors shared by every store of Cove records (the local registry now, the
+// chain later), so that consumers can tell them apart with errors.Is.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrExists   = errors.New("already exists")
+)

@@ -18,9 +18,9 @@ import (
 
 var (
 	// ErrNotFound is returned for an agent id with no record.
-	ErrNotFound = errors.New("agent not found")
+	ErrNotFound = fmt.Errorf("agent %w", cove.ErrNotFound)
 	// ErrExists is returned when deploying over an existing agent id.
-	ErrExists = errors.New("agent already exists")
+	ErrExists = fmt.Errorf("agent %w", cove.ErrExists)
 )
 
 var bucketAgents = []byte("agents")

@@ -18,6 +18,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/cove-network/cove"
 	"net/http"
 	"time"
 
@@ -146,12 +147,8 @@ type Env struct {
 	DeriveKey func(path string) ([32]byte, error)
 }
 
-// LogLine is one line of an agent's console output.
-type LogLine struct {
-	Time    time.Time `json:"time"`
-	Level   string    `json:"level"`
-	Message string    `json:"message"`
-}
+// LogLine is one line of console output.
+type LogLine = cove.LogLine
 
 // Result is the outcome of an invocation. Run returns it also on error, with
 // the logs and counters gathered until the failure.

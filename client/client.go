@@ -1,0 +1,332 @@
+// Package client is the Go client of a Cove gateway, used by the CLI, the
+// tests and anyone embedding Cove. Deploy bundles an agent, seals its
+// secrets to the cluster key and deploys it; Call invokes an agent and
+// VerifyResponse checks the receipt that comes back.
+package client
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/bundle"
+	"github.com/cove-network/cove/gateway"
+	"github.com/cove-network/cove/receipt"
+	"github.com/cove-network/cove/secret"
+)
+
+// DefaultGateway is the gateway `cove dev` serves.
+const DefaultGateway = "http://127.0.0.1:8700"
+
+// Error is an error response from the gateway.
+type Error struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string {
+	if e.Message == "" {
+		return fmt.Sprintf("gateway answered %d", e.Status)
+	}
+	return e.Message
+}
+
+// Client talks to one gateway.
+type Client struct {
+	base string
+	http *http.Client
+}
+
+// New returns a client of the gateway at base (e.g. http://127.0.0.1:8700).
+func New(base string) (*Client, error) {
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("gateway URL %q: want http://HOST:PORT", base)
+	}
+	return &Client{base: strings.TrimSuffix(base, "/"), http: &http.Client{}}, nil
+}
+
+// Base returns the gateway URL.
+func (c *Client) Base() string { return c.base }
+
+func (c *Client) do(ctx context.Context, method, path string, body io.Reader, contentType string, out any) error {
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
+	if err != nil {
+		return err
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("reach gateway %s: %w (is `cove dev` running? set --gateway or COVE_GATEWAY)", c.base, errors.Unwrap(err))
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return fmt.Errorf("read gateway response: %w", err)
+	}
+	if resp.StatusCode >= 300 {
+		return decodeError(resp.StatusCode, b)
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(b, out); err != nil {
+		return fmt.Errorf("decode gateway response: %w", err)
+	}
+	return nil
+}
+
+func decodeError(status int, b []byte) error {
+	var eb gateway.ErrorBody
+	if json.Unmarshal(b, &eb) == nil && eb.Error.Message != "" {
+		return &Error{Status: status, Code: eb.Error.Code, Message: eb.Error.Message}
+	}
+	return &Error{Status: status, Message: fmt.Sprintf("gateway answered %d: %s", status, strings.TrimSpace(string(b)))}
+}
+
+// Health returns nil when the gateway answers /healthz with 200.
+func (c *Client) Health(ctx context.Context) error {
+	return c.do(ctx, http.MethodGet, "/healthz", nil, "", nil)
+}
+
+// Keys returns the cluster key secrets are sealed to.
+func (c *Client) Keys(ctx context.Context) (gateway.KeyInfo, error) {
+	var k gateway.KeyInfo
+	err := c.do(ctx, http.MethodGet, "/v1/keys", nil, "", &k)
+	return k, err
+}
+
+// PutBlob uploads a bundle and returns its CID.
+func (c *Client) PutBlob(ctx context.Context, b []byte) (string, error) {
+	var out struct {
+		CID string `json:"cid"`
+	}
+	err := c.do(ctx, http.MethodPut, "/v1/blobs", bytes.NewReader(b), "application/javascript", &out)
+	return out.CID, err
+}
+
+// DeployRaw records a deployment of an uploaded bundle.
+func (c *Client) DeployRaw(ctx context.Context, req gateway.DeployRequest) (gateway.AgentView, error) {
+	b, _ := json.Marshal(req)
+	var a gateway.AgentView
+	err := c.do(ctx, http.MethodPost, "/v1/agents", bytes.NewReader(b), "application/json", &a)
+	return a, err
+}
+
+// DeployOptions are the optional parts of a deployment.
+type DeployOptions struct {
+	Name    string
+	Secrets map[string]string
+	// Salt makes the agent id; zero picks a random one (a new agent each deploy).
+	Salt cove.Hash
+	// Owner is recorded as the agent's owner (unauthenticated in this release).
+	Owner cove.Address
+}
+
+// Deploy bundles the agent at path (a file or a folder with package.json),
+// uploads it, seals its secrets to the cluster key bound to the agent id it
+// will have, and deploys it.
+//
+// Security: secrets are sealed here, on the client; the gateway and every
+// store only ever see ciphertext.
+func (c *Client) Deploy(ctx context.Context, path string, opts DeployOptions) (gateway.AgentView, error) {
+	bnd, err := bundle.Build(path)
+	if err != nil {
+		return gateway.AgentView{}, err
+	}
+	return c.DeployCode(ctx, bnd.Code, opts)
+}
+
+// DeployCode is Deploy for code already bundled.
+func (c *Client) DeployCode(ctx context.Context, code []byte, opts DeployOptions) (gateway.AgentView, error) {
+	salt := opts.Salt
+	if salt.IsZero() {
+		rand.Read(salt[:])
+	}
+	cid, err := c.PutBlob(ctx, code)
+	if err != nil {
+		return gateway.AgentView{}, fmt.Errorf("upload bundle: %w", err)
+	}
+	id := cove.DeriveAgentID(opts.Owner, cove.SHA256(code), salt)
+	req := gateway.DeployRequest{CID: cid, Name: opts.Name, Salt: salt, Owner: opts.Owner}
+	if len(opts.Secrets) > 0 {
+		k, err := c.Keys(ctx)
+		if err != nil {
+			return gateway.AgentView{}, fmt.Errorf("get cluster key: %w", err)
+		}
+		pub, err := hex.DecodeString(strings.TrimPrefix(k.PublicKey, "0x"))
+		if err != nil {
+			return gateway.AgentView{}, fmt.Errorf("cluster key: %w", err)
+		}
+		req.Secrets, err = secret.Seal(pub, k.Epoch, id, opts.Secrets)
+		if err != nil {
+			return gateway.AgentView{}, fmt.Errorf("seal secrets: %w", err)
+		}
+	}
+	a, err := c.DeployRaw(ctx, req)
+	if err != nil {
+		return a, err
+	}
+	if a.ID != id {
+		return a, fmt.Errorf("gateway deployed agent %s, expected %s", a.ID, id)
+	}
+	return a, nil
+}
+
+// Agents lists the deployed agents.
+func (c *Client) Agents(ctx context.Context) ([]gateway.AgentView, error) {
+	var out struct {
+		Agents []gateway.AgentView `json:"agents"`
+	}
+	err := c.do(ctx, http.MethodGet, "/v1/agents", nil, "", &out)
+	return out.Agents, err
+}
+
+// Agent returns one agent.
+func (c *Client) Agent(ctx context.Context, id cove.AgentID) (gateway.AgentView, error) {
+	var a gateway.AgentView
+	err := c.do(ctx, http.MethodGet, "/v1/agents/"+id.String(), nil, "", &a)
+	return a, err
+}
+
+// Response is an agent's HTTP response as received.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+	// Method, RequestURI and RequestBody are what was sent, for Verify.
+	Method      string
+	RequestURI  string
+	RequestBody []byte
+}
+
+// Call invokes an agent: method on /agents/{id}/{path} (path may hold a
+// query). Agent error statuses are not Go errors: check Response.Status.
+func (c *Client) Call(ctx context.Context, id cove.AgentID, method, path string, body []byte, header http.Header) (*Response, error) {
+	path = "/" + strings.TrimPrefix(path, "/")
+	uri := "/agents/" + id.String() + path
+	if path == "/" {
+		uri = "/agents/" + id.String() + "/"
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+uri, bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("call agent: %w", err)
+	}
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("reach gateway %s: %w (is `cove dev` running?)", c.base, errors.Unwrap(err))
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("read agent response: %w", err)
+	}
+	if resp.Header.Get(receipt.HeaderReceipt) == "" && resp.StatusCode >= 400 {
+		// The gateway refused the call before any worker ran it.
+		return nil, decodeError(resp.StatusCode, b)
+	}
+	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: b, Method: method, RequestURI: req.URL.RequestURI(), RequestBody: body}, nil
+}
+
+// Verify checks r's receipt: the signature, that it was signed by signer
+// (unless signer is zero), and that it covers exactly this request,
+// response body and status.
+func (r *Response) Verify(signer cove.Address) (receipt.Signed, error) {
+	s, err := VerifyResponse(r.Header, r.Body, r.Status, signer)
+	if err != nil {
+		return s, err
+	}
+	if err := receipt.Check(s, r.Method, r.RequestURI, r.RequestBody, r.Body, r.Status); err != nil {
+		return s, err
+	}
+	return s, nil
+}
+
+// VerifyResponse checks a response's receipt offline without the request:
+// the signature, the signer (unless zero), the response hash and status.
+func VerifyResponse(h http.Header, body []byte, status int, signer cove.Address) (receipt.Signed, error) {
+	s, err := receipt.FromHeaders(h)
+	if err != nil {
+		return s, err
+	}
+	if err := s.Verify(); err != nil {
+		return s, err
+	}
+	if !signer.IsZero() && s.Signer != signer {
+		return s, fmt.Errorf("%w: signed by %s, expected the agent's attestor %s", receipt.ErrBadSignature, s.Signer, signer)
+	}
+	if cove.SHA256(body) != s.Receipt.ResponseHash {
+		return s, fmt.Errorf("%w: the body does not match the receipt's responseHash", receipt.ErrMismatch)
+	}
+	if status != 0 && int(s.Receipt.Status) != status {
+		return s, fmt.Errorf("%w: status %d, receipt says %d", receipt.ErrMismatch, status, s.Receipt.Status)
+	}
+	return s, nil
+}
+
+// Logs writes an agent's invocation log to fn: the last limit entries, then
+// with follow new ones until ctx ends.
+func (c *Client) Logs(ctx context.Context, id cove.AgentID, limit int, follow bool, fn func(cove.Invocation)) error {
+	q := "?limit=" + strconv.Itoa(limit)
+	if follow {
+		q += "&follow=1"
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/v1/agents/"+id.String()+"/logs"+q, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return fmt.Errorf("reach gateway %s: %w", c.base, errors.Unwrap(err))
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		return decodeError(resp.StatusCode, b)
+	}
+	dec := json.NewDecoder(resp.Body)
+	for {
+		var e cove.Invocation
+		if err := dec.Decode(&e); err != nil {
+			if err == io.EOF || ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("read logs: %w", err)
+		}
+		fn(e)
+	}
+}
+
+// WaitHealthy polls /healthz until it answers 200 or ctx ends.
+func (c *Client) WaitHealthy(ctx context.Context) error {
+	for {
+		if err := c.Health(ctx); err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("gateway %s not healthy: %w", c.base, ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}

@@ -1,0 +1,364 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/client"
+	"github.com/cove-network/cove/secret"
+)
+
+func newAgentCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "agent",
+		Short: "Deploy, call and inspect agents",
+	}
+	cmd.AddCommand(newDeployCmd(g), newCallCmd(g), newListCmd(g), newLogsCmd(g))
+	return cmd
+}
+
+func newDeployCmd(g *globals) *cobra.Command {
+	var (
+		name        string
+		secrets     []string
+		secretsFile string
+		asJSON      bool
+		salt        string
+	)
+	cmd := &cobra.Command{
+		Use:   "deploy PATH",
+		Short: "Bundle an agent (a .ts/.js file or a folder with package.json) and deploy it",
+		Long: `Bundle an agent with esbuild (TypeScript and npm imports allowed), upload the bundle,
+seal its secrets to the cluster key (HPKE, ML-KEM-768+X25519) and deploy it.
+Secrets are sealed here: the gateway and every store only see ciphertext.
+
+Secrets come from --secret NAME=VALUE (repeatable) and --secrets-file F, a
+file of NAME=VALUE lines (# comments allowed) or a JSON object.`,
+		Example: `  cove agent deploy examples/hello.ts --secret GREETING=Hi
+  cove agent deploy examples/hono-app --name hono --json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			set := map[string]string{}
+			if secretsFile != "" {
+				if err := readSecretsFile(secretsFile, set); err != nil {
+					return err
+				}
+			}
+			for _, kv := range secrets {
+				k, v, ok := strings.Cut(kv, "=")
+				if !ok {
+					return fmt.Errorf("--secret %q: want NAME=VALUE", truncate(kv, 40))
+				}
+				set[k] = v
+			}
+			for k := range set {
+				if err := secret.ValidName(k); err != nil {
+					return fmt.Errorf("secret %q: %w", k, err)
+				}
+			}
+			opts := client.DeployOptions{Name: name, Secrets: set}
+			if salt != "" {
+				h, err := cove.ParseHash(salt)
+				if err != nil {
+					return fmt.Errorf("--salt: %w", err)
+				}
+				opts.Salt = h
+			}
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			start := time.Now()
+			a, err := c.Deploy(cmd.Context(), args[0], opts)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), map[string]string{
+					"id": a.ID.String(), "cid": a.CID, "codeHash": a.CodeHash.String(), "url": a.URL, "signer": a.Signer.String(),
+				})
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "deployed %s in %s\n", displayName(a.Name, args[0]), time.Since(start).Round(time.Millisecond))
+			fmt.Fprintf(out, "  id        %s\n  url       %s\n  signer    %s\n  cid       %s\n  codeHash  %s\n", a.ID, a.URL, a.Signer, a.CID, a.CodeHash)
+			if len(set) > 0 {
+				fmt.Fprintf(out, "  secrets   %s (sealed)\n", strings.Join(secret.Set(set).Names(), ", "))
+			}
+			fmt.Fprintf(out, "call it:  cove agent call %s / --verify\n", a.ID)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&name, "name", "", "a name for the agent")
+	f.StringArrayVar(&secrets, "secret", nil, "a secret NAME=VALUE (repeatable)")
+	f.StringVar(&secretsFile, "secrets-file", "", "a file of NAME=VALUE lines or a JSON object")
+	f.BoolVar(&asJSON, "json", false, `print {"id","cid","codeHash","url","signer"}`)
+	f.StringVar(&salt, "salt", "", "0x + 64 hex digits: makes the agent id reproducible (default random)")
+	return cmd
+}
+
+func displayName(name, path string) string {
+	if name != "" {
+		return name
+	}
+	return path
+}
+
+func readSecretsFile(path string, into map[string]string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("--secrets-file: %w", err)
+	}
+	if t := bytes.TrimSpace(b); len(t) > 0 && t[0] == '{' {
+		var m map[string]string
+		if err := json.Unmarshal(t, &m); err != nil {
+			return fmt.Errorf("--secrets-file %s: a JSON file must be an object of string values: %w", path, err)
+		}
+		for k, v := range m {
+			into[k] = v
+		}
+		return nil
+	}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for line := 1; sc.Scan(); line++ {
+		s := strings.TrimSpace(sc.Text())
+		if s == "" || strings.HasPrefix(s, "#") {
+			continue
+		}
+		k, v, ok := strings.Cut(strings.TrimPrefix(s, "export "), "=")
+		if !ok {
+			return fmt.Errorf("--secrets-file %s:%d: want NAME=VALUE", path, line)
+		}
+		v = strings.TrimSpace(v)
+		if len(v) >= 2 && (v[0] == '"' && v[len(v)-1] == '"' || v[0] == '\'' && v[len(v)-1] == '\'') {
+			v = v[1 : len(v)-1]
+		}
+		into[strings.TrimSpace(k)] = v
+	}
+	return sc.Err()
+}
+
+func newCallCmd(g *globals) *cobra.Command {
+	var (
+		method  string
+		data    string
+		headers []string
+		verify  bool
+		include bool
+		save    string
+	)
+	cmd := &cobra.Command{
+		Use:   "call ID [PATH]",
+		Short: "Call an agent and print its response body",
+		Long: `Call an agent at /agents/ID/PATH (PATH may carry a query string) and print the body.
+With --verify, check the signed receipt (signature by the agent's attestor, request
+and response hashes, status) and say so on stderr. --save writes the response
+(status, headers, body) to a file that 'cove verify' checks offline.
+The exit code is 0 for a 2xx response, 1 otherwise.`,
+		Example: `  cove agent call 0x1234…cdef /hello?name=Ada --verify
+  cove agent call 0x1234…cdef /echo -X POST -d 'hi' -H 'content-type: text/plain'`,
+		Args: cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := cove.ParseAgentID(args[0])
+			if err != nil {
+				return err
+			}
+			path := "/"
+			if len(args) > 1 {
+				path = args[1]
+			}
+			h := http.Header{}
+			for _, kv := range headers {
+				k, v, ok := strings.Cut(kv, ":")
+				if !ok {
+					return fmt.Errorf("-H %q: want 'Name: value'", kv)
+				}
+				h.Add(strings.TrimSpace(k), strings.TrimSpace(v))
+			}
+			var body []byte
+			if data != "" {
+				if strings.HasPrefix(data, "@") {
+					body, err = os.ReadFile(data[1:])
+					if err != nil {
+						return fmt.Errorf("-d: %w", err)
+					}
+				} else {
+					body = []byte(data)
+				}
+				if method == "" {
+					method = http.MethodPost
+				}
+			}
+			if method == "" {
+				method = http.MethodGet
+			}
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			resp, err := c.Call(cmd.Context(), id, strings.ToUpper(method), path, body, h)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if include {
+				writeHTTPHead(out, resp.Status, resp.Header)
+			}
+			out.Write(resp.Body)
+			if len(resp.Body) > 0 && resp.Body[len(resp.Body)-1] != '\n' && isTerminal(out) {
+				fmt.Fprintln(out)
+			}
+			if save != "" {
+				if err := saveResponse(save, resp); err != nil {
+					return err
+				}
+			}
+			if verify {
+				a, err := c.Agent(cmd.Context(), id)
+				if err != nil {
+					return fmt.Errorf("look up the agent's attestor: %w", err)
+				}
+				s, err := resp.Verify(a.Attestor)
+				if err != nil {
+					return &exitError{code: 2, err: fmt.Errorf("receipt NOT verified: %w", err)}
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "receipt verified: signed by %s (agent %s, code %s, status %d, at %s)\n",
+					s.Signer, s.Receipt.Agent, s.Receipt.CodeHash, s.Receipt.Status, time.Unix(int64(s.Receipt.Timestamp), 0).UTC().Format(time.RFC3339))
+			}
+			if resp.Status >= 300 {
+				return &exitError{code: 1, err: fmt.Errorf("agent answered %d", resp.Status)}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&method, "request", "X", "", "HTTP method (default GET, or POST with -d)")
+	f.StringVarP(&data, "data", "d", "", "request body, or @FILE")
+	f.StringArrayVarP(&headers, "header", "H", nil, "request header 'Name: value' (repeatable)")
+	f.BoolVar(&verify, "verify", false, "verify the signed receipt")
+	f.BoolVarP(&include, "include", "i", false, "print the status line and headers too")
+	f.StringVar(&save, "save", "", "save the response (status, headers, body) to FILE for 'cove verify'")
+	return cmd
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+func newListCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List deployed agents",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			agents, err := c.Agents(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), agents)
+			}
+			if len(agents) == 0 {
+				fmt.Fprintln(cmd.OutOrStdout(), "no agents deployed; deploy one with `cove agent deploy PATH`")
+				return nil
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 2, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tNAME\tSIGNER\tCREATED")
+			for _, a := range agents {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", a.ID, orDash(a.Name), a.Signer, a.CreatedAt.Format(time.RFC3339))
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func newLogsCmd(g *globals) *cobra.Command {
+	var (
+		follow bool
+		limit  int
+		asJSON bool
+	)
+	cmd := &cobra.Command{
+		Use:   "logs ID",
+		Short: "Show an agent's invocations: console output, status, duration, request id",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := cove.ParseAgentID(args[0])
+			if err != nil {
+				return err
+			}
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			enc := json.NewEncoder(out)
+			err = c.Logs(cmd.Context(), id, limit, follow, func(e cove.Invocation) {
+				if asJSON {
+					enc.Encode(e)
+					return
+				}
+				fmt.Fprintf(out, "%s  %s %s  %d  %.1fms  req %s\n", e.Time.Local().Format("2006-01-02 15:04:05.000"), e.Method, e.Path, e.Status, e.DurationMS, e.RequestID)
+				for _, l := range e.Logs {
+					fmt.Fprintf(out, "    [%s] %s\n", l.Level, strings.ReplaceAll(l.Message, "\n", "\n    "))
+				}
+				if e.Error != "" {
+					fmt.Fprintf(out, "    error: %s\n", e.Error)
+				}
+			})
+			if errors.Is(err, cmd.Context().Err()) {
+				return nil
+			}
+			return err
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVarP(&follow, "follow", "f", false, "keep printing new invocations")
+	f.IntVarP(&limit, "limit", "n", 20, "how many past invocations to show")
+	f.BoolVar(&asJSON, "json", false, "print one JSON object per invocation")
+	return cmd
+}
+
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cove-network/cove/node"
+	"github.com/cove-network/cove/tee/sim"
+)
+
+func newDevCmd(g *globals) *cobra.Command {
+	cfg := node.DefaultConfig()
+	httpAddr := "127.0.0.1:8700"
+	cmd := &cobra.Command{
+		Use:   "dev",
+		Short: "Run a whole Cove network in this process on embedded defaults",
+		Long: `Run every role in one process: a gatekeeper holding the master key sealed by the
+simulated TEE, a worker, and the gateway. Everything is kept in --data-dir, so a
+restart keeps every agent at the same id and URL with its secrets.
+
+The simulated TEE gives NO hardware protection: use it for development only.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log, err := g.logger()
+			if err != nil {
+				return err
+			}
+			n, err := node.New(cfg, log)
+			if err != nil {
+				return err
+			}
+			ln, err := net.Listen("tcp", httpAddr)
+			if err != nil {
+				return fmt.Errorf("listen on %s: %w (is another cove dev running? use --http)", httpAddr, err)
+			}
+			url := "http://" + ln.Addr().String()
+			abs, _ := filepath.Abs(cfg.DataDir)
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "cove dev: %s\n", sim.Warning)
+			fmt.Fprintf(out, "  gateway     %s\n", url)
+			fmt.Fprintf(out, "  health      %s/healthz\n", url)
+			fmt.Fprintf(out, "  agents      %s/agents/{id}/...\n", url)
+			fmt.Fprintf(out, "  worker      in-process (cluster %s; limits %s, %d MiB, %d requests)\n", cfg.Worker.Cluster, cfg.Worker.Limits.Timeout, cfg.Worker.Limits.Memory>>20, cfg.Worker.Limits.Requests)
+			fmt.Fprintf(out, "  gatekeeper  in-process (master key sealed in %s)\n", filepath.Join(abs, "gatekeeper"))
+			fmt.Fprintf(out, "  data        %s\n", abs)
+			for _, a := range cfg.Worker.EgressAllow {
+				fmt.Fprintf(out, "  egress      agents may reach %s\n", a)
+			}
+			fmt.Fprintln(out, "ready; press Ctrl-C to stop")
+			err = n.Run(cmd.Context(), ln)
+			fmt.Fprintln(out, "cove dev: stopped")
+			return err
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "directory for keys, bundles, the registry and logs")
+	f.StringVar(&httpAddr, "http", httpAddr, "gateway listen address")
+	f.StringArrayVar(&cfg.Worker.EgressAllow, "egress-allow", nil, "let agents reach HOST:PORT although the egress policy refuses it (repeatable; e.g. a local mock API)")
+	f.DurationVar(&cfg.Worker.Limits.Timeout, "limit-time", cfg.Worker.Limits.Timeout, "wall-time limit per invocation")
+	f.Int64Var(&cfg.Worker.Limits.Memory, "limit-memory", cfg.Worker.Limits.Memory, "memory limit per invocation, bytes")
+	f.IntVar(&cfg.Worker.Limits.Requests, "limit-requests", cfg.Worker.Limits.Requests, "outbound requests per invocation")
+	f.Int64Var(&cfg.Worker.Limits.ResponseBytes, "limit-response", cfg.Worker.Limits.ResponseBytes, "response size limit per invocation, bytes")
+	return cmd
+}

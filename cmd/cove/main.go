@@ -1,0 +1,82 @@
+// Command cove is the one Cove binary: `cove dev` runs a whole network in one
+// process; `cove agent ...` deploys, calls and inspects agents through a
+// gateway; `cove verify` checks a saved response's receipt offline.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cove-network/cove/client"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	root := newRoot()
+	if err := root.ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "cove:", err)
+		var ce *exitError
+		if errors.As(err, &ce) {
+			os.Exit(ce.code)
+		}
+		os.Exit(1)
+	}
+}
+
+// exitError sets the process exit code.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// globals are the flags every command shares.
+type globals struct {
+	gateway  string
+	logLevel string
+}
+
+func newRoot() *cobra.Command {
+	g := &globals{}
+	root := &cobra.Command{
+		Use:   "cove",
+		Short: "Cove: confidential off-chain compute for blockchains and AI agents",
+		Long: `Cove runs TypeScript/JavaScript agents inside TEEs and signs every result.
+
+Start a local network with 'cove dev', then deploy and call agents:
+
+  cove dev &
+  cove agent deploy examples/hello.ts --secret GREETING=Hi
+  cove agent call 0x<id> /hello?name=Ada --verify`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	gw := os.Getenv("COVE_GATEWAY")
+	if gw == "" {
+		gw = client.DefaultGateway
+	}
+	root.PersistentFlags().StringVar(&g.gateway, "gateway", gw, "gateway URL (env COVE_GATEWAY)")
+	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	root.AddCommand(newDevCmd(g), newAgentCmd(g), newVerifyCmd(g))
+	return root
+}
+
+func (g *globals) client() (*client.Client, error) { return client.New(g.gateway) }
+
+func (g *globals) logger() (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(g.logLevel)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: use debug, info, warn or error", g.logLevel)
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})), nil
+}

@@ -1,0 +1,238 @@
+// Package gateway is Cove's public HTTP entry: it stores agent bundles,
+// deploys agents, routes calls to workers and serves logs and key material
+// for clients. One file per resource: agents.go, blobs.go, call.go, keys.go.
+//
+// Every error a client sees is JSON {"error": {"code", "message"}} with a
+// stable code and a message that says what to do; internal detail goes to
+// the log once.
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/cove-network/cove"
+)
+
+// Config tunes the gateway.
+type Config struct {
+	// PublicURL is the base URL clients use to reach this gateway; agent
+	// URLs in responses start with it. Empty uses the Host of each request.
+	PublicURL string `toml:"public_url"`
+	// MaxBundleBytes bounds an uploaded bundle.
+	MaxBundleBytes int64 `toml:"max_bundle_bytes"`
+}
+
+// DefaultConfig returns the gateway defaults.
+func DefaultConfig() Config {
+	return Config{MaxBundleBytes: 16 << 20}
+}
+
+// Validate reports a configuration that cannot work.
+func (c Config) Validate() error {
+	if c.MaxBundleBytes < 1 {
+		return fmt.Errorf("gateway: max_bundle_bytes %d must be positive", c.MaxBundleBytes)
+	}
+	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
+		return fmt.Errorf("gateway: public_url %q must start with http:// or https://", c.PublicURL)
+	}
+	return nil
+}
+
+// Registry holds agent records. Get returns an error matching
+// cove.ErrNotFound for an unknown id; Put one matching cove.ErrExists for
+// a taken id.
+type Registry interface {
+	Get(id cove.AgentID) (cove.Agent, error)
+	List() ([]cove.Agent, error)
+	Put(a cove.Agent) error
+}
+
+// Blobs stores bundles by CID.
+type Blobs interface {
+	Put(b []byte) (cid string, err error)
+	Get(cid string) ([]byte, error)
+	Has(cid string) bool
+}
+
+// Workers run agents.
+type Workers interface {
+	// Prepare loads and checks an agent before its deployment is recorded.
+	Prepare(ctx context.Context, a cove.Agent) error
+	// ServeAgent answers a call; subpath is the path after /agents/{id}.
+	ServeAgent(w http.ResponseWriter, r *http.Request, a cove.Agent, subpath string)
+	// Logs returns the last n invocations of an agent, oldest first.
+	Logs(id cove.AgentID, n int) []cove.Invocation
+	// Follow streams new invocations until ctx ends.
+	Follow(ctx context.Context, id cove.AgentID) <-chan cove.Invocation
+}
+
+// Keys is the key service clients seal secrets to.
+type Keys interface {
+	// ClusterKey returns the cluster's id, key epoch and HPKE public key.
+	ClusterKey() (cluster string, epoch uint32, publicKey []byte, err error)
+	// Attestor returns the address that signs an agent's receipts.
+	Attestor(id cove.AgentID) cove.Address
+}
+
+// Server is the gateway.
+type Server struct {
+	cfg      Config
+	log      *slog.Logger
+	registry Registry
+	blobs    Blobs
+	workers  Workers
+	keys     Keys
+	ready    atomic.Bool
+	handler  http.Handler
+}
+
+// New returns a gateway. It starts nothing.
+func New(cfg Config, log *slog.Logger, registry Registry, blobs Blobs, workers Workers, keys Keys) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: log, registry: registry, blobs: blobs, workers: workers, keys: keys}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.handleHealth)
+	mux.HandleFunc("GET /v1/keys", s.handleKeys)
+	mux.HandleFunc("PUT /v1/blobs", s.handlePutBlob)
+	mux.HandleFunc("POST /v1/blobs", s.handlePutBlob)
+	mux.HandleFunc("GET /v1/blobs/{cid}", s.handleGetBlob)
+	mux.HandleFunc("POST /v1/agents", s.handleDeploy)
+	mux.HandleFunc("GET /v1/agents", s.handleListAgents)
+	mux.HandleFunc("GET /v1/agents/{id}", s.handleGetAgent)
+	mux.HandleFunc("GET /v1/agents/{id}/logs", s.handleLogs)
+	mux.HandleFunc("/agents/{id}", s.handleCall)
+	mux.HandleFunc("/agents/{id}/{path...}", s.handleCall)
+	mux.HandleFunc("GET /{$}", s.handleIndex)
+	mux.HandleFunc("/", s.handleNotFound)
+	s.handler = mux
+	return s, nil
+}
+
+// SetReady makes /healthz answer 200 (true) or 503 (false).
+func (s *Server) SetReady(ready bool) { s.ready.Store(ready) }
+
+// ServeHTTP serves the gateway's API.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Run serves on ln until ctx ends, then shuts down, giving calls in flight
+// up to 10 s to finish.
+func (s *Server) Run(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("gateway: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	<-errc
+	return err
+}
+
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	if !s.ready.Load() {
+		writeError(w, http.StatusServiceUnavailable, "starting", "the node is starting; retry shortly")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{
+		"name": "Cove gateway",
+		"endpoints": []string{
+			"GET /healthz", "GET /v1/keys", "PUT /v1/blobs", "GET /v1/blobs/{cid}",
+			"POST /v1/agents", "GET /v1/agents", "GET /v1/agents/{id}", "GET /v1/agents/{id}/logs",
+			"ANY /agents/{id}/{path...}",
+		},
+	})
+}
+
+func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
+	writeError(w, http.StatusNotFound, "not_found", fmt.Sprintf("no route %s %s; GET / lists the API", r.Method, r.URL.Path))
+}
+
+// baseURL is the URL clients reach this gateway at.
+func (s *Server) baseURL(r *http.Request) string {
+	if s.cfg.PublicURL != "" {
+		return strings.TrimSuffix(s.cfg.PublicURL, "/")
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+// ErrorBody is the JSON of every gateway error.
+type ErrorBody struct {
+	Error ErrorDetail `json:"error"`
+}
+
+// ErrorDetail is a stable code and a message for people.
+type ErrorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, ErrorBody{Error: ErrorDetail{Code: code, Message: msg}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"error":{"code":"internal","message":"encode response"}}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(append(b, '\n'))
+}
+
+// agentFromPath parses {id} and loads the agent, writing the error response
+// itself when that fails.
+func (s *Server) agentFromPath(w http.ResponseWriter, r *http.Request) (cove.Agent, bool) {
+	raw := r.PathValue("id")
+	id, err := cove.ParseAgentID(raw)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_agent_id", fmt.Sprintf("agent id %q is malformed: want 0x followed by 64 hex digits (see `cove agent list`)", truncate(raw, 80)))
+		return cove.Agent{}, false
+	}
+	a, err := s.registry.Get(id)
+	if errors.Is(err, cove.ErrNotFound) {
+		writeError(w, http.StatusNotFound, "agent_not_found", fmt.Sprintf("no agent %s is deployed on this network; deploy one with `cove agent deploy` or list them with `cove agent list`", id))
+		return cove.Agent{}, false
+	}
+	if err != nil {
+		s.log.Error("get agent", "agent", id, "err", err)
+		writeError(w, http.StatusInternalServerError, "internal", "could not read the agent registry")
+		return cove.Agent{}, false
+	}
+	return a, true
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
