@@ -47,12 +47,17 @@ func (inv *invocation) host(args []any) (any, error) {
 	if len(arg) > maxHostArg {
 		return nil, fmt.Errorf("host %s: argument too large", op)
 	}
+	if op == "respond" {
+		body := ""
+		if len(args) > 2 {
+			body, _ = args[2].(string)
+		}
+		return quickjs.Undefined{}, inv.respond(arg, body)
+	}
 	switch op {
 	case "log":
 		inv.log(arg)
 		return quickjs.Undefined{}, nil
-	case "respond":
-		return quickjs.Undefined{}, inv.respond(arg)
 	case "fail":
 		inv.fail(arg)
 		return quickjs.Undefined{}, nil
@@ -125,11 +130,10 @@ func (inv *invocation) log(arg string) {
 type jsResponse struct {
 	Status  int         `json:"status"`
 	Headers [][2]string `json:"headers"`
-	Body    string      `json:"body"`
 	Enc     string      `json:"enc"`
 }
 
-func (inv *invocation) respond(arg string) error {
+func (inv *invocation) respond(arg, rawBody string) error {
 	if inv.done {
 		return nil
 	}
@@ -144,11 +148,11 @@ func (inv *invocation) respond(arg string) error {
 		return nil
 	}
 	// Checked before decoding: base64 is longer than what it encodes.
-	if int64(len(r.Body)) > inv.limits.ResponseBytes*4/3+4 {
+	if int64(len(rawBody)) > inv.limits.ResponseBytes*4/3+4 {
 		inv.failure = &LimitError{Limit: LimitResponse, Max: formatBytes(inv.limits.ResponseBytes)}
 		return nil
 	}
-	body, err := decodeBody(r.Body, r.Enc)
+	body, err := decodeBody(rawBody, r.Enc)
 	if err != nil {
 		inv.failure = &AgentError{Message: "malformed response body: " + err.Error()}
 		return nil
@@ -168,6 +172,15 @@ func (inv *invocation) fail(msg string) {
 		return
 	}
 	inv.done = true
+	if msg == "\x00limit:response" {
+		inv.failure = &LimitError{Limit: LimitResponse, Max: formatBytes(inv.limits.ResponseBytes)}
+		return
+	}
+	if msg == "null" {
+		// QuickJS throws null when it cannot even allocate the error object.
+		inv.failure = &AgentError{Message: fmt.Sprintf("the agent threw null (QuickJS does so when the heap is full: the memory limit is %s)", formatBytes(inv.limits.Memory))}
+		return
+	}
 	inv.failure = inv.classify(errors.New(msg))
 }
 

@@ -81,7 +81,12 @@ func (inv *invocation) run(p *Program) error {
 		return fmt.Errorf("new vm: %w", err)
 	}
 	inv.vm = vm
-	vm.SetMemoryLimit(uintptr(inv.limits.Memory))
+	// QuickJS counts the allocator's usable size of every block, and the
+	// allocator rounds large blocks up (a 64 MiB string can count as far
+	// more), so the engine's cap leaves a quarter on top of the configured
+	// limit for that overhead rather than refusing what the agent actually
+	// holds.
+	vm.SetMemoryLimit(uintptr(inv.limits.Memory + inv.limits.Memory/4))
 	stop := context.AfterFunc(inv.ctx, vm.Interrupt)
 	defer stop()
 	if err := vm.RegisterHostFunc("__cove_host", inv.host); err != nil {
@@ -229,6 +234,7 @@ func (inv *invocation) requestJSON() (string, error) {
 		"body":    body,
 		"enc":     enc,
 		"env":     secrets,
+		"limits":  map[string]int64{"responseBytes": inv.limits.ResponseBytes},
 	})
 	if err != nil {
 		return "", fmt.Errorf("encode request: %w", err)

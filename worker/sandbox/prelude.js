@@ -831,8 +831,11 @@
   function deliver(status, headers, body) {
     if (delivered) return;
     delivered = true;
+    // A body longer in UTF-16 units (or bytes) than the limit is over it in
+    // UTF-8 too: refuse it before copying it anywhere.
+    if (body !== null && body.length > req.limits.responseBytes) return host("fail", "\u0000limit:response");
     const e = encodeBody(body);
-    host("respond", JSON.stringify({ status, headers, body: e.body, enc: e.enc }));
+    host("respond", JSON.stringify({ status, headers, enc: e.enc }), e.body);
   }
   function fail(err) {
     if (delivered) return;

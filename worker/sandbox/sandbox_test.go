@@ -142,7 +142,7 @@ func TestLimits(t *testing.T) {
 		{"timer never fires in time", fast, agent(`{ fetch() { return new Promise(r => setTimeout(r, 10000)); } }`), LimitTime},
 		{"membomb", small, agent(`{ async fetch() { const a = []; for (;;) a.push(new Array(1e6).fill(1)); } }`), LimitMemory},
 		{"recursion", small, agent(`{ async fetch() { function f(n) { return f(n + 1) + 1; } return new Response(String(f(0))); } }`), LimitStack},
-		{"huge response", small, agent(`{ async fetch() { return new Response("x".repeat(2 << 20)); } }`), LimitResponse},
+		{"huge response", Limits{ResponseBytes: 5 << 20}, agent(`{ async fetch() { return new Response("x".repeat(64 << 20)); } }`), LimitResponse},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
