@@ -21,6 +21,7 @@ import (
 
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/bundle"
+	"github.com/cove-network/cove/chain"
 	"github.com/cove-network/cove/gateway"
 	"github.com/cove-network/cove/receipt"
 	"github.com/cove-network/cove/secret"
@@ -119,30 +120,22 @@ func (c *Client) PutBlob(ctx context.Context, b []byte) (string, error) {
 	return out.CID, err
 }
 
-// DeployRaw records a deployment of an uploaded bundle.
-func (c *Client) DeployRaw(ctx context.Context, req gateway.DeployRequest) (gateway.AgentView, error) {
-	b, _ := json.Marshal(req)
-	var a gateway.AgentView
-	err := c.do(ctx, http.MethodPost, "/v1/agents", bytes.NewReader(b), "application/json", &a)
-	return a, err
-}
-
-// DeployOptions are the optional parts of a deployment.
+// DeployOptions are the parts of a deployment besides the code.
 type DeployOptions struct {
+	// Signer is the owner's key; it signs the DeployAgent transaction.
+	Signer  Signer
 	Name    string
 	Secrets map[string]string
 	// Salt makes the agent id; zero picks a random one (a new agent each deploy).
 	Salt cove.Hash
-	// Owner is recorded as the agent's owner (unauthenticated in this release).
-	Owner cove.Address
 }
 
 // Deploy bundles the agent at path (a file or a folder with package.json),
 // uploads it, seals its secrets to the cluster key bound to the agent id it
-// will have, and deploys it.
+// will have, and sends a DeployAgent transaction signed by opts.Signer.
 //
-// Security: secrets are sealed here, on the client; the gateway and every
-// store only ever see ciphertext.
+// Security: secrets are sealed here, on the client; the gateway, the chain
+// and every store only ever see ciphertext.
 func (c *Client) Deploy(ctx context.Context, path string, opts DeployOptions) (gateway.AgentView, error) {
 	bnd, err := bundle.Build(path)
 	if err != nil {
@@ -153,6 +146,9 @@ func (c *Client) Deploy(ctx context.Context, path string, opts DeployOptions) (g
 
 // DeployCode is Deploy for code already bundled.
 func (c *Client) DeployCode(ctx context.Context, code []byte, opts DeployOptions) (gateway.AgentView, error) {
+	if opts.Signer == nil {
+		return gateway.AgentView{}, errors.New("deploy: no signer (pass --from NAME)")
+	}
 	salt := opts.Salt
 	if salt.IsZero() {
 		rand.Read(salt[:])
@@ -161,30 +157,63 @@ func (c *Client) DeployCode(ctx context.Context, code []byte, opts DeployOptions
 	if err != nil {
 		return gateway.AgentView{}, fmt.Errorf("upload bundle: %w", err)
 	}
-	id := cove.DeriveAgentID(opts.Owner, cove.SHA256(code), salt)
-	req := gateway.DeployRequest{CID: cid, Name: opts.Name, Salt: salt, Owner: opts.Owner}
-	if len(opts.Secrets) > 0 {
-		k, err := c.Keys(ctx)
-		if err != nil {
-			return gateway.AgentView{}, fmt.Errorf("get cluster key: %w", err)
-		}
-		pub, err := hex.DecodeString(strings.TrimPrefix(k.PublicKey, "0x"))
-		if err != nil {
-			return gateway.AgentView{}, fmt.Errorf("cluster key: %w", err)
-		}
-		req.Secrets, err = secret.Seal(pub, k.Epoch, id, opts.Secrets)
-		if err != nil {
-			return gateway.AgentView{}, fmt.Errorf("seal secrets: %w", err)
-		}
-	}
-	a, err := c.DeployRaw(ctx, req)
+	codeHash := cove.SHA256(code)
+	id := cove.DeriveAgentID(opts.Signer.Address(), codeHash, salt)
+	sealed, err := c.seal(ctx, id, opts.Secrets)
 	if err != nil {
-		return a, err
+		return gateway.AgentView{}, err
 	}
-	if a.ID != id {
-		return a, fmt.Errorf("gateway deployed agent %s, expected %s", a.ID, id)
+	_, err = c.Send(ctx, opts.Signer, func(nonce uint64) chain.Msg {
+		return chain.DeployAgent{Name: opts.Name, CID: cid, CodeHash: codeHash, Salt: salt, Secrets: sealed, Nonce: nonce}
+	})
+	if err != nil {
+		return gateway.AgentView{}, err
 	}
-	return a, nil
+	return c.Agent(ctx, id)
+}
+
+// Upgrade replaces an agent's code (and, if secrets is not nil, its
+// secrets) with an UpgradeAgent transaction; only the owner may.
+func (c *Client) Upgrade(ctx context.Context, id cove.AgentID, path string, s Signer, secrets map[string]string) (gateway.AgentView, error) {
+	bnd, err := bundle.Build(path)
+	if err != nil {
+		return gateway.AgentView{}, err
+	}
+	cid, err := c.PutBlob(ctx, bnd.Code)
+	if err != nil {
+		return gateway.AgentView{}, fmt.Errorf("upload bundle: %w", err)
+	}
+	sealed, err := c.seal(ctx, id, secrets)
+	if err != nil {
+		return gateway.AgentView{}, err
+	}
+	_, err = c.Send(ctx, s, func(nonce uint64) chain.Msg {
+		return chain.UpgradeAgent{Agent: id, CID: cid, CodeHash: cove.SHA256(bnd.Code), Secrets: sealed, Nonce: nonce}
+	})
+	if err != nil {
+		return gateway.AgentView{}, err
+	}
+	return c.Agent(ctx, id)
+}
+
+// seal seals secrets to the cluster key for agent id; no secrets, no bytes.
+func (c *Client) seal(ctx context.Context, id cove.AgentID, secrets map[string]string) ([]byte, error) {
+	if len(secrets) == 0 {
+		return nil, nil
+	}
+	k, err := c.Keys(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("get cluster key: %w", err)
+	}
+	pub, err := hex.DecodeString(strings.TrimPrefix(k.PublicKey, "0x"))
+	if err != nil {
+		return nil, fmt.Errorf("cluster key: %w", err)
+	}
+	sealed, err := secret.Seal(pub, k.Epoch, id, secrets)
+	if err != nil {
+		return nil, fmt.Errorf("seal secrets: %w", err)
+	}
+	return sealed, nil
 }
 
 // Agents lists the deployed agents.

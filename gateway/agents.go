@@ -3,32 +3,12 @@ package gateway
 import (
 	"bufio"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
 	"net/http"
-	"regexp"
 	"strconv"
 	"time"
 
 	"github.com/cove-network/cove"
-	"github.com/cove-network/cove/blob"
-	"github.com/cove-network/cove/secret"
 )
-
-// DeployRequest is the body of POST /v1/agents.
-//
-// In this release deployment is not authenticated: the owner is whatever the
-// client says (the zero address by default). The chain issue replaces this
-// endpoint's effect with a DeployAgent transaction signed by the owner.
-type DeployRequest struct {
-	CID   string       `json:"cid"`
-	Name  string       `json:"name,omitempty"`
-	Salt  cove.Hash    `json:"salt"`
-	Owner cove.Address `json:"owner"`
-	// Secrets is a sealed secret envelope (package secret), base64 in JSON.
-	Secrets []byte `json:"secrets,omitempty"`
-}
 
 // AgentView is an agent as the API shows it.
 type AgentView struct {
@@ -46,6 +26,11 @@ type AgentView struct {
 }
 
 func (s *Server) view(r *http.Request, a cove.Agent) AgentView {
+	if a.Attestor.IsZero() {
+		// Until a gatekeeper publishes it on chain, the local key service
+		// derives it.
+		a.Attestor = s.keys.Attestor(a.ID)
+	}
 	return AgentView{
 		ID: a.ID, Name: a.Name, Owner: a.Owner, CID: a.CID, CodeHash: a.CodeHash,
 		Attestor: a.Attestor, Signer: a.Attestor, Version: a.Version,
@@ -54,76 +39,11 @@ func (s *Server) view(r *http.Request, a cove.Agent) AgentView {
 	}
 }
 
-var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
-
-func (s *Server) handleDeploy(w http.ResponseWriter, r *http.Request) {
-	var req DeployRequest
-	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		writeError(w, http.StatusBadRequest, "bad_request", "the deploy request is not valid JSON {cid, name, salt, owner, secrets}: "+err.Error())
-		return
-	}
-	if req.Name != "" && !validName.MatchString(req.Name) {
-		writeError(w, http.StatusBadRequest, "bad_name", fmt.Sprintf("agent name %q: use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit", truncate(req.Name, 80)))
-		return
-	}
-	codeHash, err := blob.ParseCID(req.CID)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad_cid", "cid: "+err.Error())
-		return
-	}
-	if !s.blobs.Has(req.CID) {
-		writeError(w, http.StatusNotFound, "bundle_not_found", fmt.Sprintf("no bundle %s is stored; upload it first with PUT /v1/blobs (`cove agent deploy` does both)", req.CID))
-		return
-	}
-	if len(req.Secrets) > 0 {
-		if _, err := secret.Epoch(req.Secrets); err != nil {
-			writeError(w, http.StatusBadRequest, "bad_secrets", "secrets must be a sealed envelope made with the cluster key from GET /v1/keys: "+err.Error())
-			return
-		}
-	}
-	id := cove.DeriveAgentID(req.Owner, codeHash, req.Salt)
-	a := cove.Agent{
-		ID: id, Owner: req.Owner, Name: req.Name, CID: req.CID, CodeHash: codeHash, Salt: req.Salt,
-		Attestor: s.keys.Attestor(id), Version: 1, Secrets: req.Secrets, CreatedAt: time.Now().UTC().Truncate(time.Second),
-	}
-	if existing, err := s.registry.Get(id); err == nil {
-		if string(existing.Secrets) == string(a.Secrets) && existing.Name == a.Name {
-			writeJSON(w, http.StatusOK, s.view(r, existing)) // an idempotent retry
-			return
-		}
-		writeError(w, http.StatusConflict, "agent_exists", fmt.Sprintf("agent %s (this owner, code and salt) is already deployed with other settings; deploy with another salt", id))
-		return
-	}
-	if err := s.workers.Prepare(r.Context(), a); err != nil {
-		s.log.Info("deploy refused", "agent", id, "err", err)
-		writeError(w, http.StatusUnprocessableEntity, "agent_invalid", "the agent cannot run: "+err.Error())
-		return
-	}
-	if err := s.registry.Put(a); err != nil {
-		if errors.Is(err, cove.ErrExists) {
-			writeError(w, http.StatusConflict, "agent_exists", fmt.Sprintf("agent %s was deployed concurrently; deploy with another salt", id))
-			return
-		}
-		s.log.Error("record agent", "agent", id, "err", err)
-		writeError(w, http.StatusInternalServerError, "internal", "could not record the deployment")
-		return
-	}
-	s.log.Info("agent deployed", "agent", id, "name", a.Name, "cid", a.CID)
-	writeJSON(w, http.StatusCreated, s.view(r, a))
-}
-
 func (s *Server) handleListAgents(w http.ResponseWriter, r *http.Request) {
-	agents, err := s.registry.List()
-	if err != nil {
-		s.log.Error("list agents", "err", err)
-		writeError(w, http.StatusInternalServerError, "internal", "could not read the agent registry")
-		return
-	}
-	out := make([]AgentView, 0, len(agents))
-	for _, a := range agents {
-		out = append(out, s.view(r, a))
+	recs := s.chain.Agents()
+	out := make([]AgentView, 0, len(recs))
+	for _, rec := range recs {
+		out = append(out, s.view(r, rec.Agent()))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"agents": out})
 }

@@ -47,15 +47,6 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// Registry holds agent records. Get returns an error matching
-// cove.ErrNotFound for an unknown id; Put one matching cove.ErrExists for
-// a taken id.
-type Registry interface {
-	Get(id cove.AgentID) (cove.Agent, error)
-	List() ([]cove.Agent, error)
-	Put(a cove.Agent) error
-}
-
 // Blobs stores bundles by CID.
 type Blobs interface {
 	Put(b []byte) (cid string, err error)
@@ -65,8 +56,6 @@ type Blobs interface {
 
 // Workers run agents.
 type Workers interface {
-	// Prepare loads and checks an agent before its deployment is recorded.
-	Prepare(ctx context.Context, a cove.Agent) error
 	// ServeAgent answers a call; subpath is the path after /agents/{id}.
 	ServeAgent(w http.ResponseWriter, r *http.Request, a cove.Agent, subpath string)
 	// Logs returns the last n invocations of an agent, oldest first.
@@ -87,7 +76,7 @@ type Keys interface {
 type Server struct {
 	cfg      Config
 	log      *slog.Logger
-	registry Registry
+	chain    Chain
 	blobs    Blobs
 	workers  Workers
 	keys     Keys
@@ -96,18 +85,23 @@ type Server struct {
 }
 
 // New returns a gateway. It starts nothing.
-func New(cfg Config, log *slog.Logger, registry Registry, blobs Blobs, workers Workers, keys Keys) (*Server, error) {
+func New(cfg Config, log *slog.Logger, chain Chain, blobs Blobs, workers Workers, keys Keys) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, registry: registry, blobs: blobs, workers: workers, keys: keys}
+	s := &Server{cfg: cfg, log: log, chain: chain, blobs: blobs, workers: workers, keys: keys}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.handleHealth)
 	mux.HandleFunc("GET /v1/keys", s.handleKeys)
 	mux.HandleFunc("PUT /v1/blobs", s.handlePutBlob)
 	mux.HandleFunc("POST /v1/blobs", s.handlePutBlob)
 	mux.HandleFunc("GET /v1/blobs/{cid}", s.handleGetBlob)
-	mux.HandleFunc("POST /v1/agents", s.handleDeploy)
+	mux.HandleFunc("GET /v1/chain/status", s.handleChainStatus)
+	mux.HandleFunc("GET /v1/chain/accounts/{addr}", s.handleChainAccount)
+	mux.HandleFunc("GET /v1/chain/agents", s.handleChainAgents)
+	mux.HandleFunc("GET /v1/chain/agents/{id}", s.handleChainAgent)
+	mux.HandleFunc("GET /v1/chain/workers", s.handleChainWorkers)
+	mux.HandleFunc("POST /v1/chain/tx", s.handleChainTx)
 	mux.HandleFunc("GET /v1/agents", s.handleListAgents)
 	mux.HandleFunc("GET /v1/agents/{id}", s.handleGetAgent)
 	mux.HandleFunc("GET /v1/agents/{id}/logs", s.handleLogs)
@@ -161,8 +155,9 @@ func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
 		"name": "Cove gateway",
 		"endpoints": []string{
 			"GET /healthz", "GET /v1/keys", "PUT /v1/blobs", "GET /v1/blobs/{cid}",
-			"POST /v1/agents", "GET /v1/agents", "GET /v1/agents/{id}", "GET /v1/agents/{id}/logs",
+			"GET /v1/agents", "GET /v1/agents/{id}", "GET /v1/agents/{id}/logs",
 			"ANY /agents/{id}/{path...}",
+			"GET /v1/chain/status", "GET /v1/chain/accounts/{addr}", "GET /v1/chain/agents/{id}", "GET /v1/chain/workers", "POST /v1/chain/tx",
 		},
 	})
 }
@@ -217,14 +212,15 @@ func (s *Server) agentFromPath(w http.ResponseWriter, r *http.Request) (cove.Age
 		writeError(w, http.StatusBadRequest, "bad_agent_id", fmt.Sprintf("agent id %q is malformed: want 0x followed by 64 hex digits (see `cove agent list`)", truncate(raw, 80)))
 		return cove.Agent{}, false
 	}
-	a, err := s.registry.Get(id)
+	rec, err := s.chain.Agent(id)
+	a := rec.Agent()
 	if errors.Is(err, cove.ErrNotFound) {
 		writeError(w, http.StatusNotFound, "agent_not_found", fmt.Sprintf("no agent %s is deployed on this network; deploy one with `cove agent deploy` or list them with `cove agent list`", id))
 		return cove.Agent{}, false
 	}
 	if err != nil {
 		s.log.Error("get agent", "agent", id, "err", err)
-		writeError(w, http.StatusInternalServerError, "internal", "could not read the agent registry")
+		writeError(w, http.StatusInternalServerError, "internal", "could not read the chain state")
 		return cove.Agent{}, false
 	}
 	return a, true

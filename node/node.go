@@ -3,9 +3,11 @@
 // imports every role, and nothing imports it but cmd/cove and the test
 // harness.
 //
-// This release runs the roles of `cove dev`: a gatekeeper keeping the master
-// key sealed by the (simulated) TEE, a worker, the gateway, and the local
-// agent registry and bundle store they share.
+// A node runs the roles its Config enables: the validator (the chain under
+// CometBFT), a gatekeeper keeping the master key sealed by the (simulated)
+// TEE, a worker, and the gateway, with the bundle store they share. Agent
+// records live on the chain; the worker follows the chain's events to
+// prepare new code.
 package node
 
 import (
@@ -14,18 +16,20 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
 
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/blob"
+	"github.com/cove-network/cove/chain"
 	"github.com/cove-network/cove/gatekeeper"
 	"github.com/cove-network/cove/gateway"
 	"github.com/cove-network/cove/keys"
-	"github.com/cove-network/cove/registry"
 	"github.com/cove-network/cove/tee"
 	"github.com/cove-network/cove/tee/sim"
+	"github.com/cove-network/cove/validator"
 	"github.com/cove-network/cove/worker"
 )
 
@@ -36,18 +40,29 @@ type Config struct {
 	DataDir string `toml:"data_dir"`
 	// TEE names the platform: "sim" (insecure, for development) is the only
 	// one in this release.
-	TEE     string         `toml:"tee"`
-	Gateway gateway.Config `toml:"gateway"`
-	Worker  worker.Config  `toml:"worker"`
+	TEE string `toml:"tee"`
+	// HTTPAddr is the gateway's listen address (used by `cove node`).
+	HTTPAddr string `toml:"http_addr"`
+	// BlobPeers are gateways of other nodes to fetch bundles from.
+	BlobPeers []string         `toml:"blob_peers"`
+	Roles     Roles            `toml:"roles"`
+	Validator validator.Config `toml:"validator"`
+	Gateway   gateway.Config   `toml:"gateway"`
+	Worker    worker.Config    `toml:"worker"`
 }
 
 // DefaultConfig returns the embedded defaults of `cove dev`.
 func DefaultConfig() Config {
+	v := validator.DefaultConfig()
+	v.Home = filepath.Join(".cove", "dev", "chain")
 	return Config{
-		DataDir: filepath.Join(".cove", "dev"),
-		TEE:     "sim",
-		Gateway: gateway.DefaultConfig(),
-		Worker:  worker.DefaultConfig(),
+		DataDir:   filepath.Join(".cove", "dev"),
+		TEE:       "sim",
+		HTTPAddr:  "127.0.0.1:8700",
+		Roles:     Roles{Validator: true, Gatekeeper: true, Worker: true, Gateway: true},
+		Validator: v,
+		Gateway:   gateway.DefaultConfig(),
+		Worker:    worker.DefaultConfig(),
 	}
 }
 
@@ -59,19 +74,28 @@ func (c Config) Validate() error {
 	if c.TEE != "sim" {
 		return fmt.Errorf("node: tee %q is not supported in this release (use \"sim\")", c.TEE)
 	}
-	return errors.Join(c.Gateway.Validate(), c.Worker.Validate())
+	if !c.Roles.Validator {
+		return errors.New("node: every node runs the validator role in this release (roles.validator = true)")
+	}
+	if c.Roles.Worker && !c.Roles.Gatekeeper {
+		return errors.New("node: a worker needs a gatekeeper on the same node in this release (roles.gatekeeper = true)")
+	}
+	if c.Roles.Gateway && !c.Roles.Worker {
+		return errors.New("node: a gateway needs a worker on the same node in this release (roles.worker = true)")
+	}
+	return errors.Join(c.Validator.Validate(), c.Gateway.Validate(), c.Worker.Validate())
 }
 
 // Node is a running set of roles.
 type Node struct {
-	cfg      Config
-	log      *slog.Logger
-	platform tee.Platform
-	keeper   *gatekeeper.Keeper
-	registry *registry.Store
-	blobs    *blob.Store
-	worker   *worker.Server
-	gateway  *gateway.Server
+	cfg       Config
+	log       *slog.Logger
+	platform  tee.Platform
+	keeper    *gatekeeper.Keeper
+	validator *validator.Server
+	blobs     *blob.Store
+	worker    *worker.Server
+	gateway   *gateway.Server
 }
 
 // New opens the node's stores and builds its roles. It starts nothing; on
@@ -98,16 +122,18 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 	if err != nil {
 		return nil, err
 	}
-	n.registry, err = registry.Open(dir("registry.db"))
+	n.validator, err = validator.New(cfg.Validator, log.With("role", "validator"))
 	if err != nil {
 		return nil, err
 	}
 	defer func() {
 		if err != nil {
-			n.registry.Close()
+			n.validator.Close()
 		}
 	}()
-
+	if !cfg.Roles.Worker {
+		return n, nil
+	}
 	wcfg := cfg.Worker
 	if wcfg.LogDir == "" {
 		wcfg.LogDir = dir("logs")
@@ -115,11 +141,15 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 	// Security: the keeper hands the worker its cluster key in-process; the
 	// attestation issue replaces this with a key sealed to the worker's
 	// attested identity.
-	n.worker, err = worker.New(wcfg, log.With("role", "worker"), n.keeper.ClusterKey(wcfg.Cluster), n.blobs)
+	n.worker, err = worker.New(wcfg, log.With("role", "worker"), n.keeper.ClusterKey(wcfg.Cluster),
+		peerBlobs{local: n.blobs, peers: cfg.BlobPeers, client: &http.Client{}})
 	if err != nil {
 		return nil, err
 	}
-	n.gateway, err = gateway.New(cfg.Gateway, log.With("role", "gateway"), n.registry, n.blobs, n.worker, clusterKeys{n.keeper, wcfg.Cluster})
+	if !cfg.Roles.Gateway {
+		return n, nil
+	}
+	n.gateway, err = gateway.New(cfg.Gateway, log.With("role", "gateway"), chainView{n.validator}, n.blobs, n.worker, clusterKeys{n.keeper, wcfg.Cluster})
 	if err != nil {
 		return nil, err
 	}
@@ -129,29 +159,73 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 // Platform returns the node's TEE platform.
 func (n *Node) Platform() tee.Platform { return n.platform }
 
-// Run serves the gateway on ln and runs every role until ctx ends, then
-// stops them all and closes the stores.
+// Run runs every role until ctx ends, serving the gateway on ln (which may
+// be nil for a node without the gateway role), then stops them all.
 func (n *Node) Run(ctx context.Context, ln net.Listener) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var wg sync.WaitGroup
-	errs := make([]error, 2)
-	run := func(i int, f func() error) {
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	run := func(name string, f func() error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			if err := f(); err != nil && ctx.Err() == nil {
-				errs[i] = err
+				mu.Lock()
+				errs = append(errs, fmt.Errorf("%s: %w", name, err))
+				mu.Unlock()
 				cancel() // one role failing stops the node
 			}
 		}()
 	}
-	run(0, func() error { return n.worker.Run(ctx) })
-	run(1, func() error { return n.gateway.Run(ctx, ln) })
-	n.gateway.SetReady(true)
+	run("validator", func() error { return n.validator.Run(ctx) })
+	if n.worker != nil {
+		events := n.validator.Subscribe(ctx)
+		run("worker", func() error { return n.worker.Run(ctx) })
+		run("follow chain", func() error { n.followChain(ctx, events); return nil })
+	}
+	if n.gateway != nil {
+		if ln == nil {
+			cancel()
+			wg.Wait()
+			return errors.New("node: the gateway role needs a listener")
+		}
+		run("gateway", func() error { return n.gateway.Run(ctx, ln) })
+		n.gateway.SetReady(true)
+	}
 	wg.Wait()
-	n.gateway.SetReady(false)
-	return errors.Join(append(errs, n.registry.Close())...)
+	if n.gateway != nil {
+		n.gateway.SetReady(false)
+	}
+	return errors.Join(errs...)
+}
+
+// Validator returns the node's validator.
+func (n *Node) Validator() *validator.Server { return n.validator }
+
+// followChain prepares the code of every agent deployed or upgraded on the
+// chain, so that its first call does not pay for loading and compiling.
+func (n *Node) followChain(ctx context.Context, events <-chan chain.Event) {
+	for ev := range events {
+		if ev.Type != chain.EventAgentDeployed && ev.Type != chain.EventAgentUpgraded {
+			continue
+		}
+		id, err := cove.ParseAgentID(eventAttr(ev, "id"))
+		if err != nil {
+			continue
+		}
+		var rec chain.AgentRecord
+		n.validator.State(func(a *chain.App) { rec, err = a.Agent(id) })
+		if err != nil {
+			continue
+		}
+		if err := n.worker.Prepare(ctx, rec.Agent()); err != nil {
+			n.log.Info("agent code not ready", "agent", id, "err", err)
+		}
+	}
 }
 
 // clusterKeys is the gateway's view of the keeper: public key material only.
@@ -166,3 +240,12 @@ func (k clusterKeys) ClusterKey() (string, uint32, []byte, error) {
 }
 
 func (k clusterKeys) Attestor(id cove.AgentID) cove.Address { return k.keeper.Attestor(k.cluster, id) }
+
+func eventAttr(ev chain.Event, key string) string {
+	for _, a := range ev.Attrs {
+		if a.Key == key {
+			return a.Value
+		}
+	}
+	return ""
+}

@@ -279,6 +279,9 @@ func (s *Server) Invoke(ctx context.Context, a cove.Agent, c Call) (*Response, e
 	} else {
 		resp.Status, resp.Header, resp.Body = res.Status, sanitize(res.Header), res.Body
 	}
+	if c.Method == http.MethodHead {
+		resp.Body = nil // HTTP sends no body for HEAD; the receipt covers what is sent
+	}
 	rc := receipt.Receipt{
 		Agent:        a.ID,
 		CodeHash:     a.CodeHash,

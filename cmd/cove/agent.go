@@ -25,7 +25,7 @@ func newAgentCmd(g *globals) *cobra.Command {
 		Use:   "agent",
 		Short: "Deploy, call and inspect agents",
 	}
-	cmd.AddCommand(newDeployCmd(g), newCallCmd(g), newListCmd(g), newLogsCmd(g))
+	cmd.AddCommand(newDeployCmd(g), newUpgradeCmd(g), newCallCmd(g), newListCmd(g), newLogsCmd(g))
 	return cmd
 }
 
@@ -36,13 +36,15 @@ func newDeployCmd(g *globals) *cobra.Command {
 		secretsFile string
 		asJSON      bool
 		salt        string
+		from        fromFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "deploy PATH",
 		Short: "Bundle an agent (a .ts/.js file or a folder with package.json) and deploy it",
 		Long: `Bundle an agent with esbuild (TypeScript and npm imports allowed), upload the bundle,
-seal its secrets to the cluster key (HPKE, ML-KEM-768+X25519) and deploy it.
-Secrets are sealed here: the gateway and every store only see ciphertext.
+seal its secrets to the cluster key (HPKE, ML-KEM-768+X25519) and send a DeployAgent
+transaction signed by --from (default: the "dev" key cove dev made). Secrets are
+sealed here: the gateway, the chain and every store only see ciphertext.
 
 Secrets come from --secret NAME=VALUE (repeatable) and --secrets-file F, a
 file of NAME=VALUE lines (# comments allowed) or a JSON object.`,
@@ -68,7 +70,11 @@ file of NAME=VALUE lines (# comments allowed) or a JSON object.`,
 					return fmt.Errorf("secret %q: %w", k, err)
 				}
 			}
-			opts := client.DeployOptions{Name: name, Secrets: set}
+			signer, err := from.signer(cmd)
+			if err != nil {
+				return err
+			}
+			opts := client.DeployOptions{Signer: signer, Name: name, Secrets: set}
 			if salt != "" {
 				h, err := cove.ParseHash(salt)
 				if err != nil {
@@ -106,6 +112,72 @@ file of NAME=VALUE lines (# comments allowed) or a JSON object.`,
 	f.StringVar(&secretsFile, "secrets-file", "", "a file of NAME=VALUE lines or a JSON object")
 	f.BoolVar(&asJSON, "json", false, `print {"id","cid","codeHash","url","signer"}`)
 	f.StringVar(&salt, "salt", "", "0x + 64 hex digits: makes the agent id reproducible (default random)")
+	from.register(f)
+	return cmd
+}
+
+func newUpgradeCmd(g *globals) *cobra.Command {
+	var (
+		secrets     []string
+		secretsFile string
+		asJSON      bool
+		from        fromFlags
+	)
+	cmd := &cobra.Command{
+		Use:   "upgrade ID PATH",
+		Short: "Replace an agent's code (owner only) with an UpgradeAgent transaction",
+		Long: `Bundle PATH and send an UpgradeAgent transaction for agent ID, signed by --from,
+which must be the agent's owner. Workers serve the new code once the block is
+committed; receipts then carry the new code hash. The agent keeps its id, URL and
+signer, and its secrets unless new ones are given.`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := cove.ParseAgentID(args[0])
+			if err != nil {
+				return err
+			}
+			var set map[string]string
+			if secretsFile != "" || len(secrets) > 0 {
+				set = map[string]string{}
+				if secretsFile != "" {
+					if err := readSecretsFile(secretsFile, set); err != nil {
+						return err
+					}
+				}
+				for _, kv := range secrets {
+					k, v, ok := strings.Cut(kv, "=")
+					if !ok {
+						return fmt.Errorf("--secret %q: want NAME=VALUE", truncate(kv, 40))
+					}
+					set[k] = v
+				}
+			}
+			signer, err := from.signer(cmd)
+			if err != nil {
+				return err
+			}
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			a, err := c.Upgrade(cmd.Context(), id, args[1], signer, set)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), map[string]any{
+					"id": a.ID.String(), "cid": a.CID, "codeHash": a.CodeHash.String(), "url": a.URL, "signer": a.Signer.String(), "version": a.Version,
+				})
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "upgraded %s to version %d\n  codeHash  %s\n  cid       %s\n", a.ID, a.Version, a.CodeHash, a.CID)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringArrayVar(&secrets, "secret", nil, "replace the secrets: NAME=VALUE (repeatable)")
+	f.StringVar(&secretsFile, "secrets-file", "", "replace the secrets from a file of NAME=VALUE lines or a JSON object")
+	f.BoolVar(&asJSON, "json", false, "print JSON")
+	from.register(f)
 	return cmd
 }
 
@@ -132,7 +204,9 @@ func readSecretsFile(path string, into map[string]string) error {
 		return nil
 	}
 	sc := bufio.NewScanner(bytes.NewReader(b))
-	for line := 1; sc.Scan(); line++ {
+	sc.Buffer(nil, 1<<20)
+	line := 0
+	for line = 1; sc.Scan(); line++ {
 		s := strings.TrimSpace(sc.Text())
 		if s == "" || strings.HasPrefix(s, "#") {
 			continue
@@ -147,7 +221,10 @@ func readSecretsFile(path string, into map[string]string) error {
 		}
 		into[strings.TrimSpace(k)] = v
 	}
-	return sc.Err()
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("--secrets-file %s:%d: %w", path, line, err)
+	}
+	return nil
 }
 
 func newCallCmd(g *globals) *cobra.Command {

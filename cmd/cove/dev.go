@@ -7,24 +7,47 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/cove-network/cove/account"
 	"github.com/cove-network/cove/node"
 	"github.com/cove-network/cove/tee/sim"
 )
 
 func newDevCmd(g *globals) *cobra.Command {
 	cfg := node.DefaultConfig()
-	httpAddr := "127.0.0.1:8700"
+	httpAddr := cfg.HTTPAddr
+	rpcAddr := cfg.Validator.RPCAddr
+	p2pAddr := cfg.Validator.P2PAddr
 	cmd := &cobra.Command{
 		Use:   "dev",
 		Short: "Run a whole Cove network in this process on embedded defaults",
-		Long: `Run every role in one process: a gatekeeper holding the master key sealed by the
-simulated TEE, a worker, and the gateway. Everything is kept in --data-dir, so a
-restart keeps every agent at the same id and URL with its secrets.
+		Long: `Run every role in one process: a validator (the Cove chain under CometBFT, one
+block every ~200 ms), a gatekeeper holding the master key sealed by the simulated
+TEE, a worker, and the gateway. Everything is kept in --data-dir, so a restart
+resumes the chain at the same height with every agent at the same id and URL with
+its secrets.
+
+It creates a funded key named "dev" in $COVE_HOME/keys (default ~/.cove) without a
+passphrase; commands that send transactions use it unless --from says otherwise.
 
 The simulated TEE gives NO hardware protection: use it for development only.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log, err := g.logger()
+			if err != nil {
+				return err
+			}
+			store, err := account.Open(account.KeysDir(account.Home()))
+			if err != nil {
+				return err
+			}
+			dev, err := store.Ensure("dev")
+			if err != nil {
+				return fmt.Errorf("dev key: %w", err)
+			}
+			cfg.Validator.Home = filepath.Join(cfg.DataDir, "chain")
+			cfg.Validator.RPCAddr = rpcAddr
+			cfg.Validator.P2PAddr = p2pAddr
+			created, err := node.InitDev(cfg, dev.Address)
 			if err != nil {
 				return err
 			}
@@ -43,11 +66,16 @@ The simulated TEE gives NO hardware protection: use it for development only.`,
 			fmt.Fprintf(out, "  gateway     %s\n", url)
 			fmt.Fprintf(out, "  health      %s/healthz\n", url)
 			fmt.Fprintf(out, "  agents      %s/agents/{id}/...\n", url)
+			fmt.Fprintf(out, "  chain       %s (validator in-process, CometBFT RPC http://%s)\n", node.DevChainID, rpcAddr)
+			fmt.Fprintf(out, "  dev key     %s (funded; the default --from)\n", dev.Address)
 			fmt.Fprintf(out, "  worker      in-process (cluster %s; limits %s, %d MiB, %d requests)\n", cfg.Worker.Cluster, cfg.Worker.Limits.Timeout, cfg.Worker.Limits.Memory>>20, cfg.Worker.Limits.Requests)
 			fmt.Fprintf(out, "  gatekeeper  in-process (master key sealed in %s)\n", filepath.Join(abs, "gatekeeper"))
 			fmt.Fprintf(out, "  data        %s\n", abs)
 			for _, a := range cfg.Worker.EgressAllow {
 				fmt.Fprintf(out, "  egress      agents may reach %s\n", a)
+			}
+			if created {
+				fmt.Fprintln(out, "  (new chain: genesis written)")
 			}
 			fmt.Fprintln(out, "ready; press Ctrl-C to stop")
 			err = n.Run(cmd.Context(), ln)
@@ -58,6 +86,8 @@ The simulated TEE gives NO hardware protection: use it for development only.`,
 	f := cmd.Flags()
 	f.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "directory for keys, bundles, the registry and logs")
 	f.StringVar(&httpAddr, "http", httpAddr, "gateway listen address")
+	f.StringVar(&rpcAddr, "rpc", rpcAddr, "CometBFT RPC listen address (empty disables it)")
+	f.StringVar(&p2pAddr, "p2p", p2pAddr, "CometBFT peer-to-peer listen address")
 	f.StringArrayVar(&cfg.Worker.EgressAllow, "egress-allow", nil, "let agents reach HOST:PORT although the egress policy refuses it (repeatable; e.g. a local mock API)")
 	f.DurationVar(&cfg.Worker.Limits.Timeout, "limit-time", cfg.Worker.Limits.Timeout, "wall-time limit per invocation")
 	f.Int64Var(&cfg.Worker.Limits.Memory, "limit-memory", cfg.Worker.Limits.Memory, "memory limit per invocation, bytes")

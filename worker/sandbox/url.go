@@ -87,6 +87,12 @@ func parseWHATWG(input string, base *string) (*url.URL, error) {
 			return nil, urlError(quoteShort(input) + " has no host")
 		}
 		host := strings.ToLower(u.Hostname())
+		if host == "" {
+			return nil, urlError(quoteShort(input) + " has no host")
+		}
+		if strings.Contains(host, "%") {
+			return nil, urlError(quoteShort(input) + ": zone identifiers are not allowed in URLs")
+		}
 		port := u.Port()
 		if port == defaultPorts[u.Scheme] {
 			port = ""

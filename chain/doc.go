@@ -1,0 +1,64 @@
+// Package chain is the Cove chain's state machine: accounts, agents, workers
+// and parameters, changed only by signed transactions in blocks. The
+// validator package runs it under CometBFT through ABCI; nothing here does
+// I/O, reads a clock, starts a goroutine or draws randomness, so every
+// validator that applies the same blocks to the same genesis reaches the
+// same state and the same app hash.
+//
+// # Transactions
+//
+// A transaction is JSON, at most [MaxTxBytes] bytes:
+//
+//	{"type":"Transfer","message":{"to":"0x…","amount":"5","nonce":0},"signature":"0x…"}
+//
+// The signature is 65 bytes r ‖ s ‖ v (v = 27/28 or 0/1, s in the lower
+// half of the group order) over the EIP-712 digest of the message, with the
+// domain
+//
+//	EIP712Domain(string name,string version,uint256 chainId) = {"Cove", "1", chain id}
+//
+// and the primary type named by "type", one of:
+//
+//	Transfer(address to,uint256 amount,uint64 nonce)
+//	DeployAgent(string name,string cid,bytes32 codeHash,bytes32 salt,bytes secrets,uint64 nonce)
+//	UpgradeAgent(bytes32 agent,string cid,bytes32 codeHash,bytes secrets,uint64 nonce)
+//	RegisterWorker(string tee,bytes publicKey,string endpoint,bytes quote,uint64 nonce)
+//	UpdateParams(string params,uint64 nonce)
+//
+// so ethers' signTypedData and viem's signTypedData sign Cove transactions
+// (testdata/js/sign-tx.mjs does both). In the message, uint64 values are
+// JSON numbers, uint256 values decimal strings, bytes and bytes32 0x-hex,
+// addresses EIP-55 or single-case hex. Decoding is strict: every field must
+// be present, unknown and duplicate fields are refused, hex lengths are
+// exact and numbers must be in range. The sender is the address the
+// signature recovers. The chain id is part of the signed domain, so a
+// transaction signed for another chain recovers another, unfunded address
+// and is refused with [CodeUnknownAccount].
+//
+// # Nonces and fees
+//
+// Each account has a nonce. A transaction's nonce must equal its sender's
+// nonce exactly. A transaction that decodes, carries a valid signature from
+// an existing account and has the right nonce consumes the nonce even when
+// its execution then fails (like Ethereum), so the same bytes can never run
+// twice; a transaction refused before that point changes nothing. Only
+// accounts that exist (a balance or a used nonce) may send. There are no fees
+// in this release.
+//
+// # State and app hash
+//
+// State is a key-value map. Keys and values (canonical JSON of the record
+// structs, which encoding/json writes deterministically):
+//
+//	meta/chain_id       the chain id, a JSON number
+//	meta/genesis_time   the genesis time, a JSON string
+//	meta/block          {"height","time"} of the last block (height 0: genesis)
+//	params              Params
+//	acct/ ‖ 20 bytes    Account (absent while balance and nonce are zero)
+//	agent/ ‖ 32 bytes   AgentRecord
+//	worker/ ‖ 32 bytes  WorkerRecord
+//
+// Each block's write-set (every key it wrote, with its final value) is
+// hashed into the app hash chain; see [AppHash]. The genesis app hash is
+// AppHash(nil, 0, genesis writes).
+package chain

@@ -1,0 +1,382 @@
+package chain
+
+import (
+	"errors"
+	"math"
+	"math/big"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/blob"
+	"github.com/cove-network/cove/secret"
+)
+
+// Limits of RegisterWorker fields.
+const (
+	MaxTEENameBytes   = 32
+	MaxPublicKeyBytes = 4 << 10
+	MaxEndpointBytes  = 2 << 10
+	MaxQuoteBytes     = 64 << 10
+	// MaxMeasurementBytes bounds what a QuoteVerifier may report.
+	MaxMeasurementBytes = 256
+)
+
+// Event types of successful transactions, with their attributes.
+const (
+	EventTransfer         = "transfer"          // from, to, amount
+	EventAgentDeployed    = "agent_deployed"    // id, owner, cid, codeHash, version
+	EventAgentUpgraded    = "agent_upgraded"    // id, cid, codeHash, version
+	EventWorkerRegistered = "worker_registered" // id, operator, tee, measurement, endpoint
+	EventParamsUpdated    = "params_updated"    // admin, params (the new Params JSON)
+)
+
+// execContext is what a transaction may depend on besides state.
+type execContext struct {
+	chainID uint64
+	height  int64
+	time    time.Time
+	// check is true in CheckTx: a failing transaction then changes
+	// nothing, not even the nonce.
+	check bool
+}
+
+func accountKey(a cove.Address) string { return prefixAccount + string(a[:]) }
+func agentKey(id cove.AgentID) string  { return prefixAgent + string(id[:]) }
+func workerKey(id cove.Hash) string    { return prefixWorker + string(id[:]) }
+
+func getAccount(r reader, addr cove.Address) Account {
+	var a Account
+	if !getJSON(r, accountKey(addr), &a) {
+		return Account{Address: addr, Balance: new(big.Int)}
+	}
+	return a
+}
+
+// putAccount stores a. An account with zero balance and nonce is not
+// stored (a sender's account can be empty in the middle of a transaction,
+// before its nonce is used).
+func putAccount(o *overlay, a Account) {
+	key := accountKey(a.Address)
+	if a.empty() {
+		if _, ok := o.get(key); ok {
+			o.set(key, nil)
+		}
+		return
+	}
+	putJSON(o, key, a)
+}
+
+func accountExists(r reader, addr cove.Address) bool {
+	_, ok := r.get(accountKey(addr))
+	return ok
+}
+
+func getParams(r reader) Params {
+	var p Params
+	getJSON(r, keyParams, &p)
+	return p
+}
+
+// deliver runs one transaction on o and returns its result. See the
+// package comment for when the nonce is used.
+func (a *App) deliver(o *overlay, raw []byte, ctx execContext) TxResult {
+	res := TxResult{TxHash: TxHash(raw)}
+	tx, err := Decode(raw)
+	if err != nil {
+		return res.fail(fail(CodeMalformed, "%v: see docs/PROTOCOL.md for the transaction format", err))
+	}
+	sender, err := tx.Sender(ctx.chainID)
+	if err != nil {
+		return res.fail(fail(CodeBadSignature, "%v: sign the EIP-712 digest of the message with domain {name: \"Cove\", version: \"1\", chainId: %d}", err, ctx.chainID))
+	}
+	res.Sender = sender
+	if !accountExists(o, sender) {
+		return res.fail(fail(CodeUnknownAccount, "the signature recovers %s, which has no account on chain %d: fund it first, or if you signed for another chain, sign with chainId %d", sender, ctx.chainID, ctx.chainID))
+	}
+	acct := getAccount(o, sender)
+	if tx.Nonce() != acct.Nonce {
+		return res.fail(fail(CodeBadNonce, "nonce %d expected, got %d: query /v1/chain/accounts/%s for the next nonce", acct.Nonce, tx.Nonce(), sender))
+	}
+	if acct.Nonce == math.MaxUint64 {
+		return res.fail(fail(CodeBadNonce, "account %s has used every nonce", sender))
+	}
+	txo := newOverlay(o)
+	events, f := a.execute(txo, sender, tx.Msg, ctx)
+	if f != nil && ctx.check {
+		return res.fail(f)
+	}
+	if f == nil {
+		txo.flush(o)
+		res.Events = events
+	}
+	acct = getAccount(o, sender)
+	acct.Nonce++
+	putAccount(o, acct)
+	if f != nil {
+		return res.fail(f)
+	}
+	return res
+}
+
+func (r TxResult) fail(f *failure) TxResult {
+	r.Code = f.code
+	r.Codespace = Codespace
+	r.Log = f.msg
+	r.Events = nil
+	return r
+}
+
+// execute applies msg to o, which the caller discards on failure.
+func (a *App) execute(o *overlay, sender cove.Address, msg Msg, ctx execContext) ([]Event, *failure) {
+	switch m := msg.(type) {
+	case Transfer:
+		return execTransfer(o, sender, m)
+	case DeployAgent:
+		return execDeploy(o, sender, m, ctx)
+	case UpgradeAgent:
+		return execUpgrade(o, sender, m, ctx)
+	case RegisterWorker:
+		return a.execRegisterWorker(o, sender, m, ctx)
+	case UpdateParams:
+		return execUpdateParams(o, sender, m)
+	}
+	return nil, fail(CodeMalformed, "unknown message type %T", msg)
+}
+
+func execTransfer(o *overlay, sender cove.Address, m Transfer) ([]Event, *failure) {
+	from := getAccount(o, sender)
+	if from.Balance.Cmp(m.Amount) < 0 {
+		return nil, fail(CodeInsufficientFunds, "%s has %s, the transfer needs %s: fund the account or send less", sender, from.Balance, m.Amount)
+	}
+	from.Balance.Sub(from.Balance, m.Amount)
+	putAccount(o, from)
+	to := getAccount(o, m.To)
+	to.Balance.Add(to.Balance, m.Amount) // cannot pass 2^256-1: genesis bounds the supply
+	putAccount(o, to)
+	return []Event{{Type: EventTransfer, Attrs: []Attr{
+		{"from", sender.String()},
+		{"to", m.To.String()},
+		{"amount", m.Amount.String()},
+	}}}, nil
+}
+
+func execDeploy(o *overlay, sender cove.Address, m DeployAgent, ctx execContext) ([]Event, *failure) {
+	p := getParams(o)
+	if f := checkName(m.Name, p.MaxNameLength); f != nil {
+		return nil, f
+	}
+	if f := checkCode(m.CID, m.CodeHash); f != nil {
+		return nil, f
+	}
+	if f := checkSecrets(m.Secrets, p.MaxSecretsBytes); f != nil {
+		return nil, f
+	}
+	id := cove.DeriveAgentID(sender, m.CodeHash, m.Salt)
+	if _, ok := o.get(agentKey(id)); ok {
+		return nil, fail(CodeExists, "agent %s exists: deploy with another salt, or send UpgradeAgent to change its code", id)
+	}
+	rec := AgentRecord{
+		ID:        id,
+		Owner:     sender,
+		Name:      m.Name,
+		CID:       m.CID,
+		CodeHash:  m.CodeHash,
+		Salt:      m.Salt,
+		Version:   1,
+		Secrets:   m.Secrets,
+		CreatedAt: ctx.time,
+		UpdatedAt: ctx.time,
+		History:   []AgentVersion{{Version: 1, CID: m.CID, CodeHash: m.CodeHash, Height: ctx.height, Time: ctx.time}},
+	}
+	putJSON(o, agentKey(id), rec)
+	return []Event{{Type: EventAgentDeployed, Attrs: []Attr{
+		{"id", id.String()},
+		{"owner", sender.String()},
+		{"cid", m.CID},
+		{"codeHash", m.CodeHash.String()},
+		{"version", "1"},
+	}}}, nil
+}
+
+func execUpgrade(o *overlay, sender cove.Address, m UpgradeAgent, ctx execContext) ([]Event, *failure) {
+	var rec AgentRecord
+	if !getJSON(o, agentKey(m.Agent), &rec) {
+		return nil, fail(CodeNotFound, "agent %s does not exist: check the id, or send DeployAgent first", m.Agent)
+	}
+	if rec.Owner != sender {
+		return nil, fail(CodeUnauthorized, "agent %s is owned by %s, not %s: sign with the owner's key", m.Agent, rec.Owner, sender)
+	}
+	p := getParams(o)
+	if f := checkCode(m.CID, m.CodeHash); f != nil {
+		return nil, f
+	}
+	if f := checkSecrets(m.Secrets, p.MaxSecretsBytes); f != nil {
+		return nil, f
+	}
+	rec.Version++
+	rec.CID = m.CID
+	rec.CodeHash = m.CodeHash
+	if len(m.Secrets) > 0 {
+		rec.Secrets = m.Secrets
+	}
+	rec.UpdatedAt = ctx.time
+	rec.History = append(rec.History, AgentVersion{Version: rec.Version, CID: m.CID, CodeHash: m.CodeHash, Height: ctx.height, Time: ctx.time})
+	putJSON(o, agentKey(m.Agent), rec)
+	return []Event{{Type: EventAgentUpgraded, Attrs: []Attr{
+		{"id", m.Agent.String()},
+		{"cid", m.CID},
+		{"codeHash", m.CodeHash.String()},
+		{"version", strconv.FormatUint(rec.Version, 10)},
+	}}}, nil
+}
+
+func (a *App) execRegisterWorker(o *overlay, sender cove.Address, m RegisterWorker, ctx execContext) ([]Event, *failure) {
+	if f := checkTEEName(m.TEE); f != nil {
+		return nil, f
+	}
+	switch {
+	case len(m.PublicKey) == 0 || len(m.PublicKey) > MaxPublicKeyBytes:
+		return nil, fail(CodeInvalidArgument, "publicKey is %d bytes, want 1 to %d", len(m.PublicKey), MaxPublicKeyBytes)
+	case len(m.Quote) == 0 || len(m.Quote) > MaxQuoteBytes:
+		return nil, fail(CodeInvalidArgument, "quote is %d bytes, want 1 to %d", len(m.Quote), MaxQuoteBytes)
+	}
+	if f := checkEndpoint(m.Endpoint); f != nil {
+		return nil, f
+	}
+	id := WorkerID(m.PublicKey)
+	if _, ok := o.get(workerKey(id)); ok {
+		return nil, fail(CodeExists, "worker %s is registered: a worker registers once per identity key", id)
+	}
+	if a.verifier == nil {
+		return nil, fail(CodeAttestationUnavailable, "this chain's validators cannot verify %s quotes yet, so workers cannot register: retry when attestation is enabled", m.TEE)
+	}
+	p := getParams(o)
+	meas, err := a.verifier.VerifyQuote(m.TEE, m.Quote, ReportData(m.PublicKey), ctx.time, p)
+	if err == nil && (len(meas) == 0 || len(meas) > MaxMeasurementBytes) {
+		err = errors.New("the verifier reported no usable measurement")
+	}
+	if err != nil {
+		return nil, fail(CodeAttestationFailed, "%s quote: %v: the quote's report data must be keccak256(publicKey) followed by 32 zero bytes, and its measurement allowed by the chain", m.TEE, err)
+	}
+	rec := WorkerRecord{
+		ID:           id,
+		Operator:     sender,
+		TEE:          m.TEE,
+		Measurement:  Bytes(append([]byte(nil), meas...)),
+		PublicKey:    m.PublicKey,
+		Endpoint:     m.Endpoint,
+		Status:       WorkerStatusActive,
+		RegisteredAt: ctx.time,
+		Height:       ctx.height,
+	}
+	putJSON(o, workerKey(id), rec)
+	return []Event{{Type: EventWorkerRegistered, Attrs: []Attr{
+		{"id", id.String()},
+		{"operator", sender.String()},
+		{"tee", m.TEE},
+		{"measurement", rec.Measurement.String()},
+		{"endpoint", m.Endpoint},
+	}}}, nil
+}
+
+func execUpdateParams(o *overlay, sender cove.Address, m UpdateParams) ([]Event, *failure) {
+	old := getParams(o)
+	if old.Admin.IsZero() {
+		return nil, fail(CodeUnauthorized, "this chain has no admin: its params cannot change")
+	}
+	if sender != old.Admin {
+		return nil, fail(CodeUnauthorized, "only the admin %s may update params, not %s", old.Admin, sender)
+	}
+	p, err := ParseParams([]byte(m.Params))
+	if err != nil {
+		return nil, fail(CodeInvalidArgument, "%v: send the complete params as JSON", err)
+	}
+	b := mustJSON(p)
+	o.set(keyParams, b)
+	return []Event{{Type: EventParamsUpdated, Attrs: []Attr{
+		{"admin", p.Admin.String()},
+		{"params", string(b)},
+	}}}, nil
+}
+
+// checkName enforces ^[A-Za-z0-9][A-Za-z0-9._-]*$ up to max bytes, or
+// empty.
+func checkName(name string, max int) *failure {
+	if name == "" {
+		return nil
+	}
+	if len(name) > max {
+		return fail(CodeInvalidArgument, "name is %d bytes, the limit is %d", len(name), max)
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		alnum := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+		if !alnum && (i == 0 || c != '.' && c != '_' && c != '-') {
+			return fail(CodeInvalidArgument, "name %q: use a letter or digit, then letters, digits, '.', '_' or '-'", clip(name))
+		}
+	}
+	return nil
+}
+
+// checkCode checks that cid is the CIDv1 (raw, sha2-256) of codeHash.
+func checkCode(cid string, codeHash cove.Hash) *failure {
+	h, err := blob.ParseCID(cid)
+	if err != nil {
+		return fail(CodeInvalidArgument, "%v", err)
+	}
+	if h != codeHash {
+		return fail(CodeInvalidArgument, "cid %s names code hash %s, not %s: send the CID of the bundle whose SHA-256 is codeHash", cid, h, codeHash)
+	}
+	return nil
+}
+
+// checkSecrets accepts empty secrets or a sealed envelope of a version this
+// build reads, within max bytes.
+func checkSecrets(s []byte, max int) *failure {
+	if len(s) == 0 {
+		return nil
+	}
+	if len(s) > max {
+		return fail(CodeInvalidArgument, "secrets are %d bytes, the limit is %d", len(s), max)
+	}
+	if _, err := secret.Epoch(s); err != nil {
+		return fail(CodeInvalidArgument, "secrets: %v: seal them with `cove secrets` (package secret) or send none", err)
+	}
+	return nil
+}
+
+// checkTEEName enforces ^[a-z0-9][a-z0-9-]*$ up to MaxTEENameBytes.
+func checkTEEName(tee string) *failure {
+	if tee == "" || len(tee) > MaxTEENameBytes {
+		return fail(CodeInvalidArgument, "tee %q: want a platform name such as \"tdx\" (1 to %d bytes)", clip(tee), MaxTEENameBytes)
+	}
+	for i := 0; i < len(tee); i++ {
+		c := tee[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' && i > 0) {
+			return fail(CodeInvalidArgument, "tee %q: use lowercase letters, digits and '-'", clip(tee))
+		}
+	}
+	return nil
+}
+
+// checkEndpoint accepts http:// or https:// followed by printable ASCII
+// that needs no escaping in a URL. It is a rule of its own, not net/url's
+// parser, so that it cannot change with the Go release.
+func checkEndpoint(e string) *failure {
+	rest, ok := strings.CutPrefix(e, "https://")
+	if !ok {
+		rest, ok = strings.CutPrefix(e, "http://")
+	}
+	if !ok || rest == "" || rest[0] == '/' || len(e) > MaxEndpointBytes {
+		return fail(CodeInvalidArgument, "endpoint %q: want an http:// or https:// URL with a host, at most %d bytes", clip(e), MaxEndpointBytes)
+	}
+	for i := 0; i < len(rest); i++ {
+		c := rest[i]
+		if c <= ' ' || c >= 0x7f || c == '"' || c == '<' || c == '>' || c == '\\' || c == '^' || c == '`' || c == '{' || c == '|' || c == '}' {
+			return fail(CodeInvalidArgument, "endpoint %q: character %q is not allowed in a URL", clip(e), c)
+		}
+	}
+	return nil
+}

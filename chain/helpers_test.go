@@ -1,0 +1,214 @@
+package chain
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/hpke"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"math/big"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/blob"
+	"github.com/cove-network/cove/secret"
+	"github.com/ethereum/go-ethereum/crypto"
+)
+
+const testChainID = 7
+
+var genesisTime = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
+// testKey is a secp256k1 key derived from a name, so tests are repeatable.
+type testKey struct {
+	name string
+	priv *ecdsa.PrivateKey
+	addr cove.Address
+}
+
+func newKey(name string) testKey {
+	seed := sha256.Sum256([]byte("cove/chain/test/" + name))
+	priv, err := crypto.ToECDSA(seed[:])
+	if err != nil {
+		panic(err)
+	}
+	return testKey{name: name, priv: priv, addr: cove.Address(crypto.PubkeyToAddress(priv.PublicKey))}
+}
+
+var (
+	alice = newKey("alice") // funded, admin
+	bob   = newKey("bob")   // funded
+	carol = newKey("carol") // no account
+)
+
+func (k testKey) sign(d cove.Hash) ([65]byte, error) {
+	sig, err := crypto.Sign(d[:], k.priv)
+	if err != nil {
+		return [65]byte{}, err
+	}
+	var out [65]byte
+	copy(out[:], sig)
+	out[64] += 27
+	return out, nil
+}
+
+// tx signs msg for the test chain.
+func (k testKey) tx(t testing.TB, msg Msg) []byte {
+	t.Helper()
+	return k.txFor(t, testChainID, msg)
+}
+
+func (k testKey) txFor(t testing.TB, chainID uint64, msg Msg) []byte {
+	t.Helper()
+	b, err := SignTx(chainID, msg, k.sign)
+	if err != nil {
+		t.Fatalf("sign %s: %v", msg.Type(), err)
+	}
+	return b
+}
+
+func testGenesis() Genesis {
+	g := DefaultGenesis(testChainID, alice.addr, map[cove.Address]*big.Int{
+		alice.addr: big.NewInt(1000),
+		bob.addr:   big.NewInt(500),
+	})
+	g.Time = genesisTime
+	return g
+}
+
+// newApp returns an App after InitChain of testGenesis, with the genesis
+// writes committed.
+func newApp(t testing.TB) *App {
+	t.Helper()
+	a := New()
+	if _, err := a.InitChain(testGenesis()); err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func blockTime(h int64) time.Time { return genesisTime.Add(time.Duration(h) * 5 * time.Second) }
+
+// block executes txs as the next block and commits it.
+func block(t testing.TB, a *App, txs ...[]byte) BlockResult {
+	t.Helper()
+	h := a.Height() + 1
+	res := a.FinalizeBlock(Block{Height: h, Time: blockTime(h), Txs: txs})
+	if len(res.TxResults) != len(txs) {
+		t.Fatalf("block %d: %d results for %d txs", h, len(res.TxResults), len(txs))
+	}
+	_, ch, hash := a.Commit()
+	if ch != h || !bytes.Equal(hash, res.AppHash) {
+		t.Fatalf("commit: height %d hash %x, want %d %x", ch, hash, h, res.AppHash)
+	}
+	return res
+}
+
+// one executes a single tx in a block and returns its result.
+func one(t testing.TB, a *App, tx []byte) TxResult {
+	t.Helper()
+	return block(t, a, tx).TxResults[0]
+}
+
+func wantCode(t testing.TB, r TxResult, code uint32, logHas ...string) {
+	t.Helper()
+	if r.Code != code {
+		t.Fatalf("code %d (%s) log %q, want %d (%s)", r.Code, CodeName(r.Code), r.Log, code, CodeName(code))
+	}
+	if code != CodeOK {
+		if r.Codespace != Codespace {
+			t.Errorf("codespace %q, want %q", r.Codespace, Codespace)
+		}
+		if len(r.Events) != 0 {
+			t.Errorf("failed tx has events %v", r.Events)
+		}
+		if !strings.HasPrefix(r.Log, CodeName(code)+": ") {
+			t.Errorf("log %q does not start with the code name", r.Log)
+		}
+	}
+	for _, s := range logHas {
+		if !strings.Contains(r.Log, s) {
+			t.Errorf("log %q does not contain %q", r.Log, s)
+		}
+	}
+}
+
+func balance(a *App, k testKey) int64 { return a.Account(k.addr).Balance.Int64() }
+
+func nonce(a *App, k testKey) uint64 { return a.Account(k.addr).Nonce }
+
+func transfer(to testKey, amount int64, n uint64) Transfer {
+	return Transfer{To: to.addr, Amount: big.NewInt(amount), Nonce: n}
+}
+
+// bundle returns a fake agent bundle's code hash and CID.
+func bundle(name string) (cove.Hash, string) {
+	code := []byte("export default { fetch() { return new Response(" + fmt.Sprintf("%q", name) + ") } }")
+	return cove.SHA256(code), blob.CID(code)
+}
+
+func deploy(name string, salt byte, n uint64) DeployAgent {
+	h, cid := bundle(name)
+	return DeployAgent{Name: name, CID: cid, CodeHash: h, Salt: cove.Hash{salt}, Nonce: n}
+}
+
+// sealed returns a real sealed secret set for agent.
+func sealed(t testing.TB, agent cove.AgentID, secrets map[string]string) []byte {
+	t.Helper()
+	k, err := hpke.MLKEM768X25519().DeriveKeyPair(bytes.Repeat([]byte{7}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := k.PublicKey().Bytes()
+	s, err := secret.Seal(pub, 1, agent, secrets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// testVerifier is a deterministic QuoteVerifier for tests: a quote is
+// "TESTQUOTE" ‖ 64 bytes report data ‖ measurement.
+type testVerifier struct {
+	calls []time.Time
+}
+
+const testQuoteMagic = "TESTQUOTE"
+
+func testQuote(publicKey, measurement []byte) []byte {
+	rd := ReportData(publicKey)
+	return slices.Concat([]byte(testQuoteMagic), rd[:], measurement)
+}
+
+func (v *testVerifier) VerifyQuote(tee string, quote []byte, reportData [64]byte, now time.Time, p Params) ([]byte, error) {
+	v.calls = append(v.calls, now)
+	if tee != "sim" {
+		return nil, fmt.Errorf("tee %q is not supported", tee)
+	}
+	rest, ok := bytes.CutPrefix(quote, []byte(testQuoteMagic))
+	if !ok || len(rest) < 64 {
+		return nil, errors.New("not a test quote")
+	}
+	if !bytes.Equal(rest[:64], reportData[:]) {
+		return nil, errors.New("report data does not match")
+	}
+	if p.Admin != alice.addr {
+		return nil, errors.New("params not passed")
+	}
+	return rest[64:], nil
+}
+
+func worker(name string, n uint64) RegisterWorker {
+	pk := []byte("worker-public-key-" + name)
+	return RegisterWorker{
+		TEE:       "sim",
+		PublicKey: pk,
+		Endpoint:  "https://" + name + ".example:8443",
+		Quote:     testQuote(pk, []byte("measurement-"+name)),
+		Nonce:     n,
+	}
+}

@@ -1,0 +1,124 @@
+package chain
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/cove-network/cove"
+	"github.com/ethereum/go-ethereum/crypto"
+)
+
+// repoRoot is the module root as seen from this package's directory.
+const repoRoot = ".."
+
+// nodeOrSkip returns the node binary, or skips the test when node or the
+// JS dependencies are missing (and fails instead when CI is set).
+func nodeOrSkip(t *testing.T) string {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	missing := ""
+	switch {
+	case err != nil:
+		missing = "node is not on PATH"
+	default:
+		if _, err := os.Stat(filepath.Join(repoRoot, "testdata", "js", "node_modules")); err != nil {
+			missing = "testdata/js/node_modules is missing"
+		}
+	}
+	if missing == "" {
+		return node
+	}
+	msg := missing + "; install Node.js and run `npm ci --prefix testdata/js` from the repository root"
+	if os.Getenv("CI") != "" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+	return ""
+}
+
+type jsSigned struct {
+	Address cove.Address    `json:"address"`
+	Digest  cove.Hash       `json:"digest"`
+	Ethers  json.RawMessage `json:"ethers"`
+	Viem    json.RawMessage `json:"viem"`
+}
+
+// signWithJS has testdata/js/sign-tx.mjs sign msg with k's key.
+func signWithJS(t *testing.T, node string, k testKey, msg Msg) jsSigned {
+	t.Helper()
+	m, err := msg.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, _ := json.Marshal(map[string]any{"type": msg.Type(), "message": json.RawMessage(m)})
+	cmd := exec.CommandContext(t.Context(), node, filepath.Join("testdata", "js", "sign-tx.mjs"),
+		"0x"+hex.EncodeToString(crypto.FromECDSA(k.priv)), "7", string(in))
+	cmd.Dir = repoRoot
+	cmd.WaitDelay = 5 * time.Second
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("sign-tx.mjs: %v", err)
+	}
+	var s jsSigned
+	if err := json.Unmarshal(out, &s); err != nil {
+		t.Fatalf("sign-tx.mjs output %q: %v", out, err)
+	}
+	return s
+}
+
+// TestJSSigners checks that transactions signed by ethers' and viem's
+// signTypedData are accepted, with the right sender, by CheckTx and
+// FinalizeBlock.
+func TestJSSigners(t *testing.T) {
+	node := nodeOrSkip(t)
+	m := deploy("js-agent", 4, 1)
+	id := cove.DeriveAgentID(alice.addr, m.CodeHash, m.Salt)
+	m.Secrets = sealed(t, id, map[string]string{"KEY": "v"})
+	msgs := []Msg{transfer(bob, 123, 0), m}
+	signed := make([]jsSigned, len(msgs))
+	for i, msg := range msgs {
+		signed[i] = signWithJS(t, node, alice, msg)
+		if signed[i].Address != alice.addr {
+			t.Fatalf("JS signer is %s, want %s", signed[i].Address, alice.addr)
+		}
+		if want := (Tx{Msg: msg}).Digest(testChainID); signed[i].Digest != want {
+			t.Errorf("%s: JS digest %s, Go digest %s", msg.Type(), signed[i].Digest, want)
+		}
+	}
+	for _, lib := range []string{"ethers", "viem"} {
+		t.Run(lib, func(t *testing.T) {
+			a := newApp(t)
+			var txs [][]byte
+			for i, s := range signed {
+				tx := []byte(s.Ethers)
+				if lib == "viem" {
+					tx = []byte(s.Viem)
+				}
+				r := a.CheckTx(tx)
+				if r.Code != CodeOK || r.Sender != alice.addr {
+					t.Fatalf("%s tx %d: CheckTx code %d (%s) sender %s, want ok from %s\n%s", lib, i, r.Code, r.Log, r.Sender, alice.addr, tx)
+				}
+				txs = append(txs, tx)
+			}
+			res := block(t, a, txs...)
+			for i, r := range res.TxResults {
+				if r.Code != CodeOK || r.Sender != alice.addr {
+					t.Errorf("%s tx %d: FinalizeBlock code %d (%s) sender %s", lib, i, r.Code, r.Log, r.Sender)
+				}
+			}
+			if balance(a, bob) != 623 {
+				t.Errorf("bob has %d, want 623", balance(a, bob))
+			}
+			rec, err := a.Agent(id)
+			if err != nil || rec.Owner != alice.addr || rec.Name != "js-agent" {
+				t.Errorf("agent %+v, %v", rec, err)
+			}
+		})
+	}
+}

@@ -1,0 +1,347 @@
+package chain
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"maps"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/cove-network/cove"
+)
+
+// mixedBlocks returns blocks of every transaction type, including failing,
+// malformed and replayed ones.
+func mixedBlocks(t testing.TB) []Block {
+	t.Helper()
+	bd := deploy("bobs-agent", 1, 0)
+	bid := cove.DeriveAgentID(bob.addr, bd.CodeHash, bd.Salt)
+	bd.Secrets = sealed(t, bid, map[string]string{"TOKEN": "t"})
+	h2, cid2 := bundle("bobs-agent v2")
+	p := DefaultParams(alice.addr)
+	p.MaxNameLength = 8
+	pj, _ := json.Marshal(p)
+	first := alice.tx(t, transfer(bob, 10, 0))
+	txs := [][][]byte{
+		{
+			first,
+			bob.tx(t, bd),
+			alice.tx(t, transfer(carol, 50, 1)),
+			[]byte(`{"type":"Transfer"}`),
+			carol.tx(t, transfer(bob, 1, 0)), // carol exists: alice funded her earlier in the block
+		},
+		{
+			carol.tx(t, transfer(bob, 5, 1)),
+			bob.tx(t, UpgradeAgent{Agent: bid, CID: cid2, CodeHash: h2, Nonce: 1}),
+			alice.tx(t, UpgradeAgent{Agent: bid, CID: cid2, CodeHash: h2, Nonce: 2}), // unauthorized
+			bob.tx(t, worker("w1", 2)),
+			alice.tx(t, transfer(bob, 1_000_000, 3)), // insufficient funds
+		},
+		{
+			alice.tx(t, UpdateParams{Params: string(pj), Nonce: 4}),
+			alice.tx(t, deploy("too-long-name", 0, 5)), // invalid after the update
+			alice.tx(t, deploy("short", 0, 6)),
+			first,                                   // replay
+			alice.txFor(t, 99, transfer(bob, 1, 7)), // another chain
+		},
+		{}, // empty block
+	}
+	var round [][]byte
+	for i := range 12 {
+		from, to := alice, bob
+		n := uint64(7 + i/2)
+		if i%2 == 1 {
+			from, to = bob, alice
+			n = uint64(3 + i/2)
+		}
+		round = append(round, from.tx(t, transfer(to, int64(i+1), n)))
+	}
+	txs = append(txs, round)
+	blocks := make([]Block, len(txs))
+	for i, b := range txs {
+		h := int64(i + 1)
+		blocks[i] = Block{Height: h, Time: blockTime(h), Txs: b}
+	}
+	return blocks
+}
+
+type step struct {
+	res    BlockResult
+	writes []KV
+	hash   []byte
+}
+
+func run(t testing.TB, blocks []Block) (*App, []byte, []step) {
+	t.Helper()
+	a := New()
+	a.SetVerifier(&testVerifier{})
+	genesis, err := a.InitChain(testGenesis())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var steps []step
+	for _, b := range blocks {
+		res := a.FinalizeBlock(b)
+		writes, h, hash := a.Commit()
+		if h != b.Height || !bytes.Equal(hash, res.AppHash) {
+			t.Fatalf("commit %d: height %d hash %x, want %x", b.Height, h, hash, res.AppHash)
+		}
+		steps = append(steps, step{res, writes, hash})
+	}
+	return a, genesis, steps
+}
+
+func TestReplay(t *testing.T) {
+	blocks := mixedBlocks(t)
+	a, ga, sa := run(t, blocks)
+	b, gb, sb := run(t, blocks)
+	if !bytes.Equal(ga, gb) {
+		t.Fatalf("genesis hashes differ: %x %x", ga, gb)
+	}
+	codes := map[uint32]int{}
+	for i := range sa {
+		if !bytes.Equal(sa[i].hash, sb[i].hash) {
+			t.Errorf("height %d: app hash %x vs %x", i+1, sa[i].hash, sb[i].hash)
+		}
+		if !reflect.DeepEqual(sa[i].writes, sb[i].writes) {
+			t.Errorf("height %d: write-sets differ", i+1)
+		}
+		if !reflect.DeepEqual(sa[i].res, sb[i].res) {
+			t.Errorf("height %d: results differ", i+1)
+		}
+		for _, r := range sa[i].res.TxResults {
+			codes[r.Code]++
+		}
+	}
+	// The blocks exercise success and failure.
+	for _, c := range []uint32{CodeOK, CodeMalformed, CodeUnknownAccount, CodeBadNonce, CodeInsufficientFunds, CodeUnauthorized, CodeInvalidArgument} {
+		if codes[c] == 0 {
+			t.Errorf("no tx ended with %s; codes %v", CodeName(c), codes)
+		}
+	}
+	if !reflect.DeepEqual(a.Snapshot(), b.Snapshot()) {
+		t.Error("final states differ")
+	}
+	if len(a.Agents()) != 2 || len(a.Workers()) != 1 || a.Params().MaxNameLength != 8 {
+		t.Errorf("agents %d workers %d params %+v", len(a.Agents()), len(a.Workers()), a.Params())
+	}
+
+	// The app hash chain follows the documented formula from the second
+	// block on (the first Commit also returns the genesis writes).
+	for i := 1; i < len(sa); i++ {
+		if got := appHashByHand(sa[i-1].hash, int64(i+1), sa[i].writes); !bytes.Equal(got, sa[i].hash) {
+			t.Errorf("height %d: app hash %x, formula gives %x", i+1, sa[i].hash, got)
+		}
+	}
+}
+
+// appHashByHand is the documented app hash, written out again.
+func appHashByHand(prev []byte, height int64, writes []KV) []byte {
+	var set []byte
+	for _, kv := range writes {
+		set = binary.BigEndian.AppendUint32(set, uint32(len(kv.Key)))
+		set = append(set, kv.Key...)
+		if kv.Value == nil {
+			set = append(set, 0xff, 0xff, 0xff, 0xff)
+			continue
+		}
+		set = binary.BigEndian.AppendUint32(set, uint32(len(kv.Value)))
+		set = append(set, kv.Value...)
+	}
+	setHash := sha256.Sum256(set)
+	pre := append([]byte("cove/apphash/v1"), prev...)
+	pre = binary.BigEndian.AppendUint64(pre, uint64(height))
+	pre = append(pre, setHash[:]...)
+	h := sha256.Sum256(pre)
+	return h[:]
+}
+
+func TestAppHashFormat(t *testing.T) {
+	writes := []KV{{Key: []byte("b"), Value: []byte("2")}, {Key: []byte("a"), Value: nil}, {Key: []byte("c"), Value: []byte{}}}
+	sorted := slices.Clone(writes)
+	slices.SortFunc(sorted, compareKV)
+	prev := bytes.Repeat([]byte{1}, 32)
+	if got, want := AppHash(prev, 5, writes), appHashByHand(prev, 5, sorted); !bytes.Equal(got, want) {
+		t.Errorf("AppHash = %x, want %x", got, want)
+	}
+	if bytes.Equal(AppHash(prev, 5, writes), AppHash(prev, 6, writes)) {
+		t.Error("the height is not in the hash")
+	}
+	if bytes.Equal(AppHash(prev, 5, writes[:1]), AppHash(prev, 5, []KV{{Key: []byte("b"), Value: nil}})) {
+		t.Error("a delete hashes like a value")
+	}
+	// Genesis: height 0, no previous hash, the genesis writes.
+	a := newApp(t)
+	if got, want := a.AppHash(), appHashByHand(nil, 0, a.Snapshot()); !bytes.Equal(got, want) {
+		t.Errorf("genesis app hash %x, want %x", got, want)
+	}
+}
+
+// TestGenesisAppHashPinned pins the genesis app hash of the test genesis:
+// a change means the state format changed, which forks every chain.
+func TestGenesisAppHashPinned(t *testing.T) {
+	const want = "01cc9cdee45019f794d2281b89e1965895aac42aec2c3168ae533051f0c68d3d"
+	got := hex.EncodeToString(newApp(t).AppHash())
+	if got != want {
+		t.Errorf("genesis app hash %s, pinned %s: if the state format changed on purpose, version it (cove/apphash/v2) and update the pin", got, want)
+	}
+}
+
+func TestGenesisState(t *testing.T) {
+	a := New()
+	hash, err := a.InitChain(testGenesis())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Height() != 0 || a.ChainID() != testChainID || !bytes.Equal(hash, a.AppHash()) || !a.Time().Equal(genesisTime) {
+		t.Errorf("height %d chain %d time %v", a.Height(), a.ChainID(), a.Time())
+	}
+	want := map[string]string{
+		keyChainID:             `7`,
+		keyGenesisTime:         `"2026-01-02T03:04:05Z"`,
+		keyBlock:               `{"height":0,"time":"2026-01-02T03:04:05Z"}`,
+		keyParams:              `{"admin":"` + alice.addr.String() + `","max_name_length":64,"max_secrets_bytes":131072}`,
+		accountKey(alice.addr): `{"address":"` + alice.addr.String() + `","balance":"1000","nonce":0}`,
+		accountKey(bob.addr):   `{"address":"` + bob.addr.String() + `","balance":"500","nonce":0}`,
+	}
+	got := map[string]string{}
+	for _, kv := range a.Snapshot() {
+		got[string(kv.Key)] = string(kv.Value)
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("genesis state\n%v\nwant\n%v", got, want)
+	}
+	// Commit right after InitChain returns the genesis writes at height 0,
+	// then nothing.
+	writes, h, ch := a.Commit()
+	if h != 0 || !bytes.Equal(ch, hash) || !reflect.DeepEqual(writes, a.Snapshot()) {
+		t.Errorf("first commit: %d writes at %d", len(writes), h)
+	}
+	if writes, _, _ := a.Commit(); len(writes) != 0 {
+		t.Errorf("second commit returned %d writes", len(writes))
+	}
+}
+
+func TestLoad(t *testing.T) {
+	blocks := mixedBlocks(t)
+	a, _, steps := run(t, blocks)
+	state := map[string][]byte{}
+	for _, s := range steps {
+		for _, kv := range s.writes {
+			if kv.Value == nil {
+				delete(state, string(kv.Key))
+			} else {
+				state[string(kv.Key)] = kv.Value
+			}
+		}
+	}
+	var kvs []KV
+	for k, v := range state {
+		kvs = append(kvs, KV{Key: []byte(k), Value: v})
+	}
+	b, err := Load(kvs, a.Height(), a.AppHash())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.SetVerifier(&testVerifier{})
+	if !reflect.DeepEqual(a.Snapshot(), b.Snapshot()) || !reflect.DeepEqual(a.Agents(), b.Agents()) ||
+		!reflect.DeepEqual(a.Workers(), b.Workers()) || a.Params() != b.Params() || a.Height() != b.Height() ||
+		a.ChainID() != b.ChainID() || !bytes.Equal(a.AppHash(), b.AppHash()) || !a.Time().Equal(b.Time()) {
+		t.Fatal("the loaded app differs")
+	}
+	for _, k := range []testKey{alice, bob, carol} {
+		if !reflect.DeepEqual(a.Account(k.addr), b.Account(k.addr)) {
+			t.Errorf("%s: %+v vs %+v", k.name, a.Account(k.addr), b.Account(k.addr))
+		}
+	}
+	// Both continue the same way.
+	next := Block{Height: a.Height() + 1, Time: blockTime(a.Height() + 1), Txs: [][]byte{
+		alice.tx(t, transfer(bob, 1, a.Account(alice.addr).Nonce)),
+		bob.tx(t, worker("w2", b.Account(bob.addr).Nonce)),
+	}}
+	ra, rb := a.FinalizeBlock(next), b.FinalizeBlock(next)
+	if !reflect.DeepEqual(ra, rb) || ra.TxResults[0].Code != CodeOK || ra.TxResults[1].Code != CodeOK {
+		t.Errorf("next block: %+v vs %+v", ra, rb)
+	}
+
+	// Load refuses broken input.
+	hash := a.AppHash()
+	good := slices.Clone(kvs)
+	for name, c := range map[string]struct {
+		kvs    []KV
+		height int64
+		hash   []byte
+	}{
+		"wrong height":  {good, a.Height() + 1, hash},
+		"short hash":    {good, a.Height(), hash[:31]},
+		"nil value":     {append(slices.Clone(good), KV{Key: []byte("acct/xxxxxxxxxxxxxxxxxxxx")}), a.Height(), hash},
+		"unknown key":   {append(slices.Clone(good), KV{Key: []byte("junk"), Value: []byte("1")}), a.Height(), hash},
+		"duplicate key": {append(slices.Clone(good), good[0]), a.Height(), hash},
+		"bad record":    {append(slices.Clone(good), KV{Key: []byte(accountKey(carol.addr) + ""), Value: []byte(`{"address":"x"}`)}), a.Height(), hash},
+		"non-canonical": {replaceValue(good, keyChainID, []byte(" 7")), a.Height(), hash},
+		"empty":         {nil, 0, hash},
+	} {
+		if _, err := Load(c.kvs, c.height, c.hash); err == nil {
+			t.Errorf("%s: Load accepted it", name)
+		}
+	}
+}
+
+func replaceValue(kvs []KV, key string, v []byte) []KV {
+	out := slices.Clone(kvs)
+	for i := range out {
+		if string(out[i].Key) == key {
+			out[i].Value = v
+		}
+	}
+	return out
+}
+
+// TestDeterminism runs the same blocks on two fresh apps and compares every
+// result, event order included.
+func TestDeterminism(t *testing.T) {
+	blocks := mixedBlocks(t)
+	for i := range 3 {
+		_, _, sa := run(t, blocks)
+		_, _, sb := run(t, blocks)
+		if !reflect.DeepEqual(sa, sb) {
+			t.Fatalf("run %d: results differ", i)
+		}
+	}
+	// FinalizeBlock twice at the same height before Commit gives the same
+	// result.
+	a := newApp(t)
+	b := blocks[0]
+	r1, r2 := a.FinalizeBlock(b), a.FinalizeBlock(b)
+	if !reflect.DeepEqual(r1, r2) {
+		t.Error("FinalizeBlock is not repeatable")
+	}
+	// Block times in other zones are the same instant.
+	c := newApp(t)
+	b.Time = b.Time.In(time.FixedZone("X", 3600))
+	if r3 := c.FinalizeBlock(b); !bytes.Equal(r3.AppHash, r1.AppHash) {
+		t.Error("the block time's zone changed the app hash")
+	}
+}
+
+func TestFinalizeBlockPanics(t *testing.T) {
+	for name, f := range map[string]func(){
+		"before init": func() { New().FinalizeBlock(Block{Height: 1, Time: genesisTime}) },
+		"skip height": func() { newApp(t).FinalizeBlock(Block{Height: 2, Time: genesisTime}) },
+		"zero time":   func() { newApp(t).FinalizeBlock(Block{Height: 1}) },
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: no panic", name)
+				}
+			}()
+			f()
+		}()
+	}
+}

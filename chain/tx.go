@@ -1,0 +1,251 @@
+package chain
+
+import (
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math/big"
+	"unicode/utf8"
+
+	"github.com/cove-network/cove"
+	"github.com/ethereum/go-ethereum/crypto"
+)
+
+// MaxTxBytes is the largest transaction Decode accepts.
+const MaxTxBytes = 1 << 20
+
+// ErrMalformed is wrapped by every Decode error.
+var ErrMalformed = errors.New("malformed transaction")
+
+// ErrBadSignature is wrapped by Tx.Sender when no address can be
+// recovered.
+var ErrBadSignature = errors.New("bad signature")
+
+// Msg is the signed content of a transaction: Transfer, DeployAgent,
+// UpgradeAgent, RegisterWorker or UpdateParams. Decode returns these value
+// types; pointers to them are Msgs too. Only this package implements it.
+type Msg interface {
+	// Type returns the EIP-712 primary type name, which is also the
+	// transaction's "type" field ("Transfer", ...).
+	Type() string
+	// MarshalJSON returns the message object in canonical form: fields in
+	// type order, no white space.
+	MarshalJSON() ([]byte, error)
+	nonce() uint64
+	structHash() cove.Hash
+}
+
+// Tx is a decoded transaction: a message and its signature.
+type Tx struct {
+	Msg Msg
+	// Signature is r ‖ s ‖ v as sent (v = 0, 1, 27 or 28).
+	Signature [65]byte
+}
+
+// Type returns the message type name.
+func (t Tx) Type() string { return t.Msg.Type() }
+
+// Nonce returns the message nonce.
+func (t Tx) Nonce() uint64 { return t.Msg.nonce() }
+
+// Digest returns the EIP-712 digest that the sender signs on the chain
+// chainID: keccak256("\x19\x01" ‖ domainSeparator(chainID) ‖ hashStruct(msg)).
+func (t Tx) Digest(chainID uint64) cove.Hash { return digest(chainID, t.Msg) }
+
+// Sender recovers the address that signed t for the chain chainID. The
+// error wraps ErrBadSignature. A signature for another chain id recovers
+// another address without error: the caller learns it from the account.
+func (t Tx) Sender(chainID uint64) (cove.Address, error) {
+	return recoverAddress(t.Digest(chainID), t.Signature)
+}
+
+// Encode returns the canonical JSON of t:
+// {"type":…,"message":{…},"signature":"0x…"}.
+func (t Tx) Encode() ([]byte, error) {
+	if t.Msg == nil {
+		return nil, errors.New("encode tx: no message")
+	}
+	msg, err := t.Msg.MarshalJSON()
+	if err != nil {
+		return nil, fmt.Errorf("encode %s: %w", t.Msg.Type(), err)
+	}
+	var w objectWriter
+	w.str("type", t.Msg.Type())
+	w.raw("message", msg)
+	w.str("signature", "0x"+hex.EncodeToString(t.Signature[:]))
+	return w.bytes()
+}
+
+// Decode parses a transaction. It is strict: valid UTF-8 JSON of at most
+// MaxTxBytes, exactly the fields of the type (none unknown, missing,
+// repeated or null), exact hex lengths, numbers in range. It does not check
+// the signature or any rule that depends on state. Errors wrap ErrMalformed.
+func Decode(b []byte) (Tx, error) {
+	tx, err := decode(b)
+	if err != nil {
+		return Tx{}, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	return tx, nil
+}
+
+func decode(b []byte) (Tx, error) {
+	if len(b) > MaxTxBytes {
+		return Tx{}, fmt.Errorf("%d bytes, the limit is %d", len(b), MaxTxBytes)
+	}
+	if !utf8.Valid(b) {
+		return Tx{}, errors.New("not UTF-8")
+	}
+	f, err := object(b, "type", "message", "signature")
+	if err != nil {
+		return Tx{}, err
+	}
+	typ := f.str("type")
+	sig := f.str("signature")
+	if f.err != nil {
+		return Tx{}, f.err
+	}
+	raw := f.raw("message")
+	var msg Msg
+	switch typ {
+	case "Transfer":
+		var m Transfer
+		err = m.UnmarshalJSON(raw)
+		msg = m
+	case "DeployAgent":
+		var m DeployAgent
+		err = m.UnmarshalJSON(raw)
+		msg = m
+	case "UpgradeAgent":
+		var m UpgradeAgent
+		err = m.UnmarshalJSON(raw)
+		msg = m
+	case "RegisterWorker":
+		var m RegisterWorker
+		err = m.UnmarshalJSON(raw)
+		msg = m
+	case "UpdateParams":
+		var m UpdateParams
+		err = m.UnmarshalJSON(raw)
+		msg = m
+	default:
+		return Tx{}, fmt.Errorf("unknown type %s (want Transfer, DeployAgent, UpgradeAgent, RegisterWorker or UpdateParams)", clip(fmt.Sprintf("%q", typ)))
+	}
+	if err != nil {
+		return Tx{}, fmt.Errorf("%s message: %v", typ, err)
+	}
+	var tx Tx
+	tx.Msg = msg
+	if len(sig) != 2+2*65 {
+		return Tx{}, fmt.Errorf("signature: want 0x followed by 130 hex digits (65 bytes r ‖ s ‖ v), got %d characters", len(sig))
+	}
+	s, err := parseHexBytes(sig)
+	if err != nil {
+		return Tx{}, fmt.Errorf("signature: %v", err)
+	}
+	copy(tx.Signature[:], s)
+	return tx, nil
+}
+
+// SignTx builds the transaction of msg for the chain chainID: it computes
+// the EIP-712 digest, has sign sign it (65 bytes r ‖ s ‖ v, as
+// keys.Attestor.Sign and go-ethereum's crypto.Sign return) and encodes the
+// result.
+//
+// Security: sign is handed a digest that commits to the chain id, the
+// message type and every field, so it cannot be replayed on another chain
+// or as another message.
+func SignTx(chainID uint64, msg Msg, sign func(digest cove.Hash) ([65]byte, error)) ([]byte, error) {
+	if msg == nil {
+		return nil, errors.New("sign tx: no message")
+	}
+	if _, err := msg.MarshalJSON(); err != nil {
+		return nil, fmt.Errorf("sign %s: %w", msg.Type(), err)
+	}
+	sig, err := sign(digest(chainID, msg))
+	if err != nil {
+		return nil, fmt.Errorf("sign %s: %w", msg.Type(), err)
+	}
+	return Tx{Msg: msg, Signature: sig}.Encode()
+}
+
+// TxHash returns the SHA-256 of the transaction bytes, as CometBFT names
+// transactions.
+func TxHash(tx []byte) cove.Hash { return cove.SHA256(tx) }
+
+// recoverAddress returns the address whose key made sig over digest. It
+// refuses v outside {0, 1, 27, 28} and s in the upper half of the curve
+// order, so each signature has one form besides the spelling of v.
+func recoverAddress(digest cove.Hash, sig [65]byte) (cove.Address, error) {
+	v := sig[64]
+	if v >= 27 {
+		v -= 27
+	}
+	if v > 1 {
+		return cove.Address{}, fmt.Errorf("%w: v is %d, want 27 or 28 (or 0 or 1)", ErrBadSignature, sig[64])
+	}
+	r := new(big.Int).SetBytes(sig[:32])
+	s := new(big.Int).SetBytes(sig[32:64])
+	if !crypto.ValidateSignatureValues(v, r, s, true) {
+		return cove.Address{}, fmt.Errorf("%w: r or s out of range (s must be in the lower half of the curve order)", ErrBadSignature)
+	}
+	sig[64] = v
+	pub, err := crypto.Ecrecover(digest[:], sig[:])
+	if err != nil {
+		return cove.Address{}, fmt.Errorf("%w: %v", ErrBadSignature, err)
+	}
+	var a cove.Address
+	h := cove.Keccak256(pub[1:])
+	copy(a[:], h[12:])
+	return a, nil
+}
+
+// EIP-712 encoding.
+
+const domainType = "EIP712Domain(string name,string version,uint256 chainId)"
+
+var (
+	domainTypeHash = cove.Keccak256([]byte(domainType))
+	domainName     = cove.Keccak256([]byte("Cove"))
+	domainVersion  = cove.Keccak256([]byte("1"))
+)
+
+// DomainSeparator returns hashStruct(EIP712Domain{name: "Cove", version:
+// "1", chainId: chainID}).
+func DomainSeparator(chainID uint64) cove.Hash {
+	return cove.Keccak256(domainTypeHash[:], domainName[:], domainVersion[:], word(chainID))
+}
+
+func digest(chainID uint64, m Msg) cove.Hash {
+	sep := DomainSeparator(chainID)
+	sh := m.structHash()
+	return cove.Keccak256([]byte("\x19\x01"), sep[:], sh[:])
+}
+
+// word encodes v as a 32-byte big-endian ABI word.
+func word(v uint64) []byte {
+	var w [32]byte
+	binary.BigEndian.PutUint64(w[24:], v)
+	return w[:]
+}
+
+// bigWord encodes v (0 ≤ v < 2^256; nil is 0) as a 32-byte ABI word.
+func bigWord(v *big.Int) []byte {
+	var w [32]byte
+	if v != nil && v.Sign() >= 0 && v.BitLen() <= 256 {
+		v.FillBytes(w[:])
+	}
+	return w[:]
+}
+
+func addressWord(a cove.Address) []byte {
+	var w [32]byte
+	copy(w[12:], a[:])
+	return w[:]
+}
+
+// dyn is the EIP-712 encoding of a string or bytes value: its keccak256.
+func dyn(b []byte) []byte {
+	h := cove.Keccak256(b)
+	return h[:]
+}

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"fmt"
+	"net"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cove-network/cove/node"
+	"github.com/cove-network/cove/tee/sim"
+)
+
+func newNodeCmd(g *globals) *cobra.Command {
+	var home string
+	cmd := &cobra.Command{
+		Use:   "node --home DIR",
+		Short: "Run one node with the roles its DIR/cove.toml enables",
+		Long: `Run one node of a network: the roles (validator, gatekeeper, worker, gateway) and
+addresses come from DIR/cove.toml, the chain's genesis and keys from DIR/chain.
+'cove testnet init' writes such homes.`,
+		Example: `  cove testnet init --validators 4 --dir ./net
+  cove node --home ./net/node0`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if home == "" {
+				return fmt.Errorf("--home is required")
+			}
+			log, err := g.logger()
+			if err != nil {
+				return err
+			}
+			cfg, err := node.LoadConfig(home)
+			if err != nil {
+				return err
+			}
+			n, err := node.New(cfg, log)
+			if err != nil {
+				return err
+			}
+			var ln net.Listener
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "cove node %s: %s\n", home, sim.Warning)
+			fmt.Fprintf(out, "  validator   p2p %s, CometBFT RPC http://%s\n", cfg.Validator.P2PAddr, cfg.Validator.RPCAddr)
+			if cfg.Roles.Gateway {
+				ln, err = net.Listen("tcp", cfg.HTTPAddr)
+				if err != nil {
+					return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
+				}
+				fmt.Fprintf(out, "  gateway     http://%s\n", ln.Addr())
+			}
+			fmt.Fprintln(out, "ready; press Ctrl-C to stop")
+			return n.Run(cmd.Context(), ln)
+		},
+	}
+	cmd.Flags().StringVar(&home, "home", "", "the node's home directory")
+	return cmd
+}

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/account"
+	"github.com/cove-network/cove/node"
+)
+
+func newTestnetCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "testnet",
+		Short: "Make local multi-validator networks",
+	}
+	var (
+		n        int
+		dir      string
+		basePort int
+		asJSON   bool
+		fund     []string
+	)
+	initCmd := &cobra.Command{
+		Use:   "init --validators N --dir DIR",
+		Short: "Write N node homes wired to each other on loopback ports",
+		Long: `Write DIR/node0 ... DIR/nodeN-1, each a home for 'cove node --home', running every
+role, with one shared genesis. Node i uses ports BASE+3i (p2p), BASE+3i+1 (CometBFT
+RPC) and BASE+3i+2 (gateway). The "dev" key of $COVE_HOME is funded and is the
+governance admin, with any --fund addresses.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if dir == "" {
+				return fmt.Errorf("--dir is required")
+			}
+			store, err := account.Open(account.KeysDir(account.Home()))
+			if err != nil {
+				return err
+			}
+			dev, err := store.Ensure("dev")
+			if err != nil {
+				return err
+			}
+			funded := []cove.Address{dev.Address}
+			for _, f := range fund {
+				a, err := cove.ParseAddress(f)
+				if err != nil {
+					return fmt.Errorf("--fund: %w", err)
+				}
+				funded = append(funded, a)
+			}
+			nodes, err := node.InitTestnet(dir, n, basePort, funded)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), nodes)
+			}
+			out := cmd.OutOrStdout()
+			for _, nd := range nodes {
+				fmt.Fprintf(out, "%s  gateway http://%s  rpc http://%s  p2p %s\n", nd.Home, nd.HTTP, nd.RPC, nd.P2P)
+			}
+			fmt.Fprintf(out, "start each with: cove node --home %s/nodeI\n", dir)
+			return nil
+		},
+	}
+	f := initCmd.Flags()
+	f.IntVar(&n, "validators", 4, "number of validators")
+	f.StringVar(&dir, "dir", "", "directory for the node homes (must be new or empty)")
+	f.IntVar(&basePort, "base-port", 27100, "first of the 3N loopback ports")
+	f.BoolVar(&asJSON, "json", false, `print [{"home","http","rpc","p2p"}...]`)
+	f.StringArrayVar(&fund, "fund", nil, "also fund this address (repeatable)")
+	cmd.AddCommand(initCmd)
+	return cmd
+}

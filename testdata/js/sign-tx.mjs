@@ -1,0 +1,92 @@
+// sign-tx.mjs signs a Cove transaction with ethers and with viem, the way a
+// wallet or dapp would (run by chain/js_test.go).
+//
+// Usage: node sign-tx.mjs PRIVATE_KEY CHAIN_ID [TX_JSON]
+//
+// TX_JSON (or standard input when absent) is {"type": "Transfer", "message": {...}}
+// with the message in Cove's wire form (uint64 as JSON numbers below 2^53,
+// uint256 as decimal strings, bytes as 0x-hex). It prints one JSON object:
+//   {"address": signer, "digest": EIP-712 digest,
+//    "ethers": tx signed with ethers' signTypedData,
+//    "viem": tx signed with viem's signTypedData}
+// and exits non-zero if the libraries disagree on the digest.
+import { readFileSync } from "node:fs";
+import { Wallet, TypedDataEncoder } from "ethers";
+import { hashTypedData } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+
+// The Cove transaction types (chain/msg.go).
+const TYPES = {
+  Transfer: [
+    { name: "to", type: "address" },
+    { name: "amount", type: "uint256" },
+    { name: "nonce", type: "uint64" },
+  ],
+  DeployAgent: [
+    { name: "name", type: "string" },
+    { name: "cid", type: "string" },
+    { name: "codeHash", type: "bytes32" },
+    { name: "salt", type: "bytes32" },
+    { name: "secrets", type: "bytes" },
+    { name: "nonce", type: "uint64" },
+  ],
+  UpgradeAgent: [
+    { name: "agent", type: "bytes32" },
+    { name: "cid", type: "string" },
+    { name: "codeHash", type: "bytes32" },
+    { name: "secrets", type: "bytes" },
+    { name: "nonce", type: "uint64" },
+  ],
+  RegisterWorker: [
+    { name: "tee", type: "string" },
+    { name: "publicKey", type: "bytes" },
+    { name: "endpoint", type: "string" },
+    { name: "quote", type: "bytes" },
+    { name: "nonce", type: "uint64" },
+  ],
+  UpdateParams: [
+    { name: "params", type: "string" },
+    { name: "nonce", type: "uint64" },
+  ],
+};
+
+const [key, chainIdArg, txArg] = process.argv.slice(2);
+if (!key || !chainIdArg) {
+  console.error("usage: node sign-tx.mjs PRIVATE_KEY CHAIN_ID [TX_JSON]");
+  process.exit(2);
+}
+const input = JSON.parse(txArg ?? readFileSync(0, "utf8"));
+const primaryType = input.type;
+if (!TYPES[primaryType]) {
+  console.error(`unknown type ${primaryType}`);
+  process.exit(2);
+}
+const types = { [primaryType]: TYPES[primaryType] };
+const domain = { name: "Cove", version: "1", chainId: BigInt(chainIdArg) };
+// Integers go to the libraries as BigInt; everything else as written.
+const message = {};
+for (const { name, type } of TYPES[primaryType]) {
+  const v = input.message[name];
+  message[name] = type.startsWith("uint") ? BigInt(v) : v;
+}
+const pk = key.startsWith("0x") ? key : "0x" + key;
+const tx = (signature) => ({ type: primaryType, message: input.message, signature });
+
+const wallet = new Wallet(pk);
+const ethersSig = await wallet.signTypedData(domain, types, message);
+const ethersDigest = TypedDataEncoder.hash(domain, types, message);
+
+const account = privateKeyToAccount(pk);
+const viemSig = await account.signTypedData({ domain, types, primaryType, message });
+const viemDigest = hashTypedData({ domain, types, primaryType, message });
+
+if (ethersDigest !== viemDigest) {
+  console.error(`ethers digest ${ethersDigest} != viem digest ${viemDigest}`);
+  process.exit(1);
+}
+console.log(JSON.stringify({
+  address: account.address,
+  digest: viemDigest,
+  ethers: tx(ethersSig),
+  viem: tx(viemSig),
+}));

@@ -1,0 +1,243 @@
+package validator
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	"go.etcd.io/bbolt"
+
+	"github.com/cove-network/cove/chain"
+)
+
+var (
+	bucketState = []byte("state")
+	bucketMeta  = []byte("meta")
+	keyHeight   = []byte("height")
+	keyAppHash  = []byte("app_hash")
+)
+
+// abciApp adapts chain.App to ABCI and persists its committed state.
+type abciApp struct {
+	abci.BaseApplication
+	log *slog.Logger
+	db  *bbolt.DB
+
+	mu    sync.RWMutex // guards app between ABCI calls and queries
+	app   *chain.App
+	subMu sync.Mutex
+	subs  map[chan chain.Event]struct{}
+	// pending are the events of the block being finalized, delivered at Commit.
+	pending []chain.Event
+}
+
+func openApp(path string, log *slog.Logger) (*abciApp, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("open chain state: %w", err)
+	}
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: 2 * time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("open chain state %s: %w", path, err)
+	}
+	var (
+		kvs     []chain.KV
+		height  int64
+		appHash []byte
+	)
+	err = db.Update(func(tx *bbolt.Tx) error {
+		st, err := tx.CreateBucketIfNotExists(bucketState)
+		if err != nil {
+			return err
+		}
+		meta, err := tx.CreateBucketIfNotExists(bucketMeta)
+		if err != nil {
+			return err
+		}
+		if v := meta.Get(keyHeight); len(v) == 8 {
+			height = int64(binary.BigEndian.Uint64(v))
+		}
+		appHash = append([]byte(nil), meta.Get(keyAppHash)...)
+		return st.ForEach(func(k, v []byte) error {
+			kvs = append(kvs, chain.KV{Key: append([]byte(nil), k...), Value: append([]byte(nil), v...)})
+			return nil
+		})
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open chain state %s: %w", path, err)
+	}
+	app := chain.New()
+	if height > 0 || len(kvs) > 0 {
+		app, err = chain.Load(kvs, height, appHash)
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("load chain state: %w", err)
+		}
+	}
+	return &abciApp{log: log, db: db, app: app, subs: map[chan chain.Event]struct{}{}}, nil
+}
+
+func (a *abciApp) close() error { return a.db.Close() }
+
+func (a *abciApp) head() (int64, []byte) {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return a.app.Height(), a.app.AppHash()
+}
+
+func (a *abciApp) read(fn func(*chain.App)) {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	fn(a.app)
+}
+
+func (a *abciApp) Info(context.Context, *abci.RequestInfo) (*abci.ResponseInfo, error) {
+	h, hash := a.head()
+	return &abci.ResponseInfo{Data: "cove", Version: "1", AppVersion: 1, LastBlockHeight: h, LastBlockAppHash: hash}, nil
+}
+
+func (a *abciApp) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.ResponseInitChain, error) {
+	var g chain.Genesis
+	if err := json.Unmarshal(req.AppStateBytes, &g); err != nil {
+		return nil, fmt.Errorf("init chain: genesis app state: %w", err)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	hash, err := a.app.InitChain(g)
+	if err != nil {
+		return nil, fmt.Errorf("init chain: %w", err)
+	}
+	writes, height, hash := a.app.Commit()
+	if err := a.persist(writes, height, hash); err != nil {
+		return nil, err
+	}
+	return &abci.ResponseInitChain{AppHash: hash}, nil
+}
+
+func (a *abciApp) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.ResponseCheckTx, error) {
+	a.mu.Lock() // CheckTx advances the check state
+	defer a.mu.Unlock()
+	r := a.app.CheckTx(req.Tx)
+	return &abci.ResponseCheckTx{Code: r.Code, Log: r.Log, Codespace: codespace(r.Code)}, nil
+}
+
+func (a *abciApp) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (*abci.ResponseFinalizeBlock, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	res := a.app.FinalizeBlock(chain.Block{Height: req.Height, Time: req.Time, Txs: req.Txs})
+	out := &abci.ResponseFinalizeBlock{AppHash: res.AppHash}
+	a.pending = a.pending[:0]
+	for _, r := range res.TxResults {
+		out.TxResults = append(out.TxResults, &abci.ExecTxResult{Code: r.Code, Log: r.Log, Codespace: codespace(r.Code), Events: toABCI(r.Events)})
+		if r.Code == 0 {
+			a.pending = append(a.pending, r.Events...)
+		}
+	}
+	out.Events = toABCI(res.Events)
+	return out, nil
+}
+
+func (a *abciApp) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit, error) {
+	a.mu.Lock()
+	writes, height, hash := a.app.Commit()
+	err := a.persist(writes, height, hash)
+	events := append([]chain.Event(nil), a.pending...)
+	a.mu.Unlock()
+	if err != nil {
+		// The block is decided; a node that cannot persist it must stop
+		// rather than diverge. CometBFT replays it on restart.
+		return nil, err
+	}
+	a.publish(events)
+	return &abci.ResponseCommit{}, nil
+}
+
+func (a *abciApp) Query(_ context.Context, req *abci.RequestQuery) (*abci.ResponseQuery, error) {
+	// Typed queries are served by the gateway from State; ABCI queries
+	// answer the head for CometBFT RPC users.
+	h, hash := a.head()
+	return &abci.ResponseQuery{Code: 0, Height: h, Value: hash, Log: "use the gateway's /v1/chain endpoints for typed queries"}, nil
+}
+
+// persist writes one block's write-set and head in one bbolt transaction.
+func (a *abciApp) persist(writes []chain.KV, height int64, appHash []byte) error {
+	err := a.db.Update(func(tx *bbolt.Tx) error {
+		st := tx.Bucket(bucketState)
+		for _, kv := range writes {
+			var err error
+			if kv.Value == nil {
+				err = st.Delete(kv.Key)
+			} else {
+				err = st.Put(kv.Key, kv.Value)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		meta := tx.Bucket(bucketMeta)
+		var h [8]byte
+		binary.BigEndian.PutUint64(h[:], uint64(height))
+		if err := meta.Put(keyHeight, h[:]); err != nil {
+			return err
+		}
+		return meta.Put(keyAppHash, appHash)
+	})
+	if err != nil {
+		return fmt.Errorf("persist block %d: %w", height, err)
+	}
+	return nil
+}
+
+func (a *abciApp) subscribe(ctx context.Context) <-chan chain.Event {
+	ch := make(chan chain.Event, 256)
+	a.subMu.Lock()
+	a.subs[ch] = struct{}{}
+	a.subMu.Unlock()
+	go func() {
+		<-ctx.Done()
+		a.subMu.Lock()
+		delete(a.subs, ch)
+		a.subMu.Unlock()
+		close(ch)
+	}()
+	return ch
+}
+
+func (a *abciApp) publish(events []chain.Event) {
+	a.subMu.Lock()
+	defer a.subMu.Unlock()
+	for ch := range a.subs {
+		for _, e := range events {
+			select {
+			case ch <- e:
+			default:
+			}
+		}
+	}
+}
+
+func toABCI(events []chain.Event) []abci.Event {
+	out := make([]abci.Event, 0, len(events))
+	for _, e := range events {
+		ev := abci.Event{Type: e.Type}
+		for _, at := range e.Attrs {
+			ev.Attributes = append(ev.Attributes, abci.EventAttribute{Key: at.Key, Value: at.Value, Index: true})
+		}
+		out = append(out, ev)
+	}
+	return out
+}
+
+func codespace(code uint32) string {
+	if code == 0 {
+		return ""
+	}
+	return "cove"
+}

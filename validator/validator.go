@@ -1,0 +1,293 @@
+// Package validator runs the Cove chain (package chain) under CometBFT,
+// in-process, through ABCI. It is the only importer of CometBFT: its
+// nine-argument constructors and BaseService lifecycle stay behind Server.
+//
+// The chain's committed state is persisted here (chain has no I/O): every
+// Commit writes the block's write-set, height and app hash to a bbolt file in
+// one transaction, and a restart loads it and lets CometBFT replay any block
+// the app had not committed.
+package validator
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	cmtcfg "github.com/cometbft/cometbft/config"
+	"github.com/cometbft/cometbft/node"
+	"github.com/cometbft/cometbft/p2p"
+	"github.com/cometbft/cometbft/privval"
+	"github.com/cometbft/cometbft/proxy"
+	rpclocal "github.com/cometbft/cometbft/rpc/client/local"
+	cmttypes "github.com/cometbft/cometbft/types"
+
+	"github.com/cove-network/cove/chain"
+)
+
+// Config tunes a validator.
+type Config struct {
+	// Home is the CometBFT home: config/ (genesis, keys) and data/.
+	Home string `toml:"home"`
+	// Moniker names the node to its peers.
+	Moniker string `toml:"moniker"`
+	// P2PAddr is the peer-to-peer listen address (host:port).
+	P2PAddr string `toml:"p2p_addr"`
+	// RPCAddr is CometBFT's RPC listen address (host:port); empty disables it.
+	RPCAddr string `toml:"rpc_addr"`
+	// Peers are persistent peers, "nodeid@host:port".
+	Peers []string `toml:"peers"`
+	// BlockInterval is CometBFT's timeout_commit: the pause between blocks.
+	BlockInterval time.Duration `toml:"block_interval"`
+}
+
+// DefaultConfig returns the settings of a single dev validator.
+func DefaultConfig() Config {
+	return Config{
+		Moniker:       "cove",
+		P2PAddr:       "127.0.0.1:26656",
+		RPCAddr:       "127.0.0.1:26657",
+		BlockInterval: 200 * time.Millisecond,
+	}
+}
+
+// Validate reports a configuration that cannot work.
+func (c Config) Validate() error {
+	if c.Home == "" {
+		return errors.New("validator: home is empty")
+	}
+	if c.P2PAddr == "" {
+		return errors.New("validator: p2p_addr is empty")
+	}
+	if c.BlockInterval <= 0 {
+		return fmt.Errorf("validator: block_interval %s must be positive", c.BlockInterval)
+	}
+	for _, p := range c.Peers {
+		if _, _, ok := strings.Cut(p, "@"); !ok {
+			return fmt.Errorf("validator: peer %q: want NODEID@HOST:PORT", p)
+		}
+	}
+	return nil
+}
+
+// Server is a running validator.
+type Server struct {
+	cfg  Config
+	log  *slog.Logger
+	app  *abciApp
+	node *node.Node
+	rpc  *rpclocal.Local
+}
+
+// New opens the validator's state and builds the CometBFT node. The home
+// must have been initialised with Init. It starts nothing.
+func New(cfg Config, log *slog.Logger) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	app, err := openApp(filepath.Join(cfg.Home, "data", "cove-state.db"), log)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: log, app: app}
+	ccfg := cometConfig(cfg)
+	nodeKey, err := p2p.LoadNodeKey(ccfg.NodeKeyFile())
+	if err != nil {
+		app.close()
+		return nil, fmt.Errorf("validator: node key in %s: %w (run init first)", ccfg.NodeKeyFile(), err)
+	}
+	pv := privval.LoadFilePV(ccfg.PrivValidatorKeyFile(), ccfg.PrivValidatorStateFile())
+	n, err := node.NewNode(ccfg, pv, nodeKey,
+		proxy.NewLocalClientCreator(app),
+		node.DefaultGenesisDocProviderFunc(ccfg),
+		cmtcfg.DefaultDBProvider,
+		node.DefaultMetricsProvider(ccfg.Instrumentation),
+		newCometLogger(log.With("component", "cometbft")),
+	)
+	if err != nil {
+		app.close()
+		return nil, fmt.Errorf("validator: start cometbft: %w", err)
+	}
+	s.node = n
+	s.rpc = rpclocal.New(n)
+	return s, nil
+}
+
+func cometConfig(cfg Config) *cmtcfg.Config {
+	c := cmtcfg.DefaultConfig()
+	c.SetRoot(cfg.Home)
+	c.Moniker = cfg.Moniker
+	c.P2P.ListenAddress = "tcp://" + cfg.P2PAddr
+	c.P2P.PersistentPeers = strings.Join(cfg.Peers, ",")
+	c.P2P.AddrBookStrict = false // peers are on loopback in dev and tests
+	c.P2P.AllowDuplicateIP = true
+	c.P2P.PexReactor = false
+	if cfg.RPCAddr != "" {
+		c.RPC.ListenAddress = "tcp://" + cfg.RPCAddr
+	} else {
+		c.RPC.ListenAddress = ""
+	}
+	c.Consensus.TimeoutCommit = cfg.BlockInterval
+	c.Consensus.CreateEmptyBlocks = true
+	c.Consensus.TimeoutPropose = 1 * time.Second
+	c.Consensus.TimeoutPrevote = 500 * time.Millisecond
+	c.Consensus.TimeoutPrecommit = 500 * time.Millisecond
+	c.Instrumentation.Prometheus = false
+	c.TxIndex.Indexer = "kv"
+	return c
+}
+
+// Run starts CometBFT and runs until ctx ends, then stops it.
+func (s *Server) Run(ctx context.Context) error {
+	if err := s.node.Start(); err != nil {
+		s.app.close()
+		return fmt.Errorf("validator: start cometbft: %w", err)
+	}
+	<-ctx.Done()
+	err := s.node.Stop()
+	s.node.Wait()
+	return errors.Join(err, s.app.close())
+}
+
+// Close releases a Server that was never Run.
+func (s *Server) Close() error { return s.app.close() }
+
+// Status is the chain's head.
+type Status struct {
+	ChainID string `json:"chain_id"`
+	Height  int64  `json:"height"`
+	AppHash string `json:"app_hash"` // 0x-hex
+}
+
+// Status returns the last committed height and app hash.
+func (s *Server) Status() Status {
+	h, hash := s.app.head()
+	return Status{ChainID: s.chainID(), Height: h, AppHash: "0x" + hex.EncodeToString(hash)}
+}
+
+func (s *Server) chainID() string {
+	if g := s.node.GenesisDoc(); g != nil {
+		return g.ChainID
+	}
+	return ""
+}
+
+// State gives read access to the committed chain state; fn must not keep
+// references past its return.
+func (s *Server) State(fn func(a *chain.App)) { s.app.read(fn) }
+
+// Broadcast submits a signed transaction and waits until it is committed
+// in a block (or refused by CheckTx, or ctx ends).
+func (s *Server) Broadcast(ctx context.Context, tx []byte) (TxOutcome, error) {
+	res, err := s.rpc.BroadcastTxCommit(ctx, cmttypes.Tx(tx))
+	if err != nil {
+		return TxOutcome{}, fmt.Errorf("broadcast tx: %w", err)
+	}
+	out := TxOutcome{Hash: "0x" + hex.EncodeToString(res.Hash), Height: res.Height}
+	if res.CheckTx.Code != 0 {
+		out.Code, out.Log = res.CheckTx.Code, res.CheckTx.Log
+		return out, nil
+	}
+	out.Code, out.Log = res.TxResult.Code, res.TxResult.Log
+	for _, e := range res.TxResult.Events {
+		ev := chain.Event{Type: e.Type}
+		for _, a := range e.Attributes {
+			ev.Attrs = append(ev.Attrs, chain.Attr{Key: a.Key, Value: a.Value})
+		}
+		out.Events = append(out.Events, ev)
+	}
+	return out, nil
+}
+
+// TxOutcome is a transaction's result.
+type TxOutcome struct {
+	Hash   string        `json:"hash"`
+	Height int64         `json:"height"`
+	Code   uint32        `json:"code"`
+	Log    string        `json:"log"`
+	Events []chain.Event `json:"events,omitempty"`
+}
+
+// Subscribe delivers the events of every committed transaction until ctx
+// ends. A slow reader misses events (the channel is buffered).
+func (s *Server) Subscribe(ctx context.Context) <-chan chain.Event {
+	return s.app.subscribe(ctx)
+}
+
+// GenesisFile returns the path of the genesis file under a home.
+func GenesisFile(home string) string { return filepath.Join(home, "config", "genesis.json") }
+
+// ReadGenesis reads the chain genesis embedded in a CometBFT genesis file.
+func ReadGenesis(home string) (chain.Genesis, error) {
+	doc, err := cmttypes.GenesisDocFromFile(GenesisFile(home))
+	if err != nil {
+		return chain.Genesis{}, fmt.Errorf("read genesis: %w", err)
+	}
+	var g chain.Genesis
+	if err := json.Unmarshal(doc.AppState, &g); err != nil {
+		return chain.Genesis{}, fmt.Errorf("read genesis app state: %w", err)
+	}
+	return g, nil
+}
+
+// Keys are a validator's identity: the node key (p2p) and the consensus key.
+type Keys struct {
+	NodeID    string
+	Validator cmttypes.GenesisValidator
+}
+
+// InitKeys creates the node and consensus keys under home if missing and
+// returns them.
+func InitKeys(home, moniker string) (Keys, error) {
+	c := cmtcfg.DefaultConfig()
+	c.SetRoot(home)
+	for _, d := range []string{filepath.Join(home, "config"), filepath.Join(home, "data")} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return Keys{}, fmt.Errorf("init validator keys: %w", err)
+		}
+	}
+	nk, err := p2p.LoadOrGenNodeKey(c.NodeKeyFile())
+	if err != nil {
+		return Keys{}, fmt.Errorf("init node key: %w", err)
+	}
+	pv := privval.LoadOrGenFilePV(c.PrivValidatorKeyFile(), c.PrivValidatorStateFile())
+	pub, err := pv.GetPubKey()
+	if err != nil {
+		return Keys{}, fmt.Errorf("init validator key: %w", err)
+	}
+	return Keys{
+		NodeID:    string(nk.ID()),
+		Validator: cmttypes.GenesisValidator{Address: pub.Address(), PubKey: pub, Power: 10, Name: moniker},
+	}, nil
+}
+
+// WriteGenesis writes the CometBFT genesis of a chain with the given
+// validators and app state to home, unless one exists already.
+func WriteGenesis(home, chainID string, validators []cmttypes.GenesisValidator, g chain.Genesis) error {
+	path := GenesisFile(home)
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	}
+	state, err := json.Marshal(g)
+	if err != nil {
+		return fmt.Errorf("write genesis: %w", err)
+	}
+	doc := &cmttypes.GenesisDoc{
+		GenesisTime:     g.Time,
+		ChainID:         chainID,
+		InitialHeight:   1,
+		ConsensusParams: cmttypes.DefaultConsensusParams(),
+		Validators:      validators,
+		AppState:        state,
+	}
+	if err := doc.ValidateAndComplete(); err != nil {
+		return fmt.Errorf("write genesis: %w", err)
+	}
+	return doc.SaveAs(path)
+}
