@@ -74,14 +74,14 @@ type Keys interface {
 
 // Server is the gateway.
 type Server struct {
-	cfg      Config
-	log      *slog.Logger
-	chain    Chain
-	blobs    Blobs
-	workers  Workers
-	keys     Keys
-	ready    atomic.Bool
-	handler  http.Handler
+	cfg     Config
+	log     *slog.Logger
+	chain   Chain
+	blobs   Blobs
+	workers Workers
+	keys    Keys
+	ready   atomic.Bool
+	handler http.Handler
 }
 
 // New returns a gateway. It starts nothing.
