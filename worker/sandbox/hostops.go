@@ -61,6 +61,15 @@ func (inv *invocation) host(args []any) (any, error) {
 	case "fail":
 		inv.fail(arg)
 		return quickjs.Undefined{}, nil
+	case "lazy":
+		if inv.lazyLoaded || inv.vm == nil {
+			return nil, errors.New("host: runtime already loaded")
+		}
+		inv.lazyLoaded = true
+		if _, err := inv.vm.EvalBytecode(inv.engine.lazy); err != nil {
+			return nil, fmt.Errorf("load runtime: %v", err)
+		}
+		return quickjs.Undefined{}, nil
 	case "mode":
 		inv.result.Mode = arg
 		return quickjs.Undefined{}, nil

@@ -38,6 +38,8 @@ type invocation struct {
 	timers   timerHeap
 	timerSet map[int]bool // live timer ids
 	logBytes int
+
+	lazyLoaded bool // prelude_lazy.js was evaluated
 }
 
 type fetchEvent struct {

@@ -28,6 +28,12 @@ import (
 //go:embed prelude.js
 var preludeSource string
 
+// preludeLazySource holds the web APIs most agents never use; the runtime
+// loads it on first use (host operation "lazy").
+//
+//go:embed prelude_lazy.js
+var preludeLazySource string
+
 // Limits bound one invocation. Zero fields take the defaults.
 type Limits struct {
 	// Timeout is the wall-clock budget of the whole invocation.
@@ -87,6 +93,7 @@ type Engine struct {
 	limits  Limits
 	client  *http.Client
 	prelude []byte // bytecode of prelude.js
+	lazy    []byte // bytecode of prelude_lazy.js
 }
 
 // New returns an engine. client performs the agents' fetch calls and must
@@ -100,7 +107,11 @@ func New(limits Limits, client *http.Client) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("compile prelude: %w", err)
 	}
-	return &Engine{limits: limits.withDefaults(), client: client, prelude: bc}, nil
+	lazy, err := compile("prelude_lazy.js", preludeLazySource)
+	if err != nil {
+		return nil, fmt.Errorf("compile lazy prelude: %w", err)
+	}
+	return &Engine{limits: limits.withDefaults(), client: client, prelude: bc, lazy: lazy}, nil
 }
 
 // Limits returns the engine's effective limits.
