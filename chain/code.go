@@ -31,8 +31,22 @@ const (
 	CodeInvalidArgument uint32 = 9
 	// CodeAttestationUnavailable: this validator cannot verify quotes.
 	CodeAttestationUnavailable uint32 = 10
-	// CodeAttestationFailed: the quote did not verify.
+	// CodeAttestationFailed: the quote did not verify (malformed, a bad
+	// signature or certificate chain, an untrusted vendor, collateral that
+	// does not fit).
 	CodeAttestationFailed uint32 = 11
+	// CodeTEENotAllowed: the chain does not accept quotes of this platform
+	// (ErrTEENotAllowed).
+	CodeTEENotAllowed uint32 = 12
+	// CodeMeasurementNotAllowed: the quote is genuine but attests software
+	// the chain does not allow (ErrMeasurementNotAllowed).
+	CodeMeasurementNotAllowed uint32 = 13
+	// CodeQuoteForOtherKeys: the quote's report data commits to other keys
+	// than the transaction's (ErrQuoteForOtherKeys).
+	CodeQuoteForOtherKeys uint32 = 14
+	// CodeQuoteStale: the quote is too old, or from the future, at the
+	// block time (ErrQuoteStale).
+	CodeQuoteStale uint32 = 15
 )
 
 // Codespace is the TxResult.Codespace of every non-zero code.
@@ -51,6 +65,10 @@ var codeNames = [...]string{
 	CodeInvalidArgument:        "invalid argument",
 	CodeAttestationUnavailable: "attestation unavailable",
 	CodeAttestationFailed:      "attestation failed",
+	CodeTEENotAllowed:          "tee not allowed",
+	CodeMeasurementNotAllowed:  "measurement not allowed",
+	CodeQuoteForOtherKeys:      "quote for other keys",
+	CodeQuoteStale:             "stale quote",
 }
 
 // CodeName returns the short name of a result code ("bad nonce"), or

@@ -140,7 +140,7 @@ func (a *App) execute(o *overlay, sender cove.Address, msg Msg, ctx execContext)
 	case RegisterWorker:
 		return a.execRegisterWorker(o, sender, m, ctx)
 	case UpdateParams:
-		return execUpdateParams(o, sender, m)
+		return a.execUpdateParams(o, sender, m)
 	}
 	return nil, fail(CodeMalformed, "unknown message type %T", msg)
 }
@@ -247,7 +247,7 @@ func (a *App) execRegisterWorker(o *overlay, sender cove.Address, m RegisterWork
 	}
 	id := WorkerID(m.PublicKey)
 	if _, ok := o.get(workerKey(id)); ok {
-		return nil, fail(CodeExists, "worker %s is registered: a worker registers once per identity key", id)
+		return nil, fail(CodeExists, "worker %s is already registered with this public key (a replayed quote, or a second registration): a worker registers once per identity key", id)
 	}
 	if a.verifier == nil {
 		return nil, fail(CodeAttestationUnavailable, "this chain's validators cannot verify %s quotes yet, so workers cannot register: retry when attestation is enabled", m.TEE)
@@ -258,7 +258,7 @@ func (a *App) execRegisterWorker(o *overlay, sender cove.Address, m RegisterWork
 		err = errors.New("the verifier reported no usable measurement")
 	}
 	if err != nil {
-		return nil, fail(CodeAttestationFailed, "%s quote: %v: the quote's report data must be keccak256(publicKey) followed by 32 zero bytes, and its measurement allowed by the chain", m.TEE, err)
+		return nil, quoteFailure(m.TEE, err)
 	}
 	rec := WorkerRecord{
 		ID:           id,
@@ -281,7 +281,22 @@ func (a *App) execRegisterWorker(o *overlay, sender cove.Address, m RegisterWork
 	}}}, nil
 }
 
-func execUpdateParams(o *overlay, sender cove.Address, m UpdateParams) ([]Event, *failure) {
+// quoteFailure turns a verifier's error into the refusal of its kind.
+func quoteFailure(tee string, err error) *failure {
+	switch {
+	case errors.Is(err, ErrTEENotAllowed):
+		return fail(CodeTEENotAllowed, "%s quote: %v: governance must add the platform to params tee.allowed_tees (UpdateParams)", tee, err)
+	case errors.Is(err, ErrMeasurementNotAllowed):
+		return fail(CodeMeasurementNotAllowed, "%s quote: %v", tee, err)
+	case errors.Is(err, ErrQuoteForOtherKeys):
+		return fail(CodeQuoteForOtherKeys, "%s quote: %v: quote with report data keccak256(publicKey) followed by 32 zero bytes, for the publicKey you register", tee, err)
+	case errors.Is(err, ErrQuoteStale):
+		return fail(CodeQuoteStale, "%s quote: %v: make a fresh quote and send it at once", tee, err)
+	}
+	return fail(CodeAttestationFailed, "%s quote: %v", tee, err)
+}
+
+func (a *App) execUpdateParams(o *overlay, sender cove.Address, m UpdateParams) ([]Event, *failure) {
 	old := getParams(o)
 	if old.Admin.IsZero() {
 		return nil, fail(CodeUnauthorized, "this chain has no admin: its params cannot change")
@@ -292,6 +307,11 @@ func execUpdateParams(o *overlay, sender cove.Address, m UpdateParams) ([]Event,
 	p, err := ParseParams([]byte(m.Params))
 	if err != nil {
 		return nil, fail(CodeInvalidArgument, "%v: send the complete params as JSON", err)
+	}
+	if c, ok := a.verifier.(ParamsChecker); ok {
+		if err := c.CheckParams(p); err != nil {
+			return nil, fail(CodeInvalidArgument, "params: %v", err)
+		}
 	}
 	b := mustJSON(p)
 	o.set(keyParams, b)

@@ -36,6 +36,10 @@ type Params struct {
 	// MaxSecretsBytes bounds an agent's sealed secrets, in bytes (the
 	// envelope header size to 512 KiB).
 	MaxSecretsBytes int `json:"max_secrets_bytes"`
+	// TEE is the attestation policy RegisterWorker checks quotes against
+	// (see TEEPolicy). It is absent from the JSON while empty, and empty
+	// by default: no worker can register until governance fills it.
+	TEE TEEPolicy `json:"tee,omitzero"`
 }
 
 // DefaultParams returns the default parameters with the given admin.
@@ -54,6 +58,9 @@ func (p Params) Validate() error {
 	}
 	if p.MaxSecretsBytes < secret.HeaderSize || p.MaxSecretsBytes > maxSecretsLimit {
 		return fmt.Errorf("params: max_secrets_bytes %d, want %d to %d", p.MaxSecretsBytes, secret.HeaderSize, maxSecretsLimit)
+	}
+	if err := p.TEE.Validate(); err != nil {
+		return fmt.Errorf("params: %w", err)
 	}
 	return nil
 }

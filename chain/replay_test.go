@@ -250,7 +250,7 @@ func TestLoad(t *testing.T) {
 	}
 	b.SetVerifier(&testVerifier{})
 	if !reflect.DeepEqual(a.Snapshot(), b.Snapshot()) || !reflect.DeepEqual(a.Agents(), b.Agents()) ||
-		!reflect.DeepEqual(a.Workers(), b.Workers()) || a.Params() != b.Params() || a.Height() != b.Height() ||
+		!reflect.DeepEqual(a.Workers(), b.Workers()) || !reflect.DeepEqual(a.Params(), b.Params()) || a.Height() != b.Height() ||
 		a.ChainID() != b.ChainID() || !bytes.Equal(a.AppHash(), b.AppHash()) || !a.Time().Equal(b.Time()) {
 		t.Fatal("the loaded app differs")
 	}

@@ -438,7 +438,7 @@ func TestRegisterWorker(t *testing.T) {
 func TestUpdateParams(t *testing.T) {
 	a := newApp(t)
 	p := a.Params()
-	if p != DefaultParams(alice.addr) {
+	if !reflect.DeepEqual(p, DefaultParams(alice.addr)) {
 		t.Fatalf("genesis params %+v", p)
 	}
 	p.MaxNameLength = 4
@@ -466,7 +466,7 @@ func TestUpdateParams(t *testing.T) {
 	if len(r.Events) != 1 || r.Events[0].Type != "params_updated" || r.Events[0].Attrs[1].Value != string(b) {
 		t.Errorf("events %v", r.Events)
 	}
-	if a.Params() != p {
+	if !reflect.DeepEqual(a.Params(), p) {
 		t.Errorf("params %+v, want %+v", a.Params(), p)
 	}
 	// The new limit applies.

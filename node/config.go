@@ -40,6 +40,7 @@ func LoadConfig(home string) (Config, error) {
 	}
 	cfg.DataDir = resolve(home, cfg.DataDir)
 	cfg.Validator.Home = resolve(home, cfg.Validator.Home)
+	cfg.Operator = resolve(home, cfg.Operator)
 	if cfg.Worker.LogDir != "" {
 		cfg.Worker.LogDir = resolve(home, cfg.Worker.LogDir)
 	}

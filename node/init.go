@@ -1,18 +1,23 @@
 package node
 
 import (
+	"crypto/ed25519"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"math/big"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	cmttypes "github.com/cometbft/cometbft/types"
 
 	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/account"
 	"github.com/cove-network/cove/chain"
+	"github.com/cove-network/cove/tee/sim"
 	"github.com/cove-network/cove/validator"
 )
 
@@ -31,16 +36,24 @@ var DevFunds = new(big.Int).Mul(big.NewInt(1_000_000), new(big.Int).Exp(big.NewI
 
 // InitDev prepares a single-validator chain in cfg.Validator.Home unless it
 // exists: validator keys and a genesis that funds dev and makes it the
-// governance admin. It returns whether it created the chain.
+// governance admin. The genesis TEE policy accepts this node's simulated
+// TEE: it creates the sim vendor key in cfg.DataDir/tee-sim and allows it
+// with the measurement of the running executable (see DevTEEPolicy). It
+// returns whether it created the chain.
 func InitDev(cfg Config, dev cove.Address) (bool, error) {
 	if _, err := os.Stat(validator.GenesisFile(cfg.Validator.Home)); err == nil {
 		return false, nil
+	}
+	p, err := sim.Open(filepath.Join(cfg.DataDir, "tee-sim"))
+	if err != nil {
+		return false, err
 	}
 	keys, err := validator.InitKeys(cfg.Validator.Home, cfg.Validator.Moniker)
 	if err != nil {
 		return false, err
 	}
 	g := chain.DefaultGenesis(DevNumericChainID, dev, map[cove.Address]*big.Int{dev: DevFunds})
+	g.Params.TEE = DevTEEPolicy(p)
 	g.Time = time.Now().UTC().Truncate(time.Second)
 	if err := validator.WriteGenesis(cfg.Validator.Home, DevChainID, []cmttypes.GenesisValidator{keys.Validator}, g); err != nil {
 		return false, err
@@ -48,18 +61,44 @@ func InitDev(cfg Config, dev cove.Address) (bool, error) {
 	return true, nil
 }
 
+// DevTEEPolicy is the TEE policy of development and test chains: the
+// simulated TEE, with p's vendor key and measurement, quotes up to the
+// default age.
+//
+// Security: INSECURE. A chain with this policy accepts workers whose
+// "attestation" anyone holding the vendor key file can forge.
+func DevTEEPolicy(p *sim.Platform) chain.TEEPolicy {
+	m := p.Measurement()
+	return chain.TEEPolicy{
+		AllowedTEEs:         []string{"sim"},
+		AllowedMeasurements: []chain.Bytes{m[:]},
+		SimVendorKeys:       []chain.Bytes{chain.Bytes(p.VendorPublicKey())},
+		MaxQuoteAge:         chain.DefaultMaxQuoteAge,
+	}
+}
+
+// OperatorFile is the operator key InitTestnet writes in each node home:
+// a keystore file without passphrase, funded in genesis.
+const OperatorFile = "operator.json"
+
 // TestnetNode describes one node home made by InitTestnet.
 type TestnetNode struct {
 	Home string `json:"home"`
 	HTTP string `json:"http"` // the gateway's address
 	RPC  string `json:"rpc"`  // CometBFT's RPC address
 	P2P  string `json:"p2p"`
+	// Operator is the address of the node's operator key (home/operator.json),
+	// which signs its worker registration.
+	Operator cove.Address `json:"operator"`
 }
 
 // InitTestnet writes n node homes under dir (dir/node0 ...), each running
 // every role, wired to each other on loopback ports from basePort (each node
 // takes three: p2p, rpc, http), with one genesis funding the given accounts;
-// the first funded account is the governance admin.
+// the first funded account is the governance admin. Each home also gets an
+// operator key (operator.json, no passphrase, funded) and a sim TEE
+// directory holding the one vendor key every node shares; the genesis TEE
+// policy allows that key and the running executable's measurement.
 func InitTestnet(dir string, n, basePort int, funded []cove.Address) ([]TestnetNode, error) {
 	if n < 1 || n > 64 {
 		return nil, fmt.Errorf("testnet: %d validators: want 1 to 64", n)
@@ -72,7 +111,11 @@ func InitTestnet(dir string, n, basePort int, funded []cove.Address) ([]TestnetN
 	}
 	nodes := make([]TestnetNode, n)
 	ids := make([]string, n)
-	var vals []cmttypes.GenesisValidator
+	var (
+		vals    []cmttypes.GenesisValidator
+		policy  chain.TEEPolicy
+		_, v, _ = ed25519.GenerateKey(rand.Reader)
+	)
 	for i := range nodes {
 		home, err := filepath.Abs(filepath.Join(dir, "node"+strconv.Itoa(i)))
 		if err != nil {
@@ -86,6 +129,20 @@ func InitTestnet(dir string, n, basePort int, funded []cove.Address) ([]TestnetN
 		}
 		ids[i] = keys.NodeID
 		vals = append(vals, keys.Validator)
+		tp, err := sim.Open(filepath.Join(home, "data", "tee-sim"), sim.WithVendorKey(v))
+		if err != nil {
+			return nil, err
+		}
+		policy = DevTEEPolicy(tp)
+		st, err := account.Open(home)
+		if err != nil {
+			return nil, err
+		}
+		op, err := st.New(strings.TrimSuffix(OperatorFile, ".json"), "")
+		if err != nil {
+			return nil, fmt.Errorf("testnet: operator key: %w", err)
+		}
+		nodes[i].Operator = op.Address
 	}
 	if len(funded) == 0 {
 		return nil, errors.New("testnet: fund at least one account (the admin)")
@@ -94,7 +151,11 @@ func InitTestnet(dir string, n, basePort int, funded []cove.Address) ([]TestnetN
 	for _, a := range funded {
 		funds[a] = DevFunds
 	}
+	for _, nd := range nodes {
+		funds[nd.Operator] = DevFunds
+	}
 	g := chain.DefaultGenesis(TestnetNumericChainID, funded[0], funds)
+	g.Params.TEE = policy
 	g.Time = time.Now().UTC().Truncate(time.Second)
 	for i, nd := range nodes {
 		if err := validator.WriteGenesis(filepath.Join(nd.Home, "chain"), TestnetChainID, vals, g); err != nil {
@@ -103,6 +164,7 @@ func InitTestnet(dir string, n, basePort int, funded []cove.Address) ([]TestnetN
 		cfg := DefaultConfig()
 		cfg.DataDir = "data"
 		cfg.HTTPAddr = nd.HTTP
+		cfg.Operator = OperatorFile
 		cfg.Validator.Home = "chain"
 		cfg.Validator.Moniker = "node" + strconv.Itoa(i)
 		cfg.Validator.P2PAddr = nd.P2P

@@ -44,7 +44,14 @@ type Config struct {
 	// HTTPAddr is the gateway's listen address (used by `cove node`).
 	HTTPAddr string `toml:"http_addr"`
 	// BlobPeers are gateways of other nodes to fetch bundles from.
-	BlobPeers []string         `toml:"blob_peers"`
+	BlobPeers []string `toml:"blob_peers"`
+	// Operator is the path of the key that signs this node's worker
+	// registration (and pays for it): a go-ethereum keystore file named
+	// NAME.json without a passphrase, as `cove keys` and `cove testnet init`
+	// write. Empty: the worker does not register. `cove dev` uses the dev
+	// key, which is also the chain's admin, so a dev node allows its own
+	// build's measurement (see register.go).
+	Operator  string           `toml:"operator"`
 	Roles     Roles            `toml:"roles"`
 	Validator validator.Config `toml:"validator"`
 	Gateway   gateway.Config   `toml:"gateway"`
@@ -96,6 +103,9 @@ type Node struct {
 	blobs     *blob.Store
 	worker    *worker.Server
 	gateway   *gateway.Server
+	// identity is the worker's attested identity (nil without the worker
+	// role).
+	identity *worker.Identity
 }
 
 // New opens the node's stores and builds its roles. It starts nothing; on
@@ -134,6 +144,12 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 	if !cfg.Roles.Worker {
 		return n, nil
 	}
+	var created bool
+	n.identity, created, err = worker.LoadIdentity(n.platform, dir("worker", worker.IdentityFile))
+	if err != nil {
+		return nil, err
+	}
+	log.Info("worker identity", "worker", chain.WorkerID(n.identity.PublicKey()), "created", created, "sealed_in", dir("worker", worker.IdentityFile))
 	wcfg := cfg.Worker
 	if wcfg.LogDir == "" {
 		wcfg.LogDir = dir("logs")
@@ -186,6 +202,13 @@ func (n *Node) Run(ctx context.Context, ln net.Listener) error {
 		events := n.validator.Subscribe(ctx)
 		run("worker", func() error { return n.worker.Run(ctx) })
 		run("follow chain", func() error { n.followChain(ctx, events); return nil })
+		// Registration runs beside the roles: serving must not wait for the
+		// chain to accept this worker.
+		endpoint := "http://" + n.cfg.HTTPAddr
+		if ln != nil {
+			endpoint = "http://" + ln.Addr().String()
+		}
+		run("register worker", func() error { n.registerWorker(ctx, endpoint); return nil })
 	}
 	if n.gateway != nil {
 		if ln == nil {

@@ -14,6 +14,7 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 	"go.etcd.io/bbolt"
 
+	"github.com/cove-network/cove/attest"
 	"github.com/cove-network/cove/chain"
 )
 
@@ -81,6 +82,7 @@ func openApp(path string, log *slog.Logger) (*abciApp, error) {
 			return nil, fmt.Errorf("load chain state: %w", err)
 		}
 	}
+	app.SetVerifier(attest.Verifier{}) // every validator verifies quotes alike
 	return &abciApp{log: log, db: db, app: app, subs: map[chan chain.Event]struct{}{}}, nil
 }
 

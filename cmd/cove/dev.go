@@ -44,6 +44,7 @@ The simulated TEE gives NO hardware protection: use it for development only.`,
 			if err != nil {
 				return fmt.Errorf("dev key: %w", err)
 			}
+			cfg.Operator = filepath.Join(store.Dir(), dev.Name+".json") // registers the worker; the admin, so it allows its own build
 			cfg.Validator.Home = filepath.Join(cfg.DataDir, "chain")
 			cfg.Validator.RPCAddr = rpcAddr
 			cfg.Validator.P2PAddr = p2pAddr
