@@ -14,6 +14,7 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 	"go.etcd.io/bbolt"
 
+	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/attest"
 	"github.com/cove-network/cove/chain"
 )
@@ -37,6 +38,37 @@ type abciApp struct {
 	subs  map[chan chain.Event]struct{}
 	// pending are the events of the block being finalized, delivered at Commit.
 	pending []chain.Event
+	// results are the block's tx results by hash, handed to waiters at Commit.
+	results []txDone
+	waitMu  sync.Mutex
+	waiters map[cove.Hash]chan txDone
+}
+
+// txDone is a committed transaction's result for Broadcast.
+type txDone struct {
+	hash   cove.Hash
+	height int64
+	result chain.TxResult
+}
+
+// await registers interest in a transaction's commit.
+func (a *abciApp) await(h cove.Hash) chan txDone {
+	ch := make(chan txDone, 1)
+	a.waitMu.Lock()
+	if a.waiters == nil {
+		a.waiters = map[cove.Hash]chan txDone{}
+	}
+	a.waiters[h] = ch
+	a.waitMu.Unlock()
+	return ch
+}
+
+func (a *abciApp) forget(h cove.Hash, ch chan txDone) {
+	a.waitMu.Lock()
+	if a.waiters[h] == ch {
+		delete(a.waiters, h)
+	}
+	a.waitMu.Unlock()
 }
 
 func openApp(path string, log *slog.Logger) (*abciApp, error) {
@@ -136,7 +168,9 @@ func (a *abciApp) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBloc
 	res := a.app.FinalizeBlock(chain.Block{Height: req.Height, Time: req.Time, Txs: req.Txs})
 	out := &abci.ResponseFinalizeBlock{AppHash: res.AppHash}
 	a.pending = a.pending[:0]
-	for _, r := range res.TxResults {
+	a.results = a.results[:0]
+	for i, r := range res.TxResults {
+		a.results = append(a.results, txDone{hash: chain.TxHash(req.Txs[i]), height: req.Height, result: r})
 		out.TxResults = append(out.TxResults, &abci.ExecTxResult{Code: r.Code, Log: r.Log, Codespace: codespace(r.Code), Events: toABCI(r.Events)})
 		if r.Code == 0 {
 			a.pending = append(a.pending, r.Events...)
@@ -151,6 +185,7 @@ func (a *abciApp) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCo
 	writes, height, hash := a.app.Commit()
 	err := a.persist(writes, height, hash)
 	events := append([]chain.Event(nil), a.pending...)
+	results := append([]txDone(nil), a.results...)
 	a.mu.Unlock()
 	if err != nil {
 		// The block is decided; a node that cannot persist it must stop
@@ -158,6 +193,14 @@ func (a *abciApp) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCo
 		return nil, err
 	}
 	a.publish(events)
+	a.waitMu.Lock()
+	for _, r := range results {
+		if ch, ok := a.waiters[r.hash]; ok {
+			ch <- r
+			delete(a.waiters, r.hash)
+		}
+	}
+	a.waitMu.Unlock()
 	return &abci.ResponseCommit{}, nil
 }
 

@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	dbm "github.com/cometbft/cometbft-db"
 	cmtcfg "github.com/cometbft/cometbft/config"
 	"github.com/cometbft/cometbft/node"
 	"github.com/cometbft/cometbft/p2p"
@@ -83,6 +84,9 @@ type Server struct {
 	app  *abciApp
 	node *node.Node
 	rpc  *rpclocal.Local
+	// dbs are every database CometBFT opened: its Stop leaves some (the tx
+	// index) open, which would keep their lock files held.
+	dbs []dbm.DB
 }
 
 // New opens the validator's state and builds the CometBFT node. The home
@@ -91,26 +95,36 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	ccfg := cometConfig(cfg)
+	if _, err := os.Stat(ccfg.GenesisFile()); err != nil {
+		return nil, fmt.Errorf("validator: no genesis in %s: create the chain first (cove dev does; cove testnet init writes homes)", cfg.Home)
+	}
+	nodeKey, err := p2p.LoadNodeKey(ccfg.NodeKeyFile())
+	if err != nil {
+		return nil, fmt.Errorf("validator: node key in %s: %w (run init first)", ccfg.NodeKeyFile(), err)
+	}
 	app, err := openApp(filepath.Join(cfg.Home, "data", "cove-state.db"), log)
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, log: log, app: app}
-	ccfg := cometConfig(cfg)
-	nodeKey, err := p2p.LoadNodeKey(ccfg.NodeKeyFile())
-	if err != nil {
-		app.close()
-		return nil, fmt.Errorf("validator: node key in %s: %w (run init first)", ccfg.NodeKeyFile(), err)
-	}
 	pv := privval.LoadFilePV(ccfg.PrivValidatorKeyFile(), ccfg.PrivValidatorStateFile())
 	n, err := node.NewNode(ccfg, pv, nodeKey,
 		proxy.NewLocalClientCreator(app),
 		node.DefaultGenesisDocProviderFunc(ccfg),
-		cmtcfg.DefaultDBProvider,
+		func(ctx *cmtcfg.DBContext) (dbm.DB, error) {
+			db, err := cmtcfg.DefaultDBProvider(ctx)
+			if err != nil {
+				return nil, err
+			}
+			s.dbs = append(s.dbs, db)
+			return lateCloseDB{db}, nil
+		},
 		node.DefaultMetricsProvider(ccfg.Instrumentation),
 		newCometLogger(log.With("component", "cometbft")),
 	)
 	if err != nil {
+		s.closeDBs()
 		app.close()
 		return nil, fmt.Errorf("validator: start cometbft: %w", err)
 	}
@@ -139,6 +153,9 @@ func cometConfig(cfg Config) *cmtcfg.Config {
 	c.Consensus.TimeoutPrevote = 500 * time.Millisecond
 	c.Consensus.TimeoutPrecommit = 500 * time.Millisecond
 	c.Instrumentation.Prometheus = false
+	// Short peer gossip sleeps keep the shutdown grace period short.
+	c.Consensus.PeerGossipSleepDuration = 50 * time.Millisecond
+	c.Consensus.PeerQueryMaj23SleepDuration = 200 * time.Millisecond
 	c.TxIndex.Indexer = "kv"
 	return c
 }
@@ -146,17 +163,44 @@ func cometConfig(cfg Config) *cmtcfg.Config {
 // Run starts CometBFT and runs until ctx ends, then stops it.
 func (s *Server) Run(ctx context.Context) error {
 	if err := s.node.Start(); err != nil {
+		s.closeDBs()
 		s.app.close()
 		return fmt.Errorf("validator: start cometbft: %w", err)
 	}
 	<-ctx.Done()
 	err := s.node.Stop()
 	s.node.Wait()
+	// Some of CometBFT's peer goroutines outlive Stop by up to a gossip
+	// sleep and still read the block store (consensus.queryMaj23Routine
+	// panics on a closed store), so the databases close after a grace
+	// period rather than in CometBFT's OnStop.
+	time.Sleep(stopGrace)
+	s.closeDBs()
 	return errors.Join(err, s.app.close())
 }
 
+// stopGrace outlasts CometBFT's peer gossip sleeps (see cometConfig).
+const stopGrace = 600 * time.Millisecond
+
+// lateCloseDB ignores CometBFT's Close; the validator closes the database
+// itself once CometBFT's goroutines are done with it.
+type lateCloseDB struct{ dbm.DB }
+
+func (lateCloseDB) Close() error { return nil }
+
+// closeDBs closes every CometBFT database.
+func (s *Server) closeDBs() {
+	for _, db := range s.dbs {
+		db.Close()
+	}
+	s.dbs = nil
+}
+
 // Close releases a Server that was never Run.
-func (s *Server) Close() error { return s.app.close() }
+func (s *Server) Close() error {
+	s.closeDBs()
+	return s.app.close()
+}
 
 // Status is the chain's head.
 type Status struct {
@@ -183,26 +227,35 @@ func (s *Server) chainID() string {
 func (s *Server) State(fn func(a *chain.App)) { s.app.read(fn) }
 
 // Broadcast submits a signed transaction and waits until it is committed
-// in a block (or refused by CheckTx, or ctx ends).
+// in a block (or refused by CheckTx, or ctx ends, or 30 s pass).
 func (s *Server) Broadcast(ctx context.Context, tx []byte) (TxOutcome, error) {
-	res, err := s.rpc.BroadcastTxCommit(ctx, cmttypes.Tx(tx))
+	hash := chain.TxHash(tx)
+	out := TxOutcome{Hash: hash.String()}
+	done := s.app.await(hash)
+	defer s.app.forget(hash, done)
+	res, err := s.rpc.BroadcastTxSync(ctx, cmttypes.Tx(tx))
 	if err != nil {
-		return TxOutcome{}, fmt.Errorf("broadcast tx: %w", err)
+		if strings.Contains(err.Error(), "tx already exists in cache") {
+			// CometBFT's mempool cache remembers every recent tx: this exact
+			// transaction was sent before, so its nonce is spent or pending.
+			out.Code, out.Log = chain.CodeBadNonce, "bad nonce: this exact transaction was already submitted; sign a new one with the account's next nonce"
+			return out, nil
+		}
+		return out, fmt.Errorf("broadcast tx: %w", err)
 	}
-	out := TxOutcome{Hash: "0x" + hex.EncodeToString(res.Hash), Height: res.Height}
-	if res.CheckTx.Code != 0 {
-		out.Code, out.Log = res.CheckTx.Code, res.CheckTx.Log
+	if res.Code != 0 {
+		out.Code, out.Log = res.Code, res.Log
 		return out, nil
 	}
-	out.Code, out.Log = res.TxResult.Code, res.TxResult.Log
-	for _, e := range res.TxResult.Events {
-		ev := chain.Event{Type: e.Type}
-		for _, a := range e.Attributes {
-			ev.Attrs = append(ev.Attrs, chain.Attr{Key: a.Key, Value: a.Value})
-		}
-		out.Events = append(out.Events, ev)
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	select {
+	case r := <-done:
+		out.Height, out.Code, out.Log, out.Events = r.height, r.result.Code, r.result.Log, r.result.Events
+		return out, nil
+	case <-ctx.Done():
+		return out, fmt.Errorf("tx %s accepted but not committed: %w", hash, ctx.Err())
 	}
-	return out, nil
 }
 
 // TxOutcome is a transaction's result.
