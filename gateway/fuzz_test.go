@@ -3,156 +3,21 @@ package gateway_test
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"io"
-	"log/slog"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/cove-network/cove"
-	"github.com/cove-network/cove/blob"
+	"github.com/cove-network/cove/chain"
 	"github.com/cove-network/cove/gateway"
 	"github.com/cove-network/cove/keys"
 	"github.com/cove-network/cove/secret"
 )
-
-// The fakes below are in-memory test doubles of the gateway's own
-// interfaces, so that fuzzing exercises only the gateway's decoding and
-// routing.
-
-type fakeRegistry struct {
-	mu     sync.Mutex
-	agents map[cove.AgentID]cove.Agent
-}
-
-func (r *fakeRegistry) Get(id cove.AgentID) (cove.Agent, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	a, ok := r.agents[id]
-	if !ok {
-		return cove.Agent{}, cove.ErrNotFound
-	}
-	return a, nil
-}
-
-func (r *fakeRegistry) List() ([]cove.Agent, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := make([]cove.Agent, 0, len(r.agents))
-	for _, a := range r.agents {
-		out = append(out, a)
-	}
-	return out, nil
-}
-
-func (r *fakeRegistry) Put(a cove.Agent) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if _, ok := r.agents[a.ID]; ok {
-		return cove.ErrExists
-	}
-	r.agents[a.ID] = a
-	return nil
-}
-
-type fakeBlobs struct {
-	mu sync.Mutex
-	m  map[string][]byte
-}
-
-func (b *fakeBlobs) Put(p []byte) (string, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	cid := blob.CID(p)
-	b.m[cid] = bytes.Clone(p)
-	return cid, nil
-}
-
-func (b *fakeBlobs) Get(cid string) ([]byte, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	p, ok := b.m[cid]
-	if !ok {
-		return nil, blob.ErrNotFound
-	}
-	return p, nil
-}
-
-func (b *fakeBlobs) Has(cid string) bool {
-	_, err := b.Get(cid)
-	return err == nil
-}
-
-// fakeWorkers refuses bundles that contain "syntax error" and answers every
-// call with JSON naming the subpath.
-type fakeWorkers struct{ blobs *fakeBlobs }
-
-func (w fakeWorkers) Prepare(_ context.Context, a cove.Agent) error {
-	code, err := w.blobs.Get(a.CID)
-	if err != nil {
-		return err
-	}
-	if bytes.Contains(code, []byte("syntax error")) {
-		return errors.New("compile agent: syntax error")
-	}
-	return nil
-}
-
-func (fakeWorkers) ServeAgent(w http.ResponseWriter, r *http.Request, a cove.Agent, subpath string) {
-	io.Copy(io.Discard, r.Body)
-	// The subpath travels as hex: it may hold any bytes.
-	b, _ := json.Marshal(map[string]string{"agent": a.ID.String(), "subpath": hex.EncodeToString([]byte(subpath))})
-	w.Header().Set("Content-Type", "application/json")
-	w.Write(b)
-}
-
-func (fakeWorkers) Logs(id cove.AgentID, n int) []cove.Invocation {
-	return []cove.Invocation{{RequestID: "r1", Agent: id, Method: "GET", Path: "/", Status: 200}}
-}
-
-func (fakeWorkers) Follow(ctx context.Context, id cove.AgentID) <-chan cove.Invocation {
-	ch := make(chan cove.Invocation)
-	close(ch) // the stream ends at once, so follow requests finish
-	return ch
-}
-
-type fakeKeys struct{}
-
-func (fakeKeys) ClusterKey() (string, uint32, []byte, error) { return "test", 0, make([]byte, 32), nil }
-func (fakeKeys) Attestor(id cove.AgentID) cove.Address {
-	var a cove.Address
-	copy(a[:], id[:])
-	return a
-}
-
-// A deployed agent and a stored bundle every fuzz gateway starts with.
-var (
-	knownCode  = []byte("var __cove_agent = { default: { fetch() { return new Response('hi'); } } };")
-	knownCID   = blob.CID(knownCode)
-	brokenCode = []byte("syntax error {")
-	brokenCID  = blob.CID(brokenCode)
-	knownAgent = func() cove.Agent {
-		id := cove.DeriveAgentID(cove.Address{}, cove.SHA256(knownCode), cove.Hash{1})
-		return cove.Agent{ID: id, CID: knownCID, CodeHash: cove.SHA256(knownCode), Salt: cove.Hash{1}, Attestor: fakeKeys{}.Attestor(id), Version: 1}
-	}()
-)
-
-func newFuzzGateway(t testing.TB) *gateway.Server {
-	blobs := &fakeBlobs{m: map[string][]byte{knownCID: knownCode, brokenCID: brokenCode}}
-	reg := &fakeRegistry{agents: map[cove.AgentID]cove.Agent{knownAgent.ID: knownAgent}}
-	s, err := gateway.New(gateway.DefaultConfig(), slog.New(slog.DiscardHandler), reg, blobs, fakeWorkers{blobs}, fakeKeys{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.SetReady(true)
-	return s
-}
 
 // checkJSONAnswer fails unless the gateway answered below 500 with a JSON
 // body (an error body for statuses of 400 and up). A 3xx from the router
@@ -191,50 +56,195 @@ func checkJSONAnswer(t *testing.T, what string, rec *httptest.ResponseRecorder) 
 	}
 }
 
-// FuzzDeployRequest posts arbitrary bodies to POST /v1/agents: malformed
-// input must get a 4xx JSON error, never a 5xx or a panic.
-func FuzzDeployRequest(f *testing.F) {
-	sealed, err := secret.Seal(clusterPublicKey(f), 0, cove.AgentID{}, map[string]string{"A": "b"})
-	if err != nil {
-		f.Fatal(err)
+// postTx posts body to POST /v1/chain/tx.
+func postTx(s *gateway.Server, body []byte) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodPost, "/v1/chain/tx", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, req)
+	return rec
+}
+
+// checkTxAnswer checks the gateway's answer to POST /v1/chain/tx with body:
+// below 500, one JSON value; a gateway error for bytes that are not a
+// transaction; otherwise the transaction's outcome, 200 when it ran (one
+// more block) and 400 with the chain's code when refused (no block).
+func checkTxAnswer(t *testing.T, c *fakeChain, before gateway.ChainStatus, body []byte, rec *httptest.ResponseRecorder) gateway.TxOutcome {
+	t.Helper()
+	if rec.Code >= 500 {
+		t.Fatalf("status %d: %s", rec.Code, rec.Body)
 	}
-	sealedJSON, _ := json.Marshal(sealed)
-	for _, s := range []string{
-		`{"cid":"` + knownCID + `"}`,
-		`{"cid":"` + knownCID + `","name":"hello","salt":"0x0100000000000000000000000000000000000000000000000000000000000000","owner":"0x0000000000000000000000000000000000000000"}`,
-		`{"cid":"` + knownCID + `","salt":"0x0100000000000000000000000000000000000000000000000000000000000000"}`, // the deployed agent: an idempotent retry
-		`{"cid":"` + knownCID + `","salt":"0x0100000000000000000000000000000000000000000000000000000000000000","name":"other"}`,
-		`{"cid":"` + knownCID + `","secrets":` + string(sealedJSON) + `}`,
-		`{"cid":"` + knownCID + `","secrets":"AAAA"}`,
-		`{"cid":"` + knownCID + `","secrets":"!!"}`,
-		`{"cid":"` + brokenCID + `"}`,
-		`{"cid":"` + blob.CID([]byte("missing")) + `"}`,
-		`{"cid":"bafkreiabc"}`,
-		`{"cid":""}`,
-		`{"cid":"` + knownCID + `","name":"bad name"}`,
-		`{"cid":"` + knownCID + `","name":"` + strings.Repeat("n", 65) + `"}`,
-		`{"cid":"` + knownCID + `","owner":"0xAbC0000000000000000000000000000000000000"}`,
-		`{"cid":"` + knownCID + `","salt":"0x12"}`,
-		`{"cid":"` + knownCID + `","unknown":1}`,
-		`{"cid":1}`,
-		`{"cid":"` + knownCID + `"} trailing`,
-		`[]`, `null`, `""`, `{`, "", "\x00\xff", `{"cid":"\ud800"}`,
-	} {
-		f.Add([]byte(s))
+	if ct := rec.Header().Get("Content-Type"); ct != "application/json" {
+		t.Fatalf("status %d content type %q: %s", rec.Code, ct, rec.Body)
+	}
+	dec := json.NewDecoder(bytes.NewReader(rec.Body.Bytes()))
+	var v any
+	if err := dec.Decode(&v); err != nil || dec.Decode(&v) != io.EOF {
+		t.Fatalf("status %d: body is not one JSON value: %q", rec.Code, rec.Body)
+	}
+	after := c.Status()
+	var eb gateway.ErrorBody
+	if len(body) > chain.MaxTxBytes {
+		if rec.Code != http.StatusRequestEntityTooLarge || json.Unmarshal(rec.Body.Bytes(), &eb) != nil || eb.Error.Code != "tx_too_large" {
+			t.Fatalf("%d-byte body: %d %s, want 413 tx_too_large", len(body), rec.Code, rec.Body)
+		}
+		return gateway.TxOutcome{}
+	}
+	if _, err := chain.Decode(body); err != nil {
+		if rec.Code != http.StatusBadRequest || json.Unmarshal(rec.Body.Bytes(), &eb) != nil || eb.Error.Code != "malformed_tx" || eb.Error.Message == "" {
+			t.Fatalf("undecodable body: %d %s, want 400 malformed_tx", rec.Code, rec.Body)
+		}
+		if after != before {
+			t.Fatalf("undecodable body changed the chain: %+v, before %+v", after, before)
+		}
+		return gateway.TxOutcome{}
+	}
+	var out gateway.TxOutcome
+	if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil || out.Hash != chain.TxHash(body).String() {
+		t.Fatalf("status %d: %s, want the outcome of transaction %s", rec.Code, rec.Body, chain.TxHash(body))
+	}
+	switch {
+	case out.Code == 0:
+		if rec.Code != http.StatusOK || out.Height != before.Height+1 || after.Height != out.Height || after.AppHash == before.AppHash {
+			t.Fatalf("transaction ran: %d %+v; chain %+v, before %+v", rec.Code, out, after, before)
+		}
+	default:
+		if rec.Code != http.StatusBadRequest || out.Log == "" || len(out.Events) != 0 || after != before {
+			t.Fatalf("transaction refused: %d %+v; chain %+v, before %+v", rec.Code, out, after, before)
+		}
+	}
+	return out
+}
+
+// txSeeds are transactions of every type, signed right and wrong, and
+// bytes that are almost transactions.
+func txSeeds(t testing.TB) map[string][]byte {
+	sealed, err := secret.Seal(clusterPublicKey(t), 0, knownAgent, map[string]string{"A": "b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deploy := chain.DeployAgent{Name: "other", CID: otherCID, CodeHash: cove.SHA256(otherCode), Salt: cove.Hash{2}, Nonce: 1}
+	upgrade := chain.UpgradeAgent{Agent: knownAgent, CID: otherCID, CodeHash: cove.SHA256(otherCode), Secrets: sealed, Nonce: 1}
+	transfer := chain.Transfer{To: nobody.addr, Amount: big.NewInt(5), Nonce: 0}
+	seeds := map[string][]byte{
+		"transfer":                 stranger.tx(t, fuzzChainID, transfer),
+		"transfer too much":        stranger.tx(t, fuzzChainID, chain.Transfer{To: nobody.addr, Amount: big.NewInt(1001), Nonce: 0}),
+		"transfer bad nonce":       stranger.tx(t, fuzzChainID, chain.Transfer{To: nobody.addr, Amount: big.NewInt(5), Nonce: 3}),
+		"transfer other chain":     stranger.tx(t, 1, transfer),
+		"transfer no account":      nobody.tx(t, fuzzChainID, chain.Transfer{To: owner.addr, Amount: big.NewInt(1), Nonce: 0}),
+		"deploy":                   owner.tx(t, fuzzChainID, deploy),
+		"deploy known agent":       owner.tx(t, fuzzChainID, chain.DeployAgent{CID: knownCID, CodeHash: cove.SHA256(knownCode), Salt: knownSalt, Nonce: 1}),
+		"deploy bad name":          owner.tx(t, fuzzChainID, chain.DeployAgent{Name: "bad name", CID: otherCID, CodeHash: cove.SHA256(otherCode), Nonce: 1}),
+		"deploy cid of other code": owner.tx(t, fuzzChainID, chain.DeployAgent{CID: knownCID, CodeHash: cove.SHA256(otherCode), Nonce: 1}),
+		"deploy garbage secrets":   owner.tx(t, fuzzChainID, chain.DeployAgent{CID: otherCID, CodeHash: cove.SHA256(otherCode), Secrets: []byte("not sealed"), Nonce: 1}),
+		"upgrade":                  owner.tx(t, fuzzChainID, upgrade),
+		"upgrade by stranger":      stranger.tx(t, fuzzChainID, chain.UpgradeAgent{Agent: knownAgent, CID: otherCID, CodeHash: cove.SHA256(otherCode), Nonce: 0}),
+		"upgrade unknown agent":    owner.tx(t, fuzzChainID, chain.UpgradeAgent{Agent: cove.AgentID{9}, CID: otherCID, CodeHash: cove.SHA256(otherCode), Nonce: 1}),
+		"register worker":          stranger.tx(t, fuzzChainID, chain.RegisterWorker{TEE: "tdx", PublicKey: []byte{1}, Endpoint: "https://w.example", Quote: []byte{2}, Nonce: 0}),
+		"update params":            owner.tx(t, fuzzChainID, chain.UpdateParams{Params: `{"admin":"` + owner.addr.String() + `","max_name_length":10,"max_secrets_bytes":100}`, Nonce: 1}),
+		"update params not admin":  stranger.tx(t, fuzzChainID, chain.UpdateParams{Params: "{}", Nonce: 0}),
+		"zero signature": []byte(`{"type":"Transfer","message":{"to":"` + nobody.addr.String() + `","amount":"1","nonce":0},"signature":"0x` +
+			strings.Repeat("00", 65) + `"}`),
+		"short signature": []byte(`{"type":"Transfer","message":{"to":"` + nobody.addr.String() + `","amount":"1","nonce":0},"signature":"0x00"}`),
+		"unknown type":    []byte(`{"type":"Mint","message":{},"signature":"0x00"}`),
+		"empty object":    []byte(`{}`),
+		"empty":           nil,
+		"garbage":         []byte("{garbage"),
+		"null":            []byte("null"),
+		"array":           []byte("[]"),
+		"bad utf-8":       []byte("\x00\xff"),
+		"lone surrogate":  []byte(`{"type":"\ud800"}`),
+		"deep":            []byte(strings.Repeat("[", 1000)),
+	}
+	b := seeds["transfer"]
+	seeds["transfer trailing"] = append(bytes.Clone(b), " x"...)
+	seeds["transfer half"] = b[:len(b)/2]
+	seeds["transfer duplicate key"] = bytes.Replace(b, []byte(`{"type":"Transfer",`), []byte(`{"type":"Transfer","type":"Transfer",`), 1)
+	seeds["transfer unknown field"] = bytes.Replace(b, []byte(`{"type":"Transfer",`), []byte(`{"extra":1,"type":"Transfer",`), 1)
+	seeds["transfer negative"] = bytes.Replace(b, []byte(`"amount":"5"`), []byte(`"amount":"-5"`), 1)
+	seeds["transfer huge nonce"] = bytes.Replace(b, []byte(`"nonce":0`), []byte(`"nonce":18446744073709551616`), 1)
+	return seeds
+}
+
+// anyRefusal in TestChainTx accepts any non-zero chain code.
+const anyRefusal = ^uint32(0)
+
+// TestChainTx posts the seeds of FuzzChainTx and checks each answer: the
+// status and the chain's code of every transaction kind.
+func TestChainTx(t *testing.T) {
+	want := map[string]struct {
+		status int
+		code   uint32 // chain code, or
+		err    string // gateway error code
+	}{
+		"transfer":                 {200, chain.CodeOK, ""},
+		"transfer too much":        {400, chain.CodeInsufficientFunds, ""},
+		"transfer bad nonce":       {400, chain.CodeBadNonce, ""},
+		"transfer other chain":     {400, chain.CodeUnknownAccount, ""},
+		"transfer no account":      {400, chain.CodeUnknownAccount, ""},
+		"deploy":                   {200, chain.CodeOK, ""},
+		"deploy known agent":       {400, chain.CodeExists, ""},
+		"deploy bad name":          {400, chain.CodeInvalidArgument, ""},
+		"deploy cid of other code": {400, chain.CodeInvalidArgument, ""},
+		"deploy garbage secrets":   {400, chain.CodeInvalidArgument, ""},
+		"upgrade":                  {200, chain.CodeOK, ""},
+		"upgrade by stranger":      {400, chain.CodeUnauthorized, ""},
+		"upgrade unknown agent":    {400, chain.CodeNotFound, ""},
+		"register worker":          {400, anyRefusal, ""}, // this chain has no quote verifier
+		"update params":            {200, chain.CodeOK, ""},
+		"update params not admin":  {400, chain.CodeUnauthorized, ""},
+		"zero signature":           {400, chain.CodeBadSignature, ""},
+	}
+	for name, body := range txSeeds(t) {
+		t.Run(name, func(t *testing.T) {
+			s, c := newFuzzGateway(t)
+			before := c.Status()
+			rec := postTx(s, body)
+			out := checkTxAnswer(t, c, before, body, rec)
+			w, ok := want[name]
+			if !ok {
+				w.status, w.err = 400, "malformed_tx"
+			}
+			if w.code == anyRefusal && out.Code != 0 {
+				w.code = out.Code
+			}
+			if rec.Code != w.status || out.Code != w.code {
+				t.Fatalf("%d %s, want %d with code %d (%s) %s", rec.Code, rec.Body, w.status, w.code, chain.CodeName(w.code), w.err)
+			}
+		})
+	}
+	t.Run("too large", func(t *testing.T) {
+		s, c := newFuzzGateway(t)
+		body := bytes.Repeat([]byte(" "), chain.MaxTxBytes+1)
+		checkTxAnswer(t, c, c.Status(), body, postTx(s, body))
+	})
+	t.Run("upgrade then call", func(t *testing.T) {
+		s, c := newFuzzGateway(t)
+		if rec := postTx(s, txSeeds(t)["upgrade"]); rec.Code != http.StatusOK {
+			t.Fatalf("upgrade: %d %s", rec.Code, rec.Body)
+		}
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/v1/agents/"+knownAgent.String(), nil))
+		var v gateway.AgentView
+		if err := json.Unmarshal(rec.Body.Bytes(), &v); err != nil || v.Version != 2 || v.CID != otherCID || !v.HasSecrets || v.Owner != owner.addr {
+			t.Fatalf("agent after upgrade: %d %s", rec.Code, rec.Body)
+		}
+		if a, err := c.Agent(knownAgent); err != nil || len(a.History) != 2 {
+			t.Fatalf("chain record after upgrade: %+v, %v", a, err)
+		}
+	})
+}
+
+// FuzzChainTx posts arbitrary bodies to POST /v1/chain/tx: malformed input
+// gets a 400 JSON error, a transaction its outcome, never a 5xx or a panic.
+func FuzzChainTx(f *testing.F) {
+	for _, b := range txSeeds(f) {
+		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		s := newFuzzGateway(t)
-		req := httptest.NewRequest(http.MethodPost, "/v1/agents", bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		rec := httptest.NewRecorder()
-		s.ServeHTTP(rec, req)
-		checkJSONAnswer(t, "deploy", rec)
-		if rec.Code == http.StatusCreated || rec.Code == http.StatusOK {
-			var v gateway.AgentView
-			if err := json.Unmarshal(rec.Body.Bytes(), &v); err != nil || v.CID == "" || v.Attestor.IsZero() || !strings.HasSuffix(v.URL, "/agents/"+v.ID.String()) {
-				t.Fatalf("deploy answered %d with %s", rec.Code, rec.Body)
-			}
-		}
+		s, c := newFuzzGateway(t)
+		before := c.Status()
+		checkTxAnswer(t, c, before, body, postTx(s, body))
 	})
 }
 
@@ -254,11 +264,11 @@ func clusterPublicKey(t testing.TB) []byte {
 }
 
 // FuzzAgentPath sends arbitrary methods and paths under /agents/ (and the
-// API's agent routes) through the gateway's router: every answer is JSON
-// below 500, and a call of the deployed agent reaches the worker with the
-// subpath the gateway received.
+// API's agent and chain routes) through the gateway's router: every answer
+// is JSON below 500, and a call of the deployed agent reaches the worker
+// with the subpath the gateway received.
 func FuzzAgentPath(f *testing.F) {
-	id := knownAgent.ID.String()
+	id := knownAgent.String()
 	for _, s := range [][2]string{
 		{"GET", "/agents/" + id + "/hello?name=Ada"},
 		{"POST", "/agents/" + id + "/"},
@@ -271,6 +281,7 @@ func FuzzAgentPath(f *testing.F) {
 		{"GET", "/agents//x"},
 		{"GET", "/agents/" + id + "/../../v1/keys"},
 		{"GET", "/agents/" + id + "/./x"},
+		{"GET", "/agents/" + id + "/\x86"},
 		{"OPTIONS", "*"},
 		{"GET", "/v1/agents/" + id},
 		{"GET", "/v1/agents/" + id + "/logs?limit=5&follow=1"},
@@ -278,6 +289,17 @@ func FuzzAgentPath(f *testing.F) {
 		{"GET", "/v1/agents/" + id + "/logs?limit=100000"},
 		{"GET", "/v1/agents/zz/logs"},
 		{"PUT", "/v1/agents/" + id},
+		{"POST", "/v1/agents"},
+		{"GET", "/v1/chain/status"},
+		{"GET", "/v1/chain/agents"},
+		{"GET", "/v1/chain/agents/" + id},
+		{"GET", "/v1/chain/agents/0x12"},
+		{"GET", "/v1/chain/accounts/" + owner.addr.String()},
+		{"GET", "/v1/chain/accounts/" + strings.ToLower(owner.addr.String())},
+		{"GET", "/v1/chain/accounts/0xAbC0000000000000000000000000000000000000"},
+		{"GET", "/v1/chain/accounts/zz"},
+		{"GET", "/v1/chain/workers"},
+		{"GET", "/v1/chain/tx"},
 		{"GET", "/v1/blobs/" + knownCID},
 		{"GET", "/v1/blobs/nope"},
 		{"BREW", "/agents/" + id + "/coffee"},
@@ -293,11 +315,11 @@ func FuzzAgentPath(f *testing.F) {
 		if err != nil || req.RequestURI == "*" {
 			return // net/http.Server answers "OPTIONS *" itself
 		}
-		s := newFuzzGateway(t)
+		s, _ := newFuzzGateway(t)
 		rec := httptest.NewRecorder()
 		s.ServeHTTP(rec, req)
 		if rec.Code == http.StatusOK && strings.HasPrefix(req.URL.Path, "/v1/blobs/") {
-			if !bytes.Equal(rec.Body.Bytes(), knownCode) {
+			if !bytes.Equal(rec.Body.Bytes(), knownCode) && !bytes.Equal(rec.Body.Bytes(), otherCode) {
 				t.Fatalf("%s %s: blob %q", method, target, rec.Body)
 			}
 			return // a bundle, not JSON
@@ -308,7 +330,7 @@ func FuzzAgentPath(f *testing.F) {
 			if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
 				t.Fatalf("%s %s: %s", method, target, rec.Body)
 			}
-			if out["agent"] != knownAgent.ID.String() {
+			if out["agent"] != knownAgent.String() {
 				t.Fatalf("%s %s reached agent %s", method, target, out["agent"])
 			}
 			sub, err := hex.DecodeString(out["subpath"])

@@ -12,7 +12,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
-	"net"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -29,189 +29,12 @@ import (
 
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/blob"
+	"github.com/cove-network/cove/chain"
 	"github.com/cove-network/cove/client"
 	"github.com/cove-network/cove/gateway"
 	"github.com/cove-network/cove/node"
-	"github.com/cove-network/cove/receipt"
 	"github.com/cove-network/cove/worker"
 )
-
-var examples = filepath.Join("..", "examples")
-
-// syncBuffer collects a node's log output; it is shown when a test fails
-// and searched by the planted-secret test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// testNode is a real node serving on 127.0.0.1.
-type testNode struct {
-	cfg  node.Config
-	base string
-	c    *client.Client
-	logs *syncBuffer
-	stop func() // cancels Run and waits for it; idempotent
-}
-
-// newConfig returns the dev defaults with a fresh data directory.
-func newConfig(t *testing.T) node.Config {
-	cfg := node.DefaultConfig()
-	cfg.DataDir = t.TempDir()
-	return cfg
-}
-
-// startNode builds a node from cfg, serves it on 127.0.0.1:0 and waits until
-// it is healthy. The node is stopped at cleanup.
-func startNode(t *testing.T, cfg node.Config) *testNode {
-	t.Helper()
-	logs := &syncBuffer{}
-	n, err := node.New(cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	if err != nil {
-		t.Fatalf("node.New: %v", err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- n.Run(ctx, ln) }()
-	var once sync.Once
-	stop := func() {
-		once.Do(func() {
-			cancel()
-			select {
-			case err := <-done:
-				if err != nil {
-					t.Errorf("node.Run: %v", err)
-				}
-			case <-time.After(30 * time.Second):
-				t.Errorf("node.Run did not return within 30s of cancel")
-			}
-		})
-	}
-	t.Cleanup(func() {
-		stop()
-		if t.Failed() {
-			t.Logf("node log:\n%s", logs)
-		}
-	})
-	base := "http://" + ln.Addr().String()
-	c, err := client.New(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
-	defer wcancel()
-	if err := c.WaitHealthy(wctx); err != nil {
-		t.Fatal(err)
-	}
-	return &testNode{cfg: cfg, base: base, c: c, logs: logs, stop: stop}
-}
-
-func ctxFor(t *testing.T, d time.Duration) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	t.Cleanup(cancel)
-	return ctx
-}
-
-// needModules skips (or, under CI, fails) a test whose example needs npm
-// dependencies that are not installed.
-func needModules(t *testing.T, example string) {
-	t.Helper()
-	if _, err := os.Stat(filepath.Join(examples, example, "node_modules")); err != nil {
-		msg := fmt.Sprintf("run npm ci in examples/%s first (its node_modules are missing)", example)
-		if os.Getenv("CI") != "" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-}
-
-// deploy bundles and deploys the example (or any path) with secrets.
-func (n *testNode) deploy(t *testing.T, path string, secrets map[string]string) gateway.AgentView {
-	t.Helper()
-	a, err := n.c.Deploy(ctxFor(t, 60*time.Second), path, client.DeployOptions{Secrets: secrets})
-	if err != nil {
-		t.Fatalf("deploy %s: %v", path, err)
-	}
-	if a.Attestor.IsZero() || a.Signer != a.Attestor {
-		t.Fatalf("deploy %s: attestor %s, signer %s", path, a.Attestor, a.Signer)
-	}
-	return a
-}
-
-// call calls agent a and checks that the response carries a receipt signed
-// by the agent's attestor covering this exact request and response.
-func (n *testNode) call(t *testing.T, a gateway.AgentView, method, path string, body []byte, h http.Header) *client.Response {
-	t.Helper()
-	resp, err := n.c.Call(ctxFor(t, 60*time.Second), a.ID, method, path, body, h)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	s, err := resp.Verify(a.Attestor)
-	if err != nil {
-		t.Fatalf("%s %s (status %d): receipt does not verify: %v", method, path, resp.Status, err)
-	}
-	if s.Receipt.Agent != a.ID || s.Receipt.CodeHash != a.CodeHash {
-		t.Fatalf("%s %s: receipt names agent %s code %s, want %s %s", method, path, s.Receipt.Agent, s.Receipt.CodeHash, a.ID, a.CodeHash)
-	}
-	if resp.Header.Get("Cove-Request-Id") == "" {
-		t.Fatalf("%s %s: no Cove-Request-Id header", method, path)
-	}
-	return resp
-}
-
-func (n *testNode) get(t *testing.T, a gateway.AgentView, path string) *client.Response {
-	t.Helper()
-	return n.call(t, a, http.MethodGet, path, nil, nil)
-}
-
-func wantResponse(t *testing.T, resp *client.Response, status int, body string) {
-	t.Helper()
-	if resp.Status != status || string(resp.Body) != body {
-		t.Fatalf("%s %s: got %d %s\nwant %d %s", resp.Method, resp.RequestURI, resp.Status, resp.Body, status, body)
-	}
-}
-
-// limitError checks a worker-made limit error: JSON with error.code
-// limit_exceeded, error.limit, a message naming the limit and the request id.
-func limitError(t *testing.T, resp *client.Response, status int, limit string) worker.ErrorBody {
-	t.Helper()
-	if resp.Status != status {
-		t.Fatalf("status %d, want %d; body %s", resp.Status, status, resp.Body)
-	}
-	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-		t.Fatalf("content type %q, want JSON; body %s", ct, resp.Body)
-	}
-	var eb worker.ErrorBody
-	if err := json.Unmarshal(resp.Body, &eb); err != nil {
-		t.Fatalf("body %s: %v", resp.Body, err)
-	}
-	if eb.Error.Code != worker.CodeLimit || eb.Error.Limit != limit {
-		t.Fatalf("error code %q limit %q, want %q %q; body %s", eb.Error.Code, eb.Error.Limit, worker.CodeLimit, limit, resp.Body)
-	}
-	if !strings.Contains(eb.Error.Message, limit+" limit") {
-		t.Fatalf("message %q does not name the %s limit", eb.Error.Message, limit)
-	}
-	if eb.RequestID == "" || eb.RequestID != resp.Header.Get("Cove-Request-Id") {
-		t.Fatalf("requestId %q, header Cove-Request-Id %q", eb.RequestID, resp.Header.Get("Cove-Request-Id"))
-	}
-	return eb
-}
 
 // upstreamServer is an HTTP API on 127.0.0.1 that agents are allowed to
 // reach: it answers 418 "teapot <METHOD>" and echoes x-from-agent in x-echo.
@@ -233,14 +56,30 @@ func hostPort(t *testing.T, raw string) string {
 	return u.Host
 }
 
-func TestExamples(t *testing.T) {
+// TestAgents runs one node (startup costs about a second) and, in parallel
+// on it, the examples, the gateway's errors, logs, concurrent calls and the
+// chain API.
+func TestAgents(t *testing.T) {
 	t.Parallel()
 	up := upstreamServer(t)
 	cfg := newConfig(t)
 	cfg.Worker.EgressAllow = []string{hostPort(t, up.URL)}
-	n := startNode(t, cfg)
-	hello := filepath.Join(examples, "hello.ts")
+	cfg.Worker.MaxRequestBytes = 64 << 10
+	n := startNode(t, cfg, newSigner(t))
 
+	t.Run("examples", func(t *testing.T) { t.Parallel(); testExamples(t, n, up) })
+	t.Run("gateway errors", func(t *testing.T) { t.Parallel(); testGatewayErrors(t, n) })
+	t.Run("head receipt", func(t *testing.T) { t.Parallel(); testHeadReceipt(t, n) })
+	t.Run("logs", func(t *testing.T) { t.Parallel(); testLogs(t, n) })
+	t.Run("concurrent calls", func(t *testing.T) { t.Parallel(); testConcurrentCalls(t, n) })
+	t.Run("chain status", func(t *testing.T) { t.Parallel(); testChainStatus(t, n) })
+	t.Run("chain accounts and agents", func(t *testing.T) { t.Parallel(); testChainAccountsAndAgents(t, n) })
+	t.Run("upgrade", func(t *testing.T) { t.Parallel(); testUpgrade(t, n) })
+	t.Run("refused transactions", func(t *testing.T) { t.Parallel(); testRefusedTx(t, n) })
+}
+
+func testExamples(t *testing.T, n *testNode, up *httptest.Server) {
+	hello := filepath.Join(examples, "hello.ts")
 	t.Run("hello", func(t *testing.T) {
 		t.Parallel()
 		a := n.deploy(t, hello, nil)
@@ -371,7 +210,7 @@ func TestHostile(t *testing.T) {
 	cfg := newConfig(t)
 	cfg.Worker.Limits.Requests = requests
 	cfg.Worker.EgressAllow = []string{hostPort(t, up.URL)}
-	n := startNode(t, cfg)
+	n := startNode(t, cfg, newSigner(t))
 	hostile := func(name string) string { return filepath.Join(examples, "hostile", name) }
 	hello := n.deploy(t, filepath.Join(examples, "hello.ts"), nil)
 	helloOK := func(t *testing.T) {
@@ -425,7 +264,7 @@ func TestHostile(t *testing.T) {
 			// short time limit would race the memory bomb.
 			cfg := newConfig(t)
 			cfg.Worker.Limits.Timeout = time.Second
-			n := startNode(t, cfg)
+			n := startNode(t, cfg, newSigner(t))
 			a := n.deploy(t, hostile("loop.js"), nil)
 			start := time.Now()
 			resp := n.get(t, a, "/")
@@ -496,109 +335,177 @@ func TestHostile(t *testing.T) {
 			}
 		})
 	})
-	// The node is still up and serves others correctly.
+	// The node is still up and serves others correctly, and its chain
+	// still makes blocks.
 	helloOK(t)
 	if err := n.c.Health(ctxFor(t, 5*time.Second)); err != nil {
 		t.Fatalf("health after the hostile agents: %v", err)
 	}
+	st, err := n.c.ChainStatus(ctxFor(t, 5*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "a block after the hostile agents", func() bool {
+		s, err := n.c.ChainStatus(ctxFor(t, 5*time.Second))
+		return err == nil && s.Height > st.Height
+	})
 }
 
-func TestRestartKeepsAgents(t *testing.T) {
+// TestRestart stops a node that holds agents (one with a planted secret, one
+// upgraded, one with more calls than the node keeps logs for) and starts it
+// again on the same configuration: the chain resumes at its height with a
+// continuous app hash, every agent is intact, with its secrets, attestor and
+// logs. At the end, no file the node wrote (chain included) nor its log
+// holds the secret.
+func TestRestart(t *testing.T) {
 	t.Parallel()
 	cfg := newConfig(t)
-	n := startNode(t, cfg)
-	a := n.deploy(t, filepath.Join(examples, "hello.ts"), map[string]string{"GREETING": "Salut"})
-	r := n.get(t, a, "/hello?name=Ada")
-	wantResponse(t, r, 200, `{"greeting":"Salut Ada","agent":"hello"}`)
-	firstReq := r.Header.Get("Cove-Request-Id")
-	u1, err := url.Parse(a.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n.stop()
-
-	n2 := startNode(t, cfg)
-	got, err := n2.c.Agent(ctxFor(t, 10*time.Second), a.ID)
-	if err != nil {
-		t.Fatalf("agent after restart: %v", err)
-	}
-	u2, err := url.Parse(got.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.ID != a.ID || u2.Path != u1.Path || got.Attestor != a.Attestor || got.CID != a.CID || got.CodeHash != a.CodeHash || !got.HasSecrets {
-		t.Fatalf("after restart: %+v\nbefore: %+v", got, a)
-	}
-	list, err := n2.c.Agents(ctxFor(t, 10*time.Second))
-	if err != nil || len(list) != 1 || list[0].ID != a.ID {
-		t.Fatalf("agent list after restart: %v %+v", err, list)
-	}
-	// The secret still applies and the receipt is signed by the same attestor.
-	r2 := n2.get(t, a, "/hello?name=Ada")
-	wantResponse(t, r2, 200, `{"greeting":"Salut Ada","agent":"hello"}`)
-	secondReq := r2.Header.Get("Cove-Request-Id")
-
-	seen := map[string]bool{}
-	if err := n2.c.Logs(ctxFor(t, 10*time.Second), a.ID, 100, false, func(e cove.Invocation) { seen[e.RequestID] = true }); err != nil {
-		t.Fatal(err)
-	}
-	if !seen[firstReq] || !seen[secondReq] {
-		t.Fatalf("logs after restart hold %v, want %s (before) and %s (after)", seen, firstReq, secondReq)
-	}
-}
-
-// TestLogsKeptAcrossRestart makes many more calls than the node keeps logs
-// for (so the log file is compacted) and checks that a restarted node shows
-// exactly the newest ones, oldest first.
-func TestLogsKeptAcrossRestart(t *testing.T) {
-	t.Parallel()
-	cfg := newConfig(t)
+	cfg.Validator.RPCAddr = freeAddr(t)
 	cfg.Worker.LogsPerAgent = 3
-	n := startNode(t, cfg)
-	a := n.deploy(t, filepath.Join(examples, "hello.ts"), nil)
+	dev := newSigner(t)
+	n := startNode(t, cfg, dev)
+
+	var rnd [16]byte
+	rand.Read(rnd[:])
+	planted := "planted-" + hex.EncodeToString(rnd[:])
+	hello := filepath.Join(examples, "hello.ts")
+	a := n.deploy(t, hello, map[string]string{"GREETING": planted})
+	r := n.get(t, a, "/hello?name=Ada")
+	wantResponse(t, r, 200, `{"greeting":"`+planted+` Ada","agent":"hello"}`)
+	firstReq := r.Header.Get("Cove-Request-Id")
+
+	// Many more calls than the node keeps logs for, so the log file is
+	// compacted: a restarted node shows exactly the newest ones.
+	b := n.deploy(t, hello, nil)
 	var ids []string
 	for i := range 20 {
-		r := n.get(t, a, fmt.Sprintf("/hello?name=%d", i))
+		r := n.get(t, b, fmt.Sprintf("/hello?name=%d", i))
 		ids = append(ids, r.Header.Get("Cove-Request-Id"))
 	}
-	logged := func(n *testNode) []string {
+	logged := func(n *testNode, id cove.AgentID) []string {
+		t.Helper()
 		var got []string
-		if err := n.c.Logs(ctxFor(t, 10*time.Second), a.ID, 100, false, func(e cove.Invocation) { got = append(got, e.RequestID) }); err != nil {
+		if err := n.c.Logs(ctxFor(t, 10*time.Second), id, 100, false, func(e cove.Invocation) { got = append(got, e.RequestID) }); err != nil {
 			t.Fatal(err)
 		}
 		return got
 	}
-	want := strings.Join(ids[len(ids)-3:], " ")
-	if got := strings.Join(logged(n), " "); got != want {
-		t.Fatalf("logs before restart: %s, want %s", got, want)
+	wantLogs := strings.Join(ids[len(ids)-3:], " ")
+	if got := strings.Join(logged(n, b.ID), " "); got != wantLogs {
+		t.Fatalf("logs before restart: %s, want %s", got, wantLogs)
 	}
+
+	u := n.deploy(t, hello, map[string]string{"GREETING": "Hi"})
+	u = n.upgrade(t, dev, u.ID, filepath.Join("testdata", "hello-v2.js"), nil)
+	wantResponse(t, n.get(t, u, "/?name=Ada"), 200, `{"greeting":"Hi Ada","version":2}`)
+
+	var before gateway.ChainStatus
+	getJSON(t, n.base+"/v1/chain/status", &before)
+	var recsBefore json.RawMessage
+	getJSON(t, n.base+"/v1/chain/agents", &recsBefore)
+	views := map[cove.AgentID]gateway.AgentView{a.ID: a, b.ID: b, u.ID: u}
 	n.stop()
-	n2 := startNode(t, cfg)
-	if got := strings.Join(logged(n2), " "); got != want {
-		t.Fatalf("logs after restart: %s, want %s", got, want)
+
+	created, err := node.InitDev(cfg, dev.Address())
+	if err != nil || created {
+		t.Fatalf("InitDev on an existing chain: created %v, %v", created, err)
 	}
+	logs2 := &syncBuffer{}
+	n2raw, err := node.New(cfg, slog.New(slog.NewTextHandler(logs2, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	if err != nil {
+		// A node must reopen its own home in the process that stopped it
+		// (tests, internal/testnet). Report that, then go on from a copy of
+		// the home, as a new process would see it, to check the rest.
+		t.Errorf("node.New on the configuration of the stopped node: %v", err)
+		cfg = copyHome(t, cfg)
+		n2raw = newNode(t, cfg, logs2)
+	}
+	head := n2raw.Validator().Status() // the persisted head, before anything runs
+	if head.Height < before.Height || head.ChainID != before.ChainID {
+		t.Fatalf("persisted head %+v, before the restart %+v", head, before)
+	}
+	if head.Height == before.Height && head.AppHash != before.AppHash {
+		t.Fatalf("persisted head %+v, before the restart %+v: same height, other app hash", head, before)
+	}
+	n2 := runNode(t, cfg, n2raw, dev, logs2)
+
+	// The chain goes on from the persisted head: the next blocks commit to
+	// the app hashes the first run reached.
+	eventually(t, 20*time.Second, "a block after the restart", func() bool {
+		st, err := n2.c.ChainStatus(ctxFor(t, 5*time.Second))
+		return err == nil && st.Height > head.Height
+	})
+	if got := blockAppHash(t, cfg.Validator.RPCAddr, before.Height+1); got != before.AppHash {
+		t.Errorf("block %d commits to app hash %s; the app hash at %d before the restart was %s", before.Height+1, got, before.Height, before.AppHash)
+	}
+	if got := blockAppHash(t, cfg.Validator.RPCAddr, head.Height+1); got != head.AppHash {
+		t.Errorf("block %d (the first after the restart) commits to app hash %s; the persisted app hash was %s", head.Height+1, got, head.AppHash)
+	}
+
+	// Every agent is intact, on chain and in the gateway's view.
+	var recsAfter json.RawMessage
+	getJSON(t, n2.base+"/v1/chain/agents", &recsAfter)
+	if !bytes.Equal(recsBefore, recsAfter) {
+		t.Errorf("agent records after restart:\n%s\nbefore:\n%s", recsAfter, recsBefore)
+	}
+	list, err := n2.c.Agents(ctxFor(t, 10*time.Second))
+	if err != nil || len(list) != len(views) {
+		t.Fatalf("agent list after restart: %v %+v", err, list)
+	}
+	for _, got := range list {
+		want, ok := views[got.ID]
+		if !ok {
+			t.Fatalf("after restart: unknown agent %s", got.ID)
+		}
+		u1, err1 := url.Parse(want.URL)
+		u2, err2 := url.Parse(got.URL)
+		if err1 != nil || err2 != nil || u1.Path != u2.Path || got.Attestor != want.Attestor || got.Signer != want.Signer ||
+			got.CID != want.CID || got.CodeHash != want.CodeHash || got.Owner != dev.Address() || got.Version != want.Version ||
+			got.HasSecrets != want.HasSecrets || !got.CreatedAt.Equal(want.CreatedAt) {
+			t.Errorf("after restart: %+v\nbefore: %+v", got, want)
+		}
+	}
+
+	// The secret still applies and the receipt is signed by the same attestor.
+	r2 := n2.get(t, a, "/hello?name=Ada")
+	wantResponse(t, r2, 200, `{"greeting":"`+planted+` Ada","agent":"hello"}`)
+	secondReq := r2.Header.Get("Cove-Request-Id")
+	seen := map[string]bool{}
+	for _, id := range logged(n2, a.ID) {
+		seen[id] = true
+	}
+	if !seen[firstReq] || !seen[secondReq] {
+		t.Errorf("logs after restart hold %v, want %s (before) and %s (after)", seen, firstReq, secondReq)
+	}
+	if got := strings.Join(logged(n2, b.ID), " "); got != wantLogs {
+		t.Errorf("logs after restart: %s, want %s", got, wantLogs)
+	}
+	// The upgraded agent serves its new code with its old secret.
+	wantResponse(t, n2.get(t, u, "/?name=Bo"), 200, `{"greeting":"Hi Bo","version":2}`)
+
+	// The nonce survived: the dev key sent 4 transactions and sends more.
+	acct, err := n2.c.Account(ctxFor(t, 10*time.Second), dev.Address())
+	if err != nil || acct.Nonce != 4 {
+		t.Fatalf("dev account after restart: %+v, %v; want nonce 4", acct, err)
+	}
+	c := n2.deploy(t, filepath.Join("testdata", "logger.js"), nil)
+	wantResponse(t, n2.get(t, c, "/logme"), 200, "logged")
+	n2.stop()
+
+	walkForSecret(t, cfg.DataDir, planted, n.logs.String()+n2.logs.String())
 }
 
-// TestSecretsNeverOnDisk plants a unique secret value and checks that no file
-// the node writes holds it in plaintext (nor in base64 or hex), nor its log.
-func TestSecretsNeverOnDisk(t *testing.T) {
-	t.Parallel()
-	cfg := newConfig(t)
-	n := startNode(t, cfg)
-	var rnd [16]byte
-	rand.Read(rnd[:])
-	planted := "planted-" + hex.EncodeToString(rnd[:])
-	a := n.deploy(t, filepath.Join(examples, "hello.ts"), map[string]string{"GREETING": planted})
-	wantResponse(t, n.get(t, a, "/hello?name=Ada"), 200, `{"greeting":"`+planted+` Ada","agent":"hello"}`)
-	n.stop()
-
+// walkForSecret checks that no file under dir holds planted in plaintext,
+// base64 or hex, nor the node logs.
+func walkForSecret(t *testing.T, dir, planted, logs string) {
+	t.Helper()
 	forms := map[string][]byte{
 		"plaintext": []byte(planted),
 		"base64":    []byte(base64.StdEncoding.EncodeToString([]byte(planted))),
 		"hex":       []byte(hex.EncodeToString([]byte(planted))),
 	}
-	files := 0
-	err := filepath.WalkDir(cfg.DataDir, func(path string, d fs.DirEntry, err error) error {
+	files, chainFiles := 0, 0
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -607,6 +514,9 @@ func TestSecretsNeverOnDisk(t *testing.T) {
 			return err
 		}
 		files++
+		if strings.HasPrefix(path, filepath.Join(dir, "chain")+string(filepath.Separator)) {
+			chainFiles++
+		}
 		for form, v := range forms {
 			if bytes.Contains(b, v) {
 				t.Errorf("%s holds the secret (%s)", path, form)
@@ -617,51 +527,17 @@ func TestSecretsNeverOnDisk(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if files < 3 {
-		t.Fatalf("walked only %d files in %s", files, cfg.DataDir)
+	if files < 3 || chainFiles < 3 {
+		t.Fatalf("walked only %d files (%d of the chain) in %s", files, chainFiles, dir)
 	}
 	for form, v := range forms {
-		if strings.Contains(n.logs.String(), string(v)) {
+		if strings.Contains(logs, string(v)) {
 			t.Errorf("the node's log holds the secret (%s)", form)
 		}
 	}
 }
 
-// jsonError sends a raw request and checks that the answer is a JSON gateway
-// error with the given status and code.
-func jsonError(t *testing.T, method, u, body string, status int, code string) {
-	t.Helper()
-	req, err := http.NewRequest(method, u, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != status {
-		t.Errorf("%s %s: status %d, want %d; body %s", method, u, resp.StatusCode, status, b)
-		return
-	}
-	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
-		t.Errorf("%s %s: content type %q, want application/json", method, u, ct)
-	}
-	var eb gateway.ErrorBody
-	if err := json.Unmarshal(b, &eb); err != nil || eb.Error.Code != code || eb.Error.Message == "" {
-		t.Errorf("%s %s: body %s, want error code %q with a message", method, u, b, code)
-	}
-	if resp.Header.Get(receipt.HeaderReceipt) != "" {
-		t.Errorf("%s %s: a gateway error carries a receipt", method, u)
-	}
-}
-
-func TestGatewayErrors(t *testing.T) {
-	t.Parallel()
-	cfg := newConfig(t)
-	cfg.Worker.MaxRequestBytes = 64 << 10
-	n := startNode(t, cfg)
+func testGatewayErrors(t *testing.T, n *testNode) {
 	var unknown cove.AgentID
 	rand.Read(unknown[:])
 
@@ -670,14 +546,22 @@ func TestGatewayErrors(t *testing.T) {
 	jsonError(t, "GET", n.base+"/agents/"+unknown.String(), "", 404, "agent_not_found")
 	jsonError(t, "GET", n.base+"/v1/agents/"+unknown.String(), "", 404, "agent_not_found")
 	jsonError(t, "GET", n.base+"/v1/agents/"+unknown.String()+"/logs", "", 404, "agent_not_found")
+	jsonError(t, "GET", n.base+"/v1/chain/agents/"+unknown.String(), "", 404, "agent_not_found")
 	jsonError(t, "GET", n.base+"/agents/0x1234/hello", "", 400, "bad_agent_id")
 	jsonError(t, "GET", n.base+"/agents/"+strings.Repeat("z", 66)+"/", "", 400, "bad_agent_id")
 	jsonError(t, "GET", n.base+"/v1/agents/nope", "", 400, "bad_agent_id")
-	jsonError(t, "POST", n.base+"/v1/agents", "{garbage", 400, "bad_request")
-	jsonError(t, "POST", n.base+"/v1/agents", `{"cid":"x","extra":1}`, 400, "bad_request")
-	jsonError(t, "POST", n.base+"/v1/agents", `{"cid":"not-a-cid"}`, 400, "bad_cid")
+	jsonError(t, "GET", n.base+"/v1/chain/agents/nope", "", 400, "bad_agent_id")
+	jsonError(t, "GET", n.base+"/v1/chain/accounts/0x1234", "", 400, "bad_address")
+	jsonError(t, "GET", n.base+"/v1/chain/accounts/0x"+strings.Repeat("g", 40), "", 400, "bad_address")
+	// Deployment is a transaction now: the old unsigned endpoint is gone.
+	jsonError(t, "POST", n.base+"/v1/agents", `{"cid":"`+blob.CID([]byte("x"))+`"}`, 404, "not_found")
+	jsonError(t, "POST", n.base+"/v1/chain/tx", "{garbage", 400, "malformed_tx")
+	jsonError(t, "POST", n.base+"/v1/chain/tx", "", 400, "malformed_tx")
+	jsonError(t, "POST", n.base+"/v1/chain/tx", `{"type":"Transfer","message":{},"signature":"0x"}`, 400, "malformed_tx")
+	jsonError(t, "POST", n.base+"/v1/chain/tx", strings.Repeat(" ", chain.MaxTxBytes+1), 413, "tx_too_large")
 	jsonError(t, "PUT", n.base+"/v1/blobs", "", 400, "empty_bundle")
 	jsonError(t, "GET", n.base+"/v1/blobs/"+blob.CID([]byte("never stored")), "", 404, "blob_not_found")
+	jsonError(t, "GET", n.base+"/v1/blobs/nope", "", 400, "bad_cid")
 	jsonError(t, "GET", n.base+"/no/such/route", "", 404, "not_found")
 	jsonError(t, "GET", n.base+"/v1/agents/"+unknown.String()+"/logs?limit=x", "", 404, "agent_not_found")
 
@@ -693,18 +577,72 @@ func TestGatewayErrors(t *testing.T) {
 	wantClientError("call unknown agent", err, 404, "agent_not_found")
 	err = n.c.Logs(ctx, unknown, 10, false, func(cove.Invocation) { t.Error("logs of an unknown agent") })
 	wantClientError("logs of unknown agent", err, 404, "agent_not_found")
-	_, err = n.c.DeployCode(ctx, []byte("var __cove_agent = { default: { fetch( } };"), client.DeployOptions{})
-	wantClientError("deploy a syntax error", err, 422, "agent_invalid")
-	_, err = n.c.DeployRaw(ctx, gateway.DeployRequest{CID: blob.CID([]byte("never uploaded"))})
-	wantClientError("deploy an unknown cid", err, 404, "bundle_not_found")
-	cid, err := n.c.PutBlob(ctx, []byte("var __cove_agent = { default: { fetch() { return new Response('x'); } } };"))
+	if _, err := n.c.DeployCode(ctx, []byte("var x;"), client.DeployOptions{}); err == nil || !strings.Contains(err.Error(), "signer") {
+		t.Errorf("deploy without a signer: %v", err)
+	}
+
+	// What a deployment transaction states is checked by the chain: a
+	// refused one is a *client.TxError with the chain's code.
+	s := n.fundedSigner(t)
+	wantTxError := func(what string, err error, code uint32) {
+		t.Helper()
+		var te *client.TxError
+		if !errors.As(err, &te) || te.Outcome.Code != code || te.Outcome.Log == "" || te.Outcome.Hash == "" {
+			t.Errorf("%s: err = %v, want a refused transaction with code %d (%s)", what, err, code, chain.CodeName(code))
+		}
+	}
+	okCode := []byte("var __cove_agent = { default: { fetch() { return new Response('x'); } } };")
+	cid, err := n.c.PutBlob(ctx, okCode)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = n.c.DeployRaw(ctx, gateway.DeployRequest{CID: cid, Secrets: []byte("not an envelope")})
-	wantClientError("deploy garbage secrets", err, 400, "bad_secrets")
-	_, err = n.c.DeployRaw(ctx, gateway.DeployRequest{CID: cid, Name: "bad name!"})
-	wantClientError("deploy a bad name", err, 400, "bad_name")
+	send := func(msg func(nonce uint64) chain.Msg) error {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		_, err := n.c.Send(ctx, s, msg)
+		return err
+	}
+	err = send(func(nonce uint64) chain.Msg {
+		return chain.DeployAgent{CID: cid, CodeHash: cove.SHA256(okCode), Secrets: []byte("not an envelope"), Nonce: nonce}
+	})
+	wantTxError("deploy garbage secrets", err, chain.CodeInvalidArgument)
+	_, err = n.deployCode(t, s, okCode, client.DeployOptions{Name: "bad name!"})
+	wantTxError("deploy a bad name", err, chain.CodeInvalidArgument)
+	err = send(func(nonce uint64) chain.Msg {
+		return chain.DeployAgent{CID: cid, CodeHash: cove.SHA256([]byte("other code")), Nonce: nonce}
+	})
+	wantTxError("deploy a cid of other code", err, chain.CodeInvalidArgument)
+	err = send(func(nonce uint64) chain.Msg {
+		return chain.DeployAgent{CID: "not-a-cid", CodeHash: cove.SHA256(okCode), Nonce: nonce}
+	})
+	wantTxError("deploy a bad cid", err, chain.CodeInvalidArgument)
+	// CheckTx refused them all, so none reached a block: not even the
+	// nonce changed.
+	if acct, err := n.c.Account(ctx, s.Address()); err != nil || acct.Nonce != 0 || acct.Balance.Cmp(tenCOVE) != 0 {
+		t.Errorf("after 4 refused deployments: %+v, %v; want nonce 0 and the balance unchanged", acct, err)
+	}
+
+	// The chain cannot compile code, so broken code deploys; its calls
+	// answer a signed error naming the cause.
+	broken, err := n.deployCode(t, s, []byte("var __cove_agent = { default: { fetch( } };"), client.DeployOptions{})
+	if err != nil {
+		t.Fatalf("deploy a syntax error: %v", err)
+	}
+	workerError(t, n.get(t, broken, "/"), 500, worker.CodeCompile)
+	// So do bundles no node has: the call fails, signed, without hanging.
+	missing := []byte("var __cove_agent = { default: { fetch() { return new Response('never uploaded'); } } };")
+	salt := cove.Hash{7}
+	err = send(func(nonce uint64) chain.Msg {
+		return chain.DeployAgent{CID: blob.CID(missing), CodeHash: cove.SHA256(missing), Salt: salt, Nonce: nonce}
+	})
+	if err != nil {
+		t.Fatalf("deploy an unknown cid: %v", err)
+	}
+	gone, err := n.c.Agent(ctx, cove.DeriveAgentID(s.Address(), cove.SHA256(missing), salt))
+	if err != nil {
+		t.Fatal(err)
+	}
+	workerError(t, n.get(t, gone, "/"), 500, worker.CodeInternal)
 
 	// A deployed agent with a malformed subpath still answers through the
 	// agent, signed; a logs request with a bad limit is refused.
@@ -716,27 +654,29 @@ func TestGatewayErrors(t *testing.T) {
 	jsonError(t, "POST", n.base+"/agents/"+a.ID.String()+"/echo", strings.Repeat("x", 64<<10+1), 413, "request_too_large")
 	wantResponse(t, n.call(t, a, "POST", "/echo", bytes.Repeat([]byte("y"), 64<<10), nil), 201, strings.Repeat("y", 64<<10))
 
-	// Deploying the same code with the same salt is an idempotent retry;
-	// with other settings it is a conflict.
+	// Deploying the same code with the same salt names the same agent id:
+	// the chain refuses the second, with the same or other settings, and
+	// the first is unchanged.
 	code := []byte("var __cove_agent = { default: { fetch() { return new Response('same'); } } };")
-	salt := cove.Hash{42}
-	d1, err := n.c.DeployCode(ctx, code, client.DeployOptions{Salt: salt})
+	salt = cove.Hash{42}
+	d1, err := n.deployCode(t, s, code, client.DeployOptions{Salt: salt})
 	if err != nil {
 		t.Fatal(err)
 	}
-	d2, err := n.c.DeployCode(ctx, code, client.DeployOptions{Salt: salt})
-	if err != nil || d2.ID != d1.ID || d2.Attestor != d1.Attestor {
-		t.Fatalf("redeploy: %v, %s then %s", err, d1.ID, d2.ID)
+	_, err = n.deployCode(t, s, code, client.DeployOptions{Salt: salt})
+	wantTxError("redeploy", err, chain.CodeExists)
+	_, err = n.deployCode(t, s, code, client.DeployOptions{Salt: salt, Name: "renamed"})
+	wantTxError("redeploy with other settings", err, chain.CodeExists)
+	d2, err := n.c.Agent(ctx, d1.ID)
+	if err != nil || d2.Name != "" || d2.Version != 1 || d2.CodeHash != d1.CodeHash || d2.Attestor != d1.Attestor {
+		t.Fatalf("after the refused redeployments: %+v, %v; want %+v", d2, err, d1)
 	}
-	_, err = n.c.DeployCode(ctx, code, client.DeployOptions{Salt: salt, Name: "renamed"})
-	wantClientError("redeploy with other settings", err, 409, "agent_exists")
+	wantResponse(t, n.get(t, d2, "/"), 200, "same")
 }
 
-// TestHeadReceipt calls an agent with HEAD: the response has no body, so its
+// testHeadReceipt calls an agent with HEAD: the response has no body, so its
 // receipt must cover the empty body the caller actually receives.
-func TestHeadReceipt(t *testing.T) {
-	t.Parallel()
-	n := startNode(t, newConfig(t))
+func testHeadReceipt(t *testing.T, n *testNode) {
 	a := n.deploy(t, filepath.Join(examples, "hello.ts"), nil)
 	resp := n.call(t, a, http.MethodHead, "/hello?name=Ada", nil, nil)
 	if resp.Status != 200 || len(resp.Body) != 0 {
@@ -744,9 +684,7 @@ func TestHeadReceipt(t *testing.T) {
 	}
 }
 
-func TestLogs(t *testing.T) {
-	t.Parallel()
-	n := startNode(t, newConfig(t))
+func testLogs(t *testing.T, n *testNode) {
 	a := n.deploy(t, filepath.Join("testdata", "logger.js"), nil)
 	r := n.get(t, a, "/logme")
 	wantResponse(t, r, 200, "logged")
@@ -800,9 +738,7 @@ func TestLogs(t *testing.T) {
 	}
 }
 
-func TestConcurrentCalls(t *testing.T) {
-	t.Parallel()
-	n := startNode(t, newConfig(t))
+func testConcurrentCalls(t *testing.T, n *testNode) {
 	a := n.deploy(t, filepath.Join(examples, "hello.ts"), map[string]string{"GREETING": "Hey"})
 	const calls = 50
 	var wg sync.WaitGroup
@@ -842,5 +778,309 @@ func TestConcurrentCalls(t *testing.T) {
 			t.Errorf("request id %s used twice", id)
 		}
 		seen[id] = true
+	}
+	if len(seen) != calls {
+		t.Errorf("%d distinct request ids, want %d", len(seen), calls)
+	}
+}
+
+// testChainStatus checks GET /v1/chain/status: the dev chain's ids, a
+// height that grows with an app hash that changes, and the (empty) worker
+// list.
+func testChainStatus(t *testing.T, n *testNode) {
+	var first gateway.ChainStatus
+	eventually(t, 20*time.Second, "the first block", func() bool {
+		getJSON(t, n.base+"/v1/chain/status", &first)
+		return first.Height >= 1
+	})
+	var raw map[string]json.RawMessage
+	getJSON(t, n.base+"/v1/chain/status", &raw)
+	if string(raw["chain_id"]) != `"cove-dev"` || string(raw["numeric_chain_id"]) != "7731" || raw["height"] == nil || raw["app_hash"] == nil {
+		t.Errorf("status %s; want chain_id \"cove-dev\", numeric_chain_id 7731, height and app_hash", raw)
+	}
+	if node.DevChainID != "cove-dev" || node.DevNumericChainID != 7731 {
+		t.Errorf("dev chain ids %q %d", node.DevChainID, node.DevNumericChainID)
+	}
+	if !isHex(first.AppHash, 32) {
+		t.Errorf("app hash %q: want 0x and 64 lower-case hex digits", first.AppHash)
+	}
+	eventually(t, 10*time.Second, fmt.Sprintf("a block after height %d", first.Height), func() bool {
+		var st gateway.ChainStatus
+		getJSON(t, n.base+"/v1/chain/status", &st)
+		if st.Height < first.Height || st.ChainID != first.ChainID || st.NumericChainID != first.NumericChainID {
+			t.Fatalf("status %+v after %+v", st, first)
+		}
+		if st.Height > first.Height && st.AppHash == first.AppHash {
+			t.Fatalf("height %d has the app hash of height %d", st.Height, first.Height)
+		}
+		return st.Height > first.Height
+	})
+	var workers map[string][]json.RawMessage
+	body := getJSON(t, n.base+"/v1/chain/workers", &workers)
+	if w, ok := workers["workers"]; !ok || len(w) != 0 {
+		t.Errorf("workers %s; want an empty list (no worker has registered)", body)
+	}
+}
+
+func isHex(s string, n int) bool {
+	h, ok := strings.CutPrefix(s, "0x")
+	if !ok || len(h) != 2*n || strings.ToLower(h) != h {
+		return false
+	}
+	_, err := hex.DecodeString(h)
+	return err == nil
+}
+
+// testChainAccountsAndAgents checks /v1/chain/accounts/{addr} (a decimal
+// balance, a nonce that a deployment uses) and /v1/chain/agents/{id}.
+func testChainAccountsAndAgents(t *testing.T, n *testNode) {
+	alice := newSigner(t)
+	addr := alice.Address().String()
+	// An address the chain never saw has an empty account.
+	for _, a := range []string{addr, strings.ToLower(addr)} {
+		m := n.chainAccount(t, a)
+		if len(m) != 3 || string(m["address"]) != `"`+addr+`"` || string(m["balance"]) != `"0"` || string(m["nonce"]) != "0" {
+			t.Errorf("account %s of a new key: %v", a, m)
+		}
+	}
+
+	amount, _ := new(big.Int).SetString("5000000000000000123", 10) // past 2^53: a JSON number would lose it
+	out := n.fund(t, alice.Address(), amount)
+	var transfer *chain.Event
+	for i, e := range out.Events {
+		if e.Type == chain.EventTransfer {
+			transfer = &out.Events[i]
+		}
+	}
+	wantAttrs := []chain.Attr{{Key: "from", Value: n.dev.Address().String()}, {Key: "to", Value: addr}, {Key: "amount", Value: amount.String()}}
+	if transfer == nil || fmt.Sprint(transfer.Attrs) != fmt.Sprint(wantAttrs) {
+		t.Errorf("transfer events %+v; want %s with %v", out.Events, chain.EventTransfer, wantAttrs)
+	}
+	m := n.chainAccount(t, addr)
+	if string(m["balance"]) != `"5000000000000000123"` || string(m["nonce"]) != "0" {
+		t.Fatalf("funded account %v; want balance \"5000000000000000123\" (a decimal string) and nonce 0", m)
+	}
+	var devBalance string
+	if err := json.Unmarshal([]byte(n.chainAccount(t, n.dev.Address().String())["balance"]), &devBalance); err != nil {
+		t.Fatalf("dev balance: %v", err)
+	}
+	if b, ok := new(big.Int).SetString(devBalance, 10); !ok || b.Cmp(node.DevFunds) >= 0 || b.Sign() <= 0 {
+		t.Errorf("dev balance %q after funding others; genesis gave %s", devBalance, node.DevFunds)
+	}
+
+	a := n.deployAs(t, alice, filepath.Join(examples, "hello.ts"), client.DeployOptions{Name: "greeter", Secrets: map[string]string{"GREETING": "Yo"}})
+	m = n.chainAccount(t, addr)
+	if string(m["nonce"]) != "1" || string(m["balance"]) != `"5000000000000000123"` {
+		t.Errorf("account after a deployment %v; want nonce 1 and the same balance (no fees)", m)
+	}
+	rec, raw := n.chainAgent(t, a.ID)
+	var st gateway.ChainStatus
+	getJSON(t, n.base+"/v1/chain/status", &st)
+	if rec.ID != a.ID || rec.Owner != alice.Address() || rec.Name != "greeter" || rec.CID != a.CID || rec.CodeHash != a.CodeHash ||
+		rec.Version != 1 || len(rec.Secrets) == 0 || rec.Salt.IsZero() || cove.DeriveAgentID(alice.Address(), rec.CodeHash, rec.Salt) != a.ID ||
+		rec.CreatedAt.IsZero() || !rec.UpdatedAt.Equal(rec.CreatedAt) || !rec.CreatedAt.Equal(a.CreatedAt) {
+		t.Errorf("chain record %s\nfor deployment %+v", raw, a)
+	}
+	if len(rec.History) != 1 || rec.History[0].Version != 1 || rec.History[0].CID != a.CID || rec.History[0].CodeHash != a.CodeHash ||
+		rec.History[0].Height < 1 || rec.History[0].Height > st.Height || !rec.History[0].Time.Equal(rec.CreatedAt) {
+		t.Errorf("history %+v (chain at height %d)", rec.History, st.Height)
+	}
+	if bytes.Contains(raw, []byte("Yo")) {
+		t.Errorf("the chain record holds the secret: %s", raw)
+	}
+	var list struct {
+		Agents []chain.AgentRecord `json:"agents"`
+	}
+	getJSON(t, n.base+"/v1/chain/agents", &list)
+	found := false
+	for _, r := range list.Agents {
+		found = found || r.ID == a.ID && r.Owner == alice.Address()
+	}
+	if !found {
+		t.Errorf("GET /v1/chain/agents does not list %s", a.ID)
+	}
+	if a.Name != "greeter" || !a.HasSecrets {
+		t.Errorf("gateway view %+v", a)
+	}
+	wantResponse(t, n.get(t, a, "/hello?name=Ada"), 200, `{"greeting":"Yo Ada","agent":"hello"}`)
+}
+
+// testUpgrade upgrades an agent by its owner, then tries with another
+// funded key.
+func testUpgrade(t *testing.T, n *testNode) {
+	alice, bob := n.fundedSigner(t), n.fundedSigner(t)
+	v2 := filepath.Join("testdata", "hello-v2.js")
+	v2code := build(t, v2)
+	a := n.deployAs(t, alice, filepath.Join(examples, "hello.ts"), client.DeployOptions{Secrets: map[string]string{"GREETING": "Hola"}})
+	wantResponse(t, n.get(t, a, "/hello?name=Ada"), 200, `{"greeting":"Hola Ada","agent":"hello"}`)
+
+	up := n.upgrade(t, alice, a.ID, v2, nil)
+	if up.ID != a.ID || up.Version != 2 || up.CodeHash != cove.SHA256(v2code) || up.CID != blob.CID(v2code) || up.Owner != alice.Address() ||
+		up.Attestor != a.Attestor || up.URL != a.URL || !up.HasSecrets || !up.CreatedAt.Equal(a.CreatedAt) {
+		t.Fatalf("upgraded %+v\nfrom %+v", up, a)
+	}
+	// Calls serve the new code at once, with the secrets kept; their
+	// receipts carry the new code hash (n.call checks it).
+	wantResponse(t, n.get(t, up, "/hello?name=Ada"), 200, `{"greeting":"Hola Ada","version":2}`)
+	rec, _ := n.chainAgent(t, a.ID)
+	if rec.Version != 2 || rec.CodeHash != up.CodeHash || rec.CID != up.CID || !rec.CreatedAt.Equal(a.CreatedAt) || rec.UpdatedAt.Before(rec.CreatedAt) ||
+		len(rec.History) != 2 || rec.History[0].Version != 1 || rec.History[0].CodeHash != a.CodeHash ||
+		rec.History[1].Version != 2 || rec.History[1].CodeHash != up.CodeHash || rec.History[1].CID != up.CID ||
+		rec.History[1].Height <= rec.History[0].Height || !rec.History[1].Time.Equal(rec.UpdatedAt) {
+		t.Errorf("record after the upgrade: %+v", rec)
+	}
+	if m := n.chainAccount(t, alice.Address().String()); string(m["nonce"]) != "2" {
+		t.Errorf("owner after deploy and upgrade: %v; want nonce 2", m)
+	}
+
+	// Another funded key may not upgrade it: the chain refuses, and
+	// neither the agent nor the sender's account changes.
+	_, before := n.chainAgent(t, a.ID)
+	_, err := n.tryUpgrade(t, bob, a.ID, filepath.Join("testdata", "logger.js"), map[string]string{"GREETING": "pwned"})
+	var te *client.TxError
+	if !errors.As(err, &te) || te.Outcome.Code != chain.CodeUnauthorized || !strings.Contains(te.Outcome.Log, alice.Address().String()) || !strings.Contains(err.Error(), "unauthorized") {
+		t.Fatalf("upgrade by another key: %v; want a refused transaction with code %d (unauthorized) naming the owner", err, chain.CodeUnauthorized)
+	}
+	if _, after := n.chainAgent(t, a.ID); !bytes.Equal(before, after) {
+		t.Errorf("the refused upgrade changed the agent:\n%s\nbefore:\n%s", after, before)
+	}
+	wantResponse(t, n.get(t, up, "/hello?name=Ada"), 200, `{"greeting":"Hola Ada","version":2}`)
+	if m := n.chainAccount(t, bob.Address().String()); string(m["nonce"]) != "0" || string(m["balance"]) != `"`+tenCOVE.String()+`"` {
+		t.Errorf("the other key after its refused upgrade: %v; want nonce 0, balance unchanged", m)
+	}
+
+	var unknown cove.AgentID
+	rand.Read(unknown[:])
+	_, err = n.tryUpgrade(t, alice, unknown, v2, nil)
+	if !errors.As(err, &te) || te.Outcome.Code != chain.CodeNotFound {
+		t.Errorf("upgrade of an unknown agent: %v; want code %d (not found)", err, chain.CodeNotFound)
+	}
+
+	// The owner replaces the secrets with an upgrade to the same code.
+	up3 := n.upgrade(t, alice, a.ID, v2, map[string]string{"GREETING": "Ciao"})
+	if up3.Version != 3 || up3.CodeHash != up.CodeHash {
+		t.Errorf("second upgrade: %+v", up3)
+	}
+	wantResponse(t, n.get(t, up3, "/?name=Ada"), 200, `{"greeting":"Ciao Ada","version":2}`)
+	if rec, _ := n.chainAgent(t, a.ID); len(rec.History) != 3 || rec.History[2].Version != 3 {
+		t.Errorf("history after two upgrades: %+v", rec.History)
+	}
+}
+
+// testRefusedTx posts signed and unsigned transactions to POST
+// /v1/chain/tx: a refused one is 400 with the chain's code and changes
+// nothing; the committed bytes never run twice.
+func testRefusedTx(t *testing.T, n *testNode) {
+	s, other := n.fundedSigner(t), newSigner(t) // other is never funded
+	post := func(tx []byte) rawResponse {
+		t.Helper()
+		return do(t, http.MethodPost, n.base+"/v1/chain/tx", string(tx))
+	}
+	sign := func(chainID uint64, k *testSigner, msg chain.Msg) []byte {
+		t.Helper()
+		b, err := chain.SignTx(chainID, msg, k.Sign)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	outcome := func(what string, r rawResponse, status int) gateway.TxOutcome {
+		t.Helper()
+		var out gateway.TxOutcome
+		if r.status != status || r.header.Get("Content-Type") != "application/json" || json.Unmarshal(r.body, &out) != nil || !isHex(out.Hash, 32) {
+			t.Fatalf("%s: %d %q %s; want %d and a transaction outcome", what, r.status, r.header.Get("Content-Type"), r.body, status)
+		}
+		return out
+	}
+	refused := func(what string, tx []byte, code uint32) gateway.TxOutcome {
+		t.Helper()
+		out := outcome(what, post(tx), http.StatusBadRequest)
+		if out.Code != code || !strings.HasPrefix(out.Log, chain.CodeName(code)+": ") || len(out.Events) != 0 {
+			t.Errorf("%s: outcome %+v; want code %d (%s) with a message", what, out, code, chain.CodeName(code))
+		}
+		return out
+	}
+	one := big.NewInt(1)
+	acct := string(getJSON(t, n.base+"/v1/chain/accounts/"+s.Address().String(), new(any)))
+
+	out := refused("nonce 5", sign(node.DevNumericChainID, s, chain.Transfer{To: other.Address(), Amount: one, Nonce: 5}), chain.CodeBadNonce)
+	if !strings.Contains(out.Log, "nonce 0 expected") {
+		t.Errorf("bad nonce log %q does not give the expected nonce", out.Log)
+	}
+	// Signed for another chain, it recovers another, unfunded address.
+	refused("signed for chain 1", sign(1, s, chain.Transfer{To: other.Address(), Amount: one, Nonce: 0}), chain.CodeUnknownAccount)
+	refused("unfunded sender", sign(node.DevNumericChainID, other, chain.Transfer{To: s.Address(), Amount: one, Nonce: 0}), chain.CodeUnknownAccount)
+	refused("more than the balance", sign(node.DevNumericChainID, s, chain.Transfer{To: other.Address(), Amount: new(big.Int).Add(tenCOVE, one), Nonce: 0}), chain.CodeInsufficientFunds)
+	var tx map[string]any
+	json.Unmarshal(sign(node.DevNumericChainID, s, chain.Transfer{To: other.Address(), Amount: one, Nonce: 0}), &tx)
+	tx["signature"] = "0x" + strings.Repeat("00", 65)
+	zeroSig, _ := json.Marshal(tx)
+	refused("zero signature", zeroSig, chain.CodeBadSignature)
+	if got := string(getJSON(t, n.base+"/v1/chain/accounts/"+s.Address().String(), new(any))); got != acct {
+		t.Errorf("refused transactions changed the account: %s, before %s", got, acct)
+	}
+
+	// The right nonce goes through once; the same bytes again are refused
+	// and never run twice.
+	ok := sign(node.DevNumericChainID, s, chain.Transfer{To: other.Address(), Amount: one, Nonce: 0})
+	out = outcome("transfer", post(ok), http.StatusOK)
+	if out.Code != 0 || out.Height < 1 || len(out.Events) != 1 || out.Events[0].Type != chain.EventTransfer {
+		t.Fatalf("transfer: %+v", out)
+	}
+	// A replay must be answered as the client's mistake (400 with a code)
+	// or idempotently (the first outcome again), never as a server failure
+	// that invites retrying forever.
+	replay := post(ok)
+	var eb gateway.ErrorBody
+	var ro gateway.TxOutcome
+	json.Unmarshal(replay.body, &eb)
+	json.Unmarshal(replay.body, &ro)
+	refusedReplay := replay.status == http.StatusBadRequest && (eb.Error.Code != "" || ro.Code != 0)
+	idempotent := replay.status == http.StatusOK && ro.Code == 0 && ro.Hash == out.Hash && ro.Height == out.Height
+	if !refusedReplay && !idempotent {
+		t.Errorf("replay of a committed transaction: %d %s; want 400 with a code, or the first outcome again", replay.status, replay.body)
+	}
+	m := n.chainAccount(t, other.Address().String())
+	if string(m["balance"]) != `"1"` {
+		t.Errorf("recipient after a transfer and its replay: %v; want balance \"1\"", m)
+	}
+	if m := n.chainAccount(t, s.Address().String()); string(m["nonce"]) != "1" {
+		t.Errorf("sender after a transfer and its replay: %v; want nonce 1", m)
+	}
+
+	// The client maps both kinds of refusal.
+	ctx := ctxFor(t, 30*time.Second)
+	_, err := n.c.SubmitTx(ctx, sign(node.DevNumericChainID, s, chain.Transfer{To: other.Address(), Amount: one, Nonce: 7}))
+	var te *client.TxError
+	if !errors.As(err, &te) || te.Outcome.Code != chain.CodeBadNonce || !strings.Contains(err.Error(), "bad nonce") {
+		t.Errorf("SubmitTx with a bad nonce: %v", err)
+	}
+	_, err = n.c.SubmitTx(ctx, []byte("{}"))
+	var ce *client.Error
+	if !errors.As(err, &ce) || ce.Status != http.StatusBadRequest || ce.Code != "malformed_tx" {
+		t.Errorf("SubmitTx of {}: %v; want a 400 malformed_tx", err)
+	}
+}
+
+// TestNewWithoutChain builds a node whose chain home was never initialised:
+// node.New refuses, says what to do, and leaves nothing behind (a refused
+// `cove node` or a test with a relative home would litter the working
+// directory: cmd/cove/.cove/dev/chain/data/cove-state.db got committed so).
+func TestNewWithoutChain(t *testing.T) {
+	t.Parallel()
+	cfg := newConfig(t)
+	_, err := node.New(cfg, slog.New(slog.DiscardHandler))
+	if err == nil || !strings.Contains(err.Error(), "init") {
+		t.Fatalf("node.New without a chain: %v; want an error saying to initialise it", err)
+	}
+	if _, err := os.Stat(cfg.Validator.Home); !errors.Is(err, fs.ErrNotExist) {
+		var files []string
+		filepath.WalkDir(cfg.Validator.Home, func(p string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				files = append(files, p)
+			}
+			return nil
+		})
+		t.Errorf("node.New failed but left %s behind: %v", cfg.Validator.Home, files)
 	}
 }

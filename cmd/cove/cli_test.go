@@ -5,17 +5,23 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"maps"
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/account"
+	"github.com/cove-network/cove/chain"
 	"github.com/cove-network/cove/client"
+	"github.com/cove-network/cove/gateway"
 	"github.com/cove-network/cove/node"
 )
 
@@ -133,11 +139,42 @@ func FuzzSecretsFile(f *testing.F) {
 	})
 }
 
-// startNode runs a real node on 127.0.0.1 for the CLI to talk to.
-func startNode(t *testing.T) string {
+// freeAddr returns a loopback address with a port that was free a moment ago.
+func freeAddr(t *testing.T) string {
 	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// startNode runs a real node on 127.0.0.1 for the CLI to talk to. It points
+// $COVE_HOME at a new directory holding the "dev" key (the CLI's default
+// --from), which the node's genesis funds, and returns the gateway URL and
+// the dev address.
+func startNode(t *testing.T) (string, cove.Address) {
+	t.Helper()
+	home := t.TempDir()
+	t.Setenv("COVE_HOME", home)
+	store, err := account.Open(account.KeysDir(home))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev, err := store.Ensure("dev")
+	if err != nil {
+		t.Fatal(err)
+	}
 	cfg := node.DefaultConfig()
 	cfg.DataDir = t.TempDir()
+	cfg.Validator.Home = filepath.Join(cfg.DataDir, "chain")
+	cfg.Validator.P2PAddr = freeAddr(t)
+	cfg.Validator.RPCAddr = ""
+	cfg.Validator.BlockInterval = 50 * time.Millisecond
+	if _, err := node.InitDev(cfg, dev.Address); err != nil {
+		t.Fatal(err)
+	}
 	n, err := node.New(cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
@@ -160,12 +197,12 @@ func startNode(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+	wctx, wcancel := context.WithTimeout(ctx, 20*time.Second)
 	defer wcancel()
 	if err := c.WaitHealthy(wctx); err != nil {
 		t.Fatal(err)
 	}
-	return base
+	return base, dev.Address
 }
 
 // runCove runs the CLI with args and returns its standard output.
@@ -205,11 +242,18 @@ func wantExit(t *testing.T, what string, err error, code int) {
 	}
 }
 
-// TestDeployCallVerify drives the CLI end to end against a real node: deploy
-// hello.ts with a secret, call it with --verify --save, then check the saved
-// response offline with `cove verify`, and see tampering refused.
-func TestDeployCallVerify(t *testing.T) {
-	base := startNode(t)
+// TestCLI drives the CLI end to end against one real node.
+func TestCLI(t *testing.T) {
+	base, dev := startNode(t)
+	t.Run("deploy call verify", func(t *testing.T) { testDeployCallVerify(t, base, dev) })
+	t.Run("upgrade", func(t *testing.T) { testUpgrade(t, base, dev) })
+	t.Run("send", func(t *testing.T) { testSend(t, base, dev) })
+}
+
+// testDeployCallVerify deploys hello.ts with a secret (signed by the dev
+// key), calls it with --verify --save, then checks the saved response
+// offline with `cove verify`, and sees tampering refused.
+func testDeployCallVerify(t *testing.T, base string, dev cove.Address) {
 	secrets := writeFile(t, "secrets.env", []byte("# greeting\nexport GREETING='Ahoy'\n"))
 	out, err := runCove(t, "--gateway", base, "agent", "deploy", filepath.Join("..", "..", "examples", "hello.ts"), "--secrets-file", secrets, "--json")
 	if err != nil {
@@ -222,6 +266,9 @@ func TestDeployCallVerify(t *testing.T) {
 	id, err := cove.ParseAgentID(dep.ID)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if a := agent(t, base, id); a.Owner != dev || a.Version != 1 || !a.HasSecrets || a.Signer.String() != dep.Signer {
+		t.Fatalf("deployed agent %+v; want owner %s (the --from default, dev), version 1, secrets", a, dev)
 	}
 
 	saved := filepath.Join(t.TempDir(), "resp.http")
@@ -347,4 +394,310 @@ func tamperHeader(t *testing.T, raw []byte, name string) []byte {
 		out[j] = 'a'
 	}
 	return out
+}
+
+// agent reads an agent through the Go client.
+func agent(t *testing.T, base string, id cove.AgentID) gateway.AgentView {
+	t.Helper()
+	c, err := client.New(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	a, err := c.Agent(ctx, id)
+	if err != nil {
+		t.Fatalf("agent %s: %v", id, err)
+	}
+	return a
+}
+
+// chainAccount reads an account's balance and nonce through the Go client.
+func chainAccount(t *testing.T, base string, addr cove.Address) (balance string, nonce uint64) {
+	t.Helper()
+	c, err := client.New(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	a, err := c.Account(ctx, addr)
+	if err != nil {
+		t.Fatalf("account %s: %v", addr, err)
+	}
+	return a.Balance.String(), a.Nonce
+}
+
+// newKey makes a key without passphrase in $COVE_HOME and returns its address.
+func newKey(t *testing.T, name string) cove.Address {
+	t.Helper()
+	out, err := runCove(t, "keys", "new", name, "--no-passphrase", "--json")
+	var info account.Info
+	if err != nil || json.Unmarshal([]byte(out), &info) != nil || info.Address.IsZero() {
+		t.Fatalf("keys new %s: %v %q", name, err, out)
+	}
+	return info.Address
+}
+
+func wantTxError(t *testing.T, what string, err error, code uint32) {
+	t.Helper()
+	var te *client.TxError
+	if !errors.As(err, &te) || te.Outcome.Code != code || !strings.Contains(err.Error(), chain.CodeName(code)) {
+		t.Fatalf("%s: err = %v; want a refused transaction with code %d (%s)", what, err, code, chain.CodeName(code))
+	}
+}
+
+// testUpgrade replaces an agent's code with `cove agent upgrade`, signed by
+// the owner, then by another funded key, which the chain refuses.
+func testUpgrade(t *testing.T, base string, dev cove.Address) {
+	out, err := runCove(t, "--gateway", base, "agent", "deploy", filepath.Join("..", "..", "examples", "hello.ts"), "--secret", "GREETING=Hey", "--json")
+	var dep struct{ ID, CodeHash, Signer, URL string }
+	if err != nil || json.Unmarshal([]byte(out), &dep) != nil {
+		t.Fatalf("deploy: %v %q", err, out)
+	}
+	id, err := cove.ParseAgentID(dep.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2 := writeFile(t, "v2.js", []byte(`export default { fetch(req, env) {
+  const name = new URL(req.url).searchParams.get("name") ?? "world";
+  return Response.json({ greeting: (env.GREETING ?? "Hello") + " " + name, version: 2 });
+} };`))
+
+	out, err = runCove(t, "--gateway", base, "agent", "upgrade", dep.ID, v2, "--json")
+	var up struct {
+		ID, CID, CodeHash, URL, Signer string
+		Version                        uint64
+	}
+	if err != nil || json.Unmarshal([]byte(out), &up) != nil {
+		t.Fatalf("upgrade: %v %q", err, out)
+	}
+	a := agent(t, base, id)
+	if up.ID != dep.ID || up.Version != 2 || up.CodeHash == dep.CodeHash || up.CodeHash != a.CodeHash.String() || up.CID != a.CID ||
+		up.Signer != dep.Signer || up.URL != dep.URL || a.Version != 2 || a.Owner != dev || !a.HasSecrets {
+		t.Fatalf("upgrade --json printed %+v; the agent is %+v; deployed as %+v", up, a, dep)
+	}
+	// The new code serves, with the old secret, and its receipts carry the
+	// new code hash.
+	saved := filepath.Join(t.TempDir(), "v2.http")
+	out, err = runCove(t, "--gateway", base, "agent", "call", dep.ID, "/?name=Ada", "--verify", "--save", saved)
+	if want := `{"greeting":"Hey Ada","version":2}`; err != nil || out != want {
+		t.Fatalf("call after upgrade: %v, printed %q, want %q", err, out, want)
+	}
+	out, err = verify(saved, "--signer", dep.Signer, "--json")
+	var res struct {
+		Receipt struct {
+			CodeHash string `json:"codeHash"`
+		} `json:"receipt"`
+	}
+	if err != nil || json.Unmarshal([]byte(out), &res) != nil || res.Receipt.CodeHash != up.CodeHash {
+		t.Fatalf("verify after upgrade: %v %s; want the receipt's code hash %s", err, out, up.CodeHash)
+	}
+
+	// New secrets come with an upgrade too; the text output names the version.
+	out, err = runCove(t, "--gateway", base, "agent", "upgrade", dep.ID, v2, "--secret", "GREETING=Yo")
+	if err != nil || !strings.Contains(out, "upgraded "+dep.ID+" to version 3") {
+		t.Fatalf("upgrade --secret: %v %q", err, out)
+	}
+	if out, err := runCove(t, "--gateway", base, "agent", "call", dep.ID, "/?name=Ada"); err != nil || out != `{"greeting":"Yo Ada","version":2}` {
+		t.Fatalf("call after the second upgrade: %v %q", err, out)
+	}
+
+	// Another funded key may not upgrade it.
+	mallory := newKey(t, "mallory")
+	if _, err := runCove(t, "--gateway", base, "send", "--to", mallory.String(), "--amount", "1000"); err != nil {
+		t.Fatalf("fund mallory: %v", err)
+	}
+	_, err = runCove(t, "--gateway", base, "agent", "upgrade", dep.ID, filepath.Join("..", "..", "examples", "hello.ts"), "--from", "mallory")
+	wantTxError(t, "upgrade by another key", err, chain.CodeUnauthorized)
+	if b := agent(t, base, id); b.Version != 3 || b.CodeHash.String() != up.CodeHash {
+		t.Fatalf("after the refused upgrade: %+v", b)
+	}
+
+	// Unknown keys, ids and agents.
+	if _, err := runCove(t, "--gateway", base, "agent", "upgrade", dep.ID, v2, "--from", "nobody"); !errors.Is(err, account.ErrNotFound) {
+		t.Errorf("upgrade --from a missing key: %v", err)
+	}
+	if _, err := runCove(t, "--gateway", base, "agent", "upgrade", "0x12", v2); err == nil {
+		t.Error("upgrade of a malformed id succeeded")
+	}
+	_, err = runCove(t, "--gateway", base, "agent", "upgrade", "0x"+strings.Repeat("ab", 32), v2)
+	wantTxError(t, "upgrade of an unknown agent", err, chain.CodeNotFound)
+}
+
+// testSend moves tokens with `cove send` from the dev key and from a new key.
+func testSend(t *testing.T, base string, dev cove.Address) {
+	carol := newKey(t, "carol")
+	out, err := runCove(t, "--gateway", base, "send", "--to", carol.String(), "--amount", "12345")
+	if err != nil {
+		t.Fatalf("send: %v", err)
+	}
+	want := regexp.MustCompile(`^sent 12345 from ` + dev.String() + ` to ` + carol.String() + ` in block [1-9][0-9]* \(tx 0x[0-9a-f]{64}\)\n$`)
+	if !want.MatchString(out) {
+		t.Fatalf("send printed %q; want %s", out, want)
+	}
+	if bal, nonce := chainAccount(t, base, carol); bal != "12345" || nonce != 0 {
+		t.Fatalf("carol after the transfer: balance %s nonce %d", bal, nonce)
+	}
+
+	// Carol's account exists now, so her key can send.
+	if _, err := runCove(t, "--gateway", base, "send", "--to", dev.String(), "--amount", "345", "--from", "carol"); err != nil {
+		t.Fatalf("send --from carol: %v", err)
+	}
+	if bal, nonce := chainAccount(t, base, carol); bal != "12000" || nonce != 1 {
+		t.Fatalf("carol after sending 345: balance %s nonce %d", bal, nonce)
+	}
+	_, err = runCove(t, "--gateway", base, "send", "--to", dev.String(), "--amount", "12001", "--from", "carol")
+	wantTxError(t, "send more than the balance", err, chain.CodeInsufficientFunds)
+	// A key the chain has never seen cannot send.
+	newKey(t, "dave")
+	_, err = runCove(t, "--gateway", base, "send", "--to", dev.String(), "--amount", "1", "--from", "dave")
+	wantTxError(t, "send from an empty account", err, chain.CodeUnknownAccount)
+
+	for _, tt := range []struct {
+		args []string
+		says string
+	}{
+		{[]string{"--to", carol.String(), "--amount", "0"}, "--amount"},
+		{[]string{"--to", carol.String(), "--amount", "-5"}, "--amount"},
+		{[]string{"--to", carol.String(), "--amount", "1.5"}, "--amount"},
+		{[]string{"--to", carol.String()}, "--amount"},
+		{[]string{"--to", "0x12", "--amount", "1"}, "--to"},
+		{[]string{"--amount", "1"}, "--to"},
+		{[]string{"--to", carol.String(), "--amount", "1", "--from", "nobody"}, "nobody"},
+	} {
+		if _, err := runCove(t, append([]string{"--gateway", base, "send"}, tt.args...)...); err == nil || !strings.Contains(err.Error(), tt.says) {
+			t.Errorf("send %s: %v; want an error naming %s", strings.Join(tt.args, " "), err, tt.says)
+		}
+	}
+	if bal, nonce := chainAccount(t, base, carol); bal != "12000" || nonce != 1 {
+		t.Errorf("carol after refused sends: balance %s nonce %d", bal, nonce)
+	}
+}
+
+// TestTestnetInit writes a two-validator network and checks the homes
+// without running them.
+func TestTestnetInit(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("COVE_HOME", home)
+	dir := filepath.Join(t.TempDir(), "net")
+	extra := cove.Address{0xab, 0xcd}
+	base, err := strconv.Atoi(strings.TrimPrefix(freeAddr(t), "127.0.0.1:"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	base = min(base, 65535-6)
+	out, err := runCove(t, "testnet", "init", "--validators", "2", "--dir", dir, "--base-port", strconv.Itoa(base), "--fund", extra.String(), "--json")
+	if err != nil {
+		t.Fatalf("testnet init: %v", err)
+	}
+	var nodes []struct {
+		Home, HTTP, RPC, P2P string
+		Operator             *cove.Address
+	}
+	var fields []map[string]any
+	if err := json.Unmarshal([]byte(out), &nodes); err != nil || json.Unmarshal([]byte(out), &fields) != nil || len(nodes) != 2 {
+		t.Fatalf("testnet init --json printed %q: %v", out, err)
+	}
+	store, err := account.Open(account.KeysDir(home))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev, err := store.Get("dev")
+	if err != nil {
+		t.Fatalf("testnet init made no dev key in $COVE_HOME: %v", err)
+	}
+
+	var genesis [][]byte
+	for i, nd := range nodes {
+		for _, k := range []string{"home", "http", "rpc", "p2p"} {
+			if _, ok := fields[i][k]; !ok {
+				t.Errorf("node %d: fields %v; want %s", i, fields[i], k)
+			}
+		}
+		if want := filepath.Join(dir, fmt.Sprintf("node%d", i)); !filepath.IsAbs(nd.Home) || nd.Home != want {
+			t.Errorf("node %d: home %q, want %q", i, nd.Home, want)
+		}
+		// Node i takes ports base+3i (p2p), +1 (rpc), +2 (gateway), and
+		// nothing listens on them: init runs nothing.
+		for j, a := range []string{nd.P2P, nd.RPC, nd.HTTP} {
+			if want := "127.0.0.1:" + strconv.Itoa(base+3*i+j); a != want {
+				t.Errorf("node %d: address %q, want %q", i, a, want)
+			}
+			if ln, err := net.Listen("tcp", a); err != nil {
+				t.Errorf("node %d: %s is in use after init: %v", i, a, err)
+			} else {
+				ln.Close()
+			}
+		}
+		if _, err := os.Stat(filepath.Join(nd.Home, "cove.toml")); err != nil {
+			t.Errorf("node %d: %v", i, err)
+		}
+		g, err := os.ReadFile(filepath.Join(nd.Home, "chain", "config", "genesis.json"))
+		if err != nil {
+			t.Fatalf("node %d: %v", i, err)
+		}
+		genesis = append(genesis, g)
+		cfg, err := node.LoadConfig(nd.Home)
+		if err != nil {
+			t.Fatalf("node %d: load its cove.toml: %v", i, err)
+		}
+		other := nodes[1-i]
+		if cfg.HTTPAddr != nd.HTTP || cfg.Validator.RPCAddr != nd.RPC || cfg.Validator.P2PAddr != nd.P2P ||
+			cfg.Validator.Home != filepath.Join(nd.Home, "chain") || !strings.HasPrefix(cfg.DataDir, nd.Home+string(filepath.Separator)) ||
+			len(cfg.Validator.Peers) != 1 || !strings.HasSuffix(cfg.Validator.Peers[0], "@"+other.P2P) ||
+			len(cfg.BlobPeers) != 1 || cfg.BlobPeers[0] != "http://"+other.HTTP {
+			t.Errorf("node %d: config %+v", i, cfg)
+		}
+	}
+	if !bytes.Equal(genesis[0], genesis[1]) {
+		t.Error("the nodes have different genesis files")
+	}
+	var doc struct {
+		ChainID    string          `json:"chain_id"`
+		Validators []any           `json:"validators"`
+		AppState   json.RawMessage `json:"app_state"`
+	}
+	if err := json.Unmarshal(genesis[0], &doc); err != nil {
+		t.Fatal(err)
+	}
+	g, err := chain.ParseGenesis(doc.AppState)
+	if err != nil {
+		t.Fatalf("genesis app state: %v", err)
+	}
+	funded := map[cove.Address]string{}
+	for _, a := range g.Accounts {
+		funded[a.Address] = a.Balance.String()
+	}
+	if doc.ChainID != node.TestnetChainID || g.ChainID != node.TestnetNumericChainID || len(doc.Validators) != 2 || g.Params.Admin != dev.Address ||
+		funded[dev.Address] != node.DevFunds.String() || funded[extra] != node.DevFunds.String() {
+		t.Errorf("genesis: chain %q (%d), %d validators, admin %s, funded %v; want %s (%d), 2, dev %s, dev and %s funded",
+			doc.ChainID, g.ChainID, len(doc.Validators), g.Params.Admin, funded, node.TestnetChainID, node.TestnetNumericChainID, dev.Address, extra)
+	}
+	for i, nd := range nodes {
+		if nd.Operator != nil && funded[*nd.Operator] == "" {
+			t.Errorf("node %d: operator %s is not funded in genesis", i, nd.Operator)
+		}
+	}
+
+	// The text form lists the same homes.
+	out, err = runCove(t, "testnet", "init", "--validators", "1", "--dir", filepath.Join(t.TempDir(), "one"))
+	if err != nil || !strings.Contains(out, "gateway http://127.0.0.1:") || !strings.Contains(out, "cove node --home") {
+		t.Errorf("testnet init: %v, printed %q", err, out)
+	}
+	// An existing network is never overwritten; nonsense is refused.
+	for _, args := range [][]string{
+		{"--validators", "2", "--dir", dir},
+		{"--validators", "0", "--dir", filepath.Join(t.TempDir(), "x")},
+		{"--validators", "2"},
+		{"--validators", "2", "--dir", filepath.Join(t.TempDir(), "x"), "--base-port", "80"},
+		{"--validators", "2", "--dir", filepath.Join(t.TempDir(), "x"), "--fund", "0x12"},
+	} {
+		if _, err := runCove(t, append([]string{"testnet", "init"}, args...)...); err == nil {
+			t.Errorf("testnet init %s succeeded", strings.Join(args, " "))
+		}
+	}
+	if g2, err := os.ReadFile(filepath.Join(nodes[0].Home, "chain", "config", "genesis.json")); err != nil || !bytes.Equal(g2, genesis[0]) {
+		t.Errorf("a refused init changed node0's genesis: %v", err)
+	}
 }

@@ -1,0 +1,230 @@
+package gateway_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"math/big"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/blob"
+	"github.com/cove-network/cove/chain"
+	"github.com/cove-network/cove/gateway"
+)
+
+// The fakes below stand in for the gateway's collaborators so that fuzzing
+// exercises only the gateway's decoding and routing. fakeChain keeps the
+// real state machine (package chain has no I/O) in place of the validator
+// and CometBFT: one transaction per block, committed at once.
+
+const fuzzChainID = 7731
+
+var fuzzGenesisTime = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
+// fuzzKey is a funded account with a fixed key, so seeds are repeatable.
+type fuzzKey struct {
+	priv *ecdsa.PrivateKey
+	addr cove.Address
+}
+
+func newFuzzKey(name string) fuzzKey {
+	seed := sha256.Sum256([]byte("cove/gateway/fuzz/" + name))
+	priv, err := crypto.ToECDSA(seed[:])
+	if err != nil {
+		panic(err)
+	}
+	return fuzzKey{priv: priv, addr: cove.Address(crypto.PubkeyToAddress(priv.PublicKey))}
+}
+
+func (k fuzzKey) sign(d cove.Hash) ([65]byte, error) {
+	sig, err := crypto.Sign(d[:], k.priv)
+	if err != nil {
+		return [65]byte{}, err
+	}
+	var out [65]byte
+	copy(out[:], sig)
+	out[64] += 27
+	return out, nil
+}
+
+// tx signs msg for the fuzz chain.
+func (k fuzzKey) tx(t testing.TB, chainID uint64, msg chain.Msg) []byte {
+	t.Helper()
+	b, err := chain.SignTx(chainID, msg, k.sign)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+var (
+	owner    = newFuzzKey("owner")    // funded; owns the known agent; nonce 1
+	stranger = newFuzzKey("stranger") // funded; nonce 0
+	nobody   = newFuzzKey("nobody")   // no account
+)
+
+// A deployed agent and a stored bundle every fuzz gateway starts with.
+var (
+	knownCode  = []byte("var __cove_agent = { default: { fetch() { return new Response('hi'); } } };")
+	knownCID   = blob.CID(knownCode)
+	knownSalt  = cove.Hash{1}
+	knownAgent = cove.DeriveAgentID(owner.addr, cove.SHA256(knownCode), knownSalt)
+	otherCode  = []byte("var __cove_agent = { default: { fetch() { return new Response('v2'); } } };")
+	otherCID   = blob.CID(otherCode)
+)
+
+// fuzzState is the committed state every fakeChain starts from: genesis
+// funding owner and stranger, then block 1 deploying the known agent.
+var fuzzState = sync.OnceValues(func() (*chain.App, error) {
+	app := chain.New()
+	g := chain.DefaultGenesis(fuzzChainID, owner.addr, map[cove.Address]*big.Int{owner.addr: big.NewInt(1000), stranger.addr: big.NewInt(1000)})
+	g.Time = fuzzGenesisTime
+	if _, err := app.InitChain(g); err != nil {
+		return nil, err
+	}
+	app.Commit()
+	deploy, err := chain.SignTx(fuzzChainID, chain.DeployAgent{Name: "known", CID: knownCID, CodeHash: cove.SHA256(knownCode), Salt: knownSalt}, owner.sign)
+	if err != nil {
+		return nil, err
+	}
+	res := app.FinalizeBlock(chain.Block{Height: 1, Time: fuzzGenesisTime.Add(time.Second), Txs: [][]byte{deploy}})
+	if res.TxResults[0].Code != 0 {
+		return nil, &txRefused{res.TxResults[0]}
+	}
+	app.Commit()
+	return app, nil
+})
+
+type txRefused struct{ r chain.TxResult }
+
+func (e *txRefused) Error() string { return "fuzz state: " + e.r.Log }
+
+type fakeChain struct {
+	mu  sync.Mutex // one block at a time
+	app *chain.App
+}
+
+// newFakeChain returns a chain holding a fresh copy of fuzzState.
+func newFakeChain(t testing.TB) *fakeChain {
+	t.Helper()
+	base, err := fuzzState()
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := chain.Load(base.Snapshot(), base.Height(), base.AppHash())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fakeChain{app: app}
+}
+
+func (c *fakeChain) Status() gateway.ChainStatus {
+	return gateway.ChainStatus{ChainID: "cove-fuzz", NumericChainID: c.app.ChainID(), Height: c.app.Height(), AppHash: "0x" + hex.EncodeToString(c.app.AppHash())}
+}
+
+func (c *fakeChain) Account(addr cove.Address) chain.Account { return c.app.Account(addr) }
+
+func (c *fakeChain) Agent(id cove.AgentID) (chain.AgentRecord, error) { return c.app.Agent(id) }
+
+func (c *fakeChain) Agents() []chain.AgentRecord { return c.app.Agents() }
+
+func (c *fakeChain) Workers() []chain.WorkerRecord { return c.app.Workers() }
+
+// Broadcast runs CheckTx, as the mempool does, then a block holding tx.
+func (c *fakeChain) Broadcast(ctx context.Context, tx []byte) (gateway.TxOutcome, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := gateway.TxOutcome{Hash: chain.TxHash(tx).String()}
+	if r := c.app.CheckTx(tx); r.Code != 0 {
+		out.Code, out.Log = r.Code, r.Log
+		return out, nil
+	}
+	h := c.app.Height() + 1
+	res := c.app.FinalizeBlock(chain.Block{Height: h, Time: fuzzGenesisTime.Add(time.Duration(h) * time.Second), Txs: [][]byte{tx}})
+	c.app.Commit()
+	r := res.TxResults[0]
+	out.Height, out.Code, out.Log, out.Events = h, r.Code, r.Log, r.Events
+	return out, nil
+}
+
+type fakeBlobs struct {
+	mu sync.Mutex
+	m  map[string][]byte
+}
+
+func (b *fakeBlobs) Put(p []byte) (string, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	cid := blob.CID(p)
+	b.m[cid] = bytes.Clone(p)
+	return cid, nil
+}
+
+func (b *fakeBlobs) Get(cid string) ([]byte, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	p, ok := b.m[cid]
+	if !ok {
+		return nil, blob.ErrNotFound
+	}
+	return p, nil
+}
+
+func (b *fakeBlobs) Has(cid string) bool {
+	_, err := b.Get(cid)
+	return err == nil
+}
+
+// fakeWorkers answers every call with JSON naming the agent and subpath.
+type fakeWorkers struct{}
+
+func (fakeWorkers) ServeAgent(w http.ResponseWriter, r *http.Request, a cove.Agent, subpath string) {
+	io.Copy(io.Discard, r.Body)
+	// The subpath travels as hex: it may hold any bytes.
+	b, _ := json.Marshal(map[string]string{"agent": a.ID.String(), "subpath": hex.EncodeToString([]byte(subpath))})
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(b)
+}
+
+func (fakeWorkers) Logs(id cove.AgentID, n int) []cove.Invocation {
+	return []cove.Invocation{{RequestID: "r1", Agent: id, Method: "GET", Path: "/", Status: 200}}
+}
+
+func (fakeWorkers) Follow(ctx context.Context, id cove.AgentID) <-chan cove.Invocation {
+	ch := make(chan cove.Invocation)
+	close(ch) // the stream ends at once, so follow requests finish
+	return ch
+}
+
+type fakeKeys struct{}
+
+func (fakeKeys) ClusterKey() (string, uint32, []byte, error) { return "test", 0, make([]byte, 32), nil }
+func (fakeKeys) Attestor(id cove.AgentID) cove.Address {
+	var a cove.Address
+	copy(a[:], id[:])
+	return a
+}
+
+// newFuzzGateway returns a ready gateway over a fresh fakeChain.
+func newFuzzGateway(t testing.TB) (*gateway.Server, *fakeChain) {
+	t.Helper()
+	c := newFakeChain(t)
+	blobs := &fakeBlobs{m: map[string][]byte{knownCID: knownCode, otherCID: otherCode}}
+	s, err := gateway.New(gateway.DefaultConfig(), slog.New(slog.DiscardHandler), c, blobs, fakeWorkers{}, fakeKeys{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SetReady(true)
+	return s, c
+}
