@@ -642,7 +642,7 @@ func testGatewayErrors(t *testing.T, n *testNode) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	workerError(t, n.get(t, gone, "/"), 500, worker.CodeInternal)
+	workerError(t, n.get(t, gone, "/"), 503, worker.CodeNoBundle)
 
 	// A deployed agent with a malformed subpath still answers through the
 	// agent, signed; a logs request with a bad limit is refused.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/cove-network/cove/blob"
 	"github.com/cove-network/cove/worker/sandbox"
 )
 
@@ -14,6 +15,7 @@ const (
 	CodeAgentError = "agent_error"
 	CodeNoResponse = "no_response"
 	CodeCompile    = "agent_code_error"
+	CodeNoBundle   = "bundle_unavailable"
 	CodeInternal   = "internal"
 )
 
@@ -49,6 +51,11 @@ func errorResponse(err error, reqID string) (int, []byte) {
 		body.Error.Code = CodeCompile
 	case errors.Is(err, sandbox.ErrNoResponse):
 		body.Error.Code = CodeNoResponse
+	case errors.Is(err, blob.ErrNotFound):
+		// The chain names code that neither this node nor its peers hold.
+		status = http.StatusServiceUnavailable
+		body.Error.Code = CodeNoBundle
+		body.Error.Message = "the agent's code is not available on this node or its peers; upload the bundle (PUT /v1/blobs) to a gateway of this network"
 	default:
 		body.Error.Code = CodeInternal
 		body.Error.Message = "the worker could not run the agent (request " + reqID + ")"
