@@ -180,7 +180,7 @@ func (s *Server) Run(ctx context.Context) error {
 }
 
 // stopGrace outlasts CometBFT's peer gossip sleeps (see cometConfig).
-const stopGrace = 600 * time.Millisecond
+const stopGrace = time.Second
 
 // lateCloseDB ignores CometBFT's Close; the validator closes the database
 // itself once CometBFT's goroutines are done with it.

@@ -18,6 +18,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/cove-network/cove/account"
 	"github.com/cove-network/cove/bundle"
 	"github.com/cove-network/cove/client"
 	"github.com/cove-network/cove/gateway"
@@ -46,9 +47,10 @@ func newBenchCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Measure requests/s and latency of an agent against the same handler on plain Node.js",
-		Long: `Start a node in this process (simulated TEE, gateway on 127.0.0.1), deploy
-examples/hello.ts, check that its responses carry a valid signed receipt, and
-load GET /agents/{id}/hello?name=Ada with --concurrency keep-alive workers for
+		Long: `Start a node in this process as cove dev does (a single-validator chain, the
+simulated TEE, the gateway on 127.0.0.1), deploy examples/hello.ts, check that
+its responses carry a valid signed receipt, and load
+GET /agents/{id}/hello?name=Ada with --concurrency keep-alive workers for
 --duration after --warmup. Then run the same handler on plain node:http
 (testdata/bench/hello-node.mjs) with the same load, and print both side by
 side, the deploy-to-first-response time (median and max of 5 fresh deploys)
@@ -96,6 +98,7 @@ generator, the node and the baseline share this machine's cores.`,
 	f.StringVar(&o.dataDir, "data-dir", "", "the node's data directory (default a temporary one, removed after)")
 	f.BoolVar(&o.asJSON, "json", false, "print the results as JSON")
 	f.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured cove phase to this file (go tool pprof)")
+	cmd.AddCommand(newBenchChainCmd(g))
 	return cmd
 }
 
@@ -124,9 +127,10 @@ type benchReport struct {
 	Ratio       float64      `json:"ratio,omitempty"` // cove / node requests per second
 
 	// DeployMS is deploy-to-first-response of each deploy, in order: the
-	// deploy (bundle, upload, record) is DeployOnlyMS and the rest the first
-	// call. The first deploy is the coldest: later ones reuse the worker's
-	// compiled program (same code hash).
+	// deploy (bundle, upload, the DeployAgent transaction until its block)
+	// is DeployOnlyMS and the rest the first call. The first deploy is the
+	// coldest: later ones reuse the worker's compiled program (same code
+	// hash).
 	DeployMS     []float64 `json:"deployToFirstResponseMs"`
 	DeployOnlyMS []float64 `json:"deployMs"`
 	// SandboxMS and SigningMS are the per-request costs measured alone on
@@ -138,10 +142,16 @@ type benchReport struct {
 	// CPU per request in ms, from the process CPU clocks (0 where unknown):
 	// CoveCPUMS is this process (gateway, worker and load generator) while
 	// measuring cove; LoadGenCPUMS this process while measuring node (the
-	// load generator alone); NodeCPUMS the node child over its life.
+	// load generator alone); NodeCPUMS the node child while measuring it
+	// (over its whole life where /proc is missing).
 	CoveCPUMS    float64 `json:"coveCpuMsPerRequest,omitempty"`
 	LoadGenCPUMS float64 `json:"loadGeneratorCpuMsPerRequest,omitempty"`
 	NodeCPUMS    float64 `json:"nodeCpuMsPerRequest,omitempty"`
+	// OtherCoresCove and OtherCoresNode are the cores other processes kept
+	// busy on average while each target was measured (from /proc/stat; -1
+	// where unknown): what disturbed the run.
+	OtherCoresCove float64 `json:"otherProcessesCoresDuringCove"`
+	OtherCoresNode float64 `json:"otherProcessesCoresDuringNode"`
 }
 
 // benchTarget is one row of the table.
@@ -197,13 +207,14 @@ func runBench(ctx context.Context, o benchOptions, log *slog.Logger, progress io
 	if err != nil {
 		return nil, err
 	}
-	coveRes, coveCPU, err := measure(say, "cove", url, o, load)
+	coveRes, cu, err := measure(say, "cove", url, o, load, nil)
 	stopProfile()
 	if err != nil {
 		return nil, err
 	}
 	rep.Cove = newBenchTarget(coveRes)
-	rep.CoveCPUMS = perRequest(coveCPU, coveRes.Requests)
+	rep.CoveCPUMS = perRequest(cu.self, cu.selfOK, coveRes.Requests)
+	rep.OtherCoresCove = cu.otherCores(coveRes.Elapsed)
 	cove.stop() // idle, but out of the way of the baseline
 
 	// The same handler on plain Node.js.
@@ -215,8 +226,8 @@ func runBench(ctx context.Context, o benchOptions, log *slog.Logger, progress io
 	case err != nil:
 		return nil, err
 	default:
-		res, loadCPU, served, err := runNodeBaseline(ctx, srv, say, o, load)
-		nodeCPU := srv.Stop()
+		res, nu, served, err := runNodeBaseline(ctx, srv, say, o, load)
+		lifetime := srv.Stop()
 		if err != nil {
 			return nil, err
 		}
@@ -225,8 +236,13 @@ func runBench(ctx context.Context, o benchOptions, log *slog.Logger, progress io
 		if res.RPS > 0 {
 			rep.Ratio = coveRes.RPS / res.RPS
 		}
-		rep.LoadGenCPUMS = perRequest(loadCPU, res.Requests)
-		rep.NodeCPUMS = perRequest(nodeCPU, served)
+		rep.LoadGenCPUMS = perRequest(nu.self, nu.selfOK, res.Requests)
+		if nu.machineOK {
+			rep.NodeCPUMS = perRequest(nu.child, true, res.Requests)
+		} else { // no /proc: its whole life, warm-up included
+			rep.NodeCPUMS = perRequest(lifetime, true, served)
+		}
+		rep.OtherCoresNode = nu.otherCores(res.Elapsed)
 	}
 
 	// The worker's two big costs, alone on one goroutine.
@@ -250,55 +266,89 @@ func runBench(ctx context.Context, o benchOptions, log *slog.Logger, progress io
 	return rep, nil
 }
 
+// phaseCPU is the CPU time used while one target was measured: by this
+// process (selfOK where known), and, where /proc tells (machineOK), by the
+// server child process and by the whole machine.
+type phaseCPU struct {
+	self, child, machine time.Duration
+	selfOK, machineOK    bool
+}
+
+func takeCPU(child func() (time.Duration, bool)) phaseCPU {
+	var p phaseCPU
+	p.self, p.selfOK = bench.ProcessCPU()
+	var childOK = true
+	if child != nil {
+		p.child, childOK = child()
+	}
+	p.machine, p.machineOK = bench.MachineBusy()
+	p.machineOK = p.machineOK && childOK && p.selfOK
+	return p
+}
+
+func (p phaseCPU) sub(q phaseCPU) phaseCPU {
+	return phaseCPU{
+		self: p.self - q.self, child: p.child - q.child, machine: p.machine - q.machine,
+		selfOK: p.selfOK && q.selfOK, machineOK: p.machineOK && q.machineOK,
+	}
+}
+
+// otherCores is how many cores other processes kept busy on average over
+// elapsed; -1 where unknown.
+func (p phaseCPU) otherCores(elapsed time.Duration) float64 {
+	if !p.machineOK || elapsed <= 0 {
+		return -1
+	}
+	return max(0, (p.machine-p.self-p.child).Seconds()/elapsed.Seconds())
+}
+
 // measure warms a target up, then measures it, and returns what the load
-// measured and the CPU time this process used meanwhile (0 if unknown).
-func measure(say func(string, ...any), name, url string, o benchOptions, load func(string, time.Duration) (bench.Result, error)) (bench.Result, time.Duration, error) {
+// measured and the CPU time used meanwhile. child, if not nil, reads the
+// server process's CPU time.
+func measure(say func(string, ...any), name, url string, o benchOptions, load func(string, time.Duration) (bench.Result, error), child func() (time.Duration, bool)) (bench.Result, phaseCPU, error) {
 	if o.warmup > 0 {
 		say("warming up %s %s...", name, o.warmup)
 		if _, err := load(url, o.warmup); err != nil {
-			return bench.Result{}, 0, err
+			return bench.Result{}, phaseCPU{}, err
 		}
 	}
 	say("measuring %s %s...", name, o.duration)
-	cpu0, ok0 := bench.ProcessCPU()
+	before := takeCPU(child)
 	res, err := load(url, o.duration)
 	if err != nil {
-		return res, 0, err
+		return res, phaseCPU{}, err
 	}
-	cpu1, ok1 := bench.ProcessCPU()
+	used := takeCPU(child).sub(before)
 	if res.OK == 0 {
-		return res, 0, fmt.Errorf("%s: no successful response in %d requests (%s)", name, res.Requests, res.FirstError)
+		return res, used, fmt.Errorf("%s: no successful response in %d requests (%s)", name, res.Requests, res.FirstError)
 	}
-	if !ok0 || !ok1 {
-		return res, 0, nil
-	}
-	return res, cpu1 - cpu0, nil
+	return res, used, nil
 }
 
 // runNodeBaseline checks that the baseline answers what the agent answers,
 // then loads it like the agent. served counts every request it answered,
-// warm-up included, to divide its lifetime CPU by.
-func runNodeBaseline(ctx context.Context, srv *bench.NodeServer, say func(string, ...any), o benchOptions, load func(string, time.Duration) (bench.Result, error)) (res bench.Result, loadCPU time.Duration, served int, err error) {
+// warm-up included, to divide its lifetime CPU by where /proc is missing.
+func runNodeBaseline(ctx context.Context, srv *bench.NodeServer, say func(string, ...any), o benchOptions, load func(string, time.Duration) (bench.Result, error)) (res bench.Result, used phaseCPU, served int, err error) {
 	url := srv.URL + benchPath
 	body, status, err := benchGet(ctx, url)
 	if err != nil {
-		return res, 0, 0, fmt.Errorf("baseline: %w", err)
+		return res, used, 0, fmt.Errorf("baseline: %w", err)
 	}
 	if status != http.StatusOK || body != benchWant {
-		return res, 0, 0, fmt.Errorf("baseline answered %d %q, want 200 %s", status, body, benchWant)
+		return res, used, 0, fmt.Errorf("baseline answered %d %q, want 200 %s", status, body, benchWant)
 	}
 	served = 1
 	if o.warmup > 0 {
 		say("warming up node %s...", o.warmup)
 		w, err := load(url, o.warmup)
 		if err != nil {
-			return res, 0, 0, err
+			return res, used, 0, err
 		}
 		served += w.Requests
 		o.warmup = 0
 	}
-	res, loadCPU, err = measure(say, "node", url, o, load)
-	return res, loadCPU, served + res.Requests, err
+	res, used, err = measure(say, "node", url, o, load, srv.CPU)
+	return res, used, served + res.Requests, err
 }
 
 func benchGet(ctx context.Context, url string) (string, int, error) {
@@ -315,8 +365,8 @@ func benchGet(ctx context.Context, url string) (string, int, error) {
 	return string(b), resp.StatusCode, err
 }
 
-func perRequest(cpu time.Duration, n int) float64 {
-	if cpu <= 0 || n <= 0 {
+func perRequest(cpu time.Duration, ok bool, n int) float64 {
+	if !ok || cpu <= 0 || n <= 0 {
 		return 0
 	}
 	return ms(cpu) / float64(n)
@@ -325,6 +375,7 @@ func perRequest(cpu time.Duration, n int) float64 {
 // benchNode is a node running in this process for the benchmark.
 type benchNode struct {
 	c       *client.Client
+	signer  *account.Signer // owns the deployed agents
 	cancel  context.CancelFunc
 	done    chan error
 	tempDir string // removed by stop; "" when --data-dir was given
@@ -340,17 +391,43 @@ func startBenchNode(ctx context.Context, dataDir string, log *slog.Logger) (*ben
 		}
 		dataDir, b.tempDir = d, d
 	}
-	cfg := node.DefaultConfig()
-	cfg.DataDir = filepath.Join(dataDir, "node")
-	n, err := node.New(cfg, log)
-	if err != nil {
+	fail := func(err error) (*benchNode, error) {
 		b.removeTemp()
 		return nil, err
 	}
+	// The node of `cove dev`: a single-validator chain whose genesis funds
+	// the deployer key, kept in the data dir, not in ~/.cove. The worker is
+	// not registered on the chain (no operator key): it serves its local
+	// gateway all the same, and a registration would race the deploys for
+	// the key's nonces.
+	store, err := account.Open(filepath.Join(dataDir, "keys"))
+	if err != nil {
+		return fail(err)
+	}
+	key, err := store.Ensure("deployer")
+	if err != nil {
+		return fail(fmt.Errorf("bench deployer key: %w", err))
+	}
+	if b.signer, err = store.Signer(key.Name, ""); err != nil {
+		return fail(fmt.Errorf("bench deployer key: %w", err))
+	}
+	cfg := node.DefaultConfig()
+	cfg.DataDir = filepath.Join(dataDir, "node")
+	cfg.Validator.Home = filepath.Join(cfg.DataDir, "chain")
+	cfg.Validator.RPCAddr = "" // not needed: the client goes through the gateway
+	cfg.Validator.P2PAddr = "127.0.0.1:0"
+	if _, err := node.InitDev(cfg, key.Address); err != nil {
+		return fail(err)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		b.removeTemp()
-		return nil, fmt.Errorf("listen: %w", err)
+		return fail(fmt.Errorf("listen: %w", err))
+	}
+	cfg.HTTPAddr = ln.Addr().String()
+	n, err := node.New(cfg, log)
+	if err != nil {
+		ln.Close()
+		return fail(err)
 	}
 	nctx, cancel := context.WithCancel(context.Background())
 	b.cancel, b.done = cancel, make(chan error, 1)
@@ -375,7 +452,7 @@ func (b *benchNode) deploy(ctx context.Context, rep *benchReport) (string, error
 	var last gateway.AgentView
 	for i := range benchDeploys {
 		start := time.Now()
-		a, err := b.c.Deploy(ctx, benchAgent, client.DeployOptions{Name: "bench-hello"})
+		a, err := b.c.Deploy(ctx, benchAgent, client.DeployOptions{Signer: b.signer, Name: "bench-hello"})
 		if err != nil {
 			return "", fmt.Errorf("deploy %s: %w", benchAgent, err)
 		}
@@ -489,7 +566,7 @@ func (r *benchReport) print(w io.Writer) {
 	if len(r.DeployOnlyMS) > 0 {
 		s := slices.Clone(r.DeployOnlyMS)
 		slices.Sort(s)
-		fmt.Fprintf(w, "  of which the deploy call (bundle, upload, record): median %.1f ms, max %.1f ms\n", s[len(s)/2], s[len(s)-1])
+		fmt.Fprintf(w, "  of which the deploy (bundle, upload, DeployAgent committed in a block): median %.1f ms, max %.1f ms\n", s[len(s)/2], s[len(s)-1])
 	}
 	fmt.Fprintf(w, "per-request cost (1 core): sandbox %.3f ms, signing %.3f ms (CPU time: %.3f ms, %.3f ms)\n",
 		r.SandboxMS, r.SigningMS, r.SandboxCPUMS, r.SigningCPUMS)
@@ -500,11 +577,19 @@ func (r *benchReport) print(w io.Writer) {
 		}
 		fmt.Fprintln(w, line)
 		if srv := r.CoveCPUMS - r.LoadGenCPUMS; r.NodeCPUMS > 0 && r.LoadGenCPUMS > 0 && srv > 0 {
-			// CPU per request hardly changes when other processes take the
-			// cores, unlike requests/s, so this ratio survives a busy machine.
-			fmt.Fprintf(w, "server CPU per request: cove %.3f ms, node %.3f ms: node/cove %.3f (the throughput ratio of CPU-bound servers)\n",
-				srv, r.NodeCPUMS, r.NodeCPUMS/srv)
+			// CPU per request changes less than requests/s when other
+			// processes take the cores. Node runs its JS on one thread, so
+			// its requests/s is bounded by one core; cove's by all of them.
+			fmt.Fprintf(w, "server CPU per request: cove %.3f ms (cove process minus load generator), node %.3f ms (one thread)\n",
+				srv, r.NodeCPUMS)
 		}
+	}
+	if r.OtherCoresCove >= 0 {
+		line := fmt.Sprintf("other processes kept %.2f of %d cores busy while cove was measured", r.OtherCoresCove, m.CPUs)
+		if r.Node != nil && r.OtherCoresNode >= 0 {
+			line += fmt.Sprintf(", %.2f while node was", r.OtherCoresNode)
+		}
+		fmt.Fprintln(w, line)
 	}
 }
 

@@ -96,6 +96,10 @@ func StartNode(ctx context.Context, script string) (*NodeServer, error) {
 	}
 }
 
+// CPU returns the CPU time the server has used so far, and false where the
+// platform does not say (it reads /proc).
+func (s *NodeServer) CPU() (time.Duration, bool) { return processCPUOf(s.cmd.Process.Pid) }
+
 // Stop kills the server, waits for it to exit and returns the CPU time
 // (user and system) it used over its life.
 func (s *NodeServer) Stop() time.Duration {
