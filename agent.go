@@ -13,7 +13,9 @@ type Agent struct {
 	CodeHash Hash    `json:"codeHash"` // SHA-256 of the bundle
 	Salt     Hash    `json:"salt"`
 	Attestor Address `json:"attestor"` // signs the agent's receipts
-	Version  uint64  `json:"version"`
+	// KeyEpoch is the key epoch the agent's keys and attestor come from.
+	KeyEpoch uint64 `json:"keyEpoch,omitempty"`
+	Version  uint64 `json:"version"`
 	// Secrets is the HPKE-sealed secret set (see package secret): opaque
 	// ciphertext that only a holder of the cluster key opens.
 	Secrets   []byte    `json:"secrets,omitempty"`

@@ -161,7 +161,9 @@ func checkRecord(key string, value []byte) error {
 	case strings.HasPrefix(key, prefixWorker) && len(key) == len(prefixWorker)+32:
 		v = new(WorkerRecord)
 	default:
-		return fmt.Errorf("unknown key %q", key)
+		if v = checkKeyRecord(key); v == nil {
+			return fmt.Errorf("unknown key %q", key)
+		}
 	}
 	if err := strictUnmarshal(value, v); err != nil {
 		return fmt.Errorf("key %q: %v", key, err)

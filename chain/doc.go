@@ -24,6 +24,11 @@
 //	UpgradeAgent(bytes32 agent,string cid,bytes32 codeHash,bytes secrets,uint64 nonce)
 //	RegisterWorker(string tee,bytes publicKey,string endpoint,bytes quote,uint64 nonce)
 //	UpdateParams(string params,uint64 nonce)
+//	RegisterGatekeeper(string tee,bytes publicKey,string endpoint,bytes quote,uint64 nonce)
+//	PublishEpoch(uint64 epoch,bytes clusterPublicKey,uint64 nonce)
+//	ProvisionKey(bytes32 recipient,uint64 epoch,bytes sealed,uint64 nonce)
+//	SetAttestor(bytes32 agent,address attestor,uint64 nonce)
+//	RotateKeys(uint64 nonce)
 //
 // so ethers' signTypedData and viem's signTypedData sign Cove transactions
 // (testdata/js/sign-tx.mjs does both). In the message, uint64 values are
@@ -57,6 +62,22 @@
 //	acct/ ‖ 20 bytes    Account (absent while balance and nonce are zero)
 //	agent/ ‖ 32 bytes   AgentRecord
 //	worker/ ‖ 32 bytes  WorkerRecord
+//	meta/key_epoch      the latest published key epoch, a JSON number (absent: none)
+//	meta/rotation       Rotation, while a rotation is pending
+//	gatekeeper/ ‖ 32 bytes  GatekeeperRecord
+//	gkop/ ‖ 20 bytes    the id of the gatekeeper the address operates
+//	epoch/ ‖ 8 bytes    EpochRecord (big-endian epoch)
+//	provision/ ‖ 32 bytes ‖ 8 bytes  ProvisionRecord (recipient, big-endian epoch)
+//
+// # Key management
+//
+// Gatekeepers register like workers (RegisterGatekeeper). Their operators
+// publish key epochs (epoch 0 once, epoch N+1 only after the admin's
+// RotateKeys), post key material sealed to registered workers and
+// gatekeepers (ProvisionKey, once per recipient and epoch) and publish
+// agents' attestor addresses (SetAttestor, once). An agent records the
+// latest epoch at deployment as its KeyEpoch: its keys come from that
+// epoch's cluster key, so a rotation never changes its attestor.
 //
 // Each block's write-set (every key it wrote, with its final value) is
 // hashed into the app hash chain; see [AppHash]. The genesis app hash is

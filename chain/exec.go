@@ -141,6 +141,16 @@ func (a *App) execute(o *overlay, sender cove.Address, msg Msg, ctx execContext)
 		return a.execRegisterWorker(o, sender, m, ctx)
 	case UpdateParams:
 		return a.execUpdateParams(o, sender, m)
+	case RegisterGatekeeper:
+		return a.execRegisterGatekeeper(o, sender, m, ctx)
+	case PublishEpoch:
+		return execPublishEpoch(o, sender, m, ctx)
+	case ProvisionKey:
+		return execProvisionKey(o, sender, m, ctx)
+	case SetAttestor:
+		return execSetAttestor(o, sender, m, ctx)
+	case RotateKeys:
+		return execRotateKeys(o, sender, m, ctx)
 	}
 	return nil, fail(CodeMalformed, "unknown message type %T", msg)
 }
@@ -177,8 +187,10 @@ func execDeploy(o *overlay, sender cove.Address, m DeployAgent, ctx execContext)
 	if _, ok := o.get(agentKey(id)); ok {
 		return nil, fail(CodeExists, "agent %s exists: deploy with another salt, or send UpgradeAgent to change its code", id)
 	}
+	epoch, _ := latestEpoch(o)
 	rec := AgentRecord{
 		ID:        id,
+		KeyEpoch:  epoch,
 		Owner:     sender,
 		Name:      m.Name,
 		CID:       m.CID,

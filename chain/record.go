@@ -60,8 +60,13 @@ type AgentRecord struct {
 	CodeHash cove.Hash `json:"codeHash"`
 	Salt     cove.Hash `json:"salt"`
 	// Attestor signs the agent's receipts; zero until a gatekeeper
-	// publishes it.
+	// publishes it (SetAttestor).
 	Attestor cove.Address `json:"attestor"`
+	// KeyEpoch is the key epoch the agent's keys come from: the latest at
+	// deployment (0 if none existed). Its attestor and derived keys are
+	// those of the cluster key of this epoch, so a rotation never changes
+	// its attestor address; re-keying an agent is future work.
+	KeyEpoch uint64 `json:"keyEpoch,omitempty"`
 	// Version is 1 at deployment and grows by one with each upgrade.
 	Version uint64 `json:"version"`
 	// Secrets is the current sealed secret set (package secret), or empty.
@@ -92,6 +97,7 @@ func (r AgentRecord) Agent() cove.Agent {
 		CodeHash:  r.CodeHash,
 		Salt:      r.Salt,
 		Attestor:  r.Attestor,
+		KeyEpoch:  r.KeyEpoch,
 		Version:   r.Version,
 		Secrets:   []byte(r.Secrets),
 		CreatedAt: r.CreatedAt,

@@ -62,6 +62,20 @@ func mixedBlocks(t testing.TB) []Block {
 		round = append(round, from.tx(t, transfer(to, int64(i+1), n)))
 	}
 	txs = append(txs, round)
+	// Key management: a gatekeeper, epoch 0, a provision, an attestor, a
+	// rotation and epoch 1, with refusals.
+	sd := deploy("short", 0, 6)
+	short := cove.DeriveAgentID(alice.addr, sd.CodeHash, sd.Salt)
+	txs = append(txs, [][]byte{
+		bob.tx(t, gatekeeper("g1", 9)),
+		bob.tx(t, PublishEpoch{Epoch: 0, ClusterPublicKey: clusterPub(t, 1), Nonce: 10}),
+		bob.tx(t, ProvisionKey{Recipient: WorkerID(worker("w1", 0).PublicKey), Epoch: 0, Sealed: []byte("k"), Nonce: 11}),
+		bob.tx(t, SetAttestor{Agent: short, Attestor: cove.Address{1}, Nonce: 12}),
+		alice.tx(t, RotateKeys{Nonce: 13}),
+		alice.tx(t, RotateKeys{Nonce: 14}), // pending already
+		bob.tx(t, PublishEpoch{Epoch: 1, ClusterPublicKey: clusterPub(t, 2), Nonce: 13}),
+		alice.tx(t, SetAttestor{Agent: short, Attestor: cove.Address{2}, Nonce: 15}), // not a gatekeeper
+	})
 	blocks := make([]Block, len(txs))
 	for i, b := range txs {
 		h := int64(i + 1)
@@ -119,7 +133,7 @@ func TestReplay(t *testing.T) {
 		}
 	}
 	// The blocks exercise success and failure.
-	for _, c := range []uint32{CodeOK, CodeMalformed, CodeUnknownAccount, CodeBadNonce, CodeInsufficientFunds, CodeUnauthorized, CodeInvalidArgument} {
+	for _, c := range []uint32{CodeOK, CodeMalformed, CodeUnknownAccount, CodeBadNonce, CodeInsufficientFunds, CodeUnauthorized, CodeInvalidArgument, CodeExists} {
 		if codes[c] == 0 {
 			t.Errorf("no tx ended with %s; codes %v", CodeName(c), codes)
 		}
@@ -127,7 +141,7 @@ func TestReplay(t *testing.T) {
 	if !reflect.DeepEqual(a.Snapshot(), b.Snapshot()) {
 		t.Error("final states differ")
 	}
-	if len(a.Agents()) != 2 || len(a.Workers()) != 1 || a.Params().MaxNameLength != 8 {
+	if len(a.Agents()) != 2 || len(a.Workers()) != 1 || a.Params().MaxNameLength != 8 || len(a.Gatekeepers()) != 1 || len(a.Epochs()) != 2 {
 		t.Errorf("agents %d workers %d params %+v", len(a.Agents()), len(a.Workers()), a.Params())
 	}
 

@@ -23,7 +23,8 @@ var ErrMalformed = errors.New("malformed transaction")
 var ErrBadSignature = errors.New("bad signature")
 
 // Msg is the signed content of a transaction: Transfer, DeployAgent,
-// UpgradeAgent, RegisterWorker or UpdateParams. Decode returns these value
+// UpgradeAgent, RegisterWorker, UpdateParams, RegisterGatekeeper,
+// PublishEpoch, ProvisionKey, SetAttestor or RotateKeys. Decode returns these value
 // types; pointers to them are Msgs too. Only this package implements it.
 type Msg interface {
 	// Type returns the EIP-712 primary type name, which is also the
@@ -128,8 +129,28 @@ func decode(b []byte) (Tx, error) {
 		var m UpdateParams
 		err = m.UnmarshalJSON(raw)
 		msg = m
+	case "RegisterGatekeeper":
+		var m RegisterGatekeeper
+		err = m.UnmarshalJSON(raw)
+		msg = m
+	case "PublishEpoch":
+		var m PublishEpoch
+		err = m.UnmarshalJSON(raw)
+		msg = m
+	case "ProvisionKey":
+		var m ProvisionKey
+		err = m.UnmarshalJSON(raw)
+		msg = m
+	case "SetAttestor":
+		var m SetAttestor
+		err = m.UnmarshalJSON(raw)
+		msg = m
+	case "RotateKeys":
+		var m RotateKeys
+		err = m.UnmarshalJSON(raw)
+		msg = m
 	default:
-		return Tx{}, fmt.Errorf("unknown type %s (want Transfer, DeployAgent, UpgradeAgent, RegisterWorker or UpdateParams)", clip(fmt.Sprintf("%q", typ)))
+		return Tx{}, fmt.Errorf("unknown type %s (want Transfer, DeployAgent, UpgradeAgent, RegisterWorker, UpdateParams, RegisterGatekeeper, PublishEpoch, ProvisionKey, SetAttestor or RotateKeys)", clip(fmt.Sprintf("%q", typ)))
 	}
 	if err != nil {
 		return Tx{}, fmt.Errorf("%s message: %v", typ, err)

@@ -25,6 +25,11 @@ func sampleMsgs(t testing.TB) []Msg {
 		UpgradeAgent{Agent: id, CID: cid, CodeHash: h, Secrets: nil, Nonce: 3},
 		RegisterWorker{TEE: "sim", PublicKey: []byte{1, 2, 3}, Endpoint: "https://w.example", Quote: []byte("q"), Nonce: 4},
 		UpdateParams{Params: `{"admin":"` + alice.addr.String() + `","max_name_length":64,"max_secrets_bytes":131072}`, Nonce: 5},
+		RegisterGatekeeper{TEE: "tdx", PublicKey: []byte{4, 5}, Endpoint: "http://g.example:1", Quote: []byte("gq"), Nonce: 6},
+		PublishEpoch{Epoch: 1<<64 - 1, ClusterPublicKey: []byte{6, 7, 8}, Nonce: 7},
+		ProvisionKey{Recipient: cove.Hash{9, 9}, Epoch: 2, Sealed: []byte("sealed"), Nonce: 8},
+		SetAttestor{Agent: id, Attestor: bob.addr, Nonce: 9},
+		RotateKeys{Nonce: 10},
 	}
 }
 
@@ -59,6 +64,8 @@ func TestDigestMatchesGoEthereum(t *testing.T) {
 var typeStrings = map[string]string{
 	"Transfer": TransferType, "DeployAgent": DeployAgentType, "UpgradeAgent": UpgradeAgentType,
 	"RegisterWorker": RegisterWorkerType, "UpdateParams": UpdateParamsType,
+	"RegisterGatekeeper": RegisterGatekeeperType, "PublishEpoch": PublishEpochType,
+	"ProvisionKey": ProvisionKeyType, "SetAttestor": SetAttestorType, "RotateKeys": RotateKeysType,
 }
 
 func typeString(name string, fields []apitypes.Type) string {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/big"
@@ -71,7 +72,21 @@ func (c *Client) SubmitTx(ctx context.Context, tx []byte) (gateway.TxOutcome, er
 }
 
 // Send signs msg with s (at its next nonce, which Send sets) and submits it.
+// A refusal for a bad nonce (another sender with the same key, such as a
+// `cove dev` node whose operator is the dev key, took the nonce) is retried
+// with the new next nonce, a few times: a refused nonce changes nothing.
 func (c *Client) Send(ctx context.Context, s Signer, msg func(nonce uint64) chain.Msg) (gateway.TxOutcome, error) {
+	for attempt := 0; ; attempt++ {
+		out, err := c.send(ctx, s, msg)
+		var te *TxError
+		if attempt < 3 && errors.As(err, &te) && te.Outcome.Code == chain.CodeBadNonce {
+			continue
+		}
+		return out, err
+	}
+}
+
+func (c *Client) send(ctx context.Context, s Signer, msg func(nonce uint64) chain.Msg) (gateway.TxOutcome, error) {
 	st, err := c.ChainStatus(ctx)
 	if err != nil {
 		return gateway.TxOutcome{}, err

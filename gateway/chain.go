@@ -22,6 +22,12 @@ type Chain interface {
 	Agent(id cove.AgentID) (chain.AgentRecord, error)
 	Agents() []chain.AgentRecord
 	Workers() []chain.WorkerRecord
+	Gatekeepers() []chain.GatekeeperRecord
+	// Epochs returns the published key epochs, oldest first.
+	Epochs() []chain.EpochRecord
+	// Provisions returns the sealed key material provisioned to a worker or
+	// gatekeeper id, oldest epoch first.
+	Provisions(recipient cove.Hash) []chain.ProvisionRecord
 	// Broadcast submits a signed transaction and waits for its block.
 	Broadcast(ctx context.Context, tx []byte) (TxOutcome, error)
 }
@@ -76,6 +82,28 @@ func (s *Server) handleChainAgents(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleChainWorkers(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"workers": s.chain.Workers()})
+}
+
+func (s *Server) handleChainGatekeepers(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"gatekeepers": s.chain.Gatekeepers()})
+}
+
+// handleChainKeys lists the key epochs: {"epochs":[{"epoch","publicKey",
+// "publishedBy","height","time"}]}, oldest first; the last is what new
+// secrets are sealed to.
+func (s *Server) handleChainKeys(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"epochs": s.chain.Epochs()})
+}
+
+// handleChainProvisions lists what gatekeepers sealed to one worker or
+// gatekeeper id (ciphertext only).
+func (s *Server) handleChainProvisions(w http.ResponseWriter, r *http.Request) {
+	id, err := cove.ParseHash(r.PathValue("id"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_id", "id: "+err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"provisions": s.chain.Provisions(id)})
 }
 
 // handleChainTx submits a signed transaction (the JSON of package chain) and

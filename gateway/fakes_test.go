@@ -141,6 +141,12 @@ func (c *fakeChain) Agents() []chain.AgentRecord { return c.app.Agents() }
 
 func (c *fakeChain) Workers() []chain.WorkerRecord { return c.app.Workers() }
 
+func (c *fakeChain) Gatekeepers() []chain.GatekeeperRecord { return c.app.Gatekeepers() }
+
+func (c *fakeChain) Epochs() []chain.EpochRecord { return c.app.Epochs() }
+
+func (c *fakeChain) Provisions(id cove.Hash) []chain.ProvisionRecord { return c.app.Provisions(id) }
+
 // Broadcast runs CheckTx, as the mempool does, then a block holding tx.
 func (c *fakeChain) Broadcast(ctx context.Context, tx []byte) (gateway.TxOutcome, error) {
 	c.mu.Lock()

@@ -389,3 +389,32 @@ func TestGoldenVectors(t *testing.T) {
 		t.Fatalf("derivation changed (a wire format!):\ngot:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+func TestHistoryRoundTrip(t *testing.T) {
+	m0, _ := MasterFromBytes(bytes.Repeat([]byte{1}, 32))
+	m1, _ := MasterFromBytes(bytes.Repeat([]byte{2}, 32))
+	h := History{m0, m1}
+	b := h.Encode()
+	if len(b) != 5+64 || b[0] != 1 || b[4] != 2 {
+		t.Fatalf("encoding % x", b)
+	}
+	got, err := DecodeHistory(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, ok := got.Cluster(1, DefaultCluster)
+	if !ok || !bytes.Equal(c.Bytes(), m1.Cluster(DefaultCluster).Bytes()) {
+		t.Error("epoch 1 cluster key differs after the round trip")
+	}
+	if _, ok := got.Cluster(2, DefaultCluster); ok {
+		t.Error("epoch 2 exists")
+	}
+	for _, bad := range [][]byte{nil, {1, 0, 0, 0, 0}, b[:len(b)-1], append([]byte{2}, b[1:]...)} {
+		if _, err := DecodeHistory(bad); err == nil {
+			t.Errorf("DecodeHistory(% x) accepted", bad)
+		}
+	}
+	if fmt.Sprint(h) != "REDACTED" {
+		t.Errorf("history prints %v", h)
+	}
+}

@@ -39,6 +39,21 @@ func (c chainView) Workers() (recs []chain.WorkerRecord) {
 	return recs
 }
 
+func (c chainView) Gatekeepers() (recs []chain.GatekeeperRecord) {
+	c.v.State(func(a *chain.App) { recs = a.Gatekeepers() })
+	return recs
+}
+
+func (c chainView) Epochs() (recs []chain.EpochRecord) {
+	c.v.State(func(a *chain.App) { recs = a.Epochs() })
+	return recs
+}
+
+func (c chainView) Provisions(id cove.Hash) (recs []chain.ProvisionRecord) {
+	c.v.State(func(a *chain.App) { recs = a.Provisions(id) })
+	return recs
+}
+
 func (c chainView) Broadcast(ctx context.Context, tx []byte) (gateway.TxOutcome, error) {
 	out, err := c.v.Broadcast(ctx, tx)
 	return gateway.TxOutcome(out), err

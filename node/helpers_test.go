@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ecdsa"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -21,6 +22,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/account"
 	"github.com/cove-network/cove/bundle"
 	"github.com/cove-network/cove/chain"
 	"github.com/cove-network/cove/client"
@@ -70,6 +72,7 @@ type testSigner struct {
 	mu   sync.Mutex
 	priv *ecdsa.PrivateKey
 	addr cove.Address
+	file string // the keystore file, once written
 }
 
 func newSigner(t testing.TB) *testSigner {
@@ -82,6 +85,26 @@ func newSigner(t testing.TB) *testSigner {
 }
 
 func (s *testSigner) Address() cove.Address { return s.addr }
+
+// keystore writes the key to a keystore file without passphrase (light
+// scrypt) and returns its path, for a node's operator setting.
+func (s *testSigner) keystore(t testing.TB) string {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.file != "" {
+		return s.file
+	}
+	st, err := account.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Import("operator", []byte(hex.EncodeToString(crypto.FromECDSA(s.priv))), "", ""); err != nil {
+		t.Fatal(err)
+	}
+	s.file = filepath.Join(st.Dir(), "operator.json")
+	return s.file
+}
 
 func (s *testSigner) Sign(d cove.Hash) ([65]byte, error) {
 	sig, err := crypto.Sign(d[:], s.priv)
@@ -134,7 +157,17 @@ type testNode struct {
 // healthy. The node is stopped at cleanup.
 func startNode(t *testing.T, cfg node.Config, dev *testSigner) *testNode {
 	t.Helper()
-	if _, err := node.InitDev(cfg, dev.Address()); err != nil {
+	if cfg.Operator == "" {
+		// An operator key of its own, funded in genesis, registers the
+		// node's worker and gatekeeper, which provisions the worker through
+		// the chain. (`cove dev` uses the dev key; a test's own sends with
+		// the dev key would race the node's for nonces.)
+		op := newSigner(t)
+		if _, err := node.InitDev(cfg, dev.Address(), op.Address()); err != nil {
+			t.Fatalf("node.InitDev: %v", err)
+		}
+		cfg.Operator = op.keystore(t)
+	} else if _, err := node.InitDev(cfg, dev.Address()); err != nil {
 		t.Fatalf("node.InitDev: %v", err)
 	}
 	logs := &syncBuffer{}
@@ -145,8 +178,22 @@ func startNode(t *testing.T, cfg node.Config, dev *testSigner) *testNode {
 	return runNode(t, cfg, n, dev, logs)
 }
 
-// runNode runs a node built by node.New and waits until it is healthy.
+// runNode runs a node built by node.New and waits until it is healthy
+// (its worker provisioned).
 func runNode(t *testing.T, cfg node.Config, n *node.Node, dev *testSigner, logs *syncBuffer) *testNode {
+	t.Helper()
+	tn := runNodeUnready(t, cfg, n, dev, logs)
+	wctx, wcancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer wcancel()
+	if err := tn.c.WaitHealthy(wctx); err != nil {
+		t.Fatal(err)
+	}
+	return tn
+}
+
+// runNodeUnready runs a node built by node.New and waits until its gateway
+// answers, healthy or not.
+func runNodeUnready(t *testing.T, cfg node.Config, n *node.Node, dev *testSigner, logs *syncBuffer) *testNode {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -180,11 +227,13 @@ func runNode(t *testing.T, cfg node.Config, n *node.Node, dev *testSigner, logs 
 	if err != nil {
 		t.Fatal(err)
 	}
-	wctx, wcancel := context.WithTimeout(ctx, 20*time.Second)
-	defer wcancel()
-	if err := c.WaitHealthy(wctx); err != nil {
-		t.Fatal(err)
-	}
+	eventually(t, 20*time.Second, "the gateway to answer", func() bool {
+		resp, err := http.Get(base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err == nil
+	})
 	return &testNode{cfg: cfg, n: n, base: base, c: c, dev: dev, logs: logs, stop: stop}
 }
 

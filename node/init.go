@@ -35,12 +35,12 @@ const (
 var DevFunds = new(big.Int).Mul(big.NewInt(1_000_000), new(big.Int).Exp(big.NewInt(10), big.NewInt(18), nil))
 
 // InitDev prepares a single-validator chain in cfg.Validator.Home unless it
-// exists: validator keys and a genesis that funds dev and makes it the
-// governance admin. The genesis TEE policy accepts this node's simulated
+// exists: validator keys and a genesis that funds dev (and others, such as
+// a separate operator key) and makes dev the governance admin. The genesis TEE policy accepts this node's simulated
 // TEE: it creates the sim vendor key in cfg.DataDir/tee-sim and allows it
 // with the measurement of the running executable (see DevTEEPolicy). It
 // returns whether it created the chain.
-func InitDev(cfg Config, dev cove.Address) (bool, error) {
+func InitDev(cfg Config, dev cove.Address, others ...cove.Address) (bool, error) {
 	if _, err := os.Stat(validator.GenesisFile(cfg.Validator.Home)); err == nil {
 		return false, nil
 	}
@@ -52,7 +52,11 @@ func InitDev(cfg Config, dev cove.Address) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	g := chain.DefaultGenesis(DevNumericChainID, dev, map[cove.Address]*big.Int{dev: DevFunds})
+	funds := map[cove.Address]*big.Int{dev: DevFunds}
+	for _, a := range others {
+		funds[a] = DevFunds
+	}
+	g := chain.DefaultGenesis(DevNumericChainID, dev, funds)
 	g.Params.TEE = DevTEEPolicy(p)
 	g.Time = time.Now().UTC().Truncate(time.Second)
 	if err := validator.WriteGenesis(cfg.Validator.Home, DevChainID, []cmttypes.GenesisValidator{keys.Validator}, g); err != nil {
@@ -165,6 +169,9 @@ func InitTestnet(dir string, n, basePort int, funded []cove.Address) ([]TestnetN
 		cfg.DataDir = "data"
 		cfg.HTTPAddr = nd.HTTP
 		cfg.Operator = OperatorFile
+		// Every node runs a gatekeeper; node0 makes the first master key,
+		// the others receive the key history sealed to them.
+		cfg.Gatekeeper.Bootstrap = i == 0
 		cfg.Validator.Home = "chain"
 		cfg.Validator.Moniker = "node" + strconv.Itoa(i)
 		cfg.Validator.P2PAddr = nd.P2P

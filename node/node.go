@@ -4,13 +4,16 @@
 // harness.
 //
 // A node runs the roles its Config enables: the validator (the chain under
-// CometBFT), a gatekeeper keeping the master key sealed by the (simulated)
-// TEE, a worker, and the gateway, with the bundle store they share. Agent
-// records live on the chain; the worker follows the chain's events to
-// prepare new code.
+// CometBFT), a gatekeeper (the key manager, holding the master keys sealed
+// by the (simulated) TEE), a worker, and the gateway, with the bundle store
+// they share. Agent records live on the chain; the worker follows the
+// chain's events to prepare new code and to open the cluster keys
+// gatekeepers provision to its attested identity. No key reaches the worker
+// in-process: everything goes through the chain, sealed.
 package node
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -20,6 +23,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/blob"
@@ -45,17 +49,21 @@ type Config struct {
 	HTTPAddr string `toml:"http_addr"`
 	// BlobPeers are gateways of other nodes to fetch bundles from.
 	BlobPeers []string `toml:"blob_peers"`
-	// Operator is the path of the key that signs this node's worker
-	// registration (and pays for it): a go-ethereum keystore file named
-	// NAME.json without a passphrase, as `cove keys` and `cove testnet init`
-	// write. Empty: the worker does not register. `cove dev` uses the dev
-	// key, which is also the chain's admin, so a dev node allows its own
-	// build's measurement (see register.go).
-	Operator  string           `toml:"operator"`
-	Roles     Roles            `toml:"roles"`
-	Validator validator.Config `toml:"validator"`
-	Gateway   gateway.Config   `toml:"gateway"`
-	Worker    worker.Config    `toml:"worker"`
+	// Operator is the path of the key that signs this node's own
+	// transactions (its worker's registration, its gatekeeper's
+	// registration, epochs, provisions and attestors): a go-ethereum
+	// keystore file named NAME.json without a passphrase, as `cove keys` and
+	// `cove testnet init` write. Empty: the node sends nothing, so its
+	// worker is never provisioned. `cove dev` uses the dev key, which is
+	// also the chain's admin, so a dev node allows its own build's
+	// measurement (see register.go); the node and the client retry a
+	// nonce the other took.
+	Operator   string            `toml:"operator"`
+	Roles      Roles             `toml:"roles"`
+	Validator  validator.Config  `toml:"validator"`
+	Gatekeeper gatekeeper.Config `toml:"gatekeeper"`
+	Gateway    gateway.Config    `toml:"gateway"`
+	Worker     worker.Config     `toml:"worker"`
 }
 
 // DefaultConfig returns the embedded defaults of `cove dev`.
@@ -63,13 +71,14 @@ func DefaultConfig() Config {
 	v := validator.DefaultConfig()
 	v.Home = filepath.Join(".cove", "dev", "chain")
 	return Config{
-		DataDir:   filepath.Join(".cove", "dev"),
-		TEE:       "sim",
-		HTTPAddr:  "127.0.0.1:8700",
-		Roles:     Roles{Validator: true, Gatekeeper: true, Worker: true, Gateway: true},
-		Validator: v,
-		Gateway:   gateway.DefaultConfig(),
-		Worker:    worker.DefaultConfig(),
+		DataDir:    filepath.Join(".cove", "dev"),
+		TEE:        "sim",
+		HTTPAddr:   "127.0.0.1:8700",
+		Roles:      Roles{Validator: true, Gatekeeper: true, Worker: true, Gateway: true},
+		Validator:  v,
+		Gatekeeper: gatekeeper.DefaultConfig(),
+		Gateway:    gateway.DefaultConfig(),
+		Worker:     worker.DefaultConfig(),
 	}
 }
 
@@ -84,28 +93,27 @@ func (c Config) Validate() error {
 	if !c.Roles.Validator {
 		return errors.New("node: every node runs the validator role in this release (roles.validator = true)")
 	}
-	if c.Roles.Worker && !c.Roles.Gatekeeper {
-		return errors.New("node: a worker needs a gatekeeper on the same node in this release (roles.gatekeeper = true)")
-	}
 	if c.Roles.Gateway && !c.Roles.Worker {
 		return errors.New("node: a gateway needs a worker on the same node in this release (roles.worker = true)")
 	}
-	return errors.Join(c.Validator.Validate(), c.Gateway.Validate(), c.Worker.Validate())
+	return errors.Join(c.Validator.Validate(), c.Gatekeeper.Validate(), c.Gateway.Validate(), c.Worker.Validate())
 }
 
 // Node is a running set of roles.
 type Node struct {
-	cfg       Config
-	log       *slog.Logger
-	platform  tee.Platform
-	keeper    *gatekeeper.Keeper
-	validator *validator.Server
-	blobs     *blob.Store
-	worker    *worker.Server
-	gateway   *gateway.Server
-	// identity is the worker's attested identity (nil without the worker
-	// role).
+	cfg        Config
+	log        *slog.Logger
+	platform   tee.Platform
+	op         *operator
+	validator  *validator.Server
+	gatekeeper *gatekeeper.Server
+	blobs      *blob.Store
+	worker     *worker.Server
+	gateway    *gateway.Server
+	// identity is the worker's attested identity and ring the cluster keys
+	// provisioned to it (nil without the worker role).
 	identity *worker.Identity
+	ring     *worker.KeyRing
 }
 
 // New opens the node's stores and builds its roles. It starts nothing; on
@@ -124,10 +132,6 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 	if err != nil {
 		return nil, err
 	}
-	n.keeper, err = gatekeeper.Open(n.platform, dir("gatekeeper"))
-	if err != nil {
-		return nil, err
-	}
 	n.blobs, err = blob.Open(dir("blobs"), blob.MaxSize(cfg.Gateway.MaxBundleBytes))
 	if err != nil {
 		return nil, err
@@ -141,6 +145,22 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 			n.validator.Close()
 		}
 	}()
+	n.op = &operator{v: n.validator}
+	if cfg.Operator != "" {
+		if n.op.signer, err = openOperator(cfg.Operator); err != nil {
+			return nil, fmt.Errorf("node: %w", err)
+		}
+	}
+	if cfg.Roles.Gatekeeper {
+		p, ok := n.platform.(gatekeeper.Platform)
+		if !ok {
+			return nil, fmt.Errorf("node: the %s TEE cannot host a gatekeeper (no quotes)", n.platform.Name())
+		}
+		n.gatekeeper, err = gatekeeper.New(cfg.Gatekeeper, log.With("role", "gatekeeper"), p, gatekeeperChain{n.validator, n.op}, dir("gatekeeper"), "http://"+cmp.Or(cfg.HTTPAddr, "localhost"))
+		if err != nil {
+			return nil, err
+		}
+	}
 	if !cfg.Roles.Worker {
 		return n, nil
 	}
@@ -154,10 +174,10 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 	if wcfg.LogDir == "" {
 		wcfg.LogDir = dir("logs")
 	}
-	// Security: the keeper hands the worker its cluster key in-process; the
-	// attestation issue replaces this with a key sealed to the worker's
-	// attested identity.
-	n.worker, err = worker.New(wcfg, log.With("role", "worker"), n.keeper.ClusterKey(wcfg.Cluster),
+	// Security: the worker's cluster keys come only from the chain, sealed
+	// by a gatekeeper to its attested identity (see provisionWorker).
+	n.ring = worker.NewKeyRing(n.identity)
+	n.worker, err = worker.New(wcfg, log.With("role", "worker"), n.ring,
 		peerBlobs{local: n.blobs, peers: cfg.BlobPeers, client: &http.Client{}})
 	if err != nil {
 		return nil, err
@@ -165,7 +185,7 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 	if !cfg.Roles.Gateway {
 		return n, nil
 	}
-	n.gateway, err = gateway.New(cfg.Gateway, log.With("role", "gateway"), chainView{n.validator}, n.blobs, n.worker, clusterKeys{n.keeper, wcfg.Cluster})
+	n.gateway, err = gateway.New(cfg.Gateway, log.With("role", "gateway"), chainView{n.validator}, n.blobs, n.worker, chainKeys{n.validator, n.ring, wcfg.Cluster})
 	if err != nil {
 		return nil, err
 	}
@@ -198,6 +218,9 @@ func (n *Node) Run(ctx context.Context, ln net.Listener) error {
 		}()
 	}
 	run("validator", func() error { return n.validator.Run(ctx) })
+	if n.gatekeeper != nil {
+		run("gatekeeper", func() error { return n.gatekeeper.Run(ctx) })
+	}
 	if n.worker != nil {
 		events := n.validator.Subscribe(ctx)
 		run("worker", func() error { return n.worker.Run(ctx) })
@@ -217,7 +240,8 @@ func (n *Node) Run(ctx context.Context, ln net.Listener) error {
 			return errors.New("node: the gateway role needs a listener")
 		}
 		run("gateway", func() error { return n.gateway.Run(ctx, ln) })
-		n.gateway.SetReady(true)
+		// Ready once the worker holds a cluster key (see followChain).
+		n.gateway.SetReady(n.ring.Len() > 0)
 	}
 	wg.Wait()
 	if n.gateway != nil {
@@ -229,10 +253,32 @@ func (n *Node) Run(ctx context.Context, ln net.Listener) error {
 // Validator returns the node's validator.
 func (n *Node) Validator() *validator.Server { return n.validator }
 
-// followChain prepares the code of every agent deployed or upgraded on the
-// chain, so that its first call does not pay for loading and compiling.
+// followChain opens the cluster keys gatekeepers provision to this
+// worker, and prepares the code of every agent deployed or upgraded on the
+// chain so that its first call does not pay for loading and compiling. It
+// also re-reads the provisions on a timer, so a missed event heals.
 func (n *Node) followChain(ctx context.Context, events <-chan chain.Event) {
-	for ev := range events {
+	n.provisionWorker()
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		var ev chain.Event
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			n.provisionWorker()
+			continue
+		case e, ok := <-events:
+			if !ok {
+				return
+			}
+			ev = e
+		}
+		if ev.Type == chain.EventKeyProvisioned {
+			n.provisionWorker()
+			continue
+		}
 		if ev.Type != chain.EventAgentDeployed && ev.Type != chain.EventAgentUpgraded {
 			continue
 		}
@@ -251,18 +297,67 @@ func (n *Node) followChain(ctx context.Context, events <-chan chain.Event) {
 	}
 }
 
-// clusterKeys is the gateway's view of the keeper: public key material only.
-type clusterKeys struct {
-	keeper  *gatekeeper.Keeper
+// provisionWorker opens every cluster key provisioned on chain to this
+// worker that its key ring lacks, and marks the gateway ready once it holds
+// one.
+func (n *Node) provisionWorker() {
+	id := chain.WorkerID(n.identity.PublicKey())
+	var recs []chain.ProvisionRecord
+	n.validator.State(func(a *chain.App) { recs = a.Provisions(id) })
+	for _, p := range recs {
+		if n.ring.Has(p.Epoch) {
+			continue
+		}
+		if err := n.ring.Add(p.Epoch, p.Sealed); err != nil {
+			n.log.Error("cannot open a provisioned cluster key", "role", "worker", "worker", id, "epoch", p.Epoch, "err", err)
+			continue
+		}
+		n.log.Info("worker provisioned", "role", "worker", "worker", id, "epoch", p.Epoch, "height", p.Height)
+	}
+	if n.gateway != nil && n.ring.Len() > 0 {
+		n.gateway.SetReady(true)
+	}
+}
+
+// chainKeys is the gateway's key service: public key material from the
+// chain, and attestor addresses the worker derives before a gatekeeper
+// publishes them.
+type chainKeys struct {
+	v       *validator.Server
+	ring    *worker.KeyRing
 	cluster keys.ClusterID
 }
 
-func (k clusterKeys) ClusterKey() (string, uint32, []byte, error) {
-	pub, err := k.keeper.ClusterKey(k.cluster).PublicKey()
-	return string(k.cluster), 0, pub, err
+func (k chainKeys) ClusterKey() (string, uint32, []byte, error) {
+	var (
+		rec chain.EpochRecord
+		ok  bool
+	)
+	k.v.State(func(a *chain.App) { rec, ok = a.LatestEpoch() })
+	if !ok {
+		return "", 0, nil, errors.New("no key epoch published yet")
+	}
+	return string(k.cluster), uint32(rec.Epoch), rec.ClusterPublicKey, nil
 }
 
-func (k clusterKeys) Attestor(id cove.AgentID) cove.Address { return k.keeper.Attestor(k.cluster, id) }
+func (k chainKeys) Attestor(id cove.AgentID) cove.Address {
+	var (
+		rec chain.AgentRecord
+		err error
+	)
+	k.v.State(func(a *chain.App) { rec, err = a.Agent(id) })
+	if err != nil {
+		return cove.Address{}
+	}
+	if !rec.Attestor.IsZero() {
+		return rec.Attestor
+	}
+	c, ok := k.ring.Cluster(rec.KeyEpoch)
+	if !ok {
+		return cove.Address{} // pending: no gatekeeper has published it and this worker holds no key
+	}
+	return c.Agent(id).Attestor().Address()
+}
 
 func eventAttr(ev chain.Event, key string) string {
 	for _, a := range ev.Attrs {

@@ -15,7 +15,6 @@ import (
 	"github.com/cove-network/cove/account"
 	"github.com/cove-network/cove/chain"
 	"github.com/cove-network/cove/tee/sim"
-	"github.com/cove-network/cove/validator"
 )
 
 // Registration retries: the first attempts wait for the chain to make its
@@ -48,16 +47,11 @@ func (n *Node) registerWorker(ctx context.Context, endpoint string) {
 		log.Error("worker not registered: the TEE platform cannot make quotes", "tee", n.platform.Name())
 		return
 	}
-	if n.cfg.Operator == "" {
-		log.Warn("worker not registered: no operator key (set operator in cove.toml to a keystore file without passphrase)")
+	if n.op.signer == nil {
+		log.Warn("worker not registered: " + errNoOperator.Error())
 		return
 	}
-	signer, err := openOperator(n.cfg.Operator)
-	if err != nil {
-		log.Error("worker not registered: operator key", "err", err)
-		return
-	}
-	r := registration{n: n, log: log, quoter: q, signer: signer, pub: pub, id: id, endpoint: endpoint}
+	r := registration{n: n, log: log, quoter: q, signer: n.op.signer, pub: pub, id: id, endpoint: endpoint}
 	wait := firstRetry
 	for {
 		done, err := r.attempt(ctx)
@@ -119,13 +113,11 @@ func (r *registration) attempt(ctx context.Context) (done bool, err error) {
 		rec     chain.WorkerRecord
 		recErr  error
 		params  chain.Params
-		acct    chain.Account
 	)
 	r.n.validator.State(func(a *chain.App) {
 		height, chainID = a.Height(), a.ChainID()
 		rec, recErr = a.Worker(r.id)
 		params = a.Params()
-		acct = a.Account(r.signer.Address())
 	})
 	if height < 1 {
 		return false, nil // the chain has not made its first block
@@ -137,22 +129,17 @@ func (r *registration) attempt(ctx context.Context) (done bool, err error) {
 	if !errors.Is(recErr, cove.ErrNotFound) {
 		return false, recErr
 	}
-	nonce := acct.Nonce
 	if p, ok := r.n.platform.(*sim.Platform); ok && params.Admin == r.signer.Address() {
-		allowed, err := r.allowSelf(ctx, p, params, chainID, nonce)
-		if err != nil {
+		if _, err := r.allowSelf(ctx, p, params, chainID); err != nil {
 			return false, err
-		}
-		if allowed {
-			nonce++
 		}
 	}
 	quote, err := r.quoter.Quote(chain.ReportData(r.pub))
 	if err != nil {
 		return false, fmt.Errorf("quote: %w", err)
 	}
-	msg := chain.RegisterWorker{TEE: r.quoter.Name(), PublicKey: r.pub, Endpoint: r.endpoint, Quote: quote, Nonce: nonce}
-	out, err := r.send(ctx, chainID, msg)
+	msg := chain.RegisterWorker{TEE: r.quoter.Name(), PublicKey: r.pub, Endpoint: r.endpoint, Quote: quote}
+	out, err := r.n.op.send(ctx, func(n uint64) chain.Msg { msg.Nonce = n; return msg })
 	if err != nil {
 		return false, err
 	}
@@ -179,7 +166,7 @@ func (r *registration) attempt(ctx context.Context) (done bool, err error) {
 // Security: this trusts whatever binary the admin runs, which is what a
 // development chain wants and a real one must not: it happens only on the
 // INSECURE simulated TEE with the admin's own key.
-func (r *registration) allowSelf(ctx context.Context, p *sim.Platform, params chain.Params, chainID, nonce uint64) (bool, error) {
+func (r *registration) allowSelf(ctx context.Context, p *sim.Platform, params chain.Params, chainID uint64) (bool, error) {
 	m := p.Measurement()
 	vk := p.VendorPublicKey()
 	pol := &params.TEE
@@ -198,7 +185,7 @@ func (r *registration) allowSelf(ctx context.Context, p *sim.Platform, params ch
 		return false, err
 	}
 	r.log.Warn("dev chain: allowing this build's measurement and sim vendor key (INSECURE simulated TEE)", "measurement", chain.Bytes(m[:]), "vendor_key", chain.Bytes(vk))
-	out, err := r.send(ctx, chainID, chain.UpdateParams{Params: string(b), Nonce: nonce})
+	out, err := r.n.op.send(ctx, func(n uint64) chain.Msg { return chain.UpdateParams{Params: string(b), Nonce: n} })
 	if err != nil {
 		return false, err
 	}
@@ -213,19 +200,4 @@ func appendNew(list []string, s string) []string {
 		return list
 	}
 	return append(slices.Clone(list), s)
-}
-
-// send signs msg with the operator key and waits for its block.
-func (r *registration) send(ctx context.Context, chainID uint64, msg chain.Msg) (validator.TxOutcome, error) {
-	tx, err := chain.SignTx(chainID, msg, r.signer.Sign)
-	if err != nil {
-		return validator.TxOutcome{}, err
-	}
-	ctx, cancel := context.WithTimeout(ctx, broadcastTimeout)
-	defer cancel()
-	out, err := r.n.validator.Broadcast(ctx, tx)
-	if err != nil {
-		return validator.TxOutcome{}, fmt.Errorf("%s: %w", msg.Type(), err)
-	}
-	return out, nil
 }

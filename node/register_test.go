@@ -2,7 +2,9 @@ package node_test
 
 import (
 	"crypto/ed25519"
+	"io"
 	"math/big"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,6 +15,7 @@ import (
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/account"
 	"github.com/cove-network/cove/chain"
+	"github.com/cove-network/cove/client"
 	"github.com/cove-network/cove/node"
 	"github.com/cove-network/cove/tee/sim"
 	"github.com/cove-network/cove/validator"
@@ -104,9 +107,11 @@ func TestRegisterWorker(t *testing.T) {
 	if len(ws) != 1 || ws[0] != want {
 		t.Fatalf("workers %+v\nwant [%+v]", ws, want)
 	}
-	// The genesis allowed this build: one transaction, RegisterWorker.
-	if got := n.nonce(op); got != 1 {
-		t.Fatalf("operator nonce %d after registering, want 1", got)
+	// The genesis allowed this build: RegisterWorker, then the node's
+	// gatekeeper's RegisterGatekeeper, PublishEpoch 0 and ProvisionKey to
+	// the worker (the node is healthy once the worker holds its key).
+	if got := n.nonce(op); got != 4 {
+		t.Fatalf("operator nonce %d after registering, want 4", got)
 	}
 	if !strings.Contains(logs.String(), "worker registered") {
 		t.Error("no log line says the worker registered")
@@ -126,8 +131,8 @@ func TestRegisterWorker(t *testing.T) {
 	if ws := n2.workers(t); len(ws) != 1 || ws[0] != want {
 		t.Fatalf("workers after restart %+v", ws)
 	}
-	if got := n2.nonce(op); got != 1 {
-		t.Fatalf("operator nonce %d after restart, want 1: the node registered again", got)
+	if got := n2.nonce(op); got != 4 {
+		t.Fatalf("operator nonce %d after restart, want 4: the node registered or provisioned again", got)
 	}
 }
 
@@ -165,8 +170,8 @@ func TestRegisterDevAllowsItself(t *testing.T) {
 	eventually(t, 30*time.Second, "the worker on GET /v1/chain/workers", func() bool {
 		return len(n.workers(t)) == 1
 	})
-	if got := n.nonce(op); got != 2 {
-		t.Fatalf("operator nonce %d, want 2 (UpdateParams, RegisterWorker)", got)
+	if got := n.nonce(op); got != 5 {
+		t.Fatalf("operator nonce %d, want 5 (UpdateParams, RegisterWorker, RegisterGatekeeper, PublishEpoch, ProvisionKey)", got)
 	}
 	var p chain.Params
 	n.n.Validator().State(func(a *chain.App) { p = a.Params() })
@@ -179,26 +184,65 @@ func TestRegisterDevAllowsItself(t *testing.T) {
 	}
 }
 
-// TestRegisterRefusedKeepsServing: an operator that is not the admin cannot
-// change the policy; the refusal is logged and retried, and the node
-// serves meanwhile.
-func TestRegisterRefusedKeepsServing(t *testing.T) {
+// TestRegisterRefusedNotProvisioned: an operator that is not the admin
+// cannot change the policy; the refusal is logged and retried. Without an
+// attested worker no gatekeeper provisions it, so the node holds no key:
+// /healthz is 503 and agent calls answer an unsigned 503
+// worker_not_provisioned.
+func TestRegisterRefusedNotProvisioned(t *testing.T) {
 	t.Parallel()
 	cfg := newConfig(t)
 	var op cove.Address
 	cfg.Operator, op = operatorKey(t)
-	_, admin := operatorKey(t)
+	adminFile, admin := operatorKey(t)
 	writeGenesis(t, cfg, admin, op)
 	logs := &syncBuffer{}
-	n := runNode(t, cfg, newNode(t, cfg, logs), nil, logs)
+	n := runNodeUnready(t, cfg, newNode(t, cfg, logs), nil, logs)
 	eventually(t, 30*time.Second, "the refusal in the log", func() bool {
 		return strings.Contains(logs.String(), "worker registration refused") && strings.Contains(logs.String(), "tee not allowed")
 	})
 	if len(n.workers(t)) != 0 {
 		t.Fatal("a worker registered on a chain that allows no TEE")
 	}
-	if err := n.c.WaitHealthy(ctxFor(t, 5*time.Second)); err != nil {
-		t.Fatalf("node stopped serving: %v", err)
+	resp, err := http.Get(n.base + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("/healthz %d without a provisioned worker, want 503", resp.StatusCode)
+	}
+	// An agent deploys (no secrets: there is no key to seal to), but the
+	// worker cannot sign for it.
+	st, err := account.Open(filepath.Dir(adminFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := st.Signer("operator", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := n.c.DeployCode(ctxFor(t, 30*time.Second), build(t, filepath.Join(examples, "hello.ts")), client.DeployOptions{Signer: signer})
+	if err != nil {
+		t.Fatalf("deploy: %v", err)
+	}
+	if !a.Attestor.IsZero() {
+		t.Errorf("attestor %s before any key epoch, want zero (pending)", a.Attestor)
+	}
+	req, _ := http.NewRequest(http.MethodGet, n.base+"/agents/"+a.ID.String()+"/hello", nil)
+	cr, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(cr.Body)
+	cr.Body.Close()
+	if cr.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), `"worker_not_provisioned"`) || cr.Header.Get("Cove-Signature") != "" {
+		t.Errorf("call without keys: %d %s (signature %q), want an unsigned 503 worker_not_provisioned", cr.StatusCode, body, cr.Header.Get("Cove-Signature"))
+	}
+	if resp, err := http.Get(n.base + "/v1/keys"); err != nil {
+		t.Fatal(err)
+	} else if resp.Body.Close(); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("/v1/keys %d before any key epoch, want 503", resp.StatusCode)
 	}
 }
 

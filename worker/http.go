@@ -47,6 +47,12 @@ func (s *Server) ServeAgent(w http.ResponseWriter, r *http.Request, a cove.Agent
 		if r.Context().Err() != nil {
 			return // the client went away
 		}
+		if errors.Is(err, ErrNotProvisioned) {
+			// Unsigned: the worker holds no key that could sign for the agent.
+			w.Header().Set("Retry-After", "1")
+			writeJSONError(w, http.StatusServiceUnavailable, CodeNotProvisioned, "this worker has not been provisioned with the agent's keys yet by a gatekeeper; retry shortly")
+			return
+		}
 		s.log.Error("invoke agent", "agent", a.ID, "err", err)
 		writeJSONError(w, http.StatusInternalServerError, CodeInternal, "the worker could not run the agent")
 		return

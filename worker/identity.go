@@ -1,15 +1,9 @@
 package worker
 
 import (
-	"crypto/ed25519"
-	"crypto/hpke"
-	"crypto/rand"
-	"errors"
-	"fmt"
 	"io"
-	"log/slog"
-	"os"
-	"path/filepath"
+
+	"github.com/cove-network/cove/tee/identity"
 )
 
 // IdentityFile is the worker's sealed identity, relative to its directory.
@@ -18,224 +12,36 @@ const IdentityFile = "identity.sealed"
 // identitySealLabel binds the sealed identity to its purpose.
 const identitySealLabel = "worker/identity/v1"
 
-// Identity key encoding. The public key is what a worker registers on the
-// chain (RegisterWorker.PublicKey) and what its quote's report data commits
-// to, so it is a wire format. Byte by byte (1249 bytes):
-//
-//	offset  size  field
-//	0       1     version 0x01
-//	1       32    Ed25519 public key: signs the worker's messages
-//	33      1216  HPKE public key, KEM MLKEM768-X25519 (0x647a): gatekeepers
-//	              seal cluster keys to it
-//
-// The sealed private part is version 0x01 ‖ Ed25519 seed (32) ‖ HPKE
-// private key (32, the KEM's serialised private key).
-const (
-	IdentityVersion byte = 0x01
-	// IdentityPublicKeySize is the size of an encoded identity public key.
-	IdentityPublicKeySize = 1 + ed25519.PublicKeySize + hpkePublicKeySize
+// The worker's identity is a tee/identity key pair; these names keep the
+// worker's API.
+type (
+	// Identity is the worker's identity (see package tee/identity).
+	Identity = identity.Identity
+	// IdentityKey is a parsed identity public key.
+	IdentityKey = identity.Key
+	// Sealer seals data to the TEE the worker runs in.
+	Sealer = identity.Sealer
+)
 
-	hpkePublicKeySize  = 1216
-	hpkePrivateKeySize = 32
-	identityPrivSize   = 1 + ed25519.SeedSize + hpkePrivateKeySize
+// Identity encoding constants (see package tee/identity).
+const (
+	IdentityVersion       = identity.Version
+	IdentityPublicKeySize = identity.PublicKeySize
 )
 
 // ErrIdentityKey is returned by ParseIdentityKey for bytes that are not an
-// identity public key of a version this package reads.
-var ErrIdentityKey = errors.New("not a worker identity public key")
+// identity public key.
+var ErrIdentityKey = identity.ErrKey
 
-// Sealer seals data to the TEE the worker runs in (tee.Platform is one).
-type Sealer interface {
-	Seal(label string, plaintext []byte) ([]byte, error)
-	Unseal(label string, sealed []byte) ([]byte, error)
-}
-
-// Identity is a worker's identity: an Ed25519 signing key and an HPKE key
-// pair (ML-KEM-768 + X25519) for receiving sealed keys. It is made inside
-// the TEE and leaves it only sealed; it performs operations and never
-// hands out its private keys, and prints as REDACTED.
-type Identity struct {
-	sign ed25519.PrivateKey
-	kem  hpke.PrivateKey
-	pub  []byte
-}
-
-// LoadIdentity unseals the identity at path with s, or, when there is none,
-// makes a new one and stores it sealed there. created reports which.
-//
-// Security: the private keys exist in plaintext only in this process's
-// memory; the file holds them sealed to the TEE, so another TEE (another
-// machine, or another sim data dir) cannot use them.
+// LoadIdentity unseals the worker identity at path, or makes and seals a
+// new one (see identity.Load).
 func LoadIdentity(s Sealer, path string) (id *Identity, created bool, err error) {
-	sealed, err := os.ReadFile(path)
-	switch {
-	case err == nil:
-		b, err := s.Unseal(identitySealLabel, sealed)
-		if err != nil {
-			return nil, false, fmt.Errorf("load worker identity %s: %w", path, err)
-		}
-		defer clear(b)
-		id, err := identityFromBytes(b)
-		if err != nil {
-			return nil, false, fmt.Errorf("load worker identity %s: %w", path, err)
-		}
-		return id, false, nil
-	case !errors.Is(err, os.ErrNotExist):
-		return nil, false, fmt.Errorf("load worker identity: %w", err)
-	}
-	id, err = NewIdentity(rand.Reader)
-	if err != nil {
-		return nil, false, err
-	}
-	b := id.privateBytes()
-	defer clear(b)
-	sealed, err = s.Seal(identitySealLabel, b)
-	if err != nil {
-		return nil, false, fmt.Errorf("seal worker identity: %w", err)
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, false, fmt.Errorf("store worker identity: %w", err)
-	}
-	if err := writeFileSync(path, sealed); err != nil {
-		return nil, false, fmt.Errorf("store worker identity: %w", err)
-	}
-	return id, true, nil
+	return identity.Load(s, identitySealLabel, path)
 }
 
 // NewIdentity makes a new identity from the randomness of r.
-func NewIdentity(r io.Reader) (*Identity, error) {
-	b := make([]byte, identityPrivSize)
-	defer clear(b)
-	b[0] = IdentityVersion
-	if _, err := io.ReadFull(r, b[1:]); err != nil {
-		return nil, fmt.Errorf("new worker identity: %w", err)
-	}
-	// Derive the HPKE key from the drawn bytes, so that any 32 bytes make
-	// a valid key.
-	k, err := hpke.MLKEM768X25519().DeriveKeyPair(b[1+ed25519.SeedSize:])
-	if err != nil {
-		return nil, fmt.Errorf("new worker identity: %w", err)
-	}
-	kb, err := k.Bytes()
-	if err != nil || len(kb) != hpkePrivateKeySize {
-		return nil, fmt.Errorf("new worker identity: hpke private key: %v", err)
-	}
-	copy(b[1+ed25519.SeedSize:], kb)
-	clear(kb)
-	return identityFromBytes(b)
-}
-
-func identityFromBytes(b []byte) (*Identity, error) {
-	if len(b) != identityPrivSize || b[0] != IdentityVersion {
-		return nil, fmt.Errorf("sealed identity is %d bytes of version %d, want %d bytes of version %d", len(b), first(b), identityPrivSize, IdentityVersion)
-	}
-	sign := ed25519.NewKeyFromSeed(b[1 : 1+ed25519.SeedSize])
-	kem, err := hpke.MLKEM768X25519().NewPrivateKey(b[1+ed25519.SeedSize:])
-	if err != nil {
-		return nil, fmt.Errorf("sealed identity: hpke key: %v", err)
-	}
-	pub := make([]byte, 0, IdentityPublicKeySize)
-	pub = append(pub, IdentityVersion)
-	pub = append(pub, sign.Public().(ed25519.PublicKey)...)
-	pub = append(pub, kem.PublicKey().Bytes()...)
-	if len(pub) != IdentityPublicKeySize {
-		return nil, fmt.Errorf("identity public key is %d bytes, want %d", len(pub), IdentityPublicKeySize)
-	}
-	return &Identity{sign: sign, kem: kem, pub: pub}, nil
-}
-
-func first(b []byte) int {
-	if len(b) == 0 {
-		return -1
-	}
-	return int(b[0])
-}
-
-func (id *Identity) privateBytes() []byte {
-	kb, _ := id.kem.Bytes() // NewPrivateKey or DeriveKeyPair made it: it serialises
-	b := make([]byte, 0, identityPrivSize)
-	b = append(b, IdentityVersion)
-	b = append(b, id.sign.Seed()...)
-	b = append(b, kb...)
-	clear(kb)
-	return b
-}
-
-// PublicKey returns the encoded identity public key (see IdentityVersion
-// for the layout): what the worker registers and its quote commits to.
-func (id *Identity) PublicKey() []byte { return append([]byte(nil), id.pub...) }
-
-// Sign signs msg with the identity's Ed25519 key.
-//
-// Security: Sign signs whatever it is given; callers must put a domain
-// label in msg so that a signature cannot be read as another protocol's.
-func (id *Identity) Sign(msg []byte) []byte { return ed25519.Sign(id.sign, msg) }
-
-// Open opens an HPKE single-shot ciphertext (RFC 9180 base mode: KEM
-// MLKEM768-X25519, KDF HKDF-SHA256, AEAD ChaCha20Poly1305, enc followed by
-// the ciphertext, as crypto/hpke.Seal makes it) sealed to the identity's
-// HPKE public key with info.
-func (id *Identity) Open(info, ciphertext []byte) ([]byte, error) {
-	out, err := hpke.Open(id.kem, hpke.HKDFSHA256(), hpke.ChaCha20Poly1305(), info, ciphertext)
-	if err != nil {
-		return nil, fmt.Errorf("open sealed to worker identity: %w", err)
-	}
-	return out, nil
-}
-
-// String returns "REDACTED"; the keys are never printed.
-func (*Identity) String() string { return "REDACTED" }
-
-// LogValue implements slog.LogValuer; the keys are never logged.
-func (*Identity) LogValue() slog.Value { return slog.StringValue("REDACTED") }
-
-// Format implements fmt.Formatter so that no verb prints the keys.
-func (*Identity) Format(f fmt.State, _ rune) { io.WriteString(f, "REDACTED") }
-
-// IdentityKey is a parsed identity public key.
-type IdentityKey struct {
-	// Signing verifies the worker's signatures.
-	Signing ed25519.PublicKey
-	// KEM is the HPKE public key to seal to the worker.
-	KEM hpke.PublicKey
-}
+func NewIdentity(r io.Reader) (*Identity, error) { return identity.New(r) }
 
 // ParseIdentityKey decodes an identity public key (a worker's
-// RegisterWorker.PublicKey). It fails with ErrIdentityKey.
-func ParseIdentityKey(b []byte) (IdentityKey, error) {
-	if len(b) != IdentityPublicKeySize || b[0] != IdentityVersion {
-		return IdentityKey{}, fmt.Errorf("%w: %d bytes of version %d, want %d bytes of version %d", ErrIdentityKey, len(b), first(b), IdentityPublicKeySize, IdentityVersion)
-	}
-	kem, err := hpke.MLKEM768X25519().NewPublicKey(b[1+ed25519.PublicKeySize:])
-	if err != nil {
-		return IdentityKey{}, fmt.Errorf("%w: hpke key: %v", ErrIdentityKey, err)
-	}
-	return IdentityKey{Signing: ed25519.PublicKey(append([]byte(nil), b[1:1+ed25519.PublicKeySize]...)), KEM: kem}, nil
-}
-
-// Seal seals plaintext to the identity key with info (see Identity.Open).
-func (k IdentityKey) Seal(info, plaintext []byte) ([]byte, error) {
-	return hpke.Seal(k.KEM, hpke.HKDFSHA256(), hpke.ChaCha20Poly1305(), info, plaintext)
-}
-
-// writeFileSync writes b to path atomically: temp file (mode 0600), fsync,
-// rename.
-func writeFileSync(path string, b []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
+// RegisterWorker.PublicKey).
+func ParseIdentityKey(b []byte) (IdentityKey, error) { return identity.ParseKey(b) }

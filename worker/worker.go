@@ -1,11 +1,13 @@
 // Package worker runs agents. It loads an agent's bundle, compiles it once,
-// opens its sealed secrets with the cluster key, runs each call in a fresh
+// opens its sealed secrets with the cluster key of their epoch (from its
+// KeyRing, which gatekeepers provision through the chain), runs each call in a fresh
 // sandbox (worker/sandbox) and signs the response with the agent's attestor
 // key (a receipt, see package receipt). It keeps every invocation's console
 // output, status and duration for `cove agent logs`.
 //
-// Security: the worker holds its cluster key, which derives every agent key
-// of the cluster; it must run inside an attested TEE. It never logs secrets
+// Security: the worker holds its cluster keys, which derive every agent key
+// of the cluster; it must run inside an attested TEE, and receives them
+// only sealed to its attested identity. It never logs secrets
 // or keys, and agents' outbound requests go through the egress policy.
 package worker
 
@@ -87,13 +89,13 @@ type Blobs interface {
 
 // Server is a worker.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	cluster keys.Cluster
-	blobs   Blobs
-	engine  *sandbox.Engine
-	sem     chan struct{}
-	logs    *logBook
+	cfg    Config
+	log    *slog.Logger
+	keys   Keys
+	blobs  Blobs
+	engine *sandbox.Engine
+	sem    chan struct{}
+	logs   *logBook
 
 	mu       sync.Mutex
 	programs map[cove.Hash]*sandbox.Program // by code hash
@@ -108,9 +110,9 @@ type agentKeys struct {
 	secrets  secret.Set
 }
 
-// New returns a worker serving cluster with the given cluster key. It starts
-// nothing.
-func New(cfg Config, log *slog.Logger, cluster keys.Cluster, blobs Blobs) (*Server, error) {
+// New returns a worker that takes its cluster keys from ks (a KeyRing the
+// gatekeepers provision through the chain). It starts nothing.
+func New(cfg Config, log *slog.Logger, ks Keys, blobs Blobs) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -138,7 +140,7 @@ func New(cfg Config, log *slog.Logger, cluster keys.Cluster, blobs Blobs) (*Serv
 	return &Server{
 		cfg:      cfg,
 		log:      log,
-		cluster:  cluster,
+		keys:     ks,
 		blobs:    blobs,
 		engine:   engine,
 		sem:      make(chan struct{}, cfg.MaxConcurrent),
@@ -209,10 +211,25 @@ func (s *Server) keysFor(a cove.Agent) (*agentKeys, error) {
 	if k != nil && k.sealed == string(a.Secrets) {
 		return k, nil
 	}
-	ak := s.cluster.Agent(a.ID)
+	// The agent's keys come from the cluster key of its key epoch, so a
+	// rotation never changes its attestor; its secrets open with the key
+	// of the epoch they were sealed to.
+	cluster, ok := s.keys.Cluster(a.KeyEpoch)
+	if !ok {
+		return nil, fmt.Errorf("agent %s: key epoch %d: %w", a.ID, a.KeyEpoch, ErrNotProvisioned)
+	}
+	ak := cluster.Agent(a.ID)
 	k = &agentKeys{key: ak, attestor: ak.Attestor(), sealed: string(a.Secrets), secrets: secret.Set{}}
 	if len(a.Secrets) > 0 {
-		priv, err := s.cluster.HPKE()
+		e, err := secret.Epoch(a.Secrets)
+		if err != nil {
+			return nil, fmt.Errorf("agent %s: secrets: %w", a.ID, err)
+		}
+		sc, ok := s.keys.Cluster(uint64(e))
+		if !ok {
+			return nil, fmt.Errorf("agent %s: secrets of key epoch %d: %w", a.ID, e, ErrNotProvisioned)
+		}
+		priv, err := sc.HPKE()
 		if err != nil {
 			return nil, fmt.Errorf("agent %s: cluster key: %w", a.ID, err)
 		}

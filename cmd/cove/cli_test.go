@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"maps"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -172,7 +173,14 @@ func startNode(t *testing.T) (string, cove.Address) {
 	cfg.Validator.P2PAddr = freeAddr(t)
 	cfg.Validator.RPCAddr = ""
 	cfg.Validator.BlockInterval = 50 * time.Millisecond
-	if _, err := node.InitDev(cfg, dev.Address); err != nil {
+	// The node's own operator key (registers its worker and gatekeeper),
+	// apart from the dev key the CLI sends with, so their nonces never race.
+	op, err := store.Ensure("operator")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Operator = filepath.Join(store.Dir(), "operator.json")
+	if _, err := node.InitDev(cfg, dev.Address, op.Address); err != nil {
 		t.Fatal(err)
 	}
 	n, err := node.New(cfg, slog.New(slog.DiscardHandler))
@@ -248,6 +256,46 @@ func TestCLI(t *testing.T) {
 	t.Run("deploy call verify", func(t *testing.T) { testDeployCallVerify(t, base, dev) })
 	t.Run("upgrade", func(t *testing.T) { testUpgrade(t, base, dev) })
 	t.Run("send", func(t *testing.T) { testSend(t, base, dev) })
+	t.Run("rotate keys", func(t *testing.T) { testRotateKeys(t, base) })
+}
+
+// testRotateKeys: `cove admin rotate-keys` (the dev key is the admin)
+// starts epoch 1, which the node's gatekeeper publishes; a second request
+// while one is pending, or from a non-admin key, is refused.
+func testRotateKeys(t *testing.T, base string) {
+	out, err := runCove(t, "--gateway", base, "admin", "rotate-keys")
+	if err != nil {
+		t.Fatalf("rotate-keys: %v", err)
+	}
+	if want := regexp.MustCompile(`^rotation to key epoch 1 requested in block [1-9][0-9]* \(tx 0x[0-9a-f]{64}\)`); !want.MatchString(out) {
+		t.Fatalf("rotate-keys printed %q; want %s", out, want)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var keys struct {
+			Epochs []struct {
+				Epoch uint64 `json:"epoch"`
+			} `json:"epochs"`
+		}
+		resp, err := http.Get(base + "/v1/chain/keys")
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = json.NewDecoder(resp.Body).Decode(&keys)
+		resp.Body.Close()
+		if err == nil && len(keys.Epochs) == 2 && keys.Epochs[1].Epoch == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("epoch 1 not published within 20s: %+v %v", keys, err)
+		}
+		<-time.After(50 * time.Millisecond)
+	}
+	newKey(t, "erin")
+	_, err = runCove(t, "--gateway", base, "admin", "rotate-keys", "--from", "erin")
+	if err == nil {
+		t.Fatal("a key without an account rotated the keys")
+	}
 }
 
 // testDeployCallVerify deploys hello.ts with a secret (signed by the dev

@@ -21,8 +21,9 @@ func newDevCmd(g *globals) *cobra.Command {
 		Use:   "dev",
 		Short: "Run a whole Cove network in this process on embedded defaults",
 		Long: `Run every role in one process: a validator (the Cove chain under CometBFT, one
-block every ~200 ms), a gatekeeper holding the master key sealed by the simulated
-TEE, a worker, and the gateway. Everything is kept in --data-dir, so a restart
+block every ~200 ms), a gatekeeper (the key manager: it makes the master key in the
+simulated TEE and provisions the worker through the chain, sealed to the worker's
+attested key), a worker, and the gateway. Everything is kept in --data-dir, so a restart
 resumes the chain at the same height with every agent at the same id and URL with
 its secrets.
 
@@ -70,7 +71,7 @@ The simulated TEE gives NO hardware protection: use it for development only.`,
 			fmt.Fprintf(out, "  chain       %s (validator in-process, CometBFT RPC http://%s)\n", node.DevChainID, rpcAddr)
 			fmt.Fprintf(out, "  dev key     %s (funded; the default --from)\n", dev.Address)
 			fmt.Fprintf(out, "  worker      in-process (cluster %s; limits %s, %d MiB, %d requests)\n", cfg.Worker.Cluster, cfg.Worker.Limits.Timeout, cfg.Worker.Limits.Memory>>20, cfg.Worker.Limits.Requests)
-			fmt.Fprintf(out, "  gatekeeper  in-process (master key sealed in %s)\n", filepath.Join(abs, "gatekeeper"))
+			fmt.Fprintf(out, "  gatekeeper  in-process (master keys sealed in %s; provisions workers through the chain)\n", filepath.Join(abs, "gatekeeper"))
 			fmt.Fprintf(out, "  data        %s\n", abs)
 			for _, a := range cfg.Worker.EgressAllow {
 				fmt.Fprintf(out, "  egress      agents may reach %s\n", a)

@@ -67,7 +67,7 @@ Start a local network with 'cove dev', then deploy and call agents:
 	}
 	root.PersistentFlags().StringVar(&g.gateway, "gateway", gw, "gateway URL (env COVE_GATEWAY)")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
-	root.AddCommand(newDevCmd(g), newNodeCmd(g), newTestnetCmd(g), newAgentCmd(g), newKeysCmd(g), newSendCmd(g), newAttestCmd(g), newVerifyCmd(g), newBenchCmd(g))
+	root.AddCommand(newDevCmd(g), newNodeCmd(g), newTestnetCmd(g), newAgentCmd(g), newKeysCmd(g), newSendCmd(g), newAttestCmd(g), newVerifyCmd(g), newBenchCmd(g), newAdminCmd(g))
 	return root
 }
 

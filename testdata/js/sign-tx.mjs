@@ -48,6 +48,30 @@ const TYPES = {
     { name: "params", type: "string" },
     { name: "nonce", type: "uint64" },
   ],
+  RegisterGatekeeper: [
+    { name: "tee", type: "string" },
+    { name: "publicKey", type: "bytes" },
+    { name: "endpoint", type: "string" },
+    { name: "quote", type: "bytes" },
+    { name: "nonce", type: "uint64" },
+  ],
+  PublishEpoch: [
+    { name: "epoch", type: "uint64" },
+    { name: "clusterPublicKey", type: "bytes" },
+    { name: "nonce", type: "uint64" },
+  ],
+  ProvisionKey: [
+    { name: "recipient", type: "bytes32" },
+    { name: "epoch", type: "uint64" },
+    { name: "sealed", type: "bytes" },
+    { name: "nonce", type: "uint64" },
+  ],
+  SetAttestor: [
+    { name: "agent", type: "bytes32" },
+    { name: "attestor", type: "address" },
+    { name: "nonce", type: "uint64" },
+  ],
+  RotateKeys: [{ name: "nonce", type: "uint64" }],
 };
 
 const [key, chainIdArg, txArg] = process.argv.slice(2);

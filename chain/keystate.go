@@ -1,0 +1,359 @@
+package chain
+
+import (
+	"crypto/hpke"
+	"encoding/binary"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cove-network/cove"
+)
+
+// MaxSealedKeyBytes bounds ProvisionKey.Sealed.
+const MaxSealedKeyBytes = 64 << 10
+
+// ClusterPublicKeySize is the size of a serialized ML-KEM-768+X25519 HPKE
+// public key, as PublishEpoch carries it.
+const ClusterPublicKeySize = 1216
+
+// Event types of the key-management transactions, with their attributes.
+const (
+	EventGatekeeperRegistered = "gatekeeper_registered" // id, operator, tee, measurement, endpoint
+	EventEpochPublished       = "epoch_published"       // epoch, publishedBy
+	EventKeyProvisioned       = "key_provisioned"       // recipient, kind (worker or gatekeeper), epoch
+	EventAttestorPublished    = "attestor_published"    // agent, attestor, epoch
+	EventRotationRequested    = "rotation_requested"    // epoch (the next one), admin
+)
+
+// State keys of key management (see the package comment).
+const (
+	keyLatestEpoch      = "meta/key_epoch" // uint64: the latest published epoch (absent: none)
+	keyRotation         = "meta/rotation"  // Rotation, while one is pending
+	prefixGatekeeper    = "gatekeeper/"    // ‖ 32-byte id: GatekeeperRecord
+	prefixGatekeeperOp  = "gkop/"          // ‖ 20-byte operator: the id of its gatekeeper (JSON string)
+	prefixEpoch         = "epoch/"         // ‖ 8-byte big-endian epoch: EpochRecord
+	prefixProvision     = "provision/"     // ‖ 32-byte recipient ‖ 8-byte big-endian epoch: ProvisionRecord
+	provisionKeyLen     = len(prefixProvision) + 32 + 8
+	ProvisionKindWorker = "worker"
+	// ProvisionKindGatekeeper marks a gatekeeper's master-key history.
+	ProvisionKindGatekeeper = "gatekeeper"
+)
+
+func gatekeeperKey(id cove.Hash) string          { return prefixGatekeeper + string(id[:]) }
+func gatekeeperOpKey(a cove.Address) string      { return prefixGatekeeperOp + string(a[:]) }
+func epochKey(e uint64) string                   { return prefixEpoch + string(binary.BigEndian.AppendUint64(nil, e)) }
+func provisionPrefix(recipient cove.Hash) string { return prefixProvision + string(recipient[:]) }
+func provisionKey(recipient cove.Hash, e uint64) string {
+	return provisionPrefix(recipient) + string(binary.BigEndian.AppendUint64(nil, e))
+}
+
+// GatekeeperRecord is a registered gatekeeper.
+type GatekeeperRecord struct {
+	// ID is keccak256(PublicKey).
+	ID           cove.Hash    `json:"id"`
+	Operator     cove.Address `json:"operator"`
+	TEE          string       `json:"tee"`
+	Measurement  Bytes        `json:"measurement"`
+	PublicKey    Bytes        `json:"publicKey"`
+	Endpoint     string       `json:"endpoint"`
+	RegisteredAt time.Time    `json:"registeredAt"`
+	Height       int64        `json:"height"`
+}
+
+// EpochRecord is a published key epoch.
+type EpochRecord struct {
+	Epoch uint64 `json:"epoch"`
+	// ClusterPublicKey is the HPKE public key of the default cluster's key
+	// of this epoch.
+	ClusterPublicKey Bytes        `json:"publicKey"`
+	PublishedBy      cove.Address `json:"publishedBy"`
+	Height           int64        `json:"height"`
+	Time             time.Time    `json:"time"`
+}
+
+// ProvisionRecord is key material sealed to one recipient for one epoch.
+type ProvisionRecord struct {
+	Recipient cove.Hash `json:"recipient"`
+	// Kind is ProvisionKindWorker (a cluster key) or ProvisionKindGatekeeper
+	// (the master-key history up to Epoch).
+	Kind   string       `json:"kind"`
+	Epoch  uint64       `json:"epoch"`
+	Sealed Bytes        `json:"sealed"`
+	By     cove.Address `json:"by"`
+	Height int64        `json:"height"`
+}
+
+// Rotation is a pending key rotation.
+type Rotation struct {
+	// Epoch is the epoch the rotation makes.
+	Epoch       uint64       `json:"epoch"`
+	RequestedBy cove.Address `json:"requestedBy"`
+	Height      int64        `json:"height"`
+}
+
+// checkKeyRecord returns the record type of a key-management state key, or
+// nil.
+func checkKeyRecord(key string) any {
+	switch {
+	case key == keyLatestEpoch:
+		return new(uint64)
+	case key == keyRotation:
+		return new(Rotation)
+	case strings.HasPrefix(key, prefixGatekeeper) && len(key) == len(prefixGatekeeper)+32:
+		return new(GatekeeperRecord)
+	case strings.HasPrefix(key, prefixGatekeeperOp) && len(key) == len(prefixGatekeeperOp)+20:
+		return new(cove.Hash)
+	case strings.HasPrefix(key, prefixEpoch) && len(key) == len(prefixEpoch)+8:
+		return new(EpochRecord)
+	case strings.HasPrefix(key, prefixProvision) && len(key) == provisionKeyLen:
+		return new(ProvisionRecord)
+	}
+	return nil
+}
+
+// latestEpoch returns the latest published epoch; ok is false while none
+// exists.
+func latestEpoch(r reader) (e uint64, ok bool) {
+	ok = getJSON(r, keyLatestEpoch, &e)
+	return e, ok
+}
+
+// gatekeeperOperator fails unless sender operates a registered gatekeeper.
+func gatekeeperOperator(r reader, sender cove.Address, what string) *failure {
+	var id cove.Hash
+	if !getJSON(r, gatekeeperOpKey(sender), &id) {
+		return fail(CodeUnauthorized, "only the operator of a registered gatekeeper may %s, and %s operates none", what, sender)
+	}
+	return nil
+}
+
+func (a *App) execRegisterGatekeeper(o *overlay, sender cove.Address, m RegisterGatekeeper, ctx execContext) ([]Event, *failure) {
+	if f := checkTEEName(m.TEE); f != nil {
+		return nil, f
+	}
+	switch {
+	case len(m.PublicKey) == 0 || len(m.PublicKey) > MaxPublicKeyBytes:
+		return nil, fail(CodeInvalidArgument, "publicKey is %d bytes, want 1 to %d", len(m.PublicKey), MaxPublicKeyBytes)
+	case len(m.Quote) == 0 || len(m.Quote) > MaxQuoteBytes:
+		return nil, fail(CodeInvalidArgument, "quote is %d bytes, want 1 to %d", len(m.Quote), MaxQuoteBytes)
+	}
+	if f := checkEndpoint(m.Endpoint); f != nil {
+		return nil, f
+	}
+	id := WorkerID(m.PublicKey)
+	if _, ok := o.get(gatekeeperKey(id)); ok {
+		return nil, fail(CodeExists, "gatekeeper %s is already registered with this public key: a gatekeeper registers once per identity key", id)
+	}
+	if _, ok := o.get(gatekeeperOpKey(sender)); ok {
+		return nil, fail(CodeExists, "%s already operates a gatekeeper: use one operator account per gatekeeper", sender)
+	}
+	if a.verifier == nil {
+		return nil, fail(CodeAttestationUnavailable, "this chain's validators cannot verify %s quotes yet, so gatekeepers cannot register: retry when attestation is enabled", m.TEE)
+	}
+	meas, err := a.verifier.VerifyQuote(m.TEE, m.Quote, ReportData(m.PublicKey), ctx.time, getParams(o))
+	if err == nil && (len(meas) == 0 || len(meas) > MaxMeasurementBytes) {
+		err = fmt.Errorf("the verifier reported no usable measurement")
+	}
+	if err != nil {
+		return nil, quoteFailure(m.TEE, err)
+	}
+	rec := GatekeeperRecord{
+		ID:           id,
+		Operator:     sender,
+		TEE:          m.TEE,
+		Measurement:  Bytes(append([]byte(nil), meas...)),
+		PublicKey:    m.PublicKey,
+		Endpoint:     m.Endpoint,
+		RegisteredAt: ctx.time,
+		Height:       ctx.height,
+	}
+	putJSON(o, gatekeeperKey(id), rec)
+	putJSON(o, gatekeeperOpKey(sender), id)
+	return []Event{{Type: EventGatekeeperRegistered, Attrs: []Attr{
+		{"id", id.String()},
+		{"operator", sender.String()},
+		{"tee", m.TEE},
+		{"measurement", rec.Measurement.String()},
+		{"endpoint", m.Endpoint},
+	}}}, nil
+}
+
+func execPublishEpoch(o *overlay, sender cove.Address, m PublishEpoch, ctx execContext) ([]Event, *failure) {
+	if f := gatekeeperOperator(o, sender, "publish a key epoch"); f != nil {
+		return nil, f
+	}
+	if len(m.ClusterPublicKey) != ClusterPublicKeySize {
+		return nil, fail(CodeInvalidArgument, "clusterPublicKey is %d bytes, want %d (an ML-KEM-768+X25519 HPKE public key)", len(m.ClusterPublicKey), ClusterPublicKeySize)
+	}
+	if _, err := hpke.MLKEM768X25519().NewPublicKey(m.ClusterPublicKey); err != nil {
+		return nil, fail(CodeInvalidArgument, "clusterPublicKey: %v", err)
+	}
+	latest, exists := latestEpoch(o)
+	var rot Rotation
+	pending := getJSON(o, keyRotation, &rot)
+	switch {
+	case !exists && m.Epoch != 0:
+		return nil, fail(CodeInvalidArgument, "no epoch exists yet: the first epoch is 0, not %d", m.Epoch)
+	case exists && m.Epoch <= latest:
+		return nil, fail(CodeExists, "epoch %d is published (the latest is %d)", m.Epoch, latest)
+	case exists && !pending:
+		return nil, fail(CodeInvalidArgument, "no rotation is pending: epoch %d needs a RotateKeys from the admin first", m.Epoch)
+	case exists && m.Epoch != rot.Epoch:
+		return nil, fail(CodeInvalidArgument, "the pending rotation makes epoch %d, not %d", rot.Epoch, m.Epoch)
+	}
+	putJSON(o, epochKey(m.Epoch), EpochRecord{Epoch: m.Epoch, ClusterPublicKey: m.ClusterPublicKey, PublishedBy: sender, Height: ctx.height, Time: ctx.time})
+	putJSON(o, keyLatestEpoch, m.Epoch)
+	if pending {
+		o.set(keyRotation, nil)
+	}
+	return []Event{{Type: EventEpochPublished, Attrs: []Attr{
+		{"epoch", strconv.FormatUint(m.Epoch, 10)},
+		{"publishedBy", sender.String()},
+	}}}, nil
+}
+
+func execProvisionKey(o *overlay, sender cove.Address, m ProvisionKey, ctx execContext) ([]Event, *failure) {
+	if f := gatekeeperOperator(o, sender, "provision keys"); f != nil {
+		return nil, f
+	}
+	if len(m.Sealed) == 0 || len(m.Sealed) > MaxSealedKeyBytes {
+		return nil, fail(CodeInvalidArgument, "sealed is %d bytes, want 1 to %d", len(m.Sealed), MaxSealedKeyBytes)
+	}
+	kind := ""
+	if _, ok := o.get(workerKey(m.Recipient)); ok {
+		kind = ProvisionKindWorker
+	} else if _, ok := o.get(gatekeeperKey(m.Recipient)); ok {
+		kind = ProvisionKindGatekeeper
+	} else {
+		return nil, fail(CodeNotFound, "recipient %s is neither a registered worker nor a registered gatekeeper", m.Recipient)
+	}
+	if _, ok := o.get(epochKey(m.Epoch)); !ok {
+		return nil, fail(CodeNotFound, "epoch %d is not published", m.Epoch)
+	}
+	key := provisionKey(m.Recipient, m.Epoch)
+	if _, ok := o.get(key); ok {
+		return nil, fail(CodeExists, "%s %s is provisioned for epoch %d already", kind, m.Recipient, m.Epoch)
+	}
+	putJSON(o, key, ProvisionRecord{Recipient: m.Recipient, Kind: kind, Epoch: m.Epoch, Sealed: m.Sealed, By: sender, Height: ctx.height})
+	return []Event{{Type: EventKeyProvisioned, Attrs: []Attr{
+		{"recipient", m.Recipient.String()},
+		{"kind", kind},
+		{"epoch", strconv.FormatUint(m.Epoch, 10)},
+	}}}, nil
+}
+
+func execSetAttestor(o *overlay, sender cove.Address, m SetAttestor, ctx execContext) ([]Event, *failure) {
+	if f := gatekeeperOperator(o, sender, "publish attestor addresses"); f != nil {
+		return nil, f
+	}
+	var rec AgentRecord
+	if !getJSON(o, agentKey(m.Agent), &rec) {
+		return nil, fail(CodeNotFound, "agent %s does not exist", m.Agent)
+	}
+	if m.Attestor.IsZero() {
+		return nil, fail(CodeInvalidArgument, "the attestor address is zero")
+	}
+	if !rec.Attestor.IsZero() {
+		return nil, fail(CodeExists, "agent %s has attestor %s already", m.Agent, rec.Attestor)
+	}
+	rec.Attestor = m.Attestor
+	putJSON(o, agentKey(m.Agent), rec)
+	return []Event{{Type: EventAttestorPublished, Attrs: []Attr{
+		{"agent", m.Agent.String()},
+		{"attestor", m.Attestor.String()},
+		{"epoch", strconv.FormatUint(rec.KeyEpoch, 10)},
+	}}}, nil
+}
+
+func execRotateKeys(o *overlay, sender cove.Address, m RotateKeys, ctx execContext) ([]Event, *failure) {
+	p := getParams(o)
+	if p.Admin.IsZero() || sender != p.Admin {
+		return nil, fail(CodeUnauthorized, "only the admin %s may rotate keys, not %s", p.Admin, sender)
+	}
+	latest, ok := latestEpoch(o)
+	if !ok {
+		return nil, fail(CodeNotFound, "no key epoch exists yet: a gatekeeper publishes epoch 0 first")
+	}
+	var rot Rotation
+	if getJSON(o, keyRotation, &rot) {
+		return nil, fail(CodeExists, "a rotation to epoch %d is pending: wait for a gatekeeper to publish it", rot.Epoch)
+	}
+	rot = Rotation{Epoch: latest + 1, RequestedBy: sender, Height: ctx.height}
+	putJSON(o, keyRotation, rot)
+	return []Event{{Type: EventRotationRequested, Attrs: []Attr{
+		{"epoch", strconv.FormatUint(rot.Epoch, 10)},
+		{"admin", sender.String()},
+	}}}, nil
+}
+
+// Gatekeeper returns the committed gatekeeper record; the error matches
+// cove.ErrNotFound if there is none.
+func (a *App) Gatekeeper(id cove.Hash) (GatekeeperRecord, error) {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	var r GatekeeperRecord
+	if !getJSON(a.state, gatekeeperKey(id), &r) {
+		return GatekeeperRecord{}, fmt.Errorf("gatekeeper %s: %w", id, cove.ErrNotFound)
+	}
+	return r, nil
+}
+
+// Gatekeepers returns every committed gatekeeper, sorted by id.
+func (a *App) Gatekeepers() []GatekeeperRecord {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	keys := a.state.keys(prefixGatekeeper)
+	out := make([]GatekeeperRecord, len(keys))
+	for i, k := range keys {
+		getJSON(a.state, k, &out[i])
+	}
+	return out
+}
+
+// Epochs returns every published key epoch, oldest first.
+func (a *App) Epochs() []EpochRecord {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	keys := a.state.keys(prefixEpoch)
+	out := make([]EpochRecord, len(keys))
+	for i, k := range keys {
+		getJSON(a.state, k, &out[i])
+	}
+	return out
+}
+
+// LatestEpoch returns the latest published epoch; ok is false while none
+// exists.
+func (a *App) LatestEpoch() (rec EpochRecord, ok bool) {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	e, ok := latestEpoch(a.state)
+	if !ok {
+		return EpochRecord{}, false
+	}
+	getJSON(a.state, epochKey(e), &rec)
+	return rec, true
+}
+
+// PendingRotation returns the pending rotation, if any.
+func (a *App) PendingRotation() (rot Rotation, ok bool) {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	ok = getJSON(a.state, keyRotation, &rot)
+	return rot, ok
+}
+
+// Provisions returns the key material provisioned to recipient, oldest
+// epoch first.
+func (a *App) Provisions(recipient cove.Hash) []ProvisionRecord {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	keys := a.state.keys(provisionPrefix(recipient))
+	out := make([]ProvisionRecord, len(keys))
+	for i, k := range keys {
+		getJSON(a.state, k, &out[i])
+	}
+	return out
+}

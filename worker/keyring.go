@@ -1,0 +1,82 @@
+package worker
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/keys"
+)
+
+// ErrNotProvisioned is returned for an agent whose key epoch the worker
+// holds no cluster key of yet: no gatekeeper has provisioned it.
+var ErrNotProvisioned = errors.New("worker not provisioned")
+
+// CodeNotProvisioned is the code of the (unsigned) 503 a worker answers
+// while it holds no key for an agent.
+const CodeNotProvisioned = "worker_not_provisioned"
+
+// Keys gives the worker its cluster keys, by key epoch.
+type Keys interface {
+	// Cluster returns the cluster key of epoch; ok is false until the
+	// worker is provisioned with it.
+	Cluster(epoch uint64) (c keys.Cluster, ok bool)
+}
+
+// KeyRing holds the cluster keys gatekeepers provisioned to the worker's
+// identity (chain ProvisionKey records): it opens each with the identity
+// inside the TEE and keeps it by epoch. It implements Keys.
+type KeyRing struct {
+	id        *Identity
+	recipient cove.Hash
+
+	mu       sync.RWMutex
+	clusters map[uint64]keys.Cluster
+}
+
+// NewKeyRing returns an empty key ring for the worker identity id.
+func NewKeyRing(id *Identity) *KeyRing {
+	return &KeyRing{id: id, recipient: cove.Keccak256(id.PublicKey()), clusters: map[uint64]keys.Cluster{}}
+}
+
+// Cluster implements Keys.
+func (k *KeyRing) Cluster(epoch uint64) (keys.Cluster, bool) {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	c, ok := k.clusters[epoch]
+	return c, ok
+}
+
+// Has reports whether the ring holds epoch's key.
+func (k *KeyRing) Has(epoch uint64) bool {
+	_, ok := k.Cluster(epoch)
+	return ok
+}
+
+// Len returns how many epochs' keys the ring holds.
+func (k *KeyRing) Len() int {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	return len(k.clusters)
+}
+
+// Add opens a cluster key of epoch sealed to the worker's identity (the
+// Sealed field of a ProvisionKey for this worker) and keeps it.
+//
+// Security: the plaintext key exists only in this process's memory.
+func (k *KeyRing) Add(epoch uint64, sealed []byte) error {
+	b, err := k.id.Open(keys.ProvisionInfo("worker", k.recipient, epoch), sealed)
+	if err != nil {
+		return fmt.Errorf("epoch %d cluster key: %w", epoch, err)
+	}
+	defer clear(b)
+	c, err := keys.ClusterFromBytes(b)
+	if err != nil {
+		return fmt.Errorf("epoch %d: %w", epoch, err)
+	}
+	k.mu.Lock()
+	k.clusters[epoch] = c
+	k.mu.Unlock()
+	return nil
+}
