@@ -38,6 +38,7 @@ import (
 
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/chain"
+	"github.com/cove-network/cove/internal/atomicfile"
 	"github.com/cove-network/cove/keys"
 	"github.com/cove-network/cove/tee/identity"
 )
@@ -542,25 +543,5 @@ func (s *Server) save() error {
 	if err != nil {
 		return fmt.Errorf("seal master-key history: %w", err)
 	}
-	return writeFileSync(filepath.Join(s.dir, HistoryFile), sealed)
-}
-
-func writeFileSync(path string, b []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return atomicfile.Write(filepath.Join(s.dir, HistoryFile), sealed)
 }

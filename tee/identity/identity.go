@@ -15,6 +15,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+
+	"github.com/cove-network/cove/internal/atomicfile"
 )
 
 // Identity key encoding. The public key is what a worker or gatekeeper registers on the
@@ -96,7 +98,7 @@ func Load(s Sealer, label, path string) (id *Identity, created bool, err error) 
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, false, fmt.Errorf("store identity: %w", err)
 	}
-	if err := writeFileSync(path, sealed); err != nil {
+	if err := atomicfile.Write(path, sealed); err != nil {
 		return nil, false, fmt.Errorf("store identity: %w", err)
 	}
 	return id, true, nil
@@ -216,26 +218,4 @@ func ParseKey(b []byte) (Key, error) {
 // Seal seals plaintext to the identity key with info (see Identity.Open).
 func (k Key) Seal(info, plaintext []byte) ([]byte, error) {
 	return hpke.Seal(k.KEM, hpke.HKDFSHA256(), hpke.ChaCha20Poly1305(), info, plaintext)
-}
-
-// writeFileSync writes b to path atomically: temp file (mode 0600), fsync,
-// rename.
-func writeFileSync(path string, b []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

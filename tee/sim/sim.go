@@ -34,6 +34,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cove-network/cove/internal/atomicfile"
 	"github.com/cove-network/cove/tee"
 )
 
@@ -118,7 +119,7 @@ func Open(dir string, opts ...Option) (*Platform, error) {
 	if errors.Is(err, os.ErrNotExist) {
 		key = make([]byte, 32)
 		rand.Read(key)
-		if err := writeFileSync(path, key); err != nil {
+		if err := atomicfile.Write(path, key); err != nil {
 			return nil, fmt.Errorf("open sim tee: %w", err)
 		}
 	} else if err != nil {
@@ -150,7 +151,7 @@ func openVendorKey(path string, want ed25519.PrivateKey) (ed25519.PrivateKey, er
 		if want == nil {
 			_, want, _ = ed25519.GenerateKey(rand.Reader)
 		}
-		if err := writeFileSync(path, want.Seed()); err != nil {
+		if err := atomicfile.Write(path, want.Seed()); err != nil {
 			return nil, err
 		}
 		return want, nil
@@ -257,29 +258,4 @@ func (p *Platform) Unseal(label string, sealed []byte) ([]byte, error) {
 		return nil, tee.ErrUnseal
 	}
 	return out, nil
-}
-
-// writeFileSync writes b to path atomically: temp file, fsync, rename.
-func writeFileSync(path string, b []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
