@@ -76,6 +76,11 @@ type App struct {
 	pending  *pending // the last FinalizeBlock, until Commit
 	// unreturned are committed writes Commit has not yet returned (genesis).
 	unreturned []KV
+	// senders caches the address CheckTx recovered from a transaction's
+	// bytes (signature included), so FinalizeBlock need not run ecrecover
+	// again. The same bytes always recover the same address, so the cache
+	// cannot change a result.
+	senders map[cove.Hash]cove.Address
 
 	mu      sync.RWMutex // guards the fields below; writers hold exec too
 	state   committed
@@ -265,6 +270,7 @@ func (a *App) FinalizeBlock(b Block) BlockResult {
 	res := BlockResult{TxResults: make([]TxResult, len(b.Txs))}
 	for i, tx := range b.Txs {
 		res.TxResults[i] = a.deliver(o, tx, ctx)
+		delete(a.senders, res.TxResults[i].TxHash) // a block's txs do not come back
 	}
 	putJSON(o, keyBlock, blockMeta{Height: b.Height, Time: ctx.time})
 	writes := o.writeSet()

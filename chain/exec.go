@@ -79,6 +79,10 @@ func getParams(r reader) Params {
 	return p
 }
 
+// maxSenderCache bounds App.senders (transactions CheckTx accepted that no
+// block has carried yet).
+const maxSenderCache = 1 << 16
+
 // deliver runs one transaction on o and returns its result. See the
 // package comment for when the nonce is used.
 func (a *App) deliver(o *overlay, raw []byte, ctx execContext) TxResult {
@@ -87,9 +91,18 @@ func (a *App) deliver(o *overlay, raw []byte, ctx execContext) TxResult {
 	if err != nil {
 		return res.fail(fail(CodeMalformed, "%v: see docs/PROTOCOL.md for the transaction format", err))
 	}
-	sender, err := tx.Sender(ctx.chainID)
-	if err != nil {
-		return res.fail(fail(CodeBadSignature, "%v: sign the EIP-712 digest of the message with domain {name: \"Cove\", version: \"1\", chainId: %d}", err, ctx.chainID))
+	sender, ok := a.senders[res.TxHash]
+	if !ok {
+		sender, err = tx.Sender(ctx.chainID)
+		if err != nil {
+			return res.fail(fail(CodeBadSignature, "%v: sign the EIP-712 digest of the message with domain {name: \"Cove\", version: \"1\", chainId: %d}", err, ctx.chainID))
+		}
+		if ctx.check {
+			if a.senders == nil || len(a.senders) >= maxSenderCache {
+				a.senders = map[cove.Hash]cove.Address{}
+			}
+			a.senders[res.TxHash] = sender
+		}
 	}
 	res.Sender = sender
 	if !accountExists(o, sender) {
