@@ -3,6 +3,7 @@ package chain
 import (
 	"encoding/hex"
 	"encoding/json"
+	"math/big"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -118,6 +119,41 @@ func TestJSSigners(t *testing.T) {
 			rec, err := a.Agent(id)
 			if err != nil || rec.Owner != alice.addr || rec.Name != "js-agent" {
 				t.Errorf("agent %+v, %v", rec, err)
+			}
+		})
+	}
+}
+
+// TestJSDigestsEveryType checks that ethers and viem sign every transaction
+// type exactly as Go hashes it: the digest matches and both signatures
+// decode and recover the signer.
+func TestJSDigestsEveryType(t *testing.T) {
+	node := nodeOrSkip(t)
+	msgs := []Msg{
+		Transfer{To: bob.addr, Amount: big.NewInt(5), Nonce: 1},
+		UpgradeAgent{Agent: cove.AgentID{1}, CID: "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku", CodeHash: cove.Hash{2}, Secrets: Bytes{1, 2, 3}, Nonce: 2},
+		RegisterWorker{TEE: "sim", PublicKey: Bytes{4, 5}, Endpoint: "http://127.0.0.1:1", Quote: Bytes{6}, Nonce: 3},
+		UpdateParams{Params: `{"admin":"0x0000000000000000000000000000000000000001"}`, Nonce: 4},
+		RegisterGatekeeper{TEE: "sim", PublicKey: Bytes{7}, Endpoint: "http://127.0.0.1:2", Quote: Bytes{8, 9}, Nonce: 5},
+		PublishEpoch{Epoch: 1, ClusterPublicKey: Bytes{10, 11}, Nonce: 6},
+		ProvisionKey{Recipient: cove.Hash{3}, Epoch: 1, Sealed: Bytes{12}, Nonce: 7},
+		SetAttestor{Agent: cove.AgentID{4}, Attestor: bob.addr, Nonce: 8},
+		RotateKeys{Nonce: 9},
+	}
+	for _, msg := range msgs {
+		t.Run(msg.Type(), func(t *testing.T) {
+			s := signWithJS(t, node, alice, msg)
+			if want := (Tx{Msg: msg}).Digest(testChainID); s.Digest != want {
+				t.Fatalf("JS digest %s, Go digest %s", s.Digest, want)
+			}
+			for lib, raw := range map[string]json.RawMessage{"ethers": s.Ethers, "viem": s.Viem} {
+				tx, err := Decode(raw)
+				if err != nil {
+					t.Fatalf("%s: decode: %v\n%s", lib, err, raw)
+				}
+				if from, err := tx.Sender(testChainID); err != nil || from != alice.addr {
+					t.Fatalf("%s: sender %s, %v; want %s", lib, from, err, alice.addr)
+				}
 			}
 		})
 	}
