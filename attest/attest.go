@@ -35,7 +35,6 @@
 package attest
 
 import (
-	"bytes"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -223,7 +222,21 @@ func verifyTDX(quote []byte, now time.Time, pol chain.TEEPolicy) (meas []byte, r
 	if res.Debug() {
 		return nil, rd, refuse(ErrDebug, nil, "the TD is a debug TD (TDATTRIBUTES.DEBUG): the host can read and change its memory")
 	}
-	return bytes.Clone(res.MRTD[:]), res.ReportData, nil
+	return TDXMeasurement(&res.TDReport), res.ReportData, nil
+}
+
+// TDXMeasurement is what the chain's allowed measurements list for a TD:
+// MRTD ‖ RTMR0 ‖ RTMR1 ‖ RTMR2 ‖ RTMR3 (240 bytes). MRTD alone covers only
+// the TD firmware; the kernel, its command line and the workload (the
+// cove binary) are measured into the RTMRs, so a TD running other
+// software on approved firmware does not match.
+func TDXMeasurement(r *tdx.TDReport) []byte {
+	m := make([]byte, 0, 48*5)
+	m = append(m, r.MRTD[:]...)
+	for i := range r.RTMRs {
+		m = append(m, r.RTMRs[i][:]...)
+	}
+	return m
 }
 
 // statuses ranks TDX TCB statuses from best to worst. A status a TD can

@@ -345,7 +345,7 @@ func phalaMRTD(t *testing.T) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return q.Body.MRTD[:]
+	return attest.TDXMeasurement(&q.Body)
 }
 
 // TestTDXQuote registers a real TDX quote (Phala's, with Intel's collateral

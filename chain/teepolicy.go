@@ -45,7 +45,7 @@ type TEEPolicy struct {
 	AllowedTEEs []string `json:"allowed_tees,omitempty"`
 	// AllowedMeasurements are the measurements of software the chain
 	// trusts: for sim the 32-byte SHA-256 of the executable, for tdx the
-	// 48-byte MRTD.
+	// 240 bytes MRTD ‖ RTMR0 ‖ RTMR1 ‖ RTMR2 ‖ RTMR3 (see attest.TDXMeasurement).
 	AllowedMeasurements []Bytes `json:"allowed_measurements,omitempty"`
 	// SimVendorKeys are the Ed25519 public keys whose sim quotes the chain
 	// accepts.
@@ -96,7 +96,7 @@ func (t TEEPolicy) Validate() error {
 	}
 	for i, m := range t.AllowedMeasurements {
 		if len(m) == 0 || len(m) > MaxMeasurementBytes {
-			return fmt.Errorf("tee.allowed_measurements[%d] is %d bytes, want 1 to %d (32 for sim, 48 for a TDX MRTD)", i, len(m), MaxMeasurementBytes)
+			return fmt.Errorf("tee.allowed_measurements[%d] is %d bytes, want 1 to %d (32 for sim, 240 for TDX: MRTD and RTMR0-3)", i, len(m), MaxMeasurementBytes)
 		}
 		if indexBytes(t.AllowedMeasurements, m) != i {
 			return fmt.Errorf("tee.allowed_measurements: %s appears twice", m)

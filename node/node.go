@@ -178,7 +178,7 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 	// by a gatekeeper to its attested identity (see provisionWorker).
 	n.ring = worker.NewKeyRing(n.identity)
 	n.worker, err = worker.New(wcfg, log.With("role", "worker"), n.ring,
-		peerBlobs{local: n.blobs, peers: cfg.BlobPeers, client: &http.Client{}})
+		peerBlobs{local: n.blobs, peers: cfg.BlobPeers, client: &http.Client{}, misses: &missCache{}})
 	if err != nil {
 		return nil, err
 	}
@@ -291,9 +291,13 @@ func (n *Node) followChain(ctx context.Context, events <-chan chain.Event) {
 		if err != nil {
 			continue
 		}
-		if err := n.worker.Prepare(ctx, rec.Agent()); err != nil {
-			n.log.Info("agent code not ready", "agent", id, "err", err)
-		}
+		// Preparing may fetch the bundle from peers: it must not hold up
+		// the events behind it (their channel drops what overflows).
+		go func(a cove.Agent) {
+			if err := n.worker.Prepare(ctx, a); err != nil {
+				n.log.Info("agent code not ready", "agent", a.ID, "err", err)
+			}
+		}(rec.Agent())
 	}
 }
 
@@ -302,13 +306,20 @@ func (n *Node) followChain(ctx context.Context, events <-chan chain.Event) {
 // one.
 func (n *Node) provisionWorker() {
 	id := chain.WorkerID(n.identity.PublicKey())
-	var recs []chain.ProvisionRecord
-	n.validator.State(func(a *chain.App) { recs = a.Provisions(id) })
+	var (
+		recs   []chain.ProvisionRecord
+		epochs []chain.EpochRecord
+	)
+	n.validator.State(func(a *chain.App) { recs, epochs = a.Provisions(id), a.Epochs() })
+	published := map[uint64][]byte{}
+	for _, e := range epochs {
+		published[e.Epoch] = e.ClusterPublicKey
+	}
 	for _, p := range recs {
 		if n.ring.Has(p.Epoch) {
 			continue
 		}
-		if err := n.ring.Add(p.Epoch, p.Sealed); err != nil {
+		if err := n.ring.Add(p.Epoch, p.Sealed, published[p.Epoch]); err != nil {
 			n.log.Error("cannot open a provisioned cluster key", "role", "worker", "worker", id, "epoch", p.Epoch, "err", err)
 			continue
 		}

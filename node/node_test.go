@@ -218,10 +218,10 @@ func TestHostile(t *testing.T) {
 		wantResponse(t, n.get(t, hello, "/hello?name=Ada"), 200, `{"greeting":"Hello Ada","agent":"hello"}`)
 	}
 
-	// quick bounds how long a hostile call may take: the loop's time limit
-	// (1 s) plus scheduling slack on a loaded machine. The others must fail
-	// on their own limit well before it.
-	const quick = 8 * time.Second
+	// quick bounds how long a hostile call may take: well under the shared
+	// node's 30 s time limit, so a script that only the time limit stops
+	// fails the test, with generous slack for a loaded machine or -race.
+	const quick = 25 * time.Second
 	timed := func(t *testing.T, f func()) {
 		t.Helper()
 		start := time.Now()
@@ -268,7 +268,7 @@ func TestHostile(t *testing.T) {
 			a := n.deploy(t, hostile("loop.js"), nil)
 			start := time.Now()
 			resp := n.get(t, a, "/")
-			if d := time.Since(start); d < time.Second || d > 5*time.Second {
+			if d := time.Since(start); d < time.Second || d > 20*time.Second {
 				t.Errorf("the loop was stopped after %s; the time limit is 1s", d)
 			}
 			eb := limitError(t, resp, 504, "time")

@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"sync"
@@ -62,10 +63,13 @@ func (k *KeyRing) Len() int {
 }
 
 // Add opens a cluster key of epoch sealed to the worker's identity (the
-// Sealed field of a ProvisionKey for this worker) and keeps it.
+// Sealed field of a ProvisionKey for this worker) and keeps it, if its HPKE
+// public key is published, the epoch's public key on chain.
 //
-// Security: the plaintext key exists only in this process's memory.
-func (k *KeyRing) Add(epoch uint64, sealed []byte) error {
+// Security: the plaintext key exists only in this process's memory. The
+// check against the published key refuses a key that whoever sent the
+// ProvisionKey chose (and so knows) instead of the gatekeepers' key.
+func (k *KeyRing) Add(epoch uint64, sealed, published []byte) error {
 	b, err := k.id.Open(keys.ProvisionInfo("worker", k.recipient, epoch), sealed)
 	if err != nil {
 		return fmt.Errorf("epoch %d cluster key: %w", epoch, err)
@@ -74,6 +78,13 @@ func (k *KeyRing) Add(epoch uint64, sealed []byte) error {
 	c, err := keys.ClusterFromBytes(b)
 	if err != nil {
 		return fmt.Errorf("epoch %d: %w", epoch, err)
+	}
+	pub, err := c.PublicKey()
+	if err != nil {
+		return fmt.Errorf("epoch %d: %w", epoch, err)
+	}
+	if !bytes.Equal(pub, published) {
+		return fmt.Errorf("epoch %d: the provisioned cluster key is not the epoch's published key; refusing it", epoch)
 	}
 	k.mu.Lock()
 	k.clusters[epoch] = c

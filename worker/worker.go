@@ -278,13 +278,19 @@ func (s *Server) Invoke(ctx context.Context, a cove.Agent, c Call) (*Response, e
 	if err != nil {
 		return nil, err
 	}
-	select {
-	case s.sem <- struct{}{}:
-	case <-ctx.Done():
-		return nil, fmt.Errorf("invoke agent %s: %w", a.ID, ctx.Err())
+	// The code is loaded (perhaps from a peer) before taking a slot, so
+	// agents whose code is slow or impossible to get cannot hold every slot.
+	var res *sandbox.Result
+	p, runErr := s.program(a)
+	if runErr == nil {
+		select {
+		case s.sem <- struct{}{}:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("invoke agent %s: %w", a.ID, ctx.Err())
+		}
+		res, runErr = s.run(ctx, p, k, c)
+		<-s.sem
 	}
-	res, runErr := s.run(ctx, a, k, c)
-	<-s.sem
 	if runErr != nil && ctx.Err() != nil {
 		return nil, fmt.Errorf("invoke agent %s: %w", a.ID, ctx.Err())
 	}
@@ -329,11 +335,7 @@ func (s *Server) Invoke(ctx context.Context, a cove.Agent, c Call) (*Response, e
 	return resp, nil
 }
 
-func (s *Server) run(ctx context.Context, a cove.Agent, k *agentKeys, c Call) (*sandbox.Result, error) {
-	p, err := s.program(a)
-	if err != nil {
-		return nil, err
-	}
+func (s *Server) run(ctx context.Context, p *sandbox.Program, k *agentKeys, c Call) (*sandbox.Result, error) {
 	env := sandbox.Env{
 		Secrets: k.secrets,
 		DeriveKey: func(path string) ([32]byte, error) {

@@ -15,6 +15,7 @@ import (
 	"hash"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -274,19 +275,26 @@ func (inv *invocation) doFetch(ctx context.Context, cancel context.CancelFunc, c
 func (inv *invocation) roundTrip(client *http.Client, req *http.Request, redirectError bool) (string, error) {
 	resp, err := client.Do(req)
 	if err != nil {
-		return "", fmt.Errorf("fetch %s: %s", truncate(req.URL.Redacted(), 200), unwrapURLError(err))
+		return "", fmt.Errorf("fetch %s: %s", publicURL(req.URL), unwrapURLError(err))
 	}
 	defer resp.Body.Close()
 	if redirectError && resp.StatusCode >= 300 && resp.StatusCode < 400 {
-		return "", fmt.Errorf("fetch %s: redirect refused (redirect: \"error\")", req.URL.Redacted())
+		return "", fmt.Errorf("fetch %s: redirect refused (redirect: \"error\")", publicURL(req.URL))
 	}
 	max := inv.limits.FetchResponseBytes
-	body, err := io.ReadAll(io.LimitReader(resp.Body, max+1))
+	// Every fetched body of the invocation counts against its memory limit
+	// before it is read: the bodies sit in Go memory (and are copied into
+	// the VM) before the engine's own cap applies.
+	budget := inv.limits.Memory - inv.fetched.Load()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, min(max, budget)+1))
 	if err != nil {
-		return "", fmt.Errorf("fetch %s: read body: %v", req.URL.Redacted(), err)
+		return "", fmt.Errorf("fetch %s: read body: %v", publicURL(req.URL), err)
 	}
 	if int64(len(body)) > max {
-		return "", fmt.Errorf("fetch %s: response body exceeds the fetch response limit (%s)", req.URL.Redacted(), formatBytes(max))
+		return "", fmt.Errorf("fetch %s: response body exceeds the fetch response limit (%s)", publicURL(req.URL), formatBytes(max))
+	}
+	if inv.fetched.Add(int64(len(body))) > inv.limits.Memory {
+		return "", fmt.Errorf("fetch %s: the invocation's fetched bodies exceed its memory limit (%s)", publicURL(req.URL), formatBytes(inv.limits.Memory))
 	}
 	out := jsFetchResult{
 		Status:     resp.StatusCode,
@@ -305,6 +313,13 @@ func (inv *invocation) roundTrip(client *http.Client, req *http.Request, redirec
 		return "", fmt.Errorf("fetch: encode response: %v", err)
 	}
 	return string(b), nil
+}
+
+// publicURL names a fetched URL in errors: scheme, host and path only. The
+// query and user info often carry the agent's secrets (API keys), and
+// errors reach the caller, the node's log and the agent's invocation log.
+func publicURL(u *url.URL) string {
+	return truncate(u.Scheme+"://"+u.Host+u.EscapedPath(), 200)
 }
 
 // unwrapURLError drops the "Get \"url\":" prefix net/http adds, which the

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -40,6 +41,8 @@ type invocation struct {
 	logBytes int
 
 	lazyLoaded bool // prelude_lazy.js was evaluated
+
+	fetched atomic.Int64 // bytes of fetched bodies, shared by fetch goroutines
 }
 
 type fetchEvent struct {
@@ -250,11 +253,22 @@ func encodeBody(b []byte) (string, string) {
 	switch {
 	case len(b) == 0:
 		return "", "none"
-	case utf8.Valid(b):
+	case utf8.Valid(b) && !hasControl(b):
 		return string(b), "text"
 	default:
 		return b64.EncodeToString(b), "base64"
 	}
+}
+
+// hasControl reports control bytes other than tab, newline and carriage
+// return: JSON escapes each as six bytes, so such bodies travel as base64.
+func hasControl(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0x7f {
+			return true
+		}
+	}
+	return false
 }
 
 // decodeBody is the inverse of encodeBody for what JS sends.

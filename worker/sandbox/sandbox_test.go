@@ -241,3 +241,17 @@ func BenchmarkHello(b *testing.B) {
 		}
 	}
 }
+
+// TestFetchErrorHidesQuery: a failed fetch's error names the URL without its
+// query, which often carries the agent's API key.
+func TestFetchErrorHidesQuery(t *testing.T) {
+	e := newEngine(t, Limits{})
+	code := agent(`{ async fetch(req, env) { await fetch("http://127.0.0.1:1/v1/data?api_key=" + env.KEY); return new Response("unreachable"); } }`)
+	res, err := run(t, e, code, Request{}, Env{Secrets: map[string]string{"KEY": "sk-live-123"}})
+	if err == nil {
+		t.Fatalf("fetch to a closed port succeeded: %s", res.Body)
+	}
+	if strings.Contains(err.Error(), "sk-live-123") || !strings.Contains(err.Error(), "http://127.0.0.1:1/v1/data") {
+		t.Fatalf("error %q", err)
+	}
+}
