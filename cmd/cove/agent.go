@@ -307,7 +307,13 @@ The exit code is 0 for a 2xx response, 1 otherwise.`,
 				if err != nil {
 					return fmt.Errorf("look up the agent's attestor: %w", err)
 				}
+				if a.Attestor.IsZero() {
+					return &exitError{code: 2, err: errors.New("receipt NOT verified: the agent's attestor address is not known yet (no gatekeeper has published it); retry shortly")}
+				}
 				s, err := resp.Verify(a.Attestor)
+				if err == nil && s.Receipt.Agent != id {
+					err = fmt.Errorf("the receipt is for agent %s, not %s", s.Receipt.Agent, id)
+				}
 				if err != nil {
 					return &exitError{code: 2, err: fmt.Errorf("receipt NOT verified: %w", err)}
 				}
