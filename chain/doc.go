@@ -25,9 +25,9 @@
 //	RegisterWorker(string tee,bytes publicKey,string endpoint,bytes quote,uint64 nonce)
 //	UpdateParams(string params,uint64 nonce)
 //	RegisterGatekeeper(string tee,bytes publicKey,string endpoint,bytes quote,uint64 nonce)
-//	PublishEpoch(uint64 epoch,bytes clusterPublicKey,uint64 nonce)
-//	ProvisionKey(bytes32 recipient,uint64 epoch,bytes sealed,uint64 nonce)
-//	SetAttestor(bytes32 agent,address attestor,uint64 nonce)
+//	PublishEpoch(uint64 epoch,bytes clusterPublicKey,bytes identitySig,uint64 nonce)
+//	ProvisionKey(bytes32 recipient,uint64 epoch,bytes sealed,bytes identitySig,uint64 nonce)
+//	SetAttestor(bytes32 agent,address attestor,bytes identitySig,uint64 nonce)
 //	RotateKeys(uint64 nonce)
 //
 // so ethers' signTypedData and viem's signTypedData sign Cove transactions
@@ -75,7 +75,14 @@
 // publish key epochs (epoch 0 once, epoch N+1 only after the admin's
 // RotateKeys), post key material sealed to registered workers and
 // gatekeepers (ProvisionKey, once per recipient and epoch) and publish
-// agents' attestor addresses (SetAttestor, once). An agent records the
+// agents' attestor addresses (SetAttestor, once). The operator account is
+// a key outside the TEE, so it only pays and orders: each of these three
+// messages also carries IdentitySig, the Ed25519 signature by the
+// gatekeeper's registered identity key (in its TEE) of
+// SHA-256("cove/gatekeeper-sig/v1" ‖ 0x00 ‖ type ‖ 0x00 ‖ chain id (8 bytes
+// big-endian) ‖ the other fields but the nonce, canonically encoded; see
+// [GatekeeperMsg]), and is refused with [CodeUnauthorized] without it. An
+// agent records the
 // latest epoch at deployment as its KeyEpoch: its keys come from that
 // epoch's cluster key, so a rotation never changes its attestor.
 //

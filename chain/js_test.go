@@ -135,9 +135,9 @@ func TestJSDigestsEveryType(t *testing.T) {
 		RegisterWorker{TEE: "sim", PublicKey: Bytes{4, 5}, Endpoint: "http://127.0.0.1:1", Quote: Bytes{6}, Nonce: 3},
 		UpdateParams{Params: `{"admin":"0x0000000000000000000000000000000000000001"}`, Nonce: 4},
 		RegisterGatekeeper{TEE: "sim", PublicKey: Bytes{7}, Endpoint: "http://127.0.0.1:2", Quote: Bytes{8, 9}, Nonce: 5},
-		PublishEpoch{Epoch: 1, ClusterPublicKey: Bytes{10, 11}, Nonce: 6},
-		ProvisionKey{Recipient: cove.Hash{3}, Epoch: 1, Sealed: Bytes{12}, Nonce: 7},
-		SetAttestor{Agent: cove.AgentID{4}, Attestor: bob.addr, Nonce: 8},
+		PublishEpoch{Epoch: 1, ClusterPublicKey: Bytes{10, 11}, IdentitySig: Bytes{13, 14}, Nonce: 6},
+		ProvisionKey{Recipient: cove.Hash{3}, Epoch: 1, Sealed: Bytes{12}, IdentitySig: Bytes{15}, Nonce: 7},
+		SetAttestor{Agent: cove.AgentID{4}, Attestor: bob.addr, IdentitySig: Bytes{16, 17, 18}, Nonce: 8},
 		RotateKeys{Nonce: 9},
 	}
 	for _, msg := range msgs {

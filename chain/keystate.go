@@ -1,6 +1,7 @@
 package chain
 
 import (
+	"crypto/ed25519"
 	"crypto/hpke"
 	"encoding/binary"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/tee/identity"
 )
 
 // MaxSealedKeyBytes bounds ProvisionKey.Sealed.
@@ -120,11 +122,31 @@ func latestEpoch(r reader) (e uint64, ok bool) {
 	return e, ok
 }
 
-// gatekeeperOperator fails unless sender operates a registered gatekeeper.
-func gatekeeperOperator(r reader, sender cove.Address, what string) *failure {
+// gatekeeperAuthorized fails unless sender operates a registered gatekeeper
+// and m carries that gatekeeper's identity-key signature (IdentitySig of
+// IdentityDigest on this chain). The operator account is a key on the host,
+// outside the TEE: it pays and orders, but only the attested identity key
+// authorizes what gatekeepers publish.
+func gatekeeperAuthorized(r reader, sender cove.Address, m GatekeeperMsg, chainID uint64, what string) *failure {
 	var id cove.Hash
 	if !getJSON(r, gatekeeperOpKey(sender), &id) {
 		return fail(CodeUnauthorized, "only the operator of a registered gatekeeper may %s, and %s operates none", what, sender)
+	}
+	var rec GatekeeperRecord
+	if !getJSON(r, gatekeeperKey(id), &rec) {
+		return fail(CodeUnauthorized, "gatekeeper %s of operator %s is not registered", id, sender)
+	}
+	k, err := identity.ParseKey(rec.PublicKey)
+	if err != nil {
+		return fail(CodeUnauthorized, "gatekeeper %s cannot %s: its registered public key is not an identity key (%v)", id, what, err)
+	}
+	sig := m.identitySig()
+	if len(sig) != IdentitySigSize {
+		return fail(CodeUnauthorized, "identitySig is %d bytes, want a %d-byte Ed25519 signature by gatekeeper %s's identity key: its operator account alone may not %s", len(sig), IdentitySigSize, id, what)
+	}
+	d := m.IdentityDigest(chainID)
+	if !ed25519.Verify(k.Signing, d[:], sig) {
+		return fail(CodeUnauthorized, "identitySig is not gatekeeper %s's identity-key signature of this %s on chain %d: its operator account alone may not %s", id, m.Type(), chainID, what)
 	}
 	return nil
 }
@@ -141,6 +163,9 @@ func (a *App) execRegisterGatekeeper(o *overlay, sender cove.Address, m Register
 	}
 	if f := checkEndpoint(m.Endpoint); f != nil {
 		return nil, f
+	}
+	if _, err := identity.ParseKey(m.PublicKey); err != nil {
+		return nil, fail(CodeInvalidArgument, "publicKey: %v: a gatekeeper registers its TEE identity key, which authorizes its PublishEpoch, ProvisionKey and SetAttestor", err)
 	}
 	id := WorkerID(m.PublicKey)
 	if _, ok := o.get(gatekeeperKey(id)); ok {
@@ -181,7 +206,7 @@ func (a *App) execRegisterGatekeeper(o *overlay, sender cove.Address, m Register
 }
 
 func execPublishEpoch(o *overlay, sender cove.Address, m PublishEpoch, ctx execContext) ([]Event, *failure) {
-	if f := gatekeeperOperator(o, sender, "publish a key epoch"); f != nil {
+	if f := gatekeeperAuthorized(o, sender, m, ctx.chainID, "publish a key epoch"); f != nil {
 		return nil, f
 	}
 	if len(m.ClusterPublicKey) != ClusterPublicKeySize {
@@ -215,7 +240,7 @@ func execPublishEpoch(o *overlay, sender cove.Address, m PublishEpoch, ctx execC
 }
 
 func execProvisionKey(o *overlay, sender cove.Address, m ProvisionKey, ctx execContext) ([]Event, *failure) {
-	if f := gatekeeperOperator(o, sender, "provision keys"); f != nil {
+	if f := gatekeeperAuthorized(o, sender, m, ctx.chainID, "provision keys"); f != nil {
 		return nil, f
 	}
 	if len(m.Sealed) == 0 || len(m.Sealed) > MaxSealedKeyBytes {
@@ -245,7 +270,7 @@ func execProvisionKey(o *overlay, sender cove.Address, m ProvisionKey, ctx execC
 }
 
 func execSetAttestor(o *overlay, sender cove.Address, m SetAttestor, ctx execContext) ([]Event, *failure) {
-	if f := gatekeeperOperator(o, sender, "publish attestor addresses"); f != nil {
+	if f := gatekeeperAuthorized(o, sender, m, ctx.chainID, "publish attestor addresses"); f != nil {
 		return nil, f
 	}
 	var rec AgentRecord

@@ -68,12 +68,12 @@ func mixedBlocks(t testing.TB) []Block {
 	short := cove.DeriveAgentID(alice.addr, sd.CodeHash, sd.Salt)
 	txs = append(txs, [][]byte{
 		bob.tx(t, gatekeeper("g1", 9)),
-		bob.tx(t, PublishEpoch{Epoch: 0, ClusterPublicKey: clusterPub(t, 1), Nonce: 10}),
-		bob.tx(t, ProvisionKey{Recipient: WorkerID(worker("w1", 0).PublicKey), Epoch: 0, Sealed: []byte("k"), Nonce: 11}),
-		bob.tx(t, SetAttestor{Agent: short, Attestor: cove.Address{1}, Nonce: 12}),
+		bob.tx(t, gk("g1", PublishEpoch{Epoch: 0, ClusterPublicKey: clusterPub(t, 1), Nonce: 10})),
+		bob.tx(t, gk("g1", ProvisionKey{Recipient: WorkerID(worker("w1", 0).PublicKey), Epoch: 0, Sealed: []byte("k"), Nonce: 11})),
+		bob.tx(t, gk("g1", SetAttestor{Agent: short, Attestor: cove.Address{1}, Nonce: 12})),
 		alice.tx(t, RotateKeys{Nonce: 13}),
 		alice.tx(t, RotateKeys{Nonce: 14}), // pending already
-		bob.tx(t, PublishEpoch{Epoch: 1, ClusterPublicKey: clusterPub(t, 2), Nonce: 13}),
+		bob.tx(t, gk("g1", PublishEpoch{Epoch: 1, ClusterPublicKey: clusterPub(t, 2), Nonce: 13})),
 		alice.tx(t, SetAttestor{Agent: short, Attestor: cove.Address{2}, Nonce: 15}), // not a gatekeeper
 	})
 	blocks := make([]Block, len(txs))

@@ -26,9 +26,9 @@ func sampleMsgs(t testing.TB) []Msg {
 		RegisterWorker{TEE: "sim", PublicKey: []byte{1, 2, 3}, Endpoint: "https://w.example", Quote: []byte("q"), Nonce: 4},
 		UpdateParams{Params: `{"admin":"` + alice.addr.String() + `","max_name_length":64,"max_secrets_bytes":131072}`, Nonce: 5},
 		RegisterGatekeeper{TEE: "tdx", PublicKey: []byte{4, 5}, Endpoint: "http://g.example:1", Quote: []byte("gq"), Nonce: 6},
-		PublishEpoch{Epoch: 1<<64 - 1, ClusterPublicKey: []byte{6, 7, 8}, Nonce: 7},
-		ProvisionKey{Recipient: cove.Hash{9, 9}, Epoch: 2, Sealed: []byte("sealed"), Nonce: 8},
-		SetAttestor{Agent: id, Attestor: bob.addr, Nonce: 9},
+		PublishEpoch{Epoch: 1<<64 - 1, ClusterPublicKey: []byte{6, 7, 8}, IdentitySig: []byte{0xe1}, Nonce: 7},
+		ProvisionKey{Recipient: cove.Hash{9, 9}, Epoch: 2, Sealed: []byte("sealed"), IdentitySig: []byte{0xe2, 0xe3}, Nonce: 8},
+		SetAttestor{Agent: id, Attestor: bob.addr, IdentitySig: bytes.Repeat([]byte{0xe4}, 64), Nonce: 9},
 		RotateKeys{Nonce: 10},
 	}
 }

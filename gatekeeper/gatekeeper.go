@@ -315,7 +315,9 @@ func (s *Server) reconcile(ctx context.Context) (progress bool, err error) {
 			continue
 		}
 		att := s.hist[a.KeyEpoch].Cluster(s.cfg.Cluster).Agent(a.ID).Attestor().Address()
-		out, err := s.chain.Send(ctx, func(n uint64) chain.Msg { return chain.SetAttestor{Agent: a.ID, Attestor: att, Nonce: n} })
+		m := chain.SetAttestor{Agent: a.ID, Attestor: att}
+		m.IdentitySig = s.authorize(m)
+		out, err := s.chain.Send(ctx, func(n uint64) chain.Msg { m.Nonce = n; return m })
 		if err != nil {
 			return false, err
 		}
@@ -474,10 +476,9 @@ func (s *Server) rotate(ctx context.Context, v view) (bool, error) {
 
 // publish sends PublishEpoch for s.hist[e]. s.mu is held.
 func (s *Server) publish(ctx context.Context, e uint64) (bool, error) {
-	pub := s.pub(e)
-	out, err := s.chain.Send(ctx, func(n uint64) chain.Msg {
-		return chain.PublishEpoch{Epoch: e, ClusterPublicKey: pub, Nonce: n}
-	})
+	m := chain.PublishEpoch{Epoch: e, ClusterPublicKey: s.pub(e)}
+	m.IdentitySig = s.authorize(m)
+	out, err := s.chain.Send(ctx, func(n uint64) chain.Msg { m.Nonce = n; return m })
 	if err != nil {
 		return false, err
 	}
@@ -503,9 +504,9 @@ func (s *Server) provision(ctx context.Context, to cove.Hash, pubKey []byte, kin
 	if err != nil {
 		return false, fmt.Errorf("seal to %s: %w", to, err)
 	}
-	out, err := s.chain.Send(ctx, func(n uint64) chain.Msg {
-		return chain.ProvisionKey{Recipient: to, Epoch: e, Sealed: sealed, Nonce: n}
-	})
+	m := chain.ProvisionKey{Recipient: to, Epoch: e, Sealed: sealed}
+	m.IdentitySig = s.authorize(m)
+	out, err := s.chain.Send(ctx, func(n uint64) chain.Msg { m.Nonce = n; return m })
 	if err != nil {
 		return false, err
 	}
@@ -517,6 +518,16 @@ func (s *Server) provision(ctx context.Context, to cove.Hash, pubKey []byte, kin
 		return true, nil
 	}
 	return false, fmt.Errorf("ProvisionKey %s epoch %d: %s", to, e, out.Log)
+}
+
+// authorize returns the gatekeeper identity key's signature of m for this
+// chain (chain.GatekeeperMsg.IdentityDigest): the chain accepts m from the
+// operator account only with it. The key stays in the identity (the TEE).
+func (s *Server) authorize(m chain.GatekeeperMsg) []byte {
+	var chainID uint64
+	s.chain.State(func(a *chain.App) { chainID = a.ChainID() })
+	d := m.IdentityDigest(chainID)
+	return s.id.Sign(d[:])
 }
 
 // pub returns the cluster HPKE public key of epoch e.

@@ -27,6 +27,7 @@ import (
 	"github.com/cove-network/cove/chain"
 	"github.com/cove-network/cove/client"
 	"github.com/cove-network/cove/gateway"
+	"github.com/cove-network/cove/internal/testport"
 	"github.com/cove-network/cove/node"
 	"github.com/cove-network/cove/receipt"
 	"github.com/cove-network/cove/worker"
@@ -117,15 +118,11 @@ func (s *testSigner) Sign(d cove.Hash) ([65]byte, error) {
 	return out, nil
 }
 
-// freeAddr returns a loopback address with a port that was free a moment ago.
+// freeAddr returns a loopback address for a listener configured before it
+// starts (see internal/testport: outside the range ":0" listeners get).
 func freeAddr(t testing.TB) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
+	return testport.Addr(t)
 }
 
 // newConfig returns the dev defaults with a fresh data directory holding the

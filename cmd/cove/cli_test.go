@@ -23,6 +23,7 @@ import (
 	"github.com/cove-network/cove/chain"
 	"github.com/cove-network/cove/client"
 	"github.com/cove-network/cove/gateway"
+	"github.com/cove-network/cove/internal/testport"
 	"github.com/cove-network/cove/node"
 )
 
@@ -140,15 +141,11 @@ func FuzzSecretsFile(f *testing.F) {
 	})
 }
 
-// freeAddr returns a loopback address with a port that was free a moment ago.
+// freeAddr returns a loopback address for a listener configured before it
+// starts (see internal/testport: outside the range ":0" listeners get).
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
+	return testport.Addr(t)
 }
 
 // startNode runs a real node on 127.0.0.1 for the CLI to talk to. It points

@@ -58,17 +58,20 @@ const TYPES = {
   PublishEpoch: [
     { name: "epoch", type: "uint64" },
     { name: "clusterPublicKey", type: "bytes" },
+    { name: "identitySig", type: "bytes" },
     { name: "nonce", type: "uint64" },
   ],
   ProvisionKey: [
     { name: "recipient", type: "bytes32" },
     { name: "epoch", type: "uint64" },
     { name: "sealed", type: "bytes" },
+    { name: "identitySig", type: "bytes" },
     { name: "nonce", type: "uint64" },
   ],
   SetAttestor: [
     { name: "agent", type: "bytes32" },
     { name: "attestor", type: "address" },
+    { name: "identitySig", type: "bytes" },
     { name: "nonce", type: "uint64" },
   ],
   RotateKeys: [{ name: "nonce", type: "uint64" }],
