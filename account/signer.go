@@ -7,9 +7,8 @@ import (
 	"io"
 	"log/slog"
 
-	"github.com/ethereum/go-ethereum/crypto"
-
 	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/keys"
 )
 
 // redacted is what a Signer prints instead of its key.
@@ -41,14 +40,7 @@ func (s *Signer) Sign(digest cove.Hash) ([65]byte, error) {
 	if s == nil || s.priv == nil {
 		return [65]byte{}, errors.New("sign: signer has no key")
 	}
-	sig, err := crypto.Sign(digest[:], s.priv)
-	if err != nil {
-		return [65]byte{}, fmt.Errorf("sign: %w", err)
-	}
-	var out [65]byte
-	copy(out[:], sig)
-	out[64] += 27
-	return out, nil
+	return keys.SignDigest(s.priv, digest)
 }
 
 // String returns "REDACTED"; the key is never printed.
