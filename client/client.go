@@ -312,7 +312,10 @@ func VerifyResponse(h http.Header, body []byte, status int, signer cove.Address)
 
 // Logs writes an agent's invocation log to fn: the last limit entries, then
 // with follow new ones until ctx ends.
-func (c *Client) Logs(ctx context.Context, id cove.AgentID, limit int, follow bool, fn func(cove.Invocation)) error {
+//
+// Only the agent's owner may read its logs: owner signs a short-lived
+// authorization (see gateway.HeaderAuth).
+func (c *Client) Logs(ctx context.Context, owner Signer, id cove.AgentID, limit int, follow bool, fn func(cove.Invocation)) error {
 	q := "?limit=" + strconv.Itoa(limit)
 	if follow {
 		q += "&follow=1"
@@ -321,6 +324,12 @@ func (c *Client) Logs(ctx context.Context, id cove.AgentID, limit int, follow bo
 	if err != nil {
 		return err
 	}
+	expiry := uint64(time.Now().Add(30 * time.Minute).Unix())
+	sig, err := owner.Sign(cove.LogsAuthDigest(id, expiry))
+	if err != nil {
+		return fmt.Errorf("sign logs request: %w", err)
+	}
+	req.Header.Set(gateway.HeaderAuth, strconv.FormatUint(expiry, 10)+" 0x"+hex.EncodeToString(sig[:]))
 	resp, err := c.http.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {

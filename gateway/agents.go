@@ -2,10 +2,16 @@ package gateway
 
 import (
 	"bufio"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"math"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
+
+	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/cove-network/cove"
 )
@@ -72,6 +78,10 @@ func (s *Server) handleLogs(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = n
 	}
+	if status, code, msg := checkOwner(r, a, time.Now()); status != 0 {
+		writeError(w, status, code, msg)
+		return
+	}
 	follow := r.URL.Query().Get("follow") == "1" || r.URL.Query().Get("follow") == "true"
 	var live <-chan cove.Invocation
 	if follow { // subscribe before reading the backlog so nothing falls between
@@ -106,4 +116,45 @@ func (s *Server) handleLogs(w http.ResponseWriter, r *http.Request) {
 			flusher.Flush()
 		}
 	}
+}
+
+// HeaderAuth carries an owner's signature for owner-only reads:
+// "EXPIRY 0xSIGNATURE", EXPIRY in Unix seconds, SIGNATURE 65 bytes r‖s‖v
+// over cove.LogsAuthDigest(agent, EXPIRY).
+const HeaderAuth = "Cove-Auth"
+
+// maxAuthLifetime bounds how far ahead an owner's signature may expire.
+const maxAuthLifetime = time.Hour
+
+// checkOwner allows a request signed by the agent's owner: invocation logs
+// hold the agent's console output and its callers' paths, which may carry
+// secrets. It returns a zero status when allowed.
+func checkOwner(r *http.Request, a cove.Agent, now time.Time) (int, string, string) {
+	h := r.Header.Get(HeaderAuth)
+	if h == "" {
+		return http.StatusUnauthorized, "auth_required", "only the agent's owner may read its logs: use `cove agent logs ID --from OWNER`, or send a " + HeaderAuth + " header (docs/PROTOCOL.md)"
+	}
+	expStr, sigStr, ok := strings.Cut(h, " ")
+	exp, err := strconv.ParseUint(expStr, 10, 64)
+	if !ok || err != nil || exp > uint64(math.MaxInt64) {
+		return http.StatusUnauthorized, "bad_auth", HeaderAuth + " must be \"EXPIRY 0xSIGNATURE\""
+	}
+	if t := time.Unix(int64(exp), 0); !t.After(now) || t.After(now.Add(maxAuthLifetime)) {
+		return http.StatusUnauthorized, "bad_auth", "the " + HeaderAuth + " signature has expired or expires more than an hour ahead; sign a fresh one"
+	}
+	sig, err := hex.DecodeString(strings.TrimPrefix(sigStr, "0x"))
+	if err != nil || len(sig) != 65 || (sig[64] != 27 && sig[64] != 28) {
+		return http.StatusUnauthorized, "bad_auth", HeaderAuth + " signature must be 0x + 65 bytes r‖s‖v with v 27 or 28"
+	}
+	digest := cove.LogsAuthDigest(a.ID, exp)
+	rsv := append([]byte(nil), sig...)
+	rsv[64] -= 27
+	pub, err := crypto.SigToPub(digest[:], rsv)
+	if err != nil {
+		return http.StatusUnauthorized, "bad_auth", "the " + HeaderAuth + " signature does not recover a key"
+	}
+	if cove.Address(crypto.PubkeyToAddress(*pub)) != a.Owner {
+		return http.StatusForbidden, "not_owner", fmt.Sprintf("only the agent's owner %s may read its logs", a.Owner)
+	}
+	return 0, "", ""
 }

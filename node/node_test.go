@@ -276,7 +276,7 @@ func TestHostile(t *testing.T) {
 			wantResponse(t, n.get(t, hello, "/hello?name=Ada"), 200, `{"greeting":"Hello Ada","agent":"hello"}`)
 			// The failure is in the agent's log too.
 			var logged *cove.Invocation
-			err := n.c.Logs(ctxFor(t, 10*time.Second), a.ID, 10, false, func(e cove.Invocation) {
+			err := n.c.Logs(ctxFor(t, 10*time.Second), n.dev, a.ID, 10, false, func(e cove.Invocation) {
 				if e.RequestID == eb.RequestID {
 					logged = &e
 				}
@@ -385,7 +385,7 @@ func TestRestart(t *testing.T) {
 	logged := func(n *testNode, id cove.AgentID) []string {
 		t.Helper()
 		var got []string
-		if err := n.c.Logs(ctxFor(t, 10*time.Second), id, 100, false, func(e cove.Invocation) { got = append(got, e.RequestID) }); err != nil {
+		if err := n.c.Logs(ctxFor(t, 10*time.Second), n.dev, id, 100, false, func(e cove.Invocation) { got = append(got, e.RequestID) }); err != nil {
 			t.Fatal(err)
 		}
 		return got
@@ -575,7 +575,7 @@ func testGatewayErrors(t *testing.T, n *testNode) {
 	}
 	_, err := n.c.Call(ctx, unknown, "GET", "/hello", nil, nil)
 	wantClientError("call unknown agent", err, 404, "agent_not_found")
-	err = n.c.Logs(ctx, unknown, 10, false, func(cove.Invocation) { t.Error("logs of an unknown agent") })
+	err = n.c.Logs(ctx, n.dev, unknown, 10, false, func(cove.Invocation) { t.Error("logs of an unknown agent") })
 	wantClientError("logs of unknown agent", err, 404, "agent_not_found")
 	if _, err := n.c.DeployCode(ctx, []byte("var x;"), client.DeployOptions{}); err == nil || !strings.Contains(err.Error(), "signer") {
 		t.Errorf("deploy without a signer: %v", err)
@@ -691,11 +691,18 @@ func testLogs(t *testing.T, n *testNode) {
 	reqID := r.Header.Get("Cove-Request-Id")
 
 	var got []cove.Invocation
-	if err := n.c.Logs(ctxFor(t, 10*time.Second), a.ID, 10, false, func(e cove.Invocation) { got = append(got, e) }); err != nil {
+	if err := n.c.Logs(ctxFor(t, 10*time.Second), n.dev, a.ID, 10, false, func(e cove.Invocation) { got = append(got, e) }); err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 1 {
 		t.Fatalf("%d invocations logged, want 1: %+v", len(got), got)
+	}
+	// Only the owner reads logs: no signature, or another key's, is refused.
+	jsonError(t, "GET", n.base+"/v1/agents/"+a.ID.String()+"/logs", "", 401, "auth_required")
+	err := n.c.Logs(ctxFor(t, 10*time.Second), newSigner(t), a.ID, 10, false, func(cove.Invocation) { t.Error("a stranger read the logs") })
+	var ce *client.Error
+	if !errors.As(err, &ce) || ce.Status != 403 || ce.Code != "not_owner" {
+		t.Fatalf("logs signed by a stranger: %v", err)
 	}
 	e := got[0]
 	if e.RequestID != reqID || e.Agent != a.ID || e.Method != "GET" || e.Path != "/agents/"+a.ID.String()+"/logme" || e.Status != 200 || e.DurationMS <= 0 || e.Error != "" || e.Time.IsZero() {
@@ -712,7 +719,7 @@ func testLogs(t *testing.T, n *testNode) {
 	defer cancel()
 	entries := make(chan cove.Invocation, 16)
 	done := make(chan error, 1)
-	go func() { done <- n.c.Logs(ctx, a.ID, 1, true, func(e cove.Invocation) { entries <- e }) }()
+	go func() { done <- n.c.Logs(ctx, n.dev, a.ID, 1, true, func(e cove.Invocation) { entries <- e }) }()
 	next := func() cove.Invocation {
 		t.Helper()
 		select {

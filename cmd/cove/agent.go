@@ -391,10 +391,11 @@ func newLogsCmd(g *globals) *cobra.Command {
 		follow bool
 		limit  int
 		asJSON bool
+		from   fromFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "logs ID",
-		Short: "Show an agent's invocations: console output, status, duration, request id",
+		Short: "Show an agent's invocations: console output, status, duration, request id (owner only: --from)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := cove.ParseAgentID(args[0])
@@ -407,7 +408,11 @@ func newLogsCmd(g *globals) *cobra.Command {
 			}
 			out := cmd.OutOrStdout()
 			enc := json.NewEncoder(out)
-			err = c.Logs(cmd.Context(), id, limit, follow, func(e cove.Invocation) {
+			signer, err := from.signer(cmd)
+			if err != nil {
+				return err
+			}
+			err = c.Logs(cmd.Context(), signer, id, limit, follow, func(e cove.Invocation) {
 				if asJSON {
 					enc.Encode(e)
 					return
@@ -430,6 +435,7 @@ func newLogsCmd(g *globals) *cobra.Command {
 	f.BoolVarP(&follow, "follow", "f", false, "keep printing new invocations")
 	f.IntVarP(&limit, "limit", "n", 20, "how many past invocations to show")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object per invocation")
+	from.register(f)
 	return cmd
 }
 
