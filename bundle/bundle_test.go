@@ -12,22 +12,17 @@ import (
 	"testing"
 
 	"github.com/evanw/esbuild/pkg/api"
+
+	"github.com/cove-network/cove/internal/jstest"
 )
 
 const examples = "../examples"
 
-// needModules skips a test whose example folder has no node_modules, except
-// in CI, where a missing install is a broken pipeline.
+// needModules skips (fails under CI) a test whose example folder has no
+// node_modules.
 func needModules(tb testing.TB, dir string) {
 	tb.Helper()
-	if _, err := os.Stat(filepath.Join(dir, "node_modules")); err == nil {
-		return
-	}
-	abs, _ := filepath.Abs(dir)
-	if os.Getenv("CI") != "" {
-		tb.Fatalf("%s has no node_modules (CI is set): run `npm ci` in %s", dir, abs)
-	}
-	tb.Skipf("%s has no node_modules: run `npm ci` in %s to test it", dir, abs)
+	jstest.Modules(tb, dir, filepath.ToSlash(filepath.Join("examples", filepath.Base(dir))))
 }
 
 // exampleAgents lists every agent under examples/: each .ts/.js file and

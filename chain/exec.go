@@ -258,32 +258,16 @@ func execUpgrade(o *overlay, sender cove.Address, m UpgradeAgent, ctx execContex
 }
 
 func (a *App) execRegisterWorker(o *overlay, sender cove.Address, m RegisterWorker, ctx execContext) ([]Event, *failure) {
-	if f := checkTEEName(m.TEE); f != nil {
-		return nil, f
-	}
-	switch {
-	case len(m.PublicKey) == 0 || len(m.PublicKey) > MaxPublicKeyBytes:
-		return nil, fail(CodeInvalidArgument, "publicKey is %d bytes, want 1 to %d", len(m.PublicKey), MaxPublicKeyBytes)
-	case len(m.Quote) == 0 || len(m.Quote) > MaxQuoteBytes:
-		return nil, fail(CodeInvalidArgument, "quote is %d bytes, want 1 to %d", len(m.Quote), MaxQuoteBytes)
-	}
-	if f := checkEndpoint(m.Endpoint); f != nil {
+	if f := checkRegistration(m.TEE, m.PublicKey, m.Quote, m.Endpoint); f != nil {
 		return nil, f
 	}
 	id := WorkerID(m.PublicKey)
 	if _, ok := o.get(workerKey(id)); ok {
 		return nil, fail(CodeExists, "worker %s is already registered with this public key (a replayed quote, or a second registration): a worker registers once per identity key", id)
 	}
-	if a.verifier == nil {
-		return nil, fail(CodeAttestationUnavailable, "this chain's validators cannot verify %s quotes yet, so workers cannot register: retry when attestation is enabled", m.TEE)
-	}
-	p := getParams(o)
-	meas, err := a.verifier.VerifyQuote(m.TEE, m.Quote, ReportData(m.PublicKey), ctx.time, p)
-	if err == nil && (len(meas) == 0 || len(meas) > MaxMeasurementBytes) {
-		err = errors.New("the verifier reported no usable measurement")
-	}
-	if err != nil {
-		return nil, quoteFailure(m.TEE, err)
+	meas, f := a.attested(o, "workers", m.TEE, m.Quote, m.PublicKey, ctx)
+	if f != nil {
+		return nil, f
 	}
 	rec := WorkerRecord{
 		ID:           id,
@@ -307,6 +291,38 @@ func (a *App) execRegisterWorker(o *overlay, sender cove.Address, m RegisterWork
 }
 
 // quoteFailure turns a verifier's error into the refusal of its kind.
+// checkRegistration checks the fields RegisterWorker and RegisterGatekeeper
+// share.
+func checkRegistration(tee string, publicKey, quote []byte, endpoint string) *failure {
+	if f := checkTEEName(tee); f != nil {
+		return f
+	}
+	switch {
+	case len(publicKey) == 0 || len(publicKey) > MaxPublicKeyBytes:
+		return fail(CodeInvalidArgument, "publicKey is %d bytes, want 1 to %d", len(publicKey), MaxPublicKeyBytes)
+	case len(quote) == 0 || len(quote) > MaxQuoteBytes:
+		return fail(CodeInvalidArgument, "quote is %d bytes, want 1 to %d", len(quote), MaxQuoteBytes)
+	}
+	return checkEndpoint(endpoint)
+}
+
+// attested verifies a registration's quote for publicKey at block time and
+// returns the measurement it attests. who names the registrants in the
+// refusal when this chain cannot verify quotes ("workers", "gatekeepers").
+func (a *App) attested(o *overlay, who, tee string, quote, publicKey []byte, ctx execContext) ([]byte, *failure) {
+	if a.verifier == nil {
+		return nil, fail(CodeAttestationUnavailable, "this chain's validators cannot verify %s quotes yet, so %s cannot register: retry when attestation is enabled", tee, who)
+	}
+	meas, err := a.verifier.VerifyQuote(tee, quote, ReportData(publicKey), ctx.time, getParams(o))
+	if err == nil && (len(meas) == 0 || len(meas) > MaxMeasurementBytes) {
+		err = errors.New("the verifier reported no usable measurement")
+	}
+	if err != nil {
+		return nil, quoteFailure(tee, err)
+	}
+	return meas, nil
+}
+
 func quoteFailure(tee string, err error) *failure {
 	switch {
 	case errors.Is(err, ErrTEENotAllowed):

@@ -152,16 +152,7 @@ func gatekeeperAuthorized(r reader, sender cove.Address, m GatekeeperMsg, chainI
 }
 
 func (a *App) execRegisterGatekeeper(o *overlay, sender cove.Address, m RegisterGatekeeper, ctx execContext) ([]Event, *failure) {
-	if f := checkTEEName(m.TEE); f != nil {
-		return nil, f
-	}
-	switch {
-	case len(m.PublicKey) == 0 || len(m.PublicKey) > MaxPublicKeyBytes:
-		return nil, fail(CodeInvalidArgument, "publicKey is %d bytes, want 1 to %d", len(m.PublicKey), MaxPublicKeyBytes)
-	case len(m.Quote) == 0 || len(m.Quote) > MaxQuoteBytes:
-		return nil, fail(CodeInvalidArgument, "quote is %d bytes, want 1 to %d", len(m.Quote), MaxQuoteBytes)
-	}
-	if f := checkEndpoint(m.Endpoint); f != nil {
+	if f := checkRegistration(m.TEE, m.PublicKey, m.Quote, m.Endpoint); f != nil {
 		return nil, f
 	}
 	if _, err := identity.ParseKey(m.PublicKey); err != nil {
@@ -174,15 +165,9 @@ func (a *App) execRegisterGatekeeper(o *overlay, sender cove.Address, m Register
 	if _, ok := o.get(gatekeeperOpKey(sender)); ok {
 		return nil, fail(CodeExists, "%s already operates a gatekeeper: use one operator account per gatekeeper", sender)
 	}
-	if a.verifier == nil {
-		return nil, fail(CodeAttestationUnavailable, "this chain's validators cannot verify %s quotes yet, so gatekeepers cannot register: retry when attestation is enabled", m.TEE)
-	}
-	meas, err := a.verifier.VerifyQuote(m.TEE, m.Quote, ReportData(m.PublicKey), ctx.time, getParams(o))
-	if err == nil && (len(meas) == 0 || len(meas) > MaxMeasurementBytes) {
-		err = fmt.Errorf("the verifier reported no usable measurement")
-	}
-	if err != nil {
-		return nil, quoteFailure(m.TEE, err)
+	meas, f := a.attested(o, "gatekeepers", m.TEE, m.Quote, m.PublicKey, ctx)
+	if f != nil {
+		return nil, f
 	}
 	rec := GatekeeperRecord{
 		ID:           id,

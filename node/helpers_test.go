@@ -27,6 +27,7 @@ import (
 	"github.com/cove-network/cove/chain"
 	"github.com/cove-network/cove/client"
 	"github.com/cove-network/cove/gateway"
+	"github.com/cove-network/cove/internal/jstest"
 	"github.com/cove-network/cove/internal/testport"
 	"github.com/cove-network/cove/node"
 	"github.com/cove-network/cove/receipt"
@@ -244,13 +245,7 @@ func ctxFor(t *testing.T, d time.Duration) context.Context {
 // dependencies that are not installed.
 func needModules(t *testing.T, example string) {
 	t.Helper()
-	if _, err := os.Stat(filepath.Join(examples, example, "node_modules")); err != nil {
-		msg := fmt.Sprintf("run npm ci in examples/%s first (its node_modules are missing)", example)
-		if os.Getenv("CI") != "" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	jstest.Modules(t, filepath.Join(examples, example), "examples/"+example)
 }
 
 // build bundles the agent at path.

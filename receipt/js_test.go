@@ -11,35 +11,17 @@ import (
 	"time"
 
 	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/internal/jstest"
 )
 
 // repoRoot is the module root as seen from this package's directory, where
 // go test runs.
 const repoRoot = ".."
 
-// nodeOrSkip returns the node binary, or skips the test when node or the
-// JS dependencies are missing (fails instead when CI is set).
+// nodeOrSkip returns the node binary for testdata/js (see internal/jstest).
 func nodeOrSkip(t *testing.T) string {
 	t.Helper()
-	node, err := exec.LookPath("node")
-	missing := ""
-	switch {
-	case err != nil:
-		missing = "node is not on PATH"
-	default:
-		if _, err := os.Stat(filepath.Join(repoRoot, "testdata", "js", "node_modules")); err != nil {
-			missing = "testdata/js/node_modules is missing"
-		}
-	}
-	if missing == "" {
-		return node
-	}
-	msg := missing + "; install Node.js and run `npm ci --prefix testdata/js` from the repository root"
-	if os.Getenv("CI") != "" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
+	return jstest.Node(t, filepath.Join(repoRoot, "testdata", "js"), "testdata/js")
 }
 
 // runVerify writes v to a file and runs testdata/js/verify.mjs on it.

@@ -283,7 +283,8 @@ func embedded(v4 netip.Addr, form string) string {
 	return ""
 }
 
-func refusal4(a netip.Addr) string {
+// refusalCommon names the classes both address families share.
+func refusalCommon(a netip.Addr) string {
 	for _, m := range metadataAddrs {
 		if a == m {
 			return "metadata address"
@@ -300,7 +301,15 @@ func refusal4(a netip.Addr) string {
 		return "link-local address"
 	case a.IsMulticast():
 		return "multicast address"
-	case a == netip.AddrFrom4([4]byte{255, 255, 255, 255}):
+	}
+	return ""
+}
+
+func refusal4(a netip.Addr) string {
+	if r := refusalCommon(a); r != "" {
+		return r
+	}
+	if a == netip.AddrFrom4([4]byte{255, 255, 255, 255}) {
 		return "broadcast address"
 	}
 	for _, r := range v4Ranges {
@@ -315,22 +324,8 @@ func refusal4(a netip.Addr) string {
 }
 
 func refusal6(a netip.Addr) string {
-	for _, m := range metadataAddrs {
-		if a == m {
-			return "metadata address"
-		}
-	}
-	switch {
-	case a.IsUnspecified():
-		return "unspecified address"
-	case a.IsLoopback():
-		return "loopback address"
-	case a.IsPrivate():
-		return "private address"
-	case a.IsLinkLocalUnicast():
-		return "link-local address"
-	case a.IsMulticast():
-		return "multicast address"
+	if r := refusalCommon(a); r != "" {
+		return r
 	}
 	for _, r := range v6Ranges {
 		if r.prefix.Contains(a) {
