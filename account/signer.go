@@ -8,7 +8,7 @@ import (
 	"log/slog"
 
 	"github.com/cove-network/cove"
-	"github.com/cove-network/cove/keys"
+	"github.com/cove-network/cove/ethsig"
 )
 
 // redacted is what a Signer prints instead of its key.
@@ -40,7 +40,7 @@ func (s *Signer) Sign(digest cove.Hash) ([65]byte, error) {
 	if s == nil || s.priv == nil {
 		return [65]byte{}, errors.New("sign: signer has no key")
 	}
-	return keys.SignDigest(s.priv, digest)
+	return ethsig.Sign(s.priv, digest)
 }
 
 // String returns "REDACTED"; the key is never printed.

@@ -19,6 +19,7 @@ import (
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/attest"
 	"github.com/cove-network/cove/chain"
+	"github.com/cove-network/cove/ethsig"
 	"github.com/cove-network/cove/tee/sim"
 	"github.com/cove-network/cove/tee/tdx"
 )
@@ -48,11 +49,7 @@ var (
 func (k key) tx(t testing.TB, msg chain.Msg) []byte {
 	t.Helper()
 	b, err := chain.SignTx(chainID, msg, func(d cove.Hash) ([65]byte, error) {
-		sig, err := crypto.Sign(d[:], k.priv)
-		var out [65]byte
-		copy(out[:], sig)
-		out[64] += 27
-		return out, err
+		return ethsig.Sign(k.priv, d)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -123,7 +120,7 @@ func (w *world) one(t *testing.T, k key, msg chain.Msg) chain.TxResult {
 	return w.block(t, k.tx(t, msg))[0]
 }
 
-func (w *world) nonce(k key) uint64 { return w.app.Account(k.addr).Nonce }
+func (w *world) nonce(k key) uint64 { return w.app.View().Account(k.addr).Nonce }
 
 // register returns a RegisterWorker of publicKey with a sim quote of
 // reportData made now by p.
@@ -155,7 +152,7 @@ func TestRegisterSimWorker(t *testing.T) {
 	pk := pubKey("a")
 	r := w.one(t, operator, register(t, w.platform, pk, chain.ReportData(pk), 0))
 	wantCode(t, r, chain.CodeOK)
-	rec, err := w.app.Worker(chain.WorkerID(pk))
+	rec, err := w.app.View().Worker(chain.WorkerID(pk))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,9 +246,9 @@ func TestRegisterRefusals(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			n := w.nonce(operator)
-			before := w.app.Workers()
+			before := w.app.View().Workers()
 			wantCode(t, w.one(t, operator, c.msg(n)), c.code, c.log...)
-			if len(w.app.Workers()) != len(before) || w.nonce(operator) != n+1 {
+			if len(w.app.View().Workers()) != len(before) || w.nonce(operator) != n+1 {
 				t.Errorf("refusal changed the workers or did not use the nonce")
 			}
 		})
@@ -280,7 +277,7 @@ func TestStaleSimQuote(t *testing.T) {
 	wantCode(t, w.one(t, operator, m), chain.CodeQuoteStale, "after the block time")
 
 	// Governance may widen the window.
-	p := w.app.Params()
+	p := w.app.View().Params()
 	p.TEE.MaxQuoteAge = 3600
 	pj, _ := json.Marshal(p)
 	wantCode(t, w.one(t, admin, chain.UpdateParams{Params: string(pj), Nonce: 0}), chain.CodeOK)
@@ -296,7 +293,7 @@ func TestGovernance(t *testing.T) {
 	pk := pubKey("a")
 	wantCode(t, w.one(t, operator, register(t, w.platform, pk, chain.ReportData(pk), 0)), chain.CodeTEENotAllowed, "allowed_tees")
 
-	p := w.app.Params()
+	p := w.app.View().Params()
 	p.TEE.AllowedTEEs = []string{"sim"}
 	pj, _ := json.Marshal(p)
 	wantCode(t, w.one(t, operator, chain.UpdateParams{Params: string(pj), Nonce: 1}), chain.CodeUnauthorized)
@@ -323,7 +320,7 @@ func TestGovernance(t *testing.T) {
 		},
 		func(p *chain.Params) { p.TEE.AllowedTEEs = []string{"sim", "nitro"} },
 	} {
-		q := w.app.Params()
+		q := w.app.View().Params()
 		bad(&q)
 		pj, _ := json.Marshal(q)
 		wantCode(t, w.one(t, admin, chain.UpdateParams{Params: string(pj), Nonce: w.nonce(admin)}), chain.CodeInvalidArgument, "params: tee.")
@@ -373,12 +370,12 @@ func TestTDXQuote(t *testing.T) {
 	w := newWorld(t, tdxGenesis, policy)
 	w.now = tdxBlockTime
 	wantCode(t, w.one(t, operator, msg(0)), chain.CodeQuoteForOtherKeys, "tdx quote: quote is for other keys")
-	if len(w.app.Workers()) != 0 {
+	if len(w.app.View().Workers()) != 0 {
 		t.Fatal("a quote for other keys registered a worker")
 	}
 
 	// The same quote with its MRTD not allowed: the measurement refusal.
-	p := w.app.Params()
+	p := w.app.View().Params()
 	p.TEE.AllowedMeasurements = []chain.Bytes{allowedBuild[:]}
 	pj, _ := json.Marshal(p)
 	wantCode(t, w.one(t, admin, chain.UpdateParams{Params: string(pj), Nonce: 0}), chain.CodeOK)

@@ -54,6 +54,17 @@ type Event struct {
 	Attrs []Attr `json:"attrs"`
 }
 
+// Attr returns the value of the event's attribute key, or "" if it has
+// none.
+func (e Event) Attr(key string) string {
+	for _, a := range e.Attrs {
+		if a.Key == key {
+			return a.Value
+		}
+	}
+	return ""
+}
+
 // Attr is one attribute of an Event.
 type Attr struct {
 	Key   string `json:"key"`
@@ -353,16 +364,6 @@ func (a *App) ChainID() uint64 {
 	return a.chainID
 }
 
-// Time returns the time of the last committed block (the genesis time at
-// height 0).
-func (a *App) Time() time.Time {
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	var meta blockMeta
-	getJSON(a.state, keyBlock, &meta)
-	return meta.Time
-}
-
 // Snapshot returns the whole committed state, sorted by key.
 func (a *App) Snapshot() []KV {
 	a.mu.RLock()
@@ -374,65 +375,13 @@ func (a *App) Snapshot() []KV {
 	return out
 }
 
-// Account returns the committed account at addr (zero balance and nonce if
-// it has none).
-func (a *App) Account(addr cove.Address) Account {
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	return getAccount(a.state, addr)
-}
-
-// Agent returns the committed agent record; the error matches
-// cove.ErrNotFound if there is none.
-func (a *App) Agent(id cove.AgentID) (AgentRecord, error) {
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	var r AgentRecord
-	if !getJSON(a.state, agentKey(id), &r) {
-		return AgentRecord{}, fmt.Errorf("agent %s: %w", id, cove.ErrNotFound)
-	}
-	return r, nil
-}
-
-// Agents returns every committed agent, sorted by id.
-func (a *App) Agents() []AgentRecord {
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	keys := a.state.keys(prefixAgent)
-	out := make([]AgentRecord, len(keys))
-	for i, k := range keys {
-		getJSON(a.state, k, &out[i])
-	}
-	return out
-}
-
-// Worker returns the committed worker record; the error matches
-// cove.ErrNotFound if there is none.
-func (a *App) Worker(id cove.Hash) (WorkerRecord, error) {
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	var r WorkerRecord
-	if !getJSON(a.state, workerKey(id), &r) {
-		return WorkerRecord{}, fmt.Errorf("worker %s: %w", id, cove.ErrNotFound)
-	}
-	return r, nil
-}
-
-// Workers returns every committed worker, sorted by id.
-func (a *App) Workers() []WorkerRecord {
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	keys := a.state.keys(prefixWorker)
-	out := make([]WorkerRecord, len(keys))
-	for i, k := range keys {
-		getJSON(a.state, k, &out[i])
-	}
-	return out
-}
-
-// Params returns the committed parameters.
-func (a *App) Params() Params {
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	return getParams(a.state)
+// TxOutcome is what became of a submitted transaction: refused by CheckTx
+// (Height 0, Code not CodeOK), or executed in the block at Height with Code
+// and, when it succeeded, Events. It is the JSON of POST /v1/chain/tx.
+type TxOutcome struct {
+	Hash   string  `json:"hash"` // 0x-hex TxHash of the bytes
+	Height int64   `json:"height"`
+	Code   uint32  `json:"code"`
+	Log    string  `json:"log"`
+	Events []Event `json:"events,omitempty"`
 }

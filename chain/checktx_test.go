@@ -50,7 +50,7 @@ func TestCheckTxRefusalUsesNoNonce(t *testing.T) {
 	wantCode(t, a.CheckTx(alice.tx(t, m)), CodeOK)
 	m.Nonce = 3
 	wantCode(t, a.CheckTx(alice.tx(t, m)), CodeExists)
-	if len(a.Agents()) != 0 || balance(a, alice) != 1000 {
+	if len(a.View().Agents()) != 0 || balance(a, alice) != 1000 {
 		t.Error("CheckTx changed the committed state")
 	}
 }
@@ -64,7 +64,7 @@ func TestCheckTxVerifierTime(t *testing.T) {
 	if len(v.calls) != 1 || !v.calls[0].Equal(blockTime(1)) {
 		t.Errorf("CheckTx verified at %v, want the last block time %v", v.calls, blockTime(1))
 	}
-	if len(a.Workers()) != 0 {
+	if len(a.View().Workers()) != 0 {
 		t.Error("CheckTx registered a worker")
 	}
 }
@@ -83,14 +83,14 @@ func TestConcurrentQueries(t *testing.T) {
 				return
 			default:
 			}
-			acct := a.Account(alice.addr)
+			acct := a.View().Account(alice.addr)
 			if acct.Balance.Int64()+int64(acct.Nonce) != 1000 {
 				t.Errorf("torn read: %+v", acct)
 				return
 			}
-			a.Agents()
-			a.Workers()
-			a.Params()
+			a.View().Agents()
+			a.View().Workers()
+			a.View().Params()
 			a.AppHash()
 			a.Height()
 		}

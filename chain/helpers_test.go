@@ -15,6 +15,7 @@ import (
 
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/blob"
+	"github.com/cove-network/cove/ethsig"
 	"github.com/cove-network/cove/secret"
 	"github.com/ethereum/go-ethereum/crypto"
 )
@@ -46,14 +47,7 @@ var (
 )
 
 func (k testKey) sign(d cove.Hash) ([65]byte, error) {
-	sig, err := crypto.Sign(d[:], k.priv)
-	if err != nil {
-		return [65]byte{}, err
-	}
-	var out [65]byte
-	copy(out[:], sig)
-	out[64] += 27
-	return out, nil
+	return ethsig.Sign(k.priv, d)
 }
 
 // tx signs msg for the test chain.
@@ -137,9 +131,9 @@ func wantCode(t testing.TB, r TxResult, code uint32, logHas ...string) {
 	}
 }
 
-func balance(a *App, k testKey) int64 { return a.Account(k.addr).Balance.Int64() }
+func balance(a *App, k testKey) int64 { return a.View().Account(k.addr).Balance.Int64() }
 
-func nonce(a *App, k testKey) uint64 { return a.Account(k.addr).Nonce }
+func nonce(a *App, k testKey) uint64 { return a.View().Account(k.addr).Nonce }
 
 func transfer(to testKey, amount int64, n uint64) Transfer {
 	return Transfer{To: to.addr, Amount: big.NewInt(amount), Nonce: n}

@@ -98,7 +98,7 @@ func TestJSSigners(t *testing.T) {
 			if balance(a, bob) != 623 {
 				t.Errorf("bob has %d, want 623", balance(a, bob))
 			}
-			rec, err := a.Agent(id)
+			rec, err := a.View().Agent(id)
 			if err != nil || rec.Owner != alice.addr || rec.Name != "js-agent" {
 				t.Errorf("agent %+v, %v", rec, err)
 			}

@@ -4,7 +4,6 @@ import (
 	"crypto/ed25519"
 	"crypto/hpke"
 	"encoding/binary"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -296,74 +295,4 @@ func execRotateKeys(o *overlay, sender cove.Address, m RotateKeys, ctx execConte
 		{"epoch", strconv.FormatUint(rot.Epoch, 10)},
 		{"admin", sender.String()},
 	}}}, nil
-}
-
-// Gatekeeper returns the committed gatekeeper record; the error matches
-// cove.ErrNotFound if there is none.
-func (a *App) Gatekeeper(id cove.Hash) (GatekeeperRecord, error) {
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	var r GatekeeperRecord
-	if !getJSON(a.state, gatekeeperKey(id), &r) {
-		return GatekeeperRecord{}, fmt.Errorf("gatekeeper %s: %w", id, cove.ErrNotFound)
-	}
-	return r, nil
-}
-
-// Gatekeepers returns every committed gatekeeper, sorted by id.
-func (a *App) Gatekeepers() []GatekeeperRecord {
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	keys := a.state.keys(prefixGatekeeper)
-	out := make([]GatekeeperRecord, len(keys))
-	for i, k := range keys {
-		getJSON(a.state, k, &out[i])
-	}
-	return out
-}
-
-// Epochs returns every published key epoch, oldest first.
-func (a *App) Epochs() []EpochRecord {
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	keys := a.state.keys(prefixEpoch)
-	out := make([]EpochRecord, len(keys))
-	for i, k := range keys {
-		getJSON(a.state, k, &out[i])
-	}
-	return out
-}
-
-// LatestEpoch returns the latest published epoch; ok is false while none
-// exists.
-func (a *App) LatestEpoch() (rec EpochRecord, ok bool) {
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	e, ok := latestEpoch(a.state)
-	if !ok {
-		return EpochRecord{}, false
-	}
-	getJSON(a.state, epochKey(e), &rec)
-	return rec, true
-}
-
-// PendingRotation returns the pending rotation, if any.
-func (a *App) PendingRotation() (rot Rotation, ok bool) {
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	ok = getJSON(a.state, keyRotation, &rot)
-	return rot, ok
-}
-
-// Provisions returns the key material provisioned to recipient, oldest
-// epoch first.
-func (a *App) Provisions(recipient cove.Hash) []ProvisionRecord {
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	keys := a.state.keys(provisionPrefix(recipient))
-	out := make([]ProvisionRecord, len(keys))
-	for i, k := range keys {
-		getJSON(a.state, k, &out[i])
-	}
-	return out
 }

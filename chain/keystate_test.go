@@ -73,11 +73,11 @@ func keyApp(t *testing.T) *App {
 
 func TestRegisterGatekeeper(t *testing.T) {
 	a := keyApp(t)
-	gks := a.Gatekeepers()
+	gks := a.View().Gatekeepers()
 	if len(gks) != 1 || gks[0].Operator != bob.addr || gks[0].TEE != "sim" || gks[0].Height != 1 {
 		t.Fatalf("gatekeepers %+v", gks)
 	}
-	if _, err := a.Gatekeeper(gks[0].ID); err != nil {
+	if _, err := a.View().Gatekeeper(gks[0].ID); err != nil {
 		t.Fatal(err)
 	}
 	// The same key again, another operator's second gatekeeper, a bad quote.
@@ -124,20 +124,20 @@ func TestPublishEpochAndRotate(t *testing.T) {
 	if want := []Event{{Type: EventRotationRequested, Attrs: []Attr{{"epoch", "1"}, {"admin", alice.addr.String()}}}}; !reflect.DeepEqual(r.Events, want) {
 		t.Errorf("events %v, want %v", r.Events, want)
 	}
-	if rot, ok := a.PendingRotation(); !ok || rot.Epoch != 1 {
+	if rot, ok := a.View().PendingRotation(); !ok || rot.Epoch != 1 {
 		t.Fatalf("pending %+v %v", rot, ok)
 	}
 	wantCode(t, one(t, a, alice.tx(t, RotateKeys{Nonce: 3})), CodeExists, "pending")
 	wantCode(t, one(t, a, bob.tx(t, gk("g1", PublishEpoch{Epoch: 2, ClusterPublicKey: pub1, Nonce: 8}))), CodeInvalidArgument, "makes epoch 1")
 	wantCode(t, one(t, a, bob.tx(t, gk("g1", PublishEpoch{Epoch: 1, ClusterPublicKey: pub1, Nonce: 9}))), CodeOK)
-	if _, ok := a.PendingRotation(); ok {
+	if _, ok := a.View().PendingRotation(); ok {
 		t.Error("rotation still pending after publishing")
 	}
-	eps := a.Epochs()
+	eps := a.View().Epochs()
 	if len(eps) != 2 || eps[0].Epoch != 0 || !bytes.Equal(eps[1].ClusterPublicKey, pub1) || eps[1].PublishedBy != bob.addr {
 		t.Fatalf("epochs %+v", eps)
 	}
-	if l, ok := a.LatestEpoch(); !ok || l.Epoch != 1 {
+	if l, ok := a.View().LatestEpoch(); !ok || l.Epoch != 1 {
 		t.Errorf("latest %+v %v", l, ok)
 	}
 	// A second publisher of the same epoch (two gatekeepers racing) is refused.
@@ -161,11 +161,11 @@ func TestProvisionKey(t *testing.T) {
 	}
 	wantCode(t, one(t, a, bob.tx(t, gk("g1", ProvisionKey{Recipient: w, Epoch: 0, Sealed: sealedKey, Nonce: 7}))), CodeExists, "provisioned")
 	wantCode(t, one(t, a, bob.tx(t, gk("g1", ProvisionKey{Recipient: g, Epoch: 0, Sealed: []byte("history"), Nonce: 8}))), CodeOK)
-	ps := a.Provisions(w)
+	ps := a.View().Provisions(w)
 	if len(ps) != 1 || ps[0].Kind != ProvisionKindWorker || !bytes.Equal(ps[0].Sealed, sealedKey) || ps[0].By != bob.addr {
 		t.Fatalf("provisions %+v", ps)
 	}
-	if ps := a.Provisions(g); len(ps) != 1 || ps[0].Kind != ProvisionKindGatekeeper {
+	if ps := a.View().Provisions(g); len(ps) != 1 || ps[0].Kind != ProvisionKindGatekeeper {
 		t.Fatalf("gatekeeper provisions %+v", ps)
 	}
 }
@@ -181,10 +181,10 @@ func TestSetAttestorAndKeyEpoch(t *testing.T) {
 	d2 := deploy("late", 2, 2)
 	late := cove.DeriveAgentID(alice.addr, d2.CodeHash, d2.Salt)
 	wantCode(t, one(t, a, alice.tx(t, d2)), CodeOK)
-	if r, _ := a.Agent(early); r.KeyEpoch != 0 {
+	if r, _ := a.View().Agent(early); r.KeyEpoch != 0 {
 		t.Errorf("early agent epoch %d, want 0", r.KeyEpoch)
 	}
-	if r, _ := a.Agent(late); r.KeyEpoch != 1 || r.Agent().KeyEpoch != 1 {
+	if r, _ := a.View().Agent(late); r.KeyEpoch != 1 || r.Agent().KeyEpoch != 1 {
 		t.Errorf("late agent epoch %d, want 1", r.KeyEpoch)
 	}
 
@@ -197,7 +197,7 @@ func TestSetAttestorAndKeyEpoch(t *testing.T) {
 	if want := []Event{{Type: EventAttestorPublished, Attrs: []Attr{{"agent", late.String()}, {"attestor", att.String()}, {"epoch", "1"}}}}; !reflect.DeepEqual(r.Events, want) {
 		t.Errorf("events %v, want %v", r.Events, want)
 	}
-	if rec, _ := a.Agent(late); rec.Attestor != att {
+	if rec, _ := a.View().Agent(late); rec.Attestor != att {
 		t.Errorf("attestor %s, want %s", rec.Attestor, att)
 	}
 	wantCode(t, one(t, a, bob.tx(t, gk("g1", SetAttestor{Agent: late, Attestor: cove.Address{0xbb}, Nonce: 7}))), CodeExists, "has attestor")
@@ -273,17 +273,17 @@ func TestGatekeeperIdentitySig(t *testing.T) {
 
 	pe := PublishEpoch{Epoch: 0, ClusterPublicKey: clusterPub(t, 1)}
 	refusals(pe, PublishEpoch{Epoch: 0, ClusterPublicKey: clusterPub(t, 2)})
-	if eps := a.Epochs(); len(eps) != 1 || !bytes.Equal(eps[0].ClusterPublicKey, pe.ClusterPublicKey) {
+	if eps := a.View().Epochs(); len(eps) != 1 || !bytes.Equal(eps[0].ClusterPublicKey, pe.ClusterPublicKey) {
 		t.Fatalf("epochs %+v", eps)
 	}
 	pk := ProvisionKey{Recipient: w, Epoch: 0, Sealed: []byte("sealed")}
 	refusals(pk, ProvisionKey{Recipient: w, Epoch: 0, Sealed: []byte("garbage")})
-	if ps := a.Provisions(w); len(ps) != 1 || !bytes.Equal(ps[0].Sealed, pk.Sealed) {
+	if ps := a.View().Provisions(w); len(ps) != 1 || !bytes.Equal(ps[0].Sealed, pk.Sealed) {
 		t.Fatalf("provisions %+v", ps)
 	}
 	sa := SetAttestor{Agent: agent, Attestor: cove.Address{0xaa}}
 	refusals(sa, SetAttestor{Agent: agent, Attestor: cove.Address{0xbb}})
-	if rec, _ := a.Agent(agent); rec.Attestor != sa.Attestor {
+	if rec, _ := a.View().Agent(agent); rec.Attestor != sa.Attestor {
 		t.Fatalf("attestor %s, want %s", rec.Attestor, sa.Attestor)
 	}
 }

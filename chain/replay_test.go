@@ -141,8 +141,8 @@ func TestReplay(t *testing.T) {
 	if !reflect.DeepEqual(a.Snapshot(), b.Snapshot()) {
 		t.Error("final states differ")
 	}
-	if len(a.Agents()) != 2 || len(a.Workers()) != 1 || a.Params().MaxNameLength != 8 || len(a.Gatekeepers()) != 1 || len(a.Epochs()) != 2 {
-		t.Errorf("agents %d workers %d params %+v", len(a.Agents()), len(a.Workers()), a.Params())
+	if len(a.View().Agents()) != 2 || len(a.View().Workers()) != 1 || a.View().Params().MaxNameLength != 8 || len(a.View().Gatekeepers()) != 1 || len(a.View().Epochs()) != 2 {
+		t.Errorf("agents %d workers %d params %+v", len(a.View().Agents()), len(a.View().Workers()), a.View().Params())
 	}
 
 	// The app hash chain follows the documented formula from the second
@@ -212,8 +212,8 @@ func TestGenesisState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.Height() != 0 || a.ChainID() != testChainID || !bytes.Equal(hash, a.AppHash()) || !a.Time().Equal(genesisTime) {
-		t.Errorf("height %d chain %d time %v", a.Height(), a.ChainID(), a.Time())
+	if a.Height() != 0 || a.ChainID() != testChainID || !bytes.Equal(hash, a.AppHash()) || !a.View().Time().Equal(genesisTime) {
+		t.Errorf("height %d chain %d time %v", a.Height(), a.ChainID(), a.View().Time())
 	}
 	want := map[string]string{
 		keyChainID:             `7`,
@@ -263,20 +263,20 @@ func TestLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.SetVerifier(&testVerifier{})
-	if !reflect.DeepEqual(a.Snapshot(), b.Snapshot()) || !reflect.DeepEqual(a.Agents(), b.Agents()) ||
-		!reflect.DeepEqual(a.Workers(), b.Workers()) || !reflect.DeepEqual(a.Params(), b.Params()) || a.Height() != b.Height() ||
-		a.ChainID() != b.ChainID() || !bytes.Equal(a.AppHash(), b.AppHash()) || !a.Time().Equal(b.Time()) {
+	if !reflect.DeepEqual(a.Snapshot(), b.Snapshot()) || !reflect.DeepEqual(a.View().Agents(), b.View().Agents()) ||
+		!reflect.DeepEqual(a.View().Workers(), b.View().Workers()) || !reflect.DeepEqual(a.View().Params(), b.View().Params()) || a.Height() != b.Height() ||
+		a.ChainID() != b.ChainID() || !bytes.Equal(a.AppHash(), b.AppHash()) || !a.View().Time().Equal(b.View().Time()) {
 		t.Fatal("the loaded app differs")
 	}
 	for _, k := range []testKey{alice, bob, carol} {
-		if !reflect.DeepEqual(a.Account(k.addr), b.Account(k.addr)) {
-			t.Errorf("%s: %+v vs %+v", k.name, a.Account(k.addr), b.Account(k.addr))
+		if !reflect.DeepEqual(a.View().Account(k.addr), b.View().Account(k.addr)) {
+			t.Errorf("%s: %+v vs %+v", k.name, a.View().Account(k.addr), b.View().Account(k.addr))
 		}
 	}
 	// Both continue the same way.
 	next := Block{Height: a.Height() + 1, Time: blockTime(a.Height() + 1), Txs: [][]byte{
-		alice.tx(t, transfer(bob, 1, a.Account(alice.addr).Nonce)),
-		bob.tx(t, worker("w2", b.Account(bob.addr).Nonce)),
+		alice.tx(t, transfer(bob, 1, a.View().Account(alice.addr).Nonce)),
+		bob.tx(t, worker("w2", b.View().Account(bob.addr).Nonce)),
 	}}
 	ra, rb := a.FinalizeBlock(next), b.FinalizeBlock(next)
 	if !reflect.DeepEqual(ra, rb) || ra.TxResults[0].Code != CodeOK || ra.TxResults[1].Code != CodeOK {

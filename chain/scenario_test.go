@@ -201,7 +201,7 @@ func TestDeployAgent(t *testing.T) {
 	if !reflect.DeepEqual(r.Events, wantEvents) {
 		t.Errorf("events %v, want %v", r.Events, wantEvents)
 	}
-	rec, err := a.Agent(id)
+	rec, err := a.View().Agent(id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,10 +217,10 @@ func TestDeployAgent(t *testing.T) {
 	if ag.ID != id || ag.Owner != alice.addr || !ag.Attestor.IsZero() || !bytes.Equal(ag.Secrets, m.Secrets) || !ag.CreatedAt.Equal(blockTime(1)) {
 		t.Errorf("Agent() = %+v", ag)
 	}
-	if all := a.Agents(); len(all) != 1 || all[0].ID != id {
+	if all := a.View().Agents(); len(all) != 1 || all[0].ID != id {
 		t.Errorf("Agents() = %v", all)
 	}
-	if _, err := a.Agent(cove.AgentID{1}); !errors.Is(err, cove.ErrNotFound) {
+	if _, err := a.View().Agent(cove.AgentID{1}); !errors.Is(err, cove.ErrNotFound) {
 		t.Errorf("missing agent: %v, want ErrNotFound", err)
 	}
 	// Deploying again (same owner, code and salt) is refused; the nonce is used.
@@ -233,7 +233,7 @@ func TestDeployAgent(t *testing.T) {
 	m2 := deploy("hello.world_1-x", 2, 2)
 	wantCode(t, one(t, a, alice.tx(t, m2)), CodeOK)
 	wantCode(t, one(t, a, bob.tx(t, deploy("hello.world_1-x", 1, 0))), CodeOK)
-	all := a.Agents()
+	all := a.View().Agents()
 	if len(all) != 3 {
 		t.Fatalf("%d agents, want 3", len(all))
 	}
@@ -273,8 +273,8 @@ func TestDeployAgentInvalid(t *testing.T) {
 			c.mutate(&m)
 			r := one(t, a, alice.tx(t, m))
 			wantCode(t, r, CodeInvalidArgument, c.log)
-			if len(a.Agents()) != 0 || nonce(a, alice) != 1 {
-				t.Errorf("agents %d nonce %d, want 0 and 1", len(a.Agents()), nonce(a, alice))
+			if len(a.View().Agents()) != 0 || nonce(a, alice) != 1 {
+				t.Errorf("agents %d nonce %d, want 0 and 1", len(a.View().Agents()), nonce(a, alice))
 			}
 		})
 	}
@@ -302,7 +302,7 @@ func TestUpgradeAgent(t *testing.T) {
 	if !reflect.DeepEqual(r.Events, wantEvents) {
 		t.Errorf("events %v, want %v", r.Events, wantEvents)
 	}
-	rec, err := a.Agent(id)
+	rec, err := a.View().Agent(id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -323,7 +323,7 @@ func TestUpgradeAgent(t *testing.T) {
 	s2 := sealed(t, id, map[string]string{"B": "2"})
 	h3, cid3 := bundle("app v3")
 	wantCode(t, one(t, a, alice.tx(t, UpgradeAgent{Agent: id, CID: cid3, CodeHash: h3, Secrets: s2, Nonce: 2})), CodeOK)
-	rec, _ = a.Agent(id)
+	rec, _ = a.View().Agent(id)
 	if rec.Version != 3 || !bytes.Equal(rec.Secrets, s2) || len(rec.History) != 3 {
 		t.Errorf("v3 record %+v", rec)
 	}
@@ -334,7 +334,7 @@ func TestUpgradeAgentRefused(t *testing.T) {
 	m := deploy("app", 0, 0)
 	id := cove.DeriveAgentID(alice.addr, m.CodeHash, m.Salt)
 	wantCode(t, one(t, a, alice.tx(t, m)), CodeOK)
-	before, _ := a.Agent(id)
+	before, _ := a.View().Agent(id)
 	h2, cid2 := bundle("evil")
 
 	r := one(t, a, bob.tx(t, UpgradeAgent{Agent: id, CID: cid2, CodeHash: h2, Nonce: 0}))
@@ -343,7 +343,7 @@ func TestUpgradeAgentRefused(t *testing.T) {
 	wantCode(t, one(t, a, alice.tx(t, UpgradeAgent{Agent: id, CID: cid2, CodeHash: m.CodeHash, Nonce: 2})), CodeInvalidArgument, "names code hash")
 	wantCode(t, one(t, a, alice.tx(t, UpgradeAgent{Agent: id, CID: cid2, CodeHash: h2, Secrets: []byte{1}, Nonce: 3})), CodeInvalidArgument, "secrets")
 
-	after, _ := a.Agent(id)
+	after, _ := a.View().Agent(id)
 	if !reflect.DeepEqual(before, after) {
 		t.Errorf("refused upgrades changed the agent:\n%+v\n%+v", before, after)
 	}
@@ -356,7 +356,7 @@ func TestRegisterWorkerWithoutVerifier(t *testing.T) {
 	a := newApp(t)
 	r := one(t, a, bob.tx(t, worker("w1", 0)))
 	wantCode(t, r, CodeAttestationUnavailable, "cannot verify sim quotes")
-	if len(a.Workers()) != 0 || nonce(a, bob) != 1 {
+	if len(a.View().Workers()) != 0 || nonce(a, bob) != 1 {
 		t.Error("refused registration changed state")
 	}
 }
@@ -383,17 +383,17 @@ func TestRegisterWorker(t *testing.T) {
 		ID: id, Operator: bob.addr, TEE: "sim", Measurement: Bytes("measurement-w1"), PublicKey: m.PublicKey,
 		Endpoint: m.Endpoint, Status: WorkerStatusActive, RegisteredAt: blockTime(1), Height: 1,
 	}
-	got, err := a.Worker(id)
+	got, err := a.View().Worker(id)
 	if err != nil || !reflect.DeepEqual(got, want) {
 		t.Errorf("Worker = %+v, %v; want %+v", got, err, want)
 	}
-	if all := a.Workers(); len(all) != 1 || !reflect.DeepEqual(all[0], want) {
+	if all := a.View().Workers(); len(all) != 1 || !reflect.DeepEqual(all[0], want) {
 		t.Errorf("Workers() = %v", all)
 	}
 	if len(v.calls) != 1 || !v.calls[0].Equal(blockTime(1)) {
 		t.Errorf("verifier calls %v, want one at the block time %v", v.calls, blockTime(1))
 	}
-	if _, err := a.Worker(cove.Hash{1}); !errors.Is(err, cove.ErrNotFound) {
+	if _, err := a.View().Worker(cove.Hash{1}); !errors.Is(err, cove.ErrNotFound) {
 		t.Errorf("missing worker: %v", err)
 	}
 
@@ -430,14 +430,14 @@ func TestRegisterWorker(t *testing.T) {
 		c.mutate(&m)
 		wantCode(t, one(t, a, bob.tx(t, m)), CodeInvalidArgument)
 	}
-	if len(a.Workers()) != 1 {
-		t.Errorf("%d workers, want 1", len(a.Workers()))
+	if len(a.View().Workers()) != 1 {
+		t.Errorf("%d workers, want 1", len(a.View().Workers()))
 	}
 }
 
 func TestUpdateParams(t *testing.T) {
 	a := newApp(t)
-	p := a.Params()
+	p := a.View().Params()
 	if !reflect.DeepEqual(p, DefaultParams(alice.addr)) {
 		t.Fatalf("genesis params %+v", p)
 	}
@@ -446,7 +446,7 @@ func TestUpdateParams(t *testing.T) {
 
 	// Not the admin.
 	wantCode(t, one(t, a, bob.tx(t, UpdateParams{Params: string(b), Nonce: 0})), CodeUnauthorized, "only the admin")
-	if a.Params().MaxNameLength != DefaultMaxNameLength {
+	if a.View().Params().MaxNameLength != DefaultMaxNameLength {
 		t.Fatal("non-admin changed params")
 	}
 	// Invalid params.
@@ -466,8 +466,8 @@ func TestUpdateParams(t *testing.T) {
 	if len(r.Events) != 1 || r.Events[0].Type != "params_updated" || r.Events[0].Attrs[1].Value != string(b) {
 		t.Errorf("events %v", r.Events)
 	}
-	if !reflect.DeepEqual(a.Params(), p) {
-		t.Errorf("params %+v, want %+v", a.Params(), p)
+	if !reflect.DeepEqual(a.View().Params(), p) {
+		t.Errorf("params %+v, want %+v", a.View().Params(), p)
 	}
 	// The new limit applies.
 	wantCode(t, one(t, a, alice.tx(t, deploy("toolong", 0, nonce(a, alice)))), CodeInvalidArgument, "limit is 4")

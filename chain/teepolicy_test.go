@@ -132,7 +132,7 @@ func TestRegisterWorkerRefusalCodes(t *testing.T) {
 		r := one(t, a, bob.tx(t, worker("w", nonce(a, bob))))
 		wantCode(t, r, c.code, c.err.Error())
 	}
-	if len(a.Workers()) != 0 {
+	if len(a.View().Workers()) != 0 {
 		t.Error("a refused registration registered")
 	}
 }
@@ -155,7 +155,7 @@ func TestUpdateParamsChecked(t *testing.T) {
 	p.TEE = teePolicy()
 	b, _ := json.Marshal(p)
 	wantCode(t, one(t, a, alice.tx(t, UpdateParams{Params: string(b), Nonce: 0})), CodeInvalidArgument, "params: collateral refused")
-	if !a.Params().TEE.IsZero() {
+	if !a.View().Params().TEE.IsZero() {
 		t.Fatal("a refused policy took effect")
 	}
 }

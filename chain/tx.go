@@ -9,7 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/cove-network/cove"
-	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/cove-network/cove/ethsig"
 )
 
 // MaxTxBytes is the largest transaction Decode accepts.
@@ -19,8 +19,8 @@ const MaxTxBytes = 1 << 20
 var ErrMalformed = errors.New("malformed transaction")
 
 // ErrBadSignature is wrapped by Tx.Sender when no address can be
-// recovered.
-var ErrBadSignature = errors.New("bad signature")
+// recovered (it is ethsig.ErrBadSignature).
+var ErrBadSignature = ethsig.ErrBadSignature
 
 // Msg is the signed content of a transaction: Transfer, DeployAgent,
 // UpgradeAgent, RegisterWorker, UpdateParams, RegisterGatekeeper,
@@ -194,31 +194,10 @@ func SignTx(chainID uint64, msg Msg, sign func(digest cove.Hash) ([65]byte, erro
 // transactions.
 func TxHash(tx []byte) cove.Hash { return cove.SHA256(tx) }
 
-// recoverAddress returns the address whose key made sig over digest. It
-// refuses v outside {0, 1, 27, 28} and s in the upper half of the curve
-// order, so each signature has one form besides the spelling of v.
+// recoverAddress returns the address whose key made sig over digest, under
+// the one signature rule of package ethsig (v 0, 1, 27 or 28; low s).
 func recoverAddress(digest cove.Hash, sig [65]byte) (cove.Address, error) {
-	v := sig[64]
-	if v >= 27 {
-		v -= 27
-	}
-	if v > 1 {
-		return cove.Address{}, fmt.Errorf("%w: v is %d, want 27 or 28 (or 0 or 1)", ErrBadSignature, sig[64])
-	}
-	r := new(big.Int).SetBytes(sig[:32])
-	s := new(big.Int).SetBytes(sig[32:64])
-	if !crypto.ValidateSignatureValues(v, r, s, true) {
-		return cove.Address{}, fmt.Errorf("%w: r or s out of range (s must be in the lower half of the curve order)", ErrBadSignature)
-	}
-	sig[64] = v
-	pub, err := crypto.Ecrecover(digest[:], sig[:])
-	if err != nil {
-		return cove.Address{}, fmt.Errorf("%w: %v", ErrBadSignature, err)
-	}
-	var a cove.Address
-	h := cove.Keccak256(pub[1:])
-	copy(a[:], h[12:])
-	return a, nil
+	return ethsig.Recover(digest, sig)
 }
 
 // EIP-712 encoding.

@@ -4,26 +4,23 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math/big"
 	"net/http"
 
 	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/api"
 	"github.com/cove-network/cove/chain"
-	"github.com/cove-network/cove/gateway"
+	"github.com/cove-network/cove/txsend"
 )
 
 // Signer signs transaction digests for one account (account.Signer is one).
-type Signer interface {
-	Address() cove.Address
-	Sign(digest cove.Hash) ([65]byte, error)
-}
+type Signer = txsend.Signer
 
 // ChainStatus returns the chain's id, height and app hash.
-func (c *Client) ChainStatus(ctx context.Context) (gateway.ChainStatus, error) {
-	var s gateway.ChainStatus
+func (c *Client) ChainStatus(ctx context.Context) (api.ChainStatus, error) {
+	var s api.ChainStatus
 	err := c.do(ctx, http.MethodGet, "/v1/chain/status", nil, "", &s)
 	return s, err
 }
@@ -37,7 +34,7 @@ func (c *Client) Account(ctx context.Context, addr cove.Address) (chain.Account,
 
 // TxError is a transaction the chain refused.
 type TxError struct {
-	Outcome gateway.TxOutcome
+	Outcome chain.TxOutcome
 }
 
 func (e *TxError) Error() string {
@@ -46,64 +43,70 @@ func (e *TxError) Error() string {
 
 // SubmitTx posts a signed transaction and waits for its block. A refused
 // transaction is a *TxError.
-func (c *Client) SubmitTx(ctx context.Context, tx []byte) (gateway.TxOutcome, error) {
+func (c *Client) SubmitTx(ctx context.Context, tx []byte) (chain.TxOutcome, error) {
+	out, err := c.submit(ctx, tx)
+	if err == nil && out.Code != chain.CodeOK {
+		return out, &TxError{Outcome: out}
+	}
+	return out, err
+}
+
+// submit posts a signed transaction and returns its outcome, refused or
+// not; an error means the outcome is not known.
+func (c *Client) submit(ctx context.Context, tx []byte) (chain.TxOutcome, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/v1/chain/tx", bytes.NewReader(tx))
 	if err != nil {
-		return gateway.TxOutcome{}, err
+		return chain.TxOutcome{}, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return gateway.TxOutcome{}, fmt.Errorf("reach gateway %s: %w", c.base, err)
+		return chain.TxOutcome{}, fmt.Errorf("reach gateway %s: %w", c.base, err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		return gateway.TxOutcome{}, fmt.Errorf("read gateway response: %w", err)
+		return chain.TxOutcome{}, fmt.Errorf("read gateway response: %w", err)
 	}
-	var out gateway.TxOutcome
+	var out chain.TxOutcome
 	if err := json.Unmarshal(b, &out); err != nil || out.Hash == "" {
 		return out, decodeError(resp.StatusCode, b)
-	}
-	if out.Code != 0 {
-		return out, &TxError{Outcome: out}
 	}
 	return out, nil
 }
 
-// Send signs msg with s (at its next nonce, which Send sets) and submits it.
-// A refusal for a bad nonce (another sender with the same key, such as a
-// `cove dev` node whose operator is the dev key, took the nonce) is retried
-// with the new next nonce, a few times: a refused nonce changes nothing.
-func (c *Client) Send(ctx context.Context, s Signer, msg func(nonce uint64) chain.Msg) (gateway.TxOutcome, error) {
-	for attempt := 0; ; attempt++ {
-		out, err := c.send(ctx, s, msg)
-		var te *TxError
-		if attempt < 3 && errors.As(err, &te) && te.Outcome.Code == chain.CodeBadNonce {
-			continue
-		}
-		return out, err
+// Send signs msg with s at its next nonce and submits it through
+// package txsend: a refusal for a bad nonce (another sender with the same
+// key, such as a `cove dev` node whose operator is the dev key, took the
+// nonce) is retried with the new next nonce, a few times. Any other refusal
+// is a *TxError.
+func (c *Client) Send(ctx context.Context, s Signer, msg func(nonce uint64) chain.Msg) (chain.TxOutcome, error) {
+	out, err := txsend.New(ledger{c}, s).Send(ctx, msg)
+	if err == nil && out.Code != chain.CodeOK {
+		return out, &TxError{Outcome: out}
 	}
+	return out, err
 }
 
-func (c *Client) send(ctx context.Context, s Signer, msg func(nonce uint64) chain.Msg) (gateway.TxOutcome, error) {
-	st, err := c.ChainStatus(ctx)
-	if err != nil {
-		return gateway.TxOutcome{}, err
-	}
-	acct, err := c.Account(ctx, s.Address())
-	if err != nil {
-		return gateway.TxOutcome{}, err
-	}
-	tx, err := chain.SignTx(st.NumericChainID, msg(acct.Nonce), s.Sign)
-	if err != nil {
-		return gateway.TxOutcome{}, fmt.Errorf("sign transaction: %w", err)
-	}
-	return c.SubmitTx(ctx, tx)
+// ledger is the gateway's chain API as a txsend.Ledger.
+type ledger struct{ c *Client }
+
+func (l ledger) ChainID(ctx context.Context) (uint64, error) {
+	st, err := l.c.ChainStatus(ctx)
+	return st.NumericChainID, err
+}
+
+func (l ledger) Nonce(ctx context.Context, addr cove.Address) (uint64, error) {
+	a, err := l.c.Account(ctx, addr)
+	return a.Nonce, err
+}
+
+func (l ledger) Submit(ctx context.Context, tx []byte) (chain.TxOutcome, error) {
+	return l.c.submit(ctx, tx)
 }
 
 // Transfer sends amount base units from s to to.
-func (c *Client) Transfer(ctx context.Context, s Signer, to cove.Address, amount *big.Int) (gateway.TxOutcome, error) {
+func (c *Client) Transfer(ctx context.Context, s Signer, to cove.Address, amount *big.Int) (chain.TxOutcome, error) {
 	return c.Send(ctx, s, func(nonce uint64) chain.Msg {
 		return chain.Transfer{To: to, Amount: amount, Nonce: nonce}
 	})

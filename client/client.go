@@ -20,9 +20,9 @@ import (
 	"time"
 
 	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/api"
 	"github.com/cove-network/cove/bundle"
 	"github.com/cove-network/cove/chain"
-	"github.com/cove-network/cove/gateway"
 	"github.com/cove-network/cove/receipt"
 	"github.com/cove-network/cove/secret"
 )
@@ -92,7 +92,7 @@ func (c *Client) do(ctx context.Context, method, path string, body io.Reader, co
 }
 
 func decodeError(status int, b []byte) error {
-	var eb gateway.ErrorBody
+	var eb api.ErrorBody
 	if json.Unmarshal(b, &eb) == nil && eb.Error.Message != "" {
 		return &Error{Status: status, Code: eb.Error.Code, Message: eb.Error.Message}
 	}
@@ -105,8 +105,8 @@ func (c *Client) Health(ctx context.Context) error {
 }
 
 // Keys returns the cluster key secrets are sealed to.
-func (c *Client) Keys(ctx context.Context) (gateway.KeyInfo, error) {
-	var k gateway.KeyInfo
+func (c *Client) Keys(ctx context.Context) (api.KeyInfo, error) {
+	var k api.KeyInfo
 	err := c.do(ctx, http.MethodGet, "/v1/keys", nil, "", &k)
 	return k, err
 }
@@ -136,18 +136,18 @@ type DeployOptions struct {
 //
 // Security: secrets are sealed here, on the client; the gateway, the chain
 // and every store only ever see ciphertext.
-func (c *Client) Deploy(ctx context.Context, path string, opts DeployOptions) (gateway.AgentView, error) {
+func (c *Client) Deploy(ctx context.Context, path string, opts DeployOptions) (api.AgentView, error) {
 	bnd, err := bundle.Build(path)
 	if err != nil {
-		return gateway.AgentView{}, err
+		return api.AgentView{}, err
 	}
 	return c.DeployCode(ctx, bnd.Code, opts)
 }
 
 // DeployCode is Deploy for code already bundled.
-func (c *Client) DeployCode(ctx context.Context, code []byte, opts DeployOptions) (gateway.AgentView, error) {
+func (c *Client) DeployCode(ctx context.Context, code []byte, opts DeployOptions) (api.AgentView, error) {
 	if opts.Signer == nil {
-		return gateway.AgentView{}, errors.New("deploy: no signer (pass --from NAME)")
+		return api.AgentView{}, errors.New("deploy: no signer (pass --from NAME)")
 	}
 	salt := opts.Salt
 	if salt.IsZero() {
@@ -155,43 +155,43 @@ func (c *Client) DeployCode(ctx context.Context, code []byte, opts DeployOptions
 	}
 	cid, err := c.PutBlob(ctx, code)
 	if err != nil {
-		return gateway.AgentView{}, fmt.Errorf("upload bundle: %w", err)
+		return api.AgentView{}, fmt.Errorf("upload bundle: %w", err)
 	}
 	codeHash := cove.SHA256(code)
 	id := cove.DeriveAgentID(opts.Signer.Address(), codeHash, salt)
 	sealed, err := c.seal(ctx, id, opts.Secrets)
 	if err != nil {
-		return gateway.AgentView{}, err
+		return api.AgentView{}, err
 	}
 	_, err = c.Send(ctx, opts.Signer, func(nonce uint64) chain.Msg {
 		return chain.DeployAgent{Name: opts.Name, CID: cid, CodeHash: codeHash, Salt: salt, Secrets: sealed, Nonce: nonce}
 	})
 	if err != nil {
-		return gateway.AgentView{}, err
+		return api.AgentView{}, err
 	}
 	return c.Agent(ctx, id)
 }
 
 // Upgrade replaces an agent's code (and, if secrets is not nil, its
 // secrets) with an UpgradeAgent transaction; only the owner may.
-func (c *Client) Upgrade(ctx context.Context, id cove.AgentID, path string, s Signer, secrets map[string]string) (gateway.AgentView, error) {
+func (c *Client) Upgrade(ctx context.Context, id cove.AgentID, path string, s Signer, secrets map[string]string) (api.AgentView, error) {
 	bnd, err := bundle.Build(path)
 	if err != nil {
-		return gateway.AgentView{}, err
+		return api.AgentView{}, err
 	}
 	cid, err := c.PutBlob(ctx, bnd.Code)
 	if err != nil {
-		return gateway.AgentView{}, fmt.Errorf("upload bundle: %w", err)
+		return api.AgentView{}, fmt.Errorf("upload bundle: %w", err)
 	}
 	sealed, err := c.seal(ctx, id, secrets)
 	if err != nil {
-		return gateway.AgentView{}, err
+		return api.AgentView{}, err
 	}
 	_, err = c.Send(ctx, s, func(nonce uint64) chain.Msg {
 		return chain.UpgradeAgent{Agent: id, CID: cid, CodeHash: cove.SHA256(bnd.Code), Secrets: sealed, Nonce: nonce}
 	})
 	if err != nil {
-		return gateway.AgentView{}, err
+		return api.AgentView{}, err
 	}
 	return c.Agent(ctx, id)
 }
@@ -217,22 +217,23 @@ func (c *Client) seal(ctx context.Context, id cove.AgentID, secrets map[string]s
 }
 
 // Agents lists the deployed agents.
-func (c *Client) Agents(ctx context.Context) ([]gateway.AgentView, error) {
+func (c *Client) Agents(ctx context.Context) ([]api.AgentView, error) {
 	var out struct {
-		Agents []gateway.AgentView `json:"agents"`
+		Agents []api.AgentView `json:"agents"`
 	}
 	err := c.do(ctx, http.MethodGet, "/v1/agents", nil, "", &out)
 	return out.Agents, err
 }
 
 // Agent returns one agent.
-func (c *Client) Agent(ctx context.Context, id cove.AgentID) (gateway.AgentView, error) {
-	var a gateway.AgentView
+func (c *Client) Agent(ctx context.Context, id cove.AgentID) (api.AgentView, error) {
+	var a api.AgentView
 	err := c.do(ctx, http.MethodGet, "/v1/agents/"+id.String(), nil, "", &a)
 	return a, err
 }
 
-// Response is an agent's HTTP response as received.
+// Response is an agent's HTTP response as received. The receipt headers of
+// a streamed body, which arrive as HTTP trailers, are in Header too.
 type Response struct {
 	Status int
 	Header http.Header
@@ -267,6 +268,13 @@ func (c *Client) Call(ctx context.Context, id cove.AgentID, method, path string,
 	if err != nil {
 		return nil, fmt.Errorf("read agent response: %w", err)
 	}
+	if resp.Header.Get(receipt.HeaderReceipt) == "" && resp.Trailer.Get(receipt.HeaderReceipt) != "" {
+		// A streamed body: its receipt came as trailers, once the body
+		// had ended. Verify reads it from Header like a buffered one's.
+		for _, k := range []string{receipt.HeaderReceipt, receipt.HeaderSignature, receipt.HeaderSigner} {
+			resp.Header[k] = resp.Trailer.Values(k)
+		}
+	}
 	if resp.Header.Get(receipt.HeaderReceipt) == "" && resp.StatusCode >= 400 {
 		// The gateway refused the call before any worker ran it.
 		return nil, decodeError(resp.StatusCode, b)
@@ -295,7 +303,7 @@ func VerifyResponse(h http.Header, body []byte, status int, signer cove.Address)
 	if err != nil {
 		return s, err
 	}
-	if err := s.Verify(); err != nil {
+	if err := receipt.Verify(s); err != nil {
 		return s, err
 	}
 	if !signer.IsZero() && s.Signer != signer {
@@ -314,7 +322,7 @@ func VerifyResponse(h http.Header, body []byte, status int, signer cove.Address)
 // with follow new ones until ctx ends.
 //
 // Only the agent's owner may read its logs: owner signs a short-lived
-// authorization (see gateway.HeaderAuth).
+// authorization (see api.HeaderAuth).
 func (c *Client) Logs(ctx context.Context, owner Signer, id cove.AgentID, limit int, follow bool, fn func(cove.Invocation)) error {
 	q := "?limit=" + strconv.Itoa(limit)
 	if follow {
@@ -329,7 +337,7 @@ func (c *Client) Logs(ctx context.Context, owner Signer, id cove.AgentID, limit 
 	if err != nil {
 		return fmt.Errorf("sign logs request: %w", err)
 	}
-	req.Header.Set(gateway.HeaderAuth, strconv.FormatUint(expiry, 10)+" 0x"+hex.EncodeToString(sig[:]))
+	req.Header.Set(api.HeaderAuth, strconv.FormatUint(expiry, 10)+" 0x"+hex.EncodeToString(sig[:]))
 	resp, err := c.http.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {

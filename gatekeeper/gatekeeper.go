@@ -95,23 +95,16 @@ type Platform interface {
 	Quote(reportData [64]byte) ([]byte, error)
 }
 
-// Outcome is a sent transaction's result.
-type Outcome struct {
-	Code   uint32
-	Log    string
-	Height int64
-}
-
 // Chain is the ledger as the gatekeeper uses it. The node implements it
 // with its validator and operator key.
 type Chain interface {
-	// State runs fn on the committed state.
-	State(fn func(*chain.App))
+	// View reads the committed state.
+	View() chain.View
 	// Subscribe delivers committed transactions' events until ctx ends.
 	Subscribe(ctx context.Context) <-chan chain.Event
 	// Send signs the message build makes for the operator's next nonce,
 	// broadcasts it and waits for its block. Sends are serialized.
-	Send(ctx context.Context, build func(nonce uint64) chain.Msg) (Outcome, error)
+	Send(ctx context.Context, build func(nonce uint64) chain.Msg) (chain.TxOutcome, error)
 }
 
 // Server is a gatekeeper.
@@ -243,32 +236,31 @@ type view struct {
 }
 
 func (s *Server) read() view {
+	c := s.chain.View()
 	var v view
-	s.chain.State(func(a *chain.App) {
-		v.height = a.Height()
-		_, err := a.Gatekeeper(s.myID)
-		v.registered = err == nil
-		v.epochs = a.Epochs()
-		v.rotation, v.pending = a.PendingRotation()
-		v.gatekeeper = a.Gatekeepers()
-		v.workers = a.Workers()
-		v.agents = a.Agents()
-		v.have = map[cove.Hash]map[uint64][]byte{}
-		ids := []cove.Hash{s.myID}
-		for _, w := range v.workers {
-			ids = append(ids, w.ID)
+	v.height = c.Height()
+	_, err := c.Gatekeeper(s.myID)
+	v.registered = err == nil
+	v.epochs = c.Epochs()
+	v.rotation, v.pending = c.PendingRotation()
+	v.gatekeeper = c.Gatekeepers()
+	v.workers = c.Workers()
+	v.agents = c.Agents()
+	v.have = map[cove.Hash]map[uint64][]byte{}
+	ids := []cove.Hash{s.myID}
+	for _, w := range v.workers {
+		ids = append(ids, w.ID)
+	}
+	for _, g := range v.gatekeeper {
+		ids = append(ids, g.ID)
+	}
+	for _, id := range ids {
+		m := map[uint64][]byte{}
+		for _, p := range c.Provisions(id) {
+			m[p.Epoch] = p.Sealed
 		}
-		for _, g := range v.gatekeeper {
-			ids = append(ids, g.ID)
-		}
-		for _, id := range ids {
-			m := map[uint64][]byte{}
-			for _, p := range a.Provisions(id) {
-				m[p.Epoch] = p.Sealed
-			}
-			v.have[id] = m
-		}
-	})
+		v.have[id] = m
+	}
 	return v
 }
 
@@ -524,9 +516,7 @@ func (s *Server) provision(ctx context.Context, to cove.Hash, pubKey []byte, kin
 // chain (chain.GatekeeperMsg.IdentityDigest): the chain accepts m from the
 // operator account only with it. The key stays in the identity (the TEE).
 func (s *Server) authorize(m chain.GatekeeperMsg) []byte {
-	var chainID uint64
-	s.chain.State(func(a *chain.App) { chainID = a.ChainID() })
-	d := m.IdentityDigest(chainID)
+	d := m.IdentityDigest(s.chain.View().ChainID())
 	return s.id.Sign(d[:])
 }
 

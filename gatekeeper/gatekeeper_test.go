@@ -17,6 +17,7 @@ import (
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/blob"
 	"github.com/cove-network/cove/chain"
+	"github.com/cove-network/cove/ethsig"
 	"github.com/cove-network/cove/keys"
 	"github.com/cove-network/cove/tee/identity"
 	"github.com/cove-network/cove/tee/sim"
@@ -49,11 +50,7 @@ func newAccount(t *testing.T) account {
 func (a account) addr() cove.Address { return cove.Address(crypto.PubkeyToAddress(a.priv.PublicKey)) }
 
 func (a account) sign(d cove.Hash) ([65]byte, error) {
-	sig, err := crypto.Sign(d[:], a.priv)
-	var out [65]byte
-	copy(out[:], sig)
-	out[64] += 27
-	return out, err
+	return ethsig.Sign(a.priv, d)
 }
 
 func newLedger(t *testing.T, admin account, funded ...account) *ledger {
@@ -91,7 +88,7 @@ func (l *ledger) block(t *testing.T, tx []byte) chain.TxResult {
 }
 
 func (l *ledger) send(t *testing.T, from account, build func(uint64) chain.Msg) chain.TxResult {
-	n := l.app.Account(from.addr()).Nonce
+	n := l.app.View().Account(from.addr()).Nonce
 	tx, err := chain.SignTx(9, build(n), from.sign)
 	if err != nil {
 		t.Fatal(err)
@@ -106,11 +103,11 @@ type testChain struct {
 	op account
 }
 
-func (v testChain) State(fn func(*chain.App))                        { fn(v.l.app) }
+func (v testChain) View() chain.View                                 { return v.l.app.View() }
 func (v testChain) Subscribe(ctx context.Context) <-chan chain.Event { return nil }
-func (v testChain) Send(ctx context.Context, build func(uint64) chain.Msg) (Outcome, error) {
+func (v testChain) Send(ctx context.Context, build func(uint64) chain.Msg) (chain.TxOutcome, error) {
 	r := v.l.send(v.t, v.op, build)
-	return Outcome{Code: r.Code, Log: r.Log}, nil
+	return chain.TxOutcome{Hash: r.TxHash.String(), Code: r.Code, Log: r.Log, Events: r.Events}, nil
 }
 
 // settle runs reconcile on every gatekeeper until none makes progress.
@@ -151,7 +148,7 @@ func newServer(t *testing.T, l *ledger, op account, dir string, bootstrap bool) 
 func openWorker(t *testing.T, l *ledger, id *identity.Identity, e uint64) keys.Cluster {
 	t.Helper()
 	wid := chain.WorkerID(id.PublicKey())
-	for _, p := range l.app.Provisions(wid) {
+	for _, p := range l.app.View().Provisions(wid) {
 		if p.Epoch == e {
 			b, err := id.Open(keys.ProvisionInfo("worker", wid, e), p.Sealed)
 			if err != nil {
@@ -200,13 +197,13 @@ func TestBootstrapProvisionRotateHandover(t *testing.T) {
 	agent := cove.DeriveAgentID(admin.addr(), d.CodeHash, d.Salt)
 
 	settle(t, g1, g2)
-	eps := l.app.Epochs()
+	eps := l.app.View().Epochs()
 	if len(eps) != 1 || eps[0].PublishedBy != op1.addr() || g1.Epochs() != 1 || g2.Epochs() != 1 {
 		t.Fatalf("epochs %+v; g1 holds %d, g2 %d", eps, g1.Epochs(), g2.Epochs())
 	}
 	c0 := openWorker(t, l, wid, 0)
 	samePub(t, c0, eps[0])
-	rec, _ := l.app.Agent(agent)
+	rec, _ := l.app.View().Agent(agent)
 	if want := c0.Agent(agent).Attestor().Address(); rec.Attestor != want {
 		t.Fatalf("attestor %s, want %s", rec.Attestor, want)
 	}
@@ -216,7 +213,7 @@ func TestBootstrapProvisionRotateHandover(t *testing.T) {
 		t.Fatal(r.Log)
 	}
 	settle(t, g2)
-	eps = l.app.Epochs()
+	eps = l.app.View().Epochs()
 	if len(eps) != 2 || eps[1].PublishedBy != op2.addr() {
 		t.Fatalf("epochs after rotation %+v", eps)
 	}
@@ -227,7 +224,7 @@ func TestBootstrapProvisionRotateHandover(t *testing.T) {
 	if g1.Epochs() != 2 {
 		t.Fatalf("g1 holds %d epochs after coming back", g1.Epochs())
 	}
-	rec2, _ := l.app.Agent(agent)
+	rec2, _ := l.app.View().Agent(agent)
 	if rec2.Attestor != rec.Attestor {
 		t.Fatal("rotation changed the attestor")
 	}
@@ -242,7 +239,7 @@ func TestBootstrapProvisionRotateHandover(t *testing.T) {
 	g2.hist = append(g2.hist, m)
 	g2.mu.Unlock()
 	settle(t, g1, g2)
-	eps = l.app.Epochs()
+	eps = l.app.View().Epochs()
 	if len(eps) != 3 || eps[2].PublishedBy != op1.addr() || g2.Epochs() != 3 {
 		t.Fatalf("after the race: epochs %d (epoch 2 by %s), g2 holds %d", len(eps), eps[len(eps)-1].PublishedBy, g2.Epochs())
 	}

@@ -11,33 +11,18 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ethereum/go-ethereum/crypto"
-
 	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/api"
+	"github.com/cove-network/cove/ethsig"
 )
 
-// AgentView is an agent as the API shows it.
-type AgentView struct {
-	ID         cove.AgentID `json:"id"`
-	Name       string       `json:"name,omitempty"`
-	Owner      cove.Address `json:"owner"`
-	CID        string       `json:"cid"`
-	CodeHash   cove.Hash    `json:"codeHash"`
-	Attestor   cove.Address `json:"attestor"`
-	Signer     cove.Address `json:"signer"` // the same as attestor: the Cove-Signer of every receipt
-	Version    uint64       `json:"version"`
-	URL        string       `json:"url"`
-	HasSecrets bool         `json:"hasSecrets"`
-	CreatedAt  time.Time    `json:"createdAt"`
-}
-
-func (s *Server) view(r *http.Request, a cove.Agent) AgentView {
+func (s *Server) view(r *http.Request, a cove.Agent) api.AgentView {
 	if a.Attestor.IsZero() {
 		// Until a gatekeeper publishes it on chain, the local key service
 		// derives it.
 		a.Attestor = s.keys.Attestor(a.ID)
 	}
-	return AgentView{
+	return api.AgentView{
 		ID: a.ID, Name: a.Name, Owner: a.Owner, CID: a.CID, CodeHash: a.CodeHash,
 		Attestor: a.Attestor, Signer: a.Attestor, Version: a.Version,
 		URL:        s.baseURL(r) + "/agents/" + a.ID.String(),
@@ -46,8 +31,8 @@ func (s *Server) view(r *http.Request, a cove.Agent) AgentView {
 }
 
 func (s *Server) handleListAgents(w http.ResponseWriter, r *http.Request) {
-	recs := s.chain.Agents()
-	out := make([]AgentView, 0, len(recs))
+	recs := s.chain.View().Agents()
+	out := make([]api.AgentView, 0, len(recs))
 	for _, rec := range recs {
 		out = append(out, s.view(r, rec.Agent()))
 	}
@@ -85,7 +70,7 @@ func (s *Server) handleLogs(w http.ResponseWriter, r *http.Request) {
 	follow := r.URL.Query().Get("follow") == "1" || r.URL.Query().Get("follow") == "true"
 	var live <-chan cove.Invocation
 	if follow { // subscribe before reading the backlog so nothing falls between
-		live = s.workers.Follow(r.Context(), a.ID)
+		live = s.logs.Follow(r.Context(), a.ID)
 	}
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	w.WriteHeader(http.StatusOK)
@@ -93,7 +78,7 @@ func (s *Server) handleLogs(w http.ResponseWriter, r *http.Request) {
 	enc := json.NewEncoder(bw)
 	seen := map[string]bool{}
 	if limit > 0 {
-		for _, e := range s.workers.Logs(a.ID, limit) {
+		for _, e := range s.logs.Logs(a.ID, limit) {
 			seen[e.RequestID] = true
 			enc.Encode(e)
 		}
@@ -118,42 +103,31 @@ func (s *Server) handleLogs(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// HeaderAuth carries an owner's signature for owner-only reads:
-// "EXPIRY 0xSIGNATURE", EXPIRY in Unix seconds, SIGNATURE 65 bytes r‖s‖v
-// over cove.LogsAuthDigest(agent, EXPIRY).
-const HeaderAuth = "Cove-Auth"
-
-// maxAuthLifetime bounds how far ahead an owner's signature may expire.
-const maxAuthLifetime = time.Hour
-
 // checkOwner allows a request signed by the agent's owner: invocation logs
 // hold the agent's console output and its callers' paths, which may carry
 // secrets. It returns a zero status when allowed.
 func checkOwner(r *http.Request, a cove.Agent, now time.Time) (int, string, string) {
-	h := r.Header.Get(HeaderAuth)
+	h := r.Header.Get(api.HeaderAuth)
 	if h == "" {
-		return http.StatusUnauthorized, "auth_required", "only the agent's owner may read its logs: use `cove agent logs ID --from OWNER`, or send a " + HeaderAuth + " header (docs/PROTOCOL.md)"
+		return http.StatusUnauthorized, "auth_required", "only the agent's owner may read its logs: use `cove agent logs ID --from OWNER`, or send a " + api.HeaderAuth + " header (docs/PROTOCOL.md)"
 	}
 	expStr, sigStr, ok := strings.Cut(h, " ")
 	exp, err := strconv.ParseUint(expStr, 10, 64)
 	if !ok || err != nil || exp > uint64(math.MaxInt64) {
-		return http.StatusUnauthorized, "bad_auth", HeaderAuth + " must be \"EXPIRY 0xSIGNATURE\""
+		return http.StatusUnauthorized, "bad_auth", api.HeaderAuth + " must be \"EXPIRY 0xSIGNATURE\""
 	}
-	if t := time.Unix(int64(exp), 0); !t.After(now) || t.After(now.Add(maxAuthLifetime)) {
-		return http.StatusUnauthorized, "bad_auth", "the " + HeaderAuth + " signature has expired or expires more than an hour ahead; sign a fresh one"
+	if t := time.Unix(int64(exp), 0); !t.After(now) || t.After(now.Add(api.MaxAuthLifetime)) {
+		return http.StatusUnauthorized, "bad_auth", "the " + api.HeaderAuth + " signature has expired or expires more than an hour ahead; sign a fresh one"
 	}
 	sig, err := hex.DecodeString(strings.TrimPrefix(sigStr, "0x"))
 	if err != nil || len(sig) != 65 || (sig[64] != 27 && sig[64] != 28) {
-		return http.StatusUnauthorized, "bad_auth", HeaderAuth + " signature must be 0x + 65 bytes r‖s‖v with v 27 or 28"
+		return http.StatusUnauthorized, "bad_auth", api.HeaderAuth + " signature must be 0x + 65 bytes r‖s‖v with v 27 or 28"
 	}
-	digest := cove.LogsAuthDigest(a.ID, exp)
-	rsv := append([]byte(nil), sig...)
-	rsv[64] -= 27
-	pub, err := crypto.SigToPub(digest[:], rsv)
+	signer, err := ethsig.Recover(cove.LogsAuthDigest(a.ID, exp), [65]byte(sig))
 	if err != nil {
-		return http.StatusUnauthorized, "bad_auth", "the " + HeaderAuth + " signature does not recover a key"
+		return http.StatusUnauthorized, "bad_auth", "the " + api.HeaderAuth + " signature does not recover a key: " + err.Error()
 	}
-	if cove.Address(crypto.PubkeyToAddress(*pub)) != a.Owner {
+	if signer != a.Owner {
 		return http.StatusForbidden, "not_owner", fmt.Sprintf("only the agent's owner %s may read its logs", a.Owner)
 	}
 	return 0, "", ""

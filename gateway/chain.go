@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,49 +10,28 @@ import (
 	"net/http"
 
 	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/api"
 	"github.com/cove-network/cove/chain"
 )
 
 // Chain is the ledger as the gateway sees it: committed state and a way to
 // submit transactions.
 type Chain interface {
-	// Status returns the chain's ids, height and app hash.
-	Status() ChainStatus
-	Account(addr cove.Address) chain.Account
-	// Agent returns an error matching cove.ErrNotFound for an unknown id.
-	Agent(id cove.AgentID) (chain.AgentRecord, error)
-	Agents() []chain.AgentRecord
-	Workers() []chain.WorkerRecord
-	Gatekeepers() []chain.GatekeeperRecord
-	// Epochs returns the published key epochs, oldest first.
-	Epochs() []chain.EpochRecord
-	// Provisions returns the sealed key material provisioned to a worker or
-	// gatekeeper id, oldest epoch first.
-	Provisions(recipient cove.Hash) []chain.ProvisionRecord
+	// View reads the committed state.
+	View() chain.View
+	// Name returns the network's name (CometBFT's chain id, "cove-dev").
+	Name() string
 	// Broadcast submits a signed transaction and waits for its block.
-	Broadcast(ctx context.Context, tx []byte) (TxOutcome, error)
-}
-
-// TxOutcome is the answer to POST /v1/chain/tx.
-type TxOutcome struct {
-	Hash   string        `json:"hash"`
-	Height int64         `json:"height"`
-	Code   uint32        `json:"code"`
-	Log    string        `json:"log"`
-	Events []chain.Event `json:"events,omitempty"`
-}
-
-// ChainStatus is GET /v1/chain/status.
-type ChainStatus struct {
-	ChainID string `json:"chain_id"` // CometBFT's chain id
-	// NumericChainID is the EIP-712 domain chainId transactions are signed for.
-	NumericChainID uint64 `json:"numeric_chain_id"`
-	Height         int64  `json:"height"`
-	AppHash        string `json:"app_hash"` // 0x-hex
+	Broadcast(ctx context.Context, tx []byte) (chain.TxOutcome, error)
 }
 
 func (s *Server) handleChainStatus(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, s.chain.Status())
+	v := s.chain.View()
+	head := v.Head()
+	writeJSON(w, http.StatusOK, api.ChainStatus{
+		ChainID: s.chain.Name(), NumericChainID: v.ChainID(),
+		Height: head.Height, AppHash: "0x" + hex.EncodeToString(head.AppHash),
+	})
 }
 
 func (s *Server) handleChainAccount(w http.ResponseWriter, r *http.Request) {
@@ -60,7 +40,7 @@ func (s *Server) handleChainAccount(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "bad_address", "address: "+err.Error())
 		return
 	}
-	writeJSON(w, http.StatusOK, s.chain.Account(addr))
+	writeJSON(w, http.StatusOK, s.chain.View().Account(addr))
 }
 
 func (s *Server) handleChainAgent(w http.ResponseWriter, r *http.Request) {
@@ -68,7 +48,7 @@ func (s *Server) handleChainAgent(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	rec, err := s.chain.Agent(a.ID)
+	rec, err := s.chain.View().Agent(a.ID)
 	if err != nil {
 		writeError(w, http.StatusNotFound, "agent_not_found", err.Error())
 		return
@@ -77,22 +57,22 @@ func (s *Server) handleChainAgent(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleChainAgents(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"agents": s.chain.Agents()})
+	writeJSON(w, http.StatusOK, map[string]any{"agents": s.chain.View().Agents()})
 }
 
 func (s *Server) handleChainWorkers(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"workers": s.chain.Workers()})
+	writeJSON(w, http.StatusOK, map[string]any{"workers": s.chain.View().Workers()})
 }
 
 func (s *Server) handleChainGatekeepers(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"gatekeepers": s.chain.Gatekeepers()})
+	writeJSON(w, http.StatusOK, map[string]any{"gatekeepers": s.chain.View().Gatekeepers()})
 }
 
 // handleChainKeys lists the key epochs: {"epochs":[{"epoch","publicKey",
 // "publishedBy","height","time"}]}, oldest first; the last is what new
 // secrets are sealed to.
 func (s *Server) handleChainKeys(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"epochs": s.chain.Epochs()})
+	writeJSON(w, http.StatusOK, map[string]any{"epochs": s.chain.View().Epochs()})
 }
 
 // handleChainProvisions lists what gatekeepers sealed to one worker or
@@ -103,7 +83,7 @@ func (s *Server) handleChainProvisions(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "bad_id", "id: "+err.Error())
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"provisions": s.chain.Provisions(id)})
+	writeJSON(w, http.StatusOK, map[string]any{"provisions": s.chain.View().Provisions(id)})
 }
 
 // handleChainTx submits a signed transaction (the JSON of package chain) and

@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"math/big"
 	"net/http"
@@ -18,9 +17,13 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/api"
 	"github.com/cove-network/cove/blob"
 	"github.com/cove-network/cove/chain"
+	"github.com/cove-network/cove/ethsig"
 	"github.com/cove-network/cove/gateway"
+	"github.com/cove-network/cove/keys"
+	"github.com/cove-network/cove/receipt"
 )
 
 // The fakes below stand in for the gateway's collaborators so that fuzzing
@@ -48,14 +51,7 @@ func newFuzzKey(name string) fuzzKey {
 }
 
 func (k fuzzKey) sign(d cove.Hash) ([65]byte, error) {
-	sig, err := crypto.Sign(d[:], k.priv)
-	if err != nil {
-		return [65]byte{}, err
-	}
-	var out [65]byte
-	copy(out[:], sig)
-	out[64] += 27
-	return out, nil
+	return ethsig.Sign(k.priv, d)
 }
 
 // tx signs msg for the fuzz chain.
@@ -129,29 +125,21 @@ func newFakeChain(t testing.TB) *fakeChain {
 	return &fakeChain{app: app}
 }
 
-func (c *fakeChain) Status() gateway.ChainStatus {
-	return gateway.ChainStatus{ChainID: "cove-fuzz", NumericChainID: c.app.ChainID(), Height: c.app.Height(), AppHash: "0x" + hex.EncodeToString(c.app.AppHash())}
+// status is GET /v1/chain/status of c, computed from its state.
+func (c *fakeChain) status() api.ChainStatus {
+	h := c.app.View().Head()
+	return api.ChainStatus{ChainID: c.Name(), NumericChainID: c.app.ChainID(), Height: h.Height, AppHash: "0x" + hex.EncodeToString(h.AppHash)}
 }
 
-func (c *fakeChain) Account(addr cove.Address) chain.Account { return c.app.Account(addr) }
+func (c *fakeChain) View() chain.View { return c.app.View() }
 
-func (c *fakeChain) Agent(id cove.AgentID) (chain.AgentRecord, error) { return c.app.Agent(id) }
-
-func (c *fakeChain) Agents() []chain.AgentRecord { return c.app.Agents() }
-
-func (c *fakeChain) Workers() []chain.WorkerRecord { return c.app.Workers() }
-
-func (c *fakeChain) Gatekeepers() []chain.GatekeeperRecord { return c.app.Gatekeepers() }
-
-func (c *fakeChain) Epochs() []chain.EpochRecord { return c.app.Epochs() }
-
-func (c *fakeChain) Provisions(id cove.Hash) []chain.ProvisionRecord { return c.app.Provisions(id) }
+func (c *fakeChain) Name() string { return "cove-fuzz" }
 
 // Broadcast runs CheckTx, as the mempool does, then a block holding tx.
-func (c *fakeChain) Broadcast(ctx context.Context, tx []byte) (gateway.TxOutcome, error) {
+func (c *fakeChain) Broadcast(ctx context.Context, tx []byte) (chain.TxOutcome, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := gateway.TxOutcome{Hash: chain.TxHash(tx).String()}
+	out := chain.TxOutcome{Hash: chain.TxHash(tx).String()}
 	if r := c.app.CheckTx(tx); r.Code != 0 {
 		out.Code, out.Log = r.Code, r.Log
 		return out, nil
@@ -192,22 +180,49 @@ func (b *fakeBlobs) Has(cid string) bool {
 	return err == nil
 }
 
-// fakeWorkers answers every call with JSON naming the agent and subpath.
-type fakeWorkers struct{}
+// fakeInvoker answers every call with JSON naming the agent, the URL the
+// agent would see and the path the receipt covers, signed by a real
+// attestor of a fixed test cluster.
+type fakeInvoker struct{ notReady error }
 
-func (fakeWorkers) ServeAgent(w http.ResponseWriter, r *http.Request, a cove.Agent, subpath string) {
-	io.Copy(io.Discard, r.Body)
-	// The subpath travels as hex: it may hold any bytes.
-	b, _ := json.Marshal(map[string]string{"agent": a.ID.String(), "subpath": hex.EncodeToString([]byte(subpath))})
-	w.Header().Set("Content-Type", "application/json")
-	w.Write(b)
+// testCluster is the cluster key fakeInvoker signs with.
+var testCluster = func() keys.Cluster {
+	c, err := keys.ClusterFromBytes(bytes.Repeat([]byte{7}, 32))
+	if err != nil {
+		panic(err)
+	}
+	return c
+}()
+
+func (f fakeInvoker) Invoke(ctx context.Context, id cove.AgentID, c cove.Call) (*cove.Response, error) {
+	// The URL travels as hex: it may hold any bytes.
+	b, _ := json.Marshal(map[string]string{"agent": id.String(), "url": hex.EncodeToString([]byte(c.URL)), "path": c.Path})
+	return signedResponse(id, c, http.StatusOK, cove.Header{"Content-Type": {"application/json"}}, b), nil
 }
 
-func (fakeWorkers) Logs(id cove.AgentID, n int) []cove.Invocation {
+func (f fakeInvoker) Ready() error { return f.notReady }
+
+// signedResponse is a buffered response with a real receipt for c.
+func signedResponse(id cove.AgentID, c cove.Call, status int, h cove.Header, body []byte) *cove.Response {
+	s, err := receipt.Sign(testCluster.Agent(id).Attestor(), receiptFor(id, c, status, body))
+	if err != nil {
+		panic(err)
+	}
+	return &cove.Response{Status: status, Header: h, Body: body, Receipt: &s, RequestID: "req-1"}
+}
+
+func receiptFor(id cove.AgentID, c cove.Call, status int, body []byte) cove.Receipt {
+	return cove.Receipt{Agent: id, CodeHash: cove.SHA256(knownCode), RequestHash: cove.RequestHash(c.Method, c.Path, c.Body),
+		Status: uint16(status), ResponseHash: cove.SHA256(body), Timestamp: uint64(fuzzGenesisTime.Unix())}
+}
+
+type fakeLogs struct{}
+
+func (fakeLogs) Logs(id cove.AgentID, n int) []cove.Invocation {
 	return []cove.Invocation{{RequestID: "r1", Agent: id, Method: "GET", Path: "/", Status: 200}}
 }
 
-func (fakeWorkers) Follow(ctx context.Context, id cove.AgentID) <-chan cove.Invocation {
+func (fakeLogs) Follow(ctx context.Context, id cove.AgentID) <-chan cove.Invocation {
 	ch := make(chan cove.Invocation)
 	close(ch) // the stream ends at once, so follow requests finish
 	return ch
@@ -225,12 +240,17 @@ func (fakeKeys) Attestor(id cove.AgentID) cove.Address {
 // newFuzzGateway returns a ready gateway over a fresh fakeChain.
 func newFuzzGateway(t testing.TB) (*gateway.Server, *fakeChain) {
 	t.Helper()
+	return newTestGateway(t, gateway.DefaultConfig(), fakeInvoker{})
+}
+
+// newTestGateway returns a gateway with cfg and inv over a fresh fakeChain.
+func newTestGateway(t testing.TB, cfg gateway.Config, inv gateway.Invoker) (*gateway.Server, *fakeChain) {
+	t.Helper()
 	c := newFakeChain(t)
 	blobs := &fakeBlobs{m: map[string][]byte{knownCID: knownCode, otherCID: otherCode}}
-	s, err := gateway.New(gateway.DefaultConfig(), slog.New(slog.DiscardHandler), c, blobs, fakeWorkers{}, fakeKeys{})
+	s, err := gateway.New(cfg, slog.New(slog.DiscardHandler), c, blobs, inv, fakeLogs{}, fakeKeys{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.SetReady(true)
 	return s, c
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/api"
 	"github.com/cove-network/cove/chain"
 	"github.com/cove-network/cove/gateway"
 	"github.com/cove-network/cove/keys"
@@ -49,7 +50,7 @@ func checkJSONAnswer(t *testing.T, what string, rec *httptest.ResponseRecorder) 
 		}
 	}
 	if rec.Code >= 400 {
-		var eb gateway.ErrorBody
+		var eb api.ErrorBody
 		if err := json.Unmarshal(rec.Body.Bytes(), &eb); err != nil || eb.Error.Code == "" || eb.Error.Message == "" {
 			t.Fatalf("%s: status %d: not an error body {error: {code, message}}: %s", what, rec.Code, rec.Body)
 		}
@@ -69,7 +70,7 @@ func postTx(s *gateway.Server, body []byte) *httptest.ResponseRecorder {
 // below 500, one JSON value; a gateway error for bytes that are not a
 // transaction; otherwise the transaction's outcome, 200 when it ran (one
 // more block) and 400 with the chain's code when refused (no block).
-func checkTxAnswer(t *testing.T, c *fakeChain, before gateway.ChainStatus, body []byte, rec *httptest.ResponseRecorder) gateway.TxOutcome {
+func checkTxAnswer(t *testing.T, c *fakeChain, before api.ChainStatus, body []byte, rec *httptest.ResponseRecorder) chain.TxOutcome {
 	t.Helper()
 	if rec.Code >= 500 {
 		t.Fatalf("status %d: %s", rec.Code, rec.Body)
@@ -82,13 +83,13 @@ func checkTxAnswer(t *testing.T, c *fakeChain, before gateway.ChainStatus, body 
 	if err := dec.Decode(&v); err != nil || dec.Decode(&v) != io.EOF {
 		t.Fatalf("status %d: body is not one JSON value: %q", rec.Code, rec.Body)
 	}
-	after := c.Status()
-	var eb gateway.ErrorBody
+	after := c.status()
+	var eb api.ErrorBody
 	if len(body) > chain.MaxTxBytes {
 		if rec.Code != http.StatusRequestEntityTooLarge || json.Unmarshal(rec.Body.Bytes(), &eb) != nil || eb.Error.Code != "tx_too_large" {
 			t.Fatalf("%d-byte body: %d %s, want 413 tx_too_large", len(body), rec.Code, rec.Body)
 		}
-		return gateway.TxOutcome{}
+		return chain.TxOutcome{}
 	}
 	if _, err := chain.Decode(body); err != nil {
 		if rec.Code != http.StatusBadRequest || json.Unmarshal(rec.Body.Bytes(), &eb) != nil || eb.Error.Code != "malformed_tx" || eb.Error.Message == "" {
@@ -97,9 +98,9 @@ func checkTxAnswer(t *testing.T, c *fakeChain, before gateway.ChainStatus, body 
 		if after != before {
 			t.Fatalf("undecodable body changed the chain: %+v, before %+v", after, before)
 		}
-		return gateway.TxOutcome{}
+		return chain.TxOutcome{}
 	}
-	var out gateway.TxOutcome
+	var out chain.TxOutcome
 	if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil || out.Hash != chain.TxHash(body).String() {
 		t.Fatalf("status %d: %s, want the outcome of transaction %s", rec.Code, rec.Body, chain.TxHash(body))
 	}
@@ -198,7 +199,7 @@ func TestChainTx(t *testing.T) {
 	for name, body := range txSeeds(t) {
 		t.Run(name, func(t *testing.T) {
 			s, c := newFuzzGateway(t)
-			before := c.Status()
+			before := c.status()
 			rec := postTx(s, body)
 			out := checkTxAnswer(t, c, before, body, rec)
 			w, ok := want[name]
@@ -216,7 +217,7 @@ func TestChainTx(t *testing.T) {
 	t.Run("too large", func(t *testing.T) {
 		s, c := newFuzzGateway(t)
 		body := bytes.Repeat([]byte(" "), chain.MaxTxBytes+1)
-		checkTxAnswer(t, c, c.Status(), body, postTx(s, body))
+		checkTxAnswer(t, c, c.status(), body, postTx(s, body))
 	})
 	t.Run("upgrade then call", func(t *testing.T) {
 		s, c := newFuzzGateway(t)
@@ -225,11 +226,11 @@ func TestChainTx(t *testing.T) {
 		}
 		rec := httptest.NewRecorder()
 		s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/v1/agents/"+knownAgent.String(), nil))
-		var v gateway.AgentView
+		var v api.AgentView
 		if err := json.Unmarshal(rec.Body.Bytes(), &v); err != nil || v.Version != 2 || v.CID != otherCID || !v.HasSecrets || v.Owner != owner.addr {
 			t.Fatalf("agent after upgrade: %d %s", rec.Code, rec.Body)
 		}
-		if a, err := c.Agent(knownAgent); err != nil || len(a.History) != 2 {
+		if a, err := c.app.View().Agent(knownAgent); err != nil || len(a.History) != 2 {
 			t.Fatalf("chain record after upgrade: %+v, %v", a, err)
 		}
 	})
@@ -243,7 +244,7 @@ func FuzzChainTx(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		s, c := newFuzzGateway(t)
-		before := c.Status()
+		before := c.status()
 		checkTxAnswer(t, c, before, body, postTx(s, body))
 	})
 }
@@ -265,8 +266,9 @@ func clusterPublicKey(t testing.TB) []byte {
 
 // FuzzAgentPath sends arbitrary methods and paths under /agents/ (and the
 // API's agent and chain routes) through the gateway's router: every answer
-// is JSON below 500, and a call of the deployed agent reaches the worker
-// with the subpath the gateway received.
+// is JSON below 500, and a call of the deployed agent reaches the invoker
+// with the URL the agent sees (the gateway's origin and the path after
+// /agents/{id}) and the request target the receipt covers.
 func FuzzAgentPath(f *testing.F) {
 	id := knownAgent.String()
 	for _, s := range [][2]string{
@@ -333,9 +335,14 @@ func FuzzAgentPath(f *testing.F) {
 			if out["agent"] != knownAgent.String() {
 				t.Fatalf("%s %s reached agent %s", method, target, out["agent"])
 			}
-			sub, err := hex.DecodeString(out["subpath"])
-			if err != nil || !bytes.HasPrefix(sub, []byte("/")) || !strings.HasSuffix(req.URL.Path, string(sub[1:])) {
-				t.Fatalf("%s %s: the worker got subpath %q for path %q", method, target, sub, req.URL.Path)
+			u, err := hex.DecodeString(out["url"])
+			sub, ok := strings.CutPrefix(string(u), "http://gw.test/")
+			sub, _, _ = strings.Cut(sub, "?")
+			if err != nil || !ok || !strings.HasSuffix(req.URL.Path, sub) {
+				t.Fatalf("%s %s: the worker got URL %q for path %q", method, target, u, req.URL.Path)
+			}
+			if out["path"] != req.URL.RequestURI() {
+				t.Fatalf("%s %s: the receipt would cover %q, not the request target %q", method, target, out["path"], req.URL.RequestURI())
 			}
 		}
 	})

@@ -1,10 +1,13 @@
 // Package gateway is Cove's public HTTP entry: it stores agent bundles,
-// deploys agents, routes calls to workers and serves logs and key material
-// for clients. One file per resource: agents.go, blobs.go, call.go, keys.go.
+// submits transactions (deployments are DeployAgent transactions), routes
+// agent calls to a worker's Invoke and serves the chain's state, logs and
+// key material for clients. One file per resource: agents.go, blobs.go,
+// call.go, chain.go, keys.go. call.go is the only place that turns HTTP into
+// a cove.Call and a cove.Response back into HTTP.
 //
-// Every error a client sees is JSON {"error": {"code", "message"}} with a
-// stable code and a message that says what to do; internal detail goes to
-// the log once.
+// Every error a client sees is the one JSON envelope of package api,
+// {"error": {"code", "message"}}, with a stable code and a message that says
+// what to do; internal detail goes to the log once.
 package gateway
 
 import (
@@ -16,10 +19,10 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/api"
 )
 
 // Config tunes the gateway.
@@ -29,17 +32,23 @@ type Config struct {
 	PublicURL string `toml:"public_url"`
 	// MaxBundleBytes bounds an uploaded bundle.
 	MaxBundleBytes int64 `toml:"max_bundle_bytes"`
+	// MaxRequestBytes bounds the body of an agent call the gateway reads
+	// (the worker has a bound of its own, worker.max_request_bytes).
+	MaxRequestBytes int64 `toml:"max_request_bytes"`
 }
 
 // DefaultConfig returns the gateway defaults.
 func DefaultConfig() Config {
-	return Config{MaxBundleBytes: 16 << 20}
+	return Config{MaxBundleBytes: 16 << 20, MaxRequestBytes: 5 << 20}
 }
 
 // Validate reports a configuration that cannot work.
 func (c Config) Validate() error {
 	if c.MaxBundleBytes < 1 {
 		return fmt.Errorf("gateway: max_bundle_bytes %d must be positive", c.MaxBundleBytes)
+	}
+	if c.MaxRequestBytes < 1 {
+		return fmt.Errorf("gateway: max_request_bytes %d must be positive", c.MaxRequestBytes)
 	}
 	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
 		return fmt.Errorf("gateway: public_url %q must start with http:// or https://", c.PublicURL)
@@ -54,10 +63,19 @@ type Blobs interface {
 	Has(cid string) bool
 }
 
-// Workers run agents.
-type Workers interface {
-	// ServeAgent answers a call; subpath is the path after /agents/{id}.
-	ServeAgent(w http.ResponseWriter, r *http.Request, a cove.Agent, subpath string)
+// Invoker runs agents: the node's worker (a pool of remote workers is the
+// next implementation).
+type Invoker interface {
+	// Invoke runs one call of agent id and returns its signed response, or
+	// an error when no signed response could be made: a *cove.Error is
+	// answered as it says, anything else as 500 internal.
+	Invoke(ctx context.Context, id cove.AgentID, c cove.Call) (*cove.Response, error)
+	// Ready is nil when calls can be served; /healthz answers 503 until it is.
+	Ready() error
+}
+
+// LogBook holds agents' invocation logs.
+type LogBook interface {
 	// Logs returns the last n invocations of an agent, oldest first.
 	Logs(id cove.AgentID, n int) []cove.Invocation
 	// Follow streams new invocations until ctx ends.
@@ -78,18 +96,21 @@ type Server struct {
 	log     *slog.Logger
 	chain   Chain
 	blobs   Blobs
-	workers Workers
+	invoker Invoker
+	logs    LogBook
 	keys    Keys
-	ready   atomic.Bool
 	handler http.Handler
 }
 
 // New returns a gateway. It starts nothing.
-func New(cfg Config, log *slog.Logger, chain Chain, blobs Blobs, workers Workers, keys Keys) (*Server, error) {
+func New(cfg Config, log *slog.Logger, chain Chain, blobs Blobs, invoker Invoker, logs LogBook, keys Keys) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, chain: chain, blobs: blobs, workers: workers, keys: keys}
+	if chain == nil || blobs == nil || invoker == nil || logs == nil || keys == nil {
+		return nil, errors.New("gateway: a chain, a blob store, an invoker, a log book and a key service are all required")
+	}
+	s := &Server{cfg: cfg, log: log, chain: chain, blobs: blobs, invoker: invoker, logs: logs, keys: keys}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.handleHealth)
 	mux.HandleFunc("GET /v1/keys", s.handleKeys)
@@ -115,9 +136,6 @@ func New(cfg Config, log *slog.Logger, chain Chain, blobs Blobs, workers Workers
 	s.handler = mux
 	return s, nil
 }
-
-// SetReady makes /healthz answer 200 (true) or 503 (false).
-func (s *Server) SetReady(ready bool) { s.ready.Store(ready) }
 
 // ServeHTTP serves the gateway's API.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
@@ -146,7 +164,7 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 }
 
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
-	if !s.ready.Load() {
+	if err := s.invoker.Ready(); err != nil {
 		writeError(w, http.StatusServiceUnavailable, "starting", "the node is starting; retry shortly")
 		return
 	}
@@ -181,19 +199,8 @@ func (s *Server) baseURL(r *http.Request) string {
 	return scheme + "://" + r.Host
 }
 
-// ErrorBody is the JSON of every gateway error.
-type ErrorBody struct {
-	Error ErrorDetail `json:"error"`
-}
-
-// ErrorDetail is a stable code and a message for people.
-type ErrorDetail struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
-
 func writeError(w http.ResponseWriter, status int, code, msg string) {
-	writeJSON(w, status, ErrorBody{Error: ErrorDetail{Code: code, Message: msg}})
+	writeJSON(w, status, api.ErrorBody{Error: api.ErrorDetail{Code: code, Message: msg}})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -215,7 +222,7 @@ func (s *Server) agentFromPath(w http.ResponseWriter, r *http.Request) (cove.Age
 		writeError(w, http.StatusBadRequest, "bad_agent_id", fmt.Sprintf("agent id %q is malformed: want 0x followed by 64 hex digits (see `cove agent list`)", truncate(raw, 80)))
 		return cove.Agent{}, false
 	}
-	rec, err := s.chain.Agent(id)
+	rec, err := s.chain.View().Agent(id)
 	a := rec.Agent()
 	if errors.Is(err, cove.ErrNotFound) {
 		writeError(w, http.StatusNotFound, "agent_not_found", fmt.Sprintf("no agent %s is deployed on this network; deploy one with `cove agent deploy` or list them with `cove agent list`", id))

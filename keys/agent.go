@@ -8,6 +8,7 @@ import (
 	"log/slog"
 
 	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/ethsig"
 	"github.com/ethereum/go-ethereum/crypto"
 )
 
@@ -75,22 +76,7 @@ func (a *Attestor) Sign(digest cove.Hash) ([65]byte, error) {
 	if a == nil || a.priv == nil {
 		return [65]byte{}, errors.New("sign: attestor has no key")
 	}
-	return SignDigest(a.priv, digest)
-}
-
-// SignDigest signs a 32-byte digest with a secp256k1 key and returns
-// r ‖ s ‖ v with s in the lower half of the group order and v = 27 or 28,
-// the form Solidity's ecrecover, ethers and viem expect. Attestors and the
-// user keys of package account sign this way.
-func SignDigest(priv *ecdsa.PrivateKey, digest cove.Hash) ([65]byte, error) {
-	sig, err := crypto.Sign(digest[:], priv)
-	if err != nil {
-		return [65]byte{}, fmt.Errorf("sign: %w", err)
-	}
-	var out [65]byte
-	copy(out[:], sig)
-	out[64] += 27
-	return out, nil
+	return ethsig.Sign(a.priv, digest)
 }
 
 // String returns "REDACTED"; the key is never printed.

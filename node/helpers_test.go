@@ -23,10 +23,11 @@ import (
 
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/account"
+	"github.com/cove-network/cove/api"
 	"github.com/cove-network/cove/bundle"
 	"github.com/cove-network/cove/chain"
 	"github.com/cove-network/cove/client"
-	"github.com/cove-network/cove/gateway"
+	"github.com/cove-network/cove/ethsig"
 	"github.com/cove-network/cove/internal/jstest"
 	"github.com/cove-network/cove/internal/testport"
 	"github.com/cove-network/cove/node"
@@ -109,14 +110,7 @@ func (s *testSigner) keystore(t testing.TB) string {
 }
 
 func (s *testSigner) Sign(d cove.Hash) ([65]byte, error) {
-	sig, err := crypto.Sign(d[:], s.priv)
-	if err != nil {
-		return [65]byte{}, err
-	}
-	var out [65]byte
-	copy(out[:], sig)
-	out[64] += 27
-	return out, nil
+	return ethsig.Sign(s.priv, d)
 }
 
 // freeAddr returns a loopback address for a listener configured before it
@@ -260,14 +254,14 @@ func build(t *testing.T, path string) []byte {
 
 // deploy bundles and deploys the example (or any path) with secrets, signed
 // by the dev key.
-func (n *testNode) deploy(t *testing.T, path string, secrets map[string]string) gateway.AgentView {
+func (n *testNode) deploy(t *testing.T, path string, secrets map[string]string) api.AgentView {
 	t.Helper()
 	return n.deployAs(t, n.dev, path, client.DeployOptions{Secrets: secrets})
 }
 
 // deployAs bundles path (in parallel with other deployments) and deploys it
 // signed by s (one transaction of s at a time).
-func (n *testNode) deployAs(t *testing.T, s *testSigner, path string, opts client.DeployOptions) gateway.AgentView {
+func (n *testNode) deployAs(t *testing.T, s *testSigner, path string, opts client.DeployOptions) api.AgentView {
 	t.Helper()
 	code := build(t, path)
 	opts.Signer = s
@@ -287,7 +281,7 @@ func (n *testNode) deployAs(t *testing.T, s *testSigner, path string, opts clien
 }
 
 // deployCode deploys code signed by s and returns the client's answer.
-func (n *testNode) deployCode(t *testing.T, s *testSigner, code []byte, opts client.DeployOptions) (gateway.AgentView, error) {
+func (n *testNode) deployCode(t *testing.T, s *testSigner, code []byte, opts client.DeployOptions) (api.AgentView, error) {
 	t.Helper()
 	opts.Signer = s
 	s.mu.Lock()
@@ -297,7 +291,7 @@ func (n *testNode) deployCode(t *testing.T, s *testSigner, code []byte, opts cli
 
 // call calls agent a and checks that the response carries a receipt signed
 // by the agent's attestor covering this exact request and response.
-func (n *testNode) call(t *testing.T, a gateway.AgentView, method, path string, body []byte, h http.Header) *client.Response {
+func (n *testNode) call(t *testing.T, a api.AgentView, method, path string, body []byte, h http.Header) *client.Response {
 	t.Helper()
 	resp, err := n.c.Call(ctxFor(t, 60*time.Second), a.ID, method, path, body, h)
 	if err != nil {
@@ -316,7 +310,7 @@ func (n *testNode) call(t *testing.T, a gateway.AgentView, method, path string, 
 	return resp
 }
 
-func (n *testNode) get(t *testing.T, a gateway.AgentView, path string) *client.Response {
+func (n *testNode) get(t *testing.T, a api.AgentView, path string) *client.Response {
 	t.Helper()
 	return n.call(t, a, http.MethodGet, path, nil, nil)
 }
@@ -330,7 +324,7 @@ func wantResponse(t *testing.T, resp *client.Response, status int, body string) 
 
 // workerError checks a worker-made error response: JSON with the given
 // status and error code, and the request id in the body and the header.
-func workerError(t *testing.T, resp *client.Response, status int, code string) worker.ErrorBody {
+func workerError(t *testing.T, resp *client.Response, status int, code string) api.ErrorBody {
 	t.Helper()
 	if resp.Status != status {
 		t.Fatalf("status %d, want %d; body %s", resp.Status, status, resp.Body)
@@ -338,7 +332,7 @@ func workerError(t *testing.T, resp *client.Response, status int, code string) w
 	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 		t.Fatalf("content type %q, want JSON; body %s", ct, resp.Body)
 	}
-	var eb worker.ErrorBody
+	var eb api.ErrorBody
 	if err := json.Unmarshal(resp.Body, &eb); err != nil {
 		t.Fatalf("body %s: %v", resp.Body, err)
 	}
@@ -353,7 +347,7 @@ func workerError(t *testing.T, resp *client.Response, status int, code string) w
 
 // limitError checks a worker-made limit error: JSON with error.code
 // limit_exceeded, error.limit, a message naming the limit and the request id.
-func limitError(t *testing.T, resp *client.Response, status int, limit string) worker.ErrorBody {
+func limitError(t *testing.T, resp *client.Response, status int, limit string) api.ErrorBody {
 	t.Helper()
 	eb := workerError(t, resp, status, worker.CodeLimit)
 	if eb.Error.Limit != limit {
@@ -403,7 +397,7 @@ func jsonError(t *testing.T, method, u, body string, status int, code string) {
 	if ct := r.header.Get("Content-Type"); ct != "application/json" {
 		t.Errorf("%s %s: content type %q, want application/json", method, u, ct)
 	}
-	var eb gateway.ErrorBody
+	var eb api.ErrorBody
 	if err := json.Unmarshal(r.body, &eb); err != nil || eb.Error.Code != code || eb.Error.Message == "" {
 		t.Errorf("%s %s: body %s, want error code %q with a message", method, u, r.body, code)
 	}
@@ -464,7 +458,7 @@ func (n *testNode) fundedSigner(t *testing.T) *testSigner {
 var tenCOVE = new(big.Int).Mul(big.NewInt(10), big.NewInt(1e18))
 
 // fund sends amount from the dev key to addr and checks the outcome.
-func (n *testNode) fund(t *testing.T, addr cove.Address, amount *big.Int) gateway.TxOutcome {
+func (n *testNode) fund(t *testing.T, addr cove.Address, amount *big.Int) chain.TxOutcome {
 	t.Helper()
 	n.dev.mu.Lock()
 	out, err := n.c.Transfer(ctxFor(t, 30*time.Second), n.dev, addr, amount)
@@ -480,7 +474,7 @@ func (n *testNode) fund(t *testing.T, addr cove.Address, amount *big.Int) gatewa
 
 // upgrade sends an UpgradeAgent transaction for id with the code at path,
 // signed by s, and fails the test if it is refused.
-func (n *testNode) upgrade(t *testing.T, s *testSigner, id cove.AgentID, path string, secrets map[string]string) gateway.AgentView {
+func (n *testNode) upgrade(t *testing.T, s *testSigner, id cove.AgentID, path string, secrets map[string]string) api.AgentView {
 	t.Helper()
 	a, err := n.tryUpgrade(t, s, id, path, secrets)
 	if err != nil {
@@ -489,7 +483,7 @@ func (n *testNode) upgrade(t *testing.T, s *testSigner, id cove.AgentID, path st
 	return a
 }
 
-func (n *testNode) tryUpgrade(t *testing.T, s *testSigner, id cove.AgentID, path string, secrets map[string]string) (gateway.AgentView, error) {
+func (n *testNode) tryUpgrade(t *testing.T, s *testSigner, id cove.AgentID, path string, secrets map[string]string) (api.AgentView, error) {
 	t.Helper()
 	s.mu.Lock()
 	defer s.mu.Unlock()

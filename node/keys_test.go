@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cove-network/cove/api"
 	"github.com/cove-network/cove/chain"
-	"github.com/cove-network/cove/gateway"
 	"github.com/cove-network/cove/secret"
 )
 
@@ -46,7 +46,7 @@ func TestKeysProvisionedThroughChain(t *testing.T) {
 		t.Fatalf("gatekeepers %+v", gks.Gatekeepers)
 	}
 	eps := n.epochs(t)
-	var keys gateway.KeyInfo
+	var keys api.KeyInfo
 	getJSON(t, n.base+"/v1/keys", &keys)
 	if len(eps) != 1 || eps[0].Epoch != 0 || keys.Epoch != 0 || keys.PublicKey != eps[0].PublicKey {
 		t.Fatalf("epochs %+v, /v1/keys %+v", eps, keys)
@@ -150,7 +150,7 @@ func TestRotationUnderLoad(t *testing.T) {
 	t.Logf("rotation: RotateKeys in block %d, epoch 1 provisioned to the worker %s later", out.Height, time.Since(start).Round(time.Millisecond))
 
 	// A new deployment seals to epoch 1 and runs once the worker opened it.
-	var keys gateway.KeyInfo
+	var keys api.KeyInfo
 	getJSON(t, n.base+"/v1/keys", &keys)
 	eps := n.epochs(t)
 	if keys.Epoch != 1 || len(eps) != 2 || keys.PublicKey != eps[1].PublicKey || eps[0].PublicKey == eps[1].PublicKey {

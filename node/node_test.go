@@ -28,10 +28,10 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/api"
 	"github.com/cove-network/cove/blob"
 	"github.com/cove-network/cove/chain"
 	"github.com/cove-network/cove/client"
-	"github.com/cove-network/cove/gateway"
 	"github.com/cove-network/cove/node"
 	"github.com/cove-network/cove/worker"
 )
@@ -166,7 +166,7 @@ func testExamples(t *testing.T, n *testNode, up *httptest.Server) {
 
 // walletCall calls the viem-wallet agent and checks its signature in Go as
 // well as the agent's own verdict; it returns the wallet address.
-func walletCall(t *testing.T, n *testNode, a gateway.AgentView, message string) string {
+func walletCall(t *testing.T, n *testNode, a api.AgentView, message string) string {
 	t.Helper()
 	resp := n.get(t, a, "/?message="+url.QueryEscape(message))
 	var out struct {
@@ -399,11 +399,11 @@ func TestRestart(t *testing.T) {
 	u = n.upgrade(t, dev, u.ID, filepath.Join("testdata", "hello-v2.js"), nil)
 	wantResponse(t, n.get(t, u, "/?name=Ada"), 200, `{"greeting":"Hi Ada","version":2}`)
 
-	var before gateway.ChainStatus
+	var before api.ChainStatus
 	getJSON(t, n.base+"/v1/chain/status", &before)
 	var recsBefore json.RawMessage
 	getJSON(t, n.base+"/v1/chain/agents", &recsBefore)
-	views := map[cove.AgentID]gateway.AgentView{a.ID: a, b.ID: b, u.ID: u}
+	views := map[cove.AgentID]api.AgentView{a.ID: a, b.ID: b, u.ID: u}
 	n.stop()
 
 	created, err := node.InitDev(cfg, dev.Address())
@@ -420,11 +420,12 @@ func TestRestart(t *testing.T) {
 		cfg = copyHome(t, cfg)
 		n2raw = newNode(t, cfg, logs2)
 	}
-	head := n2raw.Validator().Status() // the persisted head, before anything runs
-	if head.Height < before.Height || head.ChainID != before.ChainID {
+	v := n2raw.View() // the persisted head, before anything runs
+	head := v.Head()
+	if head.Height < before.Height || v.ChainID() != before.NumericChainID {
 		t.Fatalf("persisted head %+v, before the restart %+v", head, before)
 	}
-	if head.Height == before.Height && head.AppHash != before.AppHash {
+	if head.Height == before.Height && "0x"+hex.EncodeToString(head.AppHash) != before.AppHash {
 		t.Fatalf("persisted head %+v, before the restart %+v: same height, other app hash", head, before)
 	}
 	n2 := runNode(t, cfg, n2raw, dev, logs2)
@@ -438,8 +439,8 @@ func TestRestart(t *testing.T) {
 	if got := blockAppHash(t, cfg.Validator.RPCAddr, before.Height+1); got != before.AppHash {
 		t.Errorf("block %d commits to app hash %s; the app hash at %d before the restart was %s", before.Height+1, got, before.Height, before.AppHash)
 	}
-	if got := blockAppHash(t, cfg.Validator.RPCAddr, head.Height+1); got != head.AppHash {
-		t.Errorf("block %d (the first after the restart) commits to app hash %s; the persisted app hash was %s", head.Height+1, got, head.AppHash)
+	if got := blockAppHash(t, cfg.Validator.RPCAddr, head.Height+1); got != "0x"+hex.EncodeToString(head.AppHash) {
+		t.Errorf("block %d (the first after the restart) commits to app hash %s; the persisted app hash was %s", head.Height+1, got, hex.EncodeToString(head.AppHash))
 	}
 
 	// Every agent is intact, on chain and in the gateway's view.
@@ -795,7 +796,7 @@ func testConcurrentCalls(t *testing.T, n *testNode) {
 // height that grows with an app hash that changes, and the (empty) worker
 // list.
 func testChainStatus(t *testing.T, n *testNode) {
-	var first gateway.ChainStatus
+	var first api.ChainStatus
 	eventually(t, 20*time.Second, "the first block", func() bool {
 		getJSON(t, n.base+"/v1/chain/status", &first)
 		return first.Height >= 1
@@ -812,7 +813,7 @@ func testChainStatus(t *testing.T, n *testNode) {
 		t.Errorf("app hash %q: want 0x and 64 lower-case hex digits", first.AppHash)
 	}
 	eventually(t, 10*time.Second, fmt.Sprintf("a block after height %d", first.Height), func() bool {
-		var st gateway.ChainStatus
+		var st api.ChainStatus
 		getJSON(t, n.base+"/v1/chain/status", &st)
 		if st.Height < first.Height || st.ChainID != first.ChainID || st.NumericChainID != first.NumericChainID {
 			t.Fatalf("status %+v after %+v", st, first)
@@ -881,7 +882,7 @@ func testChainAccountsAndAgents(t *testing.T, n *testNode) {
 		t.Errorf("account after a deployment %v; want nonce 1 and the same balance (no fees)", m)
 	}
 	rec, raw := n.chainAgent(t, a.ID)
-	var st gateway.ChainStatus
+	var st api.ChainStatus
 	getJSON(t, n.base+"/v1/chain/status", &st)
 	if rec.ID != a.ID || rec.Owner != alice.Address() || rec.Name != "greeter" || rec.CID != a.CID || rec.CodeHash != a.CodeHash ||
 		rec.Version != 1 || len(rec.Secrets) == 0 || rec.Salt.IsZero() || cove.DeriveAgentID(alice.Address(), rec.CodeHash, rec.Salt) != a.ID ||
@@ -991,15 +992,15 @@ func testRefusedTx(t *testing.T, n *testNode) {
 		}
 		return b
 	}
-	outcome := func(what string, r rawResponse, status int) gateway.TxOutcome {
+	outcome := func(what string, r rawResponse, status int) chain.TxOutcome {
 		t.Helper()
-		var out gateway.TxOutcome
+		var out chain.TxOutcome
 		if r.status != status || r.header.Get("Content-Type") != "application/json" || json.Unmarshal(r.body, &out) != nil || !isHex(out.Hash, 32) {
 			t.Fatalf("%s: %d %q %s; want %d and a transaction outcome", what, r.status, r.header.Get("Content-Type"), r.body, status)
 		}
 		return out
 	}
-	refused := func(what string, tx []byte, code uint32) gateway.TxOutcome {
+	refused := func(what string, tx []byte, code uint32) chain.TxOutcome {
 		t.Helper()
 		out := outcome(what, post(tx), http.StatusBadRequest)
 		if out.Code != code || !strings.HasPrefix(out.Log, chain.CodeName(code)+": ") || len(out.Events) != 0 {
@@ -1038,8 +1039,8 @@ func testRefusedTx(t *testing.T, n *testNode) {
 	// or idempotently (the first outcome again), never as a server failure
 	// that invites retrying forever.
 	replay := post(ok)
-	var eb gateway.ErrorBody
-	var ro gateway.TxOutcome
+	var eb api.ErrorBody
+	var ro chain.TxOutcome
 	json.Unmarshal(replay.body, &eb)
 	json.Unmarshal(replay.body, &ro)
 	refusedReplay := replay.status == http.StatusBadRequest && (eb.Error.Code != "" || ro.Code != 0)

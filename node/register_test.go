@@ -58,7 +58,7 @@ func (n *testNode) workers(t *testing.T) []workerView {
 }
 
 func (n *testNode) nonce(addr cove.Address) (nonce uint64) {
-	n.n.Validator().State(func(a *chain.App) { nonce = a.Account(addr).Nonce })
+	nonce = n.n.View().Account(addr).Nonce
 	return nonce
 }
 
@@ -174,7 +174,7 @@ func TestRegisterDevAllowsItself(t *testing.T) {
 		t.Fatalf("operator nonce %d, want 5 (UpdateParams, RegisterWorker, RegisterGatekeeper, PublishEpoch, ProvisionKey)", got)
 	}
 	var p chain.Params
-	n.n.Validator().State(func(a *chain.App) { p = a.Params() })
+	p = n.n.View().Params()
 	m, _ := sim.ExecutableMeasurement()
 	if !p.TEE.AllowsTEE("sim") || !p.TEE.AllowsMeasurement(m[:]) || len(p.TEE.SimVendorKeys) != 1 {
 		t.Fatalf("policy after the dev node allowed itself: %+v", p.TEE)

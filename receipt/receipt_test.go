@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/ethsig"
 	"github.com/ethereum/go-ethereum/common/math"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/signer/core/apitypes"
@@ -32,12 +33,7 @@ func (k keySigner) Address() cove.Address {
 }
 
 func (k keySigner) Sign(d cove.Hash) ([65]byte, error) {
-	sig, err := crypto.Sign(d[:], k.priv)
-	if err != nil {
-		return [65]byte{}, err
-	}
-	sig[64] += 27
-	return [65]byte(sig), nil
+	return ethsig.Sign(k.priv, d)
 }
 
 func newSigner(t testing.TB) keySigner {
@@ -74,7 +70,7 @@ func (e exchange) receipt() Receipt {
 	return Receipt{
 		Agent:        agent,
 		CodeHash:     cove.SHA256([]byte("export default { fetch() { return new Response('hello cove') } }")),
-		RequestHash:  RequestHash(e.Method, e.Path, []byte(e.Body)),
+		RequestHash:  cove.RequestHash(e.Method, e.Path, []byte(e.Body)),
 		Status:       uint16(e.Status),
 		ResponseHash: cove.SHA256([]byte(e.Resp)),
 		Timestamp:    1767225600, // 2026-01-01T00:00:00Z
@@ -100,7 +96,7 @@ func TestRequestHash(t *testing.T) {
 		{"", "", "", mustHash("0x75a11da44c802486bc6f65640aa48a730f0f684c5c07a42ba3cd1735eb3fb070")},
 	}
 	for _, tt := range tests {
-		if got := RequestHash(tt.method, tt.path, []byte(tt.body)); got != tt.want {
+		if got := cove.RequestHash(tt.method, tt.path, []byte(tt.body)); got != tt.want {
 			t.Errorf("RequestHash(%q, %q, %q) = %s, want %s", tt.method, tt.path, tt.body, got, tt.want)
 		}
 	}
@@ -158,7 +154,7 @@ func TestRoundTrip(t *testing.T) {
 		t.Fatal("Signed.Signer is not the signer's address")
 	}
 	h := http.Header{}
-	signed.SetHeaders(h)
+	SetHeaders(h, signed)
 	if got := h.Get(HeaderSigner); got != s.Address().String() {
 		t.Fatalf("%s = %s, want EIP-55 %s", HeaderSigner, got, s.Address())
 	}
@@ -221,7 +217,7 @@ func TestVerifyRejectsTampering(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			bad := signed
 			tt.tamper(&bad)
-			err := bad.Verify()
+			err := Verify(bad)
 			if !errors.Is(err, ErrBadSignature) {
 				t.Fatalf("Verify = %v, want ErrBadSignature", err)
 			}
@@ -333,7 +329,7 @@ func validHeaders(t testing.TB) http.Header {
 		t.Fatal(err)
 	}
 	h := http.Header{}
-	signed.SetHeaders(h)
+	SetHeaders(h, signed)
 	return h
 }
 
@@ -453,10 +449,10 @@ func FuzzFromHeaders(f *testing.F) {
 			}
 			return
 		}
-		_ = s.Verify() // must not panic
+		_ = Verify(s) // must not panic
 		// Whatever decodes re-encodes to something that decodes the same.
 		h2 := http.Header{}
-		s.SetHeaders(h2)
+		SetHeaders(h2, s)
 		s2, err := FromHeaders(h2)
 		if err != nil {
 			t.Fatalf("re-encoded headers do not decode: %v", err)
@@ -487,7 +483,7 @@ func makeVector(t testing.TB, s Signer, r Receipt) vector {
 		t.Fatal(err)
 	}
 	h := http.Header{}
-	signed.SetHeaders(h)
+	SetHeaders(h, signed)
 	d := r.Digest()
 	return vector{
 		Receipt:   r,

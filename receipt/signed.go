@@ -8,11 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"net/http"
 
 	"github.com/cove-network/cove"
-	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/cove-network/cove/ethsig"
 )
 
 // Names of the headers that carry a signed receipt.
@@ -45,13 +44,6 @@ type Signer interface {
 	Sign(digest cove.Hash) ([65]byte, error)
 }
 
-// Signed is a receipt with its signature and the address that signed it.
-type Signed struct {
-	Receipt   Receipt
-	Signature [65]byte // r ‖ s ‖ v, v = 27 or 28
-	Signer    cove.Address
-}
-
 // Sign signs r with s and checks the result before returning it, so a
 // misbehaving Signer cannot put an unverifiable receipt on a response.
 //
@@ -63,14 +55,14 @@ func Sign(s Signer, r Receipt) (Signed, error) {
 		return Signed{}, fmt.Errorf("sign receipt: %w", err)
 	}
 	out := Signed{Receipt: r, Signature: sig, Signer: s.Address()}
-	if err := out.Verify(); err != nil {
+	if err := Verify(out); err != nil {
 		return Signed{}, fmt.Errorf("sign receipt: signer output does not verify: %w", err)
 	}
 	return out, nil
 }
 
-// SetHeaders writes the receipt headers to h, replacing any present.
-func (s Signed) SetHeaders(h http.Header) {
+// SetHeaders writes the receipt headers of s to h, replacing any present.
+func SetHeaders(h http.Header, s Signed) {
 	js, err := json.Marshal(s.Receipt)
 	if err != nil {
 		panic("receipt: marshal: " + err.Error()) // fixed-size fields cannot fail
@@ -85,7 +77,7 @@ func (s Signed) SetHeaders(h http.Header) {
 // a JSON object with exactly the six receipt fields, the signature 0x + 130
 // hex digits ending in v = 27 or 28, and the signer 0x + 40 hex digits (with
 // a valid EIP-55 checksum if mixed case). Errors wrap [ErrMalformed].
-// FromHeaders does not check the signature: call [Signed.Verify] or [Check].
+// FromHeaders does not check the signature: call [Verify] or [Check].
 func FromHeaders(h http.Header) (Signed, error) {
 	rec, err := header(h, HeaderReceipt)
 	if err != nil {
@@ -202,49 +194,36 @@ func truncate(s string, n int) string {
 	return s[:n] + "…"
 }
 
-var secp256k1HalfN = new(big.Int).Rsh(crypto.S256().Params().N, 1)
-
-// Verify checks that Signature is a canonical (low-s) signature over
-// Receipt.Digest() that recovers to Signer. Errors wrap [ErrBadSignature].
+// Verify checks that Signature is a signature over Receipt.Digest() that
+// recovers to Signer under the rule of package ethsig (low s), with v = 27
+// or 28 as the header format requires. Errors wrap [ErrBadSignature].
 // Verify says nothing about whether the receipt matches a response: see
 // [Check], and compare Receipt.Agent and Receipt.CodeHash with what you
 // expect.
-func (s Signed) Verify() error {
-	v := s.Signature[64]
-	if v != 27 && v != 28 {
+func Verify(s Signed) error {
+	if v := s.Signature[64]; v != 27 && v != 28 {
 		return fmt.Errorf("%w: v is %d, want 27 or 28", ErrBadSignature, v)
 	}
-	r := new(big.Int).SetBytes(s.Signature[:32])
-	sv := new(big.Int).SetBytes(s.Signature[32:64])
-	if sv.Cmp(secp256k1HalfN) > 0 {
-		return fmt.Errorf("%w: s is in the upper half of the group order (malleable signature)", ErrBadSignature)
-	}
-	if !crypto.ValidateSignatureValues(v-27, r, sv, true) {
-		return fmt.Errorf("%w: r or s out of range", ErrBadSignature)
-	}
-	digest := s.Receipt.Digest()
-	sig := s.Signature
-	sig[64] -= 27
-	pub, err := crypto.SigToPub(digest[:], sig[:])
+	got, err := ethsig.Recover(s.Receipt.Digest(), s.Signature)
 	if err != nil {
-		return fmt.Errorf("%w: recover signer: %v", ErrBadSignature, err)
+		return fmt.Errorf("%w: %v", ErrBadSignature, err)
 	}
-	if got := cove.Address(crypto.PubkeyToAddress(*pub)); got != s.Signer {
+	if got != s.Signer {
 		return fmt.Errorf("%w: signed by %s, not by the claimed signer %s", ErrBadSignature, got, s.Signer)
 	}
 	return nil
 }
 
-// Check verifies s (as [Signed.Verify]) and that it describes this exchange:
+// Check verifies s (as [Verify]) and that it describes this exchange:
 // the request hash of method, pathWithRawQuery and reqBody, the SHA-256 of
 // respBody and the HTTP status. A mismatch wraps [ErrMismatch]. The caller
 // still decides whether it trusts s.Signer for s.Receipt.Agent.
 func Check(s Signed, method, pathWithRawQuery string, reqBody, respBody []byte, status int) error {
-	if err := s.Verify(); err != nil {
+	if err := Verify(s); err != nil {
 		return err
 	}
 	r := s.Receipt
-	if got := RequestHash(method, pathWithRawQuery, reqBody); got != r.RequestHash {
+	if got := cove.RequestHash(method, pathWithRawQuery, reqBody); got != r.RequestHash {
 		return fmt.Errorf("%w: request hash is %s, receipt says %s (method, path with raw query or body differ)", ErrMismatch, got, r.RequestHash)
 	}
 	if got := cove.SHA256(respBody); got != r.ResponseHash {

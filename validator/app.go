@@ -126,11 +126,9 @@ func (a *abciApp) head() (int64, []byte) {
 	return a.app.Height(), a.app.AppHash()
 }
 
-func (a *abciApp) read(fn func(*chain.App)) {
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	fn(a.app)
-}
+// view returns a read-only view of the committed state. The App guards
+// its own reads; a.mu only orders ABCI calls.
+func (a *abciApp) view() chain.View { return a.app.View() }
 
 func (a *abciApp) Info(context.Context, *abci.RequestInfo) (*abci.ResponseInfo, error) {
 	h, hash := a.head()
@@ -205,7 +203,7 @@ func (a *abciApp) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCo
 }
 
 func (a *abciApp) Query(_ context.Context, req *abci.RequestQuery) (*abci.ResponseQuery, error) {
-	// Typed queries are served by the gateway from State; ABCI queries
+	// Typed queries are served by the gateway from View; ABCI queries
 	// answer the head for CometBFT RPC users.
 	h, hash := a.head()
 	return &abci.ResponseQuery{Code: 0, Height: h, Value: hash, Log: "use the gateway's /v1/chain endpoints for typed queries"}, nil

@@ -10,7 +10,6 @@ package validator
 
 import (
 	"context"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -202,35 +201,23 @@ func (s *Server) Close() error {
 	return s.app.close()
 }
 
-// Status is the chain's head.
-type Status struct {
-	ChainID string `json:"chain_id"`
-	Height  int64  `json:"height"`
-	AppHash string `json:"app_hash"` // 0x-hex
-}
-
-// Status returns the last committed height and app hash.
-func (s *Server) Status() Status {
-	h, hash := s.app.head()
-	return Status{ChainID: s.chainID(), Height: h, AppHash: "0x" + hex.EncodeToString(hash)}
-}
-
-func (s *Server) chainID() string {
+// Name returns the network's name: CometBFT's chain id ("cove-dev").
+func (s *Server) Name() string {
 	if g := s.node.GenesisDoc(); g != nil {
 		return g.ChainID
 	}
 	return ""
 }
 
-// State gives read access to the committed chain state; fn must not keep
-// references past its return.
-func (s *Server) State(fn func(a *chain.App)) { s.app.read(fn) }
+// View reads the committed chain state. It never changes it: the chain
+// changes only through blocks.
+func (s *Server) View() chain.View { return s.app.view() }
 
 // Broadcast submits a signed transaction and waits until it is committed
 // in a block (or refused by CheckTx, or ctx ends, or 30 s pass).
-func (s *Server) Broadcast(ctx context.Context, tx []byte) (TxOutcome, error) {
+func (s *Server) Broadcast(ctx context.Context, tx []byte) (chain.TxOutcome, error) {
 	hash := chain.TxHash(tx)
-	out := TxOutcome{Hash: hash.String()}
+	out := chain.TxOutcome{Hash: hash.String()}
 	done := s.app.await(hash)
 	defer s.app.forget(hash, done)
 	res, err := s.rpc.BroadcastTxSync(ctx, cmttypes.Tx(tx))
@@ -256,15 +243,6 @@ func (s *Server) Broadcast(ctx context.Context, tx []byte) (TxOutcome, error) {
 	case <-ctx.Done():
 		return out, fmt.Errorf("tx %s accepted but not committed: %w", hash, ctx.Err())
 	}
-}
-
-// TxOutcome is a transaction's result.
-type TxOutcome struct {
-	Hash   string        `json:"hash"`
-	Height int64         `json:"height"`
-	Code   uint32        `json:"code"`
-	Log    string        `json:"log"`
-	Events []chain.Event `json:"events,omitempty"`
 }
 
 // Subscribe delivers the events of every committed transaction until ctx

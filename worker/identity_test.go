@@ -4,14 +4,13 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"errors"
-	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/cove-network/cove/tee"
+	"github.com/cove-network/cove/tee/identity"
 	"github.com/cove-network/cove/tee/sim"
 )
 
@@ -27,7 +26,7 @@ func TestIdentitySealedAndStable(t *testing.T) {
 		t.Fatalf("first load: created %v, %v", created, err)
 	}
 	pub := id.PublicKey()
-	if len(pub) != IdentityPublicKeySize || IdentityPublicKeySize != 1249 || pub[0] != IdentityVersion {
+	if len(pub) != identity.PublicKeySize || identity.PublicKeySize != 1249 || pub[0] != identity.Version {
 		t.Fatalf("public key is %d bytes, version %d", len(pub), pub[0])
 	}
 	// The file is sealed: it holds neither the seed nor anything that
@@ -50,7 +49,7 @@ func TestIdentitySealedAndStable(t *testing.T) {
 	}
 
 	// The public key parses; its halves work.
-	k, err := ParseIdentityKey(pub)
+	k, err := identity.ParseKey(pub)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,52 +68,8 @@ func TestIdentitySealedAndStable(t *testing.T) {
 	if _, err := id2.Open([]byte("other info"), ct); err == nil {
 		t.Fatal("Open with other info succeeded")
 	}
-	fresh, _ := NewIdentity(strings.NewReader(strings.Repeat("k", 64)))
+	fresh, _ := identity.New(strings.NewReader(strings.Repeat("k", 64)))
 	if _, err := fresh.Open([]byte("info"), ct); err == nil {
 		t.Fatal("another identity opened the ciphertext")
 	}
-}
-
-func TestIdentityRedacted(t *testing.T) {
-	id, err := NewIdentity(strings.NewReader(strings.Repeat("s", 64)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	slog.New(slog.NewTextHandler(&buf, nil)).Info("x", "id", id)
-	for _, s := range []string{fmt.Sprint(id), fmt.Sprintf("%v %s %d %+v %#v", id, id, id, id, id), buf.String()} {
-		if !strings.Contains(s, "REDACTED") || strings.Contains(s, "{") || strings.Contains(s, "73737373") { // 73 = the seed byte s
-			t.Errorf("identity printed as %q", s)
-		}
-	}
-}
-
-func TestParseIdentityKeyRefuses(t *testing.T) {
-	id, _ := NewIdentity(strings.NewReader(strings.Repeat("s", 64)))
-	pub := id.PublicKey()
-	for _, b := range [][]byte{nil, pub[:100], append(pub, 0), append([]byte{2}, pub[1:]...)} {
-		if _, err := ParseIdentityKey(b); !errors.Is(err, ErrIdentityKey) {
-			t.Errorf("%d bytes: %v", len(b), err)
-		}
-	}
-}
-
-func FuzzParseIdentityKey(f *testing.F) {
-	id, _ := NewIdentity(strings.NewReader(strings.Repeat("f", 64)))
-	pub := id.PublicKey()
-	f.Add(pub)
-	f.Add(pub[:33])
-	f.Add([]byte{1})
-	f.Fuzz(func(t *testing.T, b []byte) {
-		k, err := ParseIdentityKey(b)
-		if err != nil {
-			if !errors.Is(err, ErrIdentityKey) {
-				t.Fatalf("error %v does not wrap ErrIdentityKey", err)
-			}
-			return
-		}
-		if len(k.Signing) != ed25519.PublicKeySize || !bytes.Equal(k.KEM.Bytes(), b[33:]) {
-			t.Fatal("parsed key does not hold the input's halves")
-		}
-	})
 }

@@ -2,7 +2,6 @@ package worker
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"sync"
 
@@ -10,24 +9,9 @@ import (
 	"github.com/cove-network/cove/keys"
 )
 
-// ErrNotProvisioned is returned for an agent whose key epoch the worker
-// holds no cluster key of yet: no gatekeeper has provisioned it.
-var ErrNotProvisioned = errors.New("worker not provisioned")
-
-// CodeNotProvisioned is the code of the (unsigned) 503 a worker answers
-// while it holds no key for an agent.
-const CodeNotProvisioned = "worker_not_provisioned"
-
-// Keys gives the worker its cluster keys, by key epoch.
-type Keys interface {
-	// Cluster returns the cluster key of epoch; ok is false until the
-	// worker is provisioned with it.
-	Cluster(epoch uint64) (c keys.Cluster, ok bool)
-}
-
 // KeyRing holds the cluster keys gatekeepers provisioned to the worker's
 // identity (chain ProvisionKey records): it opens each with the identity
-// inside the TEE and keeps it by epoch. It implements Keys.
+// inside the TEE and keeps it by epoch.
 type KeyRing struct {
 	id        *Identity
 	recipient cove.Hash

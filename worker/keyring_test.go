@@ -6,18 +6,19 @@ import (
 
 	"github.com/cove-network/cove/chain"
 	"github.com/cove-network/cove/keys"
+	"github.com/cove-network/cove/tee/identity"
 )
 
 // TestKeyRingChecksPublishedKey: a provisioned cluster key opens only if it
 // is the epoch's published key, so whoever sends ProvisionKey cannot make a
 // worker sign with a key they chose.
 func TestKeyRingChecksPublishedKey(t *testing.T) {
-	id, err := NewIdentity(rand.Reader)
+	id, err := identity.New(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ring := NewKeyRing(id)
-	pk, err := ParseIdentityKey(id.PublicKey())
+	pk, err := identity.ParseKey(id.PublicKey())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,32 +1,36 @@
-// Package worker runs agents. It loads an agent's bundle, compiles it once,
-// opens its sealed secrets with the cluster key of their epoch (from its
-// KeyRing, which gatekeepers provision through the chain), runs each call in a fresh
-// sandbox (worker/sandbox) and signs the response with the agent's attestor
-// key (a receipt, see package receipt). It keeps every invocation's console
-// output, status and duration for `cove agent logs`.
+// Package worker runs agents. A worker has an identity made and sealed in
+// its TEE, registers it on the chain with a quote (register.go), follows the
+// chain to open the cluster keys gatekeepers provision to that identity and
+// to prepare newly deployed code (follow.go), and answers calls: Invoke
+// loads an agent's bundle, compiles it once, opens its sealed secrets with
+// the cluster key of their epoch, runs the call in a fresh sandbox
+// (worker/sandbox) and signs the response with the agent's attestor key (a
+// receipt, see package receipt). It keeps every invocation's console output,
+// status and duration for `cove agent logs`.
+//
+// The worker knows nothing of HTTP servers: a gateway (or the EVM bridge,
+// or a test) calls Invoke with a cove.Call and gets a cove.Response.
 //
 // Security: the worker holds its cluster keys, which derive every agent key
 // of the cluster; it must run inside an attested TEE, and receives them
-// only sealed to its attested identity. It never logs secrets
-// or keys, and agents' outbound requests go through the egress policy.
+// only sealed to its attested identity. It never logs secrets or keys, and
+// agents' outbound requests go through the egress policy.
 package worker
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"runtime"
 	"sync"
-	"time"
 
 	"github.com/cove-network/cove"
-	"github.com/cove-network/cove/blob"
+	"github.com/cove-network/cove/chain"
 	"github.com/cove-network/cove/keys"
-	"github.com/cove-network/cove/receipt"
 	"github.com/cove-network/cove/secret"
 	"github.com/cove-network/cove/worker/egress"
 	"github.com/cove-network/cove/worker/sandbox"
@@ -43,7 +47,7 @@ type Config struct {
 	EgressAllow []string `toml:"egress_allow"`
 	// MaxConcurrent bounds invocations running at once; more wait.
 	MaxConcurrent int `toml:"max_concurrent"`
-	// MaxRequestBytes bounds a request body.
+	// MaxRequestBytes bounds a call's body.
 	MaxRequestBytes int64 `toml:"max_request_bytes"`
 	// LogDir keeps invocation logs; empty keeps them in memory only.
 	LogDir string `toml:"log_dir"`
@@ -82,6 +86,30 @@ func (c Config) Validate() error {
 	return nil
 }
 
+// Platform is the TEE the worker runs in: it seals the identity to disk and
+// quotes the identity key for registration (tee/sim, a TDX guest).
+type Platform interface {
+	Sealer
+	// Name names the platform in RegisterWorker ("sim", "tdx").
+	Name() string
+	// Quote returns attestation evidence whose report data is reportData.
+	Quote(reportData [64]byte) ([]byte, error)
+}
+
+// Chain is the ledger as the worker uses it. The node implements it with
+// its validator and operator key.
+type Chain interface {
+	// View reads the committed state: agents, provisions, epochs.
+	View() chain.View
+	// Subscribe delivers committed transactions' events until ctx ends;
+	// a slow reader may miss some (the worker also re-reads on a timer).
+	Subscribe(ctx context.Context) <-chan chain.Event
+	// Send signs the message build makes for the operator's next nonce,
+	// broadcasts it and waits for its block. It fails with an error
+	// wrapping txsend.ErrNoKey on a node without an operator key.
+	Send(ctx context.Context, build func(nonce uint64) chain.Msg) (chain.TxOutcome, error)
+}
+
 // Blobs is where the worker reads agent bundles.
 type Blobs interface {
 	Get(cid string) ([]byte, error)
@@ -89,13 +117,17 @@ type Blobs interface {
 
 // Server is a worker.
 type Server struct {
-	cfg    Config
-	log    *slog.Logger
-	keys   Keys
-	blobs  Blobs
-	engine *sandbox.Engine
-	sem    chan struct{}
-	logs   *logBook
+	cfg      Config
+	log      *slog.Logger
+	platform Platform
+	chain    Chain
+	blobs    Blobs
+	id       *Identity
+	myID     cove.Hash
+	ring     *KeyRing
+	engine   *sandbox.Engine
+	sem      chan struct{}
+	logs     *logBook
 
 	mu       sync.Mutex
 	programs map[cove.Hash]*sandbox.Program // by code hash
@@ -110,12 +142,23 @@ type agentKeys struct {
 	secrets  secret.Set
 }
 
-// New returns a worker that takes its cluster keys from ks (a KeyRing the
-// gatekeepers provision through the chain). It starts nothing.
-func New(cfg Config, log *slog.Logger, ks Keys, blobs Blobs) (*Server, error) {
+// New loads (or makes, in the TEE) the worker's sealed identity in dir and
+// returns a worker that takes its cluster keys only from the chain, sealed
+// to that identity. It starts nothing: Run registers and follows the chain.
+func New(cfg Config, log *slog.Logger, platform Platform, c Chain, blobs Blobs, dir string) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("worker: %w", err)
+	}
+	path := filepath.Join(dir, IdentityFile)
+	id, created, err := LoadIdentity(platform, path)
+	if err != nil {
+		return nil, fmt.Errorf("worker: %w", err)
+	}
+	myID := chain.WorkerID(id.PublicKey())
+	log.Info("worker identity", "worker", myID, "created", created, "sealed_in", path)
 	policy, err := egress.New(cfg.EgressAllow)
 	if err != nil {
 		return nil, err
@@ -140,8 +183,12 @@ func New(cfg Config, log *slog.Logger, ks Keys, blobs Blobs) (*Server, error) {
 	return &Server{
 		cfg:      cfg,
 		log:      log,
-		keys:     ks,
+		platform: platform,
+		chain:    c,
 		blobs:    blobs,
+		id:       id,
+		myID:     myID,
+		ring:     NewKeyRing(id),
 		engine:   engine,
 		sem:      make(chan struct{}, cfg.MaxConcurrent),
 		logs:     logs,
@@ -150,217 +197,65 @@ func New(cfg Config, log *slog.Logger, ks Keys, blobs Blobs) (*Server, error) {
 	}, nil
 }
 
-// Run serves until ctx ends. The worker has no background work of its own
-// yet (the chain issue adds following deployments); Run closes the log files
-// on the way out.
-func (s *Server) Run(ctx context.Context) error {
-	<-ctx.Done()
+// ID returns the worker's id on chain: keccak256 of its identity public key.
+func (s *Server) ID() cove.Hash { return s.myID }
+
+// Run does the worker's background work until ctx ends: it registers the
+// worker on the chain (unless it is registered) with endpoint, the URL
+// where gateways reach it, and follows the chain to open provisioned
+// cluster keys and prepare deployed code. It closes the invocation logs on
+// the way out. Invoke works while Run runs and before: without keys it
+// refuses with worker_not_provisioned.
+func (s *Server) Run(ctx context.Context, endpoint string) error {
+	var wg sync.WaitGroup
+	events := s.chain.Subscribe(ctx)
+	wg.Go(func() { s.follow(ctx, events) })
+	// Registration runs beside the rest: a worker that is not registered yet
+	// still serves calls for agents of epochs it holds keys of.
+	wg.Go(func() { s.register(ctx, endpoint) })
+	wg.Wait()
 	return s.logs.close()
+}
+
+// Ready returns nil once the worker holds a cluster key, so it can sign for
+// agents; before, an error that says why not.
+func (s *Server) Ready() error {
+	if s.ring.Len() == 0 {
+		return &cove.Error{Status: http.StatusServiceUnavailable, Code: CodeNotProvisioned,
+			Message: "the worker has not been provisioned with a cluster key by a gatekeeper yet; retry shortly"}
+	}
+	return nil
 }
 
 // Limits returns the effective per-invocation limits.
 func (s *Server) Limits() sandbox.Limits { return s.engine.Limits() }
 
-// Prepare loads and compiles an agent's code and opens its secrets, so that
-// a deployment with broken code or secrets sealed to another key fails at
-// deploy time and the first call is fast.
-func (s *Server) Prepare(ctx context.Context, a cove.Agent) error {
-	if _, err := s.program(a); err != nil {
-		return err
-	}
-	_, err := s.keysFor(a)
-	return err
-}
-
-// program returns the compiled bundle of a, compiling it on first use.
-func (s *Server) program(a cove.Agent) (*sandbox.Program, error) {
-	s.mu.Lock()
-	p := s.programs[a.CodeHash]
-	s.mu.Unlock()
-	if p != nil {
-		return p, nil
-	}
-	code, err := s.blobs.Get(a.CID)
+// Attestor returns the address that signs agent id's receipts: the one
+// published on chain, or, until a gatekeeper publishes it, the one this
+// worker derives from its cluster key (zero when it holds none of the
+// agent's epoch, or the agent does not exist).
+func (s *Server) Attestor(id cove.AgentID) cove.Address {
+	rec, err := s.chain.View().Agent(id)
 	if err != nil {
-		return nil, fmt.Errorf("load agent %s code %s: %w", a.ID, a.CID, err)
+		return cove.Address{}
 	}
-	if cove.SHA256(code) != a.CodeHash {
-		return nil, fmt.Errorf("load agent %s: code %s does not match code hash %s", a.ID, a.CID, a.CodeHash)
+	if !rec.Attestor.IsZero() {
+		return rec.Attestor
 	}
-	if _, err := blob.ParseCID(a.CID); err != nil {
-		return nil, fmt.Errorf("load agent %s: %w", a.ID, err)
-	}
-	p, err = s.engine.Compile(code)
-	if err != nil {
-		return nil, fmt.Errorf("agent %s: %w", a.ID, err)
-	}
-	s.mu.Lock()
-	if len(s.programs) >= 1024 { // a crude bound; compiled programs are cheap to redo
-		clear(s.programs)
-	}
-	s.programs[a.CodeHash] = p
-	s.mu.Unlock()
-	return p, nil
-}
-
-// keysFor derives the agent's keys and opens its secrets, caching both.
-func (s *Server) keysFor(a cove.Agent) (*agentKeys, error) {
-	s.mu.Lock()
-	k := s.agents[a.ID]
-	s.mu.Unlock()
-	if k != nil && k.sealed == string(a.Secrets) {
-		return k, nil
-	}
-	// The agent's keys come from the cluster key of its key epoch, so a
-	// rotation never changes its attestor; its secrets open with the key
-	// of the epoch they were sealed to.
-	cluster, ok := s.keys.Cluster(a.KeyEpoch)
+	c, ok := s.ring.Cluster(rec.KeyEpoch)
 	if !ok {
-		return nil, fmt.Errorf("agent %s: key epoch %d: %w", a.ID, a.KeyEpoch, ErrNotProvisioned)
+		return cove.Address{}
 	}
-	ak := cluster.Agent(a.ID)
-	k = &agentKeys{key: ak, attestor: ak.Attestor(), sealed: string(a.Secrets), secrets: secret.Set{}}
-	if len(a.Secrets) > 0 {
-		e, err := secret.Epoch(a.Secrets)
-		if err != nil {
-			return nil, fmt.Errorf("agent %s: secrets: %w", a.ID, err)
-		}
-		sc, ok := s.keys.Cluster(uint64(e))
-		if !ok {
-			return nil, fmt.Errorf("agent %s: secrets of key epoch %d: %w", a.ID, e, ErrNotProvisioned)
-		}
-		priv, err := sc.HPKE()
-		if err != nil {
-			return nil, fmt.Errorf("agent %s: cluster key: %w", a.ID, err)
-		}
-		set, err := secret.Open(priv, a.ID, a.Secrets)
-		if err != nil {
-			return nil, fmt.Errorf("agent %s: open secrets: %w", a.ID, err)
-		}
-		k.secrets = set
-	}
-	s.mu.Lock()
-	s.agents[a.ID] = k
-	s.mu.Unlock()
-	return k, nil
+	return c.Agent(id).Attestor().Address()
 }
 
-// Call is one request to an agent.
-type Call struct {
-	Method string
-	// RequestURI is the path with raw query exactly as the gateway received
-	// it (e.g. /agents/0x…/hello?name=Ada): the receipt's requestHash covers it.
-	RequestURI string
-	// URL is the absolute URL the agent sees (the part after /agents/{id}).
-	URL    string
-	Header http.Header
-	Body   []byte
-}
-
-// Response is an agent's answer with its signed receipt in Header.
-type Response struct {
-	Status    int
-	Header    http.Header
-	Body      []byte
-	RequestID string
-	// Err is why the agent did not answer itself (a limit, an exception);
-	// Status, Header and Body then hold the worker's signed error response.
-	Err error
-}
-
-// Invoke runs one call of agent a and signs the response. It fails only when
-// no signed response can be made (the agent's keys cannot be derived, or ctx
-// ended); every agent failure is a signed error response.
-func (s *Server) Invoke(ctx context.Context, a cove.Agent, c Call) (*Response, error) {
-	start := time.Now()
-	reqID := newRequestID()
-	k, err := s.keysFor(a)
-	if err != nil {
-		return nil, err
+// ClusterKey returns the cluster's id, the latest key epoch and its HPKE
+// public key: what clients seal new secrets to. It fails while no epoch is
+// published.
+func (s *Server) ClusterKey() (cluster string, epoch uint32, publicKey []byte, err error) {
+	rec, ok := s.chain.View().LatestEpoch()
+	if !ok {
+		return "", 0, nil, errors.New("no key epoch published yet")
 	}
-	// The code is loaded (perhaps from a peer) before taking a slot, so
-	// agents whose code is slow or impossible to get cannot hold every slot.
-	var res *sandbox.Result
-	p, runErr := s.program(a)
-	if runErr == nil {
-		select {
-		case s.sem <- struct{}{}:
-		case <-ctx.Done():
-			return nil, fmt.Errorf("invoke agent %s: %w", a.ID, ctx.Err())
-		}
-		res, runErr = s.run(ctx, p, k, c)
-		<-s.sem
-	}
-	if runErr != nil && ctx.Err() != nil {
-		return nil, fmt.Errorf("invoke agent %s: %w", a.ID, ctx.Err())
-	}
-
-	resp := &Response{RequestID: reqID, Err: runErr}
-	if runErr != nil {
-		resp.Status, resp.Body = errorResponse(runErr, reqID)
-		resp.Header = http.Header{"Content-Type": {"application/json"}}
-	} else {
-		resp.Status, resp.Header, resp.Body = res.Status, sanitize(res.Header), res.Body
-	}
-	if c.Method == http.MethodHead {
-		resp.Body = nil // HTTP sends no body for HEAD; the receipt covers what is sent
-	}
-	rc := receipt.Receipt{
-		Agent:        a.ID,
-		CodeHash:     a.CodeHash,
-		RequestHash:  receipt.RequestHash(c.Method, c.RequestURI, c.Body),
-		Status:       uint16(resp.Status),
-		ResponseHash: cove.SHA256(resp.Body),
-		Timestamp:    uint64(time.Now().Unix()),
-	}
-	signed, err := receipt.Sign(k.attestor, rc)
-	if err != nil {
-		return nil, fmt.Errorf("sign receipt for agent %s: %w", a.ID, err)
-	}
-	signed.SetHeaders(resp.Header)
-	resp.Header.Set("Cove-Request-Id", reqID)
-
-	entry := Invocation{
-		RequestID: reqID, Agent: a.ID, Time: start.UTC(), Method: c.Method, Path: c.RequestURI,
-		Status: resp.Status, DurationMS: float64(time.Since(start).Microseconds()) / 1000,
-	}
-	if res != nil {
-		entry.Logs, entry.Fetches = res.Logs, res.Fetches
-	}
-	if runErr != nil {
-		entry.Error = runErr.Error()
-		s.log.Info("agent call failed", "agent", a.ID, "request", reqID, "err", runErr)
-	}
-	s.logs.add(entry)
-	return resp, nil
-}
-
-func (s *Server) run(ctx context.Context, p *sandbox.Program, k *agentKeys, c Call) (*sandbox.Result, error) {
-	env := sandbox.Env{
-		Secrets: k.secrets,
-		DeriveKey: func(path string) ([32]byte, error) {
-			return k.key.Derive(path), nil
-		},
-	}
-	return s.engine.Run(ctx, p, sandbox.Request{Method: c.Method, URL: c.URL, Header: c.Header, Body: c.Body}, env)
-}
-
-// reservedHeaders are headers an agent may not set: hop-by-hop headers, the
-// length (the gateway sets it) and Cove's own.
-var reservedHeaders = []string{"Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade", "Content-Length", "Cove-Receipt", "Cove-Signature", "Cove-Signer", "Cove-Request-Id"}
-
-func sanitize(h http.Header) http.Header {
-	if h == nil {
-		return http.Header{}
-	}
-	for _, k := range reservedHeaders {
-		h.Del(k)
-	}
-	return h
-}
-
-func newRequestID() string {
-	var b [12]byte
-	rand.Read(b[:])
-	return hex.EncodeToString(b[:])
+	return string(s.cfg.Cluster), uint32(rec.Epoch), rec.ClusterPublicKey, nil
 }

@@ -19,9 +19,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cove-network/cove/account"
+	"github.com/cove-network/cove/api"
 	"github.com/cove-network/cove/bundle"
 	"github.com/cove-network/cove/client"
-	"github.com/cove-network/cove/gateway"
 	"github.com/cove-network/cove/internal/bench"
 	"github.com/cove-network/cove/node"
 )
@@ -449,7 +449,7 @@ func startBenchNode(ctx context.Context, dataDir string, log *slog.Logger) (*ben
 // from the start of the deploy to the first 200, checks the first response's
 // receipt and returns the URL of the last agent's /hello.
 func (b *benchNode) deploy(ctx context.Context, rep *benchReport) (string, error) {
-	var last gateway.AgentView
+	var last api.AgentView
 	for i := range benchDeploys {
 		start := time.Now()
 		a, err := b.c.Deploy(ctx, benchAgent, client.DeployOptions{Signer: b.signer, Name: "bench-hello"})
@@ -479,7 +479,7 @@ func (b *benchNode) deploy(ctx context.Context, rep *benchReport) (string, error
 }
 
 // firstOK calls the agent until it answers 200, for up to 30 s.
-func (b *benchNode) firstOK(ctx context.Context, a gateway.AgentView) (*client.Response, error) {
+func (b *benchNode) firstOK(ctx context.Context, a api.AgentView) (*client.Response, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	for {

@@ -26,6 +26,7 @@ import (
 	"github.com/cove-network/cove/bundle"
 	"github.com/cove-network/cove/chain"
 	"github.com/cove-network/cove/client"
+	"github.com/cove-network/cove/ethsig"
 	"github.com/cove-network/cove/internal/bench"
 	"github.com/cove-network/cove/internal/testnet/cometrpc"
 	"github.com/cove-network/cove/node"
@@ -623,14 +624,7 @@ func newBenchKey() (*benchKey, error) {
 }
 
 func (k *benchKey) sign(digest cove.Hash) ([65]byte, error) {
-	sig, err := crypto.Sign(digest[:], k.priv)
-	if err != nil {
-		return [65]byte{}, err
-	}
-	var out [65]byte
-	copy(out[:], sig)
-	out[64] += 27
-	return out, nil
+	return ethsig.Sign(k.priv, digest)
 }
 
 // benchFreePorts finds n consecutive free ports on 127.0.0.1 below the

@@ -20,9 +20,9 @@ import (
 
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/account"
+	"github.com/cove-network/cove/api"
 	"github.com/cove-network/cove/chain"
 	"github.com/cove-network/cove/client"
-	"github.com/cove-network/cove/gateway"
 	"github.com/cove-network/cove/internal/testport"
 	"github.com/cove-network/cove/node"
 )
@@ -442,7 +442,7 @@ func tamperHeader(t *testing.T, raw []byte, name string) []byte {
 }
 
 // agent reads an agent through the Go client.
-func agent(t *testing.T, base string, id cove.AgentID) gateway.AgentView {
+func agent(t *testing.T, base string, id cove.AgentID) api.AgentView {
 	t.Helper()
 	c, err := client.New(base)
 	if err != nil {

@@ -75,7 +75,7 @@ func SignCost(ctx context.Context, d time.Duration) (Cost, error) {
 	r := receipt.Receipt{
 		Agent:        id,
 		CodeHash:     cove.SHA256([]byte("code")),
-		RequestHash:  receipt.RequestHash(http.MethodGet, "/agents/"+id.String()+"/hello?name=Ada", nil),
+		RequestHash:  cove.RequestHash(http.MethodGet, "/agents/"+id.String()+"/hello?name=Ada", nil),
 		Status:       http.StatusOK,
 		ResponseHash: cove.SHA256([]byte(`{"greeting":"Hello Ada","agent":"hello"}`)),
 	}

@@ -2,12 +2,12 @@ package testnet
 
 import (
 	"crypto/ecdsa"
-	"fmt"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/ethsig"
 )
 
 // Key is a throwaway account key made for one test. It signs transaction
@@ -33,14 +33,7 @@ func (k *Key) Address() cove.Address { return k.addr }
 
 // Sign signs a 32-byte digest.
 func (k *Key) Sign(digest cove.Hash) ([65]byte, error) {
-	sig, err := crypto.Sign(digest[:], k.priv)
-	if err != nil {
-		return [65]byte{}, fmt.Errorf("sign: %w", err)
-	}
-	var out [65]byte
-	copy(out[:], sig)
-	out[64] += 27
-	return out, nil
+	return ethsig.Sign(k.priv, digest)
 }
 
 // String returns the key's address, never the key.

@@ -26,8 +26,8 @@ import (
 	"time"
 
 	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/api"
 	"github.com/cove-network/cove/client"
-	"github.com/cove-network/cove/gateway"
 	"github.com/cove-network/cove/internal/testnet/cometrpc"
 	"github.com/cove-network/cove/node"
 )
@@ -416,7 +416,7 @@ func (nd *Node) RPC() *cometrpc.Client { return nd.rpc }
 
 // Status returns the node's chain status (height and app hash) from its
 // gateway.
-func (nd *Node) Status(ctx context.Context) (gateway.ChainStatus, error) {
+func (nd *Node) Status(ctx context.Context) (api.ChainStatus, error) {
 	st, err := nd.c.ChainStatus(ctx)
 	if err != nil {
 		return st, fmt.Errorf("node %d: chain status: %w", nd.Index, err)

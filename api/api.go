@@ -1,0 +1,98 @@
+// Package api holds the wire types of the gateway's HTTP API: the JSON a
+// gateway writes and a client reads, the one error envelope, and the header
+// rules of agent calls. It is a leaf: the gateway, the worker (whose signed
+// error bodies use the envelope) and the client import it, and it imports
+// no role. docs/PROTOCOL.md describes every type here.
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/receipt"
+)
+
+// ErrorBody is the one error envelope: every error a gateway answers and
+// every error response a worker signs is this JSON,
+//
+//	{"error":{"code":"…","message":"…","limit":"…"},"requestId":"…"}
+//
+// with limit only for a limit a script hit and requestId only when an
+// agent invocation was started.
+type ErrorBody struct {
+	Error     ErrorDetail `json:"error"`
+	RequestID string      `json:"requestId,omitempty"`
+}
+
+// ErrorDetail is a stable code for programs, a message for people and,
+// when a script hit a limit, the limit's name.
+type ErrorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Limit   string `json:"limit,omitempty"`
+}
+
+// AgentView is an agent as GET /v1/agents and GET /v1/agents/{id} show it.
+type AgentView struct {
+	ID         cove.AgentID `json:"id"`
+	Name       string       `json:"name,omitempty"`
+	Owner      cove.Address `json:"owner"`
+	CID        string       `json:"cid"`
+	CodeHash   cove.Hash    `json:"codeHash"`
+	Attestor   cove.Address `json:"attestor"`
+	Signer     cove.Address `json:"signer"` // the same as attestor: the Cove-Signer of every receipt
+	Version    uint64       `json:"version"`
+	URL        string       `json:"url"`
+	HasSecrets bool         `json:"hasSecrets"`
+	CreatedAt  time.Time    `json:"createdAt"`
+}
+
+// KeyInfo is GET /v1/keys: what a client seals agent secrets to.
+type KeyInfo struct {
+	Cluster   string `json:"cluster"`
+	Epoch     uint32 `json:"epoch"`
+	KEM       string `json:"kem"`
+	PublicKey string `json:"publicKey"` // 0x-hex HPKE public key
+}
+
+// ChainStatus is GET /v1/chain/status.
+type ChainStatus struct {
+	ChainID string `json:"chain_id"` // the network's name, CometBFT's chain id
+	// NumericChainID is the EIP-712 domain chainId transactions are signed for.
+	NumericChainID uint64 `json:"numeric_chain_id"`
+	Height         int64  `json:"height"`
+	AppHash        string `json:"app_hash"` // 0x-hex, the app hash after Height
+}
+
+// HeaderAuth carries an agent owner's signature for owner-only reads
+// (GET /v1/agents/{id}/logs): "EXPIRY 0xSIGNATURE", EXPIRY in Unix
+// seconds, SIGNATURE 65 bytes r‖s‖v (v = 27 or 28, low s) over
+// cove.LogsAuthDigest(agent, EXPIRY). It may expire at most MaxAuthLifetime
+// ahead.
+const HeaderAuth = "Cove-Auth"
+
+// MaxAuthLifetime bounds how far ahead a Cove-Auth signature may expire.
+const MaxAuthLifetime = time.Hour
+
+// HeaderRequestID names an agent invocation in every agent response (and in
+// `cove agent logs`).
+const HeaderRequestID = "Cove-Request-Id"
+
+// reservedHeaders are the headers that do not pass between a caller and an
+// agent: hop-by-hop headers, the length (the gateway sets it) and Cove's
+// own, which only Cove writes.
+var reservedHeaders = []string{
+	"Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "Te", "Trailer",
+	"Transfer-Encoding", "Upgrade", "Content-Length",
+	receipt.HeaderReceipt, receipt.HeaderSignature, receipt.HeaderSigner, HeaderRequestID,
+}
+
+// StripReserved deletes the reserved headers from h: a caller's request
+// header before an agent sees it, and an agent's response header before Cove
+// adds its receipt.
+func StripReserved(h http.Header) {
+	for _, k := range reservedHeaders {
+		h.Del(k)
+	}
+}

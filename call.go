@@ -1,0 +1,83 @@
+package cove
+
+import (
+	"errors"
+	"io"
+	"time"
+)
+
+// Header is a set of HTTP header fields with canonical keys, as net/http's
+// Header (convert with http.Header(h)): the root package stays free of
+// net/http.
+type Header map[string][]string
+
+// Call is one request to an agent, as the worker's Invoke takes it: plain
+// data, so a gateway, the EVM bridge or a test can make one and a call can
+// travel to a worker on another machine.
+type Call struct {
+	Method string
+	// Path is the request target exactly as the caller sent it to the
+	// gateway, path and raw query ("/agents/0x…/hello?name=Ada"). The
+	// receipt's requestHash covers it with Method and Body.
+	Path string
+	// URL is the absolute URL the agent sees: the gateway's origin, the
+	// path after /agents/{id} and the raw query
+	// ("http://127.0.0.1:8700/hello?name=Ada").
+	URL    string
+	Header Header
+	Body   []byte
+}
+
+// Response is an agent's answer to a Call, signed. Exactly one of Body and
+// Stream holds the body.
+type Response struct {
+	Status int
+	Header Header
+	// Body is the whole body of a buffered response, with Receipt over it.
+	Body []byte
+	// Stream, when not nil, delivers the body as it is made; its receipt
+	// exists only once the body has ended (Stream.Receipt), and Receipt is
+	// nil.
+	Stream Stream
+	// Receipt is the signed receipt of a buffered response.
+	Receipt *SignedReceipt
+	// RequestID names the invocation in the agent's logs.
+	RequestID string
+}
+
+// Stream is a response body delivered as it is made (server-sent events,
+// a long generation). The worker hashes the bytes as they pass and signs the
+// receipt when the body ends, so the receipt covers exactly the bytes read.
+type Stream interface {
+	// Read reads the body; io.EOF means it ended completely. Any other
+	// error means it was cut short: no receipt is made then.
+	io.Reader
+	// Receipt returns the receipt over the whole body. It is valid only
+	// after Read returned io.EOF; before, or after a cut, it returns an
+	// error wrapping ErrStreamOpen or the cause of the cut.
+	Receipt() (SignedReceipt, error)
+	// Close ends the stream early (the caller went away) and releases it.
+	Close() error
+}
+
+// ErrStreamOpen is what Stream.Receipt returns before the body has ended.
+var ErrStreamOpen = errors.New("the response body has not ended: no receipt yet")
+
+// Error is a refusal that Cove makes itself rather than the agent (an
+// unknown agent, a worker without keys, a request too large), with a
+// stable code and a message for people. It is not signed: no agent ran.
+// Gateways answer it as the JSON error envelope with Status.
+type Error struct {
+	Status  int    // the HTTP status
+	Code    string // stable, for programs: "agent_not_found", ...
+	Message string // for people: what went wrong and what to do
+	// RetryAfter, when positive, says when trying again may succeed.
+	RetryAfter time.Duration
+	// Err is the cause, for errors.Is; it is not shown to clients.
+	Err error
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }

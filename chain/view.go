@@ -1,0 +1,202 @@
+package chain
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/cove-network/cove"
+)
+
+// View reads the committed chain state and cannot change it: it is what
+// every reader outside the state machine gets (the gateway, workers,
+// gatekeepers), from validator.Server.View. Each call reads the state as of
+// the latest Commit under the App's read lock and returns copies, so a
+// caller may keep what it gets; two calls may straddle a block (use Head
+// for a height and app hash that belong together). The zero View is not
+// usable.
+type View struct{ a *App }
+
+// View returns a read-only view of a's committed state.
+func (a *App) View() View { return View{a} }
+
+// Head is the committed head: a height and the app hash after it.
+type Head struct {
+	Height  int64
+	AppHash []byte
+	// Time is the time of the block at Height (the genesis time at 0).
+	Time time.Time
+}
+
+// Head returns the committed height, app hash and block time, read
+// together.
+func (v View) Head() Head {
+	a := v.a
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	var meta blockMeta
+	getJSON(a.state, keyBlock, &meta)
+	return Head{Height: a.height, AppHash: append([]byte(nil), a.appHash...), Time: meta.Time}
+}
+
+// Height returns the committed height (0 after InitChain).
+func (v View) Height() int64 { return v.a.Height() }
+
+// ChainID returns the numeric chain id, the chainId of the EIP-712 domain
+// transactions are signed for.
+func (v View) ChainID() uint64 { return v.a.ChainID() }
+
+// Time returns the time of the last committed block (the genesis time at
+// height 0).
+func (v View) Time() time.Time {
+	a := v.a
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	var meta blockMeta
+	getJSON(a.state, keyBlock, &meta)
+	return meta.Time
+}
+
+// Account returns the committed account at addr (zero balance and nonce if
+// it has none).
+func (v View) Account(addr cove.Address) Account {
+	a := v.a
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return getAccount(a.state, addr)
+}
+
+// Agent returns the committed agent record; the error matches
+// cove.ErrNotFound if there is none.
+func (v View) Agent(id cove.AgentID) (AgentRecord, error) {
+	a := v.a
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	var r AgentRecord
+	if !getJSON(a.state, agentKey(id), &r) {
+		return AgentRecord{}, fmt.Errorf("agent %s: %w", id, cove.ErrNotFound)
+	}
+	return r, nil
+}
+
+// Agents returns every committed agent, sorted by id.
+func (v View) Agents() []AgentRecord {
+	a := v.a
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	keys := a.state.keys(prefixAgent)
+	out := make([]AgentRecord, len(keys))
+	for i, k := range keys {
+		getJSON(a.state, k, &out[i])
+	}
+	return out
+}
+
+// Worker returns the committed worker record; the error matches
+// cove.ErrNotFound if there is none.
+func (v View) Worker(id cove.Hash) (WorkerRecord, error) {
+	a := v.a
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	var r WorkerRecord
+	if !getJSON(a.state, workerKey(id), &r) {
+		return WorkerRecord{}, fmt.Errorf("worker %s: %w", id, cove.ErrNotFound)
+	}
+	return r, nil
+}
+
+// Workers returns every committed worker, sorted by id.
+func (v View) Workers() []WorkerRecord {
+	a := v.a
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	keys := a.state.keys(prefixWorker)
+	out := make([]WorkerRecord, len(keys))
+	for i, k := range keys {
+		getJSON(a.state, k, &out[i])
+	}
+	return out
+}
+
+// Params returns the committed parameters.
+func (v View) Params() Params {
+	a := v.a
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return getParams(a.state)
+}
+
+// Gatekeeper returns the committed gatekeeper record; the error matches
+// cove.ErrNotFound if there is none.
+func (v View) Gatekeeper(id cove.Hash) (GatekeeperRecord, error) {
+	a := v.a
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	var r GatekeeperRecord
+	if !getJSON(a.state, gatekeeperKey(id), &r) {
+		return GatekeeperRecord{}, fmt.Errorf("gatekeeper %s: %w", id, cove.ErrNotFound)
+	}
+	return r, nil
+}
+
+// Gatekeepers returns every committed gatekeeper, sorted by id.
+func (v View) Gatekeepers() []GatekeeperRecord {
+	a := v.a
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	keys := a.state.keys(prefixGatekeeper)
+	out := make([]GatekeeperRecord, len(keys))
+	for i, k := range keys {
+		getJSON(a.state, k, &out[i])
+	}
+	return out
+}
+
+// Epochs returns every published key epoch, oldest first.
+func (v View) Epochs() []EpochRecord {
+	a := v.a
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	keys := a.state.keys(prefixEpoch)
+	out := make([]EpochRecord, len(keys))
+	for i, k := range keys {
+		getJSON(a.state, k, &out[i])
+	}
+	return out
+}
+
+// LatestEpoch returns the latest published epoch; ok is false while none
+// exists.
+func (v View) LatestEpoch() (rec EpochRecord, ok bool) {
+	a := v.a
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	e, ok := latestEpoch(a.state)
+	if !ok {
+		return EpochRecord{}, false
+	}
+	getJSON(a.state, epochKey(e), &rec)
+	return rec, true
+}
+
+// PendingRotation returns the pending rotation, if any.
+func (v View) PendingRotation() (rot Rotation, ok bool) {
+	a := v.a
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	ok = getJSON(a.state, keyRotation, &rot)
+	return rot, ok
+}
+
+// Provisions returns the key material provisioned to recipient, oldest
+// epoch first.
+func (v View) Provisions(recipient cove.Hash) []ProvisionRecord {
+	a := v.a
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	keys := a.state.keys(provisionPrefix(recipient))
+	out := make([]ProvisionRecord, len(keys))
+	for i, k := range keys {
+		getJSON(a.state, k, &out[i])
+	}
+	return out
+}

@@ -1,0 +1,93 @@
+// Package ethsig is Cove's one rule for Ethereum-style secp256k1 signatures
+// over 32-byte digests: how they are made and how the signing address is
+// recovered. Attestors (receipts), users' and operators' keys
+// (transactions), agent owners (Cove-Auth) and the chain all use it, so a
+// signature one part accepts every other part accepts too.
+//
+// The rule: a signature is 65 bytes r ‖ s ‖ v over a digest the caller
+// built with a domain of its own (EIP-712 for transactions and receipts).
+// [Sign] writes s in the lower half of the group order ("low s", as
+// Ethereum has required since EIP-2) and v = 27 or 28, the form Solidity's
+// ecrecover, ethers and viem expect. [Recover] accepts v = 27 or 28 and
+// also 0 or 1 (the other spelling Ethereum tools write), refuses r or s out
+// of range and refuses s in the upper half, so every signature has exactly
+// one form apart from the spelling of v. A wire format may be stricter
+// about v: receipt headers and Cove-Auth require 27 or 28.
+package ethsig
+
+import (
+	"crypto/ecdsa"
+	"errors"
+	"fmt"
+	"math/big"
+
+	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/cove-network/cove"
+)
+
+// Size is the size of a signature: r (32 bytes) ‖ s (32 bytes) ‖ v.
+const Size = 65
+
+// ErrBadSignature is wrapped by every Recover error.
+var ErrBadSignature = errors.New("bad signature")
+
+// Sign signs a 32-byte digest with priv and returns r ‖ s ‖ v, s in the
+// lower half of the group order and v = 27 or 28.
+//
+// Security: Sign signs whatever digest it is given. Callers pass only
+// digests of messages the key's holder means to vouch for, built with a
+// domain that cannot be confused with another protocol's (an Ethereum
+// transaction, say).
+func Sign(priv *ecdsa.PrivateKey, digest cove.Hash) ([Size]byte, error) {
+	if priv == nil {
+		return [Size]byte{}, errors.New("sign: no key")
+	}
+	sig, err := crypto.Sign(digest[:], priv) // low s, v = 0 or 1
+	if err != nil {
+		return [Size]byte{}, fmt.Errorf("sign: %w", err)
+	}
+	var out [Size]byte
+	copy(out[:], sig)
+	out[64] += 27
+	return out, nil
+}
+
+// halfN is half the secp256k1 group order: the largest low s.
+var halfN = new(big.Int).Rsh(crypto.S256().Params().N, 1)
+
+// Recover returns the address whose key made sig over digest, under the
+// package's rule: v is 27, 28, 0 or 1, r and s are in range and s is in the
+// lower half of the group order. Errors wrap ErrBadSignature and say which
+// part of the rule failed.
+func Recover(digest cove.Hash, sig [Size]byte) (cove.Address, error) {
+	v := sig[64]
+	if v >= 27 {
+		v -= 27
+	}
+	if v > 1 {
+		return cove.Address{}, fmt.Errorf("%w: v is %d, want 27 or 28 (or 0 or 1)", ErrBadSignature, sig[64])
+	}
+	r := new(big.Int).SetBytes(sig[:32])
+	s := new(big.Int).SetBytes(sig[32:64])
+	if s.Cmp(halfN) > 0 {
+		return cove.Address{}, fmt.Errorf("%w: s is in the upper half of the group order (a malleable signature; sign with low s)", ErrBadSignature)
+	}
+	if !crypto.ValidateSignatureValues(v, r, s, true) {
+		return cove.Address{}, fmt.Errorf("%w: r or s out of range", ErrBadSignature)
+	}
+	sig[64] = v
+	pub, err := crypto.Ecrecover(digest[:], sig[:])
+	if err != nil {
+		return cove.Address{}, fmt.Errorf("%w: %v", ErrBadSignature, err)
+	}
+	var a cove.Address
+	h := cove.Keccak256(pub[1:])
+	copy(a[:], h[12:])
+	return a, nil
+}
+
+// Address returns the Ethereum address of a public key.
+func Address(pub *ecdsa.PublicKey) cove.Address {
+	return cove.Address(crypto.PubkeyToAddress(*pub))
+}

@@ -1,0 +1,117 @@
+// Package txsend sends one account's transactions: it reads the account's
+// next nonce, has the account's key sign the message for it, submits the
+// transaction, waits for its block and, when another holder of the same key
+// took the nonce first, signs again with the next one. Every part of Cove
+// that sends transactions goes through it: the gatekeeper and the worker
+// (with the node's operator key, through the local validator) and the Go
+// client and the CLI (with a user's key, through a gateway).
+package txsend
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/chain"
+)
+
+// Ledger is the chain a Sender submits to: the local validator, or a
+// gateway's /v1/chain API.
+type Ledger interface {
+	// ChainID returns the numeric chain id transactions are signed for.
+	ChainID(ctx context.Context) (uint64, error)
+	// Nonce returns the next nonce of addr in the committed state.
+	Nonce(ctx context.Context, addr cove.Address) (uint64, error)
+	// Submit submits a signed transaction and waits for the block that
+	// holds it. A refusal, by CheckTx or in the block, is an outcome with
+	// its code, not an error; an error means the outcome is not known (the
+	// transaction may still be committed).
+	Submit(ctx context.Context, tx []byte) (chain.TxOutcome, error)
+}
+
+// ErrNoKey is what a Sender without a signing key returns, and what a role
+// gets from a node that has no operator key to send with.
+var ErrNoKey = errors.New("no key to sign transactions with")
+
+// Signer signs transaction digests for one account (account.Signer is one).
+type Signer interface {
+	Address() cove.Address
+	Sign(digest cove.Hash) ([65]byte, error)
+}
+
+// Defaults of a Sender.
+const (
+	// DefaultRetries is how many times a send refused for its nonce is
+	// signed again with the next one.
+	DefaultRetries = 3
+	// DefaultTimeout bounds one attempt: reading the nonce, submitting and
+	// waiting for the block.
+	DefaultTimeout = 30 * time.Second
+)
+
+// Sender sends transactions signed by one account. Sends through one Sender
+// run one at a time, so the roles that share it never race each other for a
+// nonce.
+type Sender struct {
+	ledger  Ledger
+	signer  Signer
+	retries int
+	timeout time.Duration
+
+	mu sync.Mutex
+}
+
+// New returns a Sender of signer's transactions to l.
+func New(l Ledger, signer Signer) *Sender {
+	return &Sender{ledger: l, signer: signer, retries: DefaultRetries, timeout: DefaultTimeout}
+}
+
+// Address returns the sending account.
+func (s *Sender) Address() cove.Address { return s.signer.Address() }
+
+// Send signs the message build makes for the account's next nonce, submits
+// it and waits for its block. A refusal for a bad nonce (another holder of
+// the key, such as the CLI of `cove dev` whose dev key is also the node's
+// operator, took the nonce) is retried with the then next nonce, up to
+// DefaultRetries times: a refused nonce changes nothing. Any other refusal
+// is returned as the outcome's code with a nil error.
+func (s *Sender) Send(ctx context.Context, build func(nonce uint64) chain.Msg) (chain.TxOutcome, error) {
+	if s == nil || s.signer == nil {
+		return chain.TxOutcome{}, fmt.Errorf("send transaction: %w", ErrNoKey)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for attempt := 0; ; attempt++ {
+		out, err := s.sendOnce(ctx, build)
+		if err == nil && out.Code == chain.CodeBadNonce && attempt < s.retries {
+			continue
+		}
+		return out, err
+	}
+}
+
+func (s *Sender) sendOnce(ctx context.Context, build func(nonce uint64) chain.Msg) (chain.TxOutcome, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	chainID, err := s.ledger.ChainID(ctx)
+	if err != nil {
+		return chain.TxOutcome{}, fmt.Errorf("send transaction: chain id: %w", err)
+	}
+	nonce, err := s.ledger.Nonce(ctx, s.signer.Address())
+	if err != nil {
+		return chain.TxOutcome{}, fmt.Errorf("send transaction: nonce of %s: %w", s.signer.Address(), err)
+	}
+	msg := build(nonce)
+	tx, err := chain.SignTx(chainID, msg, s.signer.Sign)
+	if err != nil {
+		return chain.TxOutcome{}, fmt.Errorf("sign transaction: %w", err)
+	}
+	out, err := s.ledger.Submit(ctx, tx)
+	if err != nil {
+		return out, fmt.Errorf("%s: %w", msg.Type(), err)
+	}
+	return out, nil
+}

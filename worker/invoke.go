@@ -1,0 +1,273 @@
+package worker
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/api"
+	"github.com/cove-network/cove/blob"
+	"github.com/cove-network/cove/receipt"
+	"github.com/cove-network/cove/secret"
+	"github.com/cove-network/cove/worker/sandbox"
+)
+
+// ErrNotProvisioned is wrapped by Invoke's error for an agent whose key
+// epoch the worker holds no cluster key of yet: no gatekeeper has
+// provisioned it.
+var ErrNotProvisioned = errors.New("worker not provisioned")
+
+// Error codes of what the worker answers, stable for clients. The
+// worker_not_provisioned, agent_not_found and request_too_large refusals are
+// *cove.Error values (unsigned: no agent ran); the others are signed error
+// responses in the api.ErrorBody envelope.
+const (
+	CodeNotProvisioned = "worker_not_provisioned"
+	CodeAgentNotFound  = "agent_not_found"
+	CodeTooLarge       = "request_too_large"
+	CodeLimit          = "limit_exceeded"
+	CodeAgentError     = "agent_error"
+	CodeNoResponse     = "no_response"
+	CodeCompile        = "agent_code_error"
+	CodeNoBundle       = "bundle_unavailable"
+	CodeInternal       = "internal"
+)
+
+// Invoke runs one call of agent id and returns its response with a signed
+// receipt (see docs/adr/0010-invoke.md):
+//
+//   - every failure of the agent (a limit, an exception, broken code, code
+//     no node holds) is a response too: a signed JSON error in the
+//     api.ErrorBody envelope;
+//   - Invoke returns an error only when no signed response can be made: a
+//     *cove.Error for an unknown agent (404 agent_not_found), a body larger
+//     than max_request_bytes (413 request_too_large) or keys the worker
+//     does not hold yet (503 worker_not_provisioned, wrapping
+//     ErrNotProvisioned); ctx's error when ctx ended first; anything else is
+//     an internal failure.
+//
+// The receipt covers c.Method, c.Path and c.Body, the status and the exact
+// body returned (none for HEAD).
+func (s *Server) Invoke(ctx context.Context, id cove.AgentID, c cove.Call) (*cove.Response, error) {
+	start := time.Now()
+	if int64(len(c.Body)) > s.cfg.MaxRequestBytes {
+		return nil, &cove.Error{Status: http.StatusRequestEntityTooLarge, Code: CodeTooLarge,
+			Message: "the request body is larger than " + strconv.FormatInt(s.cfg.MaxRequestBytes, 10) + " bytes"}
+	}
+	rec, err := s.chain.View().Agent(id)
+	if errors.Is(err, cove.ErrNotFound) {
+		return nil, &cove.Error{Status: http.StatusNotFound, Code: CodeAgentNotFound, Err: err,
+			Message: fmt.Sprintf("no agent %s is deployed on this network; deploy one with `cove agent deploy` or list them with `cove agent list`", id)}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("invoke agent %s: %w", id, err)
+	}
+	a := rec.Agent()
+	reqID := newRequestID()
+	k, err := s.keysFor(a)
+	if errors.Is(err, ErrNotProvisioned) {
+		// Unsigned: the worker holds no key that could sign for the agent.
+		return nil, &cove.Error{Status: http.StatusServiceUnavailable, Code: CodeNotProvisioned, RetryAfter: time.Second, Err: err,
+			Message: "this worker has not been provisioned with the agent's keys yet by a gatekeeper; retry shortly"}
+	}
+	if err != nil {
+		return nil, err
+	}
+	// The code is loaded (perhaps from a peer) before taking a slot, so
+	// agents whose code is slow or impossible to get cannot hold every slot.
+	var res *sandbox.Result
+	p, runErr := s.program(a)
+	if runErr == nil {
+		select {
+		case s.sem <- struct{}{}:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("invoke agent %s: %w", a.ID, ctx.Err())
+		}
+		res, runErr = s.run(ctx, p, k, c)
+		<-s.sem
+	}
+	if runErr != nil && ctx.Err() != nil {
+		return nil, fmt.Errorf("invoke agent %s: %w", a.ID, ctx.Err())
+	}
+
+	resp := &cove.Response{RequestID: reqID}
+	if runErr != nil {
+		resp.Status, resp.Body = errorResponse(runErr, reqID)
+		resp.Header = cove.Header{"Content-Type": {"application/json"}}
+	} else {
+		h := http.Header(res.Header)
+		if h == nil {
+			h = http.Header{}
+		}
+		api.StripReserved(h)
+		resp.Status, resp.Header, resp.Body = res.Status, cove.Header(h), res.Body
+	}
+	if c.Method == http.MethodHead {
+		resp.Body = nil // HTTP sends no body for HEAD; the receipt covers what is sent
+	}
+	signed, err := receipt.Sign(k.attestor, cove.Receipt{
+		Agent:        a.ID,
+		CodeHash:     a.CodeHash,
+		RequestHash:  cove.RequestHash(c.Method, c.Path, c.Body),
+		Status:       uint16(resp.Status),
+		ResponseHash: cove.SHA256(resp.Body),
+		Timestamp:    uint64(time.Now().Unix()),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sign receipt for agent %s: %w", a.ID, err)
+	}
+	resp.Receipt = &signed
+
+	entry := Invocation{
+		RequestID: reqID, Agent: a.ID, Time: start.UTC(), Method: c.Method, Path: c.Path,
+		Status: resp.Status, DurationMS: float64(time.Since(start).Microseconds()) / 1000,
+	}
+	if res != nil {
+		entry.Logs, entry.Fetches = res.Logs, res.Fetches
+	}
+	if runErr != nil {
+		entry.Error = runErr.Error()
+		s.log.Info("agent call failed", "agent", a.ID, "request", reqID, "err", runErr)
+	}
+	s.logs.add(entry)
+	return resp, nil
+}
+
+// Prepare loads and compiles an agent's code and opens its secrets, so that
+// a deployment with broken code or secrets sealed to another key fails at
+// deploy time and the first call is fast.
+func (s *Server) Prepare(ctx context.Context, a cove.Agent) error {
+	if _, err := s.program(a); err != nil {
+		return err
+	}
+	_, err := s.keysFor(a)
+	return err
+}
+
+// program returns the compiled bundle of a, compiling it on first use.
+func (s *Server) program(a cove.Agent) (*sandbox.Program, error) {
+	s.mu.Lock()
+	p := s.programs[a.CodeHash]
+	s.mu.Unlock()
+	if p != nil {
+		return p, nil
+	}
+	code, err := s.blobs.Get(a.CID)
+	if err != nil {
+		return nil, fmt.Errorf("load agent %s code %s: %w", a.ID, a.CID, err)
+	}
+	if cove.SHA256(code) != a.CodeHash {
+		return nil, fmt.Errorf("load agent %s: code %s does not match code hash %s", a.ID, a.CID, a.CodeHash)
+	}
+	p, err = s.engine.Compile(code)
+	if err != nil {
+		return nil, fmt.Errorf("agent %s: %w", a.ID, err)
+	}
+	s.mu.Lock()
+	if len(s.programs) >= 1024 { // a crude bound; compiled programs are cheap to redo
+		clear(s.programs)
+	}
+	s.programs[a.CodeHash] = p
+	s.mu.Unlock()
+	return p, nil
+}
+
+// keysFor derives the agent's keys and opens its secrets, caching both.
+func (s *Server) keysFor(a cove.Agent) (*agentKeys, error) {
+	s.mu.Lock()
+	k := s.agents[a.ID]
+	s.mu.Unlock()
+	if k != nil && k.sealed == string(a.Secrets) {
+		return k, nil
+	}
+	// The agent's keys come from the cluster key of its key epoch, so a
+	// rotation never changes its attestor; its secrets open with the key
+	// of the epoch they were sealed to.
+	cluster, ok := s.ring.Cluster(a.KeyEpoch)
+	if !ok {
+		return nil, fmt.Errorf("agent %s: key epoch %d: %w", a.ID, a.KeyEpoch, ErrNotProvisioned)
+	}
+	ak := cluster.Agent(a.ID)
+	k = &agentKeys{key: ak, attestor: ak.Attestor(), sealed: string(a.Secrets), secrets: secret.Set{}}
+	if len(a.Secrets) > 0 {
+		e, err := secret.Epoch(a.Secrets)
+		if err != nil {
+			return nil, fmt.Errorf("agent %s: secrets: %w", a.ID, err)
+		}
+		sc, ok := s.ring.Cluster(uint64(e))
+		if !ok {
+			return nil, fmt.Errorf("agent %s: secrets of key epoch %d: %w", a.ID, e, ErrNotProvisioned)
+		}
+		priv, err := sc.HPKE()
+		if err != nil {
+			return nil, fmt.Errorf("agent %s: cluster key: %w", a.ID, err)
+		}
+		set, err := secret.Open(priv, a.ID, a.Secrets)
+		if err != nil {
+			return nil, fmt.Errorf("agent %s: open secrets: %w", a.ID, err)
+		}
+		k.secrets = set
+	}
+	s.mu.Lock()
+	s.agents[a.ID] = k
+	s.mu.Unlock()
+	return k, nil
+}
+
+func (s *Server) run(ctx context.Context, p *sandbox.Program, k *agentKeys, c cove.Call) (*sandbox.Result, error) {
+	env := sandbox.Env{
+		Secrets: k.secrets,
+		DeriveKey: func(path string) ([32]byte, error) {
+			return k.key.Derive(path), nil
+		},
+	}
+	return s.engine.Run(ctx, p, sandbox.Request{Method: c.Method, URL: c.URL, Header: http.Header(c.Header), Body: c.Body}, env)
+}
+
+// errorResponse maps why an agent did not answer to a status and a JSON body
+// in the one error envelope. A hit time limit is 504, code that no node
+// holds 503; every other agent failure is 500.
+func errorResponse(err error, reqID string) (int, []byte) {
+	body := api.ErrorBody{RequestID: reqID}
+	body.Error.Message = err.Error()
+	status := http.StatusInternalServerError
+	var le *sandbox.LimitError
+	var ae *sandbox.AgentError
+	var ce *sandbox.CompileError
+	switch {
+	case errors.As(err, &le):
+		body.Error.Code, body.Error.Limit = CodeLimit, le.Limit
+		if le.Limit == sandbox.LimitTime {
+			status = http.StatusGatewayTimeout
+		}
+	case errors.As(err, &ae):
+		body.Error.Code = CodeAgentError
+	case errors.As(err, &ce):
+		body.Error.Code = CodeCompile
+	case errors.Is(err, sandbox.ErrNoResponse):
+		body.Error.Code = CodeNoResponse
+	case errors.Is(err, blob.ErrNotFound):
+		// The chain names code that neither this node nor its peers hold.
+		status = http.StatusServiceUnavailable
+		body.Error.Code = CodeNoBundle
+		body.Error.Message = "the agent's code is not available on this node or its peers; upload the bundle (PUT /v1/blobs) to a gateway of this network"
+	default:
+		body.Error.Code = CodeInternal
+		body.Error.Message = "the worker could not run the agent (request " + reqID + ")"
+	}
+	b, _ := json.Marshal(body)
+	return status, b
+}
+
+func newRequestID() string {
+	var b [12]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
