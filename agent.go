@@ -2,9 +2,8 @@ package cove
 
 import "time"
 
-// Agent is the record of a deployed agent. In this release the dev node keeps
-// it in its local registry; the chain issue moves it into chain state with the
-// same fields.
+// Agent is a deployed agent as the roles use it: the chain's record
+// (chain.AgentRecord) without its version history.
 type Agent struct {
 	ID       AgentID `json:"id"`
 	Owner    Address `json:"owner"`

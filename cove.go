@@ -165,8 +165,9 @@ func truncate(s string, n int) string {
 	return s[:n] + "…"
 }
 
-// Errors shared by every store of Cove records (the local registry now, the
-// chain later), so that consumers can tell them apart with errors.Is.
+// Errors shared by every reader of Cove records (the chain's views, the
+// worker, the gateway), so that consumers can tell them apart with
+// errors.Is.
 var (
 	ErrNotFound = errors.New("not found")
 	ErrExists   = errors.New("already exists")

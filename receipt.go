@@ -4,8 +4,8 @@ import "encoding/binary"
 
 // Receipt is what an agent's attestor vouches for about one call: which
 // agent and code answered which request with which response. Package
-// receipt signs, encodes and verifies it; docs/PROTOCOL.md and DESIGN.md
-// fix the format.
+// receipt signs, encodes and verifies it; docs/PROTOCOL.md fixes the
+// format.
 type Receipt struct {
 	// Agent is the id of the agent that answered.
 	Agent AgentID `json:"agent"`

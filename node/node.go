@@ -36,8 +36,8 @@ import (
 
 // Config is a node's configuration: one section per role.
 type Config struct {
-	// DataDir holds everything the node keeps: sealed keys, bundles, the
-	// registry, logs.
+	// DataDir holds everything the node keeps: sealed identities and keys,
+	// bundles, the chain (unless validator.home says otherwise), logs.
 	DataDir string `toml:"data_dir"`
 	// TEE names the platform: "sim" (insecure, for development) is the only
 	// one in this release.
@@ -51,10 +51,10 @@ type Config struct {
 	// registration, epochs, provisions and attestors): a go-ethereum
 	// keystore file named NAME.json without a passphrase, as `cove keys` and
 	// `cove testnet init` write. Empty: the node sends nothing, so its
-	// worker is never provisioned. `cove dev` uses the dev key, which is
-	// also the chain's admin, so a dev node allows its own build's
-	// measurement (see register.go); the node and the client retry a
-	// nonce the other took.
+	// worker is never registered nor provisioned. `cove dev` uses the dev
+	// key, which is also the chain's admin, so a dev node allows its own
+	// build's measurement (see devpolicy.go); the node and the client retry
+	// a nonce the other took (package txsend).
 	Operator   string            `toml:"operator"`
 	Roles      Roles             `toml:"roles"`
 	Validator  validator.Config  `toml:"validator"`

@@ -55,7 +55,8 @@ type Config struct {
 	LogsPerAgent int `toml:"logs_per_agent"`
 }
 
-// DefaultConfig returns a worker configuration with DESIGN.md's limits.
+// DefaultConfig returns a worker configuration with the default limits
+// (sandbox.DefaultLimits).
 func DefaultConfig() Config {
 	return Config{
 		Cluster:         keys.DefaultCluster,

@@ -86,7 +86,7 @@ The simulated TEE gives NO hardware protection: use it for development only.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "directory for keys, bundles, the registry and logs")
+	f.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "directory for sealed keys, bundles, the chain and logs")
 	f.StringVar(&httpAddr, "http", httpAddr, "gateway listen address")
 	f.StringVar(&rpcAddr, "rpc", rpcAddr, "CometBFT RPC listen address (empty disables it)")
 	f.StringVar(&p2pAddr, "p2p", p2pAddr, "CometBFT peer-to-peer listen address")

@@ -41,7 +41,7 @@ const (
 	identityPrivSize   = 1 + ed25519.SeedSize + hpkePrivateKeySize
 )
 
-// ErrKey is returned by ParseIdentityKey for bytes that are not an
+// ErrKey is returned by ParseKey for bytes that are not an
 // identity public key of a version this package reads.
 var ErrKey = errors.New("not an identity public key")
 

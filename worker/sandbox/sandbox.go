@@ -50,8 +50,9 @@ type Limits struct {
 	LogBytes int `toml:"log_bytes"`
 }
 
-// DefaultLimits returns the limits of DESIGN.md: 30 s, 128 MiB, 32 outbound
-// requests, 5 MiB response.
+// DefaultLimits returns Cove's default limits per invocation (the ones
+// README promises agents): 30 s, 128 MiB, 32 outbound requests,
+// 5 MiB response.
 func DefaultLimits() Limits {
 	return Limits{
 		Timeout:            30 * time.Second,

@@ -1,0 +1,244 @@
+// Package testchain is an in-memory Cove chain for tests: the real state
+// machine of package chain (which has no I/O), one block per transaction,
+// committed at once, with every committed event fanned out to subscribers.
+// It stands in for the validator and CometBFT where a test is about a role's
+// logic (a worker, a gatekeeper, the gateway, a sender), not about
+// consensus; internal/testnet and the node tests run the real validator.
+//
+// A Ledger is what roles take as their chain: it has View, Name, Subscribe
+// and Broadcast, and it is a txsend.Ledger (ChainID, Nonce, Submit).
+package testchain
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/sha256"
+	"math/big"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/chain"
+	"github.com/cove-network/cove/ethsig"
+)
+
+// Defaults of a Ledger.
+const (
+	ChainID = 9
+	Name    = "cove-test"
+)
+
+// GenesisTime is the genesis time of every Ledger; block h is h seconds
+// later.
+var GenesisTime = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
+// Key is a throwaway account key. It signs as account.Signer does (r ‖ s ‖
+// v, v = 27 or 28, low s) and prints as its address.
+type Key struct {
+	priv *ecdsa.PrivateKey
+	addr cove.Address
+}
+
+// NewKey makes a fresh random key.
+func NewKey(t testing.TB) *Key {
+	t.Helper()
+	priv, err := crypto.GenerateKey()
+	if err != nil {
+		t.Fatalf("generate key: %v", err)
+	}
+	return &Key{priv: priv, addr: ethsig.Address(&priv.PublicKey)}
+}
+
+// KeyFromSeed returns the key derived from name, the same in every run, so
+// that test vectors and fuzz seeds repeat.
+func KeyFromSeed(name string) *Key {
+	seed := sha256.Sum256([]byte("cove/testchain/key/" + name))
+	priv, err := crypto.ToECDSA(seed[:])
+	if err != nil {
+		panic(err) // a SHA-256 output is a valid scalar but with probability 2^-128
+	}
+	return &Key{priv: priv, addr: ethsig.Address(&priv.PublicKey)}
+}
+
+// Address returns the key's address.
+func (k *Key) Address() cove.Address { return k.addr }
+
+// Sign signs a 32-byte digest (package ethsig's rule).
+func (k *Key) Sign(digest cove.Hash) ([65]byte, error) { return ethsig.Sign(k.priv, digest) }
+
+// String returns the key's address, never the key.
+func (k *Key) String() string { return "key " + k.addr.String() }
+
+// Tx signs msg for chain chainID, failing the test on error.
+func (k *Key) Tx(t testing.TB, chainID uint64, msg chain.Msg) []byte {
+	t.Helper()
+	b, err := chain.SignTx(chainID, msg, k.Sign)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// AnyQuote is a quote verifier that accepts every quote, reporting the
+// measurement "measurement": for tests of a role's logic, not of
+// attestation (package attest and the node tests cover that).
+type AnyQuote struct{}
+
+// VerifyQuote implements chain.QuoteVerifier.
+func (AnyQuote) VerifyQuote(string, []byte, [64]byte, time.Time, chain.Params) ([]byte, error) {
+	return []byte("measurement"), nil
+}
+
+// Option tunes New.
+type Option func(*chain.Genesis, *chain.App)
+
+// Fund funds the accounts in genesis with 10^24 base units each.
+func Fund(addrs ...cove.Address) Option {
+	return func(g *chain.Genesis, _ *chain.App) {
+		for _, a := range addrs {
+			g.Accounts = append(g.Accounts, chain.GenesisAccount{Address: a, Balance: new(big.Int).Exp(big.NewInt(10), big.NewInt(24), nil)})
+		}
+	}
+}
+
+// Verifier sets the chain's quote verifier (none by default: registrations
+// are refused as attestation unavailable).
+func Verifier(v chain.QuoteVerifier) Option {
+	return func(_ *chain.Genesis, a *chain.App) { a.SetVerifier(v) }
+}
+
+// Genesis lets the test change the genesis before the chain starts.
+func Genesis(f func(*chain.Genesis)) Option {
+	return func(g *chain.Genesis, _ *chain.App) { f(g) }
+}
+
+// Ledger is a running in-memory chain.
+type Ledger struct {
+	t   testing.TB
+	mu  sync.Mutex // one block at a time
+	app *chain.App
+
+	subMu sync.Mutex
+	subs  map[chan chain.Event]struct{}
+}
+
+// New starts a chain whose admin is admin (funded), committed to height 1
+// (an empty block: roles act from the first block on).
+func New(t testing.TB, admin cove.Address, opts ...Option) *Ledger {
+	t.Helper()
+	app := chain.New()
+	g := chain.DefaultGenesis(ChainID, admin, nil)
+	Fund(admin)(&g, app)
+	for _, o := range opts {
+		o(&g, app)
+	}
+	g.Time = GenesisTime
+	if _, err := app.InitChain(g); err != nil {
+		t.Fatalf("testchain: init: %v", err)
+	}
+	app.Commit()
+	l := &Ledger{t: t, app: app, subs: map[chan chain.Event]struct{}{}}
+	l.Block()
+	return l
+}
+
+// View reads the committed state.
+func (l *Ledger) View() chain.View { return l.app.View() }
+
+// Name returns the network's name.
+func (l *Ledger) Name() string { return Name }
+
+// Block commits a block holding txs (none: an empty block) and returns
+// their results.
+func (l *Ledger) Block(txs ...[]byte) []chain.TxResult {
+	l.mu.Lock()
+	h := l.app.Height() + 1
+	res := l.app.FinalizeBlock(chain.Block{Height: h, Time: GenesisTime.Add(time.Duration(h) * time.Second), Txs: txs})
+	l.app.Commit()
+	l.mu.Unlock()
+	var events []chain.Event
+	for _, r := range res.TxResults {
+		events = append(events, r.Events...)
+	}
+	l.publish(events)
+	return res.TxResults
+}
+
+// Broadcast runs CheckTx, as the mempool does, then, if it passed, a block
+// holding tx alone.
+func (l *Ledger) Broadcast(ctx context.Context, tx []byte) (chain.TxOutcome, error) {
+	out := chain.TxOutcome{Hash: chain.TxHash(tx).String()}
+	l.mu.Lock()
+	r := l.app.CheckTx(tx)
+	l.mu.Unlock()
+	if r.Code != chain.CodeOK {
+		out.Code, out.Log = r.Code, r.Log
+		return out, nil
+	}
+	res := l.Block(tx)[0]
+	out.Height, out.Code, out.Log, out.Events = l.app.Height(), res.Code, res.Log, res.Events
+	return out, nil
+}
+
+// Send signs the message build makes with key at its next nonce and
+// broadcasts it, failing the test if it cannot be signed.
+func (l *Ledger) Send(key *Key, build func(nonce uint64) chain.Msg) chain.TxOutcome {
+	l.t.Helper()
+	out, _ := l.Broadcast(context.Background(), key.Tx(l.t, ChainID, build(l.View().Account(key.Address()).Nonce)))
+	return out
+}
+
+// MustSend is Send that fails the test unless the transaction ran.
+func (l *Ledger) MustSend(key *Key, build func(nonce uint64) chain.Msg) chain.TxOutcome {
+	l.t.Helper()
+	out := l.Send(key, build)
+	if out.Code != chain.CodeOK {
+		l.t.Fatalf("testchain: %s", out.Log)
+	}
+	return out
+}
+
+// ChainID implements txsend.Ledger.
+func (l *Ledger) ChainID(context.Context) (uint64, error) { return l.View().ChainID(), nil }
+
+// Nonce implements txsend.Ledger.
+func (l *Ledger) Nonce(_ context.Context, addr cove.Address) (uint64, error) {
+	return l.View().Account(addr).Nonce, nil
+}
+
+// Submit implements txsend.Ledger.
+func (l *Ledger) Submit(ctx context.Context, tx []byte) (chain.TxOutcome, error) {
+	return l.Broadcast(ctx, tx)
+}
+
+// Subscribe delivers the events of every committed transaction until ctx
+// ends; a slow reader misses events, as with the validator.
+func (l *Ledger) Subscribe(ctx context.Context) <-chan chain.Event {
+	ch := make(chan chain.Event, 256)
+	l.subMu.Lock()
+	l.subs[ch] = struct{}{}
+	l.subMu.Unlock()
+	context.AfterFunc(ctx, func() {
+		l.subMu.Lock()
+		delete(l.subs, ch)
+		l.subMu.Unlock()
+		close(ch)
+	})
+	return ch
+}
+
+func (l *Ledger) publish(events []chain.Event) {
+	l.subMu.Lock()
+	defer l.subMu.Unlock()
+	for ch := range l.subs {
+		for _, e := range events {
+			select {
+			case ch <- e:
+			default:
+			}
+		}
+	}
+}

@@ -1,0 +1,440 @@
+package worker_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/api"
+	"github.com/cove-network/cove/blob"
+	"github.com/cove-network/cove/chain"
+	"github.com/cove-network/cove/internal/testchain"
+	"github.com/cove-network/cove/keys"
+	"github.com/cove-network/cove/receipt"
+	"github.com/cove-network/cove/secret"
+	"github.com/cove-network/cove/tee/identity"
+	"github.com/cove-network/cove/tee/sim"
+	"github.com/cove-network/cove/txsend"
+	"github.com/cove-network/cove/worker"
+)
+
+// roleChain is a worker.Chain over a testchain.Ledger: the worker's own
+// transactions are signed by op.
+type roleChain struct {
+	*testchain.Ledger
+	sender *txsend.Sender
+}
+
+func (c roleChain) Send(ctx context.Context, build func(uint64) chain.Msg) (chain.TxOutcome, error) {
+	return c.sender.Send(ctx, build)
+}
+
+// memBlobs holds bundles in memory.
+type memBlobs struct {
+	mu sync.Mutex
+	m  map[string][]byte
+}
+
+func (b *memBlobs) Put(code []byte) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	c := blob.CID(code)
+	b.m[c] = code
+	return c
+}
+
+func (b *memBlobs) Get(cid string) ([]byte, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if c, ok := b.m[cid]; ok {
+		return c, nil
+	}
+	return nil, blob.ErrNotFound
+}
+
+// gatekeeper does on the test chain what a gatekeeper does, in the test's
+// own hands: it registers, publishes key epochs and provisions workers
+// with cluster keys sealed to their identity.
+type gatekeeper struct {
+	l       *testchain.Ledger
+	op      *testchain.Key
+	id      *identity.Identity
+	masters []keys.Master
+}
+
+func newGatekeeper(t *testing.T, l *testchain.Ledger, op *testchain.Key) *gatekeeper {
+	t.Helper()
+	id, err := identity.New(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &gatekeeper{l: l, op: op, id: id}
+	l.MustSend(op, func(n uint64) chain.Msg {
+		return chain.RegisterGatekeeper{TEE: "sim", PublicKey: id.PublicKey(), Endpoint: "http://gk.test", Quote: []byte{1}, Nonce: n}
+	})
+	return g
+}
+
+func (g *gatekeeper) cluster(e uint64) keys.Cluster { return g.masters[e].Cluster(keys.DefaultCluster) }
+
+func (g *gatekeeper) sign(m chain.GatekeeperMsg) chain.GatekeeperMsg {
+	d := m.IdentityDigest(testchain.ChainID)
+	return m.WithIdentitySig(g.id.Sign(d[:]))
+}
+
+// publish makes the next epoch's master key and publishes the epoch (the
+// admin's RotateKeys must come first for epochs after 0).
+func (g *gatekeeper) publish(t *testing.T) uint64 {
+	t.Helper()
+	m, err := keys.NewMaster(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.masters = append(g.masters, m)
+	e := uint64(len(g.masters) - 1)
+	pub, err := g.cluster(e).PublicKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := g.sign(chain.PublishEpoch{Epoch: e, ClusterPublicKey: pub}).(chain.PublishEpoch)
+	g.l.MustSend(g.op, func(n uint64) chain.Msg { msg.Nonce = n; return msg })
+	return e
+}
+
+// provision seals epoch e's cluster key to the worker and posts it.
+func (g *gatekeeper) provision(t *testing.T, w cove.Hash, e uint64) {
+	t.Helper()
+	rec, err := g.l.View().Worker(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := identity.ParseKey(rec.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed, err := k.Seal(keys.ProvisionInfo("worker", w, e), g.cluster(e).Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := g.sign(chain.ProvisionKey{Recipient: w, Epoch: e, Sealed: sealed}).(chain.ProvisionKey)
+	g.l.MustSend(g.op, func(n uint64) chain.Msg { msg.Nonce = n; return msg })
+}
+
+// env is a worker on a test chain, run by the test, with a gatekeeper and
+// an agent owner.
+type env struct {
+	l     *testchain.Ledger
+	w     *worker.Server
+	gk    *gatekeeper
+	admin *testchain.Key
+	owner *testchain.Key
+	blobs *memBlobs
+	logs  *strings.Builder
+	// deploys counts deployments, for fresh salts.
+	deploys int
+}
+
+const endpoint = "http://worker.test:8700"
+
+// newEnv starts a worker whose chain has a gatekeeper and epoch 0, and
+// waits until the worker registered itself. Provisioning is the test's
+// call (env.provision).
+func newEnv(t *testing.T, cfg worker.Config) *env {
+	t.Helper()
+	admin, op, gkOp, owner := testchain.NewKey(t), testchain.NewKey(t), testchain.NewKey(t), testchain.NewKey(t)
+	l := testchain.New(t, admin.Address(), testchain.Fund(op.Address(), gkOp.Address(), owner.Address()), testchain.Verifier(testchain.AnyQuote{}))
+	dir := t.TempDir()
+	p, err := sim.Open(filepath.Join(dir, "tee"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{l: l, admin: admin, owner: owner, blobs: &memBlobs{m: map[string][]byte{}}, logs: &strings.Builder{}}
+	var logMu sync.Mutex
+	log := slog.New(slog.NewTextHandler(lockedWriter{&logMu, e.logs}, nil))
+	e.w, err = worker.New(cfg, log, p, roleChain{l, txsend.New(l, op)}, e.blobs, filepath.Join(dir, "worker"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.gk = newGatekeeper(t, l, gkOp)
+	e.gk.publish(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.w.Run(ctx, endpoint) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("worker.Run: %v", err)
+		}
+	})
+	eventually(t, "the worker to register", func() bool { _, err := l.View().Worker(e.w.ID()); return err == nil })
+	return e
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	b  *strings.Builder
+}
+
+func (w lockedWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
+}
+
+// provision provisions epoch e to the worker and waits until it holds it.
+func (e *env) provision(t *testing.T, epoch uint64) {
+	t.Helper()
+	e.gk.provision(t, e.w.ID(), epoch)
+	eventually(t, "the worker to open its cluster key", func() bool { return e.w.Ready() == nil })
+}
+
+// deploy deploys code as owner's agent, with secrets sealed to epoch 0.
+func (e *env) deploy(t *testing.T, code string, secrets map[string]string) cove.AgentID {
+	t.Helper()
+	b := []byte(code)
+	cid := e.blobs.Put(b)
+	e.deploys++
+	salt := cove.Hash{byte(e.deploys)}
+	id := cove.DeriveAgentID(e.owner.Address(), cove.SHA256(b), salt)
+	var sealed []byte
+	if len(secrets) > 0 {
+		pub, _ := e.gk.cluster(0).PublicKey()
+		var err error
+		if sealed, err = secret.Seal(pub, 0, id, secrets); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.l.MustSend(e.owner, func(n uint64) chain.Msg {
+		return chain.DeployAgent{CID: cid, CodeHash: cove.SHA256(b), Salt: salt, Secrets: sealed, Nonce: n}
+	})
+	return id
+}
+
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// agent code in the bundle form the sandbox runs (package bundle's output).
+const greeter = `var __cove_agent = { default: { async fetch(req, env) {
+  const u = new URL(req.url);
+  const body = await req.text();
+  return new Response(JSON.stringify({greeting: env.GREETING + " " + u.searchParams.get("name"), path: u.pathname, body, caller: req.headers.get("x-caller")}),
+    {status: 201, headers: {"content-type": "application/json", "x-agent": "yes", "cove-signature": "0xforged"}});
+} } };`
+
+func call(method, path, body string) cove.Call {
+	return cove.Call{Method: method, Path: "/agents/0x" + strings.Repeat("0", 64) + path, URL: "http://gw.test" + path,
+		Header: cove.Header{"X-Caller": {"ada"}}, Body: []byte(body)}
+}
+
+// TestInvoke: a call runs the agent with its secrets and comes back with a
+// receipt signed by the agent's attestor over exactly this request and
+// response; the invocation is in the agent's log.
+func TestInvoke(t *testing.T) {
+	e := newEnv(t, worker.DefaultConfig())
+	e.provision(t, 0)
+	id := e.deploy(t, greeter, map[string]string{"GREETING": "Hello"})
+	c := call(http.MethodPost, "/hi?name=Ada", "ping")
+	resp, err := e.w.Invoke(context.Background(), id, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]string
+	if err := json.Unmarshal(resp.Body, &got); err != nil {
+		t.Fatalf("body %s: %v", resp.Body, err)
+	}
+	if resp.Status != 201 || got["greeting"] != "Hello Ada" || got["path"] != "/hi" || got["body"] != "ping" || got["caller"] != "ada" {
+		t.Fatalf("%d %s", resp.Status, resp.Body)
+	}
+	if h := http.Header(resp.Header); h.Get("X-Agent") != "yes" || h.Get("Cove-Signature") != "" {
+		t.Fatalf("headers %v: want the agent's, without ones only Cove may set", resp.Header)
+	}
+	if resp.Stream != nil || resp.Receipt == nil || resp.RequestID == "" {
+		t.Fatalf("response %+v: want a buffered body with a receipt", resp)
+	}
+	if err := receipt.Check(*resp.Receipt, c.Method, c.Path, c.Body, resp.Body, resp.Status); err != nil {
+		t.Fatal(err)
+	}
+	rec, _ := e.l.View().Agent(id)
+	att := e.gk.cluster(0).Agent(id).Attestor().Address()
+	if r := resp.Receipt.Receipt; resp.Receipt.Signer != att || r.Agent != id || r.CodeHash != rec.CodeHash {
+		t.Fatalf("receipt %+v, want agent %s code %s signed by %s", resp.Receipt, id, rec.CodeHash, att)
+	}
+	// Until a gatekeeper publishes it, the worker derives the attestor.
+	if got := e.w.Attestor(id); got != att {
+		t.Fatalf("Attestor %s, want %s", got, att)
+	}
+	logs := e.w.Logs(id, 10)
+	if len(logs) != 1 || logs[0].RequestID != resp.RequestID || logs[0].Status != 201 || logs[0].Path != c.Path {
+		t.Fatalf("logs %+v", logs)
+	}
+	// HEAD sends no body, and the receipt covers the empty body.
+	head := call(http.MethodHead, "/hi?name=Ada", "")
+	resp, err = e.w.Invoke(context.Background(), id, head)
+	if err != nil || resp.Body != nil || receipt.Check(*resp.Receipt, head.Method, head.Path, nil, nil, resp.Status) != nil {
+		t.Fatalf("HEAD: %+v, %v", resp, err)
+	}
+}
+
+// TestInvokeAgentFailures: what goes wrong in the agent is still a signed
+// answer, in the one error envelope, with a status and code per cause.
+func TestInvokeAgentFailures(t *testing.T) {
+	cfg := worker.DefaultConfig()
+	cfg.Limits.Timeout = 300 * time.Millisecond
+	e := newEnv(t, cfg)
+	e.provision(t, 0)
+	cases := []struct {
+		name, code string
+		status     int
+		errCode    string
+	}{
+		{"throws", `var __cove_agent = { default: { fetch() { throw new Error("boom") } } };`, 500, worker.CodeAgentError},
+		{"loops", `var __cove_agent = { default: { fetch() { for (;;) {} } } };`, 504, worker.CodeLimit},
+		{"syntax", `var __cove_agent = {`, 500, worker.CodeCompile},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			id := e.deploy(t, c.code, nil)
+			in := call(http.MethodGet, "/", "")
+			resp, err := e.w.Invoke(context.Background(), id, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var eb api.ErrorBody
+			if json.Unmarshal(resp.Body, &eb) != nil || resp.Status != c.status || eb.Error.Code != c.errCode || eb.RequestID != resp.RequestID {
+				t.Fatalf("%d %s, want %d %s", resp.Status, resp.Body, c.status, c.errCode)
+			}
+			if err := receipt.Check(*resp.Receipt, in.Method, in.Path, nil, resp.Body, resp.Status); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// TestInvokeRefusals: Invoke refuses, unsigned, what it cannot answer for:
+// each case changes one thing of a call that succeeds (the control).
+func TestInvokeRefusals(t *testing.T) {
+	cfg := worker.DefaultConfig()
+	cfg.MaxRequestBytes = 8
+	e := newEnv(t, cfg)
+	id := e.deploy(t, greeter, nil)
+	refused := func(what string, id cove.AgentID, c cove.Call, status int, code string) *cove.Error {
+		t.Helper()
+		resp, err := e.w.Invoke(context.Background(), id, c)
+		var ce *cove.Error
+		if !errors.As(err, &ce) || ce.Status != status || ce.Code != code || ce.Message == "" {
+			t.Fatalf("%s: %+v, %v; want a cove.Error %d %s", what, resp, err, status, code)
+		}
+		return ce
+	}
+	// No key yet: the worker cannot sign for the agent.
+	ce := refused("not provisioned", id, call("GET", "/", ""), 503, worker.CodeNotProvisioned)
+	if !errors.Is(ce, worker.ErrNotProvisioned) || ce.RetryAfter <= 0 {
+		t.Fatalf("not provisioned: %+v", ce)
+	}
+	if e.w.Ready() == nil {
+		t.Fatal("Ready before any key")
+	}
+	e.provision(t, 0)
+	if resp, err := e.w.Invoke(context.Background(), id, call("GET", "/", "12345678")); err != nil || resp.Status != 201 {
+		t.Fatalf("control: %+v, %v", resp, err)
+	}
+	refused("unknown agent", cove.AgentID{1}, call("GET", "/", ""), 404, worker.CodeAgentNotFound)
+	refused("body over the bound", id, call("GET", "/", "123456789"), 413, worker.CodeTooLarge)
+	// An agent whose code no node holds is a signed 503.
+	missing := []byte(`var __cove_agent = { default: { fetch() { return new Response("x") } } };`)
+	e.l.MustSend(e.owner, func(n uint64) chain.Msg {
+		return chain.DeployAgent{CID: blob.CID(missing), CodeHash: cove.SHA256(missing), Salt: cove.Hash{9}, Nonce: n}
+	})
+	gone := cove.DeriveAgentID(e.owner.Address(), cove.SHA256(missing), cove.Hash{9})
+	resp, err := e.w.Invoke(context.Background(), gone, call("GET", "/", ""))
+	if err != nil || resp.Status != 503 || !strings.Contains(string(resp.Body), worker.CodeNoBundle) || resp.Receipt == nil {
+		t.Fatalf("missing code: %+v, %v", resp, err)
+	}
+}
+
+// TestInvokeEpochs: an agent's keys come from the cluster key of its own
+// epoch, so a rotation does not change its attestor, and a worker that
+// lacks that epoch's key refuses rather than signing with another.
+func TestInvokeEpochs(t *testing.T) {
+	e := newEnv(t, worker.DefaultConfig())
+	e.provision(t, 0)
+	old := e.deploy(t, greeter, map[string]string{"GREETING": "Hi"})
+	e.l.MustSend(e.admin, func(n uint64) chain.Msg { return chain.RotateKeys{Nonce: n} })
+	e.gk.publish(t)
+	fresh := e.deploy(t, greeter, nil) // deployed at epoch 1
+	if rec, _ := e.l.View().Agent(fresh); rec.KeyEpoch != 1 {
+		t.Fatalf("new agent at epoch %d", rec.KeyEpoch)
+	}
+	if _, err := e.w.Invoke(context.Background(), fresh, call("GET", "/", "")); !errors.Is(err, worker.ErrNotProvisioned) {
+		t.Fatalf("epoch-1 agent without the epoch-1 key: %v", err)
+	}
+	e.gk.provision(t, e.w.ID(), 1)
+	eventually(t, "epoch 1 to open", func() bool {
+		_, err := e.w.Invoke(context.Background(), fresh, call("GET", "/", ""))
+		return err == nil
+	})
+	resp, err := e.w.Invoke(context.Background(), old, call("GET", "/?name=x", ""))
+	if err != nil || resp.Receipt.Signer != e.gk.cluster(0).Agent(old).Attestor().Address() || !strings.Contains(string(resp.Body), "Hi x") {
+		t.Fatalf("epoch-0 agent after the rotation: %+v, %v", resp, err)
+	}
+}
+
+// TestRunRegisters: Run registers the worker once, with its endpoint and
+// its TEE, and a worker whose chain cannot send says so and does not
+// retry.
+func TestRunRegisters(t *testing.T) {
+	e := newEnv(t, worker.DefaultConfig())
+	rec, err := e.l.View().Worker(e.w.ID())
+	if err != nil || rec.Endpoint != endpoint || rec.TEE != "sim" {
+		t.Fatalf("worker record %+v, %v", rec, err)
+	}
+
+	// A node without an operator key: the chain refuses to send for it.
+	dir := t.TempDir()
+	p, err := sim.Open(filepath.Join(dir, "tee"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs strings.Builder
+	var mu sync.Mutex
+	w, err := worker.New(worker.DefaultConfig(), slog.New(slog.NewTextHandler(lockedWriter{&mu, &logs}, nil)), p,
+		roleChain{e.l, nil}, e.blobs, filepath.Join(dir, "worker"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx, endpoint) }()
+	eventually(t, "the worker to say it cannot register", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return strings.Contains(logs.String(), "worker not registered") && strings.Contains(logs.String(), txsend.ErrNoKey.Error())
+	})
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.l.View().Worker(w.ID()); err == nil {
+		t.Fatal("a worker registered without a key to send with")
+	}
+	if n := strings.Count(logs.String(), "worker not registered"); n != 1 {
+		t.Fatalf("said %d times", n)
+	}
+}
