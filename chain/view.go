@@ -68,54 +68,20 @@ func (v View) Account(addr cove.Address) Account {
 // Agent returns the committed agent record; the error matches
 // cove.ErrNotFound if there is none.
 func (v View) Agent(id cove.AgentID) (AgentRecord, error) {
-	a := v.a
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	var r AgentRecord
-	if !getJSON(a.state, agentKey(id), &r) {
-		return AgentRecord{}, fmt.Errorf("agent %s: %w", id, cove.ErrNotFound)
-	}
-	return r, nil
+	return get[AgentRecord](v.a, agentKey(id), "agent", id)
 }
 
 // Agents returns every committed agent, sorted by id.
-func (v View) Agents() []AgentRecord {
-	a := v.a
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	keys := a.state.keys(prefixAgent)
-	out := make([]AgentRecord, len(keys))
-	for i, k := range keys {
-		getJSON(a.state, k, &out[i])
-	}
-	return out
-}
+func (v View) Agents() []AgentRecord { return list[AgentRecord](v.a, prefixAgent) }
 
 // Worker returns the committed worker record; the error matches
 // cove.ErrNotFound if there is none.
 func (v View) Worker(id cove.Hash) (WorkerRecord, error) {
-	a := v.a
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	var r WorkerRecord
-	if !getJSON(a.state, workerKey(id), &r) {
-		return WorkerRecord{}, fmt.Errorf("worker %s: %w", id, cove.ErrNotFound)
-	}
-	return r, nil
+	return get[WorkerRecord](v.a, workerKey(id), "worker", id)
 }
 
 // Workers returns every committed worker, sorted by id.
-func (v View) Workers() []WorkerRecord {
-	a := v.a
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	keys := a.state.keys(prefixWorker)
-	out := make([]WorkerRecord, len(keys))
-	for i, k := range keys {
-		getJSON(a.state, k, &out[i])
-	}
-	return out
-}
+func (v View) Workers() []WorkerRecord { return list[WorkerRecord](v.a, prefixWorker) }
 
 // Params returns the committed parameters.
 func (v View) Params() Params {
@@ -128,41 +94,14 @@ func (v View) Params() Params {
 // Gatekeeper returns the committed gatekeeper record; the error matches
 // cove.ErrNotFound if there is none.
 func (v View) Gatekeeper(id cove.Hash) (GatekeeperRecord, error) {
-	a := v.a
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	var r GatekeeperRecord
-	if !getJSON(a.state, gatekeeperKey(id), &r) {
-		return GatekeeperRecord{}, fmt.Errorf("gatekeeper %s: %w", id, cove.ErrNotFound)
-	}
-	return r, nil
+	return get[GatekeeperRecord](v.a, gatekeeperKey(id), "gatekeeper", id)
 }
 
 // Gatekeepers returns every committed gatekeeper, sorted by id.
-func (v View) Gatekeepers() []GatekeeperRecord {
-	a := v.a
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	keys := a.state.keys(prefixGatekeeper)
-	out := make([]GatekeeperRecord, len(keys))
-	for i, k := range keys {
-		getJSON(a.state, k, &out[i])
-	}
-	return out
-}
+func (v View) Gatekeepers() []GatekeeperRecord { return list[GatekeeperRecord](v.a, prefixGatekeeper) }
 
 // Epochs returns every published key epoch, oldest first.
-func (v View) Epochs() []EpochRecord {
-	a := v.a
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	keys := a.state.keys(prefixEpoch)
-	out := make([]EpochRecord, len(keys))
-	for i, k := range keys {
-		getJSON(a.state, k, &out[i])
-	}
-	return out
-}
+func (v View) Epochs() []EpochRecord { return list[EpochRecord](v.a, prefixEpoch) }
 
 // LatestEpoch returns the latest published epoch; ok is false while none
 // exists.
@@ -190,11 +129,28 @@ func (v View) PendingRotation() (rot Rotation, ok bool) {
 // Provisions returns the key material provisioned to recipient, oldest
 // epoch first.
 func (v View) Provisions(recipient cove.Hash) []ProvisionRecord {
-	a := v.a
+	return list[ProvisionRecord](v.a, provisionPrefix(recipient))
+}
+
+// get decodes the committed record at key; the error names what and id
+// and matches cove.ErrNotFound when there is none.
+func get[T any](a *App, key, what string, id fmt.Stringer) (T, error) {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	keys := a.state.keys(provisionPrefix(recipient))
-	out := make([]ProvisionRecord, len(keys))
+	var r T
+	if !getJSON(a.state, key, &r) {
+		var zero T
+		return zero, fmt.Errorf("%s %s: %w", what, id, cove.ErrNotFound)
+	}
+	return r, nil
+}
+
+// list decodes every committed record whose key has prefix, in key order.
+func list[T any](a *App, prefix string) []T {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	keys := a.state.keys(prefix)
+	out := make([]T, len(keys))
 	for i, k := range keys {
 		getJSON(a.state, k, &out[i])
 	}

@@ -4,93 +4,34 @@ import (
 	"context"
 	"errors"
 	"io"
-	"log/slog"
 	"math/big"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/cove-network/cove"
-	"github.com/cove-network/cove/account"
 	"github.com/cove-network/cove/chain"
 	"github.com/cove-network/cove/client"
 	"github.com/cove-network/cove/internal/testchain"
+	"github.com/cove-network/cove/internal/testnet"
 	"github.com/cove-network/cove/internal/testport"
-	"github.com/cove-network/cove/node"
 	"github.com/cove-network/cove/receipt"
 )
 
 // startNode runs a real dev node (validator, gatekeeper, worker, gateway)
-// funding dev, and returns a client of its gateway once it is healthy.
+// administered by dev and returns a client of its gateway.
 func startNode(t *testing.T, dev *testchain.Key) *client.Client {
 	t.Helper()
-	cfg := node.DefaultConfig()
-	cfg.DataDir = t.TempDir()
-	cfg.Validator.Home = filepath.Join(cfg.DataDir, "chain")
-	cfg.Validator.P2PAddr = testport.Addr(t)
-	cfg.Validator.RPCAddr = ""
-	cfg.Validator.BlockInterval = 50 * time.Millisecond
-	keys, err := account.Open(t.TempDir())
+	c, err := client.New(testnet.Dev(t, dev.Address()))
 	if err != nil {
-		t.Fatal(err)
-	}
-	op, err := keys.New("operator", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Operator = filepath.Join(keys.Dir(), "operator.json")
-	if _, err := node.InitDev(cfg, dev.Address(), op.Address); err != nil {
-		t.Fatal(err)
-	}
-	var logs strings.Builder
-	var mu sync.Mutex
-	n, err := node.New(cfg, slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		return logs.Write(p)
-	}), nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- n.Run(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("node.Run: %v", err)
-		}
-		if t.Failed() {
-			mu.Lock()
-			t.Logf("node log:\n%s", logs.String())
-			mu.Unlock()
-		}
-	})
-	c, err := client.New("http://" + ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	wctx, wcancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer wcancel()
-	if err := c.WaitHealthy(wctx); err != nil {
 		t.Fatal(err)
 	}
 	return c
 }
-
-type writerFunc func([]byte) (int, error)
-
-func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 
 func ctxFor(t *testing.T, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)

@@ -3,111 +3,37 @@ package gatekeeper
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
 	"crypto/rand"
 	"log/slog"
-	"math/big"
 	"path/filepath"
-	"sync"
 	"testing"
-	"time"
-
-	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/blob"
 	"github.com/cove-network/cove/chain"
-	"github.com/cove-network/cove/ethsig"
+	"github.com/cove-network/cove/internal/testchain"
 	"github.com/cove-network/cove/keys"
 	"github.com/cove-network/cove/tee/identity"
 	"github.com/cove-network/cove/tee/sim"
 )
 
-// anyQuote accepts every quote: the gatekeeper's logic, not attestation,
-// is under test here (attest and the node tests cover the rest).
-type anyQuote struct{}
-
-func (anyQuote) VerifyQuote(string, []byte, [64]byte, time.Time, chain.Params) ([]byte, error) {
-	return []byte("measurement"), nil
-}
-
-// ledger is an in-memory chain: each Send is one block.
-type ledger struct {
-	mu  sync.Mutex
-	app *chain.App
-}
-
-type account struct{ priv *ecdsa.PrivateKey }
-
-func newAccount(t *testing.T) account {
-	k, err := crypto.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return account{k}
-}
-
-func (a account) addr() cove.Address { return cove.Address(crypto.PubkeyToAddress(a.priv.PublicKey)) }
-
-func (a account) sign(d cove.Hash) ([65]byte, error) {
-	return ethsig.Sign(a.priv, d)
-}
-
-func newLedger(t *testing.T, admin account, funded ...account) *ledger {
-	funds := map[cove.Address]*big.Int{admin.addr(): big.NewInt(1)}
+func newLedger(t *testing.T, admin *testchain.Key, funded ...*testchain.Key) *testchain.Ledger {
+	var addrs []cove.Address
 	for _, f := range funded {
-		funds[f.addr()] = big.NewInt(1)
+		addrs = append(addrs, f.Address())
 	}
-	app := chain.New()
-	app.SetVerifier(anyQuote{})
-	g := chain.DefaultGenesis(9, admin.addr(), funds)
-	g.Time = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	if _, err := app.InitChain(g); err != nil {
-		t.Fatal(err)
-	}
-	app.Commit()
-	l := &ledger{app: app}
-	l.block(t, nil) // height 1: gatekeepers act from the first block on
-	return l
-}
-
-func (l *ledger) block(t *testing.T, tx []byte) chain.TxResult {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	h := l.app.Height() + 1
-	var txs [][]byte
-	if tx != nil {
-		txs = [][]byte{tx}
-	}
-	res := l.app.FinalizeBlock(chain.Block{Height: h, Time: time.Date(2026, 1, 1, 0, 0, int(h), 0, time.UTC), Txs: txs})
-	l.app.Commit()
-	if tx == nil {
-		return chain.TxResult{}
-	}
-	return res.TxResults[0]
-}
-
-func (l *ledger) send(t *testing.T, from account, build func(uint64) chain.Msg) chain.TxResult {
-	n := l.app.View().Account(from.addr()).Nonce
-	tx, err := chain.SignTx(9, build(n), from.sign)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return l.block(t, tx)
+	return testchain.New(t, admin.Address(), testchain.Fund(addrs...), testchain.Verifier(testchain.AnyQuote{}))
 }
 
 // testChain is one gatekeeper's Chain: the ledger and its operator key.
 type testChain struct {
-	t  *testing.T
-	l  *ledger
-	op account
+	*testchain.Ledger
+	op *testchain.Key
 }
 
-func (v testChain) View() chain.View                                 { return v.l.app.View() }
 func (v testChain) Subscribe(ctx context.Context) <-chan chain.Event { return nil }
 func (v testChain) Send(ctx context.Context, build func(uint64) chain.Msg) (chain.TxOutcome, error) {
-	r := v.l.send(v.t, v.op, build)
-	return chain.TxOutcome{Hash: r.TxHash.String(), Code: r.Code, Log: r.Log, Events: r.Events}, nil
+	return v.Ledger.Send(v.op, build), nil
 }
 
 // settle runs reconcile on every gatekeeper until none makes progress.
@@ -129,7 +55,7 @@ func settle(t *testing.T, gks ...*Server) {
 	t.Fatal("gatekeepers never settled")
 }
 
-func newServer(t *testing.T, l *ledger, op account, dir string, bootstrap bool) *Server {
+func newServer(t *testing.T, l *testchain.Ledger, op *testchain.Key, dir string, bootstrap bool) *Server {
 	t.Helper()
 	p, err := sim.Open(filepath.Join(dir, "tee"))
 	if err != nil {
@@ -137,7 +63,7 @@ func newServer(t *testing.T, l *ledger, op account, dir string, bootstrap bool) 
 	}
 	cfg := DefaultConfig()
 	cfg.Bootstrap = bootstrap
-	s, err := New(cfg, slog.New(slog.DiscardHandler), p, testChain{t, l, op}, filepath.Join(dir, "gk"), "http://gk.example")
+	s, err := New(cfg, slog.New(slog.DiscardHandler), p, testChain{l, op}, filepath.Join(dir, "gk"), "http://gk.example")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,10 +71,10 @@ func newServer(t *testing.T, l *ledger, op account, dir string, bootstrap bool) 
 }
 
 // openWorker opens a worker's provision of epoch e, as worker.KeyRing does.
-func openWorker(t *testing.T, l *ledger, id *identity.Identity, e uint64) keys.Cluster {
+func openWorker(t *testing.T, l *testchain.Ledger, id *identity.Identity, e uint64) keys.Cluster {
 	t.Helper()
 	wid := chain.WorkerID(id.PublicKey())
-	for _, p := range l.app.View().Provisions(wid) {
+	for _, p := range l.View().Provisions(wid) {
 		if p.Epoch == e {
 			b, err := id.Open(keys.ProvisionInfo("worker", wid, e), p.Sealed)
 			if err != nil {
@@ -174,7 +100,7 @@ func samePub(t *testing.T, c keys.Cluster, rec chain.EpochRecord) {
 }
 
 func TestBootstrapProvisionRotateHandover(t *testing.T) {
-	admin, op1, op2, wop := newAccount(t), newAccount(t), newAccount(t), newAccount(t)
+	admin, op1, op2, wop := testchain.NewKey(t), testchain.NewKey(t), testchain.NewKey(t), testchain.NewKey(t)
 	l := newLedger(t, admin, op1, op2, wop)
 	dir1, dir2 := t.TempDir(), t.TempDir()
 	g1 := newServer(t, l, op1, dir1, true)
@@ -184,37 +110,37 @@ func TestBootstrapProvisionRotateHandover(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := l.send(t, wop, func(n uint64) chain.Msg {
+	if r := l.Send(wop, func(n uint64) chain.Msg {
 		return chain.RegisterWorker{TEE: "sim", PublicKey: wid.PublicKey(), Endpoint: "http://w.example", Quote: []byte("q"), Nonce: n}
 	}); r.Code != 0 {
 		t.Fatal(r.Log)
 	}
 	code := []byte("export default { fetch() { return new Response('hi') } }")
 	d := chain.DeployAgent{CID: blob.CID(code), CodeHash: cove.SHA256(code)}
-	if r := l.send(t, admin, func(n uint64) chain.Msg { d.Nonce = n; return d }); r.Code != 0 {
+	if r := l.Send(admin, func(n uint64) chain.Msg { d.Nonce = n; return d }); r.Code != 0 {
 		t.Fatal(r.Log)
 	}
-	agent := cove.DeriveAgentID(admin.addr(), d.CodeHash, d.Salt)
+	agent := cove.DeriveAgentID(admin.Address(), d.CodeHash, d.Salt)
 
 	settle(t, g1, g2)
-	eps := l.app.View().Epochs()
-	if len(eps) != 1 || eps[0].PublishedBy != op1.addr() || g1.Epochs() != 1 || g2.Epochs() != 1 {
+	eps := l.View().Epochs()
+	if len(eps) != 1 || eps[0].PublishedBy != op1.Address() || g1.Epochs() != 1 || g2.Epochs() != 1 {
 		t.Fatalf("epochs %+v; g1 holds %d, g2 %d", eps, g1.Epochs(), g2.Epochs())
 	}
 	c0 := openWorker(t, l, wid, 0)
 	samePub(t, c0, eps[0])
-	rec, _ := l.app.View().Agent(agent)
+	rec, _ := l.View().Agent(agent)
 	if want := c0.Agent(agent).Attestor().Address(); rec.Attestor != want {
 		t.Fatalf("attestor %s, want %s", rec.Attestor, want)
 	}
 
 	// The bootstrap gatekeeper stops; the other rotates on its own.
-	if r := l.send(t, admin, func(n uint64) chain.Msg { return chain.RotateKeys{Nonce: n} }); r.Code != 0 {
+	if r := l.Send(admin, func(n uint64) chain.Msg { return chain.RotateKeys{Nonce: n} }); r.Code != 0 {
 		t.Fatal(r.Log)
 	}
 	settle(t, g2)
-	eps = l.app.View().Epochs()
-	if len(eps) != 2 || eps[1].PublishedBy != op2.addr() {
+	eps = l.View().Epochs()
+	if len(eps) != 2 || eps[1].PublishedBy != op2.Address() {
 		t.Fatalf("epochs after rotation %+v", eps)
 	}
 	samePub(t, openWorker(t, l, wid, 1), eps[1])
@@ -224,14 +150,14 @@ func TestBootstrapProvisionRotateHandover(t *testing.T) {
 	if g1.Epochs() != 2 {
 		t.Fatalf("g1 holds %d epochs after coming back", g1.Epochs())
 	}
-	rec2, _ := l.app.View().Agent(agent)
+	rec2, _ := l.View().Agent(agent)
 	if rec2.Attestor != rec.Attestor {
 		t.Fatal("rotation changed the attestor")
 	}
 
 	// A race: both make a candidate for epoch 2; the chain takes g1's and
 	// g2 drops its own, then receives g1's in the history.
-	if r := l.send(t, admin, func(n uint64) chain.Msg { return chain.RotateKeys{Nonce: n} }); r.Code != 0 {
+	if r := l.Send(admin, func(n uint64) chain.Msg { return chain.RotateKeys{Nonce: n} }); r.Code != 0 {
 		t.Fatal(r.Log)
 	}
 	g2.mu.Lock()
@@ -239,8 +165,8 @@ func TestBootstrapProvisionRotateHandover(t *testing.T) {
 	g2.hist = append(g2.hist, m)
 	g2.mu.Unlock()
 	settle(t, g1, g2)
-	eps = l.app.View().Epochs()
-	if len(eps) != 3 || eps[2].PublishedBy != op1.addr() || g2.Epochs() != 3 {
+	eps = l.View().Epochs()
+	if len(eps) != 3 || eps[2].PublishedBy != op1.Address() || g2.Epochs() != 3 {
 		t.Fatalf("after the race: epochs %d (epoch 2 by %s), g2 holds %d", len(eps), eps[len(eps)-1].PublishedBy, g2.Epochs())
 	}
 	g2.mu.Lock()

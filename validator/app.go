@@ -17,6 +17,7 @@ import (
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/attest"
 	"github.com/cove-network/cove/chain"
+	"github.com/cove-network/cove/internal/fanout"
 )
 
 var (
@@ -32,10 +33,9 @@ type abciApp struct {
 	log *slog.Logger
 	db  *bbolt.DB
 
-	mu    sync.RWMutex // guards app between ABCI calls and queries
-	app   *chain.App
-	subMu sync.Mutex
-	subs  map[chan chain.Event]struct{}
+	mu     sync.RWMutex // guards app between ABCI calls and queries
+	app    *chain.App
+	events fanout.Feed
 	// pending are the events of the block being finalized, delivered at Commit.
 	pending []chain.Event
 	// results are the block's tx results by hash, handed to waiters at Commit.
@@ -115,7 +115,7 @@ func openApp(path string, log *slog.Logger) (*abciApp, error) {
 		}
 	}
 	app.SetVerifier(attest.Verifier{}) // every validator verifies quotes alike
-	return &abciApp{log: log, db: db, app: app, subs: map[chan chain.Event]struct{}{}}, nil
+	return &abciApp{log: log, db: db, app: app}, nil
 }
 
 func (a *abciApp) close() error { return a.db.Close() }
@@ -190,7 +190,7 @@ func (a *abciApp) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCo
 		// rather than diverge. CometBFT replays it on restart.
 		return nil, err
 	}
-	a.publish(events)
+	a.events.Publish(events)
 	a.waitMu.Lock()
 	for _, r := range results {
 		if ch, ok := a.waiters[r.hash]; ok {
@@ -236,34 +236,6 @@ func (a *abciApp) persist(writes []chain.KV, height int64, appHash []byte) error
 		return fmt.Errorf("persist block %d: %w", height, err)
 	}
 	return nil
-}
-
-func (a *abciApp) subscribe(ctx context.Context) <-chan chain.Event {
-	ch := make(chan chain.Event, 256)
-	a.subMu.Lock()
-	a.subs[ch] = struct{}{}
-	a.subMu.Unlock()
-	go func() {
-		<-ctx.Done()
-		a.subMu.Lock()
-		delete(a.subs, ch)
-		a.subMu.Unlock()
-		close(ch)
-	}()
-	return ch
-}
-
-func (a *abciApp) publish(events []chain.Event) {
-	a.subMu.Lock()
-	defer a.subMu.Unlock()
-	for ch := range a.subs {
-		for _, e := range events {
-			select {
-			case ch <- e:
-			default:
-			}
-		}
-	}
 }
 
 func toABCI(events []chain.Event) []abci.Event {

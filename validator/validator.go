@@ -248,7 +248,7 @@ func (s *Server) Broadcast(ctx context.Context, tx []byte) (chain.TxOutcome, err
 // Subscribe delivers the events of every committed transaction until ctx
 // ends. A slow reader misses events (the channel is buffered).
 func (s *Server) Subscribe(ctx context.Context) <-chan chain.Event {
-	return s.app.subscribe(ctx)
+	return s.app.events.Subscribe(ctx)
 }
 
 // GenesisFile returns the path of the genesis file under a home.

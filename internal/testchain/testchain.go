@@ -23,6 +23,7 @@ import (
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/chain"
 	"github.com/cove-network/cove/ethsig"
+	"github.com/cove-network/cove/internal/fanout"
 )
 
 // Defaults of a Ledger.
@@ -121,8 +122,7 @@ type Ledger struct {
 	mu  sync.Mutex // one block at a time
 	app *chain.App
 
-	subMu sync.Mutex
-	subs  map[chan chain.Event]struct{}
+	events fanout.Feed
 }
 
 // New starts a chain whose admin is admin (funded), committed to height 1
@@ -140,7 +140,7 @@ func New(t testing.TB, admin cove.Address, opts ...Option) *Ledger {
 		t.Fatalf("testchain: init: %v", err)
 	}
 	app.Commit()
-	l := &Ledger{t: t, app: app, subs: map[chan chain.Event]struct{}{}}
+	l := &Ledger{t: t, app: app}
 	l.Block()
 	return l
 }
@@ -163,7 +163,7 @@ func (l *Ledger) Block(txs ...[]byte) []chain.TxResult {
 	for _, r := range res.TxResults {
 		events = append(events, r.Events...)
 	}
-	l.publish(events)
+	l.events.Publish(events)
 	return res.TxResults
 }
 
@@ -216,29 +216,4 @@ func (l *Ledger) Submit(ctx context.Context, tx []byte) (chain.TxOutcome, error)
 
 // Subscribe delivers the events of every committed transaction until ctx
 // ends; a slow reader misses events, as with the validator.
-func (l *Ledger) Subscribe(ctx context.Context) <-chan chain.Event {
-	ch := make(chan chain.Event, 256)
-	l.subMu.Lock()
-	l.subs[ch] = struct{}{}
-	l.subMu.Unlock()
-	context.AfterFunc(ctx, func() {
-		l.subMu.Lock()
-		delete(l.subs, ch)
-		l.subMu.Unlock()
-		close(ch)
-	})
-	return ch
-}
-
-func (l *Ledger) publish(events []chain.Event) {
-	l.subMu.Lock()
-	defer l.subMu.Unlock()
-	for ch := range l.subs {
-		for _, e := range events {
-			select {
-			case ch <- e:
-			default:
-			}
-		}
-	}
-}
+func (l *Ledger) Subscribe(ctx context.Context) <-chan chain.Event { return l.events.Subscribe(ctx) }
