@@ -49,6 +49,13 @@ The simulated TEE gives NO hardware protection: use it for development only.`,
 			cfg.Validator.Home = filepath.Join(cfg.DataDir, "chain")
 			cfg.Validator.RPCAddr = rpcAddr
 			cfg.Validator.P2PAddr = p2pAddr
+			// The port first: a second cove dev on the same ports must fail
+			// before it touches the chain in the data dir.
+			ln, err := net.Listen("tcp", httpAddr)
+			if err != nil {
+				return fmt.Errorf("listen on %s: %w (is another cove dev running? use --http)", httpAddr, err)
+			}
+			defer ln.Close()
 			created, err := node.InitDev(cfg, dev.Address)
 			if err != nil {
 				return err
@@ -56,10 +63,6 @@ The simulated TEE gives NO hardware protection: use it for development only.`,
 			n, err := node.New(cfg, log)
 			if err != nil {
 				return err
-			}
-			ln, err := net.Listen("tcp", httpAddr)
-			if err != nil {
-				return fmt.Errorf("listen on %s: %w (is another cove dev running? use --http)", httpAddr, err)
 			}
 			url := "http://" + ln.Addr().String()
 			abs, _ := filepath.Abs(cfg.DataDir)

@@ -33,19 +33,24 @@ addresses come from DIR/cove.toml, the chain's genesis and keys from DIR/chain.
 			if err != nil {
 				return err
 			}
+			// The port first: a node that cannot serve must fail before it
+			// touches its chain.
+			var ln net.Listener
+			if cfg.Roles.Gateway {
+				ln, err = net.Listen("tcp", cfg.HTTPAddr)
+				if err != nil {
+					return fmt.Errorf("listen on %s: %w (is another node using it?)", cfg.HTTPAddr, err)
+				}
+				defer ln.Close()
+			}
 			n, err := node.New(cfg, log)
 			if err != nil {
 				return err
 			}
-			var ln net.Listener
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "cove node %s: %s\n", home, sim.Warning)
 			fmt.Fprintf(out, "  validator   p2p %s, CometBFT RPC http://%s\n", cfg.Validator.P2PAddr, cfg.Validator.RPCAddr)
-			if cfg.Roles.Gateway {
-				ln, err = net.Listen("tcp", cfg.HTTPAddr)
-				if err != nil {
-					return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
-				}
+			if ln != nil {
 				fmt.Fprintf(out, "  gateway     http://%s\n", ln.Addr())
 			}
 			fmt.Fprintln(out, "ready; press Ctrl-C to stop")
