@@ -143,7 +143,12 @@ func TestGatekeeperFailover(t *testing.T) {
 	var prov struct {
 		Provisions []chain.ProvisionRecord `json:"provisions"`
 	}
-	chainGet(t, n1, "/v1/chain/provisions/"+fresh.ID.String(), &prov)
+	// node2 is healthy once its own copy of the chain holds the provision;
+	// node1 may commit that block a moment later.
+	poll(t, 10*time.Second, "node1 to see the new worker's provision", func() bool {
+		chainGet(t, n1, "/v1/chain/provisions/"+fresh.ID.String(), &prov)
+		return len(prov.Provisions) > 0
+	})
 	if len(prov.Provisions) != 1 {
 		t.Fatalf("provisions of the new worker %+v", prov.Provisions)
 	}
