@@ -192,7 +192,10 @@ func checkRecord(key string, value []byte) error {
 
 // InitChain writes the genesis state into an empty App and returns the
 // genesis app hash, AppHash(nil, 0, genesis writes). The genesis writes are
-// committed at once and returned by the next Commit.
+// committed at once and returned by the next Commit. On an App that holds
+// exactly g's genesis state and nothing after it, InitChain returns the
+// same app hash and changes nothing (CometBFT replays InitChain after a
+// stop between the app's commit of genesis and its own).
 func (a *App) InitChain(g Genesis) ([]byte, error) {
 	if err := g.Validate(); err != nil {
 		return nil, fmt.Errorf("init chain: %w", err)
@@ -201,10 +204,29 @@ func (a *App) InitChain(g Genesis) ([]byte, error) {
 	defer a.exec.Unlock()
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	writes := genesisWrites(g)
+	hash := AppHash(nil, 0, writes)
 	if a.height != 0 || len(a.state) != 0 {
+		// CometBFT calls InitChain again when it stopped after the app
+		// persisted genesis but before it saved its own state (a crash, or
+		// a node that failed to start right after the handshake). The same
+		// genesis is accepted again and changes nothing; anything else is
+		// refused.
+		if a.height == 0 && len(a.state) == len(writes) && bytes.Equal(a.appHash, hash) {
+			return bytes.Clone(a.appHash), nil
+		}
 		return nil, errors.New("init chain: state is not empty")
 	}
-	o := newOverlay(a.state)
+	a.appHash = hash
+	a.apply(writes)
+	a.chainID = g.ChainID
+	a.unreturned = writes
+	return bytes.Clone(a.appHash), nil
+}
+
+// genesisWrites returns the state g makes, sorted by key.
+func genesisWrites(g Genesis) []KV {
+	o := newOverlay(committed{})
 	t := g.Time.UTC()
 	putJSON(o, keyChainID, g.ChainID)
 	putJSON(o, keyGenesisTime, t)
@@ -213,12 +235,7 @@ func (a *App) InitChain(g Genesis) ([]byte, error) {
 	for _, acct := range g.Accounts {
 		putJSON(o, accountKey(acct.Address), Account{Address: acct.Address, Balance: new(big.Int).Set(acct.Balance)})
 	}
-	writes := o.writeSet()
-	a.appHash = AppHash(nil, 0, writes)
-	a.apply(writes)
-	a.chainID = g.ChainID
-	a.unreturned = writes
-	return bytes.Clone(a.appHash), nil
+	return o.writeSet()
 }
 
 // apply writes a write-set into the committed state; a.mu must be held.

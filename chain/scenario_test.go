@@ -535,9 +535,23 @@ func TestGenesisValidate(t *testing.T) {
 	if _, err := ParseGenesis(append(b[:len(b)-1:len(b)-1], `,"x":1}`...)); err == nil {
 		t.Error("ParseGenesis accepted an unknown field")
 	}
-	// InitChain twice.
+	// InitChain twice: CometBFT replays it when it stopped after the app
+	// committed genesis but before it saved its own state, so the same
+	// genesis on an App still at genesis is accepted and changes nothing;
+	// another genesis, or the same after a block, is refused.
 	a := newApp(t)
+	before := a.Snapshot()
+	hash, err := a.InitChain(ok)
+	if err != nil || !bytes.Equal(hash, a.AppHash()) || !reflect.DeepEqual(a.Snapshot(), before) {
+		t.Errorf("InitChain again with the same genesis: %x, %v (state changed: %v)", hash, err, !reflect.DeepEqual(a.Snapshot(), before))
+	}
+	other := testGenesis()
+	other.Time = other.Time.Add(time.Second)
+	if _, err := a.InitChain(other); err == nil {
+		t.Error("InitChain with another genesis accepted on a chain at genesis")
+	}
+	block(t, a)
 	if _, err := a.InitChain(ok); err == nil {
-		t.Error("second InitChain accepted")
+		t.Error("InitChain accepted after a block")
 	}
 }

@@ -177,6 +177,10 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 	return n, nil
 }
 
+// Close releases a Node that was never Run (Run releases everything when it
+// returns).
+func (n *Node) Close() error { return n.validator.Close() }
+
 // View reads the node's committed chain state.
 func (n *Node) View() chain.View { return n.validator.View() }
 
