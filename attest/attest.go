@@ -30,9 +30,10 @@
 // Security: everything here runs inside block execution, so it is
 // deterministic: "now" is the block time, and the policy, vendor keys and
 // collateral come from chain state, never from a clock, a file or the
-// network. A chain that lists a sim vendor key accepts quotes that anyone
-// holding that key's file can forge: sim is INSECURE, for development and
-// tests only.
+// network; deps_test.go at the module root checks that this package links
+// no I/O, clock or randomness. A chain that lists a sim vendor key accepts
+// quotes that anyone holding that key's file can forge: sim is INSECURE,
+// for development and tests only.
 package attest
 
 import (
