@@ -1,8 +1,9 @@
 // Package attest is the chain's quote verifier: it decides, for every
 // validator alike, whether a RegisterWorker quote is evidence the chain
-// accepts. It implements chain.QuoteVerifier over the TEE platform packages
-// (tee/sim, tee/tdx) and the policy in chain state (chain.TEEPolicy), and
-// the validator installs it with chain.App.SetVerifier.
+// accepts. It implements chain.QuoteVerifier over the TEE quote verifiers
+// (tee/sim/simquote, tee/tdx) and the policy in chain state
+// (chain.TEEPolicy), and the validator installs it with
+// chain.App.SetVerifier.
 //
 // A quote is accepted when, in this order:
 //
@@ -29,9 +30,10 @@
 // Security: everything here runs inside block execution, so it is
 // deterministic: "now" is the block time, and the policy, vendor keys and
 // collateral come from chain state, never from a clock, a file or the
-// network. A chain that lists a sim vendor key accepts quotes that anyone
-// holding that key's file can forge: sim is INSECURE, for development and
-// tests only.
+// network; deps_test.go at the module root checks that this package links
+// no I/O, clock or randomness. A chain that lists a sim vendor key accepts
+// quotes that anyone holding that key's file can forge: sim is INSECURE,
+// for development and tests only.
 package attest
 
 import (
@@ -43,7 +45,7 @@ import (
 	"time"
 
 	"github.com/cove-network/cove/chain"
-	"github.com/cove-network/cove/tee/sim"
+	"github.com/cove-network/cove/tee/sim/simquote"
 	"github.com/cove-network/cove/tee/tdx"
 )
 
@@ -153,11 +155,11 @@ func notAllowed(name string, pol chain.TEEPolicy) error {
 
 // verifySim checks a sim quote's vendor signature and freshness.
 func verifySim(quote []byte, now time.Time, pol chain.TEEPolicy) (meas []byte, rd [64]byte, err error) {
-	q, err := sim.VerifyQuote(quote, pol.VendorKeys())
+	q, err := simquote.Verify(quote, pol.VendorKeys())
 	switch {
-	case errors.Is(err, sim.ErrQuoteFormat):
+	case errors.Is(err, simquote.ErrFormat):
 		return nil, rd, refuse(ErrFormat, err, "%v", err)
-	case errors.Is(err, sim.ErrUnknownVendor):
+	case errors.Is(err, simquote.ErrUnknownVendor):
 		return nil, rd, refuse(ErrSignature, err, "%v: add it to params tee.sim_vendor_keys (sim is INSECURE: development chains only)", err)
 	case err != nil:
 		return nil, rd, refuse(ErrSignature, err, "%v", err)

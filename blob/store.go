@@ -1,6 +1,7 @@
-// Package blob stores agent bundles by content. A bundle's id is its CID: a
-// CIDv1 (multicodec raw, sha2-256, base32 "bafkrei...") that IPFS tools
-// compute the same way, so the id names the bytes and anyone can check them.
+// Package blob stores agent bundles by content. A bundle's id is its CID (see
+// package blob/cid): a CIDv1 (multicodec raw, sha2-256, base32 "bafkrei...")
+// that IPFS tools compute the same way, so the id names the bytes and anyone
+// can check them.
 //
 // A Store is a directory of files named by CID, one level of sharding deep:
 //
@@ -25,6 +26,7 @@ import (
 	"sync"
 
 	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/blob/cid"
 )
 
 // DefaultMaxSize is the default cap on the size of one blob: 16 MiB.
@@ -70,27 +72,27 @@ func Open(dir string, opts ...Option) (*Store, error) {
 	return s, nil
 }
 
-// path returns where the blob with a valid cid lives.
-func (s *Store) path(cid string) string {
-	shard := cid[len(cidPrefix) : len(cidPrefix)+2]
-	return filepath.Join(s.dir, shard, cid)
+// path returns where the blob with a valid CID id lives.
+func (s *Store) path(id string) string {
+	shard := id[len(cid.Prefix) : len(cid.Prefix)+2]
+	return filepath.Join(s.dir, shard, id)
 }
 
 // Put stores b and returns its CID. It is idempotent: putting bytes the store
 // already holds writes nothing (and a corrupt copy is replaced).
-func (s *Store) Put(b []byte) (cid string, err error) {
+func (s *Store) Put(b []byte) (id string, err error) {
 	if int64(len(b)) > s.maxSize {
 		return "", fmt.Errorf("put blob of %d bytes: %w (max %d)", len(b), ErrTooLarge, s.maxSize)
 	}
-	cid = CID(b)
-	path := s.path(cid)
+	id = cid.Of(b)
+	path := s.path(id)
 	if s.holds(path, b) {
-		return cid, nil
+		return id, nil
 	}
 	if err := s.write(path, b); err != nil {
-		return "", fmt.Errorf("put blob %s: %w", cid, err)
+		return "", fmt.Errorf("put blob %s: %w", id, err)
 	}
-	return cid, nil
+	return id, nil
 }
 
 // holds reports whether path already has exactly the bytes b.
@@ -171,40 +173,40 @@ func syncDir(dir string) error {
 	return d.Sync()
 }
 
-// Get returns the blob named cid. It re-hashes what it reads and returns
-// ErrCorrupt rather than bytes that do not match the CID.
-func (s *Store) Get(cid string) ([]byte, error) {
-	want, err := ParseCID(cid)
+// Get returns the blob whose CID is id. It re-hashes what it reads and
+// returns ErrCorrupt rather than bytes that do not match the CID.
+func (s *Store) Get(id string) ([]byte, error) {
+	want, err := cid.Parse(id)
 	if err != nil {
 		return nil, fmt.Errorf("get blob: %w", err)
 	}
-	f, err := os.Open(s.path(cid))
+	f, err := os.Open(s.path(id))
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("get blob %s: %w", cid, ErrNotFound)
+		return nil, fmt.Errorf("get blob %s: %w", id, ErrNotFound)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("get blob %s: %w", cid, err)
+		return nil, fmt.Errorf("get blob %s: %w", id, err)
 	}
 	defer f.Close()
 	b, err := io.ReadAll(io.LimitReader(f, s.maxSize+1))
 	if err != nil {
-		return nil, fmt.Errorf("get blob %s: %w", cid, err)
+		return nil, fmt.Errorf("get blob %s: %w", id, err)
 	}
 	if int64(len(b)) > s.maxSize {
-		return nil, fmt.Errorf("get blob %s: stored file exceeds %d bytes: %w", cid, s.maxSize, ErrTooLarge)
+		return nil, fmt.Errorf("get blob %s: stored file exceeds %d bytes: %w", id, s.maxSize, ErrTooLarge)
 	}
 	if cove.SHA256(b) != want {
-		return nil, fmt.Errorf("get blob %s: %w", cid, ErrCorrupt)
+		return nil, fmt.Errorf("get blob %s: %w", id, ErrCorrupt)
 	}
 	return b, nil
 }
 
-// Has reports whether the store holds a blob named cid. It does not check
-// the content; Get does.
-func (s *Store) Has(cid string) bool {
-	if _, err := ParseCID(cid); err != nil {
+// Has reports whether the store holds the blob whose CID is id. It does not
+// check the content; Get does.
+func (s *Store) Has(id string) bool {
+	if _, err := cid.Parse(id); err != nil {
 		return false
 	}
-	fi, err := os.Stat(s.path(cid))
+	fi, err := os.Stat(s.path(id))
 	return err == nil && fi.Mode().IsRegular()
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/cove-network/cove/blob/cid"
 )
 
 func openStore(t *testing.T, opts ...Option) (*Store, string) {
@@ -42,24 +44,24 @@ func files(t *testing.T, dir string) []string {
 func TestRoundTrip(t *testing.T) {
 	s, dir := openStore(t)
 	for _, content := range [][]byte{{}, []byte("hello world\n"), bytes.Repeat([]byte{0xff}, 1<<20)} {
-		cid, err := s.Put(content)
+		id, err := s.Put(content)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if cid != CID(content) {
-			t.Errorf("Put returned %s, want CID(content) %s", cid, CID(content))
+		if id != cid.Of(content) {
+			t.Errorf("Put returned %s, want cid.Of(content) %s", id, cid.Of(content))
 		}
-		if !s.Has(cid) {
-			t.Errorf("Has(%s) = false after Put", cid)
+		if !s.Has(id) {
+			t.Errorf("Has(%s) = false after Put", id)
 		}
-		got, err := s.Get(cid)
+		got, err := s.Get(id)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(got, content) {
-			t.Errorf("Get(%s) returned %d bytes, want the %d put", cid, len(got), len(content))
+			t.Errorf("Get(%s) returned %d bytes, want the %d put", id, len(got), len(content))
 		}
-		want := filepath.Join(dir, cid[7:9], cid)
+		want := filepath.Join(dir, id[7:9], id)
 		if _, err := os.Stat(want); err != nil {
 			t.Errorf("blob not laid out at <dir>/<2 chars after bafkrei>/<cid>: %v", err)
 		}
@@ -114,16 +116,16 @@ func TestPutIdempotent(t *testing.T) {
 func TestCorruptDetected(t *testing.T) {
 	s, dir := openStore(t)
 	content := []byte("the real bundle")
-	cid, err := s.Put(content)
+	id, err := s.Put(content)
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(dir, cid[7:9], cid)
+	path := filepath.Join(dir, id[7:9], id)
 	for _, bad := range [][]byte{[]byte("the real bundlE"), []byte("the real bundle and more"), {}} {
 		if err := os.WriteFile(path, bad, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		got, err := s.Get(cid)
+		got, err := s.Get(id)
 		if !errors.Is(err, ErrCorrupt) {
 			t.Fatalf("Get of a tampered blob = %q, %v; want ErrCorrupt", got, err)
 		}
@@ -135,23 +137,23 @@ func TestCorruptDetected(t *testing.T) {
 	if _, err := s.Put(content); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := s.Get(cid); err != nil || !bytes.Equal(got, content) {
+	if got, err := s.Get(id); err != nil || !bytes.Equal(got, content) {
 		t.Errorf("after repair Get = %q, %v", got, err)
 	}
 }
 
 func TestNotFound(t *testing.T) {
 	s, _ := openStore(t)
-	cid := CID([]byte("never stored"))
-	if _, err := s.Get(cid); !errors.Is(err, ErrNotFound) {
+	id := cid.Of([]byte("never stored"))
+	if _, err := s.Get(id); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Get(absent) error = %v, want ErrNotFound", err)
 	}
-	if s.Has(cid) {
+	if s.Has(id) {
 		t.Errorf("Has(absent) = true")
 	}
-	for _, bad := range []string{"", "../../etc/passwd", "bafkrei/../../x", strings.ToUpper(cid), cid + "a"} {
-		if _, err := s.Get(bad); !errors.Is(err, ErrInvalidCID) || errors.Is(err, ErrNotFound) {
-			t.Errorf("Get(%q) error = %v, want ErrInvalidCID", bad, err)
+	for _, bad := range []string{"", "../../etc/passwd", "bafkrei/../../x", strings.ToUpper(id), id + "a"} {
+		if _, err := s.Get(bad); !errors.Is(err, cid.ErrInvalid) || errors.Is(err, ErrNotFound) {
+			t.Errorf("Get(%q) error = %v, want cid.ErrInvalid", bad, err)
 		}
 		if s.Has(bad) {
 			t.Errorf("Has(%q) = true", bad)
@@ -169,14 +171,14 @@ func TestTooLarge(t *testing.T) {
 	}
 	// A file that grew past the cap on disk is not read into memory whole.
 	big := make([]byte, 11)
-	cid := CID(big)
-	if err := os.MkdirAll(filepath.Join(dir, cid[7:9]), 0o755); err != nil {
+	id := cid.Of(big)
+	if err := os.MkdirAll(filepath.Join(dir, id[7:9]), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, cid[7:9], cid), big, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, id[7:9], id), big, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Get(cid); !errors.Is(err, ErrTooLarge) {
+	if _, err := s.Get(id); !errors.Is(err, ErrTooLarge) {
 		t.Errorf("Get of an oversized file error = %v, want ErrTooLarge", err)
 	}
 	if _, err := Open(dir, MaxSize(0)); err == nil {
@@ -204,19 +206,19 @@ func TestConcurrentPuts(t *testing.T) {
 		wg.Go(func() {
 			for i := range distinct {
 				content := fmt.Appendf(nil, "worker %d blob %d", w, i)
-				cid, err := s.Put(content)
+				id, err := s.Put(content)
 				if err != nil {
 					errs <- err
 					continue
 				}
-				if got, err := s.Get(cid); err != nil || !bytes.Equal(got, content) {
-					errs <- fmt.Errorf("get %s after put: %q, %v", cid, got, err)
+				if got, err := s.Get(id); err != nil || !bytes.Equal(got, content) {
+					errs <- fmt.Errorf("get %s after put: %q, %v", id, got, err)
 				}
 			}
-			if cid, err := s.Put(shared); err != nil || cid != CID(shared) {
-				errs <- fmt.Errorf("put shared: %s, %v", cid, err)
+			if id, err := s.Put(shared); err != nil || id != cid.Of(shared) {
+				errs <- fmt.Errorf("put shared: %s, %v", id, err)
 			}
-			if _, err := s.Get(CID(shared)); err != nil {
+			if _, err := s.Get(cid.Of(shared)); err != nil {
 				errs <- err
 			}
 		})
@@ -234,7 +236,7 @@ func TestConcurrentPuts(t *testing.T) {
 // A second Store on the same directory (another process) sees the blobs.
 func TestReopen(t *testing.T) {
 	s, dir := openStore(t)
-	cid, err := s.Put([]byte("persisted"))
+	id, err := s.Put([]byte("persisted"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,7 +244,7 @@ func TestReopen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, err := s2.Get(cid); err != nil || string(got) != "persisted" {
+	if got, err := s2.Get(id); err != nil || string(got) != "persisted" {
 		t.Errorf("reopened Get = %q, %v", got, err)
 	}
 }

@@ -3,7 +3,9 @@
 // validator package runs it under CometBFT through ABCI; nothing here does
 // I/O, reads a clock, starts a goroutine or draws randomness, so every
 // validator that applies the same blocks to the same genesis reaches the
-// same state and the same app hash.
+// same state and the same app hash. The layering test at the module root
+// (deps_test.go) enforces it, for this package, package attest and what
+// they link.
 //
 // # Transactions
 //

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/cove-network/cove"
-	"github.com/cove-network/cove/blob"
+	"github.com/cove-network/cove/blob/cid"
 	"github.com/cove-network/cove/secret"
 )
 
@@ -381,14 +381,14 @@ func checkName(name string, max int) *failure {
 	return nil
 }
 
-// checkCode checks that cid is the CIDv1 (raw, sha2-256) of codeHash.
-func checkCode(cid string, codeHash cove.Hash) *failure {
-	h, err := blob.ParseCID(cid)
+// checkCode checks that id is the CIDv1 (raw, sha2-256) of codeHash.
+func checkCode(id string, codeHash cove.Hash) *failure {
+	h, err := cid.Parse(id)
 	if err != nil {
 		return fail(CodeInvalidArgument, "%v", err)
 	}
 	if h != codeHash {
-		return fail(CodeInvalidArgument, "cid %s names code hash %s, not %s: send the CID of the bundle whose SHA-256 is codeHash", cid, h, codeHash)
+		return fail(CodeInvalidArgument, "cid %s names code hash %s, not %s: send the CID of the bundle whose SHA-256 is codeHash", id, h, codeHash)
 	}
 	return nil
 }

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/cove-network/cove"
-	"github.com/cove-network/cove/blob"
+	"github.com/cove-network/cove/blob/cid"
 	"github.com/cove-network/cove/ethsig"
 	"github.com/cove-network/cove/secret"
 	"github.com/ethereum/go-ethereum/crypto"
@@ -142,7 +142,7 @@ func transfer(to testKey, amount int64, n uint64) Transfer {
 // bundle returns a fake agent bundle's code hash and CID.
 func bundle(name string) (cove.Hash, string) {
 	code := []byte("export default { fetch() { return new Response(" + fmt.Sprintf("%q", name) + ") } }")
-	return cove.SHA256(code), blob.CID(code)
+	return cove.SHA256(code), cid.Of(code)
 }
 
 func deploy(name string, salt byte, n uint64) DeployAgent {

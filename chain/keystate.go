@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/cove-network/cove"
-	"github.com/cove-network/cove/tee/identity"
+	"github.com/cove-network/cove/tee/identity/idkey"
 )
 
 // MaxSealedKeyBytes bounds ProvisionKey.Sealed.
@@ -135,7 +135,7 @@ func gatekeeperAuthorized(r reader, sender cove.Address, m GatekeeperMsg, chainI
 	if !getJSON(r, gatekeeperKey(id), &rec) {
 		return fail(CodeUnauthorized, "gatekeeper %s of operator %s is not registered", id, sender)
 	}
-	k, err := identity.ParseKey(rec.PublicKey)
+	k, err := idkey.Parse(rec.PublicKey)
 	if err != nil {
 		return fail(CodeUnauthorized, "gatekeeper %s cannot %s: its registered public key is not an identity key (%v)", id, what, err)
 	}
@@ -154,7 +154,7 @@ func (a *App) execRegisterGatekeeper(o *overlay, sender cove.Address, m Register
 	if f := checkRegistration(m.TEE, m.PublicKey, m.Quote, m.Endpoint); f != nil {
 		return nil, f
 	}
-	if _, err := identity.ParseKey(m.PublicKey); err != nil {
+	if _, err := idkey.Parse(m.PublicKey); err != nil {
 		return nil, fail(CodeInvalidArgument, "publicKey: %v: a gatekeeper registers its TEE identity key, which authorizes its PublishEpoch, ProvisionKey and SetAttestor", err)
 	}
 	id := WorkerID(m.PublicKey)

@@ -41,6 +41,7 @@ import (
 	"github.com/cove-network/cove/internal/atomicfile"
 	"github.com/cove-network/cove/keys"
 	"github.com/cove-network/cove/tee/identity"
+	"github.com/cove-network/cove/tee/identity/idkey"
 )
 
 // Files in the gatekeeper's directory, and the seal labels that bind them
@@ -488,7 +489,7 @@ func (s *Server) publish(ctx context.Context, e uint64) (bool, error) {
 
 // provision seals plaintext to a recipient's identity key and sends it.
 func (s *Server) provision(ctx context.Context, to cove.Hash, pubKey []byte, kind string, e uint64, plaintext []byte) (bool, error) {
-	k, err := identity.ParseKey(pubKey)
+	k, err := idkey.Parse(pubKey)
 	if err != nil {
 		return false, nil // not an identity key of this release: nothing to seal to
 	}

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/cove-network/cove"
-	"github.com/cove-network/cove/blob"
+	"github.com/cove-network/cove/blob/cid"
 	"github.com/cove-network/cove/chain"
 	"github.com/cove-network/cove/internal/testchain"
 	"github.com/cove-network/cove/keys"
@@ -116,7 +116,7 @@ func TestBootstrapProvisionRotateHandover(t *testing.T) {
 		t.Fatal(r.Log)
 	}
 	code := []byte("export default { fetch() { return new Response('hi') } }")
-	d := chain.DeployAgent{CID: blob.CID(code), CodeHash: cove.SHA256(code)}
+	d := chain.DeployAgent{CID: cid.Of(code), CodeHash: cove.SHA256(code)}
 	if r := l.Send(admin, func(n uint64) chain.Msg { d.Nonce = n; return d }); r.Code != 0 {
 		t.Fatal(r.Log)
 	}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/cove-network/cove/blob"
+	"github.com/cove-network/cove/blob/cid"
 )
 
 // handlePutBlob stores a bundle and answers {"cid"}.
@@ -26,28 +27,28 @@ func (s *Server) handlePutBlob(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "empty_bundle", "the bundle is empty")
 		return
 	}
-	cid, err := s.blobs.Put(b)
+	id, err := s.blobs.Put(b)
 	if err != nil {
 		s.log.Error("store bundle", "err", err)
 		writeError(w, http.StatusInternalServerError, "internal", "could not store the bundle")
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"cid": cid})
+	writeJSON(w, http.StatusOK, map[string]string{"cid": id})
 }
 
 func (s *Server) handleGetBlob(w http.ResponseWriter, r *http.Request) {
-	cid := r.PathValue("cid")
-	if _, err := blob.ParseCID(cid); err != nil {
+	id := r.PathValue("cid")
+	if _, err := cid.Parse(id); err != nil {
 		writeError(w, http.StatusBadRequest, "bad_cid", "cid: "+err.Error())
 		return
 	}
-	b, err := s.blobs.Get(cid)
+	b, err := s.blobs.Get(id)
 	if errors.Is(err, blob.ErrNotFound) {
-		writeError(w, http.StatusNotFound, "blob_not_found", "no blob "+cid+" is stored here")
+		writeError(w, http.StatusNotFound, "blob_not_found", "no blob "+id+" is stored here")
 		return
 	}
 	if err != nil {
-		s.log.Error("read blob", "cid", cid, "err", err)
+		s.log.Error("read blob", "cid", id, "err", err)
 		writeError(w, http.StatusInternalServerError, "internal", "could not read the blob")
 		return
 	}

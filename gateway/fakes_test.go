@@ -19,6 +19,7 @@ import (
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/api"
 	"github.com/cove-network/cove/blob"
+	"github.com/cove-network/cove/blob/cid"
 	"github.com/cove-network/cove/chain"
 	"github.com/cove-network/cove/ethsig"
 	"github.com/cove-network/cove/gateway"
@@ -73,11 +74,11 @@ var (
 // A deployed agent and a stored bundle every fuzz gateway starts with.
 var (
 	knownCode  = []byte("var __cove_agent = { default: { fetch() { return new Response('hi'); } } };")
-	knownCID   = blob.CID(knownCode)
+	knownCID   = cid.Of(knownCode)
 	knownSalt  = cove.Hash{1}
 	knownAgent = cove.DeriveAgentID(owner.addr, cove.SHA256(knownCode), knownSalt)
 	otherCode  = []byte("var __cove_agent = { default: { fetch() { return new Response('v2'); } } };")
-	otherCID   = blob.CID(otherCode)
+	otherCID   = cid.Of(otherCode)
 )
 
 // fuzzState is the committed state every fakeChain starts from: genesis
@@ -160,9 +161,9 @@ type fakeBlobs struct {
 func (b *fakeBlobs) Put(p []byte) (string, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	cid := blob.CID(p)
-	b.m[cid] = bytes.Clone(p)
-	return cid, nil
+	id := cid.Of(p)
+	b.m[id] = bytes.Clone(p)
+	return id, nil
 }
 
 func (b *fakeBlobs) Get(cid string) ([]byte, error) {

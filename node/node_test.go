@@ -29,7 +29,7 @@ import (
 
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/api"
-	"github.com/cove-network/cove/blob"
+	"github.com/cove-network/cove/blob/cid"
 	"github.com/cove-network/cove/chain"
 	"github.com/cove-network/cove/client"
 	"github.com/cove-network/cove/node"
@@ -555,13 +555,13 @@ func testGatewayErrors(t *testing.T, n *testNode) {
 	jsonError(t, "GET", n.base+"/v1/chain/accounts/0x1234", "", 400, "bad_address")
 	jsonError(t, "GET", n.base+"/v1/chain/accounts/0x"+strings.Repeat("g", 40), "", 400, "bad_address")
 	// Deployment is a transaction now: the old unsigned endpoint is gone.
-	jsonError(t, "POST", n.base+"/v1/agents", `{"cid":"`+blob.CID([]byte("x"))+`"}`, 404, "not_found")
+	jsonError(t, "POST", n.base+"/v1/agents", `{"cid":"`+cid.Of([]byte("x"))+`"}`, 404, "not_found")
 	jsonError(t, "POST", n.base+"/v1/chain/tx", "{garbage", 400, "malformed_tx")
 	jsonError(t, "POST", n.base+"/v1/chain/tx", "", 400, "malformed_tx")
 	jsonError(t, "POST", n.base+"/v1/chain/tx", `{"type":"Transfer","message":{},"signature":"0x"}`, 400, "malformed_tx")
 	jsonError(t, "POST", n.base+"/v1/chain/tx", strings.Repeat(" ", chain.MaxTxBytes+1), 413, "tx_too_large")
 	jsonError(t, "PUT", n.base+"/v1/blobs", "", 400, "empty_bundle")
-	jsonError(t, "GET", n.base+"/v1/blobs/"+blob.CID([]byte("never stored")), "", 404, "blob_not_found")
+	jsonError(t, "GET", n.base+"/v1/blobs/"+cid.Of([]byte("never stored")), "", 404, "blob_not_found")
 	jsonError(t, "GET", n.base+"/v1/blobs/nope", "", 400, "bad_cid")
 	jsonError(t, "GET", n.base+"/no/such/route", "", 404, "not_found")
 	jsonError(t, "GET", n.base+"/v1/agents/"+unknown.String()+"/logs?limit=x", "", 404, "agent_not_found")
@@ -593,7 +593,7 @@ func testGatewayErrors(t *testing.T, n *testNode) {
 		}
 	}
 	okCode := []byte("var __cove_agent = { default: { fetch() { return new Response('x'); } } };")
-	cid, err := n.c.PutBlob(ctx, okCode)
+	okCID, err := n.c.PutBlob(ctx, okCode)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -604,13 +604,13 @@ func testGatewayErrors(t *testing.T, n *testNode) {
 		return err
 	}
 	err = send(func(nonce uint64) chain.Msg {
-		return chain.DeployAgent{CID: cid, CodeHash: cove.SHA256(okCode), Secrets: []byte("not an envelope"), Nonce: nonce}
+		return chain.DeployAgent{CID: okCID, CodeHash: cove.SHA256(okCode), Secrets: []byte("not an envelope"), Nonce: nonce}
 	})
 	wantTxError("deploy garbage secrets", err, chain.CodeInvalidArgument)
 	_, err = n.deployCode(t, s, okCode, client.DeployOptions{Name: "bad name!"})
 	wantTxError("deploy a bad name", err, chain.CodeInvalidArgument)
 	err = send(func(nonce uint64) chain.Msg {
-		return chain.DeployAgent{CID: cid, CodeHash: cove.SHA256([]byte("other code")), Nonce: nonce}
+		return chain.DeployAgent{CID: okCID, CodeHash: cove.SHA256([]byte("other code")), Nonce: nonce}
 	})
 	wantTxError("deploy a cid of other code", err, chain.CodeInvalidArgument)
 	err = send(func(nonce uint64) chain.Msg {
@@ -634,7 +634,7 @@ func testGatewayErrors(t *testing.T, n *testNode) {
 	missing := []byte("var __cove_agent = { default: { fetch() { return new Response('never uploaded'); } } };")
 	salt := cove.Hash{7}
 	err = send(func(nonce uint64) chain.Msg {
-		return chain.DeployAgent{CID: blob.CID(missing), CodeHash: cove.SHA256(missing), Salt: salt, Nonce: nonce}
+		return chain.DeployAgent{CID: cid.Of(missing), CodeHash: cove.SHA256(missing), Salt: salt, Nonce: nonce}
 	})
 	if err != nil {
 		t.Fatalf("deploy an unknown cid: %v", err)
@@ -923,7 +923,7 @@ func testUpgrade(t *testing.T, n *testNode) {
 	wantResponse(t, n.get(t, a, "/hello?name=Ada"), 200, `{"greeting":"Hola Ada","agent":"hello"}`)
 
 	up := n.upgrade(t, alice, a.ID, v2, nil)
-	if up.ID != a.ID || up.Version != 2 || up.CodeHash != cove.SHA256(v2code) || up.CID != blob.CID(v2code) || up.Owner != alice.Address() ||
+	if up.ID != a.ID || up.Version != 2 || up.CodeHash != cove.SHA256(v2code) || up.CID != cid.Of(v2code) || up.Owner != alice.Address() ||
 		up.Attestor != a.Attestor || up.URL != a.URL || !up.HasSecrets || !up.CreatedAt.Equal(a.CreatedAt) {
 		t.Fatalf("upgraded %+v\nfrom %+v", up, a)
 	}

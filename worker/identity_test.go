@@ -11,6 +11,7 @@ import (
 
 	"github.com/cove-network/cove/tee"
 	"github.com/cove-network/cove/tee/identity"
+	"github.com/cove-network/cove/tee/identity/idkey"
 	"github.com/cove-network/cove/tee/sim"
 )
 
@@ -26,7 +27,7 @@ func TestIdentitySealedAndStable(t *testing.T) {
 		t.Fatalf("first load: created %v, %v", created, err)
 	}
 	pub := id.PublicKey()
-	if len(pub) != identity.PublicKeySize || identity.PublicKeySize != 1249 || pub[0] != identity.Version {
+	if len(pub) != idkey.Size || idkey.Size != 1249 || pub[0] != idkey.Version {
 		t.Fatalf("public key is %d bytes, version %d", len(pub), pub[0])
 	}
 	// The file is sealed: it holds neither the seed nor anything that
@@ -49,7 +50,7 @@ func TestIdentitySealedAndStable(t *testing.T) {
 	}
 
 	// The public key parses; its halves work.
-	k, err := identity.ParseKey(pub)
+	k, err := idkey.Parse(pub)
 	if err != nil {
 		t.Fatal(err)
 	}

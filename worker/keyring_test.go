@@ -7,6 +7,7 @@ import (
 	"github.com/cove-network/cove/chain"
 	"github.com/cove-network/cove/keys"
 	"github.com/cove-network/cove/tee/identity"
+	"github.com/cove-network/cove/tee/identity/idkey"
 )
 
 // TestKeyRingChecksPublishedKey: a provisioned cluster key opens only if it
@@ -18,7 +19,7 @@ func TestKeyRingChecksPublishedKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	ring := NewKeyRing(id)
-	pk, err := identity.ParseKey(id.PublicKey())
+	pk, err := idkey.Parse(id.PublicKey())
 	if err != nil {
 		t.Fatal(err)
 	}

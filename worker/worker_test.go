@@ -16,12 +16,14 @@ import (
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/api"
 	"github.com/cove-network/cove/blob"
+	"github.com/cove-network/cove/blob/cid"
 	"github.com/cove-network/cove/chain"
 	"github.com/cove-network/cove/internal/testchain"
 	"github.com/cove-network/cove/keys"
 	"github.com/cove-network/cove/receipt"
 	"github.com/cove-network/cove/secret"
 	"github.com/cove-network/cove/tee/identity"
+	"github.com/cove-network/cove/tee/identity/idkey"
 	"github.com/cove-network/cove/tee/sim"
 	"github.com/cove-network/cove/txsend"
 	"github.com/cove-network/cove/worker"
@@ -47,7 +49,7 @@ type memBlobs struct {
 func (b *memBlobs) Put(code []byte) string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	c := blob.CID(code)
+	c := cid.Of(code)
 	b.m[c] = code
 	return c
 }
@@ -117,7 +119,7 @@ func (g *gatekeeper) provision(t *testing.T, w cove.Hash, e uint64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k, err := identity.ParseKey(rec.PublicKey)
+	k, err := idkey.Parse(rec.PublicKey)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -360,7 +362,7 @@ func TestInvokeRefusals(t *testing.T) {
 	// An agent whose code no node holds is a signed 503.
 	missing := []byte(`var __cove_agent = { default: { fetch() { return new Response("x") } } };`)
 	e.l.MustSend(e.owner, func(n uint64) chain.Msg {
-		return chain.DeployAgent{CID: blob.CID(missing), CodeHash: cove.SHA256(missing), Salt: cove.Hash{9}, Nonce: n}
+		return chain.DeployAgent{CID: cid.Of(missing), CodeHash: cove.SHA256(missing), Salt: cove.Hash{9}, Nonce: n}
 	})
 	gone := cove.DeriveAgentID(e.owner.Address(), cove.SHA256(missing), cove.Hash{9})
 	resp, err := e.w.Invoke(context.Background(), gone, call("GET", "/", ""))

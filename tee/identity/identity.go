@@ -1,8 +1,9 @@
 // Package identity is the key pair a role (a worker, a gatekeeper) makes
 // inside its TEE: an Ed25519 signing key and an HPKE key pair (ML-KEM-768 +
 // X25519) that gatekeepers seal keys to. It is kept on disk only sealed by
-// the TEE; its public key is what the role registers on the chain and what
-// its quote's report data commits to.
+// the TEE; its public key (format and parsing in package tee/identity/idkey)
+// is what the role registers on the chain and what its quote's report data
+// commits to.
 package identity
 
 import (
@@ -17,33 +18,17 @@ import (
 	"path/filepath"
 
 	"github.com/cove-network/cove/internal/atomicfile"
+	"github.com/cove-network/cove/tee/identity/idkey"
 )
 
-// Identity key encoding. The public key is what a worker or gatekeeper registers on the
-// chain (RegisterWorker.PublicKey) and what its quote's report data commits
-// to, so it is a wire format. Byte by byte (1249 bytes):
-//
-//	offset  size  field
-//	0       1     version 0x01
-//	1       32    Ed25519 public key: signs the role's messages
-//	33      1216  HPKE public key, KEM MLKEM768-X25519 (0x647a): gatekeepers
-//	              seal cluster keys to it
-//
 // The sealed private part is version 0x01 ‖ Ed25519 seed (32) ‖ HPKE
-// private key (32, the KEM's serialised private key).
+// private key (32, the KEM's serialised private key). The public key's
+// encoding is idkey's.
 const (
-	Version byte = 0x01
-	// PublicKeySize is the size of an encoded identity public key.
-	PublicKeySize = 1 + ed25519.PublicKeySize + hpkePublicKeySize
-
-	hpkePublicKeySize  = 1216
-	hpkePrivateKeySize = 32
-	identityPrivSize   = 1 + ed25519.SeedSize + hpkePrivateKeySize
+	privVersion        byte = 0x01
+	hpkePrivateKeySize      = 32
+	identityPrivSize        = 1 + ed25519.SeedSize + hpkePrivateKeySize
 )
-
-// ErrKey is returned by ParseKey for bytes that are not an
-// identity public key of a version this package reads.
-var ErrKey = errors.New("not an identity public key")
 
 // Sealer seals data to the TEE the role runs in (tee.Platform is one).
 type Sealer interface {
@@ -108,7 +93,7 @@ func Load(s Sealer, label, path string) (id *Identity, created bool, err error) 
 func New(r io.Reader) (*Identity, error) {
 	b := make([]byte, identityPrivSize)
 	defer clear(b)
-	b[0] = Version
+	b[0] = privVersion
 	if _, err := io.ReadFull(r, b[1:]); err != nil {
 		return nil, fmt.Errorf("new identity: %w", err)
 	}
@@ -128,20 +113,17 @@ func New(r io.Reader) (*Identity, error) {
 }
 
 func identityFromBytes(b []byte) (*Identity, error) {
-	if len(b) != identityPrivSize || b[0] != Version {
-		return nil, fmt.Errorf("sealed identity is %d bytes of version %d, want %d bytes of version %d", len(b), first(b), identityPrivSize, Version)
+	if len(b) != identityPrivSize || b[0] != privVersion {
+		return nil, fmt.Errorf("sealed identity is %d bytes of version %d, want %d bytes of version %d", len(b), first(b), identityPrivSize, privVersion)
 	}
 	sign := ed25519.NewKeyFromSeed(b[1 : 1+ed25519.SeedSize])
 	kem, err := hpke.MLKEM768X25519().NewPrivateKey(b[1+ed25519.SeedSize:])
 	if err != nil {
 		return nil, fmt.Errorf("sealed identity: hpke key: %v", err)
 	}
-	pub := make([]byte, 0, PublicKeySize)
-	pub = append(pub, Version)
-	pub = append(pub, sign.Public().(ed25519.PublicKey)...)
-	pub = append(pub, kem.PublicKey().Bytes()...)
-	if len(pub) != PublicKeySize {
-		return nil, fmt.Errorf("identity public key is %d bytes, want %d", len(pub), PublicKeySize)
+	pub := idkey.Key{Signing: sign.Public().(ed25519.PublicKey), KEM: kem.PublicKey()}.Bytes()
+	if len(pub) != idkey.Size {
+		return nil, fmt.Errorf("identity public key is %d bytes, want %d", len(pub), idkey.Size)
 	}
 	return &Identity{sign: sign, kem: kem, pub: pub}, nil
 }
@@ -156,15 +138,15 @@ func first(b []byte) int {
 func (id *Identity) privateBytes() []byte {
 	kb, _ := id.kem.Bytes() // NewPrivateKey or DeriveKeyPair made it: it serialises
 	b := make([]byte, 0, identityPrivSize)
-	b = append(b, Version)
+	b = append(b, privVersion)
 	b = append(b, id.sign.Seed()...)
 	b = append(b, kb...)
 	clear(kb)
 	return b
 }
 
-// PublicKey returns the encoded identity public key (see Version
-// for the layout): what the role registers and its quote commits to.
+// PublicKey returns the encoded identity public key (see package idkey for
+// the layout): what the role registers and its quote commits to.
 func (id *Identity) PublicKey() []byte { return append([]byte(nil), id.pub...) }
 
 // Sign signs msg with the identity's Ed25519 key.
@@ -193,29 +175,3 @@ func (*Identity) LogValue() slog.Value { return slog.StringValue("REDACTED") }
 
 // Format implements fmt.Formatter so that no verb prints the keys.
 func (*Identity) Format(f fmt.State, _ rune) { io.WriteString(f, "REDACTED") }
-
-// Key is a parsed identity public key.
-type Key struct {
-	// Signing verifies the role's signatures.
-	Signing ed25519.PublicKey
-	// KEM is the HPKE public key to seal to the role.
-	KEM hpke.PublicKey
-}
-
-// ParseKey decodes an identity public key (a RegisterWorker or
-// RegisterGatekeeper PublicKey). It fails with ErrKey.
-func ParseKey(b []byte) (Key, error) {
-	if len(b) != PublicKeySize || b[0] != Version {
-		return Key{}, fmt.Errorf("%w: %d bytes of version %d, want %d bytes of version %d", ErrKey, len(b), first(b), PublicKeySize, Version)
-	}
-	kem, err := hpke.MLKEM768X25519().NewPublicKey(b[1+ed25519.PublicKeySize:])
-	if err != nil {
-		return Key{}, fmt.Errorf("%w: hpke key: %v", ErrKey, err)
-	}
-	return Key{Signing: ed25519.PublicKey(append([]byte(nil), b[1:1+ed25519.PublicKeySize]...)), KEM: kem}, nil
-}
-
-// Seal seals plaintext to the identity key with info (see Identity.Open).
-func (k Key) Seal(info, plaintext []byte) ([]byte, error) {
-	return hpke.Seal(k.KEM, hpke.HKDFSHA256(), hpke.ChaCha20Poly1305(), info, plaintext)
-}

@@ -2,8 +2,6 @@ package identity
 
 import (
 	"bytes"
-	"crypto/ed25519"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -52,34 +50,4 @@ func TestIdentityRedacted(t *testing.T) {
 			t.Errorf("identity printed as %q", s)
 		}
 	}
-}
-
-func TestParseKeyRefuses(t *testing.T) {
-	id, _ := New(strings.NewReader(strings.Repeat("s", 64)))
-	pub := id.PublicKey()
-	for _, b := range [][]byte{nil, pub[:100], append(pub, 0), append([]byte{2}, pub[1:]...)} {
-		if _, err := ParseKey(b); !errors.Is(err, ErrKey) {
-			t.Errorf("%d bytes: %v", len(b), err)
-		}
-	}
-}
-
-func FuzzParseKey(f *testing.F) {
-	id, _ := New(strings.NewReader(strings.Repeat("f", 64)))
-	pub := id.PublicKey()
-	f.Add(pub)
-	f.Add(pub[:33])
-	f.Add([]byte{1})
-	f.Fuzz(func(t *testing.T, b []byte) {
-		k, err := ParseKey(b)
-		if err != nil {
-			if !errors.Is(err, ErrKey) {
-				t.Fatalf("error %v does not wrap ErrKey", err)
-			}
-			return
-		}
-		if len(k.Signing) != ed25519.PublicKeySize || !bytes.Equal(k.KEM.Bytes(), b[33:]) {
-			t.Fatal("parsed key does not hold the input's halves")
-		}
-	})
 }

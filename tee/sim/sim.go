@@ -1,8 +1,8 @@
 // Package sim is a software TEE for development and tests. It implements
 // tee.Platform with a sealing key kept in a file, and it makes quotes (see
-// [Platform.Quote] and the format in quote.go) signed by a simulated vendor
-// key, so that the chain's attestation path runs end to end without
-// hardware.
+// [Platform.Quote]; the format is package tee/sim/simquote's) signed by a
+// simulated vendor key, so that the chain's attestation path runs end to end
+// without hardware.
 //
 // A data directory of the simulated TEE holds:
 //
@@ -36,6 +36,7 @@ import (
 
 	"github.com/cove-network/cove/internal/atomicfile"
 	"github.com/cove-network/cove/tee"
+	"github.com/cove-network/cove/tee/sim/simquote"
 )
 
 // Warning is printed by everything that runs on the simulated TEE.
@@ -219,7 +220,7 @@ func (p *Platform) VendorPublicKey() ed25519.PublicKey {
 	return p.vendor.Public().(ed25519.PublicKey)
 }
 
-// Quote returns a sim quote (see [ParseQuote] for the format) of this
+// Quote returns a sim quote (see package simquote for the format) of this
 // platform's measurement and reportData, stamped with the platform clock
 // and signed by the vendor key.
 //
@@ -230,7 +231,7 @@ func (p *Platform) Quote(reportData [64]byte) ([]byte, error) {
 	if t < 0 {
 		return nil, fmt.Errorf("sim quote: clock is before 1970")
 	}
-	return signQuote(p.vendor, p.measurement, reportData, uint64(t)), nil
+	return simquote.Sign(p.vendor, p.measurement, reportData, uint64(t)), nil
 }
 
 // Name returns "sim".

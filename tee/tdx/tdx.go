@@ -1,7 +1,8 @@
-// Package tdx is Cove's Intel TDX platform: it asks the kernel for TD
-// quotes through configfs-tsm, and it parses and verifies TDX quotes
-// (versions 4 and 5) down to Intel's SGX root CA, with Intel's collateral
-// (TCB info, QE identity, CRLs) for the platform's TCB status.
+// Package tdx parses and verifies Intel TDX quotes (versions 4 and 5) down
+// to Intel's SGX root CA, with Intel's collateral (TCB info, QE identity,
+// CRLs) for the platform's TCB status. It does no I/O: the chain's verifier
+// runs it inside block execution. Making quotes inside a TD is package
+// tee/tdx/guest.
 //
 // The quote parser is written here from Intel's DCAP quote layout, because
 // go-tdx-guest refuses version 5 quotes, which TDX 1.5 modules produce.

@@ -1,4 +1,9 @@
-package blob
+// Package cid computes and parses the content identifiers that name agent
+// bundles: CIDv1 with multicodec raw (0x55) and a sha2-256 multihash, in
+// multibase base32 lowercase ("bafkrei..."), as IPFS tools compute them for
+// a single raw block. It is pure (no I/O), so the chain can check that a
+// deployment's CID names its code hash; package blob stores bundles by it.
+package cid
 
 import (
 	"encoding/base32"
@@ -11,9 +16,9 @@ import (
 	"github.com/cove-network/cove"
 )
 
-// ErrInvalidCID is returned (wrapped, with the reason) by ParseCID and by
+// ErrInvalid is returned (wrapped, with the reason) by Parse, and by blob
 // store operations given a string that is not a CID this package makes.
-var ErrInvalidCID = errors.New("invalid cid")
+var ErrInvalid = errors.New("invalid cid")
 
 // The one CID shape this package makes and accepts.
 const (
@@ -22,10 +27,10 @@ const (
 	hashSHA256 = 0x12 // multihash "sha2-256"
 	digestLen  = 32   // sha2-256 digest length
 	multibase  = 'b'  // multibase base32, lowercase, no padding (RFC 4648)
-	// cidPrefix is how every CID made here begins: 'b' and the base32 of
+	// Prefix is how every CID made here begins: 'b' and the base32 of
 	// 0x01 0x55 0x12 0x20 (the next character also holds digest bits).
-	cidPrefix = "bafkrei"
-	cidLen    = 59 // 'b' + base32 of 36 bytes without padding
+	Prefix = "bafkrei"
+	cidLen = 59 // 'b' + base32 of 36 bytes without padding
 	// maxCIDInput bounds the work and the error text for hostile input; it
 	// is long enough to decode and name the codec or hash of other CIDs.
 	maxCIDInput = 256
@@ -33,16 +38,16 @@ const (
 
 var b32 = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
 
-// CID returns the content identifier of b: a CIDv1 with multicodec raw (0x55)
+// Of returns the content identifier of b: a CIDv1 with multicodec raw (0x55)
 // and a sha2-256 multihash, in multibase base32 lowercase without padding
 // ("bafkrei..."). IPFS computes the same CID for the same bytes stored as a
 // single raw block (for example `ipfs add --cid-version 1 --raw-leaves` of a
 // file under 256 KiB).
-func CID(b []byte) string { return CIDFromHash(cove.SHA256(b)) }
+func Of(b []byte) string { return FromHash(cove.SHA256(b)) }
 
-// CIDFromHash returns the CID of the content whose SHA-256 digest is h, so a
-// code hash and its CID convert both ways (see ParseCID).
-func CIDFromHash(h cove.Hash) string {
+// FromHash returns the CID of the content whose SHA-256 digest is h, so a
+// code hash and its CID convert both ways (see Parse).
+func FromHash(h cove.Hash) string {
 	buf := make([]byte, 0, 4+digestLen)
 	buf = binary.AppendUvarint(buf, cidVersion)
 	buf = binary.AppendUvarint(buf, codecRaw)
@@ -52,20 +57,20 @@ func CIDFromHash(h cove.Hash) string {
 	return string(multibase) + b32.EncodeToString(buf)
 }
 
-// ParseCID returns the SHA-256 digest that s, a CID as made by CID, names.
-// It accepts exactly that form and nothing else: the error, which wraps
-// ErrInvalidCID, says which part is wrong (multibase, version, codec, hash
+// Parse returns the SHA-256 digest that s, a CID as made by Of, names. It
+// accepts exactly that form and nothing else: the error, which wraps
+// ErrInvalid, says which part is wrong (multibase, version, codec, hash
 // function or digest length). Every CID it accepts is canonical:
-// CIDFromHash(ParseCID(s)) == s.
-func ParseCID(s string) (cove.Hash, error) {
-	h, err := parseCID(s)
+// FromHash(Parse(s)) == s.
+func Parse(s string) (cove.Hash, error) {
+	h, err := parse(s)
 	if err != nil {
-		return cove.Hash{}, fmt.Errorf("%w %s: %s", ErrInvalidCID, quote(s), err)
+		return cove.Hash{}, fmt.Errorf("%w %s: %s", ErrInvalid, quote(s), err)
 	}
 	return h, nil
 }
 
-func parseCID(s string) (cove.Hash, error) {
+func parse(s string) (cove.Hash, error) {
 	var h cove.Hash
 	switch {
 	case s == "":
@@ -73,7 +78,7 @@ func parseCID(s string) (cove.Hash, error) {
 	case len(s) > maxCIDInput:
 		return h, fmt.Errorf("%d characters, want %d", len(s), cidLen)
 	case strings.HasPrefix(s, "Qm") && len(s) == 46:
-		return h, fmt.Errorf("CIDv0 (base58btc, dag-pb) is not supported, want a CIDv1 raw sha2-256 in base32 (%s...)", cidPrefix)
+		return h, fmt.Errorf("CIDv0 (base58btc, dag-pb) is not supported, want a CIDv1 raw sha2-256 in base32 (%s...)", Prefix)
 	case s[0] != multibase:
 		return h, fmt.Errorf("multibase prefix %q, want 'b' (base32 lowercase)", s[0])
 	}
@@ -126,7 +131,7 @@ func parseCID(s string) (cove.Hash, error) {
 	copy(h[:], raw)
 	// Non-minimal varints and non-zero padding bits decode to the same
 	// bytes as the CID; only one spelling is the CID.
-	if CIDFromHash(h) != s {
+	if FromHash(h) != s {
 		return cove.Hash{}, errors.New("not in canonical form")
 	}
 	return h, nil

@@ -1,4 +1,4 @@
-package blob
+package cid
 
 import (
 	"crypto/sha256"
@@ -20,30 +20,30 @@ var cidVectors = []struct{ content, cid, sha256 string }{
 		"0xa948904f2f0f479b8f8197694b30184b0d2ed1c1cd2a1ec0fb85d299a192a447"},
 }
 
-func TestCIDVectors(t *testing.T) {
+func TestVectors(t *testing.T) {
 	for _, v := range cidVectors {
-		if got := CID([]byte(v.content)); got != v.cid {
-			t.Errorf("CID(%q) = %s, want %s", v.content, got, v.cid)
+		if got := Of([]byte(v.content)); got != v.cid {
+			t.Errorf("Of(%q) = %s, want %s", v.content, got, v.cid)
 		}
-		h, err := ParseCID(v.cid)
+		h, err := Parse(v.cid)
 		if err != nil {
-			t.Fatalf("ParseCID(%s): %v", v.cid, err)
+			t.Fatalf("Parse(%s): %v", v.cid, err)
 		}
 		if h.String() != v.sha256 {
-			t.Errorf("ParseCID(%s) = %s, want %s", v.cid, h, v.sha256)
+			t.Errorf("Parse(%s) = %s, want %s", v.cid, h, v.sha256)
 		}
 	}
 }
 
-func TestCIDShape(t *testing.T) {
+func TestShape(t *testing.T) {
 	for _, s := range []string{"", "a", "agent code", strings.Repeat("x", 1<<16)} {
-		c := CID([]byte(s))
-		if len(c) != cidLen || !strings.HasPrefix(c, cidPrefix) || strings.ToLower(c) != c {
-			t.Errorf("CID(%.10q...) = %s, want %d lowercase characters starting with %s", s, c, cidLen, cidPrefix)
+		c := Of([]byte(s))
+		if len(c) != cidLen || !strings.HasPrefix(c, Prefix) || strings.ToLower(c) != c {
+			t.Errorf("Of(%.10q...) = %s, want %d lowercase characters starting with %s", s, c, cidLen, Prefix)
 		}
-		h, err := ParseCID(c)
+		h, err := Parse(c)
 		if err != nil || h != sha256.Sum256([]byte(s)) {
-			t.Errorf("ParseCID(CID(%.10q...)) = %s, %v; want its sha256", s, h, err)
+			t.Errorf("Parse(Of(%.10q...)) = %s, %v; want its sha256", s, h, err)
 		}
 	}
 }
@@ -58,7 +58,7 @@ func encode(parts ...[]byte) string {
 	return "b" + b32.EncodeToString(b)
 }
 
-func TestParseCIDErrors(t *testing.T) {
+func TestParseErrors(t *testing.T) {
 	d32 := make([]byte, 32)
 	d64 := make([]byte, 64)
 	good := cidVectors[0].cid
@@ -92,18 +92,18 @@ func TestParseCIDErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h, err := ParseCID(tt.in)
+			h, err := Parse(tt.in)
 			if err == nil {
-				t.Fatalf("ParseCID(%q) = %s, want an error", tt.in, h)
+				t.Fatalf("Parse(%q) = %s, want an error", tt.in, h)
 			}
-			if !errors.Is(err, ErrInvalidCID) {
-				t.Errorf("error %v does not wrap ErrInvalidCID", err)
+			if !errors.Is(err, ErrInvalid) {
+				t.Errorf("error %v does not wrap ErrInvalid", err)
 			}
 			if !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error %q does not contain %q", err, tt.want)
 			}
 			if !h.IsZero() {
-				t.Errorf("ParseCID returned a hash with its error: %s", h)
+				t.Errorf("Parse returned a hash with its error: %s", h)
 			}
 			if len(err.Error()) > 300 {
 				t.Errorf("error is %d bytes long, want it short", len(err.Error()))
@@ -112,7 +112,7 @@ func TestParseCIDErrors(t *testing.T) {
 	}
 }
 
-func FuzzParseCID(f *testing.F) {
+func FuzzParse(f *testing.F) {
 	for _, v := range cidVectors {
 		f.Add(v.cid)
 	}
@@ -122,15 +122,15 @@ func FuzzParseCID(f *testing.F) {
 	f.Add(encode([]byte{0x01, 0x70, 0x12, 0x20}, make([]byte, 32)))
 	f.Add(encode([]byte{0x81, 0x00, 0x55, 0x12, 0x20}, make([]byte, 32)))
 	f.Fuzz(func(t *testing.T, s string) {
-		h, err := ParseCID(s)
+		h, err := Parse(s)
 		if err != nil {
-			if !errors.Is(err, ErrInvalidCID) {
-				t.Fatalf("ParseCID(%q) error %v does not wrap ErrInvalidCID", s, err)
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("Parse(%q) error %v does not wrap ErrInvalid", s, err)
 			}
 			return
 		}
-		if got := CIDFromHash(h); got != s {
-			t.Fatalf("ParseCID(%q) accepted a CID that re-encodes as %q", s, got)
+		if got := FromHash(h); got != s {
+			t.Fatalf("Parse(%q) accepted a CID that re-encodes as %q", s, got)
 		}
 	})
 }

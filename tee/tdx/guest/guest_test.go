@@ -1,4 +1,4 @@
-package tdx
+package guest
 
 import (
 	"errors"

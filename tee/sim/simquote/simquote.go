@@ -1,4 +1,11 @@
-package sim
+// Package simquote is the quote format of the simulated TEE (package
+// tee/sim): encoding, parsing and vendor-signature verification. It does no
+// I/O, so the chain's verifier (package attest) checks sim quotes without
+// linking the simulated platform, which keeps its keys in files.
+//
+// Security: INSECURE. A sim quote proves only that the holder of the vendor
+// key signed it; the sim platform keeps that key in a file.
+package simquote
 
 import (
 	"bytes"
@@ -10,7 +17,7 @@ import (
 	"time"
 )
 
-// The sim quote format. It is a wire format: quotes travel in RegisterWorker
+// The format. It is a wire format: quotes travel in RegisterWorker
 // transactions and are verified by every validator, so a change needs a new
 // version byte. Byte by byte (209 bytes in all):
 //
@@ -27,30 +34,30 @@ import (
 // Security: INSECURE. A sim quote proves only that the holder of the
 // vendor key signed it; the vendor key is a file in the data directory.
 const (
-	// QuoteMagic starts every sim quote.
-	QuoteMagic = "COVESIMQ"
-	// QuoteVersion is the quote version this package writes and reads.
-	QuoteVersion byte = 0x01
-	// QuoteSize is the size of a version 1 quote.
-	QuoteSize = len(QuoteMagic) + 1 + 32 + 64 + 8 + ed25519.PublicKeySize + ed25519.SignatureSize
+	// Magic starts every sim quote.
+	Magic = "COVESIMQ"
+	// Version is the quote version this package writes and reads.
+	Version byte = 0x01
+	// Size is the size of a version 1 quote.
+	Size = len(Magic) + 1 + 32 + 64 + 8 + ed25519.PublicKeySize + ed25519.SignatureSize
 
-	offMeasurement = len(QuoteMagic) + 1
+	offMeasurement = len(Magic) + 1
 	offReportData  = offMeasurement + 32
 	offTimestamp   = offReportData + 64
 	offVendor      = offTimestamp + 8
 	offSignature   = offVendor + ed25519.PublicKeySize
 )
 
-// Errors of ParseQuote and VerifyQuote, tested with errors.Is. Each failure
-// wraps one of them with the detail.
+// Errors of Parse and Verify, tested with errors.Is. Each failure wraps one
+// of them with the detail.
 var (
-	// ErrQuoteFormat: the bytes are not a sim quote of a version this
-	// package reads.
-	ErrQuoteFormat = errors.New("sim quote format")
+	// ErrFormat: the bytes are not a sim quote of a version this package
+	// reads.
+	ErrFormat = errors.New("sim quote format")
 	// ErrUnknownVendor: the quote names a vendor key that is not trusted.
 	ErrUnknownVendor = errors.New("sim quote vendor key not trusted")
-	// ErrQuoteSignature: the vendor signature does not verify.
-	ErrQuoteSignature = errors.New("sim quote signature invalid")
+	// ErrSignature: the vendor signature does not verify.
+	ErrSignature = errors.New("sim quote signature invalid")
 )
 
 // Quote is a parsed sim quote.
@@ -75,21 +82,21 @@ func (q Quote) Time() time.Time {
 	return time.Unix(int64(q.Timestamp), 0).UTC()
 }
 
-// ParseQuote decodes a sim quote without verifying its signature. It fails
-// with ErrQuoteFormat for anything but exactly QuoteSize bytes starting with
-// QuoteMagic and QuoteVersion.
-func ParseQuote(b []byte) (Quote, error) {
-	if len(b) < len(QuoteMagic) || string(b[:len(QuoteMagic)]) != QuoteMagic {
-		return Quote{}, fmt.Errorf("%w: does not start with %q", ErrQuoteFormat, QuoteMagic)
+// Parse decodes a sim quote without verifying its signature. It fails with
+// ErrFormat for anything but exactly Size bytes starting with Magic and
+// Version.
+func Parse(b []byte) (Quote, error) {
+	if len(b) < len(Magic) || string(b[:len(Magic)]) != Magic {
+		return Quote{}, fmt.Errorf("%w: does not start with %q", ErrFormat, Magic)
 	}
-	if len(b) < offMeasurement || b[len(QuoteMagic)] != QuoteVersion {
-		return Quote{}, fmt.Errorf("%w: unsupported version (want %d)", ErrQuoteFormat, QuoteVersion)
+	if len(b) < offMeasurement || b[len(Magic)] != Version {
+		return Quote{}, fmt.Errorf("%w: unsupported version (want %d)", ErrFormat, Version)
 	}
-	if len(b) != QuoteSize {
-		return Quote{}, fmt.Errorf("%w: %d bytes, want %d", ErrQuoteFormat, len(b), QuoteSize)
+	if len(b) != Size {
+		return Quote{}, fmt.Errorf("%w: %d bytes, want %d", ErrFormat, len(b), Size)
 	}
 	var q Quote
-	q.Version = b[len(QuoteMagic)]
+	q.Version = b[len(Magic)]
 	copy(q.Measurement[:], b[offMeasurement:])
 	copy(q.ReportData[:], b[offReportData:])
 	q.Timestamp = binary.BigEndian.Uint64(b[offTimestamp:])
@@ -98,16 +105,16 @@ func ParseQuote(b []byte) (Quote, error) {
 	return q, nil
 }
 
-// VerifyQuote parses quote and checks that its vendor key is one of
-// vendorKeys (Ed25519 public keys; others are ignored) and that the vendor
-// signature verifies. It fails with ErrQuoteFormat, ErrUnknownVendor or
-// ErrQuoteSignature. It does not judge the timestamp, the measurement or the
-// report data: that is the caller's policy.
+// Verify parses quote and checks that its vendor key is one of vendorKeys
+// (Ed25519 public keys; others are ignored) and that the vendor signature
+// verifies. It fails with ErrFormat, ErrUnknownVendor or ErrSignature. It
+// does not judge the timestamp, the measurement or the report data: that is
+// the caller's policy.
 //
 // Security: INSECURE. See the package comment: a sim quote is only as good
 // as the secrecy of a file.
-func VerifyQuote(quote []byte, vendorKeys [][]byte) (Quote, error) {
-	q, err := ParseQuote(quote)
+func Verify(quote []byte, vendorKeys [][]byte) (Quote, error) {
+	q, err := Parse(quote)
 	if err != nil {
 		return Quote{}, err
 	}
@@ -122,16 +129,19 @@ func VerifyQuote(quote []byte, vendorKeys [][]byte) (Quote, error) {
 		return Quote{}, fmt.Errorf("%w: vendor key 0x%s is not among the %d trusted", ErrUnknownVendor, hex.EncodeToString(q.VendorKey[:]), len(vendorKeys))
 	}
 	if !ed25519.Verify(ed25519.PublicKey(q.VendorKey[:]), quote[:offSignature], q.Signature[:]) {
-		return Quote{}, fmt.Errorf("%w: the signature does not verify with vendor key 0x%s", ErrQuoteSignature, hex.EncodeToString(q.VendorKey[:]))
+		return Quote{}, fmt.Errorf("%w: the signature does not verify with vendor key 0x%s", ErrSignature, hex.EncodeToString(q.VendorKey[:]))
 	}
 	return q, nil
 }
 
-// signQuote encodes and signs a quote.
-func signQuote(vendor ed25519.PrivateKey, measurement [32]byte, reportData [64]byte, timestamp uint64) []byte {
-	b := make([]byte, offSignature, QuoteSize)
-	copy(b, QuoteMagic)
-	b[len(QuoteMagic)] = QuoteVersion
+// Sign encodes a quote of measurement, reportData and timestamp (Unix
+// seconds) and signs it with the vendor key.
+//
+// Security: INSECURE. Whoever holds a vendor key makes quotes of anything.
+func Sign(vendor ed25519.PrivateKey, measurement [32]byte, reportData [64]byte, timestamp uint64) []byte {
+	b := make([]byte, offSignature, Size)
+	copy(b, Magic)
+	b[len(Magic)] = Version
 	copy(b[offMeasurement:], measurement[:])
 	copy(b[offReportData:], reportData[:])
 	binary.BigEndian.PutUint64(b[offTimestamp:], timestamp)

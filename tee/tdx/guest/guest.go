@@ -1,4 +1,8 @@
-package tdx
+// Package guest makes Intel TDX quotes from inside a TD through the Linux
+// kernel's configfs-tsm interface. It is the quoting side of TDX, kept apart
+// from package tee/tdx (parsing and verification) so that verifiers, which
+// run inside block execution, link no file I/O.
+package guest
 
 import (
 	"bytes"
@@ -59,7 +63,7 @@ func (p *Platform) Insecure() bool { return false }
 // Quote asks the TDX module for a quote of this TD whose REPORTDATA is
 // reportData: it creates a configfs-tsm report entry, writes inblob, reads
 // outblob and removes the entry. The quote is a v4 or v5 TDX quote, as
-// Parse reads it.
+// tdx.Parse reads it.
 //
 // Security: reportData is the only thing the TD chooses in its quote; bind
 // what the verifier must trust to this TD (public keys, a nonce) into it,

@@ -1,0 +1,463 @@
+package cove_test
+
+// This file enforces the layering that docs/ARCHITECTURE.md describes
+// ("`ls` shows the architecture": a deterministic core, roles that never
+// import each other, one package per adapted dependency, one composition
+// root) on the import graph that one `go list -deps -json ./...` computes,
+// non-test imports only. A failure names the offending import and the chain
+// of imports that brings it in.
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// module is this module's path; rules name its packages relative to it
+// ("chain", "tee/tdx/...").
+const module = "github.com/cove-network/cove"
+
+// deterministic are the packages that run inside block execution: every
+// validator must compute the same result from the same blocks.
+var deterministic = []string{
+	"chain",  // the state machine
+	"attest", // the quote verifier the validator installs in chain
+}
+
+// roles are the servers that node composes. A role meets the others
+// through interfaces it owns or through the chain, never by importing them.
+// bridge (the EVM watcher and relayer) is listed ahead of its package, so
+// the rule holds for it from its first commit; a new role joins the list.
+var roles = []string{"gateway", "worker", "gatekeeper", "validator", "bridge"}
+
+// adapters maps a dependency (an import path pattern) to the only packages
+// of this module that may import it: one package per adapted dependency, so
+// its style and its upgrades stay behind one seam.
+var adapters = []struct {
+	deps []string // import path patterns of the dependency
+	only []string // the packages that may import it
+	// known are importers tolerated for now, each with the reason it is
+	// still there; an entry that no longer imports the dependency fails.
+	known map[string]string
+}{
+	{deps: []string{"github.com/cometbft/..."}, only: []string{"validator"},
+		known: map[string]string{
+			"github.com/cove-network/cove/node": "genesis validator types, removed by the chain-table branch",
+		}},
+	{deps: []string{"modernc.org/quickjs/...", "modernc.org/libquickjs/..."}, only: []string{"worker/sandbox"}},
+	{deps: []string{"github.com/evanw/esbuild/..."}, only: []string{"bundle"}},
+	{deps: []string{"github.com/google/go-tdx-guest/..."}, only: []string{"tee/tdx/..."}},
+	{deps: []string{"github.com/google/go-sev-guest/..."}, only: []string{"tee/sevsnp"}},
+	{deps: []string{"github.com/ethereum/go-ethereum/accounts/keystore/..."}, only: []string{"account"}},
+}
+
+func TestLayering(t *testing.T) {
+	g := loadGraph(t)
+
+	// The deterministic code must give every validator the same result
+	// from the same blocks, so it may not read a clock, a file, the network
+	// or a random source, nor start goroutines. This module's packages in
+	// its closure import no package that does I/O or randomness; third-party
+	// packages there open no connections and run no processes. The standard
+	// library is trusted (fmt imports os to implement Print), which is why
+	// the rule is about the direct imports of this module's and third-party
+	// packages, and why a source check complements it for calls through
+	// packages that are allowed (time, fmt, log).
+	t.Run("deterministic", func(t *testing.T) {
+		t.Run("imports", func(t *testing.T) {
+			own := []string{"os", "os/exec", "os/signal", "net/...", "io/fs", "io/ioutil", "path/filepath", "syscall", "crypto/rand", "math/rand", "math/rand/v2"}
+			thirdParty := []string{"net/...", "os/exec", "syscall"}
+			seen := map[string]bool{}
+			for _, root := range deterministic {
+				for _, p := range g.closure(t, rel(root)) {
+					pk := g.pkgs[p]
+					banned, whose := own, "this module's"
+					switch {
+					case pk.Standard:
+						continue
+					case !inModule(p):
+						banned, whose = thirdParty, "a third-party"
+					}
+					for _, imp := range pk.Imports {
+						if !matchAny(banned, imp) || seen[p+" "+imp] {
+							continue
+						}
+						seen[p+" "+imp] = true
+						t.Errorf("%s links %s, which %s package %s imports: the deterministic code does no I/O, clock or randomness\n\timport chain: %s",
+							root, imp, whose, p, chainString(append(g.path(rel(root), p), imp)))
+					}
+				}
+			}
+		})
+		t.Run("source", func(t *testing.T) {
+			for _, root := range deterministic {
+				for _, problem := range checkDeterministicSource(t, g.pkgs[rel(root)]) {
+					t.Errorf("%s: %s", root, problem)
+				}
+			}
+		})
+	})
+
+	// One package per adapted dependency: a library's style, its
+	// constructors and its upgrades stay behind one seam, and `ls` shows
+	// which package owns it. Only direct imports count: linking the
+	// dependency through its adapter is the point.
+	t.Run("adapters", func(t *testing.T) {
+		for _, a := range adapters {
+			tolerated := map[string]bool{}
+			for _, p := range g.modulePkgs() {
+				if matchAny(relAll(a.only), p) {
+					continue
+				}
+				for _, imp := range g.pkgs[p].Imports {
+					if !matchAny(a.deps, imp) {
+						continue
+					}
+					if why, ok := a.known[p]; ok {
+						if !tolerated[p] {
+							t.Logf("known offender %s imports %s (%s): allowed until that lands", p, imp, why)
+						}
+						tolerated[p] = true
+						continue
+					}
+					t.Errorf("%s imports %s: only %s may import %s\n\timport chain: %s",
+						p, imp, strings.Join(a.only, ", "), strings.Join(a.deps, ", "), chainString([]string{p, imp}))
+				}
+			}
+			for p := range a.known {
+				if !tolerated[p] {
+					t.Errorf("%s does not import %s: delete its entry from the known offenders in deps_test.go", p, strings.Join(a.deps, ", "))
+				}
+			}
+		}
+	})
+
+	// The Go client is what users, the CLI and the tests link to talk to a
+	// gateway: it speaks the wire types of package api and links no
+	// server, so that it stays small and a server's internals cannot leak
+	// into what clients depend on.
+	t.Run("client", func(t *testing.T) {
+		forbidden := []string{"gateway", "worker", "node", "validator", "gatekeeper"}
+		closure := g.closure(t, rel("client"))
+		for _, f := range forbidden {
+			if p, ok := first(closure, rel(f)+"/..."); ok {
+				t.Errorf("client links %s: the client uses the wire types of package api, not the servers\n\timport chain: %s",
+					p, chainString(g.path(rel("client"), p)))
+			}
+		}
+	})
+
+	// Roles never import each other: they meet through small interfaces
+	// owned by the consumer, or through the chain, and node wires them. A
+	// role linking another (directly or not) would couple their lifecycles
+	// and let one reach into the other's state.
+	t.Run("roles", func(t *testing.T) {
+		for _, a := range roles {
+			if g.pkgs[rel(a)] == nil {
+				t.Logf("role %s has no package yet", a)
+				continue
+			}
+			closure := g.closure(t, rel(a))
+			for _, b := range roles {
+				if b == a {
+					continue
+				}
+				if p, ok := first(closure, rel(b)+"/..."); ok {
+					t.Errorf("role %s links role %s (%s): roles meet through consumer-owned interfaces or the chain\n\timport chain: %s",
+						a, b, p, chainString(g.path(rel(a), p)))
+				}
+			}
+		}
+	})
+
+	// node is the composition root: the one package that imports every
+	// role and wires them. Nothing imports it but the binary and the
+	// in-process test network; anything else importing it would make the
+	// wiring a dependency instead of the top of the graph.
+	t.Run("node", func(t *testing.T) {
+		allowed := []string{"cmd/cove", "internal/testnet"}
+		for _, p := range g.modulePkgs() {
+			if matchAny(relAll(allowed), p) || !slices.Contains(g.pkgs[p].Imports, rel("node")) {
+				continue
+			}
+			t.Errorf("%s imports node: only %s may (node is the composition root)\n\timport chain: %s",
+				p, strings.Join(allowed, ", "), chainString([]string{p, rel("node")}))
+		}
+	})
+}
+
+// listed is what the test reads of `go list -json` for one package.
+type listed struct {
+	ImportPath string
+	Dir        string
+	GoFiles    []string
+	CgoFiles   []string
+	Imports    []string // non-test imports
+	Standard   bool
+	Error      *struct{ Err string }
+}
+
+// graph is the import graph of this module's packages and everything they
+// link.
+type graph struct {
+	pkgs map[string]*listed
+}
+
+// loadGraph runs `go list -deps -json ./...` once.
+func loadGraph(t *testing.T) *graph {
+	t.Helper()
+	readSourceDirs(t)
+	// go test puts its own GOROOT/bin first in the test's PATH, so this is
+	// the toolchain running the test; a test binary run by hand falls back
+	// to the GOROOT it was built with.
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		goCmd = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
+	cmd := exec.Command(goCmd, "list", "-deps", "-json=ImportPath,Dir,GoFiles,CgoFiles,Imports,Standard,Error", "./...")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, stderr.Bytes())
+	}
+	g := &graph{pkgs: map[string]*listed{}}
+	dec := json.NewDecoder(bytes.NewReader(out))
+	for {
+		var p listed
+		if err := dec.Decode(&p); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			t.Fatalf("decode go list output: %v", err)
+		}
+		if p.Error != nil {
+			t.Fatalf("go list %s: %s", p.ImportPath, p.Error.Err)
+		}
+		g.pkgs[p.ImportPath] = &p
+	}
+	if g.pkgs[module] == nil || g.pkgs[rel("chain")] == nil {
+		t.Fatalf("go list did not list %s and its chain package: run the test from the module root", module)
+	}
+	return g
+}
+
+// readSourceDirs reads every directory `./...` covers. go test caches a
+// passing result keyed by the files and directories the test itself opens,
+// and it cannot see what the go list subprocess reads: opening the
+// directories (whose listings, sizes and times go test hashes) makes an
+// edit anywhere in the module run this test again instead of replaying a
+// stale pass.
+func readSourceDirs(t *testing.T) {
+	t.Helper()
+	err := filepath.WalkDir(".", func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() && path != "." && (name == "testdata" || name == "node_modules" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")) {
+			return filepath.SkipDir
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("read the module's directories: %v", err)
+	}
+}
+
+// modulePkgs returns this module's packages, sorted.
+func (g *graph) modulePkgs() []string {
+	var ps []string
+	for p := range g.pkgs {
+		if inModule(p) {
+			ps = append(ps, p)
+		}
+	}
+	slices.Sort(ps)
+	return ps
+}
+
+// closure returns root and every package it links, nearest first (breadth
+// first, imports in order).
+func (g *graph) closure(t *testing.T, root string) []string {
+	t.Helper()
+	if g.pkgs[root] == nil {
+		t.Fatalf("no package %s", root)
+	}
+	seen := map[string]bool{root: true}
+	order := []string{root}
+	for i := 0; i < len(order); i++ {
+		for _, imp := range g.pkgs[order[i]].Imports {
+			if g.pkgs[imp] != nil && !seen[imp] { // "C" (cgo) is no package
+				seen[imp] = true
+				order = append(order, imp)
+			}
+		}
+	}
+	return order
+}
+
+// path returns a shortest chain of imports from one package to another,
+// both included, or nil if from does not link to.
+func (g *graph) path(from, to string) []string {
+	parent := map[string]string{from: ""}
+	queue := []string{from}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		if p == to {
+			var chain []string
+			for ; p != ""; p = parent[p] {
+				chain = append(chain, p)
+			}
+			slices.Reverse(chain)
+			return chain
+		}
+		for _, imp := range g.pkgs[p].Imports {
+			if _, ok := parent[imp]; !ok && g.pkgs[imp] != nil {
+				parent[imp] = p
+				queue = append(queue, imp)
+			}
+		}
+	}
+	return nil
+}
+
+// checkDeterministicSource checks the non-test files of a deterministic
+// package for what its imports cannot show: goroutines, clock reads and
+// timers, printing and logging.
+func checkDeterministicSource(t *testing.T, p *listed) []string {
+	t.Helper()
+	clock := map[string]bool{"Now": true, "Since": true, "Until": true, "Sleep": true, "After": true, "Tick": true,
+		"NewTimer": true, "NewTicker": true, "AfterFunc": true}
+	prints := map[string]bool{"Print": true, "Printf": true, "Println": true}
+	fprints := map[string]bool{"Fprint": true, "Fprintf": true, "Fprintln": true}
+	slogOutput := map[string]bool{"Debug": true, "DebugContext": true, "Info": true, "InfoContext": true, "Warn": true,
+		"WarnContext": true, "Error": true, "ErrorContext": true, "Log": true, "LogAttrs": true, "Default": true, "SetDefault": true}
+	watched := map[string]bool{"time": true, "fmt": true, "log": true, "log/slog": true, "os": true}
+
+	var problems []string
+	fset := token.NewFileSet()
+	for _, name := range slices.Concat(p.GoFiles, p.CgoFiles) {
+		path := filepath.Join(p.Dir, name)
+		if wd, err := os.Getwd(); err == nil { // name files from the module root
+			if r, err := filepath.Rel(wd, path); err == nil {
+				path = r
+			}
+		}
+		f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatalf("parse %s: %v", path, err)
+		}
+		// The package each import name refers to in this file.
+		pkgOf := map[string]string{}
+		for _, is := range f.Imports {
+			ip, _ := strconv.Unquote(is.Path.Value)
+			local := ip[strings.LastIndex(ip, "/")+1:]
+			if is.Name != nil {
+				local = is.Name.Name
+			}
+			if local == "." && watched[ip] {
+				problems = append(problems, fmt.Sprintf("%s: dot import of %s hides its calls from this check", fset.Position(is.Pos()), ip))
+			}
+			pkgOf[local] = ip
+		}
+		// sel returns the package path and name of a qualified identifier
+		// such as time.Now. Without type information a local variable that
+		// shadows an imported package's name reads as the package: rename
+		// the variable.
+		sel := func(e ast.Expr) (string, string) {
+			s, ok := e.(*ast.SelectorExpr)
+			if !ok {
+				return "", ""
+			}
+			x, ok := s.X.(*ast.Ident)
+			if !ok {
+				return "", ""
+			}
+			return pkgOf[x.Name], s.Sel.Name
+		}
+		report := func(n ast.Node, format string, args ...any) {
+			problems = append(problems, fmt.Sprintf("%s: %s", fset.Position(n.Pos()), fmt.Sprintf(format, args...)))
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.GoStmt:
+				report(n, "go statement: block execution starts no goroutines")
+			case *ast.CallExpr:
+				if id, ok := n.Fun.(*ast.Ident); ok && (id.Name == "print" || id.Name == "println") {
+					report(n, "builtin %s writes to stderr", id.Name)
+				}
+				if pkg, name := sel(n.Fun); pkg == "fmt" && fprints[name] && len(n.Args) > 0 {
+					if out, stream := sel(n.Args[0]); out == "os" && (stream == "Stdout" || stream == "Stderr") {
+						report(n, "fmt.%s to os.%s: block execution prints nothing", name, stream)
+					}
+				}
+			case *ast.SelectorExpr:
+				switch pkg, name := sel(n); {
+				case pkg == "time" && clock[name]:
+					report(n, "time.%s: block execution reads no clock and sets no timer (use the block time)", name)
+				case pkg == "fmt" && prints[name]:
+					report(n, "fmt.%s prints to stdout: block execution prints nothing", name)
+				case pkg == "log":
+					report(n, "log.%s: block execution logs nothing", name)
+				case pkg == "log/slog" && slogOutput[name]:
+					report(n, "slog.%s: block execution logs nothing", name)
+				}
+			}
+			return true
+		})
+	}
+	return problems
+}
+
+func inModule(p string) bool { return p == module || strings.HasPrefix(p, module+"/") }
+
+// rel returns the import path of this module's package name ("chain").
+func rel(name string) string { return module + "/" + name }
+
+func relAll(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = rel(n)
+	}
+	return out
+}
+
+// match reports whether path matches pattern: the path itself, or with a
+// "/..." suffix, the path and every path under it (as `go list` reads
+// patterns).
+func match(pattern, path string) bool {
+	if base, ok := strings.CutSuffix(pattern, "/..."); ok {
+		return path == base || strings.HasPrefix(path, base+"/")
+	}
+	return path == pattern
+}
+
+func matchAny(patterns []string, path string) bool {
+	return slices.ContainsFunc(patterns, func(p string) bool { return match(p, path) })
+}
+
+// first returns the first package of ps that matches pattern.
+func first(ps []string, pattern string) (string, bool) {
+	for _, p := range ps {
+		if match(pattern, p) {
+			return p, true
+		}
+	}
+	return "", false
+}
+
+func chainString(chain []string) string { return strings.Join(chain, " → ") }
