@@ -39,14 +39,21 @@ func startDevNode(ctx context.Context, dataDir string, log *slog.Logger) (*devNo
 		b.removeTemp()
 		return nil, err
 	}
-	// The node of `cove dev`: a single-validator chain whose genesis funds
-	// the deployer key, kept in the data dir, not in ~/.cove. The worker is
-	// not registered on the chain (no operator key): it serves its local
-	// gateway all the same, and a registration would race the deploys for
-	// the key's nonces.
+	// The node of `cove dev`, with its keys in the data dir, not in
+	// ~/.cove. Workers take their keys only from the chain, so the node
+	// needs an operator key to register its worker (and its gatekeeper) and
+	// be provisioned: without one the gateway never becomes healthy. As the
+	// dev key of `cove dev`, the operator is the chain's admin, so the node
+	// allows its own build's measurement on a reused --data-dir. The agents
+	// are deployed by a second key, so the node's transactions and the
+	// deploys never race for one key's nonces.
 	store, err := account.Open(filepath.Join(dataDir, "keys"))
 	if err != nil {
 		return fail(err)
+	}
+	op, err := store.Ensure("operator")
+	if err != nil {
+		return fail(fmt.Errorf("bench operator key: %w", err))
 	}
 	key, err := store.Ensure("deployer")
 	if err != nil {
@@ -57,10 +64,11 @@ func startDevNode(ctx context.Context, dataDir string, log *slog.Logger) (*devNo
 	}
 	cfg := node.DefaultConfig()
 	cfg.DataDir = filepath.Join(dataDir, "node")
+	cfg.Operator = filepath.Join(store.Dir(), op.Name+".json")
 	cfg.Validator.Home = filepath.Join(cfg.DataDir, "chain")
 	cfg.Validator.RPCAddr = "" // not needed: the client goes through the gateway
 	cfg.Validator.P2PAddr = "127.0.0.1:0"
-	if _, err := node.InitDev(cfg, key.Address); err != nil {
+	if _, err := node.InitDev(cfg, op.Address, key.Address); err != nil {
 		return fail(err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
