@@ -1,7 +1,7 @@
 // Package node is the composition root: it builds every role a node runs
 // from one Config and wires them together. It is the only package that
-// imports every role, and nothing imports it but cmd/cove and the test
-// harness.
+// imports every role, and nothing imports it but cmd/cove, the test
+// harness and the benchmarks (internal/bench).
 //
 // A node runs the roles its Config enables: the validator (the chain under
 // CometBFT), a gatekeeper (the key manager, holding the master keys sealed

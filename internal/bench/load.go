@@ -1,7 +1,15 @@
-// Package bench measures Cove's HTTP serving against a baseline, for
-// `cove bench`: a closed-loop load generator (Run), the same handler as
-// examples/hello.ts on plain Node.js (StartNode), and the per-request cost
-// of the worker's two big parts measured alone (SandboxCost, SignCost).
+// Package bench holds Cove's benchmarks, which `cove bench` and `cove bench
+// chain` only parse flags for, call and print:
+//
+//   - Agents measures agent calls through a node started in this process
+//     against the same handler on plain Node.js (StartNode), with the
+//     deploy-to-first-response time and the per-request cost of the
+//     worker's two big parts measured alone (SandboxCost, SignCost).
+//   - Chain measures the transactions one validator commits per second and
+//     its block interval.
+//
+// Both return a report that prints as a Markdown table (Print) or encodes
+// as JSON. Run is the closed-loop load generator they share.
 //
 // Nothing here asserts a timing: the numbers are printed for people.
 package bench

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cove-network/cove/internal/bench"
+)
+
+// TestBenchCommands runs `cove bench` and `cove bench chain` through the
+// root command with tiny parameters, so that their flag wiring and output
+// cannot break silently. internal/bench's smoke tests check the reports in
+// more detail.
+func TestBenchCommands(t *testing.T) {
+	prof := filepath.Join(t.TempDir(), "cove.prof")
+	t.Chdir("../..") // the benches read examples/ and testdata/ from the repository root
+
+	t.Run("agents", func(t *testing.T) {
+		out, err := runCove(t, "bench", "--duration", "300ms", "--warmup", "100ms", "--concurrency", "4", "--json", "--cpuprofile", prof)
+		if err != nil {
+			t.Fatalf("cove bench: %v\n%s", err, out)
+		}
+		var rep bench.AgentReport
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatalf("cove bench --json: %v\n%s", err, out)
+		}
+		if rep.Concurrency != 4 || rep.DurationS != 0.3 || rep.WarmupS != 0.1 {
+			t.Errorf("report says concurrency %d, duration %vs, warm-up %vs: want the flags 4, 0.3, 0.1", rep.Concurrency, rep.DurationS, rep.WarmupS)
+		}
+		if c := rep.Cove; c.Requests == 0 || c.Errors != 0 || c.Non2xx != 0 {
+			t.Errorf("cove: %+v: want requests, and no errors nor non-2xx", c)
+		}
+		if len(rep.DeployMS) != 5 {
+			t.Errorf("deploy-to-first-response %v: want the 5 deploys of cove bench", rep.DeployMS)
+		}
+		if rep.Node == nil && rep.NodeSkipped == "" {
+			t.Errorf("the node baseline is neither measured nor reported as skipped")
+		}
+		if st, err := os.Stat(prof); err != nil || st.Size() == 0 {
+			t.Errorf("--cpuprofile %s: %v, want a profile", prof, err)
+		}
+	})
+
+	t.Run("chain", func(t *testing.T) {
+		out, err := runCove(t, "bench", "chain", "--txs", "200", "--deploys", "10", "--accounts", "4", "--idle", "500ms", "--block-interval", "100ms")
+		if err != nil {
+			t.Fatalf("cove bench chain: %v\n%s", err, out)
+		}
+		for _, want := range []string{
+			"block interval (timeout_commit) 100ms, 4 sender accounts",
+			"| idle (empty blocks) | 0 |",
+			"| transfers | 200 |",
+			"| deploys | 10 |",
+		} {
+			if !strings.Contains(out, want) {
+				t.Errorf("cove bench chain output lacks %q:\n%s", want, out)
+			}
+		}
+	})
+
+	t.Run("refuses bad flags", func(t *testing.T) {
+		if _, err := runCove(t, "bench", "--concurrency", "0"); err == nil || !strings.Contains(err.Error(), "--concurrency") {
+			t.Errorf("cove bench --concurrency 0: %v, want a refusal naming the flag", err)
+		}
+		if _, err := runCove(t, "bench", "chain", "--txs", "0"); err == nil || !strings.Contains(err.Error(), "--txs") {
+			t.Errorf("cove bench chain --txs 0: %v, want a refusal naming the flag", err)
+		}
+	})
+}

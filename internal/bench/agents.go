@@ -1,0 +1,429 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cove-network/cove/bundle"
+)
+
+// AgentFile is the agent `cove bench` deploys and loads, relative to the
+// repository root; NodeScript is the same handler on plain Node.js.
+const AgentFile = "examples/hello.ts"
+
+const (
+	agentPath = "/hello?name=Ada"
+	agentWant = `{"greeting":"Hello Ada","agent":"hello"}`
+)
+
+// AgentOptions configures Agents.
+type AgentOptions struct {
+	// Duration is how long each target is measured, after Warmup of load
+	// that is not counted.
+	Duration time.Duration
+	Warmup   time.Duration
+	// Concurrency is the number of closed-loop workers, each with one
+	// keep-alive connection.
+	Concurrency int
+	// Deploys is how many fresh deploys of AgentFile are timed from the
+	// start of the deploy to the first response.
+	Deploys int
+	// CostTime is how long the sandbox and receipt signing are each
+	// measured alone.
+	CostTime time.Duration
+	// Dir is the repository root, where AgentFile and NodeScript are; ""
+	// is the current directory.
+	Dir string
+	// DataDir is the node's data directory; "" means a temporary one,
+	// removed afterwards.
+	DataDir string
+	// CPUProfile, if not nil, receives a CPU profile (runtime/pprof) of the
+	// measured cove phase.
+	CPUProfile io.Writer
+}
+
+// DefaultAgentOptions returns the defaults of `cove bench`.
+func DefaultAgentOptions() AgentOptions {
+	return AgentOptions{
+		Duration:    10 * time.Second,
+		Warmup:      2 * time.Second,
+		Concurrency: 32,
+		Deploys:     5,
+		CostTime:    2 * time.Second,
+	}
+}
+
+// Validate reports options Agents cannot run with.
+func (o AgentOptions) Validate() error {
+	switch {
+	case o.Concurrency < 1:
+		return fmt.Errorf("bench: concurrency %d: want at least 1", o.Concurrency)
+	case o.Duration <= 0 || o.Warmup < 0:
+		return errors.New("bench: the duration must be positive and the warm-up not negative")
+	case o.Deploys < 1:
+		return fmt.Errorf("bench: %d deploys: want at least 1", o.Deploys)
+	case o.CostTime <= 0:
+		return errors.New("bench: the cost measurement time must be positive")
+	}
+	return nil
+}
+
+// AgentReport is everything Agents measured (`cove bench`, and its JSON).
+type AgentReport struct {
+	Date        string  `json:"date"`
+	Machine     Machine `json:"machine"`
+	LoadAvgEnd  string  `json:"loadavgAfter,omitempty"`
+	Concurrency int     `json:"concurrency"`
+	DurationS   float64 `json:"durationSeconds"`
+	WarmupS     float64 `json:"warmupSeconds"`
+	Path        string  `json:"path"`
+
+	Cove        Target  `json:"cove"`
+	Node        *Target `json:"node,omitempty"`
+	NodeSkipped string  `json:"nodeSkipped,omitempty"`
+	Ratio       float64 `json:"ratio,omitempty"` // cove / node requests per second
+
+	// DeployMS is deploy-to-first-response of each deploy, in order: the
+	// deploy (bundle, upload, the DeployAgent transaction until its block)
+	// is DeployOnlyMS and the rest the first call. The first deploy is the
+	// coldest: later ones reuse the worker's compiled program (same code
+	// hash).
+	DeployMS     []float64 `json:"deployToFirstResponseMs"`
+	DeployOnlyMS []float64 `json:"deployMs"`
+	// SandboxMS and SigningMS are the per-request costs measured alone on
+	// one goroutine (wall time), and the CPU fields the CPU time of the same.
+	SandboxMS    float64 `json:"sandboxMs"`
+	SandboxCPUMS float64 `json:"sandboxCpuMs"`
+	SigningMS    float64 `json:"signingMs"`
+	SigningCPUMS float64 `json:"signingCpuMs"`
+	// CPU per request in ms, from the process CPU clocks (0 where unknown):
+	// CoveCPUMS is this process (gateway, worker and load generator) while
+	// measuring cove; LoadGenCPUMS this process while measuring node (the
+	// load generator alone); NodeCPUMS the node child while measuring it
+	// (over its whole life where /proc is missing).
+	CoveCPUMS    float64 `json:"coveCpuMsPerRequest,omitempty"`
+	LoadGenCPUMS float64 `json:"loadGeneratorCpuMsPerRequest,omitempty"`
+	NodeCPUMS    float64 `json:"nodeCpuMsPerRequest,omitempty"`
+	// OtherCoresCove and OtherCoresNode are the cores other processes kept
+	// busy on average while each target was measured (from /proc/stat; -1
+	// where unknown): what disturbed the run.
+	OtherCoresCove float64 `json:"otherProcessesCoresDuringCove"`
+	OtherCoresNode float64 `json:"otherProcessesCoresDuringNode"`
+}
+
+// Target is what one target of AgentReport measured: one row of its table.
+type Target struct {
+	Requests   int     `json:"requests"`
+	RPS        float64 `json:"rps"`
+	P50MS      float64 `json:"p50Ms"`
+	P90MS      float64 `json:"p90Ms"`
+	P99MS      float64 `json:"p99Ms"`
+	MaxMS      float64 `json:"maxMs"`
+	Errors     int     `json:"errors"`
+	Non2xx     int     `json:"non2xx"`
+	FirstError string  `json:"firstError,omitempty"`
+}
+
+func newTarget(r Result) Target {
+	return Target{
+		Requests: r.Requests, RPS: r.RPS,
+		P50MS: millis(r.P50), P90MS: millis(r.P90), P99MS: millis(r.P99), MaxMS: millis(r.Max),
+		Errors: r.Errors, Non2xx: r.Non2xx, FirstError: r.FirstError,
+	}
+}
+
+// Agents measures agent calls through Cove against the same handler on
+// plain Node.js (`cove bench`). It starts a node in this process as `cove
+// dev` does (a single-validator chain, the simulated TEE, a worker
+// registered by the node's operator key and provisioned by its gatekeeper,
+// the gateway on 127.0.0.1), deploys AgentFile o.Deploys times, timing each
+// deploy to its first response and checking the first response's receipt,
+// then loads the last agent with o.Concurrency closed-loop workers. Then it
+// runs NodeScript under the same load (skipped, and said so in the report,
+// when node is not installed), and measures the sandbox and receipt signing
+// alone. Progress lines go to progress, the node's logs to log.
+func Agents(ctx context.Context, o AgentOptions, log *slog.Logger, progress io.Writer) (*AgentReport, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	say := func(format string, args ...any) { fmt.Fprintf(progress, "bench: "+format+"\n", args...) }
+	rep := &AgentReport{
+		Date:        time.Now().UTC().Format(time.RFC3339),
+		Machine:     ThisMachine(),
+		Concurrency: o.Concurrency,
+		DurationS:   o.Duration.Seconds(),
+		WarmupS:     o.Warmup.Seconds(),
+		Path:        "/agents/{id}" + agentPath,
+	}
+	say("%d CPUs (%s), load average %s", rep.Machine.CPUs, rep.Machine.Model, rep.Machine.LoadAvg)
+	load := func(url string, d time.Duration) (Result, error) {
+		return Run(ctx, Load{URL: url, Concurrency: o.Concurrency, Duration: d})
+	}
+	agentFile := filepath.Join(o.Dir, AgentFile)
+
+	// Cove: a node in this process.
+	cove, err := startDevNode(ctx, o.DataDir, log)
+	if err != nil {
+		return nil, err
+	}
+	defer cove.stop()
+	say("deploying %s %d times...", AgentFile, o.Deploys)
+	url, err := cove.deploy(ctx, agentFile, o.Deploys, rep)
+	if err != nil {
+		return nil, err
+	}
+	stopProfile, err := startProfile(o.CPUProfile)
+	if err != nil {
+		return nil, err
+	}
+	coveRes, cu, err := measure(say, "cove", url, o, load, nil)
+	stopProfile()
+	if err != nil {
+		return nil, err
+	}
+	rep.Cove = newTarget(coveRes)
+	rep.CoveCPUMS = perRequest(cu.self, cu.selfOK, coveRes.Requests)
+	rep.OtherCoresCove = cu.otherCores(coveRes.Elapsed)
+	cove.stop() // idle, but out of the way of the baseline
+
+	// The same handler on plain Node.js.
+	srv, err := StartNode(ctx, filepath.Join(o.Dir, NodeScript))
+	switch {
+	case errors.Is(err, ErrNoNode):
+		rep.NodeSkipped = "skipped (node not found)"
+		say("node not found: the baseline is skipped")
+	case err != nil:
+		return nil, err
+	default:
+		res, nu, served, err := runNodeBaseline(ctx, srv, say, o, load)
+		lifetime := srv.Stop()
+		if err != nil {
+			return nil, err
+		}
+		t := newTarget(res)
+		rep.Node = &t
+		if res.RPS > 0 {
+			rep.Ratio = coveRes.RPS / res.RPS
+		}
+		rep.LoadGenCPUMS = perRequest(nu.self, nu.selfOK, res.Requests)
+		if nu.machineOK {
+			rep.NodeCPUMS = perRequest(nu.child, true, res.Requests)
+		} else { // no /proc: its whole life, warm-up included
+			rep.NodeCPUMS = perRequest(lifetime, true, served)
+		}
+		rep.OtherCoresNode = nu.otherCores(res.Elapsed)
+	}
+
+	// The worker's two big costs, alone on one goroutine.
+	code, err := bundle.Build(agentFile)
+	if err != nil {
+		return nil, err
+	}
+	say("measuring the sandbox alone (%s)...", o.CostTime)
+	sb, err := SandboxCost(ctx, code.Code, "http://127.0.0.1"+agentPath, o.CostTime)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox cost: %w", err)
+	}
+	say("measuring receipt signing alone (%s)...", o.CostTime)
+	sg, err := SignCost(ctx, o.CostTime)
+	if err != nil {
+		return nil, fmt.Errorf("signing cost: %w", err)
+	}
+	rep.SandboxMS, rep.SandboxCPUMS = sb.Millis(), sb.CPUMillis()
+	rep.SigningMS, rep.SigningCPUMS = sg.Millis(), sg.CPUMillis()
+	rep.LoadAvgEnd = LoadAvg()
+	return rep, nil
+}
+
+// phaseCPU is the CPU time used while one target was measured: by this
+// process (selfOK where known), and, where /proc tells (machineOK), by the
+// server child process and by the whole machine.
+type phaseCPU struct {
+	self, child, machine time.Duration
+	selfOK, machineOK    bool
+}
+
+func takeCPU(child func() (time.Duration, bool)) phaseCPU {
+	var p phaseCPU
+	p.self, p.selfOK = ProcessCPU()
+	var childOK = true
+	if child != nil {
+		p.child, childOK = child()
+	}
+	p.machine, p.machineOK = MachineBusy()
+	p.machineOK = p.machineOK && childOK && p.selfOK
+	return p
+}
+
+func (p phaseCPU) sub(q phaseCPU) phaseCPU {
+	return phaseCPU{
+		self: p.self - q.self, child: p.child - q.child, machine: p.machine - q.machine,
+		selfOK: p.selfOK && q.selfOK, machineOK: p.machineOK && q.machineOK,
+	}
+}
+
+// otherCores is how many cores other processes kept busy on average over
+// elapsed; -1 where unknown.
+func (p phaseCPU) otherCores(elapsed time.Duration) float64 {
+	if !p.machineOK || elapsed <= 0 {
+		return -1
+	}
+	return max(0, (p.machine-p.self-p.child).Seconds()/elapsed.Seconds())
+}
+
+// measure warms a target up, then measures it, and returns what the load
+// measured and the CPU time used meanwhile. child, if not nil, reads the
+// server process's CPU time.
+func measure(say func(string, ...any), name, url string, o AgentOptions, load func(string, time.Duration) (Result, error), child func() (time.Duration, bool)) (Result, phaseCPU, error) {
+	if o.Warmup > 0 {
+		say("warming up %s %s...", name, o.Warmup)
+		if _, err := load(url, o.Warmup); err != nil {
+			return Result{}, phaseCPU{}, err
+		}
+	}
+	say("measuring %s %s...", name, o.Duration)
+	before := takeCPU(child)
+	res, err := load(url, o.Duration)
+	if err != nil {
+		return res, phaseCPU{}, err
+	}
+	used := takeCPU(child).sub(before)
+	if res.OK == 0 {
+		return res, used, fmt.Errorf("%s: no successful response in %d requests (%s)", name, res.Requests, res.FirstError)
+	}
+	return res, used, nil
+}
+
+// runNodeBaseline checks that the baseline answers what the agent answers,
+// then loads it like the agent. served counts every request it answered,
+// warm-up included, to divide its lifetime CPU by where /proc is missing.
+func runNodeBaseline(ctx context.Context, srv *NodeServer, say func(string, ...any), o AgentOptions, load func(string, time.Duration) (Result, error)) (res Result, used phaseCPU, served int, err error) {
+	url := srv.URL + agentPath
+	body, status, err := httpGet(ctx, url)
+	if err != nil {
+		return res, used, 0, fmt.Errorf("baseline: %w", err)
+	}
+	if status != http.StatusOK || body != agentWant {
+		return res, used, 0, fmt.Errorf("baseline answered %d %q, want 200 %s", status, body, agentWant)
+	}
+	served = 1
+	if o.Warmup > 0 {
+		say("warming up node %s...", o.Warmup)
+		w, err := load(url, o.Warmup)
+		if err != nil {
+			return res, used, 0, err
+		}
+		served += w.Requests
+		o.Warmup = 0
+	}
+	res, used, err = measure(say, "node", url, o, load, srv.CPU)
+	return res, used, served + res.Requests, err
+}
+
+func httpGet(ctx context.Context, url string) (string, int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return "", 0, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", 0, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	return string(b), resp.StatusCode, err
+}
+
+func perRequest(cpu time.Duration, ok bool, n int) float64 {
+	if !ok || cpu <= 0 || n <= 0 {
+		return 0
+	}
+	return millis(cpu) / float64(n)
+}
+
+// Print writes the report as a Markdown table and a few lines.
+func (r *AgentReport) Print(w io.Writer) {
+	m := r.Machine
+	model := m.Model
+	if model == "" {
+		model = "CPU model unknown"
+	}
+	fmt.Fprintf(w, "cove bench, %s: %d CPUs (%s), GOMAXPROCS %d, load average %s before, %s after\n",
+		r.Date, m.CPUs, model, m.GOMAXPROCS, orUnknown(m.LoadAvg), orUnknown(r.LoadAvgEnd))
+	fmt.Fprintf(w, "GET %s, %d workers with keep-alive, %s warm-up, %s measured per target\n\n",
+		r.Path, r.Concurrency, time.Duration(r.WarmupS*float64(time.Second)), time.Duration(r.DurationS*float64(time.Second)))
+	fmt.Fprintln(w, "| target | requests/s | p50 ms | p99 ms | errors |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|")
+	row := func(name string, t Target) {
+		fmt.Fprintf(w, "| %s | %.0f | %.2f | %.2f | %d |\n", name, t.RPS, t.P50MS, t.P99MS, t.Errors+t.Non2xx)
+	}
+	row("cove (gateway, fresh sandbox, signed receipt)", r.Cove)
+	if r.Node != nil {
+		row("node (node:http, same handler)", *r.Node)
+	} else {
+		fmt.Fprintf(w, "| node (node:http, same handler) | %s | | | |\n", r.NodeSkipped)
+	}
+	fmt.Fprintln(w)
+	if r.Node != nil {
+		verdict := "reached"
+		if r.Ratio < 0.5 {
+			verdict = "not reached"
+		}
+		fmt.Fprintf(w, "cove/node throughput: %.3f (target 0.5: %s)\n", r.Ratio, verdict)
+	}
+	if len(r.DeployMS) > 0 {
+		s := slices.Clone(r.DeployMS)
+		slices.Sort(s)
+		all := make([]string, len(r.DeployMS))
+		for i, v := range r.DeployMS {
+			all[i] = fmt.Sprintf("%.1f", v)
+		}
+		fmt.Fprintf(w, "deploy-to-first-response: median %.1f ms, max %.1f ms (%d fresh deploys, in order: %s ms)\n",
+			s[len(s)/2], s[len(s)-1], len(s), strings.Join(all, ", "))
+	}
+	if len(r.DeployOnlyMS) > 0 {
+		s := slices.Clone(r.DeployOnlyMS)
+		slices.Sort(s)
+		fmt.Fprintf(w, "  of which the deploy (bundle, upload, DeployAgent committed in a block): median %.1f ms, max %.1f ms\n", s[len(s)/2], s[len(s)-1])
+	}
+	fmt.Fprintf(w, "per-request cost (1 core): sandbox %.3f ms, signing %.3f ms (CPU time: %.3f ms, %.3f ms)\n",
+		r.SandboxMS, r.SigningMS, r.SandboxCPUMS, r.SigningCPUMS)
+	if r.CoveCPUMS > 0 {
+		line := fmt.Sprintf("CPU per request (all cores): cove process %.3f ms (gateway, worker and load generator)", r.CoveCPUMS)
+		if r.NodeCPUMS > 0 && r.LoadGenCPUMS > 0 {
+			line += fmt.Sprintf("; load generator alone %.3f ms; node server %.3f ms", r.LoadGenCPUMS, r.NodeCPUMS)
+		}
+		fmt.Fprintln(w, line)
+		if srv := r.CoveCPUMS - r.LoadGenCPUMS; r.NodeCPUMS > 0 && r.LoadGenCPUMS > 0 && srv > 0 {
+			// CPU per request changes less than requests/s when other
+			// processes take the cores. Node runs its JS on one thread, so
+			// its requests/s is bounded by one core; cove's by all of them.
+			fmt.Fprintf(w, "server CPU per request: cove %.3f ms (cove process minus load generator), node %.3f ms (one thread)\n",
+				srv, r.NodeCPUMS)
+		}
+	}
+	if r.OtherCoresCove >= 0 {
+		line := fmt.Sprintf("other processes kept %.2f of %d cores busy while cove was measured", r.OtherCoresCove, m.CPUs)
+		if r.Node != nil && r.OtherCoresNode >= 0 {
+			line += fmt.Sprintf(", %.2f while node was", r.OtherCoresNode)
+		}
+		fmt.Fprintln(w, line)
+	}
+}
+
+func millis(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}

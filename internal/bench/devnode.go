@@ -1,0 +1,169 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/cove-network/cove/account"
+	"github.com/cove-network/cove/api"
+	"github.com/cove-network/cove/client"
+	"github.com/cove-network/cove/node"
+)
+
+// devNode is the node of Agents: `cove dev`'s, running in this process.
+type devNode struct {
+	c       *client.Client
+	signer  *account.Signer // owns the deployed agents
+	cancel  context.CancelFunc
+	done    chan error
+	tempDir string // removed by stop; "" when a data dir was given
+	stopped bool
+}
+
+func startDevNode(ctx context.Context, dataDir string, log *slog.Logger) (*devNode, error) {
+	b := &devNode{}
+	if dataDir == "" {
+		d, err := os.MkdirTemp("", "cove-bench-")
+		if err != nil {
+			return nil, fmt.Errorf("bench data dir: %w", err)
+		}
+		dataDir, b.tempDir = d, d
+	}
+	fail := func(err error) (*devNode, error) {
+		b.removeTemp()
+		return nil, err
+	}
+	// The node of `cove dev`, with its keys in the data dir, not in
+	// ~/.cove. Workers take their keys only from the chain, so the node
+	// needs an operator key to register its worker (and its gatekeeper) and
+	// be provisioned: without one the gateway never becomes healthy. As the
+	// dev key of `cove dev`, the operator is the chain's admin, so the node
+	// allows its own build's measurement on a reused --data-dir. The agents
+	// are deployed by a second key, so the node's transactions and the
+	// deploys never race for one key's nonces.
+	store, err := account.Open(filepath.Join(dataDir, "keys"))
+	if err != nil {
+		return fail(err)
+	}
+	op, err := store.Ensure("operator")
+	if err != nil {
+		return fail(fmt.Errorf("bench operator key: %w", err))
+	}
+	key, err := store.Ensure("deployer")
+	if err != nil {
+		return fail(fmt.Errorf("bench deployer key: %w", err))
+	}
+	if b.signer, err = store.Signer(key.Name, ""); err != nil {
+		return fail(fmt.Errorf("bench deployer key: %w", err))
+	}
+	cfg := node.DefaultConfig()
+	cfg.DataDir = filepath.Join(dataDir, "node")
+	cfg.Operator = filepath.Join(store.Dir(), op.Name+".json")
+	cfg.Validator.Home = filepath.Join(cfg.DataDir, "chain")
+	cfg.Validator.RPCAddr = "" // not needed: the client goes through the gateway
+	cfg.Validator.P2PAddr = "127.0.0.1:0"
+	if _, err := node.InitDev(cfg, op.Address, key.Address); err != nil {
+		return fail(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fail(fmt.Errorf("listen: %w", err))
+	}
+	cfg.HTTPAddr = ln.Addr().String()
+	n, err := node.New(cfg, log)
+	if err != nil {
+		ln.Close()
+		return fail(err)
+	}
+	nctx, cancel := context.WithCancel(context.Background())
+	b.cancel, b.done = cancel, make(chan error, 1)
+	go func() { b.done <- n.Run(nctx, ln) }()
+	b.c, err = client.New("http://" + ln.Addr().String())
+	if err == nil {
+		wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
+		err = b.c.WaitHealthy(wctx)
+		wcancel()
+	}
+	if err != nil {
+		b.stop()
+		return nil, err
+	}
+	return b, nil
+}
+
+// deploy deploys the agent in file n times, each a new agent, timing each
+// from the start of the deploy to the first 200 into rep, checks the first
+// response's receipt and returns the URL of the last agent's /hello.
+func (b *devNode) deploy(ctx context.Context, file string, n int, rep *AgentReport) (string, error) {
+	var last api.AgentView
+	for i := range n {
+		start := time.Now()
+		a, err := b.c.Deploy(ctx, file, client.DeployOptions{Signer: b.signer, Name: "bench-hello"})
+		if err != nil {
+			return "", fmt.Errorf("deploy %s: %w", file, err)
+		}
+		deployed := time.Since(start)
+		resp, err := b.firstOK(ctx, a)
+		if err != nil {
+			return "", err
+		}
+		rep.DeployMS = append(rep.DeployMS, millis(time.Since(start)))
+		rep.DeployOnlyMS = append(rep.DeployOnlyMS, millis(deployed))
+		if i == 0 {
+			// Receipts are on: the response is signed by the agent's attestor
+			// and covers this request and body.
+			if _, err := resp.Verify(a.Attestor); err != nil {
+				return "", fmt.Errorf("the agent's receipt does not verify: %w", err)
+			}
+			if string(resp.Body) != agentWant {
+				return "", fmt.Errorf("agent answered %q, want %s", resp.Body, agentWant)
+			}
+		}
+		last = a
+	}
+	return b.c.Base() + "/agents/" + last.ID.String() + agentPath, nil
+}
+
+// firstOK calls the agent until it answers 200, for up to 30 s.
+func (b *devNode) firstOK(ctx context.Context, a api.AgentView) (*client.Response, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for {
+		resp, err := b.c.Call(ctx, a.ID, http.MethodGet, agentPath, nil, nil)
+		if err == nil && resp.Status == http.StatusOK {
+			return resp, nil
+		}
+		select {
+		case <-ctx.Done():
+			if err == nil {
+				err = fmt.Errorf("status %d: %s", resp.Status, truncate(string(resp.Body), 200))
+			}
+			return nil, fmt.Errorf("agent %s never answered 200: %w", a.ID, err)
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
+// stop stops the node, waits for it and removes a temporary data dir. It is
+// safe to call more than once.
+func (b *devNode) stop() {
+	if b.stopped {
+		return
+	}
+	b.stopped = true
+	b.cancel()
+	<-b.done
+	b.removeTemp()
+}
+
+func (b *devNode) removeTemp() {
+	if b.tempDir != "" {
+		os.RemoveAll(b.tempDir)
+	}
+}
