@@ -20,9 +20,10 @@ type Options struct {
 	// Collateral, if set, is checked and used to compute the TCB status.
 	// Without it Verify checks signatures and certificates only.
 	Collateral *Collateral
-	// Now is the verification time for certificates, CRLs and collateral;
-	// zero means time.Now(). Deterministic callers (the chain) pass the
-	// block time.
+	// Now is the verification time for certificates, CRLs and collateral.
+	// It is required: this package reads no clock, so that the chain's
+	// verifier is deterministic (it passes the block time; `cove attest
+	// verify` passes the current time or --at).
 	Now time.Time
 	// Roots are the trusted root CAs; nil means IntelSGXRootCA only.
 	Roots *x509.CertPool
@@ -77,7 +78,7 @@ func Verify(q *Quote, opts Options) (*Result, error) {
 	}
 	now := opts.Now
 	if now.IsZero() {
-		now = time.Now()
+		return nil, fmt.Errorf("tdx verify: Options.Now is required (the verification time)")
 	}
 	roots := opts.Roots
 	if roots == nil {

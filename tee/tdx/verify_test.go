@@ -392,3 +392,15 @@ func TestVerifyForgedHarness(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestVerifyNeedsNow: Verify reads no clock; the control verifies the same
+// quote with a time.
+func TestVerifyNeedsNow(t *testing.T) {
+	q := parseVector(t, quoteV4)
+	if _, err := Verify(q, Options{Now: atChain}); err != nil {
+		t.Fatalf("control: %v", err)
+	}
+	if _, err := Verify(q, Options{}); err == nil || !strings.Contains(err.Error(), "Now is required") {
+		t.Fatalf("zero Now: %v", err)
+	}
+}
