@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"maps"
 	"net"
 	"net/http"
@@ -23,6 +22,7 @@ import (
 	"github.com/cove-network/cove/api"
 	"github.com/cove-network/cove/chain"
 	"github.com/cove-network/cove/client"
+	"github.com/cove-network/cove/internal/testnet"
 	"github.com/cove-network/cove/internal/testport"
 	"github.com/cove-network/cove/node"
 )
@@ -164,49 +164,7 @@ func startNode(t *testing.T) (string, cove.Address) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := node.DefaultConfig()
-	cfg.DataDir = t.TempDir()
-	cfg.Validator.Home = filepath.Join(cfg.DataDir, "chain")
-	cfg.Validator.P2PAddr = freeAddr(t)
-	cfg.Validator.RPCAddr = ""
-	cfg.Validator.BlockInterval = 50 * time.Millisecond
-	// The node's own operator key (registers its worker and gatekeeper),
-	// apart from the dev key the CLI sends with, so their nonces never race.
-	op, err := store.Ensure("operator")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Operator = filepath.Join(store.Dir(), "operator.json")
-	if _, err := node.InitDev(cfg, dev.Address, op.Address); err != nil {
-		t.Fatal(err)
-	}
-	n, err := node.New(cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- n.Run(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("node.Run: %v", err)
-		}
-	})
-	base := "http://" + ln.Addr().String()
-	c, err := client.New(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wctx, wcancel := context.WithTimeout(ctx, 20*time.Second)
-	defer wcancel()
-	if err := c.WaitHealthy(wctx); err != nil {
-		t.Fatal(err)
-	}
+	base := testnet.Dev(t, dev.Address)
 	return base, dev.Address
 }
 
