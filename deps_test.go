@@ -154,6 +154,24 @@ func TestLayering(t *testing.T) {
 		}
 	})
 
+	// HTTP ends at the gateway: gateway/call.go turns a request into a
+	// cove.Call and a cove.Response back into HTTP (ADR 10). Below it, the
+	// worker and the root package's call types use no HTTP server types, so
+	// that the bridge, the AI API or a remote pool can invoke agents too.
+	// (The sandbox makes outbound requests for agents: HTTP clients are
+	// fine.)
+	t.Run("http ends at the gateway", func(t *testing.T) {
+		server := []string{"ResponseWriter", "Handler", "HandlerFunc", "ServeMux", "Server", "Flusher", "Hijacker", "MaxBytesReader", "ListenAndServe"}
+		for _, p := range g.modulePkgs() {
+			if p != module && p != rel("api") && p != rel("worker") && !strings.HasPrefix(p, rel("worker")+"/") {
+				continue
+			}
+			for _, use := range uses(t, g.pkgs[p], "net/http", server) {
+				t.Errorf("%s: %s: below the gateway nothing serves HTTP; take a cove.Call and return a cove.Response", p, use)
+			}
+		}
+	})
+
 	// The Go client is what users, the CLI and the tests link to talk to a
 	// gateway: it speaks the wire types of package api and links no
 	// server, so that it stays small and a server's internals cannot leak
@@ -343,6 +361,41 @@ func (g *graph) path(from, to string) []string {
 		}
 	}
 	return nil
+}
+
+// uses lists where the non-test files of p refer to any of names in the
+// package importPath (as "file:line: pkg.Name").
+func uses(t *testing.T, p *listed, importPath string, names []string) []string {
+	t.Helper()
+	var found []string
+	fset := token.NewFileSet()
+	for _, name := range slices.Concat(p.GoFiles, p.CgoFiles) {
+		f, err := parser.ParseFile(fset, filepath.Join(p.Dir, name), nil, parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatalf("parse %s: %v", name, err)
+		}
+		local := ""
+		for _, is := range f.Imports {
+			if ip, _ := strconv.Unquote(is.Path.Value); ip == importPath {
+				local = ip[strings.LastIndex(ip, "/")+1:]
+				if is.Name != nil {
+					local = is.Name.Name
+				}
+			}
+		}
+		if local == "" {
+			continue
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			if s, ok := n.(*ast.SelectorExpr); ok {
+				if x, ok := s.X.(*ast.Ident); ok && x.Name == local && slices.Contains(names, s.Sel.Name) {
+					found = append(found, fmt.Sprintf("%s: %s.%s", fset.Position(s.Pos()), local, s.Sel.Name))
+				}
+			}
+			return true
+		})
+	}
+	return found
 }
 
 // checkDeterministicSource checks the non-test files of a deterministic
