@@ -249,7 +249,7 @@ func (a *App) CheckTx(tx []byte) TxResult {
 	}
 	var meta blockMeta
 	getJSON(a.state, keyBlock, &meta)
-	ctx := execContext{chainID: a.chainID, height: a.height + 1, time: meta.Time, check: true}
+	ctx := execContext{chainID: a.chainID, height: a.height + 1, time: meta.Time, check: true, verifier: a.verifier}
 	return a.deliver(a.check, tx, ctx)
 }
 
@@ -276,7 +276,7 @@ func (a *App) FinalizeBlock(b Block) BlockResult {
 	if err := checkTime(b.Time); err != nil {
 		panic(fmt.Sprintf("chain: FinalizeBlock at height %d: block time: %v", b.Height, err))
 	}
-	ctx := execContext{chainID: a.chainID, height: b.Height, time: b.Time.UTC()}
+	ctx := execContext{chainID: a.chainID, height: b.Height, time: b.Time.UTC(), verifier: a.verifier}
 	o := newOverlay(a.state)
 	res := BlockResult{TxResults: make([]TxResult, len(b.Txs))}
 	for i, tx := range b.Txs {
