@@ -51,6 +51,16 @@
 // transaction signed for another chain recovers another, unfunded address
 // and is refused with [CodeUnknownAccount].
 //
+// # Blocks
+//
+// FinalizeBlock runs the begin-block hooks, the block's transactions in
+// order, then the end-block hooks (block.go); today the only hook is the
+// end-block hook that writes meta/block. A Block also carries its
+// proposer, the commit votes of the previous block and evidence of
+// misbehaviour, which hooks read through their context; nothing records
+// them yet. BlockResult.ValidatorUpdates, empty in this release, is how a
+// hook will change the validator set.
+//
 // # Nonces and fees
 //
 // Each account has a nonce. A transaction's nonce must equal its sender's

@@ -32,7 +32,8 @@ const (
 	EventParamsUpdated    = "params_updated"    // admin, params (the new Params JSON)
 )
 
-// execContext is what a transaction may depend on besides state.
+// execContext is what a transaction or a block hook may depend on besides
+// state.
 type execContext struct {
 	chainID uint64
 	height  int64
@@ -42,6 +43,9 @@ type execContext struct {
 	check bool
 	// verifier checks registrations' quotes (nil: none can register).
 	verifier QuoteVerifier
+	// block is the block FinalizeBlock executes, with its proposer, last
+	// commit and misbehaviour; nil in CheckTx.
+	block *Block
 }
 
 func accountKey(a cove.Address) string { return prefixAccount + string(a[:]) }

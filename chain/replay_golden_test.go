@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 )
@@ -27,9 +28,10 @@ type goldenChain struct {
 	} `json:"blocks"`
 }
 
-// TestReplayGolden replays recorded blocks of every transaction type, with
-// failures, and checks that every result and app hash is as recorded: the
-// wire format and the state machine are unchanged.
+// TestReplayGolden replays blocks of every transaction type, with failures,
+// recorded before the message table and the block hooks, and checks that
+// every result and app hash is unchanged; then again with a proposer, votes
+// and misbehaviour in every block, which must change nothing either.
 func TestReplayGolden(t *testing.T) {
 	path := filepath.Join("testdata", "replay.golden.json")
 	if *update {
@@ -90,10 +92,20 @@ func TestReplayGolden(t *testing.T) {
 			if !bytes.Equal(s.hash, gb.AppHash) {
 				t.Errorf("height %d: app hash %x, golden %s", gb.Height, s.hash, gb.AppHash)
 			}
-			if len(s.res.Events) != 0 {
-				t.Errorf("height %d: block events %v", gb.Height, s.res.Events)
+			if len(s.res.Events) != 0 || len(s.res.ValidatorUpdates) != 0 {
+				t.Errorf("height %d: block events %v, validator updates %v", gb.Height, s.res.Events, s.res.ValidatorUpdates)
 			}
 		}
 	}
 	t.Run("plain", func(t *testing.T) { check(t, blocks) })
+	t.Run("with consensus info", func(t *testing.T) {
+		withInfo := slices.Clone(blocks)
+		for i := range withInfo {
+			b := &withInfo[i]
+			b.Proposer = ValidatorAddress{byte(i + 1)}
+			b.Votes = []Vote{{Validator: ValidatorAddress{1}, Power: 10, Signed: true}, {Validator: ValidatorAddress{2}, Power: 5}}
+			b.Misbehavior = []Misbehavior{{Kind: MisbehaviorDuplicateVote, Validator: ValidatorAddress{2}, Power: 5, Height: b.Height - 1, Time: b.Time, TotalVotingPower: 15}}
+		}
+		check(t, withInfo)
+	})
 }

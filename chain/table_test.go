@@ -385,3 +385,63 @@ func TestGatekeeperAuthorizationFromTable(t *testing.T) {
 		wantCode(t, one(t, a, bob.tx(t, setNonce(m, uint64(2+i)))), CodeUnauthorized, "identitySig is 0 bytes")
 	}
 }
+
+// TestBlockHooks: begin hooks run before the transactions and end hooks
+// after, in order, on the block's state; they see the proposer, votes and
+// misbehaviour; their events and validator updates are the block's.
+func TestBlockHooks(t *testing.T) {
+	a := newApp(t)
+	var trace []string
+	var seen *Block
+	balanceHook := func(name string) blockHook {
+		return blockHook{name: name, run: func(o *overlay, ctx execContext) ([]Event, []ValidatorUpdate) {
+			trace = append(trace, name+" "+getAccount(o, bob.addr).Balance.String())
+			return []Event{{Type: name}}, nil
+		}}
+	}
+	a.begin = append(slices.Clone(a.begin), balanceHook("begin"))
+	pub := bytes.Repeat([]byte{7}, 32)
+	a.end = append(slices.Clone(a.end), balanceHook("end"), blockHook{name: "staking", run: func(o *overlay, ctx execContext) ([]Event, []ValidatorUpdate) {
+		seen = ctx.block
+		return nil, []ValidatorUpdate{{PubKey: pub, Power: 3}}
+	}})
+	b := Block{
+		Height:      1,
+		Time:        blockTime(1),
+		Txs:         [][]byte{alice.tx(t, transfer(bob, 10, 0))},
+		Proposer:    ValidatorAddressOf(pub),
+		Votes:       []Vote{{Validator: ValidatorAddress{9}, Power: 1, Signed: true}},
+		Misbehavior: []Misbehavior{{Kind: MisbehaviorLightClientAttack, Validator: ValidatorAddress{9}, Height: 1}},
+	}
+	res := a.FinalizeBlock(b)
+	wantCode(t, res.TxResults[0], CodeOK)
+	if want := []string{"begin 500", "end 510"}; !slices.Equal(trace, want) {
+		t.Errorf("hooks saw %q, want %q", trace, want)
+	}
+	if seen == nil || seen.Proposer != b.Proposer || !reflect.DeepEqual(seen.Votes, b.Votes) || !reflect.DeepEqual(seen.Misbehavior, b.Misbehavior) {
+		t.Errorf("hook saw block %+v", seen)
+	}
+	if want := []Event{{Type: "begin"}, {Type: "end"}}; !reflect.DeepEqual(res.Events, want) {
+		t.Errorf("block events %v, want %v", res.Events, want)
+	}
+	if want := []ValidatorUpdate{{PubKey: pub, Power: 3}}; !reflect.DeepEqual(res.ValidatorUpdates, want) {
+		t.Errorf("validator updates %v, want %v", res.ValidatorUpdates, want)
+	}
+	// The end hook that writes meta/block still runs first.
+	a.Commit()
+	if h := a.View().Head(); h.Height != 1 || !h.Time.Equal(blockTime(1)) {
+		t.Errorf("head %+v", h)
+	}
+}
+
+func TestValidatorAddress(t *testing.T) {
+	pub := bytes.Repeat([]byte{1}, 32)
+	v := Validator{Name: "v", PubKey: pub, Power: 1}
+	sum := cove.SHA256(pub)
+	if v.Address() != ValidatorAddressOf(pub) || v.Address().String() != "0x"+hex.EncodeToString(sum[:20]) {
+		t.Errorf("address %s", v.Address())
+	}
+	if MisbehaviorDuplicateVote.String() != "duplicate vote" || MisbehaviorKind(9).String() != "misbehavior 9" {
+		t.Error("misbehavior names")
+	}
+}
