@@ -171,21 +171,32 @@ func (a *abciApp) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBloc
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	res := a.app.FinalizeBlock(b)
-	updates, err := validatorUpdates(res.ValidatorUpdates)
+	out, err := response(res)
 	if err != nil {
 		return nil, fmt.Errorf("finalize block %d: %w", req.Height, err)
 	}
-	out := &abci.ResponseFinalizeBlock{AppHash: res.AppHash, ValidatorUpdates: updates}
 	a.pending = a.pending[:0]
 	a.results = a.results[:0]
 	for i, r := range res.TxResults {
 		a.results = append(a.results, txDone{hash: chain.TxHash(req.Txs[i]), height: req.Height, result: r})
-		out.TxResults = append(out.TxResults, &abci.ExecTxResult{Code: r.Code, Log: r.Log, Codespace: codespace(r.Code), Events: toABCI(r.Events)})
 		if r.Code == 0 {
 			a.pending = append(a.pending, r.Events...)
 		}
 	}
-	out.Events = toABCI(res.Events)
+	return out, nil
+}
+
+// response converts the chain's block result for CometBFT: the app hash,
+// each transaction's result, the block's events and validator updates.
+func response(res chain.BlockResult) (*abci.ResponseFinalizeBlock, error) {
+	updates, err := validatorUpdates(res.ValidatorUpdates)
+	if err != nil {
+		return nil, err
+	}
+	out := &abci.ResponseFinalizeBlock{AppHash: res.AppHash, ValidatorUpdates: updates, Events: toABCI(res.Events)}
+	for _, r := range res.TxResults {
+		out.TxResults = append(out.TxResults, &abci.ExecTxResult{Code: r.Code, Log: r.Log, Codespace: codespace(r.Code), Events: toABCI(r.Events)})
+	}
 	return out, nil
 }
 

@@ -101,6 +101,38 @@ func TestValidatorUpdates(t *testing.T) {
 	}
 }
 
+// TestResponse: the chain's block result, validator updates included,
+// reaches CometBFT's response.
+func TestResponse(t *testing.T) {
+	key := bytes.Repeat([]byte{5}, 32)
+	res := chain.BlockResult{
+		TxResults: []chain.TxResult{
+			{Code: chain.CodeOK, Events: []chain.Event{{Type: "transfer", Attrs: []chain.Attr{{Key: "amount", Value: "5"}}}}},
+			{Code: chain.CodeBadNonce, Codespace: chain.Codespace, Log: "bad nonce: …"},
+		},
+		AppHash:          bytes.Repeat([]byte{1}, 32),
+		Events:           []chain.Event{{Type: "slash", Attrs: []chain.Attr{{Key: "validator", Value: "0x01"}}}},
+		ValidatorUpdates: []chain.ValidatorUpdate{{PubKey: key, Power: 4}},
+	}
+	out, err := response(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(out.AppHash, res.AppHash) || len(out.TxResults) != 2 ||
+		out.TxResults[0].Code != 0 || out.TxResults[0].Events[0].Attributes[0].Value != "5" ||
+		out.TxResults[1].Code != chain.CodeBadNonce || out.TxResults[1].Codespace != "cove" || out.TxResults[1].Log != "bad nonce: …" ||
+		len(out.Events) != 1 || out.Events[0].Type != "slash" {
+		t.Errorf("response %+v", out)
+	}
+	if len(out.ValidatorUpdates) != 1 || !bytes.Equal(out.ValidatorUpdates[0].PubKey.GetEd25519(), key) || out.ValidatorUpdates[0].Power != 4 {
+		t.Errorf("validator updates %v", out.ValidatorUpdates)
+	}
+	res.ValidatorUpdates[0].PubKey = key[:16]
+	if _, err := response(res); err == nil {
+		t.Error("a 16-byte validator key was accepted")
+	}
+}
+
 // TestFinalizeBlockABCI runs a block through the ABCI app with a proposer,
 // votes and misbehaviour: the transaction runs, the app hash is that of
 // the same block without them (the chain records none yet), and the

@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"math/big"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -158,5 +160,23 @@ func TestValidator(t *testing.T) {
 	waitHeight(t, v2.s, head.Height+2)
 	if got := v2.s.View().Account(to).Balance; got.Cmp(big.NewInt(5)) != 0 {
 		t.Errorf("recipient balance %s after restart, want 5", got)
+	}
+}
+
+// TestWriteGenesisRefusesKey: a genesis validator's key must be a 32-byte
+// Ed25519 key.
+func TestWriteGenesisRefusesKey(t *testing.T) {
+	home := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(home, "config"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	g := chain.DefaultGenesis(testChainID, cove.Address{1}, map[cove.Address]*big.Int{{1}: big.NewInt(1)})
+	g.Time = time.Now().UTC().Truncate(time.Second)
+	err := WriteGenesis(home, "x", []chain.Validator{{Name: "v", PubKey: make([]byte, 33), Power: 1}}, g)
+	if err == nil {
+		t.Fatal("WriteGenesis accepted a 33-byte key")
+	}
+	if err := WriteGenesis(home, "x", []chain.Validator{{Name: "v", PubKey: make([]byte, 32), Power: 1}}, g); err != nil {
+		t.Fatal(err)
 	}
 }
