@@ -115,8 +115,11 @@ func newPlan(t reflect.Type, name string, gatekeeper bool) *msgPlan {
 	for i := range t.NumField() {
 		sf := t.Field(i)
 		tag, ok := sf.Tag.Lookup("eip712")
-		if !ok || !sf.IsExported() {
-			panic(fmt.Sprintf("chain: message %s field %s has no eip712 tag: every field is signed", name, sf.Name))
+		if !sf.IsExported() {
+			panic(fmt.Sprintf("chain: message %s field %s is unexported: every field of a message is signed", name, sf.Name))
+		}
+		if !ok {
+			panic(fmt.Sprintf("chain: message %s field %s has no eip712 tag: every field of a message is signed", name, sf.Name))
 		}
 		fname, explicit, _ := strings.Cut(tag, ",")
 		kind, ok := fieldKinds[sf.Type]

@@ -286,25 +286,27 @@ func TestPlanRefuses(t *testing.T) {
 	for _, c := range []struct {
 		typ        reflect.Type
 		gatekeeper bool
+		want       string // in the panic
 	}{
-		{reflect.TypeFor[noTag](), false},
-		{reflect.TypeFor[unknownType](), false},
-		{reflect.TypeFor[wrongExplicit](), false},
-		{reflect.TypeFor[unknownExplicit](), false},
-		{reflect.TypeFor[duplicate](), false},
-		{reflect.TypeFor[emptyName](), false},
-		{reflect.TypeFor[noNonce](), false},
-		{reflect.TypeFor[stringNonce](), false},
-		{reflect.TypeFor[unexported](), false},
-		{reflect.TypeFor[uint64](), false},
-		{reflect.TypeFor[gkNoSig](), true},
-		{reflect.TypeFor[gkString](), true},
-		{reflect.TypeFor[gkUint256](), true},
+		{reflect.TypeFor[noTag](), false, "field A has no eip712 tag"},
+		{reflect.TypeFor[unknownType](), false, "type the codec knows"},
+		{reflect.TypeFor[wrongExplicit](), false, "type the codec knows"},
+		{reflect.TypeFor[unknownExplicit](), false, "type the codec knows"},
+		{reflect.TypeFor[duplicate](), false, "want a new name"},
+		{reflect.TypeFor[emptyName](), false, "want a new name"},
+		{reflect.TypeFor[noNonce](), false, `no uint64 field tagged "nonce"`},
+		{reflect.TypeFor[stringNonce](), false, `no uint64 field tagged "nonce"`},
+		{reflect.TypeFor[unexported](), false, "field a is unexported"},
+		{reflect.TypeFor[uint64](), false, "not a struct"},
+		{reflect.TypeFor[gkNoSig](), true, `no bytes field tagged "identitySig"`},
+		{reflect.TypeFor[gkString](), true, "IdentityDigest has no encoding of string"},
+		{reflect.TypeFor[gkUint256](), true, "IdentityDigest has no encoding of uint256"},
 	} {
 		t.Run(c.typ.Name(), func(t *testing.T) {
 			defer func() {
-				if recover() == nil {
-					t.Errorf("newPlan(%s) accepted it", c.typ)
+				r := recover()
+				if msg, _ := r.(string); !strings.Contains(msg, c.want) {
+					t.Errorf("newPlan(%s) = panic %v, want one saying %q", c.typ, r, c.want)
 				}
 			}()
 			newPlan(c.typ, "X", c.gatekeeper)
