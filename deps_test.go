@@ -53,10 +53,7 @@ var adapters = []struct {
 	// still there; an entry that no longer imports the dependency fails.
 	known map[string]string
 }{
-	{deps: []string{"github.com/cometbft/..."}, only: []string{"validator"},
-		known: map[string]string{
-			"github.com/cove-network/cove/node": "genesis validator types, removed by the chain-table branch",
-		}},
+	{deps: []string{"github.com/cometbft/..."}, only: []string{"validator"}},
 	{deps: []string{"modernc.org/quickjs/...", "modernc.org/libquickjs/..."}, only: []string{"worker/sandbox"}},
 	{deps: []string{"github.com/evanw/esbuild/..."}, only: []string{"bundle"}},
 	{deps: []string{"github.com/google/go-tdx-guest/..."}, only: []string{"tee/tdx/..."}},

@@ -20,6 +20,14 @@ type Block struct {
 	Height int64
 	Time   time.Time
 	Txs    [][]byte
+	// Proposer is the address of the validator that proposed the block.
+	Proposer ValidatorAddress
+	// Votes are the commit of the previous block: every validator of that
+	// height with its power and whether it signed (none at the first
+	// height).
+	Votes []Vote
+	// Misbehavior is the evidence of misbehaviour the block commits.
+	Misbehavior []Misbehavior
 }
 
 // BlockResult is the outcome of FinalizeBlock.
@@ -28,8 +36,12 @@ type BlockResult struct {
 	TxResults []TxResult
 	// AppHash is the app hash after the block (see AppHash).
 	AppHash []byte
-	// Events are block-level events (none in this release).
+	// Events are block-level events, from the block hooks (none in this
+	// release).
 	Events []Event
+	// ValidatorUpdates change the validator set, from the block hooks
+	// (none in this release).
+	ValidatorUpdates []ValidatorUpdate
 }
 
 // TxResult is the outcome of one transaction, in CheckTx or a block.
@@ -83,8 +95,11 @@ type App struct {
 
 	// Guarded by exec.
 	verifier QuoteVerifier
-	check    *overlay // CheckTx state over the committed state; nil until needed
-	pending  *pending // the last FinalizeBlock, until Commit
+	// begin and end are the block hooks FinalizeBlock runs before and
+	// after the block's transactions (beginBlockHooks, endBlockHooks).
+	begin, end []blockHook
+	check      *overlay // CheckTx state over the committed state; nil until needed
+	pending    *pending // the last FinalizeBlock, until Commit
 	// unreturned are committed writes Commit has not yet returned (genesis).
 	unreturned []KV
 	// senders caches the address CheckTx recovered from a transaction's
@@ -107,7 +122,9 @@ type pending struct {
 }
 
 // New returns an App with empty state, ready for InitChain.
-func New() *App { return &App{state: committed{}} }
+func New() *App {
+	return &App{state: committed{}, begin: beginBlockHooks, end: endBlockHooks}
+}
 
 // SetVerifier sets the quote verifier RegisterWorker uses (nil removes
 // it). Every validator of a chain must use the same verifier.
@@ -266,13 +283,15 @@ func (a *App) CheckTx(tx []byte) TxResult {
 	}
 	var meta blockMeta
 	getJSON(a.state, keyBlock, &meta)
-	ctx := execContext{chainID: a.chainID, height: a.height + 1, time: meta.Time, check: true}
+	ctx := execContext{chainID: a.chainID, height: a.height + 1, time: meta.Time, check: true, verifier: a.verifier}
 	return a.deliver(a.check, tx, ctx)
 }
 
-// FinalizeBlock executes the block's transactions in order on a working
-// copy of the committed state, each with its own result, and returns the
-// results and the new app hash. The state becomes committed at Commit;
+// FinalizeBlock executes the block on a working copy of the committed
+// state: the begin-block hooks, the transactions in order, each with its
+// own result, and the end-block hooks (the first records the block's
+// height and time). It returns the results, the hooks' events and
+// validator updates, and the new app hash. The state becomes committed at Commit;
 // calling FinalizeBlock again before Commit discards the previous one.
 //
 // FinalizeBlock panics if the App has no state (neither InitChain nor
@@ -293,14 +312,22 @@ func (a *App) FinalizeBlock(b Block) BlockResult {
 	if err := checkTime(b.Time); err != nil {
 		panic(fmt.Sprintf("chain: FinalizeBlock at height %d: block time: %v", b.Height, err))
 	}
-	ctx := execContext{chainID: a.chainID, height: b.Height, time: b.Time.UTC()}
+	ctx := execContext{chainID: a.chainID, height: b.Height, time: b.Time.UTC(), verifier: a.verifier, block: &b}
 	o := newOverlay(a.state)
 	res := BlockResult{TxResults: make([]TxResult, len(b.Txs))}
+	runHooks := func(hooks []blockHook) {
+		for _, h := range hooks {
+			events, updates := h.run(o, ctx)
+			res.Events = append(res.Events, events...)
+			res.ValidatorUpdates = append(res.ValidatorUpdates, updates...)
+		}
+	}
+	runHooks(a.begin)
 	for i, tx := range b.Txs {
 		res.TxResults[i] = a.deliver(o, tx, ctx)
 		delete(a.senders, res.TxResults[i].TxHash) // a block's txs do not come back
 	}
-	putJSON(o, keyBlock, blockMeta{Height: b.Height, Time: ctx.time})
+	runHooks(a.end)
 	writes := o.writeSet()
 	p := &pending{height: b.Height, appHash: AppHash(a.appHash, b.Height, writes), writes: writes}
 	a.pending = p

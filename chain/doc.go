@@ -19,18 +19,29 @@
 //
 //	EIP712Domain(string name,string version,uint256 chainId) = {"Cove", "1", chain id}
 //
-// and the primary type named by "type", one of:
+// and the primary type named by "type", one of these (the message table in
+// msg.go; a test keeps this list equal to it):
 //
 //	Transfer(address to,uint256 amount,uint64 nonce)
+//	    moves amount base units (10^18 per COVE) from the sender to to
 //	DeployAgent(string name,string cid,bytes32 codeHash,bytes32 salt,bytes secrets,uint64 nonce)
+//	    deploys the agent DeriveAgentID(sender, codeHash, salt)
 //	UpgradeAgent(bytes32 agent,string cid,bytes32 codeHash,bytes secrets,uint64 nonce)
+//	    points the sender's agent at new code, and new secrets unless empty
 //	RegisterWorker(string tee,bytes publicKey,string endpoint,bytes quote,uint64 nonce)
+//	    records a worker whose TEE quote commits to publicKey
 //	UpdateParams(string params,uint64 nonce)
+//	    the admin replaces the chain parameters
 //	RegisterGatekeeper(string tee,bytes publicKey,string endpoint,bytes quote,uint64 nonce)
+//	    records a gatekeeper whose TEE quote commits to its identity key
 //	PublishEpoch(uint64 epoch,bytes clusterPublicKey,bytes identitySig,uint64 nonce)
+//	    a gatekeeper publishes the cluster public key of key epoch epoch
 //	ProvisionKey(bytes32 recipient,uint64 epoch,bytes sealed,bytes identitySig,uint64 nonce)
+//	    a gatekeeper posts key material sealed to a worker or a gatekeeper
 //	SetAttestor(bytes32 agent,address attestor,bytes identitySig,uint64 nonce)
+//	    a gatekeeper publishes an agent's attestor address
 //	RotateKeys(uint64 nonce)
+//	    the admin asks the gatekeepers for the next key epoch
 //
 // so ethers' signTypedData and viem's signTypedData sign Cove transactions
 // (testdata/js/sign-tx.mjs does both). In the message, uint64 values are
@@ -41,6 +52,16 @@
 // signature recovers. The chain id is part of the signed domain, so a
 // transaction signed for another chain recovers another, unfunded address
 // and is refused with [CodeUnknownAccount].
+//
+// # Blocks
+//
+// FinalizeBlock runs the begin-block hooks, the block's transactions in
+// order, then the end-block hooks (block.go); today the only hook is the
+// end-block hook that writes meta/block. A Block also carries its
+// proposer, the commit votes of the previous block and evidence of
+// misbehaviour, which hooks read through their context; nothing records
+// them yet. BlockResult.ValidatorUpdates, empty in this release, is how a
+// hook will change the validator set.
 //
 // # Nonces and fees
 //

@@ -32,7 +32,8 @@ const (
 	EventParamsUpdated    = "params_updated"    // admin, params (the new Params JSON)
 )
 
-// execContext is what a transaction may depend on besides state.
+// execContext is what a transaction or a block hook may depend on besides
+// state.
 type execContext struct {
 	chainID uint64
 	height  int64
@@ -40,6 +41,11 @@ type execContext struct {
 	// check is true in CheckTx: a failing transaction then changes
 	// nothing, not even the nonce.
 	check bool
+	// verifier checks registrations' quotes (nil: none can register).
+	verifier QuoteVerifier
+	// block is the block FinalizeBlock executes, with its proposer, last
+	// commit and misbehaviour; nil in CheckTx.
+	block *Block
 }
 
 func accountKey(a cove.Address) string { return prefixAccount + string(a[:]) }
@@ -116,7 +122,7 @@ func (a *App) deliver(o *overlay, raw []byte, ctx execContext) TxResult {
 		return res.fail(fail(CodeBadNonce, "account %s has used every nonce", sender))
 	}
 	txo := newOverlay(o)
-	events, f := a.execute(txo, sender, tx.Msg, ctx)
+	events, f := messages.entry(tx.Msg).run(txo, sender, tx.Msg, ctx)
 	if f != nil && ctx.check {
 		return res.fail(f)
 	}
@@ -141,34 +147,7 @@ func (r TxResult) fail(f *failure) TxResult {
 	return r
 }
 
-// execute applies msg to o, which the caller discards on failure.
-func (a *App) execute(o *overlay, sender cove.Address, msg Msg, ctx execContext) ([]Event, *failure) {
-	switch m := msg.(type) {
-	case Transfer:
-		return execTransfer(o, sender, m)
-	case DeployAgent:
-		return execDeploy(o, sender, m, ctx)
-	case UpgradeAgent:
-		return execUpgrade(o, sender, m, ctx)
-	case RegisterWorker:
-		return a.execRegisterWorker(o, sender, m, ctx)
-	case UpdateParams:
-		return a.execUpdateParams(o, sender, m)
-	case RegisterGatekeeper:
-		return a.execRegisterGatekeeper(o, sender, m, ctx)
-	case PublishEpoch:
-		return execPublishEpoch(o, sender, m, ctx)
-	case ProvisionKey:
-		return execProvisionKey(o, sender, m, ctx)
-	case SetAttestor:
-		return execSetAttestor(o, sender, m, ctx)
-	case RotateKeys:
-		return execRotateKeys(o, sender, m, ctx)
-	}
-	return nil, fail(CodeMalformed, "unknown message type %T", msg)
-}
-
-func execTransfer(o *overlay, sender cove.Address, m Transfer) ([]Event, *failure) {
+func execTransfer(o *overlay, sender cove.Address, m Transfer, _ execContext) ([]Event, *failure) {
 	from := getAccount(o, sender)
 	if from.Balance.Cmp(m.Amount) < 0 {
 		return nil, fail(CodeInsufficientFunds, "%s has %s, the transfer needs %s: fund the account or send less", sender, from.Balance, m.Amount)
@@ -257,15 +236,17 @@ func execUpgrade(o *overlay, sender cove.Address, m UpgradeAgent, ctx execContex
 	}}}, nil
 }
 
-func (a *App) execRegisterWorker(o *overlay, sender cove.Address, m RegisterWorker, ctx execContext) ([]Event, *failure) {
-	if f := checkRegistration(m.TEE, m.PublicKey, m.Quote, m.Endpoint); f != nil {
-		return nil, f
-	}
+// checkRegisterWorker is RegisterWorker's stateless check.
+func checkRegisterWorker(m RegisterWorker) *failure {
+	return checkRegistration(m.TEE, m.PublicKey, m.Quote, m.Endpoint)
+}
+
+func execRegisterWorker(o *overlay, sender cove.Address, m RegisterWorker, ctx execContext) ([]Event, *failure) {
 	id := WorkerID(m.PublicKey)
 	if _, ok := o.get(workerKey(id)); ok {
 		return nil, fail(CodeExists, "worker %s is already registered with this public key (a replayed quote, or a second registration): a worker registers once per identity key", id)
 	}
-	meas, f := a.attested(o, "workers", m.TEE, m.Quote, m.PublicKey, ctx)
+	meas, f := attested(o, "workers", m.TEE, m.Quote, m.PublicKey, ctx)
 	if f != nil {
 		return nil, f
 	}
@@ -290,7 +271,6 @@ func (a *App) execRegisterWorker(o *overlay, sender cove.Address, m RegisterWork
 	}}}, nil
 }
 
-// quoteFailure turns a verifier's error into the refusal of its kind.
 // checkRegistration checks the fields RegisterWorker and RegisterGatekeeper
 // share.
 func checkRegistration(tee string, publicKey, quote []byte, endpoint string) *failure {
@@ -309,11 +289,11 @@ func checkRegistration(tee string, publicKey, quote []byte, endpoint string) *fa
 // attested verifies a registration's quote for publicKey at block time and
 // returns the measurement it attests. who names the registrants in the
 // refusal when this chain cannot verify quotes ("workers", "gatekeepers").
-func (a *App) attested(o *overlay, who, tee string, quote, publicKey []byte, ctx execContext) ([]byte, *failure) {
-	if a.verifier == nil {
+func attested(o *overlay, who, tee string, quote, publicKey []byte, ctx execContext) ([]byte, *failure) {
+	if ctx.verifier == nil {
 		return nil, fail(CodeAttestationUnavailable, "this chain's validators cannot verify %s quotes yet, so %s cannot register: retry when attestation is enabled", tee, who)
 	}
-	meas, err := a.verifier.VerifyQuote(tee, quote, ReportData(publicKey), ctx.time, getParams(o))
+	meas, err := ctx.verifier.VerifyQuote(tee, quote, ReportData(publicKey), ctx.time, getParams(o))
 	if err == nil && (len(meas) == 0 || len(meas) > MaxMeasurementBytes) {
 		err = errors.New("the verifier reported no usable measurement")
 	}
@@ -323,6 +303,7 @@ func (a *App) attested(o *overlay, who, tee string, quote, publicKey []byte, ctx
 	return meas, nil
 }
 
+// quoteFailure turns a verifier's error into the refusal of its kind.
 func quoteFailure(tee string, err error) *failure {
 	switch {
 	case errors.Is(err, ErrTEENotAllowed):
@@ -337,7 +318,7 @@ func quoteFailure(tee string, err error) *failure {
 	return fail(CodeAttestationFailed, "%s quote: %v", tee, err)
 }
 
-func (a *App) execUpdateParams(o *overlay, sender cove.Address, m UpdateParams) ([]Event, *failure) {
+func execUpdateParams(o *overlay, sender cove.Address, m UpdateParams, ctx execContext) ([]Event, *failure) {
 	old := getParams(o)
 	if old.Admin.IsZero() {
 		return nil, fail(CodeUnauthorized, "this chain has no admin: its params cannot change")
@@ -349,7 +330,7 @@ func (a *App) execUpdateParams(o *overlay, sender cove.Address, m UpdateParams) 
 	if err != nil {
 		return nil, fail(CodeInvalidArgument, "%v: send the complete params as JSON", err)
 	}
-	if c, ok := a.verifier.(ParamsChecker); ok {
+	if c, ok := ctx.verifier.(ParamsChecker); ok {
 		if err := c.CheckParams(p); err != nil {
 			return nil, fail(CodeInvalidArgument, "params: %v", err)
 		}

@@ -150,13 +150,18 @@ func gatekeeperAuthorized(r reader, sender cove.Address, m GatekeeperMsg, chainI
 	return nil
 }
 
-func (a *App) execRegisterGatekeeper(o *overlay, sender cove.Address, m RegisterGatekeeper, ctx execContext) ([]Event, *failure) {
+// checkRegisterGatekeeper is RegisterGatekeeper's stateless check.
+func checkRegisterGatekeeper(m RegisterGatekeeper) *failure {
 	if f := checkRegistration(m.TEE, m.PublicKey, m.Quote, m.Endpoint); f != nil {
-		return nil, f
+		return f
 	}
 	if _, err := idkey.Parse(m.PublicKey); err != nil {
-		return nil, fail(CodeInvalidArgument, "publicKey: %v: a gatekeeper registers its TEE identity key, which authorizes its PublishEpoch, ProvisionKey and SetAttestor", err)
+		return fail(CodeInvalidArgument, "publicKey: %v: a gatekeeper registers its TEE identity key, which authorizes its PublishEpoch, ProvisionKey and SetAttestor", err)
 	}
+	return nil
+}
+
+func execRegisterGatekeeper(o *overlay, sender cove.Address, m RegisterGatekeeper, ctx execContext) ([]Event, *failure) {
 	id := WorkerID(m.PublicKey)
 	if _, ok := o.get(gatekeeperKey(id)); ok {
 		return nil, fail(CodeExists, "gatekeeper %s is already registered with this public key: a gatekeeper registers once per identity key", id)
@@ -164,7 +169,7 @@ func (a *App) execRegisterGatekeeper(o *overlay, sender cove.Address, m Register
 	if _, ok := o.get(gatekeeperOpKey(sender)); ok {
 		return nil, fail(CodeExists, "%s already operates a gatekeeper: use one operator account per gatekeeper", sender)
 	}
-	meas, f := a.attested(o, "gatekeepers", m.TEE, m.Quote, m.PublicKey, ctx)
+	meas, f := attested(o, "gatekeepers", m.TEE, m.Quote, m.PublicKey, ctx)
 	if f != nil {
 		return nil, f
 	}
@@ -190,9 +195,6 @@ func (a *App) execRegisterGatekeeper(o *overlay, sender cove.Address, m Register
 }
 
 func execPublishEpoch(o *overlay, sender cove.Address, m PublishEpoch, ctx execContext) ([]Event, *failure) {
-	if f := gatekeeperAuthorized(o, sender, m, ctx.chainID, "publish a key epoch"); f != nil {
-		return nil, f
-	}
 	if len(m.ClusterPublicKey) != ClusterPublicKeySize {
 		return nil, fail(CodeInvalidArgument, "clusterPublicKey is %d bytes, want %d (an ML-KEM-768+X25519 HPKE public key)", len(m.ClusterPublicKey), ClusterPublicKeySize)
 	}
@@ -224,9 +226,6 @@ func execPublishEpoch(o *overlay, sender cove.Address, m PublishEpoch, ctx execC
 }
 
 func execProvisionKey(o *overlay, sender cove.Address, m ProvisionKey, ctx execContext) ([]Event, *failure) {
-	if f := gatekeeperAuthorized(o, sender, m, ctx.chainID, "provision keys"); f != nil {
-		return nil, f
-	}
 	if len(m.Sealed) == 0 || len(m.Sealed) > MaxSealedKeyBytes {
 		return nil, fail(CodeInvalidArgument, "sealed is %d bytes, want 1 to %d", len(m.Sealed), MaxSealedKeyBytes)
 	}
@@ -254,9 +253,6 @@ func execProvisionKey(o *overlay, sender cove.Address, m ProvisionKey, ctx execC
 }
 
 func execSetAttestor(o *overlay, sender cove.Address, m SetAttestor, ctx execContext) ([]Event, *failure) {
-	if f := gatekeeperAuthorized(o, sender, m, ctx.chainID, "publish attestor addresses"); f != nil {
-		return nil, f
-	}
 	var rec AgentRecord
 	if !getJSON(o, agentKey(m.Agent), &rec) {
 		return nil, fail(CodeNotFound, "agent %s does not exist", m.Agent)
@@ -276,7 +272,7 @@ func execSetAttestor(o *overlay, sender cove.Address, m SetAttestor, ctx execCon
 	}}}, nil
 }
 
-func execRotateKeys(o *overlay, sender cove.Address, m RotateKeys, ctx execContext) ([]Event, *failure) {
+func execRotateKeys(o *overlay, sender cove.Address, _ RotateKeys, ctx execContext) ([]Event, *failure) {
 	p := getParams(o)
 	if p.Admin.IsZero() || sender != p.Admin {
 		return nil, fail(CodeUnauthorized, "only the admin %s may rotate keys, not %s", p.Admin, sender)

@@ -1,71 +1,117 @@
 package chain
 
 import (
+	"crypto/ed25519"
 	"math/big"
 
 	"github.com/cove-network/cove"
 )
 
-// EIP-712 type strings of the messages.
-const (
-	TransferType       = "Transfer(address to,uint256 amount,uint64 nonce)"
-	DeployAgentType    = "DeployAgent(string name,string cid,bytes32 codeHash,bytes32 salt,bytes secrets,uint64 nonce)"
-	UpgradeAgentType   = "UpgradeAgent(bytes32 agent,string cid,bytes32 codeHash,bytes secrets,uint64 nonce)"
-	RegisterWorkerType = "RegisterWorker(string tee,bytes publicKey,string endpoint,bytes quote,uint64 nonce)"
-	UpdateParamsType   = "UpdateParams(string params,uint64 nonce)"
+// messages is the message table: one entry per transaction type, in the
+// order of the documented type list. Decode, execution, the type list in
+// doc.go and docs/PROTOCOL.md (checked by tests) and the errors that name
+// the types all come from it. A message type is its struct below (each
+// field tagged with its EIP-712 name; the codec in codec.go derives the
+// type string, structHash, JSON and IdentityDigest from the fields), its
+// methods, its entry here and its exec function.
+var messages = newMsgTable(
+	msgSpec[Transfer]{
+		doc:  "moves amount base units (10^18 per COVE) from the sender to to",
+		exec: execTransfer,
+	},
+	msgSpec[DeployAgent]{
+		doc:  "deploys the agent DeriveAgentID(sender, codeHash, salt)",
+		exec: execDeploy,
+	},
+	msgSpec[UpgradeAgent]{
+		doc:  "points the sender's agent at new code, and new secrets unless empty",
+		exec: execUpgrade,
+	},
+	msgSpec[RegisterWorker]{
+		doc:   "records a worker whose TEE quote commits to publicKey",
+		check: checkRegisterWorker,
+		exec:  execRegisterWorker,
+	},
+	msgSpec[UpdateParams]{
+		doc:  "the admin replaces the chain parameters",
+		exec: execUpdateParams,
+	},
+	msgSpec[RegisterGatekeeper]{
+		doc:   "records a gatekeeper whose TEE quote commits to its identity key",
+		check: checkRegisterGatekeeper,
+		exec:  execRegisterGatekeeper,
+	},
+	msgSpec[PublishEpoch]{
+		doc:        "a gatekeeper publishes the cluster public key of key epoch epoch",
+		gatekeeper: "publish a key epoch",
+		exec:       execPublishEpoch,
+	},
+	msgSpec[ProvisionKey]{
+		doc:        "a gatekeeper posts key material sealed to a worker or a gatekeeper",
+		gatekeeper: "provision keys",
+		exec:       execProvisionKey,
+	},
+	msgSpec[SetAttestor]{
+		doc:        "a gatekeeper publishes an agent's attestor address",
+		gatekeeper: "publish attestor addresses",
+		exec:       execSetAttestor,
+	},
+	msgSpec[RotateKeys]{
+		doc:  "the admin asks the gatekeepers for the next key epoch",
+		exec: execRotateKeys,
+	},
 )
 
-var (
-	transferTypeHash       = cove.Keccak256([]byte(TransferType))
-	deployAgentTypeHash    = cove.Keccak256([]byte(DeployAgentType))
-	upgradeAgentTypeHash   = cove.Keccak256([]byte(UpgradeAgentType))
-	registerWorkerTypeHash = cove.Keccak256([]byte(RegisterWorkerType))
-	updateParamsTypeHash   = cove.Keccak256([]byte(UpdateParamsType))
-)
+// Msg is the signed content of a transaction: one of the types of the
+// message table (Transfer, DeployAgent, UpgradeAgent, RegisterWorker,
+// UpdateParams, RegisterGatekeeper, PublishEpoch, ProvisionKey,
+// SetAttestor, RotateKeys). Decode returns these value types; pointers to
+// them are Msgs too. Only this package implements it.
+type Msg interface {
+	// Type returns the EIP-712 primary type name, which is also the
+	// transaction's "type" field ("Transfer", ...).
+	Type() string
+	// MarshalJSON returns the message object in canonical form: fields in
+	// type order, no white space.
+	MarshalJSON() ([]byte, error)
+	isMsg()
+}
+
+// GatekeeperSigDomain opens the digest a gatekeeper's identity key signs
+// to authorize a PublishEpoch, ProvisionKey or SetAttestor (IdentitySig).
+const GatekeeperSigDomain = "cove/gatekeeper-sig/v1"
+
+// IdentitySigSize is the size of an IdentitySig: an Ed25519 signature.
+const IdentitySigSize = ed25519.SignatureSize
+
+// GatekeeperMsg is a message only a registered gatekeeper may send
+// (PublishEpoch, ProvisionKey, SetAttestor). Its operator account signs
+// the transaction and pays its nonce; the gatekeeper's attested identity
+// key, which never leaves its TEE, authorizes it with IdentitySig over
+// IdentityDigest.
+type GatekeeperMsg interface {
+	Msg
+	// IdentityDigest returns the digest the gatekeeper's identity key
+	// signs: SHA-256 of
+	//
+	//	"cove/gatekeeper-sig/v1" ‖ 0x00 ‖ type ‖ 0x00 ‖ chainID (8 bytes big-endian) ‖ fields
+	//
+	// where type is the message type's name ("PublishEpoch") and fields
+	// are the message's fields other than identitySig and nonce, in schema
+	// order: a uint64 as 8 bytes big-endian, a bytes32 as its 32 bytes, an
+	// address as its 20 bytes, and bytes as a 4-byte big-endian length
+	// followed by the bytes.
+	IdentityDigest(chainID uint64) [32]byte
+	// WithIdentitySig returns the message with IdentitySig set to sig.
+	WithIdentitySig(sig []byte) GatekeeperMsg
+	identitySig() Bytes
+}
 
 // Transfer moves Amount from the sender's balance to To.
 type Transfer struct {
-	To     cove.Address
-	Amount *big.Int // 0 ≤ Amount < 2^256
-	Nonce  uint64
-}
-
-// Type returns "Transfer".
-func (Transfer) Type() string    { return "Transfer" }
-func (m Transfer) nonce() uint64 { return m.Nonce }
-
-func (m Transfer) structHash() cove.Hash {
-	return cove.Keccak256(transferTypeHash[:], addressWord(m.To), bigWord(m.Amount), word(m.Nonce))
-}
-
-// MarshalJSON returns {"to","amount","nonce"} with the amount as a decimal
-// string.
-func (m Transfer) MarshalJSON() ([]byte, error) {
-	if err := checkAmount(m.Amount); err != nil {
-		return nil, err
-	}
-	var w objectWriter
-	w.str("to", m.To.String())
-	w.raw("amount", amountJSON(m.Amount))
-	w.u64("nonce", m.Nonce)
-	return w.bytes()
-}
-
-// UnmarshalJSON reads the message strictly (see Decode).
-func (m *Transfer) UnmarshalJSON(b []byte) error {
-	f, err := object(b, "to", "amount", "nonce")
-	if err != nil {
-		return err
-	}
-	var v Transfer
-	v.To = f.address("to")
-	v.Amount = f.amount("amount")
-	v.Nonce = f.u64("nonce")
-	if f.err != nil {
-		return f.err
-	}
-	*m = v
-	return nil
+	To     cove.Address `eip712:"to"`
+	Amount *big.Int     `eip712:"amount"` // 0 ≤ Amount < 2^256
+	Nonce  uint64       `eip712:"nonce"`
 }
 
 // DeployAgent deploys the agent whose bundle has the SHA-256 CodeHash and
@@ -74,106 +120,26 @@ func (m *Transfer) UnmarshalJSON(b []byte) error {
 type DeployAgent struct {
 	// Name is an optional label: empty, or a letter or digit then letters,
 	// digits, '.', '_' or '-', at most Params.MaxNameLength bytes.
-	Name string
+	Name string `eip712:"name"`
 	// CID is the CIDv1 (raw, sha2-256) of the bundle; it must name CodeHash.
-	CID      string
-	CodeHash cove.Hash
-	Salt     cove.Hash
+	CID      string    `eip712:"cid"`
+	CodeHash cove.Hash `eip712:"codeHash"`
+	Salt     cove.Hash `eip712:"salt"`
 	// Secrets is empty or a sealed envelope of package secret, at most
 	// Params.MaxSecretsBytes.
-	Secrets Bytes
-	Nonce   uint64
-}
-
-// Type returns "DeployAgent".
-func (DeployAgent) Type() string    { return "DeployAgent" }
-func (m DeployAgent) nonce() uint64 { return m.Nonce }
-
-func (m DeployAgent) structHash() cove.Hash {
-	return cove.Keccak256(deployAgentTypeHash[:], dyn([]byte(m.Name)), dyn([]byte(m.CID)),
-		m.CodeHash[:], m.Salt[:], dyn(m.Secrets), word(m.Nonce))
-}
-
-// MarshalJSON returns {"name","cid","codeHash","salt","secrets","nonce"}.
-func (m DeployAgent) MarshalJSON() ([]byte, error) {
-	var w objectWriter
-	w.str("name", m.Name)
-	w.str("cid", m.CID)
-	w.str("codeHash", m.CodeHash.String())
-	w.str("salt", m.Salt.String())
-	w.str("secrets", m.Secrets.String())
-	w.u64("nonce", m.Nonce)
-	return w.bytes()
-}
-
-// UnmarshalJSON reads the message strictly (see Decode).
-func (m *DeployAgent) UnmarshalJSON(b []byte) error {
-	f, err := object(b, "name", "cid", "codeHash", "salt", "secrets", "nonce")
-	if err != nil {
-		return err
-	}
-	var v DeployAgent
-	v.Name = f.str("name")
-	v.CID = f.str("cid")
-	v.CodeHash = f.hash("codeHash")
-	v.Salt = f.hash("salt")
-	v.Secrets = f.bytes("secrets")
-	v.Nonce = f.u64("nonce")
-	if f.err != nil {
-		return f.err
-	}
-	*m = v
-	return nil
+	Secrets Bytes  `eip712:"secrets"`
+	Nonce   uint64 `eip712:"nonce"`
 }
 
 // UpgradeAgent points the agent at new code (and, unless Secrets is empty,
 // new secrets). Only the agent's owner may send it.
 type UpgradeAgent struct {
-	Agent    cove.AgentID
-	CID      string
-	CodeHash cove.Hash
+	Agent    cove.AgentID `eip712:"agent"`
+	CID      string       `eip712:"cid"`
+	CodeHash cove.Hash    `eip712:"codeHash"`
 	// Secrets replaces the agent's secrets; empty keeps them.
-	Secrets Bytes
-	Nonce   uint64
-}
-
-// Type returns "UpgradeAgent".
-func (UpgradeAgent) Type() string    { return "UpgradeAgent" }
-func (m UpgradeAgent) nonce() uint64 { return m.Nonce }
-
-func (m UpgradeAgent) structHash() cove.Hash {
-	return cove.Keccak256(upgradeAgentTypeHash[:], m.Agent[:], dyn([]byte(m.CID)), m.CodeHash[:],
-		dyn(m.Secrets), word(m.Nonce))
-}
-
-// MarshalJSON returns {"agent","cid","codeHash","secrets","nonce"}.
-func (m UpgradeAgent) MarshalJSON() ([]byte, error) {
-	var w objectWriter
-	w.str("agent", m.Agent.String())
-	w.str("cid", m.CID)
-	w.str("codeHash", m.CodeHash.String())
-	w.str("secrets", m.Secrets.String())
-	w.u64("nonce", m.Nonce)
-	return w.bytes()
-}
-
-// UnmarshalJSON reads the message strictly (see Decode).
-func (m *UpgradeAgent) UnmarshalJSON(b []byte) error {
-	f, err := object(b, "agent", "cid", "codeHash", "secrets", "nonce")
-	if err != nil {
-		return err
-	}
-	var v UpgradeAgent
-	v.Agent = cove.AgentID(f.hash("agent"))
-	v.CID = f.str("cid")
-	v.CodeHash = f.hash("codeHash")
-	v.Secrets = f.bytes("secrets")
-	v.Nonce = f.u64("nonce")
-	if f.err != nil {
-		return f.err
-	}
-	*m = v
-	return nil
+	Secrets Bytes  `eip712:"secrets"`
+	Nonce   uint64 `eip712:"nonce"`
 }
 
 // RegisterWorker records a worker whose TEE quote commits to PublicKey:
@@ -182,92 +148,168 @@ func (m *UpgradeAgent) UnmarshalJSON(b []byte) error {
 type RegisterWorker struct {
 	// TEE names the platform ("sim", "tdx", "sev-snp"): lowercase letters,
 	// digits and '-', at most 32 bytes.
-	TEE string
+	TEE string `eip712:"tee"`
 	// PublicKey is the worker's identity public key material, as the quote
 	// commits to it; at most MaxPublicKeyBytes.
-	PublicKey Bytes
+	PublicKey Bytes `eip712:"publicKey"`
 	// Endpoint is the worker's http or https URL.
-	Endpoint string
+	Endpoint string `eip712:"endpoint"`
 	// Quote is the attestation evidence; at most MaxQuoteBytes.
-	Quote Bytes
-	Nonce uint64
-}
-
-// Type returns "RegisterWorker".
-func (RegisterWorker) Type() string    { return "RegisterWorker" }
-func (m RegisterWorker) nonce() uint64 { return m.Nonce }
-
-func (m RegisterWorker) structHash() cove.Hash {
-	return cove.Keccak256(registerWorkerTypeHash[:], dyn([]byte(m.TEE)), dyn(m.PublicKey),
-		dyn([]byte(m.Endpoint)), dyn(m.Quote), word(m.Nonce))
-}
-
-// MarshalJSON returns {"tee","publicKey","endpoint","quote","nonce"}.
-func (m RegisterWorker) MarshalJSON() ([]byte, error) {
-	var w objectWriter
-	w.str("tee", m.TEE)
-	w.str("publicKey", m.PublicKey.String())
-	w.str("endpoint", m.Endpoint)
-	w.str("quote", m.Quote.String())
-	w.u64("nonce", m.Nonce)
-	return w.bytes()
-}
-
-// UnmarshalJSON reads the message strictly (see Decode).
-func (m *RegisterWorker) UnmarshalJSON(b []byte) error {
-	f, err := object(b, "tee", "publicKey", "endpoint", "quote", "nonce")
-	if err != nil {
-		return err
-	}
-	var v RegisterWorker
-	v.TEE = f.str("tee")
-	v.PublicKey = f.bytes("publicKey")
-	v.Endpoint = f.str("endpoint")
-	v.Quote = f.bytes("quote")
-	v.Nonce = f.u64("nonce")
-	if f.err != nil {
-		return f.err
-	}
-	*m = v
-	return nil
+	Quote Bytes  `eip712:"quote"`
+	Nonce uint64 `eip712:"nonce"`
 }
 
 // UpdateParams replaces the chain parameters. Only Params.Admin may send
 // it.
 type UpdateParams struct {
 	// Params is the complete new Params as JSON (json.Marshal of a Params).
-	Params string
-	Nonce  uint64
+	Params string `eip712:"params"`
+	Nonce  uint64 `eip712:"nonce"`
 }
 
-// Type returns "UpdateParams".
-func (UpdateParams) Type() string    { return "UpdateParams" }
-func (m UpdateParams) nonce() uint64 { return m.Nonce }
-
-func (m UpdateParams) structHash() cove.Hash {
-	return cove.Keccak256(updateParamsTypeHash[:], dyn([]byte(m.Params)), word(m.Nonce))
+// RegisterGatekeeper records a gatekeeper whose TEE quote commits to
+// PublicKey, with the same rules as RegisterWorker, and PublicKey must be
+// an identity public key (tee/identity: 0x01 ‖ Ed25519 ‖ HPKE). The sender
+// becomes the gatekeeper's operator: the account that sends (and pays for)
+// its PublishEpoch, ProvisionKey and SetAttestor transactions, which the
+// gatekeeper's identity key authorizes (GatekeeperMsg).
+type RegisterGatekeeper struct {
+	TEE       string `eip712:"tee"`
+	PublicKey Bytes  `eip712:"publicKey"`
+	Endpoint  string `eip712:"endpoint"`
+	Quote     Bytes  `eip712:"quote"`
+	Nonce     uint64 `eip712:"nonce"`
 }
 
-// MarshalJSON returns {"params","nonce"}.
-func (m UpdateParams) MarshalJSON() ([]byte, error) {
-	var w objectWriter
-	w.str("params", m.Params)
-	w.u64("nonce", m.Nonce)
-	return w.bytes()
+// PublishEpoch publishes key epoch Epoch: the HPKE public key of the
+// default cluster's key of that epoch, which new secrets are sealed to.
+// Only the operator of a registered gatekeeper may send it, with
+// IdentitySig by that gatekeeper's identity key; epoch 0 only
+// while no epoch exists, epoch N+1 only while a rotation is pending and N
+// is the latest.
+type PublishEpoch struct {
+	Epoch uint64 `eip712:"epoch"`
+	// ClusterPublicKey is the serialized HPKE public key (ML-KEM-768+X25519,
+	// 1216 bytes).
+	ClusterPublicKey Bytes `eip712:"clusterPublicKey"`
+	// IdentitySig is the gatekeeper identity key's Ed25519 signature of
+	// IdentityDigest.
+	IdentitySig Bytes  `eip712:"identitySig"`
+	Nonce       uint64 `eip712:"nonce"`
 }
 
-// UnmarshalJSON reads the message strictly (see Decode).
-func (m *UpdateParams) UnmarshalJSON(b []byte) error {
-	f, err := object(b, "params", "nonce")
-	if err != nil {
-		return err
-	}
-	var v UpdateParams
-	v.Params = f.str("params")
-	v.Nonce = f.u64("nonce")
-	if f.err != nil {
-		return f.err
-	}
-	*m = v
-	return nil
+// ProvisionKey posts key material sealed to a recipient's attested identity
+// key: for a worker, its cluster key of epoch Epoch; for a gatekeeper, the
+// master-key history of epochs 0 to Epoch. Only the operator of a
+// registered gatekeeper may send it, with IdentitySig by that gatekeeper's
+// identity key, once per (recipient, epoch).
+type ProvisionKey struct {
+	// Recipient is a registered worker's or gatekeeper's id.
+	Recipient cove.Hash `eip712:"recipient"`
+	Epoch     uint64    `eip712:"epoch"`
+	// Sealed is HPKE-sealed to the recipient's identity key; at most
+	// MaxSealedKeyBytes.
+	Sealed Bytes `eip712:"sealed"`
+	// IdentitySig is the gatekeeper identity key's Ed25519 signature of
+	// IdentityDigest.
+	IdentitySig Bytes  `eip712:"identitySig"`
+	Nonce       uint64 `eip712:"nonce"`
 }
+
+// SetAttestor publishes an agent's attestor address, derived by a
+// gatekeeper from the cluster key of the agent's key epoch. Only the
+// operator of a registered gatekeeper may send it, with IdentitySig by that
+// gatekeeper's identity key, and only while the agent's attestor is zero.
+type SetAttestor struct {
+	Agent    cove.AgentID `eip712:"agent"`
+	Attestor cove.Address `eip712:"attestor"`
+	// IdentitySig is the gatekeeper identity key's Ed25519 signature of
+	// IdentityDigest.
+	IdentitySig Bytes  `eip712:"identitySig"`
+	Nonce       uint64 `eip712:"nonce"`
+}
+
+// RotateKeys asks the gatekeepers for a new key epoch (the latest plus
+// one). Only Params.Admin may send it, and only while no rotation is
+// pending and an epoch exists.
+type RotateKeys struct {
+	Nonce uint64 `eip712:"nonce"`
+}
+
+// The methods every message has: Type returns its name; MarshalJSON and
+// UnmarshalJSON are the canonical JSON and the strict decoder of the
+// codec (see Decode).
+
+func (Transfer) Type() string                    { return "Transfer" }
+func (m Transfer) MarshalJSON() ([]byte, error)  { return marshalMsg(m) }
+func (m *Transfer) UnmarshalJSON(b []byte) error { return unmarshalMsg(b, m) }
+func (Transfer) isMsg()                          {}
+
+func (DeployAgent) Type() string                    { return "DeployAgent" }
+func (m DeployAgent) MarshalJSON() ([]byte, error)  { return marshalMsg(m) }
+func (m *DeployAgent) UnmarshalJSON(b []byte) error { return unmarshalMsg(b, m) }
+func (DeployAgent) isMsg()                          {}
+
+func (UpgradeAgent) Type() string                    { return "UpgradeAgent" }
+func (m UpgradeAgent) MarshalJSON() ([]byte, error)  { return marshalMsg(m) }
+func (m *UpgradeAgent) UnmarshalJSON(b []byte) error { return unmarshalMsg(b, m) }
+func (UpgradeAgent) isMsg()                          {}
+
+func (RegisterWorker) Type() string                    { return "RegisterWorker" }
+func (m RegisterWorker) MarshalJSON() ([]byte, error)  { return marshalMsg(m) }
+func (m *RegisterWorker) UnmarshalJSON(b []byte) error { return unmarshalMsg(b, m) }
+func (RegisterWorker) isMsg()                          {}
+
+func (UpdateParams) Type() string                    { return "UpdateParams" }
+func (m UpdateParams) MarshalJSON() ([]byte, error)  { return marshalMsg(m) }
+func (m *UpdateParams) UnmarshalJSON(b []byte) error { return unmarshalMsg(b, m) }
+func (UpdateParams) isMsg()                          {}
+
+func (RegisterGatekeeper) Type() string                    { return "RegisterGatekeeper" }
+func (m RegisterGatekeeper) MarshalJSON() ([]byte, error)  { return marshalMsg(m) }
+func (m *RegisterGatekeeper) UnmarshalJSON(b []byte) error { return unmarshalMsg(b, m) }
+func (RegisterGatekeeper) isMsg()                          {}
+
+func (PublishEpoch) Type() string                    { return "PublishEpoch" }
+func (m PublishEpoch) MarshalJSON() ([]byte, error)  { return marshalMsg(m) }
+func (m *PublishEpoch) UnmarshalJSON(b []byte) error { return unmarshalMsg(b, m) }
+func (PublishEpoch) isMsg()                          {}
+
+func (ProvisionKey) Type() string                    { return "ProvisionKey" }
+func (m ProvisionKey) MarshalJSON() ([]byte, error)  { return marshalMsg(m) }
+func (m *ProvisionKey) UnmarshalJSON(b []byte) error { return unmarshalMsg(b, m) }
+func (ProvisionKey) isMsg()                          {}
+
+func (SetAttestor) Type() string                    { return "SetAttestor" }
+func (m SetAttestor) MarshalJSON() ([]byte, error)  { return marshalMsg(m) }
+func (m *SetAttestor) UnmarshalJSON(b []byte) error { return unmarshalMsg(b, m) }
+func (SetAttestor) isMsg()                          {}
+
+func (RotateKeys) Type() string                    { return "RotateKeys" }
+func (m RotateKeys) MarshalJSON() ([]byte, error)  { return marshalMsg(m) }
+func (m *RotateKeys) UnmarshalJSON(b []byte) error { return unmarshalMsg(b, m) }
+func (RotateKeys) isMsg()                          {}
+
+// The methods of the gatekeeper messages (GatekeeperMsg): IdentityDigest
+// comes from the codec, over every field but IdentitySig and Nonce.
+
+func (m PublishEpoch) IdentityDigest(chainID uint64) [32]byte { return identityDigest(m, chainID) }
+func (m PublishEpoch) WithIdentitySig(sig []byte) GatekeeperMsg {
+	m.IdentitySig = sig
+	return m
+}
+func (m PublishEpoch) identitySig() Bytes { return m.IdentitySig }
+
+func (m ProvisionKey) IdentityDigest(chainID uint64) [32]byte { return identityDigest(m, chainID) }
+func (m ProvisionKey) WithIdentitySig(sig []byte) GatekeeperMsg {
+	m.IdentitySig = sig
+	return m
+}
+func (m ProvisionKey) identitySig() Bytes { return m.IdentitySig }
+
+func (m SetAttestor) IdentityDigest(chainID uint64) [32]byte { return identityDigest(m, chainID) }
+func (m SetAttestor) WithIdentitySig(sig []byte) GatekeeperMsg {
+	m.IdentitySig = sig
+	return m
+}
+func (m SetAttestor) identitySig() Bytes { return m.IdentitySig }

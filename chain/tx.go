@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"math/big"
 	"unicode/utf8"
 
 	"github.com/cove-network/cove"
@@ -22,21 +21,6 @@ var ErrMalformed = errors.New("malformed transaction")
 // recovered (it is ethsig.ErrBadSignature).
 var ErrBadSignature = ethsig.ErrBadSignature
 
-// Msg is the signed content of a transaction: Transfer, DeployAgent,
-// UpgradeAgent, RegisterWorker, UpdateParams, RegisterGatekeeper,
-// PublishEpoch, ProvisionKey, SetAttestor or RotateKeys. Decode returns these value
-// types; pointers to them are Msgs too. Only this package implements it.
-type Msg interface {
-	// Type returns the EIP-712 primary type name, which is also the
-	// transaction's "type" field ("Transfer", ...).
-	Type() string
-	// MarshalJSON returns the message object in canonical form: fields in
-	// type order, no white space.
-	MarshalJSON() ([]byte, error)
-	nonce() uint64
-	structHash() cove.Hash
-}
-
 // Tx is a decoded transaction: a message and its signature.
 type Tx struct {
 	Msg Msg
@@ -48,7 +32,7 @@ type Tx struct {
 func (t Tx) Type() string { return t.Msg.Type() }
 
 // Nonce returns the message nonce.
-func (t Tx) Nonce() uint64 { return t.Msg.nonce() }
+func (t Tx) Nonce() uint64 { return planOf(t.Msg).nonceOf(t.Msg) }
 
 // Digest returns the EIP-712 digest that the sender signs on the chain
 // chainID: keccak256("\x19\x01" ‖ domainSeparator(chainID) ‖ hashStruct(msg)).
@@ -106,52 +90,11 @@ func decode(b []byte) (Tx, error) {
 	if f.err != nil {
 		return Tx{}, f.err
 	}
-	raw := f.raw("message")
-	var msg Msg
-	switch typ {
-	case "Transfer":
-		var m Transfer
-		err = m.UnmarshalJSON(raw)
-		msg = m
-	case "DeployAgent":
-		var m DeployAgent
-		err = m.UnmarshalJSON(raw)
-		msg = m
-	case "UpgradeAgent":
-		var m UpgradeAgent
-		err = m.UnmarshalJSON(raw)
-		msg = m
-	case "RegisterWorker":
-		var m RegisterWorker
-		err = m.UnmarshalJSON(raw)
-		msg = m
-	case "UpdateParams":
-		var m UpdateParams
-		err = m.UnmarshalJSON(raw)
-		msg = m
-	case "RegisterGatekeeper":
-		var m RegisterGatekeeper
-		err = m.UnmarshalJSON(raw)
-		msg = m
-	case "PublishEpoch":
-		var m PublishEpoch
-		err = m.UnmarshalJSON(raw)
-		msg = m
-	case "ProvisionKey":
-		var m ProvisionKey
-		err = m.UnmarshalJSON(raw)
-		msg = m
-	case "SetAttestor":
-		var m SetAttestor
-		err = m.UnmarshalJSON(raw)
-		msg = m
-	case "RotateKeys":
-		var m RotateKeys
-		err = m.UnmarshalJSON(raw)
-		msg = m
-	default:
-		return Tx{}, fmt.Errorf("unknown type %s (want Transfer, DeployAgent, UpgradeAgent, RegisterWorker, UpdateParams, RegisterGatekeeper, PublishEpoch, ProvisionKey, SetAttestor or RotateKeys)", clip(fmt.Sprintf("%q", typ)))
+	e := messages.byName[typ]
+	if e == nil {
+		return Tx{}, fmt.Errorf("unknown type %s (want %s)", clip(fmt.Sprintf("%q", typ)), messages.want)
 	}
+	msg, err := e.decode(f.raw("message"))
 	if err != nil {
 		return Tx{}, fmt.Errorf("%s message: %v", typ, err)
 	}
@@ -218,7 +161,7 @@ func DomainSeparator(chainID uint64) cove.Hash {
 
 func digest(chainID uint64, m Msg) cove.Hash {
 	sep := DomainSeparator(chainID)
-	sh := m.structHash()
+	sh := planOf(m).structHash(m)
 	return cove.Keccak256([]byte("\x19\x01"), sep[:], sh[:])
 }
 
@@ -227,25 +170,4 @@ func word(v uint64) []byte {
 	var w [32]byte
 	binary.BigEndian.PutUint64(w[24:], v)
 	return w[:]
-}
-
-// bigWord encodes v (0 ≤ v < 2^256; nil is 0) as a 32-byte ABI word.
-func bigWord(v *big.Int) []byte {
-	var w [32]byte
-	if v != nil && v.Sign() >= 0 && v.BitLen() <= 256 {
-		v.FillBytes(w[:])
-	}
-	return w[:]
-}
-
-func addressWord(a cove.Address) []byte {
-	var w [32]byte
-	copy(w[12:], a[:])
-	return w[:]
-}
-
-// dyn is the EIP-712 encoding of a string or bytes value: its keccak256.
-func dyn(b []byte) []byte {
-	h := cove.Keccak256(b)
-	return h[:]
 }

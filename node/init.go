@@ -12,8 +12,6 @@ import (
 	"strings"
 	"time"
 
-	cmttypes "github.com/cometbft/cometbft/types"
-
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/account"
 	"github.com/cove-network/cove/chain"
@@ -59,7 +57,7 @@ func InitDev(cfg Config, dev cove.Address, others ...cove.Address) (bool, error)
 	g := chain.DefaultGenesis(DevNumericChainID, dev, funds)
 	g.Params.TEE = DevTEEPolicy(p)
 	g.Time = time.Now().UTC().Truncate(time.Second)
-	if err := validator.WriteGenesis(cfg.Validator.Home, DevChainID, []cmttypes.GenesisValidator{keys.Validator}, g); err != nil {
+	if err := validator.WriteGenesis(cfg.Validator.Home, DevChainID, []chain.Validator{keys.Validator}, g); err != nil {
 		return false, err
 	}
 	return true, nil
@@ -116,7 +114,7 @@ func InitTestnet(dir string, n, basePort int, funded []cove.Address) ([]TestnetN
 	nodes := make([]TestnetNode, n)
 	ids := make([]string, n)
 	var (
-		vals    []cmttypes.GenesisValidator
+		vals    []chain.Validator
 		policy  chain.TEEPolicy
 		_, v, _ = ed25519.GenerateKey(rand.Reader)
 	)

@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	cmttypes "github.com/cometbft/cometbft/types"
-
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/account"
 	"github.com/cove-network/cove/chain"
@@ -151,7 +149,7 @@ func writeGenesis(t *testing.T, cfg node.Config, admin cove.Address, funded ...c
 	}
 	g := chain.DefaultGenesis(node.DevNumericChainID, admin, funds)
 	g.Time = time.Now().UTC().Truncate(time.Second)
-	if err := validator.WriteGenesis(cfg.Validator.Home, node.DevChainID, []cmttypes.GenesisValidator{keys.Validator}, g); err != nil {
+	if err := validator.WriteGenesis(cfg.Validator.Home, node.DevChainID, []chain.Validator{keys.Validator}, g); err != nil {
 		t.Fatal(err)
 	}
 }

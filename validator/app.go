@@ -1,6 +1,7 @@
 package validator
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -12,6 +13,8 @@ import (
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+	"github.com/cometbft/cometbft/crypto/ed25519"
+	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
 	"go.etcd.io/bbolt"
 
 	"github.com/cove-network/cove"
@@ -161,20 +164,101 @@ func (a *abciApp) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Re
 }
 
 func (a *abciApp) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (*abci.ResponseFinalizeBlock, error) {
+	b, err := blockOf(req)
+	if err != nil {
+		return nil, err
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	res := a.app.FinalizeBlock(chain.Block{Height: req.Height, Time: req.Time, Txs: req.Txs})
-	out := &abci.ResponseFinalizeBlock{AppHash: res.AppHash}
+	res := a.app.FinalizeBlock(b)
+	out, err := response(res)
+	if err != nil {
+		return nil, fmt.Errorf("finalize block %d: %w", req.Height, err)
+	}
 	a.pending = a.pending[:0]
 	a.results = a.results[:0]
 	for i, r := range res.TxResults {
 		a.results = append(a.results, txDone{hash: chain.TxHash(req.Txs[i]), height: req.Height, result: r})
-		out.TxResults = append(out.TxResults, &abci.ExecTxResult{Code: r.Code, Log: r.Log, Codespace: codespace(r.Code), Events: toABCI(r.Events)})
 		if r.Code == 0 {
 			a.pending = append(a.pending, r.Events...)
 		}
 	}
-	out.Events = toABCI(res.Events)
+	return out, nil
+}
+
+// response converts the chain's block result for CometBFT: the app hash,
+// each transaction's result, the block's events and validator updates.
+func response(res chain.BlockResult) (*abci.ResponseFinalizeBlock, error) {
+	updates, err := validatorUpdates(res.ValidatorUpdates)
+	if err != nil {
+		return nil, err
+	}
+	out := &abci.ResponseFinalizeBlock{AppHash: res.AppHash, ValidatorUpdates: updates, Events: toABCI(res.Events)}
+	for _, r := range res.TxResults {
+		out.TxResults = append(out.TxResults, &abci.ExecTxResult{Code: r.Code, Log: r.Log, Codespace: codespace(r.Code), Events: toABCI(r.Events)})
+	}
+	return out, nil
+}
+
+// blockOf converts CometBFT's block into the chain's: the transactions,
+// the proposer, the previous block's commit and the evidence of
+// misbehaviour. A vote counts as signed unless it is absent (a precommit
+// for nil is signed). Addresses are 20 bytes; anything else is a broken
+// CometBFT, and the node stops rather than guess.
+func blockOf(req *abci.RequestFinalizeBlock) (chain.Block, error) {
+	b := chain.Block{Height: req.Height, Time: req.Time, Txs: req.Txs}
+	var err error
+	if b.Proposer, err = validatorAddress(req.ProposerAddress); err != nil {
+		return chain.Block{}, fmt.Errorf("finalize block %d: proposer: %w", req.Height, err)
+	}
+	for _, v := range req.DecidedLastCommit.Votes {
+		addr, err := validatorAddress(v.Validator.Address)
+		if err != nil {
+			return chain.Block{}, fmt.Errorf("finalize block %d: vote: %w", req.Height, err)
+		}
+		b.Votes = append(b.Votes, chain.Vote{Validator: addr, Power: v.Validator.Power, Signed: v.BlockIdFlag != cmtproto.BlockIDFlagAbsent})
+	}
+	for _, m := range req.Misbehavior {
+		addr, err := validatorAddress(m.Validator.Address)
+		if err != nil {
+			return chain.Block{}, fmt.Errorf("finalize block %d: misbehavior: %w", req.Height, err)
+		}
+		b.Misbehavior = append(b.Misbehavior, chain.Misbehavior{
+			Kind:             misbehaviorKinds[m.Type],
+			Validator:        addr,
+			Power:            m.Validator.Power,
+			Height:           m.Height,
+			Time:             m.Time,
+			TotalVotingPower: m.TotalVotingPower,
+		})
+	}
+	return b, nil
+}
+
+var misbehaviorKinds = map[abci.MisbehaviorType]chain.MisbehaviorKind{
+	abci.MisbehaviorType_UNKNOWN:             chain.MisbehaviorUnknown,
+	abci.MisbehaviorType_DUPLICATE_VOTE:      chain.MisbehaviorDuplicateVote,
+	abci.MisbehaviorType_LIGHT_CLIENT_ATTACK: chain.MisbehaviorLightClientAttack,
+}
+
+func validatorAddress(b []byte) (chain.ValidatorAddress, error) {
+	var a chain.ValidatorAddress
+	if len(b) != len(a) {
+		return a, fmt.Errorf("validator address is %d bytes, want %d", len(b), len(a))
+	}
+	copy(a[:], b)
+	return a, nil
+}
+
+// validatorUpdates converts the chain's validator updates for CometBFT.
+func validatorUpdates(us []chain.ValidatorUpdate) ([]abci.ValidatorUpdate, error) {
+	var out []abci.ValidatorUpdate
+	for _, u := range us {
+		if len(u.PubKey) != ed25519.PubKeySize {
+			return nil, fmt.Errorf("validator update: public key is %d bytes, want an Ed25519 key of %d", len(u.PubKey), ed25519.PubKeySize)
+		}
+		out = append(out, abci.Ed25519ValidatorUpdate(bytes.Clone(u.PubKey), u.Power))
+	}
 	return out, nil
 }
 

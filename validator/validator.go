@@ -9,6 +9,7 @@
 package validator
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -21,6 +22,7 @@ import (
 
 	dbm "github.com/cometbft/cometbft-db"
 	cmtcfg "github.com/cometbft/cometbft/config"
+	"github.com/cometbft/cometbft/crypto/ed25519"
 	"github.com/cometbft/cometbft/node"
 	"github.com/cometbft/cometbft/p2p"
 	"github.com/cometbft/cometbft/privval"
@@ -269,8 +271,10 @@ func ReadGenesis(home string) (chain.Genesis, error) {
 
 // Keys are a validator's identity: the node key (p2p) and the consensus key.
 type Keys struct {
-	NodeID    string
-	Validator cmttypes.GenesisValidator
+	NodeID string
+	// Validator is the validator as genesis lists it: its name (the
+	// moniker), its Ed25519 consensus public key and power 10.
+	Validator chain.Validator
 }
 
 // InitKeys creates the node and consensus keys under home if missing and
@@ -292,15 +296,19 @@ func InitKeys(home, moniker string) (Keys, error) {
 	if err != nil {
 		return Keys{}, fmt.Errorf("init validator key: %w", err)
 	}
+	if _, ok := pub.(ed25519.PubKey); !ok {
+		return Keys{}, fmt.Errorf("init validator key: %s key in %s, want ed25519", pub.Type(), c.PrivValidatorKeyFile())
+	}
 	return Keys{
 		NodeID:    string(nk.ID()),
-		Validator: cmttypes.GenesisValidator{Address: pub.Address(), PubKey: pub, Power: 10, Name: moniker},
+		Validator: chain.Validator{Name: moniker, PubKey: chain.Bytes(pub.Bytes()), Power: 10},
 	}, nil
 }
 
 // WriteGenesis writes the CometBFT genesis of a chain with the given
-// validators and app state to home, unless one exists already.
-func WriteGenesis(home, chainID string, validators []cmttypes.GenesisValidator, g chain.Genesis) error {
+// validators (Ed25519 keys) and app state to home, unless one exists
+// already.
+func WriteGenesis(home, chainID string, validators []chain.Validator, g chain.Genesis) error {
 	path := GenesisFile(home)
 	if _, err := os.Stat(path); err == nil {
 		return nil
@@ -309,12 +317,20 @@ func WriteGenesis(home, chainID string, validators []cmttypes.GenesisValidator, 
 	if err != nil {
 		return fmt.Errorf("write genesis: %w", err)
 	}
+	vals := make([]cmttypes.GenesisValidator, len(validators))
+	for i, v := range validators {
+		if len(v.PubKey) != ed25519.PubKeySize {
+			return fmt.Errorf("write genesis: validator %q: public key is %d bytes, want an %d-byte Ed25519 key", v.Name, len(v.PubKey), ed25519.PubKeySize)
+		}
+		pub := ed25519.PubKey(bytes.Clone(v.PubKey))
+		vals[i] = cmttypes.GenesisValidator{Address: pub.Address(), PubKey: pub, Power: v.Power, Name: v.Name}
+	}
 	doc := &cmttypes.GenesisDoc{
 		GenesisTime:     g.Time,
 		ChainID:         chainID,
 		InitialHeight:   1,
 		ConsensusParams: cmttypes.DefaultConsensusParams(),
-		Validators:      validators,
+		Validators:      vals,
 		AppState:        state,
 	}
 	if err := doc.ValidateAndComplete(); err != nil {

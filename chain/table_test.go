@@ -1,0 +1,449 @@
+package chain
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"math/big"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/cove-network/cove"
+)
+
+// The EIP-712 type strings of the messages, as the code before the message
+// table wrote them by hand. They are the wire format: the table must derive
+// exactly these.
+const (
+	TransferType           = "Transfer(address to,uint256 amount,uint64 nonce)"
+	DeployAgentType        = "DeployAgent(string name,string cid,bytes32 codeHash,bytes32 salt,bytes secrets,uint64 nonce)"
+	UpgradeAgentType       = "UpgradeAgent(bytes32 agent,string cid,bytes32 codeHash,bytes secrets,uint64 nonce)"
+	RegisterWorkerType     = "RegisterWorker(string tee,bytes publicKey,string endpoint,bytes quote,uint64 nonce)"
+	UpdateParamsType       = "UpdateParams(string params,uint64 nonce)"
+	RegisterGatekeeperType = "RegisterGatekeeper(string tee,bytes publicKey,string endpoint,bytes quote,uint64 nonce)"
+	PublishEpochType       = "PublishEpoch(uint64 epoch,bytes clusterPublicKey,bytes identitySig,uint64 nonce)"
+	ProvisionKeyType       = "ProvisionKey(bytes32 recipient,uint64 epoch,bytes sealed,bytes identitySig,uint64 nonce)"
+	SetAttestorType        = "SetAttestor(bytes32 agent,address attestor,bytes identitySig,uint64 nonce)"
+	RotateKeysType         = "RotateKeys(uint64 nonce)"
+)
+
+// golden is one message with its encodings as the hand-written codecs
+// before the message table computed them (chain id 7).
+type golden struct {
+	msg        Msg
+	typeString string
+	json       string
+	structHash string
+	digest     string
+	identity   string // IdentityDigest, for a GatekeeperMsg
+}
+
+func goldens() []golden {
+	to := cove.Address{0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}
+	max, _ := new(big.Int).SetString("115792089237316195423570985008687907853269984665640564039457584007913129639935", 10)
+	return []golden{
+		{Transfer{To: to, Amount: max, Nonce: 1<<64 - 1},
+			TransferType,
+			`{"to":"0xdEaDBEEf0102030405060708090A0B0C0d0E0F10","amount":"115792089237316195423570985008687907853269984665640564039457584007913129639935","nonce":18446744073709551615}`,
+			"0x90508a4f55ee27f5aee93dd2e9a0150aacb8aeae72282ca17c8840e94db0cde4", "0xd7cc133a8b072f33d71cb364f2c559a950d743e11060ad8a27501f6fda6c1a1a", ""},
+		{DeployAgent{Name: "n<&>é\"\\\n\u2028", CID: "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku", CodeHash: cove.Hash{1, 2}, Salt: cove.Hash{3}, Secrets: Bytes{0, 1, 0xff}, Nonce: 2},
+			DeployAgentType,
+			`{"name":"n\u003c\u0026\u003eé\"\\\n\u2028","cid":"bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku","codeHash":"0x0102000000000000000000000000000000000000000000000000000000000000","salt":"0x0300000000000000000000000000000000000000000000000000000000000000","secrets":"0x0001ff","nonce":2}`,
+			"0x38f763b41bd448960cda3c2a2b5fff8813f8a87487e85507663bb38d3e9e11e3", "0xad3bd277f21bc396821a385f722f2d852f76111078ddd6a7ccb6f2e2e5d67ff2", ""},
+		{UpgradeAgent{Agent: cove.AgentID{0xaa, 0xbb}, CID: "c", CodeHash: cove.Hash{4}, Secrets: nil, Nonce: 3},
+			UpgradeAgentType,
+			`{"agent":"0xaabb000000000000000000000000000000000000000000000000000000000000","cid":"c","codeHash":"0x0400000000000000000000000000000000000000000000000000000000000000","secrets":"0x","nonce":3}`,
+			"0x97cf0726a5320434d3d88afc1cd0fa4ed8c88125c2028d984e5b1e8f111e0a8b", "0x2e292e491311bc62aef0958efd37f71d09bfb7850b186e587e96716a1c720798", ""},
+		{RegisterWorker{TEE: "sim", PublicKey: Bytes{1, 2, 3}, Endpoint: "https://w.example", Quote: Bytes("q"), Nonce: 4},
+			RegisterWorkerType,
+			`{"tee":"sim","publicKey":"0x010203","endpoint":"https://w.example","quote":"0x71","nonce":4}`,
+			"0x8d6a03d680cf235c87418dacc1cd8663a14054be736417d3bd80f19b424ee403", "0xccd869353d24a1f0b06696a43275c57d1641d1130f6ac5f4eded9a94fa387768", ""},
+		{UpdateParams{Params: `{"admin":"0x0000000000000000000000000000000000000001"}`, Nonce: 5},
+			UpdateParamsType,
+			`{"params":"{\"admin\":\"0x0000000000000000000000000000000000000001\"}","nonce":5}`,
+			"0x2abdf232526862007b2b5f3f5501424cbe0c9a05458777527348e7036e61a155", "0xff99ed0dde82b5ea808e76eb8b3041e4769f39a58dbe521d83fd5abfba7b833c", ""},
+		{RegisterGatekeeper{TEE: "tdx", PublicKey: Bytes{4, 5}, Endpoint: "http://g.example:1", Quote: Bytes("gq"), Nonce: 6},
+			RegisterGatekeeperType,
+			`{"tee":"tdx","publicKey":"0x0405","endpoint":"http://g.example:1","quote":"0x6771","nonce":6}`,
+			"0x0a46a04c18fb77c445b3dbc85fbd7863c608eaa7c41087cddfca6e829b665c53", "0x0d2eeef35c76010748ed0c744dec03aba1cc73f59adba8a50092e99c48cfe963", ""},
+		{PublishEpoch{Epoch: 1<<64 - 1, ClusterPublicKey: Bytes{6, 7, 8}, IdentitySig: Bytes{0xe1}, Nonce: 7},
+			PublishEpochType,
+			`{"epoch":18446744073709551615,"clusterPublicKey":"0x060708","identitySig":"0xe1","nonce":7}`,
+			"0x8f24a0b51a764960e311452c4e585118abb04343e916729f7350257cf6473ad0", "0xb332b45d0d7ba9afd6e6159b34180ee8bfc12f20d8c768dac7eaa406fb2e12bd",
+			"7bd7f52ece4fd516ac77b45430ebb248e453f90ff2a63bc387d8c4c78cd1f8d1"},
+		{ProvisionKey{Recipient: cove.Hash{9, 9}, Epoch: 2, Sealed: Bytes("sealed"), IdentitySig: Bytes{0xe2, 0xe3}, Nonce: 8},
+			ProvisionKeyType,
+			`{"recipient":"0x0909000000000000000000000000000000000000000000000000000000000000","epoch":2,"sealed":"0x7365616c6564","identitySig":"0xe2e3","nonce":8}`,
+			"0xa6aaa0e1c9a2bdcadf20bf53546ab6990b3bd3ade09e9067607be2e463e3fbb2", "0x485d397b969737b8d1dae7978f0eb263e80ea9ff5c4ccb0107fad57d986312f4",
+			"27413c9caf096f761f8886b0bebd798e9006dbb7f4f2fd73bf0388bbd86ace17"},
+		{SetAttestor{Agent: cove.AgentID{0x11}, Attestor: to, IdentitySig: nil, Nonce: 9},
+			SetAttestorType,
+			`{"agent":"0x1100000000000000000000000000000000000000000000000000000000000000","attestor":"0xdEaDBEEf0102030405060708090A0B0C0d0E0F10","identitySig":"0x","nonce":9}`,
+			"0xdc1e7b2de3e83a18f54c105ae351fffc51895db8ff305dcdbf8a28800d072e7e", "0x983a7dbc786b1ed0e8ab1c63048a05e20b82fdc7ff8c654bdd448f599df5cbc3",
+			"9203f6a6f8b618f695caaf9fdf34e7b92f66d487acb0762b7fa73b323da5c0d9"},
+		{RotateKeys{Nonce: 0},
+			RotateKeysType,
+			`{"nonce":0}`,
+			"0x16fb01c08ce0691c705c07f56559f465a1114dfdc97298f3b4e6174e907d9beb", "0x017c64b80cd5cc9994c55f361d63fcabca8000ef5bd2c4ff433835e2fb8ba56e", ""},
+	}
+}
+
+// TestMessageTable checks every entry of the message table against the
+// encodings of the code before it: the type string, canonical JSON,
+// structHash, digest and IdentityDigest, and that the JSON decodes back to
+// the same message (as a transaction, through UnmarshalJSON and through a
+// pointer).
+func TestMessageTable(t *testing.T) {
+	gs := goldens()
+	if len(gs) != len(messages.list) {
+		t.Fatalf("%d golden messages for %d table entries", len(gs), len(messages.list))
+	}
+	for i, g := range gs {
+		e := messages.list[i]
+		t.Run(e.name, func(t *testing.T) {
+			if g.msg.Type() != e.name || messages.entry(g.msg) != e {
+				t.Fatalf("golden %s is not entry %d (%s)", g.msg.Type(), i, e.name)
+			}
+			if e.plan.typeString != g.typeString {
+				t.Errorf("type string %q, want %q", e.plan.typeString, g.typeString)
+			}
+			j, err := g.msg.MarshalJSON()
+			if err != nil || string(j) != g.json {
+				t.Errorf("JSON %s (%v), want %s", j, err, g.json)
+			}
+			if h := planOf(g.msg).structHash(g.msg); h.String() != g.structHash {
+				t.Errorf("structHash %s, want %s", h, g.structHash)
+			}
+			if d := (Tx{Msg: g.msg}).Digest(testChainID); d.String() != g.digest {
+				t.Errorf("digest %s, want %s", d, g.digest)
+			}
+			gk, isGK := g.msg.(GatekeeperMsg)
+			if isGK != (g.identity != "") {
+				t.Fatalf("GatekeeperMsg %v, golden identity digest %q", isGK, g.identity)
+			}
+			if isGK {
+				if d := gk.IdentityDigest(testChainID); hex.EncodeToString(d[:]) != g.identity {
+					t.Errorf("IdentityDigest %x, want %s", d, g.identity)
+				}
+			}
+
+			// JSON → message, three ways.
+			m, err := e.decode(j)
+			if err != nil || !reflect.DeepEqual(m, g.msg) {
+				t.Errorf("decode: %+v, %v; want %+v", m, err, g.msg)
+			}
+			p := reflect.New(reflect.TypeOf(g.msg))
+			if err := json.Unmarshal(j, p.Interface()); err != nil || !reflect.DeepEqual(p.Elem().Interface(), g.msg) {
+				t.Errorf("json.Unmarshal: %+v, %v", p.Elem().Interface(), err)
+			}
+			tx := alice.tx(t, g.msg)
+			if ptx := alice.tx(t, p.Interface().(Msg)); !bytes.Equal(ptx, tx) {
+				t.Errorf("a pointer signs as\n%s\nnot\n%s", ptx, tx)
+			}
+			dec, err := Decode(tx)
+			if err != nil || !reflect.DeepEqual(dec.Msg, g.msg) {
+				t.Errorf("Decode: %+v, %v", dec.Msg, err)
+			}
+			if !bytes.Contains(tx, []byte(`"message":`+g.json+`,`)) {
+				t.Errorf("transaction %s does not carry the canonical message", tx)
+			}
+			if dec.Nonce() != reflect.ValueOf(g.msg).FieldByName("Nonce").Uint() {
+				t.Errorf("nonce %d", dec.Nonce())
+			}
+		})
+	}
+}
+
+// TestUnmarshalJSONKeepsValue: a refused message leaves the target as it
+// was.
+func TestUnmarshalJSONKeepsValue(t *testing.T) {
+	m := transfer(bob, 5, 1)
+	if err := json.Unmarshal([]byte(`{"to":"`+bob.addr.String()+`","amount":"7","nonce":"x"}`), &m); err == nil {
+		t.Fatal("accepted a string nonce")
+	}
+	if !reflect.DeepEqual(m, transfer(bob, 5, 1)) {
+		t.Errorf("refused JSON changed the message to %+v", m)
+	}
+}
+
+// TestTypeListDocumented checks that the package comment (doc.go) and
+// docs/PROTOCOL.md list exactly the message table's types, in its order.
+func TestTypeListDocumented(t *testing.T) {
+	var want strings.Builder
+	want.WriteString("//\n")
+	for _, m := range MsgTypes() {
+		want.WriteString("//\t" + m.Schema + "\n//\t    " + m.Doc + "\n")
+	}
+	want.WriteString("//\n")
+	doc, err := os.ReadFile("doc.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(doc), want.String()) {
+		t.Errorf("doc.go does not list the message table; want the lines\n%s", want.String())
+	}
+	// and lists no other type.
+	schema := regexp.MustCompile(`(?m)^//\t[A-Z][A-Za-z0-9]*\(`)
+	if n := len(schema.FindAll(doc, -1)); n != len(MsgTypes())+1 { // + EIP712Domain
+		t.Errorf("doc.go lists %d type strings, want %d and EIP712Domain", n, len(MsgTypes()))
+	}
+
+	proto, err := os.ReadFile(filepath.Join(repoRoot, "docs", "PROTOCOL.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rows, ok := strings.Cut(string(proto), "\n| type | EIP-712 schema | effect |\n|---|---|---|\n")
+	if !ok {
+		t.Fatal("docs/PROTOCOL.md has no transaction type table")
+	}
+	var listed []MsgType
+	for line := range strings.Lines(rows) {
+		if !strings.HasPrefix(line, "|") {
+			break
+		}
+		cells := strings.Split(line, "|")
+		if len(cells) < 4 {
+			t.Fatalf("docs/PROTOCOL.md: row %q", line)
+		}
+		unquote := func(s string) string { return strings.Trim(strings.TrimSpace(s), "`") }
+		listed = append(listed, MsgType{Name: unquote(cells[1]), Schema: unquote(cells[2])})
+	}
+	var table []MsgType
+	for _, m := range MsgTypes() {
+		table = append(table, MsgType{Name: m.Name, Schema: m.Schema})
+	}
+	if !reflect.DeepEqual(listed, table) {
+		t.Errorf("docs/PROTOCOL.md lists\n%v\nthe table has\n%v", listed, table)
+	}
+}
+
+// TestDecodeUnknownTypeNamesTable: the refusal of an unknown type lists
+// the table's types.
+func TestDecodeUnknownTypeNamesTable(t *testing.T) {
+	_, err := Decode([]byte(`{"type":"Mint","message":{},"signature":"0x"}`))
+	want := `unknown type "Mint" (want Transfer, DeployAgent, UpgradeAgent, RegisterWorker, UpdateParams, RegisterGatekeeper, PublishEpoch, ProvisionKey, SetAttestor or RotateKeys)`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("Decode of an unknown type: %v, want %q", err, want)
+	}
+}
+
+// TestPlanRefuses lists message structs the codec refuses to build a plan
+// for: the package would not load with one of them in the table.
+func TestPlanRefuses(t *testing.T) {
+	type noTag struct {
+		A     uint64
+		Nonce uint64 `eip712:"nonce"`
+	}
+	type unknownType struct {
+		A     int    `eip712:"a"`
+		Nonce uint64 `eip712:"nonce"`
+	}
+	type wrongExplicit struct {
+		A     string `eip712:"a,bytes32"`
+		Nonce uint64 `eip712:"nonce"`
+	}
+	type unknownExplicit struct {
+		A     uint64 `eip712:"a,uint32"`
+		Nonce uint64 `eip712:"nonce"`
+	}
+	type duplicate struct {
+		A     uint64 `eip712:"nonce"`
+		Nonce uint64 `eip712:"nonce"`
+	}
+	type emptyName struct {
+		A     uint64 `eip712:""`
+		Nonce uint64 `eip712:"nonce"`
+	}
+	type noNonce struct {
+		A uint64 `eip712:"a"`
+	}
+	type stringNonce struct {
+		Nonce string `eip712:"nonce"`
+	}
+	type unexported struct {
+		a     uint64 `eip712:"a"`
+		Nonce uint64 `eip712:"nonce"`
+	}
+	type gkNoSig struct {
+		A     uint64 `eip712:"a"`
+		Nonce uint64 `eip712:"nonce"`
+	}
+	type gkString struct {
+		A           string `eip712:"a"`
+		IdentitySig Bytes  `eip712:"identitySig"`
+		Nonce       uint64 `eip712:"nonce"`
+	}
+	type gkUint256 struct {
+		A           *big.Int `eip712:"a"`
+		IdentitySig Bytes    `eip712:"identitySig"`
+		Nonce       uint64   `eip712:"nonce"`
+	}
+	for _, c := range []struct {
+		typ        reflect.Type
+		gatekeeper bool
+		want       string // in the panic
+	}{
+		{reflect.TypeFor[noTag](), false, "field A has no eip712 tag"},
+		{reflect.TypeFor[unknownType](), false, "type the codec knows"},
+		{reflect.TypeFor[wrongExplicit](), false, "type the codec knows"},
+		{reflect.TypeFor[unknownExplicit](), false, "type the codec knows"},
+		{reflect.TypeFor[duplicate](), false, "want a new name"},
+		{reflect.TypeFor[emptyName](), false, "want a new name"},
+		{reflect.TypeFor[noNonce](), false, `no uint64 field tagged "nonce"`},
+		{reflect.TypeFor[stringNonce](), false, `no uint64 field tagged "nonce"`},
+		{reflect.TypeFor[unexported](), false, "field a is unexported"},
+		{reflect.TypeFor[uint64](), false, "not a struct"},
+		{reflect.TypeFor[gkNoSig](), true, `no bytes field tagged "identitySig"`},
+		{reflect.TypeFor[gkString](), true, "IdentityDigest has no encoding of string"},
+		{reflect.TypeFor[gkUint256](), true, "IdentityDigest has no encoding of uint256"},
+	} {
+		t.Run(c.typ.Name(), func(t *testing.T) {
+			defer func() {
+				r := recover()
+				if msg, _ := r.(string); !strings.Contains(msg, c.want) {
+					t.Errorf("newPlan(%s) = panic %v, want one saying %q", c.typ, r, c.want)
+				}
+			}()
+			newPlan(c.typ, "X", c.gatekeeper)
+		})
+	}
+
+	// Explicit types, and fields of any Go type that fits.
+	type explicit struct {
+		H     [32]byte `eip712:"h,bytes32"`
+		A     [20]byte `eip712:"a,address"`
+		B     []byte   `eip712:"b"`
+		S     string   `eip712:"s,string"`
+		Nonce uint64   `eip712:"nonce,uint64"`
+	}
+	func() {
+		defer func() {
+			if r := recover(); r == nil || !strings.Contains(r.(string), "field B") {
+				t.Errorf("a []byte field (not Bytes) without an explicit type: %v", r)
+			}
+		}()
+		newPlan(reflect.TypeFor[explicit](), "Explicit", false)
+	}()
+	type explicitOK struct {
+		H           [32]byte `eip712:"h,bytes32"`
+		A           [20]byte `eip712:"a,address"`
+		B           []byte   `eip712:"b,bytes"`
+		IdentitySig Bytes    `eip712:"identitySig"`
+		Nonce       uint64   `eip712:"nonce"`
+	}
+	p := newPlan(reflect.TypeFor[explicitOK](), "Explicit", true)
+	if p.typeString != "Explicit(bytes32 h,address a,bytes b,bytes identitySig,uint64 nonce)" {
+		t.Errorf("type string %q", p.typeString)
+	}
+	var names []string
+	for _, f := range p.identity {
+		names = append(names, f.name)
+	}
+	if !slices.Equal(names, []string{"h", "a", "b"}) || p.sig != 3 || p.nonce != 4 {
+		t.Errorf("identity fields %q, identitySig %d, nonce %d", names, p.sig, p.nonce)
+	}
+}
+
+// TestTableEntryRefuses: a table entry must say what it does, have an exec
+// function and name what a gatekeeper message authorizes, and a type may
+// appear once.
+func TestTableEntryRefuses(t *testing.T) {
+	for name, build := range map[string]func(){
+		"no doc":            func() { msgSpec[Transfer]{exec: execTransfer}.entry() },
+		"no exec":           func() { msgSpec[Transfer]{doc: "d"}.entry() },
+		"gatekeeper phrase": func() { msgSpec[PublishEpoch]{doc: "d", exec: execPublishEpoch}.entry() },
+		"phrase on other":   func() { msgSpec[Transfer]{doc: "d", gatekeeper: "x", exec: execTransfer}.entry() },
+		"twice": func() {
+			newMsgTable(msgSpec[Transfer]{doc: "d", exec: execTransfer}, msgSpec[Transfer]{doc: "d", exec: execTransfer})
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			defer func() {
+				if recover() == nil {
+					t.Error("accepted")
+				}
+			}()
+			build()
+		})
+	}
+}
+
+// TestGatekeeperAuthorizationFromTable: every gatekeeper message is
+// authorized by the table, before its exec function runs: a message of
+// each kind without an identity signature is refused even from a
+// registered gatekeeper's operator.
+func TestGatekeeperAuthorizationFromTable(t *testing.T) {
+	a := keyApp(t)
+	for i, m := range []GatekeeperMsg{
+		PublishEpoch{Epoch: 0, ClusterPublicKey: clusterPub(t, 1)},
+		ProvisionKey{Recipient: WorkerID(worker("w1", 0).PublicKey), Epoch: 0, Sealed: []byte("k")},
+		SetAttestor{Agent: cove.AgentID{1}, Attestor: cove.Address{1}},
+	} {
+		wantCode(t, one(t, a, bob.tx(t, setNonce(m, uint64(2+i)))), CodeUnauthorized, "identitySig is 0 bytes")
+	}
+}
+
+// TestBlockHooks: begin hooks run before the transactions and end hooks
+// after, in order, on the block's state; they see the proposer, votes and
+// misbehaviour; their events and validator updates are the block's.
+func TestBlockHooks(t *testing.T) {
+	a := newApp(t)
+	var trace []string
+	var seen *Block
+	balanceHook := func(name string) blockHook {
+		return blockHook{name: name, run: func(o *overlay, ctx execContext) ([]Event, []ValidatorUpdate) {
+			trace = append(trace, name+" "+getAccount(o, bob.addr).Balance.String())
+			return []Event{{Type: name}}, nil
+		}}
+	}
+	a.begin = append(slices.Clone(a.begin), balanceHook("begin"))
+	pub := bytes.Repeat([]byte{7}, 32)
+	a.end = append(slices.Clone(a.end), balanceHook("end"), blockHook{name: "staking", run: func(o *overlay, ctx execContext) ([]Event, []ValidatorUpdate) {
+		seen = ctx.block
+		return nil, []ValidatorUpdate{{PubKey: pub, Power: 3}}
+	}})
+	b := Block{
+		Height:      1,
+		Time:        blockTime(1),
+		Txs:         [][]byte{alice.tx(t, transfer(bob, 10, 0))},
+		Proposer:    ValidatorAddressOf(pub),
+		Votes:       []Vote{{Validator: ValidatorAddress{9}, Power: 1, Signed: true}},
+		Misbehavior: []Misbehavior{{Kind: MisbehaviorLightClientAttack, Validator: ValidatorAddress{9}, Height: 1}},
+	}
+	res := a.FinalizeBlock(b)
+	wantCode(t, res.TxResults[0], CodeOK)
+	if want := []string{"begin 500", "end 510"}; !slices.Equal(trace, want) {
+		t.Errorf("hooks saw %q, want %q", trace, want)
+	}
+	if seen == nil || seen.Proposer != b.Proposer || !reflect.DeepEqual(seen.Votes, b.Votes) || !reflect.DeepEqual(seen.Misbehavior, b.Misbehavior) {
+		t.Errorf("hook saw block %+v", seen)
+	}
+	if want := []Event{{Type: "begin"}, {Type: "end"}}; !reflect.DeepEqual(res.Events, want) {
+		t.Errorf("block events %v, want %v", res.Events, want)
+	}
+	if want := []ValidatorUpdate{{PubKey: pub, Power: 3}}; !reflect.DeepEqual(res.ValidatorUpdates, want) {
+		t.Errorf("validator updates %v, want %v", res.ValidatorUpdates, want)
+	}
+	// The end hook that writes meta/block still runs first.
+	a.Commit()
+	if h := a.View().Head(); h.Height != 1 || !h.Time.Equal(blockTime(1)) {
+		t.Errorf("head %+v", h)
+	}
+}
+
+func TestValidatorAddress(t *testing.T) {
+	pub := bytes.Repeat([]byte{1}, 32)
+	v := Validator{Name: "v", PubKey: pub, Power: 1}
+	sum := cove.SHA256(pub)
+	if v.Address() != ValidatorAddressOf(pub) || v.Address().String() != "0x"+hex.EncodeToString(sum[:20]) {
+		t.Errorf("address %s", v.Address())
+	}
+	if MisbehaviorDuplicateVote.String() != "duplicate vote" || MisbehaviorKind(9).String() != "misbehavior 9" {
+		t.Error("misbehavior names")
+	}
+}

@@ -1,0 +1,182 @@
+package validator
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"math/big"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	cmttypes "github.com/cometbft/cometbft/types"
+	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/chain"
+	"github.com/cove-network/cove/ethsig"
+	"github.com/cove-network/cove/internal/testport"
+)
+
+const testChainID = 7799
+
+// running is a validator started by start.
+type running struct {
+	s      *Server
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// start opens the validator at cfg and runs it until stop.
+func start(t *testing.T, cfg Config) *running {
+	t.Helper()
+	s, err := New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &running{s: s, cancel: cancel, done: make(chan error, 1)}
+	go func() { r.done <- s.Run(ctx) }()
+	t.Cleanup(func() { r.stop(t) })
+	return r
+}
+
+// stop stops the validator and waits for Run to return.
+func (r *running) stop(t *testing.T) {
+	t.Helper()
+	if r.cancel == nil {
+		return
+	}
+	r.cancel()
+	r.cancel = nil
+	select {
+	case err := <-r.done:
+		if err != nil {
+			t.Errorf("run: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the validator did not stop")
+	}
+}
+
+// waitHeight polls until the validator has committed height h.
+func waitHeight(t *testing.T, s *Server, h int64) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for s.View().Height() < h {
+		if time.Now().After(deadline) {
+			t.Fatalf("height %d after 10 s, want %d", s.View().Height(), h)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestValidator runs one validator in-process: a signed transfer commits,
+// shows in the view and cannot be replayed; the validator stops, reopens
+// from its home at the same height and app hash, and goes on.
+func TestValidator(t *testing.T) {
+	home := t.TempDir()
+	keys, err := InitKeys(home, "v0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := crypto.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	from, to := ethsig.Address(&key.PublicKey), cove.Address{0xee}
+	g := chain.DefaultGenesis(testChainID, from, map[cove.Address]*big.Int{from: big.NewInt(1000)})
+	g.Time = time.Now().UTC().Truncate(time.Second)
+	if err := WriteGenesis(home, "cove-validator-test", []chain.Validator{keys.Validator}, g); err != nil {
+		t.Fatal(err)
+	}
+	// The chain computes validator addresses as CometBFT does.
+	doc, err := cmttypes.GenesisDocFromFile(GenesisFile(home))
+	if err != nil {
+		t.Fatal(err)
+	}
+	va := keys.Validator.Address()
+	if len(doc.Validators) != 1 || !bytes.Equal(doc.Validators[0].Address, va[:]) || doc.Validators[0].Power != 10 || doc.Validators[0].Name != "v0" {
+		t.Fatalf("genesis validators %+v, keys %+v", doc.Validators, keys.Validator)
+	}
+
+	cfg := DefaultConfig()
+	cfg.Home = home
+	cfg.P2PAddr = testport.Addr(t)
+	cfg.RPCAddr = ""
+	cfg.BlockInterval = 50 * time.Millisecond
+	v := start(t, cfg)
+	waitHeight(t, v.s, 1)
+
+	tx, err := chain.SignTx(testChainID, chain.Transfer{To: to, Amount: big.NewInt(5), Nonce: 0}, func(d cove.Hash) ([65]byte, error) { return ethsig.Sign(key, d) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	out, err := v.s.Broadcast(ctx, tx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Code != chain.CodeOK || out.Height < 1 || out.Hash != chain.TxHash(tx).String() ||
+		len(out.Events) != 1 || out.Events[0].Type != chain.EventTransfer || out.Events[0].Attr("amount") != "5" {
+		t.Fatalf("outcome %+v", out)
+	}
+	view := v.s.View()
+	if got := view.Account(to).Balance; got.Cmp(big.NewInt(5)) != 0 {
+		t.Errorf("recipient balance %s, want 5", got)
+	}
+	if acct := view.Account(from); acct.Nonce != 1 || acct.Balance.Cmp(big.NewInt(995)) != 0 {
+		t.Errorf("sender %+v, want nonce 1 and 995", acct)
+	}
+	if view.Height() < out.Height {
+		t.Errorf("view at height %d, before the tx's block %d", view.Height(), out.Height)
+	}
+
+	replay, err := v.s.Broadcast(ctx, tx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if replay.Code != chain.CodeBadNonce {
+		t.Errorf("replay: %+v, want bad nonce", replay)
+	}
+
+	v.stop(t)
+	head := v.s.View().Head()
+
+	again, err := New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := again.View().Head(); h.Height != head.Height || !bytes.Equal(h.AppHash, head.AppHash) {
+		again.Close()
+		t.Fatalf("reopened at height %d app hash %x, stopped at %d %x", h.Height, h.AppHash, head.Height, head.AppHash)
+	}
+	if err := again.Close(); err != nil {
+		t.Fatal(err)
+	}
+	v2 := start(t, cfg)
+	waitHeight(t, v2.s, head.Height+2)
+	if got := v2.s.View().Account(to).Balance; got.Cmp(big.NewInt(5)) != 0 {
+		t.Errorf("recipient balance %s after restart, want 5", got)
+	}
+}
+
+// TestWriteGenesisRefusesKey: a genesis validator's key must be a 32-byte
+// Ed25519 key.
+func TestWriteGenesisRefusesKey(t *testing.T) {
+	home := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(home, "config"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	g := chain.DefaultGenesis(testChainID, cove.Address{1}, map[cove.Address]*big.Int{{1}: big.NewInt(1)})
+	g.Time = time.Now().UTC().Truncate(time.Second)
+	err := WriteGenesis(home, "x", []chain.Validator{{Name: "v", PubKey: make([]byte, 33), Power: 1}}, g)
+	if err == nil {
+		t.Fatal("WriteGenesis accepted a 33-byte key")
+	}
+	if err := WriteGenesis(home, "x", []chain.Validator{{Name: "v", PubKey: make([]byte, 32), Power: 1}}, g); err != nil {
+		t.Fatal(err)
+	}
+}
