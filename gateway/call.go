@@ -76,12 +76,15 @@ func agentURL(r *http.Request) string {
 	return u
 }
 
-// responseHeader copies the agent's headers to w and names the invocation.
+// responseHeader copies the agent's headers to w, but for the reserved ones
+// (hop-by-hop headers, the length, Cove's own: whatever the invoker, only
+// the gateway writes those), and names the invocation.
 func responseHeader(w http.ResponseWriter, resp *cove.Response) http.Header {
 	h := w.Header()
 	for k, vs := range resp.Header {
-		h[k] = vs
+		h[http.CanonicalHeaderKey(k)] = vs
 	}
+	api.StripReserved(h)
 	h.Set(api.HeaderRequestID, resp.RequestID)
 	return h
 }

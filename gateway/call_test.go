@@ -104,8 +104,9 @@ func TestCallBuffered(t *testing.T) {
 type testStream struct {
 	id     cove.AgentID
 	call   cove.Call
-	pieces chan []byte // closed: the body ended
-	cut    chan error  // a value: the body was cut
+	pieces chan []byte   // closed: the body ended
+	cut    chan error    // a value: the body was cut
+	stop   chan struct{} // closed when the test ends, so a failing test never hangs
 	rest   []byte
 	read   bytes.Buffer
 	mu     sync.Mutex
@@ -113,8 +114,10 @@ type testStream struct {
 	err    error
 }
 
-func newTestStream(id cove.AgentID, c cove.Call) *testStream {
-	return &testStream{id: id, call: c, pieces: make(chan []byte), cut: make(chan error, 1)}
+func newTestStream(t *testing.T, id cove.AgentID, c cove.Call) *testStream {
+	s := &testStream{id: id, call: c, pieces: make(chan []byte), cut: make(chan error, 1), stop: make(chan struct{})}
+	t.Cleanup(func() { close(s.stop) }) // runs before the server's Close, registered earlier
+	return s
 }
 
 func (s *testStream) Read(p []byte) (int, error) {
@@ -133,6 +136,8 @@ func (s *testStream) Read(p []byte) (int, error) {
 			s.err = err
 			s.mu.Unlock()
 			return 0, err
+		case <-s.stop:
+			return 0, errors.New("the test ended")
 		}
 	}
 	n := copy(p, s.rest)
@@ -161,9 +166,12 @@ func (s *testStream) Close() error { return nil }
 func TestCallStream(t *testing.T) {
 	streams := make(chan *testStream, 1)
 	base := serve(t, invokerFunc(func(ctx context.Context, id cove.AgentID, c cove.Call) (*cove.Response, error) {
-		s := newTestStream(id, c)
+		s := newTestStream(t, id, c)
 		streams <- s
-		return &cove.Response{Status: http.StatusOK, Header: cove.Header{"Content-Type": {"text/event-stream"}}, Stream: s, RequestID: "req-s"}, nil
+		// Whatever an invoker sets, Cove's own headers come from the
+		// gateway alone: a forged one must not hide the real trailer.
+		h := cove.Header{"Content-Type": {"text/event-stream"}, "Cove-Receipt": {"forged"}, "Cove-Signer": {"0xforged"}, "Connection": {"close"}}
+		return &cove.Response{Status: http.StatusOK, Header: h, Stream: s, RequestID: "req-s"}, nil
 	}))
 	target := "/agents/" + knownAgent.String() + "/events"
 	resp, err := http.Get(base + target)
@@ -172,7 +180,7 @@ func TestCallStream(t *testing.T) {
 	}
 	defer resp.Body.Close()
 	s := <-streams
-	if resp.Header.Get(receipt.HeaderReceipt) != "" || resp.Header.Get(api.HeaderRequestID) != "req-s" {
+	if resp.Header.Get(receipt.HeaderReceipt) != "" || resp.Header.Get(receipt.HeaderSigner) != "" || resp.Close || resp.Header.Get(api.HeaderRequestID) != "req-s" {
 		t.Fatalf("stream head %v: want no receipt before the body", resp.Header)
 	}
 	var got []byte
@@ -198,7 +206,7 @@ func TestCallStream(t *testing.T) {
 func TestCallStreamCut(t *testing.T) {
 	streams := make(chan *testStream, 1)
 	base := serve(t, invokerFunc(func(ctx context.Context, id cove.AgentID, c cove.Call) (*cove.Response, error) {
-		s := newTestStream(id, c)
+		s := newTestStream(t, id, c)
 		streams <- s
 		return &cove.Response{Status: http.StatusOK, Stream: s}, nil
 	}))

@@ -3,11 +3,13 @@ package node
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"slices"
 	"time"
 
 	"github.com/cove-network/cove/chain"
+	"github.com/cove-network/cove/internal/backoff"
 	"github.com/cove-network/cove/tee/sim"
 	"github.com/cove-network/cove/txsend"
 )
@@ -25,38 +27,28 @@ import (
 // development chain wants and a real one must not: it happens only on the
 // INSECURE simulated TEE with the admin's own key, and says so in the log.
 func admitDevBuild(ctx context.Context, log *slog.Logger, p *sim.Platform, v chain.View, s *txsend.Sender) {
-	wait := 100 * time.Millisecond
-	for {
-		done := admitDevBuildOnce(ctx, log, p, v, s)
-		if done {
-			return
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-t.C:
-		}
-		if v.Height() >= 1 {
-			wait = min(2*wait, 30*time.Second)
-		}
-	}
+	backoff.Retry(ctx, 100*time.Millisecond, 30*time.Second, func() (bool, error) {
+		return admitDevBuildOnce(ctx, log, p, v, s)
+	}, func(err error, wait time.Duration) {
+		log.Warn("dev chain: this build is not admitted yet; retrying", "err", err, "retry_in", wait)
+	})
 }
 
-func admitDevBuildOnce(ctx context.Context, log *slog.Logger, p *sim.Platform, v chain.View, s *txsend.Sender) (done bool) {
+// admitDevBuildOnce makes one attempt. done means nothing is left to do;
+// err, a failure to retry (the chain may refuse a nonce the CLI took).
+func admitDevBuildOnce(ctx context.Context, log *slog.Logger, p *sim.Platform, v chain.View, s *txsend.Sender) (done bool, err error) {
 	if v.Height() < 1 {
-		return false // the chain has not made its first block
+		return false, nil // the chain has not made its first block
 	}
 	params := v.Params()
 	if params.Admin != s.Address() {
-		return true
+		return true, nil
 	}
 	m := p.Measurement()
 	vk := p.VendorPublicKey()
 	pol := &params.TEE
 	if pol.AllowsTEE("sim") && pol.AllowsMeasurement(m[:]) && pol.AllowsSimVendorKey(vk) {
-		return true
+		return true, nil
 	}
 	if !slices.Contains(pol.AllowedTEEs, "sim") {
 		pol.AllowedTEEs = append(slices.Clone(pol.AllowedTEEs), "sim")
@@ -69,18 +61,15 @@ func admitDevBuildOnce(ctx context.Context, log *slog.Logger, p *sim.Platform, v
 	}
 	b, err := json.Marshal(params)
 	if err != nil {
-		log.Error("dev chain: encode params", "err", err)
-		return true
+		return false, fmt.Errorf("encode params: %w", err)
 	}
 	log.Warn("dev chain: allowing this build's measurement and sim vendor key (INSECURE simulated TEE)", "measurement", chain.Bytes(m[:]), "vendor_key", chain.Bytes(vk))
 	out, err := s.Send(ctx, func(n uint64) chain.Msg { return chain.UpdateParams{Params: string(b), Nonce: n} })
 	if err != nil {
-		log.Warn("dev chain: UpdateParams not sent; retrying", "err", err)
-		return false
+		return false, err
 	}
 	if out.Code != chain.CodeOK {
-		log.Error("dev chain: UpdateParams refused", "log", out.Log)
-		return true
+		return false, fmt.Errorf("UpdateParams refused: %s", out.Log)
 	}
-	return true
+	return true, nil
 }

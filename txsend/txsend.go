@@ -11,7 +11,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/cove-network/cove"
@@ -60,58 +59,95 @@ type Sender struct {
 	signer  Signer
 	retries int
 	timeout time.Duration
+	// poll is how often a send refused for its nonce re-reads the
+	// committed nonce while the transaction that took it is pending.
+	poll time.Duration
 
-	mu sync.Mutex
+	turn chan struct{} // one send at a time; a channel so a waiting send can give up
 }
 
 // New returns a Sender of signer's transactions to l.
 func New(l Ledger, signer Signer) *Sender {
-	return &Sender{ledger: l, signer: signer, retries: DefaultRetries, timeout: DefaultTimeout}
+	return &Sender{ledger: l, signer: signer, retries: DefaultRetries, timeout: DefaultTimeout,
+		poll: 50 * time.Millisecond, turn: make(chan struct{}, 1)}
 }
 
 // Address returns the sending account.
 func (s *Sender) Address() cove.Address { return s.signer.Address() }
 
 // Send signs the message build makes for the account's next nonce, submits
-// it and waits for its block. A refusal for a bad nonce (another holder of
-// the key, such as the CLI of `cove dev` whose dev key is also the node's
-// operator, took the nonce) is retried with the then next nonce, up to
-// DefaultRetries times: a refused nonce changes nothing. Any other refusal
-// is returned as the outcome's code with a nil error.
+// it and waits for its block. A refusal for a bad nonce means another
+// holder of the key (such as the CLI of `cove dev`, whose dev key is also
+// the node's operator) took the nonce: Send waits until that transaction
+// is committed (the committed nonce moves, within the attempt's timeout)
+// and signs again with the next nonce, up to DefaultRetries times; a
+// refused nonce changes nothing. Any other refusal is returned as the
+// outcome's code with a nil error. A Send waiting for its turn, or for a
+// nonce, gives up when ctx ends.
 func (s *Sender) Send(ctx context.Context, build func(nonce uint64) chain.Msg) (chain.TxOutcome, error) {
 	if s == nil || s.signer == nil {
 		return chain.TxOutcome{}, fmt.Errorf("send transaction: %w", ErrNoKey)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	select {
+	case s.turn <- struct{}{}:
+	case <-ctx.Done():
+		return chain.TxOutcome{}, fmt.Errorf("send transaction: %w", ctx.Err())
+	}
+	defer func() { <-s.turn }()
 	for attempt := 0; ; attempt++ {
-		out, err := s.sendOnce(ctx, build)
-		if err == nil && out.Code == chain.CodeBadNonce && attempt < s.retries {
-			continue
+		if err := ctx.Err(); err != nil {
+			return chain.TxOutcome{}, fmt.Errorf("send transaction: %w", err)
 		}
-		return out, err
+		out, nonce, err := s.sendOnce(ctx, build)
+		if err != nil || out.Code != chain.CodeBadNonce || attempt >= s.retries {
+			return out, err
+		}
+		s.awaitNonceAfter(ctx, nonce)
 	}
 }
 
-func (s *Sender) sendOnce(ctx context.Context, build func(nonce uint64) chain.Msg) (chain.TxOutcome, error) {
+// awaitNonceAfter waits until the committed nonce is past used (the
+// transaction that took it committed), the attempt's timeout passes or ctx
+// ends; the next attempt then reads whatever the nonce is.
+func (s *Sender) awaitNonceAfter(ctx context.Context, used uint64) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
+	t := time.NewTicker(s.poll)
+	defer t.Stop()
+	for {
+		if n, err := s.ledger.Nonce(ctx, s.signer.Address()); err == nil && n > used {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// sendOnce makes one attempt and returns its outcome and the nonce it used.
+func (s *Sender) sendOnce(ctx context.Context, build func(nonce uint64) chain.Msg) (chain.TxOutcome, uint64, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	// The ledger's errors say what failed (a gateway's name where to
+	// look), so they go out as they are.
 	chainID, err := s.ledger.ChainID(ctx)
 	if err != nil {
-		return chain.TxOutcome{}, fmt.Errorf("send transaction: chain id: %w", err)
+		return chain.TxOutcome{}, 0, err
 	}
 	nonce, err := s.ledger.Nonce(ctx, s.signer.Address())
 	if err != nil {
-		return chain.TxOutcome{}, fmt.Errorf("send transaction: nonce of %s: %w", s.signer.Address(), err)
+		return chain.TxOutcome{}, 0, err
 	}
 	msg := build(nonce)
 	tx, err := chain.SignTx(chainID, msg, s.signer.Sign)
 	if err != nil {
-		return chain.TxOutcome{}, fmt.Errorf("sign transaction: %w", err)
+		return chain.TxOutcome{}, nonce, fmt.Errorf("sign transaction: %w", err)
 	}
 	out, err := s.ledger.Submit(ctx, tx)
 	if err != nil {
-		return out, fmt.Errorf("%s: %w", msg.Type(), err)
+		return out, nonce, fmt.Errorf("%s: %w", msg.Type(), err)
 	}
-	return out, nil
+	return out, nonce, nil
 }

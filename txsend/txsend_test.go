@@ -6,6 +6,7 @@ import (
 	"math/big"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/chain"
@@ -111,5 +112,71 @@ func TestSendWithoutKey(t *testing.T) {
 	var s *txsend.Sender
 	if _, err := s.Send(context.Background(), transfer(cove.Address{}, 1)); !errors.Is(err, txsend.ErrNoKey) {
 		t.Fatalf("%v, want ErrNoKey", err)
+	}
+}
+
+// TestSendWaitsForPendingNonce: when another holder of the key has a
+// transaction pending with the nonce this send read (in the mempool, not
+// yet in a block), the send waits for it to commit and then signs the next
+// nonce, rather than spending its retries on the same refused nonce.
+func TestSendWaitsForPendingNonce(t *testing.T) {
+	admin, bob := testchain.NewKey(t), testchain.NewKey(t)
+	l := testchain.New(t, admin.Address())
+	pending := admin.Tx(t, testchain.ChainID, transfer(bob.Address(), 1)(0))
+	if r := l.Admit(pending); r.Code != chain.CodeOK {
+		t.Fatal(r.Log)
+	}
+	committed := make(chan struct{})
+	go func() {
+		defer close(committed)
+		time.Sleep(300 * time.Millisecond) // the other sender's block comes later
+		l.Block(pending)
+	}()
+	out, err := txsend.New(l, admin).Send(context.Background(), transfer(bob.Address(), 5))
+	<-committed
+	if err != nil || out.Code != chain.CodeOK {
+		t.Fatalf("%+v, %v: want the send to wait for the pending nonce and go through", out, err)
+	}
+	if n := l.View().Account(admin.Address()).Nonce; n != 2 {
+		t.Fatalf("nonce %d, want 2", n)
+	}
+}
+
+// blockingLedger holds every Submit until release is closed.
+type blockingLedger struct {
+	*testchain.Ledger
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (b *blockingLedger) Submit(ctx context.Context, tx []byte) (chain.TxOutcome, error) {
+	b.entered <- struct{}{}
+	<-b.release
+	return b.Ledger.Submit(ctx, tx)
+}
+
+// TestSendCancelWhileWaiting: a send waiting for its turn gives up when
+// its context ends, and sends nothing.
+func TestSendCancelWhileWaiting(t *testing.T) {
+	admin, bob := testchain.NewKey(t), testchain.NewKey(t)
+	l := &blockingLedger{Ledger: testchain.New(t, admin.Address()), entered: make(chan struct{}, 1), release: make(chan struct{})}
+	s := txsend.New(l, admin)
+	first := make(chan error, 1)
+	go func() {
+		_, err := s.Send(context.Background(), transfer(bob.Address(), 1))
+		first <- err
+	}()
+	<-l.entered // the first send holds the turn
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := s.Send(ctx, transfer(bob.Address(), 2)); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("waiting send: %v, want the context's error", err)
+	}
+	close(l.release)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	if got := l.View().Account(bob.Address()).Balance; got.Cmp(big.NewInt(1)) != 0 {
+		t.Fatalf("bob has %s: the cancelled send went through", got)
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/chain"
+	"github.com/cove-network/cove/internal/backoff"
 	"github.com/cove-network/cove/txsend"
 )
 
@@ -25,30 +26,16 @@ const (
 // ends, and logs the outcome. A node without an operator key cannot send
 // it: that is logged once.
 func (s *Server) register(ctx context.Context, endpoint string) {
-	wait := firstRetry
-	for {
+	backoff.Retry(ctx, firstRetry, maxRetry, func() (bool, error) {
 		done, err := s.registerOnce(ctx, endpoint)
-		if done || ctx.Err() != nil {
-			return
-		}
 		if errors.Is(err, txsend.ErrNoKey) {
-			s.log.Warn("worker not registered: "+err.Error(), "worker", s.myID)
-			return
+			s.log.Warn("worker not registered: no key to send its registration with", "worker", s.myID, "err", err)
+			return true, nil
 		}
-		if err != nil {
-			s.log.Warn("worker registration refused; retrying", "worker", s.myID, "err", err, "retry_in", wait)
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-t.C:
-		}
-		if err != nil {
-			wait = min(2*wait, maxRetry)
-		}
-	}
+		return done, err
+	}, func(err error, wait time.Duration) {
+		s.log.Warn("worker registration refused; retrying", "worker", s.myID, "err", err, "retry_in", wait)
+	})
 }
 
 // registerOnce makes one registration attempt. done means nothing is left

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -416,8 +417,9 @@ func TestRunRegisters(t *testing.T) {
 	}
 	var logs strings.Builder
 	var mu sync.Mutex
+	counted := &countingChain{roleChain: roleChain{e.l, nil}}
 	w, err := worker.New(worker.DefaultConfig(), slog.New(slog.NewTextHandler(lockedWriter{&mu, &logs}, nil)), p,
-		roleChain{e.l, nil}, e.blobs, filepath.Join(dir, "worker"))
+		counted, e.blobs, filepath.Join(dir, "worker"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -429,6 +431,9 @@ func TestRunRegisters(t *testing.T) {
 		defer mu.Unlock()
 		return strings.Contains(logs.String(), "worker not registered") && strings.Contains(logs.String(), txsend.ErrNoKey.Error())
 	})
+	// Give a retry time to happen (the first comes after 100 ms): there
+	// must be none.
+	time.Sleep(500 * time.Millisecond)
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
@@ -436,7 +441,21 @@ func TestRunRegisters(t *testing.T) {
 	if _, err := e.l.View().Worker(w.ID()); err == nil {
 		t.Fatal("a worker registered without a key to send with")
 	}
+	if n := counted.sends.Load(); n != 1 {
+		t.Fatalf("the worker tried to send %d times, want once", n)
+	}
 	if n := strings.Count(logs.String(), "worker not registered"); n != 1 {
 		t.Fatalf("said %d times", n)
 	}
+}
+
+// countingChain counts the worker's sends.
+type countingChain struct {
+	roleChain
+	sends atomic.Int64
+}
+
+func (c *countingChain) Send(ctx context.Context, build func(uint64) chain.Msg) (chain.TxOutcome, error) {
+	c.sends.Add(1)
+	return c.roleChain.Send(ctx, build)
 }

@@ -167,6 +167,15 @@ func (l *Ledger) Block(txs ...[]byte) []chain.TxResult {
 	return res.TxResults
 }
 
+// Admit runs CheckTx alone: tx waits in the "mempool" (the check state)
+// until a Block carries it, and is forgotten if a block without it
+// commits first, as CometBFT rechecks it against the new state.
+func (l *Ledger) Admit(tx []byte) chain.TxResult {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.app.CheckTx(tx)
+}
+
 // Broadcast runs CheckTx, as the mempool does, then, if it passed, a block
 // holding tx alone.
 func (l *Ledger) Broadcast(ctx context.Context, tx []byte) (chain.TxOutcome, error) {
