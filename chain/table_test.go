@@ -379,12 +379,22 @@ func TestTableEntryRefuses(t *testing.T) {
 // registered gatekeeper's operator.
 func TestGatekeeperAuthorizationFromTable(t *testing.T) {
 	a := keyApp(t)
-	for i, m := range []GatekeeperMsg{
+	nonce := uint64(2)
+	for _, m := range []GatekeeperMsg{
 		PublishEpoch{Epoch: 0, ClusterPublicKey: clusterPub(t, 1)},
 		ProvisionKey{Recipient: WorkerID(worker("w1", 0).PublicKey), Epoch: 0, Sealed: []byte("k")},
 		SetAttestor{Agent: cove.AgentID{1}, Attestor: cove.Address{1}},
 	} {
-		wantCode(t, one(t, a, bob.tx(t, setNonce(m, uint64(2+i)))), CodeUnauthorized, "identitySig is 0 bytes")
+		wantCode(t, one(t, a, bob.tx(t, setNonce(m, nonce))), CodeUnauthorized, "identitySig is 0 bytes")
+		nonce++
+		// The control: the same message from the same operator, signed by
+		// its gatekeeper's identity, gets past authorization (it may still
+		// be refused for what it asks, as SetAttestor of an unknown agent).
+		r := one(t, a, bob.tx(t, setNonce(gk("g1", m), nonce)))
+		if r.Code == CodeUnauthorized {
+			t.Errorf("%s signed by the gatekeeper's identity: %s", m.Type(), r.Log)
+		}
+		nonce++
 	}
 }
 
@@ -429,7 +439,11 @@ func TestBlockHooks(t *testing.T) {
 	if want := []ValidatorUpdate{{PubKey: pub, Power: 3}}; !reflect.DeepEqual(res.ValidatorUpdates, want) {
 		t.Errorf("validator updates %v, want %v", res.ValidatorUpdates, want)
 	}
-	// The end hook that writes meta/block still runs first.
+	// The end hook that writes meta/block is the first, so hooks after it
+	// see the block's head.
+	if len(a.end) == 0 || a.end[0].name != "block meta" {
+		t.Errorf("the first end hook is not the one that writes meta/block")
+	}
 	a.Commit()
 	if h := a.View().Head(); h.Height != 1 || !h.Time.Equal(blockTime(1)) {
 		t.Errorf("head %+v", h)

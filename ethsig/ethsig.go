@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"strings"
 
 	"github.com/ethereum/go-ethereum/crypto"
 
@@ -85,6 +86,13 @@ func Recover(digest cove.Hash, sig [Size]byte) (cove.Address, error) {
 	h := cove.Keccak256(pub[1:])
 	copy(a[:], h[12:])
 	return a, nil
+}
+
+// Reason returns what a Recover error says is wrong with the signature,
+// without the "bad signature" its message starts with, for callers that
+// wrap it in an error of their own.
+func Reason(err error) string {
+	return strings.TrimPrefix(err.Error(), ErrBadSignature.Error()+": ")
 }
 
 // Address returns the Ethereum address of a public key.

@@ -114,3 +114,10 @@ func TestSignNoKey(t *testing.T) {
 		t.Fatal("Sign with no key succeeded")
 	}
 }
+
+func TestReason(t *testing.T) {
+	_, err := ethsig.Recover(cove.Hash{}, [65]byte{64: 29})
+	if got := ethsig.Reason(err); got != "v is 29, want 27 or 28 (or 0 or 1)" {
+		t.Fatalf("Reason = %q", got)
+	}
+}

@@ -236,7 +236,22 @@ type view struct {
 	have map[cove.Hash]map[uint64][]byte
 }
 
+// read takes the view from one committed block: the reads are separate
+// calls, so it reads again (a few times) when a block committed meanwhile.
+// A view that still straddles blocks is harmless: the chain refuses what is
+// already done ("exists") and the next reconcile sees the rest.
 func (s *Server) read() view {
+	var v view
+	for range 3 {
+		v = s.readOnce()
+		if s.chain.View().Height() == v.height {
+			break
+		}
+	}
+	return v
+}
+
+func (s *Server) readOnce() view {
 	c := s.chain.View()
 	var v view
 	v.height = c.Height()

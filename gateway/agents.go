@@ -125,7 +125,7 @@ func checkOwner(r *http.Request, a cove.Agent, now time.Time) (int, string, stri
 	}
 	signer, err := ethsig.Recover(cove.LogsAuthDigest(a.ID, exp), [65]byte(sig))
 	if err != nil {
-		return http.StatusUnauthorized, "bad_auth", "the " + api.HeaderAuth + " signature does not recover a key: " + err.Error()
+		return http.StatusUnauthorized, "bad_auth", "the " + api.HeaderAuth + " signature does not recover a key: " + ethsig.Reason(err)
 	}
 	if signer != a.Owner {
 		return http.StatusForbidden, "not_owner", fmt.Sprintf("only the agent's owner %s may read its logs", a.Owner)

@@ -32,14 +32,18 @@ type Config struct {
 	PublicURL string `toml:"public_url"`
 	// MaxBundleBytes bounds an uploaded bundle.
 	MaxBundleBytes int64 `toml:"max_bundle_bytes"`
-	// MaxRequestBytes bounds the body of an agent call the gateway reads
-	// (the worker has a bound of its own, worker.max_request_bytes).
-	MaxRequestBytes int64 `toml:"max_request_bytes"`
+	// MaxRequestBytes bounds the body of an agent call the gateway reads.
+	// Zero means DefaultMaxRequestBytes, and on a node the bound of its
+	// worker (worker.max_request_bytes), which checks it again.
+	MaxRequestBytes int64 `toml:"max_request_bytes,omitempty"`
 }
+
+// DefaultMaxRequestBytes bounds a call's body when nothing else does.
+const DefaultMaxRequestBytes = 5 << 20
 
 // DefaultConfig returns the gateway defaults.
 func DefaultConfig() Config {
-	return Config{MaxBundleBytes: 16 << 20, MaxRequestBytes: 5 << 20}
+	return Config{MaxBundleBytes: 16 << 20}
 }
 
 // Validate reports a configuration that cannot work.
@@ -47,8 +51,8 @@ func (c Config) Validate() error {
 	if c.MaxBundleBytes < 1 {
 		return fmt.Errorf("gateway: max_bundle_bytes %d must be positive", c.MaxBundleBytes)
 	}
-	if c.MaxRequestBytes < 1 {
-		return fmt.Errorf("gateway: max_request_bytes %d must be positive", c.MaxRequestBytes)
+	if c.MaxRequestBytes < 0 {
+		return fmt.Errorf("gateway: max_request_bytes %d must not be negative", c.MaxRequestBytes)
 	}
 	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
 		return fmt.Errorf("gateway: public_url %q must start with http:// or https://", c.PublicURL)
@@ -109,6 +113,9 @@ func New(cfg Config, log *slog.Logger, chain Chain, blobs Blobs, invoker Invoker
 	}
 	if chain == nil || blobs == nil || invoker == nil || logs == nil || keys == nil {
 		return nil, errors.New("gateway: a chain, a blob store, an invoker, a log book and a key service are all required")
+	}
+	if cfg.MaxRequestBytes == 0 {
+		cfg.MaxRequestBytes = DefaultMaxRequestBytes
 	}
 	s := &Server{cfg: cfg, log: log, chain: chain, blobs: blobs, invoker: invoker, logs: logs, keys: keys}
 	mux := http.NewServeMux()

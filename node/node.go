@@ -170,7 +170,11 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 	if !cfg.Roles.Gateway {
 		return n, nil
 	}
-	n.gateway, err = gateway.New(cfg.Gateway, log.With("role", "gateway"), v, n.blobs, n.worker, n.worker, n.worker)
+	gcfg := cfg.Gateway
+	if gcfg.MaxRequestBytes == 0 {
+		gcfg.MaxRequestBytes = wcfg.MaxRequestBytes // the worker's bound, as before the gateway had one
+	}
+	n.gateway, err = gateway.New(gcfg, log.With("role", "gateway"), v, n.blobs, n.worker, n.worker, n.worker)
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,8 @@
 // agent response, so that a caller, a contract or `cove verify` can tell which
 // agent code answered which request with which response.
 //
-// A receipt travels in three HTTP headers:
+// A receipt travels in three HTTP headers (HTTP trailers after a streamed
+// body, whose receipt exists only once the body has ended; see ADR 10):
 //
 //	Cove-Receipt:   base64url (no padding) of the receipt JSON
 //	Cove-Signature: 0x + 65 bytes r ‖ s ‖ v (v = 27 or 28) over Receipt.Digest

@@ -206,7 +206,7 @@ func Verify(s Signed) error {
 	}
 	got, err := ethsig.Recover(s.Receipt.Digest(), s.Signature)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrBadSignature, err)
+		return fmt.Errorf("%w: %s", ErrBadSignature, ethsig.Reason(err))
 	}
 	if got != s.Signer {
 		return fmt.Errorf("%w: signed by %s, not by the claimed signer %s", ErrBadSignature, got, s.Signer)

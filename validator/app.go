@@ -36,7 +36,7 @@ type abciApp struct {
 	log *slog.Logger
 	db  *bbolt.DB
 
-	mu     sync.RWMutex // guards app between ABCI calls and queries
+	mu     sync.RWMutex // orders ABCI calls (the App guards its own reads: views take no lock here)
 	app    *chain.App
 	events fanout.Feed
 	// pending are the events of the block being finalized, delivered at Commit.

@@ -53,11 +53,12 @@ func (s *Server) prepareFromEvent(ctx context.Context, ev chain.Event) {
 	}
 	// Preparing may fetch the bundle from peers: it must not hold up the
 	// events behind it (their channel drops what overflows).
-	go func(a cove.Agent) {
+	a := rec.Agent()
+	s.prepares.Go(func() {
 		if err := s.Prepare(ctx, a); err != nil {
 			s.log.Info("agent code not ready", "agent", a.ID, "err", err)
 		}
-	}(rec.Agent())
+	})
 }
 
 // provision opens every cluster key provisioned on chain to this worker

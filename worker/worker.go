@@ -129,6 +129,9 @@ type Server struct {
 	engine   *sandbox.Engine
 	sem      chan struct{}
 	logs     *logBook
+	// prepares are code preparations the chain follower started; Run
+	// waits for them.
+	prepares sync.WaitGroup
 
 	mu       sync.Mutex
 	programs map[cove.Hash]*sandbox.Program // by code hash
@@ -215,6 +218,7 @@ func (s *Server) Run(ctx context.Context, endpoint string) error {
 	// still serves calls for agents of epochs it holds keys of.
 	wg.Go(func() { s.register(ctx, endpoint) })
 	wg.Wait()
+	s.prepares.Wait()
 	return s.logs.close()
 }
 

@@ -15,6 +15,9 @@ import (
 // cannot break silently. internal/bench's smoke tests check the reports in
 // more detail.
 func TestBenchCommands(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a node and measures it; skipped with -short (CI runs it)")
+	}
 	prof := filepath.Join(t.TempDir(), "cove.prof")
 	t.Chdir("../..") // the benches read examples/ and testdata/ from the repository root
 

@@ -28,6 +28,9 @@ func benchLog(t *testing.T) *slog.Logger {
 }
 
 func TestAgentsSmoke(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a node and measures it; skipped with -short (CI runs it)")
+	}
 	o := DefaultAgentOptions()
 	o.Duration, o.Warmup, o.Concurrency = 300*time.Millisecond, 100*time.Millisecond, 4
 	o.Deploys, o.CostTime = 2, 50*time.Millisecond
@@ -106,6 +109,9 @@ func TestAgentReportPrintSkippedNode(t *testing.T) {
 }
 
 func TestChainSmoke(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a node and measures it; skipped with -short (CI runs it)")
+	}
 	o := DefaultChainOptions()
 	o.Txs, o.Deploys, o.Accounts, o.Idle = 300, 20, 8, time.Second
 	o.Dir = "../.."
