@@ -19,7 +19,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -246,11 +245,10 @@ func loadGraph(t *testing.T) *graph {
 	t.Helper()
 	readSourceDirs(t)
 	// go test puts its own GOROOT/bin first in the test's PATH, so this is
-	// the toolchain running the test; a test binary run by hand falls back
-	// to the GOROOT it was built with.
+	// the toolchain running the test.
 	goCmd, err := exec.LookPath("go")
 	if err != nil {
-		goCmd = filepath.Join(runtime.GOROOT(), "bin", "go")
+		t.Fatalf("the layering test runs `go list`: %v", err)
 	}
 	cmd := exec.Command(goCmd, "list", "-deps", "-json=ImportPath,Dir,GoFiles,CgoFiles,Imports,Standard,Error", "./...")
 	var stderr bytes.Buffer

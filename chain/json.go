@@ -290,15 +290,6 @@ func amountJSON(v *big.Int) []byte {
 	return []byte(`"` + v.String() + `"`)
 }
 
-// unmarshalAmount reads a decimal JSON string.
-func unmarshalAmount(b []byte) (*big.Int, error) {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return nil, errors.New("amount: want a decimal string")
-	}
-	return parseAmount(s)
-}
-
 // strictUnmarshal decodes one JSON value into v, refusing unknown fields,
 // repeated keys at any depth and data after the value.
 func strictUnmarshal(b []byte, v any) error {

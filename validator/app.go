@@ -145,8 +145,9 @@ func (a *abciApp) InitChain(_ context.Context, req *abci.RequestInitChain) (*abc
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	hash, err := a.app.InitChain(g)
-	if err != nil {
+	// The app hash to answer is the committed one: on a replayed
+	// InitChain (see chain.App.InitChain) Commit returns it with no writes.
+	if _, err := a.app.InitChain(g); err != nil {
 		return nil, fmt.Errorf("init chain: %w", err)
 	}
 	writes, height, hash := a.app.Commit()

@@ -4,26 +4,24 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"time"
 
+	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/account"
 	"github.com/cove-network/cove/api"
 	"github.com/cove-network/cove/client"
-	"github.com/cove-network/cove/node"
+	"github.com/cove-network/cove/internal/testnet"
 )
 
 // devNode is the node of Agents: `cove dev`'s, running in this process.
 type devNode struct {
+	*testnet.DevNode
 	c       *client.Client
 	signer  *account.Signer // owns the deployed agents
-	cancel  context.CancelFunc
-	done    chan error
-	tempDir string // removed by stop; "" when a data dir was given
-	stopped bool
+	tempDir string          // removed by stop; "" when a data dir was given
 }
 
 func startDevNode(ctx context.Context, dataDir string, log *slog.Logger) (*devNode, error) {
@@ -40,13 +38,10 @@ func startDevNode(ctx context.Context, dataDir string, log *slog.Logger) (*devNo
 		return nil, err
 	}
 	// The node of `cove dev`, with its keys in the data dir, not in
-	// ~/.cove. Workers take their keys only from the chain, so the node
-	// needs an operator key to register its worker (and its gatekeeper) and
-	// be provisioned: without one the gateway never becomes healthy. As the
-	// dev key of `cove dev`, the operator is the chain's admin, so the node
-	// allows its own build's measurement on a reused --data-dir. The agents
-	// are deployed by a second key, so the node's transactions and the
-	// deploys never race for one key's nonces.
+	// ~/.cove. As the dev key of `cove dev`, the operator is the chain's
+	// admin, so the node allows its own build's measurement on a reused
+	// --data-dir. The agents are deployed by a second key, so the node's
+	// transactions and the deploys never race for one key's nonces.
 	store, err := account.Open(filepath.Join(dataDir, "keys"))
 	if err != nil {
 		return fail(err)
@@ -62,38 +57,18 @@ func startDevNode(ctx context.Context, dataDir string, log *slog.Logger) (*devNo
 	if b.signer, err = store.Signer(key.Name, ""); err != nil {
 		return fail(fmt.Errorf("bench deployer key: %w", err))
 	}
-	cfg := node.DefaultConfig()
-	cfg.DataDir = filepath.Join(dataDir, "node")
-	cfg.Operator = filepath.Join(store.Dir(), op.Name+".json")
-	cfg.Validator.Home = filepath.Join(cfg.DataDir, "chain")
-	cfg.Validator.RPCAddr = "" // not needed: the client goes through the gateway
-	cfg.Validator.P2PAddr = "127.0.0.1:0"
-	if _, err := node.InitDev(cfg, op.Address, key.Address); err != nil {
+	b.DevNode, err = testnet.StartDev(ctx, testnet.DevConfig{
+		DataDir:  filepath.Join(dataDir, "node"),
+		Operator: filepath.Join(store.Dir(), op.Name+".json"),
+		Admin:    op.Address,
+		Funded:   []cove.Address{key.Address},
+		P2PAddr:  "127.0.0.1:0",
+		Log:      log,
+	})
+	if err != nil {
 		return fail(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return fail(fmt.Errorf("listen: %w", err))
-	}
-	cfg.HTTPAddr = ln.Addr().String()
-	n, err := node.New(cfg, log)
-	if err != nil {
-		ln.Close()
-		return fail(err)
-	}
-	nctx, cancel := context.WithCancel(context.Background())
-	b.cancel, b.done = cancel, make(chan error, 1)
-	go func() { b.done <- n.Run(nctx, ln) }()
-	b.c, err = client.New("http://" + ln.Addr().String())
-	if err == nil {
-		wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
-		err = b.c.WaitHealthy(wctx)
-		wcancel()
-	}
-	if err != nil {
-		b.stop()
-		return nil, err
-	}
+	b.c = b.Client
 	return b, nil
 }
 
@@ -150,15 +125,10 @@ func (b *devNode) firstOK(ctx context.Context, a api.AgentView) (*client.Respons
 	}
 }
 
-// stop stops the node, waits for it and removes a temporary data dir. It is
-// safe to call more than once.
+// stop stops the node and removes a temporary data dir. It is safe to
+// call more than once.
 func (b *devNode) stop() {
-	if b.stopped {
-		return
-	}
-	b.stopped = true
-	b.cancel()
-	<-b.done
+	b.Stop()
 	b.removeTemp()
 }
 

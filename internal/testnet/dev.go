@@ -2,6 +2,7 @@ package testnet
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net"
 	"path/filepath"
@@ -16,21 +17,95 @@ import (
 	"github.com/cove-network/cove/node"
 )
 
-// Dev runs one node as `cove dev` does (node.InitDev: one validator, every
-// role, the simulated TEE) with fast blocks, funding admin (the chain's
-// admin) and funded, on loopback ports. The node sends its own transactions
-// with an operator key of its own, so a test's sends never race it for a
-// nonce. Dev returns the gateway's base URL once the node is healthy (its
-// worker provisioned) and stops the node at cleanup, showing its log if the
-// test failed.
+// DevConfig describes a node StartDev runs.
+type DevConfig struct {
+	// DataDir holds the node's data and chain (created if missing; a
+	// chain already there is reused).
+	DataDir string
+	// Operator is the keystore file (NAME.json, no passphrase) of the key
+	// that sends the node's own transactions. The genesis funds it.
+	Operator string
+	// Admin is the chain's admin, funded in genesis; Funded are funded too.
+	Admin  cove.Address
+	Funded []cove.Address
+	// P2PAddr is the validator's peer-to-peer address (CometBFT's RPC is
+	// off); BlockInterval is its timeout_commit (zero: cove dev's).
+	P2PAddr       string
+	BlockInterval time.Duration
+	Log           *slog.Logger
+}
+
+// DevNode is a node StartDev runs.
+type DevNode struct {
+	// Client is a client of its gateway.
+	Client *client.Client
+	cancel context.CancelFunc
+	done   chan error
+	once   sync.Once
+	err    error
+}
+
+// StartDev runs one node as `cove dev` does (node.InitDev: one validator,
+// every role, the simulated TEE) in this process, its gateway on a free
+// loopback port, and waits until it is healthy (its worker provisioned),
+// for at most 30 s or until ctx ends. Workers take their keys only from
+// the chain, so the node needs its operator key to be provisioned at all.
+func StartDev(ctx context.Context, c DevConfig) (*DevNode, error) {
+	cfg := node.DefaultConfig()
+	cfg.DataDir = c.DataDir
+	cfg.Operator = c.Operator
+	cfg.Validator.Home = filepath.Join(c.DataDir, "chain")
+	cfg.Validator.P2PAddr = c.P2PAddr
+	cfg.Validator.RPCAddr = ""
+	if c.BlockInterval > 0 {
+		cfg.Validator.BlockInterval = c.BlockInterval
+	}
+	if _, err := node.InitDev(cfg, c.Admin, c.Funded...); err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("listen: %w", err)
+	}
+	cfg.HTTPAddr = ln.Addr().String()
+	n, err := node.New(cfg, c.Log)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	nctx, cancel := context.WithCancel(context.Background())
+	d := &DevNode{cancel: cancel, done: make(chan error, 1)}
+	go func() { d.done <- n.Run(nctx, ln) }()
+	d.Client, err = client.New("http://" + ln.Addr().String())
+	if err == nil {
+		wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
+		err = d.Client.WaitHealthy(wctx)
+		wcancel()
+	}
+	if err != nil {
+		d.Stop()
+		return nil, err
+	}
+	return d, nil
+}
+
+// Stop stops the node and returns what its Run returned. It is safe to call
+// more than once.
+func (d *DevNode) Stop() error {
+	d.once.Do(func() {
+		d.cancel()
+		d.err = <-d.done
+	})
+	return d.err
+}
+
+// Dev runs a StartDev node for a test, with fast blocks, administered by
+// admin and funding funded. The node sends its own transactions with an
+// operator key of its own, so a test's sends never race it for a nonce.
+// Dev returns the gateway's base URL and stops the node at cleanup,
+// showing its log if the test failed.
 func Dev(t testing.TB, admin cove.Address, funded ...cove.Address) string {
 	t.Helper()
-	cfg := node.DefaultConfig()
-	cfg.DataDir = t.TempDir()
-	cfg.Validator.Home = filepath.Join(cfg.DataDir, "chain")
-	cfg.Validator.P2PAddr = testport.Addr(t)
-	cfg.Validator.RPCAddr = ""
-	cfg.Validator.BlockInterval = 50 * time.Millisecond
 	keys, err := account.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -39,46 +114,26 @@ func Dev(t testing.TB, admin cove.Address, funded ...cove.Address) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Operator = filepath.Join(keys.Dir(), "operator.json")
-	if _, err := node.InitDev(cfg, admin, append([]cove.Address{op.Address}, funded...)...); err != nil {
-		t.Fatal(err)
-	}
 	logs := &logBuffer{}
-	n, err := node.New(cfg, slog.New(slog.NewTextHandler(logs, nil)))
+	d, err := StartDev(context.Background(), DevConfig{
+		DataDir:       t.TempDir(),
+		Operator:      filepath.Join(keys.Dir(), "operator.json"),
+		Admin:         admin,
+		Funded:        append([]cove.Address{op.Address}, funded...),
+		P2PAddr:       testport.Addr(t),
+		BlockInterval: 50 * time.Millisecond,
+		Log:           slog.New(slog.NewTextHandler(logs, nil)),
+	})
 	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- n.Run(ctx, ln) }()
-	var once sync.Once
-	stop := func() {
-		once.Do(func() {
-			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("node.Run: %v", err)
-			}
-		})
+		t.Fatalf("start a dev node: %v\nnode log (tail):\n%s", err, logs.tail(32<<10))
 	}
 	t.Cleanup(func() {
-		stop()
+		if err := d.Stop(); err != nil {
+			t.Errorf("node.Run: %v", err)
+		}
 		if t.Failed() {
 			t.Logf("node log (tail):\n%s", logs.tail(32<<10))
 		}
 	})
-	base := "http://" + ln.Addr().String()
-	c, err := client.New(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
-	defer wcancel()
-	if err := c.WaitHealthy(wctx); err != nil {
-		t.Fatal(err)
-	}
-	return base
+	return d.Client.Base()
 }
