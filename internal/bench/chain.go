@@ -2,7 +2,6 @@ package bench
 
 import (
 	"context"
-	"crypto/ecdsa"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -14,12 +13,10 @@ import (
 	"slices"
 	"time"
 
-	"github.com/ethereum/go-ethereum/crypto"
-
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/bundle"
 	"github.com/cove-network/cove/chain"
-	"github.com/cove-network/cove/ethsig"
+	"github.com/cove-network/cove/internal/testchain"
 	"github.com/cove-network/cove/internal/testnet/cometrpc"
 )
 
@@ -127,14 +124,14 @@ func Chain(ctx context.Context, o ChainOptions, log *slog.Logger, progress io.Wr
 	}
 	say("%d CPUs (%s), load average %s", rep.Machine.CPUs, rep.Machine.Model, rep.Machine.LoadAvg)
 
-	keys := make([]*senderKey, o.Accounts)
+	keys := make([]*testchain.Key, o.Accounts)
 	funded := make([]cove.Address, o.Accounts)
 	for i := range keys {
-		k, err := newSenderKey()
+		k, err := testchain.GenerateKey()
 		if err != nil {
 			return nil, err
 		}
-		keys[i], funded[i] = k, k.addr
+		keys[i], funded[i] = k, k.Address()
 	}
 	v, err := startChainNode(ctx, o, funded, log)
 	if err != nil {
@@ -157,7 +154,7 @@ func Chain(ctx context.Context, o ChainOptions, log *slog.Logger, progress io.Wr
 	}
 
 	say("signing %d transfers from %d accounts...", o.Txs, o.Accounts)
-	sink := keys[0].addr
+	sink := keys[0].Address()
 	txs, err := signSpread(keys, o.Txs, make([]uint64, len(keys)), func(k, j int, nonce uint64) chain.Msg {
 		return chain.Transfer{To: sink, Amount: big.NewInt(1), Nonce: nonce}
 	}, chainID)
@@ -188,7 +185,7 @@ func Chain(ctx context.Context, o ChainOptions, log *slog.Logger, progress io.Wr
 		codeHash := cove.SHA256(code.Code)
 		nonces := make([]uint64, len(keys))
 		for i, k := range keys {
-			a, err := v.c.Account(ctx, k.addr)
+			a, err := v.c.Account(ctx, k.Address())
 			if err != nil {
 				return nil, err
 			}
@@ -219,12 +216,12 @@ func Chain(ctx context.Context, o ChainOptions, log *slog.Logger, progress io.Wr
 // signSpread signs n messages spread over the keys (key k gets every
 // len(keys)-th), each key's in nonce order from nonces[k]. The result holds
 // one list per key.
-func signSpread(keys []*senderKey, n int, nonces []uint64, msg func(k, j int, nonce uint64) chain.Msg, chainID uint64) ([][][]byte, error) {
+func signSpread(keys []*testchain.Key, n int, nonces []uint64, msg func(k, j int, nonce uint64) chain.Msg, chainID uint64) ([][][]byte, error) {
 	out := make([][][]byte, len(keys))
 	for i := range n {
 		k := i % len(keys)
 		j := len(out[k])
-		tx, err := chain.SignTx(chainID, msg(k, j, nonces[k]+uint64(j)), keys[k].sign)
+		tx, err := chain.SignTx(chainID, msg(k, j, nonces[k]+uint64(j)), keys[k].Sign)
 		if err != nil {
 			return nil, fmt.Errorf("sign: %w", err)
 		}
@@ -292,22 +289,4 @@ func (r *ChainReport) Print(w io.Writer) {
 		}
 		fmt.Fprintln(w)
 	}
-}
-
-// senderKey is a throwaway sender key.
-type senderKey struct {
-	priv *ecdsa.PrivateKey
-	addr cove.Address
-}
-
-func newSenderKey() (*senderKey, error) {
-	priv, err := crypto.GenerateKey()
-	if err != nil {
-		return nil, fmt.Errorf("generate key: %w", err)
-	}
-	return &senderKey{priv: priv, addr: cove.Address(crypto.PubkeyToAddress(priv.PublicKey))}, nil
-}
-
-func (k *senderKey) sign(digest cove.Hash) ([65]byte, error) {
-	return ethsig.Sign(k.priv, digest)
 }

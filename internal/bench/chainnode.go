@@ -14,6 +14,7 @@ import (
 
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/client"
+	"github.com/cove-network/cove/internal/testchain"
 	"github.com/cove-network/cove/internal/testnet/cometrpc"
 	"github.com/cove-network/cove/node"
 )
@@ -102,10 +103,10 @@ func (v *chainNode) waitHeight(ctx context.Context, h int64) error {
 
 // nonceSum returns the sum of the accounts' nonces: how many of their
 // transactions are committed.
-func (v *chainNode) nonceSum(ctx context.Context, keys []*senderKey) (uint64, error) {
+func (v *chainNode) nonceSum(ctx context.Context, keys []*testchain.Key) (uint64, error) {
 	var n uint64
 	for _, k := range keys {
-		a, err := v.c.Account(ctx, k.addr)
+		a, err := v.c.Account(ctx, k.Address())
 		if err != nil {
 			return 0, err
 		}
@@ -172,7 +173,7 @@ func (v *chainNode) idle(ctx context.Context, d time.Duration) (ChainPhase, erro
 
 // load submits every key's transactions in order, the keys concurrently,
 // and waits until the blocks hold all that CheckTx accepted.
-func (v *chainNode) load(ctx context.Context, name string, keys []*senderKey, txs [][][]byte) (ChainPhase, error) {
+func (v *chainNode) load(ctx context.Context, name string, keys []*testchain.Key, txs [][][]byte) (ChainPhase, error) {
 	p := ChainPhase{Name: name}
 	for _, l := range txs {
 		p.Txs += len(l)

@@ -13,6 +13,7 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"crypto/sha256"
+	"fmt"
 	"math/big"
 	"sync"
 	"testing"
@@ -43,14 +44,23 @@ type Key struct {
 	addr cove.Address
 }
 
-// NewKey makes a fresh random key.
+// NewKey makes a fresh random key for a test.
 func NewKey(t testing.TB) *Key {
 	t.Helper()
+	k, err := GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// GenerateKey makes a fresh random key (for tools such as the benchmarks).
+func GenerateKey() (*Key, error) {
 	priv, err := crypto.GenerateKey()
 	if err != nil {
-		t.Fatalf("generate key: %v", err)
+		return nil, fmt.Errorf("generate key: %w", err)
 	}
-	return &Key{priv: priv, addr: ethsig.Address(&priv.PublicKey)}
+	return &Key{priv: priv, addr: ethsig.Address(&priv.PublicKey)}, nil
 }
 
 // KeyFromSeed returns the key derived from name, the same in every run, so
