@@ -38,11 +38,12 @@ func (t Tx) Nonce() uint64 { return planOf(t.Msg).nonceOf(t.Msg) }
 // chainID: keccak256("\x19\x01" ‖ domainSeparator(chainID) ‖ hashStruct(msg)).
 func (t Tx) Digest(chainID uint64) cove.Hash { return digest(chainID, t.Msg) }
 
-// Sender recovers the address that signed t for the chain chainID. The
-// error wraps ErrBadSignature. A signature for another chain id recovers
+// Sender recovers the address that signed t for the chain chainID, under
+// package ethsig's rule (v 27, 28, 0 or 1; low s). The error wraps
+// ErrBadSignature. A signature for another chain id recovers
 // another address without error: the caller learns it from the account.
 func (t Tx) Sender(chainID uint64) (cove.Address, error) {
-	return recoverAddress(t.Digest(chainID), t.Signature)
+	return ethsig.Recover(t.Digest(chainID), t.Signature)
 }
 
 // Encode returns the canonical JSON of t:
@@ -136,12 +137,6 @@ func SignTx(chainID uint64, msg Msg, sign func(digest cove.Hash) ([65]byte, erro
 // TxHash returns the SHA-256 of the transaction bytes, as CometBFT names
 // transactions.
 func TxHash(tx []byte) cove.Hash { return cove.SHA256(tx) }
-
-// recoverAddress returns the address whose key made sig over digest, under
-// the one signature rule of package ethsig (v 0, 1, 27 or 28; low s).
-func recoverAddress(digest cove.Hash, sig [65]byte) (cove.Address, error) {
-	return ethsig.Recover(digest, sig)
-}
 
 // EIP-712 encoding.
 
