@@ -88,6 +88,7 @@ func newWorld(t *testing.T, genesisTime time.Time, policy func(w *world) chain.T
 		operator.addr: big.NewInt(1000),
 	})
 	g.Time = genesisTime
+	g.Development = true // the sim platform, TDX without collateral
 	g.Params.TEE = policy(w)
 	w.app = chain.New()
 	w.app.SetVerifier(attest.Verifier{})
@@ -150,7 +151,7 @@ func wantCode(t *testing.T, r chain.TxResult, code uint32, logHas ...string) {
 func TestRegisterSimWorker(t *testing.T) {
 	w := newWorld(t, simGenesis, simPolicy)
 	pk := pubKey("a")
-	r := w.one(t, operator, register(t, w.platform, pk, chain.ReportData(pk), 0))
+	r := w.one(t, operator, register(t, w.platform, pk, workerRD(pk), 0))
 	wantCode(t, r, chain.CodeOK)
 	rec, err := w.app.View().Worker(chain.WorkerID(pk))
 	if err != nil {
@@ -185,7 +186,7 @@ func TestRegisterRefusals(t *testing.T) {
 
 	// One good registration first, to replay.
 	pk := pubKey("registered")
-	good := register(t, w.platform, pk, chain.ReportData(pk), w.nonce(operator))
+	good := register(t, w.platform, pk, workerRD(pk), w.nonce(operator))
 	wantCode(t, w.one(t, operator, good), chain.CodeOK)
 
 	cases := []struct {
@@ -196,22 +197,22 @@ func TestRegisterRefusals(t *testing.T) {
 	}{
 		{"wrong measurement", func(n uint64) chain.RegisterWorker {
 			pk := pubKey("rebuilt")
-			return register(t, rebuilt, pk, chain.ReportData(pk), n)
+			return register(t, rebuilt, pk, workerRD(pk), n)
 		}, chain.CodeMeasurementNotAllowed, []string{"measurement " + chain.Bytes(rebuiltBinary[:]).String() + " is not allowed: add it with UpdateParams"}},
 		{"bad signature", func(n uint64) chain.RegisterWorker {
 			pk := pubKey("flipped")
-			m := register(t, w.platform, pk, chain.ReportData(pk), n)
+			m := register(t, w.platform, pk, workerRD(pk), n)
 			m.Quote[len(m.Quote)-1] ^= 1
 			return m
 		}, chain.CodeAttestationFailed, []string{"sim quote signature invalid", "does not verify"}},
 		{"measurement changed after signing", func(n uint64) chain.RegisterWorker {
 			pk := pubKey("tampered")
-			m := register(t, rebuilt, pk, chain.ReportData(pk), n)
+			m := register(t, rebuilt, pk, workerRD(pk), n)
 			copy(m.Quote[9:41], allowedBuild[:])
 			return m
 		}, chain.CodeAttestationFailed, []string{"sim quote signature invalid"}},
 		{"quote for other keys", func(n uint64) chain.RegisterWorker {
-			return register(t, w.platform, pubKey("mine"), chain.ReportData(pubKey("someone else's")), n)
+			return register(t, w.platform, pubKey("mine"), workerRD(pubKey("someone else's")), n)
 		}, chain.CodeQuoteForOtherKeys, []string{"quote is for other keys"}},
 		{"a registered worker's quote under another key", func(n uint64) chain.RegisterWorker {
 			m := good
@@ -224,21 +225,21 @@ func TestRegisterRefusals(t *testing.T) {
 			return m
 		}, chain.CodeExists, []string{"already registered", "replayed"}},
 		{"re-registration with a fresh quote", func(n uint64) chain.RegisterWorker {
-			return register(t, w.platform, pk, chain.ReportData(pk), n)
+			return register(t, w.platform, pk, workerRD(pk), n)
 		}, chain.CodeExists, []string{"already registered"}},
 		{"unknown vendor key", func(n uint64) chain.RegisterWorker {
 			pk := pubKey("other vendor")
-			return register(t, otherVendor, pk, chain.ReportData(pk), n)
+			return register(t, otherVendor, pk, workerRD(pk), n)
 		}, chain.CodeAttestationFailed, []string{"vendor key", "not trusted", "sim_vendor_keys"}},
 		{"unknown tee", func(n uint64) chain.RegisterWorker {
 			pk := pubKey("snp")
-			m := register(t, w.platform, pk, chain.ReportData(pk), n)
+			m := register(t, w.platform, pk, workerRD(pk), n)
 			m.TEE = "sev-snp"
 			return m
 		}, chain.CodeTEENotAllowed, []string{"not \"sev-snp\""}},
 		{"malformed quote", func(n uint64) chain.RegisterWorker {
 			pk := pubKey("garbage")
-			m := register(t, w.platform, pk, chain.ReportData(pk), n)
+			m := register(t, w.platform, pk, workerRD(pk), n)
 			m.Quote = []byte("not a quote")
 			return m
 		}, chain.CodeAttestationFailed, []string{"sim quote format"}},
@@ -258,21 +259,21 @@ func TestRegisterRefusals(t *testing.T) {
 func TestStaleSimQuote(t *testing.T) {
 	w := newWorld(t, simGenesis, simPolicy)
 	pk := pubKey("late")
-	m := register(t, w.platform, pk, chain.ReportData(pk), 0)
+	m := register(t, w.platform, pk, workerRD(pk), 0)
 	// The default max age is 600 s: a quote sent 601 s after it was made
 	// is stale.
 	w.now = w.now.Add(601 * time.Second)
 	wantCode(t, w.one(t, operator, m), chain.CodeQuoteStale, "601 s before the block time", "up to 600 s")
 
 	// Exactly at the limit is accepted.
-	m = register(t, w.platform, pk, chain.ReportData(pk), 1)
+	m = register(t, w.platform, pk, workerRD(pk), 1)
 	w.now = w.now.Add(600 * time.Second)
 	wantCode(t, w.one(t, operator, m), chain.CodeOK)
 
 	// A quote from the future (a host clock ahead by over a minute) too.
 	pk = pubKey("early")
 	w.now = w.now.Add(61 * time.Second)
-	m = register(t, w.platform, pk, chain.ReportData(pk), 2)
+	m = register(t, w.platform, pk, workerRD(pk), 2)
 	w.now = w.now.Add(-61 * time.Second)
 	wantCode(t, w.one(t, operator, m), chain.CodeQuoteStale, "after the block time")
 
@@ -281,7 +282,7 @@ func TestStaleSimQuote(t *testing.T) {
 	p.TEE.MaxQuoteAge = 3600
 	pj, _ := json.Marshal(p)
 	wantCode(t, w.one(t, admin, chain.UpdateParams{Params: string(pj), Nonce: 0}), chain.CodeOK)
-	m = register(t, w.platform, pk, chain.ReportData(pk), 3)
+	m = register(t, w.platform, pk, workerRD(pk), 3)
 	w.now = w.now.Add(3000 * time.Second)
 	wantCode(t, w.one(t, operator, m), chain.CodeOK)
 }
@@ -291,25 +292,25 @@ func TestStaleSimQuote(t *testing.T) {
 func TestGovernance(t *testing.T) {
 	w := newWorld(t, simGenesis, func(*world) chain.TEEPolicy { return chain.TEEPolicy{} })
 	pk := pubKey("a")
-	wantCode(t, w.one(t, operator, register(t, w.platform, pk, chain.ReportData(pk), 0)), chain.CodeTEENotAllowed, "allowed_tees")
+	wantCode(t, w.one(t, operator, register(t, w.platform, pk, workerRD(pk), 0)), chain.CodeTEENotAllowed, "allowed_tees")
 
 	p := w.app.View().Params()
 	p.TEE.AllowedTEEs = []string{"sim"}
 	pj, _ := json.Marshal(p)
 	wantCode(t, w.one(t, operator, chain.UpdateParams{Params: string(pj), Nonce: 1}), chain.CodeUnauthorized)
 	wantCode(t, w.one(t, admin, chain.UpdateParams{Params: string(pj), Nonce: 0}), chain.CodeOK)
-	wantCode(t, w.one(t, operator, register(t, w.platform, pk, chain.ReportData(pk), 2)), chain.CodeAttestationFailed, "not trusted")
+	wantCode(t, w.one(t, operator, register(t, w.platform, pk, workerRD(pk), 2)), chain.CodeAttestationFailed, "not trusted")
 
 	p.TEE.SimVendorKeys = []chain.Bytes{chain.Bytes(w.platform.VendorPublicKey())}
 	pj, _ = json.Marshal(p)
 	wantCode(t, w.one(t, admin, chain.UpdateParams{Params: string(pj), Nonce: 1}), chain.CodeOK)
-	wantCode(t, w.one(t, operator, register(t, w.platform, pk, chain.ReportData(pk), 3)), chain.CodeMeasurementNotAllowed)
+	wantCode(t, w.one(t, operator, register(t, w.platform, pk, workerRD(pk), 3)), chain.CodeMeasurementNotAllowed)
 
 	m := w.platform.Measurement()
 	p.TEE.AllowedMeasurements = []chain.Bytes{m[:]}
 	pj, _ = json.Marshal(p)
 	wantCode(t, w.one(t, admin, chain.UpdateParams{Params: string(pj), Nonce: 2}), chain.CodeOK)
-	wantCode(t, w.one(t, operator, register(t, w.platform, pk, chain.ReportData(pk), 4)), chain.CodeOK)
+	wantCode(t, w.one(t, operator, register(t, w.platform, pk, workerRD(pk), 4)), chain.CodeOK)
 
 	// The verifier refuses policies that cannot work.
 	for _, bad := range []func(*chain.Params){
@@ -403,7 +404,7 @@ func TestVerifierErrors(t *testing.T) {
 	}
 	params := chain.DefaultParams(admin.addr)
 	params.TEE = chain.TEEPolicy{AllowedTEEs: []string{"sim"}, AllowedMeasurements: []chain.Bytes{allowedBuild[:]}, SimVendorKeys: []chain.Bytes{chain.Bytes(p.VendorPublicKey())}}
-	rd := chain.ReportData(pubKey("x"))
+	rd := workerRD(pubKey("x"))
 	q, _ := p.Quote(rd)
 	var v attest.Verifier
 	m, err := v.VerifyQuote("sim", q, rd, now, params)
@@ -428,7 +429,7 @@ func TestVerifierErrors(t *testing.T) {
 		{"format", "sim", q[:100], rd, now, nil, attest.ErrFormat},
 		{"tdx format", "tdx", q, rd, now, func(p *chain.Params) { p.TEE.AllowedTEEs = []string{"tdx"} }, attest.ErrFormat},
 		{"measurement", "sim", q, rd, now, func(p *chain.Params) { p.TEE.AllowedMeasurements = []chain.Bytes{{1}} }, attest.ErrMeasurement},
-		{"report data", "sim", q, chain.ReportData(pubKey("y")), now, nil, attest.ErrReportData},
+		{"report data", "sim", q, workerRD(pubKey("y")), now, nil, attest.ErrReportData},
 		{"stale", "sim", q, rd, now.Add(11 * time.Minute), nil, attest.ErrStale},
 		{"future", "sim", q, rd, now.Add(-2 * time.Minute), nil, attest.ErrStale},
 	} {
@@ -447,4 +448,10 @@ func TestVerifierErrors(t *testing.T) {
 	if !errors.Is(attest.ErrReportData, chain.ErrQuoteForOtherKeys) || attest.ErrReportData.Error() != "quote is for other keys" {
 		t.Fatal("attest.ErrReportData is not the chain's sentinel")
 	}
+}
+
+// workerRD is the report data of a RegisterWorker of publicKey sent by
+// operator on the test chain.
+func workerRD(publicKey []byte) [64]byte {
+	return chain.ReportData(chain.RoleWorker, chainID, operator.addr, publicKey)
 }

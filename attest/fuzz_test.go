@@ -25,7 +25,7 @@ func FuzzVerifyQuote(f *testing.F) {
 		AllowedMeasurements: []chain.Bytes{m[:]},
 		SimVendorKeys:       []chain.Bytes{chain.Bytes(p.VendorPublicKey())},
 	}
-	rd := chain.ReportData([]byte("k"))
+	rd := workerRD([]byte("k"))
 	good, _ := p.Quote(rd)
 	f.Add(good, int64(0))
 	f.Add(good[:20], int64(5))

@@ -187,6 +187,10 @@ func checkRecord(key string, value []byte) error {
 		v = new(blockMeta)
 	case key == keyParams:
 		v = new(Params)
+	case key == keyDevelopment:
+		v = new(bool)
+	case key == keyPendingTEE:
+		v = new(PendingTEEPolicy)
 	case strings.HasPrefix(key, prefixAccount) && len(key) == len(prefixAccount)+20:
 		v = new(Account)
 	case strings.HasPrefix(key, prefixAgent) && len(key) == len(prefixAgent)+32:
@@ -249,6 +253,9 @@ func genesisWrites(g Genesis) []KV {
 	putJSON(o, keyGenesisTime, t)
 	putJSON(o, keyBlock, blockMeta{Height: 0, Time: t})
 	putJSON(o, keyParams, g.Params)
+	if g.Development {
+		putJSON(o, keyDevelopment, true)
+	}
 	for _, acct := range g.Accounts {
 		putJSON(o, accountKey(acct.Address), Account{Address: acct.Address, Balance: new(big.Int).Set(acct.Balance)})
 	}

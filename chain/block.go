@@ -107,8 +107,10 @@ type blockHook struct {
 // transaction does, so a new one is a state change (the app hash of
 // every later block depends on it).
 var (
-	beginBlockHooks = []blockHook{}
-	endBlockHooks   = []blockHook{
+	beginBlockHooks = []blockHook{
+		{name: "tee policy", run: applyPendingTEEPolicy},
+	}
+	endBlockHooks = []blockHook{
 		{name: "block meta", run: writeBlockMeta},
 	}
 )

@@ -246,7 +246,10 @@ func execRegisterWorker(o *overlay, sender cove.Address, m RegisterWorker, ctx e
 	if _, ok := o.get(workerKey(id)); ok {
 		return nil, fail(CodeExists, "worker %s is already registered with this public key (a replayed quote, or a second registration): a worker registers once per identity key", id)
 	}
-	meas, f := attested(o, "workers", m.TEE, m.Quote, m.PublicKey, ctx)
+	if _, ok := o.get(gatekeeperKey(id)); ok {
+		return nil, fail(CodeExists, "%s is a gatekeeper's identity key: a key is registered in one role only", id)
+	}
+	meas, f := attested(o, RoleWorker, m.TEE, m.Quote, m.PublicKey, sender, ctx)
 	if f != nil {
 		return nil, f
 	}
@@ -286,32 +289,32 @@ func checkRegistration(tee string, publicKey, quote []byte, endpoint string) *fa
 	return checkEndpoint(endpoint)
 }
 
-// attested verifies a registration's quote for publicKey at block time and
-// returns the measurement it attests. who names the registrants in the
-// refusal when this chain cannot verify quotes ("workers", "gatekeepers").
-func attested(o *overlay, who, tee string, quote, publicKey []byte, ctx execContext) ([]byte, *failure) {
+// attested verifies a registration's quote at block time: the quote must
+// bind publicKey in role (RoleWorker, RoleGatekeeper) on this chain for
+// sender (see ReportData). It returns the measurement the quote attests.
+func attested(o *overlay, role, tee string, quote, publicKey []byte, sender cove.Address, ctx execContext) ([]byte, *failure) {
 	if ctx.verifier == nil {
-		return nil, fail(CodeAttestationUnavailable, "this chain's validators cannot verify %s quotes yet, so %s cannot register: retry when attestation is enabled", tee, who)
+		return nil, fail(CodeAttestationUnavailable, "this chain's validators cannot verify %s quotes yet, so %ss cannot register: retry when attestation is enabled", tee, role)
 	}
-	meas, err := ctx.verifier.VerifyQuote(tee, quote, ReportData(publicKey), ctx.time, getParams(o))
+	meas, err := ctx.verifier.VerifyQuote(tee, quote, ReportData(role, ctx.chainID, sender, publicKey), ctx.time, getParams(o))
 	if err == nil && (len(meas) == 0 || len(meas) > MaxMeasurementBytes) {
 		err = errors.New("the verifier reported no usable measurement")
 	}
 	if err != nil {
-		return nil, quoteFailure(tee, err)
+		return nil, quoteFailure(tee, role, sender, ctx.chainID, err)
 	}
 	return meas, nil
 }
 
 // quoteFailure turns a verifier's error into the refusal of its kind.
-func quoteFailure(tee string, err error) *failure {
+func quoteFailure(tee, role string, sender cove.Address, chainID uint64, err error) *failure {
 	switch {
 	case errors.Is(err, ErrTEENotAllowed):
 		return fail(CodeTEENotAllowed, "%s quote: %v: governance must add the platform to params tee.allowed_tees (UpdateParams)", tee, err)
 	case errors.Is(err, ErrMeasurementNotAllowed):
 		return fail(CodeMeasurementNotAllowed, "%s quote: %v", tee, err)
 	case errors.Is(err, ErrQuoteForOtherKeys):
-		return fail(CodeQuoteForOtherKeys, "%s quote: %v: quote with report data keccak256(publicKey) followed by 32 zero bytes, for the publicKey you register", tee, err)
+		return fail(CodeQuoteForOtherKeys, "%s quote: %v: a %s quote binds its role, the chain id %d, the sending operator %s and the public key (chain.ReportData, docs/PROTOCOL.md); quote again for this registration and send it from the operator it names", tee, err, role, chainID, sender)
 	case errors.Is(err, ErrQuoteStale):
 		return fail(CodeQuoteStale, "%s quote: %v: make a fresh quote and send it at once", tee, err)
 	}
@@ -330,17 +333,22 @@ func execUpdateParams(o *overlay, sender cove.Address, m UpdateParams, ctx execC
 	if err != nil {
 		return nil, fail(CodeInvalidArgument, "%v: send the complete params as JSON", err)
 	}
+	if err := p.TEE.CheckForChain(isDevelopment(o)); err != nil {
+		return nil, fail(CodeInvalidArgument, "params: %v", err)
+	}
 	if c, ok := ctx.verifier.(ParamsChecker); ok {
 		if err := c.CheckParams(p); err != nil {
 			return nil, fail(CodeInvalidArgument, "params: %v", err)
 		}
 	}
+	var events []Event
+	p.TEE, events = setTEEPolicy(o, sender, old.TEE, p.TEE, ctx)
 	b := mustJSON(p)
 	o.set(keyParams, b)
-	return []Event{{Type: EventParamsUpdated, Attrs: []Attr{
+	return append([]Event{{Type: EventParamsUpdated, Attrs: []Attr{
 		{"admin", p.Admin.String()},
 		{"params", string(b)},
-	}}}, nil
+	}}}, events...), nil
 }
 
 // checkName enforces ^[A-Za-z0-9][A-Za-z0-9._-]*$ up to max bytes, or

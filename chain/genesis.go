@@ -48,6 +48,7 @@ func DefaultParams(admin cove.Address) Params {
 		Admin:           admin,
 		MaxNameLength:   DefaultMaxNameLength,
 		MaxSecretsBytes: DefaultMaxSecretsBytes,
+		TEE:             TEEPolicy{ChangeDelay: DefaultTEEChangeDelay},
 	}
 }
 
@@ -89,6 +90,11 @@ type Genesis struct {
 	// Accounts are funded at genesis.
 	Accounts []GenesisAccount `json:"accounts"`
 	Params   Params           `json:"params"`
+	// Development marks a development or test chain: only such a chain may
+	// allow the INSECURE simulated TEE or TDX without collateral, or a TEE
+	// policy change delay under MinTEEChangeDelay (TEEPolicy.CheckForChain).
+	// It is fixed at genesis: no transaction changes it.
+	Development bool `json:"development,omitempty"`
 }
 
 // GenesisAccount is an account funded at genesis. Its JSON is
@@ -186,6 +192,9 @@ func (g Genesis) Validate() error {
 	}
 	if err := g.Params.Validate(); err != nil {
 		return fmt.Errorf("genesis: %w", err)
+	}
+	if err := g.Params.TEE.CheckForChain(g.Development); err != nil {
+		return fmt.Errorf("genesis: params: %w", err)
 	}
 	return nil
 }

@@ -71,6 +71,11 @@ func testGenesis() Genesis {
 		bob.addr:   big.NewInt(500),
 	})
 	g.Time = genesisTime
+	// A development chain whose TEE policy changes apply at once: most
+	// tests register sim workers and change the policy freely. The
+	// production rules are tested on prodGenesis.
+	g.Development = true
+	g.Params.TEE.ChangeDelay = 0
 	return g
 }
 
@@ -173,8 +178,10 @@ type testVerifier struct {
 
 const testQuoteMagic = "TESTQUOTE"
 
-func testQuote(publicKey, measurement []byte) []byte {
-	rd := ReportData(publicKey)
+// testQuote is a test quote binding publicKey in role for operator on the
+// test chain.
+func testQuote(role string, operator cove.Address, publicKey, measurement []byte) []byte {
+	rd := ReportData(role, testChainID, operator, publicKey)
 	return slices.Concat([]byte(testQuoteMagic), rd[:], measurement)
 }
 
@@ -188,7 +195,7 @@ func (v *testVerifier) VerifyQuote(tee string, quote []byte, reportData [64]byte
 		return nil, errors.New("not a test quote")
 	}
 	if !bytes.Equal(rest[:64], reportData[:]) {
-		return nil, errors.New("report data does not match")
+		return nil, fmt.Errorf("%w: report data does not match", ErrQuoteForOtherKeys)
 	}
 	if p.Admin != alice.addr {
 		return nil, errors.New("params not passed")
@@ -196,13 +203,17 @@ func (v *testVerifier) VerifyQuote(tee string, quote []byte, reportData [64]byte
 	return rest[64:], nil
 }
 
-func worker(name string, n uint64) RegisterWorker {
+// worker registers test worker name, quoted for bob as its operator.
+func worker(name string, n uint64) RegisterWorker { return workerBy(bob, name, n) }
+
+// workerBy registers test worker name, quoted for operator op.
+func workerBy(op testKey, name string, n uint64) RegisterWorker {
 	pk := []byte("worker-public-key-" + name)
 	return RegisterWorker{
 		TEE:       "sim",
 		PublicKey: pk,
 		Endpoint:  "https://" + name + ".example:8443",
-		Quote:     testQuote(pk, []byte("measurement-"+name)),
+		Quote:     testQuote(RoleWorker, op.addr, pk, []byte("measurement-"+name)),
 		Nonce:     n,
 	}
 }

@@ -30,24 +30,42 @@ const (
 
 // State keys of key management (see the package comment).
 const (
-	keyLatestEpoch      = "meta/key_epoch" // uint64: the latest published epoch (absent: none)
-	keyRotation         = "meta/rotation"  // Rotation, while one is pending
-	prefixGatekeeper    = "gatekeeper/"    // ‖ 32-byte id: GatekeeperRecord
-	prefixGatekeeperOp  = "gkop/"          // ‖ 20-byte operator: the id of its gatekeeper (JSON string)
-	prefixEpoch         = "epoch/"         // ‖ 8-byte big-endian epoch: EpochRecord
-	prefixProvision     = "provision/"     // ‖ 32-byte recipient ‖ 8-byte big-endian epoch: ProvisionRecord
-	provisionKeyLen     = len(prefixProvision) + 32 + 8
-	ProvisionKindWorker = "worker"
+	keyLatestEpoch     = "meta/key_epoch" // uint64: the latest published epoch (absent: none)
+	keyRotation        = "meta/rotation"  // Rotation, while one is pending
+	prefixGatekeeper   = "gatekeeper/"    // ‖ 32-byte id: GatekeeperRecord
+	prefixGatekeeperOp = "gkop/"          // ‖ 20-byte operator: the id of its gatekeeper (JSON string)
+	prefixEpoch        = "epoch/"         // ‖ 8-byte big-endian epoch: EpochRecord
+	prefixProvision    = "provision/"     // ‖ kind ‖ "/" ‖ 32-byte recipient ‖ 8-byte big-endian epoch: ProvisionRecord
+	// ProvisionKindWorker marks a worker's cluster key.
+	ProvisionKindWorker = RoleWorker
 	// ProvisionKindGatekeeper marks a gatekeeper's master-key history.
-	ProvisionKindGatekeeper = "gatekeeper"
+	ProvisionKindGatekeeper = RoleGatekeeper
 )
 
-func gatekeeperKey(id cove.Hash) string          { return prefixGatekeeper + string(id[:]) }
-func gatekeeperOpKey(a cove.Address) string      { return prefixGatekeeperOp + string(a[:]) }
-func epochKey(e uint64) string                   { return prefixEpoch + string(binary.BigEndian.AppendUint64(nil, e)) }
-func provisionPrefix(recipient cove.Hash) string { return prefixProvision + string(recipient[:]) }
-func provisionKey(recipient cove.Hash, e uint64) string {
-	return provisionPrefix(recipient) + string(binary.BigEndian.AppendUint64(nil, e))
+func gatekeeperKey(id cove.Hash) string     { return prefixGatekeeper + string(id[:]) }
+func gatekeeperOpKey(a cove.Address) string { return prefixGatekeeperOp + string(a[:]) }
+func epochKey(e uint64) string              { return prefixEpoch + string(binary.BigEndian.AppendUint64(nil, e)) }
+
+// provisionPrefix is where the provisions of kind to recipient are: the
+// kind is part of the key, so that material sealed to a gatekeeper can
+// never sit in a worker's slot (or the reverse).
+func provisionPrefix(kind string, recipient cove.Hash) string {
+	return prefixProvision + kind + "/" + string(recipient[:])
+}
+
+func provisionKey(kind string, recipient cove.Hash, e uint64) string {
+	return provisionPrefix(kind, recipient) + string(binary.BigEndian.AppendUint64(nil, e))
+}
+
+// isProvisionKey reports whether key has the shape of a provision key.
+func isProvisionKey(key string) bool {
+	for _, kind := range []string{ProvisionKindWorker, ProvisionKindGatekeeper} {
+		p := prefixProvision + kind + "/"
+		if strings.HasPrefix(key, p) && len(key) == len(p)+32+8 {
+			return true
+		}
+	}
+	return false
 }
 
 // GatekeeperRecord is a registered gatekeeper.
@@ -108,7 +126,7 @@ func checkKeyRecord(key string) any {
 		return new(cove.Hash)
 	case strings.HasPrefix(key, prefixEpoch) && len(key) == len(prefixEpoch)+8:
 		return new(EpochRecord)
-	case strings.HasPrefix(key, prefixProvision) && len(key) == provisionKeyLen:
+	case isProvisionKey(key):
 		return new(ProvisionRecord)
 	}
 	return nil
@@ -166,10 +184,13 @@ func execRegisterGatekeeper(o *overlay, sender cove.Address, m RegisterGatekeepe
 	if _, ok := o.get(gatekeeperKey(id)); ok {
 		return nil, fail(CodeExists, "gatekeeper %s is already registered with this public key: a gatekeeper registers once per identity key", id)
 	}
+	if _, ok := o.get(workerKey(id)); ok {
+		return nil, fail(CodeExists, "%s is a worker's identity key: a key is registered in one role only", id)
+	}
 	if _, ok := o.get(gatekeeperOpKey(sender)); ok {
 		return nil, fail(CodeExists, "%s already operates a gatekeeper: use one operator account per gatekeeper", sender)
 	}
-	meas, f := attested(o, "gatekeepers", m.TEE, m.Quote, m.PublicKey, ctx)
+	meas, f := attested(o, RoleGatekeeper, m.TEE, m.Quote, m.PublicKey, sender, ctx)
 	if f != nil {
 		return nil, f
 	}
@@ -240,7 +261,7 @@ func execProvisionKey(o *overlay, sender cove.Address, m ProvisionKey, ctx execC
 	if _, ok := o.get(epochKey(m.Epoch)); !ok {
 		return nil, fail(CodeNotFound, "epoch %d is not published", m.Epoch)
 	}
-	key := provisionKey(m.Recipient, m.Epoch)
+	key := provisionKey(kind, m.Recipient, m.Epoch)
 	if _, ok := o.get(key); ok {
 		return nil, fail(CodeExists, "%s %s is provisioned for epoch %d already", kind, m.Recipient, m.Epoch)
 	}

@@ -32,14 +32,18 @@ func gkIdentity(name string) *identity.Identity {
 	return id
 }
 
-// gatekeeper registers test gatekeeper name with its identity key.
-func gatekeeper(name string, n uint64) RegisterGatekeeper {
+// gatekeeper registers test gatekeeper name with its identity key, quoted
+// for bob as its operator.
+func gatekeeper(name string, n uint64) RegisterGatekeeper { return gatekeeperBy(bob, name, n) }
+
+// gatekeeperBy registers test gatekeeper name, quoted for operator op.
+func gatekeeperBy(op testKey, name string, n uint64) RegisterGatekeeper {
 	pk := gkIdentity(name).PublicKey()
 	return RegisterGatekeeper{
 		TEE:       "sim",
 		PublicKey: pk,
 		Endpoint:  "https://gk-" + name + ".example:8443",
-		Quote:     testQuote(pk, []byte("measurement-gk-"+name)),
+		Quote:     testQuote(RoleGatekeeper, op.addr, pk, []byte("measurement-gk-"+name)),
 		Nonce:     n,
 	}
 }
@@ -84,8 +88,8 @@ func TestRegisterGatekeeper(t *testing.T) {
 	wantCode(t, one(t, a, alice.tx(t, gatekeeper("g1", 0))), CodeExists, "already registered")
 	wantCode(t, one(t, a, bob.tx(t, gatekeeper("g2", 2))), CodeExists, "already operates")
 	bad := gatekeeper("g3", 1)
-	bad.Quote = testQuote([]byte("other key"), []byte("m"))
-	wantCode(t, one(t, a, alice.tx(t, bad)), CodeAttestationFailed)
+	bad.Quote = testQuote(RoleGatekeeper, alice.addr, []byte("other key"), []byte("m"))
+	wantCode(t, one(t, a, alice.tx(t, bad)), CodeQuoteForOtherKeys)
 	bad = gatekeeper("g3", 2)
 	bad.Endpoint = "ftp://x"
 	wantCode(t, one(t, a, alice.tx(t, bad)), CodeInvalidArgument, "endpoint")
@@ -161,11 +165,11 @@ func TestProvisionKey(t *testing.T) {
 	}
 	wantCode(t, one(t, a, bob.tx(t, gk("g1", ProvisionKey{Recipient: w, Epoch: 0, Sealed: sealedKey, Nonce: 7}))), CodeExists, "provisioned")
 	wantCode(t, one(t, a, bob.tx(t, gk("g1", ProvisionKey{Recipient: g, Epoch: 0, Sealed: []byte("history"), Nonce: 8}))), CodeOK)
-	ps := a.View().Provisions(w)
+	ps := a.View().Provisions(ProvisionKindWorker, w)
 	if len(ps) != 1 || ps[0].Kind != ProvisionKindWorker || !bytes.Equal(ps[0].Sealed, sealedKey) || ps[0].By != bob.addr {
 		t.Fatalf("provisions %+v", ps)
 	}
-	if ps := a.View().Provisions(g); len(ps) != 1 || ps[0].Kind != ProvisionKindGatekeeper {
+	if ps := a.View().Provisions(ProvisionKindGatekeeper, g); len(ps) != 1 || ps[0].Kind != ProvisionKindGatekeeper {
 		t.Fatalf("gatekeeper provisions %+v", ps)
 	}
 }
@@ -232,7 +236,7 @@ func TestKeyMessagesRoundTrip(t *testing.T) {
 func TestGatekeeperIdentitySig(t *testing.T) {
 	a := keyApp(t)
 	// alice operates a second gatekeeper, g2.
-	wantCode(t, one(t, a, alice.tx(t, gatekeeper("g2", 0))), CodeOK)
+	wantCode(t, one(t, a, alice.tx(t, gatekeeperBy(alice, "g2", 0))), CodeOK)
 	d := deploy("agent", 1, 1)
 	agent := cove.DeriveAgentID(alice.addr, d.CodeHash, d.Salt)
 	wantCode(t, one(t, a, alice.tx(t, d)), CodeOK)
@@ -278,7 +282,7 @@ func TestGatekeeperIdentitySig(t *testing.T) {
 	}
 	pk := ProvisionKey{Recipient: w, Epoch: 0, Sealed: []byte("sealed")}
 	refusals(pk, ProvisionKey{Recipient: w, Epoch: 0, Sealed: []byte("garbage")})
-	if ps := a.View().Provisions(w); len(ps) != 1 || !bytes.Equal(ps[0].Sealed, pk.Sealed) {
+	if ps := a.View().Provisions(ProvisionKindWorker, w); len(ps) != 1 || !bytes.Equal(ps[0].Sealed, pk.Sealed) {
 		t.Fatalf("provisions %+v", ps)
 	}
 	sa := SetAttestor{Agent: agent, Attestor: cove.Address{0xaa}}

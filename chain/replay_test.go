@@ -199,7 +199,7 @@ func TestAppHashFormat(t *testing.T) {
 // TestGenesisAppHashPinned pins the genesis app hash of the test genesis:
 // a change means the state format changed, which forks every chain.
 func TestGenesisAppHashPinned(t *testing.T) {
-	const want = "01cc9cdee45019f794d2281b89e1965895aac42aec2c3168ae533051f0c68d3d"
+	const want = "a1eb1d725fdd142e66261c7eec53413d2e1c090b200a991669f2e9668e79a78a"
 	got := hex.EncodeToString(newApp(t).AppHash())
 	if got != want {
 		t.Errorf("genesis app hash %s, pinned %s: if the state format changed on purpose, version it (cove/apphash/v2) and update the pin", got, want)
@@ -220,6 +220,7 @@ func TestGenesisState(t *testing.T) {
 		keyGenesisTime:         `"2026-01-02T03:04:05Z"`,
 		keyBlock:               `{"height":0,"time":"2026-01-02T03:04:05Z"}`,
 		keyParams:              `{"admin":"` + alice.addr.String() + `","max_name_length":64,"max_secrets_bytes":131072}`,
+		keyDevelopment:         `true`,
 		accountKey(alice.addr): `{"address":"` + alice.addr.String() + `","balance":"1000","nonce":0}`,
 		accountKey(bob.addr):   `{"address":"` + bob.addr.String() + `","balance":"500","nonce":0}`,
 	}

@@ -403,13 +403,13 @@ func TestRegisterWorker(t *testing.T) {
 
 	// A quote for another key, or of another platform: attestation failed.
 	bad := worker("w2", 2)
-	bad.Quote = testQuote([]byte("some other key"), []byte("m"))
-	wantCode(t, one(t, a, bob.tx(t, bad)), CodeAttestationFailed, "report data")
+	bad.Quote = testQuote(RoleWorker, bob.addr, []byte("some other key"), []byte("m"))
+	wantCode(t, one(t, a, bob.tx(t, bad)), CodeQuoteForOtherKeys, "report data")
 	bad = worker("w2", 3)
 	bad.TEE = "tdx"
 	wantCode(t, one(t, a, bob.tx(t, bad)), CodeAttestationFailed, "not supported")
 	bad = worker("w2", 4)
-	bad.Quote = testQuote(bad.PublicKey, nil) // no measurement
+	bad.Quote = testQuote(RoleWorker, bob.addr, bad.PublicKey, nil) // no measurement
 	wantCode(t, one(t, a, bob.tx(t, bad)), CodeAttestationFailed, "measurement")
 
 	// Invalid fields.
@@ -438,7 +438,7 @@ func TestRegisterWorker(t *testing.T) {
 func TestUpdateParams(t *testing.T) {
 	a := newApp(t)
 	p := a.View().Params()
-	if !reflect.DeepEqual(p, DefaultParams(alice.addr)) {
+	if !reflect.DeepEqual(p, testGenesis().Params) {
 		t.Fatalf("genesis params %+v", p)
 	}
 	p.MaxNameLength = 4

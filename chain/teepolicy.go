@@ -38,7 +38,8 @@ const (
 //	 "sim_vendor_keys":["0x…"],
 //	 "max_quote_age":600,
 //	 "tdx_collateral":"0x…",
-//	 "tdx_min_status":"UpToDate"}
+//	 "tdx_min_status":"UpToDate",
+//	 "change_delay":172800}
 type TEEPolicy struct {
 	// AllowedTEEs names the platforms workers may register with ("sim",
 	// "tdx"). A platform not listed is refused.
@@ -65,13 +66,22 @@ type TEEPolicy struct {
 	// "SWHardeningNeeded", ..., "OutOfDate"), or empty to accept any. It
 	// needs TDXCollateral.
 	TDXMinStatus string `json:"tdx_min_status,omitempty"`
+	// ChangeDelay is how long, in seconds, a change that widens the policy
+	// (see Widens) waits after its UpdateParams before it takes effect; a
+	// change that only narrows it applies at once. Outside a development
+	// chain it is at least MinTEEChangeDelay (see CheckForChain).
+	//
+	// Security: the delay is what lets gatekeepers' operators and users see
+	// that the admin is about to trust new software or hardware, and react
+	// (stop provisioning, stop using the network) before it can register.
+	ChangeDelay int64 `json:"change_delay,omitempty"`
 }
 
 // IsZero reports whether the policy is empty; an empty policy is left out
 // of the Params JSON, so chains that never set one keep their state format.
 func (t TEEPolicy) IsZero() bool {
 	return len(t.AllowedTEEs) == 0 && len(t.AllowedMeasurements) == 0 && len(t.SimVendorKeys) == 0 &&
-		t.MaxQuoteAge == 0 && len(t.TDXCollateral) == 0 && t.TDXMinStatus == ""
+		t.MaxQuoteAge == 0 && len(t.TDXCollateral) == 0 && t.TDXMinStatus == "" && t.ChangeDelay == 0
 }
 
 // Validate checks the policy's bounds: valid and distinct platform names,
@@ -126,6 +136,9 @@ func (t TEEPolicy) Validate() error {
 		if c := t.TDXMinStatus[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
 			return fmt.Errorf("tee.tdx_min_status %q: want a TCB status such as \"UpToDate\"", clip(t.TDXMinStatus))
 		}
+	}
+	if t.ChangeDelay < 0 || t.ChangeDelay > MaxTEEChangeDelay {
+		return fmt.Errorf("tee.change_delay %d, want 0 to %d seconds", t.ChangeDelay, MaxTEEChangeDelay)
 	}
 	if t.TDXMinStatus != "" && len(t.TDXCollateral) == 0 {
 		return errors.New("tee.tdx_min_status needs tee.tdx_collateral: without collateral a TDX quote has no TCB status")

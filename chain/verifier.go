@@ -1,6 +1,7 @@
 package chain
 
 import (
+	"encoding/binary"
 	"time"
 
 	"github.com/cove-network/cove"
@@ -22,11 +23,41 @@ type QuoteVerifier interface {
 	VerifyQuote(tee string, quote []byte, reportData [64]byte, now time.Time, p Params) (measurement []byte, err error)
 }
 
-// ReportData returns the report data a worker's quote must carry for its
-// public key: keccak256(publicKey) in the first 32 bytes and zeros after.
-func ReportData(publicKey []byte) [64]byte {
+// Registration roles: what a quote's report data binds a public key to
+// (see ReportData). A key is registered in one role only.
+const (
+	RoleWorker     = "worker"
+	RoleGatekeeper = "gatekeeper"
+)
+
+// reportDataDomain starts every report data preimage.
+const reportDataDomain = "cove/register/v2"
+
+// ReportData returns the report data a registration's quote must carry:
+//
+//	keccak256("cove/register/v2" ‖ 0x00 ‖ role ‖ 0x00 ‖ uint64 big-endian chainID ‖ operator ‖ publicKey)
+//
+// in the first 32 bytes and zeros after, where role is RoleWorker or
+// RoleGatekeeper and operator is the account that sends the registration.
+//
+// Security: the quote is evidence that a TEE running allowed software
+// holds publicKey and asked to be registered in this role, on this chain,
+// by this operator. Binding only the key (as version 1 did) let anyone
+// replay a gatekeeper's quote to register its key as a worker (squatting
+// the id its provisions are keyed by), front-run a RegisterWorker with
+// another operator and endpoint, or replay a quote on another chain; TDX
+// quotes carry no time, so such a replay would work forever.
+func ReportData(role string, chainID uint64, operator cove.Address, publicKey []byte) [64]byte {
+	b := make([]byte, 0, len(reportDataDomain)+len(role)+2+8+len(operator)+len(publicKey))
+	b = append(b, reportDataDomain...)
+	b = append(b, 0)
+	b = append(b, role...)
+	b = append(b, 0)
+	b = binary.BigEndian.AppendUint64(b, chainID)
+	b = append(b, operator[:]...)
+	b = append(b, publicKey...)
 	var rd [64]byte
-	h := cove.Keccak256(publicKey)
+	h := cove.Keccak256(b)
 	copy(rd[:], h[:])
 	return rd
 }

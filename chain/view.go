@@ -91,6 +91,25 @@ func (v View) Params() Params {
 	return getParams(a.state)
 }
 
+// Development reports whether the chain's genesis made it a development
+// chain (see Genesis.Development).
+func (v View) Development() bool {
+	a := v.a
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return isDevelopment(a.state)
+}
+
+// PendingTEEPolicy returns the TEE policy change waiting for its delay, if
+// any (see TEEPolicy.ChangeDelay).
+func (v View) PendingTEEPolicy() (p PendingTEEPolicy, ok bool) {
+	a := v.a
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	ok = getJSON(a.state, keyPendingTEE, &p)
+	return p, ok
+}
+
 // Gatekeeper returns the committed gatekeeper record; the error matches
 // cove.ErrNotFound if there is none.
 func (v View) Gatekeeper(id cove.Hash) (GatekeeperRecord, error) {
@@ -126,10 +145,10 @@ func (v View) PendingRotation() (rot Rotation, ok bool) {
 	return rot, ok
 }
 
-// Provisions returns the key material provisioned to recipient, oldest
-// epoch first.
-func (v View) Provisions(recipient cove.Hash) []ProvisionRecord {
-	return list[ProvisionRecord](v.a, provisionPrefix(recipient))
+// Provisions returns the key material of kind (ProvisionKindWorker,
+// ProvisionKindGatekeeper) provisioned to recipient, oldest epoch first.
+func (v View) Provisions(kind string, recipient cove.Hash) []ProvisionRecord {
+	return list[ProvisionRecord](v.a, provisionPrefix(kind, recipient))
 }
 
 // get decodes the committed record at key; the error names what and id

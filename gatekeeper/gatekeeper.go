@@ -40,6 +40,7 @@ import (
 	"github.com/cove-network/cove/chain"
 	"github.com/cove-network/cove/internal/atomicfile"
 	"github.com/cove-network/cove/keys"
+	"github.com/cove-network/cove/tee"
 	"github.com/cove-network/cove/tee/identity"
 	"github.com/cove-network/cove/tee/identity/idkey"
 )
@@ -106,6 +107,10 @@ type Chain interface {
 	// Send signs the message build makes for the operator's next nonce,
 	// broadcasts it and waits for its block. Sends are serialized.
 	Send(ctx context.Context, build func(nonce uint64) chain.Msg) (chain.TxOutcome, error)
+	// Operator returns the account Send signs with (the gatekeeper's quote
+	// binds it, see chain.ReportData), or an error wrapping
+	// txsend.ErrNoKey.
+	Operator() (cove.Address, error)
 }
 
 // Server is a gatekeeper.
@@ -122,6 +127,9 @@ type Server struct {
 	mu   sync.Mutex
 	hist keys.History // index = epoch; may hold one unpublished candidate at the end
 	last string       // the last reconcile error logged
+	// refused are peers attested by a weaker TEE than this one's, logged
+	// once each.
+	refused map[cove.Hash]bool
 }
 
 // New loads (or makes) the gatekeeper's sealed identity and master-key
@@ -137,7 +145,7 @@ func New(cfg Config, log *slog.Logger, platform Platform, c Chain, dir, endpoint
 	if err != nil {
 		return nil, fmt.Errorf("gatekeeper: %w", err)
 	}
-	s := &Server{cfg: cfg, log: log, platform: platform, chain: c, dir: dir, endpoint: endpoint, id: id, myID: chain.WorkerID(id.PublicKey())}
+	s := &Server{cfg: cfg, log: log, platform: platform, chain: c, dir: dir, endpoint: endpoint, id: id, myID: chain.WorkerID(id.PublicKey()), refused: map[cove.Hash]bool{}}
 	sealed, err := os.ReadFile(filepath.Join(dir, HistoryFile))
 	switch {
 	case err == nil:
@@ -263,19 +271,19 @@ func (s *Server) readOnce() view {
 	v.workers = c.Workers()
 	v.agents = c.Agents()
 	v.have = map[cove.Hash]map[uint64][]byte{}
-	ids := []cove.Hash{s.myID}
-	for _, w := range v.workers {
-		ids = append(ids, w.ID)
-	}
-	for _, g := range v.gatekeeper {
-		ids = append(ids, g.ID)
-	}
-	for _, id := range ids {
+	load := func(kind string, id cove.Hash) {
 		m := map[uint64][]byte{}
-		for _, p := range c.Provisions(id) {
+		for _, p := range c.Provisions(kind, id) {
 			m[p.Epoch] = p.Sealed
 		}
 		v.have[id] = m
+	}
+	load(chain.ProvisionKindGatekeeper, s.myID)
+	for _, w := range v.workers {
+		load(chain.ProvisionKindWorker, w.ID)
+	}
+	for _, g := range v.gatekeeper {
+		load(chain.ProvisionKindGatekeeper, g.ID)
 	}
 	return v
 }
@@ -306,6 +314,9 @@ func (s *Server) reconcile(ctx context.Context) (progress bool, err error) {
 	latest := n - 1
 	// Workers first: calls wait for them.
 	for _, w := range v.workers {
+		if s.weaker(w.ID, "worker", w.TEE) {
+			continue
+		}
 		for e := uint64(0); e <= latest; e++ {
 			if v.have[w.ID][e] != nil {
 				continue
@@ -339,7 +350,7 @@ func (s *Server) reconcile(ctx context.Context) (progress bool, err error) {
 	}
 	for _, g := range v.gatekeeper {
 		// The publisher of the latest epoch holds the history.
-		if g.ID == s.myID || v.have[g.ID][latest] != nil || g.Operator == v.epochs[latest].PublishedBy {
+		if g.ID == s.myID || v.have[g.ID][latest] != nil || g.Operator == v.epochs[latest].PublishedBy || s.weaker(g.ID, "gatekeeper", g.TEE) {
 			continue
 		}
 		b := s.hist[:n].Encode()
@@ -352,10 +363,29 @@ func (s *Server) reconcile(ctx context.Context) (progress bool, err error) {
 	return false, nil
 }
 
+// weaker reports whether peer id, registered with platform teeName, is
+// attested by a weaker platform than this gatekeeper's own (tee.Weaker):
+// such a peer gets no key material, whatever the chain's policy admits. It
+// logs each such peer once. s.mu is held.
+func (s *Server) weaker(id cove.Hash, kind, teeName string) bool {
+	if !tee.Weaker(teeName, s.platform.Name()) {
+		return false
+	}
+	if !s.refused[id] {
+		s.refused[id] = true
+		s.log.Warn("not provisioning a peer attested by a weaker TEE than this gatekeeper's", "peer", id, "kind", kind, "peer_tee", teeName, "own_tee", s.platform.Name())
+	}
+	return true
+}
+
 // register sends RegisterGatekeeper with a fresh quote of the identity key.
 func (s *Server) register(ctx context.Context) (bool, error) {
+	op, err := s.chain.Operator()
+	if err != nil {
+		return false, err
+	}
 	pub := s.id.PublicKey()
-	quote, err := s.platform.Quote(chain.ReportData(pub))
+	quote, err := s.platform.Quote(chain.ReportData(chain.RoleGatekeeper, s.chain.View().ChainID(), op, pub))
 	if err != nil {
 		return false, fmt.Errorf("quote: %w", err)
 	}

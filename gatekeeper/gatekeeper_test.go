@@ -32,6 +32,7 @@ type testChain struct {
 }
 
 func (v testChain) Subscribe(ctx context.Context) <-chan chain.Event { return nil }
+func (v testChain) Operator() (cove.Address, error)                  { return v.op.Address(), nil }
 func (v testChain) Send(ctx context.Context, build func(uint64) chain.Msg) (chain.TxOutcome, error) {
 	return v.Ledger.Send(v.op, build), nil
 }
@@ -74,7 +75,7 @@ func newServer(t *testing.T, l *testchain.Ledger, op *testchain.Key, dir string,
 func openWorker(t *testing.T, l *testchain.Ledger, id *identity.Identity, e uint64) keys.Cluster {
 	t.Helper()
 	wid := chain.WorkerID(id.PublicKey())
-	for _, p := range l.View().Provisions(wid) {
+	for _, p := range l.View().Provisions(chain.ProvisionKindWorker, wid) {
 		if p.Epoch == e {
 			b, err := id.Open(keys.ProvisionInfo("worker", wid, e), p.Sealed)
 			if err != nil {
@@ -179,5 +180,65 @@ func TestBootstrapProvisionRotateHandover(t *testing.T) {
 	g2 = newServer(t, l, op2, dir2, false)
 	if g2.Epochs() != 3 {
 		t.Fatalf("g2 reloaded %d epochs", g2.Epochs())
+	}
+}
+
+// hardwarePlatform is a MOCK of a hardware TEE we do not have here: the
+// simulated TEE under the name "tdx", so that a gatekeeper believes it
+// runs in TDX. The test chain accepts any quote (testchain.AnyQuote).
+type hardwarePlatform struct{ *sim.Platform }
+
+func (hardwarePlatform) Name() string { return "tdx" }
+
+// TestNoKeysToWeakerPlatform (issue 15, finding 1): a gatekeeper in a
+// hardware TEE never provisions a worker or a gatekeeper attested by the
+// simulated TEE, whatever the chain's policy admits (a development chain,
+// or an admin who admitted sim); the control is a peer attested by the same
+// platform as the gatekeeper, in the same state.
+func TestNoKeysToWeakerPlatform(t *testing.T) {
+	admin, op1, op2, op3, wop := testchain.NewKey(t), testchain.NewKey(t), testchain.NewKey(t), testchain.NewKey(t), testchain.NewKey(t)
+	l := newLedger(t, admin, op1, op2, op3, wop)
+	hardwareGK := func(op *testchain.Key, bootstrap bool) *Server {
+		dir := t.TempDir()
+		p, err := sim.Open(filepath.Join(dir, "tee"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := DefaultConfig()
+		cfg.Bootstrap = bootstrap
+		g, err := New(cfg, slog.New(slog.DiscardHandler), hardwarePlatform{p}, testChain{l, op}, filepath.Join(dir, "gk"), "http://gk.example")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return g
+	}
+	g1 := hardwareGK(op1, true)
+	register := func(tee string) *identity.Identity {
+		id, err := identity.New(rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := l.Send(wop, func(n uint64) chain.Msg {
+			return chain.RegisterWorker{TEE: tee, PublicKey: id.PublicKey(), Endpoint: "http://w.example", Quote: []byte("q"), Nonce: n}
+		}); r.Code != 0 {
+			t.Fatal(r.Log)
+		}
+		return id
+	}
+	simWorker, tdxWorker := register("sim"), register("tdx")
+	simGK := newServer(t, l, op2, t.TempDir(), false) // registers as "sim"
+	tdxGK := hardwareGK(op3, false)
+	settle(t, g1, simGK, tdxGK)
+	if ps := l.View().Provisions(chain.ProvisionKindWorker, chain.WorkerID(simWorker.PublicKey())); len(ps) != 0 {
+		t.Fatalf("a sim worker got %d cluster keys from a tdx gatekeeper", len(ps))
+	}
+	if simGK.Epochs() != 0 || len(l.View().Provisions(chain.ProvisionKindGatekeeper, simGK.ID())) != 0 {
+		t.Fatalf("a sim gatekeeper got the master-key history from a tdx gatekeeper (%d epochs)", simGK.Epochs())
+	}
+	// Controls: the tdx worker and the tdx gatekeeper, in the same state,
+	// are provisioned.
+	samePub(t, openWorker(t, l, tdxWorker, 0), l.View().Epochs()[0])
+	if tdxGK.Epochs() != 1 {
+		t.Fatalf("the tdx gatekeeper holds %d epochs, want 1", tdxGK.Epochs())
 	}
 }

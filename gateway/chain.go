@@ -34,6 +34,27 @@ func (s *Server) handleChainStatus(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// chainParams is the answer of GET /v1/chain/params.
+type chainParams struct {
+	// Development is true on a development chain (its genesis says so):
+	// its TEE policy may admit the INSECURE simulated TEE.
+	Development bool         `json:"development"`
+	Params      chain.Params `json:"params"`
+	// PendingTEEPolicy is a TEE policy change waiting for its delay, so
+	// that gatekeepers' operators and users can see it coming; null when
+	// none is.
+	PendingTEEPolicy *chain.PendingTEEPolicy `json:"pending_tee_policy"`
+}
+
+func (s *Server) handleChainParams(w http.ResponseWriter, r *http.Request) {
+	v := s.chain.View()
+	out := chainParams{Development: v.Development(), Params: v.Params()}
+	if p, ok := v.PendingTEEPolicy(); ok {
+		out.PendingTEEPolicy = &p
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
 func (s *Server) handleChainAccount(w http.ResponseWriter, r *http.Request) {
 	addr, err := cove.ParseAddress(r.PathValue("addr"))
 	if err != nil {
@@ -83,7 +104,14 @@ func (s *Server) handleChainProvisions(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "bad_id", "id: "+err.Error())
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"provisions": s.chain.View().Provisions(id)})
+	// An id is registered in one role only, so at most one list is not
+	// empty.
+	v := s.chain.View()
+	ps := append(v.Provisions(chain.ProvisionKindWorker, id), v.Provisions(chain.ProvisionKindGatekeeper, id)...)
+	if ps == nil {
+		ps = []chain.ProvisionRecord{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"provisions": ps})
 }
 
 // handleChainTx submits a signed transaction (the JSON of package chain) and

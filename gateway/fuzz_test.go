@@ -142,7 +142,7 @@ func txSeeds(t testing.TB) map[string][]byte {
 		"upgrade by stranger":      stranger.tx(t, fuzzChainID, chain.UpgradeAgent{Agent: knownAgent, CID: otherCID, CodeHash: cove.SHA256(otherCode), Nonce: 0}),
 		"upgrade unknown agent":    owner.tx(t, fuzzChainID, chain.UpgradeAgent{Agent: cove.AgentID{9}, CID: otherCID, CodeHash: cove.SHA256(otherCode), Nonce: 1}),
 		"register worker":          stranger.tx(t, fuzzChainID, chain.RegisterWorker{TEE: "tdx", PublicKey: []byte{1}, Endpoint: "https://w.example", Quote: []byte{2}, Nonce: 0}),
-		"update params":            owner.tx(t, fuzzChainID, chain.UpdateParams{Params: `{"admin":"` + owner.addr.String() + `","max_name_length":10,"max_secrets_bytes":100}`, Nonce: 1}),
+		"update params":            owner.tx(t, fuzzChainID, chain.UpdateParams{Params: `{"admin":"` + owner.addr.String() + `","max_name_length":10,"max_secrets_bytes":100,"tee":{"change_delay":172800}}`, Nonce: 1}),
 		"update params not admin":  stranger.tx(t, fuzzChainID, chain.UpdateParams{Params: "{}", Nonce: 0}),
 		"zero signature": []byte(`{"type":"Transfer","message":{"to":"` + nobody.addr.String() + `","amount":"1","nonce":0},"signature":"0x` +
 			strings.Repeat("00", 65) + `"}`),

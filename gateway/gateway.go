@@ -125,6 +125,7 @@ func New(cfg Config, log *slog.Logger, chain Chain, blobs Blobs, invoker Invoker
 	mux.HandleFunc("POST /v1/blobs", s.handlePutBlob)
 	mux.HandleFunc("GET /v1/blobs/{cid}", s.handleGetBlob)
 	mux.HandleFunc("GET /v1/chain/status", s.handleChainStatus)
+	mux.HandleFunc("GET /v1/chain/params", s.handleChainParams)
 	mux.HandleFunc("GET /v1/chain/accounts/{addr}", s.handleChainAccount)
 	mux.HandleFunc("GET /v1/chain/agents", s.handleChainAgents)
 	mux.HandleFunc("GET /v1/chain/agents/{id}", s.handleChainAgent)
@@ -185,7 +186,7 @@ func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
 			"GET /healthz", "GET /v1/keys", "PUT /v1/blobs", "GET /v1/blobs/{cid}",
 			"GET /v1/agents", "GET /v1/agents/{id}", "GET /v1/agents/{id}/logs",
 			"ANY /agents/{id}/{path...}",
-			"GET /v1/chain/status", "GET /v1/chain/accounts/{addr}", "GET /v1/chain/agents/{id}", "GET /v1/chain/workers", "POST /v1/chain/tx",
+			"GET /v1/chain/status", "GET /v1/chain/params", "GET /v1/chain/accounts/{addr}", "GET /v1/chain/agents/{id}", "GET /v1/chain/workers", "POST /v1/chain/tx",
 		},
 	})
 }

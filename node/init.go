@@ -55,6 +55,7 @@ func InitDev(cfg Config, dev cove.Address, others ...cove.Address) (bool, error)
 		funds[a] = DevFunds
 	}
 	g := chain.DefaultGenesis(DevNumericChainID, dev, funds)
+	g.Development = true
 	g.Params.TEE = DevTEEPolicy(p)
 	g.Time = time.Now().UTC().Truncate(time.Second)
 	if err := validator.WriteGenesis(cfg.Validator.Home, DevChainID, []chain.Validator{keys.Validator}, g); err != nil {
@@ -157,6 +158,8 @@ func InitTestnet(dir string, n, basePort int, funded []cove.Address) ([]TestnetN
 		funds[nd.Operator] = DevFunds
 	}
 	g := chain.DefaultGenesis(TestnetNumericChainID, funded[0], funds)
+	// Testnets run the simulated TEE: a development chain.
+	g.Development = true
 	g.Params.TEE = policy
 	g.Time = time.Now().UTC().Truncate(time.Second)
 	for i, nd := range nodes {

@@ -47,6 +47,13 @@ func (c roleChain) Send(ctx context.Context, build func(nonce uint64) chain.Msg)
 	return c.sender.Send(ctx, build)
 }
 
+func (c roleChain) Operator() (cove.Address, error) {
+	if c.sender == nil {
+		return cove.Address{}, fmt.Errorf("%w: this node has no operator key (set operator in cove.toml to a keystore file without passphrase)", txsend.ErrNoKey)
+	}
+	return c.sender.Address(), nil
+}
+
 // openOperator returns the signer of a keystore file NAME.json without
 // passphrase.
 func openOperator(path string) (*account.Signer, error) {

@@ -22,3 +22,22 @@ type Platform interface {
 	// Unseal opens what Seal produced for the same label.
 	Unseal(label string, sealed []byte) ([]byte, error)
 }
+
+// Strength ranks a platform's protection: 0 for the simulated TEE (no
+// hardware protection) and platforms this release does not know, 1 for a
+// hardware TEE ("tdx", "sev-snp").
+func Strength(name string) int {
+	switch name {
+	case "tdx", "sev-snp":
+		return 1
+	}
+	return 0
+}
+
+// Weaker reports whether platform peer protects less than platform own
+// (see Strength).
+//
+// Security: a holder of keys in a hardware TEE never hands them to a peer
+// attested by a weaker platform, so a chain whose policy admits the
+// simulated TEE (a development chain) cannot drain a hardware gatekeeper.
+func Weaker(peer, own string) bool { return Strength(peer) < Strength(own) }

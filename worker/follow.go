@@ -65,7 +65,7 @@ func (s *Server) prepareFromEvent(ctx context.Context, ev chain.Event) {
 // that its key ring lacks.
 func (s *Server) provision() {
 	v := s.chain.View()
-	recs, epochs := v.Provisions(s.myID), v.Epochs()
+	recs, epochs := v.Provisions(chain.ProvisionKindWorker, s.myID), v.Epochs()
 	published := map[uint64][]byte{}
 	for _, e := range epochs {
 		published[e.Epoch] = e.ClusterPublicKey

@@ -54,8 +54,12 @@ func (s *Server) registerOnce(ctx context.Context, endpoint string) (done bool, 
 	if !errors.Is(err, cove.ErrNotFound) {
 		return false, err
 	}
+	op, err := s.chain.Operator()
+	if err != nil {
+		return false, err
+	}
 	pub := s.id.PublicKey()
-	quote, err := s.platform.Quote(chain.ReportData(pub))
+	quote, err := s.platform.Quote(chain.ReportData(chain.RoleWorker, v.ChainID(), op, pub))
 	if err != nil {
 		return false, fmt.Errorf("quote: %w", err)
 	}

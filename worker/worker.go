@@ -109,6 +109,10 @@ type Chain interface {
 	// broadcasts it and waits for its block. It fails with an error
 	// wrapping txsend.ErrNoKey on a node without an operator key.
 	Send(ctx context.Context, build func(nonce uint64) chain.Msg) (chain.TxOutcome, error)
+	// Operator returns the account Send signs with (the worker's quote
+	// binds it, see chain.ReportData), or an error wrapping
+	// txsend.ErrNoKey.
+	Operator() (cove.Address, error)
 }
 
 // Blobs is where the worker reads agent bundles.

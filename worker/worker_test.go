@@ -41,6 +41,13 @@ func (c roleChain) Send(ctx context.Context, build func(uint64) chain.Msg) (chai
 	return c.sender.Send(ctx, build)
 }
 
+func (c roleChain) Operator() (cove.Address, error) {
+	if c.sender == nil {
+		return cove.Address{}, txsend.ErrNoKey
+	}
+	return c.sender.Address(), nil
+}
+
 // memBlobs holds bundles in memory.
 type memBlobs struct {
 	mu sync.Mutex
@@ -442,7 +449,7 @@ func TestRunRegisters(t *testing.T) {
 		t.Fatal("a worker registered without a key to send with")
 	}
 	if n := counted.sends.Load(); n != 1 {
-		t.Fatalf("the worker tried to send %d times, want once", n)
+		t.Fatalf("the worker tried to register %d times, want once", n)
 	}
 	if n := strings.Count(logs.String(), "worker not registered"); n != 1 {
 		t.Fatalf("said %d times", n)
@@ -458,4 +465,11 @@ type countingChain struct {
 func (c *countingChain) Send(ctx context.Context, build func(uint64) chain.Msg) (chain.TxOutcome, error) {
 	c.sends.Add(1)
 	return c.roleChain.Send(ctx, build)
+}
+
+// Operator counts as an attempt to send: the worker asks for its operator
+// (to quote for it) before it sends.
+func (c *countingChain) Operator() (cove.Address, error) {
+	c.sends.Add(1)
+	return c.roleChain.Operator()
 }

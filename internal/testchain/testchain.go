@@ -141,6 +141,10 @@ func New(t testing.TB, admin cove.Address, opts ...Option) *Ledger {
 	t.Helper()
 	app := chain.New()
 	g := chain.DefaultGenesis(ChainID, admin, nil)
+	// A development chain whose TEE policy changes apply at once, as in
+	// `cove dev`: tests use the simulated TEE.
+	g.Development = true
+	g.Params.TEE.ChangeDelay = 0
 	Fund(admin)(&g, app)
 	for _, o := range opts {
 		o(&g, app)
