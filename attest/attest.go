@@ -16,12 +16,13 @@
 //     ErrDebug for the TDX details);
 //  3. it is fresh: a sim quote's timestamp is at most max_quote_age before
 //     the block time and at most MaxClockSkew after it (else ErrStale);
-//     TDX quotes carry no time, and the public-key binding below with the
-//     chain's one-registration-per-key rule is what stops their replay;
+//     TDX quotes carry no time, and the binding below (role, chain, operator,
+//     key) with the one-registration-per-key rule is what stops their replay;
 //  4. its measurement (sim: the executable's SHA-256; tdx: MRTD) is in
 //     allowed_measurements (else ErrMeasurement);
-//  5. its report data is the one the chain expects for the registering
-//     public key, chain.ReportData (else ErrReportData).
+//  5. its report data is the one the chain expects for the registration:
+//     its role, the chain id, the sending operator and the public key,
+//     chain.ReportData (else ErrReportData).
 //
 // The errors that have their own chain result code are the chain's
 // sentinels (ErrUnknownTEE is chain.ErrTEENotAllowed, and so on), so

@@ -29,11 +29,11 @@
 //	UpgradeAgent(bytes32 agent,string cid,bytes32 codeHash,bytes secrets,uint64 nonce)
 //	    points the sender's agent at new code, and new secrets unless empty
 //	RegisterWorker(string tee,bytes publicKey,string endpoint,bytes quote,uint64 nonce)
-//	    records a worker whose TEE quote commits to publicKey
+//	    records a worker whose TEE quote commits to publicKey, role, chain and sender
 //	UpdateParams(string params,uint64 nonce)
 //	    the admin replaces the chain parameters
 //	RegisterGatekeeper(string tee,bytes publicKey,string endpoint,bytes quote,uint64 nonce)
-//	    records a gatekeeper whose TEE quote commits to its identity key
+//	    records a gatekeeper whose TEE quote commits to its identity key, role, chain and sender
 //	PublishEpoch(uint64 epoch,bytes clusterPublicKey,bytes identitySig,uint64 nonce)
 //	    a gatekeeper publishes the cluster public key of key epoch epoch
 //	ProvisionKey(bytes32 recipient,uint64 epoch,bytes sealed,bytes identitySig,uint64 nonce)
@@ -90,7 +90,22 @@
 //	gatekeeper/ ‖ 32 bytes  GatekeeperRecord
 //	gkop/ ‖ 20 bytes    the id of the gatekeeper the address operates
 //	epoch/ ‖ 8 bytes    EpochRecord (big-endian epoch)
-//	provision/ ‖ 32 bytes ‖ 8 bytes  ProvisionRecord (recipient, big-endian epoch)
+//	provision/ ‖ kind ‖ / ‖ 32 bytes ‖ 8 bytes  ProvisionRecord (kind "worker" or
+//	                    "gatekeeper", recipient, big-endian epoch)
+//	meta/development    true on a development chain (written at genesis only)
+//	meta/tee_pending    PendingTEEPolicy, while a widening TEE policy change waits
+//
+// # TEE policy governance
+//
+// The TEE policy (Params.TEE) decides which attested software may register,
+// and so who can receive key material: the admin alone must not be able to
+// weaken it. Only a development chain (Genesis.Development, fixed at
+// genesis) may allow the simulated TEE, TDX without collateral or a change
+// delay under MinTEEChangeDelay ([TEEPolicy.CheckForChain]). A change that
+// widens the policy ([TEEPolicy.Widens]) waits TEEPolicy.ChangeDelay as a
+// [PendingTEEPolicy] that a begin-block hook applies; a narrowing change
+// applies at once. A registration's quote binds its role, the chain id and
+// the sending operator ([ReportData]); a key is registered in one role only.
 //
 // # Key management
 //

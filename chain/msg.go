@@ -28,7 +28,7 @@ var messages = newMsgTable(
 		exec: execUpgrade,
 	},
 	msgSpec[RegisterWorker]{
-		doc:   "records a worker whose TEE quote commits to publicKey",
+		doc:   "records a worker whose TEE quote commits to publicKey, role, chain and sender",
 		check: checkRegisterWorker,
 		exec:  execRegisterWorker,
 	},
@@ -37,7 +37,7 @@ var messages = newMsgTable(
 		exec: execUpdateParams,
 	},
 	msgSpec[RegisterGatekeeper]{
-		doc:   "records a gatekeeper whose TEE quote commits to its identity key",
+		doc:   "records a gatekeeper whose TEE quote commits to its identity key, role, chain and sender",
 		check: checkRegisterGatekeeper,
 		exec:  execRegisterGatekeeper,
 	},

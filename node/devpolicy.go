@@ -14,8 +14,8 @@ import (
 	"github.com/cove-network/cove/txsend"
 )
 
-// admitDevBuild, on a development chain (the simulated TEE, the operator
-// key is the chain's admin), adds this build's measurement, the sim
+// admitDevBuild, on a development chain (genesis "development": true, the
+// simulated TEE, the operator key is the chain's admin), adds this build's measurement, the sim
 // platform and its vendor key to the chain's TEE policy when they are
 // missing: a new genesis has them (DevTEEPolicy), but a rebuilt binary has
 // a new measurement, and an old genesis may have no policy. The worker's
@@ -42,6 +42,10 @@ func admitDevBuildOnce(ctx context.Context, log *slog.Logger, p *sim.Platform, v
 	}
 	params := v.Params()
 	if params.Admin != s.Address() {
+		return true, nil
+	}
+	if !v.Development() {
+		log.Warn("not a development chain: this build's measurement is not admitted automatically; governance must add it to params tee.allowed_measurements")
 		return true, nil
 	}
 	m := p.Measurement()
