@@ -51,7 +51,7 @@ func TestAuthDigestGeth(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got := a.Digest(); string(got[:]) != string(want) {
-		t.Fatalf("digest %x, go-ethereum %x", got, want)
+		t.Fatalf("digest %s, go-ethereum %s", got, hexutil.Encode(want))
 	}
 	// Every field is covered: changing any one changes the digest.
 	for name, f := range map[string]func(*api.Auth){
