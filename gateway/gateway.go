@@ -2,8 +2,9 @@
 // submits transactions (deployments are DeployAgent transactions), routes
 // agent calls to a worker's Invoke and serves the chain's state, logs and
 // key material for clients. One file per resource: agents.go, blobs.go,
-// call.go, chain.go, keys.go. call.go is the only place that turns HTTP into
-// a cove.Call and a cove.Response back into HTTP.
+// call.go, chain.go, keys.go; auth.go checks owners' Cove-Auth headers.
+// call.go is the only place that turns HTTP into a cove.Call and a
+// cove.Response back into HTTP.
 //
 // Every error a client sees is the one JSON envelope of package api,
 // {"error": {"code", "message"}}, with a stable code and a message that says
