@@ -6,7 +6,8 @@
 // the cluster key of their epoch, runs the call in a fresh sandbox
 // (worker/sandbox) and signs the response with the agent's attestor key (a
 // receipt, see package receipt). It keeps every invocation's console output,
-// status and duration for `cove agent logs`.
+// status and duration for `cove agent logs`, sealed at rest under a log key
+// its TEE seals (logseal.go).
 //
 // The worker knows nothing of HTTP servers: a gateway (or the EVM bridge,
 // or a test) calls Invoke with a cove.Call and gets a cove.Response.
