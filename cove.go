@@ -172,15 +172,3 @@ var (
 	ErrNotFound = errors.New("not found")
 	ErrExists   = errors.New("already exists")
 )
-
-// LogsAuthDigest is what an agent's owner signs to read its invocation logs
-// (the Cove-Auth header of GET /v1/agents/{id}/logs):
-// Keccak-256("cove.logs.v1" ‖ agent id ‖ expiry as 8 bytes big-endian),
-// expiry in Unix seconds. The domain keeps it from meaning anything else.
-func LogsAuthDigest(id AgentID, expiry uint64) Hash {
-	var e [8]byte
-	for i := range e {
-		e[i] = byte(expiry >> (56 - 8*i))
-	}
-	return Keccak256([]byte("cove.logs.v1"), id[:], e[:])
-}

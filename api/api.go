@@ -65,16 +65,6 @@ type ChainStatus struct {
 	AppHash        string `json:"app_hash"` // 0x-hex, the app hash after Height
 }
 
-// HeaderAuth carries an agent owner's signature for owner-only reads
-// (GET /v1/agents/{id}/logs): "EXPIRY 0xSIGNATURE", EXPIRY in Unix
-// seconds, SIGNATURE 65 bytes r‖s‖v (v = 27 or 28, low s) over
-// cove.LogsAuthDigest(agent, EXPIRY). It may expire at most MaxAuthLifetime
-// ahead.
-const HeaderAuth = "Cove-Auth"
-
-// MaxAuthLifetime bounds how far ahead a Cove-Auth signature may expire.
-const MaxAuthLifetime = time.Hour
-
 // HeaderRequestID names an agent invocation in every agent response (and in
 // `cove agent logs`).
 const HeaderRequestID = "Cove-Request-Id"

@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cove-network/cove"
@@ -48,6 +49,9 @@ func (e *Error) Error() string {
 type Client struct {
 	base string
 	http *http.Client
+
+	mu      sync.Mutex
+	chainID uint64 // the gateway's numeric chain id, once asked
 }
 
 // New returns a client of the gateway at base (e.g. http://127.0.0.1:8700).
@@ -332,12 +336,11 @@ func (c *Client) Logs(ctx context.Context, owner Signer, id cove.AgentID, limit 
 	if err != nil {
 		return err
 	}
-	expiry := uint64(time.Now().Add(30 * time.Minute).Unix())
-	sig, err := owner.Sign(cove.LogsAuthDigest(id, expiry))
+	auth, err := c.Authorize(ctx, owner, http.MethodGet, req.URL.EscapedPath())
 	if err != nil {
 		return fmt.Errorf("sign logs request: %w", err)
 	}
-	req.Header.Set(api.HeaderAuth, strconv.FormatUint(expiry, 10)+" 0x"+hex.EncodeToString(sig[:]))
+	req.Header.Set(api.HeaderAuth, auth)
 	resp, err := c.http.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -361,6 +364,52 @@ func (c *Client) Logs(ctx context.Context, owner Signer, id cove.AgentID, limit 
 		}
 		fn(e)
 	}
+}
+
+// Authorize returns a Cove-Auth header value (see api.Auth) by which
+// signer authorizes one request, method on path (as sent, escaped, without
+// the query), at this gateway: the audience is the host of the gateway URL,
+// the chain id the gateway's (asked once), the nonce random, and it expires
+// api.AuthLifetime from now. Each request needs its own.
+//
+// Security: the header is good only at a gateway that answers to this
+// URL's host, for this method and path, once, for a few minutes.
+func (c *Client) Authorize(ctx context.Context, signer Signer, method, path string) (string, error) {
+	u, err := url.Parse(c.base)
+	if err != nil {
+		return "", fmt.Errorf("authorize: gateway URL: %w", err)
+	}
+	chainID, err := c.numericChainID(ctx)
+	if err != nil {
+		return "", fmt.Errorf("authorize: %w", err)
+	}
+	a := api.Auth{
+		Audience: strings.ToLower(u.Host), Method: method, Path: path,
+		Expiry: uint64(time.Now().Add(api.AuthLifetime).Unix()), ChainID: chainID,
+	}
+	rand.Read(a.Nonce[:])
+	if a.Signature, err = signer.Sign(a.Digest()); err != nil {
+		return "", fmt.Errorf("authorize: %w", err)
+	}
+	return a.Header(), nil
+}
+
+// numericChainID returns the gateway's numeric chain id, asking once.
+func (c *Client) numericChainID(ctx context.Context) (uint64, error) {
+	c.mu.Lock()
+	id := c.chainID
+	c.mu.Unlock()
+	if id != 0 {
+		return id, nil
+	}
+	st, err := c.ChainStatus(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("get chain id: %w", err)
+	}
+	c.mu.Lock()
+	c.chainID = st.NumericChainID
+	c.mu.Unlock()
+	return st.NumericChainID, nil
 }
 
 // WaitHealthy polls /healthz until it answers 200 or ctx ends.

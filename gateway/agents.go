@@ -2,18 +2,13 @@ package gateway
 
 import (
 	"bufio"
-	"encoding/hex"
 	"encoding/json"
-	"fmt"
-	"math"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/api"
-	"github.com/cove-network/cove/ethsig"
 )
 
 func (s *Server) view(r *http.Request, a cove.Agent) api.AgentView {
@@ -63,8 +58,8 @@ func (s *Server) handleLogs(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = n
 	}
-	if status, code, msg := checkOwner(r, a, time.Now()); status != 0 {
-		writeError(w, status, code, msg)
+	if err := s.checkOwner(r, a, time.Now()); err != nil {
+		writeError(w, err.status, err.code, err.message)
 		return
 	}
 	follow := r.URL.Query().Get("follow") == "1" || r.URL.Query().Get("follow") == "true"
@@ -103,32 +98,17 @@ func (s *Server) handleLogs(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// checkOwner allows a request signed by the agent's owner: invocation logs
-// hold the agent's console output and its callers' paths, which may carry
-// secrets. It returns a zero status when allowed.
-func checkOwner(r *http.Request, a cove.Agent, now time.Time) (int, string, string) {
-	h := r.Header.Get(api.HeaderAuth)
-	if h == "" {
-		return http.StatusUnauthorized, "auth_required", "only the agent's owner may read its logs: use `cove agent logs ID --from OWNER`, or send a " + api.HeaderAuth + " header (docs/PROTOCOL.md)"
-	}
-	expStr, sigStr, ok := strings.Cut(h, " ")
-	exp, err := strconv.ParseUint(expStr, 10, 64)
-	if !ok || err != nil || exp > uint64(math.MaxInt64) {
-		return http.StatusUnauthorized, "bad_auth", api.HeaderAuth + " must be \"EXPIRY 0xSIGNATURE\""
-	}
-	if t := time.Unix(int64(exp), 0); !t.After(now) || t.After(now.Add(api.MaxAuthLifetime)) {
-		return http.StatusUnauthorized, "bad_auth", "the " + api.HeaderAuth + " signature has expired or expires more than an hour ahead; sign a fresh one"
-	}
-	sig, err := hex.DecodeString(strings.TrimPrefix(sigStr, "0x"))
-	if err != nil || len(sig) != 65 || (sig[64] != 27 && sig[64] != 28) {
-		return http.StatusUnauthorized, "bad_auth", api.HeaderAuth + " signature must be 0x + 65 bytes r‖s‖v with v 27 or 28"
-	}
-	signer, err := ethsig.Recover(cove.LogsAuthDigest(a.ID, exp), [65]byte(sig))
-	if err != nil {
-		return http.StatusUnauthorized, "bad_auth", "the " + api.HeaderAuth + " signature does not recover a key: " + ethsig.Reason(err)
+// checkOwner allows a request authorized by the agent's owner (a Cove-Auth
+// header, see checkAuth): invocation logs hold the agent's console output
+// and its callers' paths, which may carry secrets. It returns nil when
+// allowed, having used up the header's nonce.
+func (s *Server) checkOwner(r *http.Request, a cove.Agent, now time.Time) *authError {
+	signer, auth, aerr := s.checkAuth(r, now)
+	if aerr != nil {
+		return aerr
 	}
 	if signer != a.Owner {
-		return http.StatusForbidden, "not_owner", fmt.Sprintf("only the agent's owner %s may read its logs", a.Owner)
+		return refuse(http.StatusForbidden, "not_owner", "only the agent's owner %s may read its logs; the %s is signed by %s", a.Owner, api.HeaderAuth, signer)
 	}
-	return 0, "", ""
+	return s.useNonce(signer, auth, now)
 }

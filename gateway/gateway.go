@@ -2,8 +2,9 @@
 // submits transactions (deployments are DeployAgent transactions), routes
 // agent calls to a worker's Invoke and serves the chain's state, logs and
 // key material for clients. One file per resource: agents.go, blobs.go,
-// call.go, chain.go, keys.go. call.go is the only place that turns HTTP into
-// a cove.Call and a cove.Response back into HTTP.
+// call.go, chain.go, keys.go; auth.go checks owners' Cove-Auth headers.
+// call.go is the only place that turns HTTP into a cove.Call and a
+// cove.Response back into HTTP.
 //
 // Every error a client sees is the one JSON envelope of package api,
 // {"error": {"code", "message"}}, with a stable code and a message that says
@@ -36,6 +37,17 @@ type Config struct {
 	// Zero means DefaultMaxRequestBytes, and on a node the bound of its
 	// worker (worker.max_request_bytes), which checks it again.
 	MaxRequestBytes int64 `toml:"max_request_bytes,omitempty"`
+	// AuthAudiences are the hosts (HOST or HOST:PORT, as clients write them
+	// in the gateway URL) a Cove-Auth header may name as its audience,
+	// besides the host of PublicURL. With neither, the gateway accepts the
+	// Host of each request, which the caller chooses: a header signed for
+	// another gateway is then accepted here too. Behind a proxy, set them
+	// to the public host(s); the request's Host is not consulted then.
+	AuthAudiences []string `toml:"auth_audiences,omitempty"`
+	// MaxAuthNonces bounds the used Cove-Auth nonces the gateway keeps
+	// (until each header expires); when full it refuses new headers for a
+	// while. Zero means DefaultMaxAuthNonces.
+	MaxAuthNonces int `toml:"max_auth_nonces,omitempty"`
 }
 
 // DefaultMaxRequestBytes bounds a call's body when nothing else does.
@@ -56,6 +68,14 @@ func (c Config) Validate() error {
 	}
 	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
 		return fmt.Errorf("gateway: public_url %q must start with http:// or https://", c.PublicURL)
+	}
+	if c.MaxAuthNonces < 0 {
+		return fmt.Errorf("gateway: max_auth_nonces %d must not be negative", c.MaxAuthNonces)
+	}
+	for _, a := range c.AuthAudiences {
+		if a == "" || strings.ContainsAny(a, "/?#@ ") {
+			return fmt.Errorf("gateway: auth_audiences entry %q must be a HOST or HOST:PORT, without scheme or path", a)
+		}
 	}
 	return nil
 }
@@ -104,6 +124,10 @@ type Server struct {
 	logs    LogBook
 	keys    Keys
 	handler http.Handler
+	// audience is what a Cove-Auth may name (configuredAudiences); empty,
+	// the request's Host.
+	audience []string
+	nonces   *nonceCache
 }
 
 // New returns a gateway. It starts nothing.
@@ -117,7 +141,14 @@ func New(cfg Config, log *slog.Logger, chain Chain, blobs Blobs, invoker Invoker
 	if cfg.MaxRequestBytes == 0 {
 		cfg.MaxRequestBytes = DefaultMaxRequestBytes
 	}
-	s := &Server{cfg: cfg, log: log, chain: chain, blobs: blobs, invoker: invoker, logs: logs, keys: keys}
+	if cfg.MaxAuthNonces == 0 {
+		cfg.MaxAuthNonces = DefaultMaxAuthNonces
+	}
+	s := &Server{cfg: cfg, log: log, chain: chain, blobs: blobs, invoker: invoker, logs: logs, keys: keys,
+		audience: configuredAudiences(cfg), nonces: newNonceCache(cfg.MaxAuthNonces)}
+	if len(s.audience) == 0 {
+		log.Warn("cove-auth audience not configured: accepting each request's host; set gateway.public_url or gateway.auth_audiences on a public gateway")
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.handleHealth)
 	mux.HandleFunc("GET /v1/keys", s.handleKeys)

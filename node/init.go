@@ -169,6 +169,9 @@ func InitTestnet(dir string, n, basePort int, funded []cove.Address) ([]TestnetN
 		cfg := DefaultConfig()
 		cfg.DataDir = "data"
 		cfg.HTTPAddr = nd.HTTP
+		// A Cove-Auth is good at the gateway it names: this one answers to
+		// its listen address only, whatever Host a caller sends.
+		cfg.Gateway.AuthAudiences = []string{nd.HTTP}
 		cfg.Operator = OperatorFile
 		// Every node runs a gatekeeper; node0 makes the first master key,
 		// the others receive the key history sealed to them.

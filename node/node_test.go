@@ -356,7 +356,8 @@ func TestHostile(t *testing.T) {
 // again on the same configuration: the chain resumes at its height with a
 // continuous app hash, every agent is intact, with its secrets, attestor and
 // logs. At the end, no file the node wrote (chain included) nor its log
-// holds the secret.
+// holds the secret, nor what an agent logged (invocation logs are sealed),
+// which its owner reads through the gateway before and after.
 func TestRestart(t *testing.T) {
 	t.Parallel()
 	cfg := newConfig(t)
@@ -395,6 +396,27 @@ func TestRestart(t *testing.T) {
 		t.Fatalf("logs before restart: %s, want %s", got, wantLogs)
 	}
 
+	// What an agent logs (its console and its callers' paths) is sealed
+	// at rest: the marker is in the owner's logs, read through the gateway,
+	// before and after the restart, and in no file of the node.
+	marker := "logged-" + hex.EncodeToString(rnd[:8])
+	lg := n.deploy(t, filepath.Join("testdata", "logger.js"), nil)
+	wantResponse(t, n.get(t, lg, "/"+marker), 200, "logged")
+	loggedMarker := func(n *testNode) bool {
+		t.Helper()
+		found := false
+		err := n.c.Logs(ctxFor(t, 10*time.Second), n.dev, lg.ID, 10, false, func(e cove.Invocation) {
+			found = found || len(e.Logs) > 0 && e.Logs[0].Message == "hello from /"+marker && strings.HasSuffix(e.Path, "/"+marker)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return found
+	}
+	if !loggedMarker(n) {
+		t.Fatal("control: the owner does not read the marker in the agent's logs")
+	}
+
 	u := n.deploy(t, hello, map[string]string{"GREETING": "Hi"})
 	u = n.upgrade(t, dev, u.ID, filepath.Join("testdata", "hello-v2.js"), nil)
 	wantResponse(t, n.get(t, u, "/?name=Ada"), 200, `{"greeting":"Hi Ada","version":2}`)
@@ -403,7 +425,7 @@ func TestRestart(t *testing.T) {
 	getJSON(t, n.base+"/v1/chain/status", &before)
 	var recsBefore json.RawMessage
 	getJSON(t, n.base+"/v1/chain/agents", &recsBefore)
-	views := map[cove.AgentID]api.AgentView{a.ID: a, b.ID: b, u.ID: u}
+	views := map[cove.AgentID]api.AgentView{a.ID: a, b.ID: b, u.ID: u, lg.ID: lg}
 	n.stop()
 
 	created, err := node.InitDev(cfg, dev.Address())
@@ -481,19 +503,23 @@ func TestRestart(t *testing.T) {
 	if got := strings.Join(logged(n2, b.ID), " "); got != wantLogs {
 		t.Errorf("logs after restart: %s, want %s", got, wantLogs)
 	}
+	if !loggedMarker(n2) {
+		t.Error("after restart, the owner does not read the marker in the agent's logs")
+	}
 	// The upgraded agent serves its new code with its old secret.
 	wantResponse(t, n2.get(t, u, "/?name=Bo"), 200, `{"greeting":"Hi Bo","version":2}`)
 
-	// The nonce survived: the dev key sent 4 transactions and sends more.
+	// The nonce survived: the dev key sent 5 transactions and sends more.
 	acct, err := n2.c.Account(ctxFor(t, 10*time.Second), dev.Address())
-	if err != nil || acct.Nonce != 4 {
-		t.Fatalf("dev account after restart: %+v, %v; want nonce 4", acct, err)
+	if err != nil || acct.Nonce != 5 {
+		t.Fatalf("dev account after restart: %+v, %v; want nonce 5", acct, err)
 	}
 	c := n2.deploy(t, filepath.Join("testdata", "logger.js"), nil)
 	wantResponse(t, n2.get(t, c, "/logme"), 200, "logged")
 	n2.stop()
 
 	walkForSecret(t, cfg.DataDir, planted, n.logs.String()+n2.logs.String())
+	walkForSecret(t, cfg.DataDir, marker, n.logs.String()+n2.logs.String())
 }
 
 // walkForSecret checks that no file under dir holds planted in plaintext,

@@ -249,7 +249,8 @@ func TestRegisterRefusedNotProvisioned(t *testing.T) {
 }
 
 // TestInitTestnetAttestation: every home gets a funded operator key that
-// its config names, and the one vendor key the genesis policy trusts.
+// its config names, the one vendor key the genesis policy trusts, and its
+// gateway's address as the only Cove-Auth audience.
 func TestInitTestnetAttestation(t *testing.T) {
 	t.Parallel()
 	_, admin := operatorKey(t)
@@ -277,6 +278,9 @@ func TestInitTestnetAttestation(t *testing.T) {
 		}
 		if cfg.Operator != filepath.Join(nd.Home, node.OperatorFile) {
 			t.Errorf("%s: operator %q", nd.Home, cfg.Operator)
+		}
+		if len(cfg.Gateway.AuthAudiences) != 1 || cfg.Gateway.AuthAudiences[0] != nd.HTTP {
+			t.Errorf("%s: Cove-Auth audiences %q, want its gateway's address %s", nd.Home, cfg.Gateway.AuthAudiences, nd.HTTP)
 		}
 		st, _ := account.Open(nd.Home)
 		info, err := st.Get("operator")

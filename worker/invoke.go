@@ -134,7 +134,15 @@ func (s *Server) Invoke(ctx context.Context, id cove.AgentID, c cove.Call) (*cov
 	}
 	if runErr != nil {
 		entry.Error = runErr.Error()
-		s.log.Info("agent call failed", "agent", a.ID, "request", reqID, "err", runErr)
+		// The host's log gets the kind of failure only: the message may
+		// hold what the agent put in it (its secrets, its callers' data),
+		// and the owner reads it in the sealed invocation log.
+		// An internal failure is the worker's own: its detail is logged.
+		if code := errorCode(runErr); code == CodeInternal {
+			s.log.Error("agent call failed", "agent", a.ID, "request", reqID, "code", code, "err", runErr)
+		} else {
+			s.log.Info("agent call failed", "agent", a.ID, "request", reqID, "code", code)
+		}
 	}
 	s.logs.add(entry)
 	return resp, nil
@@ -264,6 +272,14 @@ func errorResponse(err error, reqID string) (int, []byte) {
 	}
 	b, _ := json.Marshal(body)
 	return status, b
+}
+
+// errorCode is the error envelope's code errorResponse gives err.
+func errorCode(err error) string {
+	_, b := errorResponse(err, "")
+	var body api.ErrorBody
+	json.Unmarshal(b, &body)
+	return body.Error.Code
 }
 
 func newRequestID() string {

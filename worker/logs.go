@@ -1,12 +1,11 @@
 package worker
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
@@ -18,11 +17,14 @@ import (
 type Invocation = cove.Invocation
 
 // logBook keeps the last invocations of each agent in memory and appends
-// every one to dir/<agent>.jsonl, so that logs survive a restart. A file is
-// compacted to the kept tail when it grows past four times that.
+// every one, sealed (logSeal), to dir/<agent>.sealed, so that logs survive
+// a restart and only this worker's TEE reads them. A file is compacted to
+// the kept tail when it grows past four times that.
 type logBook struct {
 	dir  string
 	keep int
+	seal *logSeal // nil: memory only
+	log  *slog.Logger
 
 	mu     sync.Mutex
 	agents map[cove.AgentID]*agentLog
@@ -36,13 +38,23 @@ type agentLog struct {
 	subs    map[chan Invocation]struct{}
 }
 
-func openLogBook(dir string, keep int) (*logBook, error) {
+// openLogBook keeps logs in dir, sealed with seal; with dir empty or seal
+// nil, in memory only.
+func openLogBook(dir string, keep int, seal *logSeal, log *slog.Logger) (*logBook, error) {
+	if seal == nil {
+		dir = ""
+	}
 	if dir != "" {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("open logs: %w", err)
 		}
+		if old, _ := filepath.Glob(filepath.Join(dir, "*.jsonl")); len(old) > 0 {
+			// Older releases wrote plaintext logs; they are not read back
+			// (the host could have written them) nor deleted.
+			log.Warn("plaintext invocation logs of an older release are not read; delete them", "dir", dir, "files", len(old))
+		}
 	}
-	return &logBook{dir: dir, keep: keep, agents: map[cove.AgentID]*agentLog{}}, nil
+	return &logBook{dir: dir, keep: keep, seal: seal, log: log, agents: map[cove.AgentID]*agentLog{}}, nil
 }
 
 // get returns the agent's log, loading its file on first use. Callers hold mu.
@@ -54,35 +66,75 @@ func (b *logBook) get(id cove.AgentID) *agentLog {
 	}
 	if !l.loaded && b.dir != "" {
 		l.loaded = true
-		l.entries, l.lines = readTail(b.path(id), b.keep)
+		b.load(id, l)
 	}
 	return l
 }
 
-func (b *logBook) path(id cove.AgentID) string { return filepath.Join(b.dir, id.String()+".jsonl") }
+func (b *logBook) path(id cove.AgentID) string { return filepath.Join(b.dir, id.String()+".sealed") }
 
-func readTail(path string, keep int) ([]Invocation, int) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, 0
+// load reads the agent's file into l. Records that do not open (a damaged
+// file, or one sealed by another worker or for another agent) are left
+// out: the file is moved aside to .unreadable, the worker's log says so,
+// and the records that opened are written to a new file.
+func (b *logBook) load(id cove.AgentID, l *agentLog) {
+	path := b.path(id)
+	entries, lines, bad, torn, err := b.readTail(id, path)
+	l.entries, l.lines = entries, lines
+	if err == nil && bad == 0 {
+		if torn {
+			// Rewrite without the torn line, so the next record starts on
+			// a line of its own.
+			if werr := b.rewrite(id, l, l.entries); werr != nil {
+				b.log.Error("rewrite invocation log", "file", path, "err", werr)
+			}
+		}
+		return
 	}
-	defer f.Close()
-	var out []Invocation
-	lines := 0
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64<<10), 4<<20)
-	for sc.Scan() {
+	if err == nil {
+		err = fmt.Errorf("%d of %d records do not open with this worker's log key: the file is damaged, or was sealed by another worker or for another agent", bad, lines)
+	}
+	aside := path + ".unreadable"
+	b.log.Warn("invocation log unreadable; moved aside", "agent", id, "file", path, "moved_to", aside, "kept", len(entries), "err", err)
+	if rerr := os.Rename(path, aside); rerr != nil {
+		b.log.Error("move unreadable invocation log aside", "file", path, "err", rerr)
+		return
+	}
+	if werr := b.rewrite(id, l, l.entries); werr != nil {
+		b.log.Error("rewrite invocation log", "file", path, "err", werr)
+	}
+}
+
+// readTail returns the last keep records of the file at path that open,
+// the number of lines and how many did not open. A last line without its
+// newline (a crash while appending) is torn, not bad.
+func (b *logBook) readTail(id cove.AgentID, path string) (out []Invocation, lines, bad int, torn bool, err error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, 0, 0, false, nil
+	}
+	if err != nil {
+		return nil, 0, 0, false, fmt.Errorf("read invocation log: %w", err)
+	}
+	for len(data) > 0 {
+		line, rest, complete := bytes.Cut(data, []byte{'\n'})
+		data = rest
 		lines++
-		var e Invocation
-		if json.Unmarshal(sc.Bytes(), &e) != nil {
-			continue // a torn last line after a crash
+		if !complete {
+			torn = true
+			break
+		}
+		e, err := b.seal.open(id, line)
+		if err != nil {
+			bad++
+			continue
 		}
 		out = append(out, e)
-		if len(out) > keep {
+		if len(out) > b.keep {
 			out = out[1:]
 		}
 	}
-	return out, lines
+	return out, lines, bad, torn, nil
 }
 
 func (b *logBook) add(e Invocation) {
@@ -110,7 +162,8 @@ func (b *logBook) add(e Invocation) {
 
 func (b *logBook) appendFile(id cove.AgentID, l *agentLog, e Invocation) error {
 	if l.lines > 4*b.keep {
-		if err := b.compact(id, l); err != nil {
+		// Rewrite with the kept entries but the newest, appended below.
+		if err := b.rewrite(id, l, l.entries[:max(0, len(l.entries)-1)]); err != nil {
 			return err
 		}
 	}
@@ -121,7 +174,7 @@ func (b *logBook) appendFile(id cove.AgentID, l *agentLog, e Invocation) error {
 		}
 		l.file = f
 	}
-	line, err := json.Marshal(e)
+	line, err := b.seal.seal(id, e)
 	if err != nil {
 		return err
 	}
@@ -132,11 +185,14 @@ func (b *logBook) appendFile(id cove.AgentID, l *agentLog, e Invocation) error {
 	return nil
 }
 
-// compact rewrites the agent's file with only the kept entries.
-func (b *logBook) compact(id cove.AgentID, l *agentLog) error {
+// rewrite replaces the agent's file with entries, sealed.
+func (b *logBook) rewrite(id cove.AgentID, l *agentLog, entries []Invocation) error {
 	var buf bytes.Buffer
-	for _, e := range l.entries[:max(0, len(l.entries)-1)] { // the newest is appended by the caller
-		line, _ := json.Marshal(e)
+	for _, e := range entries {
+		line, err := b.seal.seal(id, e)
+		if err != nil {
+			return err
+		}
 		buf.Write(append(line, '\n'))
 	}
 	tmp := b.path(id) + ".tmp"
@@ -150,7 +206,7 @@ func (b *logBook) compact(id cove.AgentID, l *agentLog) error {
 	if err := os.Rename(tmp, b.path(id)); err != nil {
 		return err
 	}
-	l.lines = len(l.entries) - 1
+	l.lines = len(entries)
 	return nil
 }
 

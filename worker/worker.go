@@ -6,7 +6,8 @@
 // the cluster key of their epoch, runs the call in a fresh sandbox
 // (worker/sandbox) and signs the response with the agent's attestor key (a
 // receipt, see package receipt). It keeps every invocation's console output,
-// status and duration for `cove agent logs`.
+// status and duration for `cove agent logs`, sealed at rest under a log key
+// its TEE seals (logseal.go).
 //
 // The worker knows nothing of HTTP servers: a gateway (or the EVM bridge,
 // or a test) calls Invoke with a cove.Call and gets a cove.Response.
@@ -49,7 +50,8 @@ type Config struct {
 	MaxConcurrent int `toml:"max_concurrent"`
 	// MaxRequestBytes bounds a call's body.
 	MaxRequestBytes int64 `toml:"max_request_bytes"`
-	// LogDir keeps invocation logs; empty keeps them in memory only.
+	// LogDir keeps invocation logs, sealed to the worker's TEE (a key in
+	// the worker's directory, LogKeyFile); empty keeps them in memory only.
 	LogDir string `toml:"log_dir"`
 	// LogsPerAgent is how many invocations' logs are kept per agent.
 	LogsPerAgent int `toml:"logs_per_agent"`
@@ -184,7 +186,17 @@ func New(cfg Config, log *slog.Logger, platform Platform, c Chain, blobs Blobs, 
 	if err != nil {
 		return nil, err
 	}
-	logs, err := openLogBook(cfg.LogDir, cfg.LogsPerAgent)
+	var seal *logSeal
+	if cfg.LogDir != "" {
+		// Invocation logs are sealed to this TEE. A log key that does not
+		// open keeps them in memory only: logs are not worth refusing to
+		// serve for, and a key left in place may open again.
+		keyPath := filepath.Join(dir, LogKeyFile)
+		if seal, err = loadLogKey(platform, keyPath); err != nil {
+			log.Error("invocation logs kept in memory only: the sealed log key does not open; remove it to start new logs", "file", keyPath, "err", err)
+		}
+	}
+	logs, err := openLogBook(cfg.LogDir, cfg.LogsPerAgent, seal, log)
 	if err != nil {
 		return nil, err
 	}

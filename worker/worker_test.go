@@ -149,6 +149,7 @@ type env struct {
 	owner *testchain.Key
 	blobs *memBlobs
 	logs  *strings.Builder
+	logMu *sync.Mutex // guards logs
 	// deploys counts deployments, for fresh salts.
 	deploys int
 }
@@ -167,9 +168,8 @@ func newEnv(t *testing.T, cfg worker.Config) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{l: l, admin: admin, owner: owner, blobs: &memBlobs{m: map[string][]byte{}}, logs: &strings.Builder{}}
-	var logMu sync.Mutex
-	log := slog.New(slog.NewTextHandler(lockedWriter{&logMu, e.logs}, nil))
+	e := &env{l: l, admin: admin, owner: owner, blobs: &memBlobs{m: map[string][]byte{}}, logs: &strings.Builder{}, logMu: &sync.Mutex{}}
+	log := slog.New(slog.NewTextHandler(lockedWriter{e.logMu, e.logs}, nil))
 	e.w, err = worker.New(cfg, log, p, roleChain{l, txsend.New(l, op)}, e.blobs, filepath.Join(dir, "worker"))
 	if err != nil {
 		t.Fatal(err)
@@ -314,13 +314,17 @@ func TestInvokeAgentFailures(t *testing.T) {
 		status     int
 		errCode    string
 	}{
-		{"throws", `var __cove_agent = { default: { fetch() { throw new Error("boom") } } };`, 500, worker.CodeAgentError},
+		{"throws", `var __cove_agent = { default: { fetch() { throw new Error("boom-secret-7c1d") } } };`, 500, worker.CodeAgentError},
 		{"loops", `var __cove_agent = { default: { fetch() { for (;;) {} } } };`, 504, worker.CodeLimit},
 		{"syntax", `var __cove_agent = {`, 500, worker.CodeCompile},
 	}
+	var thrower cove.AgentID
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			id := e.deploy(t, c.code, nil)
+			if c.name == "throws" {
+				thrower = id
+			}
 			in := call(http.MethodGet, "/", "")
 			resp, err := e.w.Invoke(context.Background(), id, in)
 			if err != nil {
@@ -334,6 +338,17 @@ func TestInvokeAgentFailures(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+	// The agent's message is the owner's, in its sealed log, not the
+	// host's: the worker's own log has the failure's code only.
+	if logs := e.w.Logs(thrower, 1); len(logs) != 1 || !strings.Contains(logs[0].Error, "boom-secret-7c1d") {
+		t.Fatalf("control: the agent's log holds %+v, want its message", logs)
+	}
+	e.logMu.Lock()
+	hostLog := e.logs.String()
+	e.logMu.Unlock()
+	if !strings.Contains(hostLog, "code="+worker.CodeAgentError) || strings.Contains(hostLog, "boom-secret-7c1d") {
+		t.Errorf("the host log should name the failure's code, not the agent's message:\n%s", hostLog)
 	}
 }
 

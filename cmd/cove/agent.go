@@ -396,7 +396,18 @@ func newLogsCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "logs ID",
 		Short: "Show an agent's invocations: console output, status, duration, request id (owner only: --from)",
-		Args:  cobra.ExactArgs(1),
+		Long: `Show an agent's invocations: console output, method and path (with its query),
+status, duration, request id and error. Only the agent's owner may read them: the
+request carries a Cove-Auth header signed by --from (EIP-712 typed data naming this
+gateway's host, the request's method and path, a one-time nonce and an expiry two
+minutes ahead), which the gateway accepts once.
+
+The worker keeps logs sealed to its TEE (worker/logs.key.sealed); the host operator
+sees how many there are, not what they say. On the simulated TEE (cove dev, cove
+testnet) the sealing key is a file in the data directory, so there the host can read
+them. Logs reach you over the gateway's transport (plain HTTP unless it serves HTTPS):
+keep secrets out of console output anyway.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := cove.ParseAgentID(args[0])
 			if err != nil {

@@ -1,0 +1,188 @@
+package gateway
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/api"
+	"github.com/cove-network/cove/ethsig"
+)
+
+// DefaultMaxAuthNonces bounds the used Cove-Auth nonces a gateway
+// remembers when Config.MaxAuthNonces is zero.
+const DefaultMaxAuthNonces = 1 << 16
+
+// authError is a refused Cove-Auth: the status, stable code and public
+// message the gateway answers.
+type authError struct {
+	status  int
+	code    string
+	message string
+}
+
+func refuse(status int, code, format string, args ...any) *authError {
+	return &authError{status: status, code: code, message: fmt.Sprintf(format, args...)}
+}
+
+// audiences returns the hosts a Cove-Auth sent in r may name: the
+// configured audiences and the host of the public URL, or, when neither is
+// configured, the Host of r itself.
+func (s *Server) audiences(r *http.Request) []string {
+	if len(s.audience) > 0 {
+		return s.audience
+	}
+	return []string{strings.ToLower(r.Host)}
+}
+
+// configuredAudiences are cfg's auth audiences and its public URL's host,
+// lowercase.
+func configuredAudiences(cfg Config) []string {
+	var out []string
+	for _, a := range cfg.AuthAudiences {
+		out = append(out, strings.ToLower(a))
+	}
+	if cfg.PublicURL != "" {
+		if u, err := url.Parse(cfg.PublicURL); err == nil && u.Host != "" {
+			out = append(out, strings.ToLower(u.Host))
+		}
+	}
+	return out
+}
+
+// checkAuth returns the signer of the Cove-Auth of r, or why it is refused.
+// The header must parse; name this chain, one of this gateway's audiences,
+// r's method and path; expire after now and at most api.MaxAuthLifetime
+// after it; and carry a valid signature. Its nonce is not yet marked used:
+// the caller does that (useNonce) once the signer is authorized, so that
+// refused headers fill no memory.
+//
+// Security: the signature alone proves only who signed. Each check here
+// closes a replay: the chain id one from another Cove network, the audience
+// one from another gateway (a header sent to a malicious gateway is no good
+// at an honest one), the method and path one on another resource (another
+// agent's logs), the expiry and the nonce a second use here. The Host header
+// is the caller's to choose, so only configured audiences (public_url,
+// auth_audiences) stop the cross-gateway replay; without them the gateway
+// accepts its request's Host.
+func (s *Server) checkAuth(r *http.Request, now time.Time) (cove.Address, api.Auth, *authError) {
+	h := r.Header.Get(api.HeaderAuth)
+	if h == "" {
+		return cove.Address{}, api.Auth{}, refuse(http.StatusUnauthorized, "auth_required",
+			"this request needs the owner's %s header (EIP-712 typed data, docs/PROTOCOL.md); `cove agent logs ID --from OWNER` signs it", api.HeaderAuth)
+	}
+	a, err := api.ParseAuth(h)
+	if err != nil {
+		return cove.Address{}, a, refuse(http.StatusUnauthorized, "bad_auth", "%v", err)
+	}
+	if chainID := s.chain.View().ChainID(); a.ChainID != chainID {
+		return cove.Address{}, a, refuse(http.StatusUnauthorized, "auth_wrong_chain",
+			"the %s is signed for chain id %d; this gateway serves chain id %d", api.HeaderAuth, a.ChainID, chainID)
+	}
+	auds := s.audiences(r)
+	if !contains(auds, strings.ToLower(a.Audience)) {
+		return cove.Address{}, a, refuse(http.StatusUnauthorized, "auth_wrong_audience",
+			"the %s is signed for gateway %q; this gateway is %s", api.HeaderAuth, truncate(a.Audience, 100), strings.Join(auds, ", "))
+	}
+	if path := r.URL.EscapedPath(); a.Method != r.Method || a.Path != path {
+		return cove.Address{}, a, refuse(http.StatusUnauthorized, "auth_wrong_resource",
+			"the %s is signed for %s %s, not this request's %s %s", api.HeaderAuth, truncate(a.Method, 20), truncate(a.Path, 200), r.Method, path)
+	}
+	if a.Expiry > uint64(now.Add(api.MaxAuthLifetime).Unix()) {
+		return cove.Address{}, a, refuse(http.StatusUnauthorized, "auth_expired",
+			"the %s expires more than %s ahead (or the client's clock is fast); sign one that expires sooner", api.HeaderAuth, api.MaxAuthLifetime)
+	}
+	if a.Expiry <= uint64(now.Unix()) {
+		return cove.Address{}, a, refuse(http.StatusUnauthorized, "auth_expired",
+			"the %s has expired (or the client's clock is slow); sign a fresh one", api.HeaderAuth)
+	}
+	signer, err := ethsig.Recover(a.Digest(), a.Signature)
+	if err != nil {
+		return cove.Address{}, a, refuse(http.StatusUnauthorized, "bad_auth",
+			"the %s signature does not recover a key: %s", api.HeaderAuth, ethsig.Reason(err))
+	}
+	return signer, a, nil
+}
+
+// useNonce marks a's nonce used by signer, or refuses a nonce already used.
+func (s *Server) useNonce(signer cove.Address, a api.Auth, now time.Time) *authError {
+	switch err := s.nonces.use(signer, a.Nonce, time.Unix(int64(a.Expiry), 0), now); {
+	case errors.Is(err, errNonceUsed):
+		return refuse(http.StatusUnauthorized, "auth_replayed",
+			"this %s was used already: sign a new one (with a fresh nonce) for each request", api.HeaderAuth)
+	case errors.Is(err, errNoncesFull):
+		return refuse(http.StatusServiceUnavailable, "auth_busy",
+			"the gateway has accepted too many %s headers in the last %s; retry shortly", api.HeaderAuth, api.MaxAuthLifetime)
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	errNonceUsed  = errors.New("nonce used")
+	errNoncesFull = errors.New("too many unexpired nonces")
+)
+
+type nonceKey struct {
+	signer cove.Address
+	nonce  cove.Hash
+}
+
+// nonceCache remembers the nonces of accepted Cove-Auth headers until they
+// expire, at most max at once.
+//
+// Security: it lives in memory, so a restarted gateway accepts a header
+// used before the restart again until it expires (api.MaxAuthLifetime at
+// most), and each gateway behind one public host keeps its own. When full
+// of unexpired nonces it refuses new ones (errNoncesFull) rather than
+// forget one that could then be replayed.
+type nonceCache struct {
+	mu   sync.Mutex
+	max  int
+	seen map[nonceKey]time.Time // the header's expiry
+	// sweepAt is the earliest expiry left by the last sweep: sweeping
+	// before it frees nothing.
+	sweepAt time.Time
+}
+
+func newNonceCache(max int) *nonceCache {
+	return &nonceCache{max: max, seen: map[nonceKey]time.Time{}}
+}
+
+// use marks (signer, nonce) used until expiry, or fails if it is in use.
+func (c *nonceCache) use(signer cove.Address, nonce cove.Hash, expiry, now time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k := nonceKey{signer, nonce}
+	if exp, ok := c.seen[k]; ok && now.Before(exp) {
+		return errNonceUsed
+	}
+	if len(c.seen) >= c.max && !now.Before(c.sweepAt) {
+		c.sweepAt = time.Time{}
+		for k, exp := range c.seen {
+			if !now.Before(exp) {
+				delete(c.seen, k)
+			} else if c.sweepAt.IsZero() || exp.Before(c.sweepAt) {
+				c.sweepAt = exp
+			}
+		}
+	}
+	if _, ok := c.seen[k]; !ok && len(c.seen) >= c.max {
+		return errNoncesFull
+	}
+	c.seen[k] = expiry
+	return nil
+}

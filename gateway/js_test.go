@@ -1,0 +1,95 @@
+package gateway_test
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/api"
+	"github.com/cove-network/cove/internal/jstest"
+)
+
+// TestJSAuth: a Cove-Auth signed by ethers' and by viem's signTypedData, as
+// a wallet signs it, opens the owner's logs at a real gateway over HTTP;
+// the same made for another path is refused (the control that the
+// gateway checks what the wallet signed).
+func TestJSAuth(t *testing.T) {
+	node := jstest.Node(t, filepath.Join("..", "testdata", "js"), "testdata/js")
+	s, _ := newFuzzGateway(t)
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	u, _ := url.Parse(srv.URL)
+	path := logsPath(knownAgent)
+	for _, lib := range []string{"ethers", "viem"} {
+		t.Run(lib, func(t *testing.T) {
+			a := api.Auth{Audience: u.Host, Method: http.MethodGet, Path: path,
+				Expiry: uint64(time.Now().Add(api.AuthLifetime).Unix()), ChainID: fuzzChainID}
+			rand.Read(a.Nonce[:])
+			h := signWithJS(t, node, lib, a)
+			if code := getWithAuth(t, srv.URL+path, h); code != http.StatusOK {
+				t.Fatalf("the %s-signed Cove-Auth got %d, want 200", lib, code)
+			}
+			if code := getWithAuth(t, srv.URL+path, h); code != http.StatusUnauthorized {
+				t.Fatalf("the %s-signed Cove-Auth used twice got %d, want 401", lib, code)
+			}
+			b := a
+			rand.Read(b.Nonce[:])
+			b.Path = logsPath(cove.AgentID{9})
+			if code := getWithAuth(t, srv.URL+path, signWithJS(t, node, lib, b)); code != http.StatusUnauthorized {
+				t.Fatalf("a %s-signed Cove-Auth for another path got %d, want 401", lib, code)
+			}
+		})
+	}
+}
+
+// signWithJS has testdata/js/sign-auth.mjs sign a with the owner's key
+// using lib, checks the digest against Go's and returns the header.
+func signWithJS(t *testing.T, node, lib string, a api.Auth) string {
+	t.Helper()
+	in, _ := json.Marshal(map[string]any{"audience": a.Audience, "method": a.Method, "path": a.Path,
+		"nonce": a.Nonce.String(), "expiry": a.Expiry, "chainId": a.ChainID})
+	cmd := exec.CommandContext(t.Context(), node, filepath.Join("testdata", "js", "sign-auth.mjs"),
+		"0x"+hex.EncodeToString(crypto.FromECDSA(owner.priv)), lib, string(in))
+	cmd.Dir = ".."
+	cmd.WaitDelay = 5 * time.Second
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("sign-auth.mjs: %v", err)
+	}
+	var res struct {
+		Header  string       `json:"header"`
+		Digest  cove.Hash    `json:"digest"`
+		Address cove.Address `json:"address"`
+	}
+	if err := json.Unmarshal(out, &res); err != nil {
+		t.Fatalf("sign-auth.mjs output %q: %v", out, err)
+	}
+	if res.Digest != a.Digest() || res.Address != owner.addr {
+		t.Fatalf("%s signed digest %s as %s; Go's digest is %s, the owner %s", lib, res.Digest, res.Address, a.Digest(), owner.addr)
+	}
+	return res.Header
+}
+
+func getWithAuth(t *testing.T, u, h string) int {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, u, nil)
+	req.Header.Set(api.HeaderAuth, h)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}

@@ -1,0 +1,292 @@
+package worker
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/hex"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/tee/sim"
+)
+
+// logTEE is one simulated TEE with a worker directory holding its log key.
+type logTEE struct {
+	platform *sim.Platform
+	keyPath  string
+}
+
+func newLogTEE(t *testing.T) logTEE {
+	t.Helper()
+	dir := t.TempDir()
+	p, err := sim.Open(filepath.Join(dir, "tee"), sim.WithMeasurement([32]byte{1}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return logTEE{platform: p, keyPath: filepath.Join(dir, "worker", LogKeyFile)}
+}
+
+// book opens a log book in dir with the TEE's log key (made on first use),
+// logging to out.
+func (tee logTEE) book(t *testing.T, dir string, out *syncLog) *logBook {
+	t.Helper()
+	seal, err := loadLogKey(tee.platform, tee.keyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := openLogBook(dir, 10, seal, slog.New(slog.NewTextHandler(out, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.close() })
+	return b
+}
+
+type syncLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *syncLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *syncLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func logsOf(b *logBook, id cove.AgentID) []Invocation {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]Invocation(nil), b.get(id).entries...)
+}
+
+func invocation(id cove.AgentID, req, marker string) Invocation {
+	return Invocation{RequestID: req, Agent: id, Time: time.Unix(1795300000, 0).UTC(), Method: "GET",
+		Path: "/agents/" + id.String() + "/?q=" + marker, Status: 200,
+		Logs: []cove.LogLine{{Level: "log", Message: "the agent says " + marker}}}
+}
+
+// wantNoMarker fails if a file under dir holds marker in plaintext, base64
+// or hex, also inside a line that decodes as base64 (a record merely
+// encoded, not sealed).
+func wantNoMarker(t *testing.T, dir, marker string) {
+	t.Helper()
+	files := 0
+	forms := []string{marker, base64.StdEncoding.EncodeToString([]byte(marker)), base64.RawURLEncoding.EncodeToString([]byte(marker)), hex.EncodeToString([]byte(marker))}
+	filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, _ := os.ReadFile(path)
+		files++
+		views := [][]byte{b}
+		for _, line := range bytes.Split(b, []byte{'\n'}) {
+			for _, enc := range []*base64.Encoding{base64.RawURLEncoding, base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding} {
+				if d, err := enc.DecodeString(string(line)); err == nil {
+					views = append(views, d)
+				}
+			}
+		}
+		for _, v := range views {
+			for _, form := range forms {
+				if bytes.Contains(v, []byte(form)) {
+					t.Errorf("%s holds the marker (%q)", path, form)
+					return nil
+				}
+			}
+		}
+		return nil
+	})
+	if files == 0 {
+		t.Fatalf("no files under %s: nothing was checked", dir)
+	}
+}
+
+// TestLogsSealedAtRest: what an agent logged is not on disk in any form,
+// while the same worker reads it back, also after a restart (a new log
+// book, the log key unsealed again from its file).
+func TestLogsSealedAtRest(t *testing.T) {
+	tee := newLogTEE(t)
+	dir := t.TempDir()
+	id := cove.AgentID{1}
+	const marker = "marker-7f3a9c1e-in-the-agent-log"
+	var out syncLog
+	b := tee.book(t, dir, &out)
+	b.add(invocation(id, "r1", marker))
+	b.add(invocation(id, "r2", marker))
+	if got := logsOf(b, id); len(got) != 2 || !strings.Contains(got[0].Logs[0].Message, marker) {
+		t.Fatalf("control: the book holds %+v", got)
+	}
+	b.close()
+	wantNoMarker(t, dir, marker)
+	if _, err := os.Stat(filepath.Join(dir, id.String()+".sealed")); err != nil {
+		t.Fatalf("no sealed log file: %v", err)
+	}
+
+	again := tee.book(t, dir, &out)
+	got := logsOf(again, id)
+	if len(got) != 2 || got[0].RequestID != "r1" || got[1].RequestID != "r2" || got[1].Logs[0].Message != "the agent says "+marker || !strings.HasSuffix(got[1].Path, marker) {
+		t.Fatalf("after a restart: %+v", got)
+	}
+	if out.String() != "" {
+		t.Errorf("the worker logged: %s", out.String())
+	}
+}
+
+// TestLogsCompactSealed: a compacted file is sealed too and holds the kept
+// tail.
+func TestLogsCompactSealed(t *testing.T) {
+	tee := newLogTEE(t)
+	dir := t.TempDir()
+	id := cove.AgentID{2}
+	var out syncLog
+	b := tee.book(t, dir, &out)
+	for i := range 45 { // past 4 × keep (10): one compaction
+		b.add(invocation(id, "r"+strings.Repeat("x", i), "compact-marker"))
+	}
+	b.close()
+	wantNoMarker(t, dir, "compact-marker")
+	got := logsOf(tee.book(t, dir, &out), id)
+	if len(got) != 10 || got[9].RequestID != "r"+strings.Repeat("x", 44) {
+		t.Fatalf("after compaction and restart: %d entries, last %+v", len(got), got[len(got)-1])
+	}
+}
+
+// TestLogsUnreadable: a file this worker cannot open (sealed by another
+// worker's TEE, moved from another agent, or damaged) does not stop the
+// worker: the records that open are kept, the file is moved aside, the
+// worker's log says so, and new records are written and read back. A torn
+// last line (a crash while appending) is not damage.
+func TestLogsUnreadable(t *testing.T) {
+	mine, other := newLogTEE(t), newLogTEE(t)
+	id, otherAgent := cove.AgentID{3}, cove.AgentID{4}
+	// write returns a directory holding agent's log of n records, written
+	// by tee's log book.
+	write := func(tee logTEE, agent cove.AgentID, n int) string {
+		dir := t.TempDir()
+		var out syncLog
+		b := tee.book(t, dir, &out)
+		for i := range n {
+			b.add(invocation(agent, "old"+string(rune('a'+i)), "x"))
+		}
+		b.close()
+		return dir
+	}
+	cases := []struct {
+		name string
+		dir  func() string
+		kept int  // records of the old file that open
+		warn bool // the file is unreadable
+	}{
+		{"control: this worker's own file", func() string { return write(mine, id, 3) }, 3, false},
+		{"sealed by another worker's TEE", func() string { return write(other, id, 3) }, 0, true},
+		{"another agent's file under this agent's name", func() string {
+			dir := write(mine, otherAgent, 3)
+			os.Rename(filepath.Join(dir, otherAgent.String()+".sealed"), filepath.Join(dir, id.String()+".sealed"))
+			return dir
+		}, 0, true},
+		{"one record damaged", func() string {
+			dir := write(mine, id, 3)
+			p := filepath.Join(dir, id.String()+".sealed")
+			b, _ := os.ReadFile(p)
+			i := bytes.IndexByte(b, '\n') + 5 // inside the second record
+			b[i] ^= 'A' ^ 'B'
+			os.WriteFile(p, b, 0o600)
+			return dir
+		}, 2, true},
+		{"garbage", func() string {
+			dir := t.TempDir()
+			os.WriteFile(filepath.Join(dir, id.String()+".sealed"), []byte("{\"requestId\":\"planted\"}\nnot a record\n"), 0o600)
+			return dir
+		}, 0, true},
+		{"torn last line", func() string {
+			dir := write(mine, id, 3)
+			p := filepath.Join(dir, id.String()+".sealed")
+			b, _ := os.ReadFile(p)
+			os.WriteFile(p, b[:len(b)-20], 0o600) // the third record cut short, no newline
+			return dir
+		}, 2, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := c.dir()
+			var out syncLog
+			b := mine.book(t, dir, &out)
+			got := logsOf(b, id)
+			if len(got) != c.kept {
+				t.Fatalf("%d records read, want %d: %+v", len(got), c.kept, got)
+			}
+			for _, e := range got {
+				if e.Agent != id || !strings.HasPrefix(e.RequestID, "old") {
+					t.Fatalf("read %+v", e)
+				}
+			}
+			_, asideErr := os.Stat(filepath.Join(dir, id.String()+".sealed.unreadable"))
+			if warned := strings.Contains(out.String(), "invocation log unreadable"); warned != c.warn || (asideErr == nil) != c.warn {
+				t.Fatalf("warned %v, moved aside %v; want %v\n%s", warned, asideErr == nil, c.warn, out.String())
+			}
+			b.add(invocation(id, "new", "x"))
+			b.close()
+			got = logsOf(mine.book(t, dir, &out), id)
+			if len(got) != c.kept+1 || got[len(got)-1].RequestID != "new" {
+				t.Fatalf("after a new record and a restart: %+v", got)
+			}
+		})
+	}
+}
+
+// TestLogKey: the log key is made once and sealed; the same TEE unseals
+// it, another TEE cannot, and a worker whose key does not open still
+// starts, keeping logs in memory.
+func TestLogKey(t *testing.T) {
+	mine, other := newLogTEE(t), newLogTEE(t)
+	s1, err := loadLogKey(mine.platform, mine.keyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed, err := os.ReadFile(mine.keyPath)
+	if err != nil || len(sealed) <= 32 {
+		t.Fatalf("sealed key file: %d bytes, %v", len(sealed), err)
+	}
+	s2, err := loadLogKey(mine.platform, mine.keyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line, _ := s1.seal(cove.AgentID{5}, invocation(cove.AgentID{5}, "r", "x"))
+	if e, err := s2.open(cove.AgentID{5}, line); err != nil || e.RequestID != "r" {
+		t.Fatalf("the reloaded key does not open a record: %+v %v", e, err)
+	}
+	if _, err := loadLogKey(other.platform, mine.keyPath); err == nil {
+		t.Fatal("another TEE unsealed the log key")
+	}
+
+	// A worker whose sealed log key does not open starts, logs in memory.
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "worker"), 0o700)
+	os.WriteFile(filepath.Join(dir, "worker", LogKeyFile), sealed, 0o600) // sealed by mine, not other
+	var out syncLog
+	cfg := DefaultConfig()
+	cfg.LogDir = filepath.Join(dir, "logs")
+	w, err := New(cfg, slog.New(slog.NewTextHandler(&out, nil)), other.platform, nil, nil, filepath.Join(dir, "worker"))
+	if err != nil {
+		t.Fatalf("a worker with a foreign log key: %v", err)
+	}
+	if !strings.Contains(out.String(), "memory only") || w.logs.dir != "" {
+		t.Fatalf("want logs in memory only and a log line saying so:\n%s", out.String())
+	}
+	w.logs.add(invocation(cove.AgentID{6}, "r", "x"))
+	if got := w.Logs(cove.AgentID{6}, 10); len(got) != 1 {
+		t.Fatalf("memory logs: %+v", got)
+	}
+}
