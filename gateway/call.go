@@ -2,10 +2,13 @@ package gateway
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/api"
@@ -19,6 +22,11 @@ import (
 func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
 	a, ok := s.agentFromPath(w, r)
 	if !ok {
+		return
+	}
+	target, agentTarget, err := splitTarget(r.URL)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", err.Error())
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxRequestBytes))
@@ -35,8 +43,8 @@ func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
 	api.StripReserved(header)
 	resp, err := s.invoker.Invoke(r.Context(), a.ID, cove.Call{
 		Method: r.Method,
-		Path:   r.URL.RequestURI(),
-		URL:    agentURL(r),
+		Path:   target,
+		URL:    origin(r) + agentTarget,
 		Header: cove.Header(header),
 		Body:   body,
 	})
@@ -62,18 +70,48 @@ func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// agentURL is the URL the agent sees: this gateway's origin as the caller
-// reached it, the path after /agents/{id} and the raw query.
-func agentURL(r *http.Request) string {
-	scheme := "http"
+// splitTarget returns the request target of a call as the receipt covers it
+// (the escaped path and the raw query, as received) and the part of it the
+// agent sees: what follows /agents/{id}, byte for byte ("/" when nothing
+// does). The agent's path and query are never decoded and re-encoded, so
+// what it sees is exactly what the receipt's requestHash covers:
+// /agents/{id}/admin%3Fdebug=1 reaches it as /admin%3Fdebug=1 (not as a
+// query), /agents/{id}/%2F..%2Fx as /%2F..%2Fx (not as a parent path).
+//
+// A target whose query holds "#" is refused: a fragment is never part of a
+// request target (RFC 9112, section 3.2), and an agent's URL parser would
+// take it out of the query the receipt covers.
+//
+// Security: the receipt vouches that the agent answered this target; the
+// agent must see exactly this target, or the receipt covers a request the
+// agent never saw.
+func splitTarget(u *url.URL) (target, agentTarget string, err error) {
+	target = u.RequestURI()
+	path := u.EscapedPath()
+	rest, ok := strings.CutPrefix(path, "/agents/")
+	if !ok || !strings.HasPrefix(target, path) {
+		return "", "", fmt.Errorf("request target %q is not under /agents/", truncate(target, 80))
+	}
+	if strings.Contains(u.RawQuery, "#") {
+		return "", "", fmt.Errorf("the request target holds a fragment (#): send the query without it, or escape it as %%23")
+	}
+	seg := len("/agents/") + len(rest)
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		seg = len("/agents/") + i
+	}
+	agentTarget = target[seg:]
+	if !strings.HasPrefix(agentTarget, "/") {
+		agentTarget = "/" + agentTarget // "" or "?query": /agents/{id}?q=1 reaches the agent as /?q=1
+	}
+	return target, agentTarget, nil
+}
+
+// origin is this gateway's origin as the caller reached it.
+func origin(r *http.Request) string {
 	if r.TLS != nil {
-		scheme = "https"
+		return "https://" + r.Host
 	}
-	u := scheme + "://" + r.Host + "/" + r.PathValue("path")
-	if r.URL.RawQuery != "" {
-		u += "?" + r.URL.RawQuery
-	}
-	return u
+	return "http://" + r.Host
 }
 
 // responseHeader copies the agent's headers to w, but for the reserved ones

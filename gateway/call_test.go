@@ -318,3 +318,66 @@ func decodeErrorBody(t *testing.T, b []byte) api.ErrorBody {
 	}
 	return eb
 }
+
+// TestCallRawTarget: the agent's URL holds the path and query after
+// /agents/{id} byte for byte as received, exactly what the receipt covers:
+// an escaped "?" is not a query and escaped slashes are not a parent path.
+// A query holding "#" is refused; the same target without it is the control.
+func TestCallRawTarget(t *testing.T) {
+	var got cove.Call
+	base := serve(t, invokerFunc(func(ctx context.Context, id cove.AgentID, c cove.Call) (*cove.Response, error) {
+		got = c
+		return signedResponse(id, c, http.StatusOK, nil, []byte("ok")), nil
+	}))
+	prefix := "/agents/" + knownAgent.String()
+	tests := []struct {
+		name, target, agentTarget string
+	}{
+		{"plain (control)", prefix + "/admin?debug=1", "/admin?debug=1"},
+		{"escaped question mark", prefix + "/admin%3Fdebug=1", "/admin%3Fdebug=1"},
+		{"escaped parent path", prefix + "/%2F..%2Fadmin", "/%2F..%2Fadmin"},
+		{"escaped dots", prefix + "/x/%2e%2e/admin", "/x/%2e%2e/admin"},
+		{"escapes kept", prefix + "/a%41%2fb?q=%41&q=a%20b", "/a%41%2fb?q=%41&q=a%20b"},
+		{"no path", prefix + "?q=1", "/?q=1"},
+		{"escaped id", "/agents/%30" + knownAgent.String()[1:] + "/x?y", "/x?y"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got = cove.Call{}
+			resp := rawGet(t, base, tt.target)
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("%s: %d", tt.target, resp.StatusCode)
+			}
+			if got.Path != tt.target || got.URL != base+tt.agentTarget {
+				t.Fatalf("call path %q url %q, want %q and %q", got.Path, got.URL, tt.target, base+tt.agentTarget)
+			}
+			checkReceipt(t, resp.Header, http.MethodGet, tt.target, nil, []byte("ok"), http.StatusOK)
+		})
+	}
+	t.Run("fragment refused", func(t *testing.T) {
+		got = cove.Call{}
+		if resp := rawGet(t, base, prefix+"/a?x=1#f"); resp.StatusCode != http.StatusBadRequest || got.Method != "" {
+			t.Fatalf("%d, call %+v: want 400 and no call", resp.StatusCode, got)
+		}
+		if resp := rawGet(t, base, prefix+"/a?x=1%23f"); resp.StatusCode != http.StatusOK || got.URL != base+"/a?x=1%23f" {
+			t.Fatalf("escaped: %d, call %+v", resp.StatusCode, got)
+		}
+	})
+}
+
+// rawGet sends GET with target as the request target, unchanged.
+func rawGet(t *testing.T, base, target string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, base, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.URL.Opaque = target
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp
+}
