@@ -25,7 +25,11 @@ type Call struct {
 	// raw query, never decoded: "/admin%3Fx" stays a path), so the agent
 	// sees exactly the target the receipt covers
 	// ("http://127.0.0.1:8700/hello?name=Ada").
-	URL    string
+	URL string
+	// Host is the Host the caller named (its Host header, or the authority
+	// of its request target) as the gateway received it; version-2
+	// receipts cover it. Empty when the call did not come over HTTP.
+	Host   string
 	Header Header
 	Body   []byte
 }
