@@ -56,7 +56,7 @@ func New(base string) (*Client, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("gateway URL %q: want http://HOST:PORT", base)
 	}
-	return &Client{base: strings.TrimSuffix(base, "/"), http: &http.Client{}}, nil
+	return &Client{base: strings.TrimSuffix(base, "/"), http: &http.Client{CheckRedirect: agentRedirect}}, nil
 }
 
 // Base returns the gateway URL.
@@ -216,6 +216,19 @@ func (c *Client) seal(ctx context.Context, id cove.AgentID, secrets map[string]s
 	return sealed, nil
 }
 
+// agentRedirect stops at an agent's redirect: Call returns the agent's own
+// response, the one its receipt covers (as curl does without -L), not
+// whatever the Location names. Other requests follow redirects as usual.
+func agentRedirect(req *http.Request, via []*http.Request) error {
+	if strings.HasPrefix(via[0].URL.Path, "/agents/") {
+		return http.ErrUseLastResponse
+	}
+	if len(via) >= 10 {
+		return errors.New("stopped after 10 redirects")
+	}
+	return nil
+}
+
 // Agents lists the deployed agents.
 func (c *Client) Agents(ctx context.Context) ([]api.AgentView, error) {
 	var out struct {
@@ -247,7 +260,8 @@ type Response struct {
 }
 
 // Call invokes an agent: method on /agents/{id}/{path} (path may hold a
-// query). Agent error statuses are not Go errors: check Response.Status.
+// query). Agent error statuses are not Go errors: check Response.Status. An
+// agent's redirect is returned, not followed: its receipt covers it.
 func (c *Client) Call(ctx context.Context, id cove.AgentID, method, path string, body []byte, header http.Header) (*Response, error) {
 	path = "/" + strings.TrimPrefix(path, "/")
 	uri := "/agents/" + id.String() + path
