@@ -124,6 +124,15 @@ var ReceiptHeaders = [...]string{
 // headersHashLabel starts the HeadersHash encoding.
 const headersHashLabel = "cove/receipt-headers/v2"
 
+// receiptHeaderNames are ReceiptHeaders in lower case, as HeadersHash
+// encodes them.
+var receiptHeaderNames = func() (out [len(ReceiptHeaders)]string) {
+	for i, name := range ReceiptHeaders {
+		out[i] = strings.ToLower(name)
+	}
+	return out
+}()
+
 // HeadersHash returns the SHA-256 that a version-2 receipt's headersHash
 // holds: of the request's Host as the gateway received it and of the
 // response header fields in ReceiptHeaders, read from h (keys in canonical
@@ -136,27 +145,22 @@ const headersHashLabel = "cove/receipt-headers/v2"
 // without leading and trailing spaces and tabs (HTTP's optional whitespace,
 // which parsers drop).
 func HeadersHash(host string, h Header) Hash {
-	d := sha256.New()
-	var n [4]byte
+	b := make([]byte, 0, 256)
 	lp := func(s string) {
-		binary.BigEndian.PutUint32(n[:], uint32(len(s)))
-		d.Write(n[:])
-		d.Write([]byte(s))
+		b = binary.BigEndian.AppendUint32(b, uint32(len(s)))
+		b = append(b, s...)
 	}
 	lp(headersHashLabel)
 	lp(host)
-	for _, name := range ReceiptHeaders {
-		lp(strings.ToLower(name))
+	for i, name := range ReceiptHeaders {
+		lp(receiptHeaderNames[i])
 		vs := h[name]
-		binary.BigEndian.PutUint32(n[:], uint32(len(vs)))
-		d.Write(n[:])
+		b = binary.BigEndian.AppendUint32(b, uint32(len(vs)))
 		for _, v := range vs {
 			lp(strings.Trim(v, " \t"))
 		}
 	}
-	var out Hash
-	d.Sum(out[:0])
-	return out
+	return sha256.Sum256(b)
 }
 
 // EIP-712 type strings of receipts and their precomputed hashes.

@@ -704,3 +704,48 @@ func TestGoldenVector(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkSign and BenchmarkVerify compare the versions: version 2 adds
+// the headers hash (computed by the worker, here included in Sign's loop)
+// and one word to the struct hash.
+func BenchmarkSign(b *testing.B) {
+	s := newSigner(b)
+	for _, v := range versions {
+		b.Run(v.name, func(b *testing.B) {
+			r := v.r()
+			for b.Loop() {
+				if r.CoversHeaders() {
+					r.HeadersHash = cove.HeadersHash(v.e.Host, cove.Header(v.e.RespHeaders))
+				}
+				if _, err := Sign(s, r); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkCheck(b *testing.B) {
+	s := newSigner(b)
+	for _, v := range versions {
+		b.Run(v.name, func(b *testing.B) {
+			signed, err := Sign(s, v.r())
+			if err != nil {
+				b.Fatal(err)
+			}
+			e := v.e.of()
+			for b.Loop() {
+				if err := Check(signed, e); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkHeadersHash(b *testing.B) {
+	e := testExchangeV2
+	for b.Loop() {
+		cove.HeadersHash(e.Host, cove.Header(e.RespHeaders))
+	}
+}
