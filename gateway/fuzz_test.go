@@ -306,6 +306,10 @@ func FuzzAgentPath(f *testing.F) {
 		{"GET", "/v1/blobs/nope"},
 		{"BREW", "/agents/" + id + "/coffee"},
 		{"GET", "/agents/" + id + "/\u00e9?\u00e9=1"},
+		{"GET", "/agents/" + id + "/admin%3Fdebug=1"},
+		{"GET", "/agents/" + id + "/%2F..%2Fv1%2Fkeys"},
+		{"GET", "/agents/" + id + "/a?x=1#f"},
+		{"GET", "/agents/" + id + "?q=1"},
 	} {
 		f.Add(s[0], s[1])
 	}
