@@ -53,6 +53,17 @@ func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
 		s.invokeError(w, r, a.ID, err)
 		return
 	}
+	if resp.Status < 200 || resp.Status > 599 {
+		// A worker refuses such statuses from agents (a 1xx would go out
+		// as 200, the receipt saying otherwise); one that sends one is
+		// broken, and net/http panics on some.
+		if resp.Stream != nil {
+			resp.Stream.Close()
+		}
+		s.log.Error("invoke agent: a response with status outside 200-599", "agent", a.ID, "request", resp.RequestID, "status", resp.Status)
+		writeError(w, http.StatusInternalServerError, "internal", "the worker answered with an invalid status")
+		return
+	}
 	if resp.Stream != nil {
 		s.writeStream(w, r, resp)
 		return

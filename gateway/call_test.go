@@ -255,6 +255,11 @@ func TestCallRefusals(t *testing.T) {
 		{"wrapped", nil, errors.Join(errors.New("ctx"), &cove.Error{Status: 404, Code: "agent_not_found", Message: "no agent"}), 404, "agent_not_found", ""},
 		{"internal", nil, errors.New("disk on fire at /secret/path"), 500, "internal", ""},
 		{"no receipt", &cove.Response{Status: 200, Body: []byte("unsigned")}, nil, 500, "internal", ""},
+		// A worker never answers these (it refuses them from agents); a
+		// 1xx would go out as 200, with a receipt saying 101.
+		{"status 101", signedResponse(knownAgent, cove.Call{}, 101, nil, []byte("unsigned")), nil, 500, "internal", ""},
+		{"status 0", signedResponse(knownAgent, cove.Call{}, 0, nil, []byte("unsigned")), nil, 500, "internal", ""},
+		{"status 600", signedResponse(knownAgent, cove.Call{}, 600, nil, []byte("unsigned")), nil, 500, "internal", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
