@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -30,9 +31,12 @@ const mirror = `export default { async fetch(req) {
   return Response.json({url: req.url, path: u.pathname, search: u.search}, {headers: {"cache-control": "no-store", "x-agent": "yes"}});
 } }`
 
-// mirrorMain is mirror's request-JSON twin: it answers its path and queries.
+// mirrorMain is mirror's request-JSON twin: it answers its path and
+// queries, with the status that ?status= names and a body and Content-Type
+// whatever the status.
 const mirrorMain = `export default async function main(request) {
   const r = JSON.parse(request);
+  if (r.queries.status) return JSON.stringify({status: Number(r.queries.status[0]), headers: {"content-type": "text/plain"}, body: "a body"});
   return JSON.stringify({status: 200, body: {path: r.path, queries: r.queries}});
 }`
 
@@ -105,6 +109,25 @@ func TestTrustThroughNode(t *testing.T) {
 			resp, _, err = call(c, mainID, tt.path)
 			if want := `{"path":"` + tt.agentPath + `","queries":` + tt.queries + `}`; err != nil || string(resp.Body) != want {
 				t.Fatalf("%s: main saw %s, want %s (verify: %v)", tt.path, resp.Body, want, err)
+			}
+		}
+	})
+
+	// The receipt covers what HTTP sends for statuses without a body, and
+	// a 1xx is refused, signed.
+	t.Run("statuses", func(t *testing.T) {
+		for _, tt := range []struct {
+			status, want int
+			body         string
+		}{
+			{200, 200, "a body"}, {204, 204, ""}, {304, 304, ""}, {101, 502, ""},
+		} {
+			resp, s, err := call(c, mainID, "/?status="+strconv.Itoa(tt.status))
+			if err != nil || resp.Status != tt.want || s.Receipt.Status != uint16(tt.want) || (tt.body != "" && string(resp.Body) != tt.body) {
+				t.Fatalf("status %d: got %d %q, receipt %d: %v", tt.status, resp.Status, resp.Body, s.Receipt.Status, err)
+			}
+			if tt.want == 502 && !strings.Contains(string(resp.Body), `"agent_bad_status"`) {
+				t.Fatalf("status %d: %s", tt.status, resp.Body)
 			}
 		}
 	})

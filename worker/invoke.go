@@ -116,12 +116,13 @@ func (s *Server) Invoke(ctx context.Context, id cove.AgentID, c cove.Call) (*cov
 	} else {
 		resp.Status, resp.Header, resp.Body = res.Status, responseHeader(res.Header), res.Body
 	}
-	switch {
-	case c.Method == http.MethodHead, resp.Status == http.StatusNoContent:
-		resp.Body = nil // HTTP sends no body; the receipt covers what is sent
-	case resp.Status == http.StatusNotModified:
+	// The receipt covers what HTTP sends: no body for these, and Go's
+	// server drops a 304's Content-Type.
+	if c.Method == http.MethodHead || resp.Status == http.StatusNoContent || resp.Status == http.StatusNotModified {
 		resp.Body = nil
-		delete(resp.Header, "Content-Type") // Go's server drops it for a 304
+	}
+	if resp.Status == http.StatusNotModified {
+		delete(resp.Header, "Content-Type")
 	}
 	signed, err := receipt.Sign(k.attestor, cove.Receipt{
 		Version:      cove.ReceiptV2,

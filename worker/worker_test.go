@@ -512,13 +512,14 @@ func TestInvokeStatus(t *testing.T) {
 		})
 	}
 	for _, tt := range []struct {
+		method      string
 		status      int
 		contentType string
 	}{
-		{204, "text/plain"}, {304, ""},
+		{http.MethodPost, 204, "text/plain"}, {http.MethodPost, 304, ""}, {http.MethodHead, 304, ""}, {http.MethodHead, 200, "text/plain"},
 	} {
-		t.Run(strconv.Itoa(tt.status), func(t *testing.T) {
-			c := call(http.MethodPost, "/", strconv.Itoa(tt.status))
+		t.Run(tt.method+" "+strconv.Itoa(tt.status), func(t *testing.T) {
+			c := call(tt.method, "/", strconv.Itoa(tt.status))
 			resp, err := e.w.Invoke(context.Background(), id, c)
 			if err != nil {
 				t.Fatal(err)
