@@ -56,7 +56,12 @@ func New(base string) (*Client, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("gateway URL %q: want http://HOST:PORT", base)
 	}
-	return &Client{base: strings.TrimSuffix(base, "/"), http: &http.Client{CheckRedirect: agentRedirect}}, nil
+	// No transparent gzip: net/http would decompress an agent's gzipped
+	// body and drop its Content-Encoding, and the receipt covers both as
+	// the agent sent them.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.DisableCompression = true
+	return &Client{base: strings.TrimSuffix(base, "/"), http: &http.Client{Transport: tr, CheckRedirect: agentRedirect}}, nil
 }
 
 // Base returns the gateway URL.

@@ -1,8 +1,12 @@
 package client_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -28,6 +32,7 @@ const mirror = `export default { async fetch(req) {
   const u = new URL(req.url);
   if (u.pathname === "/page") return new Response("<script>document.cookie</script>", {headers: {"content-type": "text/html", "set-cookie": "session=agent; Path=/"}});
   if (u.pathname === "/go") return new Response(null, {status: 302, headers: {location: "/next"}});
+  if (u.pathname === "/gz") return new Response(new Uint8Array(GZ), {headers: {"content-type": "text/plain", "content-encoding": "gzip"}});
   return Response.json({url: req.url, path: u.pathname, search: u.search}, {headers: {"cache-control": "no-store", "x-agent": "yes"}});
 } }`
 
@@ -73,7 +78,12 @@ func TestTrustThroughNode(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := ctxFor(t, 90*time.Second)
-	fetchID := deploy(t, c, dev, "mirror", mirror)
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte("hello, compressed"))
+	zw.Close()
+	gzJS := strings.Trim(strings.Join(strings.Fields(fmt.Sprint(gz.Bytes())), ","), "[]")
+	fetchID := deploy(t, c, dev, "mirror", "const GZ = ["+gzJS+"];\n"+mirror)
 	mainID := deploy(t, c, dev, "mirror-main", mirrorMain)
 	call := func(c *client.Client, id cove.AgentID, path string) (*client.Response, receipt.Signed, error) {
 		t.Helper()
@@ -136,6 +146,18 @@ func TestTrustThroughNode(t *testing.T) {
 		resp, _, err := call(c, fetchID, "/json") // the control
 		if err != nil || resp.Header.Get("Content-Type") != "application/json" || resp.Header.Get("Cache-Control") != "no-store" || resp.Header.Get("X-Agent") != "yes" {
 			t.Fatalf("json: %v %v", resp.Header, err)
+		}
+		// A gzipped body arrives as the agent sent it, and verifies.
+		resp, _, err = call(c, fetchID, "/gz")
+		if err != nil || resp.Header.Get("Content-Encoding") != "gzip" {
+			t.Fatalf("gzip: %v %v", resp.Header, err)
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(resp.Body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b, err := io.ReadAll(zr); err != nil || string(b) != "hello, compressed" {
+			t.Fatalf("gzip body %q: %v", b, err)
 		}
 		resp, _, err = call(c, fetchID, "/page")
 		if err != nil {
