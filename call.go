@@ -20,10 +20,16 @@ type Call struct {
 	// gateway, path and raw query ("/agents/0x…/hello?name=Ada"). The
 	// receipt's requestHash covers it with Method and Body.
 	Path string
-	// URL is the absolute URL the agent sees: the gateway's origin, the
-	// path after /agents/{id} and the raw query
+	// URL is the absolute URL the agent sees: the gateway's origin, then
+	// the part of Path after /agents/{id}, byte for byte (escaped path and
+	// raw query, never decoded: "/admin%3Fx" stays a path), so the agent
+	// sees exactly the target the receipt covers
 	// ("http://127.0.0.1:8700/hello?name=Ada").
-	URL    string
+	URL string
+	// Host is the Host the caller named (its Host header, or the authority
+	// of its request target) as the gateway received it; version-2
+	// receipts cover it. Empty when the call did not come over HTTP.
+	Host   string
 	Header Header
 	Body   []byte
 }

@@ -60,7 +60,12 @@ func New(base string) (*Client, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("gateway URL %q: want http://HOST:PORT", base)
 	}
-	return &Client{base: strings.TrimSuffix(base, "/"), http: &http.Client{}}, nil
+	// No transparent gzip: net/http would decompress an agent's gzipped
+	// body and drop its Content-Encoding, and the receipt covers both as
+	// the agent sent them.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.DisableCompression = true
+	return &Client{base: strings.TrimSuffix(base, "/"), http: &http.Client{Transport: tr, CheckRedirect: agentRedirect}}, nil
 }
 
 // Base returns the gateway URL.
@@ -220,6 +225,19 @@ func (c *Client) seal(ctx context.Context, id cove.AgentID, secrets map[string]s
 	return sealed, nil
 }
 
+// agentRedirect stops at an agent's redirect: Call returns the agent's own
+// response, the one its receipt covers (as curl does without -L), not
+// whatever the Location names. Other requests follow redirects as usual.
+func agentRedirect(req *http.Request, via []*http.Request) error {
+	if strings.HasPrefix(via[0].URL.Path, "/agents/") {
+		return http.ErrUseLastResponse
+	}
+	if len(via) >= 10 {
+		return errors.New("stopped after 10 redirects")
+	}
+	return nil
+}
+
 // Agents lists the deployed agents.
 func (c *Client) Agents(ctx context.Context) ([]api.AgentView, error) {
 	var out struct {
@@ -242,14 +260,17 @@ type Response struct {
 	Status int
 	Header http.Header
 	Body   []byte
-	// Method, RequestURI and RequestBody are what was sent, for Verify.
+	// Method, RequestURI, Host and RequestBody are what was sent, for
+	// Verify.
 	Method      string
 	RequestURI  string
+	Host        string
 	RequestBody []byte
 }
 
 // Call invokes an agent: method on /agents/{id}/{path} (path may hold a
-// query). Agent error statuses are not Go errors: check Response.Status.
+// query). Agent error statuses are not Go errors: check Response.Status. An
+// agent's redirect is returned, not followed: its receipt covers it.
 func (c *Client) Call(ctx context.Context, id cove.AgentID, method, path string, body []byte, header http.Header) (*Response, error) {
 	path = "/" + strings.TrimPrefix(path, "/")
 	uri := "/agents/" + id.String() + path
@@ -283,18 +304,34 @@ func (c *Client) Call(ctx context.Context, id cove.AgentID, method, path string,
 		// The gateway refused the call before any worker ran it.
 		return nil, decodeError(resp.StatusCode, b)
 	}
-	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: b, Method: method, RequestURI: req.URL.RequestURI(), RequestBody: body}, nil
+	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: b, Method: method, RequestURI: req.URL.RequestURI(), Host: requestHost(req), RequestBody: body}, nil
+}
+
+// requestHost is the Host a request names: what net/http sends.
+func requestHost(req *http.Request) string {
+	if req.Host != "" {
+		return req.Host
+	}
+	return req.URL.Host
 }
 
 // Verify checks r's receipt: the signature, that it was signed by signer
 // (unless signer is zero), and that it covers exactly this request,
-// response body and status.
+// response body and status and, for a version-2 receipt, the Host the
+// request named and the response headers in cove.ReceiptHeaders (a proxy
+// that changed Content-Type or Location fails it).
+//
+// A version-1 receipt (from a worker older than version 2) verifies
+// without covering the Host or any header: the returned receipt's
+// CoversHeaders says which the caller got.
 func (r *Response) Verify(signer cove.Address) (receipt.Signed, error) {
 	s, err := VerifyResponse(r.Header, r.Body, r.Status, signer)
 	if err != nil {
 		return s, err
 	}
-	if err := receipt.Check(s, r.Method, r.RequestURI, r.RequestBody, r.Body, r.Status); err != nil {
+	err = receipt.Check(s, receipt.Exchange{Method: r.Method, Target: r.RequestURI, Host: r.Host, RequestBody: r.RequestBody,
+		Status: r.Status, Header: r.Header, Body: r.Body})
+	if err != nil {
 		return s, err
 	}
 	return s, nil
@@ -302,6 +339,9 @@ func (r *Response) Verify(signer cove.Address) (receipt.Signed, error) {
 
 // VerifyResponse checks a response's receipt offline without the request:
 // the signature, the signer (unless zero), the response hash and status.
+// It cannot check the request hash or a version-2 receipt's headers hash,
+// which covers the request's Host: see receipt.Check and
+// receipt.CheckHeaders.
 func VerifyResponse(h http.Header, body []byte, status int, signer cove.Address) (receipt.Signed, error) {
 	s, err := receipt.FromHeaders(h)
 	if err != nil {
@@ -313,11 +353,11 @@ func VerifyResponse(h http.Header, body []byte, status int, signer cove.Address)
 	if !signer.IsZero() && s.Signer != signer {
 		return s, fmt.Errorf("%w: signed by %s, expected the agent's attestor %s", receipt.ErrBadSignature, s.Signer, signer)
 	}
-	if cove.SHA256(body) != s.Receipt.ResponseHash {
-		return s, fmt.Errorf("%w: the body does not match the receipt's responseHash", receipt.ErrMismatch)
+	if status == 0 { // unknown: check the body only
+		status = int(s.Receipt.Status)
 	}
-	if status != 0 && int(s.Receipt.Status) != status {
-		return s, fmt.Errorf("%w: status %d, receipt says %d", receipt.ErrMismatch, status, s.Receipt.Status)
+	if err := receipt.CheckResponse(s.Receipt, status, body); err != nil {
+		return s, err
 	}
 	return s, nil
 }

@@ -80,7 +80,7 @@ func TestClient(t *testing.T) {
 		t.Fatalf("call: %+v, %v", resp, err)
 	}
 	s, err := resp.Verify(a.Attestor)
-	if err != nil || s.Receipt.Agent != a.ID || s.Receipt.CodeHash != a.CodeHash {
+	if err != nil || s.Receipt.Agent != a.ID || s.Receipt.CodeHash != a.CodeHash || !s.Receipt.CoversHeaders() {
 		t.Fatalf("verify: %+v, %v", s, err)
 	}
 	// The receipt binds this response: another body, status or signer fails.
@@ -155,8 +155,10 @@ func TestCallStreamedReceipt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := resp.Verify(att.Address()); err != nil {
-		t.Fatalf("streamed receipt (request %s): %v", uri, err)
+	// A version-1 receipt (from a worker older than version 2) still
+	// verifies, and says that it covers no header.
+	if s, err := resp.Verify(att.Address()); err != nil || s.Receipt.CoversHeaders() {
+		t.Fatalf("streamed version-1 receipt (request %s): covers headers %v, %v", uri, s.Receipt.CoversHeaders(), err)
 	}
 }
 

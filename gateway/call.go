@@ -2,10 +2,13 @@ package gateway
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/api"
@@ -19,6 +22,11 @@ import (
 func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
 	a, ok := s.agentFromPath(w, r)
 	if !ok {
+		return
+	}
+	target, agentTarget, err := splitTarget(r.URL)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", err.Error())
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxRequestBytes))
@@ -35,13 +43,25 @@ func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
 	api.StripReserved(header)
 	resp, err := s.invoker.Invoke(r.Context(), a.ID, cove.Call{
 		Method: r.Method,
-		Path:   r.URL.RequestURI(),
-		URL:    agentURL(r),
+		Path:   target,
+		URL:    origin(r) + agentTarget,
+		Host:   r.Host,
 		Header: cove.Header(header),
 		Body:   body,
 	})
 	if err != nil {
 		s.invokeError(w, r, a.ID, err)
+		return
+	}
+	if resp.Status < 200 || resp.Status > 599 {
+		// A worker refuses such statuses from agents (a 1xx would go out
+		// as 200, the receipt saying otherwise); one that sends one is
+		// broken, and net/http panics on some.
+		if resp.Stream != nil {
+			resp.Stream.Close()
+		}
+		s.log.Error("invoke agent: a response with status outside 200-599", "agent", a.ID, "request", resp.RequestID, "status", resp.Status)
+		writeError(w, http.StatusInternalServerError, "internal", "the worker answered with an invalid status")
 		return
 	}
 	if resp.Stream != nil {
@@ -62,31 +82,103 @@ func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// agentURL is the URL the agent sees: this gateway's origin as the caller
-// reached it, the path after /agents/{id} and the raw query.
-func agentURL(r *http.Request) string {
-	scheme := "http"
+// splitTarget returns the request target of a call as the receipt covers it
+// (the escaped path and the raw query, as received) and the part of it the
+// agent sees: what follows /agents/{id}, byte for byte ("/" when nothing
+// does). The agent's path and query are never decoded and re-encoded, so
+// what it sees is exactly what the receipt's requestHash covers:
+// /agents/{id}/admin%3Fdebug=1 reaches it as /admin%3Fdebug=1 (not as a
+// query), /agents/{id}/%2F..%2Fx as /%2F..%2Fx (not as a parent path).
+//
+// A target whose query holds "#" is refused: a fragment is never part of a
+// request target (RFC 9112, section 3.2), and an agent's URL parser would
+// take it out of the query the receipt covers.
+//
+// Security: the receipt vouches that the agent answered this target; the
+// agent must see exactly this target, or the receipt covers a request the
+// agent never saw.
+func splitTarget(u *url.URL) (target, agentTarget string, err error) {
+	target = u.RequestURI()
+	path := u.EscapedPath()
+	rest, ok := strings.CutPrefix(path, "/agents/")
+	if !ok || !strings.HasPrefix(target, path) {
+		return "", "", fmt.Errorf("request target %q is not under /agents/", truncate(target, 80))
+	}
+	if strings.Contains(u.RawQuery, "#") {
+		return "", "", fmt.Errorf("the request target holds a fragment (#): send the query without it, or escape it as %%23")
+	}
+	seg := len("/agents/") + len(rest)
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		seg = len("/agents/") + i
+	}
+	agentTarget = target[seg:]
+	if !strings.HasPrefix(agentTarget, "/") {
+		agentTarget = "/" + agentTarget // "" or "?query": /agents/{id}?q=1 reaches the agent as /?q=1
+	}
+	return target, agentTarget, nil
+}
+
+// origin is this gateway's origin as the caller reached it.
+func origin(r *http.Request) string {
 	if r.TLS != nil {
-		scheme = "https"
+		return "https://" + r.Host
 	}
-	u := scheme + "://" + r.Host + "/" + r.PathValue("path")
-	if r.URL.RawQuery != "" {
-		u += "?" + r.URL.RawQuery
-	}
-	return u
+	return "http://" + r.Host
 }
 
 // responseHeader copies the agent's headers to w, but for the reserved ones
 // (hop-by-hop headers, the length, Cove's own: whatever the invoker, only
-// the gateway writes those), and names the invocation.
+// the gateway writes those), applies the shared-origin policy
+// (sandboxOrigin) and names the invocation. A response without
+// Content-Type goes out without one: net/http would otherwise guess one
+// from the body, a header the agent never sent and its receipt does not
+// cover.
 func responseHeader(w http.ResponseWriter, resp *cove.Response) http.Header {
 	h := w.Header()
 	for k, vs := range resp.Header {
-		h[http.CanonicalHeaderKey(k)] = vs
+		h[http.CanonicalHeaderKey(k)] = append([]string(nil), vs...)
 	}
 	api.StripReserved(h)
+	sandboxOrigin(h)
+	if _, ok := h["Content-Type"]; !ok {
+		h["Content-Type"] = nil // no sniffing
+	}
 	h.Set(api.HeaderRequestID, resp.RequestID)
 	return h
+}
+
+// originWideHeaders are response headers whose effect reaches past the
+// agent that sent them to the whole origin, which every agent on this
+// gateway shares: cookies, clearing the origin's storage, widening a
+// service worker's scope.
+var originWideHeaders = []string{"Set-Cookie", "Set-Cookie2", "Clear-Site-Data", "Service-Worker-Allowed"}
+
+// AgentCSP is the Content-Security-Policy the gateway adds to every agent
+// response. "sandbox" makes a document an opaque origin: its scripts (which
+// allow-scripts lets run, so HTML agents with JavaScript work) cannot read
+// this origin's cookies, storage or other agents' responses (requests to
+// them are cross-origin), and cannot act as the gateway's origin.
+const AgentCSP = "sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads"
+
+// sandboxOrigin applies the shared-origin policy to an agent's response
+// header: every agent is served from this gateway's one origin
+// (/agents/{id}/…), so one agent's page must not act as that origin. It
+// removes originWideHeaders, adds Content-Security-Policy AgentCSP (after
+// any policy of the agent's own: a browser enforces every policy it gets)
+// and sets X-Content-Type-Options: nosniff, so a body is never taken for
+// HTML or script against its declared type.
+//
+// None of these headers is one a receipt covers (cove.ReceiptHeaders), so
+// the receipt the worker signed still matches what the caller receives.
+//
+// Security: without it an HTML agent could read every other agent's
+// responses and set or clear cookies and storage for all of them.
+func sandboxOrigin(h http.Header) {
+	for _, k := range originWideHeaders {
+		h.Del(k)
+	}
+	h.Add("Content-Security-Policy", AgentCSP)
+	h.Set("X-Content-Type-Options", "nosniff")
 }
 
 // writeStream sends a streamed body as it comes, flushing each piece, and

@@ -28,6 +28,9 @@ func (f invokerFunc) Invoke(ctx context.Context, id cove.AgentID, c cove.Call) (
 
 func (invokerFunc) Ready() error { return nil }
 
+// hostOf is the Host a client names for base ("http://127.0.0.1:1234").
+func hostOf(base string) string { return strings.TrimPrefix(base, "http://") }
+
 func serve(t *testing.T, inv gateway.Invoker) string {
 	t.Helper()
 	s, _ := newTestGateway(t, gateway.DefaultConfig(), inv)
@@ -36,15 +39,16 @@ func serve(t *testing.T, inv gateway.Invoker) string {
 	return srv.URL
 }
 
-// checkReceipt verifies h's receipt against the request and the body.
-func checkReceipt(t *testing.T, h http.Header, method, target string, reqBody, body []byte, status int) {
+// checkReceipt verifies the receipt in rh (the header, or the trailer of a
+// stream) against the exchange, which must be of version 2.
+func checkReceipt(t *testing.T, rh http.Header, e receipt.Exchange) {
 	t.Helper()
-	s, err := receipt.FromHeaders(h)
+	s, err := receipt.FromHeaders(rh)
 	if err != nil {
 		t.Fatalf("receipt headers: %v", err)
 	}
-	if err := receipt.Check(s, method, target, reqBody, body, status); err != nil {
-		t.Fatalf("receipt: %v", err)
+	if err := receipt.Check(s, e); err != nil || !s.Receipt.CoversHeaders() {
+		t.Fatalf("receipt version %d: %v", s.Receipt.V(), err)
 	}
 	if s.Signer != testCluster.Agent(knownAgent).Attestor().Address() {
 		t.Fatalf("signed by %s", s.Signer)
@@ -79,7 +83,8 @@ func TestCallBuffered(t *testing.T) {
 		resp.Header.Get(api.HeaderRequestID) != "req-1" || resp.ContentLength != int64(len(body)) {
 		t.Fatalf("%d %q %v", resp.StatusCode, body, resp.Header)
 	}
-	checkReceipt(t, resp.Header, http.MethodPost, target, []byte("Ada"), body, http.StatusCreated)
+	checkReceipt(t, resp.Header, receipt.Exchange{Method: http.MethodPost, Target: target, Host: hostOf(base), RequestBody: []byte("Ada"),
+		Status: http.StatusCreated, Header: resp.Header, Body: body})
 	if got.Method != http.MethodPost || got.Path != target || got.URL != base+"/greet/x?name=a%20b" || string(got.Body) != "Ada" {
 		t.Fatalf("call %+v", got)
 	}
@@ -95,7 +100,7 @@ func TestCallBuffered(t *testing.T) {
 	if resp.StatusCode != http.StatusCreated || resp.Header.Get(receipt.HeaderReceipt) == "" {
 		t.Fatalf("HEAD: %d %v", resp.StatusCode, resp.Header)
 	}
-	checkReceipt(t, resp.Header, http.MethodHead, target, nil, nil, http.StatusCreated)
+	checkReceipt(t, resp.Header, receipt.Exchange{Method: http.MethodHead, Target: target, Host: hostOf(base), Status: http.StatusCreated, Header: resp.Header})
 }
 
 // testStream is a cove.Stream fed piece by piece by the test; like a
@@ -104,6 +109,7 @@ func TestCallBuffered(t *testing.T) {
 type testStream struct {
 	id     cove.AgentID
 	call   cove.Call
+	header cove.Header   // the response's, which the receipt covers
 	pieces chan []byte   // closed: the body ended
 	cut    chan error    // a value: the body was cut
 	stop   chan struct{} // closed when the test ends, so a failing test never hangs
@@ -155,7 +161,7 @@ func (s *testStream) Receipt() (cove.SignedReceipt, error) {
 	if !s.ended {
 		return cove.SignedReceipt{}, cove.ErrStreamOpen
 	}
-	return receipt.Sign(testCluster.Agent(s.id).Attestor(), receiptFor(s.id, s.call, http.StatusOK, s.read.Bytes()))
+	return receipt.Sign(testCluster.Agent(s.id).Attestor(), receiptFor(s.id, s.call, http.StatusOK, s.header, s.read.Bytes()))
 }
 
 func (s *testStream) Close() error { return nil }
@@ -171,6 +177,7 @@ func TestCallStream(t *testing.T) {
 		// Whatever an invoker sets, Cove's own headers come from the
 		// gateway alone: a forged one must not hide the real trailer.
 		h := cove.Header{"Content-Type": {"text/event-stream"}, "Cove-Receipt": {"forged"}, "Cove-Signer": {"0xforged"}, "Connection": {"close"}}
+		s.header = h
 		return &cove.Response{Status: http.StatusOK, Header: h, Stream: s, RequestID: "req-s"}, nil
 	}))
 	target := "/agents/" + knownAgent.String() + "/events"
@@ -198,7 +205,7 @@ func TestCallStream(t *testing.T) {
 	if err != nil || len(rest) != 0 {
 		t.Fatalf("after the end: %q, %v", rest, err)
 	}
-	checkReceipt(t, http.Header(resp.Trailer), http.MethodGet, target, nil, got, http.StatusOK)
+	checkReceipt(t, http.Header(resp.Trailer), receipt.Exchange{Method: http.MethodGet, Target: target, Host: hostOf(base), Status: http.StatusOK, Header: resp.Header, Body: got})
 }
 
 // TestCallStreamCut: a body cut short is not passed off as complete: the
@@ -248,6 +255,11 @@ func TestCallRefusals(t *testing.T) {
 		{"wrapped", nil, errors.Join(errors.New("ctx"), &cove.Error{Status: 404, Code: "agent_not_found", Message: "no agent"}), 404, "agent_not_found", ""},
 		{"internal", nil, errors.New("disk on fire at /secret/path"), 500, "internal", ""},
 		{"no receipt", &cove.Response{Status: 200, Body: []byte("unsigned")}, nil, 500, "internal", ""},
+		// A worker never answers these (it refuses them from agents); a
+		// 1xx would go out as 200, with a receipt saying 101.
+		{"status 101", signedResponse(knownAgent, cove.Call{}, 101, nil, []byte("unsigned")), nil, 500, "internal", ""},
+		{"status 0", signedResponse(knownAgent, cove.Call{}, 0, nil, []byte("unsigned")), nil, 500, "internal", ""},
+		{"status 600", signedResponse(knownAgent, cove.Call{}, 600, nil, []byte("unsigned")), nil, 500, "internal", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -317,4 +329,131 @@ func decodeErrorBody(t *testing.T, b []byte) api.ErrorBody {
 		t.Fatalf("not the error envelope: %s", b)
 	}
 	return eb
+}
+
+// TestCallRawTarget: the agent's URL holds the path and query after
+// /agents/{id} byte for byte as received, exactly what the receipt covers:
+// an escaped "?" is not a query and escaped slashes are not a parent path.
+// A query holding "#" is refused; the same target without it is the control.
+func TestCallRawTarget(t *testing.T) {
+	var got cove.Call
+	base := serve(t, invokerFunc(func(ctx context.Context, id cove.AgentID, c cove.Call) (*cove.Response, error) {
+		got = c
+		return signedResponse(id, c, http.StatusOK, nil, []byte("ok")), nil
+	}))
+	prefix := "/agents/" + knownAgent.String()
+	tests := []struct {
+		name, target, agentTarget string
+	}{
+		{"plain (control)", prefix + "/admin?debug=1", "/admin?debug=1"},
+		{"escaped question mark", prefix + "/admin%3Fdebug=1", "/admin%3Fdebug=1"},
+		{"escaped parent path", prefix + "/%2F..%2Fadmin", "/%2F..%2Fadmin"},
+		{"escaped dots", prefix + "/x/%2e%2e/admin", "/x/%2e%2e/admin"},
+		{"escapes kept", prefix + "/a%41%2fb?q=%41&q=a%20b", "/a%41%2fb?q=%41&q=a%20b"},
+		{"no path", prefix + "?q=1", "/?q=1"},
+		{"escaped id", "/agents/%30" + knownAgent.String()[1:] + "/x?y", "/x?y"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got = cove.Call{}
+			resp := rawGet(t, base, tt.target)
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("%s: %d", tt.target, resp.StatusCode)
+			}
+			if got.Path != tt.target || got.URL != base+tt.agentTarget {
+				t.Fatalf("call path %q url %q, want %q and %q", got.Path, got.URL, tt.target, base+tt.agentTarget)
+			}
+			checkReceipt(t, resp.Header, receipt.Exchange{Method: http.MethodGet, Target: tt.target, Host: hostOf(base), Status: http.StatusOK, Header: resp.Header, Body: []byte("ok")})
+		})
+	}
+	t.Run("fragment refused", func(t *testing.T) {
+		got = cove.Call{}
+		if resp := rawGet(t, base, prefix+"/a?x=1#f"); resp.StatusCode != http.StatusBadRequest || got.Method != "" {
+			t.Fatalf("%d, call %+v: want 400 and no call", resp.StatusCode, got)
+		}
+		if resp := rawGet(t, base, prefix+"/a?x=1%23f"); resp.StatusCode != http.StatusOK || got.URL != base+"/a?x=1%23f" {
+			t.Fatalf("escaped: %d, call %+v", resp.StatusCode, got)
+		}
+	})
+}
+
+// rawGet sends GET with target as the request target, unchanged.
+func rawGet(t *testing.T, base, target string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, base, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.URL.Opaque = target
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp
+}
+
+// TestCallSharedOrigin: every agent shares the gateway's origin, so an
+// agent's response loses the headers that act on the whole origin
+// (Set-Cookie, Clear-Site-Data, Service-Worker-Allowed) and gains a sandbox
+// CSP (its own policy kept beside it) and nosniff; what the receipt covers
+// (Content-Type, Location) passes unchanged, so it still verifies. The JSON
+// response with the agent's other headers is the control; a response
+// without Content-Type gets none guessed for it.
+func TestCallSharedOrigin(t *testing.T) {
+	answers := map[string]cove.Header{
+		"/page": {"Content-Type": {"text/html"}, "Set-Cookie": {"session=1; Path=/"}, "Set-Cookie2": {"a=1"},
+			"Clear-Site-Data": {`"cookies"`}, "Service-Worker-Allowed": {"/"}, "Content-Security-Policy": {"default-src 'self'"}, "Location": {"/next"}},
+		"/json":  {"Content-Type": {"application/json"}, "Cache-Control": {"no-store"}, "X-Agent": {"yes"}},
+		"/plain": {},
+	}
+	base := serve(t, invokerFunc(func(ctx context.Context, id cove.AgentID, c cove.Call) (*cove.Response, error) {
+		path := strings.TrimPrefix(c.URL, "http://"+c.Host)
+		return signedResponse(id, c, http.StatusOK, answers[path], []byte("<p>hi</p>")), nil
+	}))
+	get := func(path string) *http.Response {
+		t.Helper()
+		target := "/agents/" + knownAgent.String() + path
+		resp, err := http.Get(base + target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		checkReceipt(t, resp.Header, receipt.Exchange{Method: http.MethodGet, Target: target, Host: hostOf(base), Status: resp.StatusCode, Header: resp.Header, Body: body})
+		if got := resp.Header.Values("Content-Security-Policy"); len(got) == 0 || got[len(got)-1] != gateway.AgentCSP || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Fatalf("%s: CSP %q, X-Content-Type-Options %q: want the sandbox policy last and nosniff", path, got, resp.Header.Get("X-Content-Type-Options"))
+		}
+		return resp
+	}
+
+	resp := get("/json") // the control
+	if resp.Header.Get("Content-Type") != "application/json" || resp.Header.Get("Cache-Control") != "no-store" || resp.Header.Get("X-Agent") != "yes" {
+		t.Fatalf("json: %v", resp.Header)
+	}
+	resp = get("/page")
+	for _, k := range []string{"Set-Cookie", "Set-Cookie2", "Clear-Site-Data", "Service-Worker-Allowed"} {
+		if v := resp.Header.Values(k); len(v) > 0 {
+			t.Errorf("page: %s %q reached the caller", k, v)
+		}
+	}
+	if csp := resp.Header.Values("Content-Security-Policy"); len(csp) != 2 || csp[0] != "default-src 'self'" {
+		t.Errorf("page: CSP %q, want the agent's and the sandbox", csp)
+	}
+	if resp.Header.Get("Content-Type") != "text/html" || resp.Header.Get("Location") != "/next" {
+		t.Errorf("page: %v: covered headers changed", resp.Header)
+	}
+	resp = get("/plain")
+	if v, ok := resp.Header["Content-Type"]; ok {
+		t.Errorf("plain: Content-Type %q was added", v)
+	}
+	// What the gateway removes or adds is never what a receipt covers.
+	for _, k := range append([]string{"Content-Security-Policy", "X-Content-Type-Options"}, "Set-Cookie", "Set-Cookie2", "Clear-Site-Data", "Service-Worker-Allowed") {
+		for _, c := range cove.ReceiptHeaders {
+			if c == k {
+				t.Errorf("the gateway changes %s, which receipts cover", k)
+			}
+		}
+	}
 }

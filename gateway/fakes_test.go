@@ -205,16 +205,18 @@ func (f fakeInvoker) Ready() error { return f.notReady }
 
 // signedResponse is a buffered response with a real receipt for c.
 func signedResponse(id cove.AgentID, c cove.Call, status int, h cove.Header, body []byte) *cove.Response {
-	s, err := receipt.Sign(testCluster.Agent(id).Attestor(), receiptFor(id, c, status, body))
+	s, err := receipt.Sign(testCluster.Agent(id).Attestor(), receiptFor(id, c, status, h, body))
 	if err != nil {
 		panic(err)
 	}
 	return &cove.Response{Status: status, Header: h, Body: body, Receipt: &s, RequestID: "req-1"}
 }
 
-func receiptFor(id cove.AgentID, c cove.Call, status int, body []byte) cove.Receipt {
-	return cove.Receipt{Agent: id, CodeHash: cove.SHA256(knownCode), RequestHash: cove.RequestHash(c.Method, c.Path, c.Body),
-		Status: uint16(status), ResponseHash: cove.SHA256(body), Timestamp: uint64(fuzzGenesisTime.Unix())}
+// receiptFor is the version-2 receipt a worker makes for c answered with
+// status, header h and body.
+func receiptFor(id cove.AgentID, c cove.Call, status int, h cove.Header, body []byte) cove.Receipt {
+	return cove.Receipt{Version: cove.ReceiptV2, Agent: id, CodeHash: cove.SHA256(knownCode), RequestHash: cove.RequestHash(c.Method, c.Path, c.Body),
+		Status: uint16(status), ResponseHash: cove.SHA256(body), Timestamp: uint64(fuzzGenesisTime.Unix()), HeadersHash: cove.HeadersHash(c.Host, h)}
 }
 
 type fakeLogs struct{}

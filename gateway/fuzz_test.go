@@ -306,6 +306,10 @@ func FuzzAgentPath(f *testing.F) {
 		{"GET", "/v1/blobs/nope"},
 		{"BREW", "/agents/" + id + "/coffee"},
 		{"GET", "/agents/" + id + "/\u00e9?\u00e9=1"},
+		{"GET", "/agents/" + id + "/admin%3Fdebug=1"},
+		{"GET", "/agents/" + id + "/%2F..%2Fv1%2Fkeys"},
+		{"GET", "/agents/" + id + "/a?x=1#f"},
+		{"GET", "/agents/" + id + "?q=1"},
 	} {
 		f.Add(s[0], s[1])
 	}
@@ -335,11 +339,16 @@ func FuzzAgentPath(f *testing.F) {
 			if out["agent"] != knownAgent.String() {
 				t.Fatalf("%s %s reached agent %s", method, target, out["agent"])
 			}
+			// The agent sees the target after /agents/{id} byte for byte.
 			u, err := hex.DecodeString(out["url"])
-			sub, ok := strings.CutPrefix(string(u), "http://gw.test/")
-			sub, _, _ = strings.Cut(sub, "?")
-			if err != nil || !ok || !strings.HasSuffix(req.URL.Path, sub) {
-				t.Fatalf("%s %s: the worker got URL %q for path %q", method, target, u, req.URL.Path)
+			sub, ok := strings.CutPrefix(string(u), "http://gw.test")
+			rest := strings.TrimPrefix(out["path"], "/agents/")
+			want := rest[strings.IndexAny(rest+"?", "/?"):]
+			if !strings.HasPrefix(want, "/") {
+				want = "/" + want
+			}
+			if err != nil || !ok || sub != want {
+				t.Fatalf("%s %s: the worker got URL %q for the request target %q", method, target, u, out["path"])
 			}
 			if out["path"] != req.URL.RequestURI() {
 				t.Fatalf("%s %s: the receipt would cover %q, not the request target %q", method, target, out["path"], req.URL.RequestURI())

@@ -3,6 +3,7 @@ package receipt
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -52,48 +53,93 @@ func runVerifyFile(t *testing.T, node, file string) (string, error) {
 }
 
 // TestJSLibrariesVerify checks that ethers' and viem's verifyTypedData accept
-// receipts signed here, and reject a tampered one.
+// receipts of both versions signed here, and reject tampered ones; for
+// version 2 it also recomputes headersHash in JS.
 func TestJSLibrariesVerify(t *testing.T) {
 	node := nodeOrSkip(t)
 	s := newSigner(t)
-	r := testExchange.receipt()
-	r.Agent = cove.AgentID(cove.SHA256([]byte(t.Name())))
-	r.Timestamp = uint64(time.Now().Unix())
-	v := makeVector(t, s, r)
+	for _, ver := range versions {
+		r := ver.r()
+		r.Agent = cove.AgentID(cove.SHA256([]byte(t.Name())))
+		r.Timestamp = uint64(time.Now().Unix())
+		v := makeVector(t, s, r)
+		e := ver.e
+		v.Exchange = &e
 
-	t.Run("fresh receipt", func(t *testing.T) {
-		out, err := runVerify(t, node, v)
-		if err != nil {
-			t.Fatalf("verify.mjs: %v\n%s", err, out)
-		}
-		for _, lib := range []string{"ethers: ok", "viem: ok"} {
-			if !strings.Contains(out, lib) {
-				t.Fatalf("verify.mjs output lacks %q:\n%s", lib, out)
+		t.Run(ver.name+"/fresh receipt", func(t *testing.T) {
+			out, err := runVerify(t, node, v)
+			if err != nil {
+				t.Fatalf("verify.mjs: %v\n%s", err, out)
+			}
+			want := []string{"ethers: ok", "viem: ok", fmt.Sprintf("(version %d)", r.V())}
+			if r.CoversHeaders() {
+				want = append(want, "headersHash: ok "+r.HeadersHash.String())
+			}
+			for _, w := range want {
+				if !strings.Contains(out, w) {
+					t.Fatalf("verify.mjs output lacks %q:\n%s", w, out)
+				}
+			}
+			if !strings.Contains(out, s.Address().String()) {
+				t.Fatalf("verify.mjs did not recover %s:\n%s", s.Address(), out)
+			}
+		})
+
+		t.Run(ver.name+"/tampered status", func(t *testing.T) {
+			bad := v
+			bad.Receipt.Status = 201
+			bad.Digest = nil // leave only the signature to catch it
+			wantBothFail(t, node, bad)
+		})
+	}
+
+	t.Run("golden vectors", func(t *testing.T) {
+		for _, path := range []string{vectorPath, vectorPathV2} {
+			out, err := runVerifyFile(t, node, path)
+			if err != nil {
+				t.Fatalf("verify.mjs %s: %v\n%s", path, err, out)
 			}
 		}
-		if !strings.Contains(out, s.Address().String()) {
-			t.Fatalf("verify.mjs did not recover %s:\n%s", s.Address(), out)
-		}
 	})
 
-	t.Run("golden vector", func(t *testing.T) {
-		out, err := runVerifyFile(t, node, vectorPath)
-		if err != nil {
-			t.Fatalf("verify.mjs %s: %v\n%s", vectorPath, err, out)
-		}
-	})
-
-	t.Run("tampered status", func(t *testing.T) {
+	r := testExchangeV2.receiptV2()
+	v := makeVector(t, s, r)
+	t.Run("v2/tampered headersHash", func(t *testing.T) {
 		bad := v
-		bad.Receipt.Status = 201
-		bad.Digest = nil // leave only the signature to catch it
-		out, err := runVerify(t, node, bad)
-		var exit *exec.ExitError
-		if !errors.As(err, &exit) {
-			t.Fatalf("verify.mjs accepted a tampered receipt (err %v):\n%s", err, out)
+		bad.Receipt.HeadersHash[0] ^= 1
+		bad.Digest = nil
+		wantBothFail(t, node, bad)
+	})
+	t.Run("v2 signature as version 1", func(t *testing.T) {
+		bad := v
+		bad.Receipt.Version, bad.Receipt.HeadersHash = 0, cove.Hash{}
+		bad.Digest = nil
+		wantBothFail(t, node, bad)
+	})
+	t.Run("v2/headers of another host", func(t *testing.T) {
+		good, bad := testExchangeV2, testExchangeV2
+		bad.Host = "evil.example:8700"
+		v.Exchange = &good
+		if out, err := runVerify(t, node, v); err != nil || !strings.Contains(out, "headersHash: ok") {
+			t.Fatalf("control: %v\n%s", err, out)
 		}
-		if !strings.Contains(out, "ethers: FAIL") || !strings.Contains(out, "viem: FAIL") {
-			t.Fatalf("want both libraries to reject:\n%s", out)
+		v.Exchange = &bad
+		out, err := runVerify(t, node, v)
+		if err == nil || !strings.Contains(out, "headersHash: FAIL") {
+			t.Fatalf("verify.mjs accepted headers of another host (err %v):\n%s", err, out)
 		}
 	})
+}
+
+// wantBothFail runs verify.mjs on v and wants ethers and viem to reject it.
+func wantBothFail(t *testing.T, node string, v vector) {
+	t.Helper()
+	out, err := runVerify(t, node, v)
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) {
+		t.Fatalf("verify.mjs accepted a tampered receipt (err %v):\n%s", err, out)
+	}
+	if !strings.Contains(out, "ethers: FAIL") || !strings.Contains(out, "viem: FAIL") {
+		t.Fatalf("want both libraries to reject:\n%s", out)
+	}
 }

@@ -9,13 +9,20 @@
 //	Cove-Signature: 0x + 65 bytes r ‖ s ‖ v (v = 27 or 28) over Receipt.Digest
 //	Cove-Signer:    the agent's attestor address, EIP-55 checksummed
 //
-// The digest is EIP-712 with the domain {name: "Cove", version: "1"} (no
-// chainId, no verifyingContract) and the type
+// The receipt JSON has a version (docs/PROTOCOL.md, ADR 13). Version 2,
+// which workers sign, covers the request's Host and a fixed set of
+// response headers (cove.ReceiptHeaders: Content-Type, Location, …) in
+// headersHash, besides what version 1 covers (the request's method, target
+// and body, the status, the response body). The digest is EIP-712 with the
+// domain {name: "Cove", version: "2"} (no chainId, no verifyingContract)
+// and the type
 //
-//	Receipt(bytes32 agent,bytes32 codeHash,bytes32 requestHash,uint16 status,bytes32 responseHash,uint64 timestamp)
+//	Receipt(bytes32 agent,bytes32 codeHash,bytes32 requestHash,uint16 status,bytes32 responseHash,uint64 timestamp,bytes32 headersHash)
 //
-// so ethers' and viem's verifyTypedData and Solidity's ecrecover all accept
-// it (testdata/js checks the first two).
+// Version 1 receipts (domain version "1", the type without headersHash)
+// still verify; they do not cover headers ([ErrNotCovered]). ethers' and
+// viem's verifyTypedData and Solidity's ecrecover accept both (testdata/js
+// checks the first two).
 package receipt
 
 import "github.com/cove-network/cove"

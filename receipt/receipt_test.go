@@ -46,12 +46,15 @@ func newSigner(t testing.TB) keySigner {
 }
 
 // exchange is one request and response, and the receipt that describes it.
+// Host and RespHeaders are what a version-2 receipt covers besides.
 type exchange struct {
-	Method string `json:"method"`
-	Path   string `json:"path"`
-	Body   string `json:"body"`
-	Status int    `json:"status"`
-	Resp   string `json:"responseBody"`
+	Method      string      `json:"method"`
+	Path        string      `json:"path"`
+	Host        string      `json:"host,omitempty"`
+	Body        string      `json:"body"`
+	Status      int         `json:"status"`
+	RespHeaders http.Header `json:"responseHeaders,omitempty"`
+	Resp        string      `json:"responseBody"`
 }
 
 var testExchange = exchange{
@@ -60,6 +63,38 @@ var testExchange = exchange{
 	Body:   `{"name":"cove"}`,
 	Status: 200,
 	Resp:   "hello cove",
+}
+
+// testExchangeV2 is testExchange with what a version-2 receipt covers.
+var testExchangeV2 = func() exchange {
+	e := testExchange
+	e.Host = "gateway.example:8700"
+	e.RespHeaders = http.Header{"Content-Type": {"text/plain;charset=UTF-8"}, "Location": {"/next"}, "X-Other": {"not covered"}}
+	return e
+}()
+
+// receiptV2 is e's version-2 receipt.
+func (e exchange) receiptV2() Receipt {
+	r := e.receipt()
+	r.Version = cove.ReceiptV2
+	r.HeadersHash = cove.HeadersHash(e.Host, cove.Header(e.RespHeaders))
+	return r
+}
+
+// of is the Exchange that Check compares with.
+func (e exchange) of() Exchange {
+	return Exchange{Method: e.Method, Target: e.Path, Host: e.Host, RequestBody: []byte(e.Body),
+		Status: e.Status, Header: e.RespHeaders, Body: []byte(e.Resp)}
+}
+
+// versions are a receipt of each version with the exchange it describes.
+var versions = []struct {
+	name string
+	e    exchange
+	r    func() Receipt
+}{
+	{"v1", testExchange, testExchange.receipt},
+	{"v2", testExchangeV2, testExchangeV2.receiptV2},
 }
 
 func (e exchange) receipt() Receipt {
@@ -105,34 +140,46 @@ func TestRequestHash(t *testing.T) {
 // TestDigestMatchesGoEthereum checks the hand-written EIP-712 encoding
 // against go-ethereum's general implementation.
 func TestDigestMatchesGoEthereum(t *testing.T) {
+	v2 := func(r Receipt) Receipt { r.Version = cove.ReceiptV2; return r }
 	receipts := []Receipt{
 		{},
 		testExchange.receipt(),
 		{Agent: cove.AgentID{0xff}, CodeHash: cove.Hash{1}, RequestHash: cove.Hash{2}, Status: 65535, ResponseHash: cove.Hash{3}, Timestamp: 1<<64 - 1},
+		v2(Receipt{}),
+		testExchangeV2.receiptV2(),
+		{Version: cove.ReceiptV2, Agent: cove.AgentID{0xff}, CodeHash: cove.Hash{1}, RequestHash: cove.Hash{2}, Status: 65535, ResponseHash: cove.Hash{3}, Timestamp: 1<<64 - 1, HeadersHash: cove.Hash{31: 4}},
 	}
 	for _, r := range receipts {
+		fields := []apitypes.Type{
+			{Name: "agent", Type: "bytes32"},
+			{Name: "codeHash", Type: "bytes32"},
+			{Name: "requestHash", Type: "bytes32"},
+			{Name: "status", Type: "uint16"},
+			{Name: "responseHash", Type: "bytes32"},
+			{Name: "timestamp", Type: "uint64"},
+		}
+		msg := apitypes.TypedDataMessage{
+			"agent":        r.Agent.String(),
+			"codeHash":     r.CodeHash.String(),
+			"requestHash":  r.RequestHash.String(),
+			"status":       (*math.HexOrDecimal256)(new(big.Int).SetUint64(uint64(r.Status))),
+			"responseHash": r.ResponseHash.String(),
+			"timestamp":    (*math.HexOrDecimal256)(new(big.Int).SetUint64(r.Timestamp)),
+		}
+		version := "1"
+		if r.V() == cove.ReceiptV2 {
+			version = "2"
+			fields = append(fields, apitypes.Type{Name: "headersHash", Type: "bytes32"})
+			msg["headersHash"] = r.HeadersHash.String()
+		}
 		td := apitypes.TypedData{
 			Types: apitypes.Types{
 				"EIP712Domain": {{Name: "name", Type: "string"}, {Name: "version", Type: "string"}},
-				"Receipt": {
-					{Name: "agent", Type: "bytes32"},
-					{Name: "codeHash", Type: "bytes32"},
-					{Name: "requestHash", Type: "bytes32"},
-					{Name: "status", Type: "uint16"},
-					{Name: "responseHash", Type: "bytes32"},
-					{Name: "timestamp", Type: "uint64"},
-				},
+				"Receipt":      fields,
 			},
 			PrimaryType: "Receipt",
-			Domain:      apitypes.TypedDataDomain{Name: "Cove", Version: "1"},
-			Message: apitypes.TypedDataMessage{
-				"agent":        r.Agent.String(),
-				"codeHash":     r.CodeHash.String(),
-				"requestHash":  r.RequestHash.String(),
-				"status":       (*math.HexOrDecimal256)(new(big.Int).SetUint64(uint64(r.Status))),
-				"responseHash": r.ResponseHash.String(),
-				"timestamp":    (*math.HexOrDecimal256)(new(big.Int).SetUint64(r.Timestamp)),
-			},
+			Domain:      apitypes.TypedDataDomain{Name: "Cove", Version: version},
+			Message:     msg,
 		}
 		want, _, err := apitypes.TypedDataAndHash(td)
 		if err != nil {
@@ -142,51 +189,61 @@ func TestDigestMatchesGoEthereum(t *testing.T) {
 			t.Errorf("Digest(%+v) = %s, go-ethereum says 0x%x", r, got, want)
 		}
 	}
+	// The versions never share a digest, so one cannot pass for the other.
+	r2 := testExchangeV2.receiptV2()
+	r1 := r2
+	r1.Version, r1.HeadersHash = cove.ReceiptV1, cove.Hash{}
+	if r1.Digest() == r2.Digest() || (Receipt{Version: 3}).Digest() != (cove.Hash{}) {
+		t.Fatal("version 1 and 2 digests agree, or an unknown version has a digest")
+	}
 }
 
 func TestRoundTrip(t *testing.T) {
-	s := newSigner(t)
-	signed, err := Sign(s, testExchange.receipt())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if signed.Signer != s.Address() {
-		t.Fatal("Signed.Signer is not the signer's address")
-	}
-	h := http.Header{}
-	SetHeaders(h, signed)
-	if got := h.Get(HeaderSigner); got != s.Address().String() {
-		t.Fatalf("%s = %s, want EIP-55 %s", HeaderSigner, got, s.Address())
-	}
-	if !strings.HasPrefix(h.Get(HeaderSignature), "0x") || len(h.Get(HeaderSignature)) != 132 {
-		t.Fatalf("%s = %q", HeaderSignature, h.Get(HeaderSignature))
-	}
-	js, err := base64.RawURLEncoding.DecodeString(h.Get(HeaderReceipt))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(string(js), `"status":200,`) || !strings.Contains(string(js), `"timestamp":1767225600}`) {
-		t.Fatalf("receipt JSON %s: numbers are not plain decimals", js)
-	}
-	got, err := FromHeaders(h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != signed {
-		t.Fatalf("FromHeaders = %+v, want %+v", got, signed)
-	}
-	e := testExchange
-	if err := Check(got, e.Method, e.Path, []byte(e.Body), []byte(e.Resp), e.Status); err != nil {
-		t.Fatal(err)
+	for _, v := range versions {
+		t.Run(v.name, func(t *testing.T) {
+			s := newSigner(t)
+			signed, err := Sign(s, v.r())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if signed.Signer != s.Address() {
+				t.Fatal("Signed.Signer is not the signer's address")
+			}
+			h := http.Header{}
+			SetHeaders(h, signed)
+			if got := h.Get(HeaderSigner); got != s.Address().String() {
+				t.Fatalf("%s = %s, want EIP-55 %s", HeaderSigner, got, s.Address())
+			}
+			if !strings.HasPrefix(h.Get(HeaderSignature), "0x") || len(h.Get(HeaderSignature)) != 132 {
+				t.Fatalf("%s = %q", HeaderSignature, h.Get(HeaderSignature))
+			}
+			js, err := base64.RawURLEncoding.DecodeString(h.Get(HeaderReceipt))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(js), `"status":200,`) || !strings.Contains(string(js), `"timestamp":1767225600`) {
+				t.Fatalf("receipt JSON %s: numbers are not plain decimals", js)
+			}
+			// Version 1 is written as before version 2 existed; version 2
+			// says so first and ends with its headers hash.
+			if v1 := !signed.Receipt.CoversHeaders(); v1 == strings.HasPrefix(string(js), `{"version":2,`) || v1 == strings.Contains(string(js), `"headersHash":"0x`) {
+				t.Fatalf("receipt JSON %s of version %d", js, signed.Receipt.V())
+			}
+			got, err := FromHeaders(h)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != signed {
+				t.Fatalf("FromHeaders = %+v, want %+v", got, signed)
+			}
+			if err := Check(got, v.e.of()); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }
 
 func TestVerifyRejectsTampering(t *testing.T) {
-	s := newSigner(t)
-	signed, err := Sign(s, testExchange.receipt())
-	if err != nil {
-		t.Fatal(err)
-	}
 	tests := []struct {
 		name   string
 		tamper func(*Signed)
@@ -197,6 +254,9 @@ func TestVerifyRejectsTampering(t *testing.T) {
 		{"status", func(s *Signed) { s.Receipt.Status = 500 }},
 		{"responseHash", func(s *Signed) { s.Receipt.ResponseHash[9] ^= 1 }},
 		{"timestamp", func(s *Signed) { s.Receipt.Timestamp++ }},
+		{"headersHash", func(s *Signed) { s.Receipt.HeadersHash[7] ^= 1 }},
+		{"version", func(s *Signed) { s.Receipt.Version = 3 - s.Receipt.V() }}, // 1 <-> 2
+		{"version 3", func(s *Signed) { s.Receipt.Version = 3 }},
 		{"signer", func(s *Signed) { s.Signer[0] ^= 1 }},
 		{"r", func(s *Signed) { s.Signature[3] ^= 1 }},
 		{"s", func(s *Signed) { s.Signature[40] ^= 1 }},
@@ -213,19 +273,27 @@ func TestVerifyRejectsTampering(t *testing.T) {
 			s.Signature[64] ^= 27 ^ 28
 		}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			bad := signed
-			tt.tamper(&bad)
-			err := Verify(bad)
-			if !errors.Is(err, ErrBadSignature) {
-				t.Fatalf("Verify = %v, want ErrBadSignature", err)
-			}
-			e := testExchange
-			if err := Check(bad, e.Method, e.Path, []byte(e.Body), []byte(e.Resp), e.Status); !errors.Is(err, ErrBadSignature) {
-				t.Fatalf("Check = %v, want ErrBadSignature", err)
-			}
-		})
+	for _, v := range versions {
+		signed, err := Sign(newSigner(t), v.r())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := Check(signed, v.e.of()); err != nil {
+			t.Fatalf("%s: the untampered receipt (the control): %v", v.name, err)
+		}
+		for _, tt := range tests {
+			t.Run(v.name+"/"+tt.name, func(t *testing.T) {
+				bad := signed
+				tt.tamper(&bad)
+				err := Verify(bad)
+				if !errors.Is(err, ErrBadSignature) {
+					t.Fatalf("Verify = %v, want ErrBadSignature", err)
+				}
+				if err := Check(bad, v.e.of()); !errors.Is(err, ErrBadSignature) {
+					t.Fatalf("Check = %v, want ErrBadSignature", err)
+				}
+			})
+		}
 	}
 }
 
@@ -252,34 +320,92 @@ func TestHighSStillRecovers(t *testing.T) {
 }
 
 func TestCheckMismatch(t *testing.T) {
-	signed, err := Sign(newSigner(t), testExchange.receipt())
+	e := testExchangeV2
+	signed, err := Sign(newSigner(t), e.receiptV2())
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := testExchange
+	with := func(f func(*exchange)) exchange {
+		x := e
+		x.RespHeaders = e.RespHeaders.Clone()
+		f(&x)
+		return x
+	}
 	tests := []struct {
 		name     string
-		method   string
-		path     string
-		body     string
-		resp     string
-		status   int
-		wantText string
+		x        exchange
+		wantText string // "" for a change the receipt does not cover
 	}{
-		{"method", "GET", e.Path, e.Body, e.Resp, e.Status, "request hash"},
-		{"path", e.Method, "/agents/x/hello?name=a+b", e.Body, e.Resp, e.Status, "request hash"},
-		{"request body", e.Method, e.Path, e.Body + " ", e.Resp, e.Status, "request hash"},
-		{"response body", e.Method, e.Path, e.Body, "hello", e.Status, "response body hash"},
-		{"status", e.Method, e.Path, e.Body, e.Resp, 201, "response status is 201"},
-		{"status out of range", e.Method, e.Path, e.Body, e.Resp, 200 + 65536, "response status"},
+		{"unchanged (control)", e, ""},
+		{"method", with(func(x *exchange) { x.Method = "GET" }), "request hash"},
+		{"path", with(func(x *exchange) { x.Path = "/agents/x/hello?name=a+b" }), "request hash"},
+		{"request body", with(func(x *exchange) { x.Body += " " }), "request hash"},
+		{"response body", with(func(x *exchange) { x.Resp = "hello" }), "response body hash"},
+		{"status", with(func(x *exchange) { x.Status = 201 }), "response status is 201"},
+		{"status out of range", with(func(x *exchange) { x.Status = 200 + 65536 }), "response status"},
+		{"host", with(func(x *exchange) { x.Host = "evil.example:8700" }), "headers hash"},
+		{"content type", with(func(x *exchange) { x.RespHeaders.Set("Content-Type", "text/html") }), "Content-Type: text/html"},
+		{"content type dropped", with(func(x *exchange) { x.RespHeaders.Del("Content-Type") }), "headers hash"},
+		{"location", with(func(x *exchange) { x.RespHeaders.Set("Location", "https://evil.example/") }), "Location: https://evil.example/"},
+		{"location repeated", with(func(x *exchange) { x.RespHeaders.Add("Location", "/next") }), "headers hash"},
+		{"content disposition added", with(func(x *exchange) { x.RespHeaders.Set("Content-Disposition", "attachment") }), "headers hash"},
+		{"content encoding added", with(func(x *exchange) { x.RespHeaders.Set("Content-Encoding", "gzip") }), "headers hash"},
+		{"uncovered header changed", with(func(x *exchange) {
+			x.RespHeaders.Set("X-Other", "changed")
+			x.RespHeaders.Set("Cache-Control", "no-store")
+		}), ""},
+		{"optional whitespace", with(func(x *exchange) { x.RespHeaders.Set("Location", " /next\t") }), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := Check(signed, tt.method, tt.path, []byte(tt.body), []byte(tt.resp), tt.status)
+			err := Check(signed, tt.x.of())
+			if tt.wantText == "" {
+				if err != nil {
+					t.Fatalf("Check = %v, want nil", err)
+				}
+				return
+			}
 			if !errors.Is(err, ErrMismatch) || !strings.Contains(err.Error(), tt.wantText) {
 				t.Fatalf("Check = %v, want ErrMismatch about %q", err, tt.wantText)
 			}
 		})
+	}
+
+	// A version-1 receipt covers no header: a changed one passes Check,
+	// and CheckHeaders says it cannot tell.
+	v1, err := Sign(newSigner(t), testExchange.receipt())
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := with(func(x *exchange) { x.RespHeaders.Set("Content-Type", "text/html"); x.Host = "evil.example" })
+	if err := Check(v1, changed.of()); err != nil {
+		t.Fatalf("Check(v1) = %v, want nil: version 1 does not cover headers", err)
+	}
+	if err := CheckHeaders(v1.Receipt, changed.Host, changed.RespHeaders); !errors.Is(err, ErrNotCovered) || v1.Receipt.CoversHeaders() {
+		t.Fatalf("CheckHeaders(v1) = %v, CoversHeaders %v: want ErrNotCovered, false", err, v1.Receipt.CoversHeaders())
+	}
+	if err := CheckHeaders(signed.Receipt, e.Host, e.RespHeaders); err != nil || !signed.Receipt.CoversHeaders() {
+		t.Fatalf("CheckHeaders(v2) = %v, CoversHeaders %v: want nil, true", err, signed.Receipt.CoversHeaders())
+	}
+}
+
+// TestHeadersHash checks cove.HeadersHash against values computed outside
+// Go (Python's hashlib over the encoding docs/PROTOCOL.md gives).
+func TestHeadersHash(t *testing.T) {
+	tests := []struct {
+		host string
+		h    http.Header
+		want cove.Hash
+	}{
+		{"", nil, mustHash("0xb14012b04251eaf1019d4413a4da5cf4fd5e4a930df15f67d4a51b8a9a77e9b0")},
+		{"gateway.example:8700", http.Header{"Content-Type": {"text/plain;charset=UTF-8"}, "Location": {"/next"}, "X-Other": {"not covered"}},
+			mustHash("0x9cdb9f9ffcce366f3f20006047486d47f0967778e7efba7d4970611c6e96292c")},
+		{"h", http.Header{"Location": {"a", " b "}, "Content-Range": {""}}, mustHash("0x5302ddbd8fad0290890dce7c10d07a3666c8141344992ee75cfb755c67a1191a")},
+	}
+	for _, tt := range tests {
+		if got := cove.HeadersHash(tt.host, cove.Header(tt.h)); got != tt.want {
+			t.Errorf("HeadersHash(%q, %v) = %s, want %s", tt.host, tt.h, got, tt.want)
+		}
 	}
 }
 
@@ -389,6 +515,11 @@ func TestFromHeadersErrors(t *testing.T) {
 		{name: "v is 29", header: HeaderSignature, value: sig[:130] + "1d", wantText: "v is 29"},
 		{name: "signer bad checksum", header: HeaderSigner, value: flipCase(good.Get(HeaderSigner)), wantText: "EIP-55"},
 		{name: "signer short", header: HeaderSigner, value: good.Get(HeaderSigner)[:41], wantText: "40 hex digits"},
+		{name: "headersHash in version 1", header: HeaderReceipt, value: withField("headersHash", "0x"+strings.Repeat("11", 32)), wantText: `"headersHash" without "version": 2`},
+		{name: "version 1 written", header: HeaderReceipt, value: withField("version", 1), wantText: "unknown version 1"},
+		{name: "version 3", header: HeaderReceipt, value: withField("version", 3), wantText: "unknown version 3"},
+		{name: "version 2 without headersHash", header: HeaderReceipt, value: withField("version", 2), wantText: `missing field "headersHash"`},
+		{name: "version as string", header: HeaderReceipt, value: withField("version", "2"), wantText: `"version"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -437,6 +568,13 @@ func FuzzFromHeaders(f *testing.F) {
 	f.Add(good.Get(HeaderReceipt), good.Get(HeaderSignature), good.Get(HeaderSigner))
 	f.Add("", "", "")
 	f.Add("e30", "0x"+strings.Repeat("00", 64)+"1b", "0x"+strings.Repeat("00", 20))
+	signed, err := Sign(newSigner(f), testExchangeV2.receiptV2())
+	if err != nil {
+		f.Fatal(err)
+	}
+	v2 := http.Header{}
+	SetHeaders(v2, signed)
+	f.Add(v2.Get(HeaderReceipt), v2.Get(HeaderSignature), v2.Get(HeaderSigner))
 	f.Fuzz(func(t *testing.T, rec, sig, signer string) {
 		h := http.Header{}
 		h.Set(HeaderReceipt, rec)
@@ -498,7 +636,11 @@ func makeVector(t testing.TB, s Signer, r Receipt) vector {
 	}
 }
 
-const vectorPath = "testdata/receipt_vector.json"
+// vectorPath and vectorPathV2 are the golden receipts of each version.
+const (
+	vectorPath   = "testdata/receipt_vector.json"
+	vectorPathV2 = "testdata/receipt_vector_v2.json"
+)
 
 func TestGoldenVector(t *testing.T) {
 	keyBytes := bytes.Repeat([]byte{0x42}, 32)
@@ -506,45 +648,104 @@ func TestGoldenVector(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := testExchange
-	v := makeVector(t, keySigner{priv}, e.receipt())
-	v.Comment = "a receipt signed by a fixed test key (never use it for anything else); see package receipt"
-	v.PrivateKey = "0x" + hex.EncodeToString(keyBytes)
-	v.Exchange = &e
-	got, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	got = append(got, '\n')
-	if *update {
-		if err := os.WriteFile(filepath.FromSlash(vectorPath), got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(filepath.FromSlash(vectorPath))
-	if err != nil {
-		t.Fatalf("%v (run go test ./receipt -run TestGoldenVector -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Fatalf("receipt encoding changed (a wire format!):\ngot:\n%s\nwant:\n%s", got, want)
-	}
+	for _, tt := range []struct {
+		path string
+		e    exchange
+		r    Receipt
+	}{
+		{vectorPath, testExchange, testExchange.receipt()},
+		{vectorPathV2, testExchangeV2, testExchangeV2.receiptV2()},
+	} {
+		t.Run(tt.path, func(t *testing.T) {
+			e := tt.e
+			v := makeVector(t, keySigner{priv}, tt.r)
+			v.Comment = "a receipt signed by a fixed test key (never use it for anything else); see package receipt"
+			v.PrivateKey = "0x" + hex.EncodeToString(keyBytes)
+			v.Exchange = &e
+			got, err := json.MarshalIndent(v, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, '\n')
+			if *update {
+				if err := os.WriteFile(filepath.FromSlash(tt.path), got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(filepath.FromSlash(tt.path))
+			if err != nil {
+				t.Fatalf("%v (run go test ./receipt -run TestGoldenVector -update)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Fatalf("receipt encoding changed (a wire format!):\ngot:\n%s\nwant:\n%s", got, want)
+			}
 
-	// The stored headers decode to a receipt that checks against the
-	// stored exchange.
-	var stored vector
-	if err := json.Unmarshal(want, &stored); err != nil {
-		t.Fatal(err)
+			// The stored headers decode to a receipt that checks against the
+			// stored exchange.
+			var stored vector
+			if err := json.Unmarshal(want, &stored); err != nil {
+				t.Fatal(err)
+			}
+			h := http.Header{}
+			for k, val := range stored.Headers {
+				h.Set(k, val)
+			}
+			s, err := FromHeaders(h)
+			if err != nil {
+				t.Fatal(err)
+			}
+			x := stored.Exchange
+			if err := Check(s, x.of()); err != nil {
+				t.Fatal(err)
+			}
+			if s.Receipt.V() != tt.r.V() {
+				t.Fatalf("stored receipt is version %d, want %d", s.Receipt.V(), tt.r.V())
+			}
+		})
 	}
-	h := http.Header{}
-	for k, val := range stored.Headers {
-		h.Set(k, val)
+}
+
+// BenchmarkSign and BenchmarkVerify compare the versions: version 2 adds
+// the headers hash (computed by the worker, here included in Sign's loop)
+// and one word to the struct hash.
+func BenchmarkSign(b *testing.B) {
+	s := newSigner(b)
+	for _, v := range versions {
+		b.Run(v.name, func(b *testing.B) {
+			r := v.r()
+			for b.Loop() {
+				if r.CoversHeaders() {
+					r.HeadersHash = cove.HeadersHash(v.e.Host, cove.Header(v.e.RespHeaders))
+				}
+				if _, err := Sign(s, r); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
-	s, err := FromHeaders(h)
-	if err != nil {
-		t.Fatal(err)
+}
+
+func BenchmarkCheck(b *testing.B) {
+	s := newSigner(b)
+	for _, v := range versions {
+		b.Run(v.name, func(b *testing.B) {
+			signed, err := Sign(s, v.r())
+			if err != nil {
+				b.Fatal(err)
+			}
+			e := v.e.of()
+			for b.Loop() {
+				if err := Check(signed, e); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
-	x := stored.Exchange
-	if err := Check(s, x.Method, x.Path, []byte(x.Body), []byte(x.Resp), x.Status); err != nil {
-		t.Fatal(err)
+}
+
+func BenchmarkHeadersHash(b *testing.B) {
+	e := testExchangeV2
+	for b.Loop() {
+		cove.HeadersHash(e.Host, cove.Header(e.RespHeaders))
 	}
 }

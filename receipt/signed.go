@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/ethsig"
@@ -74,7 +75,9 @@ func SetHeaders(h http.Header, s Signed) {
 
 // FromHeaders decodes the receipt headers of a response. It is strict: each
 // header must appear exactly once, the receipt must be unpadded base64url of
-// a JSON object with exactly the six receipt fields, the signature 0x + 130
+// a JSON object with exactly the fields of its version (version 1: the six
+// fields, no "version"; version 2: "version": 2, the six and "headersHash"),
+// the signature 0x + 130
 // hex digits ending in v = 27 or 28, and the signer 0x + 40 hex digits (with
 // a valid EIP-55 checksum if mixed case). Errors wrap [ErrMalformed].
 // FromHeaders does not check the signature: call [Verify] or [Check].
@@ -131,17 +134,21 @@ func header(h http.Header, name string) (string, error) {
 	}
 }
 
-// decodeReceipt decodes a JSON object that has each receipt field exactly
-// once, with exact (case-sensitive) names, nothing else and nothing after it.
+// decodeReceipt decodes a JSON object that has each receipt field of its
+// version exactly once, with exact (case-sensitive) names, nothing else and
+// nothing after it. Version 1 has no "version" field; version 2 has
+// "version": 2 and "headersHash".
 func decodeReceipt(js []byte) (Receipt, error) {
 	var r Receipt
 	fields := map[string]any{
+		"version":      &r.Version,
 		"agent":        &r.Agent,
 		"codeHash":     &r.CodeHash,
 		"requestHash":  &r.RequestHash,
 		"status":       &r.Status,
 		"responseHash": &r.ResponseHash,
 		"timestamp":    &r.Timestamp,
+		"headersHash":  &r.HeadersHash,
 	}
 	dec := json.NewDecoder(bytes.NewReader(js))
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
@@ -179,7 +186,20 @@ func decodeReceipt(js []byte) (Receipt, error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return Receipt{}, errors.New("data after the JSON object")
 	}
-	for _, name := range []string{"agent", "codeHash", "requestHash", "status", "responseHash", "timestamp"} {
+	want := []string{"agent", "codeHash", "requestHash", "status", "responseHash", "timestamp"}
+	switch {
+	case !seen["version"]:
+		// Version 1: the six fields, nothing more.
+		if seen["headersHash"] {
+			return Receipt{}, errors.New(`field "headersHash" without "version": 2`)
+		}
+	case r.Version == cove.ReceiptV2:
+		want = append(want, "headersHash")
+	default:
+		// Version 1 is written without the field; 3 and up are not known here.
+		return Receipt{}, fmt.Errorf("unknown version %d (this build knows 1, written without the field, and 2)", r.Version)
+	}
+	for _, name := range want {
 		if !seen[name] {
 			return Receipt{}, fmt.Errorf("missing field %q", name)
 		}
@@ -196,11 +216,22 @@ func truncate(s string, n int) string {
 
 // Verify checks that Signature is a signature over Receipt.Digest() that
 // recovers to Signer under the rule of package ethsig (low s), with v = 27
-// or 28 as the header format requires. Errors wrap [ErrBadSignature].
+// or 28 as the header format requires, for a receipt of a known version
+// (1, with no HeadersHash, or 2). Errors wrap [ErrBadSignature].
 // Verify says nothing about whether the receipt matches a response: see
 // [Check], and compare Receipt.Agent and Receipt.CodeHash with what you
 // expect.
 func Verify(s Signed) error {
+	switch r := s.Receipt; r.V() {
+	case cove.ReceiptV1:
+		if !r.HeadersHash.IsZero() {
+			// Version 1 does not sign it: a value here would look covered.
+			return fmt.Errorf("%w: a version-1 receipt has no headersHash", ErrBadSignature)
+		}
+	case cove.ReceiptV2:
+	default:
+		return fmt.Errorf("%w: unknown receipt version %d", ErrBadSignature, r.Version)
+	}
 	if v := s.Signature[64]; v != 27 && v != 28 {
 		return fmt.Errorf("%w: v is %d, want 27 or 28", ErrBadSignature, v)
 	}
@@ -214,23 +245,102 @@ func Verify(s Signed) error {
 	return nil
 }
 
-// Check verifies s (as [Verify]) and that it describes this exchange:
-// the request hash of method, pathWithRawQuery and reqBody, the SHA-256 of
-// respBody and the HTTP status. A mismatch wraps [ErrMismatch]. The caller
-// still decides whether it trusts s.Signer for s.Receipt.Agent.
-func Check(s Signed, method, pathWithRawQuery string, reqBody, respBody []byte, status int) error {
+// Exchange is one call as its caller made it and its response as it
+// arrived: what [Check] compares a receipt with.
+type Exchange struct {
+	Method string
+	// Target is the request target sent to the gateway: the path with the
+	// raw query ("/agents/0x…/hello?name=Ada").
+	Target string
+	// Host is the Host the request named (the authority it was sent to,
+	// "gateway.example:8700"); version-2 receipts cover it.
+	Host string
+	// RequestBody is the request's body.
+	RequestBody []byte
+	// Status is the response's HTTP status.
+	Status int
+	// Header is the response's header as received (net/http's, canonical
+	// keys); version-2 receipts cover the fields in cove.ReceiptHeaders.
+	Header http.Header
+	// Body is the response's body.
+	Body []byte
+}
+
+// Check verifies s (as [Verify]) and that it describes e: the request hash
+// of its method, target and request body, the SHA-256 of its response body,
+// its status and, for a version-2 receipt, the headers hash of its Host and
+// response headers ([CheckHeaders]). A version-1 receipt does not cover the
+// Host or response headers: Check cannot check them, and the caller must
+// not rely on them (Receipt.CoversHeaders says which it got). A mismatch
+// wraps [ErrMismatch]. The caller still decides whether it trusts s.Signer
+// for s.Receipt.Agent.
+func Check(s Signed, e Exchange) error {
 	if err := Verify(s); err != nil {
 		return err
 	}
 	r := s.Receipt
-	if got := cove.RequestHash(method, pathWithRawQuery, reqBody); got != r.RequestHash {
+	if err := CheckRequest(r, e.Method, e.Target, e.RequestBody); err != nil {
+		return err
+	}
+	if err := CheckResponse(r, e.Status, e.Body); err != nil {
+		return err
+	}
+	if err := CheckHeaders(r, e.Host, e.Header); err != nil && !errors.Is(err, ErrNotCovered) {
+		return err
+	}
+	return nil
+}
+
+// CheckRequest checks that r's request hash covers this method, request
+// target (path with raw query, as sent to the gateway) and request body. It
+// does not verify the signature (see [Verify]). A mismatch wraps
+// [ErrMismatch].
+func CheckRequest(r Receipt, method, target string, body []byte) error {
+	if got := cove.RequestHash(method, target, body); got != r.RequestHash {
 		return fmt.Errorf("%w: request hash is %s, receipt says %s (method, path with raw query or body differ)", ErrMismatch, got, r.RequestHash)
 	}
-	if got := cove.SHA256(respBody); got != r.ResponseHash {
+	return nil
+}
+
+// CheckResponse checks that r describes a response with this status and
+// body. It does not verify the signature (see [Verify]). A mismatch wraps
+// [ErrMismatch].
+func CheckResponse(r Receipt, status int, body []byte) error {
+	if got := cove.SHA256(body); got != r.ResponseHash {
 		return fmt.Errorf("%w: response body hash is %s, receipt says %s", ErrMismatch, got, r.ResponseHash)
 	}
 	if status != int(r.Status) {
 		return fmt.Errorf("%w: response status is %d, receipt says %d", ErrMismatch, status, r.Status)
+	}
+	return nil
+}
+
+// ErrNotCovered is what [CheckHeaders] returns for a version-1 receipt,
+// which does not cover the request's Host or the response headers.
+var ErrNotCovered = errors.New("a version-1 receipt does not cover the Host or response headers")
+
+// CheckHeaders checks that a version-2 receipt r covers this request Host
+// and these response headers (cove.HeadersHash of host and the fields in
+// cove.ReceiptHeaders). For a version-1 receipt it returns [ErrNotCovered].
+// It does not verify the signature (see [Verify]). A mismatch wraps
+// [ErrMismatch] and names the fields, so a changed Content-Type or
+// Location shows.
+//
+// Security: a gateway or proxy between the worker and the caller can change
+// any header; only the covered ones, checked here, are the agent's word.
+func CheckHeaders(r Receipt, host string, h http.Header) error {
+	if !r.CoversHeaders() {
+		return ErrNotCovered
+	}
+	if got := cove.HeadersHash(host, cove.Header(h)); got != r.HeadersHash {
+		var seen []string
+		for _, name := range cove.ReceiptHeaders {
+			if vs := h.Values(name); len(vs) > 0 {
+				seen = append(seen, name+": "+truncate(strings.Join(vs, ", "), 60))
+			}
+		}
+		return fmt.Errorf("%w: headers hash is %s, receipt says %s (the Host %q or the response headers [%s] differ from what the agent answered)",
+			ErrMismatch, got, r.HeadersHash, truncate(host, 80), strings.Join(seen, "; "))
 	}
 	return nil
 }

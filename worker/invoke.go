@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sort"
 	"strconv"
 	"time"
 
@@ -38,6 +39,7 @@ const (
 	CodeCompile        = "agent_code_error"
 	CodeNoBundle       = "bundle_unavailable"
 	CodeInternal       = "internal"
+	CodeBadStatus      = "agent_bad_status"
 )
 
 // Invoke runs one call of agent id and returns its response with a signed
@@ -53,8 +55,13 @@ const (
 //     ErrNotProvisioned); ctx's error when ctx ended first; anything else is
 //     an internal failure.
 //
-// The receipt covers c.Method, c.Path and c.Body, the status and the exact
-// body returned (none for HEAD).
+// The receipt (version 2) covers c.Method, c.Path and c.Body, the status,
+// the exact body returned and c.Host with the response headers in
+// cove.ReceiptHeaders. What it covers is what HTTP sends: no body for HEAD,
+// 204 and 304, no Content-Type for 304 (Go's server drops them). A status
+// outside 200-599 from the agent (a 1xx would be sent as 200) becomes a
+// signed 502 agent_bad_status error. The timestamp is the host's clock (see
+// cove.Receipt).
 func (s *Server) Invoke(ctx context.Context, id cove.AgentID, c cove.Call) (*cove.Response, error) {
 	start := time.Now()
 	if int64(len(c.Body)) > s.cfg.MaxRequestBytes {
@@ -97,28 +104,35 @@ func (s *Server) Invoke(ctx context.Context, id cove.AgentID, c cove.Call) (*cov
 		return nil, fmt.Errorf("invoke agent %s: %w", a.ID, ctx.Err())
 	}
 
+	if runErr == nil && (res.Status < 200 || res.Status > 599) {
+		// The sandbox refuses these already; whatever the engine, a status
+		// the caller would never get is not signed.
+		runErr = &sandbox.StatusError{Status: res.Status}
+	}
 	resp := &cove.Response{RequestID: reqID}
 	if runErr != nil {
 		resp.Status, resp.Body = errorResponse(runErr, reqID)
 		resp.Header = cove.Header{"Content-Type": {"application/json"}}
 	} else {
-		h := http.Header(res.Header)
-		if h == nil {
-			h = http.Header{}
-		}
-		api.StripReserved(h)
-		resp.Status, resp.Header, resp.Body = res.Status, cove.Header(h), res.Body
+		resp.Status, resp.Header, resp.Body = res.Status, responseHeader(res.Header), res.Body
 	}
-	if c.Method == http.MethodHead {
-		resp.Body = nil // HTTP sends no body for HEAD; the receipt covers what is sent
+	// The receipt covers what HTTP sends: no body for these, and Go's
+	// server drops a 304's Content-Type.
+	if c.Method == http.MethodHead || resp.Status == http.StatusNoContent || resp.Status == http.StatusNotModified {
+		resp.Body = nil
+	}
+	if resp.Status == http.StatusNotModified {
+		delete(resp.Header, "Content-Type")
 	}
 	signed, err := receipt.Sign(k.attestor, cove.Receipt{
+		Version:      cove.ReceiptV2,
 		Agent:        a.ID,
 		CodeHash:     a.CodeHash,
 		RequestHash:  cove.RequestHash(c.Method, c.Path, c.Body),
 		Status:       uint16(resp.Status),
 		ResponseHash: cove.SHA256(resp.Body),
 		Timestamp:    uint64(time.Now().Unix()),
+		HeadersHash:  cove.HeadersHash(c.Host, resp.Header),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("sign receipt for agent %s: %w", a.ID, err)
@@ -239,6 +253,26 @@ func (s *Server) run(ctx context.Context, p *sandbox.Program, k *agentKeys, c co
 	return s.engine.Run(ctx, p, sandbox.Request{Method: c.Method, URL: c.URL, Header: http.Header(c.Header), Body: c.Body}, env)
 }
 
+// responseHeader is the agent's header as it will be sent: canonical keys
+// (a key in another case is merged into its canonical one, in sorted order,
+// so the receipt's headers hash and what the gateway writes agree), without
+// the reserved headers.
+func responseHeader(in http.Header) cove.Header {
+	keys := make([]string, 0, len(in))
+	for k := range in {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	h := make(http.Header, len(in))
+	for _, k := range keys {
+		for _, v := range in[k] {
+			h.Add(k, v)
+		}
+	}
+	api.StripReserved(h)
+	return cove.Header(h)
+}
+
 // errorResponse maps why an agent did not answer to a status and a JSON body
 // in the one error envelope. A hit time limit is 504, code that no node
 // holds 503; every other agent failure is 500.
@@ -259,6 +293,10 @@ func errorResponse(err error, reqID string) (int, []byte) {
 		body.Error.Code = CodeAgentError
 	case errors.As(err, &ce):
 		body.Error.Code = CodeCompile
+	case errors.As(err, new(*sandbox.StatusError)):
+		// The agent answered, but with nothing a gateway can pass on.
+		status = http.StatusBadGateway
+		body.Error.Code = CodeBadStatus
 	case errors.Is(err, sandbox.ErrNoResponse):
 		body.Error.Code = CodeNoResponse
 	case errors.Is(err, blob.ErrNotFound):

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -249,8 +250,21 @@ const greeter = `var __cove_agent = { default: { async fetch(req, env) {
 } } };`
 
 func call(method, path, body string) cove.Call {
-	return cove.Call{Method: method, Path: "/agents/0x" + strings.Repeat("0", 64) + path, URL: "http://gw.test" + path,
+	return cove.Call{Method: method, Path: "/agents/0x" + strings.Repeat("0", 64) + path, URL: "http://gw.test" + path, Host: "gw.test",
 		Header: cove.Header{"X-Caller": {"ada"}}, Body: []byte(body)}
+}
+
+// check verifies a response's version-2 receipt against the call c.
+func check(t *testing.T, c cove.Call, resp *cove.Response) {
+	t.Helper()
+	if resp.Receipt == nil {
+		t.Fatal("no receipt")
+	}
+	err := receipt.Check(*resp.Receipt, receipt.Exchange{Method: c.Method, Target: c.Path, Host: c.Host, RequestBody: c.Body,
+		Status: resp.Status, Header: http.Header(resp.Header), Body: resp.Body})
+	if err != nil || !resp.Receipt.Receipt.CoversHeaders() {
+		t.Fatalf("receipt version %d: %v", resp.Receipt.Receipt.V(), err)
+	}
 }
 
 // TestInvoke: a call runs the agent with its secrets and comes back with a
@@ -278,9 +292,7 @@ func TestInvoke(t *testing.T) {
 	if resp.Stream != nil || resp.Receipt == nil || resp.RequestID == "" {
 		t.Fatalf("response %+v: want a buffered body with a receipt", resp)
 	}
-	if err := receipt.Check(*resp.Receipt, c.Method, c.Path, c.Body, resp.Body, resp.Status); err != nil {
-		t.Fatal(err)
-	}
+	check(t, c, resp)
 	rec, _ := e.l.View().Agent(id)
 	att := e.gk.cluster(0).Agent(id).Attestor().Address()
 	if r := resp.Receipt.Receipt; resp.Receipt.Signer != att || r.Agent != id || r.CodeHash != rec.CodeHash {
@@ -297,9 +309,10 @@ func TestInvoke(t *testing.T) {
 	// HEAD sends no body, and the receipt covers the empty body.
 	head := call(http.MethodHead, "/hi?name=Ada", "")
 	resp, err = e.w.Invoke(context.Background(), id, head)
-	if err != nil || resp.Body != nil || receipt.Check(*resp.Receipt, head.Method, head.Path, nil, nil, resp.Status) != nil {
+	if err != nil || resp.Body != nil {
 		t.Fatalf("HEAD: %+v, %v", resp, err)
 	}
+	check(t, head, resp)
 }
 
 // TestInvokeAgentFailures: what goes wrong in the agent is still a signed
@@ -334,9 +347,7 @@ func TestInvokeAgentFailures(t *testing.T) {
 			if json.Unmarshal(resp.Body, &eb) != nil || resp.Status != c.status || eb.Error.Code != c.errCode || eb.RequestID != resp.RequestID {
 				t.Fatalf("%d %s, want %d %s", resp.Status, resp.Body, c.status, c.errCode)
 			}
-			if err := receipt.Check(*resp.Receipt, in.Method, in.Path, nil, resp.Body, resp.Status); err != nil {
-				t.Fatal(err)
-			}
+			check(t, in, resp)
 		})
 	}
 	// The agent's message is the owner's, in its sealed log, not the
@@ -487,4 +498,66 @@ func (c *countingChain) Send(ctx context.Context, build func(uint64) chain.Msg) 
 func (c *countingChain) Operator() (cove.Address, error) {
 	c.sends.Add(1)
 	return c.roleChain.Operator()
+}
+
+// TestInvokeStatus: an agent's status outside 200-599 (a 1xx would be sent
+// as 200, above 599 does not exist) is refused as a signed 502
+// agent_bad_status naming it; 200 and 599 are the controls. A 204 or 304
+// carries no body, and a 304 no Content-Type (Go's server drops them): the
+// receipt covers what is sent.
+func TestInvokeStatus(t *testing.T) {
+	e := newEnv(t, worker.DefaultConfig())
+	e.provision(t, 0)
+	// A request-JSON agent answers with the status the request's body names.
+	id := e.deploy(t, `var __cove_agent = { default: function (request) {
+		const status = JSON.parse(JSON.parse(request).body);
+		return JSON.stringify({ status, headers: { "content-type": "text/plain", location: "/x" }, body: "some body" });
+	} };`, nil)
+	for _, tt := range []struct {
+		status, want int
+	}{
+		{200, 200}, {599, 599}, {100, 502}, {101, 502}, {199, 502}, {600, 502}, {0, 502}, {-1, 502},
+	} {
+		t.Run(strconv.Itoa(tt.status), func(t *testing.T) {
+			c := call(http.MethodPost, "/", strconv.Itoa(tt.status))
+			resp, err := e.w.Invoke(context.Background(), id, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.Status != tt.want {
+				t.Fatalf("status %d, want %d: %s", resp.Status, tt.want, resp.Body)
+			}
+			check(t, c, resp)
+			if tt.want != 502 {
+				if string(resp.Body) != "some body" {
+					t.Fatalf("body %q", resp.Body)
+				}
+				return
+			}
+			var eb api.ErrorBody
+			if json.Unmarshal(resp.Body, &eb) != nil || eb.Error.Code != worker.CodeBadStatus || !strings.Contains(eb.Error.Message, "status "+strconv.Itoa(tt.status)) {
+				t.Fatalf("body %s: want %s naming status %d", resp.Body, worker.CodeBadStatus, tt.status)
+			}
+		})
+	}
+	for _, tt := range []struct {
+		method      string
+		status      int
+		contentType string
+	}{
+		{http.MethodPost, 204, "text/plain"}, {http.MethodPost, 304, ""}, {http.MethodHead, 304, ""}, {http.MethodHead, 200, "text/plain"},
+	} {
+		t.Run(tt.method+" "+strconv.Itoa(tt.status), func(t *testing.T) {
+			c := call(tt.method, "/", strconv.Itoa(tt.status))
+			resp, err := e.w.Invoke(context.Background(), id, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := http.Header(resp.Header)
+			if resp.Status != tt.status || resp.Body != nil || h.Get("Content-Type") != tt.contentType || h.Get("Location") != "/x" {
+				t.Fatalf("%d %q %v: want no body, Content-Type %q", resp.Status, resp.Body, resp.Header, tt.contentType)
+			}
+			check(t, c, resp)
+		})
+	}
 }

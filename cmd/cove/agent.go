@@ -317,8 +317,12 @@ The exit code is 0 for a 2xx response, 1 otherwise.`,
 				if err != nil {
 					return &exitError{code: 2, err: fmt.Errorf("receipt NOT verified: %w", err)}
 				}
-				fmt.Fprintf(cmd.ErrOrStderr(), "receipt verified: signed by %s (agent %s, code %s, status %d, at %s)\n",
-					s.Signer, s.Receipt.Agent, s.Receipt.CodeHash, s.Receipt.Status, time.Unix(int64(s.Receipt.Timestamp), 0).UTC().Format(time.RFC3339))
+				covered := "the Host and the response headers " + strings.Join(cove.ReceiptHeaders[:], ", ") + " covered"
+				if !s.Receipt.CoversHeaders() {
+					covered = "version 1: the Host and response headers are NOT covered"
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "receipt verified: signed by %s (agent %s, code %s, status %d, at %s by the worker host's clock; %s)\n",
+					s.Signer, s.Receipt.Agent, s.Receipt.CodeHash, s.Receipt.Status, time.Unix(int64(s.Receipt.Timestamp), 0).UTC().Format(time.RFC3339), covered)
 			}
 			if resp.Status >= 300 {
 				return &exitError{code: 1, err: fmt.Errorf("agent answered %d", resp.Status)}

@@ -287,23 +287,32 @@ func testDeployCallVerify(t *testing.T, base string, dev cove.Address) {
 		t.Fatal(err)
 	}
 	path := "/agents/" + id.String() + "/hello?name=Ada"
+	host := strings.TrimPrefix(base, "http://")
 
 	t.Run("valid", func(t *testing.T) {
 		out, err := verify(saved)
-		if err != nil || !strings.Contains(out, "receipt valid") || !strings.Contains(out, dep.Signer) || !strings.Contains(out, "request hash not checked") {
+		if err != nil || !strings.Contains(out, "receipt valid") || !strings.Contains(out, dep.Signer) || !strings.Contains(out, "request hash not checked") ||
+			!strings.Contains(out, "version       2") || !strings.Contains(out, "headers       not checked: pass --host") || !strings.Contains(out, "not attested") {
 			t.Fatalf("verify: %v\n%s", err, out)
 		}
-		out, err = verify(saved, "--signer", dep.Signer, "--method", "GET", "--path", path, "--json")
+		out, err = verify(saved, "--host", host)
+		if err != nil || !strings.Contains(out, "headers       checked (Host and Content-Type") {
+			t.Fatalf("verify --host: %v\n%s", err, out)
+		}
+		out, err = verify(saved, "--signer", dep.Signer, "--method", "GET", "--path", path, "--host", host, "--json")
 		var res struct {
 			Valid          bool         `json:"valid"`
 			Signer         cove.Address `json:"signer"`
 			RequestChecked bool         `json:"requestChecked"`
+			HeadersChecked bool         `json:"headersChecked"`
+			Version        int          `json:"version"`
 			Receipt        struct {
 				Agent  cove.AgentID `json:"agent"`
 				Status int          `json:"status"`
 			} `json:"receipt"`
 		}
-		if err != nil || json.Unmarshal([]byte(out), &res) != nil || !res.Valid || !res.RequestChecked || res.Signer.String() != dep.Signer || res.Receipt.Agent != id || res.Receipt.Status != 200 {
+		if err != nil || json.Unmarshal([]byte(out), &res) != nil || !res.Valid || !res.RequestChecked || !res.HeadersChecked || res.Version != 2 ||
+			res.Signer.String() != dep.Signer || res.Receipt.Agent != id || res.Receipt.Status != 200 {
 			t.Fatalf("verify --json: %v\n%s", err, out)
 		}
 		// Lower-case signer addresses are accepted too.
@@ -337,6 +346,8 @@ func testDeployCallVerify(t *testing.T, base string, dev cove.Address) {
 		{name: "other path", args: []string{"--path", "/agents/" + id.String() + "/hello?name=Bob"}},
 		{name: "other method", args: []string{"--method", "POST", "--path", path}},
 		{name: "other request body", args: []string{"--path", path, "--data", "x"}},
+		{name: "tampered content type", file: regexp.MustCompile(`(?m)^Content-Type: .*\r$`).ReplaceAll(raw, []byte("Content-Type: text/html\r")), args: []string{"--host", host}},
+		{name: "other host", args: []string{"--host", "evil.example:8700"}},
 		{name: "no receipt", file: []byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi")},
 	}
 	for _, tt := range refused {
@@ -355,6 +366,32 @@ func testDeployCallVerify(t *testing.T, base string, dev cove.Address) {
 			}
 		})
 	}
+
+	// A version-1 receipt (the golden vector, from before version 2)
+	// verifies and says it covers no header, even with --host.
+	t.Run("version 1", func(t *testing.T) {
+		var v struct {
+			Exchange struct{ Path, Body, ResponseBody string }
+			Headers  map[string]string
+			Signer   string
+		}
+		b, err := os.ReadFile(filepath.Join("..", "..", "receipt", "testdata", "receipt_vector.json"))
+		if err != nil || json.Unmarshal(b, &v) != nil {
+			t.Fatalf("golden vector: %v", err)
+		}
+		h := http.Header{"Content-Type": {"text/html"}}
+		for k, val := range v.Headers {
+			h.Set(k, val)
+		}
+		var buf bytes.Buffer
+		h.Set("Content-Length", strconv.Itoa(len(v.Exchange.ResponseBody)))
+		writeHTTPHead(&buf, 200, h)
+		buf.WriteString(v.Exchange.ResponseBody)
+		out, err := verify(writeFile(t, "v1.http", buf.Bytes()), "--signer", v.Signer, "--method", "POST", "--path", v.Exchange.Path, "--data", v.Exchange.Body, "--host", "any.example")
+		if err != nil || !strings.Contains(out, "version       1") || !strings.Contains(out, "headers       NOT covered") {
+			t.Fatalf("verify a version-1 receipt: %v\n%s", err, out)
+		}
+	})
 
 	t.Run("not a response", func(t *testing.T) {
 		_, err := verify(writeFile(t, "x", []byte("hello")))

@@ -3,12 +3,14 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -23,6 +25,7 @@ func newVerifyCmd(g *globals) *cobra.Command {
 		signer string
 		method string
 		path   string
+		host   string
 		data   string
 		asJSON bool
 	)
@@ -36,9 +39,14 @@ stdin). No network is used.
 
 --signer pins the expected attestor address (otherwise any valid signer is
 reported). --method and --path (the path with query as sent to the gateway,
-e.g. /agents/0x…/hello?name=Ada) and --data also check the request hash.`,
+e.g. /agents/0x…/hello?name=Ada) and --data also check the request hash.
+--host (the Host the request was sent to, e.g. 127.0.0.1:8700) also checks a
+version-2 receipt's headers hash: the Host and the response headers
+Content-Type, Content-Encoding, Content-Disposition, Content-Language,
+Content-Range and Location. A version-1 receipt covers no header: the output
+says so. The timestamp is the worker host's clock, not attested.`,
 		Example: `  cove agent call 0x1234… /hello --save resp.http
-  cove verify resp.http --signer 0xAbC… --method GET --path '/agents/0x1234…/hello'`,
+  cove verify resp.http --signer 0xAbC… --method GET --path '/agents/0x1234…/hello' --host 127.0.0.1:8700`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			raw, err := readInput(args[0])
@@ -64,18 +72,31 @@ e.g. /agents/0x…/hello?name=Ada) and --data also check the request hash.`,
 				if method == "" {
 					method = http.MethodGet
 				}
-				err = receipt.Check(s, method, path, []byte(data), body, resp.StatusCode)
+				err = receipt.CheckRequest(s.Receipt, method, path, []byte(data))
+			}
+			headers := "not checked: pass --host with the Host the request was sent to"
+			if err == nil && host != "" {
+				err = receipt.CheckHeaders(s.Receipt, host, resp.Header)
+				headers = "checked (Host and " + strings.Join(cove.ReceiptHeaders[:], ", ") + ")"
+			}
+			if errors.Is(err, receipt.ErrNotCovered) || (err == nil && !s.Receipt.CoversHeaders()) {
+				err, headers = nil, "NOT covered: a version-1 receipt does not cover the Host or any response header"
 			}
 			if err != nil {
 				return &exitError{code: 2, err: fmt.Errorf("receipt NOT valid: %w", err)}
 			}
 			if asJSON {
-				return printJSON(cmd.OutOrStdout(), map[string]any{"valid": true, "signer": s.Signer, "receipt": s.Receipt, "requestChecked": path != ""})
+				return printJSON(cmd.OutOrStdout(), map[string]any{"valid": true, "signer": s.Signer, "receipt": s.Receipt,
+					"version": s.Receipt.V(), "requestChecked": path != "", "headersChecked": host != "" && s.Receipt.CoversHeaders()})
 			}
 			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "receipt valid\n  signer        %s\n  agent         %s\n  codeHash      %s\n  status        %d\n  responseHash  %s\n  requestHash   %s\n  timestamp     %s\n",
-				s.Signer, s.Receipt.Agent, s.Receipt.CodeHash, s.Receipt.Status, s.Receipt.ResponseHash, s.Receipt.RequestHash,
-				time.Unix(int64(s.Receipt.Timestamp), 0).UTC().Format(time.RFC3339))
+			fmt.Fprintf(out, "receipt valid\n  version       %d\n  signer        %s\n  agent         %s\n  codeHash      %s\n  status        %d\n  responseHash  %s\n  requestHash   %s\n",
+				s.Receipt.V(), s.Signer, s.Receipt.Agent, s.Receipt.CodeHash, s.Receipt.Status, s.Receipt.ResponseHash, s.Receipt.RequestHash)
+			if s.Receipt.CoversHeaders() {
+				fmt.Fprintf(out, "  headersHash   %s\n", s.Receipt.HeadersHash)
+			}
+			fmt.Fprintf(out, "  timestamp     %s (the worker host's clock, not attested)\n  headers       %s\n",
+				time.Unix(int64(s.Receipt.Timestamp), 0).UTC().Format(time.RFC3339), headers)
 			if path == "" {
 				fmt.Fprintln(out, "  (request hash not checked: pass --method, --path and --data to check it)")
 			}
@@ -90,6 +111,7 @@ e.g. /agents/0x…/hello?name=Ada) and --data also check the request hash.`,
 	f.StringVar(&method, "method", "", "request method, to check the request hash (default GET)")
 	f.StringVar(&path, "path", "", "request path with query as sent to the gateway, to check the request hash")
 	f.StringVar(&data, "data", "", "request body, to check the request hash")
+	f.StringVar(&host, "host", "", "the Host the request was sent to, to check a version-2 receipt's headers hash")
 	f.BoolVar(&asJSON, "json", false, "print the result as JSON")
 	return cmd
 }

@@ -57,9 +57,10 @@ func SandboxCost(ctx context.Context, code []byte, url string, d time.Duration) 
 	})
 }
 
-// SignCost signs receipts as the worker does for each call (receipt.Sign:
-// the EIP-712 digest, a secp256k1 signature, and the check that it recovers
-// to the attestor) in a loop on one goroutine for about d, with an attestor
+// SignCost signs receipts as the worker does for each call (the headers
+// hash of a version-2 receipt, then receipt.Sign: the EIP-712 digest, a
+// secp256k1 signature, and the check that it recovers to the attestor) in a
+// loop on one goroutine for about d, with an attestor
 // derived from a fixed master key the way the gatekeeper derives it.
 func SignCost(ctx context.Context, d time.Duration) (Cost, error) {
 	var b [32]byte
@@ -73,6 +74,7 @@ func SignCost(ctx context.Context, d time.Duration) (Cost, error) {
 	id := cove.AgentID(cove.SHA256([]byte("bench agent")))
 	att := m.Cluster(keys.DefaultCluster).Agent(id).Attestor()
 	r := receipt.Receipt{
+		Version:      cove.ReceiptV2,
 		Agent:        id,
 		CodeHash:     cove.SHA256([]byte("code")),
 		RequestHash:  cove.RequestHash(http.MethodGet, "/agents/"+id.String()+"/hello?name=Ada", nil),
@@ -81,6 +83,7 @@ func SignCost(ctx context.Context, d time.Duration) (Cost, error) {
 	}
 	return loop(ctx, d, func() error {
 		r.Timestamp = uint64(time.Now().Unix())
+		r.HeadersHash = cove.HeadersHash("127.0.0.1:8700", cove.Header{"Content-Type": {"application/json"}})
 		_, err := receipt.Sign(att, r)
 		return err
 	})

@@ -2,26 +2,30 @@
 //
 // Usage: node verify.mjs FILE
 //
-// FILE is JSON shaped like receipt/testdata/receipt_vector.json:
-//   { "receipt": {agent, codeHash, requestHash, status, responseHash, timestamp},
-//     "signature": "0x" + 130 hex digits, "signer": "0x…", "digest": "0x…" (optional) }
-// It prints one line per library and exits non-zero if either library
+// FILE is JSON shaped like receipt/testdata/receipt_vector.json (version 1)
+// or receipt_vector_v2.json (version 2):
+//   { "receipt": {version?, agent, codeHash, requestHash, status, responseHash, timestamp, headersHash?},
+//     "signature": "0x" + 130 hex digits, "signer": "0x…", "digest": "0x…" (optional),
+//     "exchange": {host, responseHeaders, …} (optional) }
+// A receipt without "version" is version 1 (EIP-712 domain version "1", six
+// fields); "version": 2 uses domain version "2" and appends headersHash. For
+// a version-2 receipt with an exchange, it also recomputes headersHash from
+// the exchange's host and response headers (docs/PROTOCOL.md).
+// It prints one line per check and exits non-zero if either library
 // rejects the signature, recovers another address, or computes another digest.
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { TypedDataEncoder, verifyTypedData as ethersVerify, getAddress } from "ethers";
 import { hashTypedData, recoverTypedDataAddress, verifyTypedData as viemVerify } from "viem";
 
-const domain = { name: "Cove", version: "1" };
-const types = {
-  Receipt: [
-    { name: "agent", type: "bytes32" },
-    { name: "codeHash", type: "bytes32" },
-    { name: "requestHash", type: "bytes32" },
-    { name: "status", type: "uint16" },
-    { name: "responseHash", type: "bytes32" },
-    { name: "timestamp", type: "uint64" },
-  ],
-};
+const fieldsV1 = [
+  { name: "agent", type: "bytes32" },
+  { name: "codeHash", type: "bytes32" },
+  { name: "requestHash", type: "bytes32" },
+  { name: "status", type: "uint16" },
+  { name: "responseHash", type: "bytes32" },
+  { name: "timestamp", type: "uint64" },
+];
 
 const path = process.argv[2];
 if (!path) {
@@ -30,6 +34,13 @@ if (!path) {
 }
 const v = JSON.parse(readFileSync(path, "utf8"));
 const r = v.receipt;
+const version = r.version === undefined ? 1 : r.version;
+if (version !== 1 && version !== 2) {
+  console.error(`unknown receipt version ${r.version}`);
+  process.exit(2);
+}
+const domain = { name: "Cove", version: String(version) };
+const types = { Receipt: version === 2 ? [...fieldsV1, { name: "headersHash", type: "bytes32" }] : fieldsV1 };
 const message = {
   agent: r.agent,
   codeHash: r.codeHash,
@@ -38,12 +49,36 @@ const message = {
   responseHash: r.responseHash,
   timestamp: r.timestamp,
 };
+if (version === 2) message.headersHash = r.headersHash;
 const signer = getAddress(v.signer);
 let failed = false;
 
 function report(lib, ok, detail) {
   console.log(`${lib}: ${ok ? "ok" : "FAIL"} ${detail}`);
   if (!ok) failed = true;
+}
+
+// headersHash as docs/PROTOCOL.md defines it: lp(x) = uint32 BE len ‖ x.
+const covered = ["content-type", "content-encoding", "content-disposition", "content-language", "content-range", "location"];
+function headersHash(host, headers) {
+  const lower = {};
+  for (const [k, vs] of Object.entries(headers || {})) lower[k.toLowerCase()] = vs;
+  const parts = [];
+  const u32 = (n) => { const b = Buffer.alloc(4); b.writeUInt32BE(n); return b; };
+  const lp = (s) => { const b = Buffer.from(s, "utf8"); parts.push(u32(b.length), b); };
+  lp("cove/receipt-headers/v2");
+  lp(host);
+  for (const name of covered) {
+    const vs = lower[name] || [];
+    lp(name);
+    parts.push(u32(vs.length));
+    for (const val of vs) lp(val.replace(/^[ \t]+|[ \t]+$/g, ""));
+  }
+  return "0x" + createHash("sha256").update(Buffer.concat(parts)).digest("hex");
+}
+if (version === 2 && v.exchange && v.exchange.host !== undefined) {
+  const got = headersHash(v.exchange.host, v.exchange.responseHeaders);
+  report("headersHash", got === r.headersHash.toLowerCase(), got);
 }
 
 // ethers
@@ -53,7 +88,7 @@ try {
   const problems = [];
   if (recovered !== signer) problems.push(`recovered ${recovered}, want ${signer}`);
   if (v.digest && digest !== v.digest.toLowerCase()) problems.push(`digest ${digest}, want ${v.digest}`);
-  report("ethers", problems.length === 0, problems.join("; ") || `recovered ${recovered}`);
+  report("ethers", problems.length === 0, problems.join("; ") || `recovered ${recovered} (version ${version})`);
 } catch (e) {
   report("ethers", false, `error: ${e.shortMessage ?? e.message}`);
 }
@@ -68,7 +103,7 @@ try {
   if (!valid) problems.push("verifyTypedData returned false");
   if (recovered !== signer) problems.push(`recovered ${recovered}, want ${signer}`);
   if (v.digest && digest !== v.digest.toLowerCase()) problems.push(`digest ${digest}, want ${v.digest}`);
-  report("viem", problems.length === 0, problems.join("; ") || `recovered ${recovered}`);
+  report("viem", problems.length === 0, problems.join("; ") || `recovered ${recovered} (version ${version})`);
 } catch (e) {
   report("viem", false, `error: ${e.shortMessage ?? e.message}`);
 }

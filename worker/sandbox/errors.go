@@ -49,6 +49,17 @@ func (e *AgentError) Error() string {
 	return "agent error: " + first
 }
 
+// StatusError is an agent's response with a status that HTTP cannot carry
+// as a final response: below 200 (1xx are interim responses; Go's server
+// would send 200 instead) or above 599.
+type StatusError struct {
+	Status int
+}
+
+func (e *StatusError) Error() string {
+	return fmt.Sprintf("the agent answered with status %d; an agent's response status must be 200 to 599", e.Status)
+}
+
 // CompileError is a syntax error in an agent bundle.
 type CompileError struct {
 	Message string

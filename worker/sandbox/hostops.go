@@ -153,8 +153,8 @@ func (inv *invocation) respond(arg, rawBody string) error {
 		inv.failure = &AgentError{Message: "malformed response: " + err.Error()}
 		return nil
 	}
-	if r.Status < 100 || r.Status > 599 {
-		inv.failure = &AgentError{Message: fmt.Sprintf("response status %d is not an HTTP status (100 to 599)", r.Status)}
+	if r.Status < 200 || r.Status > 599 {
+		inv.failure = &StatusError{Status: r.Status}
 		return nil
 	}
 	// Checked before decoding: base64 is longer than what it encodes.

@@ -143,7 +143,9 @@ func (e *Engine) Compile(code []byte) (*Program, error) {
 type Request struct {
 	Method string
 	// URL is the absolute URL the agent sees: the gateway's origin and the
-	// path after /agents/{id}, with the raw query.
+	// path after /agents/{id}, with the raw query. Its path and query reach
+	// the agent unchanged (request.url; request-JSON path is the escaped
+	// path, queries are parsed from the raw query).
 	URL    string
 	Header http.Header
 	Body   []byte

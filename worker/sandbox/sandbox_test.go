@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -253,5 +254,60 @@ func TestFetchErrorHidesQuery(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "sk-live-123") || !strings.Contains(err.Error(), "http://127.0.0.1:1/v1/data") {
 		t.Fatalf("error %q", err)
+	}
+}
+
+// TestRawTarget: the agent sees the path and query of its URL exactly as
+// given (escaped, as the receipt's requestHash covers them), in both agent
+// styles: an escaped "?" stays in the path, escaped slashes and dots never
+// become a parent path. The plain target is the control.
+func TestRawTarget(t *testing.T) {
+	e := newEngine(t, Limits{})
+	fetchAgent := agent(`{ fetch(req) {
+		const u = new URL(req.url);
+		return Response.json({ url: req.url, path: u.pathname, search: u.search, q: u.searchParams.getAll("q") });
+	} }`)
+	mainAgent := agent(`function main(request) {
+		const req = JSON.parse(request);
+		return JSON.stringify({ status: 200, body: JSON.stringify({ path: req.path, queries: req.queries }) });
+	}`)
+	tests := []struct {
+		name, target string
+		path, search string
+		q            []string
+		queries      string
+	}{
+		{"plain (control)", "/admin?q=1", "/admin", "?q=1", []string{"1"}, `{"q":["1"]}`},
+		{"escaped question mark", "/admin%3Fdebug=1", "/admin%3Fdebug=1", "", []string{}, `{}`},
+		{"escaped parent path", "/%2F..%2Fadmin", "/%2F..%2Fadmin", "", []string{}, `{}`},
+		{"escaped dots", "/x/%2e%2e/admin", "/x/%2e%2e/admin", "", []string{}, `{}`},
+		{"escapes kept", "/a%41%2fb?q=%41&q=a%20b", "/a%41%2fb", "?q=%41&q=a%20b", []string{"A", "a b"}, `{"q":["A","a b"]}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			url := "http://agent.test" + tt.target
+			res, err := run(t, e, fetchAgent, Request{URL: url}, Env{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got struct {
+				URL, Path, Search string
+				Q                 []string
+			}
+			if err := json.Unmarshal(res.Body, &got); err != nil {
+				t.Fatalf("fetch body %s: %v", res.Body, err)
+			}
+			if got.URL != url || got.Path != tt.path || got.Search != tt.search || strings.Join(got.Q, "|") != strings.Join(tt.q, "|") {
+				t.Fatalf("fetch handler saw %+v, want url %s path %s search %q q %q", got, url, tt.path, tt.search, tt.q)
+			}
+			res, err = run(t, e, mainAgent, Request{URL: url}, Env{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := `{"path":"` + tt.path + `","queries":` + tt.queries + `}`
+			if string(res.Body) != want {
+				t.Fatalf("main saw %s, want %s", res.Body, want)
+			}
+		})
 	}
 }
