@@ -1,13 +1,13 @@
 package gateway_test
 
 import (
-	"fmt"
 	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"math/big"
 	"net/http"
