@@ -3,6 +3,7 @@ package chain
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 )
@@ -79,7 +80,18 @@ func TestProofForgeries(t *testing.T) {
 	present := mustProve(t, a, accountKey(alice.addr))
 	absent := mustProve(t, a, accountKey(carol.addr))
 	bobs := mustProve(t, a, accountKey(bob.addr))
-	for _, p := range []StateProof{present, absent, bobs} {
+	// An absent key whose proof ends in an empty subtree, not at
+	// another key's leaf.
+	var noLeaf StateProof
+	for i := 0; noLeaf.Key == nil; i++ {
+		if p := mustProve(t, a, fmt.Sprintf("absent/%d", i)); p.Proof[len(p.Proof)-1] == 0 {
+			noLeaf = p
+		}
+	}
+	if absent.Proof[len(absent.Proof)-1] == 0 {
+		t.Fatal("carol's proof of absence ends in an empty subtree: pick a key whose proof ends at another leaf")
+	}
+	for _, p := range []StateProof{present, absent, bobs, noLeaf} {
 		if err := p.Verify(hash1); err != nil {
 			t.Fatalf("control %q: %v", p.Key, err)
 		}
@@ -100,6 +112,9 @@ func TestProofForgeries(t *testing.T) {
 		"a byte appended":                {Height: 1, Key: present.Key, Value: present.Value, Proof: append(bytes.Clone(present.Proof), 0)},
 		"truncated":                      {Height: 1, Key: present.Key, Value: present.Value, Proof: present.Proof[:len(present.Proof)-1]},
 		"an empty value":                 {Height: 1, Key: absent.Key, Value: []byte{}, Proof: absent.Proof},
+		"an empty value, no other leaf":  {Height: 1, Key: noLeaf.Key, Value: []byte{}, Proof: noLeaf.Proof},
+		"a value proof with a leaf too":  {Height: 1, Key: present.Key, Value: present.Value, Proof: corruptLeaf(t, present.Proof)},
+		"the other leaf is not a leaf":   {Height: 1, Key: absent.Key, Proof: append(bytes.Clone(absent.Proof[:len(absent.Proof)-leafDataLen]), append([]byte{1}, absent.Proof[len(absent.Proof)-leafDataLen+1:]...)...)},
 		"no side nodes":                  {Height: 1, Key: present.Key, Value: present.Value, Proof: []byte{0, 0, 0}},
 		"the absent key's leaf is wrong": {Height: 1, Key: absent.Key, Proof: corruptLeaf(t, absent.Proof)},
 	}
@@ -199,7 +214,9 @@ func TestRefinalizeKeepsCommittedProofs(t *testing.T) {
 	block(t, b)
 	committed := a.AppHash()
 	blk := Block{Height: 2, Time: blockTime(2), Txs: [][]byte{alice.tx(t, transfer(bob, 5, 0))}}
-	other := Block{Height: 2, Time: blockTime(2), Txs: [][]byte{bob.tx(t, transfer(alice, 9, 0))}}
+	// other writes a key blk does not (carol's new account): its write
+	// must not survive into blk's root.
+	other := Block{Height: 2, Time: blockTime(2), Txs: [][]byte{bob.tx(t, transfer(carol, 9, 0))}}
 	a.FinalizeBlock(other)
 	p := mustProve(t, a, accountKey(bob.addr))
 	want := a.FinalizeBlock(blk).AppHash
@@ -272,5 +289,52 @@ func FuzzStateProof(f *testing.F) {
 		if enc, _ := encodeProof(d); !bytes.Equal(enc, proof) {
 			t.Fatalf("accepted a non-canonical encoding %x (canonical %x)", proof, enc)
 		}
+	})
+}
+
+// TestTreeRevisitedNodes: a node a commit orphans and a later commit (or
+// the same one) makes again is alive: the store must not drop it when the
+// orphan retires.
+func TestTreeRevisitedNodes(t *testing.T) {
+	kv := func(k, v string) KV { return KV{Key: []byte(k), Value: []byte(v)} }
+	prove := func(t *testing.T, tr *stateTree, root []byte, key, value string) {
+		t.Helper()
+		b, err := tr.prove(root, []byte(key))
+		if err != nil {
+			t.Fatalf("prove %s: %v", key, err)
+		}
+		if err := (StateProof{Key: []byte(key), Value: []byte(value), Proof: b}).Verify(root); err != nil {
+			t.Fatalf("verify %s: %v", key, err)
+		}
+	}
+	t.Run("in a later commit", func(t *testing.T) {
+		tr := newStateTree()
+		r1 := tr.apply([]KV{kv("a", "1"), kv("b", "1")})
+		tr.commit()
+		tr.apply([]KV{kv("a", "2")})
+		tr.commit()
+		if r3 := tr.apply([]KV{kv("a", "1")}); !bytes.Equal(r3, r1) {
+			t.Fatal("not history independent")
+		}
+		tr.commit()
+		prove(t, tr, r1, "a", "1")
+		r4 := tr.apply([]KV{kv("b", "2")})
+		tr.commit()
+		prove(t, tr, r1, "a", "1")
+		prove(t, tr, r4, "a", "1")
+	})
+	t.Run("in the same commit", func(t *testing.T) {
+		tr := newStateTree()
+		tr.apply([]KV{kv("a", "1"), kv("b", "1")})
+		tr.commit()
+		tr.apply([]KV{kv("a", "2")})
+		tr.apply([]KV{kv("a", "1")})
+		tr.commit()
+		var root []byte
+		for i := range 3 {
+			root = tr.apply([]KV{kv("b", fmt.Sprint(i+2))})
+			tr.commit()
+		}
+		prove(t, tr, root, "a", "1")
 	})
 }
