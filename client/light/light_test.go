@@ -20,6 +20,7 @@ import (
 	"time"
 
 	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
+	cmttypes "github.com/cometbft/cometbft/types"
 
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/api"
@@ -245,6 +246,91 @@ func TestLyingGateway(t *testing.T) {
 		_, err := newClient(t, liar, &root, light.Config{}).SealingKey(ctx)
 		if err == nil || !strings.Contains(err.Error(), "verify header") {
 			t.Fatalf("forged header: %v, want a header verification error", err)
+		}
+	})
+
+	// rewriteLight rewrites light blocks the client asks for, but the
+	// root's unless root is set.
+	rewriteLight := func(root bool, change func(lb *cmttypes.LightBlock) *cmttypes.LightBlock) lie {
+		return func(r *http.Response, body []byte) []byte {
+			p := r.Request.URL.Path
+			if !strings.HasPrefix(p, "/v1/chain/light/") || (p == "/v1/chain/light/1") != root || r.StatusCode != 200 {
+				return nil
+			}
+			var out api.LightBlock
+			if err := json.Unmarshal(body, &out); err != nil {
+				return nil
+			}
+			var pb cmtproto.LightBlock
+			if err := pb.Unmarshal(mustHex(t, out.LightBlock)); err != nil {
+				t.Errorf("decode light block: %v", err)
+				return nil
+			}
+			lb, err := cmttypes.LightBlockFromProto(&pb)
+			if err != nil {
+				t.Errorf("light block: %v", err)
+				return nil
+			}
+			fp, err := change(lb).ToProto()
+			if err != nil {
+				t.Errorf("encode light block: %v", err)
+				return nil
+			}
+			b, _ := fp.Marshal()
+			out.LightBlock = "0x" + hex.EncodeToString(b)
+			j, _ := json.Marshal(out)
+			return j
+		}
+	}
+	impostor := cmttypes.NewMockPV()
+	impostors := cmttypes.NewValidatorSet([]*cmttypes.Validator{impostor.ExtractIntoValidator(10)})
+
+	t.Run("headers signed by other validators", func(t *testing.T) {
+		// Well-formed headers with another app hash, signed by a validator
+		// set of the liar's: only the signature check can tell.
+		liar := lyingGateway(t, base, rewriteLight(false, func(real *cmttypes.LightBlock) *cmttypes.LightBlock {
+			h := *real.Header
+			h.AppHash = bytes.Repeat([]byte{0xee}, 32)
+			h.ValidatorsHash, h.NextValidatorsHash = impostors.Hash(), impostors.Hash()
+			h.ProposerAddress = impostors.Validators[0].Address
+			id := cmttypes.BlockID{Hash: h.Hash(), PartSetHeader: real.Commit.BlockID.PartSetHeader}
+			votes := cmttypes.NewVoteSet(h.ChainID, h.Height, 0, cmtproto.PrecommitType, impostors)
+			ext, err := cmttypes.MakeExtCommit(id, h.Height, 0, votes, []cmttypes.PrivValidator{impostor}, h.Time.Add(time.Millisecond), false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return &cmttypes.LightBlock{SignedHeader: &cmttypes.SignedHeader{Header: &h, Commit: ext.ToCommit()}, ValidatorSet: impostors}
+		}))
+		_, err := newClient(t, liar, &root, light.Config{}).SealingKey(ctx)
+		if err == nil || errors.Is(err, chain.ErrBadProof) || !strings.Contains(err.Error(), "verify header") {
+			t.Fatalf("headers of other validators: %v, want a header verification error", err)
+		}
+	})
+
+	t.Run("root with another validator set", func(t *testing.T) {
+		// The root's header is the pinned one; its validator set is not
+		// the one the header names.
+		liar := lyingGateway(t, base, rewriteLight(true, func(real *cmttypes.LightBlock) *cmttypes.LightBlock {
+			return &cmttypes.LightBlock{SignedHeader: real.SignedHeader, ValidatorSet: impostors}
+		}))
+		if _, err := newClient(t, liar, &root, light.Config{}).SealingKey(ctx); err == nil || !strings.Contains(err.Error(), "trust root") {
+			t.Fatalf("root with another validator set: %v, want a trust root error", err)
+		}
+	})
+
+	t.Run("proof of another key", func(t *testing.T) {
+		// Asked for meta/key_epoch, the liar proves meta/chain_id: a true
+		// statement about another key.
+		other, err := honestPlain.Proof(ctx, []byte("meta/chain_id"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		liar := lyingGateway(t, base, rewriteProof("meta/key_epoch", func(p *api.StateProof) {
+			v := "0x" + hex.EncodeToString(other.Value)
+			p.Height, p.Key, p.Value, p.Proof = other.Height, "0x"+hex.EncodeToString(other.Key), &v, "0x"+hex.EncodeToString(other.Proof)
+		}))
+		if _, err := newClient(t, liar, &root, light.Config{}).SealingKey(ctx); err == nil || !strings.Contains(err.Error(), "proved key") {
+			t.Fatalf("proof of another key: %v", err)
 		}
 	})
 
