@@ -334,6 +334,33 @@ func TestLyingGateway(t *testing.T) {
 		}
 	})
 
+	t.Run("header of another height", func(t *testing.T) {
+		// Asked for block N, the liar serves the real block N-1.
+		liar := lyingGateway(t, base, func(r *http.Response, body []byte) []byte {
+			p := r.Request.URL.Path
+			n, err := strconv.ParseInt(strings.TrimPrefix(p, "/v1/chain/light/"), 10, 64)
+			if !strings.HasPrefix(p, "/v1/chain/light/") || err != nil || n <= 2 {
+				return nil
+			}
+			b, err := honestPlain.LightBlock(ctx, n-1)
+			if err != nil {
+				t.Errorf("light block %d: %v", n-1, err)
+				return nil
+			}
+			out, _ := json.Marshal(api.LightBlock{Height: n, LightBlock: "0x" + hex.EncodeToString(b)})
+			return out
+		})
+		if _, err := newClient(t, liar, &root, light.Config{}).SealingKey(ctx); err == nil || !strings.Contains(err.Error(), "sent height") {
+			t.Fatalf("header of another height: %v", err)
+		}
+	})
+
+	t.Run("root older than the trusting period", func(t *testing.T) {
+		if _, err := newClient(t, base, &root, light.Config{TrustingPeriod: time.Nanosecond}).SealingKey(ctx); err == nil || !strings.Contains(err.Error(), "pin a newer root") {
+			t.Fatalf("expired root: %v", err)
+		}
+	})
+
 	t.Run("another trust root", func(t *testing.T) {
 		other := light.Root{Height: root.Height, Hash: bytes.Clone(root.Hash)}
 		other.Hash[0] ^= 1
