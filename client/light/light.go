@@ -214,8 +214,28 @@ func (v *Verifier) verifyFrom(ctx context.Context, trusted *cmttypes.LightBlock,
 	if err != nil {
 		return nil, fmt.Errorf("header %d from header %d: %w", height, trusted.Height, err)
 	}
-	v.verified[height] = lb
+	v.remember(lb)
 	return lb, nil
+}
+
+// maxRemembered bounds the verified headers a Verifier keeps (besides the
+// root's): a long-lived client verifies a header per proof.
+const maxRemembered = 64
+
+// remember keeps a verified light block, dropping the lowest but the
+// root's when there are too many. v.mu is held.
+func (v *Verifier) remember(lb *cmttypes.LightBlock) {
+	v.verified[lb.Height] = lb
+	if len(v.verified) <= maxRemembered+1 {
+		return
+	}
+	lowest := int64(-1)
+	for h := range v.verified {
+		if h != v.root.Height && (lowest < 0 || h < lowest) {
+			lowest = h
+		}
+	}
+	delete(v.verified, lowest)
 }
 
 // fetch gets and decodes the light block at height and checks it is well

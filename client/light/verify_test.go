@@ -203,3 +203,20 @@ func FuzzLightBlock(f *testing.F) {
 		}
 	})
 }
+
+// TestRemembersBoundedHeaders: a long-lived verifier keeps verifying after
+// more headers than it remembers, from the root or a remembered header.
+func TestRemembersBoundedHeaders(t *testing.T) {
+	a := newSigners(1)
+	chain := synthChain(t, 200, time.Now().Add(-time.Hour), func(int64) signers { return a })
+	v := light.New(&blockSource{blocks: chain}, light.Root{Height: 1, Hash: chain[1].Hash()}, light.Config{})
+	for _, h := range []int64{150, 3, 199, 2, 100} {
+		for i := range int64(80) {
+			if hh := (h+i)%199 + 2; hh <= 200 {
+				if _, err := v.Header(context.Background(), hh); err != nil {
+					t.Fatalf("header %d: %v", hh, err)
+				}
+			}
+		}
+	}
+}

@@ -67,6 +67,12 @@ func testTrustRoot(t *testing.T, base string) {
 	if !regexp.MustCompile(`^1:0x[0-9a-f]{64}$`).MatchString(root) {
 		t.Fatalf("chain trust printed %q", out)
 	}
+	// cove dev prints the same root, read from its own gateway.
+	var dev bytes.Buffer
+	printTrustRoot(t.Context(), &dev, base)
+	if want := "trust root  " + root + "  (export COVE_TRUST_ROOT=" + root; !strings.Contains(dev.String(), want) {
+		t.Fatalf("cove dev printed %q, want %q", dev.String(), want)
+	}
 	src := writeFile(t, "hello.ts", []byte(`export default { fetch(req, env) { return new Response("hi " + env.NAME); } }`))
 	forger := forgingGateway(t, base)
 
