@@ -228,8 +228,8 @@ func checkRecord(key string, value []byte) error {
 }
 
 // InitChain writes the genesis state into an empty App and returns the
-// genesis app hash, the Merkle root of the genesis state (StateRoot). The genesis writes are
-// committed at once and returned by the next Commit. On an App that holds
+// genesis app hash, the Merkle root of the genesis state (StateRoot). The
+// genesis writes are committed at once and returned by the next Commit. On an App that holds
 // exactly g's genesis state and nothing after it, InitChain returns the
 // same app hash and changes nothing (CometBFT replays InitChain after a
 // stop between the app's commit of genesis and its own).

@@ -100,11 +100,7 @@ file of NAME=VALUE lines (# comments allowed) or a JSON object.`,
 			fmt.Fprintf(out, "deployed %s in %s\n", displayName(a.Name, args[0]), time.Since(start).Round(time.Millisecond))
 			fmt.Fprintf(out, "  id        %s\n  url       %s\n  signer    %s\n  cid       %s\n  codeHash  %s\n", a.ID, a.URL, a.Signer, a.CID, a.CodeHash)
 			if len(set) > 0 {
-				how := "sealed to the key proven from the chain against --trust-root"
-				if !c.Verified() {
-					how = "sealed to the key the gateway named: no --trust-root, so the gateway is trusted"
-				}
-				fmt.Fprintf(out, "  secrets   %s (%s)\n", strings.Join(secret.Set(set).Names(), ", "), how)
+				fmt.Fprintf(out, "  secrets   %s (%s)\n", strings.Join(secret.Set(set).Names(), ", "), sealedTo(c))
 			}
 			fmt.Fprintf(out, "call it:  cove agent call %s / --verify\n", a.ID)
 			return nil
@@ -174,6 +170,9 @@ signer, and its secrets unless new ones are given.`,
 				})
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "upgraded %s to version %d\n  codeHash  %s\n  cid       %s\n", a.ID, a.Version, a.CodeHash, a.CID)
+			if len(set) > 0 {
+				fmt.Fprintf(cmd.OutOrStdout(), "  secrets   %s (%s)\n", strings.Join(secret.Set(set).Names(), ", "), sealedTo(c))
+			}
 			return nil
 		},
 	}
@@ -448,4 +447,13 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
+}
+
+// sealedTo says which key secrets were sealed to: proven from the chain, or
+// named by a gateway the CLI had to trust.
+func sealedTo(c *client.Client) string {
+	if c.Verified() {
+		return "sealed to the key proven from the chain against --trust-root"
+	}
+	return "sealed to the key the gateway named: no --trust-root, so the gateway is trusted"
 }
