@@ -212,6 +212,12 @@ func TestLayering(t *testing.T) {
 					p, chainString(g.path(rel("client"), p)))
 			}
 		}
+		// Header verification, which needs CometBFT, is client/light's: a
+		// client.HeaderVerifier the caller passes in.
+		if p, ok := first(closure, "github.com/cometbft/..."); ok {
+			t.Errorf("client links %s: CometBFT stays in client/light (client.SetVerifier takes its Verifier)\n\timport chain: %s",
+				p, chainString(g.path(rel("client"), p)))
+		}
 	})
 
 	// Roles never import each other: they meet through small interfaces
