@@ -132,6 +132,10 @@ type SealingKey struct {
 // gateway's GET /v1/keys is not used. Without one, it is what GET /v1/keys
 // says: the gateway is trusted.
 //
+// The two proofs may be of consecutive heights (a block may land between
+// the requests); an epoch's record never changes once published, so the
+// key is the one of the epoch that was latest at the first height.
+//
 // Security: a gateway that lies about the key could read every secret
 // sealed to it; with a verifier, a lie is an error, not a key.
 func (c *Client) SealingKey(ctx context.Context) (SealingKey, error) {
