@@ -187,7 +187,7 @@ func Load(kvs []KV, height int64, appHash []byte) (*App, error) {
 		return nil, errors.New("load: state has no params")
 	}
 	if root := a.tree.apply(kvs); !bytes.Equal(root, appHash) {
-		return nil, fmt.Errorf("load: the state's Merkle root %x is not the stored app hash %x: the state is corrupt", root, appHash)
+		return nil, fmt.Errorf("load: the state's Merkle root %x is not the stored app hash %x: the state is corrupt, or an older release wrote it (before ADR 12's app hash); start a new chain (for cove dev, a new --data-dir)", root, appHash)
 	}
 	a.tree.commit()
 	a.height = height
