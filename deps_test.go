@@ -16,6 +16,7 @@ import (
 	"go/parser"
 	"go/token"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -36,6 +37,19 @@ var deterministic = []string{
 	"attest", // the quote verifier the validator installs in chain
 }
 
+// deterministicDeps are the third-party packages the deterministic code may
+// link, each with why it is safe there. A new one needs a reason here: it
+// runs inside block execution on every validator, so it must be pure
+// computation (no I/O, clock, goroutines or randomness) and pinned.
+var deterministicDeps = map[string]string{
+	"github.com/ethereum/go-ethereum/...": "secp256k1 recovery and Keccak-256 behind ethsig: pure computation",
+	"github.com/holiman/uint256":          "go-ethereum's 256-bit integers",
+	"golang.org/x/crypto/sha3":            "Keccak-256 for EIP-712 digests and agent ids",
+	"golang.org/x/sys/cpu":                "CPU feature detection for the hash functions",
+	"github.com/google/go-tdx-guest/pcs":  "TDX collateral structures (attest): parsing only",
+	"github.com/pokt-network/smt/...":     "the state's sparse Merkle tree (ADR 12): hashing over an in-memory node map the chain owns; no I/O",
+}
+
 // roles are the servers that node composes. A role meets the others
 // through interfaces it owns or through the chain, never by importing them.
 // bridge (the EVM watcher and relayer) is listed ahead of its package, so
@@ -52,7 +66,9 @@ var adapters = []struct {
 	// still there; an entry that no longer imports the dependency fails.
 	known map[string]string
 }{
-	{deps: []string{"github.com/cometbft/..."}, only: []string{"validator"}},
+	// validator runs CometBFT; client/light verifies its headers for
+	// clients (its light-client rules), so package client links none of it.
+	{deps: []string{"github.com/cometbft/..."}, only: []string{"validator", "client/light"}},
 	{deps: []string{"modernc.org/quickjs/...", "modernc.org/libquickjs/..."}, only: []string{"worker/sandbox"}},
 	{deps: []string{"github.com/evanw/esbuild/..."}, only: []string{"bundle"}},
 	{deps: []string{"github.com/google/go-tdx-guest/..."}, only: []string{"tee/tdx/..."}},
@@ -95,6 +111,21 @@ func TestLayering(t *testing.T) {
 						t.Errorf("%s links %s, which %s package %s imports: the deterministic code does no I/O, clock or randomness\n\timport chain: %s",
 							root, imp, whose, p, chainString(append(g.path(rel(root), p), imp)))
 					}
+				}
+			}
+		})
+		// Third-party code in block execution is an explicit choice.
+		t.Run("third party", func(t *testing.T) {
+			patterns := slices.Collect(maps.Keys(deterministicDeps))
+			seen := map[string]bool{}
+			for _, root := range deterministic {
+				for _, p := range g.closure(t, rel(root)) {
+					if g.pkgs[p].Standard || inModule(p) || seen[p] || matchAny(patterns, p) {
+						continue
+					}
+					seen[p] = true
+					t.Errorf("%s links third-party package %s, which deterministicDeps in deps_test.go does not list: add it with the reason it is pure and safe in block execution\n\timport chain: %s",
+						root, p, chainString(g.path(rel(root), p)))
 				}
 			}
 		})
@@ -180,6 +211,12 @@ func TestLayering(t *testing.T) {
 				t.Errorf("client links %s: the client uses the wire types of package api, not the servers\n\timport chain: %s",
 					p, chainString(g.path(rel("client"), p)))
 			}
+		}
+		// Header verification, which needs CometBFT, is client/light's: a
+		// client.HeaderVerifier the caller passes in.
+		if p, ok := first(closure, "github.com/cometbft/..."); ok {
+			t.Errorf("client links %s: CometBFT stays in client/light (client.SetVerifier takes its Verifier)\n\timport chain: %s",
+				p, chainString(g.path(rel("client"), p)))
 		}
 	})
 

@@ -65,6 +65,27 @@ type ChainStatus struct {
 	AppHash        string `json:"app_hash"` // 0x-hex, the app hash after Height
 }
 
+// StateProof is GET /v1/chain/proof/{key}: the value of one state key at
+// Height, or its absence (Value null), with the Merkle proof (encoding in
+// docs/PROTOCOL.md) that binds it to the app hash after block Height, which
+// the header of block Height+1 carries (GET /v1/chain/light/{Height+1}).
+// Bytes are 0x-hex.
+type StateProof struct {
+	Height int64   `json:"height"`
+	Key    string  `json:"key"`
+	Value  *string `json:"value"`
+	Proof  string  `json:"proof"`
+}
+
+// LightBlock is GET /v1/chain/light/{height}: the signed header and
+// validator set of a block, CometBFT's protobuf tendermint.types.LightBlock,
+// 0x-hex. A light client verifies it from a trust root; the gateway is not
+// trusted for it.
+type LightBlock struct {
+	Height     int64  `json:"height"`
+	LightBlock string `json:"lightBlock"`
+}
+
 // HeaderRequestID names an agent invocation in every agent response (and in
 // `cove agent logs`).
 const HeaderRequestID = "Cove-Request-Id"

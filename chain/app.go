@@ -34,7 +34,8 @@ type Block struct {
 type BlockResult struct {
 	// TxResults has one result per transaction, in block order.
 	TxResults []TxResult
-	// AppHash is the app hash after the block (see AppHash).
+	// AppHash is the app hash after the block: the root of the state's
+	// sparse Merkle tree (see StateRoot).
 	AppHash []byte
 	// Events are block-level events, from the block hooks (none in this
 	// release).
@@ -113,6 +114,21 @@ type App struct {
 	height  int64
 	appHash []byte
 	chainID uint64
+	// tree is the state's Merkle tree. Its working copy changes under exec
+	// alone (FinalizeBlock); its committed nodes under mu too (Commit).
+	tree *stateTree
+	// prev is the committed version before the last, which a header at
+	// the committed height certifies; nil until a block is committed
+	// after InitChain or Load.
+	prev *version
+}
+
+// version is a committed state the App can still prove: its height, its
+// app hash, and the values (nil: absent) that the next block overwrote.
+type version struct {
+	height  int64
+	appHash []byte
+	before  map[string][]byte
 }
 
 type pending struct {
@@ -123,7 +139,7 @@ type pending struct {
 
 // New returns an App with empty state, ready for InitChain.
 func New() *App {
-	return &App{state: committed{}, begin: beginBlockHooks, end: endBlockHooks}
+	return &App{state: committed{}, begin: beginBlockHooks, end: endBlockHooks, tree: newStateTree()}
 }
 
 // SetVerifier sets the quote verifier RegisterWorker uses (nil removes
@@ -136,9 +152,9 @@ func (a *App) SetVerifier(v QuoteVerifier) {
 
 // Load returns an App holding a committed state: the union of the
 // write-sets Commit returned up to height, with the app hash of that
-// height. It checks that every record decodes and is in canonical form and
-// that the state is at height, so corrupt storage is found at start and not
-// in the middle of a block.
+// height. It checks that every record decodes and is in canonical form,
+// that the state is at height and that its Merkle root is appHash, so
+// corrupt storage is found at start and not in the middle of a block.
 func Load(kvs []KV, height int64, appHash []byte) (*App, error) {
 	if len(appHash) != 32 {
 		return nil, fmt.Errorf("load: app hash is %d bytes, want 32", len(appHash))
@@ -170,6 +186,10 @@ func Load(kvs []KV, height int64, appHash []byte) (*App, error) {
 	if _, ok := a.state[keyParams]; !ok {
 		return nil, errors.New("load: state has no params")
 	}
+	if root := a.tree.apply(kvs); !bytes.Equal(root, appHash) {
+		return nil, fmt.Errorf("load: the state's Merkle root %x is not the stored app hash %x: the state is corrupt, or an older release wrote it (before ADR 12's app hash); start a new chain (for cove dev, a new --data-dir)", root, appHash)
+	}
+	a.tree.commit()
 	a.height = height
 	a.appHash = bytes.Clone(appHash)
 	return a, nil
@@ -212,8 +232,8 @@ func checkRecord(key string, value []byte) error {
 }
 
 // InitChain writes the genesis state into an empty App and returns the
-// genesis app hash, AppHash(nil, 0, genesis writes). The genesis writes are
-// committed at once and returned by the next Commit. On an App that holds
+// genesis app hash, the Merkle root of the genesis state (StateRoot). The
+// genesis writes are committed at once and returned by the next Commit. On an App that holds
 // exactly g's genesis state and nothing after it, InitChain returns the
 // same app hash and changes nothing (CometBFT replays InitChain after a
 // stop between the app's commit of genesis and its own).
@@ -226,7 +246,7 @@ func (a *App) InitChain(g Genesis) ([]byte, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	writes := genesisWrites(g)
-	hash := AppHash(nil, 0, writes)
+	hash := StateRoot(writes)
 	if a.height != 0 || len(a.state) != 0 {
 		// CometBFT calls InitChain again when it stopped after the app
 		// persisted genesis but before it saved its own state (a crash, or
@@ -240,6 +260,8 @@ func (a *App) InitChain(g Genesis) ([]byte, error) {
 	}
 	a.appHash = hash
 	a.apply(writes)
+	a.tree.apply(writes)
+	a.tree.commit()
 	a.chainID = g.ChainID
 	a.unreturned = writes
 	return bytes.Clone(a.appHash), nil
@@ -320,6 +342,11 @@ func (a *App) FinalizeBlock(b Block) BlockResult {
 		panic(fmt.Sprintf("chain: FinalizeBlock at height %d: block time: %v", b.Height, err))
 	}
 	ctx := execContext{chainID: a.chainID, height: b.Height, time: b.Time.UTC(), verifier: a.verifier, block: &b}
+	if a.pending != nil {
+		// This replaces an uncommitted FinalizeBlock: drop its writes
+		// from the tree.
+		a.tree.reset(a.appHash)
+	}
 	o := newOverlay(a.state)
 	res := BlockResult{TxResults: make([]TxResult, len(b.Txs))}
 	runHooks := func(hooks []blockHook) {
@@ -336,7 +363,7 @@ func (a *App) FinalizeBlock(b Block) BlockResult {
 	}
 	runHooks(a.end)
 	writes := o.writeSet()
-	p := &pending{height: b.Height, appHash: AppHash(a.appHash, b.Height, writes), writes: writes}
+	p := &pending{height: b.Height, appHash: a.tree.apply(writes), writes: writes}
 	a.pending = p
 	res.AppHash = bytes.Clone(p.appHash)
 	return res
@@ -358,6 +385,12 @@ func (a *App) Commit() (writes []KV, height int64, appHash []byte) {
 	a.unreturned = nil
 	if p := a.pending; p != nil {
 		a.pending = nil
+		prev := &version{height: a.height, appHash: a.appHash, before: make(map[string][]byte, len(p.writes))}
+		for _, kv := range p.writes {
+			prev.before[string(kv.Key)] = a.state[string(kv.Key)]
+		}
+		a.tree.commit()
+		a.prev = prev
 		a.apply(p.writes)
 		a.height = p.height
 		a.appHash = p.appHash

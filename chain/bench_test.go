@@ -62,3 +62,62 @@ func BenchmarkCheckTx(b *testing.B) {
 		}
 	}
 }
+
+// appHashState returns n account-like records and a block's write-set of
+// w of them with new values (and meta/block), for the app hash benchmarks.
+func appHashState(n, w, round int) (state, writes []KV) {
+	rec := func(i, v int) KV {
+		var addr [20]byte
+		copy(addr[:], fmt.Sprintf("%020d", i))
+		return KV{Key: []byte(prefixAccount + string(addr[:])), Value: fmt.Appendf(nil, `{"address":"0x%040x","balance":"%d","nonce":%d}`, i, 1000000+v, v)}
+	}
+	for i := range n {
+		state = append(state, rec(i, 0))
+	}
+	for i := range w {
+		writes = append(writes, rec((i*97+round*w)%n, round+1))
+	}
+	writes = append(writes, KV{Key: []byte(keyBlock), Value: fmt.Appendf(nil, `{"height":%d,"time":"2026-01-01T00:00:00Z"}`, round+1)})
+	return state, writes
+}
+
+// BenchmarkAppHash is the app hash of one block over a state of 10 000
+// accounts, the block writing 100 of them and meta/block: the tree update
+// and root (FinalizeBlock) and the tree commit (Commit).
+func BenchmarkAppHash(b *testing.B) {
+	state, _ := appHashState(10000, 0, 0)
+	tr := newStateTree()
+	tr.apply(state)
+	tr.commit()
+	blocks := make([][]KV, 64)
+	for i := range blocks {
+		_, blocks[i] = appHashState(10000, 100, i)
+	}
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		tr.apply(blocks[i%len(blocks)])
+		tr.commit()
+		i++
+	}
+}
+
+// BenchmarkProve proves one key of a state of 10 000 accounts and reports
+// the proof's size.
+func BenchmarkProve(b *testing.B) {
+	state, _ := appHashState(10000, 0, 0)
+	tr := newStateTree()
+	root := tr.apply(state)
+	tr.commit()
+	var size int
+	i := 0
+	for b.Loop() {
+		p, err := tr.prove(root, state[i%len(state)].Key)
+		if err != nil {
+			b.Fatal(err)
+		}
+		size += len(p)
+		i++
+	}
+	b.ReportMetric(float64(size)/float64(i), "proof-bytes")
+}

@@ -124,7 +124,34 @@
 // latest epoch at deployment as its KeyEpoch: its keys come from that
 // epoch's cluster key, so a rotation never changes its attestor.
 //
-// Each block's write-set (every key it wrote, with its final value) is
-// hashed into the app hash chain; see [AppHash]. The genesis app hash is
-// AppHash(nil, 0, genesis writes).
+// The app hash is the root of a sparse Merkle tree over the whole state
+// (ADR 12; see [StateRoot]): a key's path is SHA-256(key) (256 bits, most
+// significant first: 0 goes left), a subtree with no key is 32 zero bytes,
+// a subtree with one key is its leaf SHA-256(0x00 ‖ path ‖ SHA-256(value)),
+// and any other subtree SHA-256(0x01 ‖ left ‖ right). The root depends only
+// on the set of keys and values, so Load rebuilds it from the stored state
+// and refuses a state whose root is not the stored app hash. It carries no
+// separate height or domain: meta/block (height, time) and meta/chain_id
+// are state keys, so every root commits to them. The genesis app hash is
+// the root of the genesis state.
+//
+// # State proofs
+//
+// [View.Prove] proves one key's value, or its absence, at the height below
+// the committed one (CometBFT puts the app hash after block H in the header
+// of block H+1, so a proof of state at H is checked against header H+1,
+// which exists once H+1 is committed; the tree keeps that previous version).
+// [StateProof.Verify] checks it against an app hash. A proof is:
+//
+//	uint16 big-endian n, the number of side nodes (at most 256), nearest the leaf first
+//	ceil(n/8) bytes of bit mask: bit i (most significant bit of byte 0 first)
+//	    is set if side node i is an empty subtree; unused bits are zero
+//	each side node whose bit is clear, 32 bytes, in order
+//	one byte m (0 or 65), then m bytes: for a proof of absence that ends
+//	    at another key's leaf, that leaf's 0x00 ‖ path ‖ SHA-256(value)
+//
+// The verifier hashes up from the key's leaf (or, for absence, the empty
+// subtree or the other leaf), taking side node i as the sibling at depth
+// n-1-i, on the side that bit n-1-i of the key's path says, and compares
+// the result with the app hash.
 package chain

@@ -2,11 +2,8 @@ package chain
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 )
@@ -27,52 +24,6 @@ const (
 	prefixAgent    = "agent/"
 	prefixWorker   = "worker/"
 )
-
-// appHashDomain starts every app hash preimage.
-const appHashDomain = "cove/apphash/v1"
-
-// deletedLen marks a deleted key in the write-set encoding.
-const deletedLen = math.MaxUint32
-
-// AppHash returns the app hash after a block (or genesis, height 0):
-//
-//	SHA-256("cove/apphash/v1" ‖ prev ‖ uint64 big-endian height ‖ SHA-256(write-set))
-//
-// where prev is the previous app hash (empty for genesis) and the write-set
-// is every key the block wrote, sorted by key bytes, each encoded as
-// uint32 big-endian len(key) ‖ key ‖ uint32 big-endian len(value) ‖ value,
-// with a deleted key's length written as 0xFFFFFFFF and no value. AppHash
-// sorts a copy of writes; each key must appear once. This is a state
-// format: changing it forks the chain.
-func AppHash(prev []byte, height int64, writes []KV) []byte {
-	if !slices.IsSortedFunc(writes, compareKV) {
-		writes = slices.Clone(writes)
-		slices.SortFunc(writes, compareKV)
-	}
-	ws := sha256.New()
-	var n [4]byte
-	for _, kv := range writes {
-		binary.BigEndian.PutUint32(n[:], uint32(len(kv.Key)))
-		ws.Write(n[:])
-		ws.Write(kv.Key)
-		if kv.Value == nil {
-			binary.BigEndian.PutUint32(n[:], deletedLen)
-			ws.Write(n[:])
-			continue
-		}
-		binary.BigEndian.PutUint32(n[:], uint32(len(kv.Value)))
-		ws.Write(n[:])
-		ws.Write(kv.Value)
-	}
-	h := sha256.New()
-	h.Write([]byte(appHashDomain))
-	h.Write(prev)
-	var hb [8]byte
-	binary.BigEndian.PutUint64(hb[:], uint64(height))
-	h.Write(hb[:])
-	h.Write(ws.Sum(nil))
-	return h.Sum(nil)
-}
 
 func compareKV(a, b KV) int { return bytes.Compare(a.Key, b.Key) }
 

@@ -175,3 +175,27 @@ func list[T any](a *App, prefix string) []T {
 	}
 	return out
 }
+
+// Prove proves the value of a state key (or its absence) at the latest
+// height a CometBFT header certifies: one below the committed height, since
+// the header of block H+1 carries the app hash after block H. The proof is
+// checked with StateProof.Verify against that header's app hash. Before the
+// first block after a start it returns ErrNoProof.
+func (v View) Prove(key []byte) (StateProof, error) {
+	a := v.a
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	prev := a.prev
+	if prev == nil {
+		return StateProof{}, ErrNoProof
+	}
+	value, written := prev.before[string(key)]
+	if !written {
+		value = a.state[string(key)]
+	}
+	proof, err := a.tree.prove(prev.appHash, key)
+	if err != nil {
+		return StateProof{}, fmt.Errorf("prove %q at height %d: %w", key, prev.height, err)
+	}
+	return StateProof{Height: prev.height, Key: append([]byte(nil), key...), Value: append([]byte(nil), value...), Proof: proof}, nil
+}

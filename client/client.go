@@ -8,7 +8,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -49,6 +48,9 @@ func (e *Error) Error() string {
 type Client struct {
 	base string
 	http *http.Client
+	// verifier checks headers for the chain state c relies on; nil: the
+	// gateway is trusted (see SetVerifier).
+	verifier HeaderVerifier
 
 	mu      sync.Mutex
 	chainID uint64 // the gateway's numeric chain id, once asked
@@ -144,7 +146,9 @@ type DeployOptions struct {
 // will have, and sends a DeployAgent transaction signed by opts.Signer.
 //
 // Security: secrets are sealed here, on the client; the gateway, the chain
-// and every store only ever see ciphertext.
+// and every store only ever see ciphertext. The key they are sealed to is
+// proven from chain state when c has a HeaderVerifier (SetVerifier);
+// without one, the gateway is trusted to name it (SealingKey).
 func (c *Client) Deploy(ctx context.Context, path string, opts DeployOptions) (api.AgentView, error) {
 	bnd, err := bundle.Build(path)
 	if err != nil {
@@ -205,20 +209,17 @@ func (c *Client) Upgrade(ctx context.Context, id cove.AgentID, path string, s Si
 	return c.Agent(ctx, id)
 }
 
-// seal seals secrets to the cluster key for agent id; no secrets, no bytes.
+// seal seals secrets to the cluster key (SealingKey: proven with a
+// verifier, the gateway's word without) for agent id; no secrets, no bytes.
 func (c *Client) seal(ctx context.Context, id cove.AgentID, secrets map[string]string) ([]byte, error) {
 	if len(secrets) == 0 {
 		return nil, nil
 	}
-	k, err := c.Keys(ctx)
+	k, err := c.SealingKey(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("get cluster key: %w", err)
+		return nil, err
 	}
-	pub, err := hex.DecodeString(strings.TrimPrefix(k.PublicKey, "0x"))
-	if err != nil {
-		return nil, fmt.Errorf("cluster key: %w", err)
-	}
-	sealed, err := secret.Seal(pub, k.Epoch, id, secrets)
+	sealed, err := secret.Seal(k.PublicKey, k.Epoch, id, secrets)
 	if err != nil {
 		return nil, fmt.Errorf("seal secrets: %w", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/api"
@@ -23,6 +24,10 @@ type Chain interface {
 	Name() string
 	// Broadcast submits a signed transaction and waits for its block.
 	Broadcast(ctx context.Context, tx []byte) (chain.TxOutcome, error)
+	// LightBlock returns the signed header and validator set of the block
+	// at height, CometBFT's protobuf LightBlock; an error matching
+	// cove.ErrNotFound for a height the chain has not reached.
+	LightBlock(ctx context.Context, height int64) ([]byte, error)
 }
 
 func (s *Server) handleChainStatus(w http.ResponseWriter, r *http.Request) {
@@ -147,4 +152,60 @@ func (s *Server) handleChainTx(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	w.Write(append(b, '\n'))
+}
+
+// handleChainProof proves one state key (URL-escaped raw key bytes, as in
+// the state: "meta/key_epoch", "agent/" + 32 bytes) at the latest height a
+// header certifies: api.StateProof, checked against the header of block
+// height+1 (GET /v1/chain/light/{height+1}).
+func (s *Server) handleChainProof(w http.ResponseWriter, r *http.Request) {
+	key := r.PathValue("key")
+	if key == "" || len(key) > maxStateKeyBytes {
+		writeError(w, http.StatusBadRequest, "bad_key", fmt.Sprintf("key: want the URL-escaped state key, 1 to %d bytes", maxStateKeyBytes))
+		return
+	}
+	p, err := s.chain.View().Prove([]byte(key))
+	if errors.Is(err, chain.ErrNoProof) {
+		writeError(w, http.StatusServiceUnavailable, "no_proof_yet", "the node has not committed a block since it started; retry in a moment")
+		return
+	}
+	if err != nil {
+		s.log.Error("prove state", "key", fmt.Sprintf("%q", key), "err", err)
+		writeError(w, http.StatusInternalServerError, "internal", "the proof could not be made")
+		return
+	}
+	out := api.StateProof{Height: p.Height, Key: "0x" + hex.EncodeToString(p.Key), Proof: "0x" + hex.EncodeToString(p.Proof)}
+	if p.Value != nil {
+		v := "0x" + hex.EncodeToString(p.Value)
+		out.Value = &v
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// maxStateKeyBytes bounds a proved key (the longest state key is a
+// provision's, 50 bytes).
+const maxStateKeyBytes = 256
+
+// handleChainLight serves the light block at a height (api.LightBlock) for
+// clients that verify headers themselves.
+func (s *Server) handleChainLight(w http.ResponseWriter, r *http.Request) {
+	h, err := strconv.ParseInt(r.PathValue("height"), 10, 64)
+	if err != nil || h < 1 {
+		writeError(w, http.StatusBadRequest, "bad_height", "height: want a block height, 1 or more")
+		return
+	}
+	b, err := s.chain.LightBlock(r.Context(), h)
+	if errors.Is(err, cove.ErrNotFound) {
+		writeError(w, http.StatusNotFound, "no_such_height", fmt.Sprintf("no block %d yet", h))
+		return
+	}
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return
+		}
+		s.log.Error("light block", "height", h, "err", err)
+		writeError(w, http.StatusInternalServerError, "internal", "the light block could not be read")
+		return
+	}
+	writeJSON(w, http.StatusOK, api.LightBlock{Height: h, LightBlock: "0x" + hex.EncodeToString(b)})
 }

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"math/big"
 	"net/http"
@@ -135,6 +136,11 @@ func (c *fakeChain) status() api.ChainStatus {
 func (c *fakeChain) View() chain.View { return c.app.View() }
 
 func (c *fakeChain) Name() string { return "cove-fuzz" }
+
+// LightBlock: the fake chain has no consensus and no headers.
+func (c *fakeChain) LightBlock(ctx context.Context, height int64) ([]byte, error) {
+	return nil, fmt.Errorf("fake chain has no light blocks: %w", cove.ErrNotFound)
+}
 
 // Broadcast runs CheckTx, as the mempool does, then a block holding tx.
 func (c *fakeChain) Broadcast(ctx context.Context, tx []byte) (chain.TxOutcome, error) {

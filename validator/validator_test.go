@@ -3,6 +3,7 @@ package validator
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"math/big"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
 	cmttypes "github.com/cometbft/cometbft/types"
 	"github.com/ethereum/go-ethereum/crypto"
 
@@ -134,6 +136,11 @@ func TestValidator(t *testing.T) {
 		t.Errorf("view at height %d, before the tx's block %d", view.Height(), out.Height)
 	}
 
+	checkProof(t, v.s, chain.LatestEpochKey())
+	if _, err := v.s.LightBlock(ctx, v.s.View().Height()+100); !errors.Is(err, cove.ErrNotFound) {
+		t.Errorf("light block of a height not reached: %v, want ErrNotFound", err)
+	}
+
 	replay, err := v.s.Broadcast(ctx, tx)
 	if err != nil {
 		t.Fatal(err)
@@ -160,6 +167,39 @@ func TestValidator(t *testing.T) {
 	waitHeight(t, v2.s, head.Height+2)
 	if got := v2.s.View().Account(to).Balance; got.Cmp(big.NewInt(5)) != 0 {
 		t.Errorf("recipient balance %s after restart, want 5", got)
+	}
+	checkProof(t, v2.s, []byte("acct/"+string(to[:])))
+}
+
+// checkProof proves key from the validator's view and checks it against
+// the app hash in the header of the next block, which the validator's
+// LightBlock serves signed by its validator set.
+func checkProof(t *testing.T, s *Server, key []byte) {
+	t.Helper()
+	p, err := s.View().Prove(key)
+	if err != nil {
+		t.Fatalf("prove %q: %v", key, err)
+	}
+	b, err := s.LightBlock(t.Context(), p.Height+1)
+	if err != nil {
+		t.Fatalf("light block %d: %v", p.Height+1, err)
+	}
+	var pb cmtproto.LightBlock
+	if err := pb.Unmarshal(b); err != nil {
+		t.Fatal(err)
+	}
+	lb, err := cmttypes.LightBlockFromProto(&pb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := lb.ValidateBasic(s.Name()); err != nil || lb.Height != p.Height+1 {
+		t.Fatalf("light block %d: height %d, %v", p.Height+1, lb.Height, err)
+	}
+	if err := lb.ValidatorSet.VerifyCommitLight(s.Name(), lb.Commit.BlockID, lb.Height, lb.Commit); err != nil {
+		t.Fatalf("light block %d: commit: %v", lb.Height, err)
+	}
+	if err := p.Verify(lb.AppHash); err != nil {
+		t.Fatalf("proof of %q at height %d against header %d: %v", key, p.Height, lb.Height, err)
 	}
 }
 

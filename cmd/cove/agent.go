@@ -100,7 +100,7 @@ file of NAME=VALUE lines (# comments allowed) or a JSON object.`,
 			fmt.Fprintf(out, "deployed %s in %s\n", displayName(a.Name, args[0]), time.Since(start).Round(time.Millisecond))
 			fmt.Fprintf(out, "  id        %s\n  url       %s\n  signer    %s\n  cid       %s\n  codeHash  %s\n", a.ID, a.URL, a.Signer, a.CID, a.CodeHash)
 			if len(set) > 0 {
-				fmt.Fprintf(out, "  secrets   %s (sealed)\n", strings.Join(secret.Set(set).Names(), ", "))
+				fmt.Fprintf(out, "  secrets   %s (%s)\n", strings.Join(secret.Set(set).Names(), ", "), sealedTo(c))
 			}
 			fmt.Fprintf(out, "call it:  cove agent call %s / --verify\n", a.ID)
 			return nil
@@ -170,6 +170,9 @@ signer, and its secrets unless new ones are given.`,
 				})
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "upgraded %s to version %d\n  codeHash  %s\n  cid       %s\n", a.ID, a.Version, a.CodeHash, a.CID)
+			if len(set) > 0 {
+				fmt.Fprintf(cmd.OutOrStdout(), "  secrets   %s (%s)\n", strings.Join(secret.Set(set).Names(), ", "), sealedTo(c))
+			}
 			return nil
 		},
 	}
@@ -303,17 +306,7 @@ The exit code is 0 for a 2xx response, 1 otherwise.`,
 				}
 			}
 			if verify {
-				a, err := c.Agent(cmd.Context(), id)
-				if err != nil {
-					return fmt.Errorf("look up the agent's attestor: %w", err)
-				}
-				if a.Attestor.IsZero() {
-					return &exitError{code: 2, err: errors.New("receipt NOT verified: the agent's attestor address is not known yet (no gatekeeper has published it); retry shortly")}
-				}
-				s, err := resp.Verify(a.Attestor)
-				if err == nil && s.Receipt.Agent != id {
-					err = fmt.Errorf("the receipt is for agent %s, not %s", s.Receipt.Agent, id)
-				}
+				s, err := c.VerifyReceipt(cmd.Context(), id, resp)
 				if err != nil {
 					return &exitError{code: 2, err: fmt.Errorf("receipt NOT verified: %w", err)}
 				}
@@ -321,8 +314,12 @@ The exit code is 0 for a 2xx response, 1 otherwise.`,
 				if !s.Receipt.CoversHeaders() {
 					covered = "version 1: the Host and response headers are NOT covered"
 				}
-				fmt.Fprintf(cmd.ErrOrStderr(), "receipt verified: signed by %s (agent %s, code %s, status %d, at %s by the worker host's clock; %s)\n",
-					s.Signer, s.Receipt.Agent, s.Receipt.CodeHash, s.Receipt.Status, time.Unix(int64(s.Receipt.Timestamp), 0).UTC().Format(time.RFC3339), covered)
+				source := "the attestor proven from the chain against --trust-root"
+				if !c.Verified() {
+					source = "the attestor as the gateway names it: no --trust-root, so the gateway is trusted"
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "receipt verified: signed by %s (agent %s, code %s, status %d, at %s by the worker host's clock; %s; %s)\n",
+					s.Signer, s.Receipt.Agent, s.Receipt.CodeHash, s.Receipt.Status, time.Unix(int64(s.Receipt.Timestamp), 0).UTC().Format(time.RFC3339), covered, source)
 			}
 			if resp.Status >= 300 {
 				return &exitError{code: 1, err: fmt.Errorf("agent answered %d", resp.Status)}
@@ -465,4 +462,13 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
+}
+
+// sealedTo says which key secrets were sealed to: proven from the chain, or
+// named by a gateway the CLI had to trust.
+func sealedTo(c *client.Client) string {
+	if c.Verified() {
+		return "sealed to the key proven from the chain against --trust-root"
+	}
+	return "sealed to the key the gateway named: no --trust-root, so the gateway is trusted"
 }

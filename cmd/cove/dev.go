@@ -1,13 +1,17 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"net"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/cove-network/cove/account"
+	"github.com/cove-network/cove/client"
+	"github.com/cove-network/cove/client/light"
 	"github.com/cove-network/cove/node"
 	"github.com/cove-network/cove/tee/sim"
 )
@@ -83,7 +87,15 @@ The simulated TEE gives NO hardware protection: use it for development only.`,
 				fmt.Fprintln(out, "  (new chain: genesis written)")
 			}
 			fmt.Fprintln(out, "ready; press Ctrl-C to stop")
-			err = n.Run(cmd.Context(), ln)
+			ctx, cancel := context.WithCancel(cmd.Context())
+			printed := make(chan struct{})
+			go func() {
+				defer close(printed)
+				printTrustRoot(ctx, out, url)
+			}()
+			err = n.Run(ctx, ln)
+			cancel()
+			<-printed
 			fmt.Fprintln(out, "cove dev: stopped")
 			return err
 		},
@@ -99,4 +111,25 @@ The simulated TEE gives NO hardware protection: use it for development only.`,
 	f.IntVar(&cfg.Worker.Limits.Requests, "limit-requests", cfg.Worker.Limits.Requests, "outbound requests per invocation")
 	f.Int64Var(&cfg.Worker.Limits.ResponseBytes, "limit-response", cfg.Worker.Limits.ResponseBytes, "response size limit per invocation, bytes")
 	return cmd
+}
+
+// printTrustRoot prints the chain's trust root, the header of block 1, once
+// the node is healthy: this process runs the chain, so its own gateway is
+// the one source it need not doubt.
+func printTrustRoot(ctx context.Context, out io.Writer, url string) {
+	c, err := client.New(url)
+	if err != nil {
+		return
+	}
+	if err := c.WaitHealthy(ctx); err != nil {
+		return
+	}
+	root, err := light.RootAt(ctx, c, 1)
+	if err != nil {
+		if ctx.Err() == nil {
+			fmt.Fprintf(out, "  trust root  unavailable: %v\n", err)
+		}
+		return
+	}
+	fmt.Fprintf(out, "  trust root  %s  (export COVE_TRUST_ROOT=%s: deploy and call --verify then check the chain, not the gateway)\n", root, root)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cove-network/cove/client"
+	"github.com/cove-network/cove/client/light"
 )
 
 func main() {
@@ -42,8 +43,9 @@ func (e *exitError) Unwrap() error { return e.err }
 
 // globals are the flags every command shares.
 type globals struct {
-	gateway  string
-	logLevel string
+	gateway   string
+	logLevel  string
+	trustRoot string
 }
 
 func newRoot() *cobra.Command {
@@ -67,11 +69,27 @@ Start a local network with 'cove dev', then deploy and call agents:
 	}
 	root.PersistentFlags().StringVar(&g.gateway, "gateway", gw, "gateway URL (env COVE_GATEWAY)")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
-	root.AddCommand(newDevCmd(g), newNodeCmd(g), newTestnetCmd(g), newAgentCmd(g), newKeysCmd(g), newSendCmd(g), newAttestCmd(g), newVerifyCmd(g), newBenchCmd(g), newAdminCmd(g))
+	root.PersistentFlags().StringVar(&g.trustRoot, "trust-root", os.Getenv("COVE_TRUST_ROOT"), "HEIGHT:0xHASH of a chain header you trust: the key secrets are sealed to and the attestors receipts are checked against are then proven from the chain, not taken from the gateway (env COVE_TRUST_ROOT; cove dev prints its chain's; see cove chain trust)")
+	root.AddCommand(newDevCmd(g), newNodeCmd(g), newTestnetCmd(g), newAgentCmd(g), newKeysCmd(g), newSendCmd(g), newAttestCmd(g), newVerifyCmd(g), newBenchCmd(g), newAdminCmd(g), newChainCmd(g))
 	return root
 }
 
-func (g *globals) client() (*client.Client, error) { return client.New(g.gateway) }
+// client returns a client of the gateway that, with a trust root, checks
+// the chain state it relies on against headers it verified from the root.
+func (g *globals) client() (*client.Client, error) {
+	c, err := client.New(g.gateway)
+	if err != nil {
+		return nil, err
+	}
+	if g.trustRoot != "" {
+		root, err := light.ParseRoot(g.trustRoot)
+		if err != nil {
+			return nil, fmt.Errorf("--trust-root: %w", err)
+		}
+		c.SetVerifier(light.New(c, root, light.Config{}))
+	}
+	return c, nil
+}
 
 func (g *globals) logger() (*slog.Logger, error) {
 	var level slog.Level
