@@ -75,7 +75,11 @@ The simulated TEE gives NO hardware protection: use it for development only.`,
 			fmt.Fprintf(out, "  gateway     %s\n", url)
 			fmt.Fprintf(out, "  health      %s/healthz\n", url)
 			fmt.Fprintf(out, "  agents      %s/agents/{id}/...\n", url)
-			fmt.Fprintf(out, "  chain       %s (validator in-process, CometBFT RPC http://%s)\n", node.DevChainID, rpcAddr)
+			rpc := "CometBFT RPC disabled"
+			if rpcAddr != "" {
+				rpc = "CometBFT RPC http://" + rpcAddr
+			}
+			fmt.Fprintf(out, "  chain       %s (validator in-process, %s)\n", node.DevChainID, rpc)
 			fmt.Fprintf(out, "  dev key     %s (funded; the default --from)\n", dev.Address)
 			fmt.Fprintf(out, "  worker      in-process (cluster %s; limits %s, %d MiB, %d requests)\n", cfg.Worker.Cluster, cfg.Worker.Limits.Timeout, cfg.Worker.Limits.Memory>>20, cfg.Worker.Limits.Requests)
 			fmt.Fprintf(out, "  gatekeeper  in-process (master keys sealed in %s; provisions workers through the chain)\n", filepath.Join(abs, "gatekeeper"))
