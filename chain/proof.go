@@ -169,5 +169,9 @@ func LatestEpochKey() []byte { return []byte(keyLatestEpoch) }
 // EpochKey is the state key of key epoch e's EpochRecord.
 func EpochKey(e uint64) []byte { return []byte(epochKey(e)) }
 
+// ChainIDKey is the state key holding the numeric chain id, the chainId
+// of the EIP-712 domain transactions and Cove-Auth headers sign for.
+func ChainIDKey() []byte { return []byte(keyChainID) }
+
 // AgentKey is the state key of an agent's AgentRecord.
 func AgentKey(id cove.AgentID) []byte { return []byte(agentKey(id)) }

@@ -91,10 +91,7 @@ func (c *Client) Send(ctx context.Context, s Signer, msg func(nonce uint64) chai
 // ledger is the gateway's chain API as a txsend.Ledger.
 type ledger struct{ c *Client }
 
-func (l ledger) ChainID(ctx context.Context) (uint64, error) {
-	st, err := l.c.ChainStatus(ctx)
-	return st.NumericChainID, err
-}
+func (l ledger) ChainID(ctx context.Context) (uint64, error) { return l.c.NumericChainID(ctx) }
 
 func (l ledger) Nonce(ctx context.Context, addr cove.Address) (uint64, error) {
 	a, err := l.c.Account(ctx, addr)

@@ -420,7 +420,7 @@ func (c *Client) Authorize(ctx context.Context, signer Signer, method, path stri
 	if err != nil {
 		return "", fmt.Errorf("authorize: gateway URL: %w", err)
 	}
-	chainID, err := c.numericChainID(ctx)
+	chainID, err := c.NumericChainID(ctx)
 	if err != nil {
 		return "", fmt.Errorf("authorize: %w", err)
 	}
@@ -435,22 +435,39 @@ func (c *Client) Authorize(ctx context.Context, signer Signer, method, path stri
 	return a.Header(), nil
 }
 
-// numericChainID returns the gateway's numeric chain id, asking once.
-func (c *Client) numericChainID(ctx context.Context) (uint64, error) {
+// NumericChainID returns the numeric chain id that transactions and
+// Cove-Auth headers are signed for, asking once: with a HeaderVerifier
+// (SetVerifier) it is proven from chain state, else the gateway's word.
+//
+// Security: a gateway that lied about the chain id would have the caller
+// sign for another Cove chain, where it could replay the signature (a
+// transfer, say). With a trust root, the id comes from the trusted chain.
+func (c *Client) NumericChainID(ctx context.Context) (uint64, error) {
 	c.mu.Lock()
 	id := c.chainID
 	c.mu.Unlock()
 	if id != 0 {
 		return id, nil
 	}
-	st, err := c.ChainStatus(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("get chain id: %w", err)
+	if c.verifier != nil {
+		p, err := c.ProveState(ctx, chain.ChainIDKey())
+		if err != nil {
+			return 0, fmt.Errorf("chain id: %w", err)
+		}
+		if p.Value == nil || json.Unmarshal(p.Value, &id) != nil || id == 0 {
+			return 0, fmt.Errorf("chain id: the proven value %q is not a chain id", p.Value)
+		}
+	} else {
+		st, err := c.ChainStatus(ctx)
+		if err != nil {
+			return 0, fmt.Errorf("get chain id: %w", err)
+		}
+		id = st.NumericChainID
 	}
 	c.mu.Lock()
-	c.chainID = st.NumericChainID
+	c.chainID = id
 	c.mu.Unlock()
-	return st.NumericChainID, nil
+	return id, nil
 }
 
 // WaitHealthy polls /healthz until it answers 200 or ctx ends.

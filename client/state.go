@@ -37,7 +37,12 @@ var ErrUntrusted = errors.New("no trust root: the gateway's answers cannot be ch
 // SetVerifier makes c check the chain state it relies on (the key it seals
 // secrets to, the agent records it verifies receipts against) with proofs
 // against headers v verified. Without one, c trusts its gateway for them.
-func (c *Client) SetVerifier(v HeaderVerifier) { c.verifier = v }
+func (c *Client) SetVerifier(v HeaderVerifier) {
+	c.verifier = v
+	c.mu.Lock()
+	c.chainID = 0 // asked of the gateway before: prove it now
+	c.mu.Unlock()
+}
 
 // Verified reports whether c checks the state it relies on (SetVerifier).
 func (c *Client) Verified() bool { return c.verifier != nil }

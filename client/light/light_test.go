@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -182,6 +183,33 @@ func TestLyingGateway(t *testing.T) {
 		resp, err := honest.Call(ctx, a.ID, http.MethodGet, "/", nil, nil)
 		if err != nil || string(resp.Body) != "hello secret-2" {
 			t.Fatalf("the agent could not read its secret: %+v, %v", resp, err)
+		}
+	})
+
+	t.Run("status names another chain id", func(t *testing.T) {
+		real, err := honestPlain.NumericChainID(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		liar := lyingGateway(t, base, func(r *http.Response, body []byte) []byte {
+			if r.Request.URL.Path != "/v1/chain/status" {
+				return nil
+			}
+			return bytes.Replace(body, []byte(`"numeric_chain_id":`+strconv.FormatUint(real, 10)), []byte(`"numeric_chain_id":424242`), 1)
+		})
+		// Without a trust root the caller would sign transactions and
+		// Cove-Auth headers for the chain the gateway names (where it
+		// could replay them); with one, for the proven chain.
+		if id, err := newClient(t, liar, nil, light.Config{}).NumericChainID(ctx); err != nil || id != 424242 {
+			t.Fatalf("the lie did not reach the untrusting client: %d, %v", id, err)
+		}
+		verified := newClient(t, liar, &root, light.Config{})
+		if id, err := verified.NumericChainID(ctx); err != nil || id != real {
+			t.Fatalf("verified client through the liar: chain id %d, %v; want %d", id, err, real)
+		}
+		out, err := verified.Transfer(ctx, dev, testchain.NewKey(t).Address(), big.NewInt(1))
+		if err != nil || out.Code != chain.CodeOK {
+			t.Fatalf("a transfer signed for the proven chain through the liar: %+v, %v", out, err)
 		}
 	})
 
