@@ -1,7 +1,6 @@
 package node_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"encoding/hex"
@@ -29,6 +28,7 @@ import (
 	"github.com/cove-network/cove/client"
 	"github.com/cove-network/cove/ethsig"
 	"github.com/cove-network/cove/internal/jstest"
+	"github.com/cove-network/cove/internal/syncbuf"
 	"github.com/cove-network/cove/internal/testport"
 	"github.com/cove-network/cove/node"
 	"github.com/cove-network/cove/receipt"
@@ -36,25 +36,6 @@ import (
 )
 
 var examples = filepath.Join("..", "examples")
-
-// syncBuffer collects a node's log output; it is shown when a test fails
-// and searched by the planted-secret test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // quiet drops CometBFT's debug lines (several per block) from a node log.
 func quiet(log string) string {
@@ -140,7 +121,7 @@ type testNode struct {
 	base string
 	c    *client.Client
 	dev  *testSigner // funded by genesis, the governance admin
-	logs *syncBuffer
+	logs *syncbuf.Buffer
 	stop func() // cancels Run and waits for it; idempotent
 }
 
@@ -162,7 +143,7 @@ func startNode(t *testing.T, cfg node.Config, dev *testSigner) *testNode {
 	} else if _, err := node.InitDev(cfg, dev.Address()); err != nil {
 		t.Fatalf("node.InitDev: %v", err)
 	}
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	n, err := node.New(cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	if err != nil {
 		t.Fatalf("node.New: %v", err)
@@ -172,7 +153,7 @@ func startNode(t *testing.T, cfg node.Config, dev *testSigner) *testNode {
 
 // runNode runs a node built by node.New and waits until it is healthy
 // (its worker provisioned).
-func runNode(t *testing.T, cfg node.Config, n *node.Node, dev *testSigner, logs *syncBuffer) *testNode {
+func runNode(t *testing.T, cfg node.Config, n *node.Node, dev *testSigner, logs *syncbuf.Buffer) *testNode {
 	t.Helper()
 	tn := runNodeUnready(t, cfg, n, dev, logs)
 	wctx, wcancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -185,7 +166,7 @@ func runNode(t *testing.T, cfg node.Config, n *node.Node, dev *testSigner, logs 
 
 // runNodeUnready runs a node built by node.New and waits until its gateway
 // answers, healthy or not.
-func runNodeUnready(t *testing.T, cfg node.Config, n *node.Node, dev *testSigner, logs *syncBuffer) *testNode {
+func runNodeUnready(t *testing.T, cfg node.Config, n *node.Node, dev *testSigner, logs *syncbuf.Buffer) *testNode {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -437,7 +418,7 @@ func eventually(t *testing.T, d time.Duration, what string, cond func() bool) {
 }
 
 // newNode builds a node from cfg, logging to logs.
-func newNode(t *testing.T, cfg node.Config, logs *syncBuffer) *node.Node {
+func newNode(t *testing.T, cfg node.Config, logs *syncbuf.Buffer) *node.Node {
 	t.Helper()
 	n, err := node.New(cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	if err != nil {

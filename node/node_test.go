@@ -32,6 +32,7 @@ import (
 	"github.com/cove-network/cove/blob/cid"
 	"github.com/cove-network/cove/chain"
 	"github.com/cove-network/cove/client"
+	"github.com/cove-network/cove/internal/syncbuf"
 	"github.com/cove-network/cove/node"
 	"github.com/cove-network/cove/worker"
 )
@@ -432,7 +433,7 @@ func TestRestart(t *testing.T) {
 	if err != nil || created {
 		t.Fatalf("InitDev on an existing chain: created %v, %v", created, err)
 	}
-	logs2 := &syncBuffer{}
+	logs2 := &syncbuf.Buffer{}
 	n2raw, err := node.New(cfg, slog.New(slog.NewTextHandler(logs2, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	if err != nil {
 		// A node must reopen its own home in the process that stopped it

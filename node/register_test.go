@@ -14,6 +14,7 @@ import (
 	"github.com/cove-network/cove/account"
 	"github.com/cove-network/cove/chain"
 	"github.com/cove-network/cove/client"
+	"github.com/cove-network/cove/internal/syncbuf"
 	"github.com/cove-network/cove/node"
 	"github.com/cove-network/cove/tee/sim"
 	"github.com/cove-network/cove/validator"
@@ -86,7 +87,7 @@ func TestRegisterWorker(t *testing.T) {
 	if _, err := node.InitDev(cfg, op); err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	n := runNode(t, cfg, newNode(t, cfg, logs), nil, logs)
 
 	var ws []workerView
@@ -121,7 +122,7 @@ func TestRegisterWorker(t *testing.T) {
 	// From a copy of the home, as a new process sees it (reopening a home in
 	// the process that closed it is TestRestart's concern).
 	cfg = copyHome(t, cfg)
-	logs2 := &syncBuffer{}
+	logs2 := &syncbuf.Buffer{}
 	n2 := runNode(t, cfg, newNode(t, cfg, logs2), nil, logs2)
 	eventually(t, 30*time.Second, "the restarted node to find its worker registered", func() bool {
 		return strings.Contains(logs2.String(), "worker already registered")
@@ -167,7 +168,7 @@ func TestRegisterDevAllowsItself(t *testing.T) {
 	var op cove.Address
 	cfg.Operator, op = operatorKey(t)
 	writeGenesis(t, cfg, op)
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	n := runNode(t, cfg, newNode(t, cfg, logs), nil, logs)
 	eventually(t, 30*time.Second, "the worker on GET /v1/chain/workers", func() bool {
 		return len(n.workers(t)) == 1
@@ -198,7 +199,7 @@ func TestRegisterRefusedNotProvisioned(t *testing.T) {
 	cfg.Operator, op = operatorKey(t)
 	adminFile, admin := operatorKey(t)
 	writeGenesis(t, cfg, admin, op)
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	n := runNodeUnready(t, cfg, newNode(t, cfg, logs), nil, logs)
 	eventually(t, 30*time.Second, "the refusal in the log", func() bool {
 		return strings.Contains(logs.String(), "worker registration refused") && strings.Contains(logs.String(), "tee not allowed")

@@ -8,11 +8,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/internal/syncbuf"
 	"github.com/cove-network/cove/tee/sim"
 )
 
@@ -34,7 +34,7 @@ func newLogTEE(t *testing.T) logTEE {
 
 // book opens a log book in dir with the TEE's log key (made on first use),
 // logging to out.
-func (tee logTEE) book(t *testing.T, dir string, out *syncLog) *logBook {
+func (tee logTEE) book(t *testing.T, dir string, out *syncbuf.Buffer) *logBook {
 	t.Helper()
 	seal, err := loadLogKey(tee.platform, tee.keyPath)
 	if err != nil {
@@ -46,23 +46,6 @@ func (tee logTEE) book(t *testing.T, dir string, out *syncLog) *logBook {
 	}
 	t.Cleanup(func() { b.close() })
 	return b
-}
-
-type syncLog struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *syncLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *syncLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 func logsOf(b *logBook, id cove.AgentID) []Invocation {
@@ -121,7 +104,7 @@ func TestLogsSealedAtRest(t *testing.T) {
 	dir := t.TempDir()
 	id := cove.AgentID{1}
 	const marker = "marker-7f3a9c1e-in-the-agent-log"
-	var out syncLog
+	var out syncbuf.Buffer
 	b := tee.book(t, dir, &out)
 	b.add(invocation(id, "r1", marker))
 	b.add(invocation(id, "r2", marker))
@@ -150,7 +133,7 @@ func TestLogsCompactSealed(t *testing.T) {
 	tee := newLogTEE(t)
 	dir := t.TempDir()
 	id := cove.AgentID{2}
-	var out syncLog
+	var out syncbuf.Buffer
 	b := tee.book(t, dir, &out)
 	for i := range 45 { // past 4 × keep (10): one compaction
 		b.add(invocation(id, "r"+strings.Repeat("x", i), "compact-marker"))
@@ -175,7 +158,7 @@ func TestLogsUnreadable(t *testing.T) {
 	// by tee's log book.
 	write := func(tee logTEE, agent cove.AgentID, n int) string {
 		dir := t.TempDir()
-		var out syncLog
+		var out syncbuf.Buffer
 		b := tee.book(t, dir, &out)
 		for i := range n {
 			b.add(invocation(agent, "old"+string(rune('a'+i)), "x"))
@@ -221,7 +204,7 @@ func TestLogsUnreadable(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			dir := c.dir()
-			var out syncLog
+			var out syncbuf.Buffer
 			b := mine.book(t, dir, &out)
 			got := logsOf(b, id)
 			if len(got) != c.kept {
@@ -275,7 +258,7 @@ func TestLogKey(t *testing.T) {
 	dir := t.TempDir()
 	os.MkdirAll(filepath.Join(dir, "worker"), 0o700)
 	os.WriteFile(filepath.Join(dir, "worker", LogKeyFile), sealed, 0o600) // sealed by mine, not other
-	var out syncLog
+	var out syncbuf.Buffer
 	cfg := DefaultConfig()
 	cfg.LogDir = filepath.Join(dir, "logs")
 	w, err := New(cfg, slog.New(slog.NewTextHandler(&out, nil)), other.platform, nil, nil, filepath.Join(dir, "worker"))

@@ -20,6 +20,7 @@ import (
 	"github.com/cove-network/cove/blob"
 	"github.com/cove-network/cove/blob/cid"
 	"github.com/cove-network/cove/chain"
+	"github.com/cove-network/cove/internal/syncbuf"
 	"github.com/cove-network/cove/internal/testchain"
 	"github.com/cove-network/cove/keys"
 	"github.com/cove-network/cove/receipt"
@@ -149,8 +150,7 @@ type env struct {
 	admin *testchain.Key
 	owner *testchain.Key
 	blobs *memBlobs
-	logs  *strings.Builder
-	logMu *sync.Mutex // guards logs
+	logs  *syncbuf.Buffer
 	// deploys counts deployments, for fresh salts.
 	deploys int
 }
@@ -169,8 +169,8 @@ func newEnv(t *testing.T, cfg worker.Config) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{l: l, admin: admin, owner: owner, blobs: &memBlobs{m: map[string][]byte{}}, logs: &strings.Builder{}, logMu: &sync.Mutex{}}
-	log := slog.New(slog.NewTextHandler(lockedWriter{e.logMu, e.logs}, nil))
+	e := &env{l: l, admin: admin, owner: owner, blobs: &memBlobs{m: map[string][]byte{}}, logs: &syncbuf.Buffer{}}
+	log := slog.New(slog.NewTextHandler(e.logs, nil))
 	e.w, err = worker.New(cfg, log, p, roleChain{l, txsend.New(l, op)}, e.blobs, filepath.Join(dir, "worker"))
 	if err != nil {
 		t.Fatal(err)
@@ -188,17 +188,6 @@ func newEnv(t *testing.T, cfg worker.Config) *env {
 	})
 	eventually(t, "the worker to register", func() bool { _, err := l.View().Worker(e.w.ID()); return err == nil })
 	return e
-}
-
-type lockedWriter struct {
-	mu *sync.Mutex
-	b  *strings.Builder
-}
-
-func (w lockedWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.Write(p)
 }
 
 // provision provisions epoch e to the worker and waits until it holds it.
@@ -355,9 +344,7 @@ func TestInvokeAgentFailures(t *testing.T) {
 	if logs := e.w.Logs(thrower, 1); len(logs) != 1 || !strings.Contains(logs[0].Error, "boom-secret-7c1d") {
 		t.Fatalf("control: the agent's log holds %+v, want its message", logs)
 	}
-	e.logMu.Lock()
 	hostLog := e.logs.String()
-	e.logMu.Unlock()
 	if !strings.Contains(hostLog, "code="+worker.CodeAgentError) || strings.Contains(hostLog, "boom-secret-7c1d") {
 		t.Errorf("the host log should name the failure's code, not the agent's message:\n%s", hostLog)
 	}
@@ -448,10 +435,9 @@ func TestRunRegisters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var logs strings.Builder
-	var mu sync.Mutex
+	var logs syncbuf.Buffer
 	counted := &countingChain{roleChain: roleChain{e.l, nil}}
-	w, err := worker.New(worker.DefaultConfig(), slog.New(slog.NewTextHandler(lockedWriter{&mu, &logs}, nil)), p,
+	w, err := worker.New(worker.DefaultConfig(), slog.New(slog.NewTextHandler(&logs, nil)), p,
 		counted, e.blobs, filepath.Join(dir, "worker"))
 	if err != nil {
 		t.Fatal(err)
@@ -460,8 +446,6 @@ func TestRunRegisters(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- w.Run(ctx, endpoint) }()
 	eventually(t, "the worker to say it cannot register", func() bool {
-		mu.Lock()
-		defer mu.Unlock()
 		return strings.Contains(logs.String(), "worker not registered") && strings.Contains(logs.String(), txsend.ErrNoKey.Error())
 	})
 	// Give a retry time to happen (the first comes after 100 ms): there

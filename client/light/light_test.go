@@ -7,12 +7,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"io"
 	"math/big"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -34,37 +30,14 @@ import (
 	"github.com/cove-network/cove/secret"
 )
 
-// lie rewrites one response of the gateway: it returns the new body (and
-// may change r's headers), or nil to leave the response alone.
-type lie func(r *http.Response, body []byte) []byte
+// lie rewrites one response of the gateway (see testnet.LyingGateway).
+type lie = testnet.Rewrite
 
 // lyingGateway is a reverse proxy in front of the real gateway at base
 // that tells the lie on the responses it picks; everything else passes
 // unchanged.
 func lyingGateway(t *testing.T, base string, tell lie) string {
-	t.Helper()
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := httputil.NewSingleHostReverseProxy(u)
-	p.ModifyResponse = func(r *http.Response) error {
-		body, err := io.ReadAll(r.Body)
-		r.Body.Close()
-		if err != nil {
-			return err
-		}
-		if out := tell(r, body); out != nil {
-			body = out
-		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		r.ContentLength = int64(len(body))
-		r.Header.Set("Content-Length", strconv.Itoa(len(body)))
-		return nil
-	}
-	srv := httptest.NewServer(p)
-	t.Cleanup(srv.Close)
-	return srv.URL
+	return testnet.LyingGateway(t, base, tell)
 }
 
 func newClient(t *testing.T, base string, root *light.Root, cfg light.Config) *client.Client {

@@ -4,17 +4,13 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/cove-network/cove/api"
+	"github.com/cove-network/cove/internal/testnet"
 )
 
 // forgingGateway is a proxy in front of base that rewrites the proof of
@@ -22,35 +18,21 @@ import (
 // value only; the proof is the real one).
 func forgingGateway(t *testing.T, base string) string {
 	t.Helper()
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := httputil.NewSingleHostReverseProxy(u)
-	p.ModifyResponse = func(r *http.Response) error {
-		body, err := io.ReadAll(r.Body)
-		r.Body.Close()
-		if err != nil {
-			return err
+	return testnet.LyingGateway(t, base, func(r *http.Response, body []byte) []byte {
+		if !strings.HasPrefix(r.Request.URL.Path, "/v1/chain/proof/epoch/") || r.StatusCode != 200 {
+			return nil
 		}
-		if strings.HasPrefix(r.Request.URL.Path, "/v1/chain/proof/epoch/") && r.StatusCode == 200 {
-			var sp api.StateProof
-			if json.Unmarshal(body, &sp) == nil && sp.Value != nil {
-				v, _ := hex.DecodeString(strings.TrimPrefix(*sp.Value, "0x"))
-				v = regexp.MustCompile(`"publicKey":"0x[0-9a-f]{8}`).ReplaceAll(v, []byte(`"publicKey":"0xdeadbeef`))
-				forged := "0x" + hex.EncodeToString(v)
-				sp.Value = &forged
-				body, _ = json.Marshal(sp)
-			}
+		var sp api.StateProof
+		if json.Unmarshal(body, &sp) != nil || sp.Value == nil {
+			return nil
 		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		r.ContentLength = int64(len(body))
-		r.Header.Set("Content-Length", strconv.Itoa(len(body)))
-		return nil
-	}
-	srv := httptest.NewServer(p)
-	t.Cleanup(srv.Close)
-	return srv.URL
+		v, _ := hex.DecodeString(strings.TrimPrefix(*sp.Value, "0x"))
+		v = regexp.MustCompile(`"publicKey":"0x[0-9a-f]{8}`).ReplaceAll(v, []byte(`"publicKey":"0xdeadbeef`))
+		forged := "0x" + hex.EncodeToString(v)
+		sp.Value = &forged
+		out, _ := json.Marshal(sp)
+		return out
+	})
 }
 
 // testTrustRoot: `cove chain trust` prints a root; with it, `cove agent
