@@ -68,7 +68,9 @@ type SignedReceipt struct {
 	Signer    Address
 }
 
-// receiptV1JSON and receiptV2JSON are the receipt JSON of each version.
+// receiptV1JSON and receiptV2JSON are the receipt JSON of each version:
+// wire formats restating Receipt's fields, so a field added to Receipt
+// must be added here (and to the EIP-712 types) in a new version.
 type receiptV1JSON struct {
 	Agent        AgentID `json:"agent"`
 	CodeHash     Hash    `json:"codeHash"`

@@ -42,6 +42,10 @@ const (
 	// a block. Attributes: scheduledAt (the height it was scheduled at),
 	// policy (its JSON).
 	EventTEEPolicyApplied = "tee_policy_applied"
+	// EventTEEPolicyCancelled: an UpdateParams that narrowed the policy
+	// cancelled a pending change. Attributes: scheduledAt, policy (the
+	// cancelled policy's JSON).
+	EventTEEPolicyCancelled = "tee_policy_cancelled"
 )
 
 // PendingTEEPolicy is a TEE policy that UpdateParams scheduled because it
@@ -131,21 +135,36 @@ func isDevelopment(r reader) bool {
 }
 
 // setTEEPolicy decides how UpdateParams changes the TEE policy from cur to
-// next: at once when next admits nothing cur refuses or the change delay is
-// zero (this also cancels a pending change), else scheduled for
-// cur.ChangeDelay after the block time. It returns the policy in effect
-// after the transaction and the scheduling event, if any. Sending the
-// pending policy again keeps its schedule.
+// next, and returns the policy in effect after the transaction with the
+// events of the decision:
+//
+//   - next equal to cur (an update of other params): nothing changes, and
+//     a pending change stays pending;
+//   - next narrows cur (admits nothing cur refuses): it applies at once
+//     and cancels a pending change, which would have been decided against
+//     an older policy;
+//   - next widens cur: with a zero change delay it applies at once (and
+//     cancels a pending change); else it is scheduled for cur.ChangeDelay
+//     after the block time, replacing a pending change, unless next is the
+//     pending policy itself, whose schedule then stays.
 func setTEEPolicy(o *overlay, sender cove.Address, cur, next TEEPolicy, ctx execContext) (TEEPolicy, []Event) {
-	widens := next.Widens(cur)
-	if len(widens) == 0 || cur.ChangeDelay == 0 {
-		if _, ok := o.get(keyPendingTEE); ok {
-			o.set(keyPendingTEE, nil)
-		}
-		return next, nil
+	if bytes.Equal(mustJSON(next), mustJSON(cur)) {
+		return cur, nil
 	}
 	var pend PendingTEEPolicy
-	if getJSON(o, keyPendingTEE, &pend) && bytes.Equal(mustJSON(pend.Policy), mustJSON(next)) {
+	pending := getJSON(o, keyPendingTEE, &pend)
+	widens := next.Widens(cur)
+	if len(widens) == 0 || cur.ChangeDelay == 0 {
+		if !pending {
+			return next, nil
+		}
+		o.set(keyPendingTEE, nil)
+		return next, []Event{{Type: EventTEEPolicyCancelled, Attrs: []Attr{
+			{"scheduledAt", strconv.FormatInt(pend.Height, 10)},
+			{"policy", string(mustJSON(pend.Policy))},
+		}}}
+	}
+	if pending && bytes.Equal(mustJSON(pend.Policy), mustJSON(next)) {
 		return cur, nil
 	}
 	pend = PendingTEEPolicy{

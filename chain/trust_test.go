@@ -258,10 +258,25 @@ func TestPolicyWideningWaits(t *testing.T) {
 	if p, ok := a.View().PendingTEEPolicy(); !ok || p.Admits[0] != "change_delay 86400 s" {
 		t.Fatalf("shortening the delay: pending %+v %v", p, ok)
 	}
-	// Sending the current policy cancels the pending change.
-	wantCode(t, one(t, a, alice.tx(t, updateTEE(a, 5, func(*TEEPolicy) {}))), CodeOK)
+	// An update of another parameter (the current policy sent again, as
+	// a tool building params from GET /v1/chain/params does) keeps the
+	// pending change...
+	pend, _ = a.View().PendingTEEPolicy()
+	p := a.View().Params()
+	p.MaxNameLength = 11
+	r = BlockResult{TxResults: []TxResult{one(t, a, alice.tx(t, UpdateParams{Params: string(mustJSON(p)), Nonce: 5}))}}
+	wantCode(t, r.TxResults[0], CodeOK)
+	if again, ok := a.View().PendingTEEPolicy(); !ok || !again.EffectiveAt.Equal(pend.EffectiveAt) || a.View().Params().MaxNameLength != 11 {
+		t.Fatalf("an unrelated update: pending %+v %v", again, ok)
+	}
+	// ...and a narrowing change cancels it, with an event.
+	r = BlockResult{TxResults: []TxResult{one(t, a, alice.tx(t, updateTEE(a, 6, func(p *TEEPolicy) { p.MaxQuoteAge = 60 })))}}
+	wantCode(t, r.TxResults[0], CodeOK)
 	if _, ok := a.View().PendingTEEPolicy(); ok {
-		t.Fatal("the current policy did not cancel the pending change")
+		t.Fatal("a narrowing change did not cancel the pending change")
+	}
+	if ev := r.TxResults[0].Events; len(ev) != 2 || ev[1].Type != EventTEEPolicyCancelled {
+		t.Fatalf("events %v, want params_updated then %s", ev, EventTEEPolicyCancelled)
 	}
 }
 

@@ -449,7 +449,7 @@ func (c *Client) NumericChainID(ctx context.Context) (uint64, error) {
 	if id != 0 {
 		return id, nil
 	}
-	if c.verifier != nil {
+	if c.Verified() {
 		p, err := c.ProveState(ctx, chain.ChainIDKey())
 		if err != nil {
 			return 0, fmt.Errorf("chain id: %w", err)

@@ -38,14 +38,21 @@ var ErrUntrusted = errors.New("no trust root: the gateway's answers cannot be ch
 // secrets to, the agent records it verifies receipts against) with proofs
 // against headers v verified. Without one, c trusts its gateway for them.
 func (c *Client) SetVerifier(v HeaderVerifier) {
-	c.verifier = v
 	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.verifier = v
 	c.chainID = 0 // asked of the gateway before: prove it now
-	c.mu.Unlock()
+}
+
+// headerVerifier returns the HeaderVerifier SetVerifier set, or nil.
+func (c *Client) headerVerifier() HeaderVerifier {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.verifier
 }
 
 // Verified reports whether c checks the state it relies on (SetVerifier).
-func (c *Client) Verified() bool { return c.verifier != nil }
+func (c *Client) Verified() bool { return c.headerVerifier() != nil }
 
 // Proof fetches the gateway's proof of a state key (GET
 // /v1/chain/proof/{key}). It checks nothing: see ProveState.
@@ -101,7 +108,8 @@ func unhex(s string) ([]byte, error) {
 // which height it proves (the verifier refuses headers older than its
 // maximum age), but it cannot make up a value.
 func (c *Client) ProveState(ctx context.Context, key []byte) (chain.StateProof, error) {
-	if c.verifier == nil {
+	v := c.headerVerifier()
+	if v == nil {
 		return chain.StateProof{}, ErrUntrusted
 	}
 	p, err := c.Proof(ctx, key)
@@ -111,7 +119,7 @@ func (c *Client) ProveState(ctx context.Context, key []byte) (chain.StateProof, 
 	if !bytes.Equal(p.Key, key) {
 		return chain.StateProof{}, fmt.Errorf("prove %q: the gateway proved key %q instead", key, p.Key)
 	}
-	appHash, err := c.verifier.AppHash(ctx, p.Height)
+	appHash, err := v.AppHash(ctx, p.Height)
 	if err != nil {
 		return chain.StateProof{}, fmt.Errorf("prove %q: %w", key, err)
 	}
@@ -144,7 +152,7 @@ type SealingKey struct {
 // Security: a gateway that lies about the key could read every secret
 // sealed to it; with a verifier, a lie is an error, not a key.
 func (c *Client) SealingKey(ctx context.Context) (SealingKey, error) {
-	if c.verifier == nil {
+	if !c.Verified() {
 		k, err := c.Keys(ctx)
 		if err != nil {
 			return SealingKey{}, fmt.Errorf("get cluster key: %w", err)
@@ -226,7 +234,8 @@ func (c *Client) provenAgentReady(ctx context.Context, id cove.AgentID) (chain.A
 // this agent, by code it has run (its current or an earlier code hash).
 // With a HeaderVerifier the record is proven from chain state; without
 // one, the attestor is what the gateway's GET /v1/agents/{id} says and the
-// gateway is trusted for it.
+// gateway is trusted for it. With a HeaderVerifier it also refuses a
+// version-1 receipt, which covers no header (receipt.ErrNotCovered).
 //
 // Security: a gateway that could name the attestor could sign receipts for
 // responses it made up; with a verifier, only the chain names it.
@@ -235,7 +244,8 @@ func (c *Client) VerifyReceipt(ctx context.Context, id cove.AgentID, resp *Respo
 		attestor cove.Address
 		codes    []cove.Hash
 	)
-	if c.verifier != nil {
+	verified := c.Verified()
+	if verified {
 		rec, err := c.provenAgentReady(ctx, id)
 		if err != nil {
 			return receipt.Signed{}, err
@@ -263,8 +273,15 @@ func (c *Client) VerifyReceipt(ctx context.Context, id cove.AgentID, resp *Respo
 	if s.Receipt.Agent != id {
 		return s, fmt.Errorf("%w: the receipt is for agent %s, not %s", receipt.ErrMismatch, s.Receipt.Agent, id)
 	}
-	if c.verifier != nil && !slices.Contains(codes, s.Receipt.CodeHash) {
+	if verified && !slices.Contains(codes, s.Receipt.CodeHash) {
 		return s, fmt.Errorf("%w: the receipt is for code %s, which agent %s never ran", receipt.ErrMismatch, s.Receipt.CodeHash, id)
+	}
+	if verified && !s.Receipt.CoversHeaders() {
+		// Security: a version-1 receipt covers no header, so a gateway
+		// replaying one for an identical exchange could change its
+		// Content-Type or Location; workers of this release sign
+		// version 2.
+		return s, fmt.Errorf("%w: a verifying client wants version 2", receipt.ErrNotCovered)
 	}
 	return s, nil
 }

@@ -121,20 +121,27 @@ func TestVerifyReceiptAgainstRecord(t *testing.T) {
 		ID: id, CID: "x", CodeHash: code, Attestor: attestor.Address(), Version: 1,
 		CreatedAt: t0, UpdatedAt: t0, History: []chain.AgentVersion{{Version: 1, CID: "x", CodeHash: code, Time: t0}},
 	}))
-	respond := func(codeHash cove.Hash, agent ...cove.AgentID) *client.Response {
+	respondV := func(version uint8, codeHash cove.Hash, agent ...cove.AgentID) *client.Response {
 		body := []byte("ok")
 		who := id
 		if len(agent) > 0 {
 			who = agent[0]
 		}
-		s, err := receipt.Sign(attestor, cove.Receipt{Agent: who, CodeHash: codeHash, RequestHash: cove.RequestHash("GET", "/agents/x/", nil),
-			Status: 200, ResponseHash: cove.SHA256(body), Timestamp: 1})
+		h := http.Header{"Content-Type": {"text/plain"}}
+		r := cove.Receipt{Agent: who, CodeHash: codeHash, RequestHash: cove.RequestHash("GET", "/agents/x/", nil),
+			Status: 200, ResponseHash: cove.SHA256(body), Timestamp: 1}
+		if version == cove.ReceiptV2 {
+			r.Version, r.HeadersHash = cove.ReceiptV2, cove.HeadersHash("gw.example", cove.Header(h))
+		}
+		s, err := receipt.Sign(attestor, r)
 		if err != nil {
 			t.Fatal(err)
 		}
-		h := http.Header{}
 		receipt.SetHeaders(h, s)
-		return &client.Response{Status: 200, Header: h, Body: body, Method: "GET", RequestURI: "/agents/x/"}
+		return &client.Response{Status: 200, Header: h, Body: body, Method: "GET", RequestURI: "/agents/x/", Host: "gw.example"}
+	}
+	respond := func(codeHash cove.Hash, agent ...cove.AgentID) *client.Response {
+		return respondV(cove.ReceiptV2, codeHash, agent...)
 	}
 	if _, err := c.VerifyReceipt(context.Background(), id, respond(code)); err != nil {
 		t.Fatalf("control: %v", err)
@@ -144,6 +151,11 @@ func TestVerifyReceiptAgainstRecord(t *testing.T) {
 	}
 	if _, err := c.VerifyReceipt(context.Background(), id, respond(code, cove.AgentID{8})); !errors.Is(err, receipt.ErrMismatch) {
 		t.Fatalf("receipt for another agent: %v, want ErrMismatch", err)
+	}
+	// A version-1 receipt of the same exchange, valid in itself, is refused
+	// by a verifying client: it covers no header.
+	if _, err := c.VerifyReceipt(context.Background(), id, respondV(cove.ReceiptV1, code)); !errors.Is(err, receipt.ErrNotCovered) {
+		t.Fatalf("version-1 receipt: %v, want ErrNotCovered", err)
 	}
 	misfiled := provenState(t, record(t, chain.AgentKey(id), chain.AgentRecord{ID: cove.AgentID{8}, CID: "x", CodeHash: code, Attestor: attestor.Address(), Version: 1, CreatedAt: t0, UpdatedAt: t0}))
 	if _, err := misfiled.ProvenAgent(context.Background(), id); err == nil {

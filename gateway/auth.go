@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -85,7 +86,7 @@ func (s *Server) checkAuth(r *http.Request, now time.Time) (cove.Address, api.Au
 			"the %s is signed for chain id %d; this gateway serves chain id %d", api.HeaderAuth, a.ChainID, chainID)
 	}
 	auds := s.audiences(r)
-	if !contains(auds, strings.ToLower(a.Audience)) {
+	if !slices.Contains(auds, strings.ToLower(a.Audience)) {
 		return cove.Address{}, a, refuse(http.StatusUnauthorized, "auth_wrong_audience",
 			"the %s is signed for gateway %q; this gateway is %s", api.HeaderAuth, truncate(a.Audience, 100), strings.Join(auds, ", "))
 	}
@@ -115,6 +116,9 @@ func (s *Server) useNonce(signer cove.Address, a api.Auth, now time.Time) *authE
 	case errors.Is(err, errNonceUsed):
 		return refuse(http.StatusUnauthorized, "auth_replayed",
 			"this %s was used already: sign a new one (with a fresh nonce) for each request", api.HeaderAuth)
+	case errors.Is(err, errSignerBusy):
+		return refuse(http.StatusTooManyRequests, "auth_busy",
+			"%s signed more than %d %s headers this gateway accepted in the last %s; retry shortly", signer, s.nonces.perSigner, api.HeaderAuth, api.MaxAuthLifetime)
 	case errors.Is(err, errNoncesFull):
 		return refuse(http.StatusServiceUnavailable, "auth_busy",
 			"the gateway has accepted too many %s headers in the last %s; retry shortly", api.HeaderAuth, api.MaxAuthLifetime)
@@ -122,18 +126,10 @@ func (s *Server) useNonce(signer cove.Address, a api.Auth, now time.Time) *authE
 	return nil
 }
 
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
 var (
 	errNonceUsed  = errors.New("nonce used")
 	errNoncesFull = errors.New("too many unexpired nonces")
+	errSignerBusy = errors.New("too many unexpired nonces of one signer")
 )
 
 type nonceKey struct {
@@ -142,24 +138,32 @@ type nonceKey struct {
 }
 
 // nonceCache remembers the nonces of accepted Cove-Auth headers until they
-// expire, at most max at once.
+// expire, at most max at once and perSigner of one signer.
 //
 // Security: it lives in memory, so a restarted gateway accepts a header
 // used before the restart again until it expires (api.MaxAuthLifetime at
 // most), and each gateway behind one public host keeps its own. When full
 // of unexpired nonces it refuses new ones (errNoncesFull) rather than
-// forget one that could then be replayed.
+// forget one that could then be replayed. The quota per signer
+// (errSignerBusy) keeps one agent owner from filling it and locking every
+// other owner out.
 type nonceCache struct {
-	mu   sync.Mutex
-	max  int
-	seen map[nonceKey]time.Time // the header's expiry
+	mu        sync.Mutex
+	max       int
+	perSigner int
+	seen      map[nonceKey]time.Time // the header's expiry
+	bySigner  map[cove.Address]int   // unswept entries of seen per signer
 	// sweepAt is the earliest expiry left by the last sweep: sweeping
 	// before it frees nothing.
 	sweepAt time.Time
 }
 
-func newNonceCache(max int) *nonceCache {
-	return &nonceCache{max: max, seen: map[nonceKey]time.Time{}}
+// minNoncesPerSigner is the least per-signer quota of a nonceCache.
+const minNoncesPerSigner = 16
+
+func newNonceCache(limit int) *nonceCache {
+	return &nonceCache{max: limit, perSigner: max(limit/64, minNoncesPerSigner),
+		seen: map[nonceKey]time.Time{}, bySigner: map[cove.Address]int{}}
 }
 
 // use marks (signer, nonce) used until expiry, or fails if it is in use.
@@ -170,19 +174,30 @@ func (c *nonceCache) use(signer cove.Address, nonce cove.Hash, expiry, now time.
 	if exp, ok := c.seen[k]; ok && now.Before(exp) {
 		return errNonceUsed
 	}
-	if len(c.seen) >= c.max && !now.Before(c.sweepAt) {
+	if _, ok := c.seen[k]; ok { // expired: this use renews it
+		c.seen[k] = expiry
+		return nil
+	}
+	if (len(c.seen) >= c.max || c.bySigner[signer] >= c.perSigner) && !now.Before(c.sweepAt) {
 		c.sweepAt = time.Time{}
 		for k, exp := range c.seen {
 			if !now.Before(exp) {
 				delete(c.seen, k)
+				if c.bySigner[k.signer]--; c.bySigner[k.signer] == 0 {
+					delete(c.bySigner, k.signer)
+				}
 			} else if c.sweepAt.IsZero() || exp.Before(c.sweepAt) {
 				c.sweepAt = exp
 			}
 		}
 	}
-	if _, ok := c.seen[k]; !ok && len(c.seen) >= c.max {
+	if c.bySigner[signer] >= c.perSigner {
+		return errSignerBusy
+	}
+	if len(c.seen) >= c.max {
 		return errNoncesFull
 	}
 	c.seen[k] = expiry
+	c.bySigner[signer]++
 	return nil
 }

@@ -117,9 +117,12 @@ The simulated TEE gives NO hardware protection: use it for development only.`,
 	return cmd
 }
 
-// printTrustRoot prints the chain's trust root, the header of block 1, once
-// the node is healthy: this process runs the chain, so its own gateway is
-// the one source it need not doubt.
+// printTrustRoot prints a trust root for the chain, the header of its
+// latest block, once the node is healthy: this process runs the chain, so
+// its own gateway is the one source it need not doubt. A root must be
+// younger than the light client's trusting period (14 days), so it is the
+// latest block, printed anew at every start, not block 1 of a chain that
+// may be older.
 func printTrustRoot(ctx context.Context, out io.Writer, url string) {
 	c, err := client.New(url)
 	if err != nil {
@@ -128,7 +131,11 @@ func printTrustRoot(ctx context.Context, out io.Writer, url string) {
 	if err := c.WaitHealthy(ctx); err != nil {
 		return
 	}
-	root, err := light.RootAt(ctx, c, 1)
+	h := int64(1)
+	if st, err := c.ChainStatus(ctx); err == nil && st.Height > h {
+		h = st.Height
+	}
+	root, err := light.RootAt(ctx, c, h)
 	if err != nil {
 		if ctx.Err() == nil {
 			fmt.Fprintf(out, "  trust root  unavailable: %v\n", err)

@@ -27,3 +27,14 @@ func (b *Buffer) String() string {
 	defer b.mu.Unlock()
 	return b.b.String()
 }
+
+// Tail returns at most the last n bytes written.
+func (b *Buffer) Tail(n int) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	p := b.b.Bytes()
+	if len(p) > n {
+		p = p[len(p)-n:]
+	}
+	return string(p)
+}

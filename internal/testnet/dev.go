@@ -13,6 +13,7 @@ import (
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/account"
 	"github.com/cove-network/cove/client"
+	"github.com/cove-network/cove/internal/syncbuf"
 	"github.com/cove-network/cove/internal/testport"
 	"github.com/cove-network/cove/node"
 )
@@ -114,7 +115,7 @@ func Dev(t testing.TB, admin cove.Address, funded ...cove.Address) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &logBuffer{}
+	logs := &syncbuf.Buffer{}
 	d, err := StartDev(context.Background(), DevConfig{
 		DataDir:       t.TempDir(),
 		Operator:      filepath.Join(keys.Dir(), "operator.json"),
@@ -125,14 +126,14 @@ func Dev(t testing.TB, admin cove.Address, funded ...cove.Address) string {
 		Log:           slog.New(slog.NewTextHandler(logs, nil)),
 	})
 	if err != nil {
-		t.Fatalf("start a dev node: %v\nnode log (tail):\n%s", err, logs.tail(32<<10))
+		t.Fatalf("start a dev node: %v\nnode log (tail):\n%s", err, logs.Tail(32<<10))
 	}
 	t.Cleanup(func() {
 		if err := d.Stop(); err != nil {
 			t.Errorf("node.Run: %v", err)
 		}
 		if t.Failed() {
-			t.Logf("node log (tail):\n%s", logs.tail(32<<10))
+			t.Logf("node log (tail):\n%s", logs.Tail(32<<10))
 		}
 	})
 	return d.Client.Base()

@@ -12,7 +12,6 @@
 package testnet
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -28,6 +27,7 @@ import (
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/api"
 	"github.com/cove-network/cove/client"
+	"github.com/cove-network/cove/internal/syncbuf"
 	"github.com/cove-network/cove/internal/testnet/cometrpc"
 	"github.com/cove-network/cove/node"
 )
@@ -96,7 +96,7 @@ func Start(t testing.TB, n int, opts ...Option) *Net {
 		for i, h := range homes {
 			nt.nodes = append(nt.nodes, &Node{
 				Index: i, Home: h.Home, HTTPAddr: h.HTTP, RPCAddr: h.RPC, P2PAddr: h.P2P,
-				net: nt, logs: &logBuffer{},
+				net: nt, logs: &syncbuf.Buffer{},
 			})
 		}
 		err = nt.startAll()
@@ -155,7 +155,7 @@ func (n *Net) Close() {
 	}
 	if n.t.Failed() {
 		for _, nd := range n.nodes {
-			n.t.Logf("node %d log (tail):\n%s", nd.Index, nd.logs.tail(32<<10))
+			n.t.Logf("node %d log (tail):\n%s", nd.Index, nd.logs.Tail(32<<10))
 		}
 	}
 }
@@ -253,7 +253,7 @@ type Node struct {
 	P2PAddr  string
 
 	net  *Net
-	logs *logBuffer
+	logs *syncbuf.Buffer
 	run  *run // nil while stopped
 	c    *client.Client
 	rpc  *cometrpc.Client
@@ -472,26 +472,4 @@ func isAddrInUse(err error) bool {
 	// CometBFT's RPC server formats the listen error with %v, losing the
 	// errno: match the text as well.
 	return errors.Is(err, syscall.EADDRINUSE) || (err != nil && strings.Contains(err.Error(), "address already in use"))
-}
-
-// logBuffer collects a node's log across restarts.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) tail(n int) string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b := l.b.Bytes()
-	if len(b) > n {
-		b = b[len(b)-n:]
-	}
-	return string(b)
 }
