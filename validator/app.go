@@ -173,6 +173,28 @@ func readState(db *bbolt.DB) (kvs []chain.KV, height int64, appHash []byte, err 
 		if fi.Size() < tx.Size() {
 			return fmt.Errorf("truncated: the file is %d bytes, its meta page says %d", fi.Size(), tx.Size())
 		}
+		// Read first, here, where a fault is recovered: Tx.Check walks
+		// the same pages in a goroutine of its own, where a wild page id
+		// would kill the process.
+		st, meta := tx.Bucket(bucketState), tx.Bucket(bucketMeta)
+		if st == nil || meta == nil {
+			if tx.Bucket(bucketState) != nil || tx.Bucket(bucketMeta) != nil {
+				return errors.New("a bucket is missing")
+			}
+			fresh = true
+		} else {
+			if v := meta.Get(keyHeight); len(v) == 8 {
+				height = int64(binary.BigEndian.Uint64(v))
+			}
+			appHash = append([]byte(nil), meta.Get(keyAppHash)...)
+			err := st.ForEach(func(k, v []byte) error {
+				kvs = append(kvs, chain.KV{Key: append([]byte(nil), k...), Value: append([]byte(nil), v...)})
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
 		var errs []error
 		for err := range tx.Check() {
 			errs = append(errs, err)
@@ -180,22 +202,7 @@ func readState(db *bbolt.DB) (kvs []chain.KV, height int64, appHash []byte, err 
 		if len(errs) > 0 {
 			return fmt.Errorf("consistency check: %w", errors.Join(errs...))
 		}
-		st, meta := tx.Bucket(bucketState), tx.Bucket(bucketMeta)
-		if st == nil || meta == nil {
-			if tx.Bucket(bucketState) != nil || tx.Bucket(bucketMeta) != nil {
-				return errors.New("a bucket is missing")
-			}
-			fresh = true
-			return nil
-		}
-		if v := meta.Get(keyHeight); len(v) == 8 {
-			height = int64(binary.BigEndian.Uint64(v))
-		}
-		appHash = append([]byte(nil), meta.Get(keyAppHash)...)
-		return st.ForEach(func(k, v []byte) error {
-			kvs = append(kvs, chain.KV{Key: append([]byte(nil), k...), Value: append([]byte(nil), v...)})
-			return nil
-		})
+		return nil
 	})
 	if err != nil || !fresh {
 		return kvs, height, appHash, err

@@ -2,6 +2,7 @@ package validator
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -161,6 +162,39 @@ func TestDamagedState(t *testing.T) {
 			}
 			return b
 		}},
+		{"bad root page", func(b []byte) []byte {
+			// The root page of both meta pages gets an unknown page type:
+			// bbolt opens the file and panics on the first read.
+			for _, meta := range []int{0, 4096} {
+				root := binary.LittleEndian.Uint64(b[meta+16+16:])
+				binary.LittleEndian.PutUint16(b[int(root)*4096+8:], 0x20)
+			}
+			return b
+		}},
+		{"used page listed free", func(b []byte) []byte {
+			// Every freelist page lists the page of the current root as
+			// free: the file opens and reads, and only Tx.Check sees it.
+			var m0, m1 = binary.LittleEndian.Uint64(b[16+48:]), binary.LittleEndian.Uint64(b[4096+16+48:])
+			meta := 0
+			if m1 > m0 {
+				meta = 4096
+			}
+			root := binary.LittleEndian.Uint64(b[meta+16+16:])
+			n := 0
+			for off := 2 * 4096; off+4096 <= len(b); off += 4096 {
+				if binary.LittleEndian.Uint16(b[off+8:]) != 0x10 {
+					continue
+				}
+				if count := binary.LittleEndian.Uint16(b[off+10:]); count > 0 && count < 0xffff {
+					binary.LittleEndian.PutUint64(b[off+16:], root)
+					n++
+				}
+			}
+			if n == 0 {
+				t.Fatal("no freelist page with free pages")
+			}
+			return b
+		}},
 		{"flipped value byte", func(b []byte) []byte { flipUniqueValue(t, b, wantKVs); return b }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -269,5 +303,65 @@ func TestCheckRebuilt(t *testing.T) {
 				t.Fatalf("checkRebuilt: %v, want ok=%v", err, tc.ok)
 			}
 		})
+	}
+}
+
+// TestCheckLength: a bbolt file cut short of the length its meta pages
+// record is refused before bbolt maps it; a whole file, a missing one and
+// one with no valid meta page (left to bbolt) pass.
+func TestCheckLength(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, StateFile)
+	db, err := bbolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bbolt.Tx) error {
+		b, err := tx.CreateBucket(bucketState)
+		if err != nil {
+			return err
+		}
+		for i := range 2000 {
+			if err := b.Put(fmt.Appendf(nil, "key-%05d", i), bytes.Repeat([]byte{byte(i)}, 100)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var size int
+	db.View(func(tx *bbolt.Tx) error { size = int(tx.Size()); return nil })
+	db.Close()
+	whole, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := checkLength(path); err != nil {
+		t.Fatalf("whole file: %v", err)
+	}
+	if err := checkLength(filepath.Join(dir, "missing")); err != nil {
+		t.Fatalf("missing file: %v", err)
+	}
+	if err := os.WriteFile(path, whole[:size], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := checkLength(path); err != nil { // bbolt grows files ahead of use
+		t.Fatalf("file cut to its used length %d: %v", size, err)
+	}
+	for _, n := range []int{size - 1, size - 4096, size / 2, 3 * 4096} {
+		if err := os.WriteFile(path, whole[:n], 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := checkLength(path); err == nil || !strings.Contains(err.Error(), "truncated") {
+			t.Errorf("cut to %d of %d bytes: %v, want truncated", n, len(whole), err)
+		}
+	}
+	if err := os.WriteFile(path, bytes.Repeat([]byte{7}, 3*4096), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := checkLength(path); err != nil {
+		t.Fatalf("no meta page: %v", err)
 	}
 }
