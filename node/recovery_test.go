@@ -1,14 +1,21 @@
 package node_test
 
 import (
+	"encoding/json"
+	"errors"
+	"fmt"
 	"log/slog"
+	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/internal/syncbuf"
 	"github.com/cove-network/cove/node"
+	"github.com/cove-network/cove/validator"
 )
 
 // TestNewRemovesInterruptedWrites: the temp files a kill -9 leaves between
@@ -73,4 +80,82 @@ func TestNewRemovesInterruptedWrites(t *testing.T) {
 			t.Errorf("%s changed: %q, %v", p, b, err)
 		}
 	}
+}
+
+// TestRebuildState: a node whose chain state file is damaged does not
+// start and names the file and --rebuild-state; with RebuildState it
+// replays its block store and serves the same head, agents and balances as
+// an undamaged copy of its home (the control), and its agent answers.
+func TestRebuildState(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a node and rebuilds its chain (-short)")
+	}
+	t.Parallel()
+	cfg := newConfig(t)
+	dev := newSigner(t)
+	n := startNode(t, cfg, dev)
+	a := n.deploy(t, filepath.Join("testdata", "hello-v2.js"), map[string]string{"GREETING": "Hi"})
+	wantResponse(t, n.get(t, a, "/?name=Ada"), 200, `{"greeting":"Hi Ada","version":2}`)
+	var funded []cove.Address
+	for i := range 3 {
+		addr := cove.Address{0xfe, byte(i)}
+		n.fund(t, addr, big.NewInt(int64(1000+i)))
+		funded = append(funded, addr)
+	}
+	n.stop()
+
+	type snapshot struct {
+		Head     string
+		Agents   string
+		Balances []string
+	}
+	snap := func(nd *node.Node) snapshot {
+		v := nd.View()
+		agents, _ := json.Marshal(v.Agents())
+		s := snapshot{Head: fmt.Sprintf("%d %X", v.Head().Height, v.Head().AppHash), Agents: string(agents)}
+		for _, addr := range append(funded, dev.Address()) {
+			s.Balances = append(s.Balances, v.Account(addr).Balance.String())
+		}
+		return s
+	}
+	control := copyHome(t, cfg)
+	cn := newNode(t, control, &syncbuf.Buffer{})
+	want := snap(cn)
+	if err := cn.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(want.Agents, a.ID.String()) || want.Balances[0] != "1000" {
+		t.Fatalf("control: %+v", want)
+	}
+
+	path := filepath.Join(cfg.Validator.Home, "data", validator.StateFile)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 2 * 4096; i < len(b); i++ {
+		b[i] = byte(i*131 + 17)
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = node.New(cfg, slog.New(slog.DiscardHandler))
+	var de *validator.DamagedStateError
+	if !errors.As(err, &de) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "--rebuild-state") {
+		t.Fatalf("node.New on a damaged state: %v; want an error naming %s and --rebuild-state", err, path)
+	}
+
+	cfg.Validator.RebuildState = true
+	logs := &syncbuf.Buffer{}
+	begin := time.Now()
+	rn := newNode(t, cfg, logs)
+	t.Logf("rebuilt to %s in %s", want.Head, time.Since(begin).Round(time.Millisecond))
+	if got := snap(rn); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("rebuilt node: %+v\ncontrol: %+v", got, want)
+	}
+	if !strings.Contains(logs.String(), "chain state rebuilt") {
+		t.Errorf("no rebuild in the log:\n%s", quiet(logs.String()))
+	}
+	r := runNode(t, cfg, rn, dev, logs)
+	wantResponse(t, r.get(t, a, "/?name=Ada"), 200, `{"greeting":"Hi Ada","version":2}`)
 }

@@ -742,3 +742,19 @@ func TestTestnetInit(t *testing.T) {
 		t.Errorf("a refused init changed node0's genesis: %v", err)
 	}
 }
+
+// TestRebuildStateFlag: `cove node` and `cove dev` take --rebuild-state and
+// their help says how to recover a damaged chain state.
+func TestRebuildStateFlag(t *testing.T) {
+	for _, cmd := range []string{"node", "dev"} {
+		out, err := runCove(t, cmd, "--help")
+		if err != nil {
+			t.Fatalf("cove %s --help: %v", cmd, err)
+		}
+		for _, want := range []string{"--rebuild-state", "Recovery:", "cove-state.db.damaged-TIME"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("cove %s --help does not say %q:\n%s", cmd, want, out)
+			}
+		}
+	}
+}
