@@ -91,7 +91,7 @@ type DamagedStateError struct {
 }
 
 func (e *DamagedStateError) Error() string {
-	return fmt.Sprintf("chain state %s is damaged: %v; restart with --rebuild-state to rebuild it by replaying this node's block store (the damaged file is kept aside)", e.Path, e.Err)
+	return fmt.Sprintf("chain state %s is damaged: %v; restart with --rebuild-state to rebuild it by replaying this node's block store (which keeps this file aside)", e.Path, e.Err)
 }
 
 func (e *DamagedStateError) Unwrap() error { return e.Err }
@@ -127,8 +127,15 @@ func openApp(path string, log *slog.Logger) (*abciApp, error) {
 // this one may not read is a plain error; anything else that stops bbolt
 // (a bad meta page, a panic) is damage.
 func openDB(path string) (db *bbolt.DB, err error) {
+	// bbolt.Open locks the file before it reads it and, when it panics,
+	// never unlocks it: the file is kept to be closed here, or this
+	// process could not open the path again (a rebuild, a test).
+	var file *os.File
 	defer func() {
 		if r := recover(); r != nil {
+			if file != nil {
+				file.Close()
+			}
 			db, err = nil, &DamagedStateError{Path: path, Err: fmt.Errorf("bbolt panicked: %v", r)}
 		}
 	}()
@@ -138,7 +145,11 @@ func openDB(path string) (db *bbolt.DB, err error) {
 	if err := checkLength(path); err != nil {
 		return nil, &DamagedStateError{Path: path, Err: err}
 	}
-	db, err = bbolt.Open(path, 0o600, &bbolt.Options{Timeout: 2 * time.Second})
+	db, err = bbolt.Open(path, 0o600, &bbolt.Options{Timeout: 2 * time.Second, OpenFile: func(name string, flag int, mode os.FileMode) (*os.File, error) {
+		f, err := os.OpenFile(name, flag, mode)
+		file = f
+		return f, err
+	}})
 	switch {
 	case err == nil:
 		return db, nil

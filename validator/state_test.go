@@ -215,6 +215,10 @@ func TestDamagedState(t *testing.T) {
 				t.Fatalf("New on a damaged state: %v; want a DamagedStateError naming %s and --rebuild-state", err, path)
 			}
 			t.Logf("error: %v", err)
+			// The failed open released the file: this process opens it again.
+			if _, err := New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil))); !errors.As(err, &de) {
+				t.Fatalf("second New on the damaged state: %v; want the same DamagedStateError", err)
+			}
 
 			cfg.RebuildState = true
 			begin := time.Now()
@@ -251,24 +255,62 @@ func TestDamagedState(t *testing.T) {
 }
 
 // TestRebuildDamagedBlockStore: a rebuild from a block store that lost its
-// blocks is an error that says the block store is damaged, not a panic
-// nor a state at another height; the state file is kept aside.
+// blocks or holds garbage is an error that says the block store is
+// damaged, not a panic nor a state at another height; the state file is
+// kept aside.
 func TestRebuildDamagedBlockStore(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a chain (-short)")
 	}
-	cfg, _, _ := chainWithBlocks(t, 3)
-	cfg.RebuildState = true
-	if err := os.RemoveAll(filepath.Join(cfg.Home, "data", "blockstore.db")); err != nil {
-		t.Fatal(err)
-	}
-	_, err := New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err == nil || !strings.Contains(err.Error(), "block store") || !strings.Contains(err.Error(), "damaged") {
-		t.Fatalf("rebuild without blocks: %v; want an error saying the block store is damaged", err)
-	}
-	t.Logf("error: %v", err)
-	if asides, _ := filepath.Glob(filepath.Join(cfg.Home, "data", StateFile+".damaged-*")); len(asides) != 1 {
-		t.Fatalf("files kept aside: %q, want one", asides)
+	base, _, _ := chainWithBlocks(t, 3)
+	for _, tc := range []struct {
+		name   string
+		damage func(t *testing.T, dir string)
+	}{
+		{"removed", func(t *testing.T, dir string) {
+			if err := os.RemoveAll(dir); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"garbage files", func(t *testing.T, dir string) {
+			entries, err := os.ReadDir(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, e := range entries {
+				if name := e.Name(); strings.HasSuffix(name, ".ldb") || strings.HasSuffix(name, ".log") {
+					b, err := os.ReadFile(filepath.Join(dir, name))
+					if err != nil {
+						t.Fatal(err)
+					}
+					for i := range b {
+						b[i] = byte(i*131 + 17)
+					}
+					if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
+						t.Fatal(err)
+					}
+					n++
+				}
+			}
+			if n == 0 {
+				t.Fatalf("no table or log files in %s", dir)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := copyHome(t, base)
+			cfg.RebuildState = true
+			tc.damage(t, filepath.Join(cfg.Home, "data", "blockstore.db"))
+			_, err := New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			if err == nil || !strings.Contains(err.Error(), "block store") || !strings.Contains(err.Error(), "damaged") {
+				t.Fatalf("rebuild from a damaged block store: %v; want an error saying the block store is damaged", err)
+			}
+			t.Logf("error: %v", err)
+			if asides, _ := filepath.Glob(filepath.Join(cfg.Home, "data", StateFile+".damaged-*")); len(asides) != 1 {
+				t.Fatalf("files kept aside: %q, want one", asides)
+			}
+		})
 	}
 }
 

@@ -170,7 +170,8 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 func newNode(ccfg *cmtcfg.Config, pv *privval.FilePV, nodeKey *p2p.NodeKey, app *abciApp, dbs cmtcfg.DBProvider, logger cmtlog.Logger) (n *node.Node, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			n, err = nil, fmt.Errorf("replay the block store in %s: %v (the block store is damaged or does not match the chain state; a rebuild needs every block from genesis: copy a healthy node's data directory or resync from peers)", ccfg.DBDir(), r)
+			msg := strings.Join(strings.Fields(fmt.Sprint(r)), " ") // CometBFT's panics span lines
+			n, err = nil, fmt.Errorf("replay the block store in %s: %s (the block store is damaged or does not match the chain state; a rebuild needs every block from genesis: copy a healthy node's data directory or resync from peers)", ccfg.DBDir(), msg)
 		}
 	}()
 	return node.NewNode(ccfg, pv, nodeKey,

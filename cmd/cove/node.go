@@ -22,7 +22,7 @@ func newNodeCmd(g *globals) *cobra.Command {
 addresses come from DIR/cove.toml, the chain's genesis and keys from DIR/chain.
 'cove testnet init' writes such homes.
 
-Recovery: a node whose chain state (DIR/.../data/cove-state.db) is damaged does not
+Recovery: a node whose chain state (DIR/chain/data/cove-state.db) is damaged does not
 start and says so, naming the file. --rebuild-state renames that file aside
 (cove-state.db.damaged-TIME; nothing is deleted) and rebuilds the state by replaying
 this node's own block store from genesis; the node starts only if the result is at the
