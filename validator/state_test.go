@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"log/slog"
 	"math/big"
@@ -398,6 +399,32 @@ func TestCheckLength(t *testing.T) {
 		}
 		if err := checkLength(path); err == nil || !strings.Contains(err.Error(), "truncated") {
 			t.Errorf("cut to %d of %d bytes: %v, want truncated", n, len(whole), err)
+		}
+	}
+	// Both meta pages name a page outside the file as the root or the
+	// freelist, with their checksums made right again.
+	for _, tc := range []struct {
+		name   string
+		offset int // in the meta
+		value  uint64
+		want   string
+	}{
+		{"root past the end", 16, uint64(size/4096) + 5, "root page"},
+		{"root on a meta page", 16, 1, "root page"},
+		{"freelist past the end", 32, uint64(size/4096) + 5, "freelist page"},
+	} {
+		b := bytes.Clone(whole[:size])
+		for _, meta := range []int{16, 4096 + 16} {
+			binary.LittleEndian.PutUint64(b[meta+tc.offset:], tc.value)
+			h := fnv.New64a()
+			h.Write(b[meta : meta+56])
+			binary.LittleEndian.PutUint64(b[meta+56:], h.Sum64())
+		}
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := checkLength(path); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want an error about the %s", tc.name, err, tc.want)
 		}
 	}
 	if err := os.WriteFile(path, bytes.Repeat([]byte{7}, 3*4096), 0o600); err != nil {
