@@ -28,6 +28,7 @@ import (
 	"github.com/cove-network/cove/chain"
 	"github.com/cove-network/cove/gatekeeper"
 	"github.com/cove-network/cove/gateway"
+	"github.com/cove-network/cove/internal/atomicfile"
 	"github.com/cove-network/cove/tee/sim"
 	"github.com/cove-network/cove/txsend"
 	"github.com/cove-network/cove/validator"
@@ -120,6 +121,9 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 	}
 	dir := func(parts ...string) string { return filepath.Join(append([]string{cfg.DataDir}, parts...)...) }
 
+	if err := cleanTemp(log, dir("tee-sim"), dir("gatekeeper"), dir("worker")); err != nil {
+		return nil, err
+	}
 	n = &Node{cfg: cfg, log: log}
 	n.platform, err = sim.Open(dir("tee-sim"))
 	if err != nil {
@@ -231,4 +235,21 @@ func (n *Node) Run(ctx context.Context, ln net.Listener) error {
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// cleanTemp removes the temporary files of atomic writes a crash
+// interrupted in the directories where the node's roles write atomically
+// (sealed keys and identities: see package atomicfile), before any role
+// opens them, and logs each one.
+func cleanTemp(log *slog.Logger, dirs ...string) error {
+	for _, d := range dirs {
+		removed, err := atomicfile.Clean(d)
+		for _, p := range removed {
+			log.Warn("removed the temp file of an interrupted write", "path", p)
+		}
+		if err != nil {
+			return fmt.Errorf("node: %w", err)
+		}
+	}
+	return nil
 }

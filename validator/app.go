@@ -5,10 +5,13 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -74,51 +77,155 @@ func (a *abciApp) forget(h cove.Hash, ch chan txDone) {
 	a.waitMu.Unlock()
 }
 
+// StateFile is the name of the chain state file in the validator home's
+// data directory.
+const StateFile = "cove-state.db"
+
+// DamagedStateError is a chain state file that cannot be read, fails
+// bbolt's consistency check, or holds values whose Merkle root is not the
+// stored app hash. The node does not start on it; Config.RebuildState (the
+// --rebuild-state flag) rebuilds it from the block store.
+type DamagedStateError struct {
+	Path string // the damaged file
+	Err  error
+}
+
+func (e *DamagedStateError) Error() string {
+	return fmt.Sprintf("chain state %s is damaged: %v; restart with --rebuild-state to rebuild it by replaying this node's block store (which keeps this file aside)", e.Path, e.Err)
+}
+
+func (e *DamagedStateError) Unwrap() error { return e.Err }
+
+// openApp opens the chain state at path and loads it. Damage, including
+// the panics bbolt raises on a corrupt page, is a *DamagedStateError.
 func openApp(path string, log *slog.Logger) (*abciApp, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("open chain state: %w", err)
 	}
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: 2 * time.Second})
+	db, err := openDB(path)
 	if err != nil {
-		return nil, fmt.Errorf("open chain state %s: %w", path, err)
+		return nil, err
 	}
-	var (
-		kvs     []chain.KV
-		height  int64
-		appHash []byte
-	)
-	err = db.Update(func(tx *bbolt.Tx) error {
-		st, err := tx.CreateBucketIfNotExists(bucketState)
-		if err != nil {
-			return err
-		}
-		meta, err := tx.CreateBucketIfNotExists(bucketMeta)
-		if err != nil {
-			return err
-		}
-		if v := meta.Get(keyHeight); len(v) == 8 {
-			height = int64(binary.BigEndian.Uint64(v))
-		}
-		appHash = append([]byte(nil), meta.Get(keyAppHash)...)
-		return st.ForEach(func(k, v []byte) error {
-			kvs = append(kvs, chain.KV{Key: append([]byte(nil), k...), Value: append([]byte(nil), v...)})
-			return nil
-		})
-	})
+	kvs, height, appHash, err := readState(db)
 	if err != nil {
 		db.Close()
-		return nil, fmt.Errorf("open chain state %s: %w", path, err)
+		return nil, &DamagedStateError{Path: path, Err: err}
 	}
 	app := chain.New()
 	if height > 0 || len(kvs) > 0 {
 		app, err = chain.Load(kvs, height, appHash)
 		if err != nil {
 			db.Close()
-			return nil, fmt.Errorf("load chain state: %w", err)
+			return nil, &DamagedStateError{Path: path, Err: err}
 		}
 	}
 	app.SetVerifier(attest.Verifier{}) // every validator verifies quotes alike
 	return &abciApp{log: log, db: db, app: app}, nil
+}
+
+// openDB opens the bbolt file at path. A file another process holds or
+// this one may not read is a plain error; anything else that stops bbolt
+// (a bad meta page, a panic) is damage.
+func openDB(path string) (db *bbolt.DB, err error) {
+	// bbolt.Open locks the file before it reads it and, when it panics,
+	// never unlocks it: the file is kept to be closed here, or this
+	// process could not open the path again (a rebuild, a test).
+	var file *os.File
+	defer func() {
+		if r := recover(); r != nil {
+			if file != nil {
+				file.Close()
+			}
+			db, err = nil, &DamagedStateError{Path: path, Err: fmt.Errorf("bbolt panicked: %v", r)}
+		}
+	}()
+	// A fault reading the mapped file (a page past its end, a wild page
+	// id) panics instead of killing the process, so it is reported here.
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	if err := checkLength(path); err != nil {
+		return nil, &DamagedStateError{Path: path, Err: err}
+	}
+	db, err = bbolt.Open(path, 0o600, &bbolt.Options{Timeout: 2 * time.Second, OpenFile: func(name string, flag int, mode os.FileMode) (*os.File, error) {
+		f, err := os.OpenFile(name, flag, mode)
+		file = f
+		return f, err
+	}})
+	switch {
+	case err == nil:
+		return db, nil
+	case errors.Is(err, bbolt.ErrTimeout):
+		return nil, fmt.Errorf("open chain state %s: %w (is another node using this home?)", path, err)
+	case errors.Is(err, fs.ErrPermission):
+		return nil, fmt.Errorf("open chain state %s: %w", path, err)
+	default:
+		return nil, &DamagedStateError{Path: path, Err: err}
+	}
+}
+
+// readState checks the file's consistency and reads the state's KVs,
+// height and app hash. It writes nothing to a file that holds a state (a
+// damaged file is kept as it was found); a new file gets its buckets.
+// The checks: the file is as long as its meta page says (a truncated file
+// can still open and read when only free pages were cut), and bbolt's
+// Tx.Check (every page reachable once, none both used and free).
+func readState(db *bbolt.DB) (kvs []chain.KV, height int64, appHash []byte, err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("bbolt panicked: %v", r)
+		}
+	}()
+	fresh := false
+	err = db.View(func(tx *bbolt.Tx) error {
+		fi, err := os.Stat(db.Path())
+		if err != nil {
+			return err
+		}
+		if fi.Size() < tx.Size() {
+			return fmt.Errorf("truncated: the file is %d bytes, its meta page says %d", fi.Size(), tx.Size())
+		}
+		// Read first, here, where a fault is recovered: Tx.Check walks
+		// the same pages in a goroutine of its own, where a wild page id
+		// would kill the process.
+		st, meta := tx.Bucket(bucketState), tx.Bucket(bucketMeta)
+		if st == nil || meta == nil {
+			if tx.Bucket(bucketState) != nil || tx.Bucket(bucketMeta) != nil {
+				return errors.New("a bucket is missing")
+			}
+			fresh = true
+		} else {
+			if v := meta.Get(keyHeight); len(v) == 8 {
+				height = int64(binary.BigEndian.Uint64(v))
+			}
+			appHash = append([]byte(nil), meta.Get(keyAppHash)...)
+			err := st.ForEach(func(k, v []byte) error {
+				kvs = append(kvs, chain.KV{Key: append([]byte(nil), k...), Value: append([]byte(nil), v...)})
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		var errs []error
+		for err := range tx.Check() {
+			errs = append(errs, err)
+		}
+		if len(errs) > 0 {
+			return fmt.Errorf("consistency check: %w", errors.Join(errs...))
+		}
+		return nil
+	})
+	if err != nil || !fresh {
+		return kvs, height, appHash, err
+	}
+	err = db.Update(func(tx *bbolt.Tx) error {
+		if _, err := tx.CreateBucket(bucketState); err != nil {
+			return err
+		}
+		_, err := tx.CreateBucket(bucketMeta)
+		return err
+	})
+	return nil, 0, nil, err
 }
 
 func (a *abciApp) close() error { return a.db.Close() }

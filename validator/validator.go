@@ -23,11 +23,13 @@ import (
 	dbm "github.com/cometbft/cometbft-db"
 	cmtcfg "github.com/cometbft/cometbft/config"
 	"github.com/cometbft/cometbft/crypto/ed25519"
+	cmtlog "github.com/cometbft/cometbft/libs/log"
 	"github.com/cometbft/cometbft/node"
 	"github.com/cometbft/cometbft/p2p"
 	"github.com/cometbft/cometbft/privval"
 	"github.com/cometbft/cometbft/proxy"
 	rpclocal "github.com/cometbft/cometbft/rpc/client/local"
+	sm "github.com/cometbft/cometbft/state"
 	cmttypes "github.com/cometbft/cometbft/types"
 
 	"github.com/cove-network/cove/chain"
@@ -47,6 +49,13 @@ type Config struct {
 	Peers []string `toml:"peers"`
 	// BlockInterval is CometBFT's timeout_commit: the pause between blocks.
 	BlockInterval time.Duration `toml:"block_interval"`
+	// RebuildState moves the chain state file aside (StateFile, renamed
+	// StateFile.damaged-TIME, never deleted) and rebuilds the state by
+	// replaying every block of this node's block store from genesis, then
+	// checks that it ends at the height and app hash the block store's
+	// state records. Set by --rebuild-state, for one start; never in a
+	// config file.
+	RebuildState bool `toml:"-"`
 }
 
 // DefaultConfig returns the settings of a single dev validator.
@@ -104,34 +113,106 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("validator: node key in %s: %w (run init first)", ccfg.NodeKeyFile(), err)
 	}
-	app, err := openApp(filepath.Join(cfg.Home, "data", "cove-state.db"), log)
-	if err != nil {
-		return nil, err
+	statePath := filepath.Join(cfg.Home, "data", StateFile)
+	var aside string
+	if cfg.RebuildState {
+		if aside, err = moveAside(statePath, time.Now()); err != nil {
+			return nil, fmt.Errorf("validator: rebuild state: %w", err)
+		}
+		log.Warn("rebuilding the chain state from the block store", "state", statePath, "damaged_kept_at", aside)
 	}
+	start := time.Now()
+	app, err := openApp(statePath, log)
+	if err != nil {
+		return nil, fmt.Errorf("validator: %w", err)
+	}
+	var stateDB dbm.DB
 	s := &Server{cfg: cfg, log: log, app: app}
 	pv := privval.LoadFilePV(ccfg.PrivValidatorKeyFile(), ccfg.PrivValidatorStateFile())
-	n, err := node.NewNode(ccfg, pv, nodeKey,
-		proxy.NewLocalClientCreator(app),
-		node.DefaultGenesisDocProviderFunc(ccfg),
+	n, err := newNode(ccfg, pv, nodeKey, app,
 		func(ctx *cmtcfg.DBContext) (dbm.DB, error) {
 			db, err := cmtcfg.DefaultDBProvider(ctx)
 			if err != nil {
 				return nil, err
 			}
 			s.dbs = append(s.dbs, db)
+			if ctx.ID == "state" {
+				stateDB = db
+			}
 			return lateCloseDB{db}, nil
 		},
-		node.DefaultMetricsProvider(ccfg.Instrumentation),
 		newCometLogger(log.With("component", "cometbft")),
 	)
+	if err == nil && cfg.RebuildState {
+		err = checkRebuilt(app, stateDB, aside)
+	}
 	if err != nil {
 		s.closeDBs()
 		app.close()
+		if cfg.RebuildState {
+			return nil, fmt.Errorf("validator: rebuild state: %w", err)
+		}
 		return nil, fmt.Errorf("validator: start cometbft: %w", err)
+	}
+	if cfg.RebuildState {
+		h, hash := app.head()
+		log.Info("chain state rebuilt from the block store", "height", h, "app_hash", fmt.Sprintf("%X", hash), "took", time.Since(start).Round(time.Millisecond), "damaged_kept_at", aside)
 	}
 	s.node = n
 	s.rpc = rpclocal.New(n)
 	return s, nil
+}
+
+// newNode builds the CometBFT node. Its handshake with the app replays the
+// stored blocks the app has not committed (all of them for a new state)
+// and panics on a block store that contradicts the app or itself, so a
+// panic here is a damaged block store (or state), returned as an error.
+func newNode(ccfg *cmtcfg.Config, pv *privval.FilePV, nodeKey *p2p.NodeKey, app *abciApp, dbs cmtcfg.DBProvider, logger cmtlog.Logger) (n *node.Node, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			msg := strings.Join(strings.Fields(fmt.Sprint(r)), " ") // CometBFT's panics span lines
+			n, err = nil, fmt.Errorf("replay the block store in %s: %s (the block store is damaged or does not match the chain state; a rebuild needs every block from genesis: copy a healthy node's data directory or resync from peers)", ccfg.DBDir(), msg)
+		}
+	}()
+	return node.NewNode(ccfg, pv, nodeKey,
+		proxy.NewLocalClientCreator(app),
+		node.DefaultGenesisDocProviderFunc(ccfg),
+		dbs,
+		node.DefaultMetricsProvider(ccfg.Instrumentation),
+		logger,
+	)
+}
+
+// moveAside renames the file at path to path.damaged-TIME and returns the
+// new name; no file is not an error (nothing to keep).
+func moveAside(path string, now time.Time) (string, error) {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return "", nil
+	}
+	aside := path + ".damaged-" + now.UTC().Format("20060102T150405.000000000Z")
+	if err := os.Rename(path, aside); err != nil {
+		return "", err
+	}
+	return aside, nil
+}
+
+// checkRebuilt compares a rebuilt state with what CometBFT's state store
+// (written as each block was decided) says: the last height and the app
+// hash after it. CometBFT's handshake checks each replayed block's app hash
+// already; this makes the rebuild's promise explicit and independent of it.
+func checkRebuilt(app *abciApp, stateDB dbm.DB, aside string) error {
+	if stateDB == nil {
+		return errors.New("cometbft opened no state database")
+	}
+	st, err := sm.NewStore(stateDB, sm.StoreOptions{}).Load()
+	if err != nil {
+		return fmt.Errorf("read the block store's state: %w", err)
+	}
+	h, hash := app.head()
+	if h != st.LastBlockHeight || !bytes.Equal(hash, st.AppHash) {
+		return fmt.Errorf("the rebuilt state is at height %d with app hash %X, the block store's at height %d with %X: not starting (the state kept aside is %s)", h, hash, st.LastBlockHeight, []byte(st.AppHash), aside)
+	}
+	return nil
 }
 
 func cometConfig(cfg Config) *cmtcfg.Config {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"net"
 	"net/http"
@@ -740,5 +741,106 @@ func TestTestnetInit(t *testing.T) {
 	}
 	if g2, err := os.ReadFile(filepath.Join(nodes[0].Home, "chain", "config", "genesis.json")); err != nil || !bytes.Equal(g2, genesis[0]) {
 		t.Errorf("a refused init changed node0's genesis: %v", err)
+	}
+}
+
+// TestRebuildStateFlag: `cove node` and `cove dev` take --rebuild-state and
+// their help says how to recover a damaged chain state.
+func TestRebuildStateFlag(t *testing.T) {
+	for _, cmd := range []string{"node", "dev"} {
+		out, err := runCove(t, cmd, "--help")
+		if err != nil {
+			t.Fatalf("cove %s --help: %v", cmd, err)
+		}
+		for _, want := range []string{"--rebuild-state", "Recovery:", "cove-state.db.damaged-TIME"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("cove %s --help does not say %q:\n%s", cmd, want, out)
+			}
+		}
+	}
+}
+
+// TestNodeRebuildState runs `cove node` on a home from `cove testnet init`,
+// damages its chain state, and checks that `cove node` refuses to start
+// naming the file and the flag, and that `cove node --rebuild-state` keeps
+// the file aside and serves the chain from at least the height it had.
+func TestNodeRebuildState(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a node three times (-short)")
+	}
+	t.Setenv("COVE_HOME", t.TempDir())
+	dir := filepath.Join(t.TempDir(), "net")
+	base, err := strconv.Atoi(strings.TrimPrefix(freeAddr(t), "127.0.0.1:"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	base = min(base, 65535-3)
+	out, err := runCove(t, "testnet", "init", "--validators", "1", "--dir", dir, "--base-port", strconv.Itoa(base), "--json")
+	if err != nil {
+		t.Fatalf("testnet init: %v", err)
+	}
+	var nodes []struct{ Home, HTTP string }
+	if err := json.Unmarshal([]byte(out), &nodes); err != nil || len(nodes) != 1 {
+		t.Fatalf("testnet init --json printed %q: %v", out, err)
+	}
+	home := nodes[0].Home
+	c, err := client.New("http://" + nodes[0].HTTP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// serve runs `cove node` with args until it is healthy and has a block
+	// past min, and returns the height it reached.
+	serve := func(min int64, args ...string) int64 {
+		t.Helper()
+		root := newRoot()
+		root.SetOut(io.Discard)
+		root.SetErr(io.Discard)
+		root.SetArgs(append([]string{"node", "--home", home, "--log-level", "error"}, args...))
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- root.ExecuteContext(ctx) }()
+		defer func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("cove node %s: %v", strings.Join(args, " "), err)
+			}
+		}()
+		wctx, wcancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer wcancel()
+		for {
+			st, err := c.ChainStatus(wctx)
+			if err == nil && st.Height > min {
+				return st.Height
+			}
+			select {
+			case err := <-done:
+				done <- err
+				t.Fatalf("cove node exited: %v", err)
+			case <-wctx.Done():
+				t.Fatalf("no block past %d within 60 s: %v", min, err)
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}
+	h := serve(3)
+
+	path := filepath.Join(home, "chain", "data", "cove-state.db")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 2 * 4096; i < len(b); i++ {
+		b[i] = byte(i*131 + 17)
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = runCove(t, "node", "--home", home, "--log-level", "error")
+	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "--rebuild-state") {
+		t.Fatalf("cove node on a damaged state: %v; want an error naming %s and --rebuild-state", err, path)
+	}
+	serve(h, "--rebuild-state")
+	if asides, _ := filepath.Glob(path + ".damaged-*"); len(asides) != 1 {
+		t.Fatalf("files kept aside: %q, want one", asides)
 	}
 }

@@ -34,6 +34,11 @@ its secrets.
 It creates a funded key named "dev" in $COVE_HOME/keys (default ~/.cove) without a
 passphrase; commands that send transactions use it unless --from says otherwise.
 
+Recovery: a damaged chain state (DATA-DIR/chain/data/cove-state.db) stops the start
+with an error naming the file; --rebuild-state renames it aside
+(cove-state.db.damaged-TIME) and rebuilds the state by replaying the block store from
+genesis, starting only at the height and app hash the block store records.
+
 The simulated TEE gives NO hardware protection: use it for development only.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -106,6 +111,7 @@ The simulated TEE gives NO hardware protection: use it for development only.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "directory for sealed keys, bundles, the chain and logs")
+	f.BoolVar(&cfg.Validator.RebuildState, "rebuild-state", false, "move the chain state aside and rebuild it from the block store (see Recovery)")
 	f.StringVar(&httpAddr, "http", httpAddr, "gateway listen address")
 	f.StringVar(&rpcAddr, "rpc", rpcAddr, "CometBFT RPC listen address (empty disables it)")
 	f.StringVar(&p2pAddr, "p2p", p2pAddr, "CometBFT peer-to-peer listen address")

@@ -11,15 +11,27 @@ import (
 )
 
 func newNodeCmd(g *globals) *cobra.Command {
-	var home string
+	var (
+		home    string
+		rebuild bool
+	)
 	cmd := &cobra.Command{
 		Use:   "node --home DIR",
 		Short: "Run one node with the roles its DIR/cove.toml enables",
 		Long: `Run one node of a network: the roles (validator, gatekeeper, worker, gateway) and
 addresses come from DIR/cove.toml, the chain's genesis and keys from DIR/chain.
-'cove testnet init' writes such homes.`,
+'cove testnet init' writes such homes.
+
+Recovery: a node whose chain state (DIR/chain/data/cove-state.db) is damaged does not
+start and says so, naming the file. --rebuild-state renames that file aside
+(cove-state.db.damaged-TIME; nothing is deleted) and rebuilds the state by replaying
+this node's own block store from genesis; the node starts only if the result is at the
+height and app hash its block store records. A damaged block store is reported as such:
+copy a healthy node's data directory instead. Temp files of atomic writes a crash
+interrupted are removed at every start (and logged).`,
 		Example: `  cove testnet init --validators 4 --dir ./net
-  cove node --home ./net/node0`,
+  cove node --home ./net/node0
+  cove node --home ./net/node0 --rebuild-state`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if home == "" {
@@ -33,6 +45,7 @@ addresses come from DIR/cove.toml, the chain's genesis and keys from DIR/chain.
 			if err != nil {
 				return err
 			}
+			cfg.Validator.RebuildState = rebuild
 			// The port first: a node that cannot serve must fail before it
 			// touches its chain.
 			var ln net.Listener
@@ -58,5 +71,6 @@ addresses come from DIR/cove.toml, the chain's genesis and keys from DIR/chain.
 		},
 	}
 	cmd.Flags().StringVar(&home, "home", "", "the node's home directory")
+	cmd.Flags().BoolVar(&rebuild, "rebuild-state", false, "move the chain state aside and rebuild it from this node's block store (see Recovery)")
 	return cmd
 }

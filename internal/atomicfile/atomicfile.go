@@ -4,15 +4,22 @@
 package atomicfile
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 )
+
+// tempPrefix starts the name of Write's temporary files; os.CreateTemp
+// replaces the pattern's "*" with a decimal number.
+const tempPrefix = ".tmp-"
 
 // Write writes b to path atomically: a temporary file (mode 0600) in the
 // same directory, fsync, rename over path, fsync of the directory.
 func Write(path string, b []byte) error {
 	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, ".tmp-*")
+	tmp, err := os.CreateTemp(dir, tempPrefix+"*")
 	if err != nil {
 		return err
 	}
@@ -36,4 +43,46 @@ func Write(path string, b []byte) error {
 		d.Close()
 	}
 	return nil
+}
+
+// IsTemp reports whether name (a base name) is one of Write's temporary
+// files: ".tmp-" and decimal digits.
+func IsTemp(name string) bool {
+	digits, ok := strings.CutPrefix(name, tempPrefix)
+	if !ok || digits == "" {
+		return false
+	}
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// Clean removes the temporary files a Write interrupted by a crash left in
+// dir (a kill between the temporary file and the rename) and returns the
+// paths it removed. Only regular files whose names match IsTemp go; the
+// targets of Write never match. A missing dir is not an error. Call it
+// before anything in the process writes to dir.
+func Clean(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("clean temp files in %s: %w", dir, err)
+	}
+	var removed []string
+	for _, e := range entries {
+		if !e.Type().IsRegular() || !IsTemp(e.Name()) {
+			continue
+		}
+		path := filepath.Join(dir, e.Name())
+		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return removed, fmt.Errorf("clean temp files in %s: %w", dir, err)
+		}
+		removed = append(removed, path)
+	}
+	return removed, nil
 }

@@ -30,3 +30,68 @@ func TestWrite(t *testing.T) {
 		t.Fatal("write into a missing directory succeeded")
 	}
 }
+
+func TestIsTemp(t *testing.T) {
+	for name, want := range map[string]bool{
+		".tmp-123":        true,
+		".tmp-0":          true,
+		".tmp-":           false,
+		".tmp-12a":        false,
+		"tmp-123":         false,
+		".tmp-123.json":   false,
+		"identity.sealed": false,
+		"x.tmp-123":       false,
+	} {
+		if got := IsTemp(name); got != want {
+			t.Errorf("IsTemp(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+// TestClean leaves what a kill -9 between Write's temporary file and its
+// rename leaves, and checks that Clean removes only that.
+func TestClean(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "identity.sealed")
+	if err := Write(target, []byte("kept")); err != nil {
+		t.Fatal(err)
+	}
+	// An interrupted Write: the temporary file as CreateTemp names it.
+	tmp, err := os.CreateTemp(dir, tempPrefix+"*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp.WriteString("half")
+	tmp.Close()
+	others := []string{".tmp-notdigits", "notes.tmp-1", "history.sealed"}
+	for _, name := range others {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A directory with a matching name is not a temporary file.
+	if err := os.Mkdir(filepath.Join(dir, ".tmp-42"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	removed, err := Clean(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(removed) != 1 || removed[0] != tmp.Name() {
+		t.Fatalf("removed %q, want [%q]", removed, tmp.Name())
+	}
+	if _, err := os.Stat(tmp.Name()); !os.IsNotExist(err) {
+		t.Fatalf("temp file still there: %v", err)
+	}
+	if b, err := os.ReadFile(target); err != nil || string(b) != "kept" {
+		t.Fatalf("target: %q, %v", b, err)
+	}
+	for _, name := range append(others, ".tmp-42") {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Errorf("%s was removed: %v", name, err)
+		}
+	}
+	if removed, err := Clean(filepath.Join(dir, "missing")); err != nil || removed != nil {
+		t.Fatalf("missing dir: %q, %v", removed, err)
+	}
+}
