@@ -27,7 +27,7 @@ func TestKillUnderLoad(t *testing.T) {
 	h := initNet(t, bin, 1, l.addresses()...)[0]
 	c := newClient(t, h.HTTP)
 	start := time.Now()
-	p := startNode(t, bin, h)
+	p := mustStart(t, bin, h)
 	if err := p.waitHealthy(ctx, c, 1); err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +51,7 @@ func TestKillUnderLoad(t *testing.T) {
 		p.kill9()
 		before := l.committed.Load()
 		var took time.Duration
-		p, took = restart(t, ctx, bin, h, c, st.Height)
+		p, took = restart(t, t, ctx, bin, h, c, st.Height)
 		t.Logf("kill %d: SIGKILL at height %d with %d transfers reported committed and %d in flight; restarted healthy at height ≥ %d in %s",
 			kill, st.Height, before, inFlight, st.Height, took.Round(time.Millisecond))
 	}

@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -110,26 +109,37 @@ type proc struct {
 	err    error
 }
 
-// startNode runs `cove node --home h`; the test's cleanup kills it if it
-// still runs and, when the test failed, shows the tail of its output.
-func startNode(t *testing.T, bin string, h home) *proc {
-	t.Helper()
+// startNode runs `cove node --home h`; the cleanup of owner (the test
+// that owns the process, which may outlive the subtest that starts it)
+// kills it if it still runs and, when the test failed, shows the tail of
+// its output.
+func startNode(owner testing.TB, bin string, h home) (*proc, error) {
 	p := &proc{out: &syncbuf.Buffer{}, exited: make(chan struct{})}
 	p.cmd = exec.Command(bin, "node", "--home", h.Home)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {
-		t.Fatalf("start cove node: %v", err)
+		return nil, fmt.Errorf("start cove node: %w", err)
 	}
 	go func() {
 		p.err = p.cmd.Wait()
 		close(p.exited)
 	}()
-	t.Cleanup(func() {
+	owner.Cleanup(func() {
 		p.kill9()
-		if t.Failed() {
-			t.Logf("cove node %s (pid %d) output (tail):\n%s", h.Home, p.cmd.Process.Pid, p.out.Tail(16<<10))
+		if owner.Failed() {
+			owner.Logf("cove node %s (pid %d) output (tail):\n%s", h.Home, p.cmd.Process.Pid, p.out.Tail(16<<10))
 		}
 	})
+	return p, nil
+}
+
+// mustStart is startNode for the test's own goroutine.
+func mustStart(t *testing.T, bin string, h home) *proc {
+	t.Helper()
+	p, err := startNode(t, bin, h)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return p
 }
 
@@ -183,12 +193,16 @@ func (p *proc) waitHealthy(ctx context.Context, c *client.Client, h int64) error
 	}
 }
 
-// restart starts a node on h and returns it with the time from the start
-// of the process to a healthy gateway at height ≥ atLeast.
-func restart(t *testing.T, ctx context.Context, bin string, h home, c *client.Client, atLeast int64) (*proc, time.Duration) {
+// restart starts a node on h, owned by owner, and returns it with the time
+// from the start of the process to a healthy gateway at height ≥ atLeast;
+// failures are t's.
+func restart(owner testing.TB, t *testing.T, ctx context.Context, bin string, h home, c *client.Client, atLeast int64) (*proc, time.Duration) {
 	t.Helper()
 	start := time.Now()
-	p := startNode(t, bin, h)
+	p, err := startNode(owner, bin, h)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := p.waitHealthy(ctx, c, atLeast); err != nil {
 		t.Fatalf("restart on %s: %v", h.Home, err)
 	}
@@ -247,5 +261,3 @@ func slow(t *testing.T, what string) {
 		t.Skipf("%s; skipped with -short", what)
 	}
 }
-
-var _ = strings.Contains
