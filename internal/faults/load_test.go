@@ -155,38 +155,51 @@ func (l *load) check(t *testing.T, ctx context.Context, c *client.Client) (unkno
 		if pair := new(big.Int).Add(sa.Balance, ra.Balance); pair.Cmp(node.DevFunds) != 0 {
 			t.Errorf("sender %d and its recipient hold %s, want the genesis funds %s", i, pair, node.DevFunds)
 		}
-		got := ra.Balance
-		if got.BitLen() > len(l.results[i]) {
-			t.Errorf("sender %d: recipient balance %s has bit %d set, but only %d transfers were sent", i, got, got.BitLen()-1, len(l.results[i]))
+		problems, in, out := audit(l.results[i], ra.Balance, sa.Nonce)
+		for _, p := range problems {
+			t.Errorf("sender %d: %s", i, p)
 		}
-		bits := 0
-		for k, r := range l.results[i] {
-			in := got.Bit(k) == 1
-			if in {
-				bits++
-			}
-			switch {
-			case r.outcome == committed && !in:
-				t.Errorf("sender %d transfer %d (2^%d) was reported committed at height %d but is not in the recipient's balance", i, k, k, r.height)
-			case r.outcome == refused && in:
-				t.Errorf("sender %d transfer %d was reported refused (%v) but is in the recipient's balance", i, k, r.err)
-			case r.outcome == unknown && in:
-				unknownIn++
-			case r.outcome == unknown:
-				unknownOut++
-			}
-		}
-		// Each committed transfer used one nonce: a transfer applied twice,
-		// or one the balance hides, shows here.
-		if sa.Nonce != uint64(bits) {
-			t.Errorf("sender %d: nonce %d, but %d transfers are in its recipient's balance", i, sa.Nonce, bits)
-		}
+		unknownIn += in
+		unknownOut += out
 	}
 	want := new(big.Int).Mul(node.DevFunds, big.NewInt(int64(len(l.senders))))
 	if supply.Cmp(want) != 0 {
 		t.Errorf("senders and recipients hold %s, want %s: the supply changed", supply, want)
 	}
 	return unknownIn, unknownOut
+}
+
+// audit compares one sender's reported results with its recipient's
+// balance and its nonce: bit k of the balance is transfer k. It returns
+// what does not match, and how many transfers of unknown outcome are in the
+// balance and how many are not.
+func audit(results []result, balance *big.Int, nonce uint64) (problems []string, unknownIn, unknownOut int) {
+	if balance.BitLen() > len(results) {
+		problems = append(problems, fmt.Sprintf("recipient balance %s has bit %d set, but only %d transfers were sent", balance, balance.BitLen()-1, len(results)))
+	}
+	bits := 0
+	for k := range balance.BitLen() {
+		bits += int(balance.Bit(k))
+	}
+	for k, r := range results {
+		in := balance.Bit(k) == 1
+		switch {
+		case r.outcome == committed && !in:
+			problems = append(problems, fmt.Sprintf("transfer %d (2^%d) was reported committed at height %d but is not in the recipient's balance", k, k, r.height))
+		case r.outcome == refused && in:
+			problems = append(problems, fmt.Sprintf("transfer %d was reported refused (%v) but is in the recipient's balance", k, r.err))
+		case r.outcome == unknown && in:
+			unknownIn++
+		case r.outcome == unknown:
+			unknownOut++
+		}
+	}
+	// Each committed transfer used one nonce: a transfer applied twice, or
+	// one the balance hides, shows here.
+	if nonce != uint64(bits) {
+		problems = append(problems, fmt.Sprintf("nonce %d, but %d transfers are in the recipient's balance", nonce, bits))
+	}
+	return problems, unknownIn, unknownOut
 }
 
 // waitFor polls cond every 20 ms until it holds or ctx ends.
