@@ -6,7 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httptrace"
+	"net/http/httputil"
+	"net/url"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -83,26 +89,27 @@ func TestKillDuringDeploy(t *testing.T) {
 				t.Fatalf("broadcast_tx_sync: %v %+v", err, res)
 			}
 		}},
-		{"during the submission", func(t *testing.T, salt cove.Hash) {
-			// The deploy's request is in flight when the node dies.
+		{"with the DeployAgent request written to the gateway", func(t *testing.T, salt cove.Hash) {
+			// The client talks through a proxy that says when the
+			// transaction's request has been written to the node; the node
+			// dies then, with the request in its socket or in its hands.
+			wrote := make(chan struct{})
+			cp := newClient(t, strings.TrimPrefix(watchTx(t, h.HTTP, wrote), "http://"))
 			done := make(chan error, 1)
 			go func() {
-				_, err := c.DeployCode(ctx, code, client.DeployOptions{Signer: owner, Name: "hello", Salt: salt})
+				_, err := cp.DeployCode(ctx, code, client.DeployOptions{Signer: owner, Name: "hello", Salt: salt})
 				done <- err
 			}()
-			id := cove.DeriveAgentID(owner.Address(), codeHash, salt)
-			// Kill once the upload is stored and before the agent is known:
-			// the bundle's arrival is the last thing the client waits for.
-			err := waitFor(ctx, "the upload", func() bool {
-				_, err := c.Agent(ctx, id)
-				return blobStored(ctx, h.HTTP, code) || err == nil
-			})
-			if err != nil {
-				t.Fatal(err)
+			select {
+			case <-wrote:
+			case err := <-done:
+				t.Fatalf("the deploy ended before its transaction was written: %v", err)
+			case <-ctx.Done():
+				t.Fatal(ctx.Err())
 			}
 			p.kill9()
 			if err := <-done; err == nil {
-				t.Logf("the deploy returned before the kill")
+				t.Logf("the deploy was reported committed before the kill")
 			}
 		}},
 		{"right after the deploy committed", func(t *testing.T, salt cove.Hash) {
@@ -146,6 +153,32 @@ func TestKillDuringDeploy(t *testing.T) {
 		})
 	}
 }
+
+// watchTx starts a reverse proxy in front of the gateway at addr that
+// closes wrote once it has written a POST /v1/chain/tx request to the
+// gateway, and returns the proxy's URL. It stops with t.
+func watchTx(t *testing.T, addr string, wrote chan struct{}) string {
+	u, err := url.Parse("http://" + addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	p := httputil.NewSingleHostReverseProxy(u)
+	p.Transport = roundTripper(func(r *http.Request) (*http.Response, error) {
+		if r.Method == http.MethodPost && r.URL.Path == "/v1/chain/tx" {
+			trace := &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { once.Do(func() { close(wrote) }) }}
+			r = r.WithContext(httptrace.WithClientTrace(r.Context(), trace))
+		}
+		return http.DefaultTransport.RoundTrip(r)
+	})
+	srv := httptest.NewServer(p)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // blobStored reports whether the gateway at addr serves code's bundle.
 func blobStored(ctx context.Context, addr string, code []byte) bool {
