@@ -22,14 +22,10 @@ func TestDamagedFiles(t *testing.T) {
 	slow(t, "builds cove and starts it on damaged homes (about 15 s)")
 	bin := coveBin(t)
 	ctx := ctxFor(t, 120*time.Second)
-	h := initNet(t, bin, 1)[0]
-	c := newClient(t, h.HTTP)
-	p := mustStart(t, bin, h)
-	if err := p.waitHealthy(ctx, c, 1); err != nil {
-		t.Fatal(err)
-	}
-	// Wait for the history too: the gatekeeper writes it when it makes
-	// epoch 0, before it provisions the worker (healthy).
+	// Healthy means the history is written too: the gatekeeper writes it
+	// when it makes epoch 0, before it provisions the worker.
+	homes, procs, clients := startNet(t, ctx, bin, 1)
+	h, p, c := homes[0], procs[0], clients[0]
 	files := []string{
 		filepath.Join("worker", "identity.sealed"),
 		filepath.Join("gatekeeper", "identity.sealed"),

@@ -41,14 +41,10 @@ func TestKillDuringDeploy(t *testing.T) {
 	bin := coveBin(t)
 	ctx := ctxFor(t, 150*time.Second)
 	owner := testnet.NewKey(t)
-	h := initNet(t, bin, 1, owner.Address())[0]
-	c := newClient(t, h.HTTP)
+	homes, procs, clients := startNet(t, ctx, bin, 1, owner.Address())
+	h, p, c := homes[0], procs[0], clients[0]
 	rpc := cometrpc.New(h.RPC)
 	t.Cleanup(rpc.Close)
-	p := mustStart(t, bin, h)
-	if err := p.waitHealthy(ctx, c, 1); err != nil {
-		t.Fatal(err)
-	}
 	bnd, err := bundle.Build(helloAgent)
 	if err != nil {
 		t.Fatal(err)

@@ -21,19 +21,8 @@ func TestHaltKill9(t *testing.T) {
 	bin := coveBin(t)
 	ctx := ctxFor(t, 150*time.Second)
 	l := newLoad(t, senders)
-	homes := initNet(t, bin, 4, l.addresses()...)
 	start := time.Now()
-	procs := make([]*proc, len(homes))
-	clients := make([]*client.Client, len(homes))
-	for i, h := range homes {
-		procs[i] = mustStart(t, bin, h)
-		clients[i] = newClient(t, h.HTTP)
-	}
-	for i := range homes {
-		if err := procs[i].waitHealthy(ctx, clients[i], 2); err != nil {
-			t.Fatalf("node %d: %v", i, err)
-		}
-	}
+	homes, procs, clients := startNet(t, ctx, bin, 4, l.addresses()...)
 	t.Logf("4 cove node processes healthy in %s", time.Since(start).Round(time.Millisecond))
 	maxHeight := func() int64 {
 		var m int64

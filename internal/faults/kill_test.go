@@ -24,13 +24,9 @@ func TestKillUnderLoad(t *testing.T) {
 	bin := coveBin(t)
 	ctx := ctxFor(t, 150*time.Second)
 	l := newLoad(t, senders)
-	h := initNet(t, bin, 1, l.addresses()...)[0]
-	c := newClient(t, h.HTTP)
 	start := time.Now()
-	p := mustStart(t, bin, h)
-	if err := p.waitHealthy(ctx, c, 1); err != nil {
-		t.Fatal(err)
-	}
+	homes, procs, clients := startNet(t, ctx, bin, 1, l.addresses()...)
+	h, p, c := homes[0], procs[0], clients[0]
 	t.Logf("first start: healthy in %s", time.Since(start).Round(time.Millisecond))
 
 	// After an unknown outcome a sender waits for the gateway to answer

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -131,6 +132,39 @@ func startNode(owner testing.TB, bin string, h home) (*proc, error) {
 		}
 	})
 	return p, nil
+}
+
+// startNet writes n node homes (initNet), starts a `cove node` on each and
+// waits until every one is healthy. Another process may take a probed port
+// before a node binds it: then it starts again on other ports.
+func startNet(t *testing.T, ctx context.Context, bin string, n int, funded ...cove.Address) ([]home, []*proc, []*client.Client) {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		homes := initNet(t, bin, n, funded...)
+		procs := make([]*proc, n)
+		clients := make([]*client.Client, n)
+		for i, h := range homes {
+			procs[i] = mustStart(t, bin, h)
+			clients[i] = newClient(t, h.HTTP)
+		}
+		var err error
+		for i := range homes {
+			if err = procs[i].waitHealthy(ctx, clients[i], 1); err != nil {
+				err = fmt.Errorf("node %d: %w\n%s", i, err, procs[i].out.Tail(4<<10))
+				break
+			}
+		}
+		if err == nil {
+			return homes, procs, clients
+		}
+		for _, p := range procs {
+			p.kill9()
+		}
+		if attempt == 3 || !strings.Contains(err.Error(), "address already in use") {
+			t.Fatal(err)
+		}
+		t.Logf("attempt %d: a port was taken; again on other ports", attempt)
+	}
 }
 
 // mustStart is startNode for the test's own goroutine.
