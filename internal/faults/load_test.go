@@ -113,6 +113,20 @@ func (l *load) run(ctx context.Context, n int, pick func(sender int) *client.Cli
 	return &wg
 }
 
+// maxHeight returns the highest height at which a transfer was reported
+// committed.
+func (l *load) maxHeight() int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var m int64
+	for _, rs := range l.results {
+		for _, r := range rs {
+			m = max(m, r.height)
+		}
+	}
+	return m
+}
+
 // tally counts the results by outcome.
 func (l *load) tally() (sent, ok, no, unk int) {
 	l.mu.Lock()
