@@ -13,7 +13,9 @@ import (
 // master-key history) in three ways (garbage, truncated, empty) and starts
 // `cove node` on the home: it must exit with an error that names the file,
 // without a panic, and leave the home intact otherwise: with the file
-// restored, the node starts healthy at the height it had.
+// restored, the node starts healthy at the height it had. A worker identity
+// deleted (lost without a backup) is replaced: the node registers a new
+// one and is provisioned again.
 //
 // Not here yet, see issue 14: a damaged chain state (cove-state.db, item 2)
 // panics in bbolt naming no file, and a bundle failing its CID check
@@ -74,8 +76,20 @@ func TestDamagedFiles(t *testing.T) {
 	}
 	// The failed starts left nothing behind: with the files restored the
 	// node starts as before.
-	_, took := restart(t, t, ctx, bin, h, c, st.Height)
+	p, took := restart(t, t, ctx, bin, h, c, st.Height)
 	t.Logf("restored: healthy at height ≥ %d in %s", st.Height, took.Round(time.Millisecond))
+
+	// A worker identity lost without a backup: the worker makes a new one,
+	// registers it and is provisioned again (healthy means it holds a key).
+	p.kill9()
+	if err := os.Remove(filepath.Join(h.Home, "data", "worker", "identity.sealed")); err != nil {
+		t.Fatal(err)
+	}
+	p, took = restart(t, t, ctx, bin, h, c, st.Height)
+	if out := p.out.String(); !strings.Contains(out, `msg="worker registered"`) {
+		t.Fatalf("the worker did not register a new identity:\n%s", lastLines(out, 20))
+	}
+	t.Logf("worker identity deleted: a new one registered and provisioned, healthy in %s", took.Round(time.Millisecond))
 }
 
 func lastLines(s string, n int) string {
