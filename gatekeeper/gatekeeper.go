@@ -146,17 +146,20 @@ func New(cfg Config, log *slog.Logger, platform Platform, c Chain, dir, endpoint
 		return nil, fmt.Errorf("gatekeeper: %w", err)
 	}
 	s := &Server{cfg: cfg, log: log, platform: platform, chain: c, dir: dir, endpoint: endpoint, id: id, myID: chain.WorkerID(id.PublicKey()), refused: map[cove.Hash]bool{}}
-	sealed, err := os.ReadFile(filepath.Join(dir, HistoryFile))
+	// A damaged history is an error that names its file, for the operator
+	// to restore it (docs/RELIABILITY.md).
+	histPath := filepath.Join(dir, HistoryFile)
+	sealed, err := os.ReadFile(histPath)
 	switch {
 	case err == nil:
 		b, err := platform.Unseal(historyLabel, sealed)
 		if err != nil {
-			return nil, fmt.Errorf("gatekeeper: master-key history: %w", err)
+			return nil, fmt.Errorf("gatekeeper: master-key history %s: %w", histPath, err)
 		}
 		s.hist, err = keys.DecodeHistory(b)
 		clear(b)
 		if err != nil {
-			return nil, fmt.Errorf("gatekeeper: %w", err)
+			return nil, fmt.Errorf("gatekeeper: master-key history %s: %w", histPath, err)
 		}
 	case !errors.Is(err, os.ErrNotExist):
 		return nil, fmt.Errorf("gatekeeper: %w", err)

@@ -1,0 +1,98 @@
+package faults_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestDamagedFiles damages, one at a time, the files a node keeps sealed
+// (its worker's and its gatekeeper's identities, its gatekeeper's
+// master-key history) in three ways (garbage, truncated, empty) and starts
+// `cove node` on the home: it must exit with an error that names the file,
+// without a panic, and leave the home intact otherwise: with the file
+// restored, the node starts healthy at the height it had. A worker identity
+// deleted (lost without a backup) is replaced: the node registers a new
+// one and is provisioned again.
+//
+// Not here yet, see issue 14: a damaged chain state (cove-state.db, item 2)
+// panics in bbolt naming no file, and a bundle failing its CID check
+// (item 3) is a generic 500; their scenarios come with their fixes.
+func TestDamagedFiles(t *testing.T) {
+	slow(t, "builds cove and starts it on damaged homes (about 15 s)")
+	bin := coveBin(t)
+	ctx := ctxFor(t, 120*time.Second)
+	// Healthy means the history is written too: the gatekeeper writes it
+	// when it makes epoch 0, before it provisions the worker.
+	homes, procs, clients := startNet(t, ctx, bin, 1)
+	h, p, c := homes[0], procs[0], clients[0]
+	files := []string{
+		filepath.Join("worker", "identity.sealed"),
+		filepath.Join("gatekeeper", "identity.sealed"),
+		filepath.Join("gatekeeper", "history.sealed"),
+	}
+	st, err := c.ChainStatus(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.kill9()
+	damages := []struct {
+		name string
+		f    func([]byte) []byte
+	}{
+		{"garbage", func([]byte) []byte { return []byte("not a sealed file\n") }},
+		{"truncated", func(b []byte) []byte { return b[:len(b)/2] }},
+		{"empty", func([]byte) []byte { return nil }},
+	}
+	for _, f := range files {
+		path := filepath.Join(h.Home, "data", f)
+		good, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%s after a healthy start: %v", f, err)
+		}
+		for _, d := range damages {
+			if err := os.WriteFile(path, d.f(good), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			q := mustStart(t, bin, h)
+			out, err := q.waitExit(ctx)
+			switch {
+			case err == nil:
+				t.Errorf("%s %s: cove node exited 0", f, d.name)
+			case strings.Contains(out, "panic:") || strings.Contains(out, "goroutine "):
+				t.Errorf("%s %s: cove node panicked:\n%s", f, d.name, out)
+			case !strings.Contains(out, path):
+				t.Errorf("%s %s: the error does not name %s:\n%s", f, d.name, path, lastLines(out, 3))
+			default:
+				t.Logf("%s %s: exit after %s: %s", f, d.name, time.Since(start).Round(time.Millisecond), lastLines(out, 1))
+			}
+		}
+		if err := os.WriteFile(path, good, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The failed starts left nothing behind: with the files restored the
+	// node starts as before.
+	p, took := restart(t, t, ctx, bin, h, c, st.Height)
+	t.Logf("restored: healthy at height ≥ %d in %s", st.Height, took.Round(time.Millisecond))
+
+	// A worker identity lost without a backup: the worker makes a new one,
+	// registers it and is provisioned again (healthy means it holds a key).
+	p.kill9()
+	if err := os.Remove(filepath.Join(h.Home, "data", "worker", "identity.sealed")); err != nil {
+		t.Fatal(err)
+	}
+	p, took = restart(t, t, ctx, bin, h, c, st.Height)
+	if out := p.out.String(); !strings.Contains(out, `msg="worker registered"`) {
+		t.Fatalf("the worker did not register a new identity:\n%s", lastLines(out, 20))
+	}
+	t.Logf("worker identity deleted: a new one registered and provisioned, healthy in %s", took.Round(time.Millisecond))
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
