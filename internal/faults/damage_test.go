@@ -79,6 +79,43 @@ func TestDamagedFiles(t *testing.T) {
 	p, took := restart(t, t, ctx, bin, h, c, st.Height)
 	t.Logf("restored: healthy at height ≥ %d in %s", st.Height, took.Round(time.Millisecond))
 
+	// A damaged chain state (issue 14 item 2): the node refuses to start,
+	// naming the file and --rebuild-state, without a panic; with the flag
+	// it replays its block store, keeps the damaged file aside and is
+	// healthy at least at the height it had.
+	p.kill9()
+	state := filepath.Join(h.Home, "chain", "data", "cove-state.db")
+	b, err := os.ReadFile(state)
+	if err != nil {
+		t.Fatalf("chain state after a healthy start: %v", err)
+	}
+	for i := len(b) / 2; i < len(b)/2+4096 && i < len(b); i++ {
+		b[i] ^= 0xA5 // garbage in the data pages
+	}
+	if err := os.WriteFile(state, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	out, err := mustStart(t, bin, h).waitExit(ctx)
+	switch {
+	case err == nil:
+		t.Fatal("damaged chain state: cove node exited 0")
+	case strings.Contains(out, "panic:") || strings.Contains(out, "goroutine "):
+		t.Fatalf("damaged chain state: cove node panicked:\n%s", out)
+	case !strings.Contains(out, state) || !strings.Contains(out, "--rebuild-state"):
+		t.Fatalf("damaged chain state: the error names neither %s nor --rebuild-state:\n%s", state, lastLines(out, 3))
+	}
+	t.Logf("chain state damaged: exit after %s: %s", time.Since(start).Round(time.Millisecond), lastLines(out, 1))
+	start = time.Now()
+	p = mustStart(t, bin, h, "--rebuild-state")
+	if err := p.waitHealthy(ctx, c, st.Height); err != nil {
+		t.Fatalf("--rebuild-state: %v", err)
+	}
+	if kept, _ := filepath.Glob(state + ".damaged-*"); len(kept) != 1 {
+		t.Fatalf("the damaged state was not kept aside: %v", kept)
+	}
+	t.Logf("chain state rebuilt from the block store: healthy at height ≥ %d in %s", st.Height, time.Since(start).Round(time.Millisecond))
+
 	// A worker identity lost without a backup: the worker makes a new one,
 	// registers it and is provisioned again (healthy means it holds a key).
 	p.kill9()

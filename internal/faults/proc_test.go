@@ -114,9 +114,9 @@ type proc struct {
 // that owns the process, which may outlive the subtest that starts it)
 // kills it if it still runs and, when the test failed, shows the tail of
 // its output.
-func startNode(owner testing.TB, bin string, h home) (*proc, error) {
+func startNode(owner testing.TB, bin string, h home, flags ...string) (*proc, error) {
 	p := &proc{out: &syncbuf.Buffer{}, exited: make(chan struct{})}
-	p.cmd = exec.Command(bin, "node", "--home", h.Home)
+	p.cmd = exec.Command(bin, append([]string{"node", "--home", h.Home}, flags...)...)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start cove node: %w", err)
@@ -168,9 +168,9 @@ func startNet(t *testing.T, ctx context.Context, bin string, n int, funded ...co
 }
 
 // mustStart is startNode for the test's own goroutine.
-func mustStart(t *testing.T, bin string, h home) *proc {
+func mustStart(t *testing.T, bin string, h home, flags ...string) *proc {
 	t.Helper()
-	p, err := startNode(t, bin, h)
+	p, err := startNode(t, bin, h, flags...)
 	if err != nil {
 		t.Fatal(err)
 	}
