@@ -18,6 +18,11 @@ import (
 // Signer signs transaction digests for one account (account.Signer is one).
 type Signer = txsend.Signer
 
+// UnsettledError is a transaction whose submission ended without an
+// answer and that a look-up by hash did not find committed: its State says
+// whether it is pending (it may still commit) or unknown to the node.
+type UnsettledError = txsend.UnsettledError
+
 // ChainStatus returns the chain's id, height and app hash.
 func (c *Client) ChainStatus(ctx context.Context) (api.ChainStatus, error) {
 	var s api.ChainStatus
