@@ -44,7 +44,7 @@ type abciApp struct {
 	// results are the block's tx results by hash, handed to waiters at Commit.
 	results []txDone
 	waitMu  sync.Mutex
-	waiters map[cove.Hash]chan txDone
+	waiters map[cove.Hash][]chan txDone
 	// recent are the tx results of the last recentBlocks blocks, newest
 	// last (guarded by waitMu): CometBFT indexes a block's transactions
 	// after its commit, asynchronously, and removes them from the mempool
@@ -78,24 +78,34 @@ type txDone struct {
 	result chain.TxResult
 }
 
-// await registers interest in a transaction's commit.
+// await registers interest in a transaction's commit. The same bytes may
+// be submitted more than once at a time: each caller gets its channel.
 func (a *abciApp) await(h cove.Hash) chan txDone {
 	ch := make(chan txDone, 1)
 	a.waitMu.Lock()
 	if a.waiters == nil {
-		a.waiters = map[cove.Hash]chan txDone{}
+		a.waiters = map[cove.Hash][]chan txDone{}
 	}
-	a.waiters[h] = ch
+	a.waiters[h] = append(a.waiters[h], ch)
 	a.waitMu.Unlock()
 	return ch
 }
 
 func (a *abciApp) forget(h cove.Hash, ch chan txDone) {
 	a.waitMu.Lock()
-	if a.waiters[h] == ch {
-		delete(a.waiters, h)
+	defer a.waitMu.Unlock()
+	ws := a.waiters[h]
+	for i, w := range ws {
+		if w == ch {
+			ws = append(ws[:i], ws[i+1:]...)
+			break
+		}
 	}
-	a.waitMu.Unlock()
+	if len(ws) == 0 {
+		delete(a.waiters, h)
+	} else {
+		a.waiters[h] = ws
+	}
 }
 
 func openApp(path string, log *slog.Logger) (*abciApp, error) {
@@ -306,10 +316,10 @@ func (a *abciApp) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCo
 		a.recent = append(a.recent[:0], a.recent[1:]...)
 	}
 	for _, r := range results {
-		if ch, ok := a.waiters[r.hash]; ok {
+		for _, ch := range a.waiters[r.hash] {
 			ch <- r
-			delete(a.waiters, r.hash)
 		}
+		delete(a.waiters, r.hash)
 	}
 	a.waitMu.Unlock()
 	return &abci.ResponseCommit{}, nil
