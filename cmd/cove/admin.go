@@ -41,7 +41,7 @@ their attestor address; new secrets are sealed to the new epoch
 			defer cancel()
 			out, err := c.Send(ctx, signer, func(n uint64) chain.Msg { return chain.RotateKeys{Nonce: n} })
 			if err != nil {
-				return from.explain(err)
+				return from.explain(ctx, err)
 			}
 			next := ""
 			for _, ev := range out.Events {

@@ -94,7 +94,7 @@ file of NAME=VALUE lines (# comments allowed) or a JSON object.`,
 			var exists *client.AgentExistsError
 			existed := errors.As(err, &exists) && exists.SameCode
 			if err != nil && !existed {
-				return from.explain(err)
+				return from.explain(ctx, err)
 			}
 			if asJSON {
 				return printJSON(cmd.OutOrStdout(), map[string]any{
@@ -173,7 +173,7 @@ signer, and its secrets unless new ones are given.`,
 			defer cancel()
 			a, err := c.Upgrade(ctx, id, args[1], signer, set)
 			if err != nil {
-				return from.explain(err)
+				return from.explain(ctx, err)
 			}
 			if asJSON {
 				return printJSON(cmd.OutOrStdout(), map[string]any{

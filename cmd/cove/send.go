@@ -48,10 +48,11 @@ func (f *txFlags) context(cmd *cobra.Command) (context.Context, context.CancelFu
 	return context.WithTimeout(cmd.Context(), f.timeout)
 }
 
-// explain says that --timeout fired, when it did; what became of the
-// transaction is in err (an UnsettledError says pending or not committed).
-func (f *txFlags) explain(err error) error {
-	if errors.Is(err, context.DeadlineExceeded) {
+// explain says that --timeout fired, when it did (ctx is the one context
+// returned); what became of the transaction is in err (an UnsettledError
+// says pending or not committed).
+func (f *txFlags) explain(ctx context.Context, err error) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return fmt.Errorf("gave up after --timeout %s: %w", f.timeout, err)
 	}
 	return err
@@ -110,7 +111,7 @@ commit: cove chain tx HASH looks again) or not committed.`,
 			defer cancel()
 			out, err := c.Transfer(ctx, signer, dst, n)
 			if err != nil {
-				return from.explain(err)
+				return from.explain(ctx, err)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "sent %s from %s to %s in block %d (tx %s)\n", n, signer.Address(), dst, out.Height, out.Hash)
 			return nil
