@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -58,9 +59,28 @@ func TestLostAnswer(t *testing.T) {
 		if err != nil || st.State != chain.TxCommitted || st.Height != out.Height || st.Code != chain.CodeOK || len(st.Events) == 0 {
 			t.Fatalf("look-up: %+v, %v; want committed at %d with events", st, err, out.Height)
 		}
-		st, err = honest.TxStatus(ctx, cove.Hash{1})
-		if err != nil || st.State != chain.TxUnknown {
-			t.Fatalf("look-up of an unknown hash: %+v, %v", st, err)
+		if none, err := honest.TxStatus(ctx, cove.Hash{1}); err != nil || none.State != chain.TxUnknown {
+			t.Fatalf("look-up of an unknown hash: %+v, %v", none, err)
+		}
+		// Past the validator's memory of recent blocks (64), the look-up
+		// reads CometBFT's tx index.
+		for {
+			cs, err := honest.ChainStatus(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cs.Height > out.Height+70 {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				t.Fatalf("height %d, waiting for %d", cs.Height, out.Height+70)
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+		old, err := honest.TxStatus(ctx, h)
+		if err != nil || old.State != chain.TxCommitted || old.Height != out.Height || old.Code != chain.CodeOK || !reflect.DeepEqual(old.Events, st.Events) {
+			t.Fatalf("look-up from the index: %+v, %v; want %+v", old, err, st)
 		}
 		resp, err := http.Get(base + "/v1/chain/tx/0x12")
 		if err != nil {
