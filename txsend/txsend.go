@@ -1,7 +1,9 @@
 // Package txsend sends one account's transactions: it reads the account's
 // next nonce, has the account's key sign the message for it, submits the
 // transaction, waits for its block and, when another holder of the same key
-// took the nonce first, signs again with the next one. Every part of Cove
+// took the nonce first, signs again with the next one. A submission whose
+// answer is lost (a dropped connection, a timeout) is settled by looking the
+// transaction up by hash: it may have committed. Every part of Cove
 // that sends transactions goes through it: the gatekeeper and the worker
 // (with the node's operator key, through the local validator) and the Go
 // client and the CLI (with a user's key, through a gateway).
@@ -125,7 +127,9 @@ func (s *Sender) Address() cove.Address { return s.signer.Address() }
 // and signs again with the next nonce, up to DefaultRetries times; a
 // refused nonce changes nothing. Any other refusal is returned as the
 // outcome's code with a nil error. A Send waiting for its turn, or for a
-// nonce, gives up when ctx ends.
+// nonce, gives up when ctx ends. A submission that ends without an answer
+// is looked up by hash (see settle): committed is its outcome, anything
+// else an *UnsettledError that says pending or not committed.
 func (s *Sender) Send(ctx context.Context, build func(nonce uint64) chain.Msg) (chain.TxOutcome, error) {
 	if s == nil || s.signer == nil {
 		return chain.TxOutcome{}, fmt.Errorf("send transaction: %w", ErrNoKey)
