@@ -17,6 +17,7 @@ import (
 	"github.com/cove-network/cove/client"
 	"github.com/cove-network/cove/internal/testchain"
 	"github.com/cove-network/cove/internal/testnet"
+	"github.com/cove-network/cove/txsend"
 )
 
 // TestLostAnswer: a transaction whose answer is lost is reported as what
@@ -24,7 +25,7 @@ import (
 // POST /v1/chain/tx, each beside the honest gateway (the control):
 // dropped after forwarding (committed) is a success with its block;
 // dropped before forwarding is an UnsettledError "unknown" and nothing
-// moved; a timeout while the answer is held reports the committed outcome;
+// moved; a request the gateway refuses (413) is not looked up; a timeout while the answer is held reports the committed outcome;
 // a deploy that committed is a success and its retry finds the agent with
 // this code; the same bytes submitted twice at once are one transaction,
 // both answered with its block (not "bad nonce … sign a new one").
@@ -115,6 +116,18 @@ func TestLostAnswer(t *testing.T) {
 		}
 		if got := balance(to); got.Sign() != 0 {
 			t.Fatalf("balance %s, want 0", got)
+		}
+	})
+
+	t.Run("refused by the gateway", func(t *testing.T) {
+		// Over 1 MiB: the gateway refuses the request (413), so the
+		// transaction went nowhere and is not looked up.
+		_, err := honest.Send(ctx, dev, func(n uint64) chain.Msg {
+			return chain.DeployAgent{Name: "big", CID: "x", Salt: cove.Hash{9}, Secrets: make([]byte, 2<<20), Nonce: n}
+		})
+		var ue *client.UnsettledError
+		if !errors.Is(err, txsend.ErrNotSubmitted) || errors.As(err, &ue) {
+			t.Fatalf("send of an oversized transaction: %v; want the gateway's refusal, not looked up", err)
 		}
 	})
 
