@@ -187,7 +187,7 @@ func (c *Client) DeployCode(ctx context.Context, code []byte, opts DeployOptions
 		if aerr != nil {
 			return api.AgentView{}, err
 		}
-		return a, &AgentExistsError{Agent: a, SameCode: a.CodeHash == codeHash && a.CID == cid}
+		return a, &AgentExistsError{Agent: a, SameCode: a.CodeHash == codeHash && a.CID == cid, Err: te}
 	}
 	if err != nil {
 		return api.AgentView{}, err
@@ -203,11 +203,15 @@ func (c *Client) DeployCode(ctx context.Context, code []byte, opts DeployOptions
 // (owner, code hash and salt) is taken, with the agent that holds it: the
 // retry of a deploy that committed finds its agent with SameCode (secrets
 // are not compared, being sealed anew each time); without SameCode the
-// agent was upgraded to other code since.
+// agent was upgraded to other code since. It wraps the chain's refusal
+// (a *TxError with chain.CodeExists).
 type AgentExistsError struct {
 	Agent    api.AgentView
 	SameCode bool
+	Err      *TxError
 }
+
+func (e *AgentExistsError) Unwrap() error { return e.Err }
 
 func (e *AgentExistsError) Error() string {
 	if e.SameCode {
