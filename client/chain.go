@@ -43,6 +43,10 @@ type TxError struct {
 }
 
 func (e *TxError) Error() string {
+	if e.Outcome.Height > 0 {
+		// Refused in the block: committed, its nonce spent.
+		return fmt.Sprintf("transaction %s committed at height %d, refused (%s): %s", e.Outcome.Hash, e.Outcome.Height, chain.CodeName(e.Outcome.Code), e.Outcome.Log)
+	}
 	return fmt.Sprintf("transaction refused (%s): %s", chain.CodeName(e.Outcome.Code), e.Outcome.Log)
 }
 

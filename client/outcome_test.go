@@ -209,3 +209,19 @@ func mustClient(t *testing.T, base string) *client.Client {
 	}
 	return c
 }
+
+// TestTxErrorSaysCommitted: a refusal in a block says the transaction
+// committed at its height (its nonce is spent); a CheckTx refusal does not.
+func TestTxErrorSaysCommitted(t *testing.T) {
+	for _, c := range []struct {
+		out  chain.TxOutcome
+		want string
+	}{
+		{chain.TxOutcome{Hash: "0xab", Height: 12, Code: chain.CodeExists, Log: "taken"}, "transaction 0xab committed at height 12, refused (exists): taken"},
+		{chain.TxOutcome{Hash: "0xab", Code: chain.CodeBadNonce, Log: "nonce"}, "transaction refused (bad nonce): nonce"},
+	} {
+		if got := (&client.TxError{Outcome: c.out}).Error(); got != c.want {
+			t.Errorf("%+v: %q, want %q", c.out, got, c.want)
+		}
+	}
+}
