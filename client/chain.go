@@ -18,6 +18,11 @@ import (
 // Signer signs transaction digests for one account (account.Signer is one).
 type Signer = txsend.Signer
 
+// UnsettledError is a transaction whose submission ended without an
+// answer and that a look-up by hash did not find committed: its State says
+// whether it is pending (it may still commit) or unknown to the node.
+type UnsettledError = txsend.UnsettledError
+
 // ChainStatus returns the chain's id, height and app hash.
 func (c *Client) ChainStatus(ctx context.Context) (api.ChainStatus, error) {
 	var s api.ChainStatus
@@ -38,6 +43,10 @@ type TxError struct {
 }
 
 func (e *TxError) Error() string {
+	if e.Outcome.Height > 0 {
+		// Refused in the block: committed, its nonce spent.
+		return fmt.Sprintf("transaction %s committed at height %d, refused (%s): %s", e.Outcome.Hash, e.Outcome.Height, chain.CodeName(e.Outcome.Code), e.Outcome.Log)
+	}
 	return fmt.Sprintf("transaction refused (%s): %s", chain.CodeName(e.Outcome.Code), e.Outcome.Log)
 }
 
@@ -70,9 +79,37 @@ func (c *Client) submit(ctx context.Context, tx []byte) (chain.TxOutcome, error)
 	}
 	var out chain.TxOutcome
 	if err := json.Unmarshal(b, &out); err != nil || out.Hash == "" {
-		return out, decodeError(resp.StatusCode, b)
+		err := decodeError(resp.StatusCode, b)
+		if resp.StatusCode >= 400 && resp.StatusCode < 500 {
+			// The gateway refused the request itself (malformed, too
+			// large): the transaction went nowhere.
+			err = notSubmitted{err}
+		}
+		return out, err
 	}
 	return out, nil
+}
+
+// notSubmitted is a gateway's refusal of the request that carried a
+// transaction: the transaction never reached the chain.
+type notSubmitted struct{ error }
+
+func (e notSubmitted) Is(target error) bool { return target == txsend.ErrNotSubmitted }
+
+func (e notSubmitted) Unwrap() error { return e.error }
+
+// TxStatus looks a transaction up by hash (GET /v1/chain/tx/{hash}):
+// committed with its outcome, pending in the node's mempool, or unknown.
+//
+// Security: the answer is the gateway's word, as the answer of SubmitTx
+// is; a verifying client does not prove it.
+func (c *Client) TxStatus(ctx context.Context, hash cove.Hash) (chain.TxStatus, error) {
+	var st chain.TxStatus
+	err := c.do(ctx, http.MethodGet, "/v1/chain/tx/"+hash.String(), nil, "", &st)
+	if err == nil && st.State != chain.TxCommitted && st.State != chain.TxPending && st.State != chain.TxUnknown {
+		return st, fmt.Errorf("look up tx %s: gateway answered state %q", hash, st.State)
+	}
+	return st, err
 }
 
 // Send signs msg with s at its next nonce and submits it through
@@ -100,6 +137,10 @@ func (l ledger) Nonce(ctx context.Context, addr cove.Address) (uint64, error) {
 
 func (l ledger) Submit(ctx context.Context, tx []byte) (chain.TxOutcome, error) {
 	return l.c.submit(ctx, tx)
+}
+
+func (l ledger) Lookup(ctx context.Context, h cove.Hash) (chain.TxStatus, error) {
+	return l.c.TxStatus(ctx, h)
 }
 
 // Transfer sends amount base units from s to to.

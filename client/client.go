@@ -176,13 +176,48 @@ func (c *Client) DeployCode(ctx context.Context, code []byte, opts DeployOptions
 	if err != nil {
 		return api.AgentView{}, err
 	}
-	_, err = c.Send(ctx, opts.Signer, func(nonce uint64) chain.Msg {
+	out, err := c.Send(ctx, opts.Signer, func(nonce uint64) chain.Msg {
 		return chain.DeployAgent{Name: opts.Name, CID: cid, CodeHash: codeHash, Salt: salt, Secrets: sealed, Nonce: nonce}
 	})
+	var te *TxError
+	if errors.As(err, &te) && te.Outcome.Code == chain.CodeExists {
+		// The id (owner, code hash, salt) is taken: most often by this
+		// same deploy, committed by an earlier try whose answer was lost.
+		a, aerr := c.Agent(ctx, id)
+		if aerr != nil {
+			return api.AgentView{}, err
+		}
+		return a, &AgentExistsError{Agent: a, SameCode: a.CodeHash == codeHash && a.CID == cid, Err: te}
+	}
 	if err != nil {
 		return api.AgentView{}, err
 	}
-	return c.Agent(ctx, id)
+	a, err := c.Agent(ctx, id)
+	if err != nil {
+		return api.AgentView{ID: id}, fmt.Errorf("deploy committed in block %d (tx %s) as agent %s; read it back: %w", out.Height, out.Hash, id, err)
+	}
+	return a, nil
+}
+
+// AgentExistsError is a deploy the chain refused because its agent id
+// (owner, code hash and salt) is taken, with the agent that holds it: the
+// retry of a deploy that committed finds its agent with SameCode (secrets
+// are not compared, being sealed anew each time); without SameCode the
+// agent was upgraded to other code since. It wraps the chain's refusal
+// (a *TxError with chain.CodeExists).
+type AgentExistsError struct {
+	Agent    api.AgentView
+	SameCode bool
+	Err      *TxError
+}
+
+func (e *AgentExistsError) Unwrap() error { return e.Err }
+
+func (e *AgentExistsError) Error() string {
+	if e.SameCode {
+		return fmt.Sprintf("agent %s already exists with this code (code hash %s, version %d): this deploy committed before", e.Agent.ID, e.Agent.CodeHash, e.Agent.Version)
+	}
+	return fmt.Sprintf("agent %s exists with other code (code hash %s, version %d, upgraded since): deploy with another salt, or upgrade it", e.Agent.ID, e.Agent.CodeHash, e.Agent.Version)
 }
 
 // Upgrade replaces an agent's code (and, if secrets is not nil, its
@@ -200,13 +235,17 @@ func (c *Client) Upgrade(ctx context.Context, id cove.AgentID, path string, s Si
 	if err != nil {
 		return api.AgentView{}, err
 	}
-	_, err = c.Send(ctx, s, func(nonce uint64) chain.Msg {
+	out, err := c.Send(ctx, s, func(nonce uint64) chain.Msg {
 		return chain.UpgradeAgent{Agent: id, CID: cid, CodeHash: cove.SHA256(bnd.Code), Secrets: sealed, Nonce: nonce}
 	})
 	if err != nil {
 		return api.AgentView{}, err
 	}
-	return c.Agent(ctx, id)
+	a, err := c.Agent(ctx, id)
+	if err != nil {
+		return api.AgentView{ID: id}, fmt.Errorf("upgrade committed in block %d (tx %s); read agent %s back: %w", out.Height, out.Hash, id, err)
+	}
+	return a, nil
 }
 
 // seal seals secrets to the cluster key (SealingKey: proven with a

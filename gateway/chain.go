@@ -28,6 +28,9 @@ type Chain interface {
 	// at height, CometBFT's protobuf LightBlock; an error matching
 	// cove.ErrNotFound for a height the chain has not reached.
 	LightBlock(ctx context.Context, height int64) ([]byte, error)
+	// Tx looks a transaction up by hash: committed (with its outcome),
+	// pending in the node's mempool, or unknown to the node.
+	Tx(hash cove.Hash) chain.TxStatus
 }
 
 func (s *Server) handleChainStatus(w http.ResponseWriter, r *http.Request) {
@@ -152,6 +155,18 @@ func (s *Server) handleChainTx(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	w.Write(append(b, '\n'))
+}
+
+// handleChainTxStatus answers what the node knows of a transaction by its
+// hash (chain.TxStatus): a client whose POST /v1/chain/tx died before its
+// answer asks here whether the transaction committed.
+func (s *Server) handleChainTxStatus(w http.ResponseWriter, r *http.Request) {
+	h, err := cove.ParseHash(r.PathValue("hash"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_hash", "hash: "+err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, s.chain.Tx(h))
 }
 
 // handleChainProof proves one state key (URL-escaped raw key bytes, as in

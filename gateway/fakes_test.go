@@ -142,6 +142,11 @@ func (c *fakeChain) LightBlock(ctx context.Context, height int64) ([]byte, error
 	return nil, fmt.Errorf("fake chain has no light blocks: %w", cove.ErrNotFound)
 }
 
+// Tx: the fake chain keeps no index of transactions.
+func (c *fakeChain) Tx(h cove.Hash) chain.TxStatus {
+	return chain.TxStatus{State: chain.TxUnknown, TxOutcome: chain.TxOutcome{Hash: h.String()}}
+}
+
 // Broadcast runs CheckTx, as the mempool does, then a block holding tx.
 func (c *fakeChain) Broadcast(ctx context.Context, tx []byte) (chain.TxOutcome, error) {
 	c.mu.Lock()

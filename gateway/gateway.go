@@ -165,6 +165,7 @@ func New(cfg Config, log *slog.Logger, chain Chain, blobs Blobs, invoker Invoker
 	mux.HandleFunc("GET /v1/chain/keys", s.handleChainKeys)
 	mux.HandleFunc("GET /v1/chain/provisions/{id}", s.handleChainProvisions)
 	mux.HandleFunc("POST /v1/chain/tx", s.handleChainTx)
+	mux.HandleFunc("GET /v1/chain/tx/{hash}", s.handleChainTxStatus)
 	mux.HandleFunc("GET /v1/chain/proof/{key}", s.handleChainProof)
 	mux.HandleFunc("GET /v1/chain/light/{height}", s.handleChainLight)
 	mux.HandleFunc("GET /v1/agents", s.handleListAgents)
@@ -220,6 +221,7 @@ func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
 			"GET /v1/agents", "GET /v1/agents/{id}", "GET /v1/agents/{id}/logs",
 			"ANY /agents/{id}/{path...}",
 			"GET /v1/chain/status", "GET /v1/chain/params", "GET /v1/chain/accounts/{addr}", "GET /v1/chain/agents/{id}", "GET /v1/chain/workers", "POST /v1/chain/tx",
+			"GET /v1/chain/tx/{hash}",
 			"GET /v1/chain/proof/{key}", "GET /v1/chain/light/{height}",
 		},
 	})

@@ -27,6 +27,10 @@ func (l localLedger) Submit(ctx context.Context, tx []byte) (chain.TxOutcome, er
 	return l.v.Broadcast(ctx, tx)
 }
 
+func (l localLedger) Lookup(_ context.Context, h cove.Hash) (chain.TxStatus, error) {
+	return l.v.Tx(h), nil
+}
+
 // roleChain is the chain as the gatekeeper and the worker use it
 // (gatekeeper.Chain, worker.Chain): the local validator's committed state
 // and events, and the node's one sender of operator transactions, which

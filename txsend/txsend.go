@@ -1,7 +1,9 @@
 // Package txsend sends one account's transactions: it reads the account's
 // next nonce, has the account's key sign the message for it, submits the
 // transaction, waits for its block and, when another holder of the same key
-// took the nonce first, signs again with the next one. Every part of Cove
+// took the nonce first, signs again with the next one. A submission whose
+// answer is lost (a dropped connection, a timeout) is settled by looking the
+// transaction up by hash: it may have committed. Every part of Cove
 // that sends transactions goes through it: the gatekeeper and the worker
 // (with the node's operator key, through the local validator) and the Go
 // client and the CLI (with a user's key, through a gateway).
@@ -27,13 +29,22 @@ type Ledger interface {
 	// Submit submits a signed transaction and waits for the block that
 	// holds it. A refusal, by CheckTx or in the block, is an outcome with
 	// its code, not an error; an error means the outcome is not known (the
-	// transaction may still be committed).
+	// transaction may still be committed), unless it matches
+	// ErrNotSubmitted.
 	Submit(ctx context.Context, tx []byte) (chain.TxOutcome, error)
+	// Lookup returns what the ledger knows of a transaction by its hash:
+	// committed (with its outcome), pending in the mempool, or unknown.
+	Lookup(ctx context.Context, hash cove.Hash) (chain.TxStatus, error)
 }
 
 // ErrNoKey is what a Sender without a signing key returns, and what a role
 // gets from a node that has no operator key to send with.
 var ErrNoKey = errors.New("no key to sign transactions with")
+
+// ErrNotSubmitted marks a Submit error after which the transaction
+// certainly went nowhere (the ledger refused the request that carried it):
+// Send returns it without looking the transaction up.
+var ErrNotSubmitted = errors.New("transaction not submitted")
 
 // Signer signs transaction digests for one account (account.Signer is one).
 type Signer interface {
@@ -49,7 +60,40 @@ const (
 	// DefaultTimeout bounds one attempt: reading the nonce, submitting and
 	// waiting for the block.
 	DefaultTimeout = 30 * time.Second
+	// LookupTimeout bounds the look-up by hash that settles a submission
+	// whose answer was lost; it runs even when the send's ctx has ended,
+	// so that a timed-out send still says what became of its transaction.
+	LookupTimeout = 5 * time.Second
 )
+
+// UnsettledError is a transaction whose submission ended without an answer
+// (a dropped connection, a timeout) and that a look-up by hash did not find
+// committed. A submission that ended so but whose transaction is found
+// committed is not an error: Send returns its outcome.
+type UnsettledError struct {
+	// Hash is the transaction's hash (chain.TxHash).
+	Hash cove.Hash
+	// State is what the look-up found: chain.TxPending (it may still
+	// commit) or chain.TxUnknown (not committed, and not waiting to be);
+	// empty when the look-up failed too.
+	State chain.TxState
+	// Err is why the submission ended without an answer.
+	Err error
+	// LookupErr is why the look-up failed, when it did.
+	LookupErr error
+}
+
+func (e *UnsettledError) Error() string {
+	switch e.State {
+	case chain.TxPending:
+		return fmt.Sprintf("transaction %s was submitted and is pending in the mempool, not committed yet (it may still commit: look it up with cove chain tx %s): %v", e.Hash, e.Hash, e.Err)
+	case chain.TxUnknown:
+		return fmt.Sprintf("transaction %s was not committed: the node has it neither in a block nor in its mempool: %v", e.Hash, e.Err)
+	}
+	return fmt.Sprintf("transaction %s: outcome unknown (look it up with cove chain tx %s): %v; look-up: %v", e.Hash, e.Hash, e.Err, e.LookupErr)
+}
+
+func (e *UnsettledError) Unwrap() error { return e.Err }
 
 // Sender sends transactions signed by one account. Sends through one Sender
 // run one at a time, so the roles that share it never race each other for a
@@ -83,7 +127,9 @@ func (s *Sender) Address() cove.Address { return s.signer.Address() }
 // and signs again with the next nonce, up to DefaultRetries times; a
 // refused nonce changes nothing. Any other refusal is returned as the
 // outcome's code with a nil error. A Send waiting for its turn, or for a
-// nonce, gives up when ctx ends.
+// nonce, gives up when ctx ends. A submission that ends without an answer
+// is looked up by hash (see settle): committed is its outcome, anything
+// else an *UnsettledError that says pending or not committed.
 func (s *Sender) Send(ctx context.Context, build func(nonce uint64) chain.Msg) (chain.TxOutcome, error) {
 	if s == nil || s.signer == nil {
 		return chain.TxOutcome{}, fmt.Errorf("send transaction: %w", ErrNoKey)
@@ -146,8 +192,41 @@ func (s *Sender) sendOnce(ctx context.Context, build func(nonce uint64) chain.Ms
 		return chain.TxOutcome{}, nonce, fmt.Errorf("sign transaction: %w", err)
 	}
 	out, err := s.ledger.Submit(ctx, tx)
+	if err != nil && !errors.Is(err, ErrNotSubmitted) {
+		out, err = s.settle(ctx, chain.TxHash(tx), err)
+	}
 	if err != nil {
 		return out, nonce, fmt.Errorf("%s: %w", msg.Type(), err)
 	}
 	return out, nonce, nil
+}
+
+// settle finds out what became of a transaction whose submission ended
+// with err instead of an answer: it looks the transaction up by hash and,
+// while it is pending and ctx lasts, waits for its block. A committed
+// transaction's outcome is returned as if the submission had answered;
+// anything else is an *UnsettledError.
+func (s *Sender) settle(ctx context.Context, hash cove.Hash, err error) (chain.TxOutcome, error) {
+	t := time.NewTicker(s.poll)
+	defer t.Stop()
+	for {
+		// The look-up outlives ctx by LookupTimeout: a send that timed out
+		// still says whether its transaction is in the mempool or not.
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), LookupTimeout)
+		st, lerr := s.ledger.Lookup(lctx, hash)
+		cancel()
+		switch {
+		case lerr != nil:
+			return chain.TxOutcome{Hash: hash.String()}, &UnsettledError{Hash: hash, Err: err, LookupErr: lerr}
+		case st.State == chain.TxCommitted:
+			return st.TxOutcome, nil
+		case st.State != chain.TxPending:
+			return chain.TxOutcome{Hash: hash.String()}, &UnsettledError{Hash: hash, State: chain.TxUnknown, Err: err}
+		}
+		select {
+		case <-ctx.Done():
+			return chain.TxOutcome{Hash: hash.String()}, &UnsettledError{Hash: hash, State: chain.TxPending, Err: err}
+		case <-t.C:
+		}
+	}
 }

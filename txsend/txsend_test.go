@@ -3,6 +3,7 @@ package txsend_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/big"
 	"sync"
 	"testing"
@@ -178,5 +179,73 @@ func TestSendCancelWhileWaiting(t *testing.T) {
 	}
 	if got := l.View().Account(bob.Address()).Balance; got.Cmp(big.NewInt(1)) != 0 {
 		t.Fatalf("bob has %s: the cancelled send went through", got)
+	}
+}
+
+// lossyLedger loses the answer of every Submit: commit runs the
+// transaction in a block first, admit lets it into the mempool only, and
+// neither drops it; then Submit fails as a dropped connection does.
+type lossyLedger struct {
+	*testchain.Ledger
+	mode string // "commit", "admit" or "drop"
+	err  error  // what Submit fails with
+}
+
+var errLost = errors.New("read gateway response: unexpected EOF")
+
+func (l *lossyLedger) Submit(ctx context.Context, tx []byte) (chain.TxOutcome, error) {
+	switch l.mode {
+	case "commit":
+		l.Block(tx)
+	case "admit":
+		l.Admit(tx)
+	}
+	return chain.TxOutcome{}, l.err
+}
+
+// TestSendSettlesLostAnswer: a submission whose answer is lost is looked
+// up by hash: committed is the outcome (no error), pending until the send's
+// context ends and unknown are an *UnsettledError with that state, and a
+// request the ledger refused (ErrNotSubmitted) is not looked up.
+func TestSendSettlesLostAnswer(t *testing.T) {
+	admin, bob := testchain.NewKey(t), testchain.NewKey(t)
+	for _, c := range []struct {
+		mode    string
+		err     error
+		state   chain.TxState // want in the *UnsettledError; "" for none
+		balance int64         // bob's balance after
+	}{
+		{mode: "commit", err: errLost, balance: 5},
+		{mode: "admit", err: errLost, state: chain.TxPending},
+		{mode: "drop", err: errLost, state: chain.TxUnknown},
+		{mode: "drop", err: fmt.Errorf("refused: %w", txsend.ErrNotSubmitted)},
+	} {
+		t.Run(fmt.Sprintf("%s/%v", c.mode, c.err), func(t *testing.T) {
+			l := &lossyLedger{Ledger: testchain.New(t, admin.Address()), mode: c.mode, err: c.err}
+			ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+			defer cancel()
+			out, err := txsend.New(l, admin).Send(ctx, transfer(bob.Address(), 5))
+			var ue *txsend.UnsettledError
+			switch {
+			case c.state == "" && c.mode == "commit":
+				if err != nil || out.Code != chain.CodeOK || out.Height == 0 {
+					t.Fatalf("got %+v, %v; want the committed outcome", out, err)
+				}
+			case c.state == "":
+				if !errors.Is(err, txsend.ErrNotSubmitted) || errors.As(err, &ue) {
+					t.Fatalf("got %v; want the refusal, not looked up", err)
+				}
+			default:
+				if !errors.As(err, &ue) || ue.State != c.state || !errors.Is(err, errLost) {
+					t.Fatalf("got %+v, %v; want an UnsettledError %s wrapping the lost answer", out, err, c.state)
+				}
+				if ue.Hash.IsZero() || out.Hash != ue.Hash.String() {
+					t.Fatalf("hash %s, outcome hash %q", ue.Hash, out.Hash)
+				}
+			}
+			if got := l.View().Account(bob.Address()).Balance; got.Cmp(big.NewInt(c.balance)) != 0 {
+				t.Fatalf("bob has %s, want %d", got, c.balance)
+			}
+		})
 	}
 }

@@ -47,7 +47,31 @@ type abciApp struct {
 	// results are the block's tx results by hash, handed to waiters at Commit.
 	results []txDone
 	waitMu  sync.Mutex
-	waiters map[cove.Hash]chan txDone
+	waiters map[cove.Hash][]chan txDone
+	// recent are the tx results of the last recentBlocks blocks, newest
+	// last (guarded by waitMu): CometBFT indexes a block's transactions
+	// after its commit, asynchronously, and removes them from the mempool
+	// at commit, so a look-up in between finds them here.
+	recent [][]txDone
+}
+
+// recentBlocks is how many blocks' results a validator keeps in memory
+// for look-ups; it outlasts the tx indexer's lag by far.
+const recentBlocks = 64
+
+// committed returns the result of transaction h if one of the last
+// recentBlocks blocks holds it.
+func (a *abciApp) committed(h cove.Hash) (txDone, bool) {
+	a.waitMu.Lock()
+	defer a.waitMu.Unlock()
+	for _, b := range a.recent {
+		for _, r := range b {
+			if r.hash == h {
+				return r, true
+			}
+		}
+	}
+	return txDone{}, false
 }
 
 // txDone is a committed transaction's result for Broadcast.
@@ -57,24 +81,34 @@ type txDone struct {
 	result chain.TxResult
 }
 
-// await registers interest in a transaction's commit.
+// await registers interest in a transaction's commit. The same bytes may
+// be submitted more than once at a time: each caller gets its channel.
 func (a *abciApp) await(h cove.Hash) chan txDone {
 	ch := make(chan txDone, 1)
 	a.waitMu.Lock()
 	if a.waiters == nil {
-		a.waiters = map[cove.Hash]chan txDone{}
+		a.waiters = map[cove.Hash][]chan txDone{}
 	}
-	a.waiters[h] = ch
+	a.waiters[h] = append(a.waiters[h], ch)
 	a.waitMu.Unlock()
 	return ch
 }
 
 func (a *abciApp) forget(h cove.Hash, ch chan txDone) {
 	a.waitMu.Lock()
-	if a.waiters[h] == ch {
-		delete(a.waiters, h)
+	defer a.waitMu.Unlock()
+	ws := a.waiters[h]
+	for i, w := range ws {
+		if w == ch {
+			ws = append(ws[:i], ws[i+1:]...)
+			break
+		}
 	}
-	a.waitMu.Unlock()
+	if len(ws) == 0 {
+		delete(a.waiters, h)
+	} else {
+		a.waiters[h] = ws
+	}
 }
 
 // StateFile is the name of the chain state file in the validator home's
@@ -384,11 +418,15 @@ func (a *abciApp) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCo
 	}
 	a.events.Publish(events)
 	a.waitMu.Lock()
+	a.recent = append(a.recent, results)
+	if len(a.recent) > recentBlocks {
+		a.recent = append(a.recent[:0], a.recent[1:]...)
+	}
 	for _, r := range results {
-		if ch, ok := a.waiters[r.hash]; ok {
+		for _, ch := range a.waiters[r.hash] {
 			ch <- r
-			delete(a.waiters, r.hash)
 		}
+		delete(a.waiters, r.hash)
 	}
 	a.waitMu.Unlock()
 	return &abci.ResponseCommit{}, nil
@@ -436,6 +474,18 @@ func toABCI(events []chain.Event) []abci.Event {
 		ev := abci.Event{Type: e.Type}
 		for _, at := range e.Attrs {
 			ev.Attributes = append(ev.Attributes, abci.EventAttribute{Key: at.Key, Value: at.Value, Index: true})
+		}
+		out = append(out, ev)
+	}
+	return out
+}
+
+func fromABCI(events []abci.Event) []chain.Event {
+	var out []chain.Event
+	for _, e := range events {
+		ev := chain.Event{Type: e.Type, Attrs: make([]chain.Attr, 0, len(e.Attributes))}
+		for _, at := range e.Attributes {
+			ev.Attrs = append(ev.Attrs, chain.Attr{Key: at.Key, Value: at.Value})
 		}
 		out = append(out, ev)
 	}

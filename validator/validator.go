@@ -30,8 +30,10 @@ import (
 	"github.com/cometbft/cometbft/proxy"
 	rpclocal "github.com/cometbft/cometbft/rpc/client/local"
 	sm "github.com/cometbft/cometbft/state"
+	"github.com/cometbft/cometbft/state/txindex"
 	cmttypes "github.com/cometbft/cometbft/types"
 
+	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/chain"
 )
 
@@ -94,6 +96,8 @@ type Server struct {
 	app  *abciApp
 	node *node.Node
 	rpc  *rpclocal.Local
+	// index is CometBFT's transaction indexer (kv), read by Tx.
+	index txindex.TxIndexer
 	// dbs are every database CometBFT opened: its Stop leaves some (the tx
 	// index) open, which would keep their lock files held.
 	dbs []dbm.DB
@@ -154,12 +158,19 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		}
 		return nil, fmt.Errorf("validator: start cometbft: %w", err)
 	}
+	env, err := n.ConfigureRPC()
+	if err != nil {
+		s.closeDBs()
+		app.close()
+		return nil, fmt.Errorf("validator: configure cometbft rpc: %w", err)
+	}
 	if cfg.RebuildState {
 		h, hash := app.head()
 		log.Info("chain state rebuilt from the block store", "height", h, "app_hash", fmt.Sprintf("%X", hash), "took", time.Since(start).Round(time.Millisecond), "damaged_kept_at", aside)
 	}
 	s.node = n
 	s.rpc = rpclocal.New(n)
+	s.index = env.TxIndexer
 	return s, nil
 }
 
@@ -297,7 +308,10 @@ func (s *Server) Name() string {
 func (s *Server) View() chain.View { return s.app.view() }
 
 // Broadcast submits a signed transaction and waits until it is committed
-// in a block (or refused by CheckTx, or ctx ends, or 30 s pass).
+// in a block (or refused by CheckTx, or ctx ends, or 30 s pass). The same
+// bytes submitted again while they wait in the mempool wait for that
+// commit, and once committed answer its outcome: a retry is never told to
+// sign anew while the transaction it retries may still commit.
 func (s *Server) Broadcast(ctx context.Context, tx []byte) (chain.TxOutcome, error) {
 	hash := chain.TxHash(tx)
 	out := chain.TxOutcome{Hash: hash.String()}
@@ -305,15 +319,23 @@ func (s *Server) Broadcast(ctx context.Context, tx []byte) (chain.TxOutcome, err
 	defer s.app.forget(hash, done)
 	res, err := s.rpc.BroadcastTxSync(ctx, cmttypes.Tx(tx))
 	if err != nil {
-		if strings.Contains(err.Error(), "tx already exists in cache") {
-			// CometBFT's mempool cache remembers every recent tx: this exact
-			// transaction was sent before, so its nonce is spent or pending.
-			out.Code, out.Log = chain.CodeBadNonce, "bad nonce: this exact transaction was already submitted; sign a new one with the account's next nonce"
+		if !strings.Contains(err.Error(), "tx already exists in cache") {
+			return out, fmt.Errorf("broadcast tx: %w", err)
+		}
+		// CometBFT's mempool cache remembers every recent tx: this exact
+		// transaction was sent before. Its waiter is registered, so a
+		// commit after this look-up still reaches it.
+		st := s.Tx(hash)
+		switch st.State {
+		case chain.TxCommitted:
+			return st.TxOutcome, nil
+		case chain.TxUnknown:
+			// Refused or dropped since: its nonce is spent or was never
+			// usable, and these bytes will not be accepted again.
+			out.Code, out.Log = chain.CodeBadNonce, "bad nonce: this exact transaction was already submitted and is no longer pending; sign a new one with the account's next nonce"
 			return out, nil
 		}
-		return out, fmt.Errorf("broadcast tx: %w", err)
-	}
-	if res.Code != 0 {
+	} else if res.Code != 0 {
 		out.Code, out.Log = res.Code, res.Log
 		return out, nil
 	}
@@ -326,6 +348,43 @@ func (s *Server) Broadcast(ctx context.Context, tx []byte) (chain.TxOutcome, err
 	case <-ctx.Done():
 		return out, fmt.Errorf("tx %s accepted but not committed: %w", hash, ctx.Err())
 	}
+}
+
+// Tx looks a transaction up by hash: committed (in a recent block, or in
+// CometBFT's tx index), pending in this node's mempool, or unknown to this
+// node. The mempool is read first: CometBFT removes a block's transactions
+// from it only after the app committed the block, and the app keeps the
+// results of its recent blocks, so a transaction on its way from the
+// mempool into the index is never reported unknown.
+func (s *Server) Tx(hash cove.Hash) chain.TxStatus {
+	st := chain.TxStatus{State: chain.TxUnknown, TxOutcome: chain.TxOutcome{Hash: hash.String()}}
+	key := cmttypes.TxKey(hash)
+	for _, tx := range s.node.Mempool().ReapMaxTxs(-1) {
+		if tx.Key() == key {
+			st.State = chain.TxPending
+			return st
+		}
+	}
+	if r, ok := s.app.committed(hash); ok {
+		st.State = chain.TxCommitted
+		st.Height, st.Code, st.Log, st.Events = r.height, r.result.Code, r.result.Log, r.result.Events
+		return st
+	}
+	r, err := s.index.Get(hash[:])
+	if err != nil || r == nil {
+		// The kv index's Get errs only on a record it cannot decode:
+		// logged, and the transaction is reported as not found.
+		if err != nil {
+			s.log.Error("read tx index", "hash", hash, "err", err)
+		}
+		return st
+	}
+	st.State = chain.TxCommitted
+	st.Height, st.Code, st.Log = r.Height, r.Result.Code, r.Result.Log
+	if r.Result.Code == chain.CodeOK {
+		st.Events = fromABCI(r.Result.Events)
+	}
+	return st
 }
 
 // Subscribe delivers the events of every committed transaction until ctx

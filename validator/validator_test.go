@@ -145,8 +145,20 @@ func TestValidator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if replay.Code != chain.CodeBadNonce {
-		t.Errorf("replay: %+v, want bad nonce", replay)
+	// The same bytes again are the same transaction: its outcome, not a
+	// second transfer, and not "bad nonce … sign a new one" (its retry
+	// after a lost answer would sign a second transfer).
+	if replay.Code != chain.CodeOK || replay.Height != out.Height || replay.Hash != out.Hash {
+		t.Errorf("replay: %+v, want the committed outcome %+v", replay, out)
+	}
+	if got := v.s.View().Account(to).Balance; got.Cmp(big.NewInt(5)) != 0 {
+		t.Errorf("recipient balance after the replay %s, want 5", got)
+	}
+	if st := v.s.Tx(chain.TxHash(tx)); st.State != chain.TxCommitted || st.Height != out.Height || len(st.Events) != 1 {
+		t.Errorf("look-up: %+v, want committed at %d", st, out.Height)
+	}
+	if st := v.s.Tx(cove.Hash{1}); st.State != chain.TxUnknown {
+		t.Errorf("look-up of an unknown hash: %+v", st)
 	}
 
 	v.stop(t)

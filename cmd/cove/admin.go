@@ -18,7 +18,7 @@ func newAdminCmd(g *globals) *cobra.Command {
 }
 
 func newRotateKeysCmd(g *globals) *cobra.Command {
-	var from fromFlags
+	var from txFlags
 	cmd := &cobra.Command{
 		Use:   "rotate-keys",
 		Short: "Start a new key epoch: gatekeepers make a new master key and provision workers with it",
@@ -37,9 +37,11 @@ their attestor address; new secrets are sealed to the new epoch
 			if err != nil {
 				return err
 			}
-			out, err := c.Send(cmd.Context(), signer, func(n uint64) chain.Msg { return chain.RotateKeys{Nonce: n} })
+			ctx, cancel := from.context(cmd)
+			defer cancel()
+			out, err := c.Send(ctx, signer, func(n uint64) chain.Msg { return chain.RotateKeys{Nonce: n} })
 			if err != nil {
-				return err
+				return from.explain(ctx, err)
 			}
 			next := ""
 			for _, ev := range out.Events {

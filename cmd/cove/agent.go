@@ -36,7 +36,7 @@ func newDeployCmd(g *globals) *cobra.Command {
 		secretsFile string
 		asJSON      bool
 		salt        string
-		from        fromFlags
+		from        txFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "deploy PATH",
@@ -87,19 +87,28 @@ file of NAME=VALUE lines (# comments allowed) or a JSON object.`,
 				return err
 			}
 			start := time.Now()
-			a, err := c.Deploy(cmd.Context(), args[0], opts)
-			if err != nil {
-				return err
+			ctx, cancel := from.context(cmd)
+			defer cancel()
+			a, err := c.Deploy(ctx, args[0], opts)
+			// A retry of a deploy that committed finds its agent: done.
+			var exists *client.AgentExistsError
+			existed := errors.As(err, &exists) && exists.SameCode
+			if err != nil && !existed {
+				return from.explain(ctx, err)
 			}
 			if asJSON {
-				return printJSON(cmd.OutOrStdout(), map[string]string{
-					"id": a.ID.String(), "cid": a.CID, "codeHash": a.CodeHash.String(), "url": a.URL, "signer": a.Signer.String(),
+				return printJSON(cmd.OutOrStdout(), map[string]any{
+					"id": a.ID.String(), "cid": a.CID, "codeHash": a.CodeHash.String(), "url": a.URL, "signer": a.Signer.String(), "existed": existed,
 				})
 			}
 			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "deployed %s in %s\n", displayName(a.Name, args[0]), time.Since(start).Round(time.Millisecond))
+			if existed {
+				fmt.Fprintf(out, "%s already exists with this code (version %d): a deploy with this key, code and salt committed before; nothing sent\n", displayName(a.Name, args[0]), a.Version)
+			} else {
+				fmt.Fprintf(out, "deployed %s in %s\n", displayName(a.Name, args[0]), time.Since(start).Round(time.Millisecond))
+			}
 			fmt.Fprintf(out, "  id        %s\n  url       %s\n  signer    %s\n  cid       %s\n  codeHash  %s\n", a.ID, a.URL, a.Signer, a.CID, a.CodeHash)
-			if len(set) > 0 {
+			if len(set) > 0 && !existed {
 				fmt.Fprintf(out, "  secrets   %s (%s)\n", strings.Join(secret.Set(set).Names(), ", "), sealedTo(c))
 			}
 			fmt.Fprintf(out, "call it:  cove agent call %s / --verify\n", a.ID)
@@ -110,7 +119,7 @@ file of NAME=VALUE lines (# comments allowed) or a JSON object.`,
 	f.StringVar(&name, "name", "", "a name for the agent")
 	f.StringArrayVar(&secrets, "secret", nil, "a secret NAME=VALUE (repeatable)")
 	f.StringVar(&secretsFile, "secrets-file", "", "a file of NAME=VALUE lines or a JSON object")
-	f.BoolVar(&asJSON, "json", false, `print {"id","cid","codeHash","url","signer"}`)
+	f.BoolVar(&asJSON, "json", false, `print {"id","cid","codeHash","url","signer","existed"}`)
 	f.StringVar(&salt, "salt", "", "0x + 64 hex digits: makes the agent id reproducible (default random)")
 	from.register(f)
 	return cmd
@@ -121,7 +130,7 @@ func newUpgradeCmd(g *globals) *cobra.Command {
 		secrets     []string
 		secretsFile string
 		asJSON      bool
-		from        fromFlags
+		from        txFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "upgrade ID PATH",
@@ -160,9 +169,11 @@ signer, and its secrets unless new ones are given.`,
 			if err != nil {
 				return err
 			}
-			a, err := c.Upgrade(cmd.Context(), id, args[1], signer, set)
+			ctx, cancel := from.context(cmd)
+			defer cancel()
+			a, err := c.Upgrade(ctx, id, args[1], signer, set)
 			if err != nil {
-				return err
+				return from.explain(ctx, err)
 			}
 			if asJSON {
 				return printJSON(cmd.OutOrStdout(), map[string]any{

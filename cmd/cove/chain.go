@@ -5,6 +5,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/chain"
 	"github.com/cove-network/cove/client/light"
 )
 
@@ -13,8 +15,58 @@ func newChainCmd(g *globals) *cobra.Command {
 		Use:   "chain",
 		Short: "Chain state and the trust root that checks it",
 	}
-	cmd.AddCommand(newChainTrustCmd(g))
+	cmd.AddCommand(newChainTrustCmd(g), newChainTxCmd(g))
 	return cmd
+}
+
+func newChainTxCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "tx HASH",
+		Short: "Say what became of a transaction: committed (block, result), pending or unknown",
+		Long: `Look a transaction up by its hash (GET /v1/chain/tx/HASH): committed in a block,
+with its result code and log; pending in the node's mempool (it may still commit);
+or unknown to the node (never received, refused, or dropped: not committed).
+Transaction commands print the hash when their answer was lost or timed out.
+The answer is the gateway's word, even with a trust root.`,
+		Example: `  cove chain tx 0x3f…`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			h, err := cove.ParseHash(args[0])
+			if err != nil {
+				return fmt.Errorf("hash: %w", err)
+			}
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			st, err := c.TxStatus(cmd.Context(), h)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), st)
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), describeTx(st))
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, `print {"state","hash","height","code","log","events"}`)
+	return cmd
+}
+
+// describeTx says in one line what a look-up found.
+func describeTx(st chain.TxStatus) string {
+	switch st.State {
+	case chain.TxCommitted:
+		if st.Code != chain.CodeOK {
+			return fmt.Sprintf("tx %s committed at height %d, refused (%s): %s", st.Hash, st.Height, chain.CodeName(st.Code), st.Log)
+		}
+		return fmt.Sprintf("tx %s committed at height %d (ok)", st.Hash, st.Height)
+	case chain.TxPending:
+		return fmt.Sprintf("tx %s pending in the mempool: not committed yet, it may still be", st.Hash)
+	}
+	return fmt.Sprintf("tx %s not committed: the node has it neither in a block nor in its mempool", st.Hash)
 }
 
 func newChainTrustCmd(g *globals) *cobra.Command {

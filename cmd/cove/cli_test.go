@@ -212,6 +212,7 @@ func TestCLI(t *testing.T) {
 	t.Run("deploy call verify", func(t *testing.T) { testDeployCallVerify(t, base, dev) })
 	t.Run("upgrade", func(t *testing.T) { testUpgrade(t, base, dev) })
 	t.Run("send", func(t *testing.T) { testSend(t, base, dev) })
+	t.Run("lost answers", func(t *testing.T) { testLostAnswers(t, base) })
 	t.Run("trust root", func(t *testing.T) { testTrustRoot(t, base) })
 	t.Run("rotate keys", func(t *testing.T) { testRotateKeys(t, base) })
 }

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"math/big"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -22,6 +25,37 @@ type fromFlags struct {
 func (f *fromFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.name, "from", "dev", "the key (see `cove keys list`) that signs the transaction")
 	fs.StringVar(&f.passwordFile, "password-file", "", "read the key's passphrase from this file (otherwise prompted on a terminal)")
+}
+
+// txFlags are the flags of every command that sends a transaction: the
+// signing key and how long to wait for the transaction's block.
+type txFlags struct {
+	fromFlags
+	timeout time.Duration
+}
+
+// defaultTxTimeout is --timeout's default: a few block intervals on a
+// healthy chain would do; this leaves room for a slow one.
+const defaultTxTimeout = time.Minute
+
+func (f *txFlags) register(fs *pflag.FlagSet) {
+	f.fromFlags.register(fs)
+	fs.DurationVar(&f.timeout, "timeout", defaultTxTimeout, "give up waiting for the transaction's block after this long, and say what is known of it (submitted? pending? committed?)")
+}
+
+// context bounds the command by --timeout.
+func (f *txFlags) context(cmd *cobra.Command) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(cmd.Context(), f.timeout)
+}
+
+// explain says that --timeout fired, when it did (ctx is the one context
+// returned); what became of the transaction is in err (an UnsettledError
+// says pending or not committed).
+func (f *txFlags) explain(ctx context.Context, err error) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("gave up after --timeout %s: %w", f.timeout, err)
+	}
+	return err
 }
 
 // signer opens the --from key, asking for its passphrase if it has one.
@@ -44,12 +78,18 @@ func newSendCmd(g *globals) *cobra.Command {
 	var (
 		to     string
 		amount string
-		from   fromFlags
+		from   txFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "send --to ADDR --amount N",
 		Short: "Transfer native tokens (N in base units, 10^18 per COVE)",
-		Args:  cobra.NoArgs,
+		Long: `Send a Transfer signed by --from and wait for its block (at most --timeout).
+
+When the gateway's answer is lost (a dropped connection, a timeout), the
+transaction is looked up by its hash and the command says what became of it:
+committed (in block N, with its result), pending in the mempool (it may still
+commit: cove chain tx HASH looks again) or not committed.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			dst, err := cove.ParseAddress(to)
 			if err != nil {
@@ -67,9 +107,11 @@ func newSendCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			out, err := c.Transfer(cmd.Context(), signer, dst, n)
+			ctx, cancel := from.context(cmd)
+			defer cancel()
+			out, err := c.Transfer(ctx, signer, dst, n)
 			if err != nil {
-				return err
+				return from.explain(ctx, err)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "sent %s from %s to %s in block %d (tx %s)\n", n, signer.Address(), dst, out.Height, out.Hash)
 			return nil

@@ -131,6 +131,10 @@ type Ledger struct {
 	t   testing.TB
 	mu  sync.Mutex // one block at a time
 	app *chain.App
+	// txs are the committed transactions' outcomes and admitted are the
+	// transactions Admit let into the "mempool", by hash (for Lookup).
+	txs      map[cove.Hash]chain.TxOutcome
+	admitted map[cove.Hash]bool
 
 	events fanout.Feed
 }
@@ -154,7 +158,7 @@ func New(t testing.TB, admin cove.Address, opts ...Option) *Ledger {
 		t.Fatalf("testchain: init: %v", err)
 	}
 	app.Commit()
-	l := &Ledger{t: t, app: app}
+	l := &Ledger{t: t, app: app, txs: map[cove.Hash]chain.TxOutcome{}, admitted: map[cove.Hash]bool{}}
 	l.Block()
 	return l
 }
@@ -172,6 +176,11 @@ func (l *Ledger) Block(txs ...[]byte) []chain.TxResult {
 	h := l.app.Height() + 1
 	res := l.app.FinalizeBlock(chain.Block{Height: h, Time: GenesisTime.Add(time.Duration(h) * time.Second), Txs: txs})
 	l.app.Commit()
+	clear(l.admitted)
+	for i, r := range res.TxResults {
+		hash := chain.TxHash(txs[i])
+		l.txs[hash] = chain.TxOutcome{Hash: hash.String(), Height: h, Code: r.Code, Log: r.Log, Events: r.Events}
+	}
 	l.mu.Unlock()
 	var events []chain.Event
 	for _, r := range res.TxResults {
@@ -187,7 +196,11 @@ func (l *Ledger) Block(txs ...[]byte) []chain.TxResult {
 func (l *Ledger) Admit(tx []byte) chain.TxResult {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.app.CheckTx(tx)
+	r := l.app.CheckTx(tx)
+	if r.Code == chain.CodeOK {
+		l.admitted[chain.TxHash(tx)] = true
+	}
+	return r
 }
 
 // Broadcast runs CheckTx, as the mempool does, then, if it passed, a block
@@ -235,6 +248,21 @@ func (l *Ledger) Nonce(_ context.Context, addr cove.Address) (uint64, error) {
 // Submit implements txsend.Ledger.
 func (l *Ledger) Submit(ctx context.Context, tx []byte) (chain.TxOutcome, error) {
 	return l.Broadcast(ctx, tx)
+}
+
+// Lookup implements txsend.Ledger: committed in a block of this ledger,
+// pending after Admit until the next block, or unknown.
+func (l *Ledger) Lookup(_ context.Context, h cove.Hash) (chain.TxStatus, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if out, ok := l.txs[h]; ok {
+		return chain.TxStatus{State: chain.TxCommitted, TxOutcome: out}, nil
+	}
+	st := chain.TxStatus{State: chain.TxUnknown, TxOutcome: chain.TxOutcome{Hash: h.String()}}
+	if l.admitted[h] {
+		st.State = chain.TxPending
+	}
+	return st, nil
 }
 
 // Subscribe delivers the events of every committed transaction until ctx
