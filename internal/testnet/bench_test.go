@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/big"
+	"sort"
 	"sync"
 	"testing"
 	"time"
@@ -101,4 +102,56 @@ func BenchmarkTransfers(b *testing.B) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tx/s")
+}
+
+// BenchmarkBlockInterval watches b.N consecutive empty blocks of an idle
+// network of one and of four validators at cove dev's 200 ms block interval
+// and reports the p50, p99 and maximum interval between their header times
+// and how many of them took more than one consensus round (a round that
+// timed out). Run it with a fixed count: -benchtime 50x. ns/op is the mean
+// interval.
+func BenchmarkBlockInterval(b *testing.B) {
+	for _, n := range []int{1, 4} {
+		b.Run(fmt.Sprintf("validators=%d", n), func(b *testing.B) {
+			net := testnet.Start(b, n, testnet.BlockInterval(200*time.Millisecond))
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+			defer cancel()
+			// The first blocks include the nodes' own registrations.
+			if err := net.WaitHeight(ctx, 5); err != nil {
+				b.Fatal(err)
+			}
+			rpc := net.Node(0).RPC()
+			h0, err := rpc.LatestHeight(ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			if err := net.Node(0).WaitHeight(ctx, h0+int64(b.N)); err != nil {
+				b.Fatal(err)
+			}
+			b.StopTimer()
+			var ms []float64
+			rounds := 0
+			prev, err := rpc.Header(ctx, h0)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for h := h0 + 1; h <= h0+int64(b.N); h++ {
+				hd, err := rpc.Header(ctx, h)
+				if err != nil {
+					b.Fatal(err)
+				}
+				ms = append(ms, float64(hd.Time.Sub(prev.Time).Microseconds())/1000)
+				if hd.Round > 0 {
+					rounds++
+				}
+				prev = hd
+			}
+			sort.Float64s(ms)
+			b.ReportMetric(ms[len(ms)/2], "p50-ms")
+			b.ReportMetric(ms[(len(ms)*99)/100], "p99-ms")
+			b.ReportMetric(ms[len(ms)-1], "max-ms")
+			b.ReportMetric(float64(rounds), "rounds>0")
+		})
+	}
 }
