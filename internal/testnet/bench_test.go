@@ -11,6 +11,7 @@ import (
 
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/chain"
+	"github.com/cove-network/cove/internal/bench"
 	"github.com/cove-network/cove/internal/testnet"
 )
 
@@ -106,10 +107,11 @@ func BenchmarkTransfers(b *testing.B) {
 
 // BenchmarkBlockInterval watches b.N consecutive empty blocks of an idle
 // network of one and of four validators at cove dev's 200 ms block interval
-// and reports the p50, p99 and maximum interval between their header times
-// and how many of them took more than one consensus round (a round that
-// timed out). Run it with a fixed count: -benchtime 50x. ns/op is the mean
-// interval.
+// and reports the p50, p99 and maximum interval between their header times,
+// how many of them took more than one consensus round (a round that timed
+// out) and the CPU time of the whole network per block (every node runs in
+// this process). Run it with a fixed count: -benchtime 50x. ns/op is the
+// mean interval.
 func BenchmarkBlockInterval(b *testing.B) {
 	for _, n := range []int{1, 4} {
 		b.Run(fmt.Sprintf("validators=%d", n), func(b *testing.B) {
@@ -125,11 +127,16 @@ func BenchmarkBlockInterval(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
+			cpu0, _ := bench.ProcessCPU()
 			b.ResetTimer()
 			if err := net.Node(0).WaitHeight(ctx, h0+int64(b.N)); err != nil {
 				b.Fatal(err)
 			}
 			b.StopTimer()
+			if cpu1, ok := bench.ProcessCPU(); ok {
+				// All n nodes run in this process: this is the network's CPU.
+				b.ReportMetric(float64((cpu1-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/block")
+			}
 			var ms []float64
 			rounds := 0
 			prev, err := rpc.Header(ctx, h0)
