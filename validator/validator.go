@@ -155,8 +155,9 @@ func cometConfig(cfg Config) *cmtcfg.Config {
 	c.Consensus.TimeoutPrecommit = 500 * time.Millisecond
 	c.Instrumentation.Prometheus = false
 	// Short peer gossip sleeps keep the shutdown grace period short.
-	c.Consensus.PeerGossipSleepDuration = 50 * time.Millisecond
+	c.Consensus.PeerGossipSleepDuration = 10 * time.Millisecond
 	c.Consensus.PeerQueryMaj23SleepDuration = 200 * time.Millisecond
+	c.P2P.FlushThrottleTimeout = 10 * time.Millisecond
 	c.TxIndex.Indexer = "kv"
 	return c
 }
