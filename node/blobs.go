@@ -5,21 +5,31 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"sync"
 	"time"
 
 	"github.com/cove-network/cove/blob"
+	blobcid "github.com/cove-network/cove/blob/cid"
 )
 
-// peerBlobs reads bundles from the local store and, for one it lacks, from
-// the gateways of peer nodes, keeping a verified copy: agents deployed
-// through any node run on every node.
+// peerBlobs reads bundles from the local store and, for one it lacks or
+// whose stored copy is damaged, from the gateways of peer nodes, keeping a
+// verified copy: agents deployed through any node run on every node, and a
+// damaged bundle heals itself when a peer holds it.
 type peerBlobs struct {
-	local  *blob.Store
-	peers  []string // gateway base URLs
-	client *http.Client
-	misses *missCache
+	local   *blob.Store
+	peers   []string // gateway base URLs
+	client  *http.Client
+	log     *slog.Logger
+	misses  *missCache
+	damaged *damageLog
+}
+
+func newPeerBlobs(local *blob.Store, peers []string, log *slog.Logger) peerBlobs {
+	return peerBlobs{local: local, peers: peers, client: &http.Client{}, log: log,
+		misses: &missCache{}, damaged: &damageLog{}}
 }
 
 // missCache remembers bundles no peer had for a while, so calls to an agent
@@ -47,30 +57,104 @@ func (m *missCache) add(cid string) {
 	m.at[cid] = time.Now()
 }
 
+// damageLog is the set of bundles whose stored copy is damaged and that no
+// peer could replace: the damage is logged at ERROR when it is found, not
+// again on every call that meets it, and once more (at INFO) when a good
+// copy is back.
+type damageLog struct {
+	mu  sync.Mutex
+	set map[string]bool
+}
+
+// add records cid as damaged and reports whether it was not already.
+func (d *damageLog) add(cid string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.set[cid] {
+		return false
+	}
+	if d.set == nil || len(d.set) > 4096 {
+		d.set = map[string]bool{}
+	}
+	d.set[cid] = true
+	return true
+}
+
+// remove forgets cid and reports whether it was recorded as damaged.
+func (d *damageLog) remove(cid string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.set[cid] {
+		return false
+	}
+	delete(d.set, cid)
+	return true
+}
+
+// Get returns the bundle whose CID is cid. A bundle missing from the local
+// store, or whose stored bytes no longer match cid (blob.ErrCorrupt), is
+// fetched from the peers; the first copy that hashes to cid replaces the
+// local file atomically (blob.Store.Put), and nothing unverified is kept or
+// returned. Without a good copy the error wraps blob.ErrNotFound or
+// blob.ErrCorrupt.
 func (p peerBlobs) Get(cid string) ([]byte, error) {
 	b, err := p.local.Get(cid)
-	if err == nil || !errors.Is(err, blob.ErrNotFound) || len(p.peers) == 0 {
-		return b, err
+	if err == nil {
+		if p.damaged.remove(cid) {
+			p.log.Info("damaged bundle replaced", "cid", cid)
+		}
+		return b, nil
 	}
-	if p.misses != nil && p.misses.recent(cid) {
-		return nil, fmt.Errorf("%w (none of %d peers had it moments ago)", err, len(p.peers))
+	corrupt := errors.Is(err, blob.ErrCorrupt)
+	if !corrupt && !errors.Is(err, blob.ErrNotFound) {
+		return nil, err
+	}
+	b, peer, ferr := p.fromPeers(cid)
+	if ferr == nil {
+		if corrupt {
+			p.damaged.remove(cid)
+			p.log.Warn("damaged bundle replaced with a verified copy from a peer", "cid", cid, "peer", peer)
+		}
+		return b, nil
+	}
+	if corrupt && p.damaged.add(cid) {
+		// Once per damage: every call to the agent meets it until a good
+		// copy is uploaded or a peer gets one.
+		p.log.Error("stored bundle is damaged and no peer has a good copy; its agents cannot run here until it is uploaded again",
+			"cid", cid, "err", err, "peers", ferr)
+	}
+	return nil, fmt.Errorf("%w (%w)", err, ferr)
+}
+
+// errNoPeer is why fromPeers found no copy.
+var errNoPeer = errors.New("no peer had it")
+
+// fromPeers fetches cid from the first peer that has it, stores it and
+// returns it with that peer.
+func (p peerBlobs) fromPeers(cid string) ([]byte, string, error) {
+	if len(p.peers) == 0 {
+		return nil, "", fmt.Errorf("%w: this node has no blob peers", errNoPeer)
+	}
+	if p.misses.recent(cid) {
+		return nil, "", fmt.Errorf("%w: none of %d peers had it moments ago", errNoPeer, len(p.peers))
 	}
 	for _, peer := range p.peers {
 		b, ferr := p.fetch(peer, cid)
 		if ferr != nil {
 			continue
 		}
-		// Put recomputes the CID: a peer cannot hand us other bytes.
-		got, perr := p.local.Put(b)
-		if perr != nil || got != cid {
+		// Only bytes that hash to cid are stored: a lying peer can neither
+		// hand us other code nor fill the store with other blobs.
+		if blobcid.Of(b) != cid {
 			continue
 		}
-		return b, nil
+		if _, err := p.local.Put(b); err != nil {
+			continue
+		}
+		return b, peer, nil
 	}
-	if p.misses != nil {
-		p.misses.add(cid)
-	}
-	return nil, fmt.Errorf("%w (also not on any of %d peers)", err, len(p.peers))
+	p.misses.add(cid)
+	return nil, "", fmt.Errorf("%w: not on any of %d peers", errNoPeer, len(p.peers))
 }
 
 func (p peerBlobs) fetch(peer, cid string) ([]byte, error) {

@@ -19,7 +19,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
@@ -167,7 +166,7 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 	// Security: the worker's cluster keys come only from the chain, sealed
 	// by a gatekeeper to its attested identity.
 	n.worker, err = worker.New(wcfg, log.With("role", "worker"), n.platform, roles,
-		peerBlobs{local: n.blobs, peers: cfg.BlobPeers, client: &http.Client{}, misses: &missCache{}}, dir("worker"))
+		newPeerBlobs(n.blobs, cfg.BlobPeers, log.With("role", "worker")), dir("worker"))
 	if err != nil {
 		return nil, err
 	}

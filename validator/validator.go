@@ -50,6 +50,9 @@ type Config struct {
 	// Peers are persistent peers, "nodeid@host:port".
 	Peers []string `toml:"peers"`
 	// BlockInterval is CometBFT's timeout_commit: the pause between blocks.
+	// Blocks come that much plus one consensus round apart: ~20-30 ms more
+	// with one validator, ~100-130 ms more with four on a shared 2-core
+	// machine (docs/PERFORMANCE.md).
 	BlockInterval time.Duration `toml:"block_interval"`
 	// RebuildState moves the chain state file aside (StateFile, renamed
 	// StateFile.damaged-TIME, never deleted) and rebuilds the state by
@@ -246,9 +249,18 @@ func cometConfig(cfg Config) *cmtcfg.Config {
 	c.Consensus.TimeoutPrevote = 500 * time.Millisecond
 	c.Consensus.TimeoutPrecommit = 500 * time.Millisecond
 	c.Instrumentation.Prometheus = false
-	// Short peer gossip sleeps keep the shutdown grace period short.
-	c.Consensus.PeerGossipSleepDuration = 50 * time.Millisecond
+	// A block takes timeout_commit plus one round: the proposal, then
+	// everyone's prevotes, then their precommits, each crossing the p2p
+	// connections. CometBFT's defaults let each message wait up to 100 ms
+	// for its connection's flush and a peer's gossip routine sleep 100 ms
+	// when it has nothing to send: with four validators a 200 ms
+	// timeout_commit gave ~530 ms blocks, with 10 ms each ~320 ms (see
+	// docs/PERFORMANCE.md). The round timeouts above are unchanged, so a
+	// slow machine still gets a whole round before it moves on. Short
+	// gossip sleeps also keep the shutdown grace period short.
+	c.Consensus.PeerGossipSleepDuration = 10 * time.Millisecond
 	c.Consensus.PeerQueryMaj23SleepDuration = 200 * time.Millisecond
+	c.P2P.FlushThrottleTimeout = 10 * time.Millisecond
 	c.TxIndex.Indexer = "kv"
 	return c
 }

@@ -275,7 +275,7 @@ func responseHeader(in http.Header) cove.Header {
 
 // errorResponse maps why an agent did not answer to a status and a JSON body
 // in the one error envelope. A hit time limit is 504, code that no node
-// holds 503; every other agent failure is 500.
+// holds (or only damaged) 503; every other agent failure is 500.
 func errorResponse(err error, reqID string) (int, []byte) {
 	body := api.ErrorBody{RequestID: reqID}
 	body.Error.Message = err.Error()
@@ -304,6 +304,13 @@ func errorResponse(err error, reqID string) (int, []byte) {
 		status = http.StatusServiceUnavailable
 		body.Error.Code = CodeNoBundle
 		body.Error.Message = "the agent's code is not available on this node or its peers; upload the bundle (PUT /v1/blobs) to a gateway of this network"
+	case errors.Is(err, blob.ErrCorrupt):
+		// This node's copy no longer matches its CID and no peer gave a
+		// good one: the code is unavailable here, as if it were missing
+		// (the node logs the damage; the caller needs no more of it).
+		status = http.StatusServiceUnavailable
+		body.Error.Code = CodeNoBundle
+		body.Error.Message = "this node's copy of the agent's code is damaged and no peer had a good one; upload the bundle (PUT /v1/blobs) again or call another node"
 	default:
 		body.Error.Code = CodeInternal
 		body.Error.Message = "the worker could not run the agent (request " + reqID + ")"

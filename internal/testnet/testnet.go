@@ -408,6 +408,9 @@ func (nd *Node) Restart() {
 	}
 }
 
+// Logs returns what the node has logged in all its lives so far.
+func (nd *Node) Logs() string { return nd.logs.String() }
+
 // Client returns a client of the node's gateway.
 func (nd *Node) Client() *client.Client { return nd.c }
 

@@ -56,6 +56,9 @@ type Header struct {
 	// NumTxs is the number of transactions in the block; only Headers
 	// fills it.
 	NumTxs int
+	// Round is the consensus round that committed the block (0 unless a
+	// round timed out or failed); only Header fills it.
+	Round int
 }
 
 type wireHeader struct {
@@ -140,12 +143,17 @@ func (c *Client) Header(ctx context.Context, h int64) (Header, error) {
 	var res struct {
 		SignedHeader struct {
 			Header wireHeader `json:"header"`
+			Commit struct {
+				Round int `json:"round"`
+			} `json:"commit"`
 		} `json:"signed_header"`
 	}
 	if err := c.call(ctx, "commit", map[string]any{"height": strconv.FormatInt(h, 10)}, &res); err != nil {
 		return Header{}, err
 	}
-	return res.SignedHeader.Header.header()
+	hd, err := res.SignedHeader.Header.header()
+	hd.Round = res.SignedHeader.Commit.Round
+	return hd, err
 }
 
 // AppHashAfter returns the app hash of the state after the block at height
