@@ -11,7 +11,7 @@
 // fsync of the directory), reads re-hash the content, and a Store is safe for
 // concurrent use by many goroutines and by several processes sharing the
 // directory. A crash can leave ".put-*" temporary files in a shard; they are
-// never read and may be deleted.
+// never read, and CleanTemp removes them.
 package blob
 
 import (
@@ -24,6 +24,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/blob/cid"
@@ -112,7 +113,7 @@ func (s *Store) write(path string, b []byte) (err error) {
 	if err := s.ensureShard(shard); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(shard, ".put-*")
+	f, err := os.CreateTemp(shard, tempPattern)
 	if err != nil {
 		return err
 	}
@@ -209,4 +210,37 @@ func (s *Store) Has(id string) bool {
 	}
 	fi, err := os.Stat(s.path(id))
 	return err == nil && fi.Mode().IsRegular()
+}
+
+// tempPattern names the temporary files of Put (see write).
+const tempPattern = ".put-*"
+
+// CleanTemp removes the temporary files of writes a crash interrupted:
+// regular ".put-*" files in the shards whose last change is older than
+// olderThan, and returns their paths. The age keeps it from removing the
+// file of a write another process sharing the directory has in progress
+// (a write takes milliseconds). A file it cannot remove is an error; the
+// others are still removed.
+func (s *Store) CleanTemp(olderThan time.Duration, now time.Time) ([]string, error) {
+	matches, err := filepath.Glob(filepath.Join(s.dir, "*", tempPattern))
+	if err != nil {
+		return nil, fmt.Errorf("clean blob store %s: %w", s.dir, err)
+	}
+	var removed []string
+	var errs []error
+	for _, p := range matches {
+		fi, err := os.Lstat(p)
+		if err != nil || !fi.Mode().IsRegular() || now.Sub(fi.ModTime()) < olderThan {
+			continue
+		}
+		if err := os.Remove(p); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		removed = append(removed, p)
+	}
+	if len(errs) > 0 {
+		return removed, fmt.Errorf("clean blob store %s: %w", s.dir, errors.Join(errs...))
+	}
+	return removed, nil
 }

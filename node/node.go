@@ -32,6 +32,7 @@ import (
 	"github.com/cove-network/cove/txsend"
 	"github.com/cove-network/cove/validator"
 	"github.com/cove-network/cove/worker"
+	"time"
 )
 
 // Config is a node's configuration: one section per role.
@@ -131,6 +132,15 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 	n.blobs, err = blob.Open(dir("blobs"), blob.MaxSize(cfg.Gateway.MaxBundleBytes))
 	if err != nil {
 		return nil, err
+	}
+	// The bundle store may be shared with another process, whose write in
+	// progress has a fresh temp file: only stale ones are removed.
+	removed, err := n.blobs.CleanTemp(staleBlobTemp, time.Now())
+	for _, p := range removed {
+		log.Warn("removed the temp file of an interrupted write", "path", p)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("node: %w", err)
 	}
 	v, err := validator.New(cfg.Validator, log.With("role", "validator"))
 	if err != nil {
@@ -240,6 +250,10 @@ func (n *Node) Run(ctx context.Context, ln net.Listener) error {
 // interrupted in the directories where the node's roles write atomically
 // (sealed keys and identities: see package atomicfile), before any role
 // opens them, and logs each one.
+// staleBlobTemp is how old a bundle store temp file must be for the node
+// to remove it at start (see blob.Store.CleanTemp).
+const staleBlobTemp = time.Minute
+
 func cleanTemp(log *slog.Logger, dirs ...string) error {
 	for _, d := range dirs {
 		removed, err := atomicfile.Clean(d)

@@ -54,6 +54,24 @@ func TestNewRemovesInterruptedWrites(t *testing.T) {
 			}
 		}
 	}
+	// The bundle store: a stale temp file of an interrupted Put goes, a
+	// fresh one (another process's write in progress) stays.
+	shard := filepath.Join(cfg.DataDir, "blobs", "ab")
+	if err := os.MkdirAll(shard, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	staleBlob, freshBlob := filepath.Join(shard, ".put-271828"), filepath.Join(shard, ".put-314159")
+	for _, p := range []string{staleBlob, freshBlob} {
+		if err := os.WriteFile(p, []byte("half a bundle"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(staleBlob, old, old); err != nil {
+		t.Fatal(err)
+	}
+	temps = append(temps, staleBlob)
+	kept = append(kept, freshBlob)
 	before := map[string]string{}
 	for _, p := range kept {
 		b, err := os.ReadFile(p)
