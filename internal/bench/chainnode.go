@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
@@ -16,6 +15,7 @@ import (
 	"github.com/cove-network/cove/client"
 	"github.com/cove-network/cove/internal/testchain"
 	"github.com/cove-network/cove/internal/testnet/cometrpc"
+	"github.com/cove-network/cove/internal/testport"
 	"github.com/cove-network/cove/node"
 )
 
@@ -39,7 +39,7 @@ func startChainNode(ctx context.Context, o ChainOptions, funded []cove.Address, 
 		}
 		dir, v.tempDir = d, d
 	}
-	base, err := freePorts(3)
+	base, err := testport.Consecutive(3)
 	if err != nil {
 		v.removeTemp()
 		return nil, err
@@ -300,29 +300,4 @@ func (v *chainNode) load(ctx context.Context, name string, keys []*testchain.Key
 	}
 	blockStats(&p, append([]cometrpc.Header{before}, hs...))
 	return p, nil
-}
-
-// freePorts finds n consecutive free ports on 127.0.0.1 below the
-// ephemeral range, for the node's p2p, RPC and gateway listeners.
-func freePorts(n int) (int, error) {
-	for range 100 {
-		base := 10000 + rand.IntN(16000)
-		free := true
-		var lns []net.Listener
-		for p := base; p < base+n && free; p++ {
-			ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
-			if err != nil {
-				free = false
-				break
-			}
-			lns = append(lns, ln)
-		}
-		for _, ln := range lns {
-			ln.Close()
-		}
-		if free {
-			return base, nil
-		}
-	}
-	return 0, errors.New("no free ports on 127.0.0.1")
 }

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +17,7 @@ import (
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/client"
 	"github.com/cove-network/cove/internal/syncbuf"
+	"github.com/cove-network/cove/internal/testport"
 )
 
 // The cove binary, built once per test run by the first test that needs it.
@@ -73,7 +72,7 @@ type home struct {
 // allows.
 func initNet(t *testing.T, bin string, n int, funded ...cove.Address) []home {
 	t.Helper()
-	base, err := freePorts(3 * n)
+	base, err := testport.Consecutive(3 * n)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,36 +240,6 @@ func restart(owner testing.TB, t *testing.T, ctx context.Context, bin string, h 
 		t.Fatalf("restart on %s: %v", h.Home, err)
 	}
 	return p, time.Since(start)
-}
-
-// freePorts finds n consecutive free loopback ports below Linux's ephemeral
-// range and away from internal/testport's (27000-31999).
-func freePorts(n int) (int, error) {
-	const lo, hi = 10000, 26000
-	for range 100 {
-		base := lo + rand.IntN(hi-lo-n)
-		if portsFree(base, n) {
-			return base, nil
-		}
-	}
-	return 0, fmt.Errorf("no %d consecutive free ports on 127.0.0.1 between %d and %d", n, lo, hi)
-}
-
-func portsFree(base, n int) bool {
-	var lns []net.Listener
-	defer func() {
-		for _, ln := range lns {
-			ln.Close()
-		}
-	}()
-	for p := base; p < base+n; p++ {
-		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
-		if err != nil {
-			return false
-		}
-		lns = append(lns, ln)
-	}
-	return true
 }
 
 func ctxFor(t *testing.T, d time.Duration) context.Context {

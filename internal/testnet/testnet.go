@@ -16,7 +16,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net"
 	"strings"
 	"sync"
@@ -29,6 +28,7 @@ import (
 	"github.com/cove-network/cove/client"
 	"github.com/cove-network/cove/internal/syncbuf"
 	"github.com/cove-network/cove/internal/testnet/cometrpc"
+	"github.com/cove-network/cove/internal/testport"
 	"github.com/cove-network/cove/node"
 )
 
@@ -84,7 +84,7 @@ func Start(t testing.TB, n int, opts ...Option) *Net {
 	for range 5 {
 		// Another process may take a probed port before the nodes bind it:
 		// then start again on other ports.
-		base, err := freePorts(3 * n)
+		base, err := testport.Consecutive(3 * n)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -438,37 +438,6 @@ func (nd *Node) WaitHeight(ctx context.Context, h int64) error {
 		last = st.Height
 		return st.Height >= h, nil
 	}, func() string { return fmt.Sprintf("at height %d, waiting for %d", last, h) })
-}
-
-// freePorts finds n consecutive ports that are free on 127.0.0.1, below
-// Linux's ephemeral range (32768-60999) so that outgoing connections do not
-// take them, and above CometBFT's and the gateway's default ports' neighbours.
-func freePorts(n int) (int, error) {
-	const lo, hi = 10000, 26000
-	for range 100 {
-		base := lo + rand.IntN(hi-lo-n)
-		if portsFree(base, n) {
-			return base, nil
-		}
-	}
-	return 0, fmt.Errorf("no %d consecutive free ports on 127.0.0.1 between %d and %d", n, lo, hi)
-}
-
-func portsFree(base, n int) bool {
-	var lns []net.Listener
-	defer func() {
-		for _, ln := range lns {
-			ln.Close()
-		}
-	}()
-	for p := base; p < base+n; p++ {
-		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
-		if err != nil {
-			return false
-		}
-		lns = append(lns, ln)
-	}
-	return true
 }
 
 func isAddrInUse(err error) bool {

@@ -3,7 +3,7 @@
 // RPC listeners). Ports come from 27000-31999, below Linux's ephemeral
 // range (32768-60999), so no ":0" listener of another test can be given the
 // same port between the check here and the server's own listen; the range
-// is disjoint from internal/testnet's.
+// is disjoint from that of Consecutive (10000-25999), which networks use.
 package testport
 
 import (
@@ -40,4 +40,42 @@ func Addr(t testing.TB) string {
 	}
 	t.Fatal("testport: no free port in 27000-31999")
 	return ""
+}
+
+// Consecutive ranges: 10000-25999, disjoint from Addr's.
+const (
+	consecutiveFirst = 10000
+	consecutiveEnd   = 26000
+)
+
+// Consecutive returns the first of n consecutive ports that were all free
+// on 127.0.0.1 when checked, in 10000-25999 (below the ephemeral range and
+// Addr's), for a node or a network whose ports are written into its
+// configuration before it starts.
+func Consecutive(n int) (int, error) {
+	for range 100 {
+		base := consecutiveFirst + rand.IntN(consecutiveEnd-consecutiveFirst-n)
+		if free(base, n) {
+			return base, nil
+		}
+	}
+	return 0, fmt.Errorf("no %d consecutive free ports on 127.0.0.1 between %d and %d", n, consecutiveFirst, consecutiveEnd-1)
+}
+
+// free reports whether ports base to base+n-1 can all be listened on.
+func free(base, n int) bool {
+	var lns []net.Listener
+	defer func() {
+		for _, ln := range lns {
+			ln.Close()
+		}
+	}()
+	for p := base; p < base+n; p++ {
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
+		if err != nil {
+			return false
+		}
+		lns = append(lns, ln)
+	}
+	return true
 }
