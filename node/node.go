@@ -121,9 +121,6 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 	}
 	dir := func(parts ...string) string { return filepath.Join(append([]string{cfg.DataDir}, parts...)...) }
 
-	if err := cleanTemp(log, dir("tee-sim"), dir("gatekeeper"), dir("worker")); err != nil {
-		return nil, err
-	}
 	n = &Node{cfg: cfg, log: log}
 	n.platform, err = sim.Open(dir("tee-sim"))
 	if err != nil {
@@ -132,15 +129,6 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 	n.blobs, err = blob.Open(dir("blobs"), blob.MaxSize(cfg.Gateway.MaxBundleBytes))
 	if err != nil {
 		return nil, err
-	}
-	// The bundle store may be shared with another process, whose write in
-	// progress has a fresh temp file: only stale ones are removed.
-	removed, err := n.blobs.CleanTemp(staleBlobTemp, time.Now())
-	for _, p := range removed {
-		log.Warn("removed the temp file of an interrupted write", "path", p)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("node: %w", err)
 	}
 	v, err := validator.New(cfg.Validator, log.With("role", "validator"))
 	if err != nil {
@@ -152,6 +140,12 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 		}
 	}()
 	n.validator = v
+	// Only now: the validator holds its state file's lock, so a second
+	// node started by mistake on this home has failed above instead of
+	// removing this one's writes in progress.
+	if err := cleanTemp(log, n.blobs, dir("tee-sim"), dir("gatekeeper"), dir("worker")); err != nil {
+		return nil, err
+	}
 	if cfg.Operator != "" {
 		signer, err := openOperator(cfg.Operator)
 		if err != nil {
@@ -246,23 +240,30 @@ func (n *Node) Run(ctx context.Context, ln net.Listener) error {
 	return errors.Join(errs...)
 }
 
-// cleanTemp removes the temporary files of atomic writes a crash
-// interrupted in the directories where the node's roles write atomically
-// (sealed keys and identities: see package atomicfile), before any role
-// opens them, and logs each one.
 // staleBlobTemp is how old a bundle store temp file must be for the node
 // to remove it at start (see blob.Store.CleanTemp).
 const staleBlobTemp = time.Minute
 
-func cleanTemp(log *slog.Logger, dirs ...string) error {
+// cleanTemp removes the temporary files of writes a crash interrupted: in
+// the directories where the node's roles write atomically (sealed keys and
+// identities: see package atomicfile) and, older than staleBlobTemp, in the
+// bundle store; it logs each one. The caller holds the home's lock (the
+// validator's state file), and the roles that write there have not
+// started.
+func cleanTemp(log *slog.Logger, blobs *blob.Store, dirs ...string) error {
+	removed, err := blobs.CleanTemp(staleBlobTemp, time.Now())
+	if err != nil {
+		return fmt.Errorf("node: %w", err)
+	}
 	for _, d := range dirs {
-		removed, err := atomicfile.Clean(d)
-		for _, p := range removed {
-			log.Warn("removed the temp file of an interrupted write", "path", p)
-		}
+		r, err := atomicfile.Clean(d)
+		removed = append(removed, r...)
 		if err != nil {
 			return fmt.Errorf("node: %w", err)
 		}
+	}
+	for _, p := range removed {
+		log.Warn("removed the temp file of an interrupted write", "path", p)
 	}
 	return nil
 }

@@ -64,6 +64,11 @@ const (
 	// whose answer was lost; it runs even when the send's ctx has ended,
 	// so that a timed-out send still says what became of its transaction.
 	LookupTimeout = 5 * time.Second
+	// UnknownGrace is how long settle keeps looking up a transaction the
+	// node reports unknown before it says so: right after a dropped
+	// answer the transaction may still be on its way into the mempool
+	// (CheckTx), or in another validator's.
+	UnknownGrace = 2 * time.Second
 )
 
 // UnsettledError is a transaction whose submission ended without an answer
@@ -74,8 +79,9 @@ type UnsettledError struct {
 	// Hash is the transaction's hash (chain.TxHash).
 	Hash cove.Hash
 	// State is what the look-up found: chain.TxPending (it may still
-	// commit) or chain.TxUnknown (not committed, and not waiting to be);
-	// empty when the look-up failed too.
+	// commit) or chain.TxUnknown (the node knew it neither pending nor
+	// committed for UnknownGrace: most likely never received or dropped,
+	// but see Error); empty when the look-up failed too.
 	State chain.TxState
 	// Err is why the submission ended without an answer.
 	Err error
@@ -88,7 +94,7 @@ func (e *UnsettledError) Error() string {
 	case chain.TxPending:
 		return fmt.Sprintf("transaction %s was submitted and is pending in the mempool, not committed yet (it may still commit: look it up with cove chain tx %s): %v", e.Hash, e.Hash, e.Err)
 	case chain.TxUnknown:
-		return fmt.Sprintf("transaction %s was not committed: the node has it neither in a block nor in its mempool: %v", e.Hash, e.Err)
+		return fmt.Sprintf("transaction %s was not seen by the node, neither in a block nor in its mempool, for %s: most likely it was never received or was dropped (a node killed between a block's commit and its indexing can miss one; cove chain tx %s looks again): %v", e.Hash, UnknownGrace, e.Hash, e.Err)
 	}
 	return fmt.Sprintf("transaction %s: outcome unknown (look it up with cove chain tx %s): %v; look-up: %v", e.Hash, e.Hash, e.Err, e.LookupErr)
 }
@@ -209,6 +215,7 @@ func (s *Sender) sendOnce(ctx context.Context, build func(nonce uint64) chain.Ms
 func (s *Sender) settle(ctx context.Context, hash cove.Hash, err error) (chain.TxOutcome, error) {
 	t := time.NewTicker(s.poll)
 	defer t.Stop()
+	unknownUntil := time.Now().Add(UnknownGrace)
 	for {
 		// The look-up outlives ctx by LookupTimeout: a send that timed out
 		// still says whether its transaction is in the mempool or not.
@@ -220,12 +227,12 @@ func (s *Sender) settle(ctx context.Context, hash cove.Hash, err error) (chain.T
 			return chain.TxOutcome{Hash: hash.String()}, &UnsettledError{Hash: hash, Err: err, LookupErr: lerr}
 		case st.State == chain.TxCommitted:
 			return st.TxOutcome, nil
-		case st.State != chain.TxPending:
+		case st.State != chain.TxPending && (ctx.Err() != nil || !time.Now().Before(unknownUntil)):
 			return chain.TxOutcome{Hash: hash.String()}, &UnsettledError{Hash: hash, State: chain.TxUnknown, Err: err}
 		}
 		select {
 		case <-ctx.Done():
-			return chain.TxOutcome{Hash: hash.String()}, &UnsettledError{Hash: hash, State: chain.TxPending, Err: err}
+			return chain.TxOutcome{Hash: hash.String()}, &UnsettledError{Hash: hash, State: st.State, Err: err}
 		case <-t.C:
 		}
 	}

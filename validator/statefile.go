@@ -11,7 +11,8 @@ import (
 
 // checkLength refuses a bbolt file shorter than its meta page says (bbolt
 // maps the file into memory and would read the missing pages there: a
-// SIGBUS, which no recover catches), or whose meta page names a root or a
+// SIGBUS, which kills the process unless the goroutine set
+// debug.SetPanicOnFault, as openApp also does), or whose meta page names a root or a
 // freelist page outside the file or a freelist page that is not one. It
 // reads the two meta pages as bbolt
 // lays them out (native byte order; little-endian on the platforms Cove

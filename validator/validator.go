@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	dbm "github.com/cometbft/cometbft-db"
@@ -104,6 +105,37 @@ type Server struct {
 	// dbs are every database CometBFT opened: its Stop leaves some (the tx
 	// index) open, which would keep their lock files held.
 	dbs []dbm.DB
+
+	// pendingMu guards a snapshot of the mempool's transaction keys, taken
+	// at most every mempoolSnapshotAge: Tx answers a public endpoint, and
+	// reading the whole mempool per request would hold its lock against
+	// the block commit under a flood of look-ups.
+	pendingMu sync.Mutex
+	pending   map[cmttypes.TxKey]struct{}
+	pendingAt time.Time
+}
+
+// mempoolSnapshotAge is how stale Tx's view of the mempool may be. A
+// transaction that entered it since is reported unknown for that long at
+// most; its submitter's look-ups poll an unknown answer for longer
+// (txsend.UnknownGrace).
+const mempoolSnapshotAge = 100 * time.Millisecond
+
+// inMempool reports whether the mempool held the transaction at the last
+// snapshot, taken anew when it is older than mempoolSnapshotAge.
+func (s *Server) inMempool(key cmttypes.TxKey) bool {
+	s.pendingMu.Lock()
+	defer s.pendingMu.Unlock()
+	if now := time.Now(); s.pending == nil || now.Sub(s.pendingAt) >= mempoolSnapshotAge {
+		txs := s.node.Mempool().ReapMaxTxs(-1)
+		s.pending = make(map[cmttypes.TxKey]struct{}, len(txs))
+		for _, tx := range txs {
+			s.pending[tx.Key()] = struct{}{}
+		}
+		s.pendingAt = now
+	}
+	_, ok := s.pending[key]
+	return ok
 }
 
 // New opens the validator's state and builds the CometBFT node. The home
@@ -337,7 +369,10 @@ func (s *Server) Broadcast(ctx context.Context, tx []byte) (chain.TxOutcome, err
 		// CometBFT's mempool cache remembers every recent tx: this exact
 		// transaction was sent before. Its waiter is registered, so a
 		// commit after this look-up still reaches it.
-		st := s.Tx(hash)
+		st, err := s.settleCached(ctx, hash, done)
+		if err != nil {
+			return out, err
+		}
 		switch st.State {
 		case chain.TxCommitted:
 			return st.TxOutcome, nil
@@ -362,6 +397,34 @@ func (s *Server) Broadcast(ctx context.Context, tx []byte) (chain.TxOutcome, err
 	}
 }
 
+// cachedGrace is how long Broadcast watches a transaction the mempool
+// cache knows but Tx does not find before it calls it gone: the first
+// submission of the same bytes may still be in CheckTx, between the cache
+// and the mempool.
+const cachedGrace = time.Second
+
+// settleCached looks up a transaction the mempool cache knows, watching it
+// for up to cachedGrace while it is neither pending nor committed; a commit
+// that reaches done meanwhile answers at once.
+func (s *Server) settleCached(ctx context.Context, hash cove.Hash, done <-chan txDone) (chain.TxStatus, error) {
+	deadline := time.Now().Add(cachedGrace)
+	for {
+		st := s.Tx(hash)
+		if st.State != chain.TxUnknown || !time.Now().Before(deadline) {
+			return st, nil
+		}
+		select {
+		case r := <-done:
+			st.State = chain.TxCommitted
+			st.Height, st.Code, st.Log, st.Events = r.height, r.result.Code, r.result.Log, r.result.Events
+			return st, nil
+		case <-ctx.Done():
+			return st, fmt.Errorf("tx %s: %w", hash, ctx.Err())
+		case <-time.After(mempoolSnapshotAge):
+		}
+	}
+}
+
 // Tx looks a transaction up by hash: committed (in a recent block, or in
 // CometBFT's tx index), pending in this node's mempool, or unknown to this
 // node. The mempool is read first: CometBFT removes a block's transactions
@@ -370,12 +433,9 @@ func (s *Server) Broadcast(ctx context.Context, tx []byte) (chain.TxOutcome, err
 // mempool into the index is never reported unknown.
 func (s *Server) Tx(hash cove.Hash) chain.TxStatus {
 	st := chain.TxStatus{State: chain.TxUnknown, TxOutcome: chain.TxOutcome{Hash: hash.String()}}
-	key := cmttypes.TxKey(hash)
-	for _, tx := range s.node.Mempool().ReapMaxTxs(-1) {
-		if tx.Key() == key {
-			st.State = chain.TxPending
-			return st
-		}
+	if s.inMempool(cmttypes.TxKey(hash)) {
+		st.State = chain.TxPending
+		return st
 	}
 	if r, ok := s.app.committed(hash); ok {
 		st.State = chain.TxCommitted

@@ -26,7 +26,8 @@ func newChainTxCmd(g *globals) *cobra.Command {
 		Short: "Say what became of a transaction: committed (block, result), pending or unknown",
 		Long: `Look a transaction up by its hash (GET /v1/chain/tx/HASH): committed in a block,
 with its result code and log; pending in the node's mempool (it may still commit);
-or unknown to the node (never received, refused, or dropped: not committed).
+or unknown to the node (most likely never received, refused, or dropped; a node killed
+between a block's commit and its indexing can miss a committed one).
 Transaction commands print the hash when their answer was lost or timed out.
 The answer is the gateway's word, even with a trust root.`,
 		Example: `  cove chain tx 0x3f…`,
@@ -66,7 +67,7 @@ func describeTx(st chain.TxStatus) string {
 	case chain.TxPending:
 		return fmt.Sprintf("tx %s pending in the mempool: not committed yet, it may still be", st.Hash)
 	}
-	return fmt.Sprintf("tx %s not committed: the node has it neither in a block nor in its mempool", st.Hash)
+	return fmt.Sprintf("tx %s not seen by this node, neither in a block nor in its mempool: most likely never received, refused or dropped (a node killed between a block's commit and its indexing can miss a committed one)", st.Hash)
 }
 
 func newChainTrustCmd(g *globals) *cobra.Command {

@@ -16,7 +16,7 @@ var sentRE = regexp.MustCompile(`^sent 7 from 0x[0-9a-fA-F]{40} to 0x[0-9a-fA-F]
 
 // testLostAnswers: `cove send` whose answer a proxy drops after forwarding
 // prints the block it committed in, as through the honest gateway (the
-// control); dropped before forwarding it says "not committed"; with
+// control); dropped before forwarding it says the node has not seen it; with
 // --timeout shorter than the held answer it still prints the block; `cove
 // chain tx` reports the committed transaction; a deploy retried with the
 // same salt says the agent already exists with this code and succeeds.
@@ -49,8 +49,8 @@ func testLostAnswers(t *testing.T, base string) {
 		}
 	}
 	_, err := send(testnet.FaultyGateway(t, base, testnet.DropBeforeForward))
-	if err == nil || !strings.Contains(err.Error(), "was not committed") {
-		t.Fatalf("send dropped before forwarding: %v; want it to say not committed", err)
+	if err == nil || !strings.Contains(err.Error(), "was not seen by the node") {
+		t.Fatalf("send dropped before forwarding: %v; want it to say the node has not seen it", err)
 	}
 
 	hello := filepath.Join("..", "..", "examples", "hello.ts")
