@@ -302,17 +302,38 @@ func TestRebuildDamagedBlockStore(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := copyHome(t, base)
 			cfg.RebuildState = true
+			state := filepath.Join(cfg.Home, "data", StateFile)
+			before, err := os.ReadFile(state)
+			if err != nil {
+				t.Fatal(err)
+			}
 			tc.damage(t, filepath.Join(cfg.Home, "data", "blockstore.db"))
-			_, err := New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			_, err = New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 			if err == nil || !strings.Contains(err.Error(), "block store") || !strings.Contains(err.Error(), "damaged") {
 				t.Fatalf("rebuild from a damaged block store: %v; want an error saying the block store is damaged", err)
 			}
 			t.Logf("error: %v", err)
-			if asides, _ := filepath.Glob(filepath.Join(cfg.Home, "data", StateFile+".damaged-*")); len(asides) != 1 {
-				t.Fatalf("files kept aside: %q, want one", asides)
+			// The failed rebuild is undone: the state file is back as the
+			// operator left it, the partial rebuild kept aside.
+			if after, err := os.ReadFile(state); err != nil || !bytes.Equal(after, before) {
+				t.Fatalf("the state file after a failed rebuild: %d bytes, %v; want it back as it was", len(after), err)
+			}
+			if asides, _ := filepath.Glob(state + ".damaged-*"); len(asides) != 0 {
+				t.Fatalf("files left aside: %q, want none (moved back)", asides)
+			}
+			if failed, _ := filepath.Glob(state + ".rebuild-failed-*"); len(failed) != 1 || !strings.Contains(err.Error(), "back as it was") {
+				t.Fatalf("partial rebuilds kept: %q; error %v", failed, err)
 			}
 		})
 	}
+	// Control: the same rebuild from an undamaged copy of the home works.
+	cfg := copyHome(t, base)
+	cfg.RebuildState = true
+	s, err := New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatalf("control: rebuild from an undamaged block store: %v", err)
+	}
+	s.Close()
 }
 
 // TestCheckRebuilt: a rebuilt state that is not at the block store's

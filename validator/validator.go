@@ -163,6 +163,9 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	start := time.Now()
 	app, err := openApp(statePath, log)
 	if err != nil {
+		if cfg.RebuildState {
+			return nil, fmt.Errorf("validator: rebuild state: %w", restoreAside(statePath, aside, err, time.Now()))
+		}
 		return nil, fmt.Errorf("validator: %w", err)
 	}
 	var stateDB dbm.DB
@@ -189,7 +192,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 		s.closeDBs()
 		app.close()
 		if cfg.RebuildState {
-			return nil, fmt.Errorf("validator: rebuild state: %w", err)
+			return nil, fmt.Errorf("validator: rebuild state: %w", restoreAside(statePath, aside, err, time.Now()))
 		}
 		return nil, fmt.Errorf("validator: start cometbft: %w", err)
 	}
@@ -240,6 +243,24 @@ func moveAside(path string, now time.Time) (string, error) {
 		return "", err
 	}
 	return aside, nil
+}
+
+// restoreAside undoes a failed rebuild: the partly rebuilt state at path is
+// kept as path.rebuild-failed-TIME and the file moveAside kept as aside
+// goes back to path, so the home is as the operator left it. It returns
+// cause with what it did (or could not do) added.
+func restoreAside(path, aside string, cause error, now time.Time) error {
+	if aside == "" {
+		return cause
+	}
+	failed := path + ".rebuild-failed-" + now.UTC().Format("20060102T150405.000000000Z")
+	if err := os.Rename(path, failed); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("%w (the state as it was is kept at %s; the partial rebuild at %s could not be moved: %v)", cause, aside, path, err)
+	}
+	if err := os.Rename(aside, path); err != nil {
+		return fmt.Errorf("%w (the state as it was is kept at %s and could not be put back: %v)", cause, aside, err)
+	}
+	return fmt.Errorf("%w (the state file is back as it was; the partial rebuild is kept at %s)", cause, failed)
 }
 
 // checkRebuilt compares a rebuilt state with what CometBFT's state store
