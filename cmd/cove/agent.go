@@ -111,6 +111,10 @@ file of NAME=VALUE lines (# comments allowed) or a JSON object.`,
 			if len(set) > 0 && !existed {
 				fmt.Fprintf(out, "  secrets   %s (%s)\n", strings.Join(secret.Set(set).Names(), ", "), sealedTo(c))
 			}
+			if len(set) > 0 && existed {
+				// The agent keeps the secrets of the deploy that committed.
+				fmt.Fprintf(out, "  secrets   NOT applied: the agent keeps the secrets it was deployed with; to change them: cove agent upgrade %s %s --secret …\n", a.ID, args[0])
+			}
 			fmt.Fprintf(out, "call it:  cove agent call %s / --verify\n", a.ID)
 			return nil
 		},

@@ -63,6 +63,15 @@ func testLostAnswers(t *testing.T, base string) {
 	if err != nil || !strings.Contains(again, "already exists with this code") {
 		t.Fatalf("deploy retried: %q, %v; want it to say the agent exists with this code", again, err)
 	}
+	if strings.Contains(again, "NOT applied") {
+		t.Fatalf("deploy retried without secrets mentions secrets:\n%s", again)
+	}
+	// A retry that brings secrets says they were not applied (the agent
+	// keeps those of the deploy that committed).
+	withSecret, err := runCove(t, "--gateway", base, "agent", "deploy", hello, "--salt", salt, "--secret", "NAME=x")
+	if err != nil || !strings.Contains(withSecret, "already exists with this code") || !strings.Contains(withSecret, "secrets   NOT applied") {
+		t.Fatalf("deploy retried with a secret: %q, %v; want it to say the secrets were not applied", withSecret, err)
+	}
 	idRE := regexp.MustCompile(`id +(0x[0-9a-f]{64})`)
 	if a, b := idRE.FindStringSubmatch(first), idRE.FindStringSubmatch(again); a == nil || b == nil || a[1] != b[1] {
 		t.Fatalf("deploy and its retry name other agents:\n%s\n%s", first, again)
