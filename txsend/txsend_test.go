@@ -199,6 +199,13 @@ func (l *lossyLedger) Submit(ctx context.Context, tx []byte) (chain.TxOutcome, e
 		l.Block(tx)
 	case "admit":
 		l.Admit(tx)
+	case "late":
+		// The answer is lost while the transaction is still on its way
+		// in (CheckTx): it commits a little later.
+		go func() {
+			time.Sleep(200 * time.Millisecond)
+			l.Block(tx)
+		}()
 	}
 	return chain.TxOutcome{}, l.err
 }
@@ -219,15 +226,22 @@ func TestSendSettlesLostAnswer(t *testing.T) {
 		{mode: "admit", err: errLost, state: chain.TxPending},
 		{mode: "drop", err: errLost, state: chain.TxUnknown},
 		{mode: "drop", err: fmt.Errorf("refused: %w", txsend.ErrNotSubmitted)},
+		// Unknown at first, committed within txsend.UnknownGrace: the
+		// outcome, not "unknown".
+		{mode: "late", err: errLost, balance: 5},
 	} {
 		t.Run(fmt.Sprintf("%s/%v", c.mode, c.err), func(t *testing.T) {
 			l := &lossyLedger{Ledger: testchain.New(t, admin.Address()), mode: c.mode, err: c.err}
-			ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+			wait := 300 * time.Millisecond
+			if c.mode == "late" {
+				wait = 5 * time.Second
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), wait)
 			defer cancel()
 			out, err := txsend.New(l, admin).Send(ctx, transfer(bob.Address(), 5))
 			var ue *txsend.UnsettledError
 			switch {
-			case c.state == "" && c.mode == "commit":
+			case c.state == "" && (c.mode == "commit" || c.mode == "late"):
 				if err != nil || out.Code != chain.CodeOK || out.Height == 0 {
 					t.Fatalf("got %+v, %v; want the committed outcome", out, err)
 				}
