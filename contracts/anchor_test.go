@@ -1,0 +1,520 @@
+package contracts
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"errors"
+	"fmt"
+	"math/big"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/ethsig"
+	"github.com/cove-network/cove/keys"
+	"github.com/cove-network/cove/receipt"
+	"github.com/ethereum/go-ethereum/accounts/abi"
+	"github.com/ethereum/go-ethereum/accounts/abi/bind"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/eth/ethconfig"
+	"github.com/ethereum/go-ethereum/ethclient/simulated"
+	"github.com/ethereum/go-ethereum/node"
+)
+
+const (
+	testFee     = 1_000_000_000_000_000 // 0.001 ether
+	testTimeout = 300                   // seconds before cancel
+	testEpoch   = 7
+	// callbackGas lets PriceConsumer store a 4.5 KB answer.
+	callbackGas = 4_000_000
+)
+
+// env is a simulated chain with the anchor and a PriceConsumer deployed
+// and the agent's attestor registered through an epoch signer's grant.
+type env struct {
+	t        *testing.T
+	sim      *simulated.Backend
+	chainID  *big.Int
+	owner    *bind.TransactOpts // deploys, owns the anchor and the consumer
+	relayer  *bind.TransactOpts // sends fulfil
+	anchor   *CoveAnchor
+	anchorAt common.Address
+	consumer *PriceConsumer
+	consAt   common.Address
+	epochKey *ecdsa.PrivateKey
+	cluster  keys.Cluster
+	agent    cove.AgentID
+	attestor *keys.Attestor
+	anchorAB abi.ABI
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	ownerKey, _ := crypto.GenerateKey()
+	relayerKey, _ := crypto.GenerateKey()
+	epochKey, _ := crypto.GenerateKey()
+	rich := new(big.Int).Mul(big.NewInt(1000), big.NewInt(1e18))
+	sim := simulated.NewBackend(types.GenesisAlloc{
+		crypto.PubkeyToAddress(ownerKey.PublicKey):   {Balance: rich},
+		crypto.PubkeyToAddress(relayerKey.PublicKey): {Balance: rich},
+	}, osaka)
+	t.Cleanup(func() { sim.Close() })
+	chainID, err := sim.Client().ChainID(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, sim: sim, chainID: chainID, epochKey: epochKey}
+	if e.owner, err = bind.NewKeyedTransactorWithChainID(ownerKey, chainID); err != nil {
+		t.Fatal(err)
+	}
+	if e.relayer, err = bind.NewKeyedTransactorWithChainID(relayerKey, chainID); err != nil {
+		t.Fatal(err)
+	}
+	parsed, err := CoveAnchorMetaData.GetAbi()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.anchorAB = *parsed
+
+	var tx *types.Transaction
+	e.anchorAt, tx, e.anchor, err = DeployCoveAnchor(e.owner, sim.Client(), big.NewInt(testFee), testTimeout)
+	e.mine(tx, err)
+	master, err := keys.MasterFromBytes(bytes.Repeat([]byte{0x42}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.cluster = master.Cluster(keys.DefaultCluster)
+	e.agent = cove.AgentID(cove.SHA256([]byte("price-oracle")))
+	e.attestor = e.cluster.Agent(e.agent).Attestor()
+	e.consAt, tx, e.consumer, err = DeployPriceConsumer(e.owner, sim.Client(), e.anchorAt, e.agent)
+	e.mine(tx, err)
+
+	tx, err = e.anchor.SetEpochSigner(e.owner, testEpoch, crypto.PubkeyToAddress(epochKey.PublicKey))
+	e.mine(tx, err)
+	e.register(e.agent, e.attestor.Address())
+	return e
+}
+
+// osaka runs the simulated chain on the rules mainnet runs (up to Osaka):
+// go-ethereum's dev config also enables Bogota, a draft fork that reprices
+// storage writes several times over, which would make the gas measured
+// here (and the callback gas a consumer needs) meaningless for today's
+// chains.
+func osaka(_ *node.Config, ec *ethconfig.Config) {
+	cfg := *ec.Genesis.Config
+	cfg.BogotaTime = nil
+	ec.Genesis.Config = &cfg
+}
+
+// mine commits the block holding tx and fails the test unless it succeeded.
+func (e *env) mine(tx *types.Transaction, err error) *types.Receipt {
+	e.t.Helper()
+	if err != nil {
+		e.t.Fatalf("send transaction: %v (%s)", err, revertName(e.anchorAB, err))
+	}
+	e.sim.Commit()
+	r, err := e.sim.Client().TransactionReceipt(e.t.Context(), tx.Hash())
+	if err != nil {
+		e.t.Fatalf("transaction receipt: %v", err)
+	}
+	if r.Status != types.ReceiptStatusSuccessful {
+		e.t.Fatalf("transaction %s reverted", tx.Hash())
+	}
+	return r
+}
+
+// grant signs AttestorGrant(agent, attestor, epoch) with key, EIP-712
+// under the domain {name: "Cove", version: "1"}.
+func grant(t *testing.T, key *ecdsa.PrivateKey, agent cove.AgentID, attestor cove.Address, epoch uint64) []byte {
+	t.Helper()
+	domain := cove.Keccak256(
+		crypto.Keccak256([]byte("EIP712Domain(string name,string version)")),
+		crypto.Keccak256([]byte("Cove")), crypto.Keccak256([]byte("1")))
+	var addr, ep [32]byte
+	copy(addr[12:], attestor[:])
+	new(big.Int).SetUint64(epoch).FillBytes(ep[:])
+	structHash := cove.Keccak256(crypto.Keccak256([]byte("AttestorGrant(bytes32 agent,address attestor,uint64 epoch)")), agent[:], addr[:], ep[:])
+	sig, err := ethsig.Sign(key, cove.Keccak256([]byte("\x19\x01"), domain[:], structHash[:]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sig[:]
+}
+
+// register registers attestor as agent's with a grant of testEpoch's signer.
+func (e *env) register(agent cove.AgentID, attestor cove.Address) {
+	e.t.Helper()
+	tx, err := e.anchor.RegisterAttestor(e.relayer, agent, common.Address(attestor), testEpoch, grant(e.t, e.epochKey, agent, attestor, testEpoch))
+	e.mine(tx, err)
+}
+
+// ask sends a request through the consumer and returns its id.
+func (e *env) ask(path string, body []byte, gas uint32) *big.Int {
+	e.t.Helper()
+	opts := *e.owner
+	opts.Value = big.NewInt(testFee)
+	tx, err := e.consumer.Ask(&opts, path, body, gas)
+	r := e.mine(tx, err)
+	for _, l := range r.Logs {
+		if ev, err := e.anchor.ParseCoveRequest(*l); err == nil {
+			return ev.RequestId
+		}
+	}
+	e.t.Fatal("no CoveRequest event")
+	return nil
+}
+
+// sign makes the receipt the agent's attestor (or s) gives for request id
+// answered with response, of version ver (1 or 2), and returns it with the
+// signature bytes fulfil takes.
+func (e *env) sign(s receipt.Signer, agent cove.AgentID, id *big.Int, path string, body, response []byte, ver uint8) (Receipt, []byte) {
+	e.t.Helper()
+	r := cove.Receipt{
+		Version:      ver,
+		Agent:        agent,
+		CodeHash:     cove.SHA256([]byte("bundle")),
+		RequestHash:  RequestHash(e.chainID, cove.Address(e.anchorAt), agent, path, body, id),
+		Status:       200,
+		ResponseHash: cove.SHA256(response),
+		Timestamp:    uint64(time.Now().Unix()),
+	}
+	if ver == cove.ReceiptV2 {
+		r.HeadersHash = cove.HeadersHash("gateway.example", cove.Header{"Content-Type": {"application/json"}})
+	}
+	signed, err := receipt.Sign(s, r)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	sig := signed.Signature[:]
+	if ver == cove.ReceiptV2 {
+		sig = append(sig, r.HeadersHash[:]...)
+	}
+	return Receipt{
+		Agent: r.Agent, CodeHash: r.CodeHash, RequestHash: r.RequestHash, Status: r.Status,
+		ResponseHash: r.ResponseHash, Timestamp: r.Timestamp,
+	}, sig
+}
+
+// fulfil sends fulfil as the relayer and mines it.
+func (e *env) fulfil(id *big.Int, r Receipt, response, sig []byte) (*types.Receipt, error) {
+	e.t.Helper()
+	tx, err := e.anchor.Fulfil(e.relayer, id, r, response, sig)
+	if err != nil {
+		return nil, err
+	}
+	return e.mine(tx, nil), nil
+}
+
+// revertName returns the name of the anchor's custom error that err carries
+// (from gas estimation), or "" if none.
+func revertName(a abi.ABI, err error) string {
+	var de interface{ ErrorData() interface{} }
+	if !errors.As(err, &de) {
+		return ""
+	}
+	s, _ := de.ErrorData().(string)
+	data := common.FromHex(s)
+	if len(data) < 4 {
+		return ""
+	}
+	for name, ae := range a.Errors {
+		if bytes.Equal(ae.ID[:4], data[:4]) {
+			return name
+		}
+	}
+	return fmt.Sprintf("unknown error 0x%x", data[:4])
+}
+
+// wantRevert fails unless err is the anchor's custom error name.
+func (e *env) wantRevert(err error, name string) {
+	e.t.Helper()
+	if err == nil {
+		e.t.Fatalf("fulfil succeeded, want %s", name)
+	}
+	if got := revertName(e.anchorAB, err); got != name {
+		e.t.Fatalf("got %v (%q), want %s", err, got, name)
+	}
+}
+
+// answer is a response of n bytes (JSON-ish, not all one byte).
+func answer(n int) []byte {
+	b := []byte(`{"price":"1234.56","pad":"`)
+	for len(b) < n-2 {
+		b = append(b, byte('a'+len(b)%26))
+	}
+	return append(b, `"}`...)
+}
+
+// TestRequestHashMatchesGo checks that the anchor's requestHash is
+// cove.RequestHash of RequestTarget, for a path with and without a query.
+func TestRequestHashMatchesGo(t *testing.T) {
+	e := newEnv(t)
+	for _, path := range []string{"/price", "/price?pair=ETH-USD"} {
+		body := []byte(`{"pair":"ETH-USD"}`)
+		id := e.ask(path, body, callbackGas)
+		req, err := e.anchor.RequestOf(nil, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := RequestHash(e.chainID, cove.Address(e.anchorAt), e.agent, path, body, id)
+		if cove.Hash(req.RequestHash) != want {
+			t.Errorf("path %q: anchor requestHash %x, Go %s (target %s)", path, req.RequestHash, want,
+				RequestTarget(e.chainID, cove.Address(e.anchorAt), e.agent, path, id))
+		}
+		tgt, err := e.anchor.Target(nil, e.agent, path, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := string(tgt), RequestTarget(e.chainID, cove.Address(e.anchorAt), e.agent, path, id); got != want {
+			t.Errorf("anchor target %q, Go %q", got, want)
+		}
+		if !strings.Contains(string(tgt), "cove-request="+e.chainID.String()+"-0x") {
+			t.Errorf("target %q does not name the chain", tgt)
+		}
+	}
+}
+
+// TestFulfil runs the whole flow for receipts of both versions with a
+// 4.5 KB answer: request, fulfil with a receipt from receipt.Sign, the
+// consumer's callback stores the answer, the relayer is paid. Each version
+// gets a fresh chain, so that the gas logged for each is that of a first
+// answer (the consumer's storage slots written from zero).
+func TestFulfil(t *testing.T) {
+	for _, ver := range []uint8{cove.ReceiptV1, cove.ReceiptV2} {
+		t.Run(fmt.Sprintf("v%d", ver), func(t *testing.T) {
+			e := newEnv(t)
+			body := []byte(`{"pair":"ETH-USD"}`)
+			resp := answer(4608)
+			id := e.ask("/price", body, callbackGas)
+			r, sig := e.sign(e.attestor, e.agent, id, "/price", body, resp, ver)
+			before, _ := e.sim.Client().BalanceAt(t.Context(), e.relayer.From, nil)
+			rc, err := e.fulfil(id, r, resp, sig)
+			if err != nil {
+				t.Fatalf("fulfil: %v (%s)", err, revertName(e.anchorAB, err))
+			}
+			t.Logf("fulfil gas, v%d receipt, %d-byte response: %d", ver, len(resp), rc.GasUsed)
+			var ok bool
+			for _, l := range rc.Logs {
+				if ev, err := e.anchor.ParseCoveFulfilled(*l); err == nil {
+					ok = ev.CallbackSucceeded && ev.RequestId.Cmp(id) == 0 && ev.Status == 200
+				}
+			}
+			if !ok {
+				t.Fatal("no CoveFulfilled with callbackSucceeded for the request")
+			}
+			got, err := e.consumer.LastResponse(nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, resp) {
+				t.Fatalf("consumer stored %d bytes, want the %d-byte answer", len(got), len(resp))
+			}
+			if last, _ := e.consumer.LastRequestId(nil); last.Cmp(id) != 0 {
+				t.Fatalf("consumer's last request %v, want %v", last, id)
+			}
+			after, _ := e.sim.Client().BalanceAt(t.Context(), e.relayer.From, nil)
+			cost := new(big.Int).Mul(new(big.Int).SetUint64(rc.GasUsed), rc.EffectiveGasPrice)
+			if paid := new(big.Int).Sub(new(big.Int).Add(after, cost), before); paid.Cmp(big.NewInt(testFee)) != 0 {
+				t.Fatalf("relayer got %v, want the fee %d", paid, testFee)
+			}
+		})
+	}
+}
+
+// TestCallbackFailureDoesNotRevert: a callback that runs out of its gas
+// leaves the request fulfilled with callbackSucceeded=false.
+func TestCallbackFailureDoesNotRevert(t *testing.T) {
+	e := newEnv(t)
+	resp := answer(4608)
+	id := e.ask("/price", nil, 30_000) // too little to store 4.5 KB
+	r, sig := e.sign(e.attestor, e.agent, id, "/price", nil, resp, cove.ReceiptV2)
+	rc, err := e.fulfil(id, r, resp, sig)
+	if err != nil {
+		t.Fatalf("fulfil: %v (%s)", err, revertName(e.anchorAB, err))
+	}
+	found := false
+	for _, l := range rc.Logs {
+		if ev, err := e.anchor.ParseCoveFulfilled(*l); err == nil {
+			found = true
+			if ev.CallbackSucceeded {
+				t.Fatal("callbackSucceeded = true for a callback out of gas")
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no CoveFulfilled event")
+	}
+	if last, _ := e.consumer.LastRequestId(nil); last.Sign() != 0 {
+		t.Fatalf("consumer recorded request %v", last)
+	}
+	_, err = e.fulfil(id, r, resp, sig)
+	e.wantRevert(err, "AlreadyFulfilled")
+}
+
+// TestFulfilRefusals checks each refusal of fulfil against a control in
+// the same state that differs in the one thing refused.
+func TestFulfilRefusals(t *testing.T) {
+	e := newEnv(t)
+	path, body := "/price", []byte(`{"pair":"BTC-USD"}`)
+	resp := answer(4096)
+
+	// Another agent, with its own attestor registered.
+	other := cove.AgentID(cove.SHA256([]byte("other agent")))
+	otherAttestor := e.cluster.Agent(other).Attestor()
+	e.register(other, otherAttestor.Address())
+
+	cases := []struct {
+		name string
+		want string
+		// bad returns what is sent instead of the control's receipt,
+		// response and signature for request id.
+		bad func(id *big.Int, r Receipt, resp, sig []byte) (Receipt, []byte, []byte)
+	}{
+		{"wrong signer", "WrongSigner", func(id *big.Int, _ Receipt, resp, _ []byte) (Receipt, []byte, []byte) {
+			r, sig := e.sign(otherAttestor, e.agent, id, path, body, resp, cove.ReceiptV1)
+			return r, resp, sig
+		}},
+		{"tampered response", "ResponseHashMismatch", func(_ *big.Int, r Receipt, resp, sig []byte) (Receipt, []byte, []byte) {
+			bad := bytes.Clone(resp)
+			bad[100] ^= 1
+			return r, bad, sig
+		}},
+		{"other request's hash", "RequestHashMismatch", func(id *big.Int, _ Receipt, resp, _ []byte) (Receipt, []byte, []byte) {
+			r, sig := e.sign(e.attestor, e.agent, new(big.Int).Add(id, big.NewInt(1)), path, body, resp, cove.ReceiptV1)
+			return r, resp, sig
+		}},
+		{"other chain's request", "RequestHashMismatch", func(id *big.Int, _ Receipt, resp, _ []byte) (Receipt, []byte, []byte) {
+			saved := e.chainID
+			e.chainID = big.NewInt(1)
+			defer func() { e.chainID = saved }()
+			r, sig := e.sign(e.attestor, e.agent, id, path, body, resp, cove.ReceiptV1)
+			return r, resp, sig
+		}},
+		{"agent mismatch", "AgentMismatch", func(id *big.Int, _ Receipt, resp, _ []byte) (Receipt, []byte, []byte) {
+			r, sig := e.sign(otherAttestor, other, id, path, body, resp, cove.ReceiptV1)
+			return r, resp, sig
+		}},
+		{"v2 tampered headersHash", "WrongSigner", func(id *big.Int, _ Receipt, resp, _ []byte) (Receipt, []byte, []byte) {
+			r, sig := e.sign(e.attestor, e.agent, id, path, body, resp, cove.ReceiptV2)
+			sig[70] ^= 1
+			return r, resp, sig
+		}},
+		{"v2 signature sent as v1", "WrongSigner", func(id *big.Int, _ Receipt, resp, _ []byte) (Receipt, []byte, []byte) {
+			r, sig := e.sign(e.attestor, e.agent, id, path, body, resp, cove.ReceiptV2)
+			return r, resp, sig[:65]
+		}},
+		{"signature of another length", "SignatureLength", func(_ *big.Int, r Receipt, resp, sig []byte) (Receipt, []byte, []byte) {
+			return r, resp, append(bytes.Clone(sig), 0)
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e.t = t
+			id := e.ask(path, body, callbackGas)
+			ver := uint8(cove.ReceiptV1)
+			if strings.HasPrefix(c.name, "v2") {
+				ver = cove.ReceiptV2
+			}
+			r, sig := e.sign(e.attestor, e.agent, id, path, body, resp, ver)
+			br, bresp, bsig := c.bad(id, r, resp, sig)
+			_, err := e.fulfil(id, br, bresp, bsig)
+			e.wantRevert(err, c.want)
+			if _, err := e.fulfil(id, r, resp, sig); err != nil {
+				t.Fatalf("control: %v (%s)", err, revertName(e.anchorAB, err))
+			}
+		})
+	}
+
+	t.Run("double fulfil", func(t *testing.T) {
+		e.t = t
+		id := e.ask(path, body, callbackGas)
+		r, sig := e.sign(e.attestor, e.agent, id, path, body, resp, cove.ReceiptV1)
+		if _, err := e.fulfil(id, r, resp, sig); err != nil {
+			t.Fatalf("control: %v (%s)", err, revertName(e.anchorAB, err))
+		}
+		_, err := e.fulfil(id, r, resp, sig)
+		e.wantRevert(err, "AlreadyFulfilled")
+	})
+
+	t.Run("unknown request", func(t *testing.T) {
+		e.t = t
+		next, _ := e.anchor.NextRequestId(nil)
+		r, sig := e.sign(e.attestor, e.agent, next, path, body, resp, cove.ReceiptV1)
+		_, err := e.fulfil(next, r, resp, sig)
+		e.wantRevert(err, "UnknownRequest")
+		if id := e.ask(path, body, callbackGas); id.Cmp(next) != 0 {
+			t.Fatalf("request got id %v, want %v", id, next)
+		}
+		if _, err := e.fulfil(next, r, resp, sig); err != nil {
+			t.Fatalf("control: %v (%s)", err, revertName(e.anchorAB, err))
+		}
+	})
+}
+
+// TestCancel: the consumer may cancel only after the timeout, gets the fee
+// back, and a cancelled request cannot be fulfilled; a request of the same
+// age that was not cancelled still can be.
+func TestCancel(t *testing.T) {
+	e := newEnv(t)
+	resp := answer(64)
+	cancelled := e.ask("/price", nil, callbackGas)
+	kept := e.ask("/price", nil, callbackGas)
+
+	if _, err := e.consumer.Cancel(e.owner, cancelled); revertName(e.anchorAB, err) != "TooEarly" {
+		t.Fatalf("cancel before the timeout: %v (%s), want TooEarly", err, revertName(e.anchorAB, err))
+	}
+	if err := e.sim.AdjustTime(testTimeout * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	e.sim.Commit()
+	if _, err := e.anchor.Cancel(e.relayer, cancelled); revertName(e.anchorAB, err) != "NotConsumer" {
+		t.Fatalf("cancel by another account: %v (%s), want NotConsumer", err, revertName(e.anchorAB, err))
+	}
+	before, _ := e.sim.Client().BalanceAt(t.Context(), e.consAt, nil)
+	tx, err := e.consumer.Cancel(e.owner, cancelled)
+	e.mine(tx, err)
+	after, _ := e.sim.Client().BalanceAt(t.Context(), e.consAt, nil)
+	if refund := new(big.Int).Sub(after, before); refund.Cmp(big.NewInt(testFee)) != 0 {
+		t.Fatalf("refund %v, want the fee %d", refund, testFee)
+	}
+
+	r, sig := e.sign(e.attestor, e.agent, cancelled, "/price", nil, resp, cove.ReceiptV1)
+	_, err = e.fulfil(cancelled, r, resp, sig)
+	e.wantRevert(err, "RequestCancelled")
+	r, sig = e.sign(e.attestor, e.agent, kept, "/price", nil, resp, cove.ReceiptV1)
+	if _, err := e.fulfil(kept, r, resp, sig); err != nil {
+		t.Fatalf("control: %v (%s)", err, revertName(e.anchorAB, err))
+	}
+}
+
+// TestAttestorGrant: only a grant signed by a trusted epoch signer
+// registers an attestor; revoking the epoch unregisters it.
+func TestAttestorGrant(t *testing.T) {
+	e := newEnv(t)
+	agent := cove.AgentID(cove.SHA256([]byte("granted")))
+	att := e.cluster.Agent(agent).Attestor().Address()
+	forger, _ := crypto.GenerateKey()
+
+	_, err := e.anchor.RegisterAttestor(e.relayer, agent, common.Address(att), testEpoch, grant(t, forger, agent, att, testEpoch))
+	e.wantRevert(err, "WrongGrantSigner")
+	_, err = e.anchor.RegisterAttestor(e.relayer, agent, common.Address(att), testEpoch+1, grant(t, e.epochKey, agent, att, testEpoch+1))
+	e.wantRevert(err, "UnknownEpoch")
+	if a, _ := e.anchor.AttestorOf(nil, agent); a != (common.Address{}) {
+		t.Fatalf("attestor %s registered by a refused grant", a)
+	}
+	e.register(agent, att)
+	if a, _ := e.anchor.AttestorOf(nil, agent); a != common.Address(att) {
+		t.Fatalf("attestorOf = %s, want %s", a, att)
+	}
+	if _, err := e.anchor.SetEpochSigner(e.relayer, testEpoch, e.relayer.From); revertName(e.anchorAB, err) != "NotOwner" {
+		t.Fatalf("setEpochSigner by another account: %v, want NotOwner", err)
+	}
+	tx, err := e.anchor.SetEpochSigner(e.owner, testEpoch, common.Address{})
+	e.mine(tx, err)
+	if a, _ := e.anchor.AttestorOf(nil, agent); a != (common.Address{}) {
+		t.Fatalf("attestorOf = %s after its epoch was revoked", a)
+	}
+}

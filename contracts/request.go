@@ -1,0 +1,34 @@
+package contracts
+
+import (
+	"math/big"
+	"strings"
+
+	"github.com/cove-network/cove"
+)
+
+// RequestTarget returns the request target CoveAnchor binds into a
+// request's hash (CoveAnchor.target): the agent is called with an HTTP POST
+// of the request's body to
+//
+//	"/agents/" ‖ agent ‖ path ‖ ("&" if path has a "?", else "?") ‖
+//	"cove-request=" ‖ chainID ‖ "-" ‖ anchor ‖ "-" ‖ requestID
+//
+// with the agent as 0x + 64 lowercase hex digits, chainID and requestID in
+// decimal and anchor as 0x + 40 lowercase hex digits, so that a receipt
+// answers one request of one anchor on one chain (docs/PROTOCOL.md, "EVM
+// anchor").
+func RequestTarget(chainID *big.Int, anchor cove.Address, agent cove.AgentID, path string, requestID *big.Int) string {
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	return "/agents/" + agent.String() + path + sep + "cove-request=" + chainID.String() + "-" +
+		strings.ToLower(anchor.String()) + "-" + requestID.String()
+}
+
+// RequestHash returns the requestHash CoveAnchor stores for a request and a
+// receipt must carry: cove.RequestHash("POST", RequestTarget(…), body).
+func RequestHash(chainID *big.Int, anchor cove.Address, agent cove.AgentID, path string, body []byte, requestID *big.Int) cove.Hash {
+	return cove.RequestHash("POST", RequestTarget(chainID, anchor, agent, path, requestID), body)
+}
