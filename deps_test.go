@@ -74,6 +74,19 @@ var adapters = []struct {
 	{deps: []string{"github.com/google/go-tdx-guest/..."}, only: []string{"tee/tdx/..."}},
 	{deps: []string{"github.com/google/go-sev-guest/..."}, only: []string{"tee/sevsnp"}},
 	{deps: []string{"github.com/ethereum/go-ethereum/accounts/keystore/..."}, only: []string{"account"}},
+	// go-ethereum's node parts (contract bindings and ABI, RPC clients,
+	// the node, the EVM, the simulated backend): bridge talks to EVM
+	// chains and contracts holds the generated bindings. The rest of the
+	// module uses only its crypto and types (ethsig, keys).
+	{deps: []string{
+		"github.com/ethereum/go-ethereum/accounts/abi/...",
+		"github.com/ethereum/go-ethereum/ethclient/...",
+		"github.com/ethereum/go-ethereum/rpc/...",
+		"github.com/ethereum/go-ethereum/node/...",
+		"github.com/ethereum/go-ethereum/eth/...",
+		"github.com/ethereum/go-ethereum/core/vm/...",
+		"github.com/ethereum/go-ethereum",
+	}, only: []string{"bridge/...", "contracts/..."}},
 }
 
 func TestLayering(t *testing.T) {
