@@ -14,6 +14,7 @@ import (
 	"github.com/cove-network/cove/ethsig"
 	"github.com/cove-network/cove/keys"
 	"github.com/cove-network/cove/receipt"
+	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/accounts/abi"
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
 	"github.com/ethereum/go-ethereum/common"
@@ -295,7 +296,7 @@ func TestFulfil(t *testing.T) {
 			if err != nil {
 				t.Fatalf("fulfil: %v (%s)", err, revertName(e.anchorAB, err))
 			}
-			t.Logf("fulfil gas, v%d receipt, %d-byte response: %d", ver, len(resp), rc.GasUsed)
+			t.Logf("fulfil gas, v%d receipt, %d-byte response (stored by the consumer in fresh slots): %d", ver, len(resp), rc.GasUsed)
 			var ok bool
 			for _, l := range rc.Logs {
 				if ev, err := e.anchor.ParseCoveFulfilled(*l); err == nil {
@@ -320,6 +321,18 @@ func TestFulfil(t *testing.T) {
 			if paid := new(big.Int).Sub(new(big.Int).Add(after, cost), before); paid.Cmp(big.NewInt(testFee)) != 0 {
 				t.Fatalf("relayer got %v, want the fee %d", paid, testFee)
 			}
+
+			// A 32-byte answer on a fresh chain, for the gas of a short one.
+			small, e := answer(32), newEnv(t)
+			id = e.ask("/price", body, callbackGas)
+			r, sig = e.sign(e.attestor, e.agent, id, "/price", body, small, ver)
+			if rc, err = e.fulfil(id, r, small, sig); err != nil {
+				t.Fatalf("fulfil: %v (%s)", err, revertName(e.anchorAB, err))
+			}
+			if got, _ := e.consumer.LastResponse(nil); !bytes.Equal(got, small) {
+				t.Fatalf("consumer stored %q, want %q", got, small)
+			}
+			t.Logf("fulfil gas, v%d receipt, 32-byte response (fresh slots): %d", ver, rc.GasUsed)
 		})
 	}
 }
@@ -390,6 +403,13 @@ func TestFulfilRefusals(t *testing.T) {
 			saved := e.chainID
 			e.chainID = big.NewInt(1)
 			defer func() { e.chainID = saved }()
+			r, sig := e.sign(e.attestor, e.agent, id, path, body, resp, cove.ReceiptV1)
+			return r, resp, sig
+		}},
+		{"other anchor's request", "RequestHashMismatch", func(id *big.Int, _ Receipt, resp, _ []byte) (Receipt, []byte, []byte) {
+			saved := e.anchorAt
+			e.anchorAt = e.consAt
+			defer func() { e.anchorAt = saved }()
 			r, sig := e.sign(e.attestor, e.agent, id, path, body, resp, cove.ReceiptV1)
 			return r, resp, sig
 		}},
@@ -517,4 +537,104 @@ func TestAttestorGrant(t *testing.T) {
 	if a, _ := e.anchor.AttestorOf(nil, agent); a != (common.Address{}) {
 		t.Fatalf("attestorOf = %s after its epoch was revoked", a)
 	}
+}
+
+// TestNoAttestor: a request to an agent with no registered attestor cannot
+// be fulfilled until a grant registers it, nor after its epoch is revoked.
+func TestNoAttestor(t *testing.T) {
+	e := newEnv(t)
+	fresh := cove.AgentID(cove.SHA256([]byte("unregistered")))
+	att := e.cluster.Agent(fresh).Attestor()
+	tx, err := e.anchor.Request(withValue(e.owner, testFee), fresh, "/x", nil, callbackGas)
+	e.mine(tx, err)
+	id := new(big.Int).Sub(mustNext(t, e), big.NewInt(1))
+	resp := answer(32)
+	r, sig := e.sign(att, fresh, id, "/x", nil, resp, cove.ReceiptV1)
+	_, err = e.fulfil(id, r, resp, sig)
+	e.wantRevert(err, "NoAttestor")
+
+	e.register(fresh, att.Address())
+	tx, err = e.anchor.SetEpochSigner(e.owner, testEpoch, common.Address{})
+	e.mine(tx, err)
+	_, err = e.fulfil(id, r, resp, sig)
+	e.wantRevert(err, "NoAttestor")
+
+	tx, err = e.anchor.SetEpochSigner(e.owner, testEpoch, crypto.PubkeyToAddress(e.epochKey.PublicKey))
+	e.mine(tx, err)
+	if _, err := e.fulfil(id, r, resp, sig); err != nil {
+		t.Fatalf("control: %v (%s)", err, revertName(e.anchorAB, err))
+	}
+}
+
+func withValue(o *bind.TransactOpts, v int64) *bind.TransactOpts {
+	c := *o
+	c.Value = big.NewInt(v)
+	return &c
+}
+
+func mustNext(t *testing.T, e *env) *big.Int {
+	t.Helper()
+	n, err := e.anchor.NextRequestId(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestRequestRefusals: a fee below fee() and paths an HTTP request target
+// cannot carry are refused; the same request with the fee and a clean path
+// is taken.
+func TestRequestRefusals(t *testing.T) {
+	e := newEnv(t)
+	_, err := e.anchor.Request(withValue(e.owner, testFee-1), e.agent, "/price", nil, callbackGas)
+	e.wantRevert(err, "FeeTooLow")
+	for _, p := range []string{"", "price", "/a b", "/a#b", "/a\n", "/caf\u00e9"} {
+		_, err := e.anchor.Request(withValue(e.owner, testFee), e.agent, p, nil, callbackGas)
+		e.wantRevert(err, "InvalidPath")
+	}
+	tx, err := e.anchor.Request(withValue(e.owner, testFee), e.agent, "/price?pair=ETH%20USD", nil, callbackGas)
+	rc := e.mine(tx, err)
+	t.Logf("request gas (20-byte path, empty body): %d", rc.GasUsed)
+}
+
+// TestCallbackGasTooLow: a fulfilment sent with too little gas for the
+// request's callbackGasLimit is refused rather than made to fail the
+// callback; the same call with enough gas passes.
+func TestCallbackGasTooLow(t *testing.T) {
+	e := newEnv(t)
+	resp := answer(64)
+	id := e.ask("/price", nil, callbackGas)
+	r, sig := e.sign(e.attestor, e.agent, id, "/price", nil, resp, cove.ReceiptV1)
+	data, err := e.anchorAB.Pack("fulfil", id, r, resp, sig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := func(gas uint64) error {
+		_, err := e.sim.Client().CallContract(t.Context(), ethereum.CallMsg{From: e.relayer.From, To: &e.anchorAt, Gas: gas, Data: data}, nil)
+		return err
+	}
+	if err := call(callbackGas / 2); revertName(e.anchorAB, err) != "CallbackGasTooLow" {
+		t.Fatalf("fulfil with half the callback's gas: %v (%q), want CallbackGasTooLow", err, revertName(e.anchorAB, err))
+	}
+	if err := call(callbackGas + 500_000); err != nil {
+		t.Fatalf("control: %v (%s)", err, revertName(e.anchorAB, err))
+	}
+}
+
+// TestStaleGrant: a grant of an older epoch than the registered one is
+// refused; a grant of a newer epoch replaces it.
+func TestStaleGrant(t *testing.T) {
+	e := newEnv(t)
+	newKey, _ := crypto.GenerateKey()
+	tx, err := e.anchor.SetEpochSigner(e.owner, testEpoch+1, crypto.PubkeyToAddress(newKey.PublicKey))
+	e.mine(tx, err)
+	rotated := e.cluster.Agent(cove.AgentID(cove.SHA256([]byte("rotated")))).Attestor().Address()
+	tx, err = e.anchor.RegisterAttestor(e.relayer, e.agent, common.Address(rotated), testEpoch+1, grant(t, newKey, e.agent, rotated, testEpoch+1))
+	e.mine(tx, err)
+	if a, _ := e.anchor.AttestorOf(nil, e.agent); a != common.Address(rotated) {
+		t.Fatalf("attestorOf = %s after a newer grant, want %s", a, rotated)
+	}
+	old := e.attestor.Address()
+	_, err = e.anchor.RegisterAttestor(e.relayer, e.agent, common.Address(old), testEpoch, grant(t, e.epochKey, e.agent, old, testEpoch))
+	e.wantRevert(err, "StaleGrant")
 }

@@ -101,7 +101,7 @@ contract CoveAnchor is ICoveAnchor {
 
     error NotOwner();
     error FeeTooLow(uint256 sent, uint256 fee);
-    error PathNotAbsolute();
+    error InvalidPath();
     error UnknownRequest(uint256 requestId);
     error AlreadyFulfilled(uint256 requestId);
     error RequestCancelled(uint256 requestId);
@@ -186,7 +186,7 @@ contract CoveAnchor is ICoveAnchor {
         returns (uint256 requestId)
     {
         if (msg.value < fee) revert FeeTooLow(msg.value, fee);
-        if (bytes(path).length == 0 || bytes(path)[0] != "/") revert PathNotAbsolute();
+        _checkPath(bytes(path));
         requestId = nextRequestId++;
         bytes32 h = requestHash(agent, path, body, requestId);
         requests[requestId] = Request({
@@ -199,6 +199,17 @@ contract CoveAnchor is ICoveAnchor {
             paid: msg.value
         });
         emit CoveRequest(requestId, agent, msg.sender, path, body, h);
+    }
+
+    /// @dev Refuses a path an HTTP request target cannot carry byte for
+    /// byte: empty, not starting with "/", or holding a control character,
+    /// a space, "#" or a non-ASCII byte (percent-encode those).
+    function _checkPath(bytes memory p) private pure {
+        if (p.length == 0 || p[0] != "/") revert InvalidPath();
+        for (uint256 i = 0; i < p.length; i++) {
+            bytes1 c = p[i];
+            if (c <= 0x20 || c >= 0x7f || c == "#") revert InvalidPath();
+        }
     }
 
     /// @notice The requestHash a receipt for request requestId must carry:
