@@ -638,3 +638,73 @@ func TestStaleGrant(t *testing.T) {
 	_, err = e.anchor.RegisterAttestor(e.relayer, e.agent, common.Address(old), testEpoch, grant(t, e.epochKey, e.agent, old, testEpoch))
 	e.wantRevert(err, "StaleGrant")
 }
+
+// TestApprovalVault: a withdrawal completes only when the agent answers
+// "approved"; the same withdrawal answered "denied" returns the amount to
+// the owner's balance and nothing becomes claimable.
+func TestApprovalVault(t *testing.T) {
+	e := newEnv(t)
+	vaultAt, tx, vault, err := DeployApprovalVault(e.owner, e.sim.Client(), e.anchorAt, e.agent)
+	e.mine(tx, err)
+	ether := big.NewInt(1e18)
+	tx, err = vault.Deposit(&bind.TransactOpts{From: e.owner.From, Signer: e.owner.Signer, Value: ether})
+	e.mine(tx, err)
+
+	amount := big.NewInt(4e17)
+	uint256, _ := abi.NewType("uint256", "", nil)
+	address, _ := abi.NewType("address", "", nil)
+	body, err := abi.Arguments{{Type: address}, {Type: uint256}}.Pack(e.owner.From, amount)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		answer               string
+		claimable, remaining *big.Int
+	}{
+		{"denied", big.NewInt(0), ether},
+		{"approved", amount, new(big.Int).Sub(ether, amount)},
+	} {
+		t.Run(c.answer, func(t *testing.T) {
+			e.t = t
+			tx, err := vault.RequestWithdrawal(withValue(e.owner, testFee), amount, 200_000)
+			rc := e.mine(tx, err)
+			var id *big.Int
+			for _, l := range rc.Logs {
+				if ev, err := e.anchor.ParseCoveRequest(*l); err == nil {
+					id = ev.RequestId
+					if !bytes.Equal(ev.Body, body) || ev.Path != "/approve" {
+						t.Fatalf("request path %q body %x, want /approve %x", ev.Path, ev.Body, body)
+					}
+				}
+			}
+			if id == nil {
+				t.Fatal("no CoveRequest event")
+			}
+			if bal, _ := vault.BalanceOf(nil, e.owner.From); bal.Cmp(new(big.Int).Sub(ether, amount)) != 0 {
+				t.Fatalf("balance while pending %v, want %v", bal, new(big.Int).Sub(ether, amount))
+			}
+			r, sig := e.sign(e.attestor, e.agent, id, "/approve", body, []byte(c.answer), cove.ReceiptV2)
+			rc, err = e.fulfil(id, r, []byte(c.answer), sig)
+			if err != nil {
+				t.Fatalf("fulfil: %v (%s)", err, revertName(e.anchorAB, err))
+			}
+			for _, l := range rc.Logs {
+				if ev, err := e.anchor.ParseCoveFulfilled(*l); err == nil && !ev.CallbackSucceeded {
+					t.Fatal("the vault's callback failed")
+				}
+			}
+			if got, _ := vault.Claimable(nil, e.owner.From); got.Cmp(c.claimable) != 0 {
+				t.Fatalf("claimable %v, want %v", got, c.claimable)
+			}
+			if got, _ := vault.BalanceOf(nil, e.owner.From); got.Cmp(c.remaining) != 0 {
+				t.Fatalf("balance %v, want %v", got, c.remaining)
+			}
+		})
+	}
+	e.t = t
+	tx, err = vault.Claim(e.owner)
+	e.mine(tx, err)
+	if got, _ := e.sim.Client().BalanceAt(t.Context(), vaultAt, nil); got.Cmp(new(big.Int).Sub(ether, amount)) != 0 {
+		t.Fatalf("vault holds %v after the claim, want %v", got, new(big.Int).Sub(ether, amount))
+	}
+}

@@ -20,6 +20,7 @@ import (
 var artifacts = map[string]*bind.MetaData{
 	"CoveAnchor":    CoveAnchorMetaData,
 	"PriceConsumer": PriceConsumerMetaData,
+	"ApprovalVault": ApprovalVaultMetaData,
 }
 
 // TestArtifactsFresh recompiles the sources with the pinned solc and fails
