@@ -3,10 +3,9 @@
 // anchor an EVM chain's consumers send requests to and the bridge fulfils
 // with signed receipts, and two examples: PriceConsumer, which keeps an
 // oracle's last answer, and ApprovalVault, whose withdrawals complete only
-// when an agent approves them. The
-// artifacts are generated and committed; `go generate ./contracts/`
-// regenerates all of them (README.md), and TestArtifactsFresh fails when
-// they differ from a fresh compile.
+// when an agent approves them. The artifacts are generated and committed;
+// `go generate ./contracts/` regenerates all of them (README.md), and
+// TestArtifactsFresh fails when they differ from a fresh compile.
 package contracts
 
 //go:generate npm ci --no-audit --no-fund --loglevel=error
