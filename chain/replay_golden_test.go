@@ -18,14 +18,18 @@ var update = flag.Bool("update", false, "rewrite testdata/replay.golden.json fro
 // the code before the message table signed them, with its results and app
 // hashes.
 type goldenChain struct {
-	GenesisAppHash Bytes `json:"genesisAppHash"`
-	Blocks         []struct {
-		Height  int64      `json:"height"`
-		Time    time.Time  `json:"time"`
-		Txs     []string   `json:"txs"`
-		Results []TxResult `json:"results"`
-		AppHash Bytes      `json:"appHash"`
-	} `json:"blocks"`
+	GenesisAppHash Bytes         `json:"genesisAppHash"`
+	Blocks         []goldenBlock `json:"blocks"`
+}
+
+// goldenBlock is one recorded block: its transactions as signed, and the
+// results and app hash they gave.
+type goldenBlock struct {
+	Height  int64      `json:"height"`
+	Time    time.Time  `json:"time"`
+	Txs     []string   `json:"txs"`
+	Results []TxResult `json:"results"`
+	AppHash Bytes      `json:"appHash"`
 }
 
 // TestReplayGolden replays blocks of every transaction type, with failures,
@@ -41,13 +45,7 @@ func TestReplayGolden(t *testing.T) {
 		blocks := goldenBlocks(t, path)
 		_, genesis, steps := run(t, blocks)
 		g := goldenChain{GenesisAppHash: genesis}
-		g.Blocks = make([]struct {
-			Height  int64      `json:"height"`
-			Time    time.Time  `json:"time"`
-			Txs     []string   `json:"txs"`
-			Results []TxResult `json:"results"`
-			AppHash Bytes      `json:"appHash"`
-		}, len(blocks))
+		g.Blocks = make([]goldenBlock, len(blocks))
 		for i, b := range blocks {
 			gb := &g.Blocks[i]
 			gb.Height, gb.Time, gb.Results, gb.AppHash = b.Height, b.Time, steps[i].res.TxResults, steps[i].hash
@@ -64,22 +62,11 @@ func TestReplayGolden(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	b, err := os.ReadFile(path)
+	g, err := readGolden(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var g goldenChain
-	if err := json.Unmarshal(b, &g); err != nil {
-		t.Fatal(err)
-	}
-	var blocks []Block
-	for _, gb := range g.Blocks {
-		var txs [][]byte
-		for _, tx := range gb.Txs {
-			txs = append(txs, []byte(tx))
-		}
-		blocks = append(blocks, Block{Height: gb.Height, Time: gb.Time, Txs: txs})
-	}
+	blocks := g.blocks()
 	check := func(t *testing.T, blocks []Block) {
 		_, genesis, steps := run(t, blocks)
 		if !bytes.Equal(genesis, g.GenesisAppHash) {
@@ -116,16 +103,27 @@ func TestReplayGolden(t *testing.T) {
 // goldenBlocks returns the blocks recorded at path, or mixedBlocks if there
 // is no file.
 func goldenBlocks(t *testing.T, path string) []Block {
-	b, err := os.ReadFile(path)
+	g, err := readGolden(path)
 	if os.IsNotExist(err) {
 		return mixedBlocks(t)
 	} else if err != nil {
 		t.Fatal(err)
 	}
+	return g.blocks()
+}
+
+// readGolden reads the golden file at path.
+func readGolden(path string) (goldenChain, error) {
 	var g goldenChain
-	if err := json.Unmarshal(b, &g); err != nil {
-		t.Fatal(err)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return g, err
 	}
+	return g, json.Unmarshal(b, &g)
+}
+
+// blocks returns the recorded blocks, to execute again.
+func (g goldenChain) blocks() []Block {
 	var blocks []Block
 	for _, gb := range g.Blocks {
 		var txs [][]byte
