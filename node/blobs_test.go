@@ -14,6 +14,7 @@ import (
 
 	"github.com/cove-network/cove/blob"
 	blobcid "github.com/cove-network/cove/blob/cid"
+	"github.com/cove-network/cove/internal/filefault"
 	"github.com/cove-network/cove/internal/syncbuf"
 )
 
@@ -73,17 +74,6 @@ var damages = []struct {
 	{"garbage appended", func(b []byte) []byte { return append(bytes.Clone(b), "\x00junk"...) }},
 }
 
-func damage(t *testing.T, path string, f func([]byte) []byte) {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, f(b), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // wantFile checks that path holds exactly want and that no temporary file
 // of a write is left beside it.
 func wantFile(t *testing.T, path string, want []byte) {
@@ -123,7 +113,7 @@ func TestBlobsRepairFromPeer(t *testing.T) {
 			lie := []byte("var __cove_agent = { default: { fetch() { return new Response('evil'); } } };")
 			without, liar, good := newPeer(t, id, nil), newPeer(t, id, lie), newPeer(t, id, bundle)
 			pb, _, path, logs := blobsWith(t, without, liar, good)
-			damage(t, path, d.damage)
+			filefault.Rewrite(t, path, d.damage)
 			b, err := pb.Get(id)
 			if err != nil || !bytes.Equal(b, bundle) {
 				t.Fatalf("get a damaged bundle a peer has: %q, %v", b, err)
@@ -157,7 +147,7 @@ func TestBlobsDamagedNowhere(t *testing.T) {
 			id := blobcid.Of(bundle)
 			liar := newPeer(t, id, []byte("not it"))
 			pb, _, path, logs := blobsWith(t, liar)
-			damage(t, path, d.damage)
+			filefault.Rewrite(t, path, d.damage)
 			damaged, _ := os.ReadFile(path)
 			for i := range 3 {
 				b, err := pb.Get(id)
@@ -178,7 +168,7 @@ func TestBlobsDamagedNowhere(t *testing.T) {
 			if !strings.Contains(logs.String(), "damaged bundle replaced") {
 				t.Fatalf("the repair was not logged: %s", logs)
 			}
-			damage(t, path, d.damage)
+			filefault.Rewrite(t, path, d.damage)
 			pb.misses = &missCache{} // as after missTTL
 			if _, err := pb.Get(id); !errors.Is(err, blob.ErrCorrupt) {
 				t.Fatalf("get after a second damage: %v", err)
@@ -194,7 +184,7 @@ func TestBlobsDamagedNowhere(t *testing.T) {
 // missing one blob.ErrNotFound.
 func TestBlobsNoPeers(t *testing.T) {
 	pb, id, path, _ := blobsWith(t)
-	damage(t, path, damages[0].damage)
+	filefault.Rewrite(t, path, damages[0].damage)
 	if _, err := pb.Get(id); !errors.Is(err, blob.ErrCorrupt) {
 		t.Fatalf("damaged: %v, want blob.ErrCorrupt", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/internal/filefault"
 	"github.com/cove-network/cove/internal/syncbuf"
 	"github.com/cove-network/cove/node"
 	"github.com/cove-network/cove/validator"
@@ -147,17 +148,8 @@ func TestRebuildState(t *testing.T) {
 	}
 
 	path := filepath.Join(cfg.Validator.Home, "data", validator.StateFile)
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := 2 * 4096; i < len(b); i++ {
-		b[i] = byte(i*131 + 17)
-	}
-	if err := os.WriteFile(path, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	_, err = node.New(cfg, slog.New(slog.DiscardHandler))
+	filefault.Rewrite(t, path, filefault.GarbageAfter(filefault.BboltMetaBytes))
+	_, err := node.New(cfg, slog.New(slog.DiscardHandler))
 	var de *validator.DamagedStateError
 	if !errors.As(err, &de) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "--rebuild-state") {
 		t.Fatalf("node.New on a damaged state: %v; want an error naming %s and --rebuild-state", err, path)

@@ -25,6 +25,7 @@ import (
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/chain"
 	"github.com/cove-network/cove/ethsig"
+	"github.com/cove-network/cove/internal/filefault"
 	"github.com/cove-network/cove/internal/testport"
 )
 
@@ -157,12 +158,7 @@ func TestDamagedState(t *testing.T) {
 			}
 			return b
 		}},
-		{"garbage data pages", func(b []byte) []byte {
-			for i := 2 * 4096; i < len(b); i++ {
-				b[i] = byte(i*131 + 17)
-			}
-			return b
-		}},
+		{"garbage data pages", filefault.GarbageAfter(filefault.BboltMetaBytes)},
 		{"bad root page", func(b []byte) []byte {
 			// The root page of both meta pages gets an unknown page type:
 			// bbolt opens the file and panics on the first read.
@@ -281,16 +277,7 @@ func TestRebuildDamagedBlockStore(t *testing.T) {
 			n := 0
 			for _, e := range entries {
 				if name := e.Name(); strings.HasSuffix(name, ".ldb") || strings.HasSuffix(name, ".log") {
-					b, err := os.ReadFile(filepath.Join(dir, name))
-					if err != nil {
-						t.Fatal(err)
-					}
-					for i := range b {
-						b[i] = byte(i*131 + 17)
-					}
-					if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
-						t.Fatal(err)
-					}
+					filefault.Rewrite(t, filepath.Join(dir, name), filefault.GarbageAfter(0))
 					n++
 				}
 			}

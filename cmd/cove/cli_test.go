@@ -23,6 +23,7 @@ import (
 	"github.com/cove-network/cove/api"
 	"github.com/cove-network/cove/chain"
 	"github.com/cove-network/cove/client"
+	"github.com/cove-network/cove/internal/filefault"
 	"github.com/cove-network/cove/internal/testnet"
 	"github.com/cove-network/cove/internal/testport"
 	"github.com/cove-network/cove/node"
@@ -826,16 +827,7 @@ func TestNodeRebuildState(t *testing.T) {
 	h := serve(3)
 
 	path := filepath.Join(home, "chain", "data", "cove-state.db")
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := 2 * 4096; i < len(b); i++ {
-		b[i] = byte(i*131 + 17)
-	}
-	if err := os.WriteFile(path, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	filefault.Rewrite(t, path, filefault.GarbageAfter(filefault.BboltMetaBytes))
 	_, err = runCove(t, "node", "--home", home, "--log-level", "error")
 	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "--rebuild-state") {
 		t.Fatalf("cove node on a damaged state: %v; want an error naming %s and --rebuild-state", err, path)

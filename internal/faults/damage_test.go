@@ -1,6 +1,7 @@
 package faults_test
 
 import (
+	"github.com/cove-network/cove/internal/filefault"
 	"os"
 	"path/filepath"
 	"strings"
@@ -84,16 +85,7 @@ func TestDamagedFiles(t *testing.T) {
 	// healthy at least at the height it had.
 	p.kill9()
 	state := filepath.Join(h.Home, "chain", "data", "cove-state.db")
-	b, err := os.ReadFile(state)
-	if err != nil {
-		t.Fatalf("chain state after a healthy start: %v", err)
-	}
-	for i := 2 * 4096; i < len(b); i++ {
-		b[i] = byte(i*131 + 17) // garbage in every page after the two meta pages
-	}
-	if err := os.WriteFile(state, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	filefault.Rewrite(t, state, filefault.GarbageAfter(filefault.BboltMetaBytes))
 	start := time.Now()
 	out, err := mustStart(t, bin, h).waitExit(ctx)
 	switch {

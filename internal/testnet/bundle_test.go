@@ -13,6 +13,7 @@ import (
 	"github.com/cove-network/cove/api"
 	"github.com/cove-network/cove/blob/cid"
 	"github.com/cove-network/cove/client"
+	"github.com/cove-network/cove/internal/filefault"
 	"github.com/cove-network/cove/internal/testnet"
 	"github.com/cove-network/cove/node"
 	"github.com/cove-network/cove/worker"
@@ -26,18 +27,6 @@ func bundlePath(t *testing.T, nd *testnet.Node, id string) string {
 		t.Fatal(err)
 	}
 	return filepath.Join(cfg.DataDir, "blobs", id[len(cid.Prefix):len(cid.Prefix)+2], id)
-}
-
-// rewrite replaces the file at path with f of its bytes.
-func rewrite(t *testing.T, path string, f func([]byte) []byte) {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, f(b), 0o644); err != nil {
-		t.Fatal(err)
-	}
 }
 
 func flipByte(b []byte) []byte { b = bytes.Clone(b); b[len(b)/2] ^= 0x01; return b }
@@ -81,7 +70,7 @@ func TestDamagedBundle(t *testing.T) {
 
 	// A flipped byte, with the peer holding a good copy: repaired.
 	n1.Stop()
-	rewrite(t, p1, flipByte)
+	filefault.Rewrite(t, p1, flipByte)
 	n1.Restart()
 	callHello(t, ctx, n1, a.ID)
 	wantStored("after a flipped byte")
@@ -93,8 +82,8 @@ func TestDamagedBundle(t *testing.T) {
 	// (Node 0 keeps running its compiled program; its gateway no longer
 	// serves the file.)
 	n1.Stop()
-	rewrite(t, p1, truncate)
-	rewrite(t, p0, flipByte)
+	filefault.Rewrite(t, p1, truncate)
+	filefault.Rewrite(t, p0, flipByte)
 	n1.Restart()
 	view, err := n1.Client().Agent(ctx, a.ID)
 	if err != nil {
