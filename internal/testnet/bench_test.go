@@ -15,18 +15,24 @@ import (
 	"github.com/cove-network/cove/internal/testnet"
 )
 
+// newKeys returns n new keys and their addresses, to fund at genesis.
+func newKeys(b *testing.B, n int) ([]*testnet.Key, []cove.Address) {
+	keys := make([]*testnet.Key, n)
+	addrs := make([]cove.Address, n)
+	for i := range keys {
+		keys[i] = testnet.NewKey(b)
+		addrs[i] = keys[i].Address()
+	}
+	return keys, addrs
+}
+
 // BenchmarkTransfers commits b.N transfers on one validator (block interval
 // 200 ms, as cove dev) from 32 accounts submitting concurrently through
 // CometBFT's broadcast_tx_sync, and reports committed tx/s. `cove bench
 // chain` measures the same with deploys and block intervals.
 func BenchmarkTransfers(b *testing.B) {
 	const accounts = 32
-	keys := make([]*testnet.Key, accounts)
-	addrs := make([]cove.Address, accounts)
-	for i := range keys {
-		keys[i] = testnet.NewKey(b)
-		addrs[i] = keys[i].Address()
-	}
+	keys, addrs := newKeys(b, accounts)
 	net := testnet.Start(b, 1, testnet.Fund(addrs...), testnet.BlockInterval(200*time.Millisecond))
 	nd := net.Node(0)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
@@ -125,13 +131,7 @@ func BenchmarkBlockInterval(b *testing.B) {
 			name += fmt.Sprintf(",load=%dtx/s", loadRate)
 		}
 		b.Run(name, func(b *testing.B) {
-			const accounts = 32
-			keys := make([]*testnet.Key, accounts)
-			addrs := make([]cove.Address, accounts)
-			for i := range keys {
-				keys[i] = testnet.NewKey(b)
-				addrs[i] = keys[i].Address()
-			}
+			keys, addrs := newKeys(b, 32)
 			net := testnet.Start(b, c.validators, testnet.BlockInterval(200*time.Millisecond), testnet.Fund(addrs...))
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 			defer cancel()
