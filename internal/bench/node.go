@@ -2,16 +2,15 @@ package bench
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"github.com/cove-network/cove/internal/syncbuf"
 	"io"
 	"os"
 	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -28,7 +27,7 @@ type NodeServer struct {
 	URL string
 
 	cmd    *exec.Cmd
-	stderr *syncBuffer
+	stderr *syncbuf.Buffer
 	done   chan struct{}
 	err    error // from Wait, set before done closes
 }
@@ -48,7 +47,7 @@ func StartNode(ctx context.Context, script string) (*NodeServer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start baseline: %w", err)
 	}
-	s := &NodeServer{cmd: cmd, stderr: &syncBuffer{}, done: make(chan struct{})}
+	s := &NodeServer{cmd: cmd, stderr: &syncbuf.Buffer{Max: 64 << 10}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = w, s.stderr
 	err = cmd.Start()
 	w.Close() // the child holds its own copy
@@ -113,27 +112,6 @@ func (s *NodeServer) Stop() time.Duration {
 		return st.UserTime() + st.SystemTime()
 	}
 	return 0
-}
-
-// syncBuffer is a bytes.Buffer safe for a writing child and a reader.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.b.Len() > 64<<10 {
-		return len(p), nil // keep the start, where the error is
-	}
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 func truncate(s string, n int) string {

@@ -3,6 +3,7 @@ package bench
 import (
 	"bytes"
 	"context"
+	"github.com/cove-network/cove/internal/syncbuf"
 	"log/slog"
 	"os/exec"
 	"strings"
@@ -18,7 +19,7 @@ import (
 // the test fails.
 func benchLog(t *testing.T) *slog.Logger {
 	t.Helper()
-	var buf syncBuffer
+	var buf syncbuf.Buffer
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("node log:\n%s", buf.String())

@@ -10,14 +10,22 @@ import (
 
 // Buffer is a bytes.Buffer guarded by a mutex. The zero value is ready.
 type Buffer struct {
+	// Max, when positive, bounds what is kept: once the buffer holds Max
+	// bytes, later writes are dropped (reported written), keeping the
+	// start, where a child process's error usually is.
+	Max int
+
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-// Write appends p.
+// Write appends p (or drops it, see Max).
 func (b *Buffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.Max > 0 && b.b.Len() > b.Max {
+		return len(p), nil
+	}
 	return b.b.Write(p)
 }
 
