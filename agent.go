@@ -14,7 +14,11 @@ type Agent struct {
 	Attestor Address `json:"attestor"` // signs the agent's receipts
 	// KeyEpoch is the key epoch the agent's keys and attestor come from.
 	KeyEpoch uint64 `json:"keyEpoch,omitempty"`
-	Version  uint64 `json:"version"`
+	// AttestorGrant is the EVM signer of KeyEpoch's signature of
+	// AttestorGrantDigest(ID, Attestor, KeyEpoch), which EVM anchors
+	// register the attestor with; empty until a gatekeeper publishes it.
+	AttestorGrant []byte `json:"attestorGrant,omitempty"`
+	Version       uint64 `json:"version"`
 	// Secrets is the HPKE-sealed secret set (see package secret): opaque
 	// ciphertext that only a holder of the cluster key opens.
 	Secrets   []byte    `json:"secrets,omitempty"`

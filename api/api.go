@@ -35,17 +35,23 @@ type ErrorDetail struct {
 
 // AgentView is an agent as GET /v1/agents and GET /v1/agents/{id} show it.
 type AgentView struct {
-	ID         cove.AgentID `json:"id"`
-	Name       string       `json:"name,omitempty"`
-	Owner      cove.Address `json:"owner"`
-	CID        string       `json:"cid"`
-	CodeHash   cove.Hash    `json:"codeHash"`
-	Attestor   cove.Address `json:"attestor"`
-	Signer     cove.Address `json:"signer"` // the same as attestor: the Cove-Signer of every receipt
-	Version    uint64       `json:"version"`
-	URL        string       `json:"url"`
-	HasSecrets bool         `json:"hasSecrets"`
-	CreatedAt  time.Time    `json:"createdAt"`
+	ID       cove.AgentID `json:"id"`
+	Name     string       `json:"name,omitempty"`
+	Owner    cove.Address `json:"owner"`
+	CID      string       `json:"cid"`
+	CodeHash cove.Hash    `json:"codeHash"`
+	Attestor cove.Address `json:"attestor"`
+	Signer   cove.Address `json:"signer"` // the same as attestor: the Cove-Signer of every receipt
+	// KeyEpoch is the key epoch the agent's keys and attestor come from.
+	KeyEpoch uint64 `json:"keyEpoch"`
+	// AttestorGrant (0x-hex, 65 bytes) is the signature by KeyEpoch's EVM
+	// signer of cove.AttestorGrantDigest(id, attestor, keyEpoch): what an
+	// EVM anchor's registerAttestor takes. Absent until published.
+	AttestorGrant string    `json:"attestorGrant,omitempty"`
+	Version       uint64    `json:"version"`
+	URL           string    `json:"url"`
+	HasSecrets    bool      `json:"hasSecrets"`
+	CreatedAt     time.Time `json:"createdAt"`
 }
 
 // KeyInfo is GET /v1/keys: what a client seals agent secrets to.

@@ -42,6 +42,10 @@
 //	    a gatekeeper publishes an agent's attestor address
 //	RotateKeys(uint64 nonce)
 //	    the admin asks the gatekeepers for the next key epoch
+//	PublishEpochSigner(uint64 epoch,address signer,bytes identitySig,uint64 nonce)
+//	    a gatekeeper publishes the EVM signer address of key epoch epoch
+//	GrantAttestor(bytes32 agent,bytes grant,bytes identitySig,uint64 nonce)
+//	    a gatekeeper publishes the epoch signer's grant of an agent's attestor
 //
 // so ethers' signTypedData and viem's signTypedData sign Cove transactions
 // (testdata/js/sign-tx.mjs does both). In the message, uint64 values are
@@ -113,8 +117,11 @@
 // publish key epochs (epoch 0 once, epoch N+1 only after the admin's
 // RotateKeys), post key material sealed to registered workers and
 // gatekeepers (ProvisionKey, once per recipient and epoch) and publish
-// agents' attestor addresses (SetAttestor, once). The operator account is
-// a key outside the TEE, so it only pays and orders: each of these three
+// agents' attestor addresses (SetAttestor, once), each epoch's EVM signer
+// (PublishEpochSigner, once) and each agent's attestor grant by that
+// signer (GrantAttestor, once; the chain checks the grant recovers to the
+// signer), which EVM anchors register attestors with. The operator account
+// is a key outside the TEE, so it only pays and orders: each of these
 // messages also carries IdentitySig, the Ed25519 signature by the
 // gatekeeper's registered identity key (in its TEE) of
 // SHA-256("cove/gatekeeper-sig/v1" ‖ 0x00 ‖ type ‖ 0x00 ‖ chain id (8 bytes

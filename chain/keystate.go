@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/ethsig"
 	"github.com/cove-network/cove/tee/identity/idkey"
 )
 
@@ -21,11 +22,13 @@ const ClusterPublicKeySize = 1216
 
 // Event types of the key-management transactions, with their attributes.
 const (
-	EventGatekeeperRegistered = "gatekeeper_registered" // id, operator, tee, measurement, endpoint
-	EventEpochPublished       = "epoch_published"       // epoch, publishedBy
-	EventKeyProvisioned       = "key_provisioned"       // recipient, kind (worker or gatekeeper), epoch
-	EventAttestorPublished    = "attestor_published"    // agent, attestor, epoch
-	EventRotationRequested    = "rotation_requested"    // epoch (the next one), admin
+	EventGatekeeperRegistered = "gatekeeper_registered"  // id, operator, tee, measurement, endpoint
+	EventEpochPublished       = "epoch_published"        // epoch, publishedBy
+	EventKeyProvisioned       = "key_provisioned"        // recipient, kind (worker or gatekeeper), epoch
+	EventAttestorPublished    = "attestor_published"     // agent, attestor, epoch
+	EventRotationRequested    = "rotation_requested"     // epoch (the next one), admin
+	EventEpochSignerPublished = "epoch_signer_published" // epoch, signer
+	EventAttestorGranted      = "attestor_granted"       // agent, attestor, epoch, signer
 )
 
 // State keys of key management (see the package comment).
@@ -90,6 +93,9 @@ type EpochRecord struct {
 	PublishedBy      cove.Address `json:"publishedBy"`
 	Height           int64        `json:"height"`
 	Time             time.Time    `json:"time"`
+	// Signer is the epoch's EVM signer (PublishEpochSigner); nil until a
+	// gatekeeper publishes it.
+	Signer *cove.Address `json:"signer,omitempty"`
 }
 
 // ProvisionRecord is key material sealed to one recipient for one epoch.
@@ -290,6 +296,61 @@ func execSetAttestor(o *overlay, sender cove.Address, m SetAttestor, ctx execCon
 		{"agent", m.Agent.String()},
 		{"attestor", m.Attestor.String()},
 		{"epoch", strconv.FormatUint(rec.KeyEpoch, 10)},
+	}}}, nil
+}
+
+func execPublishEpochSigner(o *overlay, sender cove.Address, m PublishEpochSigner, ctx execContext) ([]Event, *failure) {
+	var rec EpochRecord
+	if !getJSON(o, epochKey(m.Epoch), &rec) {
+		return nil, fail(CodeNotFound, "epoch %d is not published", m.Epoch)
+	}
+	if m.Signer.IsZero() {
+		return nil, fail(CodeInvalidArgument, "the signer address is zero")
+	}
+	if rec.Signer != nil {
+		return nil, fail(CodeExists, "epoch %d has signer %s already", m.Epoch, *rec.Signer)
+	}
+	signer := m.Signer
+	rec.Signer = &signer
+	putJSON(o, epochKey(m.Epoch), rec)
+	return []Event{{Type: EventEpochSignerPublished, Attrs: []Attr{
+		{"epoch", strconv.FormatUint(m.Epoch, 10)},
+		{"signer", m.Signer.String()},
+	}}}, nil
+}
+
+func execGrantAttestor(o *overlay, sender cove.Address, m GrantAttestor, ctx execContext) ([]Event, *failure) {
+	var rec AgentRecord
+	if !getJSON(o, agentKey(m.Agent), &rec) {
+		return nil, fail(CodeNotFound, "agent %s does not exist", m.Agent)
+	}
+	if rec.Attestor.IsZero() {
+		return nil, fail(CodeNotFound, "agent %s has no attestor yet: SetAttestor comes first", m.Agent)
+	}
+	if len(rec.AttestorGrant) != 0 {
+		return nil, fail(CodeExists, "agent %s has an attestor grant already", m.Agent)
+	}
+	var ep EpochRecord
+	if !getJSON(o, epochKey(rec.KeyEpoch), &ep) || ep.Signer == nil {
+		return nil, fail(CodeNotFound, "epoch %d has no published signer: PublishEpochSigner comes first", rec.KeyEpoch)
+	}
+	if len(m.Grant) != ethsig.Size {
+		return nil, fail(CodeInvalidArgument, "grant is %d bytes, want %d (r ‖ s ‖ v)", len(m.Grant), ethsig.Size)
+	}
+	got, err := ethsig.Recover(cove.AttestorGrantDigest(m.Agent, rec.Attestor, rec.KeyEpoch), [ethsig.Size]byte(m.Grant))
+	if err != nil {
+		return nil, fail(CodeInvalidArgument, "grant: %s", ethsig.Reason(err))
+	}
+	if got != *ep.Signer {
+		return nil, fail(CodeUnauthorized, "grant is signed by %s, not by epoch %d's signer %s", got, rec.KeyEpoch, *ep.Signer)
+	}
+	rec.AttestorGrant = append(Bytes(nil), m.Grant...)
+	putJSON(o, agentKey(m.Agent), rec)
+	return []Event{{Type: EventAttestorGranted, Attrs: []Attr{
+		{"agent", m.Agent.String()},
+		{"attestor", rec.Attestor.String()},
+		{"epoch", strconv.FormatUint(rec.KeyEpoch, 10)},
+		{"signer", ep.Signer.String()},
 	}}}, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/ethsig"
 	"github.com/cove-network/cove/tee/identity"
 )
 
@@ -324,4 +325,85 @@ func TestGatekeeperDigestBytes(t *testing.T) {
 	if m.IdentityDigest(testChainID) != m2.IdentityDigest(testChainID) {
 		t.Error("the nonce or identitySig is in the digest")
 	}
+}
+
+// TestEpochSignerAndGrant: an epoch's EVM signer is published once, and an
+// agent's attestor grant is accepted only when it recovers to the signer of
+// the agent's own key epoch, over the agent's own attestor and epoch. Each
+// refusal sits next to the grant that passes in the same state.
+func TestEpochSignerAndGrant(t *testing.T) {
+	a := keyApp(t)
+	d := deploy("evm", 1, 0)
+	agent := cove.DeriveAgentID(alice.addr, d.CodeHash, d.Salt)
+	wantCode(t, one(t, a, alice.tx(t, d)), CodeOK)
+	wantCode(t, one(t, a, bob.tx(t, gk("g1", PublishEpoch{Epoch: 0, ClusterPublicKey: clusterPub(t, 1), Nonce: 2}))), CodeOK)
+	signer, other := newKey("epoch-signer"), newKey("other-signer")
+	att := cove.Address{0xaa}
+	grantBy := func(k testKey, agent cove.AgentID, att cove.Address, epoch uint64) Bytes {
+		sig, err := ethsig.Sign(k.priv, cove.AttestorGrantDigest(agent, att, epoch))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sig[:]
+	}
+	good := grantBy(signer, agent, att, 0)
+	nonce := uint64(3)
+	send := func(m GatekeeperMsg) TxResult {
+		t.Helper()
+		switch v := m.(type) {
+		case PublishEpochSigner:
+			v.Nonce = nonce
+			m = v
+		case GrantAttestor:
+			v.Nonce = nonce
+			m = v
+		case SetAttestor:
+			v.Nonce = nonce
+			m = v
+		}
+		nonce++
+		return one(t, a, bob.tx(t, gk("g1", m)))
+	}
+
+	// Before the attestor and the signer exist, a grant has nothing to
+	// check against.
+	wantCode(t, send(GrantAttestor{Agent: agent, Grant: good}), CodeNotFound, "no attestor")
+	wantCode(t, send(SetAttestor{Agent: agent, Attestor: att}), CodeOK)
+	wantCode(t, send(GrantAttestor{Agent: agent, Grant: good}), CodeNotFound, "no published signer")
+
+	// The signer: only a gatekeeper, for a published epoch, not zero, once.
+	wantCode(t, one(t, a, alice.tx(t, PublishEpochSigner{Epoch: 0, Signer: signer.addr, Nonce: 1})), CodeUnauthorized)
+	wantCode(t, send(PublishEpochSigner{Epoch: 1, Signer: signer.addr}), CodeNotFound, "not published")
+	wantCode(t, send(PublishEpochSigner{Epoch: 0, Signer: cove.Address{}}), CodeInvalidArgument, "zero")
+	r := send(PublishEpochSigner{Epoch: 0, Signer: signer.addr})
+	wantCode(t, r, CodeOK)
+	if want := []Event{{Type: EventEpochSignerPublished, Attrs: []Attr{{"epoch", "0"}, {"signer", signer.addr.String()}}}}; !reflect.DeepEqual(r.Events, want) {
+		t.Errorf("events %v, want %v", r.Events, want)
+	}
+	wantCode(t, send(PublishEpochSigner{Epoch: 0, Signer: other.addr}), CodeExists, "has signer")
+	if ep := a.View().Epochs()[0]; ep.Signer == nil || *ep.Signer != signer.addr {
+		t.Fatalf("epoch 0 record %+v, want signer %s", ep, signer.addr)
+	}
+
+	// Forged grants, each differing from the good one in one thing.
+	wantCode(t, send(GrantAttestor{Agent: agent, Grant: grantBy(other, agent, att, 0)}), CodeUnauthorized, "not by epoch 0's signer")
+	wantCode(t, send(GrantAttestor{Agent: agent, Grant: grantBy(signer, agent, cove.Address{0xbb}, 0)}), CodeUnauthorized, "not by epoch 0's signer")
+	wantCode(t, send(GrantAttestor{Agent: agent, Grant: grantBy(signer, agent, att, 1)}), CodeUnauthorized, "not by epoch 0's signer")
+	wantCode(t, send(GrantAttestor{Agent: agent, Grant: grantBy(signer, cove.AgentID{1}, att, 0)}), CodeUnauthorized, "not by epoch 0's signer")
+	wantCode(t, send(GrantAttestor{Agent: agent, Grant: good[:64]}), CodeInvalidArgument, "64 bytes")
+	if rec, _ := a.View().Agent(agent); len(rec.AttestorGrant) != 0 {
+		t.Fatalf("a refused grant was stored: %x", rec.AttestorGrant)
+	}
+	// The control: the genuine grant, in the same state.
+	r = send(GrantAttestor{Agent: agent, Grant: good})
+	wantCode(t, r, CodeOK)
+	if want := []Event{{Type: EventAttestorGranted, Attrs: []Attr{{"agent", agent.String()}, {"attestor", att.String()}, {"epoch", "0"}, {"signer", signer.addr.String()}}}}; !reflect.DeepEqual(r.Events, want) {
+		t.Errorf("events %v, want %v", r.Events, want)
+	}
+	if rec, _ := a.View().Agent(agent); !bytes.Equal(rec.AttestorGrant, good) {
+		t.Errorf("stored grant %x, want %x", rec.AttestorGrant, good)
+	}
+	wantCode(t, send(GrantAttestor{Agent: agent, Grant: good}), CodeExists, "has an attestor grant")
+	// Another gatekeeper's identity signature does not authorize it.
+	wantCode(t, one(t, a, bob.tx(t, gk("g2", GrantAttestor{Agent: agent, Grant: good, Nonce: nonce}))), CodeUnauthorized)
 }

@@ -60,12 +60,22 @@ var messages = newMsgTable(
 		doc:  "the admin asks the gatekeepers for the next key epoch",
 		exec: execRotateKeys,
 	},
+	msgSpec[PublishEpochSigner]{
+		doc:        "a gatekeeper publishes the EVM signer address of key epoch epoch",
+		gatekeeper: "publish epoch signers",
+		exec:       execPublishEpochSigner,
+	},
+	msgSpec[GrantAttestor]{
+		doc:        "a gatekeeper publishes the epoch signer's grant of an agent's attestor",
+		gatekeeper: "publish attestor grants",
+		exec:       execGrantAttestor,
+	},
 )
 
 // Msg is the signed content of a transaction: one of the types of the
 // message table (Transfer, DeployAgent, UpgradeAgent, RegisterWorker,
 // UpdateParams, RegisterGatekeeper, PublishEpoch, ProvisionKey,
-// SetAttestor, RotateKeys). Decode returns these value types; pointers to
+// SetAttestor, RotateKeys, PublishEpochSigner, GrantAttestor). Decode returns these value types; pointers to
 // them are Msgs too. Only this package implements it.
 type Msg interface {
 	// Type returns the EIP-712 primary type name, which is also the
@@ -78,14 +88,15 @@ type Msg interface {
 }
 
 // GatekeeperSigDomain opens the digest a gatekeeper's identity key signs
-// to authorize a PublishEpoch, ProvisionKey or SetAttestor (IdentitySig).
+// to authorize a gatekeeper message (IdentitySig).
 const GatekeeperSigDomain = "cove/gatekeeper-sig/v1"
 
 // IdentitySigSize is the size of an IdentitySig: an Ed25519 signature.
 const IdentitySigSize = ed25519.SignatureSize
 
 // GatekeeperMsg is a message only a registered gatekeeper may send
-// (PublishEpoch, ProvisionKey, SetAttestor). Its operator account signs
+// (PublishEpoch, ProvisionKey, SetAttestor, PublishEpochSigner,
+// GrantAttestor). Its operator account signs
 // the transaction and pays its nonce; the gatekeeper's attested identity
 // key, which never leaves its TEE, authorizes it with IdentitySig over
 // IdentityDigest.
@@ -236,6 +247,37 @@ type RotateKeys struct {
 	Nonce uint64 `eip712:"nonce"`
 }
 
+// PublishEpochSigner publishes the EVM signer of key epoch Epoch: the
+// address of keys.Cluster.EpochSigner of the epoch's default cluster key,
+// whose AttestorGrant signatures EVM anchors trusting the epoch accept.
+// Only the operator of a registered gatekeeper may send it, with
+// IdentitySig by that gatekeeper's identity key, once per published epoch.
+type PublishEpochSigner struct {
+	Epoch  uint64       `eip712:"epoch"`
+	Signer cove.Address `eip712:"signer"`
+	// IdentitySig is the gatekeeper identity key's Ed25519 signature of
+	// IdentityDigest.
+	IdentitySig Bytes  `eip712:"identitySig"`
+	Nonce       uint64 `eip712:"nonce"`
+}
+
+// GrantAttestor publishes Grant, the signature by the EVM signer of the
+// agent's key epoch of cove.AttestorGrantDigest(agent, its attestor, its
+// key epoch): what an EVM anchor's registerAttestor takes. The chain checks
+// that it recovers to the epoch's published signer. Only the operator of a
+// registered gatekeeper may send it, with IdentitySig by that gatekeeper's
+// identity key, once per agent, after its attestor and its epoch's signer
+// are published.
+type GrantAttestor struct {
+	Agent cove.AgentID `eip712:"agent"`
+	// Grant is 65 bytes r ‖ s ‖ v (v 27 or 28, low s).
+	Grant Bytes `eip712:"grant"`
+	// IdentitySig is the gatekeeper identity key's Ed25519 signature of
+	// IdentityDigest.
+	IdentitySig Bytes  `eip712:"identitySig"`
+	Nonce       uint64 `eip712:"nonce"`
+}
+
 // The methods every message has: Type returns its name; MarshalJSON and
 // UnmarshalJSON are the canonical JSON and the strict decoder of the
 // codec (see Decode).
@@ -290,6 +332,16 @@ func (m RotateKeys) MarshalJSON() ([]byte, error)  { return marshalMsg(m) }
 func (m *RotateKeys) UnmarshalJSON(b []byte) error { return unmarshalMsg(b, m) }
 func (RotateKeys) isMsg()                          {}
 
+func (PublishEpochSigner) Type() string                    { return "PublishEpochSigner" }
+func (m PublishEpochSigner) MarshalJSON() ([]byte, error)  { return marshalMsg(m) }
+func (m *PublishEpochSigner) UnmarshalJSON(b []byte) error { return unmarshalMsg(b, m) }
+func (PublishEpochSigner) isMsg()                          {}
+
+func (GrantAttestor) Type() string                    { return "GrantAttestor" }
+func (m GrantAttestor) MarshalJSON() ([]byte, error)  { return marshalMsg(m) }
+func (m *GrantAttestor) UnmarshalJSON(b []byte) error { return unmarshalMsg(b, m) }
+func (GrantAttestor) isMsg()                          {}
+
 // The methods of the gatekeeper messages (GatekeeperMsg): IdentityDigest
 // comes from the codec, over every field but IdentitySig and Nonce.
 
@@ -313,3 +365,19 @@ func (m SetAttestor) WithIdentitySig(sig []byte) GatekeeperMsg {
 	return m
 }
 func (m SetAttestor) identitySig() Bytes { return m.IdentitySig }
+
+func (m PublishEpochSigner) IdentityDigest(chainID uint64) [32]byte {
+	return identityDigest(m, chainID)
+}
+func (m PublishEpochSigner) WithIdentitySig(sig []byte) GatekeeperMsg {
+	m.IdentitySig = sig
+	return m
+}
+func (m PublishEpochSigner) identitySig() Bytes { return m.IdentitySig }
+
+func (m GrantAttestor) IdentityDigest(chainID uint64) [32]byte { return identityDigest(m, chainID) }
+func (m GrantAttestor) WithIdentitySig(sig []byte) GatekeeperMsg {
+	m.IdentitySig = sig
+	return m
+}
+func (m GrantAttestor) identitySig() Bytes { return m.IdentitySig }

@@ -62,6 +62,11 @@ type AgentRecord struct {
 	// Attestor signs the agent's receipts; zero until a gatekeeper
 	// publishes it (SetAttestor).
 	Attestor cove.Address `json:"attestor"`
+	// AttestorGrant is the signature by the EVM signer of the agent's key
+	// epoch of cove.AttestorGrantDigest(ID, Attestor, KeyEpoch), what EVM
+	// anchors register the attestor with; empty until a gatekeeper
+	// publishes it (GrantAttestor).
+	AttestorGrant Bytes `json:"attestorGrant,omitempty"`
 	// KeyEpoch is the key epoch the agent's keys come from: the latest at
 	// deployment (0 if none existed). Its attestor and derived keys are
 	// those of the cluster key of this epoch, so a rotation never changes
@@ -90,17 +95,18 @@ type AgentVersion struct {
 // Agent returns the record as the shared cove.Agent.
 func (r AgentRecord) Agent() cove.Agent {
 	return cove.Agent{
-		ID:        r.ID,
-		Owner:     r.Owner,
-		Name:      r.Name,
-		CID:       r.CID,
-		CodeHash:  r.CodeHash,
-		Salt:      r.Salt,
-		Attestor:  r.Attestor,
-		KeyEpoch:  r.KeyEpoch,
-		Version:   r.Version,
-		Secrets:   []byte(r.Secrets),
-		CreatedAt: r.CreatedAt,
+		ID:            r.ID,
+		Owner:         r.Owner,
+		Name:          r.Name,
+		CID:           r.CID,
+		CodeHash:      r.CodeHash,
+		Salt:          r.Salt,
+		Attestor:      r.Attestor,
+		KeyEpoch:      r.KeyEpoch,
+		AttestorGrant: []byte(r.AttestorGrant),
+		Version:       r.Version,
+		Secrets:       []byte(r.Secrets),
+		CreatedAt:     r.CreatedAt,
 	}
 }
 

@@ -127,18 +127,11 @@ func (e *env) mine(tx *types.Transaction, err error) *types.Receipt {
 	return r
 }
 
-// grant signs AttestorGrant(agent, attestor, epoch) with key, EIP-712
-// under the domain {name: "Cove", version: "1"}.
+// grant signs AttestorGrant(agent, attestor, epoch) with key
+// (cove.AttestorGrantDigest).
 func grant(t *testing.T, key *ecdsa.PrivateKey, agent cove.AgentID, attestor cove.Address, epoch uint64) []byte {
 	t.Helper()
-	domain := cove.Keccak256(
-		crypto.Keccak256([]byte("EIP712Domain(string name,string version)")),
-		crypto.Keccak256([]byte("Cove")), crypto.Keccak256([]byte("1")))
-	var addr, ep [32]byte
-	copy(addr[12:], attestor[:])
-	new(big.Int).SetUint64(epoch).FillBytes(ep[:])
-	structHash := cove.Keccak256(crypto.Keccak256([]byte("AttestorGrant(bytes32 agent,address attestor,uint64 epoch)")), agent[:], addr[:], ep[:])
-	sig, err := ethsig.Sign(key, cove.Keccak256([]byte("\x19\x01"), domain[:], structHash[:]))
+	sig, err := ethsig.Sign(key, cove.AttestorGrantDigest(agent, attestor, epoch))
 	if err != nil {
 		t.Fatal(err)
 	}

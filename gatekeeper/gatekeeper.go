@@ -130,6 +130,9 @@ type Server struct {
 	// refused are peers attested by a weaker TEE than this one's, logged
 	// once each.
 	refused map[cove.Hash]bool
+	// noGrant are agents whose attestor on chain is not the one this
+	// gatekeeper derives: they get no grant (logged once).
+	noGrant map[cove.AgentID]bool
 }
 
 // New loads (or makes) the gatekeeper's sealed identity and master-key
@@ -145,7 +148,7 @@ func New(cfg Config, log *slog.Logger, platform Platform, c Chain, dir, endpoint
 	if err != nil {
 		return nil, fmt.Errorf("gatekeeper: %w", err)
 	}
-	s := &Server{cfg: cfg, log: log, platform: platform, chain: c, dir: dir, endpoint: endpoint, id: id, myID: chain.WorkerID(id.PublicKey()), refused: map[cove.Hash]bool{}}
+	s := &Server{cfg: cfg, log: log, platform: platform, chain: c, dir: dir, endpoint: endpoint, id: id, myID: chain.WorkerID(id.PublicKey()), refused: map[cove.Hash]bool{}, noGrant: map[cove.AgentID]bool{}}
 	// A damaged history is an error that names its file, for the operator
 	// to restore it (docs/RELIABILITY.md).
 	histPath := filepath.Join(dir, HistoryFile)
@@ -332,6 +335,30 @@ func (s *Server) reconcile(ctx context.Context) (progress bool, err error) {
 			}
 		}
 	}
+	// Each epoch's EVM signer, which EVM anchors trust (issue 8).
+	for _, ep := range v.epochs {
+		if ep.Signer != nil || ep.Epoch > latest {
+			continue
+		}
+		signer := s.hist[ep.Epoch].Cluster(s.cfg.Cluster).EpochSigner().Address()
+		m := chain.PublishEpochSigner{Epoch: ep.Epoch, Signer: signer}
+		m.IdentitySig = s.authorize(m)
+		if ok, err := s.sendOnce(ctx, m.Type(), func(n uint64) chain.Msg { m.Nonce = n; return m }); err != nil || ok {
+			if ok {
+				s.log.Info("epoch signer published", "epoch", ep.Epoch, "signer", signer)
+			}
+			return ok, err
+		}
+	}
+	for _, a := range v.agents {
+		if a.Attestor.IsZero() || len(a.AttestorGrant) != 0 || a.KeyEpoch > latest || v.epochs[a.KeyEpoch].Signer == nil {
+			continue
+		}
+		ok, err := s.grant(ctx, a)
+		if err != nil || ok {
+			return ok, err
+		}
+	}
 	for _, a := range v.agents {
 		if !a.Attestor.IsZero() || a.KeyEpoch > latest {
 			continue
@@ -364,6 +391,51 @@ func (s *Server) reconcile(ctx context.Context) (progress bool, err error) {
 		}
 	}
 	return false, nil
+}
+
+// grant signs the attestor grant of agent a with the EVM signer of its key
+// epoch and publishes it (GrantAttestor). It signs only the attestor this
+// gatekeeper derives itself: an attestor on chain that differs (which no
+// honest gatekeeper published) gets no grant, and the gatekeeper says so
+// once. s.mu is held.
+func (s *Server) grant(ctx context.Context, a chain.AgentRecord) (bool, error) {
+	cl := s.hist[a.KeyEpoch].Cluster(s.cfg.Cluster)
+	att := cl.Agent(a.ID).Attestor().Address()
+	if att != a.Attestor {
+		if !s.noGrant[a.ID] {
+			s.noGrant[a.ID] = true
+			s.log.Error("not granting an attestor this gatekeeper did not derive", "agent", a.ID, "on_chain", a.Attestor, "derived", att, "epoch", a.KeyEpoch)
+		}
+		return false, nil
+	}
+	sig, err := cl.EpochSigner().Sign(cove.AttestorGrantDigest(a.ID, att, a.KeyEpoch))
+	if err != nil {
+		return false, err
+	}
+	m := chain.GrantAttestor{Agent: a.ID, Grant: sig[:]}
+	m.IdentitySig = s.authorize(m)
+	ok, err := s.sendOnce(ctx, m.Type(), func(n uint64) chain.Msg { m.Nonce = n; return m })
+	if ok {
+		s.log.Info("attestor grant published", "agent", a.ID, "attestor", att, "epoch", a.KeyEpoch)
+	}
+	return ok, err
+}
+
+// sendOnce sends the message build makes (authorized already): ok when it
+// took effect, false (no error) when the chain has it already (another
+// gatekeeper was first). s.mu is held.
+func (s *Server) sendOnce(ctx context.Context, typ string, build func(nonce uint64) chain.Msg) (bool, error) {
+	out, err := s.chain.Send(ctx, build)
+	if err != nil {
+		return false, err
+	}
+	switch out.Code {
+	case chain.CodeOK:
+		return true, nil
+	case chain.CodeExists:
+		return false, nil
+	}
+	return false, fmt.Errorf("%s: %s", typ, out.Log)
 }
 
 // weaker reports whether peer id, registered with platform teeName, is

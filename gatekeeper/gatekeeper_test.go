@@ -11,6 +11,7 @@ import (
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/blob/cid"
 	"github.com/cove-network/cove/chain"
+	"github.com/cove-network/cove/ethsig"
 	"github.com/cove-network/cove/internal/testchain"
 	"github.com/cove-network/cove/keys"
 	"github.com/cove-network/cove/tee/identity"
@@ -134,6 +135,12 @@ func TestBootstrapProvisionRotateHandover(t *testing.T) {
 	if want := c0.Agent(agent).Attestor().Address(); rec.Attestor != want {
 		t.Fatalf("attestor %s, want %s", rec.Attestor, want)
 	}
+	// The epoch's EVM signer is the one the cluster key derives, and it
+	// granted the agent's attestor (what EVM anchors register).
+	wantSigner(t, c0, eps[0])
+	if got, err := ethsig.Recover(cove.AttestorGrantDigest(agent, rec.Attestor, 0), [65]byte(rec.AttestorGrant)); len(rec.AttestorGrant) != 65 || err != nil || got != c0.EpochSigner().Address() {
+		t.Fatalf("attestor grant %x recovers to %s (%v), want epoch 0's signer %s", rec.AttestorGrant, got, err, c0.EpochSigner().Address())
+	}
 
 	// The bootstrap gatekeeper stops; the other rotates on its own.
 	if r := l.Send(admin, func(n uint64) chain.Msg { return chain.RotateKeys{Nonce: n} }); r.Code != 0 {
@@ -145,6 +152,7 @@ func TestBootstrapProvisionRotateHandover(t *testing.T) {
 		t.Fatalf("epochs after rotation %+v", eps)
 	}
 	samePub(t, openWorker(t, l, wid, 1), eps[1])
+	wantSigner(t, openWorker(t, l, wid, 1), eps[1])
 	// g1 comes back and takes the history from g2.
 	g1 = newServer(t, l, op1, dir1, true)
 	settle(t, g1, g2)
@@ -180,6 +188,15 @@ func TestBootstrapProvisionRotateHandover(t *testing.T) {
 	g2 = newServer(t, l, op2, dir2, false)
 	if g2.Epochs() != 3 {
 		t.Fatalf("g2 reloaded %d epochs", g2.Epochs())
+	}
+}
+
+// wantSigner fails unless epoch record ep carries the EVM signer cluster
+// key c derives.
+func wantSigner(t *testing.T, c keys.Cluster, ep chain.EpochRecord) {
+	t.Helper()
+	if ep.Signer == nil || *ep.Signer != c.EpochSigner().Address() {
+		t.Fatalf("epoch %d signer %v, want %s", ep.Epoch, ep.Signer, c.EpochSigner().Address())
 	}
 }
 

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bufio"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -17,12 +18,16 @@ func (s *Server) view(r *http.Request, a cove.Agent) api.AgentView {
 		// derives it.
 		a.Attestor = s.keys.Attestor(a.ID)
 	}
-	return api.AgentView{
+	v := api.AgentView{
 		ID: a.ID, Name: a.Name, Owner: a.Owner, CID: a.CID, CodeHash: a.CodeHash,
-		Attestor: a.Attestor, Signer: a.Attestor, Version: a.Version,
+		Attestor: a.Attestor, Signer: a.Attestor, KeyEpoch: a.KeyEpoch, Version: a.Version,
 		URL:        s.baseURL(r) + "/agents/" + a.ID.String(),
 		HasSecrets: len(a.Secrets) > 0, CreatedAt: a.CreatedAt,
 	}
+	if len(a.AttestorGrant) > 0 {
+		v.AttestorGrant = "0x" + hex.EncodeToString(a.AttestorGrant)
+	}
+	return v
 }
 
 func (s *Server) handleListAgents(w http.ResponseWriter, r *http.Request) {

@@ -27,22 +27,8 @@ func (a Agent) Derive(path string) [32]byte {
 }
 
 // Attestor returns the agent's attestor: the secp256k1 key that signs its
-// receipts. Its scalar is KDF(agent, "attestor", [counter]) read as a
-// big-endian 256-bit integer, where counter is a single byte tried from 0
-// upwards until the scalar lies in [1, n-1] (n the secp256k1 group order).
-// Counter 0 is almost always the one used: another is needed with
-// probability about 2^-128.
-func (a Agent) Attestor() *Attestor {
-	for counter := 0; counter < 256; counter++ {
-		scalar := KDF(a.b[:], labelAttestor, []byte{byte(counter)})
-		priv, err := crypto.ToECDSA(scalar[:])
-		if err != nil {
-			continue // zero or not below n
-		}
-		return &Attestor{priv: priv, addr: cove.Address(crypto.PubkeyToAddress(priv.PublicKey))}
-	}
-	panic("keys: no valid attestor scalar in 256 tries") // probability ~2^-32768
-}
+// receipts, signerFrom(agent, "attestor").
+func (a Agent) Attestor() *Attestor { return signerFrom(a.b[:], labelAttestor) }
 
 // String returns "REDACTED"; the key is never printed.
 func (Agent) String() string { return redacted }
@@ -53,37 +39,60 @@ func (Agent) LogValue() slog.Value { return slog.StringValue(redacted) }
 // Format implements fmt.Formatter so that no verb prints the key.
 func (Agent) Format(f fmt.State, _ rune) { io.WriteString(f, redacted) }
 
-// Attestor signs on behalf of one agent with a secp256k1 key whose Ethereum
-// address is published on the chain and pinned by contracts. It performs
-// signatures and never hands out the private key. Use [Agent.Attestor] to get
-// one; the zero Attestor cannot sign.
-type Attestor struct {
+// Signer signs with a secp256k1 key whose Ethereum address is published on
+// the chain and pinned by contracts: an agent's attestor ([Agent.Attestor])
+// or a key epoch's EVM signer ([Cluster.EpochSigner]). It performs
+// signatures and never hands out the private key; the zero Signer cannot
+// sign.
+type Signer struct {
 	priv *ecdsa.PrivateKey
 	addr cove.Address
 }
 
-// Address returns the attestor's Ethereum address.
-func (a *Attestor) Address() cove.Address { return a.addr }
+// Attestor signs on behalf of one agent; see [Agent.Attestor].
+type Attestor = Signer
+
+// signerFrom derives the secp256k1 key of one labelled purpose of key: its
+// scalar is KDF(key, label, [counter]) read as a big-endian 256-bit
+// integer, where counter is a single byte tried from 0 upwards until the
+// scalar lies in [1, n-1] (n the secp256k1 group order). Counter 0 is
+// almost always the one used: another is needed with probability about
+// 2^-128.
+func signerFrom(key []byte, label string) *Signer {
+	for counter := 0; counter < 256; counter++ {
+		scalar := KDF(key, label, []byte{byte(counter)})
+		priv, err := crypto.ToECDSA(scalar[:])
+		if err != nil {
+			continue // zero or not below n
+		}
+		return &Signer{priv: priv, addr: cove.Address(crypto.PubkeyToAddress(priv.PublicKey))}
+	}
+	panic("keys: no valid secp256k1 scalar in 256 tries") // probability ~2^-32768
+}
+
+// Address returns the signer's Ethereum address.
+func (a *Signer) Address() cove.Address { return a.addr }
 
 // Sign signs a 32-byte digest (an EIP-712 or other prehashed message) and
 // returns r ‖ s ‖ v with s in the lower half of the group order and
 // v = 27 or 28, as Solidity's ecrecover, ethers and viem expect.
 //
 // Security: Sign signs whatever digest it is given; callers must only pass
-// digests of messages the agent means to vouch for (receipts), with a domain
-// that cannot be confused with an Ethereum transaction.
-func (a *Attestor) Sign(digest cove.Hash) ([65]byte, error) {
+// digests of messages the key means to vouch for (receipts, attestor
+// grants), with a domain that cannot be confused with an Ethereum
+// transaction.
+func (a *Signer) Sign(digest cove.Hash) ([65]byte, error) {
 	if a == nil || a.priv == nil {
-		return [65]byte{}, errors.New("sign: attestor has no key")
+		return [65]byte{}, errors.New("sign: signer has no key")
 	}
 	return ethsig.Sign(a.priv, digest)
 }
 
 // String returns "REDACTED"; the key is never printed.
-func (Attestor) String() string { return redacted }
+func (Signer) String() string { return redacted }
 
 // LogValue implements slog.LogValuer; the key is never logged.
-func (Attestor) LogValue() slog.Value { return slog.StringValue(redacted) }
+func (Signer) LogValue() slog.Value { return slog.StringValue(redacted) }
 
 // Format implements fmt.Formatter so that no verb prints the key.
-func (Attestor) Format(f fmt.State, _ rune) { io.WriteString(f, redacted) }
+func (Signer) Format(f fmt.State, _ rune) { io.WriteString(f, redacted) }

@@ -36,6 +36,16 @@ func (c Cluster) Agent(id cove.AgentID) Agent {
 	return Agent{b: KDF(c.b[:], labelAgent, id[:])}
 }
 
+// EpochSigner returns the EVM signer of this cluster key's epoch: the
+// secp256k1 key, signerFrom(cluster, "epoch-signer"), whose address a
+// gatekeeper publishes on chain (PublishEpochSigner) and whose EIP-712
+// AttestorGrant signatures (cove.AttestorGrantDigest) register agents'
+// attestors with EVM anchors that trust the epoch.
+//
+// Security: it vouches for every attestor of the epoch; keep it inside the
+// TEE and sign only grants of attestors derived from this cluster key.
+func (c Cluster) EpochSigner() *Signer { return signerFrom(c.b[:], labelEpochSigner) }
+
 // HPKE returns the cluster's HPKE key pair, deterministically derived as
 // hpke.MLKEM768X25519().DeriveKeyPair(KDF(cluster, "hpke", "")).
 //

@@ -35,11 +35,12 @@ const kdfPrefix = "cove/v1/"
 
 // Labels of the derivation steps. A label never contains a NUL byte.
 const (
-	labelCluster  = "cluster"
-	labelAgent    = "agent"
-	labelHPKE     = "hpke"
-	labelDerive   = "derive"
-	labelAttestor = "attestor"
+	labelCluster     = "cluster"
+	labelAgent       = "agent"
+	labelHPKE        = "hpke"
+	labelDerive      = "derive"
+	labelAttestor    = "attestor"
+	labelEpochSigner = "epoch-signer"
 )
 
 // redacted is what every secret type prints instead of its bytes.

@@ -329,6 +329,7 @@ type vectors struct {
 	AgentID             cove.AgentID   `json:"agentID"`
 	Agent               string         `json:"agent"`
 	AttestorAddress     cove.Address   `json:"attestorAddress"`
+	EpochSigner         cove.Address   `json:"epochSigner"`
 	Derive              []deriveVector `json:"derive"`
 }
 
@@ -350,7 +351,7 @@ func computeVectors(t *testing.T) vectors {
 		t.Fatal(err)
 	}
 	v := vectors{
-		Comment:             "derivation path of package keys: master, cluster \"default\", agent, then attestor and Derive(path)",
+		Comment:             "derivation path of package keys: master, cluster \"default\" (and its epoch signer), agent, then attestor and Derive(path)",
 		Master:              "0x" + hex.EncodeToString(m.Bytes()),
 		ClusterID:           DefaultCluster,
 		Cluster:             "0x" + hex.EncodeToString(c.Bytes()),
@@ -358,6 +359,7 @@ func computeVectors(t *testing.T) vectors {
 		AgentID:             id,
 		Agent:               "0x" + hex.EncodeToString(a.b[:]),
 		AttestorAddress:     a.Attestor().Address(),
+		EpochSigner:         c.EpochSigner().Address(),
 	}
 	for _, p := range []string{"wallet/v1", ""} {
 		k := a.Derive(p)

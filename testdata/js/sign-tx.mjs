@@ -75,6 +75,18 @@ const TYPES = {
     { name: "nonce", type: "uint64" },
   ],
   RotateKeys: [{ name: "nonce", type: "uint64" }],
+  PublishEpochSigner: [
+    { name: "epoch", type: "uint64" },
+    { name: "signer", type: "address" },
+    { name: "identitySig", type: "bytes" },
+    { name: "nonce", type: "uint64" },
+  ],
+  GrantAttestor: [
+    { name: "agent", type: "bytes32" },
+    { name: "grant", type: "bytes" },
+    { name: "identitySig", type: "bytes" },
+    { name: "nonce", type: "uint64" },
+  ],
 };
 
 const [key, chainIdArg, txArg] = process.argv.slice(2);
