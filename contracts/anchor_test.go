@@ -3,7 +3,6 @@ package contracts
 import (
 	"bytes"
 	"crypto/ecdsa"
-	"errors"
 	"fmt"
 	"math/big"
 	"strings"
@@ -182,14 +181,7 @@ func (e *env) sign(s receipt.Signer, agent cove.AgentID, id *big.Int, path strin
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	sig := signed.Signature[:]
-	if ver == cove.ReceiptV2 {
-		sig = append(sig, r.HeadersHash[:]...)
-	}
-	return Receipt{
-		Agent: r.Agent, CodeHash: r.CodeHash, RequestHash: r.RequestHash, Status: r.Status,
-		ResponseHash: r.ResponseHash, Timestamp: r.Timestamp,
-	}, sig
+	return Fulfilment(signed)
 }
 
 // fulfil sends fulfil as the relayer and mines it.
@@ -204,22 +196,9 @@ func (e *env) fulfil(id *big.Int, r Receipt, response, sig []byte) (*types.Recei
 
 // revertName returns the name of the anchor's custom error that err carries
 // (from gas estimation), or "" if none.
-func revertName(a abi.ABI, err error) string {
-	var de interface{ ErrorData() interface{} }
-	if !errors.As(err, &de) {
-		return ""
-	}
-	s, _ := de.ErrorData().(string)
-	data := common.FromHex(s)
-	if len(data) < 4 {
-		return ""
-	}
-	for name, ae := range a.Errors {
-		if bytes.Equal(ae.ID[:4], data[:4]) {
-			return name
-		}
-	}
-	return fmt.Sprintf("unknown error 0x%x", data[:4])
+func revertName(_ abi.ABI, err error) string {
+	name, _ := AnchorRevert(err)
+	return name
 }
 
 // wantRevert fails unless err is the anchor's custom error name.

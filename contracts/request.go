@@ -32,3 +32,18 @@ func RequestTarget(chainID *big.Int, anchor cove.Address, agent cove.AgentID, pa
 func RequestHash(chainID *big.Int, anchor cove.Address, agent cove.AgentID, path string, body []byte, requestID *big.Int) cove.Hash {
 	return cove.RequestHash("POST", RequestTarget(chainID, anchor, agent, path, requestID), body)
 }
+
+// Fulfilment returns what CoveAnchor.fulfil takes for a signed receipt: the
+// six-field Receipt and the signature bytes, 65 (r ‖ s ‖ v) for a version-1
+// receipt or 97 (the 65, then headersHash) for a version-2 one (ADR 13).
+func Fulfilment(s cove.SignedReceipt) (Receipt, []byte) {
+	r := s.Receipt
+	sig := append([]byte(nil), s.Signature[:]...)
+	if r.V() == cove.ReceiptV2 {
+		sig = append(sig, r.HeadersHash[:]...)
+	}
+	return Receipt{
+		Agent: r.Agent, CodeHash: r.CodeHash, RequestHash: r.RequestHash, Status: r.Status,
+		ResponseHash: r.ResponseHash, Timestamp: r.Timestamp,
+	}, sig
+}

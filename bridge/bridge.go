@@ -1,0 +1,206 @@
+// Package bridge is the EVM coprocessor role: it watches CoveAnchor
+// contracts on one or more EVM chains, runs the agent each CoveRequest
+// names, registers the agent's attestor with the anchor (with the grant
+// from the Cove chain) when needed, and sends fulfil with the agent's signed
+// receipt.
+//
+// Per chain it keeps a file in its data directory (the scan cursor, the
+// hashes of recently scanned blocks, the requests in flight with their
+// signed transactions), written atomically before each transaction is
+// broadcast, so that after a crash every request is fulfilled exactly once:
+// the anchor refuses a second fulfilment, and the bridge checks requestOf
+// before paying gas. Blocks are scanned once Confirmations deep; a block
+// hash that changed means a reorg and the scan resumes from the last block
+// that did not. Transactions are pipelined (consecutive nonces, no waiting)
+// and re-priced when they sit unmined. The EVM node may come and go: every
+// step is retried on the next poll.
+package bridge
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"path/filepath"
+	"regexp"
+	"sync"
+	"time"
+
+	"github.com/cove-network/cove"
+	"github.com/ethereum/go-ethereum"
+	"github.com/ethereum/go-ethereum/accounts/abi/bind"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/ethclient"
+)
+
+// Cove is what the bridge needs of the Cove network: run an agent, and read
+// its record (attestor, key epoch, attestor grant). The node passes its
+// worker and chain view; a remote bridge would use a gateway.
+type Cove interface {
+	Invoke(ctx context.Context, id cove.AgentID, call cove.Call) (*cove.Response, error)
+	Agent(id cove.AgentID) (cove.Agent, error)
+}
+
+// EVM is the JSON-RPC client of one chain the bridge uses (ethclient.Client
+// and go-ethereum's simulated backend client implement it).
+type EVM interface {
+	bind.ContractBackend
+	ChainID(ctx context.Context) (*big.Int, error)
+	BlockNumber(ctx context.Context) (uint64, error)
+	TransactionReceipt(ctx context.Context, hash common.Hash) (*types.Receipt, error)
+	NonceAt(ctx context.Context, account common.Address, block *big.Int) (uint64, error)
+	BalanceAt(ctx context.Context, account common.Address, block *big.Int) (*big.Int, error)
+}
+
+// ChainConfig is one EVM chain the bridge serves.
+type ChainConfig struct {
+	// Name names the chain in logs, files and GET /v1/evm: lowercase
+	// letters, digits and '-'.
+	Name string
+	// RPC is the JSON-RPC URL; Client, when set, is used instead (an
+	// in-process chain).
+	RPC    string
+	Client EVM
+	// ChainID is the chain's id; the bridge refuses a node that reports
+	// another.
+	ChainID uint64
+	// Anchor is the CoveAnchor's address.
+	Anchor common.Address
+	// Key is the relayer's key: it pays the gas and is paid the fees.
+	Key *ecdsa.PrivateKey
+	// Confirmations is how deep a block must be before its requests are
+	// served (0: at once, for development chains).
+	Confirmations uint64
+	// PollInterval is how often the chain is read (default 1 s).
+	PollInterval time.Duration
+	// StartBlock is the first block scanned when the bridge has no cursor
+	// for the chain yet (the anchor's deployment block, say).
+	StartBlock uint64
+	// RepriceAfter is how long a fulfilment may sit unmined before it is
+	// sent again with higher fees (default 30 s).
+	RepriceAfter time.Duration
+}
+
+// Config configures a Bridge.
+type Config struct {
+	// Dir holds one state file per chain (bridge-NAME.json).
+	Dir    string
+	Chains []ChainConfig
+	// Concurrency bounds the agent calls in flight per chain (default 32).
+	Concurrency int
+	Log         *slog.Logger
+}
+
+var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
+
+// Bridge relays CoveRequests of every configured chain.
+type Bridge struct {
+	cove   Cove
+	relays []*relay
+	log    *slog.Logger
+}
+
+// New checks cfg and prepares a relay per chain; Run starts them.
+func New(cfg Config, c Cove) (*Bridge, error) {
+	if c == nil {
+		return nil, errors.New("bridge: no Cove to invoke agents with")
+	}
+	if cfg.Dir == "" {
+		return nil, errors.New("bridge: no data directory")
+	}
+	log := cfg.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = 32
+	}
+	b := &Bridge{cove: c, log: log}
+	seen := map[string]bool{}
+	for _, cc := range cfg.Chains {
+		if !nameRE.MatchString(cc.Name) {
+			return nil, fmt.Errorf("bridge: chain name %q: use lowercase letters, digits and '-' (at most 32)", cc.Name)
+		}
+		if seen[cc.Name] {
+			return nil, fmt.Errorf("bridge: chain %q configured twice", cc.Name)
+		}
+		seen[cc.Name] = true
+		if cc.RPC == "" && cc.Client == nil {
+			return nil, fmt.Errorf("bridge: chain %q has no rpc URL", cc.Name)
+		}
+		if cc.Key == nil {
+			return nil, fmt.Errorf("bridge: chain %q has no relayer key", cc.Name)
+		}
+		if cc.Anchor == (common.Address{}) {
+			return nil, fmt.Errorf("bridge: chain %q has no anchor address", cc.Name)
+		}
+		if cc.ChainID == 0 {
+			return nil, fmt.Errorf("bridge: chain %q has no chain id", cc.Name)
+		}
+		if cc.PollInterval <= 0 {
+			cc.PollInterval = time.Second
+		}
+		if cc.RepriceAfter <= 0 {
+			cc.RepriceAfter = 30 * time.Second
+		}
+		b.relays = append(b.relays, &relay{
+			cfg: cc, cove: c, conc: cfg.Concurrency,
+			path: filepath.Join(cfg.Dir, "bridge-"+cc.Name+".json"),
+			log:  log.With("evm", cc.Name),
+		})
+	}
+	return b, nil
+}
+
+// Run serves every chain until ctx ends. A chain whose node is down is
+// retried; only a state file it cannot use stops Run with an error.
+func (b *Bridge) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	errs := make([]error, len(b.relays))
+	for i, r := range b.relays {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = r.run(ctx)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// Status is what the bridge reports of one chain.
+type Status struct {
+	Name      string         `json:"name"`
+	ChainID   uint64         `json:"chainId"`
+	Anchor    common.Address `json:"anchor"`
+	Relayer   common.Address `json:"relayer"`
+	Head      uint64         `json:"head"`    // the latest block seen
+	Scanned   uint64         `json:"scanned"` // blocks before this one are scanned
+	InFlight  int            `json:"inFlight"`
+	Fulfilled uint64         `json:"fulfilled"`
+	LastError string         `json:"lastError,omitempty"`
+}
+
+// Status reports every chain.
+func (b *Bridge) Status() []Status {
+	out := make([]Status, 0, len(b.relays))
+	for _, r := range b.relays {
+		out = append(out, r.status())
+	}
+	return out
+}
+
+// Dial connects to an EVM JSON-RPC endpoint (for callers outside the
+// bridge that read anchors: the CLI).
+func Dial(ctx context.Context, url string) (EVM, error) {
+	c, err := ethclient.DialContext(ctx, url)
+	if err != nil {
+		return nil, fmt.Errorf("evm rpc %s: %w", url, err)
+	}
+	return c, nil
+}
+
+var _ ethereum.LogFilterer = EVM(nil)

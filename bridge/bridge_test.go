@@ -1,0 +1,356 @@
+package bridge
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"math/big"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/contracts"
+	"github.com/cove-network/cove/internal/syncbuf"
+	"github.com/cove-network/cove/keys"
+	"github.com/cove-network/cove/receipt"
+	"github.com/ethereum/go-ethereum/accounts/abi/bind"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/eth/ethconfig"
+	"github.com/ethereum/go-ethereum/ethclient/simulated"
+	"github.com/ethereum/go-ethereum/node"
+	"log/slog"
+)
+
+const testFee = 1_000_000_000_000_000
+
+// signingCove is a test double of the Cove network for the bridge's own
+// logic: it answers each call with the request body reversed and a real
+// receipt signed by the agent's attestor derived from a cluster key, and
+// serves the agent record with the epoch signer's real grant. The whole
+// path through a real worker and chain runs in internal/testnet's EVM test.
+type signingCove struct {
+	cluster keys.Cluster
+	epoch   uint64
+	calls   atomic.Int64
+	mu      sync.Mutex
+	fail    map[cove.AgentID]error // Invoke errors by agent
+	status  int
+}
+
+func (c *signingCove) Agent(id cove.AgentID) (cove.Agent, error) {
+	att := c.cluster.Agent(id).Attestor().Address()
+	g, err := c.cluster.EpochSigner().Sign(cove.AttestorGrantDigest(id, att, c.epoch))
+	if err != nil {
+		return cove.Agent{}, err
+	}
+	return cove.Agent{ID: id, Attestor: att, KeyEpoch: c.epoch, AttestorGrant: g[:]}, nil
+}
+
+func (c *signingCove) Invoke(_ context.Context, id cove.AgentID, call cove.Call) (*cove.Response, error) {
+	c.calls.Add(1)
+	c.mu.Lock()
+	err, status := c.fail[id], c.status
+	c.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	if status == 0 {
+		status = 200
+	}
+	body := bytes.Clone(call.Body)
+	for i, j := 0, len(body)-1; i < j; i, j = i+1, j-1 {
+		body[i], body[j] = body[j], body[i]
+	}
+	r := cove.Receipt{
+		Version: cove.ReceiptV2, Agent: id, CodeHash: cove.SHA256([]byte("code")),
+		RequestHash: cove.RequestHash(call.Method, call.Path, call.Body), Status: uint16(status),
+		ResponseHash: cove.SHA256(body), Timestamp: uint64(time.Now().Unix()),
+		HeadersHash: cove.HeadersHash(call.Host, cove.Header{}),
+	}
+	s, err := receipt.Sign(c.cluster.Agent(id).Attestor(), r)
+	if err != nil {
+		return nil, err
+	}
+	sr := cove.SignedReceipt(s)
+	return &cove.Response{Status: status, Header: cove.Header{}, Body: body, Receipt: &sr}, nil
+}
+
+// chainEnv is a simulated chain with the anchor and a PriceConsumer, the
+// epoch's signer trusted.
+type chainEnv struct {
+	t        *testing.T
+	sim      *simulated.Backend
+	chainID  *big.Int
+	owner    *bind.TransactOpts
+	relayKey *ecdsa.PrivateKey
+	anchorAt common.Address
+	anchor   *contracts.CoveAnchor
+	consAt   common.Address
+	consumer *contracts.PriceConsumer
+	agent    cove.AgentID
+	cove     *signingCove
+}
+
+func osaka(_ *node.Config, ec *ethconfig.Config) {
+	cfg := *ec.Genesis.Config
+	cfg.BogotaTime = nil
+	ec.Genesis.Config = &cfg
+}
+
+func newChainEnv(t *testing.T) *chainEnv {
+	t.Helper()
+	ownerKey, _ := crypto.GenerateKey()
+	relayKey, _ := crypto.GenerateKey()
+	rich := new(big.Int).Mul(big.NewInt(1000), big.NewInt(1e18))
+	sim := simulated.NewBackend(types.GenesisAlloc{
+		crypto.PubkeyToAddress(ownerKey.PublicKey): {Balance: rich},
+		crypto.PubkeyToAddress(relayKey.PublicKey): {Balance: rich},
+	}, osaka)
+	t.Cleanup(func() { sim.Close() })
+	chainID, err := sim.Client().ChainID(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &chainEnv{t: t, sim: sim, chainID: chainID, relayKey: relayKey}
+	e.owner, _ = bind.NewKeyedTransactorWithChainID(ownerKey, chainID)
+	master, _ := keys.MasterFromBytes(bytes.Repeat([]byte{0x42}, 32))
+	e.cove = &signingCove{cluster: master.Cluster(keys.DefaultCluster), epoch: 3, fail: map[cove.AgentID]error{}}
+	e.agent = cove.AgentID(cove.SHA256([]byte("reverser")))
+	var tx *types.Transaction
+	e.anchorAt, tx, e.anchor, err = contracts.DeployCoveAnchor(e.owner, sim.Client(), big.NewInt(testFee), 300)
+	e.mine(tx, err)
+	e.consAt, tx, e.consumer, err = contracts.DeployPriceConsumer(e.owner, sim.Client(), e.anchorAt, e.agent)
+	e.mine(tx, err)
+	tx, err = e.anchor.SetEpochSigner(e.owner, e.cove.epoch, common.Address(e.cove.cluster.EpochSigner().Address()))
+	e.mine(tx, err)
+	return e
+}
+
+func (e *chainEnv) mine(tx *types.Transaction, err error) {
+	e.t.Helper()
+	if err != nil {
+		e.t.Fatalf("send: %v", err)
+	}
+	e.sim.Commit()
+	r, err := e.sim.Client().TransactionReceipt(e.t.Context(), tx.Hash())
+	if err != nil || r.Status != types.ReceiptStatusSuccessful {
+		e.t.Fatalf("transaction %s failed (%v)", tx.Hash(), err)
+	}
+}
+
+// ask sends n requests through the consumer in one block and returns
+// their ids.
+func (e *chainEnv) ask(n int, body string) []*big.Int {
+	e.t.Helper()
+	var txs []*types.Transaction
+	for i := range n {
+		opts := *e.owner
+		opts.Value = big.NewInt(testFee)
+		opts.GasLimit = 400_000
+		tx, err := e.consumer.Ask(&opts, "/price", []byte(body+strings.Repeat("!", i%3)), 300_000)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		txs = append(txs, tx)
+	}
+	e.sim.Commit()
+	var ids []*big.Int
+	for _, tx := range txs {
+		r, err := e.sim.Client().TransactionReceipt(e.t.Context(), tx.Hash())
+		if err != nil || r.Status != 1 {
+			e.t.Fatalf("ask: %v", err)
+		}
+		for _, l := range r.Logs {
+			if ev, err := e.anchor.ParseCoveRequest(*l); err == nil {
+				ids = append(ids, ev.RequestId)
+			}
+		}
+	}
+	return ids
+}
+
+func (e *chainEnv) config(dir string) Config {
+	return Config{Dir: dir, Chains: []ChainConfig{{
+		Name: "sim", Client: e.sim.Client(), ChainID: e.chainID.Uint64(), Anchor: e.anchorAt,
+		Key: e.relayKey, PollInterval: 20 * time.Millisecond, RepriceAfter: time.Hour,
+	}}}
+}
+
+// start runs a bridge over dir until the returned stop is called.
+func (e *chainEnv) start(dir string, logs *syncbuf.Buffer) (*Bridge, func()) {
+	e.t.Helper()
+	cfg := e.config(dir)
+	cfg.Log = slog.New(slog.NewTextHandler(logs, nil))
+	b, err := New(cfg, e.cove)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.Run(ctx) }()
+	return b, func() {
+		cancel()
+		if err := <-done; err != nil {
+			e.t.Errorf("bridge Run: %v", err)
+		}
+	}
+}
+
+// status is the anchor's state of request id.
+func (e *chainEnv) status(id *big.Int) uint8 {
+	e.t.Helper()
+	r, err := e.anchor.RequestOf(nil, id)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return r.Status
+}
+
+// mineUntil commits blocks until cond holds (or fails after 10 s).
+func (e *chainEnv) mineUntil(what string, cond func() bool) {
+	e.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			e.t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(30 * time.Millisecond)
+		e.sim.Commit()
+	}
+}
+
+// fulfilments counts the CoveFulfilled events of request id.
+func (e *chainEnv) fulfilments(id *big.Int) int {
+	e.t.Helper()
+	it, err := e.anchor.FilterCoveFulfilled(&bind.FilterOpts{Start: 0}, []*big.Int{id})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	n := 0
+	for it.Next() {
+		n++
+	}
+	return n
+}
+
+// TestRelayFlow: requests through a consumer are answered by the agent and
+// fulfilled, the attestor registered on the first one with the grant.
+func TestRelayFlow(t *testing.T) {
+	e := newChainEnv(t)
+	var logs syncbuf.Buffer
+	b, stop := e.start(t.TempDir(), &logs)
+	defer stop()
+	ids := e.ask(3, "hello")
+	e.mineUntil("three fulfilments", func() bool {
+		for _, id := range ids {
+			if e.status(id) != anchorFulfilled {
+				return false
+			}
+		}
+		return true
+	})
+	for _, id := range ids {
+		if n := e.fulfilments(id); n != 1 {
+			t.Errorf("request %s fulfilled %d times", id, n)
+		}
+	}
+	last, err := e.consumer.LastResponse(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "!!olleh"; string(last) != want {
+		t.Errorf("consumer's answer %q, want %q", last, want)
+	}
+	if att, _ := e.anchor.AttestorOf(nil, e.agent); cove.Address(att) != e.cove.cluster.Agent(e.agent).Attestor().Address() {
+		t.Errorf("attestor on the anchor %s", att)
+	}
+	e.mineUntil("the bridge to see its fulfilments mined", func() bool { return b.Status()[0].Fulfilled == 3 })
+	if s := b.Status()[0]; s.LastError != "" {
+		t.Errorf("status %+v\n%s", s, logs.String())
+	}
+}
+
+// droppingEVM loses every transaction it is given while drop is set: what
+// a crash between recording a fulfilment and broadcasting it leaves.
+type droppingEVM struct {
+	EVM
+	drop    atomic.Bool
+	dropped atomic.Int64
+}
+
+func (d *droppingEVM) SendTransaction(ctx context.Context, tx *types.Transaction) error {
+	if d.drop.Load() {
+		d.dropped.Add(1)
+		return nil
+	}
+	return d.EVM.SendTransaction(ctx, tx)
+}
+
+// TestRestartExactlyOnce: a bridge that recorded its attestor registration
+// and its fulfilments but whose transactions never left stops; a new bridge
+// over the same directory sends them again and every request is fulfilled
+// exactly once, with no transaction beyond those six.
+func TestRestartExactlyOnce(t *testing.T) {
+	e := newChainEnv(t)
+	dir := t.TempDir()
+	d := &droppingEVM{EVM: e.sim.Client()}
+	d.drop.Store(true)
+	cfg := e.config(dir)
+	cfg.Chains[0].Client = d
+	var logs syncbuf.Buffer
+	cfg.Log = slog.New(slog.NewTextHandler(&logs, nil))
+	b, err := New(cfg, e.cove)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.Run(ctx) }()
+	ids := e.ask(5, "x")
+	deadline := time.Now().Add(10 * time.Second)
+	for d.dropped.Load() < 6 { // the registration and five fulfilments
+		if time.Now().After(deadline) {
+			t.Fatalf("the bridge sent %d transactions\n%s", d.dropped.Load(), logs.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		if e.status(id) != anchorPending {
+			t.Fatalf("request %s is not pending after the lost sends", id)
+		}
+	}
+	relayer := crypto.PubkeyToAddress(e.relayKey.PublicKey)
+	before, _ := e.sim.Client().NonceAt(t.Context(), relayer, nil)
+
+	b2, stop := e.start(dir, &logs)
+	defer stop()
+	e.mineUntil("every request fulfilled after the restart", func() bool {
+		for _, id := range ids {
+			if e.status(id) != anchorFulfilled {
+				return false
+			}
+		}
+		return b2.Status()[0].Fulfilled == 5
+	})
+	for _, id := range ids {
+		if n := e.fulfilments(id); n != 1 {
+			t.Errorf("request %s fulfilled %d times", id, n)
+		}
+	}
+	after, _ := e.sim.Client().NonceAt(t.Context(), relayer, nil)
+	if after-before != 6 {
+		t.Errorf("the relayer sent %d transactions after the restart, want 6 (a registration, five fulfilments)\n%s", after-before, logs.String())
+	}
+	if strings.Contains(logs.String(), "reverted") {
+		t.Errorf("a fulfilment reverted\n%s", logs.String())
+	}
+}
