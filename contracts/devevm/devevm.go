@@ -62,7 +62,10 @@ type Config struct {
 	// ChainID is the chain id (and network id).
 	ChainID uint64
 	// BlockTime is the time between blocks; a block is sealed every
-	// BlockTime whether or not transactions wait.
+	// BlockTime whether or not transactions wait. Block timestamps are
+	// whole seconds, each at least one past its parent's, so under a
+	// second they run ahead of the clock (as do the few blocks of Start's
+	// deployments, for a few seconds).
 	BlockTime time.Duration
 	// Owner deploys and owns the anchor (sets its fee and epoch signers);
 	// it is funded. Required.
