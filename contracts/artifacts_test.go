@@ -20,6 +20,7 @@ import (
 var artifacts = map[string]*bind.MetaData{
 	"CoveAnchor":    CoveAnchorMetaData,
 	"PriceConsumer": PriceConsumerMetaData,
+	"AIConsumer":    AIConsumerMetaData,
 	"ApprovalVault": ApprovalVaultMetaData,
 }
 

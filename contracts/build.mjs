@@ -14,7 +14,7 @@ const srcDir = path.join(here, "src");
 const outDir = path.join(process.argv[2] ?? path.join(here, "build"));
 
 // The contracts compiled, in this order; each file holds one.
-const contracts = ["CoveAnchor", "PriceConsumer", "ApprovalVault"];
+const contracts = ["CoveAnchor", "PriceConsumer", "AIConsumer", "ApprovalVault"];
 
 const sources = {};
 for (const name of fs.readdirSync(srcDir).filter((f) => f.endsWith(".sol")).sort()) {
