@@ -486,7 +486,9 @@ func (r *relay) reprice(ctx context.Context, f *flight, last sentTx) error {
 		r.retry(f, fmt.Errorf("stored transaction: %v", err))
 		return nil
 	}
-	bump := func(x *big.Int) *big.Int { return new(big.Int).Add(new(big.Int).Div(new(big.Int).Mul(x, big.NewInt(5)), big.NewInt(4)), big.NewInt(1)) }
+	bump := func(x *big.Int) *big.Int {
+		return new(big.Int).Add(new(big.Int).Div(new(big.Int).Mul(x, big.NewInt(5)), big.NewInt(4)), big.NewInt(1))
+	}
 	tx, err := types.SignNewTx(r.cfg.Key, types.LatestSignerForChainID(r.chainID), &types.DynamicFeeTx{
 		ChainID: r.chainID, Nonce: old.Nonce(), GasTipCap: bump(old.GasTipCap()), GasFeeCap: bump(old.GasFeeCap()),
 		Gas: old.Gas(), To: old.To(), Value: old.Value(), Data: old.Data(),

@@ -196,8 +196,8 @@ func (e *env) fulfil(id *big.Int, r Receipt, response, sig []byte) (*types.Recei
 
 // revertName returns the name of the anchor's custom error that err carries
 // (from gas estimation), or "" if none.
-func revertName(_ abi.ABI, err error) string {
-	name, _ := AnchorRevert(err)
+func revertName(a abi.ABI, err error) string {
+	name, _ := Revert(&a, err)
 	return name
 }
 

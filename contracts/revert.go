@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/ethereum/go-ethereum/accounts/abi"
 	"github.com/ethereum/go-ethereum/common"
 )
 
@@ -15,6 +16,15 @@ import (
 // 1000)"); name is "" when err carries no revert data, and "unknown error
 // 0x…" for data that is none of the anchor's errors.
 func AnchorRevert(err error) (name, desc string) {
+	a, aerr := CoveAnchorMetaData.GetAbi()
+	if aerr != nil {
+		return "", ""
+	}
+	return Revert(a, err)
+}
+
+// Revert is AnchorRevert for the custom errors of contract ABI a.
+func Revert(a *abi.ABI, err error) (name, desc string) {
 	var de interface{ ErrorData() interface{} }
 	if !errors.As(err, &de) {
 		return "", ""
@@ -22,10 +32,6 @@ func AnchorRevert(err error) (name, desc string) {
 	s, _ := de.ErrorData().(string)
 	data := common.FromHex(s)
 	if len(data) < 4 {
-		return "", ""
-	}
-	a, aerr := CoveAnchorMetaData.GetAbi()
-	if aerr != nil {
 		return "", ""
 	}
 	for n, ae := range a.Errors {
