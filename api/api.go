@@ -113,3 +113,37 @@ func StripReserved(h http.Header) {
 		h.Del(k)
 	}
 }
+
+// EVMChain is one EVM chain a node's bridge serves, as GET /v1/evm shows
+// it: {"chains":[EVMChain...]}.
+type EVMChain struct {
+	Name    string `json:"name"`
+	ChainID uint64 `json:"chainId"`
+	// RPC is the chain's JSON-RPC URL ("" for an in-process chain without
+	// a server).
+	RPC    string       `json:"rpc"`
+	Anchor cove.Address `json:"anchor"`
+	// Examples are example consumer contracts by name ("price", "ai",
+	// "vault"), with the agent each asks; on cove dev's chain only.
+	Examples map[string]EVMExample `json:"examples,omitempty"`
+	Relayer  cove.Address          `json:"relayer"`
+	// Fee is the anchor's fee (the minimum value of a request) in wei, as
+	// a decimal string.
+	Fee    string       `json:"fee"`
+	Bridge BridgeStatus `json:"bridge"`
+}
+
+// EVMExample is an example consumer contract and the agent it asks.
+type EVMExample struct {
+	Address cove.Address `json:"address"`
+	Agent   cove.AgentID `json:"agent"`
+}
+
+// BridgeStatus is what the bridge reports of one chain.
+type BridgeStatus struct {
+	Head      uint64 `json:"head"`    // the latest block it saw
+	Scanned   uint64 `json:"scanned"` // blocks before this one are scanned
+	InFlight  int    `json:"inFlight"`
+	Fulfilled uint64 `json:"fulfilled"`
+	LastError string `json:"lastError,omitempty"`
+}

@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/contracts"
 	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
 	"github.com/ethereum/go-ethereum/common"
@@ -55,6 +56,13 @@ type EVM interface {
 	BalanceAt(ctx context.Context, account common.Address, block *big.Int) (*big.Int, error)
 }
 
+// Signer signs with the relayer's key (contracts.Signer: an
+// account.Signer from the keystore, or contracts.KeySigner).
+type Signer = contracts.Signer
+
+// KeySigner is a Signer holding k (development keys).
+func KeySigner(k *ecdsa.PrivateKey) Signer { return contracts.KeySigner(k) }
+
 // ChainConfig is one EVM chain the bridge serves.
 type ChainConfig struct {
 	// Name names the chain in logs, files and GET /v1/evm: lowercase
@@ -70,7 +78,7 @@ type ChainConfig struct {
 	// Anchor is the CoveAnchor's address.
 	Anchor common.Address
 	// Key is the relayer's key: it pays the gas and is paid the fees.
-	Key *ecdsa.PrivateKey
+	Key Signer
 	// Confirmations is how deep a block must be before its requests are
 	// served (0: at once, for development chains).
 	Confirmations uint64
@@ -177,6 +185,8 @@ type Status struct {
 	ChainID   uint64         `json:"chainId"`
 	Anchor    common.Address `json:"anchor"`
 	Relayer   common.Address `json:"relayer"`
+	RPC       string         `json:"rpc"`
+	Fee       *big.Int       `json:"fee"`     // the anchor's fee, once read
 	Head      uint64         `json:"head"`    // the latest block seen
 	Scanned   uint64         `json:"scanned"` // blocks before this one are scanned
 	InFlight  int            `json:"inFlight"`

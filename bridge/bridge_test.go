@@ -177,7 +177,7 @@ func (e *chainEnv) ask(n int, body string) []*big.Int {
 func (e *chainEnv) config(dir string) Config {
 	return Config{Dir: dir, Chains: []ChainConfig{{
 		Name: "sim", Client: e.sim.Client(), ChainID: e.chainID.Uint64(), Anchor: e.anchorAt,
-		Key: e.relayKey, PollInterval: 20 * time.Millisecond, RepriceAfter: time.Hour,
+		Key: KeySigner(e.relayKey), PollInterval: 20 * time.Millisecond, RepriceAfter: time.Hour,
 	}}}
 }
 

@@ -18,7 +18,6 @@ import (
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
-	"github.com/ethereum/go-ethereum/crypto"
 )
 
 const (
@@ -72,11 +71,12 @@ type relay struct {
 
 	mu      sync.Mutex
 	head    uint64
+	fee     *big.Int
 	lastErr string
 }
 
 func (r *relay) run(ctx context.Context) error {
-	r.from = crypto.PubkeyToAddress(r.cfg.Key.PublicKey)
+	r.from = common.Address(r.cfg.Key.Address())
 	st, err := loadState(r.path, r.cfg.ChainID, r.cfg.Anchor, r.cfg.StartBlock)
 	if err != nil {
 		return err
@@ -121,7 +121,7 @@ func (r *relay) setErr(err error) {
 func (r *relay) status() Status {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	s := Status{Name: r.cfg.Name, ChainID: r.cfg.ChainID, Anchor: r.cfg.Anchor, Relayer: r.from, Head: r.head, LastError: r.lastErr}
+	s := Status{Name: r.cfg.Name, ChainID: r.cfg.ChainID, RPC: r.cfg.RPC, Anchor: r.cfg.Anchor, Relayer: common.Address(r.cfg.Key.Address()), Head: r.head, Fee: r.fee, LastError: r.lastErr}
 	if r.st != nil {
 		s.Scanned, s.InFlight, s.Fulfilled = r.st.Next, len(r.st.Flights), r.st.Fulfilled
 	}
@@ -164,8 +164,12 @@ func (r *relay) pass(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("eth_blockNumber: %w", err)
 	}
+	fee, err := r.anchor.Fee(&bind.CallOpts{Context: ctx})
+	if err != nil {
+		return fmt.Errorf("the anchor's fee(): %w", err)
+	}
 	r.mu.Lock()
-	r.head = head
+	r.head, r.fee = head, fee
 	r.mu.Unlock()
 	if err := r.checkReorg(ctx); err != nil {
 		return err
@@ -197,8 +201,12 @@ func (r *relay) checkReorg(ctx context.Context) error {
 	if len(rec) == 0 {
 		return nil
 	}
-	r.log.Error("reorg deeper than the blocks the bridge remembers: rescanning from the oldest", "from", rec[0].Number)
-	r.rewind(rec[0].Number, nil)
+	// None of the blocks it scanned is on the chain any more: a reorg
+	// deeper than it remembers, or a chain reset under the same anchor
+	// address. Requests are checked against the anchor before any gas is
+	// paid, so scanning again from the start is safe.
+	r.log.Error("the chain no longer has any block the bridge scanned: rescanning from the start block", "from", r.cfg.StartBlock, "was", r.st.Next)
+	r.rewind(r.cfg.StartBlock, nil)
 	return r.st.save(r.path)
 }
 
@@ -466,7 +474,7 @@ func (r *relay) fill(ctx context.Context, n uint64) error {
 	if err != nil {
 		return err
 	}
-	tx, err := types.SignNewTx(r.cfg.Key, types.LatestSignerForChainID(r.chainID), &types.DynamicFeeTx{
+	tx, err := r.sign(&types.DynamicFeeTx{
 		ChainID: r.chainID, Nonce: n, GasTipCap: opts.GasTipCap, GasFeeCap: opts.GasFeeCap, Gas: 21_000, To: &r.from,
 	})
 	if err != nil {
@@ -489,7 +497,7 @@ func (r *relay) reprice(ctx context.Context, f *flight, last sentTx) error {
 	bump := func(x *big.Int) *big.Int {
 		return new(big.Int).Add(new(big.Int).Div(new(big.Int).Mul(x, big.NewInt(5)), big.NewInt(4)), big.NewInt(1))
 	}
-	tx, err := types.SignNewTx(r.cfg.Key, types.LatestSignerForChainID(r.chainID), &types.DynamicFeeTx{
+	tx, err := r.sign(&types.DynamicFeeTx{
 		ChainID: r.chainID, Nonce: old.Nonce(), GasTipCap: bump(old.GasTipCap()), GasFeeCap: bump(old.GasFeeCap()),
 		Gas: old.Gas(), To: old.To(), Value: old.Value(), Data: old.Data(),
 	})
@@ -771,12 +779,19 @@ func (r *relay) opts(ctx context.Context) (*bind.TransactOpts, error) {
 		return nil, fmt.Errorf("latest header: %w", err)
 	}
 	feeCap := new(big.Int).Add(tip, new(big.Int).Mul(h.BaseFee, big.NewInt(2)))
-	o, err := bind.NewKeyedTransactorWithChainID(r.cfg.Key, r.chainID)
-	if err != nil {
-		return nil, err
-	}
+	o := contracts.Transactor(r.cfg.Key, r.chainID)
 	o.Context, o.Nonce, o.GasTipCap, o.GasFeeCap, o.NoSend = ctx, new(big.Int).SetUint64(r.nonce), tip, feeCap, true
 	return o, nil
+}
+
+// sign signs a new transaction with the relayer's key.
+func (r *relay) sign(data types.TxData) (*types.Transaction, error) {
+	return r.signTx(types.NewTx(data))
+}
+
+// signTx signs tx with the relayer's key for this chain.
+func (r *relay) signTx(tx *types.Transaction) (*types.Transaction, error) {
+	return contracts.SignTx(r.cfg.Key, r.chainID, tx)
 }
 
 // revertName is the anchor's custom error err carries, or "".

@@ -149,3 +149,12 @@ func (c *Client) Transfer(ctx context.Context, s Signer, to cove.Address, amount
 		return chain.Transfer{To: to, Amount: amount, Nonce: nonce}
 	})
 }
+
+// EVM returns the EVM chains the gateway's node bridges (GET /v1/evm).
+func (c *Client) EVM(ctx context.Context) ([]api.EVMChain, error) {
+	var out struct {
+		Chains []api.EVMChain `json:"chains"`
+	}
+	err := c.do(ctx, http.MethodGet, "/v1/evm", nil, "", &out)
+	return out.Chains, err
+}

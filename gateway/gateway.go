@@ -128,6 +128,26 @@ type Server struct {
 	// the request's Host.
 	audience []string
 	nonces   *nonceCache
+	// evm is the node's EVM bridge, if it runs one (SetEVM).
+	evm EVM
+}
+
+// EVM is what GET /v1/evm shows: the EVM chains the node's bridge serves.
+type EVM interface {
+	EVMChains(ctx context.Context) []api.EVMChain
+}
+
+// SetEVM makes GET /v1/evm show e's chains; call it before Run.
+func (s *Server) SetEVM(e EVM) { s.evm = e }
+
+// handleEVM lists the EVM chains this node bridges ({"chains":[]} when
+// none).
+func (s *Server) handleEVM(w http.ResponseWriter, r *http.Request) {
+	chains := []api.EVMChain{}
+	if s.evm != nil {
+		chains = s.evm.EVMChains(r.Context())
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"chains": chains})
 }
 
 // New returns a gateway. It starts nothing.
@@ -168,6 +188,7 @@ func New(cfg Config, log *slog.Logger, chain Chain, blobs Blobs, invoker Invoker
 	mux.HandleFunc("GET /v1/chain/tx/{hash}", s.handleChainTxStatus)
 	mux.HandleFunc("GET /v1/chain/proof/{key}", s.handleChainProof)
 	mux.HandleFunc("GET /v1/chain/light/{height}", s.handleChainLight)
+	mux.HandleFunc("GET /v1/evm", s.handleEVM)
 	mux.HandleFunc("GET /v1/agents", s.handleListAgents)
 	mux.HandleFunc("GET /v1/agents/{id}", s.handleGetAgent)
 	mux.HandleFunc("GET /v1/agents/{id}/logs", s.handleLogs)
@@ -223,6 +244,7 @@ func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
 			"GET /v1/chain/status", "GET /v1/chain/params", "GET /v1/chain/accounts/{addr}", "GET /v1/chain/agents/{id}", "GET /v1/chain/workers", "POST /v1/chain/tx",
 			"GET /v1/chain/tx/{hash}",
 			"GET /v1/chain/proof/{key}", "GET /v1/chain/light/{height}",
+			"GET /v1/evm",
 		},
 	})
 }

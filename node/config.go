@@ -21,6 +21,9 @@ type Roles struct {
 	Gatekeeper bool `toml:"gatekeeper"`
 	Worker     bool `toml:"worker"`
 	Gateway    bool `toml:"gateway"`
+	// Bridge relays requests of the EVM chains in [bridge] to this node's
+	// worker (issue 8).
+	Bridge bool `toml:"bridge"`
 }
 
 // LoadConfig reads home/cove.toml. Relative paths in it are relative to

@@ -24,10 +24,12 @@ import (
 	"sync"
 
 	"github.com/cove-network/cove/blob"
+	"github.com/cove-network/cove/bridge"
 	"github.com/cove-network/cove/chain"
 	"github.com/cove-network/cove/gatekeeper"
 	"github.com/cove-network/cove/gateway"
 	"github.com/cove-network/cove/internal/atomicfile"
+	"github.com/cove-network/cove/internal/backoff"
 	"github.com/cove-network/cove/tee/sim"
 	"github.com/cove-network/cove/txsend"
 	"github.com/cove-network/cove/validator"
@@ -62,6 +64,12 @@ type Config struct {
 	Gatekeeper gatekeeper.Config `toml:"gatekeeper"`
 	Gateway    gateway.Config    `toml:"gateway"`
 	Worker     worker.Config     `toml:"worker"`
+	// Bridge lists the EVM chains the bridge role serves.
+	Bridge BridgeConfig `toml:"bridge"`
+	// DevEVM is cove dev's in-process EVM (off unless enabled; cove dev
+	// enables it), bridged to this node's worker whatever roles.bridge
+	// says.
+	DevEVM DevEVMConfig `toml:"dev_evm"`
 }
 
 // DefaultConfig returns the embedded defaults of `cove dev`.
@@ -94,6 +102,15 @@ func (c Config) Validate() error {
 	if c.Roles.Gateway && !c.Roles.Worker {
 		return errors.New("node: a gateway needs a worker on the same node in this release (roles.worker = true)")
 	}
+	if (c.Roles.Bridge || c.DevEVM.Enabled) && !c.Roles.Worker {
+		return errors.New("node: the bridge needs a worker on the same node in this release (roles.worker = true)")
+	}
+	if c.Roles.Bridge && len(c.Bridge.Chains) == 0 {
+		return errors.New("node: roles.bridge is on but [[bridge.chains]] lists no chain")
+	}
+	if c.DevEVM.Enabled && c.Operator == "" {
+		return errors.New("node: the dev EVM deploys its example agents with the operator key: set operator")
+	}
 	return errors.Join(c.Validator.Validate(), c.Gatekeeper.Validate(), c.Gateway.Validate(), c.Worker.Validate())
 }
 
@@ -108,6 +125,8 @@ type Node struct {
 	blobs      *blob.Store
 	worker     *worker.Server
 	gateway    *gateway.Server
+	dev        *devEVM        // cove dev's EVM, or nil
+	bridge     *bridge.Bridge // nil without EVM chains
 }
 
 // New opens the node's stores and builds its roles. It starts nothing; on
@@ -174,23 +193,66 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if !cfg.Roles.Gateway {
-		return n, nil
+	if cfg.Roles.Gateway {
+		gcfg := cfg.Gateway
+		if gcfg.MaxRequestBytes == 0 {
+			gcfg.MaxRequestBytes = wcfg.MaxRequestBytes // the worker's bound, as before the gateway had one
+		}
+		n.gateway, err = gateway.New(gcfg, log.With("role", "gateway"), v, n.blobs, n.worker, n.worker, n.worker)
+		if err != nil {
+			return nil, err
+		}
 	}
-	gcfg := cfg.Gateway
-	if gcfg.MaxRequestBytes == 0 {
-		gcfg.MaxRequestBytes = wcfg.MaxRequestBytes // the worker's bound, as before the gateway had one
+	var chains []bridge.ChainConfig
+	if cfg.Roles.Bridge {
+		if chains, err = bridgeChains(cfg.Bridge); err != nil {
+			return nil, fmt.Errorf("node: %w", err)
+		}
 	}
-	n.gateway, err = gateway.New(gcfg, log.With("role", "gateway"), v, n.blobs, n.worker, n.worker, n.worker)
-	if err != nil {
-		return nil, err
+	if cfg.DevEVM.Enabled {
+		// The dev EVM lives in memory: a cursor of a former one means
+		// nothing (its anchor has the same address), so it goes.
+		if err := os.Remove(filepath.Join(dir("bridge"), "bridge-dev.json")); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("node: %w", err)
+		}
+		if n.dev, err = openDevEVM(cfg.DevEVM, dir("dev-evm"), n.sender.Address(), log.With("role", "evm")); err != nil {
+			return nil, err
+		}
+		defer func() {
+			if err != nil {
+				n.dev.chain.Close()
+			}
+		}()
+		dc, err := n.dev.bridgeChain()
+		if err != nil {
+			return nil, err
+		}
+		chains = append(chains, dc)
+	}
+	if len(chains) > 0 {
+		if err := os.MkdirAll(dir("bridge"), 0o700); err != nil {
+			return nil, fmt.Errorf("node: %w", err)
+		}
+		n.bridge, err = bridge.New(bridge.Config{Dir: dir("bridge"), Chains: chains, Log: log.With("role", "bridge")},
+			coveForBridge{w: n.worker, v: v.View})
+		if err != nil {
+			return nil, err
+		}
+		if n.gateway != nil {
+			n.gateway.SetEVM(evmInfo{b: n.bridge, dev: n.dev})
+		}
 	}
 	return n, nil
 }
 
 // Close releases a Node that was never Run (Run releases everything when it
 // returns).
-func (n *Node) Close() error { return n.validator.Close() }
+func (n *Node) Close() error {
+	if n.dev != nil {
+		n.dev.chain.Close()
+	}
+	return n.validator.Close()
+}
 
 // View reads the node's committed chain state.
 func (n *Node) View() chain.View { return n.validator.View() }
@@ -235,6 +297,21 @@ func (n *Node) Run(ctx context.Context, ln net.Listener) error {
 	}
 	if n.gateway != nil {
 		run("gateway", func() error { return n.gateway.Run(ctx, ln) })
+	}
+	if n.dev != nil {
+		defer n.dev.chain.Close()
+		run("dev evm agents", func() error {
+			backoff.Retry(ctx, 200*time.Millisecond, 10*time.Second, func() (bool, error) {
+				return true, n.dev.deployAgents(ctx, n)
+			}, func(err error, wait time.Duration) {
+				n.log.Warn("deploying the dev EVM's example agents; retrying", "err", err, "in", wait)
+			})
+			return nil
+		})
+		run("dev evm trust", func() error { return n.dev.trustEpochs(ctx, n.validator.View) })
+	}
+	if n.bridge != nil {
+		run("bridge", func() error { return n.bridge.Run(ctx) })
 	}
 	wg.Wait()
 	return errors.Join(errs...)

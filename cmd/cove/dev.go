@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"path/filepath"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -18,8 +20,10 @@ import (
 
 func newDevCmd(g *globals) *cobra.Command {
 	cfg := node.DefaultConfig()
+	cfg.DevEVM = node.DefaultDevEVM()
 	httpAddr := cfg.HTTPAddr
 	rpcAddr := cfg.Validator.RPCAddr
+	noEVM := false
 	p2pAddr := cfg.Validator.P2PAddr
 	cmd := &cobra.Command{
 		Use:   "dev",
@@ -65,6 +69,7 @@ The simulated TEE gives NO hardware protection: use it for development only.`,
 				return fmt.Errorf("listen on %s: %w (is another cove dev running? use --http)", httpAddr, err)
 			}
 			defer ln.Close()
+			cfg.DevEVM.Enabled = !noEVM
 			created, err := node.InitDev(cfg, dev.Address)
 			if err != nil {
 				return err
@@ -89,6 +94,19 @@ The simulated TEE gives NO hardware protection: use it for development only.`,
 			fmt.Fprintf(out, "  worker      in-process (cluster %s; limits %s, %d MiB, %d requests)\n", cfg.Worker.Cluster, cfg.Worker.Limits.Timeout, cfg.Worker.Limits.Memory>>20, cfg.Worker.Limits.Requests)
 			fmt.Fprintf(out, "  gatekeeper  in-process (master keys sealed in %s; provisions workers through the chain)\n", filepath.Join(abs, "gatekeeper"))
 			fmt.Fprintf(out, "  data        %s\n", abs)
+			if ev := n.EVM(); ev != nil {
+				rpcURL := ev.RPC
+				if rpcURL == "" {
+					rpcURL = "in-process only (--evm-rpc is empty)"
+				}
+				fmt.Fprintf(out, "  evm         %s (chain %d, a block every %s; %s/v1/evm)\n", rpcURL, ev.ChainID, cfg.DevEVM.BlockTime, url)
+				fmt.Fprintf(out, "  anchor      %s (bridged to this worker)\n", ev.Anchor)
+				for _, name := range slices.Sorted(maps.Keys(ev.Examples)) {
+					x := ev.Examples[name]
+					fmt.Fprintf(out, "  example     %-5s %s asks agent %s\n", name, x.Address, x.Agent)
+				}
+				fmt.Fprintf(out, "  evm keys    the Hardhat/Anvil accounts of \"test test ... junk\", and the dev key, hold 10000 ETH each\n")
+			}
 			for _, a := range cfg.Worker.EgressAllow {
 				fmt.Fprintf(out, "  egress      agents may reach %s\n", a)
 			}
@@ -115,6 +133,9 @@ The simulated TEE gives NO hardware protection: use it for development only.`,
 	f.StringVar(&httpAddr, "http", httpAddr, "gateway listen address")
 	f.StringVar(&rpcAddr, "rpc", rpcAddr, "CometBFT RPC listen address (empty disables it)")
 	f.StringVar(&p2pAddr, "p2p", p2pAddr, "CometBFT peer-to-peer listen address")
+	f.StringVar(&cfg.DevEVM.RPCAddr, "evm-rpc", cfg.DevEVM.RPCAddr, "the dev EVM's JSON-RPC listen address (chain 31337; empty: in-process only)")
+	f.DurationVar(&cfg.DevEVM.BlockTime, "evm-block-time", cfg.DevEVM.BlockTime, "time between the dev EVM's blocks")
+	f.BoolVar(&noEVM, "no-evm", false, "run without the dev EVM and its bridge")
 	f.StringArrayVar(&cfg.Worker.EgressAllow, "egress-allow", nil, "let agents reach HOST:PORT although the egress policy refuses it (repeatable; e.g. a local mock API)")
 	f.DurationVar(&cfg.Worker.Limits.Timeout, "limit-time", cfg.Worker.Limits.Timeout, "wall-time limit per invocation")
 	f.Int64Var(&cfg.Worker.Limits.Memory, "limit-memory", cfg.Worker.Limits.Memory, "memory limit per invocation, bytes")

@@ -154,6 +154,7 @@ type Chain struct {
 	chainID  *big.Int
 	accounts []Account
 	anchor   common.Address
+	owner    *ecdsa.PrivateKey
 
 	mu       sync.Mutex
 	examples map[string]common.Address
@@ -192,7 +193,7 @@ func Start(ctx context.Context, cfg Config) (*Chain, error) {
 	}
 	chainID := new(big.Int).SetUint64(cfg.ChainID)
 
-	c := &Chain{chainID: chainID, accounts: accounts, examples: map[string]common.Address{},
+	c := &Chain{chainID: chainID, accounts: accounts, owner: cfg.Owner, examples: map[string]common.Address{},
 		stop: make(chan struct{}), done: make(chan struct{})}
 	configure := func(nc *node.Config, ec *ethconfig.Config) {
 		g := *ec.Genesis.Config
@@ -354,6 +355,40 @@ func (c *Chain) seal(d time.Duration) {
 			c.sim.Commit()
 		}
 	}
+}
+
+// TrustEpochSigner makes the anchor trust signer as key epoch epoch's
+// (setEpochSigner, sent by the owner) unless it does already, and waits
+// for the transaction to be sealed. changed reports whether it sent one.
+func (c *Chain) TrustEpochSigner(ctx context.Context, epoch uint64, signer common.Address) (changed bool, err error) {
+	a, err := contracts.NewCoveAnchor(c.anchor, c.sim.Client())
+	if err != nil {
+		return false, err
+	}
+	have, err := a.EpochSigner(&bind.CallOpts{Context: ctx}, epoch)
+	if err != nil {
+		return false, fmt.Errorf("devevm: epochSigner(%d): %w", epoch, err)
+	}
+	if have == signer {
+		return false, nil
+	}
+	opts, err := bind.NewKeyedTransactorWithChainID(c.owner, c.chainID)
+	if err != nil {
+		return false, err
+	}
+	opts.Context = ctx
+	tx, err := a.SetEpochSigner(opts, epoch, signer)
+	if err != nil {
+		return false, fmt.Errorf("devevm: setEpochSigner(%d): %w", epoch, err)
+	}
+	r, err := c.wait(ctx, tx.Hash())
+	if err != nil {
+		return false, err
+	}
+	if r.Status != types.ReceiptStatusSuccessful {
+		return false, fmt.Errorf("devevm: setEpochSigner(%d) reverted", epoch)
+	}
+	return true, nil
 }
 
 // URL returns the JSON-RPC endpoint, "http://" + Config.RPCAddr, or ""
