@@ -217,7 +217,7 @@ func TestLayering(t *testing.T) {
 	// server, so that it stays small and a server's internals cannot leak
 	// into what clients depend on.
 	t.Run("client", func(t *testing.T) {
-		forbidden := []string{"gateway", "worker", "node", "validator", "gatekeeper"}
+		forbidden := []string{"gateway", "worker", "node", "validator", "gatekeeper", "bridge"}
 		closure := g.closure(t, rel("client"))
 		for _, f := range forbidden {
 			if p, ok := first(closure, rel(f)+"/..."); ok {

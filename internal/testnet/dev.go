@@ -34,6 +34,10 @@ type DevConfig struct {
 	P2PAddr       string
 	BlockInterval time.Duration
 	Log           *slog.Logger
+	// EVMAddr, when set, runs cove dev's EVM with its JSON-RPC there, a
+	// block every EVMBlockTime (zero: cove dev's).
+	EVMAddr      string
+	EVMBlockTime time.Duration
 }
 
 // DevNode is a node StartDev runs.
@@ -60,6 +64,13 @@ func StartDev(ctx context.Context, c DevConfig) (*DevNode, error) {
 	cfg.Validator.RPCAddr = ""
 	if c.BlockInterval > 0 {
 		cfg.Validator.BlockInterval = c.BlockInterval
+	}
+	if c.EVMAddr != "" {
+		cfg.DevEVM = node.DefaultDevEVM()
+		cfg.DevEVM.RPCAddr = c.EVMAddr
+		if c.EVMBlockTime > 0 {
+			cfg.DevEVM.BlockTime = c.EVMBlockTime
+		}
 	}
 	if _, err := node.InitDev(cfg, c.Admin, c.Funded...); err != nil {
 		return nil, err

@@ -3,8 +3,10 @@
 // the answer as JSON once the consumer has it (someone else, the Go test,
 // fulfils the request meanwhile). The ABIs are read from contracts/build.
 //
-// Usage: node evm-request.mjs RPC_URL CONSUMER ANCHOR
-// Run by contracts/devevm/js_test.go.
+// Usage: node evm-request.mjs RPC_URL CONSUMER ANCHOR [PATH BODY]
+// (PATH and BODY default to /price and {"pair":"ETH-USD"}).
+// Run by contracts/devevm/js_test.go (the test fulfils) and
+// internal/testnet/evm_test.go (cove dev's bridge and worker fulfil).
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,7 +25,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const build = path.join(here, "..", "..", "contracts", "build");
 const abi = (name) => JSON.parse(fs.readFileSync(path.join(build, `${name}.abi`), "utf8"));
 
-const [url, consumer, anchor] = process.argv.slice(2);
+const [url, consumer, anchor, askPath = "/price", askBody = JSON.stringify({ pair: "ETH-USD" })] = process.argv.slice(2);
 if (!url || !consumer || !anchor) {
   console.error("usage: node evm-request.mjs RPC_URL CONSUMER ANCHOR");
   process.exit(2);
@@ -45,12 +47,11 @@ const consumerAbi = abi("PriceConsumer");
 const anchorAbi = abi("CoveAnchor");
 
 const fee = await pub.readContract({ address: anchor, abi: anchorAbi, functionName: "fee" });
-const body = JSON.stringify({ pair: "ETH-USD" });
 const hash = await wallet.writeContract({
   address: consumer,
   abi: consumerAbi,
   functionName: "ask",
-  args: ["/price", toHex(body), 4_000_000],
+  args: [askPath, toHex(askBody), 4_000_000],
   value: fee,
 });
 const receipt = await pub.waitForTransactionReceipt({ hash, timeout: 30_000 });
