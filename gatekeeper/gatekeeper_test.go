@@ -259,3 +259,38 @@ func TestNoKeysToWeakerPlatform(t *testing.T) {
 		t.Fatalf("the tdx gatekeeper holds %d epochs, want 1", tdxGK.Epochs())
 	}
 }
+
+// TestNoGrantForForeignAttestor: a gatekeeper grants (with its epoch
+// signer) only the attestor it derives itself. An attestor that another
+// gatekeeper put on chain for an agent gets no grant; the control, an agent
+// in the same state whose attestor the gatekeeper published, gets its
+// grant.
+func TestNoGrantForForeignAttestor(t *testing.T) {
+	admin, op1, op2 := testchain.NewKey(t), testchain.NewKey(t), testchain.NewKey(t)
+	l := newLedger(t, admin, op1, op2)
+	g1 := newServer(t, l, op1, t.TempDir(), true)
+	g2 := newServer(t, l, op2, t.TempDir(), false)
+	settle(t, g1, g2) // both registered, epoch 0 and its signer published
+	deploy := func(code string) cove.AgentID {
+		d := chain.DeployAgent{CID: cid.Of([]byte(code)), CodeHash: cove.SHA256([]byte(code))}
+		if r := l.Send(admin, func(n uint64) chain.Msg { d.Nonce = n; return d }); r.Code != 0 {
+			t.Fatal(r.Log)
+		}
+		return cove.DeriveAgentID(admin.Address(), d.CodeHash, d.Salt)
+	}
+	foreign, control := deploy("foreign"), deploy("control")
+	// g2 (registered, authorized by its own identity key) publishes an
+	// attestor for foreign that no cluster key derives.
+	bogus := chain.SetAttestor{Agent: foreign, Attestor: cove.Address{0xba, 0xd}}
+	bogus.IdentitySig = g2.authorize(bogus)
+	if r := l.Send(op2, func(n uint64) chain.Msg { bogus.Nonce = n; return bogus }); r.Code != 0 {
+		t.Fatal(r.Log)
+	}
+	settle(t, g1)
+	if rec, _ := l.View().Agent(foreign); len(rec.AttestorGrant) != 0 {
+		t.Fatalf("the foreign attestor %s got a grant", rec.Attestor)
+	}
+	if rec, _ := l.View().Agent(control); len(rec.AttestorGrant) != 65 {
+		t.Fatalf("the control agent got no grant (attestor %s)", rec.Attestor)
+	}
+}
