@@ -95,28 +95,35 @@ func Start(t testing.TB) *Geth {
 			t.Errorf("geth (pid %d) did not exit 10s after SIGKILL", cmd.Process.Pid)
 		}
 		if t.Failed() {
-			t.Logf("geth log (tail):\n%s", g.stderr.Tail(4<<10))
+			t.Logf("geth log (tail):\n%s", g.Log(4<<10))
 		}
 	})
 
 	ctx, cancel := context.WithTimeout(t.Context(), startTimeout)
 	defer cancel()
 	if err := g.waitReady(ctx, exited); err != nil {
-		t.Fatalf("geth --dev: %v\ngeth log (tail):\n%s", err, g.stderr.Tail(4<<10))
+		t.Fatalf("geth --dev: %v\ngeth log (tail):\n%s", err, g.Log(4<<10))
 	}
 	key, err := crypto.GenerateKey()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := g.Fund(t.Context(), crypto.PubkeyToAddress(key.PublicKey), Funds); err != nil {
-		t.Fatalf("fund the test's key: %v\ngeth log (tail):\n%s", err, g.stderr.Tail(4<<10))
+		t.Fatalf("fund the test's key: %v\ngeth log (tail):\n%s", err, g.Log(4<<10))
 	}
 	g.Key = key
 	return g
 }
 
-// Log returns the last n bytes of geth's log (its stdout and stderr).
-func (g *Geth) Log(n int) string { return g.stderr.Tail(n) }
+// Log returns the last whole lines of geth's log (its stdout and stderr),
+// at most n bytes.
+func (g *Geth) Log(n int) string {
+	s := g.stderr.Tail(n)
+	if i := strings.IndexByte(s, '\n'); i >= 0 && len(s) == n {
+		s = s[i+1:]
+	}
+	return s
+}
 
 // waitReady polls eth_chainId until it answers, geth exits, or ctx ends,
 // then checks the chain id and learns the dev account.
