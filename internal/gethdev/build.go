@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -68,11 +69,23 @@ func Version(ctx context.Context) (string, error) {
 // cache that holds what geth needs.
 func Binary(t testing.TB) string {
 	t.Helper()
-	bin, err := binary(t)
-	if err != nil {
-		t.Fatalf("geth: %v", err)
+	built.Lock()
+	defer built.Unlock()
+	if built.path == "" {
+		bin, err := binary(t)
+		if err != nil {
+			t.Fatalf("geth: %v", err)
+		}
+		built.path = bin
 	}
-	return bin
+	return built.path
+}
+
+// built is the binary this test process found or built, so that a test
+// that starts two chains checks it once.
+var built struct {
+	sync.Mutex
+	path string
 }
 
 func binary(t testing.TB) (string, error) {
@@ -125,7 +138,8 @@ func usable(bin, version string) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("%s version: %v\n%s (delete the file to rebuild it)", bin, err, out)
 	}
-	if want := "Version: " + strings.TrimPrefix(version, "v"); !strings.Contains(string(out), want) {
+	// "Version: 1.17.10-stable": the version, then "-" or the line's end.
+	if want := "Version: " + strings.TrimPrefix(version, "v"); !strings.Contains(string(out), want+"-") && !strings.Contains(string(out), want+"\n") {
 		return false, fmt.Errorf("%s version does not say %q:\n%s (delete the file to rebuild it)", bin, want, out)
 	}
 	return true, nil
