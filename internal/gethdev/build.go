@@ -58,7 +58,8 @@ func Version(ctx context.Context) (string, error) {
 // geth is built inside this module with a copy of its go.mod (go build
 // -modfile), so go-ethereum and every dependency the two share are at the
 // versions this module selects, and the packages `go test` already
-// compiled for this module come from the build cache: on a clean machine
+// compiled for this module come from the build cache (geth's profile-guided
+// optimisation is off for that): on a clean machine
 // the build costs what cmd/geth adds, not all of go-ethereum again. What
 // cmd/geth needs beyond this module's go.sum is added to the copy by `go
 // get` (which may raise google.golang.org/genproto's modules to settle an
@@ -208,7 +209,11 @@ func build(t testing.TB, version, dir, bin string) error {
 	}
 	t.Logf("geth: dependencies resolved (%s), compiling", time.Since(start).Round(time.Second))
 
-	cmd := exec.CommandContext(ctx, goCmd, "build", "-v", "-modfile="+modfile, "-o", filepath.Join(tmp, "geth"), pkg)
+	// -pgo=off: cmd/geth ships a default.pgo, and a build with a profile
+	// compiles every package (the standard library too) differently from
+	// the test binaries, so nothing would come from the build cache. The
+	// profile only tunes performance.
+	cmd := exec.CommandContext(ctx, goCmd, "build", "-v", "-pgo=off", "-modfile="+modfile, "-o", filepath.Join(tmp, "geth"), pkg)
 	cmd.Dir = root
 	out := &syncbuf.Buffer{}
 	pr, pw := io.Pipe()
