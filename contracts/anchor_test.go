@@ -165,11 +165,17 @@ func (e *env) ask(path string, body []byte, gas uint32) *big.Int {
 // signature bytes fulfil takes.
 func (e *env) sign(s receipt.Signer, agent cove.AgentID, id *big.Int, path string, body, response []byte, ver uint8) (Receipt, []byte) {
 	e.t.Helper()
+	return signFor(e.t, s, e.chainID, e.anchorAt, agent, id, path, body, response, ver)
+}
+
+// signFor is sign for the anchor at anchorAt on chain chainID.
+func signFor(t *testing.T, s receipt.Signer, chainID *big.Int, anchorAt common.Address, agent cove.AgentID, id *big.Int, path string, body, response []byte, ver uint8) (Receipt, []byte) {
+	t.Helper()
 	r := cove.Receipt{
 		Version:      ver,
 		Agent:        agent,
 		CodeHash:     cove.SHA256([]byte("bundle")),
-		RequestHash:  RequestHash(e.chainID, cove.Address(e.anchorAt), agent, path, body, id),
+		RequestHash:  RequestHash(chainID, cove.Address(anchorAt), agent, path, body, id),
 		Status:       200,
 		ResponseHash: cove.SHA256(response),
 		Timestamp:    uint64(time.Now().Unix()),
@@ -179,7 +185,7 @@ func (e *env) sign(s receipt.Signer, agent cove.AgentID, id *big.Int, path strin
 	}
 	signed, err := receipt.Sign(s, r)
 	if err != nil {
-		e.t.Fatal(err)
+		t.Fatal(err)
 	}
 	return Fulfilment(signed)
 }
