@@ -139,10 +139,48 @@ func (e *chainEnv) mine(tx *types.Transaction, err error) {
 		e.t.Fatalf("send: %v", err)
 	}
 	e.sim.Commit()
-	r, err := e.sim.Client().TransactionReceipt(e.t.Context(), tx.Hash())
-	if err != nil || r.Status != types.ReceiptStatusSuccessful {
-		e.t.Fatalf("transaction %s failed (%v)", tx.Hash(), err)
+	if r := e.receipt(tx.Hash()); r.Status != types.ReceiptStatusSuccessful {
+		e.t.Fatalf("transaction %s failed", tx.Hash())
 	}
+}
+
+// receipt returns the receipt of a transaction sent before the last
+// Commit. The simulated chain now and then seals a block without a
+// transaction just sent (its pool had not promoted it yet), and indexes
+// transactions in the background: so this commits another block while the
+// transaction is still in the pool, and polls (with a deadline) while it is
+// indexed.
+func (e *chainEnv) receipt(h common.Hash) *types.Receipt {
+	e.t.Helper()
+	ctx := e.t.Context()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		r, err := e.sim.Client().TransactionReceipt(ctx, h)
+		if err == nil {
+			return r
+		}
+		if !errors.Is(err, ethereum.NotFound) || time.Now().After(deadline) {
+			e.t.Fatalf("receipt of %s: %v", h, err)
+		}
+		if _, pending, err := e.sim.Client().TransactionByHash(ctx, h); err == nil && pending {
+			e.sim.Commit()
+			continue
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// ownerNonce is the owner's next nonce when none of its transactions is
+// pending. (The pool's pending nonce can lag right after a Commit, while the
+// pool resets to the new head: asking it gave "replacement transaction
+// underpriced" now and then.)
+func (e *chainEnv) ownerNonce() uint64 {
+	e.t.Helper()
+	n, err := e.sim.Client().NonceAt(e.t.Context(), e.owner.From, nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return n
 }
 
 // ask sends n requests through the consumer in one block and returns
@@ -150,8 +188,10 @@ func (e *chainEnv) mine(tx *types.Transaction, err error) {
 func (e *chainEnv) ask(n int, body string) []*big.Int {
 	e.t.Helper()
 	var txs []*types.Transaction
+	nonce := e.ownerNonce()
 	for i := range n {
 		opts := *e.owner
+		opts.Nonce = new(big.Int).SetUint64(nonce + uint64(i))
 		opts.Value = big.NewInt(testFee)
 		opts.GasLimit = 400_000
 		tx, err := e.consumer.Ask(&opts, "/price", []byte(body+strings.Repeat("!", i%3)), 300_000)
@@ -163,9 +203,9 @@ func (e *chainEnv) ask(n int, body string) []*big.Int {
 	e.sim.Commit()
 	var ids []*big.Int
 	for _, tx := range txs {
-		r, err := e.sim.Client().TransactionReceipt(e.t.Context(), tx.Hash())
-		if err != nil || r.Status != 1 {
-			e.t.Fatalf("ask: %v", err)
+		r := e.receipt(tx.Hash())
+		if r.Status != types.ReceiptStatusSuccessful {
+			e.t.Fatalf("ask %s reverted", tx.Hash())
 		}
 		for _, l := range r.Logs {
 			if ev, err := e.anchor.ParseCoveRequest(*l); err == nil {
@@ -243,11 +283,7 @@ func (e *chainEnv) fulfilByHand(id *big.Int, path string, body []byte) *types.Re
 	rc, sig := contracts.Fulfilment(*resp.Receipt)
 	tx, err := e.anchor.Fulfil(e.owner, id, rc, resp.Body, sig)
 	e.mine(tx, err)
-	r, err := e.sim.Client().TransactionReceipt(ctx, tx.Hash())
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return r
+	return e.receipt(tx.Hash())
 }
 
 // status is the anchor's state of request id.
