@@ -375,6 +375,9 @@ type faultyEVM struct {
 	lost       chan *types.Transaction
 	down       atomic.Bool
 	refused    atomic.Int64
+	// beforeRequestOf, when set, runs (once) before the next call of the
+	// anchor's requestOf.
+	beforeRequestOf atomic.Pointer[func()]
 }
 
 var errRefused = errors.New("dial tcp 127.0.0.1:8545: connect: connection refused")
@@ -465,6 +468,11 @@ func (d *faultyEVM) PendingCodeAt(ctx context.Context, a common.Address) ([]byte
 func (d *faultyEVM) CallContract(ctx context.Context, call ethereum.CallMsg, n *big.Int) ([]byte, error) {
 	if err := d.refuse(); err != nil {
 		return nil, err
+	}
+	if bytes.HasPrefix(call.Data, anchorABI.Methods["requestOf"].ID) {
+		if f := d.beforeRequestOf.Swap(nil); f != nil {
+			(*f)()
+		}
 	}
 	return d.EVM.CallContract(ctx, call, n)
 }

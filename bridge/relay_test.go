@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"context"
 	"encoding/json"
 	"math/big"
 	"os"
@@ -297,6 +298,14 @@ func TestRestartFillsNonceGap(t *testing.T) {
 // owner's transaction the pool put back.
 func (e *chainEnv) replaceOwnerTx(n uint64, body []byte) {
 	e.t.Helper()
+	if err := e.sendReplacement(n, body); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// sendReplacement is replaceOwnerTx returning its error (for a hook that
+// runs on the bridge's goroutine).
+func (e *chainEnv) sendReplacement(n uint64, body []byte) error {
 	opts := *e.owner
 	opts.Nonce = new(big.Int).SetUint64(n)
 	opts.GasTipCap, opts.GasFeeCap = big.NewInt(50e9), big.NewInt(100e9)
@@ -310,18 +319,18 @@ func (e *chainEnv) replaceOwnerTx(n uint64, body []byte) {
 		}))
 	}
 	if err != nil {
-		e.t.Fatal(err)
+		return err
 	}
 	// The pool learns of the fork in the background: until then it says
 	// the nonce is used.
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		err := e.sim.Client().SendTransaction(e.t.Context(), tx)
+		err := e.sim.Client().SendTransaction(context.Background(), tx)
 		if err == nil {
-			return
+			return nil
 		}
 		if !strings.Contains(err.Error(), "nonce too low") || time.Now().After(deadline) {
-			e.t.Fatal(err)
+			return err
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -440,6 +449,55 @@ func TestReorgBeforeConfirmations(t *testing.T) {
 		t.Errorf("the consumer's answer %q", got)
 	}
 	if n := e.fulfilments(later[0]); n != 1 {
+		t.Errorf("fulfilled %d times", n)
+	}
+}
+
+// TestReorgDuringAnswer: a reorg that lands between the bridge's reorg
+// check and its call of the agent (here: as it reads requestOf) puts
+// another request under the id; the bridge sees that the anchor's
+// requestHash is not the one it scanned and drops what it saw without
+// calling the agent, then rewinds and fulfils the new branch's request.
+func TestReorgDuringAnswer(t *testing.T) {
+	e := newChainEnv(t)
+	d := &faultyEVM{EVM: e.sim.Client()}
+	cfg := e.config(t.TempDir())
+	cfg.Chains[0].Client = d
+	var logs syncbuf.Buffer
+	b, stop := e.run(cfg, &logs)
+	defer stop()
+	warm := e.ask(1, "warm")
+	e.mineUntil("the first request final", func() bool {
+		return e.fulfilled(warm) && b.Status()[0].Fulfilled == 1 && b.Status()[0].InFlight == 0
+	})
+	fork, nonce := e.head(), e.ownerNonce()
+	hookErr := make(chan error, 1)
+	hook := func() {
+		err := e.sim.Fork(fork.Hash())
+		if err == nil {
+			err = e.sendReplacement(nonce, []byte("new"))
+		}
+		if err == nil {
+			e.sim.Commit()
+		}
+		hookErr <- err
+	}
+	d.beforeRequestOf.Store(&hook)
+	old := e.ask(1, "old")
+	if err := <-hookErr; err != nil {
+		t.Fatal(err)
+	}
+	e.mineUntil("the new branch's request fulfilled", func() bool { return e.fulfilled(old) })
+	if !logged(&logs, "request no longer on chain as seen", "request="+old[0].String()) {
+		t.Errorf("the changed request was not noticed\n%s", logs.String())
+	}
+	if n := e.cove.calls.Load(); n != 2 {
+		t.Errorf("the agent was called %d times, want 2 (never for the request reorged away)", n)
+	}
+	if got, _ := e.consumer.LastResponse(nil); string(got) != "wen" {
+		t.Errorf("the consumer's answer %q, want %q", got, "wen")
+	}
+	if n := e.fulfilments(old[0]); n != 1 {
 		t.Errorf("fulfilled %d times", n)
 	}
 }
