@@ -378,6 +378,12 @@ type faultyEVM struct {
 	// beforeRequestOf, when set, runs (once) before the next call of the
 	// anchor's requestOf.
 	beforeRequestOf atomic.Pointer[func()]
+	// receiptLag, when set, hides a transaction's receipt for that long
+	// after it is first asked for (a node that has the block but has not
+	// indexed it yet, or a load balancer in front of nodes that differ).
+	receiptLag time.Duration
+	askedMu    sync.Mutex
+	asked      map[common.Hash]time.Time
 }
 
 var errRefused = errors.New("dial tcp 127.0.0.1:8545: connect: connection refused")
@@ -426,6 +432,21 @@ func (d *faultyEVM) BlockNumber(ctx context.Context) (uint64, error) {
 func (d *faultyEVM) TransactionReceipt(ctx context.Context, h common.Hash) (*types.Receipt, error) {
 	if err := d.refuse(); err != nil {
 		return nil, err
+	}
+	if d.receiptLag > 0 {
+		d.askedMu.Lock()
+		if d.asked == nil {
+			d.asked = map[common.Hash]time.Time{}
+		}
+		first, ok := d.asked[h]
+		if !ok {
+			first = time.Now()
+			d.asked[h] = first
+		}
+		d.askedMu.Unlock()
+		if time.Since(first) < d.receiptLag {
+			return nil, ethereum.NotFound
+		}
 	}
 	return d.EVM.TransactionReceipt(ctx, h)
 }

@@ -323,6 +323,13 @@ func (r *relay) settle(ctx context.Context, head uint64) error {
 		case rc != nil:
 			r.log.Warn("fulfilment reverted", "request", f.ID, "tx", rc.TxHash)
 			r.retry(f, errors.New("fulfil reverted"))
+		case last.Nonce < confirmed && f.NonceUsed == 0:
+			// The nonce is used but the node serves no receipt of ours: it
+			// may not have indexed the block yet (or a node behind a load
+			// balancer lags another). Wait before taking the nonce as lost.
+			f.NonceUsed = head
+		case last.Nonce < confirmed && head < f.NonceUsed+finalDepth:
+			continue
 		case last.Nonce < confirmed:
 			// Our nonce went to another transaction (the node lost ours and
 			// the nonce was reused): answer again.
@@ -375,7 +382,7 @@ func (r *relay) receipt(ctx context.Context, f *flight) (*types.Receipt, error) 
 func (r *relay) retry(f *flight, cause error) {
 	f.Attempts++
 	f.LastError = cause.Error()
-	f.Txs = nil
+	f.Txs, f.NonceUsed = nil, 0
 	if f.Attempts >= maxAttempts {
 		f.Stage = stageStuck
 		r.log.Error("giving up on a request (its consumer may cancel it)", "request", f.ID, "agent", f.Agent, "attempts", f.Attempts, "err", cause)

@@ -501,3 +501,32 @@ func TestReorgDuringAnswer(t *testing.T) {
 		t.Errorf("fulfilled %d times", n)
 	}
 }
+
+// TestReceiptLag: the node reports the relayer's nonce as used before it
+// serves the fulfilment's receipt (for a few blocks). The bridge must not
+// take its fulfilment as lost (and the request as "fulfilled by someone
+// else", no longer watched for a reorg): the request is fulfilled once, the
+// agent called once, and the bridge counts the fulfilment as its own.
+func TestReceiptLag(t *testing.T) {
+	e := newChainEnv(t)
+	d := &faultyEVM{EVM: e.sim.Client(), receiptLag: 100 * time.Millisecond}
+	cfg := e.config(t.TempDir())
+	cfg.Chains[0].Client = d
+	var logs syncbuf.Buffer
+	b, stop := e.run(cfg, &logs)
+	defer stop()
+	ids := e.ask(2, "slow")
+	e.mineUntil("the fulfilments", func() bool { return e.fulfilled(ids) })
+	e.mineUntil("the fulfilments counted", func() bool { return b.Status()[0].Fulfilled == 2 })
+	if n := e.cove.calls.Load(); n != 2 {
+		t.Errorf("the agent was called %d times, want 2\n%s", n, logs.String())
+	}
+	for _, id := range ids {
+		if n := e.fulfilments(id); n != 1 {
+			t.Errorf("request %s fulfilled %d times", id, n)
+		}
+	}
+	if logged(&logs, "request fulfilled by someone else") {
+		t.Errorf("its own fulfilment taken for another's\n%s", logs.String())
+	}
+}
