@@ -269,7 +269,7 @@ func (r *relay) serve(ctx context.Context, head uint64) error {
 	if err := r.settle(ctx, head); err != nil {
 		return err
 	}
-	return r.answer(ctx)
+	return r.answer(ctx, head)
 }
 
 // sorted returns the flights of one stage by request id (oldest first).
@@ -539,7 +539,7 @@ type answered struct {
 
 // answer calls the agents of new requests (at most r.conc at once) and
 // sends their fulfilments, in request order, with consecutive nonces.
-func (r *relay) answer(ctx context.Context) error {
+func (r *relay) answer(ctx context.Context, head uint64) error {
 	var todo []*flight
 	now := time.Now()
 	for _, f := range r.sorted(stageNew) {
@@ -564,12 +564,12 @@ func (r *relay) answer(ctx context.Context) error {
 		case req.Status == anchorFulfilled:
 			r.log.Info("request fulfilled by someone else", "request", f.ID)
 			results[i].f = nil
-			delete(r.st.Flights, f.ID)
+			settledElsewhere(f, head)
 			continue
 		case req.Status == anchorCancelled:
 			r.log.Info("request cancelled by its consumer", "request", f.ID)
 			results[i].f = nil
-			delete(r.st.Flights, f.ID)
+			settledElsewhere(f, head)
 			continue
 		default:
 			// Not on chain (any more), or another request under this id: a
@@ -604,7 +604,7 @@ func (r *relay) answer(ctx context.Context) error {
 			}
 			continue
 		}
-		if err := r.fulfil(ctx, a); err != nil {
+		if err := r.fulfil(ctx, a, head); err != nil {
 			r.nonceOK = false
 			r.retry(a.f, err)
 			if err := r.st.save(r.path); err != nil {
@@ -614,6 +614,14 @@ func (r *relay) answer(ctx context.Context) error {
 		}
 	}
 	return r.st.save(r.path)
+}
+
+// settledElsewhere marks f as fulfilled or cancelled by someone else by
+// head: it is watched as a fulfilment of ours is, until final, because a
+// reorg may take the settlement away and leave the request pending again
+// (in a block the rescan does not reach).
+func settledElsewhere(f *flight, head uint64) {
+	f.Stage, f.Mined, f.Txs = stageMined, head, nil
 }
 
 // call runs the agent of a.f and fills in its answer.
@@ -666,7 +674,7 @@ func (r *relay) call(ctx context.Context, a *answered) {
 
 // fulfil makes sure the anchor knows the agent's attestor, then signs,
 // records and sends the fulfilment.
-func (r *relay) fulfil(ctx context.Context, a *answered) error {
+func (r *relay) fulfil(ctx context.Context, a *answered, head uint64) error {
 	if err := r.syncNonce(ctx); err != nil {
 		return err
 	}
@@ -686,7 +694,7 @@ func (r *relay) fulfil(ctx context.Context, a *answered) error {
 	tx, err := r.anchor.Fulfil(opts, a.f.id(), a.receipt, a.response, a.sig)
 	if err != nil {
 		if reason := revertName(err); reason == "AlreadyFulfilled" || reason == "RequestCancelled" {
-			delete(r.st.Flights, a.f.ID)
+			settledElsewhere(a.f, head)
 			r.log.Info("request settled before our fulfilment", "request", a.f.ID, "reason", reason)
 			return nil
 		}

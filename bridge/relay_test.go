@@ -13,6 +13,7 @@ import (
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/internal/syncbuf"
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
 )
@@ -528,5 +529,45 @@ func TestReceiptLag(t *testing.T) {
 	}
 	if logged(&logs, "request fulfilled by someone else") {
 		t.Errorf("its own fulfilment taken for another's\n%s", logs.String())
+	}
+}
+
+// TestReorgOfOthersFulfilment (0 confirmations): a request another relayer
+// fulfilled before the bridge got to it, whose fulfilment (not the
+// request) is then reorged away, is pending again on the new branch; the
+// bridge, which watched that fulfilment until final, answers it. Nothing
+// rescans the request's block, which the reorg left alone.
+func TestReorgOfOthersFulfilment(t *testing.T) {
+	e := newChainEnv(t)
+	ids := e.ask(1, "other")
+	rec, err := e.cove.Agent(e.agent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := e.anchor.RegisterAttestor(e.owner, e.agent, common.Address(rec.Attestor), rec.KeyEpoch, rec.AttestorGrant)
+	e.mine(tx, err)
+	fork, nonce := e.head(), e.ownerNonce()
+	e.fulfilByHand(ids[0], "/price", []byte("other"))
+	var logs syncbuf.Buffer
+	_, stop := e.start(t.TempDir(), &logs)
+	defer stop()
+	e.mineUntil("the bridge to see it fulfilled", func() bool {
+		return logged(&logs, "request fulfilled by someone else", "request="+ids[0].String())
+	})
+	if err := e.sim.Fork(fork.Hash()); err != nil {
+		t.Fatal(err)
+	}
+	e.replaceOwnerTx(nonce, nil) // the other relayer's fulfilment is gone
+	e.sim.Commit()
+	if s := e.status(ids[0]); s != anchorPending {
+		t.Fatalf("status %d on the new branch, want pending", s)
+	}
+	e.mineUntil("the request fulfilled again", func() bool { return e.fulfilled(ids) })
+	if n := e.fulfilments(ids[0]); n != 1 {
+		t.Errorf("fulfilled %d times on the new branch", n)
+	}
+	relayer := crypto.PubkeyToAddress(e.relayKey.PublicKey)
+	if n, _ := e.sim.Client().NonceAt(t.Context(), relayer, nil); n != 1 {
+		t.Errorf("the relayer sent %d transactions, want 1", n)
 	}
 }
