@@ -33,6 +33,7 @@ import (
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/ethclient"
 )
 
@@ -147,7 +148,7 @@ func New(cfg Config, c Cove) (*Bridge, error) {
 			cc.RepriceAfter = 30 * time.Second
 		}
 		b.relays = append(b.relays, &relay{
-			cfg: cc, cove: c, conc: cfg.Concurrency,
+			cfg: cc, cove: c, conc: cfg.Concurrency, from: crypto.PubkeyToAddress(cc.Key.PublicKey),
 			path: filepath.Join(cfg.Dir, "bridge-"+cc.Name+".json"),
 			log:  log.With("evm", cc.Name),
 		})

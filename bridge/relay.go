@@ -18,7 +18,6 @@ import (
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
-	"github.com/ethereum/go-ethereum/crypto"
 )
 
 const (
@@ -73,15 +72,21 @@ type relay struct {
 	mu      sync.Mutex
 	head    uint64
 	lastErr string
+	// shown is what Status reports of st, copied after each pass (st
+	// itself belongs to the run goroutine).
+	shown struct {
+		scanned, fulfilled uint64
+		inFlight           int
+	}
 }
 
 func (r *relay) run(ctx context.Context) error {
-	r.from = crypto.PubkeyToAddress(r.cfg.Key.PublicKey)
 	st, err := loadState(r.path, r.cfg.ChainID, r.cfg.Anchor, r.cfg.StartBlock)
 	if err != nil {
 		return err
 	}
 	r.st = st
+	r.publish()
 	r.rebroadcast = true
 	r.registered = map[cove.AgentID]bool{}
 	r.log.Info("bridge serving", "anchor", r.cfg.Anchor, "relayer", r.from, "from_block", st.Next, "in_flight", len(st.Flights), "confirmations", r.cfg.Confirmations)
@@ -92,6 +97,7 @@ func (r *relay) run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
+		r.publish()
 		r.setErr(err)
 		select {
 		case <-ctx.Done():
@@ -118,14 +124,20 @@ func (r *relay) setErr(err error) {
 	}
 }
 
+// publish copies what Status reports of the state (run goroutine only).
+func (r *relay) publish() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.shown.scanned, r.shown.inFlight, r.shown.fulfilled = r.st.Next, len(r.st.Flights), r.st.Fulfilled
+}
+
 func (r *relay) status() Status {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	s := Status{Name: r.cfg.Name, ChainID: r.cfg.ChainID, Anchor: r.cfg.Anchor, Relayer: r.from, Head: r.head, LastError: r.lastErr}
-	if r.st != nil {
-		s.Scanned, s.InFlight, s.Fulfilled = r.st.Next, len(r.st.Flights), r.st.Fulfilled
+	return Status{
+		Name: r.cfg.Name, ChainID: r.cfg.ChainID, Anchor: r.cfg.Anchor, Relayer: r.from, Head: r.head, LastError: r.lastErr,
+		Scanned: r.shown.scanned, InFlight: r.shown.inFlight, Fulfilled: r.shown.fulfilled,
 	}
-	return s
 }
 
 // connect dials the chain once and checks it is the configured one.
