@@ -155,7 +155,7 @@ func New(cfg Config, c Cove) (*Bridge, error) {
 			cc.RepriceAfter = 30 * time.Second
 		}
 		b.relays = append(b.relays, &relay{
-			cfg: cc, cove: c, conc: cfg.Concurrency,
+			cfg: cc, cove: c, conc: cfg.Concurrency, from: common.Address(cc.Key.Address()),
 			path: filepath.Join(cfg.Dir, "bridge-"+cc.Name+".json"),
 			log:  log.With("evm", cc.Name),
 		})

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ecdsa"
+	"errors"
 	"math/big"
 	"strings"
 	"sync"
@@ -16,6 +17,7 @@ import (
 	"github.com/cove-network/cove/internal/syncbuf"
 	"github.com/cove-network/cove/keys"
 	"github.com/cove-network/cove/receipt"
+	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
@@ -83,7 +85,7 @@ func (c *signingCove) Invoke(_ context.Context, id cove.AgentID, call cove.Call)
 // chainEnv is a simulated chain with the anchor and a PriceConsumer, the
 // epoch's signer trusted.
 type chainEnv struct {
-	t        *testing.T
+	t        testing.TB
 	sim      *simulated.Backend
 	chainID  *big.Int
 	owner    *bind.TransactOpts
@@ -102,7 +104,7 @@ func osaka(_ *node.Config, ec *ethconfig.Config) {
 	ec.Genesis.Config = &cfg
 }
 
-func newChainEnv(t *testing.T) *chainEnv {
+func newChainEnv(t testing.TB) *chainEnv {
 	t.Helper()
 	ownerKey, _ := crypto.GenerateKey()
 	relayKey, _ := crypto.GenerateKey()
@@ -137,10 +139,48 @@ func (e *chainEnv) mine(tx *types.Transaction, err error) {
 		e.t.Fatalf("send: %v", err)
 	}
 	e.sim.Commit()
-	r, err := e.sim.Client().TransactionReceipt(e.t.Context(), tx.Hash())
-	if err != nil || r.Status != types.ReceiptStatusSuccessful {
-		e.t.Fatalf("transaction %s failed (%v)", tx.Hash(), err)
+	if r := e.receipt(tx.Hash()); r.Status != types.ReceiptStatusSuccessful {
+		e.t.Fatalf("transaction %s failed", tx.Hash())
 	}
+}
+
+// receipt returns the receipt of a transaction sent before the last
+// Commit. The simulated chain now and then seals a block without a
+// transaction just sent (its pool had not promoted it yet), and indexes
+// transactions in the background: so this commits another block while the
+// transaction is still in the pool, and polls (with a deadline) while it is
+// indexed.
+func (e *chainEnv) receipt(h common.Hash) *types.Receipt {
+	e.t.Helper()
+	ctx := e.t.Context()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		r, err := e.sim.Client().TransactionReceipt(ctx, h)
+		if err == nil {
+			return r
+		}
+		if !errors.Is(err, ethereum.NotFound) || time.Now().After(deadline) {
+			e.t.Fatalf("receipt of %s: %v", h, err)
+		}
+		if _, pending, err := e.sim.Client().TransactionByHash(ctx, h); err == nil && pending {
+			e.sim.Commit()
+			continue
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// ownerNonce is the owner's next nonce when none of its transactions is
+// pending. (The pool's pending nonce can lag right after a Commit, while the
+// pool resets to the new head: asking it gave "replacement transaction
+// underpriced" now and then.)
+func (e *chainEnv) ownerNonce() uint64 {
+	e.t.Helper()
+	n, err := e.sim.Client().NonceAt(e.t.Context(), e.owner.From, nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return n
 }
 
 // ask sends n requests through the consumer in one block and returns
@@ -148,8 +188,10 @@ func (e *chainEnv) mine(tx *types.Transaction, err error) {
 func (e *chainEnv) ask(n int, body string) []*big.Int {
 	e.t.Helper()
 	var txs []*types.Transaction
+	nonce := e.ownerNonce()
 	for i := range n {
 		opts := *e.owner
+		opts.Nonce = new(big.Int).SetUint64(nonce + uint64(i))
 		opts.Value = big.NewInt(testFee)
 		opts.GasLimit = 400_000
 		tx, err := e.consumer.Ask(&opts, "/price", []byte(body+strings.Repeat("!", i%3)), 300_000)
@@ -161,9 +203,9 @@ func (e *chainEnv) ask(n int, body string) []*big.Int {
 	e.sim.Commit()
 	var ids []*big.Int
 	for _, tx := range txs {
-		r, err := e.sim.Client().TransactionReceipt(e.t.Context(), tx.Hash())
-		if err != nil || r.Status != 1 {
-			e.t.Fatalf("ask: %v", err)
+		r := e.receipt(tx.Hash())
+		if r.Status != types.ReceiptStatusSuccessful {
+			e.t.Fatalf("ask %s reverted", tx.Hash())
 		}
 		for _, l := range r.Logs {
 			if ev, err := e.anchor.ParseCoveRequest(*l); err == nil {
@@ -184,7 +226,13 @@ func (e *chainEnv) config(dir string) Config {
 // start runs a bridge over dir until the returned stop is called.
 func (e *chainEnv) start(dir string, logs *syncbuf.Buffer) (*Bridge, func()) {
 	e.t.Helper()
-	cfg := e.config(dir)
+	return e.run(e.config(dir), logs)
+}
+
+// run runs a bridge with cfg, logging to logs, until the returned stop is
+// called.
+func (e *chainEnv) run(cfg Config, logs *syncbuf.Buffer) (*Bridge, func()) {
+	e.t.Helper()
 	cfg.Log = slog.New(slog.NewTextHandler(logs, nil))
 	b, err := New(cfg, e.cove)
 	if err != nil {
@@ -199,6 +247,43 @@ func (e *chainEnv) start(dir string, logs *syncbuf.Buffer) (*Bridge, func()) {
 			e.t.Errorf("bridge Run: %v", err)
 		}
 	}
+}
+
+// fulfilled reports whether every request of ids is fulfilled.
+func (e *chainEnv) fulfilled(ids []*big.Int) bool {
+	e.t.Helper()
+	for _, id := range ids {
+		if e.status(id) != anchorFulfilled {
+			return false
+		}
+	}
+	return true
+}
+
+// fulfilByHand fulfils request id (made with path and body) from the
+// owner's account, as another relayer would: it registers the agent's
+// attestor if the anchor has none and sends fulfil with a receipt signed as
+// signingCove signs them. It returns the fulfilment's receipt.
+func (e *chainEnv) fulfilByHand(id *big.Int, path string, body []byte) *types.Receipt {
+	e.t.Helper()
+	ctx := e.t.Context()
+	if att, err := e.anchor.AttestorOf(nil, e.agent); err != nil || att == (common.Address{}) {
+		rec, err := e.cove.Agent(e.agent)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		tx, err := e.anchor.RegisterAttestor(e.owner, e.agent, common.Address(rec.Attestor), rec.KeyEpoch, rec.AttestorGrant)
+		e.mine(tx, err)
+	}
+	target := contracts.RequestTarget(e.chainID, cove.Address(e.anchorAt), e.agent, path, id)
+	resp, err := e.cove.Invoke(ctx, e.agent, cove.Call{Method: "POST", Path: target, Header: cove.Header{}, Body: body})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	rc, sig := contracts.Fulfilment(*resp.Receipt)
+	tx, err := e.anchor.Fulfil(e.owner, id, rc, resp.Body, sig)
+	e.mine(tx, err)
+	return e.receipt(tx.Hash())
 }
 
 // status is the anchor's state of request id.
@@ -275,20 +360,205 @@ func TestRelayFlow(t *testing.T) {
 	}
 }
 
-// droppingEVM loses every transaction it is given while drop is set: what
-// a crash between recording a fulfilment and broadcasting it leaves.
-type droppingEVM struct {
+// faultyEVM is the chain's client with the faults a test switches on:
+// every transaction lost while drop is set (what a crash between recording
+// a fulfilment and broadcasting it leaves), the next fulfil transaction
+// lost while dropFulfil is set (a node that forgot it), and every call
+// refused while down is set (a node that is down).
+type faultyEVM struct {
 	EVM
 	drop    atomic.Bool
 	dropped atomic.Int64
+	// dropFulfil loses the next fulfil transaction and clears itself; lost
+	// receives it.
+	dropFulfil atomic.Bool
+	lost       chan *types.Transaction
+	down       atomic.Bool
+	refused    atomic.Int64
+	// beforeRequestOf, when set, runs (once) before the next call of the
+	// anchor's requestOf.
+	beforeRequestOf atomic.Pointer[func()]
+	// receiptLag, when set, hides a transaction's receipt for that long
+	// after it is first asked for (a node that has the block but has not
+	// indexed it yet, or a load balancer in front of nodes that differ).
+	receiptLag time.Duration
+	askedMu    sync.Mutex
+	asked      map[common.Hash]time.Time
 }
 
-func (d *droppingEVM) SendTransaction(ctx context.Context, tx *types.Transaction) error {
+var errRefused = errors.New("dial tcp 127.0.0.1:8545: connect: connection refused")
+
+// refuse reports (and counts) a call made while the node is down.
+func (d *faultyEVM) refuse() error {
+	if d.down.Load() {
+		d.refused.Add(1)
+		return errRefused
+	}
+	return nil
+}
+
+func (d *faultyEVM) SendTransaction(ctx context.Context, tx *types.Transaction) error {
+	if err := d.refuse(); err != nil {
+		return err
+	}
 	if d.drop.Load() {
 		d.dropped.Add(1)
 		return nil
 	}
+	if bytes.HasPrefix(tx.Data(), anchorABI.Methods["fulfil"].ID) && d.dropFulfil.CompareAndSwap(true, false) {
+		d.dropped.Add(1)
+		if d.lost != nil {
+			d.lost <- tx
+		}
+		return nil
+	}
 	return d.EVM.SendTransaction(ctx, tx)
+}
+
+func (d *faultyEVM) ChainID(ctx context.Context) (*big.Int, error) {
+	if err := d.refuse(); err != nil {
+		return nil, err
+	}
+	return d.EVM.ChainID(ctx)
+}
+
+func (d *faultyEVM) BlockNumber(ctx context.Context) (uint64, error) {
+	if err := d.refuse(); err != nil {
+		return 0, err
+	}
+	return d.EVM.BlockNumber(ctx)
+}
+
+func (d *faultyEVM) TransactionReceipt(ctx context.Context, h common.Hash) (*types.Receipt, error) {
+	if err := d.refuse(); err != nil {
+		return nil, err
+	}
+	if d.receiptLag > 0 {
+		d.askedMu.Lock()
+		if d.asked == nil {
+			d.asked = map[common.Hash]time.Time{}
+		}
+		first, ok := d.asked[h]
+		if !ok {
+			first = time.Now()
+			d.asked[h] = first
+		}
+		d.askedMu.Unlock()
+		if time.Since(first) < d.receiptLag {
+			return nil, ethereum.NotFound
+		}
+	}
+	return d.EVM.TransactionReceipt(ctx, h)
+}
+
+func (d *faultyEVM) NonceAt(ctx context.Context, a common.Address, n *big.Int) (uint64, error) {
+	if err := d.refuse(); err != nil {
+		return 0, err
+	}
+	return d.EVM.NonceAt(ctx, a, n)
+}
+
+func (d *faultyEVM) PendingNonceAt(ctx context.Context, a common.Address) (uint64, error) {
+	if err := d.refuse(); err != nil {
+		return 0, err
+	}
+	return d.EVM.PendingNonceAt(ctx, a)
+}
+
+func (d *faultyEVM) BalanceAt(ctx context.Context, a common.Address, n *big.Int) (*big.Int, error) {
+	if err := d.refuse(); err != nil {
+		return nil, err
+	}
+	return d.EVM.BalanceAt(ctx, a, n)
+}
+
+func (d *faultyEVM) CodeAt(ctx context.Context, a common.Address, n *big.Int) ([]byte, error) {
+	if err := d.refuse(); err != nil {
+		return nil, err
+	}
+	return d.EVM.CodeAt(ctx, a, n)
+}
+
+func (d *faultyEVM) PendingCodeAt(ctx context.Context, a common.Address) ([]byte, error) {
+	if err := d.refuse(); err != nil {
+		return nil, err
+	}
+	return d.EVM.PendingCodeAt(ctx, a)
+}
+
+func (d *faultyEVM) CallContract(ctx context.Context, call ethereum.CallMsg, n *big.Int) ([]byte, error) {
+	if err := d.refuse(); err != nil {
+		return nil, err
+	}
+	if bytes.HasPrefix(call.Data, anchorABI.Methods["requestOf"].ID) {
+		if f := d.beforeRequestOf.Swap(nil); f != nil {
+			(*f)()
+		}
+	}
+	return d.EVM.CallContract(ctx, call, n)
+}
+
+func (d *faultyEVM) EstimateGas(ctx context.Context, call ethereum.CallMsg) (uint64, error) {
+	if err := d.refuse(); err != nil {
+		return 0, err
+	}
+	return d.EVM.EstimateGas(ctx, call)
+}
+
+func (d *faultyEVM) HeaderByNumber(ctx context.Context, n *big.Int) (*types.Header, error) {
+	if err := d.refuse(); err != nil {
+		return nil, err
+	}
+	return d.EVM.HeaderByNumber(ctx, n)
+}
+
+func (d *faultyEVM) SuggestGasPrice(ctx context.Context) (*big.Int, error) {
+	if err := d.refuse(); err != nil {
+		return nil, err
+	}
+	return d.EVM.SuggestGasPrice(ctx)
+}
+
+func (d *faultyEVM) SuggestGasTipCap(ctx context.Context) (*big.Int, error) {
+	if err := d.refuse(); err != nil {
+		return nil, err
+	}
+	return d.EVM.SuggestGasTipCap(ctx)
+}
+
+func (d *faultyEVM) FilterLogs(ctx context.Context, q ethereum.FilterQuery) ([]types.Log, error) {
+	if err := d.refuse(); err != nil {
+		return nil, err
+	}
+	return d.EVM.FilterLogs(ctx, q)
+}
+
+// loseSends runs a bridge over dir whose transactions are all lost, asks
+// n requests, and stops the bridge once it has recorded and "sent" the
+// attestor registration and n fulfilments: what a crash right after
+// recording them leaves. It returns the requests' ids.
+func (e *chainEnv) loseSends(dir string, n int, logs *syncbuf.Buffer) []*big.Int {
+	e.t.Helper()
+	d := &faultyEVM{EVM: e.sim.Client()}
+	d.drop.Store(true)
+	cfg := e.config(dir)
+	cfg.Chains[0].Client = d
+	_, stop := e.run(cfg, logs)
+	ids := e.ask(n, "x")
+	deadline := time.Now().Add(10 * time.Second)
+	for d.dropped.Load() < int64(n)+1 { // the registration and n fulfilments
+		if time.Now().After(deadline) {
+			e.t.Fatalf("the bridge sent %d transactions\n%s", d.dropped.Load(), logs.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	stop()
+	for _, id := range ids {
+		if e.status(id) != anchorPending {
+			e.t.Fatalf("request %s is not pending after the lost sends", id)
+		}
+	}
+	return ids
 }
 
 // TestRestartExactlyOnce: a bridge that recorded its attestor registration
@@ -298,36 +568,8 @@ func (d *droppingEVM) SendTransaction(ctx context.Context, tx *types.Transaction
 func TestRestartExactlyOnce(t *testing.T) {
 	e := newChainEnv(t)
 	dir := t.TempDir()
-	d := &droppingEVM{EVM: e.sim.Client()}
-	d.drop.Store(true)
-	cfg := e.config(dir)
-	cfg.Chains[0].Client = d
 	var logs syncbuf.Buffer
-	cfg.Log = slog.New(slog.NewTextHandler(&logs, nil))
-	b, err := New(cfg, e.cove)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- b.Run(ctx) }()
-	ids := e.ask(5, "x")
-	deadline := time.Now().Add(10 * time.Second)
-	for d.dropped.Load() < 6 { // the registration and five fulfilments
-		if time.Now().After(deadline) {
-			t.Fatalf("the bridge sent %d transactions\n%s", d.dropped.Load(), logs.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	for _, id := range ids {
-		if e.status(id) != anchorPending {
-			t.Fatalf("request %s is not pending after the lost sends", id)
-		}
-	}
+	ids := e.loseSends(dir, 5, &logs)
 	relayer := crypto.PubkeyToAddress(e.relayKey.PublicKey)
 	before, _ := e.sim.Client().NonceAt(t.Context(), relayer, nil)
 

@@ -73,15 +73,21 @@ type relay struct {
 	head    uint64
 	fee     *big.Int
 	lastErr string
+	// shown is what Status reports of st, copied after each pass (st
+	// itself belongs to the run goroutine).
+	shown struct {
+		scanned, fulfilled uint64
+		inFlight           int
+	}
 }
 
 func (r *relay) run(ctx context.Context) error {
-	r.from = common.Address(r.cfg.Key.Address())
 	st, err := loadState(r.path, r.cfg.ChainID, r.cfg.Anchor, r.cfg.StartBlock)
 	if err != nil {
 		return err
 	}
 	r.st = st
+	r.publish()
 	r.rebroadcast = true
 	r.registered = map[cove.AgentID]bool{}
 	r.log.Info("bridge serving", "anchor", r.cfg.Anchor, "relayer", r.from, "from_block", st.Next, "in_flight", len(st.Flights), "confirmations", r.cfg.Confirmations)
@@ -92,6 +98,7 @@ func (r *relay) run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
+		r.publish()
 		r.setErr(err)
 		select {
 		case <-ctx.Done():
@@ -118,14 +125,20 @@ func (r *relay) setErr(err error) {
 	}
 }
 
+// publish copies what Status reports of the state (run goroutine only).
+func (r *relay) publish() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.shown.scanned, r.shown.inFlight, r.shown.fulfilled = r.st.Next, len(r.st.Flights), r.st.Fulfilled
+}
+
 func (r *relay) status() Status {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	s := Status{Name: r.cfg.Name, ChainID: r.cfg.ChainID, RPC: r.cfg.RPC, Anchor: r.cfg.Anchor, Relayer: common.Address(r.cfg.Key.Address()), Head: r.head, Fee: r.fee, LastError: r.lastErr}
-	if r.st != nil {
-		s.Scanned, s.InFlight, s.Fulfilled = r.st.Next, len(r.st.Flights), r.st.Fulfilled
+	return Status{
+		Name: r.cfg.Name, ChainID: r.cfg.ChainID, RPC: r.cfg.RPC, Anchor: r.cfg.Anchor, Relayer: r.from, Head: r.head, Fee: r.fee, LastError: r.lastErr,
+		Scanned: r.shown.scanned, InFlight: r.shown.inFlight, Fulfilled: r.shown.fulfilled,
 	}
-	return s
 }
 
 // connect dials the chain once and checks it is the configured one.
@@ -277,7 +290,7 @@ func (r *relay) serve(ctx context.Context, head uint64) error {
 	if err := r.settle(ctx, head); err != nil {
 		return err
 	}
-	return r.answer(ctx)
+	return r.answer(ctx, head)
 }
 
 // sorted returns the flights of one stage by request id (oldest first).
@@ -331,6 +344,13 @@ func (r *relay) settle(ctx context.Context, head uint64) error {
 		case rc != nil:
 			r.log.Warn("fulfilment reverted", "request", f.ID, "tx", rc.TxHash)
 			r.retry(f, errors.New("fulfil reverted"))
+		case last.Nonce < confirmed && f.NonceUsed == 0:
+			// The nonce is used but the node serves no receipt of ours: it
+			// may not have indexed the block yet (or a node behind a load
+			// balancer lags another). Wait before taking the nonce as lost.
+			f.NonceUsed = head
+		case last.Nonce < confirmed && head < f.NonceUsed+finalDepth:
+			continue
 		case last.Nonce < confirmed:
 			// Our nonce went to another transaction (the node lost ours and
 			// the nonce was reused): answer again.
@@ -383,7 +403,7 @@ func (r *relay) receipt(ctx context.Context, f *flight) (*types.Receipt, error) 
 func (r *relay) retry(f *flight, cause error) {
 	f.Attempts++
 	f.LastError = cause.Error()
-	f.Txs = nil
+	f.Txs, f.NonceUsed = nil, 0
 	if f.Attempts >= maxAttempts {
 		f.Stage = stageStuck
 		r.log.Error("giving up on a request (its consumer may cancel it)", "request", f.ID, "agent", f.Agent, "attempts", f.Attempts, "err", cause)
@@ -540,7 +560,7 @@ type answered struct {
 
 // answer calls the agents of new requests (at most r.conc at once) and
 // sends their fulfilments, in request order, with consecutive nonces.
-func (r *relay) answer(ctx context.Context) error {
+func (r *relay) answer(ctx context.Context, head uint64) error {
 	var todo []*flight
 	now := time.Now()
 	for _, f := range r.sorted(stageNew) {
@@ -565,12 +585,12 @@ func (r *relay) answer(ctx context.Context) error {
 		case req.Status == anchorFulfilled:
 			r.log.Info("request fulfilled by someone else", "request", f.ID)
 			results[i].f = nil
-			delete(r.st.Flights, f.ID)
+			settledElsewhere(f, head)
 			continue
 		case req.Status == anchorCancelled:
 			r.log.Info("request cancelled by its consumer", "request", f.ID)
 			results[i].f = nil
-			delete(r.st.Flights, f.ID)
+			settledElsewhere(f, head)
 			continue
 		default:
 			// Not on chain (any more), or another request under this id: a
@@ -605,7 +625,7 @@ func (r *relay) answer(ctx context.Context) error {
 			}
 			continue
 		}
-		if err := r.fulfil(ctx, a); err != nil {
+		if err := r.fulfil(ctx, a, head); err != nil {
 			r.nonceOK = false
 			r.retry(a.f, err)
 			if err := r.st.save(r.path); err != nil {
@@ -615,6 +635,14 @@ func (r *relay) answer(ctx context.Context) error {
 		}
 	}
 	return r.st.save(r.path)
+}
+
+// settledElsewhere marks f as fulfilled or cancelled by someone else by
+// head: it is watched as a fulfilment of ours is, until final, because a
+// reorg may take the settlement away and leave the request pending again
+// (in a block the rescan does not reach).
+func settledElsewhere(f *flight, head uint64) {
+	f.Stage, f.Mined, f.Txs = stageMined, head, nil
 }
 
 // call runs the agent of a.f and fills in its answer.
@@ -667,7 +695,7 @@ func (r *relay) call(ctx context.Context, a *answered) {
 
 // fulfil makes sure the anchor knows the agent's attestor, then signs,
 // records and sends the fulfilment.
-func (r *relay) fulfil(ctx context.Context, a *answered) error {
+func (r *relay) fulfil(ctx context.Context, a *answered, head uint64) error {
 	if err := r.syncNonce(ctx); err != nil {
 		return err
 	}
@@ -687,7 +715,7 @@ func (r *relay) fulfil(ctx context.Context, a *answered) error {
 	tx, err := r.anchor.Fulfil(opts, a.f.id(), a.receipt, a.response, a.sig)
 	if err != nil {
 		if reason := revertName(err); reason == "AlreadyFulfilled" || reason == "RequestCancelled" {
-			delete(r.st.Flights, a.f.ID)
+			settledElsewhere(a.f, head)
 			r.log.Info("request settled before our fulfilment", "request", a.f.ID, "reason", reason)
 			return nil
 		}

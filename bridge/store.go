@@ -41,6 +41,9 @@ type flight struct {
 	// fulfilment is in.
 	Status uint16 `json:"status,omitempty"`
 	Mined  uint64 `json:"mined,omitempty"`
+	// NonceUsed is the head at which the nonce of Txs was first seen used
+	// with no receipt of them served (0: not seen so).
+	NonceUsed uint64 `json:"nonceUsed,omitempty"`
 	// SeenAt is when the bridge first saw the request (for latency).
 	SeenAt time.Time `json:"seenAt"`
 }
