@@ -384,6 +384,10 @@ type faultyEVM struct {
 	receiptLag time.Duration
 	askedMu    sync.Mutex
 	asked      map[common.Hash]time.Time
+	// failFulfilAt, when set, makes the n-th fulfil sent (counting from 1)
+	// fail with a connection error without reaching the node.
+	failFulfilAt atomic.Int64
+	fulfilSends  atomic.Int64
 }
 
 var errRefused = errors.New("dial tcp 127.0.0.1:8545: connect: connection refused")
@@ -404,6 +408,11 @@ func (d *faultyEVM) SendTransaction(ctx context.Context, tx *types.Transaction) 
 	if d.drop.Load() {
 		d.dropped.Add(1)
 		return nil
+	}
+	if bytes.HasPrefix(tx.Data(), anchorABI.Methods["fulfil"].ID) {
+		if n := d.fulfilSends.Add(1); n == d.failFulfilAt.Load() {
+			return errors.New("write tcp 127.0.0.1:50000->127.0.0.1:8545: connection reset by peer")
+		}
 	}
 	if bytes.HasPrefix(tx.Data(), anchorABI.Methods["fulfil"].ID) && d.dropFulfil.CompareAndSwap(true, false) {
 		d.dropped.Add(1)

@@ -610,6 +610,7 @@ func (r *relay) answer(ctx context.Context, head uint64) error {
 		}(&results[i])
 	}
 	wg.Wait()
+	b := &sendBatch{r: r}
 	for i := range results {
 		a := &results[i]
 		if a.f == nil {
@@ -625,16 +626,64 @@ func (r *relay) answer(ctx context.Context, head uint64) error {
 			}
 			continue
 		}
-		if err := r.fulfil(ctx, a, head); err != nil {
+		tx, err := r.fulfil(ctx, a, head)
+		if err != nil {
+			ferr := b.flush(ctx)
 			r.nonceOK = false
 			r.retry(a.f, err)
 			if err := r.st.save(r.path); err != nil {
 				return err
 			}
-			return err
+			return errors.Join(err, ferr)
+		}
+		if tx != nil {
+			b.add(a.f, tx)
 		}
 	}
+	if err := b.flush(ctx); err != nil {
+		return err
+	}
 	return r.st.save(r.path)
+}
+
+// sendBatch holds fulfilments signed with consecutive nonces and recorded
+// in the state, not yet broadcast: flush saves the state once, then sends
+// them in nonce order. One save per pass rather than per fulfilment keeps
+// the rate up with many requests pending; a crash after the save is a
+// restart's rebroadcast, as for any recorded fulfilment.
+type sendBatch struct {
+	r   *relay
+	fs  []*flight
+	txs []*types.Transaction
+}
+
+func (b *sendBatch) add(f *flight, tx *types.Transaction) {
+	b.fs, b.txs = append(b.fs, f), append(b.txs, tx)
+}
+
+// flush records and sends the batch. When a send fails, that fulfilment
+// and the ones after it (which never left) are answered again with fresh
+// nonces.
+func (b *sendBatch) flush(ctx context.Context) error {
+	r := b.r
+	defer func() { b.fs, b.txs = nil, nil }()
+	if len(b.txs) == 0 {
+		return nil
+	}
+	if err := r.st.save(r.path); err != nil {
+		return err
+	}
+	for i, tx := range b.txs {
+		if err := r.evm.SendTransaction(ctx, tx); err != nil && !known(err) {
+			r.nonceOK = false
+			r.retry(b.fs[i], fmt.Errorf("sending fulfil(%s): %w", b.fs[i].ID, err))
+			for _, f := range b.fs[i+1:] {
+				f.Stage, f.Txs = stageNew, nil // not sent: no attempt spent
+			}
+			return fmt.Errorf("sending fulfil(%s): %w", b.fs[i].ID, err)
+		}
+	}
+	return nil
 }
 
 // settledElsewhere marks f as fulfilled or cancelled by someone else by
@@ -693,19 +742,21 @@ func (r *relay) call(ctx context.Context, a *answered) {
 	a.response, a.status = body, signed.Receipt.Status
 }
 
-// fulfil makes sure the anchor knows the agent's attestor, then signs,
-// records and sends the fulfilment.
-func (r *relay) fulfil(ctx context.Context, a *answered, head uint64) error {
+// fulfil makes sure the anchor knows the agent's attestor, then signs the
+// fulfilment with the next nonce and records it in f (the caller saves the
+// state before it is broadcast: after a crash it is sent again, never made
+// twice). It returns nil when the request was settled by someone else.
+func (r *relay) fulfil(ctx context.Context, a *answered, head uint64) (*types.Transaction, error) {
 	if err := r.syncNonce(ctx); err != nil {
-		return err
+		return nil, err
 	}
 	pendingReg, err := r.ensureAttestor(ctx, a.f.Agent)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	opts, err := r.opts(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if pendingReg {
 		// The registration is not mined yet, so estimating would revert
@@ -717,26 +768,18 @@ func (r *relay) fulfil(ctx context.Context, a *answered, head uint64) error {
 		if reason := revertName(err); reason == "AlreadyFulfilled" || reason == "RequestCancelled" {
 			settledElsewhere(a.f, head)
 			r.log.Info("request settled before our fulfilment", "request", a.f.ID, "reason", reason)
-			return nil
+			return nil, nil
 		}
-		return fmt.Errorf("fulfil(%s): %s", a.f.ID, describe(err))
+		return nil, fmt.Errorf("fulfil(%s): %s", a.f.ID, describe(err))
 	}
 	raw, err := tx.MarshalBinary()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	a.f.Stage, a.f.Status, a.f.LastError = stageSent, a.status, ""
 	a.f.Txs = []sentTx{{Hash: tx.Hash(), Nonce: tx.Nonce(), Raw: raw, SentAt: time.Now()}}
-	// Recorded before it leaves: after a crash it is sent again, never
-	// made twice.
-	if err := r.st.save(r.path); err != nil {
-		return err
-	}
-	if err := r.evm.SendTransaction(ctx, tx); err != nil && !known(err) {
-		return fmt.Errorf("sending fulfil(%s): %w", a.f.ID, err)
-	}
 	r.nonce++
-	return nil
+	return tx, nil
 }
 
 // ensureAttestor checks that the anchor has agent's attestor as the Cove

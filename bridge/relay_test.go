@@ -250,6 +250,38 @@ func TestReprice(t *testing.T) {
 	}
 }
 
+// TestBatchSendFails: fulfilments go out as a batch, recorded once, then
+// sent in nonce order; when the third send fails, it and the ones after it
+// (which never left) are answered again with fresh nonces, so no nonce gap
+// holds the rest up and every request is fulfilled exactly once, with no
+// transaction beyond the registration and one fulfilment each. The control
+// is the first two of the same batch, fulfilled with their first
+// transactions.
+func TestBatchSendFails(t *testing.T) {
+	e := newChainEnv(t)
+	d := &faultyEVM{EVM: e.sim.Client()}
+	d.failFulfilAt.Store(3)
+	cfg := e.config(t.TempDir())
+	cfg.Chains[0].Client = d
+	var logs syncbuf.Buffer
+	_, stop := e.run(cfg, &logs)
+	defer stop()
+	relayer := crypto.PubkeyToAddress(e.relayKey.PublicKey)
+	ids := e.ask(6, "batch")
+	e.mineUntil("every request fulfilled", func() bool { return e.fulfilled(ids) })
+	for _, id := range ids {
+		if n := e.fulfilments(id); n != 1 {
+			t.Errorf("request %s fulfilled %d times", id, n)
+		}
+	}
+	if n, _ := e.sim.Client().NonceAt(t.Context(), relayer, nil); n != 7 {
+		t.Errorf("the relayer sent %d transactions, want 7 (a registration, six fulfilments)\n%s", n, logs.String())
+	}
+	if !strings.Contains(logs.String(), "connection reset by peer") {
+		t.Errorf("the failed send was not logged\n%s", logs.String())
+	}
+}
+
 // TestRestartFillsNonceGap: a bridge whose registration and fulfilments
 // were recorded but lost stops, and its record of the registration is lost
 // too; the restarted bridge fills the nonce the registration had with an
