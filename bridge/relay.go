@@ -330,6 +330,11 @@ func (r *relay) settle(ctx context.Context, head uint64) error {
 	if err != nil {
 		return fmt.Errorf("relayer nonce: %w", err)
 	}
+	regChanged, err := r.settleRegistrations(ctx, confirmed)
+	changed = changed || regChanged
+	if err != nil {
+		return err
+	}
 	for _, f := range r.sorted(stageSent) {
 		rc, err := r.receipt(ctx, f)
 		if err != nil {
@@ -428,8 +433,8 @@ func (r *relay) syncNonce(ctx context.Context) error {
 			n = max(n, f.Txs[len(f.Txs)-1].Nonce+1)
 		}
 	}
-	for _, tx := range r.st.Registrations {
-		n = max(n, tx.Nonce+1)
+	for _, txs := range r.st.Registrations {
+		n = max(n, txs[len(txs)-1].Nonce+1)
 	}
 	r.nonce, r.nonceOK = n, true
 	return nil
@@ -443,7 +448,8 @@ func (r *relay) syncNonce(ctx context.Context) error {
 func (r *relay) resume(ctx context.Context) error {
 	used := map[uint64]bool{}
 	var top uint64
-	for agent, tx := range r.st.Registrations {
+	for agent, txs := range r.st.Registrations {
+		tx := txs[len(txs)-1]
 		var t types.Transaction
 		if err := t.UnmarshalBinary(tx.Raw); err != nil {
 			delete(r.st.Registrations, agent)
@@ -509,10 +515,27 @@ func (r *relay) fill(ctx context.Context, n uint64) error {
 
 // reprice replaces tx with the same one at 5/4 of its fees.
 func (r *relay) reprice(ctx context.Context, f *flight, last sentTx) error {
+	tx, st, err := r.bumped(last)
+	if err != nil {
+		r.retry(f, err)
+		return nil
+	}
+	f.Txs = append(f.Txs, st)
+	if err := r.st.save(r.path); err != nil {
+		return err
+	}
+	r.log.Info("fulfilment re-priced", "request", f.ID, "nonce", tx.Nonce(), "fee_cap", tx.GasFeeCap(), "tx", tx.Hash())
+	if err := r.evm.SendTransaction(ctx, tx); err != nil && !known(err) {
+		return err
+	}
+	return nil
+}
+
+// bumped signs last's transaction again, same nonce, at 5/4 of its fees.
+func (r *relay) bumped(last sentTx) (*types.Transaction, sentTx, error) {
 	var old types.Transaction
 	if err := old.UnmarshalBinary(last.Raw); err != nil {
-		r.retry(f, fmt.Errorf("stored transaction: %v", err))
-		return nil
+		return nil, sentTx{}, fmt.Errorf("stored transaction: %v", err)
 	}
 	bump := func(x *big.Int) *big.Int {
 		return new(big.Int).Add(new(big.Int).Div(new(big.Int).Mul(x, big.NewInt(5)), big.NewInt(4)), big.NewInt(1))
@@ -522,21 +545,55 @@ func (r *relay) reprice(ctx context.Context, f *flight, last sentTx) error {
 		Gas: old.Gas(), To: old.To(), Value: old.Value(), Data: old.Data(),
 	})
 	if err != nil {
-		return err
+		return nil, sentTx{}, err
 	}
 	raw, err := tx.MarshalBinary()
 	if err != nil {
-		return err
+		return nil, sentTx{}, err
 	}
-	f.Txs = append(f.Txs, sentTx{Hash: tx.Hash(), Nonce: tx.Nonce(), Raw: raw, SentAt: time.Now()})
-	if err := r.st.save(r.path); err != nil {
-		return err
+	return tx, sentTx{Hash: tx.Hash(), Nonce: tx.Nonce(), Raw: raw, SentAt: time.Now()}, nil
+}
+
+// settleRegistrations forgets registrations that were mined (ensureAttestor
+// checks the anchor again) or whose nonce went to another transaction, and
+// re-prices one that waited too long, so that no fulfilment waits behind
+// its nonce.
+func (r *relay) settleRegistrations(ctx context.Context, confirmed uint64) (changed bool, err error) {
+	for agent, txs := range r.st.Registrations {
+		mined := false
+		for _, tx := range txs {
+			_, err := r.evm.TransactionReceipt(ctx, tx.Hash)
+			if err == nil {
+				mined = true
+				break
+			}
+			if !errors.Is(err, ethereum.NotFound) {
+				return changed, fmt.Errorf("receipt of %s: %w", tx.Hash, err)
+			}
+		}
+		last := txs[len(txs)-1]
+		switch {
+		case mined, last.Nonce < confirmed:
+			delete(r.st.Registrations, agent)
+			changed = true
+		case time.Since(last.SentAt) > r.cfg.RepriceAfter:
+			tx, st, err := r.bumped(last)
+			if err != nil {
+				delete(r.st.Registrations, agent)
+				changed = true
+				continue
+			}
+			r.st.Registrations[agent] = append(txs, st)
+			if err := r.st.save(r.path); err != nil {
+				return changed, err
+			}
+			r.log.Info("attestor registration re-priced", "agent", agent, "nonce", tx.Nonce(), "fee_cap", tx.GasFeeCap(), "tx", tx.Hash())
+			if err := r.evm.SendTransaction(ctx, tx); err != nil && !known(err) {
+				return changed, err
+			}
+		}
 	}
-	r.log.Info("fulfilment re-priced", "request", f.ID, "nonce", tx.Nonce(), "fee_cap", tx.GasFeeCap(), "tx", tx.Hash())
-	if err := r.evm.SendTransaction(ctx, tx); err != nil && !known(err) {
-		return err
-	}
-	return nil
+	return changed, nil
 }
 
 // known reports whether a send failed only because the node has the
@@ -810,8 +867,8 @@ func (r *relay) ensureAttestor(ctx context.Context, agent cove.AgentID) (pending
 		}
 		return false, nil
 	}
-	if reg, ok := r.st.Registrations[agent.String()]; ok && time.Since(reg.SentAt) < r.cfg.RepriceAfter {
-		return true, nil
+	if _, ok := r.st.Registrations[agent.String()]; ok {
+		return true, nil // settle re-prices it if it waits too long
 	}
 	opts, err := r.opts(ctx)
 	if err != nil {
@@ -825,7 +882,7 @@ func (r *relay) ensureAttestor(ctx context.Context, agent cove.AgentID) (pending
 	if err != nil {
 		return false, err
 	}
-	r.st.Registrations[agent.String()] = sentTx{Hash: tx.Hash(), Nonce: tx.Nonce(), Raw: raw, SentAt: time.Now()}
+	r.st.Registrations[agent.String()] = []sentTx{{Hash: tx.Hash(), Nonce: tx.Nonce(), Raw: raw, SentAt: time.Now()}}
 	if err := r.st.save(r.path); err != nil {
 		return false, err
 	}

@@ -250,6 +250,32 @@ func TestReprice(t *testing.T) {
 	}
 }
 
+// TestRepriceRegistration: an attestor registration the node lost holds
+// its nonce, and every fulfilment after it, until it is re-priced: the same
+// nonce at higher fees, not a new registration behind the fulfilments. Each
+// request is then fulfilled exactly once.
+func TestRepriceRegistration(t *testing.T) {
+	e := newChainEnv(t)
+	d := &faultyEVM{EVM: e.sim.Client()}
+	d.dropRegister.Store(true)
+	cfg := e.config(t.TempDir())
+	cfg.Chains[0].Client = d
+	cfg.Chains[0].RepriceAfter = 200 * time.Millisecond
+	var logs syncbuf.Buffer
+	_, stop := e.run(cfg, &logs)
+	defer stop()
+	ids := e.ask(2, "reg")
+	e.mineUntil("every request fulfilled", func() bool { return e.fulfilled(ids) })
+	for _, id := range ids {
+		if n := e.fulfilments(id); n != 1 {
+			t.Errorf("request %s fulfilled %d times", id, n)
+		}
+	}
+	if d.dropped.Load() != 1 || !strings.Contains(logs.String(), "attestor registration re-priced") {
+		t.Errorf("dropped %d sends; want the registration lost once and re-priced\n%s", d.dropped.Load(), logs.String())
+	}
+}
+
 // TestBatchSendFails: fulfilments go out as a batch, recorded once, then
 // sent in nonce order; when the third send fails, it and the ones after it
 // (which never left) are answered again with fresh nonces, so no nonce gap

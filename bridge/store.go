@@ -78,9 +78,10 @@ type relayState struct {
 	Recent    []blockRef         `json:"recent"` // oldest first, at most keepRecent
 	Flights   map[string]*flight `json:"flights"`
 	Fulfilled uint64             `json:"fulfilled"` // requests this bridge fulfilled, all time
-	// Registrations are attestor registrations sent and not yet seen on
-	// the anchor, by agent (0x-hex id).
-	Registrations map[string]sentTx `json:"registrations,omitempty"`
+	// Registrations are attestor registrations sent and not yet mined,
+	// by agent (0x-hex id): the transactions of one nonce, each later one
+	// re-priced.
+	Registrations map[string][]sentTx `json:"registrations,omitempty"`
 }
 
 // keepRecent is how many scanned blocks' hashes are kept for the reorg
@@ -94,7 +95,7 @@ const keepRecent = 128
 func loadState(path string, chainID uint64, anchor common.Address, start uint64) (*relayState, error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return &relayState{ChainID: chainID, Anchor: anchor, Next: start, Flights: map[string]*flight{}, Registrations: map[string]sentTx{}}, nil
+		return &relayState{ChainID: chainID, Anchor: anchor, Next: start, Flights: map[string]*flight{}, Registrations: map[string][]sentTx{}}, nil
 	}
 	if err != nil {
 		return nil, err
@@ -110,7 +111,7 @@ func loadState(path string, chainID uint64, anchor common.Address, start uint64)
 		s.Flights = map[string]*flight{}
 	}
 	if s.Registrations == nil {
-		s.Registrations = map[string]sentTx{}
+		s.Registrations = map[string][]sentTx{}
 	}
 	return &s, nil
 }
