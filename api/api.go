@@ -124,19 +124,15 @@ type EVMChain struct {
 	RPC    string       `json:"rpc"`
 	Anchor cove.Address `json:"anchor"`
 	// Examples are example consumer contracts by name ("price", "ai",
-	// "vault"), with the agent each asks; on cove dev's chain only.
-	Examples map[string]EVMExample `json:"examples,omitempty"`
-	Relayer  cove.Address          `json:"relayer"`
+	// "vault") and ExampleAgents the agent each asks; on cove dev's chain
+	// only.
+	Examples      map[string]cove.Address `json:"examples,omitempty"`
+	ExampleAgents map[string]cove.AgentID `json:"exampleAgents,omitempty"`
+	Relayer       cove.Address            `json:"relayer"`
 	// Fee is the anchor's fee (the minimum value of a request) in wei, as
 	// a decimal string.
 	Fee    string       `json:"fee"`
 	Bridge BridgeStatus `json:"bridge"`
-}
-
-// EVMExample is an example consumer contract and the agent it asks.
-type EVMExample struct {
-	Address cove.Address `json:"address"`
-	Agent   cove.AgentID `json:"agent"`
 }
 
 // BridgeStatus is what the bridge reports of one chain.

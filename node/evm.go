@@ -266,7 +266,7 @@ func (e evmInfo) EVMChains(ctx context.Context) []api.EVMChain {
 			Bridge: api.BridgeStatus{Head: s.Head, Scanned: s.Scanned, InFlight: s.InFlight, Fulfilled: s.Fulfilled, LastError: s.LastError},
 		}
 		if e.dev != nil && s.Name == "dev" {
-			c.Examples = e.dev.examples()
+			c.Examples, c.ExampleAgents = e.dev.examples()
 		}
 		out = append(out, c)
 	}
@@ -287,17 +287,18 @@ func (n *Node) EVM() *api.EVMChain {
 	if n.dev == nil {
 		return nil
 	}
-	c := api.EVMChain{Name: "dev", ChainID: n.dev.chain.ChainID().Uint64(), RPC: n.dev.chain.URL(), Anchor: cove.Address(n.dev.chain.Anchor()), Examples: n.dev.examples()}
+	c := api.EVMChain{Name: "dev", ChainID: n.dev.chain.ChainID().Uint64(), RPC: n.dev.chain.URL(), Anchor: cove.Address(n.dev.chain.Anchor())}
+	c.Examples, c.ExampleAgents = n.dev.examples()
 	return &c
 }
 
 // examples lists the dev EVM's example consumers and their agents.
-func (d *devEVM) examples() map[string]api.EVMExample {
-	out := map[string]api.EVMExample{}
+func (d *devEVM) examples() (map[string]cove.Address, map[string]cove.AgentID) {
+	at, agents := map[string]cove.Address{}, map[string]cove.AgentID{}
 	for _, a := range d.agents {
-		if at, ok := d.chain.Example(a.name); ok {
-			out[a.name] = api.EVMExample{Address: cove.Address(at), Agent: a.id}
+		if addr, ok := d.chain.Example(a.name); ok {
+			at[a.name], agents[a.name] = cove.Address(addr), a.id
 		}
 	}
-	return out
+	return at, agents
 }

@@ -21,6 +21,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 
 	"github.com/cove-network/cove/blob"
@@ -185,6 +186,11 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 	wcfg := cfg.Worker
 	if wcfg.LogDir == "" {
 		wcfg.LogDir = dir("logs")
+	}
+	if cfg.DevEVM.Enabled && cfg.DevEVM.RPCAddr != "" {
+		// Agents may use cove dev's EVM (a loopback address the egress
+		// policy refuses otherwise).
+		wcfg.EgressAllow = append(slices.Clone(wcfg.EgressAllow), cfg.DevEVM.RPCAddr)
 	}
 	// Security: the worker's cluster keys come only from the chain, sealed
 	// by a gatekeeper to its attested identity.

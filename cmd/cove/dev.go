@@ -102,10 +102,12 @@ The simulated TEE gives NO hardware protection: use it for development only.`,
 				fmt.Fprintf(out, "  evm         %s (chain %d, a block every %s; %s/v1/evm)\n", rpcURL, ev.ChainID, cfg.DevEVM.BlockTime, url)
 				fmt.Fprintf(out, "  anchor      %s (bridged to this worker)\n", ev.Anchor)
 				for _, name := range slices.Sorted(maps.Keys(ev.Examples)) {
-					x := ev.Examples[name]
-					fmt.Fprintf(out, "  example     %-5s %s asks agent %s\n", name, x.Address, x.Agent)
+					fmt.Fprintf(out, "  example     %-5s %s asks agent %s\n", name, ev.Examples[name], ev.ExampleAgents[name])
 				}
 				fmt.Fprintf(out, "  evm keys    the Hardhat/Anvil accounts of \"test test ... junk\", and the dev key, hold 10000 ETH each\n")
+				if ev.RPC != "" {
+					fmt.Fprintf(out, "  egress      agents may reach the EVM at %s\n", ev.RPC)
+				}
 			}
 			for _, a := range cfg.Worker.EgressAllow {
 				fmt.Fprintf(out, "  egress      agents may reach %s\n", a)

@@ -186,10 +186,8 @@ func chooseConsumer(ctx context.Context, evm evmcall.Client, key contracts.Signe
 		}
 		return at, nil
 	}
-	for name, x := range ch.Examples {
-		if x.Agent == agent && name == devevm.ExamplePrice {
-			return common.Address(x.Address), nil
-		}
+	if ch.ExampleAgents[devevm.ExamplePrice] == agent {
+		return common.Address(ch.Examples[devevm.ExamplePrice]), nil
 	}
 	fmt.Fprintf(progress, "deploying a PriceConsumer for agent %s…\n", agent)
 	at, err := evmcall.DeployConsumer(ctx, evm, key, common.Address(ch.Anchor), agent)

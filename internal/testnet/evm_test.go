@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"log/slog"
 	"math/big"
+	"net/url"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -126,6 +128,50 @@ func TestDevEVMViem(t *testing.T) {
 	}
 }
 
+// TestDevEVMReachableByAgents: an agent reaches cove dev's EVM JSON-RPC
+// (a loopback address the egress policy refuses otherwise) without
+// --egress-allow; the control is another loopback port, refused.
+func TestDevEVMReachableByAgents(t *testing.T) {
+	c, ch, user, _ := devEVMNode(t)
+	ctx := t.Context()
+	src := filepath.Join(t.TempDir(), "rpc.js")
+	code := `export default { async fetch(req) {
+  const rpc = new URL(req.url).searchParams.get("rpc");
+  try {
+    const r = await fetch(rpc, { method: "POST", headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }) });
+    return new Response((await r.json()).result);
+  } catch (e) { return new Response("refused: " + e.message, { status: 502 }); }
+} };`
+	if err := os.WriteFile(src, []byte(code), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a, err := c.Deploy(ctx, src, client.DeployOptions{Signer: user})
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := func(rpc string) (int, string) {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			resp, err := c.Call(ctx, a.ID, "GET", "/?rpc="+url.QueryEscape(rpc), nil, nil)
+			if err == nil && resp.Status != 503 {
+				return resp.Status, string(resp.Body)
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("call: %v", err)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	if st, body := call(ch.RPC); st != 200 || body != "0x7a69" {
+		t.Errorf("the agent reading the dev EVM: %d %q, want 200 0x7a69 (31337)", st, body)
+	}
+	if st, body := call("http://" + testport.Addr(t)); st != 502 || !strings.Contains(body, "refused") {
+		t.Errorf("the agent reaching another loopback port: %d %q, want it refused", st, body)
+	}
+}
+
 // TestDevEVMVault (issue 8): the smart-contract extension example: a vault
 // withdrawal completes only when cove dev's approver agent approves it in
 // the callback (at most 1 ether), and is returned to the balance when it
@@ -137,7 +183,7 @@ func TestDevEVMVault(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	vault, err := contracts.NewApprovalVault(common.Address(ch.Examples[devevm.ExampleVault].Address), evm)
+	vault, err := contracts.NewApprovalVault(common.Address(ch.Examples[devevm.ExampleVault]), evm)
 	if err != nil {
 		t.Fatal(err)
 	}
