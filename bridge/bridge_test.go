@@ -22,9 +22,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
-	"github.com/ethereum/go-ethereum/eth/ethconfig"
 	"github.com/ethereum/go-ethereum/ethclient/simulated"
-	"github.com/ethereum/go-ethereum/node"
 	"log/slog"
 )
 
@@ -98,12 +96,6 @@ type chainEnv struct {
 	cove     *signingCove
 }
 
-func osaka(_ *node.Config, ec *ethconfig.Config) {
-	cfg := *ec.Genesis.Config
-	cfg.BogotaTime = nil
-	ec.Genesis.Config = &cfg
-}
-
 func newChainEnv(t testing.TB) *chainEnv {
 	t.Helper()
 	ownerKey, _ := crypto.GenerateKey()
@@ -112,7 +104,7 @@ func newChainEnv(t testing.TB) *chainEnv {
 	sim := simulated.NewBackend(types.GenesisAlloc{
 		crypto.PubkeyToAddress(ownerKey.PublicKey): {Balance: rich},
 		crypto.PubkeyToAddress(relayKey.PublicKey): {Balance: rich},
-	}, osaka)
+	}, contracts.Osaka)
 	t.Cleanup(func() { sim.Close() })
 	chainID, err := sim.Client().ChainID(t.Context())
 	if err != nil {

@@ -19,9 +19,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
-	"github.com/ethereum/go-ethereum/eth/ethconfig"
 	"github.com/ethereum/go-ethereum/ethclient/simulated"
-	"github.com/ethereum/go-ethereum/node"
 )
 
 const (
@@ -60,7 +58,7 @@ func newEnv(t *testing.T) *env {
 	sim := simulated.NewBackend(types.GenesisAlloc{
 		crypto.PubkeyToAddress(ownerKey.PublicKey):   {Balance: rich},
 		crypto.PubkeyToAddress(relayerKey.PublicKey): {Balance: rich},
-	}, osaka)
+	}, Osaka)
 	t.Cleanup(func() { sim.Close() })
 	chainID, err := sim.Client().ChainID(t.Context())
 	if err != nil {
@@ -96,17 +94,6 @@ func newEnv(t *testing.T) *env {
 	e.mine(tx, err)
 	e.register(e.agent, e.attestor.Address())
 	return e
-}
-
-// osaka runs the simulated chain on the rules mainnet runs (up to Osaka):
-// go-ethereum's dev config also enables Bogota, a draft fork that reprices
-// storage writes several times over, which would make the gas measured
-// here (and the callback gas a consumer needs) meaningless for today's
-// chains.
-func osaka(_ *node.Config, ec *ethconfig.Config) {
-	cfg := *ec.Genesis.Config
-	cfg.BogotaTime = nil
-	ec.Genesis.Config = &cfg
 }
 
 // mine commits the block holding tx and fails the test unless it succeeded.

@@ -196,11 +196,9 @@ func Start(ctx context.Context, cfg Config) (*Chain, error) {
 	c := &Chain{chainID: chainID, accounts: accounts, owner: cfg.Owner, examples: map[string]common.Address{},
 		stop: make(chan struct{}), done: make(chan struct{})}
 	configure := func(nc *node.Config, ec *ethconfig.Config) {
+		contracts.Osaka(nc, ec)
 		g := *ec.Genesis.Config
 		g.ChainID = chainID
-		// The dev config also enables Bogota, a draft fork that reprices
-		// storage writes several times over; today's chains run Osaka.
-		g.BogotaTime = nil
 		ec.Genesis.Config = &g
 		if cfg.RPCAddr != "" {
 			nc.HTTPHost, nc.HTTPPort, _ = hostPort(cfg.RPCAddr)
