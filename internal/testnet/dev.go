@@ -118,6 +118,18 @@ func (d *DevNode) Stop() error {
 // showing its log if the test failed.
 func Dev(t testing.TB, admin cove.Address, funded ...cove.Address) string {
 	t.Helper()
+	return dev(t, "", admin, funded...)
+}
+
+// DevEVM is Dev with cove dev's EVM, its JSON-RPC on a free loopback port
+// (GET /v1/evm says which) and a block every 250 ms.
+func DevEVM(t testing.TB, admin cove.Address, funded ...cove.Address) string {
+	t.Helper()
+	return dev(t, testport.Addr(t), admin, funded...)
+}
+
+func dev(t testing.TB, evmAddr string, admin cove.Address, funded ...cove.Address) string {
+	t.Helper()
 	keys, err := account.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -135,6 +147,8 @@ func Dev(t testing.TB, admin cove.Address, funded ...cove.Address) string {
 		P2PAddr:       testport.Addr(t),
 		BlockInterval: 50 * time.Millisecond,
 		Log:           slog.New(slog.NewTextHandler(logs, nil)),
+		EVMAddr:       evmAddr,
+		EVMBlockTime:  250 * time.Millisecond,
 	})
 	if err != nil {
 		t.Fatalf("start a dev node: %v\nnode log (tail):\n%s", err, logs.Tail(32<<10))
