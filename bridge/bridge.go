@@ -34,7 +34,6 @@ import (
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
-	"github.com/ethereum/go-ethereum/ethclient"
 )
 
 // Cove is what the bridge needs of the Cove network: run an agent, and read
@@ -90,7 +89,24 @@ type ChainConfig struct {
 	// RepriceAfter is how long a fulfilment may sit unmined before it is
 	// sent again with higher fees (default 30 s).
 	RepriceAfter time.Duration
+	// MaxFeeCap bounds the fee per gas re-pricing may reach (default
+	// DefaultMaxFeeCap): past it a transaction waits.
+	MaxFeeCap *big.Int
+	// MaxCallbackGas bounds the callback gas of a request the relayer pays
+	// for (default DefaultMaxCallbackGas); a request asking more is left
+	// to its consumer to cancel, since a consumer could otherwise burn the
+	// relayer's gas for the minimum fee.
+	MaxCallbackGas uint32
 }
+
+// Defaults of ChainConfig.
+var (
+	// DefaultMaxFeeCap is 1000 gwei.
+	DefaultMaxFeeCap = big.NewInt(1_000_000_000_000)
+)
+
+// DefaultMaxCallbackGas is ChainConfig.MaxCallbackGas's default.
+const DefaultMaxCallbackGas = 5_000_000
 
 // Config configures a Bridge.
 type Config struct {
@@ -154,6 +170,12 @@ func New(cfg Config, c Cove) (*Bridge, error) {
 		if cc.RepriceAfter <= 0 {
 			cc.RepriceAfter = 30 * time.Second
 		}
+		if cc.MaxFeeCap == nil || cc.MaxFeeCap.Sign() <= 0 {
+			cc.MaxFeeCap = DefaultMaxFeeCap
+		}
+		if cc.MaxCallbackGas == 0 {
+			cc.MaxCallbackGas = DefaultMaxCallbackGas
+		}
 		b.relays = append(b.relays, &relay{
 			cfg: cc, cove: c, conc: cfg.Concurrency, from: common.Address(cc.Key.Address()),
 			path: filepath.Join(cfg.Dir, "bridge-"+cc.Name+".json"),
@@ -164,7 +186,9 @@ func New(cfg Config, c Cove) (*Bridge, error) {
 }
 
 // Run serves every chain until ctx ends. A chain whose node is down is
-// retried; only a state file it cannot use stops Run with an error.
+// retried. A chain whose state file cannot be used is not served: that is
+// logged and shown in its Status, the other chains go on, and Run returns
+// the error when they end.
 func (b *Bridge) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	errs := make([]error, len(b.relays))
@@ -201,16 +225,6 @@ func (b *Bridge) Status() []Status {
 		out = append(out, r.status())
 	}
 	return out
-}
-
-// Dial connects to an EVM JSON-RPC endpoint (for callers outside the
-// bridge that read anchors: the CLI).
-func Dial(ctx context.Context, url string) (EVM, error) {
-	c, err := ethclient.DialContext(ctx, url)
-	if err != nil {
-		return nil, fmt.Errorf("evm rpc %s: %w", url, err)
-	}
-	return c, nil
 }
 
 var _ ethereum.LogFilterer = EVM(nil)

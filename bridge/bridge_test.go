@@ -179,6 +179,12 @@ func (e *chainEnv) ownerNonce() uint64 {
 // their ids.
 func (e *chainEnv) ask(n int, body string) []*big.Int {
 	e.t.Helper()
+	return e.askGas(n, body, 300_000)
+}
+
+// askGas is ask with callbackGas for each request's callback.
+func (e *chainEnv) askGas(n int, body string, callbackGas uint32) []*big.Int {
+	e.t.Helper()
 	var txs []*types.Transaction
 	nonce := e.ownerNonce()
 	for i := range n {
@@ -186,7 +192,7 @@ func (e *chainEnv) ask(n int, body string) []*big.Int {
 		opts.Nonce = new(big.Int).SetUint64(nonce + uint64(i))
 		opts.Value = big.NewInt(testFee)
 		opts.GasLimit = 400_000
-		tx, err := e.consumer.Ask(&opts, "/price", []byte(body+strings.Repeat("!", i%3)), 300_000)
+		tx, err := e.consumer.Ask(&opts, "/price", []byte(body+strings.Repeat("!", i%3)), callbackGas)
 		if err != nil {
 			e.t.Fatal(err)
 		}

@@ -94,8 +94,3 @@ func decodeRequest(l types.Log, chainID *big.Int, anchor common.Address) (Reques
 	}
 	return r, nil
 }
-
-// Target returns the request target the agent is called with.
-func (r Request) Target(chainID *big.Int, anchor common.Address) string {
-	return contracts.RequestTarget(chainID, cove.Address(anchor), r.Agent, r.Path, r.ID)
-}

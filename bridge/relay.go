@@ -18,6 +18,7 @@ import (
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/ethclient"
 )
 
 const (
@@ -68,6 +69,12 @@ type relay struct {
 	// registered are agents whose attestor the anchor has as the Cove
 	// chain does (registrations sent are in st.Registrations).
 	registered map[cove.AgentID]bool
+	// filled are nonces fillGaps sent a filler at, and when.
+	filled map[uint64]time.Time
+	// cappedLogged: the fee cap was reported.
+	cappedLogged bool
+	// closeEVM closes a client the relay dialled.
+	closeEVM func()
 
 	mu      sync.Mutex
 	head    uint64
@@ -84,12 +91,21 @@ type relay struct {
 func (r *relay) run(ctx context.Context) error {
 	st, err := loadState(r.path, r.cfg.ChainID, r.cfg.Anchor, r.cfg.StartBlock)
 	if err != nil {
+		// Not served; said where an operator looks (the log, GET /v1/evm).
+		r.log.Error("not serving this chain", "err", err)
+		r.setErr(err)
 		return err
 	}
+	defer func() {
+		if r.closeEVM != nil {
+			r.closeEVM()
+		}
+	}()
 	r.st = st
 	r.publish()
 	r.rebroadcast = true
 	r.registered = map[cove.AgentID]bool{}
+	r.filled = map[uint64]time.Time{}
 	r.log.Info("bridge serving", "anchor", r.cfg.Anchor, "relayer", r.from, "from_block", st.Next, "in_flight", len(st.Flights), "confirmations", r.cfg.Confirmations)
 	t := time.NewTicker(r.cfg.PollInterval)
 	defer t.Stop()
@@ -148,10 +164,12 @@ func (r *relay) connect(ctx context.Context) error {
 	}
 	evm := r.cfg.Client
 	if evm == nil {
-		var err error
-		if evm, err = Dial(ctx, r.cfg.RPC); err != nil {
-			return err
+		c, err := ethclient.DialContext(ctx, r.cfg.RPC)
+		if err != nil {
+			return fmt.Errorf("evm rpc %s: %w", r.cfg.RPC, err)
 		}
+		r.closeEVM = c.Close
+		evm = c
 	}
 	id, err := evm.ChainID(ctx)
 	if err != nil {
@@ -318,9 +336,7 @@ func (r *relay) settle(ctx context.Context, head uint64) error {
 		}
 	}()
 	if r.rebroadcast {
-		if err := r.resume(ctx); err != nil {
-			return err
-		}
+		r.resume(ctx)
 		r.rebroadcast = false
 	}
 	if err := r.syncNonce(ctx); err != nil {
@@ -329,6 +345,9 @@ func (r *relay) settle(ctx context.Context, head uint64) error {
 	confirmed, err := r.evm.NonceAt(ctx, r.from, nil)
 	if err != nil {
 		return fmt.Errorf("relayer nonce: %w", err)
+	}
+	if err := r.fillGaps(ctx, confirmed); err != nil {
+		return err
 	}
 	regChanged, err := r.settleRegistrations(ctx, confirmed)
 	changed = changed || regChanged
@@ -342,6 +361,8 @@ func (r *relay) settle(ctx context.Context, head uint64) error {
 		}
 		last := f.Txs[len(f.Txs)-1]
 		switch {
+		case rc != nil && rc.BlockNumber == nil:
+			continue // a receipt without its block: ask again next pass
 		case rc != nil && rc.Status == types.ReceiptStatusSuccessful:
 			f.Stage, f.Mined, f.LastError = stageMined, rc.BlockNumber.Uint64(), ""
 			r.st.Fulfilled++
@@ -360,12 +381,32 @@ func (r *relay) settle(ctx context.Context, head uint64) error {
 			// Our nonce went to another transaction (the node lost ours and
 			// the nonce was reused): answer again.
 			r.retry(f, fmt.Errorf("nonce %d was used by another transaction", last.Nonce))
-		case time.Since(last.SentAt) > r.cfg.RepriceAfter:
+		case last.Nonce == confirmed && time.Since(last.SentAt) > r.cfg.RepriceAfter:
+			// Only the lowest unmined nonce: a later one waits for it, and
+			// a higher price would not help it.
 			if err := r.reprice(ctx, f, last); err != nil {
 				r.log.Warn("re-pricing a fulfilment", "request", f.ID, "err", err)
 			}
 		default:
 			continue
+		}
+		changed = true
+	}
+	for _, f := range r.sorted(stageStuck) {
+		// A stuck request stays in the file until its consumer cancels it
+		// or someone else fulfils it; then it is followed to final like a
+		// settled one.
+		if head < f.Checked+finalDepth {
+			continue
+		}
+		req, err := r.anchor.RequestOf(&bind.CallOpts{Context: ctx}, f.id())
+		if err != nil {
+			return fmt.Errorf("requestOf(%s): %w", f.ID, err)
+		}
+		if req.Status == anchorPending && cove.Hash(req.RequestHash) == f.Hash {
+			f.Checked = head
+		} else {
+			settledElsewhere(f, head)
 		}
 		changed = true
 	}
@@ -440,57 +481,70 @@ func (r *relay) syncNonce(ctx context.Context) error {
 	return nil
 }
 
-// resume, at start, sends every fulfilment in flight again (the node may
-// have lost them, or never got one a crash cut off) and fills any nonce
-// below them that no recorded transaction holds (an attestor registration
-// lost in the crash) with an empty transfer to itself, so that none of them
-// waits behind a gap.
-func (r *relay) resume(ctx context.Context) error {
-	used := map[uint64]bool{}
-	var top uint64
+// resume, at start, sends every recorded transaction in flight again (the
+// node may have lost them, or never got one a crash cut off); fillGaps then
+// fills any nonce below them that nothing recorded holds.
+func (r *relay) resume(ctx context.Context) {
 	for agent, txs := range r.st.Registrations {
-		tx := txs[len(txs)-1]
-		var t types.Transaction
-		if err := t.UnmarshalBinary(tx.Raw); err != nil {
-			delete(r.st.Registrations, agent)
-			continue
-		}
-		used[tx.Nonce] = true
-		top = max(top, tx.Nonce+1)
-		if err := r.evm.SendTransaction(ctx, &t); err != nil && !known(err) {
+		if err := r.broadcast(ctx, txs[len(txs)-1]); err != nil {
 			r.log.Warn("re-broadcasting an attestor registration", "agent", agent, "err", err)
 		}
 	}
 	sent := r.sorted(stageSent)
 	for _, f := range sent {
-		last := f.Txs[len(f.Txs)-1]
-		var t types.Transaction
-		if err := t.UnmarshalBinary(last.Raw); err != nil {
-			r.retry(f, fmt.Errorf("stored transaction: %v", err))
-			continue
-		}
-		used[last.Nonce] = true
-		top = max(top, last.Nonce+1)
-		if err := r.evm.SendTransaction(ctx, &t); err != nil && !known(err) {
+		if err := r.broadcast(ctx, f.Txs[len(f.Txs)-1]); err != nil {
 			r.log.Warn("re-broadcasting a fulfilment", "request", f.ID, "err", err)
 		}
 	}
 	if len(sent) > 0 {
 		r.log.Info("fulfilments in flight sent again after a restart", "count", len(sent))
 	}
-	confirmed, err := r.evm.NonceAt(ctx, r.from, nil)
-	if err != nil {
-		return fmt.Errorf("relayer nonce: %w", err)
+	r.nonceOK = false // syncNonce takes the larger of the node's and ours
+}
+
+// broadcast sends a recorded transaction's signed bytes again.
+func (r *relay) broadcast(ctx context.Context, st sentTx) error {
+	var t types.Transaction
+	if err := t.UnmarshalBinary(st.Raw); err != nil {
+		return fmt.Errorf("stored transaction: %v", err)
+	}
+	if err := r.evm.SendTransaction(ctx, &t); err != nil && !known(err) {
+		return err
+	}
+	return nil
+}
+
+// fillGaps sends an empty transfer to itself at every nonce from the
+// confirmed one up to the highest recorded that no recorded transaction
+// holds (a registration a crash lost unrecorded, a batch cut short), so
+// that no recorded transaction waits behind a gap. A nonce filled is not
+// filled again within RepriceAfter.
+func (r *relay) fillGaps(ctx context.Context, confirmed uint64) error {
+	used := map[uint64]bool{}
+	var top uint64
+	hold := func(n uint64) { used[n], top = true, max(top, n+1) }
+	for _, txs := range r.st.Registrations {
+		hold(txs[len(txs)-1].Nonce)
+	}
+	for _, f := range r.st.Flights {
+		if f.Stage == stageSent && len(f.Txs) > 0 {
+			hold(f.Txs[len(f.Txs)-1].Nonce)
+		}
+	}
+	for n := range r.filled {
+		if n < confirmed {
+			delete(r.filled, n)
+		}
 	}
 	for n := confirmed; n < top; n++ {
-		if used[n] {
+		if used[n] || time.Since(r.filled[n]) < r.cfg.RepriceAfter {
 			continue
 		}
 		if err := r.fill(ctx, n); err != nil {
 			return err
 		}
+		r.filled[n] = time.Now()
 	}
-	r.nonceOK = false // syncNonce takes the larger of the node's and ours
 	return nil
 }
 
@@ -506,8 +560,10 @@ func (r *relay) fill(ctx context.Context, n uint64) error {
 	if err != nil {
 		return err
 	}
-	r.log.Warn("filling a nonce gap left by a crash", "nonce", n, "tx", tx.Hash())
-	if err := r.evm.SendTransaction(ctx, tx); err != nil && !known(err) {
+	r.log.Warn("filling a nonce gap", "nonce", n, "tx", tx.Hash())
+	if err := r.evm.SendTransaction(ctx, tx); err != nil && !known(err) && !strings.Contains(strings.ToLower(err.Error()), "replacement transaction underpriced") {
+		// (underpriced: the node holds another transaction at n, which
+		// fills it as well.)
 		return fmt.Errorf("filling nonce %d: %w", n, err)
 	}
 	return nil
@@ -516,6 +572,10 @@ func (r *relay) fill(ctx context.Context, n uint64) error {
 // reprice replaces tx with the same one at 5/4 of its fees.
 func (r *relay) reprice(ctx context.Context, f *flight, last sentTx) error {
 	tx, st, err := r.bumped(last)
+	if errors.Is(err, errFeeCap) {
+		r.capped(err)
+		return nil
+	}
 	if err != nil {
 		r.retry(f, err)
 		return nil
@@ -531,6 +591,17 @@ func (r *relay) reprice(ctx context.Context, f *flight, last sentTx) error {
 	return nil
 }
 
+// errFeeCap is a re-pricing that would exceed ChainConfig.MaxFeeCap.
+var errFeeCap = errors.New("fee cap reached")
+
+// capped logs (once per chain) that re-pricing stopped at the fee cap.
+func (r *relay) capped(err error) {
+	if !r.cappedLogged {
+		r.cappedLogged = true
+		r.log.Error("not re-pricing past the fee cap: the transaction waits", "err", err)
+	}
+}
+
 // bumped signs last's transaction again, same nonce, at 5/4 of its fees.
 func (r *relay) bumped(last sentTx) (*types.Transaction, sentTx, error) {
 	var old types.Transaction
@@ -540,8 +611,12 @@ func (r *relay) bumped(last sentTx) (*types.Transaction, sentTx, error) {
 	bump := func(x *big.Int) *big.Int {
 		return new(big.Int).Add(new(big.Int).Div(new(big.Int).Mul(x, big.NewInt(5)), big.NewInt(4)), big.NewInt(1))
 	}
+	feeCap, tip := bump(old.GasFeeCap()), bump(old.GasTipCap())
+	if feeCap.Cmp(r.cfg.MaxFeeCap) > 0 {
+		return nil, sentTx{}, fmt.Errorf("%w: re-pricing nonce %d would pay %s wei per gas, over max_fee_cap %s", errFeeCap, old.Nonce(), feeCap, r.cfg.MaxFeeCap)
+	}
 	tx, err := r.sign(&types.DynamicFeeTx{
-		ChainID: r.chainID, Nonce: old.Nonce(), GasTipCap: bump(old.GasTipCap()), GasFeeCap: bump(old.GasFeeCap()),
+		ChainID: r.chainID, Nonce: old.Nonce(), GasTipCap: tip, GasFeeCap: feeCap,
 		Gas: old.Gas(), To: old.To(), Value: old.Value(), Data: old.Data(),
 	})
 	if err != nil {
@@ -576,8 +651,12 @@ func (r *relay) settleRegistrations(ctx context.Context, confirmed uint64) (chan
 		case mined, last.Nonce < confirmed:
 			delete(r.st.Registrations, agent)
 			changed = true
-		case time.Since(last.SentAt) > r.cfg.RepriceAfter:
+		case last.Nonce == confirmed && time.Since(last.SentAt) > r.cfg.RepriceAfter:
 			tx, st, err := r.bumped(last)
+			if errors.Is(err, errFeeCap) {
+				r.capped(err)
+				continue
+			}
 			if err != nil {
 				delete(r.st.Registrations, agent)
 				changed = true
@@ -589,7 +668,7 @@ func (r *relay) settleRegistrations(ctx context.Context, confirmed uint64) (chan
 			}
 			r.log.Info("attestor registration re-priced", "agent", agent, "nonce", tx.Nonce(), "fee_cap", tx.GasFeeCap(), "tx", tx.Hash())
 			if err := r.evm.SendTransaction(ctx, tx); err != nil && !known(err) {
-				return changed, err
+				r.log.Warn("sending a re-priced registration", "agent", agent, "err", err)
 			}
 		}
 	}
@@ -657,6 +736,12 @@ func (r *relay) answer(ctx context.Context, head uint64) error {
 			delete(r.st.Flights, f.ID)
 			continue
 		}
+		if req.CallbackGasLimit > r.cfg.MaxCallbackGas {
+			results[i].f = nil
+			f.Stage, f.LastError = stageStuck, fmt.Sprintf("callback gas %d is over this relayer's max_callback_gas %d", req.CallbackGasLimit, r.cfg.MaxCallbackGas)
+			r.log.Error("not answering a request (its consumer may cancel it)", "request", f.ID, "err", f.LastError)
+			continue
+		}
 		results[i].cbGas = req.CallbackGasLimit
 		wg.Add(1)
 		sem <- struct{}{}
@@ -683,7 +768,15 @@ func (r *relay) answer(ctx context.Context, head uint64) error {
 			}
 			continue
 		}
-		tx, err := r.fulfil(ctx, a, head)
+		tx, err := r.fulfil(ctx, a, head, b)
+		var re *requestError
+		if errors.As(err, &re) {
+			// This request's own trouble (a revert in estimation, no grant
+			// yet): the others go on.
+			r.log.Warn("cannot fulfil yet; will retry", "request", a.f.ID, "err", err)
+			r.retry(a.f, err)
+			continue
+		}
 		if err != nil {
 			ferr := b.flush(ctx)
 			r.nonceOK = false
@@ -703,45 +796,80 @@ func (r *relay) answer(ctx context.Context, head uint64) error {
 	return r.st.save(r.path)
 }
 
-// sendBatch holds fulfilments signed with consecutive nonces and recorded
-// in the state, not yet broadcast: flush saves the state once, then sends
-// them in nonce order. One save per pass rather than per fulfilment keeps
-// the rate up with many requests pending; a crash after the save is a
-// restart's rebroadcast, as for any recorded fulfilment.
+// sendBatch holds transactions signed with consecutive nonces and
+// recorded in the state, not yet broadcast: fulfilments and the attestor
+// registrations they need. flush saves the state once, then sends them in
+// nonce order. One save per pass rather than per transaction keeps the
+// rate up with many requests pending; a crash after the save is a
+// restart's rebroadcast, as for any recorded transaction.
 type sendBatch struct {
-	r   *relay
-	fs  []*flight
-	txs []*types.Transaction
+	r     *relay
+	items []batchItem
+}
+
+// batchItem is a fulfilment of f, or the registration of agent reg.
+type batchItem struct {
+	f   *flight
+	reg string
+	tx  *types.Transaction
 }
 
 func (b *sendBatch) add(f *flight, tx *types.Transaction) {
-	b.fs, b.txs = append(b.fs, f), append(b.txs, tx)
+	b.items = append(b.items, batchItem{f: f, tx: tx})
 }
 
-// flush records and sends the batch. When a send fails, that fulfilment
-// and the ones after it (which never left) are answered again with fresh
-// nonces.
+func (b *sendBatch) addRegistration(agent string, tx *types.Transaction) {
+	b.items = append(b.items, batchItem{reg: agent, tx: tx})
+}
+
+// flush records and sends the batch. When a send fails, what it and the
+// transactions after it (which never left) were for is done again with
+// fresh nonces: their records go, so no recorded nonce sits above a gap.
 func (b *sendBatch) flush(ctx context.Context) error {
 	r := b.r
-	defer func() { b.fs, b.txs = nil, nil }()
-	if len(b.txs) == 0 {
+	defer func() { b.items = nil }()
+	if len(b.items) == 0 {
 		return nil
 	}
 	if err := r.st.save(r.path); err != nil {
 		return err
 	}
-	for i, tx := range b.txs {
-		if err := r.evm.SendTransaction(ctx, tx); err != nil && !known(err) {
-			r.nonceOK = false
-			r.retry(b.fs[i], fmt.Errorf("sending fulfil(%s): %w", b.fs[i].ID, err))
-			for _, f := range b.fs[i+1:] {
-				f.Stage, f.Txs = stageNew, nil // not sent: no attempt spent
-			}
-			return fmt.Errorf("sending fulfil(%s): %w", b.fs[i].ID, err)
+	for i, it := range b.items {
+		err := r.evm.SendTransaction(ctx, it.tx)
+		if err == nil || known(err) {
+			continue
 		}
+		r.nonceOK = false
+		err = fmt.Errorf("sending %s: %w", it.what(), err)
+		for j, later := range b.items[i:] {
+			switch {
+			case later.reg != "":
+				delete(r.st.Registrations, later.reg)
+			case j == 0:
+				r.retry(later.f, err)
+			default:
+				later.f.Stage, later.f.Txs = stageNew, nil // not sent: no attempt spent
+			}
+		}
+		return err
 	}
 	return nil
 }
+
+func (it batchItem) what() string {
+	if it.reg != "" {
+		return "registerAttestor(" + it.reg + ")"
+	}
+	return "fulfil(" + it.f.ID + ")"
+}
+
+// requestError is a failure of one request's fulfilment that says nothing
+// of the chain or the node (a revert in gas estimation, an attestor grant
+// not yet published): that request is retried and the pass goes on.
+type requestError struct{ err error }
+
+func (e *requestError) Error() string { return e.err.Error() }
+func (e *requestError) Unwrap() error { return e.err }
 
 // settledElsewhere marks f as fulfilled or cancelled by someone else by
 // head: it is watched as a fulfilment of ours is, until final, because a
@@ -761,10 +889,9 @@ func (r *relay) call(ctx context.Context, a *answered) {
 		Header: cove.Header{}, Body: f.Body,
 	})
 	if err != nil {
-		var ce *cove.Error
-		if errors.As(err, &ce) && ce.Status == 404 {
-			a.final = true
-		}
+		// Retried, with back-off, up to maxAttempts: even an unknown
+		// agent (404) may be one deployed a block ago that this node's
+		// view has not reached yet.
 		a.err = err
 		return
 	}
@@ -803,11 +930,11 @@ func (r *relay) call(ctx context.Context, a *answered) {
 // fulfilment with the next nonce and records it in f (the caller saves the
 // state before it is broadcast: after a crash it is sent again, never made
 // twice). It returns nil when the request was settled by someone else.
-func (r *relay) fulfil(ctx context.Context, a *answered, head uint64) (*types.Transaction, error) {
+func (r *relay) fulfil(ctx context.Context, a *answered, head uint64, b *sendBatch) (*types.Transaction, error) {
 	if err := r.syncNonce(ctx); err != nil {
 		return nil, err
 	}
-	pendingReg, err := r.ensureAttestor(ctx, a.f.Agent)
+	pendingReg, err := r.ensureAttestor(ctx, a.f.Agent, b)
 	if err != nil {
 		return nil, err
 	}
@@ -827,6 +954,9 @@ func (r *relay) fulfil(ctx context.Context, a *answered, head uint64) (*types.Tr
 			r.log.Info("request settled before our fulfilment", "request", a.f.ID, "reason", reason)
 			return nil, nil
 		}
+		if revertName(err) != "" {
+			return nil, &requestError{fmt.Errorf("fulfil(%s): %s", a.f.ID, describe(err))}
+		}
 		return nil, fmt.Errorf("fulfil(%s): %s", a.f.ID, describe(err))
 	}
 	raw, err := tx.MarshalBinary()
@@ -842,7 +972,7 @@ func (r *relay) fulfil(ctx context.Context, a *answered, head uint64) (*types.Tr
 // ensureAttestor checks that the anchor has agent's attestor as the Cove
 // chain has it and, if not, sends registerAttestor with the grant from the
 // Cove chain. pending reports a registration not yet mined.
-func (r *relay) ensureAttestor(ctx context.Context, agent cove.AgentID) (pending bool, err error) {
+func (r *relay) ensureAttestor(ctx context.Context, agent cove.AgentID, b *sendBatch) (pending bool, err error) {
 	if r.registered[agent] {
 		return false, nil
 	}
@@ -851,7 +981,7 @@ func (r *relay) ensureAttestor(ctx context.Context, agent cove.AgentID) (pending
 		return false, err
 	}
 	if rec.Attestor.IsZero() || len(rec.AttestorGrant) == 0 {
-		return false, fmt.Errorf("agent %s has no attestor grant on the Cove chain yet", agent)
+		return false, &requestError{fmt.Errorf("agent %s has no attestor grant on the Cove chain yet", agent)}
 	}
 	have, err := r.anchor.AttestorOf(&bind.CallOpts{Context: ctx}, agent)
 	if err != nil {
@@ -876,19 +1006,19 @@ func (r *relay) ensureAttestor(ctx context.Context, agent cove.AgentID) (pending
 	}
 	tx, err := r.anchor.RegisterAttestor(opts, agent, common.Address(rec.Attestor), rec.KeyEpoch, rec.AttestorGrant)
 	if err != nil {
-		return false, fmt.Errorf("registerAttestor(%s, epoch %d): %s", agent, rec.KeyEpoch, describe(err))
+		werr := fmt.Errorf("registerAttestor(%s, epoch %d): %s", agent, rec.KeyEpoch, describe(err))
+		if revertName(err) != "" {
+			return false, &requestError{werr} // e.g. UnknownEpoch: the owner does not trust the epoch yet
+		}
+		return false, werr
 	}
 	raw, err := tx.MarshalBinary()
 	if err != nil {
 		return false, err
 	}
+	// Recorded now, sent with the batch (in nonce order).
 	r.st.Registrations[agent.String()] = []sentTx{{Hash: tx.Hash(), Nonce: tx.Nonce(), Raw: raw, SentAt: time.Now()}}
-	if err := r.st.save(r.path); err != nil {
-		return false, err
-	}
-	if err := r.evm.SendTransaction(ctx, tx); err != nil && !known(err) {
-		return false, fmt.Errorf("sending registerAttestor: %w", err)
-	}
+	b.addRegistration(agent.String(), tx)
 	r.nonce++
 	r.log.Info("registering the agent's attestor with the anchor", "agent", agent, "attestor", rec.Attestor, "epoch", rec.KeyEpoch, "tx", tx.Hash())
 	return true, nil
@@ -906,20 +1036,18 @@ func (r *relay) opts(ctx context.Context) (*bind.TransactOpts, error) {
 	if err != nil {
 		return nil, fmt.Errorf("latest header: %w", err)
 	}
+	if h.BaseFee == nil {
+		return nil, errors.New("the chain's latest block has no base fee: the bridge needs an EIP-1559 chain")
+	}
 	feeCap := new(big.Int).Add(tip, new(big.Int).Mul(h.BaseFee, big.NewInt(2)))
 	o := contracts.Transactor(r.cfg.Key, r.chainID)
 	o.Context, o.Nonce, o.GasTipCap, o.GasFeeCap, o.NoSend = ctx, new(big.Int).SetUint64(r.nonce), tip, feeCap, true
 	return o, nil
 }
 
-// sign signs a new transaction with the relayer's key.
+// sign signs a new transaction with the relayer's key for this chain.
 func (r *relay) sign(data types.TxData) (*types.Transaction, error) {
-	return r.signTx(types.NewTx(data))
-}
-
-// signTx signs tx with the relayer's key for this chain.
-func (r *relay) signTx(tx *types.Transaction) (*types.Transaction, error) {
-	return contracts.SignTx(r.cfg.Key, r.chainID, tx)
+	return contracts.SignTx(r.cfg.Key, r.chainID, types.NewTx(data))
 }
 
 // revertName is the anchor's custom error err carries, or "".

@@ -87,30 +87,53 @@ func TestAgentErrorStatus(t *testing.T) {
 	}
 }
 
-// TestAgentNotFoundStuck: an Invoke that fails with 404 leaves the request
-// stuck: logged with its id, never retried or fulfilled. The control: a
-// request after the agent is back is fulfilled.
-func TestAgentNotFoundStuck(t *testing.T) {
+// TestAgentNotFoundRetried: an Invoke that fails with 404 (an agent this
+// node's view may not have reached yet) is retried with back-off, logged
+// with the request id, and fulfilled once the agent answers; while it
+// fails the request stays pending.
+func TestAgentNotFoundRetried(t *testing.T) {
 	e := newChainEnv(t)
 	e.cove.setFail(e.agent, &cove.Error{Status: 404, Code: "agent_not_found", Message: "no such agent"})
 	var logs syncbuf.Buffer
-	b, stop := e.start(t.TempDir(), &logs)
+	_, stop := e.start(t.TempDir(), &logs)
 	defer stop()
-	stuck := e.ask(1, "lost")
-	e.mineUntil("the request to be given up", func() bool {
-		return logged(&logs, "request cannot be answered", "request="+stuck[0].String(), "no such agent")
+	ids := e.ask(1, "soon")
+	e.mineUntil("the failed call logged", func() bool {
+		return logged(&logs, "agent call failed; will retry", "request="+ids[0].String(), "no such agent")
 	})
+	if s := e.status(ids[0]); s != anchorPending {
+		t.Fatalf("status %d while the agent is unknown", s)
+	}
 	e.cove.setFail(e.agent, nil)
-	ok := e.ask(1, "found")
-	e.mineUntil("the next request fulfilled", func() bool { return e.fulfilled(ok) && b.Status()[0].Fulfilled == 1 })
-	if s := e.status(stuck[0]); s != anchorPending {
-		t.Errorf("the 404 request's status %d, want pending", s)
+	e.mineUntil("the fulfilment after the retry", func() bool { return e.fulfilled(ids) })
+	if n := e.fulfilments(ids[0]); n != 1 {
+		t.Errorf("fulfilled %d times", n)
 	}
-	if n := e.cove.calls.Load(); n != 2 {
-		t.Errorf("the agent was called %d times, want 2 (no retry of the 404)", n)
+}
+
+// TestStuckRequest: a request asking more callback gas than the relayer's
+// max_callback_gas is not answered (the agent is not called), and stays
+// in the state file only until the anchor settles it (here someone else
+// fulfils it); the control, a request within the bound in the same bridge,
+// is fulfilled.
+func TestStuckRequest(t *testing.T) {
+	e := newChainEnv(t)
+	cfg := e.config(t.TempDir())
+	cfg.Chains[0].MaxCallbackGas = 250_000 // e.ask asks 300,000
+	var logs syncbuf.Buffer
+	b, stop := e.run(cfg, &logs)
+	defer stop()
+	stuck := e.ask(1, "greedy")
+	e.mineUntil("the request left", func() bool {
+		return logged(&logs, "not answering a request", "request="+stuck[0].String(), "max_callback_gas")
+	})
+	if n := e.cove.calls.Load(); n != 0 {
+		t.Fatalf("the agent was called %d times for a request over the bound", n)
 	}
-	// Once the fulfilment is final only the stuck request is left.
-	e.mineUntil("the fulfilment final", func() bool { return b.Status()[0].InFlight == 1 })
+	ok := e.askGas(1, "modest", 200_000)
+	e.mineUntil("the request within the bound fulfilled", func() bool { return e.fulfilled(ok) })
+	e.fulfilByHand(stuck[0], "/price", []byte("greedy"))
+	e.mineUntil("the settled stuck request forgotten", func() bool { return b.Status()[0].InFlight == 0 })
 }
 
 // TestAgentUnavailableRetried: an Invoke that fails with 503 is retried,

@@ -18,7 +18,7 @@ const (
 	stageNew   = "new"   // seen; the agent has not answered yet (or must again)
 	stageSent  = "sent"  // a fulfil transaction is out
 	stageMined = "mined" // fulfilled on chain; kept until final, in case of a reorg
-	stageStuck = "stuck" // cannot be fulfilled (unknown agent, an answer too large): the consumer may cancel
+	stageStuck = "stuck" // not to be fulfilled by this bridge (attempts spent, an answer too large, too much callback gas): kept until the anchor settles it
 )
 
 // flight is one request the bridge has seen and not yet finished with.
@@ -44,6 +44,9 @@ type flight struct {
 	// NonceUsed is the head at which the nonce of Txs was first seen used
 	// with no receipt of them served (0: not seen so).
 	NonceUsed uint64 `json:"nonceUsed,omitempty"`
+	// Checked is the block at which a stuck request was last checked on
+	// the anchor (it is dropped once settled).
+	Checked uint64 `json:"checked,omitempty"`
 	// SeenAt is when the bridge first saw the request (for latency).
 	SeenAt time.Time `json:"seenAt"`
 }

@@ -337,6 +337,11 @@ func execGrantAttestor(o *overlay, sender cove.Address, m GrantAttestor, ctx exe
 	if len(m.Grant) != ethsig.Size {
 		return nil, fail(CodeInvalidArgument, "grant is %d bytes, want %d (r ‖ s ‖ v)", len(m.Grant), ethsig.Size)
 	}
+	if v := m.Grant[64]; v != 27 && v != 28 {
+		// EVM anchors (ecrecover) take only these: a grant they refuse
+		// could never be replaced.
+		return nil, fail(CodeInvalidArgument, "grant's v is %d, want 27 or 28", v)
+	}
 	got, err := ethsig.Recover(cove.AttestorGrantDigest(m.Agent, rec.Attestor, rec.KeyEpoch), [ethsig.Size]byte(m.Grant))
 	if err != nil {
 		return nil, fail(CodeInvalidArgument, "grant: %s", ethsig.Reason(err))

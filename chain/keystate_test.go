@@ -391,6 +391,9 @@ func TestEpochSignerAndGrant(t *testing.T) {
 	wantCode(t, send(GrantAttestor{Agent: agent, Grant: grantBy(signer, agent, att, 1)}), CodeUnauthorized, "not by epoch 0's signer")
 	wantCode(t, send(GrantAttestor{Agent: agent, Grant: grantBy(signer, cove.AgentID{1}, att, 0)}), CodeUnauthorized, "not by epoch 0's signer")
 	wantCode(t, send(GrantAttestor{Agent: agent, Grant: good[:64]}), CodeInvalidArgument, "64 bytes")
+	lowV := append(Bytes(nil), good...)
+	lowV[64] -= 27 // the same signature in the 0/1 form ethsig.Recover also reads
+	wantCode(t, send(GrantAttestor{Agent: agent, Grant: lowV}), CodeInvalidArgument, "want 27 or 28")
 	if rec, _ := a.View().Agent(agent); len(rec.AttestorGrant) != 0 {
 		t.Fatalf("a refused grant was stored: %x", rec.AttestorGrant)
 	}

@@ -133,6 +133,8 @@ type Server struct {
 	// noGrant are agents whose attestor on chain is not the one this
 	// gatekeeper derives: they get no grant (logged once).
 	noGrant map[cove.AgentID]bool
+	// logged are the keys once has logged.
+	logged map[string]bool
 }
 
 // New loads (or makes) the gatekeeper's sealed identity and master-key
@@ -148,7 +150,7 @@ func New(cfg Config, log *slog.Logger, platform Platform, c Chain, dir, endpoint
 	if err != nil {
 		return nil, fmt.Errorf("gatekeeper: %w", err)
 	}
-	s := &Server{cfg: cfg, log: log, platform: platform, chain: c, dir: dir, endpoint: endpoint, id: id, myID: chain.WorkerID(id.PublicKey()), refused: map[cove.Hash]bool{}, noGrant: map[cove.AgentID]bool{}}
+	s := &Server{cfg: cfg, log: log, platform: platform, chain: c, dir: dir, endpoint: endpoint, id: id, myID: chain.WorkerID(id.PublicKey()), refused: map[cove.Hash]bool{}, noGrant: map[cove.AgentID]bool{}, logged: map[string]bool{}}
 	// A damaged history is an error that names its file, for the operator
 	// to restore it (docs/RELIABILITY.md).
 	histPath := filepath.Join(dir, HistoryFile)
@@ -335,30 +337,6 @@ func (s *Server) reconcile(ctx context.Context) (progress bool, err error) {
 			}
 		}
 	}
-	// Each epoch's EVM signer, which EVM anchors trust (issue 8).
-	for _, ep := range v.epochs {
-		if ep.Signer != nil || ep.Epoch > latest {
-			continue
-		}
-		signer := s.hist[ep.Epoch].Cluster(s.cfg.Cluster).EpochSigner().Address()
-		m := chain.PublishEpochSigner{Epoch: ep.Epoch, Signer: signer}
-		m.IdentitySig = s.authorize(m)
-		if ok, err := s.sendOnce(ctx, m.Type(), func(n uint64) chain.Msg { m.Nonce = n; return m }); err != nil || ok {
-			if ok {
-				s.log.Info("epoch signer published", "epoch", ep.Epoch, "signer", signer)
-			}
-			return ok, err
-		}
-	}
-	for _, a := range v.agents {
-		if a.Attestor.IsZero() || len(a.AttestorGrant) != 0 || a.KeyEpoch > latest || v.epochs[a.KeyEpoch].Signer == nil {
-			continue
-		}
-		ok, err := s.grant(ctx, a)
-		if err != nil || ok {
-			return ok, err
-		}
-	}
 	for _, a := range v.agents {
 		if !a.Attestor.IsZero() || a.KeyEpoch > latest {
 			continue
@@ -388,6 +366,43 @@ func (s *Server) reconcile(ctx context.Context) (progress bool, err error) {
 		clear(b)
 		if err != nil || ok {
 			return ok, err
+		}
+	}
+	// Last, as they hold up nothing else: each epoch's EVM signer, which
+	// EVM anchors trust, and each agent's attestor grant (issue 8). A
+	// refusal of one of them is reported once and does not stop the rest.
+	for _, ep := range v.epochs {
+		if ep.Epoch > latest || s.logged[fmt.Sprintf("signer/%d", ep.Epoch)] {
+			continue
+		}
+		signer := s.hist[ep.Epoch].Cluster(s.cfg.Cluster).EpochSigner().Address()
+		if ep.Signer != nil {
+			if *ep.Signer != signer {
+				s.once(fmt.Sprintf("signer/%d", ep.Epoch), "the epoch signer on chain is not the one this gatekeeper derives: no grant of this epoch will verify against it", "epoch", ep.Epoch, "on_chain", *ep.Signer, "derived", signer)
+			}
+			continue
+		}
+		m := chain.PublishEpochSigner{Epoch: ep.Epoch, Signer: signer}
+		m.IdentitySig = s.authorize(m)
+		ok, err := s.sendOnce(ctx, m.Type(), func(n uint64) chain.Msg { m.Nonce = n; return m })
+		if ok {
+			s.log.Info("epoch signer published", "epoch", ep.Epoch, "signer", signer)
+			return true, nil
+		}
+		if err != nil && !s.refusal(err, fmt.Sprintf("signer/%d", ep.Epoch)) {
+			return false, err
+		}
+	}
+	for _, a := range v.agents {
+		if a.Attestor.IsZero() || len(a.AttestorGrant) != 0 || a.KeyEpoch > latest || v.epochs[a.KeyEpoch].Signer == nil || s.logged["grant/"+a.ID.String()] {
+			continue
+		}
+		ok, err := s.grant(ctx, a)
+		if ok {
+			return true, nil
+		}
+		if err != nil && !s.refusal(err, "grant/"+a.ID.String()) {
+			return false, err
 		}
 	}
 	return false, nil
@@ -435,7 +450,32 @@ func (s *Server) sendOnce(ctx context.Context, typ string, build func(nonce uint
 	case chain.CodeExists:
 		return false, nil
 	}
-	return false, fmt.Errorf("%s: %s", typ, out.Log)
+	return false, &refusedError{fmt.Errorf("%s refused: %s", typ, out.Log)}
+}
+
+// refusedError is the chain refusing a message (not a transport failure).
+type refusedError struct{ error }
+
+func (e *refusedError) Unwrap() error { return e.error }
+
+// refusal reports whether err is the chain's refusal, logging it once per
+// key; other errors (the chain unreachable) are for the caller.
+func (s *Server) refusal(err error, key string) bool {
+	var re *refusedError
+	if !errors.As(err, &re) {
+		return false
+	}
+	s.once(key, "the chain refused a message; not sending it again until restart", "err", err)
+	return true
+}
+
+// once logs msg at ERROR the first time key is seen.
+func (s *Server) once(key, msg string, args ...any) {
+	if s.logged[key] {
+		return
+	}
+	s.logged[key] = true
+	s.log.Error(msg, args...)
 }
 
 // weaker reports whether peer id, registered with platform teeName, is

@@ -44,6 +44,11 @@ type BridgeChain struct {
 	PollInterval  time.Duration `toml:"poll_interval"`
 	StartBlock    uint64        `toml:"start_block"`
 	RepriceAfter  time.Duration `toml:"reprice_after"`
+	// MaxFeeCapGwei bounds re-pricing (0: the bridge's default, 1000 gwei).
+	MaxFeeCapGwei uint64 `toml:"max_fee_cap_gwei"`
+	// MaxCallbackGas bounds the callback gas of requests this relayer
+	// pays for (0: the bridge's default, 5,000,000).
+	MaxCallbackGas uint32 `toml:"max_callback_gas"`
 }
 
 // DevEVMConfig is cove dev's in-process EVM ([dev_evm]): go-ethereum's
@@ -243,10 +248,15 @@ func bridgeChains(cfg BridgeConfig) ([]bridge.ChainConfig, error) {
 		if err != nil {
 			return nil, fmt.Errorf("bridge chain %q: relayer_key: %w", c.Name, err)
 		}
-		out = append(out, bridge.ChainConfig{
+		cc := bridge.ChainConfig{
 			Name: c.Name, RPC: c.RPC, ChainID: c.ChainID, Anchor: common.HexToAddress(c.Anchor), Key: key,
 			Confirmations: c.Confirmations, PollInterval: c.PollInterval, StartBlock: c.StartBlock, RepriceAfter: c.RepriceAfter,
-		})
+			MaxCallbackGas: c.MaxCallbackGas,
+		}
+		if c.MaxFeeCapGwei > 0 {
+			cc.MaxFeeCap = new(big.Int).Mul(new(big.Int).SetUint64(c.MaxFeeCapGwei), big.NewInt(1e9))
+		}
+		out = append(out, cc)
 	}
 	return out, nil
 }

@@ -257,6 +257,18 @@ func TestBridgeKill9(t *testing.T) {
 			}
 		}
 	}
+	// The bridge's own exactly-once (the anchor refuses a second fulfil
+	// anyway): each relayer sent one registration and one fulfilment per
+	// request, nothing more, across the kill.
+	for _, ch := range chains {
+		n, err := ch.evm.NonceAt(ctx, common.Address(ch.relayer.Address), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != perChain+1 {
+			t.Errorf("%s's relayer sent %d transactions, want %d (a registration, one fulfilment per request)", ch.name, n, perChain+1)
+		}
+	}
 	if !strings.Contains(p.out.String(), "bridge serving") {
 		t.Error("the restarted node's bridge did not start")
 	}
