@@ -186,8 +186,12 @@ func chooseConsumer(ctx context.Context, evm evmcall.Client, key contracts.Signe
 		}
 		return at, nil
 	}
-	if ch.ExampleAgents[devevm.ExamplePrice] == agent {
-		return common.Address(ch.Examples[devevm.ExamplePrice]), nil
+	// An example consumer that asks this agent (each has ask(path, body,
+	// gas), as PriceConsumer).
+	for _, name := range devevm.Examples {
+		if name != devevm.ExampleVault && ch.ExampleAgents[name] == agent {
+			return common.Address(ch.Examples[name]), nil
+		}
 	}
 	fmt.Fprintf(progress, "deploying a PriceConsumer for agent %s…\n", agent)
 	at, err := evmcall.DeployConsumer(ctx, evm, key, common.Address(ch.Anchor), agent)
@@ -249,8 +253,9 @@ func printAnswer(out io.Writer, asJSON bool, asked evmcall.Asked, ans evmcall.An
 
 func newEVMStatusCmd(g *globals) *cobra.Command {
 	var (
-		f      evmFlags
-		asJSON bool
+		f         evmFlags
+		asJSON    bool
+		fromBlock uint64
 	)
 	cmd := &cobra.Command{
 		Use:   "status REQUEST_ID",
@@ -270,7 +275,7 @@ func newEVMStatusCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ans, state, err := evmcall.Status(ctx, evm, common.Address(ch.Anchor), id, 0)
+			ans, state, err := evmcall.Status(ctx, evm, common.Address(ch.Anchor), id, fromBlock)
 			if err != nil {
 				return err
 			}
@@ -282,10 +287,16 @@ func newEVMStatusCmd(g *globals) *cobra.Command {
 				return nil
 			}
 			if asJSON {
-				return printJSON(cmd.OutOrStdout(), map[string]any{
+				out := map[string]any{
 					"requestId": id.String(), "state": state, "status": ans.Status, "callbackSucceeded": ans.CallbackSucceeded,
-					"response": string(ans.Response), "fulfilBlock": ans.Block, "fulfilGas": ans.Gas, "fulfilTx": ans.Tx.Hex(),
-				})
+					"fulfilBlock": ans.Block, "fulfilGas": ans.Gas, "fulfilTx": ans.Tx.Hex(),
+				}
+				if utf8.Valid(ans.Response) {
+					out["response"] = string(ans.Response)
+				} else {
+					out["responseHex"] = "0x" + hex.EncodeToString(ans.Response)
+				}
+				return printJSON(cmd.OutOrStdout(), out)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "request %s: fulfilled in block %d with status %d (callback %s, gas %d, tx %s)\n",
 				id, ans.Block, ans.Status, map[bool]string{true: "succeeded", false: "failed"}[ans.CallbackSucceeded], ans.Gas, ans.Tx)
@@ -299,5 +310,6 @@ func newEVMStatusCmd(g *globals) *cobra.Command {
 	}
 	f.add(cmd)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().Uint64Var(&fromBlock, "from-block", 0, "look for the fulfilment from this block on (public RPC providers limit how many blocks a log query spans)")
 	return cmd
 }
