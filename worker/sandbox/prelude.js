@@ -386,10 +386,19 @@
   class Body {
     _initBody(body) { def(this, "_body", body); def(this, "_used", false); }
     get bodyUsed() { return this._used; }
+    // The body as a stream, the same object on every read of the property;
+    // reading or cancelling it uses the body up, as in the Fetch standard.
     get body() {
       if (this._body === null) return null;
-      const bytes = bodyBytes(this._body);
-      return new (lazy().ReadableStream)({ start(c) { if (bytes.length) c.enqueue(bytes); c.close(); } });
+      if (!this._stream) {
+        const self = this;
+        const stream = new (lazy().ReadableStream)({
+          start(c) { if (!self._used) { const bytes = bodyBytes(self._body); if (bytes.length) c.enqueue(bytes); } c.close(); },
+        });
+        def(stream, "_owner", this);
+        def(this, "_stream", stream);
+      }
+      return this._stream;
     }
     _take() {
       if (this._used) throw new TypeError("Body is unusable: body has already been read");

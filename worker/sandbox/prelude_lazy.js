@@ -119,47 +119,148 @@ globalThis.__cove_lazy = function (core) {
     slice(start = 0, end = this._b.length, type = "") { return new Blob([this._b.slice(start, end)], { type }); }
   }
 
-  // A minimal ReadableStream: enough for code that reads response.body with a
-  // reader or for await, and for constructing a Response from a stream whose
-  // chunks were enqueued synchronously in start().
+  // A ReadableStream with a default reader: enough for code that reads
+  // response.body with a reader or for await, cancels it (Hono's etag()),
+  // tees it, or builds one with start/pull/cancel. A Response made from a
+  // stream takes the chunks enqueued synchronously in start(). Strings and
+  // buffers become bytes when the stream is a body; other chunks pass as they
+  // are. There are no BYOB readers and no pipes (no WritableStream).
   class ReadableStream {
     constructor(source = {}) {
+      if (source === null || typeof source !== "object") throw new TypeError("ReadableStream: the underlying source must be an object");
       def(this, "_chunks", []);
       def(this, "_closed", false);
+      def(this, "_errored", false);
+      def(this, "_error", undefined);
+      def(this, "_reader", null);
+      def(this, "_waiters", []);
+      def(this, "_source", source);
+      def(this, "_owner", null); // the Request or Response whose body this is
+      const s = this;
       const ctl = {
-        enqueue: (c) => this._chunks.push(typeof c === "string" ? utf8encode(c) : toU8(c)),
-        close: () => { this._closed = true; },
-        error: (e) => { this._error = e; this._closed = true; },
+        enqueue(c) {
+          if (s._closed) throw new TypeError("ReadableStream: cannot enqueue after the stream is closed");
+          s._chunks.push(c); s._wake();
+        },
+        close() {
+          if (s._closed) throw new TypeError("ReadableStream: the stream is already closed");
+          s._closed = true; s._wake();
+        },
+        error(e) { if (!s._closed || s._chunks.length) { s._errored = true; s._error = e; s._closed = true; s._chunks.length = 0; s._wake(); } },
+        get desiredSize() { return s._errored ? null : s._closed ? 0 : 1 - s._chunks.length; },
       };
-      if (source.start) source.start(ctl);
-      def(this, "_pull", source.pull ? () => source.pull(ctl) : null);
+      def(this, "_ctl", ctl);
+      def(this, "_started", Promise.resolve(source.start ? source.start(ctl) : undefined));
+      def(this, "_pulling", false);
     }
+    _wake() { const w = this._waiters.splice(0); for (const f of w) f(); }
+    _disturb() { if (this._owner) this._owner._used = true; }
     _drainSync() {
-      let n = 0; for (const c of this._chunks) n += c.length;
-      const b = new Uint8Array(n); let o = 0; for (const c of this._chunks) { b.set(c, o); o += c.length; }
+      const parts = this._chunks.map((c) => typeof c === "string" ? utf8encode(c) : toU8(c));
+      let n = 0; for (const c of parts) n += c.length;
+      const b = new Uint8Array(n); let o = 0; for (const c of parts) { b.set(c, o); o += c.length; }
       this._chunks.length = 0;
+      this._disturb();
       return b;
     }
-    get locked() { return !!this._locked; }
-    getReader() {
-      this._locked = true;
+    async _read() {
+      await this._started;
+      for (;;) {
+        if (this._errored) throw this._error;
+        if (this._chunks.length) return { done: false, value: this._chunks.shift() };
+        if (this._closed) return { done: true, value: undefined };
+        if (this._source.pull && !this._pulling) {
+          this._pulling = true;
+          try { await this._source.pull(this._ctl); } catch (e) { this._ctl.error(e); } finally { this._pulling = false; }
+          continue;
+        }
+        // Nothing queued and pull has run: wait for enqueue, close or error.
+        await new Promise((resolve) => this._waiters.push(resolve));
+      }
+    }
+    _cancel(reason) {
+      this._disturb();
+      if (this._errored) return Promise.reject(this._error);
+      const wasClosed = this._closed;
+      this._chunks.length = 0;
+      this._closed = true;
+      this._wake();
+      if (wasClosed || typeof this._source.cancel !== "function") return Promise.resolve();
+      try { return Promise.resolve(this._source.cancel(reason)).then(() => undefined); } catch (e) { return Promise.reject(e); }
+    }
+    get locked() { return this._reader !== null; }
+    cancel(reason) {
+      if (this.locked) return Promise.reject(new TypeError("ReadableStream.cancel: the stream is locked to a reader"));
+      return this._cancel(reason);
+    }
+    getReader(options) {
+      if (options && options.mode !== undefined) throw new TypeError(`ReadableStream.getReader: mode "${options.mode}" is not supported in Cove agents (only the default reader)`);
+      if (this.locked) throw new TypeError("ReadableStream.getReader: the stream is already locked to a reader");
       const s = this;
-      return {
+      let released = false, settle;
+      const closed = new Promise((resolve, reject) => { settle = (err) => (err === undefined ? resolve() : reject(err[0])); });
+      closed.catch(() => {});
+      const reader = {
         async read() {
-          while (!s._chunks.length && !s._closed && s._pull) await s._pull();
-          if (s._error) throw s._error;
-          if (s._chunks.length) return { done: false, value: s._chunks.shift() };
-          return { done: true, value: undefined };
+          if (released) throw new TypeError("ReadableStreamDefaultReader.read: the reader has been released");
+          s._disturb();
+          try {
+            const r = await s._read();
+            if (r.done) settle();
+            return r;
+          } catch (e) { settle([e]); throw e; }
         },
-        releaseLock() { s._locked = false; },
-        async cancel() { s._chunks.length = 0; s._closed = true; },
-        get closed() { return Promise.resolve(); },
+        releaseLock() { if (!released) { released = true; s._reader = null; } },
+        cancel(reason) {
+          if (released) return Promise.reject(new TypeError("ReadableStreamDefaultReader.cancel: the reader has been released"));
+          return s._cancel(reason).then(() => settle());
+        },
+        get closed() { return closed; },
       };
+      this._reader = reader;
+      return reader;
     }
-    async *[Symbol.asyncIterator]() {
+    tee() {
+      const reader = this.getReader();
+      const branches = [];
+      let reading = null;
+      const pullShared = () => reading || (reading = reader.read().then(({ done, value }) => {
+        reading = null;
+        for (const b of branches) if (!b.cancelled) done ? b.ctl.close() : b.ctl.enqueue(value);
+      }, (e) => {
+        reading = null;
+        for (const b of branches) b.ctl.error(e);
+      }));
+      const branch = () => {
+        const b = { cancelled: false, ctl: null };
+        branches.push(b);
+        return new ReadableStream({
+          start(c) { b.ctl = c; },
+          pull: pullShared,
+          cancel(reason) { b.cancelled = true; if (branches.every((x) => x.cancelled)) return reader.cancel(reason); },
+        });
+      };
+      return [branch(), branch()];
+    }
+    async *values(options) {
       const r = this.getReader();
-      for (;;) { const { done, value } = await r.read(); if (done) return; yield value; }
+      let done = false;
+      try {
+        for (;;) { const c = await r.read(); if (c.done) { done = true; return; } yield c.value; }
+      } finally {
+        if (!done && !(options && options.preventCancel)) await r.cancel();
+        r.releaseLock();
+      }
     }
+    [Symbol.asyncIterator](options) { return this.values(options); }
+    static from(iterable) {
+      const it = iterable[Symbol.asyncIterator] ? iterable[Symbol.asyncIterator]() : iterable[Symbol.iterator]();
+      return new ReadableStream({
+        async pull(c) { const { done, value } = await it.next(); if (done) c.close(); else c.enqueue(await value); },
+        async cancel(reason) { if (typeof it.return === "function") await it.return(reason); },
+      });
+    }
+    get [Symbol.toStringTag]() { return "ReadableStream"; }
   }
 
   class FormData {

@@ -1,0 +1,112 @@
+package sandbox
+
+import (
+	"context"
+	"net/http"
+	"path/filepath"
+	"testing"
+
+	"github.com/cove-network/cove/bundle"
+	"github.com/cove-network/cove/internal/jstest"
+)
+
+// compatDir holds agents that use real npm packages, unmodified (hono);
+// `npm ci --prefix worker/sandbox/testdata/compat` installs them.
+const compatDir = "testdata/compat"
+
+// compatProgram bundles testdata/compat/name with package bundle, as a
+// deploy does, and compiles it.
+func compatProgram(t *testing.T, e *Engine, name string) *Program {
+	t.Helper()
+	jstest.Modules(t, compatDir, "worker/sandbox/testdata/compat")
+	b, err := bundle.Build(filepath.Join(compatDir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.Compile(b.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func runProgram(t *testing.T, e *Engine, p *Program, req Request, env Env) (*Result, error) {
+	t.Helper()
+	if req.Method == "" {
+		req.Method = "GET"
+	}
+	if req.URL == "" {
+		req.URL = "http://agent.test/"
+	}
+	return e.Run(context.Background(), p, req, env)
+}
+
+// TestHonoETag runs Hono's etag() middleware: a first GET gets the body and
+// an ETag, a second with that ETag in If-None-Match gets 304 and no body.
+func TestHonoETag(t *testing.T) {
+	e := newEngine(t, Limits{})
+	p := compatProgram(t, e, "etag.ts")
+	res, err := runProgram(t, e, p, Request{}, Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tag := res.Header.Get("ETag")
+	if res.Status != 200 || string(res.Body) != "Hono is hot" || tag == "" {
+		t.Fatalf("first GET: %d %q etag %q", res.Status, res.Body, tag)
+	}
+	res, err = runProgram(t, e, p, Request{Header: http.Header{"If-None-Match": {tag}}}, Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != 304 || len(res.Body) != 0 || res.Header.Get("ETag") != tag {
+		t.Fatalf("conditional GET: %d %q etag %q, want 304, no body, etag %q", res.Status, res.Body, res.Header.Get("ETag"), tag)
+	}
+	res, err = runProgram(t, e, p, Request{Header: http.Header{"If-None-Match": {`"other"`}}}, Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != 200 || string(res.Body) != "Hono is hot" {
+		t.Fatalf("non-matching If-None-Match: %d %q, want 200 and the body", res.Status, res.Body)
+	}
+}
+
+// TestReadableStream covers the stream surface beyond Hono's use: cancel
+// reaches the source, a locked stream refuses a second reader, tee, from,
+// chunks enqueued later (a timer), and a response body read as a stream is
+// used up.
+func TestReadableStream(t *testing.T) {
+	e := newEngine(t, Limits{})
+	code := agent(`{ async fetch() {
+		const out = {};
+		let reason;
+		const s = new ReadableStream({ pull(c) { c.enqueue("x"); }, cancel(r) { reason = r; } });
+		await s.cancel("enough");
+		out.cancel = reason;
+		const l = new ReadableStream({ start(c) { c.close(); } });
+		l.getReader();
+		try { l.getReader(); out.locked = "no error"; } catch (e) { out.locked = e.name; }
+		out.lockedCancel = await l.cancel().then(() => "resolved", (e) => e.name);
+		const [a, b] = ReadableStream.from(["p", "q"]).tee();
+		const all = async (st) => { const r = []; for await (const c of st) r.push(c); return r.join(""); };
+		out.tee = [await all(a), await all(b)];
+		const late = new ReadableStream({ start(c) { setTimeout(() => { c.enqueue("late"); c.close(); }, 5); } });
+		out.late = await all(late);
+		const res = new Response("body");
+		const st = res.body;
+		out.same = st === res.body;
+		const rd = st.getReader();
+		out.chunk = new TextDecoder().decode((await rd.read()).value);
+		out.used = res.bodyUsed;
+		out.done = (await rd.read()).done;
+		await rd.closed;
+		return Response.json(out);
+	} }`)
+	res, err := run(t, e, code, Request{}, Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"cancel":"enough","locked":"TypeError","lockedCancel":"TypeError","tee":["pq","pq"],"late":"late","same":true,"chunk":"body","used":true,"done":true}`
+	if string(res.Body) != want {
+		t.Fatalf("body %s\nwant %s", res.Body, want)
+	}
+}
