@@ -25,7 +25,7 @@
 //     traces stay readable; there are no legal comments and no source map;
 //     the text is UTF-8.
 //   - process.env.NODE_ENV is replaced by "production", since npm packages
-//     test it and the sandbox has no process object.
+//     test it and the sandbox's process.env holds only the agent's secrets.
 //
 // IIFE output cannot hold a top-level await; an agent that uses one gets an
 // ErrSyntax error naming the line.

@@ -2,7 +2,9 @@ package sandbox
 
 import (
 	"context"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"testing"
 
@@ -108,5 +110,29 @@ func TestReadableStream(t *testing.T) {
 	want := `{"cancel":"enough","locked":"TypeError","lockedCancel":"TypeError","tee":["pq","pq"],"late":"late","same":true,"chunk":"body","used":true,"done":true}`
 	if string(res.Body) != want {
 		t.Fatalf("body %s\nwant %s", res.Body, want)
+	}
+}
+
+// TestOpenAIFromEnv runs the unchanged openai SDK configured only through
+// process.env against a local OpenAI-compatible server.
+func TestOpenAIFromEnv(t *testing.T) {
+	var gotAuth, gotPath string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gotAuth, gotPath = r.Header.Get("Authorization"), r.URL.Path
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"id":"c1","object":"chat.completion","created":1,"model":"test-model","choices":[{"index":0,"finish_reason":"stop","message":{"role":"assistant","content":"hello from the provider"}}]}`)
+	}))
+	defer srv.Close()
+	e := newEngine(t, Limits{})
+	p := compatProgram(t, e, "openai.ts")
+	res, err := runProgram(t, e, p, Request{}, Env{Secrets: map[string]string{"OPENAI_API_KEY": "sk-test", "OPENAI_BASE_URL": srv.URL + "/v1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != 200 || string(res.Body) != `{"reply":"hello from the provider"}` {
+		t.Fatalf("%d %s", res.Status, res.Body)
+	}
+	if gotAuth != "Bearer sk-test" || gotPath != "/v1/chat/completions" {
+		t.Fatalf("provider saw Authorization %q, path %q", gotAuth, gotPath)
 	}
 }

@@ -651,6 +651,13 @@
   }
   function prepare(reqJSON) {
     req = JSON.parse(reqJSON);
+    // process.env is a frozen copy of the agent's secrets (Phala's Hono
+    // agents read process.env.NAME; the openai SDK reads OPENAI_API_KEY and
+    // OPENAI_BASE_URL). Only env: process.versions and process.release stay
+    // absent, so libraries that detect Node by them do not take their Node
+    // paths.
+    const env = Object.freeze(Object.assign({}, req.env));
+    def(global, "process", { env, argv: [], platform: "cove", nextTick: (fn, ...args) => queueMicrotask(() => fn(...args)) });
     Object.defineProperty(global, "scriptArgs", { value: [phalaRequest()], writable: true, configurable: true });
     Object.defineProperty(global, "scriptOutput", {
       configurable: true,

@@ -311,3 +311,40 @@ func TestRawTarget(t *testing.T) {
 		})
 	}
 }
+
+// TestProcessEnv: process.env holds the agent's secrets, in every style;
+// absent names are undefined and the object cannot be changed.
+func TestProcessEnv(t *testing.T) {
+	e := newEngine(t, Limits{})
+	env := Env{Secrets: map[string]string{"NAME": "the secret", "OPENAI_API_KEY": "sk-1"}}
+	code := agent(`{ async fetch(req, env) {
+		let write;
+		try { (() => { "use strict"; process.env.NAME = "changed"; })(); write = "no error"; } catch (e) { write = e.name; }
+		process.env.NEW = "x"; // sloppy mode: ignored
+		delete process.env.NAME;
+		return Response.json({ name: process.env.NAME, key: process.env.OPENAI_API_KEY, absent: process.env.ABSENT === undefined && !("ABSENT" in process.env) && process.env.NEW === undefined, write, fromEnv: env.NAME });
+	} }`)
+	res, err := run(t, e, code, Request{}, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"name":"the secret","key":"sk-1","absent":true,"write":"TypeError","fromEnv":"the secret"}`; string(res.Body) != want {
+		t.Fatalf("fetch style: %s, want %s", res.Body, want)
+	}
+	main := agent(`async function main() { return JSON.stringify({ status: 200, body: String(process.env.NAME) + "," + typeof process.env.ABSENT }); }`)
+	res, err = run(t, e, main, Request{}, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(res.Body) != "the secret,undefined" {
+		t.Fatalf("main style: %s", res.Body)
+	}
+	// Without secrets process.env is empty, not missing.
+	res, err = run(t, e, agent(`{ fetch() { return new Response(JSON.stringify(process.env)); } }`), Request{}, Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(res.Body) != "{}" {
+		t.Fatalf("no secrets: %s", res.Body)
+	}
+}
