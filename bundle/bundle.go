@@ -12,7 +12,9 @@
 //     inside a function), so that the var becomes a property of globalThis.
 //   - After evaluation, globalThis.__cove_agent.default is the agent's default
 //     export: a fetch-handler object (`{ fetch(request, env, ctx) }`, which
-//     includes a Hono app) or a request-JSON `main(request)` function.
+//     includes a Hono app) or a request-JSON `main(request)` function. With
+//     no default export, globalThis.__cove_agent.main may be a named main;
+//     a CommonJS entry makes globalThis.__cove_agent its module.exports.
 //   - A script without exports (such as a "built" request-JSON script that
 //     reads globalThis.scriptArgs and sets globalThis.scriptOutput itself) still
 //     runs all of its top-level code during evaluation; globalThis.__cove_agent
@@ -28,7 +30,10 @@
 //     test it and the sandbox's process.env holds only the agent's secrets.
 //
 // IIFE output cannot hold a top-level await; an agent that uses one gets an
-// ErrSyntax error naming the line.
+// ErrSyntax error naming the line. An agent in no style the sandbox runs (no
+// default export, no main export, and no mention of scriptOutput) gets an
+// ErrNoHandler error naming the styles (Styles), rather than deploying and
+// failing every call.
 //
 // Security: Build reads every file the agent imports, including relative
 // paths outside its folder and anything under node_modules. Run it on the
@@ -37,9 +42,13 @@
 package bundle
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/evanw/esbuild/pkg/api"
 )
@@ -78,7 +87,57 @@ func Build(path string) (Bundle, error) {
 	if len(res.OutputFiles) != 1 {
 		return Bundle{}, fmt.Errorf("bundle %s: esbuild produced %d output files, want 1 (does the agent import CSS or other assets?)", ent.file, len(res.OutputFiles))
 	}
-	return Bundle{Code: res.OutputFiles[0].Contents, Entry: ent.file, Warnings: warnings}, nil
+	code := res.OutputFiles[0].Contents
+	if err := checkHandler(ent, code); err != nil {
+		return Bundle{}, err
+	}
+	return Bundle{Code: code, Entry: ent.file, Warnings: warnings}, nil
+}
+
+// checkHandler refuses an agent in no style the sandbox runs (see Styles):
+// such an agent would deploy and then fail every call. The entry's exports
+// come from a second build in ESM format, whose metafile lists them (an IIFE
+// build's does not); a CommonJS entry exports "default" there. A script
+// without exports is the built request-JSON form only if it names
+// scriptOutput.
+func checkHandler(ent entry, code []byte) error {
+	o := options(ent)
+	o.Format, o.GlobalName, o.Metafile, o.Outfile = api.FormatESModule, "", true, filepath.Join(ent.dir, "cove-exports.js")
+	o.MinifyWhitespace, o.MinifySyntax = false, false
+	res := api.Build(o)
+	if len(res.Errors) > 0 {
+		return newError(ent, res.Errors) // the IIFE build succeeded, so this is unexpected
+	}
+	var meta struct {
+		Outputs map[string]struct {
+			EntryPoint string   `json:"entryPoint"`
+			Exports    []string `json:"exports"`
+		} `json:"outputs"`
+	}
+	if err := json.Unmarshal([]byte(res.Metafile), &meta); err != nil {
+		return fmt.Errorf("bundle %s: read esbuild metafile: %w", ent.file, err)
+	}
+	var exports []string
+	for _, out := range meta.Outputs {
+		if out.EntryPoint != "" {
+			exports = append(exports, out.Exports...)
+		}
+	}
+	if slices.Contains(exports, "default") || slices.Contains(exports, "main") {
+		return nil
+	}
+	if len(exports) == 0 && bytes.Contains(code, []byte("scriptOutput")) {
+		return nil
+	}
+	what := "no exports"
+	if len(exports) > 0 {
+		what = "exports " + strings.Join(exports, ", ") + " but no default or main"
+	}
+	return &Error{Entry: ent.file, Messages: []Message{{
+		File: filepath.Base(ent.file),
+		Text: fmt.Sprintf("the agent has %s, so no call could reach it: %s", what, Styles),
+		Kind: ErrNoHandler,
+	}}}
 }
 
 // options returns the esbuild options that implement the output contract.

@@ -438,3 +438,39 @@ func BenchmarkBuildViem(b *testing.B) {
 		}
 	}
 }
+
+// TestNoHandler: an agent in no style the sandbox runs is refused at build
+// time with a message naming the styles; each accepted style builds.
+func TestNoHandler(t *testing.T) {
+	// export * never re-exports a default (star.ts).
+	refused := []string{"named.ts", "none.js", "reexp.ts", "typeonly.ts", "star.ts"}
+	accepted := []string{"default.ts", "main.js", "cjs.js", "built.js", "redefault.ts"}
+	dir := writeAgent(t, map[string]string{
+		"named.ts":     "export const x = 1;\nexport function handler() { return 1 }\n",
+		"none.js":      "console.log('hello');\n",
+		"reexp.ts":     "export { x } from \"./lib\";\n",
+		"typeonly.ts":  "export type T = string;\n",
+		"lib.ts":       "export const x = 1;\nexport default { fetch() { return new Response('x') } };\n",
+		"default.ts":   "export default { fetch() { return new Response('x') } };\n",
+		"main.js":      "export async function main(req) { return req; }\n",
+		"cjs.js":       "module.exports = { fetch() { return new Response('x') } };\n",
+		"built.js":     "Promise.resolve(globalThis.scriptArgs[0]).then((r) => { globalThis.scriptOutput = r; });\n",
+		"star.ts":      "export * from \"./lib\";\n",
+		"redefault.ts": "export { default } from \"./lib\";\n",
+	})
+	for _, name := range refused {
+		t.Run(name, func(t *testing.T) {
+			be := buildError(t, filepath.Join(dir, name), ErrNoHandler)
+			if msg := be.Error(); !strings.Contains(msg, "fetch(request, env, ctx)") || !strings.Contains(msg, "main(request)") || !strings.Contains(msg, "scriptOutput") {
+				t.Errorf("message does not name the styles: %s", msg)
+			}
+		})
+	}
+	for _, name := range accepted {
+		t.Run(name, func(t *testing.T) {
+			if _, err := Build(filepath.Join(dir, name)); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}

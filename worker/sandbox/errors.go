@@ -38,11 +38,24 @@ func (e *LimitError) Error() string {
 // Is makes errors.Is(err, ErrLimit) true.
 func (e *LimitError) Is(target error) bool { return target == ErrLimit }
 
+// ErrNoHandler matches the *AgentError of an agent in no style the sandbox
+// runs: no default export, no main, and no use of scriptArgs.
+var ErrNoHandler = errors.New("the agent has no handler")
+
+// styles names the agent styles (as package bundle's Styles does).
+const styles = "export default an object with a fetch(request, env, ctx) method (a Hono app is one), " +
+	"export default (or export) a function main(request) that takes and returns request JSON, " +
+	"or, as a built script, read globalThis.scriptArgs[0] and set globalThis.scriptOutput"
+
 // AgentError is an exception thrown by the agent, or output it produced that
 // is not a valid response.
 type AgentError struct {
 	Message string // "TypeError: x is not a function", with the JS stack after a newline
+	Err     error  // a sentinel it matches (ErrNoHandler), or nil
 }
+
+// Unwrap returns Err.
+func (e *AgentError) Unwrap() error { return e.Err }
 
 func (e *AgentError) Error() string {
 	first, _, _ := strings.Cut(e.Message, "\n")

@@ -74,6 +74,9 @@ func (inv *invocation) host(args []any) (any, error) {
 	case "mode":
 		inv.result.Mode = arg
 		return quickjs.Undefined{}, nil
+	case "args":
+		inv.argsRead = true
+		return quickjs.Undefined{}, nil
 	case "fetch":
 		return inv.fetch(arg)
 	case "abort":

@@ -41,6 +41,7 @@ type invocation struct {
 	logBytes int
 
 	lazyLoaded bool // prelude_lazy.js was evaluated
+	argsRead   bool // the agent read scriptArgs
 
 	fetched atomic.Int64 // bytes of fetched bodies, shared by fetch goroutines
 }
@@ -192,6 +193,10 @@ func (inv *invocation) loop() error {
 			}
 			continue
 		} else if len(inv.fetches) == 0 {
+			if inv.result.Mode == "script" && !inv.argsRead {
+				// No handler, and not the built request-JSON form either.
+				return &AgentError{Message: ErrNoHandler.Error() + ": " + styles, Err: ErrNoHandler}
+			}
 			return ErrNoResponse
 		}
 		if err := inv.wait(nil, deadline.C); err != nil {

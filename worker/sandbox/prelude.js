@@ -658,16 +658,31 @@
     // paths.
     const env = Object.freeze(Object.assign({}, req.env));
     def(global, "process", { env, argv: [], platform: "cove", nextTick: (fn, ...args) => queueMicrotask(() => fn(...args)) });
-    Object.defineProperty(global, "scriptArgs", { value: [phalaRequest()], writable: true, configurable: true });
+    // scriptArgs tells the host when it is read: a script with no handler
+    // that never reads it is in no known style (see run).
+    let args = [phalaRequest()], argsRead = false;
+    Object.defineProperty(global, "scriptArgs", {
+      configurable: true,
+      get() { if (!argsRead) { argsRead = true; host("args"); } return args; },
+      set(v) { args = v; },
+    });
     Object.defineProperty(global, "scriptOutput", {
       configurable: true,
       get() { return undefined; },
       set(v) { if (global.__cove_agent === undefined || !global.__cove_agent || global.__cove_agent.default === undefined) deliverPhala(v); },
     });
   }
+  const STYLES = "export default an object with a fetch(request, env, ctx) method (a Hono app is one), " +
+    "export default (or export) a function main(request) that takes and returns request JSON, " +
+    "or, as a built script, read globalThis.scriptArgs[0] and set globalThis.scriptOutput";
   function run() {
     const mod = global.__cove_agent;
-    const entry = mod && typeof mod === "object" && "default" in mod ? mod.default : undefined;
+    let entry;
+    if (mod !== null && (typeof mod === "object" || typeof mod === "function")) {
+      if ("default" in mod) entry = mod.default;
+      else if (typeof mod.main === "function") entry = mod.main; // export function main
+      else if (typeof mod === "function" || typeof mod.fetch === "function") entry = mod; // CommonJS module.exports
+    }
     if (entry === undefined) {
       // The built request-JSON form: its top-level code already ran and
       // delivers through the scriptOutput setter, now or later.
@@ -688,7 +703,7 @@
       Promise.resolve().then(() => entry.fetch(request, Object.assign({}, req.env), ctx)).then(deliverResponse).catch(fail);
       return;
     }
-    fail(new TypeError("the agent has no handler: export default an object with a fetch(request, env, ctx) method, or a function main(request)"));
+    fail(new TypeError("the agent has no handler (its default export is " + (entry === null ? "null" : typeof entry) + "): " + STYLES));
   }
   const internal = { __cove_complete: complete, __cove_timer: fireTimer, __cove_prepare: prepare, __cove_run: run };
   for (const k of Object.keys(internal)) Object.defineProperty(global, k, { value: internal[k], writable: false, configurable: false, enumerable: false });

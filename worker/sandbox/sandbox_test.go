@@ -348,3 +348,39 @@ func TestProcessEnv(t *testing.T) {
 		t.Fatalf("no secrets: %s", res.Body)
 	}
 }
+
+// TestStyles: a named main export and CommonJS module.exports run; an agent
+// in no style gets an error naming the styles, not "never settled"; a built
+// script that reads scriptArgs but never answers still gets ErrNoResponse.
+func TestStyles(t *testing.T) {
+	e := newEngine(t, Limits{})
+	for _, c := range []struct{ name, code, mode, body string }{
+		{"named main", `var __cove_agent = { main: async (r) => JSON.stringify({ status: 200, body: JSON.parse(r).path }) };`, "main", "/"},
+		{"cjs fetch", `var __cove_agent = { fetch: () => new Response("cjs") };`, "fetch", "cjs"},
+		{"cjs function", `var __cove_agent = async () => JSON.stringify({ status: 200, body: "fn" });`, "main", "fn"},
+	} {
+		res, err := run(t, e, c.code, Request{}, Env{})
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if res.Mode != c.mode || string(res.Body) != c.body {
+			t.Errorf("%s: mode %s body %q", c.name, res.Mode, res.Body)
+		}
+	}
+	for _, code := range []string{`var __cove_agent = { x: 1 };`, `console.log("no handler");`, `var __cove_agent = { default: undefined };`} {
+		_, err := run(t, e, code, Request{}, Env{})
+		var ae *AgentError
+		if !errors.Is(err, ErrNoHandler) || !errors.As(err, &ae) || !strings.Contains(ae.Message, "fetch(request, env, ctx)") || !strings.Contains(ae.Message, "scriptOutput") {
+			t.Errorf("%s: error %v, want ErrNoHandler naming the styles", code, err)
+		}
+	}
+	_, err := run(t, e, agent(`42`), Request{}, Env{})
+	if err == nil || !strings.Contains(err.Error(), "no handler (its default export is number)") {
+		t.Errorf("default export 42: %v", err)
+	}
+	// The built form that never sets scriptOutput is a different failure.
+	_, err = run(t, e, `const a = globalThis.scriptArgs[0]; new Promise(() => {});`, Request{}, Env{})
+	if !errors.Is(err, ErrNoResponse) {
+		t.Errorf("built script that never answers: %v, want ErrNoResponse", err)
+	}
+}
