@@ -189,9 +189,8 @@ func (inv *invocation) fail(msg string) {
 		inv.failure = &LimitError{Limit: LimitResponse, Max: formatBytes(inv.limits.ResponseBytes)}
 		return
 	}
-	if msg == "null" {
-		// QuickJS throws null when it cannot even allocate the error object.
-		inv.failure = &AgentError{Message: fmt.Sprintf("the agent threw null (QuickJS does so when the heap is full: the memory limit is %s)", formatBytes(inv.limits.Memory))}
+	if msg == "\x00null" || msg == "null" {
+		inv.failure = inv.threwNull()
 		return
 	}
 	inv.failure = inv.classify(errors.New(msg))

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
@@ -42,6 +43,7 @@ type invocation struct {
 
 	lazyLoaded bool // prelude_lazy.js was evaluated
 	argsRead   bool // the agent read scriptArgs
+	flood      bool // the last drain of promise jobs ran at least floodJobs
 
 	fetched atomic.Int64 // bytes of fetched bodies, shared by fetch goroutines
 }
@@ -160,13 +162,33 @@ func (inv *invocation) drain() {
 // loop is the event loop: run promise jobs, then wait for the next fetch
 // completion or timer, until the agent answers or fails.
 func (inv *invocation) loop() error {
+	err := inv.turns()
+	var le *LimitError
+	if inv.flood && errors.As(err, &le) && le.Limit == LimitTime {
+		le.Detail = microtaskFlood
+	}
+	return err
+}
+
+func (inv *invocation) turns() error {
 	deadline := time.NewTimer(time.Until(inv.deadline))
 	defer deadline.Stop()
 	for {
 		if err := inv.enter(); err != nil {
 			return err
 		}
-		if _, err := inv.vm.ExecutePendingJobs(); err != nil {
+		n, err := inv.vm.ExecutePendingJobs()
+		inv.flood = n >= floodJobs
+		if err != nil {
+			if strings.Contains(err.Error(), "aborted draining after") {
+				// The engine stops a drain after 2^20 jobs. An agent
+				// that has answered is done; otherwise only the time
+				// limit ends a microtask loop, so drain on.
+				if inv.done {
+					return inv.failure
+				}
+				continue
+			}
 			return inv.classify(err)
 		}
 		if inv.done {

@@ -610,8 +610,25 @@
   function fail(err) {
     if (delivered) return;
     delivered = true;
-    const msg = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-    host("fail", msg + (err && err.stack ? "\n" + err.stack : ""));
+    let msg;
+    try { msg = describeThrown(err); } catch (e) { msg = "the agent threw a value that cannot be shown"; }
+    host("fail", msg);
+  }
+  // describeThrown says what the agent threw: an Error (or an object shaped
+  // like one) as "Name: message" with its stack after a newline, anything
+  // else as what it is and its contents.
+  function describeThrown(err) {
+    if (err === null) return "\u0000null"; // the host words it: QuickJS also throws null when the heap is full
+    const stack = (e) => (typeof e.stack === "string" && e.stack ? "\n" + e.stack : "");
+    if (err instanceof Error) return `${err.name}: ${err.message}${stack(err)}`;
+    if (typeof err === "object" && typeof err.message === "string" && (err.name === undefined || typeof err.name === "string")) {
+      return `${err.name || "Error"}: ${err.message}${stack(err)}`;
+    }
+    if (err === undefined) return "the agent threw undefined";
+    let shown = typeof err === "string" ? JSON.stringify(err) : inspect(err, 0, []);
+    if (shown.length > 500) shown = shown.slice(0, 500) + "…";
+    const what = typeof err === "object" ? "an object that is not an Error" : typeof err === "function" ? "a function" : "a " + typeof err;
+    return `the agent threw ${what}: ${shown}`;
   }
   function phalaRequest() {
     const u = new URL(req.url);

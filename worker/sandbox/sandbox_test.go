@@ -384,3 +384,77 @@ func TestStyles(t *testing.T) {
 		t.Errorf("built script that never answers: %v, want ErrNoResponse", err)
 	}
 }
+
+// TestThrownValues: whatever the agent throws, the error says what it was.
+func TestThrownValues(t *testing.T) {
+	e := newEngine(t, Limits{})
+	for _, c := range []struct{ throw, want string }{
+		{`null`, "the agent threw null (its code throws null, or the engine could not allocate an error object: the memory limit is 128 MiB)"},
+		{`undefined`, "the agent threw undefined"},
+		{`{}`, "the agent threw an object that is not an Error: {  }"},
+		{`{ code: 42, detail: "x" }`, `the agent threw an object that is not an Error: { code: 42, detail: "x" }`},
+		{`Object.create(null)`, "the agent threw an object that is not an Error: {  }"},
+		{`"a string"`, `the agent threw a string: "a string"`},
+		{`42`, "the agent threw a number: 42"},
+		{`{ name: "ApiError", message: "quota" }`, "ApiError: quota"},
+		{`new RangeError("r")`, "RangeError: r"},
+	} {
+		for _, style := range []string{"async fetch() { throw %s; }", "fetch() { throw %s; }"} {
+			code := agent("{ " + strings.Replace(style, "%s", c.throw, 1) + " }")
+			_, err := run(t, e, code, Request{}, Env{})
+			var ae *AgentError
+			if !errors.As(err, &ae) {
+				t.Errorf("throw %s (%s): %v, want an AgentError", c.throw, style, err)
+				continue
+			}
+			if first, _, _ := strings.Cut(ae.Message, "\n"); first != c.want {
+				t.Errorf("throw %s (%s): %q, want %q", c.throw, style, first, c.want)
+			}
+		}
+	}
+	// At top level too.
+	p, err := e.Compile([]byte(`throw null;`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.Run(context.Background(), p, Request{Method: "GET", URL: "http://agent.test/"}, Env{})
+	if err == nil || !strings.Contains(err.Error(), "the agent threw null (its code throws null") {
+		t.Errorf("top-level throw null: %v", err)
+	}
+}
+
+// TestMicrotaskFlood: an agent whose promise jobs never let the event loop
+// turn ends at the time limit, named as such with the cause, also past the
+// engine's bound on one drain (2^20 jobs, about 3 s); an agent that answered
+// before flooding keeps its answer.
+func TestMicrotaskFlood(t *testing.T) {
+	const want = "agent exceeded the time limit"
+	for _, c := range []struct {
+		name    string
+		timeout time.Duration
+	}{{"short", 300 * time.Millisecond}, {"past one drain", 6 * time.Second}} {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEngine(t, Limits{Timeout: c.timeout})
+			start := time.Now()
+			_, err := run(t, e, agent(`{ async fetch() { for (;;) await null; } }`), Request{}, Env{})
+			if !errors.Is(err, ErrLimit) || !strings.HasPrefix(err.Error(), want) || !strings.Contains(err.Error(), "microtask loop") {
+				t.Fatalf("error %v, want the time limit naming a microtask loop", err)
+			}
+			if d := time.Since(start); d > c.timeout+2*time.Second {
+				t.Errorf("took %v with a %v limit", d, c.timeout)
+			}
+		})
+	}
+	// A CPU loop is a time limit without the microtask detail.
+	e := newEngine(t, Limits{Timeout: 300 * time.Millisecond})
+	_, err := run(t, e, agent(`{ fetch() { for (;;) {} } }`), Request{}, Env{})
+	if !errors.Is(err, ErrLimit) || !strings.HasPrefix(err.Error(), want) || strings.Contains(err.Error(), "microtask") {
+		t.Errorf("cpu loop: %v, want the time limit without the microtask detail", err)
+	}
+	// An agent that answered and then floods keeps its answer.
+	e = newEngine(t, Limits{Timeout: 10 * time.Second})
+	res, err := run(t, e, agent(`{ fetch() { (async () => { for (;;) await null; })(); return new Response("answered"); } }`), Request{}, Env{})
+	if err != nil || string(res.Body) != "answered" {
+		t.Errorf("answered then flooded: %v %q", err, res.Body)
+	}
+}
