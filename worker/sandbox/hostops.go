@@ -67,7 +67,12 @@ func (inv *invocation) host(args []any) (any, error) {
 			return nil, errors.New("host: runtime already loaded")
 		}
 		inv.lazyLoaded = true
-		if _, err := inv.vm.EvalBytecode(inv.engine.lazy); err != nil {
+		factory, err := inv.vm.EvalBytecodeValue(inv.engine.lazy)
+		if err != nil {
+			return nil, fmt.Errorf("load runtime: %v", err)
+		}
+		defer factory.Free()
+		if _, err := inv.dispatch.Call(quickjs.UndefinedValue, "lazy", factory); err != nil {
 			return nil, fmt.Errorf("load runtime: %v", err)
 		}
 		return quickjs.Undefined{}, nil

@@ -28,8 +28,10 @@ type invocation struct {
 	start    time.Time
 	deadline time.Time
 
-	vm     *quickjs.VM
-	result Result
+	vm          *quickjs.VM
+	dispatch    quickjs.Value // the runtime's entry points (prelude.js's value)
+	hasDispatch bool          // dispatch holds a value to free
+	result      Result
 
 	done    bool  // respond or fail was called
 	failure error // set by fail
@@ -78,6 +80,9 @@ func newInvocation(ctx context.Context, e *Engine, req Request, env Env) *invoca
 
 func (inv *invocation) close() {
 	inv.cancel() // stops fetches still in flight
+	if inv.hasDispatch {
+		inv.dispatch.Free()
+	}
 	if inv.vm != nil {
 		inv.vm.Close()
 	}
@@ -108,10 +113,12 @@ func (inv *invocation) run(p *Program) error {
 	if err := inv.enter(); err != nil {
 		return err
 	}
-	if _, err := vm.EvalBytecode(inv.engine.prelude); err != nil {
+	dispatch, err := vm.EvalBytecodeValue(inv.engine.prelude)
+	if err != nil {
 		return fmt.Errorf("load runtime: %w", inv.classify(err))
 	}
-	if err := inv.call("__cove_prepare", reqJSON); err != nil {
+	inv.dispatch, inv.hasDispatch = dispatch, true
+	if err := inv.call("prepare", reqJSON); err != nil {
 		return err
 	}
 	if err := inv.enter(); err != nil {
@@ -121,7 +128,7 @@ func (inv *invocation) run(p *Program) error {
 		inv.drain()
 		return inv.classify(err)
 	}
-	if err := inv.call("__cove_run"); err != nil {
+	if err := inv.call("run"); err != nil {
 		return err
 	}
 	return inv.loop()
@@ -141,11 +148,13 @@ func (inv *invocation) enter() error {
 	return nil
 }
 
-func (inv *invocation) call(fn string, args ...any) error {
+// call runs one of the runtime's entry points through its dispatch
+// function, which agent code cannot reach.
+func (inv *invocation) call(op string, args ...any) error {
 	if err := inv.enter(); err != nil {
 		return err
 	}
-	if _, err := inv.vm.Call(fn, args...); err != nil {
+	if _, err := inv.dispatch.Call(quickjs.UndefinedValue, append([]any{op}, args...)...); err != nil {
 		return inv.classify(err)
 	}
 	return nil
@@ -202,7 +211,7 @@ func (inv *invocation) turns() error {
 					continue
 				}
 				delete(inv.timerSet, t.id)
-				if err := inv.call("__cove_timer", t.id); err != nil {
+				if err := inv.call("timer", t.id); err != nil {
 					return err
 				}
 				continue
@@ -236,7 +245,7 @@ func (inv *invocation) wait(timerC, deadline <-chan time.Time) error {
 			return nil // aborted by the agent
 		}
 		delete(inv.fetches, ev.id)
-		return inv.call("__cove_complete", ev.id, ev.ok, ev.payload)
+		return inv.call("complete", ev.id, ev.ok, ev.payload)
 	case <-timerC:
 		return nil
 	case <-deadline:
@@ -246,7 +255,7 @@ func (inv *invocation) wait(timerC, deadline <-chan time.Time) error {
 	}
 }
 
-// requestJSON is the request as __cove_prepare reads it.
+// requestJSON is the request as the runtime's prepare reads it.
 func (inv *invocation) requestJSON() (string, error) {
 	headers := make([][2]string, 0, len(inv.req.Header))
 	for k, vs := range inv.req.Header {

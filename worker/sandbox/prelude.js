@@ -3,6 +3,10 @@
 // every fresh VM before the agent's bundle. Everything here runs inside the
 // sandbox with the agent's privileges: the host (Go) validates every call and
 // enforces every limit; nothing in this file is trusted for security.
+//
+// The script's value is the host's one way in (dispatch, at the end): the
+// runtime's entry points live only in this closure, never on globalThis, so
+// agent code can neither call nor replace them.
 (function (global) {
   "use strict";
   const host = global.__cove_host;
@@ -156,7 +160,7 @@
 
   // ---------- async host operations ----------
   // Each pending host operation has an id; the Go event loop settles it by
-  // calling __cove_complete(id, ok, payload).
+  // calling dispatch("complete", id, ok, payload).
   const pending = new Map();
   function hostAsync(op, arg) {
     return new Promise((resolve, reject) => {
@@ -570,13 +574,13 @@
   };
   for (const k of Object.keys(globals)) def(global, k, globals[k]);
   // The rest of the runtime (prelude_lazy.js) loads on first use.
-  let L = null;
+  let L = null, lazyFactory = null;
   const LAZY = ["DOMException", "TextEncoder", "TextDecoder", "Event", "EventTarget", "AbortSignal", "AbortController", "Blob", "FormData", "ReadableStream", "crypto", "structuredClone"];
   function lazy() {
     if (L === null) {
-      host("lazy");
-      const factory = global.__cove_lazy;
-      delete global.__cove_lazy;
+      host("lazy"); // the host evaluates prelude_lazy.js and hands its factory to dispatch("lazy")
+      const factory = lazyFactory;
+      lazyFactory = null;
       L = factory({ host, def, b64encode, b64decode, utf8encode, utf8decode, toU8, setTimeout });
       for (const k of LAZY) def(global, k, L[k]);
     }
@@ -594,8 +598,8 @@
   def(global, "navigator", { userAgent: "Cove" });
 
   // ---------- dispatch ----------
-  // The Go side calls __cove_prepare before the agent's code runs (the built
-  // request-JSON form reads scriptArgs at top level), then __cove_run.
+  // The Go side calls dispatch("prepare") before the agent's code runs (the
+  // built request-JSON form reads scriptArgs at top level), then "run".
   let req = null;
   let delivered = false;
   function deliver(status, headers, body) {
@@ -722,6 +726,14 @@
     }
     fail(new TypeError("the agent has no handler (its default export is " + (entry === null ? "null" : typeof entry) + "): " + STYLES));
   }
-  const internal = { __cove_complete: complete, __cove_timer: fireTimer, __cove_prepare: prepare, __cove_run: run };
-  for (const k of Object.keys(internal)) Object.defineProperty(global, k, { value: internal[k], writable: false, configurable: false, enumerable: false });
+  return function dispatch(op, a, b, c) {
+    switch (op) {
+      case "complete": return complete(a, b, c);
+      case "timer": return fireTimer(a);
+      case "prepare": return prepare(a);
+      case "run": return run();
+      case "lazy": lazyFactory = a; return;
+    }
+    throw new TypeError("dispatch: unknown operation " + op);
+  };
 })(globalThis);

@@ -1,7 +1,8 @@
 // The lazily loaded part of the Cove agent runtime: web APIs most agents
 // never touch. prelude.js loads it the first time an agent reads one of these
-// globals, so that every call does not pay for deserialising them.
-globalThis.__cove_lazy = function (core) {
+// globals, so that every call does not pay for deserialising them. The
+// script's value is the factory, which the host hands to the runtime.
+(function (core) {
   "use strict";
   const { host, def, b64encode, b64decode, utf8encode, utf8decode, toU8, setTimeout } = core;
   class DOMException extends Error {
@@ -377,4 +378,4 @@ globalThis.__cove_lazy = function (core) {
     return Array.prototype.map.call(args, (a) => inspect(a, 0, [])).join(" ");
   }
   return { format, inspect, DOMException, TextEncoder, TextDecoder, Event, EventTarget, AbortSignal, AbortController, Blob, FormData, ReadableStream, crypto, structuredClone };
-};
+});

@@ -458,3 +458,37 @@ func TestMicrotaskFlood(t *testing.T) {
 		t.Errorf("answered then flooded: %v %q", err, res.Body)
 	}
 }
+
+// TestRuntimeUnreachable: the runtime's entry points and host function are
+// not on globalThis, and an agent that plants its own __cove_* globals (to
+// read or spoof fetch completions, timers or its own dispatch) changes
+// nothing: its fetch gets the real upstream answer and its timer fires.
+func TestRuntimeUnreachable(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("real upstream")) }))
+	defer srv.Close()
+	e := newEngine(t, Limits{})
+	code := `
+		const seen = Object.getOwnPropertyNames(globalThis).filter((n) => n.startsWith("__cove")); // __cove_agent is its own (var)
+		const types = ["__cove_host", "__cove_run", "__cove_complete", "__cove_timer", "__cove_prepare", "__cove_lazy"].map((n) => typeof globalThis[n]);
+		const calls = [];
+		for (const n of ["__cove_host", "__cove_run", "__cove_complete", "__cove_timer", "__cove_prepare"]) {
+			globalThis[n] = (...a) => { calls.push(n); };
+		}
+		Object.defineProperty(globalThis, "__cove_lazy", { get() { calls.push("lazy get"); return () => ({}); }, set() { calls.push("lazy set"); }, configurable: false });
+		var __cove_agent = { default: { async fetch(req, env) {
+			const p = fetch(env.UPSTREAM);
+			__cove_complete(1, true, JSON.stringify({ status: 200, headers: [], body: "spoofed", enc: "text" }));
+			const got = await (await p).text();
+			const timer = await new Promise((r) => setTimeout(() => r("fired"), 1));
+			const te = new TextEncoder().encode("é").length;
+			return Response.json({ seen, types, got, timer, te, calls });
+		} } };`
+	res, err := run(t, e, code, Request{}, Env{Secrets: map[string]string{"UPSTREAM": srv.URL}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"seen":["__cove_agent"],"types":["undefined","undefined","undefined","undefined","undefined","undefined"],"got":"real upstream","timer":"fired","te":2,"calls":["__cove_complete"]}`
+	if string(res.Body) != want {
+		t.Fatalf("body %s\nwant %s", res.Body, want)
+	}
+}
