@@ -67,10 +67,11 @@ type Bundle struct {
 	Warnings []string
 }
 
-// Build bundles the agent at path, which is a .ts, .js, .mts or .mjs file, or
+// Build bundles the agent at path, which is a .ts, .tsx, .js, .jsx, .mts or .mjs file, or
 // a folder. In a folder the entry is the file named by package.json "module",
-// then "main", then the first of index.ts, index.js, src/index.ts and
-// src/index.js that exists.
+// then "main", then the first of index.ts, index.tsx, index.js, src/index.ts,
+// src/index.tsx and src/index.js that exists. JSX follows the agent's
+// tsconfig.json, else Hono's JSX when it depends on hono (see jsxSource).
 //
 // Errors from esbuild come back as *Error, which matches ErrMissingPackage,
 // ErrUnsupportedImport or ErrSyntax with errors.Is.
@@ -142,7 +143,7 @@ func checkHandler(ent entry, code []byte) error {
 
 // options returns the esbuild options that implement the output contract.
 func options(ent entry) api.BuildOptions {
-	return api.BuildOptions{
+	o := api.BuildOptions{
 		EntryPoints:       []string{ent.file},
 		AbsWorkingDir:     ent.dir,
 		Bundle:            true,
@@ -162,6 +163,10 @@ func options(ent entry) api.BuildOptions {
 		Define:            map[string]string{"process.env.NODE_ENV": `"production"`},
 		LogLevel:          api.LogLevelSilent,
 	}
+	if ent.jsxImportSource != "" {
+		o.JSX, o.JSXImportSource = api.JSXAutomatic, ent.jsxImportSource
+	}
+	return o
 }
 
 // entry is where a build starts.
@@ -169,10 +174,38 @@ type entry struct {
 	file     string   // absolute path of the entry file
 	dir      string   // the agent's folder: where its package.json is, else the entry's folder
 	warnings []string // notes about how the entry was chosen
+	// jsxImportSource, when set, compiles JSX with the automatic runtime
+	// from that package (see jsxSource).
+	jsxImportSource string
 }
 
 // sourceExts are the file types an agent entry may have.
-var sourceExts = map[string]bool{".ts": true, ".js": true, ".mts": true, ".mjs": true}
+var sourceExts = map[string]bool{".ts": true, ".tsx": true, ".js": true, ".jsx": true, ".mts": true, ".mjs": true}
+
+// extList names sourceExts for messages.
+const extList = ".ts, .tsx, .js, .jsx, .mts or .mjs"
+
+// jsxSource picks how JSX compiles for an agent in folder dir: a
+// tsconfig.json there that sets any jsx option decides (esbuild reads it);
+// otherwise an agent that depends on hono gets Hono's JSX (the automatic
+// runtime from "hono/jsx", as Hono's templates configure it); otherwise
+// esbuild's default (React.createElement) stays.
+func jsxSource(dir string) string {
+	if b, err := os.ReadFile(filepath.Join(dir, "tsconfig.json")); err == nil && bytes.Contains(b, []byte(`"jsx`)) {
+		return ""
+	}
+	pkg, ok, err := readPackageJSON(dir)
+	if err != nil || !ok {
+		return ""
+	}
+	if _, dep := pkg.Dependencies["hono"]; dep {
+		return "hono/jsx"
+	}
+	if _, dep := pkg.DevDependencies["hono"]; dep {
+		return "hono/jsx"
+	}
+	return ""
+}
 
 // findEntry resolves path to the agent's entry file and folder.
 func findEntry(path string) (entry, error) {
@@ -184,13 +217,17 @@ func findEntry(path string) (entry, error) {
 	if err != nil {
 		return entry{}, err
 	}
+	var ent entry
 	if !fi.IsDir() {
 		if !sourceExts[filepath.Ext(abs)] {
-			return entry{}, fmt.Errorf("unsupported file type %q: an agent is a .ts, .js, .mts or .mjs file, or a folder with a package.json", filepath.Ext(abs))
+			return entry{}, fmt.Errorf("unsupported file type %q: an agent is a %s file, or a folder with a package.json", filepath.Ext(abs), extList)
 		}
-		return entry{file: abs, dir: packageDir(filepath.Dir(abs))}, nil
+		ent = entry{file: abs, dir: packageDir(filepath.Dir(abs))}
+	} else if ent, err = folderEntry(abs); err != nil {
+		return entry{}, err
 	}
-	return folderEntry(abs)
+	ent.jsxImportSource = jsxSource(ent.dir)
+	return ent, nil
 }
 
 // packageDir returns the nearest folder at or above dir that holds a

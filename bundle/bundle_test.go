@@ -368,7 +368,7 @@ func TestEntry(t *testing.T) {
 
 func TestBadPath(t *testing.T) {
 	dir := writeAgent(t, map[string]string{"agent.py": "print(1)", "agent.ts": "export default 1;"})
-	if _, err := Build(filepath.Join(dir, "agent.py")); err == nil || !strings.Contains(err.Error(), ".ts, .js, .mts or .mjs") {
+	if _, err := Build(filepath.Join(dir, "agent.py")); err == nil || !strings.Contains(err.Error(), ".ts, .tsx, .js, .jsx, .mts or .mjs") {
 		t.Errorf("Build(agent.py) error = %v, want one naming the allowed file types", err)
 	}
 	if _, err := Build(filepath.Join(dir, "absent.ts")); !errors.Is(err, fs.ErrNotExist) {
@@ -473,4 +473,47 @@ func TestNoHandler(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestJSX: .tsx and .jsx build; JSX follows the agent's tsconfig.json, else
+// Hono's JSX when the agent depends on hono, else esbuild's default.
+func TestJSX(t *testing.T) {
+	const view = "export default { fetch() { return new Response(String(<p>hi</p>)) } };\n"
+	t.Run("tsconfig decides", func(t *testing.T) {
+		dir := writeAgent(t, map[string]string{
+			"package.json":  `{"dependencies": {"hono": "^4.6.0"}}`,
+			"tsconfig.json": `{"compilerOptions": {"jsx": "react", "jsxFactory": "h"}}`,
+			"index.tsx":     "const h = (t: string, p: unknown, ...c: unknown[]) => `<${t}>${c.join(\"\")}</${t}>`;\n" + view,
+		})
+		b, err := Build(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(b.Code, []byte(`h("p",null,"hi")`)) {
+			t.Errorf("tsconfig's jsxFactory not used:\n%s", b.Code)
+		}
+	})
+	t.Run("hono dependency", func(t *testing.T) {
+		// hono is not installed here, and the source imports nothing: the
+		// import the JSX compiles to (hono/jsx/jsx-runtime) is what the build
+		// then misses.
+		dir := writeAgent(t, map[string]string{
+			"package.json": `{"dependencies": {"hono": "^4.6.0"}}`,
+			"index.tsx":    view,
+		})
+		be := buildError(t, dir, ErrMissingPackage)
+		if !strings.Contains(be.Error(), `package "hono"`) {
+			t.Errorf("error does not name hono: %v", be)
+		}
+	})
+	t.Run("default", func(t *testing.T) {
+		dir := writeAgent(t, map[string]string{"agent.jsx": view})
+		b, err := Build(filepath.Join(dir, "agent.jsx"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(b.Code, []byte(`React.createElement("p",null,"hi")`)) {
+			t.Errorf("esbuild's default JSX not used:\n%s", b.Code)
+		}
+	})
 }

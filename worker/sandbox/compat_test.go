@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/cove-network/cove/bundle"
@@ -134,5 +135,19 @@ func TestOpenAIFromEnv(t *testing.T) {
 	}
 	if gotAuth != "Bearer sk-test" || gotPath != "/v1/chat/completions" {
 		t.Fatalf("provider saw Authorization %q, path %q", gotAuth, gotPath)
+	}
+}
+
+// TestHonoJSX renders Hono's JSX SSR example from a .tsx file.
+func TestHonoJSX(t *testing.T) {
+	e := newEngine(t, Limits{})
+	p := compatProgram(t, e, "jsx.tsx")
+	res, err := runProgram(t, e, p, Request{}, Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "<html><body><h1>Hello Hono!</h1><ul><li>Good Morning!!</li><li>Good Evening!!</li><li>Good Night!!</li></ul></body></html>"
+	if res.Status != 200 || string(res.Body) != want || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
+		t.Fatalf("%d %s %q\nwant %s", res.Status, res.Header.Get("Content-Type"), res.Body, want)
 	}
 }
