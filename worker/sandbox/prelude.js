@@ -428,8 +428,9 @@
   // ---------- Request, Response ----------
   const METHODS = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH"];
   class Request extends Body {
-    constructor(input, init = {}) {
+    constructor(input, init) {
       super();
+      init = initDict("Request", init);
       let src = null;
       if (input instanceof Request) src = input;
       const url = src ? src.url : String(new URL(String(input)));
@@ -471,9 +472,17 @@
   }
 
   const STATUS_TEXT = { 200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 301: "Moved Permanently", 302: "Found", 303: "See Other", 304: "Not Modified", 307: "Temporary Redirect", 308: "Permanent Redirect", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 409: "Conflict", 413: "Payload Too Large", 422: "Unprocessable Entity", 429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout" };
+  // A RequestInit or ResponseInit is a dictionary: null and undefined are
+  // empty, anything but an object is a TypeError (as in Node).
+  function initDict(ctor, init) {
+    if (init === undefined || init === null) return {};
+    if (typeof init !== "object" && typeof init !== "function") throw new TypeError(`${ctor} constructor: init must be an object, null or undefined, not a ${typeof init}`);
+    return init;
+  }
   class Response extends Body {
-    constructor(body = null, init = {}) {
+    constructor(body = null, init) {
       super();
+      init = initDict("Response", init);
       const status = init.status === undefined ? 200 : Number(init.status);
       if (!Number.isInteger(status) || status < 200 || status > 599) throw new RangeError(`Response: status ${init.status} is not in the range 200 to 599`);
       def(this, "_status", status);

@@ -492,3 +492,33 @@ func TestRuntimeUnreachable(t *testing.T) {
 		t.Fatalf("body %s\nwant %s", res.Body, want)
 	}
 }
+
+// TestNodeParity: what Node does (v20, checked by hand) for a non-object
+// Response or Request init and for numeric IPv4 hosts.
+func TestNodeParity(t *testing.T) {
+	e := newEngine(t, Limits{})
+	code := agent(`{ async fetch() {
+		const out = {};
+		const name = (f) => { try { f(); return "ok"; } catch (e) { return e.name; } };
+		out.resString = name(() => new Response("x", "string"));
+		out.resNumber = name(() => new Response("x", 5));
+		out.reqString = name(() => new Request("http://a/", "string"));
+		out.nullInit = [new Response("x", null).status, new Response("x", undefined).status, new Request("http://a/", null).method];
+		out.urls = ["http://0x7f.1/", "http://2130706433/", "http://0177.0.0.1/", "http://127.1/", "http://0x7F000001:8080/p",
+			"https://192.168.0.1./", "http://0x/", "http://0xffffffff/", "http://a.1e/", "http://example.com/",
+			"http://1.2.3.4.5/", "http://256.1.1.1/", "http://1.16777216/", "http://4294967296/", "http://foo.0x/", "http://1.2.3.09/", "http://08/",
+		].map((u) => { try { return new URL(u).href; } catch (e) { return e.name; } });
+		return Response.json(out);
+	} }`)
+	res, err := run(t, e, code, Request{}, Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"resString":"TypeError","resNumber":"TypeError","reqString":"TypeError","nullInit":[200,200,"GET"],"urls":[` +
+		`"http://127.0.0.1/","http://127.0.0.1/","http://127.0.0.1/","http://127.0.0.1/","http://127.0.0.1:8080/p",` +
+		`"https://192.168.0.1/","http://0.0.0.0/","http://255.255.255.255/","http://a.1e/","http://example.com/",` +
+		`"TypeError","TypeError","TypeError","TypeError","TypeError","TypeError","TypeError"]}`
+	if string(res.Body) != want {
+		t.Fatalf("body %s\nwant %s", res.Body, want)
+	}
+}
