@@ -584,7 +584,7 @@
   for (const k of Object.keys(globals)) def(global, k, globals[k]);
   // The rest of the runtime (prelude_lazy.js) loads on first use.
   let L = null, lazyFactory = null;
-  const LAZY = ["DOMException", "TextEncoder", "TextDecoder", "Event", "EventTarget", "AbortSignal", "AbortController", "Blob", "FormData", "ReadableStream", "crypto", "structuredClone"];
+  const LAZY = ["Intl", "DOMException", "TextEncoder", "TextDecoder", "Event", "EventTarget", "AbortSignal", "AbortController", "Blob", "FormData", "ReadableStream", "crypto", "structuredClone"];
   function lazy() {
     if (L === null) {
       host("lazy"); // the host evaluates prelude_lazy.js and hands its factory to dispatch("lazy")
