@@ -34,7 +34,7 @@ const Styles = "export default an object with a fetch(request, env, ctx) method 
 // agentGlobals is what an agent has instead of Node's built-ins.
 const agentGlobals = "fetch, Request, Response, Headers, URL, URLSearchParams, TextEncoder, TextDecoder, " +
 	"atob, btoa, crypto.getRandomValues, crypto.randomUUID, crypto.subtle.digest, console, setTimeout, " +
-	"AbortController, structuredClone, and the cove object for host services"
+	"AbortController, ReadableStream, structuredClone, a basic Intl, process.env (the agent's secrets), and the cove object for host services"
 
 // Message is one error from a build.
 type Message struct {
