@@ -151,3 +151,24 @@ func TestHonoJSX(t *testing.T) {
 		t.Fatalf("%d %s %q\nwant %s", res.Status, res.Header.Get("Content-Type"), res.Body, want)
 	}
 }
+
+// TestWapoHandle runs Phala's wapo style (@phala/wapo-env/guest's
+// handle(app) around a Hono app) unchanged.
+func TestWapoHandle(t *testing.T) {
+	e := newEngine(t, Limits{})
+	p := compatProgram(t, e, "wapo.ts")
+	res, err := runProgram(t, e, p, Request{}, Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != 200 || string(res.Body) != "Hello from wapo" {
+		t.Fatalf("GET /: %d %q", res.Status, res.Body)
+	}
+	res, err = runProgram(t, e, p, Request{Method: "POST", URL: "http://agent.test/echo?q=1", Header: http.Header{"X-A": {"b"}}, Body: []byte("hi")}, Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != 201 || string(res.Body) != `{"q":"1","body":"hi","h":"b"}` || res.Header.Get("X-Out") != "1" || !strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
+		t.Fatalf("POST /echo: %d %v %q", res.Status, res.Header, res.Body)
+	}
+}

@@ -611,6 +611,8 @@
   // built request-JSON form reads scriptArgs at top level), then "run".
   let req = null;
   let delivered = false;
+  let style = null; // the agent style run detected
+  let output = null; // {v}: the last value the agent set as scriptOutput
   function deliver(status, headers, body) {
     if (delivered) return;
     delivered = true;
@@ -649,12 +651,67 @@
     for (const [k, v] of u.searchParams) (queries[k] = queries[k] || []).push(v);
     const headers = {};
     for (const [k, v] of req.headers) headers[k] = v;
-    const r = { method: req.method, path: u.pathname, queries, headers, secret: req.env };
+    // url is for @phala/wapo-env's handle(app), which builds a Request from it.
+    const r = { method: req.method, url: req.url, path: u.pathname, queries, headers, secret: req.env };
     if (req.body !== "" || req.enc === "base64") r.body = req.enc === "base64" ? atob(req.body) : req.body;
     return JSON.stringify(r);
   }
+  // msgpackDecode reads the msgpack value a wapo agent (@phala/wapo-env's
+  // handle) sets as scriptOutput: nil, booleans, numbers, strings, binary,
+  // arrays and maps (map keys become own properties, never the prototype).
+  function msgpackDecode(u8) {
+    const dv = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
+    let i = 0;
+    const need = (n) => { if (i + n > u8.length) throw new TypeError("scriptOutput: truncated msgpack"); };
+    const str = (n) => { need(n); const v = utf8decode(u8.subarray(i, i + n), false); i += n; return v; };
+    const bin = (n) => { need(n); const v = u8.slice(i, i + n); i += n; return v; };
+    const arr = (n) => { const a = []; for (let k = 0; k < n; k++) a.push(read()); return a; };
+    const map = (n) => {
+      const o = {};
+      for (let k = 0; k < n; k++) { const key = String(read()); Object.defineProperty(o, key, { value: read(), writable: true, enumerable: true, configurable: true }); }
+      return o;
+    };
+    const u = (n, get) => { need(n); const v = get(i); i += n; return v; };
+    function read() {
+      need(1);
+      const b = u8[i++];
+      if (b <= 0x7f) return b;
+      if (b >= 0xe0) return b - 256;
+      if ((b & 0xe0) === 0xa0) return str(b & 31);
+      if ((b & 0xf0) === 0x90) return arr(b & 15);
+      if ((b & 0xf0) === 0x80) return map(b & 15);
+      switch (b) {
+        case 0xc0: return null;
+        case 0xc2: return false;
+        case 0xc3: return true;
+        case 0xc4: return bin(u(1, (j) => dv.getUint8(j)));
+        case 0xc5: return bin(u(2, (j) => dv.getUint16(j)));
+        case 0xc6: return bin(u(4, (j) => dv.getUint32(j)));
+        case 0xca: return u(4, (j) => dv.getFloat32(j));
+        case 0xcb: return u(8, (j) => dv.getFloat64(j));
+        case 0xcc: return u(1, (j) => dv.getUint8(j));
+        case 0xcd: return u(2, (j) => dv.getUint16(j));
+        case 0xce: return u(4, (j) => dv.getUint32(j));
+        case 0xcf: return Number(u(8, (j) => dv.getBigUint64(j)));
+        case 0xd0: return u(1, (j) => dv.getInt8(j));
+        case 0xd1: return u(2, (j) => dv.getInt16(j));
+        case 0xd2: return u(4, (j) => dv.getInt32(j));
+        case 0xd3: return Number(u(8, (j) => dv.getBigInt64(j)));
+        case 0xd9: return str(u(1, (j) => dv.getUint8(j)));
+        case 0xda: return str(u(2, (j) => dv.getUint16(j)));
+        case 0xdb: return str(u(4, (j) => dv.getUint32(j)));
+        case 0xdc: return arr(u(2, (j) => dv.getUint16(j)));
+        case 0xdd: return arr(u(4, (j) => dv.getUint32(j)));
+        case 0xde: return map(u(2, (j) => dv.getUint16(j)));
+        case 0xdf: return map(u(4, (j) => dv.getUint32(j)));
+      }
+      throw new TypeError("scriptOutput: unsupported msgpack type 0x" + b.toString(16));
+    }
+    return read();
+  }
   function deliverPhala(out) {
     let r = out;
+    if (out instanceof Uint8Array) r = msgpackDecode(out); // wapo's handle(app)
     if (typeof out === "string") {
       try { r = JSON.parse(out); } catch (e) { return deliver(200, [["content-type", "text/plain;charset=UTF-8"]], out); }
     }
@@ -665,6 +722,7 @@
     if (r.headers && typeof r.headers === "object") for (const k of Object.keys(r.headers)) headers.push([k, String(r.headers[k])]);
     let body = r.body;
     if (body === undefined || body === null) body = null;
+    else if (body instanceof Uint8Array) body = body.slice();
     else if (typeof body !== "string") { body = JSON.stringify(body); if (!headers.some(([k]) => k.toLowerCase() === "content-type")) headers.push(["content-type", "application/json"]); }
     deliver(status, headers, body);
   }
@@ -699,7 +757,9 @@
     Object.defineProperty(global, "scriptOutput", {
       configurable: true,
       get() { return undefined; },
-      set(v) { if (global.__cove_agent === undefined || !global.__cove_agent || global.__cove_agent.default === undefined) deliverPhala(v); },
+      // A built script answers through it; a main() that returns nothing
+      // (wapo's handle(app)) answers with the last value set.
+      set(v) { output = { v }; if (style === null || style === "script") try { deliverPhala(v); } catch (e) { fail(e); } },
     });
   }
   const STYLES = "export default an object with a fetch(request, env, ctx) method (a Hono app is one), " +
@@ -716,16 +776,16 @@
     if (entry === undefined) {
       // The built request-JSON form: its top-level code already ran and
       // delivers through the scriptOutput setter, now or later.
-      host("mode", "script");
+      host("mode", style = "script");
       return;
     }
     if (typeof entry === "function") {
-      host("mode", "main");
-      Promise.resolve().then(() => entry(scriptArgs[0])).then(deliverPhala, fail);
+      host("mode", style = "main");
+      Promise.resolve().then(() => entry(scriptArgs[0])).then((out) => deliverPhala(out === undefined && output ? output.v : out)).catch(fail);
       return;
     }
     if (entry && typeof entry.fetch === "function") {
-      host("mode", "fetch");
+      host("mode", style = "fetch");
       const init = { method: req.method, headers: req.headers };
       if (req.enc !== "none" && req.method !== "GET" && req.method !== "HEAD") init.body = decodeBody(req.body, req.enc);
       const request = new Request(req.url, init);

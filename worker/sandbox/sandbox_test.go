@@ -522,3 +522,30 @@ func TestNodeParity(t *testing.T) {
 		t.Fatalf("body %s\nwant %s", res.Body, want)
 	}
 }
+
+// TestWapoOutput: a main() that returns nothing answers with the msgpack
+// {status, headers, body} it set as scriptOutput (wapo's handle); bytes that
+// are not msgpack are an agent error that says so, and a "__proto__" key is
+// a plain header, not a prototype.
+func TestWapoOutput(t *testing.T) {
+	e := newEngine(t, Limits{})
+	// msgpack {"status": 202, "headers": {"__proto__": "x", "x-a": "b"}, "body": "ok"}
+	good := agent(`async function main() { globalThis.scriptOutput = new Uint8Array([0x83, 0xa6, 0x73, 0x74, 0x61, 0x74, 0x75, 0x73, 0xcc, 0xca,
+		0xa7, 0x68, 0x65, 0x61, 0x64, 0x65, 0x72, 0x73, 0x82, 0xa9, 0x5f, 0x5f, 0x70, 0x72, 0x6f, 0x74, 0x6f, 0x5f, 0x5f, 0xa1, 0x78, 0xa3, 0x78, 0x2d, 0x61, 0xa1, 0x62,
+		0xa4, 0x62, 0x6f, 0x64, 0x79, 0xa2, 0x6f, 0x6b]); }`)
+	res, err := run(t, e, good, Request{}, Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != 202 || string(res.Body) != "ok" || res.Header.Get("X-A") != "b" || res.Header.Get("__proto__") != "x" {
+		t.Fatalf("%d %v %q", res.Status, res.Header, res.Body)
+	}
+	bad := agent(`async function main() { globalThis.scriptOutput = new Uint8Array([0xc1]); }`)
+	if _, err := run(t, e, bad, Request{}, Env{}); err == nil || !strings.Contains(err.Error(), "unsupported msgpack type 0xc1") {
+		t.Fatalf("bad msgpack: %v", err)
+	}
+	trunc := agent(`async function main() { globalThis.scriptOutput = new Uint8Array([0x81, 0xa6, 0x73]); }`)
+	if _, err := run(t, e, trunc, Request{}, Env{}); err == nil || !strings.Contains(err.Error(), "truncated msgpack") {
+		t.Fatalf("truncated msgpack: %v", err)
+	}
+}
