@@ -368,7 +368,7 @@ func TestEntry(t *testing.T) {
 
 func TestBadPath(t *testing.T) {
 	dir := writeAgent(t, map[string]string{"agent.py": "print(1)", "agent.ts": "export default 1;"})
-	if _, err := Build(filepath.Join(dir, "agent.py")); err == nil || !strings.Contains(err.Error(), ".ts, .js, .mts or .mjs") {
+	if _, err := Build(filepath.Join(dir, "agent.py")); err == nil || !strings.Contains(err.Error(), ".ts, .tsx, .js, .jsx, .mts or .mjs") {
 		t.Errorf("Build(agent.py) error = %v, want one naming the allowed file types", err)
 	}
 	if _, err := Build(filepath.Join(dir, "absent.ts")); !errors.Is(err, fs.ErrNotExist) {
@@ -437,4 +437,83 @@ func BenchmarkBuildViem(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// TestNoHandler: an agent in no style the sandbox runs is refused at build
+// time with a message naming the styles; each accepted style builds.
+func TestNoHandler(t *testing.T) {
+	// export * never re-exports a default (star.ts).
+	refused := []string{"named.ts", "none.js", "reexp.ts", "typeonly.ts", "star.ts"}
+	accepted := []string{"default.ts", "main.js", "cjs.js", "built.js", "redefault.ts"}
+	dir := writeAgent(t, map[string]string{
+		"named.ts":     "export const x = 1;\nexport function handler() { return 1 }\n",
+		"none.js":      "console.log('hello');\n",
+		"reexp.ts":     "export { x } from \"./lib\";\n",
+		"typeonly.ts":  "export type T = string;\n",
+		"lib.ts":       "export const x = 1;\nexport default { fetch() { return new Response('x') } };\n",
+		"default.ts":   "export default { fetch() { return new Response('x') } };\n",
+		"main.js":      "export async function main(req) { return req; }\n",
+		"cjs.js":       "module.exports = { fetch() { return new Response('x') } };\n",
+		"built.js":     "Promise.resolve(globalThis.scriptArgs[0]).then((r) => { globalThis.scriptOutput = r; });\n",
+		"star.ts":      "export * from \"./lib\";\n",
+		"redefault.ts": "export { default } from \"./lib\";\n",
+	})
+	for _, name := range refused {
+		t.Run(name, func(t *testing.T) {
+			be := buildError(t, filepath.Join(dir, name), ErrNoHandler)
+			if msg := be.Error(); !strings.Contains(msg, "fetch(request, env, ctx)") || !strings.Contains(msg, "main(request)") || !strings.Contains(msg, "scriptOutput") {
+				t.Errorf("message does not name the styles: %s", msg)
+			}
+		})
+	}
+	for _, name := range accepted {
+		t.Run(name, func(t *testing.T) {
+			if _, err := Build(filepath.Join(dir, name)); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// TestJSX: .tsx and .jsx build; JSX follows the agent's tsconfig.json, else
+// Hono's JSX when the agent depends on hono, else esbuild's default.
+func TestJSX(t *testing.T) {
+	const view = "export default { fetch() { return new Response(String(<p>hi</p>)) } };\n"
+	t.Run("tsconfig decides", func(t *testing.T) {
+		dir := writeAgent(t, map[string]string{
+			"package.json":  `{"dependencies": {"hono": "^4.6.0"}}`,
+			"tsconfig.json": `{"compilerOptions": {"jsx": "react", "jsxFactory": "h"}}`,
+			"index.tsx":     "const h = (t: string, p: unknown, ...c: unknown[]) => `<${t}>${c.join(\"\")}</${t}>`;\n" + view,
+		})
+		b, err := Build(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(b.Code, []byte(`h("p",null,"hi")`)) {
+			t.Errorf("tsconfig's jsxFactory not used:\n%s", b.Code)
+		}
+	})
+	t.Run("hono dependency", func(t *testing.T) {
+		// hono is not installed here, and the source imports nothing: the
+		// import the JSX compiles to (hono/jsx/jsx-runtime) is what the build
+		// then misses.
+		dir := writeAgent(t, map[string]string{
+			"package.json": `{"dependencies": {"hono": "^4.6.0"}}`,
+			"index.tsx":    view,
+		})
+		be := buildError(t, dir, ErrMissingPackage)
+		if !strings.Contains(be.Error(), `package "hono"`) {
+			t.Errorf("error does not name hono: %v", be)
+		}
+	})
+	t.Run("default", func(t *testing.T) {
+		dir := writeAgent(t, map[string]string{"agent.jsx": view})
+		b, err := Build(filepath.Join(dir, "agent.jsx"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(b.Code, []byte(`React.createElement("p",null,"hi")`)) {
+			t.Errorf("esbuild's default JSX not used:\n%s", b.Code)
+		}
+	})
 }

@@ -49,7 +49,7 @@ func folderEntry(dir string) (entry, error) {
 	if pkg.Main != "" {
 		cands = append(cands, candidate{pkg.Main, `package.json "main"`})
 	}
-	for _, f := range []string{"index.ts", "index.js", "src/index.ts", "src/index.js"} {
+	for _, f := range []string{"index.ts", "index.tsx", "index.js", "src/index.ts", "src/index.tsx", "src/index.js"} {
 		cands = append(cands, candidate{f, ""})
 	}
 
@@ -66,7 +66,7 @@ func folderEntry(dir string) (entry, error) {
 			continue
 		}
 		if !sourceExts[filepath.Ext(file)] {
-			return entry{}, fmt.Errorf("entry %s: unsupported file type %q: an agent entry is a .ts, .js, .mts or .mjs file", file, filepath.Ext(file))
+			return entry{}, fmt.Errorf("entry %s: unsupported file type %q: an agent entry is a %s file", file, filepath.Ext(file), extList)
 		}
 		if len(warnings) > 0 {
 			warnings = append(warnings, fmt.Sprintf("using %s as the entry", c.file))

@@ -20,12 +20,21 @@ var (
 	// JavaScript syntax error, a missing export, or a construct the output
 	// format cannot hold (such as a top-level await).
 	ErrSyntax = errors.New("agent source does not compile")
+	// ErrNoHandler means the agent is in none of the styles the sandbox
+	// runs: it has no default export, no main export, and does not set
+	// globalThis.scriptOutput.
+	ErrNoHandler = errors.New("agent has no handler")
 )
+
+// Styles names the agent styles the sandbox runs, for error messages.
+const Styles = "export default an object with a fetch(request, env, ctx) method (a Hono app is one), " +
+	"export default (or export) a function main(request) that takes and returns request JSON, " +
+	"or, as a built script, read globalThis.scriptArgs[0] and set globalThis.scriptOutput"
 
 // agentGlobals is what an agent has instead of Node's built-ins.
 const agentGlobals = "fetch, Request, Response, Headers, URL, URLSearchParams, TextEncoder, TextDecoder, " +
 	"atob, btoa, crypto.getRandomValues, crypto.randomUUID, crypto.subtle.digest, console, setTimeout, " +
-	"AbortController, structuredClone, and the cove object for host services"
+	"AbortController, ReadableStream, structuredClone, a basic Intl, process.env (the agent's secrets), and the cove object for host services"
 
 // Message is one error from a build.
 type Message struct {

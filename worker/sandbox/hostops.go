@@ -67,12 +67,20 @@ func (inv *invocation) host(args []any) (any, error) {
 			return nil, errors.New("host: runtime already loaded")
 		}
 		inv.lazyLoaded = true
-		if _, err := inv.vm.EvalBytecode(inv.engine.lazy); err != nil {
+		factory, err := inv.vm.EvalBytecodeValue(inv.engine.lazy)
+		if err != nil {
+			return nil, fmt.Errorf("load runtime: %v", err)
+		}
+		defer factory.Free()
+		if _, err := inv.dispatch.Call(quickjs.UndefinedValue, "lazy", factory); err != nil {
 			return nil, fmt.Errorf("load runtime: %v", err)
 		}
 		return quickjs.Undefined{}, nil
 	case "mode":
 		inv.result.Mode = arg
+		return quickjs.Undefined{}, nil
+	case "args":
+		inv.argsRead = true
 		return quickjs.Undefined{}, nil
 	case "fetch":
 		return inv.fetch(arg)
@@ -186,9 +194,8 @@ func (inv *invocation) fail(msg string) {
 		inv.failure = &LimitError{Limit: LimitResponse, Max: formatBytes(inv.limits.ResponseBytes)}
 		return
 	}
-	if msg == "null" {
-		// QuickJS throws null when it cannot even allocate the error object.
-		inv.failure = &AgentError{Message: fmt.Sprintf("the agent threw null (QuickJS does so when the heap is full: the memory limit is %s)", formatBytes(inv.limits.Memory))}
+	if msg == "\x00null" || msg == "null" {
+		inv.failure = inv.threwNull()
 		return
 	}
 	inv.failure = inv.classify(errors.New(msg))

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
@@ -27,8 +28,10 @@ type invocation struct {
 	start    time.Time
 	deadline time.Time
 
-	vm     *quickjs.VM
-	result Result
+	vm          *quickjs.VM
+	dispatch    quickjs.Value // the runtime's entry points (prelude.js's value)
+	hasDispatch bool          // dispatch holds a value to free
+	result      Result
 
 	done    bool  // respond or fail was called
 	failure error // set by fail
@@ -41,6 +44,8 @@ type invocation struct {
 	logBytes int
 
 	lazyLoaded bool // prelude_lazy.js was evaluated
+	argsRead   bool // the agent read scriptArgs
+	flood      bool // the last drain of promise jobs ran at least floodJobs
 
 	fetched atomic.Int64 // bytes of fetched bodies, shared by fetch goroutines
 }
@@ -75,6 +80,9 @@ func newInvocation(ctx context.Context, e *Engine, req Request, env Env) *invoca
 
 func (inv *invocation) close() {
 	inv.cancel() // stops fetches still in flight
+	if inv.hasDispatch {
+		inv.dispatch.Free()
+	}
 	if inv.vm != nil {
 		inv.vm.Close()
 	}
@@ -105,10 +113,12 @@ func (inv *invocation) run(p *Program) error {
 	if err := inv.enter(); err != nil {
 		return err
 	}
-	if _, err := vm.EvalBytecode(inv.engine.prelude); err != nil {
+	dispatch, err := vm.EvalBytecodeValue(inv.engine.prelude)
+	if err != nil {
 		return fmt.Errorf("load runtime: %w", inv.classify(err))
 	}
-	if err := inv.call("__cove_prepare", reqJSON); err != nil {
+	inv.dispatch, inv.hasDispatch = dispatch, true
+	if err := inv.call("prepare", reqJSON); err != nil {
 		return err
 	}
 	if err := inv.enter(); err != nil {
@@ -118,7 +128,7 @@ func (inv *invocation) run(p *Program) error {
 		inv.drain()
 		return inv.classify(err)
 	}
-	if err := inv.call("__cove_run"); err != nil {
+	if err := inv.call("run"); err != nil {
 		return err
 	}
 	return inv.loop()
@@ -138,11 +148,13 @@ func (inv *invocation) enter() error {
 	return nil
 }
 
-func (inv *invocation) call(fn string, args ...any) error {
+// call runs one of the runtime's entry points through its dispatch
+// function, which agent code cannot reach.
+func (inv *invocation) call(op string, args ...any) error {
 	if err := inv.enter(); err != nil {
 		return err
 	}
-	if _, err := inv.vm.Call(fn, args...); err != nil {
+	if _, err := inv.dispatch.Call(quickjs.UndefinedValue, append([]any{op}, args...)...); err != nil {
 		return inv.classify(err)
 	}
 	return nil
@@ -159,13 +171,33 @@ func (inv *invocation) drain() {
 // loop is the event loop: run promise jobs, then wait for the next fetch
 // completion or timer, until the agent answers or fails.
 func (inv *invocation) loop() error {
+	err := inv.turns()
+	var le *LimitError
+	if inv.flood && errors.As(err, &le) && le.Limit == LimitTime {
+		le.Detail = microtaskFlood
+	}
+	return err
+}
+
+func (inv *invocation) turns() error {
 	deadline := time.NewTimer(time.Until(inv.deadline))
 	defer deadline.Stop()
 	for {
 		if err := inv.enter(); err != nil {
 			return err
 		}
-		if _, err := inv.vm.ExecutePendingJobs(); err != nil {
+		n, err := inv.vm.ExecutePendingJobs()
+		inv.flood = n >= floodJobs
+		if err != nil {
+			if strings.Contains(err.Error(), "aborted draining after") {
+				// The engine stops a drain after 2^20 jobs. An agent
+				// that has answered is done; otherwise only the time
+				// limit ends a microtask loop, so drain on.
+				if inv.done {
+					return inv.failure
+				}
+				continue
+			}
 			return inv.classify(err)
 		}
 		if inv.done {
@@ -179,7 +211,7 @@ func (inv *invocation) loop() error {
 					continue
 				}
 				delete(inv.timerSet, t.id)
-				if err := inv.call("__cove_timer", t.id); err != nil {
+				if err := inv.call("timer", t.id); err != nil {
 					return err
 				}
 				continue
@@ -192,6 +224,10 @@ func (inv *invocation) loop() error {
 			}
 			continue
 		} else if len(inv.fetches) == 0 {
+			if inv.result.Mode == "script" && !inv.argsRead {
+				// No handler, and not the built request-JSON form either.
+				return &AgentError{Message: ErrNoHandler.Error() + ": " + styles, Err: ErrNoHandler}
+			}
 			return ErrNoResponse
 		}
 		if err := inv.wait(nil, deadline.C); err != nil {
@@ -209,7 +245,7 @@ func (inv *invocation) wait(timerC, deadline <-chan time.Time) error {
 			return nil // aborted by the agent
 		}
 		delete(inv.fetches, ev.id)
-		return inv.call("__cove_complete", ev.id, ev.ok, ev.payload)
+		return inv.call("complete", ev.id, ev.ok, ev.payload)
 	case <-timerC:
 		return nil
 	case <-deadline:
@@ -219,7 +255,7 @@ func (inv *invocation) wait(timerC, deadline <-chan time.Time) error {
 	}
 }
 
-// requestJSON is the request as __cove_prepare reads it.
+// requestJSON is the request as the runtime's prepare reads it.
 func (inv *invocation) requestJSON() (string, error) {
 	headers := make([][2]string, 0, len(inv.req.Header))
 	for k, vs := range inv.req.Header {

@@ -3,6 +3,10 @@
 // every fresh VM before the agent's bundle. Everything here runs inside the
 // sandbox with the agent's privileges: the host (Go) validates every call and
 // enforces every limit; nothing in this file is trusted for security.
+//
+// The script's value is the host's one way in (dispatch, at the end): the
+// runtime's entry points live only in this closure, never on globalThis, so
+// agent code can neither call nor replace them.
 (function (global) {
   "use strict";
   const host = global.__cove_host;
@@ -156,7 +160,7 @@
 
   // ---------- async host operations ----------
   // Each pending host operation has an id; the Go event loop settles it by
-  // calling __cove_complete(id, ok, payload).
+  // calling dispatch("complete", id, ok, payload).
   const pending = new Map();
   function hostAsync(op, arg) {
     return new Promise((resolve, reject) => {
@@ -386,10 +390,19 @@
   class Body {
     _initBody(body) { def(this, "_body", body); def(this, "_used", false); }
     get bodyUsed() { return this._used; }
+    // The body as a stream, the same object on every read of the property;
+    // reading or cancelling it uses the body up, as in the Fetch standard.
     get body() {
       if (this._body === null) return null;
-      const bytes = bodyBytes(this._body);
-      return new (lazy().ReadableStream)({ start(c) { if (bytes.length) c.enqueue(bytes); c.close(); } });
+      if (!this._stream) {
+        const self = this;
+        const stream = new (lazy().ReadableStream)({
+          start(c) { if (!self._used) { const bytes = bodyBytes(self._body); if (bytes.length) c.enqueue(bytes); } c.close(); },
+        });
+        def(stream, "_owner", this);
+        def(this, "_stream", stream);
+      }
+      return this._stream;
     }
     _take() {
       if (this._used) throw new TypeError("Body is unusable: body has already been read");
@@ -415,8 +428,9 @@
   // ---------- Request, Response ----------
   const METHODS = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH"];
   class Request extends Body {
-    constructor(input, init = {}) {
+    constructor(input, init) {
       super();
+      init = initDict("Request", init);
       let src = null;
       if (input instanceof Request) src = input;
       const url = src ? src.url : String(new URL(String(input)));
@@ -458,9 +472,17 @@
   }
 
   const STATUS_TEXT = { 200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 301: "Moved Permanently", 302: "Found", 303: "See Other", 304: "Not Modified", 307: "Temporary Redirect", 308: "Permanent Redirect", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 409: "Conflict", 413: "Payload Too Large", 422: "Unprocessable Entity", 429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout" };
+  // A RequestInit or ResponseInit is a dictionary: null and undefined are
+  // empty, anything but an object is a TypeError (as in Node).
+  function initDict(ctor, init) {
+    if (init === undefined || init === null) return {};
+    if (typeof init !== "object" && typeof init !== "function") throw new TypeError(`${ctor} constructor: init must be an object, null or undefined, not a ${typeof init}`);
+    return init;
+  }
   class Response extends Body {
-    constructor(body = null, init = {}) {
+    constructor(body = null, init) {
       super();
+      init = initDict("Response", init);
       const status = init.status === undefined ? 200 : Number(init.status);
       if (!Number.isInteger(status) || status < 200 || status > 599) throw new RangeError(`Response: status ${init.status} is not in the range 200 to 599`);
       def(this, "_status", status);
@@ -561,13 +583,13 @@
   };
   for (const k of Object.keys(globals)) def(global, k, globals[k]);
   // The rest of the runtime (prelude_lazy.js) loads on first use.
-  let L = null;
-  const LAZY = ["DOMException", "TextEncoder", "TextDecoder", "Event", "EventTarget", "AbortSignal", "AbortController", "Blob", "FormData", "ReadableStream", "crypto", "structuredClone"];
+  let L = null, lazyFactory = null;
+  const LAZY = ["Intl", "DOMException", "TextEncoder", "TextDecoder", "Event", "EventTarget", "AbortSignal", "AbortController", "Blob", "FormData", "ReadableStream", "crypto", "structuredClone"];
   function lazy() {
     if (L === null) {
-      host("lazy");
-      const factory = global.__cove_lazy;
-      delete global.__cove_lazy;
+      host("lazy"); // the host evaluates prelude_lazy.js and hands its factory to dispatch("lazy")
+      const factory = lazyFactory;
+      lazyFactory = null;
       L = factory({ host, def, b64encode, b64decode, utf8encode, utf8decode, toU8, setTimeout });
       for (const k of LAZY) def(global, k, L[k]);
     }
@@ -585,10 +607,12 @@
   def(global, "navigator", { userAgent: "Cove" });
 
   // ---------- dispatch ----------
-  // The Go side calls __cove_prepare before the agent's code runs (the built
-  // request-JSON form reads scriptArgs at top level), then __cove_run.
+  // The Go side calls dispatch("prepare") before the agent's code runs (the
+  // built request-JSON form reads scriptArgs at top level), then "run".
   let req = null;
   let delivered = false;
+  let style = null; // the agent style run detected
+  let output = null; // {v}: the last value the agent set as scriptOutput
   function deliver(status, headers, body) {
     if (delivered) return;
     delivered = true;
@@ -601,8 +625,25 @@
   function fail(err) {
     if (delivered) return;
     delivered = true;
-    const msg = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-    host("fail", msg + (err && err.stack ? "\n" + err.stack : ""));
+    let msg;
+    try { msg = describeThrown(err); } catch (e) { msg = "the agent threw a value that cannot be shown"; }
+    host("fail", msg);
+  }
+  // describeThrown says what the agent threw: an Error (or an object shaped
+  // like one) as "Name: message" with its stack after a newline, anything
+  // else as what it is and its contents.
+  function describeThrown(err) {
+    if (err === null) return "\u0000null"; // the host words it: QuickJS also throws null when the heap is full
+    const stack = (e) => (typeof e.stack === "string" && e.stack ? "\n" + e.stack : "");
+    if (err instanceof Error) return `${err.name}: ${err.message}${stack(err)}`;
+    if (typeof err === "object" && typeof err.message === "string" && (err.name === undefined || typeof err.name === "string")) {
+      return `${err.name || "Error"}: ${err.message}${stack(err)}`;
+    }
+    if (err === undefined) return "the agent threw undefined";
+    let shown = typeof err === "string" ? JSON.stringify(err) : inspect(err, 0, []);
+    if (shown.length > 500) shown = shown.slice(0, 500) + "…";
+    const what = typeof err === "object" ? "an object that is not an Error" : typeof err === "function" ? "a function" : "a " + typeof err;
+    return `the agent threw ${what}: ${shown}`;
   }
   function phalaRequest() {
     const u = new URL(req.url);
@@ -610,12 +651,67 @@
     for (const [k, v] of u.searchParams) (queries[k] = queries[k] || []).push(v);
     const headers = {};
     for (const [k, v] of req.headers) headers[k] = v;
-    const r = { method: req.method, path: u.pathname, queries, headers, secret: req.env };
+    // url is for @phala/wapo-env's handle(app), which builds a Request from it.
+    const r = { method: req.method, url: req.url, path: u.pathname, queries, headers, secret: req.env };
     if (req.body !== "" || req.enc === "base64") r.body = req.enc === "base64" ? atob(req.body) : req.body;
     return JSON.stringify(r);
   }
+  // msgpackDecode reads the msgpack value a wapo agent (@phala/wapo-env's
+  // handle) sets as scriptOutput: nil, booleans, numbers, strings, binary,
+  // arrays and maps (map keys become own properties, never the prototype).
+  function msgpackDecode(u8) {
+    const dv = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
+    let i = 0;
+    const need = (n) => { if (i + n > u8.length) throw new TypeError("scriptOutput: truncated msgpack"); };
+    const str = (n) => { need(n); const v = utf8decode(u8.subarray(i, i + n), false); i += n; return v; };
+    const bin = (n) => { need(n); const v = u8.slice(i, i + n); i += n; return v; };
+    const arr = (n) => { const a = []; for (let k = 0; k < n; k++) a.push(read()); return a; };
+    const map = (n) => {
+      const o = {};
+      for (let k = 0; k < n; k++) { const key = String(read()); Object.defineProperty(o, key, { value: read(), writable: true, enumerable: true, configurable: true }); }
+      return o;
+    };
+    const u = (n, get) => { need(n); const v = get(i); i += n; return v; };
+    function read() {
+      need(1);
+      const b = u8[i++];
+      if (b <= 0x7f) return b;
+      if (b >= 0xe0) return b - 256;
+      if ((b & 0xe0) === 0xa0) return str(b & 31);
+      if ((b & 0xf0) === 0x90) return arr(b & 15);
+      if ((b & 0xf0) === 0x80) return map(b & 15);
+      switch (b) {
+        case 0xc0: return null;
+        case 0xc2: return false;
+        case 0xc3: return true;
+        case 0xc4: return bin(u(1, (j) => dv.getUint8(j)));
+        case 0xc5: return bin(u(2, (j) => dv.getUint16(j)));
+        case 0xc6: return bin(u(4, (j) => dv.getUint32(j)));
+        case 0xca: return u(4, (j) => dv.getFloat32(j));
+        case 0xcb: return u(8, (j) => dv.getFloat64(j));
+        case 0xcc: return u(1, (j) => dv.getUint8(j));
+        case 0xcd: return u(2, (j) => dv.getUint16(j));
+        case 0xce: return u(4, (j) => dv.getUint32(j));
+        case 0xcf: return Number(u(8, (j) => dv.getBigUint64(j)));
+        case 0xd0: return u(1, (j) => dv.getInt8(j));
+        case 0xd1: return u(2, (j) => dv.getInt16(j));
+        case 0xd2: return u(4, (j) => dv.getInt32(j));
+        case 0xd3: return Number(u(8, (j) => dv.getBigInt64(j)));
+        case 0xd9: return str(u(1, (j) => dv.getUint8(j)));
+        case 0xda: return str(u(2, (j) => dv.getUint16(j)));
+        case 0xdb: return str(u(4, (j) => dv.getUint32(j)));
+        case 0xdc: return arr(u(2, (j) => dv.getUint16(j)));
+        case 0xdd: return arr(u(4, (j) => dv.getUint32(j)));
+        case 0xde: return map(u(2, (j) => dv.getUint16(j)));
+        case 0xdf: return map(u(4, (j) => dv.getUint32(j)));
+      }
+      throw new TypeError("scriptOutput: unsupported msgpack type 0x" + b.toString(16));
+    }
+    return read();
+  }
   function deliverPhala(out) {
     let r = out;
+    if (out instanceof Uint8Array) r = msgpackDecode(out); // wapo's handle(app)
     if (typeof out === "string") {
       try { r = JSON.parse(out); } catch (e) { return deliver(200, [["content-type", "text/plain;charset=UTF-8"]], out); }
     }
@@ -626,6 +722,7 @@
     if (r.headers && typeof r.headers === "object") for (const k of Object.keys(r.headers)) headers.push([k, String(r.headers[k])]);
     let body = r.body;
     if (body === undefined || body === null) body = null;
+    else if (body instanceof Uint8Array) body = body.slice();
     else if (typeof body !== "string") { body = JSON.stringify(body); if (!headers.some(([k]) => k.toLowerCase() === "content-type")) headers.push(["content-type", "application/json"]); }
     deliver(status, headers, body);
   }
@@ -642,29 +739,53 @@
   }
   function prepare(reqJSON) {
     req = JSON.parse(reqJSON);
-    Object.defineProperty(global, "scriptArgs", { value: [phalaRequest()], writable: true, configurable: true });
+    // process.env is a frozen copy of the agent's secrets (Phala's Hono
+    // agents read process.env.NAME; the openai SDK reads OPENAI_API_KEY and
+    // OPENAI_BASE_URL). Only env: process.versions and process.release stay
+    // absent, so libraries that detect Node by them do not take their Node
+    // paths.
+    const env = Object.freeze(Object.assign({}, req.env));
+    def(global, "process", { env, argv: [], platform: "cove", nextTick: (fn, ...args) => queueMicrotask(() => fn(...args)) });
+    // scriptArgs tells the host when it is read: a script with no handler
+    // that never reads it is in no known style (see run).
+    let args = [phalaRequest()], argsRead = false;
+    Object.defineProperty(global, "scriptArgs", {
+      configurable: true,
+      get() { if (!argsRead) { argsRead = true; host("args"); } return args; },
+      set(v) { args = v; },
+    });
     Object.defineProperty(global, "scriptOutput", {
       configurable: true,
       get() { return undefined; },
-      set(v) { if (global.__cove_agent === undefined || !global.__cove_agent || global.__cove_agent.default === undefined) deliverPhala(v); },
+      // A built script answers through it; a main() that returns nothing
+      // (wapo's handle(app)) answers with the last value set.
+      set(v) { output = { v }; if (style === null || style === "script") try { deliverPhala(v); } catch (e) { fail(e); } },
     });
   }
+  const STYLES = "export default an object with a fetch(request, env, ctx) method (a Hono app is one), " +
+    "export default (or export) a function main(request) that takes and returns request JSON, " +
+    "or, as a built script, read globalThis.scriptArgs[0] and set globalThis.scriptOutput";
   function run() {
     const mod = global.__cove_agent;
-    const entry = mod && typeof mod === "object" && "default" in mod ? mod.default : undefined;
+    let entry;
+    if (mod !== null && (typeof mod === "object" || typeof mod === "function")) {
+      if ("default" in mod) entry = mod.default;
+      else if (typeof mod.main === "function") entry = mod.main; // export function main
+      else if (typeof mod === "function" || typeof mod.fetch === "function") entry = mod; // CommonJS module.exports
+    }
     if (entry === undefined) {
       // The built request-JSON form: its top-level code already ran and
       // delivers through the scriptOutput setter, now or later.
-      host("mode", "script");
+      host("mode", style = "script");
       return;
     }
     if (typeof entry === "function") {
-      host("mode", "main");
-      Promise.resolve().then(() => entry(scriptArgs[0])).then(deliverPhala, fail);
+      host("mode", style = "main");
+      Promise.resolve().then(() => entry(scriptArgs[0])).then((out) => deliverPhala(out === undefined && output ? output.v : out)).catch(fail);
       return;
     }
     if (entry && typeof entry.fetch === "function") {
-      host("mode", "fetch");
+      host("mode", style = "fetch");
       const init = { method: req.method, headers: req.headers };
       if (req.enc !== "none" && req.method !== "GET" && req.method !== "HEAD") init.body = decodeBody(req.body, req.enc);
       const request = new Request(req.url, init);
@@ -672,8 +793,16 @@
       Promise.resolve().then(() => entry.fetch(request, Object.assign({}, req.env), ctx)).then(deliverResponse).catch(fail);
       return;
     }
-    fail(new TypeError("the agent has no handler: export default an object with a fetch(request, env, ctx) method, or a function main(request)"));
+    fail(new TypeError("the agent has no handler (its default export is " + (entry === null ? "null" : typeof entry) + "): " + STYLES));
   }
-  const internal = { __cove_complete: complete, __cove_timer: fireTimer, __cove_prepare: prepare, __cove_run: run };
-  for (const k of Object.keys(internal)) Object.defineProperty(global, k, { value: internal[k], writable: false, configurable: false, enumerable: false });
+  return function dispatch(op, a, b, c) {
+    switch (op) {
+      case "complete": return complete(a, b, c);
+      case "timer": return fireTimer(a);
+      case "prepare": return prepare(a);
+      case "run": return run();
+      case "lazy": lazyFactory = a; return;
+    }
+    throw new TypeError("dispatch: unknown operation " + op);
+  };
 })(globalThis);

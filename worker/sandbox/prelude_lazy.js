@@ -1,7 +1,8 @@
 // The lazily loaded part of the Cove agent runtime: web APIs most agents
 // never touch. prelude.js loads it the first time an agent reads one of these
-// globals, so that every call does not pay for deserialising them.
-globalThis.__cove_lazy = function (core) {
+// globals, so that every call does not pay for deserialising them. The
+// script's value is the factory, which the host hands to the runtime.
+(function (core) {
   "use strict";
   const { host, def, b64encode, b64decode, utf8encode, utf8decode, toU8, setTimeout } = core;
   class DOMException extends Error {
@@ -119,47 +120,148 @@ globalThis.__cove_lazy = function (core) {
     slice(start = 0, end = this._b.length, type = "") { return new Blob([this._b.slice(start, end)], { type }); }
   }
 
-  // A minimal ReadableStream: enough for code that reads response.body with a
-  // reader or for await, and for constructing a Response from a stream whose
-  // chunks were enqueued synchronously in start().
+  // A ReadableStream with a default reader: enough for code that reads
+  // response.body with a reader or for await, cancels it (Hono's etag()),
+  // tees it, or builds one with start/pull/cancel. A Response made from a
+  // stream takes the chunks enqueued synchronously in start(). Strings and
+  // buffers become bytes when the stream is a body; other chunks pass as they
+  // are. There are no BYOB readers and no pipes (no WritableStream).
   class ReadableStream {
     constructor(source = {}) {
+      if (source === null || typeof source !== "object") throw new TypeError("ReadableStream: the underlying source must be an object");
       def(this, "_chunks", []);
       def(this, "_closed", false);
+      def(this, "_errored", false);
+      def(this, "_error", undefined);
+      def(this, "_reader", null);
+      def(this, "_waiters", []);
+      def(this, "_source", source);
+      def(this, "_owner", null); // the Request or Response whose body this is
+      const s = this;
       const ctl = {
-        enqueue: (c) => this._chunks.push(typeof c === "string" ? utf8encode(c) : toU8(c)),
-        close: () => { this._closed = true; },
-        error: (e) => { this._error = e; this._closed = true; },
+        enqueue(c) {
+          if (s._closed) throw new TypeError("ReadableStream: cannot enqueue after the stream is closed");
+          s._chunks.push(c); s._wake();
+        },
+        close() {
+          if (s._closed) throw new TypeError("ReadableStream: the stream is already closed");
+          s._closed = true; s._wake();
+        },
+        error(e) { if (!s._closed || s._chunks.length) { s._errored = true; s._error = e; s._closed = true; s._chunks.length = 0; s._wake(); } },
+        get desiredSize() { return s._errored ? null : s._closed ? 0 : 1 - s._chunks.length; },
       };
-      if (source.start) source.start(ctl);
-      def(this, "_pull", source.pull ? () => source.pull(ctl) : null);
+      def(this, "_ctl", ctl);
+      def(this, "_started", Promise.resolve(source.start ? source.start(ctl) : undefined));
+      def(this, "_pulling", false);
     }
+    _wake() { const w = this._waiters.splice(0); for (const f of w) f(); }
+    _disturb() { if (this._owner) this._owner._used = true; }
     _drainSync() {
-      let n = 0; for (const c of this._chunks) n += c.length;
-      const b = new Uint8Array(n); let o = 0; for (const c of this._chunks) { b.set(c, o); o += c.length; }
+      const parts = this._chunks.map((c) => typeof c === "string" ? utf8encode(c) : toU8(c));
+      let n = 0; for (const c of parts) n += c.length;
+      const b = new Uint8Array(n); let o = 0; for (const c of parts) { b.set(c, o); o += c.length; }
       this._chunks.length = 0;
+      this._disturb();
       return b;
     }
-    get locked() { return !!this._locked; }
-    getReader() {
-      this._locked = true;
+    async _read() {
+      await this._started;
+      for (;;) {
+        if (this._errored) throw this._error;
+        if (this._chunks.length) return { done: false, value: this._chunks.shift() };
+        if (this._closed) return { done: true, value: undefined };
+        if (this._source.pull && !this._pulling) {
+          this._pulling = true;
+          try { await this._source.pull(this._ctl); } catch (e) { this._ctl.error(e); } finally { this._pulling = false; }
+          continue;
+        }
+        // Nothing queued and pull has run: wait for enqueue, close or error.
+        await new Promise((resolve) => this._waiters.push(resolve));
+      }
+    }
+    _cancel(reason) {
+      this._disturb();
+      if (this._errored) return Promise.reject(this._error);
+      const wasClosed = this._closed;
+      this._chunks.length = 0;
+      this._closed = true;
+      this._wake();
+      if (wasClosed || typeof this._source.cancel !== "function") return Promise.resolve();
+      try { return Promise.resolve(this._source.cancel(reason)).then(() => undefined); } catch (e) { return Promise.reject(e); }
+    }
+    get locked() { return this._reader !== null; }
+    cancel(reason) {
+      if (this.locked) return Promise.reject(new TypeError("ReadableStream.cancel: the stream is locked to a reader"));
+      return this._cancel(reason);
+    }
+    getReader(options) {
+      if (options && options.mode !== undefined) throw new TypeError(`ReadableStream.getReader: mode "${options.mode}" is not supported in Cove agents (only the default reader)`);
+      if (this.locked) throw new TypeError("ReadableStream.getReader: the stream is already locked to a reader");
       const s = this;
-      return {
+      let released = false, settle;
+      const closed = new Promise((resolve, reject) => { settle = (err) => (err === undefined ? resolve() : reject(err[0])); });
+      closed.catch(() => {});
+      const reader = {
         async read() {
-          while (!s._chunks.length && !s._closed && s._pull) await s._pull();
-          if (s._error) throw s._error;
-          if (s._chunks.length) return { done: false, value: s._chunks.shift() };
-          return { done: true, value: undefined };
+          if (released) throw new TypeError("ReadableStreamDefaultReader.read: the reader has been released");
+          s._disturb();
+          try {
+            const r = await s._read();
+            if (r.done) settle();
+            return r;
+          } catch (e) { settle([e]); throw e; }
         },
-        releaseLock() { s._locked = false; },
-        async cancel() { s._chunks.length = 0; s._closed = true; },
-        get closed() { return Promise.resolve(); },
+        releaseLock() { if (!released) { released = true; s._reader = null; } },
+        cancel(reason) {
+          if (released) return Promise.reject(new TypeError("ReadableStreamDefaultReader.cancel: the reader has been released"));
+          return s._cancel(reason).then(() => settle());
+        },
+        get closed() { return closed; },
       };
+      this._reader = reader;
+      return reader;
     }
-    async *[Symbol.asyncIterator]() {
+    tee() {
+      const reader = this.getReader();
+      const branches = [];
+      let reading = null;
+      const pullShared = () => reading || (reading = reader.read().then(({ done, value }) => {
+        reading = null;
+        for (const b of branches) if (!b.cancelled) done ? b.ctl.close() : b.ctl.enqueue(value);
+      }, (e) => {
+        reading = null;
+        for (const b of branches) b.ctl.error(e);
+      }));
+      const branch = () => {
+        const b = { cancelled: false, ctl: null };
+        branches.push(b);
+        return new ReadableStream({
+          start(c) { b.ctl = c; },
+          pull: pullShared,
+          cancel(reason) { b.cancelled = true; if (branches.every((x) => x.cancelled)) return reader.cancel(reason); },
+        });
+      };
+      return [branch(), branch()];
+    }
+    async *values(options) {
       const r = this.getReader();
-      for (;;) { const { done, value } = await r.read(); if (done) return; yield value; }
+      let done = false;
+      try {
+        for (;;) { const c = await r.read(); if (c.done) { done = true; return; } yield c.value; }
+      } finally {
+        if (!done && !(options && options.preventCancel)) await r.cancel();
+        r.releaseLock();
+      }
     }
+    [Symbol.asyncIterator](options) { return this.values(options); }
+    static from(iterable) {
+      const it = iterable[Symbol.asyncIterator] ? iterable[Symbol.asyncIterator]() : iterable[Symbol.iterator]();
+      return new ReadableStream({
+        async pull(c) { const { done, value } = await it.next(); if (done) c.close(); else c.enqueue(await value); },
+        async cancel(reason) { if (typeof it.return === "function") await it.return(reason); },
+      });
+    }
+    get [Symbol.toStringTag]() { return "ReadableStream"; }
   }
 
   class FormData {
@@ -275,5 +377,234 @@ globalThis.__cove_lazy = function (core) {
     }
     return Array.prototype.map.call(args, (a) => inspect(a, 0, [])).join(" ");
   }
-  return { format, inspect, DOMException, TextEncoder, TextDecoder, Event, EventTarget, AbortSignal, AbortController, Blob, FormData, ReadableStream, crypto, structuredClone };
-};
+
+  // ---------- Intl (basic) ----------
+  // QuickJS has no Intl. This is a small one: en-US formats whatever locale
+  // is asked for (resolvedOptions().locale says so), time zone UTC only,
+  // NumberFormat (decimal, percent, currency; fraction and integer digits,
+  // grouping), DateTimeFormat (the common fields, dateStyle/timeStyle),
+  // Collator (base letters, then accents, then case; numeric) and PluralRules
+  // (English). What it lacks throws a RangeError that names the gap.
+  const INTL_LOCALE = "en-US";
+  const gap = (what) => new RangeError(`${what} is not supported by Cove's basic Intl (en-US, UTC)`);
+  const opts = (o) => (o === undefined ? {} : o === null ? (() => { throw new TypeError("Intl: options must be an object"); })() : Object(o));
+  function digitsOpt(o, name, min, max, fallback) {
+    const v = o[name];
+    if (v === undefined) return fallback;
+    const n = Math.floor(Number(v));
+    if (!(n >= min && n <= max)) throw new RangeError(`${name} value is out of range.`);
+    return n;
+  }
+  // decimalRound rounds a non-negative finite number to frac fraction
+  // digits, half away from zero, on its shortest decimal form (as ICU does:
+  // 1.005 is "1.01", not toFixed's "1.00"). It returns [integer, fraction].
+  function decimalRound(x, frac) {
+    let str = String(x), exp = 0;
+    const e = str.indexOf("e");
+    if (e >= 0) { exp = Number(str.slice(e + 1)); str = str.slice(0, e); }
+    let [ip, fp = ""] = str.split(".");
+    let digits = ip + fp, point = ip.length + exp;
+    if (point < 0) { digits = "0".repeat(-point) + digits; point = 0; }
+    if (point > digits.length) digits += "0".repeat(point - digits.length);
+    let keep = digits.slice(0, point + frac).split("").map(Number);
+    while (keep.length < point + frac) keep.push(0);
+    if (Number(digits[point + frac] || 0) >= 5) {
+      let i = keep.length - 1;
+      for (; i >= 0; i--) { if (keep[i] === 9) keep[i] = 0; else { keep[i]++; break; } }
+      if (i < 0) { keep.unshift(1); point++; }
+    }
+    const all = keep.join("");
+    return [all.slice(0, point).replace(/^0+(?=\d)/, "") || "0", all.slice(point)];
+  }
+  const CURRENCY_SYMBOL = { USD: "$", EUR: "€", GBP: "£", JPY: "¥", INR: "₹", CNY: "CN¥", KRW: "₩", CAD: "CA$", AUD: "A$" };
+  const CURRENCY_ZERO = new Set(["JPY", "KRW", "VND", "CLP", "ISK"]);
+  class NumberFormat {
+    constructor(locales, options) {
+      const o = opts(options);
+      const style = o.style === undefined ? "decimal" : String(o.style);
+      if (!["decimal", "percent", "currency"].includes(style)) throw gap(`Intl.NumberFormat style "${style}"`);
+      if (o.notation !== undefined && o.notation !== "standard") throw gap(`Intl.NumberFormat notation "${o.notation}"`);
+      if (o.minimumSignificantDigits !== undefined || o.maximumSignificantDigits !== undefined) throw gap("Intl.NumberFormat significant digits");
+      let currency;
+      if (style === "currency") {
+        if (o.currency === undefined) throw new TypeError("Currency code is required with currency style.");
+        currency = String(o.currency).toUpperCase();
+        if (!/^[A-Z]{3}$/.test(currency)) throw new RangeError("Invalid currency code : " + o.currency);
+      }
+      const cd = currency ? (CURRENCY_ZERO.has(currency) ? 0 : 2) : 0;
+      const dMin = style === "currency" ? cd : 0, dMax = style === "currency" ? cd : style === "percent" ? 0 : 3;
+      let min = digitsOpt(o, "minimumFractionDigits", 0, 100, undefined);
+      let max = digitsOpt(o, "maximumFractionDigits", 0, 100, undefined);
+      if (min === undefined) min = Math.min(dMin, max === undefined ? dMin : max);
+      if (max === undefined) max = Math.max(dMax, min);
+      if (min > max) throw new RangeError("maximumFractionDigits value is out of range.");
+      const g = o.useGrouping;
+      def(this, "_o", {
+        locale: INTL_LOCALE, numberingSystem: "latn", style, currency,
+        minimumIntegerDigits: digitsOpt(o, "minimumIntegerDigits", 1, 21, 1),
+        minimumFractionDigits: min, maximumFractionDigits: max,
+        useGrouping: g === undefined || g === true || g === "always" || g === "auto" || g === "min2" ? "auto" : false,
+        notation: "standard", signDisplay: "auto",
+      });
+    }
+    format(x) {
+      const o = this._o;
+      const group = (s) => (o.useGrouping ? s.replace(/\B(?=(\d{3})+(?!\d))/g, ",") : s);
+      let neg, ip, fp = "";
+      if (typeof x === "bigint") {
+        neg = x < 0n; ip = String(neg ? -x : x);
+        if (o.minimumFractionDigits) fp = "0".repeat(o.minimumFractionDigits);
+      } else {
+        let n = Number(x);
+        if (Number.isNaN(n)) return "NaN";
+        if (o.style === "percent") n *= 100;
+        neg = n < 0 || Object.is(n, -0);
+        if (!Number.isFinite(n)) return (neg ? "-" : "") + "∞";
+        [ip, fp] = decimalRound(Math.abs(n), o.maximumFractionDigits);
+        while (fp.length > o.minimumFractionDigits && fp.endsWith("0")) fp = fp.slice(0, -1);
+      }
+      ip = group(ip.padStart(o.minimumIntegerDigits, "0"));
+      let out = fp ? ip + "." + fp : ip;
+      if (o.style === "percent") out += "%";
+      if (o.style === "currency") out = (CURRENCY_SYMBOL[o.currency] || o.currency + "\u00a0") + out;
+      return (neg ? "-" : "") + out;
+    }
+    formatToParts() { throw gap("Intl.NumberFormat.prototype.formatToParts"); }
+    resolvedOptions() { const r = Object.assign({}, this._o); if (r.currency === undefined) delete r.currency; return r; }
+    static supportedLocalesOf() { return [INTL_LOCALE]; }
+  }
+
+  const WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+  const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+  const UTC_NAMES = ["UTC", "ETC/UTC", "GMT", "ETC/GMT", "Z", "ETC/ZULU", "UNIVERSAL"];
+  const DATE_STYLES = {
+    full: { weekday: "long", year: "numeric", month: "long", day: "numeric" },
+    long: { year: "numeric", month: "long", day: "numeric" },
+    medium: { year: "numeric", month: "short", day: "numeric" },
+    short: { year: "2-digit", month: "numeric", day: "numeric" },
+  };
+  const TIME_STYLES = {
+    full: { hour: "numeric", minute: "2-digit", second: "2-digit", timeZoneName: "long" },
+    long: { hour: "numeric", minute: "2-digit", second: "2-digit", timeZoneName: "short" },
+    medium: { hour: "numeric", minute: "2-digit", second: "2-digit" },
+    short: { hour: "numeric", minute: "2-digit" },
+  };
+  class DateTimeFormat {
+    constructor(locales, options) {
+      const o = opts(options);
+      const tz = o.timeZone === undefined ? "UTC" : String(o.timeZone);
+      if (!UTC_NAMES.includes(tz.toUpperCase())) throw gap(`Intl.DateTimeFormat time zone "${tz}"`);
+      const f = {};
+      for (const k of ["weekday", "year", "month", "day", "hour", "minute", "second", "timeZoneName"]) if (o[k] !== undefined) f[k] = String(o[k]);
+      if (o.era !== undefined || o.fractionalSecondDigits !== undefined || o.dayPeriod !== undefined) throw gap("Intl.DateTimeFormat era, dayPeriod and fractionalSecondDigits");
+      const styled = o.dateStyle !== undefined || o.timeStyle !== undefined;
+      if (styled && Object.keys(f).length) throw new TypeError("Can't set option " + Object.keys(f)[0] + " when dateStyle or timeStyle is used");
+      if (o.dateStyle !== undefined) { if (!DATE_STYLES[o.dateStyle]) throw new RangeError("Value " + o.dateStyle + " out of range for Intl.DateTimeFormat options property dateStyle"); Object.assign(f, DATE_STYLES[o.dateStyle]); }
+      if (o.timeStyle !== undefined) { if (!TIME_STYLES[o.timeStyle]) throw new RangeError("Value " + o.timeStyle + " out of range for Intl.DateTimeFormat options property timeStyle"); Object.assign(f, TIME_STYLES[o.timeStyle]); }
+      if (!styled && !f.weekday && !f.year && !f.month && !f.day && !f.hour && !f.minute && !f.second) Object.assign(f, { year: "numeric", month: "numeric", day: "numeric" });
+      const h12 = o.hour12 !== undefined ? !!o.hour12 : o.hourCycle !== undefined ? o.hourCycle === "h12" || o.hourCycle === "h11" : true;
+      def(this, "_f", f);
+      def(this, "_o", { locale: INTL_LOCALE, calendar: "gregory", numberingSystem: "latn", timeZone: "UTC", dateStyle: o.dateStyle, timeStyle: o.timeStyle, hour12: f.hour ? h12 : undefined });
+    }
+    format(when) {
+      const t = when === undefined ? Date.now() : Number(when instanceof Date ? when.getTime() : when);
+      if (!Number.isFinite(t)) throw new RangeError("Invalid time value");
+      const d = new Date(t), f = this._f;
+      const two = (n) => String(n).padStart(2, "0");
+      const num = (n, style) => (style === "2-digit" ? two(n % 100) : String(n));
+      const parts = [];
+      const Y = d.getUTCFullYear(), M = d.getUTCMonth(), D = d.getUTCDate();
+      let date = "";
+      const year = f.year ? num(Y, f.year) : "";
+      if (f.month === "numeric" || f.month === "2-digit") {
+        date = [num(M + 1, f.month), f.day ? num(D, f.day) : "", year].filter(Boolean).join("/");
+      } else if (f.month) {
+        const m = f.month === "long" ? MONTHS[M] : f.month === "narrow" ? MONTHS[M][0] : MONTHS[M].slice(0, 3);
+        date = m + (f.day ? " " + num(D, f.day) : "") + (year ? (f.day ? ", " : " ") + year : "");
+      } else {
+        date = [f.day ? num(D, f.day) : "", year].filter(Boolean).join(", ");
+      }
+      if (f.weekday) {
+        const w = WEEKDAYS[d.getUTCDay()];
+        const wd = f.weekday === "long" ? w : f.weekday === "narrow" ? w[0] : w.slice(0, 3);
+        date = date ? wd + ", " + date : wd;
+      }
+      if (date) parts.push(date);
+      if (f.hour || f.minute || f.second) {
+        const h = d.getUTCHours(), h12 = this._o.hour12 !== false;
+        let time = "";
+        if (f.hour) time = h12 ? num(h % 12 || 12, f.hour) : two(h);
+        if (f.minute) time += (time ? ":" : "") + (f.hour || f.second ? two(d.getUTCMinutes()) : num(d.getUTCMinutes(), f.minute));
+        if (f.second) time += (time ? ":" : "") + (f.minute ? two(d.getUTCSeconds()) : num(d.getUTCSeconds(), f.second));
+        if (f.hour && h12) time += h < 12 ? " AM" : " PM";
+        if (f.timeZoneName) time += f.timeZoneName === "long" ? " Coordinated Universal Time" : " UTC";
+        parts.push(time);
+      }
+      return parts.join(f.month === "long" ? " at " : ", "); // ICU's long date-time pattern
+    }
+    formatToParts() { throw gap("Intl.DateTimeFormat.prototype.formatToParts"); }
+    resolvedOptions() { const r = Object.assign({}, this._o, this._f); for (const k of Object.keys(r)) if (r[k] === undefined) delete r[k]; return r; }
+    static supportedLocalesOf() { return [INTL_LOCALE]; }
+  }
+
+  class Collator {
+    constructor(locales, options) {
+      const o = opts(options);
+      def(this, "_o", { locale: INTL_LOCALE, usage: "sort", sensitivity: o.sensitivity === undefined ? "variant" : String(o.sensitivity), ignorePunctuation: false, collation: "default", numeric: !!o.numeric, caseFirst: "false" });
+      def(this, "compare", (a, b) => this._compare(String(a), String(b)));
+    }
+    _compare(a, b) {
+      const base = (s) => s.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+      const cmp = (x, y) => {
+        if (this._o.numeric) {
+          const re = /(\d+)|(\D+)/g, xs = x.match(re) || [], ys = y.match(re) || [];
+          for (let i = 0; i < Math.min(xs.length, ys.length); i++) {
+            const p = xs[i], q = ys[i];
+            if (/^\d/.test(p) && /^\d/.test(q)) { const d = Number(p) - Number(q); if (d) return d < 0 ? -1 : 1; continue; }
+            if (p !== q) return p < q ? -1 : 1;
+          }
+          return xs.length === ys.length ? 0 : xs.length < ys.length ? -1 : 1;
+        }
+        return x === y ? 0 : x < y ? -1 : 1;
+      };
+      const s = this._o.sensitivity;
+      let r = cmp(base(a), base(b));
+      if (r || s === "base") return r;
+      const accents = (x) => x.normalize("NFD").toLowerCase();
+      r = cmp(accents(a), accents(b));
+      if (r || s === "accent") return r;
+      // lower case sorts first in en
+      const swap = (x) => x.normalize("NFD").replace(/[a-zA-Z]/g, (c) => (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase()));
+      return cmp(swap(a), swap(b));
+    }
+    resolvedOptions() { return Object.assign({}, this._o); }
+    static supportedLocalesOf() { return [INTL_LOCALE]; }
+  }
+
+  class PluralRules {
+    constructor(locales, options) {
+      const o = opts(options);
+      def(this, "_type", o.type === "ordinal" ? "ordinal" : "cardinal");
+    }
+    select(n) {
+      n = Math.abs(Number(n));
+      if (this._type === "cardinal") return n === 1 ? "one" : "other";
+      const t = n % 10, h = n % 100;
+      return t === 1 && h !== 11 ? "one" : t === 2 && h !== 12 ? "two" : t === 3 && h !== 13 ? "few" : "other";
+    }
+    resolvedOptions() { return { locale: INTL_LOCALE, type: this._type }; }
+    static supportedLocalesOf() { return [INTL_LOCALE]; }
+  }
+
+  const Intl = {
+    NumberFormat, DateTimeFormat, Collator, PluralRules,
+    getCanonicalLocales(l) { return l === undefined ? [] : [].concat(l).map(String); },
+    supportedValuesOf() { throw gap("Intl.supportedValuesOf"); },
+  };
+  for (const name of ["RelativeTimeFormat", "ListFormat", "DisplayNames", "Segmenter", "Locale"]) {
+    Intl[name] = function () { throw gap("Intl." + name); };
+  }
+  Object.defineProperty(Intl, Symbol.toStringTag, { value: "Intl" });
+
+  return { Intl, format, inspect, DOMException, TextEncoder, TextDecoder, Event, EventTarget, AbortSignal, AbortController, Blob, FormData, ReadableStream, crypto, structuredClone };
+});

@@ -311,3 +311,241 @@ func TestRawTarget(t *testing.T) {
 		})
 	}
 }
+
+// TestProcessEnv: process.env holds the agent's secrets, in every style;
+// absent names are undefined and the object cannot be changed.
+func TestProcessEnv(t *testing.T) {
+	e := newEngine(t, Limits{})
+	env := Env{Secrets: map[string]string{"NAME": "the secret", "OPENAI_API_KEY": "sk-1"}}
+	code := agent(`{ async fetch(req, env) {
+		let write;
+		try { (() => { "use strict"; process.env.NAME = "changed"; })(); write = "no error"; } catch (e) { write = e.name; }
+		process.env.NEW = "x"; // sloppy mode: ignored
+		delete process.env.NAME;
+		return Response.json({ name: process.env.NAME, key: process.env.OPENAI_API_KEY, absent: process.env.ABSENT === undefined && !("ABSENT" in process.env) && process.env.NEW === undefined, write, fromEnv: env.NAME });
+	} }`)
+	res, err := run(t, e, code, Request{}, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"name":"the secret","key":"sk-1","absent":true,"write":"TypeError","fromEnv":"the secret"}`; string(res.Body) != want {
+		t.Fatalf("fetch style: %s, want %s", res.Body, want)
+	}
+	main := agent(`async function main() { return JSON.stringify({ status: 200, body: String(process.env.NAME) + "," + typeof process.env.ABSENT }); }`)
+	res, err = run(t, e, main, Request{}, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(res.Body) != "the secret,undefined" {
+		t.Fatalf("main style: %s", res.Body)
+	}
+	// Without secrets process.env is empty, not missing.
+	res, err = run(t, e, agent(`{ fetch() { return new Response(JSON.stringify(process.env)); } }`), Request{}, Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(res.Body) != "{}" {
+		t.Fatalf("no secrets: %s", res.Body)
+	}
+}
+
+// TestStyles: a named main export and CommonJS module.exports run; an agent
+// in no style gets an error naming the styles, not "never settled"; a built
+// script that reads scriptArgs but never answers still gets ErrNoResponse.
+func TestStyles(t *testing.T) {
+	e := newEngine(t, Limits{})
+	for _, c := range []struct{ name, code, mode, body string }{
+		{"named main", `var __cove_agent = { main: async (r) => JSON.stringify({ status: 200, body: JSON.parse(r).path }) };`, "main", "/"},
+		{"cjs fetch", `var __cove_agent = { fetch: () => new Response("cjs") };`, "fetch", "cjs"},
+		{"cjs function", `var __cove_agent = async () => JSON.stringify({ status: 200, body: "fn" });`, "main", "fn"},
+	} {
+		res, err := run(t, e, c.code, Request{}, Env{})
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if res.Mode != c.mode || string(res.Body) != c.body {
+			t.Errorf("%s: mode %s body %q", c.name, res.Mode, res.Body)
+		}
+	}
+	for _, code := range []string{`var __cove_agent = { x: 1 };`, `console.log("no handler");`, `var __cove_agent = { default: undefined };`} {
+		_, err := run(t, e, code, Request{}, Env{})
+		var ae *AgentError
+		if !errors.Is(err, ErrNoHandler) || !errors.As(err, &ae) || !strings.Contains(ae.Message, "fetch(request, env, ctx)") || !strings.Contains(ae.Message, "scriptOutput") {
+			t.Errorf("%s: error %v, want ErrNoHandler naming the styles", code, err)
+		}
+	}
+	_, err := run(t, e, agent(`42`), Request{}, Env{})
+	if err == nil || !strings.Contains(err.Error(), "no handler (its default export is number)") {
+		t.Errorf("default export 42: %v", err)
+	}
+	// The built form that never sets scriptOutput is a different failure.
+	_, err = run(t, e, `const a = globalThis.scriptArgs[0]; new Promise(() => {});`, Request{}, Env{})
+	if !errors.Is(err, ErrNoResponse) {
+		t.Errorf("built script that never answers: %v, want ErrNoResponse", err)
+	}
+}
+
+// TestThrownValues: whatever the agent throws, the error says what it was.
+func TestThrownValues(t *testing.T) {
+	e := newEngine(t, Limits{})
+	for _, c := range []struct{ throw, want string }{
+		{`null`, "the agent threw null (its code throws null, or the engine could not allocate an error object: the memory limit is 128 MiB)"},
+		{`undefined`, "the agent threw undefined"},
+		{`{}`, "the agent threw an object that is not an Error: {  }"},
+		{`{ code: 42, detail: "x" }`, `the agent threw an object that is not an Error: { code: 42, detail: "x" }`},
+		{`Object.create(null)`, "the agent threw an object that is not an Error: {  }"},
+		{`"a string"`, `the agent threw a string: "a string"`},
+		{`42`, "the agent threw a number: 42"},
+		{`{ name: "ApiError", message: "quota" }`, "ApiError: quota"},
+		{`new RangeError("r")`, "RangeError: r"},
+	} {
+		for _, style := range []string{"async fetch() { throw %s; }", "fetch() { throw %s; }"} {
+			code := agent("{ " + strings.Replace(style, "%s", c.throw, 1) + " }")
+			_, err := run(t, e, code, Request{}, Env{})
+			var ae *AgentError
+			if !errors.As(err, &ae) {
+				t.Errorf("throw %s (%s): %v, want an AgentError", c.throw, style, err)
+				continue
+			}
+			if first, _, _ := strings.Cut(ae.Message, "\n"); first != c.want {
+				t.Errorf("throw %s (%s): %q, want %q", c.throw, style, first, c.want)
+			}
+		}
+	}
+	// At top level too.
+	p, err := e.Compile([]byte(`throw null;`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.Run(context.Background(), p, Request{Method: "GET", URL: "http://agent.test/"}, Env{})
+	if err == nil || !strings.Contains(err.Error(), "the agent threw null (its code throws null") {
+		t.Errorf("top-level throw null: %v", err)
+	}
+}
+
+// TestMicrotaskFlood: an agent whose promise jobs never let the event loop
+// turn ends at the time limit, named as such with the cause, also past the
+// engine's bound on one drain (2^20 jobs, about 3 s); an agent that answered
+// before flooding keeps its answer.
+func TestMicrotaskFlood(t *testing.T) {
+	const want = "agent exceeded the time limit"
+	for _, c := range []struct {
+		name    string
+		timeout time.Duration
+	}{{"short", 300 * time.Millisecond}, {"past one drain", 6 * time.Second}} {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEngine(t, Limits{Timeout: c.timeout})
+			start := time.Now()
+			_, err := run(t, e, agent(`{ async fetch() { for (;;) await null; } }`), Request{}, Env{})
+			if !errors.Is(err, ErrLimit) || !strings.HasPrefix(err.Error(), want) || !strings.Contains(err.Error(), "microtask loop") {
+				t.Fatalf("error %v, want the time limit naming a microtask loop", err)
+			}
+			if d := time.Since(start); d > c.timeout+2*time.Second {
+				t.Errorf("took %v with a %v limit", d, c.timeout)
+			}
+		})
+	}
+	// A CPU loop is a time limit without the microtask detail.
+	e := newEngine(t, Limits{Timeout: 300 * time.Millisecond})
+	_, err := run(t, e, agent(`{ fetch() { for (;;) {} } }`), Request{}, Env{})
+	if !errors.Is(err, ErrLimit) || !strings.HasPrefix(err.Error(), want) || strings.Contains(err.Error(), "microtask") {
+		t.Errorf("cpu loop: %v, want the time limit without the microtask detail", err)
+	}
+	// An agent that answered and then floods keeps its answer.
+	e = newEngine(t, Limits{Timeout: 10 * time.Second})
+	res, err := run(t, e, agent(`{ fetch() { (async () => { for (;;) await null; })(); return new Response("answered"); } }`), Request{}, Env{})
+	if err != nil || string(res.Body) != "answered" {
+		t.Errorf("answered then flooded: %v %q", err, res.Body)
+	}
+}
+
+// TestRuntimeUnreachable: the runtime's entry points and host function are
+// not on globalThis, and an agent that plants its own __cove_* globals (to
+// read or spoof fetch completions, timers or its own dispatch) changes
+// nothing: its fetch gets the real upstream answer and its timer fires.
+func TestRuntimeUnreachable(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("real upstream")) }))
+	defer srv.Close()
+	e := newEngine(t, Limits{})
+	code := `
+		const seen = Object.getOwnPropertyNames(globalThis).filter((n) => n.startsWith("__cove")); // __cove_agent is its own (var)
+		const types = ["__cove_host", "__cove_run", "__cove_complete", "__cove_timer", "__cove_prepare", "__cove_lazy"].map((n) => typeof globalThis[n]);
+		const calls = [];
+		for (const n of ["__cove_host", "__cove_run", "__cove_complete", "__cove_timer", "__cove_prepare"]) {
+			globalThis[n] = (...a) => { calls.push(n); };
+		}
+		Object.defineProperty(globalThis, "__cove_lazy", { get() { calls.push("lazy get"); return () => ({}); }, set() { calls.push("lazy set"); }, configurable: false });
+		var __cove_agent = { default: { async fetch(req, env) {
+			const p = fetch(env.UPSTREAM);
+			__cove_complete(1, true, JSON.stringify({ status: 200, headers: [], body: "spoofed", enc: "text" }));
+			const got = await (await p).text();
+			const timer = await new Promise((r) => setTimeout(() => r("fired"), 1));
+			const te = new TextEncoder().encode("é").length;
+			return Response.json({ seen, types, got, timer, te, calls });
+		} } };`
+	res, err := run(t, e, code, Request{}, Env{Secrets: map[string]string{"UPSTREAM": srv.URL}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"seen":["__cove_agent"],"types":["undefined","undefined","undefined","undefined","undefined","undefined"],"got":"real upstream","timer":"fired","te":2,"calls":["__cove_complete"]}`
+	if string(res.Body) != want {
+		t.Fatalf("body %s\nwant %s", res.Body, want)
+	}
+}
+
+// TestNodeParity: what Node does (v20, checked by hand) for a non-object
+// Response or Request init and for numeric IPv4 hosts.
+func TestNodeParity(t *testing.T) {
+	e := newEngine(t, Limits{})
+	code := agent(`{ async fetch() {
+		const out = {};
+		const name = (f) => { try { f(); return "ok"; } catch (e) { return e.name; } };
+		out.resString = name(() => new Response("x", "string"));
+		out.resNumber = name(() => new Response("x", 5));
+		out.reqString = name(() => new Request("http://a/", "string"));
+		out.nullInit = [new Response("x", null).status, new Response("x", undefined).status, new Request("http://a/", null).method];
+		out.urls = ["http://0x7f.1/", "http://2130706433/", "http://0177.0.0.1/", "http://127.1/", "http://0x7F000001:8080/p",
+			"https://192.168.0.1./", "http://0x/", "http://0xffffffff/", "http://a.1e/", "http://example.com/",
+			"http://1.2.3.4.5/", "http://256.1.1.1/", "http://1.16777216/", "http://4294967296/", "http://foo.0x/", "http://1.2.3.09/", "http://08/",
+		].map((u) => { try { return new URL(u).href; } catch (e) { return e.name; } });
+		return Response.json(out);
+	} }`)
+	res, err := run(t, e, code, Request{}, Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"resString":"TypeError","resNumber":"TypeError","reqString":"TypeError","nullInit":[200,200,"GET"],"urls":[` +
+		`"http://127.0.0.1/","http://127.0.0.1/","http://127.0.0.1/","http://127.0.0.1/","http://127.0.0.1:8080/p",` +
+		`"https://192.168.0.1/","http://0.0.0.0/","http://255.255.255.255/","http://a.1e/","http://example.com/",` +
+		`"TypeError","TypeError","TypeError","TypeError","TypeError","TypeError","TypeError"]}`
+	if string(res.Body) != want {
+		t.Fatalf("body %s\nwant %s", res.Body, want)
+	}
+}
+
+// TestWapoOutput: a main() that returns nothing answers with the msgpack
+// {status, headers, body} it set as scriptOutput (wapo's handle); bytes that
+// are not msgpack are an agent error that says so, and a "__proto__" key is
+// a plain header, not a prototype.
+func TestWapoOutput(t *testing.T) {
+	e := newEngine(t, Limits{})
+	// msgpack {"status": 202, "headers": {"__proto__": "x", "x-a": "b"}, "body": "ok"}
+	good := agent(`async function main() { globalThis.scriptOutput = new Uint8Array([0x83, 0xa6, 0x73, 0x74, 0x61, 0x74, 0x75, 0x73, 0xcc, 0xca,
+		0xa7, 0x68, 0x65, 0x61, 0x64, 0x65, 0x72, 0x73, 0x82, 0xa9, 0x5f, 0x5f, 0x70, 0x72, 0x6f, 0x74, 0x6f, 0x5f, 0x5f, 0xa1, 0x78, 0xa3, 0x78, 0x2d, 0x61, 0xa1, 0x62,
+		0xa4, 0x62, 0x6f, 0x64, 0x79, 0xa2, 0x6f, 0x6b]); }`)
+	res, err := run(t, e, good, Request{}, Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != 202 || string(res.Body) != "ok" || res.Header.Get("X-A") != "b" || res.Header.Get("__proto__") != "x" {
+		t.Fatalf("%d %v %q", res.Status, res.Header, res.Body)
+	}
+	bad := agent(`async function main() { globalThis.scriptOutput = new Uint8Array([0xc1]); }`)
+	if _, err := run(t, e, bad, Request{}, Env{}); err == nil || !strings.Contains(err.Error(), "unsupported msgpack type 0xc1") {
+		t.Fatalf("bad msgpack: %v", err)
+	}
+	trunc := agent(`async function main() { globalThis.scriptOutput = new Uint8Array([0x81, 0xa6, 0x73]); }`)
+	if _, err := run(t, e, trunc, Request{}, Env{}); err == nil || !strings.Contains(err.Error(), "truncated msgpack") {
+		t.Fatalf("truncated msgpack: %v", err)
+	}
+}

@@ -2,8 +2,10 @@ package sandbox
 
 import (
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -92,6 +94,13 @@ func parseWHATWG(input string, base *string) (*url.URL, error) {
 		}
 		if strings.Contains(host, "%") {
 			return nil, urlError(quoteShort(input) + ": zone identifiers are not allowed in URLs")
+		}
+		if !strings.Contains(host, ":") && endsInNumber(host) {
+			ip, ok := parseIPv4Host(host)
+			if !ok {
+				return nil, urlError(quoteShort(input) + ": invalid IPv4 address " + quoteShort(host))
+			}
+			host = ip
 		}
 		port := u.Port()
 		if port == defaultPorts[u.Scheme] {
@@ -187,4 +196,77 @@ func buildHref(p *urlParts) string {
 func quoteShort(s string) string {
 	b, _ := json.Marshal(truncate(s, 100))
 	return string(b)
+}
+
+// endsInNumber is the WHATWG URL standard's "ends in a number" test: a host
+// whose last label (ignoring one trailing dot) is a number is an IPv4
+// address, in any of the forms parseIPv4Host reads.
+func endsInNumber(host string) bool {
+	parts := strings.Split(host, ".")
+	if len(parts) > 1 && parts[len(parts)-1] == "" {
+		parts = parts[:len(parts)-1]
+	}
+	last := parts[len(parts)-1]
+	if last != "" && strings.Trim(last, "0123456789") == "" {
+		return true
+	}
+	_, ok := ipv4Number(last)
+	return ok
+}
+
+// parseIPv4Host is the WHATWG IPv4 parser: one to four parts, each decimal,
+// hex (0x) or octal (leading 0); the last part fills the remaining bytes
+// ("0x7f.1" and "2130706433" are 127.0.0.1). It returns the dotted-decimal
+// form, as Node and browsers serialise it.
+func parseIPv4Host(host string) (string, bool) {
+	parts := strings.Split(host, ".")
+	if len(parts) > 1 && parts[len(parts)-1] == "" {
+		parts = parts[:len(parts)-1]
+	}
+	if len(parts) > 4 {
+		return "", false
+	}
+	nums := make([]uint64, len(parts))
+	for i, p := range parts {
+		n, ok := ipv4Number(p)
+		if !ok {
+			return "", false
+		}
+		if i < len(parts)-1 && n > 255 {
+			return "", false
+		}
+		nums[i] = n
+	}
+	last := nums[len(nums)-1]
+	if last >= 1<<(8*(5-len(nums))) {
+		return "", false
+	}
+	ip := last
+	for i, n := range nums[:len(nums)-1] {
+		ip += n << (8 * (3 - i))
+	}
+	return fmt.Sprintf("%d.%d.%d.%d", ip>>24, ip>>16&255, ip>>8&255, ip&255), true
+}
+
+// ipv4Number parses one part of an IPv4 host: decimal, hex after 0x (empty
+// is 0) or octal after a leading 0. Values beyond 2^32 fail.
+func ipv4Number(s string) (uint64, bool) {
+	if s == "" {
+		return 0, false
+	}
+	base := 10
+	switch {
+	case len(s) >= 2 && (s[:2] == "0x" || s[:2] == "0X"):
+		s, base = s[2:], 16
+		if s == "" {
+			return 0, true
+		}
+	case len(s) >= 2 && s[0] == '0':
+		s, base = s[1:], 8
+	}
+	n, err := strconv.ParseUint(s, base, 64)
+	if err != nil || n > 1<<32 || strings.ContainsAny(s, "+-_") {
+		return 0, false
+	}
+	return n, true
 }
