@@ -107,10 +107,11 @@ func TestRegisterWorker(t *testing.T) {
 		t.Fatalf("workers %+v\nwant [%+v]", ws, want)
 	}
 	// The genesis allowed this build: RegisterWorker, then the node's
-	// gatekeeper's RegisterGatekeeper, PublishEpoch 0 and ProvisionKey to
-	// the worker (the node is healthy once the worker holds its key).
-	if got := n.nonce(op); got != 4 {
-		t.Fatalf("operator nonce %d after registering, want 4", got)
+	// gatekeeper's RegisterGatekeeper, PublishEpoch 0, ProvisionKey to the
+	// worker and, once that is done, PublishEpochSigner 0.
+	waitEpochSigner(t, n)
+	if got := n.nonce(op); got != 5 {
+		t.Fatalf("operator nonce %d after registering, want 5", got)
 	}
 	if !strings.Contains(logs.String(), "worker registered") {
 		t.Error("no log line says the worker registered")
@@ -130,9 +131,19 @@ func TestRegisterWorker(t *testing.T) {
 	if ws := n2.workers(t); len(ws) != 1 || ws[0] != want {
 		t.Fatalf("workers after restart %+v", ws)
 	}
-	if got := n2.nonce(op); got != 4 {
-		t.Fatalf("operator nonce %d after restart, want 4: the node registered or provisioned again", got)
+	if got := n2.nonce(op); got != 5 {
+		t.Fatalf("operator nonce %d after restart, want 5: the node registered or provisioned again", got)
 	}
+}
+
+// waitEpochSigner waits until the node's gatekeeper published epoch 0's
+// EVM signer, the last of its start-up transactions.
+func waitEpochSigner(t *testing.T, n *testNode) {
+	t.Helper()
+	eventually(t, 30*time.Second, "epoch 0's signer on chain", func() bool {
+		eps := n.n.View().Epochs()
+		return len(eps) > 0 && eps[0].Signer != nil
+	})
 }
 
 // writeGenesis writes a dev chain whose genesis has no TEE policy (a chain
@@ -173,8 +184,9 @@ func TestRegisterDevAllowsItself(t *testing.T) {
 	eventually(t, 30*time.Second, "the worker on GET /v1/chain/workers", func() bool {
 		return len(n.workers(t)) == 1
 	})
-	if got := n.nonce(op); got != 5 {
-		t.Fatalf("operator nonce %d, want 5 (UpdateParams, RegisterWorker, RegisterGatekeeper, PublishEpoch, ProvisionKey)", got)
+	waitEpochSigner(t, n)
+	if got := n.nonce(op); got != 6 {
+		t.Fatalf("operator nonce %d, want 6 (UpdateParams, RegisterWorker, RegisterGatekeeper, PublishEpoch, ProvisionKey, PublishEpochSigner)", got)
 	}
 	var p chain.Params
 	p = n.n.View().Params()
