@@ -31,7 +31,7 @@ func LockDataDir(dir string) (release func(), err error) {
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
 			abs, _ := filepath.Abs(dir)
-			return nil, fmt.Errorf("%w: %s is used by another running cove (its %s is locked); stop it, or give this one another --data-dir", ErrDataDirInUse, abs, LockFile)
+			return nil, fmt.Errorf("%w: %s is used by another running cove (its %s is locked); stop it, or give this one another data dir (cove dev --data-dir, or another cove node --home)", ErrDataDirInUse, abs, LockFile)
 		}
 		return nil, fmt.Errorf("lock data dir %s: %w", dir, err)
 	}
