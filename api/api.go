@@ -18,8 +18,9 @@ import (
 //
 //	{"error":{"code":"…","message":"…","limit":"…"},"requestId":"…"}
 //
-// with limit only for a limit a script hit and requestId only when an
-// agent invocation was started.
+// with limit only for a limit a script hit. requestId names the agent
+// invocation when one was started; a gateway gives its own errors a fresh
+// one (also in Cove-Request-Id).
 type ErrorBody struct {
 	Error     ErrorDetail `json:"error"`
 	RequestID string      `json:"requestId,omitempty"`

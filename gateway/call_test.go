@@ -254,6 +254,10 @@ func TestCallRefusals(t *testing.T) {
 		{"too large", nil, &cove.Error{Status: 413, Code: "request_too_large", Message: "too large"}, 413, "request_too_large", ""},
 		{"wrapped", nil, errors.Join(errors.New("ctx"), &cove.Error{Status: 404, Code: "agent_not_found", Message: "no agent"}), 404, "agent_not_found", ""},
 		{"internal", nil, errors.New("disk on fire at /secret/path"), 500, "internal", ""},
+		// A worker's signed refusal of a call to an agent whose queue is
+		// full: its Retry-After goes out with it.
+		{"agent busy", signedResponse(knownAgent, cove.Call{}, 429, cove.Header{"Content-Type": {"application/json"}, "Retry-After": {"1"}},
+			[]byte(`{"error":{"code":"agent_busy","message":"retry after 1 s"},"requestId":"req-1"}`)), nil, 429, "agent_busy", "1"},
 		{"no receipt", &cove.Response{Status: 200, Body: []byte("unsigned")}, nil, 500, "internal", ""},
 		// A worker never answers these (it refuses them from agents); a
 		// 1xx would go out as 200, with a receipt saying 101.

@@ -7,12 +7,15 @@
 // cove.Response back into HTTP.
 //
 // Every error a client sees is the one JSON envelope of package api,
-// {"error": {"code", "message"}}, with a stable code and a message that says
-// what to do; internal detail goes to the log once.
+// {"error": {"code", "message"}, "requestId"}, with a stable code and a
+// message that says what to do, oversized requests (431, 413) included;
+// internal detail goes to the log once.
 package gateway
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -44,6 +47,12 @@ type Config struct {
 	// another gateway is then accepted here too. Behind a proxy, set them
 	// to the public host(s); the request's Host is not consulted then.
 	AuthAudiences []string `toml:"auth_audiences,omitempty"`
+	// MaxHeaderBytes bounds a request's line and headers: a request over it
+	// is answered 431 request_headers_too_large in the error envelope.
+	// Zero means DefaultMaxHeaderBytes. (Past http.DefaultMaxHeaderBytes,
+	// 1 MiB, or twice this bound if larger, Go's server cuts the
+	// connection with its own plain-text 431 before the gateway sees it.)
+	MaxHeaderBytes int `toml:"max_header_bytes,omitempty"`
 	// MaxAuthNonces bounds the used Cove-Auth nonces the gateway keeps
 	// (until each header expires); when full it refuses new headers for a
 	// while. Zero means DefaultMaxAuthNonces.
@@ -52,6 +61,10 @@ type Config struct {
 
 // DefaultMaxRequestBytes bounds a call's body when nothing else does.
 const DefaultMaxRequestBytes = 5 << 20
+
+// DefaultMaxHeaderBytes bounds a request's line and headers when
+// Config.MaxHeaderBytes is zero.
+const DefaultMaxHeaderBytes = 64 << 10
 
 // DefaultConfig returns the gateway defaults.
 func DefaultConfig() Config {
@@ -68,6 +81,9 @@ func (c Config) Validate() error {
 	}
 	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
 		return fmt.Errorf("gateway: public_url %q must start with http:// or https://", c.PublicURL)
+	}
+	if c.MaxHeaderBytes < 0 {
+		return fmt.Errorf("gateway: max_header_bytes %d must not be negative", c.MaxHeaderBytes)
 	}
 	if c.MaxAuthNonces < 0 {
 		return fmt.Errorf("gateway: max_auth_nonces %d must not be negative", c.MaxAuthNonces)
@@ -164,6 +180,9 @@ func New(cfg Config, log *slog.Logger, chain Chain, blobs Blobs, invoker Invoker
 	if cfg.MaxAuthNonces == 0 {
 		cfg.MaxAuthNonces = DefaultMaxAuthNonces
 	}
+	if cfg.MaxHeaderBytes == 0 {
+		cfg.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
 	s := &Server{cfg: cfg, log: log, chain: chain, blobs: blobs, invoker: invoker, logs: logs, keys: keys,
 		audience: configuredAudiences(cfg), nonces: newNonceCache(cfg.MaxAuthNonces)}
 	if len(s.audience) == 0 {
@@ -201,7 +220,32 @@ func New(cfg Config, log *slog.Logger, chain Chain, blobs Blobs, invoker Invoker
 }
 
 // ServeHTTP serves the gateway's API.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if n := headerBytes(r); n > s.cfg.MaxHeaderBytes {
+		// Go's server answers past its own bound in plain text; this
+		// bound, below it, keeps the answer in the envelope.
+		w.Header().Set("Connection", "close")
+		writeError(w, http.StatusRequestHeaderFieldsTooLarge, "request_headers_too_large",
+			fmt.Sprintf("the request line and headers are %d bytes, more than %d; send smaller headers (cookies, tokens) or put the data in the body", n, s.cfg.MaxHeaderBytes))
+		return
+	}
+	s.handler.ServeHTTP(w, r)
+}
+
+// headerBytes is about what the request line and headers took on the
+// wire, counted as Go's server bounds them.
+func headerBytes(r *http.Request) int {
+	n := len(r.Method) + len(r.RequestURI) + len(r.Proto) + 4
+	if r.Host != "" && r.Header.Get("Host") == "" {
+		n += len("Host: \r\n") + len(r.Host) // Go moves Host out of Header
+	}
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			n += len(k) + len(v) + 4 // "k: v\r\n"
+		}
+	}
+	return n + 2
+}
 
 // Run serves on ln until ctx ends, then shuts down, giving calls in flight
 // up to 10 s to finish.
@@ -209,8 +253,11 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+		// Above ServeHTTP's own bound, so that it answers first, in the
+		// envelope.
+		MaxHeaderBytes: max(http.DefaultMaxHeaderBytes, 2*s.cfg.MaxHeaderBytes),
+		IdleTimeout:    120 * time.Second,
+		ErrorLog:       slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -265,8 +312,18 @@ func (s *Server) baseURL(r *http.Request) string {
 	return scheme + "://" + r.Host
 }
 
+// writeError answers the error envelope with a request id, also in
+// Cove-Request-Id: the one already set on w (an invocation's), or a new one.
+// Errors the gateway makes are unsigned: no agent ran.
 func writeError(w http.ResponseWriter, status int, code, msg string) {
-	writeJSON(w, status, api.ErrorBody{Error: api.ErrorDetail{Code: code, Message: msg}})
+	id := w.Header().Get(api.HeaderRequestID)
+	if id == "" {
+		var b [12]byte
+		rand.Read(b[:])
+		id = hex.EncodeToString(b[:])
+		w.Header().Set(api.HeaderRequestID, id)
+	}
+	writeJSON(w, status, api.ErrorBody{Error: api.ErrorDetail{Code: code, Message: msg}, RequestID: id})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -25,6 +25,9 @@ import (
 // provisioned it.
 var ErrNotProvisioned = errors.New("worker not provisioned")
 
+// busyRetryAfter is the Retry-After, in seconds, of an agent_busy refusal.
+const busyRetryAfter = 1
+
 // Error codes of what the worker answers, stable for clients. The
 // worker_not_provisioned, agent_not_found and request_too_large refusals are
 // *cove.Error values (unsigned: no agent ran); the others are signed error
@@ -40,6 +43,7 @@ const (
 	CodeNoBundle       = "bundle_unavailable"
 	CodeInternal       = "internal"
 	CodeBadStatus      = "agent_bad_status"
+	CodeBusy           = "agent_busy"
 )
 
 // Invoke runs one call of agent id and returns its response with a signed
@@ -60,7 +64,12 @@ const (
 // cove.ReceiptHeaders. What it covers is what HTTP sends: no body for HEAD,
 // 204 and 304, no Content-Type for 304 (Go's server drops them). A status
 // outside 200-599 from the agent (a 1xx would be sent as 200) becomes a
-// signed 502 agent_bad_status error. The timestamp is the host's clock (see
+// signed 502 agent_bad_status error.
+//
+// A call waits for a slot in its agent's own queue (Config.MaxPerAgent,
+// slots); when that queue is full it is answered at once with a signed 429
+// agent_busy error with a Retry-After header, without running the agent.
+// The timestamp is the host's clock (see
 // cove.Receipt).
 func (s *Server) Invoke(ctx context.Context, id cove.AgentID, c cove.Call) (*cove.Response, error) {
 	start := time.Now()
@@ -92,13 +101,17 @@ func (s *Server) Invoke(ctx context.Context, id cove.AgentID, c cove.Call) (*cov
 	var res *sandbox.Result
 	p, runErr := s.program(a)
 	if runErr == nil {
-		select {
-		case s.sem <- struct{}{}:
-		case <-ctx.Done():
-			return nil, fmt.Errorf("invoke agent %s: %w", a.ID, ctx.Err())
+		switch err := s.slots.acquire(ctx, a.ID); {
+		case errors.Is(err, errAgentBusy):
+			// Refused at once, not queued: a signed answer, since the
+			// worker holds the agent's keys.
+			runErr = err
+		case err != nil:
+			return nil, fmt.Errorf("invoke agent %s: %w", a.ID, err)
+		default:
+			res, runErr = s.run(ctx, p, k, c)
+			s.slots.release(a.ID)
 		}
-		res, runErr = s.run(ctx, p, k, c)
-		<-s.sem
 	}
 	if runErr != nil && ctx.Err() != nil {
 		return nil, fmt.Errorf("invoke agent %s: %w", a.ID, ctx.Err())
@@ -113,6 +126,9 @@ func (s *Server) Invoke(ctx context.Context, id cove.AgentID, c cove.Call) (*cov
 	if runErr != nil {
 		resp.Status, resp.Body = errorResponse(runErr, reqID)
 		resp.Header = cove.Header{"Content-Type": {"application/json"}}
+		if errors.Is(runErr, errAgentBusy) {
+			resp.Header["Retry-After"] = []string{strconv.Itoa(busyRetryAfter)}
+		}
 	} else {
 		resp.Status, resp.Header, resp.Body = res.Status, responseHeader(res.Header), res.Body
 	}
@@ -152,7 +168,10 @@ func (s *Server) Invoke(ctx context.Context, id cove.AgentID, c cove.Call) (*cov
 		// hold what the agent put in it (its secrets, its callers' data),
 		// and the owner reads it in the sealed invocation log.
 		// An internal failure is the worker's own: its detail is logged.
-		if code := errorCode(runErr); code == CodeInternal {
+		if code := errorCode(runErr); code == CodeBusy {
+			// Refusals come in floods; one line each would be a flood too.
+			s.log.Debug("agent call refused", "agent", a.ID, "request", reqID, "code", code)
+		} else if code == CodeInternal {
 			s.log.Error("agent call failed", "agent", a.ID, "request", reqID, "code", code, "err", runErr)
 		} else {
 			s.log.Info("agent call failed", "agent", a.ID, "request", reqID, "code", code)
@@ -289,6 +308,10 @@ func errorResponse(err error, reqID string) (int, []byte) {
 		if le.Limit == sandbox.LimitTime {
 			status = http.StatusGatewayTimeout
 		}
+	case errors.Is(err, errAgentBusy):
+		status = http.StatusTooManyRequests
+		body.Error.Code = CodeBusy
+		body.Error.Message = "the agent has as many calls running and waiting on this worker as it may; retry after " + strconv.Itoa(busyRetryAfter) + " s"
 	case errors.As(err, &ae):
 		body.Error.Code = CodeAgentError
 	case errors.As(err, &ce):

@@ -46,8 +46,18 @@ type Config struct {
 	// EgressAllow lists HOST:PORT addresses agents may reach although the
 	// egress policy refuses them (loopback, private, ...), e.g. a local mock API.
 	EgressAllow []string `toml:"egress_allow"`
-	// MaxConcurrent bounds invocations running at once; more wait.
+	// MaxConcurrent bounds invocations running at once; more wait, each
+	// agent's in its own queue (see MaxPerAgent).
 	MaxConcurrent int `toml:"max_concurrent"`
+	// MaxPerAgent bounds one agent's invocations running at once, so that
+	// an agent flooded with calls leaves slots to the others; zero means
+	// half of MaxConcurrent (at least 1). A freed slot goes to the agents
+	// with waiting calls in turn (round-robin), not to the oldest call.
+	MaxPerAgent int `toml:"max_per_agent"`
+	// MaxQueuedPerAgent bounds one agent's calls waiting for a slot; a
+	// call beyond it is answered at once with a signed 429 agent_busy and
+	// Retry-After; zero means DefaultMaxQueuedPerAgent.
+	MaxQueuedPerAgent int `toml:"max_queued_per_agent"`
 	// MaxRequestBytes bounds a call's body.
 	MaxRequestBytes int64 `toml:"max_request_bytes"`
 	// LogDir keeps invocation logs, sealed to the worker's TEE (a key in
@@ -55,6 +65,23 @@ type Config struct {
 	LogDir string `toml:"log_dir"`
 	// LogsPerAgent is how many invocations' logs are kept per agent.
 	LogsPerAgent int `toml:"logs_per_agent"`
+}
+
+// DefaultMaxQueuedPerAgent is how many calls of one agent wait for a slot
+// when Config.MaxQueuedPerAgent is zero: enough for `cove bench
+// --concurrency 64` and more against one agent.
+const DefaultMaxQueuedPerAgent = 256
+
+// perAgent returns the effective MaxPerAgent and MaxQueuedPerAgent.
+func (c Config) perAgent() (running, queued int) {
+	running, queued = c.MaxPerAgent, c.MaxQueuedPerAgent
+	if running == 0 {
+		running = max(1, c.MaxConcurrent/2)
+	}
+	if queued == 0 {
+		queued = DefaultMaxQueuedPerAgent
+	}
+	return min(running, c.MaxConcurrent), queued
 }
 
 // DefaultConfig returns a worker configuration with the default limits
@@ -76,6 +103,12 @@ func (c Config) Validate() error {
 	}
 	if c.MaxConcurrent < 1 {
 		return fmt.Errorf("worker: max_concurrent %d must be at least 1", c.MaxConcurrent)
+	}
+	if c.MaxPerAgent < 0 {
+		return fmt.Errorf("worker: max_per_agent %d must not be negative (0 means half of max_concurrent)", c.MaxPerAgent)
+	}
+	if c.MaxQueuedPerAgent < 0 {
+		return fmt.Errorf("worker: max_queued_per_agent %d must not be negative (0 means %d)", c.MaxQueuedPerAgent, DefaultMaxQueuedPerAgent)
 	}
 	if c.MaxRequestBytes < 1 {
 		return fmt.Errorf("worker: max_request_bytes %d must be positive", c.MaxRequestBytes)
@@ -133,7 +166,7 @@ type Server struct {
 	myID     cove.Hash
 	ring     *KeyRing
 	engine   *sandbox.Engine
-	sem      chan struct{}
+	slots    *slots
 	logs     *logBook
 	// prepares are code preparations the chain follower started; Run
 	// waits for them.
@@ -200,6 +233,7 @@ func New(cfg Config, log *slog.Logger, platform Platform, c Chain, blobs Blobs, 
 	if err != nil {
 		return nil, err
 	}
+	perAgent, queued := cfg.perAgent()
 	return &Server{
 		cfg:      cfg,
 		log:      log,
@@ -210,7 +244,7 @@ func New(cfg Config, log *slog.Logger, platform Platform, c Chain, blobs Blobs, 
 		myID:     myID,
 		ring:     NewKeyRing(id),
 		engine:   engine,
-		sem:      make(chan struct{}, cfg.MaxConcurrent),
+		slots:    newSlots(cfg.MaxConcurrent, perAgent, queued),
 		logs:     logs,
 		programs: map[cove.Hash]*sandbox.Program{},
 		agents:   map[cove.AgentID]*agentKeys{},

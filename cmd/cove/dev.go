@@ -8,8 +8,10 @@ import (
 	"net"
 	"path/filepath"
 	"slices"
+	"strconv"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/cove-network/cove/account"
 	"github.com/cove-network/cove/client"
@@ -35,6 +37,13 @@ attested key), a worker, and the gateway. Everything is kept in --data-dir, so a
 resumes the chain at the same height with every agent at the same id and URL with
 its secrets.
 
+It prints "ready" once every role is up (the gateway answers and its worker holds a
+key). A listen address in use, or a data dir another cove runs on, stops it before
+that, naming the flag to change. A second cove dev needs only --http: with a port
+other than 8700 its data dir defaults to .cove/dev-PORT and its CometBFT RPC, P2P and
+EVM RPC ports to PORT+1, PORT+2 and PORT+3 (flags given explicitly are kept), so
+keep the --http ports of two cove devs at least 4 apart.
+
 It creates a funded key named "dev" in $COVE_HOME/keys (default ~/.cove) without a
 passphrase; commands that send transactions use it unless --from says otherwise.
 
@@ -58,18 +67,35 @@ The simulated TEE gives NO hardware protection: use it for development only.`,
 			if err != nil {
 				return fmt.Errorf("dev key: %w", err)
 			}
+			if err := deriveFromHTTP(cmd.Flags(), httpAddr, &cfg.DataDir, &rpcAddr, &p2pAddr, &cfg.DevEVM.RPCAddr); err != nil {
+				return err
+			}
 			cfg.Operator = filepath.Join(store.Dir(), dev.Name+".json") // registers the worker; the admin, so it allows its own build
 			cfg.Validator.Home = filepath.Join(cfg.DataDir, "chain")
 			cfg.Validator.RPCAddr = rpcAddr
 			cfg.Validator.P2PAddr = p2pAddr
-			// The port first: a second cove dev on the same ports must fail
-			// before it touches the chain in the data dir.
+			cfg.DevEVM.Enabled = !noEVM
+			// The ports first: a second cove dev on the same ports must
+			// fail before it touches the chain in the data dir.
 			ln, err := net.Listen("tcp", httpAddr)
 			if err != nil {
 				return fmt.Errorf("listen on %s: %w (is another cove dev running? use --http)", httpAddr, err)
 			}
 			defer ln.Close()
-			cfg.DevEVM.Enabled = !noEVM
+			ports := []struct{ addr, flag string }{{rpcAddr, "--rpc"}, {p2pAddr, "--p2p"}}
+			if cfg.DevEVM.Enabled {
+				ports = append(ports, struct{ addr, flag string }{cfg.DevEVM.RPCAddr, "--evm-rpc"})
+			}
+			for _, p := range ports {
+				if err := portFree(p.addr, p.flag); err != nil {
+					return err
+				}
+			}
+			unlock, err := node.LockDataDir(cfg.DataDir)
+			if err != nil {
+				return err
+			}
+			defer unlock()
 			created, err := node.InitDev(cfg, dev.Address)
 			if err != nil {
 				return err
@@ -115,12 +141,15 @@ The simulated TEE gives NO hardware protection: use it for development only.`,
 			if created {
 				fmt.Fprintln(out, "  (new chain: genesis written)")
 			}
-			fmt.Fprintln(out, "ready; press Ctrl-C to stop")
 			ctx, cancel := context.WithCancel(cmd.Context())
 			printed := make(chan struct{})
 			go func() {
 				defer close(printed)
-				printTrustRoot(ctx, out, url)
+				// "ready" only once every role is: the gateway answers
+				// and its worker holds a key (/healthz).
+				if printTrustRoot(ctx, out, url) {
+					fmt.Fprintln(out, "ready; press Ctrl-C to stop")
+				}
 			}()
 			err = n.Run(ctx, ln)
 			cancel()
@@ -152,13 +181,15 @@ The simulated TEE gives NO hardware protection: use it for development only.`,
 // younger than the light client's trusting period (14 days), so it is the
 // latest block, printed anew at every start, not block 1 of a chain that
 // may be older.
-func printTrustRoot(ctx context.Context, out io.Writer, url string) {
+//
+// It reports whether the node became healthy.
+func printTrustRoot(ctx context.Context, out io.Writer, url string) bool {
 	c, err := client.New(url)
 	if err != nil {
-		return
+		return false
 	}
 	if err := c.WaitHealthy(ctx); err != nil {
-		return
+		return false
 	}
 	h := int64(1)
 	if st, err := c.ChainStatus(ctx); err == nil && st.Height > h {
@@ -166,10 +197,61 @@ func printTrustRoot(ctx context.Context, out io.Writer, url string) {
 	}
 	root, err := light.RootAt(ctx, c, h)
 	if err != nil {
-		if ctx.Err() == nil {
-			fmt.Fprintf(out, "  trust root  unavailable: %v\n", err)
+		if ctx.Err() != nil {
+			return false
 		}
-		return
+		fmt.Fprintf(out, "  trust root  unavailable: %v\n", err)
+		return true
 	}
 	fmt.Fprintf(out, "  trust root  %s  (export COVE_TRUST_ROOT=%s: deploy and call --verify then check the chain, not the gateway)\n", root, root)
+	return true
+}
+
+// portFree reports a listen address that is taken, naming the flag that
+// changes it, before anything starts.
+func portFree(addr, flag string) error {
+	if addr == "" {
+		return nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (is another cove dev running? change it with %s, or give this one another --http alone)", addr, err, flag)
+	}
+	return ln.Close()
+}
+
+// devHTTPPort is the port of cove dev's default --http.
+const devHTTPPort = 8700
+
+// deriveFromHTTP gives a cove dev whose --http port is not the default
+// its own defaults for what --http alone does not set: the data dir
+// (.cove/dev-PORT), the CometBFT RPC and P2P ports (PORT+1, PORT+2) and the
+// dev EVM's RPC port (PORT+3), on --http's host. So a second cove dev needs
+// only --http (its ports 4 apart from the first's). A flag given
+// explicitly is kept.
+func deriveFromHTTP(f *pflag.FlagSet, httpAddr string, dataDir, rpc, p2p, evmRPC *string) error {
+	if !f.Changed("http") {
+		return nil
+	}
+	host, portStr, err := net.SplitHostPort(httpAddr)
+	if err != nil {
+		return fmt.Errorf("--http %q: %w", httpAddr, err)
+	}
+	port, err := strconv.Atoi(portStr)
+	if err != nil || port < 0 || port > 65535-3 {
+		return fmt.Errorf("--http %q: want HOST:PORT with a port below %d", httpAddr, 65535-3)
+	}
+	if port == devHTTPPort || port == 0 {
+		return nil
+	}
+	set := func(flag string, p *string, v string) {
+		if !f.Changed(flag) && *p != "" {
+			*p = v
+		}
+	}
+	set("data-dir", dataDir, filepath.Join(filepath.Dir(*dataDir), "dev-"+portStr))
+	set("rpc", rpc, net.JoinHostPort(host, strconv.Itoa(port+1)))
+	set("p2p", p2p, net.JoinHostPort(host, strconv.Itoa(port+2)))
+	set("evm-rpc", evmRPC, net.JoinHostPort(host, strconv.Itoa(port+3)))
+	return nil
 }

@@ -56,6 +56,11 @@ interrupted are removed at every start (and logged).`,
 				}
 				defer ln.Close()
 			}
+			unlock, err := node.LockDataDir(cfg.DataDir)
+			if err != nil {
+				return err
+			}
+			defer unlock()
 			n, err := node.New(cfg, log)
 			if err != nil {
 				return err

@@ -17,7 +17,9 @@
 // NAT64 64:ff9b::/96, 6to4 2002::/16, Teredo) are unpacked and the embedded
 // IPv4 address is checked too: the kernel or a translator on the path delivers
 // them to that IPv4 address, so [::ffff:169.254.169.254]:80 is the metadata
-// service, whatever the IPv6 predicates say about it.
+// service, whatever the IPv6 predicates say about it. Transport's dial errors
+// never name the host's DNS resolver (hideResolver): agents and their callers
+// read them.
 package egress
 
 import (
@@ -204,7 +206,7 @@ func (p *Policy) control(network, address string, _ syscall.RawConn) error {
 func (p *Policy) Transport() *http.Transport {
 	return &http.Transport{
 		Proxy:                 nil,
-		DialContext:           p.Dialer(10 * time.Second).DialContext,
+		DialContext:           hideResolver(p.Dialer(10 * time.Second).DialContext),
 		ForceAttemptHTTP2:     true,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ResponseHeaderTimeout: 30 * time.Second,
@@ -213,6 +215,55 @@ func (p *Policy) Transport() *http.Transport {
 		MaxIdleConns:          100,
 		MaxIdleConnsPerHost:   16,
 	}
+}
+
+// hideResolver wraps dial so that its errors never name the host's DNS
+// resolver: "lookup api.example on 10.0.0.53:53: no such host" becomes
+// "lookup api.example: no such host". A dial error reaches the agent, and
+// through it its callers; the resolver's address is the host's network
+// layout, none of theirs. A resolver failure whose message holds the
+// resolver's address (a socket error talking to it) is named by its kind.
+func hideResolver(dial func(ctx context.Context, network, addr string) (net.Conn, error)) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := dial(ctx, network, addr)
+		if err != nil {
+			err = withoutResolver(err)
+		}
+		return c, err
+	}
+}
+
+// withoutResolver returns err with any *net.DNSError in it (the dialer's
+// shape: a *net.OpError around one) replaced by a copy without the
+// resolver's address. It copies rather than edits: the resolver shares one
+// error among concurrent lookups of a name.
+func withoutResolver(err error) error {
+	switch e := err.(type) {
+	case *net.OpError:
+		if inner := withoutResolver(e.Err); inner != e.Err {
+			c := *e
+			c.Err = inner
+			return &c
+		}
+	case *net.DNSError:
+		if e.Server == "" {
+			return err
+		}
+		c := *e
+		if host, _, splitErr := net.SplitHostPort(c.Server); splitErr == nil && strings.Contains(c.Err, host) || strings.Contains(c.Err, c.Server) {
+			switch {
+			case c.IsTimeout:
+				c.Err = "i/o timeout"
+			case c.IsNotFound:
+				c.Err = "no such host"
+			default:
+				c.Err = "the name server could not be reached"
+			}
+		}
+		c.Server = ""
+		return &c
+	}
+	return err
 }
 
 // Special-purpose ranges the stdlib predicates do not name.
