@@ -88,6 +88,24 @@ func Recover(digest cove.Hash, sig [Size]byte) (cove.Address, error) {
 	return a, nil
 }
 
+// CheckForm checks that sig has the form Sign makes, without the cost of
+// recovering it: v is 27 or 28, r and s are in range and s is in the lower
+// half of the group order. Errors wrap ErrBadSignature.
+func CheckForm(sig [Size]byte) error {
+	if v := sig[64]; v != 27 && v != 28 {
+		return fmt.Errorf("%w: v is %d, want 27 or 28", ErrBadSignature, v)
+	}
+	r := new(big.Int).SetBytes(sig[:32])
+	s := new(big.Int).SetBytes(sig[32:64])
+	if s.Cmp(halfN) > 0 {
+		return fmt.Errorf("%w: s is in the upper half of the group order (a malleable signature; sign with low s)", ErrBadSignature)
+	}
+	if !crypto.ValidateSignatureValues(sig[64]-27, r, s, true) {
+		return fmt.Errorf("%w: r or s out of range", ErrBadSignature)
+	}
+	return nil
+}
+
 // Reason returns what a Recover error says is wrong with the signature,
 // without the "bad signature" its message starts with, for callers that
 // wrap it in an error of their own.

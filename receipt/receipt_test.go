@@ -430,20 +430,35 @@ func (b badSigner) Sign(d cove.Hash) ([65]byte, error) {
 	return sig, err
 }
 
-func TestSignChecksSigner(t *testing.T) {
+// TestCheckSigner: a signer that lies about its address, returns v 0/1 or
+// fails is refused by CheckSigner; the control, the genuine signer, passes.
+// Sign itself refuses output of the wrong form (v 0/1) and a failing
+// signer, and signs with the genuine one.
+func TestCheckSigner(t *testing.T) {
 	k := newSigner(t)
+	if err := CheckSigner(k); err != nil {
+		t.Fatalf("the genuine signer: %v", err)
+	}
+	if _, err := Sign(k, testExchange.receipt()); err != nil {
+		t.Fatalf("Sign with the genuine signer: %v", err)
+	}
 	tests := []struct {
-		name string
-		s    Signer
+		name     string
+		s        Signer
+		signToo  bool // Sign refuses it as well (a form error)
+		contains string
 	}{
-		{"wrong address", badSigner{keySigner: k, addr: newSigner(t).Address()}},
-		{"v 0/1", badSigner{keySigner: k, addr: k.Address(), rawV: true}},
-		{"error", badSigner{keySigner: k, addr: k.Address(), fails: true}},
+		{"wrong address", badSigner{keySigner: k, addr: newSigner(t).Address()}, false, "signs as"},
+		{"v 0/1", badSigner{keySigner: k, addr: k.Address(), rawV: true}, true, "want 27 or 28"},
+		{"error", badSigner{keySigner: k, addr: k.Address(), fails: true}, true, "hsm offline"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := Sign(tt.s, testExchange.receipt()); err == nil {
-				t.Fatal("Sign accepted a bad signer")
+			if err := CheckSigner(tt.s); err == nil || !strings.Contains(err.Error(), tt.contains) {
+				t.Fatalf("CheckSigner: %v, want an error saying %q", err, tt.contains)
+			}
+			if _, err := Sign(tt.s, testExchange.receipt()); (err != nil) != tt.signToo {
+				t.Fatalf("Sign: %v, want an error: %v", err, tt.signToo)
 			}
 		})
 	}

@@ -45,8 +45,11 @@ type Signer interface {
 	Sign(digest cove.Hash) ([65]byte, error)
 }
 
-// Sign signs r with s and checks the result before returning it, so a
-// misbehaving Signer cannot put an unverifiable receipt on a response.
+// Sign signs r with s. It checks the signature's form (v 27 or 28, r and
+// s in range, low s), not that it recovers to s.Address(): that costs an
+// ecrecover per response (about as much as the signature itself), so a
+// signer is checked once, before use, with CheckSigner (the worker does
+// when it derives an agent's keys).
 //
 // Security: the signature vouches that the agent's code produced this
 // response to this request; only the worker that ran the call may sign.
@@ -55,11 +58,36 @@ func Sign(s Signer, r Receipt) (Signed, error) {
 	if err != nil {
 		return Signed{}, fmt.Errorf("sign receipt: %w", err)
 	}
-	out := Signed{Receipt: r, Signature: sig, Signer: s.Address()}
-	if err := Verify(out); err != nil {
-		return Signed{}, fmt.Errorf("sign receipt: signer output does not verify: %w", err)
+	if err := ethsig.CheckForm(sig); err != nil {
+		return Signed{}, fmt.Errorf("sign receipt: signer output: %w", err)
 	}
-	return out, nil
+	return Signed{Receipt: r, Signature: sig, Signer: s.Address()}, nil
+}
+
+// signerProbe is the digest CheckSigner signs: one no receipt, transaction
+// or grant can have (a hash of a fixed label).
+var signerProbe = cove.Keccak256([]byte("cove/receipt/signer-check/v1"))
+
+// CheckSigner checks that s signs as Sign needs: a signature of the form
+// Sign checks that recovers to s.Address(). A deterministic signer (an
+// attestor derived from its key) that passes once signs every receipt
+// right, so a caller checks each signer once instead of every signature.
+func CheckSigner(s Signer) error {
+	sig, err := s.Sign(signerProbe)
+	if err != nil {
+		return fmt.Errorf("check signer: %w", err)
+	}
+	if err := ethsig.CheckForm(sig); err != nil {
+		return fmt.Errorf("check signer %s: %w", s.Address(), err)
+	}
+	got, err := ethsig.Recover(signerProbe, sig)
+	if err != nil {
+		return fmt.Errorf("check signer %s: %w", s.Address(), err)
+	}
+	if got != s.Address() {
+		return fmt.Errorf("check signer: it says it is %s but signs as %s", s.Address(), got)
+	}
+	return nil
 }
 
 // SetHeaders writes the receipt headers of s to h, replacing any present.

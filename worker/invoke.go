@@ -237,6 +237,11 @@ func (s *Server) keysFor(a cove.Agent) (*agentKeys, error) {
 	}
 	ak := cluster.Agent(a.ID)
 	k = &agentKeys{key: ak, attestor: ak.Attestor(), sealed: string(a.Secrets), secrets: secret.Set{}}
+	// Once per agent key, not per response: receipt.Sign checks only the
+	// signature's form.
+	if err := receipt.CheckSigner(k.attestor); err != nil {
+		return nil, fmt.Errorf("agent %s: attestor: %w", a.ID, err)
+	}
 	if len(a.Secrets) > 0 {
 		e, err := secret.Epoch(a.Secrets)
 		if err != nil {
