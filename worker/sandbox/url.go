@@ -71,6 +71,11 @@ func parseWHATWG(input string, base *string) (*url.URL, error) {
 		if err != nil {
 			return nil, urlError("invalid base URL " + quoteShort(*base))
 		}
+		if _, special := defaultPorts[b.Scheme]; !special && b.Host == "" && !strings.HasPrefix(b.Path, "/") && !strings.HasPrefix(input, "#") {
+			// A non-special base with an opaque path ("a:", "mailto:x")
+			// resolves nothing but a fragment (WHATWG, as Node).
+			return nil, urlError(quoteShort(input) + " cannot be resolved against " + quoteShort(*base))
+		}
 		ref, err := url.Parse(input)
 		if err != nil {
 			return nil, urlError(quoteShort(input))
@@ -95,6 +100,10 @@ func parseWHATWG(input string, base *string) (*url.URL, error) {
 		if strings.Contains(host, "%") {
 			return nil, urlError(quoteShort(input) + ": zone identifiers are not allowed in URLs")
 		}
+		if strings.ContainsAny(host, "[]") {
+			// A bracket outside an IPv6 literal (Hostname strips those).
+			return nil, urlError(quoteShort(input) + ": invalid host " + quoteShort(host))
+		}
 		if !strings.Contains(host, ":") && endsInNumber(host) {
 			ip, ok := parseIPv4Host(host)
 			if !ok {
@@ -117,8 +126,26 @@ func parseWHATWG(input string, base *string) (*url.URL, error) {
 		if u.Path == "" {
 			u.Path = "/"
 		}
+	} else if u.Host != "" {
+		u.Host = opaqueHost(u.Host)
 	}
 	return u, nil
+}
+
+// opaqueHost percent-encodes again what net/url decoded in a non-special
+// URL's host ("%25", non-ASCII bytes): WHATWG keeps an opaque host encoded
+// (new URL("a://%25").host is "%25"), and the href must parse back to
+// itself.
+func opaqueHost(h string) string {
+	var b strings.Builder
+	for i := 0; i < len(h); i++ {
+		if c := h[i]; c == '%' || c >= 0x80 {
+			fmt.Fprintf(&b, "%%%02X", c)
+		} else {
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }
 
 func partsOf(u *url.URL) urlParts {
