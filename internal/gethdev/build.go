@@ -153,7 +153,8 @@ func lock(t testing.TB, path string) (func(), error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); errors.Is(err, syscall.EWOULDBLOCK) {
+	err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+	if errors.Is(err, syscall.EWOULDBLOCK) {
 		t.Logf("geth: another process is building it; waiting for %s", path)
 		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
 	}
