@@ -156,6 +156,14 @@ func freeAddr(t *testing.T) string {
 // the dev address.
 func startNode(t *testing.T) (string, cove.Address) {
 	t.Helper()
+	dev := devHome(t)
+	return testnet.Dev(t, dev), dev
+}
+
+// devHome points $COVE_HOME at a new directory holding the "dev" key and
+// returns its address.
+func devHome(t *testing.T) cove.Address {
+	t.Helper()
 	home := t.TempDir()
 	t.Setenv("COVE_HOME", home)
 	store, err := account.Open(account.KeysDir(home))
@@ -166,8 +174,7 @@ func startNode(t *testing.T) (string, cove.Address) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	base := testnet.Dev(t, dev.Address)
-	return base, dev.Address
+	return dev.Address
 }
 
 // runCove runs the CLI with args and returns its standard output.

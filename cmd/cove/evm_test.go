@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cove-network/cove/account"
 	"github.com/cove-network/cove/internal/testnet"
 )
 
@@ -17,17 +16,7 @@ import (
 // that asks another agent is refused (the control is the first request,
 // through the consumer made for this agent).
 func TestCLIEVM(t *testing.T) {
-	home := t.TempDir()
-	t.Setenv("COVE_HOME", home)
-	store, err := account.Open(account.KeysDir(home))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dev, err := store.Ensure("dev")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := testnet.DevEVM(t, dev.Address)
+	base := testnet.DevEVM(t, devHome(t))
 	deploy := func(name string) string {
 		t.Helper()
 		out, err := runCove(t, "--gateway", base, "agent", "deploy", filepath.Join("..", "..", "examples", "hello.ts"), "--name", name, "--json")
