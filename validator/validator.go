@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	dbm "github.com/cometbft/cometbft-db"
@@ -105,6 +106,9 @@ type Server struct {
 	// dbs are every database CometBFT opened: its Stop leaves some (the tx
 	// index) open, which would keep their lock files held.
 	dbs []dbm.DB
+	// stopping is set when Run stops CometBFT: its shutdown errors are
+	// logged at debug (see cometLogger).
+	stopping atomic.Bool
 
 	// pendingMu guards a snapshot of the mempool's transaction keys, taken
 	// at most every mempoolSnapshotAge: Tx answers a public endpoint, and
@@ -183,7 +187,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 			}
 			return lateCloseDB{db}, nil
 		},
-		newCometLogger(log.With("component", "cometbft")),
+		newCometLogger(log.With("component", "cometbft"), &s.stopping),
 	)
 	if err == nil && cfg.RebuildState {
 		err = checkRebuilt(app, stateDB, aside)
@@ -326,6 +330,7 @@ func (s *Server) Run(ctx context.Context) error {
 		return fmt.Errorf("validator: start cometbft: %w", err)
 	}
 	<-ctx.Done()
+	s.stopping.Store(true)
 	err := s.node.Stop()
 	s.node.Wait()
 	// Some of CometBFT's peer goroutines outlive Stop by up to a gossip

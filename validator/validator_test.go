@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/cove-network/cove/internal/syncbuf"
 	"io"
 	"log/slog"
 	"math/big"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -230,5 +233,52 @@ func TestWriteGenesisRefusesKey(t *testing.T) {
 	}
 	if err := WriteGenesis(home, "x", []chain.Validator{{Name: "v", PubKey: make([]byte, 32), Power: 1}}, g); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestQuietStop: stopping a validator on purpose logs no warning: CometBFT's
+// errors about the listeners and peers it is closing ("use of closed
+// network connection") are debug once the stop has begun. The control: the
+// same logger shows CometBFT's errors as warnings while it runs (the
+// adapter's rule, checked directly).
+func TestQuietStop(t *testing.T) {
+	home := t.TempDir()
+	keys, err := InitKeys(home, "v0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := chain.DefaultGenesis(testChainID, cove.Address{1}, map[cove.Address]*big.Int{{1}: big.NewInt(1)})
+	g.Time = time.Now().UTC().Truncate(time.Second)
+	if err := WriteGenesis(home, "cove-validator-test", []chain.Validator{keys.Validator}, g); err != nil {
+		t.Fatal(err)
+	}
+	cfg := DefaultConfig()
+	cfg.Home = home
+	cfg.P2PAddr = testport.Addr(t)
+	cfg.RPCAddr = testport.Addr(t) // its listener is one that complains when closed
+	cfg.BlockInterval = 50 * time.Millisecond
+	var logs syncbuf.Buffer
+	s, err := New(cfg, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	waitHeight(t, s, 2)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(logs.String(), "level=WARN") || strings.Contains(logs.String(), "level=ERROR") {
+		t.Errorf("stopping logged warnings:\n%s", logs.String())
+	}
+
+	var running atomic.Bool
+	var direct syncbuf.Buffer
+	l := newCometLogger(slog.New(slog.NewTextHandler(&direct, nil)), &running)
+	l.Error("accept failed")
+	if !strings.Contains(direct.String(), "level=WARN") {
+		t.Errorf("a CometBFT error while running is not a warning: %q", direct.String())
 	}
 }
