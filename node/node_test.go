@@ -969,7 +969,12 @@ func testUpgrade(t *testing.T, n *testNode) {
 	}
 
 	// Another funded key may not upgrade it: the chain refuses, and
-	// neither the agent nor the sender's account changes.
+	// neither the agent nor the sender's account changes. (First the
+	// gatekeeper's last write to the record, the attestor grant.)
+	eventually(t, 30*time.Second, "the agent's attestor grant", func() bool {
+		rec, _ := n.chainAgent(t, a.ID)
+		return len(rec.AttestorGrant) == 65
+	})
 	_, before := n.chainAgent(t, a.ID)
 	_, err := n.tryUpgrade(t, bob, a.ID, filepath.Join("testdata", "logger.js"), map[string]string{"GREETING": "pwned"})
 	var te *client.TxError
