@@ -34,21 +34,12 @@ import (
 // the head it stopped at and the recipients.
 func chainWithBlocks(t *testing.T, transfers int) (Config, chain.Head, []cove.Address) {
 	t.Helper()
-	home := t.TempDir()
-	keys, err := InitKeys(home, "v0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	key, err := crypto.GenerateKey()
 	if err != nil {
 		t.Fatal(err)
 	}
 	from := ethsig.Address(&key.PublicKey)
-	g := chain.DefaultGenesis(testChainID, from, map[cove.Address]*big.Int{from: big.NewInt(1_000_000)})
-	g.Time = time.Now().UTC().Truncate(time.Second)
-	if err := WriteGenesis(home, "cove-state-test", []chain.Validator{keys.Validator}, g); err != nil {
-		t.Fatal(err)
-	}
+	home, _ := oneValidatorHome(t, "cove-state-test", from, 1_000_000)
 	cfg := DefaultConfig()
 	cfg.Home = home
 	cfg.P2PAddr = testport.Addr(t)

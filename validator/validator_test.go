@@ -66,6 +66,24 @@ func (r *running) stop(t *testing.T) {
 	}
 }
 
+// oneValidatorHome writes a home with validator v0's keys and a genesis
+// of chain name that funds from with amount; it returns the home and the
+// keys.
+func oneValidatorHome(t *testing.T, name string, from cove.Address, amount int64) (string, Keys) {
+	t.Helper()
+	home := t.TempDir()
+	keys, err := InitKeys(home, "v0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := chain.DefaultGenesis(testChainID, from, map[cove.Address]*big.Int{from: big.NewInt(amount)})
+	g.Time = time.Now().UTC().Truncate(time.Second)
+	if err := WriteGenesis(home, name, []chain.Validator{keys.Validator}, g); err != nil {
+		t.Fatal(err)
+	}
+	return home, keys
+}
+
 // waitHeight polls until the validator has committed height h.
 func waitHeight(t *testing.T, s *Server, h int64) {
 	t.Helper()
@@ -82,21 +100,12 @@ func waitHeight(t *testing.T, s *Server, h int64) {
 // shows in the view and cannot be replayed; the validator stops, reopens
 // from its home at the same height and app hash, and goes on.
 func TestValidator(t *testing.T) {
-	home := t.TempDir()
-	keys, err := InitKeys(home, "v0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	key, err := crypto.GenerateKey()
 	if err != nil {
 		t.Fatal(err)
 	}
 	from, to := ethsig.Address(&key.PublicKey), cove.Address{0xee}
-	g := chain.DefaultGenesis(testChainID, from, map[cove.Address]*big.Int{from: big.NewInt(1000)})
-	g.Time = time.Now().UTC().Truncate(time.Second)
-	if err := WriteGenesis(home, "cove-validator-test", []chain.Validator{keys.Validator}, g); err != nil {
-		t.Fatal(err)
-	}
+	home, keys := oneValidatorHome(t, "cove-validator-test", from, 1000)
 	// The chain computes validator addresses as CometBFT does.
 	doc, err := cmttypes.GenesisDocFromFile(GenesisFile(home))
 	if err != nil {
@@ -242,16 +251,7 @@ func TestWriteGenesisRefusesKey(t *testing.T) {
 // same logger shows CometBFT's errors as warnings while it runs (the
 // adapter's rule, checked directly).
 func TestQuietStop(t *testing.T) {
-	home := t.TempDir()
-	keys, err := InitKeys(home, "v0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := chain.DefaultGenesis(testChainID, cove.Address{1}, map[cove.Address]*big.Int{{1}: big.NewInt(1)})
-	g.Time = time.Now().UTC().Truncate(time.Second)
-	if err := WriteGenesis(home, "cove-validator-test", []chain.Validator{keys.Validator}, g); err != nil {
-		t.Fatal(err)
-	}
+	home, _ := oneValidatorHome(t, "cove-validator-test", cove.Address{1}, 1)
 	cfg := DefaultConfig()
 	cfg.Home = home
 	cfg.P2PAddr = testport.Addr(t)

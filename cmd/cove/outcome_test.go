@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cove-network/cove/account"
 	"github.com/cove-network/cove/internal/testnet"
 )
 
@@ -87,22 +86,12 @@ func TestCLIHaltedChain(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts two nodes; skipped with -short")
 	}
-	home := t.TempDir()
-	t.Setenv("COVE_HOME", home)
-	store, err := account.Open(account.KeysDir(home))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dev, err := store.Ensure("dev")
-	if err != nil {
-		t.Fatal(err)
-	}
-	net := testnet.Start(t, 2, testnet.Fund(dev.Address))
+	net := testnet.Start(t, 2, testnet.Fund(devHome(t)))
 	net.Node(1).Stop()
 	base := net.Node(0).Client().Base()
 	to := newKey(t, "erin")
 	start := time.Now()
-	_, err = runCove(t, "--gateway", base, "send", "--to", to.String(), "--amount", "7", "--timeout", "2s")
+	_, err := runCove(t, "--gateway", base, "send", "--to", to.String(), "--amount", "7", "--timeout", "2s")
 	m := regexp.MustCompile(`transaction (0x[0-9a-f]{64}) was submitted and is pending in the mempool`).FindStringSubmatch(fmt.Sprint(err))
 	if m == nil || !strings.Contains(err.Error(), "--timeout 2s") {
 		t.Fatalf("send on a halted chain: %v; want it to say the transaction is pending and the timeout fired", err)

@@ -128,7 +128,9 @@ func DevEVM(t testing.TB, admin cove.Address, funded ...cove.Address) string {
 	return dev(t, testport.Addr(t), admin, funded...)
 }
 
-func dev(t testing.TB, evmAddr string, admin cove.Address, funded ...cove.Address) string {
+// NewOperator writes a node operator key (keystore file without a
+// passphrase) for a test and returns its path and address.
+func NewOperator(t testing.TB) (path string, addr cove.Address) {
 	t.Helper()
 	keys, err := account.Open(t.TempDir())
 	if err != nil {
@@ -138,12 +140,18 @@ func dev(t testing.TB, evmAddr string, admin cove.Address, funded ...cove.Addres
 	if err != nil {
 		t.Fatal(err)
 	}
+	return filepath.Join(keys.Dir(), "operator.json"), op.Address
+}
+
+func dev(t testing.TB, evmAddr string, admin cove.Address, funded ...cove.Address) string {
+	t.Helper()
+	opPath, opAddr := NewOperator(t)
 	logs := &syncbuf.Buffer{}
 	d, err := StartDev(context.Background(), DevConfig{
 		DataDir:       t.TempDir(),
-		Operator:      filepath.Join(keys.Dir(), "operator.json"),
+		Operator:      opPath,
 		Admin:         admin,
-		Funded:        append([]cove.Address{op.Address}, funded...),
+		Funded:        append([]cove.Address{opAddr}, funded...),
 		P2PAddr:       testport.Addr(t),
 		BlockInterval: 50 * time.Millisecond,
 		Log:           slog.New(slog.NewTextHandler(logs, nil)),

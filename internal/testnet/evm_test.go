@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/cove-network/cove"
-	"github.com/cove-network/cove/account"
 	"github.com/cove-network/cove/api"
 	"github.com/cove-network/cove/client"
 	"github.com/cove-network/cove/contracts"
@@ -31,19 +30,12 @@ import (
 // client and the EVM chain it reports.
 func devEVMNode(t *testing.T) (*client.Client, api.EVMChain, *Key, *syncbuf.Buffer) {
 	t.Helper()
-	keys, err := account.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	op, err := keys.New("operator", "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	opPath, opAddr := NewOperator(t)
 	user := NewKey(t)
 	logs := &syncbuf.Buffer{}
 	d, err := StartDev(t.Context(), DevConfig{
-		DataDir: t.TempDir(), Operator: filepath.Join(keys.Dir(), "operator.json"),
-		Admin: user.Address(), Funded: []cove.Address{op.Address},
+		DataDir: t.TempDir(), Operator: opPath,
+		Admin: user.Address(), Funded: []cove.Address{opAddr},
 		P2PAddr: testport.Addr(t), BlockInterval: 50 * time.Millisecond,
 		Log:     slog.New(slog.NewTextHandler(logs, nil)),
 		EVMAddr: testport.Addr(t), EVMBlockTime: 250 * time.Millisecond,
