@@ -302,6 +302,34 @@ func (n *Node) EVM() *api.EVMChain {
 	return &c
 }
 
+// WaitDevEVM waits until cove dev's example agents are on the Cove chain
+// with their attestor grants (what the bridge registers them with), or ctx
+// ends. Without a dev EVM it returns at once.
+func (n *Node) WaitDevEVM(ctx context.Context) error {
+	if n.dev == nil {
+		return nil
+	}
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		ready := true
+		for _, a := range n.dev.agents {
+			if rec, err := n.validator.View().Agent(a.id); err != nil || len(rec.AttestorGrant) == 0 {
+				ready = false
+				break
+			}
+		}
+		if ready {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
 // examples lists the dev EVM's example consumers and their agents.
 func (d *devEVM) examples() (map[string]cove.Address, map[string]cove.AgentID) {
 	at, agents := map[string]cove.Address{}, map[string]cove.AgentID{}

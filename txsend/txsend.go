@@ -56,7 +56,7 @@ type Signer interface {
 const (
 	// DefaultRetries is how many times a send refused for its nonce is
 	// signed again with the next one.
-	DefaultRetries = 3
+	DefaultRetries = 6
 	// DefaultTimeout bounds one attempt: reading the nonce, submitting and
 	// waiting for the block.
 	DefaultTimeout = 30 * time.Second

@@ -37,8 +37,8 @@ attested key), a worker, and the gateway. Everything is kept in --data-dir, so a
 resumes the chain at the same height with every agent at the same id and URL with
 its secrets.
 
-It prints "ready" once every role is up (the gateway answers and its worker holds a
-key). A listen address in use, or a data dir another cove runs on, stops it before
+It prints "ready" once every role is up (the gateway answers, its worker holds a
+key, and the EVM examples' agents are deployed with their attestor grants). A listen address in use, or a data dir another cove runs on, stops it before
 that, naming the flag to change. A second cove dev needs only --http: with a port
 other than 8700 its data dir defaults to .cove/dev-PORT and its CometBFT RPC, P2P and
 EVM RPC ports to PORT+1, PORT+2 and PORT+3 (flags given explicitly are kept), so
@@ -146,8 +146,11 @@ The simulated TEE gives NO hardware protection: use it for development only.`,
 			go func() {
 				defer close(printed)
 				// "ready" only once every role is: the gateway answers
-				// and its worker holds a key (/healthz).
-				if printTrustRoot(ctx, out, url) {
+				// and its worker holds a key (/healthz), and the dev
+				// EVM's example agents are deployed and granted (the
+				// node sends those with the dev key: done before the
+				// user's first command, they never race it for a nonce).
+				if printTrustRoot(ctx, out, url) && n.WaitDevEVM(ctx) == nil {
 					fmt.Fprintln(out, "ready; press Ctrl-C to stop")
 				}
 			}()
