@@ -181,10 +181,13 @@ func (g *Geth) wait(ctx context.Context, hash string) error {
 		var r *struct {
 			Status string `json:"status"`
 		}
-		if err := g.Call(ctx, &r, "eth_getTransactionReceipt", hash); err != nil {
+		err := g.Call(ctx, &r, "eth_getTransactionReceipt", hash)
+		if err != nil && !strings.Contains(err.Error(), "transaction indexing is in progress") {
+			// (That one: geth, just started, indexes its chain first;
+			// the receipt comes once it has.)
 			return fmt.Errorf("receipt of %s: %w", hash, err)
 		}
-		if r != nil {
+		if err == nil && r != nil {
 			if r.Status != "0x1" {
 				return fmt.Errorf("transaction %s failed (status %s)", hash, r.Status)
 			}
