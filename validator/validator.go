@@ -10,6 +10,7 @@ package validator
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -63,6 +64,10 @@ type Config struct {
 	// state records. Set by --rebuild-state, for one start; never in a
 	// config file.
 	RebuildState bool `toml:"-"`
+
+	// heartbeat and silence override heartbeatInterval and peerSilence in
+	// tests (zero: the defaults).
+	heartbeat, silence time.Duration
 }
 
 // DefaultConfig returns the settings of a single dev validator.
@@ -175,7 +180,8 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 	var stateDB dbm.DB
 	s := &Server{cfg: cfg, log: log, app: app}
 	pv := privval.LoadFilePV(ccfg.PrivValidatorKeyFile(), ccfg.PrivValidatorStateFile())
-	n, err := newNode(ccfg, pv, nodeKey, app,
+	live := newLivenessReactor(cmp.Or(cfg.heartbeat, heartbeatInterval), cmp.Or(cfg.silence, peerSilence))
+	n, err := newNode(ccfg, pv, nodeKey, app, live,
 		func(ctx *cmtcfg.DBContext) (dbm.DB, error) {
 			db, err := cmtcfg.DefaultDBProvider(ctx)
 			if err != nil {
@@ -220,7 +226,7 @@ func New(cfg Config, log *slog.Logger) (*Server, error) {
 // stored blocks the app has not committed (all of them for a new state)
 // and panics on a block store that contradicts the app or itself, so a
 // panic here is a damaged block store (or state), returned as an error.
-func newNode(ccfg *cmtcfg.Config, pv *privval.FilePV, nodeKey *p2p.NodeKey, app *abciApp, dbs cmtcfg.DBProvider, logger cmtlog.Logger) (n *node.Node, err error) {
+func newNode(ccfg *cmtcfg.Config, pv *privval.FilePV, nodeKey *p2p.NodeKey, app *abciApp, live *livenessReactor, dbs cmtcfg.DBProvider, logger cmtlog.Logger) (n *node.Node, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			msg := strings.Join(strings.Fields(fmt.Sprint(r)), " ") // CometBFT's panics span lines
@@ -233,6 +239,7 @@ func newNode(ccfg *cmtcfg.Config, pv *privval.FilePV, nodeKey *p2p.NodeKey, app 
 		dbs,
 		node.DefaultMetricsProvider(ccfg.Instrumentation),
 		logger,
+		node.CustomReactors(map[string]p2p.Reactor{"CoveLiveness": live}),
 	)
 }
 

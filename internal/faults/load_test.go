@@ -151,8 +151,20 @@ func (l *load) tally() (sent, ok, no, unk int) {
 // what the client reported, exactly. It returns how many transfers of
 // unknown outcome the chain holds (committed) and does not (lost before
 // they committed, which is allowed: nobody was told they committed).
+// It first waits for c's node to reach the highest height a transfer was
+// reported committed at: a transfer sent through another node may be
+// reported before c's node has applied that block.
 func (l *load) check(t *testing.T, ctx context.Context, c *client.Client) (unknownIn, unknownOut int) {
 	t.Helper()
+	h := l.maxHeight()
+	var at int64
+	if err := waitFor(ctx, "the reading node to apply every reported block", func() bool {
+		st, err := c.ChainStatus(ctx)
+		at = st.Height
+		return err == nil && st.Height >= h
+	}); err != nil {
+		t.Fatalf("the node balances are read from is at height %d, transfers were reported committed at %d: %v", at, h, err)
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	supply := new(big.Int)
