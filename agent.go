@@ -21,9 +21,23 @@ type Agent struct {
 	Version       uint64 `json:"version"`
 	// Secrets is the HPKE-sealed secret set (see package secret): opaque
 	// ciphertext that only a holder of the cluster key opens.
-	Secrets   []byte    `json:"secrets,omitempty"`
+	Secrets []byte `json:"secrets,omitempty"`
+	// Isolation is IsolationAgent or IsolationRequest, chosen at
+	// deployment.
+	Isolation string    `json:"isolation"`
 	CreatedAt time.Time `json:"createdAt"`
 }
+
+// An agent's isolation: how its calls are isolated from each other (ADR
+// 17).
+const (
+	// IsolationAgent lets the agent's calls share warm VMs, one call at a
+	// time: its module state persists between them, another agent's never
+	// reaches them. The default.
+	IsolationAgent = "agent"
+	// IsolationRequest runs every call in a fresh VM.
+	IsolationRequest = "request"
+)
 
 // LogLine is one line of an agent's console output.
 type LogLine struct {

@@ -48,11 +48,14 @@ type AgentView struct {
 	// AttestorGrant (0x-hex, 65 bytes) is the signature by KeyEpoch's EVM
 	// signer of cove.AttestorGrantDigest(id, attestor, keyEpoch): what an
 	// EVM anchor's registerAttestor takes. Absent until published.
-	AttestorGrant string    `json:"attestorGrant,omitempty"`
-	Version       uint64    `json:"version"`
-	URL           string    `json:"url"`
-	HasSecrets    bool      `json:"hasSecrets"`
-	CreatedAt     time.Time `json:"createdAt"`
+	AttestorGrant string `json:"attestorGrant,omitempty"`
+	Version       uint64 `json:"version"`
+	URL           string `json:"url"`
+	HasSecrets    bool   `json:"hasSecrets"`
+	// Isolation is "agent" (its calls share warm VMs) or "request" (a
+	// fresh VM per call), chosen at deployment.
+	Isolation string    `json:"isolation"`
+	CreatedAt time.Time `json:"createdAt"`
 }
 
 // KeyInfo is GET /v1/keys: what a client seals agent secrets to.

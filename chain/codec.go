@@ -3,6 +3,7 @@ package chain
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math/big"
 	"reflect"
@@ -19,6 +20,13 @@ import (
 // canonical JSON, the strict decoder and, for a GatekeeperMsg, the
 // IdentityDigest encoding. Reflection reads the struct once per type into
 // a msgPlan; encoding and decoding then walk the plan's field list.
+//
+// A field added to a message after transactions of it were signed is
+// tagged optional (`eip712:"isolation,,optional"`, strings only): a
+// message whose optional fields are all empty has the type, JSON and
+// structHash it had before the field existed (the field is not a member),
+// so old transactions still verify and replay; a message that sets one
+// has it as a member, and its JSON must carry it non-empty.
 
 // abiKind is the EIP-712 type of a message field.
 type abiKind uint8
@@ -83,9 +91,10 @@ const (
 
 // msgField is one field of a message.
 type msgField struct {
-	name  string // JSON and EIP-712 member name
-	kind  abiKind
-	index int // in the struct
+	name     string // JSON and EIP-712 member name
+	kind     abiKind
+	index    int  // in the struct
+	optional bool // a member only when not empty (see above)
 }
 
 // msgPlan is what the codec knows of one message type.
@@ -101,6 +110,9 @@ type msgPlan struct {
 	// identity lists the fields IdentityDigest covers, for a GatekeeperMsg:
 	// all but identitySig and nonce. Nil otherwise.
 	identity []msgField
+	// short is the plan without the optional fields, for a message that
+	// leaves them empty; nil when the type has none.
+	short *msgPlan
 }
 
 // newPlan reads the message struct t. A struct the codec cannot encode is
@@ -122,6 +134,7 @@ func newPlan(t reflect.Type, name string, gatekeeper bool) *msgPlan {
 			panic(fmt.Sprintf("chain: message %s field %s has no eip712 tag: every field of a message is signed", name, sf.Name))
 		}
 		fname, explicit, _ := strings.Cut(tag, ",")
+		explicit, opt, _ := strings.Cut(explicit, ",")
 		kind, ok := fieldKinds[sf.Type]
 		if explicit != "" {
 			kind = 0
@@ -136,7 +149,10 @@ func newPlan(t reflect.Type, name string, gatekeeper bool) *msgPlan {
 			panic(fmt.Sprintf("chain: message %s field %s: tag %q on a %s: want a new name and a type the codec knows", name, sf.Name, tag, sf.Type))
 		}
 		seen[fname] = true
-		f := msgField{name: fname, kind: kind, index: i}
+		if opt != "" && (opt != "optional" || kind != kindString || gatekeeper) {
+			panic(fmt.Sprintf("chain: message %s field %s: tag %q: only a string field of a non-gatekeeper message may be optional", name, sf.Name, tag))
+		}
+		f := msgField{name: fname, kind: kind, index: i, optional: opt != ""}
 		p.fields = append(p.fields, f)
 		p.names = append(p.names, fname)
 		members = append(members, kindNames[kind]+" "+fname)
@@ -162,7 +178,38 @@ func newPlan(t reflect.Type, name string, gatekeeper bool) *msgPlan {
 	}
 	p.typeString = name + "(" + strings.Join(members, ",") + ")"
 	p.typeHash = cove.Keccak256([]byte(p.typeString))
+	var short []msgField
+	for _, f := range p.fields {
+		if !f.optional {
+			short = append(short, f)
+		}
+	}
+	if len(short) < len(p.fields) {
+		s := *p
+		s.fields, s.names, members = short, nil, nil
+		for _, f := range short {
+			s.names = append(s.names, f.name)
+			members = append(members, kindNames[f.kind]+" "+f.name)
+		}
+		s.typeString = name + "(" + strings.Join(members, ",") + ")"
+		s.typeHash = cove.Keccak256([]byte(s.typeString))
+		p.short = &s
+	}
 	return p
+}
+
+// of returns the plan that encodes v: the short one when every optional
+// field is empty.
+func (p *msgPlan) of(v reflect.Value) *msgPlan {
+	if p.short == nil {
+		return p
+	}
+	for _, f := range p.fields {
+		if f.optional && v.Field(f.index).String() != "" {
+			return p
+		}
+	}
+	return p.short
 }
 
 // value returns the struct inside m (a message or a pointer to one).
@@ -209,6 +256,7 @@ func (p *msgPlan) nonceOf(m Msg) uint64 {
 // and bytes32 as 0x-hex, an address EIP-55.
 func (p *msgPlan) marshal(m Msg) ([]byte, error) {
 	v := value(m)
+	p = p.of(v)
 	var w objectWriter
 	for _, f := range p.fields {
 		fv := v.Field(f.index)
@@ -237,11 +285,25 @@ func (p *msgPlan) marshal(m Msg) ([]byte, error) {
 // unmarshal reads the message object b strictly (see Decode) into v, an
 // addressable value of the plan's struct.
 func (p *msgPlan) unmarshal(b []byte, v reflect.Value) error {
-	f, err := object(b, p.names...)
+	var optional []string
+	for _, fd := range p.fields {
+		if fd.optional {
+			optional = append(optional, fd.name)
+		}
+	}
+	f, err := objectOptional(b, optional, p.names...)
 	if err != nil {
 		return err
 	}
 	for _, fd := range p.fields {
+		if fd.optional {
+			if _, ok := f.m[fd.name]; !ok {
+				continue
+			}
+			if s := f.str(fd.name); s == "" && f.err == nil {
+				f.fail(fd.name, errors.New("empty: leave the field out instead"))
+			}
+		}
 		fv := v.Field(fd.index)
 		switch fd.kind {
 		case kindAddress:
@@ -275,6 +337,7 @@ var zeroWord [32]byte
 // their keccak256.
 func (p *msgPlan) structHash(m Msg) cove.Hash {
 	v := value(m)
+	p = p.of(v)
 	var buf [32 * 8]byte // room for the words of every message so far, on the stack
 	enc := append(buf[:0], p.typeHash[:]...)
 	for _, f := range p.fields {

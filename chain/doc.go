@@ -24,7 +24,7 @@
 //
 //	Transfer(address to,uint256 amount,uint64 nonce)
 //	    moves amount base units (10^18 per COVE) from the sender to to
-//	DeployAgent(string name,string cid,bytes32 codeHash,bytes32 salt,bytes secrets,uint64 nonce)
+//	DeployAgent(string name,string cid,bytes32 codeHash,bytes32 salt,bytes secrets,string isolation,uint64 nonce)
 //	    deploys the agent DeriveAgentID(sender, codeHash, salt)
 //	UpgradeAgent(bytes32 agent,string cid,bytes32 codeHash,bytes secrets,uint64 nonce)
 //	    points the sender's agent at new code, and new secrets unless empty

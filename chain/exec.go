@@ -175,6 +175,10 @@ func execDeploy(o *overlay, sender cove.Address, m DeployAgent, ctx execContext)
 	if f := checkSecrets(m.Secrets, p.MaxSecretsBytes); f != nil {
 		return nil, f
 	}
+	isolation, f := checkIsolation(m.Isolation)
+	if f != nil {
+		return nil, f
+	}
 	id := cove.DeriveAgentID(sender, m.CodeHash, m.Salt)
 	if _, ok := o.get(agentKey(id)); ok {
 		return nil, fail(CodeExists, "agent %s exists: deploy with another salt, or send UpgradeAgent to change its code", id)
@@ -190,6 +194,7 @@ func execDeploy(o *overlay, sender cove.Address, m DeployAgent, ctx execContext)
 		Salt:      m.Salt,
 		Version:   1,
 		Secrets:   m.Secrets,
+		Isolation: isolation,
 		CreatedAt: ctx.time,
 		UpdatedAt: ctx.time,
 		History:   []AgentVersion{{Version: 1, CID: m.CID, CodeHash: m.CodeHash, Height: ctx.height, Time: ctx.time}},
@@ -349,6 +354,19 @@ func execUpdateParams(o *overlay, sender cove.Address, m UpdateParams, ctx execC
 		{"admin", p.Admin.String()},
 		{"params", string(b)},
 	}}}, events...), nil
+}
+
+// checkIsolation accepts "agent", "request" or empty (the default,
+// "agent") and returns what the record keeps: "request", or empty for the
+// default.
+func checkIsolation(s string) (string, *failure) {
+	switch s {
+	case "", cove.IsolationAgent:
+		return "", nil
+	case cove.IsolationRequest:
+		return s, nil
+	}
+	return "", fail(CodeInvalidArgument, "isolation %q: use %q (calls share warm VMs, the default) or %q (a fresh VM per call)", clip(s), cove.IsolationAgent, cove.IsolationRequest)
 }
 
 // checkName enforces ^[A-Za-z0-9][A-Za-z0-9._-]*$ up to max bytes, or

@@ -97,6 +97,11 @@ func clip(s string) string {
 // object reads a JSON object whose keys are exactly names, each once and
 // none null, and returns its fields.
 func object(raw []byte, names ...string) (*fields, error) {
+	return objectOptional(raw, nil, names...)
+}
+
+// objectOptional is object where the names in optional may be absent.
+func objectOptional(raw []byte, optional []string, names ...string) (*fields, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
 		return nil, errors.New("want a JSON object")
@@ -130,7 +135,7 @@ func object(raw []byte, names ...string) (*fields, error) {
 		return nil, errors.New("data after the JSON object")
 	}
 	for _, n := range names {
-		if _, ok := m[n]; !ok {
+		if _, ok := m[n]; !ok && !known(optional, n) {
 			return nil, fmt.Errorf("field %q is missing", n)
 		}
 	}

@@ -138,8 +138,15 @@ type DeployAgent struct {
 	Salt     cove.Hash `eip712:"salt"`
 	// Secrets is empty or a sealed envelope of package secret, at most
 	// Params.MaxSecretsBytes.
-	Secrets Bytes  `eip712:"secrets"`
-	Nonce   uint64 `eip712:"nonce"`
+	Secrets Bytes `eip712:"secrets"`
+	// Isolation is how the agent's calls are isolated from each other:
+	// "agent" (or empty: the default) lets its calls share warm VMs, so its
+	// module state persists between them; "request" runs every call in a
+	// fresh VM (ADR 17). Fixed for the agent's life.
+	// Optional (see codec.go): a DeployAgent without it is the one signed
+	// before it existed.
+	Isolation string `eip712:"isolation,,optional"`
+	Nonce     uint64 `eip712:"nonce"`
 }
 
 // UpgradeAgent points the agent at new code (and, unless Secrets is empty,

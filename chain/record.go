@@ -1,6 +1,7 @@
 package chain
 
 import (
+	"cmp"
 	"fmt"
 	"math/big"
 	"time"
@@ -75,7 +76,10 @@ type AgentRecord struct {
 	// Version is 1 at deployment and grows by one with each upgrade.
 	Version uint64 `json:"version"`
 	// Secrets is the current sealed secret set (package secret), or empty.
-	Secrets   Bytes     `json:"secrets"`
+	Secrets Bytes `json:"secrets"`
+	// Isolation is "request" for an agent deployed with a fresh VM per
+	// call, empty for the default (cove.IsolationAgent).
+	Isolation string    `json:"isolation,omitempty"`
 	CreatedAt time.Time `json:"createdAt"`
 	UpdatedAt time.Time `json:"updatedAt"`
 	// History lists every version, the current one last.
@@ -106,6 +110,7 @@ func (r AgentRecord) Agent() cove.Agent {
 		AttestorGrant: []byte(r.AttestorGrant),
 		Version:       r.Version,
 		Secrets:       []byte(r.Secrets),
+		Isolation:     cmp.Or(r.Isolation, cove.IsolationAgent),
 		CreatedAt:     r.CreatedAt,
 	}
 }

@@ -555,3 +555,29 @@ func TestGenesisValidate(t *testing.T) {
 		t.Error("InitChain accepted after a block")
 	}
 }
+
+// TestDeployIsolation: isolation "request" is recorded and shown; the
+// default (empty or "agent") records nothing and shows "agent"; anything
+// else is refused, in the same state as the accepted ones.
+func TestDeployIsolation(t *testing.T) {
+	a := newApp(t)
+	for i, c := range []struct{ in, record, shown string }{
+		{"", "", cove.IsolationAgent},
+		{cove.IsolationAgent, "", cove.IsolationAgent},
+		{cove.IsolationRequest, cove.IsolationRequest, cove.IsolationRequest},
+	} {
+		m := deploy("iso", byte(i+1), nonce(a, alice))
+		m.Isolation = c.in
+		wantCode(t, one(t, a, alice.tx(t, m)), CodeOK)
+		rec, err := a.View().Agent(cove.DeriveAgentID(alice.addr, m.CodeHash, m.Salt))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec.Isolation != c.record || rec.Agent().Isolation != c.shown {
+			t.Errorf("isolation %q: record %q, shown %q; want %q, %q", c.in, rec.Isolation, rec.Agent().Isolation, c.record, c.shown)
+		}
+	}
+	m := deploy("iso", 9, nonce(a, alice))
+	m.Isolation = "Request"
+	wantCode(t, one(t, a, alice.tx(t, m)), CodeInvalidArgument, `isolation "Request"`)
+}

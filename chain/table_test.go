@@ -20,8 +20,11 @@ import (
 // table wrote them by hand. They are the wire format: the table must derive
 // exactly these.
 const (
-	TransferType           = "Transfer(address to,uint256 amount,uint64 nonce)"
-	DeployAgentType        = "DeployAgent(string name,string cid,bytes32 codeHash,bytes32 salt,bytes secrets,uint64 nonce)"
+	TransferType    = "Transfer(address to,uint256 amount,uint64 nonce)"
+	DeployAgentType = "DeployAgent(string name,string cid,bytes32 codeHash,bytes32 salt,bytes secrets,string isolation,uint64 nonce)"
+	// DeployAgentShortType is DeployAgent without its optional isolation:
+	// the type of every DeployAgent signed before isolation existed.
+	DeployAgentShortType   = "DeployAgent(string name,string cid,bytes32 codeHash,bytes32 salt,bytes secrets,uint64 nonce)"
 	UpgradeAgentType       = "UpgradeAgent(bytes32 agent,string cid,bytes32 codeHash,bytes secrets,uint64 nonce)"
 	RegisterWorkerType     = "RegisterWorker(string tee,bytes publicKey,string endpoint,bytes quote,uint64 nonce)"
 	UpdateParamsType       = "UpdateParams(string params,uint64 nonce)"
@@ -475,5 +478,44 @@ func TestValidatorAddress(t *testing.T) {
 	}
 	if MisbehaviorDuplicateVote.String() != "duplicate vote" || MisbehaviorKind(9).String() != "misbehavior 9" {
 		t.Error("misbehavior names")
+	}
+}
+
+// TestOptionalField: DeployAgent's isolation, added after DeployAgents
+// were signed, is a member of the type only when set. Left empty, the
+// message encodes exactly as before (the golden above); set, it is in the
+// type, the JSON and the structHash; the JSON may not carry it empty, so
+// each message has one encoding.
+func TestOptionalField(t *testing.T) {
+	base := goldens()[1].msg.(DeployAgent)
+	set := base
+	set.Isolation = cove.IsolationRequest
+	j, err := set.MarshalJSON()
+	if err != nil || !bytes.Contains(j, []byte(`"secrets":"0x0001ff","isolation":"request","nonce":2}`)) {
+		t.Fatalf("JSON with isolation: %s, %v", j, err)
+	}
+	plan := planOf(set)
+	if plan.of(reflect.ValueOf(set)).typeString != DeployAgentType || plan.of(reflect.ValueOf(base)).typeString != DeployAgentShortType {
+		t.Fatalf("type strings %q and %q", plan.of(reflect.ValueOf(set)).typeString, plan.of(reflect.ValueOf(base)).typeString)
+	}
+	if planOf(set).structHash(set) == planOf(base).structHash(base) {
+		t.Fatal("isolation does not change the structHash")
+	}
+	var back DeployAgent
+	if err := json.Unmarshal(j, &back); err != nil || !reflect.DeepEqual(back, set) {
+		t.Fatalf("decode: %+v, %v", back, err)
+	}
+	// The control decodes; the same JSON with the field empty does not.
+	empty := bytes.Replace(j, []byte(`"isolation":"request"`), []byte(`"isolation":""`), 1)
+	if err := json.Unmarshal(empty, &back); err == nil || !strings.Contains(err.Error(), `"isolation": empty`) {
+		t.Fatalf("an empty optional field decoded: %v", err)
+	}
+	// Absent: the message as signed before the field existed.
+	short, err := base.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(short, &back); err != nil || !reflect.DeepEqual(back, base) {
+		t.Fatalf("decode without isolation: %+v, %v", back, err)
 	}
 }

@@ -139,6 +139,9 @@ type DeployOptions struct {
 	Secrets map[string]string
 	// Salt makes the agent id; zero picks a random one (a new agent each deploy).
 	Salt cove.Hash
+	// Isolation is cove.IsolationAgent (or empty: the default) or
+	// cove.IsolationRequest; see chain.DeployAgent.
+	Isolation string
 }
 
 // Deploy bundles the agent at path (a file or a folder with package.json),
@@ -177,7 +180,7 @@ func (c *Client) DeployCode(ctx context.Context, code []byte, opts DeployOptions
 		return api.AgentView{}, err
 	}
 	out, err := c.Send(ctx, opts.Signer, func(nonce uint64) chain.Msg {
-		return chain.DeployAgent{Name: opts.Name, CID: cid, CodeHash: codeHash, Salt: salt, Secrets: sealed, Nonce: nonce}
+		return chain.DeployAgent{Name: opts.Name, CID: cid, CodeHash: codeHash, Salt: salt, Secrets: sealed, Isolation: opts.Isolation, Nonce: nonce}
 	})
 	var te *TxError
 	if errors.As(err, &te) && te.Outcome.Code == chain.CodeExists {

@@ -22,7 +22,7 @@ func (s *Server) view(r *http.Request, a cove.Agent) api.AgentView {
 		ID: a.ID, Name: a.Name, Owner: a.Owner, CID: a.CID, CodeHash: a.CodeHash,
 		Attestor: a.Attestor, Signer: a.Attestor, KeyEpoch: a.KeyEpoch, Version: a.Version,
 		URL:        s.baseURL(r) + "/agents/" + a.ID.String(),
-		HasSecrets: len(a.Secrets) > 0, CreatedAt: a.CreatedAt,
+		HasSecrets: len(a.Secrets) > 0, Isolation: a.Isolation, CreatedAt: a.CreatedAt,
 	}
 	if len(a.AttestorGrant) > 0 {
 		v.AttestorGrant = "0x" + hex.EncodeToString(a.AttestorGrant)

@@ -109,7 +109,7 @@ func (s *Server) Invoke(ctx context.Context, id cove.AgentID, c cove.Call) (*cov
 		case err != nil:
 			return nil, fmt.Errorf("invoke agent %s: %w", a.ID, err)
 		default:
-			res, runErr = s.run(ctx, p, k, c)
+			res, runErr = s.run(ctx, a, p, k, c)
 			s.slots.release(a.ID)
 		}
 	}
@@ -212,11 +212,17 @@ func (s *Server) program(a cove.Agent) (*sandbox.Program, error) {
 		return nil, fmt.Errorf("agent %s: %w", a.ID, err)
 	}
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	// Another call (or the chain follower preparing the code) may have
+	// compiled it meanwhile: keep the first, since warm VMs are matched to
+	// the Program they ran.
+	if q := s.programs[a.CodeHash]; q != nil {
+		return q, nil
+	}
 	if len(s.programs) >= 1024 { // a crude bound; compiled programs are cheap to redo
 		clear(s.programs)
 	}
 	s.programs[a.CodeHash] = p
-	s.mu.Unlock()
 	return p, nil
 }
 
@@ -267,12 +273,17 @@ func (s *Server) keysFor(a cove.Agent) (*agentKeys, error) {
 	return k, nil
 }
 
-func (s *Server) run(ctx context.Context, p *sandbox.Program, k *agentKeys, c cove.Call) (*sandbox.Result, error) {
+func (s *Server) run(ctx context.Context, a cove.Agent, p *sandbox.Program, k *agentKeys, c cove.Call) (*sandbox.Result, error) {
 	env := sandbox.Env{
 		Secrets: k.secrets,
 		DeriveKey: func(path string) ([32]byte, error) {
 			return k.key.Derive(path), nil
 		},
+	}
+	if a.Isolation != cove.IsolationRequest {
+		// One agent's calls share its warm VMs; a new version (new
+		// code or secrets) starts new ones.
+		env.Isolate = fmt.Sprintf("%s/%d", a.ID, a.Version)
 	}
 	return s.engine.Run(ctx, p, sandbox.Request{Method: c.Method, URL: c.URL, Header: http.Header(c.Header), Body: c.Body}, env)
 }

@@ -43,6 +43,9 @@ type Config struct {
 	Cluster keys.ClusterID `toml:"cluster"`
 	// Limits bound each invocation.
 	Limits sandbox.Limits `toml:"limits"`
+	// Isolates bounds the warm VMs kept for agents deployed with
+	// isolation "agent" (the default).
+	Isolates sandbox.Isolates `toml:"isolates"`
 	// EgressAllow lists HOST:PORT addresses agents may reach although the
 	// egress policy refuses them (loopback, private, ...), e.g. a local mock API.
 	EgressAllow []string `toml:"egress_allow"`
@@ -219,6 +222,7 @@ func New(cfg Config, log *slog.Logger, platform Platform, c Chain, blobs Blobs, 
 	if err != nil {
 		return nil, err
 	}
+	engine.SetIsolates(cfg.Isolates)
 	var seal *logSeal
 	if cfg.LogDir != "" {
 		// Invocation logs are sealed to this TEE. A log key that does not
@@ -269,6 +273,7 @@ func (s *Server) Run(ctx context.Context, endpoint string) error {
 	wg.Go(func() { s.register(ctx, endpoint) })
 	wg.Wait()
 	s.prepares.Wait()
+	s.engine.Close()
 	return s.logs.close()
 }
 

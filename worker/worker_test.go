@@ -200,6 +200,12 @@ func (e *env) provision(t *testing.T, epoch uint64) {
 // deploy deploys code as owner's agent, with secrets sealed to epoch 0.
 func (e *env) deploy(t *testing.T, code string, secrets map[string]string) cove.AgentID {
 	t.Helper()
+	return e.deployWith(t, code, secrets, "")
+}
+
+// deployWith is deploy with an isolation.
+func (e *env) deployWith(t *testing.T, code string, secrets map[string]string, isolation string) cove.AgentID {
+	t.Helper()
 	b := []byte(code)
 	cid := e.blobs.Put(b)
 	e.deploys++
@@ -214,7 +220,7 @@ func (e *env) deploy(t *testing.T, code string, secrets map[string]string) cove.
 		}
 	}
 	e.l.MustSend(e.owner, func(n uint64) chain.Msg {
-		return chain.DeployAgent{CID: cid, CodeHash: cove.SHA256(b), Salt: salt, Secrets: sealed, Nonce: n}
+		return chain.DeployAgent{CID: cid, CodeHash: cove.SHA256(b), Salt: salt, Secrets: sealed, Isolation: isolation, Nonce: n}
 	})
 	return id
 }
@@ -543,5 +549,51 @@ func TestInvokeStatus(t *testing.T) {
 			}
 			check(t, c, resp)
 		})
+	}
+}
+
+// TestInvokeIsolation: an agent deployed with the default isolation keeps
+// its module state between calls (a warm VM), and loses it on upgrade (a
+// new version, new VMs); one deployed with isolation "request" starts
+// fresh on every call; another agent with the same code never sees the
+// first one's state.
+func TestInvokeIsolation(t *testing.T) {
+	e := newEnv(t, worker.DefaultConfig())
+	e.provision(t, 0)
+	const counter = `var __cove_agent = { default: { fetch() { globalThis.n = (globalThis.n || 0) + 1; return new Response(String(globalThis.n)); } } };`
+	calls := func(id cove.AgentID, n int) string {
+		var out []string
+		for range n {
+			resp, err := e.w.Invoke(context.Background(), id, call("GET", "/", ""))
+			if err != nil || resp.Status != 200 {
+				t.Fatalf("call: %+v, %v", resp, err)
+			}
+			out = append(out, string(resp.Body))
+		}
+		return strings.Join(out, ",")
+	}
+	warm := e.deploy(t, counter, nil)
+	if got := calls(warm, 3); got != "1,2,3" {
+		t.Fatalf("default isolation: %s, want 1,2,3 (module state kept in the agent's warm VM)", got)
+	}
+	other := e.deployWith(t, counter, nil, cove.IsolationAgent)
+	if got := calls(other, 1); got != "1" {
+		t.Fatalf("another agent with the same code: %s, want 1 (its own VM)", got)
+	}
+	fresh := e.deployWith(t, counter, nil, cove.IsolationRequest)
+	if got := calls(fresh, 3); got != "1,1,1" {
+		t.Fatalf("isolation request: %s, want 1,1,1 (a fresh VM per call)", got)
+	}
+	rec, err := e.l.View().Agent(warm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	upgraded := []byte(counter + " // v2")
+	cid := e.blobs.Put(upgraded)
+	e.l.MustSend(e.owner, func(n uint64) chain.Msg {
+		return chain.UpgradeAgent{Agent: warm, CID: cid, CodeHash: cove.SHA256(upgraded), Nonce: n}
+	})
+	if got := calls(warm, 2); got != "1,2" || rec.Version != 1 {
+		t.Fatalf("after an upgrade: %s, want 1,2 (the new version in new VMs)", got)
 	}
 }

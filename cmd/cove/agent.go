@@ -36,6 +36,7 @@ func newDeployCmd(g *globals) *cobra.Command {
 		secretsFile string
 		asJSON      bool
 		salt        string
+		isolation   string
 		from        txFlags
 	)
 	cmd := &cobra.Command{
@@ -47,7 +48,13 @@ transaction signed by --from (default: the "dev" key cove dev made). Secrets are
 sealed here: the gateway, the chain and every store only see ciphertext.
 
 Secrets come from --secret NAME=VALUE (repeatable) and --secrets-file F, a
-file of NAME=VALUE lines (# comments allowed) or a JSON object.`,
+file of NAME=VALUE lines (# comments allowed) or a JSON object.
+
+--isolation agent (the default) lets the agent's calls share warm VMs, one call
+at a time: its top-level code runs once per VM and module state persists between
+calls (like Cloudflare Workers); no other agent ever runs in them. --isolation
+request runs every call in a fresh VM (slower: ~1 ms more per call). The choice
+is recorded on chain and fixed for the agent's life.`,
 		Example: `  cove agent deploy examples/hello.ts --secret GREETING=Hi
   cove agent deploy examples/hono-app --name hono --json`,
 		Args: cobra.ExactArgs(1),
@@ -74,7 +81,10 @@ file of NAME=VALUE lines (# comments allowed) or a JSON object.`,
 			if err != nil {
 				return err
 			}
-			opts := client.DeployOptions{Signer: signer, Name: name, Secrets: set}
+			if isolation != cove.IsolationAgent && isolation != cove.IsolationRequest {
+				return fmt.Errorf("--isolation %q: use %s (calls share warm VMs) or %s (a fresh VM per call)", truncate(isolation, 40), cove.IsolationAgent, cove.IsolationRequest)
+			}
+			opts := client.DeployOptions{Signer: signer, Name: name, Secrets: set, Isolation: isolation}
 			if salt != "" {
 				h, err := cove.ParseHash(salt)
 				if err != nil {
@@ -98,7 +108,7 @@ file of NAME=VALUE lines (# comments allowed) or a JSON object.`,
 			}
 			if asJSON {
 				return printJSON(cmd.OutOrStdout(), map[string]any{
-					"id": a.ID.String(), "cid": a.CID, "codeHash": a.CodeHash.String(), "url": a.URL, "signer": a.Signer.String(), "existed": existed,
+					"id": a.ID.String(), "cid": a.CID, "codeHash": a.CodeHash.String(), "url": a.URL, "signer": a.Signer.String(), "isolation": a.Isolation, "existed": existed,
 				})
 			}
 			out := cmd.OutOrStdout()
@@ -107,7 +117,7 @@ file of NAME=VALUE lines (# comments allowed) or a JSON object.`,
 			} else {
 				fmt.Fprintf(out, "deployed %s in %s\n", displayName(a.Name, args[0]), time.Since(start).Round(time.Millisecond))
 			}
-			fmt.Fprintf(out, "  id        %s\n  url       %s\n  signer    %s\n  cid       %s\n  codeHash  %s\n", a.ID, a.URL, a.Signer, a.CID, a.CodeHash)
+			fmt.Fprintf(out, "  id        %s\n  url       %s\n  signer    %s\n  cid       %s\n  codeHash  %s\n  isolation %s\n", a.ID, a.URL, a.Signer, a.CID, a.CodeHash, a.Isolation)
 			if len(set) > 0 && !existed {
 				fmt.Fprintf(out, "  secrets   %s (%s)\n", strings.Join(secret.Set(set).Names(), ", "), sealedTo(c))
 			}
@@ -123,7 +133,8 @@ file of NAME=VALUE lines (# comments allowed) or a JSON object.`,
 	f.StringVar(&name, "name", "", "a name for the agent")
 	f.StringArrayVar(&secrets, "secret", nil, "a secret NAME=VALUE (repeatable)")
 	f.StringVar(&secretsFile, "secrets-file", "", "a file of NAME=VALUE lines or a JSON object")
-	f.BoolVar(&asJSON, "json", false, `print {"id","cid","codeHash","url","signer","existed"}`)
+	f.BoolVar(&asJSON, "json", false, `print {"id","cid","codeHash","url","signer","isolation","existed"}`)
+	f.StringVar(&isolation, "isolation", cove.IsolationAgent, "agent: calls share warm VMs (module state persists); request: a fresh VM per call")
 	f.StringVar(&salt, "salt", "", "0x + 64 hex digits: makes the agent id reproducible (default random)")
 	from.register(f)
 	return cmd

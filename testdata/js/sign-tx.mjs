@@ -28,6 +28,8 @@ const TYPES = {
     { name: "codeHash", type: "bytes32" },
     { name: "salt", type: "bytes32" },
     { name: "secrets", type: "bytes" },
+    // optional: a member only when the message carries it (chain/codec.go)
+    { name: "isolation", type: "string", optional: true },
     { name: "nonce", type: "uint64" },
   ],
   UpgradeAgent: [
@@ -100,11 +102,15 @@ if (!TYPES[primaryType]) {
   console.error(`unknown type ${primaryType}`);
   process.exit(2);
 }
-const types = { [primaryType]: TYPES[primaryType] };
+// An optional member the message leaves out is not part of the type.
+const members = TYPES[primaryType]
+  .filter((f) => !f.optional || input.message[f.name] !== undefined)
+  .map(({ name, type }) => ({ name, type }));
+const types = { [primaryType]: members };
 const domain = { name: "Cove", version: "1", chainId: BigInt(chainIdArg) };
 // Integers go to the libraries as BigInt; everything else as written.
 const message = {};
-for (const { name, type } of TYPES[primaryType]) {
+for (const { name, type } of members) {
   const v = input.message[name];
   message[name] = type.startsWith("uint") ? BigInt(v) : v;
 }

@@ -157,6 +157,11 @@ func FuzzHostOps(f *testing.F) {
 	f.Fuzz(func(t *testing.T, kind uint8, op, arg, body string) {
 		inv := newInvocation(context.Background(), e, Request{Method: "GET", URL: "http://agent.test/"}, env)
 		defer inv.close()
+		iso, err := e.newIsolate("")
+		if err != nil {
+			t.Fatal(err)
+		}
+		inv.iso, iso.cur = iso, inv
 		args := []any{op}
 		switch kind % 7 {
 		case 0:

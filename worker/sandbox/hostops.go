@@ -63,16 +63,16 @@ func (inv *invocation) host(args []any) (any, error) {
 		inv.fail(arg)
 		return quickjs.Undefined{}, nil
 	case "lazy":
-		if inv.lazyLoaded || inv.vm == nil {
+		if inv.iso.lazyLoaded {
 			return nil, errors.New("host: runtime already loaded")
 		}
-		inv.lazyLoaded = true
-		factory, err := inv.vm.EvalBytecodeValue(inv.engine.lazy)
+		inv.iso.lazyLoaded = true
+		factory, err := inv.iso.vm.EvalBytecodeValue(inv.engine.lazy)
 		if err != nil {
 			return nil, fmt.Errorf("load runtime: %v", err)
 		}
 		defer factory.Free()
-		if _, err := inv.dispatch.Call(quickjs.UndefinedValue, "lazy", factory); err != nil {
+		if _, err := inv.iso.dispatch.Call(quickjs.UndefinedValue, "lazy", factory); err != nil {
 			return nil, fmt.Errorf("load runtime: %v", err)
 		}
 		return quickjs.Undefined{}, nil
@@ -96,8 +96,8 @@ func (inv *invocation) host(args []any) (any, error) {
 		if err != nil || ms < 0 {
 			ms = 0
 		}
-		inv.nextID++
-		id := inv.nextID
+		inv.iso.nextID++
+		id := inv.iso.nextID
 		heap.Push(&inv.timers, timer{at: time.Now().Add(time.Duration(ms * float64(time.Millisecond))), id: id})
 		inv.timerSet[id] = true
 		return id, nil
@@ -251,8 +251,8 @@ func (inv *invocation) fetch(arg string) (any, error) {
 		hreq.Header.Set("User-Agent", "Cove-Agent/1")
 	}
 	inv.result.Fetches++
-	inv.nextID++
-	id := inv.nextID
+	inv.iso.nextID++
+	id := inv.iso.nextID
 	inv.fetches[id] = cancel
 	client := inv.engine.client
 	if f.Redirect == "manual" || f.Redirect == "error" {

@@ -28,22 +28,19 @@ type invocation struct {
 	start    time.Time
 	deadline time.Time
 
-	vm          *quickjs.VM
-	dispatch    quickjs.Value // the runtime's entry points (prelude.js's value)
-	hasDispatch bool          // dispatch holds a value to free
+	iso      *isolate // the VM; see isolate.go
+	reusable bool     // the call ended so that iso may serve another
 	result      Result
 
 	done    bool  // respond or fail was called
 	failure error // set by fail
 
-	nextID   int
 	fetches  map[int]context.CancelFunc // in flight
 	events   chan fetchEvent
 	timers   timerHeap
 	timerSet map[int]bool // live timer ids
 	logBytes int
 
-	lazyLoaded bool // prelude_lazy.js was evaluated
 	argsRead   bool // the agent read scriptArgs
 	flood      bool // the last drain of promise jobs ran at least floodJobs
 
@@ -78,55 +75,72 @@ func newInvocation(ctx context.Context, e *Engine, req Request, env Env) *invoca
 	return inv
 }
 
+// close ends the invocation: fetches still in flight stop, and its
+// isolate goes back to the pool if the call ended cleanly, else is closed.
 func (inv *invocation) close() {
 	inv.cancel() // stops fetches still in flight
-	if inv.hasDispatch {
-		inv.dispatch.Free()
+	iso := inv.iso
+	if iso == nil {
+		return
 	}
-	if inv.vm != nil {
-		inv.vm.Close()
+	iso.cur = nil
+	switch {
+	case inv.reusable:
+		inv.engine.pool.put(iso)
+	case iso.key != "":
+		inv.engine.pool.retire(iso)
+	default:
+		iso.close()
 	}
 }
 
 func (inv *invocation) run(p *Program) error {
-	vm, err := quickjs.NewVM()
-	if err != nil {
-		return fmt.Errorf("new vm: %w", err)
+	key := inv.env.Isolate
+	var iso *isolate
+	if key != "" {
+		iso = inv.engine.pool.get(key, p)
 	}
-	inv.vm = vm
-	// QuickJS counts the allocator's usable size of every block, and the
-	// allocator rounds large blocks up (a 64 MiB string can count as far
-	// more), so the engine's cap leaves a quarter on top of the configured
-	// limit for that overhead rather than refusing what the agent actually
-	// holds.
-	vm.SetMemoryLimit(uintptr(inv.limits.Memory + inv.limits.Memory/4))
-	stop := context.AfterFunc(inv.ctx, vm.Interrupt)
-	defer stop()
-	if err := vm.RegisterHostFunc("__cove_host", inv.host); err != nil {
-		return fmt.Errorf("register host: %w", err)
+	if iso == nil {
+		var err error
+		if iso, err = inv.engine.newIsolate(key); err != nil {
+			return inv.classify(err)
+		}
+	} else {
+		inv.result.Warm = true
 	}
+	inv.iso = iso
+	iso.cur = inv
+	iso.uses++
+	stop := context.AfterFunc(inv.ctx, iso.vm.Interrupt)
+	err := inv.serve(p)
+	// An interrupt that fired (the caller went away) may still be pending
+	// in the VM: never reuse it then.
+	interrupted := !stop()
+	inv.reusable = err == nil && key != "" && !interrupted && !inv.flood &&
+		inv.result.Mode != "script" && len(inv.fetches) == 0 && len(inv.timerSet) == 0
+	return err
+}
 
+// serve runs the call on inv.iso: the request first, then the agent's
+// bundle if the VM has not evaluated it yet, then its handler and the
+// event loop.
+func (inv *invocation) serve(p *Program) error {
 	reqJSON, err := inv.requestJSON()
 	if err != nil {
 		return err
 	}
-	if err := inv.enter(); err != nil {
-		return err
-	}
-	dispatch, err := vm.EvalBytecodeValue(inv.engine.prelude)
-	if err != nil {
-		return fmt.Errorf("load runtime: %w", inv.classify(err))
-	}
-	inv.dispatch, inv.hasDispatch = dispatch, true
 	if err := inv.call("prepare", reqJSON); err != nil {
 		return err
 	}
-	if err := inv.enter(); err != nil {
-		return err
-	}
-	if _, err := vm.EvalBytecode(p.bytecode); err != nil {
-		inv.drain()
-		return inv.classify(err)
+	if inv.iso.program == nil {
+		if err := inv.enter(); err != nil {
+			return err
+		}
+		inv.iso.program = p
+		if _, err := inv.iso.vm.EvalBytecode(p.bytecode); err != nil {
+			inv.drain()
+			return inv.classify(err)
+		}
 	}
 	if err := inv.call("run"); err != nil {
 		return err
@@ -144,7 +158,7 @@ func (inv *invocation) enter() error {
 	if left <= 0 {
 		return &LimitError{Limit: LimitTime, Max: inv.limits.Timeout.String()}
 	}
-	inv.vm.SetEvalTimeout(left)
+	inv.iso.vm.SetEvalTimeout(left)
 	return nil
 }
 
@@ -154,7 +168,7 @@ func (inv *invocation) call(op string, args ...any) error {
 	if err := inv.enter(); err != nil {
 		return err
 	}
-	if _, err := inv.dispatch.Call(quickjs.UndefinedValue, append([]any{op}, args...)...); err != nil {
+	if _, err := inv.iso.dispatch.Call(quickjs.UndefinedValue, append([]any{op}, args...)...); err != nil {
 		return inv.classify(err)
 	}
 	return nil
@@ -164,7 +178,7 @@ func (inv *invocation) call(op string, args ...any) error {
 // so that pending console output still reaches the logs.
 func (inv *invocation) drain() {
 	if inv.enter() == nil {
-		inv.vm.ExecutePendingJobs()
+		inv.iso.vm.ExecutePendingJobs()
 	}
 }
 
@@ -186,7 +200,7 @@ func (inv *invocation) turns() error {
 		if err := inv.enter(); err != nil {
 			return err
 		}
-		n, err := inv.vm.ExecutePendingJobs()
+		n, err := inv.iso.vm.ExecutePendingJobs()
 		inv.flood = n >= floodJobs
 		if err != nil {
 			if strings.Contains(err.Error(), "aborted draining after") {

@@ -607,8 +607,9 @@
   def(global, "navigator", { userAgent: "Cove" });
 
   // ---------- dispatch ----------
-  // The Go side calls dispatch("prepare") before the agent's code runs (the
-  // built request-JSON form reads scriptArgs at top level), then "run".
+  // For each call the Go side calls dispatch("prepare"), then, in a VM that
+  // has not run it yet, the agent's code (the built request-JSON form reads
+  // scriptArgs at top level), then "run".
   let req = null;
   let delivered = false;
   let style = null; // the agent style run detected
@@ -738,7 +739,10 @@
     deliver(res.status, Array.from(res.headers), body);
   }
   function prepare(reqJSON) {
+    // A warm VM serves its agent's calls one after another: each starts
+    // with its own request and nothing delivered.
     req = JSON.parse(reqJSON);
+    delivered = false; style = null; output = null;
     // process.env is a frozen copy of the agent's secrets (Phala's Hono
     // agents read process.env.NAME; the openai SDK reads OPENAI_API_KEY and
     // OPENAI_BASE_URL). Only env: process.versions and process.release stay

@@ -1,17 +1,20 @@
-// Package sandbox runs one agent invocation in a fresh QuickJS VM
-// (modernc.org/quickjs, pure Go) with hard limits on time, memory, outbound
-// requests and response size. It is the only importer of the JS engine.
+// Package sandbox runs agent invocations in QuickJS VMs (modernc.org/quickjs,
+// pure Go) with hard limits on time, memory, outbound requests and response
+// size. It is the only importer of the JS engine.
 //
-// An invocation gets a new VM, the Cove runtime (prelude.js: fetch, Request,
-// Response, URL, TextEncoder, crypto, timers, cove.deriveKey, ...) and the
-// agent's compiled bundle; nothing survives from one invocation to the next.
-// The VM talks to Go through a single host function whose every operation is
-// validated here, so a hostile script can only hurt itself.
+// A VM holds the Cove runtime (prelude.js: fetch, Request, Response, URL,
+// TextEncoder, crypto, timers, cove.deriveKey, ...) and one agent's compiled
+// bundle. A call with an isolate key (Env.Isolate) may run in a warm VM of
+// that key, where the agent's module state persists between its calls; a
+// call without one gets a fresh VM (isolate.go, ADR 17). The VM talks to Go
+// through a single host function whose every operation is validated here,
+// so a hostile script can only hurt itself.
 //
 // Security: the sandbox is the boundary between agent code and the worker.
 // Limits are enforced in Go (the JS runtime's checks are for good error
 // messages only), outbound requests go through the caller's HTTP client (which
-// must carry the egress policy), and the VM is discarded after every call.
+// must carry the egress policy), VMs never cross isolate keys, and a VM is
+// closed after any call that did not end cleanly.
 package sandbox
 
 import (
@@ -92,6 +95,7 @@ func (l Limits) withDefaults() Limits {
 // use; each Run gets its own VM.
 type Engine struct {
 	limits  Limits
+	pool    *pool
 	client  *http.Client
 	prelude []byte // bytecode of prelude.js
 	lazy    []byte // bytecode of prelude_lazy.js
@@ -112,8 +116,21 @@ func New(limits Limits, client *http.Client) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("compile lazy prelude: %w", err)
 	}
-	return &Engine{limits: limits.withDefaults(), client: client, prelude: bc, lazy: lazy}, nil
+	return &Engine{limits: limits.withDefaults(), pool: newPool(Isolates{}), client: client, prelude: bc, lazy: lazy}, nil
 }
+
+// SetIsolates sets the warm-VM bounds; call it before the first Run.
+func (e *Engine) SetIsolates(c Isolates) { e.pool = newPool(c) }
+
+// Isolates returns the effective warm-VM bounds.
+func (e *Engine) Isolates() Isolates { return e.pool.cfg }
+
+// PoolStats returns what the warm-VM pool has done so far.
+func (e *Engine) PoolStats() PoolStats { return e.pool.snapshot() }
+
+// Close closes the idle warm VMs. Runs still going finish; their VMs are
+// pooled again and closed by the next Close or when idle too long.
+func (e *Engine) Close() { e.pool.closeIdle() }
 
 // Limits returns the engine's effective limits.
 func (e *Engine) Limits() Limits { return e.limits }
@@ -159,6 +176,13 @@ type Env struct {
 	// DeriveKey backs cove.deriveKey(path): 32 bytes stable per agent and
 	// path. Nil makes cove.deriveKey fail with a clear error.
 	DeriveKey func(path string) ([32]byte, error)
+	// Isolate names the warm VMs this call may use: calls with the same
+	// non-empty Isolate share VMs, one call at a time, so an agent's
+	// module state persists between its calls (ADR 17). The caller makes
+	// it unique per agent and code version: agents never share a VM.
+	// Empty runs the call in a fresh VM closed after it (per-request
+	// isolation).
+	Isolate string
 }
 
 // LogLine is one line of console output.
@@ -173,9 +197,11 @@ type Result struct {
 	Logs    []LogLine
 	Mode    string // "fetch", "main" or "script": the agent style detected
 	Fetches int    // outbound requests made
+	Warm    bool   // a warm VM served it (its agent's code had run there before)
 }
 
-// Run executes one invocation of p in a fresh VM and returns the agent's
+// Run executes one invocation of p, in a warm VM of env.Isolate or a fresh
+// one (see isolate.go), and returns the agent's
 // response. The error is a *LimitError when a limit stopped the agent, an
 // *AgentError when the agent threw or answered malformed output, ErrNoResponse
 // when it finished without answering, or ctx's error when ctx ended first.

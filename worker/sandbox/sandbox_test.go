@@ -227,19 +227,26 @@ func TestCompileError(t *testing.T) {
 	}
 }
 
+// BenchmarkHello runs the hello agent in a fresh VM per call (per-request
+// isolation) and in a warm VM of its agent (the default).
 func BenchmarkHello(b *testing.B) {
 	e := newEngine(b, Limits{})
+	defer e.Close()
 	p, _ := e.Compile([]byte(agent(`{ async fetch(request, env) {
 		const url = new URL(request.url);
 		const name = url.searchParams.get("name") ?? "world";
 		return Response.json({ greeting: (env.GREETING ?? "Hello") + " " + name, agent: "hello" });
 	} }`)))
 	req := Request{Method: "GET", URL: "http://a.test/hello?name=Ada"}
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := e.Run(context.Background(), p, req, Env{}); err != nil {
-			b.Fatal(err)
-		}
+	for _, c := range []struct{ name, key string }{{"fresh", ""}, {"warm", "hello"}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := e.Run(context.Background(), p, req, Env{Isolate: c.key}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 

@@ -1,0 +1,173 @@
+package sandbox
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+// counter is an agent whose module state counts its calls in this VM; the
+// query's k makes a call end in one of the ways that must retire its VM.
+var counter = agent(`{ async fetch(req) {
+	globalThis.n = (globalThis.n || 0) + 1;
+	const k = new URL(req.url).searchParams.get("k");
+	if (k === "throw") throw new Error("asked to throw");
+	if (k === "reject") return Promise.reject({ code: 1 });
+	if (k === "loop") for (;;) {}
+	if (k === "memory") { const a = []; for (;;) a.push("x".repeat(1 << 20) + a.length); }
+	if (k === "flood") for (;;) await null;
+	if (k === "timer") setTimeout(() => {}, 60000);
+	if (k === "fetch") fetch("http://127.0.0.1:1/never").catch(() => {});
+	if (k === "after") { (async () => { await null; for (;;) await null; })(); }
+	if (k === "big") return new Response("x".repeat(4096));
+	if (k === "wait") await new Promise((r) => setTimeout(r, 10000));
+	return new Response(String(globalThis.n));
+} }`)
+
+// call runs one call of p with key and query k and returns the body, or
+// the error's text.
+func call(t *testing.T, ctx context.Context, e *Engine, p *Program, key, k string) (string, bool) {
+	t.Helper()
+	res, err := e.Run(ctx, p, Request{Method: "GET", URL: "http://agent.test/?k=" + k}, Env{Isolate: key})
+	if err != nil {
+		return "error: " + err.Error(), res.Warm
+	}
+	return string(res.Body), res.Warm
+}
+
+func TestWarmIsolate(t *testing.T) {
+	e := newEngine(t, Limits{})
+	defer e.Close()
+	p, err := e.Compile([]byte(counter))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for i, want := range []string{"1", "2", "3"} {
+		got, warm := call(t, ctx, e, p, "agent-a", "")
+		if got != want || warm != (i > 0) {
+			t.Fatalf("call %d of agent a: %q warm=%v, want %q warm=%v: module state does not persist in its warm VM", i+1, got, warm, want, i > 0)
+		}
+	}
+	// Another agent with the same code never sees a's VM.
+	if got, warm := call(t, ctx, e, p, "agent-b", ""); got != "1" || warm {
+		t.Fatalf("agent b's first call: %q warm=%v, want 1 in a VM of its own", got, warm)
+	}
+	// Per-request isolation: a fresh VM every time.
+	for range 2 {
+		if got, warm := call(t, ctx, e, p, "", ""); got != "1" || warm {
+			t.Fatalf("a call without an isolate key: %q warm=%v, want 1 in a fresh VM", got, warm)
+		}
+	}
+	// An upgrade (another program) under the same key: a fresh VM.
+	p2, err := e.Compile([]byte(counter))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, warm := call(t, ctx, e, p2, "agent-a", ""); got != "1" || warm {
+		t.Fatalf("agent a's first call after an upgrade: %q warm=%v, want 1 in a fresh VM", got, warm)
+	}
+	st := e.PoolStats()
+	if st.Warm != 2 || st.Cold != 3 || st.Idle != 2 {
+		t.Errorf("pool stats %+v, want 2 warm, 3 cold (a, b, a upgraded), 2 idle", st)
+	}
+}
+
+// TestIsolateRetired: a VM whose call threw, hit a limit, was cancelled,
+// left a timer or a fetch pending, or answered beyond a limit is never
+// used again. Each case runs on a key whose VM was warm just before (the
+// control: the same call without k is served warm), and only k differs.
+func TestIsolateRetired(t *testing.T) {
+	e := newEngine(t, Limits{Timeout: 500 * time.Millisecond, Memory: 16 << 20, ResponseBytes: 1024})
+	defer e.Close()
+	p, err := e.Compile([]byte(counter))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ k, failure string }{
+		{"throw", "asked to throw"},
+		{"reject", "not an Error"},
+		{"loop", "time"},
+		{"memory", "memory"},
+		{"flood", "microtask"},
+		{"big", "response"},
+		{"wait", "canceled"},
+		{"timer", ""}, // answers, but leaves a timer
+		{"fetch", ""}, // answers, but leaves a fetch in flight
+		{"after", "microtask"}, // floods microtasks beside its answer
+	} {
+		t.Run(tc.k, func(t *testing.T) {
+			key := "agent-" + tc.k
+			ctx := context.Background()
+			call(t, ctx, e, p, key, "")
+			if got, warm := call(t, ctx, e, p, key, ""); got != "2" || !warm {
+				t.Fatalf("control: the second clean call got %q warm=%v, want 2 from the warm VM", got, warm)
+			}
+			cctx := ctx
+			if tc.k == "wait" {
+				var cancel context.CancelFunc
+				cctx, cancel = context.WithCancel(ctx)
+				defer time.AfterFunc(100*time.Millisecond, cancel).Stop()
+			}
+			got, warm := call(t, cctx, e, p, key, tc.k)
+			if !warm {
+				t.Fatalf("the %s call did not run in the warm VM", tc.k)
+			}
+			if tc.failure == "" && got != "3" || tc.failure != "" && !strings.Contains(got, tc.failure) {
+				t.Fatalf("the %s call: %q, want %q", tc.k, got, tc.failure)
+			}
+			if got, warm := call(t, ctx, e, p, key, ""); got != "1" || warm {
+				t.Fatalf("after a %s call the next one got %q warm=%v, want 1 in a fresh VM", tc.k, got, warm)
+			}
+		})
+	}
+}
+
+// TestIsolateScriptNotReused: a built script's top-level code is its
+// handler, so its VM serves one call.
+func TestIsolateScriptNotReused(t *testing.T) {
+	e := newEngine(t, Limits{})
+	defer e.Close()
+	p, err := e.Compile([]byte(`globalThis.n = (globalThis.n || 0) + 1; const r = JSON.parse(scriptArgs[0]); scriptOutput = JSON.stringify({ status: 200, body: String(globalThis.n) });`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if got, warm := call(t, context.Background(), e, p, "script", ""); got != "1" || warm {
+			t.Fatalf("a built script: %q warm=%v, want 1 in a fresh VM each call", got, warm)
+		}
+	}
+}
+
+func TestIsolateBounds(t *testing.T) {
+	e := newEngine(t, Limits{})
+	defer e.Close()
+	e.SetIsolates(Isolates{MaxUses: 2, MaxIdle: 1})
+	p, err := e.Compile([]byte(counter))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	var got []string
+	for range 5 {
+		b, _ := call(t, ctx, e, p, "a", "")
+		got = append(got, b)
+	}
+	if strings.Join(got, ",") != "1,2,1,2,1" {
+		t.Fatalf("with max_uses 2: %v, want each VM to serve two calls", got)
+	}
+	// MaxIdle 1: b's idle VM pushes out a's.
+	call(t, ctx, e, p, "b", "")
+	if b, warm := call(t, ctx, e, p, "a", ""); b != "1" || warm {
+		t.Fatalf("with max_idle 1, a's VM outlived b's release: %q warm=%v", b, warm)
+	}
+	if st := e.PoolStats(); st.Idle != 1 {
+		t.Fatalf("%d idle VMs with max_idle 1", st.Idle)
+	}
+	e.Close()
+	if st := e.PoolStats(); st.Idle != 0 {
+		t.Fatalf("%d idle VMs after Close", st.Idle)
+	}
+}
+
