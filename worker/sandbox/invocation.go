@@ -30,7 +30,7 @@ type invocation struct {
 
 	iso      *isolate // the VM; see isolate.go
 	reusable bool     // the call ended so that iso may serve another
-	result      Result
+	result   Result
 
 	done    bool  // respond or fail was called
 	failure error // set by fail
@@ -41,8 +41,8 @@ type invocation struct {
 	timerSet map[int]bool // live timer ids
 	logBytes int
 
-	argsRead   bool // the agent read scriptArgs
-	flood      bool // the last drain of promise jobs ran at least floodJobs
+	argsRead bool // the agent read scriptArgs
+	flood    bool // the last drain of promise jobs ran at least floodJobs
 
 	fetched atomic.Int64 // bytes of fetched bodies, shared by fetch goroutines
 }
