@@ -109,6 +109,11 @@ type App struct {
 	// cannot change a result.
 	senders map[cove.Hash]cove.Address
 
+	// agents caches decoded agent records for View.Agent, which every call
+	// reads (gateway and worker); an entry is used only while the
+	// committed bytes are the ones it was decoded from.
+	agents agentCache
+
 	mu      sync.RWMutex // guards the fields below; writers hold exec too
 	state   committed
 	height  int64

@@ -581,3 +581,28 @@ func TestDeployIsolation(t *testing.T) {
 	m.Isolation = "Request"
 	wantCode(t, one(t, a, alice.tx(t, m)), CodeInvalidArgument, `isolation "Request"`)
 }
+
+// TestViewAgentCache: View.Agent serves a cached decode only while the
+// committed record is unchanged (an upgrade is seen at once), and a caller
+// changing what it got changes nothing for the next.
+func TestViewAgentCache(t *testing.T) {
+	a := newApp(t)
+	m := deploy("cached", 1, 0)
+	wantCode(t, one(t, a, alice.tx(t, m)), CodeOK)
+	id := cove.DeriveAgentID(alice.addr, m.CodeHash, m.Salt)
+	first, err := a.View().Agent(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first.History[0].CID = "changed by a caller"
+	again, _ := a.View().Agent(id)
+	if again.History[0].CID != m.CID {
+		t.Fatalf("a caller's change reached the cache: %q", again.History[0].CID)
+	}
+	h, cid := bundle("cached v2")
+	wantCode(t, one(t, a, alice.tx(t, UpgradeAgent{Agent: id, CID: cid, CodeHash: h, Nonce: 1})), CodeOK)
+	up, _ := a.View().Agent(id)
+	if up.Version != 2 || up.CodeHash != h {
+		t.Fatalf("after an upgrade View.Agent says version %d code %s: a stale cache", up.Version, up.CodeHash)
+	}
+}

@@ -1,7 +1,11 @@
 package chain
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/cove-network/cove"
@@ -68,7 +72,55 @@ func (v View) Account(addr cove.Address) Account {
 // Agent returns the committed agent record; the error matches
 // cove.ErrNotFound if there is none.
 func (v View) Agent(id cove.AgentID) (AgentRecord, error) {
-	return get[AgentRecord](v.a, agentKey(id), "agent", id)
+	a := v.a
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	b, ok := a.state.get(agentKey(id))
+	if !ok {
+		return AgentRecord{}, fmt.Errorf("agent %s: %w", id, cove.ErrNotFound)
+	}
+	return a.agents.decode(id, b), nil
+}
+
+// agentCache holds the last decoded record of each agent read, with the
+// bytes it was decoded from. Bounded: past maxCachedAgents it starts over.
+type agentCache struct {
+	mu sync.Mutex
+	m  map[cove.AgentID]cachedAgent
+}
+
+type cachedAgent struct {
+	raw []byte
+	rec AgentRecord
+}
+
+const maxCachedAgents = 4096
+
+// decode returns the record b encodes: the cached one when b is the same
+// bytes, else a fresh decode, cached. Each caller gets its own copy of the
+// record's slices.
+func (c *agentCache) decode(id cove.AgentID, b []byte) AgentRecord {
+	c.mu.Lock()
+	e, ok := c.m[id]
+	c.mu.Unlock()
+	if !ok || !bytes.Equal(e.raw, b) {
+		var r AgentRecord
+		if err := json.Unmarshal(b, &r); err != nil {
+			panic(fmt.Sprintf("chain: corrupt state at agent %s: %v", id, err))
+		}
+		e = cachedAgent{raw: bytes.Clone(b), rec: r}
+		c.mu.Lock()
+		if c.m == nil || len(c.m) >= maxCachedAgents {
+			c.m = make(map[cove.AgentID]cachedAgent)
+		}
+		c.m[id] = e
+		c.mu.Unlock()
+	}
+	r := e.rec
+	r.AttestorGrant = bytes.Clone(r.AttestorGrant)
+	r.Secrets = bytes.Clone(r.Secrets)
+	r.History = slices.Clone(r.History)
+	return r
 }
 
 // Agents returns every committed agent, sorted by id.

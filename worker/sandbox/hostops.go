@@ -116,6 +116,7 @@ func (inv *invocation) host(args []any) (any, error) {
 	case "digest":
 		return digest(arg)
 	case "url":
+		inv.engine.urlOps.Add(1)
 		return parseURLOp(arg), nil
 	case "derive":
 		return inv.derive(arg)

@@ -142,8 +142,12 @@ func (inv *invocation) serve(p *Program) error {
 			return inv.classify(err)
 		}
 	}
-	if err := inv.call("run"); err != nil {
+	mode, err := inv.callValue("run")
+	if err != nil {
 		return err
+	}
+	if s, ok := mode.(string); ok {
+		inv.result.Mode = s
 	}
 	return inv.loop()
 }
@@ -165,13 +169,20 @@ func (inv *invocation) enter() error {
 // call runs one of the runtime's entry points through its dispatch
 // function, which agent code cannot reach.
 func (inv *invocation) call(op string, args ...any) error {
+	_, err := inv.callValue(op, args...)
+	return err
+}
+
+// callValue is call that returns what the entry point returned.
+func (inv *invocation) callValue(op string, args ...any) (any, error) {
 	if err := inv.enter(); err != nil {
-		return err
+		return nil, err
 	}
-	if _, err := inv.iso.dispatch.Call(quickjs.UndefinedValue, append([]any{op}, args...)...); err != nil {
-		return inv.classify(err)
+	v, err := inv.iso.dispatch.Call(quickjs.UndefinedValue, append([]any{op}, args...)...)
+	if err != nil {
+		return nil, inv.classify(err)
 	}
-	return nil
+	return v, nil
 }
 
 // drain runs queued promise jobs, ignoring their errors: used after a failure
@@ -278,19 +289,24 @@ func (inv *invocation) requestJSON() (string, error) {
 		}
 	}
 	body, enc := encodeBody(inv.req.Body)
-	secrets := inv.env.Secrets
-	if secrets == nil {
-		secrets = map[string]string{}
-	}
-	b, err := json.Marshal(map[string]any{
+	m := map[string]any{
 		"method":  inv.req.Method,
 		"url":     inv.req.URL,
 		"headers": headers,
 		"body":    body,
 		"enc":     enc,
-		"env":     secrets,
-		"limits":  map[string]int64{"responseBytes": inv.limits.ResponseBytes},
-	})
+	}
+	// The secrets and limits are the same for every call a VM serves (one
+	// agent version): only its first call carries them.
+	if inv.iso.program == nil {
+		secrets := inv.env.Secrets
+		if secrets == nil {
+			secrets = map[string]string{}
+		}
+		m["env"] = secrets
+		m["limits"] = map[string]int64{"responseBytes": inv.limits.ResponseBytes}
+	}
+	b, err := json.Marshal(m)
 	if err != nil {
 		return "", fmt.Errorf("encode request: %w", err)
 	}

@@ -93,8 +93,8 @@ func TestIsolateRetired(t *testing.T) {
 		{"flood", "microtask"},
 		{"big", "response"},
 		{"wait", "canceled"},
-		{"timer", ""}, // answers, but leaves a timer
-		{"fetch", ""}, // answers, but leaves a fetch in flight
+		{"timer", ""},          // answers, but leaves a timer
+		{"fetch", ""},          // answers, but leaves a fetch in flight
 		{"after", "microtask"}, // floods microtasks beside its answer
 	} {
 		t.Run(tc.k, func(t *testing.T) {
@@ -170,4 +170,3 @@ func TestIsolateBounds(t *testing.T) {
 		t.Fatalf("%d idle VMs after Close", st.Idle)
 	}
 }
-

@@ -12,8 +12,17 @@
   const host = global.__cove_host;
   delete global.__cove_host;
 
-  const def = (obj, name, value) =>
-    Object.defineProperty(obj, name, { value, writable: true, configurable: true, enumerable: false });
+  // def defines a non-enumerable data property. One descriptor object is
+  // reused (defining a property is on every request's path, and a new
+  // descriptor each time costs about as much again); its value is cleared
+  // after, so it keeps nothing alive.
+  const DESC = { value: undefined, writable: true, configurable: true, enumerable: false };
+  const defineProperty = Object.defineProperty;
+  const def = (obj, name, value) => {
+    DESC.value = value;
+    try { defineProperty(obj, name, DESC); } finally { DESC.value = undefined; }
+    return obj;
+  };
 
   // ---------- bytes: base64 and UTF-8 ----------
   const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -273,6 +282,7 @@
     get [Symbol.toStringTag]() { return "URLSearchParams"; }
   }
   function formDecode(s) {
+    if (s.indexOf("+") < 0 && s.indexOf("%") < 0) return s;
     s = s.replace(/\+/g, " ");
     try { return decodeURIComponent(s); } catch (e) {
       return s.replace(/%([0-9A-Fa-f]{2})/g, (m, h) => String.fromCharCode(parseInt(h, 16)));
@@ -283,7 +293,34 @@
   }
 
   const URL_FIELDS = ["href", "protocol", "username", "password", "host", "hostname", "port", "pathname", "search", "hash", "origin"];
+  // SIMPLE_URL matches the absolute http(s) URLs whose WHATWG parse is the
+  // input itself, split: a lower-case ASCII host whose last label is not
+  // numeric and not punycode, or an IPv4 address in its canonical dotted
+  // decimal form (the gateway's own origin often is one), a port without leading
+  // zeros, a path without dot segments and a query without characters
+  // the parser would percent-encode or decode ('%' included), no
+  // userinfo, no fragment. Those are parsed here; any other URL goes to
+  // the host's parser. TestURLFastPath checks both agree on a corpus.
+  const SIMPLE_URL = /^(https?):\/\/((?:[a-z0-9-]+\.)*[a-z-][a-z0-9-]*|(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9]))(?::([1-9][0-9]{0,4}))?(\/[A-Za-z0-9\-._~!$&'()*+,;=:@/]*)?(\?[A-Za-z0-9\-._~!$&()*+,;=:@/?]+)?$/;
+  function parseSimpleURL(s) {
+    const m = SIMPLE_URL.exec(s);
+    if (m === null) return null;
+    const [, scheme, hostname, port0, path = "/", search = ""] = m;
+    if (/(^|\.)xn--/.test(hostname) || /\/\.\.?(\/|$)/.test(path)) return null;
+    let port = port0 || "";
+    if (port !== "") {
+      if (Number(port) > 65535) return null;
+      if (port === (scheme === "http" ? "80" : "443")) port = "";
+    }
+    const host = port === "" ? hostname : hostname + ":" + port;
+    const origin = scheme + "://" + host;
+    return { href: origin + path + search, protocol: scheme + ":", username: "", password: "", host, hostname, port, pathname: path, search, hash: "", origin };
+  }
   function parseURL(input, base) {
+    if (base === undefined) {
+      const r = parseSimpleURL(String(input));
+      if (r !== null) return r;
+    }
     const r = JSON.parse(host("url", JSON.stringify({ input: String(input), base: base === undefined ? null : String(base) })));
     if (r.error) throw new TypeError(`Invalid URL: ${r.error}`);
     return r;
@@ -324,14 +361,23 @@
 
   // ---------- Headers ----------
   const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+  // Names already checked, with their lower case: headers repeat from call
+  // to call, and a warm VM serves many calls. Bounded.
+  const NAMES = new Map();
   function normName(n) {
     n = String(n);
+    const low = NAMES.get(n);
+    if (low !== undefined) return low;
     if (!TOKEN.test(n)) throw new TypeError(`Headers: invalid header name "${n}"`);
-    return n.toLowerCase();
+    const l = n.toLowerCase();
+    if (NAMES.size < 512) NAMES.set(n, l);
+    return l;
   }
+  const isWS = (c) => c === 32 || c === 9 || c === 10 || c === 13;
   function normValue(v) {
-    v = String(v).replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, "");
-    if (/[\0\r\n]/.test(v)) throw new TypeError("Headers: invalid header value");
+    v = String(v);
+    if (v.length > 0 && (isWS(v.charCodeAt(0)) || isWS(v.charCodeAt(v.length - 1)))) v = v.replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, "");
+    if (v.indexOf("\r") >= 0 || v.indexOf("\n") >= 0 || v.indexOf("\0") >= 0) throw new TypeError("Headers: invalid header value");
     return v;
   }
   class Headers {
@@ -339,6 +385,14 @@
       def(this, "_m", new Map()); // lower name -> [values]
       if (init === undefined || init === null) return;
       if (init instanceof Headers) { for (const [k, v] of init._m) this._m.set(k, v.slice()); return; }
+      if (Array.isArray(init)) {
+        for (let i = 0; i < init.length; i++) {
+          const p = init[i];
+          if (Array.isArray(p) && p.length === 2) this.append(p[0], p[1]);
+          else { const a = Array.from(p); if (a.length !== 2) throw new TypeError("Headers: each header pair must have exactly two items"); this.append(a[0], a[1]); }
+        }
+        return;
+      }
       if (typeof init === "object" && typeof init[Symbol.iterator] === "function") {
         for (const pair of init) {
           const p = Array.from(pair);
@@ -439,25 +493,38 @@
       if (METHODS.includes(method.toUpperCase())) method = method.toUpperCase();
       def(this, "_url", url);
       def(this, "_method", method);
-      this.headers = new Headers(init.headers !== undefined ? init.headers : src ? src.headers : undefined);
+      const headers = new Headers(init.headers !== undefined ? init.headers : src ? src.headers : undefined);
+      def(this, "_h", headers);
       let body = null;
       if (init.body !== undefined && init.body !== null) {
         if (method === "GET" || method === "HEAD") throw new TypeError("Request with GET/HEAD method cannot have body.");
         const e = extractBody(init.body);
         body = e.body;
-        if (e.type && !this.headers.has("content-type")) this.headers.set("content-type", e.type);
+        if (e.type && !headers.has("content-type")) headers.set("content-type", e.type);
       } else if (src && init.body === undefined) {
         body = src._take ? (src._body === null ? null : src._take()) : null;
       }
       this._initBody(body);
       def(this, "_signal", init.signal || (src && src._signal) || null);
-      this.redirect = init.redirect || (src && src.redirect) || "follow";
-      this.cache = "default"; this.credentials = "same-origin"; this.mode = "cors";
-      this.referrer = "about:client"; this.integrity = ""; this.keepalive = false;
-      this.cf = undefined;
+      const redirect = init.redirect || (src && src.redirect) || "follow";
+      if (redirect !== "follow") def(this, "_redirect", String(redirect));
     }
     get url() { return this._url; }
     get method() { return this._method; }
+    // The headers of a request the agent receives are built on first use.
+    get headers() {
+      let h = this._h;
+      if (h === null) { h = new Headers(this._rawh); def(this, "_h", h); }
+      return h;
+    }
+    get redirect() { return this._redirect || "follow"; }
+    get cache() { return "default"; }
+    get credentials() { return "same-origin"; }
+    get mode() { return "cors"; }
+    get referrer() { return "about:client"; }
+    get integrity() { return ""; }
+    get keepalive() { return false; }
+    get cf() { return undefined; }
     get signal() {
       if (this._signal === null) def(this, "_signal", new (lazy().AbortController)().signal);
       return this._signal;
@@ -471,6 +538,20 @@
     get [Symbol.toStringTag]() { return "Request"; }
   }
 
+  // The request the agent receives: what the host sent, its headers built
+  // on first use.
+  function incomingRequest() {
+    const r = Object.create(Request.prototype);
+    def(r, "_url", req.url);
+    def(r, "_method", req.method);
+    def(r, "_rawh", req.headers);
+    def(r, "_h", null);
+    def(r, "_body", req.enc !== "none" && req.method !== "GET" && req.method !== "HEAD" ? decodeBody(req.body, req.enc) : null);
+    def(r, "_used", false);
+    def(r, "_signal", null);
+    return r;
+  }
+
   const STATUS_TEXT = { 200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 301: "Moved Permanently", 302: "Found", 303: "See Other", 304: "Not Modified", 307: "Temporary Redirect", 308: "Permanent Redirect", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 409: "Conflict", 413: "Payload Too Large", 422: "Unprocessable Entity", 429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout" };
   // A RequestInit or ResponseInit is a dictionary: null and undefined are
   // empty, anything but an object is a TypeError (as in Node).
@@ -479,16 +560,21 @@
     if (typeof init !== "object" && typeof init !== "function") throw new TypeError(`${ctor} constructor: init must be an object, null or undefined, not a ${typeof init}`);
     return init;
   }
+  // jsonBody is set by Response.json for the one constructor call it
+  // makes: the body's type is then application/json, not text.
+  let jsonBody = false;
   class Response extends Body {
     constructor(body = null, init) {
       super();
+      const isJSON = jsonBody;
+      jsonBody = false; // read before anything can run agent code
       init = initDict("Response", init);
       const status = init.status === undefined ? 200 : Number(init.status);
       if (!Number.isInteger(status) || status < 200 || status > 599) throw new RangeError(`Response: status ${init.status} is not in the range 200 to 599`);
       def(this, "_status", status);
       this.statusText = init.statusText !== undefined ? String(init.statusText) : "";
       this.headers = new Headers(init.headers);
-      const e = extractBody(body);
+      const e = isJSON ? { body, type: "application/json" } : extractBody(body);
       if (e.body !== null && (status === 204 || status === 205 || status === 304)) throw new TypeError(`Response with null body status ${status} cannot have body`);
       if (e.type && !this.headers.has("content-type")) this.headers.set("content-type", e.type);
       this._initBody(e.body);
@@ -506,9 +592,8 @@
     static json(data, init = {}) {
       const text = JSON.stringify(data);
       if (text === undefined) throw new TypeError("Response.json: data is not JSON-serializable");
-      const headers = new Headers(init.headers);
-      if (!headers.has("content-type")) headers.set("content-type", "application/json");
-      return new Response(text, Object.assign({}, init, { headers }));
+      jsonBody = true;
+      try { return new Response(text, init); } finally { jsonBody = false; }
     }
     static redirect(url, status = 302) {
       if (![301, 302, 303, 307, 308].includes(status)) throw new RangeError("Response.redirect: invalid status " + status);
@@ -619,7 +704,7 @@
     delivered = true;
     // A body longer in UTF-16 units (or bytes) than the limit is over it in
     // UTF-8 too: refuse it before copying it anywhere.
-    if (body !== null && body.length > req.limits.responseBytes) return host("fail", "\u0000limit:response");
+    if (body !== null && body.length > limits.responseBytes) return host("fail", "\u0000limit:response");
     const e = encodeBody(body);
     host("respond", JSON.stringify({ status, headers, enc: e.enc }), e.body);
   }
@@ -653,7 +738,7 @@
     const headers = {};
     for (const [k, v] of req.headers) headers[k] = v;
     // url is for @phala/wapo-env's handle(app), which builds a Request from it.
-    const r = { method: req.method, url: req.url, path: u.pathname, queries, headers, secret: req.env };
+    const r = { method: req.method, url: req.url, path: u.pathname, queries, headers, secret: secrets };
     if (req.body !== "" || req.enc === "base64") r.body = req.enc === "base64" ? atob(req.body) : req.body;
     return JSON.stringify(r);
   }
@@ -727,35 +812,46 @@
     else if (typeof body !== "string") { body = JSON.stringify(body); if (!headers.some(([k]) => k.toLowerCase() === "content-type")) headers.push(["content-type", "application/json"]); }
     deliver(status, headers, body);
   }
-  async function deliverResponse(res) {
+  // deliverResponse answers with what the fetch handler returned: at once
+  // for a Response, through a promise for a Response-like object.
+  function deliverResponse(res) {
     if (!(res instanceof Response)) {
       if (res && typeof res === "object" && typeof res.status === "number" && res.headers && typeof res.text === "function") {
-        const text = await res.text();
-        return deliver(res.status, Array.from(res.headers), text);
+        return Promise.resolve(res.text()).then((text) => deliver(res.status, Array.from(res.headers), text));
       }
       throw new TypeError("the agent's fetch handler must return a Response (got " + (res === null ? "null" : typeof res) + ")");
     }
     const body = res._body === null ? null : res._take();
-    deliver(res.status, Array.from(res.headers), body);
+    deliver(res.status, res.headers instanceof Headers ? res.headers._sorted() : Array.from(res.headers), body);
+  }
+  // What stays the same for every call a VM serves (one agent version):
+  // its secrets and limits, sent with the first call only.
+  let secrets = null, limits = null;
+  let args = null, argsRead = false; // scriptArgs, built on first read
+  function getArgs() {
+    if (!argsRead) { argsRead = true; host("args"); if (args === null) args = [phalaRequest()]; }
+    return args;
   }
   function prepare(reqJSON) {
     // A warm VM serves its agent's calls one after another: each starts
     // with its own request and nothing delivered.
     req = JSON.parse(reqJSON);
-    delivered = false; style = null; output = null;
+    delivered = false; style = null; output = null; args = null; argsRead = false;
+    if (req.env === undefined) return;
+    secrets = req.env; limits = req.limits;
     // process.env is a frozen copy of the agent's secrets (Phala's Hono
     // agents read process.env.NAME; the openai SDK reads OPENAI_API_KEY and
     // OPENAI_BASE_URL). Only env: process.versions and process.release stay
     // absent, so libraries that detect Node by them do not take their Node
     // paths.
-    const env = Object.freeze(Object.assign({}, req.env));
+    const env = Object.freeze(Object.assign({}, secrets));
     def(global, "process", { env, argv: [], platform: "cove", nextTick: (fn, ...args) => queueMicrotask(() => fn(...args)) });
     // scriptArgs tells the host when it is read: a script with no handler
-    // that never reads it is in no known style (see run).
-    let args = [phalaRequest()], argsRead = false;
+    // that never reads it is in no known style (see run). It is built on
+    // first read: most agents never read it.
     Object.defineProperty(global, "scriptArgs", {
       configurable: true,
-      get() { if (!argsRead) { argsRead = true; host("args"); } return args; },
+      get: getArgs,
       set(v) { args = v; },
     });
     Object.defineProperty(global, "scriptOutput", {
@@ -777,27 +873,33 @@
       else if (typeof mod.main === "function") entry = mod.main; // export function main
       else if (typeof mod === "function" || typeof mod.fetch === "function") entry = mod; // CommonJS module.exports
     }
+    // run returns the style it detected, for the host.
     if (entry === undefined) {
       // The built request-JSON form: its top-level code already ran and
       // delivers through the scriptOutput setter, now or later.
-      host("mode", style = "script");
-      return;
+      return (style = "script");
     }
     if (typeof entry === "function") {
-      host("mode", style = "main");
-      Promise.resolve().then(() => entry(scriptArgs[0])).then((out) => deliverPhala(out === undefined && output ? output.v : out)).catch(fail);
-      return;
+      style = "main";
+      Promise.resolve().then(() => entry(getArgs()[0])).then((out) => deliverPhala(out === undefined && output ? output.v : out)).catch(fail);
+      return style;
     }
     if (entry && typeof entry.fetch === "function") {
-      host("mode", style = "fetch");
-      const init = { method: req.method, headers: req.headers };
-      if (req.enc !== "none" && req.method !== "GET" && req.method !== "HEAD") init.body = decodeBody(req.body, req.enc);
-      const request = new Request(req.url, init);
+      style = "fetch";
       const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} };
-      Promise.resolve().then(() => entry.fetch(request, Object.assign({}, req.env), ctx)).then(deliverResponse).catch(fail);
-      return;
+      // The handler runs now, within this call's time budget; a Response
+      // it returns is delivered at once, a promise when it settles.
+      try {
+        const out = entry.fetch(incomingRequest(), Object.assign({}, secrets), ctx);
+        if (out instanceof Response) deliverResponse(out);
+        else Promise.resolve(out).then(deliverResponse).catch(fail);
+      } catch (e) {
+        fail(e);
+      }
+      return style;
     }
     fail(new TypeError("the agent has no handler (its default export is " + (entry === null ? "null" : typeof entry) + "): " + STYLES));
+    return style;
   }
   return function dispatch(op, a, b, c) {
     switch (op) {

@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"github.com/cove-network/cove"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	_ "embed"
@@ -96,6 +97,7 @@ func (l Limits) withDefaults() Limits {
 type Engine struct {
 	limits  Limits
 	pool    *pool
+	urlOps  atomic.Int64 // URLs the host parsed (the runtime parses simple ones itself)
 	client  *http.Client
 	prelude []byte // bytecode of prelude.js
 	lazy    []byte // bytecode of prelude_lazy.js

@@ -62,9 +62,13 @@ type urlError string
 
 func (e urlError) Error() string { return string(e) }
 
+// stripTabsNewlines removes what WHATWG's parser removes from anywhere in
+// the input.
+var stripTabsNewlines = strings.NewReplacer("\t", "", "\n", "", "\r", "")
+
 func parseWHATWG(input string, base *string) (*url.URL, error) {
 	input = strings.Trim(input, "\x00\t\n\f\r ")
-	input = strings.NewReplacer("\t", "", "\n", "", "\r", "").Replace(input)
+	input = stripTabsNewlines.Replace(input)
 	var u *url.URL
 	if base != nil {
 		b, err := parseWHATWG(*base, nil)

@@ -1,0 +1,76 @@
+package sandbox
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+)
+
+// TestURLFastPath: the runtime parses simple absolute http(s) URLs itself
+// (prelude.js, parseSimpleURL) and leaves the rest to the host's parser.
+// For every URL of a corpus built around the fast path's edges, new URL in
+// the runtime must give exactly what the host's parser gives; and the
+// plain ones must not have reached the host (else the fast path is dead).
+func TestURLFastPath(t *testing.T) {
+	hosts := []string{"a.test", "A.test", "localhost", "x-y.example.com", "-a.test", "a-.test", "1.2.3.4", "127.1", "0x7f.1", "a.1", "a.1a", "xn--nxasmq6b.test", "a.xn--p1ai", "a..test", "a.test.", "ab--c.test", "a_b.test", "é.test", "127.0.0.1", "10.0.0.255", "0.0.0.0", "255.255.255.255", "256.1.1.1", "01.2.3.4", "1.2.3", "1.2.3.4.5", "1.02.3.4", "0x1.2.3.4"}
+	ports := []string{"", ":80", ":443", ":8080", ":0", ":080", ":65535", ":65536", ":99999", ":"}
+	paths := []string{"", "/", "/a/b", "/a/./b", "/a/../b", "/.", "/..", "/a/.", "/%2e/", "/a%20b", "/a b", "/'q'", "/a\"b", "/a|b", "/a^b", "/~user/", "/a@b:c", "//x"}
+	queries := []string{"", "?", "?a=1&b=2", "?a='1'", "?a=%41", "?a b", "?a=1?b", "?q=\"x\"", "?x=<y>", "?a=+b"}
+	var corpus []string
+	for _, scheme := range []string{"http", "https", "HTTP", "ftp"} {
+		for _, h := range hosts {
+			for _, p := range ports {
+				corpus = append(corpus, scheme+"://"+h+p+"/x")
+			}
+			for _, p := range paths {
+				corpus = append(corpus, scheme+"://"+h+p)
+			}
+			for _, q := range queries {
+				corpus = append(corpus, scheme+"://"+h+"/p"+q)
+			}
+		}
+	}
+	corpus = append(corpus, "http://u:p@a.test/", "http://a.test/#f", " http://a.test/", "http://a.test/\t", "https://a.test:443", "http://a.test:80/?")
+	e := newEngine(t, Limits{})
+	in, _ := json.Marshal(corpus)
+	code := agent(`{ fetch() {
+		const out = [];
+		for (const s of ` + string(in) + `) {
+			try { const u = new URL(s); out.push({ href: u.href, protocol: u.protocol, username: u.username, password: u.password, host: u.host, hostname: u.hostname, port: u.port, pathname: u.pathname, search: u.search, hash: u.hash, origin: u.origin }); }
+			catch (e) { out.push({ error: String(e.message) }); }
+		}
+		return Response.json(out);
+	} }`)
+	before := e.urlOps.Load()
+	res, err := run(t, e, code, Request{}, Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hostParsed := int(e.urlOps.Load() - before)
+	var got []urlParts
+	if err := json.Unmarshal(res.Body, &got); err != nil || len(got) != len(corpus) {
+		t.Fatalf("%d results for %d URLs: %v", len(got), len(corpus), err)
+	}
+	for i, s := range corpus {
+		arg, _ := json.Marshal(map[string]any{"input": s, "base": nil})
+		var want urlParts
+		if err := json.Unmarshal([]byte(parseURLOp(string(arg))), &want); err != nil {
+			t.Fatal(err)
+		}
+		g := got[i]
+		if want.Error != "" {
+			if g.Error == "" {
+				t.Errorf("%q: the runtime parsed %+v, the host refuses it (%s)", s, g, want.Error)
+			}
+			continue
+		}
+		if fmt.Sprintf("%+v", g) != fmt.Sprintf("%+v", want) {
+			t.Errorf("%q:\n runtime %+v\n host    %+v", s, g, want)
+		}
+	}
+	fast := len(corpus) - hostParsed
+	t.Logf("%d URLs: %d parsed by the runtime's fast path, %d by the host", len(corpus), fast, hostParsed)
+	if fast < 100 || hostParsed < 100 {
+		t.Errorf("fast path took %d of %d URLs: the corpus no longer tests both paths", fast, len(corpus))
+	}
+}
