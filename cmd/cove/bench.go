@@ -25,16 +25,21 @@ func newBenchCmd(g *globals) *cobra.Command {
 		Long: `Start a node in this process as cove dev does (a single-validator chain, the
 simulated TEE, the gateway on 127.0.0.1), deploy examples/hello.ts, check that
 its responses carry a valid signed receipt, and load
-GET /agents/{id}/hello?name=Ada with --concurrency keep-alive workers for
+GET /agents/{id}/hello?name=Ada with --concurrency keep-alive connections for
 --duration after --warmup. Then run the same handler on plain node:http
 (testdata/bench/hello-node.mjs) with the same load, and print both side by
 side, the deploy-to-first-response time (median and max of 5 fresh deploys)
-and the cost per request of the sandbox and of receipt signing measured alone.
+and the cost per request of the sandbox (in a warm VM, the default isolation,
+and in a fresh one) and of receipt signing, measured alone.
+
+The load comes from wrk when it is installed (apt-get install wrk), else from
+cove bench's own generator, which runs inside the cove process; --loadgen
+chooses. wrk counts whole seconds.
 
 Run it from the repository root on an otherwise idle machine: the load
 generator, the node and the baseline share this machine's cores.`,
 		Example: `  go run ./cmd/cove bench
-  go run ./cmd/cove bench --duration 30s --concurrency 64 --json`,
+  go run ./cmd/cove bench --loadgen builtin --duration 30s --concurrency 64 --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.Concurrency < 1 {
@@ -42,6 +47,12 @@ generator, the node and the baseline share this machine's cores.`,
 			}
 			if o.Duration <= 0 || o.Warmup < 0 {
 				return errors.New("--duration must be positive and --warmup not negative")
+			}
+			if o.LoadGen == "auto" {
+				o.LoadGen = ""
+			}
+			if err := o.Validate(); err != nil {
+				return fmt.Errorf("%w (flags --loadgen, --duration, --warmup)", err)
 			}
 			if err := needFiles("", bench.AgentFile, bench.NodeScript); err != nil {
 				return err
@@ -62,7 +73,8 @@ generator, the node and the baseline share this machine's cores.`,
 	f := cmd.Flags()
 	f.DurationVar(&o.Duration, "duration", o.Duration, "how long each target is measured")
 	f.DurationVar(&o.Warmup, "warmup", o.Warmup, "load before measuring each target, not counted")
-	f.IntVar(&o.Concurrency, "concurrency", o.Concurrency, "concurrent workers, each with one keep-alive connection")
+	f.IntVar(&o.Concurrency, "concurrency", o.Concurrency, "concurrent keep-alive connections")
+	f.StringVar(&o.LoadGen, "loadgen", "auto", "load generator: wrk, builtin, or auto (wrk when installed)")
 	f.StringVar(&o.DataDir, "data-dir", "", "the node's data directory (default a temporary one, removed after)")
 	f.BoolVar(&asJSON, "json", false, "print the results as JSON")
 	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the measured cove phase to this file (go tool pprof)")

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -48,6 +49,9 @@ type AgentOptions struct {
 	// CPUProfile, if not nil, receives a CPU profile (runtime/pprof) of the
 	// measured cove phase.
 	CPUProfile io.Writer
+	// LoadGen is LoadGenBuiltin (Run, in this process) or LoadGenWrk (wrk,
+	// a separate process); empty is wrk when it is installed, else builtin.
+	LoadGen string
 }
 
 // DefaultAgentOptions returns the defaults of `cove bench`.
@@ -72,6 +76,10 @@ func (o AgentOptions) Validate() error {
 		return fmt.Errorf("bench: %d deploys: want at least 1", o.Deploys)
 	case o.CostTime <= 0:
 		return errors.New("bench: the cost measurement time must be positive")
+	case o.LoadGen != "" && o.LoadGen != LoadGenBuiltin && o.LoadGen != LoadGenWrk:
+		return fmt.Errorf("bench: load generator %q: want %s or %s", o.LoadGen, LoadGenBuiltin, LoadGenWrk)
+	case o.LoadGen == LoadGenWrk && (o.Duration < time.Second || (o.Warmup > 0 && o.Warmup < time.Second)):
+		return errors.New("bench: wrk measures whole seconds: use a duration (and a warm-up, if any) of at least 1s")
 	}
 	return nil
 }
@@ -85,6 +93,9 @@ type AgentReport struct {
 	DurationS   float64 `json:"durationSeconds"`
 	WarmupS     float64 `json:"warmupSeconds"`
 	Path        string  `json:"path"`
+	// LoadGen is the load generator that measured both targets:
+	// LoadGenBuiltin or LoadGenWrk.
+	LoadGen string `json:"loadGenerator"`
 
 	Cove        Target  `json:"cove"`
 	Node        *Target `json:"node,omitempty"`
@@ -99,11 +110,16 @@ type AgentReport struct {
 	DeployMS     []float64 `json:"deployToFirstResponseMs"`
 	DeployOnlyMS []float64 `json:"deployMs"`
 	// SandboxMS and SigningMS are the per-request costs measured alone on
-	// one goroutine (wall time), and the CPU fields the CPU time of the same.
-	SandboxMS    float64 `json:"sandboxMs"`
-	SandboxCPUMS float64 `json:"sandboxCpuMs"`
-	SigningMS    float64 `json:"signingMs"`
-	SigningCPUMS float64 `json:"signingCpuMs"`
+	// one goroutine (wall time), and the CPU fields the CPU time of the same:
+	// the sandbox in a warm VM of the agent (isolation "agent", the
+	// default) and, SandboxFresh*, in a fresh VM per call (isolation
+	// "request").
+	SandboxMS         float64 `json:"sandboxMs"`
+	SandboxCPUMS      float64 `json:"sandboxCpuMs"`
+	SandboxFreshMS    float64 `json:"sandboxFreshMs"`
+	SandboxFreshCPUMS float64 `json:"sandboxFreshCpuMs"`
+	SigningMS         float64 `json:"signingMs"`
+	SigningCPUMS      float64 `json:"signingCpuMs"`
 	// CPU per request in ms, from the process CPU clocks (0 where unknown):
 	// CoveCPUMS is this process (gateway, worker and load generator) while
 	// measuring cove; LoadGenCPUMS this process while measuring node (the
@@ -164,8 +180,20 @@ func Agents(ctx context.Context, o AgentOptions, log *slog.Logger, progress io.W
 		Path:        "/agents/{id}" + agentPath,
 	}
 	say("%d CPUs (%s), load average %s", rep.Machine.CPUs, rep.Machine.Model, rep.Machine.LoadAvg)
+	rep.LoadGen = o.LoadGen
+	if rep.LoadGen == "" {
+		rep.LoadGen = LoadGenBuiltin
+		if _, err := exec.LookPath("wrk"); err == nil {
+			rep.LoadGen = LoadGenWrk
+		}
+	}
+	say("load generator: %s", rep.LoadGen)
 	load := func(url string, d time.Duration) (Result, error) {
-		return Run(ctx, Load{URL: url, Concurrency: o.Concurrency, Duration: d})
+		l := Load{URL: url, Concurrency: o.Concurrency, Duration: d}
+		if rep.LoadGen == LoadGenWrk {
+			return RunWrk(ctx, l)
+		}
+		return Run(ctx, l)
 	}
 	agentFile := filepath.Join(o.Dir, AgentFile)
 
@@ -227,11 +255,16 @@ func Agents(ctx context.Context, o AgentOptions, log *slog.Logger, progress io.W
 	if err != nil {
 		return nil, err
 	}
-	say("measuring the sandbox alone (%s)...", o.CostTime)
-	sb, err := SandboxCost(ctx, code.Code, "http://127.0.0.1"+agentPath, o.CostTime)
+	say("measuring the sandbox alone, in a warm VM and in fresh ones (%s each)...", o.CostTime)
+	sb, err := SandboxCost(ctx, code.Code, "http://127.0.0.1"+agentPath, o.CostTime, true)
 	if err != nil {
 		return nil, fmt.Errorf("sandbox cost: %w", err)
 	}
+	sbFresh, err := SandboxCost(ctx, code.Code, "http://127.0.0.1"+agentPath, o.CostTime, false)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox cost: %w", err)
+	}
+	rep.SandboxFreshMS, rep.SandboxFreshCPUMS = sbFresh.Millis(), sbFresh.CPUMillis()
 	say("measuring receipt signing alone (%s)...", o.CostTime)
 	sg, err := SignCost(ctx, o.CostTime)
 	if err != nil {
@@ -358,14 +391,21 @@ func (r *AgentReport) Print(w io.Writer) {
 	}
 	fmt.Fprintf(w, "cove bench, %s: %d CPUs (%s), GOMAXPROCS %d, load average %s before, %s after\n",
 		r.Date, m.CPUs, model, m.GOMAXPROCS, orUnknown(m.LoadAvg), orUnknown(r.LoadAvgEnd))
-	fmt.Fprintf(w, "GET %s, %d workers with keep-alive, %s warm-up, %s measured per target\n\n",
-		r.Path, r.Concurrency, time.Duration(r.WarmupS*float64(time.Second)), time.Duration(r.DurationS*float64(time.Second)))
+	gen := r.LoadGen
+	switch gen {
+	case LoadGenWrk:
+		gen = fmt.Sprintf("wrk, %d threads,", WrkThreads)
+	case LoadGenBuiltin, "":
+		gen = "cove bench's own load generator (in the cove process),"
+	}
+	fmt.Fprintf(w, "GET %s, %s %d keep-alive connections, %s warm-up, %s measured per target\n\n",
+		r.Path, gen, r.Concurrency, time.Duration(r.WarmupS*float64(time.Second)), time.Duration(r.DurationS*float64(time.Second)))
 	fmt.Fprintln(w, "| target | requests/s | p50 ms | p99 ms | errors |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---:|")
 	row := func(name string, t Target) {
 		fmt.Fprintf(w, "| %s | %.0f | %.2f | %.2f | %d |\n", name, t.RPS, t.P50MS, t.P99MS, t.Errors+t.Non2xx)
 	}
-	row("cove (gateway, fresh sandbox, signed receipt)", r.Cove)
+	row("cove (gateway, warm isolate, signed receipt)", r.Cove)
 	if r.Node != nil {
 		row("node (node:http, same handler)", *r.Node)
 	} else {
@@ -394,9 +434,15 @@ func (r *AgentReport) Print(w io.Writer) {
 		slices.Sort(s)
 		fmt.Fprintf(w, "  of which the deploy (bundle, upload, DeployAgent committed in a block): median %.1f ms, max %.1f ms\n", s[len(s)/2], s[len(s)-1])
 	}
-	fmt.Fprintf(w, "per-request cost (1 core): sandbox %.3f ms, signing %.3f ms (CPU time: %.3f ms, %.3f ms)\n",
-		r.SandboxMS, r.SigningMS, r.SandboxCPUMS, r.SigningCPUMS)
-	if r.CoveCPUMS > 0 {
+	fmt.Fprintf(w, "per-request cost (1 core): sandbox %.3f ms in a warm VM, %.3f ms in a fresh one (--isolation request); signing %.3f ms (CPU time: %.3f, %.3f, %.3f ms)\n",
+		r.SandboxMS, r.SandboxFreshMS, r.SigningMS, r.SandboxCPUMS, r.SandboxFreshCPUMS, r.SigningCPUMS)
+	if r.CoveCPUMS > 0 && r.LoadGen == LoadGenWrk {
+		line := fmt.Sprintf("CPU per request (all cores): cove process %.3f ms (gateway and worker; wrk runs apart)", r.CoveCPUMS)
+		if r.NodeCPUMS > 0 {
+			line += fmt.Sprintf("; node server %.3f ms (one thread)", r.NodeCPUMS)
+		}
+		fmt.Fprintln(w, line)
+	} else if r.CoveCPUMS > 0 {
 		line := fmt.Sprintf("CPU per request (all cores): cove process %.3f ms (gateway, worker and load generator)", r.CoveCPUMS)
 		if r.NodeCPUMS > 0 && r.LoadGenCPUMS > 0 {
 			line += fmt.Sprintf("; load generator alone %.3f ms; node server %.3f ms", r.LoadGenCPUMS, r.NodeCPUMS)
@@ -411,7 +457,11 @@ func (r *AgentReport) Print(w io.Writer) {
 		}
 	}
 	if r.OtherCoresCove >= 0 {
-		line := fmt.Sprintf("other processes kept %.2f of %d cores busy while cove was measured", r.OtherCoresCove, m.CPUs)
+		what := "other processes"
+		if r.LoadGen == LoadGenWrk {
+			what = "other processes (wrk among them)"
+		}
+		line := fmt.Sprintf("%s kept %.2f of %d cores busy while cove was measured", what, r.OtherCoresCove, m.CPUs)
 		if r.Node != nil && r.OtherCoresNode >= 0 {
 			line += fmt.Sprintf(", %.2f while node was", r.OtherCoresNode)
 		}

@@ -105,13 +105,15 @@ func TestCosts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := SandboxCost(ctx, b.Code, "http://127.0.0.1/hello?name=Ada", 10*time.Millisecond)
-	if err != nil || c.N < 3 || c.Each <= 0 {
-		t.Errorf("SandboxCost = %+v, %v: want at least 3 runs answering 200", c, err)
-	}
-	// A path the agent answers 404 is an error: the loop checks every run.
-	if _, err := SandboxCost(ctx, b.Code, "http://127.0.0.1/nope", time.Millisecond); err == nil {
-		t.Errorf("SandboxCost of a 404 path succeeded")
+	for _, warm := range []bool{true, false} {
+		c, err := SandboxCost(ctx, b.Code, "http://127.0.0.1/hello?name=Ada", 10*time.Millisecond, warm)
+		if err != nil || c.N < 3 || c.Each <= 0 {
+			t.Errorf("SandboxCost (warm %v) = %+v, %v: want at least 3 runs answering 200", warm, c, err)
+		}
+		// A path the agent answers 404 is an error: the loop checks every run.
+		if _, err := SandboxCost(ctx, b.Code, "http://127.0.0.1/nope", time.Millisecond, warm); err == nil {
+			t.Errorf("SandboxCost (warm %v) of a 404 path succeeded", warm)
+		}
 	}
 	s, err := SignCost(ctx, 10*time.Millisecond)
 	if err != nil || s.N < 3 || s.Each <= 0 {

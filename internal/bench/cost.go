@@ -30,12 +30,14 @@ func (c Cost) Millis() float64 { return float64(c.Each) / float64(time.Milliseco
 func (c Cost) CPUMillis() float64 { return float64(c.CPU) / float64(time.Millisecond) }
 
 // SandboxCost runs an agent bundle (the output of bundle.Build) in the
-// worker's sandbox, as the worker does for each call (a fresh VM, the
-// runtime, the agent, the response), in a loop on one goroutine for about
-// d. It checks that every run answers 200 and returns the mean cost of one
+// worker's sandbox, as the worker does for each call: with warm, in a warm
+// VM of the agent (isolation "agent", the default: the agent's handler and
+// the response); without, in a fresh VM each time (isolation "request": a
+// new VM, the runtime, the agent, the response). It runs in a loop on one
+// goroutine for about d. It checks that every run answers 200 and returns the mean cost of one
 // run. Compiling the bundle, done once per agent by the worker, is not
 // counted.
-func SandboxCost(ctx context.Context, code []byte, url string, d time.Duration) (Cost, error) {
+func SandboxCost(ctx context.Context, code []byte, url string, d time.Duration, warm bool) (Cost, error) {
 	e, err := sandbox.New(sandbox.Limits{}, http.DefaultClient)
 	if err != nil {
 		return Cost{}, err
@@ -44,9 +46,14 @@ func SandboxCost(ctx context.Context, code []byte, url string, d time.Duration) 
 	if err != nil {
 		return Cost{}, err
 	}
+	defer e.Close()
 	req := sandbox.Request{Method: http.MethodGet, URL: url, Header: http.Header{"Accept": {"*/*"}}}
+	env := sandbox.Env{}
+	if warm {
+		env.Isolate = "bench"
+	}
 	return loop(ctx, d, func() error {
-		res, err := e.Run(ctx, p, req, sandbox.Env{})
+		res, err := e.Run(ctx, p, req, env)
 		if err != nil {
 			return fmt.Errorf("run agent: %w", err)
 		}

@@ -34,6 +34,7 @@ func TestAgentsSmoke(t *testing.T) {
 	}
 	o := DefaultAgentOptions()
 	o.Duration, o.Warmup, o.Concurrency = 300*time.Millisecond, 100*time.Millisecond, 4
+	o.LoadGen = LoadGenBuiltin // wrk measures whole seconds: TestRunWrk smoke-runs it
 	o.Deploys, o.CostTime = 2, 50*time.Millisecond
 	o.Dir = "../.."
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -82,8 +83,8 @@ func TestAgentsSmoke(t *testing.T) {
 	var out bytes.Buffer
 	rep.Print(&out)
 	for _, want := range []string{
-		"GET /agents/{id}/hello?name=Ada, 4 workers with keep-alive, 100ms warm-up, 300ms measured per target",
-		"| cove (gateway, fresh sandbox, signed receipt) |",
+		"GET /agents/{id}/hello?name=Ada, cove bench's own load generator (in the cove process), 4 keep-alive connections, 100ms warm-up, 300ms measured per target",
+		"| cove (gateway, warm isolate, signed receipt) |",
 		"| node (node:http, same handler) |",
 		"(2 fresh deploys, in order: ",
 		"per-request cost (1 core): sandbox ",
