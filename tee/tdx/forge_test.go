@@ -169,6 +169,8 @@ type forgeOptions struct {
 	revokedPCK          []*big.Int               // serials on the PCK CRL
 	revokedRoot         []*big.Int               // serials on the root CA CRL
 	crlFrom, crlUntil   time.Time                // CRL window
+	// pckCRLUntil and rootCRLUntil, when set, end one CRL's window alone.
+	pckCRLUntil, rootCRLUntil time.Time
 }
 
 // forgeCollateral re-signs a real collateral file's TCB info and QE
@@ -203,13 +205,16 @@ func (p *testPKI) forgeCollateral(t testing.TB, file string, o forgeOptions) []b
 	f.TCBInfoIssuerChain = string(pemOf(p.tcb, p.root))
 	f.QEIdentityIssuerChain = string(pemOf(p.tcb, p.root))
 	f.PCKCRLIssuerChain = string(pemOf(p.ca, p.root))
-	crl := func(issuer *x509.Certificate, key *ecdsa.PrivateKey, serials []*big.Int) string {
+	crl := func(issuer *x509.Certificate, key *ecdsa.PrivateKey, serials []*big.Int, until time.Time) string {
+		if until.IsZero() {
+			until = o.crlUntil
+		}
 		var entries []x509.RevocationListEntry
 		for _, s := range serials {
 			entries = append(entries, x509.RevocationListEntry{SerialNumber: s, RevocationTime: o.crlFrom})
 		}
 		der, err := x509.CreateRevocationList(rand.Reader, &x509.RevocationList{
-			Number: big.NewInt(1), ThisUpdate: o.crlFrom, NextUpdate: o.crlUntil,
+			Number: big.NewInt(1), ThisUpdate: o.crlFrom, NextUpdate: until,
 			RevokedCertificateEntries: entries,
 		}, issuer, key)
 		if err != nil {
@@ -217,8 +222,8 @@ func (p *testPKI) forgeCollateral(t testing.TB, file string, o forgeOptions) []b
 		}
 		return hex.EncodeToString(der)
 	}
-	f.PCKCRL = crl(p.ca, p.caKey, o.revokedPCK)
-	f.RootCACRL = crl(p.root, p.rootKey, o.revokedRoot)
+	f.PCKCRL = crl(p.ca, p.caKey, o.revokedPCK, o.pckCRLUntil)
+	f.RootCACRL = crl(p.root, p.rootKey, o.revokedRoot, o.rootCRLUntil)
 	out, err := json.Marshal(f)
 	if err != nil {
 		t.Fatal(err)

@@ -276,6 +276,11 @@ func TestVerifyForged(t *testing.T) {
 			opts: func(o *forgeOptions) { o.revokedRoot = []*big.Int{p4.tcb.SerialNumber} }, want: ErrRevoked},
 		{name: "CRL expired", pki: p4, base: v4, file: collateralV4, at: atV4,
 			opts: func(o *forgeOptions) { o.crlUntil = atV4.Add(-time.Hour) }, want: ErrCollateralExpired},
+		// Each CRL's window is checked on its own: the other one is current.
+		{name: "PCK CRL alone expired", pki: p4, base: v4, file: collateralV4, at: atV4,
+			opts: func(o *forgeOptions) { o.pckCRLUntil = atV4.Add(-time.Hour) }, want: ErrCollateralExpired},
+		{name: "root CA CRL alone expired", pki: p4, base: v4, file: collateralV4, at: atV4,
+			opts: func(o *forgeOptions) { o.rootCRLUntil = atV4.Add(-time.Hour) }, want: ErrCollateralExpired},
 		{name: "TCB level SWHardeningNeeded", pki: p4, base: v4, file: collateralV4, at: atV4,
 			opts: func(o *forgeOptions) {
 				o.tcbInfo = func(doc map[string]any) {

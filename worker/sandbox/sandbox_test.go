@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -554,5 +555,32 @@ func TestWapoOutput(t *testing.T) {
 	trunc := agent(`async function main() { globalThis.scriptOutput = new Uint8Array([0x81, 0xa6, 0x73]); }`)
 	if _, err := run(t, e, trunc, Request{}, Env{}); err == nil || !strings.Contains(err.Error(), "truncated msgpack") {
 		t.Fatalf("truncated msgpack: %v", err)
+	}
+}
+
+// TestMemoryLimitBound: the memory cap is near the configured limit, in
+// both directions. With a 32 MiB limit an agent holding 20 MiB answers
+// (the control) and one holding 64 MiB, twice the limit and past the
+// engine's quarter of slack, is stopped by the memory limit: a cap several
+// times too high lets it through.
+func TestMemoryLimitBound(t *testing.T) {
+	e := newEngine(t, Limits{Memory: 32 << 20})
+	code := agent(`{ fetch(req) {
+		const mb = Number(new URL(req.url).searchParams.get("mb"));
+		const held = new Uint8Array(mb << 20).fill(1);
+		return new Response(String(held.length >> 20));
+	} }`)
+	for _, c := range []struct {
+		mb    int
+		limit bool
+	}{{20, false}, {64, true}} {
+		res, err := run(t, e, code, Request{URL: fmt.Sprintf("http://agent.test/?mb=%d", c.mb)}, Env{})
+		var le *LimitError
+		switch {
+		case c.limit && !(errors.As(err, &le) && le.Limit == LimitMemory):
+			t.Errorf("holding %d MiB under a 32 MiB limit: %v, want the memory limit", c.mb, err)
+		case !c.limit && (err != nil || string(res.Body) != fmt.Sprint(c.mb)):
+			t.Errorf("holding %d MiB under a 32 MiB limit: %v, want an answer", c.mb, err)
+		}
 	}
 }
