@@ -22,6 +22,8 @@ func TestBenchCommands(t *testing.T) {
 	t.Chdir("../..") // the benches read examples/ and testdata/ from the repository root
 
 	t.Run("agents", func(t *testing.T) {
+		// Under a second the load is cove bench's own even where wrk is
+		// installed (wrk counts whole seconds; TestRunWrk smoke-runs it).
 		out, err := runCove(t, "bench", "--duration", "300ms", "--warmup", "100ms", "--concurrency", "4", "--json", "--cpuprofile", prof)
 		if err != nil {
 			t.Fatalf("cove bench: %v\n%s", err, out)
@@ -29,6 +31,9 @@ func TestBenchCommands(t *testing.T) {
 		var rep bench.AgentReport
 		if err := json.Unmarshal([]byte(out), &rep); err != nil {
 			t.Fatalf("cove bench --json: %v\n%s", err, out)
+		}
+		if rep.LoadGen != bench.LoadGenBuiltin {
+			t.Errorf("load generator %q for a 300ms run, want %s", rep.LoadGen, bench.LoadGenBuiltin)
 		}
 		if rep.Concurrency != 4 || rep.DurationS != 0.3 || rep.WarmupS != 0.1 {
 			t.Errorf("report says concurrency %d, duration %vs, warm-up %vs: want the flags 4, 0.3, 0.1", rep.Concurrency, rep.DurationS, rep.WarmupS)

@@ -50,7 +50,8 @@ type AgentOptions struct {
 	// measured cove phase.
 	CPUProfile io.Writer
 	// LoadGen is LoadGenBuiltin (Run, in this process) or LoadGenWrk (wrk,
-	// a separate process); empty is wrk when it is installed, else builtin.
+	// a separate process); empty is wrk when it is installed and the
+	// duration and warm-up are whole seconds it can measure, else builtin.
 	LoadGen string
 }
 
@@ -183,7 +184,8 @@ func Agents(ctx context.Context, o AgentOptions, log *slog.Logger, progress io.W
 	rep.LoadGen = o.LoadGen
 	if rep.LoadGen == "" {
 		rep.LoadGen = LoadGenBuiltin
-		if _, err := exec.LookPath("wrk"); err == nil {
+		_, err := exec.LookPath("wrk")
+		if err == nil && o.Duration >= time.Second && (o.Warmup == 0 || o.Warmup >= time.Second) {
 			rep.LoadGen = LoadGenWrk
 		}
 	}

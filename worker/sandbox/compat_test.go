@@ -172,3 +172,25 @@ func TestWapoHandle(t *testing.T) {
 		t.Fatalf("POST /echo: %d %v %q", res.Status, res.Header, res.Body)
 	}
 }
+
+// TestHonoStreaming runs Hono's streaming helpers (hono/streaming) as they
+// are: the chunks a handler writes after the Response is returned (after
+// timers, through a piped ReadableStream, as server-sent events) all reach
+// the body, in order.
+func TestHonoStreaming(t *testing.T) {
+	e := newEngine(t, Limits{})
+	p := compatProgram(t, e, "stream.ts")
+	for _, c := range []struct{ path, want, ctype string }{
+		{"/stream", "one two three", ""},
+		{"/text", "piped later", "text/plain"},
+		{"/sse", "event: tick\ndata: n=1\nid: 1\n\nevent: tick\ndata: n=2\nid: 2\n\nevent: tick\ndata: n=3\nid: 3\n\n", "text/event-stream"},
+	} {
+		res, err := runProgram(t, e, p, Request{URL: "http://agent.test" + c.path}, Env{})
+		if err != nil {
+			t.Fatalf("%s: %v", c.path, err)
+		}
+		if res.Status != 200 || string(res.Body) != c.want || !strings.HasPrefix(res.Header.Get("Content-Type"), c.ctype) {
+			t.Errorf("%s: %d %q (%s), want %q (%s)", c.path, res.Status, res.Body, res.Header.Get("Content-Type"), c.want, c.ctype)
+		}
+	}
+}

@@ -195,6 +195,10 @@ func (inv *invocation) fail(msg string) {
 		inv.failure = &LimitError{Limit: LimitResponse, Max: formatBytes(inv.limits.ResponseBytes)}
 		return
 	}
+	if msg == "\x00limit:memory" {
+		inv.failure = &LimitError{Limit: LimitMemory, Max: formatBytes(inv.limits.Memory)}
+		return
+	}
 	if msg == "\x00null" || msg == "null" {
 		inv.failure = inv.threwNull()
 		return

@@ -427,16 +427,50 @@
   }
 
   // ---------- Blob, FormData (minimal), bodies ----------
-  // A body is kept as a string (text) or a Uint8Array (bytes); either can be
-  // read once, in any form.
+  // A body is kept as a string (text), a Uint8Array (bytes) or, for a
+  // ReadableStream whose chunks are still to come, a StreamBody; any of
+  // them can be read once, in any form.
+  class StreamBody {
+    constructor(stream) { this.stream = stream; }
+    // all reads the stream to its end and returns its bytes.
+    async all() {
+      const r = this.stream.getReader();
+      const parts = [];
+      let n = 0;
+      for (;;) {
+        const { done, value } = await r.read();
+        if (done) break;
+        const b = typeof value === "string" ? utf8encode(value) : toU8(value);
+        parts.push(b);
+        n += b.length;
+      }
+      const out = new Uint8Array(n);
+      let o = 0;
+      for (const b of parts) { out.set(b, o); o += b.length; }
+      return out;
+    }
+  }
   function extractBody(body) {
     if (body === undefined || body === null) return { body: null, type: null };
     if (typeof body === "string") return { body, type: "text/plain;charset=UTF-8" };
     if (body instanceof URLSearchParams) return { body: body.toString(), type: "application/x-www-form-urlencoded;charset=UTF-8" };
     if (L !== null && body instanceof L.Blob) return { body: body._b, type: body.type || null };
     if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) return { body: toU8(body).slice(), type: null };
-    if (L !== null && body instanceof L.ReadableStream) return { body: body._drainSync(), type: null };
+    if (L !== null && body instanceof L.ReadableStream) {
+      // Closed already (start() enqueued everything): the bytes now; else
+      // the stream itself, read to its end when the body is used.
+      if (body._closed && !body._errored && body._reader === null) return { body: body._drainSync(), type: null };
+      if (body.locked) throw new TypeError("the body's ReadableStream is locked to a reader");
+      return { body: new StreamBody(body), type: null };
+    }
     return { body: String(body), type: "text/plain;charset=UTF-8" };
+  }
+  // cloneBody returns a copy of x's body for a clone, teeing a stream.
+  function cloneBody(x) {
+    const b = x._body;
+    if (b === null || typeof b === "string") return b;
+    if (b instanceof StreamBody) { const [one, two] = b.stream.tee(); def(x, "_body", new StreamBody(one)); return new StreamBody(two); }
+    return b.slice();
   }
   function bodyBytes(b) { return b === null ? new Uint8Array(0) : typeof b === "string" ? utf8encode(b) : b; }
   function bodyText(b) { return b === null ? "" : typeof b === "string" ? b : utf8decode(b, false); }
@@ -448,6 +482,7 @@
     // reading or cancelling it uses the body up, as in the Fetch standard.
     get body() {
       if (this._body === null) return null;
+      if (this._body instanceof StreamBody) return this._body.stream;
       if (!this._stream) {
         const self = this;
         const stream = new (lazy().ReadableStream)({
@@ -463,16 +498,21 @@
       this._used = true;
       return this._body;
     }
-    async text() { return bodyText(this._take()); }
-    async json() { return JSON.parse(bodyText(this._take())); }
-    async arrayBuffer() { return bodyBytes(this._take()).slice().buffer; }
-    async bytes() { return bodyBytes(this._take()).slice(); }
-    async blob() { return new (lazy().Blob)([bodyBytes(this._take())], { type: this.headers.get("content-type") || "" }); }
+    // _takeAll is _take that reads a stream body to its end.
+    async _takeAll() {
+      const b = this._take();
+      return b instanceof StreamBody ? b.all() : b;
+    }
+    async text() { return bodyText(await this._takeAll()); }
+    async json() { return JSON.parse(bodyText(await this._takeAll())); }
+    async arrayBuffer() { return bodyBytes(await this._takeAll()).slice().buffer; }
+    async bytes() { return bodyBytes(await this._takeAll()).slice(); }
+    async blob() { return new (lazy().Blob)([bodyBytes(await this._takeAll())], { type: this.headers.get("content-type") || "" }); }
     async formData() {
       const ct = this.headers.get("content-type") || "";
       if (ct.startsWith("application/x-www-form-urlencoded")) {
         const fd = new (lazy().FormData)();
-        for (const [k, v] of new URLSearchParams(bodyText(this._take()))) fd.append(k, v);
+        for (const [k, v] of new URLSearchParams(bodyText(await this._takeAll()))) fd.append(k, v);
         return fd;
       }
       throw new TypeError("formData: only application/x-www-form-urlencoded bodies are supported");
@@ -532,7 +572,7 @@
     clone() {
       if (this._used) throw new TypeError("Request.clone: body has already been read");
       const r = new Request(this._url, { method: this._method, headers: this.headers, signal: this._signal || undefined });
-      def(r, "_body", this._body === null ? null : typeof this._body === "string" ? this._body : this._body.slice());
+      def(r, "_body", cloneBody(this));
       return r;
     }
     get [Symbol.toStringTag]() { return "Request"; }
@@ -585,7 +625,7 @@
     clone() {
       if (this._used) throw new TypeError("Response.clone: body has already been read");
       const r = new Response(null, { status: this._status, statusText: this.statusText, headers: this.headers });
-      def(r, "_body", this._body === null ? null : typeof this._body === "string" ? this._body : this._body.slice());
+      def(r, "_body", cloneBody(this));
       r.url = this.url; r.redirected = this.redirected; r.type = this.type;
       return r;
     }
@@ -619,7 +659,15 @@
       const req = input instanceof Request && init === undefined ? input : new Request(input, init);
       const signal = req._signal;
       if (signal && signal.aborted) return Promise.reject(signal.reason);
-      const body = req._body === null ? null : req._take();
+      if (req._body instanceof StreamBody) return req._takeAll().then((b) => send(req, b, signal));
+      return send(req, req._body === null ? null : req._take(), signal);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+  // send hands a request, its body read, to the host.
+  function send(req, body, signal) {
+    try {
       const enc = encodeBody(body);
       const arg = JSON.stringify({ url: req.url, method: req.method, headers: Array.from(req.headers), body: enc.body, enc: enc.enc, redirect: req.redirect });
       return new Promise((resolve, reject) => {
@@ -669,7 +717,7 @@
   for (const k of Object.keys(globals)) def(global, k, globals[k]);
   // The rest of the runtime (prelude_lazy.js) loads on first use.
   let L = null, lazyFactory = null;
-  const LAZY = ["Intl", "DOMException", "TextEncoder", "TextDecoder", "Event", "EventTarget", "AbortSignal", "AbortController", "Blob", "FormData", "ReadableStream", "crypto", "structuredClone"];
+  const LAZY = ["Intl", "DOMException", "TextEncoder", "TextDecoder", "Event", "EventTarget", "AbortSignal", "AbortController", "Blob", "FormData", "ReadableStream", "WritableStream", "TransformStream", "TextEncoderStream", "TextDecoderStream", "crypto", "structuredClone"];
   function lazy() {
     if (L === null) {
       host("lazy"); // the host evaluates prelude_lazy.js and hands its factory to dispatch("lazy")
@@ -719,7 +767,13 @@
   // like one) as "Name: message" with its stack after a newline, anything
   // else as what it is and its contents.
   function describeThrown(err) {
-    if (err === null) return "\u0000null"; // the host words it: QuickJS also throws null when the heap is full
+    if (err === null) {
+      // QuickJS also throws null when the heap is too full to make its
+      // out-of-memory error. If it still is (what filled it is still
+      // held), that is the memory limit; else the host words it.
+      try { new Uint8Array(1 << 16); } catch (e) { return "\u0000limit:memory"; }
+      return "\u0000null";
+    }
     const stack = (e) => (typeof e.stack === "string" && e.stack ? "\n" + e.stack : "");
     if (err instanceof Error) return `${err.name}: ${err.message}${stack(err)}`;
     if (typeof err === "object" && typeof err.message === "string" && (err.name === undefined || typeof err.name === "string")) {
@@ -822,7 +876,9 @@
       throw new TypeError("the agent's fetch handler must return a Response (got " + (res === null ? "null" : typeof res) + ")");
     }
     const body = res._body === null ? null : res._take();
-    deliver(res.status, res.headers instanceof Headers ? res.headers._sorted() : Array.from(res.headers), body);
+    const headers = res.headers instanceof Headers ? res.headers._sorted() : Array.from(res.headers);
+    if (body instanceof StreamBody) return body.all().then((b) => deliver(res.status, headers, b));
+    deliver(res.status, headers, body);
   }
   // What stays the same for every call a VM serves (one agent version):
   // its secrets and limits, sent with the first call only.
@@ -891,7 +947,7 @@
       // it returns is delivered at once, a promise when it settles.
       try {
         const out = entry.fetch(incomingRequest(), Object.assign({}, secrets), ctx);
-        if (out instanceof Response) deliverResponse(out);
+        if (out instanceof Response) { const later = deliverResponse(out); if (later) later.catch(fail); }
         else Promise.resolve(out).then(deliverResponse).catch(fail);
       } catch (e) {
         fail(e);

@@ -122,10 +122,12 @@
 
   // A ReadableStream with a default reader: enough for code that reads
   // response.body with a reader or for await, cancels it (Hono's etag()),
-  // tees it, or builds one with start/pull/cancel. A Response made from a
-  // stream takes the chunks enqueued synchronously in start(). Strings and
-  // buffers become bytes when the stream is a body; other chunks pass as they
-  // are. There are no BYOB readers and no pipes (no WritableStream).
+  // tees it, pipes it (pipeTo, pipeThrough), or builds one with
+  // start/pull/cancel. A Response made from a stream is read to its end
+  // before it is sent (Cove signs whole bodies). Strings and buffers become
+  // bytes when the stream is a body; other chunks pass as they are. There
+  // are no BYOB readers, and queues have no backpressure (a high-water mark
+  // of 1: desiredSize says when one is waiting, nothing blocks).
   class ReadableStream {
     constructor(source = {}) {
       if (source === null || typeof source !== "object") throw new TypeError("ReadableStream: the underlying source must be an object");
@@ -254,6 +256,38 @@
       }
     }
     [Symbol.asyncIterator](options) { return this.values(options); }
+    // pipeTo writes every chunk to dest in order, then closes it; an error
+    // on either side aborts dest or cancels this stream, unless prevented.
+    async pipeTo(dest, options = {}) {
+      if (!(dest instanceof WritableStream)) throw new TypeError("ReadableStream.pipeTo: the destination must be a WritableStream");
+      const { preventClose, preventAbort, preventCancel, signal } = options || {};
+      const reader = this.getReader();
+      const writer = dest.getWriter();
+      const aborted = () => signal && signal.aborted;
+      try {
+        for (;;) {
+          if (aborted()) throw signal.reason;
+          const { done, value } = await reader.read();
+          if (done) break;
+          await writer.write(value);
+        }
+        if (!preventClose) await writer.close();
+      } catch (e) {
+        if (!preventAbort) await writer.abort(e).catch(() => {});
+        if (!preventCancel) await reader.cancel(e).catch(() => {});
+        throw e;
+      } finally {
+        reader.releaseLock();
+        writer.releaseLock();
+      }
+    }
+    pipeThrough(pair, options) {
+      if (!pair || !(pair.writable instanceof WritableStream) || !(pair.readable instanceof ReadableStream)) {
+        throw new TypeError("ReadableStream.pipeThrough: want {writable, readable}");
+      }
+      this.pipeTo(pair.writable, options).catch(() => {});
+      return pair.readable;
+    }
     static from(iterable) {
       const it = iterable[Symbol.asyncIterator] ? iterable[Symbol.asyncIterator]() : iterable[Symbol.iterator]();
       return new ReadableStream({
@@ -262,6 +296,155 @@
       });
     }
     get [Symbol.toStringTag]() { return "ReadableStream"; }
+  }
+
+  // A WritableStream over an underlying sink (start, write, close, abort):
+  // writes reach the sink one at a time, in order. Its writer's ready is
+  // always resolved (no backpressure, as above).
+  class WritableStream {
+    constructor(sink = {}) {
+      if (sink === null || typeof sink !== "object") throw new TypeError("WritableStream: the underlying sink must be an object");
+      const s = this;
+      def(this, "_sink", sink);
+      def(this, "_state", "writable"); // writable, closing, closed, errored
+      def(this, "_error", undefined);
+      def(this, "_writer", null);
+      const ctl = { error(e) { s._fail(e); }, signal: undefined };
+      def(this, "_ctl", ctl);
+      def(this, "_chain", Promise.resolve(sink.start ? sink.start(ctl) : undefined).catch((e) => { s._fail(e); }));
+      let settle;
+      def(this, "_closed", new Promise((resolve, reject) => { settle = { resolve, reject }; }));
+      this._closed.catch(() => {});
+      def(this, "_settle", settle);
+    }
+    _fail(e) {
+      if (this._state === "errored" || this._state === "closed") return;
+      this._state = "errored";
+      this._error = e;
+      this._settle.reject(e);
+    }
+    // _then queues step after the writes before it; an error in a step
+    // errors the stream and rejects the steps after it.
+    _then(step) {
+      const p = this._chain.then(() => {
+        if (this._state === "errored") throw this._error;
+        return step();
+      });
+      this._chain = p.catch((e) => { this._fail(e); });
+      return p;
+    }
+    get locked() { return this._writer !== null; }
+    getWriter() {
+      if (this.locked) throw new TypeError("WritableStream.getWriter: the stream is already locked to a writer");
+      const s = this;
+      let released = false;
+      const check = (what) => {
+        if (released) return Promise.reject(new TypeError(`WritableStreamDefaultWriter.${what}: the writer has been released`));
+        return null;
+      };
+      const writer = {
+        write(chunk) {
+          return check("write") || (s._state !== "writable" ? Promise.reject(s._state === "errored" ? s._error : new TypeError("WritableStream: cannot write to a closing or closed stream"))
+            : s._then(() => (s._sink.write ? s._sink.write(chunk, s._ctl) : undefined)).then(() => undefined));
+        },
+        close() { return check("close") || s._close(); },
+        abort(reason) { return check("abort") || s._abort(reason); },
+        releaseLock() { if (!released) { released = true; s._writer = null; } },
+        get ready() { return s._state === "errored" ? Promise.reject(s._error) : Promise.resolve(); },
+        get closed() { return s._closed; },
+        get desiredSize() { return s._state === "errored" ? null : s._state === "writable" ? 1 : 0; },
+      };
+      this._writer = writer;
+      return writer;
+    }
+    _close() {
+      if (this._state !== "writable") return Promise.reject(new TypeError("WritableStream: the stream is already closing or closed"));
+      this._state = "closing";
+      return this._then(() => (this._sink.close ? this._sink.close() : undefined)).then(() => {
+        this._state = "closed";
+        this._settle.resolve();
+      });
+    }
+    _abort(reason) {
+      if (this._state === "closed" || this._state === "errored") return Promise.resolve();
+      this._fail(reason);
+      try { return Promise.resolve(this._sink.abort ? this._sink.abort(reason) : undefined).then(() => undefined); } catch (e) { return Promise.reject(e); }
+    }
+    close() {
+      if (this.locked) return Promise.reject(new TypeError("WritableStream.close: the stream is locked to a writer"));
+      return this._close();
+    }
+    abort(reason) {
+      if (this.locked) return Promise.reject(new TypeError("WritableStream.abort: the stream is locked to a writer"));
+      return this._abort(reason);
+    }
+    get [Symbol.toStringTag]() { return "WritableStream"; }
+  }
+
+  // A TransformStream: what is written to writable goes through
+  // transform (default: as it is) to readable; flush runs at close.
+  class TransformStream {
+    constructor(transformer = {}) {
+      if (transformer === null || typeof transformer !== "object") throw new TypeError("TransformStream: the transformer must be an object");
+      let out;
+      const readable = new ReadableStream({
+        start(c) { out = c; },
+        cancel(reason) { writable._fail(reason); },
+      });
+      const ctl = {
+        enqueue(chunk) { out.enqueue(chunk); },
+        error(e) { out.error(e); writable._fail(e); },
+        terminate() { try { out.close(); } catch (e) {} writable._fail(new TypeError("TransformStream: terminated")); },
+        get desiredSize() { return out.desiredSize; },
+      };
+      const started = Promise.resolve(transformer.start ? transformer.start(ctl) : undefined);
+      const writable = new WritableStream({
+        start() { return started; },
+        write(chunk) { return transformer.transform ? transformer.transform(chunk, ctl) : ctl.enqueue(chunk); },
+        close() { return Promise.resolve(transformer.flush ? transformer.flush(ctl) : undefined).then(() => { try { out.close(); } catch (e) {} }); },
+        abort(reason) { out.error(reason); },
+      });
+      def(this, "readable", readable);
+      def(this, "writable", writable);
+    }
+    get [Symbol.toStringTag]() { return "TransformStream"; }
+  }
+
+  class TextEncoderStream extends TransformStream {
+    constructor() { super({ transform(chunk, c) { const b = utf8encode(String(chunk)); if (b.length) c.enqueue(b); } }); }
+    get encoding() { return "utf-8"; }
+  }
+  // TextDecoderStream keeps the bytes of a character cut between chunks
+  // for the next one.
+  class TextDecoderStream extends TransformStream {
+    constructor(label = "utf-8", options = {}) {
+      // A byte order mark is dropped at the start of the stream only.
+      let d = new TextDecoder(label, options);
+      const after = new TextDecoder(label, Object.assign({}, options, { ignoreBOM: true }));
+      let rest = new Uint8Array(0);
+      super({
+        transform(chunk, c) {
+          let b = toU8(chunk);
+          if (rest.length) { const j = new Uint8Array(rest.length + b.length); j.set(rest); j.set(b, rest.length); b = j; }
+          let cut = b.length;
+          // Back up over a trailing incomplete UTF-8 sequence (at most 3 bytes).
+          for (let i = b.length - 1; i >= 0 && i >= b.length - 3; i--) {
+            const x = b[i];
+            if ((x & 0xc0) === 0x80) continue; // a continuation byte
+            const need = x >= 0xf0 ? 4 : x >= 0xe0 ? 3 : x >= 0xc0 ? 2 : 1;
+            if (b.length - i < need) cut = i;
+            break;
+          }
+          rest = b.slice(cut);
+          if (cut === 0) return;
+          const s = d.decode(b.subarray(0, cut));
+          d = after;
+          if (s) c.enqueue(s);
+        },
+        flush(c) { if (rest.length) c.enqueue(d.decode(rest)); },
+      });
+    }
+    get encoding() { return "utf-8"; }
   }
 
   class FormData {
@@ -606,5 +789,5 @@
   }
   Object.defineProperty(Intl, Symbol.toStringTag, { value: "Intl" });
 
-  return { Intl, format, inspect, DOMException, TextEncoder, TextDecoder, Event, EventTarget, AbortSignal, AbortController, Blob, FormData, ReadableStream, crypto, structuredClone };
+  return { Intl, format, inspect, DOMException, TextEncoder, TextDecoder, Event, EventTarget, AbortSignal, AbortController, Blob, FormData, ReadableStream, WritableStream, TransformStream, TextEncoderStream, TextDecoderStream, crypto, structuredClone };
 });

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -142,7 +143,10 @@ func TestLimits(t *testing.T) {
 		{"loop", fast, agent(`{ async fetch() { for (;;) {} } }`), LimitTime},
 		{"top-level loop", fast, `for (;;) {}`, LimitTime},
 		{"timer never fires in time", fast, agent(`{ fetch() { return new Promise(r => setTimeout(r, 10000)); } }`), LimitTime},
-		{"membomb", small, agent(`{ async fetch() { const a = []; for (;;) a.push(new Array(1e6).fill(1)); } }`), LimitMemory},
+		// What fills the heap is held after the throw (module state), so
+		// the limit is told apart from a thrown null; TestMemoryLimitBound
+		// and TestMembombHeldLocally cover the rest.
+		{"membomb", small, agent(`{ async fetch() { globalThis.a = []; for (;;) a.push(new Array(1e6).fill(1)); } }`), LimitMemory},
 		{"recursion", small, agent(`{ async fetch() { function f(n) { return f(n + 1) + 1; } return new Response(String(f(0))); } }`), LimitStack},
 		{"huge response", Limits{ResponseBytes: 5 << 20}, agent(`{ async fetch() { return new Response("x".repeat(64 << 20)); } }`), LimitResponse},
 	}
@@ -582,5 +586,83 @@ func TestMemoryLimitBound(t *testing.T) {
 		case !c.limit && (err != nil || string(res.Body) != fmt.Sprint(c.mb)):
 			t.Errorf("holding %d MiB under a 32 MiB limit: %v, want an answer", c.mb, err)
 		}
+	}
+}
+
+// TestMembombHeldLocally: an agent that fills the heap with a local is
+// stopped, and the error names the memory limit whichever way QuickJS
+// reports it (its out-of-memory error, or null when the heap is too full
+// to make one: what filled it is freed as the exception unwinds).
+func TestMembombHeldLocally(t *testing.T) {
+	e := newEngine(t, Limits{Memory: 64 << 20})
+	_, err := run(t, e, agent(`{ async fetch() { const a = []; for (;;) a.push(new Array(1e6).fill(1)); } }`), Request{}, Env{})
+	var le *LimitError
+	if !(errors.As(err, &le) && le.Limit == LimitMemory) && !strings.Contains(fmt.Sprint(err), "the memory limit is 64 MiB") {
+		t.Fatalf("err = %v, want the memory limit named", err)
+	}
+}
+
+// TestStreams: WritableStream, TransformStream and the pipes, beside what
+// TestHonoStreaming runs through Hono: writes reach the sink in order;
+// a sink that throws errors the stream and rejects later writes; writing
+// after close is refused; abort reaches the sink; TextDecoderStream keeps a
+// character cut between chunks; a streamed body can be cloned (tee) and
+// sent with fetch.
+func TestStreams(t *testing.T) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		w.Write([]byte("got " + string(b)))
+	}))
+	defer up.Close()
+	e := newEngine(t, Limits{})
+	code := agent(`{ async fetch(req) {
+		const out = {};
+		const seen = [];
+		const w = new WritableStream({ write(c) { return new Promise((r) => setTimeout(() => { seen.push(c); r(); }, 3 - seen.length)); }, close() { seen.push("closed"); } });
+		const writer = w.getWriter();
+		writer.write("a"); writer.write("b"); writer.write("c");
+		await writer.close();
+		out.order = seen.join(",");
+		try { await writer.write("d"); out.afterClose = "accepted"; } catch (e) { out.afterClose = e.constructor.name; }
+
+		const bad = new WritableStream({ write(c) { if (c === 2) throw new Error("sink says no"); } }).getWriter();
+		await bad.write(1);
+		const r2 = await bad.write(2).then(() => "ok", (e) => e.message);
+		const r3 = await bad.write(3).then(() => "ok", (e) => e.message);
+		out.sinkError = [r2, r3];
+
+		let abortedWith;
+		const ab = new WritableStream({ abort(r) { abortedWith = r; } });
+		await ab.getWriter().abort("stop");
+		out.abort = abortedWith;
+
+		const euro = new TextEncoder().encode("€uro");
+		const parts = new ReadableStream({ start(c) { c.enqueue(euro.slice(0, 2)); c.enqueue(euro.slice(2)); c.close(); } });
+		let text = "";
+		for await (const s of parts.pipeThrough(new TextDecoderStream())) text += s;
+		out.decoded = text;
+
+		const piped = [];
+		await new ReadableStream({ start(c) { c.enqueue("x"); c.enqueue("y"); c.close(); } })
+			.pipeThrough(new TransformStream({ transform(c, ctl) { ctl.enqueue(c.toUpperCase()); }, flush(ctl) { ctl.enqueue("!"); } }))
+			.pipeTo(new WritableStream({ write(c) { piped.push(c); } }));
+		out.piped = piped.join("");
+
+		const later = () => new ReadableStream({ start(c) { setTimeout(() => { c.enqueue("streamed "); c.enqueue(new TextEncoder().encode("body")); c.close(); }, 2); } });
+		const res = new Response(later());
+		const copy = res.clone();
+		out.clone = [await res.text(), await copy.text()];
+		const target = new URL(req.url).searchParams.get("up");
+		const sent = await fetch(target, { method: "POST", body: later(), duplex: "half" });
+		out.fetched = await sent.text();
+		return Response.json(out);
+	} }`)
+	res, err := run(t, e, code, Request{URL: "http://agent.test/?up=" + up.URL}, Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"order":"a,b,c,closed","afterClose":"TypeError","sinkError":["sink says no","sink says no"],"abort":"stop","decoded":"€uro","piped":"XY!","clone":["streamed body","streamed body"],"fetched":"got streamed body"}`
+	if string(res.Body) != want {
+		t.Fatalf("body %s\nwant %s", res.Body, want)
 	}
 }
