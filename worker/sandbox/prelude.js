@@ -582,6 +582,8 @@
   // on first use.
   function incomingRequest() {
     const r = Object.create(Request.prototype);
+    // The URL as the host sent it: its path and query as received (the
+    // target the receipt covers), on the gateway's origin.
     def(r, "_url", req.url);
     def(r, "_method", req.method);
     def(r, "_rawh", req.headers);

@@ -23,6 +23,10 @@ type urlParts struct {
 	Hash     string `json:"hash"`
 	Origin   string `json:"origin"`
 	Error    string `json:"error,omitempty"`
+	// Authority is set for a URL of a non-special scheme with an empty
+	// host ("a:////p"), which serialises with "//" where one with no host
+	// at all does not ("a:/.//p").
+	Authority bool `json:"authority,omitempty"`
 }
 
 type urlOp struct {
@@ -49,7 +53,22 @@ func parseURLOp(arg string) string {
 	if err != nil {
 		return errJSON(err.Error())
 	}
-	b, _ := json.Marshal(partsOf(u))
+	p := partsOf(u)
+	if _, special := defaultPorts[u.Scheme]; !special && u.Host == "" && u.Opaque == "" {
+		// An empty host, not none: from the input, or kept by a setter.
+		if op.Parts != nil {
+			p.Authority = op.Parts.Authority
+		} else if op.Base == nil {
+			p.Authority = hasAuthority(stripTabsNewlines.Replace(strings.Trim(op.Input, "\x00\t\n\f\r ")))
+		}
+		if !p.Authority && strings.HasPrefix(p.Pathname, "/.//") {
+			// The "/." buildHref writes before such a path is not part
+			// of it (dot segments are otherwise kept: see parseWHATWG).
+			p.Pathname = p.Pathname[2:]
+		}
+		p.Href = buildHref(&p)
+	}
+	b, _ := json.Marshal(p)
 	return string(b)
 }
 
@@ -93,6 +112,9 @@ func parseWHATWG(input string, base *string) (*url.URL, error) {
 		u = p
 	}
 	u.Scheme = strings.ToLower(u.Scheme)
+	// Dot segments stay: unlike WHATWG (and Node), "/a/../b" and
+	// "/x/%2e%2e/y" are not resolved, so that the path an agent routes on
+	// is the target its receipt covers (TestRawTarget).
 	if _, special := defaultPorts[u.Scheme]; special {
 		if u.Host == "" {
 			return nil, urlError(quoteShort(input) + " has no host")
@@ -134,6 +156,13 @@ func parseWHATWG(input string, base *string) (*url.URL, error) {
 		u.Host = opaqueHost(u.Host)
 	}
 	return u, nil
+}
+
+// hasAuthority reports whether an absolute URL's input has an authority:
+// "//" right after its scheme.
+func hasAuthority(input string) bool {
+	_, rest, ok := strings.Cut(input, ":")
+	return ok && strings.HasPrefix(rest, "//")
 }
 
 // opaqueHost percent-encodes again what net/url decoded in a non-special
@@ -190,7 +219,7 @@ func buildHref(p *urlParts) string {
 	proto := strings.TrimSuffix(p.Protocol, ":")
 	b.WriteString(proto)
 	b.WriteString(":")
-	if p.Host != "" || p.Hostname != "" {
+	if p.Host != "" || p.Hostname != "" || p.Authority {
 		b.WriteString("//")
 		if p.Username != "" || p.Password != "" {
 			b.WriteString(url.PathEscape(p.Username))
@@ -207,6 +236,10 @@ func buildHref(p *urlParts) string {
 		if p.Pathname != "" && !strings.HasPrefix(p.Pathname, "/") {
 			b.WriteString("/")
 		}
+	} else if strings.HasPrefix(p.Pathname, "//") {
+		// No host and a path whose first segment is empty: "/." keeps the
+		// path from reading as a host (WHATWG's URL serializer).
+		b.WriteString("/.")
 	}
 	b.WriteString(p.Pathname)
 	if p.Search != "" && p.Search != "?" {

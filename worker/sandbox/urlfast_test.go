@@ -74,3 +74,31 @@ func TestURLFastPath(t *testing.T) {
 		t.Errorf("fast path took %d of %d URLs: the corpus no longer tests both paths", fast, len(corpus))
 	}
 }
+
+// TestURLEmptyPathSegment: a URL of a non-special scheme without a host
+// whose path starts with an empty segment serialises with "/." in front of
+// the path, and one with an empty host with "//", so that the href parses
+// back to the same URL, as WHATWG (and Node 20, whose values these are)
+// does: before, "a:////p" became "a://p", a URL with host "p". Dot segments
+// stay unresolved (TestRawTarget).
+func TestURLEmptyPathSegment(t *testing.T) {
+	e := newEngine(t, Limits{})
+	code := agent(`{ fetch() {
+		const out = [];
+		const show = (u) => [u.href, u.pathname, u.host, new URL(u.href).href];
+		out.push(show(new URL("a:////p")));
+		out.push(show(new URL("a://h//p")));
+		const set = new URL("a:/x"); set.pathname = "//p"; out.push(show(set));
+		const keep = new URL("a:////p"); keep.pathname = "/q"; out.push(show(keep));
+		out.push(show(new URL("http://a.test/x/../y")));
+		return Response.json(out);
+	} }`)
+	res, err := run(t, e, code, Request{}, Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `[["a:////p","//p","","a:////p"],["a://h//p","//p","h","a://h//p"],["a:/.//p","//p","","a:/.//p"],["a:///q","/q","","a:///q"],["http://a.test/x/../y","/x/../y","a.test","http://a.test/x/../y"]]`
+	if string(res.Body) != want {
+		t.Fatalf("got  %s\nwant %s", res.Body, want)
+	}
+}
