@@ -96,6 +96,11 @@ type cachedAgent struct {
 
 const maxCachedAgents = 4096
 
+// maxCachedAgentBytes bounds a cached record's JSON: a bigger one (large
+// sealed secrets, a long history) is decoded on each read instead, so the
+// cache holds at most maxCachedAgents x this (plus the decoded copies).
+const maxCachedAgentBytes = 8 << 10
+
 // decode returns the record b encodes: the cached one when b is the same
 // bytes, else a fresh decode, cached. Each caller gets its own copy of the
 // record's slices.
@@ -107,6 +112,9 @@ func (c *agentCache) decode(id cove.AgentID, b []byte) AgentRecord {
 		var r AgentRecord
 		if err := json.Unmarshal(b, &r); err != nil {
 			panic(fmt.Sprintf("chain: corrupt state at agent %s: %v", id, err))
+		}
+		if len(b) > maxCachedAgentBytes {
+			return r
 		}
 		e = cachedAgent{raw: bytes.Clone(b), rec: r}
 		c.mu.Lock()

@@ -30,9 +30,9 @@ const (
 	livenessChannel = byte(0xC0)
 	// heartbeatInterval is how often a heartbeat goes to each peer.
 	heartbeatInterval = time.Second
-	// peerSilence is how long without a heartbeat drops a peer: ten
+	// peerSilence is how long without a heartbeat drops a peer: fifteen
 	// heartbeats, so a busy or briefly stalled peer is not dropped.
-	peerSilence = 10 * time.Second
+	peerSilence = 15 * time.Second
 )
 
 // errPeerSilent is why a silent peer was dropped.
@@ -143,7 +143,11 @@ func (r *livenessReactor) loop(quit <-chan struct{}, done chan<- struct{}) {
 }
 
 // beat sends every watched peer a heartbeat and drops those silent for
-// longer than r.silence.
+// longer than r.silence. When two or more are silent and none is heard,
+// this node is the likely cause (CometBFT reads a connection's messages on
+// one goroutine, and a consensus or mempool handler that blocks, behind a
+// slow block commit say, stops the heartbeats' delivery too): none is
+// dropped, and their silence counts again from now.
 func (r *livenessReactor) beat() {
 	r.mu.Lock()
 	r.seq++
@@ -156,6 +160,13 @@ func (r *livenessReactor) beat() {
 		} else {
 			send = append(send, w.peer)
 		}
+	}
+	if len(silent) >= 2 && len(send) == 0 {
+		for _, w := range silent {
+			w.heard = now
+			send = append(send, w.peer)
+		}
+		silent = nil
 	}
 	seq := r.seq
 	r.mu.Unlock()

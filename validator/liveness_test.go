@@ -202,3 +202,65 @@ func TestSilentPeerDropped(t *testing.T) {
 		t.Fatal("a peer that does not speak the heartbeat was dropped for silence")
 	}
 }
+
+// stubPeer is a p2p.Peer for the reactor's own logic: an id, node info
+// with or without the liveness channel, and TrySend counted.
+type stubPeer struct {
+	p2p.Peer
+	id   p2p.ID
+	sent int
+}
+
+func (p *stubPeer) ID() p2p.ID { return p.id }
+func (p *stubPeer) NodeInfo() p2p.NodeInfo {
+	return p2p.DefaultNodeInfo{DefaultNodeID: p.id, Channels: []byte{livenessChannel}}
+}
+func (p *stubPeer) TrySend(p2p.Envelope) bool { p.sent++; return true }
+
+// TestLivenessStallGuard: one silent peer among heard ones is dropped;
+// when every peer of two or more is silent at once (this node stalled),
+// none is, and each gets its full silence again; a lone silent peer is
+// dropped (a two-validator network's case).
+func TestLivenessStallGuard(t *testing.T) {
+	now := time.Unix(1000, 0)
+	newReactor := func() (*livenessReactor, *[]p2p.ID) {
+		r := newLivenessReactor(time.Second, 10*time.Second)
+		r.now = func() time.Time { return now }
+		var dropped []p2p.ID
+		r.drop = func(p p2p.Peer, _ any) { dropped = append(dropped, p.ID()) }
+		return r, &dropped
+	}
+	a, b, c := &stubPeer{id: "a"}, &stubPeer{id: "b"}, &stubPeer{id: "c"}
+
+	r, dropped := newReactor()
+	r.AddPeer(a)
+	r.AddPeer(b)
+	now = now.Add(11 * time.Second)
+	r.Receive(p2p.Envelope{ChannelID: livenessChannel, Src: a})
+	r.beat()
+	if len(*dropped) != 1 || (*dropped)[0] != "b" {
+		t.Fatalf("one silent peer beside a heard one: dropped %v, want [b]", *dropped)
+	}
+
+	r, dropped = newReactor()
+	r.AddPeer(a)
+	r.AddPeer(c)
+	now = now.Add(11 * time.Second)
+	r.beat()
+	if len(*dropped) != 0 {
+		t.Fatalf("every peer silent at once: dropped %v, want none", *dropped)
+	}
+	now = now.Add(9 * time.Second)
+	r.beat()
+	if len(*dropped) != 0 {
+		t.Fatalf("9 s after the stall ended: dropped %v, want none (the silence counts again)", *dropped)
+	}
+
+	r, dropped = newReactor()
+	r.AddPeer(a)
+	now = now.Add(11 * time.Second)
+	r.beat()
+	if len(*dropped) != 1 {
+		t.Fatalf("a lone silent peer: dropped %v, want it", *dropped)
+	}
+}

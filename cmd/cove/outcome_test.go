@@ -106,7 +106,7 @@ func TestCLIHaltedChain(t *testing.T) {
 	net.Node(1).Restart()
 	// The restarted validator usually rejoins in ~2 s. When the running
 	// one still holds a connection the stopped one never closed, it drops
-	// it after validator's peer-silence bound (10 s) and the two reconnect
+	// it after validator's peer-silence bound (15 s) and the two reconnect
 	// within CometBFT's redial interval (5 s).
 	deadline := time.Now().Add(60 * time.Second)
 	for {

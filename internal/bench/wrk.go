@@ -29,8 +29,9 @@ const WrkThreads = 2
 // RunWrk generates l with wrk (GET, l.Concurrency keep-alive connections
 // over WrkThreads threads, for l.Duration) and returns what wrk measured.
 // Latencies are wrk's percentiles (its Max is its maximum); Requests are
-// the requests wrk completed, OK those less the non-2xx/3xx responses and
-// the socket errors.
+// the responses wrk counted, OK those less the non-2xx/3xx ones, and
+// Errors its socket errors (connect, read, write, timeout), which are not
+// among the responses.
 func RunWrk(ctx context.Context, l Load) (Result, error) {
 	path, err := exec.LookPath("wrk")
 	if err != nil {
@@ -45,6 +46,7 @@ func RunWrk(ctx context.Context, l Load) (Result, error) {
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
+	timeout = max(time.Second, timeout.Round(time.Second)) // wrk takes whole seconds
 	cmd := exec.CommandContext(ctx, path, "-t", strconv.Itoa(threads), "-c", strconv.Itoa(l.Concurrency), "-d", secs+"s",
 		"--timeout", strconv.Itoa(int(timeout/time.Second))+"s", "--latency", l.URL)
 	out, err := cmd.CombinedOutput()
@@ -116,7 +118,7 @@ func parseWrk(s string) (Result, error) {
 		return r, fmt.Errorf("wrk: unexpected report:\n%s", s)
 	}
 	r.Errors = socketErrors
-	r.OK = max(0, r.Requests-r.Non2xx-socketErrors)
+	r.OK = max(0, r.Requests-r.Non2xx)
 	if r.Non2xx > 0 && r.FirstError == "" {
 		r.FirstError = fmt.Sprintf("%d non-2xx/3xx responses", r.Non2xx)
 	}

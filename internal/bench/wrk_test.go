@@ -32,9 +32,9 @@ func TestParseWrk(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Result{Requests: 31580, OK: 31570, Non2xx: 7, Errors: 3, Elapsed: 2 * time.Second,
+	want := Result{Requests: 31580, OK: 31573, Non2xx: 7, Errors: 3, Elapsed: 2 * time.Second,
 		P50: 1850 * time.Microsecond, P90: 3200 * time.Microsecond, P99: 812 * time.Microsecond, Max: 21370 * time.Microsecond,
-		RPS: 31570 / 2.0, FirstError: "connect 0, read 2, write 0, timeout 1"}
+		RPS: 31573 / 2.0, FirstError: "connect 0, read 2, write 0, timeout 1"}
 	if r != want {
 		t.Fatalf("parsed\n%+v\nwant\n%+v", r, want)
 	}

@@ -76,9 +76,6 @@ func (inv *invocation) host(args []any) (any, error) {
 			return nil, fmt.Errorf("load runtime: %v", err)
 		}
 		return quickjs.Undefined{}, nil
-	case "mode":
-		inv.result.Mode = arg
-		return quickjs.Undefined{}, nil
 	case "args":
 		inv.argsRead = true
 		return quickjs.Undefined{}, nil

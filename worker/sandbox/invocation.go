@@ -116,7 +116,7 @@ func (inv *invocation) run(p *Program) error {
 	// An interrupt that fired (the caller went away) may still be pending
 	// in the VM: never reuse it then.
 	interrupted := !stop()
-	inv.reusable = err == nil && key != "" && !interrupted && !inv.flood &&
+	inv.reusable = err == nil && key != "" && !interrupted && !inv.flood && !iso.tainted &&
 		inv.result.Mode != "script" && len(inv.fetches) == 0 && len(inv.timerSet) == 0
 	return err
 }
@@ -137,7 +137,9 @@ func (inv *invocation) serve(p *Program) error {
 			return err
 		}
 		inv.iso.program = p
-		if _, err := inv.iso.vm.EvalBytecode(p.bytecode); err != nil {
+		_, err := inv.iso.vm.EvalBytecode(p.bytecode)
+		inv.iso.tainted = inv.argsRead
+		if err != nil {
 			inv.drain()
 			return inv.classify(err)
 		}

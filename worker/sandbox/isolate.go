@@ -29,6 +29,10 @@ type isolate struct {
 	// program is the bundle evaluated in the VM, nil before its first call.
 	program    *Program
 	lazyLoaded bool // prelude_lazy.js was evaluated
+	// tainted is set when the agent's top-level code read scriptArgs: its
+	// module state may hold that first call's request, so the VM serves
+	// no other call.
+	tainted bool
 	nextID     int  // timer and fetch ids, unique over the VM's life
 	uses       int
 	born       time.Time
@@ -93,11 +97,14 @@ type Isolates struct {
 	IdleTimeout time.Duration `toml:"idle_timeout"`
 }
 
-// DefaultIsolates returns the default warm-VM bounds: 8 idle VMs per
-// agent, 64 in all, each recycled after 10,000 calls or 10 minutes and
-// closed after 2 idle minutes.
+// DefaultIsolates returns the default warm-VM bounds: 4 idle VMs per
+// agent, 16 in all, each recycled after 10,000 calls or 10 minutes and
+// closed after 2 idle minutes. An idle VM holds what its agent keeps in
+// module state, up to the memory limit, so the bound on idle VMs is also
+// one on memory: 16 x (128 MiB + a quarter) at worst with the default
+// limits, the order of what max_concurrent calls may hold while running.
 func DefaultIsolates() Isolates {
-	return Isolates{MaxIdlePerAgent: 8, MaxIdle: 64, MaxUses: 10000, MaxAge: 10 * time.Minute, IdleTimeout: 2 * time.Minute}
+	return Isolates{MaxIdlePerAgent: 4, MaxIdle: 16, MaxUses: 10000, MaxAge: 10 * time.Minute, IdleTimeout: 2 * time.Minute}
 }
 
 func (c Isolates) withDefaults() Isolates {
@@ -122,12 +129,14 @@ func (c Isolates) withDefaults() Isolates {
 
 // pool holds idle warm isolates by key.
 type pool struct {
-	mu    sync.Mutex
-	cfg   Isolates
-	idle  map[string][]*isolate // most recently released last
-	n     int                   // idle isolates over all keys
-	swept time.Time
-	stats PoolStats
+	mu     sync.Mutex
+	cfg    Isolates
+	idle   map[string][]*isolate // most recently released last
+	n      int                   // idle isolates over all keys
+	swept  time.Time
+	timer  *time.Timer // sweeps idle isolates while there are any
+	closed bool        // closeIdle was called: nothing is pooled again
+	stats  PoolStats
 }
 
 // PoolStats counts what the warm pool did.
@@ -150,13 +159,14 @@ func (pl *pool) get(key string, p *Program) *isolate {
 	defer func() { closeAll(stale) }()
 	pl.mu.Lock()
 	defer pl.mu.Unlock()
-	stale = pl.sweepLocked(time.Now())
+	now := time.Now()
+	stale = pl.sweepLocked(now)
 	list := pl.idle[key]
 	for len(list) > 0 {
 		iso := list[len(list)-1]
 		list = list[:len(list)-1]
 		pl.n--
-		if iso.program == p {
+		if iso.program == p && now.Sub(iso.born) < pl.cfg.MaxAge {
 			pl.setLocked(key, list)
 			pl.stats.Warm++
 			return iso
@@ -177,7 +187,7 @@ func (pl *pool) put(iso *isolate) {
 	defer func() { closeAll(closing) }()
 	pl.mu.Lock()
 	defer pl.mu.Unlock()
-	if iso.uses >= pl.cfg.MaxUses || now.Sub(iso.born) >= pl.cfg.MaxAge || len(pl.idle[iso.key]) >= pl.cfg.MaxIdlePerAgent {
+	if pl.closed || iso.uses >= pl.cfg.MaxUses || now.Sub(iso.born) >= pl.cfg.MaxAge || len(pl.idle[iso.key]) >= pl.cfg.MaxIdlePerAgent {
 		pl.stats.Retired++
 		closing = append(closing, iso)
 		return
@@ -190,6 +200,24 @@ func (pl *pool) put(iso *isolate) {
 		closing = append(closing, pl.takeOldestLocked())
 		pl.stats.Evicted++
 	}
+	if pl.timer == nil {
+		// Idle isolates are closed on time even if no call comes.
+		pl.timer = time.AfterFunc(pl.cfg.IdleTimeout, pl.sweepLater)
+	}
+}
+
+// sweepLater closes the isolates idle too long, and runs again while
+// some stay idle.
+func (pl *pool) sweepLater() {
+	pl.mu.Lock()
+	pl.swept = time.Time{}
+	stale := pl.sweepLocked(time.Now())
+	pl.timer = nil
+	if pl.n > 0 && !pl.closed {
+		pl.timer = time.AfterFunc(pl.cfg.IdleTimeout/2, pl.sweepLater)
+	}
+	pl.mu.Unlock()
+	closeAll(stale)
 }
 
 // retire counts an isolate closed after a call instead of returned.
@@ -248,9 +276,15 @@ func (pl *pool) setLocked(key string, list []*isolate) {
 	pl.idle[key] = list
 }
 
-// closeIdle closes every idle isolate.
+// closeIdle closes every idle isolate; from then on, isolates released by
+// calls still running are closed too.
 func (pl *pool) closeIdle() {
 	pl.mu.Lock()
+	pl.closed = true
+	if pl.timer != nil {
+		pl.timer.Stop()
+		pl.timer = nil
+	}
 	var all []*isolate
 	for _, list := range pl.idle {
 		all = append(all, list...)

@@ -170,3 +170,68 @@ func TestIsolateBounds(t *testing.T) {
 		t.Fatalf("%d idle VMs after Close", st.Idle)
 	}
 }
+
+// TestIsolateTaintedByTopLevelArgs: an agent whose top-level code reads
+// scriptArgs holds its first call's request in module state, so its VM
+// serves that call only (else the next caller would see it). The control
+// reads the request in the handler and keeps its warm VM.
+func TestIsolateTaintedByTopLevelArgs(t *testing.T) {
+	e := newEngine(t, Limits{})
+	defer e.Close()
+	for _, c := range []struct {
+		name, code, second string
+		warm               bool
+	}{
+		{"reads scriptArgs at top level", `var __cove_agent = (() => { const first = JSON.parse(scriptArgs[0]).url; return { default: { fetch(req) { return new Response(first + "|" + req.url); } } }; })();`,
+			"http://agent.test/b|http://agent.test/b", false},
+		{"reads the request in its handler (control)", `var __cove_agent = (() => { let first = null; return { default: { fetch(req) { first = first || req.url; return new Response(first + "|" + req.url); } } }; })();`,
+			"http://agent.test/a|http://agent.test/b", true},
+	} {
+		p, err := e.Compile([]byte(c.code))
+		if err != nil {
+			t.Fatal(err)
+		}
+		run := func(path string) (*Result, error) {
+			return e.Run(context.Background(), p, Request{Method: "GET", URL: "http://agent.test" + path}, Env{Isolate: c.name})
+		}
+		if _, err := run("/a"); err != nil {
+			t.Fatal(err)
+		}
+		res, err := run("/b")
+		if err != nil || string(res.Body) != c.second || res.Warm != c.warm {
+			t.Errorf("%s: second call %q warm=%v (%v), want %q warm=%v", c.name, res.Body, res.Warm, err, c.second, c.warm)
+		}
+	}
+}
+
+// TestIsolateIdleSweep: idle VMs are closed after IdleTimeout with no
+// call to trigger it, and after Close a VM released by a call that was
+// running is closed, not pooled.
+func TestIsolateIdleSweep(t *testing.T) {
+	e := newEngine(t, Limits{})
+	e.SetIsolates(Isolates{IdleTimeout: 100 * time.Millisecond})
+	p, err := e.Compile([]byte(counter))
+	if err != nil {
+		t.Fatal(err)
+	}
+	call(t, context.Background(), e, p, "a", "")
+	if st := e.PoolStats(); st.Idle != 1 {
+		t.Fatalf("%d idle VMs after a call, want 1", st.Idle)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for e.PoolStats().Idle != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the idle VM was not closed within 5 s of a 100 ms idle timeout")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	done := make(chan struct{})
+	go func() { defer close(done); call(t, context.Background(), e, p, "b", "timer-free-wait") }()
+	e.Close()
+	<-done
+	call(t, context.Background(), e, p, "b", "")
+	if st := e.PoolStats(); st.Idle != 0 {
+		t.Fatalf("%d idle VMs after Close, want 0", st.Idle)
+	}
+}

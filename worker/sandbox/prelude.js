@@ -16,7 +16,9 @@
   // reused (defining a property is on every request's path, and a new
   // descriptor each time costs about as much again); its value is cleared
   // after, so it keeps nothing alive.
-  const DESC = { value: undefined, writable: true, configurable: true, enumerable: false };
+  // Null prototype: defining a property reads get and set from it, which
+  // must not reach a getter the agent put on Object.prototype.
+  const DESC = Object.assign(Object.create(null), { value: undefined, writable: true, configurable: true, enumerable: false });
   const defineProperty = Object.defineProperty;
   const def = (obj, name, value) => {
     DESC.value = value;
@@ -432,8 +434,9 @@
   // them can be read once, in any form.
   class StreamBody {
     constructor(stream) { this.stream = stream; }
-    // all reads the stream to its end and returns its bytes.
-    async all() {
+    // all reads the stream to its end and returns its bytes; past max
+    // bytes it stops, cancels the stream and throws.
+    async all(max = Infinity) {
       const r = this.stream.getReader();
       const parts = [];
       let n = 0;
@@ -443,6 +446,7 @@
         const b = typeof value === "string" ? utf8encode(value) : toU8(value);
         parts.push(b);
         n += b.length;
+        if (n > max) { r.cancel().catch(() => {}); throw new BodyTooLarge(); }
       }
       const out = new Uint8Array(n);
       let o = 0;
@@ -450,6 +454,7 @@
       return out;
     }
   }
+  class BodyTooLarge extends Error {}
   function extractBody(body) {
     if (body === undefined || body === null) return { body: null, type: null };
     if (typeof body === "string") return { body, type: "text/plain;charset=UTF-8" };
@@ -582,10 +587,13 @@
   // on first use.
   function incomingRequest() {
     const r = Object.create(Request.prototype);
-    // The URL as the host sent it: its path and query as received (the
-    // target the receipt covers), on the gateway's origin.
-    def(r, "_url", req.url);
-    def(r, "_method", req.method);
+    // The URL serialised as new URL does (the host in lower case, no
+    // default port, ...; the path and query as received, the target the
+    // receipt covers); a simple URL already is. A known method in upper
+    // case, as new Request makes it.
+    def(r, "_url", parseSimpleURL(req.url) !== null ? req.url : parseURL(req.url).href);
+    const m = req.method.toUpperCase();
+    def(r, "_method", METHODS.includes(m) ? m : req.method);
     def(r, "_rawh", req.headers);
     def(r, "_h", null);
     def(r, "_body", req.enc !== "none" && req.method !== "GET" && req.method !== "HEAD" ? decodeBody(req.body, req.enc) : null);
@@ -607,9 +615,11 @@
   let jsonBody = false;
   class Response extends Body {
     constructor(body = null, init) {
-      super();
+      // Read and cleared before super(), the first point where agent code
+      // could run (a replaced prototype), so no other construction sees it.
       const isJSON = jsonBody;
-      jsonBody = false; // read before anything can run agent code
+      jsonBody = false;
+      super();
       init = initDict("Response", init);
       const status = init.status === undefined ? 200 : Number(init.status);
       if (!Number.isInteger(status) || status < 200 || status > 599) throw new RangeError(`Response: status ${init.status} is not in the range 200 to 599`);
@@ -879,7 +889,11 @@
     }
     const body = res._body === null ? null : res._take();
     const headers = res.headers instanceof Headers ? res.headers._sorted() : Array.from(res.headers);
-    if (body instanceof StreamBody) return body.all().then((b) => deliver(res.status, headers, b));
+    if (body instanceof StreamBody) {
+      // A streamed answer is held to the response limit while it is read.
+      return body.all(limits.responseBytes).then((b) => deliver(res.status, headers, b),
+        (e) => { if (e instanceof BodyTooLarge) return host("fail", "\u0000limit:response"); throw e; });
+    }
     deliver(res.status, headers, body);
   }
   // What stays the same for every call a VM serves (one agent version):

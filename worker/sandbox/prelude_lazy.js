@@ -285,6 +285,8 @@
       if (!pair || !(pair.writable instanceof WritableStream) || !(pair.readable instanceof ReadableStream)) {
         throw new TypeError("ReadableStream.pipeThrough: want {writable, readable}");
       }
+      if (this.locked) throw new TypeError("ReadableStream.pipeThrough: the stream is locked to a reader");
+      if (pair.writable.locked) throw new TypeError("ReadableStream.pipeThrough: the writable side is locked to a writer");
       this.pipeTo(pair.writable, options).catch(() => {});
       return pair.readable;
     }
@@ -386,24 +388,26 @@
   class TransformStream {
     constructor(transformer = {}) {
       if (transformer === null || typeof transformer !== "object") throw new TypeError("TransformStream: the transformer must be an object");
-      let out;
+      let out, writable = null, failed; // failed: an error or terminate before writable exists
+      const fail = (e) => { if (writable) writable._fail(e); else failed = [e]; };
       const readable = new ReadableStream({
         start(c) { out = c; },
-        cancel(reason) { writable._fail(reason); },
+        cancel(reason) { fail(reason); },
       });
       const ctl = {
         enqueue(chunk) { out.enqueue(chunk); },
-        error(e) { out.error(e); writable._fail(e); },
-        terminate() { try { out.close(); } catch (e) {} writable._fail(new TypeError("TransformStream: terminated")); },
+        error(e) { out.error(e); fail(e); },
+        terminate() { try { out.close(); } catch (e) {} fail(new TypeError("TransformStream: terminated")); },
         get desiredSize() { return out.desiredSize; },
       };
       const started = Promise.resolve(transformer.start ? transformer.start(ctl) : undefined);
-      const writable = new WritableStream({
+      writable = new WritableStream({
         start() { return started; },
         write(chunk) { return transformer.transform ? transformer.transform(chunk, ctl) : ctl.enqueue(chunk); },
         close() { return Promise.resolve(transformer.flush ? transformer.flush(ctl) : undefined).then(() => { try { out.close(); } catch (e) {} }); },
         abort(reason) { out.error(reason); },
       });
+      if (failed) writable._fail(failed[0]);
       def(this, "readable", readable);
       def(this, "writable", writable);
     }

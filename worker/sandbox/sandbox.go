@@ -93,7 +93,7 @@ func (l Limits) withDefaults() Limits {
 }
 
 // Engine compiles agents and runs invocations. It is safe for concurrent
-// use; each Run gets its own VM.
+// use; a VM serves one Run at a time (isolate.go).
 type Engine struct {
 	limits  Limits
 	pool    *pool
@@ -130,8 +130,9 @@ func (e *Engine) Isolates() Isolates { return e.pool.cfg }
 // PoolStats returns what the warm-VM pool has done so far.
 func (e *Engine) PoolStats() PoolStats { return e.pool.snapshot() }
 
-// Close closes the idle warm VMs. Runs still going finish; their VMs are
-// pooled again and closed by the next Close or when idle too long.
+// Close closes the idle warm VMs; runs still going finish, and their VMs
+// are closed then. The engine keeps running calls after Close, in fresh
+// VMs.
 func (e *Engine) Close() { e.pool.closeIdle() }
 
 // Limits returns the engine's effective limits.

@@ -666,3 +666,57 @@ func TestStreams(t *testing.T) {
 		t.Fatalf("body %s\nwant %s", res.Body, want)
 	}
 }
+
+// TestIncomingRequestNormalised: the request an agent receives has its URL
+// serialised as new URL does (host in lower case, no default port, a space
+// encoded; the path otherwise as received) and a known method in upper
+// case, as new Request makes them; Hono-style routing on method and path
+// then works. A simple URL and method are the control.
+func TestIncomingRequestNormalised(t *testing.T) {
+	e := newEngine(t, Limits{})
+	code := agent(`{ fetch(req) { return Response.json([req.method, req.url]); } }`)
+	for _, c := range []struct{ method, url, want string }{
+		{"GET", "http://agent.test/a?x=1", `["GET","http://agent.test/a?x=1"]`},
+		{"get", "http://EXAMPLE.com:80/a b?x=1", `["GET","http://example.com/a%20b?x=1"]`},
+		{"patch", "http://agent.test/%2e%2e/p", `["PATCH","http://agent.test/%2e%2e/p"]`},
+		{"PROPFIND", "http://agent.test/", `["PROPFIND","http://agent.test/"]`},
+	} {
+		res, err := run(t, e, code, Request{Method: c.method, URL: c.url}, Env{})
+		if err != nil || string(res.Body) != c.want {
+			t.Errorf("%s %s: %s (%v), want %s", c.method, c.url, res.Body, err, c.want)
+		}
+	}
+}
+
+// TestStreamEdges: a streamed answer past the response limit stops at the
+// limit (not the memory limit); a TransformStream whose start() errors it
+// is errored, not a ReferenceError; pipeThrough a locked stream throws.
+func TestStreamEdges(t *testing.T) {
+	e := newEngine(t, Limits{ResponseBytes: 1 << 20, Memory: 64 << 20})
+	big := agent(`{ fetch() {
+		let n = 0;
+		return new Response(new ReadableStream({ pull(c) { if (n++ < 40) c.enqueue(new Uint8Array(1 << 20)); else c.close(); } }));
+	} }`)
+	_, err := run(t, e, big, Request{}, Env{})
+	var le *LimitError
+	if !errors.As(err, &le) || le.Limit != LimitResponse {
+		t.Errorf("a 40 MiB stream under a 1 MiB response limit: %v, want the response limit", err)
+	}
+	small := strings.Replace(big, "n++ < 40", "n++ < 1", 1)
+	if res, err := run(t, e, small, Request{}, Env{}); err != nil || len(res.Body) != 1<<20 {
+		t.Errorf("a 1 MiB stream (the control): %d bytes, %v", len(res.Body), err)
+	}
+	edges := agent(`{ async fetch() {
+		const out = [];
+		const ts = new TransformStream({ start(c) { c.error(new Error("no start")); } });
+		out.push(await ts.writable.getWriter().write("x").then(() => "written", (e) => e.message));
+		const rs = new ReadableStream({ start(c) { c.close(); } });
+		rs.getReader();
+		try { rs.pipeThrough(new TransformStream()); out.push("piped"); } catch (e) { out.push(e.constructor.name); }
+		return Response.json(out);
+	} }`)
+	res, err := run(t, e, edges, Request{}, Env{})
+	if err != nil || string(res.Body) != `["no start","TypeError"]` {
+		t.Errorf("stream edges: %s, %v", res.Body, err)
+	}
+}
