@@ -32,11 +32,11 @@ type isolate struct {
 	// tainted is set when the agent's top-level code read scriptArgs: its
 	// module state may hold that first call's request, so the VM serves
 	// no other call.
-	tainted bool
-	nextID     int  // timer and fetch ids, unique over the VM's life
-	uses       int
-	born       time.Time
-	idleSince  time.Time
+	tainted   bool
+	nextID    int // timer and fetch ids, unique over the VM's life
+	uses      int
+	born      time.Time
+	idleSince time.Time
 }
 
 // preludeTimeout bounds the runtime's own evaluation in a new VM.
