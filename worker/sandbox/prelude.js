@@ -587,13 +587,11 @@
   // on first use.
   function incomingRequest() {
     const r = Object.create(Request.prototype);
-    // The URL serialised as new URL does (the host in lower case, no
-    // default port, ...; the path and query as received, the target the
-    // receipt covers); a simple URL already is. A known method in upper
-    // case, as new Request makes it.
-    def(r, "_url", parseSimpleURL(req.url) !== null ? req.url : parseURL(req.url).href);
-    const m = req.method.toUpperCase();
-    def(r, "_method", METHODS.includes(m) ? m : req.method);
+    // The host sent the URL serialised as new URL does and a known method
+    // in upper case, as new Request makes them (invocation.go,
+    // requestURL and requestMethod).
+    def(r, "_url", req.url);
+    def(r, "_method", req.method);
     def(r, "_rawh", req.headers);
     def(r, "_h", null);
     def(r, "_body", req.enc !== "none" && req.method !== "GET" && req.method !== "HEAD" ? decodeBody(req.body, req.enc) : null);

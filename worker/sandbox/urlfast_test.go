@@ -51,11 +51,20 @@ func TestURLFastPath(t *testing.T) {
 	if err := json.Unmarshal(res.Body, &got); err != nil || len(got) != len(corpus) {
 		t.Fatalf("%d results for %d URLs: %v", len(got), len(corpus), err)
 	}
+	canonical := 0
 	for i, s := range corpus {
 		arg, _ := json.Marshal(map[string]any{"input": s, "base": nil})
 		var want urlParts
 		if err := json.Unmarshal([]byte(parseURLOp(string(arg))), &want); err != nil {
 			t.Fatal(err)
+		}
+		// canonicalURL (the Go scan that spares the received request's
+		// URL a parse) accepts only URLs that parse to themselves.
+		if canonicalURL(s) {
+			canonical++
+			if want.Error != "" || want.Href != s {
+				t.Errorf("canonicalURL(%q) but it parses to %q (%s)", s, want.Href, want.Error)
+			}
 		}
 		g := got[i]
 		if want.Error != "" {
@@ -70,6 +79,9 @@ func TestURLFastPath(t *testing.T) {
 	}
 	fast := len(corpus) - hostParsed
 	t.Logf("%d URLs: %d parsed by the runtime's fast path, %d by the host", len(corpus), fast, hostParsed)
+	if canonical < 100 {
+		t.Errorf("canonicalURL accepted %d of %d URLs: the corpus no longer tests it", canonical, len(corpus))
+	}
 	if fast < 100 || hostParsed < 100 {
 		t.Errorf("fast path took %d of %d URLs: the corpus no longer tests both paths", fast, len(corpus))
 	}
