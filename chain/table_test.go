@@ -285,6 +285,7 @@ func TestPlanRefuses(t *testing.T) {
 		Nonce string `eip712:"nonce"`
 	}
 	type unexported struct {
+		//lint:ignore U1000 the codec must refuse an unexported field; it is never read
 		a     uint64 `eip712:"a"`
 		Nonce uint64 `eip712:"nonce"`
 	}

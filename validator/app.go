@@ -19,6 +19,7 @@ import (
 	"github.com/cometbft/cometbft/crypto/ed25519"
 	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
 	"go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/attest"
@@ -187,7 +188,7 @@ func openDB(path string) (db *bbolt.DB, err error) {
 	switch {
 	case err == nil:
 		return db, nil
-	case errors.Is(err, bbolt.ErrTimeout):
+	case errors.Is(err, bolterrors.ErrTimeout):
 		return nil, fmt.Errorf("open chain state %s: %w (is another node using this home?)", path, err)
 	case errors.Is(err, fs.ErrPermission):
 		return nil, fmt.Errorf("open chain state %s: %w", path, err)

@@ -263,13 +263,19 @@
       const { preventClose, preventAbort, preventCancel, signal } = options || {};
       const reader = this.getReader();
       const writer = dest.getWriter();
-      const aborted = () => signal && signal.aborted;
+      // An abort ends the pipe at once, also while a read is pending.
+      let onAbort = null;
+      const abortedP = signal ? new Promise((_, reject) => {
+        onAbort = () => reject(signal.reason);
+        if (signal.aborted) onAbort(); else signal.addEventListener("abort", onAbort, { once: true });
+      }) : null;
+      if (abortedP) abortedP.catch(() => {});
+      const race = (p) => (abortedP ? Promise.race([p, abortedP]) : p);
       try {
         for (;;) {
-          if (aborted()) throw signal.reason;
-          const { done, value } = await reader.read();
+          const { done, value } = await race(reader.read());
           if (done) break;
-          await writer.write(value);
+          await race(writer.write(value));
         }
         if (!preventClose) await writer.close();
       } catch (e) {
@@ -277,6 +283,7 @@
         if (!preventCancel) await reader.cancel(e).catch(() => {});
         throw e;
       } finally {
+        if (onAbort) signal.removeEventListener("abort", onAbort);
         reader.releaseLock();
         writer.releaseLock();
       }

@@ -713,10 +713,16 @@ func TestStreamEdges(t *testing.T) {
 		const rs = new ReadableStream({ start(c) { c.close(); } });
 		rs.getReader();
 		try { rs.pipeThrough(new TransformStream()); out.push("piped"); } catch (e) { out.push(e.constructor.name); }
+		// An abort while the pipe waits for a chunk that never comes ends it.
+		const ac = new AbortController();
+		let cancelled = false;
+		const never = new ReadableStream({ cancel() { cancelled = true; } });
+		setTimeout(() => ac.abort("enough"), 5);
+		out.push(await never.pipeTo(new WritableStream(), { signal: ac.signal }).then(() => "finished", (e) => e + (cancelled ? " (source cancelled)" : "")));
 		return Response.json(out);
 	} }`)
 	res, err := run(t, e, edges, Request{}, Env{})
-	if err != nil || string(res.Body) != `["no start","TypeError"]` {
+	if err != nil || string(res.Body) != `["no start","TypeError","enough (source cancelled)"]` {
 		t.Errorf("stream edges: %s, %v", res.Body, err)
 	}
 }
