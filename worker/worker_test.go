@@ -597,3 +597,35 @@ func TestInvokeIsolation(t *testing.T) {
 		t.Fatalf("after an upgrade: %s, want 1,2 (the new version in new VMs)", got)
 	}
 }
+
+// TestInvokeIsolationNewSecrets: an upgrade that changes only the secrets
+// (a new version, the same code) starts new warm VMs, whose process.env
+// and env hold the new secrets; the calls before it ran warm with the old.
+func TestInvokeIsolationNewSecrets(t *testing.T) {
+	e := newEnv(t, worker.DefaultConfig())
+	e.provision(t, 0)
+	const code = `var __cove_agent = { default: { fetch(req, env) { globalThis.n = (globalThis.n || 0) + 1; return new Response(globalThis.n + " " + process.env.K + " " + env.K); } } };`
+	id := e.deploy(t, code, map[string]string{"K": "old"})
+	get := func() string {
+		resp, err := e.w.Invoke(context.Background(), id, call("GET", "/", ""))
+		if err != nil || resp.Status != 200 {
+			t.Fatalf("call: %+v, %v", resp, err)
+		}
+		return string(resp.Body)
+	}
+	if a, b := get(), get(); a != "1 old old" || b != "2 old old" {
+		t.Fatalf("before the upgrade: %q, %q; want 1 old old, 2 old old (one warm VM)", a, b)
+	}
+	pub, _ := e.gk.cluster(0).PublicKey()
+	sealed, err := secret.Seal(pub, 0, id, map[string]string{"K": "new"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, _ := e.l.View().Agent(id)
+	e.l.MustSend(e.owner, func(n uint64) chain.Msg {
+		return chain.UpgradeAgent{Agent: id, CID: rec.CID, CodeHash: rec.CodeHash, Secrets: sealed, Nonce: n}
+	})
+	if got := get(); got != "1 new new" {
+		t.Fatalf("after new secrets: %q, want 1 new new (a new VM with the new secrets)", got)
+	}
+}
