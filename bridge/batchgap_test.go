@@ -8,7 +8,6 @@ import (
 
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/contracts"
-	"github.com/cove-network/cove/internal/syncbuf"
 	"github.com/ethereum/go-ethereum/core/types"
 )
 
@@ -24,11 +23,7 @@ func TestRegistrationMidBatch(t *testing.T) {
 	e.mine(tx, err)
 	d := &faultyEVM{EVM: e.sim.Client()}
 	d.failFulfilAt.Store(2)
-	cfg := e.config(t.TempDir())
-	cfg.Chains[0].Client = d
-	cfg.Chains[0].RepriceAfter = 200 * time.Millisecond
-	var logs syncbuf.Buffer
-	_, stop := e.run(cfg, &logs)
+	_, logs, stop := e.runWith(d, 200*time.Millisecond)
 	defer stop()
 	first := e.ask(1, "a")
 	e.mineUntil("first", func() bool { return e.fulfilled(first) })

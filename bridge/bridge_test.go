@@ -229,6 +229,20 @@ func (e *chainEnv) start(dir string, logs *syncbuf.Buffer) (*Bridge, func()) {
 
 // run runs a bridge with cfg, logging to logs, until the returned stop is
 // called.
+// runWith runs the bridge over the faulty client d, re-pricing after
+// repriceAfter (0: the default), and returns its logs.
+func (e *chainEnv) runWith(d *faultyEVM, repriceAfter time.Duration) (*Bridge, *syncbuf.Buffer, func()) {
+	e.t.Helper()
+	cfg := e.config(e.t.TempDir())
+	cfg.Chains[0].Client = d
+	if repriceAfter > 0 {
+		cfg.Chains[0].RepriceAfter = repriceAfter
+	}
+	logs := &syncbuf.Buffer{}
+	b, stop := e.run(cfg, logs)
+	return b, logs, stop
+}
+
 func (e *chainEnv) run(cfg Config, logs *syncbuf.Buffer) (*Bridge, func()) {
 	e.t.Helper()
 	cfg.Log = slog.New(slog.NewTextHandler(logs, nil))

@@ -170,10 +170,7 @@ func TestNodeDown(t *testing.T) {
 	e := newChainEnv(t)
 	d := &faultyEVM{EVM: e.sim.Client()}
 	d.down.Store(true)
-	cfg := e.config(t.TempDir())
-	cfg.Chains[0].Client = d
-	var logs syncbuf.Buffer
-	b, stop := e.run(cfg, &logs)
+	b, logs, stop := e.runWith(d, 0)
 	defer stop()
 	var ids []*big.Int
 	for outage := range 2 {
@@ -243,11 +240,7 @@ func TestReprice(t *testing.T) {
 	e := newChainEnv(t)
 	d := &faultyEVM{EVM: e.sim.Client(), lost: make(chan *types.Transaction, 1)}
 	d.dropFulfil.Store(true)
-	cfg := e.config(t.TempDir())
-	cfg.Chains[0].Client = d
-	cfg.Chains[0].RepriceAfter = 100 * time.Millisecond
-	var logs syncbuf.Buffer
-	_, stop := e.run(cfg, &logs)
+	_, logs, stop := e.runWith(d, 100*time.Millisecond)
 	defer stop()
 	ids := e.ask(1, "again")
 	e.mineUntil("the fulfilment", func() bool { return e.fulfilled(ids) })
@@ -268,7 +261,7 @@ func TestReprice(t *testing.T) {
 	if n := e.fulfilments(ids[0]); n != 1 {
 		t.Errorf("fulfilled %d times", n)
 	}
-	if !logged(&logs, "fulfilment re-priced", "request="+ids[0].String()) {
+	if !logged(logs, "fulfilment re-priced", "request="+ids[0].String()) {
 		t.Errorf("no re-pricing logged\n%s", logs.String())
 	}
 }
@@ -281,11 +274,7 @@ func TestRepriceRegistration(t *testing.T) {
 	e := newChainEnv(t)
 	d := &faultyEVM{EVM: e.sim.Client()}
 	d.dropRegister.Store(true)
-	cfg := e.config(t.TempDir())
-	cfg.Chains[0].Client = d
-	cfg.Chains[0].RepriceAfter = 200 * time.Millisecond
-	var logs syncbuf.Buffer
-	_, stop := e.run(cfg, &logs)
+	_, logs, stop := e.runWith(d, 200*time.Millisecond)
 	defer stop()
 	ids := e.ask(2, "reg")
 	e.mineUntil("every request fulfilled", func() bool { return e.fulfilled(ids) })
@@ -310,10 +299,7 @@ func TestBatchSendFails(t *testing.T) {
 	e := newChainEnv(t)
 	d := &faultyEVM{EVM: e.sim.Client()}
 	d.failFulfilAt.Store(3)
-	cfg := e.config(t.TempDir())
-	cfg.Chains[0].Client = d
-	var logs syncbuf.Buffer
-	_, stop := e.run(cfg, &logs)
+	_, logs, stop := e.runWith(d, 0)
 	defer stop()
 	relayer := crypto.PubkeyToAddress(e.relayKey.PublicKey)
 	ids := e.ask(6, "batch")
@@ -543,10 +529,7 @@ func TestReorgBeforeConfirmations(t *testing.T) {
 func TestReorgDuringAnswer(t *testing.T) {
 	e := newChainEnv(t)
 	d := &faultyEVM{EVM: e.sim.Client()}
-	cfg := e.config(t.TempDir())
-	cfg.Chains[0].Client = d
-	var logs syncbuf.Buffer
-	b, stop := e.run(cfg, &logs)
+	b, logs, stop := e.runWith(d, 0)
 	defer stop()
 	warm := e.ask(1, "warm")
 	e.mineUntil("the first request final", func() bool {
@@ -570,7 +553,7 @@ func TestReorgDuringAnswer(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.mineUntil("the new branch's request fulfilled", func() bool { return e.fulfilled(old) })
-	if !logged(&logs, "request no longer on chain as seen", "request="+old[0].String()) {
+	if !logged(logs, "request no longer on chain as seen", "request="+old[0].String()) {
 		t.Errorf("the changed request was not noticed\n%s", logs.String())
 	}
 	if n := e.cove.calls.Load(); n != 2 {
@@ -592,10 +575,7 @@ func TestReorgDuringAnswer(t *testing.T) {
 func TestReceiptLag(t *testing.T) {
 	e := newChainEnv(t)
 	d := &faultyEVM{EVM: e.sim.Client(), receiptLag: 100 * time.Millisecond}
-	cfg := e.config(t.TempDir())
-	cfg.Chains[0].Client = d
-	var logs syncbuf.Buffer
-	b, stop := e.run(cfg, &logs)
+	b, logs, stop := e.runWith(d, 0)
 	defer stop()
 	ids := e.ask(2, "slow")
 	e.mineUntil("the fulfilments", func() bool { return e.fulfilled(ids) })
@@ -608,7 +588,7 @@ func TestReceiptLag(t *testing.T) {
 			t.Errorf("request %s fulfilled %d times", id, n)
 		}
 	}
-	if logged(&logs, "request fulfilled by someone else") {
+	if logged(logs, "request fulfilled by someone else") {
 		t.Errorf("its own fulfilment taken for another's\n%s", logs.String())
 	}
 }

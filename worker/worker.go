@@ -3,7 +3,8 @@
 // chain to open the cluster keys gatekeepers provision to that identity and
 // to prepare newly deployed code (follow.go), and answers calls: Invoke
 // loads an agent's bundle, compiles it once, opens its sealed secrets with
-// the cluster key of their epoch, runs the call in a fresh sandbox
+// the cluster key of their epoch, runs the call in a warm sandbox of the
+// agent, or a fresh one for an agent deployed with isolation "request"
 // (worker/sandbox) and signs the response with the agent's attestor key (a
 // receipt, see package receipt). It keeps every invocation's console output,
 // status and duration for `cove agent logs`, sealed at rest under a log key

@@ -109,21 +109,11 @@ func DefaultIsolates() Isolates {
 
 func (c Isolates) withDefaults() Isolates {
 	d := DefaultIsolates()
-	if c.MaxIdlePerAgent <= 0 {
-		c.MaxIdlePerAgent = d.MaxIdlePerAgent
-	}
-	if c.MaxIdle <= 0 {
-		c.MaxIdle = d.MaxIdle
-	}
-	if c.MaxUses <= 0 {
-		c.MaxUses = d.MaxUses
-	}
-	if c.MaxAge <= 0 {
-		c.MaxAge = d.MaxAge
-	}
-	if c.IdleTimeout <= 0 {
-		c.IdleTimeout = d.IdleTimeout
-	}
+	orDefault(&c.MaxIdlePerAgent, d.MaxIdlePerAgent)
+	orDefault(&c.MaxIdle, d.MaxIdle)
+	orDefault(&c.MaxUses, d.MaxUses)
+	orDefault(&c.MaxAge, d.MaxAge)
+	orDefault(&c.IdleTimeout, d.IdleTimeout)
 	return c
 }
 

@@ -71,25 +71,20 @@ func DefaultLimits() Limits {
 // withDefaults fills zero fields from DefaultLimits.
 func (l Limits) withDefaults() Limits {
 	d := DefaultLimits()
-	if l.Timeout <= 0 {
-		l.Timeout = d.Timeout
-	}
-	if l.Memory <= 0 {
-		l.Memory = d.Memory
-	}
-	if l.Requests <= 0 {
-		l.Requests = d.Requests
-	}
-	if l.ResponseBytes <= 0 {
-		l.ResponseBytes = d.ResponseBytes
-	}
-	if l.FetchResponseBytes <= 0 {
-		l.FetchResponseBytes = d.FetchResponseBytes
-	}
-	if l.LogBytes <= 0 {
-		l.LogBytes = d.LogBytes
-	}
+	orDefault(&l.Timeout, d.Timeout)
+	orDefault(&l.Memory, d.Memory)
+	orDefault(&l.Requests, d.Requests)
+	orDefault(&l.ResponseBytes, d.ResponseBytes)
+	orDefault(&l.FetchResponseBytes, d.FetchResponseBytes)
+	orDefault(&l.LogBytes, d.LogBytes)
 	return l
+}
+
+// orDefault sets *v to d when it is zero or negative (not set).
+func orDefault[T int | int64 | time.Duration](v *T, d T) {
+	if *v <= 0 {
+		*v = d
+	}
 }
 
 // Engine compiles agents and runs invocations. It is safe for concurrent

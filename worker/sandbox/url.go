@@ -334,3 +334,121 @@ func ipv4Number(s string) (uint64, bool) {
 	}
 	return n, true
 }
+
+// requestURL is the URL the agent's request carries: s as new URL
+// serialises it (the host in lower case, no default port, ...; the path
+// and query as received, which the receipt covers). Most URLs already
+// are (canonicalURL), and are not parsed.
+func requestURL(s string) string {
+	if canonicalURL(s) {
+		return s
+	}
+	if u, err := parseWHATWG(s, nil); err == nil {
+		return partsOf(u).Href
+	}
+	return s
+}
+
+// canonicalURL reports, by a scan, an absolute http(s) URL that the URL
+// parser returns unchanged: a path, a lower-case host of letters, digits, '-' and
+// '.' whose last label starts with a letter or '-' and no label with
+// "xn--", or a dotted-decimal IPv4 address without leading zeros; a port
+// without leading zeros that is not the scheme's default; a path of
+// characters kept as they are, without "." or ".." segments; a non-empty
+// query without "'" (which the parser encodes); no userinfo, no fragment.
+// It is the JS runtime's SIMPLE_URL (prelude.js) in Go; TestURLFastPath
+// checks that every URL it accepts parses to itself.
+func canonicalURL(s string) bool {
+	var rest string
+	var defPort string
+	switch {
+	case strings.HasPrefix(s, "http://"):
+		rest, defPort = s[len("http://"):], "80"
+	case strings.HasPrefix(s, "https://"):
+		rest, defPort = s[len("https://"):], "443"
+	default:
+		return false
+	}
+	end := strings.IndexAny(rest, ":/?")
+	if end < 0 {
+		end = len(rest)
+	}
+	if !canonicalHost(rest[:end]) {
+		return false
+	}
+	rest = rest[end:]
+	if strings.HasPrefix(rest, ":") {
+		end = strings.IndexAny(rest, "/?")
+		if end < 0 {
+			end = len(rest)
+		}
+		port := rest[1:end]
+		if port == "" || port[0] == '0' || len(port) > 5 || port == defPort || strings.Trim(port, "0123456789") != "" {
+			return false
+		}
+		if n, _ := strconv.Atoi(port); n > 65535 {
+			return false
+		}
+		rest = rest[end:]
+	}
+	path, query, hasQuery := strings.Cut(rest, "?")
+	if path == "" || path[0] != '/' { // no path serialises as "/"
+		return false
+	}
+	for i := 0; i < len(path); i++ {
+		if !pathByte(path[i]) {
+			return false
+		}
+	}
+	for seg := range strings.SplitSeq(path, "/") {
+		if seg == "." || seg == ".." {
+			return false
+		}
+	}
+	if hasQuery {
+		if query == "" {
+			return false
+		}
+		for i := 0; i < len(query); i++ {
+			if c := query[i]; c == '\'' || (!pathByte(c) && c != '?') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func canonicalHost(h string) bool {
+	if h == "" {
+		return false
+	}
+	if ipv4 := strings.Split(h, "."); len(ipv4) == 4 && strings.Trim(h, "0123456789.") == "" {
+		for _, p := range ipv4 {
+			if p == "" || len(p) > 3 || (len(p) > 1 && p[0] == '0') {
+				return false
+			}
+			if n, _ := strconv.Atoi(p); n > 255 {
+				return false
+			}
+		}
+		return true
+	}
+	labels := strings.Split(h, ".")
+	for _, l := range labels {
+		if l == "" || strings.HasPrefix(l, "xn--") {
+			return false
+		}
+		for i := 0; i < len(l); i++ {
+			if c := l[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	last := labels[len(labels)-1][0]
+	return last >= 'a' && last <= 'z' || last == '-'
+}
+
+// pathByte reports a byte WHATWG's path state keeps as it is.
+func pathByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("-._~!$&'()*+,;=:@/", c) >= 0
+}
