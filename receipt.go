@@ -1,28 +1,41 @@
 package cove
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
+	"slices"
 	"strings"
 )
 
 // Receipt versions. Version 1 covers the request (method, target, body),
 // the status and the response body; version 2 adds HeadersHash, over the
-// request's Host and the response headers in ReceiptHeaders. Workers sign
-// version 2; version 1 receipts still verify. See docs/PROTOCOL.md and
-// docs/adr/0013-receipt-v2-headers.md.
+// request's Host and the response headers in ReceiptHeaders. Version 3
+// covers what version 2 does, signed in a batch: one signature over the
+// Merkle root of several responses' receipts, each receipt carrying its
+// Merkle proof. Workers sign version 2 for a response signed alone and
+// version 3 under load; version 1 receipts still verify. See
+// docs/PROTOCOL.md, docs/adr/0013-receipt-v2-headers.md and
+// docs/adr/0018-batched-receipts.md.
 const (
 	ReceiptV1 = 1
 	ReceiptV2 = 2
+	ReceiptV3 = 3
 )
+
+// MaxReceiptProof bounds a version-3 receipt's Merkle proof: 8 levels, a
+// batch of at most 256 responses. Verifiers (package receipt, the EVM
+// anchor) refuse longer proofs, so a receipt's size and the gas to check it
+// stay bounded.
+const MaxReceiptProof = 8
 
 // Receipt is what an agent's attestor vouches for about one call: which
 // agent and code answered which request with which response. Package
 // receipt signs, encodes and verifies it; docs/PROTOCOL.md fixes the
 // format.
 type Receipt struct {
-	// Version is ReceiptV1 or ReceiptV2; 0 (the zero value, and what a
+	// Version is ReceiptV1, ReceiptV2 or ReceiptV3; 0 (the zero value, and what a
 	// version-1 receipt JSON decodes to) means version 1. It picks the
 	// EIP-712 domain version and type the receipt is signed under.
 	Version uint8 `json:"version,omitempty"`
@@ -41,13 +54,17 @@ type Receipt struct {
 	// has no trusted time, so the host's operator can set it to anything.
 	// Take it as the worker's claim, never as proof of when a call ran.
 	Timestamp uint64 `json:"timestamp"`
-	// HeadersHash (version 2 only; zero in version 1) is [HeadersHash] of
-	// the request's Host and the response headers that a version-2 receipt
+	// HeadersHash (versions 2 and 3; zero in version 1) is [HeadersHash]
+	// of the request's Host and the response headers that the receipt
 	// covers.
 	HeadersHash Hash `json:"headersHash"`
+	// Proof (version 3 only) is the Merkle proof from this receipt's leaf
+	// ([Receipt.Leaf]) to the root of its batch, which the signature
+	// covers: the sibling hashes from the leaf up ([Receipt.BatchRoot]).
+	Proof []Hash `json:"proof,omitempty"`
 }
 
-// V returns the receipt's version: 1 or 2 (0 counts as 1).
+// V returns the receipt's version: 1, 2 or 3 (0 counts as 1).
 func (r Receipt) V() uint8 {
 	if r.Version == 0 {
 		return ReceiptV1
@@ -56,8 +73,9 @@ func (r Receipt) V() uint8 {
 }
 
 // CoversHeaders reports whether the receipt covers the request's Host and
-// the response headers (version 2). A version-1 receipt says nothing about
-// them: a gateway or proxy may have changed Content-Type or Location.
+// the response headers (versions 2 and 3). A version-1 receipt says
+// nothing about them: a gateway or proxy may have changed Content-Type or
+// Location.
 func (r Receipt) CoversHeaders() bool { return r.V() >= ReceiptV2 }
 
 // SignedReceipt is a receipt with the attestor's signature over its
@@ -86,15 +104,29 @@ type receiptV2JSON struct {
 	HeadersHash Hash `json:"headersHash"`
 }
 
+type receiptV3JSON struct {
+	receiptV2JSON
+	Proof []Hash `json:"proof"`
+}
+
 // MarshalJSON writes the receipt JSON of r's version: version 1 as the six
 // fields (no version field, as before version 2 existed), version 2 with
-// "version": 2 first and "headersHash" last.
+// "version": 2 first and "headersHash" last, version 3 as version 2 with
+// "version": 3 and "proof" (an array of hashes) last.
 func (r Receipt) MarshalJSON() ([]byte, error) {
 	v1 := receiptV1JSON{r.Agent, r.CodeHash, r.RequestHash, r.Status, r.ResponseHash, r.Timestamp}
-	if r.V() == ReceiptV1 {
+	v2 := receiptV2JSON{Version: r.Version, receiptV1JSON: v1, HeadersHash: r.HeadersHash}
+	switch r.V() {
+	case ReceiptV1:
 		return json.Marshal(v1)
+	case ReceiptV3:
+		proof := r.Proof
+		if proof == nil {
+			proof = []Hash{} // "proof": [], never null
+		}
+		return json.Marshal(receiptV3JSON{receiptV2JSON: v2, Proof: proof})
 	}
-	return json.Marshal(receiptV2JSON{Version: r.Version, receiptV1JSON: v1, HeadersHash: r.HeadersHash})
+	return json.Marshal(v2)
 }
 
 // RequestHash returns SHA-256(method ‖ "\n" ‖ pathWithRawQuery ‖ "\n" ‖ body),
@@ -174,15 +206,22 @@ const (
 	// ReceiptTypeV2 is the EIP-712 type of a version-2 receipt (domain
 	// version "2"): version 1's fields in the same order, then headersHash.
 	ReceiptTypeV2 = "Receipt(bytes32 agent,bytes32 codeHash,bytes32 requestHash,uint16 status,bytes32 responseHash,uint64 timestamp,bytes32 headersHash)"
+	// ReceiptBatchType is the EIP-712 type a version-3 receipt's
+	// signature is over (domain version "3"): the Merkle root of a batch
+	// of receipts' leaves.
+	ReceiptBatchType = "ReceiptBatch(bytes32 root)"
 )
 
 var (
 	receiptTypeHash   = Keccak256([]byte(ReceiptType))
 	receiptTypeHashV2 = Keccak256([]byte(ReceiptTypeV2))
-	// receiptDomain and receiptDomainV2 are hashStruct(EIP712Domain{name:
-	// "Cove", version: "1"}) and the same with version "2".
+	receiptBatchHash  = Keccak256([]byte(ReceiptBatchType))
+	// receiptDomain, receiptDomainV2 and receiptDomainV3 are
+	// hashStruct(EIP712Domain{name: "Cove", version: "1"}) and the same
+	// with versions "2" and "3".
 	receiptDomain   = receiptDomainHash("1")
 	receiptDomainV2 = receiptDomainHash("2")
+	receiptDomainV3 = receiptDomainHash("3")
 )
 
 func receiptDomainHash(version string) Hash {
@@ -197,7 +236,10 @@ func receiptDomainHash(version string) Hash {
 //
 //	version 1: hashStruct(r) = keccak256(typeHash ‖ agent ‖ codeHash ‖ requestHash ‖
 //	           uint256(status) ‖ responseHash ‖ uint256(timestamp)) for ReceiptType;
-//	version 2: the same with ReceiptTypeV2's hash and ‖ headersHash appended.
+//	version 2: the same with ReceiptTypeV2's hash and ‖ headersHash appended
+//	           ([Receipt.Leaf]);
+//	version 3: hashStruct(ReceiptBatch{root: r.BatchRoot()}) =
+//	           keccak256(keccak256(ReceiptBatchType) ‖ root), domain version "3".
 //
 // A receipt of any other version has the zero digest, which no signature
 // verifies against (package receipt refuses such versions first).
@@ -208,11 +250,88 @@ func (r Receipt) Digest() Hash {
 			word(uint64(r.Status)), r.ResponseHash[:], word(r.Timestamp))
 		return Keccak256([]byte("\x19\x01"), receiptDomain[:], structHash[:])
 	case ReceiptV2:
-		structHash := Keccak256(receiptTypeHashV2[:], r.Agent[:], r.CodeHash[:], r.RequestHash[:],
-			word(uint64(r.Status)), r.ResponseHash[:], word(r.Timestamp), r.HeadersHash[:])
-		return Keccak256([]byte("\x19\x01"), receiptDomainV2[:], structHash[:])
+		leaf := r.Leaf()
+		return Keccak256([]byte("\x19\x01"), receiptDomainV2[:], leaf[:])
+	case ReceiptV3:
+		return ReceiptBatchDigest(r.BatchRoot())
 	}
 	return Hash{}
+}
+
+// Leaf returns r's version-2 EIP-712 struct hash, whatever r.Version says:
+// keccak256(keccak256(ReceiptTypeV2) ‖ agent ‖ codeHash ‖ requestHash ‖
+// uint256(status) ‖ responseHash ‖ uint256(timestamp) ‖ headersHash). It is
+// what a version-2 signature covers (under domain version "2") and a
+// version-3 receipt's leaf in its batch's Merkle tree.
+func (r Receipt) Leaf() Hash {
+	return Keccak256(receiptTypeHashV2[:], r.Agent[:], r.CodeHash[:], r.RequestHash[:],
+		word(uint64(r.Status)), r.ResponseHash[:], word(r.Timestamp), r.HeadersHash[:])
+}
+
+// BatchRoot returns the root that r's Merkle proof leads to from r's leaf:
+// starting from h = r.Leaf(), h = MerkleParent(h, sibling) for each hash of
+// r.Proof in order. With an empty proof it is the leaf itself.
+func (r Receipt) BatchRoot() Hash {
+	h := r.Leaf()
+	for _, sib := range r.Proof {
+		h = MerkleParent(h, sib)
+	}
+	return h
+}
+
+// MerkleParent returns the parent of two nodes of a receipt batch's Merkle
+// tree: keccak256 of the two hashes, the smaller (as a big-endian number)
+// first. Sorting the pair makes a proof a plain list of siblings, with no
+// left/right bits (as OpenZeppelin's MerkleProof); a node's preimage is 64
+// bytes and a leaf's 256, so no node can pass as a leaf.
+func MerkleParent(a, b Hash) Hash {
+	if bytes.Compare(a[:], b[:]) > 0 {
+		a, b = b, a
+	}
+	return Keccak256(a[:], b[:])
+}
+
+// ReceiptBatchDigest returns the EIP-712 digest a version-3 signature is
+// over: keccak256("\x19\x01" ‖ domain{name: "Cove", version: "3"} ‖
+// keccak256(keccak256(ReceiptBatchType) ‖ root)).
+func ReceiptBatchDigest(root Hash) Hash {
+	structHash := Keccak256(receiptBatchHash[:], root[:])
+	return Keccak256([]byte("\x19\x01"), receiptDomainV3[:], structHash[:])
+}
+
+// ReceiptMerkleTree returns the root of the Merkle tree over leaves and
+// each leaf's proof, for a version-3 batch: the leaves are paired in
+// order, level by level, each pair replaced by its MerkleParent; a node
+// left without a pair (an odd count) goes up to the next level unchanged.
+// One leaf is its own root with an empty proof. leaves must not be empty.
+func ReceiptMerkleTree(leaves []Hash) (root Hash, proofs [][]Hash) {
+	proofs = make([][]Hash, len(leaves))
+	// members[i] are the leaves under level[i].
+	level := append([]Hash(nil), leaves...)
+	members := make([][]int, len(leaves))
+	for i := range leaves {
+		members[i] = []int{i}
+	}
+	for len(level) > 1 {
+		var next []Hash
+		var nextMembers [][]int
+		for i := 0; i < len(level); i += 2 {
+			if i+1 == len(level) {
+				next, nextMembers = append(next, level[i]), append(nextMembers, members[i])
+				continue
+			}
+			for _, m := range members[i] {
+				proofs[m] = append(proofs[m], level[i+1])
+			}
+			for _, m := range members[i+1] {
+				proofs[m] = append(proofs[m], level[i])
+			}
+			next = append(next, MerkleParent(level[i], level[i+1]))
+			nextMembers = append(nextMembers, slices.Concat(members[i], members[i+1]))
+		}
+		level, members = next, nextMembers
+	}
+	return level[0], proofs
 }
 
 // word encodes v as a 32-byte big-endian ABI word.

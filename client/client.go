@@ -360,9 +360,11 @@ func requestHost(req *http.Request) string {
 
 // Verify checks r's receipt: the signature, that it was signed by signer
 // (unless signer is zero), and that it covers exactly this request,
-// response body and status and, for a version-2 receipt, the Host the
-// request named and the response headers in cove.ReceiptHeaders (a proxy
-// that changed Content-Type or Location fails it).
+// response body and status and, for a version-2 or -3 receipt, the Host
+// the request named and the response headers in cove.ReceiptHeaders (a
+// proxy that changed Content-Type or Location fails it). A version-3
+// receipt was signed in a batch (ADR 18): its Merkle proof is checked
+// against the signature too.
 //
 // A version-1 receipt (from a worker older than version 2) verifies
 // without covering the Host or any header: the returned receipt's
@@ -382,7 +384,7 @@ func (r *Response) Verify(signer cove.Address) (receipt.Signed, error) {
 
 // VerifyResponse checks a response's receipt offline without the request:
 // the signature, the signer (unless zero), the response hash and status.
-// It cannot check the request hash or a version-2 receipt's headers hash,
+// It cannot check the request hash or a version-2 or -3 receipt's headers hash,
 // which covers the request's Host: see receipt.Check and
 // receipt.CheckHeaders.
 func VerifyResponse(h http.Header, body []byte, status int, signer cove.Address) (receipt.Signed, error) {

@@ -280,8 +280,8 @@ func (c *Client) VerifyReceipt(ctx context.Context, id cove.AgentID, resp *Respo
 		// Security: a version-1 receipt covers no header, so a gateway
 		// replaying one for an identical exchange could change its
 		// Content-Type or Location; workers of this release sign
-		// version 2.
-		return s, fmt.Errorf("%w: a verifying client wants version 2", receipt.ErrNotCovered)
+		// version 2 (or 3, in batches).
+		return s, fmt.Errorf("%w: a verifying client wants version 2 or 3", receipt.ErrNotCovered)
 	}
 	return s, nil
 }

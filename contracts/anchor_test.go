@@ -148,8 +148,9 @@ func (e *env) ask(path string, body []byte, gas uint32) *big.Int {
 }
 
 // sign makes the receipt the agent's attestor (or s) gives for request id
-// answered with response, of version ver (1 or 2), and returns it with the
-// signature bytes fulfil takes.
+// answered with response, of version ver (1, 2, or 3: signed in a batch of
+// three, the receipt second), and returns it with the signature bytes
+// fulfil takes.
 func (e *env) sign(s receipt.Signer, agent cove.AgentID, id *big.Int, path string, body, response []byte, ver uint8) (Receipt, []byte) {
 	e.t.Helper()
 	return signFor(e.t, s, e.chainID, e.anchorAt, agent, id, path, body, response, ver)
@@ -167,14 +168,37 @@ func signFor(t *testing.T, s receipt.Signer, chainID *big.Int, anchorAt common.A
 		ResponseHash: cove.SHA256(response),
 		Timestamp:    uint64(time.Now().Unix()),
 	}
-	if ver == cove.ReceiptV2 {
+	if ver >= cove.ReceiptV2 {
 		r.HeadersHash = cove.HeadersHash("gateway.example", cove.Header{"Content-Type": {"application/json"}})
+	}
+	if ver == cove.ReceiptV3 {
+		return signInBatch(t, s, r, 3, 1)
 	}
 	signed, err := receipt.Sign(s, r)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return Fulfilment(signed)
+}
+
+// signInBatch signs r as receipt i of a batch of n (the others answer
+// other requests) and returns its fulfil arguments.
+func signInBatch(t *testing.T, s receipt.Signer, r cove.Receipt, n, i int) (Receipt, []byte) {
+	t.Helper()
+	rs := make([]cove.Receipt, n)
+	for j := range rs {
+		rs[j] = r
+		rs[j].RequestHash = cove.SHA256([]byte(fmt.Sprint("another request ", j)))
+	}
+	rs[i] = r
+	out, err := receipt.SignBatch(s, rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := out[i].Receipt.V(); got != cove.ReceiptV3 {
+		t.Fatalf("a batch of %d signed version %d", n, got)
+	}
+	return Fulfilment(out[i])
 }
 
 // fulfil sends fulfil as the relayer and mines it.
@@ -249,7 +273,7 @@ func TestRequestHashMatchesGo(t *testing.T) {
 // gets a fresh chain, so that the gas logged for each is that of a first
 // answer (the consumer's storage slots written from zero).
 func TestFulfil(t *testing.T) {
-	for _, ver := range []uint8{cove.ReceiptV1, cove.ReceiptV2} {
+	for _, ver := range []uint8{cove.ReceiptV1, cove.ReceiptV2, cove.ReceiptV3} {
 		t.Run(fmt.Sprintf("v%d", ver), func(t *testing.T) {
 			e := newEnv(t)
 			body := []byte(`{"pair":"ETH-USD"}`)
@@ -394,6 +418,17 @@ func TestFulfilRefusals(t *testing.T) {
 		{"signature of another length", "SignatureLength", func(_ *big.Int, r Receipt, resp, sig []byte) (Receipt, []byte, []byte) {
 			return r, resp, append(bytes.Clone(sig), 0)
 		}},
+		{"v3 tampered proof", "WrongSigner", func(_ *big.Int, r Receipt, resp, sig []byte) (Receipt, []byte, []byte) {
+			bad := bytes.Clone(sig)
+			bad[97+5] ^= 1
+			return r, resp, bad
+		}},
+		{"v3 sent without its proof, as v2", "WrongSigner", func(_ *big.Int, r Receipt, resp, sig []byte) (Receipt, []byte, []byte) {
+			return r, resp, sig[:97]
+		}},
+		{"v3 length between whole hashes", "SignatureLength", func(_ *big.Int, r Receipt, resp, sig []byte) (Receipt, []byte, []byte) {
+			return r, resp, sig[:len(sig)-1]
+		}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -402,6 +437,9 @@ func TestFulfilRefusals(t *testing.T) {
 			ver := uint8(cove.ReceiptV1)
 			if strings.HasPrefix(c.name, "v2") {
 				ver = cove.ReceiptV2
+			}
+			if strings.HasPrefix(c.name, "v3") {
+				ver = cove.ReceiptV3
 			}
 			r, sig := e.sign(e.attestor, e.agent, id, path, body, resp, ver)
 			br, bresp, bsig := c.bad(id, r, resp, sig)
@@ -412,6 +450,38 @@ func TestFulfilRefusals(t *testing.T) {
 			}
 		})
 	}
+
+	// The proof's bound: a genuine signature over a tree 9 levels deep is
+	// refused for the proof's length; 8 levels (the control) pass.
+	t.Run("v3 proof deeper than 8", func(t *testing.T) {
+		e.t = t
+		id := e.ask(path, body, callbackGas)
+		deep := func(depth int) (Receipt, []byte) {
+			r, _ := e.sign(e.attestor, e.agent, id, path, body, resp, cove.ReceiptV2)
+			cr := cove.Receipt{Version: cove.ReceiptV2, Agent: r.Agent, CodeHash: r.CodeHash, RequestHash: r.RequestHash,
+				Status: r.Status, ResponseHash: r.ResponseHash, Timestamp: r.Timestamp,
+				HeadersHash: cove.HeadersHash("gateway.example", cove.Header{"Content-Type": {"application/json"}})}
+			leaves := make([]cove.Hash, 1<<depth)
+			leaves[0] = cr.Leaf()
+			for i := 1; i < len(leaves); i++ {
+				leaves[i] = cove.Keccak256([]byte(fmt.Sprint(i)))
+			}
+			root, proofs := cove.ReceiptMerkleTree(leaves)
+			sig, err := e.attestor.Sign(cove.ReceiptBatchDigest(root))
+			if err != nil {
+				t.Fatal(err)
+			}
+			cr.Version, cr.Proof = cove.ReceiptV3, proofs[0]
+			return Fulfilment(cove.SignedReceipt{Receipt: cr, Signature: sig, Signer: e.attestor.Address()})
+		}
+		r, sig := deep(cove.MaxReceiptProof + 1)
+		_, err := e.fulfil(id, r, resp, sig)
+		e.wantRevert(err, "SignatureLength")
+		r, sig = deep(cove.MaxReceiptProof)
+		if _, err := e.fulfil(id, r, resp, sig); err != nil {
+			t.Fatalf("control, a proof of 8: %v (%s)", err, revertName(e.anchorAB, err))
+		}
+	})
 
 	t.Run("double fulfil", func(t *testing.T) {
 		e.t = t

@@ -1,6 +1,7 @@
 package receipt
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -94,10 +95,49 @@ func TestJSLibrariesVerify(t *testing.T) {
 	}
 
 	t.Run("golden vectors", func(t *testing.T) {
-		for _, path := range []string{vectorPath, vectorPathV2} {
+		for _, path := range []string{vectorPath, vectorPathV2, vectorPathV3} {
 			out, err := runVerifyFile(t, node, path)
 			if err != nil {
 				t.Fatalf("verify.mjs %s: %v\n%s", path, err, out)
+			}
+		}
+	})
+
+	t.Run("v3", func(t *testing.T) {
+		rs, es := batchOf(3)
+		out, err := SignBatch(s, rs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, signed := range out {
+			d := signed.Receipt.Digest()
+			v := vector{Receipt: signed.Receipt, Digest: &d, Signature: "0x" + hex.EncodeToString(signed.Signature[:]), Signer: signed.Signer, Exchange: &es[i]}
+			res, err := runVerify(t, node, v)
+			if err != nil {
+				t.Fatalf("receipt %d of a batch: verify.mjs: %v\n%s", i, err, res)
+			}
+			for _, w := range []string{"ethers: ok", "viem: ok", "(version 3)", "headersHash: ok"} {
+				if !strings.Contains(res, w) {
+					t.Fatalf("verify.mjs output lacks %q:\n%s", w, res)
+				}
+			}
+			if i > 0 {
+				continue
+			}
+			for name, tamper := range map[string]func(*vector){
+				"tampered proof":   func(v *vector) { v.Receipt.Proof = []cove.Hash{v.Receipt.Proof[0], {1}} },
+				"another's proof":  func(v *vector) { v.Receipt.Proof = out[2].Receipt.Proof },
+				"tampered status":  func(v *vector) { v.Receipt.Status = 201 },
+				"signed as one v2": func(v *vector) { v.Receipt.Version, v.Receipt.Proof = cove.ReceiptV2, nil },
+			} {
+				t.Run(name, func(t *testing.T) {
+					bad := v
+					bad.Receipt.Proof = append([]cove.Hash(nil), v.Receipt.Proof...)
+					bad.Digest = nil
+					bad.Exchange = nil
+					tamper(&bad)
+					wantBothFail(t, node, bad)
+				})
 			}
 		}
 	})

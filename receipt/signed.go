@@ -165,7 +165,8 @@ func header(h http.Header, name string) (string, error) {
 // decodeReceipt decodes a JSON object that has each receipt field of its
 // version exactly once, with exact (case-sensitive) names, nothing else and
 // nothing after it. Version 1 has no "version" field; version 2 has
-// "version": 2 and "headersHash".
+// "version": 2 and "headersHash"; version 3 has "version": 3,
+// "headersHash" and "proof" (1 to cove.MaxReceiptProof hashes).
 func decodeReceipt(js []byte) (Receipt, error) {
 	var r Receipt
 	fields := map[string]any{
@@ -177,6 +178,7 @@ func decodeReceipt(js []byte) (Receipt, error) {
 		"responseHash": &r.ResponseHash,
 		"timestamp":    &r.Timestamp,
 		"headersHash":  &r.HeadersHash,
+		"proof":        &r.Proof,
 	}
 	dec := json.NewDecoder(bytes.NewReader(js))
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
@@ -218,14 +220,22 @@ func decodeReceipt(js []byte) (Receipt, error) {
 	switch {
 	case !seen["version"]:
 		// Version 1: the six fields, nothing more.
-		if seen["headersHash"] {
-			return Receipt{}, errors.New(`field "headersHash" without "version": 2`)
+		if seen["headersHash"] || seen["proof"] {
+			return Receipt{}, errors.New(`field "headersHash" or "proof" without "version": 2 or 3`)
 		}
 	case r.Version == cove.ReceiptV2:
 		want = append(want, "headersHash")
+		if seen["proof"] {
+			return Receipt{}, errors.New(`field "proof" in a version-2 receipt (only version 3 has one)`)
+		}
+	case r.Version == cove.ReceiptV3:
+		want = append(want, "headersHash", "proof")
+		if n := len(r.Proof); seen["proof"] && (n < 1 || n > cove.MaxReceiptProof) {
+			return Receipt{}, fmt.Errorf(`field "proof" has %d hashes, want 1 to %d`, n, cove.MaxReceiptProof)
+		}
 	default:
-		// Version 1 is written without the field; 3 and up are not known here.
-		return Receipt{}, fmt.Errorf("unknown version %d (this build knows 1, written without the field, and 2)", r.Version)
+		// Version 1 is written without the field; 4 and up are not known here.
+		return Receipt{}, fmt.Errorf("unknown version %d (this build knows 1, written without the field, 2 and 3)", r.Version)
 	}
 	for _, name := range want {
 		if !seen[name] {
@@ -245,7 +255,10 @@ func truncate(s string, n int) string {
 // Verify checks that Signature is a signature over Receipt.Digest() that
 // recovers to Signer under the rule of package ethsig (low s), with v = 27
 // or 28 as the header format requires, for a receipt of a known version
-// (1, with no HeadersHash, or 2). Errors wrap [ErrBadSignature].
+// (1, with no HeadersHash; 2, with no Proof; 3, with a Proof of 1 to
+// cove.MaxReceiptProof hashes). For version 3 the digest is over the root
+// the receipt's proof leads to: the signature then vouches for every
+// receipt of the batch, this one among them. Errors wrap [ErrBadSignature].
 // Verify says nothing about whether the receipt matches a response: see
 // [Check], and compare Receipt.Agent and Receipt.CodeHash with what you
 // expect.
@@ -256,7 +269,18 @@ func Verify(s Signed) error {
 			// Version 1 does not sign it: a value here would look covered.
 			return fmt.Errorf("%w: a version-1 receipt has no headersHash", ErrBadSignature)
 		}
+		if len(r.Proof) != 0 {
+			return fmt.Errorf("%w: a version-1 receipt has no proof", ErrBadSignature)
+		}
 	case cove.ReceiptV2:
+		if len(r.Proof) != 0 {
+			// Version 2 does not sign it either.
+			return fmt.Errorf("%w: a version-2 receipt has no proof", ErrBadSignature)
+		}
+	case cove.ReceiptV3:
+		if n := len(r.Proof); n < 1 || n > cove.MaxReceiptProof {
+			return fmt.Errorf("%w: a version-3 receipt's proof has %d hashes, want 1 to %d", ErrBadSignature, n, cove.MaxReceiptProof)
+		}
 	default:
 		return fmt.Errorf("%w: unknown receipt version %d", ErrBadSignature, r.Version)
 	}

@@ -59,12 +59,14 @@ const (
 //     ErrNotProvisioned); ctx's error when ctx ended first; anything else is
 //     an internal failure.
 //
-// The receipt (version 2) covers c.Method, c.Path and c.Body, the status,
+// The receipt covers c.Method, c.Path and c.Body, the status,
 // the exact body returned and c.Host with the response headers in
 // cove.ReceiptHeaders. What it covers is what HTTP sends: no body for HEAD,
 // 204 and 304, no Content-Type for 304 (Go's server drops them). A status
 // outside 200-599 from the agent (a 1xx would be sent as 200) becomes a
-// signed 502 agent_bad_status error.
+// signed 502 agent_bad_status error. It is version 2, or version 3 when
+// it was signed in a batch with other responses of the agent made at the
+// same time (Config.ReceiptBatch, ADR 18).
 //
 // A call waits for a slot in its agent's own queue (Config.MaxPerAgent,
 // slots); when that queue is full it is answered at once with a signed 429
@@ -140,8 +142,7 @@ func (s *Server) Invoke(ctx context.Context, id cove.AgentID, c cove.Call) (*cov
 	if resp.Status == http.StatusNotModified {
 		delete(resp.Header, "Content-Type")
 	}
-	signed, err := receipt.Sign(k.attestor, cove.Receipt{
-		Version:      cove.ReceiptV2,
+	signed, err := k.receipts.Sign(cove.Receipt{
 		Agent:        a.ID,
 		CodeHash:     a.CodeHash,
 		RequestHash:  cove.RequestHash(c.Method, c.Path, c.Body),
@@ -243,6 +244,7 @@ func (s *Server) keysFor(a cove.Agent) (*agentKeys, error) {
 	}
 	ak := cluster.Agent(a.ID)
 	k = &agentKeys{key: ak, attestor: ak.Attestor(), sealed: string(a.Secrets), secrets: secret.Set{}}
+	k.receipts = receipt.NewBatcher(k.attestor, s.cfg.ReceiptBatch)
 	// Once per agent key, not per response: receipt.Sign checks only the
 	// signature's form.
 	if err := receipt.CheckSigner(k.attestor); err != nil {

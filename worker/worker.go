@@ -33,6 +33,7 @@ import (
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/chain"
 	"github.com/cove-network/cove/keys"
+	"github.com/cove-network/cove/receipt"
 	"github.com/cove-network/cove/secret"
 	"github.com/cove-network/cove/worker/egress"
 	"github.com/cove-network/cove/worker/sandbox"
@@ -45,7 +46,11 @@ type Config struct {
 	// Limits bound each invocation.
 	Limits sandbox.Limits `toml:"limits"`
 	// Isolates bounds the warm VMs kept for agents deployed with
-	// isolation "agent" (the default).
+	// isolation "agent" (the default). Unset, max_idle_per_agent is the
+	// agent's bound on running calls (MaxPerAgent) and max_idle is
+	// MaxConcurrent (at least sandbox.DefaultIsolates'), so an agent
+	// busy at its bound keeps its VMs warm instead of closing and
+	// remaking them as calls end and start.
 	Isolates sandbox.Isolates `toml:"isolates"`
 	// EgressAllow lists HOST:PORT addresses agents may reach although the
 	// egress policy refuses them (loopback, private, ...), e.g. a local mock API.
@@ -67,6 +72,12 @@ type Config struct {
 	// LogDir keeps invocation logs, sealed to the worker's TEE (a key in
 	// the worker's directory, LogKeyFile); empty keeps them in memory only.
 	LogDir string `toml:"log_dir"`
+	// ReceiptBatch bounds how many responses of one agent share one
+	// receipt signature under load (version-3 receipts, ADR 18); a
+	// response signed while no other is being signed is signed alone
+	// (version 2). 1 signs every response alone; 0 means
+	// receipt.DefaultBatch (16).
+	ReceiptBatch int `toml:"receipt_batch"`
 	// LogsPerAgent is how many invocations' logs are kept per agent.
 	LogsPerAgent int `toml:"logs_per_agent"`
 }
@@ -86,6 +97,20 @@ func (c Config) perAgent() (running, queued int) {
 		queued = DefaultMaxQueuedPerAgent
 	}
 	return min(running, c.MaxConcurrent), queued
+}
+
+// isolates returns Isolates with the defaults that depend on the worker's
+// concurrency filled in (see Config.Isolates).
+func (c Config) isolates() sandbox.Isolates {
+	iso, d := c.Isolates, sandbox.DefaultIsolates()
+	running, _ := c.perAgent()
+	if iso.MaxIdlePerAgent == 0 {
+		iso.MaxIdlePerAgent = max(running, d.MaxIdlePerAgent)
+	}
+	if iso.MaxIdle == 0 {
+		iso.MaxIdle = max(c.MaxConcurrent, d.MaxIdle)
+	}
+	return iso
 }
 
 // DefaultConfig returns a worker configuration with the default limits
@@ -116,6 +141,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxRequestBytes < 1 {
 		return fmt.Errorf("worker: max_request_bytes %d must be positive", c.MaxRequestBytes)
+	}
+	if c.ReceiptBatch < 0 || c.ReceiptBatch > 1<<cove.MaxReceiptProof {
+		return fmt.Errorf("worker: receipt_batch %d must be 1 to %d (0 means %d)", c.ReceiptBatch, 1<<cove.MaxReceiptProof, receipt.DefaultBatch)
 	}
 	if c.LogsPerAgent < 1 {
 		return fmt.Errorf("worker: logs_per_agent %d must be at least 1", c.LogsPerAgent)
@@ -185,7 +213,8 @@ type Server struct {
 type agentKeys struct {
 	key      keys.Agent
 	attestor *keys.Attestor
-	sealed   string // the sealed secrets the set was opened from
+	receipts *receipt.Batcher // signs as attestor, in batches under load
+	sealed   string           // the sealed secrets the set was opened from
 	secrets  secret.Set
 }
 
@@ -223,7 +252,7 @@ func New(cfg Config, log *slog.Logger, platform Platform, c Chain, blobs Blobs, 
 	if err != nil {
 		return nil, err
 	}
-	engine.SetIsolates(cfg.Isolates)
+	engine.SetIsolates(cfg.isolates())
 	var seal *logSeal
 	if cfg.LogDir != "" {
 		// Invocation logs are sealed to this TEE. A log key that does not

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"path/filepath"
@@ -628,4 +629,87 @@ func TestInvokeIsolationNewSecrets(t *testing.T) {
 	if got := get(); got != "1 new new" {
 		t.Fatalf("after new secrets: %q, want 1 new new (a new VM with the new secrets)", got)
 	}
+}
+
+// TestInvokeBatchedReceipts: calls of one agent answered at the same time
+// share receipt signatures (version 3, ADR 18), and each response's
+// receipt still checks against its own call alone; with receipt_batch = 1
+// every response is signed alone (version 2).
+func TestInvokeBatchedReceipts(t *testing.T) {
+	burst := func(t *testing.T, e *env, id cove.AgentID) (v3 int, sigs map[[65]byte]int) {
+		t.Helper()
+		const n = 64
+		calls := make([]cove.Call, n)
+		resps := make([]*cove.Response, n)
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			calls[i] = call(http.MethodPost, fmt.Sprintf("/hi?name=c%d", i), fmt.Sprint("body ", i))
+			wg.Go(func() { resps[i], errs[i] = e.w.Invoke(context.Background(), id, calls[i]) })
+		}
+		wg.Wait()
+		sigs = map[[65]byte]int{}
+		for i := range n {
+			if errs[i] != nil || resps[i].Status != 201 {
+				t.Fatalf("call %d: %v %+v", i, errs[i], resps[i])
+			}
+			check(t, calls[i], resps[i])
+			if resps[i].Receipt.Receipt.V() == cove.ReceiptV3 {
+				v3++
+			}
+			sigs[resps[i].Receipt.Signature]++
+		}
+		return v3, sigs
+	}
+	// A signature made slower (5 ms) makes the calls meet at the signer,
+	// whatever the scheduling.
+	start := func(t *testing.T, cfg worker.Config) (*env, cove.AgentID) {
+		e := newEnv(t, cfg)
+		e.provision(t, 0)
+		id := e.deploy(t, greeter, map[string]string{"GREETING": "Hello"})
+		c := call(http.MethodGet, "/hi", "")
+		resp, err := e.w.Invoke(context.Background(), id, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(t, c, resp)
+		if v := resp.Receipt.Receipt.V(); v != cove.ReceiptV2 {
+			t.Fatalf("a call alone got a version-%d receipt, want 2 (signed alone, at once)", v)
+		}
+		e.w.SlowReceipts(id, 5*time.Millisecond)
+		return e, id
+	}
+	t.Run("default", func(t *testing.T) {
+		e, id := start(t, worker.DefaultConfig())
+		v3, sigs := burst(t, e, id)
+		largest := 0
+		for _, c := range sigs {
+			largest = max(largest, c)
+		}
+		t.Logf("%d of 64 receipts in batches, %d signatures, the largest batch %d", v3, len(sigs), largest)
+		if v3 < 32 || largest > receipt.DefaultBatch {
+			t.Fatalf("%d of 64 calls at once signed in batches, the largest %d (bound %d)", v3, largest, receipt.DefaultBatch)
+		}
+	})
+	t.Run("receipt_batch 1", func(t *testing.T) {
+		cfg := worker.DefaultConfig()
+		cfg.ReceiptBatch = 1
+		e, id := start(t, cfg)
+		if v3, sigs := burst(t, e, id); v3 != 0 || len(sigs) != 64 {
+			t.Fatalf("receipt_batch 1: %d version-3 receipts, %d signatures for 64 calls", v3, len(sigs))
+		}
+	})
+	t.Run("receipt_batch out of range", func(t *testing.T) {
+		cfg := worker.DefaultConfig()
+		for _, n := range []int{-1, 257} {
+			cfg.ReceiptBatch = n
+			if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "receipt_batch") {
+				t.Fatalf("receipt_batch %d: %v", n, err)
+			}
+		}
+		cfg.ReceiptBatch = 256
+		if err := cfg.Validate(); err != nil {
+			t.Fatalf("receipt_batch 256 (the control): %v", err)
+		}
+	})
 }

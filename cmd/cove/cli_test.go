@@ -378,19 +378,24 @@ func testDeployCallVerify(t *testing.T, base string, dev cove.Address) {
 		})
 	}
 
-	// A version-1 receipt (the golden vector, from before version 2)
-	// verifies and says it covers no header, even with --host.
-	t.Run("version 1", func(t *testing.T) {
+	// The golden vectors of versions 1 and 3 as saved responses.
+	golden := func(t *testing.T, file string) (saved string, path, body, host, signer string) {
 		var v struct {
-			Exchange struct{ Path, Body, ResponseBody string }
-			Headers  map[string]string
-			Signer   string
+			Exchange struct {
+				Path, Body, ResponseBody, Host string
+				ResponseHeaders                http.Header
+			}
+			Headers map[string]string
+			Signer  string
 		}
-		b, err := os.ReadFile(filepath.Join("..", "..", "receipt", "testdata", "receipt_vector.json"))
+		b, err := os.ReadFile(filepath.Join("..", "..", "receipt", "testdata", file))
 		if err != nil || json.Unmarshal(b, &v) != nil {
 			t.Fatalf("golden vector: %v", err)
 		}
 		h := http.Header{"Content-Type": {"text/html"}}
+		if v.Exchange.ResponseHeaders != nil {
+			h = v.Exchange.ResponseHeaders.Clone()
+		}
 		for k, val := range v.Headers {
 			h.Set(k, val)
 		}
@@ -398,10 +403,29 @@ func testDeployCallVerify(t *testing.T, base string, dev cove.Address) {
 		h.Set("Content-Length", strconv.Itoa(len(v.Exchange.ResponseBody)))
 		writeHTTPHead(&buf, 200, h)
 		buf.WriteString(v.Exchange.ResponseBody)
-		out, err := verify(writeFile(t, "v1.http", buf.Bytes()), "--signer", v.Signer, "--method", "POST", "--path", v.Exchange.Path, "--data", v.Exchange.Body, "--host", "any.example")
+		return writeFile(t, "golden.http", buf.Bytes()), v.Exchange.Path, v.Exchange.Body, v.Exchange.Host, v.Signer
+	}
+
+	// A version-1 receipt (the golden vector, from before version 2)
+	// verifies and says it covers no header, even with --host.
+	t.Run("version 1", func(t *testing.T) {
+		saved, path, body, _, signer := golden(t, "receipt_vector.json")
+		out, err := verify(saved, "--signer", signer, "--method", "POST", "--path", path, "--data", body, "--host", "any.example")
 		if err != nil || !strings.Contains(out, "version       1") || !strings.Contains(out, "headers       NOT covered") {
 			t.Fatalf("verify a version-1 receipt: %v\n%s", err, out)
 		}
+	})
+
+	// A version-3 receipt (signed in a batch) verifies with its headers;
+	// another Host is refused.
+	t.Run("version 3", func(t *testing.T) {
+		saved, path, body, host, signer := golden(t, "receipt_vector_v3.json")
+		out, err := verify(saved, "--signer", signer, "--method", "POST", "--path", path, "--data", body, "--host", host)
+		if err != nil || !strings.Contains(out, "version       3") || !strings.Contains(out, "headers       checked") || !strings.Contains(out, "proof: 2 hashes") {
+			t.Fatalf("verify a version-3 receipt: %v\n%s", err, out)
+		}
+		_, err = verify(saved, "--signer", signer, "--method", "POST", "--path", path, "--data", body, "--host", "evil.example")
+		wantExit(t, "verify", err, 2)
 	})
 
 	t.Run("not a response", func(t *testing.T) {

@@ -95,6 +95,10 @@ says so. The timestamp is the worker host's clock, not attested.`,
 			if s.Receipt.CoversHeaders() {
 				fmt.Fprintf(out, "  headersHash   %s\n", s.Receipt.HeadersHash)
 			}
+			if s.Receipt.V() == cove.ReceiptV3 {
+				fmt.Fprintf(out, "  batch         signed with other responses in one signature over the Merkle root %s\n                (this receipt's proof: %d hashes)\n",
+					s.Receipt.BatchRoot(), len(s.Receipt.Proof))
+			}
 			fmt.Fprintf(out, "  timestamp     %s (the worker host's clock, not attested)\n  headers       %s\n",
 				time.Unix(int64(s.Receipt.Timestamp), 0).UTC().Format(time.RFC3339), headers)
 			if path == "" {

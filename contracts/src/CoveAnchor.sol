@@ -59,11 +59,16 @@ contract CoveAnchor is ICoveAnchor {
         uint64 epoch;
     }
 
-    // EIP-712 (docs/PROTOCOL.md): domain {name: "Cove", version: "1" or
-    // "2"}, no chainId, no verifyingContract, as off-chain receipts.
+    // EIP-712 (docs/PROTOCOL.md): domain {name: "Cove", version: "1", "2"
+    // or "3"}, no chainId, no verifyingContract, as off-chain receipts.
     bytes32 private constant DOMAIN_TYPEHASH = keccak256("EIP712Domain(string name,string version)");
     bytes32 private constant DOMAIN_V1 = keccak256(abi.encode(DOMAIN_TYPEHASH, keccak256("Cove"), keccak256("1")));
     bytes32 private constant DOMAIN_V2 = keccak256(abi.encode(DOMAIN_TYPEHASH, keccak256("Cove"), keccak256("2")));
+    bytes32 private constant DOMAIN_V3 = keccak256(abi.encode(DOMAIN_TYPEHASH, keccak256("Cove"), keccak256("3")));
+    /// @dev A version-3 (batched) receipt's signature is over the Merkle
+    /// root of its batch (ADR 18); its proof has 1 to MAX_PROOF hashes.
+    bytes32 private constant RECEIPT_BATCH_TYPEHASH = keccak256("ReceiptBatch(bytes32 root)");
+    uint256 private constant MAX_PROOF = 8;
     bytes32 private constant RECEIPT_TYPEHASH = keccak256(
         "Receipt(bytes32 agent,bytes32 codeHash,bytes32 requestHash,uint16 status,bytes32 responseHash,uint64 timestamp)"
     );
@@ -331,7 +336,11 @@ contract CoveAnchor is ICoveAnchor {
     }
 
     /// @dev The EIP-712 digest of receipt: version 1 for a 65-byte
-    /// signature, version 2 (headersHash from bytes 65..97) for 97 bytes.
+    /// signature; version 2 (headersHash from bytes 65..97) for 97 bytes;
+    /// version 3 (a receipt signed in a batch, ADR 18) for 97 + 32k bytes,
+    /// k = 1..MAX_PROOF: headersHash, then the k hashes of its Merkle proof,
+    /// the digest being over the root they lead to from the version-2
+    /// struct hash (each step keccak256 of the sorted pair).
     function _receiptDigest(Receipt calldata r, bytes calldata signature) private pure returns (bytes32) {
         if (signature.length == 65) {
             bytes32 sh = keccak256(
@@ -341,23 +350,26 @@ contract CoveAnchor is ICoveAnchor {
             );
             return keccak256(abi.encodePacked("\x19\x01", DOMAIN_V1, sh));
         }
-        if (signature.length == 97) {
-            bytes32 headersHash = bytes32(signature[65:97]);
-            bytes32 sh = keccak256(
-                abi.encode(
-                    RECEIPT_TYPEHASH_V2,
-                    r.agent,
-                    r.codeHash,
-                    r.requestHash,
-                    uint256(r.status),
-                    r.responseHash,
-                    uint256(r.timestamp),
-                    headersHash
-                )
-            );
-            return keccak256(abi.encodePacked("\x19\x01", DOMAIN_V2, sh));
+        uint256 n = signature.length;
+        if (n < 97 || (n - 97) % 32 != 0 || (n - 97) / 32 > MAX_PROOF) revert SignatureLength(n);
+        bytes32 h = keccak256(
+            abi.encode(
+                RECEIPT_TYPEHASH_V2,
+                r.agent,
+                r.codeHash,
+                r.requestHash,
+                uint256(r.status),
+                r.responseHash,
+                uint256(r.timestamp),
+                bytes32(signature[65:97])
+            )
+        );
+        if (n == 97) return keccak256(abi.encodePacked("\x19\x01", DOMAIN_V2, h));
+        for (uint256 i = 97; i < n; i += 32) {
+            bytes32 sib = bytes32(signature[i:i + 32]);
+            h = h < sib ? keccak256(abi.encodePacked(h, sib)) : keccak256(abi.encodePacked(sib, h));
         }
-        revert SignatureLength(signature.length);
+        return keccak256(abi.encodePacked("\x19\x01", DOMAIN_V3, keccak256(abi.encode(RECEIPT_BATCH_TYPEHASH, h))));
     }
 
     /// @dev Recovers the signer of digest from 65 bytes r ‖ s ‖ v, refusing

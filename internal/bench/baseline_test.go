@@ -115,8 +115,10 @@ func TestCosts(t *testing.T) {
 			t.Errorf("SandboxCost (warm %v) of a 404 path succeeded", warm)
 		}
 	}
-	s, err := SignCost(ctx, 10*time.Millisecond)
-	if err != nil || s.N < 3 || s.Each <= 0 {
-		t.Errorf("SignCost = %+v, %v", s, err)
+	for _, batch := range []int{1, 16} {
+		s, err := SignCost(ctx, 10*time.Millisecond, batch)
+		if err != nil || s.N < 3*batch || s.Each <= 0 {
+			t.Errorf("SignCost (batch %d) = %+v, %v", batch, s, err)
+		}
 	}
 }

@@ -64,12 +64,15 @@ func SandboxCost(ctx context.Context, code []byte, url string, d time.Duration, 
 	})
 }
 
-// SignCost signs receipts as the worker does for each call (the headers
-// hash of a version-2 receipt, then receipt.Sign: the EIP-712 digest, a
-// secp256k1 signature, and the check that it recovers to the attestor) in a
-// loop on one goroutine for about d, with an attestor
-// derived from a fixed master key the way the gatekeeper derives it.
-func SignCost(ctx context.Context, d time.Duration) (Cost, error) {
+// SignCost signs receipts as the worker does for a call signed alone (the
+// headers hash of a version-2 receipt, then receipt.Sign: the EIP-712
+// digest and a secp256k1 signature; the signer is checked once per agent,
+// not here) in a loop on one goroutine for about d, with an attestor
+// derived from a fixed master key the way the gatekeeper derives it. With
+// batch > 1 each round signs batch receipts with one signature
+// (receipt.SignBatch, version 3, as the worker does under load) and the
+// cost returned is per receipt.
+func SignCost(ctx context.Context, d time.Duration, batch int) (Cost, error) {
 	var b [32]byte
 	for i := range b {
 		b[i] = byte(i + 1)
@@ -88,12 +91,25 @@ func SignCost(ctx context.Context, d time.Duration) (Cost, error) {
 		Status:       http.StatusOK,
 		ResponseHash: cove.SHA256([]byte(`{"greeting":"Hello Ada","agent":"hello"}`)),
 	}
-	return loop(ctx, d, func() error {
-		r.Timestamp = uint64(time.Now().Unix())
-		r.HeadersHash = cove.HeadersHash("127.0.0.1:8700", cove.Header{"Content-Type": {"application/json"}})
-		_, err := receipt.Sign(att, r)
+	batch = max(batch, 1)
+	rs := make([]receipt.Receipt, batch)
+	c, err := loop(ctx, d, func() error {
+		for i := range rs {
+			rs[i] = r
+			rs[i].Timestamp = uint64(time.Now().Unix())
+			rs[i].HeadersHash = cove.HeadersHash("127.0.0.1:8700", cove.Header{"Content-Type": {"application/json"}})
+		}
+		if batch == 1 {
+			_, err := receipt.Sign(att, rs[0])
+			return err
+		}
+		_, err := receipt.SignBatch(att, rs)
 		return err
 	})
+	c.N *= batch
+	c.Each /= time.Duration(batch)
+	c.CPU /= time.Duration(batch)
+	return c, err
 }
 
 // loop runs f until d has passed (at least 3 times) and returns its mean.

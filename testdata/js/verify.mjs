@@ -2,21 +2,25 @@
 //
 // Usage: node verify.mjs FILE
 //
-// FILE is JSON shaped like receipt/testdata/receipt_vector.json (version 1)
-// or receipt_vector_v2.json (version 2):
-//   { "receipt": {version?, agent, codeHash, requestHash, status, responseHash, timestamp, headersHash?},
+// FILE is JSON shaped like receipt/testdata/receipt_vector.json (version 1),
+// receipt_vector_v2.json (version 2) or receipt_vector_v3.json (version 3):
+//   { "receipt": {version?, agent, codeHash, requestHash, status, responseHash, timestamp, headersHash?, proof?},
 //     "signature": "0x" + 130 hex digits, "signer": "0x…", "digest": "0x…" (optional),
 //     "exchange": {host, responseHeaders, …} (optional) }
 // A receipt without "version" is version 1 (EIP-712 domain version "1", six
 // fields); "version": 2 uses domain version "2" and appends headersHash. For
-// a version-2 receipt with an exchange, it also recomputes headersHash from
-// the exchange's host and response headers (docs/PROTOCOL.md).
+// a version-2 or -3 receipt with an exchange, it also recomputes headersHash
+// from the exchange's host and response headers (docs/PROTOCOL.md).
+// "version": 3 is a receipt signed in a batch (ADR 18): its leaf is the
+// version-2 struct hash (each library's hashStruct), the proof's hashes are
+// folded in as keccak256 of the sorted pair, and the signature is checked
+// as EIP-712 ReceiptBatch{root} under domain version "3".
 // It prints one line per check and exits non-zero if either library
 // rejects the signature, recovers another address, or computes another digest.
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { TypedDataEncoder, verifyTypedData as ethersVerify, getAddress } from "ethers";
-import { hashTypedData, recoverTypedDataAddress, verifyTypedData as viemVerify } from "viem";
+import { TypedDataEncoder, verifyTypedData as ethersVerify, getAddress, keccak256 as ethersKeccak, concat as ethersConcat } from "ethers";
+import { hashStruct, hashTypedData, keccak256 as viemKeccak, concat as viemConcat, recoverTypedDataAddress, verifyTypedData as viemVerify } from "viem";
 
 const fieldsV1 = [
   { name: "agent", type: "bytes32" },
@@ -35,13 +39,12 @@ if (!path) {
 const v = JSON.parse(readFileSync(path, "utf8"));
 const r = v.receipt;
 const version = r.version === undefined ? 1 : r.version;
-if (version !== 1 && version !== 2) {
+if (version !== 1 && version !== 2 && version !== 3) {
   console.error(`unknown receipt version ${r.version}`);
   process.exit(2);
 }
-const domain = { name: "Cove", version: String(version) };
-const types = { Receipt: version === 2 ? [...fieldsV1, { name: "headersHash", type: "bytes32" }] : fieldsV1 };
-const message = {
+const receiptTypes = { Receipt: version >= 2 ? [...fieldsV1, { name: "headersHash", type: "bytes32" }] : fieldsV1 };
+const receiptMessage = {
   agent: r.agent,
   codeHash: r.codeHash,
   requestHash: r.requestHash,
@@ -49,8 +52,29 @@ const message = {
   responseHash: r.responseHash,
   timestamp: r.timestamp,
 };
-if (version === 2) message.headersHash = r.headersHash;
+if (version >= 2) receiptMessage.headersHash = r.headersHash;
 const signer = getAddress(v.signer);
+
+// What each library verifies: the receipt itself (versions 1 and 2), or
+// the root its proof leads to (version 3), computed by that library.
+function batchRoot(leaf, keccak, concat) {
+  if (!Array.isArray(r.proof) || r.proof.length < 1 || r.proof.length > 8) throw new Error("a version-3 receipt needs a proof of 1 to 8 hashes");
+  let h = leaf.toLowerCase();
+  for (const sib of r.proof) {
+    const s = sib.toLowerCase();
+    h = BigInt(h) <= BigInt(s) ? keccak(concat([h, s])) : keccak(concat([s, h]));
+  }
+  return h;
+}
+const batchTypes = { ReceiptBatch: [{ name: "root", type: "bytes32" }] };
+function typed(lib) {
+  const domain = { name: "Cove", version: String(version) };
+  if (version !== 3) return { domain, types: receiptTypes, primaryType: "Receipt", message: receiptMessage };
+  const root = lib === "ethers"
+    ? batchRoot(TypedDataEncoder.hashStruct("Receipt", receiptTypes, receiptMessage), ethersKeccak, ethersConcat)
+    : batchRoot(hashStruct({ data: receiptMessage, primaryType: "Receipt", types: receiptTypes }), viemKeccak, viemConcat);
+  return { domain, types: batchTypes, primaryType: "ReceiptBatch", message: { root } };
+}
 let failed = false;
 
 function report(lib, ok, detail) {
@@ -76,13 +100,14 @@ function headersHash(host, headers) {
   }
   return "0x" + createHash("sha256").update(Buffer.concat(parts)).digest("hex");
 }
-if (version === 2 && v.exchange && v.exchange.host !== undefined) {
+if (version >= 2 && v.exchange && v.exchange.host !== undefined) {
   const got = headersHash(v.exchange.host, v.exchange.responseHeaders);
   report("headersHash", got === r.headersHash.toLowerCase(), got);
 }
 
 // ethers
 try {
+  const { domain, types, message } = typed("ethers");
   const recovered = ethersVerify(domain, types, message, v.signature);
   const digest = TypedDataEncoder.hash(domain, types, message);
   const problems = [];
@@ -95,7 +120,7 @@ try {
 
 // viem
 try {
-  const args = { domain, types, primaryType: "Receipt", message, signature: v.signature };
+  const args = { ...typed("viem"), signature: v.signature };
   const valid = await viemVerify({ ...args, address: signer });
   const recovered = await recoverTypedDataAddress(args);
   const digest = hashTypedData(args);

@@ -1,0 +1,159 @@
+package receipt
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/ethsig"
+)
+
+// DefaultBatch is how many receipts a Batcher signs at most with one
+// signature when no size is given.
+const DefaultBatch = 16
+
+// SignBatch signs the receipts rs with one signature (ADR 18). One receipt
+// is signed alone as version 2, as Sign does; two or more are signed as
+// version 3: the signature is over the Merkle root of their leaves
+// (cove.ReceiptMerkleTree) and each receipt carries its proof. The
+// receipts' Version fields are ignored: each must describe a response as
+// a version-2 receipt would (HeadersHash set by the caller). At most
+// 1 << cove.MaxReceiptProof receipts.
+func SignBatch(s Signer, rs []Receipt) ([]Signed, error) {
+	switch n := len(rs); {
+	case n == 0:
+		return nil, errors.New("sign receipts: empty batch")
+	case n > 1<<cove.MaxReceiptProof:
+		return nil, fmt.Errorf("sign receipts: a batch of %d, at most %d", n, 1<<cove.MaxReceiptProof)
+	case n == 1:
+		r := rs[0]
+		r.Version, r.Proof = cove.ReceiptV2, nil
+		signed, err := Sign(s, r)
+		if err != nil {
+			return nil, err
+		}
+		return []Signed{signed}, nil
+	}
+	leaves := make([]cove.Hash, len(rs))
+	for i, r := range rs {
+		leaves[i] = r.Leaf()
+	}
+	root, proofs := cove.ReceiptMerkleTree(leaves)
+	sig, err := s.Sign(cove.ReceiptBatchDigest(root))
+	if err != nil {
+		return nil, fmt.Errorf("sign receipts: %w", err)
+	}
+	if err := ethsig.CheckForm(sig); err != nil {
+		return nil, fmt.Errorf("sign receipts: signer output: %w", err)
+	}
+	out := make([]Signed, len(rs))
+	addr := s.Address()
+	for i, r := range rs {
+		r.Version, r.Proof = cove.ReceiptV3, proofs[i]
+		out[i] = Signed{Receipt: r, Signature: sig, Signer: addr}
+	}
+	return out, nil
+}
+
+// Batcher signs the receipts of one signer as they come, in batches under
+// load (ADR 18): a receipt that arrives while no signature is being made
+// is signed at once, alone, as version 2, so at low load nothing waits;
+// receipts that arrive while a signature is being made wait for it and are
+// then signed together, up to max at a time, as one version-3 batch. No
+// timer is involved: a receipt waits at most for the signature in progress
+// and its own batch's, and a batch forms only when receipts arrive faster
+// than one signer signs them one by one.
+//
+// A Batcher is safe for concurrent use.
+type Batcher struct {
+	s   Signer
+	max int
+
+	mu      sync.Mutex
+	busy    bool         // a signature is being made
+	waiting []*batchWait // in arrival order
+}
+
+// batchWait is one receipt waiting in a Batcher.
+type batchWait struct {
+	r    Receipt
+	done chan struct{} // closed when res/err are set or lead is
+	lead []*batchWait  // non-nil: this waiter signs this batch (itself first)
+	res  Signed
+	err  error
+}
+
+// NewBatcher returns a Batcher that signs with s, at most max receipts per
+// signature (DefaultBatch when max is 0; 1 signs each receipt alone, as
+// version 2).
+func NewBatcher(s Signer, max int) *Batcher {
+	if max <= 0 {
+		max = DefaultBatch
+	}
+	return &Batcher{s: s, max: min(max, 1<<cove.MaxReceiptProof)}
+}
+
+// Signer returns the signer b signs with.
+func (b *Batcher) Signer() Signer { return b.s }
+
+// Sign signs r, alone (version 2) or in a batch with other receipts
+// arriving at the same time (version 3), and returns r signed.
+func (b *Batcher) Sign(r Receipt) (Signed, error) {
+	b.mu.Lock()
+	if !b.busy {
+		b.busy = true
+		b.mu.Unlock()
+		out, err := SignBatch(b.s, []Receipt{r})
+		b.next()
+		if err != nil {
+			return Signed{}, err
+		}
+		return out[0], nil
+	}
+	w := &batchWait{r: r, done: make(chan struct{})}
+	b.waiting = append(b.waiting, w)
+	b.mu.Unlock()
+
+	<-w.done
+	if w.lead == nil {
+		return w.res, w.err
+	}
+	// This waiter was the first of the next batch: it signs for all of it.
+	batch := w.lead
+	rs := make([]Receipt, len(batch))
+	for i, bw := range batch {
+		rs[i] = bw.r
+	}
+	out, err := SignBatch(b.s, rs)
+	b.next()
+	for i, bw := range batch[1:] {
+		if err != nil {
+			bw.err = err
+		} else {
+			bw.res = out[i+1]
+		}
+		close(bw.done)
+	}
+	if err != nil {
+		return Signed{}, err
+	}
+	return out[0], nil
+}
+
+// next hands the signer on after a signature: to the first waiter, with
+// up to max waiters as its batch, or to no one.
+func (b *Batcher) next() {
+	b.mu.Lock()
+	if len(b.waiting) == 0 {
+		b.busy = false
+		b.mu.Unlock()
+		return
+	}
+	n := min(b.max, len(b.waiting))
+	batch := b.waiting[:n:n]
+	b.waiting = append([]*batchWait(nil), b.waiting[n:]...)
+	b.mu.Unlock()
+	batch[0].lead = batch
+	close(batch[0].done)
+}
