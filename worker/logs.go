@@ -20,22 +20,35 @@ type Invocation = cove.Invocation
 // every one, sealed (logSeal), to dir/<agent>.sealed, so that logs survive
 // a restart and only this worker's TEE reads them. A file is compacted to
 // the kept tail when it grows past four times that.
+//
+// The files are written by one writer goroutine, in batches: a call adds
+// its record in memory and goes on, and the writer seals and appends what
+// was added meanwhile with one write per agent. So no call waits for a
+// disk write, or for another agent's. close writes what is left; a crash
+// (kill -9) loses the records added since the writer's last write (the
+// last few milliseconds of calls at most), never a written one.
 type logBook struct {
 	dir  string
 	keep int
 	seal *logSeal // nil: memory only
 	log  *slog.Logger
 
-	mu     sync.Mutex
-	agents map[cove.AgentID]*agentLog
+	mu      sync.Mutex
+	agents  map[cove.AgentID]*agentLog
+	queue   []Invocation  // added, not yet written; dir != "" only
+	closing bool          // close was called: nothing more is queued
+	wake    chan struct{} // (1) the writer has work or should stop
+	done    chan struct{} // closed when the writer has stopped
 }
 
 type agentLog struct {
 	loaded  bool
 	entries []Invocation // oldest first, at most keep
-	file    *os.File
-	lines   int // lines in file
-	subs    map[chan Invocation]struct{}
+	// file and lines are the writer's (and load's, which runs under mu
+	// before any record of the agent is queued).
+	file  *os.File
+	lines int // lines in file
+	subs  map[chan Invocation]struct{}
 }
 
 // openLogBook keeps logs in dir, sealed with seal; with dir empty or seal
@@ -54,7 +67,14 @@ func openLogBook(dir string, keep int, seal *logSeal, log *slog.Logger) (*logBoo
 			log.Warn("plaintext invocation logs of an older release are not read; delete them", "dir", dir, "files", len(old))
 		}
 	}
-	return &logBook{dir: dir, keep: keep, seal: seal, log: log, agents: map[cove.AgentID]*agentLog{}}, nil
+	b := &logBook{dir: dir, keep: keep, seal: seal, log: log, agents: map[cove.AgentID]*agentLog{},
+		wake: make(chan struct{}, 1), done: make(chan struct{})}
+	if dir == "" {
+		close(b.done)
+	} else {
+		go b.writer()
+	}
+	return b, nil
 }
 
 // get returns the agent's log, loading its file on first use. Callers hold mu.
@@ -151,37 +171,100 @@ func (b *logBook) add(e Invocation) {
 		default: // a slow follower misses lines rather than blocking calls
 		}
 	}
-	if b.dir == "" {
+	if b.dir == "" || b.closing {
 		return
 	}
-	if err := b.appendFile(e.Agent, l, e); err != nil {
-		// Logs are best effort: a full disk must not fail agent calls.
-		return
+	b.queue = append(b.queue, e)
+	select {
+	case b.wake <- struct{}{}:
+	default: // already woken
 	}
 }
 
-func (b *logBook) appendFile(id cove.AgentID, l *agentLog, e Invocation) error {
-	if l.lines > 4*b.keep {
-		// Rewrite with the kept entries but the newest, appended below.
-		if err := b.rewrite(id, l, l.entries[:max(0, len(l.entries)-1)]); err != nil {
-			return err
+// logWrite is the writer's work for one agent in one round: the records
+// to append or, when the file is due for compaction, the entries to
+// rewrite it with (those records among them).
+type logWrite struct {
+	id      cove.AgentID
+	l       *agentLog
+	records []Invocation
+	rewrite []Invocation // non-nil: compact the file to these instead
+}
+
+// writer writes queued records until close.
+func (b *logBook) writer() {
+	defer close(b.done)
+	for range b.wake {
+		b.mu.Lock()
+		queue, closing := b.queue, b.closing
+		b.queue = nil
+		var work []*logWrite
+		byAgent := map[cove.AgentID]*logWrite{}
+		for _, e := range queue {
+			w := byAgent[e.Agent]
+			if w == nil {
+				w = &logWrite{id: e.Agent, l: b.agents[e.Agent]}
+				byAgent[e.Agent] = w
+				work = append(work, w)
+			}
+			w.records = append(w.records, e)
+		}
+		for _, w := range work {
+			if w.l.lines+len(w.records) > 4*b.keep {
+				// Every record of the agent added so far is in entries
+				// (the kept tail) or written: rewrite with the tail.
+				w.rewrite = append([]Invocation{}, w.l.entries...)
+			}
+		}
+		b.mu.Unlock()
+
+		for _, w := range work {
+			if err := b.write(w); err != nil {
+				// Logs are best effort: a full disk must not fail agent
+				// calls, nor stop the writer.
+				b.log.Debug("write invocation log", "agent", w.id, "err", err)
+			}
+		}
+		if closing {
+			b.mu.Lock()
+			defer b.mu.Unlock()
+			for _, l := range b.agents {
+				if l.file != nil {
+					l.file.Close()
+					l.file = nil
+				}
+			}
+			return
 		}
 	}
+}
+
+// write appends w's records to the agent's file with one write, or
+// compacts the file to w.rewrite.
+func (b *logBook) write(w *logWrite) error {
+	if w.rewrite != nil {
+		return b.rewrite(w.id, w.l, w.rewrite)
+	}
+	l := w.l
 	if l.file == nil {
-		f, err := os.OpenFile(b.path(id), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+		f, err := os.OpenFile(b.path(w.id), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 		if err != nil {
 			return err
 		}
 		l.file = f
 	}
-	line, err := b.seal.seal(id, e)
-	if err != nil {
+	var buf []byte
+	for _, e := range w.records {
+		line, err := b.seal.seal(w.id, e)
+		if err != nil {
+			return err
+		}
+		buf = append(append(buf, line...), '\n')
+	}
+	if _, err := l.file.Write(buf); err != nil {
 		return err
 	}
-	if _, err := l.file.Write(append(line, '\n')); err != nil {
-		return err
-	}
-	l.lines++
+	l.lines += len(w.records)
 	return nil
 }
 
@@ -240,15 +323,18 @@ func (s *Server) Follow(ctx context.Context, id cove.AgentID) <-chan Invocation 
 	return ch
 }
 
+// close writes the records not written yet, closes the files and waits
+// for the writer to stop. Records added later are kept in memory only.
 func (b *logBook) close() error {
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	var errs []error
-	for _, l := range b.agents {
-		if l.file != nil {
-			errs = append(errs, l.file.Close())
-			l.file = nil
+	if b.dir != "" && !b.closing {
+		b.closing = true
+		select {
+		case b.wake <- struct{}{}:
+		default: // a round is due: it takes the queue and sees closing
 		}
 	}
-	return errors.Join(errs...)
+	b.mu.Unlock()
+	<-b.done
+	return nil
 }

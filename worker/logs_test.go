@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -271,5 +273,45 @@ func TestLogKey(t *testing.T) {
 	w.logs.add(invocation(cove.AgentID{6}, "r", "x"))
 	if got := w.Logs(cove.AgentID{6}, 10); len(got) != 1 {
 		t.Fatalf("memory logs: %+v", got)
+	}
+}
+
+// TestLogsWrittenInBatches: records added at once by many calls of several
+// agents are all on disk, in order per agent, once the book is closed (the
+// writer writes them in batches, apart from the calls); a record added
+// after close stays in memory and does not block.
+func TestLogsWrittenInBatches(t *testing.T) {
+	tee := newLogTEE(t)
+	dir := t.TempDir()
+	var out syncbuf.Buffer
+	b := tee.book(t, dir, &out)
+	agents := []cove.AgentID{{5}, {6}, {7}}
+	var wg sync.WaitGroup
+	for _, id := range agents {
+		wg.Go(func() {
+			for i := range 8 {
+				b.add(invocation(id, fmt.Sprint("r", i), "batch"))
+			}
+		})
+	}
+	wg.Wait()
+	if err := b.close(); err != nil {
+		t.Fatal(err)
+	}
+	b.add(invocation(agents[0], "after close", "batch"))
+	if got := logsOf(b, agents[0]); got[len(got)-1].RequestID != "after close" {
+		t.Fatalf("a record added after close is not kept in memory: %+v", got[len(got)-1])
+	}
+	again := tee.book(t, dir, &out)
+	for _, id := range agents {
+		got := logsOf(again, id)
+		if len(got) != 8 {
+			t.Fatalf("agent %s: %d records on disk, want 8", id, len(got))
+		}
+		for i, e := range got {
+			if e.RequestID != fmt.Sprint("r", i) {
+				t.Fatalf("agent %s: record %d is %s, want r%d", id, i, e.RequestID, i)
+			}
+		}
 	}
 }
