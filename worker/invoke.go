@@ -119,29 +119,8 @@ func (s *Server) Invoke(ctx context.Context, id cove.AgentID, c cove.Call) (*cov
 		return nil, fmt.Errorf("invoke agent %s: %w", a.ID, ctx.Err())
 	}
 
-	if runErr == nil && (res.Status < 200 || res.Status > 599) {
-		// The sandbox refuses these already; whatever the engine, a status
-		// the caller would never get is not signed.
-		runErr = &sandbox.StatusError{Status: res.Status}
-	}
-	resp := &cove.Response{RequestID: reqID}
-	if runErr != nil {
-		resp.Status, resp.Body = errorResponse(runErr, reqID)
-		resp.Header = cove.Header{"Content-Type": {"application/json"}}
-		if errors.Is(runErr, errAgentBusy) {
-			resp.Header["Retry-After"] = []string{strconv.Itoa(busyRetryAfter)}
-		}
-	} else {
-		resp.Status, resp.Header, resp.Body = res.Status, responseHeader(res.Header), res.Body
-	}
-	// The receipt covers what HTTP sends: no body for these, and Go's
-	// server drops a 304's Content-Type.
-	if c.Method == http.MethodHead || resp.Status == http.StatusNoContent || resp.Status == http.StatusNotModified {
-		resp.Body = nil
-	}
-	if resp.Status == http.StatusNotModified {
-		delete(resp.Header, "Content-Type")
-	}
+	var resp *cove.Response
+	resp, runErr = shapeResponse(c, res, runErr, reqID)
 	signed, err := k.receipts.Sign(cove.Receipt{
 		Agent:        a.ID,
 		CodeHash:     a.CodeHash,
@@ -288,6 +267,38 @@ func (s *Server) run(ctx context.Context, a cove.Agent, p *sandbox.Program, k *a
 		env.Isolate = fmt.Sprintf("%s/%d", a.ID, a.Version)
 	}
 	return s.engine.Run(ctx, p, sandbox.Request{Method: c.Method, URL: c.URL, Header: http.Header(c.Header), Body: c.Body}, env)
+}
+
+// shapeResponse turns what the sandbox returned for call c into the
+// response a caller gets: the agent's (status, canonical headers without
+// the reserved ones, body) or, for runErr, a JSON error in the one
+// envelope; a status outside 200-599 becomes a 502 agent_bad_status error
+// (returned as the new runErr). It is what HTTP sends: no body for HEAD,
+// 204 and 304, no Content-Type for 304 (Go's server drops them), so a
+// receipt over it covers what the caller receives.
+func shapeResponse(c cove.Call, res *sandbox.Result, runErr error, reqID string) (*cove.Response, error) {
+	if runErr == nil && (res.Status < 200 || res.Status > 599) {
+		// The sandbox refuses these already; whatever the engine, a status
+		// the caller would never get is not signed.
+		runErr = &sandbox.StatusError{Status: res.Status}
+	}
+	resp := &cove.Response{RequestID: reqID}
+	if runErr != nil {
+		resp.Status, resp.Body = errorResponse(runErr, reqID)
+		resp.Header = cove.Header{"Content-Type": {"application/json"}}
+		if errors.Is(runErr, errAgentBusy) {
+			resp.Header["Retry-After"] = []string{strconv.Itoa(busyRetryAfter)}
+		}
+	} else {
+		resp.Status, resp.Header, resp.Body = res.Status, responseHeader(res.Header), res.Body
+	}
+	if c.Method == http.MethodHead || resp.Status == http.StatusNoContent || resp.Status == http.StatusNotModified {
+		resp.Body = nil
+	}
+	if resp.Status == http.StatusNotModified {
+		delete(resp.Header, "Content-Type")
+	}
+	return resp, runErr
 }
 
 // responseHeader is the agent's header as it will be sent: canonical keys

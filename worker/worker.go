@@ -218,23 +218,11 @@ type agentKeys struct {
 	secrets  secret.Set
 }
 
-// New loads (or makes, in the TEE) the worker's sealed identity in dir and
-// returns a worker that takes its cluster keys only from the chain, sealed
-// to that identity. It starts nothing: Run registers and follows the chain.
-func New(cfg Config, log *slog.Logger, platform Platform, c Chain, blobs Blobs, dir string) (*Server, error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("worker: %w", err)
-	}
-	path := filepath.Join(dir, IdentityFile)
-	id, created, err := LoadIdentity(platform, path)
-	if err != nil {
-		return nil, fmt.Errorf("worker: %w", err)
-	}
-	myID := chain.WorkerID(id.PublicKey())
-	log.Info("worker identity", "worker", myID, "created", created, "sealed_in", path)
+// NewSandbox returns the sandbox a worker with cfg runs agents in: cfg's
+// limits and warm-VM bounds, and an HTTP client for the agents' fetch that
+// keeps to the egress policy (cfg.EgressAllow) and follows at most 10
+// redirects.
+func NewSandbox(cfg Config) (*sandbox.Engine, error) {
 	policy, err := egress.New(cfg.EgressAllow)
 	if err != nil {
 		return nil, err
@@ -253,6 +241,30 @@ func New(cfg Config, log *slog.Logger, platform Platform, c Chain, blobs Blobs, 
 		return nil, err
 	}
 	engine.SetIsolates(cfg.isolates())
+	return engine, nil
+}
+
+// New loads (or makes, in the TEE) the worker's sealed identity in dir and
+// returns a worker that takes its cluster keys only from the chain, sealed
+// to that identity. It starts nothing: Run registers and follows the chain.
+func New(cfg Config, log *slog.Logger, platform Platform, c Chain, blobs Blobs, dir string) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("worker: %w", err)
+	}
+	path := filepath.Join(dir, IdentityFile)
+	id, created, err := LoadIdentity(platform, path)
+	if err != nil {
+		return nil, fmt.Errorf("worker: %w", err)
+	}
+	myID := chain.WorkerID(id.PublicKey())
+	log.Info("worker identity", "worker", myID, "created", created, "sealed_in", path)
+	engine, err := NewSandbox(cfg)
+	if err != nil {
+		return nil, err
+	}
 	var seal *logSeal
 	if cfg.LogDir != "" {
 		// Invocation logs are sealed to this TEE. A log key that does not

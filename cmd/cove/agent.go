@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/client"
@@ -25,19 +26,18 @@ func newAgentCmd(g *globals) *cobra.Command {
 		Use:   "agent",
 		Short: "Deploy, call and inspect agents",
 	}
-	cmd.AddCommand(newDeployCmd(g), newUpgradeCmd(g), newCallCmd(g), newListCmd(g), newLogsCmd(g))
+	cmd.AddCommand(newDeployCmd(g), newUpgradeCmd(g), newCallCmd(g), newListCmd(g), newLogsCmd(g), newRunCmd())
 	return cmd
 }
 
 func newDeployCmd(g *globals) *cobra.Command {
 	var (
-		name        string
-		secrets     []string
-		secretsFile string
-		asJSON      bool
-		salt        string
-		isolation   string
-		from        txFlags
+		name      string
+		secrets   secretFlags
+		asJSON    bool
+		salt      string
+		isolation string
+		from      txFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "deploy PATH",
@@ -59,23 +59,9 @@ is recorded on chain and fixed for the agent's life.`,
   cove agent deploy examples/hono-app --name hono --json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			set := map[string]string{}
-			if secretsFile != "" {
-				if err := readSecretsFile(secretsFile, set); err != nil {
-					return err
-				}
-			}
-			for _, kv := range secrets {
-				k, v, ok := strings.Cut(kv, "=")
-				if !ok {
-					return fmt.Errorf("--secret %q: want NAME=VALUE", truncate(kv, 40))
-				}
-				set[k] = v
-			}
-			for k := range set {
-				if err := secret.ValidName(k); err != nil {
-					return fmt.Errorf("secret %q: %w", k, err)
-				}
+			set, err := secrets.read()
+			if err != nil {
+				return err
 			}
 			signer, err := from.signer(cmd)
 			if err != nil {
@@ -131,8 +117,7 @@ is recorded on chain and fixed for the agent's life.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&name, "name", "", "a name for the agent")
-	f.StringArrayVar(&secrets, "secret", nil, "a secret NAME=VALUE (repeatable)")
-	f.StringVar(&secretsFile, "secrets-file", "", "a file of NAME=VALUE lines or a JSON object")
+	secrets.register(f)
 	f.BoolVar(&asJSON, "json", false, `print {"id","cid","codeHash","url","signer","isolation","existed"}`)
 	f.StringVar(&isolation, "isolation", cove.IsolationAgent, "agent: calls share warm VMs (module state persists); request: a fresh VM per call")
 	f.StringVar(&salt, "salt", "", "0x + 64 hex digits: makes the agent id reproducible (default random)")
@@ -142,10 +127,9 @@ is recorded on chain and fixed for the agent's life.`,
 
 func newUpgradeCmd(g *globals) *cobra.Command {
 	var (
-		secrets     []string
-		secretsFile string
-		asJSON      bool
-		from        txFlags
+		secrets secretFlags
+		asJSON  bool
+		from    txFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "upgrade ID PATH",
@@ -160,20 +144,10 @@ signer, and its secrets unless new ones are given.`,
 			if err != nil {
 				return err
 			}
-			var set map[string]string
-			if secretsFile != "" || len(secrets) > 0 {
-				set = map[string]string{}
-				if secretsFile != "" {
-					if err := readSecretsFile(secretsFile, set); err != nil {
-						return err
-					}
-				}
-				for _, kv := range secrets {
-					k, v, ok := strings.Cut(kv, "=")
-					if !ok {
-						return fmt.Errorf("--secret %q: want NAME=VALUE", truncate(kv, 40))
-					}
-					set[k] = v
+			var set map[string]string // nil: the agent keeps its secrets
+			if secrets.given() {
+				if set, err = secrets.read(); err != nil {
+					return err
 				}
 			}
 			signer, err := from.signer(cmd)
@@ -203,8 +177,8 @@ signer, and its secrets unless new ones are given.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringArrayVar(&secrets, "secret", nil, "replace the secrets: NAME=VALUE (repeatable)")
-	f.StringVar(&secretsFile, "secrets-file", "", "replace the secrets from a file of NAME=VALUE lines or a JSON object")
+	f.StringArrayVar(&secrets.secrets, "secret", nil, "replace the secrets: NAME=VALUE (repeatable)")
+	f.StringVar(&secrets.file, "secrets-file", "", "replace the secrets from a file of NAME=VALUE lines or a JSON object")
 	f.BoolVar(&asJSON, "json", false, "print JSON")
 	from.register(f)
 	return cmd
@@ -258,9 +232,7 @@ func readSecretsFile(path string, into map[string]string) error {
 
 func newCallCmd(g *globals) *cobra.Command {
 	var (
-		method  string
-		data    string
-		headers []string
+		req     requestFlags
 		verify  bool
 		include bool
 		save    string
@@ -285,36 +257,15 @@ The exit code is 0 for a 2xx response, 1 otherwise.`,
 			if len(args) > 1 {
 				path = args[1]
 			}
-			h := http.Header{}
-			for _, kv := range headers {
-				k, v, ok := strings.Cut(kv, ":")
-				if !ok {
-					return fmt.Errorf("-H %q: want 'Name: value'", kv)
-				}
-				h.Add(strings.TrimSpace(k), strings.TrimSpace(v))
-			}
-			var body []byte
-			if data != "" {
-				if strings.HasPrefix(data, "@") {
-					body, err = os.ReadFile(data[1:])
-					if err != nil {
-						return fmt.Errorf("-d: %w", err)
-					}
-				} else {
-					body = []byte(data)
-				}
-				if method == "" {
-					method = http.MethodPost
-				}
-			}
-			if method == "" {
-				method = http.MethodGet
+			method, h, body, err := req.build()
+			if err != nil {
+				return err
 			}
 			c, err := g.client()
 			if err != nil {
 				return err
 			}
-			resp, err := c.Call(cmd.Context(), id, strings.ToUpper(method), path, body, h)
+			resp, err := c.Call(cmd.Context(), id, method, path, body, h)
 			if err != nil {
 				return err
 			}
@@ -354,9 +305,7 @@ The exit code is 0 for a 2xx response, 1 otherwise.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&method, "request", "X", "", "HTTP method (default GET, or POST with -d)")
-	f.StringVarP(&data, "data", "d", "", "request body, or @FILE")
-	f.StringArrayVarP(&headers, "header", "H", nil, "request header 'Name: value' (repeatable)")
+	req.register(f)
 	f.BoolVar(&verify, "verify", false, "verify the signed receipt")
 	f.BoolVarP(&include, "include", "i", false, "print the status line and headers too")
 	f.StringVar(&save, "save", "", "save the response (status, headers, body) to FILE for 'cove verify'")
@@ -497,4 +446,84 @@ func sealedTo(c *client.Client) string {
 		return "sealed to the key proven from the chain against --trust-root"
 	}
 	return "sealed to the key the gateway named: no --trust-root, so the gateway is trusted"
+}
+
+// requestFlags are the request flags of `cove agent call` and `cove agent
+// run`: -X, -d and -H, as curl's.
+type requestFlags struct {
+	method, data string
+	headers      []string
+}
+
+func (r *requestFlags) register(f *pflag.FlagSet) {
+	f.StringVarP(&r.method, "request", "X", "", "HTTP method (default GET, or POST with -d)")
+	f.StringVarP(&r.data, "data", "d", "", "request body, or @FILE")
+	f.StringArrayVarP(&r.headers, "header", "H", nil, "request header 'Name: value' (repeatable)")
+}
+
+// build returns the request's method (upper case), header and body.
+func (r *requestFlags) build() (method string, h http.Header, body []byte, err error) {
+	h = http.Header{}
+	for _, kv := range r.headers {
+		k, v, ok := strings.Cut(kv, ":")
+		if !ok {
+			return "", nil, nil, fmt.Errorf("-H %q: want 'Name: value'", kv)
+		}
+		h.Add(strings.TrimSpace(k), strings.TrimSpace(v))
+	}
+	method = r.method
+	if r.data != "" {
+		if strings.HasPrefix(r.data, "@") {
+			if body, err = os.ReadFile(r.data[1:]); err != nil {
+				return "", nil, nil, fmt.Errorf("-d: %w", err)
+			}
+		} else {
+			body = []byte(r.data)
+		}
+		if method == "" {
+			method = http.MethodPost
+		}
+	}
+	if method == "" {
+		method = http.MethodGet
+	}
+	return strings.ToUpper(method), h, body, nil
+}
+
+// secretFlags are the secret flags of `cove agent deploy` and `cove agent
+// run`.
+type secretFlags struct {
+	secrets []string
+	file    string
+}
+
+func (s *secretFlags) register(f *pflag.FlagSet) {
+	f.StringArrayVar(&s.secrets, "secret", nil, "a secret NAME=VALUE (repeatable)")
+	f.StringVar(&s.file, "secrets-file", "", "a file of NAME=VALUE lines or a JSON object")
+}
+
+// given reports whether any secret flag was given.
+func (s *secretFlags) given() bool { return s.file != "" || len(s.secrets) > 0 }
+
+// read returns the secrets: the file's, then each --secret (which wins).
+func (s *secretFlags) read() (map[string]string, error) {
+	set := map[string]string{}
+	if s.file != "" {
+		if err := readSecretsFile(s.file, set); err != nil {
+			return nil, err
+		}
+	}
+	for _, kv := range s.secrets {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return nil, fmt.Errorf("--secret %q: want NAME=VALUE", truncate(kv, 40))
+		}
+		set[k] = v
+	}
+	for k := range set {
+		if err := secret.ValidName(k); err != nil {
+			return nil, fmt.Errorf("secret %q: %w", k, err)
+		}
+	}
+	return set, nil
 }

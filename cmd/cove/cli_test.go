@@ -180,6 +180,17 @@ func devHome(t *testing.T) cove.Address {
 // runCove runs the CLI with args and returns its standard output.
 func runCove(t *testing.T, args ...string) (string, error) {
 	t.Helper()
+	out, errOut, err := runCoveStderr(t, args...)
+	if errOut != "" {
+		t.Logf("cove %s: stderr: %s", strings.Join(args, " "), errOut)
+	}
+	return out, err
+}
+
+// runCoveStderr runs the CLI in this process and returns what it wrote to
+// stdout and stderr.
+func runCoveStderr(t *testing.T, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
 	root := newRoot()
 	var out, errOut bytes.Buffer
 	root.SetOut(&out)
@@ -187,11 +198,8 @@ func runCove(t *testing.T, args ...string) (string, error) {
 	root.SetArgs(args)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	err := root.ExecuteContext(ctx)
-	if errOut.Len() > 0 {
-		t.Logf("cove %s: stderr: %s", strings.Join(args, " "), errOut.String())
-	}
-	return out.String(), err
+	err = root.ExecuteContext(ctx)
+	return out.String(), errOut.String(), err
 }
 
 // verify runs `cove verify` (newVerifyCmd) with args.
