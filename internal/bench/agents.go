@@ -54,6 +54,10 @@ type AgentOptions struct {
 	// a separate process); empty is wrk when it is installed and the
 	// duration and warm-up are whole seconds it can measure, else builtin.
 	LoadGen string
+	// ReceiptBatch is the node's worker receipt_batch: 0 its default
+	// (responses ready at once share a signature, ADR 18), 1 every
+	// response signed alone.
+	ReceiptBatch int
 }
 
 // DefaultAgentOptions returns the defaults of `cove bench`.
@@ -76,6 +80,8 @@ func (o AgentOptions) Validate() error {
 		return errors.New("bench: the duration must be positive and the warm-up not negative")
 	case o.Deploys < 1:
 		return fmt.Errorf("bench: %d deploys: want at least 1", o.Deploys)
+	case o.ReceiptBatch < 0:
+		return fmt.Errorf("bench: receipt batch %d: want 0 (the worker's default) or more", o.ReceiptBatch)
 	case o.CostTime <= 0:
 		return errors.New("bench: the cost measurement time must be positive")
 	case o.LoadGen != "" && o.LoadGen != LoadGenBuiltin && o.LoadGen != LoadGenWrk:
@@ -98,6 +104,9 @@ type AgentReport struct {
 	// LoadGen is the load generator that measured both targets:
 	// LoadGenBuiltin or LoadGenWrk.
 	LoadGen string `json:"loadGenerator"`
+	// ReceiptBatch is the worker's receipt_batch during the run (0: its
+	// default, receipt.DefaultBatch).
+	ReceiptBatch int `json:"receiptBatch"`
 
 	Cove        Target  `json:"cove"`
 	Node        *Target `json:"node,omitempty"`
@@ -185,7 +194,7 @@ func Agents(ctx context.Context, o AgentOptions, log *slog.Logger, progress io.W
 		Path:        "/agents/{id}" + agentPath,
 	}
 	say("%d CPUs (%s), load average %s", rep.Machine.CPUs, rep.Machine.Model, rep.Machine.LoadAvg)
-	rep.LoadGen = o.LoadGen
+	rep.LoadGen, rep.ReceiptBatch = o.LoadGen, o.ReceiptBatch
 	if rep.LoadGen == "" {
 		rep.LoadGen = LoadGenBuiltin
 		_, err := exec.LookPath("wrk")
@@ -204,7 +213,7 @@ func Agents(ctx context.Context, o AgentOptions, log *slog.Logger, progress io.W
 	agentFile := filepath.Join(o.Dir, AgentFile)
 
 	// Cove: a node in this process.
-	cove, err := startDevNode(ctx, o.DataDir, log)
+	cove, err := startDevNode(ctx, o.DataDir, o.ReceiptBatch, log)
 	if err != nil {
 		return nil, err
 	}
@@ -416,7 +425,11 @@ func (r *AgentReport) Print(w io.Writer) {
 	row := func(name string, t Target) {
 		fmt.Fprintf(w, "| %s | %.0f | %.2f | %.2f | %d |\n", name, t.RPS, t.P50MS, t.P99MS, t.Errors+t.Non2xx)
 	}
-	row("cove (gateway, warm isolate, signed receipt)", r.Cove)
+	signed := "signed receipt"
+	if r.ReceiptBatch == 1 {
+		signed = "each receipt signed alone"
+	}
+	row("cove (gateway, warm isolate, "+signed+")", r.Cove)
 	if r.Node != nil {
 		row("node (node:http, same handler)", *r.Node)
 	} else {

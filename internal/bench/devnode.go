@@ -24,7 +24,7 @@ type devNode struct {
 	tempDir string          // removed by stop; "" when a data dir was given
 }
 
-func startDevNode(ctx context.Context, dataDir string, log *slog.Logger) (*devNode, error) {
+func startDevNode(ctx context.Context, dataDir string, receiptBatch int, log *slog.Logger) (*devNode, error) {
 	b := &devNode{}
 	if dataDir == "" {
 		d, err := os.MkdirTemp("", "cove-bench-")
@@ -64,6 +64,8 @@ func startDevNode(ctx context.Context, dataDir string, log *slog.Logger) (*devNo
 		Funded:   []cove.Address{key.Address},
 		P2PAddr:  "127.0.0.1:0",
 		Log:      log,
+		// The worker's receipt batching (0: its default).
+		ReceiptBatch: receiptBatch,
 	})
 	if err != nil {
 		return fail(err)

@@ -38,6 +38,8 @@ type DevConfig struct {
 	// block every EVMBlockTime (zero: cove dev's).
 	EVMAddr      string
 	EVMBlockTime time.Duration
+	// ReceiptBatch is the worker's receipt_batch (zero: its default).
+	ReceiptBatch int
 }
 
 // DevNode is a node StartDev runs.
@@ -65,6 +67,7 @@ func StartDev(ctx context.Context, c DevConfig) (*DevNode, error) {
 	if c.BlockInterval > 0 {
 		cfg.Validator.BlockInterval = c.BlockInterval
 	}
+	cfg.Worker.ReceiptBatch = c.ReceiptBatch
 	if c.EVMAddr != "" {
 		cfg.DevEVM = node.DefaultDevEVM()
 		cfg.DevEVM.RPCAddr = c.EVMAddr
