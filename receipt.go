@@ -58,9 +58,14 @@ type Receipt struct {
 	// of the request's Host and the response headers that the receipt
 	// covers.
 	HeadersHash Hash `json:"headersHash"`
+	// Salt (version 3 only) is 32 random bytes mixed into this receipt's
+	// leaf ([Receipt.Leaf]), so that the leaf, which the proofs of the
+	// other receipts of its batch carry, reveals nothing a batch-mate
+	// could confirm a guess of this call's request or response with.
+	Salt Hash `json:"salt"`
 	// Proof (version 3 only) is the Merkle proof from this receipt's leaf
-	// ([Receipt.Leaf]) to the root of its batch, which the signature
-	// covers: the sibling hashes from the leaf up ([Receipt.BatchRoot]).
+	// to the root of its batch, which the signature covers: the sibling
+	// hashes from the leaf up ([Receipt.BatchRoot]).
 	Proof []Hash `json:"proof,omitempty"`
 }
 
@@ -106,13 +111,14 @@ type receiptV2JSON struct {
 
 type receiptV3JSON struct {
 	receiptV2JSON
+	Salt  Hash   `json:"salt"`
 	Proof []Hash `json:"proof"`
 }
 
 // MarshalJSON writes the receipt JSON of r's version: version 1 as the six
 // fields (no version field, as before version 2 existed), version 2 with
 // "version": 2 first and "headersHash" last, version 3 as version 2 with
-// "version": 3 and "proof" (an array of hashes) last.
+// "version": 3, then "salt" and "proof" (an array of hashes) last.
 func (r Receipt) MarshalJSON() ([]byte, error) {
 	v1 := receiptV1JSON{r.Agent, r.CodeHash, r.RequestHash, r.Status, r.ResponseHash, r.Timestamp}
 	v2 := receiptV2JSON{Version: r.Version, receiptV1JSON: v1, HeadersHash: r.HeadersHash}
@@ -124,7 +130,7 @@ func (r Receipt) MarshalJSON() ([]byte, error) {
 		if proof == nil {
 			proof = []Hash{} // "proof": [], never null
 		}
-		return json.Marshal(receiptV3JSON{receiptV2JSON: v2, Proof: proof})
+		return json.Marshal(receiptV3JSON{receiptV2JSON: v2, Salt: r.Salt, Proof: proof})
 	}
 	return json.Marshal(v2)
 }
@@ -206,6 +212,10 @@ const (
 	// ReceiptTypeV2 is the EIP-712 type of a version-2 receipt (domain
 	// version "2"): version 1's fields in the same order, then headersHash.
 	ReceiptTypeV2 = "Receipt(bytes32 agent,bytes32 codeHash,bytes32 requestHash,uint16 status,bytes32 responseHash,uint64 timestamp,bytes32 headersHash)"
+	// ReceiptLeafType is the EIP-712 type of a version-3 receipt's leaf:
+	// its version-2 receipt and its salt (EIP-712 appends the referenced
+	// Receipt type).
+	ReceiptLeafType = "ReceiptLeaf(Receipt receipt,bytes32 salt)" + ReceiptTypeV2
 	// ReceiptBatchType is the EIP-712 type a version-3 receipt's
 	// signature is over (domain version "3"): the Merkle root of a batch
 	// of receipts' leaves.
@@ -215,6 +225,7 @@ const (
 var (
 	receiptTypeHash   = Keccak256([]byte(ReceiptType))
 	receiptTypeHashV2 = Keccak256([]byte(ReceiptTypeV2))
+	receiptLeafHash   = Keccak256([]byte(ReceiptLeafType))
 	receiptBatchHash  = Keccak256([]byte(ReceiptBatchType))
 	// receiptDomain, receiptDomainV2 and receiptDomainV3 are
 	// hashStruct(EIP712Domain{name: "Cove", version: "1"}) and the same
@@ -237,7 +248,7 @@ func receiptDomainHash(version string) Hash {
 //	version 1: hashStruct(r) = keccak256(typeHash ‖ agent ‖ codeHash ‖ requestHash ‖
 //	           uint256(status) ‖ responseHash ‖ uint256(timestamp)) for ReceiptType;
 //	version 2: the same with ReceiptTypeV2's hash and ‖ headersHash appended
-//	           ([Receipt.Leaf]);
+//	           ([Receipt.StructHashV2]);
 //	version 3: hashStruct(ReceiptBatch{root: r.BatchRoot()}) =
 //	           keccak256(keccak256(ReceiptBatchType) ‖ root), domain version "3".
 //
@@ -250,22 +261,31 @@ func (r Receipt) Digest() Hash {
 			word(uint64(r.Status)), r.ResponseHash[:], word(r.Timestamp))
 		return Keccak256([]byte("\x19\x01"), receiptDomain[:], structHash[:])
 	case ReceiptV2:
-		leaf := r.Leaf()
-		return Keccak256([]byte("\x19\x01"), receiptDomainV2[:], leaf[:])
+		sh := r.StructHashV2()
+		return Keccak256([]byte("\x19\x01"), receiptDomainV2[:], sh[:])
 	case ReceiptV3:
 		return ReceiptBatchDigest(r.BatchRoot())
 	}
 	return Hash{}
 }
 
-// Leaf returns r's version-2 EIP-712 struct hash, whatever r.Version says:
-// keccak256(keccak256(ReceiptTypeV2) ‖ agent ‖ codeHash ‖ requestHash ‖
-// uint256(status) ‖ responseHash ‖ uint256(timestamp) ‖ headersHash). It is
-// what a version-2 signature covers (under domain version "2") and a
-// version-3 receipt's leaf in its batch's Merkle tree.
-func (r Receipt) Leaf() Hash {
+// StructHashV2 returns r's version-2 EIP-712 struct hash, whatever
+// r.Version says: keccak256(keccak256(ReceiptTypeV2) ‖ agent ‖ codeHash ‖
+// requestHash ‖ uint256(status) ‖ responseHash ‖ uint256(timestamp) ‖
+// headersHash). It is what a version-2 signature covers (under domain
+// version "2").
+func (r Receipt) StructHashV2() Hash {
 	return Keccak256(receiptTypeHashV2[:], r.Agent[:], r.CodeHash[:], r.RequestHash[:],
 		word(uint64(r.Status)), r.ResponseHash[:], word(r.Timestamp), r.HeadersHash[:])
+}
+
+// Leaf returns r's leaf in its batch's Merkle tree (version 3): the
+// EIP-712 struct hash of ReceiptLeaf{receipt: r as version 2, salt:
+// r.Salt}, keccak256(keccak256(ReceiptLeafType) ‖ r.StructHashV2() ‖
+// salt).
+func (r Receipt) Leaf() Hash {
+	sh := r.StructHashV2()
+	return Keccak256(receiptLeafHash[:], sh[:], r.Salt[:])
 }
 
 // BatchRoot returns the root that r's Merkle proof leads to from r's leaf:
@@ -283,7 +303,7 @@ func (r Receipt) BatchRoot() Hash {
 // tree: keccak256 of the two hashes, the smaller (as a big-endian number)
 // first. Sorting the pair makes a proof a plain list of siblings, with no
 // left/right bits (as OpenZeppelin's MerkleProof); a node's preimage is 64
-// bytes and a leaf's 256, so no node can pass as a leaf.
+// bytes and a leaf's 96, so no node can pass as a leaf.
 func MerkleParent(a, b Hash) Hash {
 	if bytes.Compare(a[:], b[:]) > 0 {
 		a, b = b, a

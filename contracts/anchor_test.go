@@ -420,11 +420,19 @@ func TestFulfilRefusals(t *testing.T) {
 		}},
 		{"v3 tampered proof", "WrongSigner", func(_ *big.Int, r Receipt, resp, sig []byte) (Receipt, []byte, []byte) {
 			bad := bytes.Clone(sig)
-			bad[97+5] ^= 1
+			bad[129+5] ^= 1
 			return r, resp, bad
 		}},
-		{"v3 sent without its proof, as v2", "WrongSigner", func(_ *big.Int, r Receipt, resp, sig []byte) (Receipt, []byte, []byte) {
+		{"v3 sent without its salt and proof, as v2", "WrongSigner", func(_ *big.Int, r Receipt, resp, sig []byte) (Receipt, []byte, []byte) {
 			return r, resp, sig[:97]
+		}},
+		{"v3 tampered salt", "WrongSigner", func(_ *big.Int, r Receipt, resp, sig []byte) (Receipt, []byte, []byte) {
+			bad := bytes.Clone(sig)
+			bad[97+3] ^= 1
+			return r, resp, bad
+		}},
+		{"v3 without its proof", "SignatureLength", func(_ *big.Int, r Receipt, resp, sig []byte) (Receipt, []byte, []byte) {
+			return r, resp, sig[:129]
 		}},
 		{"v3 length between whole hashes", "SignatureLength", func(_ *big.Int, r Receipt, resp, sig []byte) (Receipt, []byte, []byte) {
 			return r, resp, sig[:len(sig)-1]
@@ -461,6 +469,7 @@ func TestFulfilRefusals(t *testing.T) {
 			cr := cove.Receipt{Version: cove.ReceiptV2, Agent: r.Agent, CodeHash: r.CodeHash, RequestHash: r.RequestHash,
 				Status: r.Status, ResponseHash: r.ResponseHash, Timestamp: r.Timestamp,
 				HeadersHash: cove.HeadersHash("gateway.example", cove.Header{"Content-Type": {"application/json"}})}
+			cr.Salt = cove.Hash{1}
 			leaves := make([]cove.Hash, 1<<depth)
 			leaves[0] = cr.Leaf()
 			for i := 1; i < len(leaves); i++ {

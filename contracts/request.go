@@ -36,8 +36,8 @@ func RequestHash(chainID *big.Int, anchor cove.Address, agent cove.AgentID, path
 // Fulfilment returns what CoveAnchor.fulfil takes for a signed receipt: the
 // six-field Receipt and the signature bytes, 65 (r ‖ s ‖ v) for a version-1
 // receipt, 97 (the 65, then headersHash) for a version-2 one (ADR 13), and
-// 97 + 32 per proof hash (the 97, then the Merkle proof) for a version-3
-// one, signed in a batch (ADR 18).
+// 129 + 32 per proof hash (the 97, the salt, then the Merkle proof) for a
+// version-3 one, signed in a batch (ADR 18).
 func Fulfilment(s cove.SignedReceipt) (Receipt, []byte) {
 	r := s.Receipt
 	sig := append([]byte(nil), s.Signature[:]...)
@@ -45,6 +45,7 @@ func Fulfilment(s cove.SignedReceipt) (Receipt, []byte) {
 		sig = append(sig, r.HeadersHash[:]...)
 	}
 	if r.V() == cove.ReceiptV3 {
+		sig = append(sig, r.Salt[:]...)
 		for _, h := range r.Proof {
 			sig = append(sig, h[:]...)
 		}

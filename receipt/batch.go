@@ -1,8 +1,10 @@
 package receipt
 
 import (
+	"crypto/rand"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/cove-network/cove"
@@ -15,7 +17,8 @@ const DefaultBatch = 16
 
 // SignBatch signs the receipts rs with one signature (ADR 18). One receipt
 // is signed alone as version 2, as Sign does; two or more are signed as
-// version 3: the signature is over the Merkle root of their leaves
+// version 3: each gets a random Salt (unless the caller set one), the
+// signature is over the Merkle root of their leaves
 // (cove.ReceiptMerkleTree) and each receipt carries its proof. The
 // receipts' Version fields are ignored: each must describe a response as
 // a version-2 receipt would (HeadersHash set by the caller). At most
@@ -28,16 +31,22 @@ func SignBatch(s Signer, rs []Receipt) ([]Signed, error) {
 		return nil, fmt.Errorf("sign receipts: a batch of %d, at most %d", n, 1<<cove.MaxReceiptProof)
 	case n == 1:
 		r := rs[0]
-		r.Version, r.Proof = cove.ReceiptV2, nil
+		r.Version, r.Salt, r.Proof = cove.ReceiptV2, cove.Hash{}, nil
 		signed, err := Sign(s, r)
 		if err != nil {
 			return nil, err
 		}
 		return []Signed{signed}, nil
 	}
+	rs = slices.Clone(rs)
 	leaves := make([]cove.Hash, len(rs))
-	for i, r := range rs {
-		leaves[i] = r.Leaf()
+	for i := range rs {
+		if rs[i].Salt.IsZero() {
+			if _, err := rand.Read(rs[i].Salt[:]); err != nil {
+				return nil, fmt.Errorf("sign receipts: salt: %w", err)
+			}
+		}
+		leaves[i] = rs[i].Leaf()
 	}
 	root, proofs := cove.ReceiptMerkleTree(leaves)
 	sig, err := s.Sign(cove.ReceiptBatchDigest(root))
@@ -60,10 +69,11 @@ func SignBatch(s Signer, rs []Receipt) ([]Signed, error) {
 // load (ADR 18): a receipt that arrives while no signature is being made
 // is signed at once, alone, as version 2, so at low load nothing waits;
 // receipts that arrive while a signature is being made wait for it and are
-// then signed together, up to max at a time, as one version-3 batch. No
-// timer is involved: a receipt waits at most for the signature in progress
-// and its own batch's, and a batch forms only when receipts arrive faster
-// than one signer signs them one by one.
+// then signed together, up to max at a time, as one version-3 batch, in
+// arrival order. No timer is involved: a receipt waits for the signature
+// in progress, the batches of the receipts that arrived before it (one
+// while fewer than max wait) and its own; a batch forms only when
+// receipts arrive faster than one signer signs them one by one.
 //
 // A Batcher is safe for concurrent use.
 type Batcher struct {
@@ -104,7 +114,7 @@ func (b *Batcher) Sign(r Receipt) (Signed, error) {
 	if !b.busy {
 		b.busy = true
 		b.mu.Unlock()
-		out, err := SignBatch(b.s, []Receipt{r})
+		out, err := b.signBatch([]Receipt{r})
 		b.next()
 		if err != nil {
 			return Signed{}, err
@@ -125,7 +135,7 @@ func (b *Batcher) Sign(r Receipt) (Signed, error) {
 	for i, bw := range batch {
 		rs[i] = bw.r
 	}
-	out, err := SignBatch(b.s, rs)
+	out, err := b.signBatch(rs)
 	b.next()
 	for i, bw := range batch[1:] {
 		if err != nil {
@@ -139,6 +149,18 @@ func (b *Batcher) Sign(r Receipt) (Signed, error) {
 		return Signed{}, err
 	}
 	return out[0], nil
+}
+
+// signBatch is SignBatch with b's signer, a panic in it returned as an
+// error: the signer must be handed on (next) whatever happens, or every
+// later receipt of the agent would wait forever.
+func (b *Batcher) signBatch(rs []Receipt) (out []Signed, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			out, err = nil, fmt.Errorf("sign receipts: the signer panicked: %v", p)
+		}
+	}()
+	return SignBatch(b.s, rs)
 }
 
 // next hands the signer on after a signature: to the first waiter, with

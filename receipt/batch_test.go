@@ -160,9 +160,12 @@ func TestVerifyBatchRefusals(t *testing.T) {
 		{"another receipt's proof", func(s *Signed) { s.Receipt.Proof = out[0].Receipt.Proof }, "signed by"},
 		{"the status", func(s *Signed) { s.Receipt.Status = 500 }, "signed by"},
 		{"the headersHash", func(s *Signed) { s.Receipt.HeadersHash[1] ^= 1 }, "signed by"},
+		{"the salt", func(s *Signed) { s.Receipt.Salt[0] ^= 1 }, "signed by"},
 		{"no proof", func(s *Signed) { s.Receipt.Proof = nil }, "proof has 0 hashes"},
-		{"as version 2", func(s *Signed) { s.Receipt.Version = cove.ReceiptV2 }, "version-2 receipt has no proof"},
-		{"as version 2 without its proof", func(s *Signed) { s.Receipt.Version, s.Receipt.Proof = cove.ReceiptV2, nil }, "signed by"},
+		{"as version 2", func(s *Signed) { s.Receipt.Version = cove.ReceiptV2 }, "version-2 receipt has no salt or proof"},
+		{"as version 2 without its salt and proof", func(s *Signed) {
+			s.Receipt.Version, s.Receipt.Salt, s.Receipt.Proof = cove.ReceiptV2, cove.Hash{}, nil
+		}, "signed by"},
 		{"as version 1", func(s *Signed) { s.Receipt.Version = cove.ReceiptV1 }, "version-1 receipt has no headersHash"},
 	}
 	for _, tt := range tests {
@@ -181,6 +184,7 @@ func TestVerifyBatchRefusals(t *testing.T) {
 	for _, depth := range []int{cove.MaxReceiptProof, cove.MaxReceiptProof + 1} {
 		leaves := make([]cove.Hash, 1<<depth)
 		r := rs[0]
+		r.Salt = cove.Hash{7}
 		leaves[0] = r.Leaf()
 		for i := 1; i < len(leaves); i++ {
 			leaves[i] = cove.Keccak256([]byte(fmt.Sprint(i)))
@@ -214,21 +218,29 @@ func TestDecodeVersion3(t *testing.T) {
 	if _, err := decodeReceipt(js); err != nil {
 		t.Fatalf("control: %v", err)
 	}
+	salt := `"salt":"` + out[1].Receipt.Salt.String() + `"`
 	proof := `"proof":["` + out[1].Receipt.Proof[0].String() + `","` + out[1].Receipt.Proof[1].String() + `"]`
-	if !strings.HasSuffix(string(js), `,`+proof+`}`) || !strings.HasPrefix(string(js), `{"version":3,`) {
-		t.Fatalf("version-3 JSON %s: want version first and the proof last", js)
+	if !strings.HasSuffix(string(js), `,`+salt+`,`+proof+`}`) || !strings.HasPrefix(string(js), `{"version":3,`) {
+		t.Fatalf("version-3 JSON %s: want version first, the salt and the proof last", js)
 	}
+	headers := `,"headersHash":"` + out[1].Receipt.HeadersHash.String() + `"`
+	nine := `"proof":[` + strings.Repeat(`"`+out[1].Receipt.Proof[0].String()+`",`, 8) + `"` + out[1].Receipt.Proof[0].String() + `"]`
 	for _, tt := range []struct{ name, from, to, want string }{
 		{"no proof", `,` + proof, ``, `missing field "proof"`},
+		{"no salt", salt + `,`, ``, `missing field "salt"`},
 		{"empty proof", proof, `"proof":[]`, `has 0 hashes`},
+		{"nine proof hashes", proof, nine, `has 9 hashes`},
 		{"null proof", proof, `"proof":null`, `is null`},
-		{"version 2 with a proof", `"version":3`, `"version":2`, `"proof" in a version-2 receipt`},
-		{"version 1 with a proof", `"version":3,`, ``, `without "version"`},
+		{"version 2 with a salt and proof", `"version":3`, `"version":2`, `"salt" or "proof" in a version-2 receipt`},
+		{"version 1 with a salt and proof", `"version":3,`, ``, `without "version"`},
 		{"version 4", `"version":3`, `"version":4`, `unknown version 4`},
 		{"a short hash", out[1].Receipt.Proof[1].String(), "0x12", `field "proof"`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			bad := strings.Replace(string(js), tt.from, tt.to, 1)
+			if tt.name == "version 1 with a salt and proof" {
+				bad = strings.Replace(bad, headers, "", 1) // only the salt and proof are extra
+			}
 			if bad == string(js) {
 				t.Fatalf("%q not in %s", tt.from, js)
 			}
@@ -276,8 +288,31 @@ func TestBatchDigestMatchesGoEthereum(t *testing.T) {
 	// A receipt alone in its "batch" has no version-3 form that verifies
 	// as version 2: the domains differ.
 	r := testExchangeV2.receiptV2()
-	if cove.ReceiptBatchDigest(r.Leaf()) == r.Digest() {
+	if cove.ReceiptBatchDigest(r.Leaf()) == r.Digest() || cove.ReceiptBatchDigest(r.StructHashV2()) == r.Digest() {
 		t.Fatal("a version-3 digest of one leaf equals the version-2 digest")
+	}
+	// The leaf is EIP-712's hashStruct of ReceiptLeaf{receipt, salt}.
+	r.Salt = cove.Hash{0: 0x5a, 31: 0x17}
+	leafTD := apitypes.TypedData{
+		Types: apitypes.Types{
+			"EIP712Domain": {{Name: "name", Type: "string"}, {Name: "version", Type: "string"}},
+			"ReceiptLeaf":  {{Name: "receipt", Type: "Receipt"}, {Name: "salt", Type: "bytes32"}},
+			"Receipt": {{Name: "agent", Type: "bytes32"}, {Name: "codeHash", Type: "bytes32"}, {Name: "requestHash", Type: "bytes32"},
+				{Name: "status", Type: "uint16"}, {Name: "responseHash", Type: "bytes32"}, {Name: "timestamp", Type: "uint64"}, {Name: "headersHash", Type: "bytes32"}},
+		},
+		PrimaryType: "ReceiptLeaf",
+		Domain:      apitypes.TypedDataDomain{Name: "Cove", Version: "3"},
+		Message: apitypes.TypedDataMessage{"salt": r.Salt.String(), "receipt": map[string]any{
+			"agent": r.Agent.String(), "codeHash": r.CodeHash.String(), "requestHash": r.RequestHash.String(),
+			"status": fmt.Sprint(r.Status), "responseHash": r.ResponseHash.String(), "timestamp": fmt.Sprint(r.Timestamp),
+			"headersHash": r.HeadersHash.String()}},
+	}
+	leaf, err := leafTD.HashStruct("ReceiptLeaf", leafTD.Message)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Leaf(); !bytes.Equal(got[:], leaf) {
+		t.Fatalf("Leaf = %s, go-ethereum's hashStruct says 0x%x", got, []byte(leaf))
 	}
 }
 
@@ -295,6 +330,27 @@ func (s *slowSigner) Sign(d cove.Hash) ([65]byte, error) {
 	s.n++
 	s.mu.Unlock()
 	return s.keySigner.Sign(d)
+}
+
+// failingSigner is a slowSigner that fails every signature.
+type failingSigner struct{ *slowSigner }
+
+func (f *failingSigner) Sign(d cove.Hash) ([65]byte, error) {
+	f.slowSigner.Sign(d)
+	return [65]byte{}, errors.New("hsm offline")
+}
+
+// panicSigner panics until ok is set.
+type panicSigner struct {
+	keySigner
+	ok bool
+}
+
+func (p *panicSigner) Sign(d cove.Hash) ([65]byte, error) {
+	if !p.ok {
+		panic("signer bug")
+	}
+	return p.keySigner.Sign(d)
 }
 
 func TestBatcher(t *testing.T) {
@@ -368,6 +424,51 @@ func TestBatcher(t *testing.T) {
 			t.Fatal("second Sign succeeded with a failing signer")
 		}
 	})
+	t.Run("every waiter of a failed batch gets the error", func(t *testing.T) {
+		s := &slowSigner{keySigner: newSigner(t), delay: 5 * time.Millisecond}
+		fail := &failingSigner{slowSigner: s}
+		b := NewBatcher(fail, 0)
+		rs, _ := batchOf(10)
+		errs := make([]error, len(rs))
+		var wg sync.WaitGroup
+		for i := range rs {
+			wg.Go(func() { _, errs[i] = b.Sign(rs[i]) })
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err == nil || !strings.Contains(err.Error(), "hsm offline") {
+				t.Fatalf("receipt %d: %v, want the signer's error", i, err)
+			}
+		}
+		if s.n < 2 || s.n >= len(rs) {
+			t.Fatalf("%d signatures tried for %d receipts arriving at once: no batch formed", s.n, len(rs))
+		}
+	})
+	t.Run("a panicking signer does not stop the batcher", func(t *testing.T) {
+		p := &panicSigner{keySigner: newSigner(t)}
+		b := NewBatcher(p, 0)
+		rs, es := batchOf(2)
+		if _, err := b.Sign(rs[0]); err == nil || !strings.Contains(err.Error(), "panicked") {
+			t.Fatalf("Sign with a panicking signer: %v", err)
+		}
+		p.ok = true
+		done := make(chan error, 1)
+		go func() {
+			s, err := b.Sign(rs[1])
+			if err == nil {
+				err = Check(s, es[1].of())
+			}
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("the batcher is stuck after a panic")
+		}
+	})
 }
 
 func TestGoldenVectorV3(t *testing.T) {
@@ -376,6 +477,9 @@ func TestGoldenVectorV3(t *testing.T) {
 		t.Fatal(err)
 	}
 	rs, es := batchOf(3)
+	for i := range rs {
+		rs[i].Salt = cove.Keccak256([]byte(fmt.Sprint("fixed test salt ", i))) // random in the worker
+	}
 	out, err := SignBatch(keySigner{priv}, rs)
 	if err != nil {
 		t.Fatal(err)

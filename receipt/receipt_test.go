@@ -531,7 +531,7 @@ func TestFromHeadersErrors(t *testing.T) {
 		{name: "v is 29", header: HeaderSignature, value: sig[:130] + "1d", wantText: "v is 29"},
 		{name: "signer bad checksum", header: HeaderSigner, value: flipCase(good.Get(HeaderSigner)), wantText: "EIP-55"},
 		{name: "signer short", header: HeaderSigner, value: good.Get(HeaderSigner)[:41], wantText: "40 hex digits"},
-		{name: "headersHash in version 1", header: HeaderReceipt, value: withField("headersHash", "0x"+strings.Repeat("11", 32)), wantText: `"headersHash" or "proof" without "version": 2 or 3`},
+		{name: "headersHash in version 1", header: HeaderReceipt, value: withField("headersHash", "0x"+strings.Repeat("11", 32)), wantText: `"headersHash", "salt" or "proof" without "version": 2 or 3`},
 		{name: "version 1 written", header: HeaderReceipt, value: withField("version", 1), wantText: "unknown version 1"},
 		{name: "version 4", header: HeaderReceipt, value: withField("version", 4), wantText: "unknown version 4"},
 		{name: "version 2 without headersHash", header: HeaderReceipt, value: withField("version", 2), wantText: `missing field "headersHash"`},

@@ -23,7 +23,8 @@ const (
 )
 
 // maxReceiptHeader bounds the Cove-Receipt header before decoding; a real
-// receipt takes about 500 characters.
+// receipt takes about 500 characters, a version-3 one with a proof of 8
+// hashes about 1,400.
 const maxReceiptHeader = 4096
 
 var (
@@ -104,7 +105,8 @@ func SetHeaders(h http.Header, s Signed) {
 // FromHeaders decodes the receipt headers of a response. It is strict: each
 // header must appear exactly once, the receipt must be unpadded base64url of
 // a JSON object with exactly the fields of its version (version 1: the six
-// fields, no "version"; version 2: "version": 2, the six and "headersHash"),
+// fields, no "version"; version 2: "version": 2, the six and "headersHash";
+// version 3: version 2's with "version": 3, then "salt" and "proof"),
 // the signature 0x + 130
 // hex digits ending in v = 27 or 28, and the signer 0x + 40 hex digits (with
 // a valid EIP-55 checksum if mixed case). Errors wrap [ErrMalformed].
@@ -166,7 +168,7 @@ func header(h http.Header, name string) (string, error) {
 // version exactly once, with exact (case-sensitive) names, nothing else and
 // nothing after it. Version 1 has no "version" field; version 2 has
 // "version": 2 and "headersHash"; version 3 has "version": 3,
-// "headersHash" and "proof" (1 to cove.MaxReceiptProof hashes).
+// "headersHash", "salt" and "proof" (1 to cove.MaxReceiptProof hashes).
 func decodeReceipt(js []byte) (Receipt, error) {
 	var r Receipt
 	fields := map[string]any{
@@ -178,6 +180,7 @@ func decodeReceipt(js []byte) (Receipt, error) {
 		"responseHash": &r.ResponseHash,
 		"timestamp":    &r.Timestamp,
 		"headersHash":  &r.HeadersHash,
+		"salt":         &r.Salt,
 		"proof":        &r.Proof,
 	}
 	dec := json.NewDecoder(bytes.NewReader(js))
@@ -220,16 +223,16 @@ func decodeReceipt(js []byte) (Receipt, error) {
 	switch {
 	case !seen["version"]:
 		// Version 1: the six fields, nothing more.
-		if seen["headersHash"] || seen["proof"] {
-			return Receipt{}, errors.New(`field "headersHash" or "proof" without "version": 2 or 3`)
+		if seen["headersHash"] || seen["salt"] || seen["proof"] {
+			return Receipt{}, errors.New(`field "headersHash", "salt" or "proof" without "version": 2 or 3`)
 		}
 	case r.Version == cove.ReceiptV2:
 		want = append(want, "headersHash")
-		if seen["proof"] {
-			return Receipt{}, errors.New(`field "proof" in a version-2 receipt (only version 3 has one)`)
+		if seen["salt"] || seen["proof"] {
+			return Receipt{}, errors.New(`field "salt" or "proof" in a version-2 receipt (only version 3 has them)`)
 		}
 	case r.Version == cove.ReceiptV3:
-		want = append(want, "headersHash", "proof")
+		want = append(want, "headersHash", "salt", "proof")
 		if n := len(r.Proof); seen["proof"] && (n < 1 || n > cove.MaxReceiptProof) {
 			return Receipt{}, fmt.Errorf(`field "proof" has %d hashes, want 1 to %d`, n, cove.MaxReceiptProof)
 		}
@@ -269,13 +272,13 @@ func Verify(s Signed) error {
 			// Version 1 does not sign it: a value here would look covered.
 			return fmt.Errorf("%w: a version-1 receipt has no headersHash", ErrBadSignature)
 		}
-		if len(r.Proof) != 0 {
-			return fmt.Errorf("%w: a version-1 receipt has no proof", ErrBadSignature)
+		if len(r.Proof) != 0 || !r.Salt.IsZero() {
+			return fmt.Errorf("%w: a version-1 receipt has no salt or proof", ErrBadSignature)
 		}
 	case cove.ReceiptV2:
-		if len(r.Proof) != 0 {
-			// Version 2 does not sign it either.
-			return fmt.Errorf("%w: a version-2 receipt has no proof", ErrBadSignature)
+		if len(r.Proof) != 0 || !r.Salt.IsZero() {
+			// Version 2 does not sign them either.
+			return fmt.Errorf("%w: a version-2 receipt has no salt or proof", ErrBadSignature)
 		}
 	case cove.ReceiptV3:
 		if n := len(r.Proof); n < 1 || n > cove.MaxReceiptProof {
@@ -305,14 +308,15 @@ type Exchange struct {
 	// raw query ("/agents/0x…/hello?name=Ada").
 	Target string
 	// Host is the Host the request named (the authority it was sent to,
-	// "gateway.example:8700"); version-2 receipts cover it.
+	// "gateway.example:8700"); version-2 and -3 receipts cover it.
 	Host string
 	// RequestBody is the request's body.
 	RequestBody []byte
 	// Status is the response's HTTP status.
 	Status int
 	// Header is the response's header as received (net/http's, canonical
-	// keys); version-2 receipts cover the fields in cove.ReceiptHeaders.
+	// keys); version-2 and -3 receipts cover the fields in
+	// cove.ReceiptHeaders.
 	Header http.Header
 	// Body is the response's body.
 	Body []byte
@@ -320,7 +324,7 @@ type Exchange struct {
 
 // Check verifies s (as [Verify]) and that it describes e: the request hash
 // of its method, target and request body, the SHA-256 of its response body,
-// its status and, for a version-2 receipt, the headers hash of its Host and
+// its status and, for a version-2 or -3 receipt, the headers hash of its Host and
 // response headers ([CheckHeaders]). A version-1 receipt does not cover the
 // Host or response headers: Check cannot check them, and the caller must
 // not rely on them (Receipt.CoversHeaders says which it got). A mismatch
@@ -371,7 +375,7 @@ func CheckResponse(r Receipt, status int, body []byte) error {
 // which does not cover the request's Host or the response headers.
 var ErrNotCovered = errors.New("a version-1 receipt does not cover the Host or response headers")
 
-// CheckHeaders checks that a version-2 receipt r covers this request Host
+// CheckHeaders checks that a version-2 or -3 receipt r covers this request Host
 // and these response headers (cove.HeadersHash of host and the fields in
 // cove.ReceiptHeaders). For a version-1 receipt it returns [ErrNotCovered].
 // It does not verify the signature (see [Verify]). A mismatch wraps

@@ -25,20 +25,25 @@ type Invocation = cove.Invocation
 // its record in memory and goes on, and the writer seals and appends what
 // was added meanwhile with one write per agent. So no call waits for a
 // disk write, or for another agent's. close writes what is left; a crash
-// (kill -9) loses the records added since the writer's last write (the
-// last few milliseconds of calls at most), never a written one.
+// (kill -9) loses the records added since the writer's last write (on a
+// healthy disk, the last few milliseconds of calls), never a written one.
+// While the disk is slower than the calls, at most maxLogQueue records
+// wait; past that, records are kept in memory only and the worker's log
+// says how many were not written.
 type logBook struct {
 	dir  string
 	keep int
 	seal *logSeal // nil: memory only
 	log  *slog.Logger
 
-	mu      sync.Mutex
-	agents  map[cove.AgentID]*agentLog
-	queue   []Invocation  // added, not yet written; dir != "" only
-	closing bool          // close was called: nothing more is queued
-	wake    chan struct{} // (1) the writer has work or should stop
-	done    chan struct{} // closed when the writer has stopped
+	mu       sync.Mutex
+	agents   map[cove.AgentID]*agentLog
+	queue    []Invocation  // added, not yet written; dir != "" only
+	dropped  int           // records not queued since the writer last said so
+	closing  bool          // close was called: nothing more is queued
+	wake     chan struct{} // (1) the writer has work or should stop
+	done     chan struct{} // closed when the writer has stopped
+	closeErr error         // the writer's, read after done
 }
 
 type agentLog struct {
@@ -174,12 +179,19 @@ func (b *logBook) add(e Invocation) {
 	if b.dir == "" || b.closing {
 		return
 	}
+	if len(b.queue) >= maxLogQueue {
+		b.dropped++
+		return
+	}
 	b.queue = append(b.queue, e)
 	select {
 	case b.wake <- struct{}{}:
 	default: // already woken
 	}
 }
+
+// maxLogQueue bounds the records waiting for the writer.
+const maxLogQueue = 10_000
 
 // logWrite is the writer's work for one agent in one round: the records
 // to append or, when the file is due for compaction, the entries to
@@ -191,13 +203,14 @@ type logWrite struct {
 	rewrite []Invocation // non-nil: compact the file to these instead
 }
 
-// writer writes queued records until close.
+// writer writes queued records until close, then closes the files; the
+// errors of closing them are closeErr.
 func (b *logBook) writer() {
 	defer close(b.done)
 	for range b.wake {
 		b.mu.Lock()
-		queue, closing := b.queue, b.closing
-		b.queue = nil
+		queue, closing, dropped := b.queue, b.closing, b.dropped
+		b.queue, b.dropped = nil, 0
 		var work []*logWrite
 		byAgent := map[cove.AgentID]*logWrite{}
 		for _, e := range queue {
@@ -211,12 +224,16 @@ func (b *logBook) writer() {
 		}
 		for _, w := range work {
 			if w.l.lines+len(w.records) > 4*b.keep {
-				// Every record of the agent added so far is in entries
-				// (the kept tail) or written: rewrite with the tail.
+				// entries is the agent's kept tail, newest last, as of
+				// now: the file is rewritten with it, these records
+				// among them unless newer ones pushed them out.
 				w.rewrite = append([]Invocation{}, w.l.entries...)
 			}
 		}
 		b.mu.Unlock()
+		if dropped > 0 {
+			b.log.Warn("invocation log records kept in memory only: the disk is slower than the calls", "records", dropped)
+		}
 
 		for _, w := range work {
 			if err := b.write(w); err != nil {
@@ -228,12 +245,14 @@ func (b *logBook) writer() {
 		if closing {
 			b.mu.Lock()
 			defer b.mu.Unlock()
+			var errs []error
 			for _, l := range b.agents {
 				if l.file != nil {
-					l.file.Close()
+					errs = append(errs, l.file.Close())
 					l.file = nil
 				}
 			}
+			b.closeErr = errors.Join(errs...)
 			return
 		}
 	}
@@ -323,8 +342,9 @@ func (s *Server) Follow(ctx context.Context, id cove.AgentID) <-chan Invocation 
 	return ch
 }
 
-// close writes the records not written yet, closes the files and waits
-// for the writer to stop. Records added later are kept in memory only.
+// close writes the records not written yet, closes the files, waits for
+// the writer to stop and returns the errors of closing the files. Records
+// added later are kept in memory only.
 func (b *logBook) close() error {
 	b.mu.Lock()
 	if b.dir != "" && !b.closing {
@@ -336,5 +356,5 @@ func (b *logBook) close() error {
 	}
 	b.mu.Unlock()
 	<-b.done
-	return nil
+	return b.closeErr
 }

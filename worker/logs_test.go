@@ -142,6 +142,10 @@ func TestLogsCompactSealed(t *testing.T) {
 	}
 	b.close()
 	wantNoMarker(t, dir, "compact-marker")
+	file, err := os.ReadFile(filepath.Join(dir, id.String()+".sealed"))
+	if n := bytes.Count(file, []byte{'\n'}); err != nil || n > 40 {
+		t.Fatalf("the file has %d lines after 45 records (%v): it was not compacted to the kept 10", n, err)
+	}
 	got := logsOf(tee.book(t, dir, &out), id)
 	if len(got) != 10 || got[9].RequestID != "r"+strings.Repeat("x", 44) {
 		t.Fatalf("after compaction and restart: %d entries, last %+v", len(got), got[len(got)-1])

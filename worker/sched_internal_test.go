@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/worker/sandbox"
 )
 
 // granted reports whether acquire's result arrived on ch within a short
@@ -128,5 +129,32 @@ func waitFor(t *testing.T, cond func() bool) {
 			t.Fatal("timed out")
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestIsolatesDefaults: unset, the warm-VM bounds follow the agent's bound
+// on running calls, at least the sandbox's defaults; set, they are kept.
+func TestIsolatesDefaults(t *testing.T) {
+	for _, tt := range []struct {
+		maxConcurrent, maxPerAgent int
+		wantPerAgent, wantAll      int
+	}{
+		{16, 0, 8, 16},  // 2 cores: max_per_agent 8
+		{64, 0, 32, 32}, // 8 cores: 32
+		{4, 0, 4, 16},   // at least the sandbox's defaults
+		{64, 2, 4, 16},  // an explicit max_per_agent
+		{256, 0, 128, 128},
+	} {
+		c := DefaultConfig()
+		c.MaxConcurrent, c.MaxPerAgent = tt.maxConcurrent, tt.maxPerAgent
+		if got := c.isolates(); got.MaxIdlePerAgent != tt.wantPerAgent || got.MaxIdle != tt.wantAll || got.MaxUses != 0 {
+			t.Errorf("max_concurrent %d, max_per_agent %d: %+v, want %d per agent, %d in all (others the sandbox's defaults)",
+				tt.maxConcurrent, tt.maxPerAgent, got, tt.wantPerAgent, tt.wantAll)
+		}
+	}
+	c := DefaultConfig()
+	c.Isolates = sandbox.Isolates{MaxIdlePerAgent: 1, MaxIdle: 2}
+	if got := c.isolates(); got.MaxIdlePerAgent != 1 || got.MaxIdle != 2 {
+		t.Errorf("configured bounds changed: %+v", got)
 	}
 }

@@ -46,11 +46,11 @@ type Config struct {
 	// Limits bound each invocation.
 	Limits sandbox.Limits `toml:"limits"`
 	// Isolates bounds the warm VMs kept for agents deployed with
-	// isolation "agent" (the default). Unset, max_idle_per_agent is the
-	// agent's bound on running calls (MaxPerAgent) and max_idle is
-	// MaxConcurrent (at least sandbox.DefaultIsolates'), so an agent
-	// busy at its bound keeps its VMs warm instead of closing and
-	// remaking them as calls end and start.
+	// isolation "agent" (the default). Unset, max_idle_per_agent and
+	// max_idle are both the agent's bound on running calls
+	// (MaxPerAgent), each at least its sandbox.DefaultIsolates value (4
+	// and 16), so an agent busy at its bound keeps its VMs warm instead of
+	// closing and remaking them as calls end and start.
 	Isolates sandbox.Isolates `toml:"isolates"`
 	// EgressAllow lists HOST:PORT addresses agents may reach although the
 	// egress policy refuses them (loopback, private, ...), e.g. a local mock API.
@@ -108,7 +108,7 @@ func (c Config) isolates() sandbox.Isolates {
 		iso.MaxIdlePerAgent = max(running, d.MaxIdlePerAgent)
 	}
 	if iso.MaxIdle == 0 {
-		iso.MaxIdle = max(c.MaxConcurrent, d.MaxIdle)
+		iso.MaxIdle = max(running, d.MaxIdle)
 	}
 	return iso
 }

@@ -66,7 +66,11 @@ contract CoveAnchor is ICoveAnchor {
     bytes32 private constant DOMAIN_V2 = keccak256(abi.encode(DOMAIN_TYPEHASH, keccak256("Cove"), keccak256("2")));
     bytes32 private constant DOMAIN_V3 = keccak256(abi.encode(DOMAIN_TYPEHASH, keccak256("Cove"), keccak256("3")));
     /// @dev A version-3 (batched) receipt's signature is over the Merkle
-    /// root of its batch (ADR 18); its proof has 1 to MAX_PROOF hashes.
+    /// root of its batch (ADR 18); its leaf is ReceiptLeaf{receipt, salt};
+    /// its proof has 1 to MAX_PROOF hashes.
+    bytes32 private constant RECEIPT_LEAF_TYPEHASH = keccak256(
+        "ReceiptLeaf(Receipt receipt,bytes32 salt)Receipt(bytes32 agent,bytes32 codeHash,bytes32 requestHash,uint16 status,bytes32 responseHash,uint64 timestamp,bytes32 headersHash)"
+    );
     bytes32 private constant RECEIPT_BATCH_TYPEHASH = keccak256("ReceiptBatch(bytes32 root)");
     uint256 private constant MAX_PROOF = 8;
     bytes32 private constant RECEIPT_TYPEHASH = keccak256(
@@ -337,10 +341,11 @@ contract CoveAnchor is ICoveAnchor {
 
     /// @dev The EIP-712 digest of receipt: version 1 for a 65-byte
     /// signature; version 2 (headersHash from bytes 65..97) for 97 bytes;
-    /// version 3 (a receipt signed in a batch, ADR 18) for 97 + 32k bytes,
-    /// k = 1..MAX_PROOF: headersHash, then the k hashes of its Merkle proof,
-    /// the digest being over the root they lead to from the version-2
-    /// struct hash (each step keccak256 of the sorted pair).
+    /// version 3 (a receipt signed in a batch, ADR 18) for 129 + 32k bytes,
+    /// k = 1..MAX_PROOF: headersHash, the salt, then the k hashes of its
+    /// Merkle proof, the digest being over the root they lead to from the
+    /// leaf, hashStruct(ReceiptLeaf{receipt, salt}) (each step keccak256 of
+    /// the sorted pair).
     function _receiptDigest(Receipt calldata r, bytes calldata signature) private pure returns (bytes32) {
         if (signature.length == 65) {
             bytes32 sh = keccak256(
@@ -351,7 +356,7 @@ contract CoveAnchor is ICoveAnchor {
             return keccak256(abi.encodePacked("\x19\x01", DOMAIN_V1, sh));
         }
         uint256 n = signature.length;
-        if (n < 97 || (n - 97) % 32 != 0 || (n - 97) / 32 > MAX_PROOF) revert SignatureLength(n);
+        if (n != 97 && (n < 161 || (n - 129) % 32 != 0 || (n - 129) / 32 > MAX_PROOF)) revert SignatureLength(n);
         bytes32 h = keccak256(
             abi.encode(
                 RECEIPT_TYPEHASH_V2,
@@ -365,7 +370,8 @@ contract CoveAnchor is ICoveAnchor {
             )
         );
         if (n == 97) return keccak256(abi.encodePacked("\x19\x01", DOMAIN_V2, h));
-        for (uint256 i = 97; i < n; i += 32) {
+        h = keccak256(abi.encode(RECEIPT_LEAF_TYPEHASH, h, bytes32(signature[97:129])));
+        for (uint256 i = 129; i < n; i += 32) {
             bytes32 sib = bytes32(signature[i:i + 32]);
             h = h < sib ? keccak256(abi.encodePacked(h, sib)) : keccak256(abi.encodePacked(sib, h));
         }

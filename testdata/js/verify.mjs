@@ -12,9 +12,10 @@
 // a version-2 or -3 receipt with an exchange, it also recomputes headersHash
 // from the exchange's host and response headers (docs/PROTOCOL.md).
 // "version": 3 is a receipt signed in a batch (ADR 18): its leaf is the
-// version-2 struct hash (each library's hashStruct), the proof's hashes are
-// folded in as keccak256 of the sorted pair, and the signature is checked
-// as EIP-712 ReceiptBatch{root} under domain version "3".
+// EIP-712 struct hash of ReceiptLeaf{receipt (as version 2), salt} (each
+// library's hashStruct), the proof's hashes are folded in as keccak256 of
+// the sorted pair, and the signature is checked as EIP-712
+// ReceiptBatch{root} under domain version "3".
 // It prints one line per check and exits non-zero if either library
 // rejects the signature, recovers another address, or computes another digest.
 import { createHash } from "node:crypto";
@@ -43,7 +44,14 @@ if (version !== 1 && version !== 2 && version !== 3) {
   console.error(`unknown receipt version ${r.version}`);
   process.exit(2);
 }
+const isHash = (x) => typeof x === "string" && /^0x[0-9a-fA-F]{64}$/.test(x);
+if (version === 3 ? !isHash(r.salt) || !Array.isArray(r.proof) || r.proof.length < 1 || r.proof.length > 8 || !r.proof.every(isHash)
+  : r.salt !== undefined || r.proof !== undefined) {
+  console.error(`a version-${version} receipt ${version === 3 ? "needs a salt and a proof of 1 to 8 hashes" : "has no salt or proof"}`);
+  process.exit(2);
+}
 const receiptTypes = { Receipt: version >= 2 ? [...fieldsV1, { name: "headersHash", type: "bytes32" }] : fieldsV1 };
+const leafTypes = { ReceiptLeaf: [{ name: "receipt", type: "Receipt" }, { name: "salt", type: "bytes32" }], Receipt: receiptTypes.Receipt };
 const receiptMessage = {
   agent: r.agent,
   codeHash: r.codeHash,
@@ -58,7 +66,6 @@ const signer = getAddress(v.signer);
 // What each library verifies: the receipt itself (versions 1 and 2), or
 // the root its proof leads to (version 3), computed by that library.
 function batchRoot(leaf, keccak, concat) {
-  if (!Array.isArray(r.proof) || r.proof.length < 1 || r.proof.length > 8) throw new Error("a version-3 receipt needs a proof of 1 to 8 hashes");
   let h = leaf.toLowerCase();
   for (const sib of r.proof) {
     const s = sib.toLowerCase();
@@ -70,9 +77,10 @@ const batchTypes = { ReceiptBatch: [{ name: "root", type: "bytes32" }] };
 function typed(lib) {
   const domain = { name: "Cove", version: String(version) };
   if (version !== 3) return { domain, types: receiptTypes, primaryType: "Receipt", message: receiptMessage };
+  const leaf = { receipt: receiptMessage, salt: r.salt };
   const root = lib === "ethers"
-    ? batchRoot(TypedDataEncoder.hashStruct("Receipt", receiptTypes, receiptMessage), ethersKeccak, ethersConcat)
-    : batchRoot(hashStruct({ data: receiptMessage, primaryType: "Receipt", types: receiptTypes }), viemKeccak, viemConcat);
+    ? batchRoot(TypedDataEncoder.hashStruct("ReceiptLeaf", leafTypes, leaf), ethersKeccak, ethersConcat)
+    : batchRoot(hashStruct({ data: leaf, primaryType: "ReceiptLeaf", types: leafTypes }), viemKeccak, viemConcat);
   return { domain, types: batchTypes, primaryType: "ReceiptBatch", message: { root } };
 }
 let failed = false;

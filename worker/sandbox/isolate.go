@@ -99,12 +99,13 @@ type Isolates struct {
 
 // DefaultIsolates returns the default warm-VM bounds: 4 idle VMs per
 // agent, 16 in all, each recycled after 10,000 calls or 10 minutes and
-// closed after 2 idle minutes. (A worker raises the first two to its
-// concurrency bounds: see worker.Config.Isolates.) An idle VM holds what
-// its agent keeps in module state, up to the memory limit, so the bound on
-// idle VMs is also one on memory: 16 x (128 MiB + a quarter) at worst with
-// the default limits, the order of what max_concurrent calls may hold
-// while running.
+// closed after 2 idle minutes. An idle VM holds what its agent keeps in
+// module state, up to the memory limit, so the bound on idle VMs is also
+// one on memory: 16 x (128 MiB + a quarter) at worst with the default
+// limits, the order of what max_concurrent calls may hold while running.
+// A worker raises the first two to its bound on one agent's running calls
+// (worker.Config.Isolates: 8 with the defaults on 2 cores, 32 on 8), so
+// its bound is that many VMs, never more than max_concurrent.
 func DefaultIsolates() Isolates {
 	return Isolates{MaxIdlePerAgent: 4, MaxIdle: 16, MaxUses: 10000, MaxAge: 10 * time.Minute, IdleTimeout: 2 * time.Minute}
 }
