@@ -25,6 +25,17 @@ func Node(t testing.TB, dir, display string) string {
 	return node
 }
 
+// NPM returns the npm binary for a test that installs packages itself;
+// missing, the test is skipped (fails under CI).
+func NPM(t testing.TB) string {
+	t.Helper()
+	npm, err := exec.LookPath("npm")
+	if err != nil {
+		skip(t, "npm is not on PATH; install Node.js")
+	}
+	return npm
+}
+
 // Modules skips (fails under CI) a test that needs dir/node_modules when
 // the folder's npm packages are not installed.
 func Modules(t testing.TB, dir, display string) {
