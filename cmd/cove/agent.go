@@ -270,13 +270,7 @@ The exit code is 0 for a 2xx response, 1 otherwise.`,
 				return err
 			}
 			out := cmd.OutOrStdout()
-			if include {
-				writeHTTPHead(out, resp.Status, resp.Header)
-			}
-			out.Write(resp.Body)
-			if len(resp.Body) > 0 && resp.Body[len(resp.Body)-1] != '\n' && isTerminal(out) {
-				fmt.Fprintln(out)
-			}
+			writeResponse(out, include, resp.Status, resp.Header, resp.Body)
 			if save != "" {
 				if err := saveResponse(save, resp); err != nil {
 					return err
@@ -310,6 +304,18 @@ The exit code is 0 for a 2xx response, 1 otherwise.`,
 	f.BoolVarP(&include, "include", "i", false, "print the status line and headers too")
 	f.StringVar(&save, "save", "", "save the response (status, headers, body) to FILE for 'cove verify'")
 	return cmd
+}
+
+// writeResponse prints a response's body, after its status line and
+// headers when include is set, with a final newline on a terminal.
+func writeResponse(out io.Writer, include bool, status int, h http.Header, body []byte) {
+	if include {
+		writeHTTPHead(out, status, h)
+	}
+	out.Write(body)
+	if len(body) > 0 && body[len(body)-1] != '\n' && isTerminal(out) {
+		fmt.Fprintln(out)
+	}
 }
 
 func isTerminal(w io.Writer) bool {

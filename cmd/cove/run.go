@@ -93,14 +93,7 @@ not be bundled or compiled.`,
 				for _, l := range logs {
 					fmt.Fprintf(errOut, "[%s] %s\n", l.Level, l.Message)
 				}
-				out := cmd.OutOrStdout()
-				if include {
-					writeHTTPHead(out, resp.Status, http.Header(resp.Header))
-				}
-				out.Write(resp.Body)
-				if len(resp.Body) > 0 && resp.Body[len(resp.Body)-1] != '\n' && isTerminal(out) {
-					fmt.Fprintln(out)
-				}
+				writeResponse(cmd.OutOrStdout(), include, resp.Status, http.Header(resp.Header), resp.Body)
 			}
 			if resp.Status >= 300 {
 				return &exitError{code: 1, err: fmt.Errorf("agent answered %d", resp.Status)}

@@ -368,7 +368,7 @@ func (nd *Node) stop() error {
 	select {
 	case <-r.exited:
 	case <-time.After(60 * time.Second):
-		return errors.New("Run did not return within 60s of cancel")
+		return errors.New("the node's Run did not return within 60s of cancel")
 	}
 	if nd.rpc != nil {
 		nd.rpc.Close()
