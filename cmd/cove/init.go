@@ -26,16 +26,18 @@ var agentTemplates embed.FS
 
 // templateInfo describes each template in --help and errors.
 var templateInfo = map[string]string{
-	"hono":    "an HTTP API with Hono (routes, JSON, secrets as c.env)",
-	"oracle":  "a price oracle answering HTTP calls and EVM anchor requests",
-	"wallet":  "an agent-controlled wallet: viem + cove.deriveKey, key only in the TEE",
-	"ai-chat": "LLM chat with the openai package against any OpenAI-compatible provider",
+	"hono":      "an HTTP API with Hono (routes, JSON, secrets as c.env)",
+	"oracle":    "a price oracle answering HTTP calls and EVM anchor requests",
+	"wallet":    "an agent-controlled wallet: viem + cove.deriveKey, key only in the TEE",
+	"ai-chat":   "LLM chat with the openai package against any OpenAI-compatible provider",
+	"ai-oracle": "an EVM contract's question answered by an LLM, as text the contract stores",
+	"ad-label":  "labels an ad's text with an LLM (JSON, checked) for an on-chain ad market",
 }
 
 func templateList() string {
 	var b strings.Builder
 	for _, n := range sortedKeys(templateInfo) {
-		fmt.Fprintf(&b, "  %-8s %s\n", n, templateInfo[n])
+		fmt.Fprintf(&b, "  %-10s %s\n", n, templateInfo[n])
 	}
 	return b.String()
 }

@@ -32,13 +32,18 @@ func TestAgentInit(t *testing.T) {
 			w.Write([]byte(`{"data":{"amount":"3012.55"}}`))
 		case r.URL.Path == "/v1/chat/completions": // an LLM provider
 			var req struct {
-				Model    string
-				Messages []struct{ Content string }
+				Model          string
+				Messages       []struct{ Content string }
+				ResponseFormat *struct{ Type string } `json:"response_format"`
 			}
 			json.NewDecoder(r.Body).Decode(&req)
+			answer := "mock answer to: " + req.Messages[len(req.Messages)-1].Content
+			if req.ResponseFormat != nil && req.ResponseFormat.Type == "json_object" {
+				answer = `{"label":"ok","reason":"mock"}`
+			}
 			json.NewEncoder(w).Encode(map[string]any{"id": "chatcmpl-mock", "object": "chat.completion", "created": 1, "model": req.Model,
 				"choices": []any{map[string]any{"index": 0, "finish_reason": "stop", "message": map[string]any{"role": "assistant",
-					"content": "mock answer to: " + req.Messages[len(req.Messages)-1].Content}}},
+					"content": answer}}},
 				"usage": map[string]any{"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})
 		default:
 			http.NotFound(w, r)
@@ -51,10 +56,12 @@ func TestAgentInit(t *testing.T) {
 		secrets            map[string]string
 		want               string
 	}{
-		"hono":    {"GET", "/items/7", "", nil, `{"id":"7"}`},
-		"oracle":  {"POST", "/", "ETH-USD", map[string]string{"PRICE_API": mock.URL}, `"price":"3012.55"`},
-		"wallet":  {"POST", "/sign", `{"message":"hi"}`, nil, `"signature":"0x`},
-		"ai-chat": {"POST", "/", `{"message":"hi"}`, map[string]string{"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": mock.URL + "/v1"}, `"reply":"mock answer to: hi"`},
+		"hono":      {"GET", "/items/7", "", nil, `{"id":"7"}`},
+		"oracle":    {"POST", "/", "ETH-USD", map[string]string{"PRICE_API": mock.URL}, `"price":"3012.55"`},
+		"wallet":    {"POST", "/sign", `{"message":"hi"}`, nil, `"signature":"0x`},
+		"ai-chat":   {"POST", "/", `{"message":"hi"}`, map[string]string{"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": mock.URL + "/v1"}, `"reply":"mock answer to: hi"`},
+		"ai-oracle": {"POST", "/", "capital of France?", map[string]string{"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": mock.URL + "/v1"}, `mock answer to: capital of France?`},
+		"ad-label":  {"POST", "/", `{"text":"bread"}`, map[string]string{"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": mock.URL + "/v1"}, `{"label":"ok","reason":"mock"}`},
 	}
 	for _, name := range sortedKeys(templateInfo) {
 		t.Run(name, func(t *testing.T) {
