@@ -4,8 +4,9 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
-	"encoding/json"
+	"encoding/hex"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -91,48 +92,64 @@ type SignedReceipt struct {
 	Signer    Address
 }
 
-// receiptV1JSON and receiptV2JSON are the receipt JSON of each version:
-// wire formats restating Receipt's fields, so a field added to Receipt
-// must be added here (and to the EIP-712 types) in a new version.
-type receiptV1JSON struct {
-	Agent        AgentID `json:"agent"`
-	CodeHash     Hash    `json:"codeHash"`
-	RequestHash  Hash    `json:"requestHash"`
-	Status       uint16  `json:"status"`
-	ResponseHash Hash    `json:"responseHash"`
-	Timestamp    uint64  `json:"timestamp"`
-}
-
-type receiptV2JSON struct {
-	Version uint8 `json:"version"`
-	receiptV1JSON
-	HeadersHash Hash `json:"headersHash"`
-}
-
-type receiptV3JSON struct {
-	receiptV2JSON
-	Salt  Hash   `json:"salt"`
-	Proof []Hash `json:"proof"`
-}
-
-// MarshalJSON writes the receipt JSON of r's version: version 1 as the six
-// fields (no version field, as before version 2 existed), version 2 with
-// "version": 2 first and "headersHash" last, version 3 as version 2 with
-// "version": 3, then "salt" and "proof" (an array of hashes) last.
+// MarshalJSON writes the receipt JSON of r's version (AppendJSON).
 func (r Receipt) MarshalJSON() ([]byte, error) {
-	v1 := receiptV1JSON{r.Agent, r.CodeHash, r.RequestHash, r.Status, r.ResponseHash, r.Timestamp}
-	v2 := receiptV2JSON{Version: r.Version, receiptV1JSON: v1, HeadersHash: r.HeadersHash}
-	switch r.V() {
-	case ReceiptV1:
-		return json.Marshal(v1)
-	case ReceiptV3:
-		proof := r.Proof
-		if proof == nil {
-			proof = []Hash{} // "proof": [], never null
-		}
-		return json.Marshal(receiptV3JSON{receiptV2JSON: v2, Salt: r.Salt, Proof: proof})
+	return r.AppendJSON(make([]byte, 0, 640)), nil
+}
+
+// AppendJSON appends the receipt JSON of r's version to b, compact, fields
+// in this order: version 1 as the six fields (no version field, as before
+// version 2 existed), {"agent","codeHash","requestHash","status",
+// "responseHash","timestamp"}; version 2 with "version" first and
+// "headersHash" last; version 3 as version 2, then "salt" and "proof" (an
+// array of hashes, [] when empty). Hashes are "0x" + 64 lowercase hex
+// digits, numbers decimal: the bytes encoding/json writes for the same
+// fields (a test holds it to that), made without reflection, since every
+// response's receipt header is one.
+func (r Receipt) AppendJSON(b []byte) []byte {
+	hash := func(b []byte, name string, h Hash) []byte {
+		b = append(b, '"')
+		b = append(b, name...)
+		b = append(b, `":"0x`...)
+		b = hex.AppendEncode(b, h[:])
+		return append(b, `",`...)
 	}
-	return json.Marshal(v2)
+	v := r.V()
+	b = append(b, '{')
+	if v >= ReceiptV2 {
+		b = append(b, `"version":`...)
+		b = strconv.AppendUint(b, uint64(r.Version), 10)
+		b = append(b, ',')
+	}
+	b = hash(b, "agent", Hash(r.Agent))
+	b = hash(b, "codeHash", r.CodeHash)
+	b = hash(b, "requestHash", r.RequestHash)
+	b = append(b, `"status":`...)
+	b = strconv.AppendUint(b, uint64(r.Status), 10)
+	b = append(b, ',')
+	b = hash(b, "responseHash", r.ResponseHash)
+	b = append(b, `"timestamp":`...)
+	b = strconv.AppendUint(b, r.Timestamp, 10)
+	if v >= ReceiptV2 {
+		b = append(b, ',')
+		b = hash(b, "headersHash", r.HeadersHash)
+		b = b[:len(b)-1] // the comma
+	}
+	if v == ReceiptV3 {
+		b = append(b, ',')
+		b = hash(b, "salt", r.Salt)
+		b = append(b, `"proof":[`...)
+		for i, h := range r.Proof {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `"0x`...)
+			b = hex.AppendEncode(b, h[:])
+			b = append(b, '"')
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}')
 }
 
 // RequestHash returns SHA-256(method ‖ "\n" ‖ pathWithRawQuery ‖ "\n" ‖ body),

@@ -93,13 +93,11 @@ func CheckSigner(s Signer) error {
 
 // SetHeaders writes the receipt headers of s to h, replacing any present.
 func SetHeaders(h http.Header, s Signed) {
-	js, err := json.Marshal(s.Receipt)
-	if err != nil {
-		panic("receipt: marshal: " + err.Error()) // fixed-size fields cannot fail
-	}
-	h.Set(HeaderReceipt, base64.RawURLEncoding.EncodeToString(js))
-	h.Set(HeaderSignature, "0x"+hex.EncodeToString(s.Signature[:]))
-	h.Set(HeaderSigner, s.Signer.String())
+	var buf [1536]byte // a version-3 receipt with a full proof fits
+	js := s.Receipt.AppendJSON(buf[:0])
+	h[HeaderReceipt] = []string{base64.RawURLEncoding.EncodeToString(js)}
+	h[HeaderSignature] = []string{"0x" + hex.EncodeToString(s.Signature[:])}
+	h[HeaderSigner] = []string{s.Signer.String()}
 }
 
 // FromHeaders decodes the receipt headers of a response. It is strict: each
