@@ -118,6 +118,40 @@ func StripReserved(h http.Header) {
 	}
 }
 
+// originWideHeaders are response headers whose effect reaches past the
+// agent that sent them to the whole origin, which every agent on this
+// gateway shares: cookies, clearing the origin's storage, widening a
+// service worker's scope.
+var originWideHeaders = []string{"Set-Cookie", "Set-Cookie2", "Clear-Site-Data", "Service-Worker-Allowed"}
+
+// AgentCSP is the Content-Security-Policy a gateway adds to every agent
+// response. "sandbox" makes a document an opaque origin: its scripts (which
+// allow-scripts lets run, so HTML agents with JavaScript work) cannot read
+// the gateway's origin's cookies, storage or other agents' responses (requests to
+// them are cross-origin), and cannot act as the gateway's origin.
+const AgentCSP = "sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads"
+
+// SandboxOrigin applies the shared-origin policy to an agent's response
+// header: every agent is served from its gateway's one origin
+// (/agents/{id}/…), so one agent's page must not act as that origin. It
+// removes originWideHeaders, adds Content-Security-Policy AgentCSP (after
+// any policy of the agent's own: a browser enforces every policy it gets)
+// and sets X-Content-Type-Options: nosniff, so a body is never taken for
+// HTML or script against its declared type.
+//
+// None of these headers is one a receipt covers (cove.ReceiptHeaders), so
+// the receipt the worker signed still matches what the caller receives.
+//
+// Security: without it an HTML agent could read every other agent's
+// responses and set or clear cookies and storage for all of them.
+func SandboxOrigin(h http.Header) {
+	for _, k := range originWideHeaders {
+		h.Del(k)
+	}
+	h.Add("Content-Security-Policy", AgentCSP)
+	h.Set("X-Content-Type-Options", "nosniff")
+}
+
 // EVMChain is one EVM chain a node's bridge serves, as GET /v1/evm shows
 // it: {"chains":[EVMChain...]}.
 type EVMChain struct {

@@ -20,7 +20,7 @@ import (
 
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/client"
-	"github.com/cove-network/cove/gateway"
+	"github.com/cove-network/cove/api"
 	"github.com/cove-network/cove/internal/testchain"
 	"github.com/cove-network/cove/internal/testnet"
 	"github.com/cove-network/cove/receipt"
@@ -164,7 +164,7 @@ func TestTrustThroughNode(t *testing.T) {
 			t.Fatalf("page: %v", err)
 		}
 		if resp.Header.Get("Set-Cookie") != "" || resp.Header.Get("Content-Type") != "text/html" ||
-			resp.Header.Get("Content-Security-Policy") != gateway.AgentCSP || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+			resp.Header.Get("Content-Security-Policy") != api.AgentCSP || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
 			t.Fatalf("page headers %v: want no cookie, the sandbox CSP and nosniff", resp.Header)
 		}
 	})

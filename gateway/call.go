@@ -129,7 +129,7 @@ func origin(r *http.Request) string {
 // responseHeader copies the agent's headers to w, but for the reserved ones
 // (hop-by-hop headers, the length, Cove's own: whatever the invoker, only
 // the gateway writes those), applies the shared-origin policy
-// (sandboxOrigin) and names the invocation. A response without
+// (api.SandboxOrigin) and names the invocation. A response without
 // Content-Type goes out without one: net/http would otherwise guess one
 // from the body, a header the agent never sent and its receipt does not
 // cover.
@@ -139,46 +139,12 @@ func responseHeader(w http.ResponseWriter, resp *cove.Response) http.Header {
 		h[http.CanonicalHeaderKey(k)] = append([]string(nil), vs...)
 	}
 	api.StripReserved(h)
-	sandboxOrigin(h)
+	api.SandboxOrigin(h)
 	if _, ok := h["Content-Type"]; !ok {
 		h["Content-Type"] = nil // no sniffing
 	}
 	h.Set(api.HeaderRequestID, resp.RequestID)
 	return h
-}
-
-// originWideHeaders are response headers whose effect reaches past the
-// agent that sent them to the whole origin, which every agent on this
-// gateway shares: cookies, clearing the origin's storage, widening a
-// service worker's scope.
-var originWideHeaders = []string{"Set-Cookie", "Set-Cookie2", "Clear-Site-Data", "Service-Worker-Allowed"}
-
-// AgentCSP is the Content-Security-Policy the gateway adds to every agent
-// response. "sandbox" makes a document an opaque origin: its scripts (which
-// allow-scripts lets run, so HTML agents with JavaScript work) cannot read
-// this origin's cookies, storage or other agents' responses (requests to
-// them are cross-origin), and cannot act as the gateway's origin.
-const AgentCSP = "sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads"
-
-// sandboxOrigin applies the shared-origin policy to an agent's response
-// header: every agent is served from this gateway's one origin
-// (/agents/{id}/…), so one agent's page must not act as that origin. It
-// removes originWideHeaders, adds Content-Security-Policy AgentCSP (after
-// any policy of the agent's own: a browser enforces every policy it gets)
-// and sets X-Content-Type-Options: nosniff, so a body is never taken for
-// HTML or script against its declared type.
-//
-// None of these headers is one a receipt covers (cove.ReceiptHeaders), so
-// the receipt the worker signed still matches what the caller receives.
-//
-// Security: without it an HTML agent could read every other agent's
-// responses and set or clear cookies and storage for all of them.
-func sandboxOrigin(h http.Header) {
-	for _, k := range originWideHeaders {
-		h.Del(k)
-	}
-	h.Add("Content-Security-Policy", AgentCSP)
-	h.Set("X-Content-Type-Options", "nosniff")
 }
 
 // writeStream sends a streamed body as it comes, flushing each piece, and

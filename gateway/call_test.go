@@ -426,7 +426,7 @@ func TestCallSharedOrigin(t *testing.T) {
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		checkReceipt(t, resp.Header, receipt.Exchange{Method: http.MethodGet, Target: target, Host: hostOf(base), Status: resp.StatusCode, Header: resp.Header, Body: body})
-		if got := resp.Header.Values("Content-Security-Policy"); len(got) == 0 || got[len(got)-1] != gateway.AgentCSP || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+		if got := resp.Header.Values("Content-Security-Policy"); len(got) == 0 || got[len(got)-1] != api.AgentCSP || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
 			t.Fatalf("%s: CSP %q, X-Content-Type-Options %q: want the sandbox policy last and nosniff", path, got, resp.Header.Get("X-Content-Type-Options"))
 		}
 		return resp

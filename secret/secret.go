@@ -106,7 +106,7 @@ func info(agent cove.AgentID, epoch uint32) []byte {
 // cluster's private key, inside a TEE, can open it. Seal never logs or
 // returns the plaintext.
 func Seal(pub []byte, epoch uint32, agent cove.AgentID, secrets map[string]string) ([]byte, error) {
-	if err := validate(secrets); err != nil {
+	if err := Validate(secrets); err != nil {
 		return nil, fmt.Errorf("seal secrets: %w", err)
 	}
 	pk, err := kem().NewPublicKey(pub)
@@ -178,15 +178,16 @@ func Open(priv hpke.PrivateKey, agent cove.AgentID, sealed []byte) (Set, error) 
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, fmt.Errorf("%w: data after the JSON object", ErrMalformed)
 	}
-	if err := validate(set); err != nil {
+	if err := Validate(set); err != nil {
 		return nil, fmt.Errorf("open sealed secrets: %w", err)
 	}
 	return set, nil
 }
 
-// validate checks the rules of the package comment; its errors say what to
+// Validate checks secrets against the rules of the package comment (Seal
+// refuses what it refuses); its errors, wrapping ErrInvalid, say what to
 // change.
-func validate(secrets map[string]string) error {
+func Validate(secrets map[string]string) error {
 	if len(secrets) > MaxSecrets {
 		return fmt.Errorf("%w: %d secrets, at most %d are allowed; merge related values into one secret", ErrInvalid, len(secrets), MaxSecrets)
 	}

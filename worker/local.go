@@ -9,23 +9,38 @@ import (
 	"strings"
 
 	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/api"
 	"github.com/cove-network/cove/keys"
 	"github.com/cove-network/cove/secret"
 	"github.com/cove-network/cove/worker/sandbox"
 )
 
-// Local runs one agent's code as a worker runs it (the same sandbox,
-// limits, egress policy and runtime, warm VMs included, and the same
-// response shaping and error envelope) but without a chain, keys from a
-// gatekeeper or receipts: `cove agent run`, the local runner, like
-// Chainlink Functions' simulateScript or wrangler dev.
+// Local runs one agent's code as a worker runs it behind a gateway (the
+// same sandbox, limits, egress policy and runtime, warm VMs included; the
+// request headers only Cove may set removed; the same response shaping,
+// error envelope and shared-origin header policy) but without a chain,
+// keys from a gatekeeper or receipts: `cove agent run`, the local runner,
+// like Chainlink Functions' simulateScript or wrangler dev.
 //
 // cove.deriveKey works, from a throwaway key made for this Local: the keys
 // it derives are not the ones the agent gets once deployed.
 type Local struct {
+	cfg     Config
 	engine  *sandbox.Engine
 	program *sandbox.Program
 	env     sandbox.Env
+}
+
+// LocalResult is what Local.Call returns.
+type LocalResult struct {
+	// Response is what a caller of the deployed agent gets, without a
+	// receipt: the agent's answer or the worker's error envelope.
+	Response *cove.Response
+	// Logs are the agent's console output.
+	Logs []cove.LogLine
+	// Err is why the agent did not answer (nil when it did): the error
+	// the envelope in Response is made from, with its detail.
+	Err error
 }
 
 // LocalAgent is the id a Local's agent is known by in its derived keys and
@@ -33,17 +48,15 @@ type Local struct {
 func LocalAgent(code []byte) cove.AgentID { return cove.AgentID(cove.SHA256(code)) }
 
 // NewLocal compiles code (a bundle, as `cove agent deploy` makes) for a
-// worker configured by cfg, with the agent's secrets (names as
-// secret.ValidName wants). Broken code fails here, with the message a
-// deploy would get.
+// worker configured by cfg, with the agent's secrets, which must pass what
+// a deploy checks (secret.Validate). Broken code fails here, with the
+// message a deploy would get.
 func NewLocal(cfg Config, code []byte, secrets map[string]string) (*Local, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	for name := range secrets {
-		if err := secret.ValidName(name); err != nil {
-			return nil, fmt.Errorf("secret %q: %w", name, err)
-		}
+	if err := secret.Validate(secrets); err != nil {
+		return nil, err
 	}
 	engine, err := NewSandbox(cfg)
 	if err != nil {
@@ -61,7 +74,7 @@ func NewLocal(cfg Config, code []byte, secrets map[string]string) (*Local, error
 	}
 	id := LocalAgent(code)
 	ak := m.Cluster(cfg.Cluster).Agent(id)
-	return &Local{engine: engine, program: p, env: sandbox.Env{
+	return &Local{cfg: cfg, engine: engine, program: p, env: sandbox.Env{
 		Secrets:   secrets,
 		DeriveKey: func(path string) ([32]byte, error) { return ak.Derive(path), nil },
 		Isolate:   "local/" + id.String(),
@@ -72,22 +85,32 @@ func NewLocal(cfg Config, code []byte, secrets map[string]string) (*Local, error
 // and returns the response a caller of the deployed agent would get
 // (without a receipt) and what the agent logged. A failure of the agent is
 // a response too, in the one error envelope (api.ErrorBody), with the same
-// status and code a worker answers; the error is ctx's when ctx ended
-// first.
-func (l *Local) Call(ctx context.Context, c cove.Call) (*cove.Response, []cove.LogLine, error) {
+// status and code a worker answers, and its cause in LocalResult.Err. The
+// error is ctx's when ctx ended first, or a request body larger than the
+// worker takes (Config.MaxRequestBytes: a gateway answers 413).
+func (l *Local) Call(ctx context.Context, c cove.Call) (*LocalResult, error) {
 	if c.URL == "" || !strings.Contains(c.URL, "://") {
-		return nil, nil, errors.New("local call: the URL the agent sees must be absolute")
+		return nil, errors.New("local call: the URL the agent sees must be absolute")
 	}
-	res, runErr := l.engine.Run(ctx, l.program, sandbox.Request{Method: c.Method, URL: c.URL, Header: http.Header(c.Header).Clone(), Body: c.Body}, l.env)
+	if int64(len(c.Body)) > l.cfg.MaxRequestBytes {
+		return nil, fmt.Errorf("local call: the request body is %d bytes, a worker takes at most %d (413 request_too_large)", len(c.Body), l.cfg.MaxRequestBytes)
+	}
+	h := http.Header(c.Header).Clone()
+	if h == nil {
+		h = http.Header{}
+	}
+	api.StripReserved(h) // as the gateway does
+	res, runErr := l.engine.Run(ctx, l.program, sandbox.Request{Method: c.Method, URL: c.URL, Header: h, Body: c.Body}, l.env)
 	if runErr != nil && ctx.Err() != nil {
-		return nil, nil, ctx.Err()
+		return nil, ctx.Err()
 	}
-	resp, _ := shapeResponse(c, res, runErr, newRequestID())
-	var logs []cove.LogLine
+	resp, runErr := shapeResponse(c, res, runErr, newRequestID())
+	api.SandboxOrigin(http.Header(resp.Header)) // as the gateway does
+	out := &LocalResult{Response: resp, Err: runErr}
 	if res != nil {
-		logs = res.Logs
+		out.Logs = res.Logs
 	}
-	return resp, logs, nil
+	return out, nil
 }
 
 // Close closes the warm VMs.

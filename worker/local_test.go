@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cove-network/cove/api"
 	"github.com/cove-network/cove/worker"
 	"github.com/cove-network/cove/worker/sandbox"
 )
@@ -31,11 +32,16 @@ func TestLocal(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, _, err := l.Call(context.Background(), cl)
-		if err != nil {
-			t.Fatal(err)
+		res, err := l.Call(context.Background(), cl)
+		if err != nil || res.Err != nil {
+			t.Fatal(err, res.Err)
 		}
-		if got.Receipt != nil || got.Status != want.Status || !reflect.DeepEqual(got.Header, want.Header) || string(got.Body) != string(want.Body) {
+		got := res.Response
+		// The gateway applies the shared-origin policy to what Invoke
+		// returns; Local applies it itself.
+		wantHeader := http.Header(want.Header).Clone()
+		api.SandboxOrigin(wantHeader)
+		if got.Receipt != nil || got.Status != want.Status || !reflect.DeepEqual(http.Header(got.Header), wantHeader) || string(got.Body) != string(want.Body) {
 			t.Fatalf("%s: local %d %v %s, worker %d %v %s", c, got.Status, got.Header, got.Body, want.Status, want.Header, want.Body)
 		}
 	}
@@ -52,10 +58,31 @@ func TestLocal(t *testing.T) {
 	}
 	defer s.Close()
 	for i, want := range []string{"1 32", "2 32"} {
-		resp, logs, err := s.Call(context.Background(), call(http.MethodGet, "/", ""))
-		if err != nil || string(resp.Body) != want || len(logs) != 1 || logs[0].Message != "call "+want[:1] {
-			t.Fatalf("call %d: %v %+v %v, want %q", i, err, resp, logs, want)
+		res, err := s.Call(context.Background(), call(http.MethodGet, "/", ""))
+		if err != nil || string(res.Response.Body) != want || len(res.Logs) != 1 || res.Logs[0].Message != "call "+want[:1] {
+			t.Fatalf("call %d: %v %+v, want %q", i, err, res, want)
 		}
+	}
+
+	// What only Cove sets is removed from the request, as a gateway does;
+	// an origin-wide response header is dropped and the CSP added.
+	headers, err := worker.NewLocal(worker.DefaultConfig(), []byte(`var __cove_agent = { default: { fetch(req) {
+		return new Response(req.headers.get("cove-request-id") + " " + req.headers.get("x-caller"), {headers: {"set-cookie": "a=b", "x-mine": "1"}});
+	} } };`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer headers.Close()
+	c := call(http.MethodGet, "/", "")
+	c.Header["Cove-Request-Id"] = []string{"spoofed"}
+	res, err := headers.Call(context.Background(), c)
+	if h := http.Header(res.Response.Header); err != nil || string(res.Response.Body) != "null ada" || h.Get("Set-Cookie") != "" ||
+		h.Get("X-Mine") != "1" || h.Get("Content-Security-Policy") != api.AgentCSP {
+		t.Fatalf("headers: %v %d %s %v", err, res.Response.Status, res.Response.Body, res.Response.Header)
+	}
+	big := call(http.MethodPost, "/", strings.Repeat("x", 5<<20+1))
+	if _, err := headers.Call(context.Background(), big); err == nil || !strings.Contains(err.Error(), "413") {
+		t.Fatalf("a body over max_request_bytes: %v", err)
 	}
 
 	// A thrown error is the worker's envelope, status 500 agent_error.
@@ -64,16 +91,22 @@ func TestLocal(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer bad.Close()
-	resp, _, err := bad.Call(context.Background(), call(http.MethodGet, "/", ""))
-	if err != nil || resp.Status != 500 || !strings.Contains(string(resp.Body), `"code":"agent_error"`) || !strings.Contains(string(resp.Body), "boom") {
-		t.Fatalf("a throwing agent: %v %+v", err, resp)
+	res, err = bad.Call(context.Background(), call(http.MethodGet, "/", ""))
+	if err != nil || res.Response.Status != 500 || !strings.Contains(string(res.Response.Body), `"code":"agent_error"`) ||
+		!strings.Contains(string(res.Response.Body), "boom") || res.Err == nil || !strings.Contains(res.Err.Error(), "boom") {
+		t.Fatalf("a throwing agent: %v %+v", err, res)
 	}
 
 	_, err = worker.NewLocal(worker.DefaultConfig(), []byte("var x = ;"), nil)
 	if ce := new(sandbox.CompileError); !errors.As(err, &ce) {
 		t.Fatalf("broken code: %v, want a CompileError", err)
 	}
-	if _, err := worker.NewLocal(worker.DefaultConfig(), []byte(greeter), map[string]string{"not a name": "x"}); err == nil {
-		t.Fatal("a secret with a bad name was accepted")
+	for _, bad := range []map[string]string{{"not a name": "x"}, {"BIG": strings.Repeat("x", 70<<10)}, {"BIN": "\xff"}} {
+		if _, err := worker.NewLocal(worker.DefaultConfig(), []byte(greeter), bad); err == nil {
+			t.Fatalf("secrets a deploy refuses were accepted: %.40q", bad)
+		}
+	}
+	if _, err := worker.NewLocal(worker.DefaultConfig(), []byte(greeter), map[string]string{"GREETING": "Hello"}); err != nil {
+		t.Fatalf("control, a valid secret: %v", err)
 	}
 }

@@ -34,6 +34,18 @@ var templateInfo = map[string]string{
 	"ad-label":  "labels an ad's text with an LLM (JSON, checked) for an on-chain ad market",
 }
 
+// templateTry is a first `cove agent run` of each template (after DIR's
+// npm install), printed by init; TestAgentInit wants one per template and
+// makes such a call (against mock APIs).
+var templateTry = map[string]string{
+	"hono":      "cove agent run . /items/7",
+	"oracle":    "cove agent run . / -d ETH-USD    # fetches Coinbase's public API",
+	"wallet":    "cove agent run . /address",
+	"ai-chat":   `cove agent run . / -d '{"message":"hi"}' --secret OPENAI_API_KEY=sk-…`,
+	"ai-oracle": `cove agent run . / -d 'What is the capital of France?' --secret OPENAI_API_KEY=sk-…`,
+	"ad-label":  `cove agent run . / -d '{"text":"Fresh bread, 2 for 1"}' --secret OPENAI_API_KEY=sk-…`,
+}
+
 func templateList() string {
 	var b strings.Builder
 	for _, n := range sortedKeys(templateInfo) {
@@ -88,6 +100,9 @@ to run it in Cove's sandbox (cove agent run), deploy it and call it.`,
 				rel := strings.TrimPrefix(strings.TrimPrefix(p, root), "/")
 				target := filepath.Join(dir, filepath.FromSlash(rel))
 				if d.IsDir() {
+					if d.Name() == "node_modules" {
+						return fs.SkipDir // a template's own install, never part of it
+					}
 					return os.MkdirAll(target, 0o755)
 				}
 				b, err := agentTemplates.ReadFile(p)
@@ -111,12 +126,23 @@ to run it in Cove's sandbox (cove agent run), deploy it and call it.`,
 			for _, f := range written {
 				fmt.Fprintf(out, "  %s\n", f)
 			}
-			fmt.Fprintf(out, "next:\n  cd %s\n  npm install\n  npm test\n  cove agent run . /    # see README.md\n", dir)
+			fmt.Fprintf(out, "next (see README.md):\n  cd %s\n  npm install\n  npm test\n  %s\n", shellQuote(dir), templateTry[tmpl])
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&tmpl, "template", "", "the template: "+strings.Join(sortedKeys(templateInfo), ", "))
 	return cmd
+}
+
+var shellSafe = regexp.MustCompile(`^[A-Za-z0-9/._-]+$`)
+
+// shellQuote quotes s for a POSIX shell when it holds anything but
+// letters, digits and /._-.
+func shellQuote(s string) string {
+	if shellSafe.MatchString(s) {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 func sortedKeys(m map[string]string) []string {

@@ -66,12 +66,13 @@ func TestAgentInit(t *testing.T) {
 	for _, name := range sortedKeys(templateInfo) {
 		t.Run(name, func(t *testing.T) {
 			c, ok := calls[name]
-			if !ok {
-				t.Fatalf("no call for template %s: add one", name)
+			if !ok || templateTry[name] == "" {
+				t.Fatalf("no call or first command for template %s: add them", name)
 			}
 			dir := filepath.Join(t.TempDir(), "My "+name)
 			out, err := runCove(t, "agent", "init", dir, "--template", name)
-			if err != nil || !strings.Contains(out, "src/index.ts") || !strings.Contains(out, "README.md") {
+			if err != nil || !strings.Contains(out, "src/index.ts") || !strings.Contains(out, "README.md") || !strings.Contains(out, ".gitignore") ||
+				!strings.Contains(out, "cd '"+dir+"'") || !strings.Contains(out, templateTry[name]) {
 				t.Fatalf("init: %v\n%s", err, out)
 			}
 			pkg, err := os.ReadFile(filepath.Join(dir, "package.json"))
@@ -104,10 +105,10 @@ func TestAgentInit(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer l.Close()
-			resp, logs, err := l.Call(t.Context(), cove.Call{Method: c.method, Path: c.path, URL: "http://localhost:8700" + c.path,
+			res, err := l.Call(t.Context(), cove.Call{Method: c.method, Path: c.path, URL: "http://localhost:8700" + c.path,
 				Host: "localhost:8700", Header: cove.Header{}, Body: []byte(c.body)})
-			if err != nil || resp.Status != 200 || !strings.Contains(string(resp.Body), c.want) {
-				t.Fatalf("in the sandbox: %v %+v %s (logs %v), want %s", err, resp, resp.Body, logs, c.want)
+			if err != nil || res.Response.Status != 200 || !strings.Contains(string(res.Response.Body), c.want) {
+				t.Fatalf("in the sandbox: %v %+v, want %s", err, res, c.want)
 			}
 		})
 	}

@@ -31,11 +31,12 @@ func newRunCmd() *cobra.Command {
 		Short: "Run an agent once, locally, in the worker's sandbox: no chain, no deploy",
 		Long: `Bundle FILE (a .ts/.js file or a folder with package.json, as deploy does), run it
 once for a request to PATH (default /; it may carry a query) in the sandbox a worker
-uses (the same runtime, limits and egress policy), and print the response body; what
-the agent logs goes to stderr. No chain, node or gateway is needed: this is Cove's
-simulateScript / wrangler dev. The response is what a caller of the deployed agent
-gets, error envelope included, but without a receipt. The agent sees request.url
-` + runOrigin + `PATH.
+uses (the same runtime, egress policy and default limits), and print the response
+body; what the agent logs goes to stderr. No chain, node or gateway is needed: this is
+Cove's simulateScript / wrangler dev. The response is what a caller of the deployed
+agent gets through a gateway (the error envelope, the headers only Cove sets removed
+from the request, the shared-origin policy's response headers), but without a
+receipt. The agent sees request.url ` + runOrigin + `PATH.
 
 Secrets come from --secret NAME=VALUE and --secrets-file, as for deploy, and stay on
 this machine. cove.deriveKey works with a throwaway key: the keys it gives are not
@@ -78,20 +79,29 @@ not be bundled or compiled.`,
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
 			host := strings.TrimPrefix(runOrigin, "http://")
-			resp, logs, err := local.Call(ctx, cove.Call{Method: method, Path: path, URL: runOrigin + path, Host: host,
+			res, err := local.Call(ctx, cove.Call{Method: method, Path: path, URL: runOrigin + path, Host: host,
 				Header: cove.Header(h), Body: body})
 			if err != nil {
 				return err
 			}
+			resp := res.Response
 			if asJSON {
-				if err := printJSON(cmd.OutOrStdout(), map[string]any{"status": resp.Status, "headers": resp.Header,
-					"body": string(resp.Body), "logs": logs}); err != nil {
+				out := map[string]any{"status": resp.Status, "headers": resp.Header, "body": string(resp.Body), "logs": res.Logs}
+				if res.Err != nil {
+					out["error"] = res.Err.Error()
+				}
+				if err := printJSON(cmd.OutOrStdout(), out); err != nil {
 					return err
 				}
 			} else {
 				errOut := cmd.ErrOrStderr()
-				for _, l := range logs {
+				for _, l := range res.Logs {
 					fmt.Fprintf(errOut, "[%s] %s\n", l.Level, l.Message)
+				}
+				if res.Err != nil {
+					// On the user's own machine the whole cause is shown,
+					// not only the envelope's message.
+					fmt.Fprintf(errOut, "cove: the agent did not answer: %v\n", res.Err)
 				}
 				writeResponse(cmd.OutOrStdout(), include, resp.Status, http.Header(resp.Header), resp.Body)
 			}

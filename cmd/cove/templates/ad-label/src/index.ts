@@ -25,7 +25,7 @@ export default {
     if (typeof ad !== "string" || ad.trim() === "" || ad.length > 5000) {
       return Response.json({ error: 'want {"text": "<the ad, up to 5000 characters>"}' }, { status: 400 });
     }
-    const client = new OpenAI({ apiKey: env.OPENAI_API_KEY ?? "", baseURL: env.OPENAI_BASE_URL, maxRetries: 0 });
+    const client = new OpenAI({ apiKey: env.OPENAI_API_KEY ?? "", baseURL: env.OPENAI_BASE_URL, maxRetries: 0, timeout: 25_000 }); // inside the sandbox's 30 s
     let content: string;
     try {
       const out = await client.chat.completions.create({

@@ -27,7 +27,7 @@ export default {
     if (typeof message !== "string" || message === "") {
       return Response.json({ error: 'want {"message": "<your question>"}' }, { status: 400 });
     }
-    const client = new OpenAI({ apiKey: env.OPENAI_API_KEY ?? "", baseURL: env.OPENAI_BASE_URL, maxRetries: 0 });
+    const client = new OpenAI({ apiKey: env.OPENAI_API_KEY ?? "", baseURL: env.OPENAI_BASE_URL, maxRetries: 0, timeout: 25_000 }); // inside the sandbox's 30 s
     try {
       const out = await client.chat.completions.create({
         model: env.OPENAI_MODEL ?? "gpt-4o-mini",

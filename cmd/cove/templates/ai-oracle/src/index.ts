@@ -22,7 +22,7 @@ export default {
     const question = (await request.text()).trim();
     if (!question) return text("empty question", 400);
     const max = Number(env.MAX_ANSWER_CHARS ?? 1000);
-    const client = new OpenAI({ apiKey: env.OPENAI_API_KEY ?? "", baseURL: env.OPENAI_BASE_URL, maxRetries: 0 });
+    const client = new OpenAI({ apiKey: env.OPENAI_API_KEY ?? "", baseURL: env.OPENAI_BASE_URL, maxRetries: 0, timeout: 25_000 }); // inside the sandbox's 30 s
     try {
       const out = await client.chat.completions.create({
         model: env.OPENAI_MODEL ?? "gpt-4o-mini",
@@ -32,7 +32,8 @@ export default {
           { role: "user", content: question },
         ],
       });
-      return text((out.choices[0]?.message?.content ?? "").slice(0, max));
+      // Cut by characters (code points), never inside one.
+      return text(Array.from(out.choices[0]?.message?.content ?? "").slice(0, max).join(""));
     } catch (e) {
       // The contract gets the status too: 502 says the provider failed.
       return text(`the provider failed: ${(e as Error).message}`, 502);

@@ -1,7 +1,7 @@
 // A price oracle. It answers an HTTP call and an EVM anchor's request the same way: the anchor
 // sends a POST with the consumer's body (here a pair such as "ETH-USD", or {"pair": "ETH-USD"})
 // and hands the signed answer to the consumer contract.
-//   POST / with body "ETH-USD"  -> {"pair": "ETH-USD", "price": "3012.55", "source": "<PRICE_API>"}
+//   POST / with body "ETH-USD"  -> {"pair": "ETH-USD", "price": "3012.55", "source": "<PRICE_API's host>"}
 //   GET  /?pair=BTC-USD         -> the same for BTC-USD
 // The price comes from PRICE_API (a secret; default Coinbase's public spot-price API), which must
 // answer GET {PRICE_API}/{pair}/spot with {"data": {"amount": "…"}}.
@@ -44,6 +44,8 @@ export default {
     if (typeof body.data?.amount !== "string") {
       return Response.json({ error: "price source answered without data.amount" }, { status: 502 });
     }
-    return Response.json({ pair, price: body.data.amount, source: api });
+    // The host only: PRICE_API is a secret (it may carry a key), and the
+    // answer may end up on a public chain.
+    return Response.json({ pair, price: body.data.amount, source: new URL(api).host });
   },
 };
