@@ -58,7 +58,7 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 	for i := range 2000 {
 		r := Receipt{
 			Version: uint8(i % 5), // 4: a version this build does not know, written as before Agent: AgentID(hash()), CodeHash: hash(), RequestHash: hash(),
-			Status: uint16(rng.Uint32()), ResponseHash: hash(), Timestamp: rng.Uint64() >> (i % 64),
+			Status:  uint16(rng.Uint32()), ResponseHash: hash(), Timestamp: rng.Uint64() >> (i % 64),
 			HeadersHash: hash(),
 		}
 		if r.V() == ReceiptV3 {

@@ -19,8 +19,8 @@ import (
 	"time"
 
 	"github.com/cove-network/cove"
-	"github.com/cove-network/cove/client"
 	"github.com/cove-network/cove/api"
+	"github.com/cove-network/cove/client"
 	"github.com/cove-network/cove/internal/testchain"
 	"github.com/cove-network/cove/internal/testnet"
 	"github.com/cove-network/cove/receipt"
