@@ -57,7 +57,8 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 	}
 	for i := range 2000 {
 		r := Receipt{
-			Version: uint8(i % 5), // 4: a version this build does not know, written as before Agent: AgentID(hash()), CodeHash: hash(), RequestHash: hash(),
+			// Version 4: one this build does not know, written as before.
+			Version: uint8(i % 5), Agent: AgentID(hash()), CodeHash: hash(), RequestHash: hash(),
 			Status:  uint16(rng.Uint32()), ResponseHash: hash(), Timestamp: rng.Uint64() >> (i % 64),
 			HeadersHash: hash(),
 		}
