@@ -59,7 +59,7 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 		r := Receipt{
 			// Version 4: one this build does not know, written as before.
 			Version: uint8(i % 5), Agent: AgentID(hash()), CodeHash: hash(), RequestHash: hash(),
-			Status:  uint16(rng.Uint32()), ResponseHash: hash(), Timestamp: rng.Uint64() >> (i % 64),
+			Status: uint16(rng.Uint32()), ResponseHash: hash(), Timestamp: rng.Uint64() >> (i % 64),
 			HeadersHash: hash(),
 		}
 		if r.V() == ReceiptV3 {
