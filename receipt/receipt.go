@@ -20,9 +20,12 @@
 //	Receipt(bytes32 agent,bytes32 codeHash,bytes32 requestHash,uint16 status,bytes32 responseHash,uint64 timestamp,bytes32 headersHash)
 //
 // Version 1 receipts (domain version "1", the type without headersHash)
-// still verify; they do not cover headers ([ErrNotCovered]). ethers' and
-// viem's verifyTypedData and Solidity's ecrecover accept both (testdata/js
-// checks the first two).
+// still verify; they do not cover headers ([ErrNotCovered]). Version 3 is
+// version 2 signed in a batch (ADR 18, batch.go): the signature is over
+// the Merkle root of several responses' salted receipts, each receipt
+// carrying its salt and proof; a response signed alone stays version 2.
+// ethers' and viem's verifyTypedData and the EVM anchor accept all three
+// (testdata/js and contracts check them).
 package receipt
 
 import "github.com/cove-network/cove"

@@ -41,10 +41,12 @@ stdin). No network is used.
 reported). --method and --path (the path with query as sent to the gateway,
 e.g. /agents/0x…/hello?name=Ada) and --data also check the request hash.
 --host (the Host the request was sent to, e.g. 127.0.0.1:8700) also checks a
-version-2 receipt's headers hash: the Host and the response headers
+version-2 or -3 receipt's headers hash: the Host and the response headers
 Content-Type, Content-Encoding, Content-Disposition, Content-Language,
 Content-Range and Location. A version-1 receipt covers no header: the output
-says so. The timestamp is the worker host's clock, not attested.`,
+says so. A version-3 receipt was signed in a batch with other responses (one
+signature over a Merkle root; its proof is checked, and the output names the
+root). The timestamp is the worker host's clock, not attested.`,
 		Example: `  cove agent call 0x1234… /hello --save resp.http
   cove verify resp.http --signer 0xAbC… --method GET --path '/agents/0x1234…/hello' --host 127.0.0.1:8700`,
 		Args: cobra.ExactArgs(1),
@@ -115,7 +117,7 @@ says so. The timestamp is the worker host's clock, not attested.`,
 	f.StringVar(&method, "method", "", "request method, to check the request hash (default GET)")
 	f.StringVar(&path, "path", "", "request path with query as sent to the gateway, to check the request hash")
 	f.StringVar(&data, "data", "", "request body, to check the request hash")
-	f.StringVar(&host, "host", "", "the Host the request was sent to, to check a version-2 receipt's headers hash")
+	f.StringVar(&host, "host", "", "the Host the request was sent to, to check a version-2 or -3 receipt's headers hash")
 	f.BoolVar(&asJSON, "json", false, "print the result as JSON")
 	return cmd
 }
