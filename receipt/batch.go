@@ -104,9 +104,6 @@ func NewBatcher(s Signer, max int) *Batcher {
 	return &Batcher{s: s, max: min(max, 1<<cove.MaxReceiptProof)}
 }
 
-// Signer returns the signer b signs with.
-func (b *Batcher) Signer() Signer { return b.s }
-
 // Sign signs r, alone (version 2) or in a batch with other receipts
 // arriving at the same time (version 3), and returns r signed.
 func (b *Batcher) Sign(r Receipt) (Signed, error) {

@@ -43,10 +43,6 @@ type LocalResult struct {
 	Err error
 }
 
-// LocalAgent is the id a Local's agent is known by in its derived keys and
-// warm VMs: the SHA-256 of its code.
-func LocalAgent(code []byte) cove.AgentID { return cove.AgentID(cove.SHA256(code)) }
-
 // NewLocal compiles code (a bundle, as `cove agent deploy` makes) for a
 // worker configured by cfg, with the agent's secrets, which must pass what
 // a deploy checks (secret.Validate). Broken code fails here, with the
@@ -72,7 +68,9 @@ func NewLocal(cfg Config, code []byte, secrets map[string]string) (*Local, error
 		engine.Close()
 		return nil, err
 	}
-	id := LocalAgent(code)
+	// The agent is known by the SHA-256 of its code in its derived keys
+	// and warm VMs.
+	id := cove.AgentID(cove.SHA256(code))
 	ak := m.Cluster(cfg.Cluster).Agent(id)
 	return &Local{cfg: cfg, engine: engine, program: p, env: sandbox.Env{
 		Secrets:   secrets,

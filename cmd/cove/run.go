@@ -44,7 +44,8 @@ the deployed agent's. Agents may fetch public addresses only, as on a worker;
 --egress-allow HOST:PORT lets them reach a local one (a mock API).
 
 The exit code is 0 for a 2xx response, 1 for another status, 2 when the agent could
-not be bundled or compiled.`,
+not be bundled or compiled, or its secrets are ones a deploy refuses (too many, too
+large, not UTF-8).`,
 		Example: `  cove agent run examples/hello.ts /hello?name=Ada --secret GREETING=Hi
   cove agent run examples/hello.ts /echo -d 'hi' -H 'content-type: text/plain' -i
   cove agent run my-agent/ /price --egress-allow 127.0.0.1:9000 --json`,
