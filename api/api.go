@@ -27,10 +27,14 @@ type ErrorBody struct {
 }
 
 // ErrorDetail is a stable code for programs, a message for people and,
-// when a script hit a limit, the limit's name.
+// when a script hit a limit, the limit's name. The AI API's errors also
+// carry OpenAI's error type ("invalid_request_error",
+// "authentication_error", "insufficient_quota", "api_error"), so OpenAI
+// clients read them as their own.
 type ErrorDetail struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	Type    string `json:"type,omitempty"`
 	Limit   string `json:"limit,omitempty"`
 }
 

@@ -117,3 +117,11 @@ func Reason(err error) string {
 func Address(pub *ecdsa.PublicKey) cove.Address {
 	return cove.Address(crypto.PubkeyToAddress(*pub))
 }
+
+// TextDigest is the digest personal_sign (EIP-191, version 0x45) signs
+// for a text message: keccak256("\x19Ethereum Signed Message:\n" ‖ the
+// decimal byte length ‖ text). The AI API's vllm-proxy signatures use it;
+// the prefix keeps such a digest apart from any EIP-712 digest.
+func TextDigest(text string) cove.Hash {
+	return cove.Keccak256([]byte(fmt.Sprintf("\x19Ethereum Signed Message:\n%d", len(text))), []byte(text))
+}

@@ -53,6 +53,13 @@ func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
 		s.invokeError(w, r, a.ID, err)
 		return
 	}
+	s.writeSigned(w, r, resp, "agent "+a.ID.String())
+}
+
+// writeSigned writes a signed response (an agent's, or the AI service's;
+// what names it in logs): the body with its receipt headers, or a stream
+// with its receipt as trailers.
+func (s *Server) writeSigned(w http.ResponseWriter, r *http.Request, resp *cove.Response, what string) {
 	if resp.Status < 200 || resp.Status > 599 {
 		// A worker refuses such statuses from agents (a 1xx would go out
 		// as 200, the receipt saying otherwise); one that sends one is
@@ -60,7 +67,7 @@ func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
 		if resp.Stream != nil {
 			resp.Stream.Close()
 		}
-		s.log.Error("invoke agent: a response with status outside 200-599", "agent", a.ID, "request", resp.RequestID, "status", resp.Status)
+		s.log.Error("a response with status outside 200-599", "from", what, "request", resp.RequestID, "status", resp.Status)
 		writeError(w, http.StatusInternalServerError, "internal", "the worker answered with an invalid status")
 		return
 	}
@@ -69,7 +76,7 @@ func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if resp.Receipt == nil {
-		s.log.Error("invoke agent: a buffered response without a receipt", "agent", a.ID, "request", resp.RequestID)
+		s.log.Error("a buffered response without a receipt", "from", what, "request", resp.RequestID)
 		writeError(w, http.StatusInternalServerError, "internal", "the worker answered without a receipt")
 		return
 	}

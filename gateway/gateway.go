@@ -146,6 +146,8 @@ type Server struct {
 	nonces   *nonceCache
 	// evm is the node's EVM bridge, if it runs one (SetEVM).
 	evm EVM
+	// ai is the confidential AI service, if the node serves one (SetAI).
+	ai AI
 }
 
 // EVM is what GET /v1/evm shows: the EVM chains the node's bridge serves.
@@ -211,6 +213,10 @@ func New(cfg Config, log *slog.Logger, chain Chain, blobs Blobs, invoker Invoker
 	mux.HandleFunc("GET /v1/agents", s.handleListAgents)
 	mux.HandleFunc("GET /v1/agents/{id}", s.handleGetAgent)
 	mux.HandleFunc("GET /v1/agents/{id}/logs", s.handleLogs)
+	for _, route := range aiRoutes {
+		mux.HandleFunc(route, s.handleAI)
+	}
+	mux.HandleFunc("POST /v1/ai/keys", s.handleAIKey)
 	mux.HandleFunc("/agents/{id}", s.handleCall)
 	mux.HandleFunc("/agents/{id}/{path...}", s.handleCall)
 	mux.HandleFunc("GET /{$}", s.handleIndex)
@@ -292,6 +298,8 @@ func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
 			"GET /v1/chain/tx/{hash}",
 			"GET /v1/chain/proof/{key}", "GET /v1/chain/light/{height}",
 			"GET /v1/evm",
+			"POST /v1/chat/completions", "POST /v1/completions", "POST /v1/embeddings", "GET /v1/models",
+			"GET /v1/signature/{chat_id}", "GET /v1/attestation/report", "GET /v1/ai/receipts/{id}", "GET /v1/ai/usage", "POST /v1/ai/keys",
 		},
 	})
 }
@@ -316,6 +324,11 @@ func (s *Server) baseURL(r *http.Request) string {
 // Cove-Request-Id: the one already set on w (an invocation's), or a new one.
 // Errors the gateway makes are unsigned: no agent ran.
 func writeError(w http.ResponseWriter, status int, code, msg string) {
+	writeErrorTyped(w, status, code, msg, "")
+}
+
+// writeErrorTyped is writeError with an error type (the AI API's).
+func writeErrorTyped(w http.ResponseWriter, status int, code, msg, typ string) {
 	id := w.Header().Get(api.HeaderRequestID)
 	if id == "" {
 		var b [12]byte
@@ -323,7 +336,7 @@ func writeError(w http.ResponseWriter, status int, code, msg string) {
 		id = hex.EncodeToString(b[:])
 		w.Header().Set(api.HeaderRequestID, id)
 	}
-	writeJSON(w, status, api.ErrorBody{Error: api.ErrorDetail{Code: code, Message: msg}, RequestID: id})
+	writeJSON(w, status, api.ErrorBody{Error: api.ErrorDetail{Code: code, Message: msg, Type: typ}, RequestID: id})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -35,6 +35,7 @@ import (
 	"github.com/cove-network/cove/txsend"
 	"github.com/cove-network/cove/validator"
 	"github.com/cove-network/cove/worker"
+	"github.com/cove-network/cove/worker/ai"
 	"time"
 )
 
@@ -65,6 +66,9 @@ type Config struct {
 	Gatekeeper gatekeeper.Config `toml:"gatekeeper"`
 	Gateway    gateway.Config    `toml:"gateway"`
 	Worker     worker.Config     `toml:"worker"`
+	// AI is the worker's confidential AI API (providers, keys, quota),
+	// served by the gateway under /v1 (package worker/ai).
+	AI ai.Config `toml:"ai"`
 	// Bridge lists the EVM chains the bridge role serves.
 	Bridge BridgeConfig `toml:"bridge"`
 	// DevEVM is cove dev's in-process EVM (off unless enabled; cove dev
@@ -184,6 +188,7 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 		return n, nil
 	}
 	wcfg := cfg.Worker
+	wcfg.AI = cfg.AI
 	if wcfg.LogDir == "" {
 		wcfg.LogDir = dir("logs")
 	}
@@ -208,6 +213,7 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 		if err != nil {
 			return nil, err
 		}
+		n.gateway.SetAI(n.worker.AI())
 	}
 	var chains []bridge.ChainConfig
 	if cfg.Roles.Bridge {

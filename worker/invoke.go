@@ -17,6 +17,7 @@ import (
 	"github.com/cove-network/cove/blob"
 	"github.com/cove-network/cove/receipt"
 	"github.com/cove-network/cove/secret"
+	"github.com/cove-network/cove/worker/ai"
 	"github.com/cove-network/cove/worker/sandbox"
 )
 
@@ -266,6 +267,8 @@ func (s *Server) run(ctx context.Context, a cove.Agent, p *sandbox.Program, k *a
 		// code or secrets) starts new ones.
 		env.Isolate = fmt.Sprintf("%s/%d", a.ID, a.Version)
 	}
+	// Its calls to ai.cove.internal are metered to its owner.
+	ctx = ai.WithAgent(ctx, a.ID, a.Owner)
 	return s.engine.Run(ctx, p, sandbox.Request{Method: c.Method, URL: c.URL, Header: http.Header(c.Header), Body: c.Body}, env)
 }
 

@@ -35,6 +35,7 @@ import (
 	"github.com/cove-network/cove/keys"
 	"github.com/cove-network/cove/receipt"
 	"github.com/cove-network/cove/secret"
+	"github.com/cove-network/cove/worker/ai"
 	"github.com/cove-network/cove/worker/egress"
 	"github.com/cove-network/cove/worker/sandbox"
 )
@@ -80,6 +81,9 @@ type Config struct {
 	ReceiptBatch int `toml:"receipt_batch"`
 	// LogsPerAgent is how many invocations' logs are kept per agent.
 	LogsPerAgent int `toml:"logs_per_agent"`
+	// AI configures the worker's confidential AI service (package
+	// worker/ai); the node fills it from cove.toml's [ai] section.
+	AI ai.Config `toml:"-"`
 }
 
 // DefaultMaxQueuedPerAgent is how many calls of one agent wait for a slot
@@ -151,7 +155,7 @@ func (c Config) Validate() error {
 	if _, err := egress.New(c.EgressAllow); err != nil {
 		return fmt.Errorf("worker: %w", err)
 	}
-	return nil
+	return c.AI.Validate()
 }
 
 // Platform is the TEE the worker runs in: it seals the identity to disk and
@@ -203,6 +207,7 @@ type Server struct {
 	// prepares are code preparations the chain follower started; Run
 	// waits for them.
 	prepares sync.WaitGroup
+	ai       *ai.Service
 
 	mu       sync.Mutex
 	programs map[cove.Hash]*sandbox.Program // by code hash
@@ -223,12 +228,22 @@ type agentKeys struct {
 // keeps to the egress policy (cfg.EgressAllow) and follows at most 10
 // redirects.
 func NewSandbox(cfg Config) (*sandbox.Engine, error) {
+	return newSandbox(cfg, nil)
+}
+
+// newSandbox is NewSandbox with the AI service answering
+// http://ai.cove.internal/ in process (when svc is not nil).
+func newSandbox(cfg Config, svc *ai.Service) (*sandbox.Engine, error) {
 	policy, err := egress.New(cfg.EgressAllow)
 	if err != nil {
 		return nil, err
 	}
+	var transport http.RoundTripper = policy.Transport()
+	if svc != nil {
+		transport = svc.Transport(transport)
+	}
 	client := &http.Client{
-		Transport: policy.Transport(),
+		Transport: transport,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			if len(via) >= 10 {
 				return errors.New("stopped after 10 redirects")
@@ -261,7 +276,16 @@ func New(cfg Config, log *slog.Logger, platform Platform, c Chain, blobs Blobs, 
 	}
 	myID := chain.WorkerID(id.PublicKey())
 	log.Info("worker identity", "worker", myID, "created", created, "sealed_in", path)
-	engine, err := NewSandbox(cfg)
+	var measurement cove.Hash
+	if m, ok := platform.(interface{ Measurement() [32]byte }); ok {
+		measurement = m.Measurement()
+	}
+	aiService, err := ai.New(cfg.AI, log, platform, dir, measurement)
+	if err != nil {
+		return nil, fmt.Errorf("worker: %w", err)
+	}
+	log.Info("worker AI service", "signing_address", aiService.SigningAddress(), "providers", aiService.Providers())
+	engine, err := newSandbox(cfg, aiService)
 	if err != nil {
 		return nil, err
 	}
@@ -292,6 +316,7 @@ func New(cfg Config, log *slog.Logger, platform Platform, c Chain, blobs Blobs, 
 		engine:   engine,
 		slots:    newSlots(cfg.MaxConcurrent, perAgent, queued),
 		logs:     logs,
+		ai:       aiService,
 		programs: map[cove.Hash]*sandbox.Program{},
 		agents:   map[cove.AgentID]*agentKeys{},
 	}, nil
@@ -316,8 +341,12 @@ func (s *Server) Run(ctx context.Context, endpoint string) error {
 	wg.Wait()
 	s.prepares.Wait()
 	s.engine.Close()
-	return s.logs.close()
+	return errors.Join(s.ai.Close(), s.logs.close())
 }
+
+// AI returns the worker's confidential AI service, which the gateway
+// serves under /v1 (ADR 19).
+func (s *Server) AI() *ai.Service { return s.ai }
 
 // Ready returns nil once the worker holds a cluster key, so it can sign for
 // agents; before, an error that says why not.

@@ -171,6 +171,8 @@ The simulated TEE gives NO hardware protection: use it for development only.`,
 	f.DurationVar(&cfg.DevEVM.BlockTime, "evm-block-time", cfg.DevEVM.BlockTime, "time between the dev EVM's blocks")
 	f.BoolVar(&noEVM, "no-evm", false, "run without the dev EVM and its bridge")
 	f.StringArrayVar(&cfg.Worker.EgressAllow, "egress-allow", nil, "let agents reach HOST:PORT although the egress policy refuses it (repeatable; e.g. a local mock API)")
+	f.Var(aiProviderFlag{&cfg.AI}, "ai-provider", "serve an OpenAI-compatible LLM upstream through the AI API at /v1: NAME=URL[,key-file=FILE][,models=A|B] (repeatable; URL is the base an OpenAI client takes, e.g. http://127.0.0.1:11434/v1)")
+	f.BoolVar(&cfg.AI.Open, "ai-open", false, "serve the AI API without API keys (a private node)")
 	f.DurationVar(&cfg.Worker.Limits.Timeout, "limit-time", cfg.Worker.Limits.Timeout, "wall-time limit per invocation")
 	f.Int64Var(&cfg.Worker.Limits.Memory, "limit-memory", cfg.Worker.Limits.Memory, "memory limit per invocation, bytes")
 	f.IntVar(&cfg.Worker.Limits.Requests, "limit-requests", cfg.Worker.Limits.Requests, "outbound requests per invocation")

@@ -16,6 +16,7 @@ import (
 	"github.com/cove-network/cove/internal/syncbuf"
 	"github.com/cove-network/cove/internal/testport"
 	"github.com/cove-network/cove/node"
+	"github.com/cove-network/cove/worker/ai"
 )
 
 // DevConfig describes a node StartDev runs.
@@ -40,6 +41,8 @@ type DevConfig struct {
 	EVMBlockTime time.Duration
 	// ReceiptBatch is the worker's receipt_batch (zero: its default).
 	ReceiptBatch int
+	// AI is the node's [ai] section (providers of the AI API).
+	AI ai.Config
 }
 
 // DevNode is a node StartDev runs.
@@ -68,6 +71,7 @@ func StartDev(ctx context.Context, c DevConfig) (*DevNode, error) {
 		cfg.Validator.BlockInterval = c.BlockInterval
 	}
 	cfg.Worker.ReceiptBatch = c.ReceiptBatch
+	cfg.AI = c.AI
 	if c.EVMAddr != "" {
 		cfg.DevEVM = node.DefaultDevEVM()
 		cfg.DevEVM.RPCAddr = c.EVMAddr

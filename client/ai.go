@@ -1,0 +1,81 @@
+package client
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+
+	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/api"
+)
+
+// NewAIKey asks the gateway's AI API for an API key metered to signer's
+// account, authorized by a Cove-Auth header signer signs. The key is shown
+// only in the answer.
+func (c *Client) NewAIKey(ctx context.Context, signer Signer) (api.AIKey, error) {
+	const path = "/v1/ai/keys"
+	auth, err := c.Authorize(ctx, signer, http.MethodPost, path)
+	if err != nil {
+		return api.AIKey{}, fmt.Errorf("sign the key request: %w", err)
+	}
+	var k api.AIKey
+	err = c.aiDo(ctx, http.MethodPost, path, map[string]string{api.HeaderAuth: auth}, &k)
+	return k, err
+}
+
+// AIUsage returns the tokens the API key used.
+func (c *Client) AIUsage(ctx context.Context, key string) (api.AIUsage, error) {
+	var u api.AIUsage
+	err := c.aiDo(ctx, http.MethodGet, "/v1/ai/usage", map[string]string{"Authorization": "Bearer " + key}, &u)
+	return u, err
+}
+
+// AIReport asks for the AI API's attestation report with a fresh random
+// nonce and checks that its report data binds the signing address it
+// names and that nonce. It does not check the quote itself: `cove attest
+// verify` (or the chain's TEE policy) does that.
+func (c *Client) AIReport(ctx context.Context) (api.AIReport, error) {
+	var nonce [32]byte
+	rand.Read(nonce[:])
+	var r api.AIReport
+	if err := c.aiDo(ctx, http.MethodGet, "/v1/attestation/report?nonce="+url.QueryEscape(hex.EncodeToString(nonce[:])), nil, &r); err != nil {
+		return r, err
+	}
+	addr, err := cove.ParseAddress(r.SigningAddress)
+	if err != nil {
+		return r, fmt.Errorf("attestation report: signing_address: %w", err)
+	}
+	want := api.AIReportData(addr, nonce)
+	if r.ReportData != hex.EncodeToString(want[:]) || r.RequestNonce != hex.EncodeToString(nonce[:]) {
+		return r, fmt.Errorf("attestation report: its report data does not bind %s and this request's nonce", addr)
+	}
+	return r, nil
+}
+
+func (c *Client) aiDo(ctx context.Context, method, path string, header map[string]string, out any) error {
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, nil)
+	if err != nil {
+		return err
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("reach gateway %s: %w", c.base, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	if err != nil {
+		return fmt.Errorf("read gateway response: %w", err)
+	}
+	if resp.StatusCode >= 300 {
+		return decodeError(resp.StatusCode, b)
+	}
+	return json.Unmarshal(b, out)
+}

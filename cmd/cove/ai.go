@@ -1,0 +1,198 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cove-network/cove/internal/aimock"
+	"github.com/cove-network/cove/worker/ai"
+)
+
+// aiProviderFlag is --ai-provider: each use adds a provider to cfg.
+type aiProviderFlag struct{ cfg *ai.Config }
+
+func (f aiProviderFlag) String() string {
+	if f.cfg == nil {
+		return ""
+	}
+	names := make([]string, len(f.cfg.Providers))
+	for i, p := range f.cfg.Providers {
+		names[i] = p.Name + "=" + p.URL
+	}
+	return strings.Join(names, " ")
+}
+
+func (f aiProviderFlag) Set(s string) error {
+	p, err := ai.ParseProviderFlag(s)
+	if err != nil {
+		return err
+	}
+	f.cfg.Providers = append(f.cfg.Providers, p)
+	return f.cfg.Validate()
+}
+
+func (aiProviderFlag) Type() string { return "NAME=URL" }
+
+func newAICmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "ai",
+		Short: "The confidential AI API: API keys, usage, the attestation report, a mock upstream",
+		Long: `The gateway serves an OpenAI-compatible API at /v1 (chat completions with
+streams, completions, embeddings, models) in front of the LLM providers its node's
+operator configures (cove dev --ai-provider NAME=URL, or [ai] in cove.toml). Every
+answer is signed inside the worker's TEE: Cove receipt headers (trailers after a
+stream), x-receipt-id naming its record at /v1/ai/receipts/{id}, and vllm-proxy's
+signature at /v1/signature/{chat_id}. Point any OpenAI client at it:
+
+  base URL  http://127.0.0.1:8700/v1
+  API key   cove ai key new --from dev
+
+Agents reach the same API at http://ai.cove.internal/v1, metered to their owner.`,
+	}
+	cmd.AddCommand(newAIKeyCmd(g), newAIUsageCmd(g), newAIReportCmd(g), newAIMockCmd())
+	return cmd
+}
+
+func newAIKeyCmd(g *globals) *cobra.Command {
+	key := &cobra.Command{Use: "key", Short: "Make API keys of the AI API"}
+	var from fromFlags
+	newCmd := &cobra.Command{
+		Use:   "new --from ACCOUNT",
+		Short: "Make an API key metered to ACCOUNT (shown once)",
+		Long: `Ask the gateway's AI API for a new API key, metered to the account --from names
+(the request is signed with it: a Cove-Auth header; no transaction, no fee). The
+key is printed once and only its hash is kept, sealed in the worker. Use it as
+"Authorization: Bearer KEY" (OPENAI_API_KEY for OpenAI clients).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			s, err := from.signer(cmd)
+			if err != nil {
+				return err
+			}
+			k, err := c.NewAIKey(cmd.Context(), s)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), k.Key)
+			fmt.Fprintf(cmd.ErrOrStderr(), "an API key metered to %s; it is shown only now. Try:\n  curl %s/v1/models -H 'Authorization: Bearer %s'\n", k.Account, c.Base(), k.Key)
+			return nil
+		},
+	}
+	from.register(newCmd.Flags())
+	key.AddCommand(newCmd)
+	return key
+}
+
+func newAIUsageCmd(g *globals) *cobra.Command {
+	var key string
+	cmd := &cobra.Command{
+		Use:   "usage --key KEY",
+		Short: "Show the tokens an API key used today and in all, and its quota",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if key == "" {
+				key = os.Getenv("COVE_AI_KEY")
+			}
+			if key == "" {
+				return errors.New("name the key: --key KEY or COVE_AI_KEY")
+			}
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			u, err := c.AIUsage(cmd.Context(), key)
+			if err != nil {
+				return err
+			}
+			quota := "none"
+			if u.QuotaPerDay >= 0 {
+				quota = fmt.Sprint(u.QuotaPerDay)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "account   %s\nday (UTC) %s\ntoday     %d tokens (quota %s)\ntotal     %d tokens in %d requests\n",
+				u.Account, u.Day, u.TokensToday, quota, u.TokensTotal, u.Requests)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&key, "key", "", "the API key (default $COVE_AI_KEY)")
+	return cmd
+}
+
+func newAIReportCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "report",
+		Short: "Fetch the AI API's attestation report for a fresh nonce and check its binding",
+		Long: `Ask GET /v1/attestation/report with a fresh random nonce and check that the quote's
+report data binds the signing address the report names and that nonce, then print
+the report as JSON. Check the quote itself with cove attest verify (its TEE and
+measurement against the chain's TEE policy).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			r, err := c.AIReport(cmd.Context())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "the report binds signing address %s and this request's nonce (TEE %s, measurement %s)\n", r.SigningAddress, r.TEE, r.Measurement)
+			enc := json.NewEncoder(cmd.OutOrStdout())
+			enc.SetIndent("", "  ")
+			return enc.Encode(r)
+		},
+	}
+}
+
+func newAIMockCmd() *cobra.Command {
+	var (
+		addr  string
+		key   string
+		delay time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "mock-upstream",
+		Short: "Run a MOCK OpenAI-compatible upstream (no model: it echoes) for trying the AI API",
+		Long: `Serve a MOCK OpenAI-compatible LLM upstream on --addr: it runs no model. A chat
+completion answers "echo: " and the last user message (streamed word by word when
+asked), embeddings are hashes of the input; models mock-chat and mock-embed. Use it
+to try the AI API without a real provider:
+
+  cove ai mock-upstream &
+  cove dev --ai-provider mock=http://127.0.0.1:8790/v1
+
+Never point a real deployment at it.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ln, err := net.Listen("tcp", addr)
+			if err != nil {
+				return fmt.Errorf("listen on --addr %s: %w", addr, err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "MOCK OpenAI-compatible upstream (no model: it echoes) at http://%s/v1, models %s\n", ln.Addr(), strings.Join(aimock.DefaultModels, ", "))
+			srv := &http.Server{Handler: aimock.New(aimock.Config{Key: key, ChunkDelay: delay}), ReadHeaderTimeout: 10 * time.Second}
+			go func() {
+				<-cmd.Context().Done()
+				srv.Close()
+			}()
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8790", "listen address")
+	cmd.Flags().StringVar(&key, "key", "", "require this API key (Authorization: Bearer KEY)")
+	cmd.Flags().DurationVar(&delay, "chunk-delay", 20*time.Millisecond, "wait before each streamed piece")
+	return cmd
+}

@@ -1,0 +1,295 @@
+package testnet
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/api"
+	"github.com/cove-network/cove/client"
+	"github.com/cove-network/cove/internal/aimock"
+	"github.com/cove-network/cove/internal/jstest"
+	"github.com/cove-network/cove/internal/syncbuf"
+	"github.com/cove-network/cove/internal/testport"
+	"github.com/cove-network/cove/receipt"
+	"github.com/cove-network/cove/worker/ai"
+)
+
+// aiNode runs a cove dev node whose AI API fronts a MOCK upstream
+// (provider "mock", which demands the key "upstream-secret").
+func aiNode(t *testing.T, mockCfg aimock.Config) (*DevNode, *aimock.Server, *Key) {
+	t.Helper()
+	mockCfg.Key = "upstream-secret"
+	mock := aimock.New(mockCfg)
+	up := httptest.NewServer(mock)
+	t.Cleanup(up.Close)
+	keyFile := filepath.Join(t.TempDir(), "mock.key")
+	os.WriteFile(keyFile, []byte("upstream-secret"), 0o600)
+	opPath, opAddr := NewOperator(t)
+	user := NewKey(t)
+	logs := &syncbuf.Buffer{}
+	d, err := StartDev(t.Context(), DevConfig{
+		DataDir: t.TempDir(), Operator: opPath, Admin: user.Address(), Funded: []cove.Address{opAddr},
+		P2PAddr: testport.Addr(t), BlockInterval: 50 * time.Millisecond,
+		Log: slog.New(slog.NewTextHandler(logs, nil)),
+		AI:  ai.Config{Providers: []ai.Provider{{Name: "mock", URL: up.URL + "/v1", KeyFile: keyFile}}},
+	})
+	if err != nil {
+		t.Fatalf("start a dev node: %v\n%s", err, logs.Tail(16<<10))
+	}
+	t.Cleanup(func() {
+		d.Stop()
+		if t.Failed() {
+			t.Logf("node log (tail):\n%s", logs.Tail(24<<10))
+		}
+	})
+	return d, mock, user
+}
+
+// checkAIExchange checks one AI answer's receipt as a client would, in Go
+// (receipt.Check over the exact bytes) and with ethers and viem
+// (testdata/js/verify.mjs), and that its signer is the report's.
+func checkAIExchange(t *testing.T, node string, signer cove.Address, e receipt.Exchange, signed receipt.Signed) {
+	t.Helper()
+	if err := receipt.Check(signed, e); err != nil {
+		t.Fatalf("%s %s: %v", e.Method, e.Target, err)
+	}
+	if signed.Signer != signer {
+		t.Fatalf("%s %s: signed by %s, the attestation report names %s", e.Method, e.Target, signed.Signer, signer)
+	}
+	hdr := map[string][]string{}
+	for k, vs := range e.Header {
+		hdr[k] = vs
+	}
+	v, _ := json.Marshal(map[string]any{
+		"receipt": signed.Receipt, "signature": "0x" + hex.EncodeToString(signed.Signature[:]), "signer": signed.Signer.String(),
+		"exchange": map[string]any{"host": e.Host, "responseHeaders": hdr},
+	})
+	file := filepath.Join(t.TempDir(), "vector.json")
+	os.WriteFile(file, v, 0o600)
+	cmd := exec.CommandContext(t.Context(), node, filepath.Join("testdata", "js", "verify.mjs"), file)
+	cmd.Dir = filepath.Join("..", "..")
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "ethers: ok") || !strings.Contains(string(out), "viem: ok") || !strings.Contains(string(out), "headersHash: ok") {
+		t.Fatalf("%s %s: verify.mjs: %v\n%s", e.Method, e.Target, err, out)
+	}
+}
+
+// aiRecord fetches an answer's record and its receipt
+// (GET /v1/ai/receipts/{id}).
+func aiRecord(t *testing.T, base, id string) (complete bool, signed receipt.Signed) {
+	t.Helper()
+	resp, err := http.Get(base + "/v1/ai/receipts/" + id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var rec struct {
+		Complete bool              `json:"complete"`
+		Receipt  map[string]string `json:"receipt"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&rec); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("record %s: %d %v", id, resp.StatusCode, err)
+	}
+	h := http.Header{}
+	for k, v := range rec.Receipt {
+		h.Set(k, v)
+	}
+	signed, err = receipt.FromHeaders(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rec.Complete, signed
+}
+
+// TestAIOpenAIClient (issue 9): the official `openai` npm client, unmodified,
+// against a cove dev node's AI API in front of a MOCK upstream: models, a
+// chat completion, a stream, an embedding, tool calls, a wrong key refused
+// as OpenAI's AuthenticationError; every answer's receipt checked over the
+// exact bytes the client got, in Go and with ethers and viem, signed by the
+// address the attestation report binds. Then a raw stream with its receipt
+// in HTTP trailers, and an agent that uses the `openai` package against
+// http://ai.cove.internal/v1 from its sandbox.
+func TestAIOpenAIClient(t *testing.T) {
+	node := jstest.Node(t, filepath.Join("..", "..", "testdata", "js"), "testdata/js")
+	d, mock, user := aiNode(t, aimock.Config{})
+	ctx := t.Context()
+	base := d.Client.Base()
+	gw, _ := url.Parse(base)
+	key, err := d.Client.NewAIKey(ctx, user)
+	if err != nil || key.Account != user.Address() {
+		t.Fatalf("new key: %+v %v", key, err)
+	}
+	report, err := d.Client.AIReport(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, _ := cove.ParseAddress(report.SigningAddress)
+
+	cmd := exec.CommandContext(ctx, node, filepath.Join("testdata", "js", "ai-openai.mjs"), base+"/v1", key.Key)
+	cmd.Dir = filepath.Join("..", "..")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.WaitDelay = 5 * time.Second
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("ai-openai.mjs: %v\n%s%s", err, stdout.String(), stderr.String())
+	}
+	var got struct {
+		Models                  []string
+		Chat, ChatID, Streamed  string
+		Pieces, EmbeddingLength int
+		ToolCall, WrongKey      string
+		Exchanges               []struct {
+			URL, Method, RequestBody string
+			Status                   int
+			Headers                  map[string]string
+			Body                     string
+		}
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &got); err != nil {
+		t.Fatalf("ai-openai.mjs output: %v\n%s", err, stdout.String())
+	}
+	if strings.Join(got.Models, ",") != "mock-chat,mock-embed" || got.Chat != "echo: hello from openai" || got.Streamed != "echo: stream these words please" ||
+		got.Pieces < 5 || got.EmbeddingLength != 8 || got.ToolCall != "get_weather" || got.WrongKey != "AuthenticationError 401 invalid_api_key" {
+		t.Fatalf("openai client saw %+v", got)
+	}
+	if len(got.Exchanges) != 5 {
+		t.Fatalf("%d exchanges recorded", len(got.Exchanges))
+	}
+	streams := 0
+	for _, x := range got.Exchanges {
+		u, _ := url.Parse(x.URL)
+		body, _ := base64.StdEncoding.DecodeString(x.Body)
+		h := http.Header{}
+		for k, v := range x.Headers {
+			h.Set(k, v)
+		}
+		e := receipt.Exchange{Method: x.Method, Target: u.RequestURI(), Host: gw.Host, RequestBody: []byte(x.RequestBody), Status: x.Status, Header: h, Body: body}
+		var signed receipt.Signed
+		if strings.HasPrefix(h.Get("Content-Type"), "text/event-stream") {
+			// fetch shows no trailers: the stream's receipt is in its record.
+			streams++
+			complete, s := aiRecord(t, base, h.Get(ai.HeaderReceiptID))
+			if !complete {
+				t.Fatal("the stream's record says incomplete")
+			}
+			signed = s
+		} else if signed, err = receipt.FromHeaders(h); err != nil {
+			t.Fatalf("%s %s: %v", x.Method, u, err)
+		}
+		checkAIExchange(t, node, signer, e, signed)
+	}
+	if streams != 1 {
+		t.Fatalf("%d streams", streams)
+	}
+	// The upstream saw the provider's key, never the caller's.
+	for _, r := range mock.Requests() {
+		if r.Authorization != "Bearer upstream-secret" {
+			t.Fatalf("the upstream got Authorization %q", r.Authorization)
+		}
+	}
+	// The vllm-proxy signature of the chat completion.
+	sig, err := http.Get(base + "/v1/signature/" + got.ChatID + "?signing_algo=ecdsa")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s api.AISignature
+	json.NewDecoder(sig.Body).Decode(&s)
+	sig.Body.Close()
+	if s.SigningAddress != signer.String() || s.SigningAlgo != "ecdsa" || !strings.Contains(s.Text, ":") {
+		t.Fatalf("signature %+v", s)
+	}
+	if u, err := d.Client.AIUsage(ctx, key.Key); err != nil || u.Requests != 4 || u.TokensToday == 0 {
+		t.Fatalf("usage %+v %v", u, err)
+	}
+
+	t.Run("raw stream with trailers", func(t *testing.T) { rawStream(t, node, d, key.Key, signer) })
+	t.Run("agent with the openai package", func(t *testing.T) {
+		a, err := d.Client.Deploy(ctx, filepath.Join("..", "..", "testdata", "js", "ai-agent.ts"), client.DeployOptions{Signer: user, Name: "ai-agent"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, stream := range []bool{false, true} {
+			body, _ := json.Marshal(map[string]any{"question": "what is cove", "stream": stream})
+			res, err := d.Client.Call(ctx, a.ID, http.MethodPost, "/", body, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Status != 200 || !strings.Contains(string(res.Body), `"answer":"echo: what is cove"`) {
+				t.Fatalf("stream=%v: %d %s", stream, res.Status, res.Body)
+			}
+			if !stream && !strings.Contains(string(res.Body), signer.String()) {
+				t.Fatalf("the agent saw no AI receipt signer: %s", res.Body)
+			}
+		}
+	})
+}
+
+// rawStream reads a stream over plain HTTP: the receipt arrives as
+// trailers and covers exactly the bytes received; curl -N, when present,
+// shows the same stream and trailers.
+func rawStream(t *testing.T, node string, d *DevNode, key string, signer cove.Address) {
+	base := d.Client.Base()
+	gw, _ := url.Parse(base)
+	body := `{"model":"mock-chat","stream":true,"messages":[{"role":"user","content":"raw bytes please"}]}`
+	req, _ := http.NewRequest("POST", base+"/v1/chat/completions", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed, err := receipt.FromHeaders(resp.Trailer)
+	if err != nil {
+		t.Fatalf("trailers %v: %v", resp.Trailer, err)
+	}
+	checkAIExchange(t, node, signer, receipt.Exchange{Method: "POST", Target: "/v1/chat/completions", Host: gw.Host, RequestBody: []byte(body),
+		Status: resp.StatusCode, Header: resp.Header, Body: got}, signed)
+	if resp.Header.Get(ai.HeaderReceiptID) == "" {
+		t.Fatal("no x-receipt-id")
+	}
+
+	curl, err := exec.LookPath("curl")
+	if err != nil {
+		t.Log("curl not found: the raw stream was read with net/http only")
+		return
+	}
+	out, err := exec.CommandContext(t.Context(), curl, "-sS", "-N", "-i", "--raw", base+"/v1/chat/completions",
+		"-H", "Authorization: Bearer "+key, "-H", "Content-Type: application/json", "-d", body).Output()
+	if err != nil {
+		t.Fatalf("curl: %v", err)
+	}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	var events, trailers int
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "data: ") {
+			events++
+		}
+		if strings.HasPrefix(line, receipt.HeaderReceipt+":") || strings.HasPrefix(line, receipt.HeaderSignature+":") || strings.HasPrefix(line, receipt.HeaderSigner+":") {
+			trailers++
+		}
+	}
+	if events < 4 || trailers != 3 || !bytes.Contains(out, []byte("Trailer: ")) {
+		t.Fatalf("curl -N saw %d events and %d receipt trailers:\n%s", events, trailers, out)
+	}
+}

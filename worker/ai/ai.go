@@ -1,0 +1,394 @@
+// Package ai is the worker's confidential AI service: an OpenAI-compatible
+// API (chat completions with streams, completions, embeddings, models) in
+// front of the LLM providers the operator configures, served from inside
+// the worker's TEE, with every response signed (ADR 19).
+//
+// The gateway hands it requests as cove.Calls (Serve); agents reach it at
+// http://ai.cove.internal/v1 through the worker's sandbox transport
+// (Transport), metered to the agent's owner. Requests, answers and the
+// providers' API keys exist in plaintext only here.
+//
+// Every answer is signed three ways, by the worker's AI signing key
+// (secp256k1, made in the TEE and kept sealed by it, signer.go): Cove's
+// receipt (version 2; agent = api.AIAgentID(provider), code hash = the worker's
+// measurement) in the Cove-Receipt headers, or as trailers after a stream;
+// the same receipt at GET /v1/ai/receipts/{id}, named by x-receipt-id on
+// every response; and vllm-proxy's EIP-191 signature over
+// sha256(request):sha256(response) at GET /v1/signature/{chat_id}.
+// GET /v1/attestation/report binds the signing address and a caller's
+// nonce into a fresh quote of the TEE.
+//
+// Access (access.go): API keys made for a chain account (NewKey), tokens
+// metered per key and per agent owner per UTC day against a free-tier
+// quota; 401 and 429 in OpenAI's error shape. An upstream that is down
+// answers 502, one that is slow 504, a stream cut mid-way ends with an
+// error event: never a hang, never a receipt over bytes not sent.
+package ai
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/api"
+	"github.com/cove-network/cove/receipt"
+)
+
+// Config is the [ai] section of cove.toml.
+type Config struct {
+	// Providers are the OpenAI-compatible upstreams, tried in order for a
+	// model: the first that lists it, else the first that lists none
+	// (a provider without models takes any).
+	Providers []Provider `toml:"providers"`
+	// Open serves completions without an API key (a private node, a
+	// test); by default every completion needs one (`cove ai key new`).
+	Open bool `toml:"open,omitempty"`
+	// FreeTokensPerDay is each API key's (and each agent owner's) quota
+	// of tokens per UTC day; zero means DefaultFreeTokensPerDay, negative
+	// means no quota.
+	FreeTokensPerDay int64 `toml:"free_tokens_per_day,omitempty"`
+	// TimeoutSeconds bounds the wait for an upstream's response head and,
+	// in a stream, between two pieces; zero means DefaultTimeout.
+	TimeoutSeconds int `toml:"timeout_seconds,omitempty"`
+	// MaxResponseBytes bounds a buffered upstream answer; zero means
+	// DefaultMaxResponseBytes.
+	MaxResponseBytes int64 `toml:"max_response_bytes,omitempty"`
+}
+
+// Provider is one OpenAI-compatible upstream (vLLM, Ollama, llama.cpp's
+// server, OpenAI, a dstack vllm-proxy).
+type Provider struct {
+	// Name names it in receipts (api.AIAgentID) and logs: letters, digits, '-',
+	// '_' and '.'.
+	Name string `toml:"name"`
+	// URL is its base URL, as an OpenAI client takes it
+	// ("http://127.0.0.1:11434/v1"); routes are appended.
+	URL string `toml:"url"`
+	// Models it serves; empty takes any model no other provider lists.
+	Models []string `toml:"models,omitempty"`
+	// KeyFile holds its API key (sent as Authorization: Bearer), read once
+	// at start inside the worker; empty sends none.
+	KeyFile string `toml:"key_file,omitempty"`
+}
+
+const (
+	// DefaultFreeTokensPerDay is the quota when Config.FreeTokensPerDay is
+	// zero.
+	DefaultFreeTokensPerDay = 1_000_000
+	// DefaultTimeout is Config.TimeoutSeconds when zero.
+	DefaultTimeout = 60 * time.Second
+	// DefaultMaxResponseBytes is Config.MaxResponseBytes when zero.
+	DefaultMaxResponseBytes = 16 << 20
+	// InternalHost is where agents reach the service from their sandbox.
+	InternalHost = "ai.cove.internal"
+)
+
+// Validate reports a configuration that cannot work.
+func (c Config) Validate() error {
+	seen := map[string]bool{}
+	for i, p := range c.Providers {
+		if err := validName(p.Name); err != nil {
+			return fmt.Errorf("ai: provider %d: %w", i+1, err)
+		}
+		if seen[p.Name] {
+			return fmt.Errorf("ai: provider %q is configured twice", p.Name)
+		}
+		seen[p.Name] = true
+		if !strings.HasPrefix(p.URL, "http://") && !strings.HasPrefix(p.URL, "https://") {
+			return fmt.Errorf("ai: provider %q: url %q must start with http:// or https:// (the base URL an OpenAI client takes, e.g. http://127.0.0.1:11434/v1)", p.Name, p.URL)
+		}
+	}
+	if c.TimeoutSeconds < 0 {
+		return fmt.Errorf("ai: timeout_seconds %d must not be negative", c.TimeoutSeconds)
+	}
+	if c.MaxResponseBytes < 0 {
+		return fmt.Errorf("ai: max_response_bytes %d must not be negative", c.MaxResponseBytes)
+	}
+	return nil
+}
+
+func validName(n string) error {
+	if n == "" || len(n) > 64 {
+		return fmt.Errorf("name %q must be 1 to 64 characters", n)
+	}
+	for _, r := range n {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return fmt.Errorf("name %q may hold only letters, digits, '-', '_' and '.'", n)
+		}
+	}
+	return nil
+}
+
+// ParseProviderFlag parses `cove dev --ai-provider NAME=URL[,key-file=F][,models=A|B]`.
+func ParseProviderFlag(s string) (Provider, error) {
+	name, rest, ok := strings.Cut(s, "=")
+	if !ok {
+		return Provider{}, fmt.Errorf("--ai-provider %q: want NAME=URL[,key-file=FILE][,models=A|B]", s)
+	}
+	parts := strings.Split(rest, ",")
+	p := Provider{Name: name, URL: parts[0]}
+	for _, kv := range parts[1:] {
+		k, v, _ := strings.Cut(kv, "=")
+		switch k {
+		case "key-file":
+			p.KeyFile = v
+		case "models":
+			p.Models = strings.Split(v, "|")
+		default:
+			return Provider{}, fmt.Errorf("--ai-provider %q: unknown option %q (key-file=FILE, models=A|B)", s, k)
+		}
+	}
+	return p, (Config{Providers: []Provider{p}}).Validate()
+}
+
+// Platform is the TEE the service signs in: it seals the signing key and
+// quotes it (worker.Platform is one).
+type Platform interface {
+	Seal(label string, plaintext []byte) ([]byte, error)
+	Unseal(label string, sealed []byte) ([]byte, error)
+	Name() string
+	Quote(reportData [64]byte) ([]byte, error)
+}
+
+// Service is the AI API of one worker.
+type Service struct {
+	cfg         Config
+	log         *slog.Logger
+	platform    Platform
+	measurement cove.Hash
+	providers   []provider
+	signer      *signer
+	access      *access
+	records     *records
+	client      *http.Client
+	timeout     time.Duration
+}
+
+type provider struct {
+	Provider
+	key string
+}
+
+// SignerFile is the service's signing key, sealed by the TEE, in the
+// directory New gets.
+const SignerFile = "ai-signer.key.sealed"
+
+// KeysFile holds the API keys' hashes and usage, sealed by the TEE.
+const KeysFile = "ai-keys.sealed"
+
+// New loads (or makes, in the TEE) the signing key in dir and returns the
+// service. measurement is the worker's, which receipts name as the code
+// that ran. It reads providers' key files now: a missing one is an error.
+func New(cfg Config, log *slog.Logger, platform Platform, dir string, measurement cove.Hash) (*Service, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.FreeTokensPerDay == 0 {
+		cfg.FreeTokensPerDay = DefaultFreeTokensPerDay
+	}
+	if cfg.MaxResponseBytes == 0 {
+		cfg.MaxResponseBytes = DefaultMaxResponseBytes
+	}
+	timeout := DefaultTimeout
+	if cfg.TimeoutSeconds > 0 {
+		timeout = time.Duration(cfg.TimeoutSeconds) * time.Second
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("ai: %w", err)
+	}
+	sg, err := loadSigner(platform, filepath.Join(dir, SignerFile))
+	if err != nil {
+		return nil, fmt.Errorf("ai: %w", err)
+	}
+	if err := receipt.CheckSigner(sg); err != nil {
+		return nil, fmt.Errorf("ai: %w", err)
+	}
+	acc, err := openAccess(platform, filepath.Join(dir, KeysFile), cfg.FreeTokensPerDay)
+	if err != nil {
+		return nil, fmt.Errorf("ai: %w", err)
+	}
+	s := &Service{cfg: cfg, log: log, platform: platform, measurement: measurement, signer: sg, access: acc,
+		records: newRecords(maxRecords), timeout: timeout}
+	for _, p := range cfg.Providers {
+		pv := provider{Provider: p}
+		if p.KeyFile != "" {
+			b, err := os.ReadFile(p.KeyFile)
+			if err != nil {
+				return nil, fmt.Errorf("ai: provider %q: read its key file: %w", p.Name, err)
+			}
+			pv.key = strings.TrimSpace(string(b))
+		}
+		pv.URL = strings.TrimSuffix(p.URL, "/")
+		s.providers = append(s.providers, pv)
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.ResponseHeaderTimeout = timeout
+	tr.MaxIdleConnsPerHost = 64
+	s.client = &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return s, nil
+}
+
+// SigningAddress is the address every AI response's signatures recover to.
+func (s *Service) SigningAddress() cove.Address { return s.signer.Address() }
+
+// Providers returns the configured providers' names, in order.
+func (s *Service) Providers() []string {
+	out := make([]string, len(s.providers))
+	for i, p := range s.providers {
+		out[i] = p.Name
+	}
+	return out
+}
+
+// Close writes the metered usage to disk.
+func (s *Service) Close() error { return s.access.save() }
+
+// callerKey is the context key of an agent's call (WithAgent).
+type callerKey struct{}
+
+type agentCaller struct {
+	agent cove.AgentID
+	owner cove.Address
+}
+
+// WithAgent marks ctx as an agent's invocation: requests it makes to
+// ai.cove.internal are metered to owner, with no API key.
+func WithAgent(ctx context.Context, agent cove.AgentID, owner cove.Address) context.Context {
+	return context.WithValue(ctx, callerKey{}, agentCaller{agent, owner})
+}
+
+// Serve answers one request to the AI API, a cove.Call whose Path starts
+// with /v1/, signed. It returns an error only when the caller went away.
+func (s *Service) Serve(ctx context.Context, c cove.Call) (*cove.Response, error) {
+	return s.serve(ctx, c, nil)
+}
+
+// serve answers c; agent, when set, is the agent that asked from its
+// sandbox.
+func (s *Service) serve(ctx context.Context, c cove.Call, agent *agentCaller) (*cove.Response, error) {
+	path, query, _ := strings.Cut(c.Path, "?")
+	switch {
+	case path == "/v1/chat/completions" || path == "/v1/completions" || path == "/v1/embeddings":
+		if c.Method != http.MethodPost {
+			return s.refuse(c, http.StatusMethodNotAllowed, "invalid_request_error", "method_not_allowed", path+" takes POST"), nil
+		}
+		return s.complete(ctx, c, path, agent)
+	case path == "/v1/models" && c.Method == http.MethodGet:
+		return s.models(ctx, c), nil
+	case strings.HasPrefix(path, "/v1/signature/") && c.Method == http.MethodGet:
+		return s.signature(c, strings.TrimPrefix(path, "/v1/signature/"), query), nil
+	case path == "/v1/attestation/report" && c.Method == http.MethodGet:
+		return s.report(c, query), nil
+	case strings.HasPrefix(path, "/v1/ai/receipts/") && c.Method == http.MethodGet:
+		return s.receiptRecord(c, strings.TrimPrefix(path, "/v1/ai/receipts/")), nil
+	case path == "/v1/ai/usage" && c.Method == http.MethodGet:
+		return s.usage(c), nil
+	}
+	return s.refuse(c, http.StatusNotFound, "invalid_request_error", "not_found",
+		fmt.Sprintf("no AI route %s %s: POST /v1/chat/completions, /v1/completions, /v1/embeddings; GET /v1/models, /v1/signature/{chat_id}, /v1/attestation/report, /v1/ai/receipts/{id}, /v1/ai/usage", c.Method, truncate(path, 100))), nil
+}
+
+// models lists the models the providers serve: those configured, and
+// what a provider without a list says it has.
+func (s *Service) models(ctx context.Context, c cove.Call) *cove.Response {
+	type model struct {
+		ID      string `json:"id"`
+		Object  string `json:"object"`
+		Created int64  `json:"created"`
+		OwnedBy string `json:"owned_by"`
+	}
+	data := []model{}
+	for _, p := range s.providers {
+		names := p.Models
+		if len(names) == 0 {
+			names = s.upstreamModels(ctx, p)
+		}
+		for _, m := range names {
+			data = append(data, model{ID: m, Object: "model", OwnedBy: p.Name})
+		}
+	}
+	b, _ := json.Marshal(map[string]any{"object": "list", "data": data})
+	return s.signed(c, "", http.StatusOK, jsonHeader(), b, nil)
+}
+
+// upstreamModels asks p for its models (best effort: none on failure).
+func (s *Service) upstreamModels(ctx context.Context, p provider) []string {
+	ctx, cancel := context.WithTimeout(ctx, min(s.timeout, 5*time.Second))
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.URL+"/models", nil)
+	if err != nil {
+		return nil
+	}
+	if p.key != "" {
+		req.Header.Set("Authorization", "Bearer "+p.key)
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		s.log.Warn("ai: list an upstream's models", "provider", p.Name, "err", err)
+		return nil
+	}
+	defer resp.Body.Close()
+	var list struct {
+		Data []struct {
+			ID string `json:"id"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&list); err != nil || resp.StatusCode != http.StatusOK {
+		return nil
+	}
+	var out []string
+	for _, d := range list.Data {
+		out = append(out, d.ID)
+	}
+	return out
+}
+
+// providerFor picks the provider of model.
+func (s *Service) providerFor(model string) (provider, bool) {
+	for _, p := range s.providers {
+		if slices.Contains(p.Models, model) {
+			return p, true
+		}
+	}
+	for _, p := range s.providers {
+		if len(p.Models) == 0 {
+			return p, true
+		}
+	}
+	return provider{}, false
+}
+
+// refuse answers an error in OpenAI's shape (api.ErrorBody with type),
+// signed like every answer.
+func (s *Service) refuse(c cove.Call, status int, typ, code, msg string) *cove.Response {
+	return s.refuseAs(c, "", status, typ, code, msg)
+}
+
+func (s *Service) refuseAs(c cove.Call, providerName string, status int, typ, code, msg string) *cove.Response {
+	b, _ := json.Marshal(api.ErrorBody{Error: api.ErrorDetail{Code: code, Message: msg, Type: typ}})
+	return s.signed(c, providerName, status, jsonHeader(), b, nil)
+}
+
+func jsonHeader() cove.Header {
+	return cove.Header{"Content-Type": {"application/json"}}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// errGone is what Serve returns when its caller went away.
+var errGone = errors.New("ai: the caller went away")

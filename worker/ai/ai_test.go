@@ -1,0 +1,389 @@
+package ai_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/api"
+	"github.com/cove-network/cove/ethsig"
+	"github.com/cove-network/cove/internal/aimock"
+	"github.com/cove-network/cove/receipt"
+	"github.com/cove-network/cove/tee/sim"
+	"github.com/cove-network/cove/tee/sim/simquote"
+	"github.com/cove-network/cove/worker/ai"
+)
+
+var measurement = [32]byte{7, 7, 7}
+
+type fixture struct {
+	svc  *ai.Service
+	mock *aimock.Server
+	tee  *sim.Platform
+	dir  string
+	key  string // an API key of owner
+}
+
+var owner = cove.Address{0xaa}
+
+// start runs a MOCK upstream (provider "mock", key "upstream-secret")
+// and a service in front of it.
+func start(t *testing.T, cfg ai.Config, mockCfg aimock.Config) *fixture {
+	t.Helper()
+	mockCfg.Key = "upstream-secret"
+	mock := aimock.New(mockCfg)
+	up := httptest.NewServer(mock)
+	t.Cleanup(up.Close)
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "provider.key")
+	os.WriteFile(keyFile, []byte("upstream-secret\n"), 0o600)
+	cfg.Providers = append([]ai.Provider{{Name: "mock", URL: up.URL + "/v1", KeyFile: keyFile}}, cfg.Providers...)
+	p, err := sim.Open(filepath.Join(dir, "tee"), sim.WithMeasurement(measurement))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{mock: mock, tee: p, dir: dir}
+	f.svc = f.open(t, cfg)
+	if f.key, err = f.svc.NewKey(owner); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func (f *fixture) open(t *testing.T, cfg ai.Config) *ai.Service {
+	t.Helper()
+	svc, err := ai.New(cfg, slog.New(slog.DiscardHandler), f.tee, filepath.Join(f.dir, "worker"), measurement)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
+func call(method, path, key, body string) cove.Call {
+	h := cove.Header{"Content-Type": {"application/json"}}
+	if key != "" {
+		h["Authorization"] = []string{"Bearer " + key}
+	}
+	return cove.Call{Method: method, Path: path, URL: "http://gw.test" + path, Host: "gw.test", Header: h, Body: []byte(body)}
+}
+
+const chatBody = `{"model":"mock-chat","messages":[{"role":"user","content":"how are you"}]}`
+const streamBody = `{"model":"mock-chat","stream":true,"messages":[{"role":"user","content":"one two three four"}]}`
+
+// serve answers c and reads a stream whole; it returns the status, the
+// body as sent and the receipt over it.
+func (f *fixture) serve(t *testing.T, c cove.Call) (*cove.Response, []byte, cove.SignedReceipt) {
+	t.Helper()
+	resp, err := f.svc.Serve(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Stream == nil {
+		if resp.Receipt == nil {
+			t.Fatalf("%d %s without a receipt", resp.Status, resp.Body)
+		}
+		return resp, resp.Body, *resp.Receipt
+	}
+	defer resp.Stream.Close()
+	if _, err := resp.Stream.Receipt(); !errors.Is(err, cove.ErrStreamOpen) {
+		t.Fatalf("a receipt before the stream ended: %v", err)
+	}
+	body, err := io.ReadAll(resp.Stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := resp.Stream.Receipt()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, body, r
+}
+
+// checkSigned verifies r as a client would: the signature, the exchange,
+// the signer and the ids AI receipts name.
+func (f *fixture) checkSigned(t *testing.T, c cove.Call, resp *cove.Response, body []byte, r cove.SignedReceipt, provider string) {
+	t.Helper()
+	if err := receipt.Verify(r); err != nil {
+		t.Fatal(err)
+	}
+	if err := receipt.Check(r, receipt.Exchange{Method: c.Method, Target: c.Path, RequestBody: c.Body, Host: c.Host,
+		Status: resp.Status, Header: http.Header(resp.Header), Body: body}); err != nil {
+		t.Fatal(err)
+	}
+	if r.Signer != f.svc.SigningAddress() || r.Receipt.Agent != api.AIAgentID(provider) || r.Receipt.CodeHash != measurement {
+		t.Fatalf("receipt names signer %s agent %s code %s", r.Signer, r.Receipt.Agent, r.Receipt.CodeHash)
+	}
+}
+
+func TestChatSigned(t *testing.T) {
+	f := start(t, ai.Config{}, aimock.Config{})
+	c := call("POST", "/v1/chat/completions", f.key, chatBody)
+	resp, body, r := f.serve(t, c)
+	if resp.Status != 200 || !strings.Contains(string(body), "echo: how are you") {
+		t.Fatalf("%d %s", resp.Status, body)
+	}
+	f.checkSigned(t, c, resp, body, r, "mock")
+
+	// The upstream got the provider's key, never the caller's.
+	seen := f.mock.Requests()
+	if got := seen[len(seen)-1]; got.Authorization != "Bearer upstream-secret" || string(got.Body) != chatBody {
+		t.Fatalf("upstream saw Authorization %q body %s", got.Authorization, got.Body)
+	}
+
+	// The vllm-proxy signature, by chat id: EIP-191 over sha256(req):sha256(resp).
+	var out struct{ ID string }
+	json.Unmarshal(body, &out)
+	_, sb, _ := f.serve(t, call("GET", "/v1/signature/"+out.ID+"?signing_algo=ecdsa", "", ""))
+	var sig api.AISignature
+	json.Unmarshal(sb, &sig)
+	if want := api.AISignatureText([]byte(chatBody), cove.SHA256(body)); sig.Text != want {
+		t.Fatalf("text %q, want %q", sig.Text, want)
+	}
+	raw, _ := hex.DecodeString(strings.TrimPrefix(sig.Signature, "0x"))
+	var s65 [65]byte
+	copy(s65[:], raw)
+	if got, err := ethsig.Recover(ethsig.TextDigest(sig.Text), s65); err != nil || got != f.svc.SigningAddress() || sig.SigningAddress != got.String() {
+		t.Fatalf("signature recovers %s (%v), report says %s", got, err, sig.SigningAddress)
+	}
+
+	// The record at x-receipt-id holds the same receipt.
+	id := resp.Header[ai.HeaderReceiptID][0]
+	_, rb, _ := f.serve(t, call("GET", "/v1/ai/receipts/"+id, "", ""))
+	var rec struct {
+		ChatID   string            `json:"chatId"`
+		Complete bool              `json:"complete"`
+		Tokens   int64             `json:"tokens"`
+		Receipt  map[string]string `json:"receipt"`
+	}
+	json.Unmarshal(rb, &rec)
+	h := http.Header{}
+	for k, v := range rec.Receipt {
+		h.Set(k, v)
+	}
+	kept, err := receipt.FromHeaders(h)
+	if err != nil || kept.Signature != r.Signature || rec.ChatID != out.ID || !rec.Complete || rec.Tokens != 7 {
+		t.Fatalf("record %s: %v", rb, err)
+	}
+}
+
+func TestEndpoints(t *testing.T) {
+	f := start(t, ai.Config{}, aimock.Config{})
+	for _, tc := range []struct{ path, body, want string }{
+		{"/v1/completions", `{"model":"mock-chat","prompt":"say hi"}`, "echo: say hi"},
+		{"/v1/embeddings", `{"model":"mock-embed","input":["a","b"]}`, `"embedding"`},
+		{"/v1/chat/completions", `{"model":"mock-chat","messages":[{"role":"user","content":"weather?"}],"tools":[{"type":"function","function":{"name":"get_weather","parameters":{}}}]}`, `"get_weather"`},
+	} {
+		c := call("POST", tc.path, f.key, tc.body)
+		resp, body, r := f.serve(t, c)
+		if resp.Status != 200 || !strings.Contains(string(body), tc.want) {
+			t.Fatalf("%s: %d %s", tc.path, resp.Status, body)
+		}
+		f.checkSigned(t, c, resp, body, r, "mock")
+	}
+	c := call("GET", "/v1/models", f.key, "")
+	resp, body, r := f.serve(t, c)
+	if !strings.Contains(string(body), `"mock-chat"`) {
+		t.Fatalf("models: %s", body)
+	}
+	f.checkSigned(t, c, resp, body, r, "")
+}
+
+func TestStreamSigned(t *testing.T) {
+	f := start(t, ai.Config{}, aimock.Config{})
+	c := call("POST", "/v1/chat/completions", f.key, streamBody)
+	resp, body, r := f.serve(t, c)
+	if !strings.HasSuffix(string(body), "data: [DONE]\n\n") || strings.Count(string(body), "data: ") != 7 {
+		t.Fatalf("stream:\n%s", body)
+	}
+	f.checkSigned(t, c, resp, body, r, "mock")
+	_, rb, _ := f.serve(t, call("GET", "/v1/ai/receipts/"+resp.Header[ai.HeaderReceiptID][0], "", ""))
+	if !strings.Contains(string(rb), `"complete":true`) || !strings.Contains(string(rb), `"tokens":9`) {
+		t.Fatalf("record %s", rb)
+	}
+}
+
+// A stream the upstream cuts ends with an error event: the receipt covers
+// exactly the bytes handed out, the event included, and the record says
+// incomplete. The control is the same stream uncut (TestStreamSigned).
+func TestStreamCut(t *testing.T) {
+	f := start(t, ai.Config{}, aimock.Config{CutAfter: 2})
+	c := call("POST", "/v1/chat/completions", f.key, streamBody)
+	resp, body, r := f.serve(t, c)
+	if strings.Contains(string(body), "[DONE]") || !strings.HasSuffix(string(body), "\"code\":\"upstream_cut\",\"message\":\"provider mock ended the stream before it was complete\",\"type\":\"api_error\"}}\n\n") {
+		t.Fatalf("cut stream:\n%s", body)
+	}
+	f.checkSigned(t, c, resp, body, r, "mock")
+	_, rb, _ := f.serve(t, call("GET", "/v1/ai/receipts/"+resp.Header[ai.HeaderReceiptID][0], "", ""))
+	if !strings.Contains(string(rb), `"complete":false`) {
+		t.Fatalf("record %s", rb)
+	}
+}
+
+func TestUpstreamFailures(t *testing.T) {
+	t.Run("down", func(t *testing.T) {
+		ln, _ := net.Listen("tcp", "127.0.0.1:0")
+		addr := ln.Addr().String()
+		ln.Close() // nothing listens there
+		f := start(t, ai.Config{Providers: []ai.Provider{{Name: "gone", URL: "http://" + addr + "/v1", Models: []string{"gone-model"}}}}, aimock.Config{})
+		resp, body, _ := f.serve(t, call("POST", "/v1/chat/completions", f.key, `{"model":"gone-model"}`))
+		if resp.Status != http.StatusBadGateway || !strings.Contains(string(body), `"upstream_unavailable"`) {
+			t.Fatalf("%d %s", resp.Status, body)
+		}
+		// Control: the same service reaches the live provider.
+		if resp, body, _ := f.serve(t, call("POST", "/v1/chat/completions", f.key, chatBody)); resp.Status != 200 {
+			t.Fatalf("control: %d %s", resp.Status, body)
+		}
+	})
+	t.Run("slow head", func(t *testing.T) {
+		f := start(t, ai.Config{TimeoutSeconds: 1}, aimock.Config{HeadDelay: 1500 * time.Millisecond})
+		start := time.Now()
+		resp, body, _ := f.serve(t, call("POST", "/v1/chat/completions", f.key, chatBody))
+		if resp.Status != http.StatusGatewayTimeout || !strings.Contains(string(body), `"upstream_timeout"`) || time.Since(start) > 1400*time.Millisecond {
+			t.Fatalf("%d %s after %s", resp.Status, body, time.Since(start))
+		}
+		f.mock.Set(aimock.Config{Key: "upstream-secret", HeadDelay: 100 * time.Millisecond})
+		if resp, body, _ := f.serve(t, call("POST", "/v1/chat/completions", f.key, chatBody)); resp.Status != 200 {
+			t.Fatalf("control: %d %s", resp.Status, body)
+		}
+	})
+	t.Run("stalled stream", func(t *testing.T) {
+		f := start(t, ai.Config{TimeoutSeconds: 1}, aimock.Config{ChunkDelay: 1500 * time.Millisecond})
+		resp, body, r := f.serve(t, call("POST", "/v1/chat/completions", f.key, streamBody))
+		if !strings.Contains(string(body), `"upstream_timeout"`) || strings.Contains(string(body), "[DONE]") {
+			t.Fatalf("%d %s", resp.Status, body)
+		}
+		f.checkSigned(t, call("POST", "/v1/chat/completions", f.key, streamBody), resp, body, r, "mock")
+	})
+	t.Run("provider refuses the key", func(t *testing.T) {
+		f := start(t, ai.Config{}, aimock.Config{})
+		f.mock.Set(aimock.Config{Key: "rotated"})
+		resp, body, _ := f.serve(t, call("POST", "/v1/chat/completions", f.key, chatBody))
+		if resp.Status != http.StatusBadGateway || !strings.Contains(string(body), `"upstream_auth"`) {
+			t.Fatalf("%d %s", resp.Status, body)
+		}
+	})
+}
+
+func TestAccess(t *testing.T) {
+	f := start(t, ai.Config{FreeTokensPerDay: 10}, aimock.Config{})
+	for _, tc := range []struct {
+		name, key string
+		status    int
+		code      string
+	}{
+		{"no key", "", 401, "missing_api_key"},
+		{"unknown key", ai.KeyPrefix + "made-up", 401, "invalid_api_key"},
+		{"the key with one character changed", f.key[:len(f.key)-1] + string(f.key[len(f.key)-1]^1), 401, "invalid_api_key"},
+		{"control: the key", f.key, 200, ""},
+	} {
+		resp, body, _ := f.serve(t, call("POST", "/v1/chat/completions", tc.key, chatBody))
+		var e api.ErrorBody
+		json.Unmarshal(body, &e)
+		if resp.Status != tc.status || e.Error.Code != tc.code || (tc.code != "" && e.Error.Type != "authentication_error") {
+			t.Fatalf("%s: %d %s", tc.name, resp.Status, body)
+		}
+	}
+	// 7 tokens used of 10: the next call is allowed and uses 7 more; then
+	// the quota is spent.
+	if resp, body, _ := f.serve(t, call("POST", "/v1/chat/completions", f.key, chatBody)); resp.Status != 200 {
+		t.Fatalf("within quota: %d %s", resp.Status, body)
+	}
+	resp, body, _ := f.serve(t, call("POST", "/v1/chat/completions", f.key, chatBody))
+	if resp.Status != 429 || !strings.Contains(string(body), `"insufficient_quota"`) {
+		t.Fatalf("over quota: %d %s", resp.Status, body)
+	}
+	other, _ := f.svc.NewKey(cove.Address{0xbb})
+	if resp, body, _ := f.serve(t, call("POST", "/v1/chat/completions", other, chatBody)); resp.Status != 200 {
+		t.Fatalf("another key's quota is its own: %d %s", resp.Status, body)
+	}
+	_, ub, _ := f.serve(t, call("GET", "/v1/ai/usage", f.key, ""))
+	var u api.AIUsage
+	json.Unmarshal(ub, &u)
+	if u.Account != owner || u.TokensToday != 14 || u.Requests != 2 || u.QuotaPerDay != 10 {
+		t.Fatalf("usage %s", ub)
+	}
+
+	// A restart keeps the signing key, the keys and their usage.
+	if err := f.svc.Close(); err != nil {
+		t.Fatal(err)
+	}
+	again := f.open(t, ai.Config{FreeTokensPerDay: 10, Providers: []ai.Provider{{Name: "mock", URL: "http://127.0.0.1:1/v1"}}})
+	if again.SigningAddress() != f.svc.SigningAddress() {
+		t.Fatal("the signing key changed across a restart")
+	}
+	resp, body, _ = (&fixture{svc: again}).serve(t, call("GET", "/v1/ai/usage", f.key, ""))
+	if resp.Status != 200 || !strings.Contains(string(body), `"tokens_total":14`) {
+		t.Fatalf("after restart: %d %s", resp.Status, body)
+	}
+}
+
+func TestOpen(t *testing.T) {
+	f := start(t, ai.Config{Open: true}, aimock.Config{})
+	if resp, body, _ := f.serve(t, call("POST", "/v1/chat/completions", "", chatBody)); resp.Status != 200 {
+		t.Fatalf("open service without a key: %d %s", resp.Status, body)
+	}
+}
+
+func TestAttestationReport(t *testing.T) {
+	f := start(t, ai.Config{}, aimock.Config{})
+	nonce := bytes.Repeat([]byte{0x5a}, 32)
+	path := "/v1/attestation/report?nonce=" + hex.EncodeToString(nonce) + "&signing_address=" + f.svc.SigningAddress().String()
+	c := call("GET", path, "", "")
+	resp, body, r := f.serve(t, c)
+	f.checkSigned(t, c, resp, body, r, "")
+	var rep api.AIReport
+	json.Unmarshal(body, &rep)
+	quote, _ := hex.DecodeString(rep.Quote)
+	q, err := simquote.Verify(quote, [][]byte{f.tee.VendorPublicKey()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := api.AIReportData(f.svc.SigningAddress(), [32]byte(nonce))
+	if q.ReportData != want || q.Measurement != measurement || rep.TEE != "sim" || rep.SigningAddress != f.svc.SigningAddress().String() {
+		t.Fatalf("report %s", body)
+	}
+	for name, p := range map[string]string{
+		"another signing address": "/v1/attestation/report?signing_address=" + (cove.Address{1}).String(),
+		"a short nonce":           "/v1/attestation/report?nonce=" + hex.EncodeToString(nonce[:31]),
+	} {
+		if resp, body, _ := f.serve(t, call("GET", p, "", "")); resp.Status/100 != 4 {
+			t.Fatalf("%s: %d %s", name, resp.Status, body)
+		}
+	}
+}
+
+// An agent's request to ai.cove.internal is served in process, metered to
+// its owner; the same request outside an agent's invocation is refused.
+func TestTransport(t *testing.T) {
+	f := start(t, ai.Config{}, aimock.Config{})
+	tr := f.svc.Transport(http.DefaultTransport)
+	other := cove.Address{0xcc}
+	ctx := ai.WithAgent(context.Background(), cove.AgentID{1}, other)
+	req, _ := http.NewRequestWithContext(ctx, "POST", "http://ai.cove.internal/v1/chat/completions", strings.NewReader(streamBody))
+	resp, err := (&http.Client{Transport: tr}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.HasSuffix(string(body), "[DONE]\n\n") || resp.Header.Get(ai.HeaderReceiptID) == "" {
+		t.Fatalf("%d %s", resp.StatusCode, body)
+	}
+	req, _ = http.NewRequest("POST", "http://ai.cove.internal/v1/chat/completions", strings.NewReader(chatBody))
+	if _, err := (&http.Client{Transport: tr}).Do(req); err == nil || !strings.Contains(err.Error(), "agents running in a worker") {
+		t.Fatalf("outside an agent: %v", err)
+	}
+}

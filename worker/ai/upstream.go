@@ -1,0 +1,303 @@
+package ai
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cove-network/cove"
+)
+
+// complete forwards a completion or embedding request to its model's
+// provider and signs the answer: buffered, or as a stream whose receipt
+// is made when it ends.
+func (s *Service) complete(ctx context.Context, c cove.Call, path string, agent *agentCaller) (*cove.Response, error) {
+	w, refused := s.authorize(c, agent)
+	if refused != nil {
+		return refused, nil
+	}
+	var req struct {
+		Model  string `json:"model"`
+		Stream bool   `json:"stream"`
+	}
+	if err := json.Unmarshal(c.Body, &req); err != nil {
+		return s.refuse(c, http.StatusBadRequest, "invalid_request_error", "invalid_json", "the request body is not the JSON object the OpenAI API takes: "+err.Error()), nil
+	}
+	if req.Model == "" {
+		return s.refuse(c, http.StatusBadRequest, "invalid_request_error", "model_required", "the request names no model; GET /v1/models lists them"), nil
+	}
+	p, ok := s.providerFor(req.Model)
+	if !ok {
+		return s.refuse(c, http.StatusNotFound, "invalid_request_error", "model_not_found",
+			fmt.Sprintf("no provider serves model %q; GET /v1/models lists them", truncate(req.Model, 100))), nil
+	}
+	if refused := s.withinQuota(c, w); refused != nil {
+		return refused, nil
+	}
+	a := &answer{id: newReceiptID(), provider: p.Name, model: req.Model, complete: true}
+
+	// The upstream request lives as long as the caller's (a stream past
+	// Serve's return), and is cut when a piece takes longer than the
+	// timeout.
+	uctx, cancel := context.WithCancel(ctx)
+	hreq, err := http.NewRequestWithContext(uctx, http.MethodPost, p.URL+strings.TrimPrefix(path, "/v1"), bytes.NewReader(c.Body))
+	if err != nil {
+		cancel()
+		return s.refuseAs(c, p.Name, http.StatusBadGateway, "api_error", "upstream_unavailable", fmt.Sprintf("provider %s: %v", p.Name, err)), nil
+	}
+	hreq.Header.Set("Content-Type", "application/json")
+	if req.Stream {
+		hreq.Header.Set("Accept", "text/event-stream")
+	}
+	if p.key != "" {
+		hreq.Header.Set("Authorization", "Bearer "+p.key)
+	}
+	resp, err := s.client.Do(hreq)
+	if err != nil {
+		cancel()
+		if ctx.Err() != nil {
+			return nil, errGone
+		}
+		return s.upstreamFailed(c, p, err), nil
+	}
+	if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
+		resp.Body.Close()
+		cancel()
+		s.log.Error("ai: the provider refused the operator's API key", "provider", p.Name, "status", resp.StatusCode)
+		return s.refuseAs(c, p.Name, http.StatusBadGateway, "api_error", "upstream_auth",
+			fmt.Sprintf("provider %s refused this network's API key for it (%d); its operator must fix the key", p.Name, resp.StatusCode)), nil
+	}
+	ct := resp.Header.Get("Content-Type")
+	if mt, _, _ := mime.ParseMediaType(ct); mt == "text/event-stream" && resp.StatusCode == http.StatusOK {
+		st := &stream{s: s, call: c, a: a, who: w, body: resp.Body, cancel: cancel, sum: sha256.New(),
+			header: cove.Header{"Content-Type": {ct}, "Cache-Control": {"no-cache"}, HeaderReceiptID: {a.id}}}
+		st.idle = time.AfterFunc(s.timeout, st.stall)
+		return &cove.Response{Status: http.StatusOK, Header: st.header, Stream: st, RequestID: a.id}, nil
+	}
+	defer cancel()
+	defer resp.Body.Close()
+	timer := time.AfterFunc(s.timeout, cancel)
+	body, err := io.ReadAll(io.LimitReader(resp.Body, s.cfg.MaxResponseBytes+1))
+	timer.Stop()
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return nil, errGone
+	case err != nil:
+		return s.upstreamFailed(c, p, err), nil
+	case int64(len(body)) > s.cfg.MaxResponseBytes:
+		return s.refuseAs(c, p.Name, http.StatusBadGateway, "api_error", "upstream_too_large",
+			fmt.Sprintf("provider %s answered more than %d bytes", p.Name, s.cfg.MaxResponseBytes)), nil
+	}
+	var out struct {
+		ID    string `json:"id"`
+		Usage struct {
+			Total int64 `json:"total_tokens"`
+		} `json:"usage"`
+	}
+	json.Unmarshal(body, &out)
+	a.chatID, a.tokens = out.ID, out.Usage.Total
+	s.charge(w, a.tokens)
+	h := cove.Header{"Content-Type": {ct}}
+	if ct == "" {
+		h = jsonHeader()
+	}
+	return s.signed(c, p.Name, resp.StatusCode, h, body, a), nil
+}
+
+// upstreamFailed answers an upstream that could not be reached (502) or
+// took too long (504).
+func (s *Service) upstreamFailed(c cove.Call, p provider, err error) *cove.Response {
+	var ne interface{ Timeout() bool }
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
+		return s.refuseAs(c, p.Name, http.StatusGatewayTimeout, "api_error", "upstream_timeout",
+			fmt.Sprintf("provider %s did not answer within %s", p.Name, s.timeout))
+	}
+	s.log.Warn("ai: upstream unavailable", "provider", p.Name, "err", err)
+	return s.refuseAs(c, p.Name, http.StatusBadGateway, "api_error", "upstream_unavailable",
+		fmt.Sprintf("provider %s could not be reached; retry later", p.Name))
+}
+
+// stream passes an upstream's server-sent events through as they come,
+// hashing exactly the bytes handed out, and signs the receipt when the
+// body ends. An upstream that stops without "data: [DONE]" (cut, or
+// silent past the timeout) gets an error event appended: the stream ends
+// with it, the receipt covers it and the record says incomplete, so no
+// receipt vouches for a cut answer as whole.
+type stream struct {
+	s      *Service
+	call   cove.Call
+	a      *answer
+	who    who
+	header cove.Header
+	body   io.ReadCloser
+	cancel context.CancelFunc
+	idle   *time.Timer
+
+	mu       sync.Mutex // Read and stall
+	stalled  bool
+	sum      hash.Hash
+	line     []byte // the SSE line being read, for scan
+	sawDone  bool
+	pieces   int64
+	tail     []byte // the error event still to hand out
+	ended    bool   // the upstream is done; tail drains
+	receipt  *cove.SignedReceipt
+	finalErr error
+	closed   bool
+}
+
+// maxLine bounds the SSE line kept for scanning; longer lines pass
+// through unscanned.
+const maxLine = 1 << 20
+
+func (st *stream) stall() {
+	st.mu.Lock()
+	st.stalled = true
+	st.mu.Unlock()
+	st.cancel()
+}
+
+func (st *stream) Read(p []byte) (int, error) {
+	if len(st.tail) > 0 {
+		n := copy(p, st.tail)
+		st.sum.Write(p[:n])
+		st.tail = st.tail[n:]
+		if len(st.tail) == 0 {
+			st.finish()
+		}
+		return n, nil
+	}
+	if st.ended {
+		return 0, st.finalErr
+	}
+	n, err := st.body.Read(p)
+	if n > 0 {
+		st.idle.Reset(st.s.timeout)
+		st.sum.Write(p[:n])
+		st.scan(p[:n])
+	}
+	if err == nil {
+		return n, nil
+	}
+	st.idle.Stop()
+	st.ended = true
+	if err == io.EOF && st.sawDone {
+		st.finish()
+		return n, st.finalErr
+	}
+	// Cut: end with an error event, which the receipt then covers.
+	st.mu.Lock()
+	stalled := st.stalled
+	st.mu.Unlock()
+	msg, code := fmt.Sprintf("provider %s ended the stream before it was complete", st.a.provider), "upstream_cut"
+	if stalled {
+		msg, code = fmt.Sprintf("provider %s sent nothing for %s; the stream was cut", st.a.provider, st.s.timeout), "upstream_timeout"
+	}
+	st.s.log.Warn("ai: upstream stream cut", "provider", st.a.provider, "receipt", st.a.id, "err", err, "stalled", stalled)
+	ev, _ := json.Marshal(map[string]any{"error": map[string]string{"message": msg, "type": "api_error", "code": code}})
+	st.tail = append(append([]byte("data: "), ev...), "\n\n"...)
+	if len(st.line) > 0 {
+		st.tail = append([]byte("\n\n"), st.tail...) // close the piece that was cut
+	}
+	st.a.complete = false
+	return n, nil
+}
+
+// scan follows the SSE lines for the chat id (the first event's "id"),
+// usage (an event with "usage") and the final [DONE].
+func (st *stream) scan(b []byte) {
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			if len(st.line)+len(b) <= maxLine {
+				st.line = append(st.line, b...)
+			}
+			return
+		}
+		if len(st.line)+i <= maxLine {
+			st.line = append(st.line, b[:i]...)
+			st.event(bytes.TrimRight(st.line, "\r"))
+		}
+		st.line, b = st.line[:0], b[i+1:]
+	}
+}
+
+func (st *stream) event(line []byte) {
+	data, ok := bytes.CutPrefix(line, []byte("data:"))
+	if !ok {
+		return
+	}
+	data = bytes.TrimSpace(data)
+	if string(data) == "[DONE]" {
+		st.sawDone = true
+		return
+	}
+	st.pieces++
+	if st.a.chatID != "" && !bytes.Contains(data, []byte(`"usage"`)) {
+		return
+	}
+	var ev struct {
+		ID    string `json:"id"`
+		Usage *struct {
+			Total int64 `json:"total_tokens"`
+		} `json:"usage"`
+	}
+	if json.Unmarshal(data, &ev) != nil {
+		return
+	}
+	if st.a.chatID == "" {
+		st.a.chatID = ev.ID
+	}
+	if ev.Usage != nil {
+		st.a.tokens = ev.Usage.Total
+	}
+}
+
+// finish signs the receipt over the bytes handed out and meters the
+// tokens: those the upstream reported, else one a piece.
+func (st *stream) finish() {
+	st.ended = true
+	st.finalErr = io.EOF
+	if st.a.tokens == 0 {
+		st.a.tokens = st.pieces
+	}
+	st.s.charge(st.who, st.a.tokens)
+	var h cove.Hash
+	st.sum.Sum(h[:0])
+	signed, err := st.s.sign(st.call, *st.a, http.StatusOK, st.header, h)
+	if err != nil {
+		st.finalErr = fmt.Errorf("sign the stream's receipt: %w", err)
+		return
+	}
+	st.receipt = &signed
+}
+
+func (st *stream) Receipt() (cove.SignedReceipt, error) {
+	if st.receipt == nil {
+		if st.finalErr != nil && st.finalErr != io.EOF {
+			return cove.SignedReceipt{}, st.finalErr
+		}
+		return cove.SignedReceipt{}, cove.ErrStreamOpen
+	}
+	return *st.receipt, nil
+}
+
+func (st *stream) Close() error {
+	if st.closed {
+		return nil
+	}
+	st.closed = true
+	st.idle.Stop()
+	st.cancel()
+	return st.body.Close()
+}
