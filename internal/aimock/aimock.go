@@ -200,11 +200,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) chat(w http.ResponseWriter, r *http.Request, cfg Config, req request) {
-	last := ""
+	// The last user message, else the last message of any role (a
+	// template that puts its question in a system message).
+	last, lastAny := "", ""
 	for _, m := range req.Messages {
 		if m.Role == "user" {
 			last = flatten(m.Content)
 		}
+		lastAny = flatten(m.Content)
+	}
+	if last == "" {
+		last = lastAny
 	}
 	text := "echo: " + last
 	id := "chatcmpl-" + short([]byte(fmt.Sprint(time.Now().UnixNano(), last)))

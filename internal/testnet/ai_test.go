@@ -237,6 +237,20 @@ func TestAIOpenAIClient(t *testing.T) {
 			}
 		}
 	})
+	t.Run("Phala's AI-agent template style", func(t *testing.T) {
+		a, err := d.Client.Deploy(ctx, filepath.Join("..", "..", "testdata", "js", "phala-ai-agent.ts"), client.DeployOptions{Signer: user, Name: "phala-ai",
+			Secrets: map[string]string{"openaiApiKey": "any-key-the-template-needs", "OPENAI_BASE_URL": "http://" + ai.InternalHost + "/v1"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := d.Client.Call(ctx, a.ID, http.MethodGet, "/?chatQuery=When%20did%20humans%20land%20on%20the%20moon&openAiModel=mock-chat", nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Status != 200 || string(res.Body) != "echo: When did humans land on the moon" {
+			t.Fatalf("%d %s", res.Status, res.Body)
+		}
+	})
 }
 
 // rawStream reads a stream over plain HTTP: the receipt arrives as
