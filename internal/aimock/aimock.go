@@ -39,6 +39,9 @@ type Config struct {
 	// CutAfter, when positive, cuts a stream's connection after that many
 	// chunks, without the final "[DONE]" (an upstream that died).
 	CutAfter int
+	// EndAfter, when positive, ends a stream cleanly after that many
+	// chunks, without "[DONE]" (an upstream that stopped short).
+	EndAfter int
 	// Status, when set, answers every completion with this status and an
 	// OpenAI-style error body.
 	Status int
@@ -273,6 +276,9 @@ func (s *Server) streamWithID(w http.ResponseWriter, r *http.Request, cfg Config
 				}
 			}
 			panic(http.ErrAbortHandler)
+		}
+		if cfg.EndAfter > 0 && i == cfg.EndAfter {
+			return
 		}
 		if !sleep(r.Context(), cfg.ChunkDelay) {
 			return

@@ -219,16 +219,24 @@ func TestStreamSigned(t *testing.T) {
 // exactly the bytes handed out, the event included, and the record says
 // incomplete. The control is the same stream uncut (TestStreamSigned).
 func TestStreamCut(t *testing.T) {
-	f := start(t, ai.Config{}, aimock.Config{CutAfter: 2})
-	c := call("POST", "/v1/chat/completions", f.key, streamBody)
-	resp, body, r := f.serve(t, c)
-	if strings.Contains(string(body), "[DONE]") || !strings.HasSuffix(string(body), "\"code\":\"upstream_cut\",\"message\":\"provider mock ended the stream before it was complete\",\"type\":\"api_error\"}}\n\n") {
-		t.Fatalf("cut stream:\n%s", body)
-	}
-	f.checkSigned(t, c, resp, body, r, "mock")
-	_, rb, _ := f.serve(t, call("GET", "/v1/ai/receipts/"+resp.Header[ai.HeaderReceiptID][0], "", ""))
-	if !strings.Contains(string(rb), `"complete":false`) {
-		t.Fatalf("record %s", rb)
+	for name, cfg := range map[string]aimock.Config{
+		"connection cut":       {CutAfter: 2},
+		"ended without [DONE]": {EndAfter: 2},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := start(t, ai.Config{}, cfg)
+			c := call("POST", "/v1/chat/completions", f.key, streamBody)
+			resp, body, r := f.serve(t, c)
+			if strings.Contains(string(body), "[DONE]") || strings.Count(string(body), "data: ") != 3 ||
+				!strings.HasSuffix(string(body), "\"code\":\"upstream_cut\",\"message\":\"provider mock ended the stream before it was complete\",\"type\":\"api_error\"}}\n\n") {
+				t.Fatalf("cut stream:\n%s", body)
+			}
+			f.checkSigned(t, c, resp, body, r, "mock")
+			_, rb, _ := f.serve(t, call("GET", "/v1/ai/receipts/"+resp.Header[ai.HeaderReceiptID][0], "", ""))
+			if !strings.Contains(string(rb), `"complete":false`) {
+				t.Fatalf("record %s", rb)
+			}
+		})
 	}
 }
 
