@@ -69,12 +69,29 @@ func TestBenchCommands(t *testing.T) {
 		}
 	})
 
+	t.Run("ai", func(t *testing.T) {
+		out, err := runCove(t, "bench", "ai", "--requests", "20", "--concurrency", "2", "--duration", "200ms", "--streams", "1", "--stream-tokens", "50", "--json")
+		if err != nil {
+			t.Fatalf("cove bench ai: %v\n%s", err, out)
+		}
+		var rep bench.AIReport
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatalf("cove bench ai --json: %v\n%s", err, out)
+		}
+		if rep.DirectP50MS <= 0 || rep.CoveP50MS <= 0 || rep.DirectRPS <= 0 || rep.CoveRPS <= 0 || rep.CoveTokensPerS <= 0 || rep.Options.StreamTokens != 50 {
+			t.Errorf("cove bench ai measured %+v", rep)
+		}
+	})
+
 	t.Run("refuses bad flags", func(t *testing.T) {
 		if _, err := runCove(t, "bench", "--concurrency", "0"); err == nil || !strings.Contains(err.Error(), "--concurrency") {
 			t.Errorf("cove bench --concurrency 0: %v, want a refusal naming the flag", err)
 		}
 		if _, err := runCove(t, "bench", "chain", "--txs", "0"); err == nil || !strings.Contains(err.Error(), "--txs") {
 			t.Errorf("cove bench chain --txs 0: %v, want a refusal naming the flag", err)
+		}
+		if _, err := runCove(t, "bench", "ai", "--streams", "0"); err == nil || !strings.Contains(err.Error(), "must be positive") {
+			t.Errorf("cove bench ai --streams 0: %v, want a refusal", err)
 		}
 	})
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/cove-network/cove/bundle"
 	"github.com/cove-network/cove/receipt"
+	"github.com/cove-network/cove/worker/ai"
 )
 
 // AgentFile is the agent `cove bench` deploys and loads, relative to the
@@ -213,7 +214,7 @@ func Agents(ctx context.Context, o AgentOptions, log *slog.Logger, progress io.W
 	agentFile := filepath.Join(o.Dir, AgentFile)
 
 	// Cove: a node in this process.
-	cove, err := startDevNode(ctx, o.DataDir, o.ReceiptBatch, log)
+	cove, err := startDevNode(ctx, o.DataDir, o.ReceiptBatch, ai.Config{}, log)
 	if err != nil {
 		return nil, err
 	}

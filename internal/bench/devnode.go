@@ -14,6 +14,7 @@ import (
 	"github.com/cove-network/cove/api"
 	"github.com/cove-network/cove/client"
 	"github.com/cove-network/cove/internal/testnet"
+	"github.com/cove-network/cove/worker/ai"
 )
 
 // devNode is the node of Agents: `cove dev`'s, running in this process.
@@ -24,7 +25,7 @@ type devNode struct {
 	tempDir string          // removed by stop; "" when a data dir was given
 }
 
-func startDevNode(ctx context.Context, dataDir string, receiptBatch int, log *slog.Logger) (*devNode, error) {
+func startDevNode(ctx context.Context, dataDir string, receiptBatch int, aiCfg ai.Config, log *slog.Logger) (*devNode, error) {
 	b := &devNode{}
 	if dataDir == "" {
 		d, err := os.MkdirTemp("", "cove-bench-")
@@ -66,6 +67,7 @@ func startDevNode(ctx context.Context, dataDir string, receiptBatch int, log *sl
 		Log:      log,
 		// The worker's receipt batching (0: its default).
 		ReceiptBatch: receiptBatch,
+		AI:           aiCfg,
 	})
 	if err != nil {
 		return fail(err)
