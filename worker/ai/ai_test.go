@@ -395,3 +395,15 @@ func TestTransport(t *testing.T) {
 		t.Fatalf("outside an agent: %v", err)
 	}
 }
+
+func TestParseProviderFlag(t *testing.T) {
+	p, err := ai.ParseProviderFlag("local=http://127.0.0.1:11434/v1,key-file=/k,models=llama3|qwen")
+	if err != nil || p.Name != "local" || p.URL != "http://127.0.0.1:11434/v1" || p.KeyFile != "/k" || strings.Join(p.Models, ",") != "llama3,qwen" {
+		t.Fatalf("%+v %v", p, err)
+	}
+	for _, bad := range []string{"no-url", "x=ftp://h/v1", "bad name=http://h/v1", "x=http://h/v1,colour=red"} {
+		if _, err := ai.ParseProviderFlag(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cove-network/cove/internal/testnet"
+)
+
+// TestAICommands drives `cove ai` against a real node: a key made with
+// --from, its usage, the attestation report's binding, a wrong key
+// refused, and the MOCK upstream command serving models.
+func TestAICommands(t *testing.T) {
+	dev := devHome(t)
+	base := testnet.Dev(t, dev)
+	key, err := runCove(t, "--gateway", base, "ai", "key", "new", "--from", "dev")
+	key = strings.TrimSpace(key)
+	if err != nil || !strings.HasPrefix(key, "sk-cove-") {
+		t.Fatalf("cove ai key new: %q %v", key, err)
+	}
+	out, err := runCove(t, "--gateway", base, "ai", "usage", "--key", key)
+	if err != nil || !strings.Contains(out, "account   "+dev.String()) || !strings.Contains(out, "today     0 tokens (quota 1000000)") {
+		t.Fatalf("cove ai usage: %v\n%s", err, out)
+	}
+	if _, err := runCove(t, "--gateway", base, "ai", "usage", "--key", key+"x"); err == nil || !strings.Contains(err.Error(), "not one this network made") {
+		t.Fatalf("cove ai usage with a wrong key: %v", err)
+	}
+	out, errOut, err := runCoveStderr(t, "--gateway", base, "ai", "report")
+	if err != nil || !strings.Contains(errOut, "the report binds signing address 0x") || !strings.Contains(out, `"tee": "sim"`) {
+		t.Fatalf("cove ai report: %v\n%s%s", err, out, errOut)
+	}
+
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		root := newRoot()
+		root.SetOut(io.Discard)
+		root.SetArgs([]string{"ai", "mock-upstream", "--addr", addr})
+		done <- root.ExecuteContext(ctx)
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("mock-upstream: %v", err)
+		}
+	}()
+	var resp *http.Response
+	for i := 0; i < 50; i++ {
+		if resp, err = http.Get("http://" + addr + "/v1/models"); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(b), `"mock-chat"`) {
+		t.Fatalf("mock-upstream models: %s", b)
+	}
+}
