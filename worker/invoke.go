@@ -231,21 +231,9 @@ func (s *Server) keysFor(a cove.Agent) (*agentKeys, error) {
 		return nil, fmt.Errorf("agent %s: attestor: %w", a.ID, err)
 	}
 	if len(a.Secrets) > 0 {
-		e, err := secret.Epoch(a.Secrets)
+		set, err := s.openSecrets(a.ID, a.Secrets)
 		if err != nil {
-			return nil, fmt.Errorf("agent %s: secrets: %w", a.ID, err)
-		}
-		sc, ok := s.ring.Cluster(uint64(e))
-		if !ok {
-			return nil, fmt.Errorf("agent %s: secrets of key epoch %d: %w", a.ID, e, ErrNotProvisioned)
-		}
-		priv, err := sc.HPKE()
-		if err != nil {
-			return nil, fmt.Errorf("agent %s: cluster key: %w", a.ID, err)
-		}
-		set, err := secret.Open(priv, a.ID, a.Secrets)
-		if err != nil {
-			return nil, fmt.Errorf("agent %s: open secrets: %w", a.ID, err)
+			return nil, fmt.Errorf("agent %s: %w", a.ID, err)
 		}
 		k.secrets = set
 	}
@@ -253,6 +241,29 @@ func (s *Server) keysFor(a cove.Agent) (*agentKeys, error) {
 	s.agents[a.ID] = k
 	s.mu.Unlock()
 	return k, nil
+}
+
+// openSecrets opens an envelope sealed for id with the cluster key of the
+// envelope's epoch (an error wrapping ErrNotProvisioned while the worker
+// holds none): agents' secrets, and the AI providers' sealed API keys.
+func (s *Server) openSecrets(id cove.AgentID, sealed []byte) (secret.Set, error) {
+	e, err := secret.Epoch(sealed)
+	if err != nil {
+		return nil, fmt.Errorf("secrets: %w", err)
+	}
+	sc, ok := s.ring.Cluster(uint64(e))
+	if !ok {
+		return nil, fmt.Errorf("secrets of key epoch %d: %w", e, ErrNotProvisioned)
+	}
+	priv, err := sc.HPKE()
+	if err != nil {
+		return nil, fmt.Errorf("cluster key: %w", err)
+	}
+	set, err := secret.Open(priv, id, sealed)
+	if err != nil {
+		return nil, fmt.Errorf("open secrets: %w", err)
+	}
+	return set, nil
 }
 
 func (s *Server) run(ctx context.Context, a cove.Agent, p *sandbox.Program, k *agentKeys, c cove.Call) (*sandbox.Result, error) {

@@ -304,7 +304,7 @@ func New(cfg Config, log *slog.Logger, platform Platform, c Chain, blobs Blobs, 
 		return nil, err
 	}
 	perAgent, queued := cfg.perAgent()
-	return &Server{
+	srv := &Server{
 		cfg:      cfg,
 		log:      log,
 		platform: platform,
@@ -319,7 +319,15 @@ func New(cfg Config, log *slog.Logger, platform Platform, c Chain, blobs Blobs, 
 		ai:       aiService,
 		programs: map[cove.Hash]*sandbox.Program{},
 		agents:   map[cove.AgentID]*agentKeys{},
-	}, nil
+	}
+	aiService.SetOpener(func(id cove.AgentID, sealed []byte) (map[string]string, error) {
+		set, err := srv.openSecrets(id, sealed)
+		if errors.Is(err, ErrNotProvisioned) {
+			return nil, fmt.Errorf("%w: %w", ai.ErrKeyUnavailable, err)
+		}
+		return set, err
+	})
+	return srv, nil
 }
 
 // ID returns the worker's id on chain: keccak256 of its identity public key.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -12,7 +13,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/cove-network/cove/api"
 	"github.com/cove-network/cove/internal/aimock"
+	"github.com/cove-network/cove/secret"
 	"github.com/cove-network/cove/worker/ai"
 )
 
@@ -57,7 +60,7 @@ signature at /v1/signature/{chat_id}. Point any OpenAI client at it:
 
 Agents reach the same API at http://ai.cove.internal/v1, metered to their owner.`,
 	}
-	cmd.AddCommand(newAIKeyCmd(g), newAIUsageCmd(g), newAIReportCmd(g), newAIMockCmd())
+	cmd.AddCommand(newAIKeyCmd(g), newAIUsageCmd(g), newAIReportCmd(g), newAISealKeyCmd(g), newAIMockCmd())
 	return cmd
 }
 
@@ -153,6 +156,72 @@ measurement against the chain's TEE policy).`,
 			return enc.Encode(r)
 		},
 	}
+}
+
+func newAISealKeyCmd(g *globals) *cobra.Command {
+	var provider, keyFile, out string
+	cmd := &cobra.Command{
+		Use:   "seal-key --provider NAME [--key-file FILE] [-o FILE]",
+		Short: "Seal an LLM provider's API key to the cluster, for [ai] sealed_key_file",
+		Long: `Seal a provider's API key (read from --key-file, or standard input) to the
+network's cluster key for that provider (the HPKE envelope of agent secrets, bound
+to the provider's AI id), and write it to -o (default NAME.key.sealed). Give the file
+to the node as sealed_key_file in [ai] (or --ai-provider NAME=URL,sealed-key-file=F):
+only a worker's TEE opens it, so the node's operator never sees the key.
+
+With --trust-root (or COVE_TRUST_ROOT) the cluster key is proven from the chain;
+without, the gateway is trusted for it.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := (ai.Config{Providers: []ai.Provider{{Name: provider, URL: "http://x"}}}).Validate(); err != nil {
+				return fmt.Errorf("--provider: %w", err)
+			}
+			var raw []byte
+			var err error
+			if keyFile == "" || keyFile == "-" {
+				raw, err = io.ReadAll(io.LimitReader(cmd.InOrStdin(), 64<<10))
+			} else {
+				raw, err = os.ReadFile(keyFile)
+			}
+			if err != nil {
+				return fmt.Errorf("read the key: %w", err)
+			}
+			key := strings.TrimSpace(string(raw))
+			if key == "" {
+				return errors.New("the key is empty: give --key-file FILE or pipe it in")
+			}
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			sk, err := c.SealingKey(cmd.Context())
+			if err != nil {
+				return err
+			}
+			env, err := secret.Seal(sk.PublicKey, sk.Epoch, api.AIAgentID(provider), map[string]string{ai.SealedKeyName: key})
+			if err != nil {
+				return err
+			}
+			if out == "" {
+				out = provider + ".key.sealed"
+			}
+			if err := os.WriteFile(out, ai.EncodeSealedKey(env), 0o600); err != nil {
+				return err
+			}
+			trust := "the gateway's word"
+			if sk.Height > 0 {
+				trust = fmt.Sprintf("proven from the chain at height %d", sk.Height)
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "sealed provider %s's key to key epoch %d (%s) in %s; use it as sealed_key_file (or --ai-provider %s=URL,sealed-key-file=%s)\n",
+				provider, sk.Epoch, trust, out, provider, out)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&provider, "provider", "", "the provider's name, as in [ai] (required)")
+	cmd.Flags().StringVar(&keyFile, "key-file", "", "file holding the API key (default: standard input)")
+	cmd.Flags().StringVarP(&out, "output", "o", "", "where to write the sealed key (default NAME.key.sealed)")
+	cmd.MarkFlagRequired("provider")
+	return cmd
 }
 
 func newAIMockCmd() *cobra.Command {

@@ -1,14 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/cove-network/cove/internal/testnet"
+	"github.com/cove-network/cove/worker/ai"
 )
 
 // TestAICommands drives `cove ai` against a real node: a key made with
@@ -32,6 +36,21 @@ func TestAICommands(t *testing.T) {
 	out, errOut, err := runCoveStderr(t, "--gateway", base, "ai", "report")
 	if err != nil || !strings.Contains(errOut, "the report binds signing address 0x") || !strings.Contains(out, `"tee": "sim"`) {
 		t.Fatalf("cove ai report: %v\n%s%s", err, out, errOut)
+	}
+
+	keyFile := writeFile(t, "provider.key", []byte("sk-provider\n"))
+	sealed := filepath.Join(t.TempDir(), "p.key.sealed")
+	_, errOut, err = runCoveStderr(t, "--gateway", base, "ai", "seal-key", "--provider", "local-llm", "--key-file", keyFile, "-o", sealed)
+	if err != nil || !strings.Contains(errOut, "to key epoch 0 (the gateway's word)") {
+		t.Fatalf("cove ai seal-key: %v\n%s", err, errOut)
+	}
+	if b, _ := os.ReadFile(sealed); !strings.HasPrefix(string(b), "cove-sealed-ai-key:v1:") {
+		t.Fatalf("sealed key file: %q", b)
+	} else if env, err := ai.DecodeSealedKey(b); err != nil || bytes.Contains(env, []byte("sk-provider")) {
+		t.Fatalf("sealed key file: %v", err)
+	}
+	if _, err := runCove(t, "--gateway", base, "ai", "seal-key", "--provider", "bad name", "--key-file", keyFile); err == nil || !strings.Contains(err.Error(), "--provider") {
+		t.Fatalf("a bad provider name: %v", err)
 	}
 
 	addr := freeAddr(t)

@@ -26,6 +26,7 @@ import (
 	"github.com/cove-network/cove/internal/syncbuf"
 	"github.com/cove-network/cove/internal/testport"
 	"github.com/cove-network/cove/receipt"
+	"github.com/cove-network/cove/secret"
 	"github.com/cove-network/cove/worker/ai"
 )
 
@@ -305,5 +306,64 @@ func rawStream(t *testing.T, node string, d *DevNode, key string, signer cove.Ad
 	}
 	if events < 4 || trailers != 3 || !bytes.Contains(out, []byte("Trailer: ")) {
 		t.Fatalf("curl -N saw %d events and %d receipt trailers:\n%s", events, trailers, out)
+	}
+}
+
+// TestAISealedProviderKey: an operator seals a provider's API key to the
+// running network's cluster key (as `cove ai seal-key` does) and restarts
+// the node with it as sealed_key_file: the worker opens it with its
+// provisioned cluster key, and only the upstream sees it.
+func TestAISealedProviderKey(t *testing.T) {
+	mock := aimock.New(aimock.Config{Key: "sealed-upstream-secret"})
+	up := httptest.NewServer(mock)
+	t.Cleanup(up.Close)
+	opPath, opAddr := NewOperator(t)
+	user := NewKey(t)
+	dir := t.TempDir()
+	logs := &syncbuf.Buffer{}
+	cfg := DevConfig{DataDir: dir, Operator: opPath, Admin: user.Address(), Funded: []cove.Address{opAddr},
+		P2PAddr: testport.Addr(t), BlockInterval: 50 * time.Millisecond, Log: slog.New(slog.NewTextHandler(logs, nil))}
+	d, err := StartDev(t.Context(), cfg)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, logs.Tail(8<<10))
+	}
+	sk, err := d.Client.SealingKey(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := secret.Seal(sk.PublicKey, sk.Epoch, api.AIAgentID("sealed"), map[string]string{ai.SealedKeyName: "sealed-upstream-secret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "sealed.key.sealed")
+	os.WriteFile(file, ai.EncodeSealedKey(env), 0o600)
+	d.Stop()
+
+	cfg.AI = ai.Config{Providers: []ai.Provider{{Name: "sealed", URL: up.URL + "/v1", SealedKeyFile: file}}}
+	if d, err = StartDev(t.Context(), cfg); err != nil {
+		t.Fatalf("restart: %v\n%s", err, logs.Tail(8<<10))
+	}
+	defer d.Stop()
+	key, err := d.Client.NewAIKey(t.Context(), user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("POST", d.Client.Base()+"/v1/chat/completions", strings.NewReader(`{"model":"mock-chat","messages":[{"role":"user","content":"sealed"}]}`))
+	req.Header.Set("Authorization", "Bearer "+key.Key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(b), "echo: sealed") {
+		t.Fatalf("%d %s\n%s", resp.StatusCode, b, logs.Tail(8<<10))
+	}
+	seen := mock.Requests()
+	if len(seen) != 1 || seen[0].Authorization != "Bearer sealed-upstream-secret" {
+		t.Fatalf("the upstream saw %+v", seen)
+	}
+	if strings.Contains(logs.String(), "sealed-upstream-secret") {
+		t.Fatal("the node logged the provider's key")
 	}
 }

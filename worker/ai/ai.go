@@ -27,6 +27,7 @@ package ai
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -37,6 +38,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cove-network/cove"
@@ -76,9 +79,16 @@ type Provider struct {
 	URL string `toml:"url"`
 	// Models it serves; empty takes any model no other provider lists.
 	Models []string `toml:"models,omitempty"`
-	// KeyFile holds its API key (sent as Authorization: Bearer), read once
-	// at start inside the worker; empty sends none.
+	// KeyFile holds its API key (sent as Authorization: Bearer) in
+	// plaintext, read once at start: for development, where the operator
+	// may see it.
 	KeyFile string `toml:"key_file,omitempty"`
+	// SealedKeyFile holds its API key sealed to the cluster key for this
+	// provider (`cove ai seal-key`: the HPKE envelope of agent secrets,
+	// bound to api.AIAgentID(Name)), opened only inside the worker, with
+	// the cluster key of its epoch, at first use. The operator never sees
+	// the key.
+	SealedKeyFile string `toml:"sealed_key_file,omitempty"`
 }
 
 const (
@@ -104,6 +114,9 @@ func (c Config) Validate() error {
 			return fmt.Errorf("ai: provider %q is configured twice", p.Name)
 		}
 		seen[p.Name] = true
+		if p.KeyFile != "" && p.SealedKeyFile != "" {
+			return fmt.Errorf("ai: provider %q: give key_file or sealed_key_file, not both", p.Name)
+		}
 		if !strings.HasPrefix(p.URL, "http://") && !strings.HasPrefix(p.URL, "https://") {
 			return fmt.Errorf("ai: provider %q: url %q must start with http:// or https:// (the base URL an OpenAI client takes, e.g. http://127.0.0.1:11434/v1)", p.Name, p.URL)
 		}
@@ -129,11 +142,12 @@ func validName(n string) error {
 	return nil
 }
 
-// ParseProviderFlag parses `cove dev --ai-provider NAME=URL[,key-file=F][,models=A|B]`.
+// ParseProviderFlag parses `cove dev --ai-provider
+// NAME=URL[,key-file=F|,sealed-key-file=F][,models=A|B]`.
 func ParseProviderFlag(s string) (Provider, error) {
 	name, rest, ok := strings.Cut(s, "=")
 	if !ok {
-		return Provider{}, fmt.Errorf("--ai-provider %q: want NAME=URL[,key-file=FILE][,models=A|B]", s)
+		return Provider{}, fmt.Errorf("--ai-provider %q: want NAME=URL[,key-file=FILE|,sealed-key-file=FILE][,models=A|B]", s)
 	}
 	parts := strings.Split(rest, ",")
 	p := Provider{Name: name, URL: parts[0]}
@@ -142,10 +156,12 @@ func ParseProviderFlag(s string) (Provider, error) {
 		switch k {
 		case "key-file":
 			p.KeyFile = v
+		case "sealed-key-file":
+			p.SealedKeyFile = v
 		case "models":
 			p.Models = strings.Split(v, "|")
 		default:
-			return Provider{}, fmt.Errorf("--ai-provider %q: unknown option %q (key-file=FILE, models=A|B)", s, k)
+			return Provider{}, fmt.Errorf("--ai-provider %q: unknown option %q (key-file=FILE, sealed-key-file=FILE, models=A|B)", s, k)
 		}
 	}
 	return p, (Config{Providers: []Provider{p}}).Validate()
@@ -162,11 +178,12 @@ type Platform interface {
 
 // Service is the AI API of one worker.
 type Service struct {
+	opener      atomic.Pointer[Opener]
 	cfg         Config
 	log         *slog.Logger
 	platform    Platform
 	measurement cove.Hash
-	providers   []provider
+	providers   []*provider
 	signer      *signer
 	access      *access
 	records     *records
@@ -176,7 +193,51 @@ type Service struct {
 
 type provider struct {
 	Provider
-	key string
+	// key is the API key: read from KeyFile, or opened from sealed at
+	// first use (apiKey).
+	key    string
+	sealed []byte
+	mu     sync.Mutex
+	opened bool
+}
+
+// Opener opens an envelope sealed for id with the worker's cluster key of
+// its epoch; an error wrapping ErrKeyUnavailable means the worker holds no
+// key of that epoch yet.
+type Opener func(id cove.AgentID, sealed []byte) (map[string]string, error)
+
+// ErrKeyUnavailable means a sealed provider key cannot be opened yet (the
+// worker is not provisioned with its epoch's cluster key).
+var ErrKeyUnavailable = errors.New("the worker holds no cluster key to open it with yet")
+
+// SetOpener sets how sealed provider keys are opened (the worker's key
+// ring); until it is set they cannot be.
+func (s *Service) SetOpener(o Opener) { s.opener.Store(&o) }
+
+// SealedKeyName is the secret name the API key has in a sealed key file.
+const SealedKeyName = "api_key"
+
+// apiKey returns p's API key, opening a sealed one at first use.
+func (s *Service) apiKey(p *provider) (string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.sealed == nil || p.opened {
+		return p.key, nil
+	}
+	o := s.opener.Load()
+	if o == nil {
+		return "", ErrKeyUnavailable
+	}
+	set, err := (*o)(api.AIAgentID(p.Name), p.sealed)
+	if err != nil {
+		return "", err
+	}
+	k, ok := set[SealedKeyName]
+	if !ok {
+		return "", fmt.Errorf("the sealed key file of provider %s holds no %q", p.Name, SealedKeyName)
+	}
+	p.key, p.opened = k, true
+	return k, nil
 }
 
 // SignerFile is the service's signing key, sealed by the TEE, in the
@@ -220,13 +281,22 @@ func New(cfg Config, log *slog.Logger, platform Platform, dir string, measuremen
 	s := &Service{cfg: cfg, log: log, platform: platform, measurement: measurement, signer: sg, access: acc,
 		records: newRecords(maxRecords), timeout: timeout}
 	for _, p := range cfg.Providers {
-		pv := provider{Provider: p}
+		pv := &provider{Provider: p}
 		if p.KeyFile != "" {
 			b, err := os.ReadFile(p.KeyFile)
 			if err != nil {
 				return nil, fmt.Errorf("ai: provider %q: read its key file: %w", p.Name, err)
 			}
 			pv.key = strings.TrimSpace(string(b))
+		}
+		if p.SealedKeyFile != "" {
+			b, err := os.ReadFile(p.SealedKeyFile)
+			if err != nil {
+				return nil, fmt.Errorf("ai: provider %q: read its sealed key file: %w", p.Name, err)
+			}
+			if pv.sealed, err = DecodeSealedKey(b); err != nil {
+				return nil, fmt.Errorf("ai: provider %q: sealed key file %s: %w", p.Name, p.SealedKeyFile, err)
+			}
 		}
 		pv.URL = strings.TrimSuffix(p.URL, "/")
 		s.providers = append(s.providers, pv)
@@ -322,15 +392,19 @@ func (s *Service) models(ctx context.Context, c cove.Call) *cove.Response {
 }
 
 // upstreamModels asks p for its models (best effort: none on failure).
-func (s *Service) upstreamModels(ctx context.Context, p provider) []string {
+func (s *Service) upstreamModels(ctx context.Context, p *provider) []string {
+	key, err := s.apiKey(p)
+	if err != nil {
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(ctx, min(s.timeout, 5*time.Second))
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.URL+"/models", nil)
 	if err != nil {
 		return nil
 	}
-	if p.key != "" {
-		req.Header.Set("Authorization", "Bearer "+p.key)
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
@@ -354,7 +428,7 @@ func (s *Service) upstreamModels(ctx context.Context, p provider) []string {
 }
 
 // providerFor picks the provider of model.
-func (s *Service) providerFor(model string) (provider, bool) {
+func (s *Service) providerFor(model string) (*provider, bool) {
 	for _, p := range s.providers {
 		if slices.Contains(p.Models, model) {
 			return p, true
@@ -365,7 +439,7 @@ func (s *Service) providerFor(model string) (provider, bool) {
 			return p, true
 		}
 	}
-	return provider{}, false
+	return nil, false
 }
 
 // refuse answers an error in OpenAI's shape (api.ErrorBody with type),
@@ -392,3 +466,25 @@ func truncate(s string, n int) string {
 
 // errGone is what Serve returns when its caller went away.
 var errGone = errors.New("ai: the caller went away")
+
+// sealedKeyPrefix starts a sealed key file: the envelope follows in
+// base64.
+const sealedKeyPrefix = "cove-sealed-ai-key:v1:"
+
+// EncodeSealedKey is the text of a sealed key file for an envelope.
+func EncodeSealedKey(envelope []byte) []byte {
+	return []byte(sealedKeyPrefix + base64.StdEncoding.EncodeToString(envelope) + "\n")
+}
+
+// DecodeSealedKey returns the envelope of a sealed key file.
+func DecodeSealedKey(b []byte) ([]byte, error) {
+	rest, ok := strings.CutPrefix(strings.TrimSpace(string(b)), sealedKeyPrefix)
+	if !ok {
+		return nil, fmt.Errorf("not a sealed key file (it starts with %q: make one with `cove ai seal-key`)", sealedKeyPrefix)
+	}
+	env, err := base64.StdEncoding.DecodeString(rest)
+	if err != nil {
+		return nil, fmt.Errorf("not a sealed key file: %w", err)
+	}
+	return env, nil
+}

@@ -21,7 +21,9 @@ import (
 	"github.com/cove-network/cove/api"
 	"github.com/cove-network/cove/ethsig"
 	"github.com/cove-network/cove/internal/aimock"
+	"github.com/cove-network/cove/keys"
 	"github.com/cove-network/cove/receipt"
+	"github.com/cove-network/cove/secret"
 	"github.com/cove-network/cove/tee/sim"
 	"github.com/cove-network/cove/tee/sim/simquote"
 	"github.com/cove-network/cove/worker/ai"
@@ -406,4 +408,76 @@ func TestParseProviderFlag(t *testing.T) {
 			t.Errorf("%q accepted", bad)
 		}
 	}
+}
+
+// TestSealedKey: a provider's API key sealed to the cluster key for that
+// provider is opened inside the service at first use, and reaches only
+// the upstream. Refusals: no opener yet (503, then the control passes
+// once there is one), and an envelope sealed for another provider (the
+// same envelope configured under its own name is the control).
+func TestSealedKey(t *testing.T) {
+	cluster, err := keys.ClusterFromBytes(bytes.Repeat([]byte{9}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, _ := cluster.PublicKey()
+	priv, _ := cluster.HPKE()
+	opener := func(id cove.AgentID, sealed []byte) (map[string]string, error) { return secret.Open(priv, id, sealed) }
+	seal := func(provider string) string {
+		env, err := secret.Seal(pub, 0, api.AIAgentID(provider), map[string]string{ai.SealedKeyName: "upstream-secret"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		file := filepath.Join(t.TempDir(), provider+".key.sealed")
+		os.WriteFile(file, ai.EncodeSealedKey(env), 0o600)
+		return file
+	}
+	mock := aimock.New(aimock.Config{Key: "upstream-secret"})
+	up := httptest.NewServer(mock)
+	defer up.Close()
+	p, _ := sim.Open(filepath.Join(t.TempDir(), "tee"))
+	open := func(name, file string) (*ai.Service, string) {
+		svc, err := ai.New(ai.Config{Providers: []ai.Provider{{Name: name, URL: up.URL + "/v1", SealedKeyFile: file}}}, slog.New(slog.DiscardHandler), p, t.TempDir(), measurement)
+		if err != nil {
+			t.Fatal(err)
+		}
+		key, _ := svc.NewKey(owner)
+		return svc, key
+	}
+	chat := func(svc *ai.Service, key string) (int, string) {
+		resp, err := svc.Serve(context.Background(), call("POST", "/v1/chat/completions", key, chatBody))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e api.ErrorBody
+		json.Unmarshal(resp.Body, &e)
+		return resp.Status, e.Error.Code
+	}
+
+	svc, key := open("mock", seal("mock"))
+	if status, code := chat(svc, key); status != 503 || code != "provider_key_unavailable" {
+		t.Fatalf("before the worker can open it: %d %s", status, code)
+	}
+	svc.SetOpener(opener)
+	if status, code := chat(svc, key); status != 200 {
+		t.Fatalf("control: %d %s", status, code)
+	}
+	if seen := mock.Requests(); seen[len(seen)-1].Authorization != "Bearer upstream-secret" {
+		t.Fatalf("the upstream got %q", seen[len(seen)-1].Authorization)
+	}
+
+	other, key := open("mock", seal("other"))
+	other.SetOpener(opener)
+	if status, code := chat(other, key); status != 502 || code != "provider_key_unavailable" {
+		t.Fatalf("a key sealed for another provider: %d %s", status, code)
+	}
+	if _, err := ai.New(ai.Config{Providers: []ai.Provider{{Name: "mock", URL: up.URL, SealedKeyFile: chatBodyFile(t)}}}, slog.New(slog.DiscardHandler), p, t.TempDir(), measurement); err == nil || !strings.Contains(err.Error(), "not a sealed key file") {
+		t.Fatalf("a plaintext file as sealed key: %v", err)
+	}
+}
+
+func chatBodyFile(t *testing.T) string {
+	f := filepath.Join(t.TempDir(), "plain.key")
+	os.WriteFile(f, []byte("sk-plaintext"), 0o600)
+	return f
 }

@@ -59,8 +59,19 @@ func (s *Service) complete(ctx context.Context, c cove.Call, path string, agent 
 	if req.Stream {
 		hreq.Header.Set("Accept", "text/event-stream")
 	}
-	if p.key != "" {
-		hreq.Header.Set("Authorization", "Bearer "+p.key)
+	key, err := s.apiKey(p)
+	if err != nil {
+		cancel()
+		if errors.Is(err, ErrKeyUnavailable) {
+			return s.refuseAs(c, p.Name, http.StatusServiceUnavailable, "api_error", "provider_key_unavailable",
+				fmt.Sprintf("provider %s's sealed API key cannot be opened yet (%v); retry shortly", p.Name, err)), nil
+		}
+		s.log.Error("ai: open a provider's sealed API key", "provider", p.Name, "err", err)
+		return s.refuseAs(c, p.Name, http.StatusBadGateway, "api_error", "provider_key_unavailable",
+			fmt.Sprintf("provider %s's sealed API key does not open on this worker; its operator must seal it again (cove ai seal-key)", p.Name)), nil
+	}
+	if key != "" {
+		hreq.Header.Set("Authorization", "Bearer "+key)
 	}
 	resp, err := s.client.Do(hreq)
 	if err != nil {
@@ -116,7 +127,7 @@ func (s *Service) complete(ctx context.Context, c cove.Call, path string, agent 
 
 // upstreamFailed answers an upstream that could not be reached (502) or
 // took too long (504).
-func (s *Service) upstreamFailed(c cove.Call, p provider, err error) *cove.Response {
+func (s *Service) upstreamFailed(c cove.Call, p *provider, err error) *cove.Response {
 	var ne interface{ Timeout() bool }
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
 		return s.refuseAs(c, p.Name, http.StatusGatewayTimeout, "api_error", "upstream_timeout",
