@@ -29,8 +29,10 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/attest"
 	"github.com/cove-network/cove/chain"
 	"github.com/cove-network/cove/keys"
 	"github.com/cove-network/cove/receipt"
@@ -320,6 +322,11 @@ func New(cfg Config, log *slog.Logger, platform Platform, c Chain, blobs Blobs, 
 		programs: map[cove.Hash]*sandbox.Program{},
 		agents:   map[cove.AgentID]*agentKeys{},
 	}
+	// Upstreams that are TEEs themselves are checked against this
+	// network's TEE policy, as workers are (the host's clock as now).
+	aiService.SetQuoteVerifier(func(tee string, quote []byte, reportData [64]byte) ([]byte, error) {
+		return attest.Verifier{}.VerifyQuote(tee, quote, reportData, time.Now(), c.View().Params())
+	})
 	aiService.SetOpener(func(id cove.AgentID, sealed []byte) (map[string]string, error) {
 		set, err := srv.openSecrets(id, sealed)
 		if errors.Is(err, ErrNotProvisioned) {

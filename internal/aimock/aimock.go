@@ -10,18 +10,27 @@
 package aimock
 
 import (
+	"bufio"
 	"context"
+	"crypto/ecdsa"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash"
 	"io"
 	"math"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/cove-network/cove/ethsig"
 )
 
 // Config sets the mock's behaviour; the zero value answers at once.
@@ -42,10 +51,31 @@ type Config struct {
 	// EndAfter, when positive, ends a stream cleanly after that many
 	// chunks, without "[DONE]" (an upstream that stopped short).
 	EndAfter int
+	// Attest, when set, makes the mock an attested upstream in the
+	// vllm-proxy format: /v1/attestation/report and /v1/signature/{id}.
+	Attest *Attestor
 	// Status, when set, answers every completion with this status and an
 	// OpenAI-style error body.
 	Status int
 }
+
+// Attestor is what an attested mock signs and quotes with.
+type Attestor struct {
+	// Key signs each answer: EIP-191 over sha256(request):sha256(response).
+	Key *ecdsa.PrivateKey
+	// TEE names the quote's platform ("sim").
+	TEE string
+	// Quote makes a quote with the report data it is given.
+	Quote func(reportData [64]byte) ([]byte, error)
+	// Forge, when set, signs a text other than the exchange's (a
+	// dishonest upstream).
+	Forge bool
+	// SignKey, when set, signs answers instead of Key, which the quote
+	// still binds (a key outside the TEE).
+	SignKey *ecdsa.PrivateKey
+}
+
+type signature struct{ text, sig string }
 
 // DefaultModels is what the mock serves when Config.Models is empty.
 var DefaultModels = []string{"mock-chat", "mock-embed"}
@@ -55,6 +85,7 @@ type Server struct {
 	mu   sync.Mutex
 	cfg  Config
 	seen []Request
+	sigs map[string]signature // by chat id, when attested
 }
 
 // Request is one request the mock received.
@@ -68,7 +99,7 @@ func New(cfg Config) *Server {
 	if len(cfg.Models) == 0 {
 		cfg.Models = DefaultModels
 	}
-	return &Server{cfg: cfg}
+	return &Server{cfg: cfg, sigs: map[string]signature{}}
 }
 
 // Set replaces the mock's behaviour for the requests that follow.
@@ -118,6 +149,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	if cfg.Key != "" && r.Header.Get("Authorization") != "Bearer "+cfg.Key {
 		writeError(w, http.StatusUnauthorized, "invalid_api_key", "mock upstream: wrong or missing API key")
+		return
+	}
+	if cfg.Attest != nil && r.Method == http.MethodGet && r.URL.Path == "/v1/attestation/report" {
+		s.report(w, r, cfg.Attest)
+		return
+	}
+	if id, ok := strings.CutPrefix(r.URL.Path, "/v1/signature/"); ok && cfg.Attest != nil && r.Method == http.MethodGet {
+		s.mu.Lock()
+		sig, ok := s.sigs[id]
+		s.mu.Unlock()
+		if !ok {
+			writeError(w, http.StatusNotFound, "not_found", "mock upstream: no signature for "+id)
+			return
+		}
+		writeJSON(w, map[string]string{"text": sig.text, "signature": sig.sig, "signing_address": crypto.PubkeyToAddress(cfg.Attest.Key.PublicKey).Hex(), "signing_algo": "ecdsa"})
 		return
 	}
 	if r.Method == http.MethodGet && r.URL.Path == "/v1/models" {
@@ -237,6 +283,9 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, cfg Config, req re
 	}
 	if req.Stream {
 		first := true
+		hw := &hashWriter{ResponseWriter: w, h: sha256.New()}
+		defer func() { s.sign(cfg, id, r, hw.sum()) }()
+		w = hw
 		s.streamWithID(w, r, cfg, id, req.Model, "chat.completion.chunk", text, func(piece string) any {
 			delta := map[string]any{"content": piece}
 			if first {
@@ -246,11 +295,86 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, cfg Config, req re
 		}, usage(last, text))
 		return
 	}
-	writeJSON(w, map[string]any{
+	b, _ := json.Marshal(map[string]any{
 		"id": id, "object": "chat.completion", "created": 0, "model": req.Model,
 		"choices": []map[string]any{{"index": 0, "finish_reason": "stop", "message": map[string]any{"role": "assistant", "content": text}}},
 		"usage":   usage(last, text),
 	})
+	b = append(b, '\n')
+	s.sign(cfg, id, r, sha256.Sum256(b))
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(b)
+}
+
+// hashWriter hashes what passes to the client.
+type hashWriter struct {
+	http.ResponseWriter
+	h hash.Hash
+}
+
+func (hw *hashWriter) Write(b []byte) (int, error) {
+	hw.h.Write(b)
+	return hw.ResponseWriter.Write(b)
+}
+
+func (hw *hashWriter) Flush() {
+	if f, ok := hw.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (hw *hashWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return http.NewResponseController(hw.ResponseWriter).Hijack()
+}
+
+func (hw *hashWriter) sum() [32]byte {
+	var out [32]byte
+	hw.h.Sum(out[:0])
+	return out
+}
+
+// sign keeps the vllm-proxy signature of an answer, when attested.
+func (s *Server) sign(cfg Config, chatID string, r *http.Request, response [32]byte) {
+	if cfg.Attest == nil {
+		return
+	}
+	s.mu.Lock()
+	body := s.seen[len(s.seen)-1].Body
+	s.mu.Unlock()
+	rq := sha256.Sum256(body)
+	text := hex.EncodeToString(rq[:]) + ":" + hex.EncodeToString(response[:])
+	signed := text
+	if cfg.Attest.Forge {
+		signed = strings.Repeat("0", 64) + ":" + hex.EncodeToString(response[:])
+	}
+	key := cfg.Attest.Key
+	if cfg.Attest.SignKey != nil {
+		key = cfg.Attest.SignKey
+	}
+	sig, _ := ethsig.Sign(key, ethsig.TextDigest(signed))
+	s.mu.Lock()
+	s.sigs[chatID] = signature{text: signed, sig: "0x" + hex.EncodeToString(sig[:])}
+	s.mu.Unlock()
+}
+
+// report answers /v1/attestation/report?nonce=HEX: a quote binding the
+// signing address and the nonce (vllm-proxy's layout).
+func (s *Server) report(w http.ResponseWriter, r *http.Request, a *Attestor) {
+	nonce, err := hex.DecodeString(r.URL.Query().Get("nonce"))
+	if err != nil || len(nonce) != 32 {
+		writeError(w, http.StatusBadRequest, "bad_nonce", "mock upstream: nonce must be 64 hex digits")
+		return
+	}
+	addr := crypto.PubkeyToAddress(a.Key.PublicKey)
+	var rd [64]byte
+	copy(rd[:20], addr[:])
+	copy(rd[32:], nonce)
+	q, err := a.Quote(rd)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "quote", err.Error())
+		return
+	}
+	writeJSON(w, map[string]string{"signing_address": addr.Hex(), "signing_algo": "ecdsa", "request_nonce": hex.EncodeToString(nonce), "quote": hex.EncodeToString(q), "tee": a.TEE})
 }
 
 func (s *Server) stream(w http.ResponseWriter, r *http.Request, cfg Config, model, object, text string, choices func(string) any) {

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -18,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ethereum/go-ethereum/crypto"
+
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/api"
 	"github.com/cove-network/cove/client"
@@ -27,12 +30,14 @@ import (
 	"github.com/cove-network/cove/internal/testport"
 	"github.com/cove-network/cove/receipt"
 	"github.com/cove-network/cove/secret"
+	"github.com/cove-network/cove/tee/sim"
 	"github.com/cove-network/cove/worker/ai"
 )
 
 // aiNode runs a cove dev node whose AI API fronts a MOCK upstream
 // (provider "mock", which demands the key "upstream-secret").
-func aiNode(t *testing.T, mockCfg aimock.Config) (*DevNode, *aimock.Server, *Key) {
+// extra providers are added after it; the node's data dir is dataDir.
+func aiNode(t *testing.T, mockCfg aimock.Config, dataDir string, extra ...ai.Provider) (*DevNode, *aimock.Server, *Key) {
 	t.Helper()
 	mockCfg.Key = "upstream-secret"
 	mock := aimock.New(mockCfg)
@@ -44,10 +49,10 @@ func aiNode(t *testing.T, mockCfg aimock.Config) (*DevNode, *aimock.Server, *Key
 	user := NewKey(t)
 	logs := &syncbuf.Buffer{}
 	d, err := StartDev(t.Context(), DevConfig{
-		DataDir: t.TempDir(), Operator: opPath, Admin: user.Address(), Funded: []cove.Address{opAddr},
+		DataDir: dataDir, Operator: opPath, Admin: user.Address(), Funded: []cove.Address{opAddr},
 		P2PAddr: testport.Addr(t), BlockInterval: 50 * time.Millisecond,
 		Log: slog.New(slog.NewTextHandler(logs, nil)),
-		AI:  ai.Config{Providers: []ai.Provider{{Name: "mock", URL: up.URL + "/v1", KeyFile: keyFile}}},
+		AI:  ai.Config{Providers: append([]ai.Provider{{Name: "mock", URL: up.URL + "/v1", KeyFile: keyFile, Models: aimock.DefaultModels}}, extra...)},
 	})
 	if err != nil {
 		t.Fatalf("start a dev node: %v\n%s", err, logs.Tail(16<<10))
@@ -127,7 +132,7 @@ func aiRecord(t *testing.T, base, id string) (complete bool, signed receipt.Sign
 // http://ai.cove.internal/v1 from its sandbox.
 func TestAIOpenAIClient(t *testing.T) {
 	node := jstest.Node(t, filepath.Join("..", "..", "testdata", "js"), "testdata/js")
-	d, mock, user := aiNode(t, aimock.Config{})
+	d, mock, user := aiNode(t, aimock.Config{}, t.TempDir())
 	ctx := t.Context()
 	base := d.Client.Base()
 	gw, _ := url.Parse(base)
@@ -365,5 +370,56 @@ func TestAISealedProviderKey(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), "sealed-upstream-secret") {
 		t.Fatal("the node logged the provider's key")
+	}
+}
+
+// TestAIAttestedUpstream: a provider that is itself a TEE (a MOCK
+// vllm-proxy whose quotes come from the dev node's own simulated TEE, so
+// the dev chain's policy admits them) with attestation "require": the
+// worker checks its quote against the chain's TEE policy and each answer's
+// signature, and records "verified"; the same node's unattested provider
+// is the control that records "unverified".
+func TestAIAttestedUpstream(t *testing.T) {
+	dataDir := t.TempDir()
+	key, _ := crypto.GenerateKey()
+	tee := aimock.New(aimock.Config{Models: []string{"tee-chat"}, Attest: &aimock.Attestor{Key: key, TEE: "sim", Quote: func(rd [64]byte) ([]byte, error) {
+		p, err := sim.Open(filepath.Join(dataDir, "tee-sim")) // the node's: its vendor key and this binary's measurement
+		if err != nil {
+			return nil, err
+		}
+		return p.Quote(rd)
+	}}})
+	up := httptest.NewServer(tee)
+	t.Cleanup(up.Close)
+	d, _, user := aiNode(t, aimock.Config{}, dataDir, ai.Provider{Name: "tee", URL: up.URL + "/v1", Models: []string{"tee-chat"}, Attestation: ai.AttestationRequire})
+	k, err := d.Client.NewAIKey(t.Context(), user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ model, want string }{{"tee-chat", "verified"}, {"mock-chat", "unverified"}} {
+		for _, stream := range []bool{false, true} {
+			body := fmt.Sprintf(`{"model":%q,"stream":%v,"messages":[{"role":"user","content":"attest me"}]}`, tc.model, stream)
+			req, _ := http.NewRequest("POST", d.Client.Base()+"/v1/chat/completions", strings.NewReader(body))
+			req.Header.Set("Authorization", "Bearer "+k.Key)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 || !strings.Contains(string(b), "attest") {
+				t.Fatalf("%s stream=%v: %d %s", tc.model, stream, resp.StatusCode, b)
+			}
+			rr, err := http.Get(d.Client.Base() + "/v1/ai/receipts/" + resp.Header.Get(ai.HeaderReceiptID))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var rec struct{ Upstream string }
+			json.NewDecoder(rr.Body).Decode(&rec)
+			rr.Body.Close()
+			if rec.Upstream != tc.want {
+				t.Fatalf("%s stream=%v: upstream %q, want %q", tc.model, stream, rec.Upstream, tc.want)
+			}
+		}
 	}
 }

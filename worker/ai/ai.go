@@ -89,6 +89,9 @@ type Provider struct {
 	// the cluster key of its epoch, at first use. The operator never sees
 	// the key.
 	SealedKeyFile string `toml:"sealed_key_file,omitempty"`
+	// Attestation is "" (its answers are recorded "unverified"), "check"
+	// or "require": see AttestationCheck and AttestationRequire.
+	Attestation string `toml:"attestation,omitempty"`
 }
 
 const (
@@ -114,6 +117,9 @@ func (c Config) Validate() error {
 			return fmt.Errorf("ai: provider %q is configured twice", p.Name)
 		}
 		seen[p.Name] = true
+		if p.Attestation != AttestationOff && p.Attestation != AttestationCheck && p.Attestation != AttestationRequire {
+			return fmt.Errorf("ai: provider %q: attestation %q must be empty, %q or %q", p.Name, p.Attestation, AttestationCheck, AttestationRequire)
+		}
 		if p.KeyFile != "" && p.SealedKeyFile != "" {
 			return fmt.Errorf("ai: provider %q: give key_file or sealed_key_file, not both", p.Name)
 		}
@@ -143,7 +149,7 @@ func validName(n string) error {
 }
 
 // ParseProviderFlag parses `cove dev --ai-provider
-// NAME=URL[,key-file=F|,sealed-key-file=F][,models=A|B]`.
+// NAME=URL[,key-file=F|,sealed-key-file=F][,models=A|B][,attestation=check|require]`.
 func ParseProviderFlag(s string) (Provider, error) {
 	name, rest, ok := strings.Cut(s, "=")
 	if !ok {
@@ -158,10 +164,12 @@ func ParseProviderFlag(s string) (Provider, error) {
 			p.KeyFile = v
 		case "sealed-key-file":
 			p.SealedKeyFile = v
+		case "attestation":
+			p.Attestation = v
 		case "models":
 			p.Models = strings.Split(v, "|")
 		default:
-			return Provider{}, fmt.Errorf("--ai-provider %q: unknown option %q (key-file=FILE, sealed-key-file=FILE, models=A|B)", s, k)
+			return Provider{}, fmt.Errorf("--ai-provider %q: unknown option %q (key-file=FILE, sealed-key-file=FILE, models=A|B, attestation=check|require)", s, k)
 		}
 	}
 	return p, (Config{Providers: []Provider{p}}).Validate()
@@ -179,6 +187,7 @@ type Platform interface {
 // Service is the AI API of one worker.
 type Service struct {
 	opener      atomic.Pointer[Opener]
+	quotes      atomic.Pointer[QuoteVerifier]
 	cfg         Config
 	log         *slog.Logger
 	platform    Platform
@@ -199,6 +208,8 @@ type provider struct {
 	sealed []byte
 	mu     sync.Mutex
 	opened bool
+	// attested is the upstream's verified signing address (attested.go).
+	attested atomic.Pointer[attested]
 }
 
 // Opener opens an envelope sealed for id with the worker's cluster key of

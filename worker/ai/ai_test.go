@@ -3,6 +3,7 @@ package ai_test
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -17,8 +18,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ethereum/go-ethereum/crypto"
+
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/api"
+	"github.com/cove-network/cove/attest"
+	"github.com/cove-network/cove/chain"
 	"github.com/cove-network/cove/ethsig"
 	"github.com/cove-network/cove/internal/aimock"
 	"github.com/cove-network/cove/keys"
@@ -36,6 +41,7 @@ type fixture struct {
 	mock *aimock.Server
 	tee  *sim.Platform
 	dir  string
+	url  string // the upstream's base URL
 	key  string // an API key of owner
 }
 
@@ -57,7 +63,7 @@ func start(t *testing.T, cfg ai.Config, mockCfg aimock.Config) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{mock: mock, tee: p, dir: dir}
+	f := &fixture{mock: mock, tee: p, dir: dir, url: up.URL + "/v1"}
 	f.svc = f.open(t, cfg)
 	if f.key, err = f.svc.NewKey(owner); err != nil {
 		t.Fatal(err)
@@ -480,4 +486,88 @@ func chatBodyFile(t *testing.T) string {
 	f := filepath.Join(t.TempDir(), "plain.key")
 	os.WriteFile(f, []byte("sk-plaintext"), 0o600)
 	return f
+}
+
+// TestUpstreamAttestation: an upstream that is a TEE in vllm-proxy's
+// format (a MOCK here, with a sim quote) is checked: its quote against
+// the TEE policy (attest.Verifier, as the worker wires it), each answer's
+// signature over the exact exchange. Each refusal changes one thing of
+// the honest upstream, which passes first in the same state.
+func TestUpstreamAttestation(t *testing.T) {
+	vendorPub, vendor, _ := ed25519.GenerateKey(nil)
+	allowed, other := [32]byte{0xa1}, [32]byte{0xb2}
+	params := chain.Params{TEE: chain.TEEPolicy{AllowedTEEs: []string{"sim"}, AllowedMeasurements: []chain.Bytes{allowed[:]}, SimVendorKeys: []chain.Bytes{chain.Bytes(vendorPub)}}}
+	upstreamKey, _ := crypto.GenerateKey()
+	outsider, _ := crypto.GenerateKey()
+	honest := func(m [32]byte) *aimock.Attestor {
+		return &aimock.Attestor{Key: upstreamKey, TEE: "sim", Quote: func(rd [64]byte) ([]byte, error) {
+			return simquote.Sign(vendor, m, rd, uint64(time.Now().Unix())), nil
+		}}
+	}
+	f := start(t, ai.Config{}, aimock.Config{Attest: honest(allowed)})
+	f.svc.SetQuoteVerifier(func(tee string, q []byte, rd [64]byte) ([]byte, error) {
+		return attest.Verifier{}.VerifyQuote(tee, q, rd, time.Now(), params)
+	})
+	// Attestation off: recorded unverified, even for an honest TEE.
+	resp, _, _ := f.serve(t, call("POST", "/v1/chat/completions", f.key, chatBody))
+	if resp.Status != 200 || f.upstreamRecord(t, resp) != "unverified" {
+		t.Fatalf("off: %d %s", resp.Status, f.upstreamRecord(t, resp))
+	}
+
+	for _, mode := range []string{ai.AttestationCheck, ai.AttestationRequire} {
+		svc := f.open(t, ai.Config{Providers: []ai.Provider{{Name: "mock", URL: f.url, KeyFile: filepath.Join(f.dir, "provider.key"), Attestation: mode}}})
+		svc.SetQuoteVerifier(func(tee string, q []byte, rd [64]byte) ([]byte, error) {
+			return attest.Verifier{}.VerifyQuote(tee, q, rd, time.Now(), params)
+		})
+		g := &fixture{svc: svc, mock: f.mock, dir: f.dir}
+		key, _ := svc.NewKey(owner)
+		for _, tc := range []struct {
+			name string
+			bad  aimock.Config
+			code string
+		}{
+			{"a signature over another exchange", aimock.Config{Attest: &aimock.Attestor{Key: upstreamKey, TEE: "sim", Forge: true, Quote: honest(allowed).Quote}}, "upstream_unverified"},
+			{"a measurement the policy does not allow", aimock.Config{Attest: honest(other)}, "upstream_unverified"},
+			{"a signature by a key the quote does not bind", aimock.Config{Attest: &aimock.Attestor{Key: upstreamKey, TEE: "sim", SignKey: outsider, Quote: honest(allowed).Quote}}, "upstream_unverified"},
+		} {
+			f.mock.Set(aimock.Config{Key: "upstream-secret", Attest: honest(allowed)})
+			for _, body := range []string{chatBody, streamBody} {
+				resp, got, _ := g.serve(t, call("POST", "/v1/chat/completions", key, body))
+				if resp.Status != 200 || (&fixture{svc: svc}).upstreamRecord(t, resp) != "verified" {
+					t.Fatalf("%s, %s: control: %d %s", mode, tc.name, resp.Status, got)
+				}
+			}
+			tc.bad.Key = "upstream-secret"
+			f.mock.Set(tc.bad)
+			// A fresh service, so the attested address is not cached.
+			svc2 := f.open(t, ai.Config{Providers: []ai.Provider{{Name: "mock", URL: f.url, KeyFile: filepath.Join(f.dir, "provider.key"), Attestation: mode}}})
+			svc2.SetQuoteVerifier(func(tee string, q []byte, rd [64]byte) ([]byte, error) {
+				return attest.Verifier{}.VerifyQuote(tee, q, rd, time.Now(), params)
+			})
+			key2, _ := svc2.NewKey(owner)
+			h := &fixture{svc: svc2}
+			resp, got, _ := h.serve(t, call("POST", "/v1/chat/completions", key2, chatBody))
+			if mode == ai.AttestationCheck {
+				if resp.Status != 200 || h.upstreamRecord(t, resp) != "unverified" {
+					t.Fatalf("%s, %s: %d %s", mode, tc.name, resp.Status, got)
+				}
+				continue
+			}
+			if resp.Status != 502 || !strings.Contains(string(got), tc.code) {
+				t.Fatalf("%s, %s: %d %s", mode, tc.name, resp.Status, got)
+			}
+			resp, got, _ = h.serve(t, call("POST", "/v1/chat/completions", key2, streamBody))
+			if !strings.Contains(string(got), `"code":"upstream_unverified"`) || h.upstreamRecord(t, resp) != "unverified" {
+				t.Fatalf("%s, %s, stream: %s", mode, tc.name, got)
+			}
+		}
+	}
+}
+
+func (f *fixture) upstreamRecord(t *testing.T, resp *cove.Response) string {
+	t.Helper()
+	_, rb, _ := f.serve(t, call("GET", "/v1/ai/receipts/"+resp.Header[ai.HeaderReceiptID][0], "", ""))
+	var rec struct{ Upstream string }
+	json.Unmarshal(rb, &rec)
+	return rec.Upstream
 }

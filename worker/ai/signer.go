@@ -90,8 +90,9 @@ type record struct {
 	// Complete is false for a stream the upstream cut (it ended with an
 	// error event, which the receipt covers).
 	Complete bool `json:"complete"`
-	// Upstream is "unverified": the upstream's own attestation is not
-	// checked yet.
+	// Upstream is "verified" when the provider's attestation is checked
+	// and its quote and this answer's signature passed, else "unverified"
+	// (attested.go).
 	Upstream string    `json:"upstream,omitempty"`
 	Tokens   int64     `json:"tokens"`
 	Served   time.Time `json:"servedAt"`
@@ -168,6 +169,9 @@ type answer struct {
 	chatID   string
 	tokens   int64
 	complete bool
+	// upstream is "verified" or "unverified" (attested.go); empty for
+	// answers no provider made.
+	upstream string
 }
 
 // sign signs the receipt over an answer with body (or its hash, for a
@@ -203,7 +207,10 @@ func (s *Service) sign(c cove.Call, a answer, status int, header cove.Header, re
 		Text: text, TextSignature: "0x" + hex.EncodeToString(tsig[:]), Signer: s.signer.Address().String(),
 	}
 	if a.provider != "" {
-		rec.Upstream = "unverified"
+		rec.Upstream = a.upstream
+		if rec.Upstream == "" {
+			rec.Upstream = "unverified"
+		}
 	}
 	s.records.put(rec)
 	return signed, nil

@@ -90,7 +90,7 @@ func (s *Service) complete(ctx context.Context, c cove.Call, path string, agent 
 	}
 	ct := resp.Header.Get("Content-Type")
 	if mt, _, _ := mime.ParseMediaType(ct); mt == "text/event-stream" && resp.StatusCode == http.StatusOK {
-		st := &stream{s: s, call: c, a: a, who: w, body: resp.Body, cancel: cancel, sum: sha256.New(),
+		st := &stream{s: s, p: p, ctx: ctx, call: c, a: a, who: w, body: resp.Body, cancel: cancel, sum: sha256.New(),
 			header: cove.Header{"Content-Type": {ct}, "Cache-Control": {"no-cache"}, HeaderReceiptID: {a.id}}}
 		st.idle = time.AfterFunc(s.timeout, st.stall)
 		return &cove.Response{Status: http.StatusOK, Header: st.header, Stream: st, RequestID: a.id}, nil
@@ -118,6 +118,14 @@ func (s *Service) complete(ctx context.Context, c cove.Call, path string, agent 
 	json.Unmarshal(body, &out)
 	a.chatID, a.tokens = out.ID, out.Usage.Total
 	s.charge(w, a.tokens)
+	if resp.StatusCode == http.StatusOK {
+		var verr error
+		a.upstream, verr = s.upstreamVerdict(ctx, p, a.chatID, c.Body, cove.SHA256(body))
+		if verr != nil && p.Attestation == AttestationRequire {
+			return s.refuseAs(c, p.Name, http.StatusBadGateway, "api_error", "upstream_unverified",
+				fmt.Sprintf("provider %s's answer could not be verified as its attested TEE's: %v", p.Name, verr)), nil
+		}
+	}
 	h := cove.Header{"Content-Type": {ct}}
 	if ct == "" {
 		h = jsonHeader()
@@ -146,6 +154,8 @@ func (s *Service) upstreamFailed(c cove.Call, p *provider, err error) *cove.Resp
 // receipt vouches for a cut answer as whole.
 type stream struct {
 	s      *Service
+	p      *provider
+	ctx    context.Context
 	call   cove.Call
 	a      *answer
 	who    who
@@ -203,6 +213,19 @@ func (st *stream) Read(p []byte) (int, error) {
 	st.idle.Stop()
 	st.ended = true
 	if err == io.EOF && st.sawDone {
+		if st.p.Attestation != AttestationOff {
+			var h cove.Hash
+			st.sum.Sum(h[:0])
+			verdict, verr := st.s.upstreamVerdict(st.ctx, st.p, st.a.chatID, st.call.Body, h)
+			st.a.upstream = verdict
+			if verr != nil && st.p.Attestation == AttestationRequire {
+				ev, _ := json.Marshal(map[string]any{"error": map[string]string{"code": "upstream_unverified", "type": "api_error",
+					"message": fmt.Sprintf("provider %s's answer could not be verified as its attested TEE's: %v", st.p.Name, verr)}})
+				st.tail = append(append([]byte("data: "), ev...), "\n\n"...)
+				st.a.complete = false
+				return n, nil
+			}
+		}
 		st.finish()
 		return n, st.finalErr
 	}
