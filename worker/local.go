@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -87,6 +88,24 @@ func NewLocal(cfg Config, code []byte, secrets map[string]string) (*Local, error
 // error is ctx's when ctx ended first, or a request body larger than the
 // worker takes (Config.MaxRequestBytes: a gateway answers 413).
 func (l *Local) Call(ctx context.Context, c cove.Call) (*LocalResult, error) {
+	return l.call(ctx, c, l.env)
+}
+
+// CallWith is Call with secrets in place of the ones NewLocal got (a test
+// harness's per-request secrets; `cove agent test`). Calls with the same
+// secrets share warm VMs, as a deployed agent's calls do.
+func (l *Local) CallWith(ctx context.Context, c cove.Call, secrets map[string]string) (*LocalResult, error) {
+	if err := secret.Validate(secrets); err != nil {
+		return nil, err
+	}
+	env := l.env
+	env.Secrets = secrets
+	b, _ := json.Marshal(secrets) // sorted keys: one isolate per set
+	env.Isolate = l.env.Isolate + "/" + cove.SHA256(b).String()
+	return l.call(ctx, c, env)
+}
+
+func (l *Local) call(ctx context.Context, c cove.Call, env sandbox.Env) (*LocalResult, error) {
 	if c.URL == "" || !strings.Contains(c.URL, "://") {
 		return nil, errors.New("local call: the URL the agent sees must be absolute")
 	}
@@ -98,7 +117,7 @@ func (l *Local) Call(ctx context.Context, c cove.Call) (*LocalResult, error) {
 		h = http.Header{}
 	}
 	api.StripReserved(h) // as the gateway does
-	res, runErr := l.engine.Run(ctx, l.program, sandbox.Request{Method: c.Method, URL: c.URL, Header: h, Body: c.Body}, l.env)
+	res, runErr := l.engine.Run(ctx, l.program, sandbox.Request{Method: c.Method, URL: c.URL, Header: h, Body: c.Body}, env)
 	if runErr != nil && ctx.Err() != nil {
 		return nil, ctx.Err()
 	}

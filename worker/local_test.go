@@ -110,3 +110,30 @@ func TestLocal(t *testing.T) {
 		t.Fatalf("control, a valid secret: %v", err)
 	}
 }
+
+// TestLocalCallWith: per-call secrets replace NewLocal's for that call
+// only; the next plain Call sees NewLocal's again.
+func TestLocalCallWith(t *testing.T) {
+	l, err := worker.NewLocal(worker.DefaultConfig(), []byte(greeter), map[string]string{"GREETING": "Hello"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	for _, tc := range []struct {
+		secrets map[string]string
+		want    string
+	}{{map[string]string{"GREETING": "Ahoy"}, "Ahoy Ada"}, {nil, "Hello Ada"}, {map[string]string{"GREETING": "Hej"}, "Hej Ada"}} {
+		var res *worker.LocalResult
+		if tc.secrets == nil {
+			res, err = l.Call(context.Background(), call(http.MethodGet, "/?name=Ada", ""))
+		} else {
+			res, err = l.CallWith(context.Background(), call(http.MethodGet, "/?name=Ada", ""), tc.secrets)
+		}
+		if err != nil || !strings.Contains(string(res.Response.Body), tc.want) {
+			t.Fatalf("%v: %v %s", tc.secrets, err, res.Response.Body)
+		}
+	}
+	if _, err := l.CallWith(context.Background(), call(http.MethodGet, "/", ""), map[string]string{"bad name": "x"}); err == nil {
+		t.Fatal("a secret name a deploy refuses was accepted")
+	}
+}

@@ -26,7 +26,7 @@ func newAgentCmd(g *globals) *cobra.Command {
 		Use:   "agent",
 		Short: "Deploy, call and inspect agents",
 	}
-	cmd.AddCommand(newDeployCmd(g), newUpgradeCmd(g), newCallCmd(g), newListCmd(g), newLogsCmd(g), newRunCmd(), newInitCmd())
+	cmd.AddCommand(newDeployCmd(g), newUpgradeCmd(g), newCallCmd(g), newListCmd(g), newLogsCmd(g), newRunCmd(), newInitCmd(), newAgentTestCmd())
 	return cmd
 }
 

@@ -93,6 +93,11 @@ func TestAgentInit(t *testing.T) {
 					t.Fatalf("npm test:\n%s", b)
 				}
 			}
+			// The same tests against the agent in Cove's sandbox.
+			out, errOut, err := runCoveStderr(t, "agent", "test", dir)
+			if err != nil || !strings.Contains(out, "# fail 0") || strings.Contains(out, "# pass 0") || !strings.Contains(errOut, "in the sandbox at http://127.0.0.1:") {
+				t.Fatalf("cove agent test: %v\n%s\n%s", err, out, errOut)
+			}
 			// In Cove's sandbox.
 			bnd, err := bundle.Build(dir)
 			if err != nil {

@@ -57,6 +57,8 @@ func (e *RefusedError) Is(target error) bool { return target == ErrRefused }
 // a nil *Policy allow only public unicast addresses.
 type Policy struct {
 	allow map[netip.AddrPort]struct{} // normalized: unmapped, no zone
+	// anyPort are loopback addresses allowed on every port ("127.0.0.1:*").
+	anyPort map[netip.Addr]struct{}
 }
 
 // resolveTimeout bounds the name resolution of one allow entry in New.
@@ -66,7 +68,9 @@ const resolveTimeout = 5 * time.Second
 // HOST:PORT, such as "127.0.0.1:9000", "localhost:8545" or "[::1]:80"; the port
 // is a number from 1 to 65535. A host name is resolved now, with
 // net.DefaultResolver, and every address it resolves to is allowed on that
-// port.
+// port. A loopback address written as an IP may have the port "*"
+// ("127.0.0.1:*", "[::1]:*"): every port of it is allowed (a test's mock
+// servers on ports the kernel picks; `cove agent test`).
 //
 // Security: an allowed name is pinned to the addresses it has at New, so a
 // later change to its DNS records cannot widen the policy.
@@ -81,8 +85,16 @@ func New(allow []string) (*Policy, error) {
 type lookupFunc func(ctx context.Context, host string) ([]netip.Addr, error)
 
 func newPolicy(allow []string, lookup lookupFunc) (*Policy, error) {
-	p := &Policy{allow: make(map[netip.AddrPort]struct{})}
+	p := &Policy{allow: make(map[netip.AddrPort]struct{}), anyPort: make(map[netip.Addr]struct{})}
 	for _, entry := range allow {
+		if host, port, err := net.SplitHostPort(strings.TrimSpace(entry)); err == nil && port == "*" {
+			ip, err := netip.ParseAddr(host)
+			if err != nil || !ip.Unmap().IsLoopback() || ip.Zone() != "" {
+				return nil, fmt.Errorf("egress allow entry %q: the port * is for a loopback IP only (127.0.0.1:* or [::1]:*)", entry)
+			}
+			p.anyPort[ip.Unmap()] = struct{}{}
+			continue
+		}
 		addrs, err := parseEntry(entry, lookup)
 		if err != nil {
 			return nil, err
@@ -164,6 +176,9 @@ func normalize(a netip.AddrPort) netip.AddrPort {
 func (p *Policy) Check(addr netip.AddrPort) error {
 	if p != nil {
 		if _, ok := p.allow[normalize(addr)]; ok {
+			return nil
+		}
+		if _, ok := p.anyPort[normalize(addr).Addr()]; ok {
 			return nil
 		}
 	}

@@ -207,6 +207,43 @@ func TestAllowExactIPPort(t *testing.T) {
 	}
 }
 
+// TestAllowLoopbackAnyPort: "127.0.0.1:*" opens every port of that one
+// loopback address, nothing else; the port * is refused for any other
+// host. The control for each refusal is the same address without the
+// wildcard entry.
+func TestAllowLoopbackAnyPort(t *testing.T) {
+	p, err := New([]string{"127.0.0.1:*", "[::1]:*"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	without, _ := New(nil)
+	for _, tt := range []struct {
+		addr    string
+		allowed bool
+	}{
+		{"127.0.0.1:1", true},
+		{"127.0.0.1:65535", true},
+		{"[::ffff:127.0.0.1]:4000", true},
+		{"[::1]:4000", true},
+		{"127.0.0.2:4000", false},
+		{"10.0.0.1:4000", false},
+		{"169.254.169.254:80", false},
+	} {
+		err := p.Check(netip.MustParseAddrPort(tt.addr))
+		if tt.allowed != (err == nil) {
+			t.Errorf("Check(%s) = %v, want allowed %v", tt.addr, err, tt.allowed)
+		}
+		if err := without.Check(netip.MustParseAddrPort(tt.addr)); err == nil {
+			t.Errorf("Check(%s) without the entry: allowed", tt.addr)
+		}
+	}
+	for _, bad := range []string{"10.0.0.1:*", "localhost:*", "0.0.0.0:*", "169.254.169.254:*", "[fe80::1%eth0]:*"} {
+		if _, err := New([]string{bad}); err == nil || !strings.Contains(err.Error(), "loopback IP only") {
+			t.Errorf("New(%q) = %v, want a refusal", bad, err)
+		}
+	}
+}
+
 func TestAllowHostName(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

@@ -1,9 +1,11 @@
 // Runs the agent in Node (npm test) against a MOCK OpenAI-compatible provider (no LLM involved).
+// `cove agent test` runs the same tests against the agent in Cove's own sandbox (test/cove.ts).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import agent from "../src/index.ts";
+import { call } from "./cove.ts";
 
 let server: Server;
 let baseURL: string;
@@ -32,7 +34,7 @@ before(async () => {
 after(() => server.close());
 
 const label = async (text: unknown) => {
-  const res = await agent.fetch(new Request("http://localhost/", { method: "POST", body: JSON.stringify({ text }) }), { OPENAI_API_KEY: "k", OPENAI_BASE_URL: baseURL });
+  const res = await call(agent, new Request("http://localhost/", { method: "POST", body: JSON.stringify({ text }) }), { OPENAI_API_KEY: "k", OPENAI_BASE_URL: baseURL });
   return { status: res.status, body: await res.json() };
 };
 

@@ -1,9 +1,11 @@
 // Runs the agent in Node (npm test) against a MOCK OpenAI-compatible provider (no LLM involved).
+// `cove agent test` runs the same tests against the agent in Cove's own sandbox (test/cove.ts).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import agent from "../src/index.ts";
+import { call } from "./cove.ts";
 
 let server: Server;
 let baseURL: string;
@@ -32,7 +34,7 @@ before(async () => {
 after(() => server.close());
 
 const ask = (message: unknown, env: Record<string, string>) =>
-  agent.fetch(new Request("http://localhost/", { method: "POST", body: JSON.stringify({ message }) }), env);
+  call(agent, new Request("http://localhost/", { method: "POST", body: JSON.stringify({ message }) }), env);
 
 test("a question gets the provider's answer", async () => {
   const res = await ask("what is Cove?", { OPENAI_API_KEY: "test-key", OPENAI_BASE_URL: baseURL, OPENAI_MODEL: "mock-model" });
@@ -48,5 +50,5 @@ test("a question gets the provider's answer", async () => {
 test("a wrong key is a 401, a bad body a 400, a GET a 405", async () => {
   assert.equal((await ask("hi", { OPENAI_API_KEY: "wrong", OPENAI_BASE_URL: baseURL })).status, 401);
   assert.equal((await ask("", { OPENAI_API_KEY: "test-key", OPENAI_BASE_URL: baseURL })).status, 400);
-  assert.equal((await agent.fetch(new Request("http://localhost/"), {})).status, 405);
+  assert.equal((await call(agent, new Request("http://localhost/"), {})).status, 405);
 });

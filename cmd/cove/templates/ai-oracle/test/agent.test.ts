@@ -1,9 +1,11 @@
 // Runs the agent in Node (npm test) against a MOCK OpenAI-compatible provider (no LLM involved).
+// `cove agent test` runs the same tests against the agent in Cove's own sandbox (test/cove.ts).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import agent from "../src/index.ts";
+import { call } from "./cove.ts";
 
 let server: Server;
 let baseURL: string;
@@ -25,7 +27,7 @@ before(async () => {
 after(() => server.close());
 
 const ask = (q: string, env: Record<string, string>) =>
-  agent.fetch(new Request("http://localhost/?cove-request=1-0xabc-7", { method: "POST", body: q }), env);
+  call(agent, new Request("http://localhost/?cove-request=1-0xabc-7", { method: "POST", body: q }), env);
 
 test("a question gets the model's text", async () => {
   const res = await ask("What is the capital of France?", { OPENAI_API_KEY: "k", OPENAI_BASE_URL: baseURL });
