@@ -173,5 +173,9 @@ func EpochKey(e uint64) []byte { return []byte(epochKey(e)) }
 // of the EIP-712 domain transactions and Cove-Auth headers sign for.
 func ChainIDKey() []byte { return []byte(keyChainID) }
 
+// ParamsKey is the state key of the chain's Params (the TEE policy among
+// them).
+func ParamsKey() []byte { return []byte(keyParams) }
+
 // AgentKey is the state key of an agent's AgentRecord.
 func AgentKey(id cove.AgentID) []byte { return []byte(agentKey(id)) }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/api"
+	"github.com/cove-network/cove/chain"
 )
 
 // NewAIKey asks the gateway's AI API for an API key metered to signer's
@@ -78,4 +79,29 @@ func (c *Client) aiDo(ctx context.Context, method, path string, header map[strin
 		return decodeError(resp.StatusCode, b)
 	}
 	return json.Unmarshal(b, out)
+}
+
+// Params returns the chain's parameters (the TEE policy among them) and
+// the height they were proven at: with a HeaderVerifier from chain state
+// against a verified header, else what GET /v1/chain/params says (height
+// 0: the gateway is trusted).
+func (c *Client) Params(ctx context.Context) (chain.Params, int64, error) {
+	if c.Verified() {
+		p, err := c.ProveState(ctx, chain.ParamsKey())
+		if err != nil {
+			return chain.Params{}, 0, fmt.Errorf("chain params: %w", err)
+		}
+		var params chain.Params
+		if p.Value == nil || json.Unmarshal(p.Value, &params) != nil {
+			return chain.Params{}, 0, fmt.Errorf("chain params: the proven value at height %d is not params", p.Height)
+		}
+		return params, p.Height, nil
+	}
+	var out struct {
+		Params chain.Params `json:"params"`
+	}
+	if err := c.do(ctx, http.MethodGet, "/v1/chain/params", nil, "", &out); err != nil {
+		return chain.Params{}, 0, err
+	}
+	return out.Params, 0, nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cove-network/cove/api"
+	"github.com/cove-network/cove/attest"
 	"github.com/cove-network/cove/internal/aimock"
 	"github.com/cove-network/cove/secret"
 	"github.com/cove-network/cove/worker/ai"
@@ -135,11 +137,17 @@ func newAIUsageCmd(g *globals) *cobra.Command {
 func newAIReportCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "report",
-		Short: "Fetch the AI API's attestation report for a fresh nonce and check its binding",
-		Long: `Ask GET /v1/attestation/report with a fresh random nonce and check that the quote's
-report data binds the signing address the report names and that nonce, then print
-the report as JSON. Check the quote itself with cove attest verify (its TEE and
-measurement against the chain's TEE policy).`,
+		Short: "Fetch the AI API's attestation report for a fresh nonce and verify its quote",
+		Long: `Ask GET /v1/attestation/report with a fresh random nonce, check that the quote's
+report data binds the signing address the report names and that nonce, and verify
+the quote against the chain's TEE policy (the platform, its vendor key or Intel's
+chain and collateral, an allowed measurement), as validators verify a worker's. Then
+every receipt and vllm-proxy signature by that address comes from a TEE running
+software the chain admits. Prints the report as JSON; exits non-zero when any check
+fails.
+
+With --trust-root (or COVE_TRUST_ROOT) the TEE policy is proven from the chain;
+without, the gateway is trusted for it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := g.client()
@@ -150,7 +158,25 @@ measurement against the chain's TEE policy).`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "the report binds signing address %s and this request's nonce (TEE %s, measurement %s)\n", r.SigningAddress, r.TEE, r.Measurement)
+			params, height, err := c.Params(cmd.Context())
+			if err != nil {
+				return err
+			}
+			quote, err := hex.DecodeString(r.Quote)
+			if err != nil {
+				return fmt.Errorf("attestation report: quote: %w", err)
+			}
+			rd, _ := hex.DecodeString(r.ReportData)
+			meas, err := attest.Verifier{}.VerifyQuote(r.TEE, quote, [64]byte(rd), time.Now(), params)
+			if err != nil {
+				return fmt.Errorf("the AI API's quote does not verify against the chain's TEE policy: %w", err)
+			}
+			policy := "the gateway's word"
+			if height > 0 {
+				policy = fmt.Sprintf("proven from the chain at height %d", height)
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "signing address %s: its quote binds it and this request's nonce, and verifies against the chain's TEE policy (%s): TEE %s, measurement %x\n",
+				r.SigningAddress, policy, r.TEE, meas)
 			enc := json.NewEncoder(cmd.OutOrStdout())
 			enc.SetIndent("", "  ")
 			return enc.Encode(r)

@@ -34,8 +34,19 @@ func TestAICommands(t *testing.T) {
 		t.Fatalf("cove ai usage with a wrong key: %v", err)
 	}
 	out, errOut, err := runCoveStderr(t, "--gateway", base, "ai", "report")
-	if err != nil || !strings.Contains(errOut, "the report binds signing address 0x") || !strings.Contains(out, `"tee": "sim"`) {
+	if err != nil || !strings.Contains(errOut, "verifies against the chain's TEE policy (the gateway's word): TEE sim") || !strings.Contains(out, `"tee": "sim"`) {
 		t.Fatalf("cove ai report: %v\n%s%s", err, out, errOut)
+	}
+
+	// With a trust root, the TEE policy the quote is checked against is
+	// proven from the chain.
+	root, err := runCove(t, "--gateway", base, "chain", "trust", "--height", "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, err = runCoveStderr(t, "--gateway", base, "--trust-root", strings.TrimSpace(root), "ai", "report")
+	if err != nil || !strings.Contains(errOut, "verifies against the chain's TEE policy (proven from the chain at height ") {
+		t.Fatalf("cove ai report with a trust root: %v\n%s", err, errOut)
 	}
 
 	keyFile := writeFile(t, "provider.key", []byte("sk-provider\n"))
