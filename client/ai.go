@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 
@@ -25,14 +24,14 @@ func (c *Client) NewAIKey(ctx context.Context, signer Signer) (api.AIKey, error)
 		return api.AIKey{}, fmt.Errorf("sign the key request: %w", err)
 	}
 	var k api.AIKey
-	err = c.aiDo(ctx, http.MethodPost, path, map[string]string{api.HeaderAuth: auth}, &k)
+	err = c.doWith(ctx, http.MethodPost, path, nil, map[string]string{api.HeaderAuth: auth}, &k)
 	return k, err
 }
 
 // AIUsage returns the tokens the API key used.
 func (c *Client) AIUsage(ctx context.Context, key string) (api.AIUsage, error) {
 	var u api.AIUsage
-	err := c.aiDo(ctx, http.MethodGet, "/v1/ai/usage", map[string]string{"Authorization": "Bearer " + key}, &u)
+	err := c.doWith(ctx, http.MethodGet, "/v1/ai/usage", nil, map[string]string{"Authorization": "Bearer " + key}, &u)
 	return u, err
 }
 
@@ -44,7 +43,7 @@ func (c *Client) AIReport(ctx context.Context) (api.AIReport, error) {
 	var nonce [32]byte
 	rand.Read(nonce[:])
 	var r api.AIReport
-	if err := c.aiDo(ctx, http.MethodGet, "/v1/attestation/report?nonce="+url.QueryEscape(hex.EncodeToString(nonce[:])), nil, &r); err != nil {
+	if err := c.doWith(ctx, http.MethodGet, "/v1/attestation/report?nonce="+url.QueryEscape(hex.EncodeToString(nonce[:])), nil, nil, &r); err != nil {
 		return r, err
 	}
 	addr, err := cove.ParseAddress(r.SigningAddress)
@@ -56,29 +55,6 @@ func (c *Client) AIReport(ctx context.Context) (api.AIReport, error) {
 		return r, fmt.Errorf("attestation report: its report data does not bind %s and this request's nonce", addr)
 	}
 	return r, nil
-}
-
-func (c *Client) aiDo(ctx context.Context, method, path string, header map[string]string, out any) error {
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, nil)
-	if err != nil {
-		return err
-	}
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return fmt.Errorf("reach gateway %s: %w", c.base, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
-	if err != nil {
-		return fmt.Errorf("read gateway response: %w", err)
-	}
-	if resp.StatusCode >= 300 {
-		return decodeError(resp.StatusCode, b)
-	}
-	return json.Unmarshal(b, out)
 }
 
 // Params returns the chain's parameters (the TEE policy among them) and

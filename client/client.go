@@ -74,12 +74,22 @@ func New(base string) (*Client, error) {
 func (c *Client) Base() string { return c.base }
 
 func (c *Client) do(ctx context.Context, method, path string, body io.Reader, contentType string, out any) error {
+	var h map[string]string
+	if contentType != "" {
+		h = map[string]string{"Content-Type": contentType}
+	}
+	return c.doWith(ctx, method, path, body, h, out)
+}
+
+// doWith is do with request headers: it sends the request, decodes a 2xx
+// JSON answer into out (when not nil) and any other as an *Error.
+func (c *Client) doWith(ctx context.Context, method, path string, body io.Reader, header map[string]string, out any) error {
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
 	if err != nil {
 		return err
 	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
+	for k, v := range header {
+		req.Header.Set(k, v)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

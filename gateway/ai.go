@@ -2,10 +2,7 @@ package gateway
 
 import (
 	"context"
-	"errors"
-	"io"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/cove-network/cove"
@@ -42,14 +39,9 @@ func (s *Server) handleAI(w http.ResponseWriter, r *http.Request) {
 		writeAIError(w, http.StatusNotFound, "ai_not_served", "this node serves no AI API")
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxRequestBytes))
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			writeAIError(w, http.StatusRequestEntityTooLarge, "request_too_large", "the request body is larger than "+strconv.FormatInt(s.cfg.MaxRequestBytes, 10)+" bytes")
-			return
-		}
-		writeAIError(w, http.StatusBadRequest, "bad_request", "read request body: "+err.Error())
+	body, status, berr := s.readBody(w, r)
+	if berr != nil {
+		writeAIError(w, status, berr.code, berr.msg)
 		return
 	}
 	header := r.Header.Clone()

@@ -29,14 +29,9 @@ func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "bad_request", err.Error())
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxRequestBytes))
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			writeError(w, http.StatusRequestEntityTooLarge, "request_too_large", "the request body is larger than "+strconv.FormatInt(s.cfg.MaxRequestBytes, 10)+" bytes")
-			return
-		}
-		writeError(w, http.StatusBadRequest, "bad_request", "read request body: "+err.Error())
+	body, status, berr := s.readBody(w, r)
+	if berr != nil {
+		writeError(w, status, berr.code, berr.msg)
 		return
 	}
 	header := r.Header.Clone()
@@ -87,6 +82,23 @@ func (s *Server) writeSigned(w http.ResponseWriter, r *http.Request, resp *cove.
 	if r.Method != http.MethodHead {
 		w.Write(resp.Body)
 	}
+}
+
+// bodyError is why a call's body was not read.
+type bodyError struct{ code, msg string }
+
+// readBody reads a call's body under gateway.max_request_bytes; a body
+// over it is 413 request_too_large.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int, *bodyError) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxRequestBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, http.StatusRequestEntityTooLarge, &bodyError{"request_too_large", "the request body is larger than " + strconv.FormatInt(s.cfg.MaxRequestBytes, 10) + " bytes"}
+		}
+		return nil, http.StatusBadRequest, &bodyError{"bad_request", "read request body: " + err.Error()}
+	}
+	return body, 0, nil
 }
 
 // splitTarget returns the request target of a call as the receipt covers it

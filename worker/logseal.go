@@ -7,8 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"golang.org/x/crypto/chacha20poly1305"
 
@@ -48,30 +46,16 @@ type logSeal struct {
 // loadLogKey unseals the log key at path with s, or, when there is none,
 // makes one and stores it sealed there.
 func loadLogKey(s Sealer, path string) (*logSeal, error) {
-	sealed, err := os.ReadFile(path)
-	var key []byte
-	switch {
-	case err == nil:
-		if key, err = s.Unseal(logKeySealLabel, sealed); err != nil {
-			return nil, fmt.Errorf("load log key %s: %w", path, err)
-		}
-		if len(key) != chacha20poly1305.KeySize {
-			return nil, fmt.Errorf("load log key %s: %d bytes, want %d", path, len(key), chacha20poly1305.KeySize)
-		}
-	case errors.Is(err, os.ErrNotExist):
-		key = make([]byte, chacha20poly1305.KeySize)
-		rand.Read(key)
-		if sealed, err = s.Seal(logKeySealLabel, key); err != nil {
-			return nil, fmt.Errorf("seal log key: %w", err)
-		}
-		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			return nil, fmt.Errorf("store log key: %w", err)
-		}
-		if err := atomicfile.Write(path, sealed); err != nil {
-			return nil, fmt.Errorf("store log key: %w", err)
-		}
-	default:
+	key, err := atomicfile.LoadOrSeal(s, logKeySealLabel, path, func() ([]byte, error) {
+		k := make([]byte, chacha20poly1305.KeySize)
+		rand.Read(k)
+		return k, nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("load log key: %w", err)
+	}
+	if len(key) != chacha20poly1305.KeySize {
+		return nil, fmt.Errorf("load log key %s: %d bytes, want %d", path, len(key), chacha20poly1305.KeySize)
 	}
 	defer clear(key)
 	aead, err := chacha20poly1305.NewX(key)

@@ -19,10 +19,14 @@ import (
 // agentTemplates are the projects `cove agent init` writes: one folder
 // each, with package.json (its "name" is cove-template-NAME, replaced by
 // the new folder's name), package-lock.json, src/index.ts, a test that
-// `npm test` runs in Node and a README.
+// `npm test` runs in Node and a README; templates/_common holds the files
+// every project gets (test/cove.ts, which `cove agent test` relies on).
 //
 //go:embed all:templates
 var agentTemplates embed.FS
+
+// commonTemplate is the folder of files every template gets.
+const commonTemplate = "_common"
 
 // templateInfo describes each template in --help and errors.
 var templateInfo = map[string]string{
@@ -91,35 +95,38 @@ to run it in Cove's sandbox (cove agent run), deploy it and call it.`,
 			if name == "" {
 				name = "cove-agent"
 			}
-			root := path.Join("templates", tmpl)
 			var written []string
-			err = fs.WalkDir(agentTemplates, root, func(p string, d fs.DirEntry, err error) error {
-				if err != nil {
-					return err
-				}
-				rel := strings.TrimPrefix(strings.TrimPrefix(p, root), "/")
-				target := filepath.Join(dir, filepath.FromSlash(rel))
-				if d.IsDir() {
-					if d.Name() == "node_modules" {
-						return fs.SkipDir // a template's own install, never part of it
+			// The template's own files, then those every template shares
+			// (templates/_common: the test helper of `cove agent test`).
+			for _, root := range []string{path.Join("templates", tmpl), path.Join("templates", commonTemplate)} {
+				err = fs.WalkDir(agentTemplates, root, func(p string, d fs.DirEntry, err error) error {
+					if err != nil {
+						return err
 					}
-					return os.MkdirAll(target, 0o755)
-				}
-				b, err := agentTemplates.ReadFile(p)
+					rel := strings.TrimPrefix(strings.TrimPrefix(p, root), "/")
+					target := filepath.Join(dir, filepath.FromSlash(rel))
+					if d.IsDir() {
+						if d.Name() == "node_modules" {
+							return fs.SkipDir // a template's own install, never part of it
+						}
+						return os.MkdirAll(target, 0o755)
+					}
+					b, err := agentTemplates.ReadFile(p)
+					if err != nil {
+						return err
+					}
+					if rel == "package.json" || rel == "package-lock.json" {
+						b = bytes.ReplaceAll(b, []byte(`"name": "cove-template-`+tmpl+`"`), []byte(`"name": "`+name+`"`))
+					}
+					if err := os.WriteFile(target, b, 0o644); err != nil {
+						return err
+					}
+					written = append(written, rel)
+					return nil
+				})
 				if err != nil {
-					return err
+					return fmt.Errorf("write the %s template: %w", tmpl, err)
 				}
-				if rel == "package.json" || rel == "package-lock.json" {
-					b = bytes.ReplaceAll(b, []byte(`"name": "cove-template-`+tmpl+`"`), []byte(`"name": "`+name+`"`))
-				}
-				if err := os.WriteFile(target, b, 0o644); err != nil {
-					return err
-				}
-				written = append(written, rel)
-				return nil
-			})
-			if err != nil {
-				return fmt.Errorf("write the %s template: %w", tmpl, err)
 			}
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "wrote %s (template %s: %s):\n", dir, tmpl, templateInfo[tmpl])

@@ -86,3 +86,45 @@ func Clean(dir string) ([]string, error) {
 	}
 	return removed, nil
 }
+
+// Sealer seals and unseals data in a TEE (every tee.Platform is one).
+type Sealer interface {
+	Seal(label string, plaintext []byte) ([]byte, error)
+	Unseal(label string, sealed []byte) ([]byte, error)
+}
+
+// LoadOrSeal returns the secret kept sealed by s for label at path: the
+// file unsealed, or, when there is none, a new secret from fresh, sealed
+// and written there first (crash-safe). A file that does not unseal is an
+// error: it is never replaced.
+//
+// Security: the secret exists in plaintext only in this process, inside
+// the TEE; the caller clears it after use.
+func LoadOrSeal(s Sealer, label, path string, fresh func() ([]byte, error)) ([]byte, error) {
+	sealed, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		plain, err := s.Unseal(label, sealed)
+		if err != nil {
+			return nil, fmt.Errorf("unseal %s: %w", path, err)
+		}
+		return plain, nil
+	case errors.Is(err, os.ErrNotExist):
+		plain, err := fresh()
+		if err != nil {
+			return nil, err
+		}
+		if sealed, err = s.Seal(label, plain); err != nil {
+			return nil, fmt.Errorf("seal %s: %w", path, err)
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, err
+		}
+		if err := Write(path, sealed); err != nil {
+			return nil, fmt.Errorf("store %s: %w", path, err)
+		}
+		return plain, nil
+	default:
+		return nil, err
+	}
+}

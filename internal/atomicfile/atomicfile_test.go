@@ -1,8 +1,10 @@
 package atomicfile
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -93,5 +95,42 @@ func TestClean(t *testing.T) {
 	}
 	if removed, err := Clean(filepath.Join(dir, "missing")); err != nil || removed != nil {
 		t.Fatalf("missing dir: %q, %v", removed, err)
+	}
+}
+
+// labelSealer is a stand-in TEE for LoadOrSeal's test: it "seals" by
+// prefixing the label, and refuses another label.
+type labelSealer struct{}
+
+func (labelSealer) Seal(label string, p []byte) ([]byte, error) {
+	return append([]byte(label+":"), p...), nil
+}
+
+func (labelSealer) Unseal(label string, s []byte) ([]byte, error) {
+	rest, ok := strings.CutPrefix(string(s), label+":")
+	if !ok {
+		return nil, errors.New("wrong label")
+	}
+	return []byte(rest), nil
+}
+
+// TestLoadOrSeal: the first call makes, seals and stores the secret; the
+// next returns the same without making one; a file that does not unseal
+// is an error and stays as it was.
+func TestLoadOrSeal(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sub", "k.sealed")
+	made := 0
+	fresh := func() ([]byte, error) { made++; return []byte("secret"), nil }
+	for range 2 {
+		got, err := LoadOrSeal(labelSealer{}, "a", path, fresh)
+		if err != nil || string(got) != "secret" || made != 1 {
+			t.Fatalf("%q %v, made %d", got, err, made)
+		}
+	}
+	if _, err := LoadOrSeal(labelSealer{}, "b", path, fresh); err == nil || made != 1 {
+		t.Fatalf("another label: %v, made %d", err, made)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "a:secret" {
+		t.Fatalf("the file became %q", b)
 	}
 }

@@ -5,12 +5,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -45,30 +42,15 @@ func (s *signer) Sign(digest cove.Hash) ([65]byte, error) { return ethsig.Sign(s
 
 // loadSigner unseals the key at path, or makes one and stores it sealed.
 func loadSigner(p Platform, path string) (*signer, error) {
-	sealed, err := os.ReadFile(path)
-	var raw []byte
-	switch {
-	case err == nil:
-		if raw, err = p.Unseal(signerSealLabel, sealed); err != nil {
-			return nil, fmt.Errorf("load the AI signing key %s: %w", path, err)
-		}
-	case errors.Is(err, os.ErrNotExist):
+	raw, err := atomicfile.LoadOrSeal(p, signerSealLabel, path, func() ([]byte, error) {
 		priv, err := crypto.GenerateKey()
 		if err != nil {
 			return nil, fmt.Errorf("make the AI signing key: %w", err)
 		}
-		raw = crypto.FromECDSA(priv)
-		if sealed, err = p.Seal(signerSealLabel, raw); err != nil {
-			return nil, fmt.Errorf("seal the AI signing key: %w", err)
-		}
-		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			return nil, err
-		}
-		if err := atomicfile.Write(path, sealed); err != nil {
-			return nil, fmt.Errorf("store the AI signing key: %w", err)
-		}
-	default:
-		return nil, fmt.Errorf("load the AI signing key: %w", err)
+		return crypto.FromECDSA(priv), nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("the AI signing key: %w", err)
 	}
 	defer clear(raw)
 	priv, err := crypto.ToECDSA(raw)
