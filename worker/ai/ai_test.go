@@ -404,6 +404,37 @@ func TestTransport(t *testing.T) {
 	}
 }
 
+// TestAgentsMeteredToOwner: an agent's calls count against its owner's
+// quota (no key needed), apart from other owners' and from API keys.
+func TestAgentsMeteredToOwner(t *testing.T) {
+	f := start(t, ai.Config{FreeTokensPerDay: 10}, aimock.Config{})
+	client := &http.Client{Transport: f.svc.Transport(http.DefaultTransport)}
+	ask := func(owner cove.Address) int {
+		ctx := ai.WithAgent(context.Background(), cove.AgentID{1}, owner)
+		req, _ := http.NewRequestWithContext(ctx, "POST", "http://ai.cove.internal/v1/chat/completions", strings.NewReader(chatBody))
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	a, b := cove.Address{0xa}, cove.Address{0xb}
+	// 7 tokens a call: two calls pass the quota of 10, the third is refused.
+	for i, want := range []int{200, 200, 429} {
+		if got := ask(a); got != want {
+			t.Fatalf("owner a, call %d: %d, want %d", i+1, got, want)
+		}
+	}
+	if got := ask(b); got != 200 {
+		t.Fatalf("another owner: %d", got)
+	}
+	if resp, body, _ := f.serve(t, call("POST", "/v1/chat/completions", f.key, chatBody)); resp.Status != 200 {
+		t.Fatalf("an API key, metered apart from agent owners: %d %s", resp.Status, body)
+	}
+}
+
 func TestParseProviderFlag(t *testing.T) {
 	p, err := ai.ParseProviderFlag("local=http://127.0.0.1:11434/v1,key-file=/k,models=llama3|qwen")
 	if err != nil || p.Name != "local" || p.URL != "http://127.0.0.1:11434/v1" || p.KeyFile != "/k" || strings.Join(p.Models, ",") != "llama3,qwen" {
