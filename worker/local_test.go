@@ -137,3 +137,23 @@ func TestLocalCallWith(t *testing.T) {
 		t.Fatal("a secret name a deploy refuses was accepted")
 	}
 }
+
+// TestEgressWildcardLocalOnly: a loopback port * is refused in a node's
+// worker configuration and accepted by the local runner; the control is
+// the same address with a port, accepted by both.
+func TestEgressWildcardLocalOnly(t *testing.T) {
+	cfg := worker.DefaultConfig()
+	cfg.EgressAllow = []string{"127.0.0.1:9000"}
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("control: %v", err)
+	}
+	cfg.EgressAllow = []string{"127.0.0.1:*"}
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "cove agent test") {
+		t.Fatalf("a node's worker with 127.0.0.1:*: %v", err)
+	}
+	l, err := worker.NewLocal(cfg, []byte(greeter), nil)
+	if err != nil {
+		t.Fatalf("the local runner with 127.0.0.1:*: %v", err)
+	}
+	l.Close()
+}

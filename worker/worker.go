@@ -28,6 +28,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -153,6 +154,11 @@ func (c Config) Validate() error {
 	}
 	if c.LogsPerAgent < 1 {
 		return fmt.Errorf("worker: logs_per_agent %d must be at least 1", c.LogsPerAgent)
+	}
+	for _, a := range c.EgressAllow {
+		if strings.HasSuffix(strings.TrimSpace(a), ":*") {
+			return fmt.Errorf("worker: egress_allow %q: a port * is for `cove agent test`'s local harness only; name the port", a)
+		}
 	}
 	if _, err := egress.New(c.EgressAllow); err != nil {
 		return fmt.Errorf("worker: %w", err)

@@ -117,6 +117,7 @@ func testHarness(local *worker.Local, set map[string]string, base string, logs i
 		}
 		secrets := set
 		if raw := r.Header.Get(HeaderTestEnv); raw != "" {
+			secrets = nil // this request's own, never merged into set
 			if err := json.Unmarshal([]byte(raw), &secrets); err != nil {
 				http.Error(w, "cove agent test: "+HeaderTestEnv+" is not a JSON object of strings: "+err.Error(), http.StatusBadRequest)
 				return

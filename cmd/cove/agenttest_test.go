@@ -31,15 +31,20 @@ test("the agent answers from Cove's sandbox", async () => {
   const res = await fetch(process.env.COVE_AGENT_URL + "/hi", { headers: { "cove-test-env": JSON.stringify({ GREETING: "Ahoy" }) } });
   assert.equal(res.status, 200);
   assert.deepEqual(await res.json(), { platform: "cove", greeting: `+expect+`, path: "/hi" });
+  // Each request's env is its own, never merged into --secret's.
+  const none = await fetch(process.env.COVE_AGENT_URL + "/", { headers: { "cove-test-env": "{}" } });
+  assert.equal((await none.json()).greeting, null);
+  const base = await fetch(process.env.COVE_AGENT_URL + "/");
+  assert.equal((await base.json()).greeting, "Base");
 });
 `), 0o644)
 		return dir
 	}
-	out, errOut, err := runCoveStderr(t, "agent", "test", project(`"Ahoy"`), "--command", "node --test test/")
+	out, errOut, err := runCoveStderr(t, "agent", "test", project(`"Ahoy"`), "--secret", "GREETING=Base", "--command", "node --test test/")
 	if err != nil || !strings.Contains(out, "# pass 1") || !strings.Contains(out, "# fail 0") {
 		t.Fatalf("passing tests: %v\n%s\n%s", err, out, errOut)
 	}
-	out, errOut, err = runCoveStderr(t, "agent", "test", project(`"Hello"`), "--command", "node --test test/")
+	out, errOut, err = runCoveStderr(t, "agent", "test", project(`"Hello"`), "--secret", "GREETING=Base", "--command", "node --test test/")
 	wantExit(t, "a failing test", err, 1)
 	if !strings.Contains(out, "# fail 1") {
 		t.Fatalf("failing test: %s\n%s", out, errOut)

@@ -20,6 +20,10 @@ func (s *Service) Transport(next http.RoundTripper) http.RoundTripper {
 	return &internalTransport{s: s, next: next}
 }
 
+// maxAgentRequest bounds a request body an agent sends to ai.cove.internal
+// (a gateway's default bound on a call's body).
+const maxAgentRequest = 5 << 20
+
 type internalTransport struct {
 	s    *Service
 	next http.RoundTripper
@@ -41,9 +45,12 @@ func (t *internalTransport) RoundTrip(req *http.Request) (*http.Response, error)
 	}
 	var body []byte
 	if req.Body != nil {
-		b, err := io.ReadAll(io.LimitReader(req.Body, t.s.cfg.MaxResponseBytes+1))
+		b, err := io.ReadAll(io.LimitReader(req.Body, maxAgentRequest+1))
 		if err != nil {
 			return nil, err
+		}
+		if len(b) > maxAgentRequest {
+			return nil, fmt.Errorf("%s: the request body is larger than %d bytes", InternalHost, maxAgentRequest)
 		}
 		body = b
 	}
