@@ -328,10 +328,16 @@ func New(cfg Config, log *slog.Logger, platform Platform, c Chain, blobs Blobs, 
 		programs: map[cove.Hash]*sandbox.Program{},
 		agents:   map[cove.AgentID]*agentKeys{},
 	}
-	// Upstreams that are TEEs themselves are checked against this
-	// network's TEE policy, as workers are (the host's clock as now).
-	aiService.SetQuoteVerifier(func(tee string, quote []byte, reportData [64]byte) ([]byte, error) {
-		return attest.Verifier{}.VerifyQuote(tee, quote, reportData, time.Now(), c.View().Params())
+	// Upstreams that are TEEs themselves: their platform is checked
+	// against this network's TEE policy, as workers' are (the host's clock
+	// as now), their measurement against the provider's own list.
+	aiService.SetQuoteVerifier(func(tee string, quote []byte, reportData [64]byte, measurements [][]byte) ([]byte, error) {
+		params := c.View().Params()
+		params.TEE.AllowedMeasurements = nil
+		for _, m := range measurements {
+			params.TEE.AllowedMeasurements = append(params.TEE.AllowedMeasurements, chain.Bytes(m))
+		}
+		return attest.Verifier{}.VerifyQuote(tee, quote, reportData, time.Now(), params)
 	})
 	aiService.SetOpener(func(id cove.AgentID, sealed []byte) (map[string]string, error) {
 		set, err := srv.openSecrets(id, sealed)

@@ -48,6 +48,9 @@ type Config struct {
 	// CutAfter, when positive, cuts a stream's connection after that many
 	// chunks, without the final "[DONE]" (an upstream that died).
 	CutAfter int
+	// CutPartial is written just before a CutAfter cut: part of an event
+	// ("data: {\"choi"), or an event without its blank line.
+	CutPartial string
 	// EndAfter, when positive, ends a stream cleanly after that many
 	// chunks, without "[DONE]" (an upstream that stopped short).
 	EndAfter int
@@ -391,6 +394,7 @@ func (s *Server) streamWithID(w http.ResponseWriter, r *http.Request, cfg Config
 	words := strings.SplitAfter(text, " ")
 	for i, word := range words {
 		if cfg.CutAfter > 0 && i == cfg.CutAfter {
+			io.WriteString(w, cfg.CutPartial)
 			if hj, ok := w.(http.Hijacker); ok {
 				if flusher != nil {
 					flusher.Flush()

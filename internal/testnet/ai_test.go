@@ -375,10 +375,10 @@ func TestAISealedProviderKey(t *testing.T) {
 
 // TestAIAttestedUpstream: a provider that is itself a TEE (a MOCK
 // vllm-proxy whose quotes come from the dev node's own simulated TEE, so
-// the dev chain's policy admits them) with attestation "require": the
-// worker checks its quote against the chain's TEE policy and each answer's
-// signature, and records "verified"; the same node's unattested provider
-// is the control that records "unverified".
+// the dev chain's policy admits its platform) with attestation "require"
+// and its measurement listed: the worker checks its quote and each
+// answer's signature, and records "verified"; the same node's unattested
+// provider is the control that records "unverified".
 func TestAIAttestedUpstream(t *testing.T) {
 	dataDir := t.TempDir()
 	key, _ := crypto.GenerateKey()
@@ -391,7 +391,12 @@ func TestAIAttestedUpstream(t *testing.T) {
 	}}})
 	up := httptest.NewServer(tee)
 	t.Cleanup(up.Close)
-	d, _, user := aiNode(t, aimock.Config{}, dataDir, ai.Provider{Name: "tee", URL: up.URL + "/v1", Models: []string{"tee-chat"}, Attestation: ai.AttestationRequire})
+	m, err := sim.ExecutableMeasurement() // the software the MOCK's quotes show
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _, user := aiNode(t, aimock.Config{}, dataDir, ai.Provider{Name: "tee", URL: up.URL + "/v1", Models: []string{"tee-chat"},
+		Attestation: ai.AttestationRequire, Measurements: []string{hex.EncodeToString(m[:])}})
 	k, err := d.Client.NewAIKey(t.Context(), user)
 	if err != nil {
 		t.Fatal(err)

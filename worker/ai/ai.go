@@ -28,6 +28,7 @@ package ai
 import (
 	"context"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -92,6 +93,12 @@ type Provider struct {
 	// Attestation is "" (its answers are recorded "unverified"), "check"
 	// or "require": see AttestationCheck and AttestationRequire.
 	Attestation string `toml:"attestation,omitempty"`
+	// Measurements are the upstream software this operator trusts (hex;
+	// for TDX the 240 bytes MRTD ‖ RTMR0-3): an attested upstream's quote
+	// must show one. Not the chain's list, which admits Cove's own builds
+	// (a Cove worker as upstream would vouch only that it relayed an
+	// answer). Required with Attestation.
+	Measurements []string `toml:"measurements,omitempty"`
 }
 
 const (
@@ -119,6 +126,14 @@ func (c Config) Validate() error {
 		seen[p.Name] = true
 		if p.Attestation != AttestationOff && p.Attestation != AttestationCheck && p.Attestation != AttestationRequire {
 			return fmt.Errorf("ai: provider %q: attestation %q must be empty, %q or %q", p.Name, p.Attestation, AttestationCheck, AttestationRequire)
+		}
+		if p.Attestation != AttestationOff && len(p.Measurements) == 0 {
+			return fmt.Errorf("ai: provider %q: attestation %q needs measurements: the upstream software (hex) you trust", p.Name, p.Attestation)
+		}
+		for _, m := range p.Measurements {
+			if b, err := hex.DecodeString(strings.TrimPrefix(m, "0x")); err != nil || len(b) < 32 {
+				return fmt.Errorf("ai: provider %q: measurement %q is not hex of at least 32 bytes", p.Name, truncate(m, 80))
+			}
 		}
 		if p.KeyFile != "" && p.SealedKeyFile != "" {
 			return fmt.Errorf("ai: provider %q: give key_file or sealed_key_file, not both", p.Name)
@@ -149,7 +164,7 @@ func validName(n string) error {
 }
 
 // ParseProviderFlag parses `cove dev --ai-provider
-// NAME=URL[,key-file=F|,sealed-key-file=F][,models=A|B][,attestation=check|require]`.
+// NAME=URL[,key-file=F|,sealed-key-file=F][,models=A|B][,attestation=check|require,measurements=HEX|HEX]`.
 func ParseProviderFlag(s string) (Provider, error) {
 	name, rest, ok := strings.Cut(s, "=")
 	if !ok {
@@ -166,10 +181,12 @@ func ParseProviderFlag(s string) (Provider, error) {
 			p.SealedKeyFile = v
 		case "attestation":
 			p.Attestation = v
+		case "measurements":
+			p.Measurements = strings.Split(v, "|")
 		case "models":
 			p.Models = strings.Split(v, "|")
 		default:
-			return Provider{}, fmt.Errorf("--ai-provider %q: unknown option %q (key-file=FILE, sealed-key-file=FILE, models=A|B, attestation=check|require)", s, k)
+			return Provider{}, fmt.Errorf("--ai-provider %q: unknown option %q (key-file=FILE, sealed-key-file=FILE, models=A|B, attestation=check|require, measurements=HEX|HEX)", s, k)
 		}
 	}
 	return p, (Config{Providers: []Provider{p}}).Validate()

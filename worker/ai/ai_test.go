@@ -228,16 +228,19 @@ func TestStreamSigned(t *testing.T) {
 // incomplete. The control is the same stream uncut (TestStreamSigned).
 func TestStreamCut(t *testing.T) {
 	for name, cfg := range map[string]aimock.Config{
-		"connection cut":       {CutAfter: 2},
-		"ended without [DONE]": {EndAfter: 2},
+		"connection cut":                      {CutAfter: 2},
+		"ended without [DONE]":                {EndAfter: 2},
+		"cut inside an event":                 {CutAfter: 2, CutPartial: `data: {"choi`},
+		"cut between an event's two newlines": {CutAfter: 2, CutPartial: "data: {}\n"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			f := start(t, ai.Config{}, cfg)
 			c := call("POST", "/v1/chat/completions", f.key, streamBody)
 			resp, body, r := f.serve(t, c)
-			if strings.Contains(string(body), "[DONE]") || strings.Count(string(body), "data: ") != 3 ||
-				!strings.HasSuffix(string(body), "\"code\":\"upstream_cut\",\"message\":\"provider mock ended the stream before it was complete\",\"type\":\"api_error\"}}\n\n") {
-				t.Fatalf("cut stream:\n%s", body)
+			// The error event is an event of its own: a blank line before it.
+			if strings.Contains(string(body), "[DONE]") || strings.Count(string(body), "data: ") != 3+strings.Count(cfg.CutPartial, "data: ") ||
+				!strings.HasSuffix(string(body), "\n\ndata: {\"error\":{\"code\":\"upstream_cut\",\"message\":\"provider mock ended the stream before it was complete\",\"type\":\"api_error\"}}\n\n") {
+				t.Fatalf("cut stream:\n%q", body)
 			}
 			f.checkSigned(t, c, resp, body, r, "mock")
 			_, rb, _ := f.serve(t, call("GET", "/v1/ai/receipts/"+resp.Header[ai.HeaderReceiptID][0], "", ""))
@@ -520,76 +523,85 @@ func chatBodyFile(t *testing.T) string {
 }
 
 // TestUpstreamAttestation: an upstream that is a TEE in vllm-proxy's
-// format (a MOCK here, with a sim quote) is checked: its quote against
-// the TEE policy (attest.Verifier, as the worker wires it), each answer's
-// signature over the exact exchange. Each refusal changes one thing of
-// the honest upstream, which passes first in the same state.
+// format (a MOCK here, with a sim quote) is checked: its quote's platform
+// against the chain's TEE policy and its measurement against the
+// provider's own list (attest.Verifier, as the worker wires it), each
+// answer's signature over the exact exchange. Each refusal changes one
+// thing of the honest upstream, which passes first on the same service.
 func TestUpstreamAttestation(t *testing.T) {
 	vendorPub, vendor, _ := ed25519.GenerateKey(nil)
-	allowed, other := [32]byte{0xa1}, [32]byte{0xb2}
-	params := chain.Params{TEE: chain.TEEPolicy{AllowedTEEs: []string{"sim"}, AllowedMeasurements: []chain.Bytes{allowed[:]}, SimVendorKeys: []chain.Bytes{chain.Bytes(vendorPub)}}}
+	trusted, coveBuild := [32]byte{0xa1}, [32]byte{0xb2}
+	// The chain admits coveBuild (a worker build); the provider trusts
+	// only its LLM server's measurement.
+	params := chain.Params{TEE: chain.TEEPolicy{AllowedTEEs: []string{"sim"}, AllowedMeasurements: []chain.Bytes{coveBuild[:]}, SimVendorKeys: []chain.Bytes{chain.Bytes(vendorPub)}}}
+	verifier := func(tee string, q []byte, rd [64]byte, ms [][]byte) ([]byte, error) {
+		p := params
+		p.TEE.AllowedMeasurements = nil
+		for _, m := range ms {
+			p.TEE.AllowedMeasurements = append(p.TEE.AllowedMeasurements, chain.Bytes(m))
+		}
+		return attest.Verifier{}.VerifyQuote(tee, q, rd, time.Now(), p)
+	}
 	upstreamKey, _ := crypto.GenerateKey()
 	outsider, _ := crypto.GenerateKey()
-	honest := func(m [32]byte) *aimock.Attestor {
-		return &aimock.Attestor{Key: upstreamKey, TEE: "sim", Quote: func(rd [64]byte) ([]byte, error) {
-			return simquote.Sign(vendor, m, rd, uint64(time.Now().Unix())), nil
-		}}
+	restarted, _ := crypto.GenerateKey()
+	quoting := func(m [32]byte) func([64]byte) ([]byte, error) {
+		return func(rd [64]byte) ([]byte, error) { return simquote.Sign(vendor, m, rd, uint64(time.Now().Unix())), nil }
 	}
-	f := start(t, ai.Config{}, aimock.Config{Attest: honest(allowed)})
-	f.svc.SetQuoteVerifier(func(tee string, q []byte, rd [64]byte) ([]byte, error) {
-		return attest.Verifier{}.VerifyQuote(tee, q, rd, time.Now(), params)
-	})
+	honest := aimock.Config{Key: "upstream-secret", Attest: &aimock.Attestor{Key: upstreamKey, TEE: "sim", Quote: quoting(trusted)}}
+	f := start(t, ai.Config{}, honest)
+	f.svc.SetQuoteVerifier(verifier)
 	// Attestation off: recorded unverified, even for an honest TEE.
 	resp, _, _ := f.serve(t, call("POST", "/v1/chat/completions", f.key, chatBody))
 	if resp.Status != 200 || f.upstreamRecord(t, resp) != "unverified" {
 		t.Fatalf("off: %d %s", resp.Status, f.upstreamRecord(t, resp))
 	}
+	if _, err := ai.New(ai.Config{Providers: []ai.Provider{{Name: "x", URL: f.url, Attestation: ai.AttestationCheck}}}, slog.New(slog.DiscardHandler), f.tee, t.TempDir(), measurement); err == nil || !strings.Contains(err.Error(), "needs measurements") {
+		t.Fatalf("attestation without measurements: %v", err)
+	}
 
 	for _, mode := range []string{ai.AttestationCheck, ai.AttestationRequire} {
-		svc := f.open(t, ai.Config{Providers: []ai.Provider{{Name: "mock", URL: f.url, KeyFile: filepath.Join(f.dir, "provider.key"), Attestation: mode}}})
-		svc.SetQuoteVerifier(func(tee string, q []byte, rd [64]byte) ([]byte, error) {
-			return attest.Verifier{}.VerifyQuote(tee, q, rd, time.Now(), params)
-		})
-		g := &fixture{svc: svc, mock: f.mock, dir: f.dir}
-		key, _ := svc.NewKey(owner)
 		for _, tc := range []struct {
 			name string
-			bad  aimock.Config
-			code string
+			bad  aimock.Attestor
 		}{
-			{"a signature over another exchange", aimock.Config{Attest: &aimock.Attestor{Key: upstreamKey, TEE: "sim", Forge: true, Quote: honest(allowed).Quote}}, "upstream_unverified"},
-			{"a measurement the policy does not allow", aimock.Config{Attest: honest(other)}, "upstream_unverified"},
-			{"a signature by a key the quote does not bind", aimock.Config{Attest: &aimock.Attestor{Key: upstreamKey, TEE: "sim", SignKey: outsider, Quote: honest(allowed).Quote}}, "upstream_unverified"},
+			{"a signature over another exchange", aimock.Attestor{Key: upstreamKey, TEE: "sim", Forge: true, Quote: quoting(trusted)}},
+			// A new key (a restarted upstream): attested anew, not
+			// trusted through the address the control cached.
+			{"a new key whose quote shows a measurement the provider does not list, though the chain admits it (a Cove worker as upstream)", aimock.Attestor{Key: restarted, TEE: "sim", Quote: quoting(coveBuild)}},
+			{"a signature by a key the quote does not bind", aimock.Attestor{Key: upstreamKey, TEE: "sim", SignKey: outsider, Quote: quoting(trusted)}},
 		} {
-			f.mock.Set(aimock.Config{Key: "upstream-secret", Attest: honest(allowed)})
+			svc := f.open(t, ai.Config{Providers: []ai.Provider{{Name: "mock", URL: f.url, KeyFile: filepath.Join(f.dir, "provider.key"), Attestation: mode, Measurements: []string{hex.EncodeToString(trusted[:])}}}})
+			svc.SetQuoteVerifier(verifier)
+			g := &fixture{svc: svc}
+			key, _ := svc.NewKey(owner)
+			f.mock.Set(honest)
 			for _, body := range []string{chatBody, streamBody} {
 				resp, got, _ := g.serve(t, call("POST", "/v1/chat/completions", key, body))
-				if resp.Status != 200 || (&fixture{svc: svc}).upstreamRecord(t, resp) != "verified" {
+				if resp.Status != 200 || g.upstreamRecord(t, resp) != "verified" || (body == streamBody && !strings.HasSuffix(string(got), "data: [DONE]\n\n")) {
 					t.Fatalf("%s, %s: control: %d %s", mode, tc.name, resp.Status, got)
 				}
 			}
-			tc.bad.Key = "upstream-secret"
-			f.mock.Set(tc.bad)
-			// A fresh service, so the attested address is not cached.
-			svc2 := f.open(t, ai.Config{Providers: []ai.Provider{{Name: "mock", URL: f.url, KeyFile: filepath.Join(f.dir, "provider.key"), Attestation: mode}}})
-			svc2.SetQuoteVerifier(func(tee string, q []byte, rd [64]byte) ([]byte, error) {
-				return attest.Verifier{}.VerifyQuote(tee, q, rd, time.Now(), params)
-			})
-			key2, _ := svc2.NewKey(owner)
-			h := &fixture{svc: svc2}
-			resp, got, _ := h.serve(t, call("POST", "/v1/chat/completions", key2, chatBody))
-			if mode == ai.AttestationCheck {
-				if resp.Status != 200 || h.upstreamRecord(t, resp) != "unverified" {
-					t.Fatalf("%s, %s: %d %s", mode, tc.name, resp.Status, got)
+			bad := tc.bad
+			f.mock.Set(aimock.Config{Key: "upstream-secret", Attest: &bad})
+			for _, body := range []string{chatBody, streamBody} {
+				resp, got, _ := g.serve(t, call("POST", "/v1/chat/completions", key, body))
+				switch {
+				case mode == ai.AttestationCheck:
+					if resp.Status != 200 || g.upstreamRecord(t, resp) != "unverified" || (body == streamBody && !strings.HasSuffix(string(got), "data: [DONE]\n\n")) {
+						t.Fatalf("%s, %s: %d %s", mode, tc.name, resp.Status, got)
+					}
+				case body == chatBody:
+					if resp.Status != 502 || !strings.Contains(string(got), "upstream_unverified") {
+						t.Fatalf("%s, %s: %d %s", mode, tc.name, resp.Status, got)
+					}
+				default:
+					// The client never sees the stream complete: the error
+					// event stands where [DONE] would.
+					if strings.Contains(string(got), "[DONE]") || !strings.Contains(string(got), `"code":"upstream_unverified"`) || g.upstreamRecord(t, resp) != "unverified" {
+						t.Fatalf("%s, %s, stream: %s", mode, tc.name, got)
+					}
 				}
-				continue
-			}
-			if resp.Status != 502 || !strings.Contains(string(got), tc.code) {
-				t.Fatalf("%s, %s: %d %s", mode, tc.name, resp.Status, got)
-			}
-			resp, got, _ = h.serve(t, call("POST", "/v1/chat/completions", key2, streamBody))
-			if !strings.Contains(string(got), `"code":"upstream_unverified"`) || h.upstreamRecord(t, resp) != "unverified" {
-				t.Fatalf("%s, %s, stream: %s", mode, tc.name, got)
 			}
 		}
 	}
@@ -601,4 +613,31 @@ func (f *fixture) upstreamRecord(t *testing.T, resp *cove.Response) string {
 	var rec struct{ Upstream string }
 	json.Unmarshal(rb, &rec)
 	return rec.Upstream
+}
+
+// TestStreamClosedEarlyIsCharged: a caller that hangs up on a stream pays
+// for the pieces it got (control: nothing is charged before the call).
+func TestStreamClosedEarlyIsCharged(t *testing.T) {
+	f := start(t, ai.Config{}, aimock.Config{ChunkDelay: 5 * time.Millisecond})
+	usage := func() api.AIUsage {
+		_, b, _ := f.serve(t, call("GET", "/v1/ai/usage", f.key, ""))
+		var u api.AIUsage
+		json.Unmarshal(b, &u)
+		return u
+	}
+	if u := usage(); u.Requests != 0 || u.TokensTotal != 0 {
+		t.Fatalf("before: %+v", u)
+	}
+	resp, err := f.svc.Serve(context.Background(), call("POST", "/v1/chat/completions", f.key, streamBody))
+	if err != nil || resp.Stream == nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 64)
+	if _, err := resp.Stream.Read(buf); err != nil {
+		t.Fatal(err)
+	}
+	resp.Stream.Close()
+	if u := usage(); u.Requests != 1 || u.TokensTotal < 1 {
+		t.Fatalf("after hanging up: %+v", u)
+	}
 }

@@ -25,9 +25,9 @@ const (
 	AttestationOff = ""
 	// AttestationCheck: the upstream is a TEE that serves vllm-proxy's
 	// /v1/attestation/report and /v1/signature/{chat_id} (a dstack
-	// vllm-proxy, or another Cove network); its quote and each answer's
-	// signature are checked and the result recorded as "verified" or
-	// "unverified".
+	// vllm-proxy); its quote (platform by the chain's TEE policy,
+	// measurement by Provider.Measurements) and each answer's signature
+	// are checked and the result recorded as "verified" or "unverified".
 	AttestationCheck = "check"
 	// AttestationRequire is AttestationCheck that refuses an answer it
 	// cannot verify (502 upstream_unverified; a stream ends with that
@@ -36,10 +36,13 @@ const (
 )
 
 // QuoteVerifier checks a quote of TEE platform tee whose report data must
-// be reportData, against the network's TEE policy, and returns the
-// attested measurement (the worker's: attest.Verifier and the chain's
-// params).
-type QuoteVerifier func(tee string, quote []byte, reportData [64]byte) (measurement []byte, err error)
+// be reportData and whose measurement must be one of measurements: the
+// platform against the network's TEE policy (the vendor's keys or chain
+// and collateral, the TCB status), the measurement against the
+// provider's list (the worker's: attest.Verifier with the chain's params,
+// their allowed measurements replaced by the list). It returns the
+// measurement.
+type QuoteVerifier func(tee string, quote []byte, reportData [64]byte, measurements [][]byte) (measurement []byte, err error)
 
 // SetQuoteVerifier sets how upstreams' quotes are checked; until it is
 // set, no upstream can be verified.
@@ -91,13 +94,24 @@ func (s *Service) upstreamSigner(ctx context.Context, p *provider) (cove.Address
 	if err != nil || len(quote) == 0 {
 		return cove.Address{}, errors.New("attestation report: no quote in hex")
 	}
-	meas, err := (*v)(tee, quote, api.AIReportData(addr, nonce))
+	meas, err := (*v)(tee, quote, api.AIReportData(addr, nonce), p.measurements())
 	if err != nil {
 		return cove.Address{}, fmt.Errorf("attestation report: %w", err)
 	}
 	p.attested.Store(&attested{addr: addr, measurement: meas, at: time.Now()})
 	s.log.Info("ai: upstream attested", "provider", p.Name, "signing_address", addr, "tee", tee, "measurement", hex.EncodeToString(meas))
 	return addr, nil
+}
+
+// measurements returns p's trusted measurements as bytes (checked by
+// Validate).
+func (p *provider) measurements() [][]byte {
+	out := make([][]byte, 0, len(p.Measurements))
+	for _, m := range p.Measurements {
+		b, _ := hex.DecodeString(strings.TrimPrefix(m, "0x"))
+		out = append(out, b)
+	}
+	return out
 }
 
 // verifyUpstream checks an answer of p: its signing address is attested
@@ -166,15 +180,21 @@ func (s *Service) upstreamJSON(ctx context.Context, p *provider, path string, ou
 	return json.Unmarshal(b, out)
 }
 
-// upstreamVerdict checks an answer of p when its attestation is on and
-// returns what the record says: "verified" or "unverified".
-func (s *Service) upstreamVerdict(ctx context.Context, p *provider, chatID string, request []byte, response cove.Hash) (string, error) {
+// upstreamVerdict checks answer a of p when its attestation is on and
+// sets what its record says: "verified" (with the upstream's measurement)
+// or "unverified"; the error says why not verified.
+func (s *Service) upstreamVerdict(ctx context.Context, p *provider, a *answer, request []byte, response cove.Hash) error {
+	a.upstream = "unverified"
 	if p.Attestation == AttestationOff {
-		return "unverified", nil
+		return nil
 	}
-	if err := s.verifyUpstream(ctx, p, chatID, request, response); err != nil {
-		s.log.Warn("ai: an upstream answer is not verified", "provider", p.Name, "chat", chatID, "err", err)
-		return "unverified", err
+	if err := s.verifyUpstream(ctx, p, a.chatID, request, response); err != nil {
+		s.log.Warn("ai: an upstream answer is not verified", "provider", p.Name, "chat", a.chatID, "err", err)
+		return err
 	}
-	return "verified", nil
+	a.upstream = "verified"
+	if at := p.attested.Load(); at != nil {
+		a.upstreamMeasurement = hex.EncodeToString(at.measurement)
+	}
+	return nil
 }

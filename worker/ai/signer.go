@@ -75,9 +75,11 @@ type record struct {
 	// Upstream is "verified" when the provider's attestation is checked
 	// and its quote and this answer's signature passed, else "unverified"
 	// (attested.go).
-	Upstream string    `json:"upstream,omitempty"`
-	Tokens   int64     `json:"tokens"`
-	Served   time.Time `json:"servedAt"`
+	Upstream string `json:"upstream,omitempty"`
+	// UpstreamMeasurement is the verified upstream's measurement (hex).
+	UpstreamMeasurement string    `json:"upstreamMeasurement,omitempty"`
+	Tokens              int64     `json:"tokens"`
+	Served              time.Time `json:"servedAt"`
 	// Receipt holds the Cove-Receipt, Cove-Signature and Cove-Signer
 	// values, as the response's headers (or trailers) carried them.
 	Receipt map[string]string `json:"receipt"`
@@ -153,7 +155,8 @@ type answer struct {
 	complete bool
 	// upstream is "verified" or "unverified" (attested.go); empty for
 	// answers no provider made.
-	upstream string
+	upstream            string
+	upstreamMeasurement string
 }
 
 // sign signs the receipt over an answer with body (or its hash, for a
@@ -189,7 +192,7 @@ func (s *Service) sign(c cove.Call, a answer, status int, header cove.Header, re
 		Text: text, TextSignature: "0x" + hex.EncodeToString(tsig[:]), Signer: s.signer.Address().String(),
 	}
 	if a.provider != "" {
-		rec.Upstream = a.upstream
+		rec.Upstream, rec.UpstreamMeasurement = a.upstream, a.upstreamMeasurement
 		if rec.Upstream == "" {
 			rec.Upstream = "unverified"
 		}

@@ -92,6 +92,9 @@ func (s *Service) complete(ctx context.Context, c cove.Call, path string, agent 
 	if mt, _, _ := mime.ParseMediaType(ct); mt == "text/event-stream" && resp.StatusCode == http.StatusOK {
 		st := &stream{s: s, p: p, ctx: ctx, call: c, a: a, who: w, body: resp.Body, cancel: cancel, sum: sha256.New(),
 			header: cove.Header{"Content-Type": {ct}, "Cache-Control": {"no-cache"}, HeaderReceiptID: {a.id}}}
+		if p.Attestation != AttestationOff {
+			st.usum = sha256.New()
+		}
 		st.idle = time.AfterFunc(s.timeout, st.stall)
 		return &cove.Response{Status: http.StatusOK, Header: st.header, Stream: st, RequestID: a.id}, nil
 	}
@@ -119,8 +122,7 @@ func (s *Service) complete(ctx context.Context, c cove.Call, path string, agent 
 	a.chatID, a.tokens = out.ID, out.Usage.Total
 	s.charge(w, a.tokens)
 	if resp.StatusCode == http.StatusOK {
-		var verr error
-		a.upstream, verr = s.upstreamVerdict(ctx, p, a.chatID, c.Body, cove.SHA256(body))
+		verr := s.upstreamVerdict(ctx, p, a, c.Body, cove.SHA256(body))
 		if verr != nil && p.Attestation == AttestationRequire {
 			return s.refuseAs(c, p.Name, http.StatusBadGateway, "api_error", "upstream_unverified",
 				fmt.Sprintf("provider %s's answer could not be verified as its attested TEE's: %v", p.Name, verr)), nil
@@ -152,6 +154,12 @@ func (s *Service) upstreamFailed(c cove.Call, p *provider, err error) *cove.Resp
 // silent past the timeout) gets an error event appended: the stream ends
 // with it, the receipt covers it and the record says incomplete, so no
 // receipt vouches for a cut answer as whole.
+//
+// For a provider whose attestation is on, only whole events are handed
+// out, and "data: [DONE]" is held back until the answer's signature has
+// been checked: under "require" an answer that fails ends with an
+// upstream_unverified error event in its place, so a client never sees
+// it complete.
 type stream struct {
 	s      *Service
 	p      *provider
@@ -164,16 +172,24 @@ type stream struct {
 	cancel context.CancelFunc
 	idle   *time.Timer
 
-	mu       sync.Mutex // Read and stall
-	stalled  bool
-	sum      hash.Hash
-	line     []byte // the SSE line being read, for scan
-	sawDone  bool
-	pieces   int64
-	tail     []byte // the error event still to hand out
-	ended    bool   // the upstream is done; tail drains
+	mu      sync.Mutex // stalled, set by the idle timer
+	stalled bool
+
+	buf     []byte    // the read buffer
+	sum     hash.Hash // of the bytes handed out: the receipt's
+	usum    hash.Hash // of the upstream's bytes (attested providers): its signature's
+	line    []byte    // the SSE line being scanned
+	sawDone bool
+	pieces  int64
+	out     []byte  // ready to hand out
+	held    []byte  // attested providers: bytes not released yet
+	tail    [2]byte // the last two bytes queued to out
+	queued  int64
+	ended   bool // the upstream is done; out drains, then finish
+	charged bool
+
 	receipt  *cove.SignedReceipt
-	finalErr error
+	finalErr error // set by finish: io.EOF, or why no receipt
 	closed   bool
 }
 
@@ -189,62 +205,118 @@ func (st *stream) stall() {
 }
 
 func (st *stream) Read(p []byte) (int, error) {
-	if len(st.tail) > 0 {
-		n := copy(p, st.tail)
-		st.sum.Write(p[:n])
-		st.tail = st.tail[n:]
-		if len(st.tail) == 0 {
-			st.finish()
+	for len(st.out) == 0 {
+		if st.finalErr != nil {
+			return 0, st.finalErr
 		}
-		return n, nil
+		if st.ended {
+			st.finish()
+			continue
+		}
+		st.pull()
 	}
-	if st.ended {
-		return 0, st.finalErr
+	n := copy(p, st.out)
+	st.sum.Write(p[:n])
+	st.out = st.out[n:]
+	return n, nil
+}
+
+// queue adds b to what is handed out.
+func (st *stream) queue(b []byte) {
+	if len(b) == 0 {
+		return
 	}
-	n, err := st.body.Read(p)
+	st.out = append(st.out, b...)
+	st.queued += int64(len(b))
+	if len(b) >= 2 {
+		st.tail = [2]byte{b[len(b)-2], b[len(b)-1]}
+	} else {
+		st.tail = [2]byte{st.tail[1], b[0]}
+	}
+}
+
+// pull reads the upstream once and queues what may go out.
+func (st *stream) pull() {
+	if st.buf == nil {
+		st.buf = make([]byte, 32<<10)
+	}
+	n, err := st.body.Read(st.buf)
 	if n > 0 {
+		chunk := st.buf[:n]
 		st.idle.Reset(st.s.timeout)
-		st.sum.Write(p[:n])
-		st.scan(p[:n])
+		st.scan(chunk)
+		if st.usum == nil {
+			st.queue(chunk)
+		} else {
+			st.usum.Write(chunk)
+			st.held = append(st.held, chunk...)
+			st.release()
+		}
 	}
 	if err == nil {
-		return n, nil
+		return
 	}
 	st.idle.Stop()
 	st.ended = true
 	if err == io.EOF && st.sawDone {
-		if st.p.Attestation != AttestationOff {
+		if st.usum != nil {
 			var h cove.Hash
-			st.sum.Sum(h[:0])
-			verdict, verr := st.s.upstreamVerdict(st.ctx, st.p, st.a.chatID, st.call.Body, h)
-			st.a.upstream = verdict
+			st.usum.Sum(h[:0])
+			verr := st.s.upstreamVerdict(st.ctx, st.p, st.a, st.call.Body, h)
 			if verr != nil && st.p.Attestation == AttestationRequire {
-				ev, _ := json.Marshal(map[string]any{"error": map[string]string{"code": "upstream_unverified", "type": "api_error",
-					"message": fmt.Sprintf("provider %s's answer could not be verified as its attested TEE's: %v", st.p.Name, verr)}})
-				st.tail = append(append([]byte("data: "), ev...), "\n\n"...)
-				st.a.complete = false
-				return n, nil
+				st.held = nil
+				st.fail("upstream_unverified", fmt.Sprintf("provider %s's answer could not be verified as its attested TEE's: %v", st.p.Name, verr))
+				return
 			}
+			st.queue(st.held)
+			st.held = nil
 		}
-		st.finish()
-		return n, st.finalErr
+		return
 	}
-	// Cut: end with an error event, which the receipt then covers.
+	// Cut: what was held (an unfinished event) is dropped; the stream
+	// ends with an error event.
+	st.held = nil
 	st.mu.Lock()
 	stalled := st.stalled
 	st.mu.Unlock()
-	msg, code := fmt.Sprintf("provider %s ended the stream before it was complete", st.a.provider), "upstream_cut"
-	if stalled {
-		msg, code = fmt.Sprintf("provider %s sent nothing for %s; the stream was cut", st.a.provider, st.s.timeout), "upstream_timeout"
-	}
 	st.s.log.Warn("ai: upstream stream cut", "provider", st.a.provider, "receipt", st.a.id, "err", err, "stalled", stalled)
-	ev, _ := json.Marshal(map[string]any{"error": map[string]string{"message": msg, "type": "api_error", "code": code}})
-	st.tail = append(append([]byte("data: "), ev...), "\n\n"...)
-	if len(st.line) > 0 {
-		st.tail = append([]byte("\n\n"), st.tail...) // close the piece that was cut
+	if stalled {
+		st.fail("upstream_timeout", fmt.Sprintf("provider %s sent nothing for %s; the stream was cut", st.a.provider, st.s.timeout))
+		return
 	}
+	st.fail("upstream_cut", fmt.Sprintf("provider %s ended the stream before it was complete", st.a.provider))
+}
+
+// release queues the held events that are whole, up to a "[DONE]" event,
+// which stays held.
+func (st *stream) release() {
+	for {
+		i := bytes.Index(st.held, []byte("\n\n"))
+		if i < 0 {
+			return
+		}
+		ev := st.held[:i+2]
+		if string(bytes.TrimSpace(bytes.TrimPrefix(bytes.TrimSpace(ev), []byte("data:")))) == "[DONE]" {
+			return
+		}
+		st.queue(ev)
+		st.held = st.held[i+2:]
+	}
+}
+
+// fail queues an error event as the stream's last, first closing an
+// event the upstream left unfinished, and marks the answer incomplete.
+func (st *stream) fail(code, msg string) {
+	switch {
+	case st.queued == 0 || st.tail == [2]byte{'\n', '\n'}:
+	case st.tail[1] == '\n':
+		st.queue([]byte("\n"))
+	default:
+		st.queue([]byte("\n\n"))
+	}
+	ev, _ := json.Marshal(map[string]any{"error": map[string]string{"message": msg, "type": "api_error", "code": code}})
+	st.queue(append(append([]byte("data: "), ev...), "\n\n"...))
 	st.a.complete = false
-	return n, nil
 }
 
 // scan follows the SSE lines for the chat id (the first event's "id"),
@@ -297,15 +369,24 @@ func (st *stream) event(line []byte) {
 	}
 }
 
-// finish signs the receipt over the bytes handed out and meters the
-// tokens: those the upstream reported, else one a piece.
-func (st *stream) finish() {
-	st.ended = true
-	st.finalErr = io.EOF
+// charge meters the tokens once: those the upstream reported, else one a
+// piece seen.
+func (st *stream) charge() {
+	if st.charged {
+		return
+	}
+	st.charged = true
 	if st.a.tokens == 0 {
 		st.a.tokens = st.pieces
 	}
 	st.s.charge(st.who, st.a.tokens)
+}
+
+// finish signs the receipt over the bytes handed out and meters the
+// tokens.
+func (st *stream) finish() {
+	st.finalErr = io.EOF
+	st.charge()
 	var h cove.Hash
 	st.sum.Sum(h[:0])
 	signed, err := st.s.sign(st.call, *st.a, http.StatusOK, st.header, h)
@@ -326,6 +407,8 @@ func (st *stream) Receipt() (cove.SignedReceipt, error) {
 	return *st.receipt, nil
 }
 
+// Close ends the stream; one closed before its end (the caller went away)
+// is charged for what it got, and has no receipt.
 func (st *stream) Close() error {
 	if st.closed {
 		return nil
@@ -333,5 +416,6 @@ func (st *stream) Close() error {
 	st.closed = true
 	st.idle.Stop()
 	st.cancel()
+	st.charge()
 	return st.body.Close()
 }
