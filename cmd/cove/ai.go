@@ -185,22 +185,24 @@ without, the gateway is trusted for it.`,
 }
 
 func newAISealKeyCmd(g *globals) *cobra.Command {
-	var provider, keyFile, out string
+	var provider, providerURL, keyFile, out string
 	cmd := &cobra.Command{
-		Use:   "seal-key --provider NAME [--key-file FILE] [-o FILE]",
+		Use:   "seal-key --provider NAME --url URL [--key-file FILE] [-o FILE]",
 		Short: "Seal an LLM provider's API key to the cluster, for [ai] sealed_key_file",
-		Long: `Seal a provider's API key (read from --key-file, or standard input) to the
-network's cluster key for that provider (the HPKE envelope of agent secrets, bound
-to the provider's AI id), and write it to -o (default NAME.key.sealed). Give the file
-to the node as sealed_key_file in [ai] (or --ai-provider NAME=URL,sealed-key-file=F):
-only a worker's TEE opens it, so the node's operator never sees the key.
+		Long: `Seal a provider's API key (read from --key-file, or standard input) and the URL
+it may be sent to, to the network's cluster key for that provider (the HPKE envelope
+of agent secrets, bound to the provider's AI id), and write it to -o (default
+NAME.key.sealed). Give the file to the node as sealed_key_file in [ai] (or
+--ai-provider NAME=URL,sealed-key-file=F) with the same url: only a worker's TEE opens
+it, and sends the key only to that URL (https, or a loopback address), so the
+node's operator never sees the key.
 
 With --trust-root (or COVE_TRUST_ROOT) the cluster key is proven from the chain;
 without, the gateway is trusted for it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := (ai.Config{Providers: []ai.Provider{{Name: provider, URL: "http://x"}}}).Validate(); err != nil {
-				return fmt.Errorf("--provider: %w", err)
+			if err := (ai.Config{Providers: []ai.Provider{{Name: provider, URL: providerURL, SealedKeyFile: "-"}}}).Validate(); err != nil {
+				return fmt.Errorf("--provider, --url: %w", err)
 			}
 			var raw []byte
 			var err error
@@ -224,7 +226,7 @@ without, the gateway is trusted for it.`,
 			if err != nil {
 				return err
 			}
-			env, err := secret.Seal(sk.PublicKey, sk.Epoch, api.AIAgentID(provider), map[string]string{ai.SealedKeyName: key})
+			env, err := secret.Seal(sk.PublicKey, sk.Epoch, api.AIAgentID(provider), map[string]string{ai.SealedKeyName: key, ai.SealedURLName: strings.TrimSuffix(providerURL, "/")})
 			if err != nil {
 				return err
 			}
@@ -238,12 +240,14 @@ without, the gateway is trusted for it.`,
 			if sk.Height > 0 {
 				trust = fmt.Sprintf("proven from the chain at height %d", sk.Height)
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "sealed provider %s's key to key epoch %d (%s) in %s; use it as sealed_key_file (or --ai-provider %s=URL,sealed-key-file=%s)\n",
-				provider, sk.Epoch, trust, out, provider, out)
+			fmt.Fprintf(cmd.ErrOrStderr(), "sealed provider %s's key for %s to key epoch %d (%s) in %s; use it as sealed_key_file (or --ai-provider %s=%s,sealed-key-file=%s)\n",
+				provider, providerURL, sk.Epoch, trust, out, provider, providerURL, out)
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&provider, "provider", "", "the provider's name, as in [ai] (required)")
+	cmd.Flags().StringVar(&providerURL, "url", "", "the provider's base URL, as in [ai] (required): the key is sent nowhere else")
+	cmd.MarkFlagRequired("url")
 	cmd.Flags().StringVar(&keyFile, "key-file", "", "file holding the API key (default: standard input)")
 	cmd.Flags().StringVarP(&out, "output", "o", "", "where to write the sealed key (default NAME.key.sealed)")
 	cmd.MarkFlagRequired("provider")

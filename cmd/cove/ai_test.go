@@ -51,7 +51,7 @@ func TestAICommands(t *testing.T) {
 
 	keyFile := writeFile(t, "provider.key", []byte("sk-provider\n"))
 	sealed := filepath.Join(t.TempDir(), "p.key.sealed")
-	_, errOut, err = runCoveStderr(t, "--gateway", base, "ai", "seal-key", "--provider", "local-llm", "--key-file", keyFile, "-o", sealed)
+	_, errOut, err = runCoveStderr(t, "--gateway", base, "ai", "seal-key", "--provider", "local-llm", "--url", "http://127.0.0.1:11434/v1", "--key-file", keyFile, "-o", sealed)
 	if err != nil || !strings.Contains(errOut, "to key epoch 0 (the gateway's word)") {
 		t.Fatalf("cove ai seal-key: %v\n%s", err, errOut)
 	}
@@ -60,7 +60,7 @@ func TestAICommands(t *testing.T) {
 	} else if env, err := ai.DecodeSealedKey(b); err != nil || bytes.Contains(env, []byte("sk-provider")) {
 		t.Fatalf("sealed key file: %v", err)
 	}
-	if _, err := runCove(t, "--gateway", base, "ai", "seal-key", "--provider", "bad name", "--key-file", keyFile); err == nil || !strings.Contains(err.Error(), "--provider") {
+	if _, err := runCove(t, "--gateway", base, "ai", "seal-key", "--provider", "bad name", "--url", "http://127.0.0.1:11434/v1", "--key-file", keyFile); err == nil || !strings.Contains(err.Error(), "--provider") {
 		t.Fatalf("a bad provider name: %v", err)
 	}
 

@@ -336,7 +336,7 @@ func TestAISealedProviderKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env, err := secret.Seal(sk.PublicKey, sk.Epoch, api.AIAgentID("sealed"), map[string]string{ai.SealedKeyName: "sealed-upstream-secret"})
+	env, err := secret.Seal(sk.PublicKey, sk.Epoch, api.AIAgentID("sealed"), map[string]string{ai.SealedKeyName: "sealed-upstream-secret", ai.SealedURLName: up.URL + "/v1"})
 	if err != nil {
 		t.Fatal(err)
 	}

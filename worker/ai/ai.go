@@ -35,6 +35,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -86,9 +88,10 @@ type Provider struct {
 	KeyFile string `toml:"key_file,omitempty"`
 	// SealedKeyFile holds its API key sealed to the cluster key for this
 	// provider (`cove ai seal-key`: the HPKE envelope of agent secrets,
-	// bound to api.AIAgentID(Name)), opened only inside the worker, with
-	// the cluster key of its epoch, at first use. The operator never sees
-	// the key.
+	// bound to api.AIAgentID(Name), holding the key and the URL it is for),
+	// opened only inside the worker, with the cluster key of its epoch, at
+	// first use, and sent only to that URL, over https unless it is a
+	// loopback address. The operator never sees the key.
 	SealedKeyFile string `toml:"sealed_key_file,omitempty"`
 	// Attestation is "" (its answers are recorded "unverified"), "check"
 	// or "require": see AttestationCheck and AttestationRequire.
@@ -134,6 +137,9 @@ func (c Config) Validate() error {
 			if b, err := hex.DecodeString(strings.TrimPrefix(m, "0x")); err != nil || len(b) < 32 {
 				return fmt.Errorf("ai: provider %q: measurement %q is not hex of at least 32 bytes", p.Name, truncate(m, 80))
 			}
+		}
+		if p.SealedKeyFile != "" && strings.HasPrefix(p.URL, "http://") && !loopbackURL(p.URL) {
+			return fmt.Errorf("ai: provider %q: a sealed key goes over https only (or to a loopback address), not to %s", p.Name, p.URL)
 		}
 		if p.KeyFile != "" && p.SealedKeyFile != "" {
 			return fmt.Errorf("ai: provider %q: give key_file or sealed_key_file, not both", p.Name)
@@ -242,8 +248,12 @@ var ErrKeyUnavailable = errors.New("the worker holds no cluster key to open it w
 // ring); until it is set they cannot be.
 func (s *Service) SetOpener(o Opener) { s.opener.Store(&o) }
 
-// SealedKeyName is the secret name the API key has in a sealed key file.
-const SealedKeyName = "api_key"
+// SealedKeyName is the secret name the API key has in a sealed key file,
+// SealedURLName that of the provider URL it may be sent to.
+const (
+	SealedKeyName = "api_key"
+	SealedURLName = "url"
+)
 
 // apiKey returns p's API key, opening a sealed one at first use.
 func (s *Service) apiKey(p *provider) (string, error) {
@@ -263,6 +273,11 @@ func (s *Service) apiKey(p *provider) (string, error) {
 	k, ok := set[SealedKeyName]
 	if !ok {
 		return "", fmt.Errorf("the sealed key file of provider %s holds no %q", p.Name, SealedKeyName)
+	}
+	// The key goes only to the URL it was sealed for: an operator who
+	// points the provider elsewhere gets no key to read.
+	if u := set[SealedURLName]; u != p.URL {
+		return "", fmt.Errorf("provider %s's key was sealed for %q, not for its url %q: seal it again for this url (cove ai seal-key --url)", p.Name, u, p.URL)
 	}
 	p.key, p.opened = k, true
 	return k, nil
@@ -515,4 +530,18 @@ func DecodeSealedKey(b []byte) ([]byte, error) {
 		return nil, fmt.Errorf("not a sealed key file: %w", err)
 	}
 	return env, nil
+}
+
+// loopbackURL reports whether u's host is a loopback IP or localhost.
+func loopbackURL(u string) bool {
+	parsed, err := url.Parse(u)
+	if err != nil {
+		return false
+	}
+	h := parsed.Hostname()
+	if h == "localhost" {
+		return true
+	}
+	ip, err := netip.ParseAddr(h)
+	return err == nil && ip.IsLoopback()
 }

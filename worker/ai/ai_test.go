@@ -463,8 +463,11 @@ func TestSealedKey(t *testing.T) {
 	pub, _ := cluster.PublicKey()
 	priv, _ := cluster.HPKE()
 	opener := func(id cove.AgentID, sealed []byte) (map[string]string, error) { return secret.Open(priv, id, sealed) }
+	mock := aimock.New(aimock.Config{Key: "upstream-secret"})
+	up := httptest.NewServer(mock)
+	defer up.Close()
 	seal := func(provider string) string {
-		env, err := secret.Seal(pub, 0, api.AIAgentID(provider), map[string]string{ai.SealedKeyName: "upstream-secret"})
+		env, err := secret.Seal(pub, 0, api.AIAgentID(provider), map[string]string{ai.SealedKeyName: "upstream-secret", ai.SealedURLName: up.URL + "/v1"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -472,18 +475,16 @@ func TestSealedKey(t *testing.T) {
 		os.WriteFile(file, ai.EncodeSealedKey(env), 0o600)
 		return file
 	}
-	mock := aimock.New(aimock.Config{Key: "upstream-secret"})
-	up := httptest.NewServer(mock)
-	defer up.Close()
 	p, _ := sim.Open(filepath.Join(t.TempDir(), "tee"))
-	open := func(name, file string) (*ai.Service, string) {
-		svc, err := ai.New(ai.Config{Providers: []ai.Provider{{Name: name, URL: up.URL + "/v1", SealedKeyFile: file}}}, slog.New(slog.DiscardHandler), p, t.TempDir(), measurement)
+	openAt := func(name, url, file string) (*ai.Service, string) {
+		svc, err := ai.New(ai.Config{Providers: []ai.Provider{{Name: name, URL: url, SealedKeyFile: file}}}, slog.New(slog.DiscardHandler), p, t.TempDir(), measurement)
 		if err != nil {
 			t.Fatal(err)
 		}
 		key, _ := svc.NewKey(owner)
 		return svc, key
 	}
+	open := func(name, file string) (*ai.Service, string) { return openAt(name, up.URL+"/v1", file) }
 	chat := func(svc *ai.Service, key string) (int, string) {
 		resp, err := svc.Serve(context.Background(), call("POST", "/v1/chat/completions", key, chatBody))
 		if err != nil {
@@ -510,6 +511,19 @@ func TestSealedKey(t *testing.T) {
 	other.SetOpener(opener)
 	if status, code := chat(other, key); status != 502 || code != "provider_key_unavailable" {
 		t.Fatalf("a key sealed for another provider: %d %s", status, code)
+	}
+	// The same file for another URL of the same provider (the operator
+	// points it at a server of its own): the key is not opened for it.
+	moved, key := openAt("mock", up.URL+"/elsewhere/v1", seal("mock"))
+	moved.SetOpener(opener)
+	if status, code := chat(moved, key); status != 502 || code != "provider_key_unavailable" {
+		t.Fatalf("a key sealed for another url: %d %s", status, code)
+	}
+	if n := len(mock.Requests()); n != 1 {
+		t.Fatalf("the upstream got %d requests, want only the control's", n)
+	}
+	if _, err := ai.New(ai.Config{Providers: []ai.Provider{{Name: "mock", URL: "http://llm.example/v1", SealedKeyFile: seal("mock")}}}, slog.New(slog.DiscardHandler), p, t.TempDir(), measurement); err == nil || !strings.Contains(err.Error(), "https only") {
+		t.Fatalf("a sealed key over plain http to a remote host: %v", err)
 	}
 	if _, err := ai.New(ai.Config{Providers: []ai.Provider{{Name: "mock", URL: up.URL, SealedKeyFile: chatBodyFile(t)}}}, slog.New(slog.DiscardHandler), p, t.TempDir(), measurement); err == nil || !strings.Contains(err.Error(), "not a sealed key file") {
 		t.Fatalf("a plaintext file as sealed key: %v", err)
