@@ -2,6 +2,8 @@ package gateway
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -76,7 +78,20 @@ func (s *Server) handleAIKey(w http.ResponseWriter, r *http.Request) {
 		writeAIError(w, aerr.status, aerr.code, aerr.message)
 		return
 	}
+	// A key is for an account with standing on this chain (a balance, or
+	// a transaction sent): fresh addresses cost nothing to make, and each
+	// account has its own free tier.
+	if acct := s.chain.View().Account(signer); acct.Balance.Sign() == 0 && acct.Nonce == 0 {
+		writeAIError(w, http.StatusForbidden, "account_unfunded",
+			fmt.Sprintf("account %s has no balance and has sent no transaction on this chain; API keys are for accounts with standing: fund it first", signer))
+		return
+	}
 	key, err := s.ai.NewKey(signer)
+	var ce *cove.Error
+	if errors.As(err, &ce) {
+		writeAIError(w, ce.Status, ce.Code, ce.Message)
+		return
+	}
 	if err != nil {
 		s.log.Error("ai: make an API key", "err", err)
 		writeAIError(w, http.StatusInternalServerError, "internal", "could not store the new key")

@@ -128,6 +128,12 @@ func TestAIKeyAuth(t *testing.T) {
 			t.Errorf("%s: %d %s, want 401 %s", r.name, status, code, r.code)
 		}
 	}
+	// An account with no balance and no transaction gets no key; the
+	// control (owner, funded in genesis) passes just above in each case.
+	stranger := newFuzzKey("ai-stranger")
+	if status, code := send(signed(t, stranger, genuine())); status != http.StatusForbidden || code != "account_unfunded" {
+		t.Errorf("an unfunded account: %d %s", status, code)
+	}
 	if status, _ := send(replayed); status != http.StatusCreated {
 		t.Fatal("the header's first use was refused")
 	}

@@ -171,6 +171,9 @@ without, the gateway is trusted for it.`,
 			if err != nil {
 				return fmt.Errorf("the AI API's quote does not verify against the chain's TEE policy: %w", err)
 			}
+			if hex.EncodeToString(meas) != r.Measurement {
+				return fmt.Errorf("the report says measurement %s, its quote %x", r.Measurement, meas)
+			}
 			policy := "the gateway's word"
 			if height > 0 {
 				policy = fmt.Sprintf("proven from the chain at height %d", height)

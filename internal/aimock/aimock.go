@@ -57,6 +57,9 @@ type Config struct {
 	// Attest, when set, makes the mock an attested upstream in the
 	// vllm-proxy format: /v1/attestation/report and /v1/signature/{id}.
 	Attest *Attestor
+	// ChatID, when set, is every chat completion's id (an upstream whose
+	// ids are not unique).
+	ChatID string
 	// Status, when set, answers every completion with this status and an
 	// OpenAI-style error body.
 	Status int
@@ -266,6 +269,9 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, cfg Config, req re
 	}
 	text := "echo: " + last
 	id := "chatcmpl-" + short([]byte(fmt.Sprint(time.Now().UnixNano(), last)))
+	if cfg.ChatID != "" {
+		id = cfg.ChatID
+	}
 	if len(req.Tools) > 0 {
 		// A tool-using request: call the first tool, as a model would.
 		var tool struct {

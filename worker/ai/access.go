@@ -24,21 +24,27 @@ const keysSealLabel = "worker/ai-keys/v1"
 // KeyPrefix starts every API key.
 const KeyPrefix = "sk-cove-"
 
-// meter is one API key's (or one agent owner's) account of tokens.
+// meter is one account's tokens: its API keys' and its agents' calls.
 type meter struct {
-	// Account is the chain account the key was made for, or the agent
-	// owner metered.
-	Account  cove.Address `json:"account"`
-	Created  time.Time    `json:"created"`
-	Day      string       `json:"day"` // UTC, 2006-01-02
-	Today    int64        `json:"today"`
-	Total    int64        `json:"total"`
-	Requests int64        `json:"requests"`
+	Day      string `json:"day"` // UTC, 2006-01-02
+	Today    int64  `json:"today"`
+	Total    int64  `json:"total"`
+	Requests int64  `json:"requests"`
 }
+
+// apiKey is an API key's entry: the account it is metered to.
+type apiKey struct {
+	Account cove.Address `json:"account"`
+	Created time.Time    `json:"created"`
+}
+
+// MaxKeysPerAccount bounds the API keys one account may have.
+const MaxKeysPerAccount = 16
 
 // access holds API keys (by the hex SHA-256 of the key: the keys
 // themselves are shown once, at creation, and never stored) and the
-// tokens each used, sealed by the TEE on disk.
+// tokens each account used, through its keys and its agents, sealed by
+// the TEE on disk. The quota is per account, so more keys buy no more.
 //
 // Usage is written at most once a second (and on Close): a crash loses
 // at most the last second's metering, never a key (docs/RELIABILITY.md).
@@ -47,14 +53,14 @@ type access struct {
 	path     string
 	sealer   Platform
 	quota    int64
-	Keys     map[string]*meter       `json:"keys"`
-	Owners   map[cove.Address]*meter `json:"owners"`
+	Keys     map[string]*apiKey      `json:"keys"`
+	Accounts map[cove.Address]*meter `json:"accounts"`
 	dirty    bool
 	lastSave time.Time
 }
 
 func openAccess(p Platform, path string, quota int64) (*access, error) {
-	a := &access{path: path, sealer: p, quota: quota, Keys: map[string]*meter{}, Owners: map[cove.Address]*meter{}}
+	a := &access{path: path, sealer: p, quota: quota, Keys: map[string]*apiKey{}, Accounts: map[cove.Address]*meter{}}
 	sealed, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return a, nil
@@ -70,10 +76,10 @@ func openAccess(p Platform, path string, quota int64) (*access, error) {
 		return nil, fmt.Errorf("load API keys %s: %w", path, err)
 	}
 	if a.Keys == nil {
-		a.Keys = map[string]*meter{}
+		a.Keys = map[string]*apiKey{}
 	}
-	if a.Owners == nil {
-		a.Owners = map[cove.Address]*meter{}
+	if a.Accounts == nil {
+		a.Accounts = map[cove.Address]*meter{}
 	}
 	return a, nil
 }
@@ -109,6 +115,10 @@ func keyHash(key string) string {
 	return hex.EncodeToString(h[:])
 }
 
+// ErrTooManyKeys is NewKey's refusal of an account with
+// MaxKeysPerAccount keys.
+var ErrTooManyKeys = errors.New("too many API keys")
+
 // NewKey makes an API key for account and returns it; only its hash is
 // kept, so it is shown once. The gateway calls it for a request whose
 // Cove-Auth account signed.
@@ -119,7 +129,17 @@ func (s *Service) NewKey(account cove.Address) (string, error) {
 	a := s.access
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.Keys[keyHash(key)] = &meter{Account: account, Created: time.Now().UTC()}
+	n := 0
+	for _, k := range a.Keys {
+		if k.Account == account {
+			n++
+		}
+	}
+	if n >= MaxKeysPerAccount {
+		return "", &cove.Error{Status: http.StatusForbidden, Code: "too_many_keys", Err: ErrTooManyKeys,
+			Message: fmt.Sprintf("account %s has %d API keys, the most one account may have; use one of them", account, n)}
+	}
+	a.Keys[keyHash(key)] = &apiKey{Account: account, Created: time.Now().UTC()}
 	a.dirty = true
 	if err := a.saveLocked(); err != nil {
 		delete(a.Keys, keyHash(key))
@@ -128,26 +148,32 @@ func (s *Service) NewKey(account cove.Address) (string, error) {
 	return key, nil
 }
 
-// who is the meter a request is charged to, and a name for logs.
+// who is the account a request is charged to, and its meter.
 type who struct {
-	m     *meter
-	label string
+	account cove.Address
+	m       *meter
 }
 
-// authorize finds the meter of c: the agent's owner for an agent's call,
-// else the API key in Authorization (none needed when Config.Open). A
-// refusal is the answer to send.
+// meterOf returns account's meter, made on first use. a.mu is held.
+func (a *access) meterOf(account cove.Address) *meter {
+	m := a.Accounts[account]
+	if m == nil {
+		m = &meter{}
+		a.Accounts[account] = m
+	}
+	return m
+}
+
+// authorize finds the account c is charged to: the agent's owner for an
+// agent's call, else the account of the API key in Authorization (none
+// needed when Config.Open: then nothing is metered). A refusal is the
+// answer to send.
 func (s *Service) authorize(c cove.Call, agent *agentCaller) (who, *cove.Response) {
 	a := s.access
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if agent != nil {
-		m := a.Owners[agent.owner]
-		if m == nil {
-			m = &meter{Account: agent.owner, Created: time.Now().UTC()}
-			a.Owners[agent.owner] = m
-		}
-		return who{m, "owner " + agent.owner.String()}, nil
+		return who{agent.owner, a.meterOf(agent.owner)}, nil
 	}
 	auth := http.Header(c.Header).Get("Authorization")
 	key, ok := strings.CutPrefix(auth, "Bearer ")
@@ -158,12 +184,12 @@ func (s *Service) authorize(c cove.Call, agent *agentCaller) (who, *cove.Respons
 		return who{}, s.refuse(c, http.StatusUnauthorized, "authentication_error", "missing_api_key",
 			"this API needs an API key as Authorization: Bearer KEY; make one with `cove ai key new --from ACCOUNT`")
 	}
-	m := a.Keys[keyHash(strings.TrimSpace(key))]
-	if m == nil {
+	k := a.Keys[keyHash(strings.TrimSpace(key))]
+	if k == nil {
 		return who{}, s.refuse(c, http.StatusUnauthorized, "authentication_error", "invalid_api_key",
 			"the API key is not one this network made; make one with `cove ai key new --from ACCOUNT`")
 	}
-	return who{m, "key of " + m.Account.String()}, nil
+	return who{k.Account, a.meterOf(k.Account)}, nil
 }
 
 // withinQuota refuses a meter whose tokens today reached the quota.
@@ -177,7 +203,7 @@ func (s *Service) withinQuota(c cove.Call, w who) *cove.Response {
 	a.mu.Unlock()
 	if today >= a.quota {
 		return s.refuse(c, http.StatusTooManyRequests, "insufficient_quota", "insufficient_quota",
-			fmt.Sprintf("this key's free tier of %d tokens a day is used up (%d used today, UTC); it renews at midnight UTC", a.quota, today))
+			fmt.Sprintf("account %s's free tier of %d tokens a day is used up (%d used today, UTC, by its API keys and agents); it renews at midnight UTC", w.account, a.quota, today))
 	}
 	return nil
 }
@@ -212,7 +238,8 @@ func (s *Service) charge(w who, tokens int64) {
 	}
 }
 
-// usage answers GET /v1/ai/usage for the API key in Authorization.
+// usage answers GET /v1/ai/usage: the tokens of the account of the API
+// key in Authorization.
 func (s *Service) usage(c cove.Call) *cove.Response {
 	w, refused := s.authorize(c, nil)
 	if refused != nil {
@@ -224,7 +251,7 @@ func (s *Service) usage(c cove.Call) *cove.Response {
 	a := s.access
 	a.mu.Lock()
 	now := time.Now()
-	u := api.AIUsage{Account: w.m.Account, Day: now.UTC().Format(time.DateOnly), TokensToday: w.m.today(now), QuotaPerDay: max(a.quota, -1),
+	u := api.AIUsage{Account: w.account, Day: now.UTC().Format(time.DateOnly), TokensToday: w.m.today(now), QuotaPerDay: max(a.quota, -1),
 		TokensTotal: w.m.Total, Requests: w.m.Requests}
 	a.mu.Unlock()
 	b, _ := json.Marshal(u)

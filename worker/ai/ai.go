@@ -233,6 +233,14 @@ type provider struct {
 	opened bool
 	// attested is the upstream's verified signing address (attested.go).
 	attested atomic.Pointer[attested]
+	// listed is what the upstream's /models said last (a provider
+	// without models), asked at most once a minute.
+	listed atomic.Pointer[listedModels]
+}
+
+type listedModels struct {
+	names []string
+	at    time.Time
 }
 
 // Opener opens an envelope sealed for id with the worker's cluster key of
@@ -434,8 +442,19 @@ func (s *Service) models(ctx context.Context, c cove.Call) *cove.Response {
 	return s.signed(c, "", http.StatusOK, jsonHeader(), b, nil)
 }
 
-// upstreamModels asks p for its models (best effort: none on failure).
+// upstreamModels returns what p says its models are, asked at most once a
+// minute (anyone may ask GET /v1/models).
 func (s *Service) upstreamModels(ctx context.Context, p *provider) []string {
+	if l := p.listed.Load(); l != nil && time.Since(l.at) < time.Minute {
+		return l.names
+	}
+	names := s.askModels(ctx, p)
+	p.listed.Store(&listedModels{names: names, at: time.Now()})
+	return names
+}
+
+// askModels asks p's /models (best effort: none on failure).
+func (s *Service) askModels(ctx context.Context, p *provider) []string {
 	key, err := s.apiKey(p)
 	if err != nil {
 		return nil

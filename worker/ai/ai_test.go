@@ -324,9 +324,25 @@ func TestAccess(t *testing.T) {
 	if resp.Status != 429 || !strings.Contains(string(body), `"insufficient_quota"`) {
 		t.Fatalf("over quota: %d %s", resp.Status, body)
 	}
+	// The quota is the account's: a second key of it is refused too, while
+	// another account's key has its own.
+	second, _ := f.svc.NewKey(owner)
+	if resp, body, _ := f.serve(t, call("POST", "/v1/chat/completions", second, chatBody)); resp.Status != 429 {
+		t.Fatalf("a second key of the same account: %d %s", resp.Status, body)
+	}
 	other, _ := f.svc.NewKey(cove.Address{0xbb})
 	if resp, body, _ := f.serve(t, call("POST", "/v1/chat/completions", other, chatBody)); resp.Status != 200 {
-		t.Fatalf("another key's quota is its own: %d %s", resp.Status, body)
+		t.Fatalf("another account's quota is its own: %d %s", resp.Status, body)
+	}
+	// An account has at most ai.MaxKeysPerAccount keys (owner has 2).
+	for i := 2; i < ai.MaxKeysPerAccount; i++ {
+		if _, err := f.svc.NewKey(owner); err != nil {
+			t.Fatalf("key %d: %v", i+1, err)
+		}
+	}
+	var ce *cove.Error
+	if _, err := f.svc.NewKey(owner); !errors.As(err, &ce) || ce.Code != "too_many_keys" {
+		t.Fatalf("one key too many: %v", err)
 	}
 	_, ub, _ := f.serve(t, call("GET", "/v1/ai/usage", f.key, ""))
 	var u api.AIUsage
@@ -653,5 +669,27 @@ func TestStreamClosedEarlyIsCharged(t *testing.T) {
 	resp.Stream.Close()
 	if u := usage(); u.Requests != 1 || u.TokensTotal < 1 {
 		t.Fatalf("after hanging up: %+v", u)
+	}
+}
+
+// TestRecordsKept: a chat id two kept answers share names neither (409),
+// while a unique one names its answer (the control); refusals anyone can
+// cause are not kept, so they cannot push answers out.
+func TestRecordsKept(t *testing.T) {
+	f := start(t, ai.Config{}, aimock.Config{ChatID: "chatcmpl-7"})
+	first, _, _ := f.serve(t, call("POST", "/v1/chat/completions", f.key, chatBody))
+	if resp, body, _ := f.serve(t, call("GET", "/v1/signature/chatcmpl-7", "", "")); resp.Status != 200 {
+		t.Fatalf("control, one answer: %d %s", resp.Status, body)
+	}
+	f.serve(t, call("POST", "/v1/chat/completions", f.key, chatBody))
+	if resp, body, _ := f.serve(t, call("GET", "/v1/signature/chatcmpl-7", "", "")); resp.Status != 409 || !strings.Contains(string(body), "chat_id_not_unique") {
+		t.Fatalf("two answers with one chat id: %d %s", resp.Status, body)
+	}
+	if resp, _, _ := f.serve(t, call("GET", "/v1/ai/receipts/"+first.Header[ai.HeaderReceiptID][0], "", "")); resp.Status != 200 {
+		t.Fatalf("the first answer's record by receipt id: %d", resp.Status)
+	}
+	refused, _, _ := f.serve(t, call("POST", "/v1/chat/completions", "", chatBody))
+	if resp, _, _ := f.serve(t, call("GET", "/v1/ai/receipts/"+refused.Header[ai.HeaderReceiptID][0], "", "")); refused.Status != 401 || resp.Status != 404 {
+		t.Fatalf("a refusal without a key: %d, its record %d", refused.Status, resp.Status)
 	}
 }

@@ -93,25 +93,33 @@ type record struct {
 // maxRecords bounds the answers kept in memory; the oldest go first.
 const maxRecords = 10_000
 
+// records keeps the last max answers of providers by receipt id, and by
+// chat id, which the upstream chooses and need not be unique (Ollama's
+// are three digits): a chat id held by more than one kept answer names
+// none of them (chatCount).
 type records struct {
-	mu     sync.Mutex
-	byID   map[string]*record
-	byChat map[string]*record
-	order  []string
-	next   int
-	max    int
+	mu        sync.Mutex
+	byID      map[string]*record
+	byChat    map[string]*record
+	chatCount map[string]int
+	order     []string
+	next      int
+	max       int
 }
 
 func newRecords(max int) *records {
-	return &records{byID: map[string]*record{}, byChat: map[string]*record{}, order: make([]string, max), max: max}
+	return &records{byID: map[string]*record{}, byChat: map[string]*record{}, chatCount: map[string]int{}, order: make([]string, max), max: max}
 }
 
 func (rs *records) put(r *record) {
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
 	if old := rs.order[rs.next]; old != "" {
-		if o := rs.byID[old]; o != nil && o.ChatID != "" && rs.byChat[o.ChatID] == o {
-			delete(rs.byChat, o.ChatID)
+		if o := rs.byID[old]; o != nil && o.ChatID != "" {
+			if rs.chatCount[o.ChatID]--; rs.chatCount[o.ChatID] <= 0 {
+				delete(rs.chatCount, o.ChatID)
+				delete(rs.byChat, o.ChatID)
+			}
 		}
 		delete(rs.byID, old)
 	}
@@ -120,6 +128,7 @@ func (rs *records) put(r *record) {
 	rs.byID[r.ID] = r
 	if r.ChatID != "" {
 		rs.byChat[r.ChatID] = r
+		rs.chatCount[r.ChatID]++
 	}
 }
 
@@ -129,10 +138,15 @@ func (rs *records) get(id string) *record {
 	return rs.byID[id]
 }
 
-func (rs *records) chat(id string) *record {
+// chat returns the one kept answer with chat id id; ambiguous when more
+// than one has it.
+func (rs *records) chat(id string) (rec *record, ambiguous bool) {
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
-	return rs.byChat[id]
+	if rs.chatCount[id] > 1 {
+		return nil, true
+	}
+	return rs.byChat[id], false
 }
 
 // newReceiptID names one answer ("rcpt-" and 24 hex digits).
@@ -191,13 +205,15 @@ func (s *Service) sign(c cove.Call, a answer, status int, header cove.Header, re
 		},
 		Text: text, TextSignature: "0x" + hex.EncodeToString(tsig[:]), Signer: s.signer.Address().String(),
 	}
+	// Only providers' answers are kept: answers anyone may ask for
+	// (models, reports, refusals, these look-ups) would push them out.
 	if a.provider != "" {
 		rec.Upstream, rec.UpstreamMeasurement = a.upstream, a.upstreamMeasurement
 		if rec.Upstream == "" {
 			rec.Upstream = "unverified"
 		}
+		s.records.put(rec)
 	}
-	s.records.put(rec)
 	return signed, nil
 }
 
@@ -232,7 +248,11 @@ func (s *Service) signature(c cove.Call, chatID, query string) *cove.Response {
 	if err != nil {
 		id = chatID
 	}
-	rec := s.records.chat(id)
+	rec, ambiguous := s.records.chat(id)
+	if ambiguous {
+		return s.refuse(c, http.StatusConflict, "invalid_request_error", "chat_id_not_unique",
+			fmt.Sprintf("more than one answer kept here has chat id %q (the provider's ids are not unique): ask GET /v1/ai/receipts/{id} with the answer's x-receipt-id", truncate(id, 100)))
+	}
 	if rec == nil {
 		return s.refuse(c, http.StatusNotFound, "invalid_request_error", "signature_not_found",
 			fmt.Sprintf("no answer with chat id %q is kept here (the last %d answers are)", truncate(id, 100), maxRecords))
