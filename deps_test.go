@@ -71,6 +71,9 @@ var adapters = []struct {
 	{deps: []string{"github.com/cometbft/..."}, only: []string{"validator", "client/light"}},
 	{deps: []string{"modernc.org/quickjs/...", "modernc.org/libquickjs/..."}, only: []string{"worker/sandbox"}},
 	{deps: []string{"github.com/evanw/esbuild/..."}, only: []string{"bundle"}},
+	// The Prometheus client: one node's metrics, which the roles record
+	// through internal/metrics' own methods.
+	{deps: []string{"github.com/prometheus/client_golang/..."}, only: []string{"internal/metrics"}},
 	{deps: []string{"github.com/google/go-tdx-guest/..."}, only: []string{"tee/tdx/..."}},
 	{deps: []string{"github.com/google/go-sev-guest/..."}, only: []string{"tee/sevsnp"}},
 	{deps: []string{"github.com/ethereum/go-ethereum/accounts/keystore/..."}, only: []string{"account"}},

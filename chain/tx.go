@@ -166,3 +166,7 @@ func word(v uint64) []byte {
 	binary.BigEndian.PutUint64(w[24:], v)
 	return w[:]
 }
+
+// KnownType reports whether name is a message type of the table (the
+// "type" of a transaction's JSON).
+func KnownType(name string) bool { return messages.byName[name] != nil }

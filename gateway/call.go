@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/api"
@@ -20,6 +21,7 @@ import (
 // becomes an HTTP response: the agent sees the request at /{path...} on this
 // gateway's origin; the receipt covers the path exactly as received here.
 func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
 	a, ok := s.agentFromPath(w, r)
 	if !ok {
 		return
@@ -45,9 +47,16 @@ func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
 		Body:   body,
 	})
 	if err != nil {
+		status := http.StatusInternalServerError
+		var ce *cove.Error
+		if errors.As(err, &ce) {
+			status = ce.Status
+		}
+		s.metrics.Call(a.ID.String(), status, time.Since(start))
 		s.invokeError(w, r, a.ID, err)
 		return
 	}
+	s.metrics.Call(a.ID.String(), resp.Status, time.Since(start))
 	s.writeSigned(w, r, resp, "agent "+a.ID.String())
 }
 

@@ -27,6 +27,7 @@ import (
 
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/api"
+	"github.com/cove-network/cove/internal/metrics"
 )
 
 // Config tunes the gateway.
@@ -148,7 +149,13 @@ type Server struct {
 	evm EVM
 	// ai is the confidential AI service, if the node serves one (SetAI).
 	ai AI
+	// metrics records agent calls (SetMetrics; nil: none kept).
+	metrics *metrics.Set
 }
+
+// SetMetrics makes the gateway record agent calls (status, time) into m;
+// call it before Run.
+func (s *Server) SetMetrics(m *metrics.Set) { s.metrics = m }
 
 // EVM is what GET /v1/evm shows: the EVM chains the node's bridge serves.
 type EVM interface {

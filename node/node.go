@@ -31,6 +31,7 @@ import (
 	"github.com/cove-network/cove/gateway"
 	"github.com/cove-network/cove/internal/atomicfile"
 	"github.com/cove-network/cove/internal/backoff"
+	"github.com/cove-network/cove/internal/metrics"
 	"github.com/cove-network/cove/tee/sim"
 	"github.com/cove-network/cove/txsend"
 	"github.com/cove-network/cove/validator"
@@ -49,6 +50,10 @@ type Config struct {
 	TEE string `toml:"tee"`
 	// HTTPAddr is the gateway's listen address (used by `cove node`).
 	HTTPAddr string `toml:"http_addr"`
+	// AdminAddr is the admin listener's address: Prometheus metrics at
+	// /metrics and Go's pprof at /debug/pprof/, for operators only (keep
+	// it on loopback or a private network). Empty: no admin listener.
+	AdminAddr string `toml:"admin_addr,omitempty"`
 	// BlobPeers are gateways of other nodes to fetch bundles from.
 	BlobPeers []string `toml:"blob_peers"`
 	// Operator is the path of the key that signs this node's own
@@ -132,6 +137,7 @@ type Node struct {
 	gateway    *gateway.Server
 	dev        *devEVM        // cove dev's EVM, or nil
 	bridge     *bridge.Bridge // nil without EVM chains
+	metrics    *metrics.Set
 }
 
 // New opens the node's stores and builds its roles. It starts nothing; on
@@ -241,6 +247,7 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 		}
 		chains = append(chains, dc)
 	}
+	n.wireMetrics()
 	if len(chains) > 0 {
 		if err := os.MkdirAll(dir("bridge"), 0o700); err != nil {
 			return nil, fmt.Errorf("node: %w", err)
@@ -253,9 +260,38 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 		if n.gateway != nil {
 			n.gateway.SetEVM(evmInfo{b: n.bridge, dev: n.dev})
 		}
+		for _, st := range n.bridge.Status() {
+			name := st.Name
+			n.metrics.GaugeFunc("cove_bridge_lag_blocks", "Blocks of an EVM chain seen but not yet scanned for requests by the bridge.", map[string]string{"chain": name},
+				func() float64 {
+					for _, s := range n.bridge.Status() {
+						if s.Name == name && s.Head >= s.Scanned {
+							return float64(s.Head + 1 - s.Scanned)
+						}
+					}
+					return 0
+				})
+		}
 	}
 	return n, nil
 }
+
+// wireMetrics gives every role the node's metrics.
+func (n *Node) wireMetrics() {
+	n.metrics = metrics.New()
+	n.validator.SetMetrics(n.metrics)
+	v := n.validator
+	n.metrics.GaugeFunc("cove_chain_height", "The height of the last block this node committed.", nil, func() float64 { return float64(v.View().Height()) })
+	if n.worker != nil {
+		n.worker.SetMetrics(n.metrics)
+	}
+	if n.gateway != nil {
+		n.gateway.SetMetrics(n.metrics)
+	}
+}
+
+// Metrics returns the node's metrics (served at /metrics on AdminAddr).
+func (n *Node) Metrics() *metrics.Set { return n.metrics }
 
 // Close releases a Node that was never Run (Run releases everything when it
 // returns).
@@ -274,6 +310,15 @@ func (n *Node) View() chain.View { return n.validator.View() }
 func (n *Node) Run(ctx context.Context, ln net.Listener) error {
 	if n.gateway != nil && ln == nil {
 		return errors.New("node: the gateway role needs a listener")
+	}
+	// The admin listener first: an address in use stops the node before
+	// any role starts.
+	var aln net.Listener
+	if n.cfg.AdminAddr != "" {
+		var err error
+		if aln, err = net.Listen("tcp", n.cfg.AdminAddr); err != nil {
+			return fmt.Errorf("node: admin listener (admin_addr, --admin %s): %w", n.cfg.AdminAddr, err)
+		}
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -324,6 +369,10 @@ func (n *Node) Run(ctx context.Context, ln net.Listener) error {
 	}
 	if n.bridge != nil {
 		run("bridge", func() error { return n.bridge.Run(ctx) })
+	}
+	if aln != nil {
+		n.log.Info("admin listener: metrics and pprof", "url", "http://"+aln.Addr().String()+"/metrics")
+		run("admin", func() error { return serveAdmin(ctx, aln, n.metrics) })
 	}
 	wg.Wait()
 	return errors.Join(errs...)

@@ -25,6 +25,7 @@ import (
 	"github.com/cove-network/cove/attest"
 	"github.com/cove-network/cove/chain"
 	"github.com/cove-network/cove/internal/fanout"
+	"github.com/cove-network/cove/internal/metrics"
 )
 
 var (
@@ -40,9 +41,12 @@ type abciApp struct {
 	log *slog.Logger
 	db  *bbolt.DB
 
-	mu     sync.RWMutex // orders ABCI calls (the App guards its own reads: views take no lock here)
-	app    *chain.App
-	events fanout.Feed
+	mu  sync.RWMutex // orders ABCI calls (the App guards its own reads: views take no lock here)
+	app *chain.App
+	// metrics receives each finalized block's time and transactions (nil:
+	// none kept); set before the node starts.
+	metrics *metrics.Set
+	events  fanout.Feed
 	// pending are the events of the block being finalized, delivered at Commit.
 	pending []chain.Event
 	// results are the block's tx results by hash, handed to waiters at Commit.
@@ -320,6 +324,13 @@ func (a *abciApp) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBloc
 	}
 	a.pending = a.pending[:0]
 	a.results = a.results[:0]
+	if a.metrics != nil {
+		types, codes := make([]string, len(res.TxResults)), make([]uint32, len(res.TxResults))
+		for i, r := range res.TxResults {
+			types[i], codes[i] = txType(req.Txs[i]), r.Code
+		}
+		a.metrics.Block(req.Time, types, codes)
+	}
 	for i, r := range res.TxResults {
 		a.results = append(a.results, txDone{hash: chain.TxHash(req.Txs[i]), height: req.Height, result: r})
 		if r.Code == 0 {
@@ -327,6 +338,18 @@ func (a *abciApp) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBloc
 		}
 	}
 	return out, nil
+}
+
+// txType is a transaction's message type for metrics: a type of the
+// message table, else "unknown" (so a proposer cannot make up labels).
+func txType(tx []byte) string {
+	var t struct {
+		Type string `json:"type"`
+	}
+	if json.Unmarshal(tx, &t) != nil || !chain.KnownType(t.Type) {
+		return "unknown"
+	}
+	return t.Type
 }
 
 // response converts the chain's block result for CometBFT: the app hash,

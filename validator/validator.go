@@ -38,6 +38,7 @@ import (
 
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/chain"
+	"github.com/cove-network/cove/internal/metrics"
 )
 
 // Config tunes a validator.
@@ -98,6 +99,10 @@ func (c Config) Validate() error {
 	}
 	return nil
 }
+
+// SetMetrics makes the validator record each finalized block's interval
+// and transactions into m; call it before Run.
+func (s *Server) SetMetrics(m *metrics.Set) { s.app.metrics = m }
 
 // Server is a running validator.
 type Server struct {

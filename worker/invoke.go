@@ -119,6 +119,10 @@ func (s *Server) Invoke(ctx context.Context, id cove.AgentID, c cove.Call) (*cov
 	if runErr != nil && ctx.Err() != nil {
 		return nil, fmt.Errorf("invoke agent %s: %w", a.ID, ctx.Err())
 	}
+	var le *sandbox.LimitError
+	if errors.As(runErr, &le) {
+		s.metrics.SandboxLimit(le.Limit)
+	}
 
 	var resp *cove.Response
 	resp, runErr = shapeResponse(c, res, runErr, reqID)
@@ -178,6 +182,7 @@ func (s *Server) program(a cove.Agent) (*sandbox.Program, error) {
 	s.mu.Lock()
 	p := s.programs[a.CodeHash]
 	s.mu.Unlock()
+	s.metrics.CompileCache(p != nil)
 	if p != nil {
 		return p, nil
 	}

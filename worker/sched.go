@@ -40,6 +40,28 @@ func newSlots(total, perAgent, queue int) *slots {
 	return &slots{perAgent: perAgent, queue: queue, free: total, agents: map[cove.AgentID]*agentSlots{}}
 }
 
+// waiting returns how many calls wait for a slot.
+func (s *slots) waiting() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, a := range s.agents {
+		n += len(a.waiters)
+	}
+	return n
+}
+
+// running returns how many slots are taken.
+func (s *slots) running() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, a := range s.agents {
+		n += a.running
+	}
+	return n
+}
+
 // acquire takes a slot for agent id, waiting for one in the agent's queue.
 // It returns errAgentBusy at once when the agent's queue is full, and ctx's
 // error when ctx ends before a slot is free. Every nil return must be

@@ -35,6 +35,7 @@ import (
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/attest"
 	"github.com/cove-network/cove/chain"
+	"github.com/cove-network/cove/internal/metrics"
 	"github.com/cove-network/cove/keys"
 	"github.com/cove-network/cove/receipt"
 	"github.com/cove-network/cove/secret"
@@ -216,6 +217,7 @@ type Server struct {
 	// waits for them.
 	prepares sync.WaitGroup
 	ai       *ai.Service
+	metrics  *metrics.Set // nil: none kept
 
 	mu       sync.Mutex
 	programs map[cove.Hash]*sandbox.Program // by code hash
@@ -369,6 +371,16 @@ func (s *Server) Run(ctx context.Context, endpoint string) error {
 	s.prepares.Wait()
 	s.engine.Close()
 	return errors.Join(s.ai.Close(), s.logs.close())
+}
+
+// SetMetrics makes the worker (and its AI service) record into m: the
+// compiled-program cache, sandbox limits, the AI API's answers, and the
+// calls waiting for a slot. Call it before Run.
+func (s *Server) SetMetrics(m *metrics.Set) {
+	s.metrics = m
+	s.ai.SetMetrics(m)
+	m.GaugeFunc("cove_worker_waiting_calls", "Calls waiting for an invocation slot on this worker.", nil, func() float64 { return float64(s.slots.waiting()) })
+	m.GaugeFunc("cove_worker_running_calls", "Invocations running on this worker.", nil, func() float64 { return float64(s.slots.running()) })
 }
 
 // AI returns the worker's confidential AI service, which the gateway

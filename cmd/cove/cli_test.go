@@ -876,3 +876,16 @@ func TestNodeRebuildState(t *testing.T) {
 		t.Fatalf("files kept aside: %q, want one", asides)
 	}
 }
+
+// TestLogFormat: --log-format picks text or JSON; anything else is refused
+// naming the choices.
+func TestLogFormat(t *testing.T) {
+	for _, f := range []string{"text", "json"} {
+		if _, err := (&globals{logLevel: "info", logFormat: f}).logger(); err != nil {
+			t.Errorf("--log-format %s: %v", f, err)
+		}
+	}
+	if _, err := (&globals{logLevel: "info", logFormat: "xml"}).logger(); err == nil || !strings.Contains(err.Error(), "text or json") {
+		t.Errorf("--log-format xml: %v", err)
+	}
+}

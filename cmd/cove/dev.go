@@ -41,8 +41,11 @@ It prints "ready" once every role is up (the gateway answers, its worker holds a
 key, and the EVM examples' agents are deployed with their attestor grants). A listen address in use, or a data dir another cove runs on, stops it before
 that, naming the flag to change. A second cove dev needs only --http: with a port
 other than 8700 its data dir defaults to .cove/dev-PORT and its CometBFT RPC, P2P and
-EVM RPC ports to PORT+1, PORT+2 and PORT+3 (flags given explicitly are kept), so
-keep the --http ports of two cove devs at least 4 apart.
+EVM RPC ports to PORT+1, PORT+2 and PORT+3 and its admin listener to PORT+4 (flags
+given explicitly are kept), so keep the --http ports of two cove devs at least 5 apart.
+
+The admin listener (--admin, default 127.0.0.1:8701) serves Prometheus metrics at
+/metrics and Go's pprof at /debug/pprof/; it is for the operator, never public.
 
 It creates a funded key named "dev" in $COVE_HOME/keys (default ~/.cove) without a
 passphrase; commands that send transactions use it unless --from says otherwise.
@@ -67,7 +70,7 @@ The simulated TEE gives NO hardware protection: use it for development only.`,
 			if err != nil {
 				return fmt.Errorf("dev key: %w", err)
 			}
-			if err := deriveFromHTTP(cmd.Flags(), httpAddr, &cfg.DataDir, &rpcAddr, &p2pAddr, &cfg.DevEVM.RPCAddr); err != nil {
+			if err := deriveFromHTTP(cmd.Flags(), httpAddr, &cfg.DataDir, &rpcAddr, &p2pAddr, &cfg.DevEVM.RPCAddr, &cfg.AdminAddr); err != nil {
 				return err
 			}
 			cfg.Operator = filepath.Join(store.Dir(), dev.Name+".json") // registers the worker; the admin, so it allows its own build
@@ -86,6 +89,7 @@ The simulated TEE gives NO hardware protection: use it for development only.`,
 			if cfg.DevEVM.Enabled {
 				ports = append(ports, struct{ addr, flag string }{cfg.DevEVM.RPCAddr, "--evm-rpc"})
 			}
+			ports = append(ports, struct{ addr, flag string }{cfg.AdminAddr, "--admin"})
 			for _, p := range ports {
 				if err := portFree(p.addr, p.flag); err != nil {
 					return err
@@ -120,6 +124,9 @@ The simulated TEE gives NO hardware protection: use it for development only.`,
 			fmt.Fprintf(out, "  worker      in-process (cluster %s; limits %s, %d MiB, %d requests)\n", cfg.Worker.Cluster, cfg.Worker.Limits.Timeout, cfg.Worker.Limits.Memory>>20, cfg.Worker.Limits.Requests)
 			fmt.Fprintf(out, "  gatekeeper  in-process (master keys sealed in %s; provisions workers through the chain)\n", filepath.Join(abs, "gatekeeper"))
 			fmt.Fprintf(out, "  data        %s\n", abs)
+			if cfg.AdminAddr != "" {
+				fmt.Fprintf(out, "  admin       http://%s/metrics (Prometheus), /debug/pprof/ (operator only)\n", cfg.AdminAddr)
+			}
 			if ev := n.EVM(); ev != nil {
 				rpcURL := ev.RPC
 				if rpcURL == "" {
@@ -167,6 +174,7 @@ The simulated TEE gives NO hardware protection: use it for development only.`,
 	f.StringVar(&httpAddr, "http", httpAddr, "gateway listen address")
 	f.StringVar(&rpcAddr, "rpc", rpcAddr, "CometBFT RPC listen address (empty disables it)")
 	f.StringVar(&p2pAddr, "p2p", p2pAddr, "CometBFT peer-to-peer listen address")
+	f.StringVar(&cfg.AdminAddr, "admin", devAdminAddr, "the admin listener: Prometheus metrics at /metrics, Go's pprof at /debug/pprof/ (empty: none); keep it private")
 	f.StringVar(&cfg.DevEVM.RPCAddr, "evm-rpc", cfg.DevEVM.RPCAddr, "the dev EVM's JSON-RPC listen address (chain 31337; empty: in-process only)")
 	f.DurationVar(&cfg.DevEVM.BlockTime, "evm-block-time", cfg.DevEVM.BlockTime, "time between the dev EVM's blocks")
 	f.BoolVar(&noEVM, "no-evm", false, "run without the dev EVM and its bridge")
@@ -225,16 +233,20 @@ func portFree(addr, flag string) error {
 	return ln.Close()
 }
 
-// devHTTPPort is the port of cove dev's default --http.
-const devHTTPPort = 8700
+// devHTTPPort is the port of cove dev's default --http, devAdminAddr its
+// default --admin.
+const (
+	devHTTPPort  = 8700
+	devAdminAddr = "127.0.0.1:8701"
+)
 
 // deriveFromHTTP gives a cove dev whose --http port is not the default
 // its own defaults for what --http alone does not set: the data dir
-// (.cove/dev-PORT), the CometBFT RPC and P2P ports (PORT+1, PORT+2) and the
-// dev EVM's RPC port (PORT+3), on --http's host. So a second cove dev needs
-// only --http (its ports 4 apart from the first's). A flag given
-// explicitly is kept.
-func deriveFromHTTP(f *pflag.FlagSet, httpAddr string, dataDir, rpc, p2p, evmRPC *string) error {
+// (.cove/dev-PORT), the CometBFT RPC and P2P ports (PORT+1, PORT+2), the
+// dev EVM's RPC port (PORT+3) and the admin listener (PORT+4), on --http's
+// host. So a second cove dev needs only --http (its ports 5 apart from the
+// first's). A flag given explicitly is kept.
+func deriveFromHTTP(f *pflag.FlagSet, httpAddr string, dataDir, rpc, p2p, evmRPC, admin *string) error {
 	if !f.Changed("http") {
 		return nil
 	}
@@ -243,8 +255,8 @@ func deriveFromHTTP(f *pflag.FlagSet, httpAddr string, dataDir, rpc, p2p, evmRPC
 		return fmt.Errorf("--http %q: %w", httpAddr, err)
 	}
 	port, err := strconv.Atoi(portStr)
-	if err != nil || port < 0 || port > 65535-3 {
-		return fmt.Errorf("--http %q: want HOST:PORT with a port below %d", httpAddr, 65535-3)
+	if err != nil || port < 0 || port > 65535-4 {
+		return fmt.Errorf("--http %q: want HOST:PORT with a port below %d", httpAddr, 65535-4)
 	}
 	if port == devHTTPPort || port == 0 {
 		return nil
@@ -258,5 +270,6 @@ func deriveFromHTTP(f *pflag.FlagSet, httpAddr string, dataDir, rpc, p2p, evmRPC
 	set("rpc", rpc, net.JoinHostPort(host, strconv.Itoa(port+1)))
 	set("p2p", p2p, net.JoinHostPort(host, strconv.Itoa(port+2)))
 	set("evm-rpc", evmRPC, net.JoinHostPort(host, strconv.Itoa(port+3)))
+	set("admin", admin, net.JoinHostPort(host, strconv.Itoa(port+4)))
 	return nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -70,8 +71,8 @@ func TestDev(t *testing.T) {
 	}
 	t.Setenv("COVE_HOME", t.TempDir())
 	dir := filepath.Join(t.TempDir(), "dev")
-	httpAddr, rpc, p2p := freeAddr(t), freeAddr(t), freeAddr(t)
-	out, done := startDev(t, "--data-dir", dir, "--http", httpAddr, "--rpc", rpc, "--p2p", p2p, "--no-evm")
+	httpAddr, rpc, p2p, admin := freeAddr(t), freeAddr(t), freeAddr(t), freeAddr(t)
+	out, done := startDev(t, "--data-dir", dir, "--http", httpAddr, "--rpc", rpc, "--p2p", p2p, "--admin", admin, "--no-evm")
 	deadline := time.Now().Add(60 * time.Second)
 	for !strings.Contains(out.String(), "ready") {
 		select {
@@ -93,15 +94,29 @@ func TestDev(t *testing.T) {
 	if i, j := strings.Index(out.String(), "trust root"), strings.Index(out.String(), "ready"); i < 0 || j < i {
 		t.Fatalf("ready before the trust root:\n%s", out)
 	}
+	// The admin listener serves the node's metrics; the gateway does not.
+	resp, err = http.Get("http://" + admin + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(metrics), "cove_chain_height ") || !strings.Contains(string(metrics), "go_goroutines ") {
+		t.Fatalf("admin /metrics: %d\n%.2000s", resp.StatusCode, metrics)
+	}
+	if resp, err := http.Get("http://" + httpAddr + "/metrics"); err != nil || resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("the gateway serves /metrics: %v %v", resp, err)
+	}
 
 	for _, tt := range []struct {
 		name string
 		args []string
 		want string
 	}{
-		{"the same data dir", []string{"--data-dir", dir, "--http", freeAddr(t), "--rpc", freeAddr(t), "--p2p", freeAddr(t), "--no-evm"}, "is used by another running cove"},
-		{"the same RPC port", []string{"--data-dir", filepath.Join(t.TempDir(), "dev"), "--http", freeAddr(t), "--rpc", rpc, "--p2p", freeAddr(t), "--no-evm"}, "change it with --rpc"},
-		{"the same HTTP port", []string{"--data-dir", filepath.Join(t.TempDir(), "dev"), "--http", httpAddr, "--rpc", freeAddr(t), "--p2p", freeAddr(t), "--no-evm"}, "use --http"},
+		{"the same data dir", []string{"--data-dir", dir, "--http", freeAddr(t), "--rpc", freeAddr(t), "--p2p", freeAddr(t), "--admin", "", "--no-evm"}, "is used by another running cove"},
+		{"the same RPC port", []string{"--data-dir", filepath.Join(t.TempDir(), "dev"), "--http", freeAddr(t), "--rpc", rpc, "--p2p", freeAddr(t), "--admin", "", "--no-evm"}, "change it with --rpc"},
+		{"the same HTTP port", []string{"--data-dir", filepath.Join(t.TempDir(), "dev"), "--http", httpAddr, "--rpc", freeAddr(t), "--p2p", freeAddr(t), "--admin", "", "--no-evm"}, "use --http"},
+		{"the same admin port", []string{"--data-dir", filepath.Join(t.TempDir(), "dev"), "--http", freeAddr(t), "--rpc", freeAddr(t), "--p2p", freeAddr(t), "--admin", admin, "--no-evm"}, "change it with --admin"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			start := time.Now()
@@ -125,30 +140,31 @@ func TestDev(t *testing.T) {
 // dir and ports; the default --http and explicit flags keep theirs.
 func TestDevDeriveFromHTTP(t *testing.T) {
 	for _, tt := range []struct {
-		args               []string
-		dir, rpc, p2p, evm string
+		args                      []string
+		dir, rpc, p2p, evm, admin string
 	}{
-		{nil, ".cove/dev", "127.0.0.1:26657", "127.0.0.1:26656", "127.0.0.1:8545"},
-		{[]string{"--http", "127.0.0.1:8700"}, ".cove/dev", "127.0.0.1:26657", "127.0.0.1:26656", "127.0.0.1:8545"},
-		{[]string{"--http", "127.0.0.1:8800"}, ".cove/dev-8800", "127.0.0.1:8801", "127.0.0.1:8802", "127.0.0.1:8803"},
-		{[]string{"--http", "127.0.0.1:8800", "--rpc", "", "--data-dir", "x"}, "x", "", "127.0.0.1:8802", "127.0.0.1:8803"},
-		{[]string{"--http", "127.0.0.1:8800", "--p2p", "127.0.0.1:9999"}, ".cove/dev-8800", "127.0.0.1:8801", "127.0.0.1:9999", "127.0.0.1:8803"},
+		{nil, ".cove/dev", "127.0.0.1:26657", "127.0.0.1:26656", "127.0.0.1:8545", "127.0.0.1:8701"},
+		{[]string{"--http", "127.0.0.1:8700"}, ".cove/dev", "127.0.0.1:26657", "127.0.0.1:26656", "127.0.0.1:8545", "127.0.0.1:8701"},
+		{[]string{"--http", "127.0.0.1:8800"}, ".cove/dev-8800", "127.0.0.1:8801", "127.0.0.1:8802", "127.0.0.1:8803", "127.0.0.1:8804"},
+		{[]string{"--http", "127.0.0.1:8800", "--rpc", "", "--data-dir", "x"}, "x", "", "127.0.0.1:8802", "127.0.0.1:8803", "127.0.0.1:8804"},
+		{[]string{"--http", "127.0.0.1:8800", "--p2p", "127.0.0.1:9999", "--admin", ""}, ".cove/dev-8800", "127.0.0.1:8801", "127.0.0.1:9999", "127.0.0.1:8803", ""},
 	} {
 		f := pflag.NewFlagSet("dev", pflag.ContinueOnError)
-		httpAddr, dir, rpc, p2p, evm := "127.0.0.1:8700", ".cove/dev", "127.0.0.1:26657", "127.0.0.1:26656", "127.0.0.1:8545"
+		httpAddr, dir, rpc, p2p, evm, admin := "127.0.0.1:8700", ".cove/dev", "127.0.0.1:26657", "127.0.0.1:26656", "127.0.0.1:8545", devAdminAddr
 		f.StringVar(&httpAddr, "http", httpAddr, "")
 		f.StringVar(&dir, "data-dir", dir, "")
 		f.StringVar(&rpc, "rpc", rpc, "")
 		f.StringVar(&p2p, "p2p", p2p, "")
 		f.StringVar(&evm, "evm-rpc", evm, "")
+		f.StringVar(&admin, "admin", admin, "")
 		if err := f.Parse(tt.args); err != nil {
 			t.Fatal(err)
 		}
-		if err := deriveFromHTTP(f, httpAddr, &dir, &rpc, &p2p, &evm); err != nil {
+		if err := deriveFromHTTP(f, httpAddr, &dir, &rpc, &p2p, &evm, &admin); err != nil {
 			t.Fatal(err)
 		}
-		if dir != filepath.FromSlash(tt.dir) || rpc != tt.rpc || p2p != tt.p2p || evm != tt.evm {
-			t.Errorf("%v: %s %s %s %s, want %s %s %s %s", tt.args, dir, rpc, p2p, evm, tt.dir, tt.rpc, tt.p2p, tt.evm)
+		if dir != filepath.FromSlash(tt.dir) || rpc != tt.rpc || p2p != tt.p2p || evm != tt.evm || admin != tt.admin {
+			t.Errorf("%v: %s %s %s %s %s, want %s %s %s %s %s", tt.args, dir, rpc, p2p, evm, admin, tt.dir, tt.rpc, tt.p2p, tt.evm, tt.admin)
 		}
 	}
 }

@@ -45,6 +45,7 @@ func (e *exitError) Unwrap() error { return e.err }
 type globals struct {
 	gateway   string
 	logLevel  string
+	logFormat string
 	trustRoot string
 }
 
@@ -69,6 +70,7 @@ Start a local network with 'cove dev', then deploy and call agents:
 	}
 	root.PersistentFlags().StringVar(&g.gateway, "gateway", gw, "gateway URL (env COVE_GATEWAY)")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format: text (key=value) or json (one object a line)")
 	root.PersistentFlags().StringVar(&g.trustRoot, "trust-root", os.Getenv("COVE_TRUST_ROOT"), "HEIGHT:0xHASH of a chain header you trust: the key secrets are sealed to and the attestors receipts are checked against are then proven from the chain, not taken from the gateway (env COVE_TRUST_ROOT; cove dev prints its chain's; see cove chain trust)")
 	root.AddCommand(newDevCmd(g), newNodeCmd(g), newTestnetCmd(g), newAgentCmd(g), newKeysCmd(g), newSendCmd(g), newAttestCmd(g), newVerifyCmd(g), newBenchCmd(g), newAdminCmd(g), newChainCmd(g), newEVMCmd(g), newAICmd(g))
 	return root
@@ -96,5 +98,12 @@ func (g *globals) logger() (*slog.Logger, error) {
 	if err := level.UnmarshalText([]byte(g.logLevel)); err != nil {
 		return nil, fmt.Errorf("--log-level %q: use debug, info, warn or error", g.logLevel)
 	}
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})), nil
+	opts := &slog.HandlerOptions{Level: level}
+	switch g.logFormat {
+	case "text":
+		return slog.New(slog.NewTextHandler(os.Stderr, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: use text or json", g.logFormat)
 }

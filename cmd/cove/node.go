@@ -14,6 +14,7 @@ func newNodeCmd(g *globals) *cobra.Command {
 	var (
 		home    string
 		rebuild bool
+		admin   string
 	)
 	cmd := &cobra.Command{
 		Use:   "node --home DIR",
@@ -46,6 +47,9 @@ interrupted are removed at every start (and logged).`,
 				return err
 			}
 			cfg.Validator.RebuildState = rebuild
+			if cmd.Flags().Changed("admin") {
+				cfg.AdminAddr = admin
+			}
 			// The port first: a node that cannot serve must fail before it
 			// touches its chain.
 			var ln net.Listener
@@ -71,11 +75,15 @@ interrupted are removed at every start (and logged).`,
 			if ln != nil {
 				fmt.Fprintf(out, "  gateway     http://%s\n", ln.Addr())
 			}
+			if cfg.AdminAddr != "" {
+				fmt.Fprintf(out, "  admin       http://%s/metrics (Prometheus), /debug/pprof/\n", cfg.AdminAddr)
+			}
 			fmt.Fprintln(out, "ready; press Ctrl-C to stop")
 			return n.Run(cmd.Context(), ln)
 		},
 	}
 	cmd.Flags().StringVar(&home, "home", "", "the node's home directory")
+	cmd.Flags().StringVar(&admin, "admin", "", "the admin listener (metrics at /metrics, pprof), overriding admin_addr in cove.toml; keep it private")
 	cmd.Flags().BoolVar(&rebuild, "rebuild-state", false, "move the chain state aside and rebuild it from this node's block store (see Recovery)")
 	return cmd
 }

@@ -43,6 +43,8 @@ type DevConfig struct {
 	ReceiptBatch int
 	// AI is the node's [ai] section (providers of the AI API).
 	AI ai.Config
+	// AdminAddr is the node's admin listener (metrics, pprof); empty: none.
+	AdminAddr string
 }
 
 // DevNode is a node StartDev runs.
@@ -72,6 +74,7 @@ func StartDev(ctx context.Context, c DevConfig) (*DevNode, error) {
 	}
 	cfg.Worker.ReceiptBatch = c.ReceiptBatch
 	cfg.AI = c.AI
+	cfg.AdminAddr = c.AdminAddr
 	if c.EVMAddr != "" {
 		cfg.DevEVM = node.DefaultDevEVM()
 		cfg.DevEVM.RPCAddr = c.EVMAddr

@@ -47,6 +47,7 @@ import (
 
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/api"
+	"github.com/cove-network/cove/internal/metrics"
 	"github.com/cove-network/cove/receipt"
 )
 
@@ -209,6 +210,7 @@ type Platform interface {
 
 // Service is the AI API of one worker.
 type Service struct {
+	metrics     *metrics.Set
 	opener      atomic.Pointer[Opener]
 	quotes      atomic.Pointer[QuoteVerifier]
 	cfg         Config
@@ -255,6 +257,10 @@ var ErrKeyUnavailable = errors.New("the worker holds no cluster key to open it w
 // SetOpener sets how sealed provider keys are opened (the worker's key
 // ring); until it is set they cannot be.
 func (s *Service) SetOpener(o Opener) { s.opener.Store(&o) }
+
+// SetMetrics makes the service record its answers to completions into m;
+// call it before serving.
+func (s *Service) SetMetrics(m *metrics.Set) { s.metrics = m }
 
 // SealedKeyName is the secret name the API key has in a sealed key file,
 // SealedURLName that of the provider URL it may be sent to.

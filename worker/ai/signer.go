@@ -222,6 +222,9 @@ func (s *Service) signed(c cove.Call, providerName string, status int, header co
 	if a == nil {
 		a = &answer{provider: providerName, complete: true}
 	}
+	if a.provider != "" {
+		s.metrics.AI(a.provider, status, a.tokens)
+	}
 	if a.id == "" {
 		a.id = newReceiptID()
 	}

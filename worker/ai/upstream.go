@@ -380,6 +380,7 @@ func (st *stream) charge() {
 		st.a.tokens = st.pieces
 	}
 	st.s.charge(st.who, st.a.tokens)
+	st.s.metrics.AI(st.p.Name, http.StatusOK, st.a.tokens)
 }
 
 // finish signs the receipt over the bytes handed out and meters the
