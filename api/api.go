@@ -79,6 +79,23 @@ type ChainStatus struct {
 	AppHash        string `json:"app_hash"` // 0x-hex, the app hash after Height
 }
 
+// NodeInfo is GET /v1/node: what the node behind a gateway runs.
+type NodeInfo struct {
+	// Roles are the node's roles: validator, gatekeeper, worker, gateway,
+	// bridge.
+	Roles []string `json:"roles"`
+	// Peers is how many validator peers it is connected to.
+	Peers int `json:"peers"`
+	// Worker is its worker's id on chain (empty without the role).
+	Worker string `json:"worker,omitempty"`
+	// AISigner and AIProviders are its AI API's signing address and
+	// providers (empty without a worker).
+	AISigner    string   `json:"aiSigner,omitempty"`
+	AIProviders []string `json:"aiProviders,omitempty"`
+	// Admin is its admin listener's address, when it has one.
+	Admin string `json:"admin,omitempty"`
+}
+
 // StateProof is GET /v1/chain/proof/{key}: the value of one state key at
 // Height, or its absence (Value null), with the Merkle proof (encoding in
 // docs/PROTOCOL.md) that binds it to the app hash after block Height, which

@@ -158,3 +158,29 @@ func (c *Client) EVM(ctx context.Context) ([]api.EVMChain, error) {
 	err := c.do(ctx, http.MethodGet, "/v1/evm", nil, "", &out)
 	return out.Chains, err
 }
+
+// NodeInfo returns what the node behind the gateway runs (GET /v1/node).
+func (c *Client) NodeInfo(ctx context.Context) (api.NodeInfo, error) {
+	var info api.NodeInfo
+	err := c.do(ctx, http.MethodGet, "/v1/node", nil, "", &info)
+	return info, err
+}
+
+// Workers returns the workers registered on chain, as the gateway says.
+func (c *Client) Workers(ctx context.Context) ([]chain.WorkerRecord, error) {
+	var out struct {
+		Workers []chain.WorkerRecord `json:"workers"`
+	}
+	err := c.do(ctx, http.MethodGet, "/v1/chain/workers", nil, "", &out)
+	return out.Workers, err
+}
+
+// Epochs returns the key epochs published on chain, oldest first, as the
+// gateway says.
+func (c *Client) Epochs(ctx context.Context) ([]chain.EpochRecord, error) {
+	var out struct {
+		Epochs []chain.EpochRecord `json:"epochs"`
+	}
+	err := c.do(ctx, http.MethodGet, "/v1/chain/keys", nil, "", &out)
+	return out.Epochs, err
+}

@@ -151,6 +151,21 @@ type Server struct {
 	ai AI
 	// metrics records agent calls (SetMetrics; nil: none kept).
 	metrics *metrics.Set
+	// nodeInfo says what the node runs (SetNodeInfo; nil: the gateway
+	// alone).
+	nodeInfo func() api.NodeInfo
+}
+
+// SetNodeInfo makes GET /v1/node answer what info returns; call it before
+// Run.
+func (s *Server) SetNodeInfo(info func() api.NodeInfo) { s.nodeInfo = info }
+
+func (s *Server) handleNode(w http.ResponseWriter, r *http.Request) {
+	info := api.NodeInfo{Roles: []string{"gateway"}}
+	if s.nodeInfo != nil {
+		info = s.nodeInfo()
+	}
+	writeJSON(w, http.StatusOK, info)
 }
 
 // SetMetrics makes the gateway record agent calls (status, time) into m;
@@ -217,6 +232,7 @@ func New(cfg Config, log *slog.Logger, chain Chain, blobs Blobs, invoker Invoker
 	mux.HandleFunc("GET /v1/chain/proof/{key}", s.handleChainProof)
 	mux.HandleFunc("GET /v1/chain/light/{height}", s.handleChainLight)
 	mux.HandleFunc("GET /v1/evm", s.handleEVM)
+	mux.HandleFunc("GET /v1/node", s.handleNode)
 	mux.HandleFunc("GET /v1/agents", s.handleListAgents)
 	mux.HandleFunc("GET /v1/agents/{id}", s.handleGetAgent)
 	mux.HandleFunc("GET /v1/agents/{id}/logs", s.handleLogs)
@@ -304,7 +320,7 @@ func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
 			"GET /v1/chain/status", "GET /v1/chain/params", "GET /v1/chain/accounts/{addr}", "GET /v1/chain/agents/{id}", "GET /v1/chain/workers", "POST /v1/chain/tx",
 			"GET /v1/chain/tx/{hash}",
 			"GET /v1/chain/proof/{key}", "GET /v1/chain/light/{height}",
-			"GET /v1/evm",
+			"GET /v1/evm", "GET /v1/node",
 			"POST /v1/chat/completions", "POST /v1/completions", "POST /v1/embeddings", "GET /v1/models",
 			"GET /v1/signature/{chat_id}", "GET /v1/attestation/report", "GET /v1/ai/receipts/{id}", "GET /v1/ai/usage", "POST /v1/ai/keys",
 		},

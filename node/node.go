@@ -24,6 +24,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/cove-network/cove/api"
 	"github.com/cove-network/cove/blob"
 	"github.com/cove-network/cove/bridge"
 	"github.com/cove-network/cove/chain"
@@ -287,7 +288,28 @@ func (n *Node) wireMetrics() {
 	}
 	if n.gateway != nil {
 		n.gateway.SetMetrics(n.metrics)
+		n.gateway.SetNodeInfo(n.info)
 	}
+}
+
+// info is what GET /v1/node says of this node.
+func (n *Node) info() api.NodeInfo {
+	r := n.cfg.Roles
+	out := api.NodeInfo{Peers: n.validator.Peers(), Admin: n.cfg.AdminAddr}
+	for _, role := range []struct {
+		on   bool
+		name string
+	}{{true, "validator"}, {r.Gatekeeper, "gatekeeper"}, {r.Worker, "worker"}, {r.Gateway, "gateway"}, {n.bridge != nil, "bridge"}} {
+		if role.on {
+			out.Roles = append(out.Roles, role.name)
+		}
+	}
+	if n.worker != nil {
+		out.Worker = n.worker.ID().String()
+		out.AISigner = n.worker.AI().SigningAddress().String()
+		out.AIProviders = n.worker.AI().Providers()
+	}
+	return out
 }
 
 // Metrics returns the node's metrics (served at /metrics on AdminAddr).

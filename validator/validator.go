@@ -377,6 +377,14 @@ func (s *Server) Close() error {
 	return s.app.close()
 }
 
+// Peers returns how many validator peers this node is connected to.
+func (s *Server) Peers() int {
+	if sw := s.node.Switch(); sw != nil {
+		return sw.Peers().Size()
+	}
+	return 0
+}
+
 // Name returns the network's name: CometBFT's chain id ("cove-dev").
 func (s *Server) Name() string {
 	if g := s.node.GenesisDoc(); g != nil {

@@ -95,3 +95,24 @@ func TestAICommands(t *testing.T) {
 		t.Fatalf("mock-upstream models: %s", b)
 	}
 }
+
+// TestStatus: `cove status` shows a node's health, roles, chain, workers,
+// keys and AI API on one screen; against a gateway that is not there it
+// fails.
+func TestStatus(t *testing.T) {
+	dev := devHome(t)
+	base := testnet.Dev(t, dev)
+	out, err := runCove(t, "--gateway", base, "status")
+	if err != nil {
+		t.Fatalf("cove status: %v\n%s", err, out)
+	}
+	for _, want := range []string{"healthy", "roles     validator, gatekeeper, worker, gateway", "peers     0 validator peer(s)",
+		"chain     cove-dev", "workers   1 registered", " sim  active  http://", "keys      1 epoch(s); the latest, 0,", "ai        signing address 0x"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("cove status lacks %q:\n%s", want, out)
+		}
+	}
+	if _, err := runCove(t, "--gateway", "http://"+freeAddr(t), "status"); err == nil {
+		t.Error("cove status against no gateway succeeded")
+	}
+}
