@@ -92,8 +92,6 @@ type NodeInfo struct {
 	// providers (empty without a worker).
 	AISigner    string   `json:"aiSigner,omitempty"`
 	AIProviders []string `json:"aiProviders,omitempty"`
-	// Admin is its admin listener's address, when it has one.
-	Admin string `json:"admin,omitempty"`
 }
 
 // StateProof is GET /v1/chain/proof/{key}: the value of one state key at

@@ -171,6 +171,10 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 		}
 	}()
 	n.validator = v
+	// Metrics from the start, so a node of any roles records its chain.
+	n.metrics = metrics.New()
+	v.SetMetrics(n.metrics)
+	n.metrics.GaugeFunc("cove_chain_height", "The height of the last block this node committed.", nil, func() float64 { return float64(v.View().Height()) })
 	// Only now: the validator holds its state file's lock, so a second
 	// node started by mistake on this home has failed above instead of
 	// removing this one's writes in progress.
@@ -277,12 +281,9 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 	return n, nil
 }
 
-// wireMetrics gives every role the node's metrics.
+// wireMetrics gives the worker and the gateway the node's metrics (the
+// validator has them from New).
 func (n *Node) wireMetrics() {
-	n.metrics = metrics.New()
-	n.validator.SetMetrics(n.metrics)
-	v := n.validator
-	n.metrics.GaugeFunc("cove_chain_height", "The height of the last block this node committed.", nil, func() float64 { return float64(v.View().Height()) })
 	if n.worker != nil {
 		n.worker.SetMetrics(n.metrics)
 	}
@@ -295,7 +296,7 @@ func (n *Node) wireMetrics() {
 // info is what GET /v1/node says of this node.
 func (n *Node) info() api.NodeInfo {
 	r := n.cfg.Roles
-	out := api.NodeInfo{Peers: n.validator.Peers(), Admin: n.cfg.AdminAddr}
+	out := api.NodeInfo{Peers: n.validator.Peers()}
 	for _, role := range []struct {
 		on   bool
 		name string
@@ -339,6 +340,7 @@ func (n *Node) Run(ctx context.Context, ln net.Listener) error {
 	if n.cfg.AdminAddr != "" {
 		var err error
 		if aln, err = net.Listen("tcp", n.cfg.AdminAddr); err != nil {
+			n.Close() // Run releases everything when it returns
 			return fmt.Errorf("node: admin listener (admin_addr, --admin %s): %w", n.cfg.AdminAddr, err)
 		}
 	}

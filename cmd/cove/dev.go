@@ -270,6 +270,8 @@ func deriveFromHTTP(f *pflag.FlagSet, httpAddr string, dataDir, rpc, p2p, evmRPC
 	set("rpc", rpc, net.JoinHostPort(host, strconv.Itoa(port+1)))
 	set("p2p", p2p, net.JoinHostPort(host, strconv.Itoa(port+2)))
 	set("evm-rpc", evmRPC, net.JoinHostPort(host, strconv.Itoa(port+3)))
-	set("admin", admin, net.JoinHostPort(host, strconv.Itoa(port+4)))
+	// The admin listener stays on loopback whatever --http's host: it
+	// serves pprof and metrics to the operator only.
+	set("admin", admin, net.JoinHostPort("127.0.0.1", strconv.Itoa(port+4)))
 	return nil
 }

@@ -60,6 +60,13 @@ interrupted are removed at every start (and logged).`,
 				}
 				defer ln.Close()
 			}
+			if cfg.AdminAddr != "" {
+				aln, err := net.Listen("tcp", cfg.AdminAddr)
+				if err != nil {
+					return fmt.Errorf("listen on %s: %w (admin_addr, or --admin: change it)", cfg.AdminAddr, err)
+				}
+				aln.Close() // checked free; the node listens on it when it runs
+			}
 			unlock, err := node.LockDataDir(cfg.DataDir)
 			if err != nil {
 				return err

@@ -32,9 +32,6 @@ used); the exit code is 1 when the node is not healthy.`,
 			if info, err := c.NodeInfo(ctx); err == nil {
 				fmt.Fprintf(out, "roles     %s\n", strings.Join(info.Roles, ", "))
 				fmt.Fprintf(out, "peers     %d validator peer(s)\n", info.Peers)
-				if info.Admin != "" {
-					fmt.Fprintf(out, "admin     http://%s/metrics\n", info.Admin)
-				}
 				if info.Worker != "" {
 					providers := strings.Join(info.AIProviders, ", ")
 					if providers == "" {

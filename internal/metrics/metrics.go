@@ -34,7 +34,7 @@ type Set struct {
 func New() *Set {
 	s := &Set{reg: prometheus.NewRegistry()}
 	s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	s.calls = s.counter("cove_agent_calls_total", "Agent calls through the gateway, by agent and HTTP status.", "agent", "status")
+	s.calls = s.counter("cove_agent_calls_total", "Agent calls through the gateway, by agent and HTTP status class (2xx, 4xx, 5xx): the agent picks its status, so an exact one would let it multiply series.", "agent", "class")
 	s.callSeconds = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "cove_agent_call_seconds",
 		Help:    "Time from a call's arrival at the gateway to its answer's head (streams: to the start of the body), by status class.",
 		Buckets: []float64{.0005, .001, .002, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}}, []string{"class"})
@@ -57,8 +57,12 @@ func (s *Set) counter(name, help string, labels ...string) *prometheus.CounterVe
 	return c
 }
 
-// Handler serves the metrics in Prometheus' text format.
+// Handler serves the metrics in Prometheus' text format (nothing for a
+// nil Set).
 func (s *Set) Handler() http.Handler {
+	if s == nil {
+		return http.NotFoundHandler()
+	}
 	return promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{Registry: s.reg})
 }
 
@@ -76,8 +80,9 @@ func (s *Set) Call(agent string, status int, d time.Duration) {
 	if s == nil {
 		return
 	}
-	s.calls.WithLabelValues(agent, strconv.Itoa(status)).Inc()
-	s.callSeconds.WithLabelValues(strconv.Itoa(status/100) + "xx").Observe(d.Seconds())
+	class := strconv.Itoa(status/100) + "xx"
+	s.calls.WithLabelValues(agent, class).Inc()
+	s.callSeconds.WithLabelValues(class).Observe(d.Seconds())
 }
 
 // SandboxLimit records an invocation stopped by limit.

@@ -32,8 +32,8 @@ func TestExposition(t *testing.T) {
 	s.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	b, _ := io.ReadAll(rec.Body)
 	for _, want := range []string{
-		`cove_agent_calls_total{agent="0xabc",status="200"} 1`,
-		`cove_agent_calls_total{agent="0xabc",status="429"} 1`,
+		`cove_agent_calls_total{agent="0xabc",class="2xx"} 1`,
+		`cove_agent_calls_total{agent="0xabc",class="4xx"} 1`,
 		`cove_agent_call_seconds_count{class="2xx"} 1`,
 		`cove_block_interval_seconds_sum 0.2`,
 		`cove_chain_txs_total{result="ok",type="Transfer"} 1`,

@@ -382,7 +382,7 @@ func TestAISealedProviderKey(t *testing.T) {
 func TestAIAttestedUpstream(t *testing.T) {
 	dataDir := t.TempDir()
 	key, _ := crypto.GenerateKey()
-	tee := aimock.New(aimock.Config{Models: []string{"tee-chat"}, Attest: &aimock.Attestor{Key: key, TEE: "sim", Quote: func(rd [64]byte) ([]byte, error) {
+	tee := aimock.New(aimock.Config{Models: []string{"tee-chat", "tee2-chat"}, Attest: &aimock.Attestor{Key: key, TEE: "sim", Quote: func(rd [64]byte) ([]byte, error) {
 		p, err := sim.Open(filepath.Join(dataDir, "tee-sim")) // the node's: its vendor key and this binary's measurement
 		if err != nil {
 			return nil, err
@@ -395,11 +395,26 @@ func TestAIAttestedUpstream(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, _, user := aiNode(t, aimock.Config{}, dataDir, ai.Provider{Name: "tee", URL: up.URL + "/v1", Models: []string{"tee-chat"},
-		Attestation: ai.AttestationRequire, Measurements: []string{hex.EncodeToString(m[:])}})
+	// tee2 is the same upstream under a provider that trusts other
+	// software: the worker checks the measurement against the provider's
+	// list, so it refuses, though the dev chain admits this build.
+	d, _, user := aiNode(t, aimock.Config{}, dataDir,
+		ai.Provider{Name: "tee", URL: up.URL + "/v1", Models: []string{"tee-chat"}, Attestation: ai.AttestationRequire, Measurements: []string{hex.EncodeToString(m[:])}},
+		ai.Provider{Name: "tee2", URL: up.URL + "/v1", Models: []string{"tee2-chat"}, Attestation: ai.AttestationRequire, Measurements: []string{strings.Repeat("ab", 32)}})
 	k, err := d.Client.NewAIKey(t.Context(), user)
 	if err != nil {
 		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("POST", d.Client.Base()+"/v1/chat/completions", strings.NewReader(`{"model":"tee2-chat","messages":[{"role":"user","content":"attest me"}]}`))
+	req.Header.Set("Authorization", "Bearer "+k.Key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 502 || !strings.Contains(string(b), "upstream_unverified") || !strings.Contains(string(b), "not allowed") {
+		t.Fatalf("a provider that does not list the upstream's measurement: %d %s", resp.StatusCode, b)
 	}
 	for _, tc := range []struct{ model, want string }{{"tee-chat", "verified"}, {"mock-chat", "unverified"}} {
 		for _, stream := range []bool{false, true} {

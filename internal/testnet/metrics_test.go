@@ -85,7 +85,7 @@ func TestMetrics(t *testing.T) {
 		series string
 		grows  float64
 	}{
-		{`cove_agent_calls_total{agent="` + a.ID.String() + `",status="200"}`, 3},
+		{`cove_agent_calls_total{agent="` + a.ID.String() + `",class="2xx"}`, 3},
 		{`cove_agent_call_seconds_count{class="2xx"}`, 3},
 		{`cove_compile_cache_total{result="hit"}`, 3},
 		{`cove_sandbox_limit_errors_total{limit="memory"}`, 1},

@@ -288,20 +288,54 @@ func (st *stream) pull() {
 }
 
 // release queues the held events that are whole, up to a "[DONE]" event,
-// which stays held.
+// which stays held. An upstream that sends more than MaxResponseBytes
+// without ending an event is cut.
 func (st *stream) release() {
 	for {
-		i := bytes.Index(st.held, []byte("\n\n"))
-		if i < 0 {
+		end := eventEnd(st.held)
+		if end < 0 {
+			if int64(len(st.held)) > st.s.cfg.MaxResponseBytes {
+				st.held = nil
+				st.ended = true
+				st.idle.Stop()
+				st.cancel()
+				st.fail("upstream_too_large", fmt.Sprintf("provider %s sent more than %d bytes without ending an event", st.p.Name, st.s.cfg.MaxResponseBytes))
+			}
 			return
 		}
-		ev := st.held[:i+2]
+		ev := st.held[:end]
 		if string(bytes.TrimSpace(bytes.TrimPrefix(bytes.TrimSpace(ev), []byte("data:")))) == "[DONE]" {
 			return
 		}
 		st.queue(ev)
-		st.held = st.held[i+2:]
+		st.held = st.held[end:]
 	}
+}
+
+// eventEnd returns the length of the first whole SSE event in b (up to and
+// with the blank line that ends it: lines end with CRLF, LF or CR), or -1.
+func eventEnd(b []byte) int {
+	lineStart := 0
+	for i := 0; i < len(b); i++ {
+		if b[i] != '\n' && b[i] != '\r' {
+			continue
+		}
+		end := i + 1
+		if b[i] == '\r' {
+			if i+1 == len(b) {
+				return -1 // a CR that may be a CRLF's first half
+			}
+			if b[i+1] == '\n' {
+				end++
+			}
+		}
+		if i == lineStart { // an empty line: the event ends here
+			return end
+		}
+		lineStart = end
+		i = end - 1
+	}
+	return -1
 }
 
 // fail queues an error event as the stream's last, first closing an
