@@ -95,6 +95,25 @@ func checkAIExchange(t *testing.T, node string, signer cove.Address, e receipt.E
 	}
 }
 
+// aiChat posts body to the gateway's /v1/chat/completions with the API
+// key and returns the response (body read) and its body.
+func aiChat(t *testing.T, base, key, body string) (*http.Response, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", base+"/v1/chat/completions", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, b
+}
+
 // aiRecord fetches an answer's record and its receipt
 // (GET /v1/ai/receipts/{id}).
 func aiRecord(t *testing.T, base, id string) (complete bool, signed receipt.Signed) {
@@ -353,14 +372,7 @@ func TestAISealedProviderKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, _ := http.NewRequest("POST", d.Client.Base()+"/v1/chat/completions", strings.NewReader(`{"model":"mock-chat","messages":[{"role":"user","content":"sealed"}]}`))
-	req.Header.Set("Authorization", "Bearer "+key.Key)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	resp, b := aiChat(t, d.Client.Base(), key.Key, `{"model":"mock-chat","messages":[{"role":"user","content":"sealed"}]}`)
 	if resp.StatusCode != 200 || !strings.Contains(string(b), "echo: sealed") {
 		t.Fatalf("%d %s\n%s", resp.StatusCode, b, logs.Tail(8<<10))
 	}
@@ -405,28 +417,14 @@ func TestAIAttestedUpstream(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, _ := http.NewRequest("POST", d.Client.Base()+"/v1/chat/completions", strings.NewReader(`{"model":"tee2-chat","messages":[{"role":"user","content":"attest me"}]}`))
-	req.Header.Set("Authorization", "Bearer "+k.Key)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	resp, b := aiChat(t, d.Client.Base(), k.Key, `{"model":"tee2-chat","messages":[{"role":"user","content":"attest me"}]}`)
 	if resp.StatusCode != 502 || !strings.Contains(string(b), "upstream_unverified") || !strings.Contains(string(b), "not allowed") {
 		t.Fatalf("a provider that does not list the upstream's measurement: %d %s", resp.StatusCode, b)
 	}
 	for _, tc := range []struct{ model, want string }{{"tee-chat", "verified"}, {"mock-chat", "unverified"}} {
 		for _, stream := range []bool{false, true} {
 			body := fmt.Sprintf(`{"model":%q,"stream":%v,"messages":[{"role":"user","content":"attest me"}]}`, tc.model, stream)
-			req, _ := http.NewRequest("POST", d.Client.Base()+"/v1/chat/completions", strings.NewReader(body))
-			req.Header.Set("Authorization", "Bearer "+k.Key)
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
+			resp, b := aiChat(t, d.Client.Base(), k.Key, body)
 			if resp.StatusCode != 200 || !strings.Contains(string(b), "attest") {
 				t.Fatalf("%s stream=%v: %d %s", tc.model, stream, resp.StatusCode, b)
 			}
