@@ -180,7 +180,7 @@ func (s *Server) Prepare(ctx context.Context, a cove.Agent) error {
 // program returns the compiled bundle of a, compiling it on first use.
 func (s *Server) program(a cove.Agent) (*sandbox.Program, error) {
 	s.mu.Lock()
-	p := s.programs[a.CodeHash]
+	p := s.programs.get(a.CodeHash)
 	s.mu.Unlock()
 	s.metrics.CompileCache(p != nil)
 	if p != nil {
@@ -202,13 +202,10 @@ func (s *Server) program(a cove.Agent) (*sandbox.Program, error) {
 	// Another call (or the chain follower preparing the code) may have
 	// compiled it meanwhile: keep the first, since warm VMs are matched to
 	// the Program they ran.
-	if q := s.programs[a.CodeHash]; q != nil {
+	if q := s.programs.get(a.CodeHash); q != nil {
 		return q, nil
 	}
-	if len(s.programs) >= 1024 { // a crude bound; compiled programs are cheap to redo
-		clear(s.programs)
-	}
-	s.programs[a.CodeHash] = p
+	s.programs.put(a.CodeHash, p)
 	return p, nil
 }
 

@@ -20,6 +20,7 @@
 package worker
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -85,6 +86,11 @@ type Config struct {
 	ReceiptBatch int `toml:"receipt_batch"`
 	// LogsPerAgent is how many invocations' logs are kept per agent.
 	LogsPerAgent int `toml:"logs_per_agent"`
+	// CompiledCacheBytes bounds the compiled agent programs kept (bytes of
+	// bytecode; least recently used out first); zero means
+	// DefaultCompiledCacheBytes. A program dropped is compiled again on its
+	// agent's next call.
+	CompiledCacheBytes int `toml:"compiled_cache_bytes,omitempty"`
 	// AI configures the worker's confidential AI service (package
 	// worker/ai); the node fills it from cove.toml's [ai] section.
 	AI ai.Config `toml:"-"`
@@ -153,6 +159,9 @@ func (c Config) Validate() error {
 	if c.ReceiptBatch < 0 || c.ReceiptBatch > 1<<cove.MaxReceiptProof {
 		return fmt.Errorf("worker: receipt_batch %d must be 1 to %d (0 means %d)", c.ReceiptBatch, 1<<cove.MaxReceiptProof, receipt.DefaultBatch)
 	}
+	if c.CompiledCacheBytes < 0 {
+		return fmt.Errorf("worker: compiled_cache_bytes %d must not be negative (0 means %d)", c.CompiledCacheBytes, DefaultCompiledCacheBytes)
+	}
 	if c.LogsPerAgent < 1 {
 		return fmt.Errorf("worker: logs_per_agent %d must be at least 1", c.LogsPerAgent)
 	}
@@ -220,7 +229,7 @@ type Server struct {
 	metrics  *metrics.Set // nil: none kept
 
 	mu       sync.Mutex
-	programs map[cove.Hash]*sandbox.Program // by code hash
+	programs *programCache // by code hash, within CompiledCacheBytes
 	agents   map[cove.AgentID]*agentKeys
 }
 
@@ -327,7 +336,7 @@ func New(cfg Config, log *slog.Logger, platform Platform, c Chain, blobs Blobs, 
 		slots:    newSlots(cfg.MaxConcurrent, perAgent, queued),
 		logs:     logs,
 		ai:       aiService,
-		programs: map[cove.Hash]*sandbox.Program{},
+		programs: newProgramCache(cmp.Or(cfg.CompiledCacheBytes, DefaultCompiledCacheBytes)),
 		agents:   map[cove.AgentID]*agentKeys{},
 	}
 	// Upstreams that are TEEs themselves: their platform is checked
@@ -381,6 +390,11 @@ func (s *Server) SetMetrics(m *metrics.Set) {
 	s.ai.SetMetrics(m)
 	m.GaugeFunc("cove_worker_waiting_calls", "Calls waiting for an invocation slot on this worker.", nil, func() float64 { return float64(s.slots.waiting()) })
 	m.GaugeFunc("cove_worker_running_calls", "Invocations running on this worker.", nil, func() float64 { return float64(s.slots.running()) })
+	m.GaugeFunc("cove_compile_cache_bytes", "Bytecode bytes of the compiled programs this worker keeps.", nil, func() float64 {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return float64(s.programs.bytes())
+	})
 }
 
 // AI returns the worker's confidential AI service, which the gateway

@@ -83,6 +83,20 @@ func TestBenchCommands(t *testing.T) {
 		}
 	})
 
+	t.Run("scale", func(t *testing.T) {
+		out, err := runCove(t, "bench", "scale", "--agents", "20", "--senders", "4", "--concurrency", "2", "--duration", "300ms", "--json")
+		if err != nil {
+			t.Fatalf("cove bench scale: %v\n%s", err, out)
+		}
+		var rep bench.ScaleReport
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatalf("cove bench scale --json: %v\n%s", err, out)
+		}
+		if rep.Options.Agents != 20 || rep.Calls == 0 || rep.Errors != 0 || rep.DistinctCalled == 0 || rep.DeploysPerS <= 0 {
+			t.Errorf("cove bench scale measured %+v", rep)
+		}
+	})
+
 	t.Run("refuses bad flags", func(t *testing.T) {
 		if _, err := runCove(t, "bench", "--concurrency", "0"); err == nil || !strings.Contains(err.Error(), "--concurrency") {
 			t.Errorf("cove bench --concurrency 0: %v, want a refusal naming the flag", err)

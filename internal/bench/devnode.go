@@ -25,7 +25,7 @@ type devNode struct {
 	tempDir string          // removed by stop; "" when a data dir was given
 }
 
-func startDevNode(ctx context.Context, dataDir string, receiptBatch int, aiCfg ai.Config, log *slog.Logger) (*devNode, error) {
+func startDevNode(ctx context.Context, dataDir string, receiptBatch int, aiCfg ai.Config, log *slog.Logger, blockInterval ...time.Duration) (*devNode, error) {
 	b := &devNode{}
 	if dataDir == "" {
 		d, err := os.MkdirTemp("", "cove-bench-")
@@ -58,7 +58,7 @@ func startDevNode(ctx context.Context, dataDir string, receiptBatch int, aiCfg a
 	if b.signer, err = store.Signer(key.Name, ""); err != nil {
 		return fail(fmt.Errorf("bench deployer key: %w", err))
 	}
-	b.DevNode, err = testnet.StartDev(ctx, testnet.DevConfig{
+	dc := testnet.DevConfig{
 		DataDir:  filepath.Join(dataDir, "node"),
 		Operator: filepath.Join(store.Dir(), op.Name+".json"),
 		Admin:    op.Address,
@@ -68,7 +68,11 @@ func startDevNode(ctx context.Context, dataDir string, receiptBatch int, aiCfg a
 		// The worker's receipt batching (0: its default).
 		ReceiptBatch: receiptBatch,
 		AI:           aiCfg,
-	})
+	}
+	if len(blockInterval) > 0 {
+		dc.BlockInterval = blockInterval[0]
+	}
+	b.DevNode, err = testnet.StartDev(ctx, dc)
 	if err != nil {
 		return fail(err)
 	}
