@@ -125,12 +125,6 @@ func (s *Server) Requests() []Request {
 	return append([]Request(nil), s.seen...)
 }
 
-func (s *Server) config() Config {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.cfg
-}
-
 type message struct {
 	Role    string `json:"role"`
 	Content any    `json:"content"`

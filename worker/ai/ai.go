@@ -19,8 +19,8 @@
 // nonce into a fresh quote of the TEE.
 //
 // Access (access.go): API keys made for a chain account (NewKey), tokens
-// metered per key and per agent owner per UTC day against a free-tier
-// quota; 401 and 429 in OpenAI's error shape. An upstream that is down
+// metered per account (its keys and its agents together) per UTC day
+// against a free-tier quota; 401 and 429 in OpenAI's error shape. An upstream that is down
 // answers 502, one that is slow 504, a stream cut mid-way ends with an
 // error event: never a hang, never a receipt over bytes not sent.
 package ai
@@ -60,8 +60,8 @@ type Config struct {
 	// Open serves completions without an API key (a private node, a
 	// test); by default every completion needs one (`cove ai key new`).
 	Open bool `toml:"open,omitempty"`
-	// FreeTokensPerDay is each API key's (and each agent owner's) quota
-	// of tokens per UTC day; zero means DefaultFreeTokensPerDay, negative
+	// FreeTokensPerDay is each account's quota of tokens per UTC day (its
+	// API keys and its agents together); zero means DefaultFreeTokensPerDay, negative
 	// means no quota.
 	FreeTokensPerDay int64 `toml:"free_tokens_per_day,omitempty"`
 	// TimeoutSeconds bounds the wait for an upstream's response head and,
