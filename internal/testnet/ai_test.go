@@ -285,18 +285,7 @@ func rawStream(t *testing.T, node string, d *DevNode, key string, signer cove.Ad
 	base := d.Client.Base()
 	gw, _ := url.Parse(base)
 	body := `{"model":"mock-chat","stream":true,"messages":[{"role":"user","content":"raw bytes please"}]}`
-	req, _ := http.NewRequest("POST", base+"/v1/chat/completions", strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+key)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp, got := aiChat(t, base, key, body)
 	signed, err := receipt.FromHeaders(resp.Trailer)
 	if err != nil {
 		t.Fatalf("trailers %v: %v", resp.Trailer, err)
