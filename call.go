@@ -3,6 +3,7 @@ package cove
 import (
 	"errors"
 	"io"
+	"strings"
 	"time"
 )
 
@@ -87,3 +88,26 @@ func (e *Error) Error() string { return e.Message }
 
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
+
+// AgentTarget returns the part of a call's request target (Call.Path, path
+// and raw query as the gateway received them, "/agents/{id}/rest?q") that
+// the agent sees: what follows the /agents/{id} segment, byte for byte, "/"
+// when nothing does and "/?q" for "/agents/{id}?q". ok is false for a target
+// not under /agents/. Call.URL is the gateway's origin followed by it.
+//
+// Security: the receipt covers Path; the agent must see exactly this part
+// of it, or the receipt covers a request the agent never saw.
+func AgentTarget(target string) (agentTarget string, ok bool) {
+	rest, ok := strings.CutPrefix(target, "/agents/")
+	if !ok {
+		return "", false
+	}
+	end := strings.IndexAny(rest, "/?")
+	if end < 0 {
+		return "/", true
+	}
+	if rest[end] == '/' {
+		return rest[end:], true
+	}
+	return "/" + rest[end:], true
+}

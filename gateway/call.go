@@ -128,20 +128,12 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int, 
 func splitTarget(u *url.URL) (target, agentTarget string, err error) {
 	target = u.RequestURI()
 	path := u.EscapedPath()
-	rest, ok := strings.CutPrefix(path, "/agents/")
-	if !ok || !strings.HasPrefix(target, path) {
+	agentTarget, ok := cove.AgentTarget(target)
+	if !ok || !strings.HasPrefix(path, "/agents/") || !strings.HasPrefix(target, path) {
 		return "", "", fmt.Errorf("request target %q is not under /agents/", truncate(target, 80))
 	}
 	if strings.Contains(u.RawQuery, "#") {
 		return "", "", fmt.Errorf("the request target holds a fragment (#): send the query without it, or escape it as %%23")
-	}
-	seg := len("/agents/") + len(rest)
-	if i := strings.IndexByte(rest, '/'); i >= 0 {
-		seg = len("/agents/") + i
-	}
-	agentTarget = target[seg:]
-	if !strings.HasPrefix(agentTarget, "/") {
-		agentTarget = "/" + agentTarget // "" or "?query": /agents/{id}?q=1 reaches the agent as /?q=1
 	}
 	return target, agentTarget, nil
 }

@@ -3,6 +3,7 @@ package worker
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/cove-network/cove"
@@ -74,4 +75,16 @@ func (k *KeyRing) Add(epoch uint64, sealed, published []byte) error {
 	k.clusters[epoch] = c
 	k.mu.Unlock()
 	return nil
+}
+
+// Epochs returns the epochs whose keys the ring holds, in order.
+func (k *KeyRing) Epochs() []uint64 {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	out := make([]uint64, 0, len(k.clusters))
+	for e := range k.clusters {
+		out = append(out, e)
+	}
+	slices.Sort(out)
+	return out
 }

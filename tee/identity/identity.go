@@ -7,6 +7,7 @@
 package identity
 
 import (
+	"crypto"
 	"crypto/ed25519"
 	"crypto/hpke"
 	"crypto/rand"
@@ -154,6 +155,33 @@ func (id *Identity) PublicKey() []byte { return append([]byte(nil), id.pub...) }
 // Security: Sign signs whatever it is given; callers must put a domain
 // label in msg so that a signature cannot be read as another protocol's.
 func (id *Identity) Sign(msg []byte) []byte { return ed25519.Sign(id.sign, msg) }
+
+// TLSSigner returns the identity's Ed25519 key as a crypto.Signer for TLS
+// 1.3 (a worker's link certificate, package workerlink): it signs whole
+// messages (crypto.Hash(0)), as TLS 1.3 does with Ed25519, and refuses
+// anything else. The private key stays inside; the signer prints as
+// REDACTED.
+//
+// Security: TLS 1.3 signs 64 spaces and its own context string ahead of
+// the transcript hash, so no TLS signature reads as one of Cove's labelled
+// messages.
+func (id *Identity) TLSSigner() crypto.Signer { return tlsSigner{id} }
+
+type tlsSigner struct{ id *Identity }
+
+func (s tlsSigner) Public() crypto.PublicKey { return s.id.sign.Public() }
+
+func (s tlsSigner) Sign(_ io.Reader, msg []byte, opts crypto.SignerOpts) ([]byte, error) {
+	if opts.HashFunc() != 0 {
+		return nil, errors.New("identity: the Ed25519 identity signs whole messages, not digests")
+	}
+	if o, ok := opts.(*ed25519.Options); ok && o.Context != "" {
+		return nil, errors.New("identity: the Ed25519 identity signs without a context")
+	}
+	return ed25519.Sign(s.id.sign, msg), nil
+}
+
+func (tlsSigner) String() string { return "REDACTED" }
 
 // Open opens an HPKE single-shot ciphertext (RFC 9180 base mode: KEM
 // MLKEM768-X25519, KDF HKDF-SHA256, AEAD ChaCha20Poly1305, enc followed by

@@ -1,0 +1,412 @@
+package workerlink
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/chain"
+)
+
+// PoolConfig tunes a gateway's routing to workers.
+type PoolConfig struct {
+	// HealthInterval is how often each worker's health is asked.
+	HealthInterval time.Duration `toml:"health_interval"`
+	// HealthTimeout bounds one health check; a worker that does not answer
+	// in time is out of rotation until it does.
+	HealthTimeout time.Duration `toml:"health_timeout"`
+	// Attempts bounds the workers one call is sent to when it cannot reach
+	// them (a refused connection): the call is never sent twice.
+	Attempts int `toml:"attempts"`
+	// MaxResponseBytes bounds a buffered response read from a worker.
+	MaxResponseBytes int64 `toml:"max_response_bytes"`
+}
+
+// DefaultPoolConfig returns the routing defaults.
+func DefaultPoolConfig() PoolConfig {
+	return PoolConfig{HealthInterval: 250 * time.Millisecond, HealthTimeout: time.Second, Attempts: 3, MaxResponseBytes: 64 << 20}
+}
+
+// Validate reports a configuration that cannot work.
+func (c PoolConfig) Validate() error {
+	if c.HealthInterval <= 0 || c.HealthTimeout <= 0 {
+		return errors.New("routing: health_interval and health_timeout must be positive")
+	}
+	if c.Attempts < 1 {
+		return fmt.Errorf("routing: attempts %d must be at least 1", c.Attempts)
+	}
+	if c.MaxResponseBytes < 1 {
+		return fmt.Errorf("routing: max_response_bytes %d must be positive", c.MaxResponseBytes)
+	}
+	return nil
+}
+
+// Codes of the errors a Pool answers itself.
+const (
+	CodeNoWorker        = "no_worker"
+	CodeWorkerFailed    = "worker_failed"
+	CodeBadReceipt      = "worker_bad_receipt"
+	CodeAttestorPending = "attestor_pending"
+)
+
+// codeNotProvisioned is the worker's refusal for an agent of an epoch it
+// holds no key of (worker.CodeNotProvisioned): another worker may.
+const codeNotProvisioned = "worker_not_provisioned"
+
+// Pool routes calls to the chain's workers: each call goes to an active
+// worker that says it holds the agent's key epoch, the one with the fewest
+// calls outstanding from this gateway, preferring one it has sent the
+// agent's code before (so likely compiled). Workers come from the chain
+// (status active, an https:// endpoint); each is reached over a link pinned
+// to its registered identity key and asked its health every
+// HealthInterval. A call that cannot reach a worker goes to another one; a
+// worker that fails during a call answers the caller 502 worker_failed and
+// is out of rotation at once, until its health check passes again. The
+// node's own worker, when it has one (local), is called in process.
+type Pool struct {
+	cfg   PoolConfig
+	log   *slog.Logger
+	view  func() chain.View
+	self  cove.Hash
+	local Worker
+
+	mu      sync.Mutex
+	members map[cove.Hash]*member
+}
+
+// member is one worker of the pool.
+type member struct {
+	id       cove.Hash
+	endpoint string
+	key      []byte
+	remote   *Remote // nil: the local worker
+	local    Worker
+
+	outstanding atomic.Int64
+	checking    atomic.Bool
+
+	mu     sync.Mutex
+	up     bool
+	health Health
+	codes  map[cove.Hash]struct{} // code hashes it answered for
+}
+
+// maxCodes bounds the code hashes remembered per worker.
+const maxCodes = 4096
+
+// NewPool returns a pool over the workers in view's state. local, if not
+// nil, is this node's own worker, whose id is self.
+func NewPool(cfg PoolConfig, log *slog.Logger, view func() chain.View, self cove.Hash, local Worker) (*Pool, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &Pool{cfg: cfg, log: log, view: view, self: self, local: local, members: map[cove.Hash]*member{}}, nil
+}
+
+// Run keeps the pool in step with the chain's workers and their health
+// until ctx ends.
+func (p *Pool) Run(ctx context.Context) error {
+	t := time.NewTicker(p.cfg.HealthInterval)
+	defer t.Stop()
+	for {
+		p.sync()
+		p.checkAll(ctx)
+		select {
+		case <-ctx.Done():
+			p.mu.Lock()
+			for _, m := range p.members {
+				if m.remote != nil {
+					m.remote.Close()
+				}
+			}
+			p.mu.Unlock()
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// sync adds the chain's active workers with an https endpoint (and the
+// local one) and drops the others.
+func (p *Pool) sync() {
+	seen := map[cove.Hash]bool{}
+	for _, w := range p.view().Workers() {
+		if w.Status != chain.WorkerStatusActive {
+			continue
+		}
+		isLocal := p.local != nil && w.ID == p.self
+		if !isLocal && !strings.HasPrefix(w.Endpoint, "https://") {
+			continue // registered without a link (an older node, or a gateway URL)
+		}
+		seen[w.ID] = true
+		p.mu.Lock()
+		m := p.members[w.ID]
+		p.mu.Unlock()
+		if m != nil && (isLocal || (m.endpoint == w.Endpoint && bytes.Equal(m.key, w.PublicKey))) {
+			continue
+		}
+		nm := &member{id: w.ID, endpoint: w.Endpoint, key: w.PublicKey, codes: map[cove.Hash]struct{}{}}
+		if isLocal {
+			nm.local = p.local
+		} else {
+			r, err := NewRemote(w.Endpoint, w.PublicKey, p.cfg.MaxResponseBytes)
+			if err != nil {
+				p.log.Warn("worker not routable", "worker", w.ID, "endpoint", w.Endpoint, "err", err)
+				continue
+			}
+			nm.remote = r
+		}
+		p.mu.Lock()
+		if m != nil && m.remote != nil {
+			m.remote.Close()
+		}
+		p.members[w.ID] = nm
+		p.mu.Unlock()
+		p.log.Info("worker joined the routing pool", "worker", w.ID, "endpoint", w.Endpoint, "local", isLocal)
+	}
+	p.mu.Lock()
+	for id, m := range p.members {
+		if !seen[id] {
+			if m.remote != nil {
+				m.remote.Close()
+			}
+			delete(p.members, id)
+			p.log.Info("worker left the routing pool", "worker", id)
+		}
+	}
+	p.mu.Unlock()
+}
+
+// checkAll asks every worker's health, each at most once at a time.
+func (p *Pool) checkAll(ctx context.Context) {
+	p.mu.Lock()
+	ms := make([]*member, 0, len(p.members))
+	for _, m := range p.members {
+		ms = append(ms, m)
+	}
+	p.mu.Unlock()
+	for _, m := range ms {
+		if !m.checking.CompareAndSwap(false, true) {
+			continue
+		}
+		go func() {
+			defer m.checking.Store(false)
+			p.check(ctx, m)
+		}()
+	}
+}
+
+func (p *Pool) check(ctx context.Context, m *member) {
+	var h Health
+	var err error
+	if m.local != nil {
+		h = m.local.Health()
+	} else {
+		cctx, cancel := context.WithTimeout(ctx, p.cfg.HealthTimeout)
+		h, err = m.remote.Health(cctx)
+		cancel()
+		if err == nil && h.Worker != m.id {
+			err = fmt.Errorf("it says it is worker %s", h.Worker)
+		}
+	}
+	if ctx.Err() != nil {
+		return
+	}
+	m.mu.Lock()
+	was := m.up
+	m.up = err == nil
+	if err == nil {
+		m.health = h
+	}
+	m.mu.Unlock()
+	switch {
+	case err != nil && was:
+		p.log.Warn("worker out of rotation: health check failed", "worker", m.id, "endpoint", m.endpoint, "err", err)
+	case err == nil && !was:
+		p.log.Info("worker in rotation", "worker", m.id, "endpoint", m.endpoint, "ready", h.Ready, "epochs", h.Epochs)
+	}
+}
+
+// markDown takes m out of rotation until its health check passes.
+func (p *Pool) markDown(m *member, why error) {
+	m.mu.Lock()
+	was := m.up
+	m.up = false
+	m.mu.Unlock()
+	if was {
+		p.log.Warn("worker out of rotation", "worker", m.id, "endpoint", m.endpoint, "err", why)
+	}
+}
+
+// Ready is nil when some worker is in rotation and holds a key.
+func (p *Pool) Ready() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, m := range p.members {
+		m.mu.Lock()
+		ok := m.up && m.health.Ready
+		m.mu.Unlock()
+		if ok {
+			return nil
+		}
+	}
+	return &cove.Error{Status: http.StatusServiceUnavailable, Code: CodeNoWorker, RetryAfter: time.Second,
+		Message: "no worker holding a cluster key is reachable from this gateway yet; retry shortly"}
+}
+
+// MemberState is one worker as the pool sees it.
+type MemberState struct {
+	Worker      cove.Hash
+	Endpoint    string
+	Local       bool
+	Up          bool
+	Ready       bool
+	Outstanding int64
+}
+
+// Members returns the pool's workers, sorted by id.
+func (p *Pool) Members() []MemberState {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]MemberState, 0, len(p.members))
+	for _, m := range p.members {
+		m.mu.Lock()
+		out = append(out, MemberState{Worker: m.id, Endpoint: m.endpoint, Local: m.local != nil, Up: m.up, Ready: m.health.Ready, Outstanding: m.outstanding.Load()})
+		m.mu.Unlock()
+	}
+	slices.SortFunc(out, func(a, b MemberState) int { return bytes.Compare(a.Worker[:], b.Worker[:]) })
+	return out
+}
+
+// pick returns the member to send a call of rec to, or nil: in rotation,
+// holding rec's key epoch, not in tried; fewest outstanding calls, one
+// point more for a worker that has not answered for rec's code; ties at
+// random.
+func (p *Pool) pick(rec chain.AgentRecord, tried map[*member]bool) *member {
+	p.mu.Lock()
+	ms := make([]*member, 0, len(p.members))
+	for _, m := range p.members {
+		ms = append(ms, m)
+	}
+	p.mu.Unlock()
+	var best *member
+	bestScore, ties := int64(0), 0
+	for _, m := range ms {
+		if tried[m] {
+			continue
+		}
+		m.mu.Lock()
+		ok := m.up && m.health.Ready && slices.Contains(m.health.Epochs, rec.KeyEpoch)
+		_, warm := m.codes[rec.CodeHash]
+		m.mu.Unlock()
+		if !ok {
+			continue
+		}
+		score := m.outstanding.Load()
+		if !warm {
+			score++
+		}
+		switch {
+		case best == nil || score < bestScore:
+			best, bestScore, ties = m, score, 1
+		case score == bestScore:
+			ties++
+			if rand.IntN(ties) == 0 {
+				best = m
+			}
+		}
+	}
+	return best
+}
+
+// Invoke runs one call of agent id on a worker of the pool (see Pool).
+func (p *Pool) Invoke(ctx context.Context, id cove.AgentID, c cove.Call) (*cove.Response, error) {
+	rec, err := p.view().Agent(id)
+	if errors.Is(err, cove.ErrNotFound) {
+		return nil, &cove.Error{Status: http.StatusNotFound, Code: "agent_not_found", Err: err,
+			Message: fmt.Sprintf("no agent %s is deployed on this network; deploy one with `cove agent deploy` or list them with `cove agent list`", id)}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("route agent %s: %w", id, err)
+	}
+	want := Expect{Agent: id, Attestor: rec.Attestor}
+	tried := map[*member]bool{}
+	var lastRefusal error
+	for range p.cfg.Attempts {
+		m := p.pick(rec, tried)
+		if m == nil {
+			break
+		}
+		tried[m] = true
+		if m.remote != nil && want.Attestor.IsZero() {
+			// No attestor published yet: nothing to check a remote
+			// worker's receipt against.
+			lastRefusal = &cove.Error{Status: http.StatusServiceUnavailable, Code: CodeAttestorPending, RetryAfter: time.Second,
+				Message: fmt.Sprintf("agent %s was deployed moments ago and its attestor is not on chain yet; retry shortly", id)}
+			continue
+		}
+		resp, err := m.invoke(ctx, id, c, want)
+		var ce *cove.Error
+		var notSent *NotSentError
+		var failed *FailedError
+		switch {
+		case err == nil:
+			m.mu.Lock()
+			if len(m.codes) >= maxCodes {
+				clear(m.codes)
+			}
+			m.codes[rec.CodeHash] = struct{}{}
+			m.mu.Unlock()
+			return resp, nil
+		case ctx.Err() != nil:
+			return nil, err
+		case errors.As(err, &ce):
+			if ce.Code == codeNotProvisioned || ce.Code == "agent_not_found" {
+				// That worker lacks the keys, or has not seen the
+				// deploy's block yet: another may serve it.
+				lastRefusal = err
+				continue
+			}
+			return nil, err
+		case errors.As(err, &notSent):
+			p.markDown(m, err)
+			lastRefusal = nil
+			continue
+		case errors.As(err, &failed):
+			p.markDown(m, err)
+			return nil, &cove.Error{Status: http.StatusBadGateway, Code: CodeWorkerFailed, Err: err,
+				Message: "the worker running the call failed before it answered; the call may or may not have run: retry if it is safe to"}
+		case errors.Is(err, ErrBadReceipt):
+			p.markDown(m, err)
+			p.log.Error("a worker's receipt does not check: out of rotation", "worker", m.id, "agent", id, "err", err)
+			return nil, &cove.Error{Status: http.StatusBadGateway, Code: CodeBadReceipt, Err: err,
+				Message: "the worker's answer was not signed by the agent's attestor; retry (another worker will be used)"}
+		default:
+			return nil, fmt.Errorf("route agent %s to worker %s: %w", id, m.id, err)
+		}
+	}
+	if lastRefusal != nil {
+		return nil, lastRefusal
+	}
+	return nil, &cove.Error{Status: http.StatusServiceUnavailable, Code: CodeNoWorker, RetryAfter: time.Second,
+		Message: fmt.Sprintf("no worker holding the keys of agent %s (key epoch %d) is reachable from this gateway; retry shortly", id, rec.KeyEpoch)}
+}
+
+func (m *member) invoke(ctx context.Context, id cove.AgentID, c cove.Call, want Expect) (*cove.Response, error) {
+	m.outstanding.Add(1)
+	defer m.outstanding.Add(-1)
+	if m.local != nil {
+		return m.local.Invoke(ctx, id, c)
+	}
+	return m.remote.Invoke(ctx, id, c, want)
+}
