@@ -50,6 +50,10 @@ type Response struct {
 	Receipt *SignedReceipt
 	// RequestID names the invocation in the agent's logs.
 	RequestID string
+	// Worker is the worker that ran the call, when a gateway routed it
+	// to one of the network's workers (zero otherwise); gateways name it
+	// in the Cove-Worker header. Receipts do not cover it.
+	Worker Hash
 }
 
 // Stream is a response body delivered as it is made (server-sent events,

@@ -92,6 +92,25 @@ type NodeInfo struct {
 	// providers (empty without a worker).
 	AISigner    string   `json:"aiSigner,omitempty"`
 	AIProviders []string `json:"aiProviders,omitempty"`
+	// Routing is how its gateway routes agent calls: "local" (its own
+	// worker) or "network" (the chain's workers, in Routes).
+	Routing string `json:"routing,omitempty"`
+	// Routes are the workers a "network" gateway routes to.
+	Routes []RoutedWorker `json:"routes,omitempty"`
+}
+
+// RoutedWorker is one worker a gateway routes calls to.
+type RoutedWorker struct {
+	Worker   string `json:"worker"`
+	Endpoint string `json:"endpoint"`
+	// Local is the gateway's own node's worker, called in process.
+	Local bool `json:"local,omitempty"`
+	// Up is true while it answers its health checks and calls.
+	Up bool `json:"up"`
+	// Ready is true once it holds a cluster key.
+	Ready bool `json:"ready"`
+	// Outstanding counts this gateway's calls it is running.
+	Outstanding int64 `json:"outstanding"`
 }
 
 // StateProof is GET /v1/chain/proof/{key}: the value of one state key at
@@ -119,13 +138,17 @@ type LightBlock struct {
 // `cove agent logs`).
 const HeaderRequestID = "Cove-Request-Id"
 
+// HeaderWorker names the worker that ran a call a gateway routed to one of
+// the network's workers (informational: receipts do not cover it).
+const HeaderWorker = "Cove-Worker"
+
 // reservedHeaders are the headers that do not pass between a caller and an
 // agent: hop-by-hop headers, the length (the gateway sets it) and Cove's
 // own, which only Cove writes.
 var reservedHeaders = []string{
 	"Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "Te", "Trailer",
 	"Transfer-Encoding", "Upgrade", "Content-Length",
-	receipt.HeaderReceipt, receipt.HeaderSignature, receipt.HeaderSigner, HeaderRequestID,
+	receipt.HeaderReceipt, receipt.HeaderSignature, receipt.HeaderSigner, HeaderRequestID, HeaderWorker,
 }
 
 // StripReserved deletes the reserved headers from h: a caller's request

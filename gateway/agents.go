@@ -54,6 +54,11 @@ func (s *Server) handleLogs(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if s.logs == nil {
+		writeError(w, http.StatusNotImplemented, "logs_not_here",
+			"this gateway runs no worker: an agent's logs are kept, sealed, by the workers that ran its calls; read them through a gateway on a node with a worker")
+		return
+	}
 	limit := 100
 	if v := r.URL.Query().Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)

@@ -164,6 +164,9 @@ func responseHeader(w http.ResponseWriter, resp *cove.Response) http.Header {
 		h["Content-Type"] = nil // no sniffing
 	}
 	h.Set(api.HeaderRequestID, resp.RequestID)
+	if !resp.Worker.IsZero() {
+		h.Set(api.HeaderWorker, resp.Worker.String())
+	}
 	return h
 }
 

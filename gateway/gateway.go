@@ -190,13 +190,14 @@ func (s *Server) handleEVM(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"chains": chains})
 }
 
-// New returns a gateway. It starts nothing.
+// New returns a gateway. It starts nothing. logs may be nil (a gateway
+// without a worker: logs stay with the workers that ran each call).
 func New(cfg Config, log *slog.Logger, chain Chain, blobs Blobs, invoker Invoker, logs LogBook, keys Keys) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if chain == nil || blobs == nil || invoker == nil || logs == nil || keys == nil {
-		return nil, errors.New("gateway: a chain, a blob store, an invoker, a log book and a key service are all required")
+	if chain == nil || blobs == nil || invoker == nil || keys == nil {
+		return nil, errors.New("gateway: a chain, a blob store, an invoker and a key service are all required")
 	}
 	if cfg.MaxRequestBytes == 0 {
 		cfg.MaxRequestBytes = DefaultMaxRequestBytes

@@ -87,7 +87,9 @@ const OperatorFile = "operator.json"
 // TestnetNode describes one node home made by InitTestnet.
 type TestnetNode struct {
 	Home string `json:"home"`
-	HTTP string `json:"http"` // the gateway's address
+	HTTP string `json:"http,omitempty"` // the gateway's address (none on a worker node)
+	// Link is a worker node's link listener (worker_addr).
+	Link string `json:"link,omitempty"`
 	RPC  string `json:"rpc"`  // CometBFT's RPC address
 	P2P  string `json:"p2p"`
 	// Operator is the address of the node's operator key (home/operator.json),
@@ -102,36 +104,55 @@ type TestnetNode struct {
 // operator key (operator.json, no passphrase, funded) and a sim TEE
 // directory holding the one vendor key every node shares; the genesis TEE
 // policy allows that key and the running executable's measurement.
-func InitTestnet(dir string, n, basePort int, funded []cove.Address) ([]TestnetNode, error) {
+//
+// With workers > 0 it also writes that many worker nodes (dir/worker0 ...,
+// after the validators in the result): each follows the chain (a CometBFT
+// full node, not a validator) and runs only a worker, serving its link on
+// its third port (worker_addr) and registering https:// to it; the
+// validators then run no worker of their own and their gateways route
+// every call to the worker nodes (routing.mode "network").
+func InitTestnet(dir string, n, workers, basePort int, funded []cove.Address) ([]TestnetNode, error) {
 	if n < 1 || n > 64 {
 		return nil, fmt.Errorf("testnet: %d validators: want 1 to 64", n)
 	}
-	if basePort < 1024 || basePort+3*n > 65535 {
-		return nil, fmt.Errorf("testnet: base port %d: want 1024 to %d", basePort, 65535-3*n)
+	if workers < 0 || workers > 64 {
+		return nil, fmt.Errorf("testnet: %d worker nodes: want 0 to 64", workers)
+	}
+	if basePort < 1024 || basePort+3*(n+workers) > 65535 {
+		return nil, fmt.Errorf("testnet: base port %d: want 1024 to %d", basePort, 65535-3*(n+workers))
 	}
 	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
 		return nil, fmt.Errorf("testnet: %s is not empty; pick a new --dir", dir)
 	}
-	nodes := make([]TestnetNode, n)
-	ids := make([]string, n)
+	nodes := make([]TestnetNode, n+workers)
+	ids := make([]string, n+workers)
 	var (
 		vals    []chain.Validator
 		policy  chain.TEEPolicy
 		_, v, _ = ed25519.GenerateKey(rand.Reader)
 	)
 	for i := range nodes {
-		home, err := filepath.Abs(filepath.Join(dir, "node"+strconv.Itoa(i)))
+		name := "node" + strconv.Itoa(i)
+		if i >= n {
+			name = "worker" + strconv.Itoa(i-n)
+		}
+		home, err := filepath.Abs(filepath.Join(dir, name))
 		if err != nil {
 			return nil, err
 		}
 		p := basePort + 3*i
 		nodes[i] = TestnetNode{Home: home, P2P: addr(p), RPC: addr(p + 1), HTTP: addr(p + 2)}
-		keys, err := validator.InitKeys(filepath.Join(home, "chain"), "node"+strconv.Itoa(i))
+		if i >= n {
+			nodes[i].HTTP, nodes[i].Link = "", addr(p+2)
+		}
+		keys, err := validator.InitKeys(filepath.Join(home, "chain"), name)
 		if err != nil {
 			return nil, err
 		}
 		ids[i] = keys.NodeID
-		vals = append(vals, keys.Validator)
+		if i < n {
+			vals = append(vals, keys.Validator)
+		}
 		tp, err := sim.Open(filepath.Join(home, "data", "tee-sim"), sim.WithVendorKey(v))
 		if err != nil {
 			return nil, err
@@ -173,18 +194,29 @@ func InitTestnet(dir string, n, basePort int, funded []cove.Address) ([]TestnetN
 		// its listen address only, whatever Host a caller sends.
 		cfg.Gateway.AuthAudiences = []string{nd.HTTP}
 		cfg.Operator = OperatorFile
-		// Every node runs a gatekeeper; node0 makes the first master key,
-		// the others receive the key history sealed to them.
+		// Every validator runs a gatekeeper; node0 makes the first master
+		// key, the others receive the key history sealed to them.
 		cfg.Gatekeeper.Bootstrap = i == 0
 		cfg.Validator.Home = "chain"
-		cfg.Validator.Moniker = "node" + strconv.Itoa(i)
+		cfg.Validator.Moniker = filepath.Base(nd.Home)
+		switch {
+		case i >= n:
+			cfg.Roles = Roles{Validator: true, Worker: true}
+			cfg.HTTPAddr, cfg.Gateway.AuthAudiences = "", nil
+			cfg.WorkerAddr = nd.Link
+		case workers > 0:
+			cfg.Roles.Worker = false
+			cfg.Routing.Mode = RouteNetwork
+		}
 		cfg.Validator.P2PAddr = nd.P2P
 		cfg.Validator.RPCAddr = nd.RPC
 		cfg.Validator.Peers = nil
 		for j, other := range nodes {
 			if j != i {
 				cfg.Validator.Peers = append(cfg.Validator.Peers, ids[j]+"@"+other.P2P)
-				cfg.BlobPeers = append(cfg.BlobPeers, "http://"+other.HTTP)
+				if other.HTTP != "" {
+					cfg.BlobPeers = append(cfg.BlobPeers, "http://"+other.HTTP)
+				}
 			}
 		}
 		if err := SaveConfig(nd.Home, cfg); err != nil {

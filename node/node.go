@@ -22,8 +22,10 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 
+	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/api"
 	"github.com/cove-network/cove/blob"
 	"github.com/cove-network/cove/bridge"
@@ -38,6 +40,7 @@ import (
 	"github.com/cove-network/cove/validator"
 	"github.com/cove-network/cove/worker"
 	"github.com/cove-network/cove/worker/ai"
+	"github.com/cove-network/cove/workerlink"
 	"time"
 )
 
@@ -55,6 +58,17 @@ type Config struct {
 	// /metrics and Go's pprof at /debug/pprof/, for operators only (keep
 	// it on loopback or a private network). Empty: no admin listener.
 	AdminAddr string `toml:"admin_addr,omitempty"`
+	// WorkerAddr is the worker's link listener: gateways of other nodes
+	// call this node's worker there over HTTPS pinned to its identity key
+	// (package workerlink). Empty: no link; the worker registers the
+	// gateway's URL and only this node's gateway calls it.
+	WorkerAddr string `toml:"worker_addr,omitempty"`
+	// WorkerEndpoint is the URL gateways reach the link at, registered on
+	// chain (https://HOST:PORT). Empty: https:// and WorkerAddr's
+	// address.
+	WorkerEndpoint string `toml:"worker_endpoint,omitempty"`
+	// Routing says where the gateway sends agent calls.
+	Routing RoutingConfig `toml:"routing"`
 	// BlobPeers are gateways of other nodes to fetch bundles from.
 	BlobPeers []string `toml:"blob_peers"`
 	// Operator is the path of the key that signs this node's own
@@ -83,6 +97,30 @@ type Config struct {
 	DevEVM DevEVMConfig `toml:"dev_evm"`
 }
 
+// RoutingConfig says where a gateway sends agent calls.
+type RoutingConfig struct {
+	// Mode is "local" (this node's worker, in process) or "network" (the
+	// chain's active workers with a link, this node's own among them,
+	// package workerlink's Pool). Empty: local on a node with a worker,
+	// network on one without.
+	Mode string `toml:"mode,omitempty"`
+	workerlink.PoolConfig
+}
+
+// Routing modes.
+const (
+	RouteLocal   = "local"
+	RouteNetwork = "network"
+)
+
+// mode returns the routing mode in effect.
+func (c Config) mode() string {
+	if c.Routing.Mode == "" && !c.Roles.Worker {
+		return RouteNetwork
+	}
+	return cmp.Or(c.Routing.Mode, RouteLocal)
+}
+
 // DefaultConfig returns the embedded defaults of `cove dev`.
 func DefaultConfig() Config {
 	v := validator.DefaultConfig()
@@ -96,6 +134,7 @@ func DefaultConfig() Config {
 		Gatekeeper: gatekeeper.DefaultConfig(),
 		Gateway:    gateway.DefaultConfig(),
 		Worker:     worker.DefaultConfig(),
+		Routing:    RoutingConfig{PoolConfig: workerlink.DefaultPoolConfig()},
 	}
 }
 
@@ -110,8 +149,22 @@ func (c Config) Validate() error {
 	if !c.Roles.Validator {
 		return errors.New("node: every node runs the validator role in this release (roles.validator = true)")
 	}
-	if c.Roles.Gateway && !c.Roles.Worker {
-		return errors.New("node: a gateway needs a worker on the same node in this release (roles.worker = true)")
+	switch c.Routing.Mode {
+	case "", RouteLocal, RouteNetwork:
+	default:
+		return fmt.Errorf("node: routing.mode %q: want %q or %q", c.Routing.Mode, RouteLocal, RouteNetwork)
+	}
+	if c.Roles.Gateway && !c.Roles.Worker && c.mode() == RouteLocal {
+		return errors.New("node: routing.mode \"local\" needs a worker on the same node (roles.worker = true); a gateway without one routes to the network's workers (routing.mode = \"network\")")
+	}
+	if c.WorkerAddr != "" && !c.Roles.Worker {
+		return errors.New("node: worker_addr is set but the node runs no worker (roles.worker = false)")
+	}
+	if c.WorkerEndpoint != "" && c.WorkerAddr == "" {
+		return errors.New("node: worker_endpoint needs worker_addr, the link listener it names")
+	}
+	if c.WorkerEndpoint != "" && !strings.HasPrefix(c.WorkerEndpoint, "https://") {
+		return fmt.Errorf("node: worker_endpoint %q must be https://HOST:PORT", c.WorkerEndpoint)
 	}
 	if (c.Roles.Bridge || c.DevEVM.Enabled) && !c.Roles.Worker {
 		return errors.New("node: the bridge needs a worker on the same node in this release (roles.worker = true)")
@@ -122,7 +175,7 @@ func (c Config) Validate() error {
 	if c.DevEVM.Enabled && c.Operator == "" {
 		return errors.New("node: the dev EVM deploys its example agents with the operator key: set operator")
 	}
-	return errors.Join(c.Validator.Validate(), c.Gatekeeper.Validate(), c.Gateway.Validate(), c.Worker.Validate())
+	return errors.Join(c.Validator.Validate(), c.Gatekeeper.Validate(), c.Gateway.Validate(), c.Worker.Validate(), c.Routing.Validate())
 }
 
 // Node is a running set of roles.
@@ -138,6 +191,7 @@ type Node struct {
 	gateway    *gateway.Server
 	dev        *devEVM        // cove dev's EVM, or nil
 	bridge     *bridge.Bridge // nil without EVM chains
+	pool       *workerlink.Pool // the gateway's routes in network mode, or nil
 	metrics    *metrics.Set
 }
 
@@ -196,6 +250,18 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 		}
 	}
 	if !cfg.Roles.Worker {
+		if cfg.Roles.Gateway {
+			// A gateway alone: calls go to the network's workers, keys
+			// and attestors come from the chain, logs stay with the
+			// workers that ran each call.
+			if n.pool, err = workerlink.NewPool(cfg.Routing.PoolConfig, log.With("role", "routing"), v.View, cove.Hash{}, nil); err != nil {
+				return nil, err
+			}
+			if n.gateway, err = gateway.New(cfg.Gateway, log.With("role", "gateway"), v, n.blobs, n.pool, nil, chainKeys{v: v.View, cluster: string(cfg.Worker.Cluster)}); err != nil {
+				return nil, err
+			}
+			n.wireMetrics()
+		}
 		return n, nil
 	}
 	wcfg := cfg.Worker
@@ -220,7 +286,14 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 		if gcfg.MaxRequestBytes == 0 {
 			gcfg.MaxRequestBytes = wcfg.MaxRequestBytes // the worker's bound, as before the gateway had one
 		}
-		n.gateway, err = gateway.New(gcfg, log.With("role", "gateway"), v, n.blobs, n.worker, n.worker, n.worker)
+		var inv gateway.Invoker = n.worker
+		if cfg.mode() == RouteNetwork {
+			if n.pool, err = workerlink.NewPool(cfg.Routing.PoolConfig, log.With("role", "routing"), v.View, n.worker.ID(), n.worker); err != nil {
+				return nil, err
+			}
+			inv = n.pool
+		}
+		n.gateway, err = gateway.New(gcfg, log.With("role", "gateway"), v, n.blobs, inv, n.worker, n.worker)
 		if err != nil {
 			return nil, err
 		}
@@ -291,6 +364,17 @@ func (n *Node) wireMetrics() {
 		n.gateway.SetMetrics(n.metrics)
 		n.gateway.SetNodeInfo(n.info)
 	}
+	if n.pool != nil {
+		n.metrics.GaugeFunc("cove_gateway_workers_up", "Workers this gateway routes calls to that answer their health checks.", nil, func() float64 {
+			up := 0
+			for _, m := range n.pool.Members() {
+				if m.Up {
+					up++
+				}
+			}
+			return float64(up)
+		})
+	}
 }
 
 // info is what GET /v1/node says of this node.
@@ -303,6 +387,14 @@ func (n *Node) info() api.NodeInfo {
 	}{{true, "validator"}, {r.Gatekeeper, "gatekeeper"}, {r.Worker, "worker"}, {r.Gateway, "gateway"}, {n.bridge != nil, "bridge"}} {
 		if role.on {
 			out.Roles = append(out.Roles, role.name)
+		}
+	}
+	if n.gateway != nil {
+		out.Routing = n.cfg.mode()
+	}
+	if n.pool != nil {
+		for _, m := range n.pool.Members() {
+			out.Routes = append(out.Routes, api.RoutedWorker{Worker: m.Worker.String(), Endpoint: m.Endpoint, Local: m.Local, Up: m.Up, Ready: m.Ready, Outstanding: m.Outstanding})
 		}
 	}
 	if n.worker != nil {
@@ -344,6 +436,17 @@ func (n *Node) Run(ctx context.Context, ln net.Listener) error {
 			return fmt.Errorf("node: admin listener (admin_addr, --admin %s): %w", n.cfg.AdminAddr, err)
 		}
 	}
+	var wln net.Listener
+	if n.cfg.WorkerAddr != "" {
+		var err error
+		if wln, err = net.Listen("tcp", n.cfg.WorkerAddr); err != nil {
+			if aln != nil {
+				aln.Close()
+			}
+			n.Close()
+			return fmt.Errorf("node: worker link listener (worker_addr %s): %w", n.cfg.WorkerAddr, err)
+		}
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
@@ -374,7 +477,16 @@ func (n *Node) Run(ctx context.Context, ln net.Listener) error {
 		if ln != nil {
 			endpoint = "http://" + ln.Addr().String()
 		}
+		if wln != nil {
+			// Gateways of any node reach it over its link.
+			endpoint = cmp.Or(n.cfg.WorkerEndpoint, "https://"+wln.Addr().String())
+			n.log.Info("worker link", "listen", wln.Addr().String(), "endpoint", endpoint)
+			run("worker link", func() error { return n.worker.ServeLink(ctx, wln) })
+		}
 		run("worker", func() error { return n.worker.Run(ctx, endpoint) })
+	}
+	if n.pool != nil {
+		run("routing", func() error { return n.pool.Run(ctx) })
 	}
 	if n.gateway != nil {
 		run("gateway", func() error { return n.gateway.Run(ctx, ln) })
@@ -428,4 +540,27 @@ func cleanTemp(log *slog.Logger, blobs *blob.Store, dirs ...string) error {
 		log.Warn("removed the temp file of an interrupted write", "path", p)
 	}
 	return nil
+}
+
+// chainKeys is the key service of a gateway without a worker: the cluster
+// key and attestors as the chain publishes them.
+type chainKeys struct {
+	v       func() chain.View
+	cluster string
+}
+
+func (k chainKeys) ClusterKey() (string, uint32, []byte, error) {
+	rec, ok := k.v().LatestEpoch()
+	if !ok {
+		return "", 0, nil, errors.New("no key epoch published yet")
+	}
+	return k.cluster, uint32(rec.Epoch), rec.ClusterPublicKey, nil
+}
+
+func (k chainKeys) Attestor(id cove.AgentID) cove.Address {
+	rec, err := k.v().Agent(id)
+	if err != nil {
+		return cove.Address{}
+	}
+	return rec.Attestor
 }

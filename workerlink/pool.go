@@ -339,6 +339,12 @@ func (p *Pool) Invoke(ctx context.Context, id cove.AgentID, c cove.Call) (*cove.
 	if err != nil {
 		return nil, fmt.Errorf("route agent %s: %w", id, err)
 	}
+	if rec.Attestor.IsZero() {
+		// Deployed moments ago: a gatekeeper publishes its attestor within
+		// a block or two, and a remote worker's receipt cannot be checked
+		// without it.
+		rec = p.awaitAttestor(ctx, rec)
+	}
 	want := Expect{Agent: id, Attestor: rec.Attestor}
 	tried := map[*member]bool{}
 	var lastRefusal error
@@ -367,6 +373,7 @@ func (p *Pool) Invoke(ctx context.Context, id cove.AgentID, c cove.Call) (*cove.
 			}
 			m.codes[rec.CodeHash] = struct{}{}
 			m.mu.Unlock()
+			resp.Worker = m.id
 			return resp, nil
 		case ctx.Err() != nil:
 			return nil, err
@@ -400,6 +407,30 @@ func (p *Pool) Invoke(ctx context.Context, id cove.AgentID, c cove.Call) (*cove.
 	}
 	return nil, &cove.Error{Status: http.StatusServiceUnavailable, Code: CodeNoWorker, RetryAfter: time.Second,
 		Message: fmt.Sprintf("no worker holding the keys of agent %s (key epoch %d) is reachable from this gateway; retry shortly", id, rec.KeyEpoch)}
+}
+
+// attestorWait bounds how long a call waits for a new agent's attestor.
+const attestorWait = 5 * time.Second
+
+// awaitAttestor returns rec as the chain has it once its attestor is
+// published, or as it is after attestorWait or when ctx ends.
+func (p *Pool) awaitAttestor(ctx context.Context, rec chain.AgentRecord) chain.AgentRecord {
+	deadline := time.NewTimer(attestorWait)
+	defer deadline.Stop()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return rec
+		case <-deadline.C:
+			return rec
+		case <-tick.C:
+		}
+		if r, err := p.view().Agent(rec.ID); err == nil && !r.Attestor.IsZero() {
+			return r
+		}
+	}
 }
 
 func (m *member) invoke(ctx context.Context, id cove.AgentID, c cove.Call, want Expect) (*cove.Response, error) {

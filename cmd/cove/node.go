@@ -32,6 +32,8 @@ copy a healthy node's data directory instead. Temp files of atomic writes a cras
 interrupted are removed at every start (and logged).`,
 		Example: `  cove testnet init --validators 4 --dir ./net
   cove node --home ./net/node0
+  cove testnet init --validators 1 --workers 3 --dir ./net2
+  cove node --home ./net2/worker0
   cove node --home ./net/node0 --rebuild-state`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -81,6 +83,12 @@ interrupted are removed at every start (and logged).`,
 			fmt.Fprintf(out, "  validator   p2p %s, CometBFT RPC http://%s\n", cfg.Validator.P2PAddr, cfg.Validator.RPCAddr)
 			if ln != nil {
 				fmt.Fprintf(out, "  gateway     http://%s\n", ln.Addr())
+			}
+			if cfg.WorkerAddr != "" {
+				fmt.Fprintf(out, "  worker link https://%s (gateways route calls here, pinned to this worker's identity key)\n", cfg.WorkerAddr)
+			}
+			if ln != nil && cfg.Routing.Mode == node.RouteNetwork || ln != nil && !cfg.Roles.Worker {
+				fmt.Fprintln(out, "  routing     agent calls go to the network's workers (routing.mode = \"network\")")
 			}
 			if cfg.AdminAddr != "" {
 				fmt.Fprintf(out, "  admin       http://%s/metrics (Prometheus), /debug/pprof/\n", cfg.AdminAddr)

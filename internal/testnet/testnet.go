@@ -43,7 +43,14 @@ type options struct {
 	blockInterval time.Duration
 	funded        []cove.Address
 	logLevel      slog.Level
+	workers       int
 }
+
+// Workers adds k worker nodes after the validators (node.InitTestnet's
+// layout): each follows the chain and runs only a worker serving its link;
+// the validators' gateways route every call to them. Their Node has no
+// Client.
+func Workers(k int) Option { return func(o *options) { o.workers = k } }
 
 // BlockInterval sets every validator's block interval (CometBFT's
 // timeout_commit); the default is DefaultBlockInterval.
@@ -84,18 +91,18 @@ func Start(t testing.TB, n int, opts ...Option) *Net {
 	for range 5 {
 		// Another process may take a probed port before the nodes bind it:
 		// then start again on other ports.
-		base, err := testport.Consecutive(3 * n)
+		base, err := testport.Consecutive(3 * (n + o.workers))
 		if err != nil {
 			t.Fatal(err)
 		}
-		homes, err := node.InitTestnet(t.TempDir(), n, base, funded)
+		homes, err := node.InitTestnet(t.TempDir(), n, o.workers, base, funded)
 		if err != nil {
 			t.Fatalf("init testnet: %v", err)
 		}
 		nt := &Net{Admin: admin, t: t, opts: o}
 		for i, h := range homes {
 			nt.nodes = append(nt.nodes, &Node{
-				Index: i, Home: h.Home, HTTPAddr: h.HTTP, RPCAddr: h.RPC, P2PAddr: h.P2P,
+				Index: i, Home: h.Home, HTTPAddr: h.HTTP, RPCAddr: h.RPC, P2PAddr: h.P2P, LinkAddr: h.Link,
 				net: nt, logs: &syncbuf.Buffer{},
 			})
 		}
@@ -223,6 +230,9 @@ func (n *Net) WaitHeight(ctx context.Context, h int64) error {
 func (n *Net) CheckAppHash(ctx context.Context) error {
 	running := n.Running()
 	for _, nd := range running {
+		if nd.c == nil {
+			continue // a worker node reports no app hash; its peers' headers still check the validators
+		}
 		st, err := nd.Status(ctx)
 		if err != nil {
 			return err
@@ -248,9 +258,10 @@ type Node struct {
 	Index int
 	// Home holds cove.toml, the chain (home/chain) and the data (home/data).
 	Home     string
-	HTTPAddr string // the gateway
+	HTTPAddr string // the gateway; empty on a worker node
 	RPCAddr  string // CometBFT's RPC
 	P2PAddr  string
+	LinkAddr string // a worker node's link listener
 
 	net  *Net
 	logs *syncbuf.Buffer
@@ -272,14 +283,18 @@ func (nd *Node) start() error {
 		return fmt.Errorf("node %d: %w", nd.Index, err)
 	}
 	cfg.Validator.BlockInterval = nd.net.opts.blockInterval
-	ln, err := net.Listen("tcp", cfg.HTTPAddr)
-	if err != nil {
-		return fmt.Errorf("node %d: listen: %w", nd.Index, err)
+	var ln net.Listener
+	if cfg.Roles.Gateway {
+		if ln, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
+			return fmt.Errorf("node %d: listen: %w", nd.Index, err)
+		}
 	}
 	log := slog.New(slog.NewTextHandler(nd.logs, &slog.HandlerOptions{Level: nd.net.opts.logLevel})).With("node", nd.Index)
 	n, err := node.New(cfg, log)
 	if err != nil {
-		ln.Close()
+		if ln != nil {
+			ln.Close()
+		}
 		return fmt.Errorf("node %d: %w", nd.Index, err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -289,9 +304,11 @@ func (nd *Node) start() error {
 		close(r.exited)
 	}()
 	nd.run = r
-	if nd.c == nil {
-		if nd.c, err = client.New("http://" + nd.HTTPAddr); err != nil {
-			return err
+	if nd.rpc == nil {
+		if nd.HTTPAddr != "" {
+			if nd.c, err = client.New("http://" + nd.HTTPAddr); err != nil {
+				return err
+			}
 		}
 		nd.rpc = cometrpc.New(nd.RPCAddr)
 	}
@@ -301,7 +318,7 @@ func (nd *Node) start() error {
 // waitUp waits until the gateway and CometBFT's RPC answer.
 func (nd *Node) waitUp(ctx context.Context) error {
 	return nd.poll(ctx, func() (bool, error) {
-		if nd.c.Health(ctx) != nil {
+		if nd.c != nil && nd.c.Health(ctx) != nil {
 			return false, nil
 		}
 		_, err := nd.rpc.LatestHeight(ctx)
@@ -420,6 +437,12 @@ func (nd *Node) RPC() *cometrpc.Client { return nd.rpc }
 // Status returns the node's chain status (height and app hash) from its
 // gateway.
 func (nd *Node) Status(ctx context.Context) (api.ChainStatus, error) {
+	if nd.c == nil {
+		// A worker node: its height from CometBFT (no gateway, no app
+		// hash).
+		h, err := nd.rpc.LatestHeight(ctx)
+		return api.ChainStatus{Height: h}, err
+	}
 	st, err := nd.c.ChainStatus(ctx)
 	if err != nil {
 		return st, fmt.Errorf("node %d: chain status: %w", nd.Index, err)
@@ -431,7 +454,7 @@ func (nd *Node) Status(ctx context.Context) (api.ChainStatus, error) {
 func (nd *Node) WaitHeight(ctx context.Context, h int64) error {
 	var last int64
 	return nd.poll(ctx, func() (bool, error) {
-		st, err := nd.c.ChainStatus(ctx)
+		st, err := nd.Status(ctx)
 		if err != nil {
 			return false, nil // not serving yet, or restarting
 		}
