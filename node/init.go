@@ -90,7 +90,7 @@ type TestnetNode struct {
 	HTTP string `json:"http,omitempty"` // the gateway's address (none on a worker node)
 	// Link is a worker node's link listener (worker_addr).
 	Link string `json:"link,omitempty"`
-	RPC  string `json:"rpc"`  // CometBFT's RPC address
+	RPC  string `json:"rpc"` // CometBFT's RPC address
 	P2P  string `json:"p2p"`
 	// Operator is the address of the node's operator key (home/operator.json),
 	// which signs its worker registration.

@@ -189,8 +189,8 @@ type Node struct {
 	blobs      *blob.Store
 	worker     *worker.Server
 	gateway    *gateway.Server
-	dev        *devEVM        // cove dev's EVM, or nil
-	bridge     *bridge.Bridge // nil without EVM chains
+	dev        *devEVM          // cove dev's EVM, or nil
+	bridge     *bridge.Bridge   // nil without EVM chains
 	pool       *workerlink.Pool // the gateway's routes in network mode, or nil
 	metrics    *metrics.Set
 }
