@@ -63,6 +63,7 @@ func coveBin(t *testing.T) string {
 type home struct {
 	Home string `json:"home"`
 	HTTP string `json:"http"`
+	Link string `json:"link"` // a worker node's link
 	RPC  string `json:"rpc"`
 	P2P  string `json:"p2p"`
 }
@@ -72,11 +73,18 @@ type home struct {
 // allows.
 func initNet(t *testing.T, bin string, n int, funded ...cove.Address) []home {
 	t.Helper()
-	base, err := testport.Consecutive(3 * n)
+	return initLayout(t, bin, n, 0, funded...)
+}
+
+// initLayout is initNet with worker nodes after the validators (`cove
+// testnet init --workers`).
+func initLayout(t *testing.T, bin string, n, workers int, funded ...cove.Address) []home {
+	t.Helper()
+	base, err := testport.Consecutive(3 * (n + workers))
 	if err != nil {
 		t.Fatal(err)
 	}
-	args := []string{"testnet", "init", "--validators", fmt.Sprint(n), "--dir", filepath.Join(t.TempDir(), "net"), "--base-port", fmt.Sprint(base), "--json"}
+	args := []string{"testnet", "init", "--validators", fmt.Sprint(n), "--workers", fmt.Sprint(workers), "--dir", filepath.Join(t.TempDir(), "net"), "--base-port", fmt.Sprint(base), "--json"}
 	for _, a := range funded {
 		args = append(args, "--fund", a.String())
 	}
