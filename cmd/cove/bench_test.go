@@ -97,6 +97,20 @@ func TestBenchCommands(t *testing.T) {
 		}
 	})
 
+	t.Run("route", func(t *testing.T) {
+		out, err := runCove(t, "bench", "route", "--workers", "2", "--concurrency", "8", "--duration", "300ms", "--hop-requests", "20", "--json")
+		if err != nil {
+			t.Fatalf("cove bench route: %v\n%s", err, out)
+		}
+		var rep bench.RouteReport
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatalf("cove bench route --json: %v\n%s", err, out)
+		}
+		if len(rep.Steps) != 2 || rep.Steps[0].RPS <= 0 || rep.Steps[1].Errors != 0 || len(rep.Steps[1].PerWorker) != 2 || rep.RemoteP50MS <= 0 || rep.LocalP50MS <= 0 {
+			t.Errorf("cove bench route measured %+v", rep)
+		}
+	})
+
 	t.Run("refuses bad flags", func(t *testing.T) {
 		if _, err := runCove(t, "bench", "--concurrency", "0"); err == nil || !strings.Contains(err.Error(), "--concurrency") {
 			t.Errorf("cove bench --concurrency 0: %v, want a refusal naming the flag", err)
