@@ -259,6 +259,19 @@ func TestLayering(t *testing.T) {
 		}
 	})
 
+	// workerlink is the link between gateways and workers: both sides of
+	// it, so it links no role (the worker serves it through an interface
+	// the link owns; node hands the gateway its Pool as an Invoker).
+	t.Run("workerlink", func(t *testing.T) {
+		closure := g.closure(t, rel("workerlink"))
+		for _, b := range append(slices.Clone(roles), "node") {
+			if p, ok := first(closure, rel(b)+"/..."); ok {
+				t.Errorf("workerlink links %s (%s): it serves both gateways and workers and must link neither\n\timport chain: %s",
+					b, p, chainString(g.path(rel("workerlink"), p)))
+			}
+		}
+	})
+
 	// node is the composition root: the one package that imports every
 	// role and wires them. Nothing imports it but the binary and the tools
 	// that start whole nodes in-process (the test network and the

@@ -48,7 +48,13 @@ func (s *Server) registerOnce(ctx context.Context, endpoint string) (done bool, 
 	}
 	rec, err := v.Worker(s.myID)
 	if err == nil {
-		s.log.Info("worker already registered", "worker", s.myID, "tee", rec.TEE, "measurement", rec.Measurement, "operator", rec.Operator, "height", rec.Height)
+		s.log.Info("worker already registered", "worker", s.myID, "tee", rec.TEE, "measurement", rec.Measurement, "operator", rec.Operator, "endpoint", rec.Endpoint, "height", rec.Height)
+		if rec.Endpoint != endpoint {
+			// The chain keeps the endpoint of the registration: gateways
+			// reach this worker there, not at the new one (ADR 20).
+			s.log.Warn("the worker's registered endpoint is not the one it serves now: gateways route to the registered one; keep worker_addr/worker_endpoint as registered, or start a new worker (a new data dir)",
+				"worker", s.myID, "registered", rec.Endpoint, "now", endpoint)
+		}
 		return true, nil
 	}
 	if !errors.Is(err, cove.ErrNotFound) {

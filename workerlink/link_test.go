@@ -80,7 +80,7 @@ func (p *pieces) Close() error                         { return nil }
 
 // serve runs w's link on a loopback listener with a fresh identity and
 // returns its endpoint and the identity's public key.
-func serve(t *testing.T, w workerlink.Worker) (endpoint string, pub []byte, stop func()) {
+func serve(t testing.TB, w workerlink.Worker) (endpoint string, pub []byte, stop func()) {
 	t.Helper()
 	id, err := identity.New(rand.Reader)
 	if err != nil {
@@ -328,4 +328,37 @@ func TestLinkRefusesForgedURL(t *testing.T) {
 	if len(w.calls) != 0 {
 		t.Fatal("the worker ran it")
 	}
+}
+
+// BenchmarkInvoke: one call at a time, the test worker called in process
+// and over the link (loopback TLS 1.3, HTTP/2, framing, the receipt
+// checked against the attestor): the difference is what the hop costs.
+func BenchmarkInvoke(b *testing.B) {
+	attestor, err := testchain.GenerateKey()
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := &testWorker{key: attestor}
+	want := workerlink.Expect{Agent: agent, Attestor: attestor.Address()}
+	b.Run("in-process", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := w.Invoke(context.Background(), agent, call("ada")); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("link", func(b *testing.B) {
+		ep, pub, stop := serve(b, w)
+		defer stop()
+		r, err := workerlink.NewRemote(ep, pub, 1<<20)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer r.Close()
+		for b.Loop() {
+			if _, err := r.Invoke(context.Background(), agent, call("ada"), want); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

@@ -103,7 +103,13 @@ is recorded on chain and fixed for the agent's life.`,
 			} else {
 				fmt.Fprintf(out, "deployed %s in %s\n", displayName(a.Name, args[0]), time.Since(start).Round(time.Millisecond))
 			}
-			fmt.Fprintf(out, "  id        %s\n  url       %s\n  signer    %s\n  cid       %s\n  codeHash  %s\n  isolation %s\n", a.ID, a.URL, a.Signer, a.CID, a.CodeHash, a.Isolation)
+			signerText := a.Signer.String()
+			if a.Signer.IsZero() {
+				// A gateway without a worker knows the attestor only once a
+				// gatekeeper publishes it.
+				signerText = "not on chain yet (a gatekeeper publishes it within a block or two: cove agent show " + a.ID.String() + ")"
+			}
+			fmt.Fprintf(out, "  id        %s\n  url       %s\n  signer    %s\n  cid       %s\n  codeHash  %s\n  isolation %s\n", a.ID, a.URL, signerText, a.CID, a.CodeHash, a.Isolation)
 			if len(set) > 0 && !existed {
 				fmt.Fprintf(out, "  secrets   %s (%s)\n", strings.Join(secret.Set(set).Names(), ", "), sealedTo(c))
 			}

@@ -40,6 +40,26 @@ used); the exit code is 1 when the node is not healthy.`,
 					fmt.Fprintf(out, "worker    %s\n", info.Worker)
 					fmt.Fprintf(out, "ai        signing address %s, providers: %s\n", info.AISigner, providers)
 				}
+				switch {
+				case info.Routing == "local":
+					fmt.Fprintln(out, "routing   agent calls run on this node's worker")
+				case info.Routing != "":
+					fmt.Fprintf(out, "routing   agent calls go to the network's workers, %d known:\n", len(info.Routes))
+					for _, r := range info.Routes {
+						state := "down"
+						switch {
+						case r.Up && r.Ready:
+							state = "up"
+						case r.Up:
+							state = "up, no key yet"
+						}
+						where := r.Endpoint
+						if r.Local {
+							where = "this node"
+						}
+						fmt.Fprintf(out, "          %s  %s  %s  %d running\n", r.Worker, where, state, r.Outstanding)
+					}
+				}
 			} else {
 				fmt.Fprintf(out, "roles     unknown: %v\n", err)
 			}

@@ -181,7 +181,8 @@ func Route(ctx context.Context, o RouteOptions, log *slog.Logger, progress io.Wr
 
 // Print writes the report as Markdown tables.
 func (r *RouteReport) Print(w io.Writer) {
-	fmt.Fprintf(w, "cove bench route, %s, %s\n\n", r.Date, r.Machine)
+	m := r.Machine
+	fmt.Fprintf(w, "cove bench route, %s: %d CPUs (%s), GOMAXPROCS %d, load average %s\n\n", r.Date, m.CPUs, orUnknown(m.Model), m.GOMAXPROCS, orUnknown(m.LoadAvg))
 	fmt.Fprintf(w, "One gateway, worker nodes over their links; an agent waiting %d ms, %d callers, %s per step:\n\n", r.Options.WaitMS, r.Options.Concurrency, r.Options.Duration)
 	fmt.Fprintln(w, "| workers | calls/s | p50 ms | p99 ms | errors | calls per worker (sample) |")
 	fmt.Fprintln(w, "|---|---|---|---|---|---|")
