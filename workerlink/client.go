@@ -46,6 +46,11 @@ func NewRemote(endpoint string, identityKey []byte, maxResponseBytes int64) (*Re
 		TLSHandshakeTimeout: 2 * time.Second,
 		MaxIdleConnsPerHost: 64,
 		IdleConnTimeout:     90 * time.Second,
+		// A worker whose machine vanished without resetting the
+		// connection: a connection silent for 2 s is pinged, and closed
+		// (its calls failing as worker_failed) if the ping is not
+		// answered within 2 s more, so no call waits forever on it.
+		HTTP2: &http.HTTP2Config{SendPingTimeout: 2 * time.Second, PingTimeout: 2 * time.Second},
 	}
 	return &Remote{endpoint: endpoint, client: &http.Client{Transport: tr}, maxResp: maxResponseBytes}, nil
 }

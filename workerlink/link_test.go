@@ -362,3 +362,107 @@ func BenchmarkInvoke(b *testing.B) {
 		}
 	})
 }
+
+// TestVanishedWorker: a worker whose machine stops answering without
+// closing the connection (a proxy that stops forwarding, as a frozen or
+// unplugged machine) fails the call in flight within seconds (the HTTP/2
+// ping), instead of leaving it waiting forever.
+func TestVanishedWorker(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for the link's ping timeout (about 4 s)")
+	}
+	attestor := testchain.NewKey(t)
+	release := make(chan struct{})
+	defer close(release)
+	w := &blockingWorker{testWorker: testWorker{key: attestor}, started: make(chan struct{}, 1), release: release}
+	ep, pub, _ := serve(t, w)
+	proxy := newFreezer(t, strings.TrimPrefix(ep, "https://"))
+	r, _ := workerlink.NewRemote("https://"+proxy.addr, pub, 1<<20)
+	errc := make(chan error, 1)
+	go func() {
+		_, err := r.Invoke(context.Background(), agent, call("x"), workerlink.Expect{Agent: agent, Attestor: attestor.Address()})
+		errc <- err
+	}()
+	<-w.started
+	proxy.freeze()
+	start := time.Now()
+	select {
+	case err := <-errc:
+		var fe *workerlink.FailedError
+		if !errors.As(err, &fe) {
+			t.Fatalf("got %v, want a FailedError", err)
+		}
+		t.Logf("the call failed %s after the worker vanished: %v", time.Since(start).Round(time.Millisecond), err)
+	case <-time.After(15 * time.Second):
+		t.Fatal("the call still waits 15 s after the worker vanished")
+	}
+}
+
+// blockingWorker holds each call until release.
+type blockingWorker struct {
+	testWorker
+	started chan struct{}
+	release chan struct{}
+}
+
+func (w *blockingWorker) Invoke(ctx context.Context, id cove.AgentID, c cove.Call) (*cove.Response, error) {
+	w.started <- struct{}{}
+	select {
+	case <-w.release:
+	case <-ctx.Done():
+	}
+	return w.testWorker.Invoke(ctx, id, c)
+}
+
+// freezer forwards TCP to target until freeze, then forwards nothing more
+// and closes nothing.
+type freezer struct {
+	addr   string
+	frozen chan struct{}
+}
+
+func newFreezer(t *testing.T, target string) *freezer {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	f := &freezer{addr: ln.Addr().String(), frozen: make(chan struct{})}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			u, err := net.Dial("tcp", target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			t.Cleanup(func() { c.Close(); u.Close() })
+			go f.pipe(u, c)
+			go f.pipe(c, u)
+		}
+	}()
+	return f
+}
+
+func (f *freezer) freeze() { close(f.frozen) }
+
+func (f *freezer) pipe(dst, src net.Conn) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		select {
+		case <-f.frozen:
+			return // swallow it: the peer sees silence, not a close
+		default:
+		}
+		if n > 0 {
+			dst.Write(buf[:n])
+		}
+		if err != nil {
+			return
+		}
+	}
+}
