@@ -1,5 +1,7 @@
 package chain
 
+import "time"
+
 // TxState is what a node knows of a transaction, looked up by its hash.
 type TxState string
 
@@ -21,4 +23,17 @@ const (
 type TxStatus struct {
 	State TxState `json:"state"`
 	TxOutcome
+}
+
+// StoredBlock is a committed block as a node's block store keeps it, for
+// explorers: its header's height, time, hash and proposer, and its
+// transactions (the raw bytes; Decode reads them). NumTxs is set even when
+// Txs is not loaded.
+type StoredBlock struct {
+	Height   int64
+	Time     time.Time
+	Hash     string // 0x-hex of CometBFT's block hash
+	Proposer string // 0x-hex of the proposer's validator address
+	NumTxs   int
+	Txs      [][]byte
 }

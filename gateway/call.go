@@ -53,10 +53,16 @@ func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
 			status = ce.Status
 		}
 		s.metrics.Call(a.ID.String(), status, time.Since(start))
+		s.calls.add(a.ID, callRecord{Time: start.UTC(), Method: r.Method, Status: status, DurationMS: float64(time.Since(start).Microseconds()) / 1000})
 		s.invokeError(w, r, a.ID, err)
 		return
 	}
 	s.metrics.Call(a.ID.String(), resp.Status, time.Since(start))
+	rec := callRecord{Time: start.UTC(), Method: r.Method, Status: resp.Status, DurationMS: float64(time.Since(start).Microseconds()) / 1000, RequestID: resp.RequestID}
+	if !resp.Worker.IsZero() {
+		rec.Worker = resp.Worker.String()
+	}
+	s.calls.add(a.ID, rec)
 	s.writeSigned(w, r, resp, "agent "+a.ID.String())
 }
 

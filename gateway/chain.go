@@ -28,6 +28,12 @@ type Chain interface {
 	// at height, CometBFT's protobuf LightBlock; an error matching
 	// cove.ErrNotFound for a height the chain has not reached.
 	LightBlock(ctx context.Context, height int64) ([]byte, error)
+	// Block returns the committed block at height with its transactions,
+	// and BlockMeta the same without them (cheap: the explorer scans
+	// back with it); an error matching cove.ErrNotFound for a height the
+	// node does not hold.
+	Block(height int64) (chain.StoredBlock, error)
+	BlockMeta(height int64) (chain.StoredBlock, error)
 	// Tx looks a transaction up by hash: committed (with its outcome),
 	// pending in the node's mempool, or unknown to the node.
 	Tx(hash cove.Hash) chain.TxStatus

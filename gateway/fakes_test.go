@@ -142,6 +142,15 @@ func (c *fakeChain) LightBlock(ctx context.Context, height int64) ([]byte, error
 	return nil, fmt.Errorf("fake chain has no light blocks: %w", cove.ErrNotFound)
 }
 
+// Block, BlockMeta: the fake chain keeps no block store.
+func (c *fakeChain) Block(height int64) (chain.StoredBlock, error) {
+	return chain.StoredBlock{}, fmt.Errorf("fake chain has no block store: %w", cove.ErrNotFound)
+}
+
+func (c *fakeChain) BlockMeta(height int64) (chain.StoredBlock, error) {
+	return c.Block(height)
+}
+
 // Tx: the fake chain keeps no index of transactions.
 func (c *fakeChain) Tx(h cove.Hash) chain.TxStatus {
 	return chain.TxStatus{State: chain.TxUnknown, TxOutcome: chain.TxOutcome{Hash: h.String()}}

@@ -154,6 +154,9 @@ type Server struct {
 	// nodeInfo says what the node runs (SetNodeInfo; nil: the gateway
 	// alone).
 	nodeInfo func() api.NodeInfo
+	// recent and calls feed the explorer (explorer.go).
+	recent recentBlocks
+	calls  recentCalls
 }
 
 // SetNodeInfo makes GET /v1/node answer what info returns; call it before
@@ -243,7 +246,13 @@ func New(cfg Config, log *slog.Logger, chain Chain, blobs Blobs, invoker Invoker
 	mux.HandleFunc("POST /v1/ai/keys", s.handleAIKey)
 	mux.HandleFunc("/agents/{id}", s.handleCall)
 	mux.HandleFunc("/agents/{id}/{path...}", s.handleCall)
-	mux.HandleFunc("GET /{$}", s.handleIndex)
+	mux.HandleFunc("GET /v1/chain/blocks", s.handleBlocks)
+	mux.HandleFunc("GET /v1/chain/blocks/{height}", s.handleBlock)
+	mux.HandleFunc("GET /v1/agents/{id}/calls", s.handleAgentCalls)
+	mux.HandleFunc("GET /explorer/", s.handleExplorer)
+	mux.HandleFunc("GET /explorer", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/explorer/", http.StatusMovedPermanently) })
+	mux.HandleFunc("GET /v1", s.handleIndex)
+	mux.HandleFunc("GET /{$}", s.handleRoot)
 	mux.HandleFunc("/", s.handleNotFound)
 	s.handler = mux
 	return s, nil
@@ -322,6 +331,7 @@ func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
 			"GET /v1/chain/tx/{hash}",
 			"GET /v1/chain/proof/{key}", "GET /v1/chain/light/{height}",
 			"GET /v1/evm", "GET /v1/node",
+			"GET /v1/chain/blocks", "GET /v1/chain/blocks/{height}", "GET /v1/agents/{id}/calls", "GET /explorer/",
 			"POST /v1/chat/completions", "POST /v1/completions", "POST /v1/embeddings", "GET /v1/models",
 			"GET /v1/signature/{chat_id}", "GET /v1/attestation/report", "GET /v1/ai/receipts/{id}", "GET /v1/ai/usage", "POST /v1/ai/keys",
 		},

@@ -1,5 +1,6 @@
-// Package jstest finds what tests that talk to a JavaScript library need:
-// the node binary and a folder's installed npm packages. Missing, the test
+// Package jstest finds what tests that talk to a JavaScript library or run
+// in a browser need: the node binary, a folder's installed npm packages,
+// Chromium. Missing, the test
 // is skipped with the command that installs them, except under CI (the
 // CI variable set), where it fails: .ci/run installs them first.
 package jstest
@@ -51,4 +52,19 @@ func skip(t testing.TB, msg string) {
 		t.Fatal(msg)
 	}
 	t.Skip(msg)
+}
+
+// Chromium returns the path of a Chromium (Debian's chromium package, or
+// chromium-browser, google-chrome) for a test driven in a real browser;
+// missing, the test is skipped with the command that installs it (fails
+// under CI, where .ci/run installs it).
+func Chromium(t testing.TB) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	skip(t, "no Chromium on PATH; install it (Debian: `apt-get install chromium`)")
+	return ""
 }
