@@ -207,9 +207,9 @@ type callRecord struct {
 
 // recentCalls keeps the last calls of the agents called most recently.
 type recentCalls struct {
-	mu     sync.Mutex
-	calls  map[cove.AgentID][]callRecord
-	order  []cove.AgentID // least recently called first
+	mu    sync.Mutex
+	calls map[cove.AgentID][]callRecord
+	order []cove.AgentID // least recently called first
 }
 
 // Bounds of the recent calls kept: per agent, and agents.

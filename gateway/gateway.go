@@ -250,7 +250,9 @@ func New(cfg Config, log *slog.Logger, chain Chain, blobs Blobs, invoker Invoker
 	mux.HandleFunc("GET /v1/chain/blocks/{height}", s.handleBlock)
 	mux.HandleFunc("GET /v1/agents/{id}/calls", s.handleAgentCalls)
 	mux.HandleFunc("GET /explorer/", s.handleExplorer)
-	mux.HandleFunc("GET /explorer", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/explorer/", http.StatusMovedPermanently) })
+	mux.HandleFunc("GET /explorer", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/explorer/", http.StatusMovedPermanently)
+	})
 	mux.HandleFunc("GET /v1", s.handleIndex)
 	mux.HandleFunc("GET /{$}", s.handleRoot)
 	mux.HandleFunc("/", s.handleNotFound)
