@@ -22,7 +22,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 
 	"github.com/cove-network/cove"
@@ -163,8 +162,19 @@ func (c Config) Validate() error {
 	if c.WorkerEndpoint != "" && c.WorkerAddr == "" {
 		return errors.New("node: worker_endpoint needs worker_addr, the link listener it names")
 	}
-	if c.WorkerEndpoint != "" && !strings.HasPrefix(c.WorkerEndpoint, "https://") {
-		return fmt.Errorf("node: worker_endpoint %q must be https://HOST:PORT", c.WorkerEndpoint)
+	if c.WorkerEndpoint != "" {
+		if err := workerlink.CheckEndpoint(c.WorkerEndpoint); err != nil {
+			return fmt.Errorf("node: worker_endpoint: %w", err)
+		}
+	}
+	if c.WorkerAddr != "" && c.WorkerEndpoint == "" {
+		host, _, err := net.SplitHostPort(c.WorkerAddr)
+		if err != nil {
+			return fmt.Errorf("node: worker_addr %q: want HOST:PORT", c.WorkerAddr)
+		}
+		if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+			return fmt.Errorf("node: worker_addr %q listens on every address: set worker_endpoint to the https://HOST:PORT gateways dial (it is registered on chain)", c.WorkerAddr)
+		}
 	}
 	if (c.Roles.Bridge || c.DevEVM.Enabled) && !c.Roles.Worker {
 		return errors.New("node: the bridge needs a worker on the same node in this release (roles.worker = true)")

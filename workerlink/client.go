@@ -32,8 +32,8 @@ type Remote struct {
 // as registered on chain) whose registered identity public key is
 // identityKey. maxResponseBytes bounds a buffered response it reads.
 func NewRemote(endpoint string, identityKey []byte, maxResponseBytes int64) (*Remote, error) {
-	if !strings.HasPrefix(endpoint, "https://") || strings.ContainsAny(strings.TrimPrefix(endpoint, "https://"), "/?#@") {
-		return nil, fmt.Errorf("workerlink: endpoint %q: want https://HOST:PORT", clip(endpoint))
+	if err := CheckEndpoint(endpoint); err != nil {
+		return nil, err
 	}
 	cfg, err := ClientTLS(identityKey)
 	if err != nil {
@@ -52,7 +52,31 @@ func NewRemote(endpoint string, identityKey []byte, maxResponseBytes int64) (*Re
 		// answered within 2 s more, so no call waits forever on it.
 		HTTP2: &http.HTTP2Config{SendPingTimeout: 2 * time.Second, PingTimeout: 2 * time.Second},
 	}
-	return &Remote{endpoint: endpoint, client: &http.Client{Transport: tr}, maxResp: maxResponseBytes}, nil
+	hc := &http.Client{Transport: tr,
+		// A worker answers; it never sends the call elsewhere.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return &Remote{endpoint: endpoint, client: hc, maxResp: maxResponseBytes}, nil
+}
+
+// CheckEndpoint accepts a link endpoint a gateway can dial: https://, then
+// HOST:PORT (a name or an address, IPv6 in brackets; a numeric port), and
+// nothing else: no user, path, query or fragment.
+func CheckEndpoint(e string) error {
+	hp, ok := strings.CutPrefix(e, "https://")
+	if !ok {
+		return fmt.Errorf("workerlink: endpoint %q: want https://HOST:PORT", clip(e))
+	}
+	host, port, err := net.SplitHostPort(hp)
+	if err != nil || host == "" || port == "" {
+		return fmt.Errorf("workerlink: endpoint %q: want https://HOST:PORT", clip(e))
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		return fmt.Errorf("workerlink: endpoint %q: %s is not an address a gateway can dial", clip(e), host)
+	}
+	if err := checkHost(hp); err != nil {
+		return fmt.Errorf("workerlink: endpoint %q: %w", clip(e), err)
+	}
+	return nil
 }
 
 // Endpoint returns the worker's URL.

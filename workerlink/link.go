@@ -113,9 +113,14 @@ func readFrame(r *bufio.Reader, v any) error {
 	if n > maxMeta {
 		return fmt.Errorf("frame of %d bytes, more than %d", n, maxMeta)
 	}
-	js := make([]byte, n)
-	if _, err := io.ReadFull(r, js); err != nil {
-		return fmt.Errorf("frame: %w", noEOF(err))
+	// Read, not allocated up front: memory grows with the bytes that
+	// arrive, not with the length a sender claims.
+	js, err := io.ReadAll(io.LimitReader(r, int64(n)))
+	if err != nil {
+		return fmt.Errorf("frame: %w", err)
+	}
+	if uint64(len(js)) != n {
+		return fmt.Errorf("frame: %w", io.ErrUnexpectedEOF)
 	}
 	dec := json.NewDecoder(bytes.NewReader(js))
 	dec.DisallowUnknownFields()

@@ -30,6 +30,10 @@ type testWorker struct {
 	cut    bool // a stream that breaks off
 	fail   error
 	calls  chan cove.Call
+	// forge changes the receipt before it is signed, reply the response
+	// after: a worker that answers something its receipt does not cover.
+	forge func(*cove.Receipt)
+	reply func(*cove.Response)
 }
 
 func (w *testWorker) Health() workerlink.Health {
@@ -47,14 +51,21 @@ func (w *testWorker) Invoke(ctx context.Context, id cove.AgentID, c cove.Call) (
 	h := cove.Header{"Content-Type": {"text/plain"}, "X-Agent": {"yes"}}
 	r := cove.Receipt{Version: cove.ReceiptV2, Agent: id, RequestHash: cove.RequestHash(c.Method, c.Path, c.Body),
 		Status: 200, ResponseHash: cove.SHA256(body), HeadersHash: cove.HeadersHash(c.Host, h)}
+	if w.forge != nil {
+		w.forge(&r)
+	}
 	signed, err := receipt.Sign(w.key, r)
 	if err != nil {
 		return nil, err
 	}
+	resp := &cove.Response{Status: 200, Header: h, Body: body, Receipt: &signed, RequestID: "r1"}
 	if w.stream {
-		return &cove.Response{Status: 200, Header: h, RequestID: "r1", Stream: &pieces{rest: body, signed: signed, cut: w.cut}}, nil
+		resp = &cove.Response{Status: 200, Header: h, RequestID: "r1", Stream: &pieces{rest: body, signed: signed, cut: w.cut}}
 	}
-	return &cove.Response{Status: 200, Header: h, Body: body, Receipt: &signed, RequestID: "r1"}, nil
+	if w.reply != nil {
+		w.reply(resp)
+	}
+	return resp, nil
 }
 
 // pieces streams rest a few bytes at a time.
@@ -107,6 +118,18 @@ func serve(t testing.TB, w workerlink.Worker) (endpoint string, pub []byte, stop
 		}
 	})
 	return "https://" + ln.Addr().String(), id.PublicKey(), stop
+}
+
+// remote is a link to the worker at ep, closed (its connections first) at
+// the test's end, so the server's shutdown has no connection to wait for.
+func remote(t testing.TB, ep string, pub []byte) *workerlink.Remote {
+	t.Helper()
+	r, err := workerlink.NewRemote(ep, pub, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(r.Close)
+	return r
 }
 
 func call(body string) cove.Call {
@@ -192,7 +215,7 @@ func TestReceiptChecked(t *testing.T) {
 			ok     bool
 		}{{"attestor", attestor, true}, {"another key", impostor, false}} {
 			ep, pub, _ := serve(t, &testWorker{key: tc.signer, stream: stream})
-			r, _ := workerlink.NewRemote(ep, pub, 1<<20)
+			r := remote(t, ep, pub)
 			resp, err := r.Invoke(context.Background(), agent, call("ada"), workerlink.Expect{Agent: agent, Attestor: attestor.Address()})
 			if stream && err == nil {
 				var body []byte
@@ -212,7 +235,7 @@ func TestReceiptChecked(t *testing.T) {
 	// A call the receipt does not cover (the worker signed another
 	// request) is refused too.
 	ep, pub, _ := serve(t, &lyingWorker{testWorker{key: attestor}})
-	r, _ := workerlink.NewRemote(ep, pub, 1<<20)
+	r := remote(t, ep, pub)
 	if _, err := r.Invoke(context.Background(), agent, call("ada"), workerlink.Expect{Agent: agent, Attestor: attestor.Address()}); !errors.Is(err, receipt.ErrMismatch) {
 		t.Fatalf("a receipt over another request: %v", err)
 	}
@@ -226,10 +249,44 @@ func (w *lyingWorker) Invoke(ctx context.Context, id cove.AgentID, c cove.Call) 
 	return w.testWorker.Invoke(ctx, id, c)
 }
 
+// TestReceiptCoversTheExchange: the attestor's own signature (the control)
+// is refused when the receipt does not describe what arrived: another
+// agent, another status, another body, another covered header, a stream
+// whose bytes differ. Each row changes one thing.
+func TestReceiptCoversTheExchange(t *testing.T) {
+	attestor := testchain.NewKey(t)
+	for _, tc := range []struct {
+		name   string
+		stream bool
+		forge  func(*cove.Receipt)
+		reply  func(*cove.Response)
+		ok     bool
+	}{
+		{name: "control", ok: true},
+		{name: "control, streamed", stream: true, ok: true},
+		{name: "another agent", forge: func(r *cove.Receipt) { r.Agent = cove.AgentID{9} }},
+		{name: "another status", forge: func(r *cove.Receipt) { r.Status = 201 }},
+		{name: "another status, streamed", stream: true, forge: func(r *cove.Receipt) { r.Status = 201 }},
+		{name: "another body", reply: func(resp *cove.Response) { resp.Body = []byte("echo:forged") }},
+		{name: "another covered header", reply: func(resp *cove.Response) { resp.Header = cove.Header{"Content-Type": {"text/html"}, "X-Agent": {"yes"}} }},
+		{name: "another body, streamed", stream: true, reply: func(resp *cove.Response) { resp.Stream.(*pieces).rest = []byte("echo:forged") }},
+	} {
+		ep, pub, _ := serve(t, &testWorker{key: attestor, stream: tc.stream, forge: tc.forge, reply: tc.reply})
+		r := remote(t, ep, pub)
+		resp, err := r.Invoke(context.Background(), agent, call("ada"), workerlink.Expect{Agent: agent, Attestor: attestor.Address()})
+		if err == nil && tc.stream {
+			_, err = io.ReadAll(resp.Stream)
+		}
+		if tc.ok != (err == nil) || (!tc.ok && !errors.Is(err, workerlink.ErrBadReceipt)) {
+			t.Errorf("%s: err %v", tc.name, err)
+		}
+	}
+}
+
 func TestStreamCut(t *testing.T) {
 	attestor := testchain.NewKey(t)
 	ep, pub, _ := serve(t, &testWorker{key: attestor, stream: true, cut: true})
-	r, _ := workerlink.NewRemote(ep, pub, 1<<20)
+	r := remote(t, ep, pub)
 	resp, err := r.Invoke(context.Background(), agent, call("ada"), workerlink.Expect{Agent: agent, Attestor: attestor.Address()})
 	if err != nil {
 		t.Fatal(err)
@@ -248,7 +305,7 @@ func TestErrorsPassThrough(t *testing.T) {
 	attestor := testchain.NewKey(t)
 	busy := &cove.Error{Status: 429, Code: "agent_busy", Message: "busy", RetryAfter: 2 * time.Second}
 	ep, pub, _ := serve(t, &testWorker{key: attestor, fail: busy})
-	r, _ := workerlink.NewRemote(ep, pub, 1<<20)
+	r := remote(t, ep, pub)
 	_, err := r.Invoke(context.Background(), agent, call("x"), workerlink.Expect{Agent: agent, Attestor: attestor.Address()})
 	var ce *cove.Error
 	if !errors.As(err, &ce) || ce.Status != 429 || ce.Code != "agent_busy" || ce.RetryAfter != 2*time.Second {
@@ -262,7 +319,7 @@ func TestWorkerGone(t *testing.T) {
 	attestor := testchain.NewKey(t)
 	ep, pub, stop := serve(t, &testWorker{key: attestor})
 	stop()
-	r, _ := workerlink.NewRemote(ep, pub, 1<<20)
+	r := remote(t, ep, pub)
 	_, err := r.Invoke(context.Background(), agent, call("x"), workerlink.Expect{Agent: agent, Attestor: attestor.Address()})
 	var ns *workerlink.NotSentError
 	if !errors.As(err, &ns) {
@@ -291,6 +348,18 @@ func TestCheckCall(t *testing.T) {
 		{"bad method", func(c *cove.Call) { c.Method = "GET /x" }, false},
 		{"header with a newline", func(c *cove.Call) { c.Header = cove.Header{"X-A": {"a\r\nB: c"}} }, false},
 		{"header name not a token", func(c *cove.Call) { c.Header = cove.Header{"X A": {"a"}} }, false},
+		// Targets an agent's URL parser reads otherwise than their bytes.
+		{"fragment in the path", func(c *cove.Call) { c.Path = "/agents/" + agent.String() + "/a#/../admin"; c.URL = "http://gw.example/a#/../admin" }, false},
+		{"fragment in the query", func(c *cove.Call) { c.Path = "/agents/" + agent.String() + "?q=a#f"; c.URL = "http://gw.example/?q=a#f" }, false},
+		{"newline in the path", func(c *cove.Call) { c.Path = "/agents/" + agent.String() + "/ad\nmin"; c.URL = "http://gw.example/ad\nmin" }, false},
+		{"space in the path", func(c *cove.Call) { c.Path = "/agents/" + agent.String() + "/a b"; c.URL = "http://gw.example/a b" }, false},
+		{"dot segments", func(c *cove.Call) { c.Path = "/agents/" + agent.String() + "/../../x"; c.URL = "http://gw.example/../../x" }, false},
+		{"backslash", func(c *cove.Call) { c.Path = "/agents/" + agent.String() + "/a\\b"; c.URL = "http://gw.example/a\\b" }, false},
+		{"escaped bytes stay as sent", func(c *cove.Call) { c.Path = "/agents/" + agent.String() + "/admin%3Fx=1"; c.URL = "http://gw.example/admin%3Fx=1" }, true},
+		{"host with a control byte", func(c *cove.Call) { c.Host = "h\x01evil"; c.URL = "http://h\x01evil/hi?x=1" }, false},
+		{"host with a port out of range", func(c *cove.Call) { c.Host = "h:99999999"; c.URL = "http://h:99999999/hi?x=1" }, false},
+		{"host with a port", func(c *cove.Call) { c.Host = "gw.example:8700"; c.URL = "http://gw.example:8700/hi?x=1" }, true},
+		{"IPv6 host", func(c *cove.Call) { c.Host = "[::1]:8700"; c.URL = "http://[::1]:8700/hi?x=1" }, true},
 	} {
 		c := base
 		c.Header = cove.Header{"Accept": {"*/*"}}
@@ -317,7 +386,7 @@ func TestLinkRefusesForgedURL(t *testing.T) {
 	attestor := testchain.NewKey(t)
 	w := &testWorker{key: attestor, calls: make(chan cove.Call, 1)}
 	ep, pub, _ := serve(t, w)
-	r, _ := workerlink.NewRemote(ep, pub, 1<<20)
+	r := remote(t, ep, pub)
 	c := call("x")
 	c.URL = "http://gw.example/admin"
 	_, err := r.Invoke(context.Background(), agent, c, workerlink.Expect{Agent: agent, Attestor: attestor.Address()})

@@ -82,6 +82,9 @@ type Pool struct {
 
 	mu      sync.Mutex
 	members map[cove.Hash]*member
+	// refused are workers not routable, by id, with the endpoint refused
+	// (logged once each).
+	refused map[cove.Hash]string
 }
 
 // member is one worker of the pool.
@@ -110,7 +113,7 @@ func NewPool(cfg PoolConfig, log *slog.Logger, view func() chain.View, self cove
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Pool{cfg: cfg, log: log, view: view, self: self, local: local, members: map[cove.Hash]*member{}}, nil
+	return &Pool{cfg: cfg, log: log, view: view, self: self, local: local, members: map[cove.Hash]*member{}, refused: map[cove.Hash]string{}}, nil
 }
 
 // Run keeps the pool in step with the chain's workers and their health
@@ -161,7 +164,19 @@ func (p *Pool) sync() {
 		} else {
 			r, err := NewRemote(w.Endpoint, w.PublicKey, p.cfg.MaxResponseBytes)
 			if err != nil {
-				p.log.Warn("worker not routable", "worker", w.ID, "endpoint", w.Endpoint, "err", err)
+				p.mu.Lock()
+				if p.refused[w.ID] != w.Endpoint {
+					p.refused[w.ID] = w.Endpoint
+					p.log.Warn("worker not routable", "worker", w.ID, "endpoint", w.Endpoint, "err", err)
+				}
+				if m != nil {
+					// Never keep a member whose record changed.
+					if m.remote != nil {
+						m.remote.Close()
+					}
+					delete(p.members, w.ID)
+				}
+				p.mu.Unlock()
 				continue
 			}
 			nm.remote = r
@@ -339,24 +354,24 @@ func (p *Pool) Invoke(ctx context.Context, id cove.AgentID, c cove.Call) (*cove.
 	if err != nil {
 		return nil, fmt.Errorf("route agent %s: %w", id, err)
 	}
-	if rec.Attestor.IsZero() {
-		// Deployed moments ago: a gatekeeper publishes its attestor within
-		// a block or two, and a remote worker's receipt cannot be checked
-		// without it.
-		rec = p.awaitAttestor(ctx, rec)
-	}
 	want := Expect{Agent: id, Attestor: rec.Attestor}
 	tried := map[*member]bool{}
 	var lastRefusal error
+	waited := false
 	for range p.cfg.Attempts {
 		m := p.pick(rec, tried)
 		if m == nil {
 			break
 		}
 		tried[m] = true
+		if m.remote != nil && want.Attestor.IsZero() && !waited {
+			waited = true
+			// Deployed moments ago: a gatekeeper publishes the attestor
+			// within a block or two, and a remote worker's receipt
+			// cannot be checked without it.
+			want.Attestor = p.awaitAttestor(ctx, rec).Attestor
+		}
 		if m.remote != nil && want.Attestor.IsZero() {
-			// No attestor published yet: nothing to check a remote
-			// worker's receipt against.
 			lastRefusal = &cove.Error{Status: http.StatusServiceUnavailable, Code: CodeAttestorPending, RetryAfter: time.Second,
 				Message: fmt.Sprintf("agent %s was deployed moments ago and its attestor is not on chain yet; retry shortly", id)}
 			continue
@@ -387,7 +402,6 @@ func (p *Pool) Invoke(ctx context.Context, id cove.AgentID, c cove.Call) (*cove.
 			return nil, err
 		case errors.As(err, &notSent):
 			p.markDown(m, err)
-			lastRefusal = nil
 			continue
 		case errors.As(err, &failed):
 			p.markDown(m, err)
@@ -433,11 +447,41 @@ func (p *Pool) awaitAttestor(ctx context.Context, rec chain.AgentRecord) chain.A
 	}
 }
 
+// invoke runs a call on m, counted as outstanding until its response has
+// ended: for a stream, until it is read to its end or closed.
 func (m *member) invoke(ctx context.Context, id cove.AgentID, c cove.Call, want Expect) (*cove.Response, error) {
 	m.outstanding.Add(1)
-	defer m.outstanding.Add(-1)
+	var resp *cove.Response
+	var err error
 	if m.local != nil {
-		return m.local.Invoke(ctx, id, c)
+		resp, err = m.local.Invoke(ctx, id, c)
+	} else {
+		resp, err = m.remote.Invoke(ctx, id, c, want)
 	}
-	return m.remote.Invoke(ctx, id, c, want)
+	if err != nil || resp.Stream == nil {
+		m.outstanding.Add(-1)
+		return resp, err
+	}
+	resp.Stream = &countedStream{Stream: resp.Stream, done: func() { m.outstanding.Add(-1) }}
+	return resp, nil
+}
+
+// countedStream calls done once, when the stream ends or is closed.
+type countedStream struct {
+	cove.Stream
+	once sync.Once
+	done func()
+}
+
+func (s *countedStream) Read(p []byte) (int, error) {
+	n, err := s.Stream.Read(p)
+	if err != nil {
+		s.once.Do(s.done)
+	}
+	return n, err
+}
+
+func (s *countedStream) Close() error {
+	s.once.Do(s.done)
+	return s.Stream.Close()
 }

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -46,8 +47,15 @@ func Serve(ctx context.Context, ln net.Listener, cert tls.Certificate, h http.Ha
 		Handler:           h,
 		TLSConfig:         ServerTLS(cert),
 		ReadHeaderTimeout: 10 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+		// A call's body arrives at once from a gateway; a body that
+		// trickles holds memory (the link serves anyone).
+		ReadTimeout:    time.Minute,
+		IdleTimeout:    2 * time.Minute,
+		MaxHeaderBytes: 64 << 10,
+		// Calls one connection may hold at once, each up to a frame and
+		// max_request_bytes.
+		HTTP2:    &http.HTTP2Config{MaxConcurrentStreams: maxStreams},
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 	}
 	done := make(chan struct{})
 	go func() {
@@ -127,6 +135,9 @@ func (s *server) readCall(rw http.ResponseWriter, r *http.Request, id cove.Agent
 	return c, nil
 }
 
+// maxStreams bounds the calls one gateway connection carries at once.
+const maxStreams = 64
+
 // binaryLenMax is the most bytes a frame's uvarint length takes.
 const binaryLenMax = 10
 
@@ -145,6 +156,9 @@ func CheckCall(id cove.AgentID, c *cove.Call) error {
 	if !isToken(c.Method) {
 		return fmt.Errorf("method %q is not an HTTP method", clip(c.Method))
 	}
+	if err := checkTarget(c.Path); err != nil {
+		return err
+	}
 	at, ok := cove.AgentTarget(c.Path)
 	if !ok {
 		return fmt.Errorf("path %q is not under /agents/", clip(c.Path))
@@ -156,8 +170,8 @@ func CheckCall(id cove.AgentID, c *cove.Call) error {
 	if pid, err := cove.ParseAgentID(seg); err != nil || pid != id {
 		return fmt.Errorf("path %q does not name agent %s", clip(c.Path), id)
 	}
-	if c.Host == "" || strings.ContainsAny(c.Host, "/?#@ \t\r\n") {
-		return fmt.Errorf("host %q is not a HOST or HOST:PORT", clip(c.Host))
+	if err := checkHost(c.Host); err != nil {
+		return err
 	}
 	if c.URL != "http://"+c.Host+at && c.URL != "https://"+c.Host+at {
 		return fmt.Errorf("url %q is not the host followed by the agent's part of the path (%q)", clip(c.URL), clip(at))
@@ -177,6 +191,57 @@ func CheckCall(id cove.AgentID, c *cove.Call) error {
 	}
 	api.StripReserved(http.Header(h))
 	c.Header = h
+	return nil
+}
+
+// checkTarget refuses a request target a gateway would never pass on: one
+// Go's server would not parse back to the same bytes, with a byte outside
+// visible ASCII, a fragment or a backslash, or a dot segment (which
+// Go's ServeMux redirects away). An agent's URL parser would read such a
+// target otherwise than the receipt's bytes say.
+func checkTarget(p string) error {
+	for i := 0; i < len(p); i++ {
+		if c := p[i]; c <= ' ' || c >= 0x7f || c == '#' || c == '\\' {
+			return fmt.Errorf("path %q holds a byte a request target cannot (%q)", clip(p), c)
+		}
+	}
+	u, err := url.ParseRequestURI(p)
+	if err != nil || u.RequestURI() != p {
+		return fmt.Errorf("path %q is not a request target as a gateway receives one", clip(p))
+	}
+	for _, seg := range strings.Split(u.Path, "/") {
+		if seg == "." || seg == ".." {
+			return fmt.Errorf("path %q holds a dot segment", clip(p))
+		}
+	}
+	return nil
+}
+
+// checkHost accepts a HOST or HOST:PORT as Go's server accepts in a Host
+// header: a name or an address (IPv6 in brackets), a numeric port.
+func checkHost(h string) error {
+	host, port := h, ""
+	if i := strings.LastIndexByte(h, ':'); i >= 0 && !strings.HasSuffix(h, "]") {
+		host, port = h[:i], h[i+1:]
+		if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 || port == "" {
+			return fmt.Errorf("host %q: the port is not a number from 0 to 65535", clip(h))
+		}
+	}
+	if strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]") {
+		if ip := net.ParseIP(host[1 : len(host)-1]); ip == nil {
+			return fmt.Errorf("host %q: not an IPv6 address in brackets", clip(h))
+		}
+		return nil
+	}
+	if host == "" || len(host) > 253 {
+		return fmt.Errorf("host %q is not a HOST or HOST:PORT", clip(h))
+	}
+	for i := 0; i < len(host); i++ {
+		c := host[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == '_') {
+			return fmt.Errorf("host %q holds %q: not a HOST or HOST:PORT", clip(h), c)
+		}
+	}
 	return nil
 }
 

@@ -42,23 +42,30 @@ func TestWorkerKill9UnderLoad(t *testing.T) {
 	if err := procs[0].waitHealthy(ctx, gw, 1); err != nil {
 		t.Fatal(err)
 	}
-	routes := func() map[string]api.RoutedWorker {
+	routes := func() (map[string]api.RoutedWorker, error) {
 		info, err := gw.NodeInfo(ctx)
 		if err != nil {
-			return nil
+			return nil, err
 		}
 		out := map[string]api.RoutedWorker{}
 		for _, r := range info.Routes {
 			out[r.Endpoint] = r
 		}
-		return out
+		return out, nil
 	}
-	inRotation := func(endpoint string) bool {
-		r, ok := routes()[endpoint]
-		return ok && r.Up && r.Ready
+	// inRotation says whether the gateway routes to endpoint; known is
+	// false when the gateway did not answer (nothing learnt).
+	inRotation := func(endpoint string) (in, known bool) {
+		rs, err := routes()
+		if err != nil {
+			return false, false
+		}
+		r, ok := rs[endpoint]
+		return ok && r.Up && r.Ready, true
 	}
+	up := func(endpoint string) bool { in, _ := inRotation(endpoint); return in }
 	for _, h := range homes[1:] {
-		if err := waitFor(ctx, "worker "+h.Link+" in rotation", func() bool { return inRotation("https://" + h.Link) }); err != nil {
+		if err := waitFor(ctx, "worker "+h.Link+" in rotation", func() bool { return up("https://" + h.Link) }); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -74,7 +81,11 @@ func TestWorkerKill9UnderLoad(t *testing.T) {
 	}
 	victim := homes[2]
 	victimEP := "https://" + victim.Link
-	victimID := routes()[victimEP].Worker
+	rs, err := routes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	victimID := rs[victimEP].Worker
 
 	type result struct {
 		at     time.Duration // since the load began
@@ -122,7 +133,10 @@ func TestWorkerKill9UnderLoad(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				for inRotation(victimEP) && ctx.Err() == nil {
+				for ctx.Err() == nil {
+					if in, known := inRotation(victimEP); known && !in {
+						break
+					}
 					time.Sleep(10 * time.Millisecond)
 				}
 				mu.Lock()
@@ -159,7 +173,7 @@ func TestWorkerKill9UnderLoad(t *testing.T) {
 			}
 		}
 	}
-	rejoined := inRotation(victimEP)
+	rejoined := up(victimEP)
 	t.Logf("%d calls in %s at %d/s; killed worker %s at %s, out of rotation %s later; restarted at %s; failed %d (%.2f%%), hung %d; calls it answered after the kill: %d, after its restart: %d",
 		len(results), duration, rate, victimID, killed.Round(time.Millisecond), outAfter.Round(time.Millisecond), restarted.Round(time.Millisecond),
 		failed, 100*float64(failed)/float64(len(results)), hung, onVictimAfterKill, onVictimAfterBack)
