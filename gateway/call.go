@@ -13,6 +13,7 @@ import (
 
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/api"
+	"github.com/cove-network/cove/internal/streamcopy"
 	"github.com/cove-network/cove/receipt"
 )
 
@@ -188,28 +189,13 @@ func (s *Server) writeStream(w http.ResponseWriter, r *http.Request, resp *cove.
 	w.WriteHeader(resp.Status)
 	// The head goes out at once: a stream may take long to make its first
 	// piece.
-	flusher, _ := w.(http.Flusher)
-	if flusher != nil {
-		flusher.Flush()
+	readErr, writeErr := streamcopy.Flushing(w, resp.Stream, r.Method == http.MethodHead)
+	if writeErr != nil {
+		return // the caller went away
 	}
-	buf := make([]byte, 32<<10)
-	for {
-		n, err := resp.Stream.Read(buf)
-		if n > 0 && r.Method != http.MethodHead {
-			if _, werr := w.Write(buf[:n]); werr != nil {
-				return // the caller went away
-			}
-			if flusher != nil {
-				flusher.Flush()
-			}
-		}
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			s.log.Warn("agent response stream cut", "request", resp.RequestID, "err", err)
-			panic(http.ErrAbortHandler)
-		}
+	if readErr != nil {
+		s.log.Warn("agent response stream cut", "request", resp.RequestID, "err", readErr)
+		panic(http.ErrAbortHandler)
 	}
 	signed, err := resp.Stream.Receipt()
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/api"
+	"github.com/cove-network/cove/internal/streamcopy"
 	"github.com/cove-network/cove/receipt"
 )
 
@@ -298,28 +299,13 @@ func (s *server) writeResponse(rw http.ResponseWriter, resp *cove.Response) {
 	h.Set("Trailer", strings.Join([]string{receipt.HeaderReceipt, receipt.HeaderSignature, receipt.HeaderSigner, HeaderError}, ", "))
 	rw.WriteHeader(http.StatusOK)
 	rw.Write(meta)
-	flusher, _ := rw.(http.Flusher)
-	if flusher != nil {
-		flusher.Flush()
+	readErr, writeErr := streamcopy.Flushing(rw, resp.Stream, false)
+	if writeErr != nil {
+		return // the gateway went away
 	}
-	buf := make([]byte, 32<<10)
-	for {
-		n, err := resp.Stream.Read(buf)
-		if n > 0 {
-			if _, werr := rw.Write(buf[:n]); werr != nil {
-				return // the gateway went away
-			}
-			if flusher != nil {
-				flusher.Flush()
-			}
-		}
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			h.Set(HeaderError, "the stream was cut: "+clip(err.Error()))
-			return
-		}
+	if readErr != nil {
+		h.Set(HeaderError, "the stream was cut: "+clip(readErr.Error()))
+		return
 	}
 	signed, err := resp.Stream.Receipt()
 	if err != nil {
