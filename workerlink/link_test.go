@@ -268,7 +268,9 @@ func TestReceiptCoversTheExchange(t *testing.T) {
 		{name: "another status", forge: func(r *cove.Receipt) { r.Status = 201 }},
 		{name: "another status, streamed", stream: true, forge: func(r *cove.Receipt) { r.Status = 201 }},
 		{name: "another body", reply: func(resp *cove.Response) { resp.Body = []byte("echo:forged") }},
-		{name: "another covered header", reply: func(resp *cove.Response) { resp.Header = cove.Header{"Content-Type": {"text/html"}, "X-Agent": {"yes"}} }},
+		{name: "another covered header", reply: func(resp *cove.Response) {
+			resp.Header = cove.Header{"Content-Type": {"text/html"}, "X-Agent": {"yes"}}
+		}},
 		{name: "another body, streamed", stream: true, reply: func(resp *cove.Response) { resp.Stream.(*pieces).rest = []byte("echo:forged") }},
 	} {
 		ep, pub, _ := serve(t, &testWorker{key: attestor, stream: tc.stream, forge: tc.forge, reply: tc.reply})
@@ -349,13 +351,28 @@ func TestCheckCall(t *testing.T) {
 		{"header with a newline", func(c *cove.Call) { c.Header = cove.Header{"X-A": {"a\r\nB: c"}} }, false},
 		{"header name not a token", func(c *cove.Call) { c.Header = cove.Header{"X A": {"a"}} }, false},
 		// Targets an agent's URL parser reads otherwise than their bytes.
-		{"fragment in the path", func(c *cove.Call) { c.Path = "/agents/" + agent.String() + "/a#/../admin"; c.URL = "http://gw.example/a#/../admin" }, false},
-		{"fragment in the query", func(c *cove.Call) { c.Path = "/agents/" + agent.String() + "?q=a#f"; c.URL = "http://gw.example/?q=a#f" }, false},
-		{"newline in the path", func(c *cove.Call) { c.Path = "/agents/" + agent.String() + "/ad\nmin"; c.URL = "http://gw.example/ad\nmin" }, false},
+		{"fragment in the path", func(c *cove.Call) {
+			c.Path = "/agents/" + agent.String() + "/a#/../admin"
+			c.URL = "http://gw.example/a#/../admin"
+		}, false},
+		{"fragment in the query", func(c *cove.Call) {
+			c.Path = "/agents/" + agent.String() + "?q=a#f"
+			c.URL = "http://gw.example/?q=a#f"
+		}, false},
+		{"newline in the path", func(c *cove.Call) {
+			c.Path = "/agents/" + agent.String() + "/ad\nmin"
+			c.URL = "http://gw.example/ad\nmin"
+		}, false},
 		{"space in the path", func(c *cove.Call) { c.Path = "/agents/" + agent.String() + "/a b"; c.URL = "http://gw.example/a b" }, false},
-		{"dot segments", func(c *cove.Call) { c.Path = "/agents/" + agent.String() + "/../../x"; c.URL = "http://gw.example/../../x" }, false},
+		{"dot segments", func(c *cove.Call) {
+			c.Path = "/agents/" + agent.String() + "/../../x"
+			c.URL = "http://gw.example/../../x"
+		}, false},
 		{"backslash", func(c *cove.Call) { c.Path = "/agents/" + agent.String() + "/a\\b"; c.URL = "http://gw.example/a\\b" }, false},
-		{"escaped bytes stay as sent", func(c *cove.Call) { c.Path = "/agents/" + agent.String() + "/admin%3Fx=1"; c.URL = "http://gw.example/admin%3Fx=1" }, true},
+		{"escaped bytes stay as sent", func(c *cove.Call) {
+			c.Path = "/agents/" + agent.String() + "/admin%3Fx=1"
+			c.URL = "http://gw.example/admin%3Fx=1"
+		}, true},
 		{"host with a control byte", func(c *cove.Call) { c.Host = "h\x01evil"; c.URL = "http://h\x01evil/hi?x=1" }, false},
 		{"host with a port out of range", func(c *cove.Call) { c.Host = "h:99999999"; c.URL = "http://h:99999999/hi?x=1" }, false},
 		{"host with a port", func(c *cove.Call) { c.Host = "gw.example:8700"; c.URL = "http://gw.example:8700/hi?x=1" }, true},
