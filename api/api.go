@@ -222,4 +222,22 @@ type BridgeStatus struct {
 	InFlight  int    `json:"inFlight"`
 	Fulfilled uint64 `json:"fulfilled"`
 	LastError string `json:"lastError,omitempty"`
+	// Requests are the anchor's requests in flight (oldest first), then
+	// the last ones fulfilled since the bridge started (newest first).
+	Requests []EVMRequest `json:"requests"`
+}
+
+// EVMRequest is one request of an anchor as the bridge handles it.
+type EVMRequest struct {
+	ID    string       `json:"id"` // the anchor's request id, decimal
+	Agent cove.AgentID `json:"agent"`
+	// Stage: "new", "sent", "mined", "stuck" (in flight) or "fulfilled".
+	Stage     string    `json:"stage"`
+	Block     uint64    `json:"block"`           // the EVM block of the request
+	Mined     uint64    `json:"mined,omitempty"` // the block of its fulfilment
+	Status    uint16    `json:"status,omitempty"`
+	Tx        string    `json:"tx,omitempty"` // the fulfil transaction
+	Attempts  int       `json:"attempts,omitempty"`
+	LastError string    `json:"lastError,omitempty"`
+	SeenAt    time.Time `json:"seenAt"`
 }

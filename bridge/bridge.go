@@ -216,6 +216,27 @@ type Status struct {
 	InFlight  int            `json:"inFlight"`
 	Fulfilled uint64         `json:"fulfilled"`
 	LastError string         `json:"lastError,omitempty"`
+	// Requests are the requests in flight (oldest first), then the last
+	// ones fulfilled since the bridge started (newest first).
+	Requests []RequestStatus `json:"requests"`
+}
+
+// RequestStatus is one request of an anchor as the bridge handles it.
+type RequestStatus struct {
+	ID    string       `json:"id"` // decimal, the anchor's request id
+	Agent cove.AgentID `json:"agent"`
+	// Stage is where it is: "new", "sent", "mined", "stuck" (in flight),
+	// or "fulfilled".
+	Stage string `json:"stage"`
+	// Block is the EVM block of the request; Mined the block of its
+	// fulfilment, once mined; Status the agent's status in it.
+	Block     uint64    `json:"block"`
+	Mined     uint64    `json:"mined,omitempty"`
+	Status    uint16    `json:"status,omitempty"`
+	Tx        string    `json:"tx,omitempty"` // the fulfil transaction, once mined
+	Attempts  int       `json:"attempts,omitempty"`
+	LastError string    `json:"lastError,omitempty"`
+	SeenAt    time.Time `json:"seenAt"`
 }
 
 // Status reports every chain.

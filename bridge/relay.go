@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -85,8 +86,15 @@ type relay struct {
 	shown struct {
 		scanned, fulfilled uint64
 		inFlight           int
+		requests           []RequestStatus // in flight, by id
 	}
+	// done are the last requests fulfilled since the relay started,
+	// newest last (at most maxDone).
+	done []RequestStatus
 }
+
+// maxDone bounds the fulfilled requests Status lists.
+const maxDone = 20
 
 func (r *relay) run(ctx context.Context) error {
 	st, err := loadState(r.path, r.cfg.ChainID, r.cfg.Anchor, r.cfg.StartBlock)
@@ -146,14 +154,23 @@ func (r *relay) publish() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.shown.scanned, r.shown.inFlight, r.shown.fulfilled = r.st.Next, len(r.st.Flights), r.st.Fulfilled
+	r.shown.requests = r.shown.requests[:0]
+	for _, f := range r.st.Flights {
+		r.shown.requests = append(r.shown.requests, f.summary())
+	}
+	slices.SortFunc(r.shown.requests, func(a, b RequestStatus) int { return cmp.Compare(a.Block, b.Block) })
 }
 
 func (r *relay) status() Status {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	reqs := slices.Clone(r.shown.requests)
+	for i := len(r.done) - 1; i >= 0; i-- {
+		reqs = append(reqs, r.done[i])
+	}
 	return Status{
 		Name: r.cfg.Name, ChainID: r.cfg.ChainID, RPC: r.cfg.RPC, Anchor: r.cfg.Anchor, Relayer: r.from, Head: r.head, Fee: r.fee, LastError: r.lastErr,
-		Scanned: r.shown.scanned, InFlight: r.shown.inFlight, Fulfilled: r.shown.fulfilled,
+		Scanned: r.shown.scanned, InFlight: r.shown.inFlight, Fulfilled: r.shown.fulfilled, Requests: reqs,
 	}
 }
 
@@ -366,6 +383,14 @@ func (r *relay) settle(ctx context.Context, head uint64) error {
 		case rc != nil && rc.Status == types.ReceiptStatusSuccessful:
 			f.Stage, f.Mined, f.LastError = stageMined, rc.BlockNumber.Uint64(), ""
 			r.st.Fulfilled++
+			done := f.summary()
+			done.Stage, done.Tx = "fulfilled", rc.TxHash.Hex()
+			r.mu.Lock()
+			r.done = append(r.done, done)
+			if len(r.done) > maxDone {
+				r.done = r.done[len(r.done)-maxDone:]
+			}
+			r.mu.Unlock()
 			r.log.Info("request fulfilled", "request", f.ID, "status", f.Status, "block", f.Mined, "blocks_waited", f.Mined-f.Block, "gas", rc.GasUsed, "tx", rc.TxHash, "after", time.Since(f.SeenAt).Round(time.Millisecond))
 		case rc != nil:
 			r.log.Warn("fulfilment reverted", "request", f.ID, "tx", rc.TxHash)

@@ -59,6 +59,12 @@ type sentTx struct {
 	SentAt time.Time   `json:"sentAt"`
 }
 
+// summary is what Status shows of f.
+func (f *flight) summary() RequestStatus {
+	return RequestStatus{ID: f.ID, Agent: f.Agent, Stage: f.Stage, Block: f.Block, Mined: f.Mined, Status: f.Status,
+		Attempts: f.Attempts, LastError: f.LastError, SeenAt: f.SeenAt}
+}
+
 func (f *flight) id() *big.Int {
 	n, _ := new(big.Int).SetString(f.ID, 10)
 	return n

@@ -216,6 +216,8 @@ func checkRecord(key string, value []byte) error {
 		v = new(bool)
 	case key == keyPendingTEE:
 		v = new(PendingTEEPolicy)
+	case key == keyValidators:
+		v = new(ValidatorSet)
 	case strings.HasPrefix(key, prefixAccount) && len(key) == len(prefixAccount)+20:
 		v = new(Account)
 	case strings.HasPrefix(key, prefixAgent) && len(key) == len(prefixAgent)+32:
@@ -285,6 +287,9 @@ func genesisWrites(g Genesis) []KV {
 	}
 	for _, acct := range g.Accounts {
 		putJSON(o, accountKey(acct.Address), Account{Address: acct.Address, Balance: new(big.Int).Set(acct.Balance)})
+	}
+	if len(g.Validators) > 0 {
+		putJSON(o, keyValidators, genesisValidators(g.Validators))
 	}
 	return o.writeSet()
 }

@@ -112,6 +112,7 @@ var (
 	}
 	endBlockHooks = []blockHook{
 		{name: "block meta", run: writeBlockMeta},
+		{name: "validator updates", run: applyValidatorUpdates},
 	}
 )
 

@@ -46,6 +46,12 @@
 //	    a gatekeeper publishes the EVM signer address of key epoch epoch
 //	GrantAttestor(bytes32 agent,bytes grant,bytes identitySig,uint64 nonce)
 //	    a gatekeeper publishes the epoch signer's grant of an agent's attestor
+//	AddValidator(bytes pubKey,uint64 power,string name,uint64 nonce)
+//	    the admin adds a validator with consensus key pubKey and voting power power
+//	RemoveValidator(bytes pubKey,uint64 nonce)
+//	    the admin removes a validator
+//	SetValidatorPower(bytes pubKey,uint64 power,uint64 nonce)
+//	    the admin changes a validator's voting power
 //
 // so ethers' signTypedData and viem's signTypedData sign Cove transactions
 // (testdata/js/sign-tx.mjs does both). In the message, uint64 values are

@@ -95,6 +95,11 @@ type Genesis struct {
 	// policy change delay under MinTEEChangeDelay (TEEPolicy.CheckForChain).
 	// It is fixed at genesis: no transaction changes it.
 	Development bool `json:"development,omitempty"`
+	// Validators is the validator set CometBFT starts with, from its
+	// genesis (the validator package fills it in at InitChain; not part
+	// of the app state's JSON). Empty: the state keeps no set, and
+	// AddValidator starts one.
+	Validators []Validator `json:"-"`
 }
 
 // GenesisAccount is an account funded at genesis. Its JSON is

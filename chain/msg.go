@@ -70,12 +70,25 @@ var messages = newMsgTable(
 		gatekeeper: "publish attestor grants",
 		exec:       execGrantAttestor,
 	},
+	msgSpec[AddValidator]{
+		doc:  "the admin adds a validator with consensus key pubKey and voting power power",
+		exec: execAddValidator,
+	},
+	msgSpec[RemoveValidator]{
+		doc:  "the admin removes a validator",
+		exec: execRemoveValidator,
+	},
+	msgSpec[SetValidatorPower]{
+		doc:  "the admin changes a validator's voting power",
+		exec: execSetValidatorPower,
+	},
 )
 
 // Msg is the signed content of a transaction: one of the types of the
 // message table (Transfer, DeployAgent, UpgradeAgent, RegisterWorker,
 // UpdateParams, RegisterGatekeeper, PublishEpoch, ProvisionKey,
-// SetAttestor, RotateKeys, PublishEpochSigner, GrantAttestor). Decode returns these value types; pointers to
+// SetAttestor, RotateKeys, PublishEpochSigner, GrantAttestor, AddValidator,
+// RemoveValidator, SetValidatorPower). Decode returns these value types; pointers to
 // them are Msgs too. Only this package implements it.
 type Msg interface {
 	// Type returns the EIP-712 primary type name, which is also the
@@ -348,6 +361,21 @@ func (GrantAttestor) Type() string                    { return "GrantAttestor" }
 func (m GrantAttestor) MarshalJSON() ([]byte, error)  { return marshalMsg(m) }
 func (m *GrantAttestor) UnmarshalJSON(b []byte) error { return unmarshalMsg(b, m) }
 func (GrantAttestor) isMsg()                          {}
+
+func (AddValidator) Type() string                    { return "AddValidator" }
+func (m AddValidator) MarshalJSON() ([]byte, error)  { return marshalMsg(m) }
+func (m *AddValidator) UnmarshalJSON(b []byte) error { return unmarshalMsg(b, m) }
+func (AddValidator) isMsg()                          {}
+
+func (RemoveValidator) Type() string                    { return "RemoveValidator" }
+func (m RemoveValidator) MarshalJSON() ([]byte, error)  { return marshalMsg(m) }
+func (m *RemoveValidator) UnmarshalJSON(b []byte) error { return unmarshalMsg(b, m) }
+func (RemoveValidator) isMsg()                          {}
+
+func (SetValidatorPower) Type() string                    { return "SetValidatorPower" }
+func (m SetValidatorPower) MarshalJSON() ([]byte, error)  { return marshalMsg(m) }
+func (m *SetValidatorPower) UnmarshalJSON(b []byte) error { return unmarshalMsg(b, m) }
+func (SetValidatorPower) isMsg()                          {}
 
 // The methods of the gatekeeper messages (GatekeeperMsg): IdentityDigest
 // comes from the codec, over every field but IdentitySig and Nonce.

@@ -35,6 +35,9 @@ const (
 	RotateKeysType         = "RotateKeys(uint64 nonce)"
 	PublishEpochSignerType = "PublishEpochSigner(uint64 epoch,address signer,bytes identitySig,uint64 nonce)"
 	GrantAttestorType      = "GrantAttestor(bytes32 agent,bytes grant,bytes identitySig,uint64 nonce)"
+	AddValidatorType       = "AddValidator(bytes pubKey,uint64 power,string name,uint64 nonce)"
+	RemoveValidatorType    = "RemoveValidator(bytes pubKey,uint64 nonce)"
+	SetValidatorPowerType  = "SetValidatorPower(bytes pubKey,uint64 power,uint64 nonce)"
 )
 
 // golden is one message with its encodings as the hand-written codecs
@@ -108,6 +111,20 @@ func goldens() []golden {
 			`{"agent":"0x1200000000000000000000000000000000000000000000000000000000000000","grant":"0x6772","identitySig":"0xe5","nonce":11}`,
 			"0x238c413fb55a4e2a6818558077df968b938808875977a50f804900883b611ed8", "0x104bbfc563af1dd79a2ece9caec741c1cc2ebd13a45d02ea3d981b534633db6e",
 			"7a72f743a16a134034cdf6065a347f4fecf962b2d357784003fd75326ce7833f"},
+		// The validator-set messages (issue 10): first derived by the table,
+		// their digests checked against ethers and viem (TestJSDigests).
+		{AddValidator{PubKey: append(Bytes{0x5a}, make(Bytes, 31)...), Power: 10, Name: "node4", Nonce: 12},
+			AddValidatorType,
+			`{"pubKey":"0x5a00000000000000000000000000000000000000000000000000000000000000","power":10,"name":"node4","nonce":12}`,
+			"0x75cfaae9599745b3bc86824ca590b3d8c948fda7713b7b80a50ab8b8cf527e8f", "0x0a0c85d26b50594ffd4de6209d766a11dfa18b084d4556742577d716ef0057c8", ""},
+		{RemoveValidator{PubKey: append(Bytes{0x5b}, make(Bytes, 31)...), Nonce: 13},
+			RemoveValidatorType,
+			`{"pubKey":"0x5b00000000000000000000000000000000000000000000000000000000000000","nonce":13}`,
+			"0xe2b4ac248d9fc2d40286a93dd4f27760fc71bcb6594d986c5ff5798e657efe18", "0x677eeb251e08b2f60f3e4eaae3e5dc130ff66a7f733fd16258990a8b7d19d828", ""},
+		{SetValidatorPower{PubKey: append(Bytes{0x5c}, make(Bytes, 31)...), Power: 3, Nonce: 14},
+			SetValidatorPowerType,
+			`{"pubKey":"0x5c00000000000000000000000000000000000000000000000000000000000000","power":3,"nonce":14}`,
+			"0x8908a648cca12f8ac02d97d30812def24aacb18fbd8080c03364a20e22f13831", "0xd65f8396bbef8408ff575c75ab8f9be9bbdb01345ed35545e5a739e4f0763b62", ""},
 	}
 }
 
@@ -245,7 +262,7 @@ func TestTypeListDocumented(t *testing.T) {
 // the table's types.
 func TestDecodeUnknownTypeNamesTable(t *testing.T) {
 	_, err := Decode([]byte(`{"type":"Mint","message":{},"signature":"0x"}`))
-	want := `unknown type "Mint" (want Transfer, DeployAgent, UpgradeAgent, RegisterWorker, UpdateParams, RegisterGatekeeper, PublishEpoch, ProvisionKey, SetAttestor, RotateKeys, PublishEpochSigner or GrantAttestor)`
+	want := `unknown type "Mint" (want Transfer, DeployAgent, UpgradeAgent, RegisterWorker, UpdateParams, RegisterGatekeeper, PublishEpoch, ProvisionKey, SetAttestor, RotateKeys, PublishEpochSigner, GrantAttestor, AddValidator, RemoveValidator or SetValidatorPower)`
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("Decode of an unknown type: %v, want %q", err, want)
 	}

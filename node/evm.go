@@ -273,7 +273,11 @@ func (e evmInfo) EVMChains(ctx context.Context) []api.EVMChain {
 		c := api.EVMChain{
 			Name: s.Name, ChainID: s.ChainID, RPC: s.RPC, Anchor: cove.Address(s.Anchor), Relayer: cove.Address(s.Relayer),
 			Fee:    fmtWei(s.Fee),
-			Bridge: api.BridgeStatus{Head: s.Head, Scanned: s.Scanned, InFlight: s.InFlight, Fulfilled: s.Fulfilled, LastError: s.LastError},
+			Bridge: api.BridgeStatus{Head: s.Head, Scanned: s.Scanned, InFlight: s.InFlight, Fulfilled: s.Fulfilled, LastError: s.LastError, Requests: []api.EVMRequest{}},
+		}
+		for _, q := range s.Requests {
+			c.Bridge.Requests = append(c.Bridge.Requests, api.EVMRequest{ID: q.ID, Agent: q.Agent, Stage: q.Stage, Block: q.Block, Mined: q.Mined,
+				Status: q.Status, Tx: q.Tx, Attempts: q.Attempts, LastError: q.LastError, SeenAt: q.SeenAt})
 		}
 		if e.dev != nil && s.Name == "dev" {
 			c.Examples, c.ExampleAgents = e.dev.examples()

@@ -289,6 +289,15 @@ func (a *abciApp) InitChain(_ context.Context, req *abci.RequestInitChain) (*abc
 	if err := json.Unmarshal(req.AppStateBytes, &g); err != nil {
 		return nil, fmt.Errorf("init chain: genesis app state: %w", err)
 	}
+	// The validator set starts as CometBFT's genesis says; the chain keeps
+	// it, and AddValidator and the others change it.
+	for _, v := range req.Validators {
+		pk := v.PubKey.GetEd25519()
+		if len(pk) != ed25519.PubKeySize {
+			return nil, fmt.Errorf("init chain: a genesis validator's key is not Ed25519")
+		}
+		g.Validators = append(g.Validators, chain.Validator{PubKey: bytes.Clone(pk), Power: v.Power})
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	// The app hash to answer is the committed one: on a replayed

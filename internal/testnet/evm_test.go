@@ -118,6 +118,21 @@ func TestDevEVMViem(t *testing.T) {
 	if !strings.Contains(logs.String(), "request fulfilled") {
 		t.Error("the bridge logged no fulfilment")
 	}
+	// GET /v1/evm lists it among the requests fulfilled (the explorer
+	// shows them).
+	chains, err := c.EVM(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var listed *api.EVMRequest
+	for i, q := range chains[0].Bridge.Requests {
+		if q.ID == got.RequestID {
+			listed = &chains[0].Bridge.Requests[i]
+		}
+	}
+	if listed == nil || listed.Stage != "fulfilled" || listed.Agent != a.ID || listed.Status != 200 || listed.Tx == "" || listed.Mined == 0 {
+		t.Errorf("GET /v1/evm requests: %+v, want request %s fulfilled", chains[0].Bridge.Requests, got.RequestID)
+	}
 }
 
 // TestDevEVMReachableByAgents: an agent reaches cove dev's EVM JSON-RPC

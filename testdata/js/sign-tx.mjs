@@ -89,6 +89,21 @@ const TYPES = {
     { name: "identitySig", type: "bytes" },
     { name: "nonce", type: "uint64" },
   ],
+  AddValidator: [
+    { name: "pubKey", type: "bytes" },
+    { name: "power", type: "uint64" },
+    { name: "name", type: "string" },
+    { name: "nonce", type: "uint64" },
+  ],
+  RemoveValidator: [
+    { name: "pubKey", type: "bytes" },
+    { name: "nonce", type: "uint64" },
+  ],
+  SetValidatorPower: [
+    { name: "pubKey", type: "bytes" },
+    { name: "power", type: "uint64" },
+    { name: "nonce", type: "uint64" },
+  ],
 };
 
 const [key, chainIdArg, txArg] = process.argv.slice(2);

@@ -123,6 +123,10 @@ async function home() {
       keys.epochs.map((e) => [e.epoch, accountLink(e.publishedBy), blockLink(e.height), mono(e.signer || "not yet")]))),
     evm.chains.length ? section("EVM chains (coprocessor)", table(["name", "chain id", "anchor", "scanned to", "requests fulfilled", "in flight", "last error"],
       evm.chains.map((c) => [c.name, c.chainId, mono(short(c.anchor)), c.bridge ? c.bridge.scanned : "", c.bridge ? c.bridge.fulfilled : "", c.bridge ? c.bridge.inFlight : "", c.bridge ? c.bridge.lastError || "" : ""]))) : null,
+    ...evm.chains.map((c) => section("EVM requests on " + c.name + " (in flight, then fulfilled since the bridge started)",
+      table(["request", "agent", "stage", "EVM block", "agent status", "fulfilled in", "fulfil tx", "error"],
+        ((c.bridge && c.bridge.requests) || []).map((q) => [q.id, agentLink(q.agent), q.stage, q.block, q.status || "", q.mined || "", mono(short(q.tx || "")), q.lastError || ""]),
+        "No request seen since the bridge started."))),
     node && node.routing === "network" ? section("This gateway's routes", table(["worker", "endpoint", "state", "running"],
       (node.routes || []).map((r) => [workerLink(r.worker), mono(r.local ? "this node" : r.endpoint), r.up ? (r.ready ? el("span", { class: "ok" }, "up") : "up, no key yet") : el("span", { class: "bad" }, "down"), r.outstanding]))) : null,
   );

@@ -1,0 +1,230 @@
+package chain
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/cove-network/cove"
+)
+
+// The validator set in state (issue 10, "A validator set that can
+// change"): the genesis validators, then what the admin's AddValidator,
+// RemoveValidator and SetValidatorPower make of it. A change takes effect
+// in CometBFT from the block after next (it reads the end-block hook's
+// ValidatorUpdates); the state's set says what was decided.
+const (
+	keyValidators       = "validators"             // ValidatorSet: the set, by address
+	keyValidatorUpdates = "meta/validator_updates" // []ValidatorUpdate pending to the end of this block
+)
+
+// MaxValidatorPower bounds one validator's voting power, and
+// MaxValidators the set (far under CometBFT's own bounds).
+const (
+	MaxValidatorPower = 1 << 40
+	MaxValidators     = 150
+	maxValidatorName  = 64
+)
+
+// Event types of the validator set.
+const (
+	EventValidatorAdded   = "validator_added"   // address, pubKey, power, name
+	EventValidatorRemoved = "validator_removed" // address
+	EventValidatorPower   = "validator_power"   // address, power
+)
+
+// ValidatorRecord is one validator of the set.
+type ValidatorRecord struct {
+	Address string `json:"address"` // 0x + 40 hex: CometBFT's address of PubKey
+	PubKey  Bytes  `json:"pubKey"`  // Ed25519, 32 bytes
+	Power   int64  `json:"power"`
+	Name    string `json:"name,omitempty"`
+	// Since is the height of the block that added it (0: genesis).
+	Since int64 `json:"since"`
+}
+
+// ValidatorSet is the set, sorted by address.
+type ValidatorSet struct {
+	Validators []ValidatorRecord `json:"validators"`
+}
+
+func (s ValidatorSet) find(pub []byte) int {
+	return slices.IndexFunc(s.Validators, func(v ValidatorRecord) bool { return bytes.Equal(v.PubKey, pub) })
+}
+
+func (s ValidatorSet) totalPower() int64 {
+	var t int64
+	for _, v := range s.Validators {
+		t += v.Power
+	}
+	return t
+}
+
+func validatorSet(r reader) ValidatorSet {
+	var s ValidatorSet
+	getJSON(r, keyValidators, &s)
+	return s
+}
+
+// genesisValidators is the set CometBFT starts with, as InitChain gives it.
+func genesisValidators(vs []Validator) ValidatorSet {
+	var s ValidatorSet
+	for _, v := range vs {
+		s.Validators = append(s.Validators, ValidatorRecord{Address: v.Address().String(), PubKey: bytes.Clone(v.PubKey), Power: v.Power, Name: v.Name})
+	}
+	slices.SortFunc(s.Validators, func(a, b ValidatorRecord) int { return strings.Compare(a.Address, b.Address) })
+	return s
+}
+
+// AddValidator adds a validator with Ed25519 consensus key PubKey and
+// voting power Power (the admin only).
+type AddValidator struct {
+	PubKey Bytes  `eip712:"pubKey"`
+	Power  uint64 `eip712:"power"`
+	Name   string `eip712:"name"`
+	Nonce  uint64 `eip712:"nonce"`
+}
+
+// RemoveValidator removes the validator with consensus key PubKey (the
+// admin only); the last one cannot go.
+type RemoveValidator struct {
+	PubKey Bytes  `eip712:"pubKey"`
+	Nonce  uint64 `eip712:"nonce"`
+}
+
+// SetValidatorPower changes a validator's voting power (the admin only).
+type SetValidatorPower struct {
+	PubKey Bytes  `eip712:"pubKey"`
+	Power  uint64 `eip712:"power"`
+	Nonce  uint64 `eip712:"nonce"`
+}
+
+// adminOnly refuses a sender that is not the chain's admin.
+func adminOnly(o *overlay, sender cove.Address, what string) *failure {
+	p := getParams(o)
+	if p.Admin.IsZero() {
+		return fail(CodeUnauthorized, "this chain has no admin: nobody may %s", what)
+	}
+	if sender != p.Admin {
+		return fail(CodeUnauthorized, "only the admin %s may %s, not %s", p.Admin, what, sender)
+	}
+	return nil
+}
+
+func checkValidatorKey(pub []byte) *failure {
+	if len(pub) != ed25519.PublicKeySize {
+		return fail(CodeInvalidArgument, "pubKey is %d bytes: want a 32-byte Ed25519 consensus key (`cove admin validator key --home DIR` prints a node's)", len(pub))
+	}
+	return nil
+}
+
+func checkPower(p uint64) *failure {
+	if p < 1 || p > MaxValidatorPower {
+		return fail(CodeInvalidArgument, "power %d: want 1 to %d (remove a validator with RemoveValidator)", p, uint64(MaxValidatorPower))
+	}
+	return nil
+}
+
+// queueValidatorUpdate records u for the end of this block; a later change
+// of the same key in the block replaces an earlier one (CometBFT takes one
+// update per key).
+func queueValidatorUpdate(o *overlay, u ValidatorUpdate) {
+	var pending []ValidatorUpdate
+	getJSON(o, keyValidatorUpdates, &pending)
+	pending = slices.DeleteFunc(pending, func(p ValidatorUpdate) bool { return bytes.Equal(p.PubKey, u.PubKey) })
+	putJSON(o, keyValidatorUpdates, append(pending, u))
+}
+
+func execAddValidator(o *overlay, sender cove.Address, m AddValidator, ctx execContext) ([]Event, *failure) {
+	if f := adminOnly(o, sender, "add validators"); f != nil {
+		return nil, f
+	}
+	if f := checkValidatorKey(m.PubKey); f != nil {
+		return nil, f
+	}
+	if f := checkPower(m.Power); f != nil {
+		return nil, f
+	}
+	if len(m.Name) > maxValidatorName || strings.ContainsFunc(m.Name, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return nil, fail(CodeInvalidArgument, "name: at most %d characters, no control characters", maxValidatorName)
+	}
+	s := validatorSet(o)
+	if s.find(m.PubKey) >= 0 {
+		return nil, fail(CodeExists, "%s is a validator already (change its power with SetValidatorPower)", ValidatorAddressOf(m.PubKey))
+	}
+	if len(s.Validators) >= MaxValidators {
+		return nil, fail(CodeInvalidArgument, "the set has %d validators, the most it may", len(s.Validators))
+	}
+	addr := ValidatorAddressOf(m.PubKey).String()
+	s.Validators = append(s.Validators, ValidatorRecord{Address: addr, PubKey: bytes.Clone(m.PubKey), Power: int64(m.Power), Name: m.Name, Since: ctx.height})
+	slices.SortFunc(s.Validators, func(a, b ValidatorRecord) int { return strings.Compare(a.Address, b.Address) })
+	putJSON(o, keyValidators, s)
+	queueValidatorUpdate(o, ValidatorUpdate{PubKey: bytes.Clone(m.PubKey), Power: int64(m.Power)})
+	return []Event{{Type: EventValidatorAdded, Attrs: []Attr{{"address", addr}, {"pubKey", Bytes(m.PubKey).String()}, {"power", itoa(int64(m.Power))}, {"name", m.Name}}}}, nil
+}
+
+func execRemoveValidator(o *overlay, sender cove.Address, m RemoveValidator, ctx execContext) ([]Event, *failure) {
+	if f := adminOnly(o, sender, "remove validators"); f != nil {
+		return nil, f
+	}
+	if f := checkValidatorKey(m.PubKey); f != nil {
+		return nil, f
+	}
+	s := validatorSet(o)
+	i := s.find(m.PubKey)
+	if i < 0 {
+		return nil, fail(CodeNotFound, "%s is not a validator", ValidatorAddressOf(m.PubKey))
+	}
+	if len(s.Validators) == 1 {
+		return nil, fail(CodeInvalidArgument, "%s is the last validator: the chain would stop", s.Validators[i].Address)
+	}
+	addr := s.Validators[i].Address
+	s.Validators = slices.Delete(s.Validators, i, i+1)
+	putJSON(o, keyValidators, s)
+	queueValidatorUpdate(o, ValidatorUpdate{PubKey: bytes.Clone(m.PubKey), Power: 0})
+	return []Event{{Type: EventValidatorRemoved, Attrs: []Attr{{"address", addr}}}}, nil
+}
+
+func execSetValidatorPower(o *overlay, sender cove.Address, m SetValidatorPower, ctx execContext) ([]Event, *failure) {
+	if f := adminOnly(o, sender, "change validators' power"); f != nil {
+		return nil, f
+	}
+	if f := checkValidatorKey(m.PubKey); f != nil {
+		return nil, f
+	}
+	if f := checkPower(m.Power); f != nil {
+		return nil, f
+	}
+	s := validatorSet(o)
+	i := s.find(m.PubKey)
+	if i < 0 {
+		return nil, fail(CodeNotFound, "%s is not a validator (add it with AddValidator)", ValidatorAddressOf(m.PubKey))
+	}
+	s.Validators[i].Power = int64(m.Power)
+	putJSON(o, keyValidators, s)
+	queueValidatorUpdate(o, ValidatorUpdate{PubKey: bytes.Clone(m.PubKey), Power: int64(m.Power)})
+	return []Event{{Type: EventValidatorPower, Attrs: []Attr{{"address", s.Validators[i].Address}, {"power", itoa(int64(m.Power))}}}}, nil
+}
+
+// applyValidatorUpdates hands the block's validator changes to CometBFT
+// (end-block hook) and clears them.
+func applyValidatorUpdates(o *overlay, ctx execContext) ([]Event, []ValidatorUpdate) {
+	var pending []ValidatorUpdate
+	if !getJSON(o, keyValidatorUpdates, &pending) {
+		return nil, nil
+	}
+	o.set(keyValidatorUpdates, nil)
+	return nil, pending
+}
+
+// Validators returns the committed validator set, sorted by address.
+func (v View) Validators() []ValidatorRecord {
+	a := v.a
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return validatorSet(a.state).Validators
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
