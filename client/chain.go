@@ -175,6 +175,16 @@ func (c *Client) Workers(ctx context.Context) ([]chain.WorkerRecord, error) {
 	return out.Workers, err
 }
 
+// Validators returns the chain's validator set, sorted by address, as the
+// gateway says.
+func (c *Client) Validators(ctx context.Context) ([]chain.ValidatorRecord, error) {
+	var out struct {
+		Validators []chain.ValidatorRecord `json:"validators"`
+	}
+	err := c.do(ctx, http.MethodGet, "/v1/chain/validators", nil, "", &out)
+	return out.Validators, err
+}
+
 // Epochs returns the key epochs published on chain, oldest first, as the
 // gateway says.
 func (c *Client) Epochs(ctx context.Context) ([]chain.EpochRecord, error) {

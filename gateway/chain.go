@@ -99,6 +99,10 @@ func (s *Server) handleChainWorkers(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"workers": s.chain.View().Workers()})
 }
 
+func (s *Server) handleChainValidators(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"validators": s.chain.View().Validators()})
+}
+
 func (s *Server) handleChainGatekeepers(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"gatekeepers": s.chain.View().Gatekeepers()})
 }

@@ -229,6 +229,7 @@ func New(cfg Config, log *slog.Logger, chain Chain, blobs Blobs, invoker Invoker
 	mux.HandleFunc("GET /v1/chain/agents/{id}", s.handleChainAgent)
 	mux.HandleFunc("GET /v1/chain/workers", s.handleChainWorkers)
 	mux.HandleFunc("GET /v1/chain/gatekeepers", s.handleChainGatekeepers)
+	mux.HandleFunc("GET /v1/chain/validators", s.handleChainValidators)
 	mux.HandleFunc("GET /v1/chain/keys", s.handleChainKeys)
 	mux.HandleFunc("GET /v1/chain/provisions/{id}", s.handleChainProvisions)
 	mux.HandleFunc("POST /v1/chain/tx", s.handleChainTx)
@@ -329,7 +330,7 @@ func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
 			"GET /healthz", "GET /v1/keys", "PUT /v1/blobs", "GET /v1/blobs/{cid}",
 			"GET /v1/agents", "GET /v1/agents/{id}", "GET /v1/agents/{id}/logs",
 			"ANY /agents/{id}/{path...}",
-			"GET /v1/chain/status", "GET /v1/chain/params", "GET /v1/chain/accounts/{addr}", "GET /v1/chain/agents/{id}", "GET /v1/chain/workers", "POST /v1/chain/tx",
+			"GET /v1/chain/status", "GET /v1/chain/params", "GET /v1/chain/accounts/{addr}", "GET /v1/chain/agents/{id}", "GET /v1/chain/workers", "GET /v1/chain/validators", "POST /v1/chain/tx",
 			"GET /v1/chain/tx/{hash}",
 			"GET /v1/chain/proof/{key}", "GET /v1/chain/light/{height}",
 			"GET /v1/evm", "GET /v1/node",

@@ -84,6 +84,12 @@ func DevTEEPolicy(p *sim.Platform) chain.TEEPolicy {
 // a keystore file without passphrase, funded in genesis.
 const OperatorFile = "operator.json"
 
+// Layout is what InitTestnet writes: validators (every role), worker
+// nodes and standby nodes.
+type Layout struct {
+	Validators, Workers, Standby int
+}
+
 // TestnetNode describes one node home made by InitTestnet.
 type TestnetNode struct {
 	Home string `json:"home"`
@@ -111,21 +117,28 @@ type TestnetNode struct {
 // its third port (worker_addr) and registering https:// to it; the
 // validators then run no worker of their own and their gateways route
 // every call to the worker nodes (routing.mode "network").
-func InitTestnet(dir string, n, workers, basePort int, funded []cove.Address) ([]TestnetNode, error) {
+//
+// With standby > 0 it writes that many more nodes after those
+// (dir/standby0 ...) that follow the chain with the validator role alone,
+// their consensus keys not in genesis: AddValidator (`cove admin validator
+// add`) makes them validators.
+func InitTestnet(dir string, l Layout, basePort int, funded []cove.Address) ([]TestnetNode, error) {
+	n, workers, standby := l.Validators, l.Workers, l.Standby
 	if n < 1 || n > 64 {
 		return nil, fmt.Errorf("testnet: %d validators: want 1 to 64", n)
 	}
-	if workers < 0 || workers > 64 {
-		return nil, fmt.Errorf("testnet: %d worker nodes: want 0 to 64", workers)
+	if workers < 0 || workers > 64 || standby < 0 || standby > 64 {
+		return nil, fmt.Errorf("testnet: %d worker nodes, %d standby nodes: want 0 to 64 each", workers, standby)
 	}
-	if basePort < 1024 || basePort+3*(n+workers) > 65535 {
-		return nil, fmt.Errorf("testnet: base port %d: want 1024 to %d", basePort, 65535-3*(n+workers))
+	total := n + workers + standby
+	if basePort < 1024 || basePort+3*total > 65535 {
+		return nil, fmt.Errorf("testnet: base port %d: want 1024 to %d", basePort, 65535-3*total)
 	}
 	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
 		return nil, fmt.Errorf("testnet: %s is not empty; pick a new --dir", dir)
 	}
-	nodes := make([]TestnetNode, n+workers)
-	ids := make([]string, n+workers)
+	nodes := make([]TestnetNode, total)
+	ids := make([]string, total)
 	var (
 		vals    []chain.Validator
 		policy  chain.TEEPolicy
@@ -133,7 +146,10 @@ func InitTestnet(dir string, n, workers, basePort int, funded []cove.Address) ([
 	)
 	for i := range nodes {
 		name := "node" + strconv.Itoa(i)
-		if i >= n {
+		switch {
+		case i >= n+workers:
+			name = "standby" + strconv.Itoa(i-n-workers)
+		case i >= n:
 			name = "worker" + strconv.Itoa(i-n)
 		}
 		home, err := filepath.Abs(filepath.Join(dir, name))
@@ -142,7 +158,10 @@ func InitTestnet(dir string, n, workers, basePort int, funded []cove.Address) ([
 		}
 		p := basePort + 3*i
 		nodes[i] = TestnetNode{Home: home, P2P: addr(p), RPC: addr(p + 1), HTTP: addr(p + 2)}
-		if i >= n {
+		switch {
+		case i >= n+workers:
+			nodes[i].HTTP = ""
+		case i >= n:
 			nodes[i].HTTP, nodes[i].Link = "", addr(p+2)
 		}
 		keys, err := validator.InitKeys(filepath.Join(home, "chain"), name)
@@ -200,6 +219,9 @@ func InitTestnet(dir string, n, workers, basePort int, funded []cove.Address) ([
 		cfg.Validator.Home = "chain"
 		cfg.Validator.Moniker = filepath.Base(nd.Home)
 		switch {
+		case i >= n+workers:
+			cfg.Roles = Roles{Validator: true}
+			cfg.HTTPAddr, cfg.Gateway.AuthAudiences = "", nil
 		case i >= n:
 			cfg.Roles = Roles{Validator: true, Worker: true}
 			cfg.HTTPAddr, cfg.Gateway.AuthAudiences = "", nil
@@ -227,3 +249,22 @@ func InitTestnet(dir string, n, workers, basePort int, funded []cove.Address) ([
 }
 
 func addr(port int) string { return "127.0.0.1:" + strconv.Itoa(port) }
+
+// ValidatorKey returns the consensus key of the node whose home is home
+// (its CometBFT priv_validator_key.json, under validator.home): what
+// AddValidator names. It makes no key: a home without one is an error.
+func ValidatorKey(home string) (chain.Validator, error) {
+	cfg, err := LoadConfig(home)
+	if err != nil {
+		return chain.Validator{}, err
+	}
+	path := filepath.Join(cfg.Validator.Home, "config", "priv_validator_key.json")
+	if _, err := os.Stat(path); err != nil {
+		return chain.Validator{}, fmt.Errorf("no validator key at %s: %w", path, err)
+	}
+	keys, err := validator.InitKeys(cfg.Validator.Home, cfg.Validator.Moniker)
+	if err != nil {
+		return chain.Validator{}, err
+	}
+	return keys.Validator, nil
+}

@@ -267,7 +267,7 @@ func TestRegisterRefusedNotProvisioned(t *testing.T) {
 func TestInitTestnetAttestation(t *testing.T) {
 	t.Parallel()
 	_, admin := operatorKey(t)
-	nodes, err := node.InitTestnet(t.TempDir(), 2, 0, 27100, []cove.Address{admin})
+	nodes, err := node.InitTestnet(t.TempDir(), node.Layout{Validators: 2}, 27100, []cove.Address{admin})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ func newTestnetCmd(g *globals) *cobra.Command {
 	var (
 		n        int
 		workers  int
+		standby  int
 		dir      string
 		basePort int
 		asJSON   bool
@@ -35,7 +36,11 @@ With --workers M, DIR/worker0 ... DIR/workerM-1 follow the chain and run only a
 worker, serving its link (HTTPS, pinned to its attested identity key) on its third
 port; the N validators then run no worker of their own and their gateways route every
 agent call to the worker nodes (routing.mode = "network"). This is the layout of a
-network with remote workers (README, "Remote workers").`,
+network with remote workers (README, "Remote workers").
+
+With --standby K, DIR/standby0 ... follow the chain with the validator role alone, their
+consensus keys not in genesis: 'cove admin validator add' makes one a validator, so the
+network grows without a new genesis.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if dir == "" {
@@ -57,7 +62,7 @@ network with remote workers (README, "Remote workers").`,
 				}
 				funded = append(funded, a)
 			}
-			nodes, err := node.InitTestnet(dir, n, workers, basePort, funded)
+			nodes, err := node.InitTestnet(dir, node.Layout{Validators: n, Workers: workers, Standby: standby}, basePort, funded)
 			if err != nil {
 				return err
 			}
@@ -66,6 +71,10 @@ network with remote workers (README, "Remote workers").`,
 			}
 			out := cmd.OutOrStdout()
 			for _, nd := range nodes {
+				if nd.HTTP == "" && nd.Link == "" {
+					fmt.Fprintf(out, "%s  standby (not a validator yet)  rpc http://%s  p2p %s\n", nd.Home, nd.RPC, nd.P2P)
+					continue
+				}
 				if nd.Link != "" {
 					fmt.Fprintf(out, "%s  worker link https://%s  rpc http://%s  p2p %s\n", nd.Home, nd.Link, nd.RPC, nd.P2P)
 					continue
@@ -76,6 +85,9 @@ network with remote workers (README, "Remote workers").`,
 			if workers > 0 {
 				fmt.Fprintf(out, " and cove node --home %s/workerI", dir)
 			}
+			if standby > 0 {
+				fmt.Fprintf(out, " and cove node --home %s/standbyI (then cove admin validator add)", dir)
+			}
 			fmt.Fprintln(out)
 			return nil
 		},
@@ -83,8 +95,9 @@ network with remote workers (README, "Remote workers").`,
 	f := initCmd.Flags()
 	f.IntVar(&n, "validators", 4, "number of validators")
 	f.IntVar(&workers, "workers", 0, "number of worker nodes (their own machines in a real network)")
+	f.IntVar(&standby, "standby", 0, "number of standby nodes: full nodes that AddValidator can make validators")
 	f.StringVar(&dir, "dir", "", "directory for the node homes (must be new or empty)")
-	f.IntVar(&basePort, "base-port", 27100, "first of the 3(N+M) loopback ports")
+	f.IntVar(&basePort, "base-port", 27100, "first of the 3(N+M+K) loopback ports")
 	f.BoolVar(&asJSON, "json", false, `print [{"home","http","link","rpc","p2p"}...]`)
 	f.StringArrayVar(&fund, "fund", nil, "also fund this address (repeatable)")
 	cmd.AddCommand(initCmd)

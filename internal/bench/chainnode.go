@@ -44,7 +44,7 @@ func startChainNode(ctx context.Context, o ChainOptions, funded []cove.Address, 
 		v.removeTemp()
 		return nil, err
 	}
-	homes, err := node.InitTestnet(filepath.Join(dir, "net"), 1, 0, base, funded)
+	homes, err := node.InitTestnet(filepath.Join(dir, "net"), node.Layout{Validators: 1}, base, funded)
 	if err != nil {
 		v.removeTemp()
 		return nil, err

@@ -97,7 +97,7 @@ func Route(ctx context.Context, o RouteOptions, log *slog.Logger, progress io.Wr
 	if err != nil {
 		return nil, err
 	}
-	homes, err := node.InitTestnet(filepath.Join(dir, "net"), 1, o.Workers, base, []cove.Address{deployer.Address()})
+	homes, err := node.InitTestnet(filepath.Join(dir, "net"), node.Layout{Validators: 1, Workers: o.Workers}, base, []cove.Address{deployer.Address()})
 	if err != nil {
 		return nil, err
 	}

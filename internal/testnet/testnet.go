@@ -44,7 +44,14 @@ type options struct {
 	funded        []cove.Address
 	logLevel      slog.Level
 	workers       int
+	standby       int
 }
+
+// Standby adds k standby nodes after the worker nodes (node.InitTestnet's
+// layout): each follows the chain with the validator role alone, its
+// consensus key not in genesis, until an AddValidator makes it a
+// validator. Their Node has no Client.
+func Standby(k int) Option { return func(o *options) { o.standby = k } }
 
 // Workers adds k worker nodes after the validators (node.InitTestnet's
 // layout): each follows the chain and runs only a worker serving its link;
@@ -91,11 +98,11 @@ func Start(t testing.TB, n int, opts ...Option) *Net {
 	for range 5 {
 		// Another process may take a probed port before the nodes bind it:
 		// then start again on other ports.
-		base, err := testport.Consecutive(3 * (n + o.workers))
+		base, err := testport.Consecutive(3 * (n + o.workers + o.standby))
 		if err != nil {
 			t.Fatal(err)
 		}
-		homes, err := node.InitTestnet(t.TempDir(), n, o.workers, base, funded)
+		homes, err := node.InitTestnet(t.TempDir(), node.Layout{Validators: n, Workers: o.workers, Standby: o.standby}, base, funded)
 		if err != nil {
 			t.Fatalf("init testnet: %v", err)
 		}

@@ -233,3 +233,52 @@ func (c *Client) BroadcastSync(ctx context.Context, tx []byte) (CheckResult, err
 	}
 	return CheckResult{Code: res.Code, Log: res.Log, Hash: "0x" + strings.ToLower(res.Hash)}, nil
 }
+
+// Validators returns the addresses (upper-case hex, as CometBFT writes
+// them) of the validator set at height h with their voting power (method
+// validators, first 100).
+func (c *Client) Validators(ctx context.Context, h int64) (map[string]int64, error) {
+	var res struct {
+		Validators []struct {
+			Address     string `json:"address"`
+			VotingPower string `json:"voting_power"`
+		} `json:"validators"`
+	}
+	if err := c.call(ctx, "validators", map[string]any{"height": strconv.FormatInt(h, 10), "per_page": "100"}, &res); err != nil {
+		return nil, err
+	}
+	out := map[string]int64{}
+	for _, v := range res.Validators {
+		p, err := strconv.ParseInt(v.VotingPower, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("validators: power %q: %w", v.VotingPower, err)
+		}
+		out[v.Address] = p
+	}
+	return out, nil
+}
+
+// CommitSigners returns the addresses of the validators whose precommits
+// are in the commit of the block at height h (method commit).
+func (c *Client) CommitSigners(ctx context.Context, h int64) ([]string, error) {
+	var res struct {
+		SignedHeader struct {
+			Commit struct {
+				Signatures []struct {
+					BlockIDFlag      int    `json:"block_id_flag"`
+					ValidatorAddress string `json:"validator_address"`
+				} `json:"signatures"`
+			} `json:"commit"`
+		} `json:"signed_header"`
+	}
+	if err := c.call(ctx, "commit", map[string]any{"height": strconv.FormatInt(h, 10)}, &res); err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, s := range res.SignedHeader.Commit.Signatures {
+		if s.BlockIDFlag == 2 { // BlockIDFlagCommit: signed for the block
+			out = append(out, s.ValidatorAddress)
+		}
+	}
+	return out, nil
+}
