@@ -70,8 +70,10 @@
 // end-block hook that writes meta/block. A Block also carries its
 // proposer, the commit votes of the previous block and evidence of
 // misbehaviour, which hooks read through their context; nothing records
-// them yet. BlockResult.ValidatorUpdates, empty in this release, is how a
-// hook will change the validator set.
+// them yet. BlockResult.ValidatorUpdates carries the validator set's
+// changes to CometBFT: the end-block hook "validator updates" hands over
+// what the block's AddValidator, RemoveValidator and SetValidatorPower
+// decided (validators.go), one update per key.
 //
 // # Nonces and fees
 //
@@ -104,6 +106,11 @@
 //	                    "gatekeeper", recipient, big-endian epoch)
 //	meta/development    true on a development chain (written at genesis only)
 //	meta/tee_pending    PendingTEEPolicy, while a widening TEE policy change waits
+//	validators          ValidatorSet: the validator set, by address (from
+//	                    CometBFT's genesis; absent on a state made before it)
+//	meta/validator_updates  the block's pending validator changes (written by
+//	                    transactions, removed by the end-block hook: never
+//	                    committed)
 //
 // # TEE policy governance
 //
