@@ -93,11 +93,18 @@ func TestRemoteWorkers(t *testing.T) {
 		}
 		return w
 	}
-	// Concurrent calls spread over the workers (fewest outstanding first).
+	// Concurrent calls spread over the workers (fewest outstanding first):
+	// an agent that takes 200 ms, so 30 calls at once overlap on any
+	// machine.
+	slow, err := c.DeployCode(ctx, []byte(`var __cove_agent = { default: { async fetch() { await new Promise(r => setTimeout(r, 200)); return new Response("slow"); } } };`),
+		client.DeployOptions{Signer: net.Admin, Name: "slow"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	done := make(chan string, 30)
 	for range 30 {
 		go func() {
-			resp, err := c.Call(ctx, a.ID, http.MethodGet, "/hello?name=Ada", nil, nil)
+			resp, err := c.Call(ctx, slow.ID, http.MethodGet, "/", nil, nil)
 			if err != nil || resp.Status != 200 {
 				if err == nil {
 					t.Logf("status %d: %s", resp.Status, resp.Body)
@@ -107,18 +114,13 @@ func TestRemoteWorkers(t *testing.T) {
 				done <- ""
 				return
 			}
-			if _, err := resp.Verify(a.Attestor); err != nil {
-				t.Log(err)
-				done <- ""
-				return
-			}
 			done <- resp.Header.Get(api.HeaderWorker)
 		}()
 	}
 	for range 30 {
 		w := <-done
 		if w == "" {
-			t.Fatal("a concurrent call failed or did not verify")
+			t.Fatal("a concurrent call failed")
 		}
 		served[w]++
 	}
