@@ -164,7 +164,11 @@ func (r *relay) publish() {
 func (r *relay) status() Status {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	reqs := slices.Clone(r.shown.requests)
+	// A fulfilled request stays in flight (mined) until final: listed
+	// once, as fulfilled.
+	reqs := slices.DeleteFunc(slices.Clone(r.shown.requests), func(q RequestStatus) bool {
+		return slices.ContainsFunc(r.done, func(d RequestStatus) bool { return d.ID == q.ID })
+	})
 	for i := len(r.done) - 1; i >= 0; i-- {
 		reqs = append(reqs, r.done[i])
 	}
@@ -472,6 +476,10 @@ func (r *relay) receipt(ctx context.Context, f *flight) (*types.Receipt, error) 
 // retry puts f back to be answered again, after a back-off, or leaves it
 // stuck after maxAttempts.
 func (r *relay) retry(f *flight, cause error) {
+	// A fulfilment undone (a reorg) is no longer listed as fulfilled.
+	r.mu.Lock()
+	r.done = slices.DeleteFunc(r.done, func(d RequestStatus) bool { return d.ID == f.ID })
+	r.mu.Unlock()
 	f.Attempts++
 	f.LastError = cause.Error()
 	f.Txs, f.NonceUsed = nil, 0

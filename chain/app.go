@@ -288,7 +288,7 @@ func genesisWrites(g Genesis) []KV {
 	for _, acct := range g.Accounts {
 		putJSON(o, accountKey(acct.Address), Account{Address: acct.Address, Balance: new(big.Int).Set(acct.Balance)})
 	}
-	if len(g.Validators) > 0 {
+	if g.ValidatorSet {
 		putJSON(o, keyValidators, genesisValidators(g.Validators))
 	}
 	return o.writeSet()

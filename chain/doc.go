@@ -72,8 +72,8 @@
 // misbehaviour, which hooks read through their context; nothing records
 // them yet. BlockResult.ValidatorUpdates carries the validator set's
 // changes to CometBFT: the end-block hook "validator updates" hands over
-// what the block's AddValidator, RemoveValidator and SetValidatorPower
-// decided (validators.go), one update per key.
+// the difference between the set the block started with and the one it
+// ends with (validators.go), one update per key.
 //
 // # Nonces and fees
 //
@@ -107,10 +107,8 @@
 //	meta/development    true on a development chain (written at genesis only)
 //	meta/tee_pending    PendingTEEPolicy, while a widening TEE policy change waits
 //	validators          ValidatorSet: the validator set, by address (from
-//	                    CometBFT's genesis; absent on a state made before it)
-//	meta/validator_updates  the block's pending validator changes (written by
-//	                    transactions, removed by the end-block hook: never
-//	                    committed)
+//	                    CometBFT's genesis when Genesis.ValidatorSet; absent on
+//	                    a chain whose genesis predates it)
 //
 // # TEE policy governance
 //

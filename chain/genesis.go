@@ -95,10 +95,15 @@ type Genesis struct {
 	// policy change delay under MinTEEChangeDelay (TEEPolicy.CheckForChain).
 	// It is fixed at genesis: no transaction changes it.
 	Development bool `json:"development,omitempty"`
+	// ValidatorSet makes the chain keep its validator set in state from
+	// genesis (Validators), which AddValidator, RemoveValidator and
+	// SetValidatorPower change. A genesis of an older build lacks it:
+	// that chain keeps no set (its genesis state, and so its app hashes,
+	// stay as they were) and refuses those messages.
+	ValidatorSet bool `json:"validator_set,omitempty"`
 	// Validators is the validator set CometBFT starts with, from its
 	// genesis (the validator package fills it in at InitChain; not part
-	// of the app state's JSON). Empty: the state keeps no set, and
-	// AddValidator starts one.
+	// of the app state's JSON).
 	Validators []Validator `json:"-"`
 }
 
@@ -146,9 +151,10 @@ func DefaultGenesis(chainID uint64, admin cove.Address, funded map[cove.Address]
 		accts = append(accts, GenesisAccount{Address: addr, Balance: funded[addr]})
 	}
 	return Genesis{
-		ChainID:  chainID,
-		Accounts: accts,
-		Params:   DefaultParams(admin),
+		ChainID:      chainID,
+		Accounts:     accts,
+		Params:       DefaultParams(admin),
+		ValidatorSet: true,
 	}
 }
 

@@ -221,6 +221,20 @@ func TestGenesisAppHashPinned(t *testing.T) {
 	if got != want {
 		t.Errorf("genesis app hash %s, pinned %s: if the state format changed on purpose, record it in an ADR and update the pin", got, want)
 	}
+	// A genesis that keeps the validator set (Genesis.ValidatorSet, ADR
+	// 21): the test genesis plus the set.
+	g := testGenesis()
+	g.ValidatorSet = true
+	g.Validators = []Validator{{PubKey: valKey(1), Power: 10}}
+	a := New()
+	hash, err := a.InitChain(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const wantSet = "b9f1d2d9cab22e75c70892d0bea183c00a2e5f7dc1297cfedfef46c637c8be3b"
+	if got := hex.EncodeToString(hash); got != wantSet {
+		t.Errorf("genesis app hash with the validator set %s, pinned %s: if the state format changed on purpose, record it in an ADR and update the pin", got, wantSet)
+	}
 }
 
 func TestGenesisState(t *testing.T) {

@@ -3,6 +3,7 @@ package chain
 import (
 	"bytes"
 	"crypto/ed25519"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,15 +16,14 @@ import (
 // RemoveValidator and SetValidatorPower make of it. A change takes effect
 // in CometBFT from the block after next (it reads the end-block hook's
 // ValidatorUpdates); the state's set says what was decided.
-const (
-	keyValidators       = "validators"             // ValidatorSet: the set, by address
-	keyValidatorUpdates = "meta/validator_updates" // []ValidatorUpdate pending to the end of this block
-)
+const keyValidators = "validators" // ValidatorSet: the set, by address
 
-// MaxValidatorPower bounds one validator's voting power, and
-// MaxValidators the set (far under CometBFT's own bounds).
+// MaxValidatorPower bounds one validator's voting power, MaxTotalPower
+// the set's (CometBFT's MaxTotalVotingPower, which it refuses to exceed),
+// and MaxValidators the set.
 const (
 	MaxValidatorPower = 1 << 40
+	MaxTotalPower     = math.MaxInt64 / 8
 	MaxValidators     = 150
 	maxValidatorName  = 64
 )
@@ -66,6 +66,30 @@ func validatorSet(r reader) ValidatorSet {
 	var s ValidatorSet
 	getJSON(r, keyValidators, &s)
 	return s
+}
+
+// keptSet returns the set, refusing on a chain that keeps none (made by
+// a build before the set was kept).
+func keptSet(o *overlay) (ValidatorSet, *failure) {
+	var s ValidatorSet
+	if !getJSON(o, keyValidators, &s) {
+		return s, fail(CodeInvalidArgument, "this chain keeps no validator set (its genesis was made by a build before it did): its validators cannot change by transaction")
+	}
+	return s, nil
+}
+
+// checkShare refuses a change that gives power validators that are not
+// signing yet: added (or raised by) at least a third of the new total,
+// they could stop the chain by not running. Grow a validator in steps.
+func checkShare(s ValidatorSet, added int64, what string) *failure {
+	total := s.totalPower()
+	if total > MaxTotalPower {
+		return fail(CodeInvalidArgument, "the set's power would be %d, over CometBFT's bound %d", total, int64(MaxTotalPower))
+	}
+	if 3*added >= total {
+		return fail(CodeInvalidArgument, "%s gives %d of the new total %d, a third or more: if that validator is not signing, blocks stop; add it with less power and raise it in steps once it signs", what, added, total)
+	}
+	return nil
 }
 
 // genesisValidators is the set CometBFT starts with, as InitChain gives it.
@@ -127,16 +151,6 @@ func checkPower(p uint64) *failure {
 	return nil
 }
 
-// queueValidatorUpdate records u for the end of this block; a later change
-// of the same key in the block replaces an earlier one (CometBFT takes one
-// update per key).
-func queueValidatorUpdate(o *overlay, u ValidatorUpdate) {
-	var pending []ValidatorUpdate
-	getJSON(o, keyValidatorUpdates, &pending)
-	pending = slices.DeleteFunc(pending, func(p ValidatorUpdate) bool { return bytes.Equal(p.PubKey, u.PubKey) })
-	putJSON(o, keyValidatorUpdates, append(pending, u))
-}
-
 func execAddValidator(o *overlay, sender cove.Address, m AddValidator, ctx execContext) ([]Event, *failure) {
 	if f := adminOnly(o, sender, "add validators"); f != nil {
 		return nil, f
@@ -150,7 +164,10 @@ func execAddValidator(o *overlay, sender cove.Address, m AddValidator, ctx execC
 	if len(m.Name) > maxValidatorName || strings.ContainsFunc(m.Name, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
 		return nil, fail(CodeInvalidArgument, "name: at most %d characters, no control characters", maxValidatorName)
 	}
-	s := validatorSet(o)
+	s, f := keptSet(o)
+	if f != nil {
+		return nil, f
+	}
 	if s.find(m.PubKey) >= 0 {
 		return nil, fail(CodeExists, "%s is a validator already (change its power with SetValidatorPower)", ValidatorAddressOf(m.PubKey))
 	}
@@ -160,8 +177,10 @@ func execAddValidator(o *overlay, sender cove.Address, m AddValidator, ctx execC
 	addr := ValidatorAddressOf(m.PubKey).String()
 	s.Validators = append(s.Validators, ValidatorRecord{Address: addr, PubKey: bytes.Clone(m.PubKey), Power: int64(m.Power), Name: m.Name, Since: ctx.height})
 	slices.SortFunc(s.Validators, func(a, b ValidatorRecord) int { return strings.Compare(a.Address, b.Address) })
+	if f := checkShare(s, int64(m.Power), "adding "+addr); f != nil {
+		return nil, f
+	}
 	putJSON(o, keyValidators, s)
-	queueValidatorUpdate(o, ValidatorUpdate{PubKey: bytes.Clone(m.PubKey), Power: int64(m.Power)})
 	return []Event{{Type: EventValidatorAdded, Attrs: []Attr{{"address", addr}, {"pubKey", Bytes(m.PubKey).String()}, {"power", itoa(int64(m.Power))}, {"name", m.Name}}}}, nil
 }
 
@@ -172,7 +191,10 @@ func execRemoveValidator(o *overlay, sender cove.Address, m RemoveValidator, ctx
 	if f := checkValidatorKey(m.PubKey); f != nil {
 		return nil, f
 	}
-	s := validatorSet(o)
+	s, f := keptSet(o)
+	if f != nil {
+		return nil, f
+	}
 	i := s.find(m.PubKey)
 	if i < 0 {
 		return nil, fail(CodeNotFound, "%s is not a validator", ValidatorAddressOf(m.PubKey))
@@ -183,7 +205,6 @@ func execRemoveValidator(o *overlay, sender cove.Address, m RemoveValidator, ctx
 	addr := s.Validators[i].Address
 	s.Validators = slices.Delete(s.Validators, i, i+1)
 	putJSON(o, keyValidators, s)
-	queueValidatorUpdate(o, ValidatorUpdate{PubKey: bytes.Clone(m.PubKey), Power: 0})
 	return []Event{{Type: EventValidatorRemoved, Attrs: []Attr{{"address", addr}}}}, nil
 }
 
@@ -197,34 +218,53 @@ func execSetValidatorPower(o *overlay, sender cove.Address, m SetValidatorPower,
 	if f := checkPower(m.Power); f != nil {
 		return nil, f
 	}
-	s := validatorSet(o)
+	s, f := keptSet(o)
+	if f != nil {
+		return nil, f
+	}
 	i := s.find(m.PubKey)
 	if i < 0 {
 		return nil, fail(CodeNotFound, "%s is not a validator (add it with AddValidator)", ValidatorAddressOf(m.PubKey))
 	}
+	raise := int64(m.Power) - s.Validators[i].Power
 	s.Validators[i].Power = int64(m.Power)
+	if f := checkShare(s, max(raise, 0), "raising "+s.Validators[i].Address); f != nil {
+		return nil, f
+	}
 	putJSON(o, keyValidators, s)
-	queueValidatorUpdate(o, ValidatorUpdate{PubKey: bytes.Clone(m.PubKey), Power: int64(m.Power)})
 	return []Event{{Type: EventValidatorPower, Attrs: []Attr{{"address", s.Validators[i].Address}, {"power", itoa(int64(m.Power))}}}}, nil
 }
 
 // applyValidatorUpdates hands the block's validator changes to CometBFT
-// (end-block hook) and clears them.
+// (end-block hook): the difference between the set the block started
+// with and the set it ends with, by address, so a key added and removed
+// in one block makes no update and a key changed twice makes one.
 func applyValidatorUpdates(o *overlay, ctx execContext) ([]Event, []ValidatorUpdate) {
-	var pending []ValidatorUpdate
-	if !getJSON(o, keyValidatorUpdates, &pending) {
-		return nil, nil
+	before, after := validatorSet(o.parent), validatorSet(o)
+	var out []ValidatorUpdate
+	for _, v := range after.Validators {
+		if i := before.find(v.PubKey); i < 0 || before.Validators[i].Power != v.Power {
+			out = append(out, ValidatorUpdate{PubKey: bytes.Clone(v.PubKey), Power: v.Power})
+		}
 	}
-	o.set(keyValidatorUpdates, nil)
-	return nil, pending
+	for _, v := range before.Validators {
+		if after.find(v.PubKey) < 0 {
+			out = append(out, ValidatorUpdate{PubKey: bytes.Clone(v.PubKey), Power: 0})
+		}
+	}
+	return nil, out
 }
 
-// Validators returns the committed validator set, sorted by address.
+// Validators returns the committed validator set, sorted by address
+// (empty, not nil, on a chain that keeps none).
 func (v View) Validators() []ValidatorRecord {
 	a := v.a
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	return validatorSet(a.state).Validators
+	if s := validatorSet(a.state).Validators; s != nil {
+		return s
+	}
+	return []ValidatorRecord{}
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -2,6 +2,7 @@ package chain
 
 import (
 	"bytes"
+	"maps"
 	"testing"
 )
 
@@ -12,6 +13,7 @@ func valKey(b byte) Bytes { return append(Bytes{b}, make(Bytes, 31)...) }
 func newValidatorApp(t *testing.T) *App {
 	t.Helper()
 	g := testGenesis()
+	g.ValidatorSet = true
 	g.Validators = []Validator{{PubKey: valKey(1), Power: 10}, {PubKey: valKey(2), Power: 10}}
 	a := New()
 	if _, err := a.InitChain(g); err != nil {
@@ -59,30 +61,55 @@ func TestValidatorSet(t *testing.T) {
 		t.Errorf("an empty block repeats updates %+v", res.ValidatorUpdates)
 	}
 
-	// Refusals: each changes one thing of a message that passes.
+	// Refusals: each changes one thing of a message that passes (the
+	// control, last, on the same key), and leaves the set and CometBFT's
+	// updates as they were.
 	for _, tc := range []struct {
 		name string
+		from testKey
 		msg  Msg
 		code uint32
 		log  string
 	}{
-		{"add again", AddValidator{PubKey: valKey(3), Power: 5}, CodeExists, "already"},
-		{"add a short key", AddValidator{PubKey: valKey(4)[:31], Power: 5}, CodeInvalidArgument, "32-byte"},
-		{"add with power 0", AddValidator{PubKey: valKey(4), Power: 0}, CodeInvalidArgument, "power 0"},
-		{"add with too much power", AddValidator{PubKey: valKey(4), Power: MaxValidatorPower + 1}, CodeInvalidArgument, "power"},
-		{"add with a control character in the name", AddValidator{PubKey: valKey(4), Power: 1, Name: "a\nb"}, CodeInvalidArgument, "name"},
-		{"power of a stranger", SetValidatorPower{PubKey: valKey(9), Power: 1}, CodeNotFound, "not a validator"},
-		{"power 0", SetValidatorPower{PubKey: valKey(3), Power: 0}, CodeInvalidArgument, "power 0"},
-		{"remove a stranger", RemoveValidator{PubKey: valKey(9)}, CodeNotFound, "not a validator"},
+		{"add again", alice, AddValidator{PubKey: valKey(3), Power: 5}, CodeExists, "already"},
+		{"add a short key", alice, AddValidator{PubKey: valKey(4)[:31], Power: 5}, CodeInvalidArgument, "32-byte"},
+		{"add with power 0", alice, AddValidator{PubKey: valKey(4), Power: 0}, CodeInvalidArgument, "power 0"},
+		{"add with too much power", alice, AddValidator{PubKey: valKey(4), Power: MaxValidatorPower + 1}, CodeInvalidArgument, "power"},
+		{"add a third of the power", alice, AddValidator{PubKey: valKey(4), Power: 13}, CodeInvalidArgument, "a third or more"},
+		{"add with a control character in the name", alice, AddValidator{PubKey: valKey(4), Power: 1, Name: "a\nb"}, CodeInvalidArgument, "name"},
+		{"add with a 65-byte name", alice, AddValidator{PubKey: valKey(4), Power: 1, Name: string(make([]byte, 65))}, CodeInvalidArgument, "name"},
+		{"power of a stranger", alice, SetValidatorPower{PubKey: valKey(9), Power: 1}, CodeNotFound, "not a validator"},
+		{"power 0", alice, SetValidatorPower{PubKey: valKey(3), Power: 0}, CodeInvalidArgument, "power 0"},
+		{"raise by a third", alice, SetValidatorPower{PubKey: valKey(3), Power: 5 + 13}, CodeInvalidArgument, "a third or more"},
+		{"power by a stranger", bob, SetValidatorPower{PubKey: valKey(3), Power: 6}, CodeUnauthorized, "only the admin"},
+		{"remove a stranger", alice, RemoveValidator{PubKey: valKey(9)}, CodeNotFound, "not a validator"},
+		{"remove by a stranger", bob, RemoveValidator{PubKey: valKey(3)}, CodeUnauthorized, "only the admin"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := powers(a)
-			m := withNonce(tc.msg, nonce(a, alice))
-			wantCode(t, one(t, a, alice.tx(t, m)), tc.code, tc.log)
-			if got := powers(a); len(got) != len(before) {
-				t.Fatalf("a refused change changed the set: %v", got)
+			res := block(t, a, tc.from.tx(t, withNonce(tc.msg, nonce(a, tc.from))))
+			wantCode(t, res.TxResults[0], tc.code, tc.log)
+			if got := powers(a); !maps.Equal(got, before) || len(res.ValidatorUpdates) != 0 {
+				t.Fatalf("a refused change changed the set to %v, updates %+v", got, res.ValidatorUpdates)
 			}
 		})
+	}
+	// The controls: a name of 64 bytes and power 12 (under a third of 32)
+	// pass on key 4; raising key 3 by 12 passes.
+	wantCode(t, one(t, a, alice.tx(t, AddValidator{PubKey: valKey(4), Power: 12, Name: string(bytes.Repeat([]byte("n"), 64)), Nonce: nonce(a, alice)})), CodeOK)
+	wantCode(t, one(t, a, alice.tx(t, SetValidatorPower{PubKey: valKey(3), Power: 5 + 12, Nonce: nonce(a, alice)})), CodeOK)
+	wantCode(t, one(t, a, alice.tx(t, SetValidatorPower{PubKey: valKey(3), Power: 5, Nonce: nonce(a, alice)})), CodeOK)
+	wantCode(t, one(t, a, alice.tx(t, RemoveValidator{PubKey: valKey(4), Nonce: nonce(a, alice)})), CodeOK)
+
+	// A key added and removed in one block makes no update (CometBFT
+	// would refuse to remove a key it does not have, and halt).
+	n0 := nonce(a, alice)
+	res = block(t, a,
+		alice.tx(t, AddValidator{PubKey: valKey(5), Power: 1, Nonce: n0}),
+		alice.tx(t, RemoveValidator{PubKey: valKey(5), Nonce: n0 + 1}))
+	wantCode(t, res.TxResults[1], CodeOK)
+	if len(res.ValidatorUpdates) != 0 || len(powers(a)) != 3 {
+		t.Fatalf("add and remove in one block: updates %+v, set %v", res.ValidatorUpdates, powers(a))
 	}
 
 	// Two changes of one key in a block reach CometBFT as the last one.
@@ -122,4 +149,29 @@ func withNonce(m Msg, n uint64) Msg {
 		return m
 	}
 	panic("withNonce: " + m.Type())
+}
+
+// TestNoValidatorSet: a chain whose genesis predates the kept set (no
+// Genesis.ValidatorSet) has no set in state, the same genesis state as
+// before, and refuses the validator messages; with the flag (the
+// control) the same message passes.
+func TestNoValidatorSet(t *testing.T) {
+	g := testGenesis()
+	g.ValidatorSet = false
+	g.Validators = []Validator{{PubKey: valKey(1), Power: 10}}
+	a := New()
+	if _, err := a.InitChain(g); err != nil {
+		t.Fatal(err)
+	}
+	if len(a.View().Validators()) != 0 {
+		t.Fatalf("set %v", a.View().Validators())
+	}
+	old := testGenesis()
+	old.ValidatorSet = false
+	if !bytes.Equal(StateRoot(genesisWrites(g)), StateRoot(genesisWrites(old))) {
+		t.Error("the genesis state of a chain without the flag changed with its validators")
+	}
+	wantCode(t, one(t, a, alice.tx(t, AddValidator{PubKey: valKey(2), Power: 1, Nonce: 0})), CodeInvalidArgument, "keeps no validator set")
+	b := newValidatorApp(t)
+	wantCode(t, one(t, b, alice.tx(t, AddValidator{PubKey: valKey(3), Power: 1, Nonce: 0})), CodeOK)
 }

@@ -54,12 +54,12 @@ func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
 			status = ce.Status
 		}
 		s.metrics.Call(a.ID.String(), status, time.Since(start))
-		s.calls.add(a.ID, callRecord{Time: start.UTC(), Method: r.Method, Status: status, DurationMS: float64(time.Since(start).Microseconds()) / 1000})
+		s.calls.add(a.ID, callRecord{Time: start.UTC(), Method: truncate(r.Method, 16), Status: status, DurationMS: float64(time.Since(start).Microseconds()) / 1000})
 		s.invokeError(w, r, a.ID, err)
 		return
 	}
 	s.metrics.Call(a.ID.String(), resp.Status, time.Since(start))
-	rec := callRecord{Time: start.UTC(), Method: r.Method, Status: resp.Status, DurationMS: float64(time.Since(start).Microseconds()) / 1000, RequestID: resp.RequestID}
+	rec := callRecord{Time: start.UTC(), Method: truncate(r.Method, 16), Status: resp.Status, DurationMS: float64(time.Since(start).Microseconds()) / 1000, RequestID: resp.RequestID}
 	if !resp.Worker.IsZero() {
 		rec.Worker = resp.Worker.String()
 	}

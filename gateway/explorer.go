@@ -125,10 +125,13 @@ func (s *Server) handleBlocks(w http.ResponseWriter, r *http.Request) {
 	rb.mu.Lock()
 	from := max(rb.scanned+1, tip-maxBlockScan+1, 1)
 	var found []chain.StoredBlock
+	scannedTo := tip
 	for h := tip; h >= from; h-- {
 		m, err := s.chain.BlockMeta(h)
 		if err != nil {
-			break
+			// Not in the store yet: scan from below it next time.
+			scannedTo, found = h-1, nil
+			continue
 		}
 		if m.NumTxs > 0 {
 			found = append(found, m)
@@ -141,7 +144,7 @@ func (s *Server) handleBlocks(w http.ResponseWriter, r *http.Request) {
 	if len(rb.blocks) > maxRecentBlocks {
 		rb.blocks = rb.blocks[:maxRecentBlocks]
 	}
-	rb.scanned = max(rb.scanned, tip)
+	rb.scanned = max(rb.scanned, scannedTo)
 	out := make([]blockJSON, 0, limit)
 	for _, b := range rb.blocks[:min(limit, len(rb.blocks))] {
 		out = append(out, blockJSON{Height: b.Height, Time: b.Time, Hash: b.Hash, Proposer: b.Proposer, NumTxs: b.NumTxs})
@@ -150,12 +153,51 @@ func (s *Server) handleBlocks(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"height": tip, "blocks": out})
 }
 
+// blockCache keeps decoded blocks (a committed block never changes) once
+// every transaction's result is known.
+type blockCache struct {
+	mu     sync.Mutex
+	blocks map[int64][]byte // the JSON answer
+	order  []int64
+}
+
+const blockCacheSize = 64
+
+func (c *blockCache) get(h int64) ([]byte, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	b, ok := c.blocks[h]
+	return b, ok
+}
+
+func (c *blockCache) put(h int64, b []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.blocks == nil {
+		c.blocks = map[int64][]byte{}
+	}
+	if _, ok := c.blocks[h]; ok {
+		return
+	}
+	if len(c.order) >= blockCacheSize {
+		delete(c.blocks, c.order[0])
+		c.order = c.order[1:]
+	}
+	c.blocks[h] = b
+	c.order = append(c.order, h)
+}
+
 // handleBlock answers one block with its transactions decoded (type,
 // sender, nonce, message) and their results.
 func (s *Server) handleBlock(w http.ResponseWriter, r *http.Request) {
 	h, err := strconv.ParseInt(r.PathValue("height"), 10, 64)
 	if err != nil || h < 1 {
 		writeError(w, http.StatusBadRequest, "bad_height", "height must be a positive number")
+		return
+	}
+	if b, ok := s.blockCache.get(h); ok {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(b)
 		return
 	}
 	b, err := s.chain.Block(h)
@@ -170,11 +212,14 @@ func (s *Server) handleBlock(w http.ResponseWriter, r *http.Request) {
 	}
 	chainID := s.chain.View().ChainID()
 	out := blockJSON{Height: b.Height, Time: b.Time, Hash: b.Hash, Proposer: b.Proposer, NumTxs: b.NumTxs, Txs: []blockTxJS{}}
+	complete := true
 	for _, raw := range b.Txs {
 		hash := chain.TxHash(raw)
 		tj := blockTxJS{Hash: hash.String()}
 		if st := s.chain.Tx(hash); st.State == chain.TxCommitted {
 			tj.Code, tj.Log, tj.Events = st.Code, st.Log, st.Events
+		} else {
+			complete = false
 		}
 		tx, err := chain.Decode(raw)
 		if err != nil {
@@ -191,7 +236,16 @@ func (s *Server) handleBlock(w http.ResponseWriter, r *http.Request) {
 		}
 		out.Txs = append(out.Txs, tj)
 	}
-	writeJSON(w, http.StatusOK, out)
+	js, err := json.Marshal(out)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "internal", "encode the block")
+		return
+	}
+	if complete {
+		s.blockCache.put(h, js)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(js)
 }
 
 // callRecord is one call through this gateway, as the explorer shows it:

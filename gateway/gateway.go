@@ -155,8 +155,9 @@ type Server struct {
 	// alone).
 	nodeInfo func() api.NodeInfo
 	// recent and calls feed the explorer (explorer.go).
-	recent recentBlocks
-	calls  recentCalls
+	recent     recentBlocks
+	calls      recentCalls
+	blockCache blockCache
 }
 
 // SetNodeInfo makes GET /v1/node answer what info returns; call it before

@@ -72,8 +72,10 @@ func newValidatorCmd(g *globals) *cobra.Command {
 with AddValidator, RemoveValidator and SetValidatorPower; CometBFT applies a change at the
 end of its block, and the validator votes (or stops) from the block after next. A new
 validator is a node that follows the chain (a CometBFT full node from the same genesis,
-e.g. 'cove testnet init' writes one more home than it starts); 'cove admin validator key
---home DIR' prints its consensus key.`,
+e.g. 'cove testnet init --standby K' writes such homes); 'cove admin validator key
+--home DIR' prints its consensus key. One change may not give a validator a third or
+more of the new total power: add it with less, and raise it in steps once it signs
+(ADR 21).`,
 		Example: `  cove admin validator key --home ./net/node4
   cove admin validator add 0x… --power 10 --name node4 --from dev
   cove admin validator power 0x… 20 --from dev

@@ -125,12 +125,14 @@ func TestDevEVMViem(t *testing.T) {
 		t.Fatal(err)
 	}
 	var listed *api.EVMRequest
+	times := 0
 	for i, q := range chains[0].Bridge.Requests {
 		if q.ID == got.RequestID {
 			listed = &chains[0].Bridge.Requests[i]
+			times++
 		}
 	}
-	if listed == nil || listed.Stage != "fulfilled" || listed.Agent != a.ID || listed.Status != 200 || listed.Tx == "" || listed.Mined == 0 {
+	if times != 1 || listed == nil || listed.Stage != "fulfilled" || listed.Agent != a.ID || listed.Status != 200 || listed.Tx == "" || listed.Mined == 0 {
 		t.Errorf("GET /v1/evm requests: %+v, want request %s fulfilled", chains[0].Bridge.Requests, got.RequestID)
 	}
 }
