@@ -114,6 +114,7 @@ The simulated TEE gives NO hardware protection: use it for development only.`,
 			fmt.Fprintf(out, "cove dev: %s\n", sim.Warning)
 			fmt.Fprintf(out, "  gateway     %s\n", url)
 			fmt.Fprintf(out, "  health      %s/healthz\n", url)
+			fmt.Fprintf(out, "  explorer    %s/explorer/ (open it in a browser)\n", url)
 			fmt.Fprintf(out, "  agents      %s/agents/{id}/...\n", url)
 			rpc := "CometBFT RPC disabled"
 			if rpcAddr != "" {
