@@ -151,22 +151,28 @@ func checkPower(p uint64) *failure {
 	return nil
 }
 
-func execAddValidator(o *overlay, sender cove.Address, m AddValidator, ctx execContext) ([]Event, *failure) {
-	if f := adminOnly(o, sender, "add validators"); f != nil {
-		return nil, f
+// validatorChange is what every change of the set checks first: the
+// admin sends it, the key is an Ed25519 key, and the chain keeps a set.
+func validatorChange(o *overlay, sender cove.Address, what string, pub []byte) (ValidatorSet, *failure) {
+	if f := adminOnly(o, sender, what); f != nil {
+		return ValidatorSet{}, f
 	}
-	if f := checkValidatorKey(m.PubKey); f != nil {
+	if f := checkValidatorKey(pub); f != nil {
+		return ValidatorSet{}, f
+	}
+	return keptSet(o)
+}
+
+func execAddValidator(o *overlay, sender cove.Address, m AddValidator, ctx execContext) ([]Event, *failure) {
+	s, f := validatorChange(o, sender, "add validators", m.PubKey)
+	if f != nil {
 		return nil, f
 	}
 	if f := checkPower(m.Power); f != nil {
 		return nil, f
 	}
 	if len(m.Name) > maxValidatorName || strings.ContainsFunc(m.Name, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-		return nil, fail(CodeInvalidArgument, "name: at most %d characters, no control characters", maxValidatorName)
-	}
-	s, f := keptSet(o)
-	if f != nil {
-		return nil, f
+		return nil, fail(CodeInvalidArgument, "name: at most %d bytes, no control characters", maxValidatorName)
 	}
 	if s.find(m.PubKey) >= 0 {
 		return nil, fail(CodeExists, "%s is a validator already (change its power with SetValidatorPower)", ValidatorAddressOf(m.PubKey))
@@ -185,13 +191,7 @@ func execAddValidator(o *overlay, sender cove.Address, m AddValidator, ctx execC
 }
 
 func execRemoveValidator(o *overlay, sender cove.Address, m RemoveValidator, ctx execContext) ([]Event, *failure) {
-	if f := adminOnly(o, sender, "remove validators"); f != nil {
-		return nil, f
-	}
-	if f := checkValidatorKey(m.PubKey); f != nil {
-		return nil, f
-	}
-	s, f := keptSet(o)
+	s, f := validatorChange(o, sender, "remove validators", m.PubKey)
 	if f != nil {
 		return nil, f
 	}
@@ -209,17 +209,11 @@ func execRemoveValidator(o *overlay, sender cove.Address, m RemoveValidator, ctx
 }
 
 func execSetValidatorPower(o *overlay, sender cove.Address, m SetValidatorPower, ctx execContext) ([]Event, *failure) {
-	if f := adminOnly(o, sender, "change validators' power"); f != nil {
-		return nil, f
-	}
-	if f := checkValidatorKey(m.PubKey); f != nil {
+	s, f := validatorChange(o, sender, "change validators' power", m.PubKey)
+	if f != nil {
 		return nil, f
 	}
 	if f := checkPower(m.Power); f != nil {
-		return nil, f
-	}
-	s, f := keptSet(o)
-	if f != nil {
 		return nil, f
 	}
 	i := s.find(m.PubKey)
