@@ -210,10 +210,10 @@ type Status struct {
 	Anchor    common.Address `json:"anchor"`
 	Relayer   common.Address `json:"relayer"`
 	RPC       string         `json:"rpc"`
-	Fee       *big.Int       `json:"fee"`     // the anchor's fee, once read
-	Head      uint64         `json:"head"`    // the latest block seen
-	Scanned   uint64         `json:"scanned"` // blocks before this one are scanned
-	InFlight  int            `json:"inFlight"`
+	Fee       *big.Int       `json:"fee"`      // the anchor's fee, once read
+	Head      uint64         `json:"head"`     // the latest block seen
+	Scanned   uint64         `json:"scanned"`  // blocks before this one are scanned
+	InFlight  int            `json:"inFlight"` // not fulfilled yet (a fulfilment waiting for finality counts as fulfilled)
 	Fulfilled uint64         `json:"fulfilled"`
 	LastError string         `json:"lastError,omitempty"`
 	// Requests are the requests in flight (oldest first), then the last

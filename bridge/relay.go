@@ -167,14 +167,15 @@ func (r *relay) status() Status {
 	// A fulfilled request stays in flight (mined) until final: listed
 	// once, as fulfilled.
 	reqs := slices.DeleteFunc(slices.Clone(r.shown.requests), func(q RequestStatus) bool {
-		return slices.ContainsFunc(r.done, func(d RequestStatus) bool { return d.ID == q.ID })
+		return slices.ContainsFunc(r.done, func(d RequestStatus) bool { return d.ID == q.ID && d.Block == q.Block })
 	})
+	inFlight := len(reqs)
 	for i := len(r.done) - 1; i >= 0; i-- {
 		reqs = append(reqs, r.done[i])
 	}
 	return Status{
 		Name: r.cfg.Name, ChainID: r.cfg.ChainID, RPC: r.cfg.RPC, Anchor: r.cfg.Anchor, Relayer: r.from, Head: r.head, Fee: r.fee, LastError: r.lastErr,
-		Scanned: r.shown.scanned, InFlight: r.shown.inFlight, Fulfilled: r.shown.fulfilled, Requests: reqs,
+		Scanned: r.shown.scanned, InFlight: inFlight, Fulfilled: r.shown.fulfilled, Requests: reqs,
 	}
 }
 

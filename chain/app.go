@@ -322,7 +322,7 @@ func (a *App) CheckTx(tx []byte) TxResult {
 	}
 	var meta blockMeta
 	getJSON(a.state, keyBlock, &meta)
-	ctx := execContext{chainID: a.chainID, height: a.height + 1, time: meta.Time, check: true, verifier: a.verifier}
+	ctx := execContext{chainID: a.chainID, height: a.height + 1, time: meta.Time, check: true, verifier: a.verifier, start: a.state}
 	return a.deliver(a.check, tx, ctx)
 }
 
@@ -351,7 +351,7 @@ func (a *App) FinalizeBlock(b Block) BlockResult {
 	if err := checkTime(b.Time); err != nil {
 		panic(fmt.Sprintf("chain: FinalizeBlock at height %d: block time: %v", b.Height, err))
 	}
-	ctx := execContext{chainID: a.chainID, height: b.Height, time: b.Time.UTC(), verifier: a.verifier, block: &b}
+	ctx := execContext{chainID: a.chainID, height: b.Height, time: b.Time.UTC(), verifier: a.verifier, block: &b, start: a.state}
 	if a.pending != nil {
 		// This replaces an uncommitted FinalizeBlock: drop its writes
 		// from the tree.

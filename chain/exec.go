@@ -46,6 +46,9 @@ type execContext struct {
 	// block is the block FinalizeBlock executes, with its proposer, last
 	// commit and misbehaviour; nil in CheckTx.
 	block *Block
+	// start is the committed state the block starts from (CheckTx: the
+	// next block's), for rules about what a whole block changes.
+	start reader
 }
 
 func accountKey(a cove.Address) string { return prefixAccount + string(a[:]) }

@@ -3,7 +3,6 @@ package chain
 import (
 	"bytes"
 	"crypto/ed25519"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,12 +17,11 @@ import (
 // ValidatorUpdates); the state's set says what was decided.
 const keyValidators = "validators" // ValidatorSet: the set, by address
 
-// MaxValidatorPower bounds one validator's voting power, MaxTotalPower
-// the set's (CometBFT's MaxTotalVotingPower, which it refuses to exceed),
-// and MaxValidators the set.
+// MaxValidatorPower bounds one validator's voting power and MaxValidators
+// the set: together far under CometBFT's MaxTotalVotingPower
+// (MaxInt64/8), which it refuses to exceed.
 const (
 	MaxValidatorPower = 1 << 40
-	MaxTotalPower     = math.MaxInt64 / 8
 	MaxValidators     = 150
 	maxValidatorName  = 64
 )
@@ -78,23 +76,30 @@ func keptSet(o *overlay) (ValidatorSet, *failure) {
 	return s, nil
 }
 
-// checkShare refuses a change that gives power validators that are not
-// signing yet: added (or raised by) at least a third of the new total,
-// they could stop the chain by not running. Grow a validator in steps.
-func checkShare(s ValidatorSet, added int64, what string) *failure {
-	total := s.totalPower()
-	if total > MaxTotalPower {
-		return fail(CodeInvalidArgument, "the set's power would be %d, over CometBFT's bound %d", total, int64(MaxTotalPower))
+// checkNewPower refuses a set in which validators that were not in the
+// set the block started with (so not signing yet) hold a third or more of
+// the power, whatever this block's changes were (adds, raises of new
+// ones, removals and cuts of signing ones): if they do not run, blocks
+// stop. Raises of validators already signing do not count.
+func checkNewPower(ctx execContext, after ValidatorSet) *failure {
+	start := validatorSet(ctx.start)
+	var fresh, total int64
+	for _, v := range after.Validators {
+		total += v.Power
+		if start.find(v.PubKey) < 0 {
+			fresh += v.Power
+		}
 	}
-	if 3*added >= total {
-		return fail(CodeInvalidArgument, "%s gives %d of the new total %d, a third or more: if that validator is not signing, blocks stop; add it with less power and raise it in steps once it signs", what, added, total)
+	if 3*fresh >= total {
+		signing := total - fresh
+		return fail(CodeInvalidArgument, "validators not signing yet would hold %d of the %d voting power, a third or more: if they do not run, blocks stop. Keep a new validator's power under half of what the signing ones hold (%d now), raise it in later blocks once it signs, or raise the signing ones first", fresh, total, signing)
 	}
 	return nil
 }
 
 // genesisValidators is the set CometBFT starts with, as InitChain gives it.
 func genesisValidators(vs []Validator) ValidatorSet {
-	var s ValidatorSet
+	s := ValidatorSet{Validators: []ValidatorRecord{}}
 	for _, v := range vs {
 		s.Validators = append(s.Validators, ValidatorRecord{Address: v.Address().String(), PubKey: bytes.Clone(v.PubKey), Power: v.Power, Name: v.Name})
 	}
@@ -183,7 +188,7 @@ func execAddValidator(o *overlay, sender cove.Address, m AddValidator, ctx execC
 	addr := ValidatorAddressOf(m.PubKey).String()
 	s.Validators = append(s.Validators, ValidatorRecord{Address: addr, PubKey: bytes.Clone(m.PubKey), Power: int64(m.Power), Name: m.Name, Since: ctx.height})
 	slices.SortFunc(s.Validators, func(a, b ValidatorRecord) int { return strings.Compare(a.Address, b.Address) })
-	if f := checkShare(s, int64(m.Power), "adding "+addr); f != nil {
+	if f := checkNewPower(ctx, s); f != nil {
 		return nil, f
 	}
 	putJSON(o, keyValidators, s)
@@ -204,6 +209,9 @@ func execRemoveValidator(o *overlay, sender cove.Address, m RemoveValidator, ctx
 	}
 	addr := s.Validators[i].Address
 	s.Validators = slices.Delete(s.Validators, i, i+1)
+	if f := checkNewPower(ctx, s); f != nil {
+		return nil, f
+	}
 	putJSON(o, keyValidators, s)
 	return []Event{{Type: EventValidatorRemoved, Attrs: []Attr{{"address", addr}}}}, nil
 }
@@ -220,9 +228,8 @@ func execSetValidatorPower(o *overlay, sender cove.Address, m SetValidatorPower,
 	if i < 0 {
 		return nil, fail(CodeNotFound, "%s is not a validator (add it with AddValidator)", ValidatorAddressOf(m.PubKey))
 	}
-	raise := int64(m.Power) - s.Validators[i].Power
 	s.Validators[i].Power = int64(m.Power)
-	if f := checkShare(s, max(raise, 0), "raising "+s.Validators[i].Address); f != nil {
+	if f := checkNewPower(ctx, s); f != nil {
 		return nil, f
 	}
 	putJSON(o, keyValidators, s)

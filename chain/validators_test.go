@@ -80,7 +80,6 @@ func TestValidatorSet(t *testing.T) {
 		{"add with a 65-byte name", alice, AddValidator{PubKey: valKey(4), Power: 1, Name: string(make([]byte, 65))}, CodeInvalidArgument, "name"},
 		{"power of a stranger", alice, SetValidatorPower{PubKey: valKey(9), Power: 1}, CodeNotFound, "not a validator"},
 		{"power 0", alice, SetValidatorPower{PubKey: valKey(3), Power: 0}, CodeInvalidArgument, "power 0"},
-		{"raise by a third", alice, SetValidatorPower{PubKey: valKey(3), Power: 5 + 13}, CodeInvalidArgument, "a third or more"},
 		{"power by a stranger", bob, SetValidatorPower{PubKey: valKey(3), Power: 6}, CodeUnauthorized, "only the admin"},
 		{"remove a stranger", alice, RemoveValidator{PubKey: valKey(9)}, CodeNotFound, "not a validator"},
 		{"remove by a stranger", bob, RemoveValidator{PubKey: valKey(3)}, CodeUnauthorized, "only the admin"},
@@ -94,12 +93,47 @@ func TestValidatorSet(t *testing.T) {
 			}
 		})
 	}
-	// The controls: a name of 64 bytes and power 12 (under a third of 32)
-	// pass on key 4; raising key 3 by 12 passes.
+	// The controls: a name of 64 bytes and power 12 (new power under a
+	// third: 36 < 37) pass on key 4; a validator already signing (key 3)
+	// may be raised by more than a third.
 	wantCode(t, one(t, a, alice.tx(t, AddValidator{PubKey: valKey(4), Power: 12, Name: string(bytes.Repeat([]byte("n"), 64)), Nonce: nonce(a, alice)})), CodeOK)
-	wantCode(t, one(t, a, alice.tx(t, SetValidatorPower{PubKey: valKey(3), Power: 5 + 12, Nonce: nonce(a, alice)})), CodeOK)
+	wantCode(t, one(t, a, alice.tx(t, SetValidatorPower{PubKey: valKey(3), Power: 5 + 40, Nonce: nonce(a, alice)})), CodeOK)
 	wantCode(t, one(t, a, alice.tx(t, SetValidatorPower{PubKey: valKey(3), Power: 5, Nonce: nonce(a, alice)})), CodeOK)
 	wantCode(t, one(t, a, alice.tx(t, RemoveValidator{PubKey: valKey(4), Nonce: nonce(a, alice)})), CodeOK)
+
+	// The rule is over the whole block, against the set it started with
+	// (10+10+5 = 25 signing): two adds of 9 (18 new of 43), an add then a
+	// raise of the new one, an add then the removal of a signing one
+	// (8 new of 23) are refused at their second transaction; the first
+	// passes alone.
+	for _, tc := range []struct {
+		name   string
+		second Msg
+	}{
+		{"two adds", AddValidator{PubKey: valKey(7), Power: 9}},
+		{"raise the new one", SetValidatorPower{PubKey: valKey(6), Power: 30}},
+		{"remove a signing one", RemoveValidator{PubKey: valKey(1)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			first := Msg(AddValidator{PubKey: valKey(6), Power: 9})
+			if tc.name == "remove a signing one" {
+				first = AddValidator{PubKey: valKey(6), Power: 8}
+			}
+			before := powers(a)
+			n := nonce(a, alice)
+			res := block(t, a, alice.tx(t, withNonce(first, n)), alice.tx(t, withNonce(tc.second, n+1)))
+			wantCode(t, res.TxResults[0], CodeOK)
+			wantCode(t, res.TxResults[1], CodeInvalidArgument, "not signing yet")
+			if len(res.ValidatorUpdates) != 1 || !bytes.Equal(res.ValidatorUpdates[0].PubKey, valKey(6)) {
+				t.Fatalf("updates %+v", res.ValidatorUpdates)
+			}
+			// Undo the first for the next case.
+			wantCode(t, one(t, a, alice.tx(t, RemoveValidator{PubKey: valKey(6), Nonce: nonce(a, alice)})), CodeOK)
+			if got := powers(a); !maps.Equal(got, before) {
+				t.Fatalf("set %v, want %v", got, before)
+			}
+		})
+	}
 
 	// A key added and removed in one block makes no update (CometBFT
 	// would refuse to remove a key it does not have, and halt).

@@ -125,14 +125,18 @@ func (s *Server) handleBlocks(w http.ResponseWriter, r *http.Request) {
 	rb.mu.Lock()
 	from := max(rb.scanned+1, tip-maxBlockScan+1, 1)
 	var found []chain.StoredBlock
-	scannedTo := tip
+	scannedTo, read := tip, false
 	for h := tip; h >= from; h-- {
 		m, err := s.chain.BlockMeta(h)
-		if err != nil {
-			// Not in the store yet: scan from below it next time.
-			scannedTo, found = h-1, nil
+		if err != nil && !read {
+			// The top is not in the store yet: scan it next time.
+			scannedTo = h - 1
 			continue
 		}
+		if err != nil {
+			break // below what the store keeps
+		}
+		read = true
 		if m.NumTxs > 0 {
 			found = append(found, m)
 			if len(found) >= maxRecentBlocks {
@@ -161,7 +165,12 @@ type blockCache struct {
 	order  []int64
 }
 
-const blockCacheSize = 64
+// Bounds of the block cache: entries, and the size of one (a larger block
+// is decoded per request).
+const (
+	blockCacheSize = 64
+	maxCachedBlock = 1 << 20
+)
 
 func (c *blockCache) get(h int64) ([]byte, bool) {
 	c.mu.Lock()
@@ -216,7 +225,10 @@ func (s *Server) handleBlock(w http.ResponseWriter, r *http.Request) {
 	for _, raw := range b.Txs {
 		hash := chain.TxHash(raw)
 		tj := blockTxJS{Hash: hash.String()}
-		if st := s.chain.Tx(hash); st.State == chain.TxCommitted {
+		// The result of this block's copy of the transaction: the same
+		// bytes in another block (a proposer's mistake) answer another
+		// height.
+		if st := s.chain.Tx(hash); st.State == chain.TxCommitted && st.Height == h {
 			tj.Code, tj.Log, tj.Events = st.Code, st.Log, st.Events
 		} else {
 			complete = false
@@ -241,7 +253,7 @@ func (s *Server) handleBlock(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "internal", "encode the block")
 		return
 	}
-	if complete {
+	if complete && len(js) <= maxCachedBlock {
 		s.blockCache.put(h, js)
 	}
 	w.Header().Set("Content-Type", "application/json")

@@ -73,9 +73,9 @@ with AddValidator, RemoveValidator and SetValidatorPower; CometBFT applies a cha
 end of its block, and the validator votes (or stops) from the block after next. A new
 validator is a node that follows the chain (a CometBFT full node from the same genesis,
 e.g. 'cove testnet init --standby K' writes such homes); 'cove admin validator key
---home DIR' prints its consensus key. One change may not give a validator a third or
-more of the new total power: add it with less, and raise it in steps once it signs
-(ADR 21).`,
+--home DIR' prints its consensus key. Validators not signing yet may not hold a third or more of
+the power after a block's changes: add one with less than half the power of those
+signing, and raise it in later blocks once it signs (ADR 21).`,
 		Example: `  cove admin validator key --home ./net/node4
   cove admin validator add 0x… --power 10 --name node4 --from dev
   cove admin validator power 0x… 20 --from dev
@@ -204,7 +204,7 @@ func newValidatorChangeCmd(g *globals, use, short string, add, withPower bool) *
 		},
 	}
 	if add {
-		cmd.Flags().Uint64Var(&power, "power", 10, "voting power (1 to 2^40)")
+		cmd.Flags().Uint64Var(&power, "power", 1, "voting power (1 to 2^40; under half of what the signing validators hold)")
 		cmd.Flags().StringVar(&name, "name", "", "a label for the validator")
 	}
 	from.register(cmd.Flags())
