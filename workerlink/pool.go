@@ -355,17 +355,40 @@ func (p *Pool) Invoke(ctx context.Context, id cove.AgentID, c cove.Call) (*cove.
 		return nil, fmt.Errorf("route agent %s: %w", id, err)
 	}
 	want := Expect{Agent: id, Attestor: rec.Attestor}
+	waited := false
+	// Workers follow the chain a block or so behind this gateway: one
+	// that has not seen the agent's deploy says agent_not_found, and the
+	// call is tried again (it did not run) until catchUpWait.
+	catchUp := time.Now().Add(catchUpWait)
+	for {
+		resp, behind, err := p.attempt(ctx, id, c, rec, &want, &waited)
+		if !behind || time.Now().After(catchUp) {
+			return resp, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// catchUpWait bounds how long a call waits for workers to see its agent.
+const catchUpWait = 5 * time.Second
+
+// attempt sends the call to at most Attempts workers (see Pool); behind
+// reports that every worker that answered had not seen the agent yet.
+func (p *Pool) attempt(ctx context.Context, id cove.AgentID, c cove.Call, rec chain.AgentRecord, want *Expect, waited *bool) (_ *cove.Response, behind bool, _ error) {
 	tried := map[*member]bool{}
 	var lastRefusal error
-	waited := false
 	for range p.cfg.Attempts {
 		m := p.pick(rec, tried)
 		if m == nil {
 			break
 		}
 		tried[m] = true
-		if m.remote != nil && want.Attestor.IsZero() && !waited {
-			waited = true
+		if m.remote != nil && want.Attestor.IsZero() && !*waited {
+			*waited = true
 			// Deployed moments ago: a gatekeeper publishes the attestor
 			// within a block or two, and a remote worker's receipt
 			// cannot be checked without it.
@@ -376,7 +399,7 @@ func (p *Pool) Invoke(ctx context.Context, id cove.AgentID, c cove.Call) (*cove.
 				Message: fmt.Sprintf("agent %s was deployed moments ago and its attestor is not on chain yet; retry shortly", id)}
 			continue
 		}
-		resp, err := m.invoke(ctx, id, c, want)
+		resp, err := m.invoke(ctx, id, c, *want)
 		var ce *cove.Error
 		var notSent *NotSentError
 		var failed *FailedError
@@ -389,9 +412,9 @@ func (p *Pool) Invoke(ctx context.Context, id cove.AgentID, c cove.Call) (*cove.
 			m.codes[rec.CodeHash] = struct{}{}
 			m.mu.Unlock()
 			resp.Worker = m.id
-			return resp, nil
+			return resp, false, nil
 		case ctx.Err() != nil:
-			return nil, err
+			return nil, false, err
 		case errors.As(err, &ce):
 			if ce.Code == codeNotProvisioned || ce.Code == "agent_not_found" {
 				// That worker lacks the keys, or has not seen the
@@ -399,27 +422,28 @@ func (p *Pool) Invoke(ctx context.Context, id cove.AgentID, c cove.Call) (*cove.
 				lastRefusal = err
 				continue
 			}
-			return nil, err
+			return nil, false, err
 		case errors.As(err, &notSent):
 			p.markDown(m, err)
 			continue
 		case errors.As(err, &failed):
 			p.markDown(m, err)
-			return nil, &cove.Error{Status: http.StatusBadGateway, Code: CodeWorkerFailed, Err: err,
+			return nil, false, &cove.Error{Status: http.StatusBadGateway, Code: CodeWorkerFailed, Err: err,
 				Message: "the worker running the call failed before it answered; the call may or may not have run: retry if it is safe to"}
 		case errors.Is(err, ErrBadReceipt):
 			p.markDown(m, err)
 			p.log.Error("a worker's receipt does not check: out of rotation", "worker", m.id, "agent", id, "err", err)
-			return nil, &cove.Error{Status: http.StatusBadGateway, Code: CodeBadReceipt, Err: err,
+			return nil, false, &cove.Error{Status: http.StatusBadGateway, Code: CodeBadReceipt, Err: err,
 				Message: "the worker's answer was not signed by the agent's attestor; retry (another worker will be used)"}
 		default:
-			return nil, fmt.Errorf("route agent %s to worker %s: %w", id, m.id, err)
+			return nil, false, fmt.Errorf("route agent %s to worker %s: %w", id, m.id, err)
 		}
 	}
 	if lastRefusal != nil {
-		return nil, lastRefusal
+		var ce *cove.Error
+		return nil, errors.As(lastRefusal, &ce) && ce.Code == "agent_not_found", lastRefusal
 	}
-	return nil, &cove.Error{Status: http.StatusServiceUnavailable, Code: CodeNoWorker, RetryAfter: time.Second,
+	return nil, false, &cove.Error{Status: http.StatusServiceUnavailable, Code: CodeNoWorker, RetryAfter: time.Second,
 		Message: fmt.Sprintf("no worker holding the keys of agent %s (key epoch %d) is reachable from this gateway; retry shortly", id, rec.KeyEpoch)}
 }
 
