@@ -1,0 +1,161 @@
+package workerlink
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"testing"
+
+	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/chain"
+	"github.com/cove-network/cove/tee/identity"
+)
+
+// answering is a worker in process that answers every call, or refuses
+// with err.
+type answering struct {
+	err   error
+	calls int
+}
+
+func (w *answering) Health() Health { return Health{Ready: true, Epochs: []uint64{0}} }
+
+func (w *answering) Invoke(ctx context.Context, id cove.AgentID, c cove.Call) (*cove.Response, error) {
+	w.calls++
+	if w.err != nil {
+		return nil, w.err
+	}
+	return &cove.Response{Status: 200, Body: []byte("ok")}, nil
+}
+
+func member0(id byte, outstanding int64, warm bool, epochs ...uint64) *member {
+	m := &member{id: cove.Hash{id}, up: true, health: Health{Ready: true, Epochs: epochs}, codes: map[cove.Hash]struct{}{}}
+	m.outstanding.Store(outstanding)
+	if warm {
+		m.codes[cove.Hash{0xc0}] = struct{}{}
+	}
+	return m
+}
+
+func testPool(ms ...*member) *Pool {
+	p := &Pool{cfg: DefaultPoolConfig(), log: slog.New(slog.DiscardHandler), members: map[cove.Hash]*member{}, refused: map[cove.Hash]string{}}
+	for _, m := range ms {
+		p.members[m.id] = m
+	}
+	return p
+}
+
+// TestPick: the worker with the fewest outstanding calls, one point added
+// for one that has not run the agent's code; never one down, without a
+// key, without the agent's epoch, or already tried.
+func TestPick(t *testing.T) {
+	rec := chain.AgentRecord{CodeHash: cove.Hash{0xc0}, KeyEpoch: 0}
+	for _, tc := range []struct {
+		name    string
+		members []*member
+		tried   []byte
+		want    byte // 0: none
+	}{
+		{"fewest outstanding", []*member{member0(1, 3, true, 0), member0(2, 1, true, 0)}, nil, 2},
+		{"warm wins a tie of outstanding calls", []*member{member0(1, 0, false, 0), member0(2, 0, true, 0)}, nil, 2},
+		{"a cold worker beats a warm one two calls busier", []*member{member0(1, 0, false, 0), member0(2, 2, true, 0)}, nil, 1},
+		{"not one without the epoch", []*member{member0(1, 0, true, 1), member0(2, 5, false, 0)}, nil, 2},
+		{"not one already tried", []*member{member0(1, 0, true, 0), member0(2, 5, false, 0)}, []byte{1}, 2},
+		{"none left", []*member{member0(1, 0, true, 0)}, []byte{1}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := testPool(tc.members...)
+			tried := map[*member]bool{}
+			for _, id := range tc.tried {
+				tried[p.members[cove.Hash{id}]] = true
+			}
+			got := p.pick(rec, tried)
+			switch {
+			case tc.want == 0 && got != nil:
+				t.Fatalf("picked %x, want none", got.id[:1])
+			case tc.want != 0 && (got == nil || got.id != cove.Hash{tc.want}):
+				t.Fatalf("picked %v, want %x", got, tc.want)
+			}
+		})
+	}
+	// Down or without a key: never (the control: the same member up and
+	// ready is picked).
+	for _, edit := range []func(*member){func(m *member) { m.up = false }, func(m *member) { m.health.Ready = false }} {
+		m := member0(1, 0, true, 0)
+		if testPool(m).pick(rec, nil) != m {
+			t.Fatal("control: the member is not picked")
+		}
+		edit(m)
+		if got := testPool(m).pick(rec, nil); got != nil {
+			t.Fatal("picked a member down or without a key")
+		}
+	}
+}
+
+// TestAttempt: a call that could not reach a worker goes to the next and
+// takes the first out of rotation; a worker that has not seen the agent
+// sends the call to another, and when all have not, attempt says so
+// (Invoke then asks again); other refusals are the answer.
+func TestAttempt(t *testing.T) {
+	rec := chain.AgentRecord{ID: cove.AgentID{0xa1}, CodeHash: cove.Hash{0xc0}, Attestor: cove.Address{1}}
+	call := cove.Call{Method: "GET", Path: "/agents/x", Host: "h"}
+
+	// A remote worker whose endpoint refuses connections (nothing
+	// listens) beside a worker in process.
+	id, err := identity.New(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ep := "https://" + ln.Addr().String()
+	ln.Close()
+	r, err := NewRemote(ep, id.PublicKey(), 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone := member0(1, 0, true, 0) // warm and idle: picked first
+	gone.remote = r
+	local := &answering{}
+	there := member0(2, 0, false, 0)
+	there.local = local
+	p := testPool(gone, there)
+	want := Expect{Agent: rec.ID, Attestor: rec.Attestor}
+	waited := false
+	resp, behind, err := p.attempt(context.Background(), rec.ID, call, rec, &want, &waited)
+	if err != nil || behind || resp.Status != 200 || local.calls != 1 {
+		t.Fatalf("resp %+v, behind %v, err %v, calls %d", resp, behind, err, local.calls)
+	}
+	if gone.up {
+		t.Error("the worker that could not be reached is still in rotation")
+	}
+
+	// Every worker behind: attempt says so; one that has the agent
+	// answers (the control).
+	notFound := &cove.Error{Status: http.StatusNotFound, Code: "agent_not_found"}
+	a, b := member0(3, 0, true, 0), member0(4, 0, false, 0)
+	a.local, b.local = &answering{err: notFound}, &answering{err: notFound}
+	_, behind, err = testPool(a, b).attempt(context.Background(), rec.ID, call, rec, &want, &waited)
+	var ce *cove.Error
+	if !behind || !errors.As(err, &ce) || ce.Code != "agent_not_found" {
+		t.Fatalf("all behind: behind %v, err %v", behind, err)
+	}
+	b.local = &answering{}
+	if resp, behind, err := testPool(a, b).attempt(context.Background(), rec.ID, call, rec, &want, &waited); err != nil || behind || resp.Status != 200 {
+		t.Fatalf("one has it: %v, %v", behind, err)
+	}
+
+	// Any other refusal is the answer, not sent on.
+	busy := &cove.Error{Status: http.StatusTooManyRequests, Code: "agent_busy"}
+	c, d := member0(5, 0, true, 0), member0(6, 0, false, 0)
+	cl, dl := &answering{err: busy}, &answering{}
+	c.local, d.local = cl, dl
+	if _, behind, err := testPool(c, d).attempt(context.Background(), rec.ID, call, rec, &want, &waited); behind || !errors.As(err, &ce) || ce.Code != "agent_busy" || dl.calls != 0 {
+		t.Fatalf("a refusal: behind %v, err %v, the other worker got %d calls", behind, err, dl.calls)
+	}
+}
