@@ -138,6 +138,17 @@ type LightBlock struct {
 // `cove agent logs`).
 const HeaderRequestID = "Cove-Request-Id"
 
+// Error codes more than one party acts on: a worker answers them, and a
+// gateway routing calls (workerlink) sends such a call to another worker.
+const (
+	// CodeAgentNotFound: no such agent in the answerer's chain state (a
+	// worker may be a block behind the gateway).
+	CodeAgentNotFound = "agent_not_found"
+	// CodeWorkerNotProvisioned: the worker holds no key of the agent's
+	// epoch yet.
+	CodeWorkerNotProvisioned = "worker_not_provisioned"
+)
+
 // HeaderWorker names the worker that ran a call a gateway routed to one of
 // the network's workers (informational: receipts do not cover it).
 const HeaderWorker = "Cove-Worker"

@@ -85,7 +85,7 @@ func (s *Server) handleChainAgent(w http.ResponseWriter, r *http.Request) {
 	}
 	rec, err := s.chain.View().Agent(a.ID)
 	if err != nil {
-		writeError(w, http.StatusNotFound, "agent_not_found", err.Error())
+		writeError(w, http.StatusNotFound, api.CodeAgentNotFound, err.Error())
 		return
 	}
 	writeJSON(w, http.StatusOK, rec)

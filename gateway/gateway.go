@@ -399,7 +399,7 @@ func (s *Server) agentFromPath(w http.ResponseWriter, r *http.Request) (cove.Age
 	rec, err := s.chain.View().Agent(id)
 	a := rec.Agent()
 	if errors.Is(err, cove.ErrNotFound) {
-		writeError(w, http.StatusNotFound, "agent_not_found", fmt.Sprintf("no agent %s is deployed on this network; deploy one with `cove agent deploy` or list them with `cove agent list`", id))
+		writeError(w, http.StatusNotFound, api.CodeAgentNotFound, fmt.Sprintf("no agent %s is deployed on this network; deploy one with `cove agent deploy` or list them with `cove agent list`", id))
 		return cove.Agent{}, false
 	}
 	if err != nil {

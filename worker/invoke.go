@@ -34,8 +34,8 @@ const busyRetryAfter = 1
 // *cove.Error values (unsigned: no agent ran); the others are signed error
 // responses in the api.ErrorBody envelope.
 const (
-	CodeNotProvisioned = "worker_not_provisioned"
-	CodeAgentNotFound  = "agent_not_found"
+	CodeNotProvisioned = api.CodeWorkerNotProvisioned
+	CodeAgentNotFound  = api.CodeAgentNotFound
 	CodeTooLarge       = "request_too_large"
 	CodeLimit          = "limit_exceeded"
 	CodeAgentError     = "agent_error"

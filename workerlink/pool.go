@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/api"
 	"github.com/cove-network/cove/chain"
 )
 
@@ -58,10 +59,6 @@ const (
 	CodeBadReceipt      = "worker_bad_receipt"
 	CodeAttestorPending = "attestor_pending"
 )
-
-// codeNotProvisioned is the worker's refusal for an agent of an epoch it
-// holds no key of (worker.CodeNotProvisioned): another worker may.
-const codeNotProvisioned = "worker_not_provisioned"
 
 // Pool routes calls to the chain's workers: each call goes to an active
 // worker that says it holds the agent's key epoch, the one with the fewest
@@ -348,7 +345,7 @@ func (p *Pool) pick(rec chain.AgentRecord, tried map[*member]bool) *member {
 func (p *Pool) Invoke(ctx context.Context, id cove.AgentID, c cove.Call) (*cove.Response, error) {
 	rec, err := p.view().Agent(id)
 	if errors.Is(err, cove.ErrNotFound) {
-		return nil, &cove.Error{Status: http.StatusNotFound, Code: "agent_not_found", Err: err,
+		return nil, &cove.Error{Status: http.StatusNotFound, Code: api.CodeAgentNotFound, Err: err,
 			Message: fmt.Sprintf("no agent %s is deployed on this network; deploy one with `cove agent deploy` or list them with `cove agent list`", id)}
 	}
 	if err != nil {
@@ -416,7 +413,7 @@ func (p *Pool) attempt(ctx context.Context, id cove.AgentID, c cove.Call, rec ch
 		case ctx.Err() != nil:
 			return nil, false, err
 		case errors.As(err, &ce):
-			if ce.Code == codeNotProvisioned || ce.Code == "agent_not_found" {
+			if ce.Code == api.CodeWorkerNotProvisioned || ce.Code == api.CodeAgentNotFound {
 				// That worker lacks the keys, or has not seen the
 				// deploy's block yet: another may serve it.
 				lastRefusal = err
@@ -441,7 +438,7 @@ func (p *Pool) attempt(ctx context.Context, id cove.AgentID, c cove.Call, rec ch
 	}
 	if lastRefusal != nil {
 		var ce *cove.Error
-		return nil, errors.As(lastRefusal, &ce) && ce.Code == "agent_not_found", lastRefusal
+		return nil, errors.As(lastRefusal, &ce) && ce.Code == api.CodeAgentNotFound, lastRefusal
 	}
 	return nil, false, &cove.Error{Status: http.StatusServiceUnavailable, Code: CodeNoWorker, RetryAfter: time.Second,
 		Message: fmt.Sprintf("no worker holding the keys of agent %s (key epoch %d) is reachable from this gateway; retry shortly", id, rec.KeyEpoch)}

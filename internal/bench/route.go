@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/cove-network/cove"
@@ -199,17 +201,8 @@ func (r *RouteReport) Print(w io.Writer) {
 
 // sortedCounts lists a sample's counts, largest first, without the ids.
 func sortedCounts(m map[string]int) []int {
-	out := make([]int, 0, len(m))
-	for _, n := range m {
-		out = append(out, n)
-	}
-	for i := range out {
-		for j := i + 1; j < len(out); j++ {
-			if out[j] > out[i] {
-				out[i], out[j] = out[j], out[i]
-			}
-		}
-	}
+	out := slices.Sorted(maps.Values(m))
+	slices.Reverse(out)
 	return out
 }
 
