@@ -218,6 +218,8 @@ func checkRecord(key string, value []byte) error {
 		v = new(PendingTEEPolicy)
 	case key == keyValidators:
 		v = new(ValidatorSet)
+	case key == keySupply:
+		v = new(Supply)
 	case strings.HasPrefix(key, prefixAccount) && len(key) == len(prefixAccount)+20:
 		v = new(Account)
 	case strings.HasPrefix(key, prefixAgent) && len(key) == len(prefixAgent)+32:
@@ -285,8 +287,13 @@ func genesisWrites(g Genesis) []KV {
 	if g.Development {
 		putJSON(o, keyDevelopment, true)
 	}
+	total := new(big.Int)
 	for _, acct := range g.Accounts {
 		putJSON(o, accountKey(acct.Address), Account{Address: acct.Address, Balance: new(big.Int).Set(acct.Balance)})
+		total.Add(total, acct.Balance)
+	}
+	if g.Economics {
+		putJSON(o, keySupply, Supply{Total: total, Minted: new(big.Int), Burned: new(big.Int)})
 	}
 	if g.ValidatorSet {
 		putJSON(o, keyValidators, genesisValidators(g.Validators))
@@ -322,7 +329,7 @@ func (a *App) CheckTx(tx []byte) TxResult {
 	}
 	var meta blockMeta
 	getJSON(a.state, keyBlock, &meta)
-	ctx := execContext{chainID: a.chainID, height: a.height + 1, time: meta.Time, check: true, verifier: a.verifier, start: a.state}
+	ctx := execContext{chainID: a.chainID, height: a.height + 1, time: meta.Time, check: true, verifier: a.verifier, start: a.state, feeTo: TreasuryAddress}
 	return a.deliver(a.check, tx, ctx)
 }
 
@@ -351,7 +358,7 @@ func (a *App) FinalizeBlock(b Block) BlockResult {
 	if err := checkTime(b.Time); err != nil {
 		panic(fmt.Sprintf("chain: FinalizeBlock at height %d: block time: %v", b.Height, err))
 	}
-	ctx := execContext{chainID: a.chainID, height: b.Height, time: b.Time.UTC(), verifier: a.verifier, block: &b, start: a.state}
+	ctx := execContext{chainID: a.chainID, height: b.Height, time: b.Time.UTC(), verifier: a.verifier, block: &b, start: a.state, feeTo: feeRecipient(a.state, &b)}
 	if a.pending != nil {
 		// This replaces an uncommitted FinalizeBlock: drop its writes
 		// from the tree.

@@ -47,6 +47,9 @@ const (
 	// CodeQuoteStale: the quote is too old, or from the future, at the
 	// block time (ErrQuoteStale).
 	CodeQuoteStale uint32 = 15
+	// CodeFeeAboveMax: the transaction's fee is above the maxFee it
+	// signed (the chain's fees rose, or the sender underestimated).
+	CodeFeeAboveMax uint32 = 16
 )
 
 // Codespace is the TxResult.Codespace of every non-zero code.
@@ -69,6 +72,7 @@ var codeNames = [...]string{
 	CodeMeasurementNotAllowed:  "measurement not allowed",
 	CodeQuoteForOtherKeys:      "quote for other keys",
 	CodeQuoteStale:             "stale quote",
+	CodeFeeAboveMax:            "fee above max",
 }
 
 // CodeName returns the short name of a result code ("bad nonce"), or

@@ -22,11 +22,14 @@ import (
 // a msgPlan; encoding and decoding then walk the plan's field list.
 //
 // A field added to a message after transactions of it were signed is
-// tagged optional (`eip712:"isolation,,optional"`, strings only): a
-// message whose optional fields are all empty has the type, JSON and
-// structHash it had before the field existed (the field is not a member),
-// so old transactions still verify and replay; a message that sets one
-// has it as a member, and its JSON must carry it non-empty.
+// tagged optional (`eip712:"isolation,,optional"`; a string, uint256 or
+// address of a non-gatekeeper message): it is a member of the type only
+// when the message sets it (a non-empty string, a non-zero amount or
+// address). A message that leaves every optional field unset has the
+// type, JSON and structHash it had before those fields existed, so old
+// transactions still verify and replay; each optional field that is set
+// is a member in its declared place, and the JSON must carry it set
+// (never "", "0" or the zero address: leave it out instead).
 
 // abiKind is the EIP-712 type of a message field.
 type abiKind uint8
@@ -87,6 +90,7 @@ func (k abiKind) fits(t reflect.Type) bool {
 const (
 	fieldNonce       = "nonce"       // every message's: the sender's account nonce
 	fieldIdentitySig = "identitySig" // a GatekeeperMsg's: left out of IdentityDigest
+	fieldMaxFee      = "maxFee"      // optional: the most the sender pays (Tx.MaxFee)
 )
 
 // msgField is one field of a message.
@@ -107,12 +111,15 @@ type msgPlan struct {
 	names      []string // field names, in order
 	nonce      int      // struct index of the nonce field
 	sig        int      // struct index of the identitySig field, or -1
+	maxFee     int      // struct index of the optional maxFee field, or -1
 	// identity lists the fields IdentityDigest covers, for a GatekeeperMsg:
 	// all but identitySig and nonce. Nil otherwise.
 	identity []msgField
-	// short is the plan without the optional fields, for a message that
-	// leaves them empty; nil when the type has none.
-	short *msgPlan
+	// variants are the plans of the type with some optional fields
+	// left out, indexed by a mask of the optional fields that are set
+	// (bit i: the i-th optional field); nil when the type has none. The
+	// full plan is variants[len-1].
+	variants []*msgPlan
 }
 
 // newPlan reads the message struct t. A struct the codec cannot encode is
@@ -121,7 +128,7 @@ func newPlan(t reflect.Type, name string, gatekeeper bool) *msgPlan {
 	if t.Kind() != reflect.Struct {
 		panic(fmt.Sprintf("chain: message %s is a %s, not a struct", name, t.Kind()))
 	}
-	p := &msgPlan{typ: t, name: name, nonce: -1, sig: -1}
+	p := &msgPlan{typ: t, name: name, nonce: -1, sig: -1, maxFee: -1}
 	seen := map[string]bool{}
 	var members []string
 	for i := range t.NumField() {
@@ -149,8 +156,8 @@ func newPlan(t reflect.Type, name string, gatekeeper bool) *msgPlan {
 			panic(fmt.Sprintf("chain: message %s field %s: tag %q on a %s: want a new name and a type the codec knows", name, sf.Name, tag, sf.Type))
 		}
 		seen[fname] = true
-		if opt != "" && (opt != "optional" || kind != kindString || gatekeeper) {
-			panic(fmt.Sprintf("chain: message %s field %s: tag %q: only a string field of a non-gatekeeper message may be optional", name, sf.Name, tag))
+		if opt != "" && (opt != "optional" || (kind != kindString && kind != kindUint256 && kind != kindAddress) || gatekeeper) {
+			panic(fmt.Sprintf("chain: message %s field %s: tag %q: only a string, uint256 or address field of a non-gatekeeper message may be optional", name, sf.Name, tag))
 		}
 		f := msgField{name: fname, kind: kind, index: i, optional: opt != ""}
 		p.fields = append(p.fields, f)
@@ -161,6 +168,8 @@ func newPlan(t reflect.Type, name string, gatekeeper bool) *msgPlan {
 			p.nonce = i
 		case fname == fieldIdentitySig && kind == kindBytes:
 			p.sig = i
+		case fname == fieldMaxFee && kind == kindUint256 && f.optional:
+			p.maxFee = i
 		case gatekeeper && kind != kindUint64 && kind != kindBytes32 && kind != kindAddress && kind != kindBytes:
 			panic(fmt.Sprintf("chain: message %s field %s: IdentityDigest has no encoding of %s", name, fname, kindNames[kind]))
 		default:
@@ -178,38 +187,73 @@ func newPlan(t reflect.Type, name string, gatekeeper bool) *msgPlan {
 	}
 	p.typeString = name + "(" + strings.Join(members, ",") + ")"
 	p.typeHash = cove.Keccak256([]byte(p.typeString))
-	var short []msgField
-	for _, f := range p.fields {
-		if !f.optional {
-			short = append(short, f)
+	var optional []int // indexes in p.fields
+	for i, f := range p.fields {
+		if f.optional {
+			optional = append(optional, i)
 		}
 	}
-	if len(short) < len(p.fields) {
-		s := *p
-		s.fields, s.names, members = short, nil, nil
-		for _, f := range short {
-			s.names = append(s.names, f.name)
-			members = append(members, kindNames[f.kind]+" "+f.name)
+	if len(optional) > 4 {
+		panic(fmt.Sprintf("chain: message %s has %d optional fields, the codec plans at most 4", name, len(optional)))
+	}
+	if len(optional) > 0 {
+		p.variants = make([]*msgPlan, 1<<len(optional))
+		for mask := range p.variants {
+			s := *p
+			s.fields, s.names, members = nil, nil, nil
+			bit := 0
+			for _, f := range p.fields {
+				if f.optional {
+					set := mask&(1<<bit) != 0
+					bit++
+					if !set {
+						continue
+					}
+				}
+				s.fields = append(s.fields, f)
+				s.names = append(s.names, f.name)
+				members = append(members, kindNames[f.kind]+" "+f.name)
+			}
+			s.typeString = name + "(" + strings.Join(members, ",") + ")"
+			s.typeHash = cove.Keccak256([]byte(s.typeString))
+			s.variants = nil
+			p.variants[mask] = &s
 		}
-		s.typeString = name + "(" + strings.Join(members, ",") + ")"
-		s.typeHash = cove.Keccak256([]byte(s.typeString))
-		p.short = &s
 	}
 	return p
 }
 
-// of returns the plan that encodes v: the short one when every optional
-// field is empty.
+// isSet reports whether an optional field's value is set: a non-empty
+// string, a non-zero amount, a non-zero address.
+func isSet(f msgField, fv reflect.Value) bool {
+	switch f.kind {
+	case kindString:
+		return fv.String() != ""
+	case kindUint256:
+		a := fv.Interface().(*big.Int)
+		return a != nil && a.Sign() != 0
+	case kindAddress:
+		return !address(fv).IsZero()
+	}
+	panic("chain: field " + f.name + " cannot be optional")
+}
+
+// of returns the plan that encodes v: the variant with exactly the
+// optional fields v sets.
 func (p *msgPlan) of(v reflect.Value) *msgPlan {
-	if p.short == nil {
+	if p.variants == nil {
 		return p
 	}
+	mask, bit := 0, 0
 	for _, f := range p.fields {
-		if f.optional && v.Field(f.index).String() != "" {
-			return p
+		if f.optional {
+			if isSet(f, v.Field(f.index)) {
+				mask |= 1 << bit
+			}
+			bit++
 		}
 	}
-	return p.short
+	return p.variants[mask]
 }
 
 // value returns the struct inside m (a message or a pointer to one).
@@ -244,6 +288,18 @@ func hash(fv reflect.Value) (h cove.Hash) {
 		return h
 	}
 	return fv.Convert(hashType).Interface().(cove.Hash)
+}
+
+// maxFeeOf returns m's maxFee, nil if unset or if the type has none.
+func (p *msgPlan) maxFeeOf(m Msg) *big.Int {
+	if p.maxFee < 0 {
+		return nil
+	}
+	a := value(m).Field(p.maxFee).Interface().(*big.Int)
+	if a == nil || a.Sign() == 0 {
+		return nil
+	}
+	return a
 }
 
 // nonceOf returns m's nonce.
@@ -300,9 +356,6 @@ func (p *msgPlan) unmarshal(b []byte, v reflect.Value) error {
 			if _, ok := f.m[fd.name]; !ok {
 				continue
 			}
-			if s := f.str(fd.name); s == "" && f.err == nil {
-				f.fail(fd.name, errors.New("empty: leave the field out instead"))
-			}
 		}
 		fv := v.Field(fd.index)
 		switch fd.kind {
@@ -324,6 +377,9 @@ func (p *msgPlan) unmarshal(b []byte, v reflect.Value) error {
 		case kindBytes32:
 			h := f.hash(fd.name)
 			copy(fv.Bytes(), h[:])
+		}
+		if fd.optional && f.err == nil && !isSet(fd, fv) {
+			f.fail(fd.name, errors.New("not set: leave the field out instead"))
 		}
 	}
 	return f.err

@@ -22,17 +22,17 @@
 // and the primary type named by "type", one of these (the message table in
 // msg.go; a test keeps this list equal to it):
 //
-//	Transfer(address to,uint256 amount,uint64 nonce)
+//	Transfer(address to,uint256 amount,uint256 maxFee,uint64 nonce)
 //	    moves amount base units (10^18 per COVE) from the sender to to
-//	DeployAgent(string name,string cid,bytes32 codeHash,bytes32 salt,bytes secrets,string isolation,uint64 nonce)
+//	DeployAgent(string name,string cid,bytes32 codeHash,bytes32 salt,bytes secrets,string isolation,uint256 maxFee,uint64 nonce)
 //	    deploys the agent DeriveAgentID(sender, codeHash, salt)
-//	UpgradeAgent(bytes32 agent,string cid,bytes32 codeHash,bytes secrets,uint64 nonce)
+//	UpgradeAgent(bytes32 agent,string cid,bytes32 codeHash,bytes secrets,uint256 maxFee,uint64 nonce)
 //	    points the sender's agent at new code, and new secrets unless empty
-//	RegisterWorker(string tee,bytes publicKey,string endpoint,bytes quote,uint64 nonce)
+//	RegisterWorker(string tee,bytes publicKey,string endpoint,bytes quote,uint256 maxFee,uint64 nonce)
 //	    records a worker whose TEE quote commits to publicKey, role, chain and sender
-//	UpdateParams(string params,uint64 nonce)
+//	UpdateParams(string params,uint256 maxFee,uint64 nonce)
 //	    the admin replaces the chain parameters
-//	RegisterGatekeeper(string tee,bytes publicKey,string endpoint,bytes quote,uint64 nonce)
+//	RegisterGatekeeper(string tee,bytes publicKey,string endpoint,bytes quote,uint256 maxFee,uint64 nonce)
 //	    records a gatekeeper whose TEE quote commits to its identity key, role, chain and sender
 //	PublishEpoch(uint64 epoch,bytes clusterPublicKey,bytes identitySig,uint64 nonce)
 //	    a gatekeeper publishes the cluster public key of key epoch epoch
@@ -40,17 +40,17 @@
 //	    a gatekeeper posts key material sealed to a worker or a gatekeeper
 //	SetAttestor(bytes32 agent,address attestor,bytes identitySig,uint64 nonce)
 //	    a gatekeeper publishes an agent's attestor address
-//	RotateKeys(uint64 nonce)
+//	RotateKeys(uint256 maxFee,uint64 nonce)
 //	    the admin asks the gatekeepers for the next key epoch
 //	PublishEpochSigner(uint64 epoch,address signer,bytes identitySig,uint64 nonce)
 //	    a gatekeeper publishes the EVM signer address of key epoch epoch
 //	GrantAttestor(bytes32 agent,bytes grant,bytes identitySig,uint64 nonce)
 //	    a gatekeeper publishes the epoch signer's grant of an agent's attestor
-//	AddValidator(bytes pubKey,uint64 power,string name,uint64 nonce)
+//	AddValidator(bytes pubKey,uint64 power,string name,address operator,uint256 maxFee,uint64 nonce)
 //	    the admin adds a validator with consensus key pubKey and voting power power
-//	RemoveValidator(bytes pubKey,uint64 nonce)
+//	RemoveValidator(bytes pubKey,uint256 maxFee,uint64 nonce)
 //	    the admin removes a validator
-//	SetValidatorPower(bytes pubKey,uint64 power,uint64 nonce)
+//	SetValidatorPower(bytes pubKey,uint64 power,uint256 maxFee,uint64 nonce)
 //	    the admin changes a validator's voting power
 //
 // so ethers' signTypedData and viem's signTypedData sign Cove transactions

@@ -49,6 +49,9 @@ type execContext struct {
 	// start is the committed state the block starts from (CheckTx: the
 	// next block's), for rules about what a whole block changes.
 	start reader
+	// feeTo is the account paid the proposer's share of fees (see
+	// feeRecipient): the treasury in CheckTx.
+	feeTo cove.Address
 }
 
 func accountKey(a cove.Address) string { return prefixAccount + string(a[:]) }
@@ -124,20 +127,40 @@ func (a *App) deliver(o *overlay, raw []byte, ctx execContext) TxResult {
 	if acct.Nonce == math.MaxUint64 {
 		return res.fail(fail(CodeBadNonce, "account %s has used every nonce", sender))
 	}
-	txo := newOverlay(o)
+	fees := getParams(o).Fees
+	fee := fees.Fee(tx.Type(), len(raw))
+	if max := tx.MaxFee(); max != nil && fee.Cmp(max) > 0 {
+		return res.fail(fail(CodeFeeAboveMax, "the fee is %s, above the transaction's maxFee %s: sign it again with a higher maxFee (GET /v1/chain/fee estimates it)", fee, max))
+	}
+	if acct.Balance.Cmp(fee) < 0 {
+		return res.fail(fail(CodeInsufficientFunds, "%s has %s, the fee of this %d-byte %s is %s: fund the account", sender, acct.Balance, len(raw), tx.Type(), fee))
+	}
+	// The fee is taken first and kept if the message fails (in a block;
+	// CheckTx keeps nothing of a refused transaction).
+	fo := newOverlay(o)
+	var feeEvent *Event
+	if fee.Sign() > 0 {
+		e := payFee(fo, sender, fee, fees, ctx.feeTo)
+		feeEvent = &e
+	}
+	txo := newOverlay(fo)
 	events, f := messages.entry(tx.Msg).run(txo, sender, tx.Msg, ctx)
 	if f != nil && ctx.check {
 		return res.fail(f)
 	}
 	if f == nil {
-		txo.flush(o)
+		txo.flush(fo)
 		res.Events = events
 	}
+	fo.flush(o)
 	acct = getAccount(o, sender)
 	acct.Nonce++
 	putAccount(o, acct)
 	if f != nil {
-		return res.fail(f)
+		res = res.fail(f)
+	}
+	if feeEvent != nil {
+		res.Events = append(res.Events, *feeEvent)
 	}
 	return res
 }

@@ -40,6 +40,9 @@ type Params struct {
 	// (see TEEPolicy). It is absent from the JSON while empty, and empty
 	// by default: no worker can register until governance fills it.
 	TEE TEEPolicy `json:"tee,omitzero"`
+	// Fees are what transactions pay (see FeeParams); absent, the
+	// default, no fees.
+	Fees FeeParams `json:"fees,omitzero"`
 }
 
 // DefaultParams returns the default parameters with the given admin.
@@ -61,6 +64,9 @@ func (p Params) Validate() error {
 		return fmt.Errorf("params: max_secrets_bytes %d, want %d to %d", p.MaxSecretsBytes, secret.HeaderSize, maxSecretsLimit)
 	}
 	if err := p.TEE.Validate(); err != nil {
+		return fmt.Errorf("params: %w", err)
+	}
+	if err := p.Fees.Validate(); err != nil {
 		return fmt.Errorf("params: %w", err)
 	}
 	return nil
@@ -101,6 +107,11 @@ type Genesis struct {
 	// that chain keeps no set (its genesis state, and so its app hashes,
 	// stay as they were) and refuses those messages.
 	ValidatorSet bool `json:"validator_set,omitempty"`
+	// Economics makes the chain keep its supply record (Supply) from
+	// genesis, the sum of the genesis balances. A genesis of an older
+	// build lacks it: that chain keeps none (its app hashes stay as they
+	// were) and answers supply queries with ErrNoSupply.
+	Economics bool `json:"economics,omitempty"`
 	// Validators is the validator set CometBFT starts with, from its
 	// genesis (the validator package fills it in at InitChain; not part
 	// of the app state's JSON).
@@ -155,6 +166,7 @@ func DefaultGenesis(chainID uint64, admin cove.Address, funded map[cove.Address]
 		Accounts:     accts,
 		Params:       DefaultParams(admin),
 		ValidatorSet: true,
+		Economics:    true,
 	}
 }
 

@@ -76,10 +76,12 @@ func testGenesis() Genesis {
 	// production rules are tested on prodGenesis.
 	g.Development = true
 	g.Params.TEE.ChangeDelay = 0
-	// The genesis format of chains made before the validator set was
-	// kept (the pinned hashes below are theirs); newValidatorApp and
-	// TestGenesisAppHashPinned cover the flag.
+	// The genesis format of chains made before the validator set and the
+	// supply were kept (the pinned hashes below are theirs);
+	// newValidatorApp, newFeeApp and TestGenesisAppHashPinned cover the
+	// flags.
 	g.ValidatorSet = false
+	g.Economics = false
 	return g
 }
 

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -68,6 +69,26 @@ func TestJSDigests(t *testing.T) {
 		s := signWithJS(t, node, alice, g.msg)
 		if s.Digest.String() != g.digest {
 			t.Errorf("%s: ethers and viem digest %s, golden %s", g.msg.Type(), s.Digest, g.digest)
+		}
+		// The optional members set (maxFee on every type that has it,
+		// AddValidator's operator): the libraries add them to the type.
+		v := reflect.New(reflect.TypeOf(g.msg)).Elem()
+		v.Set(reflect.ValueOf(g.msg))
+		f := v.FieldByName("MaxFee")
+		if !f.IsValid() {
+			continue
+		}
+		f.Set(reflect.ValueOf(big.NewInt(12345678901234567)))
+		if op := v.FieldByName("Operator"); op.IsValid() {
+			op.Set(reflect.ValueOf(cove.Address{0xab, 1}))
+		}
+		set := v.Interface().(Msg)
+		want := (Tx{Msg: set}).Digest(testChainID)
+		if want.String() == g.digest {
+			t.Fatalf("%s: maxFee does not change the digest", g.msg.Type())
+		}
+		if s := signWithJS(t, node, alice, set); s.Digest != want {
+			t.Errorf("%s with maxFee: ethers and viem digest %s, Go %s", g.msg.Type(), s.Digest, want)
 		}
 	}
 }

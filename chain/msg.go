@@ -135,7 +135,10 @@ type GatekeeperMsg interface {
 type Transfer struct {
 	To     cove.Address `eip712:"to"`
 	Amount *big.Int     `eip712:"amount"` // 0 ≤ Amount < 2^256
-	Nonce  uint64       `eip712:"nonce"`
+	// MaxFee is the most the sender pays for the transaction (optional:
+	// unset, any fee the chain asks; see Params.Fees).
+	MaxFee *big.Int `eip712:"maxFee,,optional"`
+	Nonce  uint64   `eip712:"nonce"`
 }
 
 // DeployAgent deploys the agent whose bundle has the SHA-256 CodeHash and
@@ -159,7 +162,10 @@ type DeployAgent struct {
 	// Optional (see codec.go): a DeployAgent without it is the one signed
 	// before it existed.
 	Isolation string `eip712:"isolation,,optional"`
-	Nonce     uint64 `eip712:"nonce"`
+	// MaxFee is the most the sender pays for the transaction (optional:
+	// unset, any fee the chain asks; see Params.Fees).
+	MaxFee *big.Int `eip712:"maxFee,,optional"`
+	Nonce  uint64   `eip712:"nonce"`
 }
 
 // UpgradeAgent points the agent at new code (and, unless Secrets is empty,
@@ -169,8 +175,11 @@ type UpgradeAgent struct {
 	CID      string       `eip712:"cid"`
 	CodeHash cove.Hash    `eip712:"codeHash"`
 	// Secrets replaces the agent's secrets; empty keeps them.
-	Secrets Bytes  `eip712:"secrets"`
-	Nonce   uint64 `eip712:"nonce"`
+	Secrets Bytes `eip712:"secrets"`
+	// MaxFee is the most the sender pays for the transaction (optional:
+	// unset, any fee the chain asks; see Params.Fees).
+	MaxFee *big.Int `eip712:"maxFee,,optional"`
+	Nonce  uint64   `eip712:"nonce"`
 }
 
 // RegisterWorker records a worker whose TEE quote commits to PublicKey:
@@ -186,8 +195,11 @@ type RegisterWorker struct {
 	// Endpoint is the worker's http or https URL.
 	Endpoint string `eip712:"endpoint"`
 	// Quote is the attestation evidence; at most MaxQuoteBytes.
-	Quote Bytes  `eip712:"quote"`
-	Nonce uint64 `eip712:"nonce"`
+	Quote Bytes `eip712:"quote"`
+	// MaxFee is the most the sender pays for the transaction (optional:
+	// unset, any fee the chain asks; see Params.Fees).
+	MaxFee *big.Int `eip712:"maxFee,,optional"`
+	Nonce  uint64   `eip712:"nonce"`
 }
 
 // UpdateParams replaces the chain parameters. Only Params.Admin may send
@@ -195,7 +207,10 @@ type RegisterWorker struct {
 type UpdateParams struct {
 	// Params is the complete new Params as JSON (json.Marshal of a Params).
 	Params string `eip712:"params"`
-	Nonce  uint64 `eip712:"nonce"`
+	// MaxFee is the most the sender pays for the transaction (optional:
+	// unset, any fee the chain asks; see Params.Fees).
+	MaxFee *big.Int `eip712:"maxFee,,optional"`
+	Nonce  uint64   `eip712:"nonce"`
 }
 
 // RegisterGatekeeper records a gatekeeper whose TEE quote commits to
@@ -209,7 +224,10 @@ type RegisterGatekeeper struct {
 	PublicKey Bytes  `eip712:"publicKey"`
 	Endpoint  string `eip712:"endpoint"`
 	Quote     Bytes  `eip712:"quote"`
-	Nonce     uint64 `eip712:"nonce"`
+	// MaxFee is the most the sender pays for the transaction (optional:
+	// unset, any fee the chain asks; see Params.Fees).
+	MaxFee *big.Int `eip712:"maxFee,,optional"`
+	Nonce  uint64   `eip712:"nonce"`
 }
 
 // PublishEpoch publishes key epoch Epoch: the HPKE public key of the
@@ -264,7 +282,10 @@ type SetAttestor struct {
 // one). Only Params.Admin may send it, and only while no rotation is
 // pending and an epoch exists.
 type RotateKeys struct {
-	Nonce uint64 `eip712:"nonce"`
+	// MaxFee is the most the sender pays for the transaction (optional:
+	// unset, any fee the chain asks; see Params.Fees).
+	MaxFee *big.Int `eip712:"maxFee,,optional"`
+	Nonce  uint64   `eip712:"nonce"`
 }
 
 // PublishEpochSigner publishes the EVM signer of key epoch Epoch: the

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"maps"
 	"reflect"
 	"slices"
@@ -234,6 +235,23 @@ func TestGenesisAppHashPinned(t *testing.T) {
 	const wantSet = "b9f1d2d9cab22e75c70892d0bea183c00a2e5f7dc1297cfedfef46c637c8be3b"
 	if got := hex.EncodeToString(hash); got != wantSet {
 		t.Errorf("genesis app hash with the validator set %s, pinned %s: if the state format changed on purpose, record it in an ADR and update the pin", got, wantSet)
+	}
+	// And the supply record (Genesis.Economics, ADR 22), as DefaultGenesis
+	// makes it.
+	g.Economics = true
+	a = New()
+	if hash, err = a.InitChain(g); err != nil {
+		t.Fatal(err)
+	}
+	const wantEconomics = "b8475091389806e97f9413f89004cfbe9a33dc269e4ca8117a80d02594acb7ce"
+	if got := hex.EncodeToString(hash); got != wantEconomics {
+		t.Errorf("genesis app hash with the supply %s, pinned %s: if the state format changed on purpose, record it in an ADR and update the pin", got, wantEconomics)
+	}
+	if s, _, err := a.View().Supply(); err != nil || s.Total.Int64() != 1500 || s.Minted.Sign() != 0 || s.Burned.Sign() != 0 {
+		t.Errorf("genesis supply %+v, %v; want 1500 (the genesis balances)", s, err)
+	}
+	if _, _, err := newApp(t).View().Supply(); !errors.Is(err, ErrNoSupply) {
+		t.Errorf("an older genesis: supply error %v, want ErrNoSupply", err)
 	}
 }
 

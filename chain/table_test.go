@@ -20,24 +20,24 @@ import (
 // table wrote them by hand. They are the wire format: the table must derive
 // exactly these.
 const (
-	TransferType    = "Transfer(address to,uint256 amount,uint64 nonce)"
-	DeployAgentType = "DeployAgent(string name,string cid,bytes32 codeHash,bytes32 salt,bytes secrets,string isolation,uint64 nonce)"
+	TransferType    = "Transfer(address to,uint256 amount,uint256 maxFee,uint64 nonce)"
+	DeployAgentType = "DeployAgent(string name,string cid,bytes32 codeHash,bytes32 salt,bytes secrets,string isolation,uint256 maxFee,uint64 nonce)"
 	// DeployAgentShortType is DeployAgent without its optional isolation:
 	// the type of every DeployAgent signed before isolation existed.
 	DeployAgentShortType   = "DeployAgent(string name,string cid,bytes32 codeHash,bytes32 salt,bytes secrets,uint64 nonce)"
-	UpgradeAgentType       = "UpgradeAgent(bytes32 agent,string cid,bytes32 codeHash,bytes secrets,uint64 nonce)"
-	RegisterWorkerType     = "RegisterWorker(string tee,bytes publicKey,string endpoint,bytes quote,uint64 nonce)"
-	UpdateParamsType       = "UpdateParams(string params,uint64 nonce)"
-	RegisterGatekeeperType = "RegisterGatekeeper(string tee,bytes publicKey,string endpoint,bytes quote,uint64 nonce)"
+	UpgradeAgentType       = "UpgradeAgent(bytes32 agent,string cid,bytes32 codeHash,bytes secrets,uint256 maxFee,uint64 nonce)"
+	RegisterWorkerType     = "RegisterWorker(string tee,bytes publicKey,string endpoint,bytes quote,uint256 maxFee,uint64 nonce)"
+	UpdateParamsType       = "UpdateParams(string params,uint256 maxFee,uint64 nonce)"
+	RegisterGatekeeperType = "RegisterGatekeeper(string tee,bytes publicKey,string endpoint,bytes quote,uint256 maxFee,uint64 nonce)"
 	PublishEpochType       = "PublishEpoch(uint64 epoch,bytes clusterPublicKey,bytes identitySig,uint64 nonce)"
 	ProvisionKeyType       = "ProvisionKey(bytes32 recipient,uint64 epoch,bytes sealed,bytes identitySig,uint64 nonce)"
 	SetAttestorType        = "SetAttestor(bytes32 agent,address attestor,bytes identitySig,uint64 nonce)"
-	RotateKeysType         = "RotateKeys(uint64 nonce)"
+	RotateKeysType         = "RotateKeys(uint256 maxFee,uint64 nonce)"
 	PublishEpochSignerType = "PublishEpochSigner(uint64 epoch,address signer,bytes identitySig,uint64 nonce)"
 	GrantAttestorType      = "GrantAttestor(bytes32 agent,bytes grant,bytes identitySig,uint64 nonce)"
-	AddValidatorType       = "AddValidator(bytes pubKey,uint64 power,string name,uint64 nonce)"
-	RemoveValidatorType    = "RemoveValidator(bytes pubKey,uint64 nonce)"
-	SetValidatorPowerType  = "SetValidatorPower(bytes pubKey,uint64 power,uint64 nonce)"
+	AddValidatorType       = "AddValidator(bytes pubKey,uint64 power,string name,address operator,uint256 maxFee,uint64 nonce)"
+	RemoveValidatorType    = "RemoveValidator(bytes pubKey,uint256 maxFee,uint64 nonce)"
+	SetValidatorPowerType  = "SetValidatorPower(bytes pubKey,uint64 power,uint256 maxFee,uint64 nonce)"
 )
 
 // golden is one message with its encodings as the hand-written codecs
@@ -513,7 +513,8 @@ func TestOptionalField(t *testing.T) {
 		t.Fatalf("JSON with isolation: %s, %v", j, err)
 	}
 	plan := planOf(set)
-	if plan.of(reflect.ValueOf(set)).typeString != DeployAgentType || plan.of(reflect.ValueOf(base)).typeString != DeployAgentShortType {
+	withIsolation := strings.Replace(DeployAgentType, ",uint256 maxFee", "", 1)
+	if plan.of(reflect.ValueOf(set)).typeString != withIsolation || plan.of(reflect.ValueOf(base)).typeString != DeployAgentShortType {
 		t.Fatalf("type strings %q and %q", plan.of(reflect.ValueOf(set)).typeString, plan.of(reflect.ValueOf(base)).typeString)
 	}
 	if planOf(set).structHash(set) == planOf(base).structHash(base) {
@@ -525,7 +526,7 @@ func TestOptionalField(t *testing.T) {
 	}
 	// The control decodes; the same JSON with the field empty does not.
 	empty := bytes.Replace(j, []byte(`"isolation":"request"`), []byte(`"isolation":""`), 1)
-	if err := json.Unmarshal(empty, &back); err == nil || !strings.Contains(err.Error(), `"isolation": empty`) {
+	if err := json.Unmarshal(empty, &back); err == nil || !strings.Contains(err.Error(), `"isolation": not set`) {
 		t.Fatalf("an empty optional field decoded: %v", err)
 	}
 	// Absent: the message as signed before the field existed.

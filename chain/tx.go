@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math/big"
 	"unicode/utf8"
 
 	"github.com/cove-network/cove"
@@ -33,6 +34,11 @@ func (t Tx) Type() string { return t.Msg.Type() }
 
 // Nonce returns the message nonce.
 func (t Tx) Nonce() uint64 { return planOf(t.Msg).nonceOf(t.Msg) }
+
+// MaxFee returns the most the sender agreed to pay for t (its message's
+// maxFee), or nil when it set none or its type has none (a gatekeeper
+// message: its operator pays what the chain asks).
+func (t Tx) MaxFee() *big.Int { return planOf(t.Msg).maxFeeOf(t.Msg) }
 
 // Digest returns the EIP-712 digest that the sender signs on the chain
 // chainID: keccak256("\x19\x01" ‖ domainSeparator(chainID) ‖ hashStruct(msg)).

@@ -3,6 +3,7 @@ package chain
 import (
 	"bytes"
 	"crypto/ed25519"
+	"math/big"
 	"slices"
 	"strconv"
 	"strings"
@@ -28,7 +29,7 @@ const (
 
 // Event types of the validator set.
 const (
-	EventValidatorAdded   = "validator_added"   // address, pubKey, power, name
+	EventValidatorAdded   = "validator_added"   // address, pubKey, power, name, operator (if set)
 	EventValidatorRemoved = "validator_removed" // address
 	EventValidatorPower   = "validator_power"   // address, power
 )
@@ -41,6 +42,9 @@ type ValidatorRecord struct {
 	Name    string `json:"name,omitempty"`
 	// Since is the height of the block that added it (0: genesis).
 	Since int64 `json:"since"`
+	// Operator is paid the proposer's share of the fees of the blocks
+	// it proposes (AddValidator's operator; unset: the treasury).
+	Operator cove.Address `json:"operator,omitzero"`
 }
 
 // ValidatorSet is the set, sorted by address.
@@ -113,21 +117,33 @@ type AddValidator struct {
 	PubKey Bytes  `eip712:"pubKey"`
 	Power  uint64 `eip712:"power"`
 	Name   string `eip712:"name"`
-	Nonce  uint64 `eip712:"nonce"`
+	// Operator is the account paid the validator's share of the fees of
+	// the blocks it proposes (optional: unset, the treasury is).
+	Operator cove.Address `eip712:"operator,,optional"`
+	// MaxFee is the most the sender pays for the transaction (optional:
+	// unset, any fee the chain asks; see Params.Fees).
+	MaxFee *big.Int `eip712:"maxFee,,optional"`
+	Nonce  uint64   `eip712:"nonce"`
 }
 
 // RemoveValidator removes the validator with consensus key PubKey (the
 // admin only); the last one cannot go.
 type RemoveValidator struct {
-	PubKey Bytes  `eip712:"pubKey"`
-	Nonce  uint64 `eip712:"nonce"`
+	PubKey Bytes `eip712:"pubKey"`
+	// MaxFee is the most the sender pays for the transaction (optional:
+	// unset, any fee the chain asks; see Params.Fees).
+	MaxFee *big.Int `eip712:"maxFee,,optional"`
+	Nonce  uint64   `eip712:"nonce"`
 }
 
 // SetValidatorPower changes a validator's voting power (the admin only).
 type SetValidatorPower struct {
 	PubKey Bytes  `eip712:"pubKey"`
 	Power  uint64 `eip712:"power"`
-	Nonce  uint64 `eip712:"nonce"`
+	// MaxFee is the most the sender pays for the transaction (optional:
+	// unset, any fee the chain asks; see Params.Fees).
+	MaxFee *big.Int `eip712:"maxFee,,optional"`
+	Nonce  uint64   `eip712:"nonce"`
 }
 
 // adminOnly refuses a sender that is not the chain's admin.
@@ -186,13 +202,17 @@ func execAddValidator(o *overlay, sender cove.Address, m AddValidator, ctx execC
 		return nil, fail(CodeInvalidArgument, "the set has %d validators, the most it may", len(s.Validators))
 	}
 	addr := ValidatorAddressOf(m.PubKey).String()
-	s.Validators = append(s.Validators, ValidatorRecord{Address: addr, PubKey: bytes.Clone(m.PubKey), Power: int64(m.Power), Name: m.Name, Since: ctx.height})
+	s.Validators = append(s.Validators, ValidatorRecord{Address: addr, PubKey: bytes.Clone(m.PubKey), Power: int64(m.Power), Name: m.Name, Since: ctx.height, Operator: m.Operator})
 	slices.SortFunc(s.Validators, func(a, b ValidatorRecord) int { return strings.Compare(a.Address, b.Address) })
 	if f := checkNewPower(ctx, s); f != nil {
 		return nil, f
 	}
 	putJSON(o, keyValidators, s)
-	return []Event{{Type: EventValidatorAdded, Attrs: []Attr{{"address", addr}, {"pubKey", Bytes(m.PubKey).String()}, {"power", itoa(int64(m.Power))}, {"name", m.Name}}}}, nil
+	attrs := []Attr{{"address", addr}, {"pubKey", Bytes(m.PubKey).String()}, {"power", itoa(int64(m.Power))}, {"name", m.Name}}
+	if !m.Operator.IsZero() {
+		attrs = append(attrs, Attr{"operator", m.Operator.String()})
+	}
+	return []Event{{Type: EventValidatorAdded, Attrs: attrs}}, nil
 }
 
 func execRemoveValidator(o *overlay, sender cove.Address, m RemoveValidator, ctx execContext) ([]Event, *failure) {

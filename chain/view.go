@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math/big"
 	"slices"
 	"sync"
 	"time"
@@ -150,6 +151,23 @@ func (v View) Params() Params {
 	defer a.mu.RUnlock()
 	return getParams(a.state)
 }
+
+// Supply returns the committed supply record (ErrNoSupply on a chain
+// whose genesis keeps none) and the treasury's balance.
+func (v View) Supply() (Supply, *big.Int, error) {
+	a := v.a
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	var s Supply
+	if !getJSON(a.state, keySupply, &s) {
+		return Supply{}, nil, ErrNoSupply
+	}
+	return s, getAccount(a.state, TreasuryAddress).Balance, nil
+}
+
+// Fee returns the fee a transaction of type typ and size bytes pays under
+// the committed parameters.
+func (v View) Fee(typ string, size int) *big.Int { return v.Params().Fees.Fee(typ, size) }
 
 // Development reports whether the chain's genesis made it a development
 // chain (see Genesis.Development).

@@ -20,6 +20,7 @@ const TYPES = {
   Transfer: [
     { name: "to", type: "address" },
     { name: "amount", type: "uint256" },
+    { name: "maxFee", type: "uint256", optional: true },
     { name: "nonce", type: "uint64" },
   ],
   DeployAgent: [
@@ -30,6 +31,7 @@ const TYPES = {
     { name: "secrets", type: "bytes" },
     // optional: a member only when the message carries it (chain/codec.go)
     { name: "isolation", type: "string", optional: true },
+    { name: "maxFee", type: "uint256", optional: true },
     { name: "nonce", type: "uint64" },
   ],
   UpgradeAgent: [
@@ -37,6 +39,7 @@ const TYPES = {
     { name: "cid", type: "string" },
     { name: "codeHash", type: "bytes32" },
     { name: "secrets", type: "bytes" },
+    { name: "maxFee", type: "uint256", optional: true },
     { name: "nonce", type: "uint64" },
   ],
   RegisterWorker: [
@@ -44,10 +47,12 @@ const TYPES = {
     { name: "publicKey", type: "bytes" },
     { name: "endpoint", type: "string" },
     { name: "quote", type: "bytes" },
+    { name: "maxFee", type: "uint256", optional: true },
     { name: "nonce", type: "uint64" },
   ],
   UpdateParams: [
     { name: "params", type: "string" },
+    { name: "maxFee", type: "uint256", optional: true },
     { name: "nonce", type: "uint64" },
   ],
   RegisterGatekeeper: [
@@ -55,6 +60,7 @@ const TYPES = {
     { name: "publicKey", type: "bytes" },
     { name: "endpoint", type: "string" },
     { name: "quote", type: "bytes" },
+    { name: "maxFee", type: "uint256", optional: true },
     { name: "nonce", type: "uint64" },
   ],
   PublishEpoch: [
@@ -76,7 +82,10 @@ const TYPES = {
     { name: "identitySig", type: "bytes" },
     { name: "nonce", type: "uint64" },
   ],
-  RotateKeys: [{ name: "nonce", type: "uint64" }],
+  RotateKeys: [
+    { name: "maxFee", type: "uint256", optional: true },
+    { name: "nonce", type: "uint64" },
+  ],
   PublishEpochSigner: [
     { name: "epoch", type: "uint64" },
     { name: "signer", type: "address" },
@@ -93,15 +102,19 @@ const TYPES = {
     { name: "pubKey", type: "bytes" },
     { name: "power", type: "uint64" },
     { name: "name", type: "string" },
+    { name: "operator", type: "address", optional: true },
+    { name: "maxFee", type: "uint256", optional: true },
     { name: "nonce", type: "uint64" },
   ],
   RemoveValidator: [
     { name: "pubKey", type: "bytes" },
+    { name: "maxFee", type: "uint256", optional: true },
     { name: "nonce", type: "uint64" },
   ],
   SetValidatorPower: [
     { name: "pubKey", type: "bytes" },
     { name: "power", type: "uint64" },
+    { name: "maxFee", type: "uint256", optional: true },
     { name: "nonce", type: "uint64" },
   ],
 };
