@@ -79,6 +79,24 @@ type ChainStatus struct {
 	AppHash        string `json:"app_hash"` // 0x-hex, the app hash after Height
 }
 
+// FeeEstimate is GET /v1/chain/fee?type=T&bytes=N: the fee a transaction
+// of type T and N bytes pays under the committed parameters.
+type FeeEstimate struct {
+	Type  string `json:"type"`
+	Bytes int    `json:"bytes"`
+	Fee   string `json:"fee"` // base units (10^18 per COVE), decimal
+}
+
+// Supply is GET /v1/chain/supply: the COVE in existence (base units,
+// decimal strings). Total = genesis + Minted − Burned; Treasury is the
+// treasury account's balance.
+type Supply struct {
+	Total    string `json:"total"`
+	Minted   string `json:"minted"`
+	Burned   string `json:"burned"`
+	Treasury string `json:"treasury"`
+}
+
 // NodeInfo is GET /v1/node: what the node behind a gateway runs.
 type NodeInfo struct {
 	// Roles are the node's roles: validator, gatekeeper, worker, gateway,

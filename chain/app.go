@@ -228,6 +228,9 @@ func checkRecord(key string, value []byte) error {
 		v = new(WorkerRecord)
 	default:
 		if v = checkKeyRecord(key); v == nil {
+			v = checkPoolRecord(key)
+		}
+		if v == nil {
 			return fmt.Errorf("unknown key %q", key)
 		}
 	}

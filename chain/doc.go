@@ -52,6 +52,22 @@
 //	    the admin removes a validator
 //	SetValidatorPower(bytes pubKey,uint64 power,uint256 maxFee,uint64 nonce)
 //	    the admin changes a validator's voting power
+//	CreatePool(uint64 commission,uint256 cap,uint256 maxFee,uint64 nonce)
+//	    creates a stake pool owned by the sender
+//	AddPoolWorker(uint64 pool,bytes32 worker,uint256 maxFee,uint64 nonce)
+//	    a pool's owner adds a worker it operates to the pool
+//	RemovePoolWorker(uint64 pool,bytes32 worker,uint256 maxFee,uint64 nonce)
+//	    a pool's owner takes an idle worker out of the pool
+//	Contribute(uint64 pool,uint256 amount,uint256 maxFee,uint64 nonce)
+//	    puts amount of the sender's COVE in a pool for shares
+//	Withdraw(uint64 pool,uint256 shares,uint256 maxFee,uint64 nonce)
+//	    asks for shares of a pool back: paid from free stake, the rest queued
+//	StartComputing(bytes32 worker,uint256 stake,uint256 maxFee,uint64 nonce)
+//	    a pool's owner locks stake of the pool's free stake on one of its workers
+//	StopComputing(bytes32 worker,uint256 maxFee,uint64 nonce)
+//	    a pool's owner stops a computing worker; its stake cools down
+//	RefreshPool(uint64 pool,uint256 maxFee,uint64 nonce)
+//	    releases a pool's cooled stake, pays its withdrawal queue, applies the grace rule
 //
 // so ethers' signTypedData and viem's signTypedData sign Cove transactions
 // (testdata/js/sign-tx.mjs does both). In the message, uint64 values are
@@ -82,8 +98,14 @@
 // an existing account and has the right nonce consumes the nonce even when
 // its execution then fails (like Ethereum), so the same bytes can never run
 // twice; a transaction refused before that point changes nothing. Only
-// accounts that exist (a balance or a used nonce) may send. There are no fees
-// in this release.
+// accounts that exist (a balance or a used nonce) may send.
+//
+// Every transaction then pays Params.Fees.Fee(type, size) (fees.go): a
+// sender that cannot pay it, or whose signed maxFee is under it, is refused
+// before its nonce is used; otherwise the fee is taken before the message
+// runs and kept when the message fails. Proposer percent goes to the
+// operator of the block's proposer, the rest to TreasuryAddress. Fees are
+// zero unless the parameters set them.
 //
 // # State and app hash
 //
@@ -109,6 +131,8 @@
 //	validators          ValidatorSet: the validator set, by address (from
 //	                    CometBFT's genesis when Genesis.ValidatorSet; absent on
 //	                    a chain whose genesis predates it)
+//	supply              Supply: the COVE in existence (from the genesis balances
+//	                    when Genesis.Economics; absent on an older chain)
 //
 // # TEE policy governance
 //

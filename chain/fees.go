@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"math/big"
 	"slices"
 	"strconv"
@@ -127,6 +128,36 @@ func (f FeeParams) split(fee *big.Int) (proposer, treasury *big.Int) {
 	proposer = new(big.Int).Mul(fee, new(big.Int).SetUint64(f.ProposerPercent))
 	proposer.Quo(proposer, big.NewInt(100))
 	return proposer, new(big.Int).Sub(fee, proposer)
+}
+
+// WithMaxFee returns m with its maxFee set to max (nil or 0: unset). A
+// type without maxFee (a gatekeeper message) is an error.
+func WithMaxFee(m Msg, max *big.Int) (Msg, error) {
+	p := planOf(m)
+	if p.maxFee < 0 {
+		return nil, fmt.Errorf("a %s has no maxFee: its sender pays the fee the chain asks", m.Type())
+	}
+	if max != nil {
+		if err := checkAmount(max); err != nil {
+			return nil, fmt.Errorf("maxFee: %w", err)
+		}
+	}
+	v := reflect.New(p.typ).Elem()
+	v.Set(value(m))
+	v.Field(p.maxFee).Set(reflect.ValueOf(max))
+	return v.Interface().(Msg), nil
+}
+
+// FeePaid returns the fee the transaction paid (its fee event), 0 if none.
+func (o TxOutcome) FeePaid() *big.Int {
+	for _, e := range o.Events {
+		if e.Type == EventFee {
+			if v, ok := new(big.Int).SetString(e.Attr("amount"), 10); ok {
+				return v
+			}
+		}
+	}
+	return new(big.Int)
 }
 
 // feeRecipient returns the account paid the proposer's share of the

@@ -43,6 +43,9 @@ type Params struct {
 	// Fees are what transactions pay (see FeeParams); absent, the
 	// default, no fees.
 	Fees FeeParams `json:"fees,omitzero"`
+	// Staking are the stake pools' parameters; absent or zero fields take
+	// DefaultStaking's.
+	Staking StakingParams `json:"staking,omitzero"`
 }
 
 // DefaultParams returns the default parameters with the given admin.
@@ -67,6 +70,9 @@ func (p Params) Validate() error {
 		return fmt.Errorf("params: %w", err)
 	}
 	if err := p.Fees.Validate(); err != nil {
+		return fmt.Errorf("params: %w", err)
+	}
+	if err := p.Staking.Validate(); err != nil {
 		return fmt.Errorf("params: %w", err)
 	}
 	return nil

@@ -82,13 +82,47 @@ var messages = newMsgTable(
 		doc:  "the admin changes a validator's voting power",
 		exec: execSetValidatorPower,
 	},
+	msgSpec[CreatePool]{
+		doc:  "creates a stake pool owned by the sender",
+		exec: execCreatePool,
+	},
+	msgSpec[AddPoolWorker]{
+		doc:  "a pool's owner adds a worker it operates to the pool",
+		exec: execAddPoolWorker,
+	},
+	msgSpec[RemovePoolWorker]{
+		doc:  "a pool's owner takes an idle worker out of the pool",
+		exec: execRemovePoolWorker,
+	},
+	msgSpec[Contribute]{
+		doc:  "puts amount of the sender's COVE in a pool for shares",
+		exec: execContribute,
+	},
+	msgSpec[Withdraw]{
+		doc:  "asks for shares of a pool back: paid from free stake, the rest queued",
+		exec: execWithdraw,
+	},
+	msgSpec[StartComputing]{
+		doc:  "a pool's owner locks stake of the pool's free stake on one of its workers",
+		exec: execStartComputing,
+	},
+	msgSpec[StopComputing]{
+		doc:  "a pool's owner stops a computing worker; its stake cools down",
+		exec: execStopComputing,
+	},
+	msgSpec[RefreshPool]{
+		doc:  "releases a pool's cooled stake, pays its withdrawal queue, applies the grace rule",
+		exec: execRefreshPool,
+	},
 )
 
 // Msg is the signed content of a transaction: one of the types of the
 // message table (Transfer, DeployAgent, UpgradeAgent, RegisterWorker,
 // UpdateParams, RegisterGatekeeper, PublishEpoch, ProvisionKey,
 // SetAttestor, RotateKeys, PublishEpochSigner, GrantAttestor, AddValidator,
-// RemoveValidator, SetValidatorPower). Decode returns these value types; pointers to
+// RemoveValidator, SetValidatorPower, CreatePool, AddPoolWorker,
+// RemovePoolWorker, Contribute, Withdraw, StartComputing, StopComputing,
+// RefreshPool). Decode returns these value types; pointers to
 // them are Msgs too. Only this package implements it.
 type Msg interface {
 	// Type returns the EIP-712 primary type name, which is also the

@@ -137,3 +137,6 @@ func MsgTypes() []MsgType {
 	}
 	return out
 }
+
+// IsMsgType reports whether name is a transaction type of the table.
+func IsMsgType(name string) bool { return messages.byName[name] != nil }

@@ -38,6 +38,14 @@ const (
 	AddValidatorType       = "AddValidator(bytes pubKey,uint64 power,string name,address operator,uint256 maxFee,uint64 nonce)"
 	RemoveValidatorType    = "RemoveValidator(bytes pubKey,uint256 maxFee,uint64 nonce)"
 	SetValidatorPowerType  = "SetValidatorPower(bytes pubKey,uint64 power,uint256 maxFee,uint64 nonce)"
+	CreatePoolType         = "CreatePool(uint64 commission,uint256 cap,uint256 maxFee,uint64 nonce)"
+	AddPoolWorkerType      = "AddPoolWorker(uint64 pool,bytes32 worker,uint256 maxFee,uint64 nonce)"
+	RemovePoolWorkerType   = "RemovePoolWorker(uint64 pool,bytes32 worker,uint256 maxFee,uint64 nonce)"
+	ContributeType         = "Contribute(uint64 pool,uint256 amount,uint256 maxFee,uint64 nonce)"
+	WithdrawType           = "Withdraw(uint64 pool,uint256 shares,uint256 maxFee,uint64 nonce)"
+	StartComputingType     = "StartComputing(bytes32 worker,uint256 stake,uint256 maxFee,uint64 nonce)"
+	StopComputingType      = "StopComputing(bytes32 worker,uint256 maxFee,uint64 nonce)"
+	RefreshPoolType        = "RefreshPool(uint64 pool,uint256 maxFee,uint64 nonce)"
 )
 
 // golden is one message with its encodings as the hand-written codecs
@@ -125,6 +133,40 @@ func goldens() []golden {
 			SetValidatorPowerType,
 			`{"pubKey":"0x5c00000000000000000000000000000000000000000000000000000000000000","power":3,"nonce":14}`,
 			"0x8908a648cca12f8ac02d97d30812def24aacb18fbd8080c03364a20e22f13831", "0xd65f8396bbef8408ff575c75ab8f9be9bbdb01345ed35545e5a739e4f0763b62", ""},
+		// The stake pool messages (issue 10): first derived by the table,
+		// their digests checked against ethers and viem (TestJSDigests).
+		{CreatePool{Commission: 50000, Cap: big.NewInt(0), Nonce: 15},
+			CreatePoolType,
+			`{"commission":50000,"cap":"0","nonce":15}`,
+			"0x1dceb05b40a4b36be23fae17d6ea6a67c3809cc525e654986f375fc79531842e", "0x014c95a93f99c7cd449b999afab200311b91aefccba6a9d32b6606c717ed92ef", ""},
+		{AddPoolWorker{Pool: 1, Worker: cove.Hash{0x77, 1}, Nonce: 16},
+			AddPoolWorkerType,
+			`{"pool":1,"worker":"0x7701000000000000000000000000000000000000000000000000000000000000","nonce":16}`,
+			"0x65ce3eeae6e331e62c9f79747db152fa87c86edc6d527805560fdaa5d71acdb3", "0x1b7a9ed28da2dadbe62e18bdd1d0d4675978716c73dc2d6be19fbef9f5ff19f7", ""},
+		{RemovePoolWorker{Pool: 1, Worker: cove.Hash{0x77, 1}, Nonce: 17},
+			RemovePoolWorkerType,
+			`{"pool":1,"worker":"0x7701000000000000000000000000000000000000000000000000000000000000","nonce":17}`,
+			"0xc76c68232ac062c1c9f12547f749449cbc2e2ecde7a2ce0c941f9e67a4c7e7c7", "0x27048a4e9d3ea1e4bae89a31cbcf09278668afa2eb5be56e278dcb13440fc194", ""},
+		{Contribute{Pool: 2, Amount: big.NewInt(1000000000000000000), Nonce: 18},
+			ContributeType,
+			`{"pool":2,"amount":"1000000000000000000","nonce":18}`,
+			"0x7d19012b3391f85e1af57cc7d24aefc54f367fa3c4240228eaf93aafd692ec51", "0xe600c26e27180a267cf803b338e82b061e13c8a12f69be9281af3ef76aa2480d", ""},
+		{Withdraw{Pool: 2, Shares: big.NewInt(5), Nonce: 19},
+			WithdrawType,
+			`{"pool":2,"shares":"5","nonce":19}`,
+			"0x683eb02919ac694de57508df1bff8a12b4f680053c048109e512b6716b842dcc", "0x6e52b238ea4e0174029df4d1e3357c3a4b292ea1b0840637cb2cdf101a7a7af1", ""},
+		{StartComputing{Worker: cove.Hash{0x77, 1}, Stake: big.NewInt(707), Nonce: 20},
+			StartComputingType,
+			`{"worker":"0x7701000000000000000000000000000000000000000000000000000000000000","stake":"707","nonce":20}`,
+			"0xcce1e5033ab4c51180227e50800ea90ca0b37242ea6cac868bef29f826b96ffb", "0x65be20149fdde9160dafee7858ce5a4c1b24328a53b2a7cbf23a29d1840def82", ""},
+		{StopComputing{Worker: cove.Hash{0x77, 1}, Nonce: 21},
+			StopComputingType,
+			`{"worker":"0x7701000000000000000000000000000000000000000000000000000000000000","nonce":21}`,
+			"0x7316993ffabb298761b1b6de7e3eb6529233fc2fd2cfa1a33204718d9ef71ae9", "0x6c43929b359e2d70c194b838602d49c6ae2366e1701c3ed8b802fbe926e82989", ""},
+		{RefreshPool{Pool: 3, Nonce: 22},
+			RefreshPoolType,
+			`{"pool":3,"nonce":22}`,
+			"0x5c5e43dfb2bd2d7e69d2bb5314e0d3e7d2430c08ba0e0e51b80924a45d6e3393", "0x40f1af2da558974fda043e8c862812426a20903906cf9ed3c866930be6475234", ""},
 	}
 }
 
@@ -262,7 +304,7 @@ func TestTypeListDocumented(t *testing.T) {
 // the table's types.
 func TestDecodeUnknownTypeNamesTable(t *testing.T) {
 	_, err := Decode([]byte(`{"type":"Mint","message":{},"signature":"0x"}`))
-	want := `unknown type "Mint" (want Transfer, DeployAgent, UpgradeAgent, RegisterWorker, UpdateParams, RegisterGatekeeper, PublishEpoch, ProvisionKey, SetAttestor, RotateKeys, PublishEpochSigner, GrantAttestor, AddValidator, RemoveValidator or SetValidatorPower)`
+	want := `unknown type "Mint" (want Transfer, DeployAgent, UpgradeAgent, RegisterWorker, UpdateParams, RegisterGatekeeper, PublishEpoch, ProvisionKey, SetAttestor, RotateKeys, PublishEpochSigner, GrantAttestor, AddValidator, RemoveValidator, SetValidatorPower, CreatePool, AddPoolWorker, RemovePoolWorker, Contribute, Withdraw, StartComputing, StopComputing or RefreshPool)`
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("Decode of an unknown type: %v, want %q", err, want)
 	}

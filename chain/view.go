@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/big"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -277,3 +278,36 @@ func (v View) Prove(key []byte) (StateProof, error) {
 	}
 	return StateProof{Height: prev.height, Key: append([]byte(nil), key...), Value: append([]byte(nil), value...), Proof: proof}, nil
 }
+
+// Pool returns a committed stake pool (an error matching cove.ErrNotFound
+// if there is none).
+func (v View) Pool(id uint64) (PoolRecord, error) {
+	return get[PoolRecord](v.a, poolKey(id), "pool", poolID(id))
+}
+
+// Pools returns every committed stake pool, by id.
+func (v View) Pools() []PoolRecord { return list[PoolRecord](v.a, prefixPool) }
+
+// Stake returns an account's shares of a pool (zero shares if none).
+func (v View) Stake(acct cove.Address, pool uint64) StakeRecord {
+	a := v.a
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return getStake(a.state, acct, pool)
+}
+
+// Stakes returns an account's shares of every pool it holds shares of.
+func (v View) Stakes(acct cove.Address) []StakeRecord {
+	return list[StakeRecord](v.a, prefixStake+string(acct[:]))
+}
+
+// PoolWorker returns a worker's place in its pool (an error matching
+// cove.ErrNotFound for a worker in no pool).
+func (v View) PoolWorker(id cove.Hash) (PoolWorker, error) {
+	return get[PoolWorker](v.a, poolWorkerKey(id), "pool worker", id)
+}
+
+// poolID prints a pool id in errors.
+type poolID uint64
+
+func (p poolID) String() string { return strconv.FormatUint(uint64(p), 10) }

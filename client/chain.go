@@ -8,6 +8,8 @@ import (
 	"io"
 	"math/big"
 	"net/http"
+	"net/url"
+	"strconv"
 
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/api"
@@ -118,11 +120,70 @@ func (c *Client) TxStatus(ctx context.Context, hash cove.Hash) (chain.TxStatus, 
 // nonce) is retried with the new next nonce, a few times. Any other refusal
 // is a *TxError.
 func (c *Client) Send(ctx context.Context, s Signer, msg func(nonce uint64) chain.Msg) (chain.TxOutcome, error) {
+	c.mu.Lock()
+	max := c.maxFee
+	c.mu.Unlock()
+	if max != nil {
+		if _, err := chain.WithMaxFee(msg(0), max); err != nil {
+			return chain.TxOutcome{}, err
+		}
+		inner := msg
+		msg = func(nonce uint64) chain.Msg {
+			m, _ := chain.WithMaxFee(inner(nonce), max) // checked above for this type
+			return m
+		}
+	}
 	out, err := txsend.New(ledger{c}, s).Send(ctx, msg)
+	c.mu.Lock()
+	observe := c.observe
+	c.mu.Unlock()
+	if observe != nil && out.Height > 0 {
+		observe(out)
+	}
 	if err == nil && out.Code != chain.CodeOK {
 		return out, &TxError{Outcome: out}
 	}
 	return out, err
+}
+
+// SetMaxFee makes every transaction c signs from now on carry maxFee max
+// (base units): the chain refuses it (chain.CodeFeeAboveMax) rather than
+// take more. Nil removes the limit.
+func (c *Client) SetMaxFee(max *big.Int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.maxFee = max
+}
+
+// ObserveTxs has f called with the outcome of every transaction Send
+// gets into a block (succeeded or failed: a failed one paid its fee too).
+func (c *Client) ObserveTxs(f func(chain.TxOutcome)) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.observe = f
+}
+
+// Fee returns the fee a transaction of type typ and size bytes pays under
+// the chain's committed parameters (GET /v1/chain/fee).
+func (c *Client) Fee(ctx context.Context, typ string, size int) (*big.Int, error) {
+	var e api.FeeEstimate
+	q := url.Values{"type": {typ}, "bytes": {strconv.Itoa(size)}}
+	if err := c.do(ctx, http.MethodGet, "/v1/chain/fee?"+q.Encode(), nil, "", &e); err != nil {
+		return nil, err
+	}
+	v, ok := new(big.Int).SetString(e.Fee, 10)
+	if !ok || v.Sign() < 0 {
+		return nil, fmt.Errorf("fee: gateway answered %q", e.Fee)
+	}
+	return v, nil
+}
+
+// Supply returns the chain's supply record and treasury balance (GET
+// /v1/chain/supply).
+func (c *Client) Supply(ctx context.Context) (api.Supply, error) {
+	var s api.Supply
+	err := c.do(ctx, http.MethodGet, "/v1/chain/supply", nil, "", &s)
+	return s, err
 }
 
 // ledger is the gateway's chain API as a txsend.Ledger.

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -53,7 +54,9 @@ type Client struct {
 	verifier HeaderVerifier
 
 	mu      sync.Mutex
-	chainID uint64 // the gateway's numeric chain id, once asked
+	chainID uint64   // the gateway's numeric chain id, once asked
+	maxFee  *big.Int // the maxFee of every transaction Send signs; nil: none
+	observe func(chain.TxOutcome)
 }
 
 // New returns a client of the gateway at base (e.g. http://127.0.0.1:8700).

@@ -69,6 +69,39 @@ func (s *Server) handleChainParams(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
+// maxFeeBytes bounds GET /v1/chain/fee's bytes: the largest transaction.
+const maxFeeBytes = chain.MaxTxBytes
+
+// handleChainFee estimates a transaction's fee: GET
+// /v1/chain/fee?type=Transfer&bytes=300.
+func (s *Server) handleChainFee(w http.ResponseWriter, r *http.Request) {
+	typ := r.URL.Query().Get("type")
+	if !chain.IsMsgType(typ) {
+		writeError(w, http.StatusBadRequest, "bad_type", fmt.Sprintf("type %q: want a transaction type (docs/PROTOCOL.md lists them)", typ))
+		return
+	}
+	n := 0
+	if b := r.URL.Query().Get("bytes"); b != "" {
+		v, err := strconv.Atoi(b)
+		if err != nil || v < 0 || v > maxFeeBytes {
+			writeError(w, http.StatusBadRequest, "bad_bytes", fmt.Sprintf("bytes %q: want the transaction's size, 0 to %d", b, maxFeeBytes))
+			return
+		}
+		n = v
+	}
+	writeJSON(w, http.StatusOK, api.FeeEstimate{Type: typ, Bytes: n, Fee: s.chain.View().Fee(typ, n).String()})
+}
+
+// handleChainSupply answers the supply record and the treasury's balance.
+func (s *Server) handleChainSupply(w http.ResponseWriter, r *http.Request) {
+	sup, treasury, err := s.chain.View().Supply()
+	if err != nil {
+		writeError(w, http.StatusNotFound, "no_supply_record", err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, api.Supply{Total: sup.Total.String(), Minted: sup.Minted.String(), Burned: sup.Burned.String(), Treasury: treasury.String()})
+}
+
 func (s *Server) handleChainAccount(w http.ResponseWriter, r *http.Request) {
 	addr, err := cove.ParseAddress(r.PathValue("addr"))
 	if err != nil {

@@ -32,6 +32,15 @@ const (
 // 10^18 base units.
 var DevFunds = new(big.Int).Mul(big.NewInt(1_000_000), new(big.Int).Exp(big.NewInt(10), big.NewInt(18), nil))
 
+// DevFees are the fees of development chains and testnets (cove dev,
+// cove testnet init): 0.001 COVE per transaction plus 0.000001 COVE per
+// byte (a Transfer of ~300 bytes pays 0.0013 COVE), half to the proposer's
+// operator. Node operators and the dev key are funded with DevFunds, which
+// pays for about 700 million such transactions.
+func DevFees() chain.FeeParams {
+	return chain.FeeParams{Base: "1000000000000000", PerByte: "1000000000000", ProposerPercent: 50}
+}
+
 // InitDev prepares a single-validator chain in cfg.Validator.Home unless it
 // exists: validator keys and a genesis that funds dev (and others, such as
 // a separate operator key) and makes dev the governance admin. The genesis TEE policy accepts this node's simulated
@@ -57,6 +66,7 @@ func InitDev(cfg Config, dev cove.Address, others ...cove.Address) (bool, error)
 	g := chain.DefaultGenesis(DevNumericChainID, dev, funds)
 	g.Development = true
 	g.Params.TEE = DevTEEPolicy(p)
+	g.Params.Fees = DevFees()
 	g.Time = time.Now().UTC().Truncate(time.Second)
 	if err := validator.WriteGenesis(cfg.Validator.Home, DevChainID, []chain.Validator{keys.Validator}, g); err != nil {
 		return false, err
@@ -201,6 +211,7 @@ func InitTestnet(dir string, l Layout, basePort int, funded []cove.Address) ([]T
 	// Testnets run the simulated TEE: a development chain.
 	g.Development = true
 	g.Params.TEE = policy
+	g.Params.Fees = DevFees()
 	g.Time = time.Now().UTC().Truncate(time.Second)
 	for i, nd := range nodes {
 		if err := validator.WriteGenesis(filepath.Join(nd.Home, "chain"), TestnetChainID, vals, g); err != nil {

@@ -916,10 +916,24 @@ func testChainAccountsAndAgents(t *testing.T, n *testNode) {
 		t.Errorf("dev balance %q after funding others; genesis gave %s", devBalance, node.DevFunds)
 	}
 
+	var supply api.Supply
+	getJSON(t, n.base+"/v1/chain/supply", &supply)
 	a := n.deployAs(t, alice, filepath.Join(examples, "hello.ts"), client.DeployOptions{Name: "greeter", Secrets: map[string]string{"GREETING": "Yo"}})
 	m = n.chainAccount(t, addr)
-	if string(m["nonce"]) != "1" || string(m["balance"]) != `"5000000000000000123"` {
-		t.Errorf("account after a deployment %v; want nonce 1 and the same balance (no fees)", m)
+	// The deploy paid its fee (node.DevFees: the base price plus its
+	// bytes) to the treasury (the one validator has no operator), and the
+	// supply did not change.
+	var after api.Supply
+	getJSON(t, n.base+"/v1/chain/supply", &after)
+	var bal string
+	json.Unmarshal([]byte(m["balance"]), &bal)
+	paid := new(big.Int).Sub(amount, decimal(t, bal))
+	treasuryGain := new(big.Int).Sub(decimal(t, after.Treasury), decimal(t, supply.Treasury))
+	if string(m["nonce"]) != "1" || paid.Cmp(decimal(t, node.DevFees().Base)) <= 0 || paid.Cmp(big.NewInt(1e17)) > 0 || after.Total != supply.Total {
+		t.Errorf("account after a deployment %v (paid %s); want nonce 1 and a fee above the base price; supply %+v, before %+v", m, paid, after, supply)
+	}
+	if treasuryGain.Cmp(paid) < 0 {
+		t.Errorf("the treasury gained %s, the deploy paid %s", treasuryGain, paid)
 	}
 	rec, raw := n.chainAgent(t, a.ID)
 	var st api.ChainStatus
@@ -1077,7 +1091,7 @@ func testRefusedTx(t *testing.T, n *testNode) {
 	// and never run twice.
 	ok := sign(node.DevNumericChainID, s, chain.Transfer{To: other.Address(), Amount: one, Nonce: 0})
 	out = outcome("transfer", post(ok), http.StatusOK)
-	if out.Code != 0 || out.Height < 1 || len(out.Events) != 1 || out.Events[0].Type != chain.EventTransfer {
+	if out.Code != 0 || out.Height < 1 || len(out.Events) != 2 || out.Events[0].Type != chain.EventTransfer || out.Events[1].Type != chain.EventFee {
 		t.Fatalf("transfer: %+v", out)
 	}
 	// A replay must be answered as the client's mistake (400 with a code)
@@ -1136,4 +1150,14 @@ func TestNewWithoutChain(t *testing.T) {
 		})
 		t.Errorf("node.New failed but left %s behind: %v", cfg.Validator.Home, files)
 	}
+}
+
+// decimal parses a decimal amount of an answer.
+func decimal(t *testing.T, s string) *big.Int {
+	t.Helper()
+	v, ok := new(big.Int).SetString(s, 10)
+	if !ok {
+		t.Fatalf("amount %q", s)
+	}
+	return v
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/chain"
 	"github.com/cove-network/cove/node"
 )
@@ -38,6 +39,9 @@ their attestor address; new secrets are sealed to the new epoch
 			}
 			c, err := g.client()
 			if err != nil {
+				return err
+			}
+			if err := from.setup(cmd, c); err != nil {
 				return err
 			}
 			ctx, cancel := from.context(cmd)
@@ -152,9 +156,10 @@ func newValidatorListCmd(g *globals) *cobra.Command {
 // --power (add), withPower a POWER argument (power).
 func newValidatorChangeCmd(g *globals, use, short string, add, withPower bool) *cobra.Command {
 	var (
-		from  txFlags
-		name  string
-		power uint64
+		from     txFlags
+		name     string
+		power    uint64
+		operator string
 	)
 	nargs := 1
 	if withPower && !add {
@@ -168,6 +173,14 @@ func newValidatorChangeCmd(g *globals, use, short string, add, withPower bool) *
 			var pub chain.Bytes
 			if err := pub.UnmarshalText([]byte(args[0])); err != nil || len(pub) != 32 {
 				return fmt.Errorf("PUBKEY %q: want 0x and 64 hex digits, the Ed25519 consensus key (`cove admin validator key --home DIR`)", args[0])
+			}
+			var op cove.Address
+			if operator != "" {
+				a, err := cove.ParseAddress(operator)
+				if err != nil {
+					return fmt.Errorf("--operator: %w", err)
+				}
+				op = a
 			}
 			if nargs == 2 {
 				n, err := strconv.ParseUint(args[1], 10, 64)
@@ -184,12 +197,15 @@ func newValidatorChangeCmd(g *globals, use, short string, add, withPower bool) *
 			if err != nil {
 				return err
 			}
+			if err := from.setup(cmd, c); err != nil {
+				return err
+			}
 			ctx, cancel := from.context(cmd)
 			defer cancel()
 			out, err := c.Send(ctx, signer, func(n uint64) chain.Msg {
 				switch {
 				case add:
-					return chain.AddValidator{PubKey: pub, Power: power, Name: name, Nonce: n}
+					return chain.AddValidator{PubKey: pub, Power: power, Name: name, Operator: op, Nonce: n}
 				case withPower:
 					return chain.SetValidatorPower{PubKey: pub, Power: power, Nonce: n}
 				}
@@ -206,6 +222,7 @@ func newValidatorChangeCmd(g *globals, use, short string, add, withPower bool) *
 	if add {
 		cmd.Flags().Uint64Var(&power, "power", 1, "voting power (1 to 2^40; under half of what the signing validators hold)")
 		cmd.Flags().StringVar(&name, "name", "", "a label for the validator")
+		cmd.Flags().StringVar(&operator, "operator", "", "the account paid the validator's share of the fees of the blocks it proposes (default: none, the treasury takes it)")
 	}
 	from.register(cmd.Flags())
 	return cmd

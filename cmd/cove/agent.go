@@ -82,6 +82,9 @@ is recorded on chain and fixed for the agent's life.`,
 			if err != nil {
 				return err
 			}
+			if err := from.setup(cmd, c); err != nil {
+				return err
+			}
 			start := time.Now()
 			ctx, cancel := from.context(cmd)
 			defer cancel()
@@ -162,6 +165,9 @@ signer, and its secrets unless new ones are given.`,
 			}
 			c, err := g.client()
 			if err != nil {
+				return err
+			}
+			if err := from.setup(cmd, c); err != nil {
 				return err
 			}
 			ctx, cancel := from.context(cmd)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math/big"
 
 	"github.com/spf13/cobra"
 
@@ -15,7 +16,75 @@ func newChainCmd(g *globals) *cobra.Command {
 		Use:   "chain",
 		Short: "Chain state and the trust root that checks it",
 	}
-	cmd.AddCommand(newChainTrustCmd(g), newChainTxCmd(g))
+	cmd.AddCommand(newChainTrustCmd(g), newChainTxCmd(g), newChainFeeCmd(g), newChainSupplyCmd(g))
+	return cmd
+}
+
+func newChainFeeCmd(g *globals) *cobra.Command {
+	var (
+		size   int
+		asJSON bool
+	)
+	cmd := &cobra.Command{
+		Use:   "fee TYPE",
+		Short: "Estimate the fee of a transaction of a type and size under the chain's current fees",
+		Long: `Print what a transaction of TYPE (Transfer, DeployAgent, ...) of --bytes bytes pays
+under the chain's committed parameters (GET /v1/chain/fee): its type's price plus a
+price per byte. Transaction commands print the fee each transaction paid, and take
+--fee to set the most it may pay.`,
+		Example: `  cove chain fee Transfer --bytes 300`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			fee, err := c.Fee(cmd.Context(), args[0], size)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), map[string]any{"type": args[0], "bytes": size, "fee": fee.String()})
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "a %d-byte %s pays %s base units (%s COVE)\n", size, args[0], fee, formatCOVE(fee))
+			return nil
+		},
+	}
+	cmd.Flags().IntVar(&size, "bytes", 300, "the transaction's size in bytes (a Transfer is about 300)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, `print {"type","bytes","fee"}`)
+	return cmd
+}
+
+func newChainSupplyCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "supply",
+		Short: "Print the COVE in existence: total, minted, burned, and the treasury's balance",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			s, err := c.Supply(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), s)
+			}
+			w := cmd.OutOrStdout()
+			for _, f := range []struct{ name, v string }{{"total", s.Total}, {"minted", s.Minted}, {"burned", s.Burned}, {"treasury", s.Treasury}} {
+				v, _ := new(big.Int).SetString(f.v, 10)
+				if v == nil {
+					return fmt.Errorf("supply: gateway answered %s %q", f.name, f.v)
+				}
+				fmt.Fprintf(w, "%-9s %s COVE (%s base units)\n", f.name, formatCOVE(v), f.v)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, `print {"total","minted","burned","treasury"}`)
 	return cmd
 }
 

@@ -9,6 +9,7 @@ import (
 	"io"
 	"maps"
 	"net"
+	"math/big"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -588,7 +589,7 @@ func testUpgrade(t *testing.T, base string, dev cove.Address) {
 
 	// Another funded key may not upgrade it.
 	mallory := newKey(t, "mallory")
-	if _, err := runCove(t, "--gateway", base, "send", "--to", mallory.String(), "--amount", "1000"); err != nil {
+	if _, err := runCove(t, "--gateway", base, "send", "--to", mallory.String(), "--amount", oneCOVE); err != nil {
 		t.Fatalf("fund mallory: %v", err)
 	}
 	_, err = runCove(t, "--gateway", base, "agent", "upgrade", dep.ID, filepath.Join("..", "..", "examples", "hello.ts"), "--from", "mallory")
@@ -608,7 +609,11 @@ func testUpgrade(t *testing.T, base string, dev cove.Address) {
 	wantTxError(t, "upgrade of an unknown agent", err, chain.CodeNotFound)
 }
 
-// testSend moves tokens with `cove send` from the dev key and from a new key.
+// oneCOVE is 10^18 base units.
+const oneCOVE = "1000000000000000000"
+
+// testSend moves tokens with `cove send` from the dev key and from a new
+// key, paying fees.
 func testSend(t *testing.T, base string, dev cove.Address) {
 	carol := newKey(t, "carol")
 	out, err := runCove(t, "--gateway", base, "send", "--to", carol.String(), "--amount", "12345")
@@ -623,15 +628,48 @@ func testSend(t *testing.T, base string, dev cove.Address) {
 		t.Fatalf("carol after the transfer: balance %s nonce %d", bal, nonce)
 	}
 
-	// Carol's account exists now, so her key can send.
-	if _, err := runCove(t, "--gateway", base, "send", "--to", dev.String(), "--amount", "345", "--from", "carol"); err != nil {
+	// Carol's account exists now, but 12345 base units pay no fee
+	// (node.DevFees): refused before anything happens.
+	_, err = runCove(t, "--gateway", base, "send", "--to", dev.String(), "--amount", "345", "--from", "carol")
+	wantTxError(t, "send without the fee", err, chain.CodeInsufficientFunds)
+	if bal, nonce := chainAccount(t, base, carol); bal != "12345" || nonce != 0 {
+		t.Fatalf("carol after a refused send: balance %s nonce %d", bal, nonce)
+	}
+	if _, err := runCove(t, "--gateway", base, "send", "--to", carol.String(), "--amount", oneCOVE); err != nil {
+		t.Fatalf("send: %v", err)
+	}
+	funded := "1000000000000012345"
+	// The estimate: the base price and 10^12 per byte.
+	out, err = runCove(t, "--gateway", base, "chain", "fee", "Transfer", "--bytes", "253")
+	if err != nil || out != "a 253-byte Transfer pays 1253000000000000 base units (0.001253 COVE)\n" {
+		t.Fatalf("chain fee: %q, %v", out, err)
+	}
+	// --fee under the fee: refused, nothing paid; the same send with a
+	// --fee that covers it (the control) goes through and says what it
+	// paid.
+	_, err = runCove(t, "--gateway", base, "send", "--to", dev.String(), "--amount", "345", "--from", "carol", "--fee", "1000000000000000")
+	wantTxError(t, "send with a low --fee", err, chain.CodeFeeAboveMax)
+	if bal, nonce := chainAccount(t, base, carol); bal != funded || nonce != 0 {
+		t.Fatalf("carol after a refused --fee: balance %s nonce %d", bal, nonce)
+	}
+	_, stderr, err := runCoveStderr(t, "--gateway", base, "send", "--to", dev.String(), "--amount", "345", "--from", "carol", "--fee", "2000000000000000")
+	if err != nil {
 		t.Fatalf("send --from carol: %v", err)
 	}
-	if bal, nonce := chainAccount(t, base, carol); bal != "12000" || nonce != 1 {
-		t.Fatalf("carol after sending 345: balance %s nonce %d", bal, nonce)
+	m := regexp.MustCompile(`^fee: ([0-9]+) base units \(0\.00[0-9]+ COVE\), tx 0x[0-9a-f]{64}\n$`).FindStringSubmatch(stderr)
+	if m == nil {
+		t.Fatalf("send printed on stderr %q; want the fee", stderr)
 	}
-	_, err = runCove(t, "--gateway", base, "send", "--to", dev.String(), "--amount", "12001", "--from", "carol")
-	wantTxError(t, "send more than the balance", err, chain.CodeInsufficientFunds)
+	fee, _ := new(big.Int).SetString(m[1], 10)
+	want12000 := new(big.Int).Sub(new(big.Int).SetUint64(1000000000000012000), fee).String()
+	if bal, nonce := chainAccount(t, base, carol); bal != want12000 || nonce != 1 {
+		t.Fatalf("carol after sending 345 (fee %s): balance %s nonce %d, want %s", fee, bal, nonce, want12000)
+	}
+	_, err = runCove(t, "--gateway", base, "send", "--to", dev.String(), "--amount", want12000, "--from", "carol")
+	wantTxError(t, "send the balance without the fee", err, chain.CodeInsufficientFunds)
+	if out, err := runCove(t, "--gateway", base, "chain", "supply"); err != nil || !strings.HasPrefix(out, "total     ") || !strings.Contains(out, "treasury  0.") {
+		t.Fatalf("chain supply: %q, %v", out, err)
+	}
 	// A key the chain has never seen cannot send.
 	newKey(t, "dave")
 	_, err = runCove(t, "--gateway", base, "send", "--to", dev.String(), "--amount", "1", "--from", "dave")
@@ -648,13 +686,15 @@ func testSend(t *testing.T, base string, dev cove.Address) {
 		{[]string{"--to", "0x12", "--amount", "1"}, "--to"},
 		{[]string{"--amount", "1"}, "--to"},
 		{[]string{"--to", carol.String(), "--amount", "1", "--from", "nobody"}, "nobody"},
+		{[]string{"--to", carol.String(), "--amount", "1", "--fee", "0"}, "--fee"},
+		{[]string{"--to", carol.String(), "--amount", "1", "--fee", "1e18"}, "--fee"},
 	} {
 		if _, err := runCove(t, append([]string{"--gateway", base, "send"}, tt.args...)...); err == nil || !strings.Contains(err.Error(), tt.says) {
 			t.Errorf("send %s: %v; want an error naming %s", strings.Join(tt.args, " "), err, tt.says)
 		}
 	}
-	if bal, nonce := chainAccount(t, base, carol); bal != "12000" || nonce != 1 {
-		t.Errorf("carol after refused sends: balance %s nonce %d", bal, nonce)
+	if bal, nonce := chainAccount(t, base, carol); bal != want12000 || nonce != 1 {
+		t.Errorf("carol after refused sends: balance %s nonce %d, want %s", bal, nonce, want12000)
 	}
 }
 

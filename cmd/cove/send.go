@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/big"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/account"
+	"github.com/cove-network/cove/chain"
 	"github.com/cove-network/cove/client"
 )
 
@@ -32,6 +34,7 @@ func (f *fromFlags) register(fs *pflag.FlagSet) {
 type txFlags struct {
 	fromFlags
 	timeout time.Duration
+	fee     string
 }
 
 // defaultTxTimeout is --timeout's default: a few block intervals on a
@@ -41,6 +44,42 @@ const defaultTxTimeout = time.Minute
 func (f *txFlags) register(fs *pflag.FlagSet) {
 	f.fromFlags.register(fs)
 	fs.DurationVar(&f.timeout, "timeout", defaultTxTimeout, "give up waiting for the transaction's block after this long, and say what is known of it (submitted? pending? committed?)")
+	fs.StringVar(&f.fee, "fee", "", "the most the transaction may pay in fees, in base units (10^18 per COVE), signed with it: the chain refuses it rather than take more (default: the fee the chain asks; `cove chain fee` estimates it)")
+}
+
+// setup applies --fee to c and has it print the fee of every transaction
+// it gets into a block (on stderr, so --json output stays JSON; nothing on
+// a chain without fees).
+func (f *txFlags) setup(cmd *cobra.Command, c *client.Client) error {
+	if f.fee != "" {
+		v, ok := new(big.Int).SetString(f.fee, 10)
+		if !ok || v.Sign() <= 0 {
+			return fmt.Errorf("--fee %q: want a positive whole number of base units", f.fee)
+		}
+		c.SetMaxFee(v)
+	}
+	c.ObserveTxs(func(out chain.TxOutcome) {
+		if fee := out.FeePaid(); fee.Sign() > 0 {
+			fmt.Fprintf(cmd.ErrOrStderr(), "fee: %s base units (%s COVE), tx %s\n", fee, formatCOVE(fee), out.Hash)
+		}
+	})
+	return nil
+}
+
+// formatCOVE writes base units as COVE: 1500000000000000 is "0.0015".
+func formatCOVE(v *big.Int) string {
+	s := new(big.Int).Abs(v).String()
+	for len(s) <= 18 {
+		s = "0" + s
+	}
+	whole, frac := s[:len(s)-18], strings.TrimRight(s[len(s)-18:], "0")
+	if v.Sign() < 0 {
+		whole = "-" + whole
+	}
+	if frac == "" {
+		return whole
+	}
+	return whole + "." + frac
 }
 
 // context bounds the command by --timeout.
@@ -105,6 +144,9 @@ commit: cove chain tx HASH looks again) or not committed.`,
 			}
 			c, err := g.client()
 			if err != nil {
+				return err
+			}
+			if err := from.setup(cmd, c); err != nil {
 				return err
 			}
 			ctx, cancel := from.context(cmd)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/chain"
 	"github.com/cove-network/cove/client"
 	"github.com/cove-network/cove/internal/testnet"
 	"github.com/cove-network/cove/node"
@@ -22,8 +23,10 @@ import (
 // committed, bit by bit: every transfer the client reported committed
 // must be a set bit, every one it reported refused a clear bit, and a
 // transfer whose outcome the client does not know (the request died with
-// the node) is found in the balance either way. Transfers carry no fees,
-// so a sender and its recipient together keep the genesis funds.
+// the node) is found in the balance either way. A sender and its
+// recipient together keep the genesis funds less the fees of the sender's
+// committed transfers (node.DevFees, recomputed from the transfers the
+// balance shows), which went to the treasury.
 type load struct {
 	senders []*testnet.Key
 	to      []cove.Address
@@ -177,9 +180,10 @@ func (l *load) check(t *testing.T, ctx context.Context, c *client.Client) (unkno
 		if err != nil {
 			t.Fatalf("recipient %d: %v", i, err)
 		}
-		supply.Add(supply, sa.Balance).Add(supply, ra.Balance)
-		if pair := new(big.Int).Add(sa.Balance, ra.Balance); pair.Cmp(node.DevFunds) != 0 {
-			t.Errorf("sender %d and its recipient hold %s, want the genesis funds %s", i, pair, node.DevFunds)
+		fees := l.fees(t, i, ra.Balance)
+		supply.Add(supply, sa.Balance).Add(supply, ra.Balance).Add(supply, fees)
+		if pair := new(big.Int).Add(sa.Balance, ra.Balance); new(big.Int).Add(pair, fees).Cmp(node.DevFunds) != 0 {
+			t.Errorf("sender %d and its recipient hold %s and paid %s in fees, want the genesis funds %s", i, pair, fees, node.DevFunds)
 		}
 		problems, in, out := audit(l.results[i], ra.Balance, sa.Nonce)
 		for _, p := range problems {
@@ -190,9 +194,32 @@ func (l *load) check(t *testing.T, ctx context.Context, c *client.Client) (unkno
 	}
 	want := new(big.Int).Mul(node.DevFunds, big.NewInt(int64(len(l.senders))))
 	if supply.Cmp(want) != 0 {
-		t.Errorf("senders and recipients hold %s, want %s: the supply changed", supply, want)
+		t.Errorf("senders and recipients hold %s with the fees they paid, want %s: the supply changed", supply, want)
 	}
 	return unknownIn, unknownOut
+}
+
+// fees returns what sender i paid in fees for the transfers in its
+// recipient's balance: they committed in the order of their bits, with
+// nonces 0, 1, ..., and each paid node.DevFees for its size, which the
+// same transfer signed again has (the testnet's chain id, the same
+// fields; a signature's length is fixed).
+func (l *load) fees(t *testing.T, i int, balance *big.Int) *big.Int {
+	t.Helper()
+	total := new(big.Int)
+	var nonce uint64
+	for k := range balance.BitLen() {
+		if balance.Bit(k) == 0 {
+			continue
+		}
+		tx, err := chain.SignTx(node.TestnetNumericChainID, chain.Transfer{To: l.to[i], Amount: new(big.Int).Lsh(big.NewInt(1), uint(k)), Nonce: nonce}, l.senders[i].Sign)
+		if err != nil {
+			t.Fatal(err)
+		}
+		total.Add(total, node.DevFees().Fee("Transfer", len(tx)))
+		nonce++
+	}
+	return total
 }
 
 // audit compares one sender's reported results with its recipient's

@@ -117,6 +117,52 @@ const TYPES = {
     { name: "maxFee", type: "uint256", optional: true },
     { name: "nonce", type: "uint64" },
   ],
+  CreatePool: [
+    { name: "commission", type: "uint64" },
+    { name: "cap", type: "uint256" },
+    { name: "maxFee", type: "uint256", optional: true },
+    { name: "nonce", type: "uint64" },
+  ],
+  AddPoolWorker: [
+    { name: "pool", type: "uint64" },
+    { name: "worker", type: "bytes32" },
+    { name: "maxFee", type: "uint256", optional: true },
+    { name: "nonce", type: "uint64" },
+  ],
+  RemovePoolWorker: [
+    { name: "pool", type: "uint64" },
+    { name: "worker", type: "bytes32" },
+    { name: "maxFee", type: "uint256", optional: true },
+    { name: "nonce", type: "uint64" },
+  ],
+  Contribute: [
+    { name: "pool", type: "uint64" },
+    { name: "amount", type: "uint256" },
+    { name: "maxFee", type: "uint256", optional: true },
+    { name: "nonce", type: "uint64" },
+  ],
+  Withdraw: [
+    { name: "pool", type: "uint64" },
+    { name: "shares", type: "uint256" },
+    { name: "maxFee", type: "uint256", optional: true },
+    { name: "nonce", type: "uint64" },
+  ],
+  StartComputing: [
+    { name: "worker", type: "bytes32" },
+    { name: "stake", type: "uint256" },
+    { name: "maxFee", type: "uint256", optional: true },
+    { name: "nonce", type: "uint64" },
+  ],
+  StopComputing: [
+    { name: "worker", type: "bytes32" },
+    { name: "maxFee", type: "uint256", optional: true },
+    { name: "nonce", type: "uint64" },
+  ],
+  RefreshPool: [
+    { name: "pool", type: "uint64" },
+    { name: "maxFee", type: "uint256", optional: true },
+    { name: "nonce", type: "uint64" },
+  ],
 };
 
 const [key, chainIdArg, txArg] = process.argv.slice(2);
