@@ -4,8 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"reflect"
 	"math/big"
+	"reflect"
 	"slices"
 	"strconv"
 

@@ -61,7 +61,9 @@ func pool(t testing.TB, a *App, id uint64) PoolRecord {
 	return p
 }
 
-func shares(a *App, k testKey, pool uint64) int64 { return a.View().Stake(k.addr, pool).Shares.Big().Int64() }
+func shares(a *App, k testKey, pool uint64) int64 {
+	return a.View().Stake(k.addr, pool).Shares.Big().Int64()
+}
 
 func wantPool(t testing.TB, a *App, id uint64, sh, value, free int64, queue ...int64) {
 	t.Helper()
