@@ -97,6 +97,48 @@ type Supply struct {
 	Treasury string `json:"treasury"`
 }
 
+// Pool is GET /v1/chain/pools/{id} (and each of GET /v1/chain/pools): a
+// stake pool with its price and its workers' states. Amounts are base
+// units as decimal strings; Price is value per share, a decimal.
+type Pool struct {
+	ID         uint64           `json:"id"`
+	Owner      string           `json:"owner"`
+	Commission uint64           `json:"commission"` // parts per million
+	Cap        string           `json:"cap"`        // 0: none
+	Shares     string           `json:"shares"`
+	Value      string           `json:"value"`
+	Free       string           `json:"free"`
+	Price      string           `json:"price"`
+	Workers    []PoolWorker     `json:"workers"`
+	Queue      []PoolWithdrawal `json:"queue"`
+	Created    int64            `json:"created"`
+}
+
+// PoolWorker is a pool's worker: idle, computing or cooling, with its
+// locked stake.
+type PoolWorker struct {
+	Worker    string `json:"worker"`
+	State     string `json:"state"`
+	Stake     string `json:"stake"`
+	Since     int64  `json:"since"`
+	CoolUntil string `json:"coolUntil,omitempty"`
+}
+
+// PoolWithdrawal is a queued withdrawal.
+type PoolWithdrawal struct {
+	Account string `json:"account"`
+	Shares  string `json:"shares"`
+	Since   string `json:"since"`
+}
+
+// Stake is one of GET /v1/chain/accounts/{addr}/stakes: an account's
+// shares of a pool and what they are worth now.
+type Stake struct {
+	Pool   uint64 `json:"pool"`
+	Shares string `json:"shares"`
+	Value  string `json:"value"`
+}
+
 // NodeInfo is GET /v1/node: what the node behind a gateway runs.
 type NodeInfo struct {
 	// Roles are the node's roles: validator, gatekeeper, worker, gateway,

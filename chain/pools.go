@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/big"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/cove-network/cove"
@@ -734,4 +735,26 @@ func payQueue(o *overlay, p PoolRecord, sp StakingParams) (PoolRecord, []Event) 
 		p.Queue = []Withdrawal{}
 	}
 	return p, evs
+}
+
+// SharePrice returns p's value per share as a decimal with up to 18
+// fractional digits ("1" for a pool without shares).
+func SharePrice(p PoolRecord) string {
+	sh := p.Shares.Big()
+	if sh.Sign() == 0 {
+		return "1"
+	}
+	s := new(big.Rat).SetFrac(p.Value.Big(), sh).FloatString(18)
+	s = strings.TrimRight(s, "0")
+	return strings.TrimSuffix(s, ".")
+}
+
+// SharesValue returns what n shares of p are worth now, rounded down.
+func SharesValue(p PoolRecord, n *big.Int) *big.Int {
+	sh := p.Shares.Big()
+	if sh.Sign() == 0 {
+		return new(big.Int)
+	}
+	v := new(big.Int).Mul(n, p.Value.Big())
+	return v.Quo(v, sh)
 }

@@ -255,3 +255,29 @@ func (c *Client) Epochs(ctx context.Context) ([]chain.EpochRecord, error) {
 	err := c.do(ctx, http.MethodGet, "/v1/chain/keys", nil, "", &out)
 	return out.Epochs, err
 }
+
+// Pools returns every stake pool (GET /v1/chain/pools).
+func (c *Client) Pools(ctx context.Context) ([]api.Pool, error) {
+	var out struct {
+		Pools []api.Pool `json:"pools"`
+	}
+	err := c.do(ctx, http.MethodGet, "/v1/chain/pools", nil, "", &out)
+	return out.Pools, err
+}
+
+// Pool returns one stake pool (GET /v1/chain/pools/{id}).
+func (c *Client) Pool(ctx context.Context, id uint64) (api.Pool, error) {
+	var p api.Pool
+	err := c.do(ctx, http.MethodGet, "/v1/chain/pools/"+strconv.FormatUint(id, 10), nil, "", &p)
+	return p, err
+}
+
+// Stakes returns an account's shares of every pool (GET
+// /v1/chain/accounts/{addr}/stakes).
+func (c *Client) Stakes(ctx context.Context, addr cove.Address) ([]api.Stake, error) {
+	var out struct {
+		Stakes []api.Stake `json:"stakes"`
+	}
+	err := c.do(ctx, http.MethodGet, "/v1/chain/accounts/"+addr.String()+"/stakes", nil, "", &out)
+	return out.Stakes, err
+}

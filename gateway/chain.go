@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/api"
@@ -126,6 +127,93 @@ func (s *Server) handleChainAgent(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleChainAgents(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"agents": s.chain.View().Agents()})
+}
+
+// poolView is a pool as the API shows it.
+func poolView(v chain.View, p chain.PoolRecord) api.Pool {
+	out := api.Pool{
+		ID: p.ID, Owner: p.Owner.String(), Commission: p.Commission, Cap: p.Cap.String(),
+		Shares: p.Shares.String(), Value: p.Value.String(), Free: p.Free.String(), Price: chain.SharePrice(p),
+		Workers: []api.PoolWorker{}, Queue: []api.PoolWithdrawal{}, Created: p.Created,
+	}
+	for _, id := range p.Workers {
+		pw, err := v.PoolWorker(id)
+		if err != nil {
+			continue
+		}
+		w := api.PoolWorker{Worker: id.String(), State: pw.State, Stake: pw.Stake.String(), Since: pw.Since}
+		if !pw.CoolUntil.IsZero() {
+			w.CoolUntil = pw.CoolUntil.UTC().Format(time.RFC3339)
+		}
+		out.Workers = append(out.Workers, w)
+	}
+	for _, q := range p.Queue {
+		out.Queue = append(out.Queue, api.PoolWithdrawal{Account: q.Account.String(), Shares: q.Shares.String(), Since: q.Since.UTC().Format(time.RFC3339)})
+	}
+	return out
+}
+
+func (s *Server) handleChainPools(w http.ResponseWriter, r *http.Request) {
+	v := s.chain.View()
+	out := []api.Pool{}
+	for _, p := range v.Pools() {
+		out = append(out, poolView(v, p))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"pools": out})
+}
+
+func (s *Server) handleChainPool(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_pool_id", "pool id: want a decimal number")
+		return
+	}
+	v := s.chain.View()
+	p, err := v.Pool(id)
+	if err != nil {
+		writeError(w, http.StatusNotFound, "pool_not_found", err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, poolView(v, p))
+}
+
+func (s *Server) handleChainStakes(w http.ResponseWriter, r *http.Request) {
+	addr, err := cove.ParseAddress(r.PathValue("addr"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_address", "address: "+err.Error())
+		return
+	}
+	v := s.chain.View()
+	out := []api.Stake{}
+	for _, st := range v.Stakes(addr) {
+		worth := "0"
+		if p, err := v.Pool(st.Pool); err == nil {
+			worth = chain.SharesValue(p, st.Shares.Big()).String()
+		}
+		out = append(out, api.Stake{Pool: st.Pool, Shares: st.Shares.String(), Value: worth})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"stakes": out})
+}
+
+// handleChainWorker answers one worker's record with its place in a pool
+// ("pool": null when in none).
+func (s *Server) handleChainWorker(w http.ResponseWriter, r *http.Request) {
+	id, err := cove.ParseHash(r.PathValue("id"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_id", "id: "+err.Error())
+		return
+	}
+	v := s.chain.View()
+	rec, err := v.Worker(id)
+	if err != nil {
+		writeError(w, http.StatusNotFound, "worker_not_found", err.Error())
+		return
+	}
+	out := map[string]any{"worker": rec, "pool": nil}
+	if pw, err := v.PoolWorker(id); err == nil {
+		out["pool"] = pw
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) handleChainWorkers(w http.ResponseWriter, r *http.Request) {

@@ -41,6 +41,16 @@ func DevFees() chain.FeeParams {
 	return chain.FeeParams{Base: "1000000000000000", PerByte: "1000000000000", ProposerPercent: 50}
 }
 
+// DevStaking are the stake pools' parameters of development chains and
+// testnets: DefaultStaking's amounts with minutes instead of days (a
+// stopped worker's stake cools for 60 s, a queued withdrawal waits 120 s
+// before the grace rule stops its pool's workers).
+func DevStaking() chain.StakingParams {
+	s := chain.DefaultStaking()
+	s.CooldownSeconds, s.GraceSeconds = 60, 120
+	return s
+}
+
 // InitDev prepares a single-validator chain in cfg.Validator.Home unless it
 // exists: validator keys and a genesis that funds dev (and others, such as
 // a separate operator key) and makes dev the governance admin. The genesis TEE policy accepts this node's simulated
@@ -67,6 +77,7 @@ func InitDev(cfg Config, dev cove.Address, others ...cove.Address) (bool, error)
 	g.Development = true
 	g.Params.TEE = DevTEEPolicy(p)
 	g.Params.Fees = DevFees()
+	g.Params.Staking = DevStaking()
 	g.Time = time.Now().UTC().Truncate(time.Second)
 	if err := validator.WriteGenesis(cfg.Validator.Home, DevChainID, []chain.Validator{keys.Validator}, g); err != nil {
 		return false, err
@@ -212,6 +223,7 @@ func InitTestnet(dir string, l Layout, basePort int, funded []cove.Address) ([]T
 	g.Development = true
 	g.Params.TEE = policy
 	g.Params.Fees = DevFees()
+	g.Params.Staking = DevStaking()
 	g.Time = time.Now().UTC().Truncate(time.Second)
 	for i, nd := range nodes {
 		if err := validator.WriteGenesis(filepath.Join(nd.Home, "chain"), TestnetChainID, vals, g); err != nil {

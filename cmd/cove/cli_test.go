@@ -158,7 +158,17 @@ func freeAddr(t *testing.T) string {
 func startNode(t *testing.T) (string, cove.Address) {
 	t.Helper()
 	dev := devHome(t)
-	return testnet.Dev(t, dev), dev
+	// The node's operator key is "operator" in the same keystore, so a
+	// test can act as its worker's operator (--from operator).
+	store, err := account.Open(account.KeysDir(account.Home()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	op, err := store.New("operator", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return testnet.DevOperatedBy(t, filepath.Join(store.Dir(), "operator.json"), op.Address, dev), dev
 }
 
 // devHome points $COVE_HOME at a new directory holding the "dev" key and
@@ -229,6 +239,7 @@ func TestCLI(t *testing.T) {
 	t.Run("deploy call verify", func(t *testing.T) { testDeployCallVerify(t, base, dev) })
 	t.Run("upgrade", func(t *testing.T) { testUpgrade(t, base, dev) })
 	t.Run("send", func(t *testing.T) { testSend(t, base, dev) })
+	t.Run("stake", func(t *testing.T) { testStake(t, base, dev) })
 	t.Run("lost answers", func(t *testing.T) { testLostAnswers(t, base) })
 	t.Run("trust root", func(t *testing.T) { testTrustRoot(t, base) })
 	t.Run("rotate keys", func(t *testing.T) { testRotateKeys(t, base) })
@@ -607,6 +618,90 @@ func testUpgrade(t *testing.T, base string, dev cove.Address) {
 	}
 	_, err = runCove(t, "--gateway", base, "agent", "upgrade", "0x"+strings.Repeat("ab", 32), v2)
 	wantTxError(t, "upgrade of an unknown agent", err, chain.CodeNotFound)
+}
+
+// testStake runs a stake pool from the CLI on a dev node as its worker's
+// operator (--from operator; cove dev's operator is the dev key): create, add the worker, contribute, start
+// it computing, withdraw more than is free (paid in part, the rest
+// queued), stop it; each step's outcome printed, the pool and the stakes
+// read back, and refusals named.
+func testStake(t *testing.T, base string, dev cove.Address) {
+	c, err := client.New(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	workers, err := c.Workers(t.Context())
+	if err != nil || len(workers) == 0 {
+		t.Fatalf("workers %v, %v", workers, err)
+	}
+	w, op := workers[0].ID.String(), workers[0].Operator
+	// The dev key does not operate the worker: it may not add it to its
+	// pool (the operator's consent).
+	if _, err := runCove(t, "--gateway", base, "stake", "pool", "create"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = runCove(t, "--gateway", base, "stake", "pool", "add-worker", "1", w)
+	wantTxError(t, "add a worker another account operates", err, chain.CodeUnauthorized)
+	tx := func(args ...string) string {
+		t.Helper()
+		out, err := runCove(t, append([]string{"--gateway", base, "--from", "operator"}, args...)...)
+		if err != nil {
+			t.Fatalf("cove %s: %v", strings.Join(args, " "), err)
+		}
+		return out
+	}
+	out := tx("stake", "pool", "create", "--commission", "100000")
+	m := regexp.MustCompile(`(?m)^  pool_created pool=([0-9]+) owner=` + op.String() + ` commission=100000$`).FindStringSubmatch(out)
+	if m == nil || !strings.HasPrefix(out, "committed in block ") {
+		t.Fatalf("pool create printed %q", out)
+	}
+	id := m[1]
+	tx("stake", "pool", "add-worker", id, w)
+	tx("stake", "pool", "contribute", id, "1000"+strings.Repeat("0", 18))
+	// The minimum stake is 100 COVE·√50 (707.1 COVE): 700 is refused.
+	_, err = runCove(t, "--gateway", base, "--from", "operator", "worker", "start", w, "--stake", "700"+strings.Repeat("0", 18))
+	wantTxError(t, "a stake under the minimum", err, chain.CodeInvalidArgument)
+	tx("worker", "start", w, "--stake", "800"+strings.Repeat("0", 18))
+	out = tx("stake", "pool", "withdraw", id, "500"+strings.Repeat("0", 18))
+	if !strings.Contains(out, "withdrawn pool="+id+" account="+op.String()+" shares=200"+strings.Repeat("0", 18)+" amount=200"+strings.Repeat("0", 18)) ||
+		!strings.Contains(out, "withdraw_queued pool="+id+" account="+op.String()+" shares=300"+strings.Repeat("0", 18)) {
+		t.Fatalf("withdraw printed %q", out)
+	}
+	out = tx("worker", "stop", w)
+	if !strings.Contains(out, "computing_stopped pool="+id+" worker="+w) {
+		t.Fatalf("stop printed %q", out)
+	}
+	n, _ := strconv.ParseUint(id, 10, 64)
+	p, err := c.Pool(t.Context(), n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Shares != "800"+strings.Repeat("0", 18) || p.Free != "0" || p.Price != "1" || len(p.Workers) != 1 || p.Workers[0].State != chain.PoolWorkerCooling || len(p.Queue) != 1 {
+		t.Fatalf("pool %+v", p)
+	}
+	js, err := runCove(t, "--gateway", base, "stake", "pool", "show", id, "--json")
+	if err != nil || !strings.Contains(js, `"state": "cooling"`) {
+		t.Fatalf("pool show --json: %q, %v", js, err)
+	}
+	out = tx("stake", "list")
+	if !strings.Contains(out, "pool "+id+"  shares 800"+strings.Repeat("0", 18)+"  worth 800"+strings.Repeat("0", 18)) {
+		t.Fatalf("stake list printed %q", out)
+	}
+	for _, bad := range [][]string{
+		{"stake", "pool", "withdraw", id, "1", "--from", "dev"}, // holds none
+		{"stake", "pool", "contribute", "0", "1"},
+		{"stake", "pool", "contribute", id, "-1"},
+		{"stake", "pool", "add-worker", id, "0x12"},
+		{"stake", "pool", "create", "--commission", "1000001"},
+		{"worker", "start", w},
+	} {
+		if _, err := runCove(t, append([]string{"--gateway", base}, bad...)...); err == nil {
+			t.Errorf("cove %s: no error", strings.Join(bad, " "))
+		}
+	}
+	if _, err := runCove(t, "--gateway", base, "stake", "pool", "show", "999"); err == nil || !strings.Contains(err.Error(), "pool 999") {
+		t.Errorf("show of a missing pool: %v", err)
+	}
 }
 
 // oneCOVE is 10^18 base units.

@@ -66,6 +66,29 @@ func (f *txFlags) setup(cmd *cobra.Command, c *client.Client) error {
 	return nil
 }
 
+// send signs the message build makes with --from, sends it through g's
+// gateway (--fee, --timeout) and waits for its block.
+func (f *txFlags) send(cmd *cobra.Command, g *globals, build func(nonce uint64) chain.Msg) (chain.TxOutcome, error) {
+	signer, err := f.signer(cmd)
+	if err != nil {
+		return chain.TxOutcome{}, err
+	}
+	c, err := g.client()
+	if err != nil {
+		return chain.TxOutcome{}, err
+	}
+	if err := f.setup(cmd, c); err != nil {
+		return chain.TxOutcome{}, err
+	}
+	ctx, cancel := f.context(cmd)
+	defer cancel()
+	out, err := c.Send(ctx, signer, build)
+	if err != nil {
+		return out, f.explain(ctx, err)
+	}
+	return out, nil
+}
+
 // formatCOVE writes base units as COVE: 1500000000000000 is "0.0015".
 func formatCOVE(v *big.Int) string {
 	s := new(big.Int).Abs(v).String()

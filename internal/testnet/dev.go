@@ -128,14 +128,24 @@ func (d *DevNode) Stop() error {
 // showing its log if the test failed.
 func Dev(t testing.TB, admin cove.Address, funded ...cove.Address) string {
 	t.Helper()
-	return dev(t, "", admin, funded...)
+	opPath, opAddr := NewOperator(t)
+	return dev(t, "", opPath, opAddr, admin, funded...)
+}
+
+// DevOperatedBy is Dev with the operator key at opPath (address opAddr,
+// funded): a test that acts as the worker's operator (its stake pool)
+// holds the same key.
+func DevOperatedBy(t testing.TB, opPath string, opAddr, admin cove.Address, funded ...cove.Address) string {
+	t.Helper()
+	return dev(t, "", opPath, opAddr, admin, funded...)
 }
 
 // DevEVM is Dev with cove dev's EVM, its JSON-RPC on a free loopback port
 // (GET /v1/evm says which) and a block every 250 ms.
 func DevEVM(t testing.TB, admin cove.Address, funded ...cove.Address) string {
 	t.Helper()
-	return dev(t, testport.Addr(t), admin, funded...)
+	opPath, opAddr := NewOperator(t)
+	return dev(t, testport.Addr(t), opPath, opAddr, admin, funded...)
 }
 
 // NewOperator writes a node operator key (keystore file without a
@@ -153,9 +163,8 @@ func NewOperator(t testing.TB) (path string, addr cove.Address) {
 	return filepath.Join(keys.Dir(), "operator.json"), op.Address
 }
 
-func dev(t testing.TB, evmAddr string, admin cove.Address, funded ...cove.Address) string {
+func dev(t testing.TB, evmAddr, opPath string, opAddr, admin cove.Address, funded ...cove.Address) string {
 	t.Helper()
-	opPath, opAddr := NewOperator(t)
 	logs := &syncbuf.Buffer{}
 	d, err := StartDev(context.Background(), DevConfig{
 		DataDir:       t.TempDir(),
