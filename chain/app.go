@@ -361,7 +361,7 @@ func (a *App) FinalizeBlock(b Block) BlockResult {
 	if err := checkTime(b.Time); err != nil {
 		panic(fmt.Sprintf("chain: FinalizeBlock at height %d: block time: %v", b.Height, err))
 	}
-	ctx := execContext{chainID: a.chainID, height: b.Height, time: b.Time.UTC(), verifier: a.verifier, block: &b, start: a.state, feeTo: feeRecipient(a.state, &b)}
+	ctx := execContext{chainID: a.chainID, height: b.Height, time: b.Time.UTC(), verifier: a.verifier, block: &b, start: a.state, feeTo: feeRecipient(a.state, &b), seed: a.appHash}
 	if a.pending != nil {
 		// This replaces an uncommitted FinalizeBlock: drop its writes
 		// from the tree.

@@ -109,10 +109,12 @@ type blockHook struct {
 var (
 	beginBlockHooks = []blockHook{
 		{name: "tee policy", run: applyPendingTEEPolicy},
+		{name: "heartbeat challenge", run: challengeHook},
 	}
 	endBlockHooks = []blockHook{
 		{name: "block meta", run: writeBlockMeta},
 		{name: "validator updates", run: applyValidatorUpdates},
+		{name: "unresponsive workers", run: dueHook},
 	}
 )
 

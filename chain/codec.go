@@ -17,7 +17,7 @@ import (
 // named by the field's `eip712` tag and typed by its Go type (see
 // fieldKinds), or by the tag's second part: `eip712:"agent,bytes32"`. From
 // that one description come the EIP-712 type string and structHash, the
-// canonical JSON, the strict decoder and, for a GatekeeperMsg, the
+// canonical JSON, the strict decoder and, for an IdentityMsg, the
 // IdentityDigest encoding. Reflection reads the struct once per type into
 // a msgPlan; encoding and decoding then walk the plan's field list.
 //
@@ -89,7 +89,7 @@ func (k abiKind) fits(t reflect.Type) bool {
 // Field names with a role of their own.
 const (
 	fieldNonce       = "nonce"       // every message's: the sender's account nonce
-	fieldIdentitySig = "identitySig" // a GatekeeperMsg's: left out of IdentityDigest
+	fieldIdentitySig = "identitySig" // an IdentityMsg's: left out of IdentityDigest
 	fieldMaxFee      = "maxFee"      // optional: the most the sender pays (Tx.MaxFee)
 )
 
@@ -112,7 +112,7 @@ type msgPlan struct {
 	nonce      int      // struct index of the nonce field
 	sig        int      // struct index of the identitySig field, or -1
 	maxFee     int      // struct index of the optional maxFee field, or -1
-	// identity lists the fields IdentityDigest covers, for a GatekeeperMsg:
+	// identity lists the fields IdentityDigest covers, for an IdentityMsg:
 	// all but identitySig and nonce. Nil otherwise.
 	identity []msgField
 	// variants are the plans of the type with some optional fields
@@ -491,6 +491,6 @@ func unmarshalMsg(b []byte, m Msg) error {
 }
 
 // identityDigest is IdentityDigest of every gatekeeper message.
-func identityDigest(m GatekeeperMsg, chainID uint64) [32]byte {
+func identityDigest(m IdentityMsg, chainID uint64) [32]byte {
 	return planOf(m).identityDigest(m, chainID)
 }

@@ -52,6 +52,9 @@ type execContext struct {
 	// feeTo is the account paid the proposer's share of fees (see
 	// feeRecipient): the treasury in CheckTx.
 	feeTo cove.Address
+	// seed is the app hash the block starts from, which picks the
+	// heartbeat bucket it challenges; nil in CheckTx.
+	seed []byte
 }
 
 func accountKey(a cove.Address) string { return prefixAccount + string(a[:]) }

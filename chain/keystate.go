@@ -159,17 +159,23 @@ func gatekeeperAuthorized(r reader, sender cove.Address, m GatekeeperMsg, chainI
 	if !getJSON(r, gatekeeperKey(id), &rec) {
 		return fail(CodeUnauthorized, "gatekeeper %s of operator %s is not registered", id, sender)
 	}
-	k, err := idkey.Parse(rec.PublicKey)
+	return identityAuthorized(rec.PublicKey, m, chainID, "gatekeeper "+id.String(), what)
+}
+
+// identityAuthorized fails unless m's IdentitySig is the signature of its
+// IdentityDigest by the identity key pub (of who, a registered TEE).
+func identityAuthorized(pub []byte, m IdentityMsg, chainID uint64, who, what string) *failure {
+	k, err := idkey.Parse(pub)
 	if err != nil {
-		return fail(CodeUnauthorized, "gatekeeper %s cannot %s: its registered public key is not an identity key (%v)", id, what, err)
+		return fail(CodeUnauthorized, "%s cannot %s: its registered public key is not an identity key (%v)", who, what, err)
 	}
 	sig := m.identitySig()
 	if len(sig) != IdentitySigSize {
-		return fail(CodeUnauthorized, "identitySig is %d bytes, want a %d-byte Ed25519 signature by gatekeeper %s's identity key: its operator account alone may not %s", len(sig), IdentitySigSize, id, what)
+		return fail(CodeUnauthorized, "identitySig is %d bytes, want a %d-byte Ed25519 signature by %s's identity key: its operator account alone may not %s", len(sig), IdentitySigSize, who, what)
 	}
 	d := m.IdentityDigest(chainID)
 	if !ed25519.Verify(k.Signing, d[:], sig) {
-		return fail(CodeUnauthorized, "identitySig is not gatekeeper %s's identity-key signature of this %s on chain %d: its operator account alone may not %s", id, m.Type(), chainID, what)
+		return fail(CodeUnauthorized, "identitySig is not %s's identity-key signature of this %s on chain %d: its operator account alone may not %s", who, m.Type(), chainID, what)
 	}
 	return nil
 }

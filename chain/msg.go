@@ -114,6 +114,10 @@ var messages = newMsgTable(
 		doc:  "releases a pool's cooled stake, pays its withdrawal queue, applies the grace rule",
 		exec: execRefreshPool,
 	},
+	msgSpec[Heartbeat]{
+		doc:  "a computing worker answers its challenge, authorized by its TEE identity key",
+		exec: execHeartbeat,
+	},
 )
 
 // Msg is the signed content of a transaction: one of the types of the
@@ -122,7 +126,7 @@ var messages = newMsgTable(
 // SetAttestor, RotateKeys, PublishEpochSigner, GrantAttestor, AddValidator,
 // RemoveValidator, SetValidatorPower, CreatePool, AddPoolWorker,
 // RemovePoolWorker, Contribute, Withdraw, StartComputing, StopComputing,
-// RefreshPool). Decode returns these value types; pointers to
+// RefreshPool, Heartbeat). Decode returns these value types; pointers to
 // them are Msgs too. Only this package implements it.
 type Msg interface {
 	// Type returns the EIP-712 primary type name, which is also the
@@ -148,9 +152,19 @@ const IdentitySigSize = ed25519.SignatureSize
 // key, which never leaves its TEE, authorizes it with IdentitySig over
 // IdentityDigest.
 type GatekeeperMsg interface {
+	IdentityMsg
+	// WithIdentitySig returns the message with IdentitySig set to sig.
+	WithIdentitySig(sig []byte) GatekeeperMsg
+}
+
+// IdentityMsg is a message a TEE identity key authorizes: the gatekeeper
+// messages (GatekeeperMsg) and a worker's Heartbeat. The sender is the
+// TEE's operator account; IdentitySig is the identity key's signature of
+// IdentityDigest.
+type IdentityMsg interface {
 	Msg
-	// IdentityDigest returns the digest the gatekeeper's identity key
-	// signs: SHA-256 of
+	// IdentityDigest returns the digest the identity key signs: SHA-256
+	// of
 	//
 	//	"cove/gatekeeper-sig/v1" ‖ 0x00 ‖ type ‖ 0x00 ‖ chainID (8 bytes big-endian) ‖ fields
 	//
@@ -159,9 +173,10 @@ type GatekeeperMsg interface {
 	// order: a uint64 as 8 bytes big-endian, a bytes32 as its 32 bytes, an
 	// address as its 20 bytes, and bytes as a 4-byte big-endian length
 	// followed by the bytes.
+	//
+	// (the domain names gatekeepers, which signed first; every identity
+	// message uses it, and the type name in the digest keeps them apart).
 	IdentityDigest(chainID uint64) [32]byte
-	// WithIdentitySig returns the message with IdentitySig set to sig.
-	WithIdentitySig(sig []byte) GatekeeperMsg
 	identitySig() Bytes
 }
 

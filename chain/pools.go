@@ -119,6 +119,13 @@ type StakingParams struct {
 	// pool's workers are stopped to pay it.
 	GraceSeconds   uint64 `json:"grace_seconds,omitempty"`
 	MaxPoolWorkers uint64 `json:"max_pool_workers,omitempty"`
+	// HeartbeatBlocks is the number of heartbeat buckets: a computing
+	// worker is challenged about once per HeartbeatBlocks blocks (1800:
+	// twice an hour at one block a second). Fixed at genesis.
+	HeartbeatBlocks uint64 `json:"heartbeat_blocks,omitempty"`
+	// HeartbeatWindow is how many blocks a challenged worker has to
+	// answer.
+	HeartbeatWindow uint64 `json:"heartbeat_window,omitempty"`
 }
 
 // DefaultStaking are the defaults: 0.01 COVE minimum contribution, a
@@ -132,6 +139,8 @@ func DefaultStaking() StakingParams {
 		CooldownSeconds: 7 * 24 * 3600,
 		GraceSeconds:    7 * 24 * 3600,
 		MaxPoolWorkers:  200,
+		HeartbeatBlocks: 1800,
+		HeartbeatWindow: 10,
 	}
 }
 
@@ -159,6 +168,12 @@ func (s StakingParams) effective() StakingParams {
 	if s.MaxPoolWorkers == 0 {
 		s.MaxPoolWorkers = d.MaxPoolWorkers
 	}
+	if s.HeartbeatBlocks == 0 {
+		s.HeartbeatBlocks = d.HeartbeatBlocks
+	}
+	if s.HeartbeatWindow == 0 {
+		s.HeartbeatWindow = d.HeartbeatWindow
+	}
 	return s
 }
 
@@ -182,6 +197,9 @@ func (s StakingParams) Validate() error {
 	}
 	if s.InitialP > 1<<32 || s.MaxPoolWorkers > 10_000 {
 		return fmt.Errorf("staking: initial_p at most 2^32, max_pool_workers at most 10000")
+	}
+	if s.HeartbeatBlocks > 1<<24 || s.HeartbeatWindow > 10_000 {
+		return fmt.Errorf("staking: heartbeat_blocks at most 2^24, heartbeat_window at most 10000")
 	}
 	return nil
 }
@@ -245,6 +263,16 @@ type PoolWorker struct {
 	Since int64 `json:"since"`
 	// CoolUntil is when a cooling worker's stake is released.
 	CoolUntil time.Time `json:"coolUntil,omitzero"`
+	// Challenge is the height of the heartbeat challenge the worker has
+	// not answered yet (0: none). LastHeartbeat and LastTime are the
+	// height and time of its last Heartbeat, Iterations its benchmark
+	// count then, P its benchmark score (iterations per second between
+	// its last two heartbeats; 0 until then).
+	Challenge     int64     `json:"challenge,omitempty"`
+	LastHeartbeat int64     `json:"lastHeartbeat,omitempty"`
+	LastTime      time.Time `json:"lastTime,omitzero"`
+	Iterations    uint64    `json:"iterations,omitempty"`
+	P             uint64    `json:"p,omitempty"`
 }
 
 func poolKey(id uint64) string { return prefixPool + string(binary.BigEndian.AppendUint64(nil, id)) }
@@ -267,7 +295,7 @@ func checkPoolRecord(key string) any {
 	case len(key) == len(prefixPoolWorker)+32 && key[:len(prefixPoolWorker)] == prefixPoolWorker:
 		return new(PoolWorker)
 	}
-	return nil
+	return checkHeartbeatRecord(key)
 }
 
 func getPool(r reader, id uint64) (PoolRecord, *failure) {
@@ -600,6 +628,7 @@ func execStartComputing(o *overlay, sender cove.Address, m StartComputing, ctx e
 	p.Free = AmountOf(free.Sub(free, m.Stake))
 	pw.State, pw.Stake, pw.Since, pw.CoolUntil = PoolWorkerComputing, AmountOf(m.Stake), ctx.height, time.Time{}
 	putJSON(o, poolWorkerKey(m.Worker), pw)
+	listAdd(o, hbBucketKey(HeartbeatBucket(m.Worker, staking(o).HeartbeatBlocks)), m.Worker)
 	putJSON(o, poolKey(p.ID), p)
 	return append(evs, Event{Type: EventComputingStarted, Attrs: []Attr{{"pool", u64s(p.ID)}, {"worker", m.Worker.String()}, {"stake", m.Stake.String()}}}), nil
 }
@@ -614,7 +643,7 @@ func execStopComputing(o *overlay, sender cove.Address, m StopComputing, ctx exe
 		return nil, f
 	}
 	getJSON(o, poolWorkerKey(m.Worker), &pw)
-	if pw.State != PoolWorkerComputing {
+	if pw.State != PoolWorkerComputing && pw.State != PoolWorkerUnresponsive {
 		return nil, fail(CodeInvalidArgument, "worker %s is %s, not computing", m.Worker, pw.State)
 	}
 	ev := stopWorker(o, pw, ctx, false)
@@ -623,9 +652,11 @@ func execStopComputing(o *overlay, sender cove.Address, m StopComputing, ctx exe
 	return append([]Event{ev}, evs...), nil
 }
 
-// stopWorker moves a computing worker to cooling.
+// stopWorker moves a computing (or unresponsive) worker to cooling: out
+// of its heartbeat bucket, its pending challenge dropped.
 func stopWorker(o *overlay, pw PoolWorker, ctx execContext, forced bool) Event {
-	pw.State, pw.Since = PoolWorkerCooling, ctx.height
+	listRemove(o, hbBucketKey(HeartbeatBucket(pw.Worker, staking(o).HeartbeatBlocks)), pw.Worker)
+	pw.State, pw.Since, pw.Challenge = PoolWorkerCooling, ctx.height, 0
 	pw.CoolUntil = ctx.time.Add(time.Duration(staking(o).CooldownSeconds) * time.Second)
 	putJSON(o, poolWorkerKey(pw.Worker), pw)
 	return Event{Type: EventComputingStopped, Attrs: []Attr{{"pool", u64s(pw.Pool)}, {"worker", pw.Worker.String()}, {"coolUntil", pw.CoolUntil.Format(time.RFC3339)}, {"forced", fmt.Sprint(forced)}}}
@@ -674,7 +705,7 @@ func refreshPool(o *overlay, p PoolRecord, ctx execContext) (PoolRecord, []Event
 			for _, id := range p.Workers {
 				var pw PoolWorker
 				getJSON(o, poolWorkerKey(id), &pw)
-				if pw.State == PoolWorkerComputing {
+				if pw.State == PoolWorkerComputing || pw.State == PoolWorkerUnresponsive {
 					evs = append(evs, stopWorker(o, pw, ctx, true))
 				}
 			}

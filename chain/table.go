@@ -44,11 +44,12 @@ type tableEntry interface{ entry() *msgEntry }
 func (s msgSpec[M]) entry() *msgEntry {
 	var zero M
 	_, isGatekeeper := any(zero).(GatekeeperMsg)
+	_, isIdentity := any(zero).(IdentityMsg)
 	name := zero.Type()
 	if s.exec == nil || s.doc == "" || isGatekeeper != (s.gatekeeper != "") {
 		panic(fmt.Sprintf("chain: message table entry %s: want exec, doc, and a gatekeeper phrase exactly for a GatekeeperMsg", name))
 	}
-	plan := newPlan(reflect.TypeFor[M](), name, isGatekeeper)
+	plan := newPlan(reflect.TypeFor[M](), name, isIdentity)
 	return &msgEntry{
 		name: name,
 		doc:  s.doc,

@@ -2,6 +2,8 @@ package chain
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"math/big"
@@ -46,6 +48,7 @@ const (
 	StartComputingType     = "StartComputing(bytes32 worker,uint256 stake,uint256 maxFee,uint64 nonce)"
 	StopComputingType      = "StopComputing(bytes32 worker,uint256 maxFee,uint64 nonce)"
 	RefreshPoolType        = "RefreshPool(uint64 pool,uint256 maxFee,uint64 nonce)"
+	HeartbeatType          = "Heartbeat(bytes32 worker,uint64 challenge,uint64 iterations,bytes identitySig,uint64 nonce)"
 )
 
 // golden is one message with its encodings as the hand-written codecs
@@ -167,6 +170,13 @@ func goldens() []golden {
 			RefreshPoolType,
 			`{"pool":3,"nonce":22}`,
 			"0x5c5e43dfb2bd2d7e69d2bb5314e0d3e7d2430c08ba0e0e51b80924a45d6e3393", "0x40f1af2da558974fda043e8c862812426a20903906cf9ed3c866930be6475234", ""},
+		// Heartbeat (issue 10): its IdentityDigest is also computed by hand
+		// in TestHeartbeatIdentityDigest.
+		{Heartbeat{Worker: cove.Hash{0x77, 1}, Challenge: 1234, Iterations: 987654321, IdentitySig: []byte{0xe5, 0xe6}, Nonce: 23},
+			HeartbeatType,
+			`{"worker":"0x7701000000000000000000000000000000000000000000000000000000000000","challenge":1234,"iterations":987654321,"identitySig":"0xe5e6","nonce":23}`,
+			"0x928be727580cd7ddab0855cf14cdf4ef725b7f146bbd5d6a5ef1b72495b4e163", "0x1c91dfbde2197e84de3d014f219aa9dc2aec90695a96aec6199f64507b6a3a1a",
+			"fe525a7a65dc39020381e34b4450abd65e30834407d9eaf71ef0cd73570aa0b4"},
 	}
 }
 
@@ -200,9 +210,9 @@ func TestMessageTable(t *testing.T) {
 			if d := (Tx{Msg: g.msg}).Digest(testChainID); d.String() != g.digest {
 				t.Errorf("digest %s, want %s", d, g.digest)
 			}
-			gk, isGK := g.msg.(GatekeeperMsg)
+			gk, isGK := g.msg.(IdentityMsg)
 			if isGK != (g.identity != "") {
-				t.Fatalf("GatekeeperMsg %v, golden identity digest %q", isGK, g.identity)
+				t.Fatalf("IdentityMsg %v, golden identity digest %q", isGK, g.identity)
 			}
 			if isGK {
 				if d := gk.IdentityDigest(testChainID); hex.EncodeToString(d[:]) != g.identity {
@@ -304,7 +314,7 @@ func TestTypeListDocumented(t *testing.T) {
 // the table's types.
 func TestDecodeUnknownTypeNamesTable(t *testing.T) {
 	_, err := Decode([]byte(`{"type":"Mint","message":{},"signature":"0x"}`))
-	want := `unknown type "Mint" (want Transfer, DeployAgent, UpgradeAgent, RegisterWorker, UpdateParams, RegisterGatekeeper, PublishEpoch, ProvisionKey, SetAttestor, RotateKeys, PublishEpochSigner, GrantAttestor, AddValidator, RemoveValidator, SetValidatorPower, CreatePool, AddPoolWorker, RemovePoolWorker, Contribute, Withdraw, StartComputing, StopComputing or RefreshPool)`
+	want := `unknown type "Mint" (want Transfer, DeployAgent, UpgradeAgent, RegisterWorker, UpdateParams, RegisterGatekeeper, PublishEpoch, ProvisionKey, SetAttestor, RotateKeys, PublishEpochSigner, GrantAttestor, AddValidator, RemoveValidator, SetValidatorPower, CreatePool, AddPoolWorker, RemovePoolWorker, Contribute, Withdraw, StartComputing, StopComputing, RefreshPool or Heartbeat)`
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("Decode of an unknown type: %v, want %q", err, want)
 	}
@@ -578,5 +588,21 @@ func TestOptionalField(t *testing.T) {
 	}
 	if err := json.Unmarshal(short, &back); err != nil || !reflect.DeepEqual(back, base) {
 		t.Fatalf("decode without isolation: %+v, %v", back, err)
+	}
+}
+
+// TestHeartbeatIdentityDigest computes Heartbeat's IdentityDigest by hand
+// from its definition (GatekeeperMsg's documentation): the domain, the
+// type, the chain id, then worker, challenge and iterations.
+func TestHeartbeatIdentityDigest(t *testing.T) {
+	m := goldens()[len(goldens())-1].msg.(Heartbeat)
+	var b []byte
+	b = append(b, "cove/gatekeeper-sig/v1\x00Heartbeat\x00"...)
+	b = binary.BigEndian.AppendUint64(b, testChainID)
+	b = append(b, m.Worker[:]...)
+	b = binary.BigEndian.AppendUint64(b, m.Challenge)
+	b = binary.BigEndian.AppendUint64(b, m.Iterations)
+	if want, got := sha256.Sum256(b), m.IdentityDigest(testChainID); got != want {
+		t.Fatalf("IdentityDigest %x, by hand %x", got, want)
 	}
 }

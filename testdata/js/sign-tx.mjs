@@ -163,6 +163,13 @@ const TYPES = {
     { name: "maxFee", type: "uint256", optional: true },
     { name: "nonce", type: "uint64" },
   ],
+  Heartbeat: [
+    { name: "worker", type: "bytes32" },
+    { name: "challenge", type: "uint64" },
+    { name: "iterations", type: "uint64" },
+    { name: "identitySig", type: "bytes" },
+    { name: "nonce", type: "uint64" },
+  ],
 };
 
 const [key, chainIdArg, txArg] = process.argv.slice(2);
