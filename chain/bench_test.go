@@ -3,6 +3,7 @@ package chain
 import (
 	"fmt"
 	"math/big"
+	"slices"
 	"testing"
 
 	"github.com/cove-network/cove"
@@ -120,4 +121,72 @@ func BenchmarkProve(b *testing.B) {
 		i++
 	}
 	b.ReportMetric(float64(size)/float64(i), "proof-bytes")
+}
+
+// BenchmarkHeartbeatBlock is the per-block cost of heartbeats with n
+// computing workers (heartbeat_blocks 1800, window 10): FinalizeBlock and
+// Commit of an empty block, which challenges one bucket (n/1800 workers)
+// and marks the workers due then unresponsive (none answers: the most
+// work a block does). 0 workers is the baseline of an empty block.
+func BenchmarkHeartbeatBlock(b *testing.B) {
+	for _, n := range []int{0, 10_000, 100_000} {
+		b.Run(fmt.Sprintf("workers=%d", n), func(b *testing.B) {
+			a := heartbeatApp(b, n)
+			h := a.Height()
+			blockOf := func() Block {
+				h++
+				return Block{Height: h, Time: blockTime(h)}
+			}
+			// Warm up past the window, so that due lists are processed too.
+			for range 12 {
+				a.FinalizeBlock(blockOf())
+				a.Commit()
+			}
+			b.ResetTimer()
+			for range b.N {
+				a.FinalizeBlock(blockOf())
+				a.Commit()
+			}
+		})
+	}
+}
+
+// heartbeatApp returns an App whose state holds n computing workers of one
+// pool in their heartbeat buckets (written directly, as many blocks of
+// StartComputing would leave them).
+func heartbeatApp(b *testing.B, n int) *App {
+	b.Helper()
+	g := DefaultGenesis(testChainID, alice.addr, map[cove.Address]*big.Int{alice.addr: big.NewInt(1)})
+	g.Time = genesisTime
+	sp := DefaultStaking()
+	g.Params.Staking = sp
+	o := newOverlay(committed{})
+	for _, kv := range genesisWrites(g) {
+		o.set(string(kv.Key), kv.Value)
+	}
+	buckets := map[uint32][]cove.Hash{}
+	p := PoolRecord{ID: 1, Owner: alice.addr, Cap: AmountOf(new(big.Int)), Shares: AmountOf(big.NewInt(int64(n))), Value: AmountOf(big.NewInt(int64(n))), Free: AmountOf(new(big.Int)), Queue: []Withdrawal{}}
+	for i := range n {
+		var id cove.Hash
+		copy(id[:], fmt.Sprintf("worker-%d", i))
+		p.Workers = append(p.Workers, id)
+		putJSON(o, poolWorkerKey(id), PoolWorker{Worker: id, Pool: 1, State: PoolWorkerComputing, Stake: AmountOf(big.NewInt(1))})
+		bk := HeartbeatBucket(id, sp.HeartbeatBlocks)
+		buckets[bk] = append(buckets[bk], id)
+	}
+	for bk, ws := range buckets {
+		slices.SortFunc(ws, compareHash)
+		putJSON(o, hbBucketKey(bk), HeartbeatList{Workers: ws})
+	}
+	if p.Workers == nil {
+		p.Workers = []cove.Hash{}
+	}
+	putJSON(o, poolKey(1), p)
+	putJSON(o, keySupply, Supply{Total: big.NewInt(int64(n) + 1), Minted: new(big.Int), Burned: new(big.Int)})
+	kvs := o.writeSet()
+	a, err := Load(kvs, 0, StateRoot(kvs))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return a
 }

@@ -370,6 +370,9 @@ func execUpdateParams(o *overlay, sender cove.Address, m UpdateParams, ctx execC
 	if err := p.TEE.CheckForChain(isDevelopment(o)); err != nil {
 		return nil, fail(CodeInvalidArgument, "params: %v", err)
 	}
+	if was, now := old.Staking.effective().HeartbeatBlocks, p.Staking.effective().HeartbeatBlocks; was != now {
+		return nil, fail(CodeInvalidArgument, "params: staking.heartbeat_blocks is fixed at genesis (%d, not %d): computing workers sit in its buckets", was, now)
+	}
 	if c, ok := ctx.verifier.(ParamsChecker); ok {
 		if err := c.CheckParams(p); err != nil {
 			return nil, fail(CodeInvalidArgument, "params: %v", err)

@@ -2,6 +2,7 @@ package chain
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"math/big"
 	"testing"
@@ -166,5 +167,25 @@ func TestHeartbeatBuckets(t *testing.T) {
 	seed := bytes.Repeat([]byte{0xab}, 32)
 	if got, want := ChallengedBucket(seed, b), uint32(0xabababababababab%b); got != want {
 		t.Errorf("bucket %d, want %d", got, want)
+	}
+}
+
+// TestHeartbeatBlocksFixed: UpdateParams may change the staking
+// parameters but not heartbeat_blocks (the control changes cooldown).
+func TestHeartbeatBlocksFixed(t *testing.T) {
+	a, _ := newPoolApp(t)
+	update := func(f func(*StakingParams)) TxResult {
+		p := a.View().Params()
+		f(&p.Staking)
+		j, err := json.Marshal(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return one(t, a, alice.tx(t, UpdateParams{Params: string(j), Nonce: nonce(a, alice)}))
+	}
+	wantCode(t, update(func(s *StakingParams) { s.HeartbeatBlocks = 7 }), CodeInvalidArgument, "fixed at genesis")
+	wantCode(t, update(func(s *StakingParams) { s.CooldownSeconds = 7 }), CodeOK)
+	if a.View().Params().Staking.CooldownSeconds != 7 {
+		t.Fatal("the control did not apply")
 	}
 }

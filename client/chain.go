@@ -281,3 +281,14 @@ func (c *Client) Stakes(ctx context.Context, addr cove.Address) ([]api.Stake, er
 	err := c.do(ctx, http.MethodGet, "/v1/chain/accounts/"+addr.String()+"/stakes", nil, "", &out)
 	return out.Stakes, err
 }
+
+// Worker returns a registered worker and its place in a stake pool (nil
+// when in none): GET /v1/chain/workers/{id}.
+func (c *Client) Worker(ctx context.Context, id cove.Hash) (chain.WorkerRecord, *chain.PoolWorker, error) {
+	var out struct {
+		Worker chain.WorkerRecord `json:"worker"`
+		Pool   *chain.PoolWorker  `json:"pool"`
+	}
+	err := c.do(ctx, http.MethodGet, "/v1/chain/workers/"+id.String(), nil, "", &out)
+	return out.Worker, out.Pool, err
+}

@@ -44,10 +44,13 @@ func DevFees() chain.FeeParams {
 // DevStaking are the stake pools' parameters of development chains and
 // testnets: DefaultStaking's amounts with minutes instead of days (a
 // stopped worker's stake cools for 60 s, a queued withdrawal waits 120 s
-// before the grace rule stops its pool's workers).
+// before the grace rule stops its pool's workers) and a heartbeat
+// challenge about every 20 blocks (4 s at cove dev's 200 ms) instead of
+// every 1800.
 func DevStaking() chain.StakingParams {
 	s := chain.DefaultStaking()
 	s.CooldownSeconds, s.GraceSeconds = 60, 120
+	s.HeartbeatBlocks = 20
 	return s
 }
 

@@ -376,6 +376,7 @@ func (s *Server) Run(ctx context.Context, endpoint string) error {
 	// Registration runs beside the rest: a worker that is not registered yet
 	// still serves calls for agents of epochs it holds keys of.
 	wg.Go(func() { s.register(ctx, endpoint) })
+	wg.Go(func() { s.heartbeats(ctx) })
 	wg.Wait()
 	s.prepares.Wait()
 	s.engine.Close()

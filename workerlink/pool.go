@@ -140,9 +140,13 @@ func (p *Pool) Run(ctx context.Context) error {
 // local one) and drops the others.
 func (p *Pool) sync() {
 	seen := map[cove.Hash]bool{}
-	for _, w := range p.view().Workers() {
+	v := p.view()
+	for _, w := range v.Workers() {
 		if w.Status != chain.WorkerStatusActive {
 			continue
+		}
+		if pw, err := v.PoolWorker(w.ID); err == nil && pw.State == chain.PoolWorkerUnresponsive {
+			continue // it missed a heartbeat: not routed until it answers again
 		}
 		isLocal := p.local != nil && w.ID == p.self
 		if !isLocal && !strings.HasPrefix(w.Endpoint, "https://") {
