@@ -108,6 +108,12 @@ type App struct {
 	// again. The same bytes always recover the same address, so the cache
 	// cannot change a result.
 	senders map[cove.Hash]cove.Address
+	// feeCache is the fee parameters decoded from the params record's
+	// bytes raw (App.fees): the same bytes always decode the same.
+	feeCache struct {
+		raw  []byte
+		fees FeeParams
+	}
 
 	// agents caches decoded agent records for View.Agent, which every call
 	// reads (gateway and worker); an entry is used only while the

@@ -10,7 +10,10 @@ import (
 )
 
 // benchApp returns an App whose genesis funds n senders.
-func benchApp(b *testing.B, n int) (*App, []testKey) {
+func benchApp(b *testing.B, n int) (*App, []testKey) { return benchAppFees(b, n, FeeParams{}) }
+
+// benchAppFees is benchApp with fees.
+func benchAppFees(b *testing.B, n int, fees FeeParams) (*App, []testKey) {
 	b.Helper()
 	keys := make([]testKey, n)
 	funded := map[cove.Address]*big.Int{}
@@ -20,6 +23,7 @@ func benchApp(b *testing.B, n int) (*App, []testKey) {
 	}
 	g := DefaultGenesis(testChainID, alice.addr, funded)
 	g.Time = genesisTime
+	g.Params.Fees = fees
 	a := New()
 	if _, err := a.InitChain(g); err != nil {
 		b.Fatal(err)
@@ -28,10 +32,19 @@ func benchApp(b *testing.B, n int) (*App, []testKey) {
 }
 
 // BenchmarkFinalizeTransfers executes a block of 1000 transfers from 100
-// senders (signature recovery included).
+// senders (signature recovery included), without fees and with fees
+// (a price and a price per byte, half to the proposer's operator: here
+// the treasury, the block having no proposer).
 func BenchmarkFinalizeTransfers(b *testing.B) {
+	b.Run("fees=none", func(b *testing.B) { benchFinalizeTransfers(b, FeeParams{}) })
+	b.Run("fees=dev", func(b *testing.B) {
+		benchFinalizeTransfers(b, FeeParams{Base: "1000", PerByte: "1", ProposerPercent: 50})
+	})
+}
+
+func benchFinalizeTransfers(b *testing.B, fees FeeParams) {
 	const senders, perSender = 100, 10
-	a, keys := benchApp(b, senders)
+	a, keys := benchAppFees(b, senders, fees)
 	var txs [][]byte
 	for n := range perSender {
 		for i, k := range keys {

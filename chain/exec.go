@@ -1,6 +1,7 @@
 package chain
 
 import (
+	"bytes"
 	"errors"
 	"math"
 	"math/big"
@@ -94,6 +95,16 @@ func getParams(r reader) Params {
 	return p
 }
 
+// fees returns the fee parameters in o, decoding the params record only
+// when its bytes changed since the last call (every transaction asks).
+func (a *App) fees(o reader) FeeParams {
+	raw, _ := o.get(keyParams)
+	if a.feeCache.raw == nil || !bytes.Equal(raw, a.feeCache.raw) {
+		a.feeCache.raw, a.feeCache.fees = raw, getParams(o).Fees
+	}
+	return a.feeCache.fees
+}
+
 // maxSenderCache bounds App.senders (transactions CheckTx accepted that no
 // block has carried yet).
 const maxSenderCache = 1 << 16
@@ -130,7 +141,7 @@ func (a *App) deliver(o *overlay, raw []byte, ctx execContext) TxResult {
 	if acct.Nonce == math.MaxUint64 {
 		return res.fail(fail(CodeBadNonce, "account %s has used every nonce", sender))
 	}
-	fees := getParams(o).Fees
+	fees := a.fees(o)
 	fee := fees.Fee(tx.Type(), len(raw))
 	if max := tx.MaxFee(); max != nil && fee.Cmp(max) > 0 {
 		return res.fail(fail(CodeFeeAboveMax, "the fee is %s, above the transaction's maxFee %s: sign it again with a higher maxFee (GET /v1/chain/fee estimates it)", fee, max))
@@ -140,9 +151,10 @@ func (a *App) deliver(o *overlay, raw []byte, ctx execContext) TxResult {
 	}
 	// The fee is taken first and kept if the message fails (in a block;
 	// CheckTx keeps nothing of a refused transaction).
-	fo := newOverlay(o)
+	fo := o
 	var feeEvent *Event
 	if fee.Sign() > 0 {
+		fo = newOverlay(o)
 		e := payFee(fo, sender, fee, fees, ctx.feeTo)
 		feeEvent = &e
 	}
@@ -155,7 +167,9 @@ func (a *App) deliver(o *overlay, raw []byte, ctx execContext) TxResult {
 		txo.flush(fo)
 		res.Events = events
 	}
-	fo.flush(o)
+	if fo != o {
+		fo.flush(o)
+	}
 	acct = getAccount(o, sender)
 	acct.Nonce++
 	putAccount(o, acct)
