@@ -144,7 +144,7 @@ func (a *App) deliver(o *overlay, raw []byte, ctx execContext) TxResult {
 	fees := a.fees(o)
 	fee := fees.Fee(tx.Type(), len(raw))
 	if max := tx.MaxFee(); max != nil && fee.Cmp(max) > 0 {
-		return res.fail(fail(CodeFeeAboveMax, "the fee is %s, above the transaction's maxFee %s: sign it again with a higher maxFee (GET /v1/chain/fee estimates it)", fee, max))
+		return res.fail(fail(CodeFeeAboveMax, "the fee is %s, above the transaction's maxFee %s: sign it again with a higher maxFee (the CLI's --fee; GET /v1/chain/fee estimates it)", fee, max))
 	}
 	if acct.Balance.Cmp(fee) < 0 {
 		return res.fail(fail(CodeInsufficientFunds, "%s has %s, the fee of this %d-byte %s is %s: fund the account", sender, acct.Balance, len(raw), tx.Type(), fee))

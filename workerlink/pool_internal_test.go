@@ -5,12 +5,14 @@ import (
 	"crypto/rand"
 	"errors"
 	"log/slog"
+	"math/big"
 	"net"
 	"net/http"
 	"testing"
 
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/chain"
+	"github.com/cove-network/cove/internal/testchain"
 	"github.com/cove-network/cove/tee/identity"
 )
 
@@ -157,5 +159,63 @@ func TestAttempt(t *testing.T) {
 	c.local, d.local = cl, dl
 	if _, behind, err := testPool(c, d).attempt(context.Background(), rec.ID, call, rec, &want, &waited); behind || !errors.As(err, &ce) || ce.Code != "agent_busy" || dl.calls != 0 {
 		t.Fatalf("a refusal: behind %v, err %v, the other worker got %d calls", behind, err, dl.calls)
+	}
+}
+
+// TestSyncSkipsUnresponsive: a computing worker that missed a heartbeat
+// (unresponsive on chain) leaves the pool's members at the next sync and
+// comes back once a heartbeat brings it back; the control is the same
+// worker while it computes.
+func TestSyncSkipsUnresponsive(t *testing.T) {
+	op := testchain.NewKey(t)
+	l := testchain.New(t, op.Address(), testchain.Verifier(testchain.AnyQuote{}), testchain.Genesis(func(g *chain.Genesis) {
+		g.Params.Staking = chain.StakingParams{MinContribution: "1", StakeK: "1", HeartbeatBlocks: 1, HeartbeatWindow: 2}
+	}))
+	id, err := identity.New(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := id.PublicKey()
+	w := chain.WorkerID(pub)
+	for _, m := range []func(n uint64) chain.Msg{
+		func(n uint64) chain.Msg {
+			return chain.RegisterWorker{TEE: "sim", PublicKey: pub, Endpoint: "https://127.0.0.1:1", Quote: []byte("q"), Nonce: n}
+		},
+		func(n uint64) chain.Msg { return chain.CreatePool{Cap: new(big.Int), Nonce: n} },
+		func(n uint64) chain.Msg { return chain.AddPoolWorker{Pool: 1, Worker: w, Nonce: n} },
+		func(n uint64) chain.Msg { return chain.Contribute{Pool: 1, Amount: big.NewInt(100), Nonce: n} },
+		func(n uint64) chain.Msg { return chain.StartComputing{Worker: w, Stake: big.NewInt(50), Nonce: n} },
+	} {
+		l.MustSend(op, m)
+	}
+	p := &Pool{cfg: DefaultPoolConfig(), log: slog.New(slog.DiscardHandler), members: map[cove.Hash]*member{}, refused: map[cove.Hash]string{}, view: l.View}
+	state := func() string {
+		pw, err := l.View().PoolWorker(w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pw.State
+	}
+	p.sync()
+	if state() != chain.PoolWorkerComputing || p.members[w] == nil {
+		t.Fatalf("a computing worker (%s) is not a member", state())
+	}
+	for range 10 {
+		if state() == chain.PoolWorkerUnresponsive {
+			break
+		}
+		l.Block()
+	}
+	p.sync()
+	if state() != chain.PoolWorkerUnresponsive || p.members[w] != nil {
+		t.Fatalf("an unresponsive worker (%s) is still a member", state())
+	}
+	hb := chain.Heartbeat{Worker: w, Challenge: uint64(l.View().Height()), Iterations: 1}
+	d := hb.IdentityDigest(l.View().ChainID())
+	hb = hb.WithIdentitySig(id.Sign(d[:]))
+	l.MustSend(op, func(n uint64) chain.Msg { hb.Nonce = n; return hb })
+	p.sync()
+	if state() != chain.PoolWorkerComputing || p.members[w] == nil {
+		t.Fatalf("after a heartbeat (%s) the worker is not a member again", state())
 	}
 }
