@@ -84,7 +84,7 @@ func TestExplorerInBrowser(t *testing.T) {
 	if err := chromedp.Do(bctx, chromedp.Navigate(base+"/"), chromedp.WaitVisible(agentHref)); err != nil {
 		t.Fatalf("home: %v", err)
 	}
-	if loc, home := location(), text("home"); !strings.HasSuffix(loc, "/explorer/") || !strings.Contains(home, "explorer-hello") || !strings.Contains(home, "DeployAgent") {
+	if loc, home := location(), text("home"); !strings.HasSuffix(loc, "/explorer/") || !strings.Contains(home, "explorer-hello") || !strings.Contains(home, "DeployAgent") || !strings.Contains(home, "No stake pool yet.") {
 		t.Fatalf("home at %s:\n%s", loc, home)
 	}
 

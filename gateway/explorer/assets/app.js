@@ -93,10 +93,10 @@ const routes = [
 ];
 
 async function home() {
-  const [status, node, blocks, agents, workers, gks, keys, evm] = await Promise.all([
+  const [status, node, blocks, agents, workers, gks, keys, evm, pools] = await Promise.all([
     api("/v1/chain/status"), api("/v1/node").catch(() => null), api("/v1/chain/blocks?limit=10"),
     api("/v1/agents"), api("/v1/chain/workers"), api("/v1/chain/gatekeepers"), api("/v1/chain/keys"),
-    api("/v1/evm").catch(() => ({ chains: [] })),
+    api("/v1/evm").catch(() => ({ chains: [] })), api("/v1/chain/pools").catch(() => ({ pools: [] })),
   ]);
   const recent = await Promise.all(blocks.blocks.slice(0, 5).map((b) => api("/v1/chain/blocks/" + b.height)));
   const txs = recent.flatMap((b) => (b.txs || []).map((t) => [txLink(t.hash), t.type || el("span", { class: "bad" }, "undecodable"),
@@ -117,6 +117,10 @@ async function home() {
       "No agent deployed yet.")),
     section("Workers", table(["id", "TEE", "status", "endpoint", "measurement", "registered"],
       workers.workers.map((w) => [workerLink(w.id), w.tee, w.status, mono(w.endpoint), mono(short(w.measurement)), blockLink(w.height)]))),
+    section("Stake pools", table(["pool", "owner", "commission", "value", "free", "price", "workers (computing)", "queued withdrawals"],
+      pools.pools.map((p) => [p.id, accountLink(p.owner), (p.commission / 10000) + "%", p.value, p.free, p.price,
+        p.workers.length + " (" + p.workers.filter((w) => w.state === "computing").length + ")", p.queue.length]),
+      "No stake pool yet.")),
     section("Gatekeepers", table(["id", "TEE", "operator", "registered"],
       gks.gatekeepers.map((g) => [mono(short(g.id)), g.tee, accountLink(g.operator), blockLink(g.height)]))),
     section("Key epochs", table(["epoch", "published by", "block", "EVM signer"],
@@ -194,15 +198,19 @@ async function txPage(hash) {
 }
 
 async function workerPage(id) {
-  const [ws, prov] = await Promise.all([api("/v1/chain/workers"), api("/v1/chain/provisions/" + id)]);
+  const [ws, prov, one] = await Promise.all([api("/v1/chain/workers"), api("/v1/chain/provisions/" + id),
+    api("/v1/chain/workers/" + id).catch(() => ({ pool: null }))]);
   const w = ws.workers.find((x) => x.id.toLowerCase() === id.toLowerCase());
   if (!w) throw Object.assign(new Error("no worker " + id + " is registered"), { status: 404 });
+  const pw = one.pool;
   return el("div", {},
     el("h1", {}, "Worker", el("div", { class: "mono muted" }, id)),
     el("section", {}, dl([
       ["status", w.status], ["TEE", w.tee], ["measurement", el("span", { class: "mono" }, w.measurement)],
       ["endpoint", el("span", { class: "mono" }, w.endpoint)], ["operator", accountLink(w.operator)],
       ["registered", el("span", {}, blockLink(w.height), " ", when(w.registeredAt))],
+      ["stake pool", pw ? "pool " + pw.pool + ": " + pw.state + (pw.state === "idle" ? "" : ", stake " + pw.stake) : "none"],
+      ["last heartbeat", pw && pw.lastHeartbeat ? el("span", {}, blockLink(pw.lastHeartbeat), " (P " + (pw.p || 0) + ", " + (pw.iterations || 0) + " iterations)") : "none"],
     ])),
     section("Keys provisioned to it (sealed to its identity)", table(["epoch", "kind", "by", "block"],
       prov.provisions.map((p) => [p.epoch, p.kind, accountLink(p.by), blockLink(p.height)]), "None yet.")),
