@@ -156,6 +156,7 @@ func dueHook(o *overlay, ctx execContext) ([]Event, []ValidatorUpdate) {
 		evs = append(evs, Event{Type: EventUnresponsive, Attrs: []Attr{{"worker", id.String()}, {"challenge", fmt.Sprint(pw.Challenge)}}})
 		pw.Challenge = 0
 		if pw.State == PoolWorkerComputing {
+			leaveRewards(o, &pw, ctx)
 			pw.State, pw.Since = PoolWorkerUnresponsive, ctx.height
 		}
 		putJSON(o, poolWorkerKey(id), pw)
@@ -220,9 +221,11 @@ func execHeartbeat(o *overlay, sender cove.Address, m Heartbeat, ctx execContext
 		pw.P = (m.Iterations - pw.Iterations) / uint64(secs)
 	}
 	pw.Iterations, pw.LastHeartbeat, pw.LastTime, pw.Challenge = m.Iterations, ctx.height, ctx.time, 0
-	if pw.State == PoolWorkerUnresponsive {
+	back := pw.State == PoolWorkerUnresponsive
+	if back {
 		pw.State, pw.Since = PoolWorkerComputing, ctx.height
 	}
+	rewards := settle(o, &pw, back, ctx)
 	putJSON(o, poolWorkerKey(m.Worker), pw)
-	return []Event{{Type: EventHeartbeat, Attrs: []Attr{{"worker", m.Worker.String()}, {"challenge", fmt.Sprint(m.Challenge)}, {"iterations", fmt.Sprint(m.Iterations)}, {"p", fmt.Sprint(pw.P)}}}}, nil
+	return append([]Event{{Type: EventHeartbeat, Attrs: []Attr{{"worker", m.Worker.String()}, {"challenge", fmt.Sprint(m.Challenge)}, {"iterations", fmt.Sprint(m.Iterations)}, {"p", fmt.Sprint(pw.P)}}}}, rewards...), nil
 }

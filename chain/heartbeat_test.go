@@ -139,7 +139,7 @@ func TestHeartbeats(t *testing.T) {
 	if _, ok := a.state[hbBucketKey(0)]; ok {
 		t.Fatal("the bucket still lists the stopped worker")
 	}
-	checkPoolSupply(t, a, 2_000_000)
+	checkPoolSupply(t, a, big.NewInt(2_000_000))
 }
 
 func hasBlockEvent(r BlockResult, typ, key, value string) bool {

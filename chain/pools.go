@@ -126,6 +126,18 @@ type StakingParams struct {
 	// HeartbeatWindow is how many blocks a challenged worker has to
 	// answer.
 	HeartbeatWindow uint64 `json:"heartbeat_window,omitempty"`
+	// The compute rewards (rewards.go): the COVE minted per block for
+	// computing workers, and Phala's V parameters in 18-decimal fixed
+	// point (10^18 is 1): rho (V's growth per block), slash_rate (its
+	// decay per block while unresponsive), re, rig_k, v_max; and the
+	// treasury's percent of each reward (default 20; 0 may be set).
+	BudgetPerBlock  string  `json:"budget_per_block,omitempty"`
+	Rho             string  `json:"rho,omitempty"`
+	SlashRate       string  `json:"slash_rate,omitempty"`
+	Re              string  `json:"re,omitempty"`
+	RigK            string  `json:"rig_k,omitempty"`
+	VMax            string  `json:"v_max,omitempty"`
+	TreasuryPercent *uint64 `json:"treasury_percent,omitempty"`
 }
 
 // DefaultStaking are the defaults: 0.01 COVE minimum contribution, a
@@ -141,11 +153,27 @@ func DefaultStaking() StakingParams {
 		MaxPoolWorkers:  200,
 		HeartbeatBlocks: 1800,
 		HeartbeatWindow: 10,
+		BudgetPerBlock:  "1000000000000000000",
+		Rho:             "1000000666600231000",
+		SlashRate:       "3330000000000",
+		Re:              "1300000000000000000",
+		RigK:            "300000000000000000",
+		VMax:            "30000000000000000000000",
+		TreasuryPercent: ptrU64(20),
 	}
 }
 
+func ptrU64(v uint64) *uint64 { return &v }
+
 // IsZero reports whether s sets nothing (all defaults).
 func (s StakingParams) IsZero() bool { return s == StakingParams{} }
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
 
 // effective fills s's zero fields with the defaults.
 func (s StakingParams) effective() StakingParams {
@@ -174,6 +202,11 @@ func (s StakingParams) effective() StakingParams {
 	if s.HeartbeatWindow == 0 {
 		s.HeartbeatWindow = d.HeartbeatWindow
 	}
+	s.BudgetPerBlock, s.Rho, s.SlashRate = or(s.BudgetPerBlock, d.BudgetPerBlock), or(s.Rho, d.Rho), or(s.SlashRate, d.SlashRate)
+	s.Re, s.RigK, s.VMax = or(s.Re, d.Re), or(s.RigK, d.RigK), or(s.VMax, d.VMax)
+	if s.TreasuryPercent == nil {
+		s.TreasuryPercent = d.TreasuryPercent
+	}
 	return s
 }
 
@@ -201,7 +234,7 @@ func (s StakingParams) Validate() error {
 	if s.HeartbeatBlocks > 1<<24 || s.HeartbeatWindow > 10_000 {
 		return fmt.Errorf("staking: heartbeat_blocks at most 2^24, heartbeat_window at most 10000")
 	}
-	return nil
+	return s.validateRewards()
 }
 
 // MinStake returns the minimum stake of a worker of benchmark score p.
@@ -273,6 +306,11 @@ type PoolWorker struct {
 	LastTime      time.Time `json:"lastTime,omitzero"`
 	Iterations    uint64    `json:"iterations,omitempty"`
 	P             uint64    `json:"p,omitempty"`
+	// V and Share are its rewards state (rewards.go; fixed point, 10^18
+	// is 1), Settled the height it was last settled at.
+	V       Amount `json:"v,omitzero"`
+	Share   Amount `json:"share,omitzero"`
+	Settled int64  `json:"settled,omitempty"`
 }
 
 func poolKey(id uint64) string { return prefixPool + string(binary.BigEndian.AppendUint64(nil, id)) }
@@ -288,6 +326,8 @@ func checkPoolRecord(key string) any {
 	switch {
 	case key == keyNextPool:
 		return new(uint64)
+	case key == keyShares:
+		return new(Amount)
 	case len(key) == len(prefixPool)+8 && key[:len(prefixPool)] == prefixPool:
 		return new(PoolRecord)
 	case len(key) == len(prefixStake)+28 && key[:len(prefixStake)] == prefixStake:
@@ -627,6 +667,7 @@ func execStartComputing(o *overlay, sender cove.Address, m StartComputing, ctx e
 	}
 	p.Free = AmountOf(free.Sub(free, m.Stake))
 	pw.State, pw.Stake, pw.Since, pw.CoolUntil = PoolWorkerComputing, AmountOf(m.Stake), ctx.height, time.Time{}
+	joinRewards(o, &pw, ctx)
 	putJSON(o, poolWorkerKey(m.Worker), pw)
 	listAdd(o, hbBucketKey(HeartbeatBucket(m.Worker, staking(o).HeartbeatBlocks)), m.Worker)
 	putJSON(o, poolKey(p.ID), p)
@@ -656,6 +697,9 @@ func execStopComputing(o *overlay, sender cove.Address, m StopComputing, ctx exe
 // of its heartbeat bucket, its pending challenge dropped.
 func stopWorker(o *overlay, pw PoolWorker, ctx execContext, forced bool) Event {
 	listRemove(o, hbBucketKey(HeartbeatBucket(pw.Worker, staking(o).HeartbeatBlocks)), pw.Worker)
+	if pw.State == PoolWorkerComputing {
+		leaveRewards(o, &pw, ctx)
+	}
 	pw.State, pw.Since, pw.Challenge = PoolWorkerCooling, ctx.height, 0
 	pw.CoolUntil = ctx.time.Add(time.Duration(staking(o).CooldownSeconds) * time.Second)
 	putJSON(o, poolWorkerKey(pw.Worker), pw)

@@ -243,14 +243,14 @@ func TestPools(t *testing.T) {
 	ok(run(254, alice, func(n uint64) Msg { return CreatePool{Commission: 0, Cap: big.NewInt(100), Nonce: n} }))
 	refused(contribute(bob, 2, 101), CodeInvalidArgument, "cap is 100", bob)
 	ok(contribute(bob, 2, 100))
-	checkPoolSupply(t, a, 2_000_000)
+	checkPoolSupply(t, a, big.NewInt(2_000_000))
 }
 
 // checkPoolSupply checks the supply (balances and pools' values sum to
 // it) and each pool's books: value = free + the stake of its computing
 // and cooling workers, shares = the sum of its stake records, a queue in
 // time order that the free stake cannot pay further.
-func checkPoolSupply(t testing.TB, a *App, genesis int64) {
+func checkPoolSupply(t testing.TB, a *App, genesis *big.Int) {
 	t.Helper()
 	s, _, err := a.View().Supply()
 	if err != nil {
@@ -306,7 +306,7 @@ func checkPoolSupply(t testing.TB, a *App, genesis int64) {
 			}
 		}
 	}
-	want := new(big.Int).Add(big.NewInt(genesis), s.Minted)
+	want := new(big.Int).Add(genesis, s.Minted)
 	want.Sub(want, s.Burned)
 	if sum.Cmp(s.Total) != 0 || s.Total.Cmp(want) != 0 {
 		t.Fatalf("height %d: balances and pools sum to %s, supply %+v", a.Height(), sum, s)
@@ -374,7 +374,7 @@ func TestPoolsProperty(t *testing.T) {
 			res := a.FinalizeBlock(b)
 			a.Commit()
 			hashes = append(hashes, res.AppHash)
-			checkPoolSupply(t, a, 2_000_000)
+			checkPoolSupply(t, a, big.NewInt(2_000_000))
 		}
 		for i, b := range blocks {
 			res := genesisApp.FinalizeBlock(b)
