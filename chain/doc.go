@@ -68,7 +68,7 @@
 //	    a pool's owner stops a computing worker; its stake cools down
 //	RefreshPool(uint64 pool,uint256 maxFee,uint64 nonce)
 //	    releases a pool's cooled stake, pays its withdrawal queue, applies the grace rule
-//	Heartbeat(bytes32 worker,uint64 challenge,uint64 iterations,bytes identitySig,uint64 nonce)
+//	Heartbeat(bytes32 worker,uint64 challenge,bytes32 seed,uint64 iterations,bytes identitySig,uint64 nonce)
 //	    a computing worker answers its challenge, authorized by its TEE identity key
 //
 // so ethers' signTypedData and viem's signTypedData sign Cove transactions

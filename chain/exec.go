@@ -105,6 +105,20 @@ func (a *App) fees(o reader) FeeParams {
 	return a.feeCache.fees
 }
 
+// canonicalSize is the size a transaction pays for: the length of its
+// canonical encoding, not of the bytes as posted, which anyone relaying
+// it could pad with white space without touching the signature.
+func canonicalSize(tx Tx, raw []byte, f FeeParams) int {
+	if f.PerByte == "" || f.PerByte == "0" {
+		return len(raw) // the size does not matter
+	}
+	b, err := tx.Encode()
+	if err != nil {
+		return len(raw) // Decode accepted it, so it encodes
+	}
+	return len(b)
+}
+
 // maxSenderCache bounds App.senders (transactions CheckTx accepted that no
 // block has carried yet).
 const maxSenderCache = 1 << 16
@@ -142,12 +156,13 @@ func (a *App) deliver(o *overlay, raw []byte, ctx execContext) TxResult {
 		return res.fail(fail(CodeBadNonce, "account %s has used every nonce", sender))
 	}
 	fees := a.fees(o)
-	fee := fees.Fee(tx.Type(), len(raw))
+	size := canonicalSize(tx, raw, fees)
+	fee := fees.Fee(tx.Type(), size)
 	if max := tx.MaxFee(); max != nil && fee.Cmp(max) > 0 {
 		return res.fail(fail(CodeFeeAboveMax, "the fee is %s, above the transaction's maxFee %s: sign it again with a higher maxFee (the CLI's --fee; GET /v1/chain/fee estimates it)", fee, max))
 	}
 	if acct.Balance.Cmp(fee) < 0 {
-		return res.fail(fail(CodeInsufficientFunds, "%s has %s, the fee of this %d-byte %s is %s: fund the account", sender, acct.Balance, len(raw), tx.Type(), fee))
+		return res.fail(fail(CodeInsufficientFunds, "%s has %s, the fee of this %d-byte %s is %s: fund the account", sender, acct.Balance, size, tx.Type(), fee))
 	}
 	// The fee is taken first and kept if the message fails (in a block;
 	// CheckTx keeps nothing of a refused transaction).
@@ -386,6 +401,9 @@ func execUpdateParams(o *overlay, sender cove.Address, m UpdateParams, ctx execC
 	}
 	if was, now := old.Staking.effective().HeartbeatBlocks, p.Staking.effective().HeartbeatBlocks; was != now {
 		return nil, fail(CodeInvalidArgument, "params: staking.heartbeat_blocks is fixed at genesis (%d, not %d): computing workers sit in its buckets", was, now)
+	}
+	if was, now := old.Staking.effective().HeartbeatWindow, p.Staking.effective().HeartbeatWindow; was != now {
+		return nil, fail(CodeInvalidArgument, "params: staking.heartbeat_window is fixed at genesis (%d, not %d): pending challenges are due by it", was, now)
 	}
 	if c, ok := ctx.verifier.(ParamsChecker); ok {
 		if err := c.CheckParams(p); err != nil {

@@ -143,6 +143,12 @@ func TestFees(t *testing.T) {
 	if r := a.CheckTx(tx); r.Code != CodeInsufficientFunds || len(r.Events) != 0 {
 		t.Fatalf("CheckTx: %d %s %v", r.Code, r.Log, r.Events)
 	}
+	// CheckTx kept nothing: the nonce is free, and a transfer of all but
+	// the fee of the same size from it passes.
+	rest := alice.tx(t, transfer(bob, before-int64(50+len(tx)), 3))
+	if r := a.CheckTx(rest); r.Code != CodeOK || len(rest) != len(tx) {
+		t.Fatalf("CheckTx after the refusal: %d %s (sizes %d, %d)", r.Code, r.Log, len(rest), len(tx))
+	}
 	r = blockBy(t, a, valKey(1), tx).TxResults[0]
 	fee = int64(50 + len(tx))
 	if r.Code != CodeInsufficientFunds || len(r.Events) != 1 || r.Events[0].Type != EventFee {
@@ -328,5 +334,25 @@ func TestFeesProperty(t *testing.T) {
 				t.Fatalf("seed %d: replay of block %d: app hash %x, first run %x", seed, b.Height, res.AppHash, hashes[i])
 			}
 		}
+	}
+}
+
+// TestFeeIgnoresPadding: the same signed transaction padded with white
+// space (which the signature does not cover) pays what the canonical one
+// does; the control is the canonical bytes.
+func TestFeeIgnoresPadding(t *testing.T) {
+	a := newFeeApp(t)
+	tx := alice.tx(t, transfer(bob, 1, 0))
+	padded := append([]byte("{"+strings.Repeat(" ", 50_000)), tx[1:]...)
+	canonical := a.CheckTx(tx)
+	if canonical.Code != CodeOK {
+		t.Fatalf("control: %s", canonical.Log)
+	}
+	r := blockBy(t, a, valKey(1), padded).TxResults[0]
+	if r.Code != CodeOK {
+		t.Fatalf("padded: %s", r.Log)
+	}
+	if got, want := feeEvent(t, r).Attr("amount"), itoa(int64(50+len(tx))); got != want {
+		t.Fatalf("the padded transaction paid %s, the canonical one pays %s", got, want)
 	}
 }

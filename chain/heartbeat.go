@@ -11,18 +11,18 @@ import (
 
 // Heartbeats (issue 10, ADR 22 point 4). A computing worker sits in
 // bucket b = uint64(keccak256(worker id)[:8]) mod B, B =
-// StakingParams.HeartbeatBlocks, from StartComputing until its stake is
-// released. Block h challenges bucket uint64(seed[:8]) mod B, the seed the
+// StakingParams.HeartbeatBlocks, from StartComputing until it stops. Block h challenges bucket uint64(seed[:8]) mod B, the seed the
 // app hash the block starts from (unknown before the block before it
 // commits): each of its computing workers without a pending challenge
 // gets challenge h and is listed as due at h + HeartbeatWindow. Its
 // operator answers with a Heartbeat signed by the worker's TEE identity
 // key, carrying the benchmark iterations it counted since it started
-// computing; at the end of block h + window, each listed worker whose
-// challenge h is still pending becomes unresponsive (gateways do not
-// route to it) until a later Heartbeat. A block reads one bucket and one
-// due list: O(workers / B), not O(workers). B is fixed at genesis (a
-// change would leave workers in buckets no seed picks).
+// process started; at the end of block h + window, each listed worker
+// whose challenge h is still pending becomes unresponsive (gateways do not
+// route to it) until it answers a later challenge. A block reads one
+// bucket and one due list: O(workers / B), not O(workers). B and the
+// window are fixed at genesis (a change of B would leave workers in
+// buckets no seed picks, of the window challenges no due list checks).
 
 const (
 	prefixHBBucket = "hb/bucket/" // ‖ 4-byte big-endian bucket: HeartbeatList
@@ -126,6 +126,7 @@ func challengeHook(o *overlay, ctx execContext) ([]Event, []ValidatorUpdate) {
 			continue
 		}
 		pw.Challenge = ctx.height
+		copy(pw.ChallengeSeed[:], ctx.seed)
 		putJSON(o, poolWorkerKey(id), pw)
 		due.Workers = append(due.Workers, id) // the bucket is sorted, and a due list has one bucket
 		n++
@@ -154,7 +155,7 @@ func dueHook(o *overlay, ctx execContext) ([]Event, []ValidatorUpdate) {
 			continue // answered, or stopped since
 		}
 		evs = append(evs, Event{Type: EventUnresponsive, Attrs: []Attr{{"worker", id.String()}, {"challenge", fmt.Sprint(pw.Challenge)}}})
-		pw.Challenge = 0
+		pw.Challenge, pw.ChallengeSeed = 0, cove.Hash{}
 		if pw.State == PoolWorkerComputing {
 			leaveRewards(o, &pw, ctx)
 			pw.State, pw.Since = PoolWorkerUnresponsive, ctx.height
@@ -166,11 +167,15 @@ func dueHook(o *overlay, ctx execContext) ([]Event, []ValidatorUpdate) {
 
 // Heartbeat answers a worker's challenge: sent by the worker's operator,
 // authorized by the worker's TEE identity key (IdentitySig over
-// IdentityDigest). Iterations are the benchmark iterations the worker
-// counted since it started computing.
+// IdentityDigest). Challenge is the height of the challenge and Seed the
+// app hash that block started from (unknown before the block before it
+// committed, so a signature over it proves the TEE was running after
+// that). Iterations are the benchmark iterations the worker counted since
+// its process started (a lower count than before starts a new count).
 type Heartbeat struct {
 	Worker      cove.Hash `eip712:"worker"`
 	Challenge   uint64    `eip712:"challenge"`
+	Seed        cove.Hash `eip712:"seed"`
 	Iterations  uint64    `eip712:"iterations"`
 	IdentitySig Bytes     `eip712:"identitySig"`
 	Nonce       uint64    `eip712:"nonce"`
@@ -204,23 +209,18 @@ func execHeartbeat(o *overlay, sender cove.Address, m Heartbeat, ctx execContext
 	if !getJSON(o, poolWorkerKey(m.Worker), &pw) || (pw.State != PoolWorkerComputing && pw.State != PoolWorkerUnresponsive) {
 		return nil, fail(CodeInvalidArgument, "worker %s is not computing: it has no challenge to answer", m.Worker)
 	}
-	// A pending challenge is answered by its height; an unresponsive
-	// worker comes back with the challenge it missed (or any later one).
-	switch {
-	case pw.Challenge != 0 && m.Challenge == uint64(pw.Challenge):
-	case pw.State == PoolWorkerUnresponsive && m.Challenge != 0 && m.Challenge <= uint64(ctx.height) && int64(m.Challenge) > pw.LastHeartbeat:
-	default:
-		return nil, fail(CodeInvalidArgument, "worker %s has no pending challenge at height %d (pending: %d)", m.Worker, m.Challenge, pw.Challenge)
+	// Only the pending challenge is answered, by its height and seed (an
+	// unresponsive worker stays challenged and comes back by answering).
+	if pw.Challenge == 0 || m.Challenge != uint64(pw.Challenge) || m.Seed != pw.ChallengeSeed {
+		return nil, fail(CodeInvalidArgument, "worker %s has no pending challenge at height %d with seed %s (pending: %d)", m.Worker, m.Challenge, m.Seed, pw.Challenge)
 	}
-	if m.Iterations < pw.Iterations {
-		return nil, fail(CodeInvalidArgument, "iterations %d are fewer than the %d reported before: they count since the worker started computing", m.Iterations, pw.Iterations)
-	}
-	// P: iterations per second since the last heartbeat (or the start).
-	// (integers only: whole seconds between block times).
-	if secs := int64(ctx.time.Sub(pw.LastTime) / time.Second); !pw.LastTime.IsZero() && secs >= 1 {
+	// P: iterations per whole second since the last heartbeat (integers
+	// only). A lower count than before is a restarted worker: a new
+	// baseline, no P this time.
+	if secs := int64(ctx.time.Sub(pw.LastTime) / time.Second); !pw.LastTime.IsZero() && secs >= 1 && m.Iterations >= pw.Iterations {
 		pw.P = (m.Iterations - pw.Iterations) / uint64(secs)
 	}
-	pw.Iterations, pw.LastHeartbeat, pw.LastTime, pw.Challenge = m.Iterations, ctx.height, ctx.time, 0
+	pw.Iterations, pw.LastHeartbeat, pw.LastTime, pw.Challenge, pw.ChallengeSeed = m.Iterations, ctx.height, ctx.time, 0, cove.Hash{}
 	back := pw.State == PoolWorkerUnresponsive
 	if back {
 		pw.State, pw.Since = PoolWorkerComputing, ctx.height

@@ -84,8 +84,13 @@ func TestHeartbeats(t *testing.T) {
 		}
 		return step(s, from.tx(t, m)).TxResults[0]
 	}
-	good := Heartbeat{Worker: w, Challenge: uint64(ch), Iterations: 1000}
-	wantCode(t, hb(1, bob, signHB(key, Heartbeat{Worker: w, Challenge: uint64(ch) + 1, Iterations: 1000})), CodeInvalidArgument, "no pending challenge")
+	seed := pw().ChallengeSeed
+	if seed.IsZero() {
+		t.Fatal("the challenge has no seed")
+	}
+	good := Heartbeat{Worker: w, Challenge: uint64(ch), Seed: seed, Iterations: 1000}
+	wantCode(t, hb(1, bob, signHB(key, Heartbeat{Worker: w, Challenge: uint64(ch) + 1, Seed: seed, Iterations: 1000})), CodeInvalidArgument, "no pending challenge")
+	wantCode(t, hb(0, bob, signHB(key, Heartbeat{Worker: w, Challenge: uint64(ch), Seed: cove.Hash{1}, Iterations: 1000})), CodeInvalidArgument, "no pending challenge")
 	wantCode(t, hb(0, bob, signHB(gkIdentity("another"), good)), CodeUnauthorized, "identity-key signature")
 	wantCode(t, hb(0, alice, signHB(key, good)), CodeUnauthorized, "only its operator")
 	if pw().Challenge != ch {
@@ -97,16 +102,21 @@ func TestHeartbeats(t *testing.T) {
 		t.Fatalf("after the heartbeat %+v", p)
 	}
 	// The next block challenges again; 10 s later it answers with 1500
-	// more iterations: P = 150 per second. Fewer iterations are refused.
+	// more iterations: P = 150 per second.
 	step(1)
 	ch = pw().Challenge
 	if ch != a.Height() {
 		t.Fatalf("challenge %d at %d", ch, a.Height())
 	}
-	wantCode(t, hb(5, bob, signHB(key, Heartbeat{Worker: w, Challenge: uint64(ch), Iterations: 999})), CodeInvalidArgument, "fewer than the 1000")
-	wantCode(t, hb(4, bob, signHB(key, Heartbeat{Worker: w, Challenge: uint64(ch), Iterations: 2500})), CodeOK)
+	wantCode(t, hb(9, bob, signHB(key, Heartbeat{Worker: w, Challenge: uint64(ch), Seed: pw().ChallengeSeed, Iterations: 2500})), CodeOK)
 	if p := pw(); p.P != 150 {
 		t.Fatalf("P %d, want 150 (1500 iterations in 10 s)", p.P)
+	}
+	// A restarted worker counts from 0 again: a new baseline, P kept.
+	step(1)
+	wantCode(t, hb(5, bob, signHB(key, Heartbeat{Worker: w, Challenge: uint64(pw().Challenge), Seed: pw().ChallengeSeed, Iterations: 40})), CodeOK)
+	if p := pw(); p.P != 150 || p.Iterations != 40 {
+		t.Fatalf("after a restart: P %d iterations %d", p.P, p.Iterations)
 	}
 
 	// No answer: at the end of block challenge+5 it is unresponsive.
@@ -122,10 +132,18 @@ func TestHeartbeats(t *testing.T) {
 	if p := pw(); p.State != PoolWorkerUnresponsive || !hasBlockEvent(res, EventUnresponsive, "challenge", fmt.Sprint(ch)) {
 		t.Fatalf("after the window %+v, events %+v", p, res.Events)
 	}
-	// It comes back with the challenge it missed.
-	wantCode(t, hb(1, bob, signHB(key, Heartbeat{Worker: w, Challenge: uint64(ch), Iterations: 3000})), CodeOK)
+	// The missed challenge can no longer be answered; it comes back by
+	// answering the next one.
+	wantCode(t, hb(0, bob, signHB(key, Heartbeat{Worker: w, Challenge: uint64(ch), Seed: seed, Iterations: 3000})), CodeInvalidArgument, "no pending challenge")
+	if pw().Challenge == 0 {
+		step(1)
+	}
+	if pw().State != PoolWorkerUnresponsive || pw().Challenge == 0 {
+		t.Fatalf("an unresponsive worker is not challenged again: %+v", pw())
+	}
+	wantCode(t, hb(1, bob, signHB(key, Heartbeat{Worker: w, Challenge: uint64(pw().Challenge), Seed: pw().ChallengeSeed, Iterations: 3000})), CodeOK)
 	if pw().State != PoolWorkerComputing {
-		t.Fatalf("after a late heartbeat: %s", pw().State)
+		t.Fatalf("after answering: %s", pw().State)
 	}
 
 	// Stopped: out of its bucket, no more challenges.
@@ -151,8 +169,8 @@ func hasBlockEvent(r BlockResult, typ, key, value string) bool {
 	return false
 }
 
-// TestHeartbeatBuckets: workers spread over the buckets, a block
-// challenges exactly the workers of the bucket its seed picks.
+// TestHeartbeatBuckets: workers spread over the buckets; the bucket a seed
+// picks is its first 8 bytes mod B (TestHeartbeats runs the blocks).
 func TestHeartbeatBuckets(t *testing.T) {
 	const b = 50
 	counts := map[uint32]int{}
@@ -171,7 +189,8 @@ func TestHeartbeatBuckets(t *testing.T) {
 }
 
 // TestHeartbeatBlocksFixed: UpdateParams may change the staking
-// parameters but not heartbeat_blocks (the control changes cooldown).
+// parameters but not heartbeat_blocks or heartbeat_window (the control
+// changes cooldown).
 func TestHeartbeatBlocksFixed(t *testing.T) {
 	a, _ := newPoolApp(t)
 	update := func(f func(*StakingParams)) TxResult {
@@ -184,6 +203,7 @@ func TestHeartbeatBlocksFixed(t *testing.T) {
 		return one(t, a, alice.tx(t, UpdateParams{Params: string(j), Nonce: nonce(a, alice)}))
 	}
 	wantCode(t, update(func(s *StakingParams) { s.HeartbeatBlocks = 7 }), CodeInvalidArgument, "fixed at genesis")
+	wantCode(t, update(func(s *StakingParams) { s.HeartbeatWindow = 7 }), CodeInvalidArgument, "fixed at genesis")
 	wantCode(t, update(func(s *StakingParams) { s.CooldownSeconds = 7 }), CodeOK)
 	if a.View().Params().Staking.CooldownSeconds != 7 {
 		t.Fatal("the control did not apply")

@@ -302,6 +302,7 @@ type PoolWorker struct {
 	// count then, P its benchmark score (iterations per second between
 	// its last two heartbeats; 0 until then).
 	Challenge     int64     `json:"challenge,omitempty"`
+	ChallengeSeed cove.Hash `json:"challengeSeed,omitzero"`
 	LastHeartbeat int64     `json:"lastHeartbeat,omitempty"`
 	LastTime      time.Time `json:"lastTime,omitzero"`
 	Iterations    uint64    `json:"iterations,omitempty"`
@@ -622,14 +623,24 @@ func execWithdraw(o *overlay, sender cove.Address, m Withdraw, ctx execContext) 
 	if m.Shares.Sign() == 0 || m.Shares.Cmp(st.Shares.Big()) > 0 {
 		return nil, fail(CodeInsufficientFunds, "%s holds %s shares of pool %d, asked to withdraw %s", sender, st.Shares, p.ID, m.Shares)
 	}
-	// A new request replaces the sender's queued one, at the back.
+	// A request worth less than the minimum contribution must be the
+	// whole holding: dust requests would fill the queue, or stop a pool's
+	// workers by the grace rule for a few base units.
+	sp := staking(o)
+	min, _ := new(big.Int).SetString(sp.MinContribution, 10)
+	if m.Shares.Cmp(st.Shares.Big()) != 0 && SharesValue(p, m.Shares).Cmp(min) < 0 {
+		return nil, fail(CodeInvalidArgument, "%s shares of pool %d are worth %s, under the minimum %s: withdraw more, or all %s", m.Shares, p.ID, SharesValue(p, m.Shares), min, st.Shares)
+	}
+	// The queue is paid first; the new request replaces the sender's
+	// queued one, at the back.
+	p, evs := refreshPool(o, p, ctx)
 	p.Queue = slices.DeleteFunc(p.Queue, func(w Withdrawal) bool { return w.Account == sender })
 	if len(p.Queue) >= MaxPoolQueue {
 		return nil, fail(CodeInvalidArgument, "pool %d's withdrawal queue is full (%d requests)", p.ID, MaxPoolQueue)
 	}
 	p.Queue = append(p.Queue, Withdrawal{Account: sender, Shares: AmountOf(m.Shares), Since: ctx.time})
-	evs := []Event{}
-	p, evs = refreshPool(o, p, ctx)
+	p, paid := payQueue(o, p, sp)
+	evs = append(evs, paid...)
 	for _, w := range p.Queue {
 		if w.Account == sender {
 			evs = append(evs, Event{Type: EventWithdrawQueued, Attrs: []Attr{{"pool", u64s(p.ID)}, {"account", sender.String()}, {"shares", w.Shares.String()}}})
@@ -700,7 +711,7 @@ func stopWorker(o *overlay, pw PoolWorker, ctx execContext, forced bool) Event {
 	if pw.State == PoolWorkerComputing {
 		leaveRewards(o, &pw, ctx)
 	}
-	pw.State, pw.Since, pw.Challenge = PoolWorkerCooling, ctx.height, 0
+	pw.State, pw.Since, pw.Challenge, pw.ChallengeSeed = PoolWorkerCooling, ctx.height, 0, cove.Hash{}
 	pw.CoolUntil = ctx.time.Add(time.Duration(staking(o).CooldownSeconds) * time.Second)
 	putJSON(o, poolWorkerKey(pw.Worker), pw)
 	return Event{Type: EventComputingStopped, Attrs: []Attr{{"pool", u64s(pw.Pool)}, {"worker", pw.Worker.String()}, {"coolUntil", pw.CoolUntil.Format(time.RFC3339)}, {"forced", fmt.Sprint(forced)}}}

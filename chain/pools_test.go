@@ -178,6 +178,7 @@ func TestPools(t *testing.T) {
 		return run(s, k, func(n uint64) Msg { return Withdraw{Pool: 1, Shares: big.NewInt(sh), Nonce: n} })
 	}
 	refused(withdraw(5, alice, 1001), CodeInsufficientFunds, "holds 1000 shares", alice)
+	refused(withdraw(5, alice, 9), CodeInvalidArgument, "under the minimum 10", alice) // dust, not the whole holding
 	r = ok(withdraw(5, alice, 1000))
 	if !hasEvent(r, EventWithdrawn, "amount", "800") || !hasEvent(r, EventWithdrawQueued, "shares", "200") {
 		t.Fatalf("withdraw events %+v", r.Events)

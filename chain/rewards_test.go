@@ -76,8 +76,9 @@ func TestRewards(t *testing.T) {
 	}
 	step() // challenges both
 	hb := func(w [32]byte, k interface{ Sign([]byte) []byte }, ch int64, iter uint64) []byte {
+		seed := pw(w).ChallengeSeed
 		return tx(func(n uint64) Msg {
-			m := Heartbeat{Worker: w, Challenge: uint64(ch), Iterations: iter, Nonce: n}
+			m := Heartbeat{Worker: w, Challenge: uint64(ch), Seed: seed, Iterations: iter, Nonce: n}
 			d := m.IdentityDigest(testChainID)
 			return m.WithIdentitySig(k.Sign(d[:]))
 		})
@@ -167,9 +168,13 @@ func TestRewards(t *testing.T) {
 	if want := big.NewInt(1_000_000 * (a.Height() - settled)); got == nil || got.Cmp(want) != 0 {
 		t.Errorf("w1 alone: reward %v, want the budget of %d blocks, %s", got, a.Height()-settled, want)
 	}
-	// w2 comes back with the challenge it missed: V halved per block
+	// w2 comes back by answering its next challenge: V halved per block
 	// since it went down.
-	res = step(hb(w2, k2, ch2, 20))
+	for pw(w2).Challenge == 0 {
+		step()
+	}
+	res = step(hb(w2, k2, pw(w2).Challenge, 20))
+	_ = ch2
 	k := a.Height() - down
 	want := new(big.Int).Rsh(v2, uint(k))
 	if p := pw(w2); p.State != PoolWorkerComputing || p.V.Big().Cmp(want) != 0 || p.Share.Big().Sign() == 0 {

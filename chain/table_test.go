@@ -48,7 +48,7 @@ const (
 	StartComputingType     = "StartComputing(bytes32 worker,uint256 stake,uint256 maxFee,uint64 nonce)"
 	StopComputingType      = "StopComputing(bytes32 worker,uint256 maxFee,uint64 nonce)"
 	RefreshPoolType        = "RefreshPool(uint64 pool,uint256 maxFee,uint64 nonce)"
-	HeartbeatType          = "Heartbeat(bytes32 worker,uint64 challenge,uint64 iterations,bytes identitySig,uint64 nonce)"
+	HeartbeatType          = "Heartbeat(bytes32 worker,uint64 challenge,bytes32 seed,uint64 iterations,bytes identitySig,uint64 nonce)"
 )
 
 // golden is one message with its encodings as the hand-written codecs
@@ -172,11 +172,11 @@ func goldens() []golden {
 			"0x5c5e43dfb2bd2d7e69d2bb5314e0d3e7d2430c08ba0e0e51b80924a45d6e3393", "0x40f1af2da558974fda043e8c862812426a20903906cf9ed3c866930be6475234", ""},
 		// Heartbeat (issue 10): its IdentityDigest is also computed by hand
 		// in TestHeartbeatIdentityDigest.
-		{Heartbeat{Worker: cove.Hash{0x77, 1}, Challenge: 1234, Iterations: 987654321, IdentitySig: []byte{0xe5, 0xe6}, Nonce: 23},
+		{Heartbeat{Worker: cove.Hash{0x77, 1}, Challenge: 1234, Seed: cove.Hash{0x5e, 0xed}, Iterations: 987654321, IdentitySig: []byte{0xe5, 0xe6}, Nonce: 23},
 			HeartbeatType,
-			`{"worker":"0x7701000000000000000000000000000000000000000000000000000000000000","challenge":1234,"iterations":987654321,"identitySig":"0xe5e6","nonce":23}`,
-			"0x928be727580cd7ddab0855cf14cdf4ef725b7f146bbd5d6a5ef1b72495b4e163", "0x1c91dfbde2197e84de3d014f219aa9dc2aec90695a96aec6199f64507b6a3a1a",
-			"fe525a7a65dc39020381e34b4450abd65e30834407d9eaf71ef0cd73570aa0b4"},
+			`{"worker":"0x7701000000000000000000000000000000000000000000000000000000000000","challenge":1234,"seed":"0x5eed000000000000000000000000000000000000000000000000000000000000","iterations":987654321,"identitySig":"0xe5e6","nonce":23}`,
+			"0x5fed50d253bd69daed08eafc6bde083e9330192afcb81b2c3ee30c2405b288c1", "0x90c8278837ba5b1275bcaea3e2333395a99a5619955e053e386ff6cb2a91feff",
+			"034ec40ef4c6e5741b1859c3a360274fb6f34752bc39796829692f6f58f147ef"},
 	}
 }
 
@@ -592,8 +592,8 @@ func TestOptionalField(t *testing.T) {
 }
 
 // TestHeartbeatIdentityDigest computes Heartbeat's IdentityDigest by hand
-// from its definition (GatekeeperMsg's documentation): the domain, the
-// type, the chain id, then worker, challenge and iterations.
+// from its definition (IdentityMsg's documentation): the domain, the
+// type, the chain id, then worker, challenge, seed and iterations.
 func TestHeartbeatIdentityDigest(t *testing.T) {
 	m := goldens()[len(goldens())-1].msg.(Heartbeat)
 	var b []byte
@@ -601,6 +601,7 @@ func TestHeartbeatIdentityDigest(t *testing.T) {
 	b = binary.BigEndian.AppendUint64(b, testChainID)
 	b = append(b, m.Worker[:]...)
 	b = binary.BigEndian.AppendUint64(b, m.Challenge)
+	b = append(b, m.Seed[:]...)
 	b = binary.BigEndian.AppendUint64(b, m.Iterations)
 	if want, got := sha256.Sum256(b), m.IdentityDigest(testChainID); got != want {
 		t.Fatalf("IdentityDigest %x, by hand %x", got, want)

@@ -85,15 +85,10 @@ func (s *Server) heartbeats(ctx context.Context) {
 			continue
 		}
 		challenge := pw.Challenge
-		if challenge == 0 && pw.State == chain.PoolWorkerUnresponsive {
-			// Back from a missed challenge: any height after the last
-			// heartbeat proves it is alive again.
-			challenge = v.Height()
-		}
-		if challenge == 0 || challenge == answered || challenge <= pw.LastHeartbeat {
+		if challenge == 0 || challenge == answered {
 			continue
 		}
-		m := chain.Heartbeat{Worker: s.myID, Challenge: uint64(challenge), Iterations: b.iterations.Load()}
+		m := chain.Heartbeat{Worker: s.myID, Challenge: uint64(challenge), Seed: pw.ChallengeSeed, Iterations: b.iterations.Load()}
 		d := m.IdentityDigest(v.ChainID())
 		m = m.WithIdentitySig(s.id.Sign(d[:]))
 		out, err := s.chain.Send(ctx, func(n uint64) chain.Msg { m.Nonce = n; return m })

@@ -210,7 +210,14 @@ func TestSyncSkipsUnresponsive(t *testing.T) {
 	if state() != chain.PoolWorkerUnresponsive || p.members[w] != nil {
 		t.Fatalf("an unresponsive worker (%s) is still a member", state())
 	}
-	hb := chain.Heartbeat{Worker: w, Challenge: uint64(l.View().Height()), Iterations: 1}
+	for range 5 {
+		if pw, _ := l.View().PoolWorker(w); pw.Challenge != 0 {
+			break
+		}
+		l.Block()
+	}
+	pw, _ := l.View().PoolWorker(w)
+	hb := chain.Heartbeat{Worker: w, Challenge: uint64(pw.Challenge), Seed: pw.ChallengeSeed, Iterations: 1}
 	d := hb.IdentityDigest(l.View().ChainID())
 	hb = hb.WithIdentitySig(id.Sign(d[:]))
 	l.MustSend(op, func(n uint64) chain.Msg { hb.Nonce = n; return hb })

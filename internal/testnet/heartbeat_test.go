@@ -18,7 +18,8 @@ import (
 // its operator's stake pool, answers the heartbeat challenges the chain
 // gives it (node.DevStaking: one about every 20 blocks) with heartbeats
 // signed by its TEE identity key; the chain records them and a benchmark
-// score P from the iterations between two of them.
+// score P from the iterations between two of them, and each settles a
+// reward that raises the pool's share price.
 func TestHeartbeatsOnDev(t *testing.T) {
 	opPath, opAddr := NewOperator(t)
 	logs := &syncbuf.Buffer{}
@@ -89,7 +90,13 @@ func TestHeartbeatsOnDev(t *testing.T) {
 			beats = append(beats, pw.LastHeartbeat)
 		}
 		if len(beats) >= 3 && pw.P > 0 && pw.State == chain.PoolWorkerComputing {
-			t.Logf("heartbeats at heights %v, P %d, %s after starting; pool worker %+v", beats, pw.P, time.Since(started).Round(time.Millisecond), p.Workers[0])
+			// Each heartbeat settled a reward: minted, and the pool's
+			// share price above 1.
+			sup, err := c.Supply(ctx)
+			if err != nil || sup.Minted == "0" || p.Price == "1" || p.Value == "1000000000000000000000" {
+				t.Fatalf("after %d heartbeats: supply %+v (%v), pool value %s price %s", len(beats), sup, err, p.Value, p.Price)
+			}
+			t.Logf("heartbeats at heights %v, P %d, %s after starting; minted %s, pool value %s (price %s)", beats, pw.P, time.Since(started).Round(time.Millisecond), sup.Minted, p.Value, p.Price)
 			return
 		}
 		time.Sleep(100 * time.Millisecond)

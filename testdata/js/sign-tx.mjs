@@ -166,6 +166,7 @@ const TYPES = {
   Heartbeat: [
     { name: "worker", type: "bytes32" },
     { name: "challenge", type: "uint64" },
+    { name: "seed", type: "bytes32" },
     { name: "iterations", type: "uint64" },
     { name: "identitySig", type: "bytes" },
     { name: "nonce", type: "uint64" },
