@@ -275,6 +275,7 @@ func checkPoolSupply(t testing.TB, a *App, genesis *big.Int) {
 			held[st.Pool].Add(held[st.Pool], st.Shares.Big())
 		}
 	}
+	shares := new(big.Int) // Σshare of computing workers, to check meta/shares
 	for _, p := range a.View().Pools() {
 		sum.Add(sum, p.Value.Big())
 		locked := new(big.Int)
@@ -284,6 +285,11 @@ func checkPoolSupply(t testing.TB, a *App, genesis *big.Int) {
 				t.Fatalf("pool %d worker %s: %+v %v", p.ID, id, pw, err)
 			}
 			locked.Add(locked, pw.Stake.Big())
+			if pw.State == PoolWorkerComputing {
+				shares.Add(shares, pw.Share.Big())
+			} else if pw.Share.Big().Sign() != 0 {
+				t.Fatalf("pool %d worker %s is %s with share %s", p.ID, id, pw.State, pw.Share)
+			}
 		}
 		if new(big.Int).Add(p.Free.Big(), locked).Cmp(p.Value.Big()) != 0 {
 			t.Fatalf("pool %d: free %s + locked %s != value %s", p.ID, p.Free, locked, p.Value)
@@ -306,6 +312,12 @@ func checkPoolSupply(t testing.TB, a *App, genesis *big.Int) {
 				t.Fatalf("pool %d: %s free while a request waits: %+v", p.ID, p.Free, p.Queue)
 			}
 		}
+	}
+	a.mu.RLock()
+	kept := getShares(a.state)
+	a.mu.RUnlock()
+	if kept.Cmp(shares) != 0 {
+		t.Fatalf("height %d: meta/shares %s, the computing workers' shares sum to %s", a.Height(), kept, shares)
 	}
 	want := new(big.Int).Add(genesis, s.Minted)
 	want.Sub(want, s.Burned)

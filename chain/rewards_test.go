@@ -1,7 +1,10 @@
 package chain
 
 import (
+	"bytes"
+	"fmt"
 	"math"
+	"math/rand/v2"
 	"math/big"
 	"strconv"
 	"testing"
@@ -181,4 +184,113 @@ func TestRewards(t *testing.T) {
 		t.Errorf("w2 back after %d blocks: %s V %s, want %s", k, p.State, p.V, want)
 	}
 	_ = strconv.Itoa
+}
+
+// TestRewardsProperty: three workers of two pools answer their challenges
+// or not at random while stakes come and go and workers stop and start;
+// after every block the books hold (checkPoolSupply: the supply, with
+// what was minted, is the sum of balances and pools; each pool's value is
+// its free and locked stake; meta/shares is the computing workers'
+// shares), and a replay gives the same app hashes.
+func TestRewardsProperty(t *testing.T) {
+	for seed := range uint64(4) {
+		rng := rand.New(rand.NewPCG(seed, 11))
+		g := testGenesis()
+		g.Accounts = []GenesisAccount{{Address: alice.addr, Balance: e18(1_000_000)}, {Address: bob.addr, Balance: e18(1_000_000)}}
+		g.Economics = true
+		g.Params.Fees = FeeParams{Base: "1000", PerByte: "1", ProposerPercent: 50}
+		g.Params.Staking = StakingParams{MinContribution: "10", StakeK: "10", HeartbeatBlocks: 2, HeartbeatWindow: 3, BudgetPerBlock: "1000000000"}
+		newA := func() *App {
+			a := New()
+			if _, err := a.InitChain(g); err != nil {
+				t.Fatal(err)
+			}
+			a.SetVerifier(&testVerifier{})
+			return a
+		}
+		a := newA()
+		var ws [][32]byte
+		var keys []interface{ Sign([]byte) []byte }
+		var setup [][]byte
+		for i := range 3 {
+			r, k := idWorker(bob, fmt.Sprint("p", i), uint64(i))
+			ws, keys = append(ws, WorkerID(r.PublicKey)), append(keys, k)
+			setup = append(setup, bob.tx(t, r))
+		}
+		n := uint64(3)
+		btx := func(m func(n uint64) Msg) []byte { n++; return bob.tx(t, m(n-1)) }
+		setup = append(setup,
+			btx(func(n uint64) Msg { return CreatePool{Commission: 50_000, Cap: big.NewInt(0), Nonce: n} }),
+			btx(func(n uint64) Msg { return CreatePool{Commission: 0, Cap: big.NewInt(0), Nonce: n} }),
+			btx(func(n uint64) Msg { return AddPoolWorker{Pool: 1, Worker: ws[0], Nonce: n} }),
+			btx(func(n uint64) Msg { return AddPoolWorker{Pool: 1, Worker: ws[1], Nonce: n} }),
+			btx(func(n uint64) Msg { return AddPoolWorker{Pool: 2, Worker: ws[2], Nonce: n} }),
+			btx(func(n uint64) Msg { return Contribute{Pool: 1, Amount: e18(5000), Nonce: n} }),
+			btx(func(n uint64) Msg { return Contribute{Pool: 2, Amount: e18(5000), Nonce: n} }))
+		tm := genesisTime.Add(time.Second)
+		blocks := []Block{{Height: 1, Time: tm, Txs: setup}}
+		var hashes [][]byte
+		run := func(b Block) {
+			res := a.FinalizeBlock(b)
+			a.Commit()
+			hashes = append(hashes, res.AppHash)
+			checkPoolSupply(t, a, e18(2_000_000))
+		}
+		run(blocks[0])
+		an := nonce(a, alice)
+		for h := int64(2); h <= 80; h++ {
+			tm = tm.Add(time.Duration(1+rng.IntN(20)) * time.Second)
+			b := Block{Height: h, Time: tm}
+			for i, w := range ws {
+				pw, err := a.View().PoolWorker(w)
+				if err != nil {
+					t.Fatal(err)
+				}
+				switch {
+				case pw.Challenge != 0 && rng.IntN(10) < 7:
+					m := Heartbeat{Worker: w, Challenge: uint64(pw.Challenge), Seed: pw.ChallengeSeed, Iterations: uint64(h) * 1000}
+					d := m.IdentityDigest(testChainID)
+					m = m.WithIdentitySig(keys[i].Sign(d[:]))
+					b.Txs = append(b.Txs, btx(func(n uint64) Msg { m.Nonce = n; return m }))
+				case pw.State == PoolWorkerIdle && rng.IntN(3) == 0:
+					st := e18(100 + rng.Int64N(1000))
+					b.Txs = append(b.Txs, btx(func(n uint64) Msg { return StartComputing{Worker: w, Stake: st, Nonce: n} }))
+				case (pw.State == PoolWorkerComputing || pw.State == PoolWorkerUnresponsive) && rng.IntN(15) == 0:
+					b.Txs = append(b.Txs, btx(func(n uint64) Msg { return StopComputing{Worker: w, Nonce: n} }))
+				}
+			}
+			if rng.IntN(4) == 0 {
+				amt, pool := e18(1+rng.Int64N(500)), uint64(1+rng.IntN(2))
+				b.Txs = append(b.Txs, alice.tx(t, Contribute{Pool: pool, Amount: amt, Nonce: an}))
+				an++
+			}
+			if rng.IntN(5) == 0 {
+				pool := uint64(1 + rng.IntN(2))
+				if held := a.View().Stake(alice.addr, pool).Shares.Big(); held.Sign() > 0 {
+					sh := new(big.Int).Quo(held, big.NewInt(1+rng.Int64N(3)))
+					b.Txs = append(b.Txs, alice.tx(t, Withdraw{Pool: pool, Shares: sh, Nonce: an}))
+					an++
+				}
+			}
+			blocks = append(blocks, b)
+			run(b)
+			n, an = nonce(a, bob), nonce(a, alice) // a refused one leaves no gap
+		}
+		r := newA()
+		for i, b := range blocks {
+			res := r.FinalizeBlock(b)
+			r.Commit()
+			if !bytes.Equal(res.AppHash, hashes[i]) {
+				t.Fatalf("seed %d: replay of block %d differs", seed, b.Height)
+			}
+		}
+		s, _, _ := a.View().Supply()
+		if seed == 0 {
+			p1, _ := a.View().Pool(1)
+			t.Logf("seed 0: minted %s, pool 1 price %s", s.Minted, SharePrice(p1))
+		}
+		if s.Minted.Sign() == 0 {
+			t.Errorf("seed %d: nothing minted in 80 blocks", seed)
+		}
+	}
 }
