@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"math/big"
+	"math/rand/v2"
 	"strconv"
 	"testing"
 	"time"
@@ -269,7 +269,6 @@ func TestRewardsProperty(t *testing.T) {
 				if held := a.View().Stake(alice.addr, pool).Shares.Big(); held.Sign() > 0 {
 					sh := new(big.Int).Quo(held, big.NewInt(1+rng.Int64N(3)))
 					b.Txs = append(b.Txs, alice.tx(t, Withdraw{Pool: pool, Shares: sh, Nonce: an}))
-					an++
 				}
 			}
 			blocks = append(blocks, b)

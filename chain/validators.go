@@ -56,14 +56,6 @@ func (s ValidatorSet) find(pub []byte) int {
 	return slices.IndexFunc(s.Validators, func(v ValidatorRecord) bool { return bytes.Equal(v.PubKey, pub) })
 }
 
-func (s ValidatorSet) totalPower() int64 {
-	var t int64
-	for _, v := range s.Validators {
-		t += v.Power
-	}
-	return t
-}
-
 func validatorSet(r reader) ValidatorSet {
 	var s ValidatorSet
 	getJSON(r, keyValidators, &s)
