@@ -137,6 +137,9 @@ type Stake struct {
 	Pool   uint64 `json:"pool"`
 	Shares string `json:"shares"`
 	Value  string `json:"value"`
+	// LockedUntil is the first block at which the account may withdraw
+	// (its last contribution locks its shares); 0: none.
+	LockedUntil int64 `json:"lockedUntil,omitempty"`
 }
 
 // NodeInfo is GET /v1/node: what the node behind a gateway runs.

@@ -29,6 +29,11 @@ const (
 	prefixHBDue    = "hb/due/"    // ‖ 8-byte big-endian height: HeartbeatList
 )
 
+// IterationsPerP scales the benchmark to P: P is thousands of iterations
+// per second (a 5%-duty SHA-256 benchmark gives a few hundred), so that
+// rig_k·P and the share's 2·P weigh like stakes of hundreds of COVE.
+const IterationsPerP = 1000
+
 // PoolWorkerUnresponsive is a computing worker that missed a heartbeat.
 const PoolWorkerUnresponsive = "unresponsive"
 
@@ -218,7 +223,7 @@ func execHeartbeat(o *overlay, sender cove.Address, m Heartbeat, ctx execContext
 	// only). A lower count than before is a restarted worker: a new
 	// baseline, no P this time.
 	if secs := int64(ctx.time.Sub(pw.LastTime) / time.Second); !pw.LastTime.IsZero() && secs >= 1 && m.Iterations >= pw.Iterations {
-		pw.P = (m.Iterations - pw.Iterations) / uint64(secs)
+		pw.P = (m.Iterations - pw.Iterations) / uint64(secs) / IterationsPerP
 	}
 	pw.Iterations, pw.LastHeartbeat, pw.LastTime, pw.Challenge, pw.ChallengeSeed = m.Iterations, ctx.height, ctx.time, 0, cove.Hash{}
 	back := pw.State == PoolWorkerUnresponsive

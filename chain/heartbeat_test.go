@@ -88,9 +88,9 @@ func TestHeartbeats(t *testing.T) {
 	if seed.IsZero() {
 		t.Fatal("the challenge has no seed")
 	}
-	good := Heartbeat{Worker: w, Challenge: uint64(ch), Seed: seed, Iterations: 1000}
-	wantCode(t, hb(1, bob, signHB(key, Heartbeat{Worker: w, Challenge: uint64(ch) + 1, Seed: seed, Iterations: 1000})), CodeInvalidArgument, "no pending challenge")
-	wantCode(t, hb(0, bob, signHB(key, Heartbeat{Worker: w, Challenge: uint64(ch), Seed: cove.Hash{1}, Iterations: 1000})), CodeInvalidArgument, "no pending challenge")
+	good := Heartbeat{Worker: w, Challenge: uint64(ch), Seed: seed, Iterations: 1_000_000}
+	wantCode(t, hb(1, bob, signHB(key, Heartbeat{Worker: w, Challenge: uint64(ch) + 1, Seed: seed, Iterations: 1_000_000})), CodeInvalidArgument, "no pending challenge")
+	wantCode(t, hb(0, bob, signHB(key, Heartbeat{Worker: w, Challenge: uint64(ch), Seed: cove.Hash{1}, Iterations: 1_000_000})), CodeInvalidArgument, "no pending challenge")
 	wantCode(t, hb(0, bob, signHB(gkIdentity("another"), good)), CodeUnauthorized, "identity-key signature")
 	wantCode(t, hb(0, alice, signHB(key, good)), CodeUnauthorized, "only its operator")
 	if pw().Challenge != ch {
@@ -98,19 +98,19 @@ func TestHeartbeats(t *testing.T) {
 	}
 	r := hb(0, bob, signHB(key, good))
 	wantCode(t, r, CodeOK)
-	if p := pw(); p.Challenge != 0 || p.LastHeartbeat != a.Height() || p.Iterations != 1000 || p.State != PoolWorkerComputing {
+	if p := pw(); p.Challenge != 0 || p.LastHeartbeat != a.Height() || p.Iterations != 1_000_000 || p.State != PoolWorkerComputing {
 		t.Fatalf("after the heartbeat %+v", p)
 	}
-	// The next block challenges again; 10 s later it answers with 1500
-	// more iterations: P = 150 per second.
+	// The next block challenges again; 10 s later it answers with 1.5
+	// million more iterations: P = 150 (thousands per second).
 	step(1)
 	ch = pw().Challenge
 	if ch != a.Height() {
 		t.Fatalf("challenge %d at %d", ch, a.Height())
 	}
-	wantCode(t, hb(9, bob, signHB(key, Heartbeat{Worker: w, Challenge: uint64(ch), Seed: pw().ChallengeSeed, Iterations: 2500})), CodeOK)
+	wantCode(t, hb(9, bob, signHB(key, Heartbeat{Worker: w, Challenge: uint64(ch), Seed: pw().ChallengeSeed, Iterations: 2_500_000})), CodeOK)
 	if p := pw(); p.P != 150 {
-		t.Fatalf("P %d, want 150 (1500 iterations in 10 s)", p.P)
+		t.Fatalf("P %d, want 150 (1.5 million iterations in 10 s)", p.P)
 	}
 	// A restarted worker counts from 0 again: a new baseline, P kept.
 	step(1)

@@ -283,6 +283,13 @@ type StakeRecord struct {
 	Pool    uint64       `json:"pool"`
 	Account cove.Address `json:"account"`
 	Shares  Amount       `json:"shares"`
+	// LockedUntil is the first height at which the account may withdraw
+	// again: a contribution locks its shares for heartbeat_blocks +
+	// heartbeat_window blocks, about the time every computing worker
+	// takes to settle once, so that COVE put in just before a reward
+	// settles cannot take the reward of blocks it was not in for and
+	// leave at once.
+	LockedUntil int64 `json:"lockedUntil,omitempty"`
 }
 
 // PoolWorker is a worker's place in a pool.
@@ -312,6 +319,8 @@ type PoolWorker struct {
 	V       Amount `json:"v,omitzero"`
 	Share   Amount `json:"share,omitzero"`
 	Settled int64  `json:"settled,omitempty"`
+	// Acc is the rewards index's acc at its last settlement.
+	Acc Amount `json:"acc,omitzero"`
 }
 
 func poolKey(id uint64) string { return prefixPool + string(binary.BigEndian.AppendUint64(nil, id)) }
@@ -328,7 +337,7 @@ func checkPoolRecord(key string) any {
 	case key == keyNextPool:
 		return new(uint64)
 	case key == keyShares:
-		return new(Amount)
+		return new(RewardIndex)
 	case len(key) == len(prefixPool)+8 && key[:len(prefixPool)] == prefixPool:
 		return new(PoolRecord)
 	case len(key) == len(prefixStake)+28 && key[:len(prefixStake)] == prefixStake:
@@ -606,6 +615,7 @@ func execContribute(o *overlay, sender cove.Address, m Contribute, ctx execConte
 	p.Free = AmountOf(new(big.Int).Add(p.Free.Big(), m.Amount))
 	st := getStake(o, sender, p.ID)
 	st.Shares = AmountOf(new(big.Int).Add(st.Shares.Big(), minted))
+	st.LockedUntil = ctx.height + int64(sp.HeartbeatBlocks+sp.HeartbeatWindow)
 	putStake(o, st)
 	evs = append(evs, Event{Type: EventContributed, Attrs: []Attr{{"pool", u64s(p.ID)}, {"account", sender.String()}, {"amount", m.Amount.String()}, {"shares", minted.String()}}})
 	// New free stake pays the queue.
@@ -622,6 +632,9 @@ func execWithdraw(o *overlay, sender cove.Address, m Withdraw, ctx execContext) 
 	st := getStake(o, sender, p.ID)
 	if m.Shares.Sign() == 0 || m.Shares.Cmp(st.Shares.Big()) > 0 {
 		return nil, fail(CodeInsufficientFunds, "%s holds %s shares of pool %d, asked to withdraw %s", sender, st.Shares, p.ID, m.Shares)
+	}
+	if ctx.height < st.LockedUntil {
+		return nil, fail(CodeInvalidArgument, "%s's shares of pool %d are locked until block %d by its last contribution (heartbeat_blocks + heartbeat_window blocks): withdraw then", sender, p.ID, st.LockedUntil)
 	}
 	// A request worth less than the minimum contribution must be the
 	// whole holding: dust requests would fill the queue, or stop a pool's
@@ -678,6 +691,8 @@ func execStartComputing(o *overlay, sender cove.Address, m StartComputing, ctx e
 	}
 	p.Free = AmountOf(free.Sub(free, m.Stake))
 	pw.State, pw.Stake, pw.Since, pw.CoolUntil = PoolWorkerComputing, AmountOf(m.Stake), ctx.height, time.Time{}
+	// A new session: P is measured afresh from its next two heartbeats.
+	pw.LastTime, pw.Iterations = time.Time{}, 0
 	joinRewards(o, &pw, ctx)
 	putJSON(o, poolWorkerKey(m.Worker), pw)
 	listAdd(o, hbBucketKey(HeartbeatBucket(m.Worker, staking(o).HeartbeatBlocks)), m.Worker)

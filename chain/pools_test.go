@@ -20,7 +20,9 @@ func newPoolApp(t testing.TB) (*App, map[string]cove.Hash) {
 	g := testGenesis()
 	g.Accounts = []GenesisAccount{{Address: alice.addr, Balance: big.NewInt(1_000_000)}, {Address: bob.addr, Balance: big.NewInt(1_000_000)}}
 	g.Economics = true
-	g.Params.Staking = StakingParams{MinContribution: "10", StakeK: "10", InitialP: 50, CooldownSeconds: 60, GraceSeconds: 120, MaxPoolWorkers: 2}
+	// (One heartbeat bucket and a window of 2: a contribution locks for 3
+	// blocks; nobody answers, so computing workers turn unresponsive.)
+	g.Params.Staking = StakingParams{MinContribution: "10", StakeK: "10", InitialP: 50, CooldownSeconds: 60, GraceSeconds: 120, MaxPoolWorkers: 2, HeartbeatBlocks: 1, HeartbeatWindow: 2}
 	a := New()
 	if _, err := a.InitChain(g); err != nil {
 		t.Fatal(err)
@@ -153,6 +155,10 @@ func TestPools(t *testing.T) {
 	}
 	refused(contribute(alice, 1, 9), CodeInvalidArgument, "under the minimum 10", alice)
 	ok(contribute(alice, 1, 1000))
+	// A contribution locks the contributor's shares for heartbeat_blocks
+	// + heartbeat_window = 3 blocks; the control is alice's withdrawal
+	// below, blocks later.
+	refused(run(3, alice, func(n uint64) Msg { return Withdraw{Pool: 1, Shares: big.NewInt(1000), Nonce: n} }), CodeInvalidArgument, "locked until block", alice)
 	ok(contribute(bob, 1, 500))
 	refused(contribute(bob, 1, 2_000_000), CodeInsufficientFunds, "the contribution is", bob)
 	wantPool(t, a, 1, 1500, 1500, 1500)
@@ -178,6 +184,7 @@ func TestPools(t *testing.T) {
 		return run(s, k, func(n uint64) Msg { return Withdraw{Pool: 1, Shares: big.NewInt(sh), Nonce: n} })
 	}
 	refused(withdraw(5, alice, 1001), CodeInsufficientFunds, "holds 1000 shares", alice)
+
 	refused(withdraw(5, alice, 9), CodeInvalidArgument, "under the minimum 10", alice) // dust, not the whole holding
 	r = ok(withdraw(5, alice, 1000))
 	if !hasEvent(r, EventWithdrawn, "amount", "800") || !hasEvent(r, EventWithdrawQueued, "shares", "200") {
@@ -223,7 +230,7 @@ func TestPools(t *testing.T) {
 	ok(withdraw(71, bob, 600))
 	wantPool(t, a, 1, 600, 600, 0, 600)
 	ok(refresh(191)) // 120 s: not past the grace period yet (the control)
-	if p, _ := a.View().PoolWorker(w["w1"]); p.State != PoolWorkerComputing {
+	if p, _ := a.View().PoolWorker(w["w1"]); p.State == PoolWorkerCooling {
 		t.Fatalf("w1 %s before the grace period ended", p.State)
 	}
 	r = ok(refresh(192))
@@ -314,7 +321,7 @@ func checkPoolSupply(t testing.TB, a *App, genesis *big.Int) {
 		}
 	}
 	a.mu.RLock()
-	kept := getShares(a.state)
+	kept := getIndex(a.state).Shares.Big()
 	a.mu.RUnlock()
 	if kept.Cmp(shares) != 0 {
 		t.Fatalf("height %d: meta/shares %s, the computing workers' shares sum to %s", a.Height(), kept, shares)

@@ -11,12 +11,14 @@ import (
 //
 //	Ve = ((re − 1)·conf + 1) · (stake + rig_k·P), at most v_max,
 //
-// and a share √(V² + (2·P·conf)²). Σshare, the sum over computing
-// workers, is kept in meta/shares. Rewards settle lazily, when the worker
-// is touched: at each Heartbeat it is paid, for the n blocks since its
-// last settlement, budget_per_block · n · share / Σshare (Σshare as of
-// now: shares between touches count as of the touch, so a block's mint
-// is budget_per_block on average, not exactly), minted. The payout
+// and a share √(V² + (2·P·conf)²). A rewards index (meta/shares) keeps
+// Σshare, the sum over computing workers, and acc, the reward per unit of
+// share accrued so far: every change of Σshare first adds
+// budget_per_block · (blocks since the last change) / Σshare to acc. A
+// worker is paid, at each Heartbeat, share · (acc − its acc at its last
+// settlement), minted: each block's budget is split exactly by the
+// shares of that block (rounded down), and a worker that leaves forfeits
+// what it accrued since its last settlement. The payout
 // (100 − treasury_percent)% goes to its pool (the owner's commission to
 // the owner's account, the rest to the pool's value and free stake, which
 // raises the share price) and the rest to the treasury. While computing, V
@@ -27,7 +29,19 @@ import (
 // worker record does not carry its TCB status yet). Phala's idle cost
 // term (cost_k·P + cost_b, ~10⁻⁸ per block) is left out.
 
-const keyShares = "meta/shares" // Amount: Σshare of computing workers (fp)
+const keyShares = "meta/shares" // RewardIndex
+
+// RewardIndex is the rewards index: Σshare of computing workers (fp), the
+// accrued reward per share Acc (base units per fp share, scaled by
+// accScale) and the height it was brought to.
+type RewardIndex struct {
+	Shares Amount `json:"shares"`
+	Acc    Amount `json:"acc"`
+	Height int64  `json:"height"`
+}
+
+// accScale keeps the index's precision: reward per share is tiny.
+var accScale = new(big.Int).Exp(big.NewInt(10), big.NewInt(36), nil)
 
 // fpOne is 1.0 in 18-decimal fixed point.
 var fpOne = new(big.Int).Exp(big.NewInt(10), big.NewInt(18), nil)
@@ -42,17 +56,25 @@ func fpMul(a, b *big.Int) *big.Int {
 }
 
 // fpPow returns x^n in fixed point, by squaring (each product rounded
-// down, so the same inputs always give the same result).
-func fpPow(x *big.Int, n uint64) *big.Int {
+// down, so the same inputs always give the same result), saturating at
+// ceiling: for x ≥ 1 every factor is at least 1, so a result at the
+// ceiling means x^n is at least the ceiling; x ≤ 1 never reaches it.
+func fpPow(x *big.Int, n uint64, ceiling *big.Int) *big.Int {
+	sat := func(v *big.Int) *big.Int {
+		if v.Cmp(ceiling) > 0 {
+			return v.Set(ceiling)
+		}
+		return v
+	}
 	r := new(big.Int).Set(fpOne)
-	b := new(big.Int).Set(x)
+	b := sat(new(big.Int).Set(x))
 	for n > 0 {
 		if n&1 == 1 {
-			r = fpMul(r, b)
+			r = sat(fpMul(r, b))
 		}
 		n >>= 1
 		if n > 0 {
-			b = fpMul(b, b)
+			b = sat(fpMul(b, b))
 		}
 	}
 	return r
@@ -123,42 +145,68 @@ func shareOf(v *big.Int, p uint64) *big.Int {
 	return s.Sqrt(s)
 }
 
-func getShares(r reader) *big.Int {
-	var a Amount
-	getJSON(r, keyShares, &a)
-	return a.Big()
+func getIndex(r reader) RewardIndex {
+	var x RewardIndex
+	getJSON(r, keyShares, &x)
+	return x
 }
 
-func addShares(o *overlay, delta *big.Int) {
-	s := getShares(o)
-	s.Add(s, delta)
-	if s.Sign() < 0 {
-		s.SetInt64(0) // rounding cannot go below 0; never negative
+// accrue brings the index to the block: acc += budget · blocks / Σshare.
+func accrue(o *overlay, ctx execContext) RewardIndex {
+	x := getIndex(o)
+	if n := ctx.height - x.Height; n > 0 && x.Shares.Big().Sign() > 0 {
+		inc := new(big.Int).Mul(staking(o).rewards().budget, big.NewInt(n))
+		inc.Mul(inc, accScale)
+		inc.Quo(inc, x.Shares.Big())
+		x.Acc = AmountOf(inc.Add(inc, x.Acc.Big()))
 	}
-	putJSON(o, keyShares, AmountOf(s))
+	x.Height = ctx.height
+	return x
+}
+
+// addShares changes Σshare by delta, accruing first.
+func addShares(o *overlay, delta *big.Int, ctx execContext) RewardIndex {
+	x := accrue(o, ctx)
+	sh := x.Shares.Big()
+	sh.Add(sh, delta)
+	if sh.Sign() < 0 {
+		panic("chain: the sum of shares went negative") // every share removed was added
+	}
+	x.Shares = AmountOf(sh)
+	if x.Acc.i == nil {
+		x.Acc = AmountOf(new(big.Int))
+	}
+	putJSON(o, keyShares, x)
+	return x
+}
+
+// effectiveP is a worker's P for its share: measured, or initial_p.
+func effectiveP(o *overlay, pw *PoolWorker) uint64 {
+	if pw.P != 0 {
+		return pw.P
+	}
+	return staking(o).InitialP
 }
 
 // joinRewards gives a worker that starts computing its V and share.
 func joinRewards(o *overlay, pw *PoolWorker, ctx execContext) {
 	r := staking(o).rewards()
-	p := pw.P
-	if p == 0 {
-		p = staking(o).InitialP
-	}
+	p := effectiveP(o, pw)
 	v := r.initialV(pw.Stake.Big(), p)
 	share := shareOf(v, p)
-	pw.V, pw.Share, pw.Settled = AmountOf(v), AmountOf(share), ctx.height
-	addShares(o, share)
+	x := addShares(o, share, ctx)
+	pw.V, pw.Share, pw.Settled, pw.Acc = AmountOf(v), AmountOf(share), ctx.height, AmountOf(x.Acc.Big())
 }
 
 // leaveRewards takes a worker out of Σshare (it stops, or is
-// unresponsive): it earns nothing from then on.
+// unresponsive): it forfeits what it accrued since its last settlement
+// and earns nothing from then on.
 func leaveRewards(o *overlay, pw *PoolWorker, ctx execContext) {
-	addShares(o, new(big.Int).Neg(pw.Share.Big()))
-	pw.Share, pw.Settled = AmountOf(new(big.Int)), ctx.height
+	addShares(o, new(big.Int).Neg(pw.Share.Big()), ctx)
+	pw.Share, pw.Settled, pw.Acc = AmountOf(new(big.Int)), ctx.height, Amount{}
 }
 
-// settle pays a computing worker for the blocks since its last
+// settle pays a computing worker what it accrued since its last
 // settlement and updates its V and share; back from unresponsive, it
 // decays V instead and rejoins Σshare. It returns the reward event, if any.
 func settle(o *overlay, pw *PoolWorker, wasUnresponsive bool, ctx execContext) []Event {
@@ -166,31 +214,26 @@ func settle(o *overlay, pw *PoolWorker, wasUnresponsive bool, ctx execContext) [
 	r := sp.rewards()
 	n := uint64(max(ctx.height-pw.Settled, 0))
 	v := pw.V.Big()
-	p := pw.P
-	if p == 0 {
-		p = sp.InitialP
-	}
+	p := effectiveP(o, pw)
 	if wasUnresponsive {
 		keep := new(big.Int).Sub(fpOne, r.slash)
-		v = fpMul(v, fpPow(keep, min(n, 1<<20)))
+		v = fpMul(v, fpPow(keep, n, fpOne))
 		share := shareOf(v, p)
-		pw.V, pw.Share, pw.Settled = AmountOf(v), AmountOf(share), ctx.height
-		addShares(o, share)
+		x := addShares(o, share, ctx)
+		pw.V, pw.Share, pw.Settled, pw.Acc = AmountOf(v), AmountOf(share), ctx.height, AmountOf(x.Acc.Big())
 		return nil
 	}
-	total := getShares(o)
-	reward := new(big.Int)
-	if total.Sign() > 0 && n > 0 {
-		reward.Mul(r.budget, new(big.Int).SetUint64(n))
-		reward.Mul(reward, pw.Share.Big())
-		reward.Quo(reward, total)
-	}
-	// V grows while computing, and gives back what is paid.
-	// (Past 2^20 blocks without a settlement, V is at v_max for any rho
-	// over 1 the parameters allow; the bound keeps ρⁿ's size in check.)
+	x := accrue(o, ctx)
+	reward := new(big.Int).Sub(x.Acc.Big(), pw.Acc.Big())
+	reward.Mul(reward, pw.Share.Big())
+	reward.Quo(reward, accScale)
+	// V grows while computing (saturating at v_max), and gives back what
+	// is paid.
 	grown := new(big.Int).Set(r.vMax)
-	if n <= 1<<20 || r.rho.Cmp(fpOne) == 0 {
-		grown = fpMul(v, fpPow(r.rho, min(n, 1<<20)))
+	if v.Sign() > 0 {
+		ceiling := new(big.Int).Mul(r.vMax, fpOne)
+		ceiling.Quo(ceiling, v).Add(ceiling, fpOne) // ρⁿ at or above this puts V at v_max
+		grown = fpMul(v, fpPow(r.rho, n, ceiling))
 	}
 	if grown.Cmp(r.vMax) > 0 {
 		grown.Set(r.vMax)
@@ -206,10 +249,9 @@ func settle(o *overlay, pw *PoolWorker, wasUnresponsive bool, ctx execContext) [
 		deduct.Set(payout)
 	}
 	newV := new(big.Int).Sub(grown, deduct)
-	oldShare := pw.Share.Big()
 	share := shareOf(newV, p)
-	addShares(o, new(big.Int).Sub(share, oldShare))
-	pw.V, pw.Share, pw.Settled = AmountOf(newV), AmountOf(share), ctx.height
+	x = addShares(o, new(big.Int).Sub(share, pw.Share.Big()), ctx)
+	pw.V, pw.Share, pw.Settled, pw.Acc = AmountOf(newV), AmountOf(share), ctx.height, AmountOf(x.Acc.Big())
 	if reward.Sign() == 0 {
 		return nil
 	}
@@ -228,6 +270,8 @@ func settle(o *overlay, pw *PoolWorker, wasUnresponsive bool, ctx execContext) [
 	}
 	pool.Value = AmountOf(new(big.Int).Add(pool.Value.Big(), toPool))
 	pool.Free = AmountOf(new(big.Int).Add(pool.Free.Big(), toPool))
+	// New free stake pays the withdrawal queue.
+	pool, paid := payQueue(o, pool, sp)
 	putJSON(o, poolKey(pool.ID), pool)
 	credit := func(addr [20]byte, amount *big.Int) {
 		if amount.Sign() > 0 {
@@ -243,8 +287,8 @@ func settle(o *overlay, pw *PoolWorker, wasUnresponsive bool, ctx execContext) [
 	sup.Total.Add(sup.Total, reward)
 	sup.Minted.Add(sup.Minted, reward)
 	putJSON(o, keySupply, sup)
-	return []Event{{Type: EventReward, Attrs: []Attr{
+	return append([]Event{{Type: EventReward, Attrs: []Attr{
 		{"worker", pw.Worker.String()}, {"pool", u64s(pool.ID)}, {"amount", reward.String()},
 		{"toPool", toPool.String()}, {"commission", commission.String()}, {"treasury", toTreasury.String()}, {"v", newV.String()},
-	}}}
+	}}}, paid...)
 }

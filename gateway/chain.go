@@ -190,7 +190,7 @@ func (s *Server) handleChainStakes(w http.ResponseWriter, r *http.Request) {
 		if p, err := v.Pool(st.Pool); err == nil {
 			worth = chain.SharesValue(p, st.Shares.Big()).String()
 		}
-		out = append(out, api.Stake{Pool: st.Pool, Shares: st.Shares.String(), Value: worth})
+		out = append(out, api.Stake{Pool: st.Pool, Shares: st.Shares.String(), Value: worth, LockedUntil: st.LockedUntil})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"stakes": out})
 }

@@ -96,8 +96,15 @@ func (s *Server) heartbeats(ctx context.Context) {
 		case err != nil:
 			s.log.Warn("heartbeat not sent; retrying", "challenge", challenge, "err", err)
 			continue
-		case out.Code != chain.CodeOK:
+		case out.Code == chain.CodeInvalidArgument:
+			// The challenge is no longer pending (answered, or gone):
+			// asking again cannot help.
 			s.log.Warn("heartbeat refused", "challenge", challenge, "code", chain.CodeName(out.Code), "log", out.Log)
+		case out.Code != chain.CodeOK:
+			// A nonce taken by another of the operator's transactions, a
+			// balance short of the fee: try again at the next poll.
+			s.log.Warn("heartbeat refused; retrying", "challenge", challenge, "code", chain.CodeName(out.Code), "log", out.Log)
+			continue
 		default:
 			s.log.Debug("heartbeat", "challenge", challenge, "height", out.Height, "iterations", m.Iterations)
 		}

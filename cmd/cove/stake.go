@@ -260,7 +260,11 @@ func newStakeListCmd(g *globals) *cobra.Command {
 				fmt.Fprintf(cmd.OutOrStdout(), "%s holds no pool shares\n", addr)
 			}
 			for _, s := range st {
-				fmt.Fprintf(cmd.OutOrStdout(), "pool %d  shares %s  worth %s\n", s.Pool, s.Shares, s.Value)
+				locked := ""
+				if s.LockedUntil > 0 {
+					locked = fmt.Sprintf("  (a contribution locks them until block %d)", s.LockedUntil)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "pool %d  shares %s  worth %s%s\n", s.Pool, s.Shares, s.Value, locked)
 			}
 			return nil
 		},
