@@ -1,11 +1,13 @@
 package chain
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"math/big"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -168,7 +170,7 @@ func ptrU64(v uint64) *uint64 { return &v }
 // IsZero reports whether s sets nothing (all defaults).
 func (s StakingParams) IsZero() bool { return s == StakingParams{} }
 
-func or(v, def string) string {
+func orDefault(v, def string) string {
 	if v == "" {
 		return def
 	}
@@ -202,8 +204,8 @@ func (s StakingParams) effective() StakingParams {
 	if s.HeartbeatWindow == 0 {
 		s.HeartbeatWindow = d.HeartbeatWindow
 	}
-	s.BudgetPerBlock, s.Rho, s.SlashRate = or(s.BudgetPerBlock, d.BudgetPerBlock), or(s.Rho, d.Rho), or(s.SlashRate, d.SlashRate)
-	s.Re, s.RigK, s.VMax = or(s.Re, d.Re), or(s.RigK, d.RigK), or(s.VMax, d.VMax)
+	s.BudgetPerBlock, s.Rho, s.SlashRate = orDefault(s.BudgetPerBlock, d.BudgetPerBlock), orDefault(s.Rho, d.Rho), orDefault(s.SlashRate, d.SlashRate)
+	s.Re, s.RigK, s.VMax = orDefault(s.Re, d.Re), orDefault(s.RigK, d.RigK), orDefault(s.VMax, d.VMax)
 	if s.TreasuryPercent == nil {
 		s.TreasuryPercent = d.TreasuryPercent
 	}
@@ -374,7 +376,7 @@ func putStake(o *overlay, s StakeRecord) {
 
 func staking(r reader) StakingParams { return getParams(r).Staking.effective() }
 
-func u64s(v uint64) string { return fmt.Sprint(v) }
+func u64s(v uint64) string { return strconv.FormatUint(v, 10) }
 
 // CreatePool creates a stake pool owned by the sender.
 type CreatePool struct {
@@ -545,14 +547,8 @@ func execAddPoolWorker(o *overlay, sender cove.Address, m AddPoolWorker, ctx exe
 	return []Event{{Type: EventPoolWorkerAdded, Attrs: []Attr{{"pool", u64s(p.ID)}, {"worker", m.Worker.String()}}}}, nil
 }
 
-func compareHash(a, b cove.Hash) int {
-	for i := range a {
-		if a[i] != b[i] {
-			return int(a[i]) - int(b[i])
-		}
-	}
-	return 0
-}
+// compareHash orders worker ids (the sorted lists of pools and buckets).
+func compareHash(a, b cove.Hash) int { return bytes.Compare(a[:], b[:]) }
 
 func execRemovePoolWorker(o *overlay, sender cove.Address, m RemovePoolWorker, ctx execContext) ([]Event, *failure) {
 	p, f := ownedPool(o, sender, m.Pool, "remove workers")

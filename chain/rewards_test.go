@@ -6,10 +6,26 @@ import (
 	"math"
 	"math/big"
 	"math/rand/v2"
-	"strconv"
 	"testing"
 	"time"
 )
+
+// newRewardsApp returns an App of a chain with a supply record, the fees
+// and staking parameters given, alice and bob funded with a million COVE
+// each, and the test quote verifier.
+func newRewardsApp(t testing.TB, fees FeeParams, sp StakingParams) *App {
+	t.Helper()
+	g := testGenesis()
+	g.Accounts = []GenesisAccount{{Address: alice.addr, Balance: e18(1_000_000)}, {Address: bob.addr, Balance: e18(1_000_000)}}
+	g.Economics = true
+	g.Params.Fees, g.Params.Staking = fees, sp
+	a := New()
+	if _, err := a.InitChain(g); err != nil {
+		t.Fatal(err)
+	}
+	a.SetVerifier(&testVerifier{})
+	return a
+}
 
 func e18(n int64) *big.Int { return new(big.Int).Mul(big.NewInt(n), fpOne) }
 
@@ -31,16 +47,8 @@ func attrInt(t *testing.T, e Event, k string) *big.Int {
 // block until it answers again. The supply stays the sum of balances and
 // pools at every step.
 func TestRewards(t *testing.T) {
-	g := testGenesis()
-	g.Accounts = []GenesisAccount{{Address: alice.addr, Balance: e18(1_000_000)}, {Address: bob.addr, Balance: e18(1_000_000)}}
-	g.Economics = true
-	g.Params.Staking = StakingParams{MinContribution: "10", StakeK: "10", InitialP: 1, HeartbeatBlocks: 1, HeartbeatWindow: 3,
-		BudgetPerBlock: "1000000", Rho: "2000000000000000000", SlashRate: "500000000000000000", RigK: "0", VMax: e18(1000).String()}
-	a := New()
-	if _, err := a.InitChain(g); err != nil {
-		t.Fatal(err)
-	}
-	a.SetVerifier(&testVerifier{})
+	a := newRewardsApp(t, FeeParams{}, StakingParams{MinContribution: "10", StakeK: "10", InitialP: 1, HeartbeatBlocks: 1, HeartbeatWindow: 3,
+		BudgetPerBlock: "1000000", Rho: "2000000000000000000", SlashRate: "500000000000000000", RigK: "0", VMax: e18(1000).String()})
 	r1, k1 := idWorker(bob, "r1", 0)
 	r2, k2 := idWorker(bob, "r2", 1)
 	w1, w2 := WorkerID(r1.PublicKey), WorkerID(r2.PublicKey)
@@ -134,12 +142,9 @@ func TestRewards(t *testing.T) {
 	// split: w1's next reward is the whole budget of its blocks.
 	v2 := pw(w2).V.Big()
 	step()
-	var ch2 int64
 	for range 6 {
-		if p := pw(w2); p.State == PoolWorkerUnresponsive {
+		if pw(w2).State == PoolWorkerUnresponsive {
 			break
-		} else if p.Challenge != 0 {
-			ch2 = p.Challenge
 		}
 		if c := pw(w1).Challenge; c != 0 {
 			step(hb(w1, k1, c, 20))
@@ -176,13 +181,11 @@ func TestRewards(t *testing.T) {
 		step()
 	}
 	res = step(hb(w2, k2, pw(w2).Challenge, 20))
-	_ = ch2
 	k := a.Height() - down
 	want := new(big.Int).Rsh(v2, uint(k))
 	if p := pw(w2); p.State != PoolWorkerComputing || p.V.Big().Cmp(want) != 0 || p.Share.Big().Sign() == 0 {
 		t.Errorf("w2 back after %d blocks: %s V %s, want %s", k, p.State, p.V, want)
 	}
-	_ = strconv.Itoa
 }
 
 // TestRewardsProperty: three workers of two pools answer their challenges
@@ -194,18 +197,9 @@ func TestRewards(t *testing.T) {
 func TestRewardsProperty(t *testing.T) {
 	for seed := range uint64(4) {
 		rng := rand.New(rand.NewPCG(seed, 11))
-		g := testGenesis()
-		g.Accounts = []GenesisAccount{{Address: alice.addr, Balance: e18(1_000_000)}, {Address: bob.addr, Balance: e18(1_000_000)}}
-		g.Economics = true
-		g.Params.Fees = FeeParams{Base: "1000", PerByte: "1", ProposerPercent: 50}
-		g.Params.Staking = StakingParams{MinContribution: "10", StakeK: "10", HeartbeatBlocks: 2, HeartbeatWindow: 3, BudgetPerBlock: "1000000000"}
 		newA := func() *App {
-			a := New()
-			if _, err := a.InitChain(g); err != nil {
-				t.Fatal(err)
-			}
-			a.SetVerifier(&testVerifier{})
-			return a
+			return newRewardsApp(t, FeeParams{Base: "1000", PerByte: "1", ProposerPercent: 50},
+				StakingParams{MinContribution: "10", StakeK: "10", HeartbeatBlocks: 2, HeartbeatWindow: 3, BudgetPerBlock: "1000000000"})
 		}
 		a := newA()
 		var ws [][32]byte
@@ -300,15 +294,7 @@ func TestRewardsProperty(t *testing.T) {
 // paid against the shares of the blocks it was paid for, the mint is the
 // budget of the five blocks, not one and a half times it).
 func TestRewardsNoOvermint(t *testing.T) {
-	g := testGenesis()
-	g.Accounts = []GenesisAccount{{Address: alice.addr, Balance: e18(1_000_000)}, {Address: bob.addr, Balance: e18(1_000_000)}}
-	g.Economics = true
-	g.Params.Staking = StakingParams{MinContribution: "10", StakeK: "10", HeartbeatBlocks: 1, HeartbeatWindow: 20, BudgetPerBlock: "1000000"}
-	a := New()
-	if _, err := a.InitChain(g); err != nil {
-		t.Fatal(err)
-	}
-	a.SetVerifier(&testVerifier{})
+	a := newRewardsApp(t, FeeParams{}, StakingParams{MinContribution: "10", StakeK: "10", HeartbeatBlocks: 1, HeartbeatWindow: 20, BudgetPerBlock: "1000000"})
 	r1, k1 := idWorker(bob, "o1", 0)
 	r2, k2 := idWorker(bob, "o2", 1)
 	w1, w2 := WorkerID(r1.PublicKey), WorkerID(r2.PublicKey)

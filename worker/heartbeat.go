@@ -33,7 +33,7 @@ type benchmark struct {
 	running    atomic.Bool
 }
 
-// run spends benchSlice of each benchPeriod hashing while on() holds,
+// run spends benchSlice of each benchPeriod hashing while running is set,
 // until ctx ends.
 func (b *benchmark) run(ctx context.Context) {
 	t := time.NewTicker(benchPeriod)
