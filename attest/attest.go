@@ -114,40 +114,41 @@ var (
 )
 
 // VerifyQuote checks quote as evidence from platform name (see the package
-// comment for the order of checks) and returns its measurement.
+// comment for the order of checks) and returns its measurement and, for
+// TDX with collateral in the params, the platform's TCB status.
 //
 // Security: deterministic; now must be the block time.
-func (Verifier) VerifyQuote(name string, quote []byte, reportData [64]byte, now time.Time, p chain.Params) ([]byte, error) {
+func (Verifier) VerifyQuote(name string, quote []byte, reportData [64]byte, now time.Time, p chain.Params) (chain.Attestation, error) {
 	pol := p.TEE
 	var (
-		meas []byte
-		rd   [64]byte
-		err  error
+		att chain.Attestation
+		rd  [64]byte
+		err error
 	)
 	switch name {
 	case "sim":
 		if !pol.AllowsTEE(name) {
-			return nil, notAllowed(name, pol)
+			return att, notAllowed(name, pol)
 		}
-		meas, rd, err = verifySim(quote, now, pol)
+		att.Measurement, rd, err = verifySim(quote, now, pol)
 	case "tdx":
 		if !pol.AllowsTEE(name) {
-			return nil, notAllowed(name, pol)
+			return att, notAllowed(name, pol)
 		}
-		meas, rd, err = verifyTDX(quote, now, pol)
+		att, rd, err = verifyTDX(quote, now, pol)
 	default:
-		return nil, refuse(ErrUnknownTEE, nil, "this chain verifies sim and tdx quotes, not %q", name)
+		return att, refuse(ErrUnknownTEE, nil, "this chain verifies sim and tdx quotes, not %q", name)
 	}
 	if err != nil {
-		return nil, err
+		return chain.Attestation{}, err
 	}
-	if !pol.AllowsMeasurement(meas) {
-		return nil, refuse(ErrMeasurement, nil, "measurement %s is not allowed: add it with UpdateParams (params tee.allowed_measurements)", chain.Bytes(meas))
+	if !pol.AllowsMeasurement(att.Measurement) {
+		return chain.Attestation{}, refuse(ErrMeasurement, nil, "measurement %s is not allowed: add it with UpdateParams (params tee.allowed_measurements)", chain.Bytes(att.Measurement))
 	}
 	if rd != reportData {
-		return nil, refuse(ErrReportData, nil, "quote is for other keys: its report data is 0x%s, the registered public key needs 0x%s", hex.EncodeToString(rd[:]), hex.EncodeToString(reportData[:]))
+		return chain.Attestation{}, refuse(ErrReportData, nil, "quote is for other keys: its report data is 0x%s, the registered public key needs 0x%s", hex.EncodeToString(rd[:]), hex.EncodeToString(reportData[:]))
 	}
-	return meas, nil
+	return att, nil
 }
 
 func notAllowed(name string, pol chain.TEEPolicy) error {
@@ -191,41 +192,42 @@ func unix(t uint64) string {
 
 // verifyTDX checks a TDX quote to Intel's root at now, with the policy's
 // collateral and minimum TCB status.
-func verifyTDX(quote []byte, now time.Time, pol chain.TEEPolicy) (meas []byte, rd [64]byte, err error) {
+func verifyTDX(quote []byte, now time.Time, pol chain.TEEPolicy) (att chain.Attestation, rd [64]byte, err error) {
 	q, err := tdx.Parse(quote)
 	if err != nil {
-		return nil, rd, refuse(ErrFormat, err, "%v", err)
+		return att, rd, refuse(ErrFormat, err, "%v", err)
 	}
 	opts := tdx.Options{Now: now}
 	if len(pol.TDXCollateral) > 0 {
 		c, err := tdx.ParseCollateral(pol.TDXCollateral)
 		if err != nil {
-			return nil, rd, refuse(ErrCollateral, err, "params tee.tdx_collateral: %v", err)
+			return att, rd, refuse(ErrCollateral, err, "params tee.tdx_collateral: %v", err)
 		}
 		opts.Collateral = c
 	}
 	res, err := tdx.Verify(q, opts)
 	switch {
 	case errors.Is(err, tdx.ErrFormat):
-		return nil, rd, refuse(ErrFormat, err, "%v", err)
+		return att, rd, refuse(ErrFormat, err, "%v", err)
 	case errors.Is(err, tdx.ErrCollateral), errors.Is(err, tdx.ErrCollateralExpired):
-		return nil, rd, refuse(ErrCollateral, err, "%v: update params tee.tdx_collateral", err)
+		return att, rd, refuse(ErrCollateral, err, "%v: update params tee.tdx_collateral", err)
 	case errors.Is(err, tdx.ErrTCBNotSupported):
-		return nil, rd, refuse(ErrTCBStatus, err, "%v", err)
+		return att, rd, refuse(ErrTCBStatus, err, "%v", err)
 	case err != nil: // signatures, certificate chains, revocation, QE identity
-		return nil, rd, refuse(ErrSignature, err, "%v", err)
+		return att, rd, refuse(ErrSignature, err, "%v", err)
 	}
 	if pol.TDXMinStatus != "" {
 		min, ok := statusRank(tdx.TCBStatus(pol.TDXMinStatus))
 		got, known := statusRank(res.TCBStatus)
 		if !ok || !known || got > min {
-			return nil, rd, refuse(ErrTCBStatus, nil, "the platform's TCB status is %q (advisories %q), the chain accepts %q or better", res.TCBStatus, res.Advisories, pol.TDXMinStatus)
+			return att, rd, refuse(ErrTCBStatus, nil, "the platform's TCB status is %q (advisories %q), the chain accepts %q or better", res.TCBStatus, res.Advisories, pol.TDXMinStatus)
 		}
 	}
 	if res.Debug() {
-		return nil, rd, refuse(ErrDebug, nil, "the TD is a debug TD (TDATTRIBUTES.DEBUG): the host can read and change its memory")
+		return att, rd, refuse(ErrDebug, nil, "the TD is a debug TD (TDATTRIBUTES.DEBUG): the host can read and change its memory")
 	}
-	return TDXMeasurement(&res.TDReport), res.ReportData, nil
+	att = chain.Attestation{Measurement: TDXMeasurement(&res.TDReport), TCBStatus: string(res.TCBStatus), Advisories: res.Advisories}
+	return att, res.ReportData, nil
 }
 
 // TDXMeasurement is what the chain's allowed measurements list for a TD:

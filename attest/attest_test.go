@@ -375,8 +375,25 @@ func TestTDXQuote(t *testing.T) {
 		t.Fatal("a quote for other keys registered a worker")
 	}
 
-	// The same quote with its MRTD not allowed: the measurement refusal.
+	// With its own report data the verifier accepts it and reports the
+	// platform's TCB status from the collateral (a worker's confidence in
+	// rewards); without collateral there is no status.
+	pq, err := tdx.Parse(quote)
+	if err != nil {
+		t.Fatal(err)
+	}
 	p := w.app.View().Params()
+	att, err := attest.Verifier{}.VerifyQuote("tdx", quote, pq.Body.ReportData, tdxBlockTime, p)
+	if err != nil || att.TCBStatus != "UpToDate" || !bytes.Equal(att.Measurement, phalaMRTD(t)) {
+		t.Fatalf("VerifyQuote with collateral = %q %q, %v", att.TCBStatus, att.Advisories, err)
+	}
+	noCollateral := p
+	noCollateral.TEE.TDXCollateral, noCollateral.TEE.TDXMinStatus = nil, ""
+	if att, err := (attest.Verifier{}).VerifyQuote("tdx", quote, pq.Body.ReportData, tdxBlockTime, noCollateral); err != nil || att.TCBStatus != "" {
+		t.Fatalf("VerifyQuote without collateral = %q, %v", att.TCBStatus, err)
+	}
+
+	// The same quote with its MRTD not allowed: the measurement refusal.
 	p.TEE.AllowedMeasurements = []chain.Bytes{allowedBuild[:]}
 	pj, _ := json.Marshal(p)
 	wantCode(t, w.one(t, admin, chain.UpdateParams{Params: string(pj), Nonce: 0}), chain.CodeOK)
@@ -407,8 +424,9 @@ func TestVerifierErrors(t *testing.T) {
 	rd := workerRD(pubKey("x"))
 	q, _ := p.Quote(rd)
 	var v attest.Verifier
-	m, err := v.VerifyQuote("sim", q, rd, now, params)
-	if err != nil || !bytes.Equal(m, allowedBuild[:]) {
+	att, err := v.VerifyQuote("sim", q, rd, now, params)
+	m := att.Measurement
+	if err != nil || !bytes.Equal(m, allowedBuild[:]) || att.TCBStatus != "" || att.Advisories != nil {
 		t.Fatalf("VerifyQuote = %x, %v", m, err)
 	}
 	flipped := bytes.Clone(q)

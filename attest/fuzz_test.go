@@ -33,8 +33,8 @@ func FuzzVerifyQuote(f *testing.F) {
 	f.Fuzz(func(t *testing.T, q []byte, dt int64) {
 		at := now.Add(time.Duration(dt%1e6) * time.Second)
 		for _, tee := range []string{"sim", "tdx"} {
-			meas, err := attest.Verifier{}.VerifyQuote(tee, q, rd, at, params)
-			if err == nil && (tee != "sim" || string(q) != string(good) || string(meas) != string(m[:])) {
+			att, err := attest.Verifier{}.VerifyQuote(tee, q, rd, at, params)
+			if err == nil && (tee != "sim" || string(q) != string(good) || string(att.Measurement) != string(m[:])) {
 				t.Fatalf("%s: accepted a quote nobody trusted made", tee)
 			}
 		}

@@ -312,7 +312,7 @@ func execRegisterWorker(o *overlay, sender cove.Address, m RegisterWorker, ctx e
 	if _, ok := o.get(gatekeeperKey(id)); ok {
 		return nil, fail(CodeExists, "%s is a gatekeeper's identity key: a key is registered in one role only", id)
 	}
-	meas, f := attested(o, RoleWorker, m.TEE, m.Quote, m.PublicKey, sender, ctx)
+	att, f := attested(o, RoleWorker, m.TEE, m.Quote, m.PublicKey, sender, ctx)
 	if f != nil {
 		return nil, f
 	}
@@ -320,7 +320,9 @@ func execRegisterWorker(o *overlay, sender cove.Address, m RegisterWorker, ctx e
 		ID:           id,
 		Operator:     sender,
 		TEE:          m.TEE,
-		Measurement:  Bytes(append([]byte(nil), meas...)),
+		Measurement:  Bytes(append([]byte(nil), att.Measurement...)),
+		TCBStatus:    att.TCBStatus,
+		Advisories:   att.Advisories,
 		PublicKey:    m.PublicKey,
 		Endpoint:     m.Endpoint,
 		Status:       WorkerStatusActive,
@@ -354,19 +356,42 @@ func checkRegistration(tee string, publicKey, quote []byte, endpoint string) *fa
 
 // attested verifies a registration's quote at block time: the quote must
 // bind publicKey in role (RoleWorker, RoleGatekeeper) on this chain for
-// sender (see ReportData). It returns the measurement the quote attests.
-func attested(o *overlay, role, tee string, quote, publicKey []byte, sender cove.Address, ctx execContext) ([]byte, *failure) {
+// sender (see ReportData). It returns what the quote attests.
+func attested(o *overlay, role, tee string, quote, publicKey []byte, sender cove.Address, ctx execContext) (Attestation, *failure) {
 	if ctx.verifier == nil {
-		return nil, fail(CodeAttestationUnavailable, "this chain's validators cannot verify %s quotes yet, so %ss cannot register: retry when attestation is enabled", tee, role)
+		return Attestation{}, fail(CodeAttestationUnavailable, "this chain's validators cannot verify %s quotes yet, so %ss cannot register: retry when attestation is enabled", tee, role)
 	}
-	meas, err := ctx.verifier.VerifyQuote(tee, quote, ReportData(role, ctx.chainID, sender, publicKey), ctx.time, getParams(o))
-	if err == nil && (len(meas) == 0 || len(meas) > MaxMeasurementBytes) {
+	att, err := ctx.verifier.VerifyQuote(tee, quote, ReportData(role, ctx.chainID, sender, publicKey), ctx.time, getParams(o))
+	if err == nil && (len(att.Measurement) == 0 || len(att.Measurement) > MaxMeasurementBytes) {
 		err = errors.New("the verifier reported no usable measurement")
 	}
-	if err != nil {
-		return nil, quoteFailure(tee, role, sender, ctx.chainID, err)
+	if err == nil && !usableStatus(att) {
+		err = errors.New("the verifier reported an unusable TCB status or advisory list")
 	}
-	return meas, nil
+	if err != nil {
+		return Attestation{}, quoteFailure(tee, role, sender, ctx.chainID, err)
+	}
+	return att, nil
+}
+
+// Bounds on what a QuoteVerifier may report of a TCB status (Intel's
+// collateral lists a handful of advisories per level).
+const (
+	maxTCBStatusBytes = 64
+	maxAdvisories     = 64
+	maxAdvisoryBytes  = 64
+)
+
+func usableStatus(a Attestation) bool {
+	if len(a.TCBStatus) > maxTCBStatusBytes || len(a.Advisories) > maxAdvisories {
+		return false
+	}
+	for _, s := range a.Advisories {
+		if len(s) == 0 || len(s) > maxAdvisoryBytes {
+			return false
+		}
+	}
+	return true
 }
 
 // quoteFailure turns a verifier's error into the refusal of its kind.

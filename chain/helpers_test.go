@@ -177,12 +177,16 @@ func sealed(t testing.TB, agent cove.AgentID, secrets map[string]string) []byte 
 }
 
 // testVerifier is a deterministic QuoteVerifier for tests: a quote is
-// "TESTQUOTE" ‖ 64 bytes report data ‖ measurement.
+// "TESTQUOTE" ‖ 64 bytes report data ‖ measurement, optionally followed by
+// testTCBMark ‖ TCB status ‖ ("," advisory)*.
 type testVerifier struct {
 	calls []time.Time
 }
 
-const testQuoteMagic = "TESTQUOTE"
+const (
+	testQuoteMagic = "TESTQUOTE"
+	testTCBMark    = "\x00tcb:"
+)
 
 // testQuote is a test quote binding publicKey in role for operator on the
 // test chain.
@@ -191,22 +195,31 @@ func testQuote(role string, operator cove.Address, publicKey, measurement []byte
 	return slices.Concat([]byte(testQuoteMagic), rd[:], measurement)
 }
 
-func (v *testVerifier) VerifyQuote(tee string, quote []byte, reportData [64]byte, now time.Time, p Params) ([]byte, error) {
+func (v *testVerifier) VerifyQuote(tee string, quote []byte, reportData [64]byte, now time.Time, p Params) (Attestation, error) {
 	v.calls = append(v.calls, now)
-	if tee != "sim" {
-		return nil, fmt.Errorf("tee %q is not supported", tee)
+	if tee != "sim" && (tee != "tdx" || !bytes.Contains(quote, []byte(testTCBMark))) {
+		return Attestation{}, fmt.Errorf("tee %q is not supported", tee) // tdx only with a TCB status
 	}
 	rest, ok := bytes.CutPrefix(quote, []byte(testQuoteMagic))
 	if !ok || len(rest) < 64 {
-		return nil, errors.New("not a test quote")
+		return Attestation{}, errors.New("not a test quote")
 	}
 	if !bytes.Equal(rest[:64], reportData[:]) {
-		return nil, fmt.Errorf("%w: report data does not match", ErrQuoteForOtherKeys)
+		return Attestation{}, fmt.Errorf("%w: report data does not match", ErrQuoteForOtherKeys)
 	}
 	if p.Admin != alice.addr {
-		return nil, errors.New("params not passed")
+		return Attestation{}, errors.New("params not passed")
 	}
-	return rest[64:], nil
+	meas, status, _ := bytes.Cut(rest[64:], []byte(testTCBMark))
+	att := Attestation{Measurement: meas}
+	if len(status) > 0 {
+		parts := strings.Split(string(status), ",")
+		att.TCBStatus, att.Advisories = parts[0], parts[1:]
+		if len(att.Advisories) == 0 {
+			att.Advisories = nil
+		}
+	}
+	return att, nil
 }
 
 // worker registers test worker name, quoted for bob as its operator.

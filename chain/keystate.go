@@ -202,7 +202,7 @@ func execRegisterGatekeeper(o *overlay, sender cove.Address, m RegisterGatekeepe
 	if _, ok := o.get(gatekeeperOpKey(sender)); ok {
 		return nil, fail(CodeExists, "%s already operates a gatekeeper: use one operator account per gatekeeper", sender)
 	}
-	meas, f := attested(o, RoleGatekeeper, m.TEE, m.Quote, m.PublicKey, sender, ctx)
+	att, f := attested(o, RoleGatekeeper, m.TEE, m.Quote, m.PublicKey, sender, ctx)
 	if f != nil {
 		return nil, f
 	}
@@ -210,7 +210,7 @@ func execRegisterGatekeeper(o *overlay, sender cove.Address, m RegisterGatekeepe
 		ID:           id,
 		Operator:     sender,
 		TEE:          m.TEE,
-		Measurement:  Bytes(append([]byte(nil), meas...)),
+		Measurement:  Bytes(append([]byte(nil), att.Measurement...)),
 		PublicKey:    m.PublicKey,
 		Endpoint:     m.Endpoint,
 		RegisteredAt: ctx.time,

@@ -323,6 +323,9 @@ type PoolWorker struct {
 	Settled int64  `json:"settled,omitempty"`
 	// Acc is the rewards index's acc at its last settlement.
 	Acc Amount `json:"acc,omitzero"`
+	// Earned is the sum of its settled rewards (minted: pool, commission
+	// and treasury parts), over every session.
+	Earned Amount `json:"earned,omitzero"`
 }
 
 func poolKey(id uint64) string { return prefixPool + string(binary.BigEndian.AppendUint64(nil, id)) }

@@ -125,7 +125,13 @@ type WorkerRecord struct {
 	Operator cove.Address `json:"operator"`
 	TEE      string       `json:"tee"`
 	// Measurement is what the quote verifier reported for the quote.
-	Measurement  Bytes     `json:"measurement"`
+	Measurement Bytes `json:"measurement"`
+	// TCBStatus and Advisories are the platform's TCB status and the
+	// vendor's advisories as the verifier found them at registration
+	// (Attestation); none for sim, or TDX without collateral in the
+	// params. They set the worker's confidence in rewards (Confidence).
+	TCBStatus    string    `json:"tcbStatus,omitempty"`
+	Advisories   []string  `json:"advisories,omitempty"`
 	PublicKey    Bytes     `json:"publicKey"`
 	Endpoint     string    `json:"endpoint"`
 	Status       string    `json:"status"`

@@ -3,6 +3,8 @@ package chain
 import (
 	"fmt"
 	"math/big"
+
+	"github.com/cove-network/cove"
 )
 
 // Compute rewards (issue 10, ADR 22 point 5), after Phala's formulas in
@@ -25,9 +27,10 @@ import (
 // grows as V·ρⁿ (capped at v_max) and the payout is taken back from that
 // growth: V ← V·ρⁿ − min(V·ρⁿ − V, payout). An unresponsive worker leaves
 // Σshare and earns nothing; its V decays by (1 − slash_rate)ⁿ over the n
-// blocks until its next heartbeat. Confidence is 1 for every worker (the
-// worker record does not carry its TCB status yet). Phala's idle cost
-// term (cost_k·P + cost_b, ~10⁻⁸ per block) is left out.
+// blocks until its next heartbeat. conf is the worker's Confidence, from
+// the TCB status its quote had at registration. Phala's idle cost term
+// (cost_k·P + cost_b, ~10⁻⁸ per block) is left out. Earned sums a worker's
+// settled rewards.
 
 const keyShares = "meta/shares" // RewardIndex
 
@@ -123,9 +126,51 @@ func (s StakingParams) validateRewards() error {
 	return nil
 }
 
-// initialV is Ve for a worker of stake and benchmark score p (conf 1).
-func (r rewardParams) initialV(stake *big.Int, p uint64) *big.Int {
-	reconf := new(big.Int).Sub(r.re, fpOne) // (re − 1)·conf + 1 with conf 1 = re
+// Confidence levels (fixed point), after Phala's attestation confidence
+// 1-3, 4 and 5.
+var (
+	confFull      = new(big.Int).Set(fpOne)                                                  // 1
+	confAdvisory  = new(big.Int).Quo(new(big.Int).Mul(fpOne, big.NewInt(8)), big.NewInt(10)) // 0.8
+	confOutOfDate = new(big.Int).Quo(new(big.Int).Mul(fpOne, big.NewInt(7)), big.NewInt(10)) // 0.7
+)
+
+// Confidence is how much the chain trusts a worker's platform, as a fixed
+// point number (10^18 is 1), from the TCB status its quote had at
+// registration (after Phala's confidence levels):
+//
+//	UpToDate                                             1
+//	SWHardeningNeeded, ConfigurationNeeded,
+//	ConfigurationAndSWHardeningNeeded                    1, or 0.8 with advisories
+//	anything else (OutOfDate, TDRelaunchAdvised, ...),
+//	or no status (TDX without collateral in the params)  0.7
+//	sim (development chains)                             1
+//
+// It scales a worker's initial V and the P term of its share.
+func Confidence(w WorkerRecord) *big.Int {
+	switch {
+	case w.TEE == "sim" || w.TCBStatus == "UpToDate":
+		return new(big.Int).Set(confFull)
+	case w.TCBStatus == "SWHardeningNeeded" || w.TCBStatus == "ConfigurationNeeded" || w.TCBStatus == "ConfigurationAndSWHardeningNeeded":
+		if len(w.Advisories) > 0 {
+			return new(big.Int).Set(confAdvisory)
+		}
+		return new(big.Int).Set(confFull)
+	}
+	return new(big.Int).Set(confOutOfDate)
+}
+
+// workerConfidence is the Confidence of worker id's record.
+func workerConfidence(r reader, id cove.Hash) *big.Int {
+	var w WorkerRecord
+	getJSON(r, workerKey(id), &w) // a pool worker is always registered
+	return Confidence(w)
+}
+
+// initialV is Ve for a worker of stake, benchmark score p and confidence
+// conf.
+func (r rewardParams) initialV(stake *big.Int, p uint64, conf *big.Int) *big.Int {
+	reconf := new(big.Int).Sub(r.re, fpOne) // (re − 1)·conf + 1
+	reconf = fpMul(reconf, conf)
 	reconf.Add(reconf, fpOne)
 	base := new(big.Int).Mul(r.rigK, new(big.Int).SetUint64(p)) // rig_k·P, fp
 	base.Add(base, stake)
@@ -136,10 +181,10 @@ func (r rewardParams) initialV(stake *big.Int, p uint64) *big.Int {
 	return v
 }
 
-// shareOf is √(V² + (2·P·conf)²) with conf 1, in fixed point.
-func shareOf(v *big.Int, p uint64) *big.Int {
+// shareOf is √(V² + (2·P·conf)²), in fixed point.
+func shareOf(v *big.Int, p uint64, conf *big.Int) *big.Int {
 	t := new(big.Int).Mul(big.NewInt(2), new(big.Int).SetUint64(p))
-	t.Mul(t, fpOne)
+	t.Mul(t, conf)
 	s := new(big.Int).Mul(v, v)
 	s.Add(s, t.Mul(t, t))
 	return s.Sqrt(s)
@@ -192,8 +237,9 @@ func effectiveP(o *overlay, pw *PoolWorker) uint64 {
 func joinRewards(o *overlay, pw *PoolWorker, ctx execContext) {
 	r := staking(o).rewards()
 	p := effectiveP(o, pw)
-	v := r.initialV(pw.Stake.Big(), p)
-	share := shareOf(v, p)
+	conf := workerConfidence(o, pw.Worker)
+	v := r.initialV(pw.Stake.Big(), p, conf)
+	share := shareOf(v, p, conf)
 	x := addShares(o, share, ctx)
 	pw.V, pw.Share, pw.Settled, pw.Acc = AmountOf(v), AmountOf(share), ctx.height, AmountOf(x.Acc.Big())
 }
@@ -215,10 +261,11 @@ func settle(o *overlay, pw *PoolWorker, wasUnresponsive bool, ctx execContext) [
 	n := uint64(max(ctx.height-pw.Settled, 0))
 	v := pw.V.Big()
 	p := effectiveP(o, pw)
+	conf := workerConfidence(o, pw.Worker)
 	if wasUnresponsive {
 		keep := new(big.Int).Sub(fpOne, r.slash)
 		v = fpMul(v, fpPow(keep, n, fpOne))
-		share := shareOf(v, p)
+		share := shareOf(v, p, conf)
 		x := addShares(o, share, ctx)
 		pw.V, pw.Share, pw.Settled, pw.Acc = AmountOf(v), AmountOf(share), ctx.height, AmountOf(x.Acc.Big())
 		return nil
@@ -249,12 +296,13 @@ func settle(o *overlay, pw *PoolWorker, wasUnresponsive bool, ctx execContext) [
 		deduct.Set(payout)
 	}
 	newV := new(big.Int).Sub(grown, deduct)
-	share := shareOf(newV, p)
+	share := shareOf(newV, p, conf)
 	x = addShares(o, new(big.Int).Sub(share, pw.Share.Big()), ctx)
 	pw.V, pw.Share, pw.Settled, pw.Acc = AmountOf(newV), AmountOf(share), ctx.height, AmountOf(x.Acc.Big())
 	if reward.Sign() == 0 {
 		return nil
 	}
+	pw.Earned = AmountOf(new(big.Int).Add(pw.Earned.Big(), reward))
 	// Mint: the pool's part (commission to its owner), the treasury's.
 	pool, f := getPool(o, pw.Pool)
 	if f != nil {

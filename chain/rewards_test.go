@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/big"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 )
@@ -128,6 +129,9 @@ func TestRewards(t *testing.T) {
 			t.Errorf("worker %d: split %+v", i+1, e.Attrs)
 		}
 		minted.Add(minted, amount)
+		if w := []([32]byte){w1, w2}[i]; pw(w).Earned.Big().Cmp(amount) != 0 {
+			t.Errorf("worker %d: earned %s, rewarded %s", i+1, pw(w).Earned, amount)
+		}
 	}
 	// V: 390 COVE doubled per block, capped at 1000, less the payout.
 	wantV := new(big.Int).Sub(e18(1000), new(big.Int).Quo(new(big.Int).Mul(attrInt(t, rewards[0], "amount"), big.NewInt(80)), big.NewInt(100)))
@@ -342,5 +346,84 @@ func TestRewardsNoOvermint(t *testing.T) {
 	budget := big.NewInt(1_000_000 * (a.Height() - settled))
 	if got.Cmp(budget) > 0 || new(big.Int).Sub(budget, got).Cmp(big.NewInt(2)) > 0 {
 		t.Fatalf("minted %s for %d blocks, the budget is %s", got, a.Height()-settled, budget)
+	}
+}
+
+// TestConfidence: a worker's confidence comes from the TCB status its
+// quote had at registration (Phala's levels), and scales its initial V
+// and the P term of its share. Three TDX workers with the same stake and
+// P, registered in the same block, differ only in their status.
+func TestConfidence(t *testing.T) {
+	for _, c := range []struct {
+		rec  WorkerRecord
+		want string
+	}{
+		{WorkerRecord{TEE: "sim"}, "1"},
+		{WorkerRecord{TEE: "sim", TCBStatus: "OutOfDate"}, "1"},
+		{WorkerRecord{TEE: "tdx", TCBStatus: "UpToDate"}, "1"},
+		{WorkerRecord{TEE: "tdx", TCBStatus: "SWHardeningNeeded"}, "1"},
+		{WorkerRecord{TEE: "tdx", TCBStatus: "ConfigurationNeeded"}, "1"},
+		{WorkerRecord{TEE: "tdx", TCBStatus: "ConfigurationAndSWHardeningNeeded"}, "1"},
+		{WorkerRecord{TEE: "tdx", TCBStatus: "SWHardeningNeeded", Advisories: []string{"INTEL-SA-00837"}}, "0.8"},
+		{WorkerRecord{TEE: "tdx", TCBStatus: "ConfigurationNeeded", Advisories: []string{"INTEL-SA-00837"}}, "0.8"},
+		{WorkerRecord{TEE: "tdx", TCBStatus: "OutOfDate", Advisories: []string{"INTEL-SA-00837"}}, "0.7"},
+		{WorkerRecord{TEE: "tdx", TCBStatus: "TDRelaunchAdvised"}, "0.7"},
+		{WorkerRecord{TEE: "tdx"}, "0.7"}, // no collateral, no status
+	} {
+		want, _ := new(big.Float).SetString(c.want)
+		w, _ := new(big.Float).Mul(want, new(big.Float).SetInt(fpOne)).Int(nil)
+		if got := Confidence(c.rec); got.Cmp(w) != 0 {
+			t.Errorf("Confidence(%s %q %q) = %s, want %s", c.rec.TEE, c.rec.TCBStatus, c.rec.Advisories, got, w)
+		}
+	}
+
+	a := newRewardsApp(t, FeeParams{}, StakingParams{MinContribution: "10", StakeK: "10", InitialP: 1000, HeartbeatBlocks: 1, HeartbeatWindow: 3,
+		BudgetPerBlock: "1000000", RigK: "0", VMax: e18(1000).String()})
+	statuses := []string{"UpToDate", "OutOfDate", "SWHardeningNeeded,INTEL-SA-00837"}
+	confs := []float64{1, 0.7, 0.8}
+	var txs [][]byte
+	var ids [][32]byte
+	for i, st := range statuses {
+		r, _ := idWorker(bob, fmt.Sprintf("c%d", i), uint64(i))
+		r.TEE = "tdx"
+		r.Quote = append(r.Quote, testTCBMark+st...)
+		txs = append(txs, bob.tx(t, r))
+		ids = append(ids, WorkerID(r.PublicKey))
+	}
+	n := uint64(len(statuses))
+	tx := func(m Msg) []byte { n++; return bob.tx(t, m) }
+	txs = append(txs, tx(CreatePool{Commission: 0, Cap: big.NewInt(0), Nonce: n}))
+	for _, w := range ids {
+		txs = append(txs, tx(AddPoolWorker{Pool: 1, Worker: w, Nonce: n}))
+	}
+	txs = append(txs, tx(Contribute{Pool: 1, Amount: e18(1000), Nonce: n}))
+	for _, w := range ids {
+		txs = append(txs, tx(StartComputing{Worker: w, Stake: e18(100), Nonce: n}))
+	}
+	for i, r := range at(t, a, genesisTime.Add(time.Second), txs...).TxResults {
+		if r.Code != CodeOK {
+			t.Fatalf("tx %d: %s", i, r.Log)
+		}
+	}
+	for i, w := range ids {
+		rec, err := a.View().Worker(w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want, _, _ := strings.Cut(statuses[i], ","); rec.TCBStatus != want {
+			t.Errorf("worker %d's record says TCB status %q, want %q", i, rec.TCBStatus, want)
+		}
+		pw, err := a.View().PoolWorker(w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Ve = ((re − 1)·conf + 1)·stake, re 1.3; share = √(V² + (2·P·conf)²).
+		v := (0.3*confs[i] + 1) * 100
+		share := math.Sqrt(v*v + math.Pow(2*1000*confs[i], 2))
+		gotV, _ := new(big.Float).Quo(new(big.Float).SetInt(pw.V.Big()), new(big.Float).SetInt(fpOne)).Float64()
+		gotShare, _ := new(big.Float).Quo(new(big.Float).SetInt(pw.Share.Big()), new(big.Float).SetInt(fpOne)).Float64()
+		if math.Abs(gotV-v) > 1e-9*v || math.Abs(gotShare-share) > 1e-9*share {
+			t.Errorf("worker %d (%s): V %v share %v, want %v and %v", i, statuses[i], gotV, gotShare, v, share)
+		}
 	}
 }

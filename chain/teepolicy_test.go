@@ -110,8 +110,8 @@ func TestTEEPolicyValidate(t *testing.T) {
 // sentinelVerifier refuses every quote with its error.
 type sentinelVerifier struct{ err error }
 
-func (v sentinelVerifier) VerifyQuote(string, []byte, [64]byte, time.Time, Params) ([]byte, error) {
-	return nil, v.err
+func (v sentinelVerifier) VerifyQuote(string, []byte, [64]byte, time.Time, Params) (Attestation, error) {
+	return Attestation{}, v.err
 }
 
 // TestRegisterWorkerRefusalCodes: each sentinel a verifier wraps has its own

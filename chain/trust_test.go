@@ -24,21 +24,21 @@ import (
 // is testQuote's format.
 type policyVerifier struct{}
 
-func (policyVerifier) VerifyQuote(tee string, quote []byte, reportData [64]byte, _ time.Time, p Params) ([]byte, error) {
+func (policyVerifier) VerifyQuote(tee string, quote []byte, reportData [64]byte, _ time.Time, p Params) (Attestation, error) {
 	if !p.TEE.AllowsTEE(tee) {
-		return nil, fmt.Errorf("%w: %q", ErrTEENotAllowed, tee)
+		return Attestation{}, fmt.Errorf("%w: %q", ErrTEENotAllowed, tee)
 	}
 	rest, ok := bytes.CutPrefix(quote, []byte(testQuoteMagic))
 	if !ok || len(rest) < 64 {
-		return nil, errors.New("not a test quote")
+		return Attestation{}, errors.New("not a test quote")
 	}
 	if !bytes.Equal(rest[:64], reportData[:]) {
-		return nil, fmt.Errorf("%w: report data does not match", ErrQuoteForOtherKeys)
+		return Attestation{}, fmt.Errorf("%w: report data does not match", ErrQuoteForOtherKeys)
 	}
 	if !p.TEE.AllowsMeasurement(rest[64:]) {
-		return nil, fmt.Errorf("%w: %x", ErrMeasurementNotAllowed, rest[64:])
+		return Attestation{}, fmt.Errorf("%w: %x", ErrMeasurementNotAllowed, rest[64:])
 	}
-	return rest[64:], nil
+	return Attestation{Measurement: rest[64:]}, nil
 }
 
 // prodPolicy is a policy a production chain may have: TDX with collateral

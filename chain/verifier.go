@@ -19,8 +19,22 @@ import (
 type QuoteVerifier interface {
 	// VerifyQuote checks that quote is valid evidence from the TEE
 	// platform tee and that its report data equals reportData, and returns
-	// the measurement of the attested software.
-	VerifyQuote(tee string, quote []byte, reportData [64]byte, now time.Time, p Params) (measurement []byte, err error)
+	// the measurement of the attested software and the platform's TCB
+	// status.
+	VerifyQuote(tee string, quote []byte, reportData [64]byte, now time.Time, p Params) (Attestation, error)
+}
+
+// Attestation is what a QuoteVerifier found in a valid quote.
+type Attestation struct {
+	// Measurement is the attested software's measurement.
+	Measurement []byte
+	// TCBStatus is the platform's TCB status from the vendor's collateral
+	// (TDX: "UpToDate", "SWHardeningNeeded", "OutOfDate", ...), or "" when
+	// the platform has none (sim) or the chain's params give no
+	// collateral. Rewards weigh a worker by it (Confidence).
+	TCBStatus string
+	// Advisories are the vendor's security advisory ids for that status.
+	Advisories []string
 }
 
 // Registration roles: what a quote's report data binds a public key to

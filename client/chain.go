@@ -282,13 +282,20 @@ func (c *Client) Stakes(ctx context.Context, addr cove.Address) ([]api.Stake, er
 	return out.Stakes, err
 }
 
-// Worker returns a registered worker and its place in a stake pool (nil
-// when in none): GET /v1/chain/workers/{id}.
-func (c *Client) Worker(ctx context.Context, id cove.Hash) (chain.WorkerRecord, *chain.PoolWorker, error) {
-	var out struct {
-		Worker chain.WorkerRecord `json:"worker"`
-		Pool   *chain.PoolWorker  `json:"pool"`
-	}
+// WorkerState is a registered worker as GET /v1/chain/workers/{id} has it.
+type WorkerState struct {
+	Worker chain.WorkerRecord `json:"worker"`
+	// Pool is its place in a stake pool (nil when in none).
+	Pool *chain.PoolWorker `json:"pool"`
+	// Confidence is chain.Confidence of the record, in fixed point
+	// (10^18 is 1).
+	Confidence string `json:"confidence"`
+}
+
+// Worker returns a registered worker, its place in a stake pool and its
+// confidence in rewards: GET /v1/chain/workers/{id}.
+func (c *Client) Worker(ctx context.Context, id cove.Hash) (WorkerState, error) {
+	var out WorkerState
 	err := c.do(ctx, http.MethodGet, "/v1/chain/workers/"+id.String(), nil, "", &out)
-	return out.Worker, out.Pool, err
+	return out, err
 }

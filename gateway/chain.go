@@ -209,7 +209,7 @@ func (s *Server) handleChainWorker(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "worker_not_found", err.Error())
 		return
 	}
-	out := map[string]any{"worker": rec, "pool": nil}
+	out := map[string]any{"worker": rec, "pool": nil, "confidence": chain.Confidence(rec).String()}
 	if pw, err := v.PoolWorker(id); err == nil {
 		out["pool"] = pw
 	}

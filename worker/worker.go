@@ -348,7 +348,8 @@ func New(cfg Config, log *slog.Logger, platform Platform, c Chain, blobs Blobs, 
 		for _, m := range measurements {
 			params.TEE.AllowedMeasurements = append(params.TEE.AllowedMeasurements, chain.Bytes(m))
 		}
-		return attest.Verifier{}.VerifyQuote(tee, quote, reportData, time.Now(), params)
+		att, err := attest.Verifier{}.VerifyQuote(tee, quote, reportData, time.Now(), params)
+		return att.Measurement, err
 	})
 	aiService.SetOpener(func(id cove.AgentID, sealed []byte) (map[string]string, error) {
 		set, err := srv.openSecrets(id, sealed)

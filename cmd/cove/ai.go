@@ -167,7 +167,8 @@ without, the gateway is trusted for it.`,
 				return fmt.Errorf("attestation report: quote: %w", err)
 			}
 			rd, _ := hex.DecodeString(r.ReportData)
-			meas, err := attest.Verifier{}.VerifyQuote(r.TEE, quote, [64]byte(rd), time.Now(), params)
+			att, err := attest.Verifier{}.VerifyQuote(r.TEE, quote, [64]byte(rd), time.Now(), params)
+			meas := att.Measurement
 			if err != nil {
 				return fmt.Errorf("the AI API's quote does not verify against the chain's TEE policy: %w", err)
 			}

@@ -99,8 +99,8 @@ func (k *Key) Tx(t testing.TB, chainID uint64, msg chain.Msg) []byte {
 type AnyQuote struct{}
 
 // VerifyQuote implements chain.QuoteVerifier.
-func (AnyQuote) VerifyQuote(string, []byte, [64]byte, time.Time, chain.Params) ([]byte, error) {
-	return []byte("measurement"), nil
+func (AnyQuote) VerifyQuote(string, []byte, [64]byte, time.Time, chain.Params) (chain.Attestation, error) {
+	return chain.Attestation{Measurement: []byte("measurement")}, nil
 }
 
 // Option tunes New.

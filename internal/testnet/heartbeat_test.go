@@ -81,11 +81,11 @@ func TestHeartbeatsOnDev(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, pwp, err := c.Worker(ctx, w)
-		if err != nil || pwp == nil {
-			t.Fatalf("worker %s: %+v, %v", w, pwp, err)
+		ws, err := c.Worker(ctx, w)
+		if err != nil || ws.Pool == nil || ws.Confidence != "1000000000000000000" {
+			t.Fatalf("worker %s: %+v, %v", w, ws, err) // a sim worker's confidence is 1
 		}
-		pw := *pwp
+		pw := *ws.Pool
 		if n := len(beats); pw.LastHeartbeat > 0 && (n == 0 || beats[n-1] != pw.LastHeartbeat) {
 			beats = append(beats, pw.LastHeartbeat)
 		}

@@ -570,7 +570,8 @@ func TestUpstreamAttestation(t *testing.T) {
 		for _, m := range ms {
 			p.TEE.AllowedMeasurements = append(p.TEE.AllowedMeasurements, chain.Bytes(m))
 		}
-		return attest.Verifier{}.VerifyQuote(tee, q, rd, time.Now(), p)
+		att, err := attest.Verifier{}.VerifyQuote(tee, q, rd, time.Now(), p)
+		return att.Measurement, err
 	}
 	upstreamKey, _ := crypto.GenerateKey()
 	outsider, _ := crypto.GenerateKey()
