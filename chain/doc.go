@@ -70,6 +70,18 @@
 //	    releases a pool's cooled stake, pays its withdrawal queue, applies the grace rule
 //	Heartbeat(bytes32 worker,uint64 challenge,bytes32 seed,uint64 iterations,bytes identitySig,uint64 nonce)
 //	    a computing worker answers its challenge, authorized by its TEE identity key
+//	CreateVault(uint64 commission,uint256 maxFee,uint64 nonce)
+//	    creates a vault (a pool of pools) owned by the sender
+//	ContributeVault(uint64 vault,uint256 amount,uint256 maxFee,uint64 nonce)
+//	    puts amount of the sender's COVE in a vault for vault shares
+//	WithdrawVault(uint64 vault,uint256 shares,uint256 maxFee,uint64 nonce)
+//	    asks for shares of a vault back: paid from its free COVE, the rest queued
+//	VaultInvest(uint64 vault,uint64 pool,uint256 amount,uint256 maxFee,uint64 nonce)
+//	    a vault's owner contributes amount of the vault's free COVE to a pool
+//	VaultDivest(uint64 vault,uint64 pool,uint256 shares,uint256 maxFee,uint64 nonce)
+//	    a vault's owner withdraws shares of the vault's shares of a pool into the vault
+//	RefreshVault(uint64 vault,uint256 maxFee,uint64 nonce)
+//	    takes a vault's commission, pays its withdrawal queue, applies the grace rule
 //
 // so ethers' signTypedData and viem's signTypedData sign Cove transactions
 // (testdata/js/sign-tx.mjs does both). In the message, uint64 values are

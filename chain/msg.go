@@ -118,6 +118,30 @@ var messages = newMsgTable(
 		doc:  "a computing worker answers its challenge, authorized by its TEE identity key",
 		exec: execHeartbeat,
 	},
+	msgSpec[CreateVault]{
+		doc:  "creates a vault (a pool of pools) owned by the sender",
+		exec: execCreateVault,
+	},
+	msgSpec[ContributeVault]{
+		doc:  "puts amount of the sender's COVE in a vault for vault shares",
+		exec: execContributeVault,
+	},
+	msgSpec[WithdrawVault]{
+		doc:  "asks for shares of a vault back: paid from its free COVE, the rest queued",
+		exec: execWithdrawVault,
+	},
+	msgSpec[VaultInvest]{
+		doc:  "a vault's owner contributes amount of the vault's free COVE to a pool",
+		exec: execVaultInvest,
+	},
+	msgSpec[VaultDivest]{
+		doc:  "a vault's owner withdraws shares of the vault's shares of a pool into the vault",
+		exec: execVaultDivest,
+	},
+	msgSpec[RefreshVault]{
+		doc:  "takes a vault's commission, pays its withdrawal queue, applies the grace rule",
+		exec: execRefreshVault,
+	},
 )
 
 // Msg is the signed content of a transaction: one of the types of the
@@ -126,7 +150,8 @@ var messages = newMsgTable(
 // SetAttestor, RotateKeys, PublishEpochSigner, GrantAttestor, AddValidator,
 // RemoveValidator, SetValidatorPower, CreatePool, AddPoolWorker,
 // RemovePoolWorker, Contribute, Withdraw, StartComputing, StopComputing,
-// RefreshPool, Heartbeat). Decode returns these value types; pointers to
+// RefreshPool, Heartbeat, CreateVault, ContributeVault, WithdrawVault,
+// VaultInvest, VaultDivest, RefreshVault). Decode returns these value types; pointers to
 // them are Msgs too. Only this package implements it.
 type Msg interface {
 	// Type returns the EIP-712 primary type name, which is also the

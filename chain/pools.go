@@ -350,6 +350,9 @@ func checkPoolRecord(key string) any {
 	case len(key) == len(prefixPoolWorker)+32 && key[:len(prefixPoolWorker)] == prefixPoolWorker:
 		return new(PoolWorker)
 	}
+	if v := checkVaultRecord(key); v != nil {
+		return v
+	}
 	return checkHeartbeatRecord(key)
 }
 

@@ -203,7 +203,7 @@ func TestRewardsProperty(t *testing.T) {
 		rng := rand.New(rand.NewPCG(seed, 11))
 		newA := func() *App {
 			return newRewardsApp(t, FeeParams{Base: "1000", PerByte: "1", ProposerPercent: 50},
-				StakingParams{MinContribution: "10", StakeK: "10", HeartbeatBlocks: 2, HeartbeatWindow: 3, BudgetPerBlock: "1000000000"})
+				StakingParams{MinContribution: "10", StakeK: "10", HeartbeatBlocks: 2, HeartbeatWindow: 3, BudgetPerBlock: "1000000000", GraceSeconds: 300, CooldownSeconds: 60})
 		}
 		a := newA()
 		var ws [][32]byte
@@ -223,15 +223,25 @@ func TestRewardsProperty(t *testing.T) {
 			btx(func(n uint64) Msg { return AddPoolWorker{Pool: 1, Worker: ws[1], Nonce: n} }),
 			btx(func(n uint64) Msg { return AddPoolWorker{Pool: 2, Worker: ws[2], Nonce: n} }),
 			btx(func(n uint64) Msg { return Contribute{Pool: 1, Amount: e18(5000), Nonce: n} }),
-			btx(func(n uint64) Msg { return Contribute{Pool: 2, Amount: e18(5000), Nonce: n} }))
+			btx(func(n uint64) Msg { return Contribute{Pool: 2, Amount: e18(5000), Nonce: n} }),
+			alice.tx(t, CreateVault{Commission: 100_000, Nonce: 0}))
 		tm := genesisTime.Add(time.Second)
 		blocks := []Block{{Height: 1, Time: tm, Txs: setup}}
 		var hashes [][]byte
+		okTypes := map[string]int{}
 		run := func(b Block) {
 			res := a.FinalizeBlock(b)
 			a.Commit()
+			for i, r := range res.TxResults {
+				if r.Code == CodeOK {
+					if tx, err := Decode(b.Txs[i]); err == nil {
+						okTypes[tx.Msg.Type()]++
+					}
+				}
+			}
 			hashes = append(hashes, res.AppHash)
 			checkPoolSupply(t, a, e18(2_000_000))
+			checkVaults(t, a)
 		}
 		run(blocks[0])
 		an := nonce(a, alice)
@@ -268,6 +278,34 @@ func TestRewardsProperty(t *testing.T) {
 					b.Txs = append(b.Txs, alice.tx(t, Withdraw{Pool: pool, Shares: sh, Nonce: an}))
 				}
 			}
+			// Vault 1: bob contributes and withdraws, alice (its owner)
+			// invests, divests and refreshes.
+			v, _ := a.View().Vault(1)
+			free, _ := a.View().VaultValue(v)
+			if rng.IntN(4) == 0 {
+				amt := e18(1 + rng.Int64N(800))
+				b.Txs = append(b.Txs, btx(func(n uint64) Msg { return ContributeVault{Vault: 1, Amount: amt, Nonce: n} }))
+			}
+			if st := a.View().VaultStakes(bob.addr); len(st) > 0 && rng.IntN(6) == 0 {
+				sh := new(big.Int).Quo(st[0].Shares.Big(), big.NewInt(1+rng.Int64N(3)))
+				b.Txs = append(b.Txs, btx(func(n uint64) Msg { return WithdrawVault{Vault: 1, Shares: sh, Nonce: n} }))
+			}
+			if free.Sign() > 0 && rng.IntN(4) == 0 {
+				amt := new(big.Int).Quo(free, big.NewInt(1+rng.Int64N(3)))
+				b.Txs = append(b.Txs, alice.tx(t, VaultInvest{Vault: 1, Pool: uint64(1 + rng.IntN(2)), Amount: amt, Nonce: an}))
+				an++
+			}
+			if pool := uint64(1 + rng.IntN(2)); rng.IntN(6) == 0 {
+				if held := a.View().Stake(v.Address, pool).Shares.Big(); held.Sign() > 0 {
+					sh := new(big.Int).Quo(held, big.NewInt(1+rng.Int64N(3)))
+					b.Txs = append(b.Txs, alice.tx(t, VaultDivest{Vault: 1, Pool: pool, Shares: sh, Nonce: an}))
+					an++
+				}
+			}
+			if rng.IntN(8) == 0 {
+				b.Txs = append(b.Txs, alice.tx(t, RefreshVault{Vault: 1, Nonce: an}))
+				an++
+			}
 			blocks = append(blocks, b)
 			run(b)
 			n, an = nonce(a, bob), nonce(a, alice) // a refused one leaves no gap
@@ -281,9 +319,17 @@ func TestRewardsProperty(t *testing.T) {
 			}
 		}
 		s, _, _ := a.View().Supply()
+		v, _ := a.View().Vault(1)
+		_, vv := a.View().VaultValue(v)
+		t.Logf("seed %d: minted %s; vault 1: shares %s, value %s, pools %v, queue %d, checkpoint %s; accepted %v", seed, s.Minted, v.Shares, vv, v.Pools, len(v.Queue), v.Checkpoint, okTypes)
+		for _, typ := range []string{"ContributeVault", "WithdrawVault", "VaultInvest", "VaultDivest", "RefreshVault", "Withdraw", "StopComputing"} {
+			if okTypes[typ] == 0 {
+				t.Errorf("seed %d: no %s was accepted: the sequence does not exercise it", seed, typ)
+			}
+		}
 		if seed == 0 {
 			p1, _ := a.View().Pool(1)
-			t.Logf("seed 0: minted %s, pool 1 price %s", s.Minted, SharePrice(p1))
+			t.Logf("seed 0: pool 1 price %s", SharePrice(p1))
 		}
 		if s.Minted.Sign() == 0 {
 			t.Errorf("seed %d: nothing minted in 80 blocks", seed)

@@ -48,6 +48,12 @@ const (
 	StartComputingType     = "StartComputing(bytes32 worker,uint256 stake,uint256 maxFee,uint64 nonce)"
 	StopComputingType      = "StopComputing(bytes32 worker,uint256 maxFee,uint64 nonce)"
 	RefreshPoolType        = "RefreshPool(uint64 pool,uint256 maxFee,uint64 nonce)"
+	CreateVaultType        = "CreateVault(uint64 commission,uint256 maxFee,uint64 nonce)"
+	ContributeVaultType    = "ContributeVault(uint64 vault,uint256 amount,uint256 maxFee,uint64 nonce)"
+	WithdrawVaultType      = "WithdrawVault(uint64 vault,uint256 shares,uint256 maxFee,uint64 nonce)"
+	VaultInvestType        = "VaultInvest(uint64 vault,uint64 pool,uint256 amount,uint256 maxFee,uint64 nonce)"
+	VaultDivestType        = "VaultDivest(uint64 vault,uint64 pool,uint256 shares,uint256 maxFee,uint64 nonce)"
+	RefreshVaultType       = "RefreshVault(uint64 vault,uint256 maxFee,uint64 nonce)"
 	HeartbeatType          = "Heartbeat(bytes32 worker,uint64 challenge,bytes32 seed,uint64 iterations,bytes identitySig,uint64 nonce)"
 )
 
@@ -177,6 +183,31 @@ func goldens() []golden {
 			`{"worker":"0x7701000000000000000000000000000000000000000000000000000000000000","challenge":1234,"seed":"0x5eed000000000000000000000000000000000000000000000000000000000000","iterations":987654321,"identitySig":"0xe5e6","nonce":23}`,
 			"0x5fed50d253bd69daed08eafc6bde083e9330192afcb81b2c3ee30c2405b288c1", "0x90c8278837ba5b1275bcaea3e2333395a99a5619955e053e386ff6cb2a91feff",
 			"034ec40ef4c6e5741b1859c3a360274fb6f34752bc39796829692f6f58f147ef"},
+		// Vaults (issue 10): derived, then checked against ethers and viem.
+		{CreateVault{Commission: 200000, Nonce: 24},
+			CreateVaultType,
+			`{"commission":200000,"nonce":24}`,
+			"0xe1d57816fd384cd76695aa7d6e2014a416dca40c1bbf744759ee051ca59c995e", "0xcf43f171f4165b15b44a855b428585c1443dccdb444bb46765267e28160c306e", ""},
+		{ContributeVault{Vault: 1, Amount: big.NewInt(1000000000000000000), Nonce: 25},
+			ContributeVaultType,
+			`{"vault":1,"amount":"1000000000000000000","nonce":25}`,
+			"0x8dd317527a3e35518598392140ea59bdbb0212bf3ffe5ef7ffcd1521540f3393", "0x28945643a92ad1a0a51553e448c8906839dc5dccccb1f1941dbc5ab3372f6ed1", ""},
+		{WithdrawVault{Vault: 1, Shares: big.NewInt(7), Nonce: 26},
+			WithdrawVaultType,
+			`{"vault":1,"shares":"7","nonce":26}`,
+			"0xf56ba2ef3b5d976baa5a1a35f64b3b73b16b381e745f5d5bc05c836554314aa7", "0x68b2b35708324bb98fa98e9d161d2f9a765797b45db0a063cd5a47f8158d8b78", ""},
+		{VaultInvest{Vault: 1, Pool: 2, Amount: big.NewInt(500), Nonce: 27},
+			VaultInvestType,
+			`{"vault":1,"pool":2,"amount":"500","nonce":27}`,
+			"0x71abd4b67e18489bdc9dd6389bb6624b22d076ca25a2e75eb1e18a4c50c32f71", "0x9b23a5b14817c6f691a25ee6aae663fa4237fb2c1b7945a726df33c8872972fb", ""},
+		{VaultDivest{Vault: 1, Pool: 2, Shares: big.NewInt(9), Nonce: 28},
+			VaultDivestType,
+			`{"vault":1,"pool":2,"shares":"9","nonce":28}`,
+			"0x2a1f0f1392aa1aae8455a22ee271c805531fa3f674559e4275b89205589de41b", "0x077f4d7d0dff5fe56effa3c3adfef228cbb7e0e0d4cb87eb6a288655add71506", ""},
+		{RefreshVault{Vault: 4, Nonce: 29},
+			RefreshVaultType,
+			`{"vault":4,"nonce":29}`,
+			"0x955eb96bb754eb6cc48cf319527603a96026f6acb4de0619298d16fd7f8fc22d", "0xcb770c4582d604cfbd94c23219d59c5d610f043416bcff5e0c8dfc6fbd59361f", ""},
 	}
 }
 
@@ -314,7 +345,7 @@ func TestTypeListDocumented(t *testing.T) {
 // the table's types.
 func TestDecodeUnknownTypeNamesTable(t *testing.T) {
 	_, err := Decode([]byte(`{"type":"Mint","message":{},"signature":"0x"}`))
-	want := `unknown type "Mint" (want Transfer, DeployAgent, UpgradeAgent, RegisterWorker, UpdateParams, RegisterGatekeeper, PublishEpoch, ProvisionKey, SetAttestor, RotateKeys, PublishEpochSigner, GrantAttestor, AddValidator, RemoveValidator, SetValidatorPower, CreatePool, AddPoolWorker, RemovePoolWorker, Contribute, Withdraw, StartComputing, StopComputing, RefreshPool or Heartbeat)`
+	want := `unknown type "Mint" (want Transfer, DeployAgent, UpgradeAgent, RegisterWorker, UpdateParams, RegisterGatekeeper, PublishEpoch, ProvisionKey, SetAttestor, RotateKeys, PublishEpochSigner, GrantAttestor, AddValidator, RemoveValidator, SetValidatorPower, CreatePool, AddPoolWorker, RemovePoolWorker, Contribute, Withdraw, StartComputing, StopComputing, RefreshPool, Heartbeat, CreateVault, ContributeVault, WithdrawVault, VaultInvest, VaultDivest or RefreshVault)`
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("Decode of an unknown type: %v, want %q", err, want)
 	}
@@ -595,7 +626,12 @@ func TestOptionalField(t *testing.T) {
 // from its definition (IdentityMsg's documentation): the domain, the
 // type, the chain id, then worker, challenge, seed and iterations.
 func TestHeartbeatIdentityDigest(t *testing.T) {
-	m := goldens()[len(goldens())-1].msg.(Heartbeat)
+	var m Heartbeat
+	for _, g := range goldens() {
+		if h, ok := g.msg.(Heartbeat); ok {
+			m = h
+		}
+	}
 	var b []byte
 	b = append(b, "cove/gatekeeper-sig/v1\x00Heartbeat\x00"...)
 	b = binary.BigEndian.AppendUint64(b, testChainID)

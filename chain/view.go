@@ -301,6 +301,30 @@ func (v View) Stakes(acct cove.Address) []StakeRecord {
 	return list[StakeRecord](v.a, prefixStake+string(acct[:]))
 }
 
+// Vault returns a committed vault (an error matching cove.ErrNotFound
+// when there is none).
+func (v View) Vault(id uint64) (VaultRecord, error) {
+	return get[VaultRecord](v.a, vaultKey(id), "vault", poolID(id))
+}
+
+// Vaults returns every committed vault, by id.
+func (v View) Vaults() []VaultRecord { return list[VaultRecord](v.a, prefixVault) }
+
+// VaultStakes returns an account's shares of every vault it holds shares
+// of.
+func (v View) VaultStakes(acct cove.Address) []VaultStake {
+	return list[VaultStake](v.a, prefixVaultStake+string(acct[:]))
+}
+
+// VaultValue returns a committed vault's free COVE (the balance of its
+// address) and its value (free plus what its pool shares are worth).
+func (v View) VaultValue(r VaultRecord) (free, value *big.Int) {
+	a := v.a
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return vaultValue(a.state, r)
+}
+
 // PoolWorker returns a worker's place in its pool (an error matching
 // cove.ErrNotFound for a worker in no pool).
 func (v View) PoolWorker(id cove.Hash) (PoolWorker, error) {

@@ -163,6 +163,42 @@ const TYPES = {
     { name: "maxFee", type: "uint256", optional: true },
     { name: "nonce", type: "uint64" },
   ],
+  CreateVault: [
+    { name: "commission", type: "uint64" },
+    { name: "maxFee", type: "uint256", optional: true },
+    { name: "nonce", type: "uint64" },
+  ],
+  ContributeVault: [
+    { name: "vault", type: "uint64" },
+    { name: "amount", type: "uint256" },
+    { name: "maxFee", type: "uint256", optional: true },
+    { name: "nonce", type: "uint64" },
+  ],
+  WithdrawVault: [
+    { name: "vault", type: "uint64" },
+    { name: "shares", type: "uint256" },
+    { name: "maxFee", type: "uint256", optional: true },
+    { name: "nonce", type: "uint64" },
+  ],
+  VaultInvest: [
+    { name: "vault", type: "uint64" },
+    { name: "pool", type: "uint64" },
+    { name: "amount", type: "uint256" },
+    { name: "maxFee", type: "uint256", optional: true },
+    { name: "nonce", type: "uint64" },
+  ],
+  VaultDivest: [
+    { name: "vault", type: "uint64" },
+    { name: "pool", type: "uint64" },
+    { name: "shares", type: "uint256" },
+    { name: "maxFee", type: "uint256", optional: true },
+    { name: "nonce", type: "uint64" },
+  ],
+  RefreshVault: [
+    { name: "vault", type: "uint64" },
+    { name: "maxFee", type: "uint256", optional: true },
+    { name: "nonce", type: "uint64" },
+  ],
   Heartbeat: [
     { name: "worker", type: "bytes32" },
     { name: "challenge", type: "uint64" },
