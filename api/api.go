@@ -142,6 +142,45 @@ type Stake struct {
 	LockedUntil int64 `json:"lockedUntil,omitempty"`
 }
 
+// Vault is GET /v1/chain/vaults/{id} (and each of GET /v1/chain/vaults):
+// a vault, what it holds and its price. Amounts are base units as decimal
+// strings; Price and Checkpoint are value per share, decimals.
+type Vault struct {
+	ID         uint64 `json:"id"`
+	Owner      string `json:"owner"`
+	Commission uint64 `json:"commission"` // parts per million of the profit
+	// Address holds the vault's free COVE and its pool shares.
+	Address string `json:"address"`
+	Shares  string `json:"shares"`
+	Value   string `json:"value"`
+	Free    string `json:"free"`
+	Price   string `json:"price"`
+	// Checkpoint is the price above which the owner's commission is next
+	// taken.
+	Checkpoint string           `json:"checkpoint"`
+	Pools      []VaultPool      `json:"pools"`
+	Queue      []PoolWithdrawal `json:"queue"`
+	Created    int64            `json:"created"`
+}
+
+// VaultPool is a vault's investment in a pool: its shares, what they are
+// worth now, and the shares it asked back and waits for (0: none).
+type VaultPool struct {
+	Pool   uint64 `json:"pool"`
+	Shares string `json:"shares"`
+	Value  string `json:"value"`
+	Queued string `json:"queued"`
+}
+
+// VaultStake is one of GET /v1/chain/accounts/{addr}/stakes' "vaults": an
+// account's shares of a vault and what they are worth now.
+type VaultStake struct {
+	Vault       uint64 `json:"vault"`
+	Shares      string `json:"shares"`
+	Value       string `json:"value"`
+	LockedUntil int64  `json:"lockedUntil,omitempty"`
+}
+
 // NodeInfo is GET /v1/node: what the node behind a gateway runs.
 type NodeInfo struct {
 	// Roles are the node's roles: validator, gatekeeper, worker, gateway,

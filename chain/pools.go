@@ -842,14 +842,19 @@ func payQueue(o *overlay, p PoolRecord, sp StakingParams) (PoolRecord, []Event) 
 
 // SharePrice returns p's value per share as a decimal with up to 18
 // fractional digits ("1" for a pool without shares).
-func SharePrice(p PoolRecord) string {
-	sh := p.Shares.Big()
-	if sh.Sign() == 0 {
+func SharePrice(p PoolRecord) string { return PriceString(p.Value.Big(), p.Shares.Big()) }
+
+// PriceString returns value/shares as a decimal with up to 18 fractional
+// digits ("1" without shares): the share price of a pool or a vault.
+func PriceString(value, shares *big.Int) string {
+	if shares.Sign() == 0 {
 		return "1"
 	}
-	s := new(big.Rat).SetFrac(p.Value.Big(), sh).FloatString(18)
-	s = strings.TrimRight(s, "0")
-	return strings.TrimSuffix(s, ".")
+	s := new(big.Rat).SetFrac(value, shares).FloatString(18)
+	if strings.Contains(s, ".") {
+		s = strings.TrimSuffix(strings.TrimRight(s, "0"), ".")
+	}
+	return s
 }
 
 // SharesValue returns what n shares of p are worth now, rounded down.

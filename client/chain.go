@@ -256,13 +256,61 @@ func (c *Client) Epochs(ctx context.Context) ([]chain.EpochRecord, error) {
 	return out.Epochs, err
 }
 
-// Pools returns every stake pool (GET /v1/chain/pools).
+// Pools returns every stake pool (GET /v1/chain/pools, page by page).
 func (c *Client) Pools(ctx context.Context) ([]api.Pool, error) {
-	var out struct {
-		Pools []api.Pool `json:"pools"`
+	var all []api.Pool
+	var after uint64
+	for {
+		var out struct {
+			Pools []api.Pool `json:"pools"`
+			Next  *uint64    `json:"next"`
+		}
+		if err := c.do(ctx, http.MethodGet, "/v1/chain/pools?after="+strconv.FormatUint(after, 10), nil, "", &out); err != nil {
+			return nil, err
+		}
+		all = append(all, out.Pools...)
+		if out.Next == nil || *out.Next <= after {
+			return all, nil
+		}
+		after = *out.Next
 	}
-	err := c.do(ctx, http.MethodGet, "/v1/chain/pools", nil, "", &out)
-	return out.Pools, err
+}
+
+// Vaults returns every vault (GET /v1/chain/vaults, page by page).
+func (c *Client) Vaults(ctx context.Context) ([]api.Vault, error) {
+	var all []api.Vault
+	var after uint64
+	for {
+		var out struct {
+			Vaults []api.Vault `json:"vaults"`
+			Next   *uint64     `json:"next"`
+		}
+		if err := c.do(ctx, http.MethodGet, "/v1/chain/vaults?after="+strconv.FormatUint(after, 10), nil, "", &out); err != nil {
+			return nil, err
+		}
+		all = append(all, out.Vaults...)
+		if out.Next == nil || *out.Next <= after {
+			return all, nil
+		}
+		after = *out.Next
+	}
+}
+
+// Vault returns one vault (GET /v1/chain/vaults/{id}).
+func (c *Client) Vault(ctx context.Context, id uint64) (api.Vault, error) {
+	var v api.Vault
+	err := c.do(ctx, http.MethodGet, "/v1/chain/vaults/"+strconv.FormatUint(id, 10), nil, "", &v)
+	return v, err
+}
+
+// VaultStakes returns an account's shares of every vault (the "vaults" of
+// GET /v1/chain/accounts/{addr}/stakes).
+func (c *Client) VaultStakes(ctx context.Context, addr cove.Address) ([]api.VaultStake, error) {
+	var out struct {
+		Vaults []api.VaultStake `json:"vaults"`
+	}
+	err := c.do(ctx, http.MethodGet, "/v1/chain/accounts/"+addr.String()+"/stakes", nil, "", &out)
+	return out.Vaults, err
 }
 
 // Pool returns one stake pool (GET /v1/chain/pools/{id}).

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"net/http"
 	"strconv"
 	"time"
@@ -153,13 +154,126 @@ func poolView(v chain.View, p chain.PoolRecord) api.Pool {
 	return out
 }
 
+// Pages of GET /v1/chain/pools and /v1/chain/vaults.
+const (
+	defaultPageLimit = 100
+	maxPageLimit     = 1000
+)
+
+// page reads ?after=ID&limit=N: the ids after which a page starts and
+// its length (default defaultPageLimit, at most maxPageLimit).
+func page(w http.ResponseWriter, r *http.Request) (after uint64, limit int, ok bool) {
+	q := r.URL.Query()
+	limit = defaultPageLimit
+	if s := q.Get("after"); s != "" {
+		v, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "bad_page", "after: want the decimal id the last page ended with")
+			return 0, 0, false
+		}
+		after = v
+	}
+	if s := q.Get("limit"); s != "" {
+		v, err := strconv.Atoi(s)
+		if err != nil || v < 1 || v > maxPageLimit {
+			writeError(w, http.StatusBadRequest, "bad_page", fmt.Sprintf("limit: want 1 to %d", maxPageLimit))
+			return 0, 0, false
+		}
+		limit = v
+	}
+	return after, limit, true
+}
+
+// handleChainPools lists pools by id, a page at a time: {"pools": [...],
+// "next": the id to pass as ?after= for the next page (absent on the
+// last)}.
 func (s *Server) handleChainPools(w http.ResponseWriter, r *http.Request) {
+	after, limit, ok := page(w, r)
+	if !ok {
+		return
+	}
 	v := s.chain.View()
 	out := []api.Pool{}
+	resp := map[string]any{}
 	for _, p := range v.Pools() {
+		if p.ID <= after {
+			continue
+		}
+		if len(out) == limit {
+			resp["next"] = out[len(out)-1].ID
+			break
+		}
 		out = append(out, poolView(v, p))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"pools": out})
+	resp["pools"] = out
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// vaultView is a vault as the API shows it.
+func vaultView(v chain.View, vr chain.VaultRecord) api.Vault {
+	free, value := v.VaultValue(vr)
+	fp := new(big.Int).Exp(big.NewInt(10), big.NewInt(18), nil)
+	out := api.Vault{
+		ID: vr.ID, Owner: vr.Owner.String(), Commission: vr.Commission, Address: vr.Address.String(),
+		Shares: vr.Shares.String(), Value: value.String(), Free: free.String(), Price: chain.PriceString(value, vr.Shares.Big()),
+		Checkpoint: chain.PriceString(vr.Checkpoint.Big(), fp), Pools: []api.VaultPool{}, Queue: []api.PoolWithdrawal{}, Created: vr.Created,
+	}
+	for _, id := range vr.Pools {
+		p, err := v.Pool(id)
+		if err != nil {
+			continue
+		}
+		sh := v.Stake(vr.Address, id).Shares.Big()
+		vp := api.VaultPool{Pool: id, Shares: sh.String(), Value: chain.SharesValue(p, sh).String(), Queued: "0"}
+		for _, q := range p.Queue {
+			if q.Account == vr.Address {
+				vp.Queued = q.Shares.String()
+			}
+		}
+		out.Pools = append(out.Pools, vp)
+	}
+	for _, q := range vr.Queue {
+		out.Queue = append(out.Queue, api.PoolWithdrawal{Account: q.Account.String(), Shares: q.Shares.String(), Since: q.Since.UTC().Format(time.RFC3339)})
+	}
+	return out
+}
+
+// handleChainVaults lists vaults by id, a page at a time (as pools).
+func (s *Server) handleChainVaults(w http.ResponseWriter, r *http.Request) {
+	after, limit, ok := page(w, r)
+	if !ok {
+		return
+	}
+	v := s.chain.View()
+	out := []api.Vault{}
+	resp := map[string]any{}
+	for _, vr := range v.Vaults() {
+		if vr.ID <= after {
+			continue
+		}
+		if len(out) == limit {
+			resp["next"] = out[len(out)-1].ID
+			break
+		}
+		out = append(out, vaultView(v, vr))
+	}
+	resp["vaults"] = out
+	writeJSON(w, http.StatusOK, resp)
+}
+
+func (s *Server) handleChainVault(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_vault_id", "vault id: want a decimal number")
+		return
+	}
+	v := s.chain.View()
+	vr, err := v.Vault(id)
+	if err != nil {
+		writeError(w, http.StatusNotFound, "vault_not_found", err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, vaultView(v, vr))
 }
 
 func (s *Server) handleChainPool(w http.ResponseWriter, r *http.Request) {
@@ -192,7 +306,19 @@ func (s *Server) handleChainStakes(w http.ResponseWriter, r *http.Request) {
 		}
 		out = append(out, api.Stake{Pool: st.Pool, Shares: st.Shares.String(), Value: worth, LockedUntil: st.LockedUntil})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"stakes": out})
+	vaults := []api.VaultStake{}
+	for _, st := range v.VaultStakes(addr) {
+		worth := "0"
+		if vr, err := v.Vault(st.Vault); err == nil {
+			if sh := vr.Shares.Big(); sh.Sign() > 0 {
+				_, value := v.VaultValue(vr)
+				x := new(big.Int).Mul(st.Shares.Big(), value)
+				worth = x.Quo(x, sh).String()
+			}
+		}
+		vaults = append(vaults, api.VaultStake{Vault: st.Vault, Shares: st.Shares.String(), Value: worth, LockedUntil: st.LockedUntil})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"stakes": out, "vaults": vaults})
 }
 
 // handleChainWorker answers one worker's record with its place in a pool

@@ -229,6 +229,8 @@ func New(cfg Config, log *slog.Logger, chain Chain, blobs Blobs, invoker Invoker
 	mux.HandleFunc("GET /v1/chain/supply", s.handleChainSupply)
 	mux.HandleFunc("GET /v1/chain/pools", s.handleChainPools)
 	mux.HandleFunc("GET /v1/chain/pools/{id}", s.handleChainPool)
+	mux.HandleFunc("GET /v1/chain/vaults", s.handleChainVaults)
+	mux.HandleFunc("GET /v1/chain/vaults/{id}", s.handleChainVault)
 	mux.HandleFunc("GET /v1/chain/accounts/{addr}/stakes", s.handleChainStakes)
 	mux.HandleFunc("GET /v1/chain/workers/{id}", s.handleChainWorker)
 	mux.HandleFunc("GET /v1/chain/accounts/{addr}", s.handleChainAccount)
@@ -337,7 +339,7 @@ func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
 			"GET /healthz", "GET /v1/keys", "PUT /v1/blobs", "GET /v1/blobs/{cid}",
 			"GET /v1/agents", "GET /v1/agents/{id}", "GET /v1/agents/{id}/logs",
 			"ANY /agents/{id}/{path...}",
-			"GET /v1/chain/status", "GET /v1/chain/params", "GET /v1/chain/fee", "GET /v1/chain/supply", "GET /v1/chain/pools/{id}", "GET /v1/chain/accounts/{addr}/stakes", "GET /v1/chain/workers/{id}", "GET /v1/chain/accounts/{addr}", "GET /v1/chain/agents/{id}", "GET /v1/chain/workers", "GET /v1/chain/validators", "POST /v1/chain/tx",
+			"GET /v1/chain/status", "GET /v1/chain/params", "GET /v1/chain/fee", "GET /v1/chain/supply", "GET /v1/chain/pools", "GET /v1/chain/pools/{id}", "GET /v1/chain/vaults", "GET /v1/chain/vaults/{id}", "GET /v1/chain/accounts/{addr}/stakes", "GET /v1/chain/workers/{id}", "GET /v1/chain/accounts/{addr}", "GET /v1/chain/agents/{id}", "GET /v1/chain/workers", "GET /v1/chain/validators", "POST /v1/chain/tx",
 			"GET /v1/chain/tx/{hash}",
 			"GET /v1/chain/proof/{key}", "GET /v1/chain/light/{height}",
 			"GET /v1/evm", "GET /v1/node",

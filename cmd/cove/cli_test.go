@@ -731,6 +731,45 @@ func testStake(t *testing.T, base string, dev cove.Address) {
 	if _, err := runCove(t, "--gateway", base, "stake", "pool", "show", "999"); err == nil || !strings.Contains(err.Error(), "pool 999") {
 		t.Errorf("show of a missing pool: %v", err)
 	}
+
+	// A vault (the dev key's): contributions, an investment in the pool
+	// (only by its owner), read back by show, list and stake list.
+	dtx := func(args ...string) string {
+		t.Helper()
+		out, err := runCove(t, append([]string{"--gateway", base}, args...)...)
+		if err != nil {
+			t.Fatalf("cove %s: %v", strings.Join(args, " "), err)
+		}
+		return out
+	}
+	out = dtx("stake", "vault", "create", "--commission", "200000")
+	m = regexp.MustCompile(`(?m)^  vault_created vault=([0-9]+) owner=` + dev.String() + ` commission=200000 address=(0x[0-9a-fA-F]{40})$`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("vault create printed %q", out)
+	}
+	vid := m[1]
+	dtx("stake", "vault", "contribute", vid, "300"+strings.Repeat("0", 18))
+	_, err = runCove(t, "--gateway", base, "--from", "operator", "stake", "vault", "invest", vid, id, "100"+strings.Repeat("0", 18))
+	wantTxError(t, "an investment by another than the vault's owner", err, chain.CodeUnauthorized)
+	out = dtx("stake", "vault", "invest", vid, id, "100"+strings.Repeat("0", 18))
+	if !strings.Contains(out, "contributed pool="+id+" account="+m[2]+" amount=100"+strings.Repeat("0", 18)) {
+		t.Fatalf("vault invest printed %q", out)
+	}
+	js, err = runCove(t, "--gateway", base, "stake", "vault", "show", vid, "--json")
+	var vault api.Vault
+	if err != nil || json.Unmarshal([]byte(js), &vault) != nil || len(vault.Pools) != 1 || strconv.FormatUint(vault.Pools[0].Pool, 10) != id ||
+		vault.Free != "200"+strings.Repeat("0", 18) || vault.Shares != "300"+strings.Repeat("0", 18) {
+		t.Fatalf("vault show --json: %s, %v", js, err)
+	}
+	if out = dtx("stake", "vault", "list"); !strings.Contains(out, "vault "+vid+"  owner "+dev.String()) || !strings.Contains(out, "  pool "+id+"  shares ") {
+		t.Fatalf("vault list printed %q", out)
+	}
+	if out = dtx("stake", "list"); !strings.Contains(out, "vault "+vid+"  shares 300"+strings.Repeat("0", 18)+"  worth ") {
+		t.Fatalf("stake list printed %q", out)
+	}
+	if _, err := runCove(t, "--gateway", base, "stake", "vault", "show", "999"); err == nil || !strings.Contains(err.Error(), "vault 999") {
+		t.Errorf("show of a missing vault: %v", err)
+	}
 }
 
 // oneCOVE is 10^18 base units.

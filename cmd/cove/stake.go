@@ -20,11 +20,13 @@ import (
 func newStakeCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "stake",
-		Short: "Stake pools: create one, add workers, contribute, withdraw, see stakes",
+		Short: "Stake pools and vaults: create one, add workers, contribute, withdraw, see stakes",
 		Long: `A stake pool holds COVE that contributors put in for shares. Its owner adds workers it
 operates and locks part of the pool's free stake on each one that computes (cove worker
 start). A withdrawal is paid from free stake, or queued and paid first in, first out as
-stake frees up; a request that waits past the grace period stops the pool's workers.`,
+stake frees up; a request that waits past the grace period stops the pool's workers.
+A vault (cove stake vault) is a pool of pools: its owner invests its contributors' COVE in
+stake pools.`,
 	}
 	pool := &cobra.Command{Use: "pool", Short: "Create, manage and inspect stake pools"}
 	pool.AddCommand(
@@ -54,7 +56,7 @@ stake frees up; a request that waits past the grace period stops the pool's work
 		newPoolShowCmd(g),
 		newPoolListCmd(g),
 	)
-	cmd.AddCommand(pool, newStakeListCmd(g))
+	cmd.AddCommand(pool, newVaultCmd(g), newStakeListCmd(g))
 	return cmd
 }
 
@@ -228,7 +230,7 @@ func newStakeListCmd(g *globals) *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "list [ADDRESS]",
-		Short: "List an account's shares of every pool and what they are worth (default: --from's)",
+		Short: "List an account's shares of every pool and vault and what they are worth (default: --from's)",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var addr cove.Address
@@ -253,11 +255,15 @@ func newStakeListCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				return printJSON(cmd.OutOrStdout(), st)
+			vs, err := c.VaultStakes(cmd.Context(), addr)
+			if err != nil {
+				return err
 			}
-			if len(st) == 0 {
-				fmt.Fprintf(cmd.OutOrStdout(), "%s holds no pool shares\n", addr)
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), map[string]any{"stakes": st, "vaults": vs})
+			}
+			if len(st) == 0 && len(vs) == 0 {
+				fmt.Fprintf(cmd.OutOrStdout(), "%s holds no pool or vault shares\n", addr)
 			}
 			for _, s := range st {
 				locked := ""
@@ -266,11 +272,18 @@ func newStakeListCmd(g *globals) *cobra.Command {
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "pool %d  shares %s  worth %s%s\n", s.Pool, s.Shares, s.Value, locked)
 			}
+			for _, s := range vs {
+				locked := ""
+				if s.LockedUntil > 0 {
+					locked = fmt.Sprintf("  (a contribution locks them until block %d)", s.LockedUntil)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "vault %d  shares %s  worth %s%s\n", s.Vault, s.Shares, s.Value, locked)
+			}
 			return nil
 		},
 	}
 	from.register(cmd.Flags())
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the stakes as JSON")
+	cmd.Flags().BoolVar(&asJSON, "json", false, `print {"stakes": pool stakes, "vaults": vault stakes} as JSON`)
 	return cmd
 }
 
