@@ -262,19 +262,23 @@ func newStakeListCmd(g *globals) *cobra.Command {
 			if asJSON {
 				return printJSON(cmd.OutOrStdout(), map[string]any{"stakes": st, "vaults": vs})
 			}
+			height := int64(0) // locks end at a height: only a later one is news
+			if status, err := c.ChainStatus(cmd.Context()); err == nil {
+				height = status.Height
+			}
 			if len(st) == 0 && len(vs) == 0 {
 				fmt.Fprintf(cmd.OutOrStdout(), "%s holds no pool or vault shares\n", addr)
 			}
 			for _, s := range st {
 				locked := ""
-				if s.LockedUntil > 0 {
+				if s.LockedUntil > height {
 					locked = fmt.Sprintf("  (a contribution locks them until block %d)", s.LockedUntil)
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "pool %d  shares %s  worth %s%s\n", s.Pool, s.Shares, s.Value, locked)
 			}
 			for _, s := range vs {
 				locked := ""
-				if s.LockedUntil > 0 {
+				if s.LockedUntil > height {
 					locked = fmt.Sprintf("  (a contribution locks them until block %d)", s.LockedUntil)
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "vault %d  shares %s  worth %s%s\n", s.Vault, s.Shares, s.Value, locked)
