@@ -684,8 +684,10 @@ func execStartComputing(o *overlay, sender cove.Address, m StartComputing, ctx e
 	if !getJSON(o, workerKey(m.Worker), &w) || w.Status != WorkerStatusActive {
 		return nil, fail(CodeInvalidArgument, "worker %s is not an active registered worker", m.Worker)
 	}
-	if min := staking(o).MinStake(0); m.Stake.Cmp(min) < 0 {
-		return nil, fail(CodeInvalidArgument, "stake %s is under the minimum %s (stake_k·√P)", m.Stake, min)
+	// P is the worker's benchmark score as its heartbeats last measured
+	// it (kept across sessions), initial_p before any.
+	if min := staking(o).MinStake(pw.P); m.Stake.Cmp(min) < 0 {
+		return nil, fail(CodeInvalidArgument, "stake %s is under the minimum %s (stake_k·√P, P %d)", m.Stake, min, effectiveP(o, &pw))
 	}
 	free := p.Free.Big()
 	if m.Stake.Cmp(free) > 0 {

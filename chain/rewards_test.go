@@ -473,3 +473,63 @@ func TestConfidence(t *testing.T) {
 		}
 	}
 }
+
+// TestMinStakeFromMeasuredP: a worker's minimum stake is stake_k·√P with
+// P its measured benchmark score once its heartbeats measured one
+// (initial_p before). A worker that measured P = 10,000 and stopped is
+// refused a restart with the stake that sufficed for initial_p 1; the
+// same start with stake_k·√10,000 passes (the control, in the same
+// state).
+func TestMinStakeFromMeasuredP(t *testing.T) {
+	a := newRewardsApp(t, FeeParams{}, StakingParams{MinContribution: "10", StakeK: e18(1).String(), InitialP: 1, HeartbeatBlocks: 1, HeartbeatWindow: 3,
+		CooldownSeconds: 1, BudgetPerBlock: "1000", RigK: "0", VMax: e18(100000).String()})
+	r, k := idWorker(bob, "m1", 0)
+	w := WorkerID(r.PublicKey)
+	n := uint64(1)
+	tx := func(m func(n uint64) Msg) []byte { n++; return bob.tx(t, m(n-1)) }
+	tm := genesisTime
+	step := func(txs ...[]byte) BlockResult {
+		t.Helper()
+		tm = tm.Add(time.Second)
+		return at(t, a, tm, txs...)
+	}
+	ok := func(res BlockResult) {
+		t.Helper()
+		for i, r := range res.TxResults {
+			if r.Code != CodeOK {
+				t.Fatalf("height %d tx %d: %s", a.Height(), i, r.Log)
+			}
+		}
+	}
+	ok(step(bob.tx(t, r),
+		tx(func(n uint64) Msg { return CreatePool{Cap: big.NewInt(0), Nonce: n} }),
+		tx(func(n uint64) Msg { return AddPoolWorker{Pool: 1, Worker: w, Nonce: n} }),
+		tx(func(n uint64) Msg { return Contribute{Pool: 1, Amount: e18(1000), Nonce: n} }),
+		tx(func(n uint64) Msg { return StartComputing{Worker: w, Stake: e18(1), Nonce: n} })))
+	// Two heartbeats two blocks (seconds) apart, 2·10^7 iterations between:
+	// P 10,000.
+	for _, iter := range []uint64{1, 20_000_001} {
+		pw, _ := a.View().PoolWorker(w)
+		if pw.Challenge == 0 {
+			step()
+			pw, _ = a.View().PoolWorker(w)
+		}
+		ok(step(tx(func(n uint64) Msg {
+			return signHB(k, Heartbeat{Worker: w, Challenge: uint64(pw.Challenge), Seed: pw.ChallengeSeed, Iterations: iter, Nonce: n})
+		})))
+	}
+	if pw, _ := a.View().PoolWorker(w); pw.P != 10_000 {
+		t.Fatalf("P %d, want 10000", pw.P)
+	}
+	ok(step(tx(func(n uint64) Msg { return StopComputing{Worker: w, Nonce: n} })))
+	tm = tm.Add(2 * time.Second)
+	ok(step(tx(func(n uint64) Msg { return RefreshPool{Pool: 1, Nonce: n} })))
+	res := step(tx(func(n uint64) Msg { return StartComputing{Worker: w, Stake: e18(1), Nonce: n} }),
+		tx(func(n uint64) Msg { return StartComputing{Worker: w, Stake: e18(100), Nonce: n} }))
+	if r := res.TxResults[0]; r.Code != CodeInvalidArgument || !strings.Contains(r.Log, "P 10000") {
+		t.Fatalf("a start with initial_p's minimum after P 10000 was measured: %d %s", r.Code, r.Log)
+	}
+	if r := res.TxResults[1]; r.Code != CodeOK {
+		t.Fatalf("the start with stake_k·√P: %d %s", r.Code, r.Log)
+	}
+}
