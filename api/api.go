@@ -112,6 +112,9 @@ type Pool struct {
 	Workers    []PoolWorker     `json:"workers"`
 	Queue      []PoolWithdrawal `json:"queue"`
 	Created    int64            `json:"created"`
+	// Allowed is the number of accounts on its allowlist (0: anyone may
+	// contribute).
+	Allowed uint64 `json:"allowed,omitempty"`
 }
 
 // PoolWorker is a pool's worker: idle, computing or cooling, with its

@@ -70,6 +70,10 @@
 //	    releases a pool's cooled stake, pays its withdrawal queue, applies the grace rule
 //	Heartbeat(bytes32 worker,uint64 challenge,bytes32 seed,uint64 iterations,bytes identitySig,uint64 nonce)
 //	    a computing worker answers its challenge, authorized by its TEE identity key
+//	AllowContributor(uint64 pool,address account,uint256 maxFee,uint64 nonce)
+//	    a pool's owner puts an account on the pool's allowlist of contributors
+//	DisallowContributor(uint64 pool,address account,uint256 maxFee,uint64 nonce)
+//	    a pool's owner takes an account off the pool's allowlist
 //	CreateVault(uint64 commission,uint256 maxFee,uint64 nonce)
 //	    creates a vault (a pool of pools) owned by the sender
 //	ContributeVault(uint64 vault,uint256 amount,uint256 maxFee,uint64 nonce)

@@ -118,6 +118,14 @@ var messages = newMsgTable(
 		doc:  "a computing worker answers its challenge, authorized by its TEE identity key",
 		exec: execHeartbeat,
 	},
+	msgSpec[AllowContributor]{
+		doc:  "a pool's owner puts an account on the pool's allowlist of contributors",
+		exec: execAllowContributor,
+	},
+	msgSpec[DisallowContributor]{
+		doc:  "a pool's owner takes an account off the pool's allowlist",
+		exec: execDisallowContributor,
+	},
 	msgSpec[CreateVault]{
 		doc:  "creates a vault (a pool of pools) owned by the sender",
 		exec: execCreateVault,
@@ -150,7 +158,7 @@ var messages = newMsgTable(
 // SetAttestor, RotateKeys, PublishEpochSigner, GrantAttestor, AddValidator,
 // RemoveValidator, SetValidatorPower, CreatePool, AddPoolWorker,
 // RemovePoolWorker, Contribute, Withdraw, StartComputing, StopComputing,
-// RefreshPool, Heartbeat, CreateVault, ContributeVault, WithdrawVault,
+// RefreshPool, Heartbeat, AllowContributor, DisallowContributor, CreateVault, ContributeVault, WithdrawVault,
 // VaultInvest, VaultDivest, RefreshVault). Decode returns these value types; pointers to
 // them are Msgs too. Only this package implements it.
 type Msg interface {

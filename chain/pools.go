@@ -36,6 +36,7 @@ const (
 	prefixPool       = "pool/"          // ‖ 8-byte big-endian id: PoolRecord
 	prefixStake      = "stake/"         // ‖ 20-byte account ‖ 8-byte pool: StakeRecord
 	prefixPoolWorker = "pworker/"       // ‖ 32-byte worker id: PoolWorker
+	prefixPoolAllow  = "pallow/"        // ‖ 8-byte pool ‖ 20-byte account: PoolAllow
 )
 
 // Limits and states of pools.
@@ -53,15 +54,17 @@ const (
 
 // Events of pools.
 const (
-	EventPoolCreated       = "pool_created"        // pool, owner, commission
-	EventPoolWorkerAdded   = "pool_worker_added"   // pool, worker
-	EventPoolWorkerRemoved = "pool_worker_removed" // pool, worker
-	EventContributed       = "contributed"         // pool, account, amount, shares
-	EventWithdrawQueued    = "withdraw_queued"     // pool, account, shares (left in the queue)
-	EventWithdrawn         = "withdrawn"           // pool, account, shares, amount (paid)
-	EventComputingStarted  = "computing_started"   // pool, worker, stake
-	EventComputingStopped  = "computing_stopped"   // pool, worker, coolUntil, forced ("true" by the grace rule)
-	EventStakeReleased     = "stake_released"      // pool, worker, stake
+	EventPoolCreated           = "pool_created"           // pool, owner, commission
+	EventPoolWorkerAdded       = "pool_worker_added"      // pool, worker
+	EventPoolWorkerRemoved     = "pool_worker_removed"    // pool, worker
+	EventContributed           = "contributed"            // pool, account, amount, shares
+	EventWithdrawQueued        = "withdraw_queued"        // pool, account, shares (left in the queue)
+	EventWithdrawn             = "withdrawn"              // pool, account, shares, amount (paid)
+	EventComputingStarted      = "computing_started"      // pool, worker, stake
+	EventComputingStopped      = "computing_stopped"      // pool, worker, coolUntil, forced ("true" by the grace rule)
+	EventStakeReleased         = "stake_released"         // pool, worker, stake
+	EventContributorAllowed    = "contributor_allowed"    // pool, account
+	EventContributorDisallowed = "contributor_disallowed" // pool, account
 )
 
 // Amount is a non-negative integer of base units whose JSON is a decimal
@@ -271,6 +274,15 @@ type PoolRecord struct {
 	// Queue is the withdrawal queue, oldest first.
 	Queue   []Withdrawal `json:"queue"`
 	Created int64        `json:"created"`
+	// Allowed counts the pool's allowlist: while it is not 0, only the
+	// accounts on it (pallow/ records) and the owner may contribute.
+	Allowed uint64 `json:"allowed,omitempty"`
+}
+
+// PoolAllow is an account on a pool's allowlist.
+type PoolAllow struct {
+	Pool    uint64       `json:"pool"`
+	Account cove.Address `json:"account"`
 }
 
 // Withdrawal is a queued withdrawal request.
@@ -336,6 +348,10 @@ func stakeKey(acct cove.Address, pool uint64) string {
 
 func poolWorkerKey(w cove.Hash) string { return prefixPoolWorker + string(w[:]) }
 
+func poolAllowKey(pool uint64, acct cove.Address) string {
+	return prefixPoolAllow + string(binary.BigEndian.AppendUint64(nil, pool)) + string(acct[:])
+}
+
 // checkPoolRecord returns the record type of a pool state key, or nil.
 func checkPoolRecord(key string) any {
 	switch {
@@ -349,6 +365,8 @@ func checkPoolRecord(key string) any {
 		return new(StakeRecord)
 	case len(key) == len(prefixPoolWorker)+32 && key[:len(prefixPoolWorker)] == prefixPoolWorker:
 		return new(PoolWorker)
+	case len(key) == len(prefixPoolAllow)+28 && key[:len(prefixPoolAllow)] == prefixPoolAllow:
+		return new(PoolAllow)
 	}
 	if v := checkVaultRecord(key); v != nil {
 		return v
@@ -445,6 +463,71 @@ type StopComputing struct {
 	MaxFee *big.Int  `eip712:"maxFee,,optional"`
 	Nonce  uint64    `eip712:"nonce"`
 }
+
+// AllowContributor puts Account on a pool's allowlist (the pool's owner):
+// while the list is not empty, only the accounts on it and the owner may
+// contribute.
+type AllowContributor struct {
+	Pool    uint64       `eip712:"pool"`
+	Account cove.Address `eip712:"account"`
+	MaxFee  *big.Int     `eip712:"maxFee,,optional"`
+	Nonce   uint64       `eip712:"nonce"`
+}
+
+// DisallowContributor takes Account off a pool's allowlist (the pool's
+// owner); its shares stay. An empty list lets anyone contribute again.
+type DisallowContributor struct {
+	Pool    uint64       `eip712:"pool"`
+	Account cove.Address `eip712:"account"`
+	MaxFee  *big.Int     `eip712:"maxFee,,optional"`
+	Nonce   uint64       `eip712:"nonce"`
+}
+
+func (AllowContributor) Type() string    { return "AllowContributor" }
+func (DisallowContributor) Type() string { return "DisallowContributor" }
+
+func (m AllowContributor) MarshalJSON() ([]byte, error)    { return marshalMsg(m) }
+func (m DisallowContributor) MarshalJSON() ([]byte, error) { return marshalMsg(m) }
+
+func (m *AllowContributor) UnmarshalJSON(b []byte) error    { return unmarshalMsg(b, m) }
+func (m *DisallowContributor) UnmarshalJSON(b []byte) error { return unmarshalMsg(b, m) }
+
+func (AllowContributor) isMsg()    {}
+func (DisallowContributor) isMsg() {}
+
+func execAllowContributor(o *overlay, sender cove.Address, m AllowContributor, ctx execContext) ([]Event, *failure) {
+	p, f := ownedPool(o, sender, m.Pool, "change its allowlist")
+	if f != nil {
+		return nil, f
+	}
+	if _, ok := o.get(poolAllowKey(p.ID, m.Account)); ok {
+		return nil, fail(CodeExists, "%s is on pool %d's allowlist already", m.Account, p.ID)
+	}
+	if p.Allowed >= MaxPoolAllowed {
+		return nil, fail(CodeInvalidArgument, "pool %d's allowlist holds %d accounts, the most it may", p.ID, p.Allowed)
+	}
+	putJSON(o, poolAllowKey(p.ID, m.Account), PoolAllow{Pool: p.ID, Account: m.Account})
+	p.Allowed++
+	putJSON(o, poolKey(p.ID), p)
+	return []Event{{Type: EventContributorAllowed, Attrs: []Attr{{"pool", u64s(p.ID)}, {"account", m.Account.String()}}}}, nil
+}
+
+func execDisallowContributor(o *overlay, sender cove.Address, m DisallowContributor, ctx execContext) ([]Event, *failure) {
+	p, f := ownedPool(o, sender, m.Pool, "change its allowlist")
+	if f != nil {
+		return nil, f
+	}
+	if _, ok := o.get(poolAllowKey(p.ID, m.Account)); !ok {
+		return nil, fail(CodeNotFound, "%s is not on pool %d's allowlist", m.Account, p.ID)
+	}
+	o.set(poolAllowKey(p.ID, m.Account), nil)
+	p.Allowed--
+	putJSON(o, poolKey(p.ID), p)
+	return []Event{{Type: EventContributorDisallowed, Attrs: []Attr{{"pool", u64s(p.ID)}, {"account", m.Account.String()}}}}, nil
+}
+
+// MaxPoolAllowed bounds a pool's allowlist.
+const MaxPoolAllowed = 10_000
 
 // RefreshPool releases a pool's cooled stake, pays its withdrawal queue
 // and applies the grace rule (anyone may send it; every pool transaction
@@ -588,6 +671,9 @@ func execContribute(o *overlay, sender cove.Address, m Contribute, ctx execConte
 	min, _ := new(big.Int).SetString(sp.MinContribution, 10)
 	if m.Amount.Cmp(min) < 0 {
 		return nil, fail(CodeInvalidArgument, "contribution %s is under the minimum %s", m.Amount, min)
+	}
+	if _, listed := o.get(poolAllowKey(p.ID, sender)); p.Allowed > 0 && sender != p.Owner && !listed {
+		return nil, fail(CodeUnauthorized, "pool %d takes contributions from the %d accounts on its allowlist only; ask its owner %s", p.ID, p.Allowed, p.Owner)
 	}
 	var evs []Event
 	p, evs = refreshPool(o, p, ctx)

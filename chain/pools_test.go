@@ -409,3 +409,65 @@ func TestPoolsProperty(t *testing.T) {
 		}
 	}
 }
+
+// TestPoolAllowlist: a pool with an allowlist takes contributions from the
+// accounts on it and its owner only; the list is the owner's to change;
+// an empty list opens the pool again. Each refusal beside a control that
+// passes in the same block.
+func TestPoolAllowlist(t *testing.T) {
+	a := newRewardsApp(t, FeeParams{}, StakingParams{MinContribution: "10"})
+	nonces := map[testKey]uint64{}
+	tx := func(k testKey, m func(n uint64) Msg) []byte {
+		n := nonces[k]
+		nonces[k]++
+		return k.tx(t, m(n))
+	}
+	tm := genesisTime
+	pair := func(code uint32, bad, control []byte) {
+		t.Helper()
+		tm = tm.Add(time.Second)
+		res := at(t, a, tm, bad, control)
+		if res.TxResults[0].Code != code || res.TxResults[1].Code != CodeOK {
+			t.Fatalf("refusal %d (%s), control %d (%s); want %d and ok", res.TxResults[0].Code, res.TxResults[0].Log, res.TxResults[1].Code, res.TxResults[1].Log, code)
+		}
+	}
+	contribute := func(k testKey) []byte {
+		return tx(k, func(n uint64) Msg { return Contribute{Pool: 1, Amount: big.NewInt(100), Nonce: n} })
+	}
+	allow := func(k, who testKey) []byte {
+		return tx(k, func(n uint64) Msg { return AllowContributor{Pool: 1, Account: who.addr, Nonce: n} })
+	}
+	disallow := func(k, who testKey) []byte {
+		return tx(k, func(n uint64) Msg { return DisallowContributor{Pool: 1, Account: who.addr, Nonce: n} })
+	}
+	tm = tm.Add(time.Second)
+	for i, r := range at(t, a, tm, tx(bob, func(n uint64) Msg { return CreatePool{Cap: big.NewInt(0), Nonce: n} }),
+		tx(alice, func(n uint64) Msg { return Transfer{To: dave.addr, Amount: big.NewInt(10_000), Nonce: n} }),
+		tx(alice, func(n uint64) Msg { return Transfer{To: carol.addr, Amount: big.NewInt(10_000), Nonce: n} }),
+		contribute(alice)).TxResults {
+		if r.Code != CodeOK {
+			t.Fatalf("setup tx %d: %s", i, r.Log)
+		}
+	}
+	// Only the owner lists; then dave is the only one listed.
+	pair(CodeUnauthorized, allow(alice, dave), allow(bob, dave))
+	if p := pool(t, a, 1); p.Allowed != 1 {
+		t.Fatalf("allowed %d", p.Allowed)
+	}
+	pair(CodeUnauthorized, contribute(alice), contribute(dave))
+	pair(CodeUnauthorized, contribute(alice), contribute(bob)) // the owner may
+	pair(CodeExists, allow(bob, dave), allow(bob, alice))
+	pair(CodeUnauthorized, contribute(carol), contribute(alice))
+	pair(CodeNotFound, disallow(bob, carol), disallow(bob, dave))
+	pair(CodeUnauthorized, contribute(dave), contribute(alice))
+	// The last one off: open to anyone again.
+	pair(CodeUnauthorized, disallow(dave, alice), disallow(bob, alice))
+	if p := pool(t, a, 1); p.Allowed != 0 {
+		t.Fatalf("allowed %d after the last was taken off", p.Allowed)
+	}
+	tm = tm.Add(time.Second)
+	if r := at(t, a, tm, contribute(carol)).TxResults[0]; r.Code != CodeOK {
+		t.Fatalf("carol, never listed, contributes to the opened pool: %s", r.Log)
+	}
+	checkPoolSupply(t, a, e18(2_000_000))
+}

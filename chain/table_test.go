@@ -26,35 +26,37 @@ const (
 	DeployAgentType = "DeployAgent(string name,string cid,bytes32 codeHash,bytes32 salt,bytes secrets,string isolation,uint256 maxFee,uint64 nonce)"
 	// DeployAgentShortType is DeployAgent without its optional isolation:
 	// the type of every DeployAgent signed before isolation existed.
-	DeployAgentShortType   = "DeployAgent(string name,string cid,bytes32 codeHash,bytes32 salt,bytes secrets,uint64 nonce)"
-	UpgradeAgentType       = "UpgradeAgent(bytes32 agent,string cid,bytes32 codeHash,bytes secrets,uint256 maxFee,uint64 nonce)"
-	RegisterWorkerType     = "RegisterWorker(string tee,bytes publicKey,string endpoint,bytes quote,uint256 maxFee,uint64 nonce)"
-	UpdateParamsType       = "UpdateParams(string params,uint256 maxFee,uint64 nonce)"
-	RegisterGatekeeperType = "RegisterGatekeeper(string tee,bytes publicKey,string endpoint,bytes quote,uint256 maxFee,uint64 nonce)"
-	PublishEpochType       = "PublishEpoch(uint64 epoch,bytes clusterPublicKey,bytes identitySig,uint64 nonce)"
-	ProvisionKeyType       = "ProvisionKey(bytes32 recipient,uint64 epoch,bytes sealed,bytes identitySig,uint64 nonce)"
-	SetAttestorType        = "SetAttestor(bytes32 agent,address attestor,bytes identitySig,uint64 nonce)"
-	RotateKeysType         = "RotateKeys(uint256 maxFee,uint64 nonce)"
-	PublishEpochSignerType = "PublishEpochSigner(uint64 epoch,address signer,bytes identitySig,uint64 nonce)"
-	GrantAttestorType      = "GrantAttestor(bytes32 agent,bytes grant,bytes identitySig,uint64 nonce)"
-	AddValidatorType       = "AddValidator(bytes pubKey,uint64 power,string name,address operator,uint256 maxFee,uint64 nonce)"
-	RemoveValidatorType    = "RemoveValidator(bytes pubKey,uint256 maxFee,uint64 nonce)"
-	SetValidatorPowerType  = "SetValidatorPower(bytes pubKey,uint64 power,uint256 maxFee,uint64 nonce)"
-	CreatePoolType         = "CreatePool(uint64 commission,uint256 cap,uint256 maxFee,uint64 nonce)"
-	AddPoolWorkerType      = "AddPoolWorker(uint64 pool,bytes32 worker,uint256 maxFee,uint64 nonce)"
-	RemovePoolWorkerType   = "RemovePoolWorker(uint64 pool,bytes32 worker,uint256 maxFee,uint64 nonce)"
-	ContributeType         = "Contribute(uint64 pool,uint256 amount,uint256 maxFee,uint64 nonce)"
-	WithdrawType           = "Withdraw(uint64 pool,uint256 shares,uint256 maxFee,uint64 nonce)"
-	StartComputingType     = "StartComputing(bytes32 worker,uint256 stake,uint256 maxFee,uint64 nonce)"
-	StopComputingType      = "StopComputing(bytes32 worker,uint256 maxFee,uint64 nonce)"
-	RefreshPoolType        = "RefreshPool(uint64 pool,uint256 maxFee,uint64 nonce)"
-	CreateVaultType        = "CreateVault(uint64 commission,uint256 maxFee,uint64 nonce)"
-	ContributeVaultType    = "ContributeVault(uint64 vault,uint256 amount,uint256 maxFee,uint64 nonce)"
-	WithdrawVaultType      = "WithdrawVault(uint64 vault,uint256 shares,uint256 maxFee,uint64 nonce)"
-	VaultInvestType        = "VaultInvest(uint64 vault,uint64 pool,uint256 amount,uint256 maxFee,uint64 nonce)"
-	VaultDivestType        = "VaultDivest(uint64 vault,uint64 pool,uint256 shares,uint256 maxFee,uint64 nonce)"
-	RefreshVaultType       = "RefreshVault(uint64 vault,uint256 maxFee,uint64 nonce)"
-	HeartbeatType          = "Heartbeat(bytes32 worker,uint64 challenge,bytes32 seed,uint64 iterations,bytes identitySig,uint64 nonce)"
+	DeployAgentShortType    = "DeployAgent(string name,string cid,bytes32 codeHash,bytes32 salt,bytes secrets,uint64 nonce)"
+	UpgradeAgentType        = "UpgradeAgent(bytes32 agent,string cid,bytes32 codeHash,bytes secrets,uint256 maxFee,uint64 nonce)"
+	RegisterWorkerType      = "RegisterWorker(string tee,bytes publicKey,string endpoint,bytes quote,uint256 maxFee,uint64 nonce)"
+	UpdateParamsType        = "UpdateParams(string params,uint256 maxFee,uint64 nonce)"
+	RegisterGatekeeperType  = "RegisterGatekeeper(string tee,bytes publicKey,string endpoint,bytes quote,uint256 maxFee,uint64 nonce)"
+	PublishEpochType        = "PublishEpoch(uint64 epoch,bytes clusterPublicKey,bytes identitySig,uint64 nonce)"
+	ProvisionKeyType        = "ProvisionKey(bytes32 recipient,uint64 epoch,bytes sealed,bytes identitySig,uint64 nonce)"
+	SetAttestorType         = "SetAttestor(bytes32 agent,address attestor,bytes identitySig,uint64 nonce)"
+	RotateKeysType          = "RotateKeys(uint256 maxFee,uint64 nonce)"
+	PublishEpochSignerType  = "PublishEpochSigner(uint64 epoch,address signer,bytes identitySig,uint64 nonce)"
+	GrantAttestorType       = "GrantAttestor(bytes32 agent,bytes grant,bytes identitySig,uint64 nonce)"
+	AddValidatorType        = "AddValidator(bytes pubKey,uint64 power,string name,address operator,uint256 maxFee,uint64 nonce)"
+	RemoveValidatorType     = "RemoveValidator(bytes pubKey,uint256 maxFee,uint64 nonce)"
+	SetValidatorPowerType   = "SetValidatorPower(bytes pubKey,uint64 power,uint256 maxFee,uint64 nonce)"
+	CreatePoolType          = "CreatePool(uint64 commission,uint256 cap,uint256 maxFee,uint64 nonce)"
+	AddPoolWorkerType       = "AddPoolWorker(uint64 pool,bytes32 worker,uint256 maxFee,uint64 nonce)"
+	RemovePoolWorkerType    = "RemovePoolWorker(uint64 pool,bytes32 worker,uint256 maxFee,uint64 nonce)"
+	ContributeType          = "Contribute(uint64 pool,uint256 amount,uint256 maxFee,uint64 nonce)"
+	WithdrawType            = "Withdraw(uint64 pool,uint256 shares,uint256 maxFee,uint64 nonce)"
+	StartComputingType      = "StartComputing(bytes32 worker,uint256 stake,uint256 maxFee,uint64 nonce)"
+	StopComputingType       = "StopComputing(bytes32 worker,uint256 maxFee,uint64 nonce)"
+	RefreshPoolType         = "RefreshPool(uint64 pool,uint256 maxFee,uint64 nonce)"
+	AllowContributorType    = "AllowContributor(uint64 pool,address account,uint256 maxFee,uint64 nonce)"
+	DisallowContributorType = "DisallowContributor(uint64 pool,address account,uint256 maxFee,uint64 nonce)"
+	CreateVaultType         = "CreateVault(uint64 commission,uint256 maxFee,uint64 nonce)"
+	ContributeVaultType     = "ContributeVault(uint64 vault,uint256 amount,uint256 maxFee,uint64 nonce)"
+	WithdrawVaultType       = "WithdrawVault(uint64 vault,uint256 shares,uint256 maxFee,uint64 nonce)"
+	VaultInvestType         = "VaultInvest(uint64 vault,uint64 pool,uint256 amount,uint256 maxFee,uint64 nonce)"
+	VaultDivestType         = "VaultDivest(uint64 vault,uint64 pool,uint256 shares,uint256 maxFee,uint64 nonce)"
+	RefreshVaultType        = "RefreshVault(uint64 vault,uint256 maxFee,uint64 nonce)"
+	HeartbeatType           = "Heartbeat(bytes32 worker,uint64 challenge,bytes32 seed,uint64 iterations,bytes identitySig,uint64 nonce)"
 )
 
 // golden is one message with its encodings as the hand-written codecs
@@ -183,7 +185,16 @@ func goldens() []golden {
 			`{"worker":"0x7701000000000000000000000000000000000000000000000000000000000000","challenge":1234,"seed":"0x5eed000000000000000000000000000000000000000000000000000000000000","iterations":987654321,"identitySig":"0xe5e6","nonce":23}`,
 			"0x5fed50d253bd69daed08eafc6bde083e9330192afcb81b2c3ee30c2405b288c1", "0x90c8278837ba5b1275bcaea3e2333395a99a5619955e053e386ff6cb2a91feff",
 			"034ec40ef4c6e5741b1859c3a360274fb6f34752bc39796829692f6f58f147ef"},
-		// Vaults (issue 10): derived, then checked against ethers and viem.
+		// Allowlists and vaults (issue 10): derived, then checked against
+		// ethers and viem.
+		{AllowContributor{Pool: 1, Account: cove.Address{0xaa, 1}, Nonce: 30},
+			AllowContributorType,
+			`{"pool":1,"account":"0xaa01000000000000000000000000000000000000","nonce":30}`,
+			"0x6b279eaed18f7a8e462cb88b3296b1fa10f28ac84b2b1b6ad9d116fdee2ba001", "0xb72b454f5218fa12c20a707792f09e65ad7020ed311a9592051b3c88415928d7", ""},
+		{DisallowContributor{Pool: 1, Account: cove.Address{0xaa, 1}, Nonce: 31},
+			DisallowContributorType,
+			`{"pool":1,"account":"0xaa01000000000000000000000000000000000000","nonce":31}`,
+			"0x37f78e6ab01af5c3c47db63355112042c030eb167b7f304be6d063f34ac03add", "0xcce8e7b6b25cc6df7fecb6f66f927b7591a3278c426523536b8c72c9299eca29", ""},
 		{CreateVault{Commission: 200000, Nonce: 24},
 			CreateVaultType,
 			`{"commission":200000,"nonce":24}`,
@@ -345,7 +356,7 @@ func TestTypeListDocumented(t *testing.T) {
 // the table's types.
 func TestDecodeUnknownTypeNamesTable(t *testing.T) {
 	_, err := Decode([]byte(`{"type":"Mint","message":{},"signature":"0x"}`))
-	want := `unknown type "Mint" (want Transfer, DeployAgent, UpgradeAgent, RegisterWorker, UpdateParams, RegisterGatekeeper, PublishEpoch, ProvisionKey, SetAttestor, RotateKeys, PublishEpochSigner, GrantAttestor, AddValidator, RemoveValidator, SetValidatorPower, CreatePool, AddPoolWorker, RemovePoolWorker, Contribute, Withdraw, StartComputing, StopComputing, RefreshPool, Heartbeat, CreateVault, ContributeVault, WithdrawVault, VaultInvest, VaultDivest or RefreshVault)`
+	want := `unknown type "Mint" (want Transfer, DeployAgent, UpgradeAgent, RegisterWorker, UpdateParams, RegisterGatekeeper, PublishEpoch, ProvisionKey, SetAttestor, RotateKeys, PublishEpochSigner, GrantAttestor, AddValidator, RemoveValidator, SetValidatorPower, CreatePool, AddPoolWorker, RemovePoolWorker, Contribute, Withdraw, StartComputing, StopComputing, RefreshPool, Heartbeat, AllowContributor, DisallowContributor, CreateVault, ContributeVault, WithdrawVault, VaultInvest, VaultDivest or RefreshVault)`
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("Decode of an unknown type: %v, want %q", err, want)
 	}

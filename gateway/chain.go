@@ -135,7 +135,7 @@ func poolView(v chain.View, p chain.PoolRecord) api.Pool {
 	out := api.Pool{
 		ID: p.ID, Owner: p.Owner.String(), Commission: p.Commission, Cap: p.Cap.String(),
 		Shares: p.Shares.String(), Value: p.Value.String(), Free: p.Free.String(), Price: chain.SharePrice(p),
-		Workers: []api.PoolWorker{}, Queue: []api.PoolWithdrawal{}, Created: p.Created,
+		Workers: []api.PoolWorker{}, Queue: []api.PoolWithdrawal{}, Created: p.Created, Allowed: p.Allowed,
 	}
 	for _, id := range p.Workers {
 		pw, err := v.PoolWorker(id)

@@ -770,6 +770,20 @@ func testStake(t *testing.T, base string, dev cove.Address) {
 	if _, err := runCove(t, "--gateway", base, "stake", "vault", "show", "999"); err == nil || !strings.Contains(err.Error(), "vault 999") {
 		t.Errorf("show of a missing vault: %v", err)
 	}
+
+	// The pool's owner lists the vault: the dev key may no longer
+	// contribute, the vault may invest; taking it off opens the pool.
+	if out = tx("stake", "pool", "allow", id, m[2]); !strings.Contains(out, "contributor_allowed pool="+id+" account="+m[2]) {
+		t.Fatalf("allow printed %q", out)
+	}
+	if out = dtx("stake", "pool", "show", id); !strings.Contains(out, "allowlist of 1") {
+		t.Fatalf("pool show printed %q", out)
+	}
+	_, err = runCove(t, "--gateway", base, "stake", "pool", "contribute", id, "50"+strings.Repeat("0", 18))
+	wantTxError(t, "a contribution by an account off the allowlist", err, chain.CodeUnauthorized)
+	dtx("stake", "vault", "invest", vid, id, "50"+strings.Repeat("0", 18))
+	tx("stake", "pool", "disallow", id, m[2])
+	dtx("stake", "pool", "contribute", id, "50"+strings.Repeat("0", 18))
 }
 
 // oneCOVE is 10^18 base units.

@@ -53,6 +53,14 @@ stake pools.`,
 			p, err := parsePool(args[0])
 			return func(n uint64) chain.Msg { return chain.RefreshPool{Pool: p, Nonce: n} }, err
 		}),
+		newTxCmd(g, "allow POOL ACCOUNT", "Put ACCOUNT on a pool's allowlist: while it is not empty, only the accounts on it (and you) may contribute", 2, func(args []string) (func(uint64) chain.Msg, error) {
+			p, a, err := poolAndAccount(args)
+			return func(n uint64) chain.Msg { return chain.AllowContributor{Pool: p, Account: a, Nonce: n} }, err
+		}),
+		newTxCmd(g, "disallow POOL ACCOUNT", "Take ACCOUNT off a pool's allowlist (its shares stay; an empty list lets anyone contribute)", 2, func(args []string) (func(uint64) chain.Msg, error) {
+			p, a, err := poolAndAccount(args)
+			return func(n uint64) chain.Msg { return chain.DisallowContributor{Pool: p, Account: a, Nonce: n} }, err
+		}),
 		newPoolShowCmd(g),
 		newPoolListCmd(g),
 	)
@@ -181,7 +189,11 @@ func newPoolShowCmd(g *globals) *cobra.Command {
 }
 
 func printPool(w io.Writer, p api.Pool) {
-	fmt.Fprintf(w, "pool %d  owner %s  commission %d ppm  cap %s\n", p.ID, p.Owner, p.Commission, p.Cap)
+	fmt.Fprintf(w, "pool %d  owner %s  commission %d ppm  cap %s", p.ID, p.Owner, p.Commission, p.Cap)
+	if p.Allowed > 0 {
+		fmt.Fprintf(w, "  allowlist of %d", p.Allowed)
+	}
+	fmt.Fprintln(w)
 	fmt.Fprintf(w, "  shares %s  value %s  free %s  price %s\n", p.Shares, p.Value, p.Free, p.Price)
 	for _, wk := range p.Workers {
 		fmt.Fprintf(w, "  worker %s  %s  stake %s", wk.Worker, wk.State, wk.Stake)
@@ -309,6 +321,18 @@ func poolAndWorker(args []string) (uint64, cove.Hash, error) {
 		return 0, cove.Hash{}, fmt.Errorf("WORKER: %w", err)
 	}
 	return p, w, nil
+}
+
+func poolAndAccount(args []string) (uint64, cove.Address, error) {
+	p, err := parsePool(args[0])
+	if err != nil {
+		return 0, cove.Address{}, err
+	}
+	a, err := cove.ParseAddress(args[1])
+	if err != nil {
+		return 0, cove.Address{}, fmt.Errorf("ACCOUNT: %w", err)
+	}
+	return p, a, nil
 }
 
 // parseUnits parses a positive whole number of base units.

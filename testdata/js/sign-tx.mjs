@@ -163,6 +163,18 @@ const TYPES = {
     { name: "maxFee", type: "uint256", optional: true },
     { name: "nonce", type: "uint64" },
   ],
+  AllowContributor: [
+    { name: "pool", type: "uint64" },
+    { name: "account", type: "address" },
+    { name: "maxFee", type: "uint256", optional: true },
+    { name: "nonce", type: "uint64" },
+  ],
+  DisallowContributor: [
+    { name: "pool", type: "uint64" },
+    { name: "account", type: "address" },
+    { name: "maxFee", type: "uint256", optional: true },
+    { name: "nonce", type: "uint64" },
+  ],
   CreateVault: [
     { name: "commission", type: "uint64" },
     { name: "maxFee", type: "uint256", optional: true },
