@@ -17,7 +17,8 @@ import (
 
 // The explorer: a page served at /explorer/ (each thing at its own URL,
 // /explorer/agents/{id}, /explorer/blocks/{height}, /explorer/tx/{hash},
-// /explorer/workers/{id}, /explorer/accounts/{addr}), its assets embedded
+// /explorer/workers/{id}, /explorer/accounts/{addr}, /explorer/pools/{id},
+// /explorer/vaults/{id}), its assets embedded
 // in the binary, reading the gateway's JSON API; and the parts of that API
 // it needs that nothing else serves: recent blocks with transactions, a
 // block with its transactions decoded, and an agent's recent calls through

@@ -3,6 +3,7 @@ package testnet_test
 import (
 	"context"
 	"encoding/json"
+	"math/big"
 	"net/http"
 	"os"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/cove-network/cove/api"
+	"github.com/cove-network/cove/chain"
 	"github.com/cove-network/cove/client"
 	"github.com/cove-network/cove/internal/jstest"
 	"github.com/cove-network/cove/internal/testnet"
@@ -149,5 +151,38 @@ func TestExplorerInBrowser(t *testing.T) {
 		if loc := location(); !strings.HasSuffix(loc, "/explorer/agents/"+a.ID.String()) {
 			t.Errorf("searching the agent's id led to %s", loc)
 		}
+	}
+
+	// A pool and a vault that invests in it: the home page links both,
+	// their pages show what they hold, the account page the stakes.
+	cove100 := new(big.Int).Mul(big.NewInt(100), new(big.Int).Exp(big.NewInt(10), big.NewInt(18), nil))
+	for i, m := range []func(n uint64) chain.Msg{
+		func(n uint64) chain.Msg { return chain.CreatePool{Commission: 50_000, Cap: new(big.Int), Nonce: n} },
+		func(n uint64) chain.Msg { return chain.CreateVault{Commission: 100_000, Nonce: n} },
+		func(n uint64) chain.Msg { return chain.ContributeVault{Vault: 1, Amount: cove100, Nonce: n} },
+		func(n uint64) chain.Msg { return chain.VaultInvest{Vault: 1, Pool: 1, Amount: new(big.Int).Quo(cove100, big.NewInt(2)), Nonce: n} },
+	} {
+		if _, err := c.Send(ctx, user, m); err != nil {
+			t.Fatalf("pool and vault tx %d: %v", i, err)
+		}
+	}
+	vaultAddr := chain.VaultAddress(1).String()
+	if err := chromedp.Do(bctx, chromedp.Navigate(base+"/explorer/"), chromedp.WaitVisible(chromedp.CSS(`a[href="/explorer/vaults/1"]`)),
+		chromedp.Click(chromedp.CSS(`a[href="/explorer/pools/1"]`)), chromedp.WaitVisible(chromedp.Search(`//h1[contains(., "Stake pool 1")]`))); err != nil {
+		t.Fatalf("pool page: %v (at %s: %s)", err, location(), text("pool page"))
+	}
+	if pt := text("pool page"); !strings.Contains(pt, "5%") || !strings.Contains(pt, "50000000000000000000") || !strings.Contains(pt, "anyone may contribute") {
+		t.Errorf("the pool page:\n%s", pt)
+	}
+	if err := chromedp.Do(bctx, chromedp.Navigate(base+"/explorer/vaults/1"), chromedp.WaitVisible(chromedp.Search(`//h1[contains(., "Vault 1")]`)),
+		chromedp.WaitVisible(chromedp.CSS(`a[href="/explorer/pools/1"]`))); err != nil {
+		t.Fatalf("vault page: %v (at %s: %s)", err, location(), text("vault page"))
+	}
+	if vt := text("vault page"); !strings.Contains(vt, "10% of the profit") || !strings.Contains(vt, "50000000000000000000") {
+		t.Errorf("the vault page:\n%s", vt)
+	}
+	if err := chromedp.Do(bctx, chromedp.Click(chromedp.CSS(`a[href="/explorer/accounts/`+vaultAddr+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`a[href="/explorer/pools/1"]`))); err != nil {
+		t.Fatalf("the vault's account page: %v (at %s: %s)", err, location(), text("account page"))
 	}
 }

@@ -78,6 +78,10 @@ const agentLink = (id, text) => link("/explorer/agents/" + id, text || short(id)
 const blockLink = (h) => link("/explorer/blocks/" + h, String(h));
 const txLink = (h) => link("/explorer/tx/" + h, short(h));
 const workerLink = (id) => link("/explorer/workers/" + id, short(id));
+const poolLink = (id) => link("/explorer/pools/" + id, "pool " + id);
+const vaultLink = (id) => link("/explorer/vaults/" + id, "vault " + id);
+// fp turns a fixed-point decimal string (10^18 is 1) into a short decimal.
+const fp = (s) => (s ? (Number(BigInt(s) / 10n ** 12n) / 1e6).toString() : "0");
 const accountLink = (a) => (isZero(a) ? el("span", { class: "muted" }, "none") : link("/explorer/accounts/" + a, short(a)));
 const code = (c) => (c === 0 ? el("span", { class: "ok" }, "ok") : el("span", { class: "bad" }, "code " + c));
 const callStatus = (s) => el("span", { class: s < 400 ? "ok" : "bad" }, String(s));
@@ -90,13 +94,16 @@ const routes = [
   [/^\/explorer\/tx\/(0x[0-9a-fA-F]{64})$/, txPage],
   [/^\/explorer\/workers\/(0x[0-9a-fA-F]{64})$/, workerPage],
   [/^\/explorer\/accounts\/(0x[0-9a-fA-F]{40})$/, accountPage],
+  [/^\/explorer\/pools\/(\d+)$/, poolPage],
+  [/^\/explorer\/vaults\/(\d+)$/, vaultPage],
 ];
 
 async function home() {
-  const [status, node, blocks, agents, workers, gks, keys, evm, pools] = await Promise.all([
+  const [status, node, blocks, agents, workers, gks, keys, evm, pools, vaults] = await Promise.all([
     api("/v1/chain/status"), api("/v1/node").catch(() => null), api("/v1/chain/blocks?limit=10"),
     api("/v1/agents"), api("/v1/chain/workers"), api("/v1/chain/gatekeepers"), api("/v1/chain/keys"),
     api("/v1/evm").catch(() => ({ chains: [] })), api("/v1/chain/pools").catch(() => ({ pools: [] })),
+    api("/v1/chain/vaults").catch(() => ({ vaults: [] })),
   ]);
   const recent = await Promise.all(blocks.blocks.slice(0, 5).map((b) => api("/v1/chain/blocks/" + b.height)));
   const txs = recent.flatMap((b) => (b.txs || []).map((t) => [txLink(t.hash), t.type || el("span", { class: "bad" }, "undecodable"),
@@ -118,9 +125,12 @@ async function home() {
     section("Workers", table(["id", "TEE", "status", "endpoint", "measurement", "registered"],
       workers.workers.map((w) => [workerLink(w.id), w.tee, w.status, mono(w.endpoint), mono(short(w.measurement)), blockLink(w.height)]))),
     section("Stake pools", table(["pool", "owner", "commission", "value", "free", "price", "workers (computing)", "queued withdrawals"],
-      pools.pools.map((p) => [p.id, accountLink(p.owner), (p.commission / 10000) + "%", p.value, p.free, p.price,
+      pools.pools.map((p) => [poolLink(p.id), accountLink(p.owner), (p.commission / 10000) + "%", p.value, p.free, p.price,
         p.workers.length + " (" + p.workers.filter((w) => w.state === "computing").length + ")", p.queue.length]),
       "No stake pool yet.")),
+    vaults.vaults.length ? section("Vaults", table(["vault", "owner", "commission", "value", "free", "price", "pools", "queued withdrawals"],
+      vaults.vaults.map((v) => [vaultLink(v.id), accountLink(v.owner), (v.commission / 10000) + "%", v.value, v.free, v.price,
+        v.pools.length, v.queue.length]))) : null,
     section("Gatekeepers", table(["id", "TEE", "operator", "registered"],
       gks.gatekeepers.map((g) => [mono(short(g.id)), g.tee, accountLink(g.operator), blockLink(g.height)]))),
     section("Key epochs", table(["epoch", "published by", "block", "EVM signer"],
@@ -209,8 +219,12 @@ async function workerPage(id) {
       ["status", w.status], ["TEE", w.tee], ["measurement", el("span", { class: "mono" }, w.measurement)],
       ["endpoint", el("span", { class: "mono" }, w.endpoint)], ["operator", accountLink(w.operator)],
       ["registered", el("span", {}, blockLink(w.height), " ", when(w.registeredAt))],
-      ["stake pool", pw ? "pool " + pw.pool + ": " + pw.state + (pw.state === "idle" ? "" : ", stake " + pw.stake) : "none"],
+      ["TCB status", w.tcbStatus ? w.tcbStatus + (w.advisories ? " (" + w.advisories.join(", ") + ")" : "") : el("span", { class: "muted" }, "none reported")],
+      ["confidence", fp(one.confidence)],
+      ["stake pool", pw ? el("span", {}, poolLink(pw.pool), ": " + pw.state + (pw.state === "idle" ? "" : ", stake " + pw.stake)) : "none"],
       ["last heartbeat", pw && pw.lastHeartbeat ? el("span", {}, blockLink(pw.lastHeartbeat), " (P " + (pw.p || 0) + ", " + (pw.iterations || 0) + " iterations)") : "none"],
+      pw ? ["V, share", fp(pw.v) + ", " + fp(pw.share)] : null,
+      pw ? ["earned", (pw.earned || "0") + " (wei, all sessions)"] : null,
     ])),
     section("Keys provisioned to it (sealed to its identity)", table(["epoch", "kind", "by", "block"],
       prov.provisions.map((p) => [p.epoch, p.kind, accountLink(p.by), blockLink(p.height)]), "None yet.")),
@@ -218,12 +232,48 @@ async function workerPage(id) {
 }
 
 async function accountPage(addr) {
-  const [acct, agents] = await Promise.all([api("/v1/chain/accounts/" + addr), api("/v1/agents")]);
+  const [acct, agents, stakes] = await Promise.all([api("/v1/chain/accounts/" + addr), api("/v1/agents"),
+    api("/v1/chain/accounts/" + addr + "/stakes").catch(() => ({ stakes: [], vaults: [] }))]);
   const owned = agents.agents.filter((a) => a.owner.toLowerCase() === addr.toLowerCase());
+  const held = stakes.stakes.map((s) => [poolLink(s.pool), s.shares, s.value, s.lockedUntil ? blockLink(s.lockedUntil) : ""])
+    .concat((stakes.vaults || []).map((s) => [vaultLink(s.vault), s.shares, s.value, s.lockedUntil ? blockLink(s.lockedUntil) : ""]));
   return el("div", {},
     el("h1", {}, "Account", el("div", { class: "mono muted" }, acct.address)),
     el("section", {}, dl([["balance", acct.balance + " (wei)"], ["transactions sent (nonce)", acct.nonce]])),
     section("Agents it owns", table(["name", "id", "version"], owned.map((a) => [a.name, agentLink(a.id), a.version]))),
+    section("Stakes", table(["in", "shares", "worth (wei)", "locked until"], held, "No pool or vault shares.")),
+  );
+}
+
+async function poolPage(id) {
+  const p = await api("/v1/chain/pools/" + id);
+  return el("div", {},
+    el("h1", {}, "Stake pool " + p.id),
+    el("section", {}, dl([
+      ["owner", accountLink(p.owner)], ["commission", (p.commission / 10000) + "%"], ["cap", p.cap === "0" ? "none" : p.cap],
+      ["shares", p.shares], ["value (wei)", p.value], ["free (wei)", p.free], ["price", p.price],
+      ["allowlist", p.allowed ? p.allowed + " account(s)" : "none: anyone may contribute"], ["created", blockLink(p.created)],
+    ])),
+    section("Workers", table(["worker", "state", "stake", "since", "cooling until"],
+      p.workers.map((w) => [workerLink(w.worker), w.state, w.stake, blockLink(w.since), w.coolUntil || ""]), "No worker in this pool.")),
+    section("Withdrawal queue (oldest first)", table(["account", "shares", "since"],
+      p.queue.map((q) => [accountLink(q.account), q.shares, when(q.since)]), "Nobody waits.")),
+  );
+}
+
+async function vaultPage(id) {
+  const v = await api("/v1/chain/vaults/" + id);
+  return el("div", {},
+    el("h1", {}, "Vault " + v.id),
+    el("section", {}, dl([
+      ["owner", accountLink(v.owner)], ["commission", (v.commission / 10000) + "% of the profit"], ["address", accountLink(v.address)],
+      ["shares", v.shares], ["value (wei)", v.value], ["free (wei)", v.free], ["price", v.price], ["checkpoint", v.checkpoint],
+      ["created", blockLink(v.created)],
+    ])),
+    section("Investments", table(["pool", "shares", "worth (wei)", "asked back"],
+      v.pools.map((p) => [poolLink(p.pool), p.shares, p.value, p.queued === "0" ? "" : p.queued]), "Nothing invested.")),
+    section("Withdrawal queue (oldest first)", table(["account", "shares", "since"],
+      v.queue.map((q) => [accountLink(q.account), q.shares, when(q.since)]), "Nobody waits.")),
   );
 }
 
