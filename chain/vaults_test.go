@@ -2,6 +2,7 @@ package chain
 
 import (
 	"math/big"
+	"strings"
 	"testing"
 	"time"
 )
@@ -278,4 +279,49 @@ func TestVaultBankrupt(t *testing.T) {
 	putAccount(o, acct)
 	apply(o)
 	wantCode(t, one(t, a, bob.tx(t, ContributeVault{Vault: 1, Amount: big.NewInt(100), Nonce: 2})), CodeOK)
+}
+
+// TestVaultRefusals: each vault refusal beside a control that passes in
+// the same state: a commission above 100%, a contribution under the
+// minimum, an unknown vault, a withdrawal under the contribution's lock, a
+// partial withdrawal worth less than the minimum.
+func TestVaultRefusals(t *testing.T) {
+	a := newRewardsApp(t, FeeParams{}, StakingParams{MinContribution: "1000", HeartbeatBlocks: 2, HeartbeatWindow: 1})
+	nonces := map[testKey]uint64{}
+	tx := func(k testKey, m func(n uint64) Msg) []byte {
+		n := nonces[k]
+		nonces[k]++
+		return k.tx(t, m(n))
+	}
+	tm := genesisTime
+	pair := func(code uint32, why string, bad, control []byte) {
+		t.Helper()
+		tm = tm.Add(time.Second)
+		res := at(t, a, tm, bad, control)
+		if res.TxResults[0].Code != code || !strings.Contains(res.TxResults[0].Log, why) || res.TxResults[1].Code != CodeOK {
+			t.Fatalf("refusal %d (%s), control %d (%s); want %d and ok", res.TxResults[0].Code, res.TxResults[0].Log, res.TxResults[1].Code, res.TxResults[1].Log, code)
+		}
+		checkPoolSupply(t, a, e18(2_000_000))
+		checkVaults(t, a)
+	}
+	pair(CodeInvalidArgument, "parts per million", tx(alice, func(n uint64) Msg { return CreateVault{Commission: MaxCommission + 1, Nonce: n} }),
+		tx(alice, func(n uint64) Msg { return CreateVault{Commission: MaxCommission, Nonce: n} }))
+	pair(CodeInvalidArgument, "under the minimum", tx(bob, func(n uint64) Msg { return ContributeVault{Vault: 1, Amount: big.NewInt(999), Nonce: n} }),
+		tx(bob, func(n uint64) Msg { return ContributeVault{Vault: 1, Amount: big.NewInt(1000), Nonce: n} }))
+	pair(CodeNotFound, "vault 2 does not exist", tx(bob, func(n uint64) Msg { return ContributeVault{Vault: 2, Amount: big.NewInt(5000), Nonce: n} }),
+		tx(bob, func(n uint64) Msg { return ContributeVault{Vault: 1, Amount: big.NewInt(5000), Nonce: n} }))
+	// Bob's shares are locked for heartbeat_blocks + window (3) blocks
+	// from his last contribution; alice's (from before) are not.
+	pair(CodeInvalidArgument, "locked until", tx(bob, func(n uint64) Msg { return WithdrawVault{Vault: 1, Shares: big.NewInt(1000), Nonce: n} }),
+		tx(alice, func(n uint64) Msg { return ContributeVault{Vault: 1, Amount: big.NewInt(2000), Nonce: n} }))
+	tm = tm.Add(time.Second)
+	at(t, a, tm)
+	tm = tm.Add(time.Second)
+	at(t, a, tm)
+	// 999 of bob's 6000 shares (worth 999 < 1000) must be all of them.
+	pair(CodeInvalidArgument, "withdraw more, or all", tx(bob, func(n uint64) Msg { return WithdrawVault{Vault: 1, Shares: big.NewInt(999), Nonce: n} }),
+		tx(bob, func(n uint64) Msg { return WithdrawVault{Vault: 1, Shares: big.NewInt(1000), Nonce: n} }))
+	if st := a.View().VaultStakes(bob.addr); len(st) != 1 || st[0].Shares.Big().Cmp(big.NewInt(5000)) != 0 {
+		t.Fatalf("bob's vault stakes %+v", st)
+	}
 }
