@@ -40,10 +40,10 @@ func TestRewardsSimulatedDay(t *testing.T) {
 		{"E: as A, answers half its challenges", 2000, 100, "", 0.5},
 	}
 	type worker struct {
-		id        [32]byte
-		key       *identity.Identity
-		asked     int64 // the challenge decided on
-		answers   bool
+		id                   [32]byte
+		key                  *identity.Identity
+		asked                int64 // the challenge decided on
+		answers              bool
 		challenges, answered int
 	}
 	ws := make([]*worker, len(profiles))

@@ -160,7 +160,9 @@ func TestExplorerInBrowser(t *testing.T) {
 		func(n uint64) chain.Msg { return chain.CreatePool{Commission: 50_000, Cap: new(big.Int), Nonce: n} },
 		func(n uint64) chain.Msg { return chain.CreateVault{Commission: 100_000, Nonce: n} },
 		func(n uint64) chain.Msg { return chain.ContributeVault{Vault: 1, Amount: cove100, Nonce: n} },
-		func(n uint64) chain.Msg { return chain.VaultInvest{Vault: 1, Pool: 1, Amount: new(big.Int).Quo(cove100, big.NewInt(2)), Nonce: n} },
+		func(n uint64) chain.Msg {
+			return chain.VaultInvest{Vault: 1, Pool: 1, Amount: new(big.Int).Quo(cove100, big.NewInt(2)), Nonce: n}
+		},
 	} {
 		if _, err := c.Send(ctx, user, m); err != nil {
 			t.Fatalf("pool and vault tx %d: %v", i, err)
