@@ -303,8 +303,7 @@ func TestRewardsProperty(t *testing.T) {
 				}
 			}
 			if rng.IntN(8) == 0 {
-				b.Txs = append(b.Txs, alice.tx(t, RefreshVault{Vault: 1, Nonce: an}))
-				an++
+				b.Txs = append(b.Txs, alice.tx(t, RefreshVault{Vault: 1, Nonce: an})) // alice's last this block
 			}
 			blocks = append(blocks, b)
 			run(b)
