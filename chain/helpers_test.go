@@ -236,3 +236,16 @@ func workerBy(op testKey, name string, n uint64) RegisterWorker {
 		Nonce:     n,
 	}
 }
+
+// refusalBeside runs a block one second after *tm (which it advances)
+// holding bad and then control: bad must fail with code, its log naming
+// why, and control, in the same state, must pass.
+func refusalBeside(t testing.TB, a *App, tm *time.Time, code uint32, why string, bad, control []byte) BlockResult {
+	t.Helper()
+	*tm = tm.Add(time.Second)
+	res := at(t, a, *tm, bad, control)
+	if r := res.TxResults[0]; r.Code != code || !strings.Contains(r.Log, why) || res.TxResults[1].Code != CodeOK {
+		t.Fatalf("refusal %d (%s), control %d (%s); want %d naming %q, and ok", r.Code, r.Log, res.TxResults[1].Code, res.TxResults[1].Log, code, why)
+	}
+	return res
+}

@@ -425,11 +425,7 @@ func TestPoolAllowlist(t *testing.T) {
 	tm := genesisTime
 	pair := func(code uint32, bad, control []byte) {
 		t.Helper()
-		tm = tm.Add(time.Second)
-		res := at(t, a, tm, bad, control)
-		if res.TxResults[0].Code != code || res.TxResults[1].Code != CodeOK {
-			t.Fatalf("refusal %d (%s), control %d (%s); want %d and ok", res.TxResults[0].Code, res.TxResults[0].Log, res.TxResults[1].Code, res.TxResults[1].Log, code)
-		}
+		refusalBeside(t, a, &tm, code, "", bad, control)
 	}
 	contribute := func(k testKey) []byte {
 		return tx(k, func(n uint64) Msg { return Contribute{Pool: 1, Amount: big.NewInt(100), Nonce: n} })

@@ -2,7 +2,6 @@ package chain
 
 import (
 	"math/big"
-	"strings"
 	"testing"
 	"time"
 )
@@ -84,13 +83,11 @@ func TestVaults(t *testing.T) {
 	}
 	// refused sends a refusal and the control after it in one block: the
 	// refusal must fail with code, the control pass.
-	refused := func(code uint32, bad, control []byte) BlockResult {
+	refused := func(code uint32, bad, control []byte) {
 		t.Helper()
-		res := step(bad, control)
-		if res.TxResults[0].Code != code || res.TxResults[1].Code != CodeOK {
-			t.Fatalf("refusal %d (%s), control %d (%s); want %d and ok", res.TxResults[0].Code, res.TxResults[0].Log, res.TxResults[1].Code, res.TxResults[1].Log, code)
-		}
-		return res
+		refusalBeside(t, a, &tm, code, "", bad, control)
+		checkPoolSupply(t, a, e18(2_000_000))
+		checkVaults(t, a)
 	}
 	vault := func() VaultRecord {
 		v, err := a.View().Vault(1)
@@ -296,11 +293,7 @@ func TestVaultRefusals(t *testing.T) {
 	tm := genesisTime
 	pair := func(code uint32, why string, bad, control []byte) {
 		t.Helper()
-		tm = tm.Add(time.Second)
-		res := at(t, a, tm, bad, control)
-		if res.TxResults[0].Code != code || !strings.Contains(res.TxResults[0].Log, why) || res.TxResults[1].Code != CodeOK {
-			t.Fatalf("refusal %d (%s), control %d (%s); want %d and ok", res.TxResults[0].Code, res.TxResults[0].Log, res.TxResults[1].Code, res.TxResults[1].Log, code)
-		}
+		refusalBeside(t, a, &tm, code, why, bad, control)
 		checkPoolSupply(t, a, e18(2_000_000))
 		checkVaults(t, a)
 	}

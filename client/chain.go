@@ -258,41 +258,33 @@ func (c *Client) Epochs(ctx context.Context) ([]chain.EpochRecord, error) {
 
 // Pools returns every stake pool (GET /v1/chain/pools, page by page).
 func (c *Client) Pools(ctx context.Context) ([]api.Pool, error) {
-	var all []api.Pool
-	var after uint64
-	for {
-		var out struct {
-			Pools []api.Pool `json:"pools"`
-			Next  *uint64    `json:"next"`
-		}
-		if err := c.do(ctx, http.MethodGet, "/v1/chain/pools?after="+strconv.FormatUint(after, 10), nil, "", &out); err != nil {
-			return nil, err
-		}
-		all = append(all, out.Pools...)
-		if out.Next == nil || *out.Next <= after {
-			return all, nil
-		}
-		after = *out.Next
-	}
+	return allPages[api.Pool](ctx, c, "/v1/chain/pools", "pools")
 }
 
 // Vaults returns every vault (GET /v1/chain/vaults, page by page).
 func (c *Client) Vaults(ctx context.Context) ([]api.Vault, error) {
-	var all []api.Vault
+	return allPages[api.Vault](ctx, c, "/v1/chain/vaults", "vaults")
+}
+
+// allPages reads a paged list ({key: [...], "next"}) to its end.
+func allPages[T any](ctx context.Context, c *Client, path, key string) ([]T, error) {
+	var all []T
 	var after uint64
 	for {
-		var out struct {
-			Vaults []api.Vault `json:"vaults"`
-			Next   *uint64     `json:"next"`
-		}
-		if err := c.do(ctx, http.MethodGet, "/v1/chain/vaults?after="+strconv.FormatUint(after, 10), nil, "", &out); err != nil {
+		var out map[string]json.RawMessage
+		if err := c.do(ctx, http.MethodGet, path+"?after="+strconv.FormatUint(after, 10), nil, "", &out); err != nil {
 			return nil, err
 		}
-		all = append(all, out.Vaults...)
-		if out.Next == nil || *out.Next <= after {
+		var items []T
+		if err := json.Unmarshal(out[key], &items); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		all = append(all, items...)
+		var next uint64
+		if raw, ok := out["next"]; !ok || json.Unmarshal(raw, &next) != nil || next <= after {
 			return all, nil
 		}
-		after = *out.Next
+		after = next
 	}
 }
 

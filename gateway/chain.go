@@ -160,6 +160,32 @@ const (
 	maxPageLimit     = 1000
 )
 
+// writePage answers a page of records sorted by id as {key: [view of
+// each], "next": the id to pass as ?after= for the next page (absent on
+// the last)}, reading ?after=ID&limit=N (see page).
+func writePage[R, V any](w http.ResponseWriter, r *http.Request, key string, records []R, id func(R) uint64, view func(R) V) {
+	after, limit, ok := page(w, r)
+	if !ok {
+		return
+	}
+	out := []V{}
+	resp := map[string]any{}
+	last := uint64(0)
+	for _, rec := range records {
+		if id(rec) <= after {
+			continue
+		}
+		if len(out) == limit {
+			resp["next"] = last
+			break
+		}
+		out = append(out, view(rec))
+		last = id(rec)
+	}
+	resp[key] = out
+	writeJSON(w, http.StatusOK, resp)
+}
+
 // page reads ?after=ID&limit=N: the ids after which a page starts and
 // its length (default defaultPageLimit, at most maxPageLimit).
 func page(w http.ResponseWriter, r *http.Request) (after uint64, limit int, ok bool) {
@@ -184,29 +210,11 @@ func page(w http.ResponseWriter, r *http.Request) (after uint64, limit int, ok b
 	return after, limit, true
 }
 
-// handleChainPools lists pools by id, a page at a time: {"pools": [...],
-// "next": the id to pass as ?after= for the next page (absent on the
-// last)}.
+// handleChainPools lists pools by id, a page at a time (writePage).
 func (s *Server) handleChainPools(w http.ResponseWriter, r *http.Request) {
-	after, limit, ok := page(w, r)
-	if !ok {
-		return
-	}
 	v := s.chain.View()
-	out := []api.Pool{}
-	resp := map[string]any{}
-	for _, p := range v.Pools() {
-		if p.ID <= after {
-			continue
-		}
-		if len(out) == limit {
-			resp["next"] = out[len(out)-1].ID
-			break
-		}
-		out = append(out, poolView(v, p))
-	}
-	resp["pools"] = out
-	writeJSON(w, http.StatusOK, resp)
+	writePage(w, r, "pools", v.Pools(), func(p chain.PoolRecord) uint64 { return p.ID },
+		func(p chain.PoolRecord) api.Pool { return poolView(v, p) })
 }
 
 // vaultView is a vault as the API shows it.
@@ -238,27 +246,11 @@ func vaultView(v chain.View, vr chain.VaultRecord) api.Vault {
 	return out
 }
 
-// handleChainVaults lists vaults by id, a page at a time (as pools).
+// handleChainVaults lists vaults by id, a page at a time (writePage).
 func (s *Server) handleChainVaults(w http.ResponseWriter, r *http.Request) {
-	after, limit, ok := page(w, r)
-	if !ok {
-		return
-	}
 	v := s.chain.View()
-	out := []api.Vault{}
-	resp := map[string]any{}
-	for _, vr := range v.Vaults() {
-		if vr.ID <= after {
-			continue
-		}
-		if len(out) == limit {
-			resp["next"] = out[len(out)-1].ID
-			break
-		}
-		out = append(out, vaultView(v, vr))
-	}
-	resp["vaults"] = out
-	writeJSON(w, http.StatusOK, resp)
+	writePage(w, r, "vaults", v.Vaults(), func(x chain.VaultRecord) uint64 { return x.ID },
+		func(x chain.VaultRecord) api.Vault { return vaultView(v, x) })
 }
 
 func (s *Server) handleChainVault(w http.ResponseWriter, r *http.Request) {
