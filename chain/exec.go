@@ -206,6 +206,9 @@ func (r TxResult) fail(f *failure) TxResult {
 }
 
 func execTransfer(o *overlay, sender cove.Address, m Transfer, _ execContext) ([]Event, *failure) {
+	if isVaultAddress(o, m.To) {
+		return nil, fail(CodeInvalidArgument, "%s is a vault's address: put COVE in a vault with ContributeVault (cove stake vault contribute), for shares", m.To)
+	}
 	from := getAccount(o, sender)
 	if from.Balance.Cmp(m.Amount) < 0 {
 		return nil, fail(CodeInsufficientFunds, "%s has %s, the transfer needs %s: fund the account or send less", sender, from.Balance, m.Amount)

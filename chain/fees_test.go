@@ -356,3 +356,26 @@ func TestFeeIgnoresPadding(t *testing.T) {
 		t.Fatalf("the padded transaction paid %s, the canonical one pays %s", got, want)
 	}
 }
+
+// TestFeesVaultOperator: a validator whose operator is a vault's address
+// does not pay the vault (nothing but its pools may credit a vault: a
+// payment would raise its share price behind its contributors' backs);
+// the treasury takes the proposer's share instead. TestFees's erin is the
+// control: the same block shape pays an ordinary operator.
+func TestFeesVaultOperator(t *testing.T) {
+	a := newFeeApp(t)
+	add := AddValidator{PubKey: valKey(3), Power: 1, Operator: VaultAddress(1), Nonce: 0}
+	for i, r := range blockBy(t, a, valKey(1), alice.tx(t, add), bob.tx(t, CreateVault{Nonce: 0})).TxResults {
+		if r.Code != CodeOK {
+			t.Fatalf("tx %d: %d %s", i, r.Code, r.Log)
+		}
+	}
+	treasury := bal(a, TreasuryAddress)
+	tx := alice.tx(t, transfer(bob, 1, 1))
+	fee := int64(50 + len(tx))
+	r := blockBy(t, a, valKey(3), tx).TxResults[0]
+	if r.Code != CodeOK || bal(a, VaultAddress(1)) != 0 || bal(a, TreasuryAddress) != treasury+fee {
+		t.Fatalf("code %d: the vault's address holds %d, the treasury got %d of the fee %d", r.Code, bal(a, VaultAddress(1)), bal(a, TreasuryAddress)-treasury, fee)
+	}
+	checkSupply(t, a, 2_000_000)
+}

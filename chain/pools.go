@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"math"
 	"math/big"
 	"slices"
 	"strconv"
@@ -253,6 +254,24 @@ func (s StakingParams) MinStake(p uint64) *big.Int {
 	k2p := new(big.Int).Mul(k, k)
 	k2p.Mul(k2p, new(big.Int).SetUint64(p))
 	return k2p.Sqrt(k2p)
+}
+
+// MaxP returns the largest benchmark score a stake backs, the inverse of
+// MinStake: floor(stake²/stake_k²) (no bound when stake_k is 0). Rewards
+// never use a higher P, so a worker that starts on a small stake and then
+// measures a fast benchmark earns as the stake allows.
+func (s StakingParams) MaxP(stake *big.Int) uint64 {
+	s = s.effective()
+	k, _ := new(big.Int).SetString(s.StakeK, 10)
+	if k == nil || k.Sign() == 0 {
+		return math.MaxUint64
+	}
+	p := new(big.Int).Mul(stake, stake)
+	p.Quo(p, k.Mul(k, k))
+	if !p.IsUint64() {
+		return math.MaxUint64
+	}
+	return p.Uint64()
 }
 
 // PoolRecord is a stake pool.
@@ -771,9 +790,11 @@ func execStartComputing(o *overlay, sender cove.Address, m StartComputing, ctx e
 		return nil, fail(CodeInvalidArgument, "worker %s is not an active registered worker", m.Worker)
 	}
 	// P is the worker's benchmark score as its heartbeats last measured
-	// it (kept across sessions), initial_p before any.
-	if min := staking(o).MinStake(pw.P); m.Stake.Cmp(min) < 0 {
-		return nil, fail(CodeInvalidArgument, "stake %s is under the minimum %s (stake_k·√P, P %d)", m.Stake, min, effectiveP(o, &pw))
+	// it (kept across its sessions in this pool), initial_p before any;
+	// rewards never use more P than the stake backs (MaxP), so starting
+	// again on initial_p after leaving the pool gains nothing.
+	if sp := staking(o); m.Stake.Cmp(sp.MinStake(pw.P)) < 0 {
+		return nil, fail(CodeInvalidArgument, "stake %s is under the minimum %s (stake_k·√P, P %d)", m.Stake, sp.MinStake(pw.P), sp.scoreOf(&pw))
 	}
 	free := p.Free.Big()
 	if m.Stake.Cmp(free) > 0 {

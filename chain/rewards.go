@@ -225,12 +225,20 @@ func addShares(o *overlay, delta *big.Int, ctx execContext) RewardIndex {
 	return x
 }
 
-// effectiveP is a worker's P for its share: measured, or initial_p.
+// effectiveP is a worker's P for its rewards: measured, or initial_p
+// before that, at most what its stake backs (MaxP).
 func effectiveP(o *overlay, pw *PoolWorker) uint64 {
+	sp := staking(o)
+	return min(sp.scoreOf(pw), sp.MaxP(pw.Stake.Big()))
+}
+
+// scoreOf is a worker's benchmark score: measured, or initial_p before
+// that (s effective).
+func (s StakingParams) scoreOf(pw *PoolWorker) uint64 {
 	if pw.P != 0 {
 		return pw.P
 	}
-	return staking(o).InitialP
+	return s.InitialP
 }
 
 // joinRewards gives a worker that starts computing its V and share.

@@ -517,8 +517,14 @@ func TestMinStakeFromMeasuredP(t *testing.T) {
 			return signHB(k, Heartbeat{Worker: w, Challenge: uint64(pw.Challenge), Seed: pw.ChallengeSeed, Iterations: iter, Nonce: n})
 		})))
 	}
-	if pw, _ := a.View().PoolWorker(w); pw.P != 10_000 {
+	// Its rewards use the P its stake of 1 COVE backs (MaxP: (1/1)² = 1),
+	// not the 10,000 it measured.
+	pw, _ := a.View().PoolWorker(w)
+	if pw.P != 10_000 {
 		t.Fatalf("P %d, want 10000", pw.P)
+	}
+	if want := shareOf(pw.V.Big(), 1, fpOne); pw.Share.Big().Cmp(want) != 0 {
+		t.Fatalf("share %s, want %s (P capped at 1 by the stake)", pw.Share, want)
 	}
 	ok(step(tx(func(n uint64) Msg { return StopComputing{Worker: w, Nonce: n} })))
 	tm = tm.Add(2 * time.Second)

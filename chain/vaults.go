@@ -16,7 +16,10 @@ import (
 // balance is the vault's free COVE, and its stake records in pools are the
 // vault's investments, so pools treat a vault like any contributor (it
 // contributes, its withdrawals queue and are paid into its balance) and
-// the supply needs no new term. A vault's value is its free COVE plus
+// the supply needs no new term. Nothing else may credit a vault's address:
+// a Transfer to it is refused, so is a validator operator at it, and COVE
+// sent to it before the vault existed goes to the treasury at CreateVault
+// (otherwise a donation would inflate the share price). A vault's value is its free COVE plus
 // what its pool shares are worth (SharesValue) in the pools it lists
 // (VaultRecord.Pools, at most MaxVaultPools).
 //
@@ -36,10 +39,12 @@ const (
 	keyNextVault     = "meta/next_vault" // uint64: the next vault's id
 	prefixVault      = "vault/"          // ‖ 8-byte big-endian id: VaultRecord
 	prefixVaultStake = "vstake/"         // ‖ 20-byte account ‖ 8-byte vault: VaultStake
+	prefixVaultAddr  = "vaddr/"          // ‖ 20-byte address: uint64 vault id
 )
 
-// MaxVaultPools bounds the pools a vault invests in.
-const MaxVaultPools = 32
+// MaxVaultPools bounds the pools a vault invests in (a vault's value reads
+// each of them).
+const MaxVaultPools = 16
 
 // Events of vaults (the vault's contributions to and withdrawals from
 // pools are the pools' events, with the vault's address as the account).
@@ -92,6 +97,14 @@ func VaultAddress(id uint64) (a cove.Address) {
 
 func vaultKey(id uint64) string { return prefixVault + string(binary.BigEndian.AppendUint64(nil, id)) }
 
+func vaultAddrKey(a cove.Address) string { return prefixVaultAddr + string(a[:]) }
+
+// isVaultAddress reports whether a is a vault's address.
+func isVaultAddress(r reader, a cove.Address) bool {
+	_, ok := r.get(vaultAddrKey(a))
+	return ok
+}
+
 func vaultStakeKey(acct cove.Address, vault uint64) string {
 	return prefixVaultStake + string(acct[:]) + string(binary.BigEndian.AppendUint64(nil, vault))
 }
@@ -105,6 +118,8 @@ func checkVaultRecord(key string) any {
 		return new(VaultRecord)
 	case len(key) == len(prefixVaultStake)+28 && key[:len(prefixVaultStake)] == prefixVaultStake:
 		return new(VaultStake)
+	case len(key) == len(prefixVaultAddr)+20 && key[:len(prefixVaultAddr)] == prefixVaultAddr:
+		return new(uint64)
 	}
 	return nil
 }
@@ -254,7 +269,22 @@ func execCreateVault(o *overlay, sender cove.Address, m CreateVault, ctx execCon
 	v := VaultRecord{ID: id, Owner: sender, Commission: m.Commission, Address: VaultAddress(id),
 		Shares: AmountOf(new(big.Int)), Checkpoint: AmountOf(fpOne), Pools: []uint64{}, Queue: []Withdrawal{}, Created: ctx.height}
 	putJSON(o, vaultKey(id), v)
-	return []Event{{Type: EventVaultCreated, Attrs: []Attr{{"vault", u64s(id)}, {"owner", sender.String()}, {"commission", u64s(m.Commission)}, {"address", v.Address.String()}}}}, nil
+	putJSON(o, vaultAddrKey(v.Address), id)
+	evs := []Event{{Type: EventVaultCreated, Attrs: []Attr{{"vault", u64s(id)}, {"owner", sender.String()}, {"commission", u64s(m.Commission)}, {"address", v.Address.String()}}}}
+	// The address is predictable before the vault exists: COVE sent to it
+	// then is nobody's contribution and must not raise the first shares'
+	// price (an inflation of the share price that rounds later
+	// contributions down to nothing). It goes to the treasury.
+	if stray := getAccount(o, v.Address); stray.Balance.Sign() > 0 {
+		amount := new(big.Int).Set(stray.Balance)
+		stray.Balance.SetInt64(0)
+		putAccount(o, stray)
+		tr := getAccount(o, TreasuryAddress)
+		tr.Balance.Add(tr.Balance, amount)
+		putAccount(o, tr)
+		evs = append(evs, Event{Type: EventTransfer, Attrs: []Attr{{"from", v.Address.String()}, {"to", TreasuryAddress.String()}, {"amount", amount.String()}}})
+	}
+	return evs, nil
 }
 
 // ownedVault reads vault id, refreshed, and refuses a sender that does not
@@ -332,6 +362,7 @@ func execWithdrawVault(o *overlay, sender cove.Address, m WithdrawVault, ctx exe
 		return nil, fail(CodeInvalidArgument, "%s's shares of vault %d are locked until block %d by its last contribution (heartbeat_blocks + heartbeat_window blocks): withdraw then", sender, v.ID, st.LockedUntil)
 	}
 	v, evs := refreshVault(o, v, ctx)
+	st = getVaultStake(o, sender, v.ID) // the refresh may have minted the owner's commission
 	sp := staking(o)
 	min, _ := new(big.Int).SetString(sp.MinContribution, 10)
 	if _, value := vaultValue(o, v); m.Shares.Cmp(st.Shares.Big()) != 0 && vaultSharesValue(value, v.Shares.Big(), m.Shares).Cmp(min) < 0 {
@@ -391,6 +422,13 @@ func execVaultDivest(o *overlay, sender cove.Address, m VaultDivest, ctx execCon
 	}
 	if !slices.Contains(v.Pools, m.Pool) {
 		return nil, fail(CodeNotFound, "vault %d holds no shares of pool %d", v.ID, m.Pool)
+	}
+	// A second request would replace the vault's queued one at the back of
+	// the pool's queue, restarting that pool's grace period: an owner could
+	// keep the vault's contributors waiting forever by asking for a little,
+	// again and again.
+	if p, f := getPool(o, m.Pool); f == nil && slices.ContainsFunc(p.Queue, func(w Withdrawal) bool { return w.Account == v.Address }) {
+		return nil, fail(CodeInvalidArgument, "vault %d's request waits in pool %d's queue: the pool pays it as its stake frees up (its grace period runs); divest from another pool", v.ID, m.Pool)
 	}
 	more, f := execWithdraw(o, v.Address, Withdraw{Pool: m.Pool, Shares: m.Shares}, ctx)
 	if f != nil {

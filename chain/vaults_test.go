@@ -216,7 +216,10 @@ func TestVaults(t *testing.T) {
 		t.Fatalf("the vault asked pool 1 for nothing: pool queue %+v, vault %+v", p.Queue, vault())
 	}
 	since := asked.Since
-	ok(step(tx(bob, func(n uint64) Msg { return RefreshVault{Vault: 1, Nonce: n} })))
+	// The owner cannot replace that request with a small one (which would
+	// restart the pool's grace period).
+	refused(CodeInvalidArgument, tx(alice, func(n uint64) Msg { return VaultDivest{Vault: 1, Pool: 1, Shares: e18(1), Nonce: n} }),
+		tx(bob, func(n uint64) Msg { return RefreshVault{Vault: 1, Nonce: n} }))
 	for _, w := range pool(t, a, 1).Queue {
 		if w.Account == v.Address && !w.Since.Equal(since) {
 			t.Fatalf("a second refresh moved the vault's request in pool 1: %s → %s", since, w.Since)
@@ -317,4 +320,24 @@ func TestVaultRefusals(t *testing.T) {
 	if st := a.View().VaultStakes(bob.addr); len(st) != 1 || st[0].Shares.Big().Cmp(big.NewInt(5000)) != 0 {
 		t.Fatalf("bob's vault stakes %+v", st)
 	}
+	// Nothing but its pools credits a vault: a Transfer to its address is
+	// refused (the same transfer elsewhere passes), and COVE sent to the
+	// address of a vault not created yet (the next, 2) goes to the treasury
+	// when it is.
+	pair(CodeInvalidArgument, "a vault's address", tx(bob, func(n uint64) Msg { return Transfer{To: VaultAddress(1), Amount: big.NewInt(7), Nonce: n} }),
+		tx(bob, func(n uint64) Msg { return Transfer{To: VaultAddress(2), Amount: big.NewInt(7), Nonce: n} }))
+	treasury := a.View().Account(TreasuryAddress).Balance
+	tm = tm.Add(time.Second)
+	res := at(t, a, tm, tx(alice, func(n uint64) Msg { return CreateVault{Nonce: n} }))
+	if r := res.TxResults[0]; r.Code != CodeOK {
+		t.Fatal(r.Log)
+	}
+	v3, err := a.View().Vault(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if free, _ := a.View().VaultValue(v3); free.Sign() != 0 || new(big.Int).Sub(a.View().Account(TreasuryAddress).Balance, treasury).Cmp(big.NewInt(7)) != 0 {
+		t.Fatalf("vault 2 starts with %s free; the treasury got %s", free, new(big.Int).Sub(a.View().Account(TreasuryAddress).Balance, treasury))
+	}
+	checkPoolSupply(t, a, e18(2_000_000))
 }
