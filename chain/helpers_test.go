@@ -249,3 +249,13 @@ func refusalBeside(t testing.TB, a *App, tm *time.Time, code uint32, why string,
 	}
 	return res
 }
+
+// nextNonceSigner returns a function that signs a message for a key at that key's
+// next nonce, counting from next (0 for a key not in it).
+func nextNonceSigner(t testing.TB, next map[testKey]uint64) func(k testKey, m func(n uint64) Msg) []byte {
+	return func(k testKey, m func(n uint64) Msg) []byte {
+		n := next[k]
+		next[k]++
+		return k.tx(t, m(n))
+	}
+}

@@ -416,12 +416,7 @@ func TestPoolsProperty(t *testing.T) {
 // passes in the same block.
 func TestPoolAllowlist(t *testing.T) {
 	a := newRewardsApp(t, FeeParams{}, StakingParams{MinContribution: "10"})
-	nonces := map[testKey]uint64{}
-	tx := func(k testKey, m func(n uint64) Msg) []byte {
-		n := nonces[k]
-		nonces[k]++
-		return k.tx(t, m(n))
-	}
+	tx := nextNonceSigner(t, map[testKey]uint64{})
 	tm := genesisTime
 	pair := func(code uint32, bad, control []byte) {
 		t.Helper()

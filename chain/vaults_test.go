@@ -57,12 +57,7 @@ func TestVaults(t *testing.T) {
 		GraceSeconds: 60, CooldownSeconds: 5, BudgetPerBlock: e18(10).String(), RigK: "0", VMax: e18(100000).String()})
 	r1, k1 := idWorker(bob, "v1", 0)
 	w1 := WorkerID(r1.PublicKey)
-	nonces := map[testKey]uint64{bob: 1}
-	tx := func(k testKey, m func(n uint64) Msg) []byte {
-		n := nonces[k]
-		nonces[k]++
-		return k.tx(t, m(n))
-	}
+	tx := nextNonceSigner(t, map[testKey]uint64{bob: 1})
 	tm := genesisTime
 	step := func(txs ...[]byte) BlockResult {
 		t.Helper()
@@ -287,12 +282,7 @@ func TestVaultBankrupt(t *testing.T) {
 // partial withdrawal worth less than the minimum.
 func TestVaultRefusals(t *testing.T) {
 	a := newRewardsApp(t, FeeParams{}, StakingParams{MinContribution: "1000", HeartbeatBlocks: 2, HeartbeatWindow: 1})
-	nonces := map[testKey]uint64{}
-	tx := func(k testKey, m func(n uint64) Msg) []byte {
-		n := nonces[k]
-		nonces[k]++
-		return k.tx(t, m(n))
-	}
+	tx := nextNonceSigner(t, map[testKey]uint64{})
 	tm := genesisTime
 	pair := func(code uint32, why string, bad, control []byte) {
 		t.Helper()
