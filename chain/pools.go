@@ -708,10 +708,7 @@ func execContribute(o *overlay, sender cove.Address, m Contribute, ctx execConte
 	if from.Balance.Cmp(m.Amount) < 0 {
 		return nil, fail(CodeInsufficientFunds, "%s has %s after the fee, the contribution is %s", sender, from.Balance, m.Amount)
 	}
-	minted := new(big.Int).Set(m.Amount)
-	if shares.Sign() > 0 {
-		minted.Mul(m.Amount, shares).Quo(minted, value)
-	}
+	minted := sharesFor(m.Amount, shares, value)
 	if minted.Sign() == 0 {
 		return nil, fail(CodeInvalidArgument, "contribution %s buys no share at the pool's price (%s per share)", m.Amount, new(big.Int).Quo(value, shares))
 	}
@@ -913,14 +910,11 @@ func payQueue(o *overlay, p PoolRecord, sp StakingParams) (PoolRecord, []Event) 
 		if held := st.Shares.Big(); want.Cmp(held) > 0 {
 			want = held // shares moved since: pay what is held
 		}
-		// Shares the free stake pays for: floor(free·shares/value).
-		now := new(big.Int).Mul(free, shares)
-		now.Quo(now, value)
+		now := sharesFor(free, shares, value) // what the free stake pays for
 		if now.Cmp(want) > 0 {
 			now.Set(want)
 		}
-		amount := new(big.Int).Mul(now, value)
-		amount.Quo(amount, shares)
+		amount := Worth(now, shares, value)
 		if now.Sign() > 0 {
 			p.Shares = AmountOf(shares.Sub(shares, now))
 			p.Value = AmountOf(value.Sub(value, amount))
@@ -933,11 +927,7 @@ func payQueue(o *overlay, p PoolRecord, sp StakingParams) (PoolRecord, []Event) 
 			evs = append(evs, Event{Type: EventWithdrawn, Attrs: []Attr{{"pool", u64s(p.ID)}, {"account", w.Account.String()}, {"shares", now.String()}, {"amount", amount.String()}}})
 		}
 		left := new(big.Int).Sub(want, now)
-		worth := new(big.Int)
-		if s := p.Shares.Big(); s.Sign() > 0 {
-			worth.Mul(left, p.Value.Big()).Quo(worth, s)
-		}
-		if left.Sign() > 0 && worth.Cmp(dust) >= 0 {
+		if left.Sign() > 0 && SharesValue(p, left).Cmp(dust) >= 0 {
 			p.Queue[0].Shares = AmountOf(left)
 			break // the free stake is spent
 		}
@@ -967,11 +957,25 @@ func PriceString(value, shares *big.Int) string {
 }
 
 // SharesValue returns what n shares of p are worth now, rounded down.
-func SharesValue(p PoolRecord, n *big.Int) *big.Int {
-	sh := p.Shares.Big()
-	if sh.Sign() == 0 {
+func SharesValue(p PoolRecord, n *big.Int) *big.Int { return Worth(n, p.Shares.Big(), p.Value.Big()) }
+
+// Worth returns what n of shares worth value in all are worth:
+// floor(n·value/shares), 0 without shares. Pools and vaults price their
+// shares with it (rounding always in the holder of the COVE's favour).
+func Worth(n, shares, value *big.Int) *big.Int {
+	if shares.Sign() == 0 {
 		return new(big.Int)
 	}
-	v := new(big.Int).Mul(n, p.Value.Big())
-	return v.Quo(v, sh)
+	v := new(big.Int).Mul(n, value)
+	return v.Quo(v, shares)
+}
+
+// sharesFor returns the shares amount buys from shares worth value in
+// all: floor(amount·shares/value), or amount itself for the first shares.
+func sharesFor(amount, shares, value *big.Int) *big.Int {
+	if shares.Sign() == 0 {
+		return new(big.Int).Set(amount)
+	}
+	n := new(big.Int).Mul(amount, shares)
+	return n.Quo(n, value)
 }

@@ -321,10 +321,7 @@ func execContributeVault(o *overlay, sender cove.Address, m ContributeVault, ctx
 	if from.Balance.Cmp(m.Amount) < 0 {
 		return nil, fail(CodeInsufficientFunds, "%s has %s after the fee, the contribution is %s", sender, from.Balance, m.Amount)
 	}
-	minted := new(big.Int).Set(m.Amount)
-	if shares.Sign() > 0 {
-		minted.Mul(m.Amount, shares).Quo(minted, value)
-	}
+	minted := sharesFor(m.Amount, shares, value)
 	if minted.Sign() == 0 {
 		return nil, fail(CodeInvalidArgument, "contribution %s buys no share at the vault's price (%s per share)", m.Amount, new(big.Int).Quo(value, shares))
 	}
@@ -365,8 +362,8 @@ func execWithdrawVault(o *overlay, sender cove.Address, m WithdrawVault, ctx exe
 	st = getVaultStake(o, sender, v.ID) // the refresh may have minted the owner's commission
 	sp := staking(o)
 	min, _ := new(big.Int).SetString(sp.MinContribution, 10)
-	if _, value := vaultValue(o, v); m.Shares.Cmp(st.Shares.Big()) != 0 && vaultSharesValue(value, v.Shares.Big(), m.Shares).Cmp(min) < 0 {
-		return nil, fail(CodeInvalidArgument, "%s shares of vault %d are worth %s, under the minimum %s: withdraw more, or all %s", m.Shares, v.ID, vaultSharesValue(value, v.Shares.Big(), m.Shares), min, st.Shares)
+	if _, value := vaultValue(o, v); m.Shares.Cmp(st.Shares.Big()) != 0 && Worth(m.Shares, v.Shares.Big(), value).Cmp(min) < 0 {
+		return nil, fail(CodeInvalidArgument, "%s shares of vault %d are worth %s, under the minimum %s: withdraw more, or all %s", m.Shares, v.ID, Worth(m.Shares, v.Shares.Big(), value), min, st.Shares)
 	}
 	v.Queue = slices.DeleteFunc(v.Queue, func(w Withdrawal) bool { return w.Account == sender })
 	if len(v.Queue) >= MaxPoolQueue {
@@ -382,14 +379,6 @@ func execWithdrawVault(o *overlay, sender cove.Address, m WithdrawVault, ctx exe
 	}
 	putJSON(o, vaultKey(v.ID), v)
 	return evs, nil
-}
-
-func vaultSharesValue(value, shares, n *big.Int) *big.Int {
-	if shares.Sign() == 0 {
-		return new(big.Int)
-	}
-	x := new(big.Int).Mul(n, value)
-	return x.Quo(x, shares)
 }
 
 func execVaultInvest(o *overlay, sender cove.Address, m VaultInvest, ctx execContext) ([]Event, *failure) {
@@ -476,7 +465,7 @@ func refreshVault(o *overlay, v VaultRecord, ctx execContext) (VaultRecord, []Ev
 	// request is in that pool's queue already (asking again would move it
 	// to the back and restart the pool's grace period).
 	free, value := vaultValue(o, v)
-	owed := vaultSharesValue(value, v.Shares.Big(), v.Queue[0].Shares.Big())
+	owed := Worth(v.Queue[0].Shares.Big(), v.Shares.Big(), value)
 	owed.Sub(owed, free)
 	for _, id := range v.Pools {
 		if owed.Sign() <= 0 {
@@ -565,12 +554,11 @@ func payVaultQueue(o *overlay, v VaultRecord, sp StakingParams) (VaultRecord, []
 		if held := st.Shares.Big(); want.Cmp(held) > 0 {
 			want = held
 		}
-		now := new(big.Int).Mul(free, shares)
-		now.Quo(now, value)
+		now := sharesFor(free, shares, value) // what the free COVE pays for
 		if now.Cmp(want) > 0 {
 			now.Set(want)
 		}
-		amount := vaultSharesValue(value, shares, now)
+		amount := Worth(now, shares, value)
 		if now.Sign() > 0 {
 			v.Shares = AmountOf(new(big.Int).Sub(shares, now))
 			st.Shares = AmountOf(new(big.Int).Sub(st.Shares.Big(), now))
@@ -586,7 +574,7 @@ func payVaultQueue(o *overlay, v VaultRecord, sp StakingParams) (VaultRecord, []
 			evs = append(evs, Event{Type: EventVaultWithdrawn, Attrs: []Attr{{"vault", u64s(v.ID)}, {"account", w.Account.String()}, {"shares", now.String()}, {"amount", amount.String()}}})
 		}
 		left := new(big.Int).Sub(want, now)
-		if left.Sign() > 0 && vaultSharesValue(value, v.Shares.Big(), left).Cmp(dust) >= 0 {
+		if left.Sign() > 0 && Worth(left, v.Shares.Big(), value).Cmp(dust) >= 0 {
 			v.Queue[0].Shares = AmountOf(left)
 			break // the free COVE is spent
 		}

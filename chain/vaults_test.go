@@ -156,7 +156,7 @@ func TestVaults(t *testing.T) {
 	if len(ownerShares) != 1 || ownerShares[0].Shares.Big().Sign() == 0 {
 		t.Fatalf("alice's vault stakes %+v; events %+v", ownerShares, res.TxResults[0].Events)
 	}
-	worth := vaultSharesValue(value, v.Shares.Big(), ownerShares[0].Shares.Big())
+	worth := Worth(ownerShares[0].Shares.Big(), v.Shares.Big(), value)
 	if d := new(big.Int).Sub(fee, worth); d.Sign() < 0 || d.Cmp(big.NewInt(2000)) > 0 {
 		t.Fatalf("commission shares worth %s, want 20%% of the profit %s = %s", worth, profit, fee)
 	}

@@ -302,11 +302,8 @@ func (s *Server) handleChainStakes(w http.ResponseWriter, r *http.Request) {
 	for _, st := range v.VaultStakes(addr) {
 		worth := "0"
 		if vr, err := v.Vault(st.Vault); err == nil {
-			if sh := vr.Shares.Big(); sh.Sign() > 0 {
-				_, value := v.VaultValue(vr)
-				x := new(big.Int).Mul(st.Shares.Big(), value)
-				worth = x.Quo(x, sh).String()
-			}
+			_, value := v.VaultValue(vr)
+			worth = chain.Worth(st.Shares.Big(), vr.Shares.Big(), value).String()
 		}
 		vaults = append(vaults, api.VaultStake{Vault: st.Vault, Shares: st.Shares.String(), Value: worth, LockedUntil: st.LockedUntil})
 	}
