@@ -41,16 +41,9 @@ const MaxAuthHeaderBytes = 4096
 // signature can never be read as either.
 const AuthType = "CoveAuth(string audience,string method,string path,bytes32 nonce,uint64 expiry)"
 
-// authDomainType is the EIP-712 domain of a Cove-Auth, the one chain
-// transactions use: {name: "Cove", version: "1", chainId}.
-const authDomainType = "EIP712Domain(string name,string version,uint256 chainId)"
-
-var (
-	authTypeHash   = cove.Keccak256([]byte(AuthType))
-	authDomainHash = cove.Keccak256([]byte(authDomainType))
-	coveNameHash   = cove.Keccak256([]byte("Cove"))
-	versionHash    = cove.Keccak256([]byte("1"))
-)
+// The EIP-712 domain of a Cove-Auth is the one chain transactions use:
+// {name: "Cove", version: "1", chainId} (cove.ChainDomain).
+var authTypeHash = cove.Keccak256([]byte(AuthType))
 
 // Auth is one signed authorization of one request: the EIP-712 message
 // CoveAuth{audience, method, path, nonce, expiry} in the domain
@@ -97,9 +90,7 @@ type authJSON struct {
 // expiry; a verifier must check each against the request it serves (the
 // gateway's checkAuth), since the signature alone only proves who signed.
 func (a Auth) Digest() cove.Hash {
-	var chainID [32]byte
-	binary.BigEndian.PutUint64(chainID[24:], a.ChainID)
-	domain := cove.Keccak256(authDomainHash[:], coveNameHash[:], versionHash[:], chainID[:])
+	domain := cove.ChainDomain(a.ChainID)
 	aud, m, p := cove.Keccak256([]byte(a.Audience)), cove.Keccak256([]byte(a.Method)), cove.Keccak256([]byte(a.Path))
 	var exp [32]byte
 	binary.BigEndian.PutUint64(exp[24:], a.Expiry)

@@ -237,6 +237,9 @@ func checkRecord(key string, value []byte) error {
 			v = checkPoolRecord(key)
 		}
 		if v == nil {
+			v = checkChannelRecord(key)
+		}
+		if v == nil {
 			return fmt.Errorf("unknown key %q", key)
 		}
 	}

@@ -86,6 +86,16 @@
 //	    a vault's owner withdraws shares of the vault's shares of a pool into the vault
 //	RefreshVault(uint64 vault,uint256 maxFee,uint64 nonce)
 //	    takes a vault's commission, pays its withdrawal queue, applies the grace rule
+//	SetAgentPrice(bytes32 agent,uint256 price,uint256 maxFee,uint64 nonce)
+//	    an agent's owner sets the price of one call (0: free)
+//	OpenChannel(bytes32 agent,uint256 deposit,uint256 maxFee,uint64 nonce)
+//	    opens a payment channel from the sender to an agent holding deposit
+//	Redeem(uint64 channel,uint256 amount,uint64 voucherNonce,bytes signature,uint256 maxFee,uint64 nonce)
+//	    an agent's owner redeems a channel's voucher signed by its payer
+//	CloseChannel(uint64 channel,uint256 maxFee,uint64 nonce)
+//	    a channel's payer starts its challenge period
+//	Settle(uint64 channel,uint256 maxFee,uint64 nonce)
+//	    refunds a closed channel's unredeemed deposit to its payer after the challenge period
 //
 // so ethers' signTypedData and viem's signTypedData sign Cove transactions
 // (testdata/js/sign-tx.mjs does both). In the message, uint64 values are

@@ -206,8 +206,12 @@ func (r TxResult) fail(f *failure) TxResult {
 }
 
 func execTransfer(o *overlay, sender cove.Address, m Transfer, _ execContext) ([]Event, *failure) {
-	if isVaultAddress(o, m.To) {
+	switch held := heldAddress(o, m.To); held {
+	case "":
+	case "a vault's address":
 		return nil, fail(CodeInvalidArgument, "%s is a vault's address: put COVE in a vault with ContributeVault (cove stake vault contribute), for shares", m.To)
+	default:
+		return nil, fail(CodeInvalidArgument, "%s is %s: open a channel with OpenChannel (cove channel open) instead", m.To, held)
 	}
 	from := getAccount(o, sender)
 	if from.Balance.Cmp(m.Amount) < 0 {

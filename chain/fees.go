@@ -163,7 +163,7 @@ func (o TxOutcome) FeePaid() *big.Int {
 // feeRecipient returns the account paid the proposer's share of the
 // fees of block b: the operator of its proposer in the set the block
 // starts with, or the treasury (also for an operator that is a vault's
-// address: nothing but its pools may credit a vault).
+// address or the channels' escrow: see heldAddress).
 func feeRecipient(start reader, b *Block) cove.Address {
 	if b == nil {
 		return TreasuryAddress
@@ -171,7 +171,7 @@ func feeRecipient(start reader, b *Block) cove.Address {
 	s := validatorSet(start)
 	addr := b.Proposer.String()
 	for _, v := range s.Validators {
-		if v.Address == addr && !v.Operator.IsZero() && !isVaultAddress(start, v.Operator) {
+		if v.Address == addr && !v.Operator.IsZero() && heldAddress(start, v.Operator) == "" {
 			return v.Operator
 		}
 	}

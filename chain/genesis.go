@@ -46,6 +46,9 @@ type Params struct {
 	// Staking are the stake pools' parameters; absent or zero fields take
 	// DefaultStaking's.
 	Staking StakingParams `json:"staking,omitzero"`
+	// Channels are the payment channels' parameters (zero: the
+	// defaults).
+	Channels ChannelParams `json:"channels,omitzero"`
 }
 
 // DefaultParams returns the default parameters with the given admin.
@@ -73,6 +76,9 @@ func (p Params) Validate() error {
 		return fmt.Errorf("params: %w", err)
 	}
 	if err := p.Staking.Validate(); err != nil {
+		return fmt.Errorf("params: %w", err)
+	}
+	if err := p.Channels.Validate(); err != nil {
 		return fmt.Errorf("params: %w", err)
 	}
 	return nil

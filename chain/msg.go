@@ -150,6 +150,26 @@ var messages = newMsgTable(
 		doc:  "takes a vault's commission, pays its withdrawal queue, applies the grace rule",
 		exec: execRefreshVault,
 	},
+	msgSpec[SetAgentPrice]{
+		doc:  "an agent's owner sets the price of one call (0: free)",
+		exec: execSetAgentPrice,
+	},
+	msgSpec[OpenChannel]{
+		doc:  "opens a payment channel from the sender to an agent holding deposit",
+		exec: execOpenChannel,
+	},
+	msgSpec[Redeem]{
+		doc:  "an agent's owner redeems a channel's voucher signed by its payer",
+		exec: execRedeem,
+	},
+	msgSpec[CloseChannel]{
+		doc:  "a channel's payer starts its challenge period",
+		exec: execCloseChannel,
+	},
+	msgSpec[Settle]{
+		doc:  "refunds a closed channel's unredeemed deposit to its payer after the challenge period",
+		exec: execSettle,
+	},
 )
 
 // Msg is the signed content of a transaction: one of the types of the
@@ -158,8 +178,9 @@ var messages = newMsgTable(
 // SetAttestor, RotateKeys, PublishEpochSigner, GrantAttestor, AddValidator,
 // RemoveValidator, SetValidatorPower, CreatePool, AddPoolWorker,
 // RemovePoolWorker, Contribute, Withdraw, StartComputing, StopComputing,
-// RefreshPool, Heartbeat, AllowContributor, DisallowContributor, CreateVault, ContributeVault, WithdrawVault,
-// VaultInvest, VaultDivest, RefreshVault). Decode returns these value types; pointers to
+// RefreshPool, Heartbeat, AllowContributor, DisallowContributor, CreateVault,
+// ContributeVault, WithdrawVault, VaultInvest, VaultDivest, RefreshVault,
+// SetAgentPrice, OpenChannel, Redeem, CloseChannel, Settle). Decode returns these value types; pointers to
 // them are Msgs too. Only this package implements it.
 type Msg interface {
 	// Type returns the EIP-712 primary type name, which is also the

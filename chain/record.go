@@ -79,7 +79,10 @@ type AgentRecord struct {
 	Secrets Bytes `json:"secrets"`
 	// Isolation is "request" for an agent deployed with a fresh VM per
 	// call, empty for the default (cove.IsolationAgent).
-	Isolation string    `json:"isolation,omitempty"`
+	Isolation string `json:"isolation,omitempty"`
+	// Price is what one call costs, in base units, paid with a voucher
+	// of a channel to the agent (SetAgentPrice); absent: calls are free.
+	Price     Amount    `json:"price,omitzero"`
 	CreatedAt time.Time `json:"createdAt"`
 	UpdatedAt time.Time `json:"updatedAt"`
 	// History lists every version, the current one last.

@@ -56,6 +56,11 @@ const (
 	VaultInvestType         = "VaultInvest(uint64 vault,uint64 pool,uint256 amount,uint256 maxFee,uint64 nonce)"
 	VaultDivestType         = "VaultDivest(uint64 vault,uint64 pool,uint256 shares,uint256 maxFee,uint64 nonce)"
 	RefreshVaultType        = "RefreshVault(uint64 vault,uint256 maxFee,uint64 nonce)"
+	SetAgentPriceType       = "SetAgentPrice(bytes32 agent,uint256 price,uint256 maxFee,uint64 nonce)"
+	OpenChannelType         = "OpenChannel(bytes32 agent,uint256 deposit,uint256 maxFee,uint64 nonce)"
+	RedeemType              = "Redeem(uint64 channel,uint256 amount,uint64 voucherNonce,bytes signature,uint256 maxFee,uint64 nonce)"
+	CloseChannelType        = "CloseChannel(uint64 channel,uint256 maxFee,uint64 nonce)"
+	SettleType              = "Settle(uint64 channel,uint256 maxFee,uint64 nonce)"
 	HeartbeatType           = "Heartbeat(bytes32 worker,uint64 challenge,bytes32 seed,uint64 iterations,bytes identitySig,uint64 nonce)"
 )
 
@@ -219,6 +224,28 @@ func goldens() []golden {
 			RefreshVaultType,
 			`{"vault":4,"nonce":29}`,
 			"0x955eb96bb754eb6cc48cf319527603a96026f6acb4de0619298d16fd7f8fc22d", "0xcb770c4582d604cfbd94c23219d59c5d610f043416bcff5e0c8dfc6fbd59361f", ""},
+		// Paid calls (issue 11): derived, then checked against ethers and
+		// viem.
+		{SetAgentPrice{Agent: cove.AgentID{0xa9, 1}, Price: big.NewInt(1000000000000000), Nonce: 32},
+			SetAgentPriceType,
+			`{"agent":"0xa901000000000000000000000000000000000000000000000000000000000000","price":"1000000000000000","nonce":32}`,
+			"0x5ebad16195b95dec783656aaf47428f55c9dd3159b885ae5e334cd32ef1c4c93", "0x82b90b47288deaa64079412a0f8ae7f3466fbc13bdba91569a645e096aa7acb3", ""},
+		{OpenChannel{Agent: cove.AgentID{0xa9, 1}, Deposit: big.NewInt(5000000000000000000), Nonce: 33},
+			OpenChannelType,
+			`{"agent":"0xa901000000000000000000000000000000000000000000000000000000000000","deposit":"5000000000000000000","nonce":33}`,
+			"0xfdc108b87b1ae6055cb83d29517a1f072fb47c4298027affc58f04dacd130d6b", "0x218b67ce4afe1256d79cfd5355952ac08d6be30a97157e5537fdb90b3f4d868c", ""},
+		{Redeem{Channel: 3, Amount: big.NewInt(2000000000000000), VoucherNonce: 2, Signature: []byte{0x51, 0x52}, Nonce: 34},
+			RedeemType,
+			`{"channel":3,"amount":"2000000000000000","voucherNonce":2,"signature":"0x5152","nonce":34}`,
+			"0x9c9460ee003f301eb92cd56eba097e20e2d40d5a491801db5d79dadc7265f16f", "0x489cd8e6acd8a7f8c0a13398c2a97326fef584dc1b5998dcad33efbec31b3fa4", ""},
+		{CloseChannel{Channel: 3, Nonce: 35},
+			CloseChannelType,
+			`{"channel":3,"nonce":35}`,
+			"0x3a8a7e7e5814b185961cc22d6103a8a44811cdd6d13c5277928367f241e937ab", "0x649e053d1ace804e829c771017206a9ab3585b72919ade84a5e9abc96b2ed8a7", ""},
+		{Settle{Channel: 3, Nonce: 36},
+			SettleType,
+			`{"channel":3,"nonce":36}`,
+			"0xe68ab115656573440bec30fe5a8e88c7930133bd8cd3ad6ed1f1299229baecba", "0xb6c7ce629faba098dc7ff0d82aa9322cb9b9f2ab914738dbda8456dec9aa0dcc", ""},
 	}
 }
 
@@ -356,7 +383,7 @@ func TestTypeListDocumented(t *testing.T) {
 // the table's types.
 func TestDecodeUnknownTypeNamesTable(t *testing.T) {
 	_, err := Decode([]byte(`{"type":"Mint","message":{},"signature":"0x"}`))
-	want := `unknown type "Mint" (want Transfer, DeployAgent, UpgradeAgent, RegisterWorker, UpdateParams, RegisterGatekeeper, PublishEpoch, ProvisionKey, SetAttestor, RotateKeys, PublishEpochSigner, GrantAttestor, AddValidator, RemoveValidator, SetValidatorPower, CreatePool, AddPoolWorker, RemovePoolWorker, Contribute, Withdraw, StartComputing, StopComputing, RefreshPool, Heartbeat, AllowContributor, DisallowContributor, CreateVault, ContributeVault, WithdrawVault, VaultInvest, VaultDivest or RefreshVault)`
+	want := `unknown type "Mint" (want Transfer, DeployAgent, UpgradeAgent, RegisterWorker, UpdateParams, RegisterGatekeeper, PublishEpoch, ProvisionKey, SetAttestor, RotateKeys, PublishEpochSigner, GrantAttestor, AddValidator, RemoveValidator, SetValidatorPower, CreatePool, AddPoolWorker, RemovePoolWorker, Contribute, Withdraw, StartComputing, StopComputing, RefreshPool, Heartbeat, AllowContributor, DisallowContributor, CreateVault, ContributeVault, WithdrawVault, VaultInvest, VaultDivest, RefreshVault, SetAgentPrice, OpenChannel, Redeem, CloseChannel or Settle)`
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("Decode of an unknown type: %v, want %q", err, want)
 	}

@@ -146,18 +146,10 @@ func TxHash(tx []byte) cove.Hash { return cove.SHA256(tx) }
 
 // EIP-712 encoding.
 
-const domainType = "EIP712Domain(string name,string version,uint256 chainId)"
-
-var (
-	domainTypeHash = cove.Keccak256([]byte(domainType))
-	domainName     = cove.Keccak256([]byte("Cove"))
-	domainVersion  = cove.Keccak256([]byte("1"))
-)
-
 // DomainSeparator returns hashStruct(EIP712Domain{name: "Cove", version:
 // "1", chainId: chainID}).
 func DomainSeparator(chainID uint64) cove.Hash {
-	return cove.Keccak256(domainTypeHash[:], domainName[:], domainVersion[:], word(chainID))
+	return cove.ChainDomain(chainID)
 }
 
 func digest(chainID uint64, m Msg) cove.Hash {

@@ -99,10 +99,18 @@ func vaultKey(id uint64) string { return prefixVault + string(binary.BigEndian.A
 
 func vaultAddrKey(a cove.Address) string { return prefixVaultAddr + string(a[:]) }
 
-// isVaultAddress reports whether a is a vault's address.
-func isVaultAddress(r reader, a cove.Address) bool {
-	_, ok := r.get(vaultAddrKey(a))
-	return ok
+// heldAddress names what holds a if it is an account no key controls
+// whose balance is someone's books: a vault's address, or the channels'
+// escrow (ChannelEscrowAddress). Nothing but the transactions that keep
+// those books may credit it; "" for any other account.
+func heldAddress(r reader, a cove.Address) string {
+	if a == ChannelEscrowAddress {
+		return "the payment channels' escrow"
+	}
+	if _, ok := r.get(vaultAddrKey(a)); ok {
+		return "a vault's address"
+	}
+	return ""
 }
 
 func vaultStakeKey(acct cove.Address, vault uint64) string {

@@ -331,7 +331,29 @@ func (v View) PoolWorker(id cove.Hash) (PoolWorker, error) {
 	return get[PoolWorker](v.a, poolWorkerKey(id), "pool worker", id)
 }
 
-// poolID prints a pool id in errors.
+// poolID prints a numeric id (a pool's, a vault's, a channel's) in errors.
 type poolID uint64
 
 func (p poolID) String() string { return strconv.FormatUint(uint64(p), 10) }
+
+// Channel returns a committed payment channel (an error matching
+// cove.ErrNotFound when there is none: never opened, or settled).
+func (v View) Channel(id uint64) (ChannelRecord, error) {
+	return get[ChannelRecord](v.a, channelKey(id), "channel", poolID(id))
+}
+
+// Channels returns the payer's committed channels, by id.
+func (v View) Channels(payer cove.Address) []ChannelRecord {
+	a := v.a
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	var out []ChannelRecord
+	for _, k := range a.state.keys(prefixPayerChannels + string(payer[:])) {
+		var id uint64
+		var c ChannelRecord
+		if getJSON(a.state, k, &id) && getJSON(a.state, channelKey(id), &c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}

@@ -211,6 +211,36 @@ const TYPES = {
     { name: "maxFee", type: "uint256", optional: true },
     { name: "nonce", type: "uint64" },
   ],
+  SetAgentPrice: [
+    { name: "agent", type: "bytes32" },
+    { name: "price", type: "uint256" },
+    { name: "maxFee", type: "uint256", optional: true },
+    { name: "nonce", type: "uint64" },
+  ],
+  OpenChannel: [
+    { name: "agent", type: "bytes32" },
+    { name: "deposit", type: "uint256" },
+    { name: "maxFee", type: "uint256", optional: true },
+    { name: "nonce", type: "uint64" },
+  ],
+  Redeem: [
+    { name: "channel", type: "uint64" },
+    { name: "amount", type: "uint256" },
+    { name: "voucherNonce", type: "uint64" },
+    { name: "signature", type: "bytes" },
+    { name: "maxFee", type: "uint256", optional: true },
+    { name: "nonce", type: "uint64" },
+  ],
+  CloseChannel: [
+    { name: "channel", type: "uint64" },
+    { name: "maxFee", type: "uint256", optional: true },
+    { name: "nonce", type: "uint64" },
+  ],
+  Settle: [
+    { name: "channel", type: "uint64" },
+    { name: "maxFee", type: "uint256", optional: true },
+    { name: "nonce", type: "uint64" },
+  ],
   Heartbeat: [
     { name: "worker", type: "bytes32" },
     { name: "challenge", type: "uint64" },
