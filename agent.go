@@ -1,6 +1,9 @@
 package cove
 
-import "time"
+import (
+	"math/big"
+	"time"
+)
 
 // Agent is a deployed agent as the roles use it: the chain's record
 // (chain.AgentRecord) without its version history.
@@ -24,7 +27,11 @@ type Agent struct {
 	Secrets []byte `json:"secrets,omitempty"`
 	// Isolation is IsolationAgent or IsolationRequest, chosen at
 	// deployment.
-	Isolation string    `json:"isolation"`
+	Isolation string `json:"isolation"`
+	// Price is what one call costs in base units (10^18 per COVE), paid
+	// with a voucher of a payment channel to the agent; nil: calls are
+	// free.
+	Price     *big.Int  `json:"price,omitempty"`
 	CreatedAt time.Time `json:"createdAt"`
 }
 

@@ -24,6 +24,9 @@ import (
 type ErrorBody struct {
 	Error     ErrorDetail `json:"error"`
 	RequestID string      `json:"requestId,omitempty"`
+	// Payment is set on a 402 payment_required: the agent's price and how
+	// to pay it.
+	Payment *PaymentTerms `json:"payment,omitempty"`
 }
 
 // ErrorDetail is a stable code for programs, a message for people and,
@@ -58,7 +61,10 @@ type AgentView struct {
 	HasSecrets    bool   `json:"hasSecrets"`
 	// Isolation is "agent" (its calls share warm VMs) or "request" (a
 	// fresh VM per call), chosen at deployment.
-	Isolation string    `json:"isolation"`
+	Isolation string `json:"isolation"`
+	// Price is what one call costs in base units (10^18 per COVE), paid
+	// with a voucher in the Cove-Payment header; absent: calls are free.
+	Price     string    `json:"price,omitempty"`
 	CreatedAt time.Time `json:"createdAt"`
 }
 

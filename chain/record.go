@@ -114,8 +114,17 @@ func (r AgentRecord) Agent() cove.Agent {
 		Version:       r.Version,
 		Secrets:       []byte(r.Secrets),
 		Isolation:     cmp.Or(r.Isolation, cove.IsolationAgent),
+		Price:         r.price(),
 		CreatedAt:     r.CreatedAt,
 	}
+}
+
+// price is the agent's price, nil when calls are free.
+func (r AgentRecord) price() *big.Int {
+	if p := r.Price.Big(); p.Sign() > 0 {
+		return p
+	}
+	return nil
 }
 
 // WorkerStatusActive is the status of a registered worker.

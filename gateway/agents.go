@@ -24,6 +24,9 @@ func (s *Server) view(r *http.Request, a cove.Agent) api.AgentView {
 		URL:        s.baseURL(r) + "/agents/" + a.ID.String(),
 		HasSecrets: len(a.Secrets) > 0, Isolation: a.Isolation, CreatedAt: a.CreatedAt,
 	}
+	if a.Price != nil {
+		v.Price = a.Price.String()
+	}
 	if len(a.AttestorGrant) > 0 {
 		v.AttestorGrant = "0x" + hex.EncodeToString(a.AttestorGrant)
 	}
@@ -68,7 +71,7 @@ func (s *Server) handleLogs(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = n
 	}
-	if err := s.checkOwner(r, a, time.Now()); err != nil {
+	if err := s.checkOwner(r, a, time.Now(), "read its logs"); err != nil {
 		writeError(w, err.status, err.code, err.message)
 		return
 	}
@@ -109,16 +112,17 @@ func (s *Server) handleLogs(w http.ResponseWriter, r *http.Request) {
 }
 
 // checkOwner allows a request authorized by the agent's owner (a Cove-Auth
-// header, see checkAuth): invocation logs hold the agent's console output
-// and its callers' paths, which may carry secrets. It returns nil when
-// allowed, having used up the header's nonce.
-func (s *Server) checkOwner(r *http.Request, a cove.Agent, now time.Time) *authError {
+// header, see checkAuth) to do what: invocation logs hold the agent's
+// console output and its callers' paths, which may carry secrets;
+// vouchers are the owner's to redeem. It returns nil when allowed, having
+// used up the header's nonce.
+func (s *Server) checkOwner(r *http.Request, a cove.Agent, now time.Time, what string) *authError {
 	signer, auth, aerr := s.checkAuth(r, now)
 	if aerr != nil {
 		return aerr
 	}
 	if signer != a.Owner {
-		return refuse(http.StatusForbidden, "not_owner", "only the agent's owner %s may read its logs; the %s is signed by %s", a.Owner, api.HeaderAuth, signer)
+		return refuse(http.StatusForbidden, "not_owner", "only the agent's owner %s may %s; the %s is signed by %s", a.Owner, what, api.HeaderAuth, signer)
 	}
 	return s.useNonce(signer, auth, now)
 }

@@ -37,6 +37,14 @@ func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
 		writeError(w, status, berr.code, berr.msg)
 		return
 	}
+	// Paid after the body is read (a body too large is refused without
+	// using up the voucher), before the agent runs.
+	pay, pe := s.checkPayment(r, a)
+	if pe != nil {
+		s.metrics.Call(a.ID.String(), http.StatusPaymentRequired, time.Since(start))
+		s.writePaymentRequired(w, a, pe)
+		return
+	}
 	header := r.Header.Clone()
 	api.StripReserved(header)
 	resp, err := s.invoker.Invoke(r.Context(), a.ID, cove.Call{
@@ -47,6 +55,11 @@ func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
 		Header: cove.Header(header),
 		Body:   body,
 	})
+	if err != nil || resp.Status == http.StatusTooManyRequests && http.Header(resp.Header).Get("Retry-After") != "" {
+		// No agent ran (no worker could take the call, or its agent's
+		// queue was full): the caller did not get what it paid for.
+		pay.refund()
+	}
 	if err != nil {
 		status := http.StatusInternalServerError
 		var ce *cove.Error

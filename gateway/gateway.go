@@ -58,6 +58,10 @@ type Config struct {
 	// (until each header expires); when full it refuses new headers for a
 	// while. Zero means DefaultMaxAuthNonces.
 	MaxAuthNonces int `toml:"max_auth_nonces,omitempty"`
+	// VouchersFile keeps the vouchers of paid calls the gateway accepted
+	// across restarts (payments.go). Empty keeps them in memory only; a
+	// node sets it to gateway/vouchers.log in its data directory.
+	VouchersFile string `toml:"vouchers_file,omitempty"`
 }
 
 // DefaultMaxRequestBytes bounds a call's body when nothing else does.
@@ -145,6 +149,8 @@ type Server struct {
 	// the request's Host.
 	audience []string
 	nonces   *nonceCache
+	// ledger holds the vouchers of paid calls accepted here.
+	ledger *ledger
 	// evm is the node's EVM bridge, if it runs one (SetEVM).
 	evm EVM
 	// ai is the confidential AI service, if the node serves one (SetAI).
@@ -212,8 +218,12 @@ func New(cfg Config, log *slog.Logger, chain Chain, blobs Blobs, invoker Invoker
 	if cfg.MaxHeaderBytes == 0 {
 		cfg.MaxHeaderBytes = DefaultMaxHeaderBytes
 	}
+	l, err := openLedger(cfg.VouchersFile, log)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
 	s := &Server{cfg: cfg, log: log, chain: chain, blobs: blobs, invoker: invoker, logs: logs, keys: keys,
-		audience: configuredAudiences(cfg), nonces: newNonceCache(cfg.MaxAuthNonces)}
+		audience: configuredAudiences(cfg), nonces: newNonceCache(cfg.MaxAuthNonces), ledger: l}
 	if len(s.audience) == 0 {
 		log.Warn("cove-auth audience not configured: accepting each request's host; set gateway.public_url or gateway.auth_audiences on a public gateway")
 	}
@@ -233,6 +243,9 @@ func New(cfg Config, log *slog.Logger, chain Chain, blobs Blobs, invoker Invoker
 	mux.HandleFunc("GET /v1/chain/vaults/{id}", s.handleChainVault)
 	mux.HandleFunc("GET /v1/chain/accounts/{addr}/stakes", s.handleChainStakes)
 	mux.HandleFunc("GET /v1/chain/workers/{id}", s.handleChainWorker)
+	mux.HandleFunc("GET /v1/chain/channels/{id}", s.handleChainChannel)
+	mux.HandleFunc("GET /v1/chain/accounts/{addr}/channels", s.handleChainChannels)
+	mux.HandleFunc("GET /v1/channels/{id}", s.handleChannel)
 	mux.HandleFunc("GET /v1/chain/accounts/{addr}", s.handleChainAccount)
 	mux.HandleFunc("GET /v1/chain/agents", s.handleChainAgents)
 	mux.HandleFunc("GET /v1/chain/agents/{id}", s.handleChainAgent)
@@ -250,6 +263,7 @@ func New(cfg Config, log *slog.Logger, chain Chain, blobs Blobs, invoker Invoker
 	mux.HandleFunc("GET /v1/agents", s.handleListAgents)
 	mux.HandleFunc("GET /v1/agents/{id}", s.handleGetAgent)
 	mux.HandleFunc("GET /v1/agents/{id}/logs", s.handleLogs)
+	mux.HandleFunc("GET /v1/agents/{id}/vouchers", s.handleVouchers)
 	for _, route := range aiRoutes {
 		mux.HandleFunc(route, s.handleAI)
 	}
@@ -310,6 +324,12 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		IdleTimeout:    120 * time.Second,
 		ErrorLog:       slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
+	lctx, stopLedger := context.WithCancel(context.Background())
+	ledgerDone := make(chan struct{})
+	go func() { s.ledger.run(lctx); close(ledgerDone) }()
+	// The ledger stops after the server: calls in flight during the
+	// shutdown still record their vouchers, and the last sync keeps them.
+	defer func() { stopLedger(); <-ledgerDone }()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -375,6 +395,12 @@ func writeError(w http.ResponseWriter, status int, code, msg string) {
 
 // writeErrorTyped is writeError with an error type (the AI API's).
 func writeErrorTyped(w http.ResponseWriter, status int, code, msg, typ string) {
+	writeErrorBody(w, status, api.ErrorBody{Error: api.ErrorDetail{Code: code, Message: msg, Type: typ}})
+}
+
+// writeErrorBody writes an error envelope, with the request id (made here
+// unless w has one).
+func writeErrorBody(w http.ResponseWriter, status int, body api.ErrorBody) {
 	id := w.Header().Get(api.HeaderRequestID)
 	if id == "" {
 		var b [12]byte
@@ -382,7 +408,8 @@ func writeErrorTyped(w http.ResponseWriter, status int, code, msg, typ string) {
 		id = hex.EncodeToString(b[:])
 		w.Header().Set(api.HeaderRequestID, id)
 	}
-	writeJSON(w, status, api.ErrorBody{Error: api.ErrorDetail{Code: code, Message: msg, Type: typ}, RequestID: id})
+	body.RequestID = id
+	writeJSON(w, status, body)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

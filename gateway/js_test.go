@@ -4,12 +4,14 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -17,6 +19,7 @@ import (
 
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/api"
+	"github.com/cove-network/cove/chain"
 	"github.com/cove-network/cove/internal/jstest"
 )
 
@@ -92,4 +95,56 @@ func getWithAuth(t *testing.T, u, h string) int {
 	}
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+// TestJSPayment: vouchers signed by ethers' and by viem's signTypedData,
+// as a wallet signs them, pay calls of a priced agent at a real gateway
+// over HTTP; the same voucher sent again is refused with 402 (the control
+// that the gateway checks what the wallet signed).
+func TestJSPayment(t *testing.T) {
+	node := jstest.Node(t, filepath.Join("..", "testdata", "js"), "testdata/js")
+	s, c := newFuzzGateway(t)
+	mustTx(t, c, owner, chain.SetAgentPrice{Agent: knownAgent, Price: big.NewInt(10), Nonce: 1})
+	mustTx(t, c, stranger, chain.OpenChannel{Agent: knownAgent, Deposit: big.NewInt(100), Nonce: 0})
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	for i, lib := range []string{"ethers", "viem"} {
+		t.Run(lib, func(t *testing.T) {
+			n := uint64(i + 1)
+			in, _ := json.Marshal(map[string]any{"channel": 1, "agent": knownAgent.String(), "amount": strconv.FormatUint(10*n, 10), "nonce": n, "chainId": fuzzChainID})
+			cmd := exec.CommandContext(t.Context(), node, filepath.Join("testdata", "js", "sign-payment.mjs"),
+				"0x"+hex.EncodeToString(crypto.FromECDSA(stranger.priv)), lib, string(in))
+			cmd.Dir = ".."
+			cmd.WaitDelay = 5 * time.Second
+			cmd.Stderr = os.Stderr
+			out, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("sign-payment.mjs: %v", err)
+			}
+			var res struct {
+				Header  string       `json:"header"`
+				Digest  cove.Hash    `json:"digest"`
+				Address cove.Address `json:"address"`
+			}
+			if err := json.Unmarshal(out, &res); err != nil {
+				t.Fatalf("sign-payment.mjs output %q: %v", out, err)
+			}
+			want := cove.Voucher{ChainID: fuzzChainID, Channel: 1, Agent: knownAgent, Amount: new(big.Int).SetUint64(10 * n), Nonce: n}
+			if res.Digest != want.Digest() || res.Address != stranger.addr {
+				t.Fatalf("%s signed digest %s as %s; Go's digest is %s, the payer %s", lib, res.Digest, res.Address, want.Digest(), stranger.addr)
+			}
+			for try, wantStatus := range []int{http.StatusOK, http.StatusPaymentRequired} {
+				req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.URL+"/agents/"+knownAgent.String()+"/", nil)
+				req.Header.Set(api.HeaderPayment, res.Header)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode != wantStatus {
+					t.Fatalf("the %s-signed voucher, sent %d times: %d, want %d", lib, try+1, resp.StatusCode, wantStatus)
+				}
+			}
+		})
+	}
 }

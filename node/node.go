@@ -267,7 +267,11 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 			if n.pool, err = workerlink.NewPool(cfg.Routing.PoolConfig, log.With("role", "routing"), v.View, cove.Hash{}, nil); err != nil {
 				return nil, err
 			}
-			if n.gateway, err = gateway.New(cfg.Gateway, log.With("role", "gateway"), v, n.blobs, n.pool, nil, chainKeys{v: v.View, cluster: string(cfg.Worker.Cluster)}); err != nil {
+			gcfg := cfg.Gateway
+			if gcfg.VouchersFile == "" {
+				gcfg.VouchersFile = filepath.Join(dir("gateway"), "vouchers.log")
+			}
+			if n.gateway, err = gateway.New(gcfg, log.With("role", "gateway"), v, n.blobs, n.pool, nil, chainKeys{v: v.View, cluster: string(cfg.Worker.Cluster)}); err != nil {
 				return nil, err
 			}
 			n.wireMetrics()
@@ -295,6 +299,9 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 		gcfg := cfg.Gateway
 		if gcfg.MaxRequestBytes == 0 {
 			gcfg.MaxRequestBytes = wcfg.MaxRequestBytes // the worker's bound, as before the gateway had one
+		}
+		if gcfg.VouchersFile == "" {
+			gcfg.VouchersFile = filepath.Join(dir("gateway"), "vouchers.log")
 		}
 		var inv gateway.Invoker = n.worker
 		if cfg.mode() == RouteNetwork {

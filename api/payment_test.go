@@ -1,0 +1,70 @@
+package api
+
+import (
+	"encoding/base64"
+	"math/big"
+	"strings"
+	"testing"
+
+	"github.com/cove-network/cove"
+)
+
+// TestParsePayment: a header round-trips, and each malformed form is
+// refused beside the genuine one.
+func TestParsePayment(t *testing.T) {
+	p := Payment{Channel: 3, Agent: cove.AgentID{1}, Amount: big.NewInt(1234), Nonce: 7, ChainID: 9}
+	p.Signature[64] = 27
+	got, err := ParsePayment(p.Header())
+	if err != nil || !samePaymentForTest(got, p) {
+		t.Fatalf("round trip: %+v %v", got, err)
+	}
+	enc := func(j string) string { return b64(j) }
+	good := `{"channel":3,"agent":"` + p.Agent.String() + `","amount":"1234","nonce":7,"chainId":9,"signature":"0x` + strings.Repeat("00", 64) + `1b"}`
+	if _, err := ParsePayment(enc(good)); err != nil {
+		t.Fatalf("genuine: %v", err)
+	}
+	for name, bad := range map[string]string{
+		"amount a number": strings.Replace(good, `"1234"`, `1234`, 1),
+		"leading zero":    strings.Replace(good, `"1234"`, `"01234"`, 1),
+		"negative":        strings.Replace(good, `"1234"`, `"-1"`, 1),
+		"above 2^256-1":   strings.Replace(good, `"1234"`, `"115792089237316195423570985008687907853269984665640564039457584007913129639936"`, 1),
+		"v 0":             strings.Replace(good, `1b"}`, `00"}`, 1),
+		"unknown field":   strings.Replace(good, `"nonce":7`, `"nonce":7,"x":1`, 1),
+		"missing channel": strings.Replace(good, `"channel":3,`, ``, 1),
+		"data after":      good + `{}`,
+		"short signature": strings.Replace(good, `"0x00`, `"0x`, 1),
+	} {
+		if _, err := ParsePayment(enc(bad)); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	if _, err := ParsePayment(strings.Repeat("A", MaxPaymentHeaderBytes+1)); err == nil {
+		t.Error("an oversized header was accepted")
+	}
+}
+
+func samePaymentForTest(a, b Payment) bool {
+	return a.Channel == b.Channel && a.Agent == b.Agent && a.Amount.Cmp(b.Amount) == 0 && a.Nonce == b.Nonce && a.ChainID == b.ChainID && a.Signature == b.Signature
+}
+
+// FuzzPaymentHeader: ParsePayment never panics, and what it accepts
+// encodes back to a header that parses to the same payment.
+func FuzzPaymentHeader(f *testing.F) {
+	p := Payment{Channel: 1, Agent: cove.AgentID{2}, Amount: big.NewInt(10), Nonce: 1, ChainID: 7}
+	p.Signature[64] = 28
+	f.Add(p.Header())
+	f.Add("")
+	f.Add(b64(`{"channel":1}`))
+	f.Fuzz(func(t *testing.T, h string) {
+		got, err := ParsePayment(h)
+		if err != nil {
+			return
+		}
+		again, err := ParsePayment(got.Header())
+		if err != nil || !samePaymentForTest(again, got) {
+			t.Fatalf("%q parsed to %+v, which encodes to %+v (%v)", h, got, again, err)
+		}
+	})
+}
+
+func b64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }

@@ -1,0 +1,501 @@
+package gateway
+
+import (
+	"bufio"
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"math/big"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/api"
+	"github.com/cove-network/cove/chain"
+)
+
+// Paid calls (issue 11, ADR 23). A call to an agent with a price must
+// carry a voucher (the Cove-Payment header) of a payment channel to the
+// agent whose cumulative amount is at least the price above the highest
+// voucher of the channel this gateway accepted before, with a higher
+// nonce. The gateway checks it here, before the agent runs, with no
+// transaction: the chain's channel record (open, this agent, the
+// deposit), the payer's signature (chain.CheckVoucher, the rule Redeem
+// applies) and its ledger of accepted vouchers. The agent's owner reads
+// the highest of them (GET /v1/agents/{id}/vouchers) and redeems them on
+// chain.
+//
+// The ledger is this gateway's: a payer who sends the same voucher to two
+// gateways gets two calls for one price (ADR 23; an owner who runs
+// several gateways for a priced agent accepts that, or routes its calls
+// through one). It is kept in a file, appended to as vouchers are accepted
+// and written to disk every ledgerSyncInterval, so a restart forgets at
+// most that much: the vouchers of those calls could be replayed once,
+// and the owner redeems the highest that survived. The chain's redeemed
+// total is a floor no restart loses.
+
+// ledgerSyncInterval is how often accepted vouchers are written to disk.
+const ledgerSyncInterval = 200 * time.Millisecond
+
+// ledgerCompactBytes is the log size past which the ledger rewrites it
+// with the highest voucher of each channel only.
+const ledgerCompactBytes = 16 << 20
+
+// accepted is the highest voucher of a channel the gateway accepted.
+type accepted struct {
+	payment api.Payment
+	payer   cove.Address
+}
+
+// ledger holds the highest accepted voucher of each channel, and the log
+// file that keeps them across restarts.
+type ledger struct {
+	mu   sync.Mutex
+	best map[uint64]accepted
+	// path is the log file ("" keeps vouchers in memory only); f and w
+	// append to it; size is its length; dirty says w holds lines not yet
+	// on disk.
+	path  string
+	f     *os.File
+	w     *bufio.Writer
+	size  int64
+	dirty bool
+	log   *slog.Logger
+}
+
+// openLedger loads the ledger kept at path (created if missing; "" for
+// one in memory only) and compacts its log.
+func openLedger(path string, log *slog.Logger) (*ledger, error) {
+	l := &ledger{best: map[uint64]accepted{}, path: path, log: log}
+	if path == "" {
+		return l, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("vouchers: %w", err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("vouchers: %w", err)
+	}
+	// Every voucher not undone is a candidate; the highest of each
+	// channel wins.
+	kept := map[uint64][]accepted{}
+	bad := 0
+	for line := range bytes.SplitSeq(b, []byte("\n")) {
+		if len(line) == 0 {
+			continue
+		}
+		first, header, ok := bytes.Cut(line, []byte(" "))
+		p, perr := api.ParsePayment(string(header))
+		if !ok || perr != nil {
+			bad++ // a line cut short by a crash
+			continue
+		}
+		if string(first) == undoMark {
+			kept[p.Channel] = slices.DeleteFunc(kept[p.Channel], func(a accepted) bool { return samePayment(a.payment, p) })
+			continue
+		}
+		addr, err := cove.ParseAddress(string(first))
+		if err != nil {
+			bad++
+			continue
+		}
+		kept[p.Channel] = append(kept[p.Channel], accepted{payment: p, payer: addr})
+	}
+	for id, as := range kept {
+		for _, a := range as {
+			if cur, ok := l.best[id]; !ok || a.payment.Amount.Cmp(cur.payment.Amount) > 0 {
+				l.best[id] = a
+			}
+		}
+	}
+	if bad > 0 {
+		log.Warn("vouchers: skipped unreadable lines of the ledger (a write cut short)", "lines", bad, "path", path)
+	}
+	if err := l.rewrite(); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// line is the log line of a: the payer's address, a space, the voucher's
+// Cove-Payment header value.
+func (a accepted) line() string { return a.payer.String() + " " + a.payment.Header() + "\n" }
+
+// samePayment reports whether a and b are the same voucher.
+func samePayment(a, b api.Payment) bool {
+	return a.Channel == b.Channel && a.Nonce == b.Nonce && a.Signature == b.Signature && a.Amount.Cmp(b.Amount) == 0
+}
+
+// undoMark opens the log line of an undone voucher (undo).
+const undoMark = "undo"
+
+// rewrite replaces the log with the highest voucher of each channel and
+// reopens it for appending. Called with l.mu held, or before l is shared.
+func (l *ledger) rewrite() error {
+	if l.f != nil {
+		l.w.Flush()
+		l.f.Close()
+	}
+	tmp := l.path + ".tmp"
+	var buf bytes.Buffer
+	for _, id := range slices.Sorted(maps.Keys(l.best)) {
+		buf.WriteString(l.best[id].line())
+	}
+	if err := writeSynced(tmp, buf.Bytes()); err != nil {
+		return fmt.Errorf("vouchers: %w", err)
+	}
+	if err := os.Rename(tmp, l.path); err != nil {
+		return fmt.Errorf("vouchers: %w", err)
+	}
+	f, err := os.OpenFile(l.path, os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("vouchers: %w", err)
+	}
+	l.f, l.w, l.size = f, bufio.NewWriter(f), int64(buf.Len())
+	return nil
+}
+
+func writeSynced(path string, b []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// floor returns the least amount above which, and the nonce above which,
+// the next voucher of c must be: the highest accepted, or the chain's
+// redeemed total if higher.
+func (l *ledger) floor(c chain.ChannelRecord) (*big.Int, uint64) {
+	amount, nonce := c.Redeemed.Big(), c.VoucherNonce
+	l.mu.Lock()
+	a, ok := l.best[c.ID]
+	l.mu.Unlock()
+	if ok && a.payment.Amount.Cmp(amount) > 0 {
+		amount = a.payment.Amount
+	}
+	if ok && a.payment.Nonce > nonce {
+		nonce = a.payment.Nonce
+	}
+	return new(big.Int).Set(amount), nonce
+}
+
+// errStale is a voucher at or below the channel's floor.
+var errStale = errors.New("stale voucher")
+
+// accept records p, a voucher of c whose signature was checked, if it is
+// at least price above the channel's floor with a higher nonce;
+// errStale otherwise. The check and the record are one step, so two
+// calls with the same voucher cannot both pass. It returns the voucher p
+// replaced, for undo.
+func (l *ledger) accept(c chain.ChannelRecord, p api.Payment, price *big.Int) (prev accepted, had bool, err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	prev, had = l.best[c.ID]
+	amount, nonce := c.Redeemed.Big(), c.VoucherNonce
+	if had {
+		if prev.payment.Amount.Cmp(amount) > 0 {
+			amount.Set(prev.payment.Amount)
+		}
+		nonce = max(nonce, prev.payment.Nonce)
+	}
+	if p.Nonce <= nonce || p.Amount.Cmp(amount.Add(amount, price)) < 0 {
+		return prev, had, errStale
+	}
+	a := accepted{payment: p, payer: c.Payer}
+	l.best[c.ID] = a
+	l.append(a.line())
+	return prev, had, nil
+}
+
+// undo takes back p, accepted for a call that did not run (no worker
+// could take it), if no later voucher of its channel replaced it: the
+// channel's floor goes back to prev, so the payer's next voucher pays for
+// its next call, not for this one.
+func (l *ledger) undo(p api.Payment, prev accepted, had bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if cur, ok := l.best[p.Channel]; !ok || !samePayment(cur.payment, p) {
+		return
+	}
+	if had {
+		l.best[p.Channel] = prev
+	} else {
+		delete(l.best, p.Channel)
+	}
+	l.append(undoMark + " " + p.Header() + "\n")
+}
+
+// append adds a line to the log (written to disk at the next sync).
+// Called with l.mu held.
+func (l *ledger) append(line string) {
+	if l.w == nil {
+		return
+	}
+	n, err := l.w.WriteString(line)
+	if err != nil {
+		l.log.Error("vouchers: write the ledger", "err", err)
+	}
+	l.size += int64(n)
+	l.dirty = true
+}
+
+// sync writes the lines appended since the last sync to disk, and
+// compacts a log past ledgerCompactBytes.
+func (l *ledger) sync() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.w == nil || !l.dirty {
+		return
+	}
+	l.dirty = false
+	if l.size > ledgerCompactBytes {
+		if err := l.rewrite(); err != nil {
+			l.log.Error("vouchers: compact the ledger", "err", err)
+		}
+		return
+	}
+	if err := l.w.Flush(); err != nil {
+		l.log.Error("vouchers: write the ledger", "err", err)
+		return
+	}
+	if err := l.f.Sync(); err != nil {
+		l.log.Error("vouchers: sync the ledger", "err", err)
+	}
+}
+
+// run syncs the ledger every ledgerSyncInterval until ctx ends, then once
+// more, and closes its file.
+func (l *ledger) run(ctx context.Context) {
+	t := time.NewTicker(ledgerSyncInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			l.sync()
+		case <-ctx.Done():
+			l.sync()
+			l.mu.Lock()
+			if l.f != nil {
+				l.f.Close()
+				l.f, l.w = nil, nil
+			}
+			l.mu.Unlock()
+			return
+		}
+	}
+}
+
+// redeemable returns the accepted vouchers of agent's channels that add
+// to what the chain has redeemed, by channel.
+func (l *ledger) redeemable(v chain.View, agent cove.AgentID) []api.Redeemable {
+	l.mu.Lock()
+	var mine []accepted
+	for _, a := range l.best {
+		if a.payment.Agent == agent {
+			mine = append(mine, a)
+		}
+	}
+	l.mu.Unlock()
+	slices.SortFunc(mine, func(a, b accepted) int { return cmp.Compare(a.payment.Channel, b.payment.Channel) })
+	out := []api.Redeemable{}
+	for _, a := range mine {
+		c, err := v.Channel(a.payment.Channel)
+		if err != nil || c.Agent != agent || a.payment.Amount.Cmp(c.Redeemed.Big()) <= 0 {
+			continue // settled, or nothing to add
+		}
+		out = append(out, api.Redeemable{
+			Channel: c.ID, Payer: c.Payer, Amount: a.payment.Amount.String(), Nonce: a.payment.Nonce,
+			Signature: "0x" + hex.EncodeToString(a.payment.Signature[:]), Redeemed: c.Redeemed.String(),
+		})
+	}
+	return out
+}
+
+// paymentError is a refused payment: the message, and the channel the
+// voucher named when it exists.
+type paymentError struct {
+	msg     string
+	channel *chain.ChannelRecord
+}
+
+// paid is a call's accepted voucher, which refund takes back when the
+// call does not run.
+type paid struct {
+	l    *ledger
+	p    api.Payment
+	prev accepted
+	had  bool
+}
+
+// refund undoes the payment (nil: a free call).
+func (pd *paid) refund() {
+	if pd != nil {
+		pd.l.undo(pd.p, pd.prev, pd.had)
+	}
+}
+
+// checkPayment lets a call of agent a through when a is free (nil, nil),
+// or when the call carries a voucher the gateway accepts and records;
+// otherwise it says why not.
+func (s *Server) checkPayment(r *http.Request, a cove.Agent) (*paid, *paymentError) {
+	if a.Price == nil {
+		return nil, nil
+	}
+	h := r.Header.Get(api.HeaderPayment)
+	if h == "" {
+		return nil, &paymentError{msg: fmt.Sprintf("agent %s costs %s base units per call: send a voucher of a payment channel to it in the %s header", a.ID, a.Price, api.HeaderPayment)}
+	}
+	p, err := api.ParsePayment(h)
+	if err != nil {
+		return nil, &paymentError{msg: err.Error()}
+	}
+	v := s.chain.View()
+	if p.ChainID != v.ChainID() {
+		return nil, &paymentError{msg: fmt.Sprintf("the voucher is for chain %d, this network is chain %d", p.ChainID, v.ChainID())}
+	}
+	if p.Agent != a.ID {
+		return nil, &paymentError{msg: fmt.Sprintf("the voucher pays agent %s, this call is to agent %s", p.Agent, a.ID)}
+	}
+	c, err := v.Channel(p.Channel)
+	if err != nil {
+		return nil, &paymentError{msg: fmt.Sprintf("channel %d does not exist (settled, or not opened yet: wait for its OpenChannel's block)", p.Channel)}
+	}
+	if c.Agent != a.ID {
+		return nil, &paymentError{msg: fmt.Sprintf("channel %d pays agent %s, not %s", c.ID, c.Agent, a.ID), channel: &c}
+	}
+	if !c.Open() {
+		return nil, &paymentError{msg: fmt.Sprintf("channel %d is closing: it takes no new vouchers; open another", c.ID), channel: &c}
+	}
+	// The cheap check first: a replayed or lower voucher is refused
+	// before its signature costs a recovery.
+	if floor, nonce := s.ledger.floor(c); p.Nonce <= nonce || p.Amount.Cmp(floor.Add(floor, a.Price)) < 0 {
+		return nil, &paymentError{msg: fmt.Sprintf("the voucher (amount %s, nonce %d) is a replay or too low: the next voucher of channel %d must carry an amount of at least %s and a nonce above %d", p.Amount, p.Nonce, c.ID, floor, nonce), channel: &c}
+	}
+	if reason, ok := chain.CheckVoucher(v.ChainID(), c, p.Amount, p.Nonce, p.Signature[:]); !ok {
+		return nil, &paymentError{msg: reason, channel: &c}
+	}
+	prev, had, err := s.ledger.accept(c, p, a.Price)
+	if err != nil {
+		return nil, &paymentError{msg: fmt.Sprintf("the voucher (amount %s, nonce %d) was just used by another call: sign the next one", p.Amount, p.Nonce), channel: &c}
+	}
+	return &paid{l: s.ledger, p: p, prev: prev, had: had}, nil
+}
+
+// writePaymentRequired answers 402 payment_required: why, the price and
+// how to pay.
+func (s *Server) writePaymentRequired(w http.ResponseWriter, a cove.Agent, pe *paymentError) {
+	v := s.chain.View()
+	terms := &api.PaymentTerms{
+		Agent: a.ID, Price: a.Price.String(), ChainID: v.ChainID(), VoucherType: cove.VoucherType,
+		HowToPay: "open a channel to the agent (OpenChannel{agent, deposit}: `cove channel open --agent " + a.ID.String() + " --deposit AMOUNT`), then sign a " + cove.VoucherType + " voucher (EIP-712, domain {name: \"Cove\", version: \"1\", chainId}) per call, its amount the total paid so far, and send it in the " + api.HeaderPayment + " header; `cove agent call --from KEY` and the Go client do this for you",
+	}
+	if pe.channel != nil {
+		st := s.channelState(v, *pe.channel, a.Price)
+		terms.Channel = &st
+	}
+	writeErrorBody(w, http.StatusPaymentRequired, api.ErrorBody{
+		Error: api.ErrorDetail{Code: api.CodePaymentRequired, Message: pe.msg}, Payment: terms,
+	})
+}
+
+// channelState is c as this gateway sees it, for an agent priced price
+// (nil: free).
+func (s *Server) channelState(v chain.View, c chain.ChannelRecord, price *big.Int) api.ChannelState {
+	floor, nonce := s.ledger.floor(c)
+	if price == nil {
+		price = new(big.Int)
+	}
+	return api.ChannelState{
+		ID: c.ID, Payer: c.Payer, Agent: c.Agent, Deposit: c.Deposit.String(), Redeemed: c.Redeemed.String(),
+		Open: c.Open(), ClosesAt: c.ClosesAt, Accepted: floor.String(), AcceptedNonce: nonce,
+		Price: price.String(), NextAmount: new(big.Int).Add(floor, price).String(), NextNonce: nonce + 1,
+	}
+}
+
+// handleChannel answers GET /v1/channels/{id}: the channel as this
+// gateway sees it, what the payer's next voucher must carry.
+func (s *Server) handleChannel(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_channel_id", "channel id: want a decimal number")
+		return
+	}
+	v := s.chain.View()
+	c, err := v.Channel(id)
+	if err != nil {
+		writeError(w, http.StatusNotFound, "channel_not_found", fmt.Sprintf("channel %d does not exist (settled, or never opened)", id))
+		return
+	}
+	var price *big.Int
+	if rec, err := v.Agent(c.Agent); err == nil {
+		price = rec.Agent().Price
+	}
+	writeJSON(w, http.StatusOK, s.channelState(v, c, price))
+}
+
+// handleChainChannel answers GET /v1/chain/channels/{id}: the chain's
+// record.
+func (s *Server) handleChainChannel(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_channel_id", "channel id: want a decimal number")
+		return
+	}
+	c, err := s.chain.View().Channel(id)
+	if err != nil {
+		writeError(w, http.StatusNotFound, "channel_not_found", fmt.Sprintf("channel %d does not exist (settled, or never opened)", id))
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
+}
+
+// handleChainChannels answers GET /v1/chain/accounts/{addr}/channels: the
+// account's channels as a payer.
+func (s *Server) handleChainChannels(w http.ResponseWriter, r *http.Request) {
+	addr, err := cove.ParseAddress(r.PathValue("addr"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_address", "address: "+err.Error())
+		return
+	}
+	out := s.chain.View().Channels(addr)
+	if out == nil {
+		out = []chain.ChannelRecord{}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// handleVouchers answers GET /v1/agents/{id}/vouchers, for the agent's
+// owner (a Cove-Auth): the highest voucher this gateway accepted of each
+// channel to the agent that adds to what the chain redeemed, which its
+// owner redeems (`cove agent redeem`).
+func (s *Server) handleVouchers(w http.ResponseWriter, r *http.Request) {
+	a, ok := s.agentFromPath(w, r)
+	if !ok {
+		return
+	}
+	if err := s.checkOwner(r, a, time.Now(), "read its vouchers"); err != nil {
+		writeError(w, err.status, err.code, err.message)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.ledger.redeemable(s.chain.View(), a.ID))
+}

@@ -1,0 +1,271 @@
+package gateway_test
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"log/slog"
+	"math/big"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/api"
+	"github.com/cove-network/cove/chain"
+	"github.com/cove-network/cove/gateway"
+)
+
+// countingInvoker answers like fakeInvoker and counts the calls that
+// reached it; with fail set it answers every call with that error (no
+// agent ran).
+type countingInvoker struct {
+	n    atomic.Int64
+	fail atomic.Pointer[cove.Error]
+}
+
+func (c *countingInvoker) Invoke(ctx context.Context, id cove.AgentID, call cove.Call) (*cove.Response, error) {
+	if e := c.fail.Load(); e != nil {
+		return nil, e
+	}
+	c.n.Add(1)
+	return fakeInvoker{}.Invoke(ctx, id, call)
+}
+
+func (c *countingInvoker) Ready() error { return nil }
+
+// mustTx broadcasts msg signed by k and fails the test unless it runs.
+func mustTx(t *testing.T, c *fakeChain, k fuzzKey, msg chain.Msg) chain.TxOutcome {
+	t.Helper()
+	out, err := c.Broadcast(t.Context(), k.tx(t, fuzzChainID, msg))
+	if err != nil || out.Code != 0 {
+		t.Fatalf("%s: %v %d %s", msg.Type(), err, out.Code, out.Log)
+	}
+	return out
+}
+
+// voucher is k's signed payment of channel ch to agent.
+func voucher(t *testing.T, k fuzzKey, chainID, ch uint64, agent cove.AgentID, amount int64, nonce uint64) string {
+	t.Helper()
+	p := api.Payment{Channel: ch, Agent: agent, Amount: big.NewInt(amount), Nonce: nonce, ChainID: chainID}
+	var err error
+	if p.Signature, err = k.sign(p.Voucher().Digest()); err != nil {
+		t.Fatal(err)
+	}
+	return p.Header()
+}
+
+// paidCall sends GET /agents/{agent}/ with the Cove-Payment header h (none
+// when empty) and returns the status and the error body of a refusal.
+func paidCall(t *testing.T, s http.Handler, agent cove.AgentID, h string) (int, api.ErrorBody) {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodGet, "/agents/"+agent.String()+"/", nil)
+	if h != "" {
+		req.Header.Set(api.HeaderPayment, h)
+	}
+	s.ServeHTTP(rec, req)
+	var body api.ErrorBody
+	if rec.Code != http.StatusOK {
+		if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+			t.Fatalf("%d %s: %v", rec.Code, rec.Body, err)
+		}
+	}
+	return rec.Code, body
+}
+
+// TestPaidCalls: a priced agent answers a call without a voucher with 402
+// and its terms, and runs one with a voucher that pays the price above
+// the channel's last; every forgery (a replay, a lower amount, another
+// signer, another agent, another chain, above the deposit, a closing
+// channel) is refused with 402 beside the genuine voucher that passes in
+// the same state, and the agent runs once per accepted voucher.
+func TestPaidCalls(t *testing.T) {
+	inv := &countingInvoker{}
+	s, c := newTestGateway(t, gateway.DefaultConfig(), inv)
+	mustTx(t, c, owner, chain.SetAgentPrice{Agent: knownAgent, Price: big.NewInt(10), Nonce: 1})
+	mustTx(t, c, stranger, chain.OpenChannel{Agent: knownAgent, Deposit: big.NewInt(100), Nonce: 0})
+	free := mustDeployOther(t, c) // a free agent: no voucher needed
+	mustTx(t, c, stranger, chain.OpenChannel{Agent: free, Deposit: big.NewInt(50), Nonce: 1})
+
+	// No voucher: 402 with the price and how to pay; the agent never ran.
+	status, body := paidCall(t, s, knownAgent, "")
+	if status != http.StatusPaymentRequired || body.Error.Code != api.CodePaymentRequired || body.Payment == nil ||
+		body.Payment.Price != "10" || body.Payment.ChainID != fuzzChainID || body.Payment.VoucherType != cove.VoucherType ||
+		!strings.Contains(body.Payment.HowToPay, "cove channel open") || body.RequestID == "" {
+		t.Fatalf("no voucher: %d %+v %+v", status, body, body.Payment)
+	}
+	if status, _ := paidCall(t, s, free, ""); status != http.StatusOK {
+		t.Fatalf("free agent: %d", status)
+	}
+
+	calls := int64(1) // the free call
+	genuine := func(amount int64, nonce uint64) {
+		t.Helper()
+		if status, body := paidCall(t, s, knownAgent, voucher(t, stranger, fuzzChainID, 1, knownAgent, amount, nonce)); status != http.StatusOK {
+			t.Fatalf("genuine voucher %d/%d: %d %s", amount, nonce, status, body.Error.Message)
+		}
+		calls++
+	}
+	refused := func(why, h string) api.ErrorBody {
+		t.Helper()
+		status, body := paidCall(t, s, knownAgent, h)
+		if status != http.StatusPaymentRequired || !strings.Contains(body.Error.Message, why) {
+			t.Fatalf("want 402 naming %q, got %d %s", why, status, body.Error.Message)
+		}
+		if inv.n.Load() != calls {
+			t.Fatalf("the agent ran %d times for %d paid calls", inv.n.Load(), calls)
+		}
+		return body
+	}
+	genuine(10, 1)
+	body = refused("a replay", voucher(t, stranger, fuzzChainID, 1, knownAgent, 10, 1))
+	if ch := body.Payment.Channel; ch == nil || ch.Accepted != "10" || ch.NextAmount != "20" || ch.NextNonce != 2 {
+		t.Fatalf("the 402's channel state %+v", body.Payment.Channel)
+	}
+	genuine(20, 2)
+	refused("too low", voucher(t, stranger, fuzzChainID, 1, knownAgent, 29, 3)) // less than the price more
+	refused("too low", voucher(t, stranger, fuzzChainID, 1, knownAgent, 30, 2)) // the same nonce
+	genuine(30, 3)
+	refused("not by channel 1's payer", voucher(t, owner, fuzzChainID, 1, knownAgent, 40, 4))
+	refused("the voucher is for chain", voucher(t, stranger, fuzzChainID+1, 1, knownAgent, 40, 4))
+	refused("channel 2 pays agent", voucher(t, stranger, fuzzChainID, 2, knownAgent, 40, 4))
+	refused("the voucher pays agent", voucher(t, stranger, fuzzChainID, 1, free, 40, 4))
+	refused("above channel 1's deposit", voucher(t, stranger, fuzzChainID, 1, knownAgent, 101, 4))
+	refused("does not exist", voucher(t, stranger, fuzzChainID, 9, knownAgent, 40, 4))
+	refused("malformed Cove-Payment", "x"+voucher(t, stranger, fuzzChainID, 1, knownAgent, 40, 4))
+	genuine(40, 4)
+
+	// A call no worker could take gives the voucher back: the same one
+	// pays the next call.
+	inv.fail.Store(&cove.Error{Status: http.StatusServiceUnavailable, Code: "worker_not_provisioned", Message: "not yet"})
+	if status, _ := paidCall(t, s, knownAgent, voucher(t, stranger, fuzzChainID, 1, knownAgent, 50, 5)); status != http.StatusServiceUnavailable {
+		t.Fatalf("failing invoker: %d", status)
+	}
+	inv.fail.Store(nil)
+	genuine(50, 5)
+
+	// The owner reads the highest voucher to redeem; anyone else is
+	// refused.
+	if got := redeemables(t, s, owner); len(got) != 1 || got[0].Channel != 1 || got[0].Amount != "50" || got[0].Nonce != 5 || got[0].Payer != stranger.addr {
+		t.Fatalf("owner's vouchers %+v", got)
+	}
+	if code := vouchersStatus(t, s, stranger); code != http.StatusForbidden {
+		t.Fatalf("a stranger read the vouchers: %d", code)
+	}
+	// Redeemed on chain, it is gone from the list; the chain's total is
+	// the floor of the next voucher.
+	r := redeemables(t, s, owner)[0]
+	mustTx(t, c, owner, chain.Redeem{Channel: 1, Amount: big.NewInt(50), VoucherNonce: 5, Signature: mustHex(t, r.Signature), Nonce: 3})
+	if got := redeemables(t, s, owner); len(got) != 0 {
+		t.Fatalf("vouchers after the redeem %+v", got)
+	}
+	genuine(60, 6)
+
+	// A closing channel takes no new voucher.
+	mustTx(t, c, stranger, chain.CloseChannel{Channel: 1, Nonce: 2})
+	refused("is closing", voucher(t, stranger, fuzzChainID, 1, knownAgent, 70, 7))
+}
+
+// mustDeployOther deploys otherCode as the owner's second agent.
+func mustDeployOther(t *testing.T, c *fakeChain) cove.AgentID {
+	t.Helper()
+	mustTx(t, c, owner, chain.DeployAgent{Name: "other", CID: otherCID, CodeHash: cove.SHA256(otherCode), Salt: cove.Hash{2}, Nonce: 2})
+	return cove.DeriveAgentID(owner.addr, cove.SHA256(otherCode), cove.Hash{2})
+}
+
+// vouchersGet sends GET /v1/agents/{knownAgent}/vouchers with a Cove-Auth
+// signed by k.
+func vouchersGet(t *testing.T, s http.Handler, k fuzzKey) *httptest.ResponseRecorder {
+	t.Helper()
+	a := genuineAuth(knownAgent)
+	a.Path = "/v1/agents/" + knownAgent.String() + "/vouchers"
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodGet, a.Path, nil)
+	req.Host = testHost
+	req.Header.Set(api.HeaderAuth, signed(t, k, a))
+	s.ServeHTTP(rec, req)
+	return rec
+}
+
+func vouchersStatus(t *testing.T, s http.Handler, k fuzzKey) int { return vouchersGet(t, s, k).Code }
+
+// redeemables is what GET /v1/agents/{knownAgent}/vouchers gives k.
+func redeemables(t *testing.T, s http.Handler, k fuzzKey) []api.Redeemable {
+	t.Helper()
+	rec := vouchersGet(t, s, k)
+	var out []api.Redeemable
+	if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &out) != nil {
+		t.Fatalf("vouchers: %d %s", rec.Code, rec.Body)
+	}
+	return out
+}
+
+func mustHex(t *testing.T, s string) []byte {
+	t.Helper()
+	b, err := hex.DecodeString(strings.TrimPrefix(s, "0x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestVouchersSurviveRestart: the vouchers a gateway accepted, and the one
+// it gave back for a call that did not run, are what a gateway started
+// again on the same file knows: a replay stays refused, the owner still
+// reads the highest to redeem, and the given-back voucher pays a call.
+func TestVouchersSurviveRestart(t *testing.T) {
+	cfg := gateway.DefaultConfig()
+	cfg.VouchersFile = filepath.Join(t.TempDir(), "gateway", "vouchers.log")
+	inv := &countingInvoker{}
+	s, c := newTestGateway(t, cfg, inv)
+	mustTx(t, c, owner, chain.SetAgentPrice{Agent: knownAgent, Price: big.NewInt(10), Nonce: 1})
+	mustTx(t, c, stranger, chain.OpenChannel{Agent: knownAgent, Deposit: big.NewInt(100), Nonce: 0})
+
+	ctx, cancel := context.WithCancel(t.Context())
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx, ln) }()
+	for _, v := range []struct {
+		amount int64
+		nonce  uint64
+	}{{10, 1}, {20, 2}} {
+		if status, body := paidCall(t, s, knownAgent, voucher(t, stranger, fuzzChainID, 1, knownAgent, v.amount, v.nonce)); status != http.StatusOK {
+			t.Fatalf("voucher %d: %d %s", v.amount, status, body.Error.Message)
+		}
+	}
+	inv.fail.Store(&cove.Error{Status: http.StatusServiceUnavailable, Code: "worker_not_provisioned", Message: "not yet"})
+	if status, _ := paidCall(t, s, knownAgent, voucher(t, stranger, fuzzChainID, 1, knownAgent, 30, 3)); status != http.StatusServiceUnavailable {
+		t.Fatalf("failing invoker: %d", status)
+	}
+	inv.fail.Store(nil)
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(15 * time.Second):
+		t.Fatal("the gateway did not stop")
+	}
+
+	// Started again on the same file.
+	s2, err := gateway.New(cfg, slog.New(slog.DiscardHandler), c, &fakeBlobs{m: map[string][]byte{}}, inv, fakeLogs{}, fakeKeys{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status, body := paidCall(t, s2, knownAgent, voucher(t, stranger, fuzzChainID, 1, knownAgent, 20, 2)); status != http.StatusPaymentRequired || body.Payment.Channel.Accepted != "20" {
+		t.Fatalf("a replay after the restart: %d %+v", status, body.Payment)
+	}
+	if got := redeemables(t, s2, owner); len(got) != 1 || got[0].Amount != "20" {
+		t.Fatalf("vouchers after the restart %+v", got)
+	}
+	if status, body := paidCall(t, s2, knownAgent, voucher(t, stranger, fuzzChainID, 1, knownAgent, 30, 3)); status != http.StatusOK {
+		t.Fatalf("the given-back voucher after the restart: %d %s", status, body.Error.Message)
+	}
+}
