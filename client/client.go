@@ -36,6 +36,9 @@ type Error struct {
 	Status  int
 	Code    string
 	Message string
+	// Payment is a 402 payment_required's terms: the price and, when the
+	// call named one, the channel's state.
+	Payment *api.PaymentTerms
 }
 
 func (e *Error) Error() string {
@@ -118,7 +121,7 @@ func (c *Client) doWith(ctx context.Context, method, path string, body io.Reader
 func decodeError(status int, b []byte) error {
 	var eb api.ErrorBody
 	if json.Unmarshal(b, &eb) == nil && eb.Error.Message != "" {
-		return &Error{Status: status, Code: eb.Error.Code, Message: eb.Error.Message}
+		return &Error{Status: status, Code: eb.Error.Code, Message: eb.Error.Message, Payment: eb.Payment}
 	}
 	return &Error{Status: status, Message: fmt.Sprintf("gateway answered %d: %s", status, strings.TrimSpace(string(b)))}
 }

@@ -26,7 +26,8 @@ func newAgentCmd(g *globals) *cobra.Command {
 		Use:   "agent",
 		Short: "Deploy, call and inspect agents",
 	}
-	cmd.AddCommand(newDeployCmd(g), newUpgradeCmd(g), newCallCmd(g), newListCmd(g), newLogsCmd(g), newRunCmd(), newInitCmd(), newAgentTestCmd())
+	cmd.AddCommand(newDeployCmd(g), newUpgradeCmd(g), newCallCmd(g), newListCmd(g), newLogsCmd(g), newRunCmd(), newInitCmd(), newAgentTestCmd(),
+		newPriceCmd(g), newRedeemCmd(g))
 	return cmd
 }
 
@@ -248,6 +249,7 @@ func newCallCmd(g *globals) *cobra.Command {
 		verify  bool
 		include bool
 		save    string
+		from    fromFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "call ID [PATH]",
@@ -256,6 +258,8 @@ func newCallCmd(g *globals) *cobra.Command {
 With --verify, check the signed receipt (signature by the agent's attestor, request
 and response hashes, status) and say so on stderr. --save writes the response
 (status, headers, body) to a file that 'cove verify' checks offline.
+A priced agent's call is paid with a voucher of your channel to it when --from names
+your key (open one with 'cove channel open'); without --from it is answered 402.
 The exit code is 0 for a 2xx response, 1 otherwise.`,
 		Example: `  cove agent call 0x1234…cdef /hello?name=Ada --verify
   cove agent call 0x1234…cdef /echo -X POST -d 'hi' -H 'content-type: text/plain'`,
@@ -277,7 +281,7 @@ The exit code is 0 for a 2xx response, 1 otherwise.`,
 			if err != nil {
 				return err
 			}
-			resp, err := c.Call(cmd.Context(), id, method, path, body, h)
+			resp, err := payingCall(cmd, c, from, id, method, path, body, h)
 			if err != nil {
 				return err
 			}
@@ -315,6 +319,8 @@ The exit code is 0 for a 2xx response, 1 otherwise.`,
 	f.BoolVar(&verify, "verify", false, "verify the signed receipt")
 	f.BoolVarP(&include, "include", "i", false, "print the status line and headers too")
 	f.StringVar(&save, "save", "", "save the response (status, headers, body) to FILE for 'cove verify'")
+	f.StringVar(&from.name, "from", "", "pay a priced agent's call from this key's channel to it (see `cove keys list`)")
+	f.StringVar(&from.passwordFile, "password-file", "", "read the --from key's passphrase from this file")
 	return cmd
 }
 

@@ -1,0 +1,213 @@
+package client
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math/big"
+	"net/http"
+	"strconv"
+	"sync"
+
+	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/api"
+	"github.com/cove-network/cove/chain"
+)
+
+// Paid calls (docs/PROTOCOL.md "Paid calls"): a Payer signs a voucher per
+// call from one payment channel.
+
+// ChannelState returns a channel as the gateway sees it: its chain record
+// and the highest voucher the gateway accepted, so what the next voucher
+// must carry.
+func (c *Client) ChannelState(ctx context.Context, id uint64) (api.ChannelState, error) {
+	var st api.ChannelState
+	err := c.do(ctx, http.MethodGet, "/v1/channels/"+strconv.FormatUint(id, 10), nil, "", &st)
+	return st, err
+}
+
+// Channels returns the channels payer opened that are not settled.
+func (c *Client) Channels(ctx context.Context, payer cove.Address) ([]chain.ChannelRecord, error) {
+	var out []chain.ChannelRecord
+	err := c.do(ctx, http.MethodGet, "/v1/chain/accounts/"+payer.String()+"/channels", nil, "", &out)
+	return out, err
+}
+
+// Vouchers returns, for the agent's owner, the highest voucher the
+// gateway accepted of each channel to the agent that adds to what the
+// chain has redeemed.
+func (c *Client) Vouchers(ctx context.Context, owner Signer, agent cove.AgentID) ([]api.Redeemable, error) {
+	path := "/v1/agents/" + agent.String() + "/vouchers"
+	auth, err := c.Authorize(ctx, owner, http.MethodGet, path)
+	if err != nil {
+		return nil, err
+	}
+	var out []api.Redeemable
+	err = c.doWith(ctx, http.MethodGet, path, nil, map[string]string{api.HeaderAuth: auth}, &out)
+	return out, err
+}
+
+// Redeem sends one Redeem per voucher of Vouchers: the owner is paid what
+// each adds to its channel's redeemed total. It returns the outcomes of
+// those that ran, and the first error.
+func (c *Client) Redeem(ctx context.Context, owner Signer, agent cove.AgentID) ([]chain.TxOutcome, error) {
+	vs, err := c.Vouchers(ctx, owner, agent)
+	if err != nil {
+		return nil, err
+	}
+	var outs []chain.TxOutcome
+	for _, v := range vs {
+		amount, ok := new(big.Int).SetString(v.Amount, 10)
+		sig, err := parseHexBytes(v.Signature)
+		if !ok || err != nil {
+			return outs, fmt.Errorf("redeem channel %d: the gateway's voucher is malformed", v.Channel)
+		}
+		out, err := c.Send(ctx, owner, func(n uint64) chain.Msg {
+			return chain.Redeem{Channel: v.Channel, Amount: amount, VoucherNonce: v.Nonce, Signature: sig, Nonce: n}
+		})
+		if err != nil {
+			return outs, fmt.Errorf("redeem channel %d: %w", v.Channel, err)
+		}
+		outs = append(outs, out)
+	}
+	return outs, nil
+}
+
+// ErrNoChannel is returned by Client.Payer when the signer has no open
+// channel to the agent.
+var ErrNoChannel = errors.New("no open payment channel")
+
+// Payer pays the calls of one agent from one channel: each call carries
+// a voucher for the total so far plus the agent's price. It learns where
+// the channel stands from the gateway (GET /v1/channels/{id}) before its
+// first call and after any call that may not have been paid, so a payer
+// started again, or on another machine, carries on. Calls through one
+// Payer run one at a time, as vouchers must reach the gateway in order;
+// open a channel per concurrent caller.
+type Payer struct {
+	c       *Client
+	signer  Signer
+	channel uint64
+	agent   cove.AgentID
+
+	mu      sync.Mutex
+	synced  bool
+	chainID uint64
+	amount  *big.Int // the channel's last accepted total
+	nonce   uint64
+	price   *big.Int
+}
+
+// Payer returns a Payer of the signer's open channel to agent with the
+// most deposit left (ErrNoChannel, wrapped, if it has none).
+func (c *Client) Payer(ctx context.Context, s Signer, agent cove.AgentID) (*Payer, error) {
+	chs, err := c.Channels(ctx, s.Address())
+	if err != nil {
+		return nil, fmt.Errorf("find a channel: %w", err)
+	}
+	var best *chain.ChannelRecord
+	for i, ch := range chs {
+		if ch.Agent == agent && ch.Open() && (best == nil || ch.Left().Cmp(best.Left()) > 0) {
+			best = &chs[i]
+		}
+	}
+	if best == nil {
+		return nil, fmt.Errorf("%w from %s to agent %s: open one with `cove channel open --agent %s --deposit AMOUNT`", ErrNoChannel, s.Address(), agent, agent)
+	}
+	return c.PayerOf(s, best.ID, agent), nil
+}
+
+// PayerOf returns a Payer of channel id, which s opened to agent.
+func (c *Client) PayerOf(s Signer, id uint64, agent cove.AgentID) *Payer {
+	return &Payer{c: c, signer: s, channel: id, agent: agent}
+}
+
+// Channel returns the channel the Payer pays from.
+func (p *Payer) Channel() uint64 { return p.channel }
+
+// sync reads where the channel stands. Called with p.mu held.
+func (p *Payer) sync(ctx context.Context) error {
+	st, err := p.c.ChannelState(ctx, p.channel)
+	if err != nil {
+		return fmt.Errorf("channel %d: %w", p.channel, err)
+	}
+	return p.apply(ctx, st)
+}
+
+func (p *Payer) apply(ctx context.Context, st api.ChannelState) error {
+	if st.Agent != p.agent {
+		return fmt.Errorf("channel %d pays agent %s, not %s", p.channel, st.Agent, p.agent)
+	}
+	amount, ok1 := new(big.Int).SetString(st.Accepted, 10)
+	price, ok2 := new(big.Int).SetString(st.Price, 10)
+	if !ok1 || !ok2 {
+		return fmt.Errorf("channel %d: the gateway's state is malformed", p.channel)
+	}
+	id, err := p.c.NumericChainID(ctx)
+	if err != nil {
+		return err
+	}
+	p.chainID, p.amount, p.nonce, p.price, p.synced = id, amount, st.AcceptedNonce, price, true
+	return nil
+}
+
+// Call calls the agent like Client.Call, paying with the channel's next
+// voucher. A 402 (the gateway's view of the channel changed, or the price
+// did) is retried once after reading the channel again; a second 402 is
+// returned as an *Error with its Payment terms.
+func (p *Payer) Call(ctx context.Context, method, path string, body []byte, header http.Header) (*Response, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for try := 0; ; try++ {
+		if !p.synced {
+			if err := p.sync(ctx); err != nil {
+				return nil, err
+			}
+		}
+		v := api.Payment{Channel: p.channel, Agent: p.agent, Amount: new(big.Int).Add(p.amount, p.price), Nonce: p.nonce + 1, ChainID: p.chainID}
+		sig, err := p.signer.Sign(v.Voucher().Digest())
+		if err != nil {
+			return nil, fmt.Errorf("sign voucher: %w", err)
+		}
+		v.Signature = sig
+		h := header.Clone()
+		if h == nil {
+			h = http.Header{}
+		}
+		h.Set(api.HeaderPayment, v.Header())
+		resp, err := p.c.Call(ctx, p.agent, method, path, body, h)
+		var ge *Error
+		if errors.As(err, &ge) && ge.Status == http.StatusPaymentRequired && try == 0 {
+			p.synced = false
+			continue
+		}
+		if err != nil || resp.Status == http.StatusTooManyRequests {
+			// Perhaps not paid (the gateway gives back the voucher of a
+			// call no worker took): ask before the next call.
+			p.synced = false
+			return resp, err
+		}
+		p.amount, p.nonce = v.Amount, v.Nonce
+		return resp, nil
+	}
+}
+
+// Spent returns what the channel has paid in all so far, as the Payer
+// last knew it.
+func (p *Payer) Spent() *big.Int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.amount == nil {
+		return new(big.Int)
+	}
+	return new(big.Int).Set(p.amount)
+}
+
+// parseHexBytes decodes 0x-hex.
+func parseHexBytes(s string) ([]byte, error) {
+	if len(s) < 2 || s[:2] != "0x" {
+		return nil, errors.New("want 0x-hex")
+	}
+	return hex.DecodeString(s[2:])
+}

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"encoding/json"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// testPaidCalls walks paid calls as a new user would, on a real node:
+// the owner prices an agent; a caller's call without --from is answered
+// 402 with how to pay; the caller opens a channel, three calls with
+// --from pay from it; `cove channel status` shows what was paid; the
+// owner redeems the three calls in one transaction, and a second redeem
+// finds nothing; the caller closes the channel, after which no call is
+// paid from it.
+func testPaidCalls(t *testing.T, base string) {
+	agentFile := writeFile(t, "paid.js", []byte(`export default { fetch() { return new Response("paid ok") } }`))
+	out, err := runCove(t, "--gateway", base, "agent", "deploy", agentFile, "--json")
+	var dep struct{ ID string }
+	if err != nil || json.Unmarshal([]byte(out), &dep) != nil || dep.ID == "" {
+		t.Fatalf("deploy: %v %q", err, out)
+	}
+	run := func(args ...string) string {
+		t.Helper()
+		out, err := runCove(t, append([]string{"--gateway", base}, args...)...)
+		if err != nil {
+			t.Fatalf("cove %s: %v", strings.Join(args, " "), err)
+		}
+		return out
+	}
+	run("agent", "price", dep.ID, "1000")
+	payer := newKey(t, "payer")
+	run("send", "--to", payer.String(), "--amount", "1"+strings.Repeat("0", 18))
+
+	_, err = runCove(t, "--gateway", base, "agent", "call", dep.ID)
+	if err == nil || !strings.Contains(err.Error(), "costs 1000 base units") || !strings.Contains(err.Error(), "--from KEY") {
+		t.Fatalf("an unpaid call: %v", err)
+	}
+	_, err = runCove(t, "--gateway", base, "agent", "call", dep.ID, "--from", "payer")
+	if err == nil || !strings.Contains(err.Error(), "cove channel open --agent "+dep.ID) {
+		t.Fatalf("a call with no channel: %v", err)
+	}
+	out = run("--from", "payer", "channel", "open", "--agent", dep.ID, "--deposit", "100000")
+	m := regexp.MustCompile(`(?m)^  channel_opened channel=([0-9]+) payer=` + payer.String() + ` agent=` + dep.ID + ` deposit=100000$`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("channel open printed %q", out)
+	}
+	ch := m[1]
+	for i := range 3 {
+		stdout, stderr, err := runCoveStderr(t, "--gateway", base, "agent", "call", dep.ID, "--from", "payer", "--verify")
+		if err != nil || stdout != "paid ok" || !strings.Contains(stderr, "paid 1000 base units from channel "+ch) || !strings.Contains(stderr, "receipt verified") {
+			t.Fatalf("paid call %d: %v %q %q", i, err, stdout, stderr)
+		}
+	}
+	out = run("--from", "payer", "channel", "status")
+	if !regexp.MustCompile(`(?m)^` + ch + `\s+` + dep.ID + `\s+0\.0000000000001 COVE\s+0\.000000000000003 COVE\s+0 COVE\s+0\.000000000000001 COVE\s+open$`).MatchString(out) {
+		t.Fatalf("channel status printed %q", out)
+	}
+	out = run("agent", "redeem", dep.ID)
+	if !regexp.MustCompile(`(?m)^  channel_redeemed channel=` + ch + ` payee=0x[0-9a-fA-F]{40} amount=3000 redeemed=3000 voucherNonce=3$`).MatchString(out) {
+		t.Fatalf("redeem printed %q", out)
+	}
+	if out = run("agent", "redeem", dep.ID); !strings.HasPrefix(out, "nothing to redeem") {
+		t.Fatalf("a second redeem printed %q", out)
+	}
+	if _, err := runCove(t, "--gateway", base, "--from", "payer", "agent", "redeem", dep.ID); err == nil || !strings.Contains(err.Error(), "only the agent's owner") {
+		t.Fatalf("a redeem by the payer: %v", err)
+	}
+	out = run("--from", "payer", "channel", "close", ch)
+	if !strings.Contains(out, "channel_closing channel="+ch) {
+		t.Fatalf("close printed %q", out)
+	}
+	if _, err := runCove(t, "--gateway", base, "agent", "call", dep.ID, "--from", "payer"); err == nil || !strings.Contains(err.Error(), "no open payment channel") {
+		t.Fatalf("a call after the close: %v", err)
+	}
+}
