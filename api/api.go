@@ -271,6 +271,7 @@ var reservedHeaders = []string{
 	"Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "Te", "Trailer",
 	"Transfer-Encoding", "Upgrade", "Content-Length",
 	receipt.HeaderReceipt, receipt.HeaderSignature, receipt.HeaderSigner, HeaderRequestID, HeaderWorker,
+	HeaderPayment, // the gateway checks it; the agent is paid by the chain, not by the header
 }
 
 // StripReserved deletes the reserved headers from h: a caller's request

@@ -83,6 +83,14 @@ func ParsePayment(h string) (Payment, error) {
 	if len(h) > MaxPaymentHeaderBytes {
 		return Payment{}, fmt.Errorf("%w: longer than %d bytes", ErrBadPayment, MaxPaymentHeaderBytes)
 	}
+	// Only the base64url alphabet: Go's decoder skips CR and LF, which
+	// must not pass (a gateway writes the value to its ledger, a line per
+	// voucher).
+	for i := 0; i < len(h); i++ {
+		if c := h[i]; !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return Payment{}, fmt.Errorf("%w: not base64url without padding", ErrBadPayment)
+		}
+	}
 	b, err := base64.RawURLEncoding.DecodeString(h)
 	if err != nil {
 		return Payment{}, fmt.Errorf("%w: not base64url without padding", ErrBadPayment)

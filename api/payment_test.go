@@ -38,6 +38,11 @@ func TestParsePayment(t *testing.T) {
 			t.Errorf("%s: accepted", name)
 		}
 	}
+	if h := enc(good); len(h) > 20 {
+		if _, err := ParsePayment(h[:10] + "\n" + h[10:]); err == nil {
+			t.Error("a header with a line feed inside was accepted (Go's base64 decoder skips it)")
+		}
+	}
 	if _, err := ParsePayment(strings.Repeat("A", MaxPaymentHeaderBytes+1)); err == nil {
 		t.Error("an oversized header was accepted")
 	}

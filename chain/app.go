@@ -115,10 +115,12 @@ type App struct {
 		fees FeeParams
 	}
 
-	// agents caches decoded agent records for View.Agent, which every call
-	// reads (gateway and worker); an entry is used only while the
-	// committed bytes are the ones it was decoded from.
-	agents agentCache
+	// agents and channels cache decoded records for View.Agent and
+	// View.Channel, which every (paid) call reads (gateway and worker); an
+	// entry is used only while the committed bytes are the ones it was
+	// decoded from.
+	agents   recordCache[cove.AgentID, AgentRecord]
+	channels recordCache[uint64, ChannelRecord]
 
 	mu      sync.RWMutex // guards the fields below; writers hold exec too
 	state   committed

@@ -268,27 +268,44 @@ func execOpenChannel(o *overlay, sender cove.Address, m OpenChannel, ctx execCon
 	}}}, nil
 }
 
-// CheckVoucher checks a voucher against its channel as every verifier must
-// (the chain's Redeem, the gateway before a paid call): the signature
-// (65 bytes, v 27 or 28, low s) recovers to the channel's payer over
-// cove.Voucher{chainID, c.ID, c.Agent, amount, nonce}, and amount is at
-// most the deposit. What it returns is the public reason of a refusal.
+// CheckVoucher checks a voucher against its channel as the chain's Redeem
+// does: amount is at most the deposit (CheckVoucherAmount), and the
+// signature (65 bytes, v 27 or 28, low s) recovers to the channel's payer
+// over cove.Voucher{chainID, c.ID, c.Agent, amount, nonce}. What it
+// returns is the public reason of a refusal. (A gateway that knows the
+// payer's key verifies the signature with it instead: ethsig.Verify.)
 func CheckVoucher(chainID uint64, c ChannelRecord, amount *big.Int, nonce uint64, sig []byte) (reason string, ok bool) {
+	if reason, ok := CheckVoucherAmount(c, amount); !ok {
+		return reason, false
+	}
 	if len(sig) != ethsig.Size {
 		return "the voucher's signature is " + strconv.Itoa(len(sig)) + " bytes, want 65 (r ‖ s ‖ v)", false
 	}
 	if v := sig[64]; v != 27 && v != 28 {
 		return "the voucher's v is " + strconv.Itoa(int(v)) + ", want 27 or 28", false
 	}
-	if checkAmount(amount) != nil {
-		return "the voucher's amount is not an amount (0 to 2^256-1)", false
-	}
 	got, err := ethsig.Recover(cove.Voucher{ChainID: chainID, Channel: c.ID, Agent: c.Agent, Amount: amount, Nonce: nonce}.Digest(), [ethsig.Size]byte(sig))
 	if err != nil {
 		return "the voucher's signature: " + ethsig.Reason(err), false
 	}
 	if got != c.Payer {
-		return "the voucher is signed by " + got.String() + ", not by channel " + u64s(c.ID) + "'s payer " + c.Payer.String() + " (or it names another agent, channel or chain)", false
+		return NotPayersVoucher(c), false
+	}
+	return "", true
+}
+
+// NotPayersVoucher is the reason a voucher that is not signed by c's payer
+// is refused.
+func NotPayersVoucher(c ChannelRecord) string {
+	return "the voucher is not signed by channel " + u64s(c.ID) + "'s payer " + c.Payer.String() + " (or it names another agent, channel or chain)"
+}
+
+// CheckVoucherAmount checks a voucher's amount against its channel: an
+// amount (0 to 2^256-1) no higher than the deposit. CheckVoucher applies
+// it first.
+func CheckVoucherAmount(c ChannelRecord, amount *big.Int) (reason string, ok bool) {
+	if amount == nil || checkAmount(amount) != nil {
+		return "the voucher's amount is not an amount (0 to 2^256-1)", false
 	}
 	if amount.Cmp(c.Deposit.Big()) > 0 {
 		return "the voucher's amount " + amount.String() + " is above channel " + u64s(c.ID) + "'s deposit " + c.Deposit.String(), false

@@ -149,16 +149,16 @@ func TestChannels(t *testing.T) {
 	if paid(res, 1) != "100" {
 		t.Fatalf("redeemed %q, want 100", paid(res, 1))
 	}
-	refused(CodeUnauthorized, "not by channel 1's payer", redeem(bob, v(200, 2), carol), redeem(bob, v(200, 2), alice))
+	refused(CodeUnauthorized, "not signed by channel 1's payer", redeem(bob, v(200, 2), carol), redeem(bob, v(200, 2), alice))
 	wrongAgent := v(300, 3)
 	wrongAgent.Agent = other
-	refused(CodeUnauthorized, "not by channel 1's payer",
+	refused(CodeUnauthorized, "not signed by channel 1's payer",
 		tx(bob, func(n uint64) Msg {
 			return Redeem{Channel: 1, Amount: big.NewInt(300), VoucherNonce: 3, Signature: signVoucher(t, alice, wrongAgent), Nonce: n}
 		}), redeem(bob, v(300, 3), alice))
 	wrongChain := v(400, 4)
 	wrongChain.ChainID = testChainID + 1
-	refused(CodeUnauthorized, "not by channel 1's payer",
+	refused(CodeUnauthorized, "not signed by channel 1's payer",
 		tx(bob, func(n uint64) Msg {
 			return Redeem{Channel: 1, Amount: big.NewInt(400), VoucherNonce: 4, Signature: signVoucher(t, alice, wrongChain), Nonce: n}
 		}), redeem(bob, v(400, 4), alice))

@@ -81,56 +81,64 @@ func (v View) Agent(id cove.AgentID) (AgentRecord, error) {
 	if !ok {
 		return AgentRecord{}, fmt.Errorf("agent %s: %w", id, cove.ErrNotFound)
 	}
-	return a.agents.decode(id, b), nil
+	return a.agents.decode(id, b, cloneAgent), nil
 }
 
-// agentCache holds the last decoded record of each agent read, with the
-// bytes it was decoded from. Bounded: past maxCachedAgents it starts over.
-type agentCache struct {
-	mu sync.Mutex
-	m  map[cove.AgentID]cachedAgent
-}
-
-type cachedAgent struct {
-	raw []byte
-	rec AgentRecord
-}
-
-const maxCachedAgents = 4096
-
-// maxCachedAgentBytes bounds a cached record's JSON: a bigger one (large
-// sealed secrets, a long history) is decoded on each read instead, so the
-// cache holds at most maxCachedAgents x this (plus the decoded copies).
-const maxCachedAgentBytes = 8 << 10
-
-// decode returns the record b encodes: the cached one when b is the same
-// bytes, else a fresh decode, cached. Each caller gets its own copy of the
-// record's slices.
-func (c *agentCache) decode(id cove.AgentID, b []byte) AgentRecord {
-	c.mu.Lock()
-	e, ok := c.m[id]
-	c.mu.Unlock()
-	if !ok || !bytes.Equal(e.raw, b) {
-		var r AgentRecord
-		if err := json.Unmarshal(b, &r); err != nil {
-			panic(fmt.Sprintf("chain: corrupt state at agent %s: %v", id, err))
-		}
-		if len(b) > maxCachedAgentBytes {
-			return r
-		}
-		e = cachedAgent{raw: bytes.Clone(b), rec: r}
-		c.mu.Lock()
-		if c.m == nil || len(c.m) >= maxCachedAgents {
-			c.m = make(map[cove.AgentID]cachedAgent)
-		}
-		c.m[id] = e
-		c.mu.Unlock()
-	}
-	r := e.rec
+// cloneAgent copies an agent record's slices (its amounts are read by
+// copy: Amount.Big).
+func cloneAgent(r AgentRecord) AgentRecord {
 	r.AttestorGrant = bytes.Clone(r.AttestorGrant)
 	r.Secrets = bytes.Clone(r.Secrets)
 	r.History = slices.Clone(r.History)
 	return r
+}
+
+// recordCache holds the last decoded record of each key read, with the
+// bytes it was decoded from, for the records a call reads (View.Agent,
+// View.Channel: the gateway reads them for every call). Bounded: past
+// maxCachedRecords it starts over.
+type recordCache[K comparable, T any] struct {
+	mu sync.Mutex
+	m  map[K]cachedRecord[T]
+}
+
+type cachedRecord[T any] struct {
+	raw []byte
+	rec T
+}
+
+const maxCachedRecords = 4096
+
+// maxCachedRecordBytes bounds a cached record's JSON: a bigger one (an
+// agent's large sealed secrets, a long history) is decoded on each read
+// instead, so a cache holds at most maxCachedRecords x this (plus the
+// decoded copies).
+const maxCachedRecordBytes = 8 << 10
+
+// decode returns the record b encodes: the cached one when b is the same
+// bytes, else a fresh decode, cached. Each caller gets its own copy
+// (clone copies what the record shares).
+func (c *recordCache[K, T]) decode(id K, b []byte, clone func(T) T) T {
+	c.mu.Lock()
+	e, ok := c.m[id]
+	c.mu.Unlock()
+	if !ok || !bytes.Equal(e.raw, b) {
+		var r T
+		if err := json.Unmarshal(b, &r); err != nil {
+			panic(fmt.Sprintf("chain: corrupt state at %T %v: %v", r, id, err))
+		}
+		if len(b) > maxCachedRecordBytes {
+			return r
+		}
+		e = cachedRecord[T]{raw: bytes.Clone(b), rec: r}
+		c.mu.Lock()
+		if c.m == nil || len(c.m) >= maxCachedRecords {
+			c.m = make(map[K]cachedRecord[T])
+		}
+		c.m[id] = e
+		c.mu.Unlock()
+	}
+	return clone(e.rec)
 }
 
 // Agents returns every committed agent, sorted by id.
@@ -339,7 +347,14 @@ func (p poolID) String() string { return strconv.FormatUint(uint64(p), 10) }
 // Channel returns a committed payment channel (an error matching
 // cove.ErrNotFound when there is none: never opened, or settled).
 func (v View) Channel(id uint64) (ChannelRecord, error) {
-	return get[ChannelRecord](v.a, channelKey(id), "channel", poolID(id))
+	a := v.a
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	b, ok := a.state.get(channelKey(id))
+	if !ok {
+		return ChannelRecord{}, fmt.Errorf("channel %d: %w", id, cove.ErrNotFound)
+	}
+	return a.channels.decode(id, b, func(c ChannelRecord) ChannelRecord { return c }), nil
 }
 
 // Channels returns the payer's committed channels, by id.

@@ -62,30 +62,38 @@ var halfN = new(big.Int).Rsh(crypto.S256().Params().N, 1)
 // lower half of the group order. Errors wrap ErrBadSignature and say which
 // part of the rule failed.
 func Recover(digest cove.Hash, sig [Size]byte) (cove.Address, error) {
+	_, a, err := RecoverPublicKey(digest, sig)
+	return a, err
+}
+
+// RecoverPublicKey is Recover that also returns the signer's public key,
+// 65 bytes uncompressed: what Verify checks later signatures of the same
+// signer against.
+func RecoverPublicKey(digest cove.Hash, sig [Size]byte) ([]byte, cove.Address, error) {
 	v := sig[64]
 	if v >= 27 {
 		v -= 27
 	}
 	if v > 1 {
-		return cove.Address{}, fmt.Errorf("%w: v is %d, want 27 or 28 (or 0 or 1)", ErrBadSignature, sig[64])
+		return nil, cove.Address{}, fmt.Errorf("%w: v is %d, want 27 or 28 (or 0 or 1)", ErrBadSignature, sig[64])
 	}
 	r := new(big.Int).SetBytes(sig[:32])
 	s := new(big.Int).SetBytes(sig[32:64])
 	if s.Cmp(halfN) > 0 {
-		return cove.Address{}, fmt.Errorf("%w: s is in the upper half of the group order (a malleable signature; sign with low s)", ErrBadSignature)
+		return nil, cove.Address{}, fmt.Errorf("%w: s is in the upper half of the group order (a malleable signature; sign with low s)", ErrBadSignature)
 	}
 	if !crypto.ValidateSignatureValues(v, r, s, true) {
-		return cove.Address{}, fmt.Errorf("%w: r or s out of range", ErrBadSignature)
+		return nil, cove.Address{}, fmt.Errorf("%w: r or s out of range", ErrBadSignature)
 	}
 	sig[64] = v
 	pub, err := crypto.Ecrecover(digest[:], sig[:])
 	if err != nil {
-		return cove.Address{}, fmt.Errorf("%w: %v", ErrBadSignature, err)
+		return nil, cove.Address{}, fmt.Errorf("%w: %v", ErrBadSignature, err)
 	}
 	var a cove.Address
 	h := cove.Keccak256(pub[1:])
 	copy(a[:], h[12:])
-	return a, nil
+	return pub, a, nil
 }
 
 // CheckForm checks that sig has the form Sign makes, without the cost of
@@ -104,6 +112,37 @@ func CheckForm(sig [Size]byte) error {
 		return fmt.Errorf("%w: r or s out of range", ErrBadSignature)
 	}
 	return nil
+}
+
+// Verify checks that sig, in the form Sign makes (CheckForm), is pub's
+// signature of digest, pub a 65-byte uncompressed public key (as
+// RecoverPublicKey returns it). It costs less than a Recover when the
+// signer's key is known (about 28 µs against 35-40 µs with cgo).
+//
+// Security: Verify does not check v, which only says which of the two
+// keys r and s recover to: a signature with the other v passes Verify and
+// fails Recover. A caller that hands the signature on to a Recover (the
+// chain's) fixes v first (FixV).
+func Verify(pub []byte, digest cove.Hash, sig [Size]byte) error {
+	if err := CheckForm(sig); err != nil {
+		return err
+	}
+	if !crypto.VerifySignature(pub, digest[:], sig[:64]) {
+		return fmt.Errorf("%w: not the key's signature of the digest", ErrBadSignature)
+	}
+	return nil
+}
+
+// FixV returns sig with the v (27 or 28) under which it recovers to addr,
+// or an error wrapping ErrBadSignature when neither does.
+func FixV(digest cove.Hash, sig [Size]byte, addr cove.Address) ([Size]byte, error) {
+	for _, v := range []byte{27, 28} {
+		sig[64] = v
+		if got, err := Recover(digest, sig); err == nil && got == addr {
+			return sig, nil
+		}
+	}
+	return sig, fmt.Errorf("%w: recovers to %s under neither v", ErrBadSignature, addr)
 }
 
 // Reason returns what a Recover error says is wrong with the signature,

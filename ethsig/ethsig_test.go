@@ -1,6 +1,7 @@
 package ethsig_test
 
 import (
+	"bytes"
 	"errors"
 	"math/big"
 	"strings"
@@ -119,5 +120,53 @@ func TestReason(t *testing.T) {
 	_, err := ethsig.Recover(cove.Hash{}, [65]byte{64: 29})
 	if got := ethsig.Reason(err); got != "v is 29, want 27 or 28 (or 0 or 1)" {
 		t.Fatalf("Reason = %q", got)
+	}
+}
+
+// TestVerify: Verify passes the key's signature of the digest and refuses
+// another key's, another digest, a high s; a flipped v passes Verify (v
+// names no key there) but recovers to another address, and FixV gives it
+// back the v that recovers to the signer.
+func TestVerify(t *testing.T) {
+	k, _ := crypto.GenerateKey()
+	other, _ := crypto.GenerateKey()
+	d := cove.Keccak256([]byte("voucher"))
+	sig, err := ethsig.Sign(k, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, addr, err := ethsig.RecoverPublicKey(d, sig)
+	if err != nil || addr != ethsig.Address(&k.PublicKey) || !bytes.Equal(pub, crypto.FromECDSAPub(&k.PublicKey)) {
+		t.Fatalf("RecoverPublicKey: %x %s %v", pub, addr, err)
+	}
+	if err := ethsig.Verify(pub, d, sig); err != nil {
+		t.Fatalf("genuine: %v", err)
+	}
+	if err := ethsig.Verify(crypto.FromECDSAPub(&other.PublicKey), d, sig); err == nil {
+		t.Error("another key's signature verified")
+	}
+	if err := ethsig.Verify(pub, cove.Keccak256([]byte("other")), sig); err == nil {
+		t.Error("a signature of another digest verified")
+	}
+	high := sig
+	s := new(big.Int).SetBytes(sig[32:64])
+	new(big.Int).Sub(crypto.S256().Params().N, s).FillBytes(high[32:64])
+	if err := ethsig.Verify(pub, d, high); err == nil {
+		t.Error("a high-s signature verified")
+	}
+	flipped := sig
+	flipped[64] ^= 27 ^ 28
+	if err := ethsig.Verify(pub, d, flipped); err != nil {
+		t.Fatalf("flipped v: %v", err)
+	}
+	if got, err := ethsig.Recover(d, flipped); err == nil && got == addr {
+		t.Fatal("a flipped v recovered to the signer")
+	}
+	fixed, err := ethsig.FixV(d, flipped, addr)
+	if err != nil || fixed != sig {
+		t.Fatalf("FixV: %x %v", fixed, err)
+	}
+	if _, err := ethsig.FixV(d, sig, ethsig.Address(&other.PublicKey)); err == nil {
+		t.Error("FixV found a v for another signer")
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/api"
 	"github.com/cove-network/cove/chain"
+	"github.com/cove-network/cove/ethsig"
 )
 
 // Paid calls (issue 11, ADR 23). A call to an agent with a price must
@@ -55,6 +56,9 @@ const ledgerCompactBytes = 16 << 20
 type accepted struct {
 	payment api.Payment
 	payer   cove.Address
+	// header is the Cove-Payment header value it came in (what the log
+	// keeps: encoding it again would cost each call).
+	header string
 }
 
 // ledger holds the highest accepted voucher of each channel, and the log
@@ -62,6 +66,10 @@ type accepted struct {
 type ledger struct {
 	mu   sync.Mutex
 	best map[uint64]accepted
+	// keys are the payers' public keys, by channel, recovered from a
+	// voucher of the channel (a channel's payer never changes, and its
+	// id is never reused).
+	keys map[uint64][]byte
 	// path is the log file ("" keeps vouchers in memory only); f and w
 	// append to it; size is its length; dirty says w holds lines not yet
 	// on disk.
@@ -76,7 +84,7 @@ type ledger struct {
 // openLedger loads the ledger kept at path (created if missing; "" for
 // one in memory only) and compacts its log.
 func openLedger(path string, log *slog.Logger) (*ledger, error) {
-	l := &ledger{best: map[uint64]accepted{}, path: path, log: log}
+	l := &ledger{best: map[uint64]accepted{}, keys: map[uint64][]byte{}, path: path, log: log}
 	if path == "" {
 		return l, nil
 	}
@@ -110,7 +118,7 @@ func openLedger(path string, log *slog.Logger) (*ledger, error) {
 			bad++
 			continue
 		}
-		kept[p.Channel] = append(kept[p.Channel], accepted{payment: p, payer: addr})
+		kept[p.Channel] = append(kept[p.Channel], accepted{payment: p, payer: addr, header: string(header)})
 	}
 	for id, as := range kept {
 		for _, a := range as {
@@ -130,7 +138,7 @@ func openLedger(path string, log *slog.Logger) (*ledger, error) {
 
 // line is the log line of a: the payer's address, a space, the voucher's
 // Cove-Payment header value.
-func (a accepted) line() string { return a.payer.String() + " " + a.payment.Header() + "\n" }
+func (a accepted) line() string { return a.payer.String() + " " + a.header + "\n" }
 
 // samePayment reports whether a and b are the same voucher.
 func samePayment(a, b api.Payment) bool {
@@ -199,6 +207,21 @@ func (l *ledger) floor(c chain.ChannelRecord) (*big.Int, uint64) {
 	return new(big.Int).Set(amount), nonce
 }
 
+// payerKey returns the public key of channel id's payer, if known.
+func (l *ledger) payerKey(id uint64) []byte {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.keys[id]
+}
+
+// learnPayerKey keeps pub, recovered from a voucher of channel id that
+// names its payer.
+func (l *ledger) learnPayerKey(id uint64, pub []byte) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.keys[id] = pub
+}
+
 // errStale is a voucher at or below the channel's floor.
 var errStale = errors.New("stale voucher")
 
@@ -207,7 +230,7 @@ var errStale = errors.New("stale voucher")
 // errStale otherwise. The check and the record are one step, so two
 // calls with the same voucher cannot both pass. It returns the voucher p
 // replaced, for undo.
-func (l *ledger) accept(c chain.ChannelRecord, p api.Payment, price *big.Int) (prev accepted, had bool, err error) {
+func (l *ledger) accept(c chain.ChannelRecord, p api.Payment, header string, price *big.Int) (prev accepted, had bool, err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	prev, had = l.best[c.ID]
@@ -221,7 +244,7 @@ func (l *ledger) accept(c chain.ChannelRecord, p api.Payment, price *big.Int) (p
 	if p.Nonce <= nonce || p.Amount.Cmp(amount.Add(amount, price)) < 0 {
 		return prev, had, errStale
 	}
-	a := accepted{payment: p, payer: c.Payer}
+	a := accepted{payment: p, payer: c.Payer, header: header}
 	l.best[c.ID] = a
 	l.append(a.line())
 	return prev, had, nil
@@ -242,7 +265,7 @@ func (l *ledger) undo(p api.Payment, prev accepted, had bool) {
 	} else {
 		delete(l.best, p.Channel)
 	}
-	l.append(undoMark + " " + p.Header() + "\n")
+	l.append(undoMark + " " + p.Header() + "\n") // rare: encoded again
 }
 
 // append adds a line to the log (written to disk at the next sync).
@@ -323,9 +346,16 @@ func (l *ledger) redeemable(v chain.View, agent cove.AgentID) []api.Redeemable {
 		if err != nil || c.Agent != agent || a.payment.Amount.Cmp(c.Redeemed.Big()) <= 0 {
 			continue // settled, or nothing to add
 		}
+		// Verified against the payer's key, v may name the other key:
+		// the chain recovers, so it gets the v that recovers to the payer.
+		sig, err := ethsig.FixV(a.payment.Voucher().Digest(), a.payment.Signature, c.Payer)
+		if err != nil {
+			l.log.Error("vouchers: an accepted voucher is not the payer's", "channel", c.ID, "err", err)
+			continue
+		}
 		out = append(out, api.Redeemable{
 			Channel: c.ID, Payer: c.Payer, Amount: a.payment.Amount.String(), Nonce: a.payment.Nonce,
-			Signature: "0x" + hex.EncodeToString(a.payment.Signature[:]), Redeemed: c.Redeemed.String(),
+			Signature: "0x" + hex.EncodeToString(sig[:]), Redeemed: c.Redeemed.String(),
 		})
 	}
 	return out
@@ -391,10 +421,30 @@ func (s *Server) checkPayment(r *http.Request, a cove.Agent) (*paid, *paymentErr
 	if floor, nonce := s.ledger.floor(c); p.Nonce <= nonce || p.Amount.Cmp(floor.Add(floor, a.Price)) < 0 {
 		return nil, &paymentError{msg: fmt.Sprintf("the voucher (amount %s, nonce %d) is a replay or too low: the next voucher of channel %d must carry an amount of at least %s and a nonce above %d", p.Amount, p.Nonce, c.ID, floor, nonce), channel: &c}
 	}
-	if reason, ok := chain.CheckVoucher(v.ChainID(), c, p.Amount, p.Nonce, p.Signature[:]); !ok {
+	if reason, ok := chain.CheckVoucherAmount(c, p.Amount); !ok {
 		return nil, &paymentError{msg: reason, channel: &c}
 	}
-	prev, had, err := s.ledger.accept(c, p, a.Price)
+	// The chain's rule (chain.CheckVoucher) recovers the signer; once this
+	// gateway has recovered the payer's key from one voucher of the
+	// channel, it verifies the next ones with it, which costs less. A
+	// voucher that passes with the other v is still the payer's: the
+	// owner's list fixes v (redeemable).
+	d := p.Voucher().Digest()
+	if pub := s.ledger.payerKey(c.ID); pub != nil {
+		if err := ethsig.Verify(pub, d, p.Signature); err != nil {
+			return nil, &paymentError{msg: chain.NotPayersVoucher(c), channel: &c}
+		}
+	} else {
+		pub, addr, err := ethsig.RecoverPublicKey(d, p.Signature)
+		if err != nil {
+			return nil, &paymentError{msg: "the voucher's signature: " + ethsig.Reason(err), channel: &c}
+		}
+		if addr != c.Payer {
+			return nil, &paymentError{msg: chain.NotPayersVoucher(c), channel: &c}
+		}
+		s.ledger.learnPayerKey(c.ID, pub)
+	}
+	prev, had, err := s.ledger.accept(c, p, h, a.Price)
 	if err != nil {
 		return nil, &paymentError{msg: fmt.Sprintf("the voucher (amount %s, nonce %d) was just used by another call: sign the next one", p.Amount, p.Nonce), channel: &c}
 	}

@@ -40,7 +40,7 @@ func (c *countingInvoker) Invoke(ctx context.Context, id cove.AgentID, call cove
 func (c *countingInvoker) Ready() error { return nil }
 
 // mustTx broadcasts msg signed by k and fails the test unless it runs.
-func mustTx(t *testing.T, c *fakeChain, k fuzzKey, msg chain.Msg) chain.TxOutcome {
+func mustTx(t testing.TB, c *fakeChain, k fuzzKey, msg chain.Msg) chain.TxOutcome {
 	t.Helper()
 	out, err := c.Broadcast(t.Context(), k.tx(t, fuzzChainID, msg))
 	if err != nil || out.Code != 0 {
@@ -50,7 +50,7 @@ func mustTx(t *testing.T, c *fakeChain, k fuzzKey, msg chain.Msg) chain.TxOutcom
 }
 
 // voucher is k's signed payment of channel ch to agent.
-func voucher(t *testing.T, k fuzzKey, chainID, ch uint64, agent cove.AgentID, amount int64, nonce uint64) string {
+func voucher(t testing.TB, k fuzzKey, chainID, ch uint64, agent cove.AgentID, amount int64, nonce uint64) string {
 	t.Helper()
 	p := api.Payment{Channel: ch, Agent: agent, Amount: big.NewInt(amount), Nonce: nonce, ChainID: chainID}
 	var err error
@@ -132,7 +132,7 @@ func TestPaidCalls(t *testing.T) {
 	refused("too low", voucher(t, stranger, fuzzChainID, 1, knownAgent, 29, 3)) // less than the price more
 	refused("too low", voucher(t, stranger, fuzzChainID, 1, knownAgent, 30, 2)) // the same nonce
 	genuine(30, 3)
-	refused("not by channel 1's payer", voucher(t, owner, fuzzChainID, 1, knownAgent, 40, 4))
+	refused("not signed by channel 1's payer", voucher(t, owner, fuzzChainID, 1, knownAgent, 40, 4))
 	refused("the voucher is for chain", voucher(t, stranger, fuzzChainID+1, 1, knownAgent, 40, 4))
 	refused("channel 2 pays agent", voucher(t, stranger, fuzzChainID, 2, knownAgent, 40, 4))
 	refused("the voucher pays agent", voucher(t, stranger, fuzzChainID, 1, free, 40, 4))
@@ -148,7 +148,15 @@ func TestPaidCalls(t *testing.T) {
 		t.Fatalf("failing invoker: %d", status)
 	}
 	inv.fail.Store(nil)
-	genuine(50, 5)
+	// The same voucher with the other v: the gateway, which knows the
+	// payer's key, verifies it; the owner's list gives it the v the
+	// chain's recovery needs (the Redeem below runs).
+	flipped := mustParse(t, voucher(t, stranger, fuzzChainID, 1, knownAgent, 50, 5))
+	flipped.Signature[64] ^= 27 ^ 28
+	if status, body := paidCall(t, s, knownAgent, flipped.Header()); status != http.StatusOK {
+		t.Fatalf("the voucher with the other v: %d %s", status, body.Error.Message)
+	}
+	calls++
 
 	// The owner reads the highest voucher to redeem; anyone else is
 	// refused.
@@ -173,7 +181,7 @@ func TestPaidCalls(t *testing.T) {
 }
 
 // mustDeployOther deploys otherCode as the owner's second agent.
-func mustDeployOther(t *testing.T, c *fakeChain) cove.AgentID {
+func mustDeployOther(t testing.TB, c *fakeChain) cove.AgentID {
 	t.Helper()
 	mustTx(t, c, owner, chain.DeployAgent{Name: "other", CID: otherCID, CodeHash: cove.SHA256(otherCode), Salt: cove.Hash{2}, Nonce: 2})
 	return cove.DeriveAgentID(owner.addr, cove.SHA256(otherCode), cove.Hash{2})
@@ -268,4 +276,49 @@ func TestVouchersSurviveRestart(t *testing.T) {
 	if status, body := paidCall(t, s2, knownAgent, voucher(t, stranger, fuzzChainID, 1, knownAgent, 30, 3)); status != http.StatusOK {
 		t.Fatalf("the given-back voucher after the restart: %d %s", status, body.Error.Message)
 	}
+}
+
+func mustParse(t *testing.T, h string) api.Payment {
+	t.Helper()
+	p, err := api.ParsePayment(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// BenchmarkCall measures a call through the gateway's handler with an
+// invoker that answers at once: free, and paid with a voucher signed
+// before the loop (what the check adds: parsing, the payer's signature,
+// the ledger).
+func BenchmarkCall(b *testing.B) {
+	s, c := newTestGateway(b, gateway.DefaultConfig(), fakeInvoker{})
+	mustTx(b, c, owner, chain.SetAgentPrice{Agent: knownAgent, Price: big.NewInt(1), Nonce: 1})
+	free := mustDeployOther(b, c)
+	mustTx(b, c, stranger, chain.OpenChannel{Agent: knownAgent, Deposit: big.NewInt(1000), Nonce: 0})
+	run := func(b *testing.B, agent cove.AgentID, header func(i int) string) {
+		req := httptest.NewRequest(http.MethodGet, "/agents/"+agent.String()+"/", nil)
+		for i := 1; i <= b.N; i++ {
+			req.Header.Set(api.HeaderPayment, header(i))
+			rec := httptest.NewRecorder()
+			s.ServeHTTP(rec, req)
+			if rec.Code != http.StatusOK {
+				b.Fatalf("%d %s", rec.Code, rec.Body)
+			}
+		}
+	}
+	b.Run("free", func(b *testing.B) { run(b, free, func(int) string { return "" }) })
+	used := 0 // vouchers of earlier runs: b.Run runs the function more than once
+	b.Run("paid", func(b *testing.B) {
+		if used+b.N > 1000 {
+			b.Fatalf("-benchtime %dx: the channel's deposit pays 1000 calls", b.N)
+		}
+		hs := make([]string, b.N+1)
+		for i := 1; i <= b.N; i++ {
+			hs[i] = voucher(b, stranger, fuzzChainID, 1, knownAgent, int64(used+i), uint64(used+i))
+		}
+		used += b.N
+		b.ResetTimer()
+		run(b, knownAgent, func(i int) string { return hs[i] })
+	})
 }

@@ -79,7 +79,7 @@ generator, the node and the baseline share this machine's cores.`,
 	f.StringVar(&o.DataDir, "data-dir", "", "the node's data directory (default a temporary one, removed after)")
 	f.BoolVar(&asJSON, "json", false, "print the results as JSON")
 	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the measured cove phase to this file (go tool pprof)")
-	cmd.AddCommand(newBenchChainCmd(g), newBenchAICmd(g), newBenchScaleCmd(g), newBenchRouteCmd(g))
+	cmd.AddCommand(newBenchChainCmd(g), newBenchAICmd(g), newBenchScaleCmd(g), newBenchRouteCmd(g), newBenchPaidCmd(g))
 	return cmd
 }
 
