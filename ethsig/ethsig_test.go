@@ -154,6 +154,11 @@ func TestVerify(t *testing.T) {
 	if err := ethsig.Verify(pub, d, high); err == nil {
 		t.Error("a high-s signature verified")
 	}
+	zero := sig
+	zero[64] -= 27 // Recover's other spelling of v; not Sign's form
+	if err := ethsig.Verify(pub, d, zero); err == nil {
+		t.Error("a signature with v 0 or 1 verified")
+	}
 	flipped := sig
 	flipped[64] ^= 27 ^ 28
 	if err := ethsig.Verify(pub, d, flipped); err != nil {

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -123,6 +124,9 @@ func TestPaidCalls(t *testing.T) {
 		}
 		return body
 	}
+	// The first voucher of a channel is recovered (the payer's key is not
+	// known yet), the next ones verified with the key: a forgery of each.
+	refused("not signed by channel 1's payer", voucher(t, owner, fuzzChainID, 1, knownAgent, 10, 1))
 	genuine(10, 1)
 	body = refused("a replay", voucher(t, stranger, fuzzChainID, 1, knownAgent, 10, 1))
 	if ch := body.Payment.Channel; ch == nil || ch.Accepted != "10" || ch.NextAmount != "20" || ch.NextNonce != 2 {
@@ -321,4 +325,36 @@ func BenchmarkCall(b *testing.B) {
 		b.ResetTimer()
 		run(b, knownAgent, func(i int) string { return hs[i] })
 	})
+}
+
+// TestPaidCallsSameVoucherAtOnce: one voucher sent by 16 calls at once
+// pays one call: the check and the record of a voucher are one step.
+func TestPaidCallsSameVoucherAtOnce(t *testing.T) {
+	inv := &countingInvoker{}
+	s, c := newTestGateway(t, gateway.DefaultConfig(), inv)
+	mustTx(t, c, owner, chain.SetAgentPrice{Agent: knownAgent, Price: big.NewInt(10), Nonce: 1})
+	mustTx(t, c, stranger, chain.OpenChannel{Agent: knownAgent, Deposit: big.NewInt(1000), Nonce: 0})
+	for round := range 20 {
+		h := voucher(t, stranger, fuzzChainID, 1, knownAgent, int64(10*(round+1)), uint64(round+1))
+		start := make(chan struct{})
+		var ok atomic.Int64
+		var wg sync.WaitGroup
+		for range 16 {
+			wg.Go(func() {
+				<-start
+				rec := httptest.NewRecorder()
+				req := httptest.NewRequest(http.MethodGet, "/agents/"+knownAgent.String()+"/", nil)
+				req.Header.Set(api.HeaderPayment, h)
+				s.ServeHTTP(rec, req)
+				if rec.Code == http.StatusOK {
+					ok.Add(1)
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+		if ok.Load() != 1 {
+			t.Fatalf("round %d: one voucher paid %d calls", round, ok.Load())
+		}
+	}
 }
