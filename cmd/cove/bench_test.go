@@ -111,6 +111,20 @@ func TestBenchCommands(t *testing.T) {
 		}
 	})
 
+	t.Run("paid", func(t *testing.T) {
+		out, err := runCove(t, "bench", "paid", "--duration", "300ms", "--warmup", "100ms", "--rounds", "1", "--concurrency", "2", "--json")
+		if err != nil {
+			t.Fatalf("cove bench paid: %v\n%s", err, out)
+		}
+		var rep bench.PaidReport
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatalf("cove bench paid --json: %v\n%s", err, out)
+		}
+		// The bench itself checks that the redeems paid exactly the calls.
+		if rep.Free.Calls == 0 || rep.Paid.Calls == 0 || rep.PaidSigning.Calls == 0 || rep.Channels != 2 || rep.ChainTxs != 4 || rep.PaidCalls < rep.Paid.Calls+rep.PaidSigning.Calls {
+			t.Fatalf("report %+v", rep)
+		}
+	})
 	t.Run("refuses bad flags", func(t *testing.T) {
 		if _, err := runCove(t, "bench", "--concurrency", "0"); err == nil || !strings.Contains(err.Error(), "--concurrency") {
 			t.Errorf("cove bench --concurrency 0: %v, want a refusal naming the flag", err)

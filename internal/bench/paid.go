@@ -195,10 +195,8 @@ func Paid(ctx context.Context, o PaidOptions, log *slog.Logger, progress io.Writ
 		return nil, err
 	}
 	rep.Channels, rep.ChainTxs = len(all), len(all)
-	for _, a := range []api.AgentView{free, priced} {
-		if _, err := (&devNode{c: c}).firstOK(ctx, a); err != nil && a.ID == free.ID {
-			return nil, err
-		}
+	if _, err := (&devNode{c: c}).firstOK(ctx, free); err != nil {
+		return nil, err
 	}
 
 	chainID, err := c.NumericChainID(ctx)
@@ -218,6 +216,17 @@ func Paid(ctx context.Context, o PaidOptions, log *slog.Logger, progress io.Writ
 			paidOK.Add(1)
 		}
 		return err
+	}
+	// The priced agent answers too (its keys may come a moment after the
+	// free one's): a paid call from each channel, retried for up to 30 s.
+	for range all {
+		deadline := time.Now().Add(30 * time.Second)
+		for err := signingCall(ctx); err != nil; err = signingCall(ctx) {
+			if time.Now().After(deadline) {
+				return nil, fmt.Errorf("the priced agent never answered a paid call: %w", err)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
 	}
 	// The pre-signed phase: each caller replays its channel's next
 	// vouchers, signed before the phase.
