@@ -31,8 +31,20 @@ type Agent struct {
 	// Price is what one call costs in base units (10^18 per COVE), paid
 	// with a voucher of a payment channel to the agent; nil: calls are
 	// free.
-	Price     *big.Int  `json:"price,omitempty"`
+	Price *big.Int `json:"price,omitempty"`
+	// FreeTier is the calls of a priced agent callers make without
+	// paying; nil: none.
+	FreeTier  *FreeTier `json:"freeTier,omitempty"`
 	CreatedAt time.Time `json:"createdAt"`
+}
+
+// FreeTier is an agent's free calls (issue 11): at most CallsPerDay in
+// all each day (UTC) through a gateway, and at most PerCaller of them by
+// one caller (0: no bound per caller), a caller being the account that
+// signs a Cove-Auth for the call, or else the caller's IP address.
+type FreeTier struct {
+	CallsPerDay uint64 `json:"callsPerDay"`
+	PerCaller   uint64 `json:"perCaller,omitempty"`
 }
 
 // An agent's isolation: how its calls are isolated from each other (ADR

@@ -64,8 +64,10 @@ type AgentView struct {
 	Isolation string `json:"isolation"`
 	// Price is what one call costs in base units (10^18 per COVE), paid
 	// with a voucher in the Cove-Payment header; absent: calls are free.
-	Price     string    `json:"price,omitempty"`
-	CreatedAt time.Time `json:"createdAt"`
+	Price string `json:"price,omitempty"`
+	// FreeTier is a priced agent's free calls per day, absent when none.
+	FreeTier  *cove.FreeTier `json:"freeTier,omitempty"`
+	CreatedAt time.Time      `json:"createdAt"`
 }
 
 // KeyInfo is GET /v1/keys: what a client seals agent secrets to.

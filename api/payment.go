@@ -133,6 +133,10 @@ type PaymentTerms struct {
 	// holds it, when it exists: the next voucher must carry at least
 	// its NextAmount and NextNonce.
 	Channel *ChannelState `json:"channel,omitempty"`
+	// FreeTier is the agent's free calls, when it has some: a call
+	// without a voucher is counted against them (per caller: the account
+	// of a Cove-Auth signed for the call, or else the IP address).
+	FreeTier *cove.FreeTier `json:"freeTier,omitempty"`
 	// HowToPay says how to open a channel and pay, for people.
 	HowToPay string `json:"howToPay"`
 }

@@ -185,6 +185,41 @@ type Settle struct {
 	Nonce   uint64   `eip712:"nonce"`
 }
 
+// SetFreeTier sets the free calls of the sender's agent: CallsPerDay in
+// all each day, PerCaller of them by one caller (0: no bound per caller).
+// CallsPerDay 0 removes the free tier.
+type SetFreeTier struct {
+	Agent       cove.AgentID `eip712:"agent"`
+	CallsPerDay uint64       `eip712:"callsPerDay"`
+	PerCaller   uint64       `eip712:"perCaller"`
+	MaxFee      *big.Int     `eip712:"maxFee,,optional"`
+	Nonce       uint64       `eip712:"nonce"`
+}
+
+func (SetFreeTier) Type() string                    { return "SetFreeTier" }
+func (m SetFreeTier) MarshalJSON() ([]byte, error)  { return marshalMsg(m) }
+func (m *SetFreeTier) UnmarshalJSON(b []byte) error { return unmarshalMsg(b, m) }
+func (SetFreeTier) isMsg()                          {}
+
+// EventFreeTierSet is SetFreeTier's event: agent, callsPerDay, perCaller.
+const EventFreeTierSet = "free_tier_set"
+
+func execSetFreeTier(o *overlay, sender cove.Address, m SetFreeTier, _ execContext) ([]Event, *failure) {
+	rec, f := ownedAgent(o, sender, m.Agent, "set its free tier")
+	if f != nil {
+		return nil, f
+	}
+	if m.PerCaller > m.CallsPerDay {
+		return nil, fail(CodeInvalidArgument, "perCaller %d is above callsPerDay %d: one caller cannot make more free calls than all of them", m.PerCaller, m.CallsPerDay)
+	}
+	rec.FreeTier = nil
+	if m.CallsPerDay > 0 {
+		rec.FreeTier = &cove.FreeTier{CallsPerDay: m.CallsPerDay, PerCaller: m.PerCaller}
+	}
+	putJSON(o, agentKey(m.Agent), rec)
+	return []Event{{Type: EventFreeTierSet, Attrs: []Attr{{"agent", m.Agent.String()}, {"callsPerDay", u64s(m.CallsPerDay)}, {"perCaller", u64s(m.PerCaller)}}}}, nil
+}
+
 func (SetAgentPrice) Type() string                    { return "SetAgentPrice" }
 func (m SetAgentPrice) MarshalJSON() ([]byte, error)  { return marshalMsg(m) }
 func (m *SetAgentPrice) UnmarshalJSON(b []byte) error { return unmarshalMsg(b, m) }

@@ -216,6 +216,22 @@ func TestChannels(t *testing.T) {
 	if rec, _ := a.View().Agent(agent); rec.Price.Big().Sign() != 0 {
 		t.Fatalf("price after 0: %s", rec.Price)
 	}
+
+	// The free tier: only the owner sets it; no more per caller than in
+	// all; 0 calls a day removes it.
+	refused(CodeUnauthorized, "only its owner may set its free tier",
+		tx(alice, func(n uint64) Msg { return SetFreeTier{Agent: agent, CallsPerDay: 100, PerCaller: 5, Nonce: n} }),
+		tx(bob, func(n uint64) Msg { return SetFreeTier{Agent: agent, CallsPerDay: 100, PerCaller: 5, Nonce: n} }))
+	if rec, _ := a.View().Agent(agent); rec.FreeTier == nil || *rec.FreeTier != (cove.FreeTier{CallsPerDay: 100, PerCaller: 5}) || rec.Agent().FreeTier.PerCaller != 5 {
+		t.Fatalf("free tier %+v", rec.FreeTier)
+	}
+	refused(CodeInvalidArgument, "perCaller 101 is above callsPerDay 100",
+		tx(bob, func(n uint64) Msg { return SetFreeTier{Agent: agent, CallsPerDay: 100, PerCaller: 101, Nonce: n} }),
+		tx(bob, func(n uint64) Msg { return SetFreeTier{Agent: agent, CallsPerDay: 100, PerCaller: 100, Nonce: n} }))
+	step(tx(bob, func(n uint64) Msg { return SetFreeTier{Agent: agent, CallsPerDay: 0, PerCaller: 0, Nonce: n} }))
+	if rec, _ := a.View().Agent(agent); rec.FreeTier != nil {
+		t.Fatalf("free tier after 0 calls a day: %+v", rec.FreeTier)
+	}
 }
 
 // TestChannelsProperty: random opens, redeems (of vouchers, higher and

@@ -154,6 +154,10 @@ var messages = newMsgTable(
 		doc:  "an agent's owner sets the price of one call (0: free)",
 		exec: execSetAgentPrice,
 	},
+	msgSpec[SetFreeTier]{
+		doc:  "an agent's owner sets the calls per day callers make without paying",
+		exec: execSetFreeTier,
+	},
 	msgSpec[OpenChannel]{
 		doc:  "opens a payment channel from the sender to an agent holding deposit",
 		exec: execOpenChannel,
@@ -180,7 +184,7 @@ var messages = newMsgTable(
 // RemovePoolWorker, Contribute, Withdraw, StartComputing, StopComputing,
 // RefreshPool, Heartbeat, AllowContributor, DisallowContributor, CreateVault,
 // ContributeVault, WithdrawVault, VaultInvest, VaultDivest, RefreshVault,
-// SetAgentPrice, OpenChannel, Redeem, CloseChannel, Settle). Decode returns these value types; pointers to
+// SetAgentPrice, SetFreeTier, OpenChannel, Redeem, CloseChannel, Settle). Decode returns these value types; pointers to
 // them are Msgs too. Only this package implements it.
 type Msg interface {
 	// Type returns the EIP-712 primary type name, which is also the

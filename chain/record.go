@@ -82,8 +82,11 @@ type AgentRecord struct {
 	Isolation string `json:"isolation,omitempty"`
 	// Price is what one call costs, in base units, paid with a voucher
 	// of a channel to the agent (SetAgentPrice); absent: calls are free.
-	Price     Amount    `json:"price,omitzero"`
-	CreatedAt time.Time `json:"createdAt"`
+	Price Amount `json:"price,omitzero"`
+	// FreeTier is the calls of a priced agent its owner lets callers
+	// make without paying (SetFreeTier); absent: none.
+	FreeTier  *cove.FreeTier `json:"freeTier,omitempty"`
+	CreatedAt time.Time      `json:"createdAt"`
 	UpdatedAt time.Time `json:"updatedAt"`
 	// History lists every version, the current one last.
 	History []AgentVersion `json:"history"`
@@ -115,6 +118,7 @@ func (r AgentRecord) Agent() cove.Agent {
 		Secrets:       []byte(r.Secrets),
 		Isolation:     cmp.Or(r.Isolation, cove.IsolationAgent),
 		Price:         r.price(),
+		FreeTier:      r.FreeTier,
 		CreatedAt:     r.CreatedAt,
 	}
 }

@@ -57,6 +57,7 @@ const (
 	VaultDivestType         = "VaultDivest(uint64 vault,uint64 pool,uint256 shares,uint256 maxFee,uint64 nonce)"
 	RefreshVaultType        = "RefreshVault(uint64 vault,uint256 maxFee,uint64 nonce)"
 	SetAgentPriceType       = "SetAgentPrice(bytes32 agent,uint256 price,uint256 maxFee,uint64 nonce)"
+	SetFreeTierType         = "SetFreeTier(bytes32 agent,uint64 callsPerDay,uint64 perCaller,uint256 maxFee,uint64 nonce)"
 	OpenChannelType         = "OpenChannel(bytes32 agent,uint256 deposit,uint256 maxFee,uint64 nonce)"
 	RedeemType              = "Redeem(uint64 channel,uint256 amount,uint64 voucherNonce,bytes signature,uint256 maxFee,uint64 nonce)"
 	CloseChannelType        = "CloseChannel(uint64 channel,uint256 maxFee,uint64 nonce)"
@@ -230,6 +231,10 @@ func goldens() []golden {
 			SetAgentPriceType,
 			`{"agent":"0xa901000000000000000000000000000000000000000000000000000000000000","price":"1000000000000000","nonce":32}`,
 			"0x5ebad16195b95dec783656aaf47428f55c9dd3159b885ae5e334cd32ef1c4c93", "0x82b90b47288deaa64079412a0f8ae7f3466fbc13bdba91569a645e096aa7acb3", ""},
+		{SetFreeTier{Agent: cove.AgentID{0xa9, 1}, CallsPerDay: 1000, PerCaller: 10, Nonce: 37},
+			SetFreeTierType,
+			`{"agent":"0xa901000000000000000000000000000000000000000000000000000000000000","callsPerDay":1000,"perCaller":10,"nonce":37}`,
+			"0xd79483c64aedf571e7844c78264def058391effb02eff2ca6b4cc95a4a61628c", "0x757a4d87f90c99a5924fdb767b2baf0b84163f90d2b9b97fd327d532e3db187f", ""},
 		{OpenChannel{Agent: cove.AgentID{0xa9, 1}, Deposit: big.NewInt(5000000000000000000), Nonce: 33},
 			OpenChannelType,
 			`{"agent":"0xa901000000000000000000000000000000000000000000000000000000000000","deposit":"5000000000000000000","nonce":33}`,
@@ -383,7 +388,7 @@ func TestTypeListDocumented(t *testing.T) {
 // the table's types.
 func TestDecodeUnknownTypeNamesTable(t *testing.T) {
 	_, err := Decode([]byte(`{"type":"Mint","message":{},"signature":"0x"}`))
-	want := `unknown type "Mint" (want Transfer, DeployAgent, UpgradeAgent, RegisterWorker, UpdateParams, RegisterGatekeeper, PublishEpoch, ProvisionKey, SetAttestor, RotateKeys, PublishEpochSigner, GrantAttestor, AddValidator, RemoveValidator, SetValidatorPower, CreatePool, AddPoolWorker, RemovePoolWorker, Contribute, Withdraw, StartComputing, StopComputing, RefreshPool, Heartbeat, AllowContributor, DisallowContributor, CreateVault, ContributeVault, WithdrawVault, VaultInvest, VaultDivest, RefreshVault, SetAgentPrice, OpenChannel, Redeem, CloseChannel or Settle)`
+	want := `unknown type "Mint" (want Transfer, DeployAgent, UpgradeAgent, RegisterWorker, UpdateParams, RegisterGatekeeper, PublishEpoch, ProvisionKey, SetAttestor, RotateKeys, PublishEpochSigner, GrantAttestor, AddValidator, RemoveValidator, SetValidatorPower, CreatePool, AddPoolWorker, RemovePoolWorker, Contribute, Withdraw, StartComputing, StopComputing, RefreshPool, Heartbeat, AllowContributor, DisallowContributor, CreateVault, ContributeVault, WithdrawVault, VaultInvest, VaultDivest, RefreshVault, SetAgentPrice, SetFreeTier, OpenChannel, Redeem, CloseChannel or Settle)`
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("Decode of an unknown type: %v, want %q", err, want)
 	}

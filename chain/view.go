@@ -90,6 +90,10 @@ func cloneAgent(r AgentRecord) AgentRecord {
 	r.AttestorGrant = bytes.Clone(r.AttestorGrant)
 	r.Secrets = bytes.Clone(r.Secrets)
 	r.History = slices.Clone(r.History)
+	if r.FreeTier != nil {
+		ft := *r.FreeTier
+		r.FreeTier = &ft
+	}
 	return r
 }
 

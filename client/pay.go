@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"math/big"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/cove-network/cove"
@@ -210,4 +212,26 @@ func parseHexBytes(s string) ([]byte, error) {
 		return nil, errors.New("want 0x-hex")
 	}
 	return hex.DecodeString(s[2:])
+}
+
+// CallAs calls an agent like Call with a Cove-Auth signed by s for the
+// call: the gateway counts a priced agent's free calls (its free tier) by
+// s's account rather than by the caller's address.
+func (c *Client) CallAs(ctx context.Context, s Signer, id cove.AgentID, method, path string, body []byte, header http.Header) (*Response, error) {
+	path = "/" + strings.TrimPrefix(path, "/")
+	target := "/agents/" + id.String() + path
+	u, err := url.Parse(target)
+	if err != nil {
+		return nil, fmt.Errorf("call agent: %w", err)
+	}
+	auth, err := c.Authorize(ctx, s, method, u.EscapedPath())
+	if err != nil {
+		return nil, err
+	}
+	h := header.Clone()
+	if h == nil {
+		h = http.Header{}
+	}
+	h.Set(api.HeaderAuth, auth)
+	return c.Call(ctx, id, method, path, body, h)
 }

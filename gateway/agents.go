@@ -27,6 +27,7 @@ func (s *Server) view(r *http.Request, a cove.Agent) api.AgentView {
 	if a.Price != nil {
 		v.Price = a.Price.String()
 	}
+	v.FreeTier = a.FreeTier
 	if len(a.AttestorGrant) > 0 {
 		v.AttestorGrant = "0x" + hex.EncodeToString(a.AttestorGrant)
 	}

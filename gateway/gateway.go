@@ -149,8 +149,10 @@ type Server struct {
 	// the request's Host.
 	audience []string
 	nonces   *nonceCache
-	// ledger holds the vouchers of paid calls accepted here.
+	// ledger holds the vouchers of paid calls accepted here; free the
+	// free calls of the day (freetier.go).
 	ledger *ledger
+	free   freeCounts
 	// evm is the node's EVM bridge, if it runs one (SetEVM).
 	evm EVM
 	// ai is the confidential AI service, if the node serves one (SetAI).

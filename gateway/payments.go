@@ -362,8 +362,11 @@ func (l *ledger) redeemable(v chain.View, agent cove.AgentID) []api.Redeemable {
 }
 
 // paymentError is a refused payment: the message, and the channel the
-// voucher named when it exists.
+// voucher named when it exists. status and code are 402
+// payment_required unless set (a free call's refused Cove-Auth).
 type paymentError struct {
+	status  int
+	code    string
 	msg     string
 	channel *chain.ChannelRecord
 }
@@ -393,7 +396,7 @@ func (s *Server) checkPayment(r *http.Request, a cove.Agent) (*paid, *paymentErr
 	}
 	h := r.Header.Get(api.HeaderPayment)
 	if h == "" {
-		return nil, &paymentError{msg: fmt.Sprintf("agent %s costs %s base units per call: send a voucher of a payment channel to it in the %s header", a.ID, a.Price, api.HeaderPayment)}
+		return nil, s.freeCall(r, a)
 	}
 	p, err := api.ParsePayment(h)
 	if err != nil {
@@ -454,6 +457,10 @@ func (s *Server) checkPayment(r *http.Request, a cove.Agent) (*paid, *paymentErr
 // writePaymentRequired answers 402 payment_required: why, the price and
 // how to pay.
 func (s *Server) writePaymentRequired(w http.ResponseWriter, a cove.Agent, pe *paymentError) {
+	if pe.status != 0 {
+		writeError(w, pe.status, pe.code, pe.msg)
+		return
+	}
 	v := s.chain.View()
 	terms := &api.PaymentTerms{
 		Agent: a.ID, Price: a.Price.String(), ChainID: v.ChainID(), VoucherType: cove.VoucherType,
@@ -462,6 +469,9 @@ func (s *Server) writePaymentRequired(w http.ResponseWriter, a cove.Agent, pe *p
 	if pe.channel != nil {
 		st := s.channelState(v, *pe.channel, a.Price)
 		terms.Channel = &st
+	}
+	if a.FreeTier != nil {
+		terms.FreeTier = a.FreeTier
 	}
 	writeErrorBody(w, http.StatusPaymentRequired, api.ErrorBody{
 		Error: api.ErrorDetail{Code: api.CodePaymentRequired, Message: pe.msg}, Payment: terms,

@@ -358,3 +358,97 @@ func TestPaidCallsSameVoucherAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// freeCall sends GET /agents/{knownAgent}/ from remote address addr, with
+// a Cove-Auth signed by k for it when k is not nil, and returns the
+// status and error body.
+func freeCall(t *testing.T, s http.Handler, addr string, k *fuzzKey, h string) (int, api.ErrorBody) {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	path := "/agents/" + knownAgent.String() + "/"
+	req := httptest.NewRequest(http.MethodGet, path, nil)
+	req.Host = testHost
+	req.RemoteAddr = addr + ":4321"
+	if k != nil {
+		a := genuineAuth(knownAgent)
+		a.Path = path
+		req.Header.Set(api.HeaderAuth, signed(t, *k, a))
+	}
+	if h != "" {
+		req.Header.Set(api.HeaderAuth, h)
+	}
+	s.ServeHTTP(rec, req)
+	var body api.ErrorBody
+	if rec.Code != http.StatusOK {
+		json.Unmarshal(rec.Body.Bytes(), &body)
+	}
+	return rec.Code, body
+}
+
+// TestFreeTier: a priced agent with a free tier of 5 calls a day, 2 per
+// caller, answers calls without a voucher until a caller (an IP address
+// without Cove-Auth, an account with one) has made 2, and anyone once 5
+// were made; a paid call does not count; a Cove-Auth is checked like the
+// owner's (a replayed one is refused); the 402 names the free tier.
+func TestFreeTier(t *testing.T) {
+	inv := &countingInvoker{}
+	s, c := newTestGateway(t, gateway.DefaultConfig(), inv)
+	mustTx(t, c, owner, chain.SetAgentPrice{Agent: knownAgent, Price: big.NewInt(10), Nonce: 1})
+	mustTx(t, c, owner, chain.SetFreeTier{Agent: knownAgent, CallsPerDay: 5, PerCaller: 2, Nonce: 2})
+	mustTx(t, c, stranger, chain.OpenChannel{Agent: knownAgent, Deposit: big.NewInt(100), Nonce: 0})
+	ok := func(addr string, k *fuzzKey) {
+		t.Helper()
+		if status, body := freeCall(t, s, addr, k, ""); status != http.StatusOK {
+			t.Fatalf("a free call from %s: %d %s", addr, status, body.Error.Message)
+		}
+	}
+	refused := func(addr string, k *fuzzKey, why string) {
+		t.Helper()
+		status, body := freeCall(t, s, addr, k, "")
+		if status != http.StatusPaymentRequired || !strings.Contains(body.Error.Message, why) || body.Payment == nil ||
+			body.Payment.FreeTier == nil || body.Payment.FreeTier.CallsPerDay != 5 {
+			t.Fatalf("want 402 naming %q, got %d %s %+v", why, status, body.Error.Message, body.Payment)
+		}
+	}
+	ok("192.0.2.1", nil)
+	ok("192.0.2.1", nil)
+	refused("192.0.2.1", nil, "the 2 free calls a caller may make today")
+	ok("192.0.2.1", &owner) // the same address, identified: another caller
+	ok("192.0.2.1", &owner)
+	refused("192.0.2.7", &owner, "the 2 free calls a caller may make today")
+	// A paid call runs and does not count.
+	if status, body := paidCall(t, s, knownAgent, voucher(t, stranger, fuzzChainID, 1, knownAgent, 10, 1)); status != http.StatusOK {
+		t.Fatalf("a paid call: %d %s", status, body.Error.Message)
+	}
+	ok("192.0.2.7", &stranger) // another account, from that address: the fifth free call
+	refused("192.0.2.3", nil, "calls of today are used up")
+	if inv.n.Load() != 6 {
+		t.Fatalf("the agent ran %d times, want 6 (5 free, 1 paid)", inv.n.Load())
+	}
+	// A Cove-Auth is checked as for the owner's requests: one signed for
+	// another path, or used twice, is refused before anything counts.
+	a := genuineAuth(knownAgent)
+	if status, body := freeCall(t, s, "192.0.2.4", nil, signed(t, stranger, a)); status != http.StatusUnauthorized || body.Error.Code != "auth_wrong_resource" {
+		t.Fatalf("a Cove-Auth for another path: %d %+v", status, body.Error)
+	}
+}
+
+// TestFreeTierAuthReplayed: a Cove-Auth that identified one free call is
+// refused for a second (the nonce), and the genuine next one passes.
+func TestFreeTierAuthReplayed(t *testing.T) {
+	s, c := newTestGateway(t, gateway.DefaultConfig(), &countingInvoker{})
+	mustTx(t, c, owner, chain.SetAgentPrice{Agent: knownAgent, Price: big.NewInt(10), Nonce: 1})
+	mustTx(t, c, owner, chain.SetFreeTier{Agent: knownAgent, CallsPerDay: 5, PerCaller: 5, Nonce: 2})
+	a := genuineAuth(knownAgent)
+	a.Path = "/agents/" + knownAgent.String() + "/"
+	h := signed(t, stranger, a)
+	if status, _ := freeCall(t, s, "192.0.2.1", nil, h); status != http.StatusOK {
+		t.Fatalf("first use: %d", status)
+	}
+	if status, body := freeCall(t, s, "192.0.2.1", nil, h); status != http.StatusUnauthorized || body.Error.Code != "auth_replayed" {
+		t.Fatalf("second use: %d %+v", status, body.Error)
+	}
+	if status, _ := freeCall(t, s, "192.0.2.1", &stranger, ""); status != http.StatusOK {
+		t.Fatalf("a fresh one: %d", status)
+	}
+}

@@ -27,7 +27,7 @@ func newAgentCmd(g *globals) *cobra.Command {
 		Short: "Deploy, call and inspect agents",
 	}
 	cmd.AddCommand(newDeployCmd(g), newUpgradeCmd(g), newCallCmd(g), newListCmd(g), newLogsCmd(g), newRunCmd(), newInitCmd(), newAgentTestCmd(),
-		newPriceCmd(g), newRedeemCmd(g))
+		newPriceCmd(g), newFreeTierCmd(g), newRedeemCmd(g))
 	return cmd
 }
 

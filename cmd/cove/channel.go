@@ -178,6 +178,31 @@ call --from KEY pays); a call without one is answered 402. 0 makes calls free ag
 	return cmd
 }
 
+func newFreeTierCmd(g *globals) *cobra.Command {
+	var calls, perCaller uint64
+	cmd := newTxCmd(g, "free-tier ID", "Let callers make some calls of your priced agent without paying", 1, func(args []string) (func(uint64) chain.Msg, error) {
+		id, err := cove.ParseAgentID(args[0])
+		if err != nil {
+			return nil, err
+		}
+		if perCaller > calls {
+			return nil, fmt.Errorf("--per-caller %d is above --calls-per-day %d", perCaller, calls)
+		}
+		return func(n uint64) chain.Msg {
+			return chain.SetFreeTier{Agent: id, CallsPerDay: calls, PerCaller: perCaller, Nonce: n}
+		}, nil
+	})
+	cmd.Long = `Let callers of your priced agent make --calls-per-day calls in all each day (UTC) without a
+voucher, at most --per-caller of them each (0: no bound per caller). A caller is the account that
+signs a Cove-Auth for the call (cove agent call --from KEY without a channel does), or else its
+IP address. Each gateway counts its own calls. --calls-per-day 0 removes the free tier.`
+	cmd.Example = "  cove agent free-tier 0x1234…cdef --calls-per-day 1000 --per-caller 10"
+	cmd.Flags().Uint64Var(&calls, "calls-per-day", 0, "free calls a day in all (0 removes the free tier)")
+	cmd.Flags().Uint64Var(&perCaller, "per-caller", 0, "free calls a day per caller (0: no bound per caller)")
+	cmd.MarkFlagRequired("calls-per-day")
+	return cmd
+}
+
 func newRedeemCmd(g *globals) *cobra.Command {
 	var (
 		from   txFlags
@@ -258,6 +283,11 @@ func payingCall(cmd *cobra.Command, c *client.Client, from fromFlags, id cove.Ag
 		return nil, err
 	}
 	p, err := c.Payer(cmd.Context(), signer, id)
+	if errors.Is(err, client.ErrNoChannel) && a.FreeTier != nil {
+		// No channel: a free call, counted as --from's.
+		fmt.Fprintf(cmd.ErrOrStderr(), "no channel of yours to agent %s: a free call (its free tier: %d calls a day, %d per caller)\n", id, a.FreeTier.CallsPerDay, a.FreeTier.PerCaller)
+		return c.CallAs(cmd.Context(), signer, id, method, path, body, h)
+	}
 	if err != nil {
 		return nil, err
 	}

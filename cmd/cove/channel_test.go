@@ -74,4 +74,24 @@ func testPaidCalls(t *testing.T, base string) {
 	if _, err := runCove(t, "--gateway", base, "agent", "call", dep.ID, "--from", "payer"); err == nil || !strings.Contains(err.Error(), "no open payment channel") {
 		t.Fatalf("a call after the close: %v", err)
 	}
+
+	// A free tier of 3 calls a day, 2 per caller: the payer, without a
+	// channel now, calls twice as its account (Cove-Auth), then is
+	// refused; an anonymous caller makes the third; then none is left.
+	run("agent", "free-tier", dep.ID, "--calls-per-day", "3", "--per-caller", "2")
+	for i := range 2 {
+		stdout, stderr, err := runCoveStderr(t, "--gateway", base, "agent", "call", dep.ID, "--from", "payer")
+		if err != nil || stdout != "paid ok" || !strings.Contains(stderr, "a free call") {
+			t.Fatalf("free call %d: %v %q %q", i, err, stdout, stderr)
+		}
+	}
+	if _, err := runCove(t, "--gateway", base, "agent", "call", dep.ID, "--from", "payer"); err == nil || !strings.Contains(err.Error(), "the 2 free calls a caller may make today") {
+		t.Fatalf("a third free call of one account: %v", err)
+	}
+	if out := run("agent", "call", dep.ID); out != "paid ok" {
+		t.Fatalf("an anonymous free call: %q", out)
+	}
+	if _, err := runCove(t, "--gateway", base, "agent", "call", dep.ID); err == nil || !strings.Contains(err.Error(), "calls of today are used up") {
+		t.Fatalf("a fourth free call: %v", err)
+	}
 }

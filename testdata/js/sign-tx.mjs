@@ -217,6 +217,13 @@ const TYPES = {
     { name: "maxFee", type: "uint256", optional: true },
     { name: "nonce", type: "uint64" },
   ],
+  SetFreeTier: [
+    { name: "agent", type: "bytes32" },
+    { name: "callsPerDay", type: "uint64" },
+    { name: "perCaller", type: "uint64" },
+    { name: "maxFee", type: "uint256", optional: true },
+    { name: "nonce", type: "uint64" },
+  ],
   OpenChannel: [
     { name: "agent", type: "bytes32" },
     { name: "deposit", type: "uint256" },
