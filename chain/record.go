@@ -87,7 +87,7 @@ type AgentRecord struct {
 	// make without paying (SetFreeTier); absent: none.
 	FreeTier  *cove.FreeTier `json:"freeTier,omitempty"`
 	CreatedAt time.Time      `json:"createdAt"`
-	UpdatedAt time.Time `json:"updatedAt"`
+	UpdatedAt time.Time      `json:"updatedAt"`
 	// History lists every version, the current one last.
 	History []AgentVersion `json:"history"`
 }
