@@ -242,6 +242,9 @@ func checkRecord(key string, value []byte) error {
 			v = checkChannelRecord(key)
 		}
 		if v == nil {
+			v = checkSponsorRecord(key)
+		}
+		if v == nil {
 			return fmt.Errorf("unknown key %q", key)
 		}
 	}

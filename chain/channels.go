@@ -51,10 +51,10 @@ var ChannelEscrowAddress = func() (a cove.Address) {
 // Events of paid calls.
 const (
 	EventAgentPriced     = "agent_priced"     // agent, price
-	EventChannelOpened   = "channel_opened"   // channel, payer, agent, deposit
+	EventChannelOpened   = "channel_opened"   // channel, payer, agent, deposit, funder (a sponsor that paid the deposit)
 	EventChannelRedeemed = "channel_redeemed" // channel, payee, amount (paid now), redeemed (in all), voucherNonce
 	EventChannelClosing  = "channel_closing"  // channel, closesAt (Unix seconds)
-	EventChannelSettled  = "channel_settled"  // channel, payer, refund
+	EventChannelSettled  = "channel_settled"  // channel, payer, refund, to (the payer, or the sponsor that funded it)
 )
 
 // ChannelParams are the payment channels' parameters (Params.Channels).
@@ -97,6 +97,17 @@ type ChannelRecord struct {
 	ClosesAt int64 `json:"closesAt,omitempty"`
 	// Created is the height of its OpenChannel.
 	Created int64 `json:"created"`
+	// Funder paid the deposit, when another account than the payer did
+	// (a sponsor): what is left of it goes back to the funder at Settle.
+	Funder cove.Address `json:"funder,omitzero"`
+}
+
+// refundTo is the account Settle pays what is left of the deposit to.
+func (c ChannelRecord) refundTo() cove.Address {
+	if c.Funder.IsZero() {
+		return c.Payer
+	}
+	return c.Funder
 }
 
 // Open reports whether the channel takes vouchers for new calls: the
@@ -282,25 +293,34 @@ func moveCOVE(o *overlay, from, to cove.Address, amount *big.Int) {
 }
 
 func execOpenChannel(o *overlay, sender cove.Address, m OpenChannel, ctx execContext) ([]Event, *failure) {
+	return openChannel(o, sender, sender, m, ctx)
+}
+
+// openChannel opens a channel of payer's whose deposit funder pays (a
+// sponsor, or the payer itself).
+func openChannel(o *overlay, payer, funder cove.Address, m OpenChannel, ctx execContext) ([]Event, *failure) {
 	if !getJSON(o, agentKey(m.Agent), new(AgentRecord)) {
 		return nil, fail(CodeNotFound, "agent %s does not exist: check the id (`cove agent list`)", m.Agent)
 	}
 	if m.Deposit.Sign() == 0 {
 		return nil, fail(CodeInvalidArgument, "deposit is 0: a channel pays calls from its deposit")
 	}
-	if bal := getAccount(o, sender).Balance; bal.Cmp(m.Deposit) < 0 {
-		return nil, fail(CodeInsufficientFunds, "%s has %s, the deposit is %s: fund the account or deposit less", sender, bal, m.Deposit)
+	if bal := getAccount(o, funder).Balance; bal.Cmp(m.Deposit) < 0 {
+		return nil, fail(CodeInsufficientFunds, "%s has %s, the deposit is %s: fund the account or deposit less", funder, bal, m.Deposit)
 	}
 	var id uint64 = 1
 	getJSON(o, keyNextChannel, &id)
 	putJSON(o, keyNextChannel, id+1)
-	moveCOVE(o, sender, ChannelEscrowAddress, m.Deposit)
-	putJSON(o, channelKey(id), ChannelRecord{ID: id, Payer: sender, Agent: m.Agent,
-		Deposit: AmountOf(m.Deposit), Redeemed: AmountOf(new(big.Int)), Created: ctx.height})
-	putJSON(o, payerChannelKey(sender, id), id)
-	return []Event{{Type: EventChannelOpened, Attrs: []Attr{
-		{"channel", u64s(id)}, {"payer", sender.String()}, {"agent", m.Agent.String()}, {"deposit", m.Deposit.String()},
-	}}}, nil
+	moveCOVE(o, funder, ChannelEscrowAddress, m.Deposit)
+	c := ChannelRecord{ID: id, Payer: payer, Agent: m.Agent, Deposit: AmountOf(m.Deposit), Redeemed: AmountOf(new(big.Int)), Created: ctx.height}
+	attrs := []Attr{{"channel", u64s(id)}, {"payer", payer.String()}, {"agent", m.Agent.String()}, {"deposit", m.Deposit.String()}}
+	if funder != payer {
+		c.Funder = funder
+		attrs = append(attrs, Attr{"funder", funder.String()})
+	}
+	putJSON(o, channelKey(id), c)
+	putJSON(o, payerChannelKey(payer, id), id)
+	return []Event{{Type: EventChannelOpened, Attrs: attrs}}, nil
 }
 
 // CheckVoucher checks a voucher against its channel as the chain's Redeem
@@ -402,8 +422,8 @@ func execSettle(o *overlay, _ cove.Address, m Settle, ctx execContext) ([]Event,
 		return nil, fail(CodeInvalidArgument, "channel %d's challenge period ends at %d, %d s from now: the agent's owner may still redeem until then", c.ID, c.ClosesAt, c.ClosesAt-now)
 	}
 	refund := c.Left()
-	moveCOVE(o, ChannelEscrowAddress, c.Payer, refund)
+	moveCOVE(o, ChannelEscrowAddress, c.refundTo(), refund)
 	o.set(channelKey(c.ID), nil)
 	o.set(payerChannelKey(c.Payer, c.ID), nil)
-	return []Event{{Type: EventChannelSettled, Attrs: []Attr{{"channel", u64s(c.ID)}, {"payer", c.Payer.String()}, {"refund", refund.String()}}}}, nil
+	return []Event{{Type: EventChannelSettled, Attrs: []Attr{{"channel", u64s(c.ID)}, {"payer", c.Payer.String()}, {"refund", refund.String()}, {"to", c.refundTo().String()}}}}, nil
 }

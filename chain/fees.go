@@ -96,16 +96,20 @@ func (f FeeParams) Validate() error {
 }
 
 // isMsgType and msgTypeList read the message table, which refers to
-// FeeParams.Validate (through UpdateParams): set at init to break the
-// initialization cycle.
+// FeeParams.Validate (through UpdateParams) and SetSponsorPolicy's exec:
+// set at init to break the initialization cycle.
 var (
 	isMsgType   func(string) bool
 	msgTypeList func() string
+	// sponsoredTx is execSponsoredTx, which decodes and runs messages of
+	// the table (its inner one): the table's entry calls it through this.
+	sponsoredTx func(o *overlay, sender cove.Address, m SponsoredTx, ctx execContext) ([]Event, *failure)
 )
 
 func init() {
 	isMsgType = func(name string) bool { return messages.byName[name] != nil }
 	msgTypeList = func() string { return messages.want }
+	sponsoredTx = execSponsoredTx
 }
 
 // Fee returns the fee of a transaction of type typ and size bytes:

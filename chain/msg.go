@@ -174,6 +174,16 @@ var messages = newMsgTable(
 		doc:  "refunds a closed channel's unredeemed deposit to its payer after the challenge period",
 		exec: execSettle,
 	},
+	msgSpec[SetSponsorPolicy]{
+		doc:  "sets what the sender pays for as a sponsor of other accounts' transactions",
+		exec: execSetSponsorPolicy,
+	},
+	msgSpec[SponsoredTx]{
+		doc: "the sender pays for another account's signed transaction, under its sponsor policy",
+		exec: func(o *overlay, sender cove.Address, m SponsoredTx, ctx execContext) ([]Event, *failure) {
+			return sponsoredTx(o, sender, m, ctx) // execSponsoredTx, set at init (it runs the table's messages)
+		},
+	},
 )
 
 // Msg is the signed content of a transaction: one of the types of the
@@ -184,7 +194,8 @@ var messages = newMsgTable(
 // RemovePoolWorker, Contribute, Withdraw, StartComputing, StopComputing,
 // RefreshPool, Heartbeat, AllowContributor, DisallowContributor, CreateVault,
 // ContributeVault, WithdrawVault, VaultInvest, VaultDivest, RefreshVault,
-// SetAgentPrice, SetFreeTier, OpenChannel, Redeem, CloseChannel, Settle). Decode returns these value types; pointers to
+// SetAgentPrice, SetFreeTier, OpenChannel, Redeem, CloseChannel, Settle,
+// SetSponsorPolicy, SponsoredTx). Decode returns these value types; pointers to
 // them are Msgs too. Only this package implements it.
 type Msg interface {
 	// Type returns the EIP-712 primary type name, which is also the

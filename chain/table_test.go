@@ -62,6 +62,8 @@ const (
 	RedeemType              = "Redeem(uint64 channel,uint256 amount,uint64 voucherNonce,bytes signature,uint256 maxFee,uint64 nonce)"
 	CloseChannelType        = "CloseChannel(uint64 channel,uint256 maxFee,uint64 nonce)"
 	SettleType              = "Settle(uint64 channel,uint256 maxFee,uint64 nonce)"
+	SetSponsorPolicyType    = "SetSponsorPolicy(string types,bytes32 agent,uint256 maxDeposit,uint64 remaining,uint256 maxFee,uint64 nonce)"
+	SponsoredTxType         = "SponsoredTx(string inner,uint256 maxFee,uint64 nonce)"
 	HeartbeatType           = "Heartbeat(bytes32 worker,uint64 challenge,bytes32 seed,uint64 iterations,bytes identitySig,uint64 nonce)"
 )
 
@@ -251,6 +253,16 @@ func goldens() []golden {
 			SettleType,
 			`{"channel":3,"nonce":36}`,
 			"0xe68ab115656573440bec30fe5a8e88c7930133bd8cd3ad6ed1f1299229baecba", "0xb6c7ce629faba098dc7ff0d82aa9322cb9b9f2ab914738dbda8456dec9aa0dcc", ""},
+		// Sponsored transactions (issue 11): derived, then checked against
+		// ethers and viem.
+		{SetSponsorPolicy{Types: "DeployAgent,OpenChannel", Agent: cove.AgentID{0xa9, 1}, MaxDeposit: big.NewInt(5000), Remaining: 10, Nonce: 38},
+			SetSponsorPolicyType,
+			`{"types":"DeployAgent,OpenChannel","agent":"0xa901000000000000000000000000000000000000000000000000000000000000","maxDeposit":"5000","remaining":10,"nonce":38}`,
+			"0xbd95408846b16e33743096ba9a7f066078901d4ef671a64aa51b7d9a531ea6fa", "0x5418a1553c01ebb380e0f8b6f8f8e32668cf1d7237055f12f51e2a5bc6a97769", ""},
+		{SponsoredTx{Inner: `{"type":"Transfer","message":{"to":"0x0000000000000000000000000000000000000001","amount":"1","nonce":0},"signature":"0x00"}`, Nonce: 39},
+			SponsoredTxType,
+			`{"inner":"{\"type\":\"Transfer\",\"message\":{\"to\":\"0x0000000000000000000000000000000000000001\",\"amount\":\"1\",\"nonce\":0},\"signature\":\"0x00\"}","nonce":39}`,
+			"0x71cafc81048b41749e6d610e4121717444f098e1ad284adef19bd4a07ec1256b", "0x2f685d7c60f2cc518fdfe2191271274c3abfcb4364c124bd09a005a6b4cd67b1", ""},
 	}
 }
 
@@ -388,7 +400,7 @@ func TestTypeListDocumented(t *testing.T) {
 // the table's types.
 func TestDecodeUnknownTypeNamesTable(t *testing.T) {
 	_, err := Decode([]byte(`{"type":"Mint","message":{},"signature":"0x"}`))
-	want := `unknown type "Mint" (want Transfer, DeployAgent, UpgradeAgent, RegisterWorker, UpdateParams, RegisterGatekeeper, PublishEpoch, ProvisionKey, SetAttestor, RotateKeys, PublishEpochSigner, GrantAttestor, AddValidator, RemoveValidator, SetValidatorPower, CreatePool, AddPoolWorker, RemovePoolWorker, Contribute, Withdraw, StartComputing, StopComputing, RefreshPool, Heartbeat, AllowContributor, DisallowContributor, CreateVault, ContributeVault, WithdrawVault, VaultInvest, VaultDivest, RefreshVault, SetAgentPrice, SetFreeTier, OpenChannel, Redeem, CloseChannel or Settle)`
+	want := `unknown type "Mint" (want Transfer, DeployAgent, UpgradeAgent, RegisterWorker, UpdateParams, RegisterGatekeeper, PublishEpoch, ProvisionKey, SetAttestor, RotateKeys, PublishEpochSigner, GrantAttestor, AddValidator, RemoveValidator, SetValidatorPower, CreatePool, AddPoolWorker, RemovePoolWorker, Contribute, Withdraw, StartComputing, StopComputing, RefreshPool, Heartbeat, AllowContributor, DisallowContributor, CreateVault, ContributeVault, WithdrawVault, VaultInvest, VaultDivest, RefreshVault, SetAgentPrice, SetFreeTier, OpenChannel, Redeem, CloseChannel, Settle, SetSponsorPolicy or SponsoredTx)`
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("Decode of an unknown type: %v, want %q", err, want)
 	}

@@ -376,3 +376,9 @@ func (v View) Channels(payer cove.Address) []ChannelRecord {
 	}
 	return out
 }
+
+// SponsorPolicy returns an account's committed sponsor policy (an error
+// matching cove.ErrNotFound when it has none).
+func (v View) SponsorPolicy(sponsor cove.Address) (SponsorPolicy, error) {
+	return get[SponsorPolicy](v.a, sponsorKey(sponsor), "sponsor policy of", sponsor)
+}

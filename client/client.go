@@ -158,6 +158,9 @@ type DeployOptions struct {
 	// Isolation is cove.IsolationAgent (or empty: the default) or
 	// cove.IsolationRequest; see chain.DeployAgent.
 	Isolation string
+	// Sponsor, if set, pays for the DeployAgent that Signer signs (a
+	// SponsoredTx under its policy): Signer needs no COVE.
+	Sponsor Signer
 }
 
 // Deploy bundles the agent at path (a file or a folder with package.json),
@@ -195,9 +198,15 @@ func (c *Client) DeployCode(ctx context.Context, code []byte, opts DeployOptions
 	if err != nil {
 		return api.AgentView{}, err
 	}
-	out, err := c.Send(ctx, opts.Signer, func(nonce uint64) chain.Msg {
+	deploy := func(nonce uint64) chain.Msg {
 		return chain.DeployAgent{Name: opts.Name, CID: cid, CodeHash: codeHash, Salt: salt, Secrets: sealed, Isolation: opts.Isolation, Nonce: nonce}
-	})
+	}
+	var out chain.TxOutcome
+	if opts.Sponsor != nil {
+		out, err = c.SendSponsored(ctx, opts.Signer, opts.Sponsor, deploy)
+	} else {
+		out, err = c.Send(ctx, opts.Signer, deploy)
+	}
 	var te *TxError
 	if errors.As(err, &te) && te.Outcome.Code == chain.CodeExists {
 		// The id (owner, code hash, salt) is taken: most often by this

@@ -248,6 +248,7 @@ func New(cfg Config, log *slog.Logger, chain Chain, blobs Blobs, invoker Invoker
 	mux.HandleFunc("GET /v1/chain/channels/{id}", s.handleChainChannel)
 	mux.HandleFunc("GET /v1/chain/accounts/{addr}/channels", s.handleChainChannels)
 	mux.HandleFunc("GET /v1/channels/{id}", s.handleChannel)
+	mux.HandleFunc("GET /v1/chain/sponsors/{addr}", s.handleChainSponsor)
 	mux.HandleFunc("GET /v1/chain/accounts/{addr}", s.handleChainAccount)
 	mux.HandleFunc("GET /v1/chain/agents", s.handleChainAgents)
 	mux.HandleFunc("GET /v1/chain/agents/{id}", s.handleChainAgent)

@@ -559,3 +559,19 @@ func (s *Server) handleVouchers(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, s.ledger.redeemable(s.chain.View(), a.ID))
 }
+
+// handleChainSponsor answers GET /v1/chain/sponsors/{addr}: the account's
+// sponsor policy.
+func (s *Server) handleChainSponsor(w http.ResponseWriter, r *http.Request) {
+	addr, err := cove.ParseAddress(r.PathValue("addr"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_address", "address: "+err.Error())
+		return
+	}
+	p, err := s.chain.View().SponsorPolicy(addr)
+	if err != nil {
+		writeError(w, http.StatusNotFound, "no_sponsor_policy", fmt.Sprintf("%s has no sponsor policy (SetSponsorPolicy, `cove sponsor policy`)", addr))
+		return
+	}
+	writeJSON(w, http.StatusOK, p)
+}

@@ -71,7 +71,11 @@ is recorded on chain and fixed for the agent's life.`,
 			if isolation != cove.IsolationAgent && isolation != cove.IsolationRequest {
 				return fmt.Errorf("--isolation %q: use %s (calls share warm VMs) or %s (a fresh VM per call)", truncate(isolation, 40), cove.IsolationAgent, cove.IsolationRequest)
 			}
-			opts := client.DeployOptions{Signer: signer, Name: name, Secrets: set, Isolation: isolation}
+			sponsor, err := from.sponsorSigner(cmd)
+			if err != nil {
+				return err
+			}
+			opts := client.DeployOptions{Signer: signer, Name: name, Secrets: set, Isolation: isolation, Sponsor: sponsor}
 			if salt != "" {
 				h, err := cove.ParseHash(salt)
 				if err != nil {

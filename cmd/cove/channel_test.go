@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -93,5 +94,35 @@ func testPaidCalls(t *testing.T, base string) {
 	}
 	if _, err := runCove(t, "--gateway", base, "agent", "call", dep.ID); err == nil || !strings.Contains(err.Error(), "calls of today are used up") {
 		t.Fatalf("a fourth free call: %v", err)
+	}
+
+	// A user with no COVE, sponsored by dev: its channel, signed with
+	// --sign-only and sent by the sponsor (the deposit is the sponsor's);
+	// a paid call from it; its own agent deployed with --sponsor.
+	newbie := newKey(t, "newbie")
+	run("sponsor", "policy", "--types", "DeployAgent,OpenChannel", "--max-deposit", "100000", "--txs", "2")
+	signed := run("--from", "newbie", "channel", "open", "--agent", dep.ID, "--deposit", "5000", "--sign-only")
+	out = run("sponsor", "submit", writeFile(t, "inner.json", []byte(signed)))
+	if !regexp.MustCompile(`(?m)^  sponsored sponsor=0x[0-9a-fA-F]{40} user=` + newbie.String() + ` type=OpenChannel remaining=1$`).MatchString(out) ||
+		!strings.Contains(out, "channel_opened channel=") || !strings.Contains(out, "deposit=5000 funder=") {
+		t.Fatalf("sponsor submit printed %q", out)
+	}
+	if stdout, _, err := runCoveStderr(t, "--gateway", base, "agent", "call", dep.ID, "--from", "newbie"); err != nil || stdout != "paid ok" {
+		t.Fatalf("the newbie's paid call: %v %q", err, stdout)
+	}
+	out = run("agent", "deploy", agentFile, "--from", "newbie", "--sponsor", "dev", "--json")
+	var own struct{ ID, Owner string }
+	if json.Unmarshal([]byte(out), &own) != nil || own.ID == "" {
+		t.Fatalf("the newbie's sponsored deploy: %q", out)
+	}
+	if resp, err := http.Get(base + "/v1/agents/" + own.ID); err != nil || json.NewDecoder(resp.Body).Decode(&own) != nil || !strings.EqualFold(own.Owner, newbie.String()) {
+		t.Fatalf("the newbie's agent: %+v %v", own, err)
+	}
+	if _, err := runCove(t, "--gateway", base, "sponsor", "show"); err == nil || !strings.Contains(err.Error(), "has no sponsor policy") {
+		t.Fatalf("sponsor show after the policy's last transaction: %v", err)
+	}
+	var acct struct{ Balance string }
+	if resp, err := http.Get(base + "/v1/chain/accounts/" + newbie.String()); err != nil || json.NewDecoder(resp.Body).Decode(&acct) != nil || acct.Balance != "0" {
+		t.Fatalf("the newbie's balance: %+v %v", acct, err)
 	}
 }

@@ -35,6 +35,11 @@ type txFlags struct {
 	fromFlags
 	timeout time.Duration
 	fee     string
+	// sponsor is the key that pays for the transaction --from signs (a
+	// SponsoredTx); signOnly prints --from's signed transaction instead
+	// of sending it, for a sponsor elsewhere (cove sponsor submit).
+	sponsor  string
+	signOnly bool
 }
 
 // defaultTxTimeout is --timeout's default: a few block intervals on a
@@ -45,6 +50,24 @@ func (f *txFlags) register(fs *pflag.FlagSet) {
 	f.fromFlags.register(fs)
 	fs.DurationVar(&f.timeout, "timeout", defaultTxTimeout, "give up waiting for the transaction's block after this long, and say what is known of it (submitted? pending? committed?)")
 	fs.StringVar(&f.fee, "fee", "", "the most the transaction may pay in fees, in base units (10^18 per COVE), signed with it: the chain refuses it rather than take more (default: the fee the chain asks; `cove chain fee` estimates it)")
+	fs.StringVar(&f.sponsor, "sponsor", "", "a key that pays for the transaction --from signs, under its sponsor policy (`cove sponsor policy`): --from needs no COVE")
+}
+
+// registerSignOnly adds --sign-only (commands that send one message).
+func (f *txFlags) registerSignOnly(fs *pflag.FlagSet) {
+	fs.BoolVar(&f.signOnly, "sign-only", false, "print the transaction --from signs (its next nonce) instead of sending it: a sponsor sends it with `cove sponsor submit`")
+}
+
+// sponsorSigner opens the --sponsor key, or returns nil without one.
+func (f *txFlags) sponsorSigner(cmd *cobra.Command) (client.Signer, error) {
+	if f.sponsor == "" {
+		return nil, nil
+	}
+	s, err := (&fromFlags{name: f.sponsor}).signer(cmd)
+	if err != nil {
+		return nil, fmt.Errorf("--sponsor: %w", err)
+	}
+	return s, nil
 }
 
 // setup applies --fee to c and has it print the fee of every transaction
@@ -82,12 +105,33 @@ func (f *txFlags) send(cmd *cobra.Command, g *globals, build func(nonce uint64) 
 	}
 	ctx, cancel := f.context(cmd)
 	defer cancel()
-	out, err := c.Send(ctx, signer, build)
+	if f.signOnly {
+		tx, err := c.SignTx(ctx, signer, build)
+		if err != nil {
+			return chain.TxOutcome{}, err
+		}
+		fmt.Fprintln(cmd.OutOrStdout(), string(tx))
+		return chain.TxOutcome{}, errSignedOnly
+	}
+	sponsor, err := f.sponsorSigner(cmd)
+	if err != nil {
+		return chain.TxOutcome{}, err
+	}
+	var out chain.TxOutcome
+	if sponsor != nil {
+		out, err = c.SendSponsored(ctx, signer, sponsor, build)
+	} else {
+		out, err = c.Send(ctx, signer, build)
+	}
 	if err != nil {
 		return out, f.explain(ctx, err)
 	}
 	return out, nil
 }
+
+// errSignedOnly is send's answer under --sign-only: the transaction was
+// printed, not sent.
+var errSignedOnly = errors.New("signed, not sent")
 
 // formatCOVE writes base units as COVE: 1500000000000000 is "0.0015".
 func formatCOVE(v *big.Int) string {

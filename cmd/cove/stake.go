@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"math/big"
@@ -105,6 +106,9 @@ func newTxCmd(g *globals, use, short string, nargs int, build func(args []string
 				return err
 			}
 			out, err := from.send(cmd, g, msg)
+			if errors.Is(err, errSignedOnly) {
+				return nil
+			}
 			if err != nil {
 				return err
 			}
@@ -116,6 +120,7 @@ func newTxCmd(g *globals, use, short string, nargs int, build func(args []string
 		},
 	}
 	from.register(cmd.Flags())
+	from.registerSignOnly(cmd.Flags())
 	cmd.Flags().BoolVar(&asJSON, "json", false, `print the outcome {"hash","height","code","log","events"}`)
 	return cmd
 }

@@ -248,6 +248,19 @@ const TYPES = {
     { name: "maxFee", type: "uint256", optional: true },
     { name: "nonce", type: "uint64" },
   ],
+  SetSponsorPolicy: [
+    { name: "types", type: "string" },
+    { name: "agent", type: "bytes32" },
+    { name: "maxDeposit", type: "uint256" },
+    { name: "remaining", type: "uint64" },
+    { name: "maxFee", type: "uint256", optional: true },
+    { name: "nonce", type: "uint64" },
+  ],
+  SponsoredTx: [
+    { name: "inner", type: "string" },
+    { name: "maxFee", type: "uint256", optional: true },
+    { name: "nonce", type: "uint64" },
+  ],
   Heartbeat: [
     { name: "worker", type: "bytes32" },
     { name: "challenge", type: "uint64" },

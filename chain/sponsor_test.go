@@ -1,0 +1,129 @@
+package chain
+
+import (
+	"math/big"
+	"testing"
+	"time"
+
+	"github.com/cove-network/cove"
+)
+
+// TestSponsored: carol, who has no account, deploys an agent and opens a
+// channel that alice, her sponsor, pays for (the fees, and the channel's
+// deposit, which comes back to alice at Settle); alice's policy bounds
+// the types, the agent, the deposit and the number of transactions. Each
+// refusal beside a control that passes in the same state; the supply and
+// the channels' books after every block.
+func TestSponsored(t *testing.T) {
+	a := newFeeApp(t)
+	tm := genesisTime
+	tx := nextNonceSigner(t, map[testKey]uint64{})
+	inner := func(k testKey, nonce uint64, m func(n uint64) Msg) string { return string(k.tx(t, m(nonce))) }
+	sponsored := func(in string) []byte {
+		return tx(alice, func(n uint64) Msg { return SponsoredTx{Inner: in, Nonce: n} })
+	}
+	step := func(txs ...[]byte) BlockResult {
+		t.Helper()
+		tm = tm.Add(time.Second)
+		res := at(t, a, tm, txs...)
+		for i, r := range res.TxResults {
+			if r.Code != CodeOK {
+				t.Fatalf("height %d tx %d: %s", a.Height(), i, r.Log)
+			}
+		}
+		checkSupply(t, a, 2_000_000)
+		checkChannels(t, a)
+		return res
+	}
+	refused := func(code uint32, why string, bad, control []byte) BlockResult {
+		t.Helper()
+		res := refusalBeside(t, a, &tm, code, why, bad, control)
+		checkSupply(t, a, 2_000_000)
+		checkChannels(t, a)
+		return res
+	}
+	if a.View().Account(carol.addr).Balance.Sign() != 0 {
+		t.Fatal("carol has COVE")
+	}
+	h, c := bundle("carol's")
+	carolsAgent := cove.DeriveAgentID(carol.addr, h, cove.Hash{3})
+	deployCarols := inner(carol, 0, func(n uint64) Msg {
+		return DeployAgent{Name: "carols", CID: c, CodeHash: h, Salt: cove.Hash{3}, Nonce: n}
+	})
+	policy := func(types string, agent cove.AgentID, maxDeposit int64, remaining uint64) []byte {
+		return tx(alice, func(n uint64) Msg {
+			return SetSponsorPolicy{Types: types, Agent: agent, MaxDeposit: big.NewInt(maxDeposit), Remaining: remaining, Nonce: n}
+		})
+	}
+	// No policy, no sponsoring; a policy may not list SponsoredTx itself.
+	refused(CodeNotFound, "has no sponsor policy", sponsored(deployCarols), policy("DeployAgent,OpenChannel,CloseChannel", cove.AgentID{}, 500, 10))
+	refused(CodeInvalidArgument, "a SponsoredTx cannot be sponsored", policy("SponsoredTx", cove.AgentID{}, 0, 1), tx(bob, func(n uint64) Msg { return transfer(carol, 0, n) }))
+	// Carol's deploy, paid by alice: carol's account appears, with
+	// nonce 1 and nothing spent.
+	before := a.View().Account(alice.addr).Balance.Int64()
+	res := step(sponsored(deployCarols))
+	if rec, err := a.View().Agent(carolsAgent); err != nil || rec.Owner != carol.addr {
+		t.Fatalf("carol's agent: %+v %v", rec, err)
+	}
+	if acct := a.View().Account(carol.addr); acct.Nonce != 1 || acct.Balance.Sign() != 0 {
+		t.Fatalf("carol's account %+v", acct)
+	}
+	if fe := feeEvent(t, res.TxResults[0]); fe.Attr("payer") != alice.addr.String() || a.View().Account(alice.addr).Balance.Int64() != before-mustInt(t, fe.Attr("amount")) {
+		t.Fatalf("fee %+v; alice %d → %d", fe, before, a.View().Account(alice.addr).Balance.Int64())
+	}
+
+	// Carol's channel to her own agent: a type the policy lists, a
+	// deposit under its bound, her next nonce, her signature.
+	open := func(deposit int64, nonce uint64) string {
+		return inner(carol, nonce, func(n uint64) Msg { return OpenChannel{Agent: carolsAgent, Deposit: big.NewInt(deposit), Nonce: n} })
+	}
+	refused(CodeUnauthorized, "does not sponsor a Transfer", sponsored(inner(carol, 1, func(n uint64) Msg { return transfer(bob, 0, n) })), sponsored(open(400, 1)))
+	refused(CodeUnauthorized, "pays deposits of at most 500", sponsored(open(501, 2)), sponsored(open(500, 2)))
+	refused(CodeBadNonce, "inner: nonce 3 expected, got 2", sponsored(open(5, 2)), sponsored(open(5, 3)))
+	forged := []byte(open(5, 4))
+	copy(forged[len(forged)-4:], `ff"}`) // v 255
+	refused(CodeBadSignature, "inner", sponsored(string(forged)), tx(bob, func(n uint64) Msg { return transfer(carol, 0, n) }))
+	refused(CodeInvalidArgument, "the sponsor's own", sponsored(inner(alice, a.View().Account(alice.addr).Nonce+1, func(n uint64) Msg {
+		return OpenChannel{Agent: carolsAgent, Deposit: big.NewInt(1), Nonce: n}
+	})), sponsored(open(5, 4)))
+	ch, err := a.View().Channel(1)
+	if err != nil || ch.Payer != carol.addr || ch.Funder != alice.addr || ch.Deposit.Big().Int64() != 400 {
+		t.Fatalf("channel 1: %+v %v", ch, err)
+	}
+	// The policy's count: 10, less the deploy and four channels.
+	if p, err := a.View().SponsorPolicy(alice.addr); err != nil || p.Remaining != 5 {
+		t.Fatalf("policy %+v %v", p, err)
+	}
+	step(sponsored(inner(carol, 5, func(n uint64) Msg { return CloseChannel{Channel: 1, Nonce: n} })), sponsored(open(1, 6)), sponsored(open(1, 7)))
+	if p, err := a.View().SponsorPolicy(alice.addr); err != nil || p.Remaining != 2 {
+		t.Fatalf("policy %+v %v", p, err)
+	}
+	// A policy for one agent, once: a channel to another agent is not
+	// sponsored; the one to carol's agent uses the policy up.
+	step(policy("OpenChannel", carolsAgent, 10, 1))
+	refused(CodeUnauthorized, "about agent", sponsored(inner(carol, 8, func(n uint64) Msg { return OpenChannel{Agent: cove.AgentID{9}, Deposit: big.NewInt(1), Nonce: n} })), sponsored(open(1, 8)))
+	if _, err := a.View().SponsorPolicy(alice.addr); err == nil {
+		t.Fatal("the policy outlived its count")
+	}
+	refused(CodeNotFound, "has no sponsor policy", sponsored(open(1, 9)), tx(bob, func(n uint64) Msg { return transfer(carol, 0, n) }))
+	// At Settle, channel 1's deposit goes back to alice, who paid it.
+	ch, _ = a.View().Channel(1)
+	tm = time.Unix(ch.ClosesAt, 0)
+	before = a.View().Account(alice.addr).Balance.Int64()
+	res = step(tx(bob, func(n uint64) Msg { return Settle{Channel: 1, Nonce: n} }))
+	if got := a.View().Account(alice.addr).Balance.Int64(); got != before+400 {
+		t.Fatalf("alice after the settle: %d, want %d", got, before+400)
+	}
+	if a.View().Account(carol.addr).Balance.Sign() != 0 {
+		t.Fatal("carol was paid the sponsor's deposit")
+	}
+}
+
+func mustInt(t testing.TB, s string) int64 {
+	t.Helper()
+	v, ok := new(big.Int).SetString(s, 10)
+	if !ok {
+		t.Fatalf("not a number: %q", s)
+	}
+	return v.Int64()
+}
