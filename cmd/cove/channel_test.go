@@ -103,7 +103,7 @@ func testPaidCalls(t *testing.T, base string) {
 	run("sponsor", "policy", "--types", "DeployAgent,OpenChannel", "--max-deposit", "100000", "--txs", "2")
 	signed := run("--from", "newbie", "channel", "open", "--agent", dep.ID, "--deposit", "5000", "--sign-only")
 	out = run("sponsor", "submit", writeFile(t, "inner.json", []byte(signed)))
-	if !regexp.MustCompile(`(?m)^  sponsored sponsor=0x[0-9a-fA-F]{40} user=` + newbie.String() + ` type=OpenChannel remaining=1$`).MatchString(out) ||
+	if !regexp.MustCompile(`(?m)^  sponsored sponsor=0x[0-9a-fA-F]{40} user=`+newbie.String()+` type=OpenChannel remaining=1$`).MatchString(out) ||
 		!strings.Contains(out, "channel_opened channel=") || !strings.Contains(out, "deposit=5000 funder=") {
 		t.Fatalf("sponsor submit printed %q", out)
 	}
