@@ -1,7 +1,6 @@
 package chain
 
 import (
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -156,13 +155,6 @@ func digest(chainID uint64, m Msg) cove.Hash {
 	sep := DomainSeparator(chainID)
 	sh := planOf(m).structHash(m)
 	return cove.Keccak256([]byte("\x19\x01"), sep[:], sh[:])
-}
-
-// word encodes v as a 32-byte big-endian ABI word.
-func word(v uint64) []byte {
-	var w [32]byte
-	binary.BigEndian.PutUint64(w[24:], v)
-	return w[:]
 }
 
 // KnownType reports whether name is a message type of the table (the
