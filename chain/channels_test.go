@@ -45,6 +45,34 @@ func checkChannels(t testing.TB, a *App) {
 	}
 }
 
+// channelSteps returns the steps of a scenario on a (newFeeApp's, its
+// time *tm): step runs a block one second on whose transactions must all
+// pass; refused a refusal beside its control (refusalBeside). Both check
+// the supply and the channels' books after the block.
+func channelSteps(t testing.TB, a *App, tm *time.Time) (step func(txs ...[]byte) BlockResult, refused func(code uint32, why string, bad, control []byte) BlockResult) {
+	step = func(txs ...[]byte) BlockResult {
+		t.Helper()
+		*tm = tm.Add(time.Second)
+		res := at(t, a, *tm, txs...)
+		for i, r := range res.TxResults {
+			if r.Code != CodeOK {
+				t.Fatalf("height %d tx %d: %s", a.Height(), i, r.Log)
+			}
+		}
+		checkSupply(t, a, 2_000_000)
+		checkChannels(t, a)
+		return res
+	}
+	refused = func(code uint32, why string, bad, control []byte) BlockResult {
+		t.Helper()
+		res := refusalBeside(t, a, tm, code, why, bad, control)
+		checkSupply(t, a, 2_000_000)
+		checkChannels(t, a)
+		return res
+	}
+	return step, refused
+}
+
 // signVoucher returns k's signature of the voucher.
 func signVoucher(t testing.TB, k testKey, v cove.Voucher) Bytes {
 	t.Helper()
@@ -66,26 +94,7 @@ func TestChannels(t *testing.T) {
 	a := newFeeApp(t)
 	tm := genesisTime
 	tx := nextNonceSigner(t, map[testKey]uint64{})
-	step := func(txs ...[]byte) BlockResult {
-		t.Helper()
-		tm = tm.Add(time.Second)
-		res := at(t, a, tm, txs...)
-		for i, r := range res.TxResults {
-			if r.Code != CodeOK {
-				t.Fatalf("height %d tx %d: %s", a.Height(), i, r.Log)
-			}
-		}
-		checkSupply(t, a, 2_000_000)
-		checkChannels(t, a)
-		return res
-	}
-	refused := func(code uint32, why string, bad, control []byte) BlockResult {
-		t.Helper()
-		res := refusalBeside(t, a, &tm, code, why, bad, control)
-		checkSupply(t, a, 2_000_000)
-		checkChannels(t, a)
-		return res
-	}
+	step, refused := channelSteps(t, a, &tm)
 	h, c := bundle("paid")
 	agent := cove.DeriveAgentID(bob.addr, h, cove.Hash{1})
 	h2, _ := bundle("other")

@@ -22,26 +22,7 @@ func TestSponsored(t *testing.T) {
 	sponsored := func(in string) []byte {
 		return tx(alice, func(n uint64) Msg { return SponsoredTx{Inner: in, Nonce: n} })
 	}
-	step := func(txs ...[]byte) BlockResult {
-		t.Helper()
-		tm = tm.Add(time.Second)
-		res := at(t, a, tm, txs...)
-		for i, r := range res.TxResults {
-			if r.Code != CodeOK {
-				t.Fatalf("height %d tx %d: %s", a.Height(), i, r.Log)
-			}
-		}
-		checkSupply(t, a, 2_000_000)
-		checkChannels(t, a)
-		return res
-	}
-	refused := func(code uint32, why string, bad, control []byte) BlockResult {
-		t.Helper()
-		res := refusalBeside(t, a, &tm, code, why, bad, control)
-		checkSupply(t, a, 2_000_000)
-		checkChannels(t, a)
-		return res
-	}
+	step, refused := channelSteps(t, a, &tm)
 	if a.View().Account(carol.addr).Balance.Sign() != 0 {
 		t.Fatal("carol has COVE")
 	}

@@ -33,18 +33,10 @@ their attestor address; new secrets are sealed to the new epoch
 (GET /v1/chain/keys lists the epochs).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			signer, err := from.signer(cmd)
+			signer, c, ctx, cancel, err := from.open(cmd, g)
 			if err != nil {
 				return err
 			}
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			if err := from.setup(cmd, c); err != nil {
-				return err
-			}
-			ctx, cancel := from.context(cmd)
 			defer cancel()
 			out, err := c.Send(ctx, signer, func(n uint64) chain.Msg { return chain.RotateKeys{Nonce: n} })
 			if err != nil {
@@ -189,18 +181,10 @@ func newValidatorChangeCmd(g *globals, use, short string, add, withPower bool) *
 				}
 				power = n
 			}
-			signer, err := from.signer(cmd)
+			signer, c, ctx, cancel, err := from.open(cmd, g)
 			if err != nil {
 				return err
 			}
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			if err := from.setup(cmd, c); err != nil {
-				return err
-			}
-			ctx, cancel := from.context(cmd)
 			defer cancel()
 			out, err := c.Send(ctx, signer, func(n uint64) chain.Msg {
 				switch {

@@ -164,18 +164,10 @@ signer, and its secrets unless new ones are given.`,
 					return err
 				}
 			}
-			signer, err := from.signer(cmd)
+			signer, c, ctx, cancel, err := from.open(cmd, g)
 			if err != nil {
 				return err
 			}
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			if err := from.setup(cmd, c); err != nil {
-				return err
-			}
-			ctx, cancel := from.context(cmd)
 			defer cancel()
 			a, err := c.Upgrade(ctx, id, args[1], signer, set)
 			if err != nil {

@@ -220,18 +220,10 @@ transaction per channel, however many calls its vouchers paid.`,
 			if err != nil {
 				return err
 			}
-			signer, err := from.signer(cmd)
+			signer, c, ctx, cancel, err := from.open(cmd, g)
 			if err != nil {
 				return err
 			}
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			if err := from.setup(cmd, c); err != nil {
-				return err
-			}
-			ctx, cancel := from.context(cmd)
 			defer cancel()
 			outs, err := c.Redeem(ctx, signer, id)
 			if asJSON {

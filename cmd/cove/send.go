@@ -89,21 +89,32 @@ func (f *txFlags) setup(cmd *cobra.Command, c *client.Client) error {
 	return nil
 }
 
-// send signs the message build makes with --from, sends it through g's
-// gateway (--fee, --timeout) and waits for its block.
-func (f *txFlags) send(cmd *cobra.Command, g *globals, build func(nonce uint64) chain.Msg) (chain.TxOutcome, error) {
+// open opens the --from key and a client of g's gateway set up for
+// transactions (--fee, the fees printed), and returns the context that
+// --timeout bounds; the caller defers cancel.
+func (f *txFlags) open(cmd *cobra.Command, g *globals) (client.Signer, *client.Client, context.Context, context.CancelFunc, error) {
 	signer, err := f.signer(cmd)
 	if err != nil {
-		return chain.TxOutcome{}, err
+		return nil, nil, nil, nil, err
 	}
 	c, err := g.client()
 	if err != nil {
-		return chain.TxOutcome{}, err
+		return nil, nil, nil, nil, err
 	}
 	if err := f.setup(cmd, c); err != nil {
-		return chain.TxOutcome{}, err
+		return nil, nil, nil, nil, err
 	}
 	ctx, cancel := f.context(cmd)
+	return signer, c, ctx, cancel, nil
+}
+
+// send signs the message build makes with --from, sends it through g's
+// gateway (--fee, --timeout) and waits for its block.
+func (f *txFlags) send(cmd *cobra.Command, g *globals, build func(nonce uint64) chain.Msg) (chain.TxOutcome, error) {
+	signer, c, ctx, cancel, err := f.open(cmd, g)
+	if err != nil {
+		return chain.TxOutcome{}, err
+	}
 	defer cancel()
 	if f.signOnly {
 		tx, err := c.SignTx(ctx, signer, build)
@@ -205,18 +216,10 @@ commit: cove chain tx HASH looks again) or not committed.`,
 			if !ok || n.Sign() <= 0 {
 				return fmt.Errorf("--amount %q: want a positive whole number of base units", amount)
 			}
-			signer, err := from.signer(cmd)
+			signer, c, ctx, cancel, err := from.open(cmd, g)
 			if err != nil {
 				return err
 			}
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			if err := from.setup(cmd, c); err != nil {
-				return err
-			}
-			ctx, cancel := from.context(cmd)
 			defer cancel()
 			out, err := c.Transfer(ctx, signer, dst, n)
 			if err != nil {

@@ -115,18 +115,10 @@ func newSponsorSubmitCmd(g *globals) *cobra.Command {
 				return err
 			}
 			inner = []byte(strings.TrimSpace(string(inner)))
-			sponsor, err := from.signer(cmd)
+			sponsor, c, ctx, cancel, err := from.open(cmd, g)
 			if err != nil {
 				return err
 			}
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			if err := from.setup(cmd, c); err != nil {
-				return err
-			}
-			ctx, cancel := from.context(cmd)
 			defer cancel()
 			out, err := c.Sponsor(ctx, sponsor, inner)
 			var te *client.TxError
