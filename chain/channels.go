@@ -399,8 +399,8 @@ func execCloseChannel(o *overlay, sender cove.Address, m CloseChannel, ctx execC
 	if f != nil {
 		return nil, f
 	}
-	if c.Payer != sender {
-		return nil, fail(CodeUnauthorized, "channel %d is %s's: only its payer may close it", c.ID, c.Payer)
+	if c.Payer != sender && c.Funder != sender {
+		return nil, fail(CodeUnauthorized, "channel %d is %s's: only its payer (or the sponsor that funded it) may close it", c.ID, c.Payer)
 	}
 	if !c.Open() {
 		return nil, fail(CodeExists, "channel %d is closing already: settle it at %d (Unix seconds)", c.ID, c.ClosesAt)

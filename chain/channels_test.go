@@ -182,7 +182,7 @@ func TestChannels(t *testing.T) {
 	// Channel 3 (deposit 1): alice closes it; only she may, once; the
 	// owner still redeems in the challenge period; settling waits for
 	// its end and refunds the rest.
-	refused(CodeUnauthorized, "only its payer may close it",
+	refused(CodeUnauthorized, "only its payer (or the sponsor that funded it)",
 		tx(bob, func(n uint64) Msg { return CloseChannel{Channel: 3, Nonce: n} }),
 		tx(alice, func(n uint64) Msg { return CloseChannel{Channel: 3, Nonce: n} }))
 	v2 := cove.Voucher{ChainID: testChainID, Channel: 2, Agent: other, Amount: big.NewInt(2), Nonce: 1}

@@ -100,7 +100,7 @@
 //	    refunds a closed channel's unredeemed deposit to its payer after the challenge period
 //	SetSponsorPolicy(string types,bytes32 agent,uint256 maxDeposit,uint64 remaining,uint256 maxFee,uint64 nonce)
 //	    sets what the sender pays for as a sponsor of other accounts' transactions
-//	SponsoredTx(string inner,uint256 maxFee,uint64 nonce)
+//	SponsoredTx(string inner,address user,uint256 maxFee,uint64 nonce)
 //	    the sender pays for another account's signed transaction, under its sponsor policy
 //
 // so ethers' signTypedData and viem's signTypedData sign Cove transactions

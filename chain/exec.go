@@ -157,7 +157,7 @@ func (a *App) deliver(o *overlay, raw []byte, ctx execContext) TxResult {
 	}
 	fees := a.fees(o)
 	size := canonicalSize(tx, raw, fees)
-	fee := fees.Fee(tx.Type(), size)
+	fee := fees.Fee(feeType(tx), size)
 	if max := tx.MaxFee(); max != nil && fee.Cmp(max) > 0 {
 		return res.fail(fail(CodeFeeAboveMax, "the fee is %s, above the transaction's maxFee %s: sign it again with a higher maxFee (the CLI's --fee; GET /v1/chain/fee estimates it)", fee, max))
 	}
@@ -195,6 +195,18 @@ func (a *App) deliver(o *overlay, raw []byte, ctx execContext) TxResult {
 		res.Events = append(res.Events, *feeEvent)
 	}
 	return res
+}
+
+// feeType is the type a transaction's fee is priced by: its own, or for a
+// SponsoredTx its inner transaction's (so that sponsoring does not get
+// around a price governance set for a type).
+func feeType(tx Tx) string {
+	if s, ok := tx.Msg.(SponsoredTx); ok {
+		if inner, err := Decode([]byte(s.Inner)); err == nil {
+			return inner.Type()
+		}
+	}
+	return tx.Type()
 }
 
 func (r TxResult) fail(f *failure) TxResult {

@@ -32,8 +32,10 @@ type SponsorPolicy struct {
 	Sponsor cove.Address `json:"sponsor"`
 	// Types are the inner transactions' types it pays for.
 	Types []string `json:"types"`
-	// Agent, when not zero, is the one agent an inner transaction may
-	// name (and then only types that name an agent are sponsored).
+	// Agent, when not zero, is the one agent an inner transaction that
+	// names an agent (UpgradeAgent, SetAgentPrice, SetFreeTier, and the
+	// channel messages: the channel's agent) may name. It must be set when
+	// the policy pays channel deposits.
 	Agent cove.AgentID `json:"agent,omitzero"`
 	// MaxDeposit bounds the deposit of a sponsored OpenChannel, which the
 	// sponsor pays.
@@ -72,9 +74,14 @@ type SetSponsorPolicy struct {
 // (its own maxFee is not used), under the sender's policy.
 type SponsoredTx struct {
 	// Inner is the user's signed transaction, as JSON text.
-	Inner  string   `eip712:"inner"`
-	MaxFee *big.Int `eip712:"maxFee,,optional"`
-	Nonce  uint64   `eip712:"nonce"`
+	Inner string `eip712:"inner"`
+	// User is the account the sponsor means to pay for: Inner must
+	// recover to it (an inner signed for another chain recovers to an
+	// address nobody holds, which must not become a channel's payer or
+	// an agent's owner).
+	User   cove.Address `eip712:"user"`
+	MaxFee *big.Int     `eip712:"maxFee,,optional"`
+	Nonce  uint64       `eip712:"nonce"`
 }
 
 func (SetSponsorPolicy) Type() string                    { return "SetSponsorPolicy" }
@@ -115,6 +122,9 @@ func execSetSponsorPolicy(o *overlay, sender cove.Address, m SetSponsorPolicy, _
 		}
 	}
 	slices.Sort(types)
+	if slices.Contains(types, "OpenChannel") && m.MaxDeposit.Sign() > 0 && m.Agent == (cove.AgentID{}) {
+		return nil, fail(CodeInvalidArgument, "a policy that pays channel deposits names the one agent they pay for (agent): to any agent, a user and that agent's owner could split the deposit")
+	}
 	p := SponsorPolicy{Sponsor: sender, Types: types, Agent: m.Agent, MaxDeposit: AmountOf(m.MaxDeposit), Remaining: m.Remaining}
 	putJSON(o, sponsorKey(sender), p)
 	return []Event{{Type: EventSponsorPolicySet, Attrs: []Attr{
@@ -123,9 +133,20 @@ func execSetSponsorPolicy(o *overlay, sender cove.Address, m SetSponsorPolicy, _
 	}}}, nil
 }
 
-// namedAgent is the agent an inner message names, if its type names one.
-func namedAgent(m Msg) (cove.AgentID, bool) {
+// namedAgent is the agent an inner message names, if its type names one
+// (a channel's message names the channel's agent).
+func namedAgent(r reader, m Msg) (cove.AgentID, bool) {
+	channelAgent := func(id uint64) (cove.AgentID, bool) {
+		var c ChannelRecord
+		return c.Agent, getJSON(r, channelKey(id), &c)
+	}
 	switch m := m.(type) {
+	case CloseChannel:
+		return channelAgent(m.Channel)
+	case Settle:
+		return channelAgent(m.Channel)
+	case Redeem:
+		return channelAgent(m.Channel)
 	case UpgradeAgent:
 		return m.Agent, true
 	case SetAgentPrice:
@@ -152,13 +173,16 @@ func execSponsoredTx(o *overlay, sponsor cove.Address, m SponsoredTx, ctx execCo
 		return nil, fail(CodeUnauthorized, "%s's policy does not sponsor a %s (it sponsors %s)", sponsor, typ, strings.Join(p.Types, ", "))
 	}
 	if p.Agent != (cove.AgentID{}) {
-		if agent, ok := namedAgent(inner.Msg); !ok || agent != p.Agent {
+		if agent, ok := namedAgent(o, inner.Msg); ok && agent != p.Agent {
 			return nil, fail(CodeUnauthorized, "%s's policy sponsors transactions about agent %s only", sponsor, p.Agent)
 		}
 	}
 	user, err := inner.Sender(ctx.chainID)
 	if err != nil {
 		return nil, fail(CodeBadSignature, "inner: %v", err)
+	}
+	if user != m.User {
+		return nil, fail(CodeUnauthorized, "the inner transaction recovers to %s, not to the user %s the sponsor names (signed for another chain, or by another key)", user, m.User)
 	}
 	if user == sponsor {
 		return nil, fail(CodeInvalidArgument, "the inner transaction is the sponsor's own: send it as it is")

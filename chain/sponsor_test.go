@@ -19,9 +19,10 @@ func TestSponsored(t *testing.T) {
 	tm := genesisTime
 	tx := nextNonceSigner(t, map[testKey]uint64{})
 	inner := func(k testKey, nonce uint64, m func(n uint64) Msg) string { return string(k.tx(t, m(nonce))) }
-	sponsored := func(in string) []byte {
-		return tx(alice, func(n uint64) Msg { return SponsoredTx{Inner: in, Nonce: n} })
+	sponsoredBy := func(user testKey, in string) []byte {
+		return tx(alice, func(n uint64) Msg { return SponsoredTx{Inner: in, User: user.addr, Nonce: n} })
 	}
+	sponsored := func(in string) []byte { return sponsoredBy(carol, in) }
 	step, refused := channelSteps(t, a, &tm)
 	if a.View().Account(carol.addr).Balance.Sign() != 0 {
 		t.Fatal("carol has COVE")
@@ -37,7 +38,7 @@ func TestSponsored(t *testing.T) {
 		})
 	}
 	// No policy, no sponsoring; a policy may not list SponsoredTx itself.
-	refused(CodeNotFound, "has no sponsor policy", sponsored(deployCarols), policy("DeployAgent,OpenChannel,CloseChannel", cove.AgentID{}, 500, 10))
+	refused(CodeNotFound, "has no sponsor policy", sponsored(deployCarols), policy("DeployAgent,OpenChannel,CloseChannel", carolsAgent, 500, 10))
 	refused(CodeInvalidArgument, "a SponsoredTx cannot be sponsored", policy("SponsoredTx", cove.AgentID{}, 0, 1), tx(bob, func(n uint64) Msg { return transfer(carol, 0, n) }))
 	// Carol's deploy, paid by alice: carol's account appears, with
 	// nonce 1 and nothing spent.
@@ -64,7 +65,11 @@ func TestSponsored(t *testing.T) {
 	forged := []byte(open(5, 4))
 	copy(forged[len(forged)-4:], `ff"}`) // v 255
 	refused(CodeBadSignature, "inner", sponsored(string(forged)), tx(bob, func(n uint64) Msg { return transfer(carol, 0, n) }))
-	refused(CodeInvalidArgument, "the sponsor's own", sponsored(inner(alice, a.View().Account(alice.addr).Nonce+1, func(n uint64) Msg {
+	// An inner signed for another chain recovers to an address nobody
+	// holds, not to the user the sponsor names.
+	refused(CodeUnauthorized, "not to the user", sponsored(string(carol.txFor(t, testChainID+1, OpenChannel{Agent: carolsAgent, Deposit: big.NewInt(5), Nonce: 4}))),
+		tx(bob, func(n uint64) Msg { return transfer(carol, 0, n) }))
+	refused(CodeInvalidArgument, "the sponsor's own", sponsoredBy(alice, inner(alice, a.View().Account(alice.addr).Nonce+1, func(n uint64) Msg {
 		return OpenChannel{Agent: carolsAgent, Deposit: big.NewInt(1), Nonce: n}
 	})), sponsored(open(5, 4)))
 	ch, err := a.View().Channel(1)
@@ -79,14 +84,19 @@ func TestSponsored(t *testing.T) {
 	if p, err := a.View().SponsorPolicy(alice.addr); err != nil || p.Remaining != 2 {
 		t.Fatalf("policy %+v %v", p, err)
 	}
-	// A policy for one agent, once: a channel to another agent is not
-	// sponsored; the one to carol's agent uses the policy up.
-	step(policy("OpenChannel", carolsAgent, 10, 1))
+	// A policy that pays deposits names its agent; one for carol's agent,
+	// once: a channel to another agent is not sponsored; the one to
+	// carol's agent uses the policy up.
+	refused(CodeInvalidArgument, "names the one agent", policy("OpenChannel", cove.AgentID{}, 10, 1), policy("OpenChannel", carolsAgent, 10, 1))
 	refused(CodeUnauthorized, "about agent", sponsored(inner(carol, 8, func(n uint64) Msg { return OpenChannel{Agent: cove.AgentID{9}, Deposit: big.NewInt(1), Nonce: n} })), sponsored(open(1, 8)))
 	if _, err := a.View().SponsorPolicy(alice.addr); err == nil {
 		t.Fatal("the policy outlived its count")
 	}
 	refused(CodeNotFound, "has no sponsor policy", sponsored(open(1, 9)), tx(bob, func(n uint64) Msg { return transfer(carol, 0, n) }))
+	// The sponsor that funded a channel may close it too (its user may
+	// never); anyone else may not.
+	refused(CodeUnauthorized, "only its payer (or the sponsor that funded it)", tx(bob, func(n uint64) Msg { return CloseChannel{Channel: 2, Nonce: n} }),
+		tx(alice, func(n uint64) Msg { return CloseChannel{Channel: 2, Nonce: n} }))
 	// At Settle, channel 1's deposit goes back to alice, who paid it.
 	ch, _ = a.View().Channel(1)
 	tm = time.Unix(ch.ClosesAt, 0)
@@ -107,4 +117,18 @@ func mustInt(t testing.TB, s string) int64 {
 		t.Fatalf("not a number: %q", s)
 	}
 	return v.Int64()
+}
+
+// TestSponsoredFeeType: a SponsoredTx pays the fee of its inner
+// transaction's type (a price governance set for DeployAgent holds for a
+// sponsored deploy too).
+func TestSponsoredFeeType(t *testing.T) {
+	h, c := bundle("x")
+	in := string(carol.tx(t, DeployAgent{Name: "x", CID: c, CodeHash: h, Nonce: 0}))
+	if got := feeType(Tx{Msg: SponsoredTx{Inner: in, User: carol.addr}}); got != "DeployAgent" {
+		t.Fatalf("fee type %s", got)
+	}
+	if got := feeType(Tx{Msg: SponsoredTx{Inner: "not a tx", User: carol.addr}}); got != "SponsoredTx" {
+		t.Fatalf("fee type of a malformed inner: %s", got)
+	}
 }

@@ -63,7 +63,7 @@ const (
 	CloseChannelType        = "CloseChannel(uint64 channel,uint256 maxFee,uint64 nonce)"
 	SettleType              = "Settle(uint64 channel,uint256 maxFee,uint64 nonce)"
 	SetSponsorPolicyType    = "SetSponsorPolicy(string types,bytes32 agent,uint256 maxDeposit,uint64 remaining,uint256 maxFee,uint64 nonce)"
-	SponsoredTxType         = "SponsoredTx(string inner,uint256 maxFee,uint64 nonce)"
+	SponsoredTxType         = "SponsoredTx(string inner,address user,uint256 maxFee,uint64 nonce)"
 	HeartbeatType           = "Heartbeat(bytes32 worker,uint64 challenge,bytes32 seed,uint64 iterations,bytes identitySig,uint64 nonce)"
 )
 
@@ -259,10 +259,10 @@ func goldens() []golden {
 			SetSponsorPolicyType,
 			`{"types":"DeployAgent,OpenChannel","agent":"0xa901000000000000000000000000000000000000000000000000000000000000","maxDeposit":"5000","remaining":10,"nonce":38}`,
 			"0xbd95408846b16e33743096ba9a7f066078901d4ef671a64aa51b7d9a531ea6fa", "0x5418a1553c01ebb380e0f8b6f8f8e32668cf1d7237055f12f51e2a5bc6a97769", ""},
-		{SponsoredTx{Inner: `{"type":"Transfer","message":{"to":"0x0000000000000000000000000000000000000001","amount":"1","nonce":0},"signature":"0x00"}`, Nonce: 39},
+		{SponsoredTx{Inner: `{"type":"Transfer","message":{"to":"0x0000000000000000000000000000000000000001","amount":"1","nonce":0},"signature":"0x00"}`, User: cove.Address{0xaa, 2}, Nonce: 39},
 			SponsoredTxType,
-			`{"inner":"{\"type\":\"Transfer\",\"message\":{\"to\":\"0x0000000000000000000000000000000000000001\",\"amount\":\"1\",\"nonce\":0},\"signature\":\"0x00\"}","nonce":39}`,
-			"0x71cafc81048b41749e6d610e4121717444f098e1ad284adef19bd4a07ec1256b", "0x2f685d7c60f2cc518fdfe2191271274c3abfcb4364c124bd09a005a6b4cd67b1", ""},
+			`{"inner":"{\"type\":\"Transfer\",\"message\":{\"to\":\"0x0000000000000000000000000000000000000001\",\"amount\":\"1\",\"nonce\":0},\"signature\":\"0x00\"}","user":"0xaA02000000000000000000000000000000000000","nonce":39}`,
+			"0x0a5fd8a9b6269386b73ef53261cc9a34a6b50a328a812cbe24a20bca72e92516", "0xc9742cbfc6fc1ad16f61007b9e2bad009cff13c94a55b57895a05fa2a3c73c3d", ""},
 	}
 }
 

@@ -27,13 +27,15 @@ func (c *Client) SignTx(ctx context.Context, s Signer, msg func(nonce uint64) ch
 	return chain.SignTx(chainID, msg(acct.Nonce), s.Sign)
 }
 
-// Sponsor sends inner, another account's signed transaction, in a
-// SponsoredTx signed by sponsor, which pays its fee under its policy.
-func (c *Client) Sponsor(ctx context.Context, sponsor Signer, inner []byte) (chain.TxOutcome, error) {
+// Sponsor sends inner, user's signed transaction, in a SponsoredTx signed
+// by sponsor, which pays its fee under its policy. The user is named by
+// the sponsor, not read from inner: the chain refuses an inner that does
+// not recover to it (one signed for another chain, say).
+func (c *Client) Sponsor(ctx context.Context, sponsor Signer, user cove.Address, inner []byte) (chain.TxOutcome, error) {
 	if _, err := chain.Decode(inner); err != nil {
 		return chain.TxOutcome{}, fmt.Errorf("sponsor: %w", err)
 	}
-	return c.Send(ctx, sponsor, func(n uint64) chain.Msg { return chain.SponsoredTx{Inner: string(inner), Nonce: n} })
+	return c.Send(ctx, sponsor, func(n uint64) chain.Msg { return chain.SponsoredTx{Inner: string(inner), User: user, Nonce: n} })
 }
 
 // SendSponsored signs the message msg builds with user (SignTx) and sends
@@ -43,7 +45,7 @@ func (c *Client) SendSponsored(ctx context.Context, user, sponsor Signer, msg fu
 	if err != nil {
 		return chain.TxOutcome{}, err
 	}
-	return c.Sponsor(ctx, sponsor, inner)
+	return c.Sponsor(ctx, sponsor, user.Address(), inner)
 }
 
 // SponsorPolicy returns an account's sponsor policy (an *Error with status

@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -55,9 +56,7 @@ func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
 		Header: cove.Header(header),
 		Body:   body,
 	})
-	if err != nil || resp.Status == http.StatusTooManyRequests && http.Header(resp.Header).Get("Retry-After") != "" {
-		// No agent ran (no worker could take the call, or its agent's
-		// queue was full): the caller did not get what it paid for.
+	if notRun(r, resp, err) {
 		pay.refund()
 	}
 	if err != nil {
@@ -78,6 +77,26 @@ func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
 	}
 	s.calls.add(a.ID, rec)
 	s.writeSigned(w, r, resp, "agent "+a.ID.String())
+}
+
+// notRunCodes are the refusals of a call no agent ran: no worker held
+// the agent's keys or could take it. (worker_failed is not one: the
+// worker may have run it; nor is a caller gone away mid-call.)
+var notRunCodes = []string{api.CodeWorkerNotProvisioned, api.CodeAgentNotFound, "no_worker", "attestor_pending", "request_too_large"}
+
+// notRun reports whether a call got an answer that says its agent did
+// not run, so that its voucher goes back to the caller: one of
+// notRunCodes, or the worker's signed 429 (the agent's queue was full;
+// it carries Retry-After).
+func notRun(r *http.Request, resp *cove.Response, err error) bool {
+	if r.Context().Err() != nil {
+		return false // the caller went away: the agent may have run
+	}
+	var ce *cove.Error
+	if errors.As(err, &ce) {
+		return slices.Contains(notRunCodes, ce.Code)
+	}
+	return err == nil && resp.Status == http.StatusTooManyRequests && http.Header(resp.Header).Get("Retry-After") != ""
 }
 
 // writeSigned writes a signed response (an agent's, or the AI service's;

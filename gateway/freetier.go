@@ -40,9 +40,11 @@ type agentFreeCount struct {
 	callers map[string]uint64
 }
 
-// take counts a free call of agent by caller at now if tier allows it;
-// otherwise it says why not.
-func (f *freeCounts) take(agent cove.AgentID, tier cove.FreeTier, caller string, now time.Time) (ok bool, why string) {
+// take counts a free call of agent by caller at now if tier allows it
+// and use (nil: none) accepts: the call's Cove-Auth nonce is used up only
+// then. Otherwise it says why the tier does not cover the call, or
+// returns use's refusal.
+func (f *freeCounts) take(agent cove.AgentID, tier cove.FreeTier, caller string, now time.Time, use func() *authError) (why string, aerr *authError) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if day := now.UTC().Unix() / 86400; day != f.day || f.agents == nil {
@@ -51,24 +53,29 @@ func (f *freeCounts) take(agent cove.AgentID, tier cove.FreeTier, caller string,
 	a := f.agents[agent]
 	if a == nil {
 		if len(f.agents) >= maxFreeAgents {
-			return false, "this gateway counts the free calls of too many agents today"
+			return "this gateway counts the free calls of too many agents today", nil
 		}
 		a = &agentFreeCount{callers: map[string]uint64{}}
 		f.agents[agent] = a
 	}
 	if a.total >= tier.CallsPerDay {
-		return false, "the free tier's " + strconv.FormatUint(tier.CallsPerDay, 10) + " calls of today are used up"
+		return "the free tier's " + strconv.FormatUint(tier.CallsPerDay, 10) + " calls of today are used up", nil
 	}
 	n, known := a.callers[caller]
 	if tier.PerCaller > 0 && n >= tier.PerCaller {
-		return false, "you have made the " + strconv.FormatUint(tier.PerCaller, 10) + " free calls a caller may make today"
+		return "you have made the " + strconv.FormatUint(tier.PerCaller, 10) + " free calls a caller may make today", nil
 	}
 	if !known && len(a.callers) >= maxFreeCallersPerAgent {
-		return false, "this gateway counts too many callers of this agent today"
+		return "this gateway counts too many callers of this agent today", nil
+	}
+	if use != nil {
+		if aerr := use(); aerr != nil {
+			return "", aerr
+		}
 	}
 	a.total++
 	a.callers[caller] = n + 1
-	return true, ""
+	return "", nil
 }
 
 // freeCall lets a call of agent a without a voucher through when its free
@@ -81,15 +88,16 @@ func (s *Server) freeCall(r *http.Request, a cove.Agent) *paymentError {
 	}
 	now := time.Now()
 	caller := ""
+	var useNonce func() *authError
 	if r.Header.Get(api.HeaderAuth) != "" {
 		signer, auth, aerr := s.checkAuth(r, now)
-		if aerr == nil {
-			aerr = s.useNonce(signer, auth, now)
-		}
 		if aerr != nil {
 			return &paymentError{status: aerr.status, code: aerr.code, msg: aerr.message}
 		}
 		caller = "account " + signer.String()
+		// The nonce is used up only for a call the tier lets through, so
+		// refused callers fill none of the gateway's memory of nonces.
+		useNonce = func() *authError { return s.useNonce(signer, auth, now) }
 	} else {
 		host, _, err := net.SplitHostPort(r.RemoteAddr)
 		if err != nil {
@@ -97,7 +105,11 @@ func (s *Server) freeCall(r *http.Request, a cove.Agent) *paymentError {
 		}
 		caller = "address " + host
 	}
-	if ok, why := s.free.take(a.ID, *a.FreeTier, caller, now); !ok {
+	why, aerr := s.free.take(a.ID, *a.FreeTier, caller, now, useNonce)
+	if aerr != nil {
+		return &paymentError{status: aerr.status, code: aerr.code, msg: aerr.message}
+	}
+	if why != "" {
 		return &paymentError{msg: why + " (" + caller + "): pay with a voucher of a payment channel to agent " + a.ID.String() + " in the " + api.HeaderPayment + " header, or come back tomorrow (UTC)"}
 	}
 	return nil

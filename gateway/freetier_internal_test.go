@@ -1,10 +1,16 @@
 package gateway
 
 import (
+	"context"
+	"log/slog"
+	"math/big"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/api"
+	"github.com/cove-network/cove/chain"
 )
 
 // TestFreeCountsDays: the counts start again at midnight UTC, not before.
@@ -13,19 +19,59 @@ func TestFreeCountsDays(t *testing.T) {
 	tier := cove.FreeTier{CallsPerDay: 2, PerCaller: 1}
 	agent := cove.AgentID{1}
 	day := time.Date(2026, 12, 3, 23, 59, 58, 0, time.UTC)
-	if ok, _ := f.take(agent, tier, "a", day); !ok {
+	if why, _ := f.take(agent, tier, "a", day, nil); why != "" {
 		t.Fatal("first call refused")
 	}
-	if ok, _ := f.take(agent, tier, "a", day.Add(time.Second)); ok {
+	if why, _ := f.take(agent, tier, "a", day.Add(time.Second), nil); why == "" {
 		t.Fatal("a second call by one caller passed the same day")
 	}
-	if ok, _ := f.take(agent, tier, "b", day.Add(time.Second)); !ok {
+	if why, _ := f.take(agent, tier, "b", day.Add(time.Second), nil); why != "" {
 		t.Fatal("another caller refused")
 	}
-	if ok, _ := f.take(agent, tier, "c", day.Add(time.Second)); ok {
+	if why, _ := f.take(agent, tier, "c", day.Add(time.Second), nil); why == "" {
 		t.Fatal("a third call passed a tier of 2 a day")
 	}
-	if ok, _ := f.take(agent, tier, "a", day.Add(2*time.Second)); !ok {
+	if why, _ := f.take(agent, tier, "a", day.Add(2*time.Second), nil); why != "" {
 		t.Fatal("the next day's first call refused")
+	}
+}
+
+// TestLedgerUndoAfterCompaction: a voucher given back after the log was
+// compacted down to it leaves, after a restart, the voucher it replaced as
+// the channel's floor (the undo line is followed by that voucher again).
+func TestLedgerUndoAfterCompaction(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "vouchers.log")
+	log := slog.New(slog.DiscardHandler)
+	l, err := openLedger(path, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := chain.ChannelRecord{ID: 1, Payer: cove.Address{1}, Agent: cove.AgentID{2}, Deposit: chain.AmountOf(big.NewInt(100)), Redeemed: chain.AmountOf(new(big.Int))}
+	pay := func(amount int64, nonce uint64) api.Payment {
+		p := api.Payment{Channel: 1, Agent: c.Agent, Amount: big.NewInt(amount), Nonce: nonce, ChainID: 7}
+		p.Signature[64] = 27
+		p.Signature[0] = byte(nonce)
+		return p
+	}
+	p1, p2 := pay(10, 1), pay(20, 2)
+	if _, _, err := l.accept(c, p1, p1.Header(), big.NewInt(10)); err != nil {
+		t.Fatal(err)
+	}
+	prev, had, err := l.accept(c, p2, p2.Header(), big.NewInt(10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.size = ledgerCompactBytes + 1
+	l.sync() // compacted: the log holds p2 only
+	l.undo(p2, prev, had)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	l.run(ctx) // the last sync, then closed
+	l2, err := openLedger(path, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if amount, nonce := l2.floor(c); amount.Int64() != 10 || nonce != 1 {
+		t.Fatalf("after a restart the floor is %s/%d, want 10/1", amount, nonce)
 	}
 }

@@ -174,6 +174,21 @@ func (l *ledger) rewrite() error {
 	return nil
 }
 
+// reopen opens the log for appending again after a failed rewrite,
+// writing every best voucher once more (a line twice is harmless).
+func (l *ledger) reopen() {
+	f, err := os.OpenFile(l.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		l.log.Error("vouchers: reopen the ledger: accepted vouchers are kept in memory only", "err", err)
+		l.f, l.w = nil, nil
+		return
+	}
+	l.f, l.w = f, bufio.NewWriter(f)
+	for _, a := range l.best {
+		l.append(a.line())
+	}
+}
+
 func writeSynced(path string, b []byte) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
@@ -260,12 +275,15 @@ func (l *ledger) undo(p api.Payment, prev accepted, had bool) {
 	if cur, ok := l.best[p.Channel]; !ok || !samePayment(cur.payment, p) {
 		return
 	}
+	l.append(undoMark + " " + p.Header() + "\n") // rare: encoded again
 	if had {
 		l.best[p.Channel] = prev
+		// Again after the undo: a compaction since prev was accepted may
+		// have left p the only line of its channel.
+		l.append(prev.line())
 	} else {
 		delete(l.best, p.Channel)
 	}
-	l.append(undoMark + " " + p.Header() + "\n") // rare: encoded again
 }
 
 // append adds a line to the log (written to disk at the next sync).
@@ -293,7 +311,10 @@ func (l *ledger) sync() {
 	l.dirty = false
 	if l.size > ledgerCompactBytes {
 		if err := l.rewrite(); err != nil {
+			// rewrite closed the log: keep appending to it rather than
+			// to nothing, and try to compact again at the next sync.
 			l.log.Error("vouchers: compact the ledger", "err", err)
+			l.reopen()
 		}
 		return
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"math/big"
 	"net"
@@ -450,5 +451,76 @@ func TestFreeTierAuthReplayed(t *testing.T) {
 	}
 	if status, _ := freeCall(t, s, "192.0.2.1", &stranger, ""); status != http.StatusOK {
 		t.Fatalf("a fresh one: %d", status)
+	}
+}
+
+// hangupInvoker starts the agent (counting it), then waits for the
+// caller to go away and answers with the context's error, as a worker does
+// for a call whose caller hung up mid-run.
+type hangupInvoker struct {
+	runs    atomic.Int64
+	started chan struct{}
+}
+
+func (h *hangupInvoker) Invoke(ctx context.Context, id cove.AgentID, c cove.Call) (*cove.Response, error) {
+	h.runs.Add(1)
+	select {
+	case h.started <- struct{}{}:
+	default: // a second run: the test fails on the count
+	}
+	select {
+	case <-ctx.Done():
+	case <-time.After(2 * time.Second):
+	}
+	return nil, ctx.Err()
+}
+
+func (h *hangupInvoker) Ready() error { return nil }
+
+// TestPaidCallHangupKeepsVoucher: a caller that goes away while its agent
+// runs does not get its voucher back (the agent ran): the same voucher
+// sent again is a replay.
+func TestPaidCallHangupKeepsVoucher(t *testing.T) {
+	inv := &hangupInvoker{started: make(chan struct{}, 1)}
+	s, c := newTestGateway(t, gateway.DefaultConfig(), inv)
+	mustTx(t, c, owner, chain.SetAgentPrice{Agent: knownAgent, Price: big.NewInt(10), Nonce: 1})
+	mustTx(t, c, stranger, chain.OpenChannel{Agent: knownAgent, Deposit: big.NewInt(100), Nonce: 0})
+	h := voucher(t, stranger, fuzzChainID, 1, knownAgent, 10, 1)
+	ctx, cancel := context.WithCancel(t.Context())
+	req := httptest.NewRequest(http.MethodGet, "/agents/"+knownAgent.String()+"/", nil).WithContext(ctx)
+	req.Header.Set(api.HeaderPayment, h)
+	done := make(chan struct{})
+	go func() { s.ServeHTTP(httptest.NewRecorder(), req); close(done) }()
+	<-inv.started
+	cancel()
+	<-done
+	if status, body := paidCall(t, s, knownAgent, h); status != http.StatusPaymentRequired || !strings.Contains(body.Error.Message, "a replay") {
+		t.Fatalf("the voucher of a call its caller left: %d %s", status, body.Error.Message)
+	}
+	if inv.runs.Load() != 1 {
+		t.Fatalf("the agent ran %d times", inv.runs.Load())
+	}
+}
+
+// TestFreeTierRefusedUseNoNonce: callers the free tier refuses use up no
+// Cove-Auth nonce: 64 of them (the gateway's whole memory of nonces here)
+// leave the owner able to read its vouchers.
+func TestFreeTierRefusedUseNoNonce(t *testing.T) {
+	cfg := gateway.DefaultConfig()
+	cfg.MaxAuthNonces = 64
+	s, c := newTestGateway(t, cfg, &countingInvoker{})
+	mustTx(t, c, owner, chain.SetAgentPrice{Agent: knownAgent, Price: big.NewInt(10), Nonce: 1})
+	mustTx(t, c, owner, chain.SetFreeTier{Agent: knownAgent, CallsPerDay: 1, PerCaller: 1, Nonce: 2})
+	if status, _ := freeCall(t, s, "192.0.2.1", nil, ""); status != http.StatusOK {
+		t.Fatalf("the day's free call: %d", status)
+	}
+	for i := range 64 {
+		k := newFuzzKey(fmt.Sprintf("caller-%d", i))
+		if status, _ := freeCall(t, s, "192.0.2.2", &k, ""); status != http.StatusPaymentRequired {
+			t.Fatalf("caller %d: %d", i, status)
+		}
+	}
+	if code := vouchersStatus(t, s, owner); code != http.StatusOK {
+		t.Fatalf("the owner's vouchers after 64 refused free calls: %d", code)
 	}
 }

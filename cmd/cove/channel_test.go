@@ -100,9 +100,12 @@ func testPaidCalls(t *testing.T, base string) {
 	// --sign-only and sent by the sponsor (the deposit is the sponsor's);
 	// a paid call from it; its own agent deployed with --sponsor.
 	newbie := newKey(t, "newbie")
-	run("sponsor", "policy", "--types", "DeployAgent,OpenChannel", "--max-deposit", "100000", "--txs", "2")
+	if _, err := runCove(t, "--gateway", base, "sponsor", "policy", "--types", "DeployAgent,OpenChannel", "--max-deposit", "100000", "--txs", "2"); err == nil || !strings.Contains(err.Error(), "names the one agent") {
+		t.Fatalf("a policy that pays deposits to any agent: %v", err)
+	}
+	run("sponsor", "policy", "--types", "DeployAgent,OpenChannel", "--agent", dep.ID, "--max-deposit", "100000", "--txs", "2")
 	signed := run("--from", "newbie", "channel", "open", "--agent", dep.ID, "--deposit", "5000", "--sign-only")
-	out = run("sponsor", "submit", writeFile(t, "inner.json", []byte(signed)))
+	out = run("sponsor", "submit", writeFile(t, "inner.json", []byte(signed)), "--user", newbie.String())
 	if !regexp.MustCompile(`(?m)^  sponsored sponsor=0x[0-9a-fA-F]{40} user=`+newbie.String()+` type=OpenChannel remaining=1$`).MatchString(out) ||
 		!strings.Contains(out, "channel_opened channel=") || !strings.Contains(out, "deposit=5000 funder=") {
 		t.Fatalf("sponsor submit printed %q", out)

@@ -98,14 +98,21 @@ func newSponsorSubmitCmd(g *globals) *cobra.Command {
 	var (
 		from   txFlags
 		asJSON bool
+		user   string
 	)
 	cmd := &cobra.Command{
-		Use:   "submit FILE",
+		Use:   "submit FILE --user ADDRESS",
 		Short: "Send another account's signed transaction (from --sign-only; - reads stdin), paying for it",
-		Args:  cobra.ExactArgs(1),
+		Long: `Send the transaction the user ADDRESS signed (cove ... --sign-only prints it) in a
+SponsoredTx signed by --from, which pays for it under its policy. The chain refuses it unless it
+recovers to ADDRESS: name the user you mean to pay for.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			who, err := cove.ParseAddress(user)
+			if err != nil {
+				return fmt.Errorf("--user: %w", err)
+			}
 			var inner []byte
-			var err error
 			if args[0] == "-" {
 				inner, err = io.ReadAll(io.LimitReader(cmd.InOrStdin(), chain.MaxTxBytes+1))
 			} else {
@@ -120,7 +127,7 @@ func newSponsorSubmitCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer cancel()
-			out, err := c.Sponsor(ctx, sponsor, inner)
+			out, err := c.Sponsor(ctx, sponsor, who, inner)
 			var te *client.TxError
 			if err != nil && !errors.As(err, &te) {
 				return from.explain(ctx, err)
@@ -140,5 +147,7 @@ func newSponsorSubmitCmd(g *globals) *cobra.Command {
 	}
 	from.register(cmd.Flags())
 	cmd.Flags().BoolVar(&asJSON, "json", false, `print the outcome {"hash","height","code","log","events"}`)
+	cmd.Flags().StringVar(&user, "user", "", "the address of the user whose transaction this is (required)")
+	cmd.MarkFlagRequired("user")
 	return cmd
 }

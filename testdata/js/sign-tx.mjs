@@ -258,6 +258,7 @@ const TYPES = {
   ],
   SponsoredTx: [
     { name: "inner", type: "string" },
+    { name: "user", type: "address" },
     { name: "maxFee", type: "uint256", optional: true },
     { name: "nonce", type: "uint64" },
   ],
