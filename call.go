@@ -33,6 +33,11 @@ type Call struct {
 	Host   string
 	Header Header
 	Body   []byte
+	// Payment is the voucher that pays a priced agent's call (the
+	// caller's Cove-Payment header value; empty for none): the gateway
+	// checks it, and a worker's link checks it again. The agent never
+	// sees it.
+	Payment string
 }
 
 // Response is an agent's answer to a Call, signed. Exactly one of Body and

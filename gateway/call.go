@@ -55,9 +55,11 @@ func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
 		Host:   r.Host,
 		Header: cove.Header(header),
 		Body:   body,
+		// Checked above; a remote worker's link checks it again.
+		Payment: r.Header.Get(api.HeaderPayment),
 	})
 	if notRun(r, resp, err) {
-		pay.refund()
+		pay.Refund()
 	}
 	if err != nil {
 		status := http.StatusInternalServerError

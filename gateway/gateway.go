@@ -28,6 +28,7 @@ import (
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/api"
 	"github.com/cove-network/cove/internal/metrics"
+	"github.com/cove-network/cove/internal/payment"
 )
 
 // Config tunes the gateway.
@@ -151,8 +152,8 @@ type Server struct {
 	nonces   *nonceCache
 	// ledger holds the vouchers of paid calls accepted here; free the
 	// free calls of the day (freetier.go).
-	ledger *ledger
-	free   freeCounts
+	ledger *payment.Ledger
+	free   payment.FreeCounts
 	// evm is the node's EVM bridge, if it runs one (SetEVM).
 	evm EVM
 	// ai is the confidential AI service, if the node serves one (SetAI).
@@ -220,7 +221,7 @@ func New(cfg Config, log *slog.Logger, chain Chain, blobs Blobs, invoker Invoker
 	if cfg.MaxHeaderBytes == 0 {
 		cfg.MaxHeaderBytes = DefaultMaxHeaderBytes
 	}
-	l, err := openLedger(cfg.VouchersFile, log)
+	l, err := payment.Open(cfg.VouchersFile, log)
 	if err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
@@ -329,7 +330,7 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	}
 	lctx, stopLedger := context.WithCancel(context.Background())
 	ledgerDone := make(chan struct{})
-	go func() { s.ledger.run(lctx); close(ledgerDone) }()
+	go func() { s.ledger.Run(lctx); close(ledgerDone) }()
 	// The ledger stops after the server: calls in flight during the
 	// shutdown still record their vouchers, and the last sync keeps them.
 	defer func() { stopLedger(); <-ledgerDone }()

@@ -1,28 +1,16 @@
 package gateway
 
 import (
-	"bufio"
-	"bytes"
-	"cmp"
-	"context"
-	"encoding/hex"
-	"errors"
 	"fmt"
-	"log/slog"
-	"maps"
 	"math/big"
 	"net/http"
-	"os"
-	"path/filepath"
-	"slices"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/api"
 	"github.com/cove-network/cove/chain"
-	"github.com/cove-network/cove/ethsig"
+	"github.com/cove-network/cove/internal/payment"
 )
 
 // Paid calls (issue 11, ADR 23). A call to an agent with a price must
@@ -45,343 +33,6 @@ import (
 // and the owner redeems the highest that survived. The chain's redeemed
 // total is a floor no restart loses.
 
-// ledgerSyncInterval is how often accepted vouchers are written to disk.
-const ledgerSyncInterval = 200 * time.Millisecond
-
-// ledgerCompactBytes is the log size past which the ledger rewrites it
-// with the highest voucher of each channel only.
-const ledgerCompactBytes = 16 << 20
-
-// accepted is the highest voucher of a channel the gateway accepted.
-type accepted struct {
-	payment api.Payment
-	payer   cove.Address
-	// header is the Cove-Payment header value it came in (what the log
-	// keeps: encoding it again would cost each call).
-	header string
-}
-
-// ledger holds the highest accepted voucher of each channel, and the log
-// file that keeps them across restarts.
-type ledger struct {
-	mu   sync.Mutex
-	best map[uint64]accepted
-	// keys are the payers' public keys, by channel, recovered from a
-	// voucher of the channel (a channel's payer never changes, and its
-	// id is never reused).
-	keys map[uint64][]byte
-	// path is the log file ("" keeps vouchers in memory only); f and w
-	// append to it; size is its length; dirty says w holds lines not yet
-	// on disk.
-	path  string
-	f     *os.File
-	w     *bufio.Writer
-	size  int64
-	dirty bool
-	log   *slog.Logger
-}
-
-// openLedger loads the ledger kept at path (created if missing; "" for
-// one in memory only) and compacts its log.
-func openLedger(path string, log *slog.Logger) (*ledger, error) {
-	l := &ledger{best: map[uint64]accepted{}, keys: map[uint64][]byte{}, path: path, log: log}
-	if path == "" {
-		return l, nil
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("vouchers: %w", err)
-	}
-	b, err := os.ReadFile(path)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("vouchers: %w", err)
-	}
-	// Every voucher not undone is a candidate; the highest of each
-	// channel wins.
-	kept := map[uint64][]accepted{}
-	bad := 0
-	for line := range bytes.SplitSeq(b, []byte("\n")) {
-		if len(line) == 0 {
-			continue
-		}
-		first, header, ok := bytes.Cut(line, []byte(" "))
-		p, perr := api.ParsePayment(string(header))
-		if !ok || perr != nil {
-			bad++ // a line cut short by a crash
-			continue
-		}
-		if string(first) == undoMark {
-			kept[p.Channel] = slices.DeleteFunc(kept[p.Channel], func(a accepted) bool { return samePayment(a.payment, p) })
-			continue
-		}
-		addr, err := cove.ParseAddress(string(first))
-		if err != nil {
-			bad++
-			continue
-		}
-		kept[p.Channel] = append(kept[p.Channel], accepted{payment: p, payer: addr, header: string(header)})
-	}
-	for id, as := range kept {
-		for _, a := range as {
-			if cur, ok := l.best[id]; !ok || a.payment.Amount.Cmp(cur.payment.Amount) > 0 {
-				l.best[id] = a
-			}
-		}
-	}
-	if bad > 0 {
-		log.Warn("vouchers: skipped unreadable lines of the ledger (a write cut short)", "lines", bad, "path", path)
-	}
-	if err := l.rewrite(); err != nil {
-		return nil, err
-	}
-	return l, nil
-}
-
-// line is the log line of a: the payer's address, a space, the voucher's
-// Cove-Payment header value.
-func (a accepted) line() string { return a.payer.String() + " " + a.header + "\n" }
-
-// samePayment reports whether a and b are the same voucher.
-func samePayment(a, b api.Payment) bool {
-	return a.Channel == b.Channel && a.Nonce == b.Nonce && a.Signature == b.Signature && a.Amount.Cmp(b.Amount) == 0
-}
-
-// undoMark opens the log line of an undone voucher (undo).
-const undoMark = "undo"
-
-// rewrite replaces the log with the highest voucher of each channel and
-// reopens it for appending. Called with l.mu held, or before l is shared.
-func (l *ledger) rewrite() error {
-	if l.f != nil {
-		l.w.Flush()
-		l.f.Close()
-	}
-	tmp := l.path + ".tmp"
-	var buf bytes.Buffer
-	for _, id := range slices.Sorted(maps.Keys(l.best)) {
-		buf.WriteString(l.best[id].line())
-	}
-	if err := writeSynced(tmp, buf.Bytes()); err != nil {
-		return fmt.Errorf("vouchers: %w", err)
-	}
-	if err := os.Rename(tmp, l.path); err != nil {
-		return fmt.Errorf("vouchers: %w", err)
-	}
-	f, err := os.OpenFile(l.path, os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		return fmt.Errorf("vouchers: %w", err)
-	}
-	l.f, l.w, l.size = f, bufio.NewWriter(f), int64(buf.Len())
-	return nil
-}
-
-// reopen opens the log for appending again after a failed rewrite,
-// writing every best voucher once more (a line twice is harmless).
-func (l *ledger) reopen() {
-	f, err := os.OpenFile(l.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
-	if err != nil {
-		l.log.Error("vouchers: reopen the ledger: accepted vouchers are kept in memory only", "err", err)
-		l.f, l.w = nil, nil
-		return
-	}
-	l.f, l.w = f, bufio.NewWriter(f)
-	for _, a := range l.best {
-		l.append(a.line())
-	}
-}
-
-func writeSynced(path string, b []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
-
-// floor returns the least amount above which, and the nonce above which,
-// the next voucher of c must be: the highest accepted, or the chain's
-// redeemed total if higher.
-func (l *ledger) floor(c chain.ChannelRecord) (*big.Int, uint64) {
-	amount, nonce := c.Redeemed.Big(), c.VoucherNonce
-	l.mu.Lock()
-	a, ok := l.best[c.ID]
-	l.mu.Unlock()
-	if ok && a.payment.Amount.Cmp(amount) > 0 {
-		amount = a.payment.Amount
-	}
-	if ok && a.payment.Nonce > nonce {
-		nonce = a.payment.Nonce
-	}
-	return new(big.Int).Set(amount), nonce
-}
-
-// payerKey returns the public key of channel id's payer, if known.
-func (l *ledger) payerKey(id uint64) []byte {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.keys[id]
-}
-
-// learnPayerKey keeps pub, recovered from a voucher of channel id that
-// names its payer.
-func (l *ledger) learnPayerKey(id uint64, pub []byte) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.keys[id] = pub
-}
-
-// errStale is a voucher at or below the channel's floor.
-var errStale = errors.New("stale voucher")
-
-// accept records p, a voucher of c whose signature was checked, if it is
-// at least price above the channel's floor with a higher nonce;
-// errStale otherwise. The check and the record are one step, so two
-// calls with the same voucher cannot both pass. It returns the voucher p
-// replaced, for undo.
-func (l *ledger) accept(c chain.ChannelRecord, p api.Payment, header string, price *big.Int) (prev accepted, had bool, err error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	prev, had = l.best[c.ID]
-	amount, nonce := c.Redeemed.Big(), c.VoucherNonce
-	if had {
-		if prev.payment.Amount.Cmp(amount) > 0 {
-			amount.Set(prev.payment.Amount)
-		}
-		nonce = max(nonce, prev.payment.Nonce)
-	}
-	if p.Nonce <= nonce || p.Amount.Cmp(amount.Add(amount, price)) < 0 {
-		return prev, had, errStale
-	}
-	a := accepted{payment: p, payer: c.Payer, header: header}
-	l.best[c.ID] = a
-	l.append(a.line())
-	return prev, had, nil
-}
-
-// undo takes back p, accepted for a call that did not run (no worker
-// could take it), if no later voucher of its channel replaced it: the
-// channel's floor goes back to prev, so the payer's next voucher pays for
-// its next call, not for this one.
-func (l *ledger) undo(p api.Payment, prev accepted, had bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if cur, ok := l.best[p.Channel]; !ok || !samePayment(cur.payment, p) {
-		return
-	}
-	l.append(undoMark + " " + p.Header() + "\n") // rare: encoded again
-	if had {
-		l.best[p.Channel] = prev
-		// Again after the undo: a compaction since prev was accepted may
-		// have left p the only line of its channel.
-		l.append(prev.line())
-	} else {
-		delete(l.best, p.Channel)
-	}
-}
-
-// append adds a line to the log (written to disk at the next sync).
-// Called with l.mu held.
-func (l *ledger) append(line string) {
-	if l.w == nil {
-		return
-	}
-	n, err := l.w.WriteString(line)
-	if err != nil {
-		l.log.Error("vouchers: write the ledger", "err", err)
-	}
-	l.size += int64(n)
-	l.dirty = true
-}
-
-// sync writes the lines appended since the last sync to disk, and
-// compacts a log past ledgerCompactBytes.
-func (l *ledger) sync() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.w == nil || !l.dirty {
-		return
-	}
-	l.dirty = false
-	if l.size > ledgerCompactBytes {
-		if err := l.rewrite(); err != nil {
-			// rewrite closed the log: keep appending to it rather than
-			// to nothing, and try to compact again at the next sync.
-			l.log.Error("vouchers: compact the ledger", "err", err)
-			l.reopen()
-		}
-		return
-	}
-	if err := l.w.Flush(); err != nil {
-		l.log.Error("vouchers: write the ledger", "err", err)
-		return
-	}
-	if err := l.f.Sync(); err != nil {
-		l.log.Error("vouchers: sync the ledger", "err", err)
-	}
-}
-
-// run syncs the ledger every ledgerSyncInterval until ctx ends, then once
-// more, and closes its file.
-func (l *ledger) run(ctx context.Context) {
-	t := time.NewTicker(ledgerSyncInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-t.C:
-			l.sync()
-		case <-ctx.Done():
-			l.sync()
-			l.mu.Lock()
-			if l.f != nil {
-				l.f.Close()
-				l.f, l.w = nil, nil
-			}
-			l.mu.Unlock()
-			return
-		}
-	}
-}
-
-// redeemable returns the accepted vouchers of agent's channels that add
-// to what the chain has redeemed, by channel.
-func (l *ledger) redeemable(v chain.View, agent cove.AgentID) []api.Redeemable {
-	l.mu.Lock()
-	var mine []accepted
-	for _, a := range l.best {
-		if a.payment.Agent == agent {
-			mine = append(mine, a)
-		}
-	}
-	l.mu.Unlock()
-	slices.SortFunc(mine, func(a, b accepted) int { return cmp.Compare(a.payment.Channel, b.payment.Channel) })
-	out := []api.Redeemable{}
-	for _, a := range mine {
-		c, err := v.Channel(a.payment.Channel)
-		if err != nil || c.Agent != agent || a.payment.Amount.Cmp(c.Redeemed.Big()) <= 0 {
-			continue // settled, or nothing to add
-		}
-		// Verified against the payer's key, v may name the other key:
-		// the chain recovers, so it gets the v that recovers to the payer.
-		sig, err := ethsig.FixV(a.payment.Voucher().Digest(), a.payment.Signature, c.Payer)
-		if err != nil {
-			l.log.Error("vouchers: an accepted voucher is not the payer's", "channel", c.ID, "err", err)
-			continue
-		}
-		out = append(out, api.Redeemable{
-			Channel: c.ID, Payer: c.Payer, Amount: a.payment.Amount.String(), Nonce: a.payment.Nonce,
-			Signature: "0x" + hex.EncodeToString(sig[:]), Redeemed: c.Redeemed.String(),
-		})
-	}
-	return out
-}
-
 // paymentError is a refused payment: the message, and the channel the
 // voucher named when it exists. status and code are 402
 // payment_required unless set (a free call's refused Cove-Auth).
@@ -392,26 +43,11 @@ type paymentError struct {
 	channel *chain.ChannelRecord
 }
 
-// paid is a call's accepted voucher, which refund takes back when the
-// call does not run.
-type paid struct {
-	l    *ledger
-	p    api.Payment
-	prev accepted
-	had  bool
-}
-
-// refund undoes the payment (nil: a free call).
-func (pd *paid) refund() {
-	if pd != nil {
-		pd.l.undo(pd.p, pd.prev, pd.had)
-	}
-}
-
 // checkPayment lets a call of agent a through when a is free (nil, nil),
-// or when the call carries a voucher the gateway accepts and records;
-// otherwise it says why not.
-func (s *Server) checkPayment(r *http.Request, a cove.Agent) (*paid, *paymentError) {
+// when it carries a voucher the gateway accepts and records
+// (payment.Ledger.Pay), or when its free tier covers it; otherwise it
+// says why not.
+func (s *Server) checkPayment(r *http.Request, a cove.Agent) (*payment.Paid, *paymentError) {
 	if a.Price == nil {
 		return nil, nil
 	}
@@ -419,60 +55,11 @@ func (s *Server) checkPayment(r *http.Request, a cove.Agent) (*paid, *paymentErr
 	if h == "" {
 		return nil, s.freeCall(r, a)
 	}
-	p, err := api.ParsePayment(h)
-	if err != nil {
-		return nil, &paymentError{msg: err.Error()}
+	pd, ref := s.ledger.Pay(s.chain.View(), a, h)
+	if ref != nil {
+		return nil, &paymentError{msg: ref.Msg, channel: ref.Channel}
 	}
-	v := s.chain.View()
-	if p.ChainID != v.ChainID() {
-		return nil, &paymentError{msg: fmt.Sprintf("the voucher is for chain %d, this network is chain %d", p.ChainID, v.ChainID())}
-	}
-	if p.Agent != a.ID {
-		return nil, &paymentError{msg: fmt.Sprintf("the voucher pays agent %s, this call is to agent %s", p.Agent, a.ID)}
-	}
-	c, err := v.Channel(p.Channel)
-	if err != nil {
-		return nil, &paymentError{msg: fmt.Sprintf("channel %d does not exist (settled, or not opened yet: wait for its OpenChannel's block)", p.Channel)}
-	}
-	if c.Agent != a.ID {
-		return nil, &paymentError{msg: fmt.Sprintf("channel %d pays agent %s, not %s", c.ID, c.Agent, a.ID), channel: &c}
-	}
-	if !c.Open() {
-		return nil, &paymentError{msg: fmt.Sprintf("channel %d is closing: it takes no new vouchers; open another", c.ID), channel: &c}
-	}
-	// The cheap check first: a replayed or lower voucher is refused
-	// before its signature costs a recovery.
-	if floor, nonce := s.ledger.floor(c); p.Nonce <= nonce || p.Amount.Cmp(floor.Add(floor, a.Price)) < 0 {
-		return nil, &paymentError{msg: fmt.Sprintf("the voucher (amount %s, nonce %d) is a replay or too low: the next voucher of channel %d must carry an amount of at least %s and a nonce above %d", p.Amount, p.Nonce, c.ID, floor, nonce), channel: &c}
-	}
-	if reason, ok := chain.CheckVoucherAmount(c, p.Amount); !ok {
-		return nil, &paymentError{msg: reason, channel: &c}
-	}
-	// The chain's rule (chain.CheckVoucher) recovers the signer; once this
-	// gateway has recovered the payer's key from one voucher of the
-	// channel, it verifies the next ones with it, which costs less. A
-	// voucher that passes with the other v is still the payer's: the
-	// owner's list fixes v (redeemable).
-	d := p.Voucher().Digest()
-	if pub := s.ledger.payerKey(c.ID); pub != nil {
-		if err := ethsig.Verify(pub, d, p.Signature); err != nil {
-			return nil, &paymentError{msg: chain.NotPayersVoucher(c), channel: &c}
-		}
-	} else {
-		pub, addr, err := ethsig.RecoverPublicKey(d, p.Signature)
-		if err != nil {
-			return nil, &paymentError{msg: "the voucher's signature: " + ethsig.Reason(err), channel: &c}
-		}
-		if addr != c.Payer {
-			return nil, &paymentError{msg: chain.NotPayersVoucher(c), channel: &c}
-		}
-		s.ledger.learnPayerKey(c.ID, pub)
-	}
-	prev, had, err := s.ledger.accept(c, p, h, a.Price)
-	if err != nil {
-		return nil, &paymentError{msg: fmt.Sprintf("the voucher (amount %s, nonce %d) was just used by another call: sign the next one", p.Amount, p.Nonce), channel: &c}
-	}
-	return &paid{l: s.ledger, p: p, prev: prev, had: had}, nil
+	return pd, nil
 }
 
 // writePaymentRequired answers 402 payment_required: why, the price and
@@ -502,7 +89,7 @@ func (s *Server) writePaymentRequired(w http.ResponseWriter, a cove.Agent, pe *p
 // channelState is c as this gateway sees it, for an agent priced price
 // (nil: free).
 func (s *Server) channelState(v chain.View, c chain.ChannelRecord, price *big.Int) api.ChannelState {
-	floor, nonce := s.ledger.floor(c)
+	floor, nonce := s.ledger.Floor(c)
 	if price == nil {
 		price = new(big.Int)
 	}
@@ -578,7 +165,7 @@ func (s *Server) handleVouchers(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err.status, err.code, err.message)
 		return
 	}
-	writeJSON(w, http.StatusOK, s.ledger.redeemable(s.chain.View(), a.ID))
+	writeJSON(w, http.StatusOK, s.ledger.Redeemable(s.chain.View(), a.ID))
 }
 
 // handleChainSponsor answers GET /v1/chain/sponsors/{addr}: the account's

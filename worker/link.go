@@ -2,8 +2,14 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"net"
+	"net/http"
+	"time"
 
+	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/api"
+	"github.com/cove-network/cove/internal/payment"
 	"github.com/cove-network/cove/workerlink"
 )
 
@@ -23,5 +29,51 @@ func (s *Server) ServeLink(ctx context.Context, ln net.Listener) error {
 		return err
 	}
 	log := s.log.With("link", ln.Addr().String())
-	return workerlink.Serve(ctx, ln, cert, workerlink.Handler(s, s.cfg.MaxRequestBytes, log), log)
+	return workerlink.Serve(ctx, ln, cert, workerlink.Handler(paidLink{s}, s.cfg.MaxRequestBytes, log), log)
+}
+
+// paidLink is the worker as its link serves it: a call of a priced agent
+// must be paid here too (issue 11, ADR 23). The link serves anyone who
+// reads the worker's endpoint and key from the chain, not only honest
+// gateways, so the worker checks the call's voucher itself
+// (payment.Ledger.Pay against its own chain view and a ledger of the
+// vouchers it accepted, in memory), or counts the call against the
+// agent's free tier, calls per day in all at this worker. A voucher is
+// then good once per worker, not only once per gateway.
+type paidLink struct{ s *Server }
+
+func (p paidLink) Health() workerlink.Health { return p.s.Health() }
+
+func (p paidLink) Invoke(ctx context.Context, id cove.AgentID, c cove.Call) (*cove.Response, error) {
+	s := p.s
+	v := s.chain.View()
+	rec, err := v.Agent(id)
+	if err != nil || rec.Agent().Price == nil {
+		c.Payment = ""
+		return s.Invoke(ctx, id, c) // unknown agents are Invoke's to answer
+	}
+	a := rec.Agent()
+	var paid *payment.Paid
+	if c.Payment == "" {
+		why := "agent " + id.String() + " costs " + a.Price.String() + " base units per call: the call carries no voucher"
+		if a.FreeTier != nil {
+			tier := *a.FreeTier
+			tier.PerCaller = 0 // the link does not know the callers: the day's calls in all
+			if why, _ = s.linkFree.Take(id, tier, "link", time.Now(), nil); why == "" {
+				return s.Invoke(ctx, id, c)
+			}
+		}
+		return nil, &cove.Error{Status: http.StatusPaymentRequired, Code: api.CodePaymentRequired, Message: why}
+	}
+	paid, ref := s.linkLedger.Pay(v, a, c.Payment)
+	if ref != nil {
+		return nil, &cove.Error{Status: http.StatusPaymentRequired, Code: api.CodePaymentRequired, Message: ref.Msg}
+	}
+	c.Payment = ""
+	resp, err := s.Invoke(ctx, id, c)
+	var ce *cove.Error
+	if errors.As(err, &ce) && ctx.Err() == nil {
+		paid.Refund() // unsigned: no agent ran (no keys yet, a body too large)
+	}
+	return resp, err
 }

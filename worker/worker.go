@@ -37,6 +37,7 @@ import (
 	"github.com/cove-network/cove/attest"
 	"github.com/cove-network/cove/chain"
 	"github.com/cove-network/cove/internal/metrics"
+	"github.com/cove-network/cove/internal/payment"
 	"github.com/cove-network/cove/keys"
 	"github.com/cove-network/cove/receipt"
 	"github.com/cove-network/cove/secret"
@@ -226,7 +227,12 @@ type Server struct {
 	// waits for them.
 	prepares sync.WaitGroup
 	ai       *ai.Service
-	metrics  *metrics.Set // nil: none kept
+	// linkLedger and linkFree check how calls over the link are paid
+	// (link.go): vouchers this worker accepted, in memory, and the day's
+	// free calls.
+	linkLedger *payment.Ledger
+	linkFree   payment.FreeCounts
+	metrics    *metrics.Set // nil: none kept
 
 	mu       sync.Mutex
 	programs *programCache // by code hash, within CompiledCacheBytes
@@ -323,6 +329,10 @@ func New(cfg Config, log *slog.Logger, platform Platform, c Chain, blobs Blobs, 
 		return nil, err
 	}
 	perAgent, queued := cfg.perAgent()
+	linkLedger, err := payment.Open("", log) // in memory: a restart forgets it (ADR 23)
+	if err != nil {
+		return nil, err
+	}
 	srv := &Server{
 		cfg:      cfg,
 		log:      log,
@@ -338,6 +348,8 @@ func New(cfg Config, log *slog.Logger, platform Platform, c Chain, blobs Blobs, 
 		ai:       aiService,
 		programs: newProgramCache(cmp.Or(cfg.CompiledCacheBytes, DefaultCompiledCacheBytes)),
 		agents:   map[cove.AgentID]*agentKeys{},
+
+		linkLedger: linkLedger,
 	}
 	// Upstreams that are TEEs themselves: their platform is checked
 	// against this network's TEE policy, as workers' are (the host's clock

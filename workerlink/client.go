@@ -119,7 +119,7 @@ var ErrBadReceipt = errors.New("the worker's receipt does not check")
 // check is cut). Errors: a *cove.Error the worker answered; a
 // *NotSentError; a *FailedError; ErrBadReceipt.
 func (r *Remote) Invoke(ctx context.Context, id cove.AgentID, c cove.Call, want Expect) (*cove.Response, error) {
-	meta, err := appendFrame(nil, callMeta{Method: c.Method, Path: c.Path, URL: c.URL, Host: c.Host, Header: c.Header})
+	meta, err := appendFrame(nil, callMeta{Method: c.Method, Path: c.Path, URL: c.URL, Host: c.Host, Header: c.Header, Payment: c.Payment})
 	if err != nil {
 		return nil, fmt.Errorf("workerlink: encode call: %w", err)
 	}

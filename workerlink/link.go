@@ -62,6 +62,8 @@ type callMeta struct {
 	URL    string      `json:"url"`
 	Host   string      `json:"host"`
 	Header cove.Header `json:"header"`
+	// Payment is cove.Call.Payment.
+	Payment string `json:"payment,omitempty"`
 }
 
 // responseMeta is the response's fields but its body and receipt.

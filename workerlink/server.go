@@ -129,7 +129,7 @@ func (s *server) readCall(rw http.ResponseWriter, r *http.Request, id cove.Agent
 	if int64(len(body)) > s.maxBody {
 		return cove.Call{}, tooLarge(s.maxBody)
 	}
-	c := cove.Call{Method: m.Method, Path: m.Path, URL: m.URL, Host: m.Host, Header: m.Header, Body: body}
+	c := cove.Call{Method: m.Method, Path: m.Path, URL: m.URL, Host: m.Host, Header: m.Header, Body: body, Payment: m.Payment}
 	if err := CheckCall(id, &c); err != nil {
 		return cove.Call{}, badRequest(err.Error())
 	}

@@ -1,4 +1,4 @@
-package gateway
+package payment
 
 import (
 	"context"
@@ -15,23 +15,23 @@ import (
 
 // TestFreeCountsDays: the counts start again at midnight UTC, not before.
 func TestFreeCountsDays(t *testing.T) {
-	var f freeCounts
+	var f FreeCounts
 	tier := cove.FreeTier{CallsPerDay: 2, PerCaller: 1}
 	agent := cove.AgentID{1}
 	day := time.Date(2026, 12, 3, 23, 59, 58, 0, time.UTC)
-	if why, _ := f.take(agent, tier, "a", day, nil); why != "" {
+	if why, _ := f.Take(agent, tier, "a", day, nil); why != "" {
 		t.Fatal("first call refused")
 	}
-	if why, _ := f.take(agent, tier, "a", day.Add(time.Second), nil); why == "" {
+	if why, _ := f.Take(agent, tier, "a", day.Add(time.Second), nil); why == "" {
 		t.Fatal("a second call by one caller passed the same day")
 	}
-	if why, _ := f.take(agent, tier, "b", day.Add(time.Second), nil); why != "" {
+	if why, _ := f.Take(agent, tier, "b", day.Add(time.Second), nil); why != "" {
 		t.Fatal("another caller refused")
 	}
-	if why, _ := f.take(agent, tier, "c", day.Add(time.Second), nil); why == "" {
+	if why, _ := f.Take(agent, tier, "c", day.Add(time.Second), nil); why == "" {
 		t.Fatal("a third call passed a tier of 2 a day")
 	}
-	if why, _ := f.take(agent, tier, "a", day.Add(2*time.Second), nil); why != "" {
+	if why, _ := f.Take(agent, tier, "a", day.Add(2*time.Second), nil); why != "" {
 		t.Fatal("the next day's first call refused")
 	}
 }
@@ -42,7 +42,7 @@ func TestFreeCountsDays(t *testing.T) {
 func TestLedgerUndoAfterCompaction(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "vouchers.log")
 	log := slog.New(slog.DiscardHandler)
-	l, err := openLedger(path, log)
+	l, err := Open(path, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,17 +61,17 @@ func TestLedgerUndoAfterCompaction(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l.size = ledgerCompactBytes + 1
-	l.sync() // compacted: the log holds p2 only
+	l.size = CompactBytes + 1
+	l.Sync() // compacted: the log holds p2 only
 	l.undo(p2, prev, had)
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	l.run(ctx) // the last sync, then closed
-	l2, err := openLedger(path, log)
+	l.Run(ctx) // the last sync, then closed
+	l2, err := Open(path, log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if amount, nonce := l2.floor(c); amount.Int64() != 10 || nonce != 1 {
+	if amount, nonce := l2.Floor(c); amount.Int64() != 10 || nonce != 1 {
 		t.Fatalf("after a restart the floor is %s/%d, want 10/1", amount, nonce)
 	}
 }

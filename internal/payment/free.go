@@ -1,0 +1,67 @@
+package payment
+
+import (
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/cove-network/cove"
+)
+
+// Bounds of the counts' memory: past them a new caller (or agent) of the
+// day gets no free call until the next day.
+const (
+	maxFreeCallersPerAgent = 100_000
+	maxFreeAgents          = 10_000
+)
+
+// FreeCounts counts the free calls of the day, per agent and caller, in
+// memory (they start again each day, UTC, and after a restart).
+type FreeCounts struct {
+	mu     sync.Mutex
+	day    int64 // Unix days of the counts
+	agents map[cove.AgentID]*agentFreeCount
+}
+
+type agentFreeCount struct {
+	total   uint64
+	callers map[string]uint64
+}
+
+// Take counts a free call of agent by caller at now if tier allows it
+// and use (nil: none) accepts: the call's Cove-Auth nonce is used up only
+// then. Otherwise it says why the tier does not cover the call, or
+// returns use's refusal.
+func (f *FreeCounts) Take(agent cove.AgentID, tier cove.FreeTier, caller string, now time.Time, use func() error) (why string, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if day := now.UTC().Unix() / 86400; day != f.day || f.agents == nil {
+		f.day, f.agents = day, map[cove.AgentID]*agentFreeCount{}
+	}
+	a := f.agents[agent]
+	if a == nil {
+		if len(f.agents) >= maxFreeAgents {
+			return "this gateway counts the free calls of too many agents today", nil
+		}
+		a = &agentFreeCount{callers: map[string]uint64{}}
+		f.agents[agent] = a
+	}
+	if a.total >= tier.CallsPerDay {
+		return "the free tier's " + strconv.FormatUint(tier.CallsPerDay, 10) + " calls of today are used up", nil
+	}
+	n, known := a.callers[caller]
+	if tier.PerCaller > 0 && n >= tier.PerCaller {
+		return "you have made the " + strconv.FormatUint(tier.PerCaller, 10) + " free calls a caller may make today", nil
+	}
+	if !known && len(a.callers) >= maxFreeCallersPerAgent {
+		return "this gateway counts too many callers of this agent today", nil
+	}
+	if use != nil {
+		if err := use(); err != nil {
+			return "", err
+		}
+	}
+	a.total++
+	a.callers[caller] = n + 1
+	return "", nil
+}
