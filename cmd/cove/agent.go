@@ -136,6 +136,7 @@ is recorded on chain and fixed for the agent's life.`,
 	f.StringVar(&isolation, "isolation", cove.IsolationAgent, "agent: calls share warm VMs (module state persists); request: a fresh VM per call")
 	f.StringVar(&salt, "salt", "", "0x + 64 hex digits: makes the agent id reproducible (default random)")
 	from.register(f)
+	from.registerSponsor(f)
 	return cmd
 }
 

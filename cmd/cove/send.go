@@ -50,11 +50,18 @@ func (f *txFlags) register(fs *pflag.FlagSet) {
 	f.fromFlags.register(fs)
 	fs.DurationVar(&f.timeout, "timeout", defaultTxTimeout, "give up waiting for the transaction's block after this long, and say what is known of it (submitted? pending? committed?)")
 	fs.StringVar(&f.fee, "fee", "", "the most the transaction may pay in fees, in base units (10^18 per COVE), signed with it: the chain refuses it rather than take more (default: the fee the chain asks; `cove chain fee` estimates it)")
+}
+
+// registerSponsor adds --sponsor (the commands that honour it: send's
+// callers and agent deploy).
+func (f *txFlags) registerSponsor(fs *pflag.FlagSet) {
 	fs.StringVar(&f.sponsor, "sponsor", "", "a key that pays for the transaction --from signs, under its sponsor policy (`cove sponsor policy`): --from needs no COVE")
 }
 
-// registerSignOnly adds --sign-only (commands that send one message).
+// registerSignOnly adds --sponsor and --sign-only (commands that send one
+// message through send).
 func (f *txFlags) registerSignOnly(fs *pflag.FlagSet) {
+	f.registerSponsor(fs)
 	fs.BoolVar(&f.signOnly, "sign-only", false, "print the transaction --from signs (its next nonce) instead of sending it: a sponsor sends it with `cove sponsor submit`")
 }
 
