@@ -254,9 +254,8 @@ func (s *Server) handleChainVaults(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleChainVault(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad_vault_id", "vault id: want a decimal number")
+	id, ok := numericID(w, r, "vault")
+	if !ok {
 		return
 	}
 	v := s.chain.View()
@@ -269,9 +268,8 @@ func (s *Server) handleChainVault(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleChainPool(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad_pool_id", "pool id: want a decimal number")
+	id, ok := numericID(w, r, "pool")
+	if !ok {
 		return
 	}
 	v := s.chain.View()
@@ -469,4 +467,15 @@ func (s *Server) handleChainLight(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, api.LightBlock{Height: h, LightBlock: "0x" + hex.EncodeToString(b)})
+}
+
+// numericID parses the {id} of a path naming a pool, vault or channel (what),
+// answering 400 bad_WHAT_id itself when it is not a decimal number.
+func numericID(w http.ResponseWriter, r *http.Request, what string) (uint64, bool) {
+	id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_"+what+"_id", what+" id: want a decimal number")
+		return 0, false
+	}
+	return id, true
 }

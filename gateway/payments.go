@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math/big"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/cove-network/cove"
@@ -103,9 +102,8 @@ func (s *Server) channelState(v chain.View, c chain.ChannelRecord, price *big.In
 // handleChannel answers GET /v1/channels/{id}: the channel as this
 // gateway sees it, what the payer's next voucher must carry.
 func (s *Server) handleChannel(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad_channel_id", "channel id: want a decimal number")
+	id, ok := numericID(w, r, "channel")
+	if !ok {
 		return
 	}
 	v := s.chain.View()
@@ -124,9 +122,8 @@ func (s *Server) handleChannel(w http.ResponseWriter, r *http.Request) {
 // handleChainChannel answers GET /v1/chain/channels/{id}: the chain's
 // record.
 func (s *Server) handleChainChannel(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad_channel_id", "channel id: want a decimal number")
+	id, ok := numericID(w, r, "channel")
+	if !ok {
 		return
 	}
 	c, err := s.chain.View().Channel(id)
