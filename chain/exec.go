@@ -157,7 +157,10 @@ func (a *App) deliver(o *overlay, raw []byte, ctx execContext) TxResult {
 	}
 	fees := a.fees(o)
 	size := canonicalSize(tx, raw, fees)
-	fee := fees.Fee(feeType(tx), size)
+	fee := fees.Fee(tx.Type(), size)
+	if ft := feeType(tx); ft != tx.Type() {
+		fee = maxBig(fee, fees.Fee(ft, size))
+	}
 	if max := tx.MaxFee(); max != nil && fee.Cmp(max) > 0 {
 		return res.fail(fail(CodeFeeAboveMax, "the fee is %s, above the transaction's maxFee %s: sign it again with a higher maxFee (the CLI's --fee; GET /v1/chain/fee estimates it)", fee, max))
 	}
@@ -197,9 +200,10 @@ func (a *App) deliver(o *overlay, raw []byte, ctx execContext) TxResult {
 	return res
 }
 
-// feeType is the type a transaction's fee is priced by: its own, or for a
-// SponsoredTx its inner transaction's (so that sponsoring does not get
-// around a price governance set for a type).
+// feeType is the type a transaction's fee is priced by besides its own:
+// for a SponsoredTx its inner transaction's, the higher of the two fees
+// being paid (so that sponsoring does not get around a price governance
+// set for a type, nor the price of SponsoredTx).
 func feeType(tx Tx) string {
 	if s, ok := tx.Msg.(SponsoredTx); ok {
 		if inner, err := Decode([]byte(s.Inner)); err == nil {
@@ -207,6 +211,13 @@ func feeType(tx Tx) string {
 		}
 	}
 	return tx.Type()
+}
+
+func maxBig(a, b *big.Int) *big.Int {
+	if a.Cmp(b) >= 0 {
+		return a
+	}
+	return b
 }
 
 func (r TxResult) fail(f *failure) TxResult {

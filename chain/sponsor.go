@@ -138,7 +138,8 @@ func execSetSponsorPolicy(o *overlay, sender cove.Address, m SetSponsorPolicy, _
 func namedAgent(r reader, m Msg) (cove.AgentID, bool) {
 	channelAgent := func(id uint64) (cove.AgentID, bool) {
 		var c ChannelRecord
-		return c.Agent, getJSON(r, channelKey(id), &c)
+		ok := getJSON(r, channelKey(id), &c)
+		return c.Agent, ok
 	}
 	switch m := m.(type) {
 	case CloseChannel:

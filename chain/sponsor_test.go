@@ -132,3 +132,33 @@ func TestSponsoredFeeType(t *testing.T) {
 		t.Fatalf("fee type of a malformed inner: %s", got)
 	}
 }
+
+// TestSponsoredFee: a SponsoredTx pays the higher of its own type's fee
+// and its inner type's: a price set for DeployAgent holds for a sponsored
+// deploy, and one set for SponsoredTx for any sponsored transaction.
+func TestSponsoredFee(t *testing.T) {
+	for _, perType := range []map[string]string{{"DeployAgent": "100000"}, {"SponsoredTx": "100000"}} {
+		g := testGenesis()
+		g.Accounts = []GenesisAccount{{Address: alice.addr, Balance: big.NewInt(1_000_000)}, {Address: bob.addr, Balance: big.NewInt(1_000_000)}}
+		g.ValidatorSet, g.Economics = true, true
+		g.Validators = []Validator{{PubKey: valKey(1), Power: 10}}
+		g.Params.Fees = FeeParams{Base: "100", PerType: perType, PerByte: "1"}
+		a := New()
+		if _, err := a.InitChain(g); err != nil {
+			t.Fatal(err)
+		}
+		h, c := bundle("fee")
+		in := string(carol.tx(t, DeployAgent{Name: "fee", CID: c, CodeHash: h, Nonce: 0}))
+		tm := genesisTime.Add(time.Second)
+		res := at(t, a, tm,
+			alice.tx(t, SetSponsorPolicy{Types: "DeployAgent", MaxDeposit: big.NewInt(0), Remaining: 1, Nonce: 0}),
+			alice.tx(t, SponsoredTx{Inner: in, User: carol.addr, Nonce: 1}))
+		r := res.TxResults[1]
+		if r.Code != CodeOK {
+			t.Fatalf("%v: %s", perType, r.Log)
+		}
+		if fee := mustInt(t, feeEvent(t, r).Attr("amount")); fee < 100000 {
+			t.Fatalf("fees %v: a sponsored deploy paid %d", perType, fee)
+		}
+	}
+}

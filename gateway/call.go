@@ -84,7 +84,8 @@ func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
 // notRunCodes are the refusals of a call no agent ran: no worker held
 // the agent's keys or could take it. (worker_failed is not one: the
 // worker may have run it; nor is a caller gone away mid-call.)
-var notRunCodes = []string{api.CodeWorkerNotProvisioned, api.CodeAgentNotFound, "no_worker", "attestor_pending", "request_too_large"}
+var notRunCodes = []string{api.CodeWorkerNotProvisioned, api.CodeAgentNotFound, "no_worker", "attestor_pending", "request_too_large",
+	api.CodePaymentRequired} // a remote worker's link refused the voucher: nothing ran
 
 // notRun reports whether a call got an answer that says its agent did
 // not run, so that its voucher goes back to the caller: one of

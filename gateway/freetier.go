@@ -59,6 +59,9 @@ func (s *Server) freeCall(r *http.Request, a cove.Agent) *paymentError {
 	}
 	why, err := s.free.Take(a.ID, *a.FreeTier, caller, now, use)
 	if err != nil {
+		if refused == nil { // Take fails only through use, which sets it
+			return &paymentError{status: http.StatusInternalServerError, code: "internal", msg: err.Error()}
+		}
 		return &paymentError{status: refused.status, code: refused.code, msg: refused.message}
 	}
 	if why != "" {

@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"time"
@@ -48,9 +49,12 @@ func (p paidLink) Invoke(ctx context.Context, id cove.AgentID, c cove.Call) (*co
 	s := p.s
 	v := s.chain.View()
 	rec, err := v.Agent(id)
-	if err != nil || rec.Agent().Price == nil {
+	if errors.Is(err, cove.ErrNotFound) || err == nil && rec.Agent().Price == nil {
 		c.Payment = ""
 		return s.Invoke(ctx, id, c) // unknown agents are Invoke's to answer
+	}
+	if err != nil {
+		return nil, fmt.Errorf("invoke agent %s: %w", id, err)
 	}
 	a := rec.Agent()
 	var paid *payment.Paid
@@ -72,8 +76,11 @@ func (p paidLink) Invoke(ctx context.Context, id cove.AgentID, c cove.Call) (*co
 	c.Payment = ""
 	resp, err := s.Invoke(ctx, id, c)
 	var ce *cove.Error
-	if errors.As(err, &ce) && ctx.Err() == nil {
-		paid.Refund() // unsigned: no agent ran (no keys yet, a body too large)
+	busy := err == nil && resp.Status == http.StatusTooManyRequests && http.Header(resp.Header).Get("Retry-After") != ""
+	if (errors.As(err, &ce) || busy) && ctx.Err() == nil {
+		// No agent ran: an unsigned refusal (no keys yet, a body too
+		// large), or the agent's queue was full (as the gateway does).
+		paid.Refund()
 	}
 	return resp, err
 }

@@ -55,7 +55,7 @@ channel deposit you pay (--max-deposit) and how many transactions (--txs; 0 remo
 policy).`
 	policy.Example = "  cove sponsor policy --types DeployAgent,OpenChannel --max-deposit 100000000000000000 --txs 100"
 	policy.Flags().StringVar(&types, "types", "", "message types you pay for, comma-separated (DeployAgent,OpenChannel)")
-	policy.Flags().StringVar(&agent, "agent", "", "the one agent sponsored transactions may name (default: any)")
+	policy.Flags().StringVar(&agent, "agent", "", "the one agent sponsored transactions may name (required when --max-deposit is not 0; default: any)")
 	policy.Flags().StringVar(&maxDeposit, "max-deposit", "0", "the largest deposit of a sponsored OpenChannel you pay, base units")
 	policy.Flags().Uint64Var(&txs, "txs", 0, "how many transactions you pay for (0 removes the policy)")
 	cmd.AddCommand(policy, newSponsorShowCmd(g), newSponsorSubmitCmd(g))
