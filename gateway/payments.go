@@ -18,19 +18,14 @@ import (
 // voucher of the channel this gateway accepted before, with a higher
 // nonce. The gateway checks it here, before the agent runs, with no
 // transaction: the chain's channel record (open, this agent, the
-// deposit), the payer's signature (chain.CheckVoucher, the rule Redeem
-// applies) and its ledger of accepted vouchers. The agent's owner reads
+// deposit), the payer's signature (the rule Redeem applies) and its
+// ledger of accepted vouchers (payment.Ledger, in Config.VouchersFile). The agent's owner reads
 // the highest of them (GET /v1/agents/{id}/vouchers) and redeems them on
 // chain.
 //
-// The ledger is this gateway's: a payer who sends the same voucher to two
-// gateways gets two calls for one price (ADR 23; an owner who runs
-// several gateways for a priced agent accepts that, or routes its calls
-// through one). It is kept in a file, appended to as vouchers are accepted
-// and written to disk every ledgerSyncInterval, so a restart forgets at
-// most that much: the vouchers of those calls could be replayed once,
-// and the owner redeems the highest that survived. The chain's redeemed
-// total is a floor no restart loses.
+// The check and the ledger are package payment's (a worker's link checks
+// the calls that reach it the same way); this file holds the gateway's
+// side: the 402, the free tier's callers (freetier.go) and the endpoints.
 
 // paymentError is a refused payment: the message, and the channel the
 // voucher named when it exists. status and code are 402

@@ -242,7 +242,7 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 	// Only now: the validator holds its state file's lock, so a second
 	// node started by mistake on this home has failed above instead of
 	// removing this one's writes in progress.
-	if err := cleanTemp(log, n.blobs, dir("tee-sim"), dir("gatekeeper"), dir("worker")); err != nil {
+	if err := cleanTemp(log, n.blobs, dir("tee-sim"), dir("gatekeeper"), dir("worker"), dir("gateway")); err != nil {
 		return nil, err
 	}
 	if cfg.Operator != "" {

@@ -41,7 +41,7 @@ func (f *FreeCounts) Take(agent cove.AgentID, tier cove.FreeTier, caller string,
 	a := f.agents[agent]
 	if a == nil {
 		if len(f.agents) >= maxFreeAgents {
-			return "this gateway counts the free calls of too many agents today", nil
+			return "the free calls of too many agents are counted here today", nil
 		}
 		a = &agentFreeCount{callers: map[string]uint64{}}
 		f.agents[agent] = a
@@ -54,7 +54,7 @@ func (f *FreeCounts) Take(agent cove.AgentID, tier cove.FreeTier, caller string,
 		return "you have made the " + strconv.FormatUint(tier.PerCaller, 10) + " free calls a caller may make today", nil
 	}
 	if !known && len(a.callers) >= maxFreeCallersPerAgent {
-		return "this gateway counts too many callers of this agent today", nil
+		return "too many callers of this agent are counted here today", nil
 	}
 	if use != nil {
 		if err := use(); err != nil {

@@ -27,6 +27,7 @@ import (
 	"github.com/cove-network/cove/api"
 	"github.com/cove-network/cove/chain"
 	"github.com/cove-network/cove/ethsig"
+	"github.com/cove-network/cove/internal/atomicfile"
 )
 
 // The ledger is its holder's: a payer who sends the same voucher to two
@@ -43,7 +44,7 @@ const SyncInterval = 200 * time.Millisecond
 // with the highest voucher of each channel only.
 const CompactBytes = 16 << 20
 
-// accepted is the highest voucher of a channel a gateway (or a worker's link) accepted.
+// accepted is the highest voucher of a channel its ledger accepted.
 type accepted struct {
 	payment api.Payment
 	payer   cove.Address
@@ -146,15 +147,11 @@ func (l *Ledger) rewrite() error {
 		l.w.Flush()
 		l.f.Close()
 	}
-	tmp := l.path + ".tmp"
 	var buf bytes.Buffer
 	for _, id := range slices.Sorted(maps.Keys(l.best)) {
 		buf.WriteString(l.best[id].line())
 	}
-	if err := writeSynced(tmp, buf.Bytes()); err != nil {
-		return fmt.Errorf("vouchers: %w", err)
-	}
-	if err := os.Rename(tmp, l.path); err != nil {
+	if err := atomicfile.Write(l.path, buf.Bytes()); err != nil {
 		return fmt.Errorf("vouchers: %w", err)
 	}
 	f, err := os.OpenFile(l.path, os.O_WRONLY|os.O_APPEND, 0o600)
@@ -178,22 +175,6 @@ func (l *Ledger) reopen() {
 	for _, a := range l.best {
 		l.append(a.line())
 	}
-}
-
-func writeSynced(path string, b []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }
 
 // Floor returns the least amount above which, and the nonce above which,
