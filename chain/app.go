@@ -245,6 +245,9 @@ func checkRecord(key string, value []byte) error {
 			v = checkSponsorRecord(key)
 		}
 		if v == nil {
+			v = checkTokenRecord(key)
+		}
+		if v == nil {
 			return fmt.Errorf("unknown key %q", key)
 		}
 	}

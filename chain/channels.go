@@ -262,10 +262,21 @@ func ownedAgent(o *overlay, sender cove.Address, id cove.AgentID, what string) (
 	if !getJSON(o, agentKey(id), &rec) {
 		return rec, fail(CodeNotFound, "agent %s does not exist: check the id (`cove agent list`)", id)
 	}
-	if rec.Owner != sender {
-		return rec, fail(CodeUnauthorized, "agent %s is owned by %s, not %s: only its owner may %s", id, rec.Owner, sender, what)
+	if f := ownerOnly(rec, sender, what); f != nil {
+		return rec, f
 	}
 	return rec, nil
+}
+
+// ownerOnly refuses a sender that does not own the agent rec.
+func ownerOnly(rec AgentRecord, sender cove.Address, what string) *failure {
+	if rec.Owner == sender {
+		return nil
+	}
+	if IsDAOAgent(rec) {
+		return fail(CodeUnauthorized, "agent %s belongs to its DAO: only an executed proposal may %s (`cove dao propose`)", rec.ID, what)
+	}
+	return fail(CodeUnauthorized, "agent %s is owned by %s, not %s: only its owner may %s", rec.ID, rec.Owner, sender, what)
 }
 
 func execSetAgentPrice(o *overlay, sender cove.Address, m SetAgentPrice, _ execContext) ([]Event, *failure) {
@@ -373,8 +384,17 @@ func execRedeem(o *overlay, sender cove.Address, m Redeem, ctx execContext) ([]E
 	if f != nil {
 		return nil, f
 	}
-	if _, f := ownedAgent(o, sender, c.Agent, "redeem its vouchers"); f != nil {
-		return nil, f
+	// The agent's owner redeems, and is paid; the channels of a DAO's
+	// agent anyone redeems, to its treasury (the owner).
+	var rec AgentRecord
+	if !getJSON(o, agentKey(c.Agent), &rec) {
+		return nil, fail(CodeNotFound, "agent %s does not exist", c.Agent)
+	}
+	payee := rec.Owner
+	if !IsDAOAgent(rec) {
+		if f := ownerOnly(rec, sender, "redeem its vouchers"); f != nil {
+			return nil, f
+		}
 	}
 	if reason, ok := CheckVoucher(ctx.chainID, c, m.Amount, m.VoucherNonce, m.Signature); !ok {
 		return nil, fail(CodeUnauthorized, "%s", reason)
@@ -384,14 +404,14 @@ func execRedeem(o *overlay, sender cove.Address, m Redeem, ctx execContext) ([]E
 		return nil, fail(CodeInvalidArgument, "channel %d has redeemed %s already: this voucher (%s) adds nothing; redeem a higher one", c.ID, redeemed, m.Amount)
 	}
 	pay := new(big.Int).Sub(m.Amount, redeemed)
-	moveCOVE(o, ChannelEscrowAddress, sender, pay)
+	moveCOVE(o, ChannelEscrowAddress, payee, pay)
 	c.Redeemed = AmountOf(m.Amount)
 	c.VoucherNonce = m.VoucherNonce
 	putJSON(o, channelKey(c.ID), c)
-	return []Event{{Type: EventChannelRedeemed, Attrs: []Attr{
-		{"channel", u64s(c.ID)}, {"payee", sender.String()}, {"amount", pay.String()},
+	return append([]Event{{Type: EventChannelRedeemed, Attrs: []Attr{
+		{"channel", u64s(c.ID)}, {"payee", payee.String()}, {"amount", pay.String()},
 		{"redeemed", m.Amount.String()}, {"voucherNonce", u64s(m.VoucherNonce)},
-	}}}, nil
+	}}}, revenueShare(o, c.Agent, c.ID, payee, pay)...), nil
 }
 
 func execCloseChannel(o *overlay, sender cove.Address, m CloseChannel, ctx execContext) ([]Event, *failure) {

@@ -102,6 +102,22 @@
 //	    sets what the sender pays for as a sponsor of other accounts' transactions
 //	SponsoredTx(string inner,address user,uint256 maxFee,uint64 nonce)
 //	    the sender pays for another account's signed transaction, under its sponsor policy
+//	LaunchAgentToken(bytes32 agent,string name,string symbol,string curve,uint256 a,uint256 b,uint64 feePPM,uint64 revenuePPM,uint256 maxFee,uint64 nonce)
+//	    an agent's owner launches the agent's token on a bonding curve
+//	Buy(bytes32 agent,uint256 amount,uint256 maxCost,uint256 maxFee,uint64 nonce)
+//	    buys amount of an agent's token from its curve for at most maxCost
+//	Sell(bytes32 agent,uint256 amount,uint256 minReturn,uint256 maxFee,uint64 nonce)
+//	    sells amount of the sender's tokens back to the curve for at least minReturn
+//	WithdrawTreasury(bytes32 agent,address to,uint256 amount,uint256 maxFee,uint64 nonce)
+//	    an agent's owner pays amount from the agent's treasury
+//	TransferAgentToDAO(bytes32 agent,uint64 quorumPPM,uint64 thresholdPPM,uint64 votingBlocks,uint64 timelockBlocks,uint256 maxFee,uint64 nonce)
+//	    an agent's owner hands the agent to its token's holders for good
+//	Propose(bytes32 agent,string actionType,string action,string description,uint256 maxFee,uint64 nonce)
+//	    a token holder proposes an action of an agent's DAO
+//	CastVote(uint64 proposal,string support,uint256 maxFee,uint64 nonce)
+//	    votes yes or no with the tokens held at the proposal's snapshot
+//	Execute(uint64 proposal,uint256 maxFee,uint64 nonce)
+//	    runs a passed proposal's action after its timelock
 //
 // so ethers' signTypedData and viem's signTypedData sign Cove transactions
 // (testdata/js/sign-tx.mjs does both). In the message, uint64 values are

@@ -303,6 +303,9 @@ func execUpgrade(o *overlay, sender cove.Address, m UpgradeAgent, ctx execContex
 		return nil, fail(CodeNotFound, "agent %s does not exist: check the id, or send DeployAgent first", m.Agent)
 	}
 	if rec.Owner != sender {
+		if IsDAOAgent(rec) {
+			return nil, ownerOnly(rec, sender, "upgrade it")
+		}
 		return nil, fail(CodeUnauthorized, "agent %s is owned by %s, not %s: sign with the owner's key", m.Agent, rec.Owner, sender)
 	}
 	p := getParams(o)

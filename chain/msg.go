@@ -184,6 +184,40 @@ var messages = newMsgTable(
 			return sponsoredTx(o, sender, m, ctx) // execSponsoredTx, set at init (it runs the table's messages)
 		},
 	},
+	msgSpec[LaunchAgentToken]{
+		doc:   "an agent's owner launches the agent's token on a bonding curve",
+		check: checkLaunchAgentToken,
+		exec:  execLaunchAgentToken,
+	},
+	msgSpec[Buy]{
+		doc:  "buys amount of an agent's token from its curve for at most maxCost",
+		exec: execBuy,
+	},
+	msgSpec[Sell]{
+		doc:  "sells amount of the sender's tokens back to the curve for at least minReturn",
+		exec: execSell,
+	},
+	msgSpec[WithdrawTreasury]{
+		doc:  "an agent's owner pays amount from the agent's treasury",
+		exec: execWithdrawTreasury,
+	},
+	msgSpec[TransferAgentToDAO]{
+		doc:   "an agent's owner hands the agent to its token's holders for good",
+		check: checkTransferAgentToDAO,
+		exec:  execTransferAgentToDAO,
+	},
+	msgSpec[Propose]{
+		doc:  "a token holder proposes an action of an agent's DAO",
+		exec: execPropose,
+	},
+	msgSpec[CastVote]{
+		doc:  "votes yes or no with the tokens held at the proposal's snapshot",
+		exec: execVote,
+	},
+	msgSpec[Execute]{
+		doc:  "runs a passed proposal's action after its timelock",
+		exec: execExecute,
+	},
 )
 
 // Msg is the signed content of a transaction: one of the types of the
@@ -195,7 +229,8 @@ var messages = newMsgTable(
 // RefreshPool, Heartbeat, AllowContributor, DisallowContributor, CreateVault,
 // ContributeVault, WithdrawVault, VaultInvest, VaultDivest, RefreshVault,
 // SetAgentPrice, SetFreeTier, OpenChannel, Redeem, CloseChannel, Settle,
-// SetSponsorPolicy, SponsoredTx). Decode returns these value types; pointers to
+// SetSponsorPolicy, SponsoredTx, LaunchAgentToken, Buy, Sell,
+// WithdrawTreasury, TransferAgentToDAO, Propose, CastVote, Execute). Decode returns these value types; pointers to
 // them are Msgs too. Only this package implements it.
 type Msg interface {
 	// Type returns the EIP-712 primary type name, which is also the

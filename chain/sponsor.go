@@ -141,6 +141,11 @@ func namedAgent(r reader, m Msg) (cove.AgentID, bool) {
 		ok := getJSON(r, channelKey(id), &c)
 		return c.Agent, ok
 	}
+	proposalAgent := func(id uint64) (cove.AgentID, bool) {
+		var p ProposalRecord
+		ok := getJSON(r, proposalKey(id), &p)
+		return p.Agent, ok
+	}
 	switch m := m.(type) {
 	case CloseChannel:
 		return channelAgent(m.Channel)
@@ -156,6 +161,22 @@ func namedAgent(r reader, m Msg) (cove.AgentID, bool) {
 		return m.Agent, true
 	case OpenChannel:
 		return m.Agent, true
+	case LaunchAgentToken:
+		return m.Agent, true
+	case Buy:
+		return m.Agent, true
+	case Sell:
+		return m.Agent, true
+	case WithdrawTreasury:
+		return m.Agent, true
+	case TransferAgentToDAO:
+		return m.Agent, true
+	case Propose:
+		return m.Agent, true
+	case CastVote:
+		return proposalAgent(m.Proposal)
+	case Execute:
+		return proposalAgent(m.Proposal)
 	}
 	return cove.AgentID{}, false
 }

@@ -64,6 +64,14 @@ const (
 	SettleType              = "Settle(uint64 channel,uint256 maxFee,uint64 nonce)"
 	SetSponsorPolicyType    = "SetSponsorPolicy(string types,bytes32 agent,uint256 maxDeposit,uint64 remaining,uint256 maxFee,uint64 nonce)"
 	SponsoredTxType         = "SponsoredTx(string inner,address user,uint256 maxFee,uint64 nonce)"
+	LaunchAgentTokenType    = "LaunchAgentToken(bytes32 agent,string name,string symbol,string curve,uint256 a,uint256 b,uint64 feePPM,uint64 revenuePPM,uint256 maxFee,uint64 nonce)"
+	BuyType                 = "Buy(bytes32 agent,uint256 amount,uint256 maxCost,uint256 maxFee,uint64 nonce)"
+	SellType                = "Sell(bytes32 agent,uint256 amount,uint256 minReturn,uint256 maxFee,uint64 nonce)"
+	WithdrawTreasuryType    = "WithdrawTreasury(bytes32 agent,address to,uint256 amount,uint256 maxFee,uint64 nonce)"
+	TransferAgentToDAOType  = "TransferAgentToDAO(bytes32 agent,uint64 quorumPPM,uint64 thresholdPPM,uint64 votingBlocks,uint64 timelockBlocks,uint256 maxFee,uint64 nonce)"
+	ProposeType             = "Propose(bytes32 agent,string actionType,string action,string description,uint256 maxFee,uint64 nonce)"
+	CastVoteType            = "CastVote(uint64 proposal,string support,uint256 maxFee,uint64 nonce)"
+	ExecuteType             = "Execute(uint64 proposal,uint256 maxFee,uint64 nonce)"
 	HeartbeatType           = "Heartbeat(bytes32 worker,uint64 challenge,bytes32 seed,uint64 iterations,bytes identitySig,uint64 nonce)"
 )
 
@@ -263,6 +271,40 @@ func goldens() []golden {
 			SponsoredTxType,
 			`{"inner":"{\"type\":\"Transfer\",\"message\":{\"to\":\"0x0000000000000000000000000000000000000001\",\"amount\":\"1\",\"nonce\":0},\"signature\":\"0x00\"}","user":"0xaA02000000000000000000000000000000000000","nonce":39}`,
 			"0x0a5fd8a9b6269386b73ef53261cc9a34a6b50a328a812cbe24a20bca72e92516", "0xc9742cbfc6fc1ad16f61007b9e2bad009cff13c94a55b57895a05fa2a3c73c3d", ""},
+		// Agent tokens and DAOs (issue 11): derived, then checked against
+		// ethers and viem.
+		{LaunchAgentToken{Agent: cove.AgentID{0xb1, 1}, Name: "Weather Agent", Symbol: "WTHR", Curve: "exponential", A: big.NewInt(1000), B: big.NewInt(1000000), FeePPM: 10000, RevenuePPM: 200000, Nonce: 40},
+			LaunchAgentTokenType,
+			`{"agent":"0xb101000000000000000000000000000000000000000000000000000000000000","name":"Weather Agent","symbol":"WTHR","curve":"exponential","a":"1000","b":"1000000","feePPM":10000,"revenuePPM":200000,"nonce":40}`,
+			"0xdb2e43ff72f77e77e32e08280fba058ad223ad021292a97947ee6c05d58bbbcf", "0x5b18df284a225d24b02f90d756729bbcc66f0c2f9dbb79cf4895f6d1217c96f5", ""},
+		{Buy{Agent: cove.AgentID{0xb1, 2}, Amount: big.NewInt(5000), MaxCost: big.NewInt(7000), Nonce: 41},
+			BuyType,
+			`{"agent":"0xb102000000000000000000000000000000000000000000000000000000000000","amount":"5000","maxCost":"7000","nonce":41}`,
+			"0x95a9a8118c6101d0a7c5737b6d06488af8081bc2369944fd44d6d1442e59c507", "0x4fb6071b4b529a844fd31e5b1b4a236184239d40a76addc9f9ff441fba4bdf76", ""},
+		{Sell{Agent: cove.AgentID{0xb1, 3}, Amount: big.NewInt(5000), MinReturn: big.NewInt(3000), Nonce: 42},
+			SellType,
+			`{"agent":"0xb103000000000000000000000000000000000000000000000000000000000000","amount":"5000","minReturn":"3000","nonce":42}`,
+			"0x10f0e3d5436c4ae9f0cc17817ddd8c90d96bc1bc6f3af2edbb86abaff1035214", "0xa0403f0af27e5a0b559bc5e8bb50875b22c79b5a2c34a9d4ac7174f6f778efe3", ""},
+		{WithdrawTreasury{Agent: cove.AgentID{0xb1, 4}, To: cove.Address{0xbb, 4}, Amount: big.NewInt(99), Nonce: 43},
+			WithdrawTreasuryType,
+			`{"agent":"0xb104000000000000000000000000000000000000000000000000000000000000","to":"0xBB04000000000000000000000000000000000000","amount":"99","nonce":43}`,
+			"0xbc614c2144eaec99a0983e5b0ea448ac2fe8a6ecc58e9db1a9c155a05aaf6fb8", "0x668581efc37a2914206782ec16e32d5bad6f41135c07567c03da4e993120160d", ""},
+		{TransferAgentToDAO{Agent: cove.AgentID{0xb1, 5}, QuorumPPM: 100000, ThresholdPPM: 500000, VotingBlocks: 100, TimelockBlocks: 20, Nonce: 44},
+			TransferAgentToDAOType,
+			`{"agent":"0xb105000000000000000000000000000000000000000000000000000000000000","quorumPPM":100000,"thresholdPPM":500000,"votingBlocks":100,"timelockBlocks":20,"nonce":44}`,
+			"0xd431512379eab82bea464909b78531c74d66c2602636ba2b5ae289ea286de8fb", "0x9969ca00ce43c379d608fbf57c01a00dee9c75fb2d14e2dfc72c237aee8d7806", ""},
+		{Propose{Agent: cove.AgentID{0xb1, 6}, ActionType: "SetAgentPrice", Action: `{"agent":"0xb106000000000000000000000000000000000000000000000000000000000000","price":"7"}`, Description: "raise the price", Nonce: 45},
+			ProposeType,
+			`{"agent":"0xb106000000000000000000000000000000000000000000000000000000000000","actionType":"SetAgentPrice","action":"{\"agent\":\"0xb106000000000000000000000000000000000000000000000000000000000000\",\"price\":\"7\"}","description":"raise the price","nonce":45}`,
+			"0x01d052186a85d5ad2a7d187fdf4bf864c9e395a09efe86eb9bff5b784ac56711", "0x1eb67b2a9a690dd8dfd73c5ea966353b5432d27bc646fda637aac0660591c62e", ""},
+		{CastVote{Proposal: 3, Support: "yes", Nonce: 46},
+			CastVoteType,
+			`{"proposal":3,"support":"yes","nonce":46}`,
+			"0x8dc9e0875535b37ae7fa0bb9a953c20fc6f467465639651710113611b377f3da", "0xe83ccffbfb4dffc4a49f93e07b52b81d04be5ba2c7fbfff946002bd906d7f873", ""},
+		{Execute{Proposal: 3, Nonce: 47},
+			ExecuteType,
+			`{"proposal":3,"nonce":47}`,
+			"0x748110819a700d3afa4f31f7702dd4918bab90a9dbe7f865635fd0a1a0618f5a", "0x290ac9f31aa1330f36e1c2ffe502374284b995996b2a721dae5898e7cf367a54", ""},
 	}
 }
 
@@ -400,7 +442,7 @@ func TestTypeListDocumented(t *testing.T) {
 // the table's types.
 func TestDecodeUnknownTypeNamesTable(t *testing.T) {
 	_, err := Decode([]byte(`{"type":"Mint","message":{},"signature":"0x"}`))
-	want := `unknown type "Mint" (want Transfer, DeployAgent, UpgradeAgent, RegisterWorker, UpdateParams, RegisterGatekeeper, PublishEpoch, ProvisionKey, SetAttestor, RotateKeys, PublishEpochSigner, GrantAttestor, AddValidator, RemoveValidator, SetValidatorPower, CreatePool, AddPoolWorker, RemovePoolWorker, Contribute, Withdraw, StartComputing, StopComputing, RefreshPool, Heartbeat, AllowContributor, DisallowContributor, CreateVault, ContributeVault, WithdrawVault, VaultInvest, VaultDivest, RefreshVault, SetAgentPrice, SetFreeTier, OpenChannel, Redeem, CloseChannel, Settle, SetSponsorPolicy or SponsoredTx)`
+	want := `unknown type "Mint" (want Transfer, DeployAgent, UpgradeAgent, RegisterWorker, UpdateParams, RegisterGatekeeper, PublishEpoch, ProvisionKey, SetAttestor, RotateKeys, PublishEpochSigner, GrantAttestor, AddValidator, RemoveValidator, SetValidatorPower, CreatePool, AddPoolWorker, RemovePoolWorker, Contribute, Withdraw, StartComputing, StopComputing, RefreshPool, Heartbeat, AllowContributor, DisallowContributor, CreateVault, ContributeVault, WithdrawVault, VaultInvest, VaultDivest, RefreshVault, SetAgentPrice, SetFreeTier, OpenChannel, Redeem, CloseChannel, Settle, SetSponsorPolicy, SponsoredTx, LaunchAgentToken, Buy, Sell, WithdrawTreasury, TransferAgentToDAO, Propose, CastVote or Execute)`
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("Decode of an unknown type: %v, want %q", err, want)
 	}

@@ -107,6 +107,9 @@ func heldAddress(r reader, a cove.Address) string {
 	if a == ChannelEscrowAddress {
 		return "the payment channels' escrow"
 	}
+	if a == TokenReserveAddress {
+		return "the agent tokens' reserve"
+	}
 	if _, ok := r.get(vaultAddrKey(a)); ok {
 		return "a vault's address"
 	}

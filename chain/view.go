@@ -3,6 +3,7 @@ package chain
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/big"
 	"slices"
@@ -381,4 +382,97 @@ func (v View) Channels(payer cove.Address) []ChannelRecord {
 // matching cove.ErrNotFound when it has none).
 func (v View) SponsorPolicy(sponsor cove.Address) (SponsorPolicy, error) {
 	return get[SponsorPolicy](v.a, sponsorKey(sponsor), "sponsor policy of", sponsor)
+}
+
+// Token returns an agent's committed token (an error matching
+// cove.ErrNotFound when it has none).
+func (v View) Token(agent cove.AgentID) (TokenRecord, error) {
+	return get[TokenRecord](v.a, tokenKey(agent), "token of agent", agent)
+}
+
+// Holding returns holder's committed balance of an agent's token (a zero
+// holding when it never held any).
+func (v View) Holding(agent cove.AgentID, holder cove.Address) TokenHolding {
+	v.a.mu.RLock()
+	defer v.a.mu.RUnlock()
+	return getHolding(v.a.state, agent, holder)
+}
+
+// DAO returns the committed DAO of an agent (an error matching
+// cove.ErrNotFound when the agent has none).
+func (v View) DAO(agent cove.AgentID) (DAORecord, error) {
+	return get[DAORecord](v.a, daoKey(agent), "DAO of agent", agent)
+}
+
+// Proposal returns a committed proposal (an error matching
+// cove.ErrNotFound when there is none).
+func (v View) Proposal(id uint64) (ProposalRecord, error) {
+	return get[ProposalRecord](v.a, proposalKey(id), "proposal", poolID(id))
+}
+
+// TokenState returns an agent's committed token with its price, reserve
+// and treasury, and holder's holding unless holder is zero (an error
+// matching cove.ErrNotFound when the agent has no token).
+func (v View) TokenState(agent cove.AgentID, holder cove.Address) (TokenState, error) {
+	a := v.a
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	var t TokenRecord
+	if !getJSON(a.state, tokenKey(agent), &t) {
+		return TokenState{}, fmt.Errorf("token of agent %s: %w", agent, cove.ErrNotFound)
+	}
+	var rec AgentRecord
+	getJSON(a.state, agentKey(agent), &rec)
+	g, f := t.Reserve(t.Supply.Big())
+	if f != nil {
+		return TokenState{}, errors.New(f.msg)
+	}
+	s := TokenState{
+		TokenRecord: t, Price: AmountOf(t.Price(t.Supply.Big())), Reserve: AmountOf(g),
+		Owner: rec.Owner, DAO: IsDAOAgent(rec), Treasury: AgentTreasury(agent),
+		TreasuryBalance: AmountOf(getAccount(a.state, AgentTreasury(agent)).Balance),
+	}
+	if !holder.IsZero() {
+		h := getHolding(a.state, agent, holder)
+		s.Holding = &h
+	}
+	return s, nil
+}
+
+// DAOState returns an agent's committed DAO with its treasury and every
+// proposal's state (an error matching cove.ErrNotFound when the agent has
+// none).
+func (v View) DAOState(agent cove.AgentID) (DAOState, error) {
+	a := v.a
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	var d DAORecord
+	if !getJSON(a.state, daoKey(agent), &d) {
+		return DAOState{}, fmt.Errorf("DAO of agent %s: %w", agent, cove.ErrNotFound)
+	}
+	s := DAOState{DAORecord: d, Treasury: AgentTreasury(agent), TreasuryBalance: AmountOf(getAccount(a.state, AgentTreasury(agent)).Balance), Proposals: []ProposalState{}}
+	height := a.height
+	for _, k := range a.state.keys(prefixDAOProposal + string(agent[:])) {
+		var id uint64
+		var p ProposalRecord
+		if getJSON(a.state, k, &id) && getJSON(a.state, proposalKey(id), &p) {
+			s.Proposals = append(s.Proposals, p.stateAt(d, height))
+		}
+	}
+	return s, nil
+}
+
+// ProposalState returns a committed proposal and where it stands (an
+// error matching cove.ErrNotFound when there is none).
+func (v View) ProposalState(id uint64) (ProposalState, error) {
+	a := v.a
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	var p ProposalRecord
+	if !getJSON(a.state, proposalKey(id), &p) {
+		return ProposalState{}, fmt.Errorf("proposal %d: %w", id, cove.ErrNotFound)
+	}
+	var d DAORecord
+	getJSON(a.state, daoKey(p.Agent), &d)
+	return p.stateAt(d, a.height), nil
 }

@@ -251,20 +251,13 @@ func (e *AgentExistsError) Error() string {
 // Upgrade replaces an agent's code (and, if secrets is not nil, its
 // secrets) with an UpgradeAgent transaction; only the owner may.
 func (c *Client) Upgrade(ctx context.Context, id cove.AgentID, path string, s Signer, secrets map[string]string) (api.AgentView, error) {
-	bnd, err := bundle.Build(path)
-	if err != nil {
-		return api.AgentView{}, err
-	}
-	cid, err := c.PutBlob(ctx, bnd.Code)
-	if err != nil {
-		return api.AgentView{}, fmt.Errorf("upload bundle: %w", err)
-	}
-	sealed, err := c.seal(ctx, id, secrets)
+	m, err := c.UpgradeMsg(ctx, id, path, secrets)
 	if err != nil {
 		return api.AgentView{}, err
 	}
 	out, err := c.Send(ctx, s, func(nonce uint64) chain.Msg {
-		return chain.UpgradeAgent{Agent: id, CID: cid, CodeHash: cove.SHA256(bnd.Code), Secrets: sealed, Nonce: nonce}
+		m.Nonce = nonce
+		return m
 	})
 	if err != nil {
 		return api.AgentView{}, err
@@ -274,6 +267,25 @@ func (c *Client) Upgrade(ctx context.Context, id cove.AgentID, path string, s Si
 		return api.AgentView{ID: id}, fmt.Errorf("upgrade committed in block %d (tx %s); read agent %s back: %w", out.Height, out.Hash, id, err)
 	}
 	return a, nil
+}
+
+// UpgradeMsg builds the agent at path, uploads the bundle, seals secrets
+// (none: the agent keeps its own) and returns the UpgradeAgent that
+// points agent id at it, unsigned (an agent DAO proposes it: Propose).
+func (c *Client) UpgradeMsg(ctx context.Context, id cove.AgentID, path string, secrets map[string]string) (chain.UpgradeAgent, error) {
+	bnd, err := bundle.Build(path)
+	if err != nil {
+		return chain.UpgradeAgent{}, err
+	}
+	cid, err := c.PutBlob(ctx, bnd.Code)
+	if err != nil {
+		return chain.UpgradeAgent{}, fmt.Errorf("upload bundle: %w", err)
+	}
+	sealed, err := c.seal(ctx, id, secrets)
+	if err != nil {
+		return chain.UpgradeAgent{}, err
+	}
+	return chain.UpgradeAgent{Agent: id, CID: cid, CodeHash: cove.SHA256(bnd.Code), Secrets: sealed}, nil
 }
 
 // seal seals secrets to the cluster key (SealingKey: proven with a

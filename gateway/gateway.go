@@ -250,6 +250,9 @@ func New(cfg Config, log *slog.Logger, chain Chain, blobs Blobs, invoker Invoker
 	mux.HandleFunc("GET /v1/chain/accounts/{addr}/channels", s.handleChainChannels)
 	mux.HandleFunc("GET /v1/channels/{id}", s.handleChannel)
 	mux.HandleFunc("GET /v1/chain/sponsors/{addr}", s.handleChainSponsor)
+	mux.HandleFunc("GET /v1/chain/agents/{id}/token", s.handleChainAgentToken)
+	mux.HandleFunc("GET /v1/chain/daos/{id}", s.handleChainDAO)
+	mux.HandleFunc("GET /v1/chain/proposals/{id}", s.handleChainProposal)
 	mux.HandleFunc("GET /v1/chain/accounts/{addr}", s.handleChainAccount)
 	mux.HandleFunc("GET /v1/chain/agents", s.handleChainAgents)
 	mux.HandleFunc("GET /v1/chain/agents/{id}", s.handleChainAgent)
@@ -365,6 +368,8 @@ func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
 			"ANY /agents/{id}/{path...}",
 			"GET /v1/chain/status", "GET /v1/chain/params", "GET /v1/chain/fee", "GET /v1/chain/supply", "GET /v1/chain/pools", "GET /v1/chain/pools/{id}", "GET /v1/chain/vaults", "GET /v1/chain/vaults/{id}", "GET /v1/chain/accounts/{addr}/stakes", "GET /v1/chain/workers/{id}", "GET /v1/chain/accounts/{addr}", "GET /v1/chain/agents/{id}", "GET /v1/chain/workers", "GET /v1/chain/validators", "POST /v1/chain/tx",
 			"GET /v1/chain/tx/{hash}",
+			"GET /v1/chain/channels/{id}", "GET /v1/chain/accounts/{addr}/channels", "GET /v1/channels/{id}", "GET /v1/chain/sponsors/{addr}", "GET /v1/agents/{id}/vouchers",
+			"GET /v1/chain/agents/{id}/token", "GET /v1/chain/daos/{id}", "GET /v1/chain/proposals/{id}",
 			"GET /v1/chain/proof/{key}", "GET /v1/chain/light/{height}",
 			"GET /v1/evm", "GET /v1/node",
 			"GET /v1/chain/blocks", "GET /v1/chain/blocks/{height}", "GET /v1/agents/{id}/calls", "GET /explorer/",

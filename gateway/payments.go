@@ -145,7 +145,7 @@ func (s *Server) handleChainChannels(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleVouchers answers GET /v1/agents/{id}/vouchers, for the agent's
-// owner (a Cove-Auth): the highest voucher this gateway accepted of each
+// owner (a Cove-Auth; anyone, for a DAO's agent): the highest voucher this gateway accepted of each
 // channel to the agent that adds to what the chain redeemed, which its
 // owner redeems (`cove agent redeem`).
 func (s *Server) handleVouchers(w http.ResponseWriter, r *http.Request) {
@@ -153,9 +153,13 @@ func (s *Server) handleVouchers(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := s.checkOwner(r, a, time.Now(), "read its vouchers"); err != nil {
-		writeError(w, err.status, err.code, err.message)
-		return
+	// A DAO's agent has no owner to sign: anyone redeems its vouchers,
+	// to its treasury.
+	if !isDAOAgent(a) {
+		if err := s.checkOwner(r, a, time.Now(), "read its vouchers"); err != nil {
+			writeError(w, err.status, err.code, err.message)
+			return
+		}
 	}
 	writeJSON(w, http.StatusOK, s.ledger.Redeemable(s.chain.View(), a.ID))
 }

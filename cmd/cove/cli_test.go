@@ -241,6 +241,7 @@ func TestCLI(t *testing.T) {
 	t.Run("send", func(t *testing.T) { testSend(t, base, dev) })
 	t.Run("stake", func(t *testing.T) { testStake(t, base, dev) })
 	t.Run("paid calls", func(t *testing.T) { testPaidCalls(t, base) })
+	t.Run("tokens and dao", func(t *testing.T) { testTokensAndDAO(t, base) })
 	t.Run("lost answers", func(t *testing.T) { testLostAnswers(t, base) })
 	t.Run("trust root", func(t *testing.T) { testTrustRoot(t, base) })
 	t.Run("rotate keys", func(t *testing.T) { testRotateKeys(t, base) })

@@ -72,7 +72,7 @@ Start a local network with 'cove dev', then deploy and call agents:
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format: text (key=value) or json (one object a line)")
 	root.PersistentFlags().StringVar(&g.trustRoot, "trust-root", os.Getenv("COVE_TRUST_ROOT"), "HEIGHT:0xHASH of a chain header you trust: the key secrets are sealed to and the attestors receipts are checked against are then proven from the chain, not taken from the gateway (env COVE_TRUST_ROOT; cove dev prints its chain's; see cove chain trust)")
-	root.AddCommand(newDevCmd(g), newNodeCmd(g), newTestnetCmd(g), newAgentCmd(g), newKeysCmd(g), newSendCmd(g), newAttestCmd(g), newVerifyCmd(g), newBenchCmd(g), newAdminCmd(g), newChainCmd(g), newEVMCmd(g), newAICmd(g), newStatusCmd(g), newStakeCmd(g), newWorkerCmd(g), newChannelCmd(g), newSponsorCmd(g))
+	root.AddCommand(newDevCmd(g), newNodeCmd(g), newTestnetCmd(g), newAgentCmd(g), newKeysCmd(g), newSendCmd(g), newAttestCmd(g), newVerifyCmd(g), newBenchCmd(g), newAdminCmd(g), newChainCmd(g), newEVMCmd(g), newAICmd(g), newStatusCmd(g), newStakeCmd(g), newWorkerCmd(g), newChannelCmd(g), newSponsorCmd(g), newTokenCmd(g), newDAOCmd(g))
 	return root
 }
 

@@ -1,0 +1,204 @@
+package chain
+
+import (
+	"encoding/json"
+	"math/big"
+	"strings"
+	"testing"
+
+	"github.com/cove-network/cove"
+)
+
+// TestDAO: an agent moves to its token's holders; its former owner loses
+// every owner's right (UpgradeAgent, SetAgentPrice, WithdrawTreasury);
+// only holders at the snapshot propose and vote, once; a proposal runs
+// only with its quorum and threshold, only after voting and the
+// timelock, once, before it expires; an executed upgrade changes the
+// agent's code; anyone redeems the agent's channels, to its treasury.
+// Each refusal beside a control that passes in the same state; the
+// supply, channel and token books after every block.
+func TestDAO(t *testing.T) {
+	a := newFeeApp(t)
+	tm := genesisTime
+	tx := nextNonceSigner(t, map[testKey]uint64{})
+	step, refused := tokenSteps(t, a, &tm)
+	dave := newKey("dave")
+	h, c := bundle("dao-agent")
+	agent := cove.DeriveAgentID(bob.addr, h, cove.Hash{1})
+	step(tx(bob, func(n uint64) Msg { return DeployAgent{Name: "daoagent", CID: c, CodeHash: h, Salt: cove.Hash{1}, Nonce: n} }),
+		tx(alice, func(n uint64) Msg { return transfer(carol, 100_000, n) }),
+		tx(alice, func(n uint64) Msg { return transfer(dave, 100_000, n) }))
+	step(tx(bob, func(n uint64) Msg {
+		return LaunchAgentToken{Agent: agent, Name: "DAO Agent", Symbol: "DAO", Curve: CurveLinear, A: big.NewInt(1000), B: big.NewInt(0), Nonce: n}
+	}))
+	buy := func(k testKey, whole int64) []byte {
+		return tx(k, func(n uint64) Msg { return Buy{Agent: agent, Amount: tok(whole), MaxCost: maxUint256, Nonce: n} })
+	}
+	step(buy(alice, 60), buy(bob, 30), buy(carol, 10))
+
+	h2, c2 := bundle("dao-agent v2")
+	h3, c3 := bundle("dao-agent v3")
+	upgrade := func(k testKey, cid string, hash cove.Hash) []byte {
+		return tx(k, func(n uint64) Msg { return UpgradeAgent{Agent: agent, CID: cid, CodeHash: hash, Nonce: n} })
+	}
+	toDAO := func(k testKey, quorum uint64) []byte {
+		return tx(k, func(n uint64) Msg {
+			return TransferAgentToDAO{Agent: agent, QuorumPPM: quorum, ThresholdPPM: 500_000, VotingBlocks: 8, TimelockBlocks: 2, Nonce: n}
+		})
+	}
+	// While bob owns the agent, his upgrade runs; only he hands it over,
+	// with parameters in bounds.
+	step(upgrade(bob, c2, h2))
+	refused(CodeUnauthorized, "only its owner may hand it to a DAO", toDAO(alice, 400_000), tx(bob, func(n uint64) Msg { return transfer(carol, 1, n) }))
+	refused(CodeInvalidArgument, "quorumPPM", toDAO(bob, 0), toDAO(bob, 400_000))
+	rec, _ := a.View().Agent(agent)
+	if rec.Owner != AgentTreasury(agent) || !IsDAOAgent(rec) {
+		t.Fatalf("owner %s after the transfer, want the treasury %s", rec.Owner, AgentTreasury(agent))
+	}
+	if d, err := a.View().DAO(agent); err != nil || d.FormerOwner != bob.addr || d.QuorumPPM != 400_000 {
+		t.Fatalf("DAO %+v %v", d, err)
+	}
+	// The former owner's upgrade, price and treasury spend are refused now.
+	refused(CodeUnauthorized, "belongs to its DAO", upgrade(bob, c3, h3), tx(bob, func(n uint64) Msg { return transfer(carol, 1, n) }))
+	refused(CodeUnauthorized, "belongs to its DAO",
+		tx(bob, func(n uint64) Msg { return SetAgentPrice{Agent: agent, Price: big.NewInt(1), Nonce: n} }),
+		tx(bob, func(n uint64) Msg { return transfer(carol, 1, n) }))
+	step(tx(alice, func(n uint64) Msg { return Transfer{To: AgentTreasury(agent), Amount: big.NewInt(5000), Nonce: n} }))
+	refused(CodeUnauthorized, "belongs to its DAO",
+		tx(bob, func(n uint64) Msg { return WithdrawTreasury{Agent: agent, To: bob.addr, Amount: big.NewInt(1), Nonce: n} }),
+		tx(bob, func(n uint64) Msg { return transfer(carol, 1, n) }))
+
+	action := func(m Msg) string {
+		b, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var obj map[string]json.RawMessage
+		json.Unmarshal(b, &obj)
+		delete(obj, "nonce")
+		b, _ = json.Marshal(obj)
+		return string(b)
+	}
+	propose := func(k testKey, typ string, m Msg) []byte {
+		return tx(k, func(n uint64) Msg { return Propose{Agent: agent, ActionType: typ, Action: action(m), Description: "d", Nonce: n} })
+	}
+	upgradeAction := UpgradeAgent{Agent: agent, CID: c3, CodeHash: h3}
+	// Dave buys in the block he proposes in: the snapshot (the block
+	// before) has him hold nothing. Alice, who held, proposes beside him.
+	res := at(t, a, tm.Add(1e9), buy(dave, 5), propose(dave, "UpgradeAgent", upgradeAction), propose(alice, "UpgradeAgent", upgradeAction))
+	tm = tm.Add(1e9)
+	if r := res.TxResults[1]; r.Code != CodeUnauthorized || !strings.Contains(r.Log, "held no DAO at the end of block") {
+		t.Fatalf("dave's proposal: %d %s", r.Code, r.Log)
+	}
+	if res.TxResults[0].Code != CodeOK || res.TxResults[2].Code != CodeOK {
+		t.Fatalf("controls: %s / %s", res.TxResults[0].Log, res.TxResults[2].Log)
+	}
+	p1, err := a.View().Proposal(1)
+	if err != nil || p1.Proposer != alice.addr || p1.SnapshotSupply.Big().Cmp(tok(100)) != 0 || p1.Snapshot != a.Height()-1 {
+		t.Fatalf("proposal 1 %+v %v (height %d)", p1, err, a.Height())
+	}
+	// What a proposal may run: one of four types, for this agent, without
+	// a nonce of its own; each forgery beside the genuine proposal.
+	price := SetAgentPrice{Agent: agent, Price: big.NewInt(7)}
+	refused(CodeInvalidArgument, "actionType", propose(alice, "Transfer", price), propose(alice, "SetAgentPrice", price)) // proposal 2
+	other := WithdrawTreasury{Agent: cove.AgentID{5}, To: carol.addr, Amount: big.NewInt(1000)}
+	spend := WithdrawTreasury{Agent: agent, To: carol.addr, Amount: big.NewInt(1000)}
+	refused(CodeInvalidArgument, "names agent", propose(alice, "WithdrawTreasury", other), propose(alice, "WithdrawTreasury", spend)) // proposal 3
+	refused(CodeInvalidArgument, "no nonce or maxFee",
+		tx(alice, func(n uint64) Msg {
+			return Propose{Agent: agent, ActionType: "SetAgentPrice", Action: `{"agent":"` + agent.String() + `","price":"9","nonce":3}`, Nonce: n}
+		}),
+		tx(alice, func(n uint64) Msg {
+			return Propose{Agent: agent, ActionType: "SetAgentPrice", Action: `{"agent":"` + agent.String() + `","price":"9","nonce":0}`, Nonce: n}
+		})) // proposal 4
+	// An action the chain would refuse now is refused as a proposal.
+	refused(CodeInsufficientFunds, "treasury",
+		propose(alice, "WithdrawTreasury", WithdrawTreasury{Agent: agent, To: carol.addr, Amount: big.NewInt(1e9)}),
+		propose(alice, "SetFreeTier", SetFreeTier{Agent: agent, CallsPerDay: 5})) // proposal 5
+
+	vote := func(k testKey, p uint64, support string) []byte {
+		return tx(k, func(n uint64) Msg { return CastVote{Proposal: p, Support: support, Nonce: n} })
+	}
+	// Dave's tokens came after proposal 1's snapshot: they do not vote.
+	refused(CodeUnauthorized, "tokens bought after it do not vote", vote(dave, 1, "yes"), vote(carol, 1, "yes"))
+	refused(CodeExists, "has voted yes on proposal 1 already", vote(carol, 1, "no"), vote(alice, 1, "yes"))
+	refused(CodeInvalidArgument, "want yes or no", vote(bob, 1, "maybe"), vote(bob, 1, "no"))
+	p1, _ = a.View().Proposal(1)
+	if p1.Yes.Big().Cmp(tok(70)) != 0 || p1.No.Big().Cmp(tok(30)) != 0 {
+		t.Fatalf("proposal 1: yes %s no %s", p1.Yes, p1.No)
+	}
+	// Proposal 2 (price): only carol votes: 10% is under the 40% quorum.
+	// Proposal 3 (spend): alice's 60 against carol's 10: under half.
+	step(vote(carol, 2, "yes"), vote(alice, 3, "no"), vote(carol, 3, "yes"))
+
+	execute := func(k testKey, p uint64) []byte {
+		return tx(k, func(n uint64) Msg { return Execute{Proposal: p, Nonce: n} })
+	}
+	// Before its timelock is over, proposal 1 waits.
+	for a.Height()+1 < p1.ExecutableAt {
+		refused(CodeInvalidArgument, "may be executed from block", execute(dave, 1), tx(dave, func(n uint64) Msg { return transfer(carol, 1, n) }))
+	}
+	if a.Height() <= p1.VotingEnds {
+		t.Fatalf("height %d: voting ends at %d", a.Height(), p1.VotingEnds)
+	}
+	refused(CodeInvalidArgument, "voting ended", vote(dave, 2, "yes"), execute(dave, 1))
+	rec, _ = a.View().Agent(agent)
+	if rec.CodeHash != h3 || rec.Version != 3 {
+		t.Fatalf("after proposal 1: code %s version %d, want %s 3", rec.CodeHash, rec.Version, h3)
+	}
+	refused(CodeExists, "was executed at block", execute(dave, 1), tx(dave, func(n uint64) Msg { return transfer(carol, 1, n) }))
+	// Proposals 2 and 3 did not pass.
+	p3, _ := a.View().Proposal(3)
+	for a.Height()+1 < p3.ExecutableAt {
+		step()
+	}
+	refused(CodeUnauthorized, "the quorum is 400000 ppm", execute(dave, 2), tx(dave, func(n uint64) Msg { return transfer(carol, 1, n) }))
+	refused(CodeUnauthorized, "the threshold is 500000 ppm", execute(dave, 3), tx(dave, func(n uint64) Msg { return transfer(carol, 1, n) }))
+
+	// Anyone redeems a DAO agent's channels, to the treasury.
+	step(tx(alice, func(n uint64) Msg { return OpenChannel{Agent: agent, Deposit: big.NewInt(1000), Nonce: n} }))
+	before := a.View().Account(AgentTreasury(agent)).Balance
+	sig := signVoucher(t, alice, cove.Voucher{ChainID: testChainID, Channel: 1, Agent: agent, Amount: big.NewInt(300), Nonce: 1})
+	step(tx(dave, func(n uint64) Msg { return Redeem{Channel: 1, Amount: big.NewInt(300), VoucherNonce: 1, Signature: sig, Nonce: n} }))
+	if got := new(big.Int).Sub(a.View().Account(AgentTreasury(agent)).Balance, before); got.Int64() != 300 {
+		t.Fatalf("the treasury got %s of a 300 redeem", got)
+	}
+
+	// A second round: the spend passes and pays; after its window a passed
+	// proposal expires.
+	step(propose(carol, "WithdrawTreasury", spend), propose(carol, "SetAgentPrice", price))
+	p6, _ := a.View().Proposal(6)
+	step(vote(alice, 6, "yes"), vote(alice, 7, "yes"))
+	for a.Height()+1 < p6.ExecutableAt {
+		step()
+	}
+	carolBefore := a.View().Account(carol.addr).Balance
+	step(execute(dave, 6))
+	if got := new(big.Int).Sub(a.View().Account(carol.addr).Balance, carolBefore); got.Int64() != 1000 {
+		t.Fatalf("the spend paid carol %s", got)
+	}
+	p7, _ := a.View().Proposal(7)
+	for a.Height() < p7.Expires {
+		step()
+	}
+	refused(CodeInvalidArgument, "expired", execute(dave, 7), tx(dave, func(n uint64) Msg { return transfer(carol, 1, n) }))
+
+	// Where each proposal stands, as readers see it.
+	ds, err := a.View().DAOState(agent)
+	if err != nil || len(ds.Proposals) != 7 {
+		t.Fatalf("DAO state %+v %v", ds, err)
+	}
+	for i, want := range []string{ProposalExecuted, ProposalFailed, ProposalFailed, ProposalFailed, ProposalFailed, ProposalExecuted, ProposalExpired} {
+		if got := ds.Proposals[i]; got.ID != uint64(i+1) || got.Status != want {
+			t.Errorf("proposal %d: %s (%s), want %s", got.ID, got.Status, got.Why, want)
+		}
+	}
+	step(propose(alice, "SetAgentPrice", price))
+	if ps, _ := a.View().ProposalState(8); ps.Status != ProposalVoting {
+		t.Errorf("a new proposal is %s", ps.Status)
+	}
+	ts, err := a.View().TokenState(agent, alice.addr)
+	if err != nil || !ts.DAO || ts.Owner != AgentTreasury(agent) || ts.Holding.Balance.Big().Cmp(tok(60)) != 0 || ts.Reserve.Big().Int64() != 105_000 {
+		t.Errorf("token state %+v %v", ts, err)
+	}
+}
