@@ -26,11 +26,11 @@ import (
 // to the treasury.
 
 const (
-	prefixDAO       = "dao/"           // ‖ 32-byte agent: DAORecord
-	keyNextProposal = "meta/next_prop" // uint64: the next proposal's id
-	prefixProposal  = "prop/"          // ‖ 8-byte big-endian id: ProposalRecord
-	prefixVote        = "vote/"  // ‖ 8-byte proposal ‖ 20-byte voter: "yes" or "no"
-	prefixDAOProposal = "dprop/" // ‖ 32-byte agent ‖ 8-byte id: the proposal's id (an index)
+	prefixDAO         = "dao/"           // ‖ 32-byte agent: DAORecord
+	keyNextProposal   = "meta/next_prop" // uint64: the next proposal's id
+	prefixProposal    = "prop/"          // ‖ 8-byte big-endian id: ProposalRecord
+	prefixVote        = "vote/"          // ‖ 8-byte proposal ‖ 20-byte voter: "yes" or "no"
+	prefixDAOProposal = "dprop/"         // ‖ 32-byte agent ‖ 8-byte id: the proposal's id (an index)
 )
 
 // Bounds of a DAO's parameters.

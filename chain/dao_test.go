@@ -25,7 +25,9 @@ func TestDAO(t *testing.T) {
 	dave := newKey("dave")
 	h, c := bundle("dao-agent")
 	agent := cove.DeriveAgentID(bob.addr, h, cove.Hash{1})
-	step(tx(bob, func(n uint64) Msg { return DeployAgent{Name: "daoagent", CID: c, CodeHash: h, Salt: cove.Hash{1}, Nonce: n} }),
+	step(tx(bob, func(n uint64) Msg {
+		return DeployAgent{Name: "daoagent", CID: c, CodeHash: h, Salt: cove.Hash{1}, Nonce: n}
+	}),
 		tx(alice, func(n uint64) Msg { return transfer(carol, 100_000, n) }),
 		tx(alice, func(n uint64) Msg { return transfer(dave, 100_000, n) }))
 	step(tx(bob, func(n uint64) Msg {
@@ -65,7 +67,9 @@ func TestDAO(t *testing.T) {
 		tx(bob, func(n uint64) Msg { return transfer(carol, 1, n) }))
 	step(tx(alice, func(n uint64) Msg { return Transfer{To: AgentTreasury(agent), Amount: big.NewInt(5000), Nonce: n} }))
 	refused(CodeUnauthorized, "belongs to its DAO",
-		tx(bob, func(n uint64) Msg { return WithdrawTreasury{Agent: agent, To: bob.addr, Amount: big.NewInt(1), Nonce: n} }),
+		tx(bob, func(n uint64) Msg {
+			return WithdrawTreasury{Agent: agent, To: bob.addr, Amount: big.NewInt(1), Nonce: n}
+		}),
 		tx(bob, func(n uint64) Msg { return transfer(carol, 1, n) }))
 
 	action := func(m Msg) string {
@@ -80,7 +84,9 @@ func TestDAO(t *testing.T) {
 		return string(b)
 	}
 	propose := func(k testKey, typ string, m Msg) []byte {
-		return tx(k, func(n uint64) Msg { return Propose{Agent: agent, ActionType: typ, Action: action(m), Description: "d", Nonce: n} })
+		return tx(k, func(n uint64) Msg {
+			return Propose{Agent: agent, ActionType: typ, Action: action(m), Description: "d", Nonce: n}
+		})
 	}
 	upgradeAction := UpgradeAgent{Agent: agent, CID: c3, CodeHash: h3}
 	// Dave buys in the block he proposes in: the snapshot (the block
@@ -159,7 +165,9 @@ func TestDAO(t *testing.T) {
 	step(tx(alice, func(n uint64) Msg { return OpenChannel{Agent: agent, Deposit: big.NewInt(1000), Nonce: n} }))
 	before := a.View().Account(AgentTreasury(agent)).Balance
 	sig := signVoucher(t, alice, cove.Voucher{ChainID: testChainID, Channel: 1, Agent: agent, Amount: big.NewInt(300), Nonce: 1})
-	step(tx(dave, func(n uint64) Msg { return Redeem{Channel: 1, Amount: big.NewInt(300), VoucherNonce: 1, Signature: sig, Nonce: n} }))
+	step(tx(dave, func(n uint64) Msg {
+		return Redeem{Channel: 1, Amount: big.NewInt(300), VoucherNonce: 1, Signature: sig, Nonce: n}
+	}))
 	if got := new(big.Int).Sub(a.View().Account(AgentTreasury(agent)).Balance, before); got.Int64() != 300 {
 		t.Fatalf("the treasury got %s of a 300 redeem", got)
 	}

@@ -72,14 +72,14 @@ func TestCurveReserve(t *testing.T) {
 		want int64
 	}{
 		{lin, big.NewInt(0), 0},
-		{lin, tok(1), 1001},      // 1000·1 + 2·1/2
-		{lin, tok(10), 10_100},   // 1000·10 + 2·100/2
-		{lin, big.NewInt(1), 1},  // a dust amount costs 1, never 0
-		{exp, tok(1), 1500},      // 1000 → 2000 over one token
-		{exp, tok(2), 4500},      // + 2000 → 4000
-		{exp, half, 625},         // 1000 → 1500 over half a token
-		{exp, tok(3), 10_500},    // + 4000 → 8000
-		{exp, big.NewInt(1), 1},  // a dust amount costs 1
+		{lin, tok(1), 1001},     // 1000·1 + 2·1/2
+		{lin, tok(10), 10_100},  // 1000·10 + 2·100/2
+		{lin, big.NewInt(1), 1}, // a dust amount costs 1, never 0
+		{exp, tok(1), 1500},     // 1000 → 2000 over one token
+		{exp, tok(2), 4500},     // + 2000 → 4000
+		{exp, half, 625},        // 1000 → 1500 over half a token
+		{exp, tok(3), 10_500},   // + 4000 → 8000
+		{exp, big.NewInt(1), 1}, // a dust amount costs 1
 		{exp, big.NewInt(0), 0},
 	} {
 		got, f := c.t.Reserve(c.s)
@@ -213,7 +213,9 @@ func TestTokens(t *testing.T) {
 	step, refused := tokenSteps(t, a, &tm)
 	h, c := bundle("tokened")
 	agent := cove.DeriveAgentID(bob.addr, h, cove.Hash{1})
-	step(tx(bob, func(n uint64) Msg { return DeployAgent{Name: "tokened", CID: c, CodeHash: h, Salt: cove.Hash{1}, Nonce: n} }))
+	step(tx(bob, func(n uint64) Msg {
+		return DeployAgent{Name: "tokened", CID: c, CodeHash: h, Salt: cove.Hash{1}, Nonce: n}
+	}))
 	launch := func(mut func(*LaunchAgentToken)) func(n uint64) Msg {
 		return func(n uint64) Msg {
 			m := LaunchAgentToken{Agent: agent, Name: "Tokened Agent", Symbol: "TOK", Curve: CurveLinear, A: big.NewInt(1000), B: big.NewInt(100), FeePPM: 10_000, RevenuePPM: 250_000, Nonce: n}
@@ -268,7 +270,9 @@ func TestTokens(t *testing.T) {
 		t.Fatalf("alice holds %s", got)
 	}
 	refused(CodeInvalidArgument, "amount is 0", tx(alice, buy(big.NewInt(0), big.NewInt(1))), tx(alice, buy(big.NewInt(1), big.NewInt(2))))
-	refused(CodeNotFound, "has no token", tx(alice, func(n uint64) Msg { return Buy{Agent: cove.AgentID{7}, Amount: tok(1), MaxCost: big.NewInt(1e6), Nonce: n} }), tx(alice, buy(tok(1), big.NewInt(1e6))))
+	refused(CodeNotFound, "has no token", tx(alice, func(n uint64) Msg {
+		return Buy{Agent: cove.AgentID{7}, Amount: tok(1), MaxCost: big.NewInt(1e6), Nonce: n}
+	}), tx(alice, buy(tok(1), big.NewInt(1e6))))
 	refused(CodeInsufficientFunds, "costs", tx(alice, buy(tok(2000), maxUint256)), tx(alice, buy(tok(1), maxUint256)))
 	// Bob buys 5; alice sells 5: she gets G(supply) − G(supply − 5) less
 	// the fee, at least minReturn.
@@ -309,7 +313,9 @@ func TestTokens(t *testing.T) {
 
 	// The owner spends the treasury; nobody else does, nor beyond it.
 	withdraw := func(amount int64) func(n uint64) Msg {
-		return func(n uint64) Msg { return WithdrawTreasury{Agent: agent, To: carol.addr, Amount: big.NewInt(amount), Nonce: n} }
+		return func(n uint64) Msg {
+			return WithdrawTreasury{Agent: agent, To: carol.addr, Amount: big.NewInt(amount), Nonce: n}
+		}
 	}
 	refused(CodeUnauthorized, "only its owner may spend from its treasury", tx(alice, withdraw(50)), tx(bob, withdraw(50)))
 	left := a.View().Account(treasury).Balance.Int64()
