@@ -5,6 +5,7 @@ import (
 	"math/big"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cove-network/cove"
 )
@@ -209,4 +210,117 @@ func TestDAO(t *testing.T) {
 	if err != nil || !ts.DAO || ts.Owner != AgentTreasury(agent) || ts.Holding.Balance.Big().Cmp(tok(60)) != 0 || ts.Reserve.Big().Int64() != 105_000 {
 		t.Errorf("token state %+v %v", ts, err)
 	}
+}
+
+// TestVoteWeightHistory: a holding remembers its balance at the end of
+// each of its last 64 blocks of change; the weight at a height is the
+// latest of those at or before it, 0 before the first, and unknown (no
+// vote) once the changes since that height have pushed it out.
+func TestVoteWeightHistory(t *testing.T) {
+	o := newOverlay(committed{})
+	agent := cove.AgentID{1}
+	for h := int64(10); h < 10+maxCheckpoints; h++ {
+		setBalance(o, getHolding(o, agent, alice.addr), big.NewInt(h), h)
+		setBalance(o, getHolding(o, agent, alice.addr), big.NewInt(h*100), h) // a second change in one block: one entry
+	}
+	hold := getHolding(o, agent, alice.addr)
+	if len(hold.History) != maxCheckpoints || hold.Trimmed {
+		t.Fatalf("%d entries, trimmed %v", len(hold.History), hold.Trimmed)
+	}
+	for _, c := range []struct {
+		height int64
+		want   int64
+		known  bool
+	}{{9, 0, true}, {10, 1000, true}, {40, 4000, true}, {10_000, (10 + maxCheckpoints - 1) * 100, true}} {
+		if w, ok := hold.At(c.height); w.Int64() != c.want || ok != c.known {
+			t.Errorf("at %d: %s %v, want %d %v", c.height, w, ok, c.want, c.known)
+		}
+	}
+	// One more block of change drops block 10's entry: heights before 11
+	// are no longer known; 11 on still are.
+	setBalance(o, hold, big.NewInt(5), 10+maxCheckpoints)
+	hold = getHolding(o, agent, alice.addr)
+	if !hold.Trimmed || len(hold.History) != maxCheckpoints {
+		t.Fatalf("after one more change: %d entries, trimmed %v", len(hold.History), hold.Trimmed)
+	}
+	if _, ok := hold.At(10); ok {
+		t.Errorf("block 10's balance is still known")
+	}
+	if w, ok := hold.At(11); !ok || w.Int64() != 1100 {
+		t.Errorf("at 11: %s %v", w, ok)
+	}
+}
+
+// TestDAORefusals: what the DAO messages refuse that TestDAO does not
+// reach, each beside a control that passes in the same state.
+func TestDAORefusals(t *testing.T) {
+	a := newFeeApp(t)
+	tm := genesisTime
+	tx := nextNonceSigner(t, map[testKey]uint64{})
+	step, refused := tokenSteps(t, a, &tm)
+	h, c := bundle("refusals")
+	agent := cove.DeriveAgentID(bob.addr, h, cove.Hash{1})
+	step(tx(bob, func(n uint64) Msg {
+		return DeployAgent{Name: "refusals", CID: c, CodeHash: h, Salt: cove.Hash{1}, Nonce: n}
+	}))
+	toDAO := func(mut func(*TransferAgentToDAO)) func(n uint64) Msg {
+		return func(n uint64) Msg {
+			m := TransferAgentToDAO{Agent: agent, QuorumPPM: 100_000, ThresholdPPM: 500_000, VotingBlocks: 100, TimelockBlocks: 1, Nonce: n}
+			if mut != nil {
+				mut(&m)
+			}
+			return m
+		}
+	}
+	launch := func(n uint64) Msg {
+		return LaunchAgentToken{Agent: agent, Name: "R", Symbol: "R", Curve: CurveLinear, A: big.NewInt(10), B: big.NewInt(0), FeePPM: 50_000, Nonce: n}
+	}
+	// No token, no DAO: the launch beside it is what it lacks.
+	refused(CodeNotFound, "a DAO's members are its token's holders", tx(bob, toDAO(nil)), tx(bob, launch))
+	for _, bad := range []struct {
+		why string
+		mut func(*TransferAgentToDAO)
+	}{
+		{"thresholdPPM", func(m *TransferAgentToDAO) { m.ThresholdPPM = 499_999 }},
+		{"votingBlocks", func(m *TransferAgentToDAO) { m.VotingBlocks = 0 }},
+		{"timelockBlocks", func(m *TransferAgentToDAO) { m.TimelockBlocks = maxDAOBlocks + 1 }},
+		{"quorumPPM", func(m *TransferAgentToDAO) { m.QuorumPPM = 1_000_001 }},
+	} {
+		tm = tm.Add(time.Second)
+		res := at(t, a, tm, tx(bob, toDAO(bad.mut)))
+		if r := res.TxResults[0]; r.Code != CodeInvalidArgument || !strings.Contains(r.Log, bad.why) {
+			t.Fatalf("bad %s: %d %s", bad.why, r.Code, r.Log)
+		}
+	}
+	step(tx(alice, func(n uint64) Msg { return Buy{Agent: agent, Amount: tok(100), MaxCost: maxUint256, Nonce: n} }))
+	// The treasury (the 5% fee of alice's buy: 50) pays no escrow or
+	// reserve, and nothing for 0.
+	withdraw := func(to cove.Address, amount int64) func(n uint64) Msg {
+		return func(n uint64) Msg {
+			return WithdrawTreasury{Agent: agent, To: to, Amount: big.NewInt(amount), Nonce: n}
+		}
+	}
+	refused(CodeInvalidArgument, "the agent tokens' reserve", tx(bob, withdraw(TokenReserveAddress, 10)), tx(bob, withdraw(carol.addr, 10)))
+	refused(CodeInvalidArgument, "amount is 0", tx(bob, withdraw(carol.addr, 0)), tx(bob, withdraw(carol.addr, 1)))
+	propose := func(k testKey, description string) func(n uint64) Msg {
+		return func(n uint64) Msg {
+			return Propose{Agent: agent, ActionType: "SetAgentPrice", Action: `{"agent":"` + agent.String() + `","price":"3"}`, Description: description, Nonce: n}
+		}
+	}
+	// No DAO yet: no proposals; the transfer beside it is what it lacks.
+	refused(CodeNotFound, "has no DAO", tx(alice, propose(alice, "")), tx(bob, toDAO(nil)))
+	refused(CodeInvalidArgument, "description is 1025 bytes", tx(alice, propose(alice, strings.Repeat("x", maxDescription+1))), tx(alice, propose(alice, strings.Repeat("x", maxDescription))))
+	// Bob holds too. Alice proposes, then changes her holding in 64
+	// blocks: her balance at the snapshot is no longer recorded, and she
+	// cannot vote; bob, who held still, can.
+	step(tx(bob, func(n uint64) Msg { return Buy{Agent: agent, Amount: tok(1), MaxCost: maxUint256, Nonce: n} }))
+	step(tx(alice, propose(alice, ""))) // proposal 2
+	for range maxCheckpoints {
+		step(tx(alice, func(n uint64) Msg {
+			return Sell{Agent: agent, Amount: big.NewInt(1), MinReturn: big.NewInt(0), Nonce: n}
+		}))
+	}
+	refused(CodeUnauthorized, "is no longer recorded",
+		tx(alice, func(n uint64) Msg { return CastVote{Proposal: 2, Support: "yes", Nonce: n} }),
+		tx(bob, func(n uint64) Msg { return CastVote{Proposal: 2, Support: "yes", Nonce: n} }))
 }

@@ -334,6 +334,19 @@ func TestTokens(t *testing.T) {
 	if got := a.View().Account(TokenReserveAddress).Balance; got.Sign() != 0 {
 		t.Fatalf("the reserve holds %s with no tokens left", got)
 	}
+
+	// A steep curve (b = 2^128): a buy that would take its reserve to
+	// 2^200 is refused, whatever the buyer holds; one base unit is not.
+	h2, c2 := bundle("steep")
+	steep := cove.DeriveAgentID(bob.addr, h2, cove.Hash{2})
+	step(tx(bob, func(n uint64) Msg { return DeployAgent{Name: "steep", CID: c2, CodeHash: h2, Salt: cove.Hash{2}, Nonce: n} }))
+	step(tx(bob, func(n uint64) Msg {
+		return LaunchAgentToken{Agent: steep, Name: "Steep", Symbol: "STEEP", Curve: CurveLinear, A: big.NewInt(1), B: new(big.Int).Lsh(big.NewInt(1), 128), Nonce: n}
+	}))
+	huge, _ := new(big.Int).SetString("100000000000000000000000000000", 10) // 10^29
+	refused(CodeInvalidArgument, "above the 2^200 the chain counts",
+		tx(alice, func(n uint64) Msg { return Buy{Agent: steep, Amount: huge, MaxCost: maxUint256, Nonce: n} }),
+		tx(alice, func(n uint64) Msg { return Buy{Agent: steep, Amount: big.NewInt(1), MaxCost: maxUint256, Nonce: n} }))
 }
 
 // TestTokensProperty: random buys and sells by three accounts on a
