@@ -339,7 +339,9 @@ func TestTokens(t *testing.T) {
 	// 2^200 is refused, whatever the buyer holds; one base unit is not.
 	h2, c2 := bundle("steep")
 	steep := cove.DeriveAgentID(bob.addr, h2, cove.Hash{2})
-	step(tx(bob, func(n uint64) Msg { return DeployAgent{Name: "steep", CID: c2, CodeHash: h2, Salt: cove.Hash{2}, Nonce: n} }))
+	step(tx(bob, func(n uint64) Msg {
+		return DeployAgent{Name: "steep", CID: c2, CodeHash: h2, Salt: cove.Hash{2}, Nonce: n}
+	}))
 	step(tx(bob, func(n uint64) Msg {
 		return LaunchAgentToken{Agent: steep, Name: "Steep", Symbol: "STEEP", Curve: CurveLinear, A: big.NewInt(1), B: new(big.Int).Lsh(big.NewInt(1), 128), Nonce: n}
 	}))
