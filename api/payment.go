@@ -2,12 +2,14 @@ package api
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"strings"
 
 	"github.com/cove-network/cove"
@@ -178,4 +180,32 @@ type Redeemable struct {
 	Signature string `json:"signature"`
 	// Redeemed is what the chain has redeemed of the channel so far.
 	Redeemed string `json:"redeemed"`
+}
+
+// MergeRedeemables merges the redeemable vouchers of several gateways and
+// workers: of each channel, the one with the highest amount (a channel's
+// vouchers are cumulative, so the highest pays for every lower one), by
+// channel.
+func MergeRedeemables(lists ...[]Redeemable) []Redeemable {
+	best := map[uint64]Redeemable{}
+	amount := func(r Redeemable) *big.Int {
+		v, ok := new(big.Int).SetString(r.Amount, 10)
+		if !ok {
+			return new(big.Int)
+		}
+		return v
+	}
+	for _, l := range lists {
+		for _, r := range l {
+			if b, ok := best[r.Channel]; !ok || amount(r).Cmp(amount(b)) > 0 {
+				best[r.Channel] = r
+			}
+		}
+	}
+	out := make([]Redeemable, 0, len(best))
+	for _, r := range best {
+		out = append(out, r)
+	}
+	slices.SortFunc(out, func(a, b Redeemable) int { return cmp.Compare(a.Channel, b.Channel) })
+	return out
 }

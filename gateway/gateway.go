@@ -153,7 +153,10 @@ type Server struct {
 	// ledger holds the vouchers of paid calls accepted here; free the
 	// free calls of the day (freetier.go).
 	ledger *payment.Ledger
-	free   payment.FreeCounts
+	// linkVouchers are the workers whose accepted vouchers the owner's
+	// GET /v1/agents/{id}/vouchers offers too (SetLinkVouchers); nil: none.
+	linkVouchers LinkVouchers
+	free         payment.FreeCounts
 	// evm is the node's EVM bridge, if it runs one (SetEVM).
 	evm EVM
 	// ai is the confidential AI service, if the node serves one (SetAI).

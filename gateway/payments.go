@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"fmt"
 	"math/big"
 	"net/http"
@@ -161,8 +162,43 @@ func (s *Server) handleVouchers(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	writeJSON(w, http.StatusOK, s.ledger.Redeemable(s.chain.View(), a.ID))
+	v := s.chain.View()
+	lists := [][]api.Redeemable{s.ledger.Redeemable(v, a.ID)}
+	if s.linkVouchers != nil {
+		// The workers' links take paid calls too: their vouchers, each
+		// checked against the chain (a worker may send anything).
+		theirs, errs := s.linkVouchers.Vouchers(r.Context(), a.ID, r.Header.Get(api.HeaderAuth))
+		for _, err := range errs {
+			s.log.Warn("vouchers: a worker did not give its vouchers; redeem again later for them", "agent", a.ID, "err", err)
+		}
+		for _, l := range theirs {
+			var good []api.Redeemable
+			for _, rd := range l {
+				if why, ok := payment.CheckRedeemable(v, a.ID, rd); ok {
+					good = append(good, rd)
+				} else {
+					s.log.Warn("vouchers: a worker's voucher does not redeem", "agent", a.ID, "channel", rd.Channel, "why", why)
+				}
+			}
+			lists = append(lists, good)
+		}
+	}
+	writeJSON(w, http.StatusOK, api.MergeRedeemables(lists...))
 }
+
+// LinkVouchers are the workers whose links take paid calls (the node's
+// routing pool, or its own worker): the vouchers they accepted, which
+// GET /v1/agents/{id}/vouchers offers the owner with the gateway's own.
+type LinkVouchers interface {
+	// Vouchers returns each worker's vouchers of agent id's channels,
+	// asked with the owner's Cove-Auth auth, and the errors of workers
+	// that did not answer.
+	Vouchers(ctx context.Context, id cove.AgentID, auth string) ([][]api.Redeemable, []error)
+}
+
+// SetLinkVouchers has GET /v1/agents/{id}/vouchers offer the vouchers
+// the workers of lv accepted too. Call it before Run.
+func (s *Server) SetLinkVouchers(lv LinkVouchers) { s.linkVouchers = lv }
 
 // handleChainSponsor answers GET /v1/chain/sponsors/{addr}: the account's
 // sponsor policy.

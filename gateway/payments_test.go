@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/big"
@@ -522,5 +523,67 @@ func TestFreeTierRefusedUseNoNonce(t *testing.T) {
 	}
 	if code := vouchersStatus(t, s, owner); code != http.StatusOK {
 		t.Fatalf("the owner's vouchers after 64 refused free calls: %d", code)
+	}
+}
+
+// fakeLinkVouchers stands in for the workers' links: what each "worker"
+// says it accepted, and workers that do not answer.
+type fakeLinkVouchers struct {
+	lists [][]api.Redeemable
+	errs  []error
+	auth  string // the Cove-Auth it was passed
+}
+
+func (f *fakeLinkVouchers) Vouchers(_ context.Context, _ cove.AgentID, auth string) ([][]api.Redeemable, []error) {
+	f.auth = auth
+	return f.lists, f.errs
+}
+
+// redeemable is k's voucher of channel ch as a worker's link lists it.
+func redeemable(t *testing.T, k fuzzKey, ch uint64, amount int64, nonce uint64) api.Redeemable {
+	t.Helper()
+	p := mustParse(t, voucher(t, k, fuzzChainID, ch, knownAgent, amount, nonce))
+	return api.Redeemable{Channel: ch, Payer: stranger.addr, Amount: big.NewInt(amount).String(), Nonce: nonce,
+		Signature: "0x" + hex.EncodeToString(p.Signature[:]), Redeemed: "0"}
+}
+
+// TestLinkVouchersMerged: the owner's list of vouchers holds the ones the
+// workers accepted at their links too, each checked against the chain: of
+// a channel, the highest; a worker's forged voucher (another signer, an
+// amount above the deposit) is left out, the genuine one beside it kept;
+// a worker that does not answer leaves the rest.
+func TestLinkVouchersMerged(t *testing.T) {
+	s, c := newTestGateway(t, gateway.DefaultConfig(), &countingInvoker{})
+	mustTx(t, c, owner, chain.SetAgentPrice{Agent: knownAgent, Price: big.NewInt(10), Nonce: 1})
+	mustTx(t, c, stranger, chain.OpenChannel{Agent: knownAgent, Deposit: big.NewInt(100), Nonce: 0})
+	mustTx(t, c, stranger, chain.OpenChannel{Agent: knownAgent, Deposit: big.NewInt(100), Nonce: 1})
+	mustTx(t, c, stranger, chain.OpenChannel{Agent: knownAgent, Deposit: big.NewInt(100), Nonce: 2})
+	if status, _ := paidCall(t, s, knownAgent, voucher(t, stranger, fuzzChainID, 1, knownAgent, 10, 1)); status != http.StatusOK {
+		t.Fatalf("a paid call: %d", status)
+	}
+	lv := &fakeLinkVouchers{
+		lists: [][]api.Redeemable{
+			{redeemable(t, stranger, 1, 30, 3), redeemable(t, owner, 2, 60, 3)},    // channel 2: higher, but the owner's signature, not the payer's
+			{redeemable(t, stranger, 1, 20, 2), redeemable(t, stranger, 2, 50, 2)}, // channel 2: the genuine one
+			{redeemable(t, stranger, 3, 101, 1)},                                   // channel 3: above its deposit
+		},
+		errs: []error{errors.New("a worker that is down")},
+	}
+	s.SetLinkVouchers(lv)
+	got := redeemables(t, s, owner)
+	if len(got) != 2 || got[0].Channel != 1 || got[0].Amount != "30" || got[1].Channel != 2 || got[1].Amount != "50" {
+		t.Fatalf("merged vouchers %+v", got)
+	}
+	if lv.auth == "" {
+		t.Fatal("the owner's Cove-Auth was not passed on to the workers")
+	}
+	// Each redeems on chain.
+	for i, r := range got {
+		amount, _ := new(big.Int).SetString(r.Amount, 10)
+		mustTx(t, c, owner, chain.Redeem{Channel: r.Channel, Amount: amount, VoucherNonce: r.Nonce, Signature: mustHex(t, r.Signature), Nonce: uint64(2 + i)})
+	}
+	// Redeemed, the workers' same vouchers add nothing: none is offered.
+	if got := redeemables(t, s, owner); len(got) != 0 {
+		t.Fatalf("vouchers after the redeems %+v", got)
 	}
 }

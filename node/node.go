@@ -274,6 +274,7 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 			if n.gateway, err = gateway.New(gcfg, log.With("role", "gateway"), v, n.blobs, n.pool, nil, chainKeys{v: v.View, cluster: string(cfg.Worker.Cluster)}); err != nil {
 				return nil, err
 			}
+			n.gateway.SetLinkVouchers(n.pool)
 			n.wireMetrics()
 		}
 		return n, nil
@@ -315,6 +316,13 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 			return nil, err
 		}
 		n.gateway.SetAI(n.worker.AI())
+		// The owner's vouchers include those taken at workers' links:
+		// every worker's through the pool, or this node's own.
+		if n.pool != nil {
+			n.gateway.SetLinkVouchers(n.pool)
+		} else {
+			n.gateway.SetLinkVouchers(ownLinkVouchers{n.worker})
+		}
 	}
 	var chains []bridge.ChainConfig
 	if cfg.Roles.Bridge {
@@ -580,4 +588,17 @@ func (k chainKeys) Attestor(id cove.AgentID) cove.Address {
 		return cove.Address{}
 	}
 	return rec.Attestor
+}
+
+// ownLinkVouchers offers a gateway the vouchers its node's own worker
+// accepted at its link (gateway.LinkVouchers), when the gateway routes to
+// that worker alone.
+type ownLinkVouchers struct{ w *worker.Server }
+
+func (o ownLinkVouchers) Vouchers(ctx context.Context, id cove.AgentID, auth string) ([][]api.Redeemable, []error) {
+	l, err := o.w.Vouchers(ctx, id, auth)
+	if err != nil {
+		return nil, []error{err}
+	}
+	return [][]api.Redeemable{l}, nil
 }

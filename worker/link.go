@@ -10,6 +10,8 @@ import (
 
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/api"
+	"github.com/cove-network/cove/chain"
+	"github.com/cove-network/cove/ethsig"
 	"github.com/cove-network/cove/internal/payment"
 	"github.com/cove-network/cove/workerlink"
 )
@@ -30,6 +32,10 @@ func (s *Server) ServeLink(ctx context.Context, ln net.Listener) error {
 		return err
 	}
 	log := s.log.With("link", ln.Addr().String())
+	lctx, cancel := context.WithCancel(context.Background())
+	ledgerDone := make(chan struct{})
+	go func() { s.linkLedger.Run(lctx); close(ledgerDone) }()
+	defer func() { cancel(); <-ledgerDone }() // after the last call: its voucher is synced
 	return workerlink.Serve(ctx, ln, cert, workerlink.Handler(paidLink{s}, s.cfg.MaxRequestBytes, log), log)
 }
 
@@ -38,9 +44,11 @@ func (s *Server) ServeLink(ctx context.Context, ln net.Listener) error {
 // reads the worker's endpoint and key from the chain, not only honest
 // gateways, so the worker checks the call's voucher itself
 // (payment.Ledger.Pay against its own chain view and a ledger of the
-// vouchers it accepted, in memory), or counts the call against the
-// agent's free tier, calls per day in all at this worker. A voucher is
-// then good once per worker, not only once per gateway.
+// vouchers it accepted, kept in link-vouchers.log in its data dir), or
+// counts the call against the agent's free tier, calls per day in all at
+// this worker. A voucher is then good once per worker, not only once per
+// gateway. The vouchers it accepted are offered to the agent's owner
+// through the gateways (Vouchers).
 type paidLink struct{ s *Server }
 
 func (p paidLink) Health() workerlink.Health { return p.s.Health() }
@@ -83,4 +91,59 @@ func (p paidLink) Invoke(ctx context.Context, id cove.AgentID, c cove.Call) (*co
 		paid.Refund()
 	}
 	return resp, err
+}
+
+func (p paidLink) Vouchers(ctx context.Context, id cove.AgentID, auth string) ([]api.Redeemable, error) {
+	return p.s.Vouchers(ctx, id, auth)
+}
+
+// Vouchers returns the vouchers of agent id's channels this worker
+// accepted at its link that add to what the chain redeemed, for the
+// agent's owner: auth is the owner's Cove-Auth for GET
+// /v1/agents/{id}/vouchers, which a gateway passes on when the owner
+// asks it (its audience is that gateway and its nonce that gateway's to
+// spend, so neither is checked here; the chain, the resource, the expiry
+// and the signer are). The vouchers of an agent that belongs to its DAO
+// are anyone's, as at the gateway.
+func (s *Server) Vouchers(_ context.Context, id cove.AgentID, auth string) ([]api.Redeemable, error) {
+	v := s.chain.View()
+	rec, err := v.Agent(id)
+	if errors.Is(err, cove.ErrNotFound) {
+		return nil, &cove.Error{Status: http.StatusNotFound, Code: api.CodeAgentNotFound, Message: "no agent " + id.String()}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("vouchers of agent %s: %w", id, err)
+	}
+	if !chain.IsDAOAgent(rec) {
+		if why := checkOwnerAuth(auth, v.ChainID(), id, rec.Owner, time.Now()); why != "" {
+			return nil, &cove.Error{Status: http.StatusForbidden, Code: "not_owner", Message: why}
+		}
+	}
+	return s.linkLedger.Redeemable(v, id), nil
+}
+
+// checkOwnerAuth checks a Cove-Auth passed on by a gateway for GET
+// /v1/agents/{id}/vouchers: the chain, the resource, the expiry and that
+// owner signed it. What it returns is the reason it is refused.
+func checkOwnerAuth(header string, chainID uint64, id cove.AgentID, owner cove.Address, now time.Time) string {
+	if header == "" {
+		return "the vouchers of agent " + id.String() + " are its owner's: send its " + api.HeaderAuth
+	}
+	a, err := api.ParseAuth(header)
+	if err != nil {
+		return err.Error()
+	}
+	switch {
+	case a.ChainID != chainID:
+		return "the " + api.HeaderAuth + " is for another chain"
+	case a.Method != http.MethodGet || a.Path != "/v1/agents/"+id.String()+"/vouchers":
+		return "the " + api.HeaderAuth + " is for " + a.Method + " " + a.Path + ", not this agent's vouchers"
+	case a.Expiry <= uint64(now.Unix()) || a.Expiry > uint64(now.Add(api.MaxAuthLifetime).Unix()):
+		return "the " + api.HeaderAuth + " has expired, or expires too far ahead"
+	}
+	signer, err := ethsig.Recover(a.Digest(), a.Signature)
+	if err != nil || signer != owner {
+		return "only the agent's owner " + owner.String() + " may read its vouchers"
+	}
+	return ""
 }

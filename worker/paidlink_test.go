@@ -6,11 +6,17 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/api"
 	"github.com/cove-network/cove/chain"
+	"github.com/cove-network/cove/internal/testchain"
 	"github.com/cove-network/cove/worker"
 	"github.com/cove-network/cove/workerlink"
 )
@@ -34,7 +40,8 @@ func TestLinkPaidCalls(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- e.w.ServeLink(ctx, ln) }()
-	t.Cleanup(func() { cancel(); <-done })
+	var stopped sync.Once
+	t.Cleanup(func() { stopped.Do(func() { cancel(); <-done }) })
 	wr, err := e.l.View().Worker(e.w.ID())
 	if err != nil {
 		t.Fatal(err)
@@ -84,4 +91,56 @@ func TestLinkPaidCalls(t *testing.T) {
 	ok("")
 	ok("")
 	refused("", "the free tier used up")
+
+	// The owner reads the vouchers the link accepted (a gateway passes its
+	// Cove-Auth on); each forgery changes one thing of the owner's.
+	stranger := testchain.NewKey(t)
+	now := time.Now()
+	auth := func(k *testchain.Key, mut func(*api.Auth)) string {
+		a := api.Auth{Audience: "gw.test", Method: http.MethodGet, Path: "/v1/agents/" + id.String() + "/vouchers",
+			Nonce: cove.Hash{byte(now.UnixNano())}, Expiry: uint64(now.Add(time.Minute).Unix()), ChainID: e.l.View().ChainID()}
+		if mut != nil {
+			mut(&a)
+		}
+		var err error
+		if a.Signature, err = k.Sign(a.Digest()); err != nil {
+			t.Fatal(err)
+		}
+		return a.Header()
+	}
+	got, err := r.Vouchers(ctx, id, auth(e.owner, nil))
+	if err != nil || len(got) != 1 || got[0].Channel != 1 || got[0].Amount != "20" || got[0].Nonce != 2 || got[0].Payer != e.owner.Address() {
+		t.Fatalf("the owner's vouchers: %+v %v", got, err)
+	}
+	for why, h := range map[string]string{
+		"no Cove-Auth":       "",
+		"a stranger's":       auth(stranger, nil),
+		"another resource":   auth(e.owner, func(a *api.Auth) { a.Path = "/v1/agents/" + id.String() + "/logs" }),
+		"another chain":      auth(e.owner, func(a *api.Auth) { a.ChainID++ }),
+		"expired":            auth(e.owner, func(a *api.Auth) { a.Expiry = uint64(now.Add(-time.Second).Unix()) }),
+		"expiring far ahead": auth(e.owner, func(a *api.Auth) { a.Expiry = uint64(now.Add(api.MaxAuthLifetime + time.Minute).Unix()) }),
+	} {
+		var ce *cove.Error
+		if _, err := r.Vouchers(ctx, id, h); !errors.As(err, &ce) || ce.Status != http.StatusForbidden {
+			t.Errorf("%s: %v", why, err)
+		}
+	}
+	// An agent that belongs to its DAO has no owner to sign: its vouchers
+	// are anyone's (to redeem to its treasury).
+	e.l.MustSend(e.owner, func(n uint64) chain.Msg {
+		return chain.LaunchAgentToken{Agent: id, Name: "G", Symbol: "G", Curve: chain.CurveLinear, A: big.NewInt(1), B: big.NewInt(0), Nonce: n}
+	})
+	e.l.MustSend(e.owner, func(n uint64) chain.Msg {
+		return chain.TransferAgentToDAO{Agent: id, QuorumPPM: 1, ThresholdPPM: 500_000, VotingBlocks: 1, Nonce: n}
+	})
+	if got, err := r.Vouchers(ctx, id, ""); err != nil || len(got) != 1 {
+		t.Fatalf("a DAO agent's vouchers without a Cove-Auth: %+v %v", got, err)
+	}
+
+	// Kept on disk: what a restart reads back.
+	stopped.Do(func() { cancel(); <-done })
+	b, err := os.ReadFile(filepath.Join(e.dir, worker.LinkVouchersFile))
+	if err != nil || !strings.Contains(string(b), voucher(20, 2)) {
+		t.Fatalf("the link's vouchers file: %v %q", err, b)
+	}
 }

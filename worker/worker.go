@@ -228,8 +228,8 @@ type Server struct {
 	prepares sync.WaitGroup
 	ai       *ai.Service
 	// linkLedger and linkFree check how calls over the link are paid
-	// (link.go): vouchers this worker accepted, in memory, and the day's
-	// free calls.
+	// (link.go): vouchers this worker accepted (LinkVouchersFile), and
+	// the day's free calls.
 	linkLedger *payment.Ledger
 	linkFree   payment.FreeCounts
 	metrics    *metrics.Set // nil: none kept
@@ -286,6 +286,11 @@ func newSandbox(cfg Config, svc *ai.Service) (*sandbox.Engine, error) {
 
 // New loads (or makes, in the TEE) the worker's sealed identity in dir and
 // returns a worker that takes its cluster keys only from the chain, sealed
+// LinkVouchersFile, in the worker's data dir, keeps the vouchers it
+// accepted at its link (payment.Ledger's log), until the owner redeems
+// them through a gateway.
+const LinkVouchersFile = "link-vouchers.log"
+
 // to that identity. It starts nothing: Run registers and follows the chain.
 func New(cfg Config, log *slog.Logger, platform Platform, c Chain, blobs Blobs, dir string) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
@@ -329,7 +334,11 @@ func New(cfg Config, log *slog.Logger, platform Platform, c Chain, blobs Blobs, 
 		return nil, err
 	}
 	perAgent, queued := cfg.perAgent()
-	linkLedger, err := payment.Open("", log) // in memory: a restart forgets it (ADR 23)
+	var vouchers string // in memory without a data dir
+	if dir != "" {
+		vouchers = filepath.Join(dir, LinkVouchersFile)
+	}
+	linkLedger, err := payment.Open(vouchers, log)
 	if err != nil {
 		return nil, err
 	}

@@ -152,6 +152,8 @@ type env struct {
 	owner *testchain.Key
 	blobs *memBlobs
 	logs  *syncbuf.Buffer
+	// dir is the worker's data dir.
+	dir string
 	// deploys counts deployments, for fresh salts.
 	deploys int
 }
@@ -170,9 +172,9 @@ func newEnv(t *testing.T, cfg worker.Config) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{l: l, admin: admin, owner: owner, blobs: &memBlobs{m: map[string][]byte{}}, logs: &syncbuf.Buffer{}}
+	e := &env{l: l, admin: admin, owner: owner, blobs: &memBlobs{m: map[string][]byte{}}, logs: &syncbuf.Buffer{}, dir: filepath.Join(dir, "worker")}
 	log := slog.New(slog.NewTextHandler(e.logs, nil))
-	e.w, err = worker.New(cfg, log, p, roleChain{l, txsend.New(l, op)}, e.blobs, filepath.Join(dir, "worker"))
+	e.w, err = worker.New(cfg, log, p, roleChain{l, txsend.New(l, op)}, e.blobs, e.dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/api"
 	"github.com/cove-network/cove/receipt"
 )
 
@@ -214,6 +215,34 @@ func readError(resp *http.Response) error {
 		return &FailedError{Err: fmt.Errorf("answered %s with an unreadable error", resp.Status)}
 	}
 	return &cove.Error{Status: resp.StatusCode, Code: e.Code, Message: e.Message, RetryAfter: time.Duration(e.RetryAfterMS) * time.Millisecond}
+}
+
+// maxVouchersBytes bounds a worker's answer of vouchers.
+const maxVouchersBytes = 16 << 20
+
+// Vouchers asks the worker for the vouchers of agent id's channels it
+// accepted, with the owner's Cove-Auth auth (VoucherSource).
+func (r *Remote) Vouchers(ctx context.Context, id cove.AgentID, auth string) ([]api.Redeemable, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.endpoint+pathVouchers+id.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+	if auth != "" {
+		req.Header.Set(api.HeaderAuth, auth)
+	}
+	resp, err := r.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, readError(resp)
+	}
+	var out []api.Redeemable
+	if err := json.NewDecoder(io.LimitReader(resp.Body, maxVouchersBytes)).Decode(&out); err != nil {
+		return nil, fmt.Errorf("vouchers: %w", err)
+	}
+	return out, nil
 }
 
 // Health asks the worker how it is.

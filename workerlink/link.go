@@ -44,6 +44,9 @@ import (
 const (
 	pathCall   = "/v1/link/agents/"
 	pathHealth = "/v1/link/health"
+	// pathVouchers + an agent id: the vouchers of the agent's channels
+	// the worker accepted at its link (VoucherSource).
+	pathVouchers = "/v1/link/vouchers/"
 	// HeaderError marks a link answer that is a *cove.Error (a header) or a
 	// stream the worker cut (a trailer).
 	HeaderError = "Cove-Link-Error"

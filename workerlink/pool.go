@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"slices"
@@ -302,6 +303,49 @@ func (p *Pool) Members() []MemberState {
 	}
 	slices.SortFunc(out, func(a, b MemberState) int { return bytes.Compare(a.Worker[:], b.Worker[:]) })
 	return out
+}
+
+// Vouchers asks every worker of the pool (the local one in process) for
+// the vouchers of agent id's channels it accepted at its link, passing on
+// the owner's Cove-Auth auth, each within HealthTimeout. It returns what
+// they gave, unchecked (a worker may lie: the caller checks each against
+// the chain), and the errors of those that did not answer.
+func (p *Pool) Vouchers(ctx context.Context, id cove.AgentID, auth string) ([][]api.Redeemable, []error) {
+	p.mu.Lock()
+	members := slices.Collect(maps.Values(p.members))
+	p.mu.Unlock()
+	var (
+		mu   sync.Mutex
+		out  [][]api.Redeemable
+		errs []error
+		wg   sync.WaitGroup
+	)
+	add := func(w string, l []api.Redeemable, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			errs = append(errs, fmt.Errorf("worker %s: %w", w, err))
+			return
+		}
+		out = append(out, l)
+	}
+	if vs, ok := p.local.(VoucherSource); ok {
+		l, err := vs.Vouchers(ctx, id, auth)
+		add("local", l, err)
+	}
+	for _, m := range members {
+		if m.remote == nil {
+			continue
+		}
+		wg.Go(func() {
+			cctx, cancel := context.WithTimeout(ctx, p.cfg.HealthTimeout)
+			defer cancel()
+			l, err := m.remote.Vouchers(cctx, id, auth)
+			add(m.endpoint, l, err)
+		})
+	}
+	wg.Wait()
+	return out, errs
 }
 
 // pick returns the member to send a call of rec to, or nil: in rotation,

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/api"
 	"github.com/cove-network/cove/chain"
 	"github.com/cove-network/cove/internal/testchain"
 	"github.com/cove-network/cove/tee/identity"
@@ -224,5 +225,86 @@ func TestSyncSkipsUnresponsive(t *testing.T) {
 	p.sync()
 	if state() != chain.PoolWorkerComputing || p.members[w] == nil {
 		t.Fatalf("after a heartbeat (%s) the worker is not a member again", state())
+	}
+}
+
+// vouchering is a worker that takes paid calls at its link: it lists the
+// vouchers it accepted, to the Cove-Auth it expects.
+type vouchering struct {
+	answering
+	list []api.Redeemable
+}
+
+func (w *vouchering) Vouchers(_ context.Context, _ cove.AgentID, auth string) ([]api.Redeemable, error) {
+	if auth != "AUTH" {
+		return nil, &cove.Error{Status: http.StatusForbidden, Code: "not_owner", Message: "not the owner's"}
+	}
+	return w.list, nil
+}
+
+// serveLink serves w on a link at 127.0.0.1 until the test ends and
+// returns a Remote pinned to it.
+func serveLink(t *testing.T, w Worker) *Remote {
+	t.Helper()
+	id, err := identity.New(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := Certificate(id.TLSSigner())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	log := slog.New(slog.DiscardHandler)
+	go func() { done <- Serve(ctx, ln, cert, Handler(w, 1<<20, log), log) }()
+	r, err := NewRemote("https://"+ln.Addr().String(), id.PublicKey(), 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close(); cancel(); <-done })
+	return r
+}
+
+// TestPoolVouchers: a gateway's pool asks its own worker in process and
+// every remote worker over the link for the vouchers they accepted,
+// passing the owner's Cove-Auth on; a worker that refuses it, that takes
+// no paid calls, or that is unreachable is an error beside the others'
+// lists.
+func TestPoolVouchers(t *testing.T) {
+	v := func(ch uint64, amount string) api.Redeemable { return api.Redeemable{Channel: ch, Amount: amount} }
+	local := &vouchering{list: []api.Redeemable{v(1, "10")}}
+	m1 := member0(1, 0, false, 0)
+	m1.remote = serveLink(t, &vouchering{list: []api.Redeemable{v(1, "30"), v(2, "5")}})
+	m2 := member0(2, 0, false, 0)
+	m2.remote = serveLink(t, &answering{}) // no vouchers: 404
+	m3 := member0(3, 0, false, 0)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone := "https://" + ln.Addr().String()
+	ln.Close()
+	idGone, err := identity.New(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m3.remote, err = NewRemote(gone, idGone.PublicKey(), 1<<20); err != nil {
+		t.Fatal(err)
+	}
+	p := testPool(m1, m2, m3)
+	p.local = local
+	lists, errs := p.Vouchers(t.Context(), cove.AgentID{1}, "AUTH")
+	merged := api.MergeRedeemables(lists...)
+	if len(lists) != 2 || len(merged) != 2 || merged[0].Amount != "30" || merged[1].Amount != "5" || len(errs) != 2 {
+		t.Fatalf("lists %+v, merged %+v, errs %v", lists, merged, errs)
+	}
+	// The owner's Cove-Auth is what the workers check.
+	if lists, errs := p.Vouchers(t.Context(), cove.AgentID{1}, "NOT THE OWNER'S"); len(lists) != 0 || len(errs) != 4 {
+		t.Fatalf("with another Cove-Auth: %+v %v", lists, errs)
 	}
 }

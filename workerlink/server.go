@@ -28,13 +28,24 @@ type Worker interface {
 	Health() Health
 }
 
-// Handler serves w's Invoke and health on the link. maxRequestBytes bounds
+// VoucherSource is what a worker that takes paid calls at its link also
+// serves: the vouchers it accepted of an agent's channels, to the agent's
+// owner, whose Cove-Auth a gateway passes on (auth; a worker checks it).
+type VoucherSource interface {
+	Vouchers(ctx context.Context, id cove.AgentID, auth string) ([]api.Redeemable, error)
+}
+
+// Handler serves w's Invoke and health on the link, and its vouchers when
+// w is a VoucherSource. maxRequestBytes bounds
 // a call's body (the worker's max_request_bytes).
 func Handler(w Worker, maxRequestBytes int64, log *slog.Logger) http.Handler {
 	s := &server{w: w, maxBody: maxRequestBytes, log: log}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+pathCall+"{id}", s.handleCall)
 	mux.HandleFunc("GET "+pathHealth, s.handleHealth)
+	if vs, ok := w.(VoucherSource); ok {
+		mux.HandleFunc("GET "+pathVouchers+"{id}", func(rw http.ResponseWriter, r *http.Request) { s.handleVouchers(rw, r, vs) })
+	}
 	mux.HandleFunc("/", func(rw http.ResponseWriter, r *http.Request) {
 		writeError(rw, &cove.Error{Status: http.StatusNotFound, Code: "not_found", Message: "this is a Cove worker's link: gateways call agents at POST " + pathCall + "{id}"})
 	})
@@ -83,6 +94,26 @@ type server struct {
 func (s *server) handleHealth(rw http.ResponseWriter, r *http.Request) {
 	rw.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(rw).Encode(s.w.Health())
+}
+
+func (s *server) handleVouchers(rw http.ResponseWriter, r *http.Request, vs VoucherSource) {
+	id, err := cove.ParseAgentID(r.PathValue("id"))
+	if err != nil {
+		writeError(rw, badRequest(err.Error()))
+		return
+	}
+	out, err := vs.Vouchers(r.Context(), id, r.Header.Get(api.HeaderAuth))
+	if err != nil {
+		var e *cove.Error
+		if !errors.As(err, &e) {
+			s.log.Error("vouchers over the link", "agent", id, "err", err)
+			e = &cove.Error{Status: http.StatusInternalServerError, Code: "internal", Message: "the worker could not read its vouchers"}
+		}
+		writeError(rw, e)
+		return
+	}
+	rw.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(rw).Encode(out)
 }
 
 func (s *server) handleCall(rw http.ResponseWriter, r *http.Request) {

@@ -20,6 +20,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -439,4 +441,34 @@ func (l *Ledger) Pay(v chain.View, a cove.Agent, h string) (*Paid, *Refusal) {
 		return nil, &Refusal{Msg: fmt.Sprintf("the voucher (amount %s, nonce %d) was just used by another call: sign the next one", p.Amount, p.Nonce), Channel: &c}
 	}
 	return &Paid{l: l, p: p, prev: prev, had: had}, nil
+}
+
+// CheckRedeemable reports whether r, a voucher another gateway or a
+// worker says it accepted for agent, is one the chain would redeem now:
+// a channel of agent, signed by its payer for this chain, within the
+// deposit, adding to what was redeemed. What it returns is the reason it
+// is not.
+func CheckRedeemable(v chain.View, agent cove.AgentID, r api.Redeemable) (reason string, ok bool) {
+	c, err := v.Channel(r.Channel)
+	if err != nil {
+		return "channel " + strconv.FormatUint(r.Channel, 10) + " does not exist", false
+	}
+	if c.Agent != agent {
+		return "channel " + strconv.FormatUint(r.Channel, 10) + " pays another agent", false
+	}
+	amount, ok := new(big.Int).SetString(r.Amount, 10)
+	if !ok {
+		return "the amount is not a number", false
+	}
+	sig, err := hex.DecodeString(strings.TrimPrefix(r.Signature, "0x"))
+	if err != nil {
+		return "the signature is not hex", false
+	}
+	if reason, ok := chain.CheckVoucher(v.ChainID(), c, amount, r.Nonce, sig); !ok {
+		return reason, false
+	}
+	if amount.Cmp(c.Redeemed.Big()) <= 0 {
+		return "it adds nothing to what the channel redeemed", false
+	}
+	return "", true
 }

@@ -1,0 +1,136 @@
+package testnet_test
+
+import (
+	"context"
+	"errors"
+	"math/big"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/api"
+	"github.com/cove-network/cove/chain"
+	"github.com/cove-network/cove/client"
+	"github.com/cove-network/cove/internal/testnet"
+	"github.com/cove-network/cove/workerlink"
+)
+
+// TestLinkVouchersRedeemed: a payer who calls a worker node straight over
+// its link, not through a gateway, still pays: the worker checks each
+// voucher, keeps it, and the owner's one redeem through the gateway (which
+// asks its workers for theirs, passing the owner's Cove-Auth on) collects
+// them with those the gateway took itself, the highest of the channel.
+func TestLinkVouchersRedeemed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts two nodes (about 15 s)")
+	}
+	payer := testnet.NewKey(t)
+	net := testnet.Start(t, 1, testnet.Workers(1), testnet.Fund(payer.Address()))
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	c := net.Node(0).Client()
+	owner := net.Admin
+	var worker chain.WorkerRecord
+	if err := waitFor(ctx, func() bool {
+		info, err := c.NodeInfo(ctx)
+		if err != nil {
+			return false
+		}
+		for _, r := range info.Routes {
+			if r.Up && r.Ready {
+				id, err := cove.ParseHash(r.Worker)
+				if err == nil {
+					ws, err := c.Worker(ctx, id)
+					worker = ws.Worker
+					return err == nil
+				}
+			}
+		}
+		return false
+	}); err != nil {
+		t.Fatalf("no worker in rotation: %v", err)
+	}
+	a, err := c.Deploy(ctx, helloAgent, client.DeployOptions{Signer: owner, Name: "paid-link"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	price := big.NewInt(1000)
+	if _, err := c.Send(ctx, owner, func(n uint64) chain.Msg { return chain.SetAgentPrice{Agent: a.ID, Price: price, Nonce: n} }); err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.Send(ctx, payer, func(n uint64) chain.Msg {
+		return chain.OpenChannel{Agent: a.ID, Deposit: big.NewInt(1_000_000), Nonce: n}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := new(big.Int)
+	for _, e := range out.Events {
+		if e.Type == chain.EventChannelOpened {
+			ch.SetString(e.Attr("channel"), 10)
+		}
+	}
+
+	// The worker node follows the chain: once it has the channel's block,
+	// it knows the price too.
+	if err := waitFor(ctx, func() bool {
+		hs, err := net.Heights(ctx)
+		return err == nil && hs[1] >= out.Height
+	}); err != nil {
+		t.Fatalf("the worker node did not reach block %d: %v", out.Height, err)
+	}
+	// Three paid calls through the gateway (client.Payer), then five
+	// straight to the worker's link, carrying on the channel's vouchers.
+	p := c.PayerOf(payer, ch.Uint64(), a.ID)
+	for range 3 {
+		if resp, err := p.Call(ctx, http.MethodGet, "/hello?name=Ada", nil, nil); err != nil || resp.Status != 200 {
+			t.Fatalf("a paid call through the gateway: %v", err)
+		}
+	}
+	r, err := workerlink.NewRemote(worker.Endpoint, worker.PublicKey, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	chainID, err := c.NumericChainID(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range int64(5) {
+		pay := api.Payment{Channel: ch.Uint64(), Agent: a.ID, Amount: big.NewInt((4 + i) * 1000), Nonce: uint64(4 + i), ChainID: chainID}
+		if pay.Signature, err = payer.Sign(pay.Voucher().Digest()); err != nil {
+			t.Fatal(err)
+		}
+		call := cove.Call{Method: http.MethodGet, Path: "/agents/" + a.ID.String() + "/hello?name=Ada", URL: "http://direct.test/hello?name=Ada",
+			Host: "direct.test", Header: cove.Header{}, Payment: pay.Header()}
+		resp, err := r.Invoke(ctx, a.ID, call, workerlink.Expect{Agent: a.ID, Attestor: mustAttestor(t, c, ctx, a.ID)})
+		if err != nil || resp.Status != 200 {
+			t.Fatalf("direct call %d: %v", i, err)
+		}
+	}
+	// Without a voucher, the worker refuses the call.
+	unpaid := cove.Call{Method: http.MethodGet, Path: "/agents/" + a.ID.String() + "/hello", URL: "http://direct.test/hello", Host: "direct.test", Header: cove.Header{}}
+	var ce *cove.Error
+	if _, err := r.Invoke(ctx, a.ID, unpaid, workerlink.Expect{Agent: a.ID, Attestor: mustAttestor(t, c, ctx, a.ID)}); !errors.As(err, &ce) || ce.Status != http.StatusPaymentRequired {
+		t.Fatalf("an unpaid direct call: %v", err)
+	}
+	// The owner's redeem collects 8 calls' worth: the worker's voucher.
+	outs, err := c.Redeem(ctx, owner, a.ID)
+	if err != nil || len(outs) != 1 {
+		t.Fatalf("redeem: %+v %v", outs, err)
+	}
+	got, err := c.Channels(ctx, payer.Address())
+	if err != nil || len(got) != 1 || got[0].Redeemed.Big().Cmp(big.NewInt(8000)) != 0 {
+		t.Fatalf("the channel after the redeem: %+v %v", got, err)
+	}
+}
+
+func mustAttestor(t *testing.T, c *client.Client, ctx context.Context, id cove.AgentID) cove.Address {
+	t.Helper()
+	a, err := c.Agent(ctx, id)
+	if err != nil || a.Attestor.IsZero() {
+		t.Fatalf("agent %s's attestor: %+v %v", id, a, err)
+	}
+	return a.Attestor
+}
