@@ -203,3 +203,43 @@ func heartbeatApp(b *testing.B, n int) *App {
 	}
 	return a
 }
+
+// BenchmarkFinalizeTrades executes a block of 1000 token trades (100
+// holders, each buying 5 times and selling 5 times) of an exponential
+// curve well up its doublings, beside the same block of transfers
+// (BenchmarkFinalizeTransfers/fees=none) as the baseline: what a trade's
+// big-integer curve costs over a transfer.
+func BenchmarkFinalizeTrades(b *testing.B) {
+	const holders, pairs = 100, 5
+	a, keys := benchApp(b, holders)
+	h, c := bundle("bench-token")
+	agent := cove.DeriveAgentID(keys[0].addr, h, cove.Hash{1})
+	setup := [][]byte{
+		keys[0].tx(b, DeployAgent{Name: "bench", CID: c, CodeHash: h, Salt: cove.Hash{1}, Nonce: 0}),
+		keys[0].tx(b, LaunchAgentToken{Agent: agent, Name: "Bench", Symbol: "B", Curve: CurveExponential, A: big.NewInt(1), B: big.NewInt(1), FeePPM: 10_000, Nonce: 1}),
+		keys[1].tx(b, Buy{Agent: agent, Amount: tok(20), MaxCost: maxUint256, Nonce: 0}), // 20 doublings up
+	}
+	if r := a.FinalizeBlock(Block{Height: 1, Time: blockTime(1), Txs: setup}); r.TxResults[2].Code != CodeOK {
+		b.Fatalf("setup: %+v", r.TxResults)
+	}
+	a.Commit()
+	var txs [][]byte
+	sent := map[int]uint64{0: 2, 1: 1} // the setup's transactions
+	for i, k := range keys {
+		n := sent[i]
+		for range pairs {
+			txs = append(txs, k.tx(b, Buy{Agent: agent, Amount: big.NewInt(1e15), MaxCost: maxUint256, Nonce: n}))
+			txs = append(txs, k.tx(b, Sell{Agent: agent, Amount: big.NewInt(1e15), MinReturn: big.NewInt(0), Nonce: n + 1}))
+			n += 2
+		}
+	}
+	blk := Block{Height: 2, Time: blockTime(2), Txs: txs}
+	if r := a.FinalizeBlock(blk); r.TxResults[len(txs)-1].Code != CodeOK {
+		b.Fatalf("last tx: %+v", r.TxResults[len(txs)-1])
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		a.FinalizeBlock(blk)
+	}
+	b.ReportMetric(float64(len(txs))*float64(b.N)/b.Elapsed().Seconds(), "tx/s")
+}
