@@ -40,7 +40,7 @@ func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
 	}
 	// Paid after the body is read (a body too large is refused without
 	// using up the voucher), before the agent runs.
-	pay, pe := s.checkPayment(r, a)
+	giveBack, pe := s.checkPayment(r, a)
 	if pe != nil {
 		s.metrics.Call(a.ID.String(), http.StatusPaymentRequired, time.Since(start))
 		s.writePaymentRequired(w, a, pe)
@@ -58,8 +58,8 @@ func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
 		// Checked above; a remote worker's link checks it again.
 		Payment: r.Header.Get(api.HeaderPayment),
 	})
-	if notRun(r, resp, err) {
-		pay.Refund()
+	if giveBack != nil && notRun(r, resp, err) {
+		giveBack()
 	}
 	if err != nil {
 		status := http.StatusInternalServerError

@@ -17,16 +17,16 @@ import (
 // call (this gateway, its method and path) is counted as its account, any
 // other caller as its IP address (the connection's: behind a proxy every
 // caller shares the proxy's). A call with a voucher is paid and does not
-// count. The counts are this gateway's, in memory, and start again each
+// count, nor does a free call no agent ran (given back, as a voucher is). The counts are this gateway's, in memory, and start again each
 // day (UTC) and when the gateway restarts.
 
 // freeCall lets a call of agent a without a voucher through when its free
-// tier allows it, counting it. It returns nil when the call may run, an
-// *authError for a Cove-Auth that is refused, or a paymentError saying
-// why the free tier does not cover it.
-func (s *Server) freeCall(r *http.Request, a cove.Agent) *paymentError {
+// tier allows it, counting it. It returns what gives the call back (for a
+// call no agent ran) when the call may run, or a paymentError saying why
+// the free tier does not cover it (or that its Cove-Auth is refused).
+func (s *Server) freeCall(r *http.Request, a cove.Agent) (giveBack func(), _ *paymentError) {
 	if a.FreeTier == nil {
-		return &paymentError{msg: "agent " + a.ID.String() + " costs " + a.Price.String() + " base units per call: send a voucher of a payment channel to it in the " + api.HeaderPayment + " header"}
+		return nil, &paymentError{msg: "agent " + a.ID.String() + " costs " + a.Price.String() + " base units per call: send a voucher of a payment channel to it in the " + api.HeaderPayment + " header"}
 	}
 	now := time.Now()
 	caller := ""
@@ -34,7 +34,7 @@ func (s *Server) freeCall(r *http.Request, a cove.Agent) *paymentError {
 	if r.Header.Get(api.HeaderAuth) != "" {
 		signer, auth, aerr := s.checkAuth(r, now)
 		if aerr != nil {
-			return &paymentError{status: aerr.status, code: aerr.code, msg: aerr.message}
+			return nil, &paymentError{status: aerr.status, code: aerr.code, msg: aerr.message}
 		}
 		caller = "account " + signer.String()
 		// The nonce is used up only for a call the tier lets through, so
@@ -60,12 +60,12 @@ func (s *Server) freeCall(r *http.Request, a cove.Agent) *paymentError {
 	why, err := s.free.Take(a.ID, *a.FreeTier, caller, now, use)
 	if err != nil {
 		if refused == nil { // Take fails only through use, which sets it
-			return &paymentError{status: http.StatusInternalServerError, code: "internal", msg: err.Error()}
+			return nil, &paymentError{status: http.StatusInternalServerError, code: "internal", msg: err.Error()}
 		}
-		return &paymentError{status: refused.status, code: refused.code, msg: refused.message}
+		return nil, &paymentError{status: refused.status, code: refused.code, msg: refused.message}
 	}
 	if why != "" {
-		return &paymentError{msg: why + " (" + caller + "): pay with a voucher of a payment channel to agent " + a.ID.String() + " in the " + api.HeaderPayment + " header, or come back tomorrow (UTC)"}
+		return nil, &paymentError{msg: why + " (" + caller + "): pay with a voucher of a payment channel to agent " + a.ID.String() + " in the " + api.HeaderPayment + " header, or come back tomorrow (UTC)"}
 	}
-	return nil
+	return func() { s.free.Return(a.ID, caller, now) }, nil
 }

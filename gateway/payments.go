@@ -41,20 +41,21 @@ type paymentError struct {
 // checkPayment lets a call of agent a through when a is free (nil, nil),
 // when it carries a voucher the gateway accepts and records
 // (payment.Ledger.Pay), or when its free tier covers it; otherwise it
-// says why not.
-func (s *Server) checkPayment(r *http.Request, a cove.Agent) (*payment.Paid, *paymentError) {
+// says why not. giveBack, when not nil, undoes the payment or the free
+// call's count, for a call no agent ran (notRun).
+func (s *Server) checkPayment(r *http.Request, a cove.Agent) (giveBack func(), _ *paymentError) {
 	if a.Price == nil {
 		return nil, nil
 	}
 	h := r.Header.Get(api.HeaderPayment)
 	if h == "" {
-		return nil, s.freeCall(r, a)
+		return s.freeCall(r, a)
 	}
 	pd, ref := s.ledger.Pay(s.chain.View(), a, h)
 	if ref != nil {
 		return nil, &paymentError{msg: ref.Msg, channel: ref.Channel}
 	}
-	return pd, nil
+	return pd.Refund, nil
 }
 
 // writePaymentRequired answers 402 payment_required: why, the price and

@@ -412,6 +412,15 @@ func TestFreeTier(t *testing.T) {
 			t.Fatalf("want 402 naming %q, got %d %s %+v", why, status, body.Error.Message, body.Payment)
 		}
 	}
+	// A free call no agent ran (no worker held the keys) is given back:
+	// three of them leave the caller's 2 and the day's 5.
+	inv.fail.Store(&cove.Error{Status: http.StatusServiceUnavailable, Code: "worker_not_provisioned", Message: "not yet"})
+	for range 3 {
+		if status, body := freeCall(t, s, "192.0.2.1", nil, ""); status != http.StatusServiceUnavailable {
+			t.Fatalf("a free call no worker took: %d %s", status, body.Error.Message)
+		}
+	}
+	inv.fail.Store(nil)
 	ok("192.0.2.1", nil)
 	ok("192.0.2.1", nil)
 	refused("192.0.2.1", nil, "the 2 free calls a caller may make today")

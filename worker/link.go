@@ -71,8 +71,13 @@ func (p paidLink) Invoke(ctx context.Context, id cove.AgentID, c cove.Call) (*co
 		if a.FreeTier != nil {
 			tier := *a.FreeTier
 			tier.PerCaller = 0 // the link does not know the callers: the day's calls in all
-			if why, _ = s.linkFree.Take(id, tier, "link", time.Now(), nil); why == "" {
-				return s.Invoke(ctx, id, c)
+			now := time.Now()
+			if why, _ = s.linkFree.Take(id, tier, "link", now, nil); why == "" {
+				resp, err := s.Invoke(ctx, id, c)
+				if linkNotRun(ctx, resp, err) {
+					s.linkFree.Return(id, "link", now)
+				}
+				return resp, err
 			}
 		}
 		return nil, &cove.Error{Status: http.StatusPaymentRequired, Code: api.CodePaymentRequired, Message: why}
@@ -83,14 +88,21 @@ func (p paidLink) Invoke(ctx context.Context, id cove.AgentID, c cove.Call) (*co
 	}
 	c.Payment = ""
 	resp, err := s.Invoke(ctx, id, c)
-	var ce *cove.Error
-	busy := err == nil && resp.Status == http.StatusTooManyRequests && http.Header(resp.Header).Get("Retry-After") != ""
-	if (errors.As(err, &ce) || busy) && ctx.Err() == nil {
-		// No agent ran: an unsigned refusal (no keys yet, a body too
-		// large), or the agent's queue was full (as the gateway does).
+	if linkNotRun(ctx, resp, err) {
 		paid.Refund()
 	}
 	return resp, err
+}
+
+// linkNotRun reports whether a call over the link got an answer that says
+// no agent ran it: an unsigned refusal (no keys yet, a body too large), or
+// the agent's queue was full (its signed 429 with Retry-After), as the
+// gateway's notRun; not when the caller went away. Its payment or free
+// call is given back.
+func linkNotRun(ctx context.Context, resp *cove.Response, err error) bool {
+	var ce *cove.Error
+	busy := err == nil && resp.Status == http.StatusTooManyRequests && http.Header(resp.Header).Get("Retry-After") != ""
+	return (errors.As(err, &ce) || busy) && ctx.Err() == nil
 }
 
 func (p paidLink) Vouchers(ctx context.Context, id cove.AgentID, auth string) ([]api.Redeemable, error) {

@@ -144,3 +144,50 @@ func TestLinkPaidCalls(t *testing.T) {
 		t.Fatalf("the link's vouchers file: %v %q", err, b)
 	}
 }
+
+// TestLinkFreeCallGivenBack: a free call over the link that no agent ran
+// (the worker holds no cluster key yet) does not use up the free tier;
+// once the worker is provisioned, the day's one free call runs and the
+// next is refused.
+func TestLinkFreeCallGivenBack(t *testing.T) {
+	e := newEnv(t, worker.DefaultConfig())
+	id := e.deploy(t, greeter, map[string]string{"GREETING": "Hello"})
+	e.l.MustSend(e.owner, func(n uint64) chain.Msg { return chain.SetAgentPrice{Agent: id, Price: big.NewInt(10), Nonce: n} })
+	e.l.MustSend(e.owner, func(n uint64) chain.Msg {
+		return chain.SetFreeTier{Agent: id, CallsPerDay: 1, Nonce: n}
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- e.w.ServeLink(ctx, ln) }()
+	t.Cleanup(func() { cancel(); <-done })
+	wr, err := e.l.View().Worker(e.w.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := workerlink.NewRemote("https://"+ln.Addr().String(), wr.PublicKey, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := func() (*cove.Response, error) {
+		c := cove.Call{Method: http.MethodGet, Path: "/agents/" + id.String() + "/hi?name=Ada", URL: "http://gw.test/hi?name=Ada", Host: "gw.test", Header: cove.Header{}}
+		return r.Invoke(ctx, id, c, workerlink.Expect{Agent: id, Attestor: e.w.Attestor(id)})
+	}
+	for range 2 {
+		var ce *cove.Error
+		if _, err := call(); !errors.As(err, &ce) || ce.Status != http.StatusServiceUnavailable {
+			t.Fatalf("a call before the worker holds its key: %v", err)
+		}
+	}
+	e.provision(t, 0)
+	if resp, err := call(); err != nil || resp.Status != http.StatusCreated {
+		t.Fatalf("the day's free call: %v %+v", err, resp)
+	}
+	var ce *cove.Error
+	if _, err := call(); !errors.As(err, &ce) || ce.Status != http.StatusPaymentRequired {
+		t.Fatalf("a second free call of a tier of 1: %v", err)
+	}
+}

@@ -65,3 +65,21 @@ func (f *FreeCounts) Take(agent cove.AgentID, tier cove.FreeTier, caller string,
 	a.callers[caller] = n + 1
 	return "", nil
 }
+
+// Return gives back a free call Take counted at taken for a call no
+// agent ran (no worker held the keys, the queue was full), so it does
+// not use up the caller's or the day's calls. A call taken on another
+// day than today's counts is not given back: those counts are gone.
+func (f *FreeCounts) Return(agent cove.AgentID, caller string, taken time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if taken.UTC().Unix()/86400 != f.day {
+		return
+	}
+	a := f.agents[agent]
+	if a == nil || a.total == 0 || a.callers[caller] == 0 {
+		return
+	}
+	a.total--
+	a.callers[caller]--
+}

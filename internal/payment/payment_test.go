@@ -36,6 +36,42 @@ func TestFreeCountsDays(t *testing.T) {
 	}
 }
 
+// TestFreeCountsReturn: a free call given back (no agent ran it) frees the
+// caller's and the day's count; one taken the day before is not given
+// back into today's counts, nor one of another caller.
+func TestFreeCountsReturn(t *testing.T) {
+	var f FreeCounts
+	tier := cove.FreeTier{CallsPerDay: 2, PerCaller: 1}
+	agent := cove.AgentID{1}
+	day := time.Date(2026, 12, 3, 23, 59, 58, 0, time.UTC)
+	if why, _ := f.Take(agent, tier, "a", day, nil); why != "" {
+		t.Fatal("first call refused")
+	}
+	f.Return(agent, "a", day)
+	if why, _ := f.Take(agent, tier, "a", day, nil); why != "" {
+		t.Fatalf("a's call given back, its next refused: %s", why)
+	}
+	f.Return(agent, "b", day) // b took nothing: a's stays counted
+	if why, _ := f.Take(agent, tier, "a", day, nil); why == "" {
+		t.Fatal("another caller's return gave a a call")
+	}
+	open := cove.FreeTier{CallsPerDay: 2} // no bound per caller: the day's count alone
+	if why, _ := f.Take(agent, open, "c", day, nil); why != "" {
+		t.Fatalf("the day's second call refused: %s", why)
+	}
+	if why, _ := f.Take(agent, open, "d", day, nil); why == "" {
+		t.Fatal("b's return (it took nothing) gave the day a third call")
+	}
+	next := day.Add(3 * time.Second)
+	if why, _ := f.Take(agent, tier, "a", next, nil); why != "" {
+		t.Fatal("the next day's first call refused")
+	}
+	f.Return(agent, "a", day) // taken yesterday: today's count stays
+	if why, _ := f.Take(agent, tier, "a", next, nil); why == "" {
+		t.Fatal("yesterday's return gave a today's call again")
+	}
+}
+
 // TestLedgerUndoAfterCompaction: a voucher given back after the log was
 // compacted down to it leaves, after a restart, the voucher it replaced as
 // the channel's floor (the undo line is followed by that voucher again).
