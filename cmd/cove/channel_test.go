@@ -16,20 +16,11 @@ import (
 // finds nothing; the caller closes the channel, after which no call is
 // paid from it.
 func testPaidCalls(t *testing.T, base string) {
-	agentFile := writeFile(t, "paid.js", []byte(`export default { fetch() { return new Response("paid ok") } }`))
-	out, err := runCove(t, "--gateway", base, "agent", "deploy", agentFile, "--json")
-	var dep struct{ ID string }
-	if err != nil || json.Unmarshal([]byte(out), &dep) != nil || dep.ID == "" {
-		t.Fatalf("deploy: %v %q", err, out)
-	}
-	run := func(args ...string) string {
-		t.Helper()
-		out, err := runCove(t, append([]string{"--gateway", base}, args...)...)
-		if err != nil {
-			t.Fatalf("cove %s: %v", strings.Join(args, " "), err)
-		}
-		return out
-	}
+	agentFile, dep, run := deployAnswering(t, base, "paid.js", "paid ok")
+	var (
+		out string
+		err error
+	)
 	run("agent", "price", dep.ID, "1000")
 	payer := newKey(t, "payer")
 	run("send", "--to", payer.String(), "--amount", "1"+strings.Repeat("0", 18))
@@ -128,4 +119,25 @@ func testPaidCalls(t *testing.T, base string) {
 	if resp, err := http.Get(base + "/v1/chain/accounts/" + newbie.String()); err != nil || json.NewDecoder(resp.Body).Decode(&acct) != nil || acct.Balance != "0" {
 		t.Fatalf("the newbie's balance: %+v %v", acct, err)
 	}
+}
+
+// deployAnswering deploys an agent that answers text to every call, as
+// the dev key, and returns its file, its id and a runner of cove
+// commands against base that fails the test on an error.
+func deployAnswering(t *testing.T, base, file, text string) (path string, dep struct{ ID string }, run func(args ...string) string) {
+	t.Helper()
+	path = writeFile(t, file, []byte(`export default { fetch() { return new Response("`+text+`") } }`))
+	out, err := runCove(t, "--gateway", base, "agent", "deploy", path, "--json")
+	if err != nil || json.Unmarshal([]byte(out), &dep) != nil || dep.ID == "" {
+		t.Fatalf("deploy: %v %q", err, out)
+	}
+	run = func(args ...string) string {
+		t.Helper()
+		out, err := runCove(t, append([]string{"--gateway", base}, args...)...)
+		if err != nil {
+			t.Fatalf("cove %s: %v", strings.Join(args, " "), err)
+		}
+		return out
+	}
+	return path, dep, run
 }

@@ -96,17 +96,23 @@ func withSlippage(v *big.Int, ppm uint64, up bool) *big.Int {
 	return d.Sub(v, d)
 }
 
+// agentAmount parses the AGENT and AMOUNT arguments of buy and sell.
+func agentAmount(args []string) (cove.AgentID, *big.Int, error) {
+	id, err := cove.ParseAgentID(args[0])
+	if err != nil {
+		return id, nil, err
+	}
+	amount, err := parseUnits("AMOUNT", args[1])
+	return id, amount, err
+}
+
 func newTokenBuyCmd(g *globals) *cobra.Command {
 	var (
 		maxCost  string
 		slippage uint64
 	)
 	cmd := newTxCmd(g, "buy AGENT AMOUNT", "Buy AMOUNT base units of an agent's token from its curve", 2, func(args []string) (func(uint64) chain.Msg, error) {
-		id, err := cove.ParseAgentID(args[0])
-		if err != nil {
-			return nil, err
-		}
-		amount, err := parseUnits("AMOUNT", args[1])
+		id, amount, err := agentAmount(args)
 		if err != nil {
 			return nil, err
 		}
@@ -143,11 +149,7 @@ func newTokenSellCmd(g *globals) *cobra.Command {
 		slippage  uint64
 	)
 	cmd := newTxCmd(g, "sell AGENT AMOUNT", "Sell AMOUNT base units of your tokens of an agent back to its curve", 2, func(args []string) (func(uint64) chain.Msg, error) {
-		id, err := cove.ParseAgentID(args[0])
-		if err != nil {
-			return nil, err
-		}
-		amount, err := parseUnits("AMOUNT", args[1])
+		id, amount, err := agentAmount(args)
 		if err != nil {
 			return nil, err
 		}

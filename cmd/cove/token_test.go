@@ -18,20 +18,8 @@ import (
 // executes; then anyone redeems the DAO agent's paid calls, to its
 // treasury.
 func testTokensAndDAO(t *testing.T, base string) {
-	agentFile := writeFile(t, "dao.js", []byte(`export default { fetch() { return new Response("dao ok") } }`))
-	out, err := runCove(t, "--gateway", base, "agent", "deploy", agentFile, "--json")
-	var dep struct{ ID string }
-	if err != nil || json.Unmarshal([]byte(out), &dep) != nil || dep.ID == "" {
-		t.Fatalf("deploy: %v %q", err, out)
-	}
-	run := func(args ...string) string {
-		t.Helper()
-		out, err := runCove(t, append([]string{"--gateway", base}, args...)...)
-		if err != nil {
-			t.Fatalf("cove %s: %v", strings.Join(args, " "), err)
-		}
-		return out
-	}
+	agentFile, dep, run := deployAnswering(t, base, "dao.js", "dao ok")
+	var out string
 	if _, err := runCove(t, "--gateway", base, "token", "show", dep.ID); err == nil || !strings.Contains(err.Error(), "has no token") {
 		t.Fatalf("token show before the launch: %v", err)
 	}
