@@ -58,8 +58,8 @@ var (
 	maxCurveParam = new(big.Int).Lsh(big.NewInt(1), 128)
 	// maxExpB bounds an exponential b, in whole tokens.
 	maxExpB = new(big.Int).Lsh(big.NewInt(1), 64)
-	// maxReserve bounds G(supply): a buy whose reserve would reach it is
-	// refused, so that sums of reserves stay far below 2^256.
+	// maxReserve bounds G(supply) and the supply: a buy that would take
+	// either to it is refused, so that sums stay far below 2^256.
 	maxReserve = new(big.Int).Lsh(big.NewInt(1), 200)
 	ppm        = big.NewInt(1_000_000)
 )
@@ -273,6 +273,9 @@ func (t TokenRecord) Price(supply *big.Int) *big.Int {
 func (t TokenRecord) buyCost(amount *big.Int) (cost, fee *big.Int, f *failure) {
 	s0 := t.Supply.Big()
 	s1 := new(big.Int).Add(s0, amount)
+	if s1.Cmp(maxReserve) >= 0 {
+		return nil, nil, fail(CodeInvalidArgument, "buying %s would take %s's supply to %s, above the 2^200 base units a token may have", amount, t.Symbol, s1)
+	}
 	g0, f := t.Reserve(s0)
 	if f != nil {
 		return nil, nil, f

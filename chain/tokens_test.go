@@ -346,6 +346,17 @@ func TestTokens(t *testing.T) {
 		return LaunchAgentToken{Agent: steep, Name: "Steep", Symbol: "STEEP", Curve: CurveLinear, A: big.NewInt(1), B: new(big.Int).Lsh(big.NewInt(1), 128), Nonce: n}
 	}))
 	huge, _ := new(big.Int).SetString("100000000000000000000000000000", 10) // 10^29
+	// A flat curve (b = 0, a = 1 base unit a token): its reserve stays
+	// far under 2^200, but the supply may not reach 2^200 base units.
+	h3, c3 := bundle("flat")
+	flat := cove.DeriveAgentID(bob.addr, h3, cove.Hash{3})
+	step(tx(bob, func(n uint64) Msg { return DeployAgent{Name: "flat", CID: c3, CodeHash: h3, Salt: cove.Hash{3}, Nonce: n} }))
+	step(tx(bob, func(n uint64) Msg {
+		return LaunchAgentToken{Agent: flat, Name: "Flat", Symbol: "FLAT", Curve: CurveLinear, A: big.NewInt(1), B: big.NewInt(0), Nonce: n}
+	}))
+	refused(CodeInvalidArgument, "above the 2^200 base units a token may have",
+		tx(alice, func(n uint64) Msg { return Buy{Agent: flat, Amount: maxReserve, MaxCost: maxUint256, Nonce: n} }),
+		tx(alice, func(n uint64) Msg { return Buy{Agent: flat, Amount: big.NewInt(1), MaxCost: maxUint256, Nonce: n} })) // (without the bound: 5, no balance pays 2^200/10^18)
 	refused(CodeInvalidArgument, "above the 2^200 the chain counts",
 		tx(alice, func(n uint64) Msg { return Buy{Agent: steep, Amount: huge, MaxCost: maxUint256, Nonce: n} }),
 		tx(alice, func(n uint64) Msg { return Buy{Agent: steep, Amount: big.NewInt(1), MaxCost: maxUint256, Nonce: n} }))
