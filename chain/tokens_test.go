@@ -350,7 +350,9 @@ func TestTokens(t *testing.T) {
 	// far under 2^200, but the supply may not reach 2^200 base units.
 	h3, c3 := bundle("flat")
 	flat := cove.DeriveAgentID(bob.addr, h3, cove.Hash{3})
-	step(tx(bob, func(n uint64) Msg { return DeployAgent{Name: "flat", CID: c3, CodeHash: h3, Salt: cove.Hash{3}, Nonce: n} }))
+	step(tx(bob, func(n uint64) Msg {
+		return DeployAgent{Name: "flat", CID: c3, CodeHash: h3, Salt: cove.Hash{3}, Nonce: n}
+	}))
 	step(tx(bob, func(n uint64) Msg {
 		return LaunchAgentToken{Agent: flat, Name: "Flat", Symbol: "FLAT", Curve: CurveLinear, A: big.NewInt(1), B: big.NewInt(0), Nonce: n}
 	}))
