@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"maps"
 	"math/big"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -225,7 +226,16 @@ type coveForBridge struct {
 	v func() chain.View
 }
 
+// Invoke runs a relayed request's call. A priced agent's calls are paid
+// with a voucher (ADR 23), which an EVM request does not carry: the bridge
+// refuses them (402) rather than run them unpaid, so the EVM contract is
+// no way around an agent's price. (The relay retries, then leaves the
+// request stuck for its consumer to cancel.)
 func (c coveForBridge) Invoke(ctx context.Context, id cove.AgentID, call cove.Call) (*cove.Response, error) {
+	if a, err := c.Agent(id); err == nil && a.Price != nil {
+		return nil, &cove.Error{Status: http.StatusPaymentRequired, Code: api.CodePaymentRequired,
+			Message: "agent " + id.String() + " costs " + a.Price.String() + " base units per call, and the EVM bridge does not pay for calls: its requests are not answered"}
+	}
 	return c.w.Invoke(ctx, id, call)
 }
 
