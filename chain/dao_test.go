@@ -206,6 +206,10 @@ func TestDAO(t *testing.T) {
 	if ps, _ := a.View().ProposalState(8); ps.Status != ProposalVoting {
 		t.Errorf("a new proposal is %s", ps.Status)
 	}
+	// Every token and DAO record is one a restarting node loads.
+	if _, err := Load(a.Snapshot(), a.Height(), a.AppHash()); err != nil {
+		t.Fatalf("load the state: %v", err)
+	}
 	ts, err := a.View().TokenState(agent, alice.addr)
 	if err != nil || !ts.DAO || ts.Owner != AgentTreasury(agent) || ts.Holding.Balance.Big().Cmp(tok(60)) != 0 || ts.Reserve.Big().Int64() != 105_000 {
 		t.Errorf("token state %+v %v", ts, err)
@@ -323,4 +327,10 @@ func TestDAORefusals(t *testing.T) {
 	refused(CodeUnauthorized, "is no longer recorded",
 		tx(alice, func(n uint64) Msg { return CastVote{Proposal: 2, Support: "yes", Nonce: n} }),
 		tx(bob, func(n uint64) Msg { return CastVote{Proposal: 2, Support: "yes", Nonce: n} }))
+	if h := a.View().Holding(agent, alice.addr); !h.Trimmed {
+		t.Fatal("alice's history is not trimmed")
+	}
+	if _, err := Load(a.Snapshot(), a.Height(), a.AppHash()); err != nil {
+		t.Fatalf("load the state: %v", err)
+	}
 }
