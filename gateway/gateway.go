@@ -22,6 +22,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -60,10 +61,15 @@ type Config struct {
 	// while. Zero means DefaultMaxAuthNonces.
 	MaxAuthNonces int `toml:"max_auth_nonces,omitempty"`
 	// VouchersFile keeps the vouchers of paid calls the gateway accepted
-	// across restarts (payments.go). Empty keeps them in memory only; a
-	// node sets it to gateway/vouchers.log in its data directory.
+	// across restarts (payments.go); FreeCallsFile beside it keeps the
+	// day's free calls across a clean restart. Empty keeps both in memory
+	// only; a node sets it to gateway/vouchers.log in its data directory.
 	VouchersFile string `toml:"vouchers_file,omitempty"`
 }
+
+// FreeCallsFile, in Config.VouchersFile's directory, keeps the day's free
+// calls across a clean restart.
+const FreeCallsFile = "free-calls.json"
 
 // DefaultMaxRequestBytes bounds a call's body when nothing else does.
 const DefaultMaxRequestBytes = 5 << 20
@@ -157,6 +163,9 @@ type Server struct {
 	// GET /v1/agents/{id}/vouchers offers too (SetLinkVouchers); nil: none.
 	linkVouchers LinkVouchers
 	free         payment.FreeCounts
+	// freeFile keeps free's counts across a clean restart (FreeCallsFile
+	// beside the vouchers; empty: in memory only).
+	freeFile string
 	// evm is the node's EVM bridge, if it runs one (SetEVM).
 	evm EVM
 	// ai is the confidential AI service, if the node serves one (SetAI).
@@ -230,6 +239,13 @@ func New(cfg Config, log *slog.Logger, chain Chain, blobs Blobs, invoker Invoker
 	}
 	s := &Server{cfg: cfg, log: log, chain: chain, blobs: blobs, invoker: invoker, logs: logs, keys: keys,
 		audience: configuredAudiences(cfg), nonces: newNonceCache(cfg.MaxAuthNonces), ledger: l}
+	if cfg.VouchersFile != "" {
+		// The day's free calls survive a clean restart, beside the vouchers.
+		s.freeFile = filepath.Join(filepath.Dir(cfg.VouchersFile), FreeCallsFile)
+		if err := s.free.Load(s.freeFile, time.Now()); err != nil {
+			log.Warn("the day's free calls start again from none", "err", err)
+		}
+	}
 	if len(s.audience) == 0 {
 		log.Warn("cove-auth audience not configured: accepting each request's host; set gateway.public_url or gateway.auth_audiences on a public gateway")
 	}
@@ -339,7 +355,14 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	go func() { s.ledger.Run(lctx); close(ledgerDone) }()
 	// The ledger stops after the server: calls in flight during the
 	// shutdown still record their vouchers, and the last sync keeps them.
-	defer func() { stopLedger(); <-ledgerDone }()
+	// The day's free calls are saved then too.
+	defer func() {
+		stopLedger()
+		<-ledgerDone
+		if err := s.free.Save(s.freeFile); err != nil {
+			s.log.Error("save the day's free calls", "err", err)
+		}
+	}()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

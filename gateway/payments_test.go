@@ -229,7 +229,8 @@ func mustHex(t *testing.T, s string) []byte {
 	return b
 }
 
-// TestVouchersSurviveRestart: the vouchers a gateway accepted, and the one
+// TestVouchersSurviveRestart: the vouchers a gateway accepted (and the
+// day's free calls), and the one
 // it gave back for a call that did not run, are what a gateway started
 // again on the same file knows: a replay stays refused, the owner still
 // reads the highest to redeem, and the given-back voucher pays a call.
@@ -240,6 +241,7 @@ func TestVouchersSurviveRestart(t *testing.T) {
 	s, c := newTestGateway(t, cfg, inv)
 	mustTx(t, c, owner, chain.SetAgentPrice{Agent: knownAgent, Price: big.NewInt(10), Nonce: 1})
 	mustTx(t, c, stranger, chain.OpenChannel{Agent: knownAgent, Deposit: big.NewInt(100), Nonce: 0})
+	mustTx(t, c, owner, chain.SetFreeTier{Agent: knownAgent, CallsPerDay: 1, Nonce: 2})
 
 	ctx, cancel := context.WithCancel(t.Context())
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -261,6 +263,9 @@ func TestVouchersSurviveRestart(t *testing.T) {
 		t.Fatalf("failing invoker: %d", status)
 	}
 	inv.fail.Store(nil)
+	if status, body := freeCall(t, s, "192.0.2.1", nil, ""); status != http.StatusOK { // the day's one free call
+		t.Fatalf("the free call: %d %s", status, body.Error.Message)
+	}
 	cancel()
 	select {
 	case <-done:
@@ -281,6 +286,10 @@ func TestVouchersSurviveRestart(t *testing.T) {
 	}
 	if status, body := paidCall(t, s2, knownAgent, voucher(t, stranger, fuzzChainID, 1, knownAgent, 30, 3)); status != http.StatusOK {
 		t.Fatalf("the given-back voucher after the restart: %d %s", status, body.Error.Message)
+	}
+	// The day's free call was used before the restart: none is left.
+	if status, body := freeCall(t, s2, "192.0.2.2", nil, ""); status != http.StatusPaymentRequired || !strings.Contains(body.Error.Message, "calls of today are used up") {
+		t.Fatalf("a free call after the restart: %d %s", status, body.Error.Message)
 	}
 }
 

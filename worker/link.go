@@ -35,7 +35,13 @@ func (s *Server) ServeLink(ctx context.Context, ln net.Listener) error {
 	lctx, cancel := context.WithCancel(context.Background())
 	ledgerDone := make(chan struct{})
 	go func() { s.linkLedger.Run(lctx); close(ledgerDone) }()
-	defer func() { cancel(); <-ledgerDone }() // after the last call: its voucher is synced
+	defer func() {
+		cancel()
+		<-ledgerDone // after the last call: its voucher is synced
+		if err := s.linkFree.Save(s.linkFreeFile); err != nil {
+			s.log.Error("save the day's free calls at the link", "err", err)
+		}
+	}()
 	return workerlink.Serve(ctx, ln, cert, workerlink.Handler(paidLink{s}, s.cfg.MaxRequestBytes, log), log)
 }
 

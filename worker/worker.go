@@ -232,7 +232,9 @@ type Server struct {
 	// the day's free calls.
 	linkLedger *payment.Ledger
 	linkFree   payment.FreeCounts
-	metrics    *metrics.Set // nil: none kept
+	// linkFreeFile keeps linkFree across a clean restart (empty: none).
+	linkFreeFile string
+	metrics      *metrics.Set // nil: none kept
 
 	mu       sync.Mutex
 	programs *programCache // by code hash, within CompiledCacheBytes
@@ -290,6 +292,10 @@ func newSandbox(cfg Config, svc *ai.Service) (*sandbox.Engine, error) {
 // accepted at its link (payment.Ledger's log), until the owner redeems
 // them through a gateway.
 const LinkVouchersFile = "link-vouchers.log"
+
+// LinkFreeCallsFile, in the worker's data dir, keeps the day's free calls
+// at its link across a clean restart.
+const LinkFreeCallsFile = "link-free-calls.json"
 
 // to that identity. It starts nothing: Run registers and follows the chain.
 func New(cfg Config, log *slog.Logger, platform Platform, c Chain, blobs Blobs, dir string) (*Server, error) {
@@ -359,6 +365,12 @@ func New(cfg Config, log *slog.Logger, platform Platform, c Chain, blobs Blobs, 
 		agents:   map[cove.AgentID]*agentKeys{},
 
 		linkLedger: linkLedger,
+	}
+	if dir != "" {
+		srv.linkFreeFile = filepath.Join(dir, LinkFreeCallsFile)
+		if err := srv.linkFree.Load(srv.linkFreeFile, time.Now()); err != nil {
+			log.Warn("the day's free calls at the link start again from none", "err", err)
+		}
 	}
 	// Upstreams that are TEEs themselves: their platform is checked
 	// against this network's TEE policy, as workers' are (the host's clock

@@ -1,11 +1,16 @@
 package payment
 
 import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/internal/atomicfile"
 )
 
 // Bounds of the counts' memory: past them a new caller (or agent) of the
@@ -16,7 +21,8 @@ const (
 )
 
 // FreeCounts counts the free calls of the day, per agent and caller, in
-// memory (they start again each day, UTC, and after a restart).
+// memory (they start again each day, UTC). Save and Load keep them across
+// a restart that stops cleanly; a crash forgets the day's counts.
 type FreeCounts struct {
 	mu     sync.Mutex
 	day    int64 // Unix days of the counts
@@ -82,4 +88,77 @@ func (f *FreeCounts) Return(agent cove.AgentID, caller string, taken time.Time) 
 	}
 	a.total--
 	a.callers[caller]--
+}
+
+// freeFile is FreeCounts as Save writes it.
+type freeFile struct {
+	Day    int64                               `json:"day"`
+	Agents map[cove.AgentID]freeFileAgentCount `json:"agents"`
+}
+
+type freeFileAgentCount struct {
+	Total   uint64            `json:"total"`
+	Callers map[string]uint64 `json:"callers"`
+}
+
+// Save writes the day's counts to path, atomically (an empty path: none).
+func (f *FreeCounts) Save(path string) error {
+	if path == "" {
+		return nil
+	}
+	f.mu.Lock()
+	out := freeFile{Day: f.day, Agents: make(map[cove.AgentID]freeFileAgentCount, len(f.agents))}
+	for id, a := range f.agents {
+		out.Agents[id] = freeFileAgentCount{Total: a.total, Callers: a.callers}
+	}
+	b, err := json.Marshal(out)
+	f.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("free calls: %w", err)
+	}
+	if err := atomicfile.Write(path, b); err != nil {
+		return fmt.Errorf("free calls: %w", err)
+	}
+	return nil
+}
+
+// Load reads the counts Save wrote to path, if they are of now's day
+// (UTC); counts of another day, or no file, leave f empty. A file that
+// does not decode, or breaks the counts' bounds, is an error and leaves
+// f empty.
+func (f *FreeCounts) Load(path string, now time.Time) error {
+	if path == "" {
+		return nil
+	}
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("free calls: %w", err)
+	}
+	var in freeFile
+	if err := json.Unmarshal(b, &in); err != nil {
+		return fmt.Errorf("free calls: %s: %w", path, err)
+	}
+	if in.Day != now.UTC().Unix()/86400 {
+		return nil // another day's: nothing to keep (Take would start again anyway)
+	}
+	if len(in.Agents) > maxFreeAgents {
+		return fmt.Errorf("free calls: %s counts %d agents, above %d", path, len(in.Agents), maxFreeAgents)
+	}
+	agents := make(map[cove.AgentID]*agentFreeCount, len(in.Agents))
+	for id, a := range in.Agents {
+		if len(a.Callers) > maxFreeCallersPerAgent {
+			return fmt.Errorf("free calls: %s counts %d callers of agent %s, above %d", path, len(a.Callers), id, maxFreeCallersPerAgent)
+		}
+		if a.Callers == nil {
+			a.Callers = map[string]uint64{}
+		}
+		agents[id] = &agentFreeCount{total: a.Total, callers: a.Callers}
+	}
+	f.mu.Lock()
+	f.day, f.agents = in.Day, agents
+	f.mu.Unlock()
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"math/big"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -69,6 +70,50 @@ func TestFreeCountsReturn(t *testing.T) {
 	f.Return(agent, "a", day) // taken yesterday: today's count stays
 	if why, _ := f.Take(agent, tier, "a", next, nil); why == "" {
 		t.Fatal("yesterday's return gave a today's call again")
+	}
+}
+
+// TestFreeCountsSaveLoad: the day's counts saved and loaded the same day
+// carry on (the caller's used call stays used); loaded the next day they
+// start from none; a file that does not decode is an error and none.
+func TestFreeCountsSaveLoad(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "free-calls.json")
+	tier := cove.FreeTier{CallsPerDay: 3, PerCaller: 1}
+	agent := cove.AgentID{1}
+	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	var f FreeCounts
+	if why, _ := f.Take(agent, tier, "a", now, nil); why != "" {
+		t.Fatal(why)
+	}
+	if err := f.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	var same FreeCounts
+	if err := same.Load(path, now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if why, _ := same.Take(agent, tier, "a", now.Add(time.Hour), nil); why == "" {
+		t.Fatal("a's used call is free again after a load the same day")
+	}
+	if why, _ := same.Take(agent, tier, "b", now.Add(time.Hour), nil); why != "" {
+		t.Fatalf("b refused after the load: %s", why)
+	}
+	var next FreeCounts
+	if err := next.Load(path, now.Add(24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if why, _ := next.Take(agent, tier, "a", now.Add(24*time.Hour), nil); why != "" {
+		t.Fatalf("the next day, a refused: %s", why)
+	}
+	if err := os.WriteFile(path, []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var bad FreeCounts
+	if err := bad.Load(path, now); err == nil {
+		t.Fatal("a corrupt file loaded")
+	}
+	if why, _ := bad.Take(agent, tier, "a", now, nil); why != "" {
+		t.Fatalf("after a corrupt file, a refused: %s", why)
 	}
 }
 
