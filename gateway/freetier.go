@@ -17,8 +17,9 @@ import (
 // call (this gateway, its method and path) is counted as its account, any
 // other caller as its IP address (the connection's: behind a proxy every
 // caller shares the proxy's). A call with a voucher is paid and does not
-// count, nor does a free call no agent ran (given back, as a voucher is). The counts are this gateway's, in memory, and start again each
-// day (UTC) and when the gateway restarts.
+// count, nor does a free call no agent ran (given back, as a voucher
+// is). The counts are this gateway's, start again each day (UTC), and are
+// kept across a clean restart (FreeCallsFile), not a crash.
 
 // freeCall lets a call of agent a without a voucher through when its free
 // tier allows it, counting it. It returns what gives the call back (for a
