@@ -238,8 +238,8 @@ func decodeAction(agent cove.AgentID, typ, action string) (Msg, *failure) {
 	// The action's nonce is not used: fill in 0 when it is left out.
 	raw := []byte(action)
 	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &obj); err != nil {
-		return nil, fail(CodeMalformed, "action: want the %s message as a JSON object: %v", typ, err)
+	if err := json.Unmarshal(raw, &obj); err != nil || obj == nil { // "null" decodes to no map
+		return nil, fail(CodeMalformed, "action: want the %s message as a JSON object", typ)
 	}
 	if n, ok := obj["nonce"]; (ok && string(n) != "0") || obj["maxFee"] != nil {
 		return nil, fail(CodeInvalidArgument, "action: an action has no nonce or maxFee of its own (the Execute transaction pays): leave them out")

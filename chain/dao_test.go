@@ -118,6 +118,24 @@ func TestDAO(t *testing.T) {
 		tx(alice, func(n uint64) Msg {
 			return Propose{Agent: agent, ActionType: "SetAgentPrice", Action: `{"agent":"` + agent.String() + `","price":"9","nonce":0}`, Nonce: n}
 		})) // proposal 4
+	// An action that is not a JSON object ("null" decodes to no map) is
+	// malformed, from anyone, before the holding is looked at.
+	bads := []string{"null", "[]", "7", `"x"`, "{"}
+	var txs [][]byte
+	for _, bad := range bads {
+		txs = append(txs, tx(carol, func(n uint64) Msg { return Propose{Agent: agent, ActionType: "SetAgentPrice", Action: bad, Nonce: n} }))
+	}
+	txs = append(txs, tx(carol, func(n uint64) Msg { return transfer(alice, 1, n) })) // the control
+	tm = tm.Add(time.Second)
+	res = at(t, a, tm, txs...)
+	for i, r := range res.TxResults[:len(bads)] {
+		if r.Code != CodeMalformed || !strings.Contains(r.Log, "as a JSON object") {
+			t.Fatalf("action %s: %d %s", bads[i], r.Code, r.Log)
+		}
+	}
+	if r := res.TxResults[len(bads)]; r.Code != CodeOK {
+		t.Fatalf("the control: %s", r.Log)
+	}
 	// An action the chain would refuse now is refused as a proposal.
 	refused(CodeInsufficientFunds, "treasury",
 		propose(alice, "WithdrawTreasury", WithdrawTreasury{Agent: agent, To: carol.addr, Amount: big.NewInt(1e9)}),
