@@ -345,13 +345,31 @@ func execVote(o *overlay, sender cove.Address, m CastVote, ctx execContext) ([]E
 	if getJSON(o, voteKey(p.ID, sender), &voted) {
 		return nil, fail(CodeExists, "%s has voted %s on proposal %d already", sender, voted, p.ID)
 	}
-	w, known := getHolding(o, p.Agent, sender).At(p.Snapshot)
+	h := getHolding(o, p.Agent, sender)
+	w, known := h.At(p.Snapshot)
 	if !known {
 		return nil, fail(CodeUnauthorized, "%s's token balance at block %d is no longer recorded (it changed more than %d times since): it cannot vote on proposal %d", sender, p.Snapshot, maxCheckpoints, p.ID)
 	}
 	if w.Sign() == 0 {
 		return nil, fail(CodeUnauthorized, "%s held none of agent %s's token at block %d, proposal %d's snapshot: tokens bought after it do not vote", sender, p.Agent, p.Snapshot, p.ID)
 	}
+	// Tokens sold since the snapshot do not vote either, and those that
+	// vote are locked until voting ends: a majority bought for a block and
+	// sold back at the same price cannot vote.
+	if bal := h.Balance.Big(); bal.Cmp(w) < 0 {
+		if bal.Sign() == 0 {
+			return nil, fail(CodeUnauthorized, "%s held %s at proposal %d's snapshot and holds none now: tokens sold since do not vote", sender, w, p.ID)
+		}
+		w = bal
+	}
+	locked := h.lockedAt(ctx.height)
+	if w.Cmp(locked) > 0 {
+		h.Locked = AmountOf(w)
+	} else {
+		h.Locked = AmountOf(locked)
+	}
+	h.LockedUntil = max(h.LockedUntil, p.VotingEnds)
+	putJSON(o, holdingKey(p.Agent, sender), h)
 	if m.Support == "yes" {
 		p.Yes = AmountOf(new(big.Int).Add(p.Yes.Big(), w))
 	} else {

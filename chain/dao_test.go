@@ -352,3 +352,59 @@ func TestDAORefusals(t *testing.T) {
 		t.Fatalf("load the state: %v", err)
 	}
 }
+
+// TestVoteLocks: a majority bought for a block and sold back at the same
+// price cannot take a DAO (the review's flash attack): tokens sold since
+// the snapshot do not vote, and tokens that voted cannot be sold until
+// voting ends. Each refusal beside a control in the same state.
+func TestVoteLocks(t *testing.T) {
+	a := newFeeApp(t)
+	tm := genesisTime
+	tx := nextNonceSigner(t, map[testKey]uint64{})
+	step, refused := tokenSteps(t, a, &tm)
+	h, c := bundle("locks")
+	agent := cove.DeriveAgentID(bob.addr, h, cove.Hash{1})
+	step(tx(bob, func(n uint64) Msg {
+		return DeployAgent{Name: "locks", CID: c, CodeHash: h, Salt: cove.Hash{1}, Nonce: n}
+	}),
+		tx(alice, func(n uint64) Msg { return transfer(carol, 200_000, n) }))
+	step(tx(bob, func(n uint64) Msg {
+		return LaunchAgentToken{Agent: agent, Name: "L", Symbol: "L", Curve: CurveLinear, A: big.NewInt(10), B: big.NewInt(0), Nonce: n}
+	}))
+	buy := func(k testKey, whole int64) []byte {
+		return tx(k, func(n uint64) Msg { return Buy{Agent: agent, Amount: tok(whole), MaxCost: maxUint256, Nonce: n} })
+	}
+	sell := func(k testKey, amount *big.Int) []byte {
+		return tx(k, func(n uint64) Msg { return Sell{Agent: agent, Amount: amount, MinReturn: big.NewInt(0), Nonce: n} })
+	}
+	step(buy(alice, 100))
+	step(tx(bob, func(n uint64) Msg {
+		return TransferAgentToDAO{Agent: agent, QuorumPPM: 100_000, ThresholdPPM: 500_000, VotingBlocks: 5, TimelockBlocks: 1, Nonce: n}
+	}))
+	step(tx(alice, func(n uint64) Msg { return Transfer{To: AgentTreasury(agent), Amount: big.NewInt(5000), Nonce: n} }))
+	spend := func(n uint64) Msg {
+		return Propose{Agent: agent, ActionType: "WithdrawTreasury", Action: `{"agent":"` + agent.String() + `","to":"` + carol.addr.String() + `","amount":"5000"}`, Nonce: n}
+	}
+	vote := func(k testKey, p uint64, support string) []byte {
+		return tx(k, func(n uint64) Msg { return CastVote{Proposal: p, Support: support, Nonce: n} })
+	}
+	// Carol buys a majority for one block, sells it back and votes: her
+	// tokens are gone, her vote weighs nothing; alice's counts.
+	step(buy(carol, 102))
+	step(sell(carol, tok(102)), tx(carol, spend)) // proposal 1: she held at its snapshot
+	refused(CodeUnauthorized, "tokens sold since do not vote", vote(carol, 1, "yes"), vote(alice, 1, "no"))
+	// Now she buys, votes, and tries to sell in the same block: what
+	// voted is locked; the one token that did not is hers to sell.
+	step(buy(carol, 102))
+	step(tx(carol, spend), buy(carol, 1)) // proposal 2; her snapshot: 102
+	step(vote(carol, 2, "yes"))
+	if h := a.View().Holding(agent, carol.addr); h.Locked.Big().Cmp(tok(102)) != 0 {
+		t.Fatalf("carol's lock %s until %d", h.Locked, h.LockedUntil)
+	}
+	refused(CodeInvalidArgument, "voted on a proposal and are locked", sell(carol, tok(2)), sell(carol, tok(1)))
+	p2, _ := a.View().Proposal(2)
+	for a.Height() < p2.VotingEnds {
+		step()
+	}
+	step(sell(carol, tok(102))) // voting over: free to sell
+}

@@ -135,6 +135,19 @@ type TokenHolding struct {
 	// at a snapshot height. Trimmed says older changes were dropped.
 	History []Checkpoint `json:"history"`
 	Trimmed bool         `json:"trimmed,omitempty"`
+	// Locked of the balance voted on a proposal still taking votes, and
+	// may not be sold before the end of block LockedUntil (the latest
+	// votingEnds of the proposals it voted on).
+	Locked      Amount `json:"locked,omitzero"`
+	LockedUntil int64  `json:"lockedUntil,omitempty"`
+}
+
+// lockedAt returns the tokens of h locked at height.
+func (h TokenHolding) lockedAt(height int64) *big.Int {
+	if height > h.LockedUntil {
+		return new(big.Int)
+	}
+	return h.Locked.Big()
 }
 
 // At returns the balance at the end of block height (the latest change at
@@ -570,6 +583,10 @@ func execSell(o *overlay, sender cove.Address, m Sell, ctx execContext) ([]Event
 	held := h.Balance.Big()
 	if held.Cmp(m.Amount) < 0 {
 		return nil, fail(CodeInsufficientFunds, "%s holds %s %s, not %s", sender, held, t.Symbol, m.Amount)
+	}
+	if locked := h.lockedAt(ctx.height); new(big.Int).Sub(held, m.Amount).Cmp(locked) < 0 {
+		return nil, fail(CodeInvalidArgument, "%s of %s's %s %s voted on a proposal and are locked until the end of block %d: sell at most %s before then",
+			locked, sender, held, t.Symbol, h.LockedUntil, new(big.Int).Sub(held, locked))
 	}
 	ret, fee, f := t.sellReturn(m.Amount)
 	if f != nil {
