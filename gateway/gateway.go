@@ -162,6 +162,7 @@ type Server struct {
 	// linkVouchers are the workers whose accepted vouchers the owner's
 	// GET /v1/agents/{id}/vouchers offers too (SetLinkVouchers); nil: none.
 	linkVouchers LinkVouchers
+	linkCache    linkCache
 	free         payment.FreeCounts
 	// freeFile keeps free's counts across a clean restart (FreeCallsFile
 	// beside the vouchers; empty: in memory only).

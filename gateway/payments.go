@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/big"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/cove-network/cove"
@@ -164,27 +165,97 @@ func (s *Server) handleVouchers(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	v := s.chain.View()
-	lists := [][]api.Redeemable{s.ledger.Redeemable(v, a.ID)}
+	own := s.ledger.Redeemable(v, a.ID)
+	lists := [][]api.Redeemable{own}
 	if s.linkVouchers != nil {
-		// The workers' links take paid calls too: their vouchers, each
-		// checked against the chain (a worker may send anything).
-		theirs, errs := s.linkVouchers.Vouchers(r.Context(), a.ID, r.Header.Get(api.HeaderAuth))
+		lists = append(lists, s.workersVouchers(r, v, a, own))
+	}
+	writeJSON(w, http.StatusOK, api.MergeRedeemables(lists...))
+}
+
+// maxLinkVouchers bounds the vouchers the gateway reads of one worker for
+// one agent.
+const maxLinkVouchers = 10_000
+
+// linkVouchersTTL is how long the workers' vouchers of an agent that
+// belongs to its DAO (which anyone may ask for) are reused before the
+// workers are asked again.
+const linkVouchersTTL = 10 * time.Second
+
+// workersVouchers asks the workers' links for the vouchers of agent a
+// they accepted, passing the owner's Cove-Auth on, and returns those that
+// beat the gateway's own (own) and each other, each checked against the
+// chain and rebuilt from it (a worker may send anything). A DAO agent's,
+// which anyone may ask for, are asked at most every linkVouchersTTL.
+func (s *Server) workersVouchers(r *http.Request, v chain.View, a cove.Agent, own []api.Redeemable) []api.Redeemable {
+	var theirs [][]api.Redeemable
+	if cached, ok := s.linkCache.get(a.ID, time.Now()); ok { // only DAO agents' are put, and an agent never leaves its DAO
+		theirs = cached
+	} else {
+		var errs []error
+		theirs, errs = s.linkVouchers.Vouchers(r.Context(), a.ID, r.Header.Get(api.HeaderAuth))
 		for _, err := range errs {
 			s.log.Warn("vouchers: a worker did not give its vouchers; redeem again later for them", "agent", a.ID, "err", err)
 		}
-		for _, l := range theirs {
-			var good []api.Redeemable
-			for _, rd := range l {
-				if why, ok := payment.CheckRedeemable(v, a.ID, rd); ok {
-					good = append(good, rd)
-				} else {
-					s.log.Warn("vouchers: a worker's voucher does not redeem", "agent", a.ID, "channel", rd.Channel, "why", why)
-				}
-			}
-			lists = append(lists, good)
+		if isDAOAgent(a) {
+			s.linkCache.put(a.ID, theirs, time.Now())
 		}
 	}
-	writeJSON(w, http.StatusOK, api.MergeRedeemables(lists...))
+	best := map[uint64]*big.Int{}
+	for _, rd := range own {
+		best[rd.Channel], _ = new(big.Int).SetString(rd.Amount, 10)
+	}
+	var good []api.Redeemable
+	for _, l := range theirs {
+		if len(l) > maxLinkVouchers {
+			s.log.Warn("vouchers: a worker gave too many; reading the first", "agent", a.ID, "count", len(l), "read", maxLinkVouchers)
+			l = l[:maxLinkVouchers]
+		}
+		for _, rd := range l {
+			amount, ok := new(big.Int).SetString(rd.Amount, 10)
+			if b := best[rd.Channel]; !ok || b != nil && amount.Cmp(b) <= 0 {
+				continue // not a number, or no better than one already checked: not worth a recovery
+			}
+			checked, why, ok := payment.CheckRedeemable(v, a.ID, rd)
+			if !ok {
+				s.log.Warn("vouchers: a worker's voucher does not redeem", "agent", a.ID, "channel", rd.Channel, "why", why)
+				continue
+			}
+			good = append(good, checked)
+			best[rd.Channel] = amount
+		}
+	}
+	return good
+}
+
+// linkCache holds the workers' vouchers of DAO agents for linkVouchersTTL.
+type linkCache struct {
+	mu sync.Mutex
+	m  map[cove.AgentID]linkCacheEntry
+}
+
+type linkCacheEntry struct {
+	at    time.Time
+	lists [][]api.Redeemable
+}
+
+// maxLinkCache bounds the agents linkCache holds.
+const maxLinkCache = 1024
+
+func (c *linkCache) get(id cove.AgentID, now time.Time) ([][]api.Redeemable, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[id]
+	return e.lists, ok && now.Sub(e.at) < linkVouchersTTL
+}
+
+func (c *linkCache) put(id cove.AgentID, lists [][]api.Redeemable, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxLinkCache {
+		c.m = map[cove.AgentID]linkCacheEntry{}
+	}
+	c.m[id] = linkCacheEntry{at: now, lists: lists}
 }
 
 // LinkVouchers are the workers whose links take paid calls (the node's

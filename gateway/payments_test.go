@@ -550,10 +550,12 @@ type fakeLinkVouchers struct {
 	lists [][]api.Redeemable
 	errs  []error
 	auth  string // the Cove-Auth it was passed
+	asked int
 }
 
 func (f *fakeLinkVouchers) Vouchers(_ context.Context, _ cove.AgentID, auth string) ([][]api.Redeemable, []error) {
 	f.auth = auth
+	f.asked++
 	return f.lists, f.errs
 }
 
@@ -563,6 +565,12 @@ func redeemable(t *testing.T, k fuzzKey, ch uint64, amount int64, nonce uint64) 
 	p := mustParse(t, voucher(t, k, fuzzChainID, ch, knownAgent, amount, nonce))
 	return api.Redeemable{Channel: ch, Payer: stranger.addr, Amount: big.NewInt(amount).String(), Nonce: nonce,
 		Signature: "0x" + hex.EncodeToString(p.Signature[:]), Redeemed: "0"}
+}
+
+// noPrefix is r with its signature's 0x taken off.
+func noPrefix(r api.Redeemable) api.Redeemable {
+	r.Signature = strings.TrimPrefix(r.Signature, "0x")
+	return r
 }
 
 // TestLinkVouchersMerged: the owner's list of vouchers holds the ones the
@@ -583,14 +591,23 @@ func TestLinkVouchersMerged(t *testing.T) {
 		lists: [][]api.Redeemable{
 			{redeemable(t, stranger, 1, 30, 3), redeemable(t, owner, 2, 60, 3)},    // channel 2: higher, but the owner's signature, not the payer's
 			{redeemable(t, stranger, 1, 20, 2), redeemable(t, stranger, 2, 50, 2)}, // channel 2: the genuine one
+			{noPrefix(redeemable(t, stranger, 2, 70, 4))},                          // channel 2: higher, genuine, but its signature without 0x
 			{redeemable(t, stranger, 3, 101, 1)},                                   // channel 3: above its deposit
 		},
 		errs: []error{errors.New("a worker that is down")},
 	}
 	s.SetLinkVouchers(lv)
+	// Channel 1's highest comes with a payer and a redeemed total of the
+	// worker's own invention: what the owner gets is the chain's.
+	lv.lists[0][0].Payer, lv.lists[0][0].Redeemed = owner.addr, "99"
 	got := redeemables(t, s, owner)
 	if len(got) != 2 || got[0].Channel != 1 || got[0].Amount != "30" || got[1].Channel != 2 || got[1].Amount != "50" {
 		t.Fatalf("merged vouchers %+v", got)
+	}
+	for _, r := range got {
+		if r.Payer != stranger.addr || r.Redeemed != "0" || !strings.HasPrefix(r.Signature, "0x") {
+			t.Fatalf("a worker's voucher passed on as it sent it: %+v", r)
+		}
 	}
 	if lv.auth == "" {
 		t.Fatal("the owner's Cove-Auth was not passed on to the workers")

@@ -56,9 +56,21 @@ func TestTokenEndpoints(t *testing.T) {
 	if code := vouchersStatus(t, s, stranger); code != http.StatusForbidden {
 		t.Fatalf("a stranger read the owner's vouchers: %d", code)
 	}
+	lv := &fakeLinkVouchers{}
+	s.SetLinkVouchers(lv)
+	for range 2 { // the owner's asks reach the workers each time
+		if code := vouchersStatus(t, s, owner); code != http.StatusOK {
+			t.Fatalf("the owner's vouchers: %d", code)
+		}
+	}
 	mustTx(t, c, owner, chain.TransferAgentToDAO{Agent: knownAgent, QuorumPPM: 1, ThresholdPPM: 500_000, VotingBlocks: 10, TimelockBlocks: 0, Nonce: 2})
-	if code := vouchersStatus(t, s, stranger); code != http.StatusOK {
-		t.Fatalf("a stranger reading a DAO agent's vouchers: %d", code)
+	for range 3 { // anyone's, for a DAO agent: the workers are asked once in linkVouchersTTL
+		if code := vouchersStatus(t, s, stranger); code != http.StatusOK {
+			t.Fatalf("a stranger reading a DAO agent's vouchers: %d", code)
+		}
+	}
+	if lv.asked != 3 {
+		t.Fatalf("the workers were asked %d times, want 2 for the owner and 1 for the DAO", lv.asked)
 	}
 	mustTx(t, c, stranger, chain.Propose{Agent: knownAgent, ActionType: "SetAgentPrice", Action: `{"agent":"` + knownAgent.String() + `","price":"5"}`, Description: "price it", Nonce: 1})
 	var ds chain.DAOState

@@ -305,9 +305,13 @@ func (p *Pool) Members() []MemberState {
 	return out
 }
 
+// vouchersTimeout bounds one worker's answer of vouchers: a worker with
+// many channels of an agent checks each against its chain view.
+const vouchersTimeout = 10 * time.Second
+
 // Vouchers asks every worker of the pool (the local one in process) for
 // the vouchers of agent id's channels it accepted at its link, passing on
-// the owner's Cove-Auth auth, each within HealthTimeout. It returns what
+// the owner's Cove-Auth auth, each within vouchersTimeout. It returns what
 // they gave, unchecked (a worker may lie: the caller checks each against
 // the chain), and the errors of those that did not answer.
 func (p *Pool) Vouchers(ctx context.Context, id cove.AgentID, auth string) ([][]api.Redeemable, []error) {
@@ -338,7 +342,7 @@ func (p *Pool) Vouchers(ctx context.Context, id cove.AgentID, auth string) ([][]
 			continue
 		}
 		wg.Go(func() {
-			cctx, cancel := context.WithTimeout(ctx, p.cfg.HealthTimeout)
+			cctx, cancel := context.WithTimeout(ctx, vouchersTimeout)
 			defer cancel()
 			l, err := m.remote.Vouchers(cctx, id, auth)
 			add(m.endpoint, l, err)

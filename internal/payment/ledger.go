@@ -443,32 +443,38 @@ func (l *Ledger) Pay(v chain.View, a cove.Agent, h string) (*Paid, *Refusal) {
 	return &Paid{l: l, p: p, prev: prev, had: had}, nil
 }
 
-// CheckRedeemable reports whether r, a voucher another gateway or a
-// worker says it accepted for agent, is one the chain would redeem now:
-// a channel of agent, signed by its payer for this chain, within the
-// deposit, adding to what was redeemed. What it returns is the reason it
-// is not.
-func CheckRedeemable(v chain.View, agent cove.AgentID, r api.Redeemable) (reason string, ok bool) {
+// CheckRedeemable checks r, a voucher another gateway or a worker says it
+// accepted for agent, as the chain would redeem it now: a channel of
+// agent, signed by its payer for this chain, within the deposit, adding
+// to what was redeemed. It returns the voucher rebuilt from the chain's
+// channel and r's checked fields (the channel's payer and redeemed total,
+// the signature in canonical 0x-hex), so nothing else of r reaches the
+// owner; or the reason r does not redeem.
+func CheckRedeemable(v chain.View, agent cove.AgentID, r api.Redeemable) (api.Redeemable, string, bool) {
 	c, err := v.Channel(r.Channel)
 	if err != nil {
-		return "channel " + strconv.FormatUint(r.Channel, 10) + " does not exist", false
+		return api.Redeemable{}, "channel " + strconv.FormatUint(r.Channel, 10) + " does not exist", false
 	}
 	if c.Agent != agent {
-		return "channel " + strconv.FormatUint(r.Channel, 10) + " pays another agent", false
+		return api.Redeemable{}, "channel " + strconv.FormatUint(r.Channel, 10) + " pays another agent", false
 	}
 	amount, ok := new(big.Int).SetString(r.Amount, 10)
 	if !ok {
-		return "the amount is not a number", false
+		return api.Redeemable{}, "the amount is not a number", false
 	}
-	sig, err := hex.DecodeString(strings.TrimPrefix(r.Signature, "0x"))
+	if !strings.HasPrefix(r.Signature, "0x") {
+		return api.Redeemable{}, "the signature is not 0x-hex", false
+	}
+	sig, err := hex.DecodeString(r.Signature[2:])
 	if err != nil {
-		return "the signature is not hex", false
+		return api.Redeemable{}, "the signature is not 0x-hex", false
 	}
 	if reason, ok := chain.CheckVoucher(v.ChainID(), c, amount, r.Nonce, sig); !ok {
-		return reason, false
+		return api.Redeemable{}, reason, false
 	}
 	if amount.Cmp(c.Redeemed.Big()) <= 0 {
-		return "it adds nothing to what the channel redeemed", false
+		return api.Redeemable{}, "it adds nothing to what the channel redeemed", false
 	}
-	return "", true
+	return api.Redeemable{Channel: c.ID, Payer: c.Payer, Amount: amount.String(), Nonce: r.Nonce,
+		Signature: "0x" + hex.EncodeToString(sig), Redeemed: c.Redeemed.String()}, "", true
 }
