@@ -33,8 +33,9 @@ type SponsorPolicy struct {
 	// Types are the inner transactions' types it pays for.
 	Types []string `json:"types"`
 	// Agent, when not zero, is the one agent an inner transaction that
-	// names an agent (UpgradeAgent, SetAgentPrice, SetFreeTier, and the
-	// channel messages: the channel's agent) may name. It must be set when
+	// names an agent (UpgradeAgent, SetAgentPrice, SetFreeTier, the
+	// channel messages: the channel's agent, the token and DAO messages:
+	// CastVote and Execute by the proposal's agent) may name. It must be set when
 	// the policy pays channel deposits.
 	Agent cove.AgentID `json:"agent,omitzero"`
 	// MaxDeposit bounds the deposit of a sponsored OpenChannel, which the

@@ -286,8 +286,6 @@ func newSandbox(cfg Config, svc *ai.Service) (*sandbox.Engine, error) {
 	return engine, nil
 }
 
-// New loads (or makes, in the TEE) the worker's sealed identity in dir and
-// returns a worker that takes its cluster keys only from the chain, sealed
 // LinkVouchersFile, in the worker's data dir, keeps the vouchers it
 // accepted at its link (payment.Ledger's log), until the owner redeems
 // them through a gateway.
@@ -297,6 +295,8 @@ const LinkVouchersFile = "link-vouchers.log"
 // at its link across a clean restart.
 const LinkFreeCallsFile = "link-free-calls.json"
 
+// New loads (or makes, in the TEE) the worker's sealed identity in dir and
+// returns a worker that takes its cluster keys only from the chain, sealed
 // to that identity. It starts nothing: Run registers and follows the chain.
 func New(cfg Config, log *slog.Logger, platform Platform, c Chain, blobs Blobs, dir string) (*Server, error) {
 	if err := cfg.Validate(); err != nil {

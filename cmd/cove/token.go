@@ -86,7 +86,7 @@ func tokenQuote(g *globals, id cove.AgentID) (chain.TokenState, error) {
 }
 
 // withSlippage returns v moved by ppm millionths: up for a most, down for
-// a least.
+// a least (ppm at most 10^6).
 func withSlippage(v *big.Int, ppm uint64, up bool) *big.Int {
 	d := new(big.Int).Mul(v, new(big.Int).SetUint64(ppm))
 	d.Quo(d, big.NewInt(1_000_000))
@@ -154,6 +154,9 @@ func newTokenSellCmd(g *globals) *cobra.Command {
 			return nil, err
 		}
 		var limit *big.Int
+		if minReturn == "" && slippage > 1_000_000 {
+			return nil, fmt.Errorf("--slippage-ppm %d: want at most 1000000 (all of the return)", slippage)
+		}
 		if minReturn != "" {
 			v, ok := new(big.Int).SetString(minReturn, 10)
 			if !ok || v.Sign() < 0 {
