@@ -407,4 +407,17 @@ func TestVoteLocks(t *testing.T) {
 		step()
 	}
 	step(sell(carol, tok(102))) // voting over: free to sell
+
+	// The DAO's view lists its latest proposals only.
+	var txs [][]byte
+	for range MaxDAOStateProposals + 1 {
+		txs = append(txs, tx(alice, func(n uint64) Msg {
+			return Propose{Agent: agent, ActionType: "SetAgentPrice", Action: `{"agent":"` + agent.String() + `","price":"1"}`, Nonce: n}
+		}))
+	}
+	step(txs...)
+	ds, err := a.View().DAOState(agent)
+	if err != nil || len(ds.Proposals) != MaxDAOStateProposals || ds.Proposals[len(ds.Proposals)-1].ID != ds.Proposals[0].ID+MaxDAOStateProposals-1 || ds.DAORecord.Proposals != MaxDAOStateProposals+3 {
+		t.Fatalf("DAO state: %d proposals listed, %d made, %v", len(ds.Proposals), ds.DAORecord.Proposals, err)
+	}
 }

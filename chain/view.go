@@ -439,8 +439,12 @@ func (v View) TokenState(agent cove.AgentID, holder cove.Address) (TokenState, e
 	return s, nil
 }
 
-// DAOState returns an agent's committed DAO with its treasury and every
-// proposal's state (an error matching cove.ErrNotFound when the agent has
+// MaxDAOStateProposals bounds the proposals DAOState lists: the latest.
+const MaxDAOStateProposals = 100
+
+// DAOState returns an agent's committed DAO with its treasury and the
+// state of its latest MaxDAOStateProposals proposals (DAORecord.Proposals
+// counts them all; an error matching cove.ErrNotFound when the agent has
 // none).
 func (v View) DAOState(agent cove.AgentID) (DAOState, error) {
 	a := v.a
@@ -452,7 +456,11 @@ func (v View) DAOState(agent cove.AgentID) (DAOState, error) {
 	}
 	s := DAOState{DAORecord: d, Treasury: AgentTreasury(agent), TreasuryBalance: AmountOf(getAccount(a.state, AgentTreasury(agent)).Balance), Proposals: []ProposalState{}}
 	height := a.height
-	for _, k := range a.state.keys(prefixDAOProposal + string(agent[:])) {
+	keys := a.state.keys(prefixDAOProposal + string(agent[:]))
+	if len(keys) > MaxDAOStateProposals {
+		keys = keys[len(keys)-MaxDAOStateProposals:] // the latest: older ones by id (View.ProposalState)
+	}
+	for _, k := range keys {
 		var id uint64
 		var p ProposalRecord
 		if getJSON(a.state, k, &id) && getJSON(a.state, proposalKey(id), &p) {

@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -8,25 +10,53 @@ import (
 	"github.com/cove-network/cove/api"
 )
 
-// TestLinkCache: a DAO agent's workers' vouchers are reused for
-// linkVouchersTTL, then asked again; the cache holds at most maxLinkCache
-// agents.
+// TestLinkCache: a DAO agent's workers' vouchers are gathered by one
+// request at a time (the others wait for its answer), reused for
+// linkVouchersTTL, gathered again after; a gathering that missed a worker
+// is not reused; the cache holds at most maxLinkCache agents.
 func TestLinkCache(t *testing.T) {
 	var c linkCache
 	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
-	lists := [][]api.Redeemable{{{Channel: 1, Amount: "5"}}}
-	if _, ok := c.get(cove.AgentID{1}, now); ok {
-		t.Fatal("an empty cache answered")
+	good := []api.Redeemable{{Channel: 1, Amount: "5"}}
+	var gathered atomic.Int32
+	release := make(chan struct{})
+	gather := func() ([]api.Redeemable, bool) {
+		gathered.Add(1)
+		<-release
+		return good, true
 	}
-	c.put(cove.AgentID{1}, lists, now)
-	if got, ok := c.get(cove.AgentID{1}, now.Add(linkVouchersTTL-time.Millisecond)); !ok || len(got) != 1 {
-		t.Fatalf("within the TTL: %v %v", got, ok)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			if got := c.fetch(cove.AgentID{1}, now, gather); len(got) != 1 {
+				t.Errorf("a waiting request got %v", got)
+			}
+		})
 	}
-	if _, ok := c.get(cove.AgentID{1}, now.Add(linkVouchersTTL)); ok {
-		t.Fatal("past the TTL, the cached vouchers were reused")
+	time.Sleep(50 * time.Millisecond) // let the eight meet the one gathering
+	close(release)
+	wg.Wait()
+	if n := gathered.Load(); n != 1 {
+		t.Fatalf("8 requests at once gathered %d times, want 1", n)
+	}
+	again := func() ([]api.Redeemable, bool) { gathered.Add(1); return good, true }
+	c.fetch(cove.AgentID{1}, now.Add(linkVouchersTTL-time.Millisecond), again)
+	if n := gathered.Load(); n != 1 {
+		t.Fatalf("within the TTL, gathered again (%d)", n)
+	}
+	c.fetch(cove.AgentID{1}, now.Add(linkVouchersTTL), again)
+	if n := gathered.Load(); n != 2 {
+		t.Fatalf("past the TTL, not gathered again (%d)", n)
+	}
+	// A gathering a worker missed is answered, not kept.
+	partial := func() ([]api.Redeemable, bool) { gathered.Add(1); return nil, false }
+	c.fetch(cove.AgentID{2}, now, partial)
+	c.fetch(cove.AgentID{2}, now, partial)
+	if n := gathered.Load(); n != 4 {
+		t.Fatalf("a partial gathering was reused (%d gatherings)", n)
 	}
 	for i := range maxLinkCache + 1 {
-		c.put(cove.AgentID{byte(i), byte(i >> 8), 2}, lists, now)
+		c.fetch(cove.AgentID{byte(i), byte(i >> 8), 2}, now, again)
 	}
 	if len(c.m) > maxLinkCache {
 		t.Fatalf("%d agents cached, the bound is %d", len(c.m), maxLinkCache)

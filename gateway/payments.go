@@ -182,29 +182,68 @@ const maxLinkVouchers = 10_000
 // workers are asked again.
 const linkVouchersTTL = 10 * time.Second
 
+// workersTimeout bounds the gathering of the workers' vouchers, whatever
+// the request's own context does (a caller that hangs up must not leave a
+// partial answer behind, least of all a cached one).
+const workersTimeout = 15 * time.Second
+
+// maxAmountDigits is the length of 2^256-1 in decimal: a longer amount is
+// not one, and is not parsed (decimal parsing grows with the square of
+// the digits).
+const maxAmountDigits = 78
+
 // workersVouchers asks the workers' links for the vouchers of agent a
 // they accepted, passing the owner's Cove-Auth on, and returns those that
 // beat the gateway's own (own) and each other, each checked against the
 // chain and rebuilt from it (a worker may send anything). A DAO agent's,
-// which anyone may ask for, are asked at most every linkVouchersTTL.
+// which anyone may ask for, are gathered by one request at a time and
+// then reused, checked, for linkVouchersTTL (a gathering that missed a
+// worker is not reused).
 func (s *Server) workersVouchers(r *http.Request, v chain.View, a cove.Agent, own []api.Redeemable) []api.Redeemable {
-	var theirs [][]api.Redeemable
-	if cached, ok := s.linkCache.get(a.ID, time.Now()); ok { // only DAO agents' are put, and an agent never leaves its DAO
-		theirs = cached
-	} else {
-		var errs []error
-		theirs, errs = s.linkVouchers.Vouchers(r.Context(), a.ID, r.Header.Get(api.HeaderAuth))
-		for _, err := range errs {
-			s.log.Warn("vouchers: a worker did not give its vouchers; redeem again later for them", "agent", a.ID, "err", err)
-		}
-		if isDAOAgent(a) {
-			s.linkCache.put(a.ID, theirs, time.Now())
+	if !isDAOAgent(a) {
+		theirs, _ := s.askWorkers(r, a)
+		return s.checkWorkers(v, a, theirs, bestOf(own))
+	}
+	good := s.linkCache.fetch(a.ID, time.Now(), func() ([]api.Redeemable, bool) {
+		theirs, ok := s.askWorkers(r, a)
+		return s.checkWorkers(v, a, theirs, map[uint64]*big.Int{}), ok
+	})
+	// Checked when gathered; one redeemed since adds nothing now.
+	var out []api.Redeemable
+	for _, rd := range good {
+		c, err := v.Channel(rd.Channel)
+		if amount, ok := new(big.Int).SetString(rd.Amount, 10); err == nil && ok && amount.Cmp(c.Redeemed.Big()) > 0 {
+			out = append(out, rd)
 		}
 	}
+	return out
+}
+
+// askWorkers asks the workers for a's vouchers, and reports whether every
+// worker answered.
+func (s *Server) askWorkers(r *http.Request, a cove.Agent) ([][]api.Redeemable, bool) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), workersTimeout)
+	defer cancel()
+	theirs, errs := s.linkVouchers.Vouchers(ctx, a.ID, r.Header.Get(api.HeaderAuth))
+	for _, err := range errs {
+		s.log.Warn("vouchers: a worker did not give its vouchers; redeem again later for them", "agent", a.ID, "err", err)
+	}
+	return theirs, len(errs) == 0
+}
+
+// bestOf returns the amount of each channel's voucher in l.
+func bestOf(l []api.Redeemable) map[uint64]*big.Int {
 	best := map[uint64]*big.Int{}
-	for _, rd := range own {
+	for _, rd := range l {
 		best[rd.Channel], _ = new(big.Int).SetString(rd.Amount, 10)
 	}
+	return best
+}
+
+// checkWorkers returns the vouchers of the workers' lists that beat best
+// (updated as they do), each checked against the chain and rebuilt from
+// it; at most maxLinkVouchers of each worker are read.
+func (s *Server) checkWorkers(v chain.View, a cove.Agent, theirs [][]api.Redeemable, best map[uint64]*big.Int) []api.Redeemable {
 	var good []api.Redeemable
 	for _, l := range theirs {
 		if len(l) > maxLinkVouchers {
@@ -212,6 +251,9 @@ func (s *Server) workersVouchers(r *http.Request, v chain.View, a cove.Agent, ow
 			l = l[:maxLinkVouchers]
 		}
 		for _, rd := range l {
+			if len(rd.Amount) > maxAmountDigits {
+				continue
+			}
 			amount, ok := new(big.Int).SetString(rd.Amount, 10)
 			if b := best[rd.Channel]; !ok || b != nil && amount.Cmp(b) <= 0 {
 				continue // not a number, or no better than one already checked: not worth a recovery
@@ -228,34 +270,63 @@ func (s *Server) workersVouchers(r *http.Request, v chain.View, a cove.Agent, ow
 	return good
 }
 
-// linkCache holds the workers' vouchers of DAO agents for linkVouchersTTL.
+// linkCache holds the checked vouchers the workers gave of DAO agents
+// for linkVouchersTTL, and lets one request at a time gather them.
 type linkCache struct {
-	mu sync.Mutex
-	m  map[cove.AgentID]linkCacheEntry
+	mu      sync.Mutex
+	m       map[cove.AgentID]linkCacheEntry
+	flights map[cove.AgentID]*linkFlight
 }
 
 type linkCacheEntry struct {
-	at    time.Time
-	lists [][]api.Redeemable
+	at   time.Time
+	good []api.Redeemable
+}
+
+// linkFlight is a gathering in progress; done is closed when good is set.
+type linkFlight struct {
+	done chan struct{}
+	good []api.Redeemable
 }
 
 // maxLinkCache bounds the agents linkCache holds.
 const maxLinkCache = 1024
 
-func (c *linkCache) get(id cove.AgentID, now time.Time) ([][]api.Redeemable, bool) {
+// fetch returns the cached vouchers of agent id if gathered less than
+// linkVouchersTTL before now; else it waits for a gathering in progress,
+// or runs gather, caching its vouchers when gather says every worker
+// answered.
+func (c *linkCache) fetch(id cove.AgentID, now time.Time, gather func() ([]api.Redeemable, bool)) []api.Redeemable {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.m[id]
-	return e.lists, ok && now.Sub(e.at) < linkVouchersTTL
-}
-
-func (c *linkCache) put(id cove.AgentID, lists [][]api.Redeemable, now time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil || len(c.m) >= maxLinkCache {
-		c.m = map[cove.AgentID]linkCacheEntry{}
+	if e, ok := c.m[id]; ok && now.Sub(e.at) < linkVouchersTTL {
+		c.mu.Unlock()
+		return e.good
 	}
-	c.m[id] = linkCacheEntry{at: now, lists: lists}
+	if fl := c.flights[id]; fl != nil {
+		c.mu.Unlock()
+		<-fl.done
+		return fl.good
+	}
+	fl := &linkFlight{done: make(chan struct{})}
+	if c.flights == nil {
+		c.flights = map[cove.AgentID]*linkFlight{}
+	}
+	c.flights[id] = fl
+	c.mu.Unlock()
+
+	good, complete := gather()
+	fl.good = good
+	c.mu.Lock()
+	delete(c.flights, id)
+	if complete {
+		if c.m == nil || len(c.m) >= maxLinkCache {
+			c.m = map[cove.AgentID]linkCacheEntry{}
+		}
+		c.m[id] = linkCacheEntry{at: now, good: good}
+	}
+	c.mu.Unlock()
+	close(fl.done)
+	return good
 }
 
 // LinkVouchers are the workers whose links take paid calls (the node's

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/cove-network/cove/api"
 	"github.com/cove-network/cove/chain"
 	"github.com/cove-network/cove/gateway"
 )
@@ -56,6 +57,7 @@ func TestTokenEndpoints(t *testing.T) {
 	if code := vouchersStatus(t, s, stranger); code != http.StatusForbidden {
 		t.Fatalf("a stranger read the owner's vouchers: %d", code)
 	}
+	mustTx(t, c, stranger, chain.OpenChannel{Agent: knownAgent, Deposit: big.NewInt(100), Nonce: 1})
 	lv := &fakeLinkVouchers{}
 	s.SetLinkVouchers(lv)
 	for range 2 { // the owner's asks reach the workers each time
@@ -64,15 +66,24 @@ func TestTokenEndpoints(t *testing.T) {
 		}
 	}
 	mustTx(t, c, owner, chain.TransferAgentToDAO{Agent: knownAgent, QuorumPPM: 1, ThresholdPPM: 500_000, VotingBlocks: 10, TimelockBlocks: 0, Nonce: 2})
+	// A worker took a voucher of channel 1 at its link.
+	lv.lists = [][]api.Redeemable{{redeemable(t, stranger, 1, 30, 3)}}
 	for range 3 { // anyone's, for a DAO agent: the workers are asked once in linkVouchersTTL
-		if code := vouchersStatus(t, s, stranger); code != http.StatusOK {
-			t.Fatalf("a stranger reading a DAO agent's vouchers: %d", code)
+		if got := redeemables(t, s, stranger); len(got) != 1 || got[0].Amount != "30" {
+			t.Fatalf("a stranger reading a DAO agent's vouchers: %+v", got)
 		}
 	}
 	if lv.asked != 3 {
 		t.Fatalf("the workers were asked %d times, want 2 for the owner and 1 for the DAO", lv.asked)
 	}
-	mustTx(t, c, stranger, chain.Propose{Agent: knownAgent, ActionType: "SetAgentPrice", Action: `{"agent":"` + knownAgent.String() + `","price":"5"}`, Description: "price it", Nonce: 1})
+	// Redeemed (by anyone, to the treasury), the cached voucher adds
+	// nothing: it is no longer offered, though still cached.
+	r := redeemables(t, s, stranger)[0]
+	mustTx(t, c, stranger, chain.Redeem{Channel: 1, Amount: big.NewInt(30), VoucherNonce: 3, Signature: mustHex(t, r.Signature), Nonce: 2})
+	if got := redeemables(t, s, stranger); len(got) != 0 || lv.asked != 3 {
+		t.Fatalf("after the redeem: %+v (asked %d)", got, lv.asked)
+	}
+	mustTx(t, c, stranger, chain.Propose{Agent: knownAgent, ActionType: "SetAgentPrice", Action: `{"agent":"` + knownAgent.String() + `","price":"5"}`, Description: "price it", Nonce: 3})
 	var ds chain.DAOState
 	if code := chainGet(t, s, daoPath, &ds); code != http.StatusOK || ds.FormerOwner != owner.addr || len(ds.Proposals) != 1 || ds.Proposals[0].Status != chain.ProposalVoting {
 		t.Fatalf("DAO: %d %+v", code, ds)

@@ -117,6 +117,9 @@ func newTokenBuyCmd(g *globals) *cobra.Command {
 			return nil, err
 		}
 		limit := new(big.Int)
+		if maxCost == "" && slippage > 1_000_000 {
+			return nil, fmt.Errorf("--slippage-ppm %d: want at most 1000000 (twice the cost)", slippage)
+		}
 		if maxCost != "" {
 			if limit, err = parseUnits("--max-cost", maxCost); err != nil {
 				return nil, err

@@ -50,7 +50,7 @@ func testTokensAndDAO(t *testing.T, base string) {
 		}
 	}
 
-	out = run("dao", "transfer", dep.ID, "--quorum-ppm", "300000", "--voting-blocks", "2", "--timelock-blocks", "1")
+	out = run("dao", "transfer", dep.ID, "--quorum-ppm", "300000", "--voting-blocks", "10", "--timelock-blocks", "1") // a window of 10 blocks to execute in
 	if !strings.Contains(out, "agent_to_dao agent="+dep.ID) {
 		t.Fatalf("dao transfer printed %q", out)
 	}
@@ -81,7 +81,7 @@ func testTokensAndDAO(t *testing.T, base string) {
 		if p.Status != chain.ProposalVoting && p.Status != chain.ProposalTimelocked || time.Now().After(deadline) {
 			t.Fatalf("proposal %s: %+v", prop, p)
 		}
-		time.Sleep(200 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond)
 	}
 	if out = run("dao", "execute", prop); !strings.Contains(out, "proposal_executed proposal="+prop) || !strings.Contains(out, "agent_priced agent="+dep.ID+" price=700") {
 		t.Fatalf("execute printed %q", out)

@@ -458,6 +458,9 @@ func CheckRedeemable(v chain.View, agent cove.AgentID, r api.Redeemable) (api.Re
 	if c.Agent != agent {
 		return api.Redeemable{}, "channel " + strconv.FormatUint(r.Channel, 10) + " pays another agent", false
 	}
+	if len(r.Amount) > 78 { // longer than 2^256-1
+		return api.Redeemable{}, "the amount is not an amount", false
+	}
 	amount, ok := new(big.Int).SetString(r.Amount, 10)
 	if !ok {
 		return api.Redeemable{}, "the amount is not a number", false
