@@ -13,7 +13,8 @@ import (
 // TestLinkCache: a DAO agent's workers' vouchers are gathered by one
 // request at a time (the others wait for its answer), reused for
 // linkVouchersTTL, gathered again after; a gathering that missed a worker
-// is not reused; the cache holds at most maxLinkCache agents.
+// for linkPartialTTL; one that panicked leaves nobody waiting; the cache
+// holds at most maxLinkCache agents.
 func TestLinkCache(t *testing.T) {
 	var c linkCache
 	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
@@ -48,12 +49,28 @@ func TestLinkCache(t *testing.T) {
 	if n := gathered.Load(); n != 2 {
 		t.Fatalf("past the TTL, not gathered again (%d)", n)
 	}
-	// A gathering a worker missed is answered, not kept.
+	// A gathering a worker missed is reused for linkPartialTTL only.
 	partial := func() ([]api.Redeemable, bool) { gathered.Add(1); return nil, false }
 	c.fetch(cove.AgentID{2}, now, partial)
-	c.fetch(cove.AgentID{2}, now, partial)
+	c.fetch(cove.AgentID{2}, now.Add(linkPartialTTL-time.Millisecond), partial)
+	if n := gathered.Load(); n != 3 {
+		t.Fatalf("a partial gathering was not reused within its TTL (%d gatherings)", n)
+	}
+	c.fetch(cove.AgentID{2}, now.Add(linkPartialTTL), partial)
 	if n := gathered.Load(); n != 4 {
-		t.Fatalf("a partial gathering was reused (%d gatherings)", n)
+		t.Fatalf("a partial gathering was reused past its TTL (%d gatherings)", n)
+	}
+	// A gathering that panics leaves no request waiting for it.
+	func() {
+		defer func() { recover() }()
+		c.fetch(cove.AgentID{3}, now, func() ([]api.Redeemable, bool) { panic("a bug") })
+	}()
+	done := make(chan struct{})
+	go func() { c.fetch(cove.AgentID{3}, now.Add(time.Hour), again); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("a request waits for a gathering that panicked")
 	}
 	for i := range maxLinkCache + 1 {
 		c.fetch(cove.AgentID{byte(i), byte(i >> 8), 2}, now, again)

@@ -179,8 +179,12 @@ const maxLinkVouchers = 10_000
 
 // linkVouchersTTL is how long the workers' vouchers of an agent that
 // belongs to its DAO (which anyone may ask for) are reused before the
-// workers are asked again.
-const linkVouchersTTL = 10 * time.Second
+// workers are asked again; linkPartialTTL how long when a worker did not
+// answer (soon asked again, still not on every request).
+const (
+	linkVouchersTTL = 10 * time.Second
+	linkPartialTTL  = 2 * time.Second
+)
 
 // workersTimeout bounds the gathering of the workers' vouchers, whatever
 // the request's own context does (a caller that hangs up must not leave a
@@ -197,8 +201,8 @@ const maxAmountDigits = 78
 // beat the gateway's own (own) and each other, each checked against the
 // chain and rebuilt from it (a worker may send anything). A DAO agent's,
 // which anyone may ask for, are gathered by one request at a time and
-// then reused, checked, for linkVouchersTTL (a gathering that missed a
-// worker is not reused).
+// then reused, checked, for linkVouchersTTL (linkPartialTTL when a worker
+// did not answer).
 func (s *Server) workersVouchers(r *http.Request, v chain.View, a cove.Agent, own []api.Redeemable) []api.Redeemable {
 	if !isDAOAgent(a) {
 		theirs, _ := s.askWorkers(r, a)
@@ -213,6 +217,7 @@ func (s *Server) workersVouchers(r *http.Request, v chain.View, a cove.Agent, ow
 	for _, rd := range good {
 		c, err := v.Channel(rd.Channel)
 		if amount, ok := new(big.Int).SetString(rd.Amount, 10); err == nil && ok && amount.Cmp(c.Redeemed.Big()) > 0 {
+			rd.Redeemed = c.Redeemed.String()
 			out = append(out, rd)
 		}
 	}
@@ -267,7 +272,18 @@ func (s *Server) checkWorkers(v chain.View, a cove.Agent, theirs [][]api.Redeema
 			best[rd.Channel] = amount
 		}
 	}
-	return good
+	// Of each channel only the highest is worth keeping: the last checked.
+	last := map[uint64]int{}
+	for i, rd := range good {
+		last[rd.Channel] = i
+	}
+	kept := good[:0]
+	for i, rd := range good {
+		if last[rd.Channel] == i {
+			kept = append(kept, rd)
+		}
+	}
+	return kept
 }
 
 // linkCache holds the checked vouchers the workers gave of DAO agents
@@ -279,8 +295,8 @@ type linkCache struct {
 }
 
 type linkCacheEntry struct {
-	at   time.Time
-	good []api.Redeemable
+	fresh time.Time // until when it is reused
+	good  []api.Redeemable
 }
 
 // linkFlight is a gathering in progress; done is closed when good is set.
@@ -292,13 +308,13 @@ type linkFlight struct {
 // maxLinkCache bounds the agents linkCache holds.
 const maxLinkCache = 1024
 
-// fetch returns the cached vouchers of agent id if gathered less than
-// linkVouchersTTL before now; else it waits for a gathering in progress,
-// or runs gather, caching its vouchers when gather says every worker
-// answered.
+// fetch returns the cached vouchers of agent id if they are fresh at
+// now (gathered less than linkVouchersTTL before, or linkPartialTTL for a
+// gathering a worker missed); else it waits for a gathering in progress,
+// or runs gather and caches what it returns.
 func (c *linkCache) fetch(id cove.AgentID, now time.Time, gather func() ([]api.Redeemable, bool)) []api.Redeemable {
 	c.mu.Lock()
-	if e, ok := c.m[id]; ok && now.Sub(e.at) < linkVouchersTTL {
+	if e, ok := c.m[id]; ok && now.Before(e.fresh) {
 		c.mu.Unlock()
 		return e.good
 	}
@@ -314,19 +330,25 @@ func (c *linkCache) fetch(id cove.AgentID, now time.Time, gather func() ([]api.R
 	c.flights[id] = fl
 	c.mu.Unlock()
 
-	good, complete := gather()
-	fl.good = good
-	c.mu.Lock()
-	delete(c.flights, id)
-	if complete {
-		if c.m == nil || len(c.m) >= maxLinkCache {
+	complete := false
+	// Deferred: a gather that panics (net/http recovers the request)
+	// must not leave the next requests waiting for it.
+	defer func() {
+		ttl := linkPartialTTL
+		if complete {
+			ttl = linkVouchersTTL
+		}
+		c.mu.Lock()
+		delete(c.flights, id)
+		if _, known := c.m[id]; !known && (c.m == nil || len(c.m) >= maxLinkCache) {
 			c.m = map[cove.AgentID]linkCacheEntry{}
 		}
-		c.m[id] = linkCacheEntry{at: now, good: good}
-	}
-	c.mu.Unlock()
-	close(fl.done)
-	return good
+		c.m[id] = linkCacheEntry{fresh: now.Add(ttl), good: fl.good}
+		c.mu.Unlock()
+		close(fl.done)
+	}()
+	fl.good, complete = gather()
+	return fl.good
 }
 
 // LinkVouchers are the workers whose links take paid calls (the node's
