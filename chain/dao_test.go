@@ -24,11 +24,8 @@ func TestDAO(t *testing.T) {
 	tx := nextNonceSigner(t, map[testKey]uint64{})
 	step, refused := tokenSteps(t, a, &tm)
 	dave := newKey("dave")
-	h, c := bundle("dao-agent")
-	agent := cove.DeriveAgentID(bob.addr, h, cove.Hash{1})
-	step(tx(bob, func(n uint64) Msg {
-		return DeployAgent{Name: "daoagent", CID: c, CodeHash: h, Salt: cove.Hash{1}, Nonce: n}
-	}),
+	agent, deployIt := bobsAgent("daoagent", 1)
+	step(tx(bob, deployIt),
 		tx(alice, func(n uint64) Msg { return transfer(carol, 100_000, n) }),
 		tx(alice, func(n uint64) Msg { return transfer(dave, 100_000, n) }))
 	step(tx(bob, func(n uint64) Msg {
@@ -280,11 +277,8 @@ func TestDAORefusals(t *testing.T) {
 	tm := genesisTime
 	tx := nextNonceSigner(t, map[testKey]uint64{})
 	step, refused := tokenSteps(t, a, &tm)
-	h, c := bundle("refusals")
-	agent := cove.DeriveAgentID(bob.addr, h, cove.Hash{1})
-	step(tx(bob, func(n uint64) Msg {
-		return DeployAgent{Name: "refusals", CID: c, CodeHash: h, Salt: cove.Hash{1}, Nonce: n}
-	}))
+	agent, deployIt := bobsAgent("refusals", 1)
+	step(tx(bob, deployIt))
 	toDAO := func(mut func(*TransferAgentToDAO)) func(n uint64) Msg {
 		return func(n uint64) Msg {
 			m := TransferAgentToDAO{Agent: agent, QuorumPPM: 100_000, ThresholdPPM: 500_000, VotingBlocks: 100, TimelockBlocks: 1, Nonce: n}
@@ -362,11 +356,8 @@ func TestVoteLocks(t *testing.T) {
 	tm := genesisTime
 	tx := nextNonceSigner(t, map[testKey]uint64{})
 	step, refused := tokenSteps(t, a, &tm)
-	h, c := bundle("locks")
-	agent := cove.DeriveAgentID(bob.addr, h, cove.Hash{1})
-	step(tx(bob, func(n uint64) Msg {
-		return DeployAgent{Name: "locks", CID: c, CodeHash: h, Salt: cove.Hash{1}, Nonce: n}
-	}),
+	agent, deployIt := bobsAgent("locks", 1)
+	step(tx(bob, deployIt),
 		tx(alice, func(n uint64) Msg { return transfer(carol, 200_000, n) }))
 	step(tx(bob, func(n uint64) Msg {
 		return LaunchAgentToken{Agent: agent, Name: "L", Symbol: "L", Curve: CurveLinear, A: big.NewInt(10), B: big.NewInt(0), Nonce: n}

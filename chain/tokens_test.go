@@ -211,11 +211,8 @@ func TestTokens(t *testing.T) {
 	tm := genesisTime
 	tx := nextNonceSigner(t, map[testKey]uint64{})
 	step, refused := tokenSteps(t, a, &tm)
-	h, c := bundle("tokened")
-	agent := cove.DeriveAgentID(bob.addr, h, cove.Hash{1})
-	step(tx(bob, func(n uint64) Msg {
-		return DeployAgent{Name: "tokened", CID: c, CodeHash: h, Salt: cove.Hash{1}, Nonce: n}
-	}))
+	agent, deployIt := bobsAgent("tokened", 1)
+	step(tx(bob, deployIt))
 	launch := func(mut func(*LaunchAgentToken)) func(n uint64) Msg {
 		return func(n uint64) Msg {
 			m := LaunchAgentToken{Agent: agent, Name: "Tokened Agent", Symbol: "TOK", Curve: CurveLinear, A: big.NewInt(1000), B: big.NewInt(100), FeePPM: 10_000, RevenuePPM: 250_000, Nonce: n}
@@ -337,22 +334,16 @@ func TestTokens(t *testing.T) {
 
 	// A steep curve (b = 2^128): a buy that would take its reserve to
 	// 2^200 is refused, whatever the buyer holds; one base unit is not.
-	h2, c2 := bundle("steep")
-	steep := cove.DeriveAgentID(bob.addr, h2, cove.Hash{2})
-	step(tx(bob, func(n uint64) Msg {
-		return DeployAgent{Name: "steep", CID: c2, CodeHash: h2, Salt: cove.Hash{2}, Nonce: n}
-	}))
+	steep, deploySteep := bobsAgent("steep", 2)
+	step(tx(bob, deploySteep))
 	step(tx(bob, func(n uint64) Msg {
 		return LaunchAgentToken{Agent: steep, Name: "Steep", Symbol: "STEEP", Curve: CurveLinear, A: big.NewInt(1), B: new(big.Int).Lsh(big.NewInt(1), 128), Nonce: n}
 	}))
 	huge, _ := new(big.Int).SetString("100000000000000000000000000000", 10) // 10^29
 	// A flat curve (b = 0, a = 1 base unit a token): its reserve stays
 	// far under 2^200, but the supply may not reach 2^200 base units.
-	h3, c3 := bundle("flat")
-	flat := cove.DeriveAgentID(bob.addr, h3, cove.Hash{3})
-	step(tx(bob, func(n uint64) Msg {
-		return DeployAgent{Name: "flat", CID: c3, CodeHash: h3, Salt: cove.Hash{3}, Nonce: n}
-	}))
+	flat, deployFlat := bobsAgent("flat", 3)
+	step(tx(bob, deployFlat))
 	step(tx(bob, func(n uint64) Msg {
 		return LaunchAgentToken{Agent: flat, Name: "Flat", Symbol: "FLAT", Curve: CurveLinear, A: big.NewInt(1), B: big.NewInt(0), Nonce: n}
 	}))
@@ -432,5 +423,14 @@ func TestTokensProperty(t *testing.T) {
 				t.Fatalf("the reserve holds %s with no tokens left", got)
 			}
 		})
+	}
+}
+
+// bobsAgent returns bob's agent name (its bundle built from the name,
+// salt salt) and the DeployAgent that deploys it.
+func bobsAgent(name string, salt byte) (cove.AgentID, func(n uint64) Msg) {
+	h, c := bundle(name)
+	return cove.DeriveAgentID(bob.addr, h, cove.Hash{salt}), func(n uint64) Msg {
+		return DeployAgent{Name: name, CID: c, CodeHash: h, Salt: cove.Hash{salt}, Nonce: n}
 	}
 }
