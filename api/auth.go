@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/ethsig"
 )
 
 // HeaderAuth carries a signed authorization for owner-only requests
@@ -145,4 +146,48 @@ func ParseAuth(h string) (Auth, error) {
 		Audience: *j.Audience, Method: *j.Method, Path: *j.Path, Nonce: *j.Nonce,
 		Expiry: *j.Expiry, ChainID: *j.ChainID, Signature: [65]byte(sig),
 	}, nil
+}
+
+// AuthRefusal says why a Cove-Auth is refused: a stable error code and a
+// message for the caller.
+type AuthRefusal struct {
+	Code    string
+	Message string
+}
+
+// Check checks a for chain chainID and the request's method and escaped
+// path (without the query) at now: the chain id, the resource, an expiry
+// after now and at most MaxAuthLifetime ahead, and a signature that
+// recovers a key, which it returns. The audience and the nonce are the
+// receiver's to check: a gateway checks both (a worker that reads an
+// owner's Cove-Auth passed on by a gateway checks neither).
+func (a Auth) Check(chainID uint64, method, path string, now time.Time) (cove.Address, *AuthRefusal) {
+	refuse := func(code, format string, args ...any) (cove.Address, *AuthRefusal) {
+		return cove.Address{}, &AuthRefusal{Code: code, Message: fmt.Sprintf(format, args...)}
+	}
+	if a.ChainID != chainID {
+		return refuse("auth_wrong_chain", "the %s is signed for chain id %d; this network is chain id %d", HeaderAuth, a.ChainID, chainID)
+	}
+	if a.Method != method || a.Path != path {
+		return refuse("auth_wrong_resource", "the %s is signed for %s %s, not this request's %s %s", HeaderAuth, clip(a.Method, 20), clip(a.Path, 200), method, path)
+	}
+	if a.Expiry > uint64(now.Add(MaxAuthLifetime).Unix()) {
+		return refuse("auth_expired", "the %s expires more than %s ahead (or the client's clock is fast); sign one that expires sooner", HeaderAuth, MaxAuthLifetime)
+	}
+	if a.Expiry <= uint64(now.Unix()) {
+		return refuse("auth_expired", "the %s has expired (or the client's clock is slow); sign a fresh one", HeaderAuth)
+	}
+	signer, err := ethsig.Recover(a.Digest(), a.Signature)
+	if err != nil {
+		return refuse("bad_auth", "the %s signature does not recover a key: %s", HeaderAuth, ethsig.Reason(err))
+	}
+	return signer, nil
+}
+
+// clip cuts s to n bytes, marking the cut.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }

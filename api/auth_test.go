@@ -5,9 +5,11 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/common/math"
+	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/signer/core/apitypes"
 
 	"github.com/cove-network/cove"
@@ -142,4 +144,54 @@ func FuzzParseAuth(f *testing.F) {
 			t.Fatalf("re-encoded %+v: %+v, %v", a, b, err)
 		}
 	})
+}
+
+// TestAuthCheck: a genuine Cove-Auth passes and names its signer; each
+// forgery changes one thing of it and is refused with its code: another
+// chain, method, path, an expiry past or too far ahead, a signature that
+// recovers no key. (The audience and the nonce are the receiver's.)
+func TestAuthCheck(t *testing.T) {
+	priv, err := crypto.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Unix(1795300000, 0)
+	sign := func(mut func(*api.Auth)) api.Auth {
+		a := sample()
+		a.Expiry = uint64(now.Add(time.Minute).Unix())
+		if mut != nil {
+			mut(&a)
+		}
+		d := a.Digest()
+		sig, err := crypto.Sign(d[:], priv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sig[64] += 27
+		a.Signature = [65]byte(sig)
+		return a
+	}
+	a := sample()
+	if signer, ref := sign(nil).Check(a.ChainID, a.Method, a.Path, now); ref != nil || signer != cove.Address(crypto.PubkeyToAddress(priv.PublicKey)) {
+		t.Fatalf("the genuine header: %v %+v", signer, ref)
+	}
+	for _, c := range []struct {
+		code string
+		a    api.Auth
+	}{
+		{"auth_wrong_chain", sign(func(x *api.Auth) { x.ChainID++ })},
+		{"auth_wrong_resource", sign(func(x *api.Auth) { x.Method = "POST" })},
+		{"auth_wrong_resource", sign(func(x *api.Auth) { x.Path += "x" })},
+		{"auth_expired", sign(func(x *api.Auth) { x.Expiry = uint64(now.Unix()) })},
+		{"auth_expired", sign(func(x *api.Auth) { x.Expiry = uint64(now.Add(api.MaxAuthLifetime + time.Second).Unix()) })},
+	} {
+		if _, ref := c.a.Check(a.ChainID, a.Method, a.Path, now); ref == nil || ref.Code != c.code {
+			t.Errorf("want %s, got %+v", c.code, ref)
+		}
+	}
+	bad := sign(nil)
+	bad.Signature[64] = 29
+	if _, ref := bad.Check(a.ChainID, a.Method, a.Path, now); ref == nil || ref.Code != "bad_auth" {
+		t.Errorf("a signature with v 29: %+v", ref)
+	}
 }

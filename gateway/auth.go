@@ -12,7 +12,6 @@ import (
 
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/api"
-	"github.com/cove-network/cove/ethsig"
 )
 
 // DefaultMaxAuthNonces bounds the used Cove-Auth nonces a gateway
@@ -81,31 +80,14 @@ func (s *Server) checkAuth(r *http.Request, now time.Time) (cove.Address, api.Au
 	if err != nil {
 		return cove.Address{}, a, refuse(http.StatusUnauthorized, "bad_auth", "%v", err)
 	}
-	if chainID := s.chain.View().ChainID(); a.ChainID != chainID {
-		return cove.Address{}, a, refuse(http.StatusUnauthorized, "auth_wrong_chain",
-			"the %s is signed for chain id %d; this gateway serves chain id %d", api.HeaderAuth, a.ChainID, chainID)
-	}
 	auds := s.audiences(r)
 	if !slices.Contains(auds, strings.ToLower(a.Audience)) {
 		return cove.Address{}, a, refuse(http.StatusUnauthorized, "auth_wrong_audience",
 			"the %s is signed for gateway %q; this gateway is %s", api.HeaderAuth, truncate(a.Audience, 100), strings.Join(auds, ", "))
 	}
-	if path := r.URL.EscapedPath(); a.Method != r.Method || a.Path != path {
-		return cove.Address{}, a, refuse(http.StatusUnauthorized, "auth_wrong_resource",
-			"the %s is signed for %s %s, not this request's %s %s", api.HeaderAuth, truncate(a.Method, 20), truncate(a.Path, 200), r.Method, path)
-	}
-	if a.Expiry > uint64(now.Add(api.MaxAuthLifetime).Unix()) {
-		return cove.Address{}, a, refuse(http.StatusUnauthorized, "auth_expired",
-			"the %s expires more than %s ahead (or the client's clock is fast); sign one that expires sooner", api.HeaderAuth, api.MaxAuthLifetime)
-	}
-	if a.Expiry <= uint64(now.Unix()) {
-		return cove.Address{}, a, refuse(http.StatusUnauthorized, "auth_expired",
-			"the %s has expired (or the client's clock is slow); sign a fresh one", api.HeaderAuth)
-	}
-	signer, err := ethsig.Recover(a.Digest(), a.Signature)
-	if err != nil {
-		return cove.Address{}, a, refuse(http.StatusUnauthorized, "bad_auth",
-			"the %s signature does not recover a key: %s", api.HeaderAuth, ethsig.Reason(err))
+	signer, ref := a.Check(s.chain.View().ChainID(), r.Method, r.URL.EscapedPath(), now)
+	if ref != nil {
+		return cove.Address{}, a, refuse(http.StatusUnauthorized, ref.Code, "%s", ref.Message)
 	}
 	return signer, a, nil
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/api"
 	"github.com/cove-network/cove/chain"
-	"github.com/cove-network/cove/ethsig"
 	"github.com/cove-network/cove/internal/payment"
 	"github.com/cove-network/cove/workerlink"
 )
@@ -151,16 +150,11 @@ func checkOwnerAuth(header string, chainID uint64, id cove.AgentID, owner cove.A
 	if err != nil {
 		return err.Error()
 	}
-	switch {
-	case a.ChainID != chainID:
-		return "the " + api.HeaderAuth + " is for another chain"
-	case a.Method != http.MethodGet || a.Path != "/v1/agents/"+id.String()+"/vouchers":
-		return "the " + api.HeaderAuth + " is for " + a.Method + " " + a.Path + ", not this agent's vouchers"
-	case a.Expiry <= uint64(now.Unix()) || a.Expiry > uint64(now.Add(api.MaxAuthLifetime).Unix()):
-		return "the " + api.HeaderAuth + " has expired, or expires too far ahead"
+	signer, ref := a.Check(chainID, http.MethodGet, "/v1/agents/"+id.String()+"/vouchers", now)
+	if ref != nil {
+		return ref.Message
 	}
-	signer, err := ethsig.Recover(a.Digest(), a.Signature)
-	if err != nil || signer != owner {
+	if signer != owner {
 		return "only the agent's owner " + owner.String() + " may read its vouchers"
 	}
 	return ""
