@@ -1,7 +1,6 @@
 package chain
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math/big"
 	"strconv"
@@ -118,11 +117,11 @@ func (c ChannelRecord) Open() bool { return c.ClosesAt == 0 }
 func (c ChannelRecord) Left() *big.Int { return new(big.Int).Sub(c.Deposit.Big(), c.Redeemed.Big()) }
 
 func channelKey(id uint64) string {
-	return prefixChannel + string(binary.BigEndian.AppendUint64(nil, id))
+	return prefixChannel + u64key(id)
 }
 
 func payerChannelKey(payer cove.Address, id uint64) string {
-	return prefixPayerChannels + string(payer[:]) + string(binary.BigEndian.AppendUint64(nil, id))
+	return prefixPayerChannels + string(payer[:]) + u64key(id)
 }
 
 // checkChannelRecord returns the record type of a channel state key, or

@@ -55,7 +55,7 @@ func TestDAO(t *testing.T) {
 	if rec.Owner != AgentTreasury(agent) || !IsDAOAgent(rec) {
 		t.Fatalf("owner %s after the transfer, want the treasury %s", rec.Owner, AgentTreasury(agent))
 	}
-	if d, err := a.View().DAO(agent); err != nil || d.FormerOwner != bob.addr || d.QuorumPPM != 400_000 {
+	if d, err := a.View().DAOState(agent); err != nil || d.FormerOwner != bob.addr || d.QuorumPPM != 400_000 {
 		t.Fatalf("DAO %+v %v", d, err)
 	}
 	// The former owner's upgrade, price and treasury spend are refused now.
@@ -97,7 +97,7 @@ func TestDAO(t *testing.T) {
 	if res.TxResults[0].Code != CodeOK || res.TxResults[2].Code != CodeOK {
 		t.Fatalf("controls: %s / %s", res.TxResults[0].Log, res.TxResults[2].Log)
 	}
-	p1, err := a.View().Proposal(1)
+	p1, err := a.View().ProposalState(1)
 	if err != nil || p1.Proposer != alice.addr || p1.SnapshotSupply.Big().Cmp(tok(100)) != 0 || p1.Snapshot != a.Height()-1 {
 		t.Fatalf("proposal 1 %+v %v (height %d)", p1, err, a.Height())
 	}
@@ -145,7 +145,7 @@ func TestDAO(t *testing.T) {
 	refused(CodeUnauthorized, "tokens bought after it do not vote", vote(dave, 1, "yes"), vote(carol, 1, "yes"))
 	refused(CodeExists, "has voted yes on proposal 1 already", vote(carol, 1, "no"), vote(alice, 1, "yes"))
 	refused(CodeInvalidArgument, "want yes or no", vote(bob, 1, "maybe"), vote(bob, 1, "no"))
-	p1, _ = a.View().Proposal(1)
+	p1, _ = a.View().ProposalState(1)
 	if p1.Yes.Big().Cmp(tok(70)) != 0 || p1.No.Big().Cmp(tok(30)) != 0 {
 		t.Fatalf("proposal 1: yes %s no %s", p1.Yes, p1.No)
 	}
@@ -170,7 +170,7 @@ func TestDAO(t *testing.T) {
 	}
 	refused(CodeExists, "was executed at block", execute(dave, 1), tx(dave, func(n uint64) Msg { return transfer(carol, 1, n) }))
 	// Proposals 2 and 3 did not pass.
-	p3, _ := a.View().Proposal(3)
+	p3, _ := a.View().ProposalState(3)
 	for a.Height()+1 < p3.ExecutableAt {
 		step()
 	}
@@ -191,7 +191,7 @@ func TestDAO(t *testing.T) {
 	// A second round: the spend passes and pays; after its window a passed
 	// proposal expires.
 	step(propose(carol, "WithdrawTreasury", spend), propose(carol, "SetAgentPrice", price))
-	p6, _ := a.View().Proposal(6)
+	p6, _ := a.View().ProposalState(6)
 	step(vote(alice, 6, "yes"), vote(alice, 7, "yes"))
 	for a.Height()+1 < p6.ExecutableAt {
 		step()
@@ -201,7 +201,7 @@ func TestDAO(t *testing.T) {
 	if got := new(big.Int).Sub(a.View().Account(carol.addr).Balance, carolBefore); got.Int64() != 1000 {
 		t.Fatalf("the spend paid carol %s", got)
 	}
-	p7, _ := a.View().Proposal(7)
+	p7, _ := a.View().ProposalState(7)
 	for a.Height() < p7.Expires {
 		step()
 	}
@@ -393,7 +393,7 @@ func TestVoteLocks(t *testing.T) {
 		t.Fatalf("carol's lock %s until %d", h.Locked, h.LockedUntil)
 	}
 	refused(CodeInvalidArgument, "voted on a proposal and are locked", sell(carol, tok(2)), sell(carol, tok(1)))
-	p2, _ := a.View().Proposal(2)
+	p2, _ := a.View().ProposalState(2)
 	for a.Height() < p2.VotingEnds {
 		step()
 	}

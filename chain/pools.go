@@ -421,6 +421,9 @@ func staking(r reader) StakingParams { return getParams(r).Staking.effective() }
 
 func u64s(v uint64) string { return strconv.FormatUint(v, 10) }
 
+// u64key is v as 8 bytes big-endian, for state keys.
+func u64key(v uint64) string { return string(binary.BigEndian.AppendUint64(nil, v)) }
+
 // CreatePool creates a stake pool owned by the sender.
 type CreatePool struct {
 	// Commission is the owner's part of rewards, parts per million.

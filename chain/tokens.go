@@ -1,7 +1,6 @@
 package chain
 
 import (
-	"encoding/binary"
 	"errors"
 	"math/big"
 	"strconv"
@@ -643,9 +642,6 @@ func revenueShare(o *overlay, agent cove.AgentID, channel uint64, payee cove.Add
 	moveCOVE(o, payee, treasury, share)
 	return []Event{{Type: EventTreasuryRevenue, Attrs: []Attr{{"agent", agent.String()}, {"channel", u64s(channel)}, {"amount", share.String()}}}}
 }
-
-// u64key is v as 8 bytes big-endian, for state keys.
-func u64key(v uint64) string { return string(binary.BigEndian.AppendUint64(nil, v)) }
 
 // TokenState is an agent's token as a reader sees it: the record, the
 // curve's price and reserve at its supply, the agent's owner and

@@ -274,8 +274,8 @@ func TestTokens(t *testing.T) {
 	// Bob buys 5; alice sells 5: she gets G(supply) − G(supply − 5) less
 	// the fee, at least minReturn.
 	step(tx(bob, buy(tok(5), maxUint256)))
-	s := a.View().Token
-	tr, _ := s(agent)
+	ts, _ := a.View().TokenState(agent, cove.Address{})
+	tr := ts.TokenRecord
 	g1, _ := tr.Reserve(tr.Supply.Big())
 	g0, _ := tr.Reserve(new(big.Int).Sub(tr.Supply.Big(), tok(5)))
 	ret := new(big.Int).Sub(g1, g0)

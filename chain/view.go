@@ -384,30 +384,12 @@ func (v View) SponsorPolicy(sponsor cove.Address) (SponsorPolicy, error) {
 	return get[SponsorPolicy](v.a, sponsorKey(sponsor), "sponsor policy of", sponsor)
 }
 
-// Token returns an agent's committed token (an error matching
-// cove.ErrNotFound when it has none).
-func (v View) Token(agent cove.AgentID) (TokenRecord, error) {
-	return get[TokenRecord](v.a, tokenKey(agent), "token of agent", agent)
-}
-
 // Holding returns holder's committed balance of an agent's token (a zero
 // holding when it never held any).
 func (v View) Holding(agent cove.AgentID, holder cove.Address) TokenHolding {
 	v.a.mu.RLock()
 	defer v.a.mu.RUnlock()
 	return getHolding(v.a.state, agent, holder)
-}
-
-// DAO returns the committed DAO of an agent (an error matching
-// cove.ErrNotFound when the agent has none).
-func (v View) DAO(agent cove.AgentID) (DAORecord, error) {
-	return get[DAORecord](v.a, daoKey(agent), "DAO of agent", agent)
-}
-
-// Proposal returns a committed proposal (an error matching
-// cove.ErrNotFound when there is none).
-func (v View) Proposal(id uint64) (ProposalRecord, error) {
-	return get[ProposalRecord](v.a, proposalKey(id), "proposal", poolID(id))
 }
 
 // TokenState returns an agent's committed token with its price, reserve

@@ -33,23 +33,8 @@ func TestLinkPaidCalls(t *testing.T) {
 	e.l.MustSend(e.owner, func(n uint64) chain.Msg { return chain.SetAgentPrice{Agent: id, Price: big.NewInt(10), Nonce: n} })
 	e.l.MustSend(e.owner, func(n uint64) chain.Msg { return chain.OpenChannel{Agent: id, Deposit: big.NewInt(100), Nonce: n} })
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() { done <- e.w.ServeLink(ctx, ln) }()
-	var stopped sync.Once
-	t.Cleanup(func() { stopped.Do(func() { cancel(); <-done }) })
-	wr, err := e.l.View().Worker(e.w.ID())
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := workerlink.NewRemote("https://"+ln.Addr().String(), wr.PublicKey, 1<<20)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx := t.Context()
+	r, stop := serveLink(t, e)
 	call := func(payment string) (*cove.Response, error) {
 		c := cove.Call{Method: http.MethodGet, Path: "/agents/" + id.String() + "/hi?name=Ada", URL: "http://gw.test/hi?name=Ada",
 			Host: "gw.test", Header: cove.Header{}, Payment: payment}
@@ -138,7 +123,7 @@ func TestLinkPaidCalls(t *testing.T) {
 	}
 
 	// Kept on disk: what a restart reads back.
-	stopped.Do(func() { cancel(); <-done })
+	stop()
 	b, err := os.ReadFile(filepath.Join(e.dir, worker.LinkVouchersFile))
 	if err != nil || !strings.Contains(string(b), voucher(20, 2)) {
 		t.Fatalf("the link's vouchers file: %v %q", err, b)
@@ -156,22 +141,8 @@ func TestLinkFreeCallGivenBack(t *testing.T) {
 	e.l.MustSend(e.owner, func(n uint64) chain.Msg {
 		return chain.SetFreeTier{Agent: id, CallsPerDay: 1, Nonce: n}
 	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() { done <- e.w.ServeLink(ctx, ln) }()
-	t.Cleanup(func() { cancel(); <-done })
-	wr, err := e.l.View().Worker(e.w.ID())
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := workerlink.NewRemote("https://"+ln.Addr().String(), wr.PublicKey, 1<<20)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx := t.Context()
+	r, _ := serveLink(t, e)
 	call := func() (*cove.Response, error) {
 		c := cove.Call{Method: http.MethodGet, Path: "/agents/" + id.String() + "/hi?name=Ada", URL: "http://gw.test/hi?name=Ada", Host: "gw.test", Header: cove.Header{}}
 		return r.Invoke(ctx, id, c, workerlink.Expect{Agent: id, Attestor: e.w.Attestor(id)})
@@ -190,4 +161,31 @@ func TestLinkFreeCallGivenBack(t *testing.T) {
 	if _, err := call(); !errors.As(err, &ce) || ce.Status != http.StatusPaymentRequired {
 		t.Fatalf("a second free call of a tier of 1: %v", err)
 	}
+}
+
+// serveLink serves e's worker on a link at 127.0.0.1 and returns a
+// Remote pinned to its registered key, and stop, which stops the link
+// (and is called at the test's end if not before).
+func serveLink(t *testing.T, e *env) (*workerlink.Remote, func()) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.w.ServeLink(ctx, ln) }()
+	var once sync.Once
+	stop := func() { once.Do(func() { cancel(); <-done }) }
+	t.Cleanup(stop)
+	wr, err := e.l.View().Worker(e.w.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := workerlink.NewRemote("https://"+ln.Addr().String(), wr.PublicKey, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(r.Close)
+	return r, stop
 }
