@@ -198,11 +198,11 @@ func checkTokenRecord(key string) any {
 	return nil
 }
 
-// Reserve returns G(supply): the COVE base units the curve's reserve holds
+// reserveAt returns G(supply): the COVE base units the curve's reserve holds
 // at that supply of base units, ceil(∫₀^supply price). It is exact and
 // never falls as the supply grows. It fails for a supply the curve does
 // not reach (an exponential curve past 128 doublings).
-func (t TokenRecord) Reserve(supply *big.Int) (*big.Int, *failure) {
+func (t TokenRecord) reserveAt(supply *big.Int) (*big.Int, *failure) {
 	a, b := t.A.Big(), t.B.Big()
 	var num, den big.Int
 	switch t.Curve {
@@ -253,10 +253,10 @@ func (t TokenRecord) Reserve(supply *big.Int) (*big.Int, *failure) {
 	return num.Quo(&num, &den), nil
 }
 
-// Price returns the curve's spot price at a supply: COVE base units per
-// whole token, rounded down (for display: trades pay Reserve's
+// priceAt returns the curve's spot price at a supply: COVE base units per
+// whole token, rounded down (for display: trades pay reserveAt's
 // differences).
-func (t TokenRecord) Price(supply *big.Int) *big.Int {
+func (t TokenRecord) priceAt(supply *big.Int) *big.Int {
 	a, b := t.A.Big(), t.B.Big()
 	p := new(big.Int)
 	switch t.Curve {
@@ -288,11 +288,11 @@ func (t TokenRecord) buyCost(amount *big.Int) (cost, fee *big.Int, f *failure) {
 	if s1.Cmp(maxReserve) >= 0 {
 		return nil, nil, fail(CodeInvalidArgument, "buying %s would take %s's supply to %s, above the 2^200 base units a token may have", amount, t.Symbol, s1)
 	}
-	g0, f := t.Reserve(s0)
+	g0, f := t.reserveAt(s0)
 	if f != nil {
 		return nil, nil, f
 	}
-	g1, f := t.Reserve(s1)
+	g1, f := t.reserveAt(s1)
 	if f != nil {
 		return nil, nil, f
 	}
@@ -310,11 +310,11 @@ func (t TokenRecord) sellReturn(amount *big.Int) (ret, fee *big.Int, f *failure)
 	if amount.Cmp(s1) > 0 {
 		return nil, nil, fail(CodeInsufficientFunds, "the supply of %s is %s, not %s", t.Symbol, s1, amount)
 	}
-	g1, f := t.Reserve(s1)
+	g1, f := t.reserveAt(s1)
 	if f != nil {
 		return nil, nil, f
 	}
-	g0, f := t.Reserve(new(big.Int).Sub(s1, amount))
+	g0, f := t.reserveAt(new(big.Int).Sub(s1, amount))
 	if f != nil {
 		return nil, nil, f
 	}

@@ -82,21 +82,21 @@ func TestCurveReserve(t *testing.T) {
 		{exp, big.NewInt(1), 1}, // a dust amount costs 1
 		{exp, big.NewInt(0), 0},
 	} {
-		got, f := c.t.Reserve(c.s)
+		got, f := c.t.reserveAt(c.s)
 		if f != nil || got.Int64() != c.want {
 			t.Errorf("%s G(%s) = %v %v, want %d", c.t.Curve, c.s, got, f, c.want)
 		}
 	}
-	if p := exp.Price(tok(2)); p.Int64() != 4000 {
+	if p := exp.priceAt(tok(2)); p.Int64() != 4000 {
 		t.Errorf("exponential price at 2 tokens %s, want 4000", p)
 	}
-	if p := lin.Price(tok(10)); p.Int64() != 1020 {
+	if p := lin.priceAt(tok(10)); p.Int64() != 1020 {
 		t.Errorf("linear price at 10 tokens %s, want 1020", p)
 	}
-	if _, f := exp.Reserve(tok(129)); f == nil {
+	if _, f := exp.reserveAt(tok(129)); f == nil {
 		t.Errorf("an exponential supply past 128 doublings has a reserve")
 	}
-	if _, f := exp.Reserve(tok(128)); f != nil {
+	if _, f := exp.reserveAt(tok(128)); f != nil {
 		t.Errorf("128 doublings: %v", f.msg)
 	}
 
@@ -112,7 +112,7 @@ func TestCurveReserve(t *testing.T) {
 			s.Mul(big.NewInt(rng.Int64N(100*c.B.Big().Int64())), tokenUnit) // within 100 doublings
 		}
 		s.Add(s, big.NewInt(rng.Int64N(1e18)))
-		got, f := c.Reserve(s)
+		got, f := c.reserveAt(s)
 		if f != nil {
 			t.Fatal(f.msg)
 		}
@@ -120,7 +120,7 @@ func TestCurveReserve(t *testing.T) {
 			t.Fatalf("%s a=%s b=%s G(%s) = %s, the rational integral %s", c.Curve, c.A, c.B, s, got, want)
 		}
 		more := new(big.Int).Add(s, big.NewInt(1+rng.Int64N(1e17)))
-		if g2, _ := c.Reserve(more); g2.Cmp(got) < 0 {
+		if g2, _ := c.reserveAt(more); g2.Cmp(got) < 0 {
 			t.Fatalf("%s G(%s) = %s < G(%s) = %s", c.Curve, more, g2, s, got)
 		}
 	}
@@ -138,7 +138,7 @@ func checkTokens(t testing.TB, a *App) {
 		switch r := checkTokenRecord(string(kv.Key)).(type) {
 		case *TokenRecord:
 			mustDecode(t, kv.Value, r)
-			g, f := r.Reserve(r.Supply.Big())
+			g, f := r.reserveAt(r.Supply.Big())
 			if f != nil {
 				t.Fatal(f.msg)
 			}
@@ -276,8 +276,8 @@ func TestTokens(t *testing.T) {
 	step(tx(bob, buy(tok(5), maxUint256)))
 	ts, _ := a.View().TokenState(agent, cove.Address{})
 	tr := ts.TokenRecord
-	g1, _ := tr.Reserve(tr.Supply.Big())
-	g0, _ := tr.Reserve(new(big.Int).Sub(tr.Supply.Big(), tok(5)))
+	g1, _ := tr.reserveAt(tr.Supply.Big())
+	g0, _ := tr.reserveAt(new(big.Int).Sub(tr.Supply.Big(), tok(5)))
 	ret := new(big.Int).Sub(g1, g0)
 	out := new(big.Int).Sub(ret, feeOf(ret, 10_000))
 	refused(CodeInvalidArgument, "below minReturn", tx(alice, sell(tok(5), new(big.Int).Add(out, big.NewInt(1)))), tx(alice, sell(tok(5), out)))

@@ -405,12 +405,12 @@ func (v View) TokenState(agent cove.AgentID, holder cove.Address) (TokenState, e
 	}
 	var rec AgentRecord
 	getJSON(a.state, agentKey(agent), &rec)
-	g, f := t.Reserve(t.Supply.Big())
+	g, f := t.reserveAt(t.Supply.Big())
 	if f != nil {
 		return TokenState{}, errors.New(f.msg)
 	}
 	s := TokenState{
-		TokenRecord: t, Price: AmountOf(t.Price(t.Supply.Big())), Reserve: AmountOf(g),
+		TokenRecord: t, Price: AmountOf(t.priceAt(t.Supply.Big())), Reserve: AmountOf(g),
 		Owner: rec.Owner, DAO: IsDAOAgent(rec), Treasury: AgentTreasury(agent),
 		TreasuryBalance: AmountOf(getAccount(a.state, AgentTreasury(agent)).Balance),
 	}
