@@ -99,6 +99,10 @@ type ChannelRecord struct {
 	// Funder paid the deposit, when another account than the payer did
 	// (a sponsor): what is left of it goes back to the funder at Settle.
 	Funder cove.Address `json:"funder,omitzero"`
+	// Verifier is the worker whose ledger takes the channel's vouchers,
+	// the only one that runs the calls they pay (ADR 25); zero: none, and
+	// no gateway or worker takes them.
+	Verifier cove.Hash `json:"verifier,omitzero"`
 }
 
 // refundTo is the account Settle pays what is left of the deposit to.
@@ -156,12 +160,17 @@ type SetAgentPrice struct {
 }
 
 // OpenChannel opens a payment channel from the sender to Agent holding
-// Deposit of the sender's COVE.
+// Deposit of the sender's COVE, bound to the worker Verifier (ADR 25):
+// only that worker runs the calls its vouchers pay, so a voucher pays
+// one call network-wide. A channel without a verifier (zero, the field
+// left out: channels opened before it existed) is valid on chain, and no
+// gateway or worker takes its vouchers.
 type OpenChannel struct {
-	Agent   cove.AgentID `eip712:"agent"`
-	Deposit *big.Int     `eip712:"deposit"`
-	MaxFee  *big.Int     `eip712:"maxFee,,optional"`
-	Nonce   uint64       `eip712:"nonce"`
+	Agent    cove.AgentID `eip712:"agent"`
+	Deposit  *big.Int     `eip712:"deposit"`
+	Verifier cove.Hash    `eip712:"verifier,,optional"`
+	MaxFee   *big.Int     `eip712:"maxFee,,optional"`
+	Nonce    uint64       `eip712:"nonce"`
 }
 
 // Redeem pays the agent's owner (the sender) what the voucher
@@ -315,6 +324,9 @@ func openChannel(o *overlay, payer, funder cove.Address, m OpenChannel, ctx exec
 	if m.Deposit.Sign() == 0 {
 		return nil, fail(CodeInvalidArgument, "deposit is 0: a channel pays calls from its deposit")
 	}
+	if _, ok := o.get(workerKey(m.Verifier)); !m.Verifier.IsZero() && !ok {
+		return nil, fail(CodeNotFound, "verifier %s is not a registered worker: bind the channel to a worker that serves the agent (GET /v1/agents/{id}/terms lists a gateway's)", m.Verifier)
+	}
 	if bal := getAccount(o, funder).Balance; bal.Cmp(m.Deposit) < 0 {
 		return nil, fail(CodeInsufficientFunds, "%s has %s, the deposit is %s: fund the account or deposit less", funder, bal, m.Deposit)
 	}
@@ -327,6 +339,10 @@ func openChannel(o *overlay, payer, funder cove.Address, m OpenChannel, ctx exec
 	if funder != payer {
 		c.Funder = funder
 		attrs = append(attrs, Attr{"funder", funder.String()})
+	}
+	if !m.Verifier.IsZero() {
+		c.Verifier = m.Verifier
+		attrs = append(attrs, Attr{"verifier", m.Verifier.String()})
 	}
 	putJSON(o, channelKey(id), c)
 	putJSON(o, payerChannelKey(payer, id), id)

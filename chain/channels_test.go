@@ -359,3 +359,52 @@ func TestChannelsProperty(t *testing.T) {
 
 // channelsOf returns every committed channel.
 func channelsOf(a *App) []ChannelRecord { return list[ChannelRecord](a, prefixChannel) }
+
+// TestChannelVerifier: a channel names its verifier, the worker whose
+// ledger alone takes its vouchers (ADR 25): a registered worker, not an
+// id no worker has; the record and the event carry it, and a channel
+// left without one (as before the field) has none.
+func TestChannelVerifier(t *testing.T) {
+	a := newFeeApp(t)
+	a.SetVerifier(&testVerifier{})
+	tm := genesisTime
+	tx := nextNonceSigner(t, map[testKey]uint64{})
+	step, refused := channelSteps(t, a, &tm)
+	h, c := bundle("paid")
+	agent := cove.DeriveAgentID(bob.addr, h, cove.Hash{1})
+	reg := workerBy(bob, "verifier", 0)
+	worker := WorkerID(reg.PublicKey)
+	step(tx(bob, func(n uint64) Msg {
+		return DeployAgent{Name: "paid", CID: c, CodeHash: h, Salt: cove.Hash{1}, Nonce: n}
+	}), tx(bob, func(n uint64) Msg { r := reg; r.Nonce = n; return r }))
+	if _, err := a.View().Worker(worker); err != nil {
+		t.Fatalf("the worker did not register: %v", err)
+	}
+	notWorker := worker
+	notWorker[31] ^= 1
+	res := refused(CodeNotFound, "is not a registered worker",
+		tx(alice, func(n uint64) Msg { return OpenChannel{Agent: agent, Deposit: big.NewInt(50), Verifier: notWorker, Nonce: n} }),
+		tx(alice, func(n uint64) Msg { return OpenChannel{Agent: agent, Deposit: big.NewInt(50), Verifier: worker, Nonce: n} }))
+	named := false
+	for _, e := range res.TxResults[1].Events {
+		named = named || e.Type == EventChannelOpened && e.Attr("verifier") == worker.String()
+	}
+	if !named {
+		t.Fatalf("events %+v, want channel_opened naming verifier %s", res.TxResults[1].Events, worker)
+	}
+	step(tx(alice, func(n uint64) Msg { return OpenChannel{Agent: agent, Deposit: big.NewInt(50), Nonce: n} }))
+	bound, err := a.View().Channel(1)
+	if err != nil || bound.Verifier != worker {
+		t.Fatalf("channel 1: %+v %v, want verifier %s", bound, err, worker)
+	}
+	if unbound, err := a.View().Channel(2); err != nil || !unbound.Verifier.IsZero() {
+		t.Fatalf("channel 2: %+v %v, want no verifier", unbound, err)
+	}
+	b, err := Load(a.Snapshot(), a.Height(), a.AppHash())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, err := b.View().Channel(1); err != nil || c.Verifier != worker {
+		t.Fatalf("channel 1 after a restart: %+v %v", c, err)
+	}
+}

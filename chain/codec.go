@@ -22,14 +22,14 @@ import (
 // a msgPlan; encoding and decoding then walk the plan's field list.
 //
 // A field added to a message after transactions of it were signed is
-// tagged optional (`eip712:"isolation,,optional"`; a string, uint256 or
-// address of a non-gatekeeper message): it is a member of the type only
-// when the message sets it (a non-empty string, a non-zero amount or
-// address). A message that leaves every optional field unset has the
+// tagged optional (`eip712:"isolation,,optional"`; a string, uint256,
+// address or bytes32 of a non-gatekeeper message): it is a member of the
+// type only when the message sets it (a non-empty string, a non-zero
+// amount, address or bytes32). A message that leaves every optional field unset has the
 // type, JSON and structHash it had before those fields existed, so old
 // transactions still verify and replay; each optional field that is set
 // is a member in its declared place, and the JSON must carry it set
-// (never "", "0" or the zero address: leave it out instead).
+// (never "", "0", the zero address or zero bytes32: leave it out instead).
 
 // abiKind is the EIP-712 type of a message field.
 type abiKind uint8
@@ -156,8 +156,8 @@ func newPlan(t reflect.Type, name string, gatekeeper bool) *msgPlan {
 			panic(fmt.Sprintf("chain: message %s field %s: tag %q on a %s: want a new name and a type the codec knows", name, sf.Name, tag, sf.Type))
 		}
 		seen[fname] = true
-		if opt != "" && (opt != "optional" || (kind != kindString && kind != kindUint256 && kind != kindAddress) || gatekeeper) {
-			panic(fmt.Sprintf("chain: message %s field %s: tag %q: only a string, uint256 or address field of a non-gatekeeper message may be optional", name, sf.Name, tag))
+		if opt != "" && (opt != "optional" || (kind != kindString && kind != kindUint256 && kind != kindAddress && kind != kindBytes32) || gatekeeper) {
+			panic(fmt.Sprintf("chain: message %s field %s: tag %q: only a string, uint256, address or bytes32 field of a non-gatekeeper message may be optional", name, sf.Name, tag))
 		}
 		f := msgField{name: fname, kind: kind, index: i, optional: opt != ""}
 		p.fields = append(p.fields, f)
@@ -224,7 +224,7 @@ func newPlan(t reflect.Type, name string, gatekeeper bool) *msgPlan {
 }
 
 // isSet reports whether an optional field's value is set: a non-empty
-// string, a non-zero amount, a non-zero address.
+// string, a non-zero amount, address or bytes32.
 func isSet(f msgField, fv reflect.Value) bool {
 	switch f.kind {
 	case kindString:
@@ -234,6 +234,8 @@ func isSet(f msgField, fv reflect.Value) bool {
 		return a != nil && a.Sign() != 0
 	case kindAddress:
 		return !address(fv).IsZero()
+	case kindBytes32:
+		return !hash(fv).IsZero()
 	}
 	panic("chain: field " + f.name + " cannot be optional")
 }

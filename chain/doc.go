@@ -90,7 +90,7 @@
 //	    an agent's owner sets the price of one call (0: free)
 //	SetFreeTier(bytes32 agent,uint64 callsPerDay,uint64 perCaller,uint256 maxFee,uint64 nonce)
 //	    an agent's owner sets the calls per day callers make without paying
-//	OpenChannel(bytes32 agent,uint256 deposit,uint256 maxFee,uint64 nonce)
+//	OpenChannel(bytes32 agent,uint256 deposit,bytes32 verifier,uint256 maxFee,uint64 nonce)
 //	    opens a payment channel from the sender to an agent holding deposit
 //	Redeem(uint64 channel,uint256 amount,uint64 voucherNonce,bytes signature,uint256 maxFee,uint64 nonce)
 //	    an agent's owner redeems a channel's voucher signed by its payer

@@ -71,7 +71,8 @@ func TestJSDigests(t *testing.T) {
 			t.Errorf("%s: ethers and viem digest %s, golden %s", g.msg.Type(), s.Digest, g.digest)
 		}
 		// The optional members set (maxFee on every type that has it,
-		// AddValidator's operator): the libraries add them to the type.
+		// AddValidator's operator, OpenChannel's verifier): the libraries
+		// add them to the type.
 		v := reflect.New(reflect.TypeOf(g.msg)).Elem()
 		v.Set(reflect.ValueOf(g.msg))
 		f := v.FieldByName("MaxFee")
@@ -81,6 +82,9 @@ func TestJSDigests(t *testing.T) {
 		f.Set(reflect.ValueOf(big.NewInt(12345678901234567)))
 		if op := v.FieldByName("Operator"); op.IsValid() {
 			op.Set(reflect.ValueOf(cove.Address{0xab, 1}))
+		}
+		if vf := v.FieldByName("Verifier"); vf.IsValid() {
+			vf.Set(reflect.ValueOf(cove.Hash{0xbe, 7})) // OpenChannel's, a bytes32
 		}
 		set := v.Interface().(Msg)
 		want := (Tx{Msg: set}).Digest(testChainID)

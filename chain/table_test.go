@@ -58,7 +58,7 @@ const (
 	RefreshVaultType        = "RefreshVault(uint64 vault,uint256 maxFee,uint64 nonce)"
 	SetAgentPriceType       = "SetAgentPrice(bytes32 agent,uint256 price,uint256 maxFee,uint64 nonce)"
 	SetFreeTierType         = "SetFreeTier(bytes32 agent,uint64 callsPerDay,uint64 perCaller,uint256 maxFee,uint64 nonce)"
-	OpenChannelType         = "OpenChannel(bytes32 agent,uint256 deposit,uint256 maxFee,uint64 nonce)"
+	OpenChannelType         = "OpenChannel(bytes32 agent,uint256 deposit,bytes32 verifier,uint256 maxFee,uint64 nonce)"
 	RedeemType              = "Redeem(uint64 channel,uint256 amount,uint64 voucherNonce,bytes signature,uint256 maxFee,uint64 nonce)"
 	CloseChannelType        = "CloseChannel(uint64 channel,uint256 maxFee,uint64 nonce)"
 	SettleType              = "Settle(uint64 channel,uint256 maxFee,uint64 nonce)"

@@ -227,6 +227,7 @@ const TYPES = {
   OpenChannel: [
     { name: "agent", type: "bytes32" },
     { name: "deposit", type: "uint256" },
+    { name: "verifier", type: "bytes32", optional: true },
     { name: "maxFee", type: "uint256", optional: true },
     { name: "nonce", type: "uint64" },
   ],
