@@ -383,8 +383,12 @@ func TestChannelVerifier(t *testing.T) {
 	notWorker := worker
 	notWorker[31] ^= 1
 	res := refused(CodeNotFound, "is not a registered worker",
-		tx(alice, func(n uint64) Msg { return OpenChannel{Agent: agent, Deposit: big.NewInt(50), Verifier: notWorker, Nonce: n} }),
-		tx(alice, func(n uint64) Msg { return OpenChannel{Agent: agent, Deposit: big.NewInt(50), Verifier: worker, Nonce: n} }))
+		tx(alice, func(n uint64) Msg {
+			return OpenChannel{Agent: agent, Deposit: big.NewInt(50), Verifier: notWorker, Nonce: n}
+		}),
+		tx(alice, func(n uint64) Msg {
+			return OpenChannel{Agent: agent, Deposit: big.NewInt(50), Verifier: worker, Nonce: n}
+		}))
 	named := false
 	for _, e := range res.TxResults[1].Events {
 		named = named || e.Type == EventChannelOpened && e.Attr("verifier") == worker.String()
