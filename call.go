@@ -38,6 +38,12 @@ type Call struct {
 	// checks it, and a worker's link checks it again. The agent never
 	// sees it.
 	Payment string
+	// Worker, when not zero, is the one worker that may run the call:
+	// the verifier of the payment channel its voucher is of (ADR 25). A
+	// routing pool sends it there or nowhere; another worker refuses it.
+	// It does not travel over a worker link (the link checks the voucher
+	// against its own worker).
+	Worker Hash
 }
 
 // Response is an agent's answer to a Call, signed. Exactly one of Body and

@@ -139,6 +139,10 @@ type PaymentTerms struct {
 	// without a voucher is counted against them (per caller: the account
 	// of a Cove-Auth signed for the call, or else the IP address).
 	FreeTier *cove.FreeTier `json:"freeTier,omitempty"`
+	// Workers are the workers this gateway runs the agent on now, the
+	// least busy first: a channel is bound to one of them (its verifier,
+	// ADR 25), the only worker that takes its vouchers.
+	Workers []cove.Hash `json:"workers,omitempty"`
 	// HowToPay says how to open a channel and pay, for people.
 	HowToPay string `json:"howToPay"`
 }
@@ -157,6 +161,9 @@ type ChannelState struct {
 	// refused then. ClosesAt (Unix seconds) is when the payer may settle.
 	Open     bool  `json:"open"`
 	ClosesAt int64 `json:"closesAt,omitempty"`
+	// Verifier is the worker the channel is bound to, the only one that
+	// takes its vouchers (ADR 25); zero: none, and nobody takes them.
+	Verifier cove.Hash `json:"verifier,omitzero"`
 	// Accepted and AcceptedNonce are the highest voucher this gateway
 	// accepted (or the chain redeemed, if higher).
 	Accepted      string `json:"accepted"`

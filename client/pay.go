@@ -29,6 +29,29 @@ func (c *Client) ChannelState(ctx context.Context, id uint64) (api.ChannelState,
 	return st, err
 }
 
+// Terms returns how the gateway takes payment for agent id's calls: the
+// price and free tier, and the workers it runs the agent on, to bind a
+// channel to (OpenChannel's Verifier, ADR 25), the least busy first.
+func (c *Client) Terms(ctx context.Context, id cove.AgentID) (api.PaymentTerms, error) {
+	var t api.PaymentTerms
+	err := c.do(ctx, http.MethodGet, "/v1/agents/"+id.String()+"/terms", nil, "", &t)
+	return t, err
+}
+
+// Verifier returns the worker to bind a new channel to agent id to: the
+// first the gateway offers (Terms), or an error that says none can run
+// the agent now.
+func (c *Client) Verifier(ctx context.Context, id cove.AgentID) (cove.Hash, error) {
+	t, err := c.Terms(ctx, id)
+	if err != nil {
+		return cove.Hash{}, fmt.Errorf("the workers of agent %s: %w", id, err)
+	}
+	if len(t.Workers) == 0 {
+		return cove.Hash{}, fmt.Errorf("no worker of this gateway can run agent %s now to bind a channel to (its workers may not hold the agent's keys yet): retry shortly, or name one", id)
+	}
+	return t.Workers[0], nil
+}
+
 // Channels returns the channels payer opened that are not settled.
 func (c *Client) Channels(ctx context.Context, payer cove.Address) ([]chain.ChannelRecord, error) {
 	var out []chain.ChannelRecord

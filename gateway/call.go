@@ -40,7 +40,7 @@ func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
 	}
 	// Paid after the body is read (a body too large is refused without
 	// using up the voucher), before the agent runs.
-	giveBack, pe := s.checkPayment(r, a)
+	giveBack, worker, pe := s.checkPayment(r, a)
 	if pe != nil {
 		s.metrics.Call(a.ID.String(), http.StatusPaymentRequired, time.Since(start))
 		s.writePaymentRequired(w, a, pe)
@@ -57,6 +57,7 @@ func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
 		Body:   body,
 		// Checked above; a remote worker's link checks it again.
 		Payment: r.Header.Get(api.HeaderPayment),
+		Worker:  worker,
 	})
 	if giveBack != nil && notRun(r, resp, err) {
 		giveBack()
@@ -69,6 +70,12 @@ func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
 		}
 		s.metrics.Call(a.ID.String(), status, time.Since(start))
 		s.calls.add(a.ID, callRecord{Time: start.UTC(), Method: truncate(r.Method, 16), Status: status, DurationMS: float64(time.Since(start).Microseconds()) / 1000})
+		if ce, ok := errors.AsType[*cove.Error](err); ok && ce.Code == api.CodePaymentRequired {
+			// The worker refused the voucher (another took it first, or
+			// the channel is bound elsewhere): the terms, as here.
+			s.writePaymentRequired(w, a, &paymentError{msg: ce.Message})
+			return
+		}
 		s.invokeError(w, r, a.ID, err)
 		return
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/cove-network/cove/chain"
 	"github.com/cove-network/cove/ethsig"
 	"github.com/cove-network/cove/gateway"
+	"github.com/cove-network/cove/internal/testchain"
 	"github.com/cove-network/cove/keys"
 	"github.com/cove-network/cove/receipt"
 )
@@ -70,6 +71,14 @@ var (
 	owner    = newFuzzKey("owner")    // funded; owns the known agent; nonce 1
 	stranger = newFuzzKey("stranger") // funded; nonce 0
 	nobody   = newFuzzKey("nobody")   // no account
+	operator = newFuzzKey("operator") // funded; operates testWorker; nonce 1
+)
+
+// testWorker is the worker registered in block 1, which the tests' paid
+// channels are bound to (ADR 25).
+var (
+	testWorkerKey = []byte("gateway-test-worker")
+	testWorker    = chain.WorkerID(testWorkerKey)
 )
 
 // A deployed agent and a stored bundle every fuzz gateway starts with.
@@ -86,7 +95,7 @@ var (
 // funding owner and stranger, then block 1 deploying the known agent.
 var fuzzState = sync.OnceValues(func() (*chain.App, error) {
 	app := chain.New()
-	g := chain.DefaultGenesis(fuzzChainID, owner.addr, map[cove.Address]*big.Int{owner.addr: big.NewInt(1000), stranger.addr: big.NewInt(1000)})
+	g := chain.DefaultGenesis(fuzzChainID, owner.addr, map[cove.Address]*big.Int{owner.addr: big.NewInt(1000), stranger.addr: big.NewInt(1000), operator.addr: big.NewInt(1000)})
 	g.Time = fuzzGenesisTime
 	if _, err := app.InitChain(g); err != nil {
 		return nil, err
@@ -96,9 +105,18 @@ var fuzzState = sync.OnceValues(func() (*chain.App, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := app.FinalizeBlock(chain.Block{Height: 1, Time: fuzzGenesisTime.Add(time.Second), Txs: [][]byte{deploy}})
-	if res.TxResults[0].Code != 0 {
-		return nil, &txRefused{res.TxResults[0]}
+	// A worker to bind channels to; its quote is not checked here (a
+	// chain loaded from this state takes no registration).
+	app.SetVerifier(testchain.AnyQuote{})
+	register, err := chain.SignTx(fuzzChainID, chain.RegisterWorker{TEE: "sim", PublicKey: testWorkerKey, Endpoint: "https://worker.example:8443", Quote: []byte("quote")}, operator.sign)
+	if err != nil {
+		return nil, err
+	}
+	res := app.FinalizeBlock(chain.Block{Height: 1, Time: fuzzGenesisTime.Add(time.Second), Txs: [][]byte{deploy, register}})
+	for _, r := range res.TxResults {
+		if r.Code != 0 {
+			return nil, &txRefused{r}
+		}
 	}
 	app.Commit()
 	return app, nil

@@ -24,6 +24,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cove-network/cove"
@@ -159,6 +160,11 @@ type Server struct {
 	// ledger holds the vouchers of paid calls accepted here; free the
 	// free calls of the day (freetier.go).
 	ledger *payment.Ledger
+	// workerLedger, when not nil, is the ledger of the node's own worker
+	// workerID, which takes the vouchers of channels bound to it instead
+	// of ledger (SetWorkerLedger, ADR 25).
+	workerID     cove.Hash
+	workerLedger *payment.Ledger
 	// linkVouchers are the workers whose accepted vouchers the owner's
 	// GET /v1/agents/{id}/vouchers offers too (SetLinkVouchers); nil: none.
 	linkVouchers LinkVouchers
@@ -291,6 +297,7 @@ func New(cfg Config, log *slog.Logger, chain Chain, blobs Blobs, invoker Invoker
 	mux.HandleFunc("GET /v1/agents/{id}", s.handleGetAgent)
 	mux.HandleFunc("GET /v1/agents/{id}/logs", s.handleLogs)
 	mux.HandleFunc("GET /v1/agents/{id}/vouchers", s.handleVouchers)
+	mux.HandleFunc("GET /v1/agents/{id}/terms", s.handleTerms)
 	for _, route := range aiRoutes {
 		mux.HandleFunc(route, s.handleAI)
 	}
@@ -353,7 +360,15 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	}
 	lctx, stopLedger := context.WithCancel(context.Background())
 	ledgerDone := make(chan struct{})
-	go func() { s.ledger.Run(lctx); close(ledgerDone) }()
+	go func() {
+		var wg sync.WaitGroup
+		wg.Go(func() { s.ledger.Run(lctx) })
+		if s.workerLedger != nil {
+			wg.Go(func() { s.workerLedger.Run(lctx) })
+		}
+		wg.Wait()
+		close(ledgerDone)
+	}()
 	// The ledger stops after the server: calls in flight during the
 	// shutdown still record their vouchers, and the last sync keeps them.
 	// The day's free calls are saved then too.

@@ -105,7 +105,7 @@ func TestJSPayment(t *testing.T) {
 	node := jstest.Node(t, filepath.Join("..", "testdata", "js"), "testdata/js")
 	s, c := newFuzzGateway(t)
 	mustTx(t, c, owner, chain.SetAgentPrice{Agent: knownAgent, Price: big.NewInt(10), Nonce: 1})
-	mustTx(t, c, stranger, chain.OpenChannel{Agent: knownAgent, Deposit: big.NewInt(100), Nonce: 0})
+	mustTx(t, c, stranger, chain.OpenChannel{Agent: knownAgent, Deposit: big.NewInt(100), Verifier: testWorker, Nonce: 0})
 	srv := httptest.NewServer(s)
 	defer srv.Close()
 	for i, lib := range []string{"ethers", "viem"} {

@@ -41,22 +41,79 @@ type paymentError struct {
 
 // checkPayment lets a call of agent a through when a is free (nil, nil),
 // when it carries a voucher the gateway accepts and records
-// (payment.Ledger.Pay), or when its free tier covers it; otherwise it
-// says why not. giveBack, when not nil, undoes the payment or the free
-// call's count, for a call no agent ran (notRun).
-func (s *Server) checkPayment(r *http.Request, a cove.Agent) (giveBack func(), _ *paymentError) {
+// (payment.Pay), or when its free tier covers it; otherwise it says why
+// not. giveBack, when not nil, undoes the payment or the free call's
+// count, for a call no agent ran (notRun). worker is the worker a paid
+// call must run on: its channel's verifier (ADR 25).
+func (s *Server) checkPayment(r *http.Request, a cove.Agent) (giveBack func(), worker cove.Hash, _ *paymentError) {
 	if a.Price == nil {
-		return nil, nil
+		return nil, cove.Hash{}, nil
 	}
 	h := r.Header.Get(api.HeaderPayment)
 	if h == "" {
-		return s.freeCall(r, a)
+		giveBack, pe := s.freeCall(r, a)
+		return giveBack, cove.Hash{}, pe
 	}
-	pd, ref := s.ledger.Pay(s.chain.View(), a, h)
+	pd, ref := payment.Pay(s.chain.View(), a, h, cove.Hash{}, s.ledgerOf)
 	if ref != nil {
-		return nil, &paymentError{msg: ref.Msg, channel: ref.Channel}
+		return nil, cove.Hash{}, &paymentError{msg: ref.Msg, channel: ref.Channel}
 	}
-	return pd.Refund, nil
+	return pd.Refund, pd.Verifier(), nil
+}
+
+// ledgerOf returns the ledger that takes channel c's vouchers here: the
+// node's own worker's when c is bound to it, so that its link and this
+// gateway check them against one ledger (ADR 25); else the gateway's
+// (the worker c is bound to checks them again at its link).
+func (s *Server) ledgerOf(c chain.ChannelRecord) *payment.Ledger {
+	if s.workerLedger != nil && c.Verifier == s.workerID {
+		return s.workerLedger
+	}
+	return s.ledger
+}
+
+// SetWorkerLedger has the gateway keep the vouchers of channels bound to
+// the node's own worker id in that worker's ledger l, which its link
+// takes vouchers into too (ADR 25: one ledger per verifier). Call it
+// before Run.
+func (s *Server) SetWorkerLedger(id cove.Hash, l *payment.Ledger) {
+	s.workerID, s.workerLedger = id, l
+}
+
+// WorkerLister is an Invoker that can say which workers run an agent
+// now (the routing pool, or the node's own worker): the verifiers a
+// payer may bind a channel to.
+type WorkerLister interface {
+	WorkersFor(id cove.AgentID) []cove.Hash
+}
+
+// paymentTerms are the terms of calling the priced agent a: the price,
+// the free tier, what a voucher signs and the workers this gateway runs
+// a on, to bind a channel to.
+func (s *Server) paymentTerms(v chain.View, a cove.Agent) *api.PaymentTerms {
+	price := "0"
+	if a.Price != nil {
+		price = a.Price.String()
+	}
+	terms := &api.PaymentTerms{
+		Agent: a.ID, Price: price, ChainID: v.ChainID(), VoucherType: cove.VoucherType, FreeTier: a.FreeTier,
+		HowToPay: "open a channel to the agent bound to one of workers (OpenChannel{agent, deposit, verifier}: `cove channel open --agent " + a.ID.String() + " --deposit AMOUNT` binds the first), then sign a " + cove.VoucherType + " voucher (EIP-712, domain {name: \"Cove\", version: \"1\", chainId}) per call, its amount the total paid so far, and send it in the " + api.HeaderPayment + " header; `cove agent call --from KEY` and the Go client do this for you",
+	}
+	if wl, ok := s.invoker.(WorkerLister); ok {
+		terms.Workers = wl.WorkersFor(a.ID)
+	}
+	return terms
+}
+
+// handleTerms answers GET /v1/agents/{id}/terms: how to pay for the
+// agent's calls here (its price, 0 for a free agent), and the workers to
+// bind a channel to.
+func (s *Server) handleTerms(w http.ResponseWriter, r *http.Request) {
+	a, ok := s.agentFromPath(w, r)
+	if !ok {
+		return
+	}
+	writeJSON(w, http.StatusOK, s.paymentTerms(s.chain.View(), a))
 }
 
 // writePaymentRequired answers 402 payment_required: why, the price and
@@ -67,16 +124,10 @@ func (s *Server) writePaymentRequired(w http.ResponseWriter, a cove.Agent, pe *p
 		return
 	}
 	v := s.chain.View()
-	terms := &api.PaymentTerms{
-		Agent: a.ID, Price: a.Price.String(), ChainID: v.ChainID(), VoucherType: cove.VoucherType,
-		HowToPay: "open a channel to the agent (OpenChannel{agent, deposit}: `cove channel open --agent " + a.ID.String() + " --deposit AMOUNT`), then sign a " + cove.VoucherType + " voucher (EIP-712, domain {name: \"Cove\", version: \"1\", chainId}) per call, its amount the total paid so far, and send it in the " + api.HeaderPayment + " header; `cove agent call --from KEY` and the Go client do this for you",
-	}
+	terms := s.paymentTerms(v, a)
 	if pe.channel != nil {
 		st := s.channelState(v, *pe.channel, a.Price)
 		terms.Channel = &st
-	}
-	if a.FreeTier != nil {
-		terms.FreeTier = a.FreeTier
 	}
 	writeErrorBody(w, http.StatusPaymentRequired, api.ErrorBody{
 		Error: api.ErrorDetail{Code: api.CodePaymentRequired, Message: pe.msg}, Payment: terms,
@@ -86,13 +137,13 @@ func (s *Server) writePaymentRequired(w http.ResponseWriter, a cove.Agent, pe *p
 // channelState is c as this gateway sees it, for an agent priced price
 // (nil: free).
 func (s *Server) channelState(v chain.View, c chain.ChannelRecord, price *big.Int) api.ChannelState {
-	floor, nonce := s.ledger.Floor(c)
+	floor, nonce := s.ledgerOf(c).Floor(c)
 	if price == nil {
 		price = new(big.Int)
 	}
 	return api.ChannelState{
 		ID: c.ID, Payer: c.Payer, Agent: c.Agent, Deposit: c.Deposit.String(), Redeemed: c.Redeemed.String(),
-		Open: c.Open(), ClosesAt: c.ClosesAt, Accepted: floor.String(), AcceptedNonce: nonce,
+		Open: c.Open(), ClosesAt: c.ClosesAt, Verifier: c.Verifier, Accepted: floor.String(), AcceptedNonce: nonce,
 		Price: price.String(), NextAmount: new(big.Int).Add(floor, price).String(), NextNonce: nonce + 1,
 	}
 }

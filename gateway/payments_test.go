@@ -22,6 +22,7 @@ import (
 	"github.com/cove-network/cove/api"
 	"github.com/cove-network/cove/chain"
 	"github.com/cove-network/cove/gateway"
+	"github.com/cove-network/cove/internal/payment"
 )
 
 // countingInvoker answers like fakeInvoker and counts the calls that
@@ -92,9 +93,9 @@ func TestPaidCalls(t *testing.T) {
 	inv := &countingInvoker{}
 	s, c := newTestGateway(t, gateway.DefaultConfig(), inv)
 	mustTx(t, c, owner, chain.SetAgentPrice{Agent: knownAgent, Price: big.NewInt(10), Nonce: 1})
-	mustTx(t, c, stranger, chain.OpenChannel{Agent: knownAgent, Deposit: big.NewInt(100), Nonce: 0})
+	mustTx(t, c, stranger, chain.OpenChannel{Agent: knownAgent, Deposit: big.NewInt(100), Verifier: testWorker, Nonce: 0})
 	free := mustDeployOther(t, c) // a free agent: no voucher needed
-	mustTx(t, c, stranger, chain.OpenChannel{Agent: free, Deposit: big.NewInt(50), Nonce: 1})
+	mustTx(t, c, stranger, chain.OpenChannel{Agent: free, Deposit: big.NewInt(50), Verifier: testWorker, Nonce: 1})
 
 	// No voucher: 402 with the price and how to pay; the agent never ran.
 	status, body := paidCall(t, s, knownAgent, "")
@@ -240,7 +241,7 @@ func TestVouchersSurviveRestart(t *testing.T) {
 	inv := &countingInvoker{}
 	s, c := newTestGateway(t, cfg, inv)
 	mustTx(t, c, owner, chain.SetAgentPrice{Agent: knownAgent, Price: big.NewInt(10), Nonce: 1})
-	mustTx(t, c, stranger, chain.OpenChannel{Agent: knownAgent, Deposit: big.NewInt(100), Nonce: 0})
+	mustTx(t, c, stranger, chain.OpenChannel{Agent: knownAgent, Deposit: big.NewInt(100), Verifier: testWorker, Nonce: 0})
 	mustTx(t, c, owner, chain.SetFreeTier{Agent: knownAgent, CallsPerDay: 1, Nonce: 2})
 
 	ctx, cancel := context.WithCancel(t.Context())
@@ -310,7 +311,7 @@ func BenchmarkCall(b *testing.B) {
 	s, c := newTestGateway(b, gateway.DefaultConfig(), fakeInvoker{})
 	mustTx(b, c, owner, chain.SetAgentPrice{Agent: knownAgent, Price: big.NewInt(1), Nonce: 1})
 	free := mustDeployOther(b, c)
-	mustTx(b, c, stranger, chain.OpenChannel{Agent: knownAgent, Deposit: big.NewInt(1000), Nonce: 0})
+	mustTx(b, c, stranger, chain.OpenChannel{Agent: knownAgent, Deposit: big.NewInt(1000), Verifier: testWorker, Nonce: 0})
 	run := func(b *testing.B, agent cove.AgentID, header func(i int) string) {
 		req := httptest.NewRequest(http.MethodGet, "/agents/"+agent.String()+"/", nil)
 		for i := 1; i <= b.N; i++ {
@@ -344,7 +345,7 @@ func TestPaidCallsSameVoucherAtOnce(t *testing.T) {
 	inv := &countingInvoker{}
 	s, c := newTestGateway(t, gateway.DefaultConfig(), inv)
 	mustTx(t, c, owner, chain.SetAgentPrice{Agent: knownAgent, Price: big.NewInt(10), Nonce: 1})
-	mustTx(t, c, stranger, chain.OpenChannel{Agent: knownAgent, Deposit: big.NewInt(1000), Nonce: 0})
+	mustTx(t, c, stranger, chain.OpenChannel{Agent: knownAgent, Deposit: big.NewInt(1000), Verifier: testWorker, Nonce: 0})
 	for round := range 20 {
 		h := voucher(t, stranger, fuzzChainID, 1, knownAgent, int64(10*(round+1)), uint64(round+1))
 		start := make(chan struct{})
@@ -406,7 +407,7 @@ func TestFreeTier(t *testing.T) {
 	s, c := newTestGateway(t, gateway.DefaultConfig(), inv)
 	mustTx(t, c, owner, chain.SetAgentPrice{Agent: knownAgent, Price: big.NewInt(10), Nonce: 1})
 	mustTx(t, c, owner, chain.SetFreeTier{Agent: knownAgent, CallsPerDay: 5, PerCaller: 2, Nonce: 2})
-	mustTx(t, c, stranger, chain.OpenChannel{Agent: knownAgent, Deposit: big.NewInt(100), Nonce: 0})
+	mustTx(t, c, stranger, chain.OpenChannel{Agent: knownAgent, Deposit: big.NewInt(100), Verifier: testWorker, Nonce: 0})
 	ok := func(addr string, k *fuzzKey) {
 		t.Helper()
 		if status, body := freeCall(t, s, addr, k, ""); status != http.StatusOK {
@@ -503,7 +504,7 @@ func TestPaidCallHangupKeepsVoucher(t *testing.T) {
 	inv := &hangupInvoker{started: make(chan struct{}, 1)}
 	s, c := newTestGateway(t, gateway.DefaultConfig(), inv)
 	mustTx(t, c, owner, chain.SetAgentPrice{Agent: knownAgent, Price: big.NewInt(10), Nonce: 1})
-	mustTx(t, c, stranger, chain.OpenChannel{Agent: knownAgent, Deposit: big.NewInt(100), Nonce: 0})
+	mustTx(t, c, stranger, chain.OpenChannel{Agent: knownAgent, Deposit: big.NewInt(100), Verifier: testWorker, Nonce: 0})
 	h := voucher(t, stranger, fuzzChainID, 1, knownAgent, 10, 1)
 	ctx, cancel := context.WithCancel(t.Context())
 	req := httptest.NewRequest(http.MethodGet, "/agents/"+knownAgent.String()+"/", nil).WithContext(ctx)
@@ -581,9 +582,9 @@ func noPrefix(r api.Redeemable) api.Redeemable {
 func TestLinkVouchersMerged(t *testing.T) {
 	s, c := newTestGateway(t, gateway.DefaultConfig(), &countingInvoker{})
 	mustTx(t, c, owner, chain.SetAgentPrice{Agent: knownAgent, Price: big.NewInt(10), Nonce: 1})
-	mustTx(t, c, stranger, chain.OpenChannel{Agent: knownAgent, Deposit: big.NewInt(100), Nonce: 0})
-	mustTx(t, c, stranger, chain.OpenChannel{Agent: knownAgent, Deposit: big.NewInt(100), Nonce: 1})
-	mustTx(t, c, stranger, chain.OpenChannel{Agent: knownAgent, Deposit: big.NewInt(100), Nonce: 2})
+	mustTx(t, c, stranger, chain.OpenChannel{Agent: knownAgent, Deposit: big.NewInt(100), Verifier: testWorker, Nonce: 0})
+	mustTx(t, c, stranger, chain.OpenChannel{Agent: knownAgent, Deposit: big.NewInt(100), Verifier: testWorker, Nonce: 1})
+	mustTx(t, c, stranger, chain.OpenChannel{Agent: knownAgent, Deposit: big.NewInt(100), Verifier: testWorker, Nonce: 2})
 	if status, _ := paidCall(t, s, knownAgent, voucher(t, stranger, fuzzChainID, 1, knownAgent, 10, 1)); status != http.StatusOK {
 		t.Fatalf("a paid call: %d", status)
 	}
@@ -620,5 +621,93 @@ func TestLinkVouchersMerged(t *testing.T) {
 	// Redeemed, the workers' same vouchers add nothing: none is offered.
 	if got := redeemables(t, s, owner); len(got) != 0 {
 		t.Fatalf("vouchers after the redeems %+v", got)
+	}
+}
+
+// workerInvoker is a countingInvoker that says which workers run agents
+// (gateway.WorkerLister) and keeps the Worker of the last call.
+type workerInvoker struct {
+	countingInvoker
+	workers []cove.Hash
+	last    atomic.Pointer[cove.Hash]
+}
+
+func (w *workerInvoker) Invoke(ctx context.Context, id cove.AgentID, call cove.Call) (*cove.Response, error) {
+	w.last.Store(&call.Worker)
+	return w.countingInvoker.Invoke(ctx, id, call)
+}
+
+func (w *workerInvoker) WorkersFor(cove.AgentID) []cove.Hash { return w.workers }
+
+// TestChannelBoundToOneWorker (ADR 25): a channel's vouchers are taken
+// only when the channel names its verifier, and the call goes to that
+// worker (cove.Call.Worker); the vouchers of a channel bound to the
+// node's own worker are kept in that worker's ledger, which its link
+// checks against, so the voucher one took the other refuses. The terms
+// name the workers to bind to. Each refusal beside its control.
+func TestChannelBoundToOneWorker(t *testing.T) {
+	other := cove.Hash{0xee}
+	inv := &workerInvoker{workers: []cove.Hash{testWorker, other}}
+	s, c := newTestGateway(t, gateway.DefaultConfig(), inv)
+	own, err := payment.Open("", slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SetWorkerLedger(testWorker, own)
+	mustTx(t, c, owner, chain.SetAgentPrice{Agent: knownAgent, Price: big.NewInt(10), Nonce: 1})
+	mustTx(t, c, stranger, chain.OpenChannel{Agent: knownAgent, Deposit: big.NewInt(100), Verifier: testWorker, Nonce: 0}) // 1
+	mustTx(t, c, stranger, chain.OpenChannel{Agent: knownAgent, Deposit: big.NewInt(100), Nonce: 1})                       // 2: no verifier
+
+	// The terms name the workers, in the invoker's order.
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/v1/agents/"+knownAgent.String()+"/terms", nil))
+	var terms api.PaymentTerms
+	if err := json.Unmarshal(rec.Body.Bytes(), &terms); rec.Code != http.StatusOK || err != nil || terms.Price != "10" ||
+		len(terms.Workers) != 2 || terms.Workers[0] != testWorker || terms.Workers[1] != other {
+		t.Fatalf("terms: %d %s", rec.Code, rec.Body)
+	}
+
+	// An unbound channel's voucher is refused; the same voucher of the
+	// bound channel (the control) pays, and the call goes to its worker.
+	status, body := paidCall(t, s, knownAgent, voucher(t, stranger, fuzzChainID, 2, knownAgent, 10, 1))
+	if status != http.StatusPaymentRequired || !strings.Contains(body.Error.Message, "channel 2 names no verifier") || len(body.Payment.Workers) != 2 {
+		t.Fatalf("unbound channel: %d %s %+v", status, body.Error.Message, body.Payment)
+	}
+	first := voucher(t, stranger, fuzzChainID, 1, knownAgent, 10, 1)
+	if status, body := paidCall(t, s, knownAgent, first); status != http.StatusOK {
+		t.Fatalf("bound channel: %d %s", status, body.Error.Message)
+	}
+	if w := inv.last.Load(); w == nil || *w != testWorker {
+		t.Fatalf("the call went to worker %v, want the channel's %s", w, testWorker)
+	}
+	if inv.n.Load() != 1 {
+		t.Fatalf("the agent ran %d times, want 1", inv.n.Load())
+	}
+
+	// The worker's own ledger took it: its link refuses the same voucher
+	// and takes the next (the control).
+	a := cove.Agent{ID: knownAgent, Price: big.NewInt(10)}
+	if _, ref := own.Pay(c.View(), a, first, testWorker); ref == nil || !strings.Contains(ref.Msg, "a replay") {
+		t.Fatalf("the link took the voucher the gateway took: %+v", ref)
+	}
+	if pd, ref := own.Pay(c.View(), a, voucher(t, stranger, fuzzChainID, 1, knownAgent, 20, 2), testWorker); ref != nil || pd.Verifier() != testWorker {
+		t.Fatalf("control: the link refused the next voucher: %+v", ref)
+	}
+	// Another worker's link refuses the channel's vouchers.
+	if _, ref := own.Pay(c.View(), a, voucher(t, stranger, fuzzChainID, 1, knownAgent, 30, 3), other); ref == nil || !strings.Contains(ref.Msg, "is bound to worker "+testWorker.String()) {
+		t.Fatalf("another worker took the channel's voucher: %+v", ref)
+	}
+
+	// A worker that refuses the voucher (payment_required) is answered
+	// with the terms, and the gateway gives its voucher back.
+	inv.fail.Store(&cove.Error{Status: http.StatusPaymentRequired, Code: api.CodePaymentRequired, Message: "worker: a replay"})
+	third := voucher(t, stranger, fuzzChainID, 1, knownAgent, 30, 3)
+	status, body = paidCall(t, s, knownAgent, third)
+	if status != http.StatusPaymentRequired || body.Error.Message != "worker: a replay" || body.Payment == nil || body.Payment.Price != "10" {
+		t.Fatalf("worker's refusal: %d %+v", status, body)
+	}
+	inv.fail.Store(nil)
+	if status, body := paidCall(t, s, knownAgent, third); status != http.StatusOK {
+		t.Fatalf("the voucher the worker refused was not given back: %d %s", status, body.Error.Message)
 	}
 }

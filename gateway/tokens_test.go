@@ -57,7 +57,7 @@ func TestTokenEndpoints(t *testing.T) {
 	if code := vouchersStatus(t, s, stranger); code != http.StatusForbidden {
 		t.Fatalf("a stranger read the owner's vouchers: %d", code)
 	}
-	mustTx(t, c, stranger, chain.OpenChannel{Agent: knownAgent, Deposit: big.NewInt(100), Nonce: 1})
+	mustTx(t, c, stranger, chain.OpenChannel{Agent: knownAgent, Deposit: big.NewInt(100), Verifier: testWorker, Nonce: 1})
 	lv := &fakeLinkVouchers{}
 	s.SetLinkVouchers(lv)
 	for range 2 { // the owner's asks reach the workers each time

@@ -316,6 +316,9 @@ func New(cfg Config, log *slog.Logger) (n *Node, err error) {
 			return nil, err
 		}
 		n.gateway.SetAI(n.worker.AI())
+		// One ledger per verifier: the vouchers of channels bound to this
+		// node's worker, whether its gateway or its link takes them.
+		n.gateway.SetWorkerLedger(n.worker.ID(), n.worker.Ledger())
 		// The owner's vouchers include those taken at workers' links:
 		// every worker's through the pool, or this node's own.
 		if n.pool != nil {

@@ -76,6 +76,11 @@ const (
 // cove.Receipt).
 func (s *Server) Invoke(ctx context.Context, id cove.AgentID, c cove.Call) (*cove.Response, error) {
 	start := time.Now()
+	if !c.Worker.IsZero() && c.Worker != s.myID {
+		// Unsigned, as a refused payment is: no agent ran.
+		return nil, &cove.Error{Status: http.StatusPaymentRequired, Code: api.CodePaymentRequired,
+			Message: fmt.Sprintf("the call's payment channel is bound to worker %s, and only that worker runs the calls it pays; this gateway runs calls on worker %s: open a channel bound to it (GET /v1/agents/%s/terms), or call a gateway that routes to %s", c.Worker, s.myID, id, c.Worker)}
+	}
 	if int64(len(c.Body)) > s.cfg.MaxRequestBytes {
 		return nil, &cove.Error{Status: http.StatusRequestEntityTooLarge, Code: CodeTooLarge,
 			Message: "the request body is larger than " + strconv.FormatInt(s.cfg.MaxRequestBytes, 10) + " bytes"}

@@ -48,11 +48,14 @@ func (s *Server) ServeLink(ctx context.Context, ln net.Listener) error {
 // must be paid here too (issue 11, ADR 23). The link serves anyone who
 // reads the worker's endpoint and key from the chain, not only honest
 // gateways, so the worker checks the call's voucher itself
-// (payment.Ledger.Pay against its own chain view and a ledger of the
+// (payment.Ledger.Pay against its own chain view and the ledger of the
 // vouchers it accepted, kept in link-vouchers.log in its data dir), or
 // counts the call against the agent's free tier, calls per day in all at
-// this worker. A voucher is then good once per worker, not only once per
-// gateway. The vouchers it accepted are offered to the agent's owner
+// this worker. It takes only the vouchers of channels bound to it (ADR
+// 25), and its node's gateway keeps those it takes for it in the same
+// ledger (Ledger): every call a voucher pays runs on the channel's one
+// worker, checked against the one ledger, so a voucher pays one call
+// network-wide. The vouchers it accepted are offered to the agent's owner
 // through the gateways (Vouchers).
 type paidLink struct{ s *Server }
 
@@ -87,7 +90,7 @@ func (p paidLink) Invoke(ctx context.Context, id cove.AgentID, c cove.Call) (*co
 		}
 		return nil, &cove.Error{Status: http.StatusPaymentRequired, Code: api.CodePaymentRequired, Message: why}
 	}
-	paid, ref := s.linkLedger.Pay(v, a, c.Payment)
+	paid, ref := s.linkLedger.Pay(v, a, c.Payment, s.myID)
 	if ref != nil {
 		return nil, &cove.Error{Status: http.StatusPaymentRequired, Code: api.CodePaymentRequired, Message: ref.Msg}
 	}

@@ -411,6 +411,9 @@ func (s *Server) Run(ctx context.Context, endpoint string) error {
 	// still serves calls for agents of epochs it holds keys of.
 	wg.Go(func() { s.register(ctx, endpoint) })
 	wg.Go(func() { s.heartbeats(ctx) })
+	// The ledger syncs while the worker runs, with or without a link:
+	// its node's gateway takes vouchers into it too.
+	wg.Go(func() { s.linkLedger.Run(ctx) })
 	wg.Wait()
 	s.prepares.Wait()
 	s.engine.Close()
@@ -430,6 +433,22 @@ func (s *Server) SetMetrics(m *metrics.Set) {
 		defer s.mu.Unlock()
 		return float64(s.programs.bytes())
 	})
+}
+
+// Ledger returns the ledger of the vouchers this worker takes, of the
+// channels bound to it (ADR 25): its link's, and its node's gateway's for
+// those channels. Run and ServeLink sync it; a gateway that takes
+// vouchers into it runs it too (payment.Ledger.Run).
+func (s *Server) Ledger() *payment.Ledger { return s.linkLedger }
+
+// WorkersFor returns this worker, once it can sign (Ready): the one
+// verifier a gateway that runs calls only here offers payers to bind a
+// channel to (gateway.WorkerLister).
+func (s *Server) WorkersFor(cove.AgentID) []cove.Hash {
+	if s.Ready() != nil {
+		return nil
+	}
+	return []cove.Hash{s.myID}
 }
 
 // AI returns the worker's confidential AI service, which the gateway

@@ -2,6 +2,7 @@ package workerlink
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -356,7 +357,7 @@ func (p *Pool) Vouchers(ctx context.Context, id cove.AgentID, auth string) ([][]
 // holding rec's key epoch, not in tried; fewest outstanding calls, one
 // point more for a worker that has not answered for rec's code; ties at
 // random.
-func (p *Pool) pick(rec chain.AgentRecord, tried map[*member]bool) *member {
+func (p *Pool) pick(rec chain.AgentRecord, only cove.Hash, tried map[*member]bool) *member {
 	p.mu.Lock()
 	ms := make([]*member, 0, len(p.members))
 	for _, m := range p.members {
@@ -366,7 +367,7 @@ func (p *Pool) pick(rec chain.AgentRecord, tried map[*member]bool) *member {
 	var best *member
 	bestScore, ties := int64(0), 0
 	for _, m := range ms {
-		if tried[m] {
+		if tried[m] || !only.IsZero() && m.id != only {
 			continue
 		}
 		m.mu.Lock()
@@ -393,7 +394,51 @@ func (p *Pool) pick(rec chain.AgentRecord, tried map[*member]bool) *member {
 	return best
 }
 
+// routesTo reports whether worker id is a member of the pool, in
+// rotation or not.
+func (p *Pool) routesTo(id cove.Hash) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_, ok := p.members[id]
+	return ok
+}
+
+// WorkersFor returns the workers of the pool that can run agent id now
+// (in rotation, holding its key epoch), the least busy first: the
+// verifiers a payer may bind a channel to (ADR 25).
+func (p *Pool) WorkersFor(id cove.AgentID) []cove.Hash {
+	rec, err := p.view().Agent(id)
+	if err != nil {
+		return nil
+	}
+	p.mu.Lock()
+	ms := slices.Collect(maps.Values(p.members))
+	p.mu.Unlock()
+	type load struct {
+		id   cove.Hash
+		busy int64
+	}
+	var ls []load
+	for _, m := range ms {
+		m.mu.Lock()
+		ok := m.up && m.health.Ready && slices.Contains(m.health.Epochs, rec.KeyEpoch)
+		m.mu.Unlock()
+		if ok {
+			ls = append(ls, load{m.id, m.outstanding.Load()})
+		}
+	}
+	slices.SortFunc(ls, func(a, b load) int {
+		return cmp.Or(cmp.Compare(a.busy, b.busy), bytes.Compare(a.id[:], b.id[:]))
+	})
+	out := make([]cove.Hash, len(ls))
+	for i, l := range ls {
+		out[i] = l.id
+	}
+	return out
+}
+
 // Invoke runs one call of agent id on a worker of the pool (see Pool).
+// A call with a Worker runs there or nowhere.
 func (p *Pool) Invoke(ctx context.Context, id cove.AgentID, c cove.Call) (*cove.Response, error) {
 	rec, err := p.view().Agent(id)
 	if errors.Is(err, cove.ErrNotFound) {
@@ -402,6 +447,11 @@ func (p *Pool) Invoke(ctx context.Context, id cove.AgentID, c cove.Call) (*cove.
 	}
 	if err != nil {
 		return nil, fmt.Errorf("route agent %s: %w", id, err)
+	}
+	if !c.Worker.IsZero() && !p.routesTo(c.Worker) {
+		// Unsigned, as a refused payment is: no agent ran.
+		return nil, &cove.Error{Status: http.StatusPaymentRequired, Code: api.CodePaymentRequired,
+			Message: fmt.Sprintf("the call's payment channel is bound to worker %s, and only that worker runs the calls it pays; this gateway does not route to it: open a channel bound to a worker it routes to (GET /v1/agents/%s/terms), or call a gateway that routes to %s", c.Worker, id, c.Worker)}
 	}
 	want := Expect{Agent: id, Attestor: rec.Attestor}
 	waited := false
@@ -431,7 +481,7 @@ func (p *Pool) attempt(ctx context.Context, id cove.AgentID, c cove.Call, rec ch
 	tried := map[*member]bool{}
 	var lastRefusal error
 	for range p.cfg.Attempts {
-		m := p.pick(rec, tried)
+		m := p.pick(rec, c.Worker, tried)
 		if m == nil {
 			break
 		}

@@ -75,7 +75,7 @@ func TestPick(t *testing.T) {
 			for _, id := range tc.tried {
 				tried[p.members[cove.Hash{id}]] = true
 			}
-			got := p.pick(rec, tried)
+			got := p.pick(rec, cove.Hash{}, tried)
 			switch {
 			case tc.want == 0 && got != nil:
 				t.Fatalf("picked %x, want none", got.id[:1])
@@ -84,15 +84,27 @@ func TestPick(t *testing.T) {
 			}
 		})
 	}
+	// A call whose channel is bound to a worker goes there, busier or not;
+	// the control, the same call unbound, goes to the least busy.
+	idle, busy := member0(1, 0, true, 0), member0(2, 5, true, 0)
+	if got := testPool(idle, busy).pick(rec, cove.Hash{}, nil); got != idle {
+		t.Fatalf("control: picked %v, want the idle member", got)
+	}
+	if got := testPool(idle, busy).pick(rec, cove.Hash{2}, nil); got != busy {
+		t.Fatalf("picked %v, want the channel's worker", got)
+	}
+	if got := testPool(idle, busy).pick(rec, cove.Hash{3}, nil); got != nil {
+		t.Fatalf("picked %v for a worker not in the pool", got)
+	}
 	// Down or without a key: never (the control: the same member up and
 	// ready is picked).
 	for _, edit := range []func(*member){func(m *member) { m.up = false }, func(m *member) { m.health.Ready = false }} {
 		m := member0(1, 0, true, 0)
-		if testPool(m).pick(rec, nil) != m {
+		if testPool(m).pick(rec, cove.Hash{}, nil) != m {
 			t.Fatal("control: the member is not picked")
 		}
 		edit(m)
-		if got := testPool(m).pick(rec, nil); got != nil {
+		if got := testPool(m).pick(rec, cove.Hash{}, nil); got != nil {
 			t.Fatal("picked a member down or without a key")
 		}
 	}

@@ -29,8 +29,10 @@ out the challenge period (the owner may still redeem), then settle.`,
 	var (
 		agent   string
 		deposit string
+		worker  string
 	)
-	open := newTxCmd(g, "open", "Open a channel to an agent with a deposit", 0, func([]string) (func(uint64) chain.Msg, error) {
+	var open *cobra.Command
+	open = newTxCmd(g, "open", "Open a channel to an agent with a deposit, bound to one worker", 0, func([]string) (func(uint64) chain.Msg, error) {
 		id, err := cove.ParseAgentID(agent)
 		if err != nil {
 			return nil, fmt.Errorf("--agent: %w", err)
@@ -39,11 +41,32 @@ out the challenge period (the owner may still redeem), then settle.`,
 		if err != nil {
 			return nil, err
 		}
-		return func(n uint64) chain.Msg { return chain.OpenChannel{Agent: id, Deposit: amt, Nonce: n} }, nil
+		var verifier cove.Hash
+		if worker != "" {
+			if verifier, err = cove.ParseHash(worker); err != nil {
+				return nil, fmt.Errorf("--worker: %w", err)
+			}
+		} else {
+			c, err := g.client()
+			if err != nil {
+				return nil, err
+			}
+			if verifier, err = c.Verifier(open.Context(), id); err != nil {
+				return nil, fmt.Errorf("%w (--worker names one)", err)
+			}
+		}
+		fmt.Fprintf(open.ErrOrStderr(), "the channel is bound to worker %s: only it takes the channel's vouchers\n", verifier)
+		return func(n uint64) chain.Msg { return chain.OpenChannel{Agent: id, Deposit: amt, Verifier: verifier, Nonce: n} }, nil
 	})
+	open.Long = `Open a payment channel to an agent with a deposit. The channel is bound to one worker,
+its verifier: only that worker runs the calls its vouchers pay and keeps the ledger of
+them, so a voucher pays one call on the whole network (ADR 25). By default it is the
+worker the gateway offers first (GET /v1/agents/{id}/terms); every gateway routes the
+channel's calls to it. If that worker leaves, close the channel and open another.`
 	open.Example = "  cove channel open --agent 0x1234…cdef --deposit 1000000000000000000"
 	open.Flags().StringVar(&agent, "agent", "", "the agent the channel pays (required)")
 	open.Flags().StringVar(&deposit, "deposit", "", "the deposit, in base units (10^18 per COVE) (required)")
+	open.Flags().StringVar(&worker, "worker", "", "the worker to bind the channel to (default: the first the gateway offers for the agent)")
 	open.MarkFlagRequired("agent")
 	open.MarkFlagRequired("deposit")
 	cmd.AddCommand(

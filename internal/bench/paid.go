@@ -159,6 +159,11 @@ func Paid(ctx context.Context, o PaidOptions, log *slog.Logger, progress io.Writ
 	}); err != nil {
 		return nil, fmt.Errorf("price the agent: %w", err)
 	}
+	// Every channel is bound to the worker the gateway offers (ADR 25).
+	verifier, err := c.Verifier(ctx, priced.ID)
+	if err != nil {
+		return nil, err
+	}
 	deposit := new(big.Int).Mul(paidPrice, big.NewInt(10_000_000)) // 10,000 COVE: more calls than any run makes
 	var (
 		wg   sync.WaitGroup
@@ -171,7 +176,7 @@ func Paid(ctx context.Context, o PaidOptions, log *slog.Logger, progress io.Writ
 	for _, s := range payers {
 		wg.Go(func() {
 			out, err := c.Send(ctx, s, func(nonce uint64) chain.Msg {
-				return chain.OpenChannel{Agent: priced.ID, Deposit: deposit, Nonce: nonce}
+				return chain.OpenChannel{Agent: priced.ID, Deposit: deposit, Verifier: verifier, Nonce: nonce}
 			})
 			mu.Lock()
 			defer mu.Unlock()

@@ -73,6 +73,8 @@ type Ledger struct {
 	size  int64
 	dirty bool
 	log   *slog.Logger
+	// runners counts the Runs in progress.
+	runners int
 }
 
 // Open loads the ledger kept at path (created if missing; "" for
@@ -302,8 +304,13 @@ func (l *Ledger) Sync() {
 }
 
 // Run syncs the ledger every SyncInterval until ctx ends, then once
-// more, and closes its file.
+// more, and closes its file when no other Run is left: every holder that
+// takes vouchers into the ledger runs it (a worker, its link and its
+// node's gateway share one, ADR 25), and the last to stop closes it.
 func (l *Ledger) Run(ctx context.Context) {
+	l.mu.Lock()
+	l.runners++
+	l.mu.Unlock()
 	t := time.NewTicker(SyncInterval)
 	defer t.Stop()
 	for {
@@ -313,7 +320,8 @@ func (l *Ledger) Run(ctx context.Context) {
 		case <-ctx.Done():
 			l.Sync()
 			l.mu.Lock()
-			if l.f != nil {
+			l.runners--
+			if l.runners == 0 && l.f != nil {
 				l.f.Close()
 				l.f, l.w = nil, nil
 			}
@@ -366,11 +374,15 @@ type Refusal struct {
 // Paid is a call's accepted voucher, which Refund gives back when the
 // call does not run.
 type Paid struct {
-	l    *Ledger
-	p    api.Payment
-	prev accepted
-	had  bool
+	l        *Ledger
+	p        api.Payment
+	prev     accepted
+	had      bool
+	verifier cove.Hash
 }
+
+// Verifier is the worker the paid call must run on: its channel's.
+func (pd *Paid) Verifier() cove.Hash { return pd.verifier }
 
 // Refund undoes the payment (nil: nothing was paid).
 func (pd *Paid) Refund() {
@@ -382,12 +394,24 @@ func (pd *Paid) Refund() {
 // Pay checks the voucher h (a Cove-Payment header value) of a call of
 // the priced agent a against the committed chain state v and the ledger,
 // and records it: the form, the chain id, the agent, the channel (it
-// exists, pays a, is open), the amount against the channel's floor (the
-// highest voucher accepted, or the chain's redeemed total) plus the
-// price, the deposit, and the payer's signature (recovered for the first
-// voucher of a channel, then verified with the payer's key). It returns
-// the payment, which Refund gives back, or why it is refused.
-func (l *Ledger) Pay(v chain.View, a cove.Agent, h string) (*Paid, *Refusal) {
+// exists, pays a, is open, names a verifier: at, when at is not zero),
+// the amount against the channel's floor (the highest voucher accepted,
+// or the chain's redeemed total) plus the price, the deposit, and the
+// payer's signature (recovered for the first voucher of a channel, then
+// verified with the payer's key). It returns the payment, which Refund
+// gives back, or why it is refused.
+//
+// at is the worker that runs the call, when the caller is that worker (a
+// link); a gateway, which routes the call to the channel's verifier
+// (Paid.Verifier), passes zero.
+func (l *Ledger) Pay(v chain.View, a cove.Agent, h string, at cove.Hash) (*Paid, *Refusal) {
+	return Pay(v, a, h, at, func(chain.ChannelRecord) *Ledger { return l })
+}
+
+// Pay is Ledger.Pay with the ledger chosen by the voucher's channel: a
+// gateway keeps the vouchers of channels bound to its node's own worker
+// in that worker's ledger, which its link shares (ADR 25).
+func Pay(v chain.View, a cove.Agent, h string, at cove.Hash, ledgerOf func(chain.ChannelRecord) *Ledger) (*Paid, *Refusal) {
 	p, err := api.ParsePayment(h)
 	if err != nil {
 		return nil, &Refusal{Msg: err.Error()}
@@ -408,6 +432,14 @@ func (l *Ledger) Pay(v chain.View, a cove.Agent, h string) (*Paid, *Refusal) {
 	if !c.Open() {
 		return nil, &Refusal{Msg: fmt.Sprintf("channel %d is closing: it takes no new vouchers; open another", c.ID), Channel: &c}
 	}
+	// One verifier per channel, or a voucher would pay once at each.
+	if c.Verifier.IsZero() {
+		return nil, &Refusal{Msg: fmt.Sprintf("channel %d names no verifier, so no gateway or worker takes its vouchers (a voucher would pay once at each): open a channel bound to a worker that serves the agent (`cove channel open` binds one; GET /v1/agents/%s/terms lists them), and close this one", c.ID, a.ID), Channel: &c}
+	}
+	if !at.IsZero() && c.Verifier != at {
+		return nil, &Refusal{Msg: fmt.Sprintf("channel %d is bound to worker %s, and only that worker takes its vouchers; this is worker %s: call through a gateway (it routes the call to %s)", c.ID, c.Verifier, at, c.Verifier), Channel: &c}
+	}
+	l := ledgerOf(c)
 	// The cheap check first: a replayed or lower voucher is refused
 	// before its signature costs a recovery.
 	if floor, nonce := l.Floor(c); p.Nonce <= nonce || p.Amount.Cmp(floor.Add(floor, a.Price)) < 0 {
@@ -440,7 +472,7 @@ func (l *Ledger) Pay(v chain.View, a cove.Agent, h string) (*Paid, *Refusal) {
 	if err != nil {
 		return nil, &Refusal{Msg: fmt.Sprintf("the voucher (amount %s, nonce %d) was just used by another call: sign the next one", p.Amount, p.Nonce), Channel: &c}
 	}
-	return &Paid{l: l, p: p, prev: prev, had: had}, nil
+	return &Paid{l: l, p: p, prev: prev, had: had, verifier: c.Verifier}, nil
 }
 
 // CheckRedeemable checks r, a voucher another gateway or a worker says it
