@@ -56,7 +56,9 @@ out the challenge period (the owner may still redeem), then settle.`,
 			}
 		}
 		fmt.Fprintf(open.ErrOrStderr(), "the channel is bound to worker %s: only it takes the channel's vouchers\n", verifier)
-		return func(n uint64) chain.Msg { return chain.OpenChannel{Agent: id, Deposit: amt, Verifier: verifier, Nonce: n} }, nil
+		return func(n uint64) chain.Msg {
+			return chain.OpenChannel{Agent: id, Deposit: amt, Verifier: verifier, Nonce: n}
+		}, nil
 	})
 	open.Long = `Open a payment channel to an agent with a deposit. The channel is bound to one worker,
 its verifier: only that worker runs the calls its vouchers pay and keeps the ledger of
