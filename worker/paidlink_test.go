@@ -31,6 +31,16 @@ func TestLinkPaidCalls(t *testing.T) {
 	e.provision(t, 0)
 	id := e.deploy(t, greeter, map[string]string{"GREETING": "Hello"})
 	e.l.MustSend(e.owner, func(n uint64) chain.Msg { return chain.SetAgentPrice{Agent: id, Price: big.NewInt(10), Nonce: n} })
+	e.l.MustSend(e.owner, func(n uint64) chain.Msg {
+		return chain.OpenChannel{Agent: id, Deposit: big.NewInt(100), Verifier: e.w.ID(), Nonce: n}
+	})
+	// Channel 2 is bound to another worker, channel 3 to none (ADR 25).
+	reg := chain.RegisterWorker{TEE: "sim", PublicKey: []byte("another worker"), Endpoint: "https://another.example:8443", Quote: []byte("quote")}
+	e.l.MustSend(e.owner, func(n uint64) chain.Msg { r := reg; r.Nonce = n; return r })
+	another := chain.WorkerID(reg.PublicKey)
+	e.l.MustSend(e.owner, func(n uint64) chain.Msg {
+		return chain.OpenChannel{Agent: id, Deposit: big.NewInt(100), Verifier: another, Nonce: n}
+	})
 	e.l.MustSend(e.owner, func(n uint64) chain.Msg { return chain.OpenChannel{Agent: id, Deposit: big.NewInt(100), Nonce: n} })
 
 	ctx := t.Context()
@@ -44,7 +54,7 @@ func TestLinkPaidCalls(t *testing.T) {
 		t.Helper()
 		_, err := call(payment)
 		var ce *cove.Error
-		if !errors.As(err, &ce) || ce.Status != http.StatusPaymentRequired || ce.Code != api.CodePaymentRequired {
+		if !errors.As(err, &ce) || ce.Status != http.StatusPaymentRequired || ce.Code != api.CodePaymentRequired || !strings.Contains(ce.Message, why) {
 			t.Fatalf("want 402 (%s), got %v", why, err)
 		}
 	}
@@ -55,17 +65,22 @@ func TestLinkPaidCalls(t *testing.T) {
 			t.Fatalf("a paid call over the link: %v %+v", err, resp)
 		}
 	}
-	voucher := func(amount int64, nonce uint64) string {
-		p := api.Payment{Channel: 1, Agent: id, Amount: big.NewInt(amount), Nonce: nonce, ChainID: e.l.View().ChainID()}
+	voucherOf := func(ch uint64, amount int64, nonce uint64) string {
+		p := api.Payment{Channel: ch, Agent: id, Amount: big.NewInt(amount), Nonce: nonce, ChainID: e.l.View().ChainID()}
 		var err error
 		if p.Signature, err = e.owner.Sign(p.Voucher().Digest()); err != nil {
 			t.Fatal(err)
 		}
 		return p.Header()
 	}
-	refused("", "no voucher")
+	voucher := func(amount int64, nonce uint64) string { return voucherOf(1, amount, nonce) }
+	refused("", "carries no voucher")
+	// Only a channel bound to this worker pays here: the same voucher of
+	// a channel bound to another worker, or to none, is refused.
+	refused(voucherOf(2, 10, 1), "channel 2 is bound to worker "+another.String())
+	refused(voucherOf(3, 10, 1), "channel 3 names no verifier")
 	ok(voucher(10, 1))
-	refused(voucher(10, 1), "the same voucher again")
+	refused(voucher(10, 1), "a replay")
 	ok(voucher(20, 2))
 
 	// A free tier of 2 calls a day: two calls without a voucher run, the
@@ -75,7 +90,7 @@ func TestLinkPaidCalls(t *testing.T) {
 	})
 	ok("")
 	ok("")
-	refused("", "the free tier used up")
+	refused("", "free")
 
 	// The owner reads the vouchers the link accepted (a gateway passes its
 	// Cove-Auth on); each forgery changes one thing of the owner's.
@@ -188,4 +203,26 @@ func serveLink(t *testing.T, e *env) (*workerlink.Remote, func()) {
 	}
 	t.Cleanup(r.Close)
 	return r, stop
+}
+
+// TestInvokeBoundWorker: a call whose payment channel is bound to another
+// worker (cove.Call.Worker) is refused with 402 before anything runs; the
+// same call bound to this worker, the control, runs.
+func TestInvokeBoundWorker(t *testing.T) {
+	e := newEnv(t, worker.DefaultConfig())
+	e.provision(t, 0)
+	id := e.deploy(t, greeter, map[string]string{"GREETING": "Hello"})
+	call := func(w cove.Hash) (*cove.Response, error) {
+		return e.w.Invoke(t.Context(), id, cove.Call{Method: http.MethodGet, Path: "/agents/" + id.String() + "/hi", URL: "http://gw.test/hi",
+			Host: "gw.test", Header: cove.Header{}, Worker: w})
+	}
+	other := e.w.ID()
+	other[0] ^= 1
+	var ce *cove.Error
+	if _, err := call(other); !errors.As(err, &ce) || ce.Status != http.StatusPaymentRequired || !strings.Contains(ce.Message, "bound to worker "+other.String()) {
+		t.Fatalf("a call bound to another worker: %v", err)
+	}
+	if resp, err := call(e.w.ID()); err != nil || resp.Status != http.StatusCreated {
+		t.Fatalf("control: a call bound to this worker: %v %+v", err, resp)
+	}
 }

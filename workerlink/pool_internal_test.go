@@ -8,10 +8,12 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/api"
+	"github.com/cove-network/cove/blob/cid"
 	"github.com/cove-network/cove/chain"
 	"github.com/cove-network/cove/internal/testchain"
 	"github.com/cove-network/cove/tee/identity"
@@ -318,5 +320,37 @@ func TestPoolVouchers(t *testing.T) {
 	// The owner's Cove-Auth is what the workers check.
 	if lists, errs := p.Vouchers(t.Context(), cove.AgentID{1}, "NOT THE OWNER'S"); len(lists) != 0 || len(errs) != 4 {
 		t.Fatalf("with another Cove-Auth: %+v %v", lists, errs)
+	}
+}
+
+// TestInvokeBoundWorker: a call whose payment channel is bound to a worker
+// (cove.Call.Worker) runs on that worker even when another is idler; one
+// bound to a worker the pool does not route to is refused with 402, and
+// nothing runs (the control: the same call bound to a member runs); the
+// workers offered to bind to are those in rotation, the idlest first.
+func TestInvokeBoundWorker(t *testing.T) {
+	op := testchain.NewKey(t)
+	l := testchain.New(t, op.Address())
+	code := []byte("agent")
+	l.MustSend(op, func(n uint64) chain.Msg {
+		return chain.DeployAgent{Name: "a", CID: cid.Of(code), CodeHash: cove.SHA256(code), Salt: cove.Hash{1}, Nonce: n}
+	})
+	id := cove.DeriveAgentID(op.Address(), cove.SHA256(code), cove.Hash{1})
+	idle, busy := member0(1, 0, true, 0), member0(2, 3, true, 0)
+	il, bl := &answering{}, &answering{}
+	idle.local, busy.local = il, bl
+	p := testPool(idle, busy)
+	p.view = l.View
+	if got := p.WorkersFor(id); len(got) != 2 || got[0] != idle.id || got[1] != busy.id {
+		t.Fatalf("workers to bind to: %v", got)
+	}
+	call := cove.Call{Method: "GET", Path: "/agents/x", Host: "h", Worker: busy.id}
+	if resp, err := p.Invoke(t.Context(), id, call); err != nil || resp.Status != 200 || bl.calls != 1 || il.calls != 0 {
+		t.Fatalf("bound to the busy worker: %+v %v; calls %d and %d", resp, err, il.calls, bl.calls)
+	}
+	call.Worker = cove.Hash{9}
+	var ce *cove.Error
+	if _, err := p.Invoke(t.Context(), id, call); !errors.As(err, &ce) || ce.Status != http.StatusPaymentRequired || !strings.Contains(ce.Message, "does not route to it") || il.calls+bl.calls != 1 {
+		t.Fatalf("bound to a worker not in the pool: %v", err)
 	}
 }
