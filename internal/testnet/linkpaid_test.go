@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/big"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -21,36 +22,45 @@ import (
 // voucher, keeps it, and the owner's one redeem through the gateway (which
 // asks its workers for theirs, passing the owner's Cove-Auth on) collects
 // them with those the gateway took itself, the highest of the channel.
+// The channel is bound to the worker (ADR 25): a voucher one of the two
+// paths took, the other refuses.
 func TestLinkVouchersRedeemed(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts two nodes (about 15 s)")
 	}
 	payer := testnet.NewKey(t)
-	net := testnet.Start(t, 1, testnet.Workers(1), testnet.Fund(payer.Address()))
+	net := testnet.Start(t, 1, testnet.Workers(2), testnet.Fund(payer.Address()))
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
 	c := net.Node(0).Client()
 	owner := net.Admin
-	var worker chain.WorkerRecord
+	// Two workers in rotation: the channel is bound to the first, and
+	// the second refuses its vouchers.
+	var workers []chain.WorkerRecord
 	if err := waitFor(ctx, func() bool {
 		info, err := c.NodeInfo(ctx)
 		if err != nil {
 			return false
 		}
+		workers = workers[:0]
 		for _, r := range info.Routes {
 			if r.Up && r.Ready {
 				id, err := cove.ParseHash(r.Worker)
-				if err == nil {
-					ws, err := c.Worker(ctx, id)
-					worker = ws.Worker
-					return err == nil
+				if err != nil {
+					return false
 				}
+				ws, err := c.Worker(ctx, id)
+				if err != nil {
+					return false
+				}
+				workers = append(workers, ws.Worker)
 			}
 		}
-		return false
+		return len(workers) >= 2
 	}); err != nil {
-		t.Fatalf("no worker in rotation: %v", err)
+		t.Fatalf("not two workers in rotation: %v", err)
 	}
+	worker, other := workers[0], workers[1]
 	a, err := c.Deploy(ctx, helloAgent, client.DeployOptions{Signer: owner, Name: "paid-link"})
 	if err != nil {
 		t.Fatal(err)
@@ -60,7 +70,7 @@ func TestLinkVouchersRedeemed(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, err := c.Send(ctx, payer, func(n uint64) chain.Msg {
-		return chain.OpenChannel{Agent: a.ID, Deposit: big.NewInt(1_000_000), Nonce: n}
+		return chain.OpenChannel{Agent: a.ID, Deposit: big.NewInt(1_000_000), Verifier: worker.ID, Nonce: n}
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -93,35 +103,68 @@ func TestLinkVouchersRedeemed(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
+	r2, err := workerlink.NewRemote(other.Endpoint, other.PublicKey, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r2.Close()
 	chainID, err := c.NumericChainID(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range int64(5) {
-		pay := api.Payment{Channel: ch.Uint64(), Agent: a.ID, Amount: big.NewInt((4 + i) * 1000), Nonce: uint64(4 + i), ChainID: chainID}
+	directAt := func(r *workerlink.Remote, amount int64, nonce uint64) (*cove.Response, error) {
+		pay := api.Payment{Channel: ch.Uint64(), Agent: a.ID, Amount: big.NewInt(amount), Nonce: nonce, ChainID: chainID}
 		if pay.Signature, err = payer.Sign(pay.Voucher().Digest()); err != nil {
 			t.Fatal(err)
 		}
 		call := cove.Call{Method: http.MethodGet, Path: "/agents/" + a.ID.String() + "/hello?name=Ada", URL: "http://direct.test/hello?name=Ada",
 			Host: "direct.test", Header: cove.Header{}, Payment: pay.Header()}
-		resp, err := r.Invoke(ctx, a.ID, call, workerlink.Expect{Agent: a.ID, Attestor: mustAttestor(t, c, ctx, a.ID)})
+		return r.Invoke(ctx, a.ID, call, workerlink.Expect{Agent: a.ID, Attestor: mustAttestor(t, c, ctx, a.ID)})
+	}
+	direct := func(amount int64, nonce uint64) (*cove.Response, error) { return directAt(r, amount, nonce) }
+	// The gateway's last voucher again, straight to the worker: the
+	// channel's one verifier took it when the gateway routed the call
+	// there, so it pays no second call (ADR 25). The next one (the
+	// control, in the loop) does.
+	var ce *cove.Error
+	if _, err := direct(3000, 3); !errors.As(err, &ce) || ce.Status != http.StatusPaymentRequired {
+		t.Fatalf("the gateway's voucher replayed at the worker: %v", err)
+	}
+	for i := range int64(5) {
+		resp, err := direct((4+i)*1000, uint64(4+i))
 		if err != nil || resp.Status != 200 {
 			t.Fatalf("direct call %d: %v", i, err)
 		}
 	}
+	// The next voucher at the other worker: refused, for the channel is
+	// bound to the first (before ADR 25 each worker kept its own ledger,
+	// and a voucher paid once at each); at the first, it pays.
+	if _, err := directAt(r2, 9000, 9); !errors.As(err, &ce) || ce.Status != http.StatusPaymentRequired || !strings.Contains(ce.Message, "is bound to worker "+worker.ID.String()) {
+		t.Fatalf("the channel's voucher at another worker: %v", err)
+	}
+	if resp, err := direct(9000, 9); err != nil || resp.Status != 200 {
+		t.Fatalf("control: the same voucher at the channel's worker: %v", err)
+	}
+	// And the worker's last voucher through the gateway: refused too.
+	last := api.Payment{Channel: ch.Uint64(), Agent: a.ID, Amount: big.NewInt(9000), Nonce: 9, ChainID: chainID}
+	if last.Signature, err = payer.Sign(last.Voucher().Digest()); err != nil {
+		t.Fatal(err)
+	}
+	if resp, err := c.Call(ctx, a.ID, http.MethodGet, "/hello?name=Ada", nil, http.Header{api.HeaderPayment: {last.Header()}}); err == nil && resp.Status == 200 {
+		t.Fatalf("the worker's voucher replayed through the gateway ran the agent")
+	}
 	// Without a voucher, the worker refuses the call.
 	unpaid := cove.Call{Method: http.MethodGet, Path: "/agents/" + a.ID.String() + "/hello", URL: "http://direct.test/hello", Host: "direct.test", Header: cove.Header{}}
-	var ce *cove.Error
 	if _, err := r.Invoke(ctx, a.ID, unpaid, workerlink.Expect{Agent: a.ID, Attestor: mustAttestor(t, c, ctx, a.ID)}); !errors.As(err, &ce) || ce.Status != http.StatusPaymentRequired {
 		t.Fatalf("an unpaid direct call: %v", err)
 	}
-	// The owner's redeem collects 8 calls' worth: the worker's voucher.
+	// The owner's redeem collects 9 calls' worth: the worker's voucher.
 	outs, err := c.Redeem(ctx, owner, a.ID)
 	if err != nil || len(outs) != 1 {
 		t.Fatalf("redeem: %+v %v", outs, err)
 	}
 	got, err := c.Channels(ctx, payer.Address())
-	if err != nil || len(got) != 1 || got[0].Redeemed.Big().Cmp(big.NewInt(8000)) != 0 {
+	if err != nil || len(got) != 1 || got[0].Redeemed.Big().Cmp(big.NewInt(9000)) != 0 {
 		t.Fatalf("the channel after the redeem: %+v %v", got, err)
 	}
 }

@@ -73,8 +73,14 @@ func TestPaidThousandCalls(t *testing.T) {
 	if _, err := c.Send(ctx, owner, func(n uint64) chain.Msg { return chain.SetAgentPrice{Agent: a.ID, Price: price, Nonce: n} }); err != nil {
 		t.Fatal(err)
 	}
+	// Bound to the worker the gateway offers (ADR 25), as `cove channel
+	// open` binds it.
+	verifier, err := c.Verifier(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := c.Send(ctx, payer, func(n uint64) chain.Msg {
-		return chain.OpenChannel{Agent: a.ID, Deposit: new(big.Int).Mul(price, big.NewInt(1500)), Nonce: n}
+		return chain.OpenChannel{Agent: a.ID, Deposit: new(big.Int).Mul(price, big.NewInt(1500)), Verifier: verifier, Nonce: n}
 	}); err != nil {
 		t.Fatal(err)
 	}
