@@ -8,6 +8,7 @@ import (
 	"math/big"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -125,20 +126,35 @@ type Payer struct {
 }
 
 // Payer returns a Payer of the signer's open channel to agent with the
-// most deposit left (ErrNoChannel, wrapped, if it has none).
+// most deposit left, of those bound to a worker (ADR 25: no one takes the
+// vouchers of the others), preferring one bound to a worker the gateway
+// runs the agent on now (ErrNoChannel, wrapped, if it has none).
 func (c *Client) Payer(ctx context.Context, s Signer, agent cove.AgentID) (*Payer, error) {
 	chs, err := c.Channels(ctx, s.Address())
 	if err != nil {
 		return nil, fmt.Errorf("find a channel: %w", err)
 	}
-	var best *chain.ChannelRecord
-	for i, ch := range chs {
-		if ch.Agent == agent && ch.Open() && (best == nil || ch.Left().Cmp(best.Left()) > 0) {
-			best = &chs[i]
+	var usable []chain.ChannelRecord
+	for _, ch := range chs {
+		if ch.Agent == agent && ch.Open() && !ch.Verifier.IsZero() {
+			usable = append(usable, ch)
 		}
 	}
-	if best == nil {
-		return nil, fmt.Errorf("%w from %s to agent %s: open one with `cove channel open --agent %s --deposit AMOUNT`", ErrNoChannel, s.Address(), agent, agent)
+	if len(usable) == 0 {
+		return nil, fmt.Errorf("%w from %s to agent %s bound to a worker: open one with `cove channel open --agent %s --deposit AMOUNT`", ErrNoChannel, s.Address(), agent, agent)
+	}
+	var offered []cove.Hash
+	if len(usable) > 1 {
+		if t, err := c.Terms(ctx, agent); err == nil {
+			offered = t.Workers
+		}
+	}
+	best := usable[0]
+	for _, ch := range usable[1:] {
+		inNew, inBest := slices.Contains(offered, ch.Verifier), slices.Contains(offered, best.Verifier)
+		if inNew && !inBest || inNew == inBest && ch.Left().Cmp(best.Left()) > 0 {
+			best = ch
+		}
 	}
 	return c.PayerOf(s, best.ID, agent), nil
 }

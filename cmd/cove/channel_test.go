@@ -34,7 +34,8 @@ func testPaidCalls(t *testing.T, base string) {
 		t.Fatalf("a call with no channel: %v", err)
 	}
 	out = run("--from", "payer", "channel", "open", "--agent", dep.ID, "--deposit", "100000")
-	m := regexp.MustCompile(`(?m)^  channel_opened channel=([0-9]+) payer=` + payer.String() + ` agent=` + dep.ID + ` deposit=100000$`).FindStringSubmatch(out)
+	// Bound to the worker the gateway offers: the dev node's own.
+	m := regexp.MustCompile(`(?m)^  channel_opened channel=([0-9]+) payer=` + payer.String() + ` agent=` + dep.ID + ` deposit=100000 verifier=0x[0-9a-f]{64}$`).FindStringSubmatch(out)
 	if m == nil {
 		t.Fatalf("channel open printed %q", out)
 	}

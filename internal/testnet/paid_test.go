@@ -6,6 +6,7 @@ import (
 	"math/big"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -79,9 +80,17 @@ func TestPaidThousandCalls(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A channel opened without a verifier, with more deposit: no one takes
+	// its vouchers, so the Payer below must not pick it.
 	if _, err := c.Send(ctx, payer, func(n uint64) chain.Msg {
-		return chain.OpenChannel{Agent: a.ID, Deposit: new(big.Int).Mul(price, big.NewInt(1500)), Verifier: verifier, Nonce: n}
+		return chain.OpenChannel{Agent: a.ID, Deposit: new(big.Int).Mul(price, big.NewInt(2000)), Nonce: n}
 	}); err != nil {
+		t.Fatal(err)
+	}
+	bound, err := c.Send(ctx, payer, func(n uint64) chain.Msg {
+		return chain.OpenChannel{Agent: a.ID, Deposit: new(big.Int).Mul(price, big.NewInt(1500)), Verifier: verifier, Nonce: n}
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 	// Unpaid: 402 with the price.
@@ -103,6 +112,11 @@ func TestPaidThousandCalls(t *testing.T) {
 	p, err := c.Payer(ctx, payer, a.ID)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, e := range bound.Events {
+		if e.Type == chain.EventChannelOpened && e.Attr("channel") != strconv.FormatUint(p.Channel(), 10) {
+			t.Fatalf("the Payer pays from channel %d, not the bound channel %s", p.Channel(), e.Attr("channel"))
+		}
 	}
 	start := time.Now()
 	for i := range 1000 {
