@@ -363,6 +363,9 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	go func() {
 		var wg sync.WaitGroup
 		wg.Go(func() { s.ledger.Run(lctx) })
+		// The day's free calls, written while they change: a crash
+		// forgets at most payment.FreeSaveInterval of them.
+		wg.Go(func() { s.free.Keep(lctx, s.freeFile, 0, s.log) })
 		if s.workerLedger != nil {
 			wg.Go(func() { s.workerLedger.Run(lctx) })
 		}

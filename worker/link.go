@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/cove-network/cove"
@@ -33,7 +34,13 @@ func (s *Server) ServeLink(ctx context.Context, ln net.Listener) error {
 	log := s.log.With("link", ln.Addr().String())
 	lctx, cancel := context.WithCancel(context.Background())
 	ledgerDone := make(chan struct{})
-	go func() { s.linkLedger.Run(lctx); close(ledgerDone) }()
+	go func() {
+		var wg sync.WaitGroup
+		wg.Go(func() { s.linkLedger.Run(lctx) })
+		wg.Go(func() { s.linkFree.Keep(lctx, s.linkFreeFile, 0, s.log) })
+		wg.Wait()
+		close(ledgerDone)
+	}()
 	defer func() {
 		cancel()
 		<-ledgerDone // after the last call: its voucher is synced

@@ -1,9 +1,12 @@
 package payment
 
 import (
+	"cmp"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"strconv"
 	"sync"
@@ -22,11 +25,45 @@ const (
 
 // FreeCounts counts the free calls of the day, per agent and caller, in
 // memory (they start again each day, UTC). Save and Load keep them across
-// a restart that stops cleanly; a crash forgets the day's counts.
+// a restart; Keep saves them every FreeSaveInterval while they change, so
+// a crash forgets at most that much of the day's counts.
 type FreeCounts struct {
 	mu     sync.Mutex
 	day    int64 // Unix days of the counts
 	agents map[cove.AgentID]*agentFreeCount
+	// changes counts the calls taken and given back, which Keep compares
+	// with saved, the changes its last Save wrote.
+	changes, saved uint64
+}
+
+// FreeSaveInterval is how often Keep writes the counts while they change.
+const FreeSaveInterval = 5 * time.Second
+
+// Keep saves the counts to path every interval (FreeSaveInterval when 0)
+// when they changed since the last save, until ctx ends; a failed save is
+// logged and tried again at the next tick. The holder still Saves once
+// when it stops.
+func (f *FreeCounts) Keep(ctx context.Context, path string, interval time.Duration, log *slog.Logger) {
+	if path == "" {
+		return
+	}
+	t := time.NewTicker(cmp.Or(interval, FreeSaveInterval))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		f.mu.Lock()
+		changed := f.changes != f.saved
+		f.mu.Unlock()
+		if changed {
+			if err := f.Save(path); err != nil {
+				log.Error("save the day's free calls; a crash now would forget them", "err", err)
+			}
+		}
+	}
 }
 
 type agentFreeCount struct {
@@ -69,6 +106,7 @@ func (f *FreeCounts) Take(agent cove.AgentID, tier cove.FreeTier, caller string,
 	}
 	a.total++
 	a.callers[caller] = n + 1
+	f.changes++
 	return "", nil
 }
 
@@ -88,6 +126,7 @@ func (f *FreeCounts) Return(agent cove.AgentID, caller string, taken time.Time) 
 	}
 	a.total--
 	a.callers[caller]--
+	f.changes++
 }
 
 // freeFile is FreeCounts as Save writes it.
@@ -112,6 +151,7 @@ func (f *FreeCounts) Save(path string) error {
 		out.Agents[id] = freeFileAgentCount{Total: a.total, Callers: a.callers}
 	}
 	b, err := json.Marshal(out)
+	changes := f.changes
 	f.mu.Unlock()
 	if err != nil {
 		return fmt.Errorf("free calls: %w", err)
@@ -119,6 +159,9 @@ func (f *FreeCounts) Save(path string) error {
 	if err := atomicfile.Write(path, b); err != nil {
 		return fmt.Errorf("free calls: %w", err)
 	}
+	f.mu.Lock()
+	f.saved = max(f.saved, changes)
+	f.mu.Unlock()
 	return nil
 }
 

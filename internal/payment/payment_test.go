@@ -2,6 +2,7 @@ package payment
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"math/big"
 	"os"
@@ -154,5 +155,42 @@ func TestLedgerUndoAfterCompaction(t *testing.T) {
 	}
 	if amount, nonce := l2.Floor(c); amount.Int64() != 10 || nonce != 1 {
 		t.Fatalf("after a restart the floor is %s/%d, want 10/1", amount, nonce)
+	}
+}
+
+// TestFreeCountsKeep: Keep writes the counts while they change, so a
+// holder that crashes (never calls Save) keeps the day's calls: a call
+// taken is on disk within a few intervals; with nothing taken, the
+// control, nothing is written.
+func TestFreeCountsKeep(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "free-calls.json")
+	tier := cove.FreeTier{CallsPerDay: 3, PerCaller: 1}
+	agent := cove.AgentID{1}
+	var f FreeCounts
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { f.Keep(ctx, path, 10*time.Millisecond, slog.New(slog.DiscardHandler)); close(done) }()
+	defer func() { cancel(); <-done }()
+	time.Sleep(60 * time.Millisecond)
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("written with nothing counted: %v", err)
+	}
+	now := time.Now()
+	if why, _ := f.Take(agent, tier, "a", now, nil); why != "" {
+		t.Fatal(why)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var after FreeCounts
+		if err := after.Load(path, now); err != nil {
+			t.Fatal(err)
+		}
+		if why, _ := after.Take(agent, tier, "a", now, nil); why != "" {
+			break // a's one call is kept
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the call taken was not written by Keep")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
