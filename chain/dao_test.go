@@ -393,6 +393,12 @@ func TestVoteLocks(t *testing.T) {
 		t.Fatalf("carol's lock %s until %d", h.Locked, h.LockedUntil)
 	}
 	refused(CodeInvalidArgument, "voted on a proposal and are locked", sell(carol, tok(2)), sell(carol, tok(1)))
+	// Nor are they given away while locked (they would vote again, or be
+	// sold, from another account); the one token more is hers to give.
+	step(buy(carol, 1))
+	refused(CodeInvalidArgument, "voted on a proposal and are locked",
+		tx(carol, func(n uint64) Msg { return TransferToken{Agent: agent, To: alice.addr, Amount: tok(2), Nonce: n} }),
+		tx(carol, func(n uint64) Msg { return TransferToken{Agent: agent, To: alice.addr, Amount: tok(1), Nonce: n} }))
 	p2, _ := a.View().ProposalState(2)
 	for a.Height() < p2.VotingEnds {
 		step()

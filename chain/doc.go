@@ -118,6 +118,8 @@
 //	    votes yes or no with the tokens held at the proposal's snapshot
 //	Execute(uint64 proposal,uint256 maxFee,uint64 nonce)
 //	    runs a passed proposal's action after its timelock
+//	TransferToken(bytes32 agent,address to,uint256 amount,uint256 maxFee,uint64 nonce)
+//	    moves amount of the sender's tokens of an agent to another account
 //
 // so ethers' signTypedData and viem's signTypedData sign Cove transactions
 // (testdata/js/sign-tx.mjs does both). In the message, uint64 values are

@@ -218,6 +218,10 @@ var messages = newMsgTable(
 		doc:  "runs a passed proposal's action after its timelock",
 		exec: execExecute,
 	},
+	msgSpec[TransferToken]{
+		doc:  "moves amount of the sender's tokens of an agent to another account",
+		exec: execTransferToken,
+	},
 )
 
 // Msg is the signed content of a transaction: one of the types of the
@@ -230,7 +234,8 @@ var messages = newMsgTable(
 // ContributeVault, WithdrawVault, VaultInvest, VaultDivest, RefreshVault,
 // SetAgentPrice, SetFreeTier, OpenChannel, Redeem, CloseChannel, Settle,
 // SetSponsorPolicy, SponsoredTx, LaunchAgentToken, Buy, Sell,
-// WithdrawTreasury, TransferAgentToDAO, Propose, CastVote, Execute). Decode returns these value types; pointers to
+// WithdrawTreasury, TransferAgentToDAO, Propose, CastVote, Execute,
+// TransferToken). Decode returns these value types; pointers to
 // them are Msgs too. Only this package implements it.
 type Msg interface {
 	// Type returns the EIP-712 primary type name, which is also the

@@ -168,6 +168,8 @@ func namedAgent(r reader, m Msg) (cove.AgentID, bool) {
 		return m.Agent, true
 	case Sell:
 		return m.Agent, true
+	case TransferToken:
+		return m.Agent, true
 	case WithdrawTreasury:
 		return m.Agent, true
 	case TransferAgentToDAO:

@@ -72,6 +72,7 @@ const (
 	ProposeType             = "Propose(bytes32 agent,string actionType,string action,string description,uint256 maxFee,uint64 nonce)"
 	CastVoteType            = "CastVote(uint64 proposal,string support,uint256 maxFee,uint64 nonce)"
 	ExecuteType             = "Execute(uint64 proposal,uint256 maxFee,uint64 nonce)"
+	TransferTokenType       = "TransferToken(bytes32 agent,address to,uint256 amount,uint256 maxFee,uint64 nonce)"
 	HeartbeatType           = "Heartbeat(bytes32 worker,uint64 challenge,bytes32 seed,uint64 iterations,bytes identitySig,uint64 nonce)"
 )
 
@@ -305,6 +306,10 @@ func goldens() []golden {
 			ExecuteType,
 			`{"proposal":3,"nonce":47}`,
 			"0x748110819a700d3afa4f31f7702dd4918bab90a9dbe7f865635fd0a1a0618f5a", "0x290ac9f31aa1330f36e1c2ffe502374284b995996b2a721dae5898e7cf367a54", ""},
+		{TransferToken{Agent: cove.AgentID{0xa9, 1}, To: to, Amount: big.NewInt(7000000000000000000), Nonce: 48},
+			TransferTokenType,
+			`{"agent":"0xa901000000000000000000000000000000000000000000000000000000000000","to":"0xdEaDBEEf0102030405060708090A0B0C0d0E0F10","amount":"7000000000000000000","nonce":48}`,
+			"0xeeb543fad7622ff1ba132756b88b2fbf4bad0f54e2c5bcb12a064f9c495278aa", "0x150a34195e7f288267df08856ee98a835311bf11371f102781e7e9567c2bf4a7", ""},
 	}
 }
 
@@ -442,7 +447,7 @@ func TestTypeListDocumented(t *testing.T) {
 // the table's types.
 func TestDecodeUnknownTypeNamesTable(t *testing.T) {
 	_, err := Decode([]byte(`{"type":"Mint","message":{},"signature":"0x"}`))
-	want := `unknown type "Mint" (want Transfer, DeployAgent, UpgradeAgent, RegisterWorker, UpdateParams, RegisterGatekeeper, PublishEpoch, ProvisionKey, SetAttestor, RotateKeys, PublishEpochSigner, GrantAttestor, AddValidator, RemoveValidator, SetValidatorPower, CreatePool, AddPoolWorker, RemovePoolWorker, Contribute, Withdraw, StartComputing, StopComputing, RefreshPool, Heartbeat, AllowContributor, DisallowContributor, CreateVault, ContributeVault, WithdrawVault, VaultInvest, VaultDivest, RefreshVault, SetAgentPrice, SetFreeTier, OpenChannel, Redeem, CloseChannel, Settle, SetSponsorPolicy, SponsoredTx, LaunchAgentToken, Buy, Sell, WithdrawTreasury, TransferAgentToDAO, Propose, CastVote or Execute)`
+	want := `unknown type "Mint" (want Transfer, DeployAgent, UpgradeAgent, RegisterWorker, UpdateParams, RegisterGatekeeper, PublishEpoch, ProvisionKey, SetAttestor, RotateKeys, PublishEpochSigner, GrantAttestor, AddValidator, RemoveValidator, SetValidatorPower, CreatePool, AddPoolWorker, RemovePoolWorker, Contribute, Withdraw, StartComputing, StopComputing, RefreshPool, Heartbeat, AllowContributor, DisallowContributor, CreateVault, ContributeVault, WithdrawVault, VaultInvest, VaultDivest, RefreshVault, SetAgentPrice, SetFreeTier, OpenChannel, Redeem, CloseChannel, Settle, SetSponsorPolicy, SponsoredTx, LaunchAgentToken, Buy, Sell, WithdrawTreasury, TransferAgentToDAO, Propose, CastVote, Execute or TransferToken)`
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("Decode of an unknown type: %v, want %q", err, want)
 	}

@@ -89,6 +89,7 @@ const (
 	EventTokenSold         = "token_sold"         // agent, seller, amount, return, fee, supply
 	EventTreasuryWithdrawn = "treasury_withdrawn" // agent, to, amount
 	EventTreasuryRevenue   = "treasury_revenue"   // agent, channel, amount
+	EventTokenTransferred  = "token_transferred"  // agent, from, to, amount
 )
 
 // Checkpoint is an amount as of the end of a block.
@@ -406,6 +407,22 @@ func (m Sell) MarshalJSON() ([]byte, error)  { return marshalMsg(m) }
 func (m *Sell) UnmarshalJSON(b []byte) error { return unmarshalMsg(b, m) }
 func (Sell) isMsg()                          {}
 
+// TransferToken moves Amount base units of the sender's tokens of an
+// agent to To. Tokens voted on a proposal still taking votes stay (as
+// for Sell); the supply and the reserve do not change.
+type TransferToken struct {
+	Agent  cove.AgentID `eip712:"agent"`
+	To     cove.Address `eip712:"to"`
+	Amount *big.Int     `eip712:"amount"`
+	MaxFee *big.Int     `eip712:"maxFee,,optional"`
+	Nonce  uint64       `eip712:"nonce"`
+}
+
+func (TransferToken) Type() string                    { return "TransferToken" }
+func (m TransferToken) MarshalJSON() ([]byte, error)  { return marshalMsg(m) }
+func (m *TransferToken) UnmarshalJSON(b []byte) error { return unmarshalMsg(b, m) }
+func (TransferToken) isMsg()                          {}
+
 func (WithdrawTreasury) Type() string                    { return "WithdrawTreasury" }
 func (m WithdrawTreasury) MarshalJSON() ([]byte, error)  { return marshalMsg(m) }
 func (m *WithdrawTreasury) UnmarshalJSON(b []byte) error { return unmarshalMsg(b, m) }
@@ -606,6 +623,37 @@ func execSell(o *overlay, sender cove.Address, m Sell, ctx execContext) ([]Event
 	return []Event{{Type: EventTokenSold, Attrs: []Attr{
 		{"agent", m.Agent.String()}, {"seller", sender.String()}, {"amount", m.Amount.String()},
 		{"return", out.String()}, {"fee", fee.String()}, {"supply", s0.String()},
+	}}}, nil
+}
+
+func execTransferToken(o *overlay, sender cove.Address, m TransferToken, ctx execContext) ([]Event, *failure) {
+	t, f := getToken(o, m.Agent)
+	if f != nil {
+		return nil, f
+	}
+	if m.Amount.Sign() == 0 {
+		return nil, fail(CodeInvalidArgument, "amount is 0: transfer at least one base unit of the token")
+	}
+	if m.To == sender {
+		return nil, fail(CodeInvalidArgument, "to is the sender %s: transfer to another account", sender)
+	}
+	if held := heldAddress(o, m.To); held != "" {
+		return nil, fail(CodeInvalidArgument, "%s is %s: transfer to an account instead", m.To, held)
+	}
+	from := getHolding(o, m.Agent, sender)
+	held := from.Balance.Big()
+	if held.Cmp(m.Amount) < 0 {
+		return nil, fail(CodeInsufficientFunds, "%s holds %s %s, not %s", sender, held, t.Symbol, m.Amount)
+	}
+	if locked := from.lockedAt(ctx.height); new(big.Int).Sub(held, m.Amount).Cmp(locked) < 0 {
+		return nil, fail(CodeInvalidArgument, "%s of %s's %s %s voted on a proposal and are locked until the end of block %d: transfer at most %s before then",
+			locked, sender, held, t.Symbol, from.LockedUntil, new(big.Int).Sub(held, locked))
+	}
+	to := getHolding(o, m.Agent, m.To)
+	setBalance(o, from, held.Sub(held, m.Amount), ctx.height)
+	setBalance(o, to, new(big.Int).Add(to.Balance.Big(), m.Amount), ctx.height)
+	return []Event{{Type: EventTokenTransferred, Attrs: []Attr{
+		{"agent", m.Agent.String()}, {"from", sender.String()}, {"to", m.To.String()}, {"amount", m.Amount.String()},
 	}}}, nil
 }
 

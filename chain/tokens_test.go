@@ -355,7 +355,7 @@ func TestTokens(t *testing.T) {
 		tx(alice, func(n uint64) Msg { return Buy{Agent: steep, Amount: big.NewInt(1), MaxCost: maxUint256, Nonce: n} }))
 }
 
-// TestTokensProperty: random buys and sells by three accounts on a
+// TestTokensProperty: random buys, sells and transfers by three accounts on a
 // linear and an exponential token: after
 // every block the reserve is exactly Σ G(supply), holdings sum to the
 // supply and no COVE is made or lost; at the end everyone sells
@@ -391,8 +391,12 @@ func TestTokensProperty(t *testing.T) {
 						if amount.Cmp(held) > 0 {
 							amount = held
 						}
-						txs = append(txs, tx(k, func(n uint64) Msg { return Sell{Agent: agent, Amount: amount, MinReturn: big.NewInt(0), Nonce: n} }))
-						break // one sell of an account per block: its next may find less held
+						if to := keys[rng.IntN(len(keys))]; to != k && rng.IntN(3) == 0 {
+							txs = append(txs, tx(k, func(n uint64) Msg { return TransferToken{Agent: agent, To: to.addr, Amount: amount, Nonce: n} }))
+						} else {
+							txs = append(txs, tx(k, func(n uint64) Msg { return Sell{Agent: agent, Amount: amount, MinReturn: big.NewInt(0), Nonce: n} }))
+						}
+						break // one sell or transfer of an account per block: its next may find less held
 					}
 					txs = append(txs, tx(k, func(n uint64) Msg { return Buy{Agent: agent, Amount: amount, MaxCost: maxUint256, Nonce: n} }))
 				}
@@ -406,10 +410,10 @@ func TestTokensProperty(t *testing.T) {
 				checkSupply(t, a, 2_000_000)
 				checkTokens(t, a)
 			}
-			if ran[EventTokenBought] < 100 || ran[EventTokenSold] < 50 {
-				t.Fatalf("only %d buys and %d sells ran", ran[EventTokenBought], ran[EventTokenSold])
+			if ran[EventTokenBought] < 100 || ran[EventTokenSold] < 50 || ran[EventTokenTransferred] < 10 {
+				t.Fatalf("only %d buys, %d sells and %d transfers ran", ran[EventTokenBought], ran[EventTokenSold], ran[EventTokenTransferred])
 			}
-			t.Logf("%d buys, %d sells", ran[EventTokenBought], ran[EventTokenSold])
+			t.Logf("%d buys, %d sells, %d transfers", ran[EventTokenBought], ran[EventTokenSold], ran[EventTokenTransferred])
 			var sells [][]byte
 			for _, agent := range agents {
 				for _, k := range keys {
@@ -433,4 +437,57 @@ func bobsAgent(name string, salt byte) (cove.AgentID, func(n uint64) Msg) {
 	return cove.DeriveAgentID(bob.addr, h, cove.Hash{salt}), func(n uint64) Msg {
 		return DeployAgent{Name: name, CID: c, CodeHash: h, Salt: cove.Hash{salt}, Nonce: n}
 	}
+}
+
+// TestTokenTransfer: a holder moves tokens to another account: not 0, not
+// to itself or a keyless address the chain holds, not more than it holds,
+// not of an agent without a token; each refusal beside a control in the
+// same state. The supply and the reserve do not move (checkTokens after
+// every block); both holdings record the block, so a vote at a snapshot
+// before the transfer weighs the balances before it.
+func TestTokenTransfer(t *testing.T) {
+	a := newFeeApp(t)
+	tm := genesisTime
+	tx := nextNonceSigner(t, map[testKey]uint64{})
+	step, refused := tokenSteps(t, a, &tm)
+	agent, deployIt := bobsAgent("moved", 1)
+	bare, deployBare := bobsAgent("bare", 2)
+	step(tx(bob, deployIt), tx(bob, deployBare), tx(alice, func(n uint64) Msg { return transfer(carol, 100_000, n) }))
+	step(tx(bob, func(n uint64) Msg {
+		return LaunchAgentToken{Agent: agent, Name: "Moved", Symbol: "MOV", Curve: CurveLinear, A: big.NewInt(10), B: big.NewInt(1), Nonce: n}
+	}))
+	step(tx(alice, func(n uint64) Msg { return Buy{Agent: agent, Amount: tok(10), MaxCost: maxUint256, Nonce: n} }))
+	bought := a.Height()
+	supply := func() *big.Int { ts, _ := a.View().TokenState(agent, cove.Address{}); return ts.Supply.Big() }
+	before := supply()
+	xfer := func(k testKey, id cove.AgentID, to cove.Address, amount *big.Int) []byte {
+		return tx(k, func(n uint64) Msg { return TransferToken{Agent: id, To: to, Amount: amount, Nonce: n} })
+	}
+	refused(CodeInvalidArgument, "amount is 0", xfer(alice, agent, carol.addr, big.NewInt(0)), xfer(alice, agent, carol.addr, tok(1)))
+	refused(CodeInvalidArgument, "to is the sender", xfer(alice, agent, alice.addr, tok(1)), xfer(alice, agent, carol.addr, tok(1)))
+	refused(CodeInvalidArgument, "the agent tokens' reserve", xfer(alice, agent, TokenReserveAddress, tok(1)), xfer(alice, agent, carol.addr, tok(1)))
+	refused(CodeNotFound, "has no token", xfer(alice, bare, carol.addr, tok(1)), xfer(alice, agent, carol.addr, tok(1)))
+	// Alice holds 6 now: 7 is more, 6 is all.
+	refused(CodeInsufficientFunds, "holds", xfer(alice, agent, carol.addr, tok(7)), xfer(alice, agent, carol.addr, tok(6)))
+	moved := a.Height()
+	if got := supply(); got.Cmp(before) != 0 {
+		t.Fatalf("the supply moved from %s to %s", before, got)
+	}
+	al, ca := a.View().Holding(agent, alice.addr), a.View().Holding(agent, carol.addr)
+	if al.Balance.Big().Sign() != 0 || ca.Balance.Big().Cmp(tok(10)) != 0 {
+		t.Fatalf("alice holds %s, carol %s; want 0 and 10 tokens", al.Balance, ca.Balance)
+	}
+	// The histories: alice held 10 at the end of the buy's block, carol
+	// nothing; after the last transfer, the reverse.
+	if b, ok := al.At(bought); !ok || b.Cmp(tok(10)) != 0 {
+		t.Fatalf("alice at height %d: %s %v", bought, b, ok)
+	}
+	if b, ok := ca.At(bought); !ok || b.Sign() != 0 {
+		t.Fatalf("carol at height %d: %s %v", bought, b, ok)
+	}
+	if b, ok := ca.At(moved); !ok || b.Cmp(tok(10)) != 0 {
+		t.Fatalf("carol at height %d: %s %v", moved, b, ok)
+	}
+	// Carol sells what she was given: the curve pays her.
+	step(tx(carol, func(n uint64) Msg { return Sell{Agent: agent, Amount: tok(10), MinReturn: big.NewInt(1), Nonce: n} }))
 }

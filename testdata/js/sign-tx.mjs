@@ -324,6 +324,13 @@ const TYPES = {
     { name: "maxFee", type: "uint256", optional: true },
     { name: "nonce", type: "uint64" },
   ],
+  TransferToken: [
+    { name: "agent", type: "bytes32" },
+    { name: "to", type: "address" },
+    { name: "amount", type: "uint256" },
+    { name: "maxFee", type: "uint256", optional: true },
+    { name: "nonce", type: "uint64" },
+  ],
   Heartbeat: [
     { name: "worker", type: "bytes32" },
     { name: "challenge", type: "uint64" },
