@@ -346,6 +346,12 @@ func execVote(o *overlay, sender cove.Address, m CastVote, ctx execContext) ([]E
 		return nil, fail(CodeExists, "%s has voted %s on proposal %d already", sender, voted, p.ID)
 	}
 	h := getHolding(o, p.Agent, sender)
+	if h.Incoming.Big().Sign() > 0 {
+		// Tokens transferred to the voter count from now: the voter's own
+		// transaction takes them in (at this block, after the snapshot).
+		h.takeIncoming()
+		h = setBalance(o, h, h.Balance.Big(), ctx.height)
+	}
 	w, known := h.At(p.Snapshot)
 	if !known {
 		return nil, fail(CodeUnauthorized, "%s's token balance at block %d is no longer recorded (it changed more than %d times since): it cannot vote on proposal %d", sender, p.Snapshot, maxCheckpoints, p.ID)

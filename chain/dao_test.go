@@ -418,3 +418,43 @@ func TestVoteLocks(t *testing.T) {
 		t.Fatalf("DAO state: %d proposals listed, %d made, %v", len(ds.Proposals), ds.DAORecord.Proposals, err)
 	}
 }
+
+// TestTransfersCannotPushOutAVote: another account sends a voter one base
+// unit of the token in more blocks than a holding's history remembers,
+// between the proposal's snapshot and the vote; the voter's history is
+// never written by them (they wait as incoming tokens), so its vote still
+// weighs its balance at the snapshot; the tokens it was sent count from
+// its own vote on (taken in then), not at the snapshot.
+func TestTransfersCannotPushOutAVote(t *testing.T) {
+	a := newFeeApp(t)
+	tm := genesisTime
+	tx := nextNonceSigner(t, map[testKey]uint64{})
+	step, _ := tokenSteps(t, a, &tm)
+	agent, deployIt := bobsAgent("dust", 1)
+	step(tx(bob, deployIt), tx(alice, func(n uint64) Msg { return transfer(carol, 200_000, n) }))
+	step(tx(bob, func(n uint64) Msg {
+		return LaunchAgentToken{Agent: agent, Name: "D", Symbol: "D", Curve: CurveLinear, A: big.NewInt(10), B: big.NewInt(0), Nonce: n}
+	}))
+	step(tx(alice, func(n uint64) Msg { return Buy{Agent: agent, Amount: tok(10), MaxCost: maxUint256, Nonce: n} }),
+		tx(carol, func(n uint64) Msg { return Buy{Agent: agent, Amount: tok(1), MaxCost: maxUint256, Nonce: n} }))
+	step(tx(bob, func(n uint64) Msg {
+		return TransferAgentToDAO{Agent: agent, QuorumPPM: 100_000, ThresholdPPM: 500_000, VotingBlocks: 2 * maxCheckpoints, TimelockBlocks: 1, Nonce: n}
+	}))
+	step(tx(alice, func(n uint64) Msg {
+		return Propose{Agent: agent, ActionType: "SetAgentPrice", Action: `{"agent":"` + agent.String() + `","price":"1"}`, Nonce: n}
+	}))
+	for range maxCheckpoints + 2 {
+		step(tx(carol, func(n uint64) Msg { return TransferToken{Agent: agent, To: alice.addr, Amount: big.NewInt(1), Nonce: n} }))
+	}
+	if h := a.View().Holding(agent, alice.addr); len(h.History) != 1 || h.Incoming.Big().Int64() != maxCheckpoints+2 {
+		t.Fatalf("alice's holding after the dust: %d history entries, %s incoming", len(h.History), h.Incoming)
+	}
+	res := step(tx(alice, func(n uint64) Msg { return CastVote{Proposal: 1, Support: "yes", Nonce: n} }))
+	if w := eventAttr(t, res.TxResults[0], EventVoted, "weight"); w != tok(10).String() {
+		t.Fatalf("alice's vote weighs %s, want her 10 tokens at the snapshot", w)
+	}
+	h := a.View().Holding(agent, alice.addr)
+	if h.Incoming.Big().Sign() != 0 || h.Balance.Big().Cmp(new(big.Int).Add(tok(10), big.NewInt(maxCheckpoints+2))) != 0 {
+		t.Fatalf("alice's holding after her vote: %+v", h)
+	}
+}

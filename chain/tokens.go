@@ -140,6 +140,22 @@ type TokenHolding struct {
 	// votingEnds of the proposals it voted on).
 	Locked      Amount `json:"locked,omitzero"`
 	LockedUntil int64  `json:"lockedUntil,omitempty"`
+	// Incoming are tokens other accounts transferred to the holder that
+	// it has not taken in yet: its own next Buy, Sell, TransferToken or
+	// CastVote of the token adds them to Balance, recorded in its history
+	// at that block. So only the holder's own transactions write its
+	// history, and nobody can push the balance of a snapshot out of it
+	// (64 entries) by sending it dust in 64 blocks.
+	Incoming Amount `json:"incoming,omitzero"`
+}
+
+// takeIncoming adds the tokens transferred to h to its balance (not yet
+// to its history: the caller records the balance with setBalance).
+func (h *TokenHolding) takeIncoming() {
+	if in := h.Incoming.Big(); in.Sign() > 0 {
+		h.Balance = AmountOf(new(big.Int).Add(h.Balance.Big(), in))
+		h.Incoming = Amount{}
+	}
 }
 
 // lockedAt returns the tokens of h locked at height.
@@ -408,8 +424,9 @@ func (m *Sell) UnmarshalJSON(b []byte) error { return unmarshalMsg(b, m) }
 func (Sell) isMsg()                          {}
 
 // TransferToken moves Amount base units of the sender's tokens of an
-// agent to To. Tokens voted on a proposal still taking votes stay (as
-// for Sell); the supply and the reserve do not change.
+// agent to To, as To's incoming tokens (TokenHolding.Incoming). Tokens
+// voted on a proposal still taking votes stay (as for Sell); the supply
+// and the reserve do not change.
 type TransferToken struct {
 	Agent  cove.AgentID `eip712:"agent"`
 	To     cove.Address `eip712:"to"`
@@ -522,7 +539,7 @@ func getHolding(r reader, agent cove.AgentID, holder cove.Address) TokenHolding 
 // setBalance sets a holding's balance at height and remembers it for
 // snapshot votes. A holding that falls to 0 is kept with its history: a
 // vote at a snapshot before the sale weighs what it held then.
-func setBalance(o *overlay, h TokenHolding, bal *big.Int, height int64) {
+func setBalance(o *overlay, h TokenHolding, bal *big.Int, height int64) TokenHolding {
 	h.Balance = AmountOf(bal)
 	cp := Checkpoint{Height: height, Amount: AmountOf(bal)}
 	if n := len(h.History); n > 0 && h.History[n-1].Height == height {
@@ -535,6 +552,7 @@ func setBalance(o *overlay, h TokenHolding, bal *big.Int, height int64) {
 		h.Trimmed = true
 	}
 	putJSON(o, holdingKey(h.Agent, h.Holder), h)
+	return h
 }
 
 // setSupply sets a token's supply at height, keeping the supply at the
@@ -578,6 +596,7 @@ func execBuy(o *overlay, sender cove.Address, m Buy, ctx execContext) ([]Event, 
 		moveCOVE(o, sender, AgentTreasury(m.Agent), fee)
 	}
 	h := getHolding(o, m.Agent, sender)
+	h.takeIncoming()
 	setBalance(o, h, new(big.Int).Add(h.Balance.Big(), m.Amount), ctx.height)
 	t.setSupply(s1, ctx.height)
 	putJSON(o, tokenKey(m.Agent), t)
@@ -596,6 +615,7 @@ func execSell(o *overlay, sender cove.Address, m Sell, ctx execContext) ([]Event
 		return nil, fail(CodeInvalidArgument, "amount is 0: sell at least one base unit of the token")
 	}
 	h := getHolding(o, m.Agent, sender)
+	h.takeIncoming()
 	held := h.Balance.Big()
 	if held.Cmp(m.Amount) < 0 {
 		return nil, fail(CodeInsufficientFunds, "%s holds %s %s, not %s", sender, held, t.Symbol, m.Amount)
@@ -641,6 +661,7 @@ func execTransferToken(o *overlay, sender cove.Address, m TransferToken, ctx exe
 		return nil, fail(CodeInvalidArgument, "%s is %s: transfer to an account instead", m.To, held)
 	}
 	from := getHolding(o, m.Agent, sender)
+	from.takeIncoming()
 	held := from.Balance.Big()
 	if held.Cmp(m.Amount) < 0 {
 		return nil, fail(CodeInsufficientFunds, "%s holds %s %s, not %s", sender, held, t.Symbol, m.Amount)
@@ -649,9 +670,12 @@ func execTransferToken(o *overlay, sender cove.Address, m TransferToken, ctx exe
 		return nil, fail(CodeInvalidArgument, "%s of %s's %s %s voted on a proposal and are locked until the end of block %d: transfer at most %s before then",
 			locked, sender, held, t.Symbol, from.LockedUntil, new(big.Int).Sub(held, locked))
 	}
-	to := getHolding(o, m.Agent, m.To)
 	setBalance(o, from, held.Sub(held, m.Amount), ctx.height)
-	setBalance(o, to, new(big.Int).Add(to.Balance.Big(), m.Amount), ctx.height)
+	// The recipient takes them in with its own next transaction of the
+	// token: a transfer never writes another account's history.
+	to := getHolding(o, m.Agent, m.To)
+	to.Incoming = AmountOf(new(big.Int).Add(to.Incoming.Big(), m.Amount))
+	putJSON(o, holdingKey(to.Agent, to.Holder), to)
 	return []Event{{Type: EventTokenTransferred, Attrs: []Attr{
 		{"agent", m.Agent.String()}, {"from", sender.String()}, {"to", m.To.String()}, {"amount", m.Amount.String()},
 	}}}, nil

@@ -150,6 +150,7 @@ func checkTokens(t testing.TB, a *App) {
 				held[r.Agent] = new(big.Int)
 			}
 			held[r.Agent].Add(held[r.Agent], r.Balance.Big())
+			held[r.Agent].Add(held[r.Agent], r.Incoming.Big())
 		}
 	}
 	for agent, s := range supply {
@@ -387,7 +388,8 @@ func TestTokensProperty(t *testing.T) {
 					k := keys[rng.IntN(len(keys))]
 					agent := agents[rng.IntN(len(agents))]
 					amount := big.NewInt(1 + rng.Int64N(3e18)) // up to 3 tokens
-					if held := a.View().Holding(agent, k.addr).Balance.Big(); held.Sign() > 0 && rng.IntN(2) == 0 {
+					if h := a.View().Holding(agent, k.addr); h.Balance.Big().Sign()+h.Incoming.Big().Sign() > 0 && rng.IntN(2) == 0 {
+						held := new(big.Int).Add(h.Balance.Big(), h.Incoming.Big())
 						if amount.Cmp(held) > 0 {
 							amount = held
 						}
@@ -417,7 +419,8 @@ func TestTokensProperty(t *testing.T) {
 			var sells [][]byte
 			for _, agent := range agents {
 				for _, k := range keys {
-					if held := a.View().Holding(agent, k.addr).Balance.Big(); held.Sign() > 0 {
+					h := a.View().Holding(agent, k.addr)
+					if held := new(big.Int).Add(h.Balance.Big(), h.Incoming.Big()); held.Sign() > 0 {
 						sells = append(sells, tx(k, func(n uint64) Msg { return Sell{Agent: agent, Amount: held, MinReturn: big.NewInt(0), Nonce: n} }))
 					}
 				}
@@ -474,20 +477,35 @@ func TestTokenTransfer(t *testing.T) {
 		t.Fatalf("the supply moved from %s to %s", before, got)
 	}
 	al, ca := a.View().Holding(agent, alice.addr), a.View().Holding(agent, carol.addr)
-	if al.Balance.Big().Sign() != 0 || ca.Balance.Big().Cmp(tok(10)) != 0 {
-		t.Fatalf("alice holds %s, carol %s; want 0 and 10 tokens", al.Balance, ca.Balance)
+	if al.Balance.Big().Sign() != 0 || ca.Balance.Big().Sign() != 0 || ca.Incoming.Big().Cmp(tok(10)) != 0 {
+		t.Fatalf("alice holds %s, carol %s and %s incoming; want 0, 0 and 10 tokens", al.Balance, ca.Balance, ca.Incoming)
 	}
-	// The histories: alice held 10 at the end of the buy's block, carol
-	// nothing; after the last transfer, the reverse.
+	// The histories: alice held 10 at the end of the buy's block and 0
+	// after the transfers; carol's is untouched (only her own
+	// transactions write it).
 	if b, ok := al.At(bought); !ok || b.Cmp(tok(10)) != 0 {
 		t.Fatalf("alice at height %d: %s %v", bought, b, ok)
 	}
-	if b, ok := ca.At(bought); !ok || b.Sign() != 0 {
-		t.Fatalf("carol at height %d: %s %v", bought, b, ok)
+	if b, ok := al.At(moved); !ok || b.Sign() != 0 {
+		t.Fatalf("alice at height %d: %s %v", moved, b, ok)
 	}
-	if b, ok := ca.At(moved); !ok || b.Cmp(tok(10)) != 0 {
-		t.Fatalf("carol at height %d: %s %v", moved, b, ok)
+	if len(ca.History) != 0 {
+		t.Fatalf("a transfer wrote carol's history: %+v", ca.History)
 	}
-	// Carol sells what she was given: the curve pays her.
-	step(tx(carol, func(n uint64) Msg { return Sell{Agent: agent, Amount: tok(10), MinReturn: big.NewInt(1), Nonce: n} }))
+	// Each of the holder's own transactions takes its incoming tokens in:
+	// carol passes what she was given on to bob (her transfer takes it
+	// in), bob buys one more (his buy takes his in), then sells all, and
+	// the curve pays him.
+	step(xfer(carol, agent, bob.addr, tok(10)))
+	if ca = a.View().Holding(agent, carol.addr); ca.Incoming.Big().Sign() != 0 || ca.Balance.Big().Sign() != 0 || len(ca.History) != 1 {
+		t.Fatalf("carol after passing hers on: %+v", ca)
+	}
+	step(tx(bob, func(n uint64) Msg { return Buy{Agent: agent, Amount: tok(1), MaxCost: maxUint256, Nonce: n} }))
+	if bh := a.View().Holding(agent, bob.addr); bh.Incoming.Big().Sign() != 0 || bh.Balance.Big().Cmp(tok(11)) != 0 {
+		t.Fatalf("bob after his buy: %+v", bh)
+	}
+	res := step(tx(bob, func(n uint64) Msg { return Sell{Agent: agent, Amount: tok(11), MinReturn: big.NewInt(1), Nonce: n} }))
+	if eventAttr(t, res.TxResults[0], EventTokenSold, "amount") != tok(11).String() {
+		t.Fatalf("bob's sell: %+v", res.TxResults[0].Events)
+	}
 }

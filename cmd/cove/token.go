@@ -27,7 +27,7 @@ function of the supply, and the curve's reserve always holds exactly what sellin
 supply returns. A trading fee and a share of the agent's call income go to the agent's
 treasury. Token amounts are in base units, 10^18 per token, as COVE's.`,
 	}
-	cmd.AddCommand(newTokenLaunchCmd(g), newTokenBuyCmd(g), newTokenSellCmd(g), newTokenShowCmd(g), newTokenWithdrawCmd(g))
+	cmd.AddCommand(newTokenLaunchCmd(g), newTokenBuyCmd(g), newTokenSellCmd(g), newTokenTransferCmd(g), newTokenShowCmd(g), newTokenWithdrawCmd(g))
 	return cmd
 }
 
@@ -187,6 +187,31 @@ default that is today's return less --slippage-ppm.`
 	return cmd
 }
 
+func newTokenTransferCmd(g *globals) *cobra.Command {
+	var to string
+	cmd := newTxCmd(g, "transfer AGENT AMOUNT", "Give AMOUNT base units of your tokens of an agent to another account", 2, func(args []string) (func(uint64) chain.Msg, error) {
+		id, amount, err := agentAmount(args)
+		if err != nil {
+			return nil, err
+		}
+		addr, err := cove.ParseAddress(to)
+		if err != nil {
+			return nil, fmt.Errorf("--to: %w", err)
+		}
+		return func(n uint64) chain.Msg { return chain.TransferToken{Agent: id, To: addr, Amount: amount, Nonce: n} }, nil
+	})
+	cmd.Long = `Give AMOUNT base units (10^18 per token) of your tokens of an agent to another account. The
+supply and the curve do not move. The recipient takes them in with its own next buy, sell,
+transfer or vote of the token (until then token show lists them as sent to it): nobody but the
+holder writes the balances its votes are weighed by. Tokens you voted with on a proposal still
+taking votes stay yours until its voting ends; a vote weighs what an account held at the
+proposal's snapshot, so tokens given after it vote with neither account.`
+	cmd.Example = "  cove token transfer 0x1234…cdef 5000000000000000000 --to 0xabcd…0123 --from alice"
+	cmd.Flags().StringVar(&to, "to", "", "the account to give the tokens to (required)")
+	cmd.MarkFlagRequired("to")
+	return cmd
+}
+
 func newTokenWithdrawCmd(g *globals) *cobra.Command {
 	var to, amount string
 	cmd := newTxCmd(g, "withdraw AGENT", "Pay from your agent's treasury (its trading fees and revenue share)", 1, func(args []string) (func(uint64) chain.Msg, error) {
@@ -256,6 +281,9 @@ func newTokenShowCmd(g *globals) *cobra.Command {
 			fmt.Fprintf(tw, "treasury\t%s, %s COVE\n", t.Treasury, formatCOVE(t.TreasuryBalance.Big()))
 			if t.Holding != nil {
 				fmt.Fprintf(tw, "holder\t%s holds %s tokens\n", t.Holding.Holder, formatCOVE(t.Holding.Balance.Big()))
+				if in := t.Holding.Incoming.Big(); in.Sign() > 0 {
+					fmt.Fprintf(tw, "\tand was sent %s tokens, taken in by its next buy, sell, transfer or vote\n", formatCOVE(in))
+				}
 			}
 			return tw.Flush()
 		},

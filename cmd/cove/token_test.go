@@ -49,6 +49,20 @@ func testTokensAndDAO(t *testing.T, base string) {
 			t.Fatalf("token show printed %q, want %q", out, want)
 		}
 	}
+	// A token given to a friend, and given back: the supply stays.
+	friend := newKey(t, "friend")
+	run("send", "--to", friend.String(), "--amount", "1"+strings.Repeat("0", 17))
+	out = run("--from", "hodler", "token", "transfer", dep.ID, "1"+strings.Repeat("0", 18), "--to", friend.String())
+	if !strings.Contains(out, "token_transferred agent="+dep.ID+" from="+holder.String()+" to="+friend.String()+" amount=1000000000000000000") {
+		t.Fatalf("transfer printed %q", out)
+	}
+	if out = run("token", "show", dep.ID, "--holder", friend.String()); !strings.Contains(out, "holds 0 tokens") || !strings.Contains(out, "was sent 1 tokens") || !strings.Contains(out, "supply    10 tokens") {
+		t.Fatalf("token show of the friend printed %q", out)
+	}
+	if _, err := runCove(t, "--gateway", base, "--from", "friend", "token", "transfer", dep.ID, "2"+strings.Repeat("0", 18), "--to", holder.String()); err == nil || !strings.Contains(err.Error(), "holds 1000000000000000000 CLI, not 2000000000000000000") {
+		t.Fatalf("a transfer of more than held: %v", err)
+	}
+	run("--from", "friend", "token", "transfer", dep.ID, "1"+strings.Repeat("0", 18), "--to", holder.String())
 
 	out = run("dao", "transfer", dep.ID, "--quorum-ppm", "300000", "--voting-blocks", "10", "--timelock-blocks", "1") // a window of 10 blocks to execute in
 	if !strings.Contains(out, "agent_to_dao agent="+dep.ID) {
