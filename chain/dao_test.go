@@ -444,7 +444,9 @@ func TestTransfersCannotPushOutAVote(t *testing.T) {
 		return Propose{Agent: agent, ActionType: "SetAgentPrice", Action: `{"agent":"` + agent.String() + `","price":"1"}`, Nonce: n}
 	}))
 	for range maxCheckpoints + 2 {
-		step(tx(carol, func(n uint64) Msg { return TransferToken{Agent: agent, To: alice.addr, Amount: big.NewInt(1), Nonce: n} }))
+		step(tx(carol, func(n uint64) Msg {
+			return TransferToken{Agent: agent, To: alice.addr, Amount: big.NewInt(1), Nonce: n}
+		}))
 	}
 	if h := a.View().Holding(agent, alice.addr); len(h.History) != 1 || h.Incoming.Big().Int64() != maxCheckpoints+2 {
 		t.Fatalf("alice's holding after the dust: %d history entries, %s incoming", len(h.History), h.Incoming)
