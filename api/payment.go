@@ -164,8 +164,10 @@ type ChannelState struct {
 	// Verifier is the worker the channel is bound to, the only one that
 	// takes its vouchers (ADR 25); zero: none, and nobody takes them.
 	Verifier cove.Hash `json:"verifier,omitzero"`
-	// Accepted and AcceptedNonce are the highest voucher this gateway
-	// accepted (or the chain redeemed, if higher).
+	// Accepted and AcceptedNonce are the highest voucher the gateway
+	// knows of (its own worker's ledger for a channel bound to it; else
+	// its pre-check and what the channel's worker last reported), or the
+	// chain's redeemed total if higher.
 	Accepted      string `json:"accepted"`
 	AcceptedNonce uint64 `json:"acceptedNonce"`
 	// Price is the agent's price now; NextAmount (Accepted + Price) and

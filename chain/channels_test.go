@@ -1,9 +1,12 @@
 package chain
 
 import (
+	"encoding/json"
+	"fmt"
 	"math/big"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -403,6 +406,17 @@ func TestChannelVerifier(t *testing.T) {
 	}
 	if unbound, err := a.View().Channel(2); err != nil || !unbound.Verifier.IsZero() {
 		t.Fatalf("channel 2: %+v %v, want no verifier", unbound, err)
+	}
+	// A verifier is left out when zero, never sent as zero: one encoding
+	// per message (the control, the same JSON with the worker's id,
+	// decodes).
+	j := `{"agent":"` + agent.String() + `","deposit":"50","verifier":"%s","nonce":1}`
+	var m OpenChannel
+	if err := json.Unmarshal(fmt.Appendf(nil, j, worker), &m); err != nil || m.Verifier != worker {
+		t.Fatalf("control: %+v %v", m, err)
+	}
+	if err := json.Unmarshal(fmt.Appendf(nil, j, cove.Hash{}), &m); err == nil || !strings.Contains(err.Error(), `"verifier": not set`) {
+		t.Fatalf("a zero verifier decoded: %v", err)
 	}
 	b, err := Load(a.Snapshot(), a.Height(), a.AppHash())
 	if err != nil {

@@ -40,7 +40,7 @@ func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
 	}
 	// Paid after the body is read (a body too large is refused without
 	// using up the voucher), before the agent runs.
-	giveBack, worker, pe := s.checkPayment(r, a)
+	pc, pe := s.checkPayment(r, a)
 	if pe != nil {
 		s.metrics.Call(a.ID.String(), http.StatusPaymentRequired, time.Since(start))
 		s.writePaymentRequired(w, a, pe)
@@ -57,10 +57,10 @@ func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
 		Body:   body,
 		// Checked above; a remote worker's link checks it again.
 		Payment: r.Header.Get(api.HeaderPayment),
-		Worker:  worker,
+		Worker:  pc.worker,
 	})
-	if giveBack != nil && notRun(r, resp, err) {
-		giveBack()
+	if pc.giveBack != nil && notRun(r, resp, err) {
+		pc.giveBack()
 	}
 	if err != nil {
 		status := http.StatusInternalServerError
@@ -73,7 +73,7 @@ func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
 		if ce, ok := errors.AsType[*cove.Error](err); ok && ce.Code == api.CodePaymentRequired {
 			// The worker refused the voucher (another took it first, or
 			// the channel is bound elsewhere): the terms, as here.
-			s.writePaymentRequired(w, a, &paymentError{msg: ce.Message})
+			s.workerRefused(w, a, pc, ce)
 			return
 		}
 		s.invokeError(w, r, a.ID, err)

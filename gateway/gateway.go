@@ -157,8 +157,10 @@ type Server struct {
 	// the request's Host.
 	audience []string
 	nonces   *nonceCache
-	// ledger holds the vouchers of paid calls accepted here; free the
-	// free calls of the day (freetier.go).
+	// ledger holds the vouchers of paid calls accepted here whose channel
+	// is bound to a remote worker (a pre-check: that worker's link checks
+	// them again) or to none known here; free the free calls of the day
+	// (freetier.go).
 	ledger *payment.Ledger
 	// workerLedger, when not nil, is the ledger of the node's own worker
 	// workerID, which takes the vouchers of channels bound to it instead

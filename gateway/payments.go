@@ -39,26 +39,50 @@ type paymentError struct {
 	channel *chain.ChannelRecord
 }
 
-// checkPayment lets a call of agent a through when a is free (nil, nil),
-// when it carries a voucher the gateway accepts and records
-// (payment.Pay), or when its free tier covers it; otherwise it says why
-// not. giveBack, when not nil, undoes the payment or the free call's
-// count, for a call no agent ran (notRun). worker is the worker a paid
-// call must run on: its channel's verifier (ADR 25).
-func (s *Server) checkPayment(r *http.Request, a cove.Agent) (giveBack func(), worker cove.Hash, _ *paymentError) {
+// paidCall is how a call that passed checkPayment is paid: giveBack,
+// when not nil, undoes the payment or the free call's count, for a call
+// no agent ran (notRun); a paid call's worker is the one it must run on,
+// its channel's verifier (ADR 25), and channel that channel.
+type paidCall struct {
+	giveBack func()
+	worker   cove.Hash
+	channel  uint64
+}
+
+// checkPayment lets a call of agent a through when a is free, when it
+// carries a voucher the gateway accepts and records (payment.Pay), or
+// when its free tier covers it; otherwise it says why not.
+func (s *Server) checkPayment(r *http.Request, a cove.Agent) (paidCall, *paymentError) {
 	if a.Price == nil {
-		return nil, cove.Hash{}, nil
+		return paidCall{}, nil
 	}
 	h := r.Header.Get(api.HeaderPayment)
 	if h == "" {
 		giveBack, pe := s.freeCall(r, a)
-		return giveBack, cove.Hash{}, pe
+		return paidCall{giveBack: giveBack}, pe
 	}
 	pd, ref := payment.Pay(s.chain.View(), a, h, cove.Hash{}, s.ledgerOf)
 	if ref != nil {
-		return nil, cove.Hash{}, &paymentError{msg: ref.Msg, channel: ref.Channel}
+		return paidCall{}, &paymentError{msg: ref.Msg, channel: ref.Channel}
 	}
-	return pd.Refund, pd.Verifier(), nil
+	return paidCall{giveBack: pd.Refund, worker: pd.Verifier(), channel: pd.Channel()}, nil
+}
+
+// workerRefused answers a paid call the worker refused with its 402
+// (another gateway or a direct call took a voucher this one had not
+// seen): when the worker said where the channel stands, the gateway's
+// ledger takes it as a hint, so the terms, and GET /v1/channels/{id},
+// ask the payer for a voucher above it.
+func (s *Server) workerRefused(w http.ResponseWriter, a cove.Agent, pc paidCall, ce *cove.Error) {
+	pe := &paymentError{msg: ce.Message}
+	v := s.chain.View()
+	if c, err := v.Channel(pc.channel); err == nil && pc.channel != 0 {
+		if f := ce.Floor; f != nil && f.Channel == pc.channel && c.Verifier == pc.worker {
+			s.ledgerOf(c).Hint(*f)
+		}
+		pe.channel = &c
+	}
+	s.writePaymentRequired(w, a, pe)
 }
 
 // ledgerOf returns the ledger that takes channel c's vouchers here: the
@@ -97,7 +121,7 @@ func (s *Server) paymentTerms(v chain.View, a cove.Agent) *api.PaymentTerms {
 	}
 	terms := &api.PaymentTerms{
 		Agent: a.ID, Price: price, ChainID: v.ChainID(), VoucherType: cove.VoucherType, FreeTier: a.FreeTier,
-		HowToPay: "open a channel to the agent bound to one of workers (OpenChannel{agent, deposit, verifier}: `cove channel open --agent " + a.ID.String() + " --deposit AMOUNT` binds the first), then sign a " + cove.VoucherType + " voucher (EIP-712, domain {name: \"Cove\", version: \"1\", chainId}) per call, its amount the total paid so far, and send it in the " + api.HeaderPayment + " header; `cove agent call --from KEY` and the Go client do this for you",
+		HowToPay: "open a channel to the agent bound to one of the workers listed (OpenChannel{agent, deposit, verifier}: `cove channel open --agent " + a.ID.String() + " --deposit AMOUNT` binds the first), then sign a " + cove.VoucherType + " voucher (EIP-712, domain {name: \"Cove\", version: \"1\", chainId}) per call, its amount the total paid so far, and send it in the " + api.HeaderPayment + " header; `cove agent call --from KEY` and the Go client do this for you",
 	}
 	if wl, ok := s.invoker.(WorkerLister); ok {
 		terms.Workers = wl.WorkersFor(a.ID)
@@ -217,6 +241,11 @@ func (s *Server) handleVouchers(w http.ResponseWriter, r *http.Request) {
 	}
 	v := s.chain.View()
 	own := s.ledger.Redeemable(v, a.ID)
+	if s.workerLedger != nil {
+		// The node's own worker's channels, read here rather than asked
+		// for through the link sources.
+		own = api.MergeRedeemables(own, s.workerLedger.Redeemable(v, a.ID))
+	}
 	lists := [][]api.Redeemable{own}
 	if s.linkVouchers != nil {
 		lists = append(lists, s.workersVouchers(r, v, a, own))

@@ -693,6 +693,11 @@ func TestChannelBoundToOneWorker(t *testing.T) {
 	if pd, ref := own.Pay(c.View(), a, voucher(t, stranger, fuzzChainID, 1, knownAgent, 20, 2), testWorker); ref != nil || pd.Verifier() != testWorker {
 		t.Fatalf("control: the link refused the next voucher: %+v", ref)
 	}
+	// The owner reads them from the worker's ledger through the gateway,
+	// with no link source set: the highest, (20, 2).
+	if got := redeemables(t, s, owner); len(got) != 1 || got[0].Channel != 1 || got[0].Amount != "20" {
+		t.Fatalf("the owner's vouchers from the worker's ledger: %+v", got)
+	}
 	// Another worker's link refuses the channel's vouchers.
 	if _, ref := own.Pay(c.View(), a, voucher(t, stranger, fuzzChainID, 1, knownAgent, 30, 3), other); ref == nil || !strings.Contains(ref.Msg, "is bound to worker "+testWorker.String()) {
 		t.Fatalf("another worker took the channel's voucher: %+v", ref)
@@ -709,5 +714,52 @@ func TestChannelBoundToOneWorker(t *testing.T) {
 	inv.fail.Store(nil)
 	if status, body := paidCall(t, s, knownAgent, third); status != http.StatusOK {
 		t.Fatalf("the voucher the worker refused was not given back: %d %s", status, body.Error.Message)
+	}
+}
+
+// TestWorkerFloorHint: a worker that refuses a voucher as a replay says
+// where the channel stands at it (cove.Error.Floor); the gateway, whose
+// own view of a channel bound to that remote worker is behind, answers
+// the 402 with that state and GET /v1/channels/{id} asks for the next
+// voucher above it. The control: the same refusal without a floor leaves
+// the gateway's view where it was.
+func TestWorkerFloorHint(t *testing.T) {
+	inv := &workerInvoker{}
+	s, c := newTestGateway(t, gateway.DefaultConfig(), inv)
+	mustTx(t, c, owner, chain.SetAgentPrice{Agent: knownAgent, Price: big.NewInt(10), Nonce: 1})
+	mustTx(t, c, stranger, chain.OpenChannel{Agent: knownAgent, Deposit: big.NewInt(1000), Verifier: testWorker, Nonce: 0})
+	state := func() api.ChannelState {
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/v1/channels/1", nil))
+		var st api.ChannelState
+		if err := json.Unmarshal(rec.Body.Bytes(), &st); err != nil || rec.Code != http.StatusOK {
+			t.Fatalf("channel state: %d %s", rec.Code, rec.Body)
+		}
+		return st
+	}
+	refuse := func(floor *cove.VoucherFloor, amount int64, nonce uint64) api.ErrorBody {
+		t.Helper()
+		inv.fail.Store(&cove.Error{Status: http.StatusPaymentRequired, Code: api.CodePaymentRequired, Message: "worker: a replay", Floor: floor})
+		status, body := paidCall(t, s, knownAgent, voucher(t, stranger, fuzzChainID, 1, knownAgent, amount, nonce))
+		if status != http.StatusPaymentRequired || body.Payment == nil || body.Payment.Channel == nil {
+			t.Fatalf("the worker's refusal: %d %+v", status, body)
+		}
+		return body
+	}
+	refuse(nil, 10, 1)
+	if st := state(); st.NextAmount != "10" || st.NextNonce != 1 {
+		t.Fatalf("control: with no floor the gateway's view moved: %+v", st)
+	}
+	body := refuse(&cove.VoucherFloor{Channel: 1, Amount: big.NewInt(90), Nonce: 9}, 10, 1)
+	if ch := body.Payment.Channel; ch.NextAmount != "100" || ch.NextNonce != 10 {
+		t.Fatalf("the 402's channel after the worker's floor: %+v", ch)
+	}
+	if st := state(); st.NextAmount != "100" || st.NextNonce != 10 {
+		t.Fatalf("the channel's state after the worker's floor: %+v", st)
+	}
+	// The next voucher the payer signs from it runs.
+	inv.fail.Store(nil)
+	if status, body := paidCall(t, s, knownAgent, voucher(t, stranger, fuzzChainID, 1, knownAgent, 100, 10)); status != http.StatusOK {
+		t.Fatalf("the voucher above the floor: %d %s", status, body.Error.Message)
 	}
 }

@@ -227,9 +227,10 @@ type Server struct {
 	// waits for them.
 	prepares sync.WaitGroup
 	ai       *ai.Service
-	// linkLedger and linkFree check how calls over the link are paid
-	// (link.go): vouchers this worker accepted (LinkVouchersFile), and
-	// the day's free calls.
+	// linkLedger is the ledger of the channels bound to this worker (ADR
+	// 25): the vouchers its link accepted and those its node's gateway
+	// took for calls it ran in process (LinkVouchersFile); linkFree the
+	// day's free calls at the link.
 	linkLedger *payment.Ledger
 	linkFree   payment.FreeCounts
 	// linkFreeFile keeps linkFree across a clean restart (empty: none).

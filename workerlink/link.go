@@ -36,6 +36,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 
 	"github.com/cove-network/cove"
 )
@@ -82,6 +83,38 @@ type errorBody struct {
 	Code         string `json:"code"`
 	Message      string `json:"message"`
 	RetryAfterMS int64  `json:"retryAfterMs,omitempty"`
+	// Floor is cove.Error.Floor: a payment channel at this worker, its
+	// amount a decimal string.
+	Floor *floorBody `json:"floor,omitempty"`
+}
+
+type floorBody struct {
+	Channel uint64 `json:"channel"`
+	Amount  string `json:"amount"`
+	Nonce   uint64 `json:"nonce"`
+}
+
+// maxFloorDigits is the length of 2^256-1 in decimal: a longer amount is
+// not one.
+const maxFloorDigits = 78
+
+func floorOf(f *cove.VoucherFloor) *floorBody {
+	if f == nil || f.Amount == nil {
+		return nil
+	}
+	return &floorBody{Channel: f.Channel, Amount: f.Amount.String(), Nonce: f.Nonce}
+}
+
+// voucherFloor decodes b, or returns nil for none or one not well formed.
+func (b *floorBody) voucherFloor() *cove.VoucherFloor {
+	if b == nil || len(b.Amount) > maxFloorDigits {
+		return nil
+	}
+	a, ok := new(big.Int).SetString(b.Amount, 10)
+	if !ok || a.Sign() < 0 {
+		return nil
+	}
+	return &cove.VoucherFloor{Channel: b.Channel, Amount: a, Nonce: b.Nonce}
 }
 
 // Health is what a worker says of itself at GET /v1/link/health.

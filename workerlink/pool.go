@@ -353,8 +353,9 @@ func (p *Pool) Vouchers(ctx context.Context, id cove.AgentID, auth string) ([][]
 	return out, errs
 }
 
-// pick returns the member to send a call of rec to, or nil: in rotation,
-// holding rec's key epoch, not in tried; fewest outstanding calls, one
+// pick returns the member to send a call of rec to, or nil: only the
+// member only when not zero (the worker a call's payment channel is bound
+// to), in rotation, holding rec's key epoch, not in tried; fewest outstanding calls, one
 // point more for a worker that has not answered for rec's code; ties at
 // random.
 func (p *Pool) pick(rec chain.AgentRecord, only cove.Hash, tried map[*member]bool) *member {
@@ -403,9 +404,13 @@ func (p *Pool) routesTo(id cove.Hash) bool {
 	return ok
 }
 
+// maxOffered bounds the workers WorkersFor offers.
+const maxOffered = 8
+
 // WorkersFor returns the workers of the pool that can run agent id now
-// (in rotation, holding its key epoch), the least busy first: the
-// verifiers a payer may bind a channel to (ADR 25).
+// (in rotation, holding its key epoch), the least busy first (ties at
+// random), at most maxOffered: the verifiers a payer may bind a channel
+// to (ADR 25).
 func (p *Pool) WorkersFor(id cove.AgentID) []cove.Hash {
 	rec, err := p.view().Agent(id)
 	if err != nil {
@@ -427,9 +432,13 @@ func (p *Pool) WorkersFor(id cove.AgentID) []cove.Hash {
 			ls = append(ls, load{m.id, m.outstanding.Load()})
 		}
 	}
-	slices.SortFunc(ls, func(a, b load) int {
-		return cmp.Or(cmp.Compare(a.busy, b.busy), bytes.Compare(a.id[:], b.id[:]))
-	})
+	// Ties at random: channels last, and the idle workers would
+	// otherwise all be offered in the same order.
+	rand.Shuffle(len(ls), func(i, j int) { ls[i], ls[j] = ls[j], ls[i] })
+	slices.SortStableFunc(ls, func(a, b load) int { return cmp.Compare(a.busy, b.busy) })
+	if len(ls) > maxOffered {
+		ls = ls[:maxOffered]
+	}
 	out := make([]cove.Hash, len(ls))
 	for i, l := range ls {
 		out[i] = l.id
@@ -449,9 +458,15 @@ func (p *Pool) Invoke(ctx context.Context, id cove.AgentID, c cove.Call) (*cove.
 		return nil, fmt.Errorf("route agent %s: %w", id, err)
 	}
 	if !c.Worker.IsZero() && !p.routesTo(c.Worker) {
+		if _, err := p.view().Worker(c.Worker); err == nil {
+			// Registered, but out of rotation for now (unresponsive on
+			// chain, or its endpoint not reachable): perhaps back soon.
+			return nil, &cove.Error{Status: http.StatusServiceUnavailable, Code: CodeNoWorker, RetryAfter: time.Second,
+				Message: fmt.Sprintf("the call's payment channel is bound to worker %s, which is not in this gateway's rotation now; retry shortly, or close the channel and open one bound to a worker this gateway offers (GET /v1/agents/%s/terms)", c.Worker, id)}
+		}
 		// Unsigned, as a refused payment is: no agent ran.
 		return nil, &cove.Error{Status: http.StatusPaymentRequired, Code: api.CodePaymentRequired,
-			Message: fmt.Sprintf("the call's payment channel is bound to worker %s, and only that worker runs the calls it pays; this gateway does not route to it: open a channel bound to a worker it routes to (GET /v1/agents/%s/terms), or call a gateway that routes to %s", c.Worker, id, c.Worker)}
+			Message: fmt.Sprintf("the call's payment channel is bound to worker %s, and only that worker runs the calls it pays; no such worker is registered now: close the channel and open one bound to a worker this gateway offers (GET /v1/agents/%s/terms)", c.Worker, id)}
 	}
 	want := Expect{Agent: id, Attestor: rec.Attestor}
 	waited := false

@@ -330,7 +330,11 @@ func TestPoolVouchers(t *testing.T) {
 // workers offered to bind to are those in rotation, the idlest first.
 func TestInvokeBoundWorker(t *testing.T) {
 	op := testchain.NewKey(t)
-	l := testchain.New(t, op.Address())
+	l := testchain.New(t, op.Address(), testchain.Verifier(testchain.AnyQuote{}))
+	gonePub := []byte("a registered worker out of rotation")
+	l.MustSend(op, func(n uint64) chain.Msg {
+		return chain.RegisterWorker{TEE: "sim", PublicKey: gonePub, Endpoint: "https://127.0.0.1:1", Quote: []byte("q"), Nonce: n}
+	})
 	code := []byte("agent")
 	l.MustSend(op, func(n uint64) chain.Msg {
 		return chain.DeployAgent{Name: "a", CID: cid.Of(code), CodeHash: cove.SHA256(code), Salt: cove.Hash{1}, Nonce: n}
@@ -350,7 +354,12 @@ func TestInvokeBoundWorker(t *testing.T) {
 	}
 	call.Worker = cove.Hash{9}
 	var ce *cove.Error
-	if _, err := p.Invoke(t.Context(), id, call); !errors.As(err, &ce) || ce.Status != http.StatusPaymentRequired || !strings.Contains(ce.Message, "does not route to it") || il.calls+bl.calls != 1 {
-		t.Fatalf("bound to a worker not in the pool: %v", err)
+	if _, err := p.Invoke(t.Context(), id, call); !errors.As(err, &ce) || ce.Status != http.StatusPaymentRequired || !strings.Contains(ce.Message, "no such worker is registered") || il.calls+bl.calls != 1 {
+		t.Fatalf("bound to a worker that does not exist: %v", err)
+	}
+	// A registered worker out of the pool for now: 503, retry.
+	call.Worker = chain.WorkerID(gonePub)
+	if _, err := p.Invoke(t.Context(), id, call); !errors.As(err, &ce) || ce.Status != http.StatusServiceUnavailable || ce.Code != CodeNoWorker || ce.RetryAfter == 0 || il.calls+bl.calls != 1 {
+		t.Fatalf("bound to a registered worker out of rotation: %v", err)
 	}
 }

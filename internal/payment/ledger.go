@@ -32,8 +32,11 @@ import (
 	"github.com/cove-network/cove/internal/atomicfile"
 )
 
-// The ledger is its holder's: a payer who sends the same voucher to two
-// gateways gets two calls for one price (ADR 23). It is kept in a file,
+// A ledger is its holder's; what makes a voucher pay one call on the
+// network is that a channel is bound to one worker, whose ledger (shared
+// by its link and its node's gateway) alone takes the channel's vouchers
+// (ADR 25); a gateway's ledger only pre-checks those of channels bound
+// to remote workers. It is kept in a file,
 // appended to as vouchers are accepted and written to disk every
 // SyncInterval, so a restart forgets at most that much: the vouchers of
 // those calls could be replayed once, and the owner redeems the highest
@@ -75,6 +78,34 @@ type Ledger struct {
 	log   *slog.Logger
 	// runners counts the Runs in progress.
 	runners int
+	// hints are floors of channels their verifier reported (Hint): a
+	// gateway's ledger, which only pre-checks the vouchers of channels
+	// bound to remote workers, learns where they stand. In memory only.
+	hints map[uint64]cove.VoucherFloor
+}
+
+// maxHints bounds the hints a ledger keeps; past it they start again.
+const maxHints = 100_000
+
+// Hint raises the floor of channel f.Channel to f, as the channel's
+// verifier reported it (a worker's refusal, cove.Error.Floor): the
+// ledger's pre-check then asks the payer for a voucher above it, and
+// Floor says so. It records no voucher (there is none to redeem).
+func (l *Ledger) Hint(f cove.VoucherFloor) {
+	if f.Amount == nil || f.Amount.Sign() < 0 {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.hints == nil || len(l.hints) >= maxHints {
+		l.hints = map[uint64]cove.VoucherFloor{}
+	}
+	amount := new(big.Int).Set(f.Amount)
+	cur, ok := l.hints[f.Channel]
+	if ok && cur.Amount.Cmp(amount) > 0 {
+		amount = cur.Amount
+	}
+	l.hints[f.Channel] = cove.VoucherFloor{Channel: f.Channel, Amount: amount, Nonce: max(f.Nonce, cur.Nonce)}
 }
 
 // Open loads the ledger kept at path (created if missing; "" for
@@ -182,18 +213,25 @@ func (l *Ledger) reopen() {
 }
 
 // Floor returns the least amount above which, and the nonce above which,
-// the next voucher of c must be: the highest accepted, or the chain's
-// redeemed total if higher.
+// the next voucher of c must be: the highest of the voucher accepted, the
+// channel's verifier's floor (Hint) and the chain's redeemed total.
 func (l *Ledger) Floor(c chain.ChannelRecord) (*big.Int, uint64) {
 	amount, nonce := c.Redeemed.Big(), c.VoucherNonce
 	l.mu.Lock()
 	a, ok := l.best[c.ID]
+	h, hinted := l.hints[c.ID]
 	l.mu.Unlock()
 	if ok && a.payment.Amount.Cmp(amount) > 0 {
 		amount = a.payment.Amount
 	}
 	if ok && a.payment.Nonce > nonce {
 		nonce = a.payment.Nonce
+	}
+	if hinted && h.Amount.Cmp(amount) > 0 {
+		amount = h.Amount
+	}
+	if hinted && h.Nonce > nonce {
+		nonce = h.Nonce
 	}
 	return new(big.Int).Set(amount), nonce
 }
@@ -310,6 +348,11 @@ func (l *Ledger) Sync() {
 func (l *Ledger) Run(ctx context.Context) {
 	l.mu.Lock()
 	l.runners++
+	if l.f == nil && l.path != "" {
+		// Another holder's Run ended before this one began and closed
+		// the file: open it again (writing the best vouchers once more).
+		l.reopen()
+	}
 	l.mu.Unlock()
 	t := time.NewTicker(SyncInterval)
 	defer t.Stop()
@@ -322,6 +365,11 @@ func (l *Ledger) Run(ctx context.Context) {
 			l.mu.Lock()
 			l.runners--
 			if l.runners == 0 && l.f != nil {
+				// Lines appended since the Sync above, then the file.
+				if err := l.w.Flush(); err != nil {
+					l.log.Error("vouchers: write the ledger", "err", err)
+				}
+				l.f.Sync()
 				l.f.Close()
 				l.f, l.w = nil, nil
 			}
@@ -369,6 +417,9 @@ func (l *Ledger) Redeemable(v chain.View, agent cove.AgentID) []api.Redeemable {
 type Refusal struct {
 	Msg     string
 	Channel *chain.ChannelRecord
+	// Floor is the channel at this ledger, for a replay or a voucher too
+	// low (cove.Error.Floor).
+	Floor *cove.VoucherFloor
 }
 
 // Paid is a call's accepted voucher, which Refund gives back when the
@@ -380,6 +431,9 @@ type Paid struct {
 	had      bool
 	verifier cove.Hash
 }
+
+// Channel is the paid call's channel.
+func (pd *Paid) Channel() uint64 { return pd.p.Channel }
 
 // Verifier is the worker the paid call must run on: its channel's.
 func (pd *Paid) Verifier() cove.Hash { return pd.verifier }
@@ -442,8 +496,9 @@ func Pay(v chain.View, a cove.Agent, h string, at cove.Hash, ledgerOf func(chain
 	l := ledgerOf(c)
 	// The cheap check first: a replayed or lower voucher is refused
 	// before its signature costs a recovery.
-	if floor, nonce := l.Floor(c); p.Nonce <= nonce || p.Amount.Cmp(floor.Add(floor, a.Price)) < 0 {
-		return nil, &Refusal{Msg: fmt.Sprintf("the voucher (amount %s, nonce %d) is a replay or too low: the next voucher of channel %d must carry an amount of at least %s and a nonce above %d", p.Amount, p.Nonce, c.ID, floor, nonce), Channel: &c}
+	if floor, nonce := l.Floor(c); p.Nonce <= nonce || p.Amount.Cmp(new(big.Int).Add(floor, a.Price)) < 0 {
+		return nil, &Refusal{Msg: fmt.Sprintf("the voucher (amount %s, nonce %d) is a replay or too low: the next voucher of channel %d must carry an amount of at least %s and a nonce above %d", p.Amount, p.Nonce, c.ID, new(big.Int).Add(floor, a.Price), nonce), Channel: &c,
+			Floor: &cove.VoucherFloor{Channel: c.ID, Amount: floor, Nonce: nonce}}
 	}
 	if reason, ok := chain.CheckVoucherAmount(c, p.Amount); !ok {
 		return nil, &Refusal{Msg: reason, Channel: &c}

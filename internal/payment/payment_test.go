@@ -7,6 +7,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -192,5 +193,55 @@ func TestFreeCountsKeep(t *testing.T) {
 			t.Fatal("the call taken was not written by Keep")
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestLedgerRunners: a ledger shared by holders (a worker, its link, its
+// node's gateway) keeps its file open while any of their Runs is left:
+// a line appended after the first stops is on disk when the last does;
+// and a Run that begins after every other ended opens the file again.
+func TestLedgerRunners(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "vouchers.log")
+	l, err := Open(path, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	runners := func() int {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		return l.runners
+	}
+	run := func() (stop func()) {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		want := runners() + 1
+		go func() { l.Run(ctx); close(done) }()
+		for runners() < want {
+			time.Sleep(time.Millisecond)
+		}
+		return func() { cancel(); <-done }
+	}
+	appendLine := func(s string) {
+		l.mu.Lock()
+		l.append(s + "\n")
+		l.mu.Unlock()
+	}
+	a := run()
+	b := run()
+	a()
+	appendLine("after-the-first-stopped")
+	b()
+	// Every Run has ended: the file is closed. A new one opens it again.
+	c := run()
+	appendLine("after-a-new-start")
+	c()
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"after-the-first-stopped", "after-a-new-start"} {
+		if !strings.Contains(string(got), want) {
+			t.Errorf("the file lacks %q: %q", want, got)
+		}
 	}
 }

@@ -153,18 +153,26 @@ func TestLinkVouchersRedeemed(t *testing.T) {
 	if resp, err := c.Call(ctx, a.ID, http.MethodGet, "/hello?name=Ada", nil, http.Header{api.HeaderPayment: {last.Header()}}); err == nil && resp.Status == 200 {
 		t.Fatalf("the worker's voucher replayed through the gateway ran the agent")
 	}
+	// A payer that comes back through the gateway, whose own view of the
+	// channel is behind the worker's, carries on: the worker's 402 says
+	// where the channel stands, the gateway passes it on, and the Payer's
+	// one retry pays the next voucher.
+	fresh := c.PayerOf(payer, ch.Uint64(), a.ID)
+	if resp, err := fresh.Call(ctx, http.MethodGet, "/hello?name=Ada", nil, nil); err != nil || resp.Status != 200 {
+		t.Fatalf("a payer through the gateway after the direct calls: %v", err)
+	}
 	// Without a voucher, the worker refuses the call.
 	unpaid := cove.Call{Method: http.MethodGet, Path: "/agents/" + a.ID.String() + "/hello", URL: "http://direct.test/hello", Host: "direct.test", Header: cove.Header{}}
 	if _, err := r.Invoke(ctx, a.ID, unpaid, workerlink.Expect{Agent: a.ID, Attestor: mustAttestor(t, c, ctx, a.ID)}); !errors.As(err, &ce) || ce.Status != http.StatusPaymentRequired {
 		t.Fatalf("an unpaid direct call: %v", err)
 	}
-	// The owner's redeem collects 9 calls' worth: the worker's voucher.
+	// The owner's redeem collects 10 calls' worth: the worker's voucher.
 	outs, err := c.Redeem(ctx, owner, a.ID)
 	if err != nil || len(outs) != 1 {
 		t.Fatalf("redeem: %+v %v", outs, err)
 	}
 	got, err := c.Channels(ctx, payer.Address())
-	if err != nil || len(got) != 1 || got[0].Redeemed.Big().Cmp(big.NewInt(9000)) != 0 {
+	if err != nil || len(got) != 1 || got[0].Redeemed.Big().Cmp(big.NewInt(10000)) != 0 {
 		t.Fatalf("the channel after the redeem: %+v %v", got, err)
 	}
 }
