@@ -46,11 +46,13 @@ const (
 
 // proposalActions are the messages a proposal may run as the agent's
 // owner.
-var proposalActions = []string{"UpgradeAgent", "SetAgentPrice", "SetFreeTier", "WithdrawTreasury"}
+// TransferAgentToDAO, run by the DAO itself, sets its own parameters.
+var proposalActions = []string{"UpgradeAgent", "SetAgentPrice", "SetFreeTier", "WithdrawTreasury", "TransferAgentToDAO"}
 
 // Events of agent DAOs.
 const (
 	EventAgentToDAO       = "agent_to_dao"      // agent, formerOwner, owner (the treasury)
+	EventDAOParamsSet     = "dao_params_set"    // agent, quorumPPM, thresholdPPM, votingBlocks, timelockBlocks
 	EventProposed         = "proposed"          // proposal, agent, proposer, action, snapshot, votingEnds, executableAt
 	EventVoted            = "voted"             // proposal, voter, support, weight
 	EventProposalExecuted = "proposal_executed" // proposal, agent, action
@@ -96,11 +98,20 @@ type ProposalRecord struct {
 	Expires      int64 `json:"expires"`
 	// Executed is the height it was executed at, 0 until then.
 	Executed int64 `json:"executed,omitempty"`
+	// QuorumPPM and ThresholdPPM are the DAO's when it was proposed: a
+	// later change of the DAO's parameters does not change what an open
+	// proposal needs (0: proposed before they were kept here; the DAO's
+	// apply).
+	QuorumPPM    uint64 `json:"quorumPPM,omitempty"`
+	ThresholdPPM uint64 `json:"thresholdPPM,omitempty"`
 }
 
 // Passed reports whether the votes meet the DAO's quorum and threshold,
 // with the reason when they do not.
 func (p ProposalRecord) Passed(d DAORecord) (bool, string) {
+	if p.QuorumPPM != 0 {
+		d.QuorumPPM, d.ThresholdPPM = p.QuorumPPM, p.ThresholdPPM
+	}
 	votes := new(big.Int).Add(p.Yes.Big(), p.No.Big())
 	// votes·10^6 ≥ quorumPPM·supply
 	lhs := new(big.Int).Mul(votes, ppm)
@@ -212,6 +223,18 @@ func execTransferAgentToDAO(o *overlay, sender cove.Address, m TransferAgentToDA
 	if _, f := getToken(o, m.Agent); f != nil {
 		return nil, fail(f.code, "%s: a DAO's members are its token's holders", f.msg)
 	}
+	if IsDAOAgent(rec) {
+		// Its DAO runs it (an executed proposal, as the treasury): new
+		// parameters for the proposals made from now on.
+		d, f := getDAO(o, m.Agent)
+		if f != nil {
+			return nil, f
+		}
+		d.QuorumPPM, d.ThresholdPPM, d.VotingBlocks, d.TimelockBlocks = m.QuorumPPM, m.ThresholdPPM, m.VotingBlocks, m.TimelockBlocks
+		putJSON(o, daoKey(m.Agent), d)
+		return []Event{{Type: EventDAOParamsSet, Attrs: []Attr{{"agent", m.Agent.String()}, {"quorumPPM", u64s(m.QuorumPPM)},
+			{"thresholdPPM", u64s(m.ThresholdPPM)}, {"votingBlocks", u64s(m.VotingBlocks)}, {"timelockBlocks", u64s(m.TimelockBlocks)}}}}, nil
+	}
 	rec.Owner = AgentTreasury(m.Agent)
 	putJSON(o, agentKey(m.Agent), rec)
 	putJSON(o, daoKey(m.Agent), DAORecord{
@@ -309,6 +332,7 @@ func execPropose(o *overlay, sender cove.Address, m Propose, ctx execContext) ([
 		ID: id, Agent: m.Agent, Proposer: sender, ActionType: m.ActionType, Action: string(canon), Description: m.Description,
 		Snapshot: snapshot, SnapshotSupply: AmountOf(t.supplyBeforeBlock(ctx.height)), Yes: AmountOf(new(big.Int)), No: AmountOf(new(big.Int)),
 		Created: ctx.height, VotingEnds: ctx.height + int64(d.VotingBlocks),
+		QuorumPPM: d.QuorumPPM, ThresholdPPM: d.ThresholdPPM,
 	}
 	p.ExecutableAt = p.VotingEnds + int64(d.TimelockBlocks) + 1
 	p.Expires = p.ExecutableAt + int64(d.VotingBlocks)

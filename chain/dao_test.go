@@ -460,3 +460,65 @@ func TestTransfersCannotPushOutAVote(t *testing.T) {
 		t.Fatalf("alice's holding after her vote: %+v", h)
 	}
 }
+
+// TestDAOSetsItsParams: a DAO changes its own parameters by a proposal
+// whose action is TransferAgentToDAO; a proposal open when they change
+// keeps the quorum it was made with (the control beside the refusal: the
+// same votes on a proposal made after the change miss the new quorum).
+func TestDAOSetsItsParams(t *testing.T) {
+	a := newFeeApp(t)
+	tm := genesisTime
+	tx := nextNonceSigner(t, map[testKey]uint64{})
+	step, refused := tokenSteps(t, a, &tm)
+	agent, deployIt := bobsAgent("selfgov", 1)
+	step(tx(bob, deployIt), tx(alice, func(n uint64) Msg { return transfer(carol, 100_000, n) }))
+	step(tx(bob, func(n uint64) Msg {
+		return LaunchAgentToken{Agent: agent, Name: "S", Symbol: "S", Curve: CurveLinear, A: big.NewInt(10), B: big.NewInt(0), Nonce: n}
+	}))
+	step(tx(alice, func(n uint64) Msg { return Buy{Agent: agent, Amount: tok(80), MaxCost: maxUint256, Nonce: n} }),
+		tx(carol, func(n uint64) Msg { return Buy{Agent: agent, Amount: tok(20), MaxCost: maxUint256, Nonce: n} }))
+	step(tx(bob, func(n uint64) Msg {
+		return TransferAgentToDAO{Agent: agent, QuorumPPM: 100_000, ThresholdPPM: 500_000, VotingBlocks: 2, TimelockBlocks: 0, Nonce: n}
+	}))
+	propose := func(typ, action string) []byte {
+		return tx(alice, func(n uint64) Msg { return Propose{Agent: agent, ActionType: typ, Action: action, Nonce: n} })
+	}
+	params := `{"agent":"` + agent.String() + `","quorumPPM":900000,"thresholdPPM":500000,"votingBlocks":3,"timelockBlocks":1}`
+	price := `{"agent":"` + agent.String() + `","price":"5"}`
+	step(propose("TransferAgentToDAO", params), propose("SetAgentPrice", price)) // proposals 1 and 2
+	vote := func(p uint64) []byte {
+		return tx(alice, func(n uint64) Msg { return CastVote{Proposal: p, Support: "yes", Nonce: n} })
+	}
+	step(vote(1), vote(2))
+	execute := func(p uint64) []byte {
+		return tx(carol, func(n uint64) Msg { return Execute{Proposal: p, Nonce: n} })
+	}
+	waitExecutable := func(id uint64) {
+		p, _ := a.View().ProposalState(id)
+		for a.Height() < p.ExecutableAt-1 {
+			step()
+		}
+	}
+	waitExecutable(1)
+	res := step(execute(1))
+	if eventAttr(t, res.TxResults[0], EventDAOParamsSet, "quorumPPM") != "900000" {
+		t.Fatalf("executing the params change: %+v", res.TxResults[0].Events)
+	}
+	if d, _ := a.View().DAOState(agent); d.QuorumPPM != 900_000 || d.VotingBlocks != 3 || d.TimelockBlocks != 1 || d.FormerOwner != bob.addr {
+		t.Fatalf("the DAO after its params change: %+v", d.DAORecord)
+	}
+	// Proposal 2, made under a quorum of 10%, passes with alice's 80%.
+	step(execute(2))
+	if rec, _ := a.View().Agent(agent); rec.Price.Big().Int64() != 5 {
+		t.Fatalf("price %s after proposal 2", rec.Price)
+	}
+	// Proposals 3 and 4, made now, need 90%: alice's 80% is not enough
+	// for 3; carol's yes too carries 4 (the control).
+	step(propose("SetAgentPrice", `{"agent":"`+agent.String()+`","price":"6"}`), propose("SetAgentPrice", `{"agent":"`+agent.String()+`","price":"7"}`))
+	step(vote(3), vote(4), tx(carol, func(n uint64) Msg { return CastVote{Proposal: 4, Support: "yes", Nonce: n} }))
+	waitExecutable(3)
+	refused(CodeUnauthorized, "the quorum is 900000 ppm", execute(3), execute(4))
+	if rec, _ := a.View().Agent(agent); rec.Price.Big().Int64() != 7 {
+		t.Fatalf("price %s after proposal 4", rec.Price)
+	}
+}

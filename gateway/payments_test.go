@@ -667,6 +667,19 @@ func TestChannelBoundToOneWorker(t *testing.T) {
 		t.Fatalf("terms: %d %s", rec.Code, rec.Body)
 	}
 
+	// A free agent's terms: price 0; an unknown agent's: 404.
+	free := mustDeployOther(t, c)
+	rec = httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/v1/agents/"+free.String()+"/terms", nil))
+	if err := json.Unmarshal(rec.Body.Bytes(), &terms); rec.Code != http.StatusOK || err != nil || terms.Price != "0" {
+		t.Fatalf("a free agent's terms: %d %s", rec.Code, rec.Body)
+	}
+	rec = httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/v1/agents/"+cove.AgentID{0xee}.String()+"/terms", nil))
+	if rec.Code != http.StatusNotFound {
+		t.Fatalf("an unknown agent's terms: %d %s", rec.Code, rec.Body)
+	}
+
 	// An unbound channel's voucher is refused; the same voucher of the
 	// bound channel (the control) pays, and the call goes to its worker.
 	status, body := paidCall(t, s, knownAgent, voucher(t, stranger, fuzzChainID, 2, knownAgent, 10, 1))

@@ -343,7 +343,11 @@ func TestInvokeBoundWorker(t *testing.T) {
 	idle, busy := member0(1, 0, true, 0), member0(2, 3, true, 0)
 	il, bl := &answering{}, &answering{}
 	idle.local, busy.local = il, bl
-	p := testPool(idle, busy)
+	// Never offered: one down, one not ready, one without the agent's
+	// key epoch (0).
+	down, unready, noEpoch := member0(3, 0, true, 0), member0(4, 0, true, 0), member0(5, 0, true, 1)
+	down.up, unready.health.Ready = false, false
+	p := testPool(idle, busy, down, unready, noEpoch)
 	p.view = l.View
 	if got := p.WorkersFor(id); len(got) != 2 || got[0] != idle.id || got[1] != busy.id {
 		t.Fatalf("workers to bind to: %v", got)

@@ -33,6 +33,14 @@ func testPaidCalls(t *testing.T, base string) {
 	if err == nil || !strings.Contains(err.Error(), "cove channel open --agent "+dep.ID) {
 		t.Fatalf("a call with no channel: %v", err)
 	}
+	// --worker names the worker to bind to: a malformed id, or one no
+	// worker has, is refused.
+	if _, err := runCove(t, "--gateway", base, "--from", "payer", "channel", "open", "--agent", dep.ID, "--deposit", "100000", "--worker", "0x12"); err == nil || !strings.Contains(err.Error(), "--worker") {
+		t.Fatalf("channel open with a malformed --worker: %v", err)
+	}
+	if _, err := runCove(t, "--gateway", base, "--from", "payer", "channel", "open", "--agent", dep.ID, "--deposit", "100000", "--worker", "0x"+strings.Repeat("ab", 32)); err == nil || !strings.Contains(err.Error(), "is not a registered worker") {
+		t.Fatalf("channel open bound to no worker: %v", err)
+	}
 	out = run("--from", "payer", "channel", "open", "--agent", dep.ID, "--deposit", "100000")
 	// Bound to the worker the gateway offers: the dev node's own.
 	m := regexp.MustCompile(`(?m)^  channel_opened channel=([0-9]+) payer=` + payer.String() + ` agent=` + dep.ID + ` deposit=100000 verifier=0x[0-9a-f]{64}$`).FindStringSubmatch(out)

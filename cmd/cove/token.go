@@ -351,16 +351,22 @@ func newDAOProposeCmd(g *globals) *cobra.Command {
 		spend, to, describe string
 		secrets             secretFlags
 		asJSON              bool
+		params              bool
+		quorum, threshold   uint64
+		voting, timelock    uint64
 	)
 	cmd := &cobra.Command{
-		Use:   "propose AGENT (--upgrade PATH | --price AMOUNT | --free-tier N | --spend AMOUNT --to ADDRESS)",
-		Short: "Propose an action of an agent's DAO: upgrade its code, price it, set its free tier, or spend its treasury",
+		Use:   "propose AGENT (--upgrade PATH | --price AMOUNT | --free-tier N | --spend AMOUNT --to ADDRESS | --params [--quorum-ppm N] [--threshold-ppm N] [--voting-blocks N] [--timelock-blocks N])",
+		Short: "Propose an action of an agent's DAO: upgrade its code, price it, set its free tier, spend its treasury, or change the DAO's own parameters",
 		Long: `Propose one action of an agent's DAO; you must have held the agent's token at the end of the
 block before. The chain tries the action at once and refuses a proposal it would refuse to run
 now. The event "proposed" gives the proposal's id, when voting ends and when it may be
-executed.`,
+executed. --params proposes new quorum, threshold, voting period and timelock for the
+proposals made after it runs (those left out keep the DAO's current value); a proposal keeps
+the quorum and threshold it was made with.`,
 		Example: `  cove dao propose 0x1234…cdef --upgrade ./agent-v2.ts --description "v2: faster" --from alice
-  cove dao propose 0x1234…cdef --spend 1000000000000000000 --to 0xabcd… --from alice`,
+  cove dao propose 0x1234…cdef --spend 1000000000000000000 --to 0xabcd… --from alice
+  cove dao propose 0x1234…cdef --params --quorum-ppm 200000 --voting-blocks 100 --from alice`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := cove.ParseAgentID(args[0])
@@ -369,13 +375,13 @@ executed.`,
 			}
 			setFreeTier = cmd.Flags().Changed("free-tier")
 			n := 0
-			for _, set := range []bool{upgrade != "", price != "", setFreeTier, spend != ""} {
+			for _, set := range []bool{upgrade != "", price != "", setFreeTier, spend != "", params} {
 				if set {
 					n++
 				}
 			}
 			if n != 1 {
-				return fmt.Errorf("give exactly one action: --upgrade PATH, --price AMOUNT, --free-tier N or --spend AMOUNT --to ADDRESS")
+				return fmt.Errorf("give exactly one action: --upgrade PATH, --price AMOUNT, --free-tier N, --spend AMOUNT --to ADDRESS or --params")
 			}
 			signer, c, ctx, cancel, err := from.open(cmd, g)
 			if err != nil {
@@ -404,6 +410,26 @@ executed.`,
 				action = chain.SetAgentPrice{Agent: id, Price: p}
 			case setFreeTier:
 				action = chain.SetFreeTier{Agent: id, CallsPerDay: freeTier, PerCaller: perCaller}
+			case params:
+				d, err := c.DAO(ctx, id)
+				if err != nil {
+					return err
+				}
+				m := chain.TransferAgentToDAO{Agent: id, QuorumPPM: d.QuorumPPM, ThresholdPPM: d.ThresholdPPM, VotingBlocks: d.VotingBlocks, TimelockBlocks: d.TimelockBlocks}
+				changed := cmd.Flags().Changed
+				if changed("quorum-ppm") {
+					m.QuorumPPM = quorum
+				}
+				if changed("threshold-ppm") {
+					m.ThresholdPPM = threshold
+				}
+				if changed("voting-blocks") {
+					m.VotingBlocks = voting
+				}
+				if changed("timelock-blocks") {
+					m.TimelockBlocks = timelock
+				}
+				action = m
 			default:
 				amt, err := parseUnits("--spend", spend)
 				if err != nil {
@@ -440,6 +466,11 @@ executed.`,
 	f.Uint64Var(&perCaller, "per-caller", 0, "with --free-tier: at most this many by one caller")
 	f.StringVar(&spend, "spend", "", "propose paying this many base units from the treasury")
 	f.StringVar(&to, "to", "", "with --spend: the account paid")
+	f.BoolVar(&params, "params", false, "propose new parameters of the DAO itself (the four flags below; those left out keep their value)")
+	f.Uint64Var(&quorum, "quorum-ppm", 0, "with --params: the quorum, in millionths of the snapshot's supply")
+	f.Uint64Var(&threshold, "threshold-ppm", 0, "with --params: the yes votes needed, in millionths of the votes (at least 500000)")
+	f.Uint64Var(&voting, "voting-blocks", 0, "with --params: the blocks a proposal takes votes")
+	f.Uint64Var(&timelock, "timelock-blocks", 0, "with --params: the blocks between the end of voting and execution")
 	f.StringVar(&describe, "description", "", "what the proposal is for (at most 1024 bytes)")
 	f.BoolVar(&asJSON, "json", false, "print the outcome as JSON")
 	return cmd

@@ -85,22 +85,37 @@ func testTokensAndDAO(t *testing.T, base string) {
 	if out = run("--from", "hodler", "dao", "vote", prop, "yes"); !strings.Contains(out, "voted proposal="+prop+" voter="+holder.String()+" support=yes weight=9000000000000000000") {
 		t.Fatalf("vote printed %q", out)
 	}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		var p chain.ProposalState
-		if err := json.Unmarshal([]byte(run("dao", "show", "--proposal", prop, "--json")), &p); err != nil {
-			t.Fatal(err)
+	waitExecutable := func(prop string) {
+		t.Helper()
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			var p chain.ProposalState
+			if err := json.Unmarshal([]byte(run("dao", "show", "--proposal", prop, "--json")), &p); err != nil {
+				t.Fatal(err)
+			}
+			if p.Status == chain.ProposalExecutable {
+				return
+			}
+			if p.Status != chain.ProposalVoting && p.Status != chain.ProposalTimelocked || time.Now().After(deadline) {
+				t.Fatalf("proposal %s: %+v", prop, p)
+			}
+			time.Sleep(50 * time.Millisecond)
 		}
-		if p.Status == chain.ProposalExecutable {
-			break
-		}
-		if p.Status != chain.ProposalVoting && p.Status != chain.ProposalTimelocked || time.Now().After(deadline) {
-			t.Fatalf("proposal %s: %+v", prop, p)
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
+	waitExecutable(prop)
 	if out = run("dao", "execute", prop); !strings.Contains(out, "proposal_executed proposal="+prop) || !strings.Contains(out, "agent_priced agent="+dep.ID+" price=700") {
 		t.Fatalf("execute printed %q", out)
+	}
+	// The DAO changes its own quorum; the rest keep their values.
+	out = run("--from", "hodler", "dao", "propose", dep.ID, "--params", "--quorum-ppm", "400000")
+	m = regexp.MustCompile(`proposed proposal=([0-9]+) agent=` + dep.ID + ` proposer=0x[0-9a-fA-F]{40} action=TransferAgentToDAO`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("propose --params printed %q", out)
+	}
+	run("--from", "hodler", "dao", "vote", m[1], "yes")
+	waitExecutable(m[1])
+	if out = run("dao", "execute", m[1]); !strings.Contains(out, "dao_params_set agent="+dep.ID+" quorumPPM=400000 thresholdPPM=500000 votingBlocks=10 timelockBlocks=1") {
+		t.Fatalf("execute --params printed %q", out)
 	}
 	if out = run("dao", "show", dep.ID); !strings.Contains(out, "proposal "+prop+": SetAgentPrice, executed") {
 		t.Fatalf("dao show printed %q", out)
