@@ -3,7 +3,6 @@ package cove
 import (
 	"errors"
 	"io"
-	"math/big"
 	"strings"
 	"time"
 )
@@ -96,22 +95,14 @@ type Error struct {
 	Message string // for people: what went wrong and what to do
 	// RetryAfter, when positive, says when trying again may succeed.
 	RetryAfter time.Duration
-	// Floor, on a payment_required refusal of a voucher that was a replay
-	// or too low, is where the channel stands at its verifier (the worker
-	// it is bound to), so that a gateway whose own view is behind can tell
-	// the payer what the next voucher must carry.
-	Floor *VoucherFloor
+	// Accepted, on a payment_required refusal of a voucher that was a
+	// replay or too low, is the highest voucher of the channel its
+	// verifier (the worker it is bound to) accepted: a Cove-Payment value
+	// the payer signed, so that a gateway whose own view is behind checks
+	// it and tells the payer what the next voucher must carry.
+	Accepted string
 	// Err is the cause, for errors.Is; it is not shown to clients.
 	Err error
-}
-
-// VoucherFloor is where a payment channel stands at a verifier: the next
-// voucher must carry an amount of at least Amount plus the price and a
-// nonce above Nonce.
-type VoucherFloor struct {
-	Channel uint64
-	Amount  *big.Int
-	Nonce   uint64
 }
 
 func (e *Error) Error() string { return e.Message }

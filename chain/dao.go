@@ -106,7 +106,8 @@ type ProposalRecord struct {
 	ThresholdPPM uint64 `json:"thresholdPPM,omitempty"`
 }
 
-// Passed reports whether the votes meet the DAO's quorum and threshold,
+// Passed reports whether the votes meet the proposal's quorum and
+// threshold (the DAO's, d, for a proposal that does not keep its own),
 // with the reason when they do not.
 func (p ProposalRecord) Passed(d DAORecord) (bool, string) {
 	if p.QuorumPPM != 0 {
@@ -134,7 +135,8 @@ func voteKey(id uint64, voter cove.Address) string {
 }
 
 // TransferAgentToDAO hands the sender's agent, which has a token, to its
-// token holders for good.
+// token holders for good. Run by an executed proposal of an agent already
+// in its DAO, it sets the DAO's parameters for later proposals.
 type TransferAgentToDAO struct {
 	Agent          cove.AgentID `eip712:"agent"`
 	QuorumPPM      uint64       `eip712:"quorumPPM"`
@@ -146,8 +148,8 @@ type TransferAgentToDAO struct {
 }
 
 // Propose proposes that an agent's DAO run Action, a message of type
-// ActionType (UpgradeAgent, SetAgentPrice, SetFreeTier or
-// WithdrawTreasury) for that agent, as JSON with no nonce or a nonce of 0.
+// ActionType (UpgradeAgent, SetAgentPrice, SetFreeTier, WithdrawTreasury
+// or TransferAgentToDAO, the DAO's own parameters) for that agent, as JSON with no nonce or a nonce of 0.
 // The sender must have held the agent's token at the end of the block
 // before.
 type Propose struct {
@@ -370,12 +372,6 @@ func execVote(o *overlay, sender cove.Address, m CastVote, ctx execContext) ([]E
 		return nil, fail(CodeExists, "%s has voted %s on proposal %d already", sender, voted, p.ID)
 	}
 	h := getHolding(o, p.Agent, sender)
-	if h.Incoming.Big().Sign() > 0 {
-		// Tokens transferred to the voter count from now: the voter's own
-		// transaction takes them in (at this block, after the snapshot).
-		h.takeIncoming()
-		h = setBalance(o, h, h.Balance.Big(), ctx.height)
-	}
 	w, known := h.At(p.Snapshot)
 	if !known {
 		return nil, fail(CodeUnauthorized, "%s's token balance at block %d is no longer recorded (it changed more than %d times since): it cannot vote on proposal %d", sender, p.Snapshot, maxCheckpoints, p.ID)
@@ -386,7 +382,11 @@ func execVote(o *overlay, sender cove.Address, m CastVote, ctx execContext) ([]E
 	// Tokens sold since the snapshot do not vote either, and those that
 	// vote are locked until voting ends: a majority bought for a block and
 	// sold back at the same price cannot vote.
-	if bal := h.Balance.Big(); bal.Cmp(w) < 0 {
+	// A vote writes no history (it would push the oldest entry out, which
+	// may be another open proposal's snapshot); what the voter holds now
+	// counts the tokens sent to it, which its Sell or TransferToken takes
+	// in before the lock is checked.
+	if bal := new(big.Int).Add(h.Balance.Big(), h.Incoming.Big()); bal.Cmp(w) < 0 {
 		if bal.Sign() == 0 {
 			return nil, fail(CodeUnauthorized, "%s held %s at proposal %d's snapshot and holds none now: tokens sold since do not vote", sender, w, p.ID)
 		}

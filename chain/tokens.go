@@ -660,6 +660,11 @@ func execTransferToken(o *overlay, sender cove.Address, m TransferToken, ctx exe
 	if held := heldAddress(o, m.To); held != "" {
 		return nil, fail(CodeInvalidArgument, "%s is %s: transfer to an account instead", m.To, held)
 	}
+	// No key spends tokens there, and they would count in every later
+	// snapshot's supply, raising the quorum out of reach.
+	if m.To.IsZero() || m.To == AgentTreasury(m.Agent) {
+		return nil, fail(CodeInvalidArgument, "%s is the zero address or the agent's treasury, which no key spends from: transfer to an account instead", m.To)
+	}
 	from := getHolding(o, m.Agent, sender)
 	from.takeIncoming()
 	held := from.Balance.Big()

@@ -446,8 +446,8 @@ func bobsAgent(name string, salt byte) (cove.AgentID, func(n uint64) Msg) {
 // to itself or a keyless address the chain holds, not more than it holds,
 // not of an agent without a token; each refusal beside a control in the
 // same state. The supply and the reserve do not move (checkTokens after
-// every block); both holdings record the block, so a vote at a snapshot
-// before the transfer weighs the balances before it.
+// every block); the sender's history records the block, the recipient's
+// is untouched until its own transaction takes the tokens in.
 func TestTokenTransfer(t *testing.T) {
 	a := newFeeApp(t)
 	tm := genesisTime
@@ -469,9 +469,11 @@ func TestTokenTransfer(t *testing.T) {
 	refused(CodeInvalidArgument, "amount is 0", xfer(alice, agent, carol.addr, big.NewInt(0)), xfer(alice, agent, carol.addr, tok(1)))
 	refused(CodeInvalidArgument, "to is the sender", xfer(alice, agent, alice.addr, tok(1)), xfer(alice, agent, carol.addr, tok(1)))
 	refused(CodeInvalidArgument, "the agent tokens' reserve", xfer(alice, agent, TokenReserveAddress, tok(1)), xfer(alice, agent, carol.addr, tok(1)))
+	refused(CodeInvalidArgument, "which no key spends from", xfer(alice, agent, AgentTreasury(agent), tok(1)), xfer(alice, agent, carol.addr, tok(1)))
+	refused(CodeInvalidArgument, "which no key spends from", xfer(alice, agent, cove.Address{}, tok(1)), xfer(alice, agent, carol.addr, tok(1)))
 	refused(CodeNotFound, "has no token", xfer(alice, bare, carol.addr, tok(1)), xfer(alice, agent, carol.addr, tok(1)))
-	// Alice holds 6 now: 7 is more, 6 is all.
-	refused(CodeInsufficientFunds, "holds", xfer(alice, agent, carol.addr, tok(7)), xfer(alice, agent, carol.addr, tok(6)))
+	// Alice holds 4 now: 5 is more, 4 is all.
+	refused(CodeInsufficientFunds, "holds", xfer(alice, agent, carol.addr, tok(5)), xfer(alice, agent, carol.addr, tok(4)))
 	moved := a.Height()
 	if got := supply(); got.Cmp(before) != 0 {
 		t.Fatalf("the supply moved from %s to %s", before, got)

@@ -70,15 +70,18 @@ func (s *Server) checkPayment(r *http.Request, a cove.Agent) (paidCall, *payment
 
 // workerRefused answers a paid call the worker refused with its 402
 // (another gateway or a direct call took a voucher this one had not
-// seen): when the worker said where the channel stands, the gateway's
-// ledger takes it as a hint, so the terms, and GET /v1/channels/{id},
-// ask the payer for a voucher above it.
+// seen): the worker's highest voucher of the channel, once checked as the
+// payer's (payment.Ledger.Learn: nothing unsigned moves a floor), is
+// taken here too, so the terms, and GET /v1/channels/{id}, ask the payer
+// for the voucher after it.
 func (s *Server) workerRefused(w http.ResponseWriter, a cove.Agent, pc paidCall, ce *cove.Error) {
 	pe := &paymentError{msg: ce.Message}
 	v := s.chain.View()
 	if c, err := v.Channel(pc.channel); err == nil && pc.channel != 0 {
-		if f := ce.Floor; f != nil && f.Channel == pc.channel && c.Verifier == pc.worker {
-			s.ledgerOf(c).Hint(*f)
+		if ce.Accepted != "" {
+			if err := s.ledgerOf(c).Learn(v, c, ce.Accepted); err != nil {
+				s.log.Warn("paid call: the worker's voucher does not check; ignored", "channel", c.ID, "worker", pc.worker, "err", err)
+			}
 		}
 		pe.channel = &c
 	}

@@ -730,12 +730,13 @@ func TestChannelBoundToOneWorker(t *testing.T) {
 	}
 }
 
-// TestWorkerFloorHint: a worker that refuses a voucher as a replay says
-// where the channel stands at it (cove.Error.Floor); the gateway, whose
-// own view of a channel bound to that remote worker is behind, answers
-// the 402 with that state and GET /v1/channels/{id} asks for the next
-// voucher above it. The control: the same refusal without a floor leaves
-// the gateway's view where it was.
+// TestWorkerFloorHint: a worker that refuses a voucher as a replay sends
+// the highest voucher of the channel it accepted (cove.Error.Accepted);
+// the gateway, whose own view of a channel bound to that remote worker is
+// behind, takes it once it checks as the payer's, answers the 402 with
+// that state, and GET /v1/channels/{id} asks for the voucher after it.
+// The controls: no voucher, or the same voucher signed by another key
+// (what a lying worker could send), leave the gateway's view where it was.
 func TestWorkerFloorHint(t *testing.T) {
 	inv := &workerInvoker{}
 	s, c := newTestGateway(t, gateway.DefaultConfig(), inv)
@@ -750,25 +751,27 @@ func TestWorkerFloorHint(t *testing.T) {
 		}
 		return st
 	}
-	refuse := func(floor *cove.VoucherFloor, amount int64, nonce uint64) api.ErrorBody {
+	refuse := func(accepted string) api.ErrorBody {
 		t.Helper()
-		inv.fail.Store(&cove.Error{Status: http.StatusPaymentRequired, Code: api.CodePaymentRequired, Message: "worker: a replay", Floor: floor})
-		status, body := paidCall(t, s, knownAgent, voucher(t, stranger, fuzzChainID, 1, knownAgent, amount, nonce))
+		inv.fail.Store(&cove.Error{Status: http.StatusPaymentRequired, Code: api.CodePaymentRequired, Message: "worker: a replay", Accepted: accepted})
+		status, body := paidCall(t, s, knownAgent, voucher(t, stranger, fuzzChainID, 1, knownAgent, 10, 1))
 		if status != http.StatusPaymentRequired || body.Payment == nil || body.Payment.Channel == nil {
 			t.Fatalf("the worker's refusal: %d %+v", status, body)
 		}
 		return body
 	}
-	refuse(nil, 10, 1)
-	if st := state(); st.NextAmount != "10" || st.NextNonce != 1 {
-		t.Fatalf("control: with no floor the gateway's view moved: %+v", st)
+	for _, bad := range []string{"", voucher(t, owner, fuzzChainID, 1, knownAgent, 90, 9), voucher(t, stranger, fuzzChainID, 1, knownAgent, 1001, 9)} {
+		refuse(bad)
+		if st := state(); st.NextAmount != "10" || st.NextNonce != 1 {
+			t.Fatalf("a refusal with voucher %q moved the gateway's view: %+v", bad, st)
+		}
 	}
-	body := refuse(&cove.VoucherFloor{Channel: 1, Amount: big.NewInt(90), Nonce: 9}, 10, 1)
+	body := refuse(voucher(t, stranger, fuzzChainID, 1, knownAgent, 90, 9))
 	if ch := body.Payment.Channel; ch.NextAmount != "100" || ch.NextNonce != 10 {
-		t.Fatalf("the 402's channel after the worker's floor: %+v", ch)
+		t.Fatalf("the 402's channel after the worker's voucher: %+v", ch)
 	}
 	if st := state(); st.NextAmount != "100" || st.NextNonce != 10 {
-		t.Fatalf("the channel's state after the worker's floor: %+v", st)
+		t.Fatalf("the channel's state after the worker's voucher: %+v", st)
 	}
 	// The next voucher the payer signs from it runs.
 	inv.fail.Store(nil)

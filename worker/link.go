@@ -99,7 +99,7 @@ func (p paidLink) Invoke(ctx context.Context, id cove.AgentID, c cove.Call) (*co
 	}
 	paid, ref := s.linkLedger.Pay(v, a, c.Payment, s.myID)
 	if ref != nil {
-		return nil, &cove.Error{Status: http.StatusPaymentRequired, Code: api.CodePaymentRequired, Message: ref.Msg, Floor: ref.Floor}
+		return nil, &cove.Error{Status: http.StatusPaymentRequired, Code: api.CodePaymentRequired, Message: ref.Msg, Accepted: ref.Accepted}
 	}
 	c.Payment = ""
 	resp, err := s.Invoke(ctx, id, c)

@@ -214,7 +214,10 @@ func readError(resp *http.Response) error {
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&e); err != nil || e.Code == "" {
 		return &FailedError{Err: fmt.Errorf("answered %s with an unreadable error", resp.Status)}
 	}
-	return &cove.Error{Status: resp.StatusCode, Code: e.Code, Message: e.Message, RetryAfter: time.Duration(e.RetryAfterMS) * time.Millisecond, Floor: e.Floor.voucherFloor()}
+	if len(e.Accepted) > maxAcceptedBytes {
+		e.Accepted = "" // not a voucher
+	}
+	return &cove.Error{Status: resp.StatusCode, Code: e.Code, Message: e.Message, RetryAfter: time.Duration(e.RetryAfterMS) * time.Millisecond, Accepted: e.Accepted}
 }
 
 // maxVouchersBytes bounds a worker's answer of vouchers.

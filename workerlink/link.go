@@ -36,7 +36,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 
 	"github.com/cove-network/cove"
 )
@@ -83,39 +82,14 @@ type errorBody struct {
 	Code         string `json:"code"`
 	Message      string `json:"message"`
 	RetryAfterMS int64  `json:"retryAfterMs,omitempty"`
-	// Floor is cove.Error.Floor: a payment channel at this worker, its
-	// amount a decimal string.
-	Floor *floorBody `json:"floor,omitempty"`
+	// Accepted is cove.Error.Accepted: the highest voucher of the call's
+	// channel this worker accepted, signed by the payer.
+	Accepted string `json:"accepted,omitempty"`
 }
 
-type floorBody struct {
-	Channel uint64 `json:"channel"`
-	Amount  string `json:"amount"`
-	Nonce   uint64 `json:"nonce"`
-}
-
-// maxFloorDigits is the length of 2^256-1 in decimal: a longer amount is
-// not one.
-const maxFloorDigits = 78
-
-func floorOf(f *cove.VoucherFloor) *floorBody {
-	if f == nil || f.Amount == nil {
-		return nil
-	}
-	return &floorBody{Channel: f.Channel, Amount: f.Amount.String(), Nonce: f.Nonce}
-}
-
-// voucherFloor decodes b, or returns nil for none or one not well formed.
-func (b *floorBody) voucherFloor() *cove.VoucherFloor {
-	if b == nil || len(b.Amount) > maxFloorDigits {
-		return nil
-	}
-	a, ok := new(big.Int).SetString(b.Amount, 10)
-	if !ok || a.Sign() < 0 {
-		return nil
-	}
-	return &cove.VoucherFloor{Channel: b.Channel, Amount: a, Nonce: b.Nonce}
-}
+// maxAcceptedBytes bounds an error's voucher (a Cove-Payment value is at
+// most 1024 bytes, api.ParsePayment).
+const maxAcceptedBytes = 1024
 
 // Health is what a worker says of itself at GET /v1/link/health.
 type Health struct {

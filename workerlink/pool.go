@@ -353,9 +353,9 @@ func (p *Pool) Vouchers(ctx context.Context, id cove.AgentID, auth string) ([][]
 	return out, errs
 }
 
-// pick returns the member to send a call of rec to, or nil: only the
-// member only when not zero (the worker a call's payment channel is bound
-// to), in rotation, holding rec's key epoch, not in tried; fewest outstanding calls, one
+// pick returns the member to send a call of rec to, or nil: when only is
+// not zero, that member alone (the worker a call's payment channel is
+// bound to); in rotation, holding rec's key epoch, not in tried; fewest outstanding calls, one
 // point more for a worker that has not answered for rec's code; ties at
 // random.
 func (p *Pool) pick(rec chain.AgentRecord, only cove.Hash, tried map[*member]bool) *member {

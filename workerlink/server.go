@@ -361,5 +361,5 @@ func writeError(rw http.ResponseWriter, e *cove.Error) {
 	h.Set("Content-Type", "application/json")
 	h.Set(HeaderError, e.Code)
 	rw.WriteHeader(e.Status)
-	json.NewEncoder(rw).Encode(errorBody{Code: e.Code, Message: e.Message, RetryAfterMS: e.RetryAfter.Milliseconds(), Floor: floorOf(e.Floor)})
+	json.NewEncoder(rw).Encode(errorBody{Code: e.Code, Message: e.Message, RetryAfterMS: e.RetryAfter.Milliseconds(), Accepted: e.Accepted})
 }

@@ -205,7 +205,8 @@ supply and the curve do not move. The recipient takes them in with its own next 
 transfer or vote of the token (until then token show lists them as sent to it): nobody but the
 holder writes the balances its votes are weighed by. Tokens you voted with on a proposal still
 taking votes stay yours until its voting ends; a vote weighs what an account held at the
-proposal's snapshot, so tokens given after it vote with neither account.`
+proposal's snapshot, so tokens given after it vote with neither account, and tokens given
+before it vote only once the recipient has taken them in before the snapshot.`
 	cmd.Example = "  cove token transfer 0x1234…cdef 5000000000000000000 --to 0xabcd…0123 --from alice"
 	cmd.Flags().StringVar(&to, "to", "", "the account to give the tokens to (required)")
 	cmd.MarkFlagRequired("to")
@@ -362,8 +363,9 @@ func newDAOProposeCmd(g *globals) *cobra.Command {
 block before. The chain tries the action at once and refuses a proposal it would refuse to run
 now. The event "proposed" gives the proposal's id, when voting ends and when it may be
 executed. --params proposes new quorum, threshold, voting period and timelock for the
-proposals made after it runs (those left out keep the DAO's current value); a proposal keeps
-the quorum and threshold it was made with.`,
+proposals made after it runs (those left out take the DAO's values when you propose, so a
+parameter change executed in between is undone for them); a proposal keeps the quorum and
+threshold it was made with.`,
 		Example: `  cove dao propose 0x1234…cdef --upgrade ./agent-v2.ts --description "v2: faster" --from alice
   cove dao propose 0x1234…cdef --spend 1000000000000000000 --to 0xabcd… --from alice
   cove dao propose 0x1234…cdef --params --quorum-ppm 200000 --voting-blocks 100 --from alice`,
@@ -382,6 +384,11 @@ the quorum and threshold it was made with.`,
 			}
 			if n != 1 {
 				return fmt.Errorf("give exactly one action: --upgrade PATH, --price AMOUNT, --free-tier N, --spend AMOUNT --to ADDRESS or --params")
+			}
+			for _, name := range []string{"quorum-ppm", "threshold-ppm", "voting-blocks", "timelock-blocks"} {
+				if cmd.Flags().Changed(name) && !params {
+					return fmt.Errorf("--%s goes with --params", name)
+				}
 			}
 			signer, c, ctx, cancel, err := from.open(cmd, g)
 			if err != nil {

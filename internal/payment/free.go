@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"strconv"
 	"sync"
@@ -145,14 +146,16 @@ func (f *FreeCounts) Save(path string) error {
 	if path == "" {
 		return nil
 	}
+	// Copied under the lock, encoded outside it: Take waits for the copy
+	// only.
 	f.mu.Lock()
 	out := freeFile{Day: f.day, Agents: make(map[cove.AgentID]freeFileAgentCount, len(f.agents))}
 	for id, a := range f.agents {
-		out.Agents[id] = freeFileAgentCount{Total: a.total, Callers: a.callers}
+		out.Agents[id] = freeFileAgentCount{Total: a.total, Callers: maps.Clone(a.callers)}
 	}
-	b, err := json.Marshal(out)
 	changes := f.changes
 	f.mu.Unlock()
+	b, err := json.Marshal(out)
 	if err != nil {
 		return fmt.Errorf("free calls: %w", err)
 	}

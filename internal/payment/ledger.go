@@ -78,34 +78,6 @@ type Ledger struct {
 	log   *slog.Logger
 	// runners counts the Runs in progress.
 	runners int
-	// hints are floors of channels their verifier reported (Hint): a
-	// gateway's ledger, which only pre-checks the vouchers of channels
-	// bound to remote workers, learns where they stand. In memory only.
-	hints map[uint64]cove.VoucherFloor
-}
-
-// maxHints bounds the hints a ledger keeps; past it they start again.
-const maxHints = 100_000
-
-// Hint raises the floor of channel f.Channel to f, as the channel's
-// verifier reported it (a worker's refusal, cove.Error.Floor): the
-// ledger's pre-check then asks the payer for a voucher above it, and
-// Floor says so. It records no voucher (there is none to redeem).
-func (l *Ledger) Hint(f cove.VoucherFloor) {
-	if f.Amount == nil || f.Amount.Sign() < 0 {
-		return
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.hints == nil || len(l.hints) >= maxHints {
-		l.hints = map[uint64]cove.VoucherFloor{}
-	}
-	amount := new(big.Int).Set(f.Amount)
-	cur, ok := l.hints[f.Channel]
-	if ok && cur.Amount.Cmp(amount) > 0 {
-		amount = cur.Amount
-	}
-	l.hints[f.Channel] = cove.VoucherFloor{Channel: f.Channel, Amount: amount, Nonce: max(f.Nonce, cur.Nonce)}
 }
 
 // Open loads the ledger kept at path (created if missing; "" for
@@ -212,26 +184,55 @@ func (l *Ledger) reopen() {
 	}
 }
 
+// acceptedHeader returns the Cove-Payment value of channel id's highest
+// accepted voucher, or "".
+func (l *Ledger) acceptedHeader(id uint64) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.best[id].header
+}
+
+// Learn takes h, a voucher of channel c that its verifier says it
+// accepted (cove.Error.Accepted), as accepted here too when it is the
+// payer's for this chain and channel, within the deposit, and higher than
+// what this ledger holds: a gateway whose pre-check is behind the worker
+// then asks the payer for the voucher after it. Nothing unsigned moves
+// the floor: the payer signed that amount. It reports why h is not taken.
+func (l *Ledger) Learn(v chain.View, c chain.ChannelRecord, h string) error {
+	p, err := api.ParsePayment(h)
+	if err != nil {
+		return err
+	}
+	if p.Channel != c.ID || p.Agent != c.Agent || p.ChainID != v.ChainID() {
+		return fmt.Errorf("the voucher is not of channel %d on this chain", c.ID)
+	}
+	if reason, ok := chain.CheckVoucher(p.ChainID, c, p.Amount, p.Nonce, p.Signature[:]); !ok {
+		return errors.New(reason)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if cur, ok := l.best[c.ID]; ok && cur.payment.Amount.Cmp(p.Amount) >= 0 {
+		return nil // no news
+	}
+	a := accepted{payment: p, payer: c.Payer, header: h}
+	l.best[c.ID] = a
+	l.append(a.line())
+	return nil
+}
+
 // Floor returns the least amount above which, and the nonce above which,
-// the next voucher of c must be: the highest of the voucher accepted, the
-// channel's verifier's floor (Hint) and the chain's redeemed total.
+// the next voucher of c must be: the highest accepted (or learnt from the
+// channel's verifier, Learn), or the chain's redeemed total if higher.
 func (l *Ledger) Floor(c chain.ChannelRecord) (*big.Int, uint64) {
 	amount, nonce := c.Redeemed.Big(), c.VoucherNonce
 	l.mu.Lock()
 	a, ok := l.best[c.ID]
-	h, hinted := l.hints[c.ID]
 	l.mu.Unlock()
 	if ok && a.payment.Amount.Cmp(amount) > 0 {
 		amount = a.payment.Amount
 	}
 	if ok && a.payment.Nonce > nonce {
 		nonce = a.payment.Nonce
-	}
-	if hinted && h.Amount.Cmp(amount) > 0 {
-		amount = h.Amount
-	}
-	if hinted && h.Nonce > nonce {
-		nonce = h.Nonce
 	}
 	return new(big.Int).Set(amount), nonce
 }
@@ -417,9 +418,11 @@ func (l *Ledger) Redeemable(v chain.View, agent cove.AgentID) []api.Redeemable {
 type Refusal struct {
 	Msg     string
 	Channel *chain.ChannelRecord
-	// Floor is the channel at this ledger, for a replay or a voucher too
-	// low (cove.Error.Floor).
-	Floor *cove.VoucherFloor
+	// Accepted is the highest voucher of the channel this ledger accepted
+	// (its Cove-Payment value), for a replay or a voucher too low
+	// (cove.Error.Accepted); empty when the chain's redeemed total is the
+	// floor.
+	Accepted string
 }
 
 // Paid is a call's accepted voucher, which Refund gives back when the
@@ -498,7 +501,7 @@ func Pay(v chain.View, a cove.Agent, h string, at cove.Hash, ledgerOf func(chain
 	// before its signature costs a recovery.
 	if floor, nonce := l.Floor(c); p.Nonce <= nonce || p.Amount.Cmp(new(big.Int).Add(floor, a.Price)) < 0 {
 		return nil, &Refusal{Msg: fmt.Sprintf("the voucher (amount %s, nonce %d) is a replay or too low: the next voucher of channel %d must carry an amount of at least %s and a nonce above %d", p.Amount, p.Nonce, c.ID, new(big.Int).Add(floor, a.Price), nonce), Channel: &c,
-			Floor: &cove.VoucherFloor{Channel: c.ID, Amount: floor, Nonce: nonce}}
+			Accepted: l.acceptedHeader(c.ID)}
 	}
 	if reason, ok := chain.CheckVoucherAmount(c, p.Amount); !ok {
 		return nil, &Refusal{Msg: reason, Channel: &c}
