@@ -141,11 +141,12 @@ type TokenHolding struct {
 	Locked      Amount `json:"locked,omitzero"`
 	LockedUntil int64  `json:"lockedUntil,omitempty"`
 	// Incoming are tokens other accounts transferred to the holder that
-	// it has not taken in yet: its own next Buy, Sell, TransferToken or
-	// CastVote of the token adds them to Balance, recorded in its history
-	// at that block. So only the holder's own transactions write its
-	// history, and nobody can push the balance of a snapshot out of it
-	// (64 entries) by sending it dust in 64 blocks.
+	// it has not taken in yet: its own next Buy, Sell or TransferToken of
+	// the token adds them to Balance, recorded in its history at that
+	// block (a CastVote counts them as held now and writes nothing). So
+	// only the holder's own trades write its history, and nobody can push
+	// the balance of a snapshot out of it (64 entries) by sending it dust
+	// in 64 blocks.
 	Incoming Amount `json:"incoming,omitzero"`
 }
 

@@ -201,8 +201,8 @@ func newTokenTransferCmd(g *globals) *cobra.Command {
 		return func(n uint64) chain.Msg { return chain.TransferToken{Agent: id, To: addr, Amount: amount, Nonce: n} }, nil
 	})
 	cmd.Long = `Give AMOUNT base units (10^18 per token) of your tokens of an agent to another account. The
-supply and the curve do not move. The recipient takes them in with its own next buy, sell,
-transfer or vote of the token (until then token show lists them as sent to it): nobody but the
+supply and the curve do not move. The recipient takes them in with its own next buy, sell
+or transfer of the token (until then token show lists them as sent to it): nobody but the
 holder writes the balances its votes are weighed by. Tokens you voted with on a proposal still
 taking votes stay yours until its voting ends; a vote weighs what an account held at the
 proposal's snapshot, so tokens given after it vote with neither account, and tokens given
@@ -283,7 +283,7 @@ func newTokenShowCmd(g *globals) *cobra.Command {
 			if t.Holding != nil {
 				fmt.Fprintf(tw, "holder\t%s holds %s tokens\n", t.Holding.Holder, formatCOVE(t.Holding.Balance.Big()))
 				if in := t.Holding.Incoming.Big(); in.Sign() > 0 {
-					fmt.Fprintf(tw, "\tand was sent %s tokens, taken in by its next buy, sell, transfer or vote\n", formatCOVE(in))
+					fmt.Fprintf(tw, "\tand was sent %s tokens, taken in by its next buy, sell or transfer (a vote counts them as held now)\n", formatCOVE(in))
 				}
 			}
 			return tw.Flush()
