@@ -149,7 +149,8 @@ type TransferAgentToDAO struct {
 
 // Propose proposes that an agent's DAO run Action, a message of type
 // ActionType (UpgradeAgent, SetAgentPrice, SetFreeTier, WithdrawTreasury
-// or TransferAgentToDAO, the DAO's own parameters) for that agent, as JSON with no nonce or a nonce of 0.
+// or TransferAgentToDAO, the DAO's own parameters) for that agent, as
+// JSON with no nonce or a nonce of 0.
 // The sender must have held the agent's token at the end of the block
 // before.
 type Propose struct {

@@ -424,19 +424,24 @@ func TestVoteLocks(t *testing.T) {
 // between the proposal's snapshot and the vote, while the voter's own 63
 // changes fill its history up to the snapshot's entry; the transfers never
 // write the voter's history (they wait as incoming tokens), nor does the
-// vote, so its vote still weighs its balance at the snapshot.
+// vote, so its vote still weighs its balance at the snapshot. A voter
+// whose token went away and came back (incoming now) votes with it; the
+// voter's sell takes its incoming in and is held to the lock.
 func TestTransfersCannotPushOutAVote(t *testing.T) {
 	a := newFeeApp(t)
 	tm := genesisTime
 	tx := nextNonceSigner(t, map[testKey]uint64{})
-	step, _ := tokenSteps(t, a, &tm)
+	step, refused := tokenSteps(t, a, &tm)
 	agent, deployIt := bobsAgent("dust", 1)
-	step(tx(bob, deployIt), tx(alice, func(n uint64) Msg { return transfer(carol, 200_000, n) }))
+	dave := newKey("dave")
+	step(tx(bob, deployIt), tx(alice, func(n uint64) Msg { return transfer(carol, 200_000, n) }),
+		tx(alice, func(n uint64) Msg { return transfer(dave, 100_000, n) }))
 	step(tx(bob, func(n uint64) Msg {
 		return LaunchAgentToken{Agent: agent, Name: "D", Symbol: "D", Curve: CurveLinear, A: big.NewInt(10), B: big.NewInt(0), Nonce: n}
 	}))
 	step(tx(alice, func(n uint64) Msg { return Buy{Agent: agent, Amount: tok(10), MaxCost: maxUint256, Nonce: n} }),
-		tx(carol, func(n uint64) Msg { return Buy{Agent: agent, Amount: tok(1), MaxCost: maxUint256, Nonce: n} }))
+		tx(carol, func(n uint64) Msg { return Buy{Agent: agent, Amount: tok(1), MaxCost: maxUint256, Nonce: n} }),
+		tx(dave, func(n uint64) Msg { return Buy{Agent: agent, Amount: tok(1), MaxCost: maxUint256, Nonce: n} }))
 	bought := a.Height()
 	step(tx(bob, func(n uint64) Msg {
 		return TransferAgentToDAO{Agent: agent, QuorumPPM: 100_000, ThresholdPPM: 500_000, VotingBlocks: 4 * maxCheckpoints, TimelockBlocks: 1, Nonce: n}
@@ -457,13 +462,32 @@ func TestTransfersCannotPushOutAVote(t *testing.T) {
 	if len(h.History) != maxCheckpoints || h.History[0].Height != bought || h.Incoming.Big().Int64() != 3 { // the last 3 blocks' dust: her buys took the rest in
 		t.Fatalf("alice's holding after the dust: %d history entries from %d, %s incoming", len(h.History), h.History[0].Height, h.Incoming)
 	}
-	res := step(tx(alice, func(n uint64) Msg { return CastVote{Proposal: 1, Support: "yes", Nonce: n} }))
+	// Dave gives bob his token and bob gives it back: it waits in dave's
+	// incoming, and his vote counts it as held now (with his token at the
+	// snapshot, it weighs 1).
+	step(tx(dave, func(n uint64) Msg { return TransferToken{Agent: agent, To: bob.addr, Amount: tok(1), Nonce: n} }))
+	step(tx(bob, func(n uint64) Msg { return TransferToken{Agent: agent, To: dave.addr, Amount: tok(1), Nonce: n} }))
+	res := step(tx(dave, func(n uint64) Msg { return CastVote{Proposal: 1, Support: "no", Nonce: n} }))
+	if w := eventAttr(t, res.TxResults[0], EventVoted, "weight"); w != tok(1).String() {
+		t.Fatalf("dave's vote weighs %s, want 1 token", w)
+	}
+	res = step(tx(alice, func(n uint64) Msg { return CastVote{Proposal: 1, Support: "yes", Nonce: n} }))
 	if w := eventAttr(t, res.TxResults[0], EventVoted, "weight"); w != tok(10).String() {
 		t.Fatalf("alice's vote weighs %s, want her 10 tokens at the snapshot", w)
 	}
 	if h2 := a.View().Holding(agent, alice.addr); len(h2.History) != maxCheckpoints || h2.History[0].Height != bought || h2.Trimmed {
 		t.Fatalf("the vote wrote alice's history: %d entries from %d, trimmed %v", len(h2.History), h2.History[0].Height, h2.Trimmed)
 	}
+	// Her 10 voting tokens are locked; her sell takes the 3 incoming units
+	// in first, so all but the 10 tokens (the 63 units she bought and the
+	// 66 she was sent) is hers to sell, one unit more is not.
+	sell := func(units int64) []byte {
+		return tx(alice, func(n uint64) Msg {
+			return Sell{Agent: agent, Amount: big.NewInt(units), MinReturn: big.NewInt(0), Nonce: n}
+		})
+	}
+	free := int64(maxCheckpoints-1) + maxCheckpoints + 2
+	refused(CodeInvalidArgument, "voted on a proposal and are locked", sell(free+1), sell(free))
 }
 
 // TestDAOSetsItsParams: a DAO changes its own parameters by a proposal

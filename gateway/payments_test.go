@@ -730,14 +730,14 @@ func TestChannelBoundToOneWorker(t *testing.T) {
 	}
 }
 
-// TestWorkerFloorHint: a worker that refuses a voucher as a replay sends
+// TestWorkerAcceptedVoucher: a worker that refuses a voucher as a replay sends
 // the highest voucher of the channel it accepted (cove.Error.Accepted);
 // the gateway, whose own view of a channel bound to that remote worker is
 // behind, takes it once it checks as the payer's, answers the 402 with
 // that state, and GET /v1/channels/{id} asks for the voucher after it.
 // The controls: no voucher, or the same voucher signed by another key
 // (what a lying worker could send), leave the gateway's view where it was.
-func TestWorkerFloorHint(t *testing.T) {
+func TestWorkerAcceptedVoucher(t *testing.T) {
 	inv := &workerInvoker{}
 	s, c := newTestGateway(t, gateway.DefaultConfig(), inv)
 	mustTx(t, c, owner, chain.SetAgentPrice{Agent: knownAgent, Price: big.NewInt(10), Nonce: 1})

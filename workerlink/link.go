@@ -11,7 +11,7 @@
 //	  200: frame(response meta) ‖ response body; the receipt in the
 //	       Cove-Receipt, Cove-Signature and Cove-Signer headers, or, for a
 //	       stream, in trailers (Cove-Link-Error instead when it was cut)
-//	  other: a *cove.Error as JSON {"code","message","retryAfterMs"}, marked
+//	  other: a *cove.Error as JSON {"code","message","retryAfterMs","accepted"}, marked
 //	       by the header Cove-Link-Error
 //	GET  /v1/link/health                the worker's Health as JSON
 //
@@ -38,6 +38,7 @@ import (
 	"io"
 
 	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/api"
 )
 
 // Paths and headers of the link.
@@ -87,9 +88,8 @@ type errorBody struct {
 	Accepted string `json:"accepted,omitempty"`
 }
 
-// maxAcceptedBytes bounds an error's voucher (a Cove-Payment value is at
-// most 1024 bytes, api.ParsePayment).
-const maxAcceptedBytes = 1024
+// maxAcceptedBytes bounds an error's voucher, a Cove-Payment value.
+const maxAcceptedBytes = api.MaxPaymentHeaderBytes
 
 // Health is what a worker says of itself at GET /v1/link/health.
 type Health struct {

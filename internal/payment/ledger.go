@@ -184,6 +184,17 @@ func (l *Ledger) reopen() {
 	}
 }
 
+// payersVoucher reports whether p, a voucher of channel c, is signed by
+// c's payer (verified with the key this ledger learnt, or recovered).
+func (l *Ledger) payersVoucher(c chain.ChannelRecord, p api.Payment) bool {
+	d := p.Voucher().Digest()
+	if pub := l.payerKey(c.ID); pub != nil {
+		return ethsig.Verify(pub, d, p.Signature) == nil
+	}
+	_, addr, err := ethsig.RecoverPublicKey(d, p.Signature)
+	return err == nil && addr == c.Payer
+}
+
 // acceptedHeader returns the Cove-Payment value of channel id's highest
 // accepted voucher, or "".
 func (l *Ledger) acceptedHeader(id uint64) string {
@@ -205,6 +216,12 @@ func (l *Ledger) Learn(v chain.View, c chain.ChannelRecord, h string) error {
 	}
 	if p.Channel != c.ID || p.Agent != c.Agent || p.ChainID != v.ChainID() {
 		return fmt.Errorf("the voucher is not of channel %d on this chain", c.ID)
+	}
+	l.mu.Lock()
+	cur, ok := l.best[c.ID]
+	l.mu.Unlock()
+	if ok && cur.payment.Amount.Cmp(p.Amount) >= 0 {
+		return nil // no news: not worth a recovery
 	}
 	if reason, ok := chain.CheckVoucher(p.ChainID, c, p.Amount, p.Nonce, p.Signature[:]); !ok {
 		return errors.New(reason)
@@ -419,9 +436,9 @@ type Refusal struct {
 	Msg     string
 	Channel *chain.ChannelRecord
 	// Accepted is the highest voucher of the channel this ledger accepted
-	// (its Cove-Payment value), for a replay or a voucher too low
-	// (cove.Error.Accepted); empty when the chain's redeemed total is the
-	// floor.
+	// (its Cove-Payment value), for a replay or a voucher too low that the
+	// payer signed (cove.Error.Accepted); empty otherwise, or when this
+	// ledger holds none.
 	Accepted string
 }
 
@@ -500,8 +517,14 @@ func Pay(v chain.View, a cove.Agent, h string, at cove.Hash, ledgerOf func(chain
 	// The cheap check first: a replayed or lower voucher is refused
 	// before its signature costs a recovery.
 	if floor, nonce := l.Floor(c); p.Nonce <= nonce || p.Amount.Cmp(new(big.Int).Add(floor, a.Price)) < 0 {
-		return nil, &Refusal{Msg: fmt.Sprintf("the voucher (amount %s, nonce %d) is a replay or too low: the next voucher of channel %d must carry an amount of at least %s and a nonce above %d", p.Amount, p.Nonce, c.ID, new(big.Int).Add(floor, a.Price), nonce), Channel: &c,
-			Accepted: l.acceptedHeader(c.ID)}
+		ref := &Refusal{Msg: fmt.Sprintf("the voucher (amount %s, nonce %d) is a replay or too low: the next voucher of channel %d must carry an amount of at least %s and a nonce above %d", p.Amount, p.Nonce, c.ID, new(big.Int).Add(floor, a.Price), nonce), Channel: &c}
+		// The payer's latest voucher goes back only to a caller that
+		// showed one the payer signed (a gateway whose view is behind):
+		// not to anyone who names the channel.
+		if l.payersVoucher(c, p) {
+			ref.Accepted = l.acceptedHeader(c.ID)
+		}
+		return nil, ref
 	}
 	if reason, ok := chain.CheckVoucherAmount(c, p.Amount); !ok {
 		return nil, &Refusal{Msg: reason, Channel: &c}

@@ -152,9 +152,9 @@ func TestLinkVouchersRedeemed(t *testing.T) {
 		t.Fatalf("the worker's voucher replayed through the gateway ran the agent")
 	}
 	// A payer that comes back through the gateway, whose own view of the
-	// channel is behind the worker's, carries on: the worker's 402 says
-	// where the channel stands, the gateway passes it on, and the Payer's
-	// one retry pays the next voucher.
+	// channel is behind the worker's, carries on: the worker's 402 carries
+	// its highest voucher of the channel (the payer's), the gateway checks
+	// and takes it, and the Payer's one retry pays the next voucher.
 	fresh := c.PayerOf(payer, ch.Uint64(), a.ID)
 	if resp, err := fresh.Call(ctx, http.MethodGet, "/hello?name=Ada", nil, nil); err != nil || resp.Status != 200 {
 		t.Fatalf("a payer through the gateway after the direct calls: %v", err)
