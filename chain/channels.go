@@ -395,37 +395,51 @@ func CheckVoucherAmount(c ChannelRecord, amount *big.Int) (reason string, ok boo
 }
 
 func execRedeem(o *overlay, sender cove.Address, m Redeem, ctx execContext) ([]Event, *failure) {
-	c, f := getChannel(o, m.Channel)
+	c, payee, f := redeemer(o, sender, m.Channel)
 	if f != nil {
 		return nil, f
-	}
-	// The agent's owner redeems, and is paid; the channels of a DAO's
-	// agent anyone redeems, to its treasury (the owner).
-	var rec AgentRecord
-	if !getJSON(o, agentKey(c.Agent), &rec) {
-		return nil, fail(CodeNotFound, "agent %s does not exist", c.Agent)
-	}
-	payee := rec.Owner
-	if !IsDAOAgent(rec) {
-		if f := ownerOnly(rec, sender, "redeem its vouchers"); f != nil {
-			return nil, f
-		}
 	}
 	if reason, ok := CheckVoucher(ctx.chainID, c, m.Amount, m.VoucherNonce, m.Signature); !ok {
 		return nil, fail(CodeUnauthorized, "%s", reason)
 	}
-	redeemed := c.Redeemed.Big()
-	if m.Amount.Cmp(redeemed) <= 0 {
-		return nil, fail(CodeInvalidArgument, "channel %d has redeemed %s already: this voucher (%s) adds nothing; redeem a higher one", c.ID, redeemed, m.Amount)
+	return redeemTo(o, c, payee, m.Amount, m.VoucherNonce)
+}
+
+// redeemer returns channel id and who a redeem of it pays, when sender
+// may send one: the agent's owner redeems, and is paid; the channels of a
+// DAO's agent anyone redeems, to its treasury (the owner).
+func redeemer(o *overlay, sender cove.Address, id uint64) (ChannelRecord, cove.Address, *failure) {
+	c, f := getChannel(o, id)
+	if f != nil {
+		return c, cove.Address{}, f
 	}
-	pay := new(big.Int).Sub(m.Amount, redeemed)
+	var rec AgentRecord
+	if !getJSON(o, agentKey(c.Agent), &rec) {
+		return c, cove.Address{}, fail(CodeNotFound, "agent %s does not exist", c.Agent)
+	}
+	if !IsDAOAgent(rec) {
+		if f := ownerOnly(rec, sender, "redeem its vouchers"); f != nil {
+			return c, cove.Address{}, f
+		}
+	}
+	return c, rec.Owner, nil
+}
+
+// redeemTo pays payee what amount, a total the channel's payer signed for
+// (a voucher's, or a hash-chain word's), adds to c's redeemed total.
+func redeemTo(o *overlay, c ChannelRecord, payee cove.Address, amount *big.Int, voucherNonce uint64) ([]Event, *failure) {
+	redeemed := c.Redeemed.Big()
+	if amount.Cmp(redeemed) <= 0 {
+		return nil, fail(CodeInvalidArgument, "channel %d has redeemed %s already: this voucher (%s) adds nothing; redeem a higher one", c.ID, redeemed, amount)
+	}
+	pay := new(big.Int).Sub(amount, redeemed)
 	moveCOVE(o, ChannelEscrowAddress, payee, pay)
-	c.Redeemed = AmountOf(m.Amount)
-	c.VoucherNonce = m.VoucherNonce
+	c.Redeemed = AmountOf(amount)
+	c.VoucherNonce = voucherNonce
 	putJSON(o, channelKey(c.ID), c)
 	return append([]Event{{Type: EventChannelRedeemed, Attrs: []Attr{
 		{"channel", u64s(c.ID)}, {"payee", payee.String()}, {"amount", pay.String()},
-		{"redeemed", m.Amount.String()}, {"voucherNonce", u64s(m.VoucherNonce)},
+		{"redeemed", amount.String()}, {"voucherNonce", u64s(voucherNonce)},
 	}}}, revenueShare(o, c.Agent, c.ID, payee, pay)...), nil
 }
 

@@ -120,6 +120,8 @@
 //	    runs a passed proposal's action after its timelock
 //	TransferToken(bytes32 agent,address to,uint256 amount,uint256 maxFee,uint64 nonce)
 //	    moves amount of the sender's tokens of an agent to another account
+//	RedeemHashChain(uint64 channel,uint256 base,uint256 unit,uint64 count,bytes32 root,uint64 voucherNonce,bytes signature,uint64 k,bytes32 word,uint256 maxFee,uint64 nonce)
+//	    an agent's owner redeems a word of a hash chain a channel's payer committed to
 //
 // so ethers' signTypedData and viem's signTypedData sign Cove transactions
 // (testdata/js/sign-tx.mjs does both). In the message, uint64 values are

@@ -222,6 +222,10 @@ var messages = newMsgTable(
 		doc:  "moves amount of the sender's tokens of an agent to another account",
 		exec: execTransferToken,
 	},
+	msgSpec[RedeemHashChain]{
+		doc:  "an agent's owner redeems a word of a hash chain a channel's payer committed to",
+		exec: execRedeemHashChain,
+	},
 )
 
 // Msg is the signed content of a transaction: one of the types of the
@@ -235,7 +239,7 @@ var messages = newMsgTable(
 // SetAgentPrice, SetFreeTier, OpenChannel, Redeem, CloseChannel, Settle,
 // SetSponsorPolicy, SponsoredTx, LaunchAgentToken, Buy, Sell,
 // WithdrawTreasury, TransferAgentToDAO, Propose, CastVote, Execute,
-// TransferToken). Decode returns these value types; pointers to
+// TransferToken, RedeemHashChain). Decode returns these value types; pointers to
 // them are Msgs too. Only this package implements it.
 type Msg interface {
 	// Type returns the EIP-712 primary type name, which is also the

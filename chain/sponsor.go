@@ -154,6 +154,8 @@ func namedAgent(r reader, m Msg) (cove.AgentID, bool) {
 		return channelAgent(m.Channel)
 	case Redeem:
 		return channelAgent(m.Channel)
+	case RedeemHashChain:
+		return channelAgent(m.Channel)
 	case UpgradeAgent:
 		return m.Agent, true
 	case SetAgentPrice:

@@ -73,6 +73,7 @@ const (
 	CastVoteType            = "CastVote(uint64 proposal,string support,uint256 maxFee,uint64 nonce)"
 	ExecuteType             = "Execute(uint64 proposal,uint256 maxFee,uint64 nonce)"
 	TransferTokenType       = "TransferToken(bytes32 agent,address to,uint256 amount,uint256 maxFee,uint64 nonce)"
+	RedeemHashChainType     = "RedeemHashChain(uint64 channel,uint256 base,uint256 unit,uint64 count,bytes32 root,uint64 voucherNonce,bytes signature,uint64 k,bytes32 word,uint256 maxFee,uint64 nonce)"
 	HeartbeatType           = "Heartbeat(bytes32 worker,uint64 challenge,bytes32 seed,uint64 iterations,bytes identitySig,uint64 nonce)"
 )
 
@@ -310,6 +311,11 @@ func goldens() []golden {
 			TransferTokenType,
 			`{"agent":"0xa901000000000000000000000000000000000000000000000000000000000000","to":"0xdEaDBEEf0102030405060708090A0B0C0d0E0F10","amount":"7000000000000000000","nonce":48}`,
 			"0xeeb543fad7622ff1ba132756b88b2fbf4bad0f54e2c5bcb12a064f9c495278aa", "0x150a34195e7f288267df08856ee98a835311bf11371f102781e7e9567c2bf4a7", ""},
+		{RedeemHashChain{Channel: 3, Base: big.NewInt(2000000000000000), Unit: big.NewInt(1000000000000000), Count: 10000,
+			Root: cove.Hash{0x0a, 0x0b}, VoucherNonce: 3, Signature: []byte{0x51, 0x52}, K: 17, Word: cove.Hash{0xc0, 0xde}, Nonce: 49},
+			RedeemHashChainType,
+			`{"channel":3,"base":"2000000000000000","unit":"1000000000000000","count":10000,"root":"0x0a0b000000000000000000000000000000000000000000000000000000000000","voucherNonce":3,"signature":"0x5152","k":17,"word":"0xc0de000000000000000000000000000000000000000000000000000000000000","nonce":49}`,
+			"0xf77b9bd03d7bb3ec1f70b1502c5ec6d513d0df3881615066f14308f362042d58", "0x215c8d4c94ee642e4387d61bd38fb81bdb0337a65ab662382b05c450340a25b9", ""},
 	}
 }
 
@@ -447,7 +453,7 @@ func TestTypeListDocumented(t *testing.T) {
 // the table's types.
 func TestDecodeUnknownTypeNamesTable(t *testing.T) {
 	_, err := Decode([]byte(`{"type":"Mint","message":{},"signature":"0x"}`))
-	want := `unknown type "Mint" (want Transfer, DeployAgent, UpgradeAgent, RegisterWorker, UpdateParams, RegisterGatekeeper, PublishEpoch, ProvisionKey, SetAttestor, RotateKeys, PublishEpochSigner, GrantAttestor, AddValidator, RemoveValidator, SetValidatorPower, CreatePool, AddPoolWorker, RemovePoolWorker, Contribute, Withdraw, StartComputing, StopComputing, RefreshPool, Heartbeat, AllowContributor, DisallowContributor, CreateVault, ContributeVault, WithdrawVault, VaultInvest, VaultDivest, RefreshVault, SetAgentPrice, SetFreeTier, OpenChannel, Redeem, CloseChannel, Settle, SetSponsorPolicy, SponsoredTx, LaunchAgentToken, Buy, Sell, WithdrawTreasury, TransferAgentToDAO, Propose, CastVote, Execute or TransferToken)`
+	want := `unknown type "Mint" (want Transfer, DeployAgent, UpgradeAgent, RegisterWorker, UpdateParams, RegisterGatekeeper, PublishEpoch, ProvisionKey, SetAttestor, RotateKeys, PublishEpochSigner, GrantAttestor, AddValidator, RemoveValidator, SetValidatorPower, CreatePool, AddPoolWorker, RemovePoolWorker, Contribute, Withdraw, StartComputing, StopComputing, RefreshPool, Heartbeat, AllowContributor, DisallowContributor, CreateVault, ContributeVault, WithdrawVault, VaultInvest, VaultDivest, RefreshVault, SetAgentPrice, SetFreeTier, OpenChannel, Redeem, CloseChannel, Settle, SetSponsorPolicy, SponsoredTx, LaunchAgentToken, Buy, Sell, WithdrawTreasury, TransferAgentToDAO, Propose, CastVote, Execute, TransferToken or RedeemHashChain)`
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("Decode of an unknown type: %v, want %q", err, want)
 	}
