@@ -31,27 +31,76 @@ const CodePaymentRequired = "payment_required"
 
 // Payment is a signed voucher as a call carries it: channel's payer owes
 // its agent Amount in all (cumulative, base units), for the calls up to
-// the one with voucher nonce Nonce.
+// the one with voucher nonce Nonce. It is one of two forms: a voucher
+// (Word nil), or a word of a hash chain the payer committed to (ADR 26).
 type Payment struct {
 	Channel uint64       `json:"channel"`
 	Agent   cove.AgentID `json:"agent"`
-	Amount  *big.Int     `json:"amount"`
-	Nonce   uint64       `json:"nonce"`
+	// Amount is the voucher's; for a word, its commitment's Base + K·Unit.
+	Amount *big.Int `json:"amount"`
+	// Nonce is the voucher's, or the commitment's.
+	Nonce uint64 `json:"nonce"`
 	// ChainID is the Cove chain's numeric id (the EIP-712 domain's).
 	ChainID uint64 `json:"chainId"`
-	// Signature is r‖s‖v (v 27 or 28, low s) over Voucher().Digest().
+	// Signature is r‖s‖v (v 27 or 28, low s) over Digest(): the
+	// voucher's, or the commitment's.
 	Signature [65]byte `json:"-"`
+	// Word is set for a payment by a hash-chain word.
+	Word *HashWord `json:"-"`
 }
 
-// paymentJSON is the header's JSON: amount a decimal string, the
-// signature 0x-hex; every field required.
+// HashWord is the hash-chain part of a payment by a word (ADR 26): the
+// commitment's fields besides the channel, agent and nonce, the word's
+// index K and the word W, which hashes back K times to Root.
+type HashWord struct {
+	Base, Unit *big.Int
+	Count      uint64
+	Root       cove.Hash
+	K          uint64
+	W          cove.Hash
+}
+
+// Commitment returns the commitment a word's signature signs (p.Word
+// must be set).
+func (p Payment) Commitment() cove.HashChain {
+	w := p.Word
+	return cove.HashChain{ChainID: p.ChainID, Channel: p.Channel, Agent: p.Agent, Base: w.Base, Unit: w.Unit, Count: w.Count, Root: w.Root, Nonce: p.Nonce}
+}
+
+// Digest returns what p's signature signs: the voucher's or the
+// commitment's EIP-712 digest.
+func (p Payment) Digest() cove.Hash {
+	if p.Word != nil {
+		return p.Commitment().Digest()
+	}
+	return p.Voucher().Digest()
+}
+
+// SameCommitment reports whether p and q are words of one commitment
+// (the same signed fields and signature).
+func (p Payment) SameCommitment(q Payment) bool {
+	a, b := p.Word, q.Word
+	return a != nil && b != nil && p.Channel == q.Channel && p.Agent == q.Agent && p.Nonce == q.Nonce && p.ChainID == q.ChainID &&
+		p.Signature == q.Signature && a.Root == b.Root && a.Count == b.Count && a.Base.Cmp(b.Base) == 0 && a.Unit.Cmp(b.Unit) == 0
+}
+
+// paymentJSON is the header's JSON: amounts decimal strings, the
+// signature 0x-hex. A voucher has channel, agent, amount, nonce, chainId
+// and signature; a word has channel, agent, nonce, chainId, signature,
+// base, unit, count, root, k and word.
 type paymentJSON struct {
 	Channel   *uint64       `json:"channel"`
 	Agent     *cove.AgentID `json:"agent"`
-	Amount    *string       `json:"amount"`
+	Amount    *string       `json:"amount,omitempty"`
 	Nonce     *uint64       `json:"nonce"`
 	ChainID   *uint64       `json:"chainId"`
 	Signature *string       `json:"signature"`
+	Base      *string       `json:"base,omitempty"`
+	Unit      *string       `json:"unit,omitempty"`
+	Count     *uint64       `json:"count,omitempty"`
+	Root      *cove.Hash    `json:"root,omitempty"`
+	K         *uint64       `json:"k,omitempty"`
+	Word      *cove.Hash    `json:"word,omitempty"`
 }
 
 // Voucher returns the EIP-712 voucher p's signature signs.
@@ -62,10 +111,15 @@ func (p Payment) Voucher() cove.Voucher {
 // Header returns the Cove-Payment header value of a signed p.
 func (p Payment) Header() string {
 	sig := "0x" + hex.EncodeToString(p.Signature[:])
-	amount := p.Amount.String()
-	b, _ := json.Marshal(paymentJSON{ // numbers, strings and an id: it cannot fail
-		Channel: &p.Channel, Agent: &p.Agent, Amount: &amount, Nonce: &p.Nonce, ChainID: &p.ChainID, Signature: &sig,
-	})
+	j := paymentJSON{Channel: &p.Channel, Agent: &p.Agent, Nonce: &p.Nonce, ChainID: &p.ChainID, Signature: &sig}
+	if w := p.Word; w != nil {
+		base, unit := w.Base.String(), w.Unit.String()
+		j.Base, j.Unit, j.Count, j.Root, j.K, j.Word = &base, &unit, &w.Count, &w.Root, &w.K, &w.W
+	} else {
+		amount := p.Amount.String()
+		j.Amount = &amount
+	}
+	b, _ := json.Marshal(j) // numbers, strings and hashes: it cannot fail
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
@@ -106,19 +160,49 @@ func ParsePayment(h string) (Payment, error) {
 	if dec.More() {
 		return Payment{}, fmt.Errorf("%w: data after the JSON object", ErrBadPayment)
 	}
-	if j.Channel == nil || j.Agent == nil || j.Amount == nil || j.Nonce == nil || j.ChainID == nil || j.Signature == nil {
-		return Payment{}, fmt.Errorf("%w: want the fields channel, agent, amount, nonce, chainId and signature", ErrBadPayment)
-	}
-	amount, ok := new(big.Int).SetString(*j.Amount, 10)
-	if !ok || amount.Sign() < 0 || amount.Cmp(maxUint256) > 0 || amount.String() != *j.Amount {
-		return Payment{}, fmt.Errorf("%w: amount must be a decimal string of base units, 0 to 2^256-1, without leading zeros", ErrBadPayment)
+	word := j.Base != nil || j.Unit != nil || j.Count != nil || j.Root != nil || j.K != nil || j.Word != nil
+	if j.Channel == nil || j.Agent == nil || j.Nonce == nil || j.ChainID == nil || j.Signature == nil ||
+		!word && j.Amount == nil || word && (j.Amount != nil || j.Base == nil || j.Unit == nil || j.Count == nil || j.Root == nil || j.K == nil || j.Word == nil) {
+		return Payment{}, fmt.Errorf("%w: want the fields channel, agent, amount, nonce, chainId and signature (a voucher), or channel, agent, nonce, chainId, signature, base, unit, count, root, k and word (a hash-chain word)", ErrBadPayment)
 	}
 	s := *j.Signature
 	sig, err := hex.DecodeString(strings.TrimPrefix(s, "0x"))
 	if !strings.HasPrefix(s, "0x") || err != nil || len(sig) != 65 || (sig[64] != 27 && sig[64] != 28) {
 		return Payment{}, fmt.Errorf("%w: signature must be 0x + 65 bytes r‖s‖v with v 27 or 28", ErrBadPayment)
 	}
-	return Payment{Channel: *j.Channel, Agent: *j.Agent, Amount: amount, Nonce: *j.Nonce, ChainID: *j.ChainID, Signature: [65]byte(sig)}, nil
+	p := Payment{Channel: *j.Channel, Agent: *j.Agent, Nonce: *j.Nonce, ChainID: *j.ChainID, Signature: [65]byte(sig)}
+	if !word {
+		if p.Amount, err = parseUint256(*j.Amount, "amount"); err != nil {
+			return Payment{}, err
+		}
+		return p, nil
+	}
+	w := &HashWord{Count: *j.Count, Root: *j.Root, K: *j.K, W: *j.Word}
+	if w.Base, err = parseUint256(*j.Base, "base"); err != nil {
+		return Payment{}, err
+	}
+	if w.Unit, err = parseUint256(*j.Unit, "unit"); err != nil {
+		return Payment{}, err
+	}
+	p.Word = w
+	p.Amount = p.Commitment().Amount(w.K)
+	if p.Amount.Cmp(maxUint256) > 0 {
+		return Payment{}, fmt.Errorf("%w: base + k·unit is above 2^256-1", ErrBadPayment)
+	}
+	return p, nil
+}
+
+// parseUint256 parses a header's amount: a canonical decimal string, 0
+// to 2^256-1.
+func parseUint256(s, name string) (*big.Int, error) {
+	if len(s) > 78 {
+		return nil, fmt.Errorf("%w: %s must be a decimal string of base units, 0 to 2^256-1, without leading zeros", ErrBadPayment, name)
+	}
+	v, ok := new(big.Int).SetString(s, 10)
+	if !ok || v.Sign() < 0 || v.Cmp(maxUint256) > 0 || v.String() != s {
+		return nil, fmt.Errorf("%w: %s must be a decimal string of base units, 0 to 2^256-1, without leading zeros", ErrBadPayment, name)
+	}
+	return v, nil
 }
 
 // PaymentTerms is what a 402 payment_required says besides the error
@@ -131,6 +215,10 @@ type PaymentTerms struct {
 	// domain {name: "Cove", version: "1", chainId} and type).
 	ChainID     uint64 `json:"chainId"`
 	VoucherType string `json:"voucherType"`
+	// HashChainType is the EIP-712 type of a hash-chain commitment, the
+	// other way to pay (ADR 26): one signature for up to
+	// cove.MaxHashChainCount calls, each carrying the next word.
+	HashChainType string `json:"hashChainType"`
 	// Channel is the channel the refused voucher named, as this gateway
 	// holds it, when it exists: the next voucher must carry at least
 	// its NextAmount and NextNonce.
@@ -179,16 +267,32 @@ type ChannelState struct {
 
 // Redeemable is a voucher a gateway accepted that adds to its channel's
 // redeemed total (GET /v1/agents/{id}/vouchers, for the agent's owner):
-// what a Redeem transaction takes.
+// what a Redeem transaction takes, or with HashChain set, a word of a
+// hash chain and its commitment: what a RedeemHashChain takes.
 type Redeemable struct {
 	Channel uint64       `json:"channel"`
 	Payer   cove.Address `json:"payer"`
 	Amount  string       `json:"amount"`
-	Nonce   uint64       `json:"nonce"`
-	// Signature is the payer's, 0x-hex.
+	// Nonce is the voucher's, or the commitment's.
+	Nonce uint64 `json:"nonce"`
+	// Signature is the payer's, 0x-hex: of the voucher, or of the
+	// commitment.
 	Signature string `json:"signature"`
 	// Redeemed is what the chain has redeemed of the channel so far.
 	Redeemed string `json:"redeemed"`
+	// HashChain is set for a word (ADR 26); Amount is then Base + K·Unit.
+	HashChain *RedeemableWord `json:"hashChain,omitempty"`
+}
+
+// RedeemableWord is a redeemable word of a hash chain: the commitment's
+// fields besides channel, agent and nonce, the index K and the word.
+type RedeemableWord struct {
+	Base  string    `json:"base"`
+	Unit  string    `json:"unit"`
+	Count uint64    `json:"count"`
+	Root  cove.Hash `json:"root"`
+	K     uint64    `json:"k"`
+	Word  cove.Hash `json:"word"`
 }
 
 // MergeRedeemables merges the redeemable vouchers of several gateways and

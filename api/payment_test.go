@@ -49,7 +49,49 @@ func TestParsePayment(t *testing.T) {
 }
 
 func samePaymentForTest(a, b Payment) bool {
-	return a.Channel == b.Channel && a.Agent == b.Agent && a.Amount.Cmp(b.Amount) == 0 && a.Nonce == b.Nonce && a.ChainID == b.ChainID && a.Signature == b.Signature
+	same := a.Channel == b.Channel && a.Agent == b.Agent && a.Amount.Cmp(b.Amount) == 0 && a.Nonce == b.Nonce && a.ChainID == b.ChainID && a.Signature == b.Signature
+	if a.Word == nil || b.Word == nil {
+		return same && a.Word == nil && b.Word == nil
+	}
+	return same && a.SameCommitment(b) && a.Word.K == b.Word.K && a.Word.W == b.Word.W
+}
+
+// TestParseHashWord: a hash-chain word's header (ADR 26) round-trips
+// with its amount base + k·unit, and each malformed form is refused:
+// a field of either form missing, both forms mixed, a total past 2^256-1.
+func TestParseHashWord(t *testing.T) {
+	p := Payment{Channel: 3, Agent: cove.AgentID{1}, Nonce: 7, ChainID: 9,
+		Word: &HashWord{Base: big.NewInt(100), Unit: big.NewInt(10), Count: 50, Root: cove.Hash{0xaa}, K: 4, W: cove.Hash{0xbb}}}
+	p.Signature[64] = 28
+	got, err := ParsePayment(p.Header())
+	if err != nil || got.Word == nil || got.Amount.Int64() != 140 {
+		t.Fatalf("round trip: %+v %v", got, err)
+	}
+	p.Amount = big.NewInt(140)
+	if !samePaymentForTest(got, p) {
+		t.Fatalf("round trip: %+v", got)
+	}
+	if got.Digest() != p.Commitment().Digest() || got.Digest() == got.Voucher().Digest() {
+		t.Fatal("a word's signature must sign its commitment")
+	}
+	enc := func(j string) string { return b64(j) }
+	good := `{"channel":3,"agent":"` + p.Agent.String() + `","nonce":7,"chainId":9,"signature":"0x` + strings.Repeat("00", 64) + `1b","base":"100","unit":"10","count":50,"root":"` + cove.Hash{0xaa}.String() + `","k":4,"word":"` + cove.Hash{0xbb}.String() + `"}`
+	if _, err := ParsePayment(enc(good)); err != nil {
+		t.Fatalf("genuine: %v", err)
+	}
+	for name, bad := range map[string]string{
+		"amount too":    strings.Replace(good, `"nonce":7`, `"amount":"140","nonce":7`, 1),
+		"no word":       strings.Replace(good, `,"word":"`+cove.Hash{0xbb}.String()+`"`, ``, 1),
+		"no k":          strings.Replace(good, `"k":4,`, ``, 1),
+		"no base":       strings.Replace(good, `"base":"100",`, ``, 1),
+		"base a number": strings.Replace(good, `"base":"100"`, `"base":100`, 1),
+		"unit leading":  strings.Replace(good, `"unit":"10"`, `"unit":"010"`, 1),
+		"total too big": strings.Replace(strings.Replace(good, `"base":"100"`, `"base":"115792089237316195423570985008687907853269984665640564039457584007913129639935"`, 1), `"unit":"10"`, `"unit":"1"`, 1),
+	} {
+		if _, err := ParsePayment(enc(bad)); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
 }
 
 // FuzzPaymentHeader: ParsePayment never panics, and what it accepts
@@ -60,6 +102,8 @@ func FuzzPaymentHeader(f *testing.F) {
 	f.Add(p.Header())
 	f.Add("")
 	f.Add(b64(`{"channel":1}`))
+	p.Word, p.Amount = &HashWord{Base: big.NewInt(5), Unit: big.NewInt(10), Count: 9, K: 2}, nil
+	f.Add(p.Header())
 	f.Fuzz(func(t *testing.T, h string) {
 		got, err := ParsePayment(h)
 		if err != nil {

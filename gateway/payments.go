@@ -123,8 +123,8 @@ func (s *Server) paymentTerms(v chain.View, a cove.Agent) *api.PaymentTerms {
 		price = a.Price.String()
 	}
 	terms := &api.PaymentTerms{
-		Agent: a.ID, Price: price, ChainID: v.ChainID(), VoucherType: cove.VoucherType, FreeTier: a.FreeTier,
-		HowToPay: "open a channel to the agent bound to one of the workers listed (OpenChannel{agent, deposit, verifier}: `cove channel open --agent " + a.ID.String() + " --deposit AMOUNT` binds the first), then sign a " + cove.VoucherType + " voucher (EIP-712, domain {name: \"Cove\", version: \"1\", chainId}) per call, its amount the total paid so far, and send it in the " + api.HeaderPayment + " header; `cove agent call --from KEY` and the Go client do this for you",
+		Agent: a.ID, Price: price, ChainID: v.ChainID(), VoucherType: cove.VoucherType, HashChainType: cove.HashChainType, FreeTier: a.FreeTier,
+		HowToPay: "open a channel to the agent bound to one of the workers listed (OpenChannel{agent, deposit, verifier}: `cove channel open --agent " + a.ID.String() + " --deposit AMOUNT` binds the first), then sign a " + cove.VoucherType + " voucher (EIP-712, domain {name: \"Cove\", version: \"1\", chainId}) per call, its amount the total paid so far, and send it in the " + api.HeaderPayment + " header, or sign one " + cove.HashChainType + " commitment to a hash chain and send its next word per call (docs/PROTOCOL.md \"Paid calls\"); `cove agent call --from KEY` and the Go client do this for you",
 	}
 	if wl, ok := s.invoker.(WorkerLister); ok {
 		terms.Workers = wl.WorkersFor(a.ID)

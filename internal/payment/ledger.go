@@ -187,7 +187,7 @@ func (l *Ledger) reopen() {
 // payersVoucher reports whether p, a voucher of channel c, is signed by
 // c's payer (verified with the key this ledger learnt, or recovered).
 func (l *Ledger) payersVoucher(c chain.ChannelRecord, p api.Payment) bool {
-	d := p.Voucher().Digest()
+	d := p.Digest()
 	if pub := l.payerKey(c.ID); pub != nil {
 		return ethsig.Verify(pub, d, p.Signature) == nil
 	}
@@ -223,7 +223,7 @@ func (l *Ledger) Learn(v chain.View, c chain.ChannelRecord, h string) error {
 	if ok && cur.payment.Amount.Cmp(p.Amount) >= 0 {
 		return nil // no news: not worth a recovery
 	}
-	if reason, ok := chain.CheckVoucher(p.ChainID, c, p.Amount, p.Nonce, p.Signature[:]); !ok {
+	if reason, ok := checkRedeemable(p, c); !ok {
 		return errors.New(reason)
 	}
 	l.mu.Lock()
@@ -252,6 +252,57 @@ func (l *Ledger) Floor(c chain.ChannelRecord) (*big.Int, uint64) {
 		nonce = a.payment.Nonce
 	}
 	return new(big.Int).Set(amount), nonce
+}
+
+// checkRedeemable checks p, a payment of channel c, as the chain would
+// redeem it: a voucher (chain.CheckVoucher), or a word of a commitment
+// (chain.CheckHashChainWord: up to count hashes).
+func checkRedeemable(p api.Payment, c chain.ChannelRecord) (reason string, ok bool) {
+	if p.Word != nil {
+		_, reason, ok = chain.CheckHashChainWord(c, p.Commitment(), p.Signature[:], p.Word.K, p.Word.W)
+		return reason, ok
+	}
+	return chain.CheckVoucher(p.ChainID, c, p.Amount, p.Nonce, p.Signature[:])
+}
+
+// MaxWordGap is how many words past the last one it accepted of a
+// commitment a verifier takes (a payer's calls may arrive out of order;
+// the words skipped are paid for): each costs one hash.
+const MaxWordGap = 64
+
+// checkWord checks the signature and the word of p, a payment by a word
+// of a hash chain (ADR 26) that passed the amount checks: the next word
+// of the commitment this ledger last accepted a word of for channel c is
+// checked with one hash per word since (at most MaxWordGap); the first
+// word of a commitment with its signature (recovered) and up to count
+// hashes back to the root.
+func (l *Ledger) checkWord(c chain.ChannelRecord, p api.Payment) (reason string, ok bool) {
+	w, hc := p.Word, p.Commitment()
+	if _, reason, ok := chain.CheckHashChainIndex(c, hc, w.K); !ok {
+		return reason, false
+	}
+	l.mu.Lock()
+	prev, had := l.best[c.ID]
+	l.mu.Unlock()
+	if had && prev.payment.SameCommitment(p) {
+		last := prev.payment.Word.K
+		if w.K <= last || w.K-last > MaxWordGap {
+			return fmt.Sprintf("word %d is not after word %d, the last of its commitment this verifier took, by 1 to %d", w.K, last, MaxWordGap), false
+		}
+		if cove.HashBack(w.W, w.K-last) != prev.payment.Word.W {
+			return fmt.Sprintf("word %d does not hash back to word %d of its commitment: it is not the payer's", w.K, last), false
+		}
+		return "", true
+	}
+	pub, reason, ok := chain.CheckHashChainCommitment(c, hc, p.Signature[:])
+	if !ok {
+		return reason, false
+	}
+	if cove.HashBack(w.W, w.K) != hc.Root {
+		return fmt.Sprintf("word %d does not hash back to the commitment's root: it is not the payer's", w.K), false
+	}
+	l.learnPayerKey(c.ID, pub)
+	return "", true
 }
 
 // payerKey returns the public key of channel id's payer, if known.
@@ -288,13 +339,24 @@ func (l *Ledger) accept(c chain.ChannelRecord, p api.Payment, header string, pri
 		}
 		nonce = max(nonce, prev.payment.Nonce)
 	}
-	if p.Nonce <= nonce || p.Amount.Cmp(amount.Add(amount, price)) < 0 {
+	if staleNonce(p, nonce) || p.Amount.Cmp(amount.Add(amount, price)) < 0 {
 		return prev, had, errStale
 	}
 	a := accepted{payment: p, payer: c.Payer, header: header}
 	l.best[c.ID] = a
 	l.append(a.line())
 	return prev, had, nil
+}
+
+// staleNonce reports whether p's nonce is too low for a channel whose
+// highest nonce is nonce: a voucher's must be above it; the words of a
+// commitment share its nonce, so a word's may equal it (its amount must
+// still rise, and only the payer signs commitments).
+func staleNonce(p api.Payment, nonce uint64) bool {
+	if p.Word != nil {
+		return p.Nonce < nonce
+	}
+	return p.Nonce <= nonce
 }
 
 // undo takes back p, accepted for a call that did not run (no worker
@@ -417,17 +479,26 @@ func (l *Ledger) Redeemable(v chain.View, agent cove.AgentID) []api.Redeemable {
 		}
 		// Verified against the payer's key, v may name the other key:
 		// the chain recovers, so it gets the v that recovers to the payer.
-		sig, err := ethsig.FixV(a.payment.Voucher().Digest(), a.payment.Signature, c.Payer)
+		sig, err := ethsig.FixV(a.payment.Digest(), a.payment.Signature, c.Payer)
 		if err != nil {
 			l.log.Error("vouchers: an accepted voucher is not the payer's", "channel", c.ID, "err", err)
 			continue
 		}
 		out = append(out, api.Redeemable{
 			Channel: c.ID, Payer: c.Payer, Amount: a.payment.Amount.String(), Nonce: a.payment.Nonce,
-			Signature: "0x" + hex.EncodeToString(sig[:]), Redeemed: c.Redeemed.String(),
+			Signature: "0x" + hex.EncodeToString(sig[:]), Redeemed: c.Redeemed.String(), HashChain: redeemableWord(a.payment.Word),
 		})
 	}
 	return out
+}
+
+// redeemableWord returns w as a Redeemable's HashChain (nil for a
+// voucher).
+func redeemableWord(w *api.HashWord) *api.RedeemableWord {
+	if w == nil {
+		return nil
+	}
+	return &api.RedeemableWord{Base: w.Base.String(), Unit: w.Unit.String(), Count: w.Count, Root: w.Root, K: w.K, Word: w.W}
 }
 
 // Refusal is a refused payment: the message, and the channel the
@@ -516,7 +587,7 @@ func Pay(v chain.View, a cove.Agent, h string, at cove.Hash, ledgerOf func(chain
 	l := ledgerOf(c)
 	// The cheap check first: a replayed or lower voucher is refused
 	// before its signature costs a recovery.
-	if floor, nonce := l.Floor(c); p.Nonce <= nonce || p.Amount.Cmp(new(big.Int).Add(floor, a.Price)) < 0 {
+	if floor, nonce := l.Floor(c); staleNonce(p, nonce) || p.Amount.Cmp(new(big.Int).Add(floor, a.Price)) < 0 {
 		ref := &Refusal{Msg: fmt.Sprintf("the voucher (amount %s, nonce %d) is a replay or too low: the next voucher of channel %d must carry an amount of at least %s and a nonce above %d", p.Amount, p.Nonce, c.ID, new(big.Int).Add(floor, a.Price), nonce), Channel: &c}
 		// The payer's latest voucher goes back only to a caller that
 		// showed one the payer signed (a gateway whose view is behind):
@@ -535,7 +606,11 @@ func Pay(v chain.View, a cove.Agent, h string, at cove.Hash, ledgerOf func(chain
 	// voucher that passes with the other v is still the payer's: the
 	// owner's list fixes v (redeemable).
 	d := p.Voucher().Digest()
-	if pub := l.payerKey(c.ID); pub != nil {
+	if p.Word != nil {
+		if reason, ok := l.checkWord(c, p); !ok {
+			return nil, &Refusal{Msg: reason, Channel: &c}
+		}
+	} else if pub := l.payerKey(c.ID); pub != nil {
 		if err := ethsig.Verify(pub, d, p.Signature); err != nil {
 			return nil, &Refusal{Msg: chain.NotPayersVoucher(c), Channel: &c}
 		}
@@ -585,12 +660,28 @@ func CheckRedeemable(v chain.View, agent cove.AgentID, r api.Redeemable) (api.Re
 	if err != nil {
 		return api.Redeemable{}, "the signature is not 0x-hex", false
 	}
-	if reason, ok := chain.CheckVoucher(v.ChainID(), c, amount, r.Nonce, sig); !ok {
+	var word *api.RedeemableWord
+	if w := r.HashChain; w != nil {
+		base, ok1 := new(big.Int).SetString(w.Base, 10)
+		unit, ok2 := new(big.Int).SetString(w.Unit, 10)
+		if len(w.Base) > 78 || len(w.Unit) > 78 || !ok1 || !ok2 {
+			return api.Redeemable{}, "the commitment's base or unit is not a number", false
+		}
+		hc := cove.HashChain{ChainID: v.ChainID(), Channel: c.ID, Agent: c.Agent, Base: base, Unit: unit, Count: w.Count, Root: w.Root, Nonce: r.Nonce}
+		total, reason, ok := chain.CheckHashChainWord(c, hc, sig, w.K, w.Word)
+		if !ok {
+			return api.Redeemable{}, reason, false
+		}
+		if total.Cmp(amount) != 0 {
+			return api.Redeemable{}, "the amount is not the word's total, base + k·unit", false
+		}
+		word = &api.RedeemableWord{Base: base.String(), Unit: unit.String(), Count: w.Count, Root: w.Root, K: w.K, Word: w.Word}
+	} else if reason, ok := chain.CheckVoucher(v.ChainID(), c, amount, r.Nonce, sig); !ok {
 		return api.Redeemable{}, reason, false
 	}
 	if amount.Cmp(c.Redeemed.Big()) <= 0 {
 		return api.Redeemable{}, "it adds nothing to what the channel redeemed", false
 	}
 	return api.Redeemable{Channel: c.ID, Payer: c.Payer, Amount: amount.String(), Nonce: r.Nonce,
-		Signature: "0x" + hex.EncodeToString(sig), Redeemed: c.Redeemed.String()}, "", true
+		Signature: "0x" + hex.EncodeToString(sig), Redeemed: c.Redeemed.String(), HashChain: word}, "", true
 }

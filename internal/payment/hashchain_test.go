@@ -1,0 +1,197 @@
+package payment
+
+import (
+	"encoding/hex"
+	"log/slog"
+	"math/big"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cove-network/cove"
+	"github.com/cove-network/cove/api"
+	"github.com/cove-network/cove/blob/cid"
+	"github.com/cove-network/cove/chain"
+	"github.com/cove-network/cove/internal/testchain"
+)
+
+// paidChannel sets up a chain with a worker, an agent priced 10 and
+// channel 1 from payer to it holding deposit, bound to the worker.
+func paidChannel(t *testing.T, deposit int64) (l *testchain.Ledger, owner, payer *testchain.Key, a cove.Agent, worker cove.Hash) {
+	owner, payer = testchain.NewKey(t), testchain.NewKey(t)
+	l = testchain.New(t, owner.Address(), testchain.Fund(payer.Address()), testchain.Verifier(testchain.AnyQuote{}))
+	workerKey := []byte("the channel's worker")
+	worker = chain.WorkerID(workerKey)
+	l.MustSend(owner, func(n uint64) chain.Msg {
+		return chain.RegisterWorker{TEE: "sim", PublicKey: workerKey, Endpoint: "https://127.0.0.1:1", Quote: []byte("q"), Nonce: n}
+	})
+	code := []byte("paid agent")
+	l.MustSend(owner, func(n uint64) chain.Msg {
+		return chain.DeployAgent{Name: "paid", CID: cid.Of(code), CodeHash: cove.SHA256(code), Salt: cove.Hash{1}, Nonce: n}
+	})
+	id := cove.DeriveAgentID(owner.Address(), cove.SHA256(code), cove.Hash{1})
+	l.MustSend(owner, func(n uint64) chain.Msg { return chain.SetAgentPrice{Agent: id, Price: big.NewInt(10), Nonce: n} })
+	l.MustSend(payer, func(n uint64) chain.Msg {
+		return chain.OpenChannel{Agent: id, Deposit: big.NewInt(deposit), Verifier: worker, Nonce: n}
+	})
+	return l, owner, payer, cove.Agent{ID: id, Price: big.NewInt(10)}, worker
+}
+
+// commitment is a payer's hash chain: its signed commitment and words.
+type commitment struct {
+	hc    cove.HashChain
+	sig   [65]byte
+	words []cove.Hash
+}
+
+func commit(t *testing.T, k *testchain.Key, chainID uint64, agent cove.AgentID, base int64, count, nonce uint64, seed byte) commitment {
+	root, words := cove.NewHashChain(cove.Hash{seed}, count)
+	hc := cove.HashChain{ChainID: chainID, Channel: 1, Agent: agent, Base: big.NewInt(base), Unit: big.NewInt(10), Count: count, Root: root, Nonce: nonce}
+	sig, err := k.Sign(hc.Digest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return commitment{hc, sig, words}
+}
+
+// header is the Cove-Payment value of word k of c, the word w.
+func (c commitment) header(k uint64, w cove.Hash) string {
+	hc := c.hc
+	return api.Payment{Channel: hc.Channel, Agent: hc.Agent, Nonce: hc.Nonce, ChainID: hc.ChainID, Signature: c.sig,
+		Word: &api.HashWord{Base: hc.Base, Unit: hc.Unit, Count: hc.Count, Root: hc.Root, K: k, W: w}}.Header()
+}
+
+// word is the Cove-Payment value of c's genuine word k.
+func (c commitment) word(k uint64) string { return c.header(k, c.words[k-1]) }
+
+// TestHashChainWords: a verifier takes a payer's hash-chain words (ADR
+// 26): the first word of a commitment checked with the payer's signature
+// and the hashes back to the root, the next ones with a hash each; a
+// replayed or lower word, one that does not hash back, one too far ahead,
+// one beyond the count, a commitment another key signed or one whose
+// fields differ from what the payer signed are refused, each beside the
+// genuine word in the same state. The words survive a restart, the owner
+// redeems the last on chain, and a gateway learns a word only when it is
+// the payer's.
+func TestHashChainWords(t *testing.T) {
+	l, owner, payer, a, worker := paidChannel(t, 10_000)
+	other := testchain.NewKey(t)
+	v := l.View()
+	c, _ := v.Channel(1)
+	path := filepath.Join(t.TempDir(), "vouchers.log")
+	log := slog.New(slog.DiscardHandler)
+	w, err := Open(path, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pay := func(h string) *Refusal { _, ref := w.Pay(v, a, h, worker); return ref }
+	ok := func(h string) {
+		t.Helper()
+		if ref := pay(h); ref != nil {
+			t.Fatalf("genuine word refused: %s", ref.Msg)
+		}
+	}
+	refused := func(why, bad, control string) {
+		t.Helper()
+		if ref := pay(bad); ref == nil || !strings.Contains(ref.Msg, why) {
+			t.Fatalf("want a refusal naming %q, got %+v", why, ref)
+		}
+		ok(control)
+	}
+	floor := func(l *Ledger) int64 { f, _ := l.Floor(c); return f.Int64() }
+
+	c1 := commit(t, payer, v.ChainID(), a.ID, 0, 100, 1, 1)
+	// The first word: signed by the payer, hashing back to the root.
+	refused("not signed by channel 1's payer", commit(t, other, v.ChainID(), a.ID, 0, 100, 1, 1).word(1), c1.word(1))
+	refused("replay or too low", c1.word(1), c1.word(2))
+	refused("does not hash back to word 2", c1.header(3, c1.words[3]), c1.word(3))
+	// A skip is paid for: word 5 after 3.
+	ok(c1.word(5))
+	refused("replay or too low", c1.word(4), c1.word(6))
+	refused("by 1 to 64", c1.word(6+65), c1.word(6+64))
+	if floor(w) != 700 {
+		t.Fatalf("floor %d after word 70, want 700", floor(w))
+	}
+	// A commitment's fields are what the payer signed: the same words
+	// and signature under another unit are refused.
+	dearer := c1
+	dearer.hc.Unit = big.NewInt(11)
+	refused("not signed by channel 1's payer", dearer.word(71), c1.word(71))
+
+	// A new commitment from the floor (710): its first word is checked
+	// in full.
+	c2 := commit(t, payer, v.ChainID(), a.ID, 710, 8, 2, 2)
+	refused("does not hash back to the commitment's root", c2.header(1, c1.words[0]), c2.word(1))
+	refused("is not of the commitment", c2.header(9, c2.words[7]), c2.word(8))
+	if floor(w) != 790 {
+		t.Fatalf("floor %d, want 790", floor(w))
+	}
+	// A payment by voucher after words: its nonce is above the commitment's.
+	vo := api.Payment{Channel: 1, Agent: a.ID, Amount: big.NewInt(800), Nonce: 2, ChainID: v.ChainID()}
+	vo.Signature, _ = payer.Sign(vo.Voucher().Digest())
+	vo3 := vo
+	vo3.Nonce = 3
+	vo3.Signature, _ = payer.Sign(vo3.Voucher().Digest())
+	refused("replay or too low", vo.Header(), vo3.Header())
+	c3 := commit(t, payer, v.ChainID(), a.ID, 800, 50, 4, 3)
+	ok(c3.word(1))
+	ok(c3.word(2))
+
+	// The words survive a restart, and the next word is checked against
+	// the last one from the log.
+	w.Sync()
+	w2, err := Open(path, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if floor(w2) != 820 {
+		t.Fatalf("floor %d after a restart, want 820", floor(w2))
+	}
+	w = w2
+	refused("does not hash back to word 2", c3.header(3, c3.words[3]), c3.word(3))
+
+	// The owner's list holds the last word; the chain redeems it.
+	rs := w.Redeemable(v, a.ID)
+	if len(rs) != 1 || rs[0].HashChain == nil || rs[0].HashChain.K != 3 || rs[0].Amount != "830" {
+		t.Fatalf("redeemable %+v", rs)
+	}
+	r, reason, good := CheckRedeemable(v, a.ID, rs[0])
+	if !good {
+		t.Fatalf("CheckRedeemable: %s", reason)
+	}
+	forged := r
+	fw := *r.HashChain
+	fw.Word[0] ^= 1
+	forged.HashChain = &fw
+	if _, reason, good := CheckRedeemable(v, a.ID, forged); good || !strings.Contains(reason, "does not hash back") {
+		t.Fatalf("a forged word: %v %s", good, reason)
+	}
+	base, _ := new(big.Int).SetString(r.HashChain.Base, 10)
+	unit, _ := new(big.Int).SetString(r.HashChain.Unit, 10)
+	sig, err := hex.DecodeString(strings.TrimPrefix(r.Signature, "0x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.MustSend(owner, func(n uint64) chain.Msg {
+		return chain.RedeemHashChain{Channel: 1, Base: base, Unit: unit, Count: r.HashChain.Count, Root: r.HashChain.Root,
+			VoucherNonce: r.Nonce, Signature: sig, K: r.HashChain.K, Word: r.HashChain.Word, Nonce: n}
+	})
+	v = l.View()
+	if c, _ = v.Channel(1); c.Redeemed.Big().Int64() != 830 {
+		t.Fatalf("redeemed %s, want 830", c.Redeemed)
+	}
+	// After the redeem (the chain's nonce is the commitment's), the next
+	// word still passes.
+	if _, ref := w.Pay(v, a, c3.word(4), worker); ref != nil {
+		t.Fatalf("the word after a redeem: %s", ref.Msg)
+	}
+
+	// A gateway learns a word only when it is the payer's.
+	g, _ := Open("", log)
+	if err := g.Learn(v, c, c3.header(5, c3.words[3])); err == nil || floor(g) != 830 {
+		t.Fatalf("learnt a forged word: %v, floor %d", err, floor(g))
+	}
+	if err := g.Learn(v, c, c3.word(5)); err != nil || floor(g) != 850 {
+		t.Fatalf("the payer's word: %v, floor %d", err, floor(g))
+	}
+}
