@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -74,7 +75,8 @@ func (c *Client) Vouchers(ctx context.Context, owner Signer, agent cove.AgentID)
 	return out, err
 }
 
-// Redeem sends one Redeem per voucher of Vouchers: the owner is paid what
+// Redeem sends one Redeem (or RedeemHashChain, for a word) per voucher
+// of Vouchers: the owner is paid what
 // each adds to its channel's redeemed total. It returns the outcomes of
 // those that ran, and the first error.
 func (c *Client) Redeem(ctx context.Context, owner Signer, agent cove.AgentID) ([]chain.TxOutcome, error) {
@@ -89,9 +91,21 @@ func (c *Client) Redeem(ctx context.Context, owner Signer, agent cove.AgentID) (
 		if !ok || err != nil {
 			return outs, fmt.Errorf("redeem channel %d: the gateway's voucher is malformed", v.Channel)
 		}
-		out, err := c.Send(ctx, owner, func(n uint64) chain.Msg {
+		msg := func(n uint64) chain.Msg {
 			return chain.Redeem{Channel: v.Channel, Amount: amount, VoucherNonce: v.Nonce, Signature: sig, Nonce: n}
-		})
+		}
+		if w := v.HashChain; w != nil {
+			base, ok1 := new(big.Int).SetString(w.Base, 10)
+			unit, ok2 := new(big.Int).SetString(w.Unit, 10)
+			if !ok1 || !ok2 {
+				return outs, fmt.Errorf("redeem channel %d: the gateway's word is malformed", v.Channel)
+			}
+			msg = func(n uint64) chain.Msg {
+				return chain.RedeemHashChain{Channel: v.Channel, Base: base, Unit: unit, Count: w.Count, Root: w.Root,
+					VoucherNonce: v.Nonce, Signature: sig, K: w.K, Word: w.Word, Nonce: n}
+			}
+		}
+		out, err := c.Send(ctx, owner, msg)
 		if err != nil {
 			return outs, fmt.Errorf("redeem channel %d: %w", v.Channel, err)
 		}
@@ -105,7 +119,12 @@ func (c *Client) Redeem(ctx context.Context, owner Signer, agent cove.AgentID) (
 var ErrNoChannel = errors.New("no open payment channel")
 
 // Payer pays the calls of one agent from one channel: each call carries
-// a voucher for the total so far plus the agent's price. It learns where
+// the next word of a hash chain the Payer committed to (ADR 26: one
+// signature per commitment, of 16 words at first and twice as many each
+// time after, up to cove.MaxHashChainCount), or, after SignEach, a
+// voucher for the total so far plus the agent's price. The hash chain's
+// words are kept in memory only: a Payer started again commits anew
+// from where the gateway says the channel stands. It learns where
 // the channel stands from the gateway (GET /v1/channels/{id}) before its
 // first call and after any call that may not have been paid, so a payer
 // started again, or on another machine, carries on. Calls through one
@@ -117,12 +136,33 @@ type Payer struct {
 	channel uint64
 	agent   cove.AgentID
 
-	mu      sync.Mutex
-	synced  bool
-	chainID uint64
-	amount  *big.Int // the channel's last accepted total
-	nonce   uint64
-	price   *big.Int
+	mu       sync.Mutex
+	synced   bool
+	chainID  uint64
+	amount   *big.Int // the channel's last accepted total
+	nonce    uint64
+	price    *big.Int
+	signEach bool
+	words    *payerWords
+}
+
+// payerWords is a Payer's hash chain: the commitment, its signature, the
+// words (words[k-1] is word k) and the last word paid.
+type payerWords struct {
+	hc    cove.HashChain
+	sig   [65]byte
+	words []cove.Hash
+	k     uint64
+}
+
+// SignEach makes p sign a voucher for each call (the first form of
+// Cove-Payment) instead of paying with hash-chain words; call it before
+// the first call. It returns p.
+func (p *Payer) SignEach() *Payer {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.signEach = true
+	return p
 }
 
 // Payer returns a Payer of the signer's open channel to agent with the
@@ -206,12 +246,10 @@ func (p *Payer) Call(ctx context.Context, method, path string, body []byte, head
 				return nil, err
 			}
 		}
-		v := api.Payment{Channel: p.channel, Agent: p.agent, Amount: new(big.Int).Add(p.amount, p.price), Nonce: p.nonce + 1, ChainID: p.chainID}
-		sig, err := p.signer.Sign(v.Voucher().Digest())
+		v, err := p.next()
 		if err != nil {
-			return nil, fmt.Errorf("sign voucher: %w", err)
+			return nil, err
 		}
-		v.Signature = sig
 		h := header.Clone()
 		if h == nil {
 			h = http.Header{}
@@ -230,8 +268,80 @@ func (p *Payer) Call(ctx context.Context, method, path string, body []byte, head
 			return resp, err
 		}
 		p.amount, p.nonce = v.Amount, v.Nonce
+		if v.Word != nil {
+			p.words.k = v.Word.K
+		}
 		return resp, nil
 	}
+}
+
+// next returns the payment of the next call: the next word of the
+// Payer's commitment (a new commitment when it has none that continues
+// from where the channel stands, or it is used up), or a voucher. Called
+// with p.mu held.
+func (p *Payer) next() (api.Payment, error) {
+	amount := new(big.Int).Add(p.amount, p.price)
+	if p.signEach || p.price.Sign() == 0 {
+		v := api.Payment{Channel: p.channel, Agent: p.agent, Amount: amount, Nonce: p.nonce + 1, ChainID: p.chainID}
+		sig, err := p.signer.Sign(v.Voucher().Digest())
+		if err != nil {
+			return api.Payment{}, fmt.Errorf("sign voucher: %w", err)
+		}
+		v.Signature = sig
+		return v, nil
+	}
+	w := p.words
+	if w == nil || !w.continues(p.amount, p.nonce, p.price) {
+		count := uint64(16)
+		if w != nil {
+			count = min(2*w.hc.Count, cove.MaxHashChainCount)
+		}
+		var seed cove.Hash
+		if _, err := rand.Read(seed[:]); err != nil {
+			return api.Payment{}, fmt.Errorf("hash chain seed: %w", err)
+		}
+		root, words := cove.NewHashChain(seed, count)
+		hc := cove.HashChain{ChainID: p.chainID, Channel: p.channel, Agent: p.agent, Base: new(big.Int).Set(p.amount),
+			Unit: new(big.Int).Set(p.price), Count: count, Root: root, Nonce: p.nonce + 1}
+		sig, err := p.signer.Sign(hc.Digest())
+		if err != nil {
+			return api.Payment{}, fmt.Errorf("sign hash-chain commitment: %w", err)
+		}
+		w = &payerWords{hc: hc, sig: sig, words: words}
+		p.words = w
+	}
+	k := w.k + 1
+	return api.Payment{Channel: p.channel, Agent: p.agent, Amount: w.hc.Amount(k), Nonce: w.hc.Nonce, ChainID: p.chainID, Signature: w.sig,
+		Word: &api.HashWord{Base: w.hc.Base, Unit: w.hc.Unit, Count: w.hc.Count, Root: w.hc.Root, K: k, W: w.words[k-1]}}, nil
+}
+
+// continues reports whether w's next word pays the next call of a
+// channel that stands at amount and nonce, with price: the channel
+// stands at one of w's words (or at its base, before its first), w has a
+// word left, and its unit is the price. It sets w.k to that word.
+func (w *payerWords) continues(amount *big.Int, nonce uint64, price *big.Int) bool {
+	hc := w.hc
+	if hc.Unit.Cmp(price) != 0 || amount.Cmp(hc.Base) < 0 {
+		return false
+	}
+	var k uint64
+	switch {
+	case nonce == hc.Nonce:
+		q, r := new(big.Int).QuoRem(new(big.Int).Sub(amount, hc.Base), hc.Unit, new(big.Int))
+		if r.Sign() != 0 || !q.IsUint64() {
+			return false
+		}
+		k = q.Uint64()
+	case nonce < hc.Nonce && amount.Cmp(hc.Base) == 0:
+		k = 0 // nothing of w taken yet
+	default:
+		return false
+	}
+	if k >= hc.Count {
+		return false
+	}
+	w.k = k
+	return true
 }
 
 // Spent returns what the channel has paid in all so far, as the Payer

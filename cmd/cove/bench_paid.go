@@ -52,6 +52,6 @@ Run it from the repository root on an otherwise idle machine.`,
 	f.IntVar(&o.Rounds, "rounds", o.Rounds, "free and paid phases, alternated, this many times each")
 	f.StringVar(&o.DataDir, "data-dir", "", "the node's data directory (default a temporary one, removed after)")
 	f.BoolVar(&asJSON, "json", false, "print the results as JSON")
-	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the first paid phase (vouchers signed before) to FILE")
+	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the first paid phase with hash-chain words to FILE")
 	return cmd
 }

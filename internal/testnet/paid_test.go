@@ -21,11 +21,12 @@ import (
 // TestPaidThousandCalls is issue 11's end-to-end test on a real node (a
 // cove dev node: CometBFT, the gateway, the worker in the simulated TEE):
 // an owner prices examples/hello.ts; a caller opens a channel and makes
-// 1,000 calls through client.Payer, each answered 200 with a receipt that
-// verifies, none of them a transaction (neither account's nonce moves);
-// an unpaid call is answered 402; the owner redeems once and is paid
-// exactly 1,000 times the price (less the Redeem's fee). Two chain
-// transactions in all: the OpenChannel and the Redeem.
+// 1,000 calls through client.Payer, each paid with a hash-chain word and
+// answered 200 with a receipt that verifies, none of them a transaction
+// (neither account's nonce moves); an unpaid call is answered 402; the
+// owner redeems the last word once and is paid exactly 1,000 times the
+// price (less the RedeemHashChain's fee). Two chain transactions in all:
+// the OpenChannel and the redeem.
 func TestPaidThousandCalls(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: 1,000 calls through a node")
@@ -137,6 +138,13 @@ func TestPaidThousandCalls(t *testing.T) {
 		t.Fatalf("the payer's vouchers total %s, want %s", got, want)
 	}
 
+	// The Payer paid with hash-chain words (ADR 26): commitments of 16,
+	// 32, 64, 128 and 256 words, then 504 of a commitment of 512, six
+	// signatures for 1,000 calls; the owner redeems the last word.
+	vs, err := c.Vouchers(ctx, owner, a.ID)
+	if err != nil || len(vs) != 1 || vs[0].HashChain == nil || vs[0].HashChain.K != 504 || vs[0].HashChain.Count != 512 || vs[0].Amount != want.String() {
+		t.Fatalf("the owner's list: %+v %v", vs, err)
+	}
 	before, err := c.Account(ctx, owner.Address())
 	if err != nil {
 		t.Fatal(err)
