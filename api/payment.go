@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math/big"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/cove-network/cove"
@@ -17,7 +18,8 @@ import (
 
 // HeaderPayment carries the voucher that pays one call of a priced agent
 // (docs/PROTOCOL.md "Paid calls"): the base64url encoding (no padding) of
-// the JSON of a [Payment]. The gateway checks it before the agent runs; no
+// the JSON of a [Payment], or a hash-chain word in its positional form
+// ("hc1.", ADR 26). The gateway checks it before the agent runs; no
 // transaction is made per call.
 const HeaderPayment = "Cove-Payment"
 
@@ -84,23 +86,15 @@ func (p Payment) SameCommitment(q Payment) bool {
 		p.Signature == q.Signature && a.Root == b.Root && a.Count == b.Count && a.Base.Cmp(b.Base) == 0 && a.Unit.Cmp(b.Unit) == 0
 }
 
-// paymentJSON is the header's JSON: amounts decimal strings, the
-// signature 0x-hex. A voucher has channel, agent, amount, nonce, chainId
-// and signature; a word has channel, agent, nonce, chainId, signature,
-// base, unit, count, root, k and word.
+// paymentJSON is a voucher header's JSON: amount a decimal string, the
+// signature 0x-hex; every field required.
 type paymentJSON struct {
 	Channel   *uint64       `json:"channel"`
 	Agent     *cove.AgentID `json:"agent"`
-	Amount    *string       `json:"amount,omitempty"`
+	Amount    *string       `json:"amount"`
 	Nonce     *uint64       `json:"nonce"`
 	ChainID   *uint64       `json:"chainId"`
 	Signature *string       `json:"signature"`
-	Base      *string       `json:"base,omitempty"`
-	Unit      *string       `json:"unit,omitempty"`
-	Count     *uint64       `json:"count,omitempty"`
-	Root      *cove.Hash    `json:"root,omitempty"`
-	K         *uint64       `json:"k,omitempty"`
-	Word      *cove.Hash    `json:"word,omitempty"`
 }
 
 // Voucher returns the EIP-712 voucher p's signature signs.
@@ -110,16 +104,14 @@ func (p Payment) Voucher() cove.Voucher {
 
 // Header returns the Cove-Payment header value of a signed p.
 func (p Payment) Header() string {
-	sig := "0x" + hex.EncodeToString(p.Signature[:])
-	j := paymentJSON{Channel: &p.Channel, Agent: &p.Agent, Nonce: &p.Nonce, ChainID: &p.ChainID, Signature: &sig}
-	if w := p.Word; w != nil {
-		base, unit := w.Base.String(), w.Unit.String()
-		j.Base, j.Unit, j.Count, j.Root, j.K, j.Word = &base, &unit, &w.Count, &w.Root, &w.K, &w.W
-	} else {
-		amount := p.Amount.String()
-		j.Amount = &amount
+	if p.Word != nil {
+		return p.wordHeader()
 	}
-	b, _ := json.Marshal(j) // numbers, strings and hashes: it cannot fail
+	sig := "0x" + hex.EncodeToString(p.Signature[:])
+	amount := p.Amount.String()
+	b, _ := json.Marshal(paymentJSON{ // numbers, strings and an id: it cannot fail
+		Channel: &p.Channel, Agent: &p.Agent, Amount: &amount, Nonce: &p.Nonce, ChainID: &p.ChainID, Signature: &sig,
+	})
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
@@ -130,14 +122,18 @@ var ErrBadPayment = errors.New("malformed " + HeaderPayment)
 // maxUint256 is 2^256-1, the largest amount.
 var maxUint256 = new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 256), big.NewInt(1))
 
-// ParsePayment decodes a Cove-Payment header value strictly: base64url
-// without padding of a JSON object with exactly the fields channel,
-// agent (0x + 64 hex digits), amount (a canonical decimal string up to
-// 2^256-1), nonce, chainId (numbers) and signature (0x + 130 hex digits,
-// v 27 or 28). It checks the form only; the gateway checks what it says.
+// ParsePayment decodes a Cove-Payment header value strictly. A voucher
+// is base64url without padding of a JSON object with exactly the fields
+// channel, agent (0x + 64 hex digits), amount (a canonical decimal string
+// up to 2^256-1), nonce, chainId (numbers) and signature (0x + 130 hex
+// digits, v 27 or 28); a hash-chain word is the positional form after
+// wordPrefix. It checks the form only; the gateway checks what it says.
 func ParsePayment(h string) (Payment, error) {
 	if len(h) > MaxPaymentHeaderBytes {
 		return Payment{}, fmt.Errorf("%w: longer than %d bytes", ErrBadPayment, MaxPaymentHeaderBytes)
+	}
+	if strings.HasPrefix(h, wordPrefix) {
+		return parseWord(h)
 	}
 	// Only the base64url alphabet: Go's decoder skips CR and LF, which
 	// must not pass (a gateway writes the value to its ledger, a line per
@@ -160,36 +156,140 @@ func ParsePayment(h string) (Payment, error) {
 	if dec.More() {
 		return Payment{}, fmt.Errorf("%w: data after the JSON object", ErrBadPayment)
 	}
-	word := j.Base != nil || j.Unit != nil || j.Count != nil || j.Root != nil || j.K != nil || j.Word != nil
-	if j.Channel == nil || j.Agent == nil || j.Nonce == nil || j.ChainID == nil || j.Signature == nil ||
-		!word && j.Amount == nil || word && (j.Amount != nil || j.Base == nil || j.Unit == nil || j.Count == nil || j.Root == nil || j.K == nil || j.Word == nil) {
-		return Payment{}, fmt.Errorf("%w: want the fields channel, agent, amount, nonce, chainId and signature (a voucher), or channel, agent, nonce, chainId, signature, base, unit, count, root, k and word (a hash-chain word)", ErrBadPayment)
+	if j.Channel == nil || j.Agent == nil || j.Amount == nil || j.Nonce == nil || j.ChainID == nil || j.Signature == nil {
+		return Payment{}, fmt.Errorf("%w: want the fields channel, agent, amount, nonce, chainId and signature", ErrBadPayment)
+	}
+	amount, err := parseUint256(*j.Amount, "amount")
+	if err != nil {
+		return Payment{}, err
 	}
 	s := *j.Signature
 	sig, err := hex.DecodeString(strings.TrimPrefix(s, "0x"))
 	if !strings.HasPrefix(s, "0x") || err != nil || len(sig) != 65 || (sig[64] != 27 && sig[64] != 28) {
 		return Payment{}, fmt.Errorf("%w: signature must be 0x + 65 bytes r‖s‖v with v 27 or 28", ErrBadPayment)
 	}
-	p := Payment{Channel: *j.Channel, Agent: *j.Agent, Nonce: *j.Nonce, ChainID: *j.ChainID, Signature: [65]byte(sig)}
-	if !word {
-		if p.Amount, err = parseUint256(*j.Amount, "amount"); err != nil {
-			return Payment{}, err
+	return Payment{Channel: *j.Channel, Agent: *j.Agent, Amount: amount, Nonce: *j.Nonce, ChainID: *j.ChainID, Signature: [65]byte(sig)}, nil
+}
+
+// The word form of Cove-Payment (ADR 26) is parsed on every call of a
+// channel paid by hash chain, so it is positional text rather than JSON
+// (whose decoding cost ~20 µs a call here): wordPrefix, then fields
+// separated by ".": chainId, channel, agent, nonce, base, unit, count,
+// root, signature, k, word; numbers in canonical decimal, the agent, root,
+// signature (r‖s‖v) and word in lowercase hex without 0x.
+const wordPrefix = "hc1."
+
+// wordFields is how many fields follow wordPrefix.
+const wordFields = 11
+
+// wordHeader returns the word form of p (p.Word set).
+func (p Payment) wordHeader() string {
+	w := p.Word
+	b := make([]byte, 0, 420)
+	b = append(b, wordPrefix...)
+	b = strconv.AppendUint(b, p.ChainID, 10)
+	b = append(b, '.')
+	b = strconv.AppendUint(b, p.Channel, 10)
+	b = append(b, '.')
+	b = hex.AppendEncode(b, p.Agent[:])
+	b = append(b, '.')
+	b = strconv.AppendUint(b, p.Nonce, 10)
+	b = append(b, '.')
+	b = w.Base.Append(b, 10)
+	b = append(b, '.')
+	b = w.Unit.Append(b, 10)
+	b = append(b, '.')
+	b = strconv.AppendUint(b, w.Count, 10)
+	b = append(b, '.')
+	b = hex.AppendEncode(b, w.Root[:])
+	b = append(b, '.')
+	b = hex.AppendEncode(b, p.Signature[:])
+	b = append(b, '.')
+	b = strconv.AppendUint(b, w.K, 10)
+	b = append(b, '.')
+	b = hex.AppendEncode(b, w.W[:])
+	return string(b)
+}
+
+// parseWord parses the word form strictly: wordPrefix and wordFields
+// canonical fields (see wordPrefix), a total Base + K·Unit up to 2^256-1.
+func parseWord(h string) (Payment, error) {
+	var f [wordFields]string
+	rest := h[len(wordPrefix):]
+	for i := range f {
+		if i == wordFields-1 {
+			f[i] = rest
+			break
 		}
-		return p, nil
+		var ok bool
+		if f[i], rest, ok = strings.Cut(rest, "."); !ok {
+			return Payment{}, fmt.Errorf("%w: a hash-chain word has %d fields after %q, separated by \".\": chainId.channel.agent.nonce.base.unit.count.root.signature.k.word", ErrBadPayment, wordFields, wordPrefix)
+		}
 	}
-	w := &HashWord{Count: *j.Count, Root: *j.Root, K: *j.K, W: *j.Word}
-	if w.Base, err = parseUint256(*j.Base, "base"); err != nil {
+	var (
+		p   Payment
+		w   HashWord
+		err error
+	)
+	num := func(s, name string, v *uint64) {
+		if err == nil {
+			*v, err = parseCanonicalUint(s, name)
+		}
+	}
+	hexTo := func(s, name string, dst []byte) {
+		if err == nil && (len(s) != 2*len(dst) || !lowerHex(s)) {
+			err = fmt.Errorf("%w: %s must be %d lowercase hex digits", ErrBadPayment, name, 2*len(dst))
+		}
+		if err == nil {
+			hex.Decode(dst, []byte(s))
+		}
+	}
+	num(f[0], "chainId", &p.ChainID)
+	num(f[1], "channel", &p.Channel)
+	hexTo(f[2], "agent", p.Agent[:])
+	num(f[3], "nonce", &p.Nonce)
+	if err == nil {
+		w.Base, err = parseUint256(f[4], "base")
+	}
+	if err == nil {
+		w.Unit, err = parseUint256(f[5], "unit")
+	}
+	num(f[6], "count", &w.Count)
+	hexTo(f[7], "root", w.Root[:])
+	hexTo(f[8], "signature", p.Signature[:])
+	num(f[9], "k", &w.K)
+	hexTo(f[10], "word", w.W[:])
+	if err != nil {
 		return Payment{}, err
 	}
-	if w.Unit, err = parseUint256(*j.Unit, "unit"); err != nil {
-		return Payment{}, err
+	if v := p.Signature[64]; v != 27 && v != 28 {
+		return Payment{}, fmt.Errorf("%w: signature must be 65 bytes r‖s‖v with v 27 or 28", ErrBadPayment)
 	}
-	p.Word = w
-	p.Amount = p.Commitment().Amount(w.K)
-	if p.Amount.Cmp(maxUint256) > 0 {
+	p.Word = &w
+	if p.Amount = p.Commitment().Amount(w.K); p.Amount.Cmp(maxUint256) > 0 {
 		return Payment{}, fmt.Errorf("%w: base + k·unit is above 2^256-1", ErrBadPayment)
 	}
 	return p, nil
+}
+
+// parseCanonicalUint parses a uint64 in canonical decimal (no sign, no
+// leading zeros).
+func parseCanonicalUint(s, name string) (uint64, error) {
+	v, err := strconv.ParseUint(s, 10, 64)
+	if err != nil || (len(s) > 1 && s[0] == '0') || s == "" || s[0] == '+' {
+		return 0, fmt.Errorf("%w: %s must be a decimal number up to 2^64-1 without leading zeros", ErrBadPayment, name)
+	}
+	return v, nil
+}
+
+// lowerHex reports whether s is lowercase hex digits only.
+func lowerHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // parseUint256 parses a header's amount: a canonical decimal string, 0

@@ -74,21 +74,31 @@ func TestParseHashWord(t *testing.T) {
 	if got.Digest() != p.Commitment().Digest() || got.Digest() == got.Voucher().Digest() {
 		t.Fatal("a word's signature must sign its commitment")
 	}
-	enc := func(j string) string { return b64(j) }
-	good := `{"channel":3,"agent":"` + p.Agent.String() + `","nonce":7,"chainId":9,"signature":"0x` + strings.Repeat("00", 64) + `1b","base":"100","unit":"10","count":50,"root":"` + cove.Hash{0xaa}.String() + `","k":4,"word":"` + cove.Hash{0xbb}.String() + `"}`
-	if _, err := ParsePayment(enc(good)); err != nil {
-		t.Fatalf("genuine: %v", err)
+	sig := strings.Repeat("00", 64) + "1b"
+	agent := strings.TrimPrefix(p.Agent.String(), "0x")
+	root, word := strings.TrimPrefix(cove.Hash{0xaa}.String(), "0x"), strings.TrimPrefix(cove.Hash{0xbb}.String(), "0x")
+	good := "hc1.9.3." + agent + ".7.100.10.50." + root + "." + sig + ".4." + word
+	if got, err := ParsePayment(good); err != nil || got.Amount.Int64() != 140 || got.Word.K != 4 || got.Signature[64] != 27 {
+		t.Fatalf("genuine: %+v %v", got, err)
 	}
+	max := "115792089237316195423570985008687907853269984665640564039457584007913129639935"
 	for name, bad := range map[string]string{
-		"amount too":    strings.Replace(good, `"nonce":7`, `"amount":"140","nonce":7`, 1),
-		"no word":       strings.Replace(good, `,"word":"`+cove.Hash{0xbb}.String()+`"`, ``, 1),
-		"no k":          strings.Replace(good, `"k":4,`, ``, 1),
-		"no base":       strings.Replace(good, `"base":"100",`, ``, 1),
-		"base a number": strings.Replace(good, `"base":"100"`, `"base":100`, 1),
-		"unit leading":  strings.Replace(good, `"unit":"10"`, `"unit":"010"`, 1),
-		"total too big": strings.Replace(strings.Replace(good, `"base":"100"`, `"base":"115792089237316195423570985008687907853269984665640564039457584007913129639935"`, 1), `"unit":"10"`, `"unit":"1"`, 1),
+		"a field short":     strings.Replace(good, ".4.", ".", 1),
+		"a field more":      good + ".1",
+		"k leading zero":    strings.Replace(good, ".4.", ".04.", 1),
+		"k signed":          strings.Replace(good, ".4.", ".+4.", 1),
+		"k empty":           strings.Replace(good, ".4.", "..", 1),
+		"base leading zero": strings.Replace(good, ".100.", ".0100.", 1),
+		"base negative":     strings.Replace(good, ".100.", ".-100.", 1),
+		"upper hex":         strings.Replace(good, root, strings.ToUpper(root), 1),
+		"0x hex":            strings.Replace(good, "."+word, ".0x"+word[2:], 1),
+		"short root":        strings.Replace(good, root, root[2:], 1),
+		"v 0":               strings.Replace(good, sig, strings.Repeat("00", 65), 1),
+		"total too big":     strings.Replace(strings.Replace(good, ".100.", "."+max+".", 1), ".10.", ".1.", 1),
+		"a line feed":       good + "\n",
+		"count too big":     strings.Replace(good, ".50.", ".18446744073709551616.", 1),
 	} {
-		if _, err := ParsePayment(enc(bad)); err == nil {
+		if _, err := ParsePayment(bad); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -97,10 +98,11 @@ func getWithAuth(t *testing.T, u, h string) int {
 	return resp.StatusCode
 }
 
-// TestJSPayment: vouchers signed by ethers' and by viem's signTypedData,
-// as a wallet signs them, pay calls of a priced agent at a real gateway
-// over HTTP; the same voucher sent again is refused with 402 (the control
-// that the gateway checks what the wallet signed).
+// TestJSPayment: vouchers, and hash-chain commitments with the header of
+// a word built in JavaScript (ADR 26), signed by ethers' and by viem's
+// signTypedData, as a wallet signs them, pay calls of a priced agent at a
+// real gateway over HTTP; the same voucher or word sent again is refused
+// with 402 (the control that the gateway checks what the wallet signed).
 func TestJSPayment(t *testing.T) {
 	node := jstest.Node(t, filepath.Join("..", "testdata", "js"), "testdata/js")
 	s, c := newFuzzGateway(t)
@@ -108,10 +110,31 @@ func TestJSPayment(t *testing.T) {
 	mustTx(t, c, stranger, chain.OpenChannel{Agent: knownAgent, Deposit: big.NewInt(100), Verifier: testWorker, Nonce: 0})
 	srv := httptest.NewServer(s)
 	defer srv.Close()
+	type signing struct {
+		lib  string
+		in   map[string]any
+		want cove.Hash // the digest Go computes
+	}
+	var cases []signing
 	for i, lib := range []string{"ethers", "viem"} {
-		t.Run(lib, func(t *testing.T) {
-			n := uint64(i + 1)
-			in, _ := json.Marshal(map[string]any{"channel": 1, "agent": knownAgent.String(), "amount": strconv.FormatUint(10*n, 10), "nonce": n, "chainId": fuzzChainID})
+		n := uint64(i + 1)
+		cases = append(cases, signing{lib, map[string]any{"channel": 1, "agent": knownAgent.String(), "amount": strconv.FormatUint(10*n, 10), "nonce": n, "chainId": fuzzChainID},
+			cove.Voucher{ChainID: fuzzChainID, Channel: 1, Agent: knownAgent, Amount: new(big.Int).SetUint64(10 * n), Nonce: n}.Digest()})
+	}
+	// Then a commitment each, from where the channel stands (20, then 40),
+	// paying with its second word (a skip of one is paid for).
+	for i, lib := range []string{"ethers", "viem"} {
+		n := uint64(i + 3)
+		base := int64(20 + 20*i)
+		root, words := cove.NewHashChain(cove.Hash{byte(n)}, 5)
+		hc := cove.HashChain{ChainID: fuzzChainID, Channel: 1, Agent: knownAgent, Base: big.NewInt(base), Unit: big.NewInt(10), Count: 5, Root: root, Nonce: n}
+		cases = append(cases, signing{lib + " hash chain", map[string]any{"channel": 1, "agent": knownAgent.String(), "base": strconv.FormatInt(base, 10), "unit": "10",
+			"count": 5, "root": root.String(), "nonce": n, "chainId": fuzzChainID, "k": 2, "word": words[1].String()}, hc.Digest()})
+	}
+	for _, tc := range cases {
+		lib := strings.Fields(tc.lib)[0]
+		t.Run(tc.lib, func(t *testing.T) {
+			in, _ := json.Marshal(tc.in)
 			cmd := exec.CommandContext(t.Context(), node, filepath.Join("testdata", "js", "sign-payment.mjs"),
 				"0x"+hex.EncodeToString(crypto.FromECDSA(stranger.priv)), lib, string(in))
 			cmd.Dir = ".."
@@ -129,9 +152,8 @@ func TestJSPayment(t *testing.T) {
 			if err := json.Unmarshal(out, &res); err != nil {
 				t.Fatalf("sign-payment.mjs output %q: %v", out, err)
 			}
-			want := cove.Voucher{ChainID: fuzzChainID, Channel: 1, Agent: knownAgent, Amount: new(big.Int).SetUint64(10 * n), Nonce: n}
-			if res.Digest != want.Digest() || res.Address != stranger.addr {
-				t.Fatalf("%s signed digest %s as %s; Go's digest is %s, the payer %s", lib, res.Digest, res.Address, want.Digest(), stranger.addr)
+			if res.Digest != tc.want || res.Address != stranger.addr {
+				t.Fatalf("%s signed digest %s as %s; Go's digest is %s, the payer %s", lib, res.Digest, res.Address, tc.want, stranger.addr)
 			}
 			for try, wantStatus := range []int{http.StatusOK, http.StatusPaymentRequired} {
 				req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.URL+"/agents/"+knownAgent.String()+"/", nil)
@@ -142,7 +164,7 @@ func TestJSPayment(t *testing.T) {
 				}
 				resp.Body.Close()
 				if resp.StatusCode != wantStatus {
-					t.Fatalf("the %s-signed voucher, sent %d times: %d, want %d", lib, try+1, resp.StatusCode, wantStatus)
+					t.Fatalf("the %s-signed payment, sent %d times: %d, want %d", tc.lib, try+1, resp.StatusCode, wantStatus)
 				}
 			}
 		})

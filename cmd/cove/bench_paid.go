@@ -53,5 +53,6 @@ Run it from the repository root on an otherwise idle machine.`,
 	f.StringVar(&o.DataDir, "data-dir", "", "the node's data directory (default a temporary one, removed after)")
 	f.BoolVar(&asJSON, "json", false, "print the results as JSON")
 	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the first paid phase with hash-chain words to FILE")
+	f.BoolVar(&o.ProfileFree, "profile-free", false, "with --cpuprofile: profile the first free phase instead, to compare")
 	return cmd
 }

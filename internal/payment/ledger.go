@@ -265,6 +265,31 @@ func checkRedeemable(p api.Payment, c chain.ChannelRecord) (reason string, ok bo
 	return chain.CheckVoucher(p.ChainID, c, p.Amount, p.Nonce, p.Signature[:])
 }
 
+// checkVoucher checks the signature of p, a voucher of channel c: the
+// chain's rule (chain.CheckVoucher) recovers the signer; once this ledger
+// has recovered the payer's key from one voucher of the channel, it
+// verifies the next ones with it, which costs less. A voucher that passes
+// with the other v is still the payer's: the owner's list fixes v
+// (Redeemable).
+func (l *Ledger) checkVoucher(c chain.ChannelRecord, p api.Payment) (reason string, ok bool) {
+	d := p.Voucher().Digest()
+	if pub := l.payerKey(c.ID); pub != nil {
+		if err := ethsig.Verify(pub, d, p.Signature); err != nil {
+			return chain.NotPayersVoucher(c), false
+		}
+		return "", true
+	}
+	pub, addr, err := ethsig.RecoverPublicKey(d, p.Signature)
+	if err != nil {
+		return "the voucher's signature: " + ethsig.Reason(err), false
+	}
+	if addr != c.Payer {
+		return chain.NotPayersVoucher(c), false
+	}
+	l.learnPayerKey(c.ID, pub)
+	return "", true
+}
+
 // MaxWordGap is how many words past the last one it accepted of a
 // commitment a verifier takes (a payer's calls may arrive out of order;
 // the words skipped are paid for): each costs one hash.
@@ -543,8 +568,9 @@ func (pd *Paid) Refund() {
 // the amount against the channel's floor (the highest voucher accepted,
 // or the chain's redeemed total) plus the price, the deposit, and the
 // payer's signature (recovered for the first voucher of a channel, then
-// verified with the payer's key). It returns the payment, which Refund
-// gives back, or why it is refused.
+// verified with the payer's key), or for a hash-chain word (ADR 26) the
+// word against the last of its commitment (checkWord). It returns the
+// payment, which Refund gives back, or why it is refused.
 //
 // at is the worker that runs the call, when the caller is that worker (a
 // link); a gateway, which routes the call to the channel's verifier
@@ -600,29 +626,13 @@ func Pay(v chain.View, a cove.Agent, h string, at cove.Hash, ledgerOf func(chain
 	if reason, ok := chain.CheckVoucherAmount(c, p.Amount); !ok {
 		return nil, &Refusal{Msg: reason, Channel: &c}
 	}
-	// The chain's rule (chain.CheckVoucher) recovers the signer; once this
-	// ledger has recovered the payer's key from one voucher of the
-	// channel, it verifies the next ones with it, which costs less. A
-	// voucher that passes with the other v is still the payer's: the
-	// owner's list fixes v (redeemable).
-	d := p.Voucher().Digest()
+	// The payer's signature (a voucher's), or the word (ADR 26).
 	if p.Word != nil {
 		if reason, ok := l.checkWord(c, p); !ok {
 			return nil, &Refusal{Msg: reason, Channel: &c}
 		}
-	} else if pub := l.payerKey(c.ID); pub != nil {
-		if err := ethsig.Verify(pub, d, p.Signature); err != nil {
-			return nil, &Refusal{Msg: chain.NotPayersVoucher(c), Channel: &c}
-		}
-	} else {
-		pub, addr, err := ethsig.RecoverPublicKey(d, p.Signature)
-		if err != nil {
-			return nil, &Refusal{Msg: "the voucher's signature: " + ethsig.Reason(err), Channel: &c}
-		}
-		if addr != c.Payer {
-			return nil, &Refusal{Msg: chain.NotPayersVoucher(c), Channel: &c}
-		}
-		l.learnPayerKey(c.ID, pub)
+	} else if reason, ok := l.checkVoucher(c, p); !ok {
+		return nil, &Refusal{Msg: reason, Channel: &c}
 	}
 	prev, had, err := l.accept(c, p, h, a.Price)
 	if err != nil {
