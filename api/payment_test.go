@@ -127,3 +127,40 @@ func FuzzPaymentHeader(f *testing.F) {
 }
 
 func b64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+
+// TestSameCommitment: two words are of one commitment only when every
+// signed field and the signature are the same (a verifier checks a word
+// of the same commitment with a hash only); each difference beside the
+// control.
+func TestSameCommitment(t *testing.T) {
+	w := func() Payment {
+		p := Payment{Channel: 3, Agent: cove.AgentID{1}, Nonce: 7, ChainID: 9,
+			Word: &HashWord{Base: big.NewInt(100), Unit: big.NewInt(10), Count: 50, Root: cove.Hash{0xaa}, K: 4, W: cove.Hash{0xbb}}}
+		p.Signature[64] = 28
+		return p
+	}
+	a := w()
+	next := w()
+	next.Word.K, next.Word.W = 5, cove.Hash{0xcc}
+	if !a.SameCommitment(next) {
+		t.Fatal("the next word of the same commitment")
+	}
+	for name, change := range map[string]func(p *Payment){
+		"channel":   func(p *Payment) { p.Channel++ },
+		"agent":     func(p *Payment) { p.Agent[0]++ },
+		"nonce":     func(p *Payment) { p.Nonce++ },
+		"chain":     func(p *Payment) { p.ChainID++ },
+		"signature": func(p *Payment) { p.Signature[0]++ },
+		"root":      func(p *Payment) { p.Word.Root[0]++ },
+		"count":     func(p *Payment) { p.Word.Count++ },
+		"base":      func(p *Payment) { p.Word.Base = big.NewInt(101) },
+		"unit":      func(p *Payment) { p.Word.Unit = big.NewInt(11) },
+		"voucher":   func(p *Payment) { p.Word = nil },
+	} {
+		b := w()
+		change(&b)
+		if a.SameCommitment(b) || b.SameCommitment(a) {
+			t.Errorf("another %s: the same commitment", name)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package chain
 
 import (
 	"math/big"
+	"strings"
 	"testing"
 
 	"github.com/cove-network/cove"
@@ -103,4 +104,24 @@ func TestRedeemHashChain(t *testing.T) {
 	big1 := cove.HashChain{ChainID: testChainID, Channel: 1, Agent: agent, Base: big.NewInt(0), Unit: big.NewInt(0), Count: cove.MaxHashChainCount + 1, Root: root, Nonce: 4}
 	refused(CodeUnauthorized, "count is 10001", redeem(bob, big1, alice, 1, word(1)),
 		tx(alice, func(n uint64) Msg { return CloseChannel{Channel: 1, Nonce: n} }))
+}
+
+// TestCheckHashChainCommitment: a commitment the payer signed for another
+// of its channels, or another agent, does not pass for this channel's
+// (verifiers build the commitment from the header, not from the channel),
+// beside the genuine commitment.
+func TestCheckHashChainCommitment(t *testing.T) {
+	c := ChannelRecord{ID: 1, Payer: alice.addr, Agent: cove.AgentID{7}, Deposit: AmountOf(big.NewInt(100))}
+	hc := cove.HashChain{ChainID: testChainID, Channel: 1, Agent: c.Agent, Base: big.NewInt(0), Unit: big.NewInt(1), Count: 5, Root: cove.Hash{1}, Nonce: 1}
+	if _, reason, ok := CheckHashChainCommitment(c, hc, signHashChain(t, alice, hc)); !ok {
+		t.Fatalf("the genuine commitment: %s", reason)
+	}
+	otherChannel, otherAgent := hc, hc
+	otherChannel.Channel = 2
+	otherAgent.Agent = cove.AgentID{8}
+	for _, bad := range []cove.HashChain{otherChannel, otherAgent} {
+		if _, reason, ok := CheckHashChainCommitment(c, bad, signHashChain(t, alice, bad)); ok || !strings.Contains(reason, "not of channel 1") {
+			t.Errorf("a commitment of channel %d, agent %s passed for channel 1: %v %s", bad.Channel, bad.Agent, ok, reason)
+		}
+	}
 }

@@ -149,10 +149,22 @@ func TestHashChainWords(t *testing.T) {
 	}
 	w = w2
 	refused("does not hash back to word 2", c3.header(3, c3.words[3]), c3.word(3))
+	// A word of an older commitment (nonce 1, below the channel's 4) is
+	// refused, however high.
+	refused("replay or too low", c1.word(95), c3.word(4))
+	// The next word under a commitment altered in transit (its root, or
+	// its signature), which the chain would not redeem: refused, not
+	// taken as the next word of the commitment the ledger holds.
+	otherRoot := c3
+	otherRoot.hc.Root[0] ^= 1
+	refused("not signed by channel 1's payer", otherRoot.word(5), c3.word(5))
+	otherSig := c3
+	otherSig.sig, _ = other.Sign(c3.hc.Digest())
+	refused("not signed by channel 1's payer", otherSig.word(6), c3.word(6))
 
 	// The owner's list holds the last word; the chain redeems it.
 	rs := w.Redeemable(v, a.ID)
-	if len(rs) != 1 || rs[0].HashChain == nil || rs[0].HashChain.K != 3 || rs[0].Amount != "830" {
+	if len(rs) != 1 || rs[0].HashChain == nil || rs[0].HashChain.K != 6 || rs[0].Amount != "860" {
 		t.Fatalf("redeemable %+v", rs)
 	}
 	r, reason, good := CheckRedeemable(v, a.ID, rs[0])
@@ -177,21 +189,21 @@ func TestHashChainWords(t *testing.T) {
 			VoucherNonce: r.Nonce, Signature: sig, K: r.HashChain.K, Word: r.HashChain.Word, Nonce: n}
 	})
 	v = l.View()
-	if c, _ = v.Channel(1); c.Redeemed.Big().Int64() != 830 {
-		t.Fatalf("redeemed %s, want 830", c.Redeemed)
+	if c, _ = v.Channel(1); c.Redeemed.Big().Int64() != 860 {
+		t.Fatalf("redeemed %s, want 860", c.Redeemed)
 	}
 	// After the redeem (the chain's nonce is the commitment's), the next
 	// word still passes.
-	if _, ref := w.Pay(v, a, c3.word(4), worker); ref != nil {
+	if _, ref := w.Pay(v, a, c3.word(7), worker); ref != nil {
 		t.Fatalf("the word after a redeem: %s", ref.Msg)
 	}
 
 	// A gateway learns a word only when it is the payer's.
 	g, _ := Open("", log)
-	if err := g.Learn(v, c, c3.header(5, c3.words[3])); err == nil || floor(g) != 830 {
+	if err := g.Learn(v, c, c3.header(8, c3.words[6])); err == nil || floor(g) != 860 {
 		t.Fatalf("learnt a forged word: %v, floor %d", err, floor(g))
 	}
-	if err := g.Learn(v, c, c3.word(5)); err != nil || floor(g) != 850 {
+	if err := g.Learn(v, c, c3.word(8)); err != nil || floor(g) != 880 {
 		t.Fatalf("the payer's word: %v, floor %d", err, floor(g))
 	}
 }
