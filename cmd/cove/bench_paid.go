@@ -14,15 +14,17 @@ func newBenchPaidCmd(g *globals) *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "paid",
-		Short: "Measure paid calls/s (a voucher per call) against free calls/s of the same agent",
+		Short: "Measure paid calls/s against free calls/s of the same agent",
 		Long: `Start a node in this process as cove dev does, deploy examples/hello.ts twice, one
 free and one priced at 0.001 COVE a call, and have --concurrency accounts each open a
 payment channel to the priced one. Then alternate free and paid phases (--rounds):
 --concurrency callers, each calling as soon as its last call answered, for --duration
-after --warmup; every paid call carries its channel's next voucher (client.Payer), which
-the gateway checks before the agent runs. The best round of each is reported, with the
-ratio paid/free and the chain transactions the paid calls took (an OpenChannel and a
-Redeem per channel); the owner's redeems must pay exactly the calls made.
+after --warmup. Three paid phases: every call carries its channel's next voucher, signed
+before the phase; or signed at the call (client.Payer.SignEach); or its next hash-chain
+word (client.Payer, ADR 26). The worker checks it before the agent runs. The best round
+of each is reported, with the ratios paid/free and the chain transactions the paid calls
+took (an OpenChannel and a redeem per channel); the owner's redeems must pay exactly the
+calls made.
 
 Run it from the repository root on an otherwise idle machine.`,
 		Example: `  go run ./cmd/cove bench paid

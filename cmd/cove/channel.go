@@ -19,12 +19,13 @@ import (
 func newChannelCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "channel",
-		Short: "Payment channels: a deposit that pays a priced agent's calls, one voucher per call",
+		Short: "Payment channels: a deposit that pays a priced agent's calls without a transaction per call",
 		Long: `A payment channel holds a deposit of yours for one agent. Each call of the agent then
-carries a voucher you sign for the total paid so far (cove agent call --from KEY does it);
-the gateway checks it without a transaction, and the agent's owner redeems the highest
-voucher on chain (cove agent redeem). To take back what is left, close the channel, wait
-out the challenge period (the owner may still redeem), then settle.`,
+carries a payment: the next word of a hash chain you committed to once with a signature, or
+a voucher you sign for the total paid so far (cove agent call --from KEY does it). The
+channel's worker checks it without a transaction, and the agent's owner redeems the highest
+on chain (cove agent redeem). To take back what is left, close the channel, wait out the
+challenge period (the owner may still redeem), then settle.`,
 	}
 	var (
 		agent   string
@@ -236,9 +237,10 @@ func newRedeemCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "redeem ID",
 		Short: "Redeem the vouchers your agent's callers paid with at this gateway",
-		Long: `Read from the gateway the highest voucher of each channel to your agent that adds to what
-the chain has redeemed, and send a Redeem for each: you are paid the difference. One
-transaction per channel, however many calls its vouchers paid.`,
+		Long: `Read from the gateway the highest voucher (or hash-chain word) of each channel to your
+agent that adds to what the chain has redeemed, and send a Redeem (RedeemHashChain for a
+word) for each: you are paid the difference. One transaction per channel, however many
+calls it paid.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := cove.ParseAgentID(args[0])
