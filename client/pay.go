@@ -19,8 +19,9 @@ import (
 	"github.com/cove-network/cove/chain"
 )
 
-// Paid calls (docs/PROTOCOL.md "Paid calls"): a Payer signs a voucher per
-// call from one payment channel.
+// Paid calls (docs/PROTOCOL.md "Paid calls"): a Payer pays each call
+// from one payment channel, with the next word of a hash chain it
+// committed to (ADR 26) or a voucher it signs.
 
 // ChannelState returns a channel as the gateway sees it: its chain record
 // and the highest voucher the gateway accepted, so what the next voucher
@@ -234,7 +235,7 @@ func (p *Payer) apply(ctx context.Context, st api.ChannelState) error {
 }
 
 // Call calls the agent like Client.Call, paying with the channel's next
-// voucher. A 402 (the gateway's view of the channel changed, or the price
+// word or voucher. A 402 (the gateway's view of the channel changed, or the price
 // did) is retried once after reading the channel again; a second 402 is
 // returned as an *Error with its Payment terms.
 func (p *Payer) Call(ctx context.Context, method, path string, body []byte, header http.Header) (*Response, error) {
@@ -257,7 +258,16 @@ func (p *Payer) Call(ctx context.Context, method, path string, body []byte, head
 		h.Set(api.HeaderPayment, v.Header())
 		resp, err := p.c.Call(ctx, p.agent, method, path, body, h)
 		var ge *Error
-		if errors.As(err, &ge) && ge.Status == http.StatusPaymentRequired && try == 0 {
+		refused := errors.As(err, &ge) && ge.Status == http.StatusPaymentRequired
+		if refused && v.Word != nil {
+			// A word refused: the verifier's view of the channel may not
+			// be where this commitment continues (a gateway's pre-check
+			// ran ahead of it, or this is another gateway). Commit again
+			// from where the channel stands: a commitment's first word
+			// every verifier checks in full.
+			p.words = nil
+		}
+		if refused && try == 0 {
 			p.synced = false
 			continue
 		}

@@ -330,7 +330,10 @@ func bestOf(l []api.Redeemable) map[uint64]*big.Int {
 
 // checkWorkers returns the vouchers of the workers' lists that beat best
 // (updated as they do), each checked against the chain and rebuilt from
-// it; at most maxLinkVouchers of each worker are read.
+// it; at most maxLinkVouchers of each worker are read, and of each
+// channel only the first a worker lists (a worker lists its highest
+// voucher of each channel once: more are not worth a check, which for a
+// hash-chain word may cost up to 10,000 hashes).
 func (s *Server) checkWorkers(v chain.View, a cove.Agent, theirs [][]api.Redeemable, best map[uint64]*big.Int) []api.Redeemable {
 	var good []api.Redeemable
 	for _, l := range theirs {
@@ -338,10 +341,12 @@ func (s *Server) checkWorkers(v chain.View, a cove.Agent, theirs [][]api.Redeema
 			s.log.Warn("vouchers: a worker gave too many; reading the first", "agent", a.ID, "count", len(l), "read", maxLinkVouchers)
 			l = l[:maxLinkVouchers]
 		}
+		seen := map[uint64]bool{}
 		for _, rd := range l {
-			if len(rd.Amount) > maxAmountDigits {
+			if len(rd.Amount) > maxAmountDigits || seen[rd.Channel] {
 				continue
 			}
+			seen[rd.Channel] = true
 			amount, ok := new(big.Int).SetString(rd.Amount, 10)
 			if b := best[rd.Channel]; !ok || b != nil && amount.Cmp(b) <= 0 {
 				continue // not a number, or no better than one already checked: not worth a recovery

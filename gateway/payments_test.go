@@ -594,6 +594,7 @@ func TestLinkVouchersMerged(t *testing.T) {
 			{redeemable(t, stranger, 1, 20, 2), redeemable(t, stranger, 2, 50, 2)}, // channel 2: the genuine one
 			{noPrefix(redeemable(t, stranger, 2, 70, 4))},                          // channel 2: higher, genuine, but its signature without 0x
 			{redeemable(t, stranger, 3, 101, 1)},                                   // channel 3: above its deposit
+			{redeemable(t, stranger, 3, 40, 1), redeemable(t, stranger, 3, 45, 2)}, // channel 3 twice: only the first a worker lists is checked
 		},
 		errs: []error{errors.New("a worker that is down")},
 	}
@@ -602,7 +603,7 @@ func TestLinkVouchersMerged(t *testing.T) {
 	// worker's own invention: what the owner gets is the chain's.
 	lv.lists[0][0].Payer, lv.lists[0][0].Redeemed = owner.addr, "99"
 	got := redeemables(t, s, owner)
-	if len(got) != 2 || got[0].Channel != 1 || got[0].Amount != "30" || got[1].Channel != 2 || got[1].Amount != "50" {
+	if len(got) != 3 || got[0].Channel != 1 || got[0].Amount != "30" || got[1].Channel != 2 || got[1].Amount != "50" || got[2].Channel != 3 || got[2].Amount != "40" {
 		t.Fatalf("merged vouchers %+v", got)
 	}
 	for _, r := range got {

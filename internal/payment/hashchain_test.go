@@ -112,16 +112,17 @@ func TestHashChainWords(t *testing.T) {
 	if floor(w) != 700 {
 		t.Fatalf("floor %d after word 70, want 700", floor(w))
 	}
-	// A commitment's fields are what the payer signed: the same words
-	// and signature under another unit are refused.
-	dearer := c1
-	dearer.hc.Unit = big.NewInt(11)
-	refused("not signed by channel 1's payer", dearer.word(71), c1.word(71))
+	ok(c1.word(71))
 
 	// A new commitment from the floor (710): its first word is checked
 	// in full.
 	c2 := commit(t, payer, v.ChainID(), a.ID, 710, 8, 2, 2)
 	refused("does not hash back to the commitment's root", c2.header(1, c1.words[0]), c2.word(1))
+	// A commitment's fields are what the payer signed: the same words
+	// and signature under another unit are refused.
+	dearer := c2
+	dearer.hc.Unit = big.NewInt(11)
+	refused("not signed by channel 1's payer", dearer.word(2), c2.word(2))
 	refused("is not of the commitment", c2.header(9, c2.words[7]), c2.word(8))
 	if floor(w) != 790 {
 		t.Fatalf("floor %d, want 790", floor(w))
@@ -205,5 +206,28 @@ func TestHashChainWords(t *testing.T) {
 	}
 	if err := g.Learn(v, c, c3.word(8)); err != nil || floor(g) != 880 {
 		t.Fatalf("the payer's word: %v, floor %d", err, floor(g))
+	}
+
+	// A commitment's first word at a verifier is at most its 64th, and
+	// its unit pays the price: a refused commitment is not kept, so each
+	// sending of it costs a recovery and at most 64 hashes.
+	f, _ := Open("", log)
+	payF := func(h string) *Refusal { _, ref := f.Pay(v, a, h, worker); return ref }
+	c4 := commit(t, payer, v.ChainID(), a.ID, 860, 100, 5, 4)
+	if ref := payF(c4.word(65)); ref == nil || !strings.Contains(ref.Msg, "must be at most its 64th") {
+		t.Fatalf("a first word past the 64th: %+v", ref)
+	}
+	if ref := payF(c4.word(64)); ref != nil {
+		t.Fatalf("control: the 64th word first: %s", ref.Msg)
+	}
+	f, _ = Open("", log)
+	cheap := c4
+	cheap.hc.Unit = big.NewInt(9)
+	cheap.sig, _ = payer.Sign(cheap.hc.Digest())
+	if ref := payF(cheap.word(2)); ref == nil || !strings.Contains(ref.Msg, "below the agent's price") {
+		t.Fatalf("a unit below the price: %+v", ref)
+	}
+	if ref := payF(c4.word(2)); ref != nil {
+		t.Fatalf("control: the unit at the price: %s", ref.Msg)
 	}
 }

@@ -32,6 +32,10 @@ import (
 	"github.com/cove-network/cove/internal/atomicfile"
 )
 
+// A voucher here is either form of payment: a signed voucher, or a word
+// of a hash chain with its signed commitment (ADR 26); the ledger keeps
+// the highest of each channel, whichever its form.
+//
 // A ledger is its holder's; what makes a voucher pay one call on the
 // network is that a channel is bound to one worker, whose ledger (shared
 // by its link and its node's gateway) alone takes the channel's vouchers
@@ -299,9 +303,10 @@ const MaxWordGap = 64
 // of a hash chain (ADR 26) that passed the amount checks: the next word
 // of the commitment this ledger last accepted a word of for channel c is
 // checked with one hash per word since (at most MaxWordGap); the first
-// word of a commitment with its signature (recovered) and up to count
-// hashes back to the root.
-func (l *Ledger) checkWord(c chain.ChannelRecord, p api.Payment) (reason string, ok bool) {
+// word of a commitment (at most its MaxWordGap-th, with a unit of at
+// least the price) with its signature (recovered) and k hashes back to
+// the root.
+func (l *Ledger) checkWord(c chain.ChannelRecord, p api.Payment, price *big.Int) (reason string, ok bool) {
 	w, hc := p.Word, p.Commitment()
 	if _, reason, ok := chain.CheckHashChainIndex(c, hc, w.K); !ok {
 		return reason, false
@@ -318,6 +323,18 @@ func (l *Ledger) checkWord(c chain.ChannelRecord, p api.Payment) (reason string,
 			return fmt.Sprintf("word %d does not hash back to word %d of its commitment: it is not the payer's", w.K, last), false
 		}
 		return "", true
+	}
+	// A commitment this ledger has not taken a word of: its first word
+	// here is at most the MaxWordGap-th (a payer starts at word 1, and
+	// one that moved on from another gateway commits again), and its unit
+	// pays the price, so that a refused commitment, which is not kept,
+	// costs a recovery and at most MaxWordGap hashes however often it is
+	// sent.
+	if w.K > MaxWordGap {
+		return fmt.Sprintf("word %d is the first of its commitment this verifier sees: a commitment's first word here must be at most its %dth (commit again from where the channel stands)", w.K, MaxWordGap), false
+	}
+	if hc.Unit.Cmp(price) < 0 {
+		return fmt.Sprintf("the commitment's unit %s is below the agent's price %s", hc.Unit, price), false
 	}
 	pub, reason, ok := chain.CheckHashChainCommitment(c, hc, p.Signature[:])
 	if !ok {
@@ -531,9 +548,10 @@ func redeemableWord(w *api.HashWord) *api.RedeemableWord {
 type Refusal struct {
 	Msg     string
 	Channel *chain.ChannelRecord
-	// Accepted is the highest voucher of the channel this ledger accepted
-	// (its Cove-Payment value), for a replay or a voucher too low that the
-	// payer signed (cove.Error.Accepted); empty otherwise, or when this
+	// Accepted is the highest voucher (or word) of the channel this
+	// ledger accepted (its Cove-Payment value), for a replay or a payment
+	// too low that the payer signed (for a word: whose commitment the
+	// payer signed; cove.Error.Accepted); empty otherwise, or when this
 	// ledger holds none.
 	Accepted string
 }
@@ -628,7 +646,7 @@ func Pay(v chain.View, a cove.Agent, h string, at cove.Hash, ledgerOf func(chain
 	}
 	// The payer's signature (a voucher's), or the word (ADR 26).
 	if p.Word != nil {
-		if reason, ok := l.checkWord(c, p); !ok {
+		if reason, ok := l.checkWord(c, p, a.Price); !ok {
 			return nil, &Refusal{Msg: reason, Channel: &c}
 		}
 	} else if reason, ok := l.checkVoucher(c, p); !ok {
