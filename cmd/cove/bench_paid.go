@@ -22,9 +22,11 @@ payment channel to the priced one. Then alternate free and paid phases (--rounds
 after --warmup. Three paid phases: every call carries its channel's next voucher, signed
 before the phase; or signed at the call (client.Payer.SignEach); or its next hash-chain
 word (client.Payer, ADR 26). The worker checks it before the agent runs. The best round
-of each is reported, with the ratios paid/free and the chain transactions the paid calls
-took (an OpenChannel and a redeem per channel); the owner's redeems must pay exactly the
-calls made.
+of each is reported, with the ratios paid/free, the paired ratio of hash-chain words to
+free calls (each round runs the two back to back, in turn first; the geometric mean of
+the rounds' ratios, and their range: how much the machine moved them; use an even
+--rounds), and the chain transactions the paid calls took (an OpenChannel and a redeem
+per channel); the owner's redeems must pay exactly the calls made.
 
 Run it from the repository root on an otherwise idle machine.`,
 		Example: `  go run ./cmd/cove bench paid

@@ -49,6 +49,10 @@ import (
 // SyncInterval is how often accepted vouchers are written to disk.
 const SyncInterval = 200 * time.Millisecond
 
+// writeBuffer is the ledger's write buffer: lines reach the file when it
+// fills (a write under the ledger's lock) or at the next Sync.
+const writeBuffer = 64 << 10
+
 // CompactBytes is the log size past which the ledger rewrites it
 // with the highest voucher of each channel only.
 const CompactBytes = 16 << 20
@@ -65,8 +69,12 @@ type accepted struct {
 // Ledger holds the highest accepted voucher of each channel, and the log
 // file that keeps them across restarts.
 type Ledger struct {
-	mu   sync.Mutex
-	best map[uint64]accepted
+	// syncMu orders Syncs and the last Run's close (the file's own
+	// fsync runs outside mu, so that a call's voucher never waits for
+	// the disk).
+	syncMu sync.Mutex
+	mu     sync.Mutex
+	best   map[uint64]accepted
 	// keys are the payers' public keys, by channel, recovered from a
 	// voucher of the channel (a channel's payer never changes, and its
 	// id is never reused).
@@ -139,9 +147,12 @@ func Open(path string, log *slog.Logger) (*Ledger, error) {
 	return l, nil
 }
 
-// line is the log line of a: the payer's address, a space, the voucher's
+// line is the log line of a: the payer's address (lowercase hex: the
+// EIP-55 checksum costs a keccak per call), a space, the voucher's
 // Cove-Payment header value.
-func (a accepted) line() string { return a.payer.String() + " " + a.header + "\n" }
+func (a accepted) line() string {
+	return "0x" + hex.EncodeToString(a.payer[:]) + " " + a.header + "\n"
+}
 
 // samePayment reports whether a and b are the same voucher.
 func samePayment(a, b api.Payment) bool {
@@ -169,7 +180,7 @@ func (l *Ledger) rewrite() error {
 	if err != nil {
 		return fmt.Errorf("vouchers: %w", err)
 	}
-	l.f, l.w, l.size = f, bufio.NewWriter(f), int64(buf.Len())
+	l.f, l.w, l.size = f, bufio.NewWriterSize(f, writeBuffer), int64(buf.Len())
 	return nil
 }
 
@@ -182,7 +193,7 @@ func (l *Ledger) reopen() {
 		l.f, l.w = nil, nil
 		return
 	}
-	l.f, l.w = f, bufio.NewWriter(f)
+	l.f, l.w = f, bufio.NewWriterSize(f, writeBuffer)
 	for _, a := range l.best {
 		l.append(a.line())
 	}
@@ -437,11 +448,15 @@ func (l *Ledger) append(line string) {
 }
 
 // Sync writes the lines appended since the last sync to disk, and
-// compacts a log past CompactBytes.
+// compacts a log past CompactBytes. The lines are handed to the file
+// under the ledger's lock; the fsync runs after it, so calls being paid
+// do not wait for the disk.
 func (l *Ledger) Sync() {
+	l.syncMu.Lock()
+	defer l.syncMu.Unlock()
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	if l.w == nil || !l.dirty {
+		l.mu.Unlock()
 		return
 	}
 	l.dirty = false
@@ -452,13 +467,19 @@ func (l *Ledger) Sync() {
 			l.log.Error("vouchers: compact the ledger", "err", err)
 			l.reopen()
 		}
+		l.mu.Unlock()
 		return
 	}
-	if err := l.w.Flush(); err != nil {
+	err := l.w.Flush()
+	f := l.f
+	l.mu.Unlock()
+	if err != nil {
 		l.log.Error("vouchers: write the ledger", "err", err)
 		return
 	}
-	if err := l.f.Sync(); err != nil {
+	// Only a Sync (holding syncMu) or the last Run's close, which takes
+	// syncMu too, closes or replaces f.
+	if err := f.Sync(); err != nil {
 		l.log.Error("vouchers: sync the ledger", "err", err)
 	}
 }
@@ -484,6 +505,7 @@ func (l *Ledger) Run(ctx context.Context) {
 			l.Sync()
 		case <-ctx.Done():
 			l.Sync()
+			l.syncMu.Lock()
 			l.mu.Lock()
 			l.runners--
 			if l.runners == 0 && l.f != nil {
@@ -496,6 +518,7 @@ func (l *Ledger) Run(ctx context.Context) {
 				l.f, l.w = nil, nil
 			}
 			l.mu.Unlock()
+			l.syncMu.Unlock()
 			return
 		}
 	}
