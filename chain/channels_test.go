@@ -78,8 +78,13 @@ func channelSteps(t testing.TB, a *App, tm *time.Time) (step func(txs ...[]byte)
 
 // signVoucher returns k's signature of the voucher.
 func signVoucher(t testing.TB, k testKey, v cove.Voucher) Bytes {
+	return signDigest(t, k, v.Digest())
+}
+
+// signDigest returns k's signature of d, r ‖ s ‖ v.
+func signDigest(t testing.TB, k testKey, d cove.Hash) Bytes {
 	t.Helper()
-	sig, err := ethsig.Sign(k.priv, v.Digest())
+	sig, err := ethsig.Sign(k.priv, d)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,17 +6,11 @@ import (
 	"testing"
 
 	"github.com/cove-network/cove"
-	"github.com/cove-network/cove/ethsig"
 )
 
 // signHashChain returns k's signature of the commitment.
 func signHashChain(t testing.TB, k testKey, hc cove.HashChain) Bytes {
-	t.Helper()
-	sig, err := ethsig.Sign(k.priv, hc.Digest())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sig[:]
+	return signDigest(t, k, hc.Digest())
 }
 
 // TestRedeemHashChain: the agent's owner redeems words of a hash chain

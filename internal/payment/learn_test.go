@@ -6,10 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/api"
-	"github.com/cove-network/cove/blob/cid"
-	"github.com/cove-network/cove/chain"
 	"github.com/cove-network/cove/internal/testchain"
 )
 
@@ -20,22 +17,9 @@ import (
 // only when it checks as the payer's, of this channel, within the deposit
 // (each forgery beside the genuine voucher), and a lower one is no news.
 func TestAcceptedAndLearn(t *testing.T) {
-	owner, payer, other := testchain.NewKey(t), testchain.NewKey(t), testchain.NewKey(t)
-	l := testchain.New(t, owner.Address(), testchain.Fund(payer.Address()), testchain.Verifier(testchain.AnyQuote{}))
-	workerKey := []byte("the channel's worker")
-	worker := chain.WorkerID(workerKey)
-	l.MustSend(owner, func(n uint64) chain.Msg {
-		return chain.RegisterWorker{TEE: "sim", PublicKey: workerKey, Endpoint: "https://127.0.0.1:1", Quote: []byte("q"), Nonce: n}
-	})
-	code := []byte("paid agent")
-	l.MustSend(owner, func(n uint64) chain.Msg {
-		return chain.DeployAgent{Name: "paid", CID: cid.Of(code), CodeHash: cove.SHA256(code), Salt: cove.Hash{1}, Nonce: n}
-	})
-	id := cove.DeriveAgentID(owner.Address(), cove.SHA256(code), cove.Hash{1})
-	l.MustSend(owner, func(n uint64) chain.Msg { return chain.SetAgentPrice{Agent: id, Price: big.NewInt(10), Nonce: n} })
-	l.MustSend(payer, func(n uint64) chain.Msg {
-		return chain.OpenChannel{Agent: id, Deposit: big.NewInt(100), Verifier: worker, Nonce: n}
-	})
+	l, _, payer, a, worker := paidChannel(t, 100)
+	other := testchain.NewKey(t)
+	id := a.ID
 	v := l.View()
 	c, err := v.Channel(1)
 	if err != nil {
@@ -49,7 +33,6 @@ func TestAcceptedAndLearn(t *testing.T) {
 		}
 		return p.Header()
 	}
-	a := cove.Agent{ID: id, Price: big.NewInt(10)}
 	log := slog.New(slog.DiscardHandler)
 	w, _ := Open("", log)
 	v1, v2 := voucher(payer, 1, 10, 1), voucher(payer, 1, 20, 2)
