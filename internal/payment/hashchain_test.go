@@ -179,6 +179,11 @@ func TestHashChainWords(t *testing.T) {
 	if _, reason, good := CheckRedeemable(v, a.ID, forged); good || !strings.Contains(reason, "does not hash back") {
 		t.Fatalf("a forged word: %v %s", good, reason)
 	}
+	inflated := r
+	inflated.Amount = "10000"
+	if _, reason, good := CheckRedeemable(v, a.ID, inflated); good || !strings.Contains(reason, "not the word's total") {
+		t.Fatalf("a word listed with another amount: %v %s", good, reason)
+	}
 	base, _ := new(big.Int).SetString(r.HashChain.Base, 10)
 	unit, _ := new(big.Int).SetString(r.HashChain.Unit, 10)
 	sig, err := hex.DecodeString(strings.TrimPrefix(r.Signature, "0x"))

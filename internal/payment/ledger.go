@@ -199,15 +199,11 @@ func (l *Ledger) reopen() {
 	}
 }
 
-// payersVoucher reports whether p, a voucher of channel c, is signed by
-// c's payer (verified with the key this ledger learnt, or recovered).
+// payersVoucher reports whether p, a payment of channel c, is signed by
+// c's payer: a voucher, or a word's commitment (not the word).
 func (l *Ledger) payersVoucher(c chain.ChannelRecord, p api.Payment) bool {
-	d := p.Digest()
-	if pub := l.payerKey(c.ID); pub != nil {
-		return ethsig.Verify(pub, d, p.Signature) == nil
-	}
-	_, addr, err := ethsig.RecoverPublicKey(d, p.Signature)
-	return err == nil && addr == c.Payer
+	_, ok := l.signedByPayer(c, p.Digest(), p.Signature)
+	return ok
 }
 
 // acceptedHeader returns the Cove-Payment value of channel id's highest
@@ -238,7 +234,7 @@ func (l *Ledger) Learn(v chain.View, c chain.ChannelRecord, h string) error {
 	if ok && cur.payment.Amount.Cmp(p.Amount) >= 0 {
 		return nil // no news: not worth a recovery
 	}
-	if reason, ok := checkRedeemable(p, c); !ok {
+	if reason, ok := checkAsChain(p, c); !ok {
 		return errors.New(reason)
 	}
 	l.mu.Lock()
@@ -269,10 +265,10 @@ func (l *Ledger) Floor(c chain.ChannelRecord) (*big.Int, uint64) {
 	return new(big.Int).Set(amount), nonce
 }
 
-// checkRedeemable checks p, a payment of channel c, as the chain would
-// redeem it: a voucher (chain.CheckVoucher), or a word of a commitment
-// (chain.CheckHashChainWord: up to count hashes).
-func checkRedeemable(p api.Payment, c chain.ChannelRecord) (reason string, ok bool) {
+// checkAsChain checks p, a payment of channel c, as the chain's Redeem or
+// RedeemHashChain would: a voucher (chain.CheckVoucher), or a word of a
+// commitment (chain.CheckHashChainWord: up to count hashes).
+func checkAsChain(p api.Payment, c chain.ChannelRecord) (reason string, ok bool) {
 	if p.Word != nil {
 		_, reason, ok = chain.CheckHashChainWord(c, p.Commitment(), p.Signature[:], p.Word.K, p.Word.W)
 		return reason, ok
@@ -280,21 +276,20 @@ func checkRedeemable(p api.Payment, c chain.ChannelRecord) (reason string, ok bo
 	return chain.CheckVoucher(p.ChainID, c, p.Amount, p.Nonce, p.Signature[:])
 }
 
-// checkVoucher checks the signature of p, a voucher of channel c: the
+// signedByPayer checks that sig over d is channel c's payer's: the
 // chain's rule (chain.CheckVoucher) recovers the signer; once this ledger
-// has recovered the payer's key from one voucher of the channel, it
-// verifies the next ones with it, which costs less. A voucher that passes
-// with the other v is still the payer's: the owner's list fixes v
+// has recovered the payer's key from one signature of the channel, it
+// verifies the next ones with it, which costs less. A signature that
+// passes with the other v is still the payer's: the owner's list fixes v
 // (Redeemable).
-func (l *Ledger) checkVoucher(c chain.ChannelRecord, p api.Payment) (reason string, ok bool) {
-	d := p.Voucher().Digest()
+func (l *Ledger) signedByPayer(c chain.ChannelRecord, d cove.Hash, sig [ethsig.Size]byte) (reason string, ok bool) {
 	if pub := l.payerKey(c.ID); pub != nil {
-		if err := ethsig.Verify(pub, d, p.Signature); err != nil {
+		if err := ethsig.Verify(pub, d, sig); err != nil {
 			return chain.NotPayersVoucher(c), false
 		}
 		return "", true
 	}
-	pub, addr, err := ethsig.RecoverPublicKey(d, p.Signature)
+	pub, addr, err := ethsig.RecoverPublicKey(d, sig)
 	if err != nil {
 		return "the voucher's signature: " + ethsig.Reason(err), false
 	}
@@ -672,7 +667,7 @@ func Pay(v chain.View, a cove.Agent, h string, at cove.Hash, ledgerOf func(chain
 		if reason, ok := l.checkWord(c, p, a.Price); !ok {
 			return nil, &Refusal{Msg: reason, Channel: &c}
 		}
-	} else if reason, ok := l.checkVoucher(c, p); !ok {
+	} else if reason, ok := l.signedByPayer(c, p.Voucher().Digest(), p.Signature); !ok {
 		return nil, &Refusal{Msg: reason, Channel: &c}
 	}
 	prev, had, err := l.accept(c, p, h, a.Price)
@@ -711,28 +706,27 @@ func CheckRedeemable(v chain.View, agent cove.AgentID, r api.Redeemable) (api.Re
 	if err != nil {
 		return api.Redeemable{}, "the signature is not 0x-hex", false
 	}
-	var word *api.RedeemableWord
+	if len(sig) != ethsig.Size {
+		return api.Redeemable{}, "the signature is " + strconv.Itoa(len(sig)) + " bytes, want 65 (r ‖ s ‖ v)", false
+	}
+	p := api.Payment{Channel: c.ID, Agent: c.Agent, Amount: amount, Nonce: r.Nonce, ChainID: v.ChainID(), Signature: [ethsig.Size]byte(sig)}
 	if w := r.HashChain; w != nil {
 		base, ok1 := new(big.Int).SetString(w.Base, 10)
 		unit, ok2 := new(big.Int).SetString(w.Unit, 10)
 		if len(w.Base) > 78 || len(w.Unit) > 78 || !ok1 || !ok2 {
 			return api.Redeemable{}, "the commitment's base or unit is not a number", false
 		}
-		hc := cove.HashChain{ChainID: v.ChainID(), Channel: c.ID, Agent: c.Agent, Base: base, Unit: unit, Count: w.Count, Root: w.Root, Nonce: r.Nonce}
-		total, reason, ok := chain.CheckHashChainWord(c, hc, sig, w.K, w.Word)
-		if !ok {
-			return api.Redeemable{}, reason, false
-		}
-		if total.Cmp(amount) != 0 {
+		p.Word = &api.HashWord{Base: base, Unit: unit, Count: w.Count, Root: w.Root, K: w.K, W: w.Word}
+		if p.Commitment().Amount(w.K).Cmp(amount) != 0 {
 			return api.Redeemable{}, "the amount is not the word's total, base + k·unit", false
 		}
-		word = &api.RedeemableWord{Base: base.String(), Unit: unit.String(), Count: w.Count, Root: w.Root, K: w.K, Word: w.Word}
-	} else if reason, ok := chain.CheckVoucher(v.ChainID(), c, amount, r.Nonce, sig); !ok {
+	}
+	if reason, ok := checkAsChain(p, c); !ok {
 		return api.Redeemable{}, reason, false
 	}
 	if amount.Cmp(c.Redeemed.Big()) <= 0 {
 		return api.Redeemable{}, "it adds nothing to what the channel redeemed", false
 	}
 	return api.Redeemable{Channel: c.ID, Payer: c.Payer, Amount: amount.String(), Nonce: r.Nonce,
-		Signature: "0x" + hex.EncodeToString(sig), Redeemed: c.Redeemed.String(), HashChain: word}, "", true
+		Signature: "0x" + hex.EncodeToString(sig), Redeemed: c.Redeemed.String(), HashChain: redeemableWord(p.Word)}, "", true
 }
