@@ -276,7 +276,7 @@ func parseWord(h string) (Payment, error) {
 // leading zeros).
 func parseCanonicalUint(s, name string) (uint64, error) {
 	v, err := strconv.ParseUint(s, 10, 64)
-	if err != nil || (len(s) > 1 && s[0] == '0') || s == "" || s[0] == '+' {
+	if err != nil || len(s) > 1 && s[0] == '0' {
 		return 0, fmt.Errorf("%w: %s must be a decimal number up to 2^64-1 without leading zeros", ErrBadPayment, name)
 	}
 	return v, nil
@@ -292,17 +292,31 @@ func lowerHex(s string) bool {
 	return true
 }
 
-// parseUint256 parses a header's amount: a canonical decimal string, 0
-// to 2^256-1.
+// parseUint256 parses a header's amount (ParseAmount).
 func parseUint256(s, name string) (*big.Int, error) {
-	if len(s) > 78 {
-		return nil, fmt.Errorf("%w: %s must be a decimal string of base units, 0 to 2^256-1, without leading zeros", ErrBadPayment, name)
-	}
-	v, ok := new(big.Int).SetString(s, 10)
-	if !ok || v.Sign() < 0 || v.Cmp(maxUint256) > 0 || v.String() != s {
+	v, ok := ParseAmount(s)
+	if !ok {
 		return nil, fmt.Errorf("%w: %s must be a decimal string of base units, 0 to 2^256-1, without leading zeros", ErrBadPayment, name)
 	}
 	return v, nil
+}
+
+// maxAmountDigits is the length of 2^256-1 in decimal.
+const maxAmountDigits = 78
+
+// ParseAmount parses an amount of base units as Cove's APIs write them:
+// canonical decimal (no sign, no leading zeros), 0 to 2^256-1. A string
+// longer than 2^256-1's 78 digits is refused before it is parsed
+// (decimal parsing grows with the square of the digits).
+func ParseAmount(s string) (*big.Int, bool) {
+	if len(s) > maxAmountDigits {
+		return nil, false
+	}
+	v, ok := new(big.Int).SetString(s, 10)
+	if !ok || v.Sign() < 0 || v.Cmp(maxUint256) > 0 || v.String() != s {
+		return nil, false
+	}
+	return v, true
 }
 
 // PaymentTerms is what a 402 payment_required says besides the error

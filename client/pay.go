@@ -87,7 +87,7 @@ func (c *Client) Redeem(ctx context.Context, owner Signer, agent cove.AgentID) (
 	}
 	var outs []chain.TxOutcome
 	for _, v := range vs {
-		amount, ok := new(big.Int).SetString(v.Amount, 10)
+		amount, ok := api.ParseAmount(v.Amount)
 		sig, err := parseHexBytes(v.Signature)
 		if !ok || err != nil {
 			return outs, fmt.Errorf("redeem channel %d: the gateway's voucher is malformed", v.Channel)
@@ -96,8 +96,8 @@ func (c *Client) Redeem(ctx context.Context, owner Signer, agent cove.AgentID) (
 			return chain.Redeem{Channel: v.Channel, Amount: amount, VoucherNonce: v.Nonce, Signature: sig, Nonce: n}
 		}
 		if w := v.HashChain; w != nil {
-			base, ok1 := new(big.Int).SetString(w.Base, 10)
-			unit, ok2 := new(big.Int).SetString(w.Unit, 10)
+			base, ok1 := api.ParseAmount(w.Base)
+			unit, ok2 := api.ParseAmount(w.Unit)
 			if !ok1 || !ok2 {
 				return outs, fmt.Errorf("redeem channel %d: the gateway's word is malformed", v.Channel)
 			}

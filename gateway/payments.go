@@ -274,11 +274,6 @@ const (
 // partial answer behind, least of all a cached one).
 const workersTimeout = 15 * time.Second
 
-// maxAmountDigits is the length of 2^256-1 in decimal: a longer amount is
-// not one, and is not parsed (decimal parsing grows with the square of
-// the digits).
-const maxAmountDigits = 78
-
 // workersVouchers asks the workers' links for the vouchers of agent a
 // they accepted, passing the owner's Cove-Auth on, and returns those that
 // beat the gateway's own (own) and each other, each checked against the
@@ -343,11 +338,11 @@ func (s *Server) checkWorkers(v chain.View, a cove.Agent, theirs [][]api.Redeema
 		}
 		seen := map[uint64]bool{}
 		for _, rd := range l {
-			if len(rd.Amount) > maxAmountDigits || seen[rd.Channel] {
+			if seen[rd.Channel] {
 				continue
 			}
 			seen[rd.Channel] = true
-			amount, ok := new(big.Int).SetString(rd.Amount, 10)
+			amount, ok := api.ParseAmount(rd.Amount)
 			if b := best[rd.Channel]; !ok || b != nil && amount.Cmp(b) <= 0 {
 				continue // not a number, or no better than one already checked: not worth a recovery
 			}

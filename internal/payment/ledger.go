@@ -692,12 +692,9 @@ func CheckRedeemable(v chain.View, agent cove.AgentID, r api.Redeemable) (api.Re
 	if c.Agent != agent {
 		return api.Redeemable{}, "channel " + strconv.FormatUint(r.Channel, 10) + " pays another agent", false
 	}
-	if len(r.Amount) > 78 { // longer than 2^256-1
-		return api.Redeemable{}, "the amount is not an amount", false
-	}
-	amount, ok := new(big.Int).SetString(r.Amount, 10)
+	amount, ok := api.ParseAmount(r.Amount)
 	if !ok {
-		return api.Redeemable{}, "the amount is not a number", false
+		return api.Redeemable{}, "the amount is not an amount (canonical decimal, 0 to 2^256-1)", false
 	}
 	if !strings.HasPrefix(r.Signature, "0x") {
 		return api.Redeemable{}, "the signature is not 0x-hex", false
@@ -711,10 +708,10 @@ func CheckRedeemable(v chain.View, agent cove.AgentID, r api.Redeemable) (api.Re
 	}
 	p := api.Payment{Channel: c.ID, Agent: c.Agent, Amount: amount, Nonce: r.Nonce, ChainID: v.ChainID(), Signature: [ethsig.Size]byte(sig)}
 	if w := r.HashChain; w != nil {
-		base, ok1 := new(big.Int).SetString(w.Base, 10)
-		unit, ok2 := new(big.Int).SetString(w.Unit, 10)
-		if len(w.Base) > 78 || len(w.Unit) > 78 || !ok1 || !ok2 {
-			return api.Redeemable{}, "the commitment's base or unit is not a number", false
+		base, ok1 := api.ParseAmount(w.Base)
+		unit, ok2 := api.ParseAmount(w.Unit)
+		if !ok1 || !ok2 {
+			return api.Redeemable{}, "the commitment's base or unit is not an amount (canonical decimal, 0 to 2^256-1)", false
 		}
 		p.Word = &api.HashWord{Base: base, Unit: unit, Count: w.Count, Root: w.Root, K: w.K, W: w.Word}
 		if p.Commitment().Amount(w.K).Cmp(amount) != 0 {
