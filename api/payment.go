@@ -309,11 +309,22 @@ const maxAmountDigits = 78
 // longer than 2^256-1's 78 digits is refused before it is parsed
 // (decimal parsing grows with the square of the digits).
 func ParseAmount(s string) (*big.Int, bool) {
-	if len(s) > maxAmountDigits {
+	if len(s) == 0 || len(s) > maxAmountDigits || s[0] == '0' && len(s) > 1 {
 		return nil, false
 	}
+	// Digits only, checked here rather than by printing the value again:
+	// a paid call parses two amounts, and this is on its path.
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return nil, false
+		}
+	}
+	if len(s) <= 19 { // below 10^19 < 2^64
+		n, _ := strconv.ParseUint(s, 10, 64)
+		return new(big.Int).SetUint64(n), true
+	}
 	v, ok := new(big.Int).SetString(s, 10)
-	if !ok || v.Sign() < 0 || v.Cmp(maxUint256) > 0 || v.String() != s {
+	if !ok || v.Cmp(maxUint256) > 0 {
 		return nil, false
 	}
 	return v, true

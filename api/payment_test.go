@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/base64"
 	"math/big"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -162,5 +163,39 @@ func TestSameCommitment(t *testing.T) {
 		if a.SameCommitment(b) || b.SameCommitment(a) {
 			t.Errorf("another %s: the same commitment", name)
 		}
+	}
+}
+
+// TestParseAmount: canonical decimal amounts from 0 to 2^256-1 parse to
+// their value; anything else (a sign, a leading zero, a separator, a
+// space, a non-ASCII digit, 2^256, more than 78 digits) is refused, each
+// beside the genuine amount it differs from by one change.
+func TestParseAmount(t *testing.T) {
+	max := new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 256), big.NewInt(1))
+	for _, s := range []string{"0", "1", "10", "1000000000000000", "9999999999999999999", "10000000000000000000", "18446744073709551616", max.String()} {
+		v, ok := ParseAmount(s)
+		want, _ := new(big.Int).SetString(s, 10)
+		if !ok || v.Cmp(want) != 0 {
+			t.Errorf("ParseAmount(%q) = %v, %v; want %s", s, v, ok, want)
+		}
+	}
+	over := new(big.Int).Add(max, big.NewInt(1)).String()
+	for _, s := range []string{"", "+1", "-1", "-0", "01", "00", "1_000", " 1", "1 ", "1.0", "0x10", "١", "1e3", over, strings.Repeat("9", 79), "0" + max.String()} {
+		if v, ok := ParseAmount(s); ok {
+			t.Errorf("ParseAmount(%q) = %v, want a refusal", s, v)
+		}
+	}
+}
+
+// BenchmarkParseAmount: a price (16 digits) and a total past 2^64.
+func BenchmarkParseAmount(b *testing.B) {
+	for _, s := range []string{"1000000000000000", "123456789000000000000000"} {
+		b.Run(strconv.Itoa(len(s)), func(b *testing.B) {
+			for b.Loop() {
+				if _, ok := ParseAmount(s); !ok {
+					b.Fatal(s)
+				}
+			}
+		})
 	}
 }

@@ -68,10 +68,11 @@ func (k fuzzKey) tx(t testing.TB, chainID uint64, msg chain.Msg) []byte {
 }
 
 var (
-	owner    = newFuzzKey("owner")    // funded; owns the known agent; nonce 1
-	stranger = newFuzzKey("stranger") // funded; nonce 0
-	nobody   = newFuzzKey("nobody")   // no account
-	operator = newFuzzKey("operator") // funded; operates testWorker; nonce 1
+	owner    = newFuzzKey("owner")     // funded; owns the known agent; nonce 1
+	stranger = newFuzzKey("stranger")  // funded; nonce 0
+	nobody   = newFuzzKey("nobody")    // no account
+	operator = newFuzzKey("operator")  // funded; operates testWorker; nonce 1
+	bigPayer = newFuzzKey("big-payer") // funded with 2^60 for BenchmarkCall's words; nonce 0
 )
 
 // testWorker is the worker registered in block 1, which the tests' paid
@@ -92,10 +93,10 @@ var (
 )
 
 // fuzzState is the committed state every fakeChain starts from: genesis
-// funding owner and stranger, then block 1 deploying the known agent.
+// funding owner, stranger, operator and bigPayer, then block 1 deploying the known agent.
 var fuzzState = sync.OnceValues(func() (*chain.App, error) {
 	app := chain.New()
-	g := chain.DefaultGenesis(fuzzChainID, owner.addr, map[cove.Address]*big.Int{owner.addr: big.NewInt(1000), stranger.addr: big.NewInt(1000), operator.addr: big.NewInt(1000)})
+	g := chain.DefaultGenesis(fuzzChainID, owner.addr, map[cove.Address]*big.Int{owner.addr: big.NewInt(1000), stranger.addr: big.NewInt(1000), operator.addr: big.NewInt(1000), bigPayer.addr: big.NewInt(1 << 60)})
 	g.Time = fuzzGenesisTime
 	if _, err := app.InitChain(g); err != nil {
 		return nil, err

@@ -304,9 +304,11 @@ func mustParse(t *testing.T, h string) api.Payment {
 }
 
 // BenchmarkCall measures a call through the gateway's handler with an
-// invoker that answers at once: free, and paid with a voucher signed
-// before the loop (what the check adds: parsing, the payer's signature,
-// the ledger).
+// invoker that answers at once (with a receipt it signs): free, paid with
+// a voucher signed before the loop (what the check adds: parsing, the
+// payer's signature, the ledger), and paid with hash-chain words built
+// before the loop. The voucher's channel pays 1,000 calls: run paid with
+// -benchtime 1000x or less.
 func BenchmarkCall(b *testing.B) {
 	s, c := newTestGateway(b, gateway.DefaultConfig(), fakeInvoker{})
 	mustTx(b, c, owner, chain.SetAgentPrice{Agent: knownAgent, Price: big.NewInt(1), Nonce: 1})
@@ -334,6 +336,44 @@ func BenchmarkCall(b *testing.B) {
 			hs[i] = voucher(b, stranger, fuzzChainID, 1, knownAgent, int64(used+i), uint64(used+i))
 		}
 		used += b.N
+		b.ResetTimer()
+		run(b, knownAgent, func(i int) string { return hs[i] })
+	})
+	// Paid with hash-chain words (ADR 26), from a second channel: the
+	// next word per call, a commitment of 10,000 words after another (the
+	// first word of each checked in full: the signature and 1 hash).
+	mustTx(b, c, bigPayer, chain.OpenChannel{Agent: knownAgent, Deposit: big.NewInt(1 << 60), Verifier: testWorker, Nonce: 0})
+	var (
+		hc     cove.HashChain
+		sig    [65]byte
+		words  []cove.Hash
+		k      uint64
+		paid   int64
+		nonce  uint64
+		commit = func(b *testing.B) {
+			var root cove.Hash
+			root, words = cove.NewHashChain(cove.Hash{byte(nonce)}, cove.MaxHashChainCount)
+			nonce++
+			hc = cove.HashChain{ChainID: fuzzChainID, Channel: 2, Agent: knownAgent, Base: big.NewInt(paid), Unit: big.NewInt(1),
+				Count: cove.MaxHashChainCount, Root: root, Nonce: nonce}
+			var err error
+			if sig, err = bigPayer.sign(hc.Digest()); err != nil {
+				b.Fatal(err)
+			}
+			k = 0
+		}
+	)
+	b.Run("words", func(b *testing.B) {
+		hs := make([]string, b.N+1) // built before the loop, as the vouchers are
+		for i := 1; i <= b.N; i++ {
+			if words == nil || k == hc.Count {
+				commit(b)
+			}
+			k++
+			paid++
+			hs[i] = api.Payment{Channel: 2, Agent: knownAgent, Amount: hc.Amount(k), Nonce: hc.Nonce, ChainID: fuzzChainID, Signature: sig,
+				Word: &api.HashWord{Base: hc.Base, Unit: hc.Unit, Count: hc.Count, Root: hc.Root, K: k, W: words[k-1]}}.Header()
+		}
 		b.ResetTimer()
 		run(b, knownAgent, func(i int) string { return hs[i] })
 	})

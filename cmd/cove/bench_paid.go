@@ -19,14 +19,18 @@ func newBenchPaidCmd(g *globals) *cobra.Command {
 free and one priced at 0.001 COVE a call, and have --concurrency accounts each open a
 payment channel to the priced one. Then alternate free and paid phases (--rounds):
 --concurrency callers, each calling as soon as its last call answered, for --duration
-after --warmup. Three paid phases: every call carries its channel's next voucher, signed
+after --warmup. Four paid phases: every call carries its channel's next voucher, signed
 before the phase; or signed at the call (client.Payer.SignEach); or its next hash-chain
-word (client.Payer, ADR 26). The worker checks it before the agent runs. The best round
-of each is reported, with the ratios paid/free, the paired ratio of hash-chain words to
-free calls (each round runs the two back to back, in turn first; the geometric mean of
-the rounds' ratios, and their range: how much the machine moved them; use an even
---rounds), and the chain transactions the paid calls took (an OpenChannel and a redeem
-per channel); the owner's redeems must pay exactly the calls made.
+word (client.Payer, ADR 26); or its next word, made before the phase. The phases that
+replay payments made before them measure what paying costs the node, as wrk replaying
+requests would; the others add the callers' own work on the same cores. The worker
+checks each payment before the agent runs. The best phase of each kind is reported, with
+its CPU per call (this process's: node and callers), the ratios paid/free, the paired
+ratios of words made before to free calls, of calls/s and of CPU per call (each round
+runs those two phases A B B A, every other round B A A B, after the others; the geometric
+mean of the rounds' ratios, and their range: how much the machine moved them; use an
+even --rounds), and the chain transactions the paid calls took (an OpenChannel and a
+redeem per channel); the owner's redeems must pay exactly the calls made.
 
 Run it from the repository root on an otherwise idle machine.`,
 		Example: `  go run ./cmd/cove bench paid
@@ -58,5 +62,6 @@ Run it from the repository root on an otherwise idle machine.`,
 	f.BoolVar(&asJSON, "json", false, "print the results as JSON")
 	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the first paid phase with hash-chain words to FILE")
 	f.BoolVar(&o.ProfileFree, "profile-free", false, "with --cpuprofile: profile the first free phase instead, to compare")
+	f.BoolVar(&o.Control, "control", false, "a control of the method: free calls in place of the paired words phase, so the paired ratios should be 1")
 	return cmd
 }

@@ -121,7 +121,7 @@ func TestBenchCommands(t *testing.T) {
 			t.Fatalf("cove bench paid --json: %v\n%s", err, out)
 		}
 		// The bench itself checks that the redeems paid exactly the calls.
-		if rep.Free.Calls == 0 || rep.Paid.Calls == 0 || rep.PaidSigning.Calls == 0 || rep.PaidWords.Calls == 0 || rep.RatioWordsPaired <= 0 || rep.Channels != 2 || rep.ChainTxs != 4 || rep.PaidCalls < rep.Paid.Calls+rep.PaidSigning.Calls+rep.PaidWords.Calls {
+		if rep.Free.Calls == 0 || rep.Paid.Calls == 0 || rep.PaidSigning.Calls == 0 || rep.PaidWords.Calls == 0 || rep.PaidWordsBuilt.Calls == 0 || rep.RatioWordsPaired <= 0 || rep.CPURatioWordsPaired <= 0 || rep.PaidWords.CPUPerCallUS <= 0 || rep.Channels != 2 || rep.ChainTxs != 4 || rep.PaidCalls < rep.Paid.Calls+rep.PaidSigning.Calls+rep.PaidWords.Calls+rep.PaidWordsBuilt.Calls {
 			t.Fatalf("report %+v", rep)
 		}
 	})

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -42,8 +43,11 @@ type PaidOptions struct {
 	// CPUProfile, if not nil, receives a CPU profile (runtime/pprof) of
 	// the first paid phase with hash-chain words (the free phase's with
 	// ProfileFree).
-	ProfileFree bool      `json:"-"`
-	CPUProfile  io.Writer `json:"-"`
+	ProfileFree bool `json:"-"`
+	// Control replaces the paired words phase by a second free phase, so
+	// the paired ratios show the method's own error (they should be 1).
+	Control    bool      `json:"control,omitempty"`
+	CPUProfile io.Writer `json:"-"`
 }
 
 // DefaultPaidOptions are `cove bench paid`'s defaults.
@@ -61,6 +65,10 @@ type PaidPhase struct {
 	PerSecond float64 `json:"perSecond"`
 	P50MS     float64 `json:"p50ms"`
 	P99MS     float64 `json:"p99ms"`
+	// CPUPerCallUS is this process's CPU time (user and system: the
+	// node, and the callers, the same in every phase) per call of the
+	// phase, in microseconds.
+	CPUPerCallUS float64 `json:"cpuPerCallUs"`
 }
 
 // PaidReport is what Paid measured (`cove bench paid`, and its JSON).
@@ -79,21 +87,33 @@ type PaidReport struct {
 	PaidSigning PaidPhase `json:"paidSigning"`
 	// PaidWords' callers pay with hash-chain words (client.Payer's
 	// default, ADR 26): one signature per commitment, one word per call.
-	PaidWords PaidPhase `json:"paidWords"`
+	// PaidWordsBuilt's callers replay words made before the phase, as
+	// Paid's replay vouchers: what paying with words costs the node.
+	PaidWords      PaidPhase `json:"paidWords"`
+	PaidWordsBuilt PaidPhase `json:"paidWordsBuilt"`
 	// Ratio is Paid.PerSecond / Free.PerSecond, RatioSigning
-	// PaidSigning's, RatioWords PaidWords'.
-	Ratio        float64 `json:"ratio"`
-	RatioSigning float64 `json:"ratioSigning"`
-	RatioWords   float64 `json:"ratioWords"`
+	// PaidSigning's, RatioWords PaidWords', RatioWordsBuilt
+	// PaidWordsBuilt's.
+	Ratio           float64 `json:"ratio"`
+	RatioSigning    float64 `json:"ratioSigning"`
+	RatioWords      float64 `json:"ratioWords"`
+	RatioWordsBuilt float64 `json:"ratioWordsBuilt"`
 	// RatioWordsPaired is the geometric mean over the rounds of each
-	// round's words/free: the two phases run back to back, in one order
-	// then the other, so the machine's drift between rounds and the
-	// phases' places in a round cancel.
+	// round's words built before/free calls/s: each round runs the two
+	// phases A B B A (every other round B A A B), so the machine's drift
+	// within a round and the phases' places in it cancel.
 	RatioWordsPaired float64 `json:"ratioWordsPaired"`
 	// RatioWordsLow and RatioWordsHigh are the lowest and highest of the
 	// rounds' ratios: how much the machine moved them.
 	RatioWordsLow  float64 `json:"ratioWordsLow"`
 	RatioWordsHigh float64 `json:"ratioWordsHigh"`
+	// CPURatioWordsPaired is the same of each round's free CPU per call
+	// over words CPU per call (so under 1 when words cost more): less
+	// moved than calls/s by other processes taking the cores, as their
+	// time is not this process's. Low and High are its rounds' range.
+	CPURatioWordsPaired float64 `json:"cpuRatioWordsPaired"`
+	CPURatioWordsLow    float64 `json:"cpuRatioWordsLow"`
+	CPURatioWordsHigh   float64 `json:"cpuRatioWordsHigh"`
 	// PaidCalls is every paid call of every round (warm-up included);
 	// Channels the channels they were paid from; ChainTxs the
 	// transactions they took: one OpenChannel per channel and one Redeem
@@ -254,67 +274,102 @@ func Paid(ctx context.Context, o PaidOptions, log *slog.Logger, progress io.Writ
 			time.Sleep(10 * time.Millisecond)
 		}
 	}
-	// The pre-signed phase: each caller replays its channel's next
-	// vouchers, signed before the phase.
-	callers := make(chan *presigned, len(all))
-	for _, p := range all {
-		callers <- &presigned{signer: signerOf[p.Channel()], channel: p.Channel(), agent: priced.ID, chainID: chainID}
-	}
-	presignedCall := func(ctx context.Context) error {
-		pc := <-callers
-		defer func() { callers <- pc }()
-		h, err := pc.next()
-		if err != nil {
-			return err
+	// The phases that replay payments made before the phase, as wrk
+	// replays requests (what paying costs the node, not the callers):
+	// each caller sends its channel's next vouchers, or next words.
+	replayer := func(words bool) (call func(context.Context) error, prepare func(perCaller int) error) {
+		callers := make(chan *presigned, len(all))
+		for _, p := range all {
+			callers <- &presigned{signer: signerOf[p.Channel()], channel: p.Channel(), agent: priced.ID, chainID: chainID, words: words}
 		}
-		resp, err := c.Call(ctx, priced.ID, http.MethodGet, agentPath, nil, http.Header{api.HeaderPayment: {h}})
-		if err = answered(resp, err); err == nil {
-			paidOK.Add(1)
-			pc.used++
-		}
-		return err
-	}
-	presign := func(perCaller int) error {
-		for range len(all) {
+		call = func(ctx context.Context) error {
 			pc := <-callers
-			err := pc.sync(ctx, c, perCaller)
-			callers <- pc
+			defer func() { callers <- pc }()
+			h, err := pc.next()
 			if err != nil {
 				return err
 			}
+			resp, err := c.Call(ctx, priced.ID, http.MethodGet, agentPath, nil, http.Header{api.HeaderPayment: {h}})
+			if err = answered(resp, err); err == nil {
+				paidOK.Add(1)
+				pc.used++
+			}
+			return err
 		}
-		return nil
+		prepare = func(perCaller int) error {
+			for range len(all) {
+				pc := <-callers
+				err := pc.sync(ctx, c, perCaller)
+				callers <- pc
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		return call, prepare
 	}
+	presignedCall, presign := replayer(false)
+	builtWordCall, buildWords := replayer(true)
 	profiled := &rep.PaidWords
 	if o.ProfileFree {
 		profiled = &rep.Free
 	}
-	var (
-		freeRound, wordsRound float64   // this round's calls/s
-		wordRatios            []float64 // each round's words/free
-	)
+	profiling := false // the profile covers one phase: the first of its kind
 	type phase struct {
 		name string
 		call func(context.Context) error
 		best *PaidPhase
 	}
+	var (
+		freeP  = phase{"free", freeCall, &rep.Free}
+		wordsP = phase{"paid (hash-chain words built before)", builtWordCall, &rep.PaidWordsBuilt}
+		// each round's words (built before)/free: of calls/s, and of CPU
+		// per call
+		wordRatios, cpuRatios []float64
+	)
+	if o.Control {
+		wordsP = phase{"free (the control, in the words' place)", freeCall, &rep.PaidWordsBuilt}
+	}
 	for round := range o.Rounds {
-		phases := []phase{{"free", freeCall, &rep.Free}, {"paid (hash-chain words)", wordCall, &rep.PaidWords},
-			{"paid (vouchers signed before)", presignedCall, &rep.Paid}, {"paid (each voucher signed at the call)", signingCall, &rep.PaidSigning}}
+		// The voucher phases and the Payer's words first, then free and
+		// words built before back to back twice, A B B A (every other
+		// round B A A B): a drift of the machine's speed over the round,
+		// and the place after the other phases (the first phase after
+		// the signing one runs slower here), weigh on both alike, and the
+		// paired ratios cancel them.
+		pair := []phase{freeP, wordsP, wordsP, freeP}
 		if round%2 == 1 {
-			// Every other round runs the words phase first: a phase's
-			// place in the round moves its rate by a few percent here
-			// (the one after the signing phase is slower), which the
-			// paired ratio then cancels.
-			phases[0], phases[1] = phases[1], phases[0]
+			pair = []phase{wordsP, freeP, freeP, wordsP}
+		}
+		phases := append([]phase{{"paid (vouchers signed before)", presignedCall, &rep.Paid},
+			{"paid (each voucher signed at the call)", signingCall, &rep.PaidSigning},
+			{"paid (hash-chain words, client.Payer)", wordCall, &rep.PaidWords}}, pair...)
+		var sums [2]struct {
+			calls int
+			took  time.Duration
+			cpu   time.Duration
 		}
 		for _, ph := range phases {
-			if ph.best == &rep.Paid {
-				// Enough vouchers for 1.5 times the free calls' rate.
-				per := int(1.5*rep.Free.PerSecond*(o.Duration+o.Warmup).Seconds())/len(all) + 100
-				fmt.Fprintf(progress, "signing %d vouchers for each of %d callers\n", per, len(all))
-				if err := presign(per); err != nil {
-					return nil, err
+			if ph.best == &rep.Paid || ph.best == &rep.PaidWordsBuilt {
+				// Enough vouchers or words for 1.5 times the free calls'
+				// rate (a generous guess in the first round, before any
+				// free phase).
+				rate := rep.Free.PerSecond
+				if rate == 0 {
+					rate = 10000
+				}
+				per := int(1.5*rate*(o.Duration+o.Warmup).Seconds())/len(all) + 100
+				switch {
+				case ph.best == &rep.Paid:
+					fmt.Fprintf(progress, "signing %d vouchers for each of %d callers\n", per, len(all))
+					if err := presign(per); err != nil {
+						return nil, err
+					}
+				case !o.Control:
+					if err := buildWords(per); err != nil {
+						return nil, err
+					}
 				}
 			}
 			fmt.Fprintf(progress, "round %d/%d: %s calls, %d callers, %s (after %s warm-up)\n", round+1, o.Rounds, ph.name, o.Concurrency, o.Duration, o.Warmup)
@@ -334,43 +389,48 @@ func Paid(ctx context.Context, o PaidOptions, log *slog.Logger, progress io.Writ
 				return err
 			}
 			stopProfile := func() {}
-			if ph.best == profiled && round == 0 {
+			if ph.best == profiled && round == 0 && !profiling {
 				if stopProfile, err = startProfile(o.CPUProfile); err != nil {
 					return nil, err
 				}
+				profiling = true
 			}
+			cpu0, _ := ProcessCPU()
 			calls, took, err := closedLoop(ctx, o.Concurrency, o.Duration, timed)
+			cpu1, _ := ProcessCPU()
 			stopProfile()
 			if err != nil {
 				return nil, fmt.Errorf("%s calls: %w", ph.name, err)
 			}
 			slices.Sort(lat)
 			got := PaidPhase{Calls: calls, PerSecond: float64(calls) / took.Seconds(),
-				P50MS: millis(Percentile(lat, 0.50)), P99MS: millis(Percentile(lat, 0.99))}
+				P50MS: millis(Percentile(lat, 0.50)), P99MS: millis(Percentile(lat, 0.99)),
+				CPUPerCallUS: float64((cpu1 - cpu0).Microseconds()) / float64(max(calls, 1))}
 			if got.PerSecond > ph.best.PerSecond {
 				*ph.best = got
 			}
-			switch ph.best {
-			case &rep.Free:
-				freeRound = got.PerSecond
-			case &rep.PaidWords:
-				wordsRound = got.PerSecond
-			}
-			if freeRound > 0 && wordsRound > 0 {
-				wordRatios = append(wordRatios, wordsRound/freeRound)
-				freeRound, wordsRound = 0, 0
+			for i, b := range []*PaidPhase{&rep.Free, &rep.PaidWordsBuilt} {
+				if ph.best == b {
+					sums[i].calls += calls
+					sums[i].took += took
+					sums[i].cpu += cpu1 - cpu0
+				}
 			}
 		}
+		free, words := sums[0], sums[1]
+		wordRatios = append(wordRatios, (float64(words.calls)/words.took.Seconds())/(float64(free.calls)/free.took.Seconds()))
+		if free.cpu > 0 && words.cpu > 0 {
+			cpuRatios = append(cpuRatios, (float64(free.cpu)/float64(free.calls))/(float64(words.cpu)/float64(words.calls)))
+		}
 	}
-	logSum := 0.0
-	for _, r := range wordRatios {
-		logSum += math.Log(r)
+	rep.RatioWordsPaired, rep.RatioWordsLow, rep.RatioWordsHigh = geoMean(wordRatios)
+	if len(cpuRatios) > 0 {
+		rep.CPURatioWordsPaired, rep.CPURatioWordsLow, rep.CPURatioWordsHigh = geoMean(cpuRatios)
 	}
-	rep.RatioWordsPaired = math.Exp(logSum / float64(len(wordRatios)))
-	rep.RatioWordsLow, rep.RatioWordsHigh = slices.Min(wordRatios), slices.Max(wordRatios)
 	rep.Ratio = rep.Paid.PerSecond / rep.Free.PerSecond
 	rep.RatioSigning = rep.PaidSigning.PerSecond / rep.Free.PerSecond
 	rep.RatioWords = rep.PaidWords.PerSecond / rep.Free.PerSecond
+	rep.RatioWordsBuilt = rep.PaidWordsBuilt.PerSecond / rep.Free.PerSecond
 
 	// The owner redeems: one Redeem per channel pays every call.
 	rep.PaidCalls = int(paidOK.Load())
@@ -397,21 +457,37 @@ func Paid(ctx context.Context, o PaidOptions, log *slog.Logger, progress io.Writ
 	return rep, nil
 }
 
-// presigned is a caller of the pre-signed phase: its channel's vouchers,
-// signed ahead.
+// geoMean returns the geometric mean of rs (positive), their lowest and
+// their highest.
+func geoMean(rs []float64) (mean, low, high float64) {
+	logSum := 0.0
+	for _, r := range rs {
+		logSum += math.Log(r)
+	}
+	return math.Exp(logSum / float64(len(rs))), slices.Min(rs), slices.Max(rs)
+}
+
+// presigned is a caller of a phase that replays payments made before
+// it: its channel's next vouchers, signed ahead, or its next hash-chain
+// words (words), committed to ahead.
 type presigned struct {
 	signer  client.Signer
 	channel uint64
 	agent   cove.AgentID
 	chainID uint64
-	amount  *big.Int // the last voucher's
+	words   bool
+	amount  *big.Int // the last payment's total
 	nonce   uint64
+	hc      *cove.HashChain // words: the commitment, its signature, words and the last word's k
+	sig     [65]byte
+	hashes  []cove.Hash
+	k       uint64
 	headers []string
 	used    int // of headers
 }
 
-// sync reads where the channel stands at the gateway (the signing phase
-// moves it too) and signs the next n vouchers.
+// sync reads where the channel stands at the gateway (the other phases
+// move it too) and makes the next n payments.
 func (p *presigned) sync(ctx context.Context, c *client.Client, n int) error {
 	st, err := c.ChannelState(ctx, p.channel)
 	if err != nil {
@@ -421,7 +497,7 @@ func (p *presigned) sync(ctx context.Context, c *client.Client, n int) error {
 	if !ok {
 		return fmt.Errorf("channel %d: accepted %q", p.channel, st.Accepted)
 	}
-	p.amount, p.nonce, p.headers, p.used = amount, st.AcceptedNonce, p.headers[:0], 0
+	p.amount, p.nonce, p.headers, p.used, p.hc = amount, st.AcceptedNonce, p.headers[:0], 0, nil
 	for range n {
 		if err := p.sign(); err != nil {
 			return err
@@ -430,7 +506,31 @@ func (p *presigned) sync(ctx context.Context, c *client.Client, n int) error {
 	return nil
 }
 
+// sign makes the next payment: a voucher, or the next word (of a new
+// commitment of cove.MaxHashChainCount words when there is none left).
 func (p *presigned) sign() error {
+	if p.words {
+		if p.hc == nil || p.k == p.hc.Count {
+			var seed cove.Hash
+			binary.BigEndian.PutUint64(seed[:], p.channel)
+			binary.BigEndian.PutUint64(seed[8:], p.nonce+1)
+			root, hashes := cove.NewHashChain(seed, cove.MaxHashChainCount)
+			p.nonce++
+			p.hc = &cove.HashChain{ChainID: p.chainID, Channel: p.channel, Agent: p.agent, Base: new(big.Int).Set(p.amount), Unit: paidPrice,
+				Count: cove.MaxHashChainCount, Root: root, Nonce: p.nonce}
+			sig, err := p.signer.Sign(p.hc.Digest())
+			if err != nil {
+				return err
+			}
+			p.sig, p.hashes, p.k = sig, hashes, 0
+		}
+		p.k++
+		p.amount = p.hc.Amount(p.k)
+		w := api.Payment{Channel: p.channel, Agent: p.agent, Amount: p.amount, Nonce: p.nonce, ChainID: p.chainID, Signature: p.sig,
+			Word: &api.HashWord{Base: p.hc.Base, Unit: p.hc.Unit, Count: p.hc.Count, Root: p.hc.Root, K: p.k, W: p.hashes[p.k-1]}}
+		p.headers = append(p.headers, w.Header())
+		return nil
+	}
 	p.amount = new(big.Int).Add(p.amount, paidPrice)
 	p.nonce++
 	v := api.Payment{Channel: p.channel, Agent: p.agent, Amount: p.amount, Nonce: p.nonce, ChainID: p.chainID}
@@ -443,8 +543,8 @@ func (p *presigned) sign() error {
 	return nil
 }
 
-// next is the header of the next call's voucher (signed now if the ones
-// signed ahead ran out).
+// next is the header of the next call's payment (made now if the ones
+// made ahead ran out).
 func (p *presigned) next() (string, error) {
 	if p.used == len(p.headers) {
 		if err := p.sign(); err != nil {
@@ -483,16 +583,28 @@ func (r *PaidReport) Print(w io.Writer) {
 	m := r.Machine
 	fmt.Fprintf(w, "cove bench paid, %s: %d CPUs (%s), GOMAXPROCS %d, load average %s\n", r.Date, m.CPUs, orUnknown(m.Model), m.GOMAXPROCS, orUnknown(m.LoadAvg))
 	fmt.Fprintf(w, "examples/hello.ts on a cove dev node, free and priced (paid by voucher or hash-chain word), %d callers (Go client, keep-alive), best of %d rounds of %s\n\n", r.Options.Concurrency, r.Options.Rounds, r.Options.Duration)
-	fmt.Fprintln(w, "| calls | calls/s | p50 (ms) | p99 (ms) |")
-	fmt.Fprintln(w, "|---|---:|---:|---:|")
-	fmt.Fprintf(w, "| free | %.0f | %.2f | %.2f |\n", r.Free.PerSecond, r.Free.P50MS, r.Free.P99MS)
-	fmt.Fprintf(w, "| paid, vouchers signed before the phase | %.0f | %.2f | %.2f |\n", r.Paid.PerSecond, r.Paid.P50MS, r.Paid.P99MS)
-	fmt.Fprintf(w, "| paid, each voucher signed at the call (client.Payer.SignEach, same cores) | %.0f | %.2f | %.2f |\n", r.PaidSigning.PerSecond, r.PaidSigning.P50MS, r.PaidSigning.P99MS)
-	fmt.Fprintf(w, "| paid, hash-chain words (client.Payer, ADR 26, same cores) | %.0f | %.2f | %.2f |\n", r.PaidWords.PerSecond, r.PaidWords.P50MS, r.PaidWords.P99MS)
-	fmt.Fprintf(w, "\npaid/free (best rounds): hash-chain words %.3f (%+.1f%%); vouchers signed before %.3f (%+.1f%%); each voucher signed at the call on the same cores %.3f (%+.1f%%)\n",
-		r.RatioWords, (r.RatioWords-1)*100, r.Ratio, (r.Ratio-1)*100, r.RatioSigning, (r.RatioSigning-1)*100)
-	fmt.Fprintf(w, "hash-chain words/free paired (geometric mean of the %d rounds' ratios, the two phases back to back, in turn first): %.3f (%+.1f%%; rounds %.3f to %.3f)\n",
-		r.Options.Rounds, r.RatioWordsPaired, (r.RatioWordsPaired-1)*100, r.RatioWordsLow, r.RatioWordsHigh)
+	fmt.Fprintln(w, "| calls | calls/s | p50 (ms) | p99 (ms) | CPU per call (µs, node and callers) |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|")
+	for _, row := range []struct {
+		name string
+		p    PaidPhase
+	}{
+		{"free", r.Free},
+		{"paid, vouchers signed before the phase", r.Paid},
+		{"paid, each voucher signed at the call (client.Payer.SignEach, same cores)", r.PaidSigning},
+		{"paid, hash-chain words (client.Payer, ADR 26, same cores)", r.PaidWords},
+		{"paid, hash-chain words built before the phase", r.PaidWordsBuilt},
+	} {
+		fmt.Fprintf(w, "| %s | %.0f | %.2f | %.2f | %.0f |\n", row.name, row.p.PerSecond, row.p.P50MS, row.p.P99MS, row.p.CPUPerCallUS)
+	}
+	if r.Options.Control {
+		fmt.Fprintln(w, "\nTHE CONTROL (--control): the row of words built before is free calls, and the paired ratios compare free calls with free calls")
+	}
+	fmt.Fprintf(w, "\npaid/free (best rounds): hash-chain words built before %.3f (%+.1f%%); vouchers signed before %.3f (%+.1f%%); hash-chain words by client.Payer on the same cores %.3f (%+.1f%%); each voucher signed at the call on the same cores %.3f (%+.1f%%)\n",
+		r.RatioWordsBuilt, (r.RatioWordsBuilt-1)*100, r.Ratio, (r.Ratio-1)*100, r.RatioWords, (r.RatioWords-1)*100, r.RatioSigning, (r.RatioSigning-1)*100)
+	fmt.Fprintf(w, "hash-chain words built before/free paired (geometric mean of the %d rounds' ratios, each round the two phases A B B A): calls/s %.3f (%+.1f%%; rounds %.3f to %.3f); CPU per call, free/words, %.3f (%+.1f%%; rounds %.3f to %.3f)\n",
+		r.Options.Rounds, r.RatioWordsPaired, (r.RatioWordsPaired-1)*100, r.RatioWordsLow, r.RatioWordsHigh,
+		r.CPURatioWordsPaired, (r.CPURatioWordsPaired-1)*100, r.CPURatioWordsLow, r.CPURatioWordsHigh)
 	fmt.Fprintf(w, "%d paid calls from %d channels took %d chain transactions (%d OpenChannel, %d Redeem or RedeemHashChain): %.2f per 1,000 calls; redeemed %s base units, exactly the calls made\n",
 		r.PaidCalls, r.Channels, r.ChainTxs, r.Channels, r.ChainTxs-r.Channels, float64(r.ChainTxs)*1000/float64(max(r.PaidCalls, 1)), r.Redeemed)
 }

@@ -17,7 +17,7 @@ import (
 
 // paidChannel sets up a chain with a worker, an agent priced 10 and
 // channel 1 from payer to it holding deposit, bound to the worker.
-func paidChannel(t *testing.T, deposit int64) (l *testchain.Ledger, owner, payer *testchain.Key, a cove.Agent, worker cove.Hash) {
+func paidChannel(t testing.TB, deposit int64) (l *testchain.Ledger, owner, payer *testchain.Key, a cove.Agent, worker cove.Hash) {
 	owner, payer = testchain.NewKey(t), testchain.NewKey(t)
 	l = testchain.New(t, owner.Address(), testchain.Fund(payer.Address()), testchain.Verifier(testchain.AnyQuote{}))
 	workerKey := []byte("the channel's worker")
@@ -44,7 +44,7 @@ type commitment struct {
 	words []cove.Hash
 }
 
-func commit(t *testing.T, k *testchain.Key, chainID uint64, agent cove.AgentID, base int64, count, nonce uint64, seed byte) commitment {
+func commit(t testing.TB, k *testchain.Key, chainID uint64, agent cove.AgentID, base int64, count, nonce uint64, seed byte) commitment {
 	root, words := cove.NewHashChain(cove.Hash{seed}, count)
 	hc := cove.HashChain{ChainID: chainID, Channel: 1, Agent: agent, Base: big.NewInt(base), Unit: big.NewInt(10), Count: count, Root: root, Nonce: nonce}
 	sig, err := k.Sign(hc.Digest())
@@ -234,5 +234,42 @@ func TestHashChainWords(t *testing.T) {
 	}
 	if ref := payF(c4.word(2)); ref != nil {
 		t.Fatalf("control: the unit at the price: %s", ref.Msg)
+	}
+}
+
+// BenchmarkPayWord measures what the verifier's check of a paid call
+// costs the node (Pay: parse the header, read the channel, check and
+// record the word), next to what a free call's check costs (none): the
+// words of commitments of 10,000, each one's first word checked in full
+// (the payer's signature, one hash), the headers built before the loop as
+// a caller would send them.
+func BenchmarkPayWord(b *testing.B) {
+	l, _, payer, a, worker := paidChannel(b, 1<<60)
+	v := l.View()
+	w, err := Open(filepath.Join(b.TempDir(), "vouchers.log"), slog.New(slog.DiscardHandler))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var (
+		c     commitment
+		k     uint64
+		hs    = make([]string, 0, b.N)
+		nonce uint64
+	)
+	for range b.N {
+		if k == c.hc.Count {
+			nonce++
+			c = commit(b, payer, v.ChainID(), a.ID, int64(10*len(hs)), cove.MaxHashChainCount, nonce, byte(nonce))
+			k = 0
+		}
+		k++
+		hs = append(hs, c.word(k))
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for _, h := range hs {
+		if _, ref := w.Pay(v, a, h, worker); ref != nil {
+			b.Fatal(ref.Msg)
+		}
 	}
 }
