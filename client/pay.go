@@ -175,29 +175,124 @@ func (c *Client) Payer(ctx context.Context, s Signer, agent cove.AgentID) (*Paye
 	if err != nil {
 		return nil, fmt.Errorf("find a channel: %w", err)
 	}
-	var usable []chain.ChannelRecord
-	for _, ch := range chs {
-		if ch.Agent == agent && ch.Open() && !ch.Verifier.IsZero() {
-			usable = append(usable, ch)
-		}
-	}
-	if len(usable) == 0 {
-		return nil, fmt.Errorf("%w from %s to agent %s bound to a worker: open one with `cove channel open --agent %s --deposit AMOUNT`", ErrNoChannel, s.Address(), agent, agent)
-	}
 	var offered []cove.Hash
-	if len(usable) > 1 {
+	if n := len(rankChannels(chs, agent, nil)); n > 1 {
 		if t, err := c.Terms(ctx, agent); err == nil {
 			offered = t.Workers
 		}
 	}
-	best := usable[0]
-	for _, ch := range usable[1:] {
-		inNew, inBest := slices.Contains(offered, ch.Verifier), slices.Contains(offered, best.Verifier)
-		if inNew && !inBest || inNew == inBest && ch.Left().Cmp(best.Left()) > 0 {
-			best = ch
+	ranked := rankChannels(chs, agent, offered)
+	if len(ranked) == 0 {
+		return nil, fmt.Errorf("%w from %s to agent %s bound to a worker: open one with `cove channel open --agent %s --deposit AMOUNT`", ErrNoChannel, s.Address(), agent, agent)
+	}
+	return c.PayerOf(s, ranked[0].ID, agent), nil
+}
+
+// OpenPayer returns a Payer of the signer's channel to agent that the
+// gateway can take now: open, bound to a worker the gateway runs the
+// agent on (Terms), and with a call's price left after the payments the
+// gateway knows of; of those, the one with the most deposit left on
+// chain. When the signer has none (no channel, or only channels whose
+// worker left, or spent ones), it opens one with deposit, bound to the
+// first worker the gateway offers, and also returns that OpenChannel's
+// outcome (nil when it opened none). A channel left behind keeps its
+// deposit until its payer closes and settles it (cove channel close).
+func (c *Client) OpenPayer(ctx context.Context, s Signer, agent cove.AgentID, deposit *big.Int) (*Payer, *chain.TxOutcome, error) {
+	chs, err := c.Channels(ctx, s.Address())
+	if err != nil {
+		return nil, nil, fmt.Errorf("find a channel: %w", err)
+	}
+	t, err := c.Terms(ctx, agent)
+	if err != nil {
+		return nil, nil, fmt.Errorf("the terms of agent %s: %w", agent, err)
+	}
+	price, ok := api.ParseAmount(t.Price)
+	if !ok {
+		return nil, nil, fmt.Errorf("the terms of agent %s: the price %q is not an amount", agent, t.Price)
+	}
+	id, found, err := payableChannel(rankChannels(chs, agent, t.Workers), t.Workers, price, func(id uint64) (api.ChannelState, error) {
+		return c.ChannelState(ctx, id)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	if found {
+		return c.PayerOf(s, id, agent), nil, nil
+	}
+	if len(t.Workers) == 0 {
+		return nil, nil, fmt.Errorf("no worker of this gateway can run agent %s now to bind a channel to (its workers may not hold the agent's keys yet): retry shortly", agent)
+	}
+	if deposit.Cmp(price) < 0 {
+		return nil, nil, fmt.Errorf("a deposit of %s base units pays no call of agent %s (%s a call)", deposit, agent, price)
+	}
+	out, err := c.Send(ctx, s, func(n uint64) chain.Msg {
+		return chain.OpenChannel{Agent: agent, Deposit: deposit, Verifier: t.Workers[0], Nonce: n}
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("open a channel to agent %s: %w", agent, err)
+	}
+	if id, err = OpenedChannel(out); err != nil {
+		return nil, &out, err
+	}
+	return c.PayerOf(s, id, agent), &out, nil
+}
+
+// payableChannel returns the first of ranked (rankChannels) bound to a
+// worker of offered that, as state says the gateway sees it, is open and
+// has price left after the payments it took.
+func payableChannel(ranked []chain.ChannelRecord, offered []cove.Hash, price *big.Int, state func(id uint64) (api.ChannelState, error)) (uint64, bool, error) {
+	for _, ch := range ranked {
+		if !slices.Contains(offered, ch.Verifier) {
+			break // ranked after every offered one
+		}
+		st, err := state(ch.ID)
+		if err != nil {
+			return 0, false, fmt.Errorf("channel %d: %w", ch.ID, err)
+		}
+		dep, ok1 := api.ParseAmount(st.Deposit)
+		acc, ok2 := api.ParseAmount(st.Accepted)
+		if ok1 && ok2 && st.Open && new(big.Int).Sub(dep, acc).Cmp(price) >= 0 {
+			return ch.ID, true, nil
 		}
 	}
-	return c.PayerOf(s, best.ID, agent), nil
+	return 0, false, nil
+}
+
+// OpenedChannel returns the id of the channel an OpenChannel's outcome
+// says it opened.
+func OpenedChannel(out chain.TxOutcome) (uint64, error) {
+	for _, e := range out.Events {
+		if e.Type == chain.EventChannelOpened {
+			if id, err := strconv.ParseUint(e.Attr("channel"), 10, 64); err == nil {
+				return id, nil
+			}
+		}
+	}
+	return 0, fmt.Errorf("the OpenChannel's outcome names no channel: %+v", out.Events)
+}
+
+// rankChannels returns chs's channels a payer of agent may pay from
+// (open, to agent, bound to a worker: no one takes the vouchers of the
+// others), those bound to a worker of offered first, then the most
+// deposit left on chain first.
+func rankChannels(chs []chain.ChannelRecord, agent cove.AgentID, offered []cove.Hash) []chain.ChannelRecord {
+	var out []chain.ChannelRecord
+	for _, ch := range chs {
+		if ch.Agent == agent && ch.Open() && !ch.Verifier.IsZero() {
+			out = append(out, ch)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b chain.ChannelRecord) int {
+		inA, inB := slices.Contains(offered, a.Verifier), slices.Contains(offered, b.Verifier)
+		if inA != inB {
+			if inA {
+				return -1
+			}
+			return 1
+		}
+		return b.Left().Cmp(a.Left())
+	})
+	return out
 }
 
 // PayerOf returns a Payer of channel id, which s opened to agent.

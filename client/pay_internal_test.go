@@ -5,10 +5,12 @@ import (
 	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"testing"
 
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/api"
+	"github.com/cove-network/cove/chain"
 	"github.com/cove-network/cove/internal/testchain"
 )
 
@@ -92,5 +94,83 @@ func TestPayerCommitsAgainAfterARefusedWord(t *testing.T) {
 	}
 	if len(sent) != 2 || sent[0].Nonce != 2 || sent[0].Word.K != 5 || sent[1].Nonce != 3 || sent[1].Word.K != 1 {
 		t.Fatalf("sent %d payments: %+v", len(sent), sent)
+	}
+}
+
+// TestRankChannels: the channels a Payer may pay from are the open ones
+// to the agent bound to a worker, those bound to a worker the gateway
+// offers first (a channel whose worker left comes last, whatever its
+// deposit), then the most deposit left first.
+func TestRankChannels(t *testing.T) {
+	agent, other := cove.AgentID{7}, cove.AgentID{8}
+	here, gone := cove.Hash{1}, cove.Hash{2}
+	ch := func(id uint64, a cove.AgentID, verifier cove.Hash, deposit int64, closing bool) chain.ChannelRecord {
+		c := chain.ChannelRecord{ID: id, Agent: a, Verifier: verifier, Deposit: chain.AmountOf(big.NewInt(deposit)), Redeemed: chain.AmountOf(new(big.Int))}
+		if closing {
+			c.ClosesAt = 1
+		}
+		return c
+	}
+	chs := []chain.ChannelRecord{
+		ch(1, agent, gone, 9000, false), // its worker left: last
+		ch(2, agent, here, 100, false),
+		ch(3, agent, here, 500, false),
+		ch(4, agent, cove.Hash{}, 9000, false), // bound to none
+		ch(5, other, here, 9000, false),        // another agent
+		ch(6, agent, here, 9000, true),         // closing
+	}
+	ids := func(rs []chain.ChannelRecord) (out []uint64) {
+		for _, r := range rs {
+			out = append(out, r.ID)
+		}
+		return out
+	}
+	if got := ids(rankChannels(chs, agent, []cove.Hash{here})); !slices.Equal(got, []uint64{3, 2, 1}) {
+		t.Errorf("with worker %s offered: %v, want [3 2 1]", here, got)
+	}
+	if got := ids(rankChannels(chs, agent, nil)); !slices.Equal(got, []uint64{1, 3, 2}) {
+		t.Errorf("with no worker offered: %v, want [1 3 2] (the most left first)", got)
+	}
+}
+
+// TestPayableChannel: OpenPayer pays from the first ranked channel bound
+// to a worker the gateway offers that the gateway sees open with a
+// call's price left after what it took; a channel whose worker left is
+// never taken (however much it holds), nor a spent or closing one, and
+// with none left it opens one (found false). Each refusal is beside the
+// genuine channel, in the same list.
+func TestPayableChannel(t *testing.T) {
+	here, gone := cove.Hash{1}, cove.Hash{2}
+	price := big.NewInt(1000)
+	rec := func(id uint64, verifier cove.Hash) chain.ChannelRecord {
+		return chain.ChannelRecord{ID: id, Agent: cove.AgentID{7}, Verifier: verifier, Deposit: chain.AmountOf(big.NewInt(5000)), Redeemed: chain.AmountOf(new(big.Int))}
+	}
+	states := map[uint64]api.ChannelState{
+		1: {Deposit: "5000", Accepted: "4001", Open: true}, // 999 left: spent
+		2: {Deposit: "5000", Accepted: "0", Open: false},   // closing since the list was read
+		3: {Deposit: "5000", Accepted: "4000", Open: true}, // 1000 left: the genuine one
+		4: {Deposit: "5000", Accepted: "0", Open: true},    // bound to a worker that left
+	}
+	var asked []uint64
+	state := func(id uint64) (api.ChannelState, error) { asked = append(asked, id); return states[id], nil }
+	for _, tc := range []struct {
+		name   string
+		ranked []chain.ChannelRecord
+		want   uint64
+		found  bool
+	}{
+		{"spent, closing, then the genuine one", []chain.ChannelRecord{rec(1, here), rec(2, here), rec(3, here), rec(4, gone)}, 3, true},
+		{"the genuine one alone", []chain.ChannelRecord{rec(3, here)}, 3, true},
+		{"only its worker gone", []chain.ChannelRecord{rec(4, gone)}, 0, false},
+		{"spent and closing", []chain.ChannelRecord{rec(1, here), rec(2, here), rec(4, gone)}, 0, false},
+	} {
+		asked = nil
+		id, found, err := payableChannel(tc.ranked, []cove.Hash{here}, price, state)
+		if err != nil || id != tc.want || found != tc.found {
+			t.Errorf("%s: %d %v %v, want %d %v", tc.name, id, found, err, tc.want, tc.found)
+		}
+		if slices.Contains(asked, 4) {
+			t.Errorf("%s: asked the gateway about a channel whose worker left", tc.name)
+		}
 	}
 }

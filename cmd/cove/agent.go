@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"net/http"
 	"os"
 	"strings"
@@ -247,6 +248,7 @@ func newCallCmd(g *globals) *cobra.Command {
 		include bool
 		save    string
 		from    fromFlags
+		open    string
 	)
 	cmd := &cobra.Command{
 		Use:   "call ID [PATH]",
@@ -255,11 +257,14 @@ func newCallCmd(g *globals) *cobra.Command {
 With --verify, check the signed receipt (signature by the agent's attestor, request
 and response hashes, status) and say so on stderr. --save writes the response
 (status, headers, body) to a file that 'cove verify' checks offline.
-A priced agent's call is paid with a voucher of your channel to it when --from names
-your key (open one with 'cove channel open'); without --from it is answered 402.
+A priced agent's call is paid from your channel to it when --from names your key
+(open one with 'cove channel open', or pass --open-deposit to open one when you have
+none the gateway can take: none, or only ones whose worker left or that are spent);
+without --from it is answered 402.
 The exit code is 0 for a 2xx response, 1 otherwise.`,
 		Example: `  cove agent call 0x1234…cdef /hello?name=Ada --verify
-  cove agent call 0x1234…cdef /echo -X POST -d 'hi' -H 'content-type: text/plain'`,
+  cove agent call 0x1234…cdef /echo -X POST -d 'hi' -H 'content-type: text/plain'
+  cove agent call 0x1234…cdef / --from alice --open-deposit 1000000000000000000`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := cove.ParseAgentID(args[0])
@@ -278,7 +283,16 @@ The exit code is 0 for a 2xx response, 1 otherwise.`,
 			if err != nil {
 				return err
 			}
-			resp, err := payingCall(cmd, c, from, id, method, path, body, h)
+			var deposit *big.Int
+			if open != "" {
+				if from.name == "" {
+					return errors.New("--open-deposit opens a channel of the --from key: name one")
+				}
+				if deposit, err = parseUnits("--open-deposit", open); err != nil {
+					return err
+				}
+			}
+			resp, err := payingCall(cmd, c, from, deposit, id, method, path, body, h)
 			if err != nil {
 				return err
 			}
@@ -318,6 +332,7 @@ The exit code is 0 for a 2xx response, 1 otherwise.`,
 	f.StringVar(&save, "save", "", "save the response (status, headers, body) to FILE for 'cove verify'")
 	f.StringVar(&from.name, "from", "", "pay a priced agent's call from this key's channel to it (see `cove keys list`)")
 	f.StringVar(&from.passwordFile, "password-file", "", "read the --from key's passphrase from this file")
+	f.StringVar(&open, "open-deposit", "", "with --from: if the key has no channel to the agent the gateway can take, open one with this deposit (base units) first")
 	return cmd
 }
 

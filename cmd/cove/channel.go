@@ -281,12 +281,12 @@ calls it paid.`,
 
 // payingCall calls agent id, paying from --from's channel when the agent
 // has a price and --from is set.
-func payingCall(cmd *cobra.Command, c *client.Client, from fromFlags, id cove.AgentID, method, path string, body []byte, h map[string][]string) (*client.Response, error) {
+func payingCall(cmd *cobra.Command, c *client.Client, from fromFlags, deposit *big.Int, id cove.AgentID, method, path string, body []byte, h map[string][]string) (*client.Response, error) {
 	if from.name == "" {
 		resp, err := c.Call(cmd.Context(), id, method, path, body, h)
 		var ge *client.Error
 		if errors.As(err, &ge) && ge.Payment != nil {
-			return nil, fmt.Errorf("%w\n(agent %s costs %s base units a call: pass --from KEY to pay from KEY's channel to it; open one with `cove channel open --agent %s --deposit AMOUNT`)", err, id, ge.Payment.Price, id)
+			return nil, fmt.Errorf("%w\n(agent %s costs %s base units a call: pass --from KEY to pay from KEY's channel to it; open one with `cove channel open --agent %s --deposit AMOUNT`, or add --open-deposit AMOUNT)", err, id, ge.Payment.Price, id)
 		}
 		return resp, err
 	}
@@ -301,14 +301,25 @@ func payingCall(cmd *cobra.Command, c *client.Client, from fromFlags, id cove.Ag
 	if err != nil {
 		return nil, err
 	}
-	p, err := c.Payer(cmd.Context(), signer, id)
-	if errors.Is(err, client.ErrNoChannel) && a.FreeTier != nil {
-		// No channel: a free call, counted as --from's.
-		fmt.Fprintf(cmd.ErrOrStderr(), "no channel of yours to agent %s: a free call (its free tier: %d calls a day, %d per caller)\n", id, a.FreeTier.CallsPerDay, a.FreeTier.PerCaller)
-		return c.CallAs(cmd.Context(), signer, id, method, path, body, h)
-	}
-	if err != nil {
-		return nil, err
+	var p *client.Payer
+	if deposit != nil {
+		var opened *chain.TxOutcome
+		if p, opened, err = c.OpenPayer(cmd.Context(), signer, id, deposit); err != nil {
+			return nil, err
+		}
+		if opened != nil {
+			fmt.Fprintf(cmd.ErrOrStderr(), "opened channel %d to agent %s with a deposit of %s COVE (transaction %s, block %d)\n", p.Channel(), id, formatCOVE(deposit), opened.Hash, opened.Height)
+		}
+	} else {
+		p, err = c.Payer(cmd.Context(), signer, id)
+		if errors.Is(err, client.ErrNoChannel) && a.FreeTier != nil {
+			// No channel: a free call, counted as --from's.
+			fmt.Fprintf(cmd.ErrOrStderr(), "no channel of yours to agent %s: a free call (its free tier: %d calls a day, %d per caller)\n", id, a.FreeTier.CallsPerDay, a.FreeTier.PerCaller)
+			return c.CallAs(cmd.Context(), signer, id, method, path, body, h)
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
 	resp, err := p.Call(cmd.Context(), method, path, body, h)
 	if err == nil {

@@ -96,6 +96,36 @@ func testPaidCalls(t *testing.T, base string) {
 		t.Fatalf("a fourth free call: %v", err)
 	}
 
+	// --open-deposit: the payer, whose only channel is closing, has a
+	// channel opened for the call (bound to the worker the gateway
+	// offers); the next call pays from it, opening none; once what is
+	// left after the payments the gateway took pays no call (500 of
+	// 2500 after two of 1000), the next opens another. A deposit below the
+	// price, or no --from, is refused before anything is sent.
+	if _, err := runCove(t, "--gateway", base, "agent", "call", dep.ID, "--open-deposit", "2500"); err == nil || !strings.Contains(err.Error(), "--open-deposit opens a channel of the --from key") {
+		t.Fatalf("--open-deposit without --from: %v", err)
+	}
+	if _, err := runCove(t, "--gateway", base, "agent", "call", dep.ID, "--from", "payer", "--open-deposit", "999"); err == nil || !strings.Contains(err.Error(), "pays no call") {
+		t.Fatalf("--open-deposit below the price: %v", err)
+	}
+	opened := regexp.MustCompile(`opened channel ([0-9]+) to agent ` + dep.ID + ` with a deposit of 0\.0000000000000025 COVE`)
+	var firstOpened string
+	for i, want := range []string{"opens", "reuses", "opens"} {
+		stdout, stderr, err := runCoveStderr(t, "--gateway", base, "agent", "call", dep.ID, "--from", "payer", "--open-deposit", "2500")
+		m := opened.FindStringSubmatch(stderr)
+		if err != nil || stdout != "paid ok" || (m != nil) != (want == "opens") {
+			t.Fatalf("call %d with --open-deposit (want it %s a channel): %v %q %q", i, want, err, stdout, stderr)
+		}
+		switch {
+		case i == 0:
+			firstOpened = m[1]
+		case i == 1 && !strings.Contains(stderr, "from channel "+firstOpened):
+			t.Fatalf("the second call did not pay from channel %s: %q", firstOpened, stderr)
+		case i == 2 && m[1] == firstOpened:
+			t.Fatalf("the third call opened channel %s again", m[1])
+		}
+	}
+
 	// A user with no COVE, sponsored by dev: its channel, signed with
 	// --sign-only and sent by the sponsor (the deposit is the sponsor's);
 	// a paid call from it; its own agent deployed with --sponsor.

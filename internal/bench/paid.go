@@ -221,7 +221,7 @@ func Paid(ctx context.Context, o PaidOptions, log *slog.Logger, progress io.Writ
 				errs = append(errs, fmt.Errorf("open a channel: %w", err))
 				return
 			}
-			id, err := channelOpened(out)
+			id, err := client.OpenedChannel(out)
 			if err != nil {
 				errs = append(errs, err)
 				return
@@ -563,19 +563,6 @@ func answered(resp *client.Response, err error) error {
 		return fmt.Errorf("status %d: %s", resp.Status, truncate(string(resp.Body), 200))
 	}
 	return nil
-}
-
-// channelOpened reads the channel id of an OpenChannel's outcome.
-func channelOpened(out chain.TxOutcome) (uint64, error) {
-	for _, e := range out.Events {
-		if e.Type == chain.EventChannelOpened {
-			var id uint64
-			if _, err := fmt.Sscan(e.Attr("channel"), &id); err == nil {
-				return id, nil
-			}
-		}
-	}
-	return 0, fmt.Errorf("the OpenChannel's outcome names no channel: %+v", out.Events)
 }
 
 // Print writes the report as a Markdown table.
