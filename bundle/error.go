@@ -125,7 +125,7 @@ func newError(ent entry, msgs []api.Message) *Error {
 		}
 		if spec, ok := unresolvedImport(am.Text); ok {
 			m.Kind = nil
-			if kind, text := classifyImport(ent, spec); kind != nil {
+			if text, kind := classifyImport(ent, spec); kind != nil {
 				m.Kind, m.Text = kind, text
 				m.Notes = nil // esbuild's hints (mark it external, use platform node) do not apply
 			}
@@ -152,27 +152,28 @@ func unresolvedImport(text string) (string, bool) {
 	return spec, err == nil
 }
 
-// classifyImport explains an import that did not resolve. It returns a nil
-// kind for a relative or absolute path, whose esbuild message is clear as is.
-func classifyImport(ent entry, spec string) (kind error, text string) {
+// classifyImport explains an import that did not resolve: the text and the
+// kind of error. It returns a nil kind for a relative or absolute path,
+// whose esbuild message is clear as is.
+func classifyImport(ent entry, spec string) (text string, kind error) {
 	if strings.HasPrefix(spec, "node:") {
-		return ErrUnsupportedImport, unsupportedText(spec)
+		return unsupportedText(spec), ErrUnsupportedImport
 	}
 	if !isBare(spec) {
-		return nil, ""
+		return "", nil
 	}
 	name := packageName(spec)
 	pkg, _, err := readPackageJSON(ent.dir)
 	listed := err == nil && (pkg.Dependencies[name] != "" || pkg.DevDependencies[name] != "")
 	// A built-in name is an npm polyfill only if package.json asks for one.
 	if nodeBuiltins[name] && !listed {
-		return ErrUnsupportedImport, unsupportedText(spec)
+		return unsupportedText(spec), ErrUnsupportedImport
 	}
 	install := "npm install"
 	if !listed {
 		install = "npm install " + name
 	}
-	return ErrMissingPackage, fmt.Sprintf("package %q is not installed: run `%s` in %s", name, install, ent.dir)
+	return fmt.Sprintf("package %q is not installed: run `%s` in %s", name, install, ent.dir), ErrMissingPackage
 }
 
 func unsupportedText(spec string) string {
