@@ -188,8 +188,7 @@ func TestRegisterDevAllowsItself(t *testing.T) {
 	if got := n.nonce(op); got != 6 {
 		t.Fatalf("operator nonce %d, want 6 (UpdateParams, RegisterWorker, RegisterGatekeeper, PublishEpoch, ProvisionKey, PublishEpochSigner)", got)
 	}
-	var p chain.Params
-	p = n.n.View().Params()
+	p := n.n.View().Params()
 	m, _ := sim.ExecutableMeasurement()
 	if !p.TEE.AllowsTEE("sim") || !p.TEE.AllowsMeasurement(m[:]) || len(p.TEE.SimVendorKeys) != 1 {
 		t.Fatalf("policy after the dev node allowed itself: %+v", p.TEE)

@@ -133,9 +133,11 @@ func (p *testPKI) forgeQuote(t testing.TB, base *Quote, edit func(signed []byte)
 		edit(signed)
 	}
 	att := newKey(t)
-	attKey := make([]byte, 64)
-	att.PublicKey.X.FillBytes(attKey[:32])
-	att.PublicKey.Y.FillBytes(attKey[32:])
+	pub, err := att.PublicKey.Bytes() // 0x04 ‖ X ‖ Y
+	if err != nil {
+		t.Fatal(err)
+	}
+	attKey := pub[1:]
 	qeReport := bytes.Clone(base.QEReportRaw[:])
 	h := sha256.Sum256(append(bytes.Clone(attKey), base.QEAuthData...))
 	copy(qeReport[384-64:], make([]byte, 64))
