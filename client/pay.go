@@ -168,22 +168,32 @@ func (p *Payer) SignEach() *Payer {
 
 // Payer returns a Payer of the signer's open channel to agent with the
 // most deposit left, of those bound to a worker (ADR 25: no one takes the
-// vouchers of the others), preferring one bound to a worker the gateway
-// runs the agent on now (ErrNoChannel, wrapped, if it has none).
+// vouchers of the others). When it has several, it prefers one the
+// gateway can take now (as OpenPayer chooses: bound to a worker the
+// gateway runs the agent on, with a call's price left after the payments
+// the gateway took), then one bound to such a worker. ErrNoChannel,
+// wrapped, if it has none.
 func (c *Client) Payer(ctx context.Context, s Signer, agent cove.AgentID) (*Payer, error) {
 	chs, err := c.Channels(ctx, s.Address())
 	if err != nil {
 		return nil, fmt.Errorf("find a channel: %w", err)
 	}
-	var offered []cove.Hash
-	if n := len(rankChannels(chs, agent, nil)); n > 1 {
-		if t, err := c.Terms(ctx, agent); err == nil {
-			offered = t.Workers
-		}
-	}
-	ranked := rankChannels(chs, agent, offered)
+	ranked := rankChannels(chs, agent, nil)
 	if len(ranked) == 0 {
 		return nil, fmt.Errorf("%w from %s to agent %s bound to a worker: open one with `cove channel open --agent %s --deposit AMOUNT`", ErrNoChannel, s.Address(), agent, agent)
+	}
+	if len(ranked) > 1 {
+		if t, err := c.Terms(ctx, agent); err == nil {
+			ranked = rankChannels(chs, agent, t.Workers)
+			if price, ok := api.ParseAmount(t.Price); ok {
+				id, found, err := payableChannel(ranked, t.Workers, price, func(id uint64) (api.ChannelState, error) {
+					return c.ChannelState(ctx, id)
+				})
+				if err == nil && found {
+					return c.PayerOf(s, id, agent), nil
+				}
+			}
+		}
 	}
 	return c.PayerOf(s, ranked[0].ID, agent), nil
 }
@@ -239,7 +249,9 @@ func (c *Client) OpenPayer(ctx context.Context, s Signer, agent cove.AgentID, de
 
 // payableChannel returns the first of ranked (rankChannels) bound to a
 // worker of offered that, as state says the gateway sees it, is open and
-// has price left after the payments it took.
+// has price left after the payments it took. A state it cannot read ends
+// the search with the error, rather than have OpenPayer open (and pay
+// the deposit of) a channel because a gateway did not answer.
 func payableChannel(ranked []chain.ChannelRecord, offered []cove.Hash, price *big.Int, state func(id uint64) (api.ChannelState, error)) (uint64, bool, error) {
 	for _, ch := range ranked {
 		if !slices.Contains(offered, ch.Verifier) {

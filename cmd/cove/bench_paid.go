@@ -60,7 +60,7 @@ Run it from the repository root on an otherwise idle machine.`,
 	f.IntVar(&o.Rounds, "rounds", o.Rounds, "free and paid phases, alternated, this many times each")
 	f.StringVar(&o.DataDir, "data-dir", "", "the node's data directory (default a temporary one, removed after)")
 	f.BoolVar(&asJSON, "json", false, "print the results as JSON")
-	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the first paid phase with hash-chain words to FILE")
+	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the first phase of client.Payer paying with hash-chain words (node and callers) to FILE")
 	f.BoolVar(&o.ProfileFree, "profile-free", false, "with --cpuprofile: profile the first free phase instead, to compare")
 	f.BoolVar(&o.Control, "control", false, "a control of the method: free calls in place of the paired words phase, so the paired ratios should be 1")
 	return cmd

@@ -317,6 +317,9 @@ func payingCall(cmd *cobra.Command, c *client.Client, from fromFlags, deposit *b
 			fmt.Fprintf(cmd.ErrOrStderr(), "no channel of yours to agent %s: a free call (its free tier: %d calls a day, %d per caller)\n", id, a.FreeTier.CallsPerDay, a.FreeTier.PerCaller)
 			return c.CallAs(cmd.Context(), signer, id, method, path, body, h)
 		}
+		if errors.Is(err, client.ErrNoChannel) {
+			return nil, fmt.Errorf("%w, or add --open-deposit AMOUNT to this call", err)
+		}
 		if err != nil {
 			return nil, err
 		}

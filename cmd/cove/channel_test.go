@@ -109,7 +109,7 @@ func testPaidCalls(t *testing.T, base string) {
 		t.Fatalf("--open-deposit below the price: %v", err)
 	}
 	opened := regexp.MustCompile(`opened channel ([0-9]+) to agent ` + dep.ID + ` with a deposit of 0\.0000000000000025 COVE`)
-	var firstOpened string
+	var firstOpened, secondOpened string
 	for i, want := range []string{"opens", "reuses", "opens"} {
 		stdout, stderr, err := runCoveStderr(t, "--gateway", base, "agent", "call", dep.ID, "--from", "payer", "--open-deposit", "2500")
 		m := opened.FindStringSubmatch(stderr)
@@ -119,11 +119,19 @@ func testPaidCalls(t *testing.T, base string) {
 		switch {
 		case i == 0:
 			firstOpened = m[1]
-		case i == 1 && !strings.Contains(stderr, "from channel "+firstOpened):
+		case i == 1 && !strings.Contains(stderr, "from channel "+firstOpened+" ("):
 			t.Fatalf("the second call did not pay from channel %s: %q", firstOpened, stderr)
 		case i == 2 && m[1] == firstOpened:
 			t.Fatalf("the third call opened channel %s again", m[1])
+		case i == 2:
+			secondOpened = m[1]
 		}
+	}
+	// Without --open-deposit, of the two channels (2500 each on chain,
+	// the first spent at the gateway) the call pays from the one the
+	// gateway can take.
+	if stdout, stderr, err := runCoveStderr(t, "--gateway", base, "agent", "call", dep.ID, "--from", "payer"); err != nil || stdout != "paid ok" || !strings.Contains(stderr, "from channel "+secondOpened+" (") {
+		t.Fatalf("a call from two channels, one spent: %v %q %q (want it paid from channel %s)", err, stdout, stderr, secondOpened)
 	}
 
 	// A user with no COVE, sponsored by dev: its channel, signed with

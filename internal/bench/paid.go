@@ -41,8 +41,8 @@ type PaidOptions struct {
 	// DataDir is the node's directory; empty uses a temporary one.
 	DataDir string
 	// CPUProfile, if not nil, receives a CPU profile (runtime/pprof) of
-	// the first paid phase with hash-chain words (the free phase's with
-	// ProfileFree).
+	// the first phase of client.Payer paying with hash-chain words (the
+	// free phase's with ProfileFree).
 	ProfileFree bool `json:"-"`
 	// Control replaces the paired words phase by a second free phase, so
 	// the paired ratios show the method's own error (they should be 1).
@@ -335,9 +335,9 @@ func Paid(ctx context.Context, o PaidOptions, log *slog.Logger, progress io.Writ
 		// The voucher phases and the Payer's words first, then free and
 		// words built before back to back twice, A B B A (every other
 		// round B A A B): a drift of the machine's speed over the round,
-		// and the place after the other phases (the first phase after
-		// the signing one runs slower here), weigh on both alike, and the
-		// paired ratios cancel them.
+		// and the place right after the other phases (the first of a
+		// round may run slower or faster than the next), weigh on both
+		// alike, and the paired ratios cancel them.
 		pair := []phase{freeP, wordsP, wordsP, freeP}
 		if round%2 == 1 {
 			pair = []phase{wordsP, freeP, freeP, wordsP}
@@ -360,16 +360,16 @@ func Paid(ctx context.Context, o PaidOptions, log *slog.Logger, progress io.Writ
 					rate = 10000
 				}
 				per := int(1.5*rate*(o.Duration+o.Warmup).Seconds())/len(all) + 100
-				switch {
-				case ph.best == &rep.Paid:
+				if ph.best == &rep.Paid {
 					fmt.Fprintf(progress, "signing %d vouchers for each of %d callers\n", per, len(all))
 					if err := presign(per); err != nil {
 						return nil, err
 					}
-				case !o.Control:
-					if err := buildWords(per); err != nil {
-						return nil, err
-					}
+				} else if err := buildWords(per); err != nil {
+					// Built in the control too, where no call pays
+					// with them: the garbage it leaves weighs on the
+					// phase after it in both runs alike.
+					return nil, err
 				}
 			}
 			fmt.Fprintf(progress, "round %d/%d: %s calls, %d callers, %s (after %s warm-up)\n", round+1, o.Rounds, ph.name, o.Concurrency, o.Duration, o.Warmup)
