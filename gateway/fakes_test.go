@@ -72,7 +72,7 @@ var (
 	stranger = newFuzzKey("stranger")  // funded; nonce 0
 	nobody   = newFuzzKey("nobody")    // no account
 	operator = newFuzzKey("operator")  // funded; operates testWorker; nonce 1
-	bigPayer = newFuzzKey("big-payer") // funded with 2^60 for BenchmarkCall's words; nonce 0
+	bigPayer = newFuzzKey("big-payer") // funded with 2^60 for BenchmarkCall's paid calls; nonce 0
 )
 
 // testWorker is the worker registered in block 1, which the tests' paid
