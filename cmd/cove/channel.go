@@ -308,7 +308,7 @@ func payingCall(cmd *cobra.Command, c *client.Client, from fromFlags, deposit *b
 			return nil, err
 		}
 		if opened != nil {
-			fmt.Fprintf(cmd.ErrOrStderr(), "opened channel %d to agent %s with a deposit of %s COVE (transaction %s, block %d)\n", p.Channel(), id, formatCOVE(deposit), opened.Hash, opened.Height)
+			fmt.Fprintf(cmd.ErrOrStderr(), "opened channel %d to agent %s with a deposit of %s COVE (transaction %s, block %d, fee %s COVE)\n", p.Channel(), id, formatCOVE(deposit), opened.Hash, opened.Height, formatCOVE(opened.FeePaid()))
 		}
 	} else {
 		p, err = c.Payer(cmd.Context(), signer, id)
