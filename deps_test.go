@@ -197,6 +197,27 @@ func TestLayering(t *testing.T) {
 		}
 	})
 
+	// The sandbox reaches its JavaScript engine through its seam
+	// (worker/sandbox/engine.go, ADR 27): only the engine's own file
+	// imports the engine, so a second engine is a file beside it.
+	t.Run("the sandbox's engine seam", func(t *testing.T) {
+		engineDeps := []string{"modernc.org/quickjs/...", "modernc.org/libquickjs/...", "modernc.org/libc/..."}
+		p := g.pkgs[rel("worker/sandbox")]
+		fset := token.NewFileSet()
+		for _, name := range slices.Concat(p.GoFiles, p.CgoFiles) {
+			f, err := parser.ParseFile(fset, filepath.Join(p.Dir, name), nil, parser.ImportsOnly)
+			if err != nil {
+				t.Fatalf("parse %s: %v", name, err)
+			}
+			for _, is := range f.Imports {
+				ip, _ := strconv.Unquote(is.Path.Value)
+				if matchAny(engineDeps, ip) && name != "engine_modernc.go" {
+					t.Errorf("worker/sandbox/%s imports %s: only engine_modernc.go reaches the engine; use the seam (jsVM, jsValue in engine.go)", name, ip)
+				}
+			}
+		}
+	})
+
 	// HTTP ends at the gateway: gateway/call.go turns a request into a
 	// cove.Call and a cove.Response back into HTTP (ADR 10). Below it, the
 	// worker and the root package's call types use no HTTP server types, so

@@ -10,8 +10,6 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
-
-	"modernc.org/quickjs"
 )
 
 // noNetwork is the HTTP transport of fuzzed engines: agents' fetch calls
@@ -189,7 +187,7 @@ func FuzzHostOps(f *testing.F) {
 				continue
 			}
 			switch v.(type) {
-			case string, int, quickjs.Undefined:
+			case string, int, undefinedValue:
 			default:
 				t.Fatalf("host(%q) = %T %v, want a string, an int or undefined", args, v, v)
 			}

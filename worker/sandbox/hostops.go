@@ -19,8 +19,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"modernc.org/quickjs"
 )
 
 var b64 = base64.StdEncoding
@@ -53,15 +51,15 @@ func (inv *invocation) host(args []any) (any, error) {
 		if len(args) > 2 {
 			body, _ = args[2].(string)
 		}
-		return quickjs.Undefined{}, inv.respond(arg, body)
+		return jsUndefined, inv.respond(arg, body)
 	}
 	switch op {
 	case "log":
 		inv.log(arg)
-		return quickjs.Undefined{}, nil
+		return jsUndefined, nil
 	case "fail":
 		inv.fail(arg)
-		return quickjs.Undefined{}, nil
+		return jsUndefined, nil
 	case "lazy":
 		if inv.iso.lazyLoaded {
 			return nil, errors.New("host: runtime already loaded")
@@ -72,13 +70,13 @@ func (inv *invocation) host(args []any) (any, error) {
 			return nil, fmt.Errorf("load runtime: %v", err)
 		}
 		defer factory.Free()
-		if _, err := inv.iso.dispatch.Call(quickjs.UndefinedValue, "lazy", factory); err != nil {
+		if _, err := inv.iso.dispatch.Call("lazy", factory); err != nil {
 			return nil, fmt.Errorf("load runtime: %v", err)
 		}
-		return quickjs.Undefined{}, nil
+		return jsUndefined, nil
 	case "args":
 		inv.argsRead = true
-		return quickjs.Undefined{}, nil
+		return jsUndefined, nil
 	case "fetch":
 		return inv.fetch(arg)
 	case "abort":
@@ -87,7 +85,7 @@ func (inv *invocation) host(args []any) (any, error) {
 			cancel()
 			delete(inv.fetches, id)
 		}
-		return quickjs.Undefined{}, nil
+		return jsUndefined, nil
 	case "timer":
 		ms, err := strconv.ParseFloat(arg, 64)
 		if err != nil || ms < 0 {
@@ -101,7 +99,7 @@ func (inv *invocation) host(args []any) (any, error) {
 	case "clearTimer":
 		id, _ := strconv.Atoi(arg)
 		delete(inv.timerSet, id)
-		return quickjs.Undefined{}, nil
+		return jsUndefined, nil
 	case "random":
 		n, err := strconv.Atoi(arg)
 		if err != nil || n < 0 || n > 65536 {

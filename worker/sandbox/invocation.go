@@ -11,8 +11,6 @@ import (
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
-
-	"modernc.org/quickjs"
 )
 
 // invocation is the state of one Run: its VM, its event loop and what the
@@ -137,7 +135,7 @@ func (inv *invocation) serve(p *Program) error {
 			return err
 		}
 		inv.iso.program = p
-		_, err := inv.iso.vm.EvalBytecode(p.bytecode)
+		err := inv.iso.vm.EvalBytecode(p.bytecode)
 		inv.iso.tainted = inv.argsRead
 		if err != nil {
 			inv.drain()
@@ -180,7 +178,7 @@ func (inv *invocation) callValue(op string, args ...any) (any, error) {
 	if err := inv.enter(); err != nil {
 		return nil, err
 	}
-	v, err := inv.iso.dispatch.Call(quickjs.UndefinedValue, append([]any{op}, args...)...)
+	v, err := inv.iso.dispatch.Call(append([]any{op}, args...)...)
 	if err != nil {
 		return nil, inv.classify(err)
 	}

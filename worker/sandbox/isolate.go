@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"sync"
 	"time"
-
-	"modernc.org/quickjs"
 )
 
 // An isolate is one QuickJS VM with the Cove runtime loaded and, once it
@@ -21,8 +19,8 @@ import (
 // handler) closes it.
 type isolate struct {
 	key      string
-	vm       *quickjs.VM
-	dispatch quickjs.Value // the runtime's entry points (prelude.js's value)
+	vm       jsVM
+	dispatch jsValue // the runtime's entry points (prelude.js's value)
 	// cur is the invocation using the isolate; the host function, bound
 	// once per VM, serves it.
 	cur *invocation
@@ -45,7 +43,7 @@ const preludeTimeout = 10 * time.Second
 // newIsolate creates a VM capped at memory bytes and evaluates the runtime
 // in it.
 func (e *Engine) newIsolate(key string) (*isolate, error) {
-	vm, err := quickjs.NewVM()
+	vm, err := newVM()
 	if err != nil {
 		return nil, fmt.Errorf("new vm: %w", err)
 	}

@@ -1,14 +1,10 @@
 package sandbox
 
-import (
-	"testing"
-
-	"modernc.org/quickjs"
-)
+import "testing"
 
 func BenchmarkVMOnly(b *testing.B) {
 	for b.Loop() {
-		vm, _ := quickjs.NewVM()
+		vm, _ := newVM()
 		vm.Close()
 	}
 }
@@ -17,9 +13,9 @@ func BenchmarkVMPrelude(b *testing.B) {
 	e := newEngine(b, Limits{})
 	b.Logf("prelude bytecode %d bytes", len(e.prelude))
 	for b.Loop() {
-		vm, _ := quickjs.NewVM()
+		vm, _ := newVM()
 		vm.RegisterHostFunc("__cove_host", func([]any) (any, error) { return nil, nil })
-		if _, err := vm.EvalBytecode(e.prelude); err != nil {
+		if err := vm.EvalBytecode(e.prelude); err != nil {
 			b.Fatal(err)
 		}
 		vm.Close()

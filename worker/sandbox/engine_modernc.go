@@ -13,6 +13,66 @@ import (
 	"modernc.org/quickjs"
 )
 
+// The modernc.org/quickjs engine: QuickJS's C translated to Go (no cgo).
+
+// newVM makes a VM of the engine.
+func newVM() (jsVM, error) {
+	vm, err := quickjs.NewVM()
+	if err != nil {
+		return nil, err
+	}
+	return moderncVM{vm}, nil
+}
+
+type moderncVM struct{ vm *quickjs.VM }
+
+func (m moderncVM) SetMemoryLimit(limit uintptr)   { m.vm.SetMemoryLimit(limit) }
+func (m moderncVM) SetEvalTimeout(d time.Duration) { m.vm.SetEvalTimeout(d) }
+func (m moderncVM) Interrupt()                     { m.vm.Interrupt() }
+func (m moderncVM) Close()                         { m.vm.Close() }
+
+func (m moderncVM) RegisterHostFunc(name string, fn func(args []any) (any, error)) error {
+	return m.vm.RegisterHostFunc(name, func(args []any) (any, error) {
+		v, err := fn(args)
+		if _, ok := v.(undefinedValue); ok {
+			v = quickjs.Undefined{}
+		}
+		return v, err
+	})
+}
+
+func (m moderncVM) EvalBytecode(bc []byte) error {
+	_, err := m.vm.EvalBytecode(bc)
+	return err
+}
+
+func (m moderncVM) EvalBytecodeValue(bc []byte) (jsValue, error) {
+	v, err := m.vm.EvalBytecodeValue(bc)
+	if err != nil {
+		return nil, err
+	}
+	return moderncValue{v}, nil
+}
+
+func (m moderncVM) ExecutePendingJobs() (int, error) { return m.vm.ExecutePendingJobs() }
+
+type moderncValue struct{ v quickjs.Value }
+
+func (v moderncValue) Free() { v.v.Free() }
+
+func (v moderncValue) Call(args ...any) (any, error) {
+	for i, a := range args {
+		if w, ok := a.(moderncValue); ok {
+			args[i] = w.v
+		}
+	}
+	r, err := v.v.Call(quickjs.UndefinedValue, args...)
+	if _, ok := r.(quickjs.Undefined); ok {
+		r = jsUndefined
+	}
+	return r, err
+}
+
 // compile turns a classic script into QuickJS bytecode with the function
 // source text stripped: the bytecode is then a fraction of the size and
 // loads several times faster in each fresh VM (Function.prototype.toString

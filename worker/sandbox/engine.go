@@ -1,0 +1,48 @@
+package sandbox
+
+import "time"
+
+// The sandbox's JavaScript engine, behind a seam (ADR 27, proposed): all
+// the sandbox asks of an engine, so that another (a native QuickJS through
+// cgo) can stand beside today's, modernc.org/quickjs (engine_modernc.go).
+// Bytecode is the engine's own: compile makes it, and only a VM of the
+// same engine evaluates it.
+
+// jsVM is one JavaScript VM. A VM serves one invocation at a time; only
+// Interrupt may be called from another goroutine.
+type jsVM interface {
+	// SetMemoryLimit caps what the VM may allocate, in bytes.
+	SetMemoryLimit(limit uintptr)
+	// SetEvalTimeout bounds each call into JavaScript from now on.
+	SetEvalTimeout(d time.Duration)
+	// RegisterHostFunc defines a global function of JavaScript that
+	// calls fn. Its arguments come as Go strings, numbers and booleans;
+	// it may return jsUndefined, a string, an int or an error (thrown).
+	RegisterHostFunc(name string, fn func(args []any) (any, error)) error
+	// EvalBytecode evaluates bytecode of compile; EvalBytecodeValue
+	// keeps its value, to call later.
+	EvalBytecode(bc []byte) error
+	EvalBytecodeValue(bc []byte) (jsValue, error)
+	// ExecutePendingJobs runs queued promise jobs and says how many ran.
+	ExecutePendingJobs() (int, error)
+	// Interrupt makes the running or next call into JavaScript fail.
+	Interrupt()
+	Close()
+}
+
+// jsValue is a JavaScript value held by the Go side: the runtime's
+// dispatch function, or a factory the lazy runtime hands it.
+type jsValue interface {
+	// Call calls the value as a function with this undefined. Its
+	// arguments are Go strings, numbers, booleans, or jsValues of the
+	// same VM; what it returns is a Go string, number, boolean, nil or
+	// jsUndefined.
+	Call(args ...any) (any, error)
+	Free()
+}
+
+// undefinedValue is JavaScript's undefined as a host function returns it.
+type undefinedValue struct{}
+
+// jsUndefined is what a host operation with no result returns.
+var jsUndefined = undefinedValue{}
