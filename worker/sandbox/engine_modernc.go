@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 	"unsafe"
 
@@ -61,8 +62,12 @@ type moderncValue struct{ v quickjs.Value }
 func (v moderncValue) Free() { v.v.Free() }
 
 func (v moderncValue) Call(args ...any) (any, error) {
+	cloned := false // the caller's slice stays as it was
 	for i, a := range args {
 		if w, ok := a.(moderncValue); ok {
+			if !cloned {
+				args, cloned = slices.Clone(args), true
+			}
 			args[i] = w.v
 		}
 	}
