@@ -62,6 +62,14 @@ type HashWord struct {
 	W          cove.Hash
 }
 
+// WordPayment returns the payment of word k of the commitment hc, whose
+// payer signed hc with sig: the word w, paying hc.Amount(k) in all (ADR
+// 26). Its Commitment is hc.
+func WordPayment(hc cove.HashChain, sig [65]byte, k uint64, w cove.Hash) Payment {
+	return Payment{Channel: hc.Channel, Agent: hc.Agent, Amount: hc.Amount(k), Nonce: hc.Nonce, ChainID: hc.ChainID, Signature: sig,
+		Word: &HashWord{Base: hc.Base, Unit: hc.Unit, Count: hc.Count, Root: hc.Root, K: k, W: w}}
+}
+
 // Commitment returns the commitment a word's signature signs (p.Word
 // must be set).
 func (p Payment) Commitment() cove.HashChain {

@@ -199,3 +199,23 @@ func BenchmarkParseAmount(b *testing.B) {
 		})
 	}
 }
+
+// TestWordPayment: the payment of word k of a commitment carries the
+// commitment back (Commitment), pays base + k·unit, and goes through its
+// header unchanged.
+func TestWordPayment(t *testing.T) {
+	hc := cove.HashChain{ChainID: 9, Channel: 3, Agent: cove.AgentID{1}, Base: big.NewInt(100), Unit: big.NewInt(10), Count: 50, Root: cove.Hash{0xaa}, Nonce: 7}
+	var sig [65]byte
+	sig[64] = 27
+	p := WordPayment(hc, sig, 4, cove.Hash{0xbb})
+	if got := p.Commitment(); got.Digest() != hc.Digest() {
+		t.Fatalf("Commitment %+v, want %+v", got, hc)
+	}
+	if p.Amount.Int64() != 140 || p.Word.K != 4 || p.Word.W != (cove.Hash{0xbb}) || p.Signature != sig {
+		t.Fatalf("word payment %+v %+v", p, p.Word)
+	}
+	back, err := ParsePayment(p.Header())
+	if err != nil || !back.SameCommitment(p) || back.Amount.Cmp(p.Amount) != 0 || back.Word.K != 4 || back.Word.W != p.Word.W {
+		t.Fatalf("through the header: %+v %v", back, err)
+	}
+}

@@ -428,8 +428,7 @@ func (p *Payer) next() (api.Payment, error) {
 		p.words = w
 	}
 	k := w.k + 1
-	return api.Payment{Channel: p.channel, Agent: p.agent, Amount: w.hc.Amount(k), Nonce: w.hc.Nonce, ChainID: p.chainID, Signature: w.sig,
-		Word: &api.HashWord{Base: w.hc.Base, Unit: w.hc.Unit, Count: w.hc.Count, Root: w.hc.Root, K: k, W: w.words[k-1]}}, nil
+	return api.WordPayment(w.hc, w.sig, k, w.words[k-1]), nil
 }
 
 // continues reports whether w's next word pays the next call of a

@@ -368,8 +368,7 @@ func BenchmarkCall(b *testing.B) {
 			}
 			k++
 			paid++
-			hs[i] = api.Payment{Channel: 2, Agent: knownAgent, Amount: hc.Amount(k), Nonce: hc.Nonce, ChainID: fuzzChainID, Signature: sig,
-				Word: &api.HashWord{Base: hc.Base, Unit: hc.Unit, Count: hc.Count, Root: hc.Root, K: k, W: words[k-1]}}.Header()
+			hs[i] = api.WordPayment(hc, sig, k, words[k-1]).Header()
 		}
 		b.ResetTimer()
 		run(b, knownAgent, func(i int) string { return hs[i] })

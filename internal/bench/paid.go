@@ -525,9 +525,8 @@ func (p *presigned) sign() error {
 			p.sig, p.hashes, p.k = sig, hashes, 0
 		}
 		p.k++
-		p.amount = p.hc.Amount(p.k)
-		w := api.Payment{Channel: p.channel, Agent: p.agent, Amount: p.amount, Nonce: p.nonce, ChainID: p.chainID, Signature: p.sig,
-			Word: &api.HashWord{Base: p.hc.Base, Unit: p.hc.Unit, Count: p.hc.Count, Root: p.hc.Root, K: p.k, W: p.hashes[p.k-1]}}
+		w := api.WordPayment(*p.hc, p.sig, p.k, p.hashes[p.k-1])
+		p.amount = w.Amount
 		p.headers = append(p.headers, w.Header())
 		return nil
 	}

@@ -56,9 +56,7 @@ func commit(t testing.TB, k *testchain.Key, chainID uint64, agent cove.AgentID, 
 
 // header is the Cove-Payment value of word k of c, the word w.
 func (c commitment) header(k uint64, w cove.Hash) string {
-	hc := c.hc
-	return api.Payment{Channel: hc.Channel, Agent: hc.Agent, Nonce: hc.Nonce, ChainID: hc.ChainID, Signature: c.sig,
-		Word: &api.HashWord{Base: hc.Base, Unit: hc.Unit, Count: hc.Count, Root: hc.Root, K: k, W: w}}.Header()
+	return api.WordPayment(c.hc, c.sig, k, w).Header()
 }
 
 // word is the Cove-Payment value of c's genuine word k.
