@@ -185,13 +185,8 @@ func (c *Client) Payer(ctx context.Context, s Signer, agent cove.AgentID) (*Paye
 	if len(ranked) > 1 {
 		if t, err := c.Terms(ctx, agent); err == nil {
 			ranked = rankChannels(chs, agent, t.Workers)
-			if price, ok := api.ParseAmount(t.Price); ok {
-				id, found, err := payableChannel(ranked, t.Workers, price, func(id uint64) (api.ChannelState, error) {
-					return c.ChannelState(ctx, id)
-				})
-				if err == nil && found {
-					return c.PayerOf(s, id, agent), nil
-				}
+			if id, found, _, err := c.takeable(ctx, chs, agent, t); err == nil && found {
+				return c.PayerOf(s, id, agent), nil
 			}
 		}
 	}
@@ -216,13 +211,7 @@ func (c *Client) OpenPayer(ctx context.Context, s Signer, agent cove.AgentID, de
 	if err != nil {
 		return nil, nil, fmt.Errorf("the terms of agent %s: %w", agent, err)
 	}
-	price, ok := api.ParseAmount(t.Price)
-	if !ok {
-		return nil, nil, fmt.Errorf("the terms of agent %s: the price %q is not an amount", agent, t.Price)
-	}
-	id, found, err := payableChannel(rankChannels(chs, agent, t.Workers), t.Workers, price, func(id uint64) (api.ChannelState, error) {
-		return c.ChannelState(ctx, id)
-	})
+	id, found, price, err := c.takeable(ctx, chs, agent, t)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -245,6 +234,20 @@ func (c *Client) OpenPayer(ctx context.Context, s Signer, agent cove.AgentID, de
 		return nil, &out, err
 	}
 	return c.PayerOf(s, id, agent), &out, nil
+}
+
+// takeable returns the first of the channels chs to agent that the
+// gateway can take now under its terms t (rankChannels, then
+// payableChannel against the gateway's state of each), and t's price.
+func (c *Client) takeable(ctx context.Context, chs []chain.ChannelRecord, agent cove.AgentID, t api.PaymentTerms) (id uint64, found bool, price *big.Int, err error) {
+	price, ok := api.ParseAmount(t.Price)
+	if !ok {
+		return 0, false, nil, fmt.Errorf("the terms of agent %s: the price %q is not an amount", agent, t.Price)
+	}
+	id, found, err = payableChannel(rankChannels(chs, agent, t.Workers), t.Workers, price, func(id uint64) (api.ChannelState, error) {
+		return c.ChannelState(ctx, id)
+	})
+	return id, found, price, err
 }
 
 // payableChannel returns the first of ranked (rankChannels) bound to a
