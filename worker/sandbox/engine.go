@@ -1,6 +1,9 @@
 package sandbox
 
-import "time"
+import (
+	"errors"
+	"time"
+)
 
 // The sandbox's JavaScript engine, behind a seam (ADR 27, proposed): all
 // the sandbox asks of an engine, so that another (a native QuickJS through
@@ -40,6 +43,10 @@ type jsValue interface {
 	Call(args ...any) (any, error)
 	Free()
 }
+
+// errDrainCapped is what ExecutePendingJobs returns when it stopped after
+// its cap of jobs (2^20) with more queued: a job queue that feeds itself.
+var errDrainCapped = errors.New("sandbox: promise jobs still queued after the drain's cap")
 
 // undefinedValue is JavaScript's undefined as a host function returns it.
 type undefinedValue struct{}

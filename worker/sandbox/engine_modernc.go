@@ -1,3 +1,5 @@
+//go:build !cgo || cove_purego || !(linux || darwin) || !(amd64 || arm64)
+
 package sandbox
 
 import (
@@ -6,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 	"unsafe"
 
@@ -15,6 +18,12 @@ import (
 )
 
 // The modernc.org/quickjs engine: QuickJS's C translated to Go (no cgo).
+// Built with CGO_ENABLED=0 or `-tags cove_purego`, and where the native
+// engine (engine_native.go) has no library.
+
+// EngineName names the engine this build runs agents on (see
+// engine_native.go).
+const EngineName = "quickjs-modernc"
 
 // newVM makes a VM of the engine.
 func newVM() (jsVM, error) {
@@ -55,7 +64,13 @@ func (m moderncVM) EvalBytecodeValue(bc []byte) (jsValue, error) {
 	return moderncValue{v}, nil
 }
 
-func (m moderncVM) ExecutePendingJobs() (int, error) { return m.vm.ExecutePendingJobs() }
+func (m moderncVM) ExecutePendingJobs() (int, error) {
+	n, err := m.vm.ExecutePendingJobs()
+	if err != nil && strings.Contains(err.Error(), "aborted draining after") {
+		err = errDrainCapped
+	}
+	return n, err
+}
 
 type moderncValue struct{ v quickjs.Value }
 

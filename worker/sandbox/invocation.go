@@ -214,7 +214,7 @@ func (inv *invocation) turns() error {
 		n, err := inv.iso.vm.ExecutePendingJobs()
 		inv.flood = n >= floodJobs
 		if err != nil {
-			if strings.Contains(err.Error(), "aborted draining after") {
+			if errors.Is(err, errDrainCapped) {
 				// The engine stops a drain after 2^20 jobs. An agent
 				// that has answered is done; otherwise only the time
 				// limit ends a microtask loop, so drain on.

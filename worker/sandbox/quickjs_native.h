@@ -1,0 +1,213 @@
+// The part of QuickJS's C API that the native engine (engine_native.go)
+// calls, declared for 64-bit platforms, where a JSValue is a 16-byte
+// struct (no NaN boxing). The library itself is Bellard's QuickJS as
+// github.com/buke/quickjs-go v0.6.5 ships it prebuilt (libquickjs.a,
+// linked through that package's cgo flags). Only the C library is used:
+// not that package's Go API, whose contexts load QuickJS's std and os
+// modules (files, processes) where agent code could import them.
+//
+// TestNativeABI checks these declarations against the library: every
+// value kind crosses in both directions.
+
+#ifndef COVE_QUICKJS_NATIVE_H
+#define COVE_QUICKJS_NATIVE_H
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <pthread.h>
+
+typedef struct JSRuntime JSRuntime;
+typedef struct JSContext JSContext;
+
+typedef union JSValueUnion {
+	int32_t int32;
+	double float64;
+	void *ptr;
+	int64_t short_big_int;
+} JSValueUnion;
+
+typedef struct JSValue {
+	JSValueUnion u;
+	int64_t tag;
+} JSValue;
+
+// Tags; every tag from JS_TAG_FIRST up to -1 has a reference count.
+enum {
+	COVE_TAG_FIRST = -9,
+	COVE_TAG_STRING = -7,
+	COVE_TAG_STRING_ROPE = -6,
+	COVE_TAG_OBJECT = -1,
+	COVE_TAG_INT = 0,
+	COVE_TAG_BOOL = 1,
+	COVE_TAG_NULL = 2,
+	COVE_TAG_UNDEFINED = 3,
+	COVE_TAG_EXCEPTION = 6,
+	COVE_TAG_FLOAT64 = 8,
+};
+
+enum {
+	COVE_EVAL_TYPE_GLOBAL = 0,
+	COVE_EVAL_FLAG_COMPILE_ONLY = 1 << 5,
+	COVE_WRITE_OBJ_BYTECODE = 1 << 0,
+	COVE_READ_OBJ_BYTECODE = 1 << 0,
+	COVE_STRIP_SOURCE = 1 << 0,
+	COVE_CFUNC_GENERIC = 0,
+};
+
+typedef int JSInterruptHandler(JSRuntime *rt, void *opaque);
+typedef JSValue JSCFunction(JSContext *ctx, JSValue this_val, int argc, JSValue *argv);
+
+JSRuntime *JS_NewRuntime(void);
+void JS_FreeRuntime(JSRuntime *rt);
+JSContext *JS_NewContext(JSRuntime *rt);
+void JS_FreeContext(JSContext *ctx);
+void JS_SetMemoryLimit(JSRuntime *rt, size_t limit);
+void JS_SetMaxStackSize(JSRuntime *rt, size_t stack_size);
+void JS_UpdateStackTop(JSRuntime *rt);
+void JS_SetCanBlock(JSRuntime *rt, int can_block);
+void JS_SetInterruptHandler(JSRuntime *rt, JSInterruptHandler *cb, void *opaque);
+void JS_SetStripInfo(JSRuntime *rt, int flags);
+void JS_SetContextOpaque(JSContext *ctx, void *opaque);
+void *JS_GetContextOpaque(JSContext *ctx);
+void __JS_FreeValue(JSContext *ctx, JSValue v);
+JSValue JS_Eval(JSContext *ctx, const char *input, size_t input_len, const char *filename, int eval_flags);
+uint8_t *JS_WriteObject(JSContext *ctx, size_t *psize, JSValue obj, int flags);
+JSValue JS_ReadObject(JSContext *ctx, const uint8_t *buf, size_t buf_len, int flags);
+JSValue JS_EvalFunction(JSContext *ctx, JSValue fun_obj);
+void js_free(JSContext *ctx, void *ptr);
+JSValue JS_Call(JSContext *ctx, JSValue func_obj, JSValue this_obj, int argc, JSValue *argv);
+int JS_ExecutePendingJob(JSRuntime *rt, JSContext **pctx);
+JSValue JS_GetException(JSContext *ctx);
+JSValue JS_NewStringLen(JSContext *ctx, const char *str, size_t len);
+const char *JS_ToCStringLen2(JSContext *ctx, size_t *plen, JSValue val, int cesu8);
+void JS_FreeCString(JSContext *ctx, const char *ptr);
+JSValue JS_NewCFunction2(JSContext *ctx, JSCFunction *func, const char *name, int length, int cproto, int magic);
+JSValue JS_GetGlobalObject(JSContext *ctx);
+JSValue JS_GetPropertyStr(JSContext *ctx, JSValue this_obj, const char *prop);
+int JS_SetPropertyStr(JSContext *ctx, JSValue this_obj, const char *prop, JSValue val);
+JSValue JS_ThrowTypeError(JSContext *ctx, const char *fmt, ...);
+JSValue JS_ThrowInternalError(JSContext *ctx, const char *fmt, ...);
+
+// The host function, in Go (engine_native_export.go).
+extern JSValue coveNativeHost(JSContext *ctx, int argc, JSValue *argv);
+
+static inline void cove_free(JSContext *ctx, JSValue v) {
+	if ((uint32_t)(int32_t)v.tag >= (uint32_t)COVE_TAG_FIRST) {
+		int *ref_count = (int *)v.u.ptr;
+		if (--*ref_count <= 0) {
+			__JS_FreeValue(ctx, v);
+		}
+	}
+}
+
+static inline JSValue cove_mkval(int64_t tag, int32_t v) {
+	JSValue r;
+	r.u.short_big_int = 0;
+	r.u.int32 = v;
+	r.tag = tag;
+	return r;
+}
+
+static inline JSValue cove_float(double d) {
+	JSValue r;
+	r.u.float64 = d;
+	r.tag = COVE_TAG_FLOAT64;
+	return r;
+}
+
+// The deadline and stop flag of a VM, read by its interrupt handler every
+// few thousand operations of JavaScript. Go sets them (the stop flag from
+// any thread); C memory, so they stay put for the VM's life.
+typedef struct cove_limits {
+	int64_t deadline_ns; // CLOCK_MONOTONIC
+	int32_t stop;
+} cove_limits;
+
+static inline int64_t cove_now_ns(void) {
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static inline int cove_interrupt(JSRuntime *rt, void *opaque) {
+	cove_limits *l = (cove_limits *)opaque;
+	if (__atomic_load_n(&l->stop, __ATOMIC_RELAXED)) {
+		return 1;
+	}
+	return cove_now_ns() >= l->deadline_ns;
+}
+
+static inline void cove_set_timeout(cove_limits *l, int64_t ns) {
+	l->deadline_ns = cove_now_ns() + ns;
+}
+
+static inline void cove_stop(cove_limits *l) {
+	__atomic_store_n(&l->stop, 1, __ATOMIC_RELAXED);
+}
+
+static inline void cove_set_interrupt(JSRuntime *rt, cove_limits *l) {
+	JS_SetInterruptHandler(rt, cove_interrupt, l);
+}
+
+static inline JSValue cove_host_trampoline(JSContext *ctx, JSValue this_val, int argc, JSValue *argv) {
+	return coveNativeHost(ctx, argc, argv);
+}
+
+// cove_register_host defines globalThis[name] as the host function.
+static inline int cove_register_host(JSContext *ctx, const char *name) {
+	JSValue fn = JS_NewCFunction2(ctx, cove_host_trampoline, name, 0, COVE_CFUNC_GENERIC, 0);
+	if (fn.tag == COVE_TAG_EXCEPTION) {
+		return -1;
+	}
+	JSValue global = JS_GetGlobalObject(ctx);
+	int r = JS_SetPropertyStr(ctx, global, name, fn); // takes fn
+	cove_free(ctx, global);
+	return r;
+}
+
+static inline JSValue cove_throw_type_error(JSContext *ctx, const char *msg) {
+	return JS_ThrowTypeError(ctx, "%s", msg);
+}
+
+static inline JSValue cove_throw_internal_error(JSContext *ctx, const char *msg) {
+	return JS_ThrowInternalError(ctx, "%s", msg);
+}
+
+// cove_eval_bytecode reads bytecode and evaluates it.
+static inline JSValue cove_eval_bytecode(JSContext *ctx, const uint8_t *buf, size_t n) {
+	JSValue obj = JS_ReadObject(ctx, buf, n, COVE_READ_OBJ_BYTECODE);
+	if (obj.tag == COVE_TAG_EXCEPTION) {
+		return obj;
+	}
+	return JS_EvalFunction(ctx, obj); // takes obj
+}
+
+static inline JSValue cove_undefined(void) { return cove_mkval(COVE_TAG_UNDEFINED, 0); }
+
+// The context's opaque value holds the Go VM's cgo.Handle.
+static inline void cove_set_handle(JSContext *ctx, uintptr_t h) { JS_SetContextOpaque(ctx, (void *)h); }
+static inline uintptr_t cove_handle(JSContext *ctx) { return (uintptr_t)JS_GetContextOpaque(ctx); }
+
+// cove_thread_stack_size is the stack size of a thread made with the
+// default attributes, as the Go runtime makes its threads under cgo.
+static inline size_t cove_thread_stack_size(void) {
+	pthread_attr_t attr;
+	size_t size = 0;
+	if (pthread_attr_init(&attr) == 0) {
+		pthread_attr_getstacksize(&attr, &size);
+		pthread_attr_destroy(&attr);
+	}
+	return size;
+}
+
+static inline cove_limits *cove_new_limits(void) {
+	cove_limits *l = (cove_limits *)calloc(1, sizeof(cove_limits));
+	if (l) {
+		l->deadline_ns = INT64_MAX;
+	}
+	return l;
+}
+
+#endif
