@@ -70,6 +70,7 @@ var adapters = []struct {
 	// clients (its light-client rules), so package client links none of it.
 	{deps: []string{"github.com/cometbft/..."}, only: []string{"validator", "client/light"}},
 	{deps: []string{"modernc.org/quickjs/...", "modernc.org/libquickjs/..."}, only: []string{"worker/sandbox"}},
+	{deps: []string{"github.com/buke/quickjs-go/..."}, only: []string{"worker/sandbox"}},
 	{deps: []string{"github.com/evanw/esbuild/..."}, only: []string{"bundle"}},
 	// The Prometheus client: one node's metrics, which the roles record
 	// through internal/metrics' own methods.
@@ -197,23 +198,42 @@ func TestLayering(t *testing.T) {
 		}
 	})
 
-	// The sandbox reaches its JavaScript engine through its seam
-	// (worker/sandbox/engine.go, ADR 27): only the engine's own file
-	// imports the engine, so a second engine is a file beside it.
+	// The sandbox reaches its JavaScript engines through its seam
+	// (worker/sandbox/engine.go, ADR 27): only each engine's own file
+	// imports that engine (or cgo), so no other file depends on which
+	// one a build has. Files of both builds are checked.
 	t.Run("the sandbox's engine seam", func(t *testing.T) {
-		engineDeps := []string{"modernc.org/quickjs/...", "modernc.org/libquickjs/...", "modernc.org/libc/..."}
+		engines := []struct {
+			file string
+			deps []string
+		}{
+			{"engine_modernc.go", []string{"modernc.org/quickjs/...", "modernc.org/libquickjs/...", "modernc.org/libc/..."}},
+			{"engine_native.go", []string{"github.com/buke/quickjs-go/...", "C"}},
+		}
 		p := g.pkgs[rel("worker/sandbox")]
 		fset := token.NewFileSet()
-		for _, name := range slices.Concat(p.GoFiles, p.CgoFiles) {
+		seen := map[string]bool{}
+		for _, name := range slices.Concat(p.GoFiles, p.CgoFiles, p.IgnoredGoFiles) {
+			if strings.HasSuffix(name, "_test.go") {
+				continue
+			}
+			seen[name] = true
 			f, err := parser.ParseFile(fset, filepath.Join(p.Dir, name), nil, parser.ImportsOnly)
 			if err != nil {
 				t.Fatalf("parse %s: %v", name, err)
 			}
 			for _, is := range f.Imports {
 				ip, _ := strconv.Unquote(is.Path.Value)
-				if matchAny(engineDeps, ip) && name != "engine_modernc.go" {
-					t.Errorf("worker/sandbox/%s imports %s: only engine_modernc.go reaches the engine; use the seam (jsVM, jsValue in engine.go)", name, ip)
+				for _, e := range engines {
+					if matchAny(e.deps, ip) && name != e.file {
+						t.Errorf("worker/sandbox/%s imports %s: only %s reaches that engine; use the seam (jsVM, jsValue in engine.go)", name, ip, e.file)
+					}
 				}
+			}
+		}
+		for _, e := range engines {
+			if !seen[e.file] {
+				t.Errorf("worker/sandbox/%s is gone: update this test with the engines", e.file)
 			}
 		}
 	})
@@ -312,13 +332,14 @@ func TestLayering(t *testing.T) {
 
 // listed is what the test reads of `go list -json` for one package.
 type listed struct {
-	ImportPath string
-	Dir        string
-	GoFiles    []string
-	CgoFiles   []string
-	Imports    []string // non-test imports
-	Standard   bool
-	Error      *struct{ Err string }
+	ImportPath     string
+	Dir            string
+	GoFiles        []string
+	CgoFiles       []string
+	IgnoredGoFiles []string // excluded by build constraints (the other engine)
+	Imports        []string // non-test imports
+	Standard       bool
+	Error          *struct{ Err string }
 }
 
 // graph is the import graph of this module's packages and everything they
@@ -337,7 +358,7 @@ func loadGraph(t *testing.T) *graph {
 	if err != nil {
 		t.Fatalf("the layering test runs `go list`: %v", err)
 	}
-	cmd := exec.Command(goCmd, "list", "-deps", "-json=ImportPath,Dir,GoFiles,CgoFiles,Imports,Standard,Error", "./...")
+	cmd := exec.Command(goCmd, "list", "-deps", "-json=ImportPath,Dir,GoFiles,CgoFiles,IgnoredGoFiles,Imports,Standard,Error", "./...")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

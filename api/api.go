@@ -205,6 +205,10 @@ type NodeInfo struct {
 	// providers (empty without a worker).
 	AISigner    string   `json:"aiSigner,omitempty"`
 	AIProviders []string `json:"aiProviders,omitempty"`
+	// Engine is the JavaScript engine its worker runs agents on:
+	// "quickjs-native" or "quickjs-modernc" (ADR 27; empty without a
+	// worker).
+	Engine string `json:"engine,omitempty"`
 	// Routing is how its gateway routes agent calls: "local" (its own
 	// worker) or "network" (the chain's workers, in Routes).
 	Routing string `json:"routing,omitempty"`

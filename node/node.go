@@ -429,6 +429,7 @@ func (n *Node) info() api.NodeInfo {
 		out.Worker = n.worker.ID().String()
 		out.AISigner = n.worker.AI().SigningAddress().String()
 		out.AIProviders = n.worker.AI().Providers()
+		out.Engine = worker.EngineName
 	}
 	return out
 }

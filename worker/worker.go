@@ -46,6 +46,11 @@ import (
 	"github.com/cove-network/cove/worker/sandbox"
 )
 
+// EngineName names the JavaScript engine this build's workers run agents
+// on (sandbox.EngineName: "quickjs-native", or "quickjs-modernc" under
+// -tags cove_purego or without cgo).
+const EngineName = sandbox.EngineName
+
 // Config tunes a worker.
 type Config struct {
 	// Cluster is the cluster this worker serves.

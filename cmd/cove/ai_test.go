@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"github.com/cove-network/cove/worker"
 	"io"
 	"net/http"
 	"os"
@@ -107,7 +108,8 @@ func TestStatus(t *testing.T) {
 		t.Fatalf("cove status: %v\n%s", err, out)
 	}
 	for _, want := range []string{"healthy", "roles     validator, gatekeeper, worker, gateway", "peers     0 validator peer(s)",
-		"chain     cove-dev", "workers   1 registered", " sim  active  http://", "keys      1 epoch(s); the latest, 0,", "ai        signing address 0x", "routing   agent calls run on this node's worker"} {
+		"chain     cove-dev", "workers   1 registered", " sim  active  http://", "keys      1 epoch(s); the latest, 0,", "ai        signing address 0x", "routing   agent calls run on this node's worker",
+		"engine    " + worker.EngineName + " (runs the agents' JavaScript)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("cove status lacks %q:\n%s", want, out)
 		}

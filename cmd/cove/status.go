@@ -38,6 +38,9 @@ used); the exit code is 1 when the node is not healthy.`,
 						providers = "none configured"
 					}
 					fmt.Fprintf(out, "worker    %s\n", info.Worker)
+					if info.Engine != "" {
+						fmt.Fprintf(out, "engine    %s (runs the agents' JavaScript)\n", info.Engine)
+					}
 					fmt.Fprintf(out, "ai        signing address %s, providers: %s\n", info.AISigner, providers)
 				}
 				switch {

@@ -43,6 +43,11 @@ func (m moderncVM) Close()                         { m.vm.Close() }
 
 func (m moderncVM) RegisterHostFunc(name string, fn func(args []any) (any, error)) error {
 	return m.vm.RegisterHostFunc(name, func(args []any) (any, error) {
+		for i, a := range args {
+			if _, ok := a.(quickjs.Undefined); ok {
+				args[i] = jsUndefined
+			}
+		}
 		v, err := fn(args)
 		if _, ok := v.(undefinedValue); ok {
 			v = quickjs.Undefined{}
@@ -79,12 +84,19 @@ func (v moderncValue) Free() { v.v.Free() }
 func (v moderncValue) Call(args ...any) (any, error) {
 	cloned := false // the caller's slice stays as it was
 	for i, a := range args {
-		if w, ok := a.(moderncValue); ok {
-			if !cloned {
-				args, cloned = slices.Clone(args), true
-			}
-			args[i] = w.v
+		var w any
+		switch a := a.(type) {
+		case moderncValue:
+			w = a.v
+		case undefinedValue:
+			w = quickjs.Undefined{}
+		default:
+			continue
 		}
+		if !cloned {
+			args, cloned = slices.Clone(args), true
+		}
+		args[i] = w
 	}
 	r, err := v.v.Call(quickjs.UndefinedValue, args...)
 	if _, ok := r.(quickjs.Undefined); ok {

@@ -75,7 +75,8 @@ func newVM() (jsVM, error) {
 		return nil, errors.New("new runtime: out of memory")
 	}
 	C.JS_SetMaxStackSize(rt, nativeStackSize())
-	// Atomics.wait would block the thread, deaf to the interrupt handler.
+	// Atomics.wait would block the thread, deaf to the interrupt handler
+	// (off by default in QuickJS; said here so no build can differ).
 	C.JS_SetCanBlock(rt, 0)
 	ctx := C.JS_NewContext(rt)
 	if ctx == nil {
@@ -122,7 +123,8 @@ func (v *nativeVM) SetMemoryLimit(limit uintptr) { C.JS_SetMemoryLimit(v.rt, C.s
 func (v *nativeVM) SetEvalTimeout(d time.Duration) { C.cove_set_timeout(v.limits, C.int64_t(d)) }
 
 // Interrupt sets the stop flag the interrupt handler reads: the running
-// or next call into JavaScript fails, and so does every one after.
+// or next call into JavaScript that polls it fails (QuickJS polls every
+// few thousand operations), and so does every one after that polls.
 func (v *nativeVM) Interrupt() {
 	v.mu.Lock()
 	defer v.mu.Unlock()

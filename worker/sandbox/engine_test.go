@@ -1,0 +1,258 @@
+package sandbox
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// These tests hold the engine seam (engine.go) to one behaviour. CI runs
+// them against both engines: the native one by default, modernc under
+// -tags cove_purego.
+
+// seamVM makes a VM whose host function is host and evaluates script,
+// whose value (a function) it returns.
+func seamVM(t *testing.T, host func(args []any) (any, error), script string) (jsVM, jsValue) {
+	t.Helper()
+	vm, err := newVM()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(vm.Close)
+	vm.SetMemoryLimit(64 << 20)
+	vm.SetEvalTimeout(10 * time.Second)
+	if err := vm.RegisterHostFunc("__host", host); err != nil {
+		t.Fatal(err)
+	}
+	bc, err := compile("seam.js", script)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn, err := vm.EvalBytecodeValue(bc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(fn.Free)
+	return vm, fn
+}
+
+func TestEngineName(t *testing.T) {
+	if EngineName != "quickjs-native" && EngineName != "quickjs-modernc" {
+		t.Fatalf("EngineName %q", EngineName)
+	}
+	t.Logf("engine: %s", EngineName)
+}
+
+// TestEngineValues sends every kind of value the sandbox passes both ways
+// through the seam: strings (with NUL, non-ASCII, lone surrogates, and the
+// engine's rope strings), numbers, booleans, null and undefined.
+func TestEngineValues(t *testing.T) {
+	var got []any
+	_, fn := seamVM(t, func(args []any) (any, error) {
+		got = append(got[:0], args...)
+		return args[len(args)-1], nil
+	}, `(function (op, ...a) {
+		switch (op) {
+		case "toHost": {
+			const rope = "r".repeat(300) + String(a.length) + "s".repeat(300);
+			return __host("x", "", "a\u0000b", "héllo ☃ 😀", "\ud800|\udfff", rope, 42, -7, 1.5, 2 ** 40, true, false, null, undefined);
+		}
+		case "fromGo":
+			return a.map((v) => v === null ? "null" : typeof v + ":" + (typeof v === "string" ? v.length + ":" + [...v].map((c) => c.codePointAt(0)).join(",") : String(v))).join(" ");
+		case "echo":
+			return __host("echo", a[0]);
+		}
+	})`)
+	r, err := fn.Call("toHost", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rope := strings.Repeat("r", 300) + "1" + strings.Repeat("s", 300)
+	want := []any{"x", "", "a\x00b", "héllo ☃ 😀", "\uFFFD|\uFFFD", rope, 42, -7, 1.5, float64(1 << 40), true, false, nil, jsUndefined}
+	if len(got) != len(want) {
+		t.Fatalf("host got %d args, want %d: %#v", len(got), len(want), got)
+	}
+	for i := range want {
+		if fmt.Sprintf("%T %#v", got[i], got[i]) != fmt.Sprintf("%T %#v", want[i], want[i]) {
+			t.Errorf("arg %d: host got %T %#v, want %T %#v", i, got[i], got[i], want[i], want[i])
+		}
+	}
+	if r != jsUndefined {
+		t.Errorf("the host's undefined came back as %T %#v", r, r)
+	}
+
+	r, err = fn.Call("fromGo", "a\x00b", "é😀", "", 7, 1<<40, 2.5, true, nil, jsUndefined)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "string:3:97,0,98 string:3:233,128512 string:0: number:7 number:1099511627776 number:2.5 boolean:true null undefined:undefined"; r != want {
+		t.Errorf("JavaScript got\n%v\nwant\n%v", r, want)
+	}
+
+	big := strings.Repeat("0123456789abcdef", 1<<16) // 1 MiB
+	if r, err := fn.Call("echo", big); err != nil || r != big {
+		t.Errorf("a 1 MiB string did not cross both ways intact (err %v)", err)
+	}
+}
+
+// TestEngineErrors: a host function's error is thrown as a TypeError the
+// script can catch; an uncaught exception comes back as its string form; a
+// thrown null as "null".
+func TestEngineErrors(t *testing.T) {
+	_, fn := seamVM(t, func(args []any) (any, error) {
+		return nil, errors.New("host says no")
+	}, `(function (op) {
+		switch (op) {
+		case "catch": try { __host("x"); return "no throw"; } catch (e) { return e.name + ": " + e.message; }
+		case "throw": throw new RangeError("out of range");
+		case "null": throw null;
+		case "ok": return "fine";
+		}
+	})`)
+	for _, c := range []struct {
+		op, want string
+		err      bool
+	}{
+		{"ok", "fine", false},
+		{"catch", "TypeError: host says no", false},
+		{"throw", "RangeError: out of range", true},
+		{"null", "null", true},
+	} {
+		r, err := fn.Call(c.op)
+		if c.err {
+			if err == nil || err.Error() != c.want {
+				t.Errorf("%s: err %v, want %q", c.op, err, c.want)
+			}
+			continue
+		}
+		if err != nil || r != c.want {
+			t.Errorf("%s: %v, %v; want %q", c.op, r, err, c.want)
+		}
+	}
+}
+
+// TestEngineHostPanic: a host function's panic goes on in the Go code that
+// called into JavaScript, with its value, and no catch block of the script
+// swallows it for good.
+func TestEngineHostPanic(t *testing.T) {
+	_, fn := seamVM(t, func(args []any) (any, error) {
+		panic("host bug")
+	}, `(function () { try { __host("x"); } catch (e) {} return "swallowed"; })`)
+	defer func() {
+		if p := recover(); p != "host bug" {
+			t.Fatalf("recovered %v, want the host's panic", p)
+		}
+	}()
+	r, err := fn.Call()
+	t.Fatalf("Call returned %v, %v after the host panicked", r, err)
+}
+
+// TestEngineStackAcrossThreads calls one VM from goroutines locked to
+// different OS threads, as warm VMs are called from whatever goroutine
+// serves a request. On each, recursion to half the depth the first thread
+// reached works, and unbounded recursion is a stack overflow, not a crash:
+// the native engine records the stack of the thread it runs on.
+func TestEngineStackAcrossThreads(t *testing.T) {
+	_, fn := seamVM(t, func(args []any) (any, error) { return jsUndefined, nil },
+		`(function (depth) {
+			let d = 0;
+			function f(n) { d = n; return n >= depth ? n : f(n + 1) + 0; }
+			try { return "ok " + f(0); } catch (e) { return "overflow " + d + " " + e.message; }
+		})`)
+	r, err := fn.Call(1e9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var max int
+	if _, err := fmt.Sscanf(r.(string), "overflow %d stack overflow", &max); err != nil || max < 1000 {
+		t.Fatalf("unbounded recursion: %v, want a stack overflow past 1,000 calls", r)
+	}
+	t.Logf("maximum depth: %d calls", max)
+	half := max / 2
+	var mu sync.Mutex
+	for i := 0; i < 8; i++ {
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			runtime.LockOSThread() // a new thread for each goroutine: it exits locked
+			mu.Lock()
+			defer mu.Unlock()
+			if r, err := fn.Call(half); err != nil || r != fmt.Sprintf("ok %d", half) {
+				t.Errorf("thread %d: recursion to %d: %v, %v", i, half, r, err)
+			}
+			if r, err := fn.Call(1e9); err != nil || !strings.HasPrefix(r.(string), "overflow ") {
+				t.Errorf("thread %d: unbounded recursion: %v, %v", i, r, err)
+			}
+		}()
+		wg.Wait()
+	}
+}
+
+// TestEngineInterrupt: Interrupt from another goroutine stops a busy loop.
+// (The sandbox closes a VM once interrupted: invocation.run.)
+func TestEngineInterrupt(t *testing.T) {
+	vm, fn := seamVM(t, func(args []any) (any, error) { return jsUndefined, nil },
+		`(function (op) { if (op === "spin") for (;;) {} return "ran"; })`)
+	if r, err := fn.Call("ok"); err != nil || r != "ran" {
+		t.Fatalf("before: %v, %v", r, err)
+	}
+	time.AfterFunc(50*time.Millisecond, vm.Interrupt)
+	start := time.Now()
+	_, err := fn.Call("spin")
+	if err == nil || !strings.Contains(err.Error(), "interrupted") {
+		t.Fatalf("spin: %v, want interrupted", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("the interrupt took %v", d)
+	}
+}
+
+// TestEngineTimeout: the eval timeout stops a busy loop, and a call made
+// after SetEvalTimeout re-arms it runs.
+func TestEngineTimeout(t *testing.T) {
+	vm, fn := seamVM(t, func(args []any) (any, error) { return jsUndefined, nil },
+		`(function (op) { if (op === "spin") for (;;) {} return "ran"; })`)
+	vm.SetEvalTimeout(100 * time.Millisecond)
+	if _, err := fn.Call("spin"); err == nil || !strings.Contains(err.Error(), "interrupted") {
+		t.Fatalf("spin: %v, want interrupted", err)
+	}
+	vm.SetEvalTimeout(time.Second)
+	if r, err := fn.Call("ok"); err != nil || r != "ran" {
+		t.Fatalf("after re-arming: %v, %v", r, err)
+	}
+}
+
+// TestAgentReachesNoEngineHost: an agent cannot import the engine's own
+// modules (QuickJS's std and os read files and start processes; the native
+// engine's library carries them, and a context made by that package's Go
+// API would load them), and Atomics.wait cannot block the VM's thread past
+// the interrupt handler. The same agent's answer shows it ran in full.
+func TestAgentReachesNoEngineHost(t *testing.T) {
+	e := newEngine(t, Limits{Timeout: 10 * time.Second})
+	code := agent(`{ async fetch() {
+		const out = [];
+		for (const m of ["os", "std", "qjs:os", "qjs:std", "./os"]) {
+			try { const x = await import(m); out.push(m + " imported: " + Object.keys(x).join(",")); }
+			catch (e) { out.push(m + " refused"); }
+		}
+		const t0 = Date.now();
+		try { out.push("wait " + Atomics.wait(new Int32Array(new SharedArrayBuffer(16)), 0, 0, 3000)); }
+		catch (e) { out.push("wait refused: " + e.message); }
+		out.push("waited " + (Date.now() - t0 < 1000 ? "<1s" : (Date.now() - t0) + "ms"));
+		out.push(["std", "os", "print", "Worker", "__loadScript", "bjson"].filter((g) => typeof globalThis[g] !== "undefined").join(",") || "no engine globals");
+		return new Response(out.join("\n"));
+	} }`)
+	res, err := run(t, e, code, Request{}, Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "os refused\nstd refused\nqjs:os refused\nqjs:std refused\n./os refused\nwait refused: cannot block in this thread\nwaited <1s\nno engine globals"
+	if string(res.Body) != want {
+		t.Fatalf("%s agent saw\n%q\nwant\n%q", EngineName, res.Body, want)
+	}
+}
