@@ -5,11 +5,13 @@ import (
 	"time"
 )
 
-// The sandbox's JavaScript engine, behind a seam (ADR 27, proposed): all
-// the sandbox asks of an engine, so that another (a native QuickJS through
-// cgo) can stand beside today's, modernc.org/quickjs (engine_modernc.go).
-// Bytecode is the engine's own: compile makes it, and only a VM of the
-// same engine evaluates it.
+// The sandbox's JavaScript engine, behind a seam (ADR 27): all the sandbox
+// asks of an engine. A build has one of two: QuickJS's C library through
+// cgo (engine_native.go, the default) or modernc.org/quickjs
+// (engine_modernc.go, under -tags cove_purego or without cgo). Each
+// defines newVM, compile and EngineName. Bytecode is the engine's own:
+// its compile makes it, and only its VMs evaluate it. engine_test.go
+// holds both to the behaviour described here.
 
 // jsVM is one JavaScript VM. A VM serves one invocation at a time; only
 // Interrupt may be called from another goroutine.
@@ -28,7 +30,9 @@ type jsVM interface {
 	EvalBytecodeValue(bc []byte) (jsValue, error)
 	// ExecutePendingJobs runs queued promise jobs and says how many ran.
 	ExecutePendingJobs() (int, error)
-	// Interrupt makes the running or next call into JavaScript fail.
+	// Interrupt makes the running or next call into JavaScript fail
+	// (one that polls for it: engines poll every few thousand
+	// operations). The sandbox closes a VM once interrupted.
 	Interrupt()
 	Close()
 }

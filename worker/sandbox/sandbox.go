@@ -1,6 +1,8 @@
-// Package sandbox runs agent invocations in QuickJS VMs (modernc.org/quickjs,
-// pure Go) with hard limits on time, memory, outbound requests and response
-// size. It is the only importer of the JS engine.
+// Package sandbox runs agent invocations in QuickJS VMs with hard limits on
+// time, memory, outbound requests and response size. It is the only
+// importer of the JS engine: QuickJS's C library through cgo by default
+// (engine_native.go), or modernc.org/quickjs, pure Go, under -tags
+// cove_purego or without cgo (engine_modernc.go); see engine.go and ADR 27.
 //
 // A VM holds the Cove runtime (prelude.js: fetch, Request, Response, URL,
 // TextEncoder, crypto, timers, cove.deriveKey, ...) and one agent's compiled
