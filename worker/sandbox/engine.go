@@ -18,7 +18,9 @@ import (
 type jsVM interface {
 	// SetMemoryLimit caps what the VM may allocate, in bytes.
 	SetMemoryLimit(limit uintptr)
-	// SetEvalTimeout bounds each call into JavaScript from now on.
+	// SetEvalTimeout bounds the calls into JavaScript from now on: the
+	// native engine sets one deadline, modernc's re-arms it at each
+	// outermost call, so the sandbox sets it before each (enter).
 	SetEvalTimeout(d time.Duration)
 	// RegisterHostFunc defines a global function of JavaScript that
 	// calls fn. Its arguments come as Go strings, numbers and booleans;

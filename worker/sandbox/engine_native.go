@@ -179,6 +179,12 @@ func (v *nativeVM) EvalBytecodeValue(bc []byte) (jsValue, error) {
 	if r.tag == C.COVE_TAG_EXCEPTION {
 		return nil, v.exception()
 	}
+	if v.depth == 1 && v.panicked != nil {
+		// leave panics: nothing will free r, and JS_FreeRuntime
+		// aborts the process on a value left alive.
+		C.cove_free(v.ctx, r)
+		return nil, errors.New("native engine: a host function panicked")
+	}
 	return nativeValue{v, r}, nil
 }
 
@@ -234,12 +240,16 @@ func (v *nativeVM) exception() error {
 	if !ok {
 		// Its toString threw (or memory ran out): drop that one too.
 		C.cove_free(v.ctx, C.JS_GetException(v.ctx))
+		if C.cove_interrupt(v.rt, unsafe.Pointer(v.limits)) != 0 {
+			return errInterrupted // what ended it, so classify sees it
+		}
 		s = "exception (its toString failed)"
 	}
 	return &engineError{s}
 }
 
-// toString converts a value to a Go string as String(value) does.
+// toString converts a value to a Go string as String(value) does. When
+// that throws, it reports false with the exception still pending.
 func (v *nativeVM) toString(val C.JSValue) (string, bool) {
 	var n C.size_t
 	p := C.JS_ToCStringLen2(v.ctx, &n, val, 0)
@@ -274,11 +284,15 @@ func wellFormed(s string) string {
 	return b.String()
 }
 
-// newString makes a JavaScript string of s (invalid UTF-8 replaced, as
-// modernc's engine does).
+// newString makes a JavaScript string of s, each byte of invalid UTF-8
+// replaced by U+FFFD, as modernc's engine does.
 func (v *nativeVM) newString(s string) C.JSValue {
 	if !utf8.ValidString(s) {
-		s = strings.ToValidUTF8(s, "\uFFFD")
+		var b strings.Builder
+		for _, r := range s { // a bad byte ranges as one U+FFFD
+			b.WriteRune(r)
+		}
+		s = b.String()
 	}
 	if s == "" {
 		return C.JS_NewStringLen(v.ctx, nil, 0)
@@ -314,6 +328,8 @@ func (v *nativeVM) toJS(x any) (val C.JSValue, owned bool, err error) {
 	case float64:
 		return C.cove_float(C.double(x)), false, nil
 	case nativeValue:
+		// Borrowed: good as a call's argument only (a host function's
+		// result is owned by the engine).
 		if x.vm != v {
 			return val, false, errors.New("native engine: a value of another VM")
 		}
@@ -329,7 +345,11 @@ func (v *nativeVM) toGo(val C.JSValue) any {
 	u := unsafe.Pointer(&val.u)
 	switch int32(val.tag) {
 	case C.COVE_TAG_STRING, C.COVE_TAG_STRING_ROPE:
-		s, _ := v.toString(val)
+		s, ok := v.toString(val)
+		if !ok { // out of memory: not a string the host can take
+			C.cove_free(v.ctx, C.JS_GetException(v.ctx))
+			return nil
+		}
 		return s
 	case C.COVE_TAG_INT:
 		return int(*(*int32)(u))
@@ -346,14 +366,17 @@ func (v *nativeVM) toGo(val C.JSValue) any {
 //export coveNativeHost
 func coveNativeHost(ctx *C.JSContext, argc C.int, argv *C.JSValue) (r C.JSValue) {
 	v := cgo.Handle(C.cove_handle(ctx)).Value().(*nativeVM)
+	if v.panicked != nil {
+		// A host function panicked in this call into the engine: the
+		// script gets no further, whatever it caught.
+		return v.throw(true, "a host function panicked")
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			// A panic must not unwind through the engine's C frames: the
-			// engine throws, the stop flag ends what catches it, and the
-			// outermost call panics on (leave).
-			if v.panicked == nil {
-				v.panicked = p
-			}
+			// engine throws an uncatchable error in its place (as modernc's
+			// engine does), and the outermost call panics on (leave).
+			v.panicked = p
 			C.cove_stop(v.limits)
 			r = v.throw(true, fmt.Sprintf("panic in host function: %v", p))
 		}
@@ -368,6 +391,9 @@ func coveNativeHost(ctx *C.JSContext, argc C.int, argv *C.JSValue) (r C.JSValue)
 	if err != nil {
 		return v.throw(false, err.Error())
 	}
+	if _, ok := res.(nativeValue); ok {
+		return v.throw(false, "native engine: a host function returned a borrowed value")
+	}
 	val, _, err := v.toJS(res)
 	if err != nil {
 		return v.throw(false, err.Error())
@@ -376,12 +402,12 @@ func coveNativeHost(ctx *C.JSContext, argc C.int, argv *C.JSValue) (r C.JSValue)
 }
 
 // throw throws a TypeError (as modernc's engine does for a host
-// function's error), or an InternalError.
-func (v *nativeVM) throw(internal bool, msg string) C.JSValue {
+// function's error), or an uncatchable InternalError.
+func (v *nativeVM) throw(uncatchable bool, msg string) C.JSValue {
 	cmsg := C.CString(msg)
 	defer C.free(unsafe.Pointer(cmsg))
-	if internal {
-		return C.cove_throw_internal_error(v.ctx, cmsg)
+	if uncatchable {
+		return C.cove_throw_uncatchable(v.ctx, cmsg)
 	}
 	return C.cove_throw_type_error(v.ctx, cmsg)
 }

@@ -136,19 +136,58 @@ func TestEngineErrors(t *testing.T) {
 }
 
 // TestEngineHostPanic: a host function's panic goes on in the Go code that
-// called into JavaScript, with its value, and no catch block of the script
-// swallows it for good.
+// called into JavaScript, with its value; the error thrown in its place is
+// uncatchable, so no catch or finally block of the script runs (or calls
+// the host again); and the VM closes cleanly after, also when the panic
+// came during a script's evaluation (the native engine's JS_FreeRuntime
+// aborts the process on a value left alive).
 func TestEngineHostPanic(t *testing.T) {
-	_, fn := seamVM(t, func(args []any) (any, error) {
-		panic("host bug")
-	}, `(function () { try { __host("x"); } catch (e) {} return "swallowed"; })`)
-	defer func() {
-		if p := recover(); p != "host bug" {
-			t.Fatalf("recovered %v, want the host's panic", p)
+	var after []any
+	host := func(args []any) (any, error) {
+		if args[0] == "panic" {
+			panic("host bug")
 		}
+		after = append(after, args[0])
+		return jsUndefined, nil
+	}
+	script := `try { __host("panic"); } catch (e) { __host("caught"); } finally { __host("finally"); }`
+	_, fn := seamVM(t, host, `(function () { `+script+` return "swallowed"; })`)
+	func() {
+		defer func() {
+			if p := recover(); p != "host bug" {
+				t.Errorf("recovered %v, want the host's panic", p)
+			}
+		}()
+		r, err := fn.Call()
+		t.Errorf("Call returned %v, %v after the host panicked", r, err)
 	}()
-	r, err := fn.Call()
-	t.Fatalf("Call returned %v, %v after the host panicked", r, err)
+	if after != nil {
+		t.Errorf("the script went on after the panic: it called the host with %v", after)
+	}
+
+	vm, err := newVM()
+	if err != nil {
+		t.Fatal(err)
+	}
+	vm.SetEvalTimeout(10 * time.Second)
+	if err := vm.RegisterHostFunc("__host", host); err != nil {
+		t.Fatal(err)
+	}
+	// The catch block calls nothing: were the error catchable, the script
+	// would end normally, with a value the engine must still free.
+	bc, err := compile("top.js", `try { __host("panic"); } catch (e) {} var kept = { big: "x".repeat(1000) }; kept;`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	func() {
+		defer func() {
+			if p := recover(); p != "host bug" {
+				t.Errorf("top level: recovered %v, want the host's panic", p)
+			}
+		}()
+		t.Errorf("top level: EvalBytecode returned %v after the host panicked", vm.EvalBytecode(bc))
+	}()
+	vm.Close()
 }
 
 // TestEngineStackAcrossThreads calls one VM from goroutines locked to
@@ -168,8 +207,8 @@ func TestEngineStackAcrossThreads(t *testing.T) {
 		t.Fatal(err)
 	}
 	var max int
-	if _, err := fmt.Sscanf(r.(string), "overflow %d stack overflow", &max); err != nil || max < 1000 {
-		t.Fatalf("unbounded recursion: %v, want a stack overflow past 1,000 calls", r)
+	if _, err := fmt.Sscanf(r.(string), "overflow %d stack overflow", &max); err != nil || max < 100 {
+		t.Fatalf("unbounded recursion: %v, want a stack overflow past 100 calls (macOS threads allow ~170)", r)
 	}
 	t.Logf("maximum depth: %d calls", max)
 	half := max / 2

@@ -6,7 +6,7 @@
 // not that package's Go API, whose contexts load QuickJS's std and os
 // modules (files, processes) where agent code could import them.
 //
-// TestNativeABI checks these declarations against the library: every
+// TestEngineValues checks these declarations against the library: every
 // value kind crosses in both directions.
 
 #ifndef COVE_QUICKJS_NATIVE_H
@@ -32,6 +32,8 @@ typedef struct JSValue {
 	JSValueUnion u;
 	int64_t tag;
 } JSValue;
+
+_Static_assert(sizeof(JSValue) == 16, "the native engine is declared for 64-bit QuickJS (no NaN boxing)");
 
 // Tags; every tag from JS_TAG_FIRST up to -1 has a reference count.
 enum {
@@ -89,8 +91,9 @@ JSValue JS_GetPropertyStr(JSContext *ctx, JSValue this_obj, const char *prop);
 int JS_SetPropertyStr(JSContext *ctx, JSValue this_obj, const char *prop, JSValue val);
 JSValue JS_ThrowTypeError(JSContext *ctx, const char *fmt, ...);
 JSValue JS_ThrowInternalError(JSContext *ctx, const char *fmt, ...);
+void JS_SetUncatchableException(JSContext *ctx, int flag);
 
-// The host function, in Go (engine_native_export.go).
+// The host function, in Go (engine_native.go).
 extern JSValue coveNativeHost(JSContext *ctx, int argc, JSValue *argv);
 
 static inline void cove_free(JSContext *ctx, JSValue v) {
@@ -171,8 +174,12 @@ static inline JSValue cove_throw_type_error(JSContext *ctx, const char *msg) {
 	return JS_ThrowTypeError(ctx, "%s", msg);
 }
 
-static inline JSValue cove_throw_internal_error(JSContext *ctx, const char *msg) {
-	return JS_ThrowInternalError(ctx, "%s", msg);
+// cove_throw_uncatchable throws an InternalError no catch or finally
+// block of the script runs for, as QuickJS does for an interrupt.
+static inline JSValue cove_throw_uncatchable(JSContext *ctx, const char *msg) {
+	JSValue r = JS_ThrowInternalError(ctx, "%s", msg);
+	JS_SetUncatchableException(ctx, 1);
+	return r;
 }
 
 // cove_eval_bytecode reads bytecode and evaluates it.
