@@ -222,7 +222,9 @@ func buildHref(p *urlParts) string {
 	if p.Host != "" || p.Hostname != "" || p.Authority {
 		b.WriteString("//")
 		if p.Username != "" || p.Password != "" {
-			b.WriteString(url.PathEscape(p.Username))
+			// A ':' in the username would end it: escaped (as
+			// url.Userinfo and the URL standard do).
+			b.WriteString(strings.ReplaceAll(url.PathEscape(p.Username), ":", "%3A"))
 			if p.Password != "" {
 				b.WriteString(":" + url.PathEscape(p.Password))
 			}
