@@ -2,7 +2,9 @@ package sandbox
 
 import (
 	"context"
+	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -233,5 +235,58 @@ func TestIsolateIdleSweep(t *testing.T) {
 	call(t, context.Background(), e, p, "b", "")
 	if st := e.PoolStats(); st.Idle != 0 {
 		t.Fatalf("%d idle VMs after Close, want 0", st.Idle)
+	}
+}
+
+// TestIsolatesUnderCancellation runs one agent's calls from 8 goroutines
+// at once, a third of them cancelled while their handler spins, so warm
+// VMs are interrupted, retired and remade while others serve calls and the
+// pool sweeps. Nothing may crash (the native engine aborts the process on
+// a value left alive at Close), every call ends as it should, and the
+// engine answers normally afterwards. CI runs it on both engines; it
+// passes under -race too.
+func TestIsolatesUnderCancellation(t *testing.T) {
+	e := newEngine(t, Limits{Timeout: 5 * time.Second})
+	defer e.Close()
+	p, err := e.Compile([]byte(agent(`{ fetch(r) {
+		const spin = new URL(r.url).searchParams.get("spin") === "1";
+		if (spin) for (;;) {}
+		globalThis.n = (globalThis.n || 0) + 1;
+		return new Response("ok " + (typeof globalThis.n));
+	} }`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 30; i++ {
+				spin := (g+i)%3 == 0
+				url := "http://a.test/?spin=0"
+				ctx, cancel := context.WithCancel(context.Background())
+				if spin {
+					url = "http://a.test/?spin=1"
+					time.AfterFunc(time.Duration(1+i%5)*time.Millisecond, cancel)
+				}
+				res, err := e.Run(ctx, p, Request{Method: "GET", URL: url}, Env{Isolate: "agent"})
+				cancel()
+				switch {
+				case spin && !errors.Is(err, context.Canceled):
+					t.Errorf("a cancelled call ended with %v", err)
+				case !spin && (err != nil || string(res.Body) != "ok number"):
+					t.Errorf("a call: %v, %v", res, err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	res, err := e.Run(context.Background(), p, Request{Method: "GET", URL: "http://a.test/"}, Env{Isolate: "agent"})
+	if err != nil || string(res.Body) != "ok number" {
+		t.Fatalf("after: %v, %v", res, err)
+	}
+	if s := e.PoolStats(); s.Retired == 0 || s.Warm == 0 {
+		t.Fatalf("pool stats %+v: want warm calls and retired VMs", s)
 	}
 }
