@@ -115,7 +115,7 @@ func (v moderncValue) Call(args ...any) (any, error) {
 // expose JS_SetStripInfo; the bytecode format is the one package quickjs
 // reads, since both use the same modernc.org/libquickjs.
 func compile(name, src string) ([]byte, error) {
-	if err := syntaxCheck(src); err != nil {
+	if err := syntaxCheck(name, src); err != nil {
 		return nil, err
 	}
 	tls := libc.NewTLS()
@@ -167,9 +167,10 @@ func compile(name, src string) ([]byte, error) {
 	return bytes.Clone(libc.GoBytes(p, n)), nil
 }
 
-// syntaxCheck compiles src with package quickjs, only for its error message
-// (file, line and column of a syntax error).
-func syntaxCheck(src string) error {
+// syntaxCheck compiles src with package quickjs, only for its error
+// message, which ends with where the error is ("at agent.js:3:7"), as the
+// native engine's does.
+func syntaxCheck(name, src string) error {
 	vm, err := quickjs.NewVM()
 	if err != nil {
 		return fmt.Errorf("new vm: %w", err)
@@ -177,5 +178,9 @@ func syntaxCheck(src string) error {
 	defer vm.Close()
 	vm.SetEvalTimeout(10 * time.Second)
 	_, err = vm.Compile(src, quickjs.EvalGlobal)
+	var qe *quickjs.Error
+	if errors.As(err, &qe) && qe.LineNumber > 0 {
+		return fmt.Errorf("%s at %s:%d:%d", err, name, qe.LineNumber, qe.ColumnNumber)
+	}
 	return err
 }

@@ -236,7 +236,7 @@ func (e *engineError) Error() string { return e.msg }
 func (v *nativeVM) exception() error {
 	exc := C.JS_GetException(v.ctx)
 	defer C.cove_free(v.ctx, exc)
-	s, ok := v.toString(exc)
+	s, ok := jsString(v.ctx, exc)
 	if !ok {
 		// Its toString threw (or memory ran out): drop that one too.
 		C.cove_free(v.ctx, C.JS_GetException(v.ctx))
@@ -248,16 +248,16 @@ func (v *nativeVM) exception() error {
 	return &engineError{s}
 }
 
-// toString converts a value to a Go string as String(value) does. When
+// jsString converts a value to a Go string as String(value) does. When
 // that throws, it reports false with the exception still pending.
-func (v *nativeVM) toString(val C.JSValue) (string, bool) {
+func jsString(ctx *C.JSContext, val C.JSValue) (string, bool) {
 	var n C.size_t
-	p := C.JS_ToCStringLen2(v.ctx, &n, val, 0)
+	p := C.JS_ToCStringLen2(ctx, &n, val, 0)
 	if p == nil {
 		return "", false
 	}
 	s := C.GoStringN(p, C.int(n))
-	C.JS_FreeCString(v.ctx, p)
+	C.JS_FreeCString(ctx, p)
 	return wellFormed(s), true
 }
 
@@ -345,7 +345,7 @@ func (v *nativeVM) toGo(val C.JSValue) any {
 	u := unsafe.Pointer(&val.u)
 	switch int32(val.tag) {
 	case C.COVE_TAG_STRING, C.COVE_TAG_STRING_ROPE:
-		s, ok := v.toString(val)
+		s, ok := jsString(v.ctx, val)
 		if !ok { // out of memory: not a string the host can take
 			C.cove_free(v.ctx, C.JS_GetException(v.ctx))
 			return nil
@@ -496,15 +496,14 @@ func compile(name, src string) ([]byte, error) {
 
 // syntaxError is compile's pending exception with its place in the source.
 func syntaxError(ctx *C.JSContext) error {
-	v := &nativeVM{ctx: ctx}
 	exc := C.JS_GetException(ctx)
 	defer C.cove_free(ctx, exc)
-	msg, _ := v.toString(exc)
+	msg, _ := jsString(ctx, exc)
 	if int32(exc.tag) == C.COVE_TAG_OBJECT {
 		cprop := C.CString("stack")
 		defer C.free(unsafe.Pointer(cprop))
 		st := C.JS_GetPropertyStr(ctx, exc, cprop)
-		if s, ok := v.toString(st); ok {
+		if s, ok := jsString(ctx, st); ok {
 			if at := strings.TrimSpace(s); strings.HasPrefix(at, "at ") {
 				at, _, _ = strings.Cut(at, "\n")
 				msg += " " + at

@@ -230,6 +230,11 @@ func TestCompileError(t *testing.T) {
 	if !errors.As(err, &ce) {
 		t.Fatalf("err = %v", err)
 	}
+	// Both engines say what and where, the same way.
+	_, err = e.Compile([]byte("var a = 1;\nfunction (x) {"))
+	if want := "compile agent: SyntaxError: function name expected at agent.js:2:10"; err == nil || err.Error() != want {
+		t.Fatalf("%s: err = %v, want %q", EngineName, err, want)
+	}
 }
 
 // BenchmarkHello runs the hello agent in a fresh VM per call (per-request
