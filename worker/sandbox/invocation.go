@@ -123,11 +123,11 @@ func (inv *invocation) run(p *Program) error {
 // bundle if the VM has not evaluated it yet, then its handler and the
 // event loop.
 func (inv *invocation) serve(p *Program) error {
-	reqJSON, err := inv.requestJSON()
+	args, err := inv.prepareArgs()
 	if err != nil {
 		return err
 	}
-	if err := inv.call("prepare", reqJSON); err != nil {
+	if err := inv.call("prepare", args...); err != nil {
 		return err
 	}
 	if inv.iso.program == nil {
@@ -280,37 +280,49 @@ func (inv *invocation) wait(timerC, deadline <-chan time.Time) error {
 	}
 }
 
-// requestJSON is the request as the runtime's prepare reads it.
-func (inv *invocation) requestJSON() (string, error) {
+// prepareArgs are the arguments of the runtime's prepare: the request's
+// method, URL, headers (a JSON array of [name, value] pairs, which JS
+// parses only if the agent reads them), body and its encoding, each passed
+// as it is rather than in one JSON document (issue 13: the document cost
+// a json.Marshal of a map here and a JSON.parse in JS on every call, and
+// escaped the body twice). A VM's first call adds a sixth, its agent's
+// secrets and limits, the same for every call it serves (one agent
+// version).
+func (inv *invocation) prepareArgs() ([]any, error) {
 	headers := make([][2]string, 0, len(inv.req.Header))
 	for k, vs := range inv.req.Header {
 		for _, v := range vs {
 			headers = append(headers, [2]string{k, v})
 		}
 	}
-	body, enc := encodeBody(inv.req.Body)
-	m := map[string]any{
-		"method":  requestMethod(inv.req.Method),
-		"url":     requestURL(inv.req.URL),
-		"headers": headers,
-		"body":    body,
-		"enc":     enc,
+	hj, err := json.Marshal(headers)
+	if err != nil {
+		return nil, fmt.Errorf("encode request headers: %w", err)
 	}
-	// The secrets and limits are the same for every call a VM serves (one
-	// agent version): only its first call carries them.
+	body, enc := encodeBody(inv.req.Body)
+	args := []any{requestMethod(inv.req.Method), requestURL(inv.req.URL), string(hj), body, enc}
 	if inv.iso.program == nil {
 		secrets := inv.env.Secrets
 		if secrets == nil {
 			secrets = map[string]string{}
 		}
-		m["env"] = secrets
-		m["limits"] = map[string]int64{"responseBytes": inv.limits.ResponseBytes}
+		first, err := json.Marshal(vmFirst{Env: secrets, Limits: vmLimits{ResponseBytes: inv.limits.ResponseBytes}})
+		if err != nil {
+			return nil, fmt.Errorf("encode the agent's environment: %w", err)
+		}
+		args = append(args, string(first))
 	}
-	b, err := json.Marshal(m)
-	if err != nil {
-		return "", fmt.Errorf("encode request: %w", err)
-	}
-	return string(b), nil
+	return args, nil
+}
+
+// vmFirst is prepare's sixth argument, in a VM's first call.
+type vmFirst struct {
+	Env    map[string]string `json:"env"`
+	Limits vmLimits          `json:"limits"`
+}
+
+type vmLimits struct {
+	ResponseBytes int64 `json:"responseBytes"`
 }
 
 // encodeBody passes bytes to JS as text when they are valid UTF-8 (the

@@ -559,7 +559,7 @@
     // The headers of a request the agent receives are built on first use.
     get headers() {
       let h = this._h;
-      if (h === null) { h = new Headers(this._rawh); def(this, "_h", h); }
+      if (h === null) { h = new Headers(typeof this._rawh === "string" ? JSON.parse(this._rawh) : this._rawh); def(this, "_h", h); }
       return h;
     }
     get redirect() { return this._redirect || "follow"; }
@@ -592,7 +592,7 @@
     // requestURL and requestMethod).
     def(r, "_url", req.url);
     def(r, "_method", req.method);
-    def(r, "_rawh", req.headers);
+    def(r, "_rawh", req.headers); // JSON, parsed when the agent reads them
     def(r, "_h", null);
     def(r, "_body", req.enc !== "none" && req.method !== "GET" && req.method !== "HEAD" ? decodeBody(req.body, req.enc) : null);
     def(r, "_used", false);
@@ -800,7 +800,7 @@
     const queries = {};
     for (const [k, v] of u.searchParams) (queries[k] = queries[k] || []).push(v);
     const headers = {};
-    for (const [k, v] of req.headers) headers[k] = v;
+    for (const [k, v] of JSON.parse(req.headers)) headers[k] = v;
     // url is for @phala/wapo-env's handle(app), which builds a Request from it.
     const r = { method: req.method, url: req.url, path: u.pathname, queries, headers, secret: secrets };
     if (req.body !== "" || req.enc === "base64") r.body = req.enc === "base64" ? atob(req.body) : req.body;
@@ -902,13 +902,17 @@
     if (!argsRead) { argsRead = true; host("args"); if (args === null) args = [phalaRequest()]; }
     return args;
   }
-  function prepare(reqJSON) {
+  // prepare takes the request as the host passes it (invocation.go,
+  // prepareArgs): its headers as JSON text, parsed only if read; first,
+  // in a VM's first call only, is the agent's secrets and limits as JSON.
+  function prepare(method, url, headers, body, enc, first) {
     // A warm VM serves its agent's calls one after another: each starts
     // with its own request and nothing delivered.
-    req = JSON.parse(reqJSON);
+    req = { method, url, headers, body, enc };
     delivered = false; style = null; output = null; args = null; argsRead = false;
-    if (req.env === undefined) return;
-    secrets = req.env; limits = req.limits;
+    if (first === undefined) return;
+    const f = JSON.parse(first);
+    secrets = f.env; limits = f.limits;
     // process.env is a frozen copy of the agent's secrets (Phala's Hono
     // agents read process.env.NAME; the openai SDK reads OPENAI_API_KEY and
     // OPENAI_BASE_URL). Only env: process.versions and process.release stay
@@ -971,11 +975,11 @@
     fail(new TypeError("the agent has no handler (its default export is " + (entry === null ? "null" : typeof entry) + "): " + STYLES));
     return style;
   }
-  return function dispatch(op, a, b, c) {
+  return function dispatch(op, a, b, c, d, e, f) {
     switch (op) {
       case "complete": return complete(a, b, c);
       case "timer": return fireTimer(a);
-      case "prepare": return prepare(a);
+      case "prepare": return prepare(a, b, c, d, e, f);
       case "run": return run();
       case "lazy": lazyFactory = a; return;
     }

@@ -120,13 +120,13 @@ func TestRequestJSON(t *testing.T) {
 	e := newEngine(t, Limits{})
 	code := agent(`async function main(request) {
 		const req = JSON.parse(request);
-		return JSON.stringify({ status: 200, headers: { "Content-Type": "application/json" }, body: JSON.stringify({ q: req.queries.q, path: req.path, secret: req.secret.K }) });
+		return JSON.stringify({ status: 200, headers: { "Content-Type": "application/json" }, body: JSON.stringify({ q: req.queries.q, path: req.path, secret: req.secret.K, probe: req.headers["X-Probe"], method: req.method, body: req.body }) });
 	}`)
-	res, err := run(t, e, code, Request{URL: "http://agent.test/x?q=1&q=2"}, Env{Secrets: map[string]string{"K": "v"}})
+	res, err := run(t, e, code, Request{Method: "POST", URL: "http://agent.test/x?q=1&q=2", Header: http.Header{"X-Probe": {"p\u00e9"}}, Body: []byte("hi")}, Env{Secrets: map[string]string{"K": "v"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Mode != "main" || string(res.Body) != `{"q":["1","2"],"path":"/x","secret":"v"}` {
+	if res.Mode != "main" || string(res.Body) != `{"q":["1","2"],"path":"/x","secret":"v","probe":"pé","method":"POST","body":"hi"}` {
 		t.Fatalf("mode %s body %s", res.Mode, res.Body)
 	}
 }
