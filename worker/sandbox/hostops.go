@@ -141,24 +141,27 @@ func (inv *invocation) log(arg string) {
 	inv.result.Logs = append(inv.result.Logs, LogLine{Time: time.Now().UTC(), Level: level, Message: msg})
 }
 
-type jsResponse struct {
-	Status  int         `json:"status"`
-	Headers [][2]string `json:"headers"`
-	Enc     string      `json:"enc"`
-}
-
-func (inv *invocation) respond(arg, rawBody string) error {
+// respond takes the agent's answer as the runtime's deliver passes it: head
+// is the status, the body's encoding and each header's name and value,
+// separated by NUL (a JSON document cost more to make and to read than the
+// rest of a small call's host side, issue 13).
+func (inv *invocation) respond(head, rawBody string) error {
 	if inv.done {
 		return nil
 	}
 	inv.done = true
-	var r jsResponse
-	if err := json.Unmarshal([]byte(arg), &r); err != nil {
-		inv.failure = &AgentError{Message: "malformed response: " + err.Error()}
+	f := strings.Split(head, "\x00")
+	if len(f) < 2 || len(f)%2 != 0 {
+		inv.failure = &AgentError{Message: "malformed response: its head has " + strconv.Itoa(len(f)) + " fields"}
 		return nil
 	}
-	if r.Status < 200 || r.Status > 599 {
-		inv.failure = &StatusError{Status: r.Status}
+	status, err := strconv.Atoi(f[0])
+	if err != nil {
+		inv.failure = &AgentError{Message: "malformed response: status " + strconv.Quote(f[0]) + " is not an integer"}
+		return nil
+	}
+	if status < 200 || status > 599 {
+		inv.failure = &StatusError{Status: status}
 		return nil
 	}
 	// Checked before decoding: base64 is longer than what it encodes.
@@ -166,7 +169,7 @@ func (inv *invocation) respond(arg, rawBody string) error {
 		inv.failure = &LimitError{Limit: LimitResponse, Max: formatBytes(inv.limits.ResponseBytes)}
 		return nil
 	}
-	body, err := decodeBody(rawBody, r.Enc)
+	body, err := decodeBody(rawBody, f[1])
 	if err != nil {
 		inv.failure = &AgentError{Message: "malformed response body: " + err.Error()}
 		return nil
@@ -175,8 +178,8 @@ func (inv *invocation) respond(arg, rawBody string) error {
 		inv.failure = &LimitError{Limit: LimitResponse, Max: formatBytes(inv.limits.ResponseBytes)}
 		return nil
 	}
-	inv.result.Status = r.Status
-	inv.result.Header = headerList(r.Headers)
+	inv.result.Status = status
+	inv.result.Header = headerPairs(f[2:])
 	inv.result.Body = body
 	return nil
 }

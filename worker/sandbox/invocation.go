@@ -362,6 +362,18 @@ func decodeBody(body, enc string) ([]byte, error) {
 	return nil, fmt.Errorf("unknown body encoding %q", enc)
 }
 
+// headerPairs is headerList of names and values in turn (nv has an even
+// length).
+func headerPairs(nv []string) http.Header {
+	h := make(http.Header, len(nv)/2)
+	for i := 0; i+1 < len(nv); i += 2 {
+		if validHeaderName(nv[i]) && validHeaderValue(nv[i+1]) {
+			h.Add(nv[i], nv[i+1])
+		}
+	}
+	return h
+}
+
 // headerList converts [[name, value], ...] from JS to an http.Header,
 // dropping pairs that are not valid header fields.
 func headerList(pairs [][2]string) http.Header {

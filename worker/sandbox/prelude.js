@@ -757,14 +757,26 @@
   let delivered = false;
   let style = null; // the agent style run detected
   let output = null; // {v}: the last value the agent set as scriptOutput
+  // deliver hands the answer to the host (hostops.go, respond): its head
+  // as one string of fields separated by NUL, the status, the body's
+  // encoding, then each header's name and value, and the body. A header
+  // whose name or value holds a NUL (no valid one does) is left out here,
+  // as the host leaves out the other invalid ones.
   function deliver(status, headers, body) {
     if (delivered) return;
+    let head = status + "\0";
+    const e = body !== null && body.length > limits.responseBytes ? null : encodeBody(body);
+    head += e === null ? "none" : e.enc;
+    for (const p of headers) {
+      const k = p[0], v = p[1];
+      if (typeof k !== "string" || typeof v !== "string") throw new TypeError("the agent's response headers must be [name, value] pairs of strings");
+      if (k.indexOf("\0") < 0 && v.indexOf("\0") < 0) head += "\0" + k + "\0" + v;
+    }
     delivered = true;
     // A body longer in UTF-16 units (or bytes) than the limit is over it in
     // UTF-8 too: refuse it before copying it anywhere.
-    if (body !== null && body.length > limits.responseBytes) return host("fail", "\u0000limit:response");
-    const e = encodeBody(body);
-    host("respond", JSON.stringify({ status, headers, enc: e.enc }), e.body);
+    if (e === null) return host("fail", "\u0000limit:response");
+    host("respond", head, e.body);
   }
   function fail(err) {
     if (delivered) return;

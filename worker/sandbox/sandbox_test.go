@@ -731,3 +731,53 @@ func TestStreamEdges(t *testing.T) {
 		t.Errorf("stream edges: %s, %v", res.Body, err)
 	}
 }
+
+// TestRespondHead: the answer's head crosses to the host as one string of
+// NUL-separated fields (deliver, respond). A header whose value holds a NUL
+// is left out and the others kept; a header pair that is not two strings
+// and a status that is not an integer are refused with messages that say
+// so. The control is the same agent answering status 201 with x-ok alone.
+func TestRespondHead(t *testing.T) {
+	e := newEngine(t, Limits{})
+	code := agent(`async function main(request) {
+		const r = JSON.parse(request);
+		const headers = { "x-ok": "1" };
+		if (r.path === "/nul") headers["x-nul"] = "a\u0000b";
+		return JSON.stringify({ status: r.path === "/float" ? 201.5 : 201, headers, body: "b" });
+	}`)
+	for _, tt := range []struct {
+		path, err string
+	}{
+		{"/", ""},
+		{"/nul", ""},
+		{"/float", `malformed response: status "201.5" is not an integer`},
+	} {
+		res, err := run(t, e, code, Request{URL: "http://agent.test" + tt.path}, Env{})
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Fatalf("%s: %v, want %q", tt.path, err, tt.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", tt.path, err)
+		}
+		if res.Status != 201 || res.Header.Get("X-Ok") != "1" || len(res.Header) != 1 || string(res.Body) != "b" {
+			t.Fatalf("%s: %d %v %q", tt.path, res.Status, res.Header, res.Body)
+		}
+	}
+	// A Response-like object (not a Response) whose headers are not pairs
+	// of strings; the control answers with string pairs.
+	like := agent(`{ fetch(request) {
+		const pairs = new URL(request.url).pathname === "/bad" ? [["x-n", 1]] : [["x-n", "1"]];
+		return { status: 200, headers: pairs, text: () => "t" };
+	} }`)
+	res, err := run(t, e, like, Request{URL: "http://agent.test/good"}, Env{})
+	if err != nil || res.Header.Get("X-N") != "1" {
+		t.Fatalf("the control: %v %+v", err, res)
+	}
+	_, err = run(t, e, like, Request{URL: "http://agent.test/bad"}, Env{})
+	if err == nil || !strings.Contains(err.Error(), "TypeError: the agent's response headers must be [name, value] pairs of strings") {
+		t.Fatalf("headers not strings: %v", err)
+	}
+}
