@@ -781,3 +781,35 @@ func TestRespondHead(t *testing.T) {
 		t.Fatalf("headers not strings: %v", err)
 	}
 }
+
+// TestInternalsHidden: the runtime's own fields (_body, _used, _h, ...)
+// never show as enumerable properties, before or after a body is used, and
+// bodyUsed says whether it was: read through text() and through the body
+// stream (the lazy runtime's reader marks it).
+func TestInternalsHidden(t *testing.T) {
+	e := newEngine(t, Limits{})
+	code := agent(`{ async fetch(request) {
+		const shown = (o) => Object.keys(o).filter((k) => k.startsWith("_"));
+		const out = {};
+		out.before = [request.bodyUsed, shown(request)];
+		request.headers.get("x");
+		await request.text();
+		out.request = [request.bodyUsed, shown(request)];
+		const u = new URL(request.url);
+		u.searchParams.get("q");
+		out.url = [shown(u), shown(u.searchParams)];
+		const r = new Response("abc");
+		const unread = [r.bodyUsed, shown(r)];
+		await r.body.getReader().read();
+		out.stream = [unread, r.bodyUsed, shown(r)];
+		return Response.json(out);
+	} }`)
+	res, err := run(t, e, code, Request{Method: "POST", URL: "http://agent.test/?q=1", Body: []byte("hi")}, Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"before":[false,[]],"request":[true,[]],"url":[[],[]],"stream":[[false,[]],true,[]]}`
+	if string(res.Body) != want {
+		t.Fatalf("got  %s\nwant %s", res.Body, want)
+	}
+}
