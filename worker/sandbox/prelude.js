@@ -233,6 +233,7 @@
   class URLSearchParams {
     constructor(init) {
       def(this, "_list", []);
+      def(this, "_url", null);
       if (init === undefined || init === null) return;
       if (typeof init === "object") {
         if (typeof init[Symbol.iterator] === "function") {
@@ -282,10 +283,6 @@
     toString() { return this._list.map(([k, v]) => formEncode(k) + "=" + formEncode(v)).join("&"); }
     get [Symbol.toStringTag]() { return "URLSearchParams"; }
   }
-  // Internal fields whose usual value sits on the prototype: an instance
-  // gets its own (always through def, so it stays hidden) only when it
-  // differs, and the objects every request makes define fewer properties.
-  def(URLSearchParams.prototype, "_url", null);
   function formDecode(s) {
     if (s.indexOf("+") < 0 && s.indexOf("%") < 0) return s;
     s = s.replace(/\+/g, " ");
@@ -333,6 +330,7 @@
   class URL {
     constructor(input, base) {
       def(this, "_p", parseURL(input, base));
+      def(this, "_sp", null);
     }
     static canParse(input, base) { try { parseURL(input, base); return true; } catch (e) { return false; } }
     static parse(input, base) { try { return new URL(input, base); } catch (e) { return null; } }
@@ -354,7 +352,6 @@
     toJSON() { return this._p.href; }
     get [Symbol.toStringTag]() { return "URL"; }
   }
-  def(URL.prototype, "_sp", null); // see URLSearchParams.prototype._url
   for (const f of URL_FIELDS) {
     if (f === "origin") continue;
     Object.defineProperty(URL.prototype, f, {
@@ -484,7 +481,7 @@
   function bodyText(b) { return b === null ? "" : typeof b === "string" ? b : utf8decode(b, false); }
 
   class Body {
-    _initBody(body) { def(this, "_body", body); }
+    _initBody(body) { def(this, "_body", body); def(this, "_used", false); }
     get bodyUsed() { return this._used; }
     // The body as a stream, the same object on every read of the property;
     // reading or cancelling it uses the body up, as in the Fetch standard.
@@ -503,7 +500,7 @@
     }
     _take() {
       if (this._used) throw new TypeError("Body is unusable: body has already been read");
-      def(this, "_used", true);
+      this._used = true;
       return this._body;
     }
     // _takeAll is _take that reads a stream body to its end.
@@ -586,10 +583,6 @@
     get [Symbol.toStringTag]() { return "Request"; }
   }
 
-  def(Body.prototype, "_used", false); // see URLSearchParams.prototype._url
-  def(Request.prototype, "_h", null);
-  def(Request.prototype, "_signal", null);
-
   // The request the agent receives: what the host sent, its headers built
   // on first use.
   function incomingRequest() {
@@ -600,7 +593,10 @@
     def(r, "_url", req.url);
     def(r, "_method", req.method);
     def(r, "_rawh", req.headers); // JSON, parsed when the agent reads them
+    def(r, "_h", null);
     def(r, "_body", req.enc !== "none" && req.method !== "GET" && req.method !== "HEAD" ? decodeBody(req.body, req.enc) : null);
+    def(r, "_used", false);
+    def(r, "_signal", null);
     return r;
   }
 

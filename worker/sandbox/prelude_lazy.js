@@ -157,7 +157,7 @@
       def(this, "_pulling", false);
     }
     _wake() { const w = this._waiters.splice(0); for (const f of w) f(); }
-    _disturb() { if (this._owner) def(this._owner, "_used", true); }
+    _disturb() { if (this._owner) this._owner._used = true; }
     _drainSync() {
       const parts = this._chunks.map((c) => typeof c === "string" ? utf8encode(c) : toU8(c));
       let n = 0; for (const c of parts) n += c.length;

@@ -813,3 +813,45 @@ func TestInternalsHidden(t *testing.T) {
 		t.Fatalf("got  %s\nwant %s", res.Body, want)
 	}
 }
+
+// TestPrototypeCallsStayLocal: an agent that calls the runtime's getters
+// and methods on the prototypes themselves (Request.prototype.headers,
+// Response.prototype.text()) changes nothing for the requests and
+// responses after it in the same warm VM: their state is their own. (A
+// version that kept internal defaults on the prototypes let the first
+// call share one Headers and one used-up body with every later request.)
+// The control is the same second call on a VM where nothing was touched.
+func TestPrototypeCallsStayLocal(t *testing.T) {
+	e := newEngine(t, Limits{})
+	code := agent(`{ async fetch(request) {
+		if (new URL(request.url).pathname === "/poke") {
+			for (const f of [() => Request.prototype.headers, () => Request.prototype.signal, () => Response.prototype.text(), () => new URL("http://a.test/").constructor.prototype.searchParams]) {
+				try { await f(); } catch (e) {}
+			}
+		}
+		const r = new Response("z");
+		return Response.json({ a: request.headers.get("x-a"), signalShared: request.signal === Request.prototype.signal, text: await r.text() });
+	} }`)
+	p, err := e.Compile([]byte(code))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"a":"1","signalShared":false,"text":"z"}`
+	for _, iso := range []string{"control", "poked"} {
+		if iso == "poked" {
+			if _, err := e.Run(context.Background(), p, Request{Method: "GET", URL: "http://agent.test/poke", Header: http.Header{"X-A": {"1"}}}, Env{Isolate: iso}); err != nil {
+				t.Fatalf("the poking call: %v", err)
+			}
+		}
+		res, err := e.Run(context.Background(), p, Request{Method: "GET", URL: "http://agent.test/", Header: http.Header{"X-A": {"1"}}}, Env{Isolate: iso})
+		if err != nil {
+			t.Fatalf("%s: %v", iso, err)
+		}
+		if !res.Warm && iso == "poked" {
+			t.Fatalf("the second call did not reuse the poked VM")
+		}
+		if string(res.Body) != want {
+			t.Fatalf("%s: %s, want %s", iso, res.Body, want)
+		}
+	}
+}
