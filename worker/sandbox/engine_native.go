@@ -427,7 +427,7 @@ func (x nativeValue) Call(args ...any) (any, error) {
 	v := x.vm
 	v.enter()
 	defer v.leave()
-	var argv, owned [4]C.JSValue
+	var argv, owned [8]C.JSValue // prepare takes the most: the operation and 6
 	cargs, frees := argv[:0], owned[:0]
 	defer func() {
 		for _, a := range frees {

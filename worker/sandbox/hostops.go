@@ -156,7 +156,7 @@ func (inv *invocation) respond(head, rawBody string) error {
 		return nil
 	}
 	status, err := strconv.Atoi(f[0])
-	if err != nil {
+	if err != nil || !decimal(f[0]) {
 		inv.failure = &AgentError{Message: "malformed response: status " + strconv.Quote(f[0]) + " is not an integer"}
 		return nil
 	}
@@ -182,6 +182,21 @@ func (inv *invocation) respond(head, rawBody string) error {
 	inv.result.Header = headerPairs(f[2:])
 	inv.result.Body = body
 	return nil
+}
+
+// decimal reports whether s is an integer as JavaScript writes one: digits,
+// perhaps after a minus sign (no plus sign, no leading zero but in "0").
+func decimal(s string) bool {
+	s = strings.TrimPrefix(s, "-")
+	if s == "" || len(s) > 1 && s[0] == '0' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func (inv *invocation) fail(msg string) {

@@ -339,7 +339,10 @@ func encodeBody(b []byte) (string, string) {
 }
 
 // hasControl reports control bytes other than tab, newline and carriage
-// return: JSON escapes each as six bytes, so such bodies travel as base64.
+// return: JSON escapes each as six bytes, so such bodies travel as base64
+// where they cross inside JSON (a fetch's completion). The request body
+// crosses as an argument of its own and shares the rule, so one decoder
+// (the runtime's decodeBody) serves both.
 func hasControl(b []byte) bool {
 	for _, c := range b {
 		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0x7f {

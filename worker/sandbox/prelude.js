@@ -761,21 +761,24 @@
   // as one string of fields separated by NUL, the status, the body's
   // encoding, then each header's name and value, and the body. A header
   // whose name or value holds a NUL (no valid one does) is left out here,
-  // as the host leaves out the other invalid ones.
+  // as the host leaves out the other invalid ones. A status that is not a
+  // finite number goes as 0, which the host refuses as out of range.
   function deliver(status, headers, body) {
     if (delivered) return;
-    let head = status + "\0";
-    const e = body !== null && body.length > limits.responseBytes ? null : encodeBody(body);
-    head += e === null ? "none" : e.enc;
-    for (const p of headers) {
-      const k = p[0], v = p[1];
-      if (typeof k !== "string" || typeof v !== "string") throw new TypeError("the agent's response headers must be [name, value] pairs of strings");
-      if (k.indexOf("\0") < 0 && v.indexOf("\0") < 0) head += "\0" + k + "\0" + v;
-    }
-    delivered = true;
     // A body longer in UTF-16 units (or bytes) than the limit is over it in
     // UTF-8 too: refuse it before copying it anywhere.
-    if (e === null) return host("fail", "\u0000limit:response");
+    if (body !== null && body.length > limits.responseBytes) {
+      delivered = true;
+      return host("fail", "\u0000limit:response");
+    }
+    if (typeof status !== "number") throw new TypeError("the agent's response status must be a number, not a " + typeof status);
+    const e = encodeBody(body);
+    let head = (Number.isFinite(status) ? status : 0) + "\0" + e.enc;
+    for (const p of headers) {
+      if (!Array.isArray(p) || p.length !== 2 || typeof p[0] !== "string" || typeof p[1] !== "string") throw new TypeError("the agent's response headers must be [name, value] pairs of strings");
+      if (p[0].indexOf("\0") < 0 && p[1].indexOf("\0") < 0) head += "\0" + p[0] + "\0" + p[1];
+    }
+    delivered = true;
     host("respond", head, e.body);
   }
   function fail(err) {

@@ -780,6 +780,68 @@ func TestRespondHead(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "TypeError: the agent's response headers must be [name, value] pairs of strings") {
 		t.Fatalf("headers not strings: %v", err)
 	}
+
+	// The status: a string, even one shaped like a head, is refused; one
+	// that is not a number at all is out of range, as it was when the head
+	// was JSON (NaN became 0). Each case changes the status alone.
+	statuses := agent(`{ fetch(request) {
+		const path = new URL(request.url).pathname;
+		const r = new Response("b", { headers: { "x-ok": "1" } });
+		const st = { "/": 200, "/string": "200\u0000text\u0000x-forged\u0000yes\u0000x-z", "/nan": NaN }[path];
+		Object.defineProperty(r, "status", { value: st });
+		return r;
+	} }`)
+	for _, tt := range []struct{ path, err string }{
+		{"/", ""},
+		{"/string", "TypeError: the agent's response status must be a number, not a string"},
+		{"/nan", "the agent answered with status 0"},
+	} {
+		res, err := run(t, e, statuses, Request{URL: "http://agent.test" + tt.path}, Env{})
+		switch {
+		case tt.err == "" && (err != nil || res.Status != 200 || len(res.Header) != 2 || res.Header.Get("X-Ok") != "1"):
+			t.Fatalf("%s: %v %+v", tt.path, err, res)
+		case tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)):
+			t.Fatalf("%s: %v, want %q", tt.path, err, tt.err)
+		}
+	}
+
+	// A body over the response limit is that limit's error even when the
+	// headers are not pairs of strings (the limit is checked first); the
+	// control has a body within it.
+	small := newEngine(t, Limits{ResponseBytes: 8})
+	big := agent(`{ fetch(request) {
+		const body = new URL(request.url).pathname === "/big" ? "x".repeat(100) : "x";
+		return { status: 200, headers: ["ab"], text: () => body };
+	} }`)
+	if _, err := run(t, small, big, Request{URL: "http://agent.test/"}, Env{}); err == nil || !strings.Contains(err.Error(), "pairs of strings") {
+		t.Fatalf("the control, a small body with a header that is not a pair: %v", err)
+	}
+	var le *LimitError
+	if _, err := run(t, small, big, Request{URL: "http://agent.test/big"}, Env{}); !errors.As(err, &le) || le.Limit != LimitResponse {
+		t.Fatalf("a body over the limit: %v, want the response limit", err)
+	}
+
+	// The host itself takes a status only as JavaScript writes an integer.
+	for _, tt := range []struct {
+		status string
+		ok     bool
+	}{{"200", true}, {"-1", true}, {"+200", false}, {"0200", false}, {" 200", false}, {"2e2", false}, {"", false}} {
+		inv := newInvocation(context.Background(), e, Request{Method: "GET", URL: "http://agent.test/"}, Env{})
+		iso, err := e.newIsolate("")
+		if err != nil {
+			t.Fatal(err)
+		}
+		inv.iso, iso.cur = iso, inv
+		if _, err := inv.host([]any{"respond", tt.status + "\x00text", "hi"}); err != nil {
+			t.Fatal(err)
+		}
+		var ae *AgentError
+		malformed := errors.As(inv.failure, &ae) && strings.Contains(ae.Message, "is not an integer")
+		if malformed == tt.ok {
+			t.Errorf("status %q: failure %v", tt.status, inv.failure)
+		}
+		inv.close() // closes iso too
+	}
 }
 
 // TestInternalsHidden: the runtime's own fields (_body, _used, _h, ...)
