@@ -90,9 +90,10 @@ func TestWorkerKill9UnderLoad(t *testing.T) {
 		t.Fatalf("agent %+v: %v", a, err)
 	}
 	// The victim is the worker that answered the first call. The gateway
-	// prefers a worker it has sent the agent's calls to (workerlink's
-	// pick), and keeps that mark across the worker's restart: a worker it
-	// never has gets a call only while the others are busy, which at this
+	// prefers a worker that has answered the agent's calls (workerlink's
+	// pick), and keeps that mark across the worker's restart on the same
+	// endpoint: a worker that never has gets a call only while the others
+	// are busy, which at this
 	// load may not happen for tens of seconds, so killing and restarting
 	// such a worker would show nothing about rejoining.
 	victimID := first.Header.Get(api.HeaderWorker)

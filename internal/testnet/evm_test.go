@@ -115,25 +115,37 @@ func TestDevEVMViem(t *testing.T) {
 	if ans.CodeHash != a.CodeHash || cove.Address(ans.Relayer) != ch.Relayer || !ans.CallbackSucceeded {
 		t.Errorf("fulfilment %+v, want code hash %s from relayer %s", ans, a.CodeHash, ch.Relayer)
 	}
+	// The bridge records the fulfilment when it sees its transaction
+	// mined, which may be a moment after viem saw the Answered event: both
+	// checks below wait for it, for at most 10 s.
+	var (
+		listed *api.EVMRequest
+		times  int
+		all    []api.EVMRequest
+	)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		chains, err := c.EVM(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// GET /v1/evm lists it among the requests fulfilled (the explorer
+		// shows them).
+		all, listed, times = chains[0].Bridge.Requests, nil, 0
+		for i, q := range all {
+			if q.ID == got.RequestID {
+				listed = &all[i]
+				times++
+			}
+		}
+		if listed != nil && listed.Stage == "fulfilled" && strings.Contains(logs.String(), "request fulfilled") || time.Now().After(deadline) {
+			break
+		}
+	}
 	if !strings.Contains(logs.String(), "request fulfilled") {
 		t.Error("the bridge logged no fulfilment")
 	}
-	// GET /v1/evm lists it among the requests fulfilled (the explorer
-	// shows them).
-	chains, err := c.EVM(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var listed *api.EVMRequest
-	times := 0
-	for i, q := range chains[0].Bridge.Requests {
-		if q.ID == got.RequestID {
-			listed = &chains[0].Bridge.Requests[i]
-			times++
-		}
-	}
 	if times != 1 || listed == nil || listed.Stage != "fulfilled" || listed.Agent != a.ID || listed.Status != 200 || listed.Tx == "" || listed.Mined == 0 {
-		t.Errorf("GET /v1/evm requests: %+v, want request %s fulfilled", chains[0].Bridge.Requests, got.RequestID)
+		t.Errorf("GET /v1/evm requests: %+v, want request %s fulfilled", all, got.RequestID)
 	}
 }
 

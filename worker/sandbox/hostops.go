@@ -27,7 +27,8 @@ var b64 = base64.StdEncoding
 // the host parse an unbounded string (bodies are bounded separately).
 const maxHostArg = 64 << 20
 
-// host is the single function the runtime calls: host(op, arg). Each op
+// host is the single function the runtime calls: host(op, arg), and
+// host("respond", head, body). Each op
 // validates its argument; an error becomes a JS exception. It runs on the
 // invocation's goroutine, inside a JS call.
 func (inv *invocation) host(args []any) (any, error) {

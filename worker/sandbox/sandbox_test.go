@@ -769,16 +769,19 @@ func TestRespondHead(t *testing.T) {
 	// A Response-like object (not a Response) whose headers are not pairs
 	// of strings; the control answers with string pairs.
 	like := agent(`{ fetch(request) {
-		const pairs = new URL(request.url).pathname === "/bad" ? [["x-n", 1]] : [["x-n", "1"]];
+		const path = new URL(request.url).pathname;
+		const pairs = path === "/bad" ? [["x-n", 1]] : path === "/three" ? [["x-n", "1", "extra"]] : [["x-n", "1"]];
 		return { status: 200, headers: pairs, text: () => "t" };
 	} }`)
 	res, err := run(t, e, like, Request{URL: "http://agent.test/good"}, Env{})
 	if err != nil || res.Header.Get("X-N") != "1" {
 		t.Fatalf("the control: %v %+v", err, res)
 	}
-	_, err = run(t, e, like, Request{URL: "http://agent.test/bad"}, Env{})
-	if err == nil || !strings.Contains(err.Error(), "TypeError: the agent's response headers must be [name, value] pairs of strings") {
-		t.Fatalf("headers not strings: %v", err)
+	for _, path := range []string{"/bad", "/three"} {
+		_, err = run(t, e, like, Request{URL: "http://agent.test" + path}, Env{})
+		if err == nil || !strings.Contains(err.Error(), "TypeError: the agent's response headers must be [name, value] pairs of strings") {
+			t.Fatalf("%s: headers not pairs of strings: %v", path, err)
+		}
 	}
 
 	// The status: a string, even one shaped like a head, is refused; one
