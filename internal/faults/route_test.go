@@ -93,9 +93,9 @@ func TestWorkerKill9UnderLoad(t *testing.T) {
 	// prefers a worker that has answered the agent's calls (workerlink's
 	// pick), and keeps that mark across the worker's restart on the same
 	// endpoint: a worker that never has gets a call only while the others
-	// are busy, which at this
-	// load may not happen for tens of seconds, so killing and restarting
-	// such a worker would show nothing about rejoining.
+	// are busy, which at this load may not happen for tens of seconds, so
+	// killing and restarting such a worker would show nothing about
+	// rejoining.
 	victimID := first.Header.Get(api.HeaderWorker)
 	rs, err := routes()
 	if err != nil {

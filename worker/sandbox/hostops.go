@@ -44,15 +44,18 @@ func (inv *invocation) host(args []any) (any, error) {
 		}
 		arg = s
 	}
-	if len(arg) > maxHostArg {
-		return nil, fmt.Errorf("host %s: argument too large", op)
-	}
 	if op == "respond" {
+		// Before the size check: the runtime has marked the answer
+		// delivered by now, so an error thrown back would reach no one and
+		// the call would end as "no response". respond bounds the head.
 		body := ""
 		if len(args) > 2 {
 			body, _ = args[2].(string)
 		}
 		return jsUndefined, inv.respond(arg, body)
+	}
+	if len(arg) > maxHostArg {
+		return nil, fmt.Errorf("host %s: argument too large", op)
 	}
 	switch op {
 	case "log":
@@ -151,6 +154,12 @@ func (inv *invocation) respond(head, rawBody string) error {
 		return nil
 	}
 	inv.done = true
+	if len(head) > maxHostArg {
+		// Headers this large are over the response limit, whatever the
+		// body (each value is dropped past 16 KiB anyway).
+		inv.failure = &LimitError{Limit: LimitResponse, Max: formatBytes(inv.limits.ResponseBytes)}
+		return nil
+	}
 	f := strings.Split(head, "\x00")
 	if len(f) < 2 || len(f)%2 != 0 {
 		inv.failure = &AgentError{Message: "malformed response: its head has " + strconv.Itoa(len(f)) + " fields"}

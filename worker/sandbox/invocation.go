@@ -366,28 +366,30 @@ func decodeBody(body, enc string) ([]byte, error) {
 }
 
 // headerPairs is headerList of names and values in turn (nv has an even
-// length).
+// length): the agent's answer's headers (respond).
 func headerPairs(nv []string) http.Header {
 	h := make(http.Header, len(nv)/2)
 	for i := 0; i+1 < len(nv); i += 2 {
-		if validHeaderName(nv[i]) && validHeaderValue(nv[i+1]) {
-			h.Add(nv[i], nv[i+1])
-		}
+		addValid(h, nv[i], nv[i+1])
 	}
 	return h
 }
 
 // headerList converts [[name, value], ...] from JS to an http.Header,
-// dropping pairs that are not valid header fields.
+// dropping pairs that are not valid header fields: a fetch's request.
 func headerList(pairs [][2]string) http.Header {
 	h := make(http.Header, len(pairs))
 	for _, p := range pairs {
-		if !validHeaderName(p[0]) || !validHeaderValue(p[1]) {
-			continue
-		}
-		h.Add(p[0], p[1])
+		addValid(h, p[0], p[1])
 	}
 	return h
+}
+
+// addValid adds the field name: value to h if it is a valid one.
+func addValid(h http.Header, name, value string) {
+	if validHeaderName(name) && validHeaderValue(value) {
+		h.Add(name, value)
+	}
 }
 
 func validHeaderName(s string) bool {

@@ -845,6 +845,29 @@ func TestRespondHead(t *testing.T) {
 		}
 		inv.close() // closes iso too
 	}
+
+	// A head over the host's argument bound is the response limit's
+	// error, recorded rather than thrown: the runtime has marked the
+	// answer delivered, so a thrown error would end the call as "no
+	// response". The control is the same head within the bound.
+	for _, n := range []int{maxHostArg - 16, maxHostArg + 1} {
+		inv := newInvocation(context.Background(), e, Request{Method: "GET", URL: "http://agent.test/"}, Env{})
+		iso, err := e.newIsolate("")
+		if err != nil {
+			t.Fatal(err)
+		}
+		inv.iso, iso.cur = iso, inv
+		head := "200\x00text\x00x-big\x00" + strings.Repeat("a", n-len("200\x00text\x00x-big\x00"))
+		if _, err := inv.host([]any{"respond", head, "hi"}); err != nil {
+			t.Fatalf("a head of %d bytes: host threw %v", n, err)
+		}
+		var le *LimitError
+		over := errors.As(inv.failure, &le) && le.Limit == LimitResponse
+		if !inv.done || over != (n > maxHostArg) || !over && (inv.failure != nil || inv.result.Status != 200) {
+			t.Errorf("a head of %d bytes: done %v, failure %v, status %d", n, inv.done, inv.failure, inv.result.Status)
+		}
+		inv.close()
+	}
 }
 
 // TestInternalsHidden: the runtime's own fields (_body, _used, _h, ...)
@@ -880,43 +903,48 @@ func TestInternalsHidden(t *testing.T) {
 }
 
 // TestPrototypeCallsStayLocal: an agent that calls the runtime's getters
-// and methods on the prototypes themselves (Request.prototype.headers,
-// Response.prototype.text()) changes nothing for the requests and
+// and methods on the prototypes themselves (Request.prototype.headers and
+// .signal, Response.prototype.text()) changes nothing for the requests and
 // responses after it in the same warm VM: their state is their own. (A
-// version that kept internal defaults on the prototypes let the first
-// call share one Headers and one used-up body with every later request.)
-// The control is the same second call on a VM where nothing was touched.
+// version that kept internal defaults on the prototypes let such a call
+// share one Headers, one AbortSignal or a used-up body with every later
+// request.) Two warm VMs each serve three calls; they differ only in that
+// one VM's first call pokes the prototypes. The third call's request
+// headers, its signal (against the second call's) and a new Response's
+// body must be the same on both.
 func TestPrototypeCallsStayLocal(t *testing.T) {
 	e := newEngine(t, Limits{})
 	code := agent(`{ async fetch(request) {
+		// Not Responses: on the version above, every Response's body was
+		// used up once poked, the poking call's own answer among them.
 		if (new URL(request.url).pathname === "/poke") {
-			for (const f of [() => Request.prototype.headers, () => Request.prototype.signal, () => Response.prototype.text(), () => new URL("http://a.test/").constructor.prototype.searchParams]) {
+			for (const f of [() => Request.prototype.headers, () => Request.prototype.signal, () => Response.prototype.text()]) {
 				try { await f(); } catch (e) {}
 			}
+			return { status: 200, headers: [], text: () => "poked" };
 		}
-		const r = new Response("z");
-		return Response.json({ a: request.headers.get("x-a"), signalShared: request.signal === Request.prototype.signal, text: await r.text() });
+		const sameSignal = request.signal === globalThis.lastSignal;
+		globalThis.lastSignal = request.signal;
+		return { status: 200, headers: [], text: async () => JSON.stringify({ a: request.headers.get("x-a"), sameSignal, text: await new Response("z").text() }) };
 	} }`)
 	p, err := e.Compile([]byte(code))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"a":"1","signalShared":false,"text":"z"}`
-	for _, iso := range []string{"control", "poked"} {
-		if iso == "poked" {
-			if _, err := e.Run(context.Background(), p, Request{Method: "GET", URL: "http://agent.test/poke", Header: http.Header{"X-A": {"1"}}}, Env{Isolate: iso}); err != nil {
-				t.Fatalf("the poking call: %v", err)
+	want := `{"a":"1","sameSignal":false,"text":"z"}`
+	for _, tt := range []struct{ iso, first string }{{"control", "/x"}, {"poked", "/poke"}} {
+		var res *Result
+		for i, path := range []string{tt.first, "/", "/"} {
+			res, err = e.Run(context.Background(), p, Request{Method: "GET", URL: "http://agent.test" + path, Header: http.Header{"X-A": {"1"}}}, Env{Isolate: tt.iso})
+			if err != nil {
+				t.Fatalf("%s, call %d: %v", tt.iso, i+1, err)
+			}
+			if i > 0 && !res.Warm {
+				t.Fatalf("%s, call %d: the VM was not reused", tt.iso, i+1)
 			}
 		}
-		res, err := e.Run(context.Background(), p, Request{Method: "GET", URL: "http://agent.test/", Header: http.Header{"X-A": {"1"}}}, Env{Isolate: iso})
-		if err != nil {
-			t.Fatalf("%s: %v", iso, err)
-		}
-		if !res.Warm && iso == "poked" {
-			t.Fatalf("the second call did not reuse the poked VM")
-		}
 		if string(res.Body) != want {
-			t.Fatalf("%s: %s, want %s", iso, res.Body, want)
+			t.Fatalf("%s: %s, want %s", tt.iso, res.Body, want)
 		}
 	}
 }
