@@ -281,26 +281,21 @@ func (inv *invocation) wait(timerC, deadline <-chan time.Time) error {
 }
 
 // prepareArgs are the arguments of the runtime's prepare: the request's
-// method, URL, headers (a JSON array of [name, value] pairs, which JS
-// parses only if the agent reads them), body and its encoding, each passed
-// as it is rather than in one JSON document (issue 13: the document cost
-// a json.Marshal of a map here and a JSON.parse in JS on every call, and
-// escaped the body twice). A VM's first call adds a sixth, its agent's
-// secrets and limits, the same for every call it serves (one agent
-// version).
+// method, URL, whether that URL is canonical (requestURL), headers (a JSON
+// array of [name, value] pairs, which JS parses only if the agent reads
+// them), body and its encoding, each passed as it is rather than in one
+// JSON document (issue 13: the document cost a json.Marshal of a map here
+// and a JSON.parse in JS on every call, and escaped the body twice). A
+// VM's first call adds a seventh, its agent's secrets and limits, the
+// same for every call it serves (one agent version).
 func (inv *invocation) prepareArgs() ([]any, error) {
-	headers := make([][2]string, 0, len(inv.req.Header))
-	for k, vs := range inv.req.Header {
-		for _, v := range vs {
-			headers = append(headers, [2]string{k, v})
-		}
-	}
-	hj, err := json.Marshal(headers)
+	hj, err := headersJSON(inv.req.Header)
 	if err != nil {
 		return nil, fmt.Errorf("encode request headers: %w", err)
 	}
 	body, enc := encodeBody(inv.req.Body)
-	args := []any{requestMethod(inv.req.Method), requestURL(inv.req.URL), string(hj), body, enc}
+	url, simple := requestURL(inv.req.URL)
+	args := []any{requestMethod(inv.req.Method), url, simple, hj, body, enc}
 	if inv.iso.program == nil {
 		secrets := inv.env.Secrets
 		if secrets == nil {
@@ -315,7 +310,61 @@ func (inv *invocation) prepareArgs() ([]any, error) {
 	return args, nil
 }
 
-// vmFirst is prepare's sixth argument, in a VM's first call.
+// headersJSON is h as a JSON array of [name, value] pairs. Names and
+// values of printable ASCII (nearly all) are written here; any other
+// byte sends the whole list through encoding/json, whose escaping and
+// replacement of invalid UTF-8 the runtime has always received.
+func headersJSON(h http.Header) (string, error) {
+	n := 2
+	for k, vs := range h {
+		for _, v := range vs {
+			n += len(k) + len(v) + 8
+		}
+	}
+	b := make([]byte, 0, n)
+	b = append(b, '[')
+	for k, vs := range h {
+		for _, v := range vs {
+			if !plainJSON(k) || !plainJSON(v) {
+				return slowHeadersJSON(h)
+			}
+			if len(b) > 1 {
+				b = append(b, ',')
+			}
+			b = append(b, `["`...)
+			b = append(b, k...)
+			b = append(b, `","`...)
+			b = append(b, v...)
+			b = append(b, `"]`...)
+		}
+	}
+	b = append(b, ']')
+	return string(b), nil
+}
+
+// plainJSON reports s as written inside a JSON string unchanged: printable
+// ASCII other than '"' and '\\'.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+func slowHeadersJSON(h http.Header) (string, error) {
+	pairs := make([][2]string, 0, len(h))
+	for k, vs := range h {
+		for _, v := range vs {
+			pairs = append(pairs, [2]string{k, v})
+		}
+	}
+	b, err := json.Marshal(pairs)
+	return string(b), err
+}
+
+// vmFirst is prepare's seventh argument, in a VM's first call.
 type vmFirst struct {
 	Env    map[string]string `json:"env"`
 	Limits vmLimits          `json:"limits"`

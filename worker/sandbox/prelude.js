@@ -318,9 +318,33 @@
     const origin = scheme + "://" + host;
     return { href: origin + path + search, protocol: scheme + ":", username: "", password: "", host, hostname, port, pathname: path, search, hash: "", origin };
   }
+  // splitRequestURL splits the URL of the request being served when the
+  // host found it canonical (url.go, canonicalURL: what SIMPLE_URL
+  // matches, with a path, and what the parser returns unchanged), so the
+  // usual new URL(request.url) needs no regular expression: the scheme up
+  // to ':', the host up to the path's first '/', the port after the
+  // host's ':' (a name or a dotted IPv4 address has none of its own), the
+  // query from the first '?'.
+  function splitRequestURL(s) {
+    const c = s.indexOf(":");
+    const scheme = s.slice(0, c);
+    const slash = s.indexOf("/", c + 3);
+    const host = s.slice(c + 3, slash);
+    const q = s.indexOf("?", slash);
+    const pathname = q < 0 ? s.slice(slash) : s.slice(slash, q);
+    const search = q < 0 ? "" : s.slice(q);
+    const pc = host.indexOf(":");
+    return {
+      href: s, protocol: scheme + ":", username: "", password: "", host,
+      hostname: pc < 0 ? host : host.slice(0, pc), port: pc < 0 ? "" : host.slice(pc + 1),
+      pathname, search, hash: "", origin: scheme + "://" + host,
+    };
+  }
   function parseURL(input, base) {
     if (base === undefined) {
-      const r = parseSimpleURL(String(input));
+      const s = String(input);
+      if (req !== null && req.simple && s === req.url) return splitRequestURL(s);
+      const r = parseSimpleURL(s);
       if (r !== null) return r;
     }
     const r = JSON.parse(host("url", JSON.stringify({ input: String(input), base: base === undefined ? null : String(base) })));
@@ -918,12 +942,13 @@
     return args;
   }
   // prepare takes the request as the host passes it (invocation.go,
-  // prepareArgs): its headers as JSON text, parsed only if read; first,
-  // in a VM's first call only, is the agent's secrets and limits as JSON.
-  function prepare(method, url, headers, body, enc, first) {
+  // prepareArgs): simple says its URL is canonical (splitRequestURL); its
+  // headers come as JSON text, parsed only if read; first, in a VM's first
+  // call only, is the agent's secrets and limits as JSON.
+  function prepare(method, url, simple, headers, body, enc, first) {
     // A warm VM serves its agent's calls one after another: each starts
     // with its own request and nothing delivered.
-    req = { method, url, headers, body, enc };
+    req = { method, url, simple, headers, body, enc };
     delivered = false; style = null; output = null; args = null; argsRead = false;
     if (first === undefined) return;
     const f = JSON.parse(first);
@@ -990,11 +1015,11 @@
     fail(new TypeError("the agent has no handler (its default export is " + (entry === null ? "null" : typeof entry) + "): " + STYLES));
     return style;
   }
-  return function dispatch(op, a, b, c, d, e, f) {
+  return function dispatch(op, a, b, c, d, e, f, g) {
     switch (op) {
       case "complete": return complete(a, b, c);
       case "timer": return fireTimer(a);
-      case "prepare": return prepare(a, b, c, d, e, f);
+      case "prepare": return prepare(a, b, c, d, e, f, g);
       case "run": return run();
       case "lazy": lazyFactory = a; return;
     }

@@ -340,15 +340,17 @@ func ipv4Number(s string) (uint64, bool) {
 // requestURL is the URL the agent's request carries: s as new URL
 // serialises it (the host in lower case, no default port, ...; the path
 // and query as received, which the receipt covers). Most URLs already
-// are (canonicalURL), and are not parsed.
-func requestURL(s string) string {
+// are (canonicalURL), and are not parsed; simple says s is one, which
+// lets the runtime split it without a regular expression (prelude.js,
+// splitRequestURL).
+func requestURL(s string) (u string, simple bool) {
 	if canonicalURL(s) {
-		return s
+		return s, true
 	}
-	if u, err := parseWHATWG(s, nil); err == nil {
-		return partsOf(u).Href
+	if p, err := parseWHATWG(s, nil); err == nil {
+		return partsOf(p).Href, false
 	}
-	return s
+	return s, false
 }
 
 // canonicalURL reports, by a scan, an absolute http(s) URL that the URL

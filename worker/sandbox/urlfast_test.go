@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"testing"
@@ -12,25 +13,7 @@ import (
 // the runtime must give exactly what the host's parser gives; and the
 // plain ones must not have reached the host (else the fast path is dead).
 func TestURLFastPath(t *testing.T) {
-	hosts := []string{"a.test", "A.test", "localhost", "x-y.example.com", "-a.test", "a-.test", "1.2.3.4", "127.1", "0x7f.1", "a.1", "a.1a", "xn--nxasmq6b.test", "a.xn--p1ai", "a..test", "a.test.", "ab--c.test", "a_b.test", "é.test", "127.0.0.1", "10.0.0.255", "0.0.0.0", "255.255.255.255", "256.1.1.1", "01.2.3.4", "1.2.3", "1.2.3.4.5", "1.02.3.4", "0x1.2.3.4"}
-	ports := []string{"", ":80", ":443", ":8080", ":0", ":080", ":65535", ":65536", ":99999", ":"}
-	paths := []string{"", "/", "/a/b", "/a/./b", "/a/../b", "/.", "/..", "/a/.", "/%2e/", "/a%20b", "/a b", "/'q'", "/a\"b", "/a|b", "/a^b", "/~user/", "/a@b:c", "//x"}
-	queries := []string{"", "?", "?a=1&b=2", "?a='1'", "?a=%41", "?a b", "?a=1?b", "?q=\"x\"", "?x=<y>", "?a=+b"}
-	var corpus []string
-	for _, scheme := range []string{"http", "https", "HTTP", "ftp"} {
-		for _, h := range hosts {
-			for _, p := range ports {
-				corpus = append(corpus, scheme+"://"+h+p+"/x")
-			}
-			for _, p := range paths {
-				corpus = append(corpus, scheme+"://"+h+p)
-			}
-			for _, q := range queries {
-				corpus = append(corpus, scheme+"://"+h+"/p"+q)
-			}
-		}
-	}
-	corpus = append(corpus, "http://u:p@a.test/", "http://a.test/#f", " http://a.test/", "http://a.test/\t", "https://a.test:443", "http://a.test:80/?")
+	corpus := urlCorpus()
 	e := newEngine(t, Limits{})
 	in, _ := json.Marshal(corpus)
 	code := agent(`{ fetch() {
@@ -112,5 +95,76 @@ func TestURLEmptyPathSegment(t *testing.T) {
 	want := `[["a:////p","//p","","a:////p"],["a://h//p","//p","h","a://h//p"],["a:/.//p","//p","","a:/.//p"],["a:///q","/q","","a:///q"],["http://a.test/x/../y","/x/../y","a.test","http://a.test/x/../y"]]`
 	if string(res.Body) != want {
 		t.Fatalf("got  %s\nwant %s", res.Body, want)
+	}
+}
+
+// urlCorpus is URLs built around the runtime's fast paths' edges: hosts,
+// ports, paths and queries that are and are not canonical.
+func urlCorpus() []string {
+	hosts := []string{"a.test", "A.test", "localhost", "x-y.example.com", "-a.test", "a-.test", "1.2.3.4", "127.1", "0x7f.1", "a.1", "a.1a", "xn--nxasmq6b.test", "a.xn--p1ai", "a..test", "a.test.", "ab--c.test", "a_b.test", "é.test", "127.0.0.1", "10.0.0.255", "0.0.0.0", "255.255.255.255", "256.1.1.1", "01.2.3.4", "1.2.3", "1.2.3.4.5", "1.02.3.4", "0x1.2.3.4"}
+	ports := []string{"", ":80", ":443", ":8080", ":0", ":080", ":65535", ":65536", ":99999", ":"}
+	paths := []string{"", "/", "/a/b", "/a/./b", "/a/../b", "/.", "/..", "/a/.", "/%2e/", "/a%20b", "/a b", "/'q'", "/a\"b", "/a|b", "/a^b", "/~user/", "/a@b:c", "//x"}
+	queries := []string{"", "?", "?a=1&b=2", "?a='1'", "?a=%41", "?a b", "?a=1?b", "?q=\"x\"", "?x=<y>", "?a=+b"}
+	var corpus []string
+	for _, scheme := range []string{"http", "https", "HTTP", "ftp"} {
+		for _, h := range hosts {
+			for _, p := range ports {
+				corpus = append(corpus, scheme+"://"+h+p+"/x")
+			}
+			for _, p := range paths {
+				corpus = append(corpus, scheme+"://"+h+p)
+			}
+			for _, q := range queries {
+				corpus = append(corpus, scheme+"://"+h+"/p"+q)
+			}
+		}
+	}
+	corpus = append(corpus, "http://u:p@a.test/", "http://a.test/#f", " http://a.test/", "http://a.test/\t", "https://a.test:443", "http://a.test:80/?")
+	return corpus
+}
+
+// TestRequestURLSplit: new URL(request.url) on the URL of the request
+// being served is split without the parser when the host found that URL
+// canonical (prelude.js, splitRequestURL); every field must be what the
+// host's parser gives, for each URL of the corpus as a request's URL, and
+// for the ones the host re-serialised first (not canonical) too. The
+// control: at least 100 URLs take the split.
+func TestRequestURLSplit(t *testing.T) {
+	e := newEngine(t, Limits{})
+	p, err := e.Compile([]byte(agent(`{ fetch(request) {
+		const u = new URL(request.url);
+		return Response.json({ href: u.href, protocol: u.protocol, username: u.username, password: u.password, host: u.host, hostname: u.hostname, port: u.port, pathname: u.pathname, search: u.search, hash: u.hash, origin: u.origin });
+	} }`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	split := 0
+	for _, s := range urlCorpus() {
+		url, simple := requestURL(s)
+		if simple {
+			split++
+		}
+		arg, _ := json.Marshal(map[string]any{"input": url, "base": nil})
+		var want urlParts
+		if err := json.Unmarshal([]byte(parseURLOp(string(arg))), &want); err != nil {
+			t.Fatal(err)
+		}
+		if want.Error != "" {
+			continue // the gateway never sends such a URL
+		}
+		res, err := e.Run(context.Background(), p, Request{Method: "GET", URL: s}, Env{Isolate: "split"})
+		if err != nil {
+			t.Fatalf("%q: %v", s, err)
+		}
+		var got urlParts
+		if err := json.Unmarshal(res.Body, &got); err != nil {
+			t.Fatalf("%q: %s", s, res.Body)
+		}
+		if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", want) {
+			t.Errorf("%q (canonical %v):\n runtime %+v\n host    %+v", s, simple, got, want)
+		}
+	}
+	if split < 100 {
+		t.Errorf("only %d URLs were canonical: the corpus no longer tests the split", split)
 	}
 }
