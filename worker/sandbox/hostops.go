@@ -98,6 +98,9 @@ func (inv *invocation) host(args []any) (any, error) {
 		inv.iso.nextID++
 		id := inv.iso.nextID
 		heap.Push(&inv.timers, timer{at: time.Now().Add(time.Duration(ms * float64(time.Millisecond))), id: id})
+		if inv.timerSet == nil {
+			inv.timerSet = map[int]bool{}
+		}
 		inv.timerSet[id] = true
 		return id, nil
 	case "clearTimer":
@@ -281,6 +284,10 @@ func (inv *invocation) fetch(arg string) (any, error) {
 	inv.result.Fetches++
 	inv.iso.nextID++
 	id := inv.iso.nextID
+	if inv.fetches == nil {
+		inv.fetches = map[int]context.CancelFunc{}
+		inv.events = make(chan fetchEvent, 8)
+	}
 	inv.fetches[id] = cancel
 	client := inv.engine.client
 	if f.Redirect == "manual" || f.Redirect == "error" {

@@ -17,8 +17,7 @@ import (
 // host functions gathered. Only the goroutine that called Run touches the VM;
 // fetch goroutines report through events.
 type invocation struct {
-	ctx      context.Context
-	cancel   context.CancelFunc
+	ctx      context.Context // the caller's
 	engine   *Engine
 	limits   Limits
 	req      Request
@@ -33,7 +32,8 @@ type invocation struct {
 	done    bool  // respond or fail was called
 	failure error // set by fail
 
-	fetches  map[int]context.CancelFunc // in flight
+	// Made on first use: most calls start no fetch and set no timer.
+	fetches  map[int]context.CancelFunc // in flight, each with its own context
 	events   chan fetchEvent
 	timers   timerHeap
 	timerSet map[int]bool // live timer ids
@@ -52,20 +52,15 @@ type fetchEvent struct {
 }
 
 func newInvocation(ctx context.Context, e *Engine, req Request, env Env) *invocation {
-	ctx, cancel := context.WithCancel(ctx)
 	now := time.Now()
 	inv := &invocation{
 		ctx:      ctx,
-		cancel:   cancel,
 		engine:   e,
 		limits:   e.limits,
 		req:      req,
 		env:      env,
 		start:    now,
 		deadline: now.Add(e.limits.Timeout),
-		fetches:  map[int]context.CancelFunc{},
-		events:   make(chan fetchEvent, 8),
-		timerSet: map[int]bool{},
 	}
 	if d, ok := ctx.Deadline(); ok && d.Before(inv.deadline) {
 		inv.deadline = d
@@ -76,7 +71,10 @@ func newInvocation(ctx context.Context, e *Engine, req Request, env Env) *invoca
 // close ends the invocation: fetches still in flight stop, and its
 // isolate goes back to the pool if the call ended cleanly, else is closed.
 func (inv *invocation) close() {
-	inv.cancel() // stops fetches still in flight
+	for id, cancel := range inv.fetches { // stops fetches still in flight
+		cancel()
+		delete(inv.fetches, id)
+	}
 	iso := inv.iso
 	if iso == nil {
 		return
@@ -205,8 +203,20 @@ func (inv *invocation) loop() error {
 }
 
 func (inv *invocation) turns() error {
-	deadline := time.NewTimer(time.Until(inv.deadline))
-	defer deadline.Stop()
+	// The deadline's timer is made when the loop first waits: most calls
+	// answer in their first turn.
+	var deadline *time.Timer
+	deadlineC := func() <-chan time.Time {
+		if deadline == nil {
+			deadline = time.NewTimer(time.Until(inv.deadline))
+		}
+		return deadline.C
+	}
+	defer func() {
+		if deadline != nil {
+			deadline.Stop()
+		}
+	}()
 	for {
 		if err := inv.enter(); err != nil {
 			return err
@@ -242,7 +252,7 @@ func (inv *invocation) turns() error {
 				continue
 			}
 			tm := time.NewTimer(wait)
-			err := inv.wait(tm.C, deadline.C)
+			err := inv.wait(tm.C, deadlineC())
 			tm.Stop()
 			if err != nil {
 				return err
@@ -255,7 +265,7 @@ func (inv *invocation) turns() error {
 			}
 			return ErrNoResponse
 		}
-		if err := inv.wait(nil, deadline.C); err != nil {
+		if err := inv.wait(nil, deadlineC()); err != nil {
 			return err
 		}
 	}

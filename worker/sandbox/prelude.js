@@ -976,6 +976,20 @@
       set(v) { output = { v }; if (style === null || style === "script") try { deliverPhala(v); } catch (e) { fail(e); } },
     });
   }
+  // A fetch handler's ctx: these do nothing (a call ends when it answers).
+  function waitUntil() {}
+  function passThroughOnException() {}
+  // answer delivers what a fetch handler returned or resolved to; an error
+  // in delivering it, now or later (a Response-like object's text()), is
+  // the call's failure.
+  function answer(out) {
+    try {
+      const later = deliverResponse(out);
+      if (later) later.catch(fail);
+    } catch (e) {
+      fail(e);
+    }
+  }
   const STYLES = "export default an object with a fetch(request, env, ctx) method (a Hono app is one), " +
     "export default (or export) a function main(request) that takes and returns request JSON, " +
     "or, as a built script, read globalThis.scriptArgs[0] and set globalThis.scriptOutput";
@@ -1000,13 +1014,13 @@
     }
     if (entry && typeof entry.fetch === "function") {
       style = "fetch";
-      const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} };
+      const ctx = { waitUntil, passThroughOnException, props: {} };
       // The handler runs now, within this call's time budget; a Response
       // it returns is delivered at once, a promise when it settles.
       try {
         const out = entry.fetch(incomingRequest(), Object.assign({}, secrets), ctx);
-        if (out instanceof Response) { const later = deliverResponse(out); if (later) later.catch(fail); }
-        else Promise.resolve(out).then(deliverResponse).catch(fail);
+        if (out instanceof Response) answer(out);
+        else Promise.resolve(out).then(answer, fail);
       } catch (e) {
         fail(e);
       }
