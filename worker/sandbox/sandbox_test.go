@@ -948,3 +948,37 @@ func TestPrototypeCallsStayLocal(t *testing.T) {
 		}
 	}
 }
+
+// TestFetchStoppedAtAnswer: a fetch still in flight when the agent answers
+// is cancelled as the call ends, not left running on the host. The
+// upstream holds each request until its client goes away; the control is
+// that the fetch reached it at all.
+func TestFetchStoppedAtAnswer(t *testing.T) {
+	arrived, gone := make(chan struct{}, 1), make(chan struct{}, 1)
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		arrived <- struct{}{}
+		<-r.Context().Done()
+		gone <- struct{}{}
+	}))
+	defer up.Close()
+	e := newEngine(t, Limits{Timeout: 10 * time.Second})
+	code := agent(`{ async fetch(request) {
+		fetch("` + up.URL + `/slow").catch(() => {});
+		await new Promise((resolve) => setTimeout(resolve, 50)); // the request is on its way
+		return new Response("answered");
+	} }`)
+	res, err := run(t, e, code, Request{Method: "GET", URL: "http://agent.test/"}, Env{})
+	if err != nil || string(res.Body) != "answered" {
+		t.Fatalf("%v %v", res, err)
+	}
+	select {
+	case <-arrived:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the fetch never reached the upstream")
+	}
+	select {
+	case <-gone:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the fetch was still in flight 5 s after the call ended")
+	}
+}
