@@ -4,7 +4,7 @@
 // script's value is the factory, which the host hands to the runtime.
 (function (core) {
   "use strict";
-  const { host, def, b64encode, b64decode, utf8encode, utf8decode, toU8, setTimeout } = core;
+  const { host, def, b64encode, b64decode, utf8encode, utf8decode, toU8, setTimeout, $used } = core;
   class DOMException extends Error {
     constructor(message = "", name = "Error") { super(message); this.name = name; }
     get code() { return 0; }
@@ -157,7 +157,7 @@
       def(this, "_pulling", false);
     }
     _wake() { const w = this._waiters.splice(0); for (const f of w) f(); }
-    _disturb() { if (this._owner) this._owner._used = true; }
+    _disturb() { if (this._owner) this._owner[$used] = true; }
     _drainSync() {
       const parts = this._chunks.map((c) => typeof c === "string" ? utf8encode(c) : toU8(c));
       let n = 0; for (const c of parts) n += c.length;

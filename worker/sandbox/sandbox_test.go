@@ -870,14 +870,15 @@ func TestRespondHead(t *testing.T) {
 	}
 }
 
-// TestInternalsHidden: the runtime's own fields (_body, _used, _h, ...)
-// never show as enumerable properties, before or after a body is used, and
-// bodyUsed says whether it was: read through text() and through the body
-// stream (the lazy runtime's reader marks it).
+// TestInternalsHidden: the runtime's own fields (the body, whether it was
+// used, the headers, ...) are never properties named by strings, so
+// Object.keys, for...in and JSON never show them, before or after a body
+// is used; and bodyUsed says whether it was: read through text() and
+// through the body stream (the lazy runtime's reader marks it).
 func TestInternalsHidden(t *testing.T) {
 	e := newEngine(t, Limits{})
 	code := agent(`{ async fetch(request) {
-		const shown = (o) => Object.keys(o).filter((k) => k.startsWith("_"));
+		const shown = (o) => Object.getOwnPropertyNames(o).filter((k) => k.startsWith("_"));
 		const out = {};
 		out.before = [request.bodyUsed, shown(request)];
 		request.headers.get("x");
