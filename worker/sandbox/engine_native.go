@@ -54,6 +54,7 @@ const drainCap = 1 << 20
 
 type nativeVM struct {
 	rt     *C.JSRuntime
+	heap   *C.cove_heap // rt's allocator (quickjs_native.h)
 	ctx    *C.JSContext
 	handle cgo.Handle // in the context's opaque value, for the host function
 	host   func(args []any) (any, error)
@@ -70,7 +71,8 @@ type nativeVM struct {
 func newVM() (jsVM, error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	rt := C.JS_NewRuntime()
+	var heap *C.cove_heap
+	rt := C.cove_new_runtime(&heap)
 	if rt == nil {
 		return nil, errors.New("new runtime: out of memory")
 	}
@@ -80,16 +82,16 @@ func newVM() (jsVM, error) {
 	C.JS_SetCanBlock(rt, 0)
 	ctx := C.JS_NewContext(rt)
 	if ctx == nil {
-		C.JS_FreeRuntime(rt)
+		C.cove_free_runtime(rt, heap)
 		return nil, errors.New("new context: out of memory")
 	}
 	limits := C.cove_new_limits()
 	if limits == nil {
 		C.JS_FreeContext(ctx)
-		C.JS_FreeRuntime(rt)
+		C.cove_free_runtime(rt, heap)
 		return nil, errors.New("new vm: out of memory")
 	}
-	v := &nativeVM{rt: rt, ctx: ctx, limits: limits}
+	v := &nativeVM{rt: rt, heap: heap, ctx: ctx, limits: limits}
 	v.handle = cgo.NewHandle(v)
 	C.cove_set_handle(ctx, C.uintptr_t(v.handle))
 	C.cove_set_interrupt(rt, limits)
@@ -120,6 +122,10 @@ func (v *nativeVM) leave() {
 
 func (v *nativeVM) SetMemoryLimit(limit uintptr) { C.JS_SetMemoryLimit(v.rt, C.size_t(limit)) }
 
+// heapFootprint is the bytes the VM's heap holds from the system: its
+// chunks of small blocks and its large blocks (quickjs_native.h).
+func (v *nativeVM) heapFootprint() uintptr { return uintptr(C.cove_heap_footprint(v.heap)) }
+
 func (v *nativeVM) SetEvalTimeout(d time.Duration) { C.cove_set_timeout(v.limits, C.int64_t(d)) }
 
 // Interrupt sets the stop flag the interrupt handler reads: the running
@@ -136,7 +142,7 @@ func (v *nativeVM) Interrupt() {
 func (v *nativeVM) Close() {
 	v.enter()
 	C.JS_FreeContext(v.ctx)
-	C.JS_FreeRuntime(v.rt)
+	C.cove_free_runtime(v.rt, v.heap)
 	v.leave()
 	v.handle.Delete()
 	v.mu.Lock()

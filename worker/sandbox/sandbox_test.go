@@ -592,6 +592,29 @@ func TestMemoryLimitBound(t *testing.T) {
 			t.Errorf("holding %d MiB under a 32 MiB limit: %v, want an answer", c.mb, err)
 		}
 	}
+	// The same in small blocks (the VM's heap keeps those in lists of its
+	// own, quickjs_native.h): a chain of objects of at least 64 bytes each.
+	small := agent(`{ fetch(req) {
+		const n = (Number(new URL(req.url).searchParams.get("mb")) << 20) / 64;
+		let head = null;
+		for (let i = 0; i < n; i++) head = { next: head, i };
+		return new Response(String(head.i + 1));
+	} }`)
+	for _, c := range []struct {
+		mb    int
+		limit bool
+	}{{12, false}, {64, true}} {
+		res, err := run(t, e, small, Request{URL: fmt.Sprintf("http://agent.test/?mb=%d", c.mb)}, Env{})
+		var le *LimitError
+		switch {
+		case c.limit && !(errors.As(err, &le) && le.Limit == LimitMemory) && !strings.Contains(fmt.Sprint(err), "the memory limit is 32 MiB"):
+			// (modernc's engine may report it as a null thrown, whose
+			// message names the limit, as TestMembombHeldLocally says)
+			t.Errorf("%d MiB of small objects under a 32 MiB limit: %v, want the memory limit", c.mb, err)
+		case !c.limit && (err != nil || string(res.Body) != fmt.Sprint((c.mb<<20)/64)):
+			t.Errorf("%d MiB of small objects under a 32 MiB limit: %v %v, want an answer", c.mb, res, err)
+		}
+	}
 }
 
 // TestMembombHeldLocally: an agent that fills the heap with a local is
