@@ -8,6 +8,8 @@ package sandbox
 import "C"
 
 import (
+	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"runtime"
@@ -71,8 +73,10 @@ type nativeVM struct {
 func newVM() (jsVM, error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
+	var key [8]byte
+	rand.Read(key[:]) // never fails (crypto/rand)
 	var heap *C.cove_heap
-	rt := C.cove_new_runtime(&heap)
+	rt := C.cove_new_runtime(&heap, C.uint64_t(binary.LittleEndian.Uint64(key[:])))
 	if rt == nil {
 		return nil, errors.New("new runtime: out of memory")
 	}
@@ -121,6 +125,13 @@ func (v *nativeVM) leave() {
 }
 
 func (v *nativeVM) SetMemoryLimit(limit uintptr) { C.JS_SetMemoryLimit(v.rt, C.size_t(limit)) }
+
+// heapSelfTest runs the heap's own test (quickjs_native.h,
+// cove_heap_selftest): 0, or the failing step (negative for an accounting
+// error). For TestHeapSelfTest.
+func heapSelfTest(seed uint64, steps int64, limit uintptr) int64 {
+	return int64(C.cove_heap_selftest(C.uint64_t(seed), C.int64_t(steps), C.size_t(limit)))
+}
 
 // heapFootprint is the bytes the VM's heap holds from the system: its
 // chunks of small blocks and its large blocks (quickjs_native.h).
@@ -433,7 +444,7 @@ func (x nativeValue) Call(args ...any) (any, error) {
 	v := x.vm
 	v.enter()
 	defer v.leave()
-	var argv, owned [8]C.JSValue // prepare takes the most: the operation and 6
+	var argv, owned [8]C.JSValue // prepare takes the most: the operation and 7
 	cargs, frees := argv[:0], owned[:0]
 	defer func() {
 		for _, a := range frees {

@@ -48,11 +48,12 @@ func (e *Engine) newIsolate(key string) (*isolate, error) {
 		return nil, fmt.Errorf("new vm: %w", err)
 	}
 	iso := &isolate{key: key, vm: vm, born: time.Now()}
-	// QuickJS counts the allocator's usable size of every block, and the
-	// allocator rounds large blocks up (a 64 MiB string can count as far
-	// more), so the engine's cap leaves a quarter on top of the configured
-	// limit for that overhead rather than refusing what the agent actually
-	// holds.
+	// QuickJS counts each block with its allocator's overhead (the native
+	// engine's heap: a 16-byte header and a size rounded up to 16 bytes,
+	// quickjs_native.h; modernc's allocator rounds large blocks up, so a
+	// 64 MiB string can count as far more), so the engine's cap leaves a
+	// quarter on top of the configured limit for that overhead rather than
+	// refusing what the agent actually holds.
 	vm.SetMemoryLimit(uintptr(e.limits.Memory + e.limits.Memory/4))
 	if err := vm.RegisterHostFunc("__cove_host", func(args []any) (any, error) {
 		if iso.cur == nil {

@@ -30,13 +30,18 @@
   // URLSearchParams, Headers, Request, Response) are keyed by these
   // symbols: Object.keys, for...in and JSON.stringify never show them,
   // and setting one is an assignment rather than a defineProperty call
-  // (each cost ~0.17 µs, and a request made ~16). An agent can still
-  // reach them (Object.getOwnPropertySymbols), as it could reach the
-  // hidden "_" fields before; nothing here is trusted.
+  // (each cost ~0.17 µs, and a request made ~16). Being set by assignment
+  // they are enumerable symbols: Object.assign and spreading copy them
+  // (the copy is no Request or Response). An agent can reach them
+  // (Object.getOwnPropertySymbols), as it could the hidden "_" fields
+  // before; nothing here is trusted.
   const $list = Symbol("list"), $parent = Symbol("parent"), $parts = Symbol("parts"), $params = Symbol("params");
   const $map = Symbol("map"), $body = Symbol("body"), $used = Symbol("used"), $stream = Symbol("stream");
   const $url = Symbol("url"), $method = Symbol("method"), $headers = Symbol("headers"), $rawHeaders = Symbol("rawHeaders");
   const $signal = Symbol("signal"), $redirect = Symbol("redirect"), $status = Symbol("status");
+
+  // The request being served, set by prepare (see dispatch at the end).
+  let req = null;
 
   // ---------- bytes: base64 and UTF-8 ----------
   const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -789,7 +794,8 @@
   // For each call the Go side calls dispatch("prepare"), then, in a VM that
   // has not run it yet, the agent's code (the built request-JSON form reads
   // scriptArgs at top level), then "run".
-  let req = null;
+  // req (the request being served) is declared near the top, with the
+  // fields that the URL parser reads.
   let delivered = false;
   let style = null; // the agent style run detected
   let output = null; // {v}: the last value the agent set as scriptOutput

@@ -241,20 +241,33 @@ static inline cove_limits *cove_new_limits(void) {
 // for its accounting were ~15% of the engine's time (issue 13). Blocks of
 // up to COVE_HEAP_SMALL bytes come from free lists, one per multiple of
 // 16 bytes, refilled from chunks of COVE_HEAP_CHUNK bytes; larger blocks
-// are malloc's. Every block has a 16-byte header holding its usable size,
-// so blocks stay 16-byte aligned as malloc's are. A VM runs on one thread
-// at a time (engine_native.go), so the heap takes no lock.
+// are malloc's. Every block has a 16-byte header (its usable size and a
+// check word), so blocks stay 16-byte aligned as malloc's are. A VM runs
+// on one thread at a time (engine_native.go), so the heap takes no lock.
 //
-// The memory limit (JS_SetMemoryLimit) bounds the heap's footprint: the
-// bytes of its chunks and of its large blocks. A freed small block goes
-// back to its list, not to the system, so the footprint never counts less
-// than the live blocks. Everything goes back to the system when the VM
-// is freed (cove_free_runtime).
+// Limits. The memory limit (JS_SetMemoryLimit) bounds the live blocks,
+// headers included, as QuickJS's own allocator bounds them. A freed small
+// block stays on its class's list until the VM is freed, so the chunks
+// can hold more than the live blocks when a VM's mix of sizes shifts: the
+// chunks are bounded by the limit too, and past it a small block is
+// malloc's own (a loose block, marked in its header, given back to malloc
+// when freed), so a shift of sizes is never refused while the live blocks
+// fit. What the heap holds from the system is then at most twice the
+// limit. A VM is retired after so many calls or seconds (isolate.go),
+// which gives its chunks back.
+//
+// Hardening. A bug in QuickJS that writes to freed memory must not make
+// the heap hand out an address of the script's choosing: the free lists'
+// links are stored XORed with a per-heap random key and the block's own
+// address (as glibc's safe-linking does), and a link that does not decode
+// to an aligned address, or a header whose check word does not match its
+// size, aborts the process (as glibc's checks do) rather than go on.
 #define COVE_HEAP_SMALL 512
 #define COVE_HEAP_CLASSES (COVE_HEAP_SMALL / 16)
 #define COVE_HEAP_CHUNK (16 << 10)
 #define COVE_HEAP_HEADER 16
 #define COVE_HEAP_MAX ((size_t)1 << 48) // no request is near it; keeps the sums below from overflowing
+#define COVE_HEAP_LOOSE 1               // in a header's size: a small block that is malloc's own
 
 typedef struct cove_chunk {
 	struct cove_chunk *next;
@@ -262,21 +275,47 @@ typedef struct cove_chunk {
 } cove_chunk;
 
 typedef struct cove_heap {
-	void *free[COVE_HEAP_CLASSES + 1]; // by usable size / 16; each a block's header
-	char *next[COVE_HEAP_CLASSES + 1]; // the unused rest of the class's last chunk
+	uintptr_t free[COVE_HEAP_CLASSES + 1]; // by usable size / 16; a block's header, encoded (cove_heap_link)
+	char *next[COVE_HEAP_CLASSES + 1];     // the unused rest of the class's last chunk
 	char *end[COVE_HEAP_CLASSES + 1];
 	cove_chunk *chunks;
-	size_t footprint; // bytes of chunks and large blocks
+	size_t chunked;   // bytes of chunks
+	size_t footprint; // bytes of chunks, large blocks and loose blocks
+	uintptr_t key;    // random, for the links and the headers' check words
 } cove_heap;
 
 static inline size_t cove_heap_usable(size_t size) {
 	return size == 0 ? 16 : (size + 15) & ~(size_t)15;
 }
 
-// cove_heap_refill gives class c a new chunk, or fails past the limit.
+// cove_heap_link encodes (and decodes) the link stored at block p.
+static inline uintptr_t cove_heap_link(cove_heap *h, char *p, uintptr_t v) {
+	return v ^ h->key ^ ((uintptr_t)p >> 4);
+}
+
+static inline void cove_heap_set_header(cove_heap *h, char *p, size_t usable) {
+	((size_t *)p)[0] = usable;
+	((uintptr_t *)p)[1] = (uintptr_t)usable ^ h->key ^ (uintptr_t)p;
+}
+
+// cove_heap_header returns the size word in block p's header (the usable
+// size, with COVE_HEAP_LOOSE for a loose block), aborting if the header
+// was overwritten.
+static inline size_t cove_heap_header(cove_heap *h, char *p) {
+	size_t word = ((size_t *)p)[0];
+	size_t usable = word & ~(size_t)COVE_HEAP_LOOSE;
+	if ((((uintptr_t *)p)[1] ^ h->key ^ (uintptr_t)p) != (uintptr_t)word || usable == 0 || (usable & 15) != 0 || usable > COVE_HEAP_MAX ||
+	    ((word & COVE_HEAP_LOOSE) && usable > COVE_HEAP_SMALL)) {
+		abort(); // heap corruption: a block's header was overwritten
+	}
+	return word;
+}
+
+// cove_heap_refill gives class c a new chunk, or fails when the chunks
+// would hold more than the limit.
 static inline int cove_heap_refill(cove_heap *h, JSMallocState *s, int c) {
 	size_t n = sizeof(cove_chunk) + COVE_HEAP_CHUNK;
-	if (h->footprint + n > s->malloc_limit) {
+	if (s->malloc_limit <= COVE_HEAP_MAX && h->chunked + n > s->malloc_limit) {
 		return 0;
 	}
 	cove_chunk *k = (cove_chunk *)malloc(n);
@@ -285,6 +324,7 @@ static inline int cove_heap_refill(cove_heap *h, JSMallocState *s, int c) {
 	}
 	k->next = h->chunks;
 	h->chunks = k;
+	h->chunked += n;
 	h->footprint += n;
 	size_t block = (size_t)c * 16 + COVE_HEAP_HEADER;
 	h->next[c] = (char *)(k + 1);
@@ -298,30 +338,35 @@ static inline void *cove_heap_malloc(JSMallocState *s, size_t size) {
 		return NULL;
 	}
 	size_t usable = cove_heap_usable(size);
-	char *p;
+	if (s->malloc_size + usable + COVE_HEAP_HEADER > s->malloc_limit) {
+		return NULL;
+	}
+	char *p = NULL;
+	size_t word = usable;
 	if (usable <= COVE_HEAP_SMALL) {
 		int c = (int)(usable >> 4);
-		p = (char *)h->free[c];
-		if (p != NULL) {
-			h->free[c] = *(void **)p;
-		} else {
-			if (h->next[c] == h->end[c] && !cove_heap_refill(h, s, c)) {
-				return NULL;
+		if (h->free[c] != 0) {
+			p = (char *)h->free[c];
+			uintptr_t next = cove_heap_link(h, p, *(uintptr_t *)p);
+			if ((next & 15) != 0) {
+				abort(); // heap corruption: a freed block's link was overwritten
 			}
+			h->free[c] = next;
+		} else if (h->next[c] != h->end[c] || cove_heap_refill(h, s, c)) {
 			p = h->next[c];
 			h->next[c] += usable + COVE_HEAP_HEADER;
+		} else {
+			word |= COVE_HEAP_LOOSE; // the chunks are full: malloc's own
 		}
-	} else {
-		if (h->footprint + usable + COVE_HEAP_HEADER > s->malloc_limit) {
-			return NULL;
-		}
+	}
+	if (p == NULL) {
 		p = (char *)malloc(usable + COVE_HEAP_HEADER);
 		if (p == NULL) {
 			return NULL;
 		}
 		h->footprint += usable + COVE_HEAP_HEADER;
 	}
-	*(size_t *)p = usable;
+	cove_heap_set_header(h, p, word);
 	s->malloc_count++;
 	s->malloc_size += usable + COVE_HEAP_HEADER;
 	return p + COVE_HEAP_HEADER;
@@ -333,21 +378,25 @@ static inline void cove_heap_free(JSMallocState *s, void *ptr) {
 	}
 	cove_heap *h = (cove_heap *)s->opaque;
 	char *p = (char *)ptr - COVE_HEAP_HEADER;
-	size_t usable = *(size_t *)p;
+	size_t word = cove_heap_header(h, p);
+	size_t usable = word & ~(size_t)COVE_HEAP_LOOSE;
 	s->malloc_count--;
 	s->malloc_size -= usable + COVE_HEAP_HEADER;
-	if (usable <= COVE_HEAP_SMALL) {
+	if (word == usable && usable <= COVE_HEAP_SMALL) {
 		int c = (int)(usable >> 4);
-		*(void **)p = h->free[c];
-		h->free[c] = p;
+		((uintptr_t *)p)[1] = 0; // a freed block has no valid header: freeing it again aborts
+		*(uintptr_t *)p = cove_heap_link(h, p, h->free[c]);
+		h->free[c] = (uintptr_t)p;
 	} else {
 		h->footprint -= usable + COVE_HEAP_HEADER;
 		free(p);
 	}
 }
 
+// cove_heap_usable_size is QuickJS's js_malloc_usable_size, which gets no
+// heap: it reads the size unchecked (the checks are on free and realloc).
 static inline size_t cove_heap_usable_size(const void *ptr) {
-	return ptr == NULL ? 0 : *(const size_t *)((const char *)ptr - COVE_HEAP_HEADER);
+	return ptr == NULL ? 0 : *(const size_t *)((const char *)ptr - COVE_HEAP_HEADER) & ~(size_t)COVE_HEAP_LOOSE;
 }
 
 static inline void *cove_heap_realloc(JSMallocState *s, void *ptr, size_t size) {
@@ -362,21 +411,21 @@ static inline void *cove_heap_realloc(JSMallocState *s, void *ptr, size_t size) 
 	if (size > COVE_HEAP_MAX) {
 		return NULL;
 	}
-	size_t old = cove_heap_usable_size(ptr);
+	size_t old = cove_heap_header(h, (char *)ptr - COVE_HEAP_HEADER) & ~(size_t)COVE_HEAP_LOOSE;
 	size_t usable = cove_heap_usable(size);
 	if (usable == old || (usable < old && old <= COVE_HEAP_SMALL)) {
 		return ptr; // a small block shrinks in place
 	}
 	if (old > COVE_HEAP_SMALL && usable > COVE_HEAP_SMALL) {
 		// Large to large: malloc's realloc, which may grow in place.
-		if (h->footprint - old + usable > s->malloc_limit) {
+		if (s->malloc_size - old + usable > s->malloc_limit) {
 			return NULL;
 		}
 		char *p = (char *)realloc((char *)ptr - COVE_HEAP_HEADER, usable + COVE_HEAP_HEADER);
 		if (p == NULL) {
 			return NULL;
 		}
-		*(size_t *)p = usable;
+		cove_heap_set_header(h, p, usable);
 		h->footprint = h->footprint - old + usable;
 		s->malloc_size = s->malloc_size - old + usable;
 		return p + COVE_HEAP_HEADER;
@@ -394,13 +443,14 @@ static const JSMallocFunctions cove_heap_functions = {
 	cove_heap_malloc, cove_heap_free, cove_heap_realloc, cove_heap_usable_size,
 };
 
-// cove_new_runtime makes a runtime with its own heap, which it returns in
-// *heap for cove_free_runtime.
-static inline JSRuntime *cove_new_runtime(cove_heap **heap) {
+// cove_new_runtime makes a runtime with its own heap, keyed by key (random,
+// from the host), which it returns in *heap for cove_free_runtime.
+static inline JSRuntime *cove_new_runtime(cove_heap **heap, uint64_t key) {
 	cove_heap *h = (cove_heap *)calloc(1, sizeof(cove_heap));
 	if (h == NULL) {
 		return NULL;
 	}
+	h->key = (uintptr_t)key;
 	JSRuntime *rt = JS_NewRuntime2(&cove_heap_functions, h);
 	if (rt == NULL) {
 		free(h);
@@ -410,7 +460,9 @@ static inline JSRuntime *cove_new_runtime(cove_heap **heap) {
 	return rt;
 }
 
-// cove_free_runtime frees rt, then its heap's memory.
+// cove_free_runtime frees rt, then its heap's chunks. (A large block
+// QuickJS never freed is not tracked, and stays allocated, as it did
+// under QuickJS's own allocator.)
 static inline void cove_free_runtime(JSRuntime *rt, cove_heap *h) {
 	JS_FreeRuntime(rt);
 	while (h->chunks != NULL) {
@@ -423,5 +475,101 @@ static inline void cove_free_runtime(JSRuntime *rt, cove_heap *h) {
 
 // cove_heap_footprint is the bytes the heap holds from the system.
 static inline size_t cove_heap_footprint(cove_heap *h) { return h->footprint; }
+
+// cove_heap_selftest drives a heap of its own through steps random
+// mallocs, reallocs and frees (sizes around the small/large boundary, each
+// class's edges, and one class after another, so that the chunks fill and
+// loose blocks are made), under a limit of limit bytes, and checks after
+// each that every live block still holds what was written to it and that
+// the counts and sizes add up: the live blocks within the limit, the
+// chunks too, and the footprint the chunks plus malloc's own blocks. It returns 0, or the first failing step's
+// number (+1), negated for an accounting error.
+static inline int64_t cove_heap_selftest(uint64_t seed, int64_t steps, size_t limit) {
+	enum { SLOTS = 512 };
+	cove_heap h;
+	memset(&h, 0, sizeof(h));
+	h.key = (uintptr_t)(seed * 0x9E3779B97F4A7C15ull);
+	JSMallocState s = {0, 0, limit, &h};
+	unsigned char *ptr[SLOTS] = {0};
+	size_t len[SLOTS] = {0};
+	unsigned char tag[SLOTS] = {0};
+	uint64_t x = seed | 1;
+	int64_t bad = 0;
+	for (int64_t step = 0; step < steps && bad == 0; step++) {
+		x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+		int i = (int)(x % SLOTS);
+		size_t n;
+		switch ((x >> 16) % 5) {
+		case 4: n = 16 * (1 + (step / 5000) % COVE_HEAP_CLASSES) - (x >> 24) % 16; break; // a class per phase: the mix shifts
+		case 0: n = 1 + (x >> 24) % 64; break;
+		case 1: n = COVE_HEAP_SMALL - 24 + (x >> 24) % 48; break; // across the boundary
+		case 2: n = 1 + (x >> 24) % 4096; break;
+		default: n = 16 * (1 + (x >> 24) % 40) + ((x >> 40) % 3) - 1; break; // class edges
+		}
+		int op = (int)((x >> 8) % 3);
+		if (ptr[i] != NULL) {
+			for (size_t k = 0; k < len[i]; k++) {
+				if (ptr[i][k] != (unsigned char)(tag[i] + k)) {
+					bad = step + 1;
+				}
+			}
+		}
+		if (op == 0 && ptr[i] != NULL) {
+			cove_heap_free(&s, ptr[i]);
+			ptr[i] = NULL;
+			len[i] = 0;
+		} else if (op == 1 && ptr[i] != NULL) {
+			unsigned char *q = (unsigned char *)cove_heap_realloc(&s, ptr[i], n);
+			if (q != NULL) {
+				ptr[i] = q;
+				size_t keep = len[i] < n ? len[i] : n;
+				for (size_t k = keep; k < n; k++) {
+					q[k] = (unsigned char)(tag[i] + k);
+				}
+				len[i] = n;
+			}
+		} else if (ptr[i] == NULL) {
+			unsigned char *q = (unsigned char *)cove_heap_malloc(&s, n);
+			if (q != NULL) {
+				ptr[i] = q;
+				len[i] = n;
+				tag[i] = (unsigned char)(x >> 48);
+				for (size_t k = 0; k < n; k++) {
+					q[k] = (unsigned char)(tag[i] + k);
+				}
+			}
+		}
+		size_t live = 0, count = 0, own = 0; // own: malloc's own blocks, large or loose
+		for (int k = 0; k < SLOTS; k++) {
+			if (ptr[k] != NULL) {
+				size_t word = *(size_t *)(ptr[k] - COVE_HEAP_HEADER);
+				size_t u = cove_heap_usable_size(ptr[k]);
+				if (u < len[k] || ((uintptr_t)ptr[k] & 15) != 0) {
+					bad = step + 1;
+				}
+				live += u + COVE_HEAP_HEADER;
+				count++;
+				if (u > COVE_HEAP_SMALL || (word & COVE_HEAP_LOOSE)) {
+					own += u + COVE_HEAP_HEADER;
+				}
+			}
+		}
+		if (bad == 0 && (live != s.malloc_size || count != s.malloc_count || live > limit || h.chunked > limit || h.footprint != h.chunked + own)) {
+			bad = -(step + 1);
+		}
+	}
+	for (int k = 0; k < SLOTS; k++) {
+		cove_heap_free(&s, ptr[k]);
+	}
+	if (bad == 0 && (s.malloc_size != 0 || s.malloc_count != 0)) {
+		bad = -(steps + 1);
+	}
+	while (h.chunks != NULL) {
+		cove_chunk *k = h.chunks;
+		h.chunks = k->next;
+		free(k);
+	}
+	return bad;
+}
 
 #endif

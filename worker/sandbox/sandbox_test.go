@@ -615,6 +615,13 @@ func TestMemoryLimitBound(t *testing.T) {
 			t.Errorf("%d MiB of small objects under a 32 MiB limit: %v %v, want an answer", c.mb, res, err)
 		}
 	}
+	// One array grown without end: its storage is reallocated, large to
+	// larger, each time.
+	_, err := run(t, e, agent(`{ fetch() { const a = []; for (;;) a.push(0); } }`), Request{URL: "http://agent.test/"}, Env{})
+	var le *LimitError
+	if !(errors.As(err, &le) && le.Limit == LimitMemory) && !strings.Contains(fmt.Sprint(err), "the memory limit is 32 MiB") {
+		t.Errorf("an array grown without end under a 32 MiB limit: %v, want the memory limit", err)
+	}
 }
 
 // TestMembombHeldLocally: an agent that fills the heap with a local is
@@ -975,12 +982,22 @@ func TestPrototypeCallsStayLocal(t *testing.T) {
 
 // TestFetchStoppedAtAnswer: a fetch still in flight when the agent answers
 // is cancelled as the call ends, not left running on the host. The
-// upstream holds each request until its client goes away; the control is
-// that the fetch reached it at all.
+// upstream holds /slow until its client goes away; the agent answers once
+// /arrived says /slow has reached the upstream (the control: the fetch was
+// on its way).
 func TestFetchStoppedAtAnswer(t *testing.T) {
-	arrived, gone := make(chan struct{}, 1), make(chan struct{}, 1)
+	arrived, gone := make(chan struct{}), make(chan struct{}, 1)
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		arrived <- struct{}{}
+		if r.URL.Path == "/arrived" {
+			select {
+			case <-arrived:
+				w.Write([]byte("yes"))
+			case <-time.After(5 * time.Second):
+				w.Write([]byte("no"))
+			}
+			return
+		}
+		close(arrived)
 		<-r.Context().Done()
 		gone <- struct{}{}
 	}))
@@ -988,17 +1005,12 @@ func TestFetchStoppedAtAnswer(t *testing.T) {
 	e := newEngine(t, Limits{Timeout: 10 * time.Second})
 	code := agent(`{ async fetch(request) {
 		fetch("` + up.URL + `/slow").catch(() => {});
-		await new Promise((resolve) => setTimeout(resolve, 50)); // the request is on its way
-		return new Response("answered");
+		const r = await fetch("` + up.URL + `/arrived");
+		return new Response(await r.text());
 	} }`)
 	res, err := run(t, e, code, Request{Method: "GET", URL: "http://agent.test/"}, Env{})
-	if err != nil || string(res.Body) != "answered" {
-		t.Fatalf("%v %v", res, err)
-	}
-	select {
-	case <-arrived:
-	case <-time.After(5 * time.Second):
-		t.Fatal("the fetch never reached the upstream")
+	if err != nil || string(res.Body) != "yes" {
+		t.Fatalf("the fetch to hold did not reach the upstream: %v %v", res, err)
 	}
 	select {
 	case <-gone:

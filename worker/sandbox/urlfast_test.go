@@ -129,13 +129,26 @@ func urlCorpus() []string {
 // being served is split without the parser when the host found that URL
 // canonical (prelude.js, splitRequestURL); every field must be what the
 // host's parser gives, for each URL of the corpus as a request's URL, and
-// for the ones the host re-serialised first (not canonical) too. The
-// control: at least 100 URLs take the split.
+// for the ones the host re-serialised first (not canonical) too; and a
+// canonical one must run no regular expression (an agent-visible count,
+// with a control URL that does). At least 100 URLs take the split.
 func TestRequestURLSplit(t *testing.T) {
 	e := newEngine(t, Limits{})
+	// The agent counts the runtime's regular-expression matches (through
+	// RegExp.prototype.exec, which the fast path's exec and test call):
+	// none for a split URL; the control, another simple URL, has some.
 	p, err := e.Compile([]byte(agent(`{ fetch(request) {
-		const u = new URL(request.url);
-		return Response.json({ href: u.href, protocol: u.protocol, username: u.username, password: u.password, host: u.host, hostname: u.hostname, port: u.port, pathname: u.pathname, search: u.search, hash: u.hash, origin: u.origin });
+		const exec = RegExp.prototype.exec;
+		let calls = 0;
+		RegExp.prototype.exec = function (s) { calls++; return exec.call(this, s); };
+		let u, splitCalls, controlCalls;
+		try {
+			u = new URL(request.url);
+			splitCalls = calls;
+			new URL("http://control.test/x");
+			controlCalls = calls - splitCalls;
+		} finally { RegExp.prototype.exec = exec; }
+		return Response.json({ href: u.href, protocol: u.protocol, username: u.username, password: u.password, host: u.host, hostname: u.hostname, port: u.port, pathname: u.pathname, search: u.search, hash: u.hash, origin: u.origin, splitCalls, controlCalls });
 	} }`)))
 	if err != nil {
 		t.Fatal(err)
@@ -159,8 +172,16 @@ func TestRequestURLSplit(t *testing.T) {
 			t.Fatalf("%q: %v", s, err)
 		}
 		var got urlParts
+		var calls struct{ SplitCalls, ControlCalls int }
 		if err := json.Unmarshal(res.Body, &got); err != nil {
 			t.Fatalf("%q: %s", s, res.Body)
+		}
+		json.Unmarshal(res.Body, &calls)
+		if calls.ControlCalls == 0 {
+			t.Fatalf("%q: the control URL ran no regular expression: the count no longer tells", s)
+		}
+		if simple && calls.SplitCalls != 0 {
+			t.Errorf("%q is canonical, but new URL(request.url) ran %d regular expressions", s, calls.SplitCalls)
 		}
 		if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", want) {
 			t.Errorf("%q (canonical %v):\n runtime %+v\n host    %+v", s, simple, got, want)
