@@ -471,6 +471,129 @@ func TestBatcher(t *testing.T) {
 	})
 }
 
+// TestBatcherLinger: with a linger, a receipt that would be signed alone
+// waits while calls begun (Begin) are still running, and stops waiting as
+// soon as none is, or the batch is full, or the linger has passed. The
+// linger here is a minute, so a signer that waited it out would trip the
+// tests' 10 s watchdog: each ending must come from the rule it names.
+func TestBatcherLinger(t *testing.T) {
+	within := func(t *testing.T, what string, f func()) {
+		t.Helper()
+		done := make(chan struct{})
+		go func() { f(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: still waiting after 10 s", what)
+		}
+	}
+	// until waits for cond on b's state (the test's goroutines order
+	// themselves by it, not by sleeping).
+	until := func(t *testing.T, b *Batcher, cond func() bool) {
+		t.Helper()
+		within(t, "the batcher's state", func() {
+			for {
+				b.mu.Lock()
+				ok := cond()
+				b.mu.Unlock()
+				if ok {
+					return
+				}
+				time.Sleep(time.Millisecond)
+			}
+		})
+	}
+	signAsync := func(p *Pending, r Receipt) chan Signed {
+		c := make(chan Signed, 1)
+		go func() {
+			s, err := p.Sign(r)
+			if err != nil {
+				panic(err)
+			}
+			c <- s
+		}()
+		return c
+	}
+	t.Run("no call running: signed at once", func(t *testing.T) {
+		b := NewBatcher(newSigner(t), 0)
+		b.SetLinger(time.Minute)
+		rs, es := batchOf(1)
+		within(t, "a receipt with no call running", func() {
+			s, err := b.Begin().Sign(rs[0])
+			if err != nil || s.Receipt.V() != cove.ReceiptV2 || Check(s, es[0].of()) != nil {
+				t.Errorf("%v %v", s.Receipt.V(), err)
+			}
+		})
+	})
+	t.Run("waits for a running call, ends when none is left", func(t *testing.T) {
+		b := NewBatcher(newSigner(t), 0)
+		b.SetLinger(time.Minute)
+		rs, es := batchOf(2)
+		p1, p2, p3 := b.Begin(), b.Begin(), b.Begin()
+		c1 := signAsync(p1, rs[0])
+		until(t, b, func() bool { return b.busy })
+		c2 := signAsync(p2, rs[1])
+		until(t, b, func() bool { return len(b.waiting) == 1 })
+		select {
+		case <-c1:
+			t.Fatal("the signer did not wait while a call was running")
+		default:
+		}
+		p3.Cancel() // the last running call ends without a receipt
+		var s1, s2 Signed
+		within(t, "the lingering signer after the last call ended", func() { s1, s2 = <-c1, <-c2 })
+		if s1.Receipt.V() != cove.ReceiptV3 || s1.Signature != s2.Signature {
+			t.Fatalf("versions %d and %d, one signature %v: the two were not signed together", s1.Receipt.V(), s2.Receipt.V(), s1.Signature == s2.Signature)
+		}
+		if err := Check(s1, es[0].of()); err != nil {
+			t.Fatal(err)
+		}
+		if err := Check(s2, es[1].of()); err != nil {
+			t.Fatal(err)
+		}
+		p3.Cancel() // again: nothing
+		if n := b.running.Load(); n != 0 {
+			t.Fatalf("%d calls still counted as running", n)
+		}
+	})
+	t.Run("ends when the batch is full", func(t *testing.T) {
+		b := NewBatcher(newSigner(t), 3)
+		b.SetLinger(time.Minute)
+		rs, _ := batchOf(3)
+		ps := []*Pending{b.Begin(), b.Begin(), b.Begin(), b.Begin()}
+		defer ps[3].Cancel()
+		c := []chan Signed{signAsync(ps[0], rs[0])}
+		until(t, b, func() bool { return b.busy })
+		for i := 1; i < 3; i++ {
+			c = append(c, signAsync(ps[i], rs[i]))
+			until(t, b, func() bool { return len(b.waiting) == i || !b.busy })
+		}
+		var out []Signed
+		within(t, "a full batch while a call still runs", func() {
+			for _, ch := range c {
+				out = append(out, <-ch)
+			}
+		})
+		for _, s := range out {
+			if s.Signature != out[0].Signature {
+				t.Fatal("a full batch was not signed together")
+			}
+		}
+	})
+	t.Run("the linger passes", func(t *testing.T) {
+		b := NewBatcher(newSigner(t), 0)
+		b.SetLinger(20 * time.Millisecond)
+		rs, es := batchOf(1)
+		p1, p2 := b.Begin(), b.Begin()
+		defer p2.Cancel()
+		var s Signed
+		within(t, "a linger of 20 ms", func() { s = <-signAsync(p1, rs[0]) })
+		if s.Receipt.V() != cove.ReceiptV2 || Check(s, es[0].of()) != nil {
+			t.Fatalf("version %d: alone after the linger, want 2", s.Receipt.V())
+		}
+	})
+}
+
 func TestGoldenVectorV3(t *testing.T) {
 	priv, err := crypto.ToECDSA(bytes.Repeat([]byte{0x42}, 32))
 	if err != nil {
