@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"sync"
-	"sync/atomic"
-	"time"
 
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/ethsig"
@@ -72,28 +70,18 @@ func SignBatch(s Signer, rs []Receipt) ([]Signed, error) {
 // is signed at once, alone, as version 2, so at low load nothing waits;
 // receipts that arrive while a signature is being made wait for it and are
 // then signed together, up to max at a time, as one version-3 batch, in
-// arrival order. A receipt waits for the signature in progress, the
-// batches of the receipts that arrived before it (one while fewer than max
-// wait) and its own; a batch forms when receipts arrive faster than one
-// signer signs them one by one.
-//
-// With a linger (SetLinger), a receipt that would be signed at once waits
-// first, at most the linger, for the receipts of calls already begun
-// (Begin) to join it, up to max in all; it waits only while such calls
-// are running, so at low load nothing waits still. Without Begin, or
-// with no linger, no timer is involved.
+// arrival order. No timer is involved: a receipt waits for the signature
+// in progress, the batches of the receipts that arrived before it (one
+// while fewer than max wait) and its own; a batch forms only when
+// receipts arrive faster than one signer signs them one by one.
 //
 // A Batcher is safe for concurrent use.
 type Batcher struct {
 	s   Signer
 	max int
 
-	linger  time.Duration
-	running atomic.Int64  // calls begun whose receipts are still to come
-	arrived chan struct{} // nudges a lingering signer: a receipt joined, or a call ended
-
 	mu      sync.Mutex
-	busy    bool         // a signature is being made (or a signer lingers)
+	busy    bool         // a signature is being made
 	waiting []*batchWait // in arrival order
 }
 
@@ -113,75 +101,7 @@ func NewBatcher(s Signer, max int) *Batcher {
 	if max <= 0 {
 		max = DefaultBatch
 	}
-	return &Batcher{s: s, max: min(max, 1<<cove.MaxReceiptProof), arrived: make(chan struct{}, 1)}
-}
-
-// SetLinger sets how long at most a receipt that would be signed alone
-// waits for the receipts of calls begun before it (Begin); zero, the
-// default, never waits. Set it before the Batcher is used.
-func (b *Batcher) SetLinger(d time.Duration) { b.linger = d }
-
-// Pending is a call whose receipt a Batcher will sign: Begin counts it, so
-// that a lingering signature waits for it; Sign or Cancel ends it.
-type Pending struct {
-	b    *Batcher
-	done atomic.Bool
-}
-
-// Begin counts a call whose receipt is to come. The caller must end it
-// with Sign, or with Cancel when the call ends without a receipt (a
-// deferred Cancel after Sign does nothing).
-func (b *Batcher) Begin() *Pending {
-	b.running.Add(1)
-	return &Pending{b: b}
-}
-
-// end stops counting p's call, once, and nudges a lingering signer.
-func (p *Pending) end() {
-	if p.done.CompareAndSwap(false, true) {
-		p.b.running.Add(-1)
-		p.b.nudge()
-	}
-}
-
-// Running is how many calls begun (Begin) have not ended, for tests and
-// metrics.
-func (b *Batcher) Running() int64 { return b.running.Load() }
-
-// Cancel ends p without a receipt.
-func (p *Pending) Cancel() { p.end() }
-
-// Sign ends p and signs r, as Batcher.Sign does.
-func (p *Pending) Sign(r Receipt) (Signed, error) {
-	p.end()
-	return p.b.Sign(r)
-}
-
-func (b *Batcher) nudge() {
-	select {
-	case b.arrived <- struct{}{}:
-	default:
-	}
-}
-
-// lingerFor waits, at most b.linger, while calls begun are still running
-// and fewer than max-1 receipts wait to join the caller's.
-func (b *Batcher) lingerFor() {
-	t := time.NewTimer(b.linger)
-	defer t.Stop()
-	for {
-		b.mu.Lock()
-		full := len(b.waiting) >= b.max-1
-		b.mu.Unlock()
-		if full || b.running.Load() <= 0 {
-			return
-		}
-		select {
-		case <-b.arrived:
-		case <-t.C:
-			return
-		}
-	}
+	return &Batcher{s: s, max: min(max, 1<<cove.MaxReceiptProof)}
 }
 
 // Sign signs r, alone (version 2) or in a batch with other receipts
@@ -190,42 +110,24 @@ func (b *Batcher) Sign(r Receipt) (Signed, error) {
 	b.mu.Lock()
 	if !b.busy {
 		b.busy = true
-		if b.linger <= 0 || b.max == 1 || b.running.Load() <= 0 {
-			b.mu.Unlock()
-			out, err := b.signBatch([]Receipt{r})
-			b.next()
-			if err != nil {
-				return Signed{}, err
-			}
-			return out[0], nil
+		b.mu.Unlock()
+		out, err := b.signBatch([]Receipt{r})
+		b.next()
+		if err != nil {
+			return Signed{}, err
 		}
-		// Calls begun are still running: wait a little for their
-		// receipts, which queue behind this one meanwhile.
-		b.mu.Unlock()
-		b.lingerFor()
-		b.mu.Lock()
-		n := min(b.max-1, len(b.waiting))
-		batch := append([]*batchWait{{r: r}}, b.waiting[:n]...)
-		b.waiting = append([]*batchWait(nil), b.waiting[n:]...)
-		b.mu.Unlock()
-		return b.signFor(batch)
+		return out[0], nil
 	}
 	w := &batchWait{r: r, done: make(chan struct{})}
 	b.waiting = append(b.waiting, w)
 	b.mu.Unlock()
-	b.nudge()
 
 	<-w.done
 	if w.lead == nil {
 		return w.res, w.err
 	}
 	// This waiter was the first of the next batch: it signs for all of it.
-	return b.signFor(w.lead)
-}
-
-// signFor signs batch, whose first receipt is the caller's, hands the
-// signer on, and answers the others.
-func (b *Batcher) signFor(batch []*batchWait) (Signed, error) {
+	batch := w.lead
 	rs := make([]Receipt, len(batch))
 	for i, bw := range batch {
 		rs[i] = bw.r

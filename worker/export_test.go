@@ -27,14 +27,6 @@ func (s *Server) SlowReceipts(id cove.AgentID, delay time.Duration) {
 	k.receipts = receipt.NewBatcher(slowSigner{k.attestor, delay}, s.cfg.ReceiptBatch)
 }
 
-// ReceiptCallsRunning is how many calls of agent id the agent's receipt
-// batcher counts as running (receipt.Batcher.Begin), for tests.
-func (s *Server) ReceiptCallsRunning(id cove.AgentID) int64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.agents[id].receipts.Running()
-}
-
 type slowSigner struct {
 	receipt.Signer
 	delay time.Duration

@@ -135,35 +135,3 @@ func TestAgentBusy(t *testing.T) {
 		t.Fatalf("control, the queue has room: %+v, %v", resp, err)
 	}
 }
-
-// TestReceiptCallsEnd: every call the worker begins for an agent's receipt
-// batcher (which lingers while calls are running, Config.ReceiptLinger)
-// ends, whether it is answered (signed) or not: a caller that goes away
-// mid-call leaves nothing counted, else every later response of the agent
-// would wait out the linger. The control: while the calls run, the
-// batcher counts them.
-func TestReceiptCallsEnd(t *testing.T) {
-	cfg := worker.DefaultConfig()
-	cfg.Limits.Timeout = 10 * time.Second
-	e := newEnv(t, cfg)
-	e.provision(t, 0)
-	busy := e.deploy(t, `var __cove_agent = { default: { fetch(r) { if (new URL(r.url).pathname === "/spin") for (;;) {} return new Response("ok"); } } };`, nil)
-	if resp, err := e.w.Invoke(context.Background(), busy, call(http.MethodGet, "/", "")); err != nil || resp.Status != 200 {
-		t.Fatalf("%+v, %v", resp, err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	for range 3 {
-		wg.Go(func() {
-			if _, err := e.w.Invoke(ctx, busy, call(http.MethodGet, "/spin", "")); err == nil {
-				t.Error("a call whose caller went away was answered")
-			}
-		})
-	}
-	eventually(t, "the spinning calls counted", func() bool { return e.w.ReceiptCallsRunning(busy) == 3 })
-	cancel()
-	wg.Wait()
-	if n := e.w.ReceiptCallsRunning(busy); n != 0 {
-		t.Fatalf("%d calls still counted as running after their callers went away", n)
-	}
-}

@@ -104,10 +104,6 @@ func (s *Server) Invoke(ctx context.Context, id cove.AgentID, c cove.Call) (*cov
 	if err != nil {
 		return nil, err
 	}
-	// Counted from here, so that a response signed under load waits a
-	// little for this one to share its signature (Config.ReceiptLinger).
-	pending := k.receipts.Begin()
-	defer pending.Cancel()
 	// The code is loaded (perhaps from a peer) before taking a slot, so
 	// agents whose code is slow or impossible to get cannot hold every slot.
 	var res *sandbox.Result
@@ -135,7 +131,7 @@ func (s *Server) Invoke(ctx context.Context, id cove.AgentID, c cove.Call) (*cov
 
 	var resp *cove.Response
 	resp, runErr = shapeResponse(c, res, runErr, reqID)
-	signed, err := pending.Sign(cove.Receipt{
+	signed, err := k.receipts.Sign(cove.Receipt{
 		Agent:        a.ID,
 		CodeHash:     a.CodeHash,
 		RequestHash:  cove.RequestHash(c.Method, c.Path, c.Body),
@@ -236,7 +232,6 @@ func (s *Server) keysFor(a cove.Agent) (*agentKeys, error) {
 	ak := cluster.Agent(a.ID)
 	k = &agentKeys{key: ak, attestor: ak.Attestor(), sealed: string(a.Secrets), secrets: secret.Set{}}
 	k.receipts = receipt.NewBatcher(k.attestor, s.cfg.ReceiptBatch)
-	k.receipts.SetLinger(s.cfg.receiptLinger())
 	// Once per agent key, not per response: receipt.Sign checks only the
 	// signature's form.
 	if err := receipt.CheckSigner(k.attestor); err != nil {

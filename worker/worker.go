@@ -90,12 +90,6 @@ type Config struct {
 	// (version 2). 1 signs every response alone; 0 means
 	// receipt.DefaultBatch (16).
 	ReceiptBatch int `toml:"receipt_batch"`
-	// ReceiptLinger is how long at most a response that would be signed
-	// alone waits, while other calls of its agent are running, for their
-	// responses to share its signature (ADR 18); at low load (no other
-	// call running) nothing waits. Zero means DefaultReceiptLinger; a
-	// negative value never waits.
-	ReceiptLinger time.Duration `toml:"receipt_linger,omitempty"`
 	// LogsPerAgent is how many invocations' logs are kept per agent.
 	LogsPerAgent int `toml:"logs_per_agent"`
 	// CompiledCacheBytes bounds the compiled agent programs kept (bytes of
@@ -112,25 +106,6 @@ type Config struct {
 // when Config.MaxQueuedPerAgent is zero: enough for `cove bench
 // --concurrency 64` and more against one agent.
 const DefaultMaxQueuedPerAgent = 256
-
-// DefaultReceiptLinger is Config.ReceiptLinger when it is zero, and
-// maxReceiptLinger the most it may be: issue 13 bounds a batch's wait by
-// 1 ms.
-const (
-	DefaultReceiptLinger = 500 * time.Microsecond
-	maxReceiptLinger     = time.Millisecond
-)
-
-// receiptLinger is the effective ReceiptLinger.
-func (c Config) receiptLinger() time.Duration {
-	switch {
-	case c.ReceiptLinger == 0:
-		return DefaultReceiptLinger
-	case c.ReceiptLinger < 0:
-		return 0
-	}
-	return c.ReceiptLinger
-}
 
 // perAgent returns the effective MaxPerAgent and MaxQueuedPerAgent.
 func (c Config) perAgent() (running, queued int) {
@@ -189,9 +164,6 @@ func (c Config) Validate() error {
 	}
 	if c.ReceiptBatch < 0 || c.ReceiptBatch > 1<<cove.MaxReceiptProof {
 		return fmt.Errorf("worker: receipt_batch %d must be 1 to %d (0 means %d)", c.ReceiptBatch, 1<<cove.MaxReceiptProof, receipt.DefaultBatch)
-	}
-	if c.ReceiptLinger > maxReceiptLinger {
-		return fmt.Errorf("worker: receipt_linger %s is over %s (0 means %s, a negative value never waits)", c.ReceiptLinger, maxReceiptLinger, DefaultReceiptLinger)
 	}
 	if c.CompiledCacheBytes < 0 {
 		return fmt.Errorf("worker: compiled_cache_bytes %d must not be negative (0 means %d)", c.CompiledCacheBytes, DefaultCompiledCacheBytes)

@@ -76,7 +76,6 @@ generator, the node and the baseline share this machine's cores.`,
 	f.IntVar(&o.Concurrency, "concurrency", o.Concurrency, "concurrent keep-alive connections")
 	f.StringVar(&o.LoadGen, "loadgen", "auto", "load generator: wrk, builtin, or auto (wrk when installed)")
 	f.IntVar(&o.ReceiptBatch, "receipt-batch", 0, "the worker's receipt_batch: 0 its default (responses ready at once share one signature), 1 every response signed alone")
-	f.DurationVar(&o.ReceiptLinger, "receipt-linger", 0, "the worker's receipt_linger: how long a response waits, under load, for others to share its signature; 0 its default, negative never")
 	f.StringVar(&o.DataDir, "data-dir", "", "the node's data directory (default a temporary one, removed after)")
 	f.BoolVar(&asJSON, "json", false, "print the results as JSON")
 	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the measured cove phase to this file (go tool pprof)")

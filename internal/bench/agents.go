@@ -59,9 +59,6 @@ type AgentOptions struct {
 	// (responses ready at once share a signature, ADR 18), 1 every
 	// response signed alone.
 	ReceiptBatch int
-	// ReceiptLinger is the node's worker receipt_linger: 0 its default,
-	// negative never waiting.
-	ReceiptLinger time.Duration
 }
 
 // DefaultAgentOptions returns the defaults of `cove bench`.
@@ -111,9 +108,6 @@ type AgentReport struct {
 	// ReceiptBatch is the worker's receipt_batch during the run (0: its
 	// default, receipt.DefaultBatch).
 	ReceiptBatch int `json:"receiptBatch"`
-	// ReceiptLinger is the worker's receipt_linger during the run (0: its
-	// default, worker.DefaultReceiptLinger; negative: none).
-	ReceiptLinger time.Duration `json:"receiptLingerNs"`
 
 	Cove        Target  `json:"cove"`
 	Node        *Target `json:"node,omitempty"`
@@ -201,7 +195,7 @@ func Agents(ctx context.Context, o AgentOptions, log *slog.Logger, progress io.W
 		Path:        "/agents/{id}" + agentPath,
 	}
 	say("%d CPUs (%s), load average %s", rep.Machine.CPUs, rep.Machine.Model, rep.Machine.LoadAvg)
-	rep.LoadGen, rep.ReceiptBatch, rep.ReceiptLinger = o.LoadGen, o.ReceiptBatch, o.ReceiptLinger
+	rep.LoadGen, rep.ReceiptBatch = o.LoadGen, o.ReceiptBatch
 	if rep.LoadGen == "" {
 		rep.LoadGen = LoadGenBuiltin
 		_, err := exec.LookPath("wrk")
@@ -220,7 +214,7 @@ func Agents(ctx context.Context, o AgentOptions, log *slog.Logger, progress io.W
 	agentFile := filepath.Join(o.Dir, AgentFile)
 
 	// Cove: a node in this process.
-	cove, err := startDevNode(ctx, o.DataDir, receiptConfig{Batch: o.ReceiptBatch, Linger: o.ReceiptLinger}, ai.Config{}, log)
+	cove, err := startDevNode(ctx, o.DataDir, o.ReceiptBatch, ai.Config{}, log)
 	if err != nil {
 		return nil, err
 	}
@@ -433,13 +427,8 @@ func (r *AgentReport) Print(w io.Writer) {
 		fmt.Fprintf(w, "| %s | %.0f | %.2f | %.2f | %d |\n", name, t.RPS, t.P50MS, t.P99MS, t.Errors+t.Non2xx)
 	}
 	signed := "signed receipt"
-	switch {
-	case r.ReceiptBatch == 1:
+	if r.ReceiptBatch == 1 {
 		signed = "each receipt signed alone"
-	case r.ReceiptLinger < 0:
-		signed = "signed receipt, no linger"
-	case r.ReceiptLinger > 0:
-		signed = "signed receipt, linger " + r.ReceiptLinger.String()
 	}
 	row("cove (gateway, warm isolate, "+signed+")", r.Cove)
 	if r.Node != nil {

@@ -78,7 +78,7 @@ func AI(ctx context.Context, o AIOptions, log *slog.Logger, progress io.Writer) 
 	direct := "http://" + ln.Addr().String() + "/v1"
 
 	fmt.Fprintln(progress, "starting a dev node with the MOCK upstream as provider \"mock\"")
-	node, err := startDevNode(ctx, o.DataDir, receiptConfig{}, ai.Config{Providers: []ai.Provider{{Name: "mock", URL: direct}}, FreeTokensPerDay: -1}, log)
+	node, err := startDevNode(ctx, o.DataDir, 0, ai.Config{Providers: []ai.Provider{{Name: "mock", URL: direct}}, FreeTokensPerDay: -1}, log)
 	if err != nil {
 		return nil, err
 	}

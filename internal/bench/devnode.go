@@ -25,14 +25,7 @@ type devNode struct {
 	tempDir string          // removed by stop; "" when a data dir was given
 }
 
-// receiptConfig is the node's worker receipt_batch and receipt_linger
-// (zero: the worker's defaults).
-type receiptConfig struct {
-	Batch  int
-	Linger time.Duration
-}
-
-func startDevNode(ctx context.Context, dataDir string, rc receiptConfig, aiCfg ai.Config, log *slog.Logger, blockInterval ...time.Duration) (*devNode, error) {
+func startDevNode(ctx context.Context, dataDir string, receiptBatch int, aiCfg ai.Config, log *slog.Logger, blockInterval ...time.Duration) (*devNode, error) {
 	b := &devNode{}
 	if dataDir == "" {
 		d, err := os.MkdirTemp("", "cove-bench-")
@@ -72,10 +65,9 @@ func startDevNode(ctx context.Context, dataDir string, rc receiptConfig, aiCfg a
 		Funded:   []cove.Address{key.Address},
 		P2PAddr:  "127.0.0.1:0",
 		Log:      log,
-		// The worker's receipt batching (0: its defaults).
-		ReceiptBatch:  rc.Batch,
-		ReceiptLinger: rc.Linger,
-		AI:            aiCfg,
+		// The worker's receipt batching (0: its default).
+		ReceiptBatch: receiptBatch,
+		AI:           aiCfg,
 	}
 	if len(blockInterval) > 0 {
 		dc.BlockInterval = blockInterval[0]

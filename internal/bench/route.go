@@ -164,7 +164,7 @@ func Route(ctx context.Context, o RouteOptions, log *slog.Logger, progress io.Wr
 	nodes = nil
 
 	fmt.Fprintf(progress, "hop: %d hello calls at concurrency 1 through a cove dev node (worker in process)\n", o.HopRequests)
-	dev, err := startDevNode(ctx, "", receiptConfig{}, ai.Config{}, log.With("node", "dev"))
+	dev, err := startDevNode(ctx, "", 0, ai.Config{}, log.With("node", "dev"))
 	if err != nil {
 		return nil, err
 	}

@@ -73,7 +73,7 @@ func Scale(ctx context.Context, o ScaleOptions, log *slog.Logger, progress io.Wr
 		return nil, errors.New("bench scale: agents, senders, concurrency and duration must be positive")
 	}
 	rep := &ScaleReport{Date: time.Now().UTC().Format(time.RFC3339), Machine: ThisMachine(), Options: o}
-	node, err := startDevNode(ctx, o.DataDir, receiptConfig{}, ai.Config{}, log, 50*time.Millisecond)
+	node, err := startDevNode(ctx, o.DataDir, 0, ai.Config{}, log, 50*time.Millisecond)
 	if err != nil {
 		return nil, err
 	}

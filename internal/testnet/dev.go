@@ -41,8 +41,6 @@ type DevConfig struct {
 	EVMBlockTime time.Duration
 	// ReceiptBatch is the worker's receipt_batch (zero: its default).
 	ReceiptBatch int
-	// ReceiptLinger is the worker's receipt_linger (zero: its default).
-	ReceiptLinger time.Duration
 	// AI is the node's [ai] section (providers of the AI API).
 	AI ai.Config
 	// AdminAddr is the node's admin listener (metrics, pprof); empty: none.
@@ -75,7 +73,6 @@ func StartDev(ctx context.Context, c DevConfig) (*DevNode, error) {
 		cfg.Validator.BlockInterval = c.BlockInterval
 	}
 	cfg.Worker.ReceiptBatch = c.ReceiptBatch
-	cfg.Worker.ReceiptLinger = c.ReceiptLinger
 	cfg.AI = c.AI
 	cfg.AdminAddr = c.AdminAddr
 	if c.EVMAddr != "" {
