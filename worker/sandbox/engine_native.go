@@ -133,8 +133,13 @@ func heapSelfTest(seed uint64, steps int64, limit uintptr) int64 {
 	return int64(C.cove_heap_selftest(C.uint64_t(seed), C.int64_t(steps), C.size_t(limit)))
 }
 
+// heapCorrupt runs cove_heap_corrupt(which), which aborts the process
+// for which 1 to 3. For TestHeapCorruptionAborts.
+func heapCorrupt(which int) int { return int(C.cove_heap_corrupt(C.int(which))) }
+
 // heapFootprint is the bytes the VM's heap holds from the system: its
-// chunks of small blocks and its large blocks (quickjs_native.h).
+// chunks of small blocks, its large blocks and its loose ones
+// (quickjs_native.h).
 func (v *nativeVM) heapFootprint() uintptr { return uintptr(C.cove_heap_footprint(v.heap)) }
 
 func (v *nativeVM) SetEvalTimeout(d time.Duration) { C.cove_set_timeout(v.limits, C.int64_t(d)) }

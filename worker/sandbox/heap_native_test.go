@@ -4,7 +4,12 @@ package sandbox
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -122,6 +127,33 @@ func TestHeapWarmSizeShift(t *testing.T) {
 			if iso == "warm" && k != 2 && !res.Warm {
 				t.Fatalf("arrays of %d: the VM was not reused", k)
 			}
+		}
+	}
+}
+
+// TestHeapCorruptionAborts: the heap's checks stop a corrupted heap
+// (quickjs_native.h, cove_heap_corrupt): a live block's header overwritten,
+// a freed block's link overwritten, a block freed twice. Each runs in a
+// child process (this test binary again), which must die of SIGABRT in
+// heapCorrupt (Go's runtime reports the signal and exits 2); the control,
+// the same allocations uncorrupted, exits cleanly.
+func TestHeapCorruptionAborts(t *testing.T) {
+	if w := os.Getenv("COVE_HEAP_CORRUPT"); w != "" {
+		n, _ := strconv.Atoi(w)
+		heapCorrupt(n)
+		os.Exit(0)
+	}
+	for which, name := range []string{"control", "a header overwritten", "a link overwritten", "a double free"} {
+		cmd := exec.Command(os.Args[0], "-test.run", "^TestHeapCorruptionAborts$")
+		cmd.Env = append(os.Environ(), "COVE_HEAP_CORRUPT="+strconv.Itoa(which))
+		out, err := cmd.CombinedOutput()
+		var ee *exec.ExitError
+		aborted := errors.As(err, &ee) && strings.Contains(string(out), "SIGABRT") && strings.Contains(string(out), "heapCorrupt")
+		if which == 0 && err != nil {
+			t.Fatalf("%s: %v\n%s", name, err, out)
+		}
+		if which > 0 && !aborted {
+			t.Errorf("%s: the child ended with %v, want SIGABRT\n%s", name, err, out)
 		}
 	}
 }

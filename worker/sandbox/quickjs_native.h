@@ -253,15 +253,19 @@ static inline cove_limits *cove_new_limits(void) {
 // malloc's own (a loose block, marked in its header, given back to malloc
 // when freed), so a shift of sizes is never refused while the live blocks
 // fit. What the heap holds from the system is then at most twice the
-// limit. A VM is retired after so many calls or seconds (isolate.go),
+// limit QuickJS is given (isolate.go gives it 1.25 x [limits] memory),
+// plus malloc's own overhead on the loose and large blocks. A VM is retired after so many calls or seconds (isolate.go),
 // which gives its chunks back.
 //
-// Hardening. A bug in QuickJS that writes to freed memory must not make
-// the heap hand out an address of the script's choosing: the free lists'
-// links are stored XORed with a per-heap random key and the block's own
-// address (as glibc's safe-linking does), and a link that does not decode
-// to an aligned address, or a header whose check word does not match its
-// size, aborts the process (as glibc's checks do) rather than go on.
+// Hardening. A bug in QuickJS that writes past the end of a block (into
+// the next block's header) must not make the heap hand out an address of
+// the script's choosing: the free lists' links are stored XORed with a
+// per-heap random key and the block's own address (as glibc's
+// safe-linking does), and a link that does not decode to an aligned
+// address, or a header whose check word does not match its size, aborts
+// the process (as glibc's checks do) rather than go on. A write through a
+// dangling pointer into a freed block's data is not detected (the links
+// sit in the header before it), as with any allocator.
 #define COVE_HEAP_SMALL 512
 #define COVE_HEAP_CLASSES (COVE_HEAP_SMALL / 16)
 #define COVE_HEAP_CHUNK (16 << 10)
@@ -332,15 +336,10 @@ static inline int cove_heap_refill(cove_heap *h, JSMallocState *s, int c) {
 	return 1;
 }
 
-static inline void *cove_heap_malloc(JSMallocState *s, size_t size) {
+// cove_heap_alloc allocates size bytes; the caller has checked the limit.
+static inline void *cove_heap_alloc(JSMallocState *s, size_t size) {
 	cove_heap *h = (cove_heap *)s->opaque;
-	if (size > COVE_HEAP_MAX) {
-		return NULL;
-	}
 	size_t usable = cove_heap_usable(size);
-	if (s->malloc_size + usable + COVE_HEAP_HEADER > s->malloc_limit) {
-		return NULL;
-	}
 	char *p = NULL;
 	size_t word = usable;
 	if (usable <= COVE_HEAP_SMALL) {
@@ -372,6 +371,13 @@ static inline void *cove_heap_malloc(JSMallocState *s, size_t size) {
 	return p + COVE_HEAP_HEADER;
 }
 
+static inline void *cove_heap_malloc(JSMallocState *s, size_t size) {
+	if (size > COVE_HEAP_MAX || s->malloc_size + cove_heap_usable(size) + COVE_HEAP_HEADER > s->malloc_limit) {
+		return NULL;
+	}
+	return cove_heap_alloc(s, size);
+}
+
 static inline void cove_heap_free(JSMallocState *s, void *ptr) {
 	if (ptr == NULL) {
 		return;
@@ -384,7 +390,8 @@ static inline void cove_heap_free(JSMallocState *s, void *ptr) {
 	s->malloc_size -= usable + COVE_HEAP_HEADER;
 	if (word == usable && usable <= COVE_HEAP_SMALL) {
 		int c = (int)(usable >> 4);
-		((uintptr_t *)p)[1] = 0; // a freed block has no valid header: freeing it again aborts
+		// The link overwrites the size word, so the header's check fails:
+		// freeing the block again aborts.
 		*(uintptr_t *)p = cove_heap_link(h, p, h->free[c]);
 		h->free[c] = (uintptr_t)p;
 	} else {
@@ -416,11 +423,13 @@ static inline void *cove_heap_realloc(JSMallocState *s, void *ptr, size_t size) 
 	if (usable == old || (usable < old && old <= COVE_HEAP_SMALL)) {
 		return ptr; // a small block shrinks in place
 	}
+	// The limit is checked on the change, as QuickJS's allocator does: a
+	// shrink never fails on it.
+	if (usable > old && s->malloc_size - old + usable > s->malloc_limit) {
+		return NULL;
+	}
 	if (old > COVE_HEAP_SMALL && usable > COVE_HEAP_SMALL) {
 		// Large to large: malloc's realloc, which may grow in place.
-		if (s->malloc_size - old + usable > s->malloc_limit) {
-			return NULL;
-		}
 		char *p = (char *)realloc((char *)ptr - COVE_HEAP_HEADER, usable + COVE_HEAP_HEADER);
 		if (p == NULL) {
 			return NULL;
@@ -430,7 +439,7 @@ static inline void *cove_heap_realloc(JSMallocState *s, void *ptr, size_t size) 
 		s->malloc_size = s->malloc_size - old + usable;
 		return p + COVE_HEAP_HEADER;
 	}
-	void *q = cove_heap_malloc(s, size);
+	void *q = cove_heap_alloc(s, size);
 	if (q == NULL) {
 		return NULL;
 	}
@@ -473,6 +482,49 @@ static inline void cove_free_runtime(JSRuntime *rt, cove_heap *h) {
 	free(h);
 }
 
+// cove_heap_corrupt makes a heap, corrupts it as which says, and uses it:
+// 1 changes a live block's size to another valid one (as an overflow of
+// the block before it could) and frees the block; 2 overwrites a freed block's link and
+// allocates twice from its list; 3 frees a block twice; 0 does the same
+// allocations without corrupting anything. Every corruption must abort
+// the process; 0 returns. For TestHeapCorruptionAborts.
+static inline int cove_heap_corrupt(int which) {
+	cove_heap h;
+	memset(&h, 0, sizeof(h));
+	h.key = (uintptr_t)0x5bd1e995u * 2654435761u;
+	JSMallocState s = {0, 0, (size_t)-1, &h};
+	char *a = (char *)cove_heap_malloc(&s, 40);
+	char *b = (char *)cove_heap_malloc(&s, 40);
+	if (a == NULL || b == NULL) {
+		return -1;
+	}
+	switch (which) {
+	case 1:
+		*(size_t *)(b - COVE_HEAP_HEADER) += 16; // a's overflow into b's size, to another valid one
+		cove_heap_free(&s, b);
+		break;
+	case 2:
+		cove_heap_free(&s, b);
+		memset(b - COVE_HEAP_HEADER, 0x41, 8); // b's link
+		cove_heap_malloc(&s, 40);
+		cove_heap_malloc(&s, 40);
+		break;
+	case 3:
+		cove_heap_free(&s, b);
+		cove_heap_free(&s, b);
+		break;
+	default:
+		cove_heap_free(&s, b);
+		cove_heap_free(&s, a);
+	}
+	while (h.chunks != NULL) {
+		cove_chunk *k = h.chunks;
+		h.chunks = k->next;
+		free(k);
+	}
+	return 0;
+}
+
 // cove_heap_footprint is the bytes the heap holds from the system.
 static inline size_t cove_heap_footprint(cove_heap *h) { return h->footprint; }
 
@@ -507,6 +559,26 @@ static inline int64_t cove_heap_selftest(uint64_t seed, int64_t steps, size_t li
 		default: n = 16 * (1 + (x >> 24) % 40) + ((x >> 40) % 3) - 1; break; // class edges
 		}
 		int op = (int)((x >> 8) % 3);
+		if (step % 1000 == 999) {
+			// The edges: realloc of NULL and to 0, a size past the maximum.
+			if (ptr[i] == NULL) {
+				unsigned char *q = (unsigned char *)cove_heap_realloc(&s, NULL, 24);
+				if (q != NULL) {
+					ptr[i] = q;
+					len[i] = 0;
+				}
+			} else {
+				if (cove_heap_realloc(&s, ptr[i], 0) != NULL) {
+					bad = step + 1;
+				}
+				ptr[i] = NULL;
+				len[i] = 0;
+			}
+			if (cove_heap_malloc(&s, COVE_HEAP_MAX + 1) != NULL || cove_heap_realloc(&s, ptr[(i + 1) % SLOTS], COVE_HEAP_MAX + 1) != NULL) {
+				bad = step + 1;
+			}
+			continue;
+		}
 		if (ptr[i] != NULL) {
 			for (size_t k = 0; k < len[i]; k++) {
 				if (ptr[i][k] != (unsigned char)(tag[i] + k)) {
@@ -515,11 +587,21 @@ static inline int64_t cove_heap_selftest(uint64_t seed, int64_t steps, size_t li
 			}
 		}
 		if (op == 0 && ptr[i] != NULL) {
+			size_t word = *(size_t *)(ptr[i] - COVE_HEAP_HEADER);
+			uintptr_t head = h.free[word >> 4 < COVE_HEAP_CLASSES + 1 ? word >> 4 : 0];
 			cove_heap_free(&s, ptr[i]);
+			// A freed chunk block's link is stored encoded, never as the
+			// list's previous head.
+			if (word <= COVE_HEAP_SMALL && *(uintptr_t *)(ptr[i] - COVE_HEAP_HEADER) == head) {
+				bad = step + 1;
+			}
 			ptr[i] = NULL;
 			len[i] = 0;
 		} else if (op == 1 && ptr[i] != NULL) {
 			unsigned char *q = (unsigned char *)cove_heap_realloc(&s, ptr[i], n);
+			if (q == NULL && n <= len[i]) {
+				bad = step + 1; // a shrink never fails on the limit
+			}
 			if (q != NULL) {
 				ptr[i] = q;
 				size_t keep = len[i] < n ? len[i] : n;
@@ -561,7 +643,7 @@ static inline int64_t cove_heap_selftest(uint64_t seed, int64_t steps, size_t li
 	for (int k = 0; k < SLOTS; k++) {
 		cove_heap_free(&s, ptr[k]);
 	}
-	if (bad == 0 && (s.malloc_size != 0 || s.malloc_count != 0)) {
+	if (bad == 0 && (s.malloc_size != 0 || s.malloc_count != 0 || h.footprint != h.chunked)) {
 		bad = -(steps + 1);
 	}
 	while (h.chunks != NULL) {
