@@ -71,9 +71,8 @@ func newInvocation(ctx context.Context, e *Engine, req Request, env Env) *invoca
 // close ends the invocation: fetches still in flight stop, and its
 // isolate goes back to the pool if the call ended cleanly, else is closed.
 func (inv *invocation) close() {
-	for id, cancel := range inv.fetches { // stops fetches still in flight
+	for _, cancel := range inv.fetches { // stops fetches still in flight
 		cancel()
-		delete(inv.fetches, id)
 	}
 	iso := inv.iso
 	if iso == nil {

@@ -254,8 +254,9 @@ static inline cove_limits *cove_new_limits(void) {
 // when freed), so a shift of sizes is never refused while the live blocks
 // fit. What the heap holds from the system is then at most twice the
 // limit QuickJS is given (isolate.go gives it 1.25 x [limits] memory),
-// plus malloc's own overhead on the loose and large blocks. A VM is retired after so many calls or seconds (isolate.go),
-// which gives its chunks back.
+// plus malloc's own overhead on the loose and large blocks. A VM is
+// retired after so many calls or seconds (isolate.go), which gives its
+// chunks back.
 //
 // Hardening. A bug in QuickJS that writes past the end of a block (into
 // the next block's header) must not make the heap hand out an address of
@@ -469,24 +470,29 @@ static inline JSRuntime *cove_new_runtime(cove_heap **heap, uint64_t key) {
 	return rt;
 }
 
-// cove_free_runtime frees rt, then its heap's chunks. (A large block
-// QuickJS never freed is not tracked, and stays allocated, as it did
-// under QuickJS's own allocator.)
-static inline void cove_free_runtime(JSRuntime *rt, cove_heap *h) {
-	JS_FreeRuntime(rt);
+// cove_heap_release gives h's chunks back to the system. (A large or
+// loose block QuickJS never freed is not tracked, and stays allocated, as
+// it did under QuickJS's own allocator.)
+static inline void cove_heap_release(cove_heap *h) {
 	while (h->chunks != NULL) {
 		cove_chunk *k = h->chunks;
 		h->chunks = k->next;
 		free(k);
 	}
+}
+
+// cove_free_runtime frees rt, then its heap.
+static inline void cove_free_runtime(JSRuntime *rt, cove_heap *h) {
+	JS_FreeRuntime(rt);
+	cove_heap_release(h);
 	free(h);
 }
 
 // cove_heap_corrupt makes a heap, corrupts it as which says, and uses it:
 // 1 changes a live block's size to another valid one (as an overflow of
-// the block before it could) and frees the block; 2 overwrites a freed block's link and
-// allocates twice from its list; 3 frees a block twice; 0 does the same
-// allocations without corrupting anything. Every corruption must abort
+// the block before it could) and frees the block; 2 overwrites a freed
+// block's link and allocates twice from its list; 3 frees a block twice;
+// 0 does the same allocations without corrupting anything. Every corruption must abort
 // the process; 0 returns. For TestHeapCorruptionAborts.
 static inline int cove_heap_corrupt(int which) {
 	cove_heap h;
@@ -517,11 +523,7 @@ static inline int cove_heap_corrupt(int which) {
 		cove_heap_free(&s, b);
 		cove_heap_free(&s, a);
 	}
-	while (h.chunks != NULL) {
-		cove_chunk *k = h.chunks;
-		h.chunks = k->next;
-		free(k);
-	}
+	cove_heap_release(&h);
 	return 0;
 }
 
@@ -534,8 +536,9 @@ static inline size_t cove_heap_footprint(cove_heap *h) { return h->footprint; }
 // loose blocks are made), under a limit of limit bytes, and checks after
 // each that every live block still holds what was written to it and that
 // the counts and sizes add up: the live blocks within the limit, the
-// chunks too, and the footprint the chunks plus malloc's own blocks. It returns 0, or the first failing step's
-// number (+1), negated for an accounting error.
+// chunks too, and the footprint the chunks plus malloc's own blocks. It
+// returns 0, or the first failing step's number (+1), negated for an
+// accounting error.
 static inline int64_t cove_heap_selftest(uint64_t seed, int64_t steps, size_t limit) {
 	enum { SLOTS = 512 };
 	cove_heap h;
@@ -588,11 +591,12 @@ static inline int64_t cove_heap_selftest(uint64_t seed, int64_t steps, size_t li
 		}
 		if (op == 0 && ptr[i] != NULL) {
 			size_t word = *(size_t *)(ptr[i] - COVE_HEAP_HEADER);
-			uintptr_t head = h.free[word >> 4 < COVE_HEAP_CLASSES + 1 ? word >> 4 : 0];
+			int chunked = (word & COVE_HEAP_LOOSE) == 0 && word <= COVE_HEAP_SMALL; // not large, not loose: its memory stays the heap's
+			uintptr_t head = chunked ? h.free[word >> 4] : 0;
 			cove_heap_free(&s, ptr[i]);
 			// A freed chunk block's link is stored encoded, never as the
 			// list's previous head.
-			if (word <= COVE_HEAP_SMALL && *(uintptr_t *)(ptr[i] - COVE_HEAP_HEADER) == head) {
+			if (chunked && *(uintptr_t *)(ptr[i] - COVE_HEAP_HEADER) == head) {
 				bad = step + 1;
 			}
 			ptr[i] = NULL;
@@ -646,11 +650,7 @@ static inline int64_t cove_heap_selftest(uint64_t seed, int64_t steps, size_t li
 	if (bad == 0 && (s.malloc_size != 0 || s.malloc_count != 0 || h.footprint != h.chunked)) {
 		bad = -(steps + 1);
 	}
-	while (h.chunks != NULL) {
-		cove_chunk *k = h.chunks;
-		h.chunks = k->next;
-		free(k);
-	}
+	cove_heap_release(&h);
 	return bad;
 }
 
