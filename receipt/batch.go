@@ -4,8 +4,10 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/ethsig"
@@ -66,14 +68,17 @@ func SignBatch(s Signer, rs []Receipt) ([]Signed, error) {
 }
 
 // Batcher signs the receipts of one signer as they come, in batches under
-// load (ADR 18): a receipt that arrives while no signature is being made
-// is signed at once, alone, as version 2, so at low load nothing waits;
-// receipts that arrive while a signature is being made wait for it and are
-// then signed together, up to max at a time, as one version-3 batch, in
-// arrival order. No timer is involved: a receipt waits for the signature
-// in progress, the batches of the receipts that arrived before it (one
-// while fewer than max wait) and its own; a batch forms only when
-// receipts arrive faster than one signer signs them one by one.
+// load (ADR 18). A receipt that arrives while no signature is being made
+// takes the signer, lets the goroutines that are ready to run go first
+// (runtime.Gosched: under load, other calls, which may reach Sign
+// meanwhile) and signs itself with those that did, up to max: alone, as
+// version 2, when none did, as at low load, where the yield returns at
+// once. Receipts that arrive while a signature is being made wait for it
+// and are then signed together, up to max at a time, as one version-3
+// batch, in arrival order. No timer is involved: a receipt waits only for
+// calls that are running, never for one that is not; the batches of the
+// receipts that arrived before it (one while fewer than max wait); and
+// its own.
 //
 // A Batcher is safe for concurrent use.
 type Batcher struct {
@@ -83,6 +88,15 @@ type Batcher struct {
 	mu      sync.Mutex
 	busy    bool         // a signature is being made
 	waiting []*batchWait // in arrival order
+
+	// Count, when set (before the first Sign), counts what b signs.
+	Count *BatchCount
+}
+
+// BatchCount counts the receipts and the signatures of one or more
+// Batchers: Receipts/Signatures is their mean batch size.
+type BatchCount struct {
+	Receipts, Signatures atomic.Uint64
 }
 
 // batchWait is one receipt waiting in a Batcher.
@@ -107,32 +121,48 @@ func NewBatcher(s Signer, max int) *Batcher {
 // Sign signs r, alone (version 2) or in a batch with other receipts
 // arriving at the same time (version 3), and returns r signed.
 func (b *Batcher) Sign(r Receipt) (Signed, error) {
+	me := &batchWait{r: r}
 	b.mu.Lock()
-	if !b.busy {
-		b.busy = true
+	if b.busy {
+		me.done = make(chan struct{})
+		b.waiting = append(b.waiting, me)
 		b.mu.Unlock()
-		out, err := b.signBatch([]Receipt{r})
-		b.next()
-		if err != nil {
-			return Signed{}, err
+		<-me.done
+		if me.lead == nil {
+			return me.res, me.err
 		}
-		return out[0], nil
+		// This waiter was the first of the next batch: it signs for all of it.
+		return b.lead(me.lead)
 	}
-	w := &batchWait{r: r, done: make(chan struct{})}
-	b.waiting = append(b.waiting, w)
+	b.busy = true
 	b.mu.Unlock()
+	// Before signing alone, let the goroutines that are ready to run go
+	// first (ADR 18): under load they are other calls, and those of this
+	// signer's agent that reach Sign meanwhile join this batch. With none
+	// ready, as at low load, Gosched returns at once. No timer: nothing
+	// waits for a call that is not running.
+	runtime.Gosched()
+	b.mu.Lock()
+	n := min(b.max-1, len(b.waiting))
+	batch := make([]*batchWait, 0, n+1)
+	batch = append(append(batch, me), b.waiting[:n]...)
+	b.waiting = append(b.waiting[:0:0], b.waiting[n:]...)
+	b.mu.Unlock()
+	return b.lead(batch)
+}
 
-	<-w.done
-	if w.lead == nil {
-		return w.res, w.err
-	}
-	// This waiter was the first of the next batch: it signs for all of it.
-	batch := w.lead
+// lead signs batch, its own receipt first, hands the signer on and
+// delivers the others' results.
+func (b *Batcher) lead(batch []*batchWait) (Signed, error) {
 	rs := make([]Receipt, len(batch))
 	for i, bw := range batch {
 		rs[i] = bw.r
 	}
 	out, err := b.signBatch(rs)
+	if b.Count != nil {
+		b.Count.Signatures.Add(1)
+		b.Count.Receipts.Add(uint64(len(rs)))
+	}
 	b.next()
 	for i, bw := range batch[1:] {
 		if err != nil {

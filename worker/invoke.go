@@ -232,6 +232,7 @@ func (s *Server) keysFor(a cove.Agent) (*agentKeys, error) {
 	ak := cluster.Agent(a.ID)
 	k = &agentKeys{key: ak, attestor: ak.Attestor(), sealed: string(a.Secrets), secrets: secret.Set{}}
 	k.receipts = receipt.NewBatcher(k.attestor, s.cfg.ReceiptBatch)
+	k.receipts.Count = &s.signed
 	// Once per agent key, not per response: receipt.Sign checks only the
 	// signature's form.
 	if err := receipt.CheckSigner(k.attestor); err != nil {

@@ -245,6 +245,7 @@ type Server struct {
 	mu       sync.Mutex
 	programs *programCache // by code hash, within CompiledCacheBytes
 	agents   map[cove.AgentID]*agentKeys
+	signed   receipt.BatchCount // by every agent's Batcher
 }
 
 // agentKeys caches what the worker derives or opens once per agent.
@@ -434,6 +435,8 @@ func (s *Server) SetMetrics(m *metrics.Set) {
 	s.ai.SetMetrics(m)
 	m.GaugeFunc("cove_worker_waiting_calls", "Calls waiting for an invocation slot on this worker.", nil, func() float64 { return float64(s.slots.waiting()) })
 	m.GaugeFunc("cove_worker_running_calls", "Invocations running on this worker.", nil, func() float64 { return float64(s.slots.running()) })
+	m.CounterFunc("cove_receipts_signed_total", "Receipts this worker signed, alone or in batches (ADR 18).", func() float64 { return float64(s.signed.Receipts.Load()) })
+	m.CounterFunc("cove_receipt_signatures_total", "Signatures this worker made over receipts: one per receipt signed alone, one per batch. cove_receipts_signed_total over this is the mean batch size.", func() float64 { return float64(s.signed.Signatures.Load()) })
 	m.GaugeFunc("cove_compile_cache_bytes", "Bytecode bytes of the compiled programs this worker keeps.", nil, func() float64 {
 		s.mu.Lock()
 		defer s.mu.Unlock()

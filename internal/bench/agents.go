@@ -135,6 +135,9 @@ type AgentReport struct {
 	// SigningBatchMS is signing's cost per response in a batch of
 	// receipt.DefaultBatch under one signature (version 3, ADR 18).
 	SigningBatchMS float64 `json:"signingBatchMs"`
+	// ReceiptsPerSignature is the worker's mean batch while cove was
+	// measured: receipts signed over signatures made (1: all alone).
+	ReceiptsPerSignature float64 `json:"receiptsPerSignature,omitempty"`
 	// CPU per request in ms, from the process CPU clocks (0 where unknown):
 	// CoveCPUMS is this process (gateway, worker and load generator) while
 	// measuring cove; LoadGenCPUMS this process while measuring node (the
@@ -228,10 +231,14 @@ func Agents(ctx context.Context, o AgentOptions, log *slog.Logger, progress io.W
 	if err != nil {
 		return nil, err
 	}
+	receipts, signatures := cove.signed()
 	coveRes, cu, err := measure(say, "cove", url, o, load, nil)
 	stopProfile()
 	if err != nil {
 		return nil, err
+	}
+	if r, s := cove.signed(); s > signatures {
+		rep.ReceiptsPerSignature = (r - receipts) / (s - signatures)
 	}
 	rep.Cove = newTarget(coveRes)
 	rep.CoveCPUMS = perRequest(cu.self, cu.selfOK, coveRes.Requests)
@@ -461,6 +468,9 @@ func (r *AgentReport) Print(w io.Writer) {
 	}
 	fmt.Fprintf(w, "per-request cost (1 core): sandbox %.3f ms in a warm VM, %.3f ms in a fresh one (--isolation request); signing %.3f ms alone, %.4f ms each in a batch of %d (CPU time: %.3f, %.3f, %.3f ms)\n",
 		r.SandboxMS, r.SandboxFreshMS, r.SigningMS, r.SigningBatchMS, receipt.DefaultBatch, r.SandboxCPUMS, r.SandboxFreshCPUMS, r.SigningCPUMS)
+	if r.ReceiptsPerSignature > 0 {
+		fmt.Fprintf(w, "receipts per signature under load: %.2f (the worker's mean batch while cove was measured; ADR 18)\n", r.ReceiptsPerSignature)
+	}
 	if r.CoveCPUMS > 0 && r.LoadGen == LoadGenWrk {
 		line := fmt.Sprintf("CPU per request (all cores): cove process %.3f ms (gateway and worker; wrk runs apart)", r.CoveCPUMS)
 		if r.NodeCPUMS > 0 {

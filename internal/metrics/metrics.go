@@ -75,6 +75,42 @@ func (s *Set) GaugeFunc(name, help string, labels map[string]string, fn func() f
 	s.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help, ConstLabels: labels}, fn))
 }
 
+// CounterFunc registers a counter read from fn at each scrape.
+func (s *Set) CounterFunc(name, help string, fn func() float64) {
+	if s == nil {
+		return
+	}
+	s.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, fn))
+}
+
+// Sum returns the sum of the values of every series of the counter or
+// gauge called name (0 when there is none, or for a nil Set): what a
+// scrape would show, read in process (cove bench).
+func (s *Set) Sum(name string) float64 {
+	if s == nil {
+		return 0
+	}
+	mfs, err := s.reg.Gather()
+	if err != nil {
+		return 0
+	}
+	var sum float64
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			switch {
+			case m.Counter != nil:
+				sum += m.Counter.GetValue()
+			case m.Gauge != nil:
+				sum += m.Gauge.GetValue()
+			}
+		}
+	}
+	return sum
+}
+
 // Call records an agent call's status and time.
 func (s *Set) Call(agent string, status int, d time.Duration) {
 	if s == nil {

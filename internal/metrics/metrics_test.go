@@ -17,6 +17,10 @@ func TestNilSet(t *testing.T) {
 	s.Block(time.Now(), []string{"Transfer"}, []uint32{0})
 	s.AI("p", 200, 3)
 	s.GaugeFunc("x", "x", nil, func() float64 { return 1 })
+	s.CounterFunc("y", "y", func() float64 { return 1 })
+	if s.Sum("y") != 0 {
+		t.Fatal("a nil Set has a value")
+	}
 }
 
 // TestExposition: what is recorded is served in Prometheus' text format.

@@ -13,6 +13,7 @@ import (
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/account"
 	"github.com/cove-network/cove/client"
+	"github.com/cove-network/cove/internal/metrics"
 	"github.com/cove-network/cove/internal/syncbuf"
 	"github.com/cove-network/cove/internal/testport"
 	"github.com/cove-network/cove/node"
@@ -51,6 +52,8 @@ type DevConfig struct {
 type DevNode struct {
 	// Client is a client of its gateway.
 	Client *client.Client
+	// Metrics is the node's (what its admin listener would serve).
+	Metrics *metrics.Set
 	cancel context.CancelFunc
 	done   chan error
 	once   sync.Once
@@ -96,7 +99,7 @@ func StartDev(ctx context.Context, c DevConfig) (*DevNode, error) {
 		return nil, err
 	}
 	nctx, cancel := context.WithCancel(context.Background())
-	d := &DevNode{cancel: cancel, done: make(chan error, 1)}
+	d := &DevNode{Metrics: n.Metrics(), cancel: cancel, done: make(chan error, 1)}
 	go func() { d.done <- n.Run(nctx, ln) }()
 	d.Client, err = client.New("http://" + ln.Addr().String())
 	if err == nil {

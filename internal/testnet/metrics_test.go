@@ -91,9 +91,18 @@ func TestMetrics(t *testing.T) {
 		{`cove_sandbox_limit_errors_total{limit="memory"}`, 1},
 		{`cove_chain_txs_total{result="ok",type="DeployAgent"}`, 2},
 		{`cove_block_interval_seconds_count`, 1},
+		// One at a time, each response is signed alone.
+		{`cove_receipts_signed_total`, 3},
+		{`cove_receipt_signatures_total`, 3},
 	} {
 		if got := value(after, c.series) - value(before, c.series); got < c.grows {
 			t.Errorf("%s grew by %v, want at least %v", c.series, got, c.grows)
+		}
+	}
+	// Read in process (cove bench does), a counter is what a scrape shows.
+	for _, name := range []string{"cove_receipts_signed_total", "cove_receipt_signatures_total"} {
+		if got, scraped := d.Metrics.Sum(name), value(after, name); got != scraped || got == 0 {
+			t.Errorf("Metrics.Sum(%s) = %v, the scrape says %v", name, got, scraped)
 		}
 	}
 	if h := value(after, "cove_chain_height"); h <= value(before, "cove_chain_height") {
