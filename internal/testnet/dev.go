@@ -54,10 +54,10 @@ type DevNode struct {
 	Client *client.Client
 	// Metrics is the node's (what its admin listener would serve).
 	Metrics *metrics.Set
-	cancel context.CancelFunc
-	done   chan error
-	once   sync.Once
-	err    error
+	cancel  context.CancelFunc
+	done    chan error
+	once    sync.Once
+	err     error
 }
 
 // StartDev runs one node as `cove dev` does (node.InitDev: one validator,
