@@ -20,10 +20,18 @@ var ErrBadHex = errors.New("malformed hex value")
 type Hash [32]byte
 
 // String returns h as 0x + 64 lowercase hex digits.
-func (h Hash) String() string { return "0x" + hex.EncodeToString(h[:]) }
+func (h Hash) String() string {
+	var b [2 + 2*len(h)]byte
+	return string(h.appendHex(b[:0]))
+}
+
+// AppendText implements encoding.TextAppender: h as String writes it.
+func (h Hash) AppendText(b []byte) ([]byte, error) { return h.appendHex(b), nil }
+
+func (h Hash) appendHex(b []byte) []byte { return hex.AppendEncode(append(b, "0x"...), h[:]) }
 
 // MarshalText implements encoding.TextMarshaler.
-func (h Hash) MarshalText() ([]byte, error) { return []byte(h.String()), nil }
+func (h Hash) MarshalText() ([]byte, error) { return h.appendHex(make([]byte, 0, 2+2*len(h))), nil }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (h *Hash) UnmarshalText(b []byte) error {
@@ -68,6 +76,9 @@ func (id AgentID) String() string { return Hash(id).String() }
 
 // MarshalText implements encoding.TextMarshaler.
 func (id AgentID) MarshalText() ([]byte, error) { return Hash(id).MarshalText() }
+
+// AppendText implements encoding.TextAppender: id as String writes it.
+func (id AgentID) AppendText(b []byte) ([]byte, error) { return Hash(id).AppendText(b) }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (id *AgentID) UnmarshalText(b []byte) error { return (*Hash)(id).UnmarshalText(b) }

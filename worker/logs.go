@@ -48,7 +48,7 @@ type logBook struct {
 
 type agentLog struct {
 	loaded  bool
-	entries []Invocation // oldest first, at most keep
+	entries ring // at most keep
 	// file and lines are the writer's (and load's, which runs under mu
 	// before any record of the agent is queued).
 	file  *os.File
@@ -105,12 +105,12 @@ func (b *logBook) path(id cove.AgentID) string { return filepath.Join(b.dir, id.
 func (b *logBook) load(id cove.AgentID, l *agentLog) {
 	path := b.path(id)
 	entries, lines, bad, torn, err := b.readTail(id, path)
-	l.entries, l.lines = entries, lines
+	l.entries, l.lines = ring{buf: entries}, lines
 	if err == nil && bad == 0 {
 		if torn {
 			// Rewrite without the torn line, so the next record starts on
 			// a line of its own.
-			if werr := b.rewrite(id, l, l.entries); werr != nil {
+			if werr := b.rewrite(id, l, entries); werr != nil {
 				b.log.Error("rewrite invocation log", "file", path, "err", werr)
 			}
 		}
@@ -125,7 +125,7 @@ func (b *logBook) load(id cove.AgentID, l *agentLog) {
 		b.log.Error("move unreadable invocation log aside", "file", path, "err", rerr)
 		return
 	}
-	if werr := b.rewrite(id, l, l.entries); werr != nil {
+	if werr := b.rewrite(id, l, entries); werr != nil {
 		b.log.Error("rewrite invocation log", "file", path, "err", werr)
 	}
 }
@@ -166,10 +166,7 @@ func (b *logBook) add(e Invocation) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	l := b.get(e.Agent)
-	l.entries = append(l.entries, e)
-	if len(l.entries) > b.keep {
-		l.entries = l.entries[len(l.entries)-b.keep:]
-	}
+	l.entries.push(e, b.keep)
 	for ch := range l.subs {
 		select {
 		case ch <- e:
@@ -227,7 +224,7 @@ func (b *logBook) writer() {
 				// entries is the agent's kept tail, newest last, as of
 				// now: the file is rewritten with it, these records
 				// among them unless newer ones pushed them out.
-				w.rewrite = append([]Invocation{}, w.l.entries...)
+				w.rewrite = w.l.entries.tail(b.keep)
 			}
 		}
 		b.mu.Unlock()
@@ -272,13 +269,9 @@ func (b *logBook) write(w *logWrite) error {
 		}
 		l.file = f
 	}
-	var buf []byte
-	for _, e := range w.records {
-		line, err := b.seal.seal(w.id, e)
-		if err != nil {
-			return err
-		}
-		buf = append(append(buf, line...), '\n')
+	buf, err := b.sealLines(w.id, w.records)
+	if err != nil {
+		return err
 	}
 	if _, err := l.file.Write(buf); err != nil {
 		return err
@@ -287,18 +280,28 @@ func (b *logBook) write(w *logWrite) error {
 	return nil
 }
 
+// sealLines returns records sealed, one line each.
+func (b *logBook) sealLines(id cove.AgentID, records []Invocation) ([]byte, error) {
+	var buf, scratch []byte
+	ad := logAD(id)
+	for _, e := range records {
+		var err error
+		if buf, err = b.seal.appendSealed(buf, &scratch, ad, e); err != nil {
+			return nil, err
+		}
+		buf = append(buf, '\n')
+	}
+	return buf, nil
+}
+
 // rewrite replaces the agent's file with entries, sealed.
 func (b *logBook) rewrite(id cove.AgentID, l *agentLog, entries []Invocation) error {
-	var buf bytes.Buffer
-	for _, e := range entries {
-		line, err := b.seal.seal(id, e)
-		if err != nil {
-			return err
-		}
-		buf.Write(append(line, '\n'))
+	buf, err := b.sealLines(id, entries)
+	if err != nil {
+		return err
 	}
 	tmp := b.path(id) + ".tmp"
-	if err := os.WriteFile(tmp, buf.Bytes(), 0o600); err != nil {
+	if err := os.WriteFile(tmp, buf, 0o600); err != nil {
 		return err
 	}
 	if l.file != nil {
@@ -317,11 +320,38 @@ func (s *Server) Logs(id cove.AgentID, n int) []Invocation {
 	b := s.logs
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	l := b.get(id)
-	if n <= 0 || n > len(l.entries) {
-		n = len(l.entries)
+	return b.get(id).entries.tail(n)
+}
+
+// ring holds an agent's last invocations: once full, a new one takes the
+// oldest one's place, so keeping them allocates nothing per call.
+type ring struct {
+	buf   []Invocation
+	start int // buf[start] is the oldest once len(buf) is keep
+}
+
+// push adds e, the newest, to a ring of at most keep (the same keep on
+// every call; load fills it with at most keep).
+func (r *ring) push(e Invocation, keep int) {
+	if len(r.buf) < keep {
+		r.buf = append(r.buf, e)
+		return
 	}
-	return append([]Invocation(nil), l.entries[len(l.entries)-n:]...)
+	r.buf[r.start] = e
+	r.start = (r.start + 1) % len(r.buf)
+}
+
+// tail returns a copy of the newest n (all of them for n <= 0 or more
+// than there are), oldest first.
+func (r *ring) tail(n int) []Invocation {
+	if n <= 0 || n > len(r.buf) {
+		n = len(r.buf)
+	}
+	out := make([]Invocation, 0, n)
+	for i := len(r.buf) - n; i < len(r.buf); i++ {
+		out = append(out, r.buf[(r.start+i)%len(r.buf)])
+	}
+	return out
 }
 
 // Follow delivers the agent's new invocations until ctx ends; the channel is

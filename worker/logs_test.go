@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"math"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -53,7 +55,7 @@ func (tee logTEE) book(t *testing.T, dir string, out *syncbuf.Buffer) *logBook {
 func logsOf(b *logBook, id cove.AgentID) []Invocation {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return append([]Invocation(nil), b.get(id).entries...)
+	return b.get(id).entries.tail(0)
 }
 
 func invocation(id cove.AgentID, req, marker string) Invocation {
@@ -317,5 +319,87 @@ func TestLogsWrittenInBatches(t *testing.T) {
 				t.Fatalf("agent %s: record %d is %s, want r%d", id, i, e.RequestID, i)
 			}
 		}
+	}
+}
+
+// TestInvocationJSON: the log writer's hand-written JSON is what
+// encoding/json writes, to the byte, and opens to the same record.
+func TestInvocationJSON(t *testing.T) {
+	at := time.Date(2026, 12, 4, 3, 25, 30, 123456789, time.UTC)
+	full := Invocation{
+		RequestID: "e44f1642370478d9467824f9", Agent: cove.AgentID{0xab, 1}, Time: at,
+		Method: "POST", Path: "/hello?name=<Ada>&x=\"1\"", Status: 201, DurationMS: 0.231,
+		Fetches: 3, Error: "agent threw: \x00 \xff \u2028 ✓",
+		Logs: []cove.LogLine{
+			{Time: at.Add(time.Millisecond), Level: "log", Message: "hi\n\ttab"},
+			{Time: at.In(time.FixedZone("x", 3600)), Level: "error", Message: "🌊 \\ \"q\""},
+		},
+	}
+	for name, e := range map[string]Invocation{
+		"full":              full,
+		"empty":             {},
+		"minimal":           {RequestID: "r", Agent: cove.AgentID{1}, Time: at, Method: "GET", Path: "/", Status: 200, DurationMS: 12},
+		"exponent duration": {Time: at, DurationMS: 1e-9},
+		"year 10000":        {Time: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)},
+		"log in year -1":    {Logs: []cove.LogLine{{Time: time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC)}}},
+		"NaN duration":      {DurationMS: math.NaN()},
+	} {
+		want, wantErr := json.Marshal(e)
+		got, err := appendInvocationJSON([]byte("x"), e)
+		if (err != nil) != (wantErr != nil) {
+			t.Fatalf("%s: error %v, encoding/json's %v", name, err, wantErr)
+		}
+		if err == nil && string(got) != "x"+string(want) {
+			t.Fatalf("%s:\n got %s\nwant %s", name, got[1:], want)
+		}
+	}
+	// Sealed and opened: the same record, but for invalid UTF-8, which
+	// JSON replaces (as encoding/json always did here).
+	tee := newLogTEE(t)
+	s, err := loadLogKey(tee.platform, tee.keyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line, err := s.seal(full.Agent, full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := s.open(full.Agent, line)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := full
+	want.Error = strings.ToValidUTF8(full.Error, "\uFFFD")
+	wantJSON, _ := json.Marshal(want)
+	if backJSON, _ := json.Marshal(back); string(backJSON) != string(wantJSON) {
+		t.Fatalf("opened %s\nsealed %s", backJSON, wantJSON)
+	}
+}
+
+// TestLogRing: an agent's kept invocations are its newest, oldest first,
+// however far the ring has turned.
+func TestLogRing(t *testing.T) {
+	var r ring
+	ids := func(l []Invocation) string {
+		var s []string
+		for _, e := range l {
+			s = append(s, e.RequestID)
+		}
+		return strings.Join(s, ",")
+	}
+	for i := 1; i <= 8; i++ {
+		r.push(Invocation{RequestID: fmt.Sprint(i)}, 3)
+		want := map[int]string{1: "1", 2: "1,2", 3: "1,2,3", 4: "2,3,4", 5: "3,4,5", 6: "4,5,6", 7: "5,6,7", 8: "6,7,8"}[i]
+		if got := ids(r.tail(0)); got != want {
+			t.Fatalf("after %d: %s, want %s", i, got, want)
+		}
+	}
+	for n, want := range map[int]string{1: "8", 2: "7,8", 3: "6,7,8", 4: "6,7,8", -1: "6,7,8"} {
+		if got := ids(r.tail(n)); got != want {
+			t.Errorf("tail(%d) = %s, want %s", n, got, want)
+		}
+	}
+	if cap(r.buf) > 4 {
+		t.Errorf("the ring grew to %d for 3 kept", cap(r.buf))
 	}
 }

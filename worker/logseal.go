@@ -7,11 +7,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
+	"time"
 
 	"golang.org/x/crypto/chacha20poly1305"
 
 	"github.com/cove-network/cove"
 	"github.com/cove-network/cove/internal/atomicfile"
+	"github.com/cove-network/cove/internal/jsonw"
 )
 
 // LogKeyFile is the worker's invocation-log key, sealed by its TEE, in the
@@ -69,16 +73,100 @@ func logAD(id cove.AgentID) []byte { return append([]byte(logRecordAD), id[:]...
 
 // seal returns e as one sealed line (without the newline).
 func (s *logSeal) seal(id cove.AgentID, e Invocation) ([]byte, error) {
-	plain, err := json.Marshal(e)
+	var scratch []byte
+	return s.appendSealed(nil, &scratch, logAD(id), e)
+}
+
+// appendSealed appends e, sealed, to dst as one line (without the
+// newline), with ad (logAD of its agent) as associated data. *scratch
+// holds the plaintext, and is kept for the next record.
+func (s *logSeal) appendSealed(dst []byte, scratch *[]byte, ad []byte, e Invocation) ([]byte, error) {
+	// The nonce first, then the record's JSON, sealed in place after it.
+	ns := s.aead.NonceSize()
+	buf := append((*scratch)[:0], make([]byte, ns)...)
+	buf, err := appendInvocationJSON(buf, e)
 	if err != nil {
-		return nil, fmt.Errorf("seal log record: %w", err)
+		return dst, fmt.Errorf("seal log record: %w", err)
 	}
-	nonce := make([]byte, s.aead.NonceSize(), s.aead.NonceSize()+len(plain)+s.aead.Overhead())
+	nonce, plain := buf[:ns], buf[ns:]
 	rand.Read(nonce)
-	ct := s.aead.Seal(nonce, nonce, plain, logAD(id))
-	out := make([]byte, base64.RawURLEncoding.EncodedLen(len(ct)))
-	base64.RawURLEncoding.Encode(out, ct)
-	return out, nil
+	sealed := s.aead.Seal(buf[:ns], nonce, plain, ad)
+	*scratch = sealed
+	n := base64.RawURLEncoding.EncodedLen(len(sealed))
+	dst = slices.Grow(dst, n)
+	base64.RawURLEncoding.Encode(dst[len(dst):len(dst)+n], sealed)
+	return dst[:len(dst)+n], nil
+}
+
+// appendInvocationJSON appends e as encoding/json.Marshal writes it, to
+// the byte, without reflection: the log writer's hot path (the tests hold
+// it to Marshal). A value Marshal would write otherwise than here (a
+// duration in exponent form, a time outside years 0-9999) goes through
+// Marshal.
+func appendInvocationJSON(b []byte, e Invocation) ([]byte, error) {
+	start := len(b)
+	slow := func() ([]byte, error) {
+		j, err := json.Marshal(e)
+		return append(b[:start], j...), err
+	}
+	b = append(b, `{"requestId":`...)
+	b = jsonw.AppendString(b, e.RequestID)
+	b = append(b, `,"agent":"`...)
+	b, _ = e.Agent.AppendText(b)
+	b = append(b, `","time":`...)
+	var ok bool
+	if b, ok = appendJSONTime(b, e.Time); !ok {
+		return slow()
+	}
+	b = append(b, `,"method":`...)
+	b = jsonw.AppendString(b, e.Method)
+	b = append(b, `,"path":`...)
+	b = jsonw.AppendString(b, e.Path)
+	b = append(b, `,"status":`...)
+	b = strconv.AppendInt(b, int64(e.Status), 10)
+	b = append(b, `,"durationMs":`...)
+	if b, ok = jsonw.AppendFloat(b, e.DurationMS); !ok {
+		return slow()
+	}
+	if e.Fetches != 0 {
+		b = append(b, `,"fetches":`...)
+		b = strconv.AppendInt(b, int64(e.Fetches), 10)
+	}
+	if len(e.Logs) > 0 {
+		b = append(b, `,"logs":[`...)
+		for i, l := range e.Logs {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"time":`...)
+			if b, ok = appendJSONTime(b, l.Time); !ok {
+				return slow()
+			}
+			b = append(b, `,"level":`...)
+			b = jsonw.AppendString(b, l.Level)
+			b = append(b, `,"message":`...)
+			b = jsonw.AppendString(b, l.Message)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	if e.Error != "" {
+		b = append(b, `,"error":`...)
+		b = jsonw.AppendString(b, e.Error)
+	}
+	return append(b, '}'), nil
+}
+
+// appendJSONTime appends t as time.Time's MarshalJSON writes it, and
+// reports false, writing nothing, for a year MarshalJSON refuses or
+// writes otherwise.
+func appendJSONTime(b []byte, t time.Time) ([]byte, bool) {
+	if y := t.Year(); y < 0 || y > 9999 {
+		return b, false
+	}
+	b = append(b, '"')
+	b = t.AppendFormat(b, time.RFC3339Nano)
+	return append(b, '"'), true
 }
 
 // errLogRecord is a log line that does not open.

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
+
+	"github.com/cove-network/cove/internal/jsonw"
 )
 
 // invocation is the state of one Run: its VM, its event loop and what the
@@ -298,10 +300,7 @@ func (inv *invocation) wait(timerC, deadline <-chan time.Time) error {
 // VM's first call adds a seventh, its agent's secrets and limits, the
 // same for every call it serves (one agent version).
 func (inv *invocation) prepareArgs() ([]any, error) {
-	hj, err := headersJSON(inv.req.Header)
-	if err != nil {
-		return nil, fmt.Errorf("encode request headers: %w", err)
-	}
+	hj := headersJSON(inv.req.Header)
 	body, enc := encodeBody(inv.req.Body)
 	url, simple := requestURL(inv.req.URL)
 	args := []any{requestMethod(inv.req.Method), url, simple, hj, body, enc}
@@ -319,11 +318,9 @@ func (inv *invocation) prepareArgs() ([]any, error) {
 	return args, nil
 }
 
-// headersJSON is h as a JSON array of [name, value] pairs. Names and
-// values of printable ASCII (nearly all) are written here; any other
-// byte sends the whole list through encoding/json, whose escaping and
-// replacement of invalid UTF-8 the runtime has always received.
-func headersJSON(h http.Header) (string, error) {
+// headersJSON is h as a JSON array of [name, value] pairs, byte for byte
+// what encoding/json writes for them, without its reflection.
+func headersJSON(h http.Header) string {
 	n := 2
 	for k, vs := range h {
 		for _, v := range vs {
@@ -334,43 +331,17 @@ func headersJSON(h http.Header) (string, error) {
 	b = append(b, '[')
 	for k, vs := range h {
 		for _, v := range vs {
-			if !plainJSON(k) || !plainJSON(v) {
-				return slowHeadersJSON(h)
-			}
 			if len(b) > 1 {
 				b = append(b, ',')
 			}
-			b = append(b, `["`...)
-			b = append(b, k...)
-			b = append(b, `","`...)
-			b = append(b, v...)
-			b = append(b, `"]`...)
+			b = append(b, '[')
+			b = jsonw.AppendString(b, k)
+			b = append(b, ',')
+			b = jsonw.AppendString(b, v)
+			b = append(b, ']')
 		}
 	}
-	b = append(b, ']')
-	return string(b), nil
-}
-
-// plainJSON reports s as written inside a JSON string unchanged: printable
-// ASCII other than '"' and '\\'.
-func plainJSON(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
-			return false
-		}
-	}
-	return true
-}
-
-func slowHeadersJSON(h http.Header) (string, error) {
-	pairs := make([][2]string, 0, len(h))
-	for k, vs := range h {
-		for _, v := range vs {
-			pairs = append(pairs, [2]string{k, v})
-		}
-	}
-	b, err := json.Marshal(pairs)
-	return string(b), err
+	return string(append(b, ']'))
 }
 
 // vmFirst is prepare's seventh argument, in a VM's first call.

@@ -192,31 +192,18 @@ func TestRequestURLSplit(t *testing.T) {
 	}
 }
 
-// TestHeadersJSON: the request headers' JSON written by hand for printable
-// ASCII decodes to the same pairs as encoding/json's, and a list holding
-// any other byte (a quote, a backslash, a control byte, UTF-8, invalid
-// UTF-8) is exactly encoding/json's, as the runtime always received.
+// TestHeadersJSON: the request headers' JSON is encoding/json's, to the
+// byte, for any byte in a name or value.
 func TestHeadersJSON(t *testing.T) {
-	plain := map[string]bool{"": true, "plain value; q=0.9": true, "<&>": true} // printable ASCII but for quotes and backslashes
 	for _, v := range []string{"", "plain value; q=0.9", "<&>", `a "quoted" value`, `back\slash`, "tab\there", "\x7f", "é", "\xff\xfe", "\u2028"} {
-		one := http.Header{"X-V": {v}}
-		got, err := headersJSON(one)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want, _ := slowHeadersJSON(one)
-		var g, w [][2]string
-		if err := json.Unmarshal([]byte(got), &g); err != nil {
-			t.Fatalf("%q: %s is not JSON: %v", v, got, err)
-		}
-		json.Unmarshal([]byte(want), &w)
-		if fmt.Sprint(g) != fmt.Sprint(w) || !plain[v] && got != want {
+		want, _ := json.Marshal([][2]string{{"X-V", v}})
+		if got := headersJSON(http.Header{"X-V": {v}}); got != string(want) {
 			t.Errorf("%q: %s, want %s", v, got, want)
 		}
 	}
 	// Several names and values: the same pairs in map order.
 	h := http.Header{"Accept": {"*/*", "text/html"}, "X-A": {"1"}}
-	got, _ := headersJSON(h)
+	got := headersJSON(h)
 	var g [][2]string
 	if err := json.Unmarshal([]byte(got), &g); err != nil || len(g) != 3 {
 		t.Fatalf("%s: %v", got, err)
