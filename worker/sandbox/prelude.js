@@ -266,38 +266,64 @@
       }
       this._parse(String(init));
     }
+    // The list's methods index its pairs rather than destructure them:
+    // QuickJS runs an array pattern through the iterator protocol, which
+    // made get() five times slower (issue 13).
     _parse(s) {
-      this[$list].length = 0;
-      if (s.startsWith("?")) s = s.slice(1);
-      for (const part of s.split("&")) {
+      const list = this[$list];
+      list.length = 0;
+      if (s.charCodeAt(0) === 63) s = s.slice(1); // "?"
+      const parts = s.split("&");
+      for (let i = 0; i < parts.length; i++) {
+        const part = parts[i];
         if (!part) continue;
         const eq = part.indexOf("=");
-        const k = eq < 0 ? part : part.slice(0, eq);
-        const v = eq < 0 ? "" : part.slice(eq + 1);
-        this[$list].push([formDecode(k), formDecode(v)]);
+        if (eq < 0) list.push([formDecode(part), ""]);
+        else list.push([formDecode(part.slice(0, eq)), formDecode(part.slice(eq + 1))]);
       }
     }
     _update() { if (this[$parent]) this[$parent]._setSearchFromParams(this.toString()); }
     get size() { return this[$list].length; }
     append(k, v) { this[$list].push([String(k), String(v)]); this._update(); }
-    delete(k, v) { k = String(k); this[$list] = this[$list].filter(([a, b]) => !(a === k && (v === undefined || b === String(v)))); this._update(); }
-    get(k) { k = String(k); const e = this[$list].find(([a]) => a === k); return e ? e[1] : null; }
-    getAll(k) { k = String(k); return this[$list].filter(([a]) => a === k).map(([, b]) => b); }
-    has(k, v) { k = String(k); return this[$list].some(([a, b]) => a === k && (v === undefined || b === String(v))); }
+    delete(k, v) {
+      k = String(k);
+      if (v !== undefined) v = String(v);
+      this[$list] = this[$list].filter((e) => !(e[0] === k && (v === undefined || e[1] === v)));
+      this._update();
+    }
+    get(k) {
+      k = String(k);
+      const list = this[$list];
+      for (let i = 0; i < list.length; i++) if (list[i][0] === k) return list[i][1];
+      return null;
+    }
+    getAll(k) {
+      k = String(k);
+      const list = this[$list], out = [];
+      for (let i = 0; i < list.length; i++) if (list[i][0] === k) out.push(list[i][1]);
+      return out;
+    }
+    has(k, v) {
+      k = String(k);
+      if (v !== undefined) v = String(v);
+      const list = this[$list];
+      for (let i = 0; i < list.length; i++) if (list[i][0] === k && (v === undefined || list[i][1] === v)) return true;
+      return false;
+    }
     set(k, v) {
       k = String(k); v = String(v);
-      const i = this[$list].findIndex(([a]) => a === k);
+      const i = this[$list].findIndex((e) => e[0] === k);
       if (i < 0) this[$list].push([k, v]);
-      else { this[$list][i][1] = v; this[$list] = this[$list].filter(([a], j) => a !== k || j === i); }
+      else { this[$list][i][1] = v; this[$list] = this[$list].filter((e, j) => e[0] !== k || j === i); }
       this._update();
     }
     sort() { this[$list].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)); this._update(); }
-    forEach(fn, thisArg) { for (const [k, v] of this[$list].slice()) fn.call(thisArg, v, k, this); }
-    keys() { return this[$list].map(([k]) => k)[Symbol.iterator](); }
-    values() { return this[$list].map(([, v]) => v)[Symbol.iterator](); }
-    entries() { return this[$list].map(([k, v]) => [k, v])[Symbol.iterator](); }
+    forEach(fn, thisArg) { const list = this[$list].slice(); for (let i = 0; i < list.length; i++) fn.call(thisArg, list[i][1], list[i][0], this); }
+    keys() { return this[$list].map((e) => e[0])[Symbol.iterator](); }
+    values() { return this[$list].map((e) => e[1])[Symbol.iterator](); }
+    entries() { return this[$list].map((e) => [e[0], e[1]])[Symbol.iterator](); }
     [Symbol.iterator]() { return this.entries(); }
-    toString() { return this[$list].map(([k, v]) => formEncode(k) + "=" + formEncode(v)).join("&"); }
+    toString() { return this[$list].map((e) => formEncode(e[0]) + "=" + formEncode(e[1])).join("&"); }
     get [Symbol.toStringTag]() { return "URLSearchParams"; }
   }
   function formDecode(s) {
@@ -423,6 +449,13 @@
     if (v.indexOf("\r") >= 0 || v.indexOf("\n") >= 0 || v.indexOf("\0") >= 0) throw new TypeError("Headers: invalid header value");
     return v;
   }
+  function sortedPush(l, k) {
+    if (k !== "set-cookie") this.push([k, l.length === 1 ? l[0] : l.join(", ")]);
+    else for (let i = 0; i < l.length; i++) this.push([k, l[i]]);
+  }
+  // byName orders header pairs by name; set-cookie's keep their order
+  // (Array.prototype.sort is stable).
+  function byName(a, b) { return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0; }
   class Headers {
     constructor(init) {
       this[$map] = new Map(); // lower name -> [values]
@@ -453,12 +486,13 @@
     get(n) { const l = this[$map].get(normName(n)); return l ? l.join(", ") : null; }
     getSetCookie() { return (this[$map].get("set-cookie") || []).slice(); }
     has(n) { return this[$map].has(normName(n)); }
+    // _sorted is the header list as the Fetch standard sorts and combines
+    // it: by name, each name's values joined, but set-cookie's one pair
+    // each.
     _sorted() {
       const out = [];
-      for (const k of Array.from(this[$map].keys()).sort()) {
-        if (k === "set-cookie") for (const v of this[$map].get(k)) out.push([k, v]);
-        else out.push([k, this[$map].get(k).join(", ")]);
-      }
+      this[$map].forEach(sortedPush, out);
+      if (out.length > 1) out.sort(byName);
       return out;
     }
     forEach(fn, thisArg) { for (const [k, v] of this._sorted()) fn.call(thisArg, v, k, this); }
@@ -644,8 +678,9 @@
   const STATUS_TEXT = { 200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 301: "Moved Permanently", 302: "Found", 303: "See Other", 304: "Not Modified", 307: "Temporary Redirect", 308: "Permanent Redirect", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 409: "Conflict", 413: "Payload Too Large", 422: "Unprocessable Entity", 429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout" };
   // A RequestInit or ResponseInit is a dictionary: null and undefined are
   // empty, anything but an object is a TypeError (as in Node).
+  const NO_INIT = Object.freeze({});
   function initDict(ctor, init) {
-    if (init === undefined || init === null) return {};
+    if (init === undefined || init === null) return NO_INIT;
     if (typeof init !== "object" && typeof init !== "function") throw new TypeError(`${ctor} constructor: init must be an object, null or undefined, not a ${typeof init}`);
     return init;
   }
@@ -664,11 +699,16 @@
       if (!Number.isInteger(status) || status < 200 || status > 599) throw new RangeError(`Response: status ${init.status} is not in the range 200 to 599`);
       this[$status] = status;
       this.statusText = init.statusText !== undefined ? String(init.statusText) : "";
-      this.headers = new Headers(init.headers);
-      const e = isJSON ? { body, type: "application/json" } : extractBody(body);
-      if (e.body !== null && (status === 204 || status === 205 || status === 304)) throw new TypeError(`Response with null body status ${status} cannot have body`);
-      if (e.type && !this.headers.has("content-type")) this.headers.set("content-type", e.type);
-      this._initBody(e.body);
+      const headers = this.headers = new Headers(init.headers);
+      // A string, the usual body, without extractBody's record.
+      let type;
+      if (isJSON) type = "application/json";
+      else if (typeof body === "string") type = "text/plain;charset=UTF-8";
+      else { const e = extractBody(body); body = e.body; type = e.type; }
+      if (body !== null && (status === 204 || status === 205 || status === 304)) throw new TypeError(`Response with null body status ${status} cannot have body`);
+      // Headers made without init are empty: no need to look.
+      if (type && (init.headers === undefined || !headers.has("content-type"))) headers[$map].set("content-type", [type]);
+      this[$body] = body; this[$used] = false;
       this.type = "default"; this.url = ""; this.redirected = false;
     }
     get status() { return this[$status]; }
@@ -814,14 +854,15 @@
       return host("fail", "\u0000limit:response");
     }
     if (typeof status !== "number") throw new TypeError("the agent's response status must be a number, not a " + typeof status);
-    const e = encodeBody(body);
-    let head = (Number.isFinite(status) ? status : 0) + "\0" + e.enc;
-    for (const p of headers) {
+    const e = typeof body === "string" ? null : encodeBody(body);
+    let head = (Number.isFinite(status) ? status : 0) + (e === null ? "\0text" : "\0" + e.enc);
+    for (let i = 0; i < headers.length; i++) {
+      const p = headers[i];
       if (!Array.isArray(p) || p.length !== 2 || typeof p[0] !== "string" || typeof p[1] !== "string") throw new TypeError("the agent's response headers must be [name, value] pairs of strings");
       if (p[0].indexOf("\0") < 0 && p[1].indexOf("\0") < 0) head += "\0" + p[0] + "\0" + p[1];
     }
     delivered = true;
-    host("respond", head, e.body);
+    host("respond", head, e === null ? body : e.body);
   }
   function fail(err) {
     if (delivered) return;

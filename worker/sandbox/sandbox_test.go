@@ -88,6 +88,13 @@ func TestGlobals(t *testing.T) {
 		out.bigint = (2n ** 64n).toString();
 		const h = new Headers([["B", "2"], ["a", "1"]]); h.append("a", "3");
 		out.headers = Array.from(h);
+		// A body's type is the default content type, unless one is given.
+		out.ctypes = [new Response("x"), new Response("x", { headers: { "Content-Type": "text/html" } }), new Response("x", { headers: { "X-A": "1" } }),
+			Response.json(1), Response.json(1, { headers: [["content-type", "application/ld+json"]] }), new Response(null)].map((r) => r.headers.get("content-type"));
+		const sp = new URLSearchParams("?a=1&b=2&a=3&c&d=x+y%21");
+		out.sp = [sp.get("a"), sp.getAll("a"), sp.get("c"), sp.get("d"), sp.get("e"), sp.has("a", "3"), sp.has("a", "2"), sp.size];
+		sp.delete("a", "1");
+		out.sp2 = sp.toString();
 		const k = await cove.deriveKey("x");
 		out.keyLen = k.length;
 		console.log("hello", { a: 1 }, [1, 2]);
@@ -106,6 +113,8 @@ func TestGlobals(t *testing.T) {
 		`"url2":"https://example.com/p/q?x=1&y=2#h"`,
 		`"timer":"fired"`, `"aborted":true`, `"bigint":"18446744073709551616"`,
 		`"headers":[["a","1, 3"],["b","2"]]`, `"keyLen":32`,
+		`"ctypes":["text/plain;charset=UTF-8","text/html","text/plain;charset=UTF-8","application/json","application/ld+json",null]`,
+		`"sp":["1",["1","3"],"","x y!",null,true,false,5]`, `"sp2":"b=2&a=3&c=&d=x+y%21"`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("body lacks %s\nbody: %s", want, body)
