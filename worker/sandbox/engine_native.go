@@ -327,9 +327,9 @@ func (v *nativeVM) newString(s string) C.JSValue {
 func (v *nativeVM) toJS(x any) (val C.JSValue, owned bool, err error) {
 	switch x := x.(type) {
 	case undefinedValue:
-		return C.cove_undefined(), false, nil
+		return mkval(C.COVE_TAG_UNDEFINED, 0), false, nil
 	case nil:
-		return C.cove_mkval(C.COVE_TAG_NULL, 0), false, nil
+		return mkval(C.COVE_TAG_NULL, 0), false, nil
 	case string:
 		r := v.newString(x)
 		if r.tag == C.COVE_TAG_EXCEPTION {
@@ -341,14 +341,14 @@ func (v *nativeVM) toJS(x any) (val C.JSValue, owned bool, err error) {
 		if x {
 			b = 1
 		}
-		return C.cove_mkval(C.COVE_TAG_BOOL, b), false, nil
+		return mkval(C.COVE_TAG_BOOL, b), false, nil
 	case int:
 		if int64(x) == int64(int32(x)) {
-			return C.cove_mkval(C.COVE_TAG_INT, C.int32_t(x)), false, nil
+			return mkval(C.COVE_TAG_INT, C.int32_t(x)), false, nil
 		}
-		return C.cove_float(C.double(x)), false, nil
+		return mkfloat(float64(x)), false, nil
 	case float64:
-		return C.cove_float(C.double(x)), false, nil
+		return mkfloat(x), false, nil
 	case nativeValue:
 		// Borrowed: good as a call's argument only (a host function's
 		// result is owned by the engine).
@@ -358,6 +358,23 @@ func (v *nativeVM) toJS(x any) (val C.JSValue, owned bool, err error) {
 		return x.v, false, nil
 	}
 	return val, false, fmt.Errorf("native engine: cannot pass a %T to JavaScript", x)
+}
+
+// mkval is cove_mkval made in Go: a value without a heap part (undefined,
+// null, a boolean, an int32), for no crossing into C.
+func mkval(tag C.int64_t, v C.int32_t) C.JSValue {
+	var r C.JSValue
+	*(*int32)(unsafe.Pointer(&r.u)) = int32(v) // the rest of the union stays zero, as cove_mkval leaves it
+	r.tag = tag
+	return r
+}
+
+// mkfloat is cove_float made in Go.
+func mkfloat(d float64) C.JSValue {
+	var r C.JSValue
+	*(*float64)(unsafe.Pointer(&r.u)) = d
+	r.tag = C.COVE_TAG_FLOAT64
+	return r
 }
 
 // toGo converts a JavaScript value to Go: a string, an int or float64, a
@@ -449,28 +466,31 @@ func (x nativeValue) Call(args ...any) (any, error) {
 	v := x.vm
 	v.enter()
 	defer v.leave()
-	var argv, owned [8]C.JSValue // prepare takes the most: the operation and 7
-	cargs, frees := argv[:0], owned[:0]
-	defer func() {
-		for _, a := range frees {
-			C.cove_free(v.ctx, a)
+	var stack [8]C.JSValue // prepare takes the most: the operation and 7
+	argv := stack[:]
+	if len(args) > len(stack) {
+		if len(args) > 32 {
+			return nil, fmt.Errorf("native engine: a call with %d arguments, at most 32", len(args))
 		}
-	}()
-	for _, a := range args {
+		argv = make([]C.JSValue, len(args))
+	}
+	var owned uint32 // the arguments cove_call frees
+	for i, a := range args {
 		val, own, err := v.toJS(a)
 		if err != nil {
+			for j := range i {
+				if owned&(1<<j) != 0 {
+					C.cove_free(v.ctx, argv[j])
+				}
+			}
 			return nil, err
 		}
 		if own {
-			frees = append(frees, val)
+			owned |= 1 << i
 		}
-		cargs = append(cargs, val)
+		argv[i] = val
 	}
-	var p *C.JSValue
-	if len(cargs) > 0 {
-		p = &cargs[0]
-	}
-	r := C.JS_Call(v.ctx, x.v, C.cove_undefined(), C.int(len(cargs)), p)
+	r := C.cove_call(v.ctx, x.v, C.int(len(args)), &argv[0], C.uint32_t(owned))
 	if r.tag == C.COVE_TAG_EXCEPTION {
 		return nil, v.exception()
 	}

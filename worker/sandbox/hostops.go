@@ -74,7 +74,7 @@ func (inv *invocation) host(args []any) (any, error) {
 			return nil, fmt.Errorf("load runtime: %v", err)
 		}
 		defer factory.Free()
-		if _, err := inv.iso.dispatch.Call("lazy", factory); err != nil {
+		if _, err := inv.iso.dispatch.Call(opLazy, factory); err != nil {
 			return nil, fmt.Errorf("load runtime: %v", err)
 		}
 		return jsUndefined, nil

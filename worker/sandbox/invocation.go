@@ -126,7 +126,7 @@ func (inv *invocation) serve(p *Program) error {
 	if err != nil {
 		return err
 	}
-	if err := inv.call("prepare", args...); err != nil {
+	if err := inv.call(opPrepare, args...); err != nil {
 		return err
 	}
 	if inv.iso.program == nil {
@@ -141,7 +141,7 @@ func (inv *invocation) serve(p *Program) error {
 			return inv.classify(err)
 		}
 	}
-	mode, err := inv.callValue("run")
+	mode, err := inv.callValue(opRun)
 	if err != nil {
 		return err
 	}
@@ -165,15 +165,25 @@ func (inv *invocation) enter() error {
 	return nil
 }
 
+// The runtime's entry points, as prelude.js's dispatch numbers them (a
+// number passes to the engine without making a string).
+const (
+	opPrepare = iota
+	opRun
+	opComplete
+	opTimer
+	opLazy
+)
+
 // call runs one of the runtime's entry points through its dispatch
 // function, which agent code cannot reach.
-func (inv *invocation) call(op string, args ...any) error {
+func (inv *invocation) call(op int, args ...any) error {
 	_, err := inv.callValue(op, args...)
 	return err
 }
 
 // callValue is call that returns what the entry point returned.
-func (inv *invocation) callValue(op string, args ...any) (any, error) {
+func (inv *invocation) callValue(op int, args ...any) (any, error) {
 	if err := inv.enter(); err != nil {
 		return nil, err
 	}
@@ -247,7 +257,7 @@ func (inv *invocation) turns() error {
 					continue
 				}
 				delete(inv.timerSet, t.id)
-				if err := inv.call("timer", t.id); err != nil {
+				if err := inv.call(opTimer, t.id); err != nil {
 					return err
 				}
 				continue
@@ -281,7 +291,7 @@ func (inv *invocation) wait(timerC, deadline <-chan time.Time) error {
 			return nil // aborted by the agent
 		}
 		delete(inv.fetches, ev.id)
-		return inv.call("complete", ev.id, ev.ok, ev.payload)
+		return inv.call(opComplete, ev.id, ev.ok, ev.payload)
 	case <-timerC:
 		return nil
 	case <-deadline:

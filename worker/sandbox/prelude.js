@@ -188,7 +188,7 @@
 
   // ---------- async host operations ----------
   // Each pending host operation has an id; the Go event loop settles it by
-  // calling dispatch("complete", id, ok, payload).
+  // calling dispatch(complete, id, ok, payload).
   const pending = new Map();
   function hostAsync(op, arg) {
     return new Promise((resolve, reject) => {
@@ -811,7 +811,7 @@
   const LAZY = ["Intl", "DOMException", "TextEncoder", "TextDecoder", "Event", "EventTarget", "AbortSignal", "AbortController", "Blob", "FormData", "ReadableStream", "WritableStream", "TransformStream", "TextEncoderStream", "TextDecoderStream", "crypto", "structuredClone"];
   function lazy() {
     if (L === null) {
-      host("lazy"); // the host evaluates prelude_lazy.js and hands its factory to dispatch("lazy")
+      host("lazy"); // the host evaluates prelude_lazy.js and hands its factory to dispatch (lazy)
       const factory = lazyFactory;
       lazyFactory = null;
       L = factory({ host, def, b64encode, b64decode, utf8encode, utf8decode, toU8, setTimeout, $used });
@@ -831,7 +831,7 @@
   def(global, "navigator", { userAgent: "Cove" });
 
   // ---------- dispatch ----------
-  // For each call the Go side calls dispatch("prepare"), then, in a VM that
+  // For each call the Go side calls dispatch(prepare), then, in a VM that
   // has not run it yet, the agent's code (the built request-JSON form reads
   // scriptArgs at top level), then "run".
   // req (the request being served) is declared near the top, with the
@@ -1088,13 +1088,14 @@
     fail(new TypeError("the agent has no handler (its default export is " + (entry === null ? "null" : typeof entry) + "): " + STYLES));
     return style;
   }
+  // dispatch's operations are numbered as invocation.go's opPrepare etc.
   return function dispatch(op, a, b, c, d, e, f, g) {
     switch (op) {
-      case "complete": return complete(a, b, c);
-      case "timer": return fireTimer(a);
-      case "prepare": return prepare(a, b, c, d, e, f, g);
-      case "run": return run();
-      case "lazy": lazyFactory = a; return;
+      case 0: return prepare(a, b, c, d, e, f, g);
+      case 1: return run();
+      case 2: return complete(a, b, c);
+      case 3: return fireTimer(a);
+      case 4: lazyFactory = a; return;
     }
     throw new TypeError("dispatch: unknown operation " + op);
   };
