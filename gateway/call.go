@@ -148,6 +148,9 @@ type bodyError struct{ code, msg string }
 // readBody reads a call's body under gateway.max_request_bytes; a body
 // over it is 413 request_too_large.
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int, *bodyError) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil, 0, nil // net/http's for a request without one (most GETs)
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxRequestBytes))
 	if err != nil {
 		var mbe *http.MaxBytesError

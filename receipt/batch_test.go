@@ -2,6 +2,7 @@ package receipt
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -584,5 +585,22 @@ func BenchmarkSignBatch(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n)/1000, "µs/receipt")
 		})
+	}
+}
+
+// TestSetHeadersLongReceipt: a receipt longer than the buffers SetHeaders
+// encodes into on the stack (a proof longer than any batch makes) is
+// still written whole.
+func TestSetHeadersLongReceipt(t *testing.T) {
+	rs, _ := batchOf(2)
+	for _, proof := range []int{1, cove.MaxReceiptProof, 40} {
+		r := rs[0]
+		r.Version, r.Proof = cove.ReceiptV3, make([]cove.Hash, proof)
+		h := http.Header{}
+		SetHeaders(h, Signed{Receipt: r})
+		want := base64.RawURLEncoding.EncodeToString(r.AppendJSON(nil))
+		if got := h.Get(HeaderReceipt); got != want {
+			t.Fatalf("a proof of %d: the header is %d bytes, want %d", proof, len(got), len(want))
+		}
 	}
 }

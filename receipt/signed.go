@@ -95,7 +95,16 @@ func CheckSigner(s Signer) error {
 func SetHeaders(h http.Header, s Signed) {
 	var buf [1536]byte // a version-3 receipt with a full proof fits
 	js := s.Receipt.AppendJSON(buf[:0])
-	h[HeaderReceipt] = []string{base64.RawURLEncoding.EncodeToString(js)}
+	// Encoded on the stack too, so that the header's string is the one
+	// allocation.
+	var enc [2048]byte
+	n := base64.RawURLEncoding.EncodedLen(len(js))
+	if n <= len(enc) {
+		base64.RawURLEncoding.Encode(enc[:n], js)
+		h[HeaderReceipt] = []string{string(enc[:n])}
+	} else {
+		h[HeaderReceipt] = []string{base64.RawURLEncoding.EncodeToString(js)}
+	}
 	h[HeaderSignature] = []string{"0x" + hex.EncodeToString(s.Signature[:])}
 	h[HeaderSigner] = []string{s.Signer.String()}
 }

@@ -44,6 +44,8 @@ type logBook struct {
 	wake     chan struct{} // (1) the writer has work or should stop
 	done     chan struct{} // closed when the writer has stopped
 	closeErr error         // the writer's, read after done
+
+	wbuf []byte // the writer's buffer for sealed lines, reused round to round
 }
 
 type agentLog struct {
@@ -110,7 +112,7 @@ func (b *logBook) load(id cove.AgentID, l *agentLog) {
 		if torn {
 			// Rewrite without the torn line, so the next record starts on
 			// a line of its own.
-			if werr := b.rewrite(id, l, entries); werr != nil {
+			if werr := b.rewrite(id, l, entries, nil); werr != nil {
 				b.log.Error("rewrite invocation log", "file", path, "err", werr)
 			}
 		}
@@ -125,7 +127,7 @@ func (b *logBook) load(id cove.AgentID, l *agentLog) {
 		b.log.Error("move unreadable invocation log aside", "file", path, "err", rerr)
 		return
 	}
-	if werr := b.rewrite(id, l, entries); werr != nil {
+	if werr := b.rewrite(id, l, entries, nil); werr != nil {
 		b.log.Error("rewrite invocation log", "file", path, "err", werr)
 	}
 }
@@ -189,6 +191,9 @@ func (b *logBook) add(e Invocation) {
 
 // maxLogQueue bounds the records waiting for the writer.
 const maxLogQueue = 10_000
+
+// maxLogBuffer bounds the writer's buffer kept between rounds.
+const maxLogBuffer = 1 << 20
 
 // logWrite is the writer's work for one agent in one round: the records
 // to append or, when the file is due for compaction, the entries to
@@ -259,7 +264,7 @@ func (b *logBook) writer() {
 // compacts the file to w.rewrite.
 func (b *logBook) write(w *logWrite) error {
 	if w.rewrite != nil {
-		return b.rewrite(w.id, w.l, w.rewrite)
+		return b.rewrite(w.id, w.l, w.rewrite, &b.wbuf)
 	}
 	l := w.l
 	if l.file == nil {
@@ -269,7 +274,7 @@ func (b *logBook) write(w *logWrite) error {
 		}
 		l.file = f
 	}
-	buf, err := b.sealLines(w.id, w.records)
+	buf, err := b.sealLines(&b.wbuf, w.id, w.records)
 	if err != nil {
 		return err
 	}
@@ -280,9 +285,18 @@ func (b *logBook) write(w *logWrite) error {
 	return nil
 }
 
-// sealLines returns records sealed, one line each.
-func (b *logBook) sealLines(id cove.AgentID, records []Invocation) ([]byte, error) {
+// sealLines returns records sealed, one line each, written into *dst
+// (kept there for the next use) when dst is not nil.
+func (b *logBook) sealLines(dst *[]byte, id cove.AgentID, records []Invocation) ([]byte, error) {
 	var buf, scratch []byte
+	if dst != nil {
+		buf = (*dst)[:0]
+		defer func() {
+			if cap(buf) <= maxLogBuffer {
+				*dst = buf
+			}
+		}()
+	}
 	ad := logAD(id)
 	for _, e := range records {
 		var err error
@@ -294,9 +308,10 @@ func (b *logBook) sealLines(id cove.AgentID, records []Invocation) ([]byte, erro
 	return buf, nil
 }
 
-// rewrite replaces the agent's file with entries, sealed.
-func (b *logBook) rewrite(id cove.AgentID, l *agentLog, entries []Invocation) error {
-	buf, err := b.sealLines(id, entries)
+// rewrite replaces the agent's file with entries, sealed (into *dst, as
+// sealLines does).
+func (b *logBook) rewrite(id cove.AgentID, l *agentLog, entries []Invocation, dst *[]byte) error {
+	buf, err := b.sealLines(dst, id, entries)
 	if err != nil {
 		return err
 	}
