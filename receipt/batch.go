@@ -94,7 +94,8 @@ type Batcher struct {
 }
 
 // BatchCount counts the receipts and the signatures of one or more
-// Batchers: Receipts/Signatures is their mean batch size.
+// Batchers (signed ones: a failed signature counts in neither):
+// Receipts/Signatures is their mean batch size.
 type BatchCount struct {
 	Receipts, Signatures atomic.Uint64
 }
@@ -140,8 +141,11 @@ func (b *Batcher) Sign(r Receipt) (Signed, error) {
 	// first (ADR 18): under load they are other calls, and those of this
 	// signer's agent that reach Sign meanwhile join this batch. With none
 	// ready, as at low load, Gosched returns at once. No timer: nothing
-	// waits for a call that is not running.
-	runtime.Gosched()
+	// waits for a call that is not running. With batches of one, no one
+	// could join.
+	if b.max > 1 {
+		runtime.Gosched()
+	}
 	b.mu.Lock()
 	n := min(b.max-1, len(b.waiting))
 	batch := make([]*batchWait, 0, n+1)
@@ -159,7 +163,7 @@ func (b *Batcher) lead(batch []*batchWait) (Signed, error) {
 		rs[i] = bw.r
 	}
 	out, err := b.signBatch(rs)
-	if b.Count != nil {
+	if b.Count != nil && err == nil {
 		b.Count.Signatures.Add(1)
 		b.Count.Receipts.Add(uint64(len(rs)))
 	}

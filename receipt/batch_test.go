@@ -465,6 +465,7 @@ func TestBatcher(t *testing.T) {
 	t.Run("a failing signer fails the whole batch", func(t *testing.T) {
 		s := badSigner{addr: cove.Address{1}, fails: true}
 		b := NewBatcher(s, 0)
+		b.Count = &BatchCount{}
 		rs, _ := batchOf(1)
 		if _, err := b.Sign(rs[0]); err == nil || !strings.Contains(err.Error(), "hsm offline") {
 			t.Fatalf("Sign with a failing signer: %v", err)
@@ -472,6 +473,9 @@ func TestBatcher(t *testing.T) {
 		// And the batcher is not stuck: the next one is tried too.
 		if _, err := b.Sign(rs[0]); err == nil {
 			t.Fatal("second Sign succeeded with a failing signer")
+		}
+		if r, n := b.Count.Receipts.Load(), b.Count.Signatures.Load(); r != 0 || n != 0 {
+			t.Fatalf("failed signatures counted as signed: %d receipts, %d signatures", r, n)
 		}
 	})
 	t.Run("every waiter of a failed batch gets the error", func(t *testing.T) {

@@ -336,13 +336,15 @@ func TestInvocationJSON(t *testing.T) {
 		},
 	}
 	for name, e := range map[string]Invocation{
-		"full":              full,
-		"empty":             {},
-		"minimal":           {RequestID: "r", Agent: cove.AgentID{1}, Time: at, Method: "GET", Path: "/", Status: 200, DurationMS: 12},
-		"exponent duration": {Time: at, DurationMS: 1e-9},
-		"year 10000":        {Time: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)},
-		"log in year -1":    {Logs: []cove.LogLine{{Time: time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC)}}},
-		"NaN duration":      {DurationMS: math.NaN()},
+		"full":               full,
+		"empty":              {},
+		"minimal":            {RequestID: "r", Agent: cove.AgentID{1}, Time: at, Method: "GET", Path: "/", Status: 200, DurationMS: 12},
+		"exponent duration":  {Time: at, DurationMS: 1e-9},
+		"year 10000":         {Time: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)},
+		"log in year -1":     {Logs: []cove.LogLine{{Time: time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC)}}},
+		"NaN duration":       {DurationMS: math.NaN()},
+		"zone +25:00":        {Time: at.In(time.FixedZone("far", 25*3600))},
+		"log in zone -24:00": {Logs: []cove.LogLine{{Time: at.In(time.FixedZone("far", -24*3600))}}},
 	} {
 		want, wantErr := json.Marshal(e)
 		got, err := appendInvocationJSON([]byte("x"), e)

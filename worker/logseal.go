@@ -78,8 +78,8 @@ func (s *logSeal) seal(id cove.AgentID, e Invocation) ([]byte, error) {
 }
 
 // appendSealed appends e, sealed, to dst as one line (without the
-// newline), with ad (logAD of its agent) as associated data. *scratch
-// holds the plaintext, and is kept for the next record.
+// newline), with ad (logAD of its agent) as associated data. *scratch is
+// the buffer the record is sealed in, kept for the caller's next record.
 func (s *logSeal) appendSealed(dst []byte, scratch *[]byte, ad []byte, e Invocation) ([]byte, error) {
 	// The nonce first, then the record's JSON, sealed in place after it.
 	ns := s.aead.NonceSize()
@@ -100,9 +100,9 @@ func (s *logSeal) appendSealed(dst []byte, scratch *[]byte, ad []byte, e Invocat
 
 // appendInvocationJSON appends e as encoding/json.Marshal writes it, to
 // the byte, without reflection: the log writer's hot path (the tests hold
-// it to Marshal). A value Marshal would write otherwise than here (a
-// duration in exponent form, a time outside years 0-9999) goes through
-// Marshal.
+// it to Marshal). A value Marshal would write otherwise than here, or
+// refuse (a duration in exponent form, NaN, a time outside years 0-9999
+// or with a zone 24 hours or more off UTC), goes through Marshal.
 func appendInvocationJSON(b []byte, e Invocation) ([]byte, error) {
 	start := len(b)
 	slow := func() ([]byte, error) {
@@ -158,10 +158,14 @@ func appendInvocationJSON(b []byte, e Invocation) ([]byte, error) {
 }
 
 // appendJSONTime appends t as time.Time's MarshalJSON writes it, and
-// reports false, writing nothing, for a year MarshalJSON refuses or
-// writes otherwise.
+// reports false, writing nothing, where MarshalJSON refuses t: a year
+// outside 0-9999, or a zone offset of 24 hours or more (which
+// AppendFormat would write, and no parser would read back).
 func appendJSONTime(b []byte, t time.Time) ([]byte, bool) {
 	if y := t.Year(); y < 0 || y > 9999 {
+		return b, false
+	}
+	if _, off := t.Zone(); off <= -24*60*60 || off >= 24*60*60 {
 		return b, false
 	}
 	b = append(b, '"')

@@ -133,14 +133,14 @@ func (b *devNode) firstOK(ctx context.Context, a api.AgentView) (*client.Respons
 	}
 }
 
-// stop stops the node and removes a temporary data dir. It is safe to
-// call more than once.
 // signed returns the receipts the node's worker has signed and the
 // signatures it made over them, so far (its metrics).
 func (b *devNode) signed() (receipts, signatures float64) {
 	return b.Metrics.Sum("cove_receipts_signed_total"), b.Metrics.Sum("cove_receipt_signatures_total")
 }
 
+// stop stops the node and removes a temporary data dir. It is safe to
+// call more than once.
 func (b *devNode) stop() {
 	b.Stop()
 	b.removeTemp()

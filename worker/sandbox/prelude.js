@@ -699,7 +699,8 @@
       if (!Number.isInteger(status) || status < 200 || status > 599) throw new RangeError(`Response: status ${init.status} is not in the range 200 to 599`);
       this[$status] = status;
       this.statusText = init.statusText !== undefined ? String(init.statusText) : "";
-      const headers = this.headers = new Headers(init.headers);
+      const given = init.headers; // read once, as the dictionary is
+      const headers = this.headers = new Headers(given);
       // A string, the usual body, without extractBody's record.
       let type;
       if (isJSON) type = "application/json";
@@ -707,7 +708,7 @@
       else { const e = extractBody(body); body = e.body; type = e.type; }
       if (body !== null && (status === 204 || status === 205 || status === 304)) throw new TypeError(`Response with null body status ${status} cannot have body`);
       // Headers made without init are empty: no need to look.
-      if (type && (init.headers === undefined || !headers.has("content-type"))) headers[$map].set("content-type", [type]);
+      if (type && (given === undefined || !headers.has("content-type"))) headers[$map].set("content-type", [type]);
       this[$body] = body; this[$used] = false;
       this.type = "default"; this.url = ""; this.redirected = false;
     }
