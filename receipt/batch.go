@@ -76,9 +76,9 @@ func SignBatch(s Signer, rs []Receipt) ([]Signed, error) {
 // once. Receipts that arrive while a signature is being made wait for it
 // and are then signed together, up to max at a time, as one version-3
 // batch, in arrival order. No timer is involved: a receipt waits only for
-// calls that are running, never for one that is not; the batches of the
-// receipts that arrived before it (one while fewer than max wait); and
-// its own.
+// goroutines ready to run (of any agent), never for a call that is not
+// running; for the batches of the receipts that arrived before it (one
+// while fewer than max wait); and for its own.
 //
 // A Batcher is safe for concurrent use.
 type Batcher struct {

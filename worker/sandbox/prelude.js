@@ -834,7 +834,7 @@
   // ---------- dispatch ----------
   // For each call the Go side calls dispatch(prepare), then, in a VM that
   // has not run it yet, the agent's code (the built request-JSON form reads
-  // scriptArgs at top level), then "run".
+  // scriptArgs at top level), then dispatch(run).
   // req (the request being served) is declared near the top, with the
   // fields that the URL parser reads.
   let delivered = false;
