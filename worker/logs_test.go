@@ -52,6 +52,13 @@ func (tee logTEE) book(t *testing.T, dir string, out *syncbuf.Buffer) *logBook {
 	return b
 }
 
+// seal returns e as one sealed line (without the newline), as the
+// writer seals it.
+func (s *logSeal) seal(id cove.AgentID, e Invocation) ([]byte, error) {
+	var scratch []byte
+	return s.appendSealed(nil, &scratch, logAD(id), e)
+}
+
 func logsOf(b *logBook, id cove.AgentID) []Invocation {
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -71,12 +71,6 @@ func loadLogKey(s Sealer, path string) (*logSeal, error) {
 
 func logAD(id cove.AgentID) []byte { return append([]byte(logRecordAD), id[:]...) }
 
-// seal returns e as one sealed line (without the newline).
-func (s *logSeal) seal(id cove.AgentID, e Invocation) ([]byte, error) {
-	var scratch []byte
-	return s.appendSealed(nil, &scratch, logAD(id), e)
-}
-
 // appendSealed appends e, sealed, to dst as one line (without the
 // newline), with ad (logAD of its agent) as associated data. *scratch is
 // the buffer the record is sealed in, kept for the caller's next record.

@@ -478,11 +478,7 @@ func (x nativeValue) Call(args ...any) (any, error) {
 	for i, a := range args {
 		val, own, err := v.toJS(a)
 		if err != nil {
-			for j := range i {
-				if owned&(1<<j) != 0 {
-					C.cove_free(v.ctx, argv[j])
-				}
-			}
+			C.cove_free_args(v.ctx, C.int(i), &argv[0], C.uint32_t(owned))
 			return nil, err
 		}
 		if own {

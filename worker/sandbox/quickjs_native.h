@@ -203,16 +203,21 @@ static inline JSValue cove_eval_bytecode(JSContext *ctx, const uint8_t *buf, siz
 
 static inline JSValue cove_undefined(void) { return cove_mkval(COVE_TAG_UNDEFINED, 0); }
 
-// cove_call calls fn with argv (this undefined), then frees the arguments
-// whose bits are set in owned: one crossing from Go instead of one more
-// per argument.
-static inline JSValue cove_call(JSContext *ctx, JSValue fn, int argc, JSValue *argv, uint32_t owned) {
-	JSValue r = JS_Call(ctx, fn, cove_undefined(), argc, argv);
+// cove_free_args frees the arguments whose bits are set in owned.
+static inline void cove_free_args(JSContext *ctx, int argc, JSValue *argv, uint32_t owned) {
 	for (int i = 0; i < argc; i++) {
 		if (owned & (1u << i)) {
 			cove_free(ctx, argv[i]);
 		}
 	}
+}
+
+// cove_call calls fn with argv (this undefined), then frees the arguments
+// whose bits are set in owned: one crossing from Go instead of one more
+// per argument.
+static inline JSValue cove_call(JSContext *ctx, JSValue fn, int argc, JSValue *argv, uint32_t owned) {
+	JSValue r = JS_Call(ctx, fn, cove_undefined(), argc, argv);
+	cove_free_args(ctx, argc, argv, owned);
 	return r;
 }
 
