@@ -445,9 +445,11 @@ func (nd *Node) RPC() *cometrpc.Client { return nd.rpc }
 // gateway.
 func (nd *Node) Status(ctx context.Context) (api.ChainStatus, error) {
 	if nd.c == nil {
-		// A worker node: its height from CometBFT (no gateway, no app
-		// hash).
-		h, err := nd.rpc.LatestHeight(ctx)
+		// A worker node (no gateway, no app hash): the height its
+		// application committed, so a block's state is readable on the
+		// node once Status reports its height (the block store's height,
+		// CometBFT's status, runs ahead of the commit).
+		h, err := nd.rpc.AppHeight(ctx)
 		return api.ChainStatus{Height: h}, err
 	}
 	st, err := nd.c.ChainStatus(ctx)
@@ -457,7 +459,8 @@ func (nd *Node) Status(ctx context.Context) (api.ChainStatus, error) {
 	return st, nil
 }
 
-// WaitHeight waits until the node has committed height h.
+// WaitHeight waits until the node has committed height h: its state
+// (the View its gateway or worker reads) includes block h.
 func (nd *Node) WaitHeight(ctx context.Context, h int64) error {
 	var last int64
 	return nd.poll(ctx, func() (bool, error) {

@@ -143,9 +143,23 @@ func TestSingleValidatorRestart(t *testing.T) {
 	if err := net.CheckAppHash(ctx); err != nil {
 		t.Fatal(err)
 	}
+	// The application's committed height (what a worker node's Status
+	// reports) trails or equals the gateway's, which trails or equals the
+	// block store's: read in that order, each is at least the one before.
+	app, err := nd.RPC().AppHeight(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	before, err := nd.Status(ctx)
 	if err != nil {
 		t.Fatal(err)
+	}
+	latest, err := nd.RPC().LatestHeight(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if app < 1 || app > before.Height || before.Height > latest {
+		t.Fatalf("heights read in turn: application %d, gateway %d, block store %d", app, before.Height, latest)
 	}
 	// The header of the next block carries the app hash after this one.
 	if err := nd.WaitHeight(ctx, before.Height+1); err != nil {

@@ -125,6 +125,26 @@ func (c *Client) call(ctx context.Context, method string, params map[string]any,
 	return nil
 }
 
+// AppHeight returns the height of the last block the node's application
+// committed (method abci_info). It can trail LatestHeight: CometBFT saves
+// a block to its store before the application runs and commits it, so
+// state the block changes is readable at AppHeight, not yet at
+// LatestHeight.
+func (c *Client) AppHeight(ctx context.Context) (int64, error) {
+	var res struct {
+		Response struct {
+			LastBlockHeight string `json:"last_block_height"`
+		} `json:"response"`
+	}
+	if err := c.call(ctx, "abci_info", map[string]any{}, &res); err != nil {
+		return 0, err
+	}
+	if res.Response.LastBlockHeight == "" {
+		return 0, nil // nothing committed yet (CometBFT omits a zero)
+	}
+	return strconv.ParseInt(res.Response.LastBlockHeight, 10, 64)
+}
+
 // LatestHeight returns the height of the node's last block.
 func (c *Client) LatestHeight(ctx context.Context) (int64, error) {
 	var res struct {
