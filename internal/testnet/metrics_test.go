@@ -63,7 +63,7 @@ func TestMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for range 3 {
+	for range 4 {
 		if res, err := d.Client.Call(t.Context(), a.ID, http.MethodGet, "/hello?name=metrics", nil, nil); err != nil || res.Status != 200 {
 			t.Fatalf("call: %v", err)
 		}
@@ -85,18 +85,35 @@ func TestMetrics(t *testing.T) {
 		series string
 		grows  float64
 	}{
-		{`cove_agent_calls_total{agent="` + a.ID.String() + `",class="2xx"}`, 3},
-		{`cove_agent_call_seconds_count{class="2xx"}`, 3},
-		{`cove_compile_cache_total{result="hit"}`, 3},
+		{`cove_agent_calls_total{agent="` + a.ID.String() + `",class="2xx"}`, 4},
+		{`cove_agent_call_seconds_count{class="2xx"}`, 4},
+		{`cove_compile_cache_total{result="hit"}`, 4},
 		{`cove_sandbox_limit_errors_total{limit="memory"}`, 1},
 		{`cove_chain_txs_total{result="ok",type="DeployAgent"}`, 2},
 		{`cove_block_interval_seconds_count`, 1},
 		// One at a time, each response is signed alone.
-		{`cove_receipts_signed_total`, 3},
-		{`cove_receipt_signatures_total`, 3},
+		{`cove_receipts_signed_total`, 4},
+		{`cove_receipt_signatures_total`, 4},
 	} {
 		if got := value(after, c.series) - value(before, c.series); got < c.grows {
 			t.Errorf("%s grew by %v, want at least %v", c.series, got, c.grows)
+		}
+	}
+	// The warm-VM pool, exactly: hello's calls one after another, the
+	// first starting a VM the next three find warm; greedy's one
+	// call starting a VM its memory limit retires; hello's VM left idle.
+	for _, c := range []struct {
+		series string
+		grows  float64
+	}{
+		{`cove_sandbox_warm_calls_total`, 3},
+		{`cove_sandbox_cold_calls_total`, 2},
+		{`cove_sandbox_vms_retired_total`, 1},
+		{`cove_sandbox_vms_evicted_total`, 0},
+		{`cove_sandbox_idle_vms`, 1},
+	} {
+		if got := value(after, c.series) - value(before, c.series); got != c.grows {
+			t.Errorf("%s grew by %v, want %v", c.series, got, c.grows)
 		}
 	}
 	// Read in process (cove bench does), a counter is what a scrape shows.
