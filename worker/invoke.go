@@ -284,11 +284,19 @@ func (s *Server) run(ctx context.Context, a cove.Agent, p *sandbox.Program, k *a
 	if a.Isolation != cove.IsolationRequest {
 		// One agent's calls share its warm VMs; a new version (new
 		// code or secrets) starts new ones.
-		env.Isolate = fmt.Sprintf("%s/%d", a.ID, a.Version)
+		env.Isolate = isolateKey(a)
 	}
 	// Its calls to ai.cove.internal are metered to its owner.
 	ctx = ai.WithAgent(ctx, a.ID, a.Owner)
 	return s.engine.Run(ctx, p, sandbox.Request{Method: c.Method, URL: c.URL, Header: http.Header(c.Header), Body: c.Body}, env)
+}
+
+// isolateKey is the warm-VM key of a's version, "<id>/<version>": built
+// for every call, so without fmt (whose formatting was 2% of a call's CPU).
+func isolateKey(a cove.Agent) string {
+	var buf [2 + 64 + 1 + 20]byte
+	b, _ := a.ID.AppendText(buf[:0])
+	return string(strconv.AppendUint(append(b, '/'), a.Version, 10))
 }
 
 // shapeResponse turns what the sandbox returned for call c into the

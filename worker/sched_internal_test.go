@@ -3,6 +3,8 @@ package worker
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math"
 	"testing"
 	"time"
 
@@ -156,5 +158,18 @@ func TestIsolatesDefaults(t *testing.T) {
 	c.Isolates = sandbox.Isolates{MaxIdlePerAgent: 1, MaxIdle: 2}
 	if got := c.isolates(); got.MaxIdlePerAgent != 1 || got.MaxIdle != 2 {
 		t.Errorf("configured bounds changed: %+v", got)
+	}
+}
+
+// TestIsolateKey: an agent version's warm-VM key is "<id>/<version>",
+// each version its own.
+func TestIsolateKey(t *testing.T) {
+	var a cove.Agent
+	a.ID[0], a.ID[31] = 0xab, 0x01
+	for _, v := range []uint64{0, 1, 10, math.MaxUint64} {
+		a.Version = v
+		if got, want := isolateKey(a), fmt.Sprintf("%s/%d", a.ID, v); got != want {
+			t.Errorf("version %d: key %q, want %q", v, got, want)
+		}
 	}
 }
