@@ -18,10 +18,11 @@ import (
 type jsVM interface {
 	// SetMemoryLimit caps what the VM may allocate, in bytes.
 	SetMemoryLimit(limit uintptr)
-	// SetEvalTimeout bounds the calls into JavaScript from now on: the
-	// native engine sets one deadline, modernc's re-arms it at each
-	// outermost call, so the sandbox sets it before each (enter).
-	SetEvalTimeout(d time.Duration)
+	// SetEvalDeadline bounds the calls into JavaScript by t. The native
+	// engine keeps one deadline (it crosses into C only when t changes);
+	// modernc's takes a timeout it re-arms at each outermost call, so
+	// the sandbox sets it before each (enter).
+	SetEvalDeadline(t time.Time)
 	// RegisterHostFunc defines a global function of JavaScript that
 	// calls fn. Its arguments come as Go strings, numbers and booleans;
 	// it may return jsUndefined, a string, an int or an error (thrown).

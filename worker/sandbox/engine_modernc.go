@@ -36,10 +36,10 @@ func newVM() (jsVM, error) {
 
 type moderncVM struct{ vm *quickjs.VM }
 
-func (m moderncVM) SetMemoryLimit(limit uintptr)   { m.vm.SetMemoryLimit(limit) }
-func (m moderncVM) SetEvalTimeout(d time.Duration) { m.vm.SetEvalTimeout(d) }
-func (m moderncVM) Interrupt()                     { m.vm.Interrupt() }
-func (m moderncVM) Close()                         { m.vm.Close() }
+func (m moderncVM) SetMemoryLimit(limit uintptr) { m.vm.SetMemoryLimit(limit) }
+func (m moderncVM) SetEvalDeadline(t time.Time)  { m.vm.SetEvalTimeout(time.Until(t)) }
+func (m moderncVM) Interrupt()                   { m.vm.Interrupt() }
+func (m moderncVM) Close()                       { m.vm.Close() }
 
 func (m moderncVM) RegisterHostFunc(name string, fn func(args []any) (any, error)) error {
 	return m.vm.RegisterHostFunc(name, func(args []any) (any, error) {

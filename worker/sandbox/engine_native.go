@@ -65,6 +65,8 @@ type nativeVM struct {
 	// in its place, and the outermost call panics with it on return.
 	panicked any
 
+	deadline time.Time // what limits' deadline was last set to (SetEvalDeadline)
+
 	mu     sync.Mutex     // guards limits against Close, for Interrupt
 	limits *C.cove_limits // deadline and stop flag; C memory
 }
@@ -142,7 +144,13 @@ func heapCorrupt(which int) int { return int(C.cove_heap_corrupt(C.int(which))) 
 // (quickjs_native.h).
 func (v *nativeVM) heapFootprint() uintptr { return uintptr(C.cove_heap_footprint(v.heap)) }
 
-func (v *nativeVM) SetEvalTimeout(d time.Duration) { C.cove_set_timeout(v.limits, C.int64_t(d)) }
+func (v *nativeVM) SetEvalDeadline(t time.Time) {
+	if t.Equal(v.deadline) {
+		return // set already: an invocation enters the VM several times
+	}
+	v.deadline = t
+	C.cove_set_timeout(v.limits, C.int64_t(time.Until(t)))
+}
 
 // Interrupt sets the stop flag the interrupt handler reads: the running
 // or next call into JavaScript that polls it fails (QuickJS polls every
@@ -212,36 +220,42 @@ func (v *nativeVM) EvalBytecodeValue(bc []byte) (jsValue, error) {
 
 // ExecutePendingJobs runs queued jobs until none is left, the VM is
 // interrupted (the jobs left stay queued) or drainCap ran. The first
-// job's exception is returned; the other jobs still run.
+// job's exception is returned; the other jobs still run. The jobs run in
+// C (cove_drain), back in Go only for an exception.
 func (v *nativeVM) ExecutePendingJobs() (n int, err error) {
 	v.enter()
 	defer v.leave()
-	var jctx *C.JSContext
-	for n < drainCap {
-		r := C.JS_ExecutePendingJob(v.rt, &jctx)
-		if r == 0 {
+	for {
+		r := int64(C.cove_drain(v.rt, v.limits, C.int64_t(drainCap-n)))
+		n += int(r / 4)
+		switch r % 4 {
+		case C.COVE_DRAIN_DONE:
 			return n, err
-		}
-		n++
-		if r < 0 {
+		case C.COVE_DRAIN_THREW:
 			if e := v.exception(); err == nil {
 				err = e
 			}
-		}
-		if v.panicked != nil {
-			return n, err
-		}
-		if C.cove_interrupt(v.rt, unsafe.Pointer(v.limits)) != 0 {
+			if v.panicked != nil {
+				return n, err
+			}
+			if C.cove_interrupt(v.rt, unsafe.Pointer(v.limits)) != 0 {
+				if err == nil {
+					err = errInterrupted
+				}
+				return n, err
+			}
+		case C.COVE_DRAIN_INTERRUPTED:
 			if err == nil {
 				err = errInterrupted
 			}
 			return n, err
+		default: // COVE_DRAIN_CAPPED
+			if err == nil {
+				err = errDrainCapped
+			}
+			return n, err
 		}
 	}
-	if err == nil {
-		err = errDrainCapped
-	}
-	return n, err
 }
 
 // errInterrupted is the engine's own text for an interrupt, as a job

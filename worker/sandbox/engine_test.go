@@ -24,7 +24,7 @@ func seamVM(t *testing.T, host func(args []any) (any, error), script string) (js
 	}
 	t.Cleanup(vm.Close)
 	vm.SetMemoryLimit(64 << 20)
-	vm.SetEvalTimeout(10 * time.Second)
+	vm.SetEvalDeadline(time.Now().Add(10 * time.Second))
 	if err := vm.RegisterHostFunc("__host", host); err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +169,7 @@ func TestEngineHostPanic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	vm.SetEvalTimeout(10 * time.Second)
+	vm.SetEvalDeadline(time.Now().Add(10 * time.Second))
 	if err := vm.RegisterHostFunc("__host", host); err != nil {
 		t.Fatal(err)
 	}
@@ -252,15 +252,15 @@ func TestEngineInterrupt(t *testing.T) {
 }
 
 // TestEngineTimeout: the eval timeout stops a busy loop, and a call made
-// after SetEvalTimeout re-arms it runs.
+// after SetEvalDeadline sets a new deadline runs.
 func TestEngineTimeout(t *testing.T) {
 	vm, fn := seamVM(t, func(args []any) (any, error) { return jsUndefined, nil },
 		`(function (op) { if (op === "spin") for (;;) {} return "ran"; })`)
-	vm.SetEvalTimeout(100 * time.Millisecond)
+	vm.SetEvalDeadline(time.Now().Add(100 * time.Millisecond))
 	if _, err := fn.Call("spin"); err == nil || !strings.Contains(err.Error(), "interrupted") {
 		t.Fatalf("spin: %v, want interrupted", err)
 	}
-	vm.SetEvalTimeout(time.Second)
+	vm.SetEvalDeadline(time.Now().Add(time.Second))
 	if r, err := fn.Call("ok"); err != nil || r != "ran" {
 		t.Fatalf("after re-arming: %v, %v", r, err)
 	}

@@ -151,17 +151,17 @@ func (inv *invocation) serve(p *Program) error {
 	return inv.loop()
 }
 
-// enter prepares a call into JS: the engine's eval timeout is set to what is
-// left of the invocation's budget, since each call re-arms it.
+// enter prepares a call into JS: the engine's eval deadline is the
+// invocation's (SetEvalDeadline: modernc's engine re-arms a timeout at
+// each call).
 func (inv *invocation) enter() error {
 	if err := inv.ctx.Err(); err != nil {
 		return fmt.Errorf("invocation stopped: %w", err)
 	}
-	left := time.Until(inv.deadline)
-	if left <= 0 {
+	if !time.Now().Before(inv.deadline) {
 		return &LimitError{Limit: LimitTime, Max: inv.limits.Timeout.String()}
 	}
-	inv.iso.vm.SetEvalTimeout(left)
+	inv.iso.vm.SetEvalDeadline(inv.deadline)
 	return nil
 }
 

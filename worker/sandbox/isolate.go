@@ -64,7 +64,7 @@ func (e *Engine) newIsolate(key string) (*isolate, error) {
 		vm.Close()
 		return nil, fmt.Errorf("register host: %w", err)
 	}
-	vm.SetEvalTimeout(preludeTimeout)
+	vm.SetEvalDeadline(time.Now().Add(preludeTimeout))
 	dispatch, err := vm.EvalBytecodeValue(e.prelude)
 	if err != nil {
 		vm.Close()

@@ -152,6 +152,33 @@ static inline int cove_interrupt(JSRuntime *rt, void *opaque) {
 	return cove_now_ns() >= l->deadline_ns;
 }
 
+// cove_drain runs queued promise jobs, at most max, in one crossing from
+// Go: until none is left (COVE_DRAIN_DONE), one throws (COVE_DRAIN_THREW,
+// its exception pending), the VM is interrupted after a job (a deadline,
+// a stop, or a host function's panic, which stops it:
+// COVE_DRAIN_INTERRUPTED) or max ran (COVE_DRAIN_CAPPED). It returns
+// the jobs run times 4 plus that outcome.
+enum { COVE_DRAIN_DONE, COVE_DRAIN_THREW, COVE_DRAIN_INTERRUPTED, COVE_DRAIN_CAPPED };
+
+static inline int64_t cove_drain(JSRuntime *rt, cove_limits *l, int64_t max) {
+	JSContext *jctx;
+	int64_t n = 0;
+	while (n < max) {
+		int r = JS_ExecutePendingJob(rt, &jctx);
+		if (r == 0) {
+			return n * 4 + COVE_DRAIN_DONE;
+		}
+		n++;
+		if (r < 0) {
+			return n * 4 + COVE_DRAIN_THREW;
+		}
+		if (cove_interrupt(rt, l)) {
+			return n * 4 + COVE_DRAIN_INTERRUPTED;
+		}
+	}
+	return n * 4 + COVE_DRAIN_CAPPED;
+}
+
 static inline void cove_set_timeout(cove_limits *l, int64_t ns) {
 	l->deadline_ns = cove_now_ns() + ns;
 }
