@@ -319,11 +319,13 @@ const AgentCSP = "sandbox allow-scripts allow-forms allow-popups allow-modals al
 // Security: without it an HTML agent could read every other agent's
 // responses and set or clear cookies and storage for all of them.
 func SandboxOrigin(h http.Header) {
+	// Map operations, not Del/Add/Set: the names are canonical
+	// (TestSandboxOrigin), and this runs for every response.
 	for _, k := range originWideHeaders {
-		h.Del(k)
+		delete(h, k)
 	}
-	h.Add("Content-Security-Policy", AgentCSP)
-	h.Set("X-Content-Type-Options", "nosniff")
+	h["Content-Security-Policy"] = append(h["Content-Security-Policy"], AgentCSP)
+	h["X-Content-Type-Options"] = []string{"nosniff"}
 }
 
 // EVMChain is one EVM chain a node's bridge serves, as GET /v1/evm shows

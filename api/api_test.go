@@ -31,3 +31,34 @@ func TestStripReserved(t *testing.T) {
 	}
 	StripReserved(nil) // a nil header is fine
 }
+
+// TestSandboxOrigin: the origin-wide headers go however the agent wrote
+// their names, the agent's own policy stays before AgentCSP, and nosniff
+// replaces the agent's choice.
+func TestSandboxOrigin(t *testing.T) {
+	h := http.Header{}
+	for _, k := range originWideHeaders {
+		if c := http.CanonicalHeaderKey(k); c != k {
+			t.Errorf("origin-wide header %q is not canonical (%q): SandboxOrigin would miss it", k, c)
+		}
+		h.Add(k, "x")
+	}
+	h.Add("set-cookie", "session=stolen")
+	h.Add("content-security-policy", "default-src 'self'")
+	h.Add("x-content-type-options", "sniff-please")
+	h.Add("X-Keep", "1")
+	SandboxOrigin(h)
+	want := http.Header{
+		"Content-Security-Policy": {"default-src 'self'", AgentCSP},
+		"X-Content-Type-Options":  {"nosniff"},
+		"X-Keep":                  {"1"},
+	}
+	if len(h) != len(want) {
+		t.Errorf("after SandboxOrigin: %q, want %q", h, want)
+	}
+	for k, v := range want {
+		if !slices.Equal(h[k], v) {
+			t.Errorf("%s: %q, want %q", k, h[k], v)
+		}
+	}
+}
