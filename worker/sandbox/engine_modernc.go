@@ -37,9 +37,20 @@ func newVM() (jsVM, error) {
 type moderncVM struct{ vm *quickjs.VM }
 
 func (m moderncVM) SetMemoryLimit(limit uintptr) { m.vm.SetMemoryLimit(limit) }
-func (m moderncVM) SetEvalDeadline(t time.Time)  { m.vm.SetEvalTimeout(time.Until(t)) }
 func (m moderncVM) Interrupt()                   { m.vm.Interrupt() }
 func (m moderncVM) Close()                       { m.vm.Close() }
+
+// SetEvalDeadline sets modernc's timeout to what is left until t; a t
+// already past is a timeout of -1 ns (interrupted at once), never 0, which
+// modernc takes as no timeout at all.
+func (m moderncVM) SetEvalDeadline(t time.Time) { m.vm.SetEvalTimeout(moderncTimeout(time.Until(t))) }
+
+func moderncTimeout(left time.Duration) time.Duration {
+	if left <= 0 {
+		return -1
+	}
+	return left
+}
 
 func (m moderncVM) RegisterHostFunc(name string, fn func(args []any) (any, error)) error {
 	return m.vm.RegisterHostFunc(name, func(args []any) (any, error) {

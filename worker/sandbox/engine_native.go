@@ -145,8 +145,11 @@ func heapCorrupt(which int) int { return int(C.cove_heap_corrupt(C.int(which))) 
 func (v *nativeVM) heapFootprint() uintptr { return uintptr(C.cove_heap_footprint(v.heap)) }
 
 func (v *nativeVM) SetEvalDeadline(t time.Time) {
-	if t.Equal(v.deadline) {
-		return // set already: an invocation enters the VM several times
+	if t.Equal(v.deadline) && !t.IsZero() {
+		// Set already: an invocation enters the VM several times. (A
+		// zero t, which the cache's start value would match, is a
+		// deadline long past, set like any other.)
+		return
 	}
 	v.deadline = t
 	C.cove_set_timeout(v.limits, C.int64_t(time.Until(t)))

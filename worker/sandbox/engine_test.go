@@ -266,6 +266,128 @@ func TestEngineTimeout(t *testing.T) {
 	}
 }
 
+// TestEngineDeadlinePast: a deadline already past, or the zero time,
+// stops the next call at once, on a VM that never had a deadline (the
+// control: the same call runs before it is set). Neither engine may take
+// it for "no deadline" (modernc's timeout of 0; the native engine's cached
+// deadline, zero until set).
+func TestEngineDeadlinePast(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		at   time.Time
+	}{{"zero", time.Time{}}, {"past", time.Now().Add(-time.Millisecond)}} {
+		t.Run(tc.name, func(t *testing.T) {
+			vm, err := newVM()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer vm.Close()
+			bc, err := compile("deadline.js", `(function (op) { if (op === "spin") for (;;) {} return "ran"; })`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fn, err := vm.EvalBytecodeValue(bc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer fn.Free()
+			if r, err := fn.Call("ok"); err != nil || r != "ran" {
+				t.Fatalf("control, no deadline set: %v, %v", r, err)
+			}
+			vm.SetEvalDeadline(tc.at)
+			watchdog := time.AfterFunc(3*time.Second, vm.Interrupt) // so a failure ends
+			defer watchdog.Stop()
+			start := time.Now()
+			_, err = fn.Call("spin")
+			if err == nil || !strings.Contains(err.Error(), "interrupted") || time.Since(start) > time.Second {
+				t.Fatalf("spin after SetEvalDeadline(%v): %v after %v, want interrupted at once", tc.at, err, time.Since(start))
+			}
+		})
+	}
+}
+
+// TestEnginePendingJobs: ExecutePendingJobs runs every queued job and
+// counts them; a host function's panic in a job stops the jobs after it
+// and comes out of the drain; a job queue that feeds itself stops at the
+// deadline or at the cap, with an error.
+func TestEnginePendingJobs(t *testing.T) {
+	var calls []string
+	host := func(args []any) (any, error) {
+		op, _ := args[0].(string)
+		if op == "panic" {
+			panic("host bug")
+		}
+		calls = append(calls, op)
+		return jsUndefined, nil
+	}
+	script := `(function (op) {
+		switch (op) {
+		case "jobs":
+			for (let i = 0; i < 1000; i++) Promise.resolve().then(() => {});
+			return;
+		case "panic":
+			Promise.resolve().then(() => __host("panic")).then(() => __host("after"), () => __host("after"));
+			Promise.resolve().then(() => __host("other"));
+			return;
+		case "flood":
+			const f = () => Promise.resolve().then(f);
+			f();
+			return;
+		}
+	})`
+	t.Run("count", func(t *testing.T) {
+		vm, fn := seamVM(t, host, script)
+		if _, err := fn.Call("jobs"); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := vm.ExecutePendingJobs(); n != 1000 || err != nil {
+			t.Fatalf("ExecutePendingJobs: %d, %v, want 1000 jobs and no error", n, err)
+		}
+		if n, err := vm.ExecutePendingJobs(); n != 0 || err != nil {
+			t.Fatalf("again: %d, %v, want nothing left", n, err)
+		}
+	})
+	t.Run("panic", func(t *testing.T) {
+		vm, fn := seamVM(t, host, script)
+		calls = nil
+		if _, err := fn.Call("panic"); err != nil {
+			t.Fatal(err)
+		}
+		func() {
+			defer func() {
+				if p := recover(); p != "host bug" {
+					t.Errorf("recovered %v, want the host's panic", p)
+				}
+			}()
+			n, err := vm.ExecutePendingJobs()
+			t.Errorf("ExecutePendingJobs returned %d, %v after a job's host function panicked", n, err)
+		}()
+		if calls != nil {
+			t.Errorf("jobs ran after the panic: the host saw %q", calls)
+		}
+	})
+	t.Run("flood", func(t *testing.T) {
+		vm, fn := seamVM(t, host, script)
+		vm.SetEvalDeadline(time.Now().Add(200 * time.Millisecond))
+		if _, err := fn.Call("flood"); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		n, err := vm.ExecutePendingJobs()
+		interrupted := err != nil && strings.Contains(err.Error(), "interrupted")
+		if !interrupted && !errors.Is(err, errDrainCapped) {
+			t.Fatalf("a self-feeding queue: %d jobs, %v; want interrupted or capped", n, err)
+		}
+		if errors.Is(err, errDrainCapped) && n != 1<<20 {
+			t.Errorf("capped after %d jobs, want 2^20", n)
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("the drain took %v", d)
+		}
+		t.Logf("%d jobs, %v", n, err)
+	})
+}
+
 // TestAgentReachesNoEngineHost: an agent cannot import the engine's own
 // modules (QuickJS's std and os read files and start processes; the native
 // engine's library carries them, and a context made by that package's Go
