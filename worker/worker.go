@@ -444,8 +444,8 @@ func (s *Server) SetMetrics(m *metrics.Set) {
 	}
 	m.CounterFunc("cove_sandbox_warm_calls_total", "Calls served by a warm VM of their agent.", pool(func(p sandbox.PoolStats) int64 { return p.Warm }))
 	m.CounterFunc("cove_sandbox_cold_calls_total", "Calls that started a new VM: the agent's first, one after an upgrade or a recycled VM, one while all its warm VMs were busy, or any call of an agent deployed with --isolation request.", pool(func(p sandbox.PoolStats) int64 { return p.Cold }))
-	m.CounterFunc("cove_sandbox_vms_retired_total", "VMs closed at the end of a call: it failed or hit a limit, left work pending, or was due for recycling (max_uses, max_age), or its agent had enough idle VMs.", pool(func(p sandbox.PoolStats) int64 { return p.Retired }))
-	m.CounterFunc("cove_sandbox_vms_evicted_total", "Idle VMs closed: idle too long, over max_idle, or of an upgraded agent.", pool(func(p sandbox.PoolStats) int64 { return p.Evicted }))
+	m.CounterFunc("cove_sandbox_vms_retired_total", "VMs closed at the end of a call: it failed or hit a limit, left work pending, or was due for recycling (max_uses, max_age), its agent had enough idle VMs, or its agent was deployed with --isolation request (a VM per call).", pool(func(p sandbox.PoolStats) int64 { return p.Retired }))
+	m.CounterFunc("cove_sandbox_vms_evicted_total", "Idle VMs closed: idle too long, over max_idle, too old when a call came (max_age), of an upgraded agent, or when the worker stopped.", pool(func(p sandbox.PoolStats) int64 { return p.Evicted }))
 	m.GaugeFunc("cove_sandbox_idle_vms", "Warm VMs idle now, over all agents.", nil, pool(func(p sandbox.PoolStats) int64 { return int64(p.Idle) }))
 	m.GaugeFunc("cove_compile_cache_bytes", "Bytecode bytes of the compiled programs this worker keeps.", nil, func() float64 {
 		s.mu.Lock()

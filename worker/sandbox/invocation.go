@@ -81,13 +81,11 @@ func (inv *invocation) close() {
 		return
 	}
 	iso.cur = nil
-	switch {
-	case inv.reusable:
+	if inv.reusable {
 		inv.engine.pool.put(iso)
-	case iso.key != "":
+	} else {
+		// Failed, or a VM of its own (no key: --isolation request).
 		inv.engine.pool.retire(iso)
-	default:
-		iso.close()
 	}
 }
 
@@ -96,6 +94,8 @@ func (inv *invocation) run(p *Program) error {
 	var iso *isolate
 	if key != "" {
 		iso = inv.engine.pool.get(key, p)
+	} else {
+		inv.engine.pool.fresh()
 	}
 	if iso == nil {
 		var err error

@@ -134,8 +134,8 @@ type pool struct {
 // PoolStats counts what the warm pool did.
 type PoolStats struct {
 	Warm    int64 // calls served by a warm VM
-	Cold    int64 // calls that made a VM
-	Retired int64 // VMs closed after a call: failed, pending work, a built script, or recycled
+	Cold    int64 // calls that made a VM (every call without a key)
+	Retired int64 // VMs closed after a call: failed, pending work, a built script, recycled, or without a key
 	Evicted int64 // idle VMs closed: idle too long, too many, or the engine closed
 	Idle    int   // idle VMs now
 }
@@ -210,6 +210,14 @@ func (pl *pool) sweepLater() {
 	}
 	pl.mu.Unlock()
 	closeAll(stale)
+}
+
+// fresh counts a call that makes a VM of its own (no key), which get
+// counts for a call with a key it has no warm VM for.
+func (pl *pool) fresh() {
+	pl.mu.Lock()
+	pl.stats.Cold++
+	pl.mu.Unlock()
 }
 
 // retire counts an isolate closed after a call instead of returned.

@@ -71,8 +71,8 @@ func TestWarmIsolate(t *testing.T) {
 		t.Fatalf("agent a's first call after an upgrade: %q warm=%v, want 1 in a fresh VM", got, warm)
 	}
 	st := e.PoolStats()
-	if st.Warm != 2 || st.Cold != 3 || st.Idle != 2 {
-		t.Errorf("pool stats %+v, want 2 warm, 3 cold (a, b, a upgraded), 2 idle", st)
+	if st.Warm != 2 || st.Cold != 5 || st.Retired != 2 || st.Idle != 2 {
+		t.Errorf("pool stats %+v, want 2 warm, 5 cold (a, b, two without a key, a upgraded), 2 retired (those without a key), 2 idle", st)
 	}
 }
 
