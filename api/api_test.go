@@ -6,16 +6,25 @@ import (
 	"testing"
 )
 
-// TestStripReserved: every reserved header goes, however the sender
-// wrote its name, and the others stay.
-func TestStripReserved(t *testing.T) {
+// canonicalHeader returns a header with each of names set, failing the
+// test for a name that is not canonical: the map deletes that remove them
+// (StripReserved, SandboxOrigin) would miss it.
+func canonicalHeader(t *testing.T, names []string) http.Header {
+	t.Helper()
 	h := http.Header{}
-	for _, k := range reservedHeaders {
+	for _, k := range names {
 		if c := http.CanonicalHeaderKey(k); c != k {
-			t.Errorf("reserved header %q is not canonical (%q): StripReserved would miss it", k, c)
+			t.Errorf("header name %q is not canonical (%q)", k, c)
 		}
 		h.Add(k, "x")
 	}
+	return h
+}
+
+// TestStripReserved: every reserved header goes, however the sender
+// wrote its name, and the others stay.
+func TestStripReserved(t *testing.T) {
+	h := canonicalHeader(t, reservedHeaders)
 	h.Add("connection", "close") // as a caller may write it; Add canonicalizes, as net/http's parser does
 	h.Add("cove-receipt", "forged")
 	h.Add("Content-Type", "text/plain")
@@ -36,13 +45,7 @@ func TestStripReserved(t *testing.T) {
 // their names, the agent's own policy stays before AgentCSP, and nosniff
 // replaces the agent's choice.
 func TestSandboxOrigin(t *testing.T) {
-	h := http.Header{}
-	for _, k := range originWideHeaders {
-		if c := http.CanonicalHeaderKey(k); c != k {
-			t.Errorf("origin-wide header %q is not canonical (%q): SandboxOrigin would miss it", k, c)
-		}
-		h.Add(k, "x")
-	}
+	h := canonicalHeader(t, originWideHeaders)
 	h.Add("set-cookie", "session=stolen")
 	h.Add("content-security-policy", "default-src 'self'")
 	h.Add("x-content-type-options", "sniff-please")

@@ -18,10 +18,11 @@ import (
 type jsVM interface {
 	// SetMemoryLimit caps what the VM may allocate, in bytes.
 	SetMemoryLimit(limit uintptr)
-	// SetEvalDeadline bounds the calls into JavaScript by t. The native
-	// engine keeps one deadline (it crosses into C only when t changes);
-	// modernc's takes a timeout it re-arms at each outermost call, so
-	// the sandbox sets it before each (enter).
+	// SetEvalDeadline bounds the calls into JavaScript by t; a t already
+	// past, the zero time included, stops the next call at once. The
+	// native engine keeps one deadline (it crosses into C only when t
+	// changes); modernc's takes a timeout it re-arms at each outermost
+	// call, so the sandbox sets it before each (enter).
 	SetEvalDeadline(t time.Time)
 	// RegisterHostFunc defines a global function of JavaScript that
 	// calls fn. Its arguments come as Go strings, numbers and booleans;

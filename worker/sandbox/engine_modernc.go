@@ -40,11 +40,11 @@ func (m moderncVM) SetMemoryLimit(limit uintptr) { m.vm.SetMemoryLimit(limit) }
 func (m moderncVM) Interrupt()                   { m.vm.Interrupt() }
 func (m moderncVM) Close()                       { m.vm.Close() }
 
-// SetEvalDeadline sets modernc's timeout to what is left until t; a t
-// already past is a timeout of -1 ns (interrupted at once), never 0, which
-// modernc takes as no timeout at all.
 func (m moderncVM) SetEvalDeadline(t time.Time) { m.vm.SetEvalTimeout(moderncTimeout(time.Until(t))) }
 
+// moderncTimeout is modernc's timeout for what is left of a deadline: none
+// left is -1 ns (interrupted at once), never 0, which modernc takes as no
+// timeout at all.
 func moderncTimeout(left time.Duration) time.Duration {
 	if left <= 0 {
 		return -1

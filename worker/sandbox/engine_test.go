@@ -152,15 +152,7 @@ func TestEngineHostPanic(t *testing.T) {
 	}
 	script := `try { __host("panic"); } catch (e) { __host("caught"); } finally { __host("finally"); }`
 	_, fn := seamVM(t, host, `(function () { `+script+` return "swallowed"; })`)
-	func() {
-		defer func() {
-			if p := recover(); p != "host bug" {
-				t.Errorf("recovered %v, want the host's panic", p)
-			}
-		}()
-		r, err := fn.Call()
-		t.Errorf("Call returned %v, %v after the host panicked", r, err)
-	}()
+	wantHostPanic(t, "Call", func() (any, error) { return fn.Call() })
 	if after != nil {
 		t.Errorf("the script went on after the panic: it called the host with %v", after)
 	}
@@ -179,15 +171,21 @@ func TestEngineHostPanic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	func() {
-		defer func() {
-			if p := recover(); p != "host bug" {
-				t.Errorf("top level: recovered %v, want the host's panic", p)
-			}
-		}()
-		t.Errorf("top level: EvalBytecode returned %v after the host panicked", vm.EvalBytecode(bc))
-	}()
+	wantHostPanic(t, "top level: EvalBytecode", func() (any, error) { return nil, vm.EvalBytecode(bc) })
 	vm.Close()
+}
+
+// wantHostPanic runs call, which must panic with the host function's
+// "host bug" rather than return.
+func wantHostPanic(t *testing.T, what string, call func() (any, error)) {
+	t.Helper()
+	defer func() {
+		if p := recover(); p != "host bug" {
+			t.Errorf("%s: recovered %v, want the host's panic", what, p)
+		}
+	}()
+	r, err := call()
+	t.Errorf("%s returned %v, %v after the host panicked", what, r, err)
 }
 
 // TestEngineStackAcrossThreads calls one VM from goroutines locked to
@@ -353,15 +351,7 @@ func TestEnginePendingJobs(t *testing.T) {
 		if _, err := fn.Call("panic"); err != nil {
 			t.Fatal(err)
 		}
-		func() {
-			defer func() {
-				if p := recover(); p != "host bug" {
-					t.Errorf("recovered %v, want the host's panic", p)
-				}
-			}()
-			n, err := vm.ExecutePendingJobs()
-			t.Errorf("ExecutePendingJobs returned %d, %v after a job's host function panicked", n, err)
-		}()
+		wantHostPanic(t, "ExecutePendingJobs", func() (any, error) { return vm.ExecutePendingJobs() })
 		if calls != nil {
 			t.Errorf("jobs ran after the panic: the host saw %q", calls)
 		}
