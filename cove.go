@@ -108,11 +108,20 @@ type Address [20]byte
 
 // String returns the EIP-55 checksummed form, 0x + 40 hex digits.
 func (a Address) String() string {
-	lower := hex.EncodeToString(a[:])
-	sum := Keccak256([]byte(lower))
-	out := []byte("0x" + lower)
-	for i := 0; i < 40; i++ {
-		c := lower[i]
+	var b [2 + 2*len(a)]byte
+	return string(a.appendEIP55(b[:0]))
+}
+
+// appendEIP55 appends a as String writes it: the lower-case hex digits,
+// each letter upper-cased where the same nibble of their Keccak-256 is 8
+// or more.
+func (a Address) appendEIP55(b []byte) []byte {
+	b = append(b, "0x"...)
+	start := len(b)
+	b = hex.AppendEncode(b, a[:])
+	digits := b[start:]
+	sum := Keccak256(digits)
+	for i, c := range digits {
 		if c < 'a' {
 			continue
 		}
@@ -121,14 +130,16 @@ func (a Address) String() string {
 			nibble >>= 4
 		}
 		if nibble&0xf >= 8 {
-			out[2+i] = c - 'a' + 'A'
+			digits[i] = c - 'a' + 'A'
 		}
 	}
-	return string(out)
+	return b
 }
 
 // MarshalText implements encoding.TextMarshaler (EIP-55 form).
-func (a Address) MarshalText() ([]byte, error) { return []byte(a.String()), nil }
+func (a Address) MarshalText() ([]byte, error) {
+	return a.appendEIP55(make([]byte, 0, 2+2*len(a))), nil
+}
 
 // UnmarshalText implements encoding.TextUnmarshaler. Mixed-case input must
 // carry a valid EIP-55 checksum; all-lower or all-upper input is accepted.

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -342,31 +341,41 @@ func ReceiptBatchDigest(root Hash) Hash {
 // left without a pair (an odd count) goes up to the next level unchanged.
 // One leaf is its own root with an empty proof. leaves must not be empty.
 func ReceiptMerkleTree(leaves []Hash) (root Hash, proofs [][]Hash) {
-	proofs = make([][]Hash, len(leaves))
-	// members[i] are the leaves under level[i].
-	level := append([]Hash(nil), leaves...)
-	members := make([][]int, len(leaves))
-	for i := range leaves {
-		members[i] = []int{i}
+	n := len(leaves)
+	depth := 0
+	for m := n; m > 1; m = (m + 1) / 2 {
+		depth++
 	}
-	for len(level) > 1 {
-		var next []Hash
-		var nextMembers [][]int
-		for i := 0; i < len(level); i += 2 {
-			if i+1 == len(level) {
-				next, nextMembers = append(next, level[i]), append(nextMembers, members[i])
-				continue
+	// Leaf i's node is i>>k on level k: a pair (2j, 2j+1) and a node left
+	// without a pair (the last, at an even index) both go up to j. Its
+	// proof takes its node's sibling on each level that has one. The
+	// proofs share one array, each at most depth long.
+	proofs = make([][]Hash, n)
+	var spare []Hash
+	if depth > 0 {
+		spare = make([]Hash, n*depth)
+	}
+	level := append([]Hash(nil), leaves...)
+	for k := 0; len(level) > 1; k++ {
+		for i := range n {
+			if sib := (i >> k) ^ 1; sib < len(level) {
+				if proofs[i] == nil {
+					proofs[i] = spare[i*depth : i*depth : (i+1)*depth]
+				}
+				proofs[i] = append(proofs[i], level[sib])
 			}
-			for _, m := range members[i] {
-				proofs[m] = append(proofs[m], level[i+1])
-			}
-			for _, m := range members[i+1] {
-				proofs[m] = append(proofs[m], level[i])
-			}
-			next = append(next, MerkleParent(level[i], level[i+1]))
-			nextMembers = append(nextMembers, slices.Concat(members[i], members[i+1]))
 		}
-		level, members = next, nextMembers
+		// The next level, in place: node j is written after nodes 2j and
+		// 2j+1 are read.
+		next := level[:(len(level)+1)/2]
+		for j := range next {
+			if 2*j+1 == len(level) {
+				next[j] = level[2*j]
+			} else {
+				next[j] = MerkleParent(level[2*j], level[2*j+1])
+			}
+		}
+		level = next
 	}
 	return level[0], proofs
 }

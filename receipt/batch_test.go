@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -38,13 +39,52 @@ func batchOf(n int) ([]Receipt, []exchange) {
 	return rs, es
 }
 
+// referenceMerkleTree is ReceiptMerkleTree as first written (each node
+// carrying the list of its leaves up the tree): the tree's shape, which
+// TestReceiptMerkleTree holds the faster one to.
+func referenceMerkleTree(leaves []cove.Hash) (root cove.Hash, proofs [][]cove.Hash) {
+	proofs = make([][]cove.Hash, len(leaves))
+	level := append([]cove.Hash(nil), leaves...)
+	members := make([][]int, len(leaves))
+	for i := range leaves {
+		members[i] = []int{i}
+	}
+	for len(level) > 1 {
+		var next []cove.Hash
+		var nextMembers [][]int
+		for i := 0; i < len(level); i += 2 {
+			if i+1 == len(level) {
+				next, nextMembers = append(next, level[i]), append(nextMembers, members[i])
+				continue
+			}
+			for _, m := range members[i] {
+				proofs[m] = append(proofs[m], level[i+1])
+			}
+			for _, m := range members[i+1] {
+				proofs[m] = append(proofs[m], level[i])
+			}
+			next = append(next, cove.MerkleParent(level[i], level[i+1]))
+			nextMembers = append(nextMembers, slices.Concat(members[i], members[i+1]))
+		}
+		level, members = next, nextMembers
+	}
+	return level[0], proofs
+}
+
 func TestReceiptMerkleTree(t *testing.T) {
 	for n := 1; n <= 40; n++ {
 		leaves := make([]cove.Hash, n)
 		for i := range leaves {
 			leaves[i] = cove.Keccak256([]byte{byte(i), byte(n)})
 		}
+		kept := slices.Clone(leaves)
 		root, proofs := cove.ReceiptMerkleTree(leaves)
+		if !slices.Equal(leaves, kept) {
+			t.Fatalf("n=%d: the leaves were changed", n)
+		}
+		if wantRoot, wantProofs := referenceMerkleTree(leaves); root != wantRoot || !slices.EqualFunc(proofs, wantProofs, slices.Equal) {
+			t.Fatalf("n=%d: root %s, proofs %v; the tree as first written gives %s, %v", n, root, proofs, wantRoot, wantProofs)
+		}
 		depth := 0
 		for 1<<depth < n {
 			depth++

@@ -105,7 +105,8 @@ func SetHeaders(h http.Header, s Signed) {
 	} else {
 		h[HeaderReceipt] = []string{base64.RawURLEncoding.EncodeToString(js)}
 	}
-	h[HeaderSignature] = []string{"0x" + hex.EncodeToString(s.Signature[:])}
+	var sig [2 + 2*len(s.Signature)]byte
+	h[HeaderSignature] = []string{string(hex.AppendEncode(append(sig[:0], "0x"...), s.Signature[:]))}
 	h[HeaderSigner] = []string{s.Signer.String()}
 }
 
