@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,13 +19,54 @@ import (
 	"github.com/cove-network/cove/receipt"
 )
 
-// handleCall routes ANY /agents/{id}/{path...} to the invoker. This is the
+// callRoutes are the mux's patterns of agent calls, for any method.
+var callRoutes = []string{"/agents/{id}", "/agents/{id}/{path...}"}
+
+// handleCall is the mux's route for callRoutes; ServeHTTP takes most calls
+// to serveCall without the mux (callTarget).
+func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
+	s.serveCall(w, r, r.PathValue("id"))
+}
+
+// callTarget returns the {id} the mux would route r to handleCall with,
+// for the requests it can tell at a glance: not CONNECT, a clean path
+// (the mux redirects others) encoded as Go encodes it (no RawPath, so no
+// %2F can hide in a segment), under /agents/ with a segment after it.
+// Others go through the mux, which routes them as before.
+// TestCallTarget and FuzzCallTarget hold it to the mux's choice.
+func callTarget(r *http.Request) (string, bool) {
+	const prefix = "/agents/"
+	p := r.URL.Path
+	if !strings.HasPrefix(p, prefix) || r.Method == http.MethodConnect || r.URL.RawPath != "" {
+		return "", false
+	}
+	id := p[len(prefix):]
+	if i := strings.IndexByte(id, '/'); i >= 0 {
+		id = id[:i]
+	}
+	if id == "" {
+		return "", false
+	}
+	// Clean as the mux's cleanPath sees it: path.Clean's, with a trailing
+	// slash kept (p has one past the prefix, so c is never "/").
+	c := path.Clean(p)
+	clean := c == p
+	if strings.HasSuffix(p, "/") {
+		clean = len(p) == len(c)+1 && p[:len(c)] == c
+	}
+	if !clean {
+		return "", false
+	}
+	return id, true
+}
+
+// serveCall runs a call of agent rawID through the invoker. This is the
 // only place where an HTTP request becomes a cove.Call and a cove.Response
 // becomes an HTTP response: the agent sees the request at /{path...} on this
 // gateway's origin; the receipt covers the path exactly as received here.
-func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
+func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, rawID string) {
 	start := time.Now()
-	a, ok := s.agentFromPath(w, r)
+	a, ok := s.agentByID(w, rawID)
 	if !ok {
 		return
 	}

@@ -304,8 +304,9 @@ func New(cfg Config, log *slog.Logger, chain Chain, blobs Blobs, invoker Invoker
 		mux.HandleFunc(route, s.handleAI)
 	}
 	mux.HandleFunc("POST /v1/ai/keys", s.handleAIKey)
-	mux.HandleFunc("/agents/{id}", s.handleCall)
-	mux.HandleFunc("/agents/{id}/{path...}", s.handleCall)
+	for _, route := range callRoutes {
+		mux.HandleFunc(route, s.handleCall)
+	}
 	mux.HandleFunc("GET /v1/chain/blocks", s.handleBlocks)
 	mux.HandleFunc("GET /v1/chain/blocks/{height}", s.handleBlock)
 	mux.HandleFunc("GET /v1/agents/{id}/calls", s.handleAgentCalls)
@@ -328,6 +329,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Connection", "close")
 		writeError(w, http.StatusRequestHeaderFieldsTooLarge, "request_headers_too_large",
 			fmt.Sprintf("the request line and headers are %d bytes, more than %d; send smaller headers (cookies, tokens) or put the data in the body", n, s.cfg.MaxHeaderBytes))
+		return
+	}
+	if id, ok := callTarget(r); ok {
+		s.serveCall(w, r, id)
 		return
 	}
 	s.handler.ServeHTTP(w, r)
@@ -481,7 +486,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // agentFromPath parses {id} and loads the agent, writing the error response
 // itself when that fails.
 func (s *Server) agentFromPath(w http.ResponseWriter, r *http.Request) (cove.Agent, bool) {
-	raw := r.PathValue("id")
+	return s.agentByID(w, r.PathValue("id"))
+}
+
+// agentByID is agentFromPath for an id already taken from the path.
+func (s *Server) agentByID(w http.ResponseWriter, raw string) (cove.Agent, bool) {
 	id, err := cove.ParseAgentID(raw)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "bad_agent_id", fmt.Sprintf("agent id %q is malformed: want 0x followed by 64 hex digits (see `cove agent list`)", truncate(raw, 80)))
