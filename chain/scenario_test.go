@@ -584,20 +584,31 @@ func TestDeployIsolation(t *testing.T) {
 
 // TestViewAgentCache: View.Agent serves a cached decode only while the
 // committed record is unchanged (an upgrade is seen at once), and a caller
-// changing what it got changes nothing for the next.
+// changing what it got changes nothing for the next (appending to the
+// shared Secrets included).
 func TestViewAgentCache(t *testing.T) {
 	a := newApp(t)
 	m := deploy("cached", 1, 0)
-	wantCode(t, one(t, a, alice.tx(t, m)), CodeOK)
 	id := cove.DeriveAgentID(alice.addr, m.CodeHash, m.Salt)
+	m.Secrets = sealed(t, id, map[string]string{"KEY": "value"})
+	wantCode(t, one(t, a, alice.tx(t, m)), CodeOK)
 	first, err := a.View().Agent(id)
 	if err != nil {
 		t.Fatal(err)
 	}
 	first.History[0].CID = "changed by a caller"
+	n := len(first.Secrets)
+	if cap(first.Secrets) != n {
+		t.Fatalf("the shared secrets have room to append in place: length %d, capacity %d", n, cap(first.Secrets))
+	}
+	longer := append(first.Secrets[:n-1], 0xAA, 0xBB)
+	first.AttestorGrant = append(first.AttestorGrant, 1)
 	again, _ := a.View().Agent(id)
 	if again.History[0].CID != m.CID {
 		t.Fatalf("a caller's change reached the cache: %q", again.History[0].CID)
+	}
+	if !bytes.Equal(again.Secrets, m.Secrets) || len(longer) != n+1 || len(again.AttestorGrant) != 0 {
+		t.Fatalf("a caller's append reached the cache: secrets end %x (want %x), grant %x", again.Secrets[n-2:], m.Secrets[n-2:], again.AttestorGrant)
 	}
 	h, cid := bundle("cached v2")
 	wantCode(t, one(t, a, alice.tx(t, UpgradeAgent{Agent: id, CID: cid, CodeHash: h, Nonce: 1})), CodeOK)

@@ -73,7 +73,10 @@ func (v View) Account(addr cove.Address) Account {
 }
 
 // Agent returns the committed agent record; the error matches
-// cove.ErrNotFound if there is none.
+// cove.ErrNotFound if there is none. The record is the caller's to change,
+// but for the bytes of its Secrets, shared with the next caller (a call
+// reads them on every call, and they are the record's bulk): replace or
+// append to them (their capacity is their length), never write into them.
 func (v View) Agent(id cove.AgentID) (AgentRecord, error) {
 	a := v.a
 	a.mu.RLock()
@@ -86,10 +89,11 @@ func (v View) Agent(id cove.AgentID) (AgentRecord, error) {
 }
 
 // cloneAgent copies an agent record's slices (its amounts are read by
-// copy: Amount.Big).
+// copy: Amount.Big), but for its Secrets, capped at their length (see
+// View.Agent).
 func cloneAgent(r AgentRecord) AgentRecord {
 	r.AttestorGrant = bytes.Clone(r.AttestorGrant)
-	r.Secrets = bytes.Clone(r.Secrets)
+	r.Secrets = r.Secrets[:len(r.Secrets):len(r.Secrets)]
 	r.History = slices.Clone(r.History)
 	if r.FreeTier != nil {
 		ft := *r.FreeTier
