@@ -9,7 +9,8 @@ import (
 
 // TestAddressString holds Address.String to EIP-55: the specification's
 // own examples, and go-ethereum's checksum of random addresses (every
-// nibble pattern of the hash is met in 2,000), MarshalText included.
+// nibble pattern of the hash is met), MarshalText included, each written
+// twice (the second from the cache) and more of them than the cache keeps.
 func TestAddressString(t *testing.T) {
 	for _, want := range []string{
 		// EIP-55's test cases: all caps, all lower, mixed.
@@ -31,17 +32,22 @@ func TestAddressString(t *testing.T) {
 		}
 	}
 	r := rand.New(rand.NewPCG(55, 55))
-	for range 2000 {
+	for range eip55CacheMax + 1000 {
 		var a Address
 		for i := range a {
 			a[i] = byte(r.Uint32())
 		}
 		want := common.Address(a).Hex()
-		if got := a.String(); got != want {
-			t.Fatalf("String() = %s, go-ethereum says %s", got, want)
+		for range 2 {
+			if got := a.String(); got != want {
+				t.Fatalf("String() = %s, go-ethereum says %s", got, want)
+			}
 		}
 		if b, err := a.MarshalText(); err != nil || string(b) != want {
 			t.Fatalf("MarshalText() = %s, %v; want %s", b, err, want)
 		}
+	}
+	if n := eip55Cache.n.Load(); n < 1 || n > eip55CacheMax {
+		t.Fatalf("the cache holds %d addresses, at most %d", n, eip55CacheMax)
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"golang.org/x/crypto/sha3"
 )
@@ -108,9 +110,29 @@ type Address [20]byte
 
 // String returns the EIP-55 checksummed form, 0x + 40 hex digits.
 func (a Address) String() string {
+	if s, ok := eip55Cache.m.Load(a); ok {
+		return s.(string)
+	}
 	var b [2 + 2*len(a)]byte
-	return string(a.appendEIP55(b[:0]))
+	s := string(a.appendEIP55(b[:0]))
+	if eip55Cache.n.Add(1) > eip55CacheMax {
+		eip55Cache.m.Clear()
+		eip55Cache.n.Store(1)
+	}
+	eip55Cache.m.Store(a, s)
+	return s
 }
+
+// eip55Cache keeps the EIP-55 text of the addresses written: a worker
+// writes its agents' receipt signers into every response, and the
+// checksum is a Keccak-256 each time. Past eip55CacheMax addresses it
+// starts over.
+var eip55Cache struct {
+	m sync.Map // Address -> string
+	n atomic.Int64
+}
+
+const eip55CacheMax = 4096
 
 // appendEIP55 appends a as String writes it: the lower-case hex digits,
 // each letter upper-cased where the same nibble of their Keccak-256 is 8
