@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -59,7 +60,16 @@ type AgentOptions struct {
 	// (responses ready at once share a signature, ADR 18), 1 every
 	// response signed alone.
 	ReceiptBatch int
+	// Rounds is how many times cove and Node are measured in turn (0 is
+	// 1). With more than one, both servers stay up (the cove node idle
+	// while Node is measured), and the report's rows are those of the
+	// round whose cove/Node ratio is the median: one slow minute of
+	// either no longer decides the ratio.
+	Rounds int
 }
+
+// maxRounds bounds AgentOptions.Rounds.
+const maxRounds = 25
 
 // DefaultAgentOptions returns the defaults of `cove bench`.
 func DefaultAgentOptions() AgentOptions {
@@ -83,6 +93,8 @@ func (o AgentOptions) Validate() error {
 		return fmt.Errorf("bench: %d deploys: want at least 1", o.Deploys)
 	case o.ReceiptBatch < 0:
 		return fmt.Errorf("bench: receipt batch %d: want 0 (the worker's default) or more", o.ReceiptBatch)
+	case o.Rounds < 0 || o.Rounds > maxRounds:
+		return fmt.Errorf("bench: %d rounds: want 1 to %d", o.Rounds, maxRounds)
 	case o.CostTime <= 0:
 		return errors.New("bench: the cost measurement time must be positive")
 	case o.LoadGen != "" && o.LoadGen != LoadGenBuiltin && o.LoadGen != LoadGenWrk:
@@ -113,6 +125,16 @@ type AgentReport struct {
 	Node        *Target `json:"node,omitempty"`
 	NodeSkipped string  `json:"nodeSkipped,omitempty"`
 	Ratio       float64 `json:"ratio,omitempty"` // cove / node requests per second
+	// Rounds, with more than one, is each round's requests/s of both
+	// targets, in order; Cove, Node and Ratio are then those of MedianRound
+	// (0-based), the round whose ratio is the median (the lower middle one
+	// for an even count).
+	Rounds      []Round `json:"rounds,omitempty"`
+	MedianRound int     `json:"medianRound,omitempty"`
+	// IdleCoveCores, with more than one round and wrk, is the cores the cove
+	// process (its node idle, no load generator in it) kept busy while Node
+	// was measured: what the rounds cost Node.
+	IdleCoveCores float64 `json:"idleCoveCoresDuringNode,omitempty"`
 
 	// DeployMS is deploy-to-first-response of each deploy, in order: the
 	// deploy (bundle, upload, the DeployAgent transaction until its block)
@@ -151,6 +173,13 @@ type AgentReport struct {
 	// where unknown): what disturbed the run.
 	OtherCoresCove float64 `json:"otherProcessesCoresDuringCove"`
 	OtherCoresNode float64 `json:"otherProcessesCoresDuringNode"`
+}
+
+// Round is one round of AgentReport: cove and Node measured in turn.
+type Round struct {
+	CoveRPS float64 `json:"coveRps"`
+	NodeRPS float64 `json:"nodeRps"`
+	Ratio   float64 `json:"ratio"`
 }
 
 // Target is what one target of AgentReport measured: one row of its table.
@@ -227,50 +256,12 @@ func Agents(ctx context.Context, o AgentOptions, log *slog.Logger, progress io.W
 	if err != nil {
 		return nil, err
 	}
-	stopProfile, err := startProfile(o.CPUProfile)
-	if err != nil {
-		return nil, err
-	}
-	receipts, signatures := cove.signed()
-	coveRes, cu, err := measure(say, "cove", url, o, load, nil)
-	stopProfile()
-	if err != nil {
-		return nil, err
-	}
-	if r, s := cove.signed(); s > signatures {
-		rep.ReceiptsPerSignature = (r - receipts) / (s - signatures)
-	}
-	rep.Cove = newTarget(coveRes)
-	rep.CoveCPUMS = perRequest(cu.self, cu.selfOK, coveRes.Requests)
-	rep.OtherCoresCove = cu.otherCores(coveRes.Elapsed)
-	cove.stop() // idle, but out of the way of the baseline
-
-	// The same handler on plain Node.js.
-	srv, err := StartNode(ctx, filepath.Join(o.Dir, NodeScript))
-	switch {
-	case errors.Is(err, ErrNoNode):
-		rep.NodeSkipped = "skipped (node not found)"
-		say("node not found: the baseline is skipped")
-	case err != nil:
-		return nil, err
-	default:
-		res, nu, served, err := runNodeBaseline(ctx, srv, say, o, load)
-		lifetime := srv.Stop()
-		if err != nil {
+	if rounds := max(1, o.Rounds); rounds > 1 {
+		if err := measureRounds(ctx, say, cove, url, o, rounds, load, rep); err != nil {
 			return nil, err
 		}
-		t := newTarget(res)
-		rep.Node = &t
-		if res.RPS > 0 {
-			rep.Ratio = coveRes.RPS / res.RPS
-		}
-		rep.LoadGenCPUMS = perRequest(nu.self, nu.selfOK, res.Requests)
-		if nu.machineOK {
-			rep.NodeCPUMS = perRequest(nu.child, true, res.Requests)
-		} else { // no /proc: its whole life, warm-up included
-			rep.NodeCPUMS = perRequest(lifetime, true, served)
-		}
-		rep.OtherCoresNode = nu.otherCores(res.Elapsed)
+	} else if err := measureOnce(ctx, say, cove, url, o, load, rep); err != nil {
+		return nil, err
 	}
 
 	// The worker's two big costs, alone on one goroutine.
@@ -304,6 +295,134 @@ func Agents(ctx context.Context, o AgentOptions, log *slog.Logger, progress io.W
 	return rep, nil
 }
 
+// measureOnce measures cove, stops its node, then measures Node: one
+// round, each target with the machine to itself.
+func measureOnce(ctx context.Context, say func(string, ...any), cove *devNode, url string, o AgentOptions, load func(string, time.Duration) (Result, error), rep *AgentReport) error {
+	stopProfile, err := startProfile(o.CPUProfile)
+	if err != nil {
+		return err
+	}
+	receipts, signatures := cove.signed()
+	coveRes, cu, err := measure(say, "cove", url, o, load, nil)
+	stopProfile()
+	if err != nil {
+		return err
+	}
+	if r, s := cove.signed(); s > signatures {
+		rep.ReceiptsPerSignature = (r - receipts) / (s - signatures)
+	}
+	rep.Cove = newTarget(coveRes)
+	rep.CoveCPUMS = perRequest(cu.self, cu.selfOK, coveRes.Requests)
+	rep.OtherCoresCove = cu.otherCores(coveRes.Elapsed)
+	cove.stop() // idle, but out of the way of the baseline
+
+	// The same handler on plain Node.js.
+	srv, err := StartNode(ctx, filepath.Join(o.Dir, NodeScript))
+	switch {
+	case errors.Is(err, ErrNoNode):
+		rep.NodeSkipped = "skipped (node not found)"
+		say("node not found: the baseline is skipped")
+		return nil
+	case err != nil:
+		return err
+	}
+	res, nu, served, err := runNodeBaseline(ctx, srv, say, o, load)
+	lifetime := srv.Stop()
+	if err != nil {
+		return err
+	}
+	t := newTarget(res)
+	rep.Node = &t
+	if res.RPS > 0 {
+		rep.Ratio = coveRes.RPS / res.RPS
+	}
+	rep.LoadGenCPUMS = perRequest(nu.self, nu.selfOK, res.Requests)
+	if nu.machineOK {
+		rep.NodeCPUMS = perRequest(nu.child, true, res.Requests)
+	} else { // no /proc: its whole life, warm-up included
+		rep.NodeCPUMS = perRequest(lifetime, true, served)
+	}
+	rep.OtherCoresNode = nu.otherCores(res.Elapsed)
+	return nil
+}
+
+// measureRounds measures cove and Node in turn, rounds times, both
+// servers up throughout, and reports the round whose ratio is the
+// median; the CPU per request and the other processes' cores are over
+// all rounds. Without node it measures cove once.
+func measureRounds(ctx context.Context, say func(string, ...any), cove *devNode, url string, o AgentOptions, rounds int, load func(string, time.Duration) (Result, error), rep *AgentReport) error {
+	srv, err := StartNode(ctx, filepath.Join(o.Dir, NodeScript))
+	switch {
+	case errors.Is(err, ErrNoNode):
+		rep.NodeSkipped = "skipped (node not found)"
+		say("node not found: the baseline is skipped, and cove measured once")
+		return measureOnce(ctx, say, cove, url, o, load, rep)
+	case err != nil:
+		return err
+	}
+	defer srv.Stop()
+	stopProfile, err := startProfile(o.CPUProfile)
+	if err != nil {
+		return err
+	}
+	defer stopProfile()
+	receipts, signatures := cove.signed()
+	var (
+		coveRuns, nodeRuns []Result
+		coveN, nodeN       int
+		coveT, nodeT       time.Duration
+	)
+	cu := phaseCPU{selfOK: true, machineOK: true} // sums of the rounds'
+	nu := cu
+	for i := range rounds {
+		name := fmt.Sprintf("round %d/%d: ", i+1, rounds)
+		c, used, err := measure(say, name+"cove", url, o, load, nil)
+		if err != nil {
+			return err
+		}
+		coveRuns, cu, coveN, coveT = append(coveRuns, c), cu.add(used), coveN+c.Requests, coveT+c.Elapsed
+		n, used, _, err := runNodeBaseline(ctx, srv, func(f string, a ...any) { say(name+f, a...) }, o, load)
+		if err != nil {
+			return err
+		}
+		nodeRuns, nu, nodeN, nodeT = append(nodeRuns, n), nu.add(used), nodeN+n.Requests, nodeT+n.Elapsed
+		rep.Rounds = append(rep.Rounds, Round{CoveRPS: c.RPS, NodeRPS: n.RPS, Ratio: ratio(c.RPS, n.RPS)})
+	}
+	if r, s := cove.signed(); s > signatures {
+		rep.ReceiptsPerSignature = (r - receipts) / (s - signatures)
+	}
+	order := make([]int, rounds)
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(rep.Rounds[a].Ratio, rep.Rounds[b].Ratio) })
+	m := order[(rounds-1)/2]
+	rep.MedianRound, rep.Ratio = m, rep.Rounds[m].Ratio
+	rep.Cove = newTarget(coveRuns[m])
+	t := newTarget(nodeRuns[m])
+	rep.Node = &t
+	rep.CoveCPUMS = perRequest(cu.self, cu.selfOK, coveN)
+	rep.OtherCoresCove = cu.otherCores(coveT)
+	if nu.machineOK {
+		rep.NodeCPUMS = perRequest(nu.child, true, nodeN)
+	}
+	rep.OtherCoresNode = nu.otherCores(nodeT)
+	// This process holds the idle cove node while Node is measured (and,
+	// with the built-in generator, the load too: then it is no measure of
+	// the idle node, nor of the generator alone).
+	if rep.LoadGen == LoadGenWrk && nu.selfOK && nodeT > 0 {
+		rep.IdleCoveCores = nu.self.Seconds() / nodeT.Seconds()
+	}
+	return nil
+}
+
+func ratio(a, b float64) float64 {
+	if b <= 0 {
+		return 0
+	}
+	return a / b
+}
+
 // phaseCPU is the CPU time used while one target was measured: by this
 // process (selfOK where known), and, where /proc tells (machineOK), by the
 // server child process and by the whole machine.
@@ -322,6 +441,14 @@ func takeCPU(child func() (time.Duration, bool)) phaseCPU {
 	p.machine, p.machineOK = MachineBusy()
 	p.machineOK = p.machineOK && childOK && p.selfOK
 	return p
+}
+
+// add is p and q together: two phases' CPU time.
+func (p phaseCPU) add(q phaseCPU) phaseCPU {
+	return phaseCPU{
+		self: p.self + q.self, child: p.child + q.child, machine: p.machine + q.machine,
+		selfOK: p.selfOK && q.selfOK, machineOK: p.machineOK && q.machineOK,
+	}
 }
 
 func (p phaseCPU) sub(q phaseCPU) phaseCPU {
@@ -449,7 +576,19 @@ func (r *AgentReport) Print(w io.Writer) {
 		if r.Ratio < 0.5 {
 			verdict = "not reached"
 		}
-		fmt.Fprintf(w, "cove/node throughput: %.3f (target 0.5: %s)\n", r.Ratio, verdict)
+		if len(r.Rounds) > 1 {
+			fmt.Fprintf(w, "cove/node throughput: %.3f, the median of %d rounds (target 0.5: %s)\n", r.Ratio, len(r.Rounds), verdict)
+			each := make([]string, len(r.Rounds))
+			for i, rd := range r.Rounds {
+				each[i] = fmt.Sprintf("%.3f (%.0f/%.0f)", rd.Ratio, rd.CoveRPS, rd.NodeRPS)
+			}
+			fmt.Fprintf(w, "rounds, cove/node (requests/s), in order: %s; the table is round %d\n", strings.Join(each, ", "), r.MedianRound+1)
+			if r.IdleCoveCores > 0 {
+				fmt.Fprintf(w, "the cove node, idle, kept %.2f cores busy while node was measured (the rounds keep both up)\n", r.IdleCoveCores)
+			}
+		} else {
+			fmt.Fprintf(w, "cove/node throughput: %.3f (target 0.5: %s)\n", r.Ratio, verdict)
+		}
 	}
 	if len(r.DeployMS) > 0 {
 		s := slices.Clone(r.DeployMS)

@@ -3,6 +3,7 @@ package bench
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"github.com/cove-network/cove/internal/syncbuf"
 	"log/slog"
 	"os/exec"
@@ -95,6 +96,62 @@ func TestAgentsSmoke(t *testing.T) {
 	}
 	if !strings.Contains(progress.String(), "bench: measuring cove 300ms...") {
 		t.Errorf("progress lacks the cove phase:\n%s", progress.String())
+	}
+}
+
+// TestAgentsRoundsSmoke runs `cove bench --rounds 3` with tiny
+// parameters: three rounds in order, the table's rows and the ratio those
+// of the round with the median ratio.
+func TestAgentsRoundsSmoke(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a node and measures it; skipped with -short (CI runs it)")
+	}
+	o := DefaultAgentOptions()
+	o.Duration, o.Warmup, o.Concurrency, o.Rounds = 200*time.Millisecond, 50*time.Millisecond, 2, 3
+	o.LoadGen = LoadGenBuiltin
+	o.Deploys, o.CostTime = 1, 20*time.Millisecond
+	o.Dir = "../.."
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var progress bytes.Buffer
+	rep, err := Agents(ctx, o, benchLog(t), &progress)
+	if err != nil {
+		t.Fatalf("Agents: %v\nprogress:\n%s", err, progress.String())
+	}
+	if _, err := exec.LookPath("node"); err != nil {
+		if len(rep.Rounds) != 0 || rep.NodeSkipped == "" || rep.Cove.Requests == 0 {
+			t.Errorf("without node: rounds %v, skipped %q, cove %+v: want cove measured once and the baseline skipped", rep.Rounds, rep.NodeSkipped, rep.Cove)
+		}
+		return
+	}
+	if len(rep.Rounds) != 3 || rep.Node == nil {
+		t.Fatalf("rounds %v, node %v: want 3 rounds and the baseline", rep.Rounds, rep.Node)
+	}
+	m := rep.MedianRound
+	below, above := 0, 0
+	for i, r := range rep.Rounds {
+		if r.CoveRPS <= 0 || r.NodeRPS <= 0 || r.Ratio != r.CoveRPS/r.NodeRPS {
+			t.Errorf("round %d: %+v: want both measured and their ratio", i, r)
+		}
+		if i != m && r.Ratio < rep.Rounds[m].Ratio {
+			below++
+		}
+		if i != m && r.Ratio > rep.Rounds[m].Ratio {
+			above++
+		}
+	}
+	if below > 1 || above > 1 || rep.Ratio != rep.Rounds[m].Ratio || rep.Cove.RPS != rep.Rounds[m].CoveRPS || rep.Node.RPS != rep.Rounds[m].NodeRPS {
+		t.Errorf("reported round %d (ratio %v, cove %v, node %v) of %+v: want the median round's", m, rep.Ratio, rep.Cove.RPS, rep.Node.RPS, rep.Rounds)
+	}
+	for _, want := range []string{"bench: measuring round 1/3: cove 200ms...", "bench: round 3/3: measuring node 200ms..."} {
+		if !strings.Contains(progress.String(), want) {
+			t.Errorf("progress lacks %q:\n%s", want, progress.String())
+		}
+	}
+	var out bytes.Buffer
+	rep.Print(&out)
+	if want := "the median of 3 rounds"; !strings.Contains(out.String(), want) || !strings.Contains(out.String(), fmt.Sprintf("the table is round %d\n", m+1)) {
+		t.Errorf("report lacks the rounds:\n%s", out.String())
 	}
 }
 
