@@ -23,7 +23,8 @@ type Agent struct {
 	AttestorGrant []byte `json:"attestorGrant,omitempty"`
 	Version       uint64 `json:"version"`
 	// Secrets is the HPKE-sealed secret set (see package secret): opaque
-	// ciphertext that only a holder of the cluster key opens.
+	// ciphertext that only a holder of the cluster key opens. From a chain
+	// View, it shares its bytes with the view's cache: never write into it.
 	Secrets []byte `json:"secrets,omitempty"`
 	// Isolation is IsolationAgent or IsolationRequest, chosen at
 	// deployment.

@@ -18,7 +18,8 @@ import (
 // every reader outside the state machine gets (the gateway, workers,
 // gatekeepers), from validator.Server.View. Each call reads the state as of
 // the latest Commit under the App's read lock and returns copies, so a
-// caller may keep what it gets; two calls may straddle a block (use Head
+// caller may keep what it gets (Agent shares one part: see there); two
+// calls may straddle a block (use Head
 // for a height and app hash that belong together). The zero View is not
 // usable.
 type View struct{ a *App }
@@ -125,8 +126,8 @@ const maxCachedRecords = 4096
 const maxCachedRecordBytes = 8 << 10
 
 // decode returns the record b encodes: the cached one when b is the same
-// bytes, else a fresh decode, cached. Each caller gets its own copy
-// (clone copies what the record shares).
+// bytes, else a fresh decode, cached. Each caller gets its own copy of
+// what clone copies.
 func (c *recordCache[K, T]) decode(id K, b []byte, clone func(T) T) T {
 	c.mu.Lock()
 	e, ok := c.m[id]

@@ -34,7 +34,7 @@ var aiRoutes = []string{
 }
 
 // handleAI passes a request to the AI service as a cove.Call, as
-// handleCall does for agents: the body and Authorization (the API key)
+// serveCall does for agents: the body and Authorization (the API key)
 // are read only inside the worker.
 func (s *Server) handleAI(w http.ResponseWriter, r *http.Request) {
 	if s.ai == nil {

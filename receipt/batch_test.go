@@ -72,7 +72,7 @@ func referenceMerkleTree(leaves []cove.Hash) (root cove.Hash, proofs [][]cove.Ha
 }
 
 func TestReceiptMerkleTree(t *testing.T) {
-	for n := 1; n <= 40; n++ {
+	for n := 1; n <= 1<<cove.MaxReceiptProof; n++ {
 		leaves := make([]cove.Hash, n)
 		for i := range leaves {
 			leaves[i] = cove.Keccak256([]byte{byte(i), byte(n)})
