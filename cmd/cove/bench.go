@@ -39,7 +39,8 @@ chooses. wrk counts whole seconds.
 Run it from the repository root on an otherwise idle machine: the load
 generator, the node and the baseline share this machine's cores. On a
 shared or noisy machine, --rounds 5 measures the two in turn five times and
-reports the round whose ratio is the median.`,
+reports the round whose ratio is the median (the cove node is stopped while
+node is measured and restarted from its data for the next round).`,
 		Example: `  go run ./cmd/cove bench
   go run ./cmd/cove bench --loadgen builtin --duration 30s --concurrency 64 --json
   go run ./cmd/cove bench --rounds 5 --duration 8s`,
@@ -79,7 +80,7 @@ reports the round whose ratio is the median.`,
 	f.IntVar(&o.Concurrency, "concurrency", o.Concurrency, "concurrent keep-alive connections")
 	f.StringVar(&o.LoadGen, "loadgen", "auto", "load generator: wrk, builtin, or auto (wrk when installed)")
 	f.IntVar(&o.ReceiptBatch, "receipt-batch", 0, "the worker's receipt_batch: 0 its default (responses ready at once share one signature), 1 every response signed alone")
-	f.IntVar(&o.Rounds, "rounds", 1, "measure cove and node in turn this many times, both kept up, and report the round with the median ratio (one slow minute of either no longer decides it)")
+	f.IntVar(&o.Rounds, "rounds", 1, "measure cove and node in turn this many times (the cove node stopped while node is measured) and report the round with the median ratio: one slow minute of either no longer decides it")
 	f.StringVar(&o.DataDir, "data-dir", "", "the node's data directory (default a temporary one, removed after)")
 	f.BoolVar(&asJSON, "json", false, "print the results as JSON")
 	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the measured cove phase to this file (go tool pprof; with --rounds, of all rounds, node's phases included)")

@@ -61,10 +61,11 @@ type AgentOptions struct {
 	// response signed alone.
 	ReceiptBatch int
 	// Rounds is how many times cove and Node are measured in turn (0 is
-	// 1). With more than one, both servers stay up (the cove node idle
-	// while Node is measured), and the report's rows are those of the
-	// round whose cove/Node ratio is the median: one slow minute of
-	// either no longer decides the ratio.
+	// 1). The cove node is stopped while Node is measured (an idle node
+	// still slows Node by ~10% on two cores) and started again from its
+	// data for the next round. The report's rows are those of the round
+	// whose cove/Node ratio is the median: one slow minute of either no
+	// longer decides the ratio.
 	Rounds int
 }
 
@@ -131,10 +132,6 @@ type AgentReport struct {
 	// for an even count).
 	Rounds      []Round `json:"rounds,omitempty"`
 	MedianRound int     `json:"medianRound,omitempty"`
-	// IdleCoveCores, with more than one round and wrk, is the cores the cove
-	// process (its node idle, no load generator in it) kept busy while Node
-	// was measured: what the rounds cost Node.
-	IdleCoveCores float64 `json:"idleCoveCoresDuringNode,omitempty"`
 
 	// DeployMS is deploy-to-first-response of each deploy, in order: the
 	// deploy (bundle, upload, the DeployAgent transaction until its block)
@@ -346,10 +343,12 @@ func measureOnce(ctx context.Context, say func(string, ...any), cove *devNode, u
 	return nil
 }
 
-// measureRounds measures cove and Node in turn, rounds times, both
-// servers up throughout, and reports the round whose ratio is the
-// median; the CPU per request and the other processes' cores are over
-// all rounds. Without node it measures cove once.
+// measureRounds measures cove and Node in turn, rounds times: the cove
+// node is stopped while Node is measured and started again from its data
+// for the next round (Node's server, idle, stays up). It reports the round
+// whose ratio is the median; the CPU per request, the receipts per
+// signature and the other processes' cores are over all rounds. Without
+// node it measures cove once.
 func measureRounds(ctx context.Context, say func(string, ...any), cove *devNode, url string, o AgentOptions, rounds int, load func(string, time.Duration) (Result, error), rep *AgentReport) error {
 	srv, err := StartNode(ctx, filepath.Join(o.Dir, NodeScript))
 	switch {
@@ -366,21 +365,32 @@ func measureRounds(ctx context.Context, say func(string, ...any), cove *devNode,
 		return err
 	}
 	defer stopProfile()
-	receipts, signatures := cove.signed()
 	var (
-		coveRuns, nodeRuns []Result
-		coveN, nodeN       int
-		coveT, nodeT       time.Duration
+		coveRuns, nodeRuns   []Result
+		coveN, nodeN         int
+		coveT, nodeT         time.Duration
+		receipts, signatures float64
 	)
 	cu := phaseCPU{selfOK: true, machineOK: true} // sums of the rounds'
 	nu := cu
 	for i := range rounds {
 		name := fmt.Sprintf("round %d/%d: ", i+1, rounds)
+		if i > 0 {
+			say("%srestarting the cove node...", name)
+			if err := cove.resume(ctx); err != nil {
+				return err
+			}
+			url = cove.url()
+		}
+		r0, s0 := cove.signed()
 		c, used, err := measure(say, name+"cove", url, o, load, nil)
 		if err != nil {
 			return err
 		}
+		r1, s1 := cove.signed()
+		receipts, signatures = receipts+r1-r0, signatures+s1-s0
 		coveRuns, cu, coveN, coveT = append(coveRuns, c), cu.add(used), coveN+c.Requests, coveT+c.Elapsed
+		cove.pause() // out of the way of the baseline
 		n, used, _, err := runNodeBaseline(ctx, srv, func(f string, a ...any) { say(name+f, a...) }, o, load)
 		if err != nil {
 			return err
@@ -388,8 +398,8 @@ func measureRounds(ctx context.Context, say func(string, ...any), cove *devNode,
 		nodeRuns, nu, nodeN, nodeT = append(nodeRuns, n), nu.add(used), nodeN+n.Requests, nodeT+n.Elapsed
 		rep.Rounds = append(rep.Rounds, Round{CoveRPS: c.RPS, NodeRPS: n.RPS, Ratio: ratio(c.RPS, n.RPS)})
 	}
-	if r, s := cove.signed(); s > signatures {
-		rep.ReceiptsPerSignature = (r - receipts) / (s - signatures)
+	if signatures > 0 {
+		rep.ReceiptsPerSignature = receipts / signatures
 	}
 	order := make([]int, rounds)
 	for i := range order {
@@ -403,16 +413,11 @@ func measureRounds(ctx context.Context, say func(string, ...any), cove *devNode,
 	rep.Node = &t
 	rep.CoveCPUMS = perRequest(cu.self, cu.selfOK, coveN)
 	rep.OtherCoresCove = cu.otherCores(coveT)
+	rep.LoadGenCPUMS = perRequest(nu.self, nu.selfOK, nodeN)
 	if nu.machineOK {
 		rep.NodeCPUMS = perRequest(nu.child, true, nodeN)
 	}
 	rep.OtherCoresNode = nu.otherCores(nodeT)
-	// This process holds the idle cove node while Node is measured (and,
-	// with the built-in generator, the load too: then it is no measure of
-	// the idle node, nor of the generator alone).
-	if rep.LoadGen == LoadGenWrk && nu.selfOK && nodeT > 0 {
-		rep.IdleCoveCores = nu.self.Seconds() / nodeT.Seconds()
-	}
 	return nil
 }
 
@@ -583,9 +588,6 @@ func (r *AgentReport) Print(w io.Writer) {
 				each[i] = fmt.Sprintf("%.3f (%.0f/%.0f)", rd.Ratio, rd.CoveRPS, rd.NodeRPS)
 			}
 			fmt.Fprintf(w, "rounds, cove/node (requests/s), in order: %s; the table is round %d\n", strings.Join(each, ", "), r.MedianRound+1)
-			if r.IdleCoveCores > 0 {
-				fmt.Fprintf(w, "the cove node, idle, kept %.2f cores busy while node was measured (the rounds keep both up)\n", r.IdleCoveCores)
-			}
 		} else {
 			fmt.Fprintf(w, "cove/node throughput: %.3f (target 0.5: %s)\n", r.Ratio, verdict)
 		}

@@ -23,6 +23,8 @@ type devNode struct {
 	c       *client.Client
 	signer  *account.Signer // owns the deployed agents
 	tempDir string          // removed by stop; "" when a data dir was given
+	cfg     testnet.DevConfig
+	last    cove.AgentID // the agent deploy deployed last
 }
 
 func startDevNode(ctx context.Context, dataDir string, receiptBatch int, aiCfg ai.Config, log *slog.Logger, blockInterval ...time.Duration) (*devNode, error) {
@@ -76,7 +78,7 @@ func startDevNode(ctx context.Context, dataDir string, receiptBatch int, aiCfg a
 	if err != nil {
 		return fail(err)
 	}
-	b.c = b.Client
+	b.c, b.cfg = b.Client, dc
 	return b, nil
 }
 
@@ -110,7 +112,27 @@ func (b *devNode) deploy(ctx context.Context, file string, n int, rep *AgentRepo
 		}
 		last = a
 	}
-	return b.c.Base() + "/agents/" + last.ID.String() + agentPath, nil
+	b.last = last.ID
+	return b.url(), nil
+}
+
+// url is the URL of the last deployed agent's /hello on the node's
+// gateway.
+func (b *devNode) url() string { return b.c.Base() + "/agents/" + b.last.String() + agentPath }
+
+// pause stops the node, keeping its data for resume.
+func (b *devNode) pause() { b.Stop() }
+
+// resume starts the paused node again from its data dir (a new gateway
+// port and new metrics) and waits until the last deployed agent answers.
+func (b *devNode) resume(ctx context.Context) error {
+	d, err := testnet.StartDev(ctx, b.cfg)
+	if err != nil {
+		return fmt.Errorf("restart the bench node: %w", err)
+	}
+	b.DevNode, b.c = d, d.Client
+	_, err = b.firstOK(ctx, api.AgentView{ID: b.last})
+	return err
 }
 
 // firstOK calls the agent until it answers 200, for up to 30 s.

@@ -100,8 +100,9 @@ func TestAgentsSmoke(t *testing.T) {
 }
 
 // TestAgentsRoundsSmoke runs `cove bench --rounds 3` with tiny
-// parameters: three rounds in order, the table's rows and the ratio those
-// of the round with the median ratio.
+// parameters: three rounds in order, the cove node restarted from its data
+// for each after the first, the table's rows and the ratio those of the
+// round with the median ratio.
 func TestAgentsRoundsSmoke(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a node and measures it; skipped with -short (CI runs it)")
@@ -143,7 +144,7 @@ func TestAgentsRoundsSmoke(t *testing.T) {
 	if below > 1 || above > 1 || rep.Ratio != rep.Rounds[m].Ratio || rep.Cove.RPS != rep.Rounds[m].CoveRPS || rep.Node.RPS != rep.Rounds[m].NodeRPS {
 		t.Errorf("reported round %d (ratio %v, cove %v, node %v) of %+v: want the median round's", m, rep.Ratio, rep.Cove.RPS, rep.Node.RPS, rep.Rounds)
 	}
-	for _, want := range []string{"bench: measuring round 1/3: cove 200ms...", "bench: round 3/3: measuring node 200ms..."} {
+	for _, want := range []string{"bench: measuring round 1/3: cove 200ms...", "bench: round 2/3: restarting the cove node...", "bench: round 3/3: measuring node 200ms..."} {
 		if !strings.Contains(progress.String(), want) {
 			t.Errorf("progress lacks %q:\n%s", want, progress.String())
 		}
