@@ -29,15 +29,14 @@ func benchLog(t *testing.T) *slog.Logger {
 	return slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
-func TestAgentsSmoke(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a node and measures it; skipped with -short (CI runs it)")
-	}
+// smokeAgents runs Agents from the repository root with the built-in
+// load generator (wrk measures whole seconds: TestRunWrk smoke-runs it)
+// and the options set changes, and returns its report and progress.
+func smokeAgents(t *testing.T, set func(*AgentOptions)) (*AgentReport, *bytes.Buffer) {
+	t.Helper()
 	o := DefaultAgentOptions()
-	o.Duration, o.Warmup, o.Concurrency = 300*time.Millisecond, 100*time.Millisecond, 4
-	o.LoadGen = LoadGenBuiltin // wrk measures whole seconds: TestRunWrk smoke-runs it
-	o.Deploys, o.CostTime = 2, 50*time.Millisecond
-	o.Dir = "../.."
+	o.LoadGen, o.Dir = LoadGenBuiltin, "../.."
+	set(&o)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var progress bytes.Buffer
@@ -45,6 +44,17 @@ func TestAgentsSmoke(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Agents: %v\nprogress:\n%s", err, progress.String())
 	}
+	return rep, &progress
+}
+
+func TestAgentsSmoke(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a node and measures it; skipped with -short (CI runs it)")
+	}
+	rep, progress := smokeAgents(t, func(o *AgentOptions) {
+		o.Duration, o.Warmup, o.Concurrency = 300*time.Millisecond, 100*time.Millisecond, 4
+		o.Deploys, o.CostTime = 2, 50*time.Millisecond
+	})
 
 	if c := rep.Cove; c.Requests == 0 || c.RPS <= 0 || c.Errors != 0 || c.Non2xx != 0 {
 		t.Errorf("cove: %+v: want requests, and no errors nor non-2xx", c)
@@ -107,18 +117,10 @@ func TestAgentsRoundsSmoke(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a node and measures it; skipped with -short (CI runs it)")
 	}
-	o := DefaultAgentOptions()
-	o.Duration, o.Warmup, o.Concurrency, o.Rounds = 200*time.Millisecond, 50*time.Millisecond, 2, 3
-	o.LoadGen = LoadGenBuiltin
-	o.Deploys, o.CostTime = 1, 20*time.Millisecond
-	o.Dir = "../.."
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	var progress bytes.Buffer
-	rep, err := Agents(ctx, o, benchLog(t), &progress)
-	if err != nil {
-		t.Fatalf("Agents: %v\nprogress:\n%s", err, progress.String())
-	}
+	rep, progress := smokeAgents(t, func(o *AgentOptions) {
+		o.Duration, o.Warmup, o.Concurrency, o.Rounds = 200*time.Millisecond, 50*time.Millisecond, 2, 3
+		o.Deploys, o.CostTime = 1, 20*time.Millisecond
+	})
 	if _, err := exec.LookPath("node"); err != nil {
 		if len(rep.Rounds) != 0 || rep.NodeSkipped == "" || rep.Cove.Requests == 0 {
 			t.Errorf("without node: rounds %v, skipped %q, cove %+v: want cove measured once and the baseline skipped", rep.Rounds, rep.NodeSkipped, rep.Cove)
