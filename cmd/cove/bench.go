@@ -56,7 +56,7 @@ node is measured and restarted from its data for the next round).`,
 				o.LoadGen = ""
 			}
 			if err := o.Validate(); err != nil {
-				return fmt.Errorf("%w (flags --loadgen, --duration, --warmup)", err)
+				return fmt.Errorf("%w (flags --loadgen, --duration, --warmup, --rounds)", err)
 			}
 			if err := needFiles("", bench.AgentFile, bench.NodeScript); err != nil {
 				return err

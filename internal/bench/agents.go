@@ -375,15 +375,16 @@ func measureRounds(ctx context.Context, say func(string, ...any), cove *devNode,
 	nu := cu
 	for i := range rounds {
 		name := fmt.Sprintf("round %d/%d: ", i+1, rounds)
+		sayRound := func(f string, a ...any) { say(name+f, a...) }
 		if i > 0 {
-			say("%srestarting the cove node...", name)
+			sayRound("restarting the cove node...")
 			if err := cove.resume(ctx); err != nil {
 				return err
 			}
 			url = cove.url()
 		}
 		r0, s0 := cove.signed()
-		c, used, err := measure(say, name+"cove", url, o, load, nil)
+		c, used, err := measure(sayRound, "cove", url, o, load, nil)
 		if err != nil {
 			return err
 		}
@@ -391,7 +392,7 @@ func measureRounds(ctx context.Context, say func(string, ...any), cove *devNode,
 		receipts, signatures = receipts+r1-r0, signatures+s1-s0
 		coveRuns, cu, coveN, coveT = append(coveRuns, c), cu.add(used), coveN+c.Requests, coveT+c.Elapsed
 		cove.pause() // out of the way of the baseline
-		n, used, _, err := runNodeBaseline(ctx, srv, func(f string, a ...any) { say(name+f, a...) }, o, load)
+		n, used, _, err := runNodeBaseline(ctx, srv, sayRound, o, load)
 		if err != nil {
 			return err
 		}

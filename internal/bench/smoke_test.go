@@ -146,7 +146,7 @@ func TestAgentsRoundsSmoke(t *testing.T) {
 	if below > 1 || above > 1 || rep.Ratio != rep.Rounds[m].Ratio || rep.Cove.RPS != rep.Rounds[m].CoveRPS || rep.Node.RPS != rep.Rounds[m].NodeRPS {
 		t.Errorf("reported round %d (ratio %v, cove %v, node %v) of %+v: want the median round's", m, rep.Ratio, rep.Cove.RPS, rep.Node.RPS, rep.Rounds)
 	}
-	for _, want := range []string{"bench: measuring round 1/3: cove 200ms...", "bench: round 2/3: restarting the cove node...", "bench: round 3/3: measuring node 200ms..."} {
+	for _, want := range []string{"bench: round 1/3: measuring cove 200ms...", "bench: round 2/3: restarting the cove node...", "bench: round 3/3: measuring node 200ms..."} {
 		if !strings.Contains(progress.String(), want) {
 			t.Errorf("progress lacks %q:\n%s", want, progress.String())
 		}
