@@ -208,8 +208,9 @@ func newTarget(r Result) Target {
 // deploy to its first response and checking the first response's receipt,
 // then loads the last agent with o.Concurrency closed-loop workers. Then it
 // runs NodeScript under the same load (skipped, and said so in the report,
-// when node is not installed), and measures the sandbox and receipt signing
-// alone. Progress lines go to progress, the node's logs to log.
+// when node is not installed); with o.Rounds above 1, the two in turn that
+// many times (measureRounds). Last it measures the sandbox and receipt
+// signing alone. Progress lines go to progress, the node's logs to log.
 func Agents(ctx context.Context, o AgentOptions, log *slog.Logger, progress io.Writer) (*AgentReport, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
