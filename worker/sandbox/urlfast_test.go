@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"reflect"
 	"sort"
 	"testing"
 )
@@ -211,5 +212,64 @@ func TestHeadersJSON(t *testing.T) {
 	sort.Slice(g, func(i, j int) bool { return g[i][0]+g[i][1] < g[j][0]+g[j][1] })
 	if fmt.Sprint(g) != "[[Accept */*] [Accept text/html] [X-A 1]]" {
 		t.Errorf("%s", got)
+	}
+}
+
+// TestQueryGet holds URLSearchParams.get on a query string not yet split
+// (queryGet, for a query without '%' or '+') to get on its pairs
+// (_pairs, which reading size makes first): 3000 random queries of names,
+// '=', '&', '?' and empty parts, each with nine names. Then get after the
+// URL's search, href and the params themselves change.
+func TestQueryGet(t *testing.T) {
+	e := newEngine(t, Limits{})
+	code := agent(`{ fetch() {
+		let seed = 7;
+		const rnd = (n) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+		const atoms = ["a", "b", "ab", "=", "&", "&&", "?", "x=1", "", "\u00e9", "a=", "=a", "a=b=c"];
+		const names = ["", "a", "b", "ab", "a=", "?a", "x", "\u00e9", "=a"];
+		let n = 0, found = 0;
+		const bad = [];
+		for (let c = 0; c < 3000; c++) {
+			let q = "";
+			for (let i = rnd(9); i > 0; i--) q += atoms[rnd(atoms.length)];
+			for (const k of names) {
+				const lazy = new URLSearchParams(q).get(k);
+				const p = new URLSearchParams(q);
+				p.size;
+				const listed = p.get(k);
+				n++;
+				if (listed !== null) found++;
+				if (lazy !== listed) bad.push([q, k, lazy, listed]);
+			}
+		}
+		const u = new URL("http://a.test/p?a=1&b");
+		const sp = u.searchParams;
+		const seen = [sp.get("a"), sp.get("b"), sp.get("c")];
+		u.search = "?a=2";
+		seen.push(sp.get("a"), sp.get("b"));
+		sp.append("c", "3 4");
+		seen.push(u.search, sp.get("c"));
+		u.href = "http://a.test/?z=9";
+		seen.push(sp.get("z"), sp.get("a"), new URLSearchParams("a=%20x+y&a=2").get("a"), new URLSearchParams(7).get("7"));
+		return Response.json({ n, found, bad: bad.slice(0, 5), seen });
+	} }`)
+	res, err := run(t, e, code, Request{}, Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		N, Found int
+		Bad      [][]any
+		Seen     []any
+	}
+	if err := json.Unmarshal(res.Body, &got); err != nil {
+		t.Fatalf("%v: %s", err, res.Body)
+	}
+	if got.N != 27000 || got.Found < 1000 || len(got.Bad) > 0 {
+		t.Fatalf("%d gets, %d found: the query string and its pairs disagree on %v", got.N, got.Found, got.Bad)
+	}
+	want := []any{"1", "", nil, "2", nil, "?a=2&c=3+4", "3 4", "9", nil, " x y", ""}
+	if !reflect.DeepEqual(got.Seen, want) {
+		t.Fatalf("get after changes: %v, want %v", got.Seen, want)
 	}
 }
