@@ -19,9 +19,8 @@ import (
 // gatekeepers), from validator.Server.View. Each call reads the state as of
 // the latest Commit under the App's read lock and returns copies, so a
 // caller may keep what it gets (Agent shares one part: see there); two
-// calls may straddle a block (use Head
-// for a height and app hash that belong together). The zero View is not
-// usable.
+// calls may straddle a block (use Head for a height and app hash that
+// belong together). The zero View is not usable.
 type View struct{ a *App }
 
 // View returns a read-only view of a's committed state.

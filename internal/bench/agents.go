@@ -331,9 +331,7 @@ func measureOnce(ctx context.Context, say func(string, ...any), cove *devNode, u
 	}
 	t := newTarget(res)
 	rep.Node = &t
-	if res.RPS > 0 {
-		rep.Ratio = coveRes.RPS / res.RPS
-	}
+	rep.Ratio = ratio(coveRes.RPS, res.RPS)
 	rep.LoadGenCPUMS = perRequest(nu.self, nu.selfOK, res.Requests)
 	if nu.machineOK {
 		rep.NodeCPUMS = perRequest(nu.child, true, res.Requests)
@@ -423,6 +421,7 @@ func measureRounds(ctx context.Context, say func(string, ...any), cove *devNode,
 	return nil
 }
 
+// ratio is a/b, 0 when b is not positive.
 func ratio(a, b float64) float64 {
 	if b <= 0 {
 		return 0
