@@ -35,10 +35,10 @@
   // (the copy is no Request or Response). An agent can reach them
   // (Object.getOwnPropertySymbols), as it could the hidden "_" fields
   // before; nothing here is trusted.
-  const $list = Symbol("list"), $query = Symbol("query"), $parent = Symbol("parent"), $parts = Symbol("parts"), $params = Symbol("params");
+  const $list = Symbol("list"), $query = Symbol("query"), $parent = Symbol("parent"), $parts = Symbol("parts"), $params = Symbol("params"), $href = Symbol("href");
   const $map = Symbol("map"), $body = Symbol("body"), $used = Symbol("used"), $stream = Symbol("stream");
   const $url = Symbol("url"), $method = Symbol("method"), $headers = Symbol("headers"), $rawHeaders = Symbol("rawHeaders");
-  const $signal = Symbol("signal"), $redirect = Symbol("redirect"), $status = Symbol("status");
+  const $signal = Symbol("signal"), $redirect = Symbol("redirect"), $status = Symbol("status"), $type = Symbol("type"), $info = Symbol("info");
 
   // The request being served, set by prepare (see dispatch at the end).
   let req = null;
@@ -433,15 +433,29 @@
     if (r.error) throw new TypeError(`Invalid URL: ${r.error}`);
     return r;
   }
+  // urlParts returns u's parts, split from its href when the constructor
+  // kept only that (the request's own URL, see URL).
+  function urlParts(u) {
+    const p = u[$parts];
+    return p !== null ? p : (u[$parts] = splitRequestURL(u[$href]));
+  }
   class URL {
     constructor(input, base) {
-      this[$parts] = parseURL(input, base);
+      // new URL(request.url), the usual first line of a handler, keeps the
+      // string: what a handler reads of it, pathname and search, is sliced
+      // from it on read; any other field splits it once (urlParts).
+      if (base === undefined && req !== null && req.simple && input === req.url) {
+        this[$parts] = null;
+        this[$href] = input;
+      } else {
+        this[$parts] = parseURL(input, base);
+      }
       this[$params] = null;
     }
     static canParse(input, base) { try { parseURL(input, base); return true; } catch (e) { return false; } }
     static parse(input, base) { try { return new URL(input, base); } catch (e) { return null; } }
     _set(field, value) {
-      const p = Object.assign({}, this[$parts], { [field]: String(value) });
+      const p = Object.assign({}, urlParts(this), { [field]: String(value) });
       if (field === "hostname" || field === "port") p.host = p.hostname + (p.port ? ":" + p.port : "");
       if (field === "host") { const m = /^(\[[^\]]*\]|[^:]*)(?::(\d*))?$/.exec(p.host); if (m) { p.hostname = m[1]; p.port = m[2] || ""; } }
       const r = JSON.parse(host("url", JSON.stringify({ parts: p })));
@@ -450,18 +464,29 @@
     }
     _setSearchFromParams(s) { this._set("search", s ? "?" + s : ""); }
     get searchParams() {
-      if (!this[$params]) { const sp = new URLSearchParams(this[$parts].search); sp[$parent] = this; this[$params] = sp; }
+      if (!this[$params]) { const sp = new URLSearchParams(this.search); sp[$parent] = this; this[$params] = sp; }
       return this[$params];
     }
-    get origin() { return this[$parts].origin; }
-    toString() { return this[$parts].href; }
-    toJSON() { return this[$parts].href; }
+    get origin() { return urlParts(this).origin; }
+    toString() { return this.href; }
+    toJSON() { return this.href; }
     get [Symbol.toStringTag]() { return "URL"; }
   }
+  // The fields a kept request URL (see URL) gives without splitting it: it
+  // is canonical (splitRequestURL), so its path starts at the first '/'
+  // after "scheme://" and its query at the first '?' after that.
+  const HREF_FIELDS = {
+    href: (s) => s,
+    pathname: (s) => { const slash = s.indexOf("/", s.indexOf(":") + 3), q = s.indexOf("?", slash); return q < 0 ? s.slice(slash) : s.slice(slash, q); },
+    search: (s) => { const q = s.indexOf("?", s.indexOf("/", s.indexOf(":") + 3)); return q < 0 ? "" : s.slice(q); },
+  };
   for (const f of URL_FIELDS) {
     if (f === "origin") continue;
+    const fromHref = HREF_FIELDS[f];
     Object.defineProperty(URL.prototype, f, {
-      get() { return this[$parts][f]; },
+      get: fromHref !== undefined
+        ? function () { const p = this[$parts]; return p !== null ? p[f] : fromHref(this[$href]); }
+        : function () { return urlParts(this)[f]; },
       set(v) { f === "href" ? (this[$parts] = parseURL(v), this[$params] && this[$params]._parse(this[$parts].search)) : this._set(f, v); },
       enumerable: true, configurable: true,
     });
@@ -726,6 +751,13 @@
   // jsonBody is set by Response.json for the one constructor call it
   // makes: the body's type is then application/json, not text.
   let jsonBody = false;
+  // responseInfo returns r's statusText, type, url and redirected as one
+  // record the runtime may change, made when first needed.
+  function responseInfo(r) {
+    let i = r[$info];
+    if (i === null) i = r[$info] = { statusText: "", type: "default", url: "", redirected: false };
+    return i;
+  }
   class Response extends Body {
     constructor(body = null, init) {
       // Read and cleared before super(), the first point where agent code
@@ -737,19 +769,39 @@
       const status = init.status === undefined ? 200 : Number(init.status);
       if (!Number.isInteger(status) || status < 200 || status > 599) throw new RangeError(`Response: status ${init.status} is not in the range 200 to 599`);
       this[$status] = status;
-      this.statusText = init.statusText !== undefined ? String(init.statusText) : "";
+      // statusText, type, url and redirected are accessors, as in the
+      // Fetch standard (and Node): their values are kept only when one is
+      // not the default (responseInfo).
+      this[$info] = init.statusText !== undefined ? { statusText: String(init.statusText), type: "default", url: "", redirected: false } : null;
       const given = init.headers; // read once, as the dictionary is
-      const headers = this.headers = new Headers(given);
+      // Without init headers, the Headers object is made when first read
+      // (the headers getter) from the body's type alone: most responses
+      // are answered without anyone reading it (deliverResponse).
+      const headers = given === undefined ? null : new Headers(given);
       // A string, the usual body, without extractBody's record.
       let type;
       if (isJSON) type = "application/json";
       else if (typeof body === "string") type = "text/plain;charset=UTF-8";
       else { const e = extractBody(body); body = e.body; type = e.type; }
       if (body !== null && (status === 204 || status === 205 || status === 304)) throw new TypeError(`Response with null body status ${status} cannot have body`);
-      // Headers made without init are empty: no need to look.
-      if (type && (given === undefined || !headers.has("content-type"))) headers[$map].set("content-type", [type]);
+      if (headers === null) this[$type] = type || null;
+      else if (type && !headers.has("content-type")) headers[$map].set("content-type", [type]);
+      this[$headers] = headers;
       this[$body] = body; this[$used] = false;
-      this.type = "default"; this.url = ""; this.redirected = false;
+    }
+    get statusText() { const i = this[$info]; return i === null ? "" : i.statusText; }
+    get type() { const i = this[$info]; return i === null ? "default" : i.type; }
+    get url() { const i = this[$info]; return i === null ? "" : i.url; }
+    get redirected() { const i = this[$info]; return i === null ? false : i.redirected; }
+    // headers is an accessor, as in the Fetch standard (and Node): made on
+    // first read when the constructor had no init headers.
+    get headers() {
+      let h = this[$headers];
+      if (h === null) {
+        h = this[$headers] = new Headers();
+        if (this[$type] !== null) h[$map].set("content-type", [this[$type]]);
+      }
+      return h;
     }
     get status() { return this[$status]; }
     get ok() { return this[$status] >= 200 && this[$status] < 300; }
@@ -757,7 +809,7 @@
       if (this[$used]) throw new TypeError("Response.clone: body has already been read");
       const r = new Response(null, { status: this[$status], statusText: this.statusText, headers: this.headers });
       r[$body] = cloneBody(this);
-      r.url = this.url; r.redirected = this.redirected; r.type = this.type;
+      Object.assign(responseInfo(r), { url: this.url, redirected: this.redirected, type: this.type });
       return r;
     }
     static json(data, init = {}) {
@@ -770,7 +822,7 @@
       if (![301, 302, 303, 307, 308].includes(status)) throw new RangeError("Response.redirect: invalid status " + status);
       return new Response(null, { status, headers: { location: String(new URL(String(url))) } });
     }
-    static error() { const r = new Response(null, { status: 200 }); r[$status] = 0; r.type = "error"; return r; }
+    static error() { const r = new Response(null, { status: 200 }); r[$status] = 0; responseInfo(r).type = "error"; return r; }
     get [Symbol.toStringTag]() { return "Response"; }
   }
 
@@ -812,7 +864,7 @@
             const res = new Response(null, { status: r.status >= 200 && r.status <= 599 ? r.status : 200, statusText: r.statusText, headers: r.headers });
             res[$status] = r.status;
             res[$body] = decodeBody(r.body, r.enc);
-            res.url = r.url; res.redirected = !!r.redirected; res.type = "basic";
+            Object.assign(responseInfo(res), { url: r.url, redirected: !!r.redirected, type: "basic" });
             resolve(res);
           },
           reject(e) {
@@ -1024,7 +1076,10 @@
       throw new TypeError("the agent's fetch handler must return a Response (got " + (res === null ? "null" : typeof res) + ")");
     }
     const body = res[$body] === null ? null : res._take();
-    const headers = res.headers instanceof Headers ? res.headers._sorted() : Array.from(res.headers);
+    // A Response of ours whose headers nobody read has only its type.
+    let headers;
+    if (res[$headers] === null && Object.getPrototypeOf(res) === Response.prototype) headers = res[$type] === null ? [] : [["content-type", res[$type]]];
+    else headers = res.headers instanceof Headers ? res.headers._sorted() : Array.from(res.headers);
     if (body instanceof StreamBody) {
       // A streamed answer is held to the response limit while it is read.
       return body.all(limits.responseBytes).then((b) => deliver(res.status, headers, b),

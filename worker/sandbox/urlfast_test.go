@@ -142,14 +142,17 @@ func TestRequestURLSplit(t *testing.T) {
 		const exec = RegExp.prototype.exec;
 		let calls = 0;
 		RegExp.prototype.exec = function (s) { calls++; return exec.call(this, s); };
-		let u, splitCalls, controlCalls;
+		let u, splitCalls, controlCalls, kept;
 		try {
 			u = new URL(request.url);
+			// Read first, these come from the kept string (prelude.js,
+			// HREF_FIELDS); the rest below split it.
+			kept = { pathname: u.pathname, search: u.search, href: u.href };
 			splitCalls = calls;
 			new URL("http://control.test/x");
 			controlCalls = calls - splitCalls;
 		} finally { RegExp.prototype.exec = exec; }
-		return Response.json({ href: u.href, protocol: u.protocol, username: u.username, password: u.password, host: u.host, hostname: u.hostname, port: u.port, pathname: u.pathname, search: u.search, hash: u.hash, origin: u.origin, splitCalls, controlCalls });
+		return Response.json({ href: u.href, protocol: u.protocol, username: u.username, password: u.password, host: u.host, hostname: u.hostname, port: u.port, pathname: u.pathname, search: u.search, hash: u.hash, origin: u.origin, splitCalls, controlCalls, kept });
 	} }`)))
 	if err != nil {
 		t.Fatal(err)
@@ -173,11 +176,17 @@ func TestRequestURLSplit(t *testing.T) {
 			t.Fatalf("%q: %v", s, err)
 		}
 		var got urlParts
-		var calls struct{ SplitCalls, ControlCalls int }
+		var calls struct {
+			SplitCalls, ControlCalls int
+			Kept                     struct{ Pathname, Search, Href string }
+		}
 		if err := json.Unmarshal(res.Body, &got); err != nil {
 			t.Fatalf("%q: %s", s, res.Body)
 		}
 		json.Unmarshal(res.Body, &calls)
+		if k := calls.Kept; k.Pathname != want.Pathname || k.Search != want.Search || k.Href != want.Href {
+			t.Errorf("%q: read first, pathname %q search %q href %q; the host's are %q %q %q", s, k.Pathname, k.Search, k.Href, want.Pathname, want.Search, want.Href)
+		}
 		if calls.ControlCalls == 0 {
 			t.Fatalf("%q: the control URL ran no regular expression: the count no longer tells", s)
 		}

@@ -1,0 +1,76 @@
+package sandbox
+
+import (
+	"encoding/json"
+	"net/http"
+	"testing"
+)
+
+// TestResponseLazyHeaders: a Response made without init headers makes its
+// Headers object only when read (prelude.js, Response's headers getter),
+// and deliverResponse sends the body's type without making it. Each case
+// must answer with the same headers whether or not the agent read them
+// first, and what the agent sets after reading them is sent.
+func TestResponseLazyHeaders(t *testing.T) {
+	e := newEngine(t, Limits{})
+	for _, c := range []struct {
+		name, handler string
+		want          http.Header
+	}{
+		{"text, headers never read", `return new Response("x")`, http.Header{"Content-Type": {"text/plain;charset=UTF-8"}}},
+		{"text, headers read", `const r = new Response("x"); r.headers.get("content-type"); return r`, http.Header{"Content-Type": {"text/plain;charset=UTF-8"}}},
+		{"json, headers never read", `return Response.json({a: 1})`, http.Header{"Content-Type": {"application/json"}}},
+		{"no body: no type", `return new Response(null, {status: 204})`, http.Header{}},
+		{"bytes: no type", `return new Response(new Uint8Array([1]))`, http.Header{}},
+		{"set after the constructor", `const r = new Response("x"); r.headers.set("x-a", "1"); return r`, http.Header{"Content-Type": {"text/plain;charset=UTF-8"}, "X-A": {"1"}}},
+		{"type replaced after the constructor", `const r = Response.json(1); r.headers.set("content-type", "text/x"); return r`, http.Header{"Content-Type": {"text/x"}}},
+		{"init headers keep their type", `return new Response("x", {headers: {"content-type": "text/y"}})`, http.Header{"Content-Type": {"text/y"}}},
+		{"init headers without a type get the body's", `return new Response("x", {headers: {"x-b": "2"}})`, http.Header{"Content-Type": {"text/plain;charset=UTF-8"}, "X-B": {"2"}}},
+		// A subclass's own headers getter is what its instances answer with.
+		{"a subclass's headers", `class R extends Response { get headers() { return new Headers({"x-sub": "1"}); } } return new R("x")`, http.Header{"X-Sub": {"1"}}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			res, err := run(t, e, agent(`{ fetch() { `+c.handler+` } }`), Request{}, Env{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			delete(res.Header, "Content-Length")
+			if got, want := jsonOf(res.Header), jsonOf(c.want); got != want {
+				t.Errorf("headers %s, want %s", got, want)
+			}
+		})
+	}
+}
+
+// TestResponseAccessors: statusText, type, url, redirected and headers are
+// accessors of Response.prototype, as in the Fetch standard and Node: a
+// new Response has no own enumerable string keys, and each has its value
+// for a new, a cloned and an error Response.
+func TestResponseAccessors(t *testing.T) {
+	e := newEngine(t, Limits{})
+	res, err := run(t, e, agent(`{ fetch() {
+		const show = (r) => [r.status, r.statusText, r.type, r.url, r.redirected, r.headers.get("content-type")];
+		const r = new Response("x", {status: 201, statusText: "Made"});
+		const proto = ["headers", "statusText", "type", "url", "redirected"].map((k) => typeof Object.getOwnPropertyDescriptor(Response.prototype, k).get);
+		return Response.json({
+			keys: Object.keys(r), proto,
+			plain: show(new Response("x")), given: show(r), clone: show(r.clone()), error: show(Response.error()),
+		});
+	} }`), Request{}, Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"keys":[],"proto":["function","function","function","function","function"],` +
+		`"plain":[200,"","default","",false,"text/plain;charset=UTF-8"],` +
+		`"given":[201,"Made","default","",false,"text/plain;charset=UTF-8"],` +
+		`"clone":[201,"Made","default","",false,"text/plain;charset=UTF-8"],` +
+		`"error":[0,"","error","",false,null]}`
+	if string(res.Body) != want {
+		t.Errorf("got  %s\nwant %s", res.Body, want)
+	}
+}
+
+func jsonOf(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
