@@ -9,7 +9,10 @@ import (
 // asks of an engine. A build has one of two: QuickJS's C library through
 // cgo (engine_native.go, the default) or modernc.org/quickjs
 // (engine_modernc.go, under -tags cove_purego or without cgo). Each
-// defines newVM, compile and EngineName. Bytecode is the engine's own:
+// defines newVM, compile and EngineName. The native engine's VMs also
+// have __cove_settled, a shortcut the runtime takes when it is there
+// (quickjs_native.h, cove_settled): an answer one job sooner, never a
+// different one. Bytecode is the engine's own:
 // its compile makes it, and only its VMs evaluate it. engine_test.go
 // holds both to the behaviour described here.
 

@@ -101,6 +101,13 @@ func newVM() (jsVM, error) {
 	v.handle = cgo.NewHandle(v)
 	C.cove_set_handle(ctx, C.uintptr_t(v.handle))
 	C.cove_set_interrupt(rt, limits)
+	// The runtime's shortcut for a handler's promise already fulfilled
+	// (quickjs_native.h, cove_settled); modernc's engine has none, and its
+	// runtime waits for the promise's job.
+	if C.cove_register_settled(ctx) < 0 {
+		v.Close()
+		return nil, errors.New("new vm: out of memory")
+	}
 	return v, nil
 }
 

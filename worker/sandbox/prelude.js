@@ -11,6 +11,12 @@
   "use strict";
   const host = global.__cove_host;
   delete global.__cove_host;
+  // settled(p, none) is p's value if p is a promise already fulfilled and
+  // no job is queued, else none (the native engine's, quickjs_native.h;
+  // modernc's engine has none).
+  const settled = typeof global.__cove_settled === "function" ? global.__cove_settled : null;
+  delete global.__cove_settled;
+  const promiseThen = Promise.prototype.then;
 
   // def defines a non-enumerable data property. One descriptor object is
   // reused (defining a property is on every request's path, and a new
@@ -1174,7 +1180,14 @@
       try {
         const out = entry.fetch(incomingRequest(), Object.assign({}, secrets), ctx);
         if (out instanceof Response) answer(out);
-        else Promise.resolve(out).then(answer, fail);
+        else {
+          // An async handler that awaited nothing returns a promise already
+          // fulfilled: answered now when that is what its then would do
+          // next (settled), else when it settles.
+          const v = settled !== null && out !== null && typeof out === "object" && out.then === promiseThen ? settled(out, settled) : settled;
+          if (v !== settled) answer(v);
+          else Promise.resolve(out).then(answer, fail);
+        }
       } catch (e) {
         fail(e);
       }

@@ -110,6 +110,12 @@ JSValue JS_ThrowTypeError(JSContext *ctx, const char *fmt, ...);
 JSValue JS_ThrowInternalError(JSContext *ctx, const char *fmt, ...);
 void JS_SetUncatchableException(JSContext *ctx, int flag);
 
+JSRuntime *JS_GetRuntime(JSContext *ctx);
+int JS_IsJobPending(JSRuntime *rt);
+int JS_PromiseState(JSContext *ctx, JSValue promise); // -1: not a promise
+JSValue JS_PromiseResult(JSContext *ctx, JSValue promise); // a new reference
+enum { COVE_PROMISE_FULFILLED = 1 };
+
 // The host function, in Go (engine_native.go).
 extern JSValue coveNativeHost(JSContext *ctx, int argc, JSValue *argv);
 
@@ -203,6 +209,38 @@ static inline int cove_register_host(JSContext *ctx, const char *name) {
 	}
 	JSValue global = JS_GetGlobalObject(ctx);
 	int r = JS_SetPropertyStr(ctx, global, name, fn); // takes fn
+	cove_free(ctx, global);
+	return r;
+}
+
+// cove_settled is the runtime's settled(p, none) (prelude.js, run): p's
+// value when p is a promise already fulfilled and no job is queued, else
+// none. With no job queued, the job that p.then(f) would queue is the
+// next to run, with nothing before it: calling f with the value now does
+// what it would, one job and one promise sooner.
+static inline JSValue cove_settled(JSContext *ctx, JSValue this_val, int argc, JSValue *argv) {
+	if (argc < 2) {
+		return cove_mkval(COVE_TAG_UNDEFINED, 0);
+	}
+	if (JS_IsJobPending(JS_GetRuntime(ctx)) || JS_PromiseState(ctx, argv[0]) != COVE_PROMISE_FULFILLED) {
+		JSValue none = argv[1];
+		if ((uint32_t)(int32_t)none.tag >= (uint32_t)COVE_TAG_FIRST) {
+			(*(int *)none.u.ptr)++; // returned: a new reference
+		}
+		return none;
+	}
+	return JS_PromiseResult(ctx, argv[0]);
+}
+
+// cove_register_settled defines globalThis.__cove_settled, which the
+// runtime takes and deletes before any agent code runs.
+static inline int cove_register_settled(JSContext *ctx) {
+	JSValue fn = JS_NewCFunction2(ctx, cove_settled, "settled", 2, COVE_CFUNC_GENERIC, 0);
+	if (fn.tag == COVE_TAG_EXCEPTION) {
+		return -1;
+	}
+	JSValue global = JS_GetGlobalObject(ctx);
+	int r = JS_SetPropertyStr(ctx, global, "__cove_settled", fn); // takes fn
 	cove_free(ctx, global);
 	return r;
 }
