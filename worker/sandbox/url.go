@@ -426,8 +426,9 @@ func canonicalHost(h string) bool {
 	if h == "" {
 		return false
 	}
-	if ipv4 := strings.Split(h, "."); len(ipv4) == 4 && strings.Trim(h, "0123456789.") == "" {
-		for _, p := range ipv4 {
+	// Without allocating: it runs on every call an agent serves.
+	if strings.Count(h, ".") == 3 && strings.Trim(h, "0123456789.") == "" {
+		for p := range strings.SplitSeq(h, ".") {
 			if p == "" || len(p) > 3 || (len(p) > 1 && p[0] == '0') {
 				return false
 			}
@@ -437,8 +438,8 @@ func canonicalHost(h string) bool {
 		}
 		return true
 	}
-	labels := strings.Split(h, ".")
-	for _, l := range labels {
+	var last string
+	for l := range strings.SplitSeq(h, ".") {
 		if l == "" || strings.HasPrefix(l, "xn--") {
 			return false
 		}
@@ -447,9 +448,10 @@ func canonicalHost(h string) bool {
 				return false
 			}
 		}
+		last = l
 	}
-	last := labels[len(labels)-1][0]
-	return last >= 'a' && last <= 'z' || last == '-'
+	c := last[0]
+	return c >= 'a' && c <= 'z' || c == '-'
 }
 
 // pathByte reports a byte WHATWG's path state keeps as it is.
