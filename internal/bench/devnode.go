@@ -2,11 +2,14 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/cove-network/cove"
@@ -123,10 +126,18 @@ func (b *devNode) url() string { return b.c.Base() + "/agents/" + b.last.String(
 // pause stops the node, keeping its data for resume.
 func (b *devNode) pause() { b.Stop() }
 
-// resume starts the paused node again from its data dir (a new gateway
-// port and new metrics) and waits until the last deployed agent answers.
+// resume starts the paused node again from its data dir (new metrics) and
+// waits until the last deployed agent answers. It listens where it did, so
+// that its worker serves the endpoint it registered; should another
+// process have taken that port meanwhile, on a new one (the worker then
+// warns that its registered endpoint differs).
 func (b *devNode) resume(ctx context.Context) error {
-	d, err := testnet.StartDev(ctx, b.cfg)
+	cfg := b.cfg
+	cfg.HTTPAddr = strings.TrimPrefix(b.c.Base(), "http://")
+	d, err := testnet.StartDev(ctx, cfg)
+	if oe := (*net.OpError)(nil); errors.As(err, &oe) && oe.Op == "listen" {
+		d, err = testnet.StartDev(ctx, b.cfg)
+	}
 	if err != nil {
 		return fmt.Errorf("restart the bench node: %w", err)
 	}

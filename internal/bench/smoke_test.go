@@ -20,19 +20,27 @@ import (
 // the test fails.
 func benchLog(t *testing.T) *slog.Logger {
 	t.Helper()
-	var buf syncbuf.Buffer
+	log, _ := benchLogBuf(t)
+	return log
+}
+
+// benchLogBuf is benchLog and the buffer it writes to.
+func benchLogBuf(t *testing.T) (*slog.Logger, *syncbuf.Buffer) {
+	t.Helper()
+	buf := &syncbuf.Buffer{}
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("node log:\n%s", buf.String())
 		}
 	})
-	return slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	return slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelWarn})), buf
 }
 
 // smokeAgents runs Agents from the repository root with the built-in
 // load generator (wrk measures whole seconds: TestRunWrk smoke-runs it)
-// and the options set changes, and returns its report and progress.
-func smokeAgents(t *testing.T, set func(*AgentOptions)) (*AgentReport, *bytes.Buffer) {
+// and the options set changes, and returns its report, progress and the
+// node's log (warnings and errors).
+func smokeAgents(t *testing.T, set func(*AgentOptions)) (*AgentReport, *bytes.Buffer, *syncbuf.Buffer) {
 	t.Helper()
 	o := DefaultAgentOptions()
 	o.LoadGen, o.Dir = LoadGenBuiltin, "../.."
@@ -40,18 +48,19 @@ func smokeAgents(t *testing.T, set func(*AgentOptions)) (*AgentReport, *bytes.Bu
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var progress bytes.Buffer
-	rep, err := Agents(ctx, o, benchLog(t), &progress)
+	log, logBuf := benchLogBuf(t)
+	rep, err := Agents(ctx, o, log, &progress)
 	if err != nil {
 		t.Fatalf("Agents: %v\nprogress:\n%s", err, progress.String())
 	}
-	return rep, &progress
+	return rep, &progress, logBuf
 }
 
 func TestAgentsSmoke(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a node and measures it; skipped with -short (CI runs it)")
 	}
-	rep, progress := smokeAgents(t, func(o *AgentOptions) {
+	rep, progress, _ := smokeAgents(t, func(o *AgentOptions) {
 		o.Duration, o.Warmup, o.Concurrency = 300*time.Millisecond, 100*time.Millisecond, 4
 		o.Deploys, o.CostTime = 2, 50*time.Millisecond
 	})
@@ -117,7 +126,7 @@ func TestAgentsRoundsSmoke(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a node and measures it; skipped with -short (CI runs it)")
 	}
-	rep, progress := smokeAgents(t, func(o *AgentOptions) {
+	rep, progress, log := smokeAgents(t, func(o *AgentOptions) {
 		o.Duration, o.Warmup, o.Concurrency, o.Rounds = 200*time.Millisecond, 50*time.Millisecond, 2, 3
 		o.Deploys, o.CostTime = 1, 20*time.Millisecond
 	})
@@ -145,6 +154,11 @@ func TestAgentsRoundsSmoke(t *testing.T) {
 	}
 	if below > 1 || above > 1 || rep.Ratio != rep.Rounds[m].Ratio || rep.Cove.RPS != rep.Rounds[m].CoveRPS || rep.Node.RPS != rep.Rounds[m].NodeRPS {
 		t.Errorf("reported round %d (ratio %v, cove %v, node %v) of %+v: want the median round's", m, rep.Ratio, rep.Cove.RPS, rep.Node.RPS, rep.Rounds)
+	}
+	// Restarted where it listened, the worker serves the endpoint it
+	// registered (devNode.resume).
+	if w := "registered endpoint is not the one it serves now"; strings.Contains(log.String(), w) {
+		t.Errorf("the restarted node's worker warned %q:\n%s", w, log.String())
 	}
 	for _, want := range []string{"bench: round 1/3: measuring cove 200ms...", "bench: round 2/3: restarting the cove node...", "bench: round 3/3: measuring node 200ms..."} {
 		if !strings.Contains(progress.String(), want) {

@@ -46,6 +46,11 @@ type DevConfig struct {
 	AI ai.Config
 	// AdminAddr is the node's admin listener (metrics, pprof); empty: none.
 	AdminAddr string
+	// HTTPAddr is where the gateway (and the worker, which registers it as
+	// its endpoint) listens; empty: a free loopback port. A node started
+	// again from its data dir keeps its registered endpoint only on the
+	// same address.
+	HTTPAddr string
 }
 
 // DevNode is a node StartDev runs.
@@ -88,7 +93,11 @@ func StartDev(ctx context.Context, c DevConfig) (*DevNode, error) {
 	if _, err := node.InitDev(cfg, c.Admin, c.Funded...); err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr := c.HTTPAddr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen: %w", err)
 	}
