@@ -66,8 +66,8 @@ type DevNode struct {
 }
 
 // StartDev runs one node as `cove dev` does (node.InitDev: one validator,
-// every role, the simulated TEE) in this process, its gateway on a free
-// loopback port, and waits until it is healthy (its worker provisioned),
+// every role, the simulated TEE) in this process, its gateway on
+// c.HTTPAddr or a free loopback port, and waits until it is healthy (its worker provisioned),
 // for at most 30 s or until ctx ends. Workers take their keys only from
 // the chain, so the node needs its operator key to be provisioned at all.
 func StartDev(ctx context.Context, c DevConfig) (*DevNode, error) {

@@ -11,12 +11,14 @@
   "use strict";
   const host = global.__cove_host;
   delete global.__cove_host;
-  // settled(p, none) is p's value if p is a promise already fulfilled and
-  // no job is queued, else none (the native engine's, quickjs_native.h;
-  // modernc's engine has none).
+  // settled(p, none, Promise, Promise.prototype) is p's value when
+  // answering with it now is what awaiting p would do next, else none (the
+  // native engine's, quickjs_native.h, cove_settled; modernc's engine has
+  // none). The intrinsics as found here, before any agent code runs.
   const settled = typeof global.__cove_settled === "function" ? global.__cove_settled : null;
   delete global.__cove_settled;
-  const promiseThen = Promise.prototype.then;
+  const PromiseCtor = Promise, PromiseProto = Promise.prototype, getPrototypeOf = Object.getPrototypeOf;
+  const hasOwn = Object.hasOwn, lookupGetter = Object.prototype.__lookupGetter__;
 
   // def defines a non-enumerable data property. One descriptor object is
   // reused (defining a property is on every request's path, and a new
@@ -470,12 +472,17 @@
     }
     _setSearchFromParams(s) { this._set("search", s ? "?" + s : ""); }
     get searchParams() {
-      if (!this[$params]) { const sp = new URLSearchParams(this.search); sp[$parent] = this; this[$params] = sp; }
+      if (!this[$params]) {
+        const p = this[$parts];
+        const sp = new URLSearchParams(p !== null ? p.search : HREF_FIELDS.search(this[$href]));
+        sp[$parent] = this;
+        this[$params] = sp;
+      }
       return this[$params];
     }
     get origin() { return urlParts(this).origin; }
-    toString() { return this.href; }
-    toJSON() { return this.href; }
+    toString() { const p = this[$parts]; return p !== null ? p.href : this[$href]; }
+    toJSON() { const p = this[$parts]; return p !== null ? p.href : this[$href]; }
     get [Symbol.toStringTag]() { return "URL"; }
   }
   // The fields a kept request URL (see URL) gives without splitting it: it
@@ -813,7 +820,10 @@
     get ok() { return this[$status] >= 200 && this[$status] < 300; }
     clone() {
       if (this[$used]) throw new TypeError("Response.clone: body has already been read");
-      const r = new Response(null, { status: this[$status], statusText: this.statusText, headers: this.headers });
+      // Made as a 200, then given this one's status: Response.error()'s 0,
+      // or a fetched response's, may be one the constructor refuses.
+      const r = new Response(null, { statusText: this.statusText, headers: this.headers });
+      r[$status] = this[$status];
       r[$body] = cloneBody(this);
       Object.assign(responseInfo(r), { url: this.url, redirected: this.redirected, type: this.type });
       return r;
@@ -831,6 +841,9 @@
     static error() { const r = new Response(null, { status: 200 }); r[$status] = 0; responseInfo(r).type = "error"; return r; }
     get [Symbol.toStringTag]() { return "Response"; }
   }
+
+  // Response's own headers getter, which deliverResponse may skip.
+  const responseHeaders = lookupGetter.call(Response.prototype, "headers");
 
   // ---------- fetch ----------
   function encodeBody(b) {
@@ -1082,9 +1095,10 @@
       throw new TypeError("the agent's fetch handler must return a Response (got " + (res === null ? "null" : typeof res) + ")");
     }
     const body = res[$body] === null ? null : res._take();
-    // A Response of ours whose headers nobody read has only its type.
+    // A Response of ours whose headers nobody read has only its type, when
+    // reading them would run our getter.
     let headers;
-    if (res[$headers] === null && Object.getPrototypeOf(res) === Response.prototype) headers = res[$type] === null ? [] : [["content-type", res[$type]]];
+    if (res[$headers] === null && getPrototypeOf(res) === Response.prototype && !hasOwn(res, "headers") && lookupGetter.call(Response.prototype, "headers") === responseHeaders) headers = res[$type] === null ? [] : [["content-type", res[$type]]];
     else headers = res.headers instanceof Headers ? res.headers._sorted() : Array.from(res.headers);
     if (body instanceof StreamBody) {
       // A streamed answer is held to the response limit while it is read.
@@ -1150,6 +1164,15 @@
       fail(e);
     }
   }
+  // awaitAnswer answers with what a fetch handler's result resolves to, as
+  // await does (a promise of the intrinsic Promise is read for its
+  // constructor only; anything else is resolved, a thenable's then called
+  // in a job).
+  async function awaitAnswer(out) {
+    let v;
+    try { v = await out; } catch (e) { fail(e); return; }
+    answer(v);
+  }
   const STYLES = "export default an object with a fetch(request, env, ctx) method (a Hono app is one), " +
     "export default (or export) a function main(request) that takes and returns request JSON, " +
     "or, as a built script, read globalThis.scriptArgs[0] and set globalThis.scriptOutput";
@@ -1182,11 +1205,12 @@
         if (out instanceof Response) answer(out);
         else {
           // An async handler that awaited nothing returns a promise already
-          // fulfilled: answered now when that is what its then would do
-          // next (settled), else when it settles.
-          const v = settled !== null && out !== null && typeof out === "object" && out.then === promiseThen ? settled(out, settled) : settled;
-          if (v !== settled) answer(v);
-          else Promise.resolve(out).then(answer, fail);
+          // fulfilled: answered now when that is what awaiting it would do
+          // next (settled; its prototype read only once settled has found
+          // it a promise, so no proxy's trap runs), else awaited.
+          const v = settled === null ? settled : settled(out, settled, PromiseCtor, PromiseProto);
+          if (v !== settled && getPrototypeOf(out) === PromiseProto) answer(v);
+          else awaitAnswer(out);
         }
       } catch (e) {
         fail(e);

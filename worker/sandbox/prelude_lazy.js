@@ -526,6 +526,14 @@
   }
 
   // ---------- console formatting ----------
+  // The web classes' fields are accessors of their prototypes (as in
+  // Node), which Object.keys does not list: inspect shows them by name, as
+  // Node's does; Headers and URLSearchParams as their pairs.
+  const WEB_FIELDS = {
+    Response: ["status", "statusText", "headers", "ok", "redirected", "type", "url", "bodyUsed"],
+    Request: ["method", "url", "headers", "bodyUsed"],
+    URL: ["href", "origin", "protocol", "username", "password", "host", "hostname", "port", "pathname", "search", "hash"],
+  };
   function inspect(v, depth, seen) {
     if (typeof v === "string") return depth === 0 ? v : JSON.stringify(v);
     if (typeof v === "bigint") return v + "n";
@@ -542,6 +550,13 @@
       if (v instanceof Map) return `Map(${v.size}) { ${Array.from(v).slice(0, 50).map(([k, x]) => inspect(k, depth + 1, seen) + " => " + inspect(x, depth + 1, seen)).join(", ")} }`;
       if (v instanceof Set) return `Set(${v.size}) { ${Array.from(v).slice(0, 50).map((x) => inspect(x, depth + 1, seen)).join(", ")} }`;
       if (v instanceof Date) return isNaN(v) ? "Invalid Date" : v.toISOString();
+      const tag = v[Symbol.toStringTag];
+      if (tag === "Headers" || tag === "URLSearchParams") {
+        return tag + " { " + Array.from(v).slice(0, 100).map((p) => JSON.stringify(p[0]) + ": " + JSON.stringify(p[1])).join(", ") + " }";
+      }
+      if (typeof tag === "string" && Object.hasOwn(WEB_FIELDS, tag)) {
+        return tag + " { " + WEB_FIELDS[tag].map((k) => k + ": " + inspect(v[k], depth + 1, seen)).join(", ") + " }";
+      }
       const keys = Object.keys(v);
       const name = v.constructor && v.constructor.name && v.constructor !== Object ? v.constructor.name + " " : "";
       return name + "{ " + keys.slice(0, 100).map((k) => `${/^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k)}: ${inspect(v[k], depth + 1, seen)}`).join(", ") + (keys.length > 100 ? ", …" : "") + " }";

@@ -115,6 +115,17 @@ int JS_IsJobPending(JSRuntime *rt);
 int JS_PromiseState(JSContext *ctx, JSValue promise); // -1: not a promise
 JSValue JS_PromiseResult(JSContext *ctx, JSValue promise); // a new reference
 enum { COVE_PROMISE_FULFILLED = 1 };
+typedef uint32_t JSAtom;
+typedef struct JSPropertyDescriptor {
+	int flags;
+	JSValue value;
+	JSValue getter;
+	JSValue setter;
+} JSPropertyDescriptor;
+JSAtom JS_NewAtom(JSContext *ctx, const char *str);
+void JS_FreeAtom(JSContext *ctx, JSAtom v);
+// 1 found (desc, when not NULL, holds new references), 0 not, -1 thrown.
+int JS_GetOwnProperty(JSContext *ctx, JSPropertyDescriptor *desc, JSValue obj, JSAtom prop);
 
 // The host function, in Go (engine_native.go).
 extern JSValue coveNativeHost(JSContext *ctx, int argc, JSValue *argv);
@@ -213,16 +224,42 @@ static inline int cove_register_host(JSContext *ctx, const char *name) {
 	return r;
 }
 
-// cove_settled is the runtime's settled(p, none) (prelude.js, run): p's
-// value when p is a promise already fulfilled and no job is queued, else
-// none. With no job queued, the job that p.then(f) would queue is the
-// next to run, with nothing before it: calling f with the value now does
-// what it would, one job and one promise sooner.
+// cove_settled is the runtime's settled(p, none, Promise, Promise.prototype)
+// (prelude.js, run), the last two the intrinsics as the runtime found them:
+// p's value when p is a promise already fulfilled, no job is queued, and
+// p.constructor is that Promise as a plain data property that p does not
+// have of its own (so reading it runs no code); else none. The runtime
+// then also checks that p's prototype is that Promise.prototype. Otherwise
+// it awaits p, which reads p.constructor (a plain read, then) and queues
+// one job: with none queued before it, that job is the next to run and
+// answers with p's value, which answering now does, one job sooner.
+static inline int cove_plain_constructor(JSContext *ctx, JSValue p, JSValue ctor, JSValue proto) {
+	if (proto.tag != COVE_TAG_OBJECT || ctor.tag != COVE_TAG_OBJECT) {
+		return 0;
+	}
+	JSAtom atom = JS_NewAtom(ctx, "constructor");
+	int ok = JS_GetOwnProperty(ctx, NULL, p, atom) == 0;
+	if (ok) {
+		JSPropertyDescriptor d;
+		ok = JS_GetOwnProperty(ctx, &d, proto, atom) == 1;
+		if (ok) {
+			// An accessor's value is undefined: only a data property matches.
+			ok = d.value.tag == COVE_TAG_OBJECT && d.value.u.ptr == ctor.u.ptr;
+			cove_free(ctx, d.value);
+			cove_free(ctx, d.getter);
+			cove_free(ctx, d.setter);
+		}
+	}
+	JS_FreeAtom(ctx, atom);
+	return ok;
+}
+
 static inline JSValue cove_settled(JSContext *ctx, JSValue this_val, int argc, JSValue *argv) {
-	if (argc < 2) {
+	if (argc < 4) {
 		return cove_mkval(COVE_TAG_UNDEFINED, 0);
 	}
-	if (JS_IsJobPending(JS_GetRuntime(ctx)) || JS_PromiseState(ctx, argv[0]) != COVE_PROMISE_FULFILLED) {
+	if (JS_IsJobPending(JS_GetRuntime(ctx)) || JS_PromiseState(ctx, argv[0]) != COVE_PROMISE_FULFILLED ||
+	    !cove_plain_constructor(ctx, argv[0], argv[2], argv[3])) {
 		JSValue none = argv[1];
 		if ((uint32_t)(int32_t)none.tag >= (uint32_t)COVE_TAG_FIRST) {
 			(*(int *)none.u.ptr)++; // returned: a new reference
@@ -235,7 +272,7 @@ static inline JSValue cove_settled(JSContext *ctx, JSValue this_val, int argc, J
 // cove_register_settled defines globalThis.__cove_settled, which the
 // runtime takes and deletes before any agent code runs.
 static inline int cove_register_settled(JSContext *ctx) {
-	JSValue fn = JS_NewCFunction2(ctx, cove_settled, "settled", 2, COVE_CFUNC_GENERIC, 0);
+	JSValue fn = JS_NewCFunction2(ctx, cove_settled, "settled", 4, COVE_CFUNC_GENERIC, 0);
 	if (fn.tag == COVE_TAG_EXCEPTION) {
 		return -1;
 	}

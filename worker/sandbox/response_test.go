@@ -27,8 +27,12 @@ func TestResponseLazyHeaders(t *testing.T) {
 		{"type replaced after the constructor", `const r = Response.json(1); r.headers.set("content-type", "text/x"); return r`, http.Header{"Content-Type": {"text/x"}}},
 		{"init headers keep their type", `return new Response("x", {headers: {"content-type": "text/y"}})`, http.Header{"Content-Type": {"text/y"}}},
 		{"init headers without a type get the body's", `return new Response("x", {headers: {"x-b": "2"}})`, http.Header{"Content-Type": {"text/plain;charset=UTF-8"}, "X-B": {"2"}}},
-		// A subclass's own headers getter is what its instances answer with.
+		// Whatever reading the headers gives is what goes out: a subclass's
+		// getter, a property of the response's own, a getter put on
+		// Response.prototype.
 		{"a subclass's headers", `class R extends Response { get headers() { return new Headers({"x-sub": "1"}); } } return new R("x")`, http.Header{"X-Sub": {"1"}}},
+		{"its own headers", `const r = new Response("x"); Object.defineProperty(r, "headers", {value: new Headers({"x-own": "1"})}); return r`, http.Header{"X-Own": {"1"}}},
+		{"Response.prototype's headers replaced", `Object.defineProperty(Response.prototype, "headers", {get() { return new Headers({"x-proto": "1"}); }}); return new Response("x")`, http.Header{"X-Proto": {"1"}}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			res, err := run(t, e, agent(`{ fetch() { `+c.handler+` } }`), Request{}, Env{})
@@ -46,7 +50,8 @@ func TestResponseLazyHeaders(t *testing.T) {
 // TestResponseAccessors: statusText, type, url, redirected and headers are
 // accessors of Response.prototype, as in the Fetch standard and Node: a
 // new Response has no own enumerable string keys, and each has its value
-// for a new, a cloned and an error Response.
+// for a new, a cloned and an error Response, and a clone of that (status
+// 0, which the constructor refuses).
 func TestResponseAccessors(t *testing.T) {
 	e := newEngine(t, Limits{})
 	res, err := run(t, e, agent(`{ fetch() {
@@ -56,6 +61,7 @@ func TestResponseAccessors(t *testing.T) {
 		return Response.json({
 			keys: Object.keys(r), proto,
 			plain: show(new Response("x")), given: show(r), clone: show(r.clone()), error: show(Response.error()),
+			errorClone: show(Response.error().clone()),
 		});
 	} }`), Request{}, Env{})
 	if err != nil {
@@ -65,7 +71,7 @@ func TestResponseAccessors(t *testing.T) {
 		`"plain":[200,"","default","",false,"text/plain;charset=UTF-8"],` +
 		`"given":[201,"Made","default","",false,"text/plain;charset=UTF-8"],` +
 		`"clone":[201,"Made","default","",false,"text/plain;charset=UTF-8"],` +
-		`"error":[0,"","error","",false,null]}`
+		`"error":[0,"","error","",false,null],"errorClone":[0,"","error","",false,null]}`
 	if string(res.Body) != want {
 		t.Errorf("got  %s\nwant %s", res.Body, want)
 	}
@@ -77,11 +83,13 @@ func jsonOf(v any) string {
 }
 
 // TestHandlerPromiseAnswer: a fetch handler's promise is answered with as
-// its then would, on both engines: after the jobs queued before it (the
+// awaiting it would, on both engines: after the jobs queued before it (the
 // native engine answers an already-fulfilled promise at once only when
-// none is: prelude.js, run, and quickjs_native.h, cove_settled), and
-// through a Promise subclass's own then. The controls are the same
-// handlers without the job or the subclass.
+// that is what the await would do next: prelude.js, run, and
+// quickjs_native.h, cove_settled), through a Promise subclass's own then
+// and constructor, and reading the promise's constructor once (what an
+// agent's getter sees, logged). The controls are the same handlers without
+// the job, the subclass or the getter.
 func TestHandlerPromiseAnswer(t *testing.T) {
 	e := newEngine(t, Limits{})
 	for _, c := range []struct{ name, handler, want string }{
@@ -93,6 +101,25 @@ func TestHandlerPromiseAnswer(t *testing.T) {
 			return P.resolve(new Response("x"));
 		}`, "sub"},
 		{"a Promise subclass", `fetch() { class P extends Promise {} return P.resolve(new Response("x")); }`, "x"},
+		{"a Promise subclass whose constructor throws after", `fetch() {
+			let armed = false;
+			class P extends Promise { constructor(ex) { if (armed) throw new Error("species"); super(ex); } }
+			const p = P.resolve(new Response("x"));
+			armed = true;
+			return p;
+		}`, "Error: species"},
+		{"its own constructor, a getter", `fetch() {
+			const p = (async () => new Response("x"))();
+			Object.defineProperty(p, "constructor", { get() { console.log("read"); return Promise; } });
+			return p;
+		}`, "x logs=read"},
+		{"Promise.prototype.constructor, a getter", `fetch() {
+			const p = (async () => new Response("x"))();
+			const P = Promise;
+			Object.defineProperty(Promise.prototype, "constructor", { get() { console.log("read"); return P; }, configurable: true });
+			return p;
+		}`, "x logs=read"},
+		{"Promise.resolve replaced", `fetch() { Promise.resolve = () => { throw new Error("used"); }; return (async () => new Response("x"))(); }`, "x"},
 		{"rejected", `async fetch() { throw new Error("no"); }`, "Error: no"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -108,10 +135,48 @@ func TestHandlerPromiseAnswer(t *testing.T) {
 				if v := res.Header.Get("X-Late"); v != "" {
 					got += " late=" + v
 				}
+				var logs []string
+				for _, l := range res.Logs {
+					logs = append(logs, l.Message)
+				}
+				if len(logs) > 0 {
+					got += " logs=" + strings.Join(logs, ",")
+				}
 			}
 			if !strings.Contains(got, c.want) || (err == nil && got != c.want) {
 				t.Errorf("%s, want %s", got, c.want)
 			}
 		})
+	}
+}
+
+// TestInspectWebClasses: console.log shows a Response, a Request, a URL,
+// Headers and URLSearchParams by their fields (accessors, which Object.keys
+// does not list), as Node's inspect does.
+func TestInspectWebClasses(t *testing.T) {
+	e := newEngine(t, Limits{})
+	res, err := run(t, e, agent(`{ fetch(request) {
+		console.log(new Response("x", {status: 201, statusText: "Made"}));
+		console.log(new Request("http://a.test/p", {method: "POST", headers: {"x-a": "1"}}));
+		console.log(new URL("http://a.test:8080/p?q=1#h"));
+		console.log(new Headers({"b": "2", "a": "1"}), new URLSearchParams("q=1&r=2"));
+		return new Response("ok");
+	} }`), Request{}, Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		`Response { status: 201, statusText: "Made", headers: Headers { "content-type": "text/plain;charset=UTF-8" }, ok: true, redirected: false, type: "default", url: "", bodyUsed: false }`,
+		`Request { method: "POST", url: "http://a.test/p", headers: Headers { "x-a": "1" }, bodyUsed: false }`,
+		`URL { href: "http://a.test:8080/p?q=1#h", origin: "http://a.test:8080", protocol: "http:", username: "", password: "", host: "a.test:8080", hostname: "a.test", port: "8080", pathname: "/p", search: "?q=1", hash: "#h" }`,
+		`Headers { "a": "1", "b": "2" } URLSearchParams { "q": "1", "r": "2" }`,
+	}
+	if len(res.Logs) != len(want) {
+		t.Fatalf("logs %+v", res.Logs)
+	}
+	for i, w := range want {
+		if res.Logs[i].Message != w {
+			t.Errorf("log %d:\n got  %s\n want %s", i, res.Logs[i].Message, w)
+		}
 	}
 }

@@ -4,9 +4,11 @@ package sandbox
 
 import "testing"
 
-// TestNativeSettled: the native engine's __cove_settled(p, none)
-// (quickjs_native.h, cove_settled) gives p's value only for a promise
-// already fulfilled while no job is queued; for anything else, none. Each
+// TestNativeSettled: the native engine's __cove_settled(p, none, Promise,
+// Promise.prototype) (quickjs_native.h, cove_settled) gives p's value only
+// for a promise already fulfilled while no job is queued, whose
+// constructor is Promise as a plain data property of Promise.prototype
+// (read without running a getter); for anything else, none. Each
 // case runs in its own call, the jobs of the one before drained; the
 // control (a fulfilled promise) sits beside each refusal, which changes
 // one thing. The last case crosses values 10,000 times, each returned
@@ -18,20 +20,32 @@ func TestNativeSettled(t *testing.T) {
 	}
 	defer vm.Close()
 	bc, err := compile("settled_test.js", `(() => {
-		const s = globalThis.__cove_settled, NONE = {};
+		const settled = globalThis.__cove_settled, NONE = {}, P = Promise, proto = Promise.prototype;
+		const s = (p) => settled(p, NONE, P, proto);
+		let getterRan = false;
 		const show = (v) => (v === NONE ? "none" : typeof v === "object" ? JSON.stringify(v) : String(v));
 		const cases = {
-			fulfilled: () => s(Promise.resolve(5), NONE),
-			"fulfilled, a job queued": () => { Promise.resolve().then(() => {}); return s(Promise.resolve(5), NONE); },
-			"async function, nothing awaited": () => s((async () => ({ a: 7 }))(), NONE),
-			"async function, awaiting": () => s((async () => { await null; return 7; })(), NONE),
-			pending: () => s(new Promise(() => {}), NONE),
-			rejected: () => { const p = Promise.reject(1); const v = s(p, NONE); p.catch(() => {}); return v; },
-			thenable: () => s({ then(f) { f(5); } }, NONE),
-			number: () => s(5, NONE),
+			fulfilled: () => s(Promise.resolve(5)),
+			"fulfilled, a job queued": () => { Promise.resolve().then(() => {}); return s(Promise.resolve(5)); },
+			"async function, nothing awaited": () => s((async () => ({ a: 7 }))()),
+			"async function, awaiting": () => s((async () => { await null; return 7; })()),
+			pending: () => s(new Promise(() => {})),
+			rejected: () => { const p = Promise.reject(1); const v = s(p); p.catch(() => {}); return v; },
+			thenable: () => s({ then(f) { f(5); } }),
+			number: () => s(5),
+			"its own constructor": () => { const p = Promise.resolve(5); p.constructor = P; return s(p); },
+			"Promise.prototype.constructor replaced": () => {
+				proto.constructor = function () {};
+				try { return s(Promise.resolve(5)); } finally { proto.constructor = P; }
+			},
+			"Promise.prototype.constructor a getter": () => {
+				Object.defineProperty(proto, "constructor", { get() { getterRan = true; return P; }, configurable: true });
+				try { const v = s(Promise.resolve(5)); return getterRan ? "the getter ran" : v; }
+				finally { Object.defineProperty(proto, "constructor", { value: P, writable: true, configurable: true }); }
+			},
 			"many crossings": () => {
 				let v;
-				for (let i = 0; i < 10000; i++) { v = s(Promise.resolve({ i }), NONE); s(new Promise(() => {}), NONE); }
+				for (let i = 0; i < 10000; i++) { v = s(Promise.resolve({ i })); s(new Promise(() => {})); }
 				return v;
 			},
 		};
@@ -56,6 +70,10 @@ func TestNativeSettled(t *testing.T) {
 		{"rejected", "none"},
 		{"thenable", "none"},
 		{"number", "none"},
+		{"fulfilled", "5"},
+		{"its own constructor", "none"},
+		{"Promise.prototype.constructor replaced", "none"},
+		{"Promise.prototype.constructor a getter", "none"},
 		{"many crossings", `{"i":9999}`},
 		{"fulfilled", "5"},
 	} {

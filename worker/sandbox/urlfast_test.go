@@ -147,7 +147,9 @@ func TestRequestURLSplit(t *testing.T) {
 			u = new URL(request.url);
 			// Read first, these come from the kept string (prelude.js,
 			// HREF_FIELDS); the rest below split it.
+			const parts = Object.getOwnPropertySymbols(u).find((s) => String(s) === "Symbol(parts)");
 			kept = { pathname: u.pathname, search: u.search, href: u.href };
+			kept.unsplit = u[parts] === null;
 			splitCalls = calls;
 			new URL("http://control.test/x");
 			controlCalls = calls - splitCalls;
@@ -178,7 +180,10 @@ func TestRequestURLSplit(t *testing.T) {
 		var got urlParts
 		var calls struct {
 			SplitCalls, ControlCalls int
-			Kept                     struct{ Pathname, Search, Href string }
+			Kept                     struct {
+				Pathname, Search, Href string
+				Unsplit                bool
+			}
 		}
 		if err := json.Unmarshal(res.Body, &got); err != nil {
 			t.Fatalf("%q: %s", s, res.Body)
@@ -189,6 +194,9 @@ func TestRequestURLSplit(t *testing.T) {
 		}
 		if calls.ControlCalls == 0 {
 			t.Fatalf("%q: the control URL ran no regular expression: the count no longer tells", s)
+		}
+		if calls.Kept.Unsplit != simple {
+			t.Errorf("%q (canonical %v): after pathname, search and href, the URL kept its string unsplit: %v", s, simple, calls.Kept.Unsplit)
 		}
 		if simple && calls.SplitCalls != 0 {
 			t.Errorf("%q is canonical, but new URL(request.url) ran %d regular expressions", s, calls.SplitCalls)
@@ -280,5 +288,70 @@ func TestQueryGet(t *testing.T) {
 	want := []any{"1", "", nil, "2", nil, "?a=2&c=3+4", "3 4", "9", nil, " x y", ""}
 	if !reflect.DeepEqual(got.Seen, want) {
 		t.Fatalf("get after changes: %v, want %v", got.Seen, want)
+	}
+}
+
+// TestKeptRequestURL: a URL made from the request's own URL keeps the
+// string (prelude.js, URL) and must act as one parsed: its setters, its
+// searchParams writing back, toString and toJSON, and a copy kept in
+// module state read in a later call of the same warm VM, made for another
+// URL. Each call reports whether its URL was kept (the runtime's parts
+// field, reached through its symbol, still null after the kept fields are
+// read), so the test sees the kept path taken.
+func TestKeptRequestURL(t *testing.T) {
+	e := newEngine(t, Limits{})
+	p, err := e.Compile([]byte(agent(`(() => { let first = null; return { fetch(request) {
+		const u = new URL(request.url);
+		const parts = Object.getOwnPropertySymbols(u).find((s) => String(s) === "Symbol(parts)");
+		const read = [u.href, u.pathname, u.search, String(u), JSON.stringify(u)];
+		const kept = u[parts] === null;
+		const q = u.searchParams.get("q");
+		u.searchParams.set("q", "2");
+		const afterParams = u.href;
+		const v = new URL(request.url);
+		v.pathname = "/set";
+		const w = new URL(request.url);
+		w.host = "other.test:8080";
+		const x = new URL(request.url);
+		x.search = "?z=1";
+		const out = { kept, read, q, afterParams, pathname: v.href, host: w.href, origin: w.origin, search: [x.href, x.searchParams.get("z")], earlier: first && [first.href, first.pathname, first.host] };
+		if (first === null) first = new URL(request.url);
+		let threw = false;
+		try { URL.prototype.toString.call({ href: "fake" }); } catch (e) { threw = e instanceof TypeError; }
+		out.threw = threw;
+		return Response.json(out);
+	} }; })()`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range []struct{ url, want string }{
+		{"http://a.test/p?q=1", `{"kept":true,"read":["http://a.test/p?q=1","/p","?q=1","http://a.test/p?q=1","\"http://a.test/p?q=1\""],"q":"1","afterParams":"http://a.test/p?q=2",` +
+			`"pathname":"http://a.test/set?q=1","host":"http://other.test:8080/p?q=1","origin":"http://other.test:8080","search":["http://a.test/p?z=1","1"],"earlier":null,"threw":true}`},
+		{"https://b.test:8443/x/y", `{"kept":true,"read":["https://b.test:8443/x/y","/x/y","","https://b.test:8443/x/y","\"https://b.test:8443/x/y\""],"q":null,"afterParams":"https://b.test:8443/x/y?q=2",` +
+			`"pathname":"https://b.test:8443/set","host":"https://other.test:8080/x/y","origin":"https://other.test:8080","search":["https://b.test:8443/x/y?z=1","1"],"earlier":["http://a.test/p?q=1","/p","a.test"],"threw":true}`},
+	} {
+		res, err := e.Run(context.Background(), p, Request{Method: "GET", URL: c.url}, Env{Isolate: "kept"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i > 0 && !res.Warm {
+			t.Fatalf("call %d ran in a new VM: the kept URL is not read in a later call", i)
+		}
+		if string(res.Body) != c.want {
+			t.Errorf("%s:\n got  %s\n want %s", c.url, res.Body, c.want)
+		}
+	}
+}
+
+// TestRequestURLAllocs: the scan of a canonical request URL, run on every
+// call, allocates nothing (canonicalURL, canonicalHost).
+func TestRequestURLAllocs(t *testing.T) {
+	for _, s := range []string{"http://a.test/p?q=1", "http://127.0.0.1:8080/x", "https://a-b.c.example/x/y?z"} {
+		if _, simple := requestURL(s); !simple {
+			t.Fatalf("%q is not canonical: the test would measure the parser", s)
+		}
+		if n := testing.AllocsPerRun(100, func() { requestURL(s) }); n != 0 {
+			t.Errorf("requestURL(%q): %v allocations, want 0", s, n)
+		}
 	}
 }
