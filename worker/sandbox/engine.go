@@ -12,7 +12,8 @@ import (
 // defines newVM, compile and EngineName. The native engine's VMs also
 // have __cove_settled, a shortcut the runtime takes when it is there
 // (quickjs_native.h, cove_settled): the answer that awaiting a handler's
-// promise gives, one job sooner, taken only where nothing could tell. Bytecode is the engine's own:
+// promise gives, one job sooner, taken only where no agent code could
+// tell (but by a stack trace's frames). Bytecode is the engine's own:
 // its compile makes it, and only its VMs evaluate it. engine_test.go
 // holds both to the behaviour described here.
 

@@ -234,6 +234,7 @@ func (inv *invocation) turns() error {
 		}
 		n, err := inv.iso.vm.ExecutePendingJobs()
 		inv.flood = n >= floodJobs
+		inv.iso.jobs += n
 		if err != nil {
 			if errors.Is(err, errDrainCapped) {
 				// The engine stops a drain after 2^20 jobs. An agent

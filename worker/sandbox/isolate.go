@@ -32,6 +32,7 @@ type isolate struct {
 	// no other call.
 	tainted   bool
 	nextID    int // timer and fetch ids, unique over the VM's life
+	jobs      int // promise jobs run over the VM's life (for tests)
 	uses      int
 	born      time.Time
 	idleSince time.Time

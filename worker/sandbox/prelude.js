@@ -46,7 +46,7 @@
   const $list = Symbol("list"), $query = Symbol("query"), $parent = Symbol("parent"), $parts = Symbol("parts"), $params = Symbol("params"), $href = Symbol("href");
   const $map = Symbol("map"), $body = Symbol("body"), $used = Symbol("used"), $stream = Symbol("stream");
   const $url = Symbol("url"), $method = Symbol("method"), $headers = Symbol("headers"), $rawHeaders = Symbol("rawHeaders");
-  const $signal = Symbol("signal"), $redirect = Symbol("redirect"), $status = Symbol("status"), $type = Symbol("type"), $info = Symbol("info");
+  const $signal = Symbol("signal"), $redirect = Symbol("redirect"), $status = Symbol("status"), $type = Symbol("type"), $info = Symbol("info"), $self = Symbol("self");
 
   // The request being served, set by prepare (see dispatch at the end).
   let req = null;
@@ -797,7 +797,9 @@
       else if (typeof body === "string") type = "text/plain;charset=UTF-8";
       else { const e = extractBody(body); body = e.body; type = e.type; }
       if (body !== null && (status === 204 || status === 205 || status === 304)) throw new TypeError(`Response with null body status ${status} cannot have body`);
-      if (headers === null) this[$type] = type || null;
+      // $self marks the response deliverResponse may send by its type
+      // alone: through a Proxy, it is the target, not the response sent.
+      if (headers === null) { this[$type] = type || null; this[$self] = this; }
       else if (type && !headers.has("content-type")) headers[$map].set("content-type", [type]);
       this[$headers] = headers;
       this[$body] = body; this[$used] = false;
@@ -925,7 +927,7 @@
       host("lazy"); // the host evaluates prelude_lazy.js and hands its factory to dispatch (lazy)
       const factory = lazyFactory;
       lazyFactory = null;
-      L = factory({ host, def, b64encode, b64decode, utf8encode, utf8decode, toU8, setTimeout, $used });
+      L = factory({ host, def, b64encode, b64decode, utf8encode, utf8decode, toU8, setTimeout, $used, Response, Request, URL, Headers, URLSearchParams });
       for (const k of LAZY) def(global, k, L[k]);
     }
     return L;
@@ -1098,7 +1100,7 @@
     // A Response of ours whose headers nobody read has only its type, when
     // reading them would run our getter.
     let headers;
-    if (res[$headers] === null && getPrototypeOf(res) === Response.prototype && !hasOwn(res, "headers") && lookupGetter.call(Response.prototype, "headers") === responseHeaders) headers = res[$type] === null ? [] : [["content-type", res[$type]]];
+    if (res[$headers] === null && res[$self] === res && getPrototypeOf(res) === Response.prototype && !hasOwn(res, "headers") && lookupGetter.call(Response.prototype, "headers") === responseHeaders) headers = res[$type] === null ? [] : [["content-type", res[$type]]];
     else headers = res.headers instanceof Headers ? res.headers._sorted() : Array.from(res.headers);
     if (body instanceof StreamBody) {
       // A streamed answer is held to the response limit while it is read.

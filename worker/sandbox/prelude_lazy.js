@@ -527,13 +527,13 @@
 
   // ---------- console formatting ----------
   // The web classes' fields are accessors of their prototypes (as in
-  // Node), which Object.keys does not list: inspect shows them by name, as
-  // Node's does; Headers and URLSearchParams as their pairs.
-  const WEB_FIELDS = {
-    Response: ["status", "statusText", "headers", "ok", "redirected", "type", "url", "bodyUsed"],
-    Request: ["method", "url", "headers", "bodyUsed"],
-    URL: ["href", "origin", "protocol", "username", "password", "host", "hostname", "port", "pathname", "search", "hash"],
-  };
+  // Node), which Object.keys does not list: inspect shows them by name,
+  // like Node's; Headers and URLSearchParams as their first 100 pairs.
+  const WEB_FIELDS = [
+    [core.Response, "Response", ["status", "statusText", "headers", "ok", "redirected", "type", "url", "bodyUsed"]],
+    [core.Request, "Request", ["method", "url", "headers", "bodyUsed"]],
+    [core.URL, "URL", ["href", "origin", "protocol", "username", "password", "host", "hostname", "port", "pathname", "search", "hash"]],
+  ];
   function inspect(v, depth, seen) {
     if (typeof v === "string") return depth === 0 ? v : JSON.stringify(v);
     if (typeof v === "bigint") return v + "n";
@@ -550,12 +550,16 @@
       if (v instanceof Map) return `Map(${v.size}) { ${Array.from(v).slice(0, 50).map(([k, x]) => inspect(k, depth + 1, seen) + " => " + inspect(x, depth + 1, seen)).join(", ")} }`;
       if (v instanceof Set) return `Set(${v.size}) { ${Array.from(v).slice(0, 50).map((x) => inspect(x, depth + 1, seen)).join(", ")} }`;
       if (v instanceof Date) return isNaN(v) ? "Invalid Date" : v.toISOString();
-      const tag = v[Symbol.toStringTag];
-      if (tag === "Headers" || tag === "URLSearchParams") {
-        return tag + " { " + Array.from(v).slice(0, 100).map((p) => JSON.stringify(p[0]) + ": " + JSON.stringify(p[1])).join(", ") + " }";
+      if (v instanceof core.Headers || v instanceof core.URLSearchParams) {
+        const pairs = [];
+        for (const p of v) {
+          if (pairs.length === 100) { pairs.push("…"); break; }
+          pairs.push(JSON.stringify(p[0]) + ": " + JSON.stringify(p[1]));
+        }
+        return (v instanceof core.Headers ? "Headers" : "URLSearchParams") + " { " + pairs.join(", ") + " }";
       }
-      if (typeof tag === "string" && Object.hasOwn(WEB_FIELDS, tag)) {
-        return tag + " { " + WEB_FIELDS[tag].map((k) => k + ": " + inspect(v[k], depth + 1, seen)).join(", ") + " }";
+      for (const [C, name, fields] of WEB_FIELDS) {
+        if (v instanceof C) return name + " { " + fields.map((k) => k + ": " + inspect(v[k], depth + 1, seen)).join(", ") + " }";
       }
       const keys = Object.keys(v);
       const name = v.constructor && v.constructor.name && v.constructor !== Object ? v.constructor.name + " " : "";

@@ -238,10 +238,12 @@ static inline int cove_plain_constructor(JSContext *ctx, JSValue p, JSValue ctor
 		return 0;
 	}
 	JSAtom atom = JS_NewAtom(ctx, "constructor");
-	int ok = JS_GetOwnProperty(ctx, NULL, p, atom) == 0;
+	int r = JS_GetOwnProperty(ctx, NULL, p, atom);
+	int ok = r == 0;
 	if (ok) {
 		JSPropertyDescriptor d;
-		ok = JS_GetOwnProperty(ctx, &d, proto, atom) == 1;
+		r = JS_GetOwnProperty(ctx, &d, proto, atom);
+		ok = r == 1;
 		if (ok) {
 			// An accessor's value is undefined: only a data property matches.
 			ok = d.value.tag == COVE_TAG_OBJECT && d.value.u.ptr == ctor.u.ptr;
@@ -251,12 +253,17 @@ static inline int cove_plain_constructor(JSContext *ctx, JSValue p, JSValue ctor
 		}
 	}
 	JS_FreeAtom(ctx, atom);
+	if (r < 0) {
+		// Not for a promise and an ordinary object; should it ever
+		// throw, the runtime awaits instead, with nothing left pending.
+		cove_free(ctx, JS_GetException(ctx));
+	}
 	return ok;
 }
 
 static inline JSValue cove_settled(JSContext *ctx, JSValue this_val, int argc, JSValue *argv) {
 	if (argc < 4) {
-		return cove_mkval(COVE_TAG_UNDEFINED, 0);
+		return JS_ThrowTypeError(ctx, "%s", "settled: 4 arguments");
 	}
 	if (JS_IsJobPending(JS_GetRuntime(ctx)) || JS_PromiseState(ctx, argv[0]) != COVE_PROMISE_FULFILLED ||
 	    !cove_plain_constructor(ctx, argv[0], argv[2], argv[3])) {

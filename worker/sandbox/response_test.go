@@ -32,6 +32,12 @@ func TestResponseLazyHeaders(t *testing.T) {
 		// Response.prototype.
 		{"a subclass's headers", `class R extends Response { get headers() { return new Headers({"x-sub": "1"}); } } return new R("x")`, http.Header{"X-Sub": {"1"}}},
 		{"its own headers", `const r = new Response("x"); Object.defineProperty(r, "headers", {value: new Headers({"x-own": "1"})}); return r`, http.Header{"X-Own": {"1"}}},
+		{"a Proxy's headers", `const t = new Response("x");
+			return new Proxy(t, { get(o, k) {
+				if (k === "headers") return new Headers({"x-proxy": "1"});
+				const v = Reflect.get(o, k, o);
+				return typeof v === "function" ? v.bind(o) : v;
+			} })`, http.Header{"X-Proxy": {"1"}}},
 		{"Response.prototype's headers replaced", `Object.defineProperty(Response.prototype, "headers", {get() { return new Headers({"x-proto": "1"}); }}); return new Response("x")`, http.Header{"X-Proto": {"1"}}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -119,6 +125,13 @@ func TestHandlerPromiseAnswer(t *testing.T) {
 			Object.defineProperty(Promise.prototype, "constructor", { get() { console.log("read"); return P; }, configurable: true });
 			return p;
 		}`, "x logs=read"},
+		{"Promise.prototype.constructor, a getter, and the global Promise replaced", `fetch() {
+			const p = (async () => new Response("x"))();
+			const P = Promise;
+			Object.defineProperty(P.prototype, "constructor", { get() { console.log("read"); return P; }, configurable: true });
+			globalThis.Promise = function () {};
+			return p;
+		}`, "x logs=read"},
 		{"Promise.resolve replaced", `fetch() { Promise.resolve = () => { throw new Error("used"); }; return (async () => new Response("x"))(); }`, "x"},
 		{"rejected", `async fetch() { throw new Error("no"); }`, "Error: no"},
 	} {
@@ -152,7 +165,7 @@ func TestHandlerPromiseAnswer(t *testing.T) {
 
 // TestInspectWebClasses: console.log shows a Response, a Request, a URL,
 // Headers and URLSearchParams by their fields (accessors, which Object.keys
-// does not list), as Node's inspect does.
+// does not list), like Node's inspect.
 func TestInspectWebClasses(t *testing.T) {
 	e := newEngine(t, Limits{})
 	res, err := run(t, e, agent(`{ fetch(request) {
@@ -160,6 +173,8 @@ func TestInspectWebClasses(t *testing.T) {
 		console.log(new Request("http://a.test/p", {method: "POST", headers: {"x-a": "1"}}));
 		console.log(new URL("http://a.test:8080/p?q=1#h"));
 		console.log(new Headers({"b": "2", "a": "1"}), new URLSearchParams("q=1&r=2"));
+		class T { get [Symbol.toStringTag]() { return "Response"; } constructor() { this.mine = 1; } }
+		console.log(new T());
 		return new Response("ok");
 	} }`), Request{}, Env{})
 	if err != nil {
@@ -170,6 +185,8 @@ func TestInspectWebClasses(t *testing.T) {
 		`Request { method: "POST", url: "http://a.test/p", headers: Headers { "x-a": "1" }, bodyUsed: false }`,
 		`URL { href: "http://a.test:8080/p?q=1#h", origin: "http://a.test:8080", protocol: "http:", username: "", password: "", host: "a.test:8080", hostname: "a.test", port: "8080", pathname: "/p", search: "?q=1", hash: "#h" }`,
 		`Headers { "a": "1", "b": "2" } URLSearchParams { "q": "1", "r": "2" }`,
+		// An object of the agent's tagged "Response" is shown by its own keys.
+		`T { mine: 1 }`,
 	}
 	if len(res.Logs) != len(want) {
 		t.Fatalf("logs %+v", res.Logs)

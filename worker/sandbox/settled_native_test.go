@@ -2,7 +2,10 @@
 
 package sandbox
 
-import "testing"
+import (
+	"context"
+	"testing"
+)
 
 // TestNativeSettled: the native engine's __cove_settled(p, none, Promise,
 // Promise.prototype) (quickjs_native.h, cove_settled) gives p's value only
@@ -86,6 +89,41 @@ func TestNativeSettled(t *testing.T) {
 		}
 		if _, err := vm.ExecutePendingJobs(); err != nil {
 			t.Fatalf("%s: jobs: %v", c.name, err)
+		}
+	}
+}
+
+// TestSettledShortcutTaken: the runtime takes the native shortcut (no
+// promise job runs for the call) for an async handler that awaits
+// nothing, also when the agent has replaced the global Promise (the
+// runtime passes the intrinsics it found); the control, a handler that
+// awaits, runs jobs. The VM's count of jobs run tells.
+func TestSettledShortcutTaken(t *testing.T) {
+	e := newEngine(t, Limits{})
+	for _, c := range []struct {
+		name, handler string
+		jobs          bool
+	}{
+		{"nothing awaited", `async fetch() { return new Response("x"); }`, false},
+		{"the global Promise replaced", `async fetch() { globalThis.Promise = function () {}; return new Response("x"); }`, false},
+		{"awaiting", `async fetch() { await null; return new Response("x"); }`, true},
+	} {
+		p, err := e.Compile([]byte(agent(`{ ` + c.handler + ` }`)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := e.Run(context.Background(), p, Request{Method: "GET", URL: "http://a.test/"}, Env{Isolate: c.name})
+		if err != nil || string(res.Body) != "x" {
+			t.Fatalf("%s: %v %s", c.name, err, res.Body)
+		}
+		e.pool.mu.Lock()
+		idle := e.pool.idle[c.name]
+		e.pool.mu.Unlock()
+		if len(idle) != 1 {
+			t.Fatalf("%s: %d idle VMs, want the call's", c.name, len(idle))
+		}
+		if ran := idle[0].jobs > 0; ran != c.jobs {
+			t.Errorf("%s: %d promise jobs ran; want some: %v", c.name, idle[0].jobs, c.jobs)
 		}
 	}
 }

@@ -355,3 +355,20 @@ func TestRequestURLAllocs(t *testing.T) {
 		}
 	}
 }
+
+// TestURLSearchParamsOwnQuery: a URL's searchParams are made from its own
+// query, kept or split, not from a search getter the agent put on
+// URL.prototype (as in Node).
+func TestURLSearchParamsOwnQuery(t *testing.T) {
+	e := newEngine(t, Limits{})
+	res, err := run(t, e, agent(`{ fetch(request) {
+		Object.defineProperty(URL.prototype, "search", { get() { return "?q=evil"; } });
+		return Response.json([new URL(request.url).searchParams.get("q"), new URL("http://x.test/?q=2").searchParams.get("q")]);
+	} }`), Request{URL: "http://a.test/p?q=1"}, Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(res.Body) != `["1","2"]` {
+		t.Errorf("got %s, want [\"1\",\"2\"]", res.Body)
+	}
+}
