@@ -103,7 +103,7 @@ func newVM() (jsVM, error) {
 	C.cove_set_interrupt(rt, limits)
 	// The runtime's shortcut for a handler's promise already fulfilled
 	// (quickjs_native.h, cove_settled); modernc's engine has none, and its
-	// runtime waits for the promise's job.
+	// runtime always awaits the promise.
 	if C.cove_register_settled(ctx) < 0 {
 		v.Close()
 		return nil, errors.New("new vm: out of memory")

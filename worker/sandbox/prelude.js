@@ -442,10 +442,15 @@
     return r;
   }
   // urlParts returns u's parts, split from its href when the constructor
-  // kept only that (the request's own URL, see URL).
+  // kept only that (the request's own URL, see URL); keptField returns one
+  // of HREF_FIELDS without splitting it.
   function urlParts(u) {
     const p = u[$parts];
     return p !== null ? p : (u[$parts] = splitRequestURL(u[$href]));
+  }
+  function keptField(u, f) {
+    const p = u[$parts];
+    return p !== null ? p[f] : HREF_FIELDS[f](u[$href]);
   }
   class URL {
     constructor(input, base) {
@@ -472,17 +477,12 @@
     }
     _setSearchFromParams(s) { this._set("search", s ? "?" + s : ""); }
     get searchParams() {
-      if (!this[$params]) {
-        const p = this[$parts];
-        const sp = new URLSearchParams(p !== null ? p.search : HREF_FIELDS.search(this[$href]));
-        sp[$parent] = this;
-        this[$params] = sp;
-      }
+      if (!this[$params]) { const sp = new URLSearchParams(keptField(this, "search")); sp[$parent] = this; this[$params] = sp; }
       return this[$params];
     }
     get origin() { return urlParts(this).origin; }
-    toString() { const p = this[$parts]; return p !== null ? p.href : this[$href]; }
-    toJSON() { const p = this[$parts]; return p !== null ? p.href : this[$href]; }
+    toString() { return keptField(this, "href"); }
+    toJSON() { return keptField(this, "href"); }
     get [Symbol.toStringTag]() { return "URL"; }
   }
   // The fields a kept request URL (see URL) gives without splitting it: it
@@ -495,11 +495,8 @@
   };
   for (const f of URL_FIELDS) {
     if (f === "origin") continue;
-    const fromHref = HREF_FIELDS[f];
     Object.defineProperty(URL.prototype, f, {
-      get: fromHref !== undefined
-        ? function () { const p = this[$parts]; return p !== null ? p[f] : fromHref(this[$href]); }
-        : function () { return urlParts(this)[f]; },
+      get: hasOwn(HREF_FIELDS, f) ? function () { return keptField(this, f); } : function () { return urlParts(this)[f]; },
       set(v) { f === "href" ? (this[$parts] = parseURL(v), this[$params] && this[$params]._parse(this[$parts].search)) : this._set(f, v); },
       enumerable: true, configurable: true,
     });
@@ -785,7 +782,8 @@
       // statusText, type, url and redirected are accessors, as in the
       // Fetch standard (and Node): their values are kept only when one is
       // not the default (responseInfo).
-      this[$info] = init.statusText !== undefined ? { statusText: String(init.statusText), type: "default", url: "", redirected: false } : null;
+      this[$info] = null;
+      if (init.statusText !== undefined) responseInfo(this).statusText = String(init.statusText);
       const given = init.headers; // read once, as the dictionary is
       // Without init headers, the Headers object is made when first read
       // (the headers getter) from the body's type alone: most responses
@@ -846,6 +844,13 @@
 
   // Response's own headers getter, which deliverResponse may skip.
   const responseHeaders = lookupGetter.call(Response.prototype, "headers");
+  // typeOnly reports a genuine Response of ours (not a Proxy of one: its
+  // $self is the target) whose headers nobody read, and whose headers, if
+  // read, would come from our getter: they are its body's type alone.
+  function typeOnly(res) {
+    return res[$headers] === null && res[$self] === res && getPrototypeOf(res) === Response.prototype &&
+      !hasOwn(res, "headers") && lookupGetter.call(Response.prototype, "headers") === responseHeaders;
+  }
 
   // ---------- fetch ----------
   function encodeBody(b) {
@@ -1097,10 +1102,8 @@
       throw new TypeError("the agent's fetch handler must return a Response (got " + (res === null ? "null" : typeof res) + ")");
     }
     const body = res[$body] === null ? null : res._take();
-    // A Response of ours whose headers nobody read has only its type, when
-    // reading them would run our getter.
     let headers;
-    if (res[$headers] === null && res[$self] === res && getPrototypeOf(res) === Response.prototype && !hasOwn(res, "headers") && lookupGetter.call(Response.prototype, "headers") === responseHeaders) headers = res[$type] === null ? [] : [["content-type", res[$type]]];
+    if (typeOnly(res)) headers = res[$type] === null ? [] : [["content-type", res[$type]]];
     else headers = res.headers instanceof Headers ? res.headers._sorted() : Array.from(res.headers);
     if (body instanceof StreamBody) {
       // A streamed answer is held to the response limit while it is read.

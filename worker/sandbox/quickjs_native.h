@@ -139,6 +139,14 @@ static inline void cove_free(JSContext *ctx, JSValue v) {
 	}
 }
 
+// cove_dup is JS_DupValue: v with one more reference.
+static inline JSValue cove_dup(JSValue v) {
+	if ((uint32_t)(int32_t)v.tag >= (uint32_t)COVE_TAG_FIRST) {
+		(*(int *)v.u.ptr)++;
+	}
+	return v;
+}
+
 static inline JSValue cove_mkval(int64_t tag, int32_t v) {
 	JSValue r;
 	r.u.short_big_int = 0;
@@ -212,9 +220,10 @@ static inline JSValue cove_host_trampoline(JSContext *ctx, JSValue this_val, int
 	return coveNativeHost(ctx, argc, argv);
 }
 
-// cove_register_host defines globalThis[name] as the host function.
-static inline int cove_register_host(JSContext *ctx, const char *name) {
-	JSValue fn = JS_NewCFunction2(ctx, cove_host_trampoline, name, 0, COVE_CFUNC_GENERIC, 0);
+// cove_define_global defines globalThis[name] as a new function of C
+// that takes length arguments; -1 when it could not.
+static inline int cove_define_global(JSContext *ctx, const char *name, JSCFunction *f, int length) {
+	JSValue fn = JS_NewCFunction2(ctx, f, name, length, COVE_CFUNC_GENERIC, 0);
 	if (fn.tag == COVE_TAG_EXCEPTION) {
 		return -1;
 	}
@@ -222,6 +231,11 @@ static inline int cove_register_host(JSContext *ctx, const char *name) {
 	int r = JS_SetPropertyStr(ctx, global, name, fn); // takes fn
 	cove_free(ctx, global);
 	return r;
+}
+
+// cove_register_host defines globalThis[name] as the host function.
+static inline int cove_register_host(JSContext *ctx, const char *name) {
+	return cove_define_global(ctx, name, cove_host_trampoline, 0);
 }
 
 // cove_settled is the runtime's settled(p, none, Promise, Promise.prototype)
@@ -267,11 +281,7 @@ static inline JSValue cove_settled(JSContext *ctx, JSValue this_val, int argc, J
 	}
 	if (JS_IsJobPending(JS_GetRuntime(ctx)) || JS_PromiseState(ctx, argv[0]) != COVE_PROMISE_FULFILLED ||
 	    !cove_plain_constructor(ctx, argv[0], argv[2], argv[3])) {
-		JSValue none = argv[1];
-		if ((uint32_t)(int32_t)none.tag >= (uint32_t)COVE_TAG_FIRST) {
-			(*(int *)none.u.ptr)++; // returned: a new reference
-		}
-		return none;
+		return cove_dup(argv[1]); // returned: a new reference
 	}
 	return JS_PromiseResult(ctx, argv[0]);
 }
@@ -279,14 +289,7 @@ static inline JSValue cove_settled(JSContext *ctx, JSValue this_val, int argc, J
 // cove_register_settled defines globalThis.__cove_settled, which the
 // runtime takes and deletes before any agent code runs.
 static inline int cove_register_settled(JSContext *ctx) {
-	JSValue fn = JS_NewCFunction2(ctx, cove_settled, "settled", 4, COVE_CFUNC_GENERIC, 0);
-	if (fn.tag == COVE_TAG_EXCEPTION) {
-		return -1;
-	}
-	JSValue global = JS_GetGlobalObject(ctx);
-	int r = JS_SetPropertyStr(ctx, global, "__cove_settled", fn); // takes fn
-	cove_free(ctx, global);
-	return r;
+	return cove_define_global(ctx, "__cove_settled", cove_settled, 4);
 }
 
 static inline JSValue cove_throw_type_error(JSContext *ctx, const char *msg) {
